@@ -1,0 +1,1 @@
+"""Jointplan: the joint account planning portal."""

@@ -1,0 +1,129 @@
+"""Queries of accounts and memberships."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+from sqlmodel import Session, col, select
+
+from app.models import Account, ClientOrganisation, Membership, Plan, User
+from app.permissions.policy import AccountAccess
+
+
+def load_access(session: Session, *, account_id: int, user_id: int) -> AccountAccess | None:
+    """The account with the user's active membership (if any) and admin standing: one query."""
+    row = session.exec(
+        select(Account, Membership, User)
+        .select_from(Account)
+        .options(joinedload(Account.client_org))  # type: ignore[arg-type]
+        .join(User, col(User.id) == user_id)
+        .outerjoin(
+            Membership,
+            sa.and_(
+                col(Membership.account_id) == Account.id,
+                col(Membership.user_id) == user_id,
+                col(Membership.removed_at).is_(None),
+            ),
+        )
+        .where(Account.id == account_id)
+    ).first()
+    if row is None:
+        return None
+    account, membership, user = row
+    return AccountAccess(
+        account=account,
+        membership=membership,
+        is_workspace_admin=user.is_workspace_admin and user.workspace_id == account.workspace_id,
+    )
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    account: Account
+    client_name: str
+    role: str | None
+    plan_period: str | None
+
+
+def list_for_user(session: Session, *, user: User) -> Sequence[AccountSummary]:
+    """Accounts the user is a member of, and for a workspace admin every account of it."""
+    membership = sa.and_(
+        col(Membership.account_id) == Account.id,
+        col(Membership.user_id) == user.id,
+        col(Membership.removed_at).is_(None),
+    )
+    visible: sa.ColumnElement[bool] = col(Membership.id).is_not(None)
+    if user.is_workspace_admin:
+        visible = sa.or_(visible, col(Account.workspace_id) == user.workspace_id)
+    rows = session.exec(
+        select(Account, ClientOrganisation.name, Membership.role, Plan.period)
+        .join(ClientOrganisation, col(ClientOrganisation.id) == Account.client_org_id)
+        .outerjoin(Membership, membership)
+        .outerjoin(Plan, sa.and_(col(Plan.account_id) == Account.id, col(Plan.is_current)))
+        .where(visible)
+        .order_by(col(Account.name))
+    ).all()
+    return [AccountSummary(a, name, role, period) for a, name, role, period in rows]
+
+
+def list_members(session: Session, *, account_id: int) -> Sequence[Membership]:
+    return session.exec(
+        select(Membership)
+        .options(joinedload(Membership.user))  # type: ignore[arg-type]
+        .where(Membership.account_id == account_id)
+        .where(col(Membership.removed_at).is_(None))
+        .order_by(col(Membership.role), col(Membership.id))
+    ).all()
+
+
+def get_member(session: Session, *, account_id: int, membership_id: int) -> Membership | None:
+    return session.exec(
+        select(Membership)
+        .options(joinedload(Membership.user))  # type: ignore[arg-type]
+        .where(Membership.id == membership_id)
+        .where(Membership.account_id == account_id)
+        .where(col(Membership.removed_at).is_(None))
+    ).first()
+
+
+def active_membership(session: Session, *, account_id: int, user_id: int) -> Membership | None:
+    return session.exec(
+        select(Membership)
+        .where(Membership.account_id == account_id)
+        .where(Membership.user_id == user_id)
+        .where(col(Membership.removed_at).is_(None))
+    ).first()
+
+
+def count_leads(session: Session, *, account_id: int) -> int:
+    return int(
+        session.exec(
+            select(sa.func.count())
+            .select_from(Membership)
+            .where(Membership.account_id == account_id)
+            .where(Membership.role == "lead")
+            .where(col(Membership.removed_at).is_(None))
+        ).one()
+    )
+
+
+def find_client_org(session: Session, *, workspace_id: int, name: str) -> ClientOrganisation | None:
+    return session.exec(
+        select(ClientOrganisation)
+        .where(ClientOrganisation.workspace_id == workspace_id)
+        .where(sa.func.lower(ClientOrganisation.name) == name.lower())
+    ).first()
+
+
+def account_name_taken(session: Session, *, workspace_id: int, name: str) -> bool:
+    return (
+        session.exec(
+            select(Account.id)
+            .where(Account.workspace_id == workspace_id)
+            .where(sa.func.lower(Account.name) == name.lower())
+        ).first()
+        is not None
+    )

@@ -1,0 +1,39 @@
+"""Form input for accounts and memberships, checked into plain values or field errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.models import Role
+from app.web.forms import FormErrors, check_email, check_text
+
+
+@dataclass
+class NewAccountForm:
+    client_name: str = ""
+    account_name: str = ""
+    period: str = ""
+    lead_email: str = ""
+
+    def check(self) -> tuple[FormErrors, str]:
+        """Errors, and the normalized lead address."""
+        errors = FormErrors()
+        self.client_name = check_text(
+            self.client_name, errors, "client_name", label="the client's name"
+        )
+        self.account_name = check_text(
+            self.account_name, errors, "account_name", label="an account name"
+        )
+        self.period = check_text(
+            self.period, errors, "period", label="the plan period", max_length=50
+        )
+        lead = check_email(self.lead_email, errors, "lead_email")
+        return errors, lead
+
+
+def parse_role(value: str, errors: FormErrors, field: str = "role") -> Role | None:
+    try:
+        return Role(value)
+    except ValueError:
+        errors.add(field, "Choose a role from the list.")
+        return None

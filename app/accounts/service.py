@@ -1,0 +1,148 @@
+"""Creating accounts and changing who is in them."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from app.accounts import repository
+from app.audit import service as audit
+from app.invitations import service as invitations
+from app.invitations.service import SentInvitation
+from app.models import Account, ClientOrganisation, Membership, Role, Side, User, Visibility, utcnow
+from app.plans import service as plans
+
+
+class MembershipProblem(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def create_account(
+    session: Session,
+    *,
+    actor: User,
+    client_name: str,
+    account_name: str,
+    period: str,
+    lead_email: str,
+    base_url: str,
+    invitation_days: int,
+) -> tuple[Account, SentInvitation]:
+    """A new account with its first plan, and the lead invited. Checked by the caller: the
+    actor is an admin of their workspace and the names are free."""
+    assert actor.workspace_id is not None
+    client = repository.find_client_org(session, workspace_id=actor.workspace_id, name=client_name)
+    if client is None:
+        client = ClientOrganisation(workspace_id=actor.workspace_id, name=client_name)
+        session.add(client)
+        session.flush()
+    account = Account(
+        workspace_id=actor.workspace_id,
+        client_org_id=client.id,  # type: ignore[arg-type]
+        name=account_name,
+        created_by_id=actor.id,
+    )
+    session.add(account)
+    session.flush()
+    assert account.id is not None
+    audit.record(
+        session,
+        actor=actor,
+        verb="account.created",
+        item_type="account",
+        item_id=account.id,
+        account_id=account.id,
+        changes={"name": [None, account_name], "client": [None, client.name]},
+    )
+    plans.create(session, actor=actor, account_id=account.id, period=period)
+    sent = invitations.invite(
+        session,
+        inviter=actor,
+        account=account,
+        email=lead_email,
+        role=Role.LEAD,
+        base_url=base_url,
+        days=invitation_days,
+    )
+    return account, sent
+
+
+def _audit_visibility(*roles: Role) -> Visibility:
+    """Changes among the vendor's own people stay internal; anything touching the client is shared."""
+    if all(r.side is Side.VENDOR for r in roles):
+        return Visibility.INTERNAL
+    return Visibility.SHARED
+
+
+def change_role(
+    session: Session, *, actor: User, membership: Membership, role: Role, expected_version: int
+) -> None:
+    old = membership.role_enum
+    if membership.version != expected_version:
+        raise MembershipProblem(
+            "Someone changed this membership meanwhile. The list now shows its current role."
+        )
+    if role == old:
+        return
+    if role.side is not old.side:
+        raise MembershipProblem(
+            "A person keeps their side: vendor people take vendor roles, client people client roles."
+        )
+    if old is Role.LEAD and repository.count_leads(session, account_id=membership.account_id) <= 1:
+        raise MembershipProblem("An account needs a lead. Make someone else lead first.")
+    membership.role = role
+    membership.version += 1
+    session.add(membership)
+    audit.record(
+        session,
+        actor=actor,
+        verb="membership.role_changed",
+        item_type="membership",
+        item_id=membership.id,
+        account_id=membership.account_id,
+        changes={"user": [membership.user.email, membership.user.email], "role": [old, role]},
+        visibility=_audit_visibility(old, role),
+    )
+
+
+def remove(session: Session, *, actor: User, membership: Membership) -> None:
+    """The person loses access to the account at once: every check reads memberships live."""
+    role = membership.role_enum
+    if role is Role.LEAD and repository.count_leads(session, account_id=membership.account_id) <= 1:
+        raise MembershipProblem("An account needs a lead. Make someone else lead first.")
+    membership.removed_at = utcnow()
+    membership.version += 1
+    session.add(membership)
+    audit.record(
+        session,
+        actor=actor,
+        verb="membership.removed",
+        item_type="membership",
+        item_id=membership.id,
+        account_id=membership.account_id,
+        changes={"user": [membership.user.email, None], "role": [role, None]},
+        visibility=_audit_visibility(role),
+    )
+
+
+def add_member(
+    session: Session, *, actor: User, account: Account, user: User, role: Role
+) -> Membership:
+    """Make a known user a member directly (demo data, tests); people come in by invitation."""
+    assert account.id is not None
+    assert user.id is not None
+    membership = Membership(account_id=account.id, user_id=user.id, role=role)
+    session.add(membership)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        verb="membership.joined",
+        item_type="membership",
+        item_id=membership.id,
+        account_id=account.id,
+        changes={"user": [None, user.email], "role": [None, role]},
+        visibility=_audit_visibility(role),
+    )
+    return membership

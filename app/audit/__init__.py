@@ -1,0 +1,1 @@
+"""The tamper-evident audit trail: every change, hash-chained per account."""

@@ -1,0 +1,59 @@
+"""The canonical encoding and SHA-256 link of one audit event.
+
+hash = SHA-256(prev_hash + "\\n" + canonical JSON of the event's recorded fields), where the
+canonical JSON has sorted keys, no whitespace and UTF-8 text. Changing any recorded field, the
+order of events or removing one breaks the chain at that event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from app.models import AuditEvent
+
+GENESIS = "0" * 64
+GLOBAL_CHAIN = "global"
+
+
+def chain_for(account_id: int | None) -> str:
+    return f"account:{account_id}" if account_id is not None else GLOBAL_CHAIN
+
+
+def json_safe(value: Any) -> Any:
+    """Reduce a recorded value to what JSON keeps exactly (so the hash survives a round trip)."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, Enum):
+        return json_safe(value.value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list | tuple | set | frozenset):
+        return [json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    return str(value)
+
+
+def canonical(event: AuditEvent) -> str:
+    fields = {
+        "chain": event.chain,
+        "seq": event.seq,
+        "occurred_at": event.occurred_at.isoformat(timespec="microseconds"),
+        "actor_id": event.actor_id,
+        "actor_label": event.actor_label,
+        "account_id": event.account_id,
+        "item_type": event.item_type,
+        "item_id": event.item_id,
+        "verb": event.verb,
+        "changes": event.changes,
+        "visibility": event.visibility,
+    }
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def link_hash(prev_hash: str, event: AuditEvent) -> str:
+    return hashlib.sha256(f"{prev_hash}\n{canonical(event)}".encode()).hexdigest()

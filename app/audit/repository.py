@@ -1,0 +1,53 @@
+"""Queries of the audit trail."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from sqlmodel import Session, col, select
+
+from app.models import AuditChainHead, AuditEvent
+
+
+def lock_head(session: Session, chain: str) -> AuditChainHead | None:
+    """The chain's head row, locked (PostgreSQL) so concurrent appends queue up."""
+    statement = select(AuditChainHead).where(AuditChainHead.chain == chain).with_for_update()
+    return session.exec(statement).first()
+
+
+def get_head(session: Session, chain: str) -> AuditChainHead | None:
+    return session.get(AuditChainHead, chain)
+
+
+def iter_chain(session: Session, chain: str) -> Iterator[AuditEvent]:
+    statement = (
+        select(AuditEvent)
+        .where(AuditEvent.chain == chain)
+        .order_by(col(AuditEvent.seq))
+        .execution_options(yield_per=500)
+    )
+    yield from session.exec(statement)
+
+
+def list_chains(session: Session) -> Sequence[str]:
+    return session.exec(select(AuditChainHead.chain).order_by(AuditChainHead.chain)).all()
+
+
+def list_for_account(
+    session: Session,
+    *,
+    account_id: int,
+    visibilities: Sequence[str],
+    before_seq: int | None,
+    limit: int,
+) -> Sequence[AuditEvent]:
+    statement = (
+        select(AuditEvent)
+        .where(AuditEvent.account_id == account_id)
+        .where(col(AuditEvent.visibility).in_(visibilities))
+        .order_by(col(AuditEvent.seq).desc())
+        .limit(limit)
+    )
+    if before_seq is not None:
+        statement = statement.where(AuditEvent.seq < before_seq)
+    return session.exec(statement).all()

@@ -1,0 +1,49 @@
+"""The account's audit page and its chain check."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from app.audit import repository, service
+from app.audit.chain import chain_for
+from app.db import DbSession
+from app.permissions.guards import AuditReader, AuditVerifier
+from app.web.templating import get_templates
+
+router = APIRouter()
+PAGE = 50
+
+
+@router.get("/accounts/{account_id}/audit")
+def audit_page(
+    request: Request, access: AuditReader, db: DbSession, before: int | None = None
+) -> Response:
+    events = repository.list_for_account(
+        db,
+        account_id=access.account_id,
+        visibilities=access.visibilities,
+        before_seq=before,
+        limit=PAGE + 1,
+    )
+    return get_templates(request).render(
+        request,
+        "audit/list.html",
+        {
+            "access": access,
+            "account": access.account,
+            "events": events[:PAGE],
+            "next_before": events[PAGE - 1].seq if len(events) > PAGE else None,
+        },
+    )
+
+
+@router.get("/accounts/{account_id}/audit/verify")
+def verify(request: Request, access: AuditVerifier, db: DbSession) -> Response:
+    report = service.verify_chain(db, chain_for(access.account_id))
+    return get_templates(request).render(
+        request,
+        "audit/list.html",
+        {"access": access, "account": access.account, "report": report},
+        block="verify_result",
+    )

@@ -1,0 +1,1 @@
+"""Who is signing in: passwords, OpenID Connect, server-side sessions, throttling, resets."""

@@ -1,0 +1,55 @@
+"""Who is asking: the session cookie resolved to an ``Actor`` once per request."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from app.auth import sessions
+from app.config import Settings
+from app.db import DbSession, after_commit
+from app.permissions.policy import Actor
+from app.web.errors import SignInRequired
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def optional_actor(request: Request, db: DbSession, settings: SettingsDep) -> Actor | None:
+    request.state.actor = None
+    token = request.cookies.get(sessions.SESSION_COOKIE)
+    if not token:
+        return None
+    found = sessions.resolve(db, token=token, settings=settings)
+    if found is None:
+        return None
+    user_session, user = found
+    if sessions.needs_touch(user_session):
+        after_commit(db, partial(sessions.touch, request.app.state.db, user_session.id))
+    actor = Actor.of(user)
+    request.state.actor = actor
+    request.state.session_token = token
+    return actor
+
+
+OptionalActor = Annotated[Actor | None, Depends(optional_actor)]
+
+
+def current_actor(actor: OptionalActor) -> Actor:
+    if actor is None:
+        raise SignInRequired()
+    return actor
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""

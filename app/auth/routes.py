@@ -1,0 +1,219 @@
+"""Sign-in, sign-out, forgotten and changed passwords."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.auth import service, sessions
+from app.auth.deps import CurrentActor, OptionalActor, SettingsDep, client_ip
+from app.auth.passwords import password_problem
+from app.db import DbSession
+from app.models import PasswordReset, User
+from app.users import repository as users_repo
+from app.web.errors import GoneError
+from app.web.forms import FormErrors, check_email, safe_next
+from app.web.security import rotate_csrf
+from app.web.templating import get_templates
+
+public = APIRouter()
+router = APIRouter()
+
+Text = Annotated[str, Form()]
+
+
+def signed_in_redirect(
+    request: Request, token: str, settings: SettingsDep, location: str
+) -> RedirectResponse:
+    response = RedirectResponse(location, status_code=303)
+    sessions.set_cookie(response, token, settings)
+    rotate_csrf(request, response, secure=settings.secure_cookies)
+    return response
+
+
+@public.get("/login")
+def login_form(
+    request: Request, actor: OptionalActor, settings: SettingsDep, next: str = "/"
+) -> Response:
+    if actor is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return get_templates(request).render(
+        request,
+        "auth/login.html",
+        {
+            "email": "",
+            "errors": FormErrors(),
+            "next": safe_next(next),
+            "providers": settings.oidc_providers,
+        },
+    )
+
+
+@public.post("/login")
+def login(
+    request: Request,
+    db: DbSession,
+    settings: SettingsDep,
+    email: Text = "",
+    password: Text = "",
+    next: Text = "/",
+) -> Response:
+    errors = FormErrors()
+    address = check_email(email, errors)
+    if not password:
+        errors.add("password", "Enter your password.")
+    status = 422
+    if not errors:
+        result = service.sign_in_with_password(
+            db,
+            email=address,
+            password=password,
+            ip=client_ip(request),
+            user_agent=request.headers.get("user-agent", ""),
+            settings=settings,
+        )
+        if result.user is not None:
+            return signed_in_redirect(request, result.token, settings, safe_next(next))
+        errors.add("_form", result.error)
+        status = 429 if result.wait_seconds else 401
+    return get_templates(request).render(
+        request,
+        "auth/login.html",
+        {
+            "email": email,
+            "errors": errors,
+            "next": safe_next(next),
+            "providers": settings.oidc_providers,
+        },
+        status_code=status,
+    )
+
+
+@router.post("/logout")
+def logout(request: Request, actor: CurrentActor, db: DbSession, settings: SettingsDep) -> Response:
+    service.sign_out(db, user=actor.user, token=request.state.session_token)
+    response = RedirectResponse("/login", status_code=303)
+    sessions.clear_cookie(response, settings)
+    get_templates(request).flash(response, "You are signed out.")
+    return response
+
+
+@public.get("/password/forgot")
+def forgot_form(request: Request) -> Response:
+    return get_templates(request).render(
+        request, "auth/forgot.html", {"email": "", "errors": FormErrors(), "sent": False}
+    )
+
+
+@public.post("/password/forgot")
+def forgot(request: Request, db: DbSession, settings: SettingsDep, email: Text = "") -> Response:
+    errors = FormErrors()
+    address = check_email(email, errors)
+    if not errors:
+        service.request_reset(db, email=address, settings=settings)
+    return get_templates(request).render(
+        request,
+        "auth/forgot.html",
+        {"email": email, "errors": errors, "sent": not errors},
+        status_code=422 if errors else 200,
+    )
+
+
+def _reset_or_gone(db: DbSession, token: str) -> tuple[PasswordReset, User]:
+    found = service.find_reset(db, token)
+    if found is None:
+        raise GoneError(
+            "This password reset link is not valid any more: it was used, it expired, or it was "
+            "replaced by a newer one. Ask for a new link on the sign-in page."
+        )
+    return found
+
+
+@public.get("/password/reset/{token}")
+def reset_form(request: Request, db: DbSession, token: str) -> Response:
+    _reset_or_gone(db, token)
+    return get_templates(request).render(
+        request, "auth/reset.html", {"token": token, "errors": FormErrors()}
+    )
+
+
+@public.post("/password/reset/{token}")
+def reset(
+    request: Request,
+    db: DbSession,
+    settings: SettingsDep,
+    token: str,
+    password: Text = "",
+    password_confirm: Text = "",
+) -> Response:
+    reset_row, user = _reset_or_gone(db, token)
+    errors = FormErrors()
+    problem = password_problem(password, email=user.email)
+    if problem:
+        errors.add("password", problem)
+    elif password != password_confirm:
+        errors.add("password_confirm", "The two passwords differ.")
+    if errors:
+        return get_templates(request).render(
+            request, "auth/reset.html", {"token": token, "errors": errors}, status_code=422
+        )
+    service.reset_password(db, reset=reset_row, user=user, password=password)
+    session_token = service.complete_sign_in(
+        db,
+        user=user,
+        method="password_reset",
+        ip=client_ip(request),
+        user_agent=request.headers.get("user-agent", ""),
+        settings=settings,
+    )
+    response = signed_in_redirect(request, session_token, settings, "/")
+    get_templates(request).flash(response, "Your password is changed and you are signed in.")
+    return response
+
+
+@router.get("/me")
+def me(request: Request, actor: CurrentActor, db: DbSession) -> Response:
+    has_password = users_repo.password_identity(db, user_id=actor.id) is not None
+    return get_templates(request).render(
+        request, "auth/me.html", {"errors": FormErrors(), "has_password": has_password}
+    )
+
+
+@router.post("/me/password")
+def change_password(
+    request: Request,
+    actor: CurrentActor,
+    db: DbSession,
+    current_password: Text = "",
+    password: Text = "",
+    password_confirm: Text = "",
+) -> Response:
+    has_password = users_repo.password_identity(db, user_id=actor.id) is not None
+    errors = FormErrors()
+    if has_password and not current_password:
+        errors.add("current_password", "Enter your current password.")
+    problem = password_problem(password, email=actor.user.email)
+    if problem:
+        errors.add("password", problem)
+    elif password != password_confirm:
+        errors.add("password_confirm", "The two passwords differ.")
+    if not errors:
+        wrong = service.change_password(
+            db,
+            user=actor.user,
+            current=current_password,
+            new=password,
+            keep_token=request.state.session_token,
+        )
+        if wrong is None:
+            response = RedirectResponse("/me", status_code=303)
+            get_templates(request).flash(
+                response, "Password changed. Every other session of yours was signed out."
+            )
+            return response
+        errors.add("current_password", wrong)
+    return get_templates(request).render(
+        request, "auth/me.html", {"errors": errors, "has_password": has_password}, status_code=422
+    )

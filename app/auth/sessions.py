@@ -1,0 +1,107 @@
+"""Server-side sessions: the cookie carries a random token, the table its SHA-256.
+
+A session ends when it is idle too long, reaches its absolute lifetime, is deleted (sign-out,
+password change or reset) or its user is disabled; each request re-reads it, so any of these
+takes effect on the very next request.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from fastapi import Response
+from sqlmodel import Session, col, select
+
+from app.config import Settings
+from app.db import Database
+from app.models import User, UserSession, utcnow
+from app.tokens import new_token, token_hash
+
+SESSION_COOKIE = "jp_session"
+TOUCH_AFTER = timedelta(seconds=60)
+
+
+def start(session: Session, *, user: User, ip: str, user_agent: str, settings: Settings) -> str:
+    assert user.id is not None
+    token = new_token()
+    now = utcnow()
+    session.add(
+        UserSession(
+            id=token_hash(token),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + timedelta(hours=settings.session_absolute_hours),
+            ip=ip[:64],
+            user_agent=user_agent[:300],
+        )
+    )
+    session.flush()
+    return token
+
+
+def resolve(session: Session, *, token: str, settings: Settings) -> tuple[UserSession, User] | None:
+    """The live session and its user for ``token``, or None."""
+    row = session.exec(
+        select(UserSession, User)
+        .join(User, col(User.id) == UserSession.user_id)
+        .where(UserSession.id == token_hash(token))
+    ).first()
+    if row is None:
+        return None
+    user_session, user = row
+    now = utcnow()
+    idle_limit = now - timedelta(minutes=settings.session_idle_minutes)
+    if (
+        user.is_disabled
+        or user_session.expires_at <= now
+        or user_session.last_seen_at <= idle_limit
+    ):
+        return None
+    return user_session, user
+
+
+def needs_touch(user_session: UserSession) -> bool:
+    return utcnow() - user_session.last_seen_at > TOUCH_AFTER
+
+
+def touch(db: Database, session_id: str) -> None:
+    """Record activity in a transaction of its own (a read-only request cannot write)."""
+    with db.session() as session:
+        session.execute(
+            sa.update(UserSession)
+            .where(col(UserSession.id) == session_id)
+            .values(last_seen_at=utcnow())
+        )
+        session.commit()
+
+
+def end(session: Session, *, token: str) -> None:
+    session.execute(sa.delete(UserSession).where(col(UserSession.id) == token_hash(token)))
+
+
+def revoke_all(session: Session, *, user_id: int, keep_token: str | None = None) -> int:
+    statement = sa.delete(UserSession).where(col(UserSession.user_id) == user_id)
+    if keep_token:
+        statement = statement.where(col(UserSession.id) != token_hash(keep_token))
+    result = session.execute(statement)
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def set_cookie(response: Response, token: str, settings: Settings) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_absolute_hours * 3600,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+    )
+
+
+def clear_cookie(response: Response, settings: Settings) -> None:
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=settings.secure_cookies
+    )

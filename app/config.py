@@ -1,0 +1,100 @@
+"""Settings, read from environment variables (prefix ``JP_``) and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DATA_DIR = Path("data")
+
+
+class OidcProvider(BaseModel):
+    """One OpenID Connect provider people may sign in with."""
+
+    key: str = Field(pattern=r"^[a-z0-9-]{1,40}$")
+    name: str
+    issuer: str
+    client_id: str
+    client_secret: str = ""
+    # Where discovery lives; defaults to the issuer's well-known document.
+    metadata_url: str = ""
+
+    @property
+    def discovery_url(self) -> str:
+        return self.metadata_url or self.issuer.rstrip("/") + "/.well-known/openid-configuration"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="JP_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = ""
+    secret_key: str = ""
+    base_url: str = "http://127.0.0.1:8000"
+
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    mail_from: str = "Jointplan <no-reply@jointplan.localhost>"
+    # Seconds between retries grow from this base; a message is given up after max attempts.
+    mail_retry_base_seconds: int = 30
+    mail_max_attempts: int = 6
+
+    oidc_providers: list[OidcProvider] = Field(default_factory=list)
+
+    session_idle_minutes: int = 120
+    session_absolute_hours: int = 24 * 7
+    invitation_days: int = 7
+    password_reset_minutes: int = 60
+
+    login_window_minutes: int = 15
+    login_max_failures_per_email: int = 5
+    login_max_failures_per_address: int = 20
+
+    @field_validator("oidc_providers", mode="before")
+    @classmethod
+    def _parse_providers(cls, value: object) -> object:
+        if isinstance(value, str):
+            return json.loads(value) if value.strip() else []
+        return value
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        DATA_DIR.mkdir(exist_ok=True)
+        return f"sqlite:///{DATA_DIR / 'jointplan.sqlite3'}"
+
+    @cached_property
+    def resolved_secret_key(self) -> str:
+        """The signing key; in development one is generated on first run and kept in data/."""
+        if self.secret_key:
+            return self.secret_key
+        if self.environment == "production":
+            raise RuntimeError("JP_SECRET_KEY must be set in production")
+        DATA_DIR.mkdir(exist_ok=True)
+        key_file = DATA_DIR / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+        return key_file.read_text().strip()
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    @property
+    def dev_mailbox_enabled(self) -> bool:
+        """Without SMTP, development keeps sent mail on a local page so the demo works."""
+        return self.environment == "development" and not self.smtp_host
+
+    def provider(self, key: str) -> OidcProvider | None:
+        return next((p for p in self.oidc_providers if p.key == key), None)

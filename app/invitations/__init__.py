@@ -1,0 +1,1 @@
+"""Inviting people to an account by e-mail, and accepting those invitations."""

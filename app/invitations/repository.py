@@ -1,0 +1,53 @@
+"""Queries of invitations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.orm import joinedload
+from sqlmodel import Session, col, select
+
+from app.models import Account, Invitation, User, utcnow
+
+
+def get_open(session: Session, *, account_id: int, email: str) -> Invitation | None:
+    return session.exec(
+        select(Invitation)
+        .where(Invitation.account_id == account_id)
+        .where(Invitation.email == email)
+        .where(col(Invitation.accepted_at).is_(None))
+        .where(col(Invitation.revoked_at).is_(None))
+    ).first()
+
+
+def list_open(session: Session, *, account_id: int) -> Sequence[Invitation]:
+    return session.exec(
+        select(Invitation)
+        .where(Invitation.account_id == account_id)
+        .where(col(Invitation.accepted_at).is_(None))
+        .where(col(Invitation.revoked_at).is_(None))
+        .where(col(Invitation.expires_at) > utcnow())
+        .order_by(col(Invitation.created_at).desc())
+    ).all()
+
+
+def get_in_account(session: Session, *, account_id: int, invitation_id: int) -> Invitation | None:
+    return session.exec(
+        select(Invitation)
+        .where(Invitation.id == invitation_id)
+        .where(Invitation.account_id == account_id)
+    ).first()
+
+
+def by_token_hash(session: Session, *, token_hash: str) -> tuple[Invitation, Account] | None:
+    row = session.exec(
+        select(Invitation, Account)
+        .options(joinedload(Account.client_org))  # type: ignore[arg-type]
+        .join(Account, col(Account.id) == Invitation.account_id)
+        .where(Invitation.token_hash == token_hash)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def user_by_email(session: Session, *, email: str) -> User | None:
+    return session.exec(select(User).where(User.email == email)).first()

@@ -1,0 +1,249 @@
+"""Sending, revoking and accepting invitations."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.accounts.routes import render_account
+from app.accounts.schemas import parse_role
+from app.auth import service as auth_service
+from app.auth.deps import CurrentActor, OptionalActor, SettingsDep, client_ip
+from app.auth.passwords import password_problem
+from app.auth.routes import signed_in_redirect
+from app.db import DbSession
+from app.invitations import repository, service
+from app.invitations.service import InvitationProblem, LinkState, link_state
+from app.models import Account, Invitation
+from app.permissions.guards import MemberManager
+from app.users import repository as users_repo
+from app.users import service as users
+from app.web.errors import GoneError, NotFoundError
+from app.web.forms import FormErrors, check_email, check_text
+from app.web.templating import get_templates, is_htmx
+
+router = APIRouter()
+public = APIRouter()
+Text = Annotated[str, Form()]
+
+
+@router.post("/accounts/{account_id}/invitations")
+def send_invitation(
+    request: Request,
+    actor: CurrentActor,
+    access: MemberManager,
+    db: DbSession,
+    settings: SettingsDep,
+    email: Text = "",
+    role: Text = "",
+) -> Response:
+    errors = FormErrors()
+    address = check_email(email, errors)
+    chosen = parse_role(role, errors)
+    if not errors and chosen is not None:
+        try:
+            service.invite(
+                db,
+                inviter=actor.user,
+                account=access.account,
+                email=address,
+                role=chosen,
+                base_url=settings.base_url,
+                days=settings.invitation_days,
+            )
+        except InvitationProblem as problem:
+            errors.add(problem.field, problem.message)
+    typed = {"email": email, "role": role}
+    if errors:
+        return render_account(
+            request,
+            db,
+            actor,
+            access,
+            block="invite_panel" if is_htmx(request) else None,
+            invite=typed,
+            invite_errors=errors,
+            status_code=422,
+        )
+    notice = f"Invitation sent to {address}."
+    if is_htmx(request):
+        return render_account(
+            request,
+            db,
+            actor,
+            access,
+            block="invite_panel",
+            invite_notice=notice,
+            invite={"email": "", "role": role},
+        )
+    response = RedirectResponse(f"/accounts/{access.account_id}", status_code=303)
+    get_templates(request).flash(response, notice)
+    return response
+
+
+@router.post("/accounts/{account_id}/invitations/{invitation_id}/revoke")
+def revoke_invitation(
+    request: Request, actor: CurrentActor, access: MemberManager, db: DbSession, invitation_id: int
+) -> Response:
+    invitation = repository.get_in_account(
+        db, account_id=access.account_id, invitation_id=invitation_id
+    )
+    if invitation is None:
+        raise NotFoundError()
+    errors = FormErrors()
+    try:
+        service.revoke(db, actor=actor.user, invitation=invitation)
+    except InvitationProblem as problem:
+        errors.add("_form", problem.message)
+    notice = "" if errors else f"The invitation to {invitation.email} was withdrawn."
+    if is_htmx(request):
+        return render_account(
+            request,
+            db,
+            actor,
+            access,
+            block="invite_panel",
+            invite_errors=errors,
+            invite_notice=notice,
+            status_code=409 if errors else 200,
+        )
+    response = RedirectResponse(f"/accounts/{access.account_id}", status_code=303)
+    get_templates(request).flash(
+        response, notice or errors["_form"], kind="error" if errors else "success"
+    )
+    return response
+
+
+def _open_invitation(db: DbSession, token: str) -> tuple[Invitation, Account]:
+    found = service.find_by_token(db, token)
+    if found is None:
+        raise NotFoundError(
+            "This invitation link is not known. Check that you opened the whole link."
+        )
+    invitation, account = found
+    state = link_state(invitation)
+    if state is LinkState.ACCEPTED:
+        raise GoneError("This invitation was already accepted. Sign in to open the account.")
+    if state is LinkState.EXPIRED:
+        raise GoneError(
+            "This invitation has expired. Ask the person who invited you to send a new one."
+        )
+    if state is LinkState.REVOKED:
+        raise GoneError("This invitation was withdrawn. Ask the account lead for a new one.")
+    return invitation, account
+
+
+def _render_accept(
+    request: Request,
+    db: DbSession,
+    actor: OptionalActor,
+    settings: SettingsDep,
+    token: str,
+    invitation: Invitation,
+    account: Account,
+    *,
+    errors: FormErrors | None = None,
+    display_name: str = "",
+    status_code: int = 200,
+) -> Response:
+    existing = users_repo.by_email(db, email=invitation.email)
+    return get_templates(request).render(
+        request,
+        "invitations/accept.html",
+        {
+            "token": token,
+            "invitation": invitation,
+            "account": account,
+            "existing_user": existing,
+            "wrong_user": actor is not None and actor.user.email != invitation.email,
+            "errors": errors or FormErrors(),
+            "display_name": display_name,
+            "providers": settings.oidc_providers,
+        },
+        status_code=status_code,
+    )
+
+
+@public.get("/invitations/{token}")
+def accept_form(
+    request: Request, db: DbSession, actor: OptionalActor, settings: SettingsDep, token: str
+) -> Response:
+    invitation, account = _open_invitation(db, token)
+    return _render_accept(request, db, actor, settings, token, invitation, account)
+
+
+@public.post("/invitations/{token}")
+def accept(
+    request: Request,
+    db: DbSession,
+    actor: OptionalActor,
+    settings: SettingsDep,
+    token: str,
+    display_name: Text = "",
+    password: Text = "",
+    password_confirm: Text = "",
+) -> Response:
+    """Accept as the signed-in invitee, as an existing user with their password, or as a new
+    user who chooses a password here."""
+    invitation, account = _open_invitation(db, token)
+    errors = FormErrors()
+    session_token = ""
+    user = actor.user if actor is not None and actor.user.email == invitation.email else None
+    if user is None and users_repo.by_email(db, email=invitation.email) is not None:
+        # An existing login proves itself like any sign-in: throttled and audited.
+        result = auth_service.sign_in_with_password(
+            db,
+            email=invitation.email,
+            password=password,
+            ip=client_ip(request),
+            user_agent=request.headers.get("user-agent", ""),
+            settings=settings,
+        )
+        if result.user is None:
+            errors.add("password", result.error)
+        user, session_token = result.user, result.token
+    elif user is None:
+        name = check_text(display_name, errors, "display_name", label="your name")
+        problem = password_problem(password, email=invitation.email)
+        if problem:
+            errors.add("password", problem)
+        elif password != password_confirm:
+            errors.add("password_confirm", "The two passwords differ.")
+        if not errors:
+            user = users.create(db, email=invitation.email, display_name=name, password=password)
+    if user is not None and not errors:
+        try:
+            service.accept(db, invitation=invitation, account=account, user=user)
+        except InvitationProblem as problem:
+            errors.add("_form", problem.message)
+    if errors or user is None:
+        return _render_accept(
+            request,
+            db,
+            actor,
+            settings,
+            token,
+            invitation,
+            account,
+            errors=errors,
+            display_name=display_name,
+            status_code=422,
+        )
+    location = f"/accounts/{account.id}"
+    if actor is not None and actor.user is user:
+        response = RedirectResponse(location, status_code=303)
+    else:
+        if not session_token:
+            session_token = auth_service.complete_sign_in(
+                db,
+                user=user,
+                method="invitation",
+                ip=client_ip(request),
+                user_agent=request.headers.get("user-agent", ""),
+                settings=settings,
+            )
+        response = signed_in_redirect(request, session_token, settings, location)
+    get_templates(request).flash(response, f"Welcome to the {account.name} account plan.")
+    return response

@@ -1,0 +1,18 @@
+"""Queueing e-mail. The message row commits with the change that caused it or not at all."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from app.db import Database, after_commit
+from app.models import OutboxMessage
+
+
+def enqueue(session: Session, *, to: str, subject: str, body: str) -> OutboxMessage:
+    message = OutboxMessage(to_address=to, subject=subject, body_text=body)
+    session.add(message)
+    session.flush()
+    db: Database | None = session.info.get("db")
+    if db is not None and db.on_mail_queued is not None:
+        after_commit(session, db.on_mail_queued)
+    return message

@@ -1,0 +1,83 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app.accounts import routes as accounts_routes
+from app.audit import routes as audit_routes
+from app.auth import routes as auth_routes
+from app.auth.deps import current_actor
+from app.config import Settings
+from app.db import Database, create_db_engine
+from app.invitations import routes as invitations_routes
+from app.mail import routes as mail_routes
+from app.mail.dispatcher import MailDispatcher
+from app.sso import routes as sso_routes
+from app.users import routes as users_routes
+from app.web import handlers
+from app.web.security import SecurityMiddleware, csrf_protect
+from app.web.templating import STATIC_DIR, Templates
+
+# Routes that answer without a signed-in person. Every other route is behind ``current_actor``.
+PUBLIC_ROUTERS = (
+    auth_routes.public,
+    invitations_routes.public,
+    sso_routes.public,
+    mail_routes.public,
+)
+PRIVATE_ROUTERS = (
+    accounts_routes.router,
+    auth_routes.router,
+    invitations_routes.router,
+    audit_routes.router,
+    users_routes.router,
+)
+
+
+def create_app(
+    settings: Settings | None = None, db: Database | None = None, *, run_mailer: bool = True
+) -> FastAPI:
+    settings = settings or Settings()
+    db = db or Database(create_db_engine(settings.resolved_database_url))
+    dispatcher = MailDispatcher(db, settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if run_mailer:
+            db.on_mail_queued = dispatcher.wake
+            dispatcher.start()
+        try:
+            yield
+        finally:
+            if run_mailer:
+                dispatcher.stop()
+                db.on_mail_queued = None
+
+    app = FastAPI(
+        title="Jointplan",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        dependencies=[Depends(csrf_protect)],
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.mailer = dispatcher
+    app.state.templates = Templates(
+        secret_key=settings.resolved_secret_key,
+        base_globals={"dev_mailbox": settings.dev_mailbox_enabled},
+    )
+    for router in PUBLIC_ROUTERS:
+        app.include_router(router)
+    for router in PRIVATE_ROUTERS:
+        app.include_router(router, dependencies=[Depends(current_actor)])
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(SecurityMiddleware, secure_cookies=settings.secure_cookies)
+    handlers.install(app)
+    return app

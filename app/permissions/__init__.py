@@ -1,0 +1,1 @@
+"""The one place that decides who may do what (DESIGN.md §2)."""

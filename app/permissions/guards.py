@@ -1,0 +1,64 @@
+"""Guard dependencies: resolve the path's account (or item), ask ``decide``, hand back the
+checked object. A handler never touches an account or item that did not pass through here.
+
+Use the ``Annotated`` aliases at the bottom, e.g. ``access: AccountReader``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from app.accounts import repository as accounts_repo
+from app.auth.deps import CurrentActor
+from app.db import DbSession
+from app.permissions.policy import (
+    AccountAccess,
+    Actor,
+    Decision,
+    Verb,
+    WorkspaceVerb,
+    decide,
+    decide_workspace,
+)
+from app.web.errors import ForbiddenError, NotFoundError
+
+
+def enforce(decision: Decision) -> None:
+    if decision is Decision.NOT_FOUND:
+        raise NotFoundError()
+    if decision is Decision.FORBIDDEN:
+        raise ForbiddenError()
+
+
+class AccountGuard:
+    """``Depends(AccountGuard(verb))``: the account in the path, if the actor may ``verb`` it."""
+
+    def __init__(self, verb: Verb) -> None:
+        self.verb = verb
+
+    def __call__(self, account_id: int, actor: CurrentActor, db: DbSession) -> AccountAccess:
+        access = accounts_repo.load_access(db, account_id=account_id, user_id=actor.id)
+        enforce(decide(actor, access, self.verb))
+        assert access is not None
+        return access
+
+
+class WorkspaceGuard:
+    """``Depends(WorkspaceGuard(verb))``: the actor, if they may ``verb`` in their workspace."""
+
+    def __init__(self, verb: WorkspaceVerb) -> None:
+        self.verb = verb
+
+    def __call__(self, actor: CurrentActor) -> Actor:
+        enforce(decide_workspace(actor, actor.workspace_id, self.verb))
+        return actor
+
+
+AccountReader = Annotated[AccountAccess, Depends(AccountGuard(Verb.ACCOUNT_VIEW))]
+MemberManager = Annotated[AccountAccess, Depends(AccountGuard(Verb.MEMBERS_MANAGE))]
+AuditReader = Annotated[AccountAccess, Depends(AccountGuard(Verb.AUDIT_VIEW))]
+AuditVerifier = Annotated[AccountAccess, Depends(AccountGuard(Verb.AUDIT_VERIFY))]
+AccountCreator = Annotated[Actor, Depends(WorkspaceGuard(WorkspaceVerb.ACCOUNTS_CREATE))]
+UserManager = Annotated[Actor, Depends(WorkspaceGuard(WorkspaceVerb.USERS_MANAGE))]

@@ -1,0 +1,1 @@
+"""Account plans: one current plan per account, earlier ones kept readable."""

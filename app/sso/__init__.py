@@ -1,0 +1,1 @@
+"""Signing in with OpenID Connect (Authlib): state, nonce and PKCE; identity = issuer + subject."""

@@ -1,0 +1,1 @@
+"""People: creating users, their passwords, disabling them."""

@@ -1,0 +1,93 @@
+"""Creating people, setting passwords, disabling logins."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from app.audit import service as audit
+from app.auth import sessions
+from app.auth.passwords import hash_password
+from app.models import IdentityKind, SignInIdentity, User, Visibility, WorkspaceRole, utcnow
+from app.users import repository
+from app.users.repository import PASSWORD_ISSUER
+
+
+def create(
+    session: Session,
+    *,
+    email: str,
+    display_name: str,
+    password: str | None = None,
+    workspace_id: int | None = None,
+    workspace_role: WorkspaceRole | None = None,
+    actor: User | None = None,
+) -> User:
+    user = User(
+        email=email,
+        display_name=display_name,
+        workspace_id=workspace_id,
+        workspace_role=workspace_role if workspace_id is not None else None,
+    )
+    session.add(user)
+    session.flush()
+    if password is not None:
+        set_password(session, user=user, password=password, audited=False)
+    audit.record(
+        session,
+        actor=actor or user,
+        verb="user.created",
+        item_type="user",
+        item_id=user.id,
+        changes={"email": [None, email], "workspace_role": [None, user.workspace_role]},
+        visibility=Visibility.INTERNAL,
+    )
+    return user
+
+
+def set_password(session: Session, *, user: User, password: str, audited: bool = True) -> None:
+    assert user.id is not None
+    identity = repository.password_identity(session, user_id=user.id)
+    if identity is None:
+        identity = SignInIdentity(
+            user_id=user.id,
+            kind=IdentityKind.PASSWORD,
+            issuer=PASSWORD_ISSUER,
+            subject=str(user.id),
+        )
+    identity.password_hash = hash_password(password)
+    session.add(identity)
+    session.flush()
+    if audited:
+        audit.record(
+            session,
+            actor=user,
+            verb="user.password_changed",
+            item_type="user",
+            item_id=user.id,
+            visibility=Visibility.INTERNAL,
+        )
+
+
+def set_disabled(session: Session, *, actor: User, user: User, disabled: bool) -> None:
+    """Disabling ends every session of the user at once."""
+    assert user.id is not None
+    if user.is_disabled == disabled:
+        return
+    user.is_disabled = disabled
+    session.add(user)
+    if disabled:
+        sessions.revoke_all(session, user_id=user.id)
+    audit.record(
+        session,
+        actor=actor,
+        verb="user.disabled" if disabled else "user.enabled",
+        item_type="user",
+        item_id=user.id,
+        changes={"is_disabled": [not disabled, disabled]},
+        visibility=Visibility.INTERNAL,
+    )
+
+
+def mark_identity_used(session: Session, identity: SignInIdentity) -> None:
+    identity.last_used_at = utcnow()
+    session.add(identity)

@@ -1,0 +1,1 @@
+"""The HTML shell: templates, security headers, CSRF, error pages."""

@@ -1,0 +1,51 @@
+"""Errors a person can understand. Pages get a friendly page; htmx requests get a toast."""
+
+from __future__ import annotations
+
+
+class AppError(Exception):
+    status_code = 400
+    title = "Something is not right"
+    message = "The request could not be completed."
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.message)
+        if message:
+            self.message = message
+
+
+class NotFoundError(AppError):
+    status_code = 404
+    title = "Not found"
+    message = "There is nothing here, or you do not have access to it."
+
+
+class ForbiddenError(AppError):
+    status_code = 403
+    title = "Not allowed"
+    message = "Your role in this account does not allow this."
+
+
+class GoneError(AppError):
+    status_code = 410
+    title = "Link no longer valid"
+
+
+class CsrfError(AppError):
+    status_code = 403
+    title = "Page expired"
+    message = (
+        "This form could not be accepted because its security token is missing or out of date. "
+        "Reload the page and try again."
+    )
+
+
+class ConflictError(AppError):
+    status_code = 409
+    title = "Changed meanwhile"
+
+
+class SignInRequired(AppError):
+    status_code = 401
+    title = "Please sign in"
+    message = "Sign in to continue."

@@ -1,0 +1,111 @@
+"""One Jinja environment; one template per page whose named blocks double as htmx fragments."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.responses import HTMLResponse
+from itsdangerous import BadSignature, URLSafeSerializer
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2_fragments import render_block
+
+from app.models import ROLE_LABELS, Role
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+TEMPLATE_DIR = ROOT / "templates"
+STATIC_DIR = ROOT / "static"
+FLASH_COOKIE = "jp_flash"
+
+
+def _static_versions() -> dict[str, str]:
+    """A content hash per static file, so URLs change when the file does and can be cached."""
+    return {
+        str(path.relative_to(STATIC_DIR)): hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        for path in STATIC_DIR.rglob("*")
+        if path.is_file()
+    }
+
+
+def is_htmx(request: Request) -> bool:
+    return (
+        request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"
+    )
+
+
+class Templates:
+    def __init__(self, *, secret_key: str, base_globals: dict[str, Any]) -> None:
+        self.env = Environment(
+            loader=FileSystemLoader(TEMPLATE_DIR),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        versions = _static_versions()
+
+        def static_url(path: str) -> str:
+            return f"/static/{path}?v={versions.get(path, '0')}"
+
+        self.env.globals.update(
+            static_url=static_url,
+            role_labels={r.value: label for r, label in ROLE_LABELS.items()},
+            Role=Role,
+            **base_globals,
+        )
+        self._flash = URLSafeSerializer(secret_key, salt="flash")
+
+    def render(
+        self,
+        request: Request,
+        name: str,
+        context: dict[str, Any] | None = None,
+        *,
+        status_code: int = 200,
+        block: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> HTMLResponse:
+        """The whole page, or only ``block`` when given (for an htmx request)."""
+        ctx: dict[str, Any] = {
+            "request": request,
+            "actor": getattr(request.state, "actor", None),
+            "csrf_token": getattr(request.state, "csrf_token", ""),
+            "flashes": [] if block else self._read_flashes(request),
+        }
+        ctx.update(context or {})
+        if block:
+            content = render_block(self.env, name, block, ctx)
+        else:
+            content = self.env.get_template(name).render(ctx)
+        response = HTMLResponse(content, status_code=status_code, headers=headers)
+        if ctx["flashes"]:
+            response.delete_cookie(FLASH_COOKIE, path="/")
+        return response
+
+    def flash(self, response: Response, message: str, *, kind: str = "success") -> None:
+        """Show ``message`` on the next full page this browser loads (after a redirect)."""
+        response.set_cookie(
+            FLASH_COOKIE,
+            self._flash.dumps([kind, message]),
+            path="/",
+            httponly=True,
+            samesite="lax",
+            max_age=120,
+        )
+
+    def _read_flashes(self, request: Request) -> list[tuple[str, str]]:
+        raw = request.cookies.get(FLASH_COOKIE)
+        if not raw:
+            return []
+        try:
+            kind, message = self._flash.loads(raw)
+        except (BadSignature, ValueError):
+            return []
+        return [(str(kind), str(message))]
+
+
+def get_templates(request: Request) -> Templates:
+    templates: Templates = request.app.state.templates
+    return templates
