@@ -4,10 +4,10 @@ The connection may be handed in by the caller (``config.attributes["connection"]
 app and its tests migrate through the same engine setup; otherwise the settings' URL is used.
 """
 
-from alembic import context
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (registers every table on the metadata)
+from alembic import context
 from app.config import Settings
 from app.db import create_db_engine
 

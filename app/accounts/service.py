@@ -75,6 +75,11 @@ def _audit_visibility(*roles: Role) -> Visibility:
     return Visibility.SHARED
 
 
+def _email(session: Session, membership: Membership) -> str:
+    user = session.get(User, membership.user_id)  # usually already in the identity map
+    return user.email if user else ""
+
+
 def change_role(
     session: Session, *, actor: User, membership: Membership, role: Role, expected_version: int
 ) -> None:
@@ -101,7 +106,7 @@ def change_role(
         item_type="membership",
         item_id=membership.id,
         account_id=membership.account_id,
-        changes={"user": [membership.user.email, membership.user.email], "role": [old, role]},
+        changes={"user": [_email(session, membership)] * 2, "role": [old, role]},
         visibility=_audit_visibility(old, role),
     )
 
@@ -121,7 +126,7 @@ def remove(session: Session, *, actor: User, membership: Membership) -> None:
         item_type="membership",
         item_id=membership.id,
         account_id=membership.account_id,
-        changes={"user": [membership.user.email, None], "role": [role, None]},
+        changes={"user": [_email(session, membership), None], "role": [role, None]},
         visibility=_audit_visibility(role),
     )
 

@@ -6,8 +6,8 @@ Kept in the database (not in memory) so that every app instance counts the same 
 from __future__ import annotations
 
 import math
-from typing import Any
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select

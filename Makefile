@@ -1,0 +1,41 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
+.PHONY: run test install chromium lint
+
+$(BIN)/jointplan: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(BIN)/jointplan
+
+## Install, migrate the SQLite database in data/, load the demo, print the sign-ins, serve.
+run: install
+	$(BIN)/jointplan migrate
+	$(BIN)/jointplan demo
+	$(BIN)/jointplan serve
+
+## Debian's Chromium for the browser tests (Playwright cannot download its own here).
+chromium:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
+
+lint: install
+	$(BIN)/ruff check app tests alembic
+	$(BIN)/ruff format --check app tests alembic
+	$(BIN)/mypy
+
+## Lint, type-check, then the whole suite on SQLite and, when reachable, on PostgreSQL.
+test: install chromium lint
+	JP_TEST_DATABASE=sqlite $(BIN)/pytest
+	@if $(BIN)/python -m tests.postgres_available "$(POSTGRES_URL)"; then \
+	  JP_TEST_DATABASE=postgresql JP_TEST_POSTGRES_URL="$(POSTGRES_URL)" $(BIN)/pytest; \
+	elif [ -n "$$JP_REQUIRE_POSTGRES" ]; then \
+	  echo "PostgreSQL is required here but not reachable at $(POSTGRES_URL)"; exit 1; \
+	else echo "PostgreSQL not reachable at $(POSTGRES_URL): the suite ran on SQLite only."; fi

@@ -1,0 +1,157 @@
+"""Test fixtures.
+
+The suite runs on SQLite by default and on PostgreSQL with ``JP_TEST_DATABASE=postgresql``
+(``JP_TEST_POSTGRES_URL``, default the local ``test`` database). The schema is built once per
+run by the Alembic migrations; each test runs inside a transaction that is rolled back, and the
+app's own commits become savepoints inside it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from fastapi import FastAPI
+from sqlalchemy import event
+from sqlmodel import Session
+from starlette.testclient import TestClient
+
+from app import migrations
+from app.config import Settings
+from app.db import Database, create_db_engine
+from tests import factories
+
+BACKEND = os.environ.get("JP_TEST_DATABASE", "sqlite")
+POSTGRES_URL = os.environ.get("JP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+CSRF = "t" * 43
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"jointplan database backend: {BACKEND}"
+
+
+def fresh_engine(tmp_dir: Path, name: str = "jointplan") -> sa.Engine:
+    """An empty database of the configured backend, migrated to head."""
+    if BACKEND == "postgresql":
+        admin = create_db_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        database = f"jp_{name}_{os.getpid()}"
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            conn.exec_driver_sql(f'CREATE DATABASE "{database}"')
+        admin.dispose()
+        url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{database}"
+    else:
+        url = f"sqlite:///{tmp_dir / (name + '.sqlite3')}"
+    engine = create_db_engine(url)
+    migrations.upgrade(engine)
+    return engine
+
+
+def drop_engine(engine: sa.Engine) -> None:
+    url = engine.url
+    engine.dispose()
+    if BACKEND == "postgresql":
+        admin = create_db_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sa.Engine]:
+    engine = fresh_engine(tmp_path_factory.mktemp("db"))
+    yield engine
+    drop_engine(engine)
+
+
+class RollbackDatabase(Database):
+    """Every session shares one connection inside an outer transaction; commits are savepoints."""
+
+    def __init__(self, engine: sa.Engine, connection: sa.Connection) -> None:
+        super().__init__(engine)
+        self.connection = connection
+
+    def session(self, *, writes: bool = True) -> Session:
+        session = Session(
+            bind=self.connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+        session.info["writes"] = writes
+        session.info["db"] = self
+        return session
+
+
+@pytest.fixture
+def db(engine: sa.Engine) -> Iterator[RollbackDatabase]:
+    connection = engine.connect()
+    transaction = connection.begin()
+    try:
+        yield RollbackDatabase(engine, connection)
+    finally:
+        transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def session(db: RollbackDatabase) -> Iterator[Session]:
+    """A session for arranging data and checking results (commits become savepoints)."""
+    with db.session() as s:
+        yield s
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(
+        environment="test",
+        base_url="http://testserver",
+        secret_key="s" * 64,
+        database_url="sqlite://",
+        smtp_host="",
+    )
+
+
+@pytest.fixture
+def app(settings: Settings, db: RollbackDatabase) -> FastAPI:
+    from app.main import create_app
+
+    return create_app(settings, db, run_mailer=False)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, base_url="http://testserver", follow_redirects=False) as c:
+        c.cookies.set("jp_csrf", CSRF)
+        yield c
+
+
+@pytest.fixture
+def world(session: Session) -> factories.World:
+    """Two workspaces, an account with one member per role, another account, outsiders."""
+    w = factories.build_world(session)
+    session.commit()
+    return w
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if re.match(r"\s*(SELECT|INSERT|UPDATE|DELETE)", statement, re.IGNORECASE):
+            self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(engine: sa.Engine) -> Iterator[QueryCounter]:
+    counter = QueryCounter()
+    event.listen(engine, "before_cursor_execute", counter)
+    yield counter
+    event.remove(engine, "before_cursor_execute", counter)

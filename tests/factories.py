@@ -1,0 +1,127 @@
+"""Plain factory functions for tests: each makes rows through the services where one exists."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from sqlmodel import Session
+from starlette.testclient import TestClient
+
+from app.accounts import service as accounts
+from app.auth import sessions
+from app.config import Settings
+from app.models import Account, Membership, Role, User, Workspace, WorkspaceRole
+from app.users import service as users
+
+PASSWORD = "correct horse battery"
+_seq = itertools.count(1)
+
+
+def make_workspace(session: Session, name: str = "") -> Workspace:
+    workspace = Workspace(name=name or f"Workspace {next(_seq)}")
+    session.add(workspace)
+    session.flush()
+    return workspace
+
+
+def make_user(
+    session: Session,
+    *,
+    email: str = "",
+    name: str = "",
+    workspace: Workspace | None = None,
+    admin: bool = False,
+    password: str | None = PASSWORD,
+) -> User:
+    n = next(_seq)
+    return users.create(
+        session,
+        email=email or f"person{n}@example.com",
+        display_name=name or f"Person {n}",
+        password=password,
+        workspace_id=workspace.id if workspace else None,
+        workspace_role=(WorkspaceRole.ADMIN if admin else WorkspaceRole.MEMBER)
+        if workspace
+        else None,
+    )
+
+
+def make_account(session: Session, *, admin: User, name: str = "", lead_email: str = "") -> Account:
+    n = next(_seq)
+    account, _ = accounts.create_account(
+        session,
+        actor=admin,
+        client_name=f"Client {n}",
+        account_name=name or f"Account {n}",
+        period="FY2027",
+        lead_email=lead_email or f"lead-invite{n}@example.com",
+        base_url="http://testserver",
+        invitation_days=7,
+    )
+    return account
+
+
+def add_member(
+    session: Session, *, account: Account, user: User, role: Role, by: User
+) -> Membership:
+    return accounts.add_member(session, actor=by, account=account, user=user, role=role)
+
+
+def sign_in(client: TestClient, session: Session, user: User) -> str:
+    """Give ``client`` a live session of ``user`` (as a successful sign-in would)."""
+    settings = Settings(environment="test", secret_key="s" * 64)
+    token = sessions.start(
+        session, user=user, ip="testclient", user_agent="pytest", settings=settings
+    )
+    session.commit()
+    client.cookies.set(sessions.SESSION_COOKIE, token)
+    return token
+
+
+@dataclass
+class World:
+    workspace: Workspace
+    other_workspace: Workspace
+    admin: User
+    other_admin: User
+    account: Account
+    other_account: Account
+    foreign_account: Account
+    members: dict[str, User] = field(default_factory=dict)
+    memberships: dict[str, Membership] = field(default_factory=dict)
+    removed: User | None = None
+    outsider: User | None = None
+
+
+def build_world(session: Session) -> World:
+    workspace = make_workspace(session, "Vendor")
+    other_workspace = make_workspace(session, "Other vendor")
+    admin = make_user(session, email="admin@vendor.example", workspace=workspace, admin=True)
+    other_admin = make_user(
+        session, email="admin@other.example", workspace=other_workspace, admin=True
+    )
+    account = make_account(session, admin=admin, name="Own account")
+    other_account = make_account(session, admin=admin, name="Other account")
+    foreign_account = make_account(session, admin=other_admin, name="Foreign account")
+    world = World(
+        workspace, other_workspace, admin, other_admin, account, other_account, foreign_account
+    )
+    for role in Role:
+        vendor = role.side.value == "vendor"
+        user = make_user(
+            session,
+            email=f"{role.value}@{'vendor' if vendor else 'client'}.example",
+            name=role.label,
+            workspace=workspace if vendor else None,
+        )
+        world.members[role.value] = user
+        world.memberships[role.value] = add_member(
+            session, account=account, user=user, role=role, by=admin
+        )
+    removed = make_user(session, email="removed@client.example")
+    membership = add_member(session, account=account, user=removed, role=Role.MEMBER, by=admin)
+    accounts.remove(session, actor=admin, membership=membership)
+    world.removed = removed
+    world.outsider = make_user(session, email="outsider@client.example")
+    return world
