@@ -25,6 +25,7 @@ from app import migrations
 from app.config import Settings
 from app.db import Database, create_db_engine
 from tests import factories
+from tests.live import LiveServer, Mailbox, free_port, reset_database, serve, smtp_server
 
 BACKEND = os.environ.get("JP_TEST_DATABASE", "sqlite")
 POSTGRES_URL = os.environ.get("JP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -155,3 +156,47 @@ def count_queries(engine: sa.Engine) -> Iterator[QueryCounter]:
     event.listen(engine, "before_cursor_execute", counter)
     yield counter
     event.remove(engine, "before_cursor_execute", counter)
+
+
+@pytest.fixture(scope="session")
+def live_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sa.Engine]:
+    """A second database whose changes really commit, for tests across processes and threads."""
+    engine = fresh_engine(tmp_path_factory.mktemp("live"), name="live")
+    yield engine
+    drop_engine(engine)
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    with smtp_server() as (box, port):
+        box.port = port  # type: ignore[attr-defined]
+        yield box
+
+
+@pytest.fixture
+def live_settings(mailbox: Mailbox) -> Settings:
+    port = free_port()
+    return Settings(
+        environment="test",
+        base_url=f"http://127.0.0.1:{port}",
+        secret_key="l" * 64,
+        database_url="sqlite://",
+        smtp_host="127.0.0.1",
+        smtp_port=mailbox.port,  # type: ignore[attr-defined]
+    )
+
+
+@pytest.fixture
+def live_server(live_engine: sa.Engine, live_settings: Settings) -> Iterator[LiveServer]:
+    """The app on a real port with its mail dispatcher running, on the committed database.
+
+    Tests may change ``live_settings`` (e.g. add OpenID Connect providers) by overriding it.
+    """
+    from app.main import create_app
+
+    reset_database(live_engine)
+    db = Database(live_engine)
+    app = create_app(live_settings, db)
+    port = int(live_settings.base_url.rsplit(":", 1)[1])
+    with serve(app, port):
+        yield LiveServer(url=live_settings.base_url, app=app, db=db, settings=live_settings)
