@@ -5,20 +5,27 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from app.config import Settings
 from app.db import Database, create_db_engine
 
 
-def _db(settings: Settings) -> Database:
-    return Database(create_db_engine(settings.resolved_database_url))
+@contextmanager
+def _db(settings: Settings) -> Iterator[Database]:
+    db = Database(create_db_engine(settings.resolved_database_url))
+    try:
+        yield db
+    finally:
+        db.dispose()
 
 
 def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
     from app import migrations
 
-    db = _db(settings)
-    migrations.upgrade(db.engine)
+    with _db(settings) as db:
+        migrations.upgrade(db.engine)
     print("Database is at the latest schema.")
     return 0
 
@@ -35,8 +42,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from app import demo
 
-    db = _db(settings)
-    with db.session() as session:
+    with _db(settings) as db, db.session() as session:
         if demo.already_loaded(session):
             print("Demo data is already loaded.")
         else:
@@ -66,8 +72,7 @@ def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    db = _db(settings)
-    with db.session() as session:
+    with _db(settings) as db, db.session() as session:
         if users_repo.by_email(session, email=email):
             print(f"{email} already has a login.", file=sys.stderr)
             return 1
@@ -91,8 +96,7 @@ def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
     from app.audit import service
     from app.audit.chain import chain_for
 
-    db = _db(settings)
-    with db.session(writes=False) as session:
+    with _db(settings) as db, db.session(writes=False) as session:
         reports = (
             [service.verify_chain(session, chain_for(args.account))]
             if args.account is not None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 
 from sqlmodel import Session, col, select
 
@@ -19,14 +19,18 @@ def get_head(session: Session, chain: str) -> AuditChainHead | None:
     return session.get(AuditChainHead, chain)
 
 
-def iter_chain(session: Session, chain: str) -> Iterator[AuditEvent]:
+def iter_chain(session: Session, chain: str) -> Generator[AuditEvent]:
     statement = (
         select(AuditEvent)
         .where(AuditEvent.chain == chain)
         .order_by(col(AuditEvent.seq))
         .execution_options(yield_per=500)
     )
-    yield from session.exec(statement)
+    result = session.exec(statement)
+    try:
+        yield from result
+    finally:
+        result.close()  # a reader that stops early must not leave a server-side cursor open
 
 
 def list_chains(session: Session) -> Sequence[str]:

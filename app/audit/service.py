@@ -6,6 +6,7 @@ event exists exactly when its change committed.
 
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,19 +83,20 @@ class ChainReport:
 def verify_chain(session: Session, chain: str) -> ChainReport:
     """Recompute every link of ``chain``; report the first event that does not hold."""
     prev_hash, expected_seq, checked = GENESIS, 1, 0
-    for event in repository.iter_chain(session, chain):
-        problem = ""
-        if event.seq != expected_seq:
-            problem = (
-                f"expected event #{expected_seq} here, found #{event.seq} (an event is missing)"
-            )
-        elif event.prev_hash != prev_hash:
-            problem = "its link to the previous event does not match"
-        elif event.hash != link_hash(prev_hash, event):
-            problem = "its content was changed after it was recorded"
-        if problem:
-            return ChainReport(chain, checked, event.id, event.seq, problem)
-        prev_hash, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
+    with closing(repository.iter_chain(session, chain)) as events:
+        for event in events:
+            problem = ""
+            if event.seq != expected_seq:
+                problem = (
+                    f"expected event #{expected_seq} here, found #{event.seq} (an event is missing)"
+                )
+            elif event.prev_hash != prev_hash:
+                problem = "its link to the previous event does not match"
+            elif event.hash != link_hash(prev_hash, event):
+                problem = "its content was changed after it was recorded"
+            if problem:
+                return ChainReport(chain, checked, event.id, event.seq, problem)
+            prev_hash, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
     head = repository.get_head(session, chain)
     if head is not None and (head.seq != checked or head.hash != prev_hash):
         return ChainReport(

@@ -1,0 +1,184 @@
+"""The audit trail is a SHA-256 hash chain per account: any edit, removal or reordering of a
+stored event is caught, and the command names the first broken event."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from app import cli
+from app.audit import service as audit
+from app.audit.chain import chain_for
+from app.db import Database
+from app.models import Account, AuditEvent
+from tests import factories
+from tests.conftest import drop_engine, fresh_engine
+
+
+def _account_with_events(session: Session, extra: int = 5) -> Account:
+    workspace = factories.make_workspace(session)
+    admin = factories.make_user(session, workspace=workspace, admin=True, password=None)
+    account = factories.make_account(session, admin=admin)
+    for i in range(extra):
+        audit.record(
+            session,
+            actor=admin,
+            verb="test.changed",
+            item_type="thing",
+            item_id=i,
+            account_id=account.id,
+            changes={"title": [f"old {i}", f"new {i}"]},
+        )
+    return account
+
+
+def _events(session: Session, account: Account) -> list[AuditEvent]:
+    return list(
+        session.exec(
+            select(AuditEvent)
+            .where(AuditEvent.account_id == account.id)
+            .order_by(col(AuditEvent.seq))
+        )
+    )
+
+
+def test_an_untouched_chain_verifies(session: Session) -> None:
+    account = _account_with_events(session)
+    report = audit.verify_chain(session, chain_for(account.id))
+    assert report.ok
+    assert report.checked == len(_events(session, account))
+
+
+def test_events_link_to_their_predecessor(session: Session) -> None:
+    account = _account_with_events(session)
+    events = _events(session, account)
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    for before, after in zip(events, events[1:], strict=False):
+        assert after.prev_hash == before.hash
+
+
+def test_an_edited_event_is_caught_at_that_event(session: Session) -> None:
+    account = _account_with_events(session)
+    target = _events(session, account)[3]
+    session.execute(
+        sa.update(AuditEvent)
+        .where(col(AuditEvent.id) == target.id)
+        .values(changes={"title": ["old 1", "forged"]})
+    )
+    session.expire_all()
+    report = audit.verify_chain(session, chain_for(account.id))
+    assert not report.ok
+    assert report.broken_event_id == target.id
+    assert report.broken_seq == target.seq
+    assert "changed" in report.reason
+
+
+def test_a_rehashed_edit_breaks_the_next_link(session: Session) -> None:
+    account = _account_with_events(session)
+    events = _events(session, account)
+    target, following = events[2], events[3]
+    session.execute(
+        sa.update(AuditEvent).where(col(AuditEvent.id) == target.id).values(hash="f" * 64)
+    )
+    session.expire_all()
+    report = audit.verify_chain(session, chain_for(account.id))
+    assert report.broken_seq in (target.seq, following.seq)
+
+
+def test_a_removed_event_is_caught(session: Session) -> None:
+    account = _account_with_events(session)
+    events = _events(session, account)
+    session.execute(sa.delete(AuditEvent).where(col(AuditEvent.id) == events[2].id))
+    session.expire_all()
+    report = audit.verify_chain(session, chain_for(account.id))
+    assert report.broken_seq == events[3].seq
+    assert "missing" in report.reason
+
+
+def test_removing_the_newest_events_is_caught(session: Session) -> None:
+    account = _account_with_events(session)
+    events = _events(session, account)
+    session.execute(sa.delete(AuditEvent).where(col(AuditEvent.id) == events[-1].id))
+    session.expire_all()
+    report = audit.verify_chain(session, chain_for(account.id))
+    assert not report.ok
+    assert "missing" in report.reason
+
+
+@pytest.fixture
+def committed_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
+    """A database of its own whose changes commit, with the CLI pointed at it."""
+    engine = fresh_engine(tmp_path, name="audit_cli")
+    monkeypatch.setenv("JP_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    try:
+        yield Database(engine)
+    finally:
+        drop_engine(engine)
+
+
+def test_the_verify_command_names_the_first_broken_event(
+    committed_db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with committed_db.session() as session:
+        account = _account_with_events(session)
+        session.commit()
+        target = _events(session, account)[4]
+
+    assert cli.main(["audit", "verify"]) == 0
+    assert f"ok      account:{account.id}" in capsys.readouterr().out
+
+    with committed_db.engine.begin() as conn:
+        conn.execute(
+            sa.update(AuditEvent).where(col(AuditEvent.id) == target.id).values(verb="forged")
+        )
+    assert cli.main(["audit", "verify", "--account", str(account.id)]) == 1
+    out = capsys.readouterr().out
+    assert f"BROKEN  account:{account.id} at event id {target.id} (#{target.seq})" in out
+
+
+def test_concurrent_writers_keep_one_unbroken_chain(committed_db: Database) -> None:
+    """Writers queue on the chain head (row lock on PostgreSQL, BEGIN IMMEDIATE on SQLite):
+    no fork, no gap, no 'database is locked'."""
+    with committed_db.session() as session:
+        account = _account_with_events(session, extra=0)
+        session.commit()
+        account_id = account.id
+    errors: list[BaseException] = []
+    threads_n, per_thread = 6, 15
+
+    def write() -> None:
+        try:
+            for i in range(per_thread):
+                with committed_db.session() as s:
+                    audit.record(
+                        s,
+                        actor=None,
+                        verb="test.concurrent",
+                        item_type="thing",
+                        item_id=i,
+                        account_id=account_id,
+                    )
+                    s.commit()
+        except BaseException as exc:  # collected and re-raised in the test thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write) for _ in range(threads_n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with committed_db.session(writes=False) as session:
+        report = audit.verify_chain(session, chain_for(account_id))
+        assert report.ok
+        concurrent = session.exec(
+            select(sa.func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.verb == "test.concurrent")
+        ).one()
+    assert concurrent == threads_n * per_thread
