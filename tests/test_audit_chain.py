@@ -3,6 +3,7 @@ stored event is caught, and the command names the first broken event."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,7 +59,7 @@ def test_events_link_to_their_predecessor(session: Session) -> None:
     account = _account_with_events(session)
     events = _events(session, account)
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
-    for before, after in zip(events, events[1:], strict=False):
+    for before, after in itertools.pairwise(events):
         assert after.prev_hash == before.hash
 
 
