@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from itsdangerous import BadSignature, URLSafeSerializer
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2_fragments import render_block
+from markupsafe import Markup, escape
 
 from app.models import ROLE_LABELS, Role
 
@@ -27,6 +29,21 @@ def _static_versions() -> dict[str, str]:
         for path in STATIC_DIR.rglob("*")
         if path.is_file()
     }
+
+
+_URL = re.compile(r"https?://[^\s<>\"']+")
+
+
+def linkify(text: str) -> Markup:
+    """Escape ``text`` and turn the web addresses in it into links (used for mail bodies)."""
+    parts, last = [], 0
+    for match in _URL.finditer(text):
+        parts.append(escape(text[last : match.start()]))
+        url = escape(match.group(0))
+        parts.append(Markup('<a href="{0}">{0}</a>').format(url))
+        last = match.end()
+    parts.append(escape(text[last:]))
+    return Markup("").join(parts)
 
 
 def is_htmx(request: Request) -> bool:
@@ -49,6 +66,7 @@ class Templates:
         def static_url(path: str) -> str:
             return f"/static/{path}?v={versions.get(path, '0')}"
 
+        self.env.filters["linkify"] = linkify
         self.env.globals.update(
             static_url=static_url,
             role_labels={r.value: label for r, label in ROLE_LABELS.items()},
