@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass, field
 
@@ -10,12 +11,26 @@ from starlette.testclient import TestClient
 
 from app.accounts import service as accounts
 from app.auth import sessions
+from app.auth.passwords import hash_password
 from app.config import Settings
-from app.models import Account, Membership, Role, User, Workspace, WorkspaceRole
+from app.models import (
+    Account,
+    Membership,
+    Role,
+    User,
+    Workspace,
+    WorkspaceRole,
+)
 from app.users import service as users
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
+
+
+@functools.cache
+def _password_hash() -> str:
+    """Argon2 is slow on purpose; hash the shared test password once per run."""
+    return hash_password(PASSWORD)
 
 
 def make_workspace(session: Session, name: str = "") -> Workspace:
@@ -35,16 +50,28 @@ def make_user(
     password: str | None = PASSWORD,
 ) -> User:
     n = next(_seq)
-    return users.create(
+    user = users.create(
         session,
         email=email or f"person{n}@example.com",
         display_name=name or f"Person {n}",
-        password=password,
+        password=password if password != PASSWORD else None,
         workspace_id=workspace.id if workspace else None,
         workspace_role=(WorkspaceRole.ADMIN if admin else WorkspaceRole.MEMBER)
         if workspace
         else None,
     )
+    if password == PASSWORD:
+        session.add(
+            SignInIdentity(
+                user_id=user.id,  # type: ignore[arg-type]
+                kind=IdentityKind.PASSWORD,
+                issuer=PASSWORD_ISSUER,
+                subject=str(user.id),
+                password_hash=_password_hash(),
+            )
+        )
+        session.flush()
+    return user
 
 
 def make_account(session: Session, *, admin: User, name: str = "", lead_email: str = "") -> Account:
