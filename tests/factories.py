@@ -15,13 +15,16 @@ from app.auth.passwords import hash_password
 from app.config import Settings
 from app.models import (
     Account,
+    IdentityKind,
     Membership,
     Role,
+    SignInIdentity,
     User,
     Workspace,
     WorkspaceRole,
 )
 from app.users import service as users
+from app.users.repository import PASSWORD_ISSUER
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
