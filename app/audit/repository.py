@@ -42,16 +42,17 @@ def list_for_account(
     *,
     account_id: int,
     visibilities: Sequence[str],
-    before_seq: int | None,
+    offset: int,
     limit: int,
 ) -> Sequence[AuditEvent]:
+    """Newest first. Paged by position in the visible list, never by sequence number: the gaps
+    between sequence numbers would tell a client how many internal events there are."""
     statement = (
         select(AuditEvent)
         .where(AuditEvent.account_id == account_id)
         .where(col(AuditEvent.visibility).in_(visibilities))
         .order_by(col(AuditEvent.seq).desc())
+        .offset(offset)
         .limit(limit)
     )
-    if before_seq is not None:
-        statement = statement.where(AuditEvent.seq < before_seq)
     return session.exec(statement).all()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from app.audit import repository, service
@@ -17,13 +19,13 @@ PAGE = 50
 
 @router.get("/accounts/{account_id}/audit")
 def audit_page(
-    request: Request, access: AuditReader, db: DbSession, before: int | None = None
+    request: Request, access: AuditReader, db: DbSession, page: Annotated[int, Query(ge=1)] = 1
 ) -> Response:
     events = repository.list_for_account(
         db,
         account_id=access.account_id,
         visibilities=access.visibilities,
-        before_seq=before,
+        offset=(page - 1) * PAGE,
         limit=PAGE + 1,
     )
     return get_templates(request).render(
@@ -33,7 +35,8 @@ def audit_page(
             "access": access,
             "account": access.account,
             "events": events[:PAGE],
-            "next_before": events[PAGE - 1].seq if len(events) > PAGE else None,
+            "page": page,
+            "has_older": len(events) > PAGE,
         },
     )
 

@@ -1,0 +1,64 @@
+"""What the account's audit page shows to each side."""
+
+import re
+
+from sqlmodel import Session
+from starlette.testclient import TestClient
+
+from app.audit import service as audit
+from app.models import Visibility
+from tests.factories import World, sign_in
+
+
+def _record_many(session: Session, world: World, n: int, visibility: Visibility) -> None:
+    for i in range(n):
+        audit.record(
+            session,
+            actor=world.admin,
+            verb=f"test.{visibility}",
+            item_type="thing",
+            item_id=i,
+            account_id=world.account.id,
+            changes={"note": [None, f"{visibility}-{i}"]},
+            visibility=visibility,
+        )
+    session.commit()
+
+
+def test_client_users_see_no_internal_event_nor_a_gap_that_counts_them(
+    client: TestClient, session: Session, world: World
+) -> None:
+    _record_many(session, world, 3, Visibility.INTERNAL)
+    _record_many(session, world, 2, Visibility.SHARED)
+    sign_in(client, session, world.members["sponsor"])
+    page = client.get(f"/accounts/{world.account.id}/audit")
+    assert page.status_code == 200
+    assert "test.shared" in page.text
+    assert "test.internal" not in page.text
+    assert "internal-" not in page.text
+    assert 'data-label="#"' not in page.text  # sequence numbers would reveal the gaps
+    assert "Verify the chain" not in page.text
+
+
+def test_vendor_users_see_every_event_with_its_number(
+    client: TestClient, session: Session, world: World
+) -> None:
+    _record_many(session, world, 2, Visibility.INTERNAL)
+    sign_in(client, session, world.members["team"])
+    page = client.get(f"/accounts/{world.account.id}/audit")
+    assert "test.internal" in page.text
+    assert re.search(r'data-label="#">\d+<', page.text)
+
+
+def test_pages_hold_fifty_events_and_link_to_older_ones(
+    client: TestClient, session: Session, world: World
+) -> None:
+    _record_many(session, world, 60, Visibility.SHARED)
+    sign_in(client, session, world.members["viewer"])
+    first = client.get(f"/accounts/{world.account.id}/audit")
+    assert first.text.count("test.shared") == 50
+    assert "?page=2" in first.text
+    second = client.get(f"/accounts/{world.account.id}/audit?page=2")
+    assert second.text.count("test.shared") == 10
+    assert "?page=1" in second.text
+    assert client.get(f"/accounts/{world.account.id}/audit?page=0").status_code == 422
