@@ -20,6 +20,7 @@ from app.mail.dispatcher import MailDispatcher
 from app.sso import routes as sso_routes
 from app.users import routes as users_routes
 from app.web import handlers
+from app.web.forms import ids_in_range
 from app.web.security import SecurityMiddleware, csrf_protect
 from app.web.templating import STATIC_DIR, Templates
 
@@ -64,7 +65,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
-        dependencies=[Depends(csrf_protect)],
+        dependencies=[Depends(csrf_protect), Depends(ids_in_range)],
     )
     app.state.settings = settings
     app.state.db = db
@@ -72,6 +73,7 @@ def create_app(
     app.state.templates = Templates(
         secret_key=settings.resolved_secret_key,
         base_globals={"dev_mailbox": settings.dev_mailbox_enabled},
+        secure_cookies=settings.secure_cookies,
     )
     for router in PUBLIC_ROUTERS:
         app.include_router(router)

@@ -19,7 +19,10 @@ PAGE = 50
 
 @router.get("/accounts/{account_id}/audit")
 def audit_page(
-    request: Request, access: AuditReader, db: DbSession, page: Annotated[int, Query(ge=1)] = 1
+    request: Request,
+    access: AuditReader,
+    db: DbSession,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> Response:
     events = repository.list_for_account(
         db,

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
+from fastapi import Request
+
+from app.web.errors import NotFoundError
 
 MAX_TEXT = 200
+# The largest id either database can hold (SQLite's INTEGER); a larger one cannot exist.
+MAX_ID = 2**63 - 1
 
 
 class FormErrors(dict[str, str]):
@@ -44,6 +49,9 @@ def check_text(
     value = value.strip()
     if required and not value:
         errors.add(field, f"Enter {label}.")
+    elif any(ord(c) < 32 and c not in "\t\n\r" for c in value):
+        # PostgreSQL cannot store NUL, and no one types the other control characters.
+        errors.add(field, f"Remove the invisible control characters from {label}.")
     elif len(value) > max_length:
         errors.add(field, f"Keep {label} under {max_length} characters.")
     return value
@@ -54,3 +62,13 @@ def safe_next(value: str | None, default: str = "/") -> str:
     if value and value.startswith("/") and not value.startswith(("//", "/\\")):
         return value
     return default
+
+
+def ids_in_range(request: Request) -> None:
+    """App-wide dependency: an id in the path too large for the database is simply not found
+    (instead of an overflow in the database driver)."""
+    for name, value in request.path_params.items():
+        if name.endswith("_id") and isinstance(value, str):
+            digits = value.lstrip("+-")
+            if digits.isdigit() and len(digits) > 18 and int(digits) > MAX_ID:
+                raise NotFoundError()

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.web.errors import AppError, NotFoundError, SignInRequired
+from app.web.security import SECURITY_HEADERS
 from app.web.templating import get_templates, is_htmx
 
 log = logging.getLogger(__name__)
@@ -83,12 +84,15 @@ def install(app: FastAPI) -> None:
 
     async def on_server_error(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-        return error_response(
+        # This answer is sent by the outermost middleware, past the one that adds these.
+        response = error_response(
             request,
             500,
             _TITLES[500],
             "Jointplan hit an unexpected problem. Nothing you sent was saved; please try again.",
         )
+        response.headers.update(SECURITY_HEADERS)
+        return response
 
     app.add_exception_handler(AppError, on_app_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)

@@ -53,7 +53,10 @@ def is_htmx(request: Request) -> bool:
 
 
 class Templates:
-    def __init__(self, *, secret_key: str, base_globals: dict[str, Any]) -> None:
+    def __init__(
+        self, *, secret_key: str, base_globals: dict[str, Any], secure_cookies: bool = False
+    ) -> None:
+        self.secure_cookies = secure_cookies
         self.env = Environment(
             loader=FileSystemLoader(TEMPLATE_DIR),
             autoescape=select_autoescape(default=True, default_for_string=True),
@@ -99,7 +102,9 @@ class Templates:
             content = self.env.get_template(name).render(ctx)
         response = HTMLResponse(content, status_code=status_code, headers=headers)
         if ctx["flashes"]:
-            response.delete_cookie(FLASH_COOKIE, path="/")
+            response.delete_cookie(
+                FLASH_COOKIE, path="/", httponly=True, samesite="lax", secure=self.secure_cookies
+            )
         return response
 
     def flash(self, response: Response, message: str, *, kind: str = "success") -> None:
@@ -110,6 +115,7 @@ class Templates:
             path="/",
             httponly=True,
             samesite="lax",
+            secure=self.secure_cookies,
             max_age=120,
         )
 
