@@ -1,0 +1,428 @@
+"""CSRF on every state change, no state change on GET, security headers and cookie flags."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from http.cookies import SimpleCookie
+from typing import Any
+
+import httpx
+import pytest
+from argon2 import PasswordHasher
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from sqlmodel import Session, SQLModel
+from starlette.testclient import TestClient
+
+from app.auth import passwords
+from app.auth.sessions import SESSION_COOKIE
+from app.config import Settings
+from app.db import DbSession, ReadOnlySessionError
+from app.invitations import service as invitations
+from app.main import PRIVATE_ROUTERS, PUBLIC_ROUTERS, create_app
+from app.models import PasswordReset, Role, Workspace, utcnow
+from app.tokens import new_token, token_hash
+from app.web.security import CSRF_COOKIE
+from tests.conftest import CSRF, RollbackDatabase
+from tests.factories import PASSWORD, World, sign_in
+
+ROUTES: list[APIRoute] = [
+    route
+    for router in (*PUBLIC_ROUTERS, *PRIVATE_ROUTERS)
+    for route in router.routes
+    if isinstance(route, APIRoute)
+]
+POSTS = [r.path for r in ROUTES if "POST" in r.methods]
+GETS = [
+    r.path
+    for r in ROUTES
+    if "GET" in r.methods and not getattr(r.endpoint, "jp_writes_on_get", False)
+]
+NEW_PASSWORD = "a brand new passphrase"
+# Everything any form could want: without the CSRF check, each POST would change something.
+FORM = {
+    "email": "newcomer@client.example",
+    "password": NEW_PASSWORD,
+    "password_confirm": NEW_PASSWORD,
+    "current_password": PASSWORD,
+    "display_name": "New Comer",
+    "role": "mentor",
+    "version": "1",
+    "client_name": "Fresh client",
+    "account_name": "Fresh account",
+    "period": "FY2028",
+    "lead_email": "fresh-lead@vendor.example",
+}
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap argon2 parameters: these tests are about requests, not the hash's cost."""
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(passwords, "_hasher", cheap)
+    monkeypatch.setattr(passwords, "_DUMMY_HASH", cheap.hash("jointplan-timing-equaliser"))
+
+
+@pytest.fixture
+def links(session: Session, world: World) -> dict[str, str]:
+    """Working tokens for the routes that take one: an open invitation and a reset link."""
+    sent = invitations.invite(
+        session,
+        inviter=world.members["lead"],
+        account=world.account,
+        email=FORM["email"],
+        role=Role.MEMBER,
+        base_url="http://testserver",
+        days=7,
+    )
+    reset_token = new_token()
+    session.add(
+        PasswordReset(
+            user_id=world.admin.id,  # type: ignore[arg-type]
+            token_hash=token_hash(reset_token),
+            expires_at=utcnow() + timedelta(hours=1),
+        )
+    )
+    session.commit()
+    return {
+        "invitation": sent.link.rsplit("/", 1)[1],
+        "invitation_id": str(sent.invitation.id),
+        "reset": reset_token,
+    }
+
+
+def fill(path: str, world: World, links: dict[str, str]) -> str:
+    """A route's path with the ids of real rows the admin may act on."""
+    token = links["reset"] if path.startswith("/password/reset") else links["invitation"]
+    return path.format(
+        account_id=world.account.id,
+        membership_id=world.memberships["team"].id,
+        invitation_id=links["invitation_id"],
+        user_id=world.members["team"].id,
+        token=token,
+        provider_key="acme",
+    )
+
+
+def snapshot(session: Session) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, read past the session's identity map."""
+    connection = session.connection()
+    return {
+        table.name: sorted((tuple(row) for row in connection.execute(table.select())), key=repr)
+        for table in SQLModel.metadata.sorted_tables
+    }
+
+
+def signed_in_as_admin(client: TestClient, session: Session, world: World) -> None:
+    sign_in(client, session, world.admin)
+
+
+def assert_page_expired(response: httpx.Response) -> None:
+    assert response.status_code == 403
+    assert "Page expired" in response.text
+    assert "security token" in response.text
+
+
+# --- CSRF -------------------------------------------------------------------------------------
+
+
+def test_the_route_list_covers_the_state_changing_routes() -> None:
+    assert "/logout" in POSTS
+    assert "/accounts" in POSTS
+    assert len(POSTS) >= 10
+
+
+@pytest.mark.parametrize("path", POSTS)
+def test_every_post_without_the_token_is_refused_and_changes_nothing(
+    client: TestClient, session: Session, world: World, links: dict[str, str], path: str
+) -> None:
+    signed_in_as_admin(client, session, world)
+    before = snapshot(session)
+    response = client.post(fill(path, world, links), data=FORM)
+    assert_page_expired(response)
+    assert snapshot(session) == before
+
+
+def test_anonymous_posts_without_the_token_are_refused(
+    client: TestClient, session: Session, world: World, links: dict[str, str]
+) -> None:
+    before = snapshot(session)
+    for path in POSTS:
+        response = client.post(fill(path, world, links), data=FORM)
+        assert response.status_code == 403, path
+        assert "Page expired" in response.text, path
+    assert snapshot(session) == before
+
+
+def test_a_post_with_the_token_goes_through(
+    client: TestClient, session: Session, world: World
+) -> None:
+    """The control for the tests above: the same request with the token is accepted."""
+    signed_in_as_admin(client, session, world)
+    response = client.post("/logout", data={"csrf_token": CSRF})
+    assert response.status_code == 303
+
+
+def test_the_htmx_header_token_is_accepted(
+    client: TestClient, session: Session, world: World
+) -> None:
+    signed_in_as_admin(client, session, world)
+    response = client.post("/logout", headers={"X-CSRF-Token": CSRF, "HX-Request": "true"})
+    assert response.status_code == 303
+
+
+def test_htmx_post_without_the_token_gets_a_toast_retargeted_to_toasts(
+    client: TestClient, session: Session, world: World
+) -> None:
+    signed_in_as_admin(client, session, world)
+    response = client.post(
+        f"/accounts/{world.account.id}/invitations",
+        data={"email": "someone@client.example", "role": "viewer"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 403
+    assert response.headers["HX-Retarget"] == "#toasts"
+    assert 'class="toast toast-error"' in response.text
+    assert "security token" in response.text
+    assert "<html" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("field", "header"),
+    [
+        ("x" * 43, None),
+        (None, "x" * 43),
+        (CSRF[:-1], None),
+        (None, CSRF + "t"),
+        ("", None),
+    ],
+    ids=["wrong-field", "wrong-header", "short-field", "long-header", "empty-field"],
+)
+def test_a_wrong_token_is_refused(
+    client: TestClient,
+    session: Session,
+    world: World,
+    field: str | None,
+    header: str | None,
+) -> None:
+    sign_in(client, session, world.members["team"])
+    data = {"csrf_token": field} if field is not None else {}
+    headers = {"X-CSRF-Token": header} if header is not None else {}
+    assert_page_expired(client.post("/logout", data=data, headers=headers))
+    assert client.get("/me").status_code == 200  # still signed in: the logout did not happen
+
+
+def test_the_token_without_its_cookie_is_refused(
+    client: TestClient, session: Session, world: World
+) -> None:
+    sign_in(client, session, world.members["team"])
+    client.cookies.delete(CSRF_COOKIE)
+    assert_page_expired(client.post("/logout", data={"csrf_token": CSRF}))
+
+
+def test_the_token_in_the_query_string_is_not_enough(
+    client: TestClient, session: Session, world: World
+) -> None:
+    sign_in(client, session, world.members["team"])
+    assert_page_expired(client.post(f"/logout?csrf_token={CSRF}"))
+
+
+def test_a_json_body_cannot_carry_the_token(
+    client: TestClient, session: Session, world: World
+) -> None:
+    sign_in(client, session, world.members["team"])
+    assert_page_expired(client.post("/logout", json={"csrf_token": CSRF}))
+
+
+# --- no state change on GET -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", GETS)
+def test_get_routes_never_change_data(
+    app: FastAPI, session: Session, world: World, links: dict[str, str], path: str
+) -> None:
+    url = fill(path, world, links)
+    before = snapshot(session)
+    for who in (world.admin, world.members["lead"], world.members["sponsor"], None):
+        with TestClient(app, follow_redirects=False) as browser:
+            browser.cookies.set(CSRF_COOKIE, CSRF)
+            if who is not None:
+                sign_in(browser, session, who)
+                before = snapshot(session)
+            response = browser.get(url)
+            assert response.status_code < 500, (url, who, response.text)
+            assert snapshot(session) == before, (url, who)
+
+
+def test_a_read_only_session_refuses_to_flush(db: RollbackDatabase) -> None:
+    with db.session(writes=False) as read_only:
+        read_only.add(Workspace(name="Sneaky"))
+        with pytest.raises(ReadOnlySessionError):
+            read_only.flush()
+
+
+def test_a_get_handler_that_tries_to_write_fails_and_writes_nothing(
+    settings: Settings, db: RollbackDatabase, session: Session
+) -> None:
+    app = create_app(settings, db, run_mailer=False)
+
+    @app.get("/test-only/sneaky-write")
+    def sneaky_write(db_session: DbSession) -> dict[str, str]:
+        db_session.add(Workspace(name="Written on GET"))
+        db_session.flush()
+        return {"status": "written"}
+
+    before = snapshot(session)
+    with TestClient(app, follow_redirects=False, raise_server_exceptions=False) as browser:
+        response = browser.get("/test-only/sneaky-write")
+    assert response.status_code == 500
+    assert snapshot(session) == before
+
+
+# --- security headers -------------------------------------------------------------------------
+
+
+def csp(response: httpx.Response) -> dict[str, list[str]]:
+    policy = response.headers["content-security-policy"]
+    directives: dict[str, list[str]] = {}
+    for part in policy.split(";"):
+        words = part.split()
+        if words:
+            directives[words[0].lower()] = words[1:]
+    return directives
+
+
+PAGES = [
+    ("anonymous", "/login"),
+    ("anonymous", "/password/forgot"),
+    ("anonymous", "/accounts/1"),  # a redirect to the sign-in page
+    ("lead", "/"),
+    ("lead", "/accounts/{account_id}"),
+    ("lead", "/accounts/{account_id}/audit"),
+    ("lead", "/accounts/999999"),  # the 404 page
+    ("lead", "/me"),
+    ("admin", "/admin/users"),
+    ("admin", "/accounts/new"),
+    ("sponsor", "/accounts/new"),  # the 403 page
+]
+
+
+def fetch(
+    client: TestClient, session: Session, world: World, who: str, path: str
+) -> httpx.Response:
+    if who == "admin":
+        sign_in(client, session, world.admin)
+    elif who != "anonymous":
+        sign_in(client, session, world.members[who])
+    return client.get(path.format(account_id=world.account.id))
+
+
+@pytest.mark.parametrize(("who", "path"), PAGES)
+def test_pages_carry_the_security_headers(
+    client: TestClient, session: Session, world: World, who: str, path: str
+) -> None:
+    response = fetch(client, session, world, who, path)
+    directives = csp(response)
+    scripts = directives.get("script-src", directives.get("default-src"))
+    assert scripts is not None
+    assert "'unsafe-inline'" not in scripts
+    assert "'unsafe-eval'" not in scripts
+    assert "*" not in scripts
+    assert directives.get("object-src") == ["'none'"]
+    assert directives.get("frame-ancestors") == ["'none'"]
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] in ("DENY", "SAMEORIGIN")
+    assert response.headers["referrer-policy"] in (
+        "no-referrer",
+        "same-origin",
+        "strict-origin",
+        "strict-origin-when-cross-origin",
+    )
+
+
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
+INLINE_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.IGNORECASE)
+
+
+@pytest.mark.parametrize(("who", "path"), PAGES)
+def test_pages_have_no_inline_script(
+    client: TestClient, session: Session, world: World, who: str, path: str
+) -> None:
+    response = fetch(client, session, world, who, path)
+    assert not INLINE_SCRIPT.search(response.text)
+    assert not INLINE_HANDLER.search(response.text)
+    assert "javascript:" not in response.text
+
+
+# --- cookies ----------------------------------------------------------------------------------
+
+
+def cookies_set(response: httpx.Response) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for header in response.headers.get_list("set-cookie"):
+        jar: SimpleCookie = SimpleCookie()
+        jar.load(header)
+        for name, morsel in jar.items():
+            found[name] = morsel
+    return found
+
+
+def test_a_first_visit_gets_an_httponly_samesite_lax_csrf_cookie(app: FastAPI) -> None:
+    with TestClient(app, follow_redirects=False) as browser:
+        response = browser.get("/login")
+    cookie = cookies_set(response)[CSRF_COOKIE]
+    assert len(cookie.value) >= 32
+    assert cookie["httponly"] is True
+    assert cookie["samesite"].lower() == "lax"
+    assert not cookie["secure"]
+
+
+def test_every_cookie_of_a_sign_in_and_sign_out_is_httponly_and_lax(
+    client: TestClient, world: World
+) -> None:
+    signed_in = client.post(
+        "/login",
+        data={"email": world.admin.email, "password": PASSWORD, "csrf_token": CSRF},
+    )
+    new_csrf = client.cookies.get(CSRF_COOKIE, domain="testserver.local")
+    assert new_csrf
+    signed_out = client.post("/logout", data={"csrf_token": new_csrf})
+    assert signed_out.status_code == 303
+    cookies = {**cookies_set(signed_in), **cookies_set(signed_out)}
+    assert {SESSION_COOKIE, CSRF_COOKIE} <= set(cookies)
+    for name, cookie in cookies.items():
+        assert cookie["httponly"] is True, name
+        assert cookie["samesite"].lower() == "lax", name
+
+
+@pytest.fixture
+def https_app(settings: Settings, db: RollbackDatabase) -> FastAPI:
+    secure = settings.model_copy(update={"base_url": "https://jointplan.example"})
+    return create_app(secure, db, run_mailer=False)
+
+
+def test_over_https_every_cookie_is_secure(
+    https_app: FastAPI, session: Session, world: World
+) -> None:
+    with TestClient(
+        https_app, base_url="https://jointplan.example", follow_redirects=False
+    ) as browser:
+        first = browser.get("/login")
+        token = cookies_set(first)[CSRF_COOKIE].value
+        signed_in = browser.post(
+            "/login",
+            data={"email": world.admin.email, "password": PASSWORD, "csrf_token": token},
+        )
+        assert signed_in.status_code == 303
+        new_csrf = cookies_set(signed_in)[CSRF_COOKIE].value
+        signed_out = browser.post("/logout", data={"csrf_token": new_csrf})
+        assert signed_out.status_code == 303
+        after = browser.get("/login")  # shows (and clears) the flash message
+    responses = (first, signed_in, signed_out, after)
+    seen = set()
+    for response in responses:
+        for name, cookie in cookies_set(response).items():
+            seen.add(name)
+            assert cookie["secure"] is True, (name, response.request.url)
+    assert {SESSION_COOKIE, CSRF_COOKIE} <= seen
