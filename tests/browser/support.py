@@ -1,0 +1,50 @@
+"""Helpers for the browser tests: sizes, where artifacts go, and a person's way of signing in."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from playwright.sync_api import BrowserContext, Page, expect
+from sqlmodel import select
+
+from app import demo
+from app.db import Database
+from app.models import Account
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+HOME = re.compile(r"/$")
+
+# The ``new_context`` fixture: a fresh browser context (its own cookies) on the live server.
+NewContext = Callable[..., BrowserContext]
+
+
+def sign_in(page: Page, email: str, password: str = demo.PASSWORD) -> None:
+    """Sign in through the form, like a person would, and wait for the home page."""
+    page.goto("/login")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(HOME)
+
+
+def account_id(db: Database, name: str) -> int:
+    with db.session() as session:
+        account = session.exec(select(Account).where(Account.name == name)).one()
+        assert account.id is not None
+        return account.id
+
+
+class SameDocument:
+    """Proves an htmx action swapped part of the page instead of loading a new one: a mark left
+    on ``window`` survives only as long as the document does."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        page.evaluate("window.__jpSameDocument = true")
+
+    def check(self) -> None:
+        assert self.page.evaluate("window.__jpSameDocument === true"), "the page was reloaded"
