@@ -36,6 +36,27 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"jointplan database backend: {BACKEND}"
 
 
+MATRIX_CELL = "tests/test_authorization_matrix.py::test_cell["
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Show the size of the authorization matrix (DESIGN.md §8) in every run that ran it."""
+    ran: set[str] = set()
+    passed: set[str] = set()
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            nodeid = getattr(report, "nodeid", "")
+            if not nodeid.startswith(MATRIX_CELL) or getattr(report, "when", "") != "call":
+                continue
+            ran.add(nodeid)
+            if report.passed:
+                passed.add(nodeid)
+    if ran:
+        terminalreporter.write_sep(
+            "-", f"authorization matrix: {len(ran)} rows, {len(passed)} passed"
+        )
+
+
 def fresh_engine(tmp_dir: Path, name: str = "jointplan") -> sa.Engine:
     """An empty database of the configured backend, migrated to head."""
     if BACKEND == "postgresql":

@@ -20,7 +20,7 @@ from app.models import Account, Invitation
 from app.permissions.guards import MemberManager
 from app.users import repository as users_repo
 from app.users import service as users
-from app.web.errors import GoneError, NotFoundError
+from app.web.errors import ForbiddenError, GoneError, NotFoundError
 from app.web.forms import FormErrors, check_email, check_text
 from app.web.templating import get_templates, is_htmx
 
@@ -188,6 +188,11 @@ def accept(
     """Accept as the signed-in invitee, as an existing user with their password, or as a new
     user who chooses a password here."""
     invitation, account = _open_invitation(db, token)
+    if actor is not None and actor.user.email != invitation.email:
+        # The page offers no form to someone else who is signed in; the route refuses too.
+        raise ForbiddenError(
+            f"This invitation is for {invitation.email}; you are signed in as {actor.user.email}."
+        )
     errors = FormErrors()
     session_token = ""
     user = actor.user if actor is not None and actor.user.email == invitation.email else None

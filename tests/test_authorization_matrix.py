@@ -1,0 +1,703 @@
+"""The authorization matrix (DESIGN.md §8), generated from the router.
+
+Every route and method of the app that ``app.main.create_app`` builds is asked by every standing
+(anonymous, the workspace admin, each account role of both sides, another workspace's admin, a
+removed member, an expired invitee) about every target that fits the route (own account, another
+account of the same workspace, an account of another workspace, a missing id; for item routes
+also an item of another account reached through the own account, a missing item, and an own item
+under a missing account). What each cell must answer is written out by hand in ``MATRIX`` below;
+it deliberately does not consult ``app.permissions.policy``.
+
+- A route or method without an entry in ``MATRIX`` fails ``test_every_route_has_a_matrix_entry``;
+  an entry for a route that no longer exists fails ``test_every_matrix_entry_is_a_route``.
+- ``ALLOW``: any answer but 401/403/404 and below 500. Request bodies are chosen so that allowed
+  requests do the real thing (create, change, revoke, sign in).
+- ``SIGN_IN``: a GET is sent to ``/login?next=<the path>`` (303); any other method gets 401.
+- ``NOT_FOUND``: 404 whose page is byte-for-byte the page of the same request with missing ids,
+  so another account's items are indistinguishable from items that do not exist.
+- ``FORBIDDEN``: 403. ``GONE``: 410 (spent or unknown one-time links).
+- A refused request (401/403/404/410) writes no audit event.
+
+Speed: the world is built once per module on its own connection; every cell runs inside a
+savepoint that is rolled back after it, so every cell starts from exactly the freshly built world
+(the same guarantee the ``world`` fixture gives) without rebuilding it ~700 times. Only the lead
+has a password; while this module runs, argon2id uses its cheapest parameters (a test-side patch
+of the hasher object, not of app code) because ~40 allowed cells set or check a password.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from sqlmodel import Session, select
+from starlette.routing import Mount
+from starlette.testclient import TestClient
+
+from app.accounts import service as accounts
+from app.auth import passwords
+from app.config import Settings
+from app.db import Database, create_db_engine
+from app.invitations import service as invitations
+from app.main import PRIVATE_ROUTERS, PUBLIC_ROUTERS, create_app
+from app.models import Account, AuditEvent, PasswordReset, Role, User, utcnow
+from app.tokens import new_token, token_hash
+from app.users import service as users
+from tests import factories
+from tests.conftest import CSRF, RollbackDatabase
+
+MISSING = 999_999
+NEW_PASSWORD = "a brand new passphrase"
+
+# --------------------------------------------------------------------------------------------
+# Standings and outcomes
+# --------------------------------------------------------------------------------------------
+
+ANONYMOUS = "anonymous"
+ACTORS = (
+    ANONYMOUS,
+    "admin",  # admin of the workspace that owns "own account" and "other account"
+    "lead",
+    "team",
+    "mentor",
+    "sponsor",
+    "member",
+    "viewer",
+    "other-workspace-admin",  # admin of the workspace that owns "foreign account"
+    "removed-member",  # was a member of "own account", removed
+    "expired-invitee",  # a login whose only invitation (to "own account") expired
+)
+SIGNED_IN = ACTORS[1:]
+VENDOR_ROLES = "lead team mentor"
+CLIENT_ROLES = "sponsor member viewer"
+
+
+class Outcome(enum.Enum):
+    ALLOW = "allow"
+    SIGN_IN = "sign-in"
+    NOT_FOUND = "404"
+    FORBIDDEN = "403"
+    GONE = "410"
+
+
+ALLOW, SIGN_IN, NOT_FOUND, FORBIDDEN, GONE = Outcome
+
+
+@dataclass(frozen=True)
+class Row:
+    """Who gets what for one target of one route: named actors, then ``others`` for the rest of
+    the signed-in actors, and ``anonymous``."""
+
+    allow: str = ""
+    forbid: str = ""
+    not_found: str = ""
+    others: Outcome = NOT_FOUND
+    anonymous: Outcome = SIGN_IN
+
+    def named(self) -> list[str]:
+        return [*self.allow.split(), *self.forbid.split(), *self.not_found.split()]
+
+    def outcome(self, actor: str) -> Outcome:
+        if actor == ANONYMOUS:
+            return self.anonymous
+        if actor in self.allow.split():
+            return ALLOW
+        if actor in self.forbid.split():
+            return FORBIDDEN
+        if actor in self.not_found.split():
+            return NOT_FOUND
+        return self.others
+
+
+# Public pages: everyone gets the same answer, signed in or not.
+PUBLIC = Row(others=ALLOW, anonymous=ALLOW)
+PUBLIC_404 = Row(others=NOT_FOUND, anonymous=NOT_FOUND)
+PUBLIC_410 = Row(others=GONE, anonymous=GONE)
+# Private pages about the signed-in person themselves.
+ANY_SIGNED_IN = Row(others=ALLOW)
+# Workspace administration: admins of their own workspace; everyone else is refused.
+WORKSPACE_ADMINS = Row(allow="admin other-workspace-admin", others=FORBIDDEN)
+
+# --------------------------------------------------------------------------------------------
+# Targets: what the ids of a route point at
+# --------------------------------------------------------------------------------------------
+
+NO_TARGET = "-"
+OWN_ACCOUNT = "own account"
+OTHER_ACCOUNT = "other account"  # same workspace; the admin is its admin, no member is a member
+FOREIGN_ACCOUNT = "foreign account"  # another workspace; its admin is other-workspace-admin
+MISSING_ACCOUNT = "missing account"
+OWN_ITEM = "own item"
+SMUGGLED_ITEM = "other account's item via own account"
+OTHER_ITEM = "other account's item"
+FOREIGN_ITEM = "foreign account's item"
+MISSING_ITEM = "missing item in own account"
+ORPHANED_ITEM = "own item via missing account"
+WORKSPACE_USER = "user of own workspace"
+FOREIGN_USER = "user of other workspace"
+MISSING_USER = "missing user"
+OPEN_INVITATION = "open invitation"
+EXPIRED_INVITATION = "expired invitation"
+UNKNOWN_TOKEN = "unknown token"
+VALID_RESET = "valid reset link"
+UNKNOWN_PROVIDER = "unknown provider"
+
+# target -> (account key, item key); keys index the world's ids, None means "missing".
+TARGETS: dict[str, tuple[str | None, str | None]] = {
+    NO_TARGET: (None, None),
+    OWN_ACCOUNT: ("own", None),
+    OTHER_ACCOUNT: ("other", None),
+    FOREIGN_ACCOUNT: ("foreign", None),
+    MISSING_ACCOUNT: (None, None),
+    OWN_ITEM: ("own", "own"),
+    SMUGGLED_ITEM: ("own", "other"),
+    OTHER_ITEM: ("other", "other"),
+    FOREIGN_ITEM: ("foreign", "foreign"),
+    MISSING_ITEM: ("own", None),
+    ORPHANED_ITEM: (None, "own"),
+    WORKSPACE_USER: (None, "own"),
+    FOREIGN_USER: (None, "foreign"),
+    MISSING_USER: (None, None),
+    OPEN_INVITATION: (None, "open"),
+    EXPIRED_INVITATION: (None, "expired"),
+    UNKNOWN_TOKEN: (None, None),
+    VALID_RESET: (None, "valid"),
+    UNKNOWN_PROVIDER: (None, None),
+}
+
+
+def account_rows(*, own: Row) -> dict[str, Row]:
+    """An account route: the own account as given; the other account of the same workspace is
+    reachable only by its admin, the foreign account only by its workspace's admin."""
+    return {
+        OWN_ACCOUNT: own,
+        OTHER_ACCOUNT: Row(allow="admin"),
+        FOREIGN_ACCOUNT: Row(allow="other-workspace-admin"),
+        MISSING_ACCOUNT: Row(),
+    }
+
+
+def item_rows(*, allow: str, forbid: str) -> dict[str, Row]:
+    """An item route under an account. A role without the verb is refused (403) before the item
+    is looked at, so it learns nothing about item ids."""
+    return {
+        OWN_ITEM: Row(allow=allow, forbid=forbid),
+        SMUGGLED_ITEM: Row(forbid=forbid),
+        OTHER_ITEM: Row(allow="admin"),
+        FOREIGN_ITEM: Row(allow="other-workspace-admin"),
+        MISSING_ITEM: Row(forbid=forbid),
+        ORPHANED_ITEM: Row(),
+    }
+
+
+WORKSPACE_USER_ROWS = {
+    WORKSPACE_USER: Row(allow="admin", not_found="other-workspace-admin", others=FORBIDDEN),
+    FOREIGN_USER: Row(allow="other-workspace-admin", not_found="admin", others=FORBIDDEN),
+    MISSING_USER: Row(not_found="admin other-workspace-admin", others=FORBIDDEN),
+}
+EVERY_ROLE = f"admin {VENDOR_ROLES} {CLIENT_ROLES}"
+
+# --------------------------------------------------------------------------------------------
+# THE MATRIX: (method, path) -> target -> Row. Written by hand; keep it in step with the routes.
+# --------------------------------------------------------------------------------------------
+
+MATRIX: dict[tuple[str, str], dict[str, Row]] = {
+    # Public: sign-in and passwords
+    ("GET", "/login"): {NO_TARGET: PUBLIC},
+    ("POST", "/login"): {NO_TARGET: PUBLIC},
+    ("GET", "/password/forgot"): {NO_TARGET: PUBLIC},
+    ("POST", "/password/forgot"): {NO_TARGET: PUBLIC},
+    ("GET", "/password/reset/{token}"): {VALID_RESET: PUBLIC, UNKNOWN_TOKEN: PUBLIC_410},
+    ("POST", "/password/reset/{token}"): {VALID_RESET: PUBLIC, UNKNOWN_TOKEN: PUBLIC_410},
+    # Public: invitations
+    ("GET", "/invitations/{token}"): {
+        OPEN_INVITATION: PUBLIC,
+        EXPIRED_INVITATION: PUBLIC_410,
+        UNKNOWN_TOKEN: PUBLIC_404,
+    },
+    ("POST", "/invitations/{token}"): {
+        # The link is for newcomer@client.example, none of the signed-in actors: the page shows
+        # them no form, and the route refuses them too (anonymous people accept by choosing a
+        # password, as the invitee would).
+        OPEN_INVITATION: Row(others=FORBIDDEN, anonymous=ALLOW),
+        EXPIRED_INVITATION: PUBLIC_410,
+        UNKNOWN_TOKEN: PUBLIC_404,
+    },
+    # Public: single sign-on (no provider is configured in tests) and the dev mailbox (off)
+    ("GET", "/auth/oidc/{provider_key}/start"): {UNKNOWN_PROVIDER: PUBLIC_404},
+    ("GET", "/auth/oidc/{provider_key}/callback"): {UNKNOWN_PROVIDER: PUBLIC_404},
+    ("GET", "/dev/mailbox"): {NO_TARGET: PUBLIC_404},
+    # Private: the signed-in person
+    ("GET", "/"): {NO_TARGET: ANY_SIGNED_IN},
+    ("POST", "/logout"): {NO_TARGET: ANY_SIGNED_IN},
+    ("GET", "/me"): {NO_TARGET: ANY_SIGNED_IN},
+    ("POST", "/me/password"): {NO_TARGET: ANY_SIGNED_IN},
+    # Private: workspace administration
+    ("GET", "/accounts/new"): {NO_TARGET: WORKSPACE_ADMINS},
+    ("POST", "/accounts"): {NO_TARGET: WORKSPACE_ADMINS},
+    ("GET", "/admin/users"): {NO_TARGET: WORKSPACE_ADMINS},
+    ("POST", "/admin/users/{user_id}/disable"): WORKSPACE_USER_ROWS,
+    ("POST", "/admin/users/{user_id}/enable"): WORKSPACE_USER_ROWS,
+    # Private: an account and what is under it
+    ("GET", "/accounts/{account_id}"): account_rows(own=Row(allow=EVERY_ROLE)),
+    ("GET", "/accounts/{account_id}/audit"): account_rows(own=Row(allow=EVERY_ROLE)),
+    ("GET", "/accounts/{account_id}/audit/verify"): account_rows(
+        own=Row(allow=f"admin {VENDOR_ROLES}", forbid=CLIENT_ROLES)
+    ),
+    ("POST", "/accounts/{account_id}/invitations"): account_rows(
+        own=Row(allow="admin lead", forbid=f"team mentor {CLIENT_ROLES}")
+    ),
+    ("POST", "/accounts/{account_id}/invitations/{invitation_id}/revoke"): item_rows(
+        allow="admin lead", forbid=f"team mentor {CLIENT_ROLES}"
+    ),
+    ("POST", "/accounts/{account_id}/members/{membership_id}/role"): item_rows(
+        allow="admin lead", forbid=f"team mentor {CLIENT_ROLES}"
+    ),
+    ("POST", "/accounts/{account_id}/members/{membership_id}/remove"): item_rows(
+        allow="admin lead", forbid=f"team mentor {CLIENT_ROLES}"
+    ),
+}
+
+# Printed at the end of every run (tests/conftest.py) and pinned by test_matrix_row_count.
+EXPECTED_ROWS = 704
+
+# --------------------------------------------------------------------------------------------
+# The routes, as the app's router has them
+# --------------------------------------------------------------------------------------------
+
+
+def _walk(routes: list[Any], prefix: str, found: set[tuple[str, str]]) -> None:
+    for route in routes:
+        original = getattr(route, "original_router", None)
+        if original is not None:  # an included router (FastAPI keeps it as _IncludedRouter)
+            _walk(original.routes, prefix + route.include_context.prefix, found)
+        elif isinstance(route, Mount) and route.path == "/static":
+            continue
+        elif isinstance(route, APIRoute):
+            found.update((method, prefix + route.path) for method in route.methods)
+        else:  # anything else (another mount, a websocket, a plain route) needs a decision
+            found.add((type(route).__name__, prefix + getattr(route, "path", repr(route))))
+
+
+def routes_of(routes: list[Any]) -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    _walk(routes, "", found)
+    return found
+
+
+def _app_for_collection() -> FastAPI:
+    settings = Settings(environment="test", secret_key="c" * 64, database_url="sqlite://")
+    return create_app(settings, Database(create_db_engine("sqlite://")), run_mailer=False)
+
+
+APP_ROUTES = routes_of(_app_for_collection().routes)
+
+
+@dataclass(frozen=True)
+class Cell:
+    method: str
+    path: str
+    actor: str
+    target: str
+    expected: Outcome
+
+    @property
+    def id(self) -> str:
+        target = "" if self.target == NO_TARGET else f" on {self.target}"
+        return f"{self.method} {self.path} as {self.actor}{target} -> {self.expected.value}"
+
+
+CELLS = [
+    Cell(method, path, actor, target, row.outcome(actor))
+    for method, path in sorted(APP_ROUTES, key=lambda r: (r[1], r[0]))
+    if (method, path) in MATRIX
+    for target, row in MATRIX[(method, path)].items()
+    for actor in ACTORS
+]
+
+# --------------------------------------------------------------------------------------------
+# The world, built once per module; each cell runs in a savepoint rolled back after it
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class MatrixWorld:
+    actors: dict[str, int] = field(default_factory=dict)  # actor -> user id
+    emails: dict[str, str] = field(default_factory=dict)  # actor -> e-mail
+    accounts: dict[str, int] = field(default_factory=dict)  # own/other/foreign -> account id
+    memberships: dict[str, tuple[int, int]] = field(default_factory=dict)  # -> (id, version)
+    invitations: dict[str, int] = field(default_factory=dict)  # open lead invitation per account
+    users: dict[str, int] = field(default_factory=dict)  # "own:disable" etc. -> user id
+    tokens: dict[str, str] = field(default_factory=dict)  # open/expired invitation, valid reset
+
+
+def _new_account(session: Session, *, admin: User, name: str) -> tuple[int, int]:
+    account, sent = accounts.create_account(
+        session,
+        actor=admin,
+        client_name=f"{name} client",
+        account_name=name,
+        period="FY2027",
+        lead_email=f"lead-of-{name.split()[0].lower()}@vendor.example",
+        base_url="http://testserver",
+        invitation_days=7,
+    )
+    assert account.id is not None
+    assert sent.invitation.id is not None
+    return account.id, sent.invitation.id
+
+
+def _id(user: User) -> int:
+    assert user.id is not None
+    return user.id
+
+
+def build_matrix_world(session: Session) -> MatrixWorld:
+    """What ``factories.build_world`` makes, without password hashing (sign_in needs none; only
+    the lead has a password, for the sign-in routes), plus items in every account."""
+    world = MatrixWorld()
+
+    def person(email: str, workspace: Any = None, *, admin: bool = False) -> User:
+        return factories.make_user(
+            session, email=email, workspace=workspace, admin=admin, password=None
+        )
+
+    workspace = factories.make_workspace(session, "Vendor")
+    other_workspace = factories.make_workspace(session, "Other vendor")
+    admin = person("admin@vendor.example", workspace, admin=True)
+    other_admin = person("admin@other.example", other_workspace, admin=True)
+    for key, name, by in (
+        ("own", "Own account", admin),
+        ("other", "Other account", admin),
+        ("foreign", "Foreign account", other_admin),
+    ):
+        world.accounts[key], world.invitations[key] = _new_account(session, admin=by, name=name)
+    account: dict[str, Account] = {}
+    for key, id_ in world.accounts.items():
+        found = session.get(Account, id_)
+        assert found is not None
+        account[key] = found
+
+    roles: dict[str, User] = {"admin": admin, "other-workspace-admin": other_admin}
+    for role in Role:
+        vendor = role.side.value == "vendor"
+        user = person(
+            f"{role.value}@{'vendor' if vendor else 'client'}.example",
+            workspace if vendor else None,
+        )
+        if role is Role.LEAD:
+            users.set_password(session, user=user, password=factories.PASSWORD, audited=False)
+        membership = factories.add_member(
+            session, account=account["own"], user=user, role=role, by=admin
+        )
+        roles[role.value] = user
+        if role is Role.MEMBER:
+            assert membership.id is not None
+            world.memberships["own"] = (membership.id, membership.version)
+
+    removed = person("removed@client.example")
+    membership = factories.add_member(
+        session, account=account["own"], user=removed, role=Role.MEMBER, by=admin
+    )
+    accounts.remove(session, actor=admin, membership=membership)
+    roles["removed-member"] = removed
+
+    invitee = person("outsider@client.example")
+    expired = invitations.invite(
+        session,
+        inviter=admin,
+        account=account["own"],
+        email=invitee.email,
+        role=Role.MEMBER,
+        base_url="http://testserver",
+        days=7,
+    )
+    expired.invitation.expires_at = utcnow() - timedelta(days=1)
+    session.add(expired.invitation)
+    roles["expired-invitee"] = invitee
+    world.tokens["expired"] = expired.link.rsplit("/", 1)[1]
+
+    opened = invitations.invite(
+        session,
+        inviter=admin,
+        account=account["own"],
+        email="newcomer@client.example",
+        role=Role.MEMBER,
+        base_url="http://testserver",
+        days=7,
+    )
+    world.tokens["open"] = opened.link.rsplit("/", 1)[1]
+
+    # A client member in each of the other accounts: the items that must stay out of reach.
+    for key, by in (("other", admin), ("foreign", other_admin)):
+        client = person(f"client-of-{key}@client.example")
+        membership = factories.add_member(
+            session, account=account[key], user=client, role=Role.MEMBER, by=by
+        )
+        assert membership.id is not None
+        world.memberships[key] = (membership.id, membership.version)
+
+    # People of each workspace for the admin pages: one to disable, one (disabled) to enable.
+    for key, ws, by in (("own", workspace, admin), ("foreign", other_workspace, other_admin)):
+        active = person(f"colleague@{key}.example", ws)
+        dormant = person(f"dormant@{key}.example", ws)
+        users.set_disabled(session, actor=by, user=dormant, disabled=True)
+        world.users[f"{key}:disable"] = _id(active)
+        world.users[f"{key}:enable"] = _id(dormant)
+
+    reset_token = new_token()
+    session.add(
+        PasswordReset(
+            user_id=_id(roles["lead"]),
+            token_hash=token_hash(reset_token),
+            expires_at=utcnow() + timedelta(minutes=30),
+        )
+    )
+    world.tokens["valid"] = reset_token
+
+    for actor, user in roles.items():
+        world.actors[actor] = _id(user)
+        world.emails[actor] = user.email
+    session.flush()
+    return world
+
+
+@dataclass
+class Matrix:
+    connection: sa.Connection
+    db: RollbackDatabase
+    world: MatrixWorld
+    client: TestClient
+
+
+@pytest.fixture(scope="module")
+def matrix(engine: sa.Engine) -> Iterator[Matrix]:
+    # The ~40 allowed cells that set or check a password would spend most of the run in
+    # argon2id's production cost; hashes here use the cheapest argon2id parameters instead
+    # (test-side only: the app's code and its real hasher are untouched outside this module).
+    patch = pytest.MonkeyPatch()
+    patch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    connection = engine.connect()
+    outer = connection.begin()
+    try:
+        db = RollbackDatabase(engine, connection)
+        with db.session() as session:
+            world = build_matrix_world(session)
+            session.commit()
+        settings = Settings(
+            environment="test",
+            base_url="http://testserver",
+            secret_key="s" * 64,
+            database_url="sqlite://",
+            smtp_host="",
+        )
+        app = create_app(settings, db, run_mailer=False)
+        with TestClient(app, base_url="http://testserver", follow_redirects=False) as client:
+            yield Matrix(connection, db, world, client)
+    finally:
+        outer.rollback()
+        connection.close()
+        patch.undo()
+
+
+@pytest.fixture
+def fresh(matrix: Matrix) -> Iterator[Matrix]:
+    """The module's world as built: a savepoint around the cell, cookies of nobody."""
+    savepoint = matrix.connection.begin_nested()
+    matrix.client.cookies.clear()
+    matrix.client.cookies.set("jp_csrf", CSRF)
+    try:
+        yield matrix
+    finally:
+        if savepoint.is_active:
+            savepoint.rollback()
+
+
+# --------------------------------------------------------------------------------------------
+# Turning a cell into a request
+# --------------------------------------------------------------------------------------------
+
+
+def resolve_path(path: str, target: str, world: MatrixWorld) -> str:
+    account_key, item_key = TARGETS[target]
+    values: dict[str, Any] = {}
+    if "{account_id}" in path:
+        values["account_id"] = world.accounts[account_key] if account_key else MISSING
+    if "{membership_id}" in path:
+        values["membership_id"] = world.memberships[item_key][0] if item_key else MISSING
+    if "{invitation_id}" in path:
+        values["invitation_id"] = world.invitations[item_key] if item_key else MISSING
+    if "{user_id}" in path:
+        verb = path.rsplit("/", 1)[1]
+        values["user_id"] = world.users[f"{item_key}:{verb}"] if item_key else MISSING
+    if "{token}" in path:
+        values["token"] = world.tokens[item_key] if item_key else new_token()
+    if "{provider_key}" in path:
+        values["provider_key"] = "nosuchprovider"
+    return path.format(**values)
+
+
+ID_PARAMS = ("account_id", "membership_id", "invitation_id", "user_id")
+
+
+def missing_ids_path(path: str) -> str | None:
+    """The same route with every numeric id pointing at nothing (None: the route has no ids)."""
+    if not any(f"{{{name}}}" in path for name in ID_PARAMS):
+        return None
+    return path.format(**dict.fromkeys(ID_PARAMS, MISSING))
+
+
+Body = Callable[[MatrixWorld, str, str], dict[str, Any]]
+
+BODIES: dict[tuple[str, str], Body] = {
+    ("POST", "/login"): lambda w, actor, target: {
+        "email": w.emails["lead"],
+        "password": factories.PASSWORD,
+        "next": "/",
+    },
+    ("POST", "/password/forgot"): lambda w, actor, target: {"email": w.emails["lead"]},
+    ("POST", "/password/reset/{token}"): lambda w, actor, target: {
+        "password": NEW_PASSWORD,
+        "password_confirm": NEW_PASSWORD,
+    },
+    ("POST", "/invitations/{token}"): lambda w, actor, target: {
+        "display_name": "New Comer",
+        "password": NEW_PASSWORD,
+        "password_confirm": NEW_PASSWORD,
+    },
+    ("POST", "/me/password"): lambda w, actor, target: {
+        "current_password": factories.PASSWORD,
+        "password": NEW_PASSWORD,
+        "password_confirm": NEW_PASSWORD,
+    },
+    ("POST", "/accounts"): lambda w, actor, target: {
+        "client_name": "Matrix client",
+        "account_name": "Matrix account",
+        "period": "FY2028",
+        "lead_email": "matrix-lead@vendor.example",
+    },
+    ("POST", "/accounts/{account_id}/invitations"): lambda w, actor, target: {
+        "email": "invitee@client.example",
+        "role": Role.SPONSOR.value,
+    },
+    ("POST", "/accounts/{account_id}/members/{membership_id}/role"): lambda w, actor, target: {
+        "role": Role.VIEWER.value,
+        "version": w.memberships[item][1] if (item := TARGETS[target][1]) else 1,
+    },
+}
+
+
+def send(client: TestClient, method: str, url: str, data: dict[str, Any]) -> Any:
+    if method == "GET":
+        return client.get(url)
+    return client.request(method, url, data=data, headers={"X-CSRF-Token": CSRF})
+
+
+def audit_events(db: RollbackDatabase) -> int:
+    with db.session(writes=False) as session:
+        return int(session.exec(select(sa.func.count()).select_from(AuditEvent)).one())
+
+
+# --------------------------------------------------------------------------------------------
+# The tests
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cell", CELLS, ids=[cell.id for cell in CELLS])
+def test_cell(cell: Cell, fresh: Matrix) -> None:
+    client, world = fresh.client, fresh.world
+    if cell.actor != ANONYMOUS:
+        with fresh.db.session() as session:
+            user = session.get(User, world.actors[cell.actor])
+            assert user is not None
+            factories.sign_in(client, session, user)
+    url = resolve_path(cell.path, cell.target, world)
+    body = BODIES.get((cell.method, cell.path), lambda w, a, t: {})(world, cell.actor, cell.target)
+    events_before = audit_events(fresh.db)
+
+    response = send(client, cell.method, url, body)
+    status = response.status_code
+    where = f"{cell.method} {url} as {cell.actor}: {status}"
+
+    if cell.expected is ALLOW:
+        assert status not in (401, 403, 404), where
+        assert status < 500, where
+        return
+    if cell.expected is SIGN_IN:
+        if cell.method == "GET":
+            assert status == 303, where
+            assert response.headers["location"] == f"/login?next={quote(url, safe='')}", where
+        else:
+            assert status == 401, where
+    elif cell.expected is FORBIDDEN:
+        assert status == 403, where
+    elif cell.expected is GONE:
+        assert status == 410, where
+    else:
+        assert cell.expected is NOT_FOUND
+        assert status == 404, where
+        reference_url = missing_ids_path(cell.path)
+        if reference_url is not None and reference_url != url:
+            reference = send(client, cell.method, reference_url, body)
+            assert reference.status_code == 404, f"{cell.method} {reference_url}"
+            assert response.text == reference.text, f"{where}: distinguishable from a missing id"
+            assert response.headers["content-type"] == reference.headers["content-type"]
+    assert audit_events(fresh.db) == events_before, f"{where}: a refused request wrote"
+
+
+def test_every_route_has_a_matrix_entry() -> None:
+    missing = sorted(APP_ROUTES - MATRIX.keys(), key=lambda r: (r[1], r[0]))
+    assert not missing, f"routes without an authorization matrix entry: {missing}"
+
+
+def test_every_matrix_entry_is_a_route() -> None:
+    stale = sorted(MATRIX.keys() - APP_ROUTES, key=lambda r: (r[1], r[0]))
+    assert not stale, f"matrix entries for routes that do not exist: {stale}"
+
+
+def test_public_and_private_routers_are_in_the_matrix() -> None:
+    """Every route of PUBLIC_ROUTERS answers anonymous people; every route of PRIVATE_ROUTERS
+    sends them to sign in, whatever the target."""
+    public = set().union(*(routes_of(list(r.routes)) for r in PUBLIC_ROUTERS))
+    private = set().union(*(routes_of(list(r.routes)) for r in PRIVATE_ROUTERS))
+    assert public | private == APP_ROUTES
+    assert not public & private
+    for route in sorted(public):
+        assert route in MATRIX, route
+        assert all(row.anonymous is not SIGN_IN for row in MATRIX[route].values()), route
+    for route in sorted(private):
+        assert route in MATRIX, route
+        assert all(row.anonymous is SIGN_IN for row in MATRIX[route].values()), route
+
+
+def test_matrix_is_well_formed() -> None:
+    for route, rows in MATRIX.items():
+        params = {p for p in ("account_id", "membership_id", "invitation_id") if p in route[1]}
+        assert rows, route
+        for target, row in rows.items():
+            assert target in TARGETS, (route, target)
+            named = row.named()
+            assert len(named) == len(set(named)), (route, target, "an actor named twice")
+            assert set(named) <= set(SIGNED_IN), (route, target, set(named) - set(SIGNED_IN))
+            has_item = TARGETS[target][1] is not None or target == MISSING_ITEM
+            if params == {"account_id"}:
+                assert target in (OWN_ACCOUNT, OTHER_ACCOUNT, FOREIGN_ACCOUNT, MISSING_ACCOUNT)
+            elif len(params) == 2:
+                assert has_item or target == ORPHANED_ITEM, (route, target)
+        if any(p in route[1] for p in ("{account_id}", "{user_id}", "{token}")):
+            assert NO_TARGET not in rows, route
+
+
+def test_matrix_row_count() -> None:
+    """Pinned so that a change in the matrix's size is a visible decision."""
+    print(f"authorization matrix: {len(CELLS)} rows")
+    assert len(CELLS) == EXPECTED_ROWS
