@@ -113,7 +113,18 @@ def callback(request: Request, db: DbSession, settings: SettingsDep, provider_ke
                 code_verifier=flow.code_verifier,
             )
         )
-        claims = from_thread.run(client.parse_id_token, token, flow.nonce)
+        # The ID token must name the configured issuer and this client, whatever the
+        # discovery document says (one discovery document can serve many issuers).
+        claims = from_thread.run(
+            lambda: client.parse_id_token(
+                token,
+                flow.nonce,
+                claims_options={
+                    "iss": {"essential": True, "value": provider.issuer},
+                    "aud": {"essential": True, "value": provider.client_id},
+                },
+            )
+        )
     except (HTTPError, OAuthError, JoseError, ValueError) as exc:
         raise SsoError(
             f"{provider.name}'s answer could not be verified. Please start again."
