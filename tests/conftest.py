@@ -16,12 +16,14 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from sqlalchemy import event
 from sqlmodel import Session
 from starlette.testclient import TestClient
 
 from app import migrations
+from app.auth import passwords
 from app.config import Settings
 from app.db import Database, create_db_engine
 from tests import factories
@@ -221,3 +223,13 @@ def live_server(live_engine: sa.Engine, live_settings: Settings) -> Iterator[Liv
     port = int(live_settings.base_url.rsplit(":", 1)[1])
     with serve(app, port):
         yield LiveServer(url=live_settings.base_url, app=app, db=db, settings=live_settings)
+
+
+@pytest.fixture
+def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 with its cheapest parameters, for tests about sign-in rules rather than the hash's
+    cost (``test_passwords`` checks the real parameters). Stored hashes carry their own
+    parameters, so hashes made either way verify."""
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(passwords, "_hasher", cheap)
+    monkeypatch.setattr(passwords, "_DUMMY_HASH", cheap.hash("jointplan-timing-equaliser"))

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 from sqlmodel import Session, col, func, select
 from starlette.testclient import TestClient
 
 from app.audit import service as audit
 from app.audit.chain import chain_for
-from app.auth import passwords
 from app.invitations import service as invitations
 from app.models import (
     Account,
@@ -36,12 +34,8 @@ NEW_ACCOUNT = {
 }
 
 
-@pytest.fixture(autouse=True)
-def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cheap argon2 parameters: these tests are about accounts, not the hash's cost."""
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(passwords, "_hasher", cheap)
-    monkeypatch.setattr(passwords, "_DUMMY_HASH", cheap.hash("jointplan-timing-equaliser"))
+# Cheap argon2 parameters: these tests are about the rules around passwords, not the hash's cost.
+pytestmark = pytest.mark.usefixtures("fast_hashing")
 
 
 def switch_to(client: TestClient, session: Session, user: User) -> None:

@@ -7,12 +7,10 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 from fastapi import FastAPI
 from sqlmodel import Session, col, func, select
 from starlette.testclient import TestClient
 
-from app.auth import passwords
 from app.config import Settings
 from app.main import create_app
 from app.models import (
@@ -33,12 +31,8 @@ from tests.factories import World, sign_in
 NEW_PASSWORD = "a brand new passphrase"
 
 
-@pytest.fixture(autouse=True)
-def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cheap argon2 parameters: these tests are about forms, not the hash's cost."""
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(passwords, "_hasher", cheap)
-    monkeypatch.setattr(passwords, "_DUMMY_HASH", cheap.hash("jointplan-timing-equaliser"))
+# Cheap argon2 parameters: these tests are about the rules around passwords, not the hash's cost.
+pytestmark = pytest.mark.usefixtures("fast_hashing")
 
 
 HTMX = {"HX-Request": "true"}

@@ -9,13 +9,11 @@ from typing import Any
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlmodel import Session, SQLModel
 from starlette.testclient import TestClient
 
-from app.auth import passwords
 from app.auth.sessions import SESSION_COOKIE
 from app.config import Settings
 from app.db import DbSession, ReadOnlySessionError
@@ -56,12 +54,8 @@ FORM = {
 }
 
 
-@pytest.fixture(autouse=True)
-def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cheap argon2 parameters: these tests are about requests, not the hash's cost."""
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(passwords, "_hasher", cheap)
-    monkeypatch.setattr(passwords, "_DUMMY_HASH", cheap.hash("jointplan-timing-equaliser"))
+# Cheap argon2 parameters: these tests are about the rules around passwords, not the hash's cost.
+pytestmark = pytest.mark.usefixtures("fast_hashing")
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 from fastapi import FastAPI
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
@@ -26,12 +25,8 @@ from tests.factories import PASSWORD, World, add_member, sign_in
 NEW_PASSWORD = "a brand new passphrase"
 
 
-@pytest.fixture(autouse=True)
-def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cheap argon2 parameters: these tests are about sessions, not the hash's cost."""
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(passwords, "_hasher", cheap)
-    monkeypatch.setattr(passwords, "_DUMMY_HASH", cheap.hash("jointplan-timing-equaliser"))
+# Cheap argon2 parameters: these tests are about the rules around passwords, not the hash's cost.
+pytestmark = pytest.mark.usefixtures("fast_hashing")
 
 
 @contextmanager

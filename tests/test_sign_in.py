@@ -7,13 +7,11 @@ from http.cookies import SimpleCookie
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 from fastapi import FastAPI
 from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
 from app.audit.chain import GLOBAL_CHAIN
-from app.auth import passwords
 from app.auth.service import BAD_CREDENTIALS
 from app.auth.sessions import SESSION_COOKIE
 from app.config import Settings
@@ -27,12 +25,8 @@ LEAD = "lead@vendor.example"
 THROTTLED = re.compile(r"Try again in about (\d+) minutes?", re.IGNORECASE)
 
 
-@pytest.fixture(autouse=True)
-def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cheap argon2 parameters: the tests are about sign-in rules, not the hash's cost."""
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(passwords, "_hasher", cheap)
-    monkeypatch.setattr(passwords, "_DUMMY_HASH", cheap.hash("jointplan-timing-equaliser"))
+# Cheap argon2 parameters: these tests are about the rules around passwords, not the hash's cost.
+pytestmark = pytest.mark.usefixtures("fast_hashing")
 
 
 def set_cookies(response: httpx.Response) -> dict[str, SimpleCookie]:
