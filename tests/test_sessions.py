@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 from app.auth import passwords
 from app.auth.sessions import SESSION_COOKIE
 from app.config import Settings
-from app.models import Role, SignInIdentity, User, UserSession, utcnow
+from app.models import AuditEvent, LoginAttempt, Role, SignInIdentity, User, UserSession, utcnow
 from app.tokens import token_hash
 from app.users import repository as users_repo
 from app.web.security import CSRF_COOKIE
@@ -218,6 +218,15 @@ def test_a_disabled_user_cannot_sign_in_again(
     assert response.status_code == 401
     assert "disabled" in response.text
     assert live_sessions(session, victim) == []
+    # It counts as a failed sign-in on the record, not as a success that clears failures.
+    failed = session.exec(
+        select(AuditEvent)
+        .where(AuditEvent.verb == "auth.sign_in_failed")
+        .where(AuditEvent.item_id == str(victim.id))
+    ).all()
+    assert [e.changes["reason"] for e in failed] == [[None, "disabled"]]
+    attempts = session.exec(select(LoginAttempt).where(LoginAttempt.email == victim.email)).all()
+    assert [a.succeeded for a in attempts] == [False]
 
 
 def test_removal_from_an_account_hides_it_at_once_but_not_other_accounts(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from app.accounts import repository
+from app.audit import repository as audit_repo
 from app.audit import service as audit
 from app.invitations import service as invitations
 from app.invitations.service import SentInvitation
@@ -85,8 +86,16 @@ def change_role(
 ) -> None:
     old = membership.role_enum
     if membership.version != expected_version:
+        assert membership.id is not None
+        who = audit_repo.last_actor_label(
+            session,
+            account_id=membership.account_id,
+            item_type="membership",
+            item_id=membership.id,
+        )
         raise MembershipProblem(
-            "Someone changed this membership meanwhile. The list now shows its current role."
+            f"{who or 'Someone'} changed this membership meanwhile, so your change was not "
+            "saved. The list now shows the current role."
         )
     if role == old:
         return

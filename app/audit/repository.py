@@ -56,3 +56,16 @@ def list_for_account(
         .limit(limit)
     )
     return session.exec(statement).all()
+
+
+def last_actor_label(session: Session, *, account_id: int, item_type: str, item_id: int) -> str:
+    """Who made the latest recorded change to an item ('' if nobody did)."""
+    label = session.exec(
+        select(AuditEvent.actor_label)
+        .where(AuditEvent.account_id == account_id)
+        .where(AuditEvent.item_type == item_type)
+        .where(AuditEvent.item_id == str(item_id))
+        .order_by(col(AuditEvent.seq).desc())
+        .limit(1)
+    ).first()
+    return label or ""

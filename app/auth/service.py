@@ -48,8 +48,11 @@ def sign_in_with_password(
     found = users_repo.with_password(session, email=email)
     user, identity = found if found else (None, None)
     ok = verify_password(identity.password_hash if identity else None, password)
-    throttle.note(session, email=email, ip=ip, succeeded=ok)
-    if not ok or user is None or identity is None:
+    disabled = user is not None and user.is_disabled
+    # A disabled login with the right password is still a failed sign-in: it is counted and
+    # audited like one, and clears no failures.
+    throttle.note(session, email=email, ip=ip, succeeded=ok and not disabled)
+    if not ok or user is None or identity is None or disabled:
         audit.record(
             session,
             actor=user,
@@ -57,12 +60,12 @@ def sign_in_with_password(
             verb="auth.sign_in_failed",
             item_type="user",
             item_id=user.id if user else None,
-            changes={"ip": [None, ip]},
+            changes={"ip": [None, ip], "reason": [None, "disabled" if ok else "credentials"]},
             visibility=Visibility.INTERNAL,
         )
+        if ok and disabled:
+            return SignInResult(error="This login is disabled. Ask your workspace admin.")
         return SignInResult(error=BAD_CREDENTIALS)
-    if user.is_disabled:
-        return SignInResult(error="This login is disabled. Ask your workspace admin.")
     users.mark_identity_used(session, identity)
     token = complete_sign_in(
         session, user=user, method="password", ip=ip, user_agent=user_agent, settings=settings
