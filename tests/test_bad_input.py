@@ -572,3 +572,20 @@ def test_accepting_with_bad_input_keeps_the_typed_name(
     assert 'value="Frida Fresh"' in response.text
     assert "at least 10 characters" in response.text
     assert count(session, User, User.email == "fresh@client.example") == 0
+
+
+def test_an_unknown_address_shows_the_signed_in_persons_navigation(
+    client: TestClient, session: Session, world: World
+) -> None:
+    sign_in(client, session, world.members["lead"])
+    page = client.get("/no/such/page")
+    assert page.status_code == 404
+    assert "Sign out" in page.text
+    assert world.members["lead"].display_name in page.text
+
+
+def test_a_wrong_method_gets_a_friendly_page(client: TestClient) -> None:
+    page = client.put("/login", headers={"X-CSRF-Token": CSRF})
+    assert page.status_code == 405
+    assert "does not take that kind of request" in page.text
+    assert "Method Not Allowed" not in page.text

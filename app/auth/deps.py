@@ -53,3 +53,14 @@ CurrentActor = Annotated[Actor, Depends(current_actor)]
 
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else ""
+
+
+def actor_for_error_page(request: Request) -> Actor | None:
+    """Who is signed in, for a page answered before any route ran (an unknown address), so the
+    error page still shows the person's navigation. Reads only."""
+    token = request.cookies.get(sessions.SESSION_COOKIE)
+    if not token:
+        return None
+    with request.app.state.db.session(writes=False) as db:
+        found = sessions.resolve(db, token=token, settings=request.app.state.settings)
+        return Actor.of(found[1]) if found else None

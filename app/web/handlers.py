@@ -8,8 +8,10 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.auth.deps import actor_for_error_page
 from app.web.errors import AppError, NotFoundError, SignInRequired
 from app.web.security import SECURITY_HEADERS
 from app.web.templating import get_templates, is_htmx
@@ -67,8 +69,14 @@ def install(app: FastAPI) -> None:
 
     async def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
+        if not hasattr(request.state, "actor"):  # no route ran: an unknown address or method
+            request.state.actor = await run_in_threadpool(actor_for_error_page, request)
         if exc.status_code == 404:
             return error_response(request, 404, NotFoundError.title, NotFoundError.message)
+        if exc.status_code == 405:
+            return error_response(
+                request, 405, _TITLES[405], "This address does not take that kind of request."
+            )
         title = _TITLES.get(exc.status_code, "Error")
         detail = exc.detail if isinstance(exc.detail, str) else title
         return error_response(request, exc.status_code, title, detail)
