@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 from sqlmodel import Session, col, select
 
-from app.models import Account, ClientOrganisation, Membership, Plan, User
+from app.models import Account, ClientOrganisation, Membership, Plan, Role, User
 from app.permissions.policy import AccountAccess
 
 
@@ -69,13 +69,19 @@ def list_for_user(session: Session, *, user: User) -> Sequence[AccountSummary]:
     return [AccountSummary(a, name, role, period) for a, name, role, period in rows]
 
 
+# Vendor roles first, then the client's, each in the order of Role.
+_ROLE_ORDER = sa.case(
+    {role.value: rank for rank, role in enumerate(Role)}, value=col(Membership.role)
+)
+
+
 def list_members(session: Session, *, account_id: int) -> Sequence[Membership]:
     return session.exec(
         select(Membership)
         .options(joinedload(Membership.user))  # type: ignore[arg-type]
         .where(Membership.account_id == account_id)
         .where(col(Membership.removed_at).is_(None))
-        .order_by(col(Membership.role), col(Membership.id))
+        .order_by(_ROLE_ORDER, col(Membership.id))
     ).all()
 
 

@@ -93,6 +93,10 @@ def account_context(db: DbSession, actor: Actor, access: AccountAccess) -> dict[
         "account": access.account,
         "plan": plans_repo.current(db, account_id=account_id),
         "members": members,
+        "member_groups": [
+            ("Vendor team", [m for m in members if m.role_enum.side is Side.VENDOR]),
+            ("Client", [m for m in members if m.role_enum.side is Side.CLIENT]),
+        ],
         "invitations": (
             invitations_repo.list_open(db, account_id=account_id) if can_see_invitations else []
         ),

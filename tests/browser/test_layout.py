@@ -13,7 +13,7 @@ from tests.browser.support import ARTIFACTS, DESKTOP, PHONE, NewContext, account
 from tests.live import LiveServer
 
 STACKING = """(table) => {
-  const rows = [...table.querySelectorAll("tbody tr")];
+  const rows = [...table.querySelectorAll("tbody tr:not(.group-row)")];
   return {
     thead: getComputedStyle(table.querySelector("thead")).display,
     rows: rows.map((row) => ({
