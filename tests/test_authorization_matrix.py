@@ -238,7 +238,7 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("GET", "/dev/mailbox"): {NO_TARGET: PUBLIC_404},
     # Private: the signed-in person
     ("GET", "/"): {NO_TARGET: ANY_SIGNED_IN},
-    ("POST", "/logout"): {NO_TARGET: ANY_SIGNED_IN},
+    ("POST", "/logout"): {NO_TARGET: PUBLIC},  # signing out of an expired session still works
     ("GET", "/me"): {NO_TARGET: ANY_SIGNED_IN},
     ("POST", "/me/password"): {NO_TARGET: ANY_SIGNED_IN},
     # Private: workspace administration

@@ -308,3 +308,21 @@ def test_the_session_cookie_is_not_stored_in_clear(
     rows = session.exec(select(UserSession)).all()
     assert token not in {r.id for r in rows}
     assert token_hash(token) in {r.id for r in rows}
+
+
+def test_signing_out_of_an_expired_session_still_clears_the_cookie(
+    client: TestClient, session: Session, world: World
+) -> None:
+    token = sign_in(client, session, world.members["sponsor"])
+    row = session.get(UserSession, token_hash(token))
+    assert row is not None
+    row.expires_at = utcnow() - timedelta(minutes=1)
+    session.add(row)
+    session.commit()
+    response = client.post("/logout", data={"csrf_token": CSRF})
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login"
+    assert (
+        'jp_session=""' in response.headers["set-cookie"]
+        or "Max-Age=0" in response.headers["set-cookie"]
+    )

@@ -91,9 +91,13 @@ def login(
     )
 
 
-@router.post("/logout")
-def logout(request: Request, actor: CurrentActor, db: DbSession, settings: SettingsDep) -> Response:
-    service.sign_out(db, user=actor.user, token=request.state.session_token)
+@public.post("/logout")
+def logout(
+    request: Request, actor: OptionalActor, db: DbSession, settings: SettingsDep
+) -> Response:
+    """Public so that signing out of an already expired session still clears the cookie."""
+    if actor is not None:
+        service.sign_out(db, user=actor.user, token=request.state.session_token)
     response = RedirectResponse("/login", status_code=303)
     sessions.clear_cookie(response, settings)
     get_templates(request).flash(response, "You are signed out.")
