@@ -17,6 +17,8 @@ from app.db import Database, create_db_engine
 from app.invitations import routes as invitations_routes
 from app.mail import routes as mail_routes
 from app.mail.dispatcher import MailDispatcher
+from app.plans import routes as plans_routes
+from app.priorities import routes as priorities_routes
 from app.sso import routes as sso_routes
 from app.users import routes as users_routes
 from app.web import handlers
@@ -37,6 +39,8 @@ PRIVATE_ROUTERS = (
     invitations_routes.router,
     audit_routes.router,
     users_routes.router,
+    plans_routes.router,
+    priorities_routes.router,
 )
 
 

@@ -309,6 +309,53 @@ class Plan(SQLModel, table=True):
     version: int = 1
 
 
+class Importance(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class Horizon(StrEnum):
+    NOW = "now"
+    NEXT = "next"
+    LATER = "later"
+
+    @property
+    def label(self) -> str:
+        return {
+            "now": "Now (0–6 months)",
+            "next": "Next (6–18 months)",
+            "later": "Later (18+ months)",
+        }[self.value]
+
+
+class Priority(SQLModel, table=True):
+    """One of the client's ranked priorities for a plan (client-owned: only client people
+    write it). Removal keeps the row (``removed_at``) so later links and history survive."""
+
+    __table_args__ = (
+        sa.CheckConstraint(_in("importance", Importance), name="importance"),
+        sa.CheckConstraint(_in("horizon", Horizon), name="horizon"),
+        sa.Index("ix_priority_plan_rank", "plan_id", "rank"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    plan_id: int = Field(foreign_key="plan.id")
+    rank: int
+    title: str = Field(max_length=200)
+    description: str = Field(default="", max_length=4000)
+    importance: str = Field(default=Importance.HIGH, max_length=20)
+    horizon: str = Field(default=Horizon.NEXT, max_length=20)
+    owner_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    updated_at: datetime = Field(default_factory=utcnow)
+    removed_at: datetime | None = None
+    version: int = 1
+
+
 class AuditEvent(SQLModel, table=True):
     """One change, in a SHA-256 hash chain per account (``account:<id>``) or ``global``.
 

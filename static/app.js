@@ -55,6 +55,16 @@
       target.querySelectorAll(".toast").forEach(expire);
       return;
     }
+    // Keep the keyboard where it was: a swapped block may name the control to focus.
+    var marker = target && target.parentNode ? document.querySelector("[data-focus]") : null;
+    var id = marker ? marker.getAttribute("data-focus") : "";
+    var keep = id ? document.getElementById(id) : null;
+    if (keep && keep.disabled) {  // moved to the top or bottom: the other arrow of that row
+      keep = document.getElementById(id.replace(/^move-(up|down)/, function (_, d) {
+        return "move-" + (d === "up" ? "down" : "up");
+      }));
+    }
+    if (keep && !keep.disabled) { keep.focus(); return; }
     var invalid = document.querySelector('[aria-invalid="true"]');
     if (invalid) invalid.focus();
   });

@@ -60,5 +60,7 @@ AccountReader = Annotated[AccountAccess, Depends(AccountGuard(Verb.ACCOUNT_VIEW)
 MemberManager = Annotated[AccountAccess, Depends(AccountGuard(Verb.MEMBERS_MANAGE))]
 AuditReader = Annotated[AccountAccess, Depends(AccountGuard(Verb.AUDIT_VIEW))]
 AuditVerifier = Annotated[AccountAccess, Depends(AccountGuard(Verb.AUDIT_VERIFY))]
+PlanReader = Annotated[AccountAccess, Depends(AccountGuard(Verb.PLAN_VIEW))]
+PriorityWriter = Annotated[AccountAccess, Depends(AccountGuard(Verb.PRIORITIES_WRITE))]
 AccountCreator = Annotated[Actor, Depends(WorkspaceGuard(WorkspaceVerb.ACCOUNTS_CREATE))]
 UserManager = Annotated[Actor, Depends(WorkspaceGuard(WorkspaceVerb.USERS_MANAGE))]

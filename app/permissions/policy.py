@@ -27,6 +27,8 @@ class Verb(StrEnum):
     INVITATIONS_VIEW = "invitations.view"
     AUDIT_VIEW = "audit.view"
     AUDIT_VERIFY = "audit.verify"
+    PLAN_VIEW = "plan.view"
+    PRIORITIES_WRITE = "priorities.write"  # client-owned: only client people who contribute
 
 
 class WorkspaceVerb(StrEnum):
@@ -106,18 +108,21 @@ class HasVisibility(Protocol):
 
 
 # What each standing in an account may do. "admin" is a workspace admin without a membership.
+_VENDOR_READ = frozenset(
+    {Verb.ACCOUNT_VIEW, Verb.INVITATIONS_VIEW, Verb.AUDIT_VIEW, Verb.AUDIT_VERIFY, Verb.PLAN_VIEW}
+)
+_CLIENT_READ = frozenset({Verb.ACCOUNT_VIEW, Verb.AUDIT_VIEW, Verb.PLAN_VIEW})
+_CLIENT_OWNED = frozenset({Verb.PRIORITIES_WRITE})
+_VENDOR_ALL = frozenset(Verb) - _CLIENT_OWNED
+
 _GRANTS: dict[Role | str, frozenset[Verb]] = {
-    Role.LEAD: frozenset(Verb),
-    "admin": frozenset(Verb),
-    Role.TEAM: frozenset(
-        {Verb.ACCOUNT_VIEW, Verb.INVITATIONS_VIEW, Verb.AUDIT_VIEW, Verb.AUDIT_VERIFY}
-    ),
-    Role.MENTOR: frozenset(
-        {Verb.ACCOUNT_VIEW, Verb.INVITATIONS_VIEW, Verb.AUDIT_VIEW, Verb.AUDIT_VERIFY}
-    ),
-    Role.SPONSOR: frozenset({Verb.ACCOUNT_VIEW, Verb.AUDIT_VIEW}),
-    Role.MEMBER: frozenset({Verb.ACCOUNT_VIEW, Verb.AUDIT_VIEW}),
-    Role.VIEWER: frozenset({Verb.ACCOUNT_VIEW, Verb.AUDIT_VIEW}),
+    Role.LEAD: _VENDOR_ALL,
+    "admin": _VENDOR_ALL,
+    Role.TEAM: _VENDOR_READ,
+    Role.MENTOR: _VENDOR_READ,
+    Role.SPONSOR: _CLIENT_READ | _CLIENT_OWNED,
+    Role.MEMBER: _CLIENT_READ | _CLIENT_OWNED,
+    Role.VIEWER: _CLIENT_READ,
 }
 
 _WORKSPACE_GRANTS = {"admin": frozenset(WorkspaceVerb)}

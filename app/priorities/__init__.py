@@ -1,0 +1,1 @@
+"""The client's ranked priorities (client-owned: only client people write them)."""

@@ -1,0 +1,83 @@
+"""Queries of priorities."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from app.models import CLIENT_ROLES, Membership, Plan, Priority, User
+
+
+def ranked(session: Session, *, plan_id: int) -> Sequence[tuple[Priority, User | None]]:
+    """The plan's live priorities in rank order, each with its owner: one query."""
+    rows = session.exec(
+        select(Priority, User)
+        .outerjoin(User, col(User.id) == Priority.owner_id)
+        .where(Priority.plan_id == plan_id)
+        .where(col(Priority.removed_at).is_(None))
+        .order_by(col(Priority.rank), col(Priority.id))
+    ).all()
+    return [(priority, owner) for priority, owner in rows]
+
+
+def get_live(session: Session, *, account_id: int, priority_id: int) -> Priority | None:
+    return session.exec(
+        select(Priority)
+        .where(Priority.id == priority_id)
+        .where(Priority.account_id == account_id)
+        .where(col(Priority.removed_at).is_(None))
+    ).first()
+
+
+def lock_plan(session: Session, *, plan_id: int) -> None:
+    """Serialise rank changes of one plan (a row lock on PostgreSQL; SQLite writers queue)."""
+    session.exec(select(Plan.id).where(Plan.id == plan_id).with_for_update()).first()
+
+
+def last_rank(session: Session, *, plan_id: int) -> int:
+    value = session.exec(
+        select(sa.func.max(Priority.rank))
+        .where(Priority.plan_id == plan_id)
+        .where(col(Priority.removed_at).is_(None))
+    ).one()
+    return int(value or 0)
+
+
+def neighbour(session: Session, *, priority: Priority, up: bool) -> Priority | None:
+    """The live priority just above (``up``) or below this one."""
+    statement = (
+        select(Priority)
+        .where(Priority.plan_id == priority.plan_id)
+        .where(col(Priority.removed_at).is_(None))
+    )
+    if up:
+        statement = statement.where(Priority.rank < priority.rank).order_by(
+            col(Priority.rank).desc()
+        )
+    else:
+        statement = statement.where(Priority.rank > priority.rank).order_by(col(Priority.rank))
+    return session.exec(statement.limit(1)).first()
+
+
+def close_gap(session: Session, *, plan_id: int, after_rank: int) -> None:
+    session.execute(
+        sa.update(Priority)
+        .where(col(Priority.plan_id) == plan_id)
+        .where(col(Priority.removed_at).is_(None))
+        .where(col(Priority.rank) > after_rank)
+        .values(rank=Priority.rank - 1)
+    )
+
+
+def client_people(session: Session, *, account_id: int) -> Sequence[User]:
+    """Who may own a priority: the account's active client-side members."""
+    return session.exec(
+        select(User)
+        .join(Membership, col(Membership.user_id) == User.id)
+        .where(Membership.account_id == account_id)
+        .where(col(Membership.removed_at).is_(None))
+        .where(col(Membership.role).in_([role.value for role in CLIENT_ROLES]))
+        .order_by(col(User.display_name))
+    ).all()

@@ -1,0 +1,50 @@
+"""The priority form, checked into values or field errors; what was typed always comes back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.models import Horizon, Importance, Priority
+from app.web.forms import FormErrors, check_text
+
+
+@dataclass
+class PriorityForm:
+    title: str = ""
+    description: str = ""
+    importance: str = Importance.HIGH.value
+    horizon: str = Horizon.NEXT.value
+    owner_id: str = ""
+
+    @classmethod
+    def of(cls, priority: Priority) -> PriorityForm:
+        return cls(
+            title=priority.title,
+            description=priority.description,
+            importance=priority.importance,
+            horizon=priority.horizon,
+            owner_id=str(priority.owner_id or ""),
+        )
+
+    def check(self, owner_ids: set[int]) -> tuple[FormErrors, int | None]:
+        """Errors, and the chosen owner's id (None: nobody yet)."""
+        errors = FormErrors()
+        self.title = check_text(self.title, errors, "title", label="a title")
+        self.description = check_text(
+            self.description,
+            errors,
+            "description",
+            label="the description",
+            required=False,
+            max_length=4000,
+        )
+        if self.importance not in {i.value for i in Importance}:
+            errors.add("importance", "Choose how important this is.")
+        if self.horizon not in {h.value for h in Horizon}:
+            errors.add("horizon", "Choose a time horizon.")
+        owner: int | None = None
+        if self.owner_id:
+            owner = int(self.owner_id) if self.owner_id.isdigit() else -1
+            if owner not in owner_ids:
+                errors.add("owner_id", "Choose an owner from your organisation's members.")
+        return errors, owner
