@@ -50,6 +50,9 @@ from app.db import Database, create_db_engine
 from app.invitations import service as invitations
 from app.main import PRIVATE_ROUTERS, PUBLIC_ROUTERS, create_app
 from app.models import Account, AuditEvent, PasswordReset, Role, User, utcnow
+from app.plans import repository as plans_repo
+from app.priorities import service as priorities
+from app.priorities.schemas import PriorityForm
 from app.tokens import new_token, token_hash
 from app.users import service as users
 from tests import factories
@@ -199,6 +202,32 @@ def item_rows(*, allow: str, forbid: str) -> dict[str, Row]:
     }
 
 
+def client_account_rows(*, allow: str, forbid: str) -> dict[str, Row]:
+    """An account route for client-owned content: vendor standings (admins included) are
+    refused before anything is looked up."""
+    return {
+        OWN_ACCOUNT: Row(allow=allow, forbid=forbid),
+        OTHER_ACCOUNT: Row(forbid="admin"),
+        FOREIGN_ACCOUNT: Row(forbid="other-workspace-admin"),
+        MISSING_ACCOUNT: Row(),
+    }
+
+
+def client_item_rows(*, allow: str, forbid: str) -> dict[str, Row]:
+    """An item route for client-owned content (see ``client_account_rows``)."""
+    return {
+        OWN_ITEM: Row(allow=allow, forbid=forbid),
+        SMUGGLED_ITEM: Row(forbid=forbid),
+        OTHER_ITEM: Row(forbid="admin"),
+        FOREIGN_ITEM: Row(forbid="other-workspace-admin"),
+        MISSING_ITEM: Row(forbid=forbid),
+        ORPHANED_ITEM: Row(),
+    }
+
+
+CLIENT_WRITERS = "sponsor member"
+NOT_CLIENT_WRITERS = f"admin {VENDOR_ROLES} viewer"
+
 WORKSPACE_USER_ROWS = {
     WORKSPACE_USER: Row(allow="admin", not_found="other-workspace-admin", others=FORBIDDEN),
     FOREIGN_USER: Row(allow="other-workspace-admin", not_found="admin", others=FORBIDDEN),
@@ -265,10 +294,27 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("POST", "/accounts/{account_id}/members/{membership_id}/remove"): item_rows(
         allow="admin lead", forbid=f"team mentor {CLIENT_ROLES}"
     ),
+    # Private: the plan and the client's priorities (client-owned)
+    ("GET", "/accounts/{account_id}/plan"): account_rows(own=Row(allow=EVERY_ROLE)),
+    ("POST", "/accounts/{account_id}/priorities"): client_account_rows(
+        allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS
+    ),
+    ("GET", "/accounts/{account_id}/priorities/{priority_id}/edit"): client_item_rows(
+        allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS
+    ),
+    ("POST", "/accounts/{account_id}/priorities/{priority_id}"): client_item_rows(
+        allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS
+    ),
+    ("POST", "/accounts/{account_id}/priorities/{priority_id}/move"): client_item_rows(
+        allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS
+    ),
+    ("POST", "/accounts/{account_id}/priorities/{priority_id}/remove"): client_item_rows(
+        allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS
+    ),
 }
 
 # Printed at the end of every run (tests/conftest.py) and pinned by test_matrix_row_count.
-EXPECTED_ROWS = 704
+EXPECTED_ROWS = 1056
 
 # --------------------------------------------------------------------------------------------
 # The routes, as the app's router has them
@@ -336,6 +382,7 @@ class MatrixWorld:
     accounts: dict[str, int] = field(default_factory=dict)  # own/other/foreign -> account id
     memberships: dict[str, tuple[int, int]] = field(default_factory=dict)  # -> (id, version)
     invitations: dict[str, int] = field(default_factory=dict)  # open lead invitation per account
+    priorities: dict[str, tuple[int, int]] = field(default_factory=dict)  # -> (id, version)
     users: dict[str, int] = field(default_factory=dict)  # "own:disable" etc. -> user id
     tokens: dict[str, str] = field(default_factory=dict)  # open/expired invitation, valid reset
 
@@ -446,6 +493,16 @@ def build_matrix_world(session: Session) -> MatrixWorld:
         assert membership.id is not None
         world.memberships[key] = (membership.id, membership.version)
 
+    # One client priority in each account.
+    for key, by in (("own", admin), ("other", admin), ("foreign", other_admin)):
+        plan = plans_repo.current(session, account_id=world.accounts[key])
+        assert plan is not None
+        priority = priorities.create(
+            session, actor=by, plan=plan, form=PriorityForm(title=f"{key} priority"), owner_id=None
+        )
+        assert priority.id is not None
+        world.priorities[key] = (priority.id, priority.version)
+
     # People of each workspace for the admin pages: one to disable, one (disabled) to enable.
     for key, ws, by in (("own", workspace, admin), ("foreign", other_workspace, other_admin)):
         active = person(f"colleague@{key}.example", ws)
@@ -536,6 +593,8 @@ def resolve_path(path: str, target: str, world: MatrixWorld) -> str:
         values["membership_id"] = world.memberships[item_key][0] if item_key else MISSING
     if "{invitation_id}" in path:
         values["invitation_id"] = world.invitations[item_key] if item_key else MISSING
+    if "{priority_id}" in path:
+        values["priority_id"] = world.priorities[item_key][0] if item_key else MISSING
     if "{user_id}" in path:
         verb = path.rsplit("/", 1)[1]
         values["user_id"] = world.users[f"{item_key}:{verb}"] if item_key else MISSING
@@ -546,7 +605,7 @@ def resolve_path(path: str, target: str, world: MatrixWorld) -> str:
     return path.format(**values)
 
 
-ID_PARAMS = ("account_id", "membership_id", "invitation_id", "user_id")
+ID_PARAMS = ("account_id", "membership_id", "invitation_id", "priority_id", "user_id")
 
 
 def missing_ids_path(path: str) -> str | None:
@@ -592,6 +651,20 @@ BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/accounts/{account_id}/members/{membership_id}/role"): lambda w, actor, target: {
         "role": Role.VIEWER.value,
         "version": w.memberships[item][1] if (item := TARGETS[target][1]) else 1,
+    },
+    ("POST", "/accounts/{account_id}/priorities"): lambda w, actor, target: {
+        "title": "Matrix priority",
+        "importance": "high",
+        "horizon": "now",
+    },
+    ("POST", "/accounts/{account_id}/priorities/{priority_id}"): lambda w, actor, target: {
+        "title": "Matrix priority, reworded",
+        "importance": "critical",
+        "horizon": "next",
+        "version": w.priorities[item][1] if (item := TARGETS[target][1]) else 1,
+    },
+    ("POST", "/accounts/{account_id}/priorities/{priority_id}/move"): lambda w, actor, target: {
+        "direction": "down",
     },
 }
 
@@ -681,7 +754,11 @@ def test_public_and_private_routers_are_in_the_matrix() -> None:
 
 def test_matrix_is_well_formed() -> None:
     for route, rows in MATRIX.items():
-        params = {p for p in ("account_id", "membership_id", "invitation_id") if p in route[1]}
+        params = {
+            p
+            for p in ("account_id", "membership_id", "invitation_id", "priority_id")
+            if p in route[1]
+        }
         assert rows, route
         for target, row in rows.items():
             assert target in TARGETS, (route, target)

@@ -20,6 +20,9 @@ from app.db import DbSession, ReadOnlySessionError
 from app.invitations import service as invitations
 from app.main import PRIVATE_ROUTERS, PUBLIC_ROUTERS, create_app
 from app.models import PasswordReset, Role, Workspace, utcnow
+from app.plans import repository as plans_repo
+from app.priorities import service as priorities
+from app.priorities.schemas import PriorityForm
 from app.tokens import new_token, token_hash
 from app.web.security import CSRF_COOKIE
 from tests.conftest import CSRF, RollbackDatabase
@@ -78,10 +81,20 @@ def links(session: Session, world: World) -> dict[str, str]:
             expires_at=utcnow() + timedelta(hours=1),
         )
     )
+    plan = plans_repo.current(session, account_id=world.account.id)  # type: ignore[arg-type]
+    assert plan is not None
+    priority = priorities.create(
+        session,
+        actor=world.members["sponsor"],
+        plan=plan,
+        form=PriorityForm(title="Ours"),
+        owner_id=None,
+    )
     session.commit()
     return {
         "invitation": sent.link.rsplit("/", 1)[1],
         "invitation_id": str(sent.invitation.id),
+        "priority_id": str(priority.id),
         "reset": reset_token,
     }
 
@@ -93,6 +106,7 @@ def fill(path: str, world: World, links: dict[str, str]) -> str:
         account_id=world.account.id,
         membership_id=world.memberships["team"].id,
         invitation_id=links["invitation_id"],
+        priority_id=links["priority_id"],
         user_id=world.members["team"].id,
         token=token,
         provider_key="acme",
