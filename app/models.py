@@ -7,7 +7,7 @@ Rules kept here:
 - times are timezone-aware UTC (``utcnow``); SQLModel stores them as UTC on both databases.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -91,15 +91,29 @@ class OutboxStatus(StrEnum):
 
 
 class PlanStatus(StrEnum):
-    DRAFT = "draft"
-    SHARED = "shared"
-    AGREED = "agreed"
+    DRAFT = "draft"  # being written; never agreed, or changed since the last agreement
+    SUBMITTED = "submitted"  # the lead asked for agreement; waiting for the approvals
+    AGREED = "agreed"  # the last agreed version is the plan as it stands
+
+
+DEFAULT_VALUE_DIMENSIONS = (
+    "Understanding of our business",
+    "Quality of delivery",
+    "Responsiveness",
+    "Insight and innovation",
+    "Value for money",
+)
 
 
 class Workspace(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
     created_at: datetime = Field(default_factory=utcnow)
+    # The dimensions clients rate the relationship on (DESIGN.md §3.3); the workspace may
+    # change them. Ratings keep the dimension names they were given under.
+    value_dimensions: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_VALUE_DIMENSIONS), sa_type=sa.JSON
+    )
 
 
 class ClientOrganisation(SQLModel, table=True):
@@ -221,6 +235,7 @@ class Account(SQLModel, table=True):
     created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
 
     client_org: ClientOrganisation = Relationship(sa_relationship_kwargs=RAISE)
+    workspace: Workspace = Relationship(sa_relationship_kwargs=RAISE)
 
 
 class Membership(SQLModel, table=True):
@@ -307,6 +322,16 @@ class Plan(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     version: int = 1
+    # Agreement (DESIGN.md §3.7): the lead submits; the sponsor and the lead approve what was
+    # submitted (``submitted_hash`` is the digest of the plan's content at submission).
+    agreed_version: int = 0  # the number of the last agreed version; 0: never agreed
+    submitted_at: datetime | None = None
+    submitted_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    submitted_hash: str = Field(default="", max_length=64)
+    sponsor_approved_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    sponsor_approved_at: datetime | None = None
+    lead_approved_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    lead_approved_at: datetime | None = None
 
 
 class Importance(StrEnum):
@@ -330,20 +355,34 @@ class Horizon(StrEnum):
         }[self.value]
 
 
+class PriorityStatus(StrEnum):
+    ACTIVE = "active"  # one of the client's ranked priorities
+    SUGGESTED = "suggested"  # a vendor's suggestion, waiting for the client's answer
+    REJECTED = "rejected"  # a suggestion the client rejected (``answer_reason`` says why)
+
+
 class Priority(SQLModel, table=True):
     """One of the client's ranked priorities for a plan (client-owned: only client people
-    write it). Removal keeps the row (``removed_at``) so later links and history survive."""
+    write it). Removal keeps the row (``removed_at``) so later links and history survive.
+
+    A vendor *suggestion* is a row with status ``suggested`` and no rank: it is shown apart
+    from the ranked list and becomes a priority only when a client person accepts it (as
+    worded, or reworded); a rejected one stays as ``rejected`` with the client's reason.
+    """
 
     __table_args__ = (
         sa.CheckConstraint(_in("importance", Importance), name="importance"),
         sa.CheckConstraint(_in("horizon", Horizon), name="horizon"),
+        sa.CheckConstraint(_in("status", PriorityStatus), name="status"),
+        sa.CheckConstraint("(status = 'active') = (rank IS NOT NULL)", name="rank_when_active"),
         sa.Index("ix_priority_plan_rank", "plan_id", "rank"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True)
     plan_id: int = Field(foreign_key="plan.id")
-    rank: int
+    status: str = Field(default=PriorityStatus.ACTIVE, max_length=20)
+    rank: int | None = None
     title: str = Field(max_length=200)
     description: str = Field(default="", max_length=4000)
     importance: str = Field(default=Importance.HIGH, max_length=20)
@@ -354,6 +393,310 @@ class Priority(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     removed_at: datetime | None = None
     version: int = 1
+    # Suggestions: who suggested, and the client's answer.
+    suggested_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    answered_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    answered_at: datetime | None = None
+    answer_reason: str = Field(default="", max_length=2000)
+
+    @property
+    def visibility(self) -> str:
+        return Visibility.SHARED
+
+
+class StrategyKind(StrEnum):
+    """The sections of the client's strategy (DESIGN.md §3.1, §3.3), all client-owned."""
+
+    GOAL = "goal"  # with a time horizon
+    DRIVER = "driver"
+    FOCUS = "focus"  # what top management focuses on; ``detail``: how it lands on departments
+    CHALLENGE = "challenge"
+    SUCCESS = "success"  # what success looks like
+    ADVICE = "advice"  # what the vendor needs to do to succeed with the client
+
+    @property
+    def label(self) -> str:
+        return STRATEGY_LABELS[self]
+
+
+STRATEGY_LABELS = {
+    StrategyKind.GOAL: "Goals",
+    StrategyKind.DRIVER: "Strategic drivers",
+    StrategyKind.FOCUS: "Top management focus",
+    StrategyKind.CHALLENGE: "Challenges",
+    StrategyKind.SUCCESS: "What success looks like",
+    StrategyKind.ADVICE: "What you need to do to succeed with us",
+}
+
+
+class StrategyEntry(SQLModel, table=True):
+    """One entry of a client strategy section (client-owned, always shared)."""
+
+    __tablename__ = "strategy_entry"
+    __table_args__ = (
+        sa.CheckConstraint(_in("kind", StrategyKind), name="kind"),
+        sa.CheckConstraint("horizon IS NULL OR " + _in("horizon", Horizon), name="horizon"),
+        sa.Index("ix_strategy_entry_plan_kind", "plan_id", "kind", "position"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    plan_id: int = Field(foreign_key="plan.id")
+    kind: str = Field(max_length=20)
+    position: int = 0
+    text: str = Field(max_length=500)
+    detail: str = Field(default="", max_length=4000)
+    horizon: str | None = Field(default=None, max_length=20)  # goals only
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    updated_at: datetime = Field(default_factory=utcnow)
+    removed_at: datetime | None = None
+    version: int = 1
+
+    @property
+    def visibility(self) -> str:
+        return Visibility.SHARED
+
+
+class ValueRating(SQLModel, table=True):
+    """The client's rating of the relationship, 0 to 10 overall and per dimension (client-owned).
+    Ratings are never edited: every rating is kept, and the latest is the current one."""
+
+    __tablename__ = "value_rating"
+    __table_args__ = (
+        sa.CheckConstraint("overall BETWEEN 0 AND 10", name="overall_range"),
+        sa.Index("ix_value_rating_plan_at", "plan_id", "rated_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    plan_id: int = Field(foreign_key="plan.id")
+    overall: int
+    # {dimension name: 0..10}; a dimension left out was not rated.
+    scores: dict[str, int] = Field(default_factory=dict, sa_type=sa.JSON)
+    comment: str = Field(default="", max_length=4000)
+    rated_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    rated_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def visibility(self) -> str:
+        return Visibility.SHARED
+
+
+class InitiativeStatus(StrEnum):
+    DRAFT = "draft"  # internal: the vendor is still shaping it
+    PROPOSED = "proposed"  # shared: waiting for the client's answer
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    PARKED = "parked"
+
+
+class Initiative(SQLModel, table=True):
+    """A vendor proposal answering client priorities (vendor-owned). A draft is internal;
+    proposing it shares it; the client accepts, declines or parks it with a reason."""
+
+    __table_args__ = (
+        sa.CheckConstraint(_in("status", InitiativeStatus), name="status"),
+        sa.CheckConstraint(_in("visibility", Visibility), name="visibility"),
+        sa.CheckConstraint(
+            "(status = 'draft') = (visibility = 'internal')", name="draft_is_internal"
+        ),
+        sa.Index("ix_initiative_plan", "plan_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    plan_id: int = Field(foreign_key="plan.id")
+    title: str = Field(max_length=200)
+    description: str = Field(default="", max_length=4000)
+    value_for_client: str = Field(default="", max_length=2000)
+    value_for_vendor: str = Field(default="", max_length=2000)
+    status: str = Field(default=InitiativeStatus.DRAFT, max_length=20)
+    visibility: str = Field(default=Visibility.INTERNAL, max_length=20)
+    owner_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    updated_at: datetime = Field(default_factory=utcnow)
+    proposed_at: datetime | None = None
+    answered_at: datetime | None = None
+    answered_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    answer_reason: str = Field(default="", max_length=2000)
+    removed_at: datetime | None = None
+    version: int = 1
+
+
+class InitiativePriority(SQLModel, table=True):
+    """Which client priorities an initiative answers (none: the initiative is *us-focused*)."""
+
+    __tablename__ = "initiative_priority"
+
+    initiative_id: int = Field(foreign_key="initiative.id", primary_key=True)
+    priority_id: int = Field(foreign_key="priority.id", primary_key=True, index=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+
+
+class ActionStatus(StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    BLOCKED = "blocked"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+    @property
+    def is_open(self) -> bool:
+        return self not in (ActionStatus.DONE, ActionStatus.CANCELLED)
+
+
+class Action(SQLModel, table=True):
+    """A joint action (co-owned): either side writes it; the owner is any member. Linked
+    initiatives are never drafts, so an action never reveals an internal item."""
+
+    __table_args__ = (
+        sa.CheckConstraint(_in("status", ActionStatus), name="status"),
+        sa.Index("ix_action_plan", "plan_id", "id"),
+        sa.Index("ix_action_owner_status", "owner_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    plan_id: int = Field(foreign_key="plan.id")
+    title: str = Field(max_length=200)  # what
+    outcome: str = Field(default="", max_length=2000)  # for what outcome, and its measure
+    owner_id: int | None = Field(default=None, foreign_key="app_user.id")
+    due_on: date | None = None
+    status: str = Field(default=ActionStatus.NOT_STARTED, max_length=20)
+    priority_id: int | None = Field(default=None, foreign_key="priority.id")
+    initiative_id: int | None = Field(default=None, foreign_key="initiative.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    updated_at: datetime = Field(default_factory=utcnow)
+    removed_at: datetime | None = None
+    version: int = 1
+
+    @property
+    def visibility(self) -> str:
+        return Visibility.SHARED
+
+
+class CommentTarget(StrEnum):
+    """What a comment thread hangs on (``item_id`` is that row's id; ``strategy`` threads hang
+    on a strategy section, ``item_id`` being the plan's id and ``section`` its kind)."""
+
+    PRIORITY = "priority"
+    INITIATIVE = "initiative"
+    ACTION = "action"
+    RATING = "rating"
+    STRATEGY = "strategy"
+
+
+class Comment(SQLModel, table=True):
+    """A comment in a thread. Vendor users may mark one team-only (internal). Edits and
+    deletions keep the row (``edited_at``, ``deleted_at``) and are on the audit trail."""
+
+    __table_args__ = (
+        sa.CheckConstraint(_in("item_type", CommentTarget), name="item_type"),
+        sa.CheckConstraint(_in("visibility", Visibility), name="visibility"),
+        sa.Index("ix_comment_thread", "plan_id", "item_type", "item_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    plan_id: int = Field(foreign_key="plan.id")
+    item_type: str = Field(max_length=20)
+    item_id: int
+    section: str = Field(default="", max_length=20)  # the strategy kind of a strategy thread
+    author_id: int = Field(foreign_key="app_user.id")
+    body: str = Field(max_length=8000)
+    visibility: str = Field(default=Visibility.SHARED, max_length=20)
+    created_at: datetime = Field(default_factory=utcnow)
+    edited_at: datetime | None = None
+    deleted_at: datetime | None = None
+    version: int = 1
+
+
+class PlanVersion(SQLModel, table=True):
+    """An agreed plan, frozen: the snapshot of its shared content when both sides approved."""
+
+    __tablename__ = "plan_version"
+    __table_args__ = (sa.UniqueConstraint("plan_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    plan_id: int = Field(foreign_key="plan.id")
+    number: int
+    snapshot: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    content_hash: str = Field(max_length=64)
+    agreed_at: datetime = Field(default_factory=utcnow)
+    submitted_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    sponsor_approved_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    lead_approved_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+class PerceivedPriority(SQLModel, table=True):
+    """Internal: a priority the vendor believes the client has, in the vendor's ranking; linked
+    to the client's own priority when the vendor sees they are the same."""
+
+    __tablename__ = "perceived_priority"
+    __table_args__ = (sa.Index("ix_perceived_priority_plan", "plan_id", "rank"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    plan_id: int = Field(foreign_key="plan.id")
+    rank: int
+    title: str = Field(max_length=200)
+    hypothesis: str = Field(default="", max_length=4000)  # why the vendor believes it
+    priority_id: int | None = Field(default=None, foreign_key="priority.id")
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    updated_at: datetime = Field(default_factory=utcnow)
+    removed_at: datetime | None = None
+    version: int = 1
+
+    @property
+    def visibility(self) -> str:
+        return Visibility.INTERNAL
+
+
+class PerceivedRating(SQLModel, table=True):
+    """Internal: the value rating the vendor believes the client would give (kept over time)."""
+
+    __tablename__ = "perceived_rating"
+    __table_args__ = (
+        sa.CheckConstraint("overall BETWEEN 0 AND 10", name="overall_range"),
+        sa.Index("ix_perceived_rating_plan_at", "plan_id", "recorded_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    plan_id: int = Field(foreign_key="plan.id")
+    overall: int
+    scores: dict[str, int] = Field(default_factory=dict, sa_type=sa.JSON)
+    note: str = Field(default="", max_length=4000)
+    recorded_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    recorded_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def visibility(self) -> str:
+        return Visibility.INTERNAL
+
+
+class Notification(SQLModel, table=True):
+    """One entry of a person's in-app inbox (an e-mail copy goes through the outbox)."""
+
+    __table_args__ = (sa.Index("ix_notification_user_unread", "user_id", "read_at", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id")
+    account_id: int | None = Field(default=None, foreign_key="account.id")
+    kind: str = Field(max_length=40)
+    message: str = Field(max_length=500)
+    link: str = Field(default="", max_length=500)
+    actor_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    read_at: datetime | None = None
 
 
 class AuditEvent(SQLModel, table=True):

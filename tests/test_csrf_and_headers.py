@@ -102,11 +102,11 @@ def links(session: Session, world: World) -> dict[str, str]:
 def fill(path: str, world: World, links: dict[str, str]) -> str:
     """A route's path with the ids of real rows the admin may act on."""
     token = links["reset"] if path.startswith("/password/reset") else links["invitation"]
+    ids = {name: value for name, value in links.items() if name.endswith("_id")}
     return path.format(
+        **ids,
         account_id=world.account.id,
         membership_id=world.memberships["team"].id,
-        invitation_id=links["invitation_id"],
-        priority_id=links["priority_id"],
         user_id=world.members["team"].id,
         token=token,
         provider_key="acme",

@@ -18,7 +18,10 @@ def load_access(session: Session, *, account_id: int, user_id: int) -> AccountAc
     row = session.exec(
         select(Account, Membership, User)
         .select_from(Account)
-        .options(joinedload(Account.client_org))  # type: ignore[arg-type]
+        .options(
+            joinedload(Account.client_org),  # type: ignore[arg-type]
+            joinedload(Account.workspace),  # type: ignore[arg-type]
+        )
         .join(User, col(User.id) == user_id)
         .outerjoin(
             Membership,

@@ -17,6 +17,7 @@ from app.permissions.policy import (
     AccountAccess,
     Actor,
     Decision,
+    HasVisibility,
     Verb,
     WorkspaceVerb,
     decide,
@@ -30,6 +31,12 @@ def enforce(decision: Decision) -> None:
         raise NotFoundError()
     if decision is Decision.FORBIDDEN:
         raise ForbiddenError()
+
+
+def enforce_item(actor: Actor, access: AccountAccess, verb: Verb, item: HasVisibility) -> None:
+    """For a route that loaded an item under a checked account: may the actor ``verb`` this
+    item (internal items are 404 for the client side; own-item verbs check the author)?"""
+    enforce(decide(actor, access, verb, item))
 
 
 class AccountGuard:
@@ -62,5 +69,18 @@ AuditReader = Annotated[AccountAccess, Depends(AccountGuard(Verb.AUDIT_VIEW))]
 AuditVerifier = Annotated[AccountAccess, Depends(AccountGuard(Verb.AUDIT_VERIFY))]
 PlanReader = Annotated[AccountAccess, Depends(AccountGuard(Verb.PLAN_VIEW))]
 PriorityWriter = Annotated[AccountAccess, Depends(AccountGuard(Verb.PRIORITIES_WRITE))]
+StrategyWriter = Annotated[AccountAccess, Depends(AccountGuard(Verb.STRATEGY_WRITE))]
+ValueRater = Annotated[AccountAccess, Depends(AccountGuard(Verb.VALUE_RATE))]
+SuggestionAnswerer = Annotated[AccountAccess, Depends(AccountGuard(Verb.SUGGESTIONS_ANSWER))]
+InitiativeAnswerer = Annotated[AccountAccess, Depends(AccountGuard(Verb.INITIATIVES_ANSWER))]
+PrioritySuggester = Annotated[AccountAccess, Depends(AccountGuard(Verb.PRIORITIES_SUGGEST))]
+InitiativeWriter = Annotated[AccountAccess, Depends(AccountGuard(Verb.INITIATIVES_WRITE))]
+PerceptionReader = Annotated[AccountAccess, Depends(AccountGuard(Verb.PERCEPTION_VIEW))]
+PerceptionWriter = Annotated[AccountAccess, Depends(AccountGuard(Verb.PERCEPTION_WRITE))]
+ActionWriter = Annotated[AccountAccess, Depends(AccountGuard(Verb.ACTIONS_WRITE))]
+Commenter = Annotated[AccountAccess, Depends(AccountGuard(Verb.COMMENT))]
+CommentEditor = Annotated[AccountAccess, Depends(AccountGuard(Verb.COMMENT_EDIT))]
+PlanSubmitter = Annotated[AccountAccess, Depends(AccountGuard(Verb.PLAN_SUBMIT))]
+PlanApprover = Annotated[AccountAccess, Depends(AccountGuard(Verb.PLAN_APPROVE))]
 AccountCreator = Annotated[Actor, Depends(WorkspaceGuard(WorkspaceVerb.ACCOUNTS_CREATE))]
 UserManager = Annotated[Actor, Depends(WorkspaceGuard(WorkspaceVerb.USERS_MANAGE))]

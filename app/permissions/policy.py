@@ -28,7 +28,25 @@ class Verb(StrEnum):
     AUDIT_VIEW = "audit.view"
     AUDIT_VERIFY = "audit.verify"
     PLAN_VIEW = "plan.view"
-    PRIORITIES_WRITE = "priorities.write"  # client-owned: only client people who contribute
+    PERCEPTION_VIEW = "perception.view"  # the vendor's internal perception gap
+    # Client-owned content: only client people who contribute (sponsor, member).
+    PRIORITIES_WRITE = "priorities.write"
+    STRATEGY_WRITE = "strategy.write"
+    VALUE_RATE = "value.rate"
+    SUGGESTIONS_ANSWER = "suggestions.answer"  # accept, reword or reject a vendor suggestion
+    INITIATIVES_ANSWER = "initiatives.answer"  # accept, decline or park a proposal
+    # Vendor-owned content: vendor people who contribute (lead, team; admins).
+    PRIORITIES_SUGGEST = "priorities.suggest"
+    INITIATIVES_WRITE = "initiatives.write"
+    PERCEPTION_WRITE = "perception.write"
+    # Co-owned: contributors of both sides.
+    ACTIONS_WRITE = "actions.write"
+    COMMENT = "comment"
+    COMMENT_EDIT = "comment.edit"  # one's own comments only (checked against the item)
+    COMMENT_TEAM_ONLY = "comment.team_only"  # vendor side: mark a comment internal
+    # Agreement: the lead submits; the lead and the client sponsor approve.
+    PLAN_SUBMIT = "plan.submit"
+    PLAN_APPROVE = "plan.approve"
 
 
 class WorkspaceVerb(StrEnum):
@@ -107,23 +125,61 @@ class HasVisibility(Protocol):
     def visibility(self) -> str: ...
 
 
+class HasAuthor(Protocol):
+    @property
+    def visibility(self) -> str: ...
+
+    @property
+    def author_id(self) -> int: ...
+
+
 # What each standing in an account may do. "admin" is a workspace admin without a membership.
 _VENDOR_READ = frozenset(
-    {Verb.ACCOUNT_VIEW, Verb.INVITATIONS_VIEW, Verb.AUDIT_VIEW, Verb.AUDIT_VERIFY, Verb.PLAN_VIEW}
+    {
+        Verb.ACCOUNT_VIEW,
+        Verb.INVITATIONS_VIEW,
+        Verb.AUDIT_VIEW,
+        Verb.AUDIT_VERIFY,
+        Verb.PLAN_VIEW,
+        Verb.PERCEPTION_VIEW,
+    }
 )
 _CLIENT_READ = frozenset({Verb.ACCOUNT_VIEW, Verb.AUDIT_VIEW, Verb.PLAN_VIEW})
-_CLIENT_OWNED = frozenset({Verb.PRIORITIES_WRITE})
-_VENDOR_ALL = frozenset(Verb) - _CLIENT_OWNED
+_DISCUSS = frozenset({Verb.COMMENT, Verb.COMMENT_EDIT})
+_CLIENT_OWNED = frozenset(
+    {
+        Verb.PRIORITIES_WRITE,
+        Verb.STRATEGY_WRITE,
+        Verb.VALUE_RATE,
+        Verb.SUGGESTIONS_ANSWER,
+        Verb.INITIATIVES_ANSWER,
+    }
+)
+_CLIENT_CONTRIBUTOR = _CLIENT_READ | _CLIENT_OWNED | _DISCUSS | {Verb.ACTIONS_WRITE}
+_VENDOR_CONTRIBUTOR = (
+    _VENDOR_READ
+    | _DISCUSS
+    | {
+        Verb.COMMENT_TEAM_ONLY,
+        Verb.PRIORITIES_SUGGEST,
+        Verb.INITIATIVES_WRITE,
+        Verb.PERCEPTION_WRITE,
+        Verb.ACTIONS_WRITE,
+    }
+)
 
 _GRANTS: dict[Role | str, frozenset[Verb]] = {
-    Role.LEAD: _VENDOR_ALL,
-    "admin": _VENDOR_ALL,
-    Role.TEAM: _VENDOR_READ,
-    Role.MENTOR: _VENDOR_READ,
-    Role.SPONSOR: _CLIENT_READ | _CLIENT_OWNED,
-    Role.MEMBER: _CLIENT_READ | _CLIENT_OWNED,
+    Role.LEAD: _VENDOR_CONTRIBUTOR | {Verb.MEMBERS_MANAGE, Verb.PLAN_SUBMIT, Verb.PLAN_APPROVE},
+    # An admin runs the account's team but does not sign the plan: that is the lead's.
+    "admin": _VENDOR_CONTRIBUTOR | {Verb.MEMBERS_MANAGE},
+    Role.TEAM: _VENDOR_CONTRIBUTOR,
+    Role.MENTOR: _VENDOR_READ | _DISCUSS | {Verb.COMMENT_TEAM_ONLY},
+    Role.SPONSOR: _CLIENT_CONTRIBUTOR | {Verb.PLAN_APPROVE},
+    Role.MEMBER: _CLIENT_CONTRIBUTOR,
     Role.VIEWER: _CLIENT_READ,
 }
+# Verbs about one's own item: allowed only on items the actor wrote.
+_AUTHOR_ONLY = frozenset({Verb.COMMENT_EDIT})
 
 _WORKSPACE_GRANTS = {"admin": frozenset(WorkspaceVerb)}
 
@@ -143,7 +199,11 @@ def decide(
         standing = "admin"
     if item is not None and item.visibility not in access.visibilities:
         return Decision.NOT_FOUND
-    return Decision.ALLOW if verb in _GRANTS[standing] else Decision.FORBIDDEN
+    if verb not in _GRANTS[standing]:
+        return Decision.FORBIDDEN
+    if item is not None and verb in _AUTHOR_ONLY and getattr(item, "author_id", None) != actor.id:
+        return Decision.FORBIDDEN
+    return Decision.ALLOW
 
 
 def decide_workspace(actor: Actor, workspace_id: int | None, verb: WorkspaceVerb) -> Decision:
@@ -155,15 +215,16 @@ def decide_workspace(actor: Actor, workspace_id: int | None, verb: WorkspaceVerb
     return Decision.FORBIDDEN
 
 
-def may(actor: Actor, access: AccountAccess, verb: Verb) -> bool:
+def may(actor: Actor, access: AccountAccess, verb: Verb, item: HasVisibility | None = None) -> bool:
     """For templates' convenience (showing a button); routes still go through the guards."""
-    return decide(actor, access, verb) is Decision.ALLOW
+    return decide(actor, access, verb, item) is Decision.ALLOW
 
 
 __all__ = [
     "AccountAccess",
     "Actor",
     "Decision",
+    "HasVisibility",
     "Verb",
     "WorkspaceVerb",
     "decide",

@@ -7,12 +7,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from app.accounts import repository as accounts_repo
 from app.auth.deps import CurrentActor
 from app.db import DbSession
-from app.models import Horizon, Importance
+from app.models import Horizon, Importance, PriorityStatus, Side
 from app.permissions.guards import PlanReader
 from app.permissions.policy import AccountAccess, Actor, Verb, may
-from app.plans import repository
+from app.plans import repository, sections
 from app.priorities import repository as priorities_repo
 from app.priorities.schemas import PriorityForm
 from app.web.errors import NotFoundError
@@ -23,26 +24,35 @@ router = APIRouter()
 
 
 def plan_context(db: DbSession, actor: Actor, access: AccountAccess) -> dict[str, Any]:
+    """Everything the plan page and its partials show, in a fixed number of queries."""
     plan = repository.current(db, account_id=access.account_id)
     if plan is None:
         raise NotFoundError()
     assert plan.id is not None
-    can_write = may(actor, access, Verb.PRIORITIES_WRITE)
-    return {
+    members = accounts_repo.list_members(db, account_id=access.account_id)
+    rows = priorities_repo.for_plan(db, plan_id=plan.id)
+    context: dict[str, Any] = {
         "access": access,
         "account": access.account,
         "plan": plan,
-        "priorities": priorities_repo.ranked(db, plan_id=plan.id),
-        "can_write_priorities": can_write,
-        "owners": priorities_repo.client_people(db, account_id=access.account_id)
-        if can_write
-        else [],
+        "actor": actor,
+        # What the actor may do here, for showing buttons (the routes check again).
+        "can": {verb.name.lower(): may(actor, access, verb) for verb in Verb},
+        "members": members,
+        "people": {m.user_id: m.user for m in members},
+        "owners": [m.user for m in members if m.role_enum.side is Side.CLIENT],
+        "priorities": [row for row in rows if row[0].status == PriorityStatus.ACTIVE],
+        "suggestions": [row for row in rows if row[0].status == PriorityStatus.SUGGESTED],
+        "rejected_suggestions": [row for row in rows if row[0].status == PriorityStatus.REJECTED],
         "importances": list(Importance),
         "horizons": list(Horizon),
         "form": PriorityForm(),
         "errors": FormErrors(),
         "notice": "",
     }
+    for loader in sections.LOADERS:
+        context.update(loader(db, actor, access, plan))
+    return context
 
 
 def render_plan(

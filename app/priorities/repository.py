@@ -7,26 +7,41 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from app.models import CLIENT_ROLES, Membership, Plan, Priority, User
+from app.models import CLIENT_ROLES, Membership, Plan, Priority, PriorityStatus, User
 
 
-def ranked(session: Session, *, plan_id: int) -> Sequence[tuple[Priority, User | None]]:
-    """The plan's live priorities in rank order, each with its owner: one query."""
+def for_plan(session: Session, *, plan_id: int) -> Sequence[tuple[Priority, User | None]]:
+    """The plan's live priorities in rank order, then suggestions and rejected suggestions
+    (oldest first), each with its owner: one query."""
     rows = session.exec(
         select(Priority, User)
         .outerjoin(User, col(User.id) == Priority.owner_id)
         .where(Priority.plan_id == plan_id)
         .where(col(Priority.removed_at).is_(None))
-        .order_by(col(Priority.rank), col(Priority.id))
+        .order_by(col(Priority.rank).is_(None), col(Priority.rank), col(Priority.id))
     ).all()
     return [(priority, owner) for priority, owner in rows]
 
 
-def get_live(session: Session, *, account_id: int, priority_id: int) -> Priority | None:
+def ranked(session: Session, *, plan_id: int) -> Sequence[tuple[Priority, User | None]]:
+    """The plan's live (active) priorities in rank order, each with its owner: one query."""
+    return [
+        row for row in for_plan(session, plan_id=plan_id) if row[0].status == PriorityStatus.ACTIVE
+    ]
+
+
+def get_live(
+    session: Session,
+    *,
+    account_id: int,
+    priority_id: int,
+    status: PriorityStatus = PriorityStatus.ACTIVE,
+) -> Priority | None:
     return session.exec(
         select(Priority)
         .where(Priority.id == priority_id)
         .where(Priority.account_id == account_id)
+        .where(Priority.status == status)
         .where(col(Priority.removed_at).is_(None))
     ).first()
 
@@ -47,17 +62,18 @@ def last_rank(session: Session, *, plan_id: int) -> int:
 
 def neighbour(session: Session, *, priority: Priority, up: bool) -> Priority | None:
     """The live priority just above (``up``) or below this one."""
+    assert priority.rank is not None
     statement = (
         select(Priority)
         .where(Priority.plan_id == priority.plan_id)
         .where(col(Priority.removed_at).is_(None))
     )
     if up:
-        statement = statement.where(Priority.rank < priority.rank).order_by(
+        statement = statement.where(col(Priority.rank) < priority.rank).order_by(
             col(Priority.rank).desc()
         )
     else:
-        statement = statement.where(Priority.rank > priority.rank).order_by(col(Priority.rank))
+        statement = statement.where(col(Priority.rank) > priority.rank).order_by(col(Priority.rank))
     return session.exec(statement.limit(1)).first()
 
 
@@ -67,7 +83,7 @@ def close_gap(session: Session, *, plan_id: int, after_rank: int) -> None:
         .where(col(Priority.plan_id) == plan_id)
         .where(col(Priority.removed_at).is_(None))
         .where(col(Priority.rank) > after_rank)
-        .values(rank=Priority.rank - 1)
+        .values(rank=col(Priority.rank) - 1)
     )
 
 

@@ -107,6 +107,7 @@ def move(session: Session, *, actor: User, priority: Priority, up: bool) -> bool
     if other is None:
         return False
     old = priority.rank
+    assert old is not None
     priority.rank, other.rank = other.rank, priority.rank
     priority.version += 1
     other.version += 1
@@ -126,6 +127,7 @@ def move(session: Session, *, actor: User, priority: Priority, up: bool) -> bool
 def remove(session: Session, *, actor: User, priority: Priority) -> None:
     repository.lock_plan(session, plan_id=priority.plan_id)
     session.refresh(priority)
+    assert priority.rank is not None
     priority.removed_at = utcnow()
     priority.version += 1
     session.add(priority)

@@ -1,0 +1,1 @@
+"""Notifications: a person's in-app inbox, with a copy by e-mail through the outbox."""

@@ -1,0 +1,69 @@
+"""Notifying account members: one inbox row per recipient and an e-mail through the outbox,
+both written in the transaction of the change that caused them.
+
+Every notification is about one account, and the recipients are filtered here, in one place:
+only active members of that account, never the person who acted, and for anything internal
+only the vendor side. Callers name whom they *want* to tell; this decides who *may* be told.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlmodel import Session
+
+from app.mail import outbox
+from app.models import Notification, Side, User, Visibility
+from app.notifications import repository
+
+
+def notify(
+    session: Session,
+    *,
+    account_id: int,
+    recipient_ids: Iterable[int | None],
+    kind: str,
+    message: str,
+    link: str,
+    actor: User | None,
+    visibility: str = Visibility.SHARED,
+    base_url: str = "",
+) -> list[Notification]:
+    """Tell the recipients (an inbox row and an e-mail each). ``link`` is a path in the app."""
+    wanted = {uid for uid in recipient_ids if uid is not None}
+    if actor is not None and actor.id is not None:
+        wanted.discard(actor.id)
+    sent: list[Notification] = []
+    for user, membership in repository.active_members(
+        session, account_id=account_id, user_ids=wanted
+    ):
+        if visibility != Visibility.SHARED and membership.role_enum.side is not Side.VENDOR:
+            continue
+        assert user.id is not None
+        note = Notification(
+            user_id=user.id,
+            account_id=account_id,
+            kind=kind,
+            message=message,
+            link=link,
+            actor_id=actor.id if actor else None,
+        )
+        session.add(note)
+        sent.append(note)
+        outbox.enqueue(
+            session,
+            to=user.email,
+            subject=f"Jointplan: {message}"[:300],
+            body=_body(user, message, link, base_url),
+        )
+    if sent:
+        session.flush()
+    return sent
+
+
+def _body(user: User, message: str, link: str, base_url: str) -> str:
+    url = f"{base_url.rstrip('/')}{link}" if base_url else link
+    return (
+        f"Hello {user.display_name},\n\n{message}\n\nOpen it in Jointplan:\n{url}\n\n"
+        "You get this e-mail because you are a member of this account in Jointplan.\n"
+    )
