@@ -583,32 +583,43 @@ class Action(SQLModel, table=True):
 
 
 class CommentTarget(StrEnum):
-    """What a comment thread hangs on (``item_id`` is that row's id; ``strategy`` threads hang
-    on a strategy section, ``item_id`` being the plan's id and ``section`` its kind)."""
+    """What a comment thread hangs on: the column of ``Comment`` that is set."""
 
-    PRIORITY = "priority"
-    INITIATIVE = "initiative"
-    ACTION = "action"
-    RATING = "rating"
-    STRATEGY = "strategy"
+    PRIORITY = "priority_id"
+    INITIATIVE = "initiative_id"
+    ACTION = "action_id"
+    RATING = "rating_id"
+    STRATEGY = "strategy_kind"
+
+
+_ONE_TARGET = (
+    " + ".join(f"(CASE WHEN {t.value} IS NULL THEN 0 ELSE 1 END)" for t in CommentTarget) + " = 1"
+)
 
 
 class Comment(SQLModel, table=True):
-    """A comment in a thread. Vendor users may mark one team-only (internal). Edits and
-    deletions keep the row (``edited_at``, ``deleted_at``) and are on the audit trail."""
+    """A comment in the thread of exactly one item (typed foreign keys, one of them set; a
+    strategy thread hangs on a section of the plan). Vendor users may mark a comment team-only
+    (internal). Edits and deletions keep the row (``edited_at``, ``deleted_at``) and are on the
+    audit trail."""
 
     __table_args__ = (
-        sa.CheckConstraint(_in("item_type", CommentTarget), name="item_type"),
+        sa.CheckConstraint(_ONE_TARGET, name="one_target"),
+        sa.CheckConstraint(
+            "strategy_kind IS NULL OR " + _in("strategy_kind", StrategyKind), name="strategy_kind"
+        ),
         sa.CheckConstraint(_in("visibility", Visibility), name="visibility"),
-        sa.Index("ix_comment_thread", "plan_id", "item_type", "item_id", "id"),
+        sa.Index("ix_comment_plan", "plan_id", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True)
     plan_id: int = Field(foreign_key="plan.id")
-    item_type: str = Field(max_length=20)
-    item_id: int
-    section: str = Field(default="", max_length=20)  # the strategy kind of a strategy thread
+    priority_id: int | None = Field(default=None, foreign_key="priority.id", index=True)
+    initiative_id: int | None = Field(default=None, foreign_key="initiative.id", index=True)
+    action_id: int | None = Field(default=None, foreign_key="action.id", index=True)
+    rating_id: int | None = Field(default=None, foreign_key="value_rating.id", index=True)
+    strategy_kind: str | None = Field(default=None, max_length=20)
     author_id: int = Field(foreign_key="app_user.id")
     body: str = Field(max_length=8000)
     visibility: str = Field(default=Visibility.SHARED, max_length=20)

@@ -1,9 +1,9 @@
 """The joint plan: strategy, suggestions, value ratings, initiatives, actions, comments,
 agreed versions, the vendor's perception, notifications.
 
-Revision ID: 50696af0dd75
+Revision ID: 7aa70209c8b2
 Revises: 45f981943875
-Create Date: 2026-11-23 11:36:20.611483
+Create Date: 2026-11-23 11:39:59.761643
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ import sqlmodel
 
 from alembic import op
 
-revision: str = "50696af0dd75"
+revision: str = "7aa70209c8b2"
 down_revision: str | None = "45f981943875"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -50,43 +50,6 @@ def upgrade() -> None:
     with op.batch_alter_table("notification", schema=None) as batch_op:
         batch_op.create_index(
             "ix_notification_user_unread", ["user_id", "read_at", "id"], unique=False
-        )
-
-    op.create_table(
-        "comment",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("account_id", sa.Integer(), nullable=False),
-        sa.Column("plan_id", sa.Integer(), nullable=False),
-        sa.Column("item_type", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-        sa.Column("item_id", sa.Integer(), nullable=False),
-        sa.Column("section", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-        sa.Column("author_id", sa.Integer(), nullable=False),
-        sa.Column("body", sqlmodel.sql.sqltypes.AutoString(length=8000), nullable=False),
-        sa.Column("visibility", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("edited_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-        sa.Column("deleted_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.CheckConstraint(
-            "item_type IN ('priority', 'initiative', 'action', 'rating', 'strategy')",
-            name=op.f("ck_comment_item_type"),
-        ),
-        sa.CheckConstraint(
-            "visibility IN ('shared', 'internal')", name=op.f("ck_comment_visibility")
-        ),
-        sa.ForeignKeyConstraint(
-            ["account_id"], ["account.id"], name=op.f("fk_comment_account_id_account")
-        ),
-        sa.ForeignKeyConstraint(
-            ["author_id"], ["app_user.id"], name=op.f("fk_comment_author_id_app_user")
-        ),
-        sa.ForeignKeyConstraint(["plan_id"], ["plan.id"], name=op.f("fk_comment_plan_id_plan")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_comment")),
-    )
-    with op.batch_alter_table("comment", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_comment_account_id"), ["account_id"], unique=False)
-        batch_op.create_index(
-            "ix_comment_thread", ["plan_id", "item_type", "item_id", "id"], unique=False
         )
 
     op.create_table(
@@ -402,7 +365,68 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_perceived_priority_plan", ["plan_id", "rank"], unique=False)
 
+    op.create_table(
+        "comment",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("plan_id", sa.Integer(), nullable=False),
+        sa.Column("priority_id", sa.Integer(), nullable=True),
+        sa.Column("initiative_id", sa.Integer(), nullable=True),
+        sa.Column("action_id", sa.Integer(), nullable=True),
+        sa.Column("rating_id", sa.Integer(), nullable=True),
+        sa.Column("strategy_kind", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+        sa.Column("author_id", sa.Integer(), nullable=False),
+        sa.Column("body", sqlmodel.sql.sqltypes.AutoString(length=8000), nullable=False),
+        sa.Column("visibility", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("edited_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("deleted_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.CheckConstraint(
+            "strategy_kind IS NULL OR strategy_kind IN ('goal', 'driver', 'focus', 'challenge', 'success', 'advice')",
+            name=op.f("ck_comment_strategy_kind"),
+        ),
+        sa.CheckConstraint(
+            "visibility IN ('shared', 'internal')", name=op.f("ck_comment_visibility")
+        ),
+        sa.CheckConstraint(
+            "(CASE WHEN priority_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN initiative_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN action_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN rating_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN strategy_kind IS NULL THEN 0 ELSE 1 END) = 1",
+            name=op.f("ck_comment_one_target"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["account.id"], name=op.f("fk_comment_account_id_account")
+        ),
+        sa.ForeignKeyConstraint(
+            ["action_id"], ["action.id"], name=op.f("fk_comment_action_id_action")
+        ),
+        sa.ForeignKeyConstraint(
+            ["author_id"], ["app_user.id"], name=op.f("fk_comment_author_id_app_user")
+        ),
+        sa.ForeignKeyConstraint(
+            ["initiative_id"], ["initiative.id"], name=op.f("fk_comment_initiative_id_initiative")
+        ),
+        sa.ForeignKeyConstraint(["plan_id"], ["plan.id"], name=op.f("fk_comment_plan_id_plan")),
+        sa.ForeignKeyConstraint(
+            ["priority_id"], ["priority.id"], name=op.f("fk_comment_priority_id_priority")
+        ),
+        sa.ForeignKeyConstraint(
+            ["rating_id"], ["value_rating.id"], name=op.f("fk_comment_rating_id_value_rating")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_comment")),
+    )
+    with op.batch_alter_table("comment", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_comment_account_id"), ["account_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_comment_action_id"), ["action_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_comment_initiative_id"), ["initiative_id"], unique=False
+        )
+        batch_op.create_index("ix_comment_plan", ["plan_id", "id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_comment_priority_id"), ["priority_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_comment_rating_id"), ["rating_id"], unique=False)
+
     with op.batch_alter_table("plan", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_plan_status"), type_="check")
+        batch_op.create_check_constraint("status", "status IN ('draft', 'submitted', 'agreed')")
         batch_op.add_column(
             sa.Column("agreed_version", sa.Integer(), nullable=False, server_default="0")
         )
@@ -427,10 +451,7 @@ def upgrade() -> None:
             sa.Column("lead_approved_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True)
         )
         batch_op.create_foreign_key(
-            batch_op.f("fk_plan_sponsor_approved_by_id_app_user"),
-            "app_user",
-            ["sponsor_approved_by_id"],
-            ["id"],
+            batch_op.f("fk_plan_submitted_by_id_app_user"), "app_user", ["submitted_by_id"], ["id"]
         )
         batch_op.create_foreign_key(
             batch_op.f("fk_plan_lead_approved_by_id_app_user"),
@@ -439,10 +460,11 @@ def upgrade() -> None:
             ["id"],
         )
         batch_op.create_foreign_key(
-            batch_op.f("fk_plan_submitted_by_id_app_user"), "app_user", ["submitted_by_id"], ["id"]
+            batch_op.f("fk_plan_sponsor_approved_by_id_app_user"),
+            "app_user",
+            ["sponsor_approved_by_id"],
+            ["id"],
         )
-        batch_op.drop_constraint(op.f("ck_plan_status"), type_="check")
-        batch_op.create_check_constraint("status", "status IN ('draft', 'submitted', 'agreed')")
 
     with op.batch_alter_table("priority", schema=None) as batch_op:
         batch_op.add_column(
@@ -517,13 +539,13 @@ def downgrade() -> None:
     with op.batch_alter_table("plan", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_plan_status"), type_="check")
         batch_op.create_check_constraint("status", "status IN ('draft', 'shared', 'agreed')")
-        batch_op.drop_constraint(batch_op.f("fk_plan_submitted_by_id_app_user"), type_="foreignkey")
-        batch_op.drop_constraint(
-            batch_op.f("fk_plan_lead_approved_by_id_app_user"), type_="foreignkey"
-        )
         batch_op.drop_constraint(
             batch_op.f("fk_plan_sponsor_approved_by_id_app_user"), type_="foreignkey"
         )
+        batch_op.drop_constraint(
+            batch_op.f("fk_plan_lead_approved_by_id_app_user"), type_="foreignkey"
+        )
+        batch_op.drop_constraint(batch_op.f("fk_plan_submitted_by_id_app_user"), type_="foreignkey")
         batch_op.drop_column("lead_approved_at")
         batch_op.drop_column("lead_approved_by_id")
         batch_op.drop_column("sponsor_approved_at")
@@ -533,6 +555,15 @@ def downgrade() -> None:
         batch_op.drop_column("submitted_at")
         batch_op.drop_column("agreed_version")
 
+    with op.batch_alter_table("comment", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_comment_rating_id"))
+        batch_op.drop_index(batch_op.f("ix_comment_priority_id"))
+        batch_op.drop_index("ix_comment_plan")
+        batch_op.drop_index(batch_op.f("ix_comment_initiative_id"))
+        batch_op.drop_index(batch_op.f("ix_comment_action_id"))
+        batch_op.drop_index(batch_op.f("ix_comment_account_id"))
+
+    op.drop_table("comment")
     with op.batch_alter_table("perceived_priority", schema=None) as batch_op:
         batch_op.drop_index("ix_perceived_priority_plan")
         batch_op.drop_index(batch_op.f("ix_perceived_priority_account_id"))
@@ -573,11 +604,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_initiative_account_id"))
 
     op.drop_table("initiative")
-    with op.batch_alter_table("comment", schema=None) as batch_op:
-        batch_op.drop_index("ix_comment_thread")
-        batch_op.drop_index(batch_op.f("ix_comment_account_id"))
-
-    op.drop_table("comment")
     with op.batch_alter_table("notification", schema=None) as batch_op:
         batch_op.drop_index("ix_notification_user_unread")
 
