@@ -59,7 +59,7 @@ def rate(
         recipient_ids=repository.lead_ids(session, account_id=plan.account_id),
         kind="value.rated",
         message=(
-            f"{actor.display_name} of {account.client_org.name} rated the relationship "
+            f"{actor.display_name} rated the value of working together on {account.name}: "
             f"{overall} out of 10{was}."
         ),
         link=f"/accounts/{plan.account_id}/plan#value",
