@@ -17,6 +17,8 @@ from starlette.testclient import TestClient
 from app.auth.sessions import SESSION_COOKIE
 from app.config import Settings
 from app.db import DbSession, ReadOnlySessionError
+from app.initiatives import service as initiatives
+from app.initiatives.schemas import InitiativeForm
 from app.invitations import service as invitations
 from app.main import PRIVATE_ROUTERS, PUBLIC_ROUTERS, create_app
 from app.models import PasswordReset, Role, Workspace, utcnow
@@ -90,10 +92,19 @@ def links(session: Session, world: World) -> dict[str, str]:
         form=PriorityForm(title="Ours"),
         owner_id=None,
     )
+    initiative = initiatives.create(
+        session,
+        actor=world.members["lead"],
+        plan=plan,
+        form=InitiativeForm(title="A draft of ours"),
+        owner_id=None,
+        priority_ids=[],
+    )
     session.commit()
     return {
         "invitation": sent.link.rsplit("/", 1)[1],
         "invitation_id": str(sent.invitation.id),
+        "initiative_id": str(initiative.id),
         "priority_id": str(priority.id),
         "reset": reset_token,
     }

@@ -190,7 +190,8 @@ def test_bad_input_is_answered_at_the_fields_with_the_text_kept(
         data={"title": "", "description": "Again", "csrf_token": CSRF},
     )
     assert page.status_code == 422
-    assert "Choose who on your team owns this initiative." in page.text
+    assert "Enter a title." in page.text
+    assert "Again" in page.text
     assert "<html" in page.text
 
 

@@ -39,8 +39,8 @@ class InitiativeForm:
     def check(
         self, owner_ids: set[int], priority_ids: set[int]
     ) -> tuple[FormErrors, int | None, list[int]]:
-        """Errors, the owner's id and the linked priorities' ids (checked against the vendor
-        members and the plan's ranked priorities)."""
+        """Errors, the owner's id (None: nobody yet) and the linked priorities' ids, checked
+        against the account's vendor members and the plan's ranked priorities."""
         errors = FormErrors()
         self.title = check_text(self.title, errors, "title", label="a title")
         for name, label, limit in (
@@ -53,9 +53,7 @@ class InitiativeForm:
             )
             setattr(self, name, value)
         owner: int | None = None
-        if not self.owner_id:
-            errors.add("owner_id", "Choose who on your team owns this initiative.")
-        else:
+        if self.owner_id:
             owner = int(self.owner_id) if self.owner_id.isdigit() else -1
             if owner not in owner_ids:
                 errors.add("owner_id", "Choose an owner from your team in this account.")
