@@ -79,7 +79,8 @@ def _section(
     plan page for a browser without JS."""
     if not is_htmx(request):
         return render_plan(request, db, actor, access, status_code=status_code, **extra)
-    context = plan_context(db, actor, access) | extra | {"focus_oob": True}
+    # ``flashes``: a partial shows none, so it must not consume the next page's flash either.
+    context = plan_context(db, actor, access) | extra | {"focus_oob": True, "flashes": []}
     return get_templates(request).render(request, SECTION, context, status_code=status_code)
 
 
