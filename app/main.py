@@ -14,6 +14,7 @@ from app.auth import routes as auth_routes
 from app.auth.deps import current_actor
 from app.config import Settings
 from app.db import Database, create_db_engine
+from app.initiatives import routes as initiatives_routes
 from app.invitations import routes as invitations_routes
 from app.mail import routes as mail_routes
 from app.mail.dispatcher import MailDispatcher
@@ -45,6 +46,7 @@ PRIVATE_ROUTERS = (
     priorities_routes.router,
     strategy_routes.router,
     value_routes.router,
+    initiatives_routes.router,
 )
 
 

@@ -48,6 +48,8 @@ from app.accounts import service as accounts
 from app.auth import passwords
 from app.config import Settings
 from app.db import Database, create_db_engine
+from app.initiatives import service as initiatives
+from app.initiatives.schemas import InitiativeForm
 from app.invitations import service as invitations
 from app.main import PRIVATE_ROUTERS, PUBLIC_ROUTERS, create_app
 from app.models import (
@@ -240,6 +242,25 @@ def client_item_rows(*, allow: str, forbid: str) -> dict[str, Row]:
 
 CLIENT_WRITERS = "sponsor member"
 NOT_CLIENT_WRITERS = f"admin {VENDOR_ROLES} viewer"
+VENDOR_WRITERS = "admin lead team"
+NOT_VENDOR_WRITERS = f"mentor {CLIENT_ROLES}"
+
+
+def vendor_item_rows(*, allow: str, forbid: str) -> dict[str, Row]:
+    """An item route for vendor-owned content whose items can be internal (e.g. a draft
+    initiative): the client side is refused by the verb before the item is looked at."""
+    return item_rows(allow=allow, forbid=forbid) | {
+        OWN_INTERNAL_ITEM: Row(allow=allow, forbid=forbid)
+    }
+
+
+def client_answer_rows(*, allow: str, forbid: str) -> dict[str, Row]:
+    """An item route where the client answers vendor content that can be internal: an internal
+    item is 404 for the client people who may answer, exactly like a missing id."""
+    return client_item_rows(allow=allow, forbid=forbid) | {
+        OWN_INTERNAL_ITEM: Row(not_found=allow, forbid=forbid)
+    }
+
 
 WORKSPACE_USER_ROWS = {
     WORKSPACE_USER: Row(allow="admin", not_found="other-workspace-admin", others=FORBIDDEN),
@@ -343,10 +364,29 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("POST", "/accounts/{account_id}/ratings"): client_account_rows(
         allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS
     ),
+    # Private: initiatives (vendor-owned; drafts are internal; the client answers)
+    ("POST", "/accounts/{account_id}/initiatives"): account_rows(
+        own=Row(allow=VENDOR_WRITERS, forbid=NOT_VENDOR_WRITERS)
+    ),
+    ("GET", "/accounts/{account_id}/initiatives/{initiative_id}/edit"): vendor_item_rows(
+        allow=VENDOR_WRITERS, forbid=NOT_VENDOR_WRITERS
+    ),
+    ("POST", "/accounts/{account_id}/initiatives/{initiative_id}"): vendor_item_rows(
+        allow=VENDOR_WRITERS, forbid=NOT_VENDOR_WRITERS
+    ),
+    ("POST", "/accounts/{account_id}/initiatives/{initiative_id}/propose"): vendor_item_rows(
+        allow=VENDOR_WRITERS, forbid=NOT_VENDOR_WRITERS
+    ),
+    ("POST", "/accounts/{account_id}/initiatives/{initiative_id}/remove"): vendor_item_rows(
+        allow=VENDOR_WRITERS, forbid=NOT_VENDOR_WRITERS
+    ),
+    ("POST", "/accounts/{account_id}/initiatives/{initiative_id}/answer"): client_answer_rows(
+        allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS
+    ),
 }
 
 # Printed at the end of every run (tests/conftest.py) and pinned by test_matrix_row_count.
-EXPECTED_ROWS = 1408
+EXPECTED_ROWS = 1837
 
 # --------------------------------------------------------------------------------------------
 # The routes, as the app's router has them
@@ -547,6 +587,33 @@ def build_matrix_world(session: Session) -> MatrixWorld:
         assert entry.id is not None
         world.items.setdefault("entry_id", {})[key] = (entry.id, entry.version)
 
+    # One proposed initiative in each account, answering its priority; a draft in the own one.
+    for key, by in (("own", admin), ("other", admin), ("foreign", other_admin)):
+        plan = plans_repo.current(session, account_id=world.accounts[key])
+        assert plan is not None
+        made = initiatives.create(
+            session,
+            actor=by,
+            plan=plan,
+            form=InitiativeForm(title=f"{key} initiative"),
+            owner_id=_id(roles["lead"]) if key == "own" else None,
+            priority_ids=[world.priorities[key][0]],
+        )
+        initiatives.propose(session, actor=by, initiative=made, expected_version=made.version)
+        assert made.id is not None
+        world.items.setdefault("initiative_id", {})[key] = (made.id, made.version)
+        if key == "own":
+            hidden = initiatives.create(
+                session,
+                actor=by,
+                plan=plan,
+                form=InitiativeForm(title="own draft initiative"),
+                owner_id=_id(roles["team"]),
+                priority_ids=[],
+            )
+            assert hidden.id is not None
+            world.items["initiative_id"]["own-internal"] = (hidden.id, hidden.version)
+
     # People of each workspace for the admin pages: one to disable, one (disabled) to enable.
     for key, ws, by in (("own", workspace, admin), ("foreign", other_workspace, other_admin)):
         active = person(f"colleague@{key}.example", ws)
@@ -731,7 +798,30 @@ BODIES: dict[tuple[str, str], Body] = {
         "score": ["8", "", "6", "", ""],
         "comment": "Matrix rating",
     },
+    ("POST", "/accounts/{account_id}/initiatives"): lambda w, actor, target: {
+        "title": "Matrix initiative",
+        "owner_id": str(w.actors["lead"]) if target == OWN_ACCOUNT else "",
+        "priority_ids": [str(w.priorities[key][0])] if (key := TARGETS[target][0]) else [],
+    },
+    ("POST", "/accounts/{account_id}/initiatives/{initiative_id}"): lambda w, actor, target: {
+        "title": "Matrix initiative, revised",
+        "owner_id": str(w.actors["lead"]) if TARGETS[target][0] == "own" else "",
+        "version": _item_version(w, "initiative_id", target),
+    },
+    ("POST", "/accounts/{account_id}/initiatives/{initiative_id}/propose"): lambda w, a, target: {
+        "version": _item_version(w, "initiative_id", target),
+    },
+    ("POST", "/accounts/{account_id}/initiatives/{initiative_id}/answer"): lambda w, a, target: {
+        "decision": "accept",
+        "reason": "Matrix answer",
+        "version": _item_version(w, "initiative_id", target),
+    },
 }
+
+
+def _item_version(world: MatrixWorld, param: str, target: str) -> int:
+    item = TARGETS[target][1]
+    return world.items[param][item][1] if item else 1
 
 
 def send(client: TestClient, method: str, url: str, data: dict[str, Any]) -> Any:

@@ -17,6 +17,8 @@ from starlette.testclient import TestClient
 from app.auth.sessions import SESSION_COOKIE
 from app.config import Settings
 from app.db import DbSession, ReadOnlySessionError
+from app.initiatives import service as initiatives
+from app.initiatives.schemas import InitiativeForm
 from app.invitations import service as invitations
 from app.main import PRIVATE_ROUTERS, PUBLIC_ROUTERS, create_app
 from app.models import PasswordReset, Role, Workspace, utcnow
@@ -98,11 +100,20 @@ def links(session: Session, world: World) -> dict[str, str]:
         plan=plan,
         form=StrategyForm(kind="driver", text="Ours"),
     )
+    initiative = initiatives.create(
+        session,
+        actor=world.members["lead"],
+        plan=plan,
+        form=InitiativeForm(title="A draft of ours"),
+        owner_id=None,
+        priority_ids=[],
+    )
     session.commit()
     return {
         "invitation": sent.link.rsplit("/", 1)[1],
         "entry_id": str(entry.id),
         "invitation_id": str(sent.invitation.id),
+        "initiative_id": str(initiative.id),
         "priority_id": str(priority.id),
         "reset": reset_token,
     }

@@ -10,10 +10,11 @@ from fastapi.responses import Response
 from app.accounts import repository as accounts_repo
 from app.auth.deps import CurrentActor
 from app.db import DbSession
+from app.initiatives import sections as initiatives_sections
 from app.models import Horizon, Importance, PriorityStatus, Side
 from app.permissions.guards import PlanReader
 from app.permissions.policy import AccountAccess, Actor, Verb, may
-from app.plans import repository, sections
+from app.plans import metrics, repository, sections
 from app.priorities import repository as priorities_repo
 from app.priorities.schemas import PriorityForm
 from app.strategy import sections as strategy_sections
@@ -24,6 +25,7 @@ from app.web.templating import get_templates
 
 sections.LOADERS.append(strategy_sections.load)
 sections.LOADERS.append(value_sections.load)
+sections.LOADERS.append(initiatives_sections.load)
 
 router = APIRouter()
 
@@ -57,6 +59,8 @@ def plan_context(db: DbSession, actor: Actor, access: AccountAccess) -> dict[str
     }
     for loader in sections.LOADERS:
         context.update(loader(db, actor, access, plan))
+    # Computed from what the loaders brought, without a query (DESIGN.md §3.9).
+    context["focus_metrics"] = metrics.for_plan(context)
     return context
 
 

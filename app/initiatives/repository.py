@@ -1,0 +1,125 @@
+"""Queries of initiatives and their links to client priorities (always by account)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from app.models import (
+    VENDOR_ROLES,
+    Initiative,
+    InitiativePriority,
+    Membership,
+    Priority,
+    PriorityStatus,
+    Role,
+    User,
+)
+
+
+@dataclass
+class InitiativeView:
+    """An initiative as the plan page shows it, with the ids of the priorities it answers."""
+
+    initiative: Initiative
+    priority_ids: list[int] = field(default_factory=list)
+
+
+def for_plan(
+    session: Session, *, account_id: int, plan_id: int, visibilities: Sequence[str]
+) -> list[InitiativeView]:
+    """The plan's live initiatives the reader may see, oldest first, each with its links:
+    one query (an outer join, grouped here)."""
+    rows = session.exec(
+        select(Initiative, InitiativePriority.priority_id)
+        .outerjoin(
+            InitiativePriority,
+            sa.and_(
+                col(InitiativePriority.initiative_id) == Initiative.id,
+                col(InitiativePriority.account_id) == Initiative.account_id,
+            ),
+        )
+        .where(Initiative.account_id == account_id)
+        .where(Initiative.plan_id == plan_id)
+        .where(col(Initiative.removed_at).is_(None))
+        .where(col(Initiative.visibility).in_(list(visibilities)))
+        .order_by(col(Initiative.id), col(InitiativePriority.priority_id))
+    ).all()
+    views: dict[int, InitiativeView] = {}
+    for initiative, priority_id in rows:
+        assert initiative.id is not None
+        view = views.setdefault(initiative.id, InitiativeView(initiative))
+        if priority_id is not None:
+            view.priority_ids.append(priority_id)
+    return list(views.values())
+
+
+def get_live(session: Session, *, account_id: int, initiative_id: int) -> Initiative | None:
+    return session.exec(
+        select(Initiative)
+        .where(Initiative.id == initiative_id)
+        .where(Initiative.account_id == account_id)
+        .where(col(Initiative.removed_at).is_(None))
+    ).first()
+
+
+def linked_priority_ids(session: Session, *, account_id: int, initiative_id: int) -> list[int]:
+    return list(
+        session.exec(
+            select(InitiativePriority.priority_id)
+            .where(InitiativePriority.account_id == account_id)
+            .where(InitiativePriority.initiative_id == initiative_id)
+            .order_by(col(InitiativePriority.priority_id))
+        ).all()
+    )
+
+
+def set_links(session: Session, *, initiative: Initiative, priority_ids: Sequence[int]) -> None:
+    """Make the initiative answer exactly these priorities."""
+    assert initiative.id is not None
+    session.execute(
+        sa.delete(InitiativePriority)
+        .where(col(InitiativePriority.account_id) == initiative.account_id)
+        .where(col(InitiativePriority.initiative_id) == initiative.id)
+    )
+    session.add_all(
+        InitiativePriority(
+            initiative_id=initiative.id, priority_id=pid, account_id=initiative.account_id
+        )
+        for pid in priority_ids
+    )
+    session.flush()
+
+
+def ranked_priorities(session: Session, *, account_id: int, plan_id: int) -> Sequence[Priority]:
+    """The plan's ranked (active) priorities, the ones an initiative may answer."""
+    return session.exec(
+        select(Priority)
+        .where(Priority.account_id == account_id)
+        .where(Priority.plan_id == plan_id)
+        .where(Priority.status == PriorityStatus.ACTIVE)
+        .where(col(Priority.removed_at).is_(None))
+        .order_by(col(Priority.rank))
+    ).all()
+
+
+def members_with_roles(
+    session: Session, *, account_id: int, roles: Sequence[Role]
+) -> Sequence[User]:
+    """The account's active members with one of ``roles``, by name."""
+    return session.exec(
+        select(User)
+        .join(Membership, col(Membership.user_id) == User.id)
+        .where(Membership.account_id == account_id)
+        .where(col(Membership.removed_at).is_(None))
+        .where(col(Membership.role).in_([role.value for role in roles]))
+        .order_by(col(User.display_name))
+    ).all()
+
+
+def vendor_people(session: Session, *, account_id: int) -> Sequence[User]:
+    """Who may own an initiative: the account's active vendor-side members."""
+    return members_with_roles(session, account_id=account_id, roles=sorted(VENDOR_ROLES))

@@ -1,0 +1,312 @@
+"""Drafting, revising, proposing, removing and answering initiatives.
+
+Every change is audited with the initiative's visibility at the time: anything about a draft is
+internal; ``initiative.proposed`` is shared and carries the content as it was proposed. Edits and
+answers refuse stale versions; a shared initiative never goes back to draft.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from app.audit import repository as audit_repo
+from app.audit import service as audit
+from app.initiatives import repository
+from app.initiatives.schemas import InitiativeForm
+from app.models import (
+    Initiative,
+    InitiativeStatus,
+    Plan,
+    Role,
+    User,
+    Visibility,
+    utcnow,
+)
+from app.notifications.service import notify
+
+FIELDS = ("title", "description", "value_for_client", "value_for_vendor", "owner_id")
+# Where the vendor may revise an initiative: not once the client accepted it.
+EDITABLE = frozenset(
+    {
+        InitiativeStatus.DRAFT,
+        InitiativeStatus.PROPOSED,
+        InitiativeStatus.DECLINED,
+        InitiativeStatus.PARKED,
+    }
+)
+PROPOSABLE = frozenset({InitiativeStatus.DRAFT, InitiativeStatus.DECLINED, InitiativeStatus.PARKED})
+
+
+class StaleEdit(Exception):
+    """The initiative changed since the person loaded it; ``who`` made the latest change."""
+
+    def __init__(self, who: str, current: Initiative) -> None:
+        super().__init__(who)
+        self.who = who or "Someone"
+        self.current = current
+
+
+class WrongStatus(Exception):
+    """The initiative is not in a status that allows this (the message says why)."""
+
+
+def _values(initiative: Initiative, priority_ids: list[int]) -> dict[str, Any]:
+    return {field: getattr(initiative, field) for field in FIELDS} | {
+        "priority_ids": sorted(priority_ids)
+    }
+
+
+def _visibility(initiative: Initiative) -> Visibility:
+    return Visibility(initiative.visibility)
+
+
+def _link(initiative: Initiative) -> str:
+    return f"/accounts/{initiative.account_id}/plan#initiative-{initiative.id}"
+
+
+def _check_version(session: Session, initiative: Initiative, expected_version: int) -> None:
+    assert initiative.id is not None
+    if initiative.version != expected_version:
+        who = audit_repo.last_actor_label(
+            session,
+            account_id=initiative.account_id,
+            item_type="initiative",
+            item_id=initiative.id,
+        )
+        raise StaleEdit(who, initiative)
+
+
+def create(
+    session: Session,
+    *,
+    actor: User,
+    plan: Plan,
+    form: InitiativeForm,
+    owner_id: int | None,
+    priority_ids: list[int],
+) -> Initiative:
+    """A new draft: internal until it is proposed."""
+    assert plan.id is not None
+    initiative = Initiative(
+        account_id=plan.account_id,
+        plan_id=plan.id,
+        title=form.title,
+        description=form.description,
+        value_for_client=form.value_for_client,
+        value_for_vendor=form.value_for_vendor,
+        status=InitiativeStatus.DRAFT,
+        visibility=Visibility.INTERNAL,
+        owner_id=owner_id,
+        created_by_id=actor.id,
+    )
+    session.add(initiative)
+    session.flush()
+    repository.set_links(session, initiative=initiative, priority_ids=priority_ids)
+    audit.record(
+        session,
+        actor=actor,
+        verb="initiative.created",
+        item_type="initiative",
+        item_id=initiative.id,
+        account_id=initiative.account_id,
+        changes=audit.diff({}, _values(initiative, priority_ids)),
+        visibility=Visibility.INTERNAL,
+    )
+    return initiative
+
+
+def update(
+    session: Session,
+    *,
+    actor: User,
+    initiative: Initiative,
+    form: InitiativeForm,
+    owner_id: int | None,
+    priority_ids: list[int],
+    expected_version: int,
+) -> None:
+    """Revise the content and links. Raises ``StaleEdit`` when someone saved a newer version
+    meanwhile, ``WrongStatus`` once the client accepted it: nothing is written."""
+    assert initiative.id is not None
+    if initiative.status not in EDITABLE:
+        raise WrongStatus("The client accepted this initiative; it can no longer be changed.")
+    _check_version(session, initiative, expected_version)
+    old_links = repository.linked_priority_ids(
+        session, account_id=initiative.account_id, initiative_id=initiative.id
+    )
+    before = _values(initiative, old_links)
+    initiative.title, initiative.description = form.title, form.description
+    initiative.value_for_client = form.value_for_client
+    initiative.value_for_vendor = form.value_for_vendor
+    initiative.owner_id = owner_id
+    changes = audit.diff(before, _values(initiative, priority_ids))
+    if not changes:
+        return
+    if "priority_ids" in changes:
+        repository.set_links(session, initiative=initiative, priority_ids=priority_ids)
+    initiative.version += 1
+    initiative.updated_at = utcnow()
+    session.add(initiative)
+    audit.record(
+        session,
+        actor=actor,
+        verb="initiative.updated",
+        item_type="initiative",
+        item_id=initiative.id,
+        account_id=initiative.account_id,
+        changes=changes,
+        visibility=_visibility(initiative),
+    )
+
+
+def propose(
+    session: Session,
+    *,
+    actor: User,
+    initiative: Initiative,
+    expected_version: int,
+    base_url: str = "",
+) -> None:
+    """Share a draft with the client, or propose a declined or parked one again (clearing the
+    client's answer, which stays on the audit trail); the client's contributors are told."""
+    assert initiative.id is not None
+    if initiative.status not in PROPOSABLE:
+        if initiative.status == InitiativeStatus.PROPOSED:
+            raise WrongStatus("This initiative is already waiting for the client's answer.")
+        raise WrongStatus("The client accepted this initiative; there is nothing to propose.")
+    _check_version(session, initiative, expected_version)
+    links = repository.linked_priority_ids(
+        session, account_id=initiative.account_id, initiative_id=initiative.id
+    )
+    again = initiative.status != InitiativeStatus.DRAFT
+    changes: audit.Changes = {"status": [initiative.status, InitiativeStatus.PROPOSED.value]}
+    if again:
+        changes |= {
+            "answer_reason": [initiative.answer_reason, ""],
+            "answered_by_id": [initiative.answered_by_id, None],
+        }
+    else:
+        changes["visibility"] = [initiative.visibility, Visibility.SHARED.value]
+    # The content as it was proposed: what the client was shown.
+    changes |= audit.diff({}, _values(initiative, links))
+    initiative.status = InitiativeStatus.PROPOSED
+    initiative.visibility = Visibility.SHARED
+    initiative.proposed_at = utcnow()
+    initiative.answered_at, initiative.answered_by_id, initiative.answer_reason = None, None, ""
+    initiative.version += 1
+    initiative.updated_at = utcnow()
+    session.add(initiative)
+    audit.record(
+        session,
+        actor=actor,
+        verb="initiative.proposed",
+        item_type="initiative",
+        item_id=initiative.id,
+        account_id=initiative.account_id,
+        changes=changes,
+        visibility=Visibility.SHARED,
+    )
+    clients = repository.members_with_roles(
+        session, account_id=initiative.account_id, roles=[Role.SPONSOR, Role.MEMBER]
+    )
+    verb = "proposed again" if again else "proposed"
+    notify(
+        session,
+        account_id=initiative.account_id,
+        recipient_ids=[person.id for person in clients],
+        kind="initiative.proposed",
+        message=f"{actor.display_name} {verb} the initiative “{initiative.title}”.",
+        link=_link(initiative),
+        actor=actor,
+        visibility=Visibility.SHARED,
+        base_url=base_url,
+    )
+
+
+def answer(
+    session: Session,
+    *,
+    actor: User,
+    initiative: Initiative,
+    status: InitiativeStatus,
+    reason: str,
+    expected_version: int,
+    base_url: str = "",
+) -> None:
+    """The client accepts, declines or parks a proposed initiative; its owner and the account
+    lead(s) are told."""
+    assert initiative.id is not None
+    assert status in (
+        InitiativeStatus.ACCEPTED,
+        InitiativeStatus.DECLINED,
+        InitiativeStatus.PARKED,
+    )
+    if initiative.status != InitiativeStatus.PROPOSED:
+        who = audit_repo.last_actor_label(
+            session,
+            account_id=initiative.account_id,
+            item_type="initiative",
+            item_id=initiative.id,
+        )
+        raise WrongStatus(
+            f"{who or 'Someone'} already answered this initiative: it is {initiative.status} now."
+        )
+    _check_version(session, initiative, expected_version)
+    changes: audit.Changes = {"status": [initiative.status, status.value]}
+    if reason:
+        changes["answer_reason"] = [initiative.answer_reason, reason]
+    initiative.status = status
+    initiative.answer_reason = reason
+    initiative.answered_at = utcnow()
+    initiative.answered_by_id = actor.id
+    initiative.version += 1
+    initiative.updated_at = utcnow()
+    session.add(initiative)
+    audit.record(
+        session,
+        actor=actor,
+        verb=f"initiative.{status.value}",
+        item_type="initiative",
+        item_id=initiative.id,
+        account_id=initiative.account_id,
+        changes=changes,
+        visibility=Visibility.SHARED,
+    )
+    leads = repository.members_with_roles(
+        session, account_id=initiative.account_id, roles=[Role.LEAD]
+    )
+    because = f" Reason: {reason}" if reason else ""
+    message = f"{actor.display_name} {status.value} the initiative “{initiative.title}”.{because}"
+    notify(
+        session,
+        account_id=initiative.account_id,
+        recipient_ids=[initiative.owner_id, *(person.id for person in leads)],
+        kind="initiative.answered",
+        message=message[:500],
+        link=_link(initiative),
+        actor=actor,
+        visibility=Visibility.SHARED,
+        base_url=base_url,
+    )
+
+
+def remove(session: Session, *, actor: User, initiative: Initiative) -> None:
+    """Remove a draft (shared initiatives stay: the client has seen them)."""
+    assert initiative.id is not None
+    if initiative.status != InitiativeStatus.DRAFT:
+        raise WrongStatus("Only drafts can be removed; the client has seen this initiative.")
+    initiative.removed_at = utcnow()
+    initiative.version += 1
+    session.add(initiative)
+    audit.record(
+        session,
+        actor=actor,
+        verb="initiative.removed",
+        item_type="initiative",
+        item_id=initiative.id,
+        account_id=initiative.account_id,
+        changes={"title": [initiative.title, None]},
+        visibility=Visibility.INTERNAL,
+    )

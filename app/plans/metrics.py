@@ -1,0 +1,158 @@
+"""Focus metrics of a plan (DESIGN.md §3.9), as pure functions of rows already loaded.
+
+Each figure is a share between 0 and 1 together with what it was measured on, so the page can
+say "3 of 5 top priorities" next to "60%"; a figure with nothing to measure has no value ("—").
+
+- *client-focus index*: over the shared initiatives (proposed, accepted, declined, parked), the
+  mean of each initiative's score ``(n + 1 - best linked rank) / n`` for ``n`` ranked priorities:
+  1.0 for an initiative answering the top priority, 0 for one answering none (us-focused).
+- *coverage*: share of the client's top priorities (the top 5, or all if fewer) addressed by an
+  accepted initiative or an open action (linked directly, or through an accepted initiative).
+- *validation*: share of the client's priority list the client stated or confirmed itself:
+  ranked priorities / (ranked priorities + vendor suggestions waiting for an answer).
+
+Drafts never count (they are internal), so both sides see the same figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from app.models import ActionStatus, InitiativeStatus
+
+TOP = 5
+SHARED_STATUSES = frozenset(
+    {
+        InitiativeStatus.PROPOSED,
+        InitiativeStatus.ACCEPTED,
+        InitiativeStatus.DECLINED,
+        InitiativeStatus.PARKED,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A share (0..1, None: nothing to measure) and what it was measured on."""
+
+    value: float | None
+    basis: str
+
+    @property
+    def percent(self) -> str:
+        return "—" if self.value is None else f"{round(self.value * 100)}%"
+
+
+@dataclass(frozen=True)
+class LinkedInitiative:
+    """What the metrics need of an initiative: its status and the priorities it answers."""
+
+    status: str
+    priority_ids: Sequence[int]
+
+
+@dataclass(frozen=True)
+class LinkedAction:
+    """What the metrics need of an action: its status and what it is linked to."""
+
+    status: str
+    priority_id: int | None
+    initiative_id: int | None
+
+
+@dataclass(frozen=True)
+class FocusMetrics:
+    client_focus: Figure
+    coverage: Figure
+    validation: Figure
+
+
+def _plural(count: int, word: str, plural: str = "") -> str:
+    return f"{count} {word if count == 1 else (plural or word + 's')}"
+
+
+def client_focus_index(initiatives: Iterable[LinkedInitiative], ranks: Mapping[int, int]) -> Figure:
+    """``ranks``: {priority id: rank} of the ranked (active) priorities."""
+    shared = [i for i in initiatives if i.status in SHARED_STATUSES]
+    n = len(ranks)
+    if not shared:
+        return Figure(None, "no initiative proposed to the client yet")
+    if n == 0:
+        return Figure(None, "the client has not ranked any priority yet")
+    total = 0.0
+    answering = 0
+    for initiative in shared:
+        linked = [ranks[p] for p in initiative.priority_ids if p in ranks]
+        if linked:
+            answering += 1
+            total += (n + 1 - min(linked)) / n
+    return Figure(
+        total / len(shared),
+        f"{answering} of {_plural(len(shared), 'shared initiative')} answer a client priority",
+    )
+
+
+def coverage(
+    top_priority_ids: Sequence[int],
+    initiatives: Mapping[int, LinkedInitiative],
+    actions: Iterable[LinkedAction],
+) -> Figure:
+    """``top_priority_ids``: the client's top priorities; ``initiatives``: by id."""
+    if not top_priority_ids:
+        return Figure(None, "the client has not ranked any priority yet")
+    accepted = {
+        initiative_id
+        for initiative_id, initiative in initiatives.items()
+        if initiative.status == InitiativeStatus.ACCEPTED
+    }
+    addressed: set[int] = set()
+    for initiative_id in accepted:
+        addressed.update(initiatives[initiative_id].priority_ids)
+    for action in actions:
+        if not ActionStatus(action.status).is_open:
+            continue
+        if action.priority_id is not None:
+            addressed.add(action.priority_id)
+        if action.initiative_id in accepted:
+            addressed.update(initiatives[action.initiative_id].priority_ids)
+    covered = sum(1 for p in top_priority_ids if p in addressed)
+    return Figure(
+        covered / len(top_priority_ids),
+        f"{covered} of {_plural(len(top_priority_ids), 'top priority', 'top priorities')}",
+    )
+
+
+def validation(ranked: int, pending_suggestions: int) -> Figure:
+    total = ranked + pending_suggestions
+    if total == 0:
+        return Figure(None, "no priority stated or suggested yet")
+    basis = f"{ranked} of {_plural(total, 'priority', 'priorities')} stated by the client"
+    if pending_suggestions:
+        waiting = _plural(pending_suggestions, "vendor suggestion")
+        basis += f" ({waiting} waiting for an answer)"
+    return Figure(ranked / total, basis)
+
+
+def for_plan(context: Mapping[str, Any]) -> FocusMetrics:
+    """The plan's focus metrics from the plan page's context (no query): ``priorities``
+    (ranked (Priority, owner) rows), ``suggestions``, ``initiatives`` (``InitiativeView``)
+    and, when the actions section provides them, ``actions`` (Action rows)."""
+    ranked = [row[0] for row in context.get("priorities", [])]
+    ranks = {p.id: p.rank for p in ranked if p.id is not None and p.rank is not None}
+    top = [p.id for p in sorted(ranked, key=lambda p: p.rank)[:TOP] if p.id is not None]
+    initiatives = {
+        view.initiative.id: LinkedInitiative(view.initiative.status, view.priority_ids)
+        for view in context.get("initiatives", [])
+    }
+    actions = []
+    for row in context.get("actions", []):
+        action = row[0] if isinstance(row, tuple) else row
+        if getattr(action, "removed_at", None) is None:
+            actions.append(LinkedAction(action.status, action.priority_id, action.initiative_id))
+    return FocusMetrics(
+        client_focus=client_focus_index(initiatives.values(), ranks),
+        coverage=coverage(top, initiatives, actions),
+        validation=validation(len(ranks), len(context.get("suggestions", []))),
+    )
