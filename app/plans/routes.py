@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.accounts import repository as accounts_repo
+from app.actions import sections as actions_sections
 from app.auth.deps import CurrentActor
 from app.db import DbSession
 from app.models import Horizon, Importance, PriorityStatus, Side
@@ -19,6 +20,8 @@ from app.priorities.schemas import PriorityForm
 from app.web.errors import NotFoundError
 from app.web.forms import FormErrors
 from app.web.templating import get_templates
+
+sections.LOADERS.append(actions_sections.load)
 
 router = APIRouter()
 
