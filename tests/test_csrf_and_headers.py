@@ -14,6 +14,8 @@ from fastapi.routing import APIRoute
 from sqlmodel import Session, SQLModel
 from starlette.testclient import TestClient
 
+from app.actions import service as actions
+from app.actions.schemas import CheckedAction, Link
 from app.auth.sessions import SESSION_COOKIE
 from app.config import Settings
 from app.db import DbSession, ReadOnlySessionError
@@ -90,8 +92,15 @@ def links(session: Session, world: World) -> dict[str, str]:
         form=PriorityForm(title="Ours"),
         owner_id=None,
     )
+    action = actions.create(
+        session,
+        actor=world.members["lead"],
+        plan=plan,
+        checked=CheckedAction("Joint step", "", None, None, "not_started", Link()),
+    )
     session.commit()
     return {
+        "action_id": str(action.id),
         "invitation": sent.link.rsplit("/", 1)[1],
         "invitation_id": str(sent.invitation.id),
         "priority_id": str(priority.id),
