@@ -682,6 +682,9 @@ def test_an_owner_who_left_is_flagged(client: TestClient, session: Session, worl
     assert "Someone no longer on the account" in page
     assert "Needs an owner" in page
     assert "Due today" in page
+    [action] = live_actions(session, world)
+    edit = client.get(url(world, f"/actions/{action.id}/edit")).text
+    assert "The owner is no longer on this account: choose someone who is." in edit
 
 
 def test_the_plan_page_runs_a_constant_number_of_queries(

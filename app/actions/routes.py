@@ -109,6 +109,7 @@ def create_action(
     plan = _plan(db, access)
     form = ActionForm(title, outcome, owner_id, due_on, status, link)
     errors, checked = form.check({m.user_id for m in _members(db, access)})
+    action: Action | None = None
     if checked is not None:
         try:
             action = service.create(
@@ -116,7 +117,7 @@ def create_action(
             )
         except service.LinkNotAllowed:
             errors.add("link", LINK_ERROR)
-    if errors or checked is None:
+    if action is None:
         return render_section(
             request, db, actor, access, action_form=form, action_errors=errors, status_code=422
         )
@@ -158,6 +159,11 @@ def _render_edit(
             "stale": stale,
             "saved": (saved.open + saved.closed)[0] if saved else None,
             "owner_groups": view.owner_groups(members, access),
+            "owner_note": (
+                "The owner is no longer on this account: choose someone who is."
+                if form.owner_id and form.owner_id not in {str(m.user_id) for m in members}
+                else ""
+            ),
             "link_groups": view.link_groups(priorities, initiatives, access),
             "statuses": list(ActionStatus),
         },
