@@ -9,6 +9,7 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.accounts import routes as accounts_routes
+from app.actions import routes as actions_routes
 from app.audit import routes as audit_routes
 from app.auth import routes as auth_routes
 from app.auth.deps import current_actor
@@ -47,6 +48,7 @@ PRIVATE_ROUTERS = (
     strategy_routes.router,
     value_routes.router,
     initiatives_routes.router,
+    actions_routes.router,
 )
 
 

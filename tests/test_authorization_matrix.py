@@ -45,6 +45,8 @@ from starlette.routing import Mount
 from starlette.testclient import TestClient
 
 from app.accounts import service as accounts
+from app.actions import service as actions
+from app.actions.schemas import CheckedAction, Link
 from app.auth import passwords
 from app.config import Settings
 from app.db import Database, create_db_engine
@@ -262,6 +264,9 @@ def client_answer_rows(*, allow: str, forbid: str) -> dict[str, Row]:
     }
 
 
+ACTION_WRITERS = "admin lead team sponsor member"
+NOT_ACTION_WRITERS = "mentor viewer"
+
 WORKSPACE_USER_ROWS = {
     WORKSPACE_USER: Row(allow="admin", not_found="other-workspace-admin", others=FORBIDDEN),
     FOREIGN_USER: Row(allow="other-workspace-admin", not_found="admin", others=FORBIDDEN),
@@ -383,10 +388,27 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("POST", "/accounts/{account_id}/initiatives/{initiative_id}/answer"): client_answer_rows(
         allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS
     ),
+    # Private: joint actions (co-owned: contributors of both sides write them)
+    ("POST", "/accounts/{account_id}/actions"): account_rows(
+        own=Row(allow=ACTION_WRITERS, forbid=NOT_ACTION_WRITERS)
+    ),
+    ("GET", "/accounts/{account_id}/actions/{action_id}/edit"): item_rows(
+        allow=ACTION_WRITERS, forbid=NOT_ACTION_WRITERS
+    ),
+    ("POST", "/accounts/{account_id}/actions/{action_id}"): item_rows(
+        allow=ACTION_WRITERS, forbid=NOT_ACTION_WRITERS
+    ),
+    ("POST", "/accounts/{account_id}/actions/{action_id}/status"): item_rows(
+        allow=ACTION_WRITERS, forbid=NOT_ACTION_WRITERS
+    ),
+    ("POST", "/accounts/{account_id}/actions/{action_id}/remove"): item_rows(
+        allow=ACTION_WRITERS, forbid=NOT_ACTION_WRITERS
+    ),
+    ("GET", "/my/actions"): {NO_TARGET: ANY_SIGNED_IN},
 }
 
 # Printed at the end of every run (tests/conftest.py) and pinned by test_matrix_row_count.
-EXPECTED_ROWS = 1837
+EXPECTED_ROWS = 2156
 
 # --------------------------------------------------------------------------------------------
 # The routes, as the app's router has them
@@ -614,6 +636,19 @@ def build_matrix_world(session: Session) -> MatrixWorld:
             assert hidden.id is not None
             world.items["initiative_id"]["own-internal"] = (hidden.id, hidden.version)
 
+    # One joint action in each account, owned by nobody yet.
+    for key, by in (("own", admin), ("other", admin), ("foreign", other_admin)):
+        plan = plans_repo.current(session, account_id=world.accounts[key])
+        assert plan is not None
+        action = actions.create(
+            session,
+            actor=by,
+            plan=plan,
+            checked=CheckedAction(f"{key} action", "", None, None, "not_started", Link()),
+        )
+        assert action.id is not None
+        world.items.setdefault("action_id", {})[key] = (action.id, action.version)
+
     # People of each workspace for the admin pages: one to disable, one (disabled) to enable.
     for key, ws, by in (("own", workspace, admin), ("foreign", other_workspace, other_admin)):
         active = person(f"colleague@{key}.example", ws)
@@ -815,6 +850,20 @@ BODIES: dict[tuple[str, str], Body] = {
         "decision": "accept",
         "reason": "Matrix answer",
         "version": _item_version(w, "initiative_id", target),
+    },
+    ("POST", "/accounts/{account_id}/actions"): lambda w, actor, target: {
+        "title": "Matrix action",
+        "outcome": "Measured by the matrix",
+        "status": "in_progress",
+    },
+    ("POST", "/accounts/{account_id}/actions/{action_id}"): lambda w, actor, target: {
+        "title": "Matrix action, reworded",
+        "status": "blocked",
+        "version": w.items["action_id"][item][1] if (item := TARGETS[target][1]) else 1,
+    },
+    ("POST", "/accounts/{account_id}/actions/{action_id}/status"): lambda w, actor, target: {
+        "status": "done",
+        "version": w.items["action_id"][item][1] if (item := TARGETS[target][1]) else 1,
     },
 }
 

@@ -14,6 +14,8 @@ from fastapi.routing import APIRoute
 from sqlmodel import Session, SQLModel
 from starlette.testclient import TestClient
 
+from app.actions import service as actions
+from app.actions.schemas import CheckedAction, Link
 from app.auth.sessions import SESSION_COOKIE
 from app.config import Settings
 from app.db import DbSession, ReadOnlySessionError
@@ -108,8 +110,15 @@ def links(session: Session, world: World) -> dict[str, str]:
         owner_id=None,
         priority_ids=[],
     )
+    action = actions.create(
+        session,
+        actor=world.members["lead"],
+        plan=plan,
+        checked=CheckedAction("Joint step", "", None, None, "not_started", Link()),
+    )
     session.commit()
     return {
+        "action_id": str(action.id),
         "invitation": sent.link.rsplit("/", 1)[1],
         "entry_id": str(entry.id),
         "invitation_id": str(sent.invitation.id),

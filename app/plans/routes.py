@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.accounts import repository as accounts_repo
+from app.actions import sections as actions_sections
 from app.auth.deps import CurrentActor
 from app.db import DbSession
 from app.initiatives import sections as initiatives_sections
@@ -26,6 +27,7 @@ from app.web.templating import get_templates
 sections.LOADERS.append(strategy_sections.load)
 sections.LOADERS.append(value_sections.load)
 sections.LOADERS.append(initiatives_sections.load)
+sections.LOADERS.append(actions_sections.load)
 
 router = APIRouter()
 

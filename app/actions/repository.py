@@ -1,0 +1,178 @@
+"""Queries of actions. Every query is bound to an account (an item of another account is
+not found, exactly like a missing one)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from app.models import (
+    Account,
+    Action,
+    ActionStatus,
+    Initiative,
+    Membership,
+    Plan,
+    Priority,
+    PriorityStatus,
+    Visibility,
+)
+
+CLOSED = (ActionStatus.DONE.value, ActionStatus.CANCELLED.value)
+
+# Display order: open before closed; among open ones the earliest due first (so the overdue
+# ones lead), undated last; ties by age.
+_DISPLAY_ORDER = (
+    col(Action.status).in_(CLOSED),
+    col(Action.due_on).is_(None),
+    col(Action.due_on),
+    col(Action.id),
+)
+
+
+def for_plan(session: Session, *, account_id: int, plan_id: int) -> list[Action]:
+    """The plan's live actions in display order: one query."""
+    return list(
+        session.exec(
+            select(Action)
+            .where(Action.account_id == account_id)
+            .where(Action.plan_id == plan_id)
+            .where(col(Action.removed_at).is_(None))
+            .order_by(*_DISPLAY_ORDER)
+        ).all()
+    )
+
+
+def get_live(session: Session, *, account_id: int, action_id: int) -> Action | None:
+    return session.exec(
+        select(Action)
+        .where(Action.id == action_id)
+        .where(Action.account_id == account_id)
+        .where(col(Action.removed_at).is_(None))
+    ).first()
+
+
+def linkable_priority(
+    session: Session, *, account_id: int, plan_id: int, priority_id: int
+) -> Priority | None:
+    """An active priority of the plan, the only kind an action may serve."""
+    return session.exec(
+        select(Priority)
+        .where(Priority.id == priority_id)
+        .where(Priority.account_id == account_id)
+        .where(Priority.plan_id == plan_id)
+        .where(Priority.status == PriorityStatus.ACTIVE)
+        .where(col(Priority.removed_at).is_(None))
+    ).first()
+
+
+def linkable_initiative(
+    session: Session, *, account_id: int, plan_id: int, initiative_id: int
+) -> Initiative | None:
+    """A shared initiative of the plan; a draft (internal) one is never linkable, so that an
+    action, seen by both sides, never points at an item the client may not see."""
+    return session.exec(
+        select(Initiative)
+        .where(Initiative.id == initiative_id)
+        .where(Initiative.account_id == account_id)
+        .where(Initiative.plan_id == plan_id)
+        .where(Initiative.visibility == Visibility.SHARED)
+        .where(col(Initiative.removed_at).is_(None))
+    ).first()
+
+
+def link_choices(
+    session: Session, *, account_id: int, plan_id: int
+) -> tuple[Sequence[Priority], Sequence[Initiative]]:
+    """What an action of the plan may be linked to (for the edit page): two queries."""
+    priorities = session.exec(
+        select(Priority)
+        .where(Priority.account_id == account_id)
+        .where(Priority.plan_id == plan_id)
+        .where(Priority.status == PriorityStatus.ACTIVE)
+        .where(col(Priority.removed_at).is_(None))
+        .order_by(col(Priority.rank), col(Priority.id))
+    ).all()
+    initiatives = session.exec(
+        select(Initiative)
+        .where(Initiative.account_id == account_id)
+        .where(Initiative.plan_id == plan_id)
+        .where(Initiative.visibility == Visibility.SHARED)
+        .where(col(Initiative.removed_at).is_(None))
+        .order_by(col(Initiative.title), col(Initiative.id))
+    ).all()
+    return priorities, initiatives
+
+
+@dataclass(frozen=True)
+class MyAction:
+    """One of a person's open actions, with what its row on "my actions" shows."""
+
+    action: Action
+    account_id: int
+    account_name: str
+    role: str
+    priority_title: str | None
+    initiative_title: str | None  # None also when the person's side may not see it
+
+
+def open_for_owner(session: Session, *, user_id: int) -> list[MyAction]:
+    """The person's open actions on the current plans of the accounts where they are an active
+    member (a removed member sees nothing of that account), earliest due first: one query."""
+    membership = sa.and_(
+        col(Membership.account_id) == Action.account_id,
+        col(Membership.user_id) == user_id,
+        col(Membership.removed_at).is_(None),
+    )
+    # Nine columns: more than sqlmodel's typed ``select`` takes, so SQLAlchemy's own.
+    rows = session.execute(
+        sa.select(
+            Action,
+            col(Account.name),
+            col(Membership.role),
+            col(Priority.title),
+            col(Priority.status),
+            col(Priority.removed_at),
+            col(Initiative.title),
+            col(Initiative.visibility),
+            col(Initiative.removed_at),
+        )
+        .select_from(Action)
+        .join(Membership, membership)
+        .join(Account, col(Account.id) == Action.account_id)
+        .join(Plan, sa.and_(col(Plan.id) == Action.plan_id, col(Plan.is_current)))
+        .outerjoin(
+            Priority,
+            sa.and_(
+                col(Priority.id) == Action.priority_id,
+                col(Priority.account_id) == Action.account_id,
+            ),
+        )
+        .outerjoin(
+            Initiative,
+            sa.and_(
+                col(Initiative.id) == Action.initiative_id,
+                col(Initiative.account_id) == Action.account_id,
+            ),
+        )
+        .where(col(Action.owner_id) == user_id)
+        .where(col(Action.removed_at).is_(None))
+        .where(col(Action.status).not_in(CLOSED))
+        .order_by(
+            col(Action.due_on).is_(None), col(Action.due_on), col(Account.name), col(Action.id)
+        )
+    ).all()
+    found: list[MyAction] = []
+    for action, name, role, p_title, p_status, p_removed, i_title, i_visibility, i_removed in rows:
+        assert action.account_id is not None
+        priority_title = p_title if p_status == PriorityStatus.ACTIVE and not p_removed else None
+        initiative_title = (
+            i_title if i_visibility == Visibility.SHARED and i_removed is None else None
+        )
+        found.append(
+            MyAction(action, action.account_id, name, role, priority_title, initiative_title)
+        )
+    return found

@@ -1,0 +1,129 @@
+"""The action form, checked into values or field errors; what was typed always comes back."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from app.models import Action, ActionStatus
+from app.web.forms import FormErrors, check_text
+
+# A due date outside these years is a typo (e.g. 0202 for 2026), not a plan.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+@dataclass(frozen=True)
+class Link:
+    """What an action serves: one client priority or one shared initiative (or nothing yet)."""
+
+    priority_id: int | None = None
+    initiative_id: int | None = None
+
+    @property
+    def value(self) -> str:
+        if self.priority_id is not None:
+            return f"priority:{self.priority_id}"
+        if self.initiative_id is not None:
+            return f"initiative:{self.initiative_id}"
+        return ""
+
+
+@dataclass
+class CheckedAction:
+    """The form's values once checked."""
+
+    title: str
+    outcome: str
+    owner_id: int | None
+    due_on: date | None
+    status: str
+    link: Link = field(default_factory=Link)
+
+
+def parse_link(value: str) -> Link | None:
+    """``priority:<id>``, ``initiative:<id>`` or '' (nothing); None when it is neither."""
+    if not value:
+        return Link()
+    kind, _, raw = value.partition(":")
+    if not raw.isdigit() or len(raw) > 18:
+        return None
+    if kind == "priority":
+        return Link(priority_id=int(raw))
+    if kind == "initiative":
+        return Link(initiative_id=int(raw))
+    return None
+
+
+def parse_due(value: str) -> date | None:
+    """The date of an HTML date input (YYYY-MM-DD); raises ValueError when it is not one."""
+    if not value:
+        return None
+    if not _ISO_DATE.fullmatch(value):
+        raise ValueError(value)
+    due = date.fromisoformat(value)
+    if not FIRST_YEAR <= due.year <= LAST_YEAR:
+        raise ValueError(value)
+    return due
+
+
+@dataclass
+class ActionForm:
+    title: str = ""
+    outcome: str = ""
+    owner_id: str = ""
+    due_on: str = ""
+    status: str = ActionStatus.NOT_STARTED.value
+    link: str = ""
+
+    @classmethod
+    def of(cls, action: Action) -> ActionForm:
+        return cls(
+            title=action.title,
+            outcome=action.outcome,
+            owner_id=str(action.owner_id or ""),
+            due_on=action.due_on.isoformat() if action.due_on else "",
+            status=action.status,
+            link=Link(action.priority_id, action.initiative_id).value,
+        )
+
+    def check(self, owner_ids: set[int]) -> tuple[FormErrors, CheckedAction | None]:
+        """Errors, or the checked values. Whether the linked priority or initiative may be
+        linked is the service's to decide (it knows the plan)."""
+        errors = FormErrors()
+        title = check_text(self.title, errors, "title", label="what will be done")
+        outcome = check_text(
+            self.outcome,
+            errors,
+            "outcome",
+            label="the outcome",
+            required=False,
+            max_length=2000,
+        )
+        self.title, self.outcome = title, outcome
+        owner: int | None = None
+        if self.owner_id:
+            owner = (
+                int(self.owner_id) if self.owner_id.isdigit() and len(self.owner_id) < 19 else -1
+            )
+            if owner not in owner_ids:
+                errors.add("owner_id", "Choose an owner from the people on this account.")
+        self.due_on = self.due_on.strip()
+        due: date | None = None
+        try:
+            due = parse_due(self.due_on)
+        except ValueError:
+            errors.add(
+                "due_on",
+                f"Enter the due date as a date between {FIRST_YEAR} and {LAST_YEAR}, "
+                "e.g. 2027-03-31.",
+            )
+        if self.status not in {s.value for s in ActionStatus}:
+            errors.add("status", "Choose a status.")
+        link = parse_link(self.link)
+        if link is None:
+            errors.add("link", "Choose a priority or an initiative of this plan, or nothing.")
+        if errors or link is None:
+            return errors, None
+        return errors, CheckedAction(title, outcome, owner, due, self.status, link)

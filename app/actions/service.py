@@ -1,0 +1,201 @@
+"""Adding, changing and removing joint actions. Every change is audited (shared: actions are
+co-owned and never internal), edits and status changes refuse stale versions, and whoever is
+given an action hears about it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from app.actions import repository
+from app.actions.schemas import CheckedAction, Link
+from app.audit import repository as audit_repo
+from app.audit import service as audit
+from app.models import Action, ActionStatus, Plan, User, Visibility, utcnow
+from app.notifications.service import notify
+
+FIELDS = ("title", "outcome", "owner_id", "due_on", "status", "priority_id", "initiative_id")
+
+
+class StaleEdit(Exception):
+    """The action changed since the editor loaded it; ``who`` made the latest change."""
+
+    def __init__(self, who: str, current: Action) -> None:
+        super().__init__(who)
+        self.who = who or "Someone"
+        self.current = current
+
+
+class LinkNotAllowed(ValueError):
+    """The chosen priority or initiative is not one an action of this plan may serve."""
+
+
+def _values(action: Action) -> dict[str, Any]:
+    return {field: getattr(action, field) for field in FIELDS}
+
+
+def check_link(session: Session, *, plan: Plan, link: Link) -> None:
+    """Raise ``LinkNotAllowed`` unless the link is nothing, an active priority of the plan or
+    a shared (never a draft) initiative of it."""
+    assert plan.id is not None
+    if link.priority_id is not None and link.initiative_id is not None:
+        raise LinkNotAllowed("one link at most")
+    if link.priority_id is not None and not repository.linkable_priority(
+        session, account_id=plan.account_id, plan_id=plan.id, priority_id=link.priority_id
+    ):
+        raise LinkNotAllowed("priority")
+    if link.initiative_id is not None and not repository.linkable_initiative(
+        session, account_id=plan.account_id, plan_id=plan.id, initiative_id=link.initiative_id
+    ):
+        raise LinkNotAllowed("initiative")
+
+
+def _tell_owner(
+    session: Session, *, actor: User, action: Action, base_url: str, changed: bool
+) -> None:
+    """Notify the new owner (``notify`` drops the actor: assigning oneself tells nobody)."""
+    if action.owner_id is None:
+        return
+    due = f", due {action.due_on:%d %b %Y}" if action.due_on else ""
+    verb = "made you the owner of" if not changed else "handed you"
+    notify(
+        session,
+        account_id=action.account_id,
+        recipient_ids=[action.owner_id],
+        kind="action.assigned",
+        message=f"{actor.display_name} {verb} the action “{action.title}”{due}.",
+        link=f"/accounts/{action.account_id}/plan#action-{action.id}",
+        actor=actor,
+        visibility=Visibility.SHARED,
+        base_url=base_url,
+    )
+
+
+def create(
+    session: Session, *, actor: User, plan: Plan, checked: CheckedAction, base_url: str = ""
+) -> Action:
+    """Raises ``LinkNotAllowed`` (nothing written) for a link the plan does not allow."""
+    check_link(session, plan=plan, link=checked.link)
+    assert plan.id is not None
+    action = Action(
+        account_id=plan.account_id,
+        plan_id=plan.id,
+        title=checked.title,
+        outcome=checked.outcome,
+        owner_id=checked.owner_id,
+        due_on=checked.due_on,
+        status=checked.status,
+        priority_id=checked.link.priority_id,
+        initiative_id=checked.link.initiative_id,
+        created_by_id=actor.id,
+    )
+    session.add(action)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        verb="action.created",
+        item_type="action",
+        item_id=action.id,
+        account_id=action.account_id,
+        changes=audit.diff({}, _values(action)),
+    )
+    _tell_owner(session, actor=actor, action=action, base_url=base_url, changed=False)
+    return action
+
+
+def _stale(session: Session, action: Action) -> StaleEdit:
+    assert action.id is not None
+    who = audit_repo.last_actor_label(
+        session, account_id=action.account_id, item_type="action", item_id=action.id
+    )
+    return StaleEdit(who, action)
+
+
+def update(
+    session: Session,
+    *,
+    actor: User,
+    plan: Plan,
+    action: Action,
+    checked: CheckedAction,
+    expected_version: int,
+    base_url: str = "",
+) -> bool:
+    """Save the edit; False when nothing changed. Raises ``StaleEdit`` when someone saved a
+    newer version meanwhile and ``LinkNotAllowed`` for a bad link: nothing is written."""
+    if action.version != expected_version:
+        raise _stale(session, action)
+    before = _values(action)
+    if before["priority_id"] != checked.link.priority_id or (
+        before["initiative_id"] != checked.link.initiative_id
+    ):
+        # An unchanged link stays even if its priority was removed since; a new one is checked.
+        check_link(session, plan=plan, link=checked.link)
+    action.title, action.outcome = checked.title, checked.outcome
+    action.owner_id, action.due_on, action.status = (
+        checked.owner_id,
+        checked.due_on,
+        checked.status,
+    )
+    action.priority_id = checked.link.priority_id
+    action.initiative_id = checked.link.initiative_id
+    changes = audit.diff(before, _values(action))
+    if not changes:
+        return False
+    action.version += 1
+    action.updated_at = utcnow()
+    session.add(action)
+    audit.record(
+        session,
+        actor=actor,
+        verb="action.updated",
+        item_type="action",
+        item_id=action.id,
+        account_id=action.account_id,
+        changes=changes,
+    )
+    if "owner_id" in changes:
+        _tell_owner(session, actor=actor, action=action, base_url=base_url, changed=True)
+    return True
+
+
+def change_status(
+    session: Session, *, actor: User, action: Action, status: ActionStatus, expected_version: int
+) -> bool:
+    """The quick status change; False when it already had that status. Raises ``StaleEdit``."""
+    if action.version != expected_version:
+        raise _stale(session, action)
+    if action.status == status:
+        return False
+    old = action.status
+    action.status = status
+    action.version += 1
+    action.updated_at = utcnow()
+    session.add(action)
+    audit.record(
+        session,
+        actor=actor,
+        verb="action.status_changed",
+        item_type="action",
+        item_id=action.id,
+        account_id=action.account_id,
+        changes={"status": [old, status.value]},
+    )
+    return True
+
+
+def remove(session: Session, *, actor: User, action: Action) -> None:
+    action.removed_at = utcnow()
+    action.version += 1
+    session.add(action)
+    audit.record(
+        session,
+        actor=actor,
+        verb="action.removed",
+        item_type="action",
+        item_id=action.id,
+        account_id=action.account_id,
+        changes={"title": [action.title, None]},
+    )

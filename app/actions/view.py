@@ -1,0 +1,227 @@
+"""What the actions section shows, worked out from rows already loaded (no queries here).
+
+The plan page's context already holds the members, the priorities and (from the initiatives
+package, when present) the initiatives the viewer may see; the section template calls
+``section`` once with them. A linked initiative whose title the viewer may not see, or that is
+not in the list, is shown as "an initiative", never by its title.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from app.actions import smart
+from app.actions.repository import MyAction
+from app.models import Action, ActionStatus, Membership, Side, Visibility, utcnow
+from app.permissions.policy import AccountAccess
+
+
+def today() -> date:
+    return utcnow().date()
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class ChoiceGroup:
+    label: str
+    choices: list[Choice]
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    action: Action
+    owner_name: str  # '' when nobody owns it
+    owner_side: str  # the owner's organisation
+    owner_left: bool  # owned by someone no longer on the account
+    link_label: str  # '' when it serves nothing yet
+    gaps: list[smart.Gap]
+    due_label: str
+    overdue_days: int
+
+    @property
+    def status_label(self) -> str:
+        return ActionStatus(self.action.status).label
+
+
+@dataclass
+class Section:
+    open: list[ActionRow] = field(default_factory=list)
+    closed: list[ActionRow] = field(default_factory=list)
+    owner_groups: list[ChoiceGroup] = field(default_factory=list)
+    link_groups: list[ChoiceGroup] = field(default_factory=list)
+
+    @property
+    def overdue_count(self) -> int:
+        return sum(1 for row in self.open if row.overdue_days)
+
+
+def _item(entry: Any) -> Any:
+    """Context lists hold items, rows whose first element is the item ((Priority, owner)), or
+    views that carry it (``InitiativeView.initiative``)."""
+    if isinstance(entry, tuple):
+        return entry[0]
+    return getattr(entry, "initiative", entry)
+
+
+def _side_names(access: AccountAccess) -> dict[Side, str]:
+    return {
+        Side.VENDOR: access.account.workspace.name,
+        Side.CLIENT: access.account.client_org.name,
+    }
+
+
+def owner_groups(members: Sequence[Membership], access: AccountAccess) -> list[ChoiceGroup]:
+    """Who may own an action: every active member, grouped by side (vendor first)."""
+    names = _side_names(access)
+    groups = []
+    for side in (Side.VENDOR, Side.CLIENT):
+        people = sorted(
+            (m.user for m in members if m.role_enum.side is side),
+            key=lambda u: u.display_name.lower(),
+        )
+        if people:
+            groups.append(
+                ChoiceGroup(names[side], [Choice(str(u.id), u.display_name) for u in people])
+            )
+    return groups
+
+
+def link_groups(
+    priorities: Iterable[Any], initiatives: Iterable[Any], access: AccountAccess
+) -> list[ChoiceGroup]:
+    """What a new link may point at: the plan's active priorities and shared initiatives."""
+    groups = []
+    prios = [_item(p) for p in priorities]
+    if prios:
+        groups.append(
+            ChoiceGroup(
+                f"{access.account.client_org.name}'s priorities",
+                [Choice(f"priority:{p.id}", p.title) for p in prios],
+            )
+        )
+    shared = [
+        i
+        for i in map(_item, initiatives)
+        if i.visibility == Visibility.SHARED and getattr(i, "removed_at", None) is None
+    ]
+    if shared:
+        groups.append(
+            ChoiceGroup("Initiatives", [Choice(f"initiative:{i.id}", i.title) for i in shared])
+        )
+    return groups
+
+
+def section(
+    actions: Sequence[Action],
+    members: Sequence[Membership],
+    priorities: Iterable[Any],
+    initiatives: Iterable[Any],
+    access: AccountAccess,
+    *,
+    on: date | None = None,
+) -> Section:
+    on = on or today()
+    priorities, initiatives = list(priorities), list(initiatives)
+    names = _side_names(access)
+    sides = {m.user_id: (m.user.display_name, names[m.role_enum.side]) for m in members}
+    priority_titles = {_item(p).id: _item(p).title for p in priorities}
+    initiative_titles = {
+        i.id: i.title for i in map(_item, initiatives) if i.visibility in access.visibilities
+    }
+    result = Section(
+        owner_groups=owner_groups(members, access),
+        link_groups=link_groups(priorities, initiatives, access),
+    )
+    for action in actions:
+        owner = sides.get(action.owner_id) if action.owner_id is not None else None
+        left = action.owner_id is not None and owner is None
+        if action.priority_id is not None:
+            title = priority_titles.get(action.priority_id)
+            link = f"Priority: {title}" if title else "A priority that was removed"
+        elif action.initiative_id is not None:
+            title = initiative_titles.get(action.initiative_id)
+            link = f"Initiative: {title}" if title else "An initiative"
+        else:
+            link = ""
+        row = ActionRow(
+            action=action,
+            owner_name=owner[0] if owner else "",
+            owner_side=owner[1] if owner else "",
+            owner_left=left,
+            link_label=link,
+            gaps=smart.gaps(action, owner_active=not left),
+            due_label=smart.due_label(action, today=on),
+            overdue_days=smart.overdue_days(action, today=on),
+        )
+        (result.open if smart.is_open(action.status) else result.closed).append(row)
+    # The query orders by due date; overdue ones lead already, this keeps it true regardless.
+    result.open.sort(key=lambda r: 0 if r.overdue_days else 1)
+    return result
+
+
+@dataclass(frozen=True)
+class MyRow:
+    action: Action
+    link_label: str
+    due_label: str
+    overdue_days: int
+    gaps: list[smart.Gap]
+
+    @property
+    def status_label(self) -> str:
+        return ActionStatus(self.action.status).label
+
+
+@dataclass
+class MyGroup:
+    """One account's part of "my actions"."""
+
+    account_id: int
+    account_name: str
+    rows: list[MyRow] = field(default_factory=list)
+
+    @property
+    def overdue_count(self) -> int:
+        return sum(1 for row in self.rows if row.overdue_days)
+
+
+def my_groups(found: Iterable[MyAction], *, on: date | None = None) -> list[MyGroup]:
+    """Group a person's open actions by account: the account with the most pressing action
+    first, and in each the overdue ones first, then by due date (undated last)."""
+    on = on or today()
+    groups: dict[int, MyGroup] = {}
+    for item in found:
+        action = item.action
+        if action.priority_id is not None:
+            link = (
+                f"Priority: {item.priority_title}"
+                if item.priority_title
+                else "A priority that was removed"
+            )
+        elif action.initiative_id is not None:
+            link = (
+                f"Initiative: {item.initiative_title}" if item.initiative_title else "An initiative"
+            )
+        else:
+            link = ""
+        group = groups.setdefault(item.account_id, MyGroup(item.account_id, item.account_name))
+        group.rows.append(
+            MyRow(
+                action=action,
+                link_label=link,
+                due_label=smart.due_label(action, today=on),
+                overdue_days=smart.overdue_days(action, today=on),
+                gaps=smart.gaps(action),
+            )
+        )
+    for group in groups.values():
+        group.rows.sort(key=lambda r: 0 if r.overdue_days else 1)
+    return sorted(groups.values(), key=lambda g: 0 if g.overdue_count else 1)
