@@ -15,10 +15,13 @@ from app.permissions.guards import PlanReader
 from app.permissions.policy import AccountAccess, Actor, Verb, may
 from app.plans import repository, sections
 from app.priorities import repository as priorities_repo
+from app.priorities import sections as priorities_sections
 from app.priorities.schemas import PriorityForm
 from app.web.errors import NotFoundError
 from app.web.forms import FormErrors
 from app.web.templating import get_templates
+
+sections.LOADERS.append(priorities_sections.load)
 
 router = APIRouter()
 
