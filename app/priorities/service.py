@@ -268,8 +268,9 @@ def accept(
         suggestion.importance, suggestion.horizon = form.importance, form.horizon
         suggestion.owner_id = owner_id
     reworded = audit.diff(before, _values(suggestion))
-    suggestion.status = PriorityStatus.ACTIVE
-    suggestion.rank = repository.last_rank(session, plan_id=suggestion.plan_id) + 1
+    # The rank first: its query flushes, and the status may only be active with a rank.
+    rank = repository.last_rank(session, plan_id=suggestion.plan_id) + 1
+    suggestion.status, suggestion.rank = PriorityStatus.ACTIVE, rank
     suggestion.answered_by_id, suggestion.answered_at = actor.id, utcnow()
     suggestion.version += 1
     suggestion.updated_at = utcnow()
