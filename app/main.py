@@ -17,6 +17,7 @@ from app.db import Database, create_db_engine
 from app.invitations import routes as invitations_routes
 from app.mail import routes as mail_routes
 from app.mail.dispatcher import MailDispatcher
+from app.perception import routes as perception_routes
 from app.plans import routes as plans_routes
 from app.priorities import routes as priorities_routes
 from app.sso import routes as sso_routes
@@ -41,6 +42,7 @@ PRIVATE_ROUTERS = (
     users_routes.router,
     plans_routes.router,
     priorities_routes.router,
+    perception_routes.router,
 )
 
 

@@ -20,6 +20,8 @@ from app.db import DbSession, ReadOnlySessionError
 from app.invitations import service as invitations
 from app.main import PRIVATE_ROUTERS, PUBLIC_ROUTERS, create_app
 from app.models import PasswordReset, Role, Workspace, utcnow
+from app.perception import service as perception
+from app.perception.schemas import BeliefForm
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityForm
@@ -90,11 +92,23 @@ def links(session: Session, world: World) -> dict[str, str]:
         form=PriorityForm(title="Ours"),
         owner_id=None,
     )
+    suggestion = priorities.suggest(
+        session, actor=world.members["lead"], plan=plan, form=PriorityForm(title="Theirs?")
+    )
+    belief = perception.add_belief(
+        session,
+        actor=world.members["lead"],
+        plan=plan,
+        form=BeliefForm(title="We think"),
+        priority_id=None,
+    )
     session.commit()
     return {
         "invitation": sent.link.rsplit("/", 1)[1],
         "invitation_id": str(sent.invitation.id),
         "priority_id": str(priority.id),
+        "suggestion_id": str(suggestion.id),
+        "belief_id": str(belief.id),
         "reset": reset_token,
     }
 
