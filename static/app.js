@@ -111,6 +111,14 @@
     if (item) item.setAttribute("draggable", "true");
   });
 
+  document.addEventListener("pointerup", function () {
+    // Pressed the handle without dragging: the item goes back to holding selectable text.
+    if (dragged) return;
+    document.querySelectorAll("[data-reorder-url] > li[draggable]").forEach(function (li) {
+      li.removeAttribute("draggable");
+    });
+  });
+
   document.addEventListener("dragstart", function (event) {
     var item = reorderItem(event.target);
     if (!item || item.getAttribute("draggable") !== "true") return;
