@@ -19,6 +19,7 @@ from app.initiatives import routes as initiatives_routes
 from app.invitations import routes as invitations_routes
 from app.mail import routes as mail_routes
 from app.mail.dispatcher import MailDispatcher
+from app.perception import routes as perception_routes
 from app.plans import routes as plans_routes
 from app.priorities import routes as priorities_routes
 from app.sso import routes as sso_routes
@@ -49,6 +50,7 @@ PRIVATE_ROUTERS = (
     value_routes.router,
     initiatives_routes.router,
     actions_routes.router,
+    perception_routes.router,
 )
 
 

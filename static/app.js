@@ -77,6 +77,92 @@
     var invalid = document.querySelector('[aria-invalid="true"]');
     if (invalid) invalid.focus();
   });
+  // -----------------------------------------------------------------------------------------
+  // Priorities: re-ranking by drag and drop (client writers only: the server renders the
+  // list with data-reorder-url and a drag handle just for them). Dropping an item posts the
+  // complete new order as repeated "ids" and swaps in the re-rendered priorities block; a 409
+  // (the list changed meanwhile) swaps in the current list with its message. Dragging starts
+  // from the handle only, so text stays selectable; the up/down buttons of each priority
+  // remain the keyboard path.
+  // -----------------------------------------------------------------------------------------
+  var dragged = null;
+
+  function reorderItem(node) {
+    var item = node instanceof Element ? node.closest("li[data-id]") : null;
+    return item && item.parentNode instanceof Element &&
+      item.parentNode.hasAttribute("data-reorder-url") ? item : null;
+  }
+
+  function clearDropIndicators(list) {
+    list.querySelectorAll(".drop-before, .drop-after").forEach(function (li) {
+      li.classList.remove("drop-before", "drop-after");
+    });
+  }
+
+  function orderOf(list) {
+    return Array.prototype.map.call(list.children, function (li) {
+      return li.getAttribute("data-id");
+    }).filter(Boolean);
+  }
+
+  document.addEventListener("pointerdown", function (event) {
+    var handle = event.target instanceof Element ? event.target.closest(".drag-handle") : null;
+    var item = handle ? reorderItem(handle) : null;
+    if (item) item.setAttribute("draggable", "true");
+  });
+
+  document.addEventListener("pointerup", function () {
+    // Pressed the handle without dragging: the item goes back to holding selectable text.
+    if (dragged) return;
+    document.querySelectorAll("[data-reorder-url] > li[draggable]").forEach(function (li) {
+      li.removeAttribute("draggable");
+    });
+  });
+
+  document.addEventListener("dragstart", function (event) {
+    var item = reorderItem(event.target);
+    if (!item || item.getAttribute("draggable") !== "true") return;
+    dragged = item;
+    item.classList.add("dragging");
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", item.getAttribute("data-id"));
+  });
+
+  document.addEventListener("dragover", function (event) {
+    var item = dragged ? reorderItem(event.target) : null;
+    if (!item || item.parentNode !== dragged.parentNode) return;
+    event.preventDefault();  // allows the drop here
+    event.dataTransfer.dropEffect = "move";
+    clearDropIndicators(item.parentNode);
+    if (item === dragged) return;
+    var box = item.getBoundingClientRect();
+    item.classList.add(event.clientY < box.top + box.height / 2 ? "drop-before" : "drop-after");
+  });
+
+  document.addEventListener("drop", function (event) {
+    var item = dragged ? reorderItem(event.target) : null;
+    if (!item || item.parentNode !== dragged.parentNode) return;
+    event.preventDefault();
+    var list = item.parentNode;
+    var before = orderOf(list);
+    var above = item.classList.contains("drop-before");
+    clearDropIndicators(list);
+    if (item !== dragged) list.insertBefore(dragged, above ? item : item.nextSibling);
+    var after = orderOf(list);
+    if (after.join(",") === before.join(",")) return;
+    htmx.ajax("POST", list.getAttribute("data-reorder-url"), {
+      source: list, target: "#priorities", swap: "outerHTML", values: { ids: after }
+    });
+  });
+
+  document.addEventListener("dragend", function () {
+    if (!dragged) return;
+    dragged.classList.remove("dragging");
+    dragged.removeAttribute("draggable");
+    if (dragged.parentNode) clearDropIndicators(dragged.parentNode);
+    dragged = null;
+  });
+  // --- end of drag re-ranking ----------------------------------------------------------------
 })();
 
 // ---- The client's strategy and perceived value sections --------------------------------------

@@ -63,6 +63,8 @@ from app.models import (
     User,
     utcnow,
 )
+from app.perception import service as perception
+from app.perception.schemas import BeliefForm
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityForm
@@ -243,6 +245,7 @@ def client_item_rows(*, allow: str, forbid: str) -> dict[str, Row]:
 
 
 CLIENT_WRITERS = "sponsor member"
+VENDOR_CONTRIBUTORS = "admin lead team"
 NOT_CLIENT_WRITERS = f"admin {VENDOR_ROLES} viewer"
 VENDOR_WRITERS = "admin lead team"
 NOT_VENDOR_WRITERS = f"mentor {CLIENT_ROLES}"
@@ -405,10 +408,51 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
         allow=ACTION_WRITERS, forbid=NOT_ACTION_WRITERS
     ),
     ("GET", "/my/actions"): {NO_TARGET: ANY_SIGNED_IN},
+    ("POST", "/accounts/{account_id}/priorities/order"): client_account_rows(
+        allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS
+    ),
+    # Private: vendor suggestions of priorities (vendor contributors suggest, the client answers)
+    ("POST", "/accounts/{account_id}/suggestions"): account_rows(
+        own=Row(allow=VENDOR_CONTRIBUTORS, forbid=f"mentor {CLIENT_ROLES}")
+    ),
+    ("POST", "/accounts/{account_id}/suggestions/{suggestion_id}/accept"): client_item_rows(
+        allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS
+    ),
+    ("GET", "/accounts/{account_id}/suggestions/{suggestion_id}/reword"): client_item_rows(
+        allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS
+    ),
+    ("POST", "/accounts/{account_id}/suggestions/{suggestion_id}/reword"): client_item_rows(
+        allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS
+    ),
+    ("POST", "/accounts/{account_id}/suggestions/{suggestion_id}/reject"): client_item_rows(
+        allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS
+    ),
+    # Private: the perception gap (vendor only; the client side is refused before any lookup)
+    ("GET", "/accounts/{account_id}/perception"): account_rows(
+        own=Row(allow=f"admin {VENDOR_ROLES}", forbid=CLIENT_ROLES)
+    ),
+    ("POST", "/accounts/{account_id}/perception/beliefs"): account_rows(
+        own=Row(allow=VENDOR_CONTRIBUTORS, forbid=f"mentor {CLIENT_ROLES}")
+    ),
+    ("POST", "/accounts/{account_id}/perception/rating"): account_rows(
+        own=Row(allow=VENDOR_CONTRIBUTORS, forbid=f"mentor {CLIENT_ROLES}")
+    ),
+    ("GET", "/accounts/{account_id}/perception/beliefs/{belief_id}/edit"): item_rows(
+        allow=VENDOR_CONTRIBUTORS, forbid=f"mentor {CLIENT_ROLES}"
+    ),
+    ("POST", "/accounts/{account_id}/perception/beliefs/{belief_id}"): item_rows(
+        allow=VENDOR_CONTRIBUTORS, forbid=f"mentor {CLIENT_ROLES}"
+    ),
+    ("POST", "/accounts/{account_id}/perception/beliefs/{belief_id}/move"): item_rows(
+        allow=VENDOR_CONTRIBUTORS, forbid=f"mentor {CLIENT_ROLES}"
+    ),
+    ("POST", "/accounts/{account_id}/perception/beliefs/{belief_id}/remove"): item_rows(
+        allow=VENDOR_CONTRIBUTORS, forbid=f"mentor {CLIENT_ROLES}"
+    ),
 }
 
 # Printed at the end of every run (tests/conftest.py) and pinned by test_matrix_row_count.
-EXPECTED_ROWS = 2156
+EXPECTED_ROWS = 2904
 
 # --------------------------------------------------------------------------------------------
 # The routes, as the app's router has them
@@ -649,6 +693,29 @@ def build_matrix_world(session: Session) -> MatrixWorld:
         assert action.id is not None
         world.items.setdefault("action_id", {})[key] = (action.id, action.version)
 
+    # A pending vendor suggestion and a believed priority (internal) in each account.
+    suggestions: dict[str, tuple[int, int]] = {}
+    beliefs: dict[str, tuple[int, int]] = {}
+    for key, by in (("own", admin), ("other", admin), ("foreign", other_admin)):
+        plan = plans_repo.current(session, account_id=world.accounts[key])
+        assert plan is not None
+        suggestion = priorities.suggest(
+            session, actor=by, plan=plan, form=PriorityForm(title=f"{key} suggestion")
+        )
+        assert suggestion.id is not None
+        suggestions[key] = (suggestion.id, suggestion.version)
+        belief = perception.add_belief(
+            session,
+            actor=by,
+            plan=plan,
+            form=BeliefForm(title=f"{key} belief", hypothesis="internal"),
+            priority_id=None,
+        )
+        assert belief.id is not None
+        beliefs[key] = (belief.id, belief.version)
+    world.items["suggestion_id"] = suggestions
+    world.items["belief_id"] = beliefs
+
     # People of each workspace for the admin pages: one to disable, one (disabled) to enable.
     for key, ws, by in (("own", workspace, admin), ("foreign", other_workspace, other_admin)):
         active = person(f"colleague@{key}.example", ws)
@@ -766,6 +833,13 @@ def missing_ids_path(path: str) -> str | None:
 
 Body = Callable[[MatrixWorld, str, str], dict[str, Any]]
 
+
+def _version(world: MatrixWorld, param: str, target: str) -> int:
+    """The version of the target's item, so that an allowed edit is not refused as stale."""
+    item = TARGETS[target][1]
+    return world.items[param][item][1] if item else 1
+
+
 BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/login"): lambda w, actor, target: {
         "email": w.emails["lead"],
@@ -864,6 +938,42 @@ BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/accounts/{account_id}/actions/{action_id}/status"): lambda w, actor, target: {
         "status": "done",
         "version": w.items["action_id"][item][1] if (item := TARGETS[target][1]) else 1,
+    },
+    ("POST", "/accounts/{account_id}/priorities/order"): lambda w, actor, target: {
+        "ids": [w.priorities[key][0]] if (key := TARGETS[target][0]) else [1],
+    },
+    ("POST", "/accounts/{account_id}/suggestions"): lambda w, actor, target: {
+        "title": "Matrix suggestion",
+        "importance": "high",
+        "horizon": "next",
+    },
+    ("POST", "/accounts/{account_id}/suggestions/{suggestion_id}/accept"): lambda w, a, t: {
+        "version": _version(w, "suggestion_id", t),
+    },
+    ("POST", "/accounts/{account_id}/suggestions/{suggestion_id}/reword"): lambda w, a, t: {
+        "title": "Matrix suggestion, in the client's words",
+        "importance": "critical",
+        "horizon": "now",
+        "version": _version(w, "suggestion_id", t),
+    },
+    ("POST", "/accounts/{account_id}/suggestions/{suggestion_id}/reject"): lambda w, a, t: {
+        "reason": "Not one of ours.",
+        "version": _version(w, "suggestion_id", t),
+    },
+    ("POST", "/accounts/{account_id}/perception/beliefs"): lambda w, actor, target: {
+        "title": "Matrix belief",
+        "hypothesis": "Heard it in a meeting",
+    },
+    ("POST", "/accounts/{account_id}/perception/rating"): lambda w, actor, target: {
+        "overall": "6",
+        "note": "Matrix belief about the rating",
+    },
+    ("POST", "/accounts/{account_id}/perception/beliefs/{belief_id}"): lambda w, a, t: {
+        "title": "Matrix belief, changed",
+        "version": _version(w, "belief_id", t),
+    },
+    ("POST", "/accounts/{account_id}/perception/beliefs/{belief_id}/move"): lambda w, a, t: {
+        "direction": "up",
     },
 }
 

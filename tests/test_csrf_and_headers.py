@@ -24,6 +24,8 @@ from app.initiatives.schemas import InitiativeForm
 from app.invitations import service as invitations
 from app.main import PRIVATE_ROUTERS, PUBLIC_ROUTERS, create_app
 from app.models import PasswordReset, Role, Workspace, utcnow
+from app.perception import service as perception
+from app.perception.schemas import BeliefForm
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityForm
@@ -116,6 +118,16 @@ def links(session: Session, world: World) -> dict[str, str]:
         plan=plan,
         checked=CheckedAction("Joint step", "", None, None, "not_started", Link()),
     )
+    suggestion = priorities.suggest(
+        session, actor=world.members["lead"], plan=plan, form=PriorityForm(title="Theirs?")
+    )
+    belief = perception.add_belief(
+        session,
+        actor=world.members["lead"],
+        plan=plan,
+        form=BeliefForm(title="We think"),
+        priority_id=None,
+    )
     session.commit()
     return {
         "action_id": str(action.id),
@@ -124,6 +136,8 @@ def links(session: Session, world: World) -> dict[str, str]:
         "invitation_id": str(sent.invitation.id),
         "initiative_id": str(initiative.id),
         "priority_id": str(priority.id),
+        "suggestion_id": str(suggestion.id),
+        "belief_id": str(belief.id),
         "reset": reset_token,
     }
 

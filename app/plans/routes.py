@@ -17,6 +17,7 @@ from app.permissions.guards import PlanReader
 from app.permissions.policy import AccountAccess, Actor, Verb, may
 from app.plans import metrics, repository, sections
 from app.priorities import repository as priorities_repo
+from app.priorities import sections as priorities_sections
 from app.priorities.schemas import PriorityForm
 from app.strategy import sections as strategy_sections
 from app.value import sections as value_sections
@@ -28,6 +29,7 @@ sections.LOADERS.append(strategy_sections.load)
 sections.LOADERS.append(value_sections.load)
 sections.LOADERS.append(initiatives_sections.load)
 sections.LOADERS.append(actions_sections.load)
+sections.LOADERS.append(priorities_sections.load)
 
 router = APIRouter()
 

@@ -50,6 +50,29 @@ def get_live(
     ).first()
 
 
+def get_suggestion(session: Session, *, account_id: int, suggestion_id: int) -> Priority | None:
+    """A vendor suggestion of this account, whatever the client answered (removed: None)."""
+    return session.exec(
+        select(Priority)
+        .where(Priority.id == suggestion_id)
+        .where(Priority.account_id == account_id)
+        .where(col(Priority.suggested_by_id).is_not(None))
+        .where(col(Priority.removed_at).is_(None))
+    ).first()
+
+
+def active(session: Session, *, plan_id: int) -> Sequence[Priority]:
+    """The plan's active priorities in rank order (no owners: for re-ranking)."""
+    return session.exec(
+        select(Priority)
+        .where(Priority.plan_id == plan_id)
+        .where(Priority.status == PriorityStatus.ACTIVE)
+        .where(col(Priority.removed_at).is_(None))
+        .order_by(col(Priority.rank), col(Priority.id))
+        .execution_options(populate_existing=True)  # read under the lock: fresh values
+    ).all()
+
+
 def lock_plan(session: Session, *, plan_id: int) -> None:
     """Serialise rank changes of one plan (a row lock on PostgreSQL; SQLite writers queue)."""
     session.exec(select(Plan.id).where(Plan.id == plan_id).with_for_update()).first()
@@ -101,3 +124,10 @@ def client_people(session: Session, *, account_id: int) -> Sequence[User]:
         .where(col(Membership.role).in_([role.value for role in CLIENT_ROLES]))
         .order_by(col(User.display_name))
     ).all()
+
+
+def person(session: Session, *, user_id: int | None) -> User | None:
+    """Who suggested or answered something (for naming them on a page)."""
+    if user_id is None:
+        return None
+    return session.exec(select(User).where(User.id == user_id)).first()

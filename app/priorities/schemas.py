@@ -48,3 +48,26 @@ class PriorityForm:
             if owner not in owner_ids:
                 errors.add("owner_id", "Choose an owner from your organisation's members.")
         return errors, owner
+
+
+def check_reason(value: str, errors: FormErrors) -> str:
+    """The client's reason for rejecting a suggestion: required, so the vendor learns why."""
+    return check_text(
+        value, errors, "reason", label="why this is not one of your priorities", max_length=2000
+    )
+
+
+def check_order(values: list[str], errors: FormErrors) -> list[int]:
+    """The complete new order of the active priorities, as ids (each once)."""
+    ids: list[int] = []
+    for value in values:
+        value = value.strip()
+        if not value.isdigit() or len(value) > 18:
+            errors.add("ids", "The new order is not readable. Reload the page and try again.")
+            return []
+        ids.append(int(value))
+    if not ids:
+        errors.add("ids", "Send the complete new order of the priorities.")
+    elif len(set(ids)) != len(ids):
+        errors.add("ids", "A priority appears twice in the new order. Reload the page.")
+    return ids

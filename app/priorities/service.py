@@ -1,5 +1,10 @@
-"""Adding, changing, re-ranking and removing the client's priorities. Every change is audited
-(shared: these are the client's own words) and edits refuse stale versions."""
+"""Adding, changing, re-ranking and removing the client's priorities, and the vendor's
+suggestions of priorities with the client's answers. Every change is audited (shared: these
+are the client's own words, or words the client was shown) and edits refuse stale versions.
+
+A suggestion never becomes a priority without a client person accepting it: ``accept`` and
+``reject`` are the only ways out of the ``suggested`` status.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,18 @@ from typing import Any
 
 from sqlmodel import Session
 
+from app.accounts import repository as accounts_repo
 from app.audit import repository as audit_repo
 from app.audit import service as audit
-from app.models import Plan, Priority, User, utcnow
+from app.models import Plan, Priority, PriorityStatus, Role, User, utcnow
+from app.notifications.service import notify
 from app.priorities import repository
 from app.priorities.schemas import PriorityForm
 
 FIELDS = ("title", "description", "importance", "horizon", "owner_id")
+SUGGESTION_FIELDS = ("title", "description", "importance", "horizon")
+# Who hears of a new suggestion: the client people who may answer it.
+ANSWERING_ROLES = (Role.SPONSOR, Role.MEMBER)
 
 
 class StaleEdit(Exception):
@@ -25,8 +35,19 @@ class StaleEdit(Exception):
         self.current = current
 
 
-def _values(priority: Priority) -> dict[str, Any]:
-    return {field: getattr(priority, field) for field in FIELDS}
+class OrderConflict(Exception):
+    """The ids sent are not exactly the plan's active priorities (one was added or removed)."""
+
+
+def _values(priority: Priority, fields: tuple[str, ...] = FIELDS) -> dict[str, Any]:
+    return {field: getattr(priority, field) for field in fields}
+
+
+def _who_changed(session: Session, priority: Priority) -> str:
+    assert priority.id is not None
+    return audit_repo.last_actor_label(
+        session, account_id=priority.account_id, item_type="priority", item_id=priority.id
+    )
 
 
 def create(
@@ -71,10 +92,7 @@ def update(
     """Raises ``StaleEdit`` when someone saved a newer version meanwhile: nothing is written."""
     assert priority.id is not None
     if priority.version != expected_version:
-        who = audit_repo.last_actor_label(
-            session, account_id=priority.account_id, item_type="priority", item_id=priority.id
-        )
-        raise StaleEdit(who, priority)
+        raise StaleEdit(_who_changed(session, priority), priority)
     before = _values(priority)
     priority.title, priority.description = form.title, form.description
     priority.importance, priority.horizon, priority.owner_id = (
@@ -141,4 +159,194 @@ def remove(session: Session, *, actor: User, priority: Priority) -> None:
         item_id=priority.id,
         account_id=priority.account_id,
         changes={"title": [priority.title, None], "rank": [priority.rank, None]},
+    )
+
+
+def reorder(session: Session, *, actor: User, plan: Plan, ids: list[int]) -> bool:
+    """Give the active priorities ranks 1..n in the order of ``ids``, which must name each of
+    them exactly once (else ``OrderConflict``, nothing written). False when nothing moved.
+
+    Versions are left alone: the rank is not part of the edit form, and the complete-set check
+    under the plan lock is what keeps two re-rankings from mixing."""
+    assert plan.id is not None
+    repository.lock_plan(session, plan_id=plan.id)
+    current = list(repository.active(session, plan_id=plan.id))
+    if len(ids) != len(current) or set(ids) != {p.id for p in current}:
+        raise OrderConflict()
+    if [p.id for p in current] == ids:
+        return False
+    by_id = {p.id: p for p in current}
+    ordered = [by_id[i] for i in ids]
+    for rank, priority in enumerate(ordered, start=1):
+        if priority.rank != rank:
+            priority.rank = rank
+            priority.updated_at = utcnow()
+            session.add(priority)
+    audit.record(
+        session,
+        actor=actor,
+        verb="priority.reordered",
+        item_type="plan",
+        item_id=plan.id,
+        account_id=plan.account_id,
+        changes={"order": [[p.title for p in current], [p.title for p in ordered]]},
+    )
+    return True
+
+
+# --- Vendor suggestions and the client's answers ---------------------------------------------
+
+
+def suggest(
+    session: Session, *, actor: User, plan: Plan, form: PriorityForm, base_url: str = ""
+) -> Priority:
+    """A vendor person suggests a priority the vendor believes the client has; the client's
+    contributors are told, and it waits for their answer (no rank: not one of theirs yet)."""
+    assert plan.id is not None
+    suggestion = Priority(
+        account_id=plan.account_id,
+        plan_id=plan.id,
+        status=PriorityStatus.SUGGESTED,
+        rank=None,
+        title=form.title,
+        description=form.description,
+        importance=form.importance,
+        horizon=form.horizon,
+        created_by_id=actor.id,
+        suggested_by_id=actor.id,
+    )
+    session.add(suggestion)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        verb="priority.suggested",
+        item_type="priority",
+        item_id=suggestion.id,
+        account_id=plan.account_id,
+        changes=audit.diff({}, _values(suggestion, SUGGESTION_FIELDS)),
+    )
+    members = accounts_repo.list_members(session, account_id=plan.account_id)
+    notify(
+        session,
+        account_id=plan.account_id,
+        recipient_ids=[m.user_id for m in members if m.role_enum in ANSWERING_ROLES],
+        kind="priority.suggested",
+        message=f"{actor.display_name} suggested a priority for you to answer: “{form.title}”",
+        link=f"/accounts/{plan.account_id}/plan#suggestion-{suggestion.id}",
+        actor=actor,
+        base_url=base_url,
+    )
+    return suggestion
+
+
+def _answerable(session: Session, suggestion: Priority, expected_version: int) -> None:
+    """Under the plan lock: still waiting for an answer, and as the client saw it."""
+    repository.lock_plan(session, plan_id=suggestion.plan_id)
+    session.refresh(suggestion)
+    if suggestion.status != PriorityStatus.SUGGESTED or suggestion.version != expected_version:
+        raise StaleEdit(_who_changed(session, suggestion), suggestion)
+
+
+def accept(
+    session: Session,
+    *,
+    actor: User,
+    suggestion: Priority,
+    expected_version: int,
+    form: PriorityForm | None = None,
+    owner_id: int | None = None,
+    base_url: str = "",
+) -> None:
+    """The suggestion becomes an active priority at the bottom of the ranking, as worded or
+    reworded by ``form``. Raises ``StaleEdit`` when it was answered (or changed) meanwhile."""
+    _answerable(session, suggestion, expected_version)
+    assert suggestion.id is not None
+    before = _values(suggestion)
+    if form is not None:
+        suggestion.title, suggestion.description = form.title, form.description
+        suggestion.importance, suggestion.horizon = form.importance, form.horizon
+        suggestion.owner_id = owner_id
+    reworded = audit.diff(before, _values(suggestion))
+    # The rank first: its query flushes, and the status may only be active with a rank.
+    rank = repository.last_rank(session, plan_id=suggestion.plan_id) + 1
+    suggestion.status, suggestion.rank = PriorityStatus.ACTIVE, rank
+    suggestion.answered_by_id, suggestion.answered_at = actor.id, utcnow()
+    suggestion.version += 1
+    suggestion.updated_at = utcnow()
+    session.add(suggestion)
+    session.flush()
+    accepted: audit.Changes = {
+        "status": [PriorityStatus.SUGGESTED.value, PriorityStatus.ACTIVE.value],
+        "rank": [None, suggestion.rank],
+    }
+    audit.record(
+        session,
+        actor=actor,
+        verb="priority.suggestion_accepted",
+        item_type="priority",
+        item_id=suggestion.id,
+        account_id=suggestion.account_id,
+        changes=accepted | reworded,
+    )
+    how = "in their own words" if reworded else "as you worded it"
+    notify(
+        session,
+        account_id=suggestion.account_id,
+        recipient_ids=[suggestion.suggested_by_id],
+        kind="priority.suggestion_accepted",
+        message=(
+            f"{actor.display_name} accepted your suggested priority {how}: "
+            f"“{suggestion.title}” is now priority {suggestion.rank}"
+        ),
+        link=f"/accounts/{suggestion.account_id}/plan#priority-{suggestion.id}",
+        actor=actor,
+        base_url=base_url,
+    )
+
+
+def reject(
+    session: Session,
+    *,
+    actor: User,
+    suggestion: Priority,
+    reason: str,
+    expected_version: int,
+    base_url: str = "",
+) -> None:
+    """The client says why this is not one of its priorities; the suggestion stays on record
+    as rejected. Raises ``StaleEdit`` when it was answered (or changed) meanwhile."""
+    _answerable(session, suggestion, expected_version)
+    assert suggestion.id is not None
+    suggestion.status = PriorityStatus.REJECTED
+    suggestion.answer_reason = reason
+    suggestion.answered_by_id, suggestion.answered_at = actor.id, utcnow()
+    suggestion.version += 1
+    suggestion.updated_at = utcnow()
+    session.add(suggestion)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        verb="priority.suggestion_rejected",
+        item_type="priority",
+        item_id=suggestion.id,
+        account_id=suggestion.account_id,
+        changes={
+            "status": [PriorityStatus.SUGGESTED.value, PriorityStatus.REJECTED.value],
+            "reason": [None, reason],
+        },
+    )
+    short = reason if len(reason) <= 200 else reason[:199] + "…"
+    notify(
+        session,
+        account_id=suggestion.account_id,
+        recipient_ids=[suggestion.suggested_by_id],
+        kind="priority.suggestion_rejected",
+        message=(
+            f"{actor.display_name} rejected your suggested priority “{suggestion.title}”: {short}"
+        )[:500],
+        link=f"/accounts/{suggestion.account_id}/plan#rejected-suggestions",
+        actor=actor,
+        base_url=base_url,
     )

@@ -1,0 +1,95 @@
+"""Queries of the perception gap (every one filtered by plan or account)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from app.models import PerceivedPriority, PerceivedRating, Priority, User, ValueRating
+
+
+def beliefs(
+    session: Session, *, plan_id: int
+) -> Sequence[tuple[PerceivedPriority, Priority | None]]:
+    """The vendor's believed priorities in its ranking, each with the client priority it is
+    linked to (whatever became of that priority since): one query."""
+    rows = session.exec(
+        select(PerceivedPriority, Priority)
+        .outerjoin(Priority, col(Priority.id) == PerceivedPriority.priority_id)
+        .where(PerceivedPriority.plan_id == plan_id)
+        .where(col(PerceivedPriority.removed_at).is_(None))
+        .order_by(col(PerceivedPriority.rank), col(PerceivedPriority.id))
+    ).all()
+    return [(belief, priority) for belief, priority in rows]
+
+
+def get_belief(session: Session, *, account_id: int, belief_id: int) -> PerceivedPriority | None:
+    return session.exec(
+        select(PerceivedPriority)
+        .where(PerceivedPriority.id == belief_id)
+        .where(PerceivedPriority.account_id == account_id)
+        .where(col(PerceivedPriority.removed_at).is_(None))
+    ).first()
+
+
+def last_rank(session: Session, *, plan_id: int) -> int:
+    value = session.exec(
+        select(sa.func.max(PerceivedPriority.rank))
+        .where(PerceivedPriority.plan_id == plan_id)
+        .where(col(PerceivedPriority.removed_at).is_(None))
+    ).one()
+    return int(value or 0)
+
+
+def neighbour(session: Session, *, belief: PerceivedPriority, up: bool) -> PerceivedPriority | None:
+    """The live belief just above (``up``) or below this one."""
+    statement = (
+        select(PerceivedPriority)
+        .where(PerceivedPriority.plan_id == belief.plan_id)
+        .where(col(PerceivedPriority.removed_at).is_(None))
+    )
+    if up:
+        statement = statement.where(col(PerceivedPriority.rank) < belief.rank).order_by(
+            col(PerceivedPriority.rank).desc()
+        )
+    else:
+        statement = statement.where(col(PerceivedPriority.rank) > belief.rank).order_by(
+            col(PerceivedPriority.rank)
+        )
+    return session.exec(statement.limit(1)).first()
+
+
+def close_gap(session: Session, *, plan_id: int, after_rank: int) -> None:
+    session.execute(
+        sa.update(PerceivedPriority)
+        .where(col(PerceivedPriority.plan_id) == plan_id)
+        .where(col(PerceivedPriority.removed_at).is_(None))
+        .where(col(PerceivedPriority.rank) > after_rank)
+        .values(rank=col(PerceivedPriority.rank) - 1)
+    )
+
+
+def latest_belief_rating(
+    session: Session, *, plan_id: int
+) -> tuple[PerceivedRating, User | None] | None:
+    """The vendor's latest believed rating, with who recorded it: one query."""
+    row = session.exec(
+        select(PerceivedRating, User)
+        .outerjoin(User, col(User.id) == PerceivedRating.recorded_by_id)
+        .where(PerceivedRating.plan_id == plan_id)
+        .order_by(col(PerceivedRating.recorded_at).desc(), col(PerceivedRating.id).desc())
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def latest_client_rating(session: Session, *, plan_id: int) -> ValueRating | None:
+    """The client's latest value rating of the plan (read only: the value section owns it)."""
+    return session.exec(
+        select(ValueRating)
+        .where(ValueRating.plan_id == plan_id)
+        .order_by(col(ValueRating.rated_at).desc(), col(ValueRating.id).desc())
+        .limit(1)
+    ).first()

@@ -1,0 +1,264 @@
+"""Recording what the vendor believes about the client, and the gap to what the client stated.
+
+Everything here is internal to the vendor: every audit event is ``Visibility.INTERNAL`` and
+nothing notifies anyone. Believed priorities keep a ranking of their own (1..n per plan, under
+the plan's row lock like the client's priorities); believed ratings are kept as a history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session
+
+from app.audit import repository as audit_repo
+from app.audit import service as audit
+from app.models import (
+    PerceivedPriority,
+    PerceivedRating,
+    Plan,
+    Priority,
+    PriorityStatus,
+    User,
+    ValueRating,
+    Visibility,
+    utcnow,
+)
+from app.perception import repository
+from app.perception.schemas import BeliefForm
+from app.priorities import repository as priorities_repo
+
+ITEM = "perceived_priority"
+FIELDS = ("title", "hypothesis", "priority_id")
+
+
+class StaleBelief(Exception):
+    """The belief changed since the editor loaded it; ``who`` made the latest change."""
+
+    def __init__(self, who: str, current: PerceivedPriority) -> None:
+        super().__init__(who)
+        self.who = who or "Someone"
+        self.current = current
+
+
+def _values(belief: PerceivedPriority) -> dict[str, Any]:
+    return {name: getattr(belief, name) for name in FIELDS}
+
+
+def _record(
+    session: Session, *, actor: User, verb: str, belief: PerceivedPriority, changes: audit.Changes
+) -> None:
+    audit.record(
+        session,
+        actor=actor,
+        verb=verb,
+        item_type=ITEM,
+        item_id=belief.id,
+        account_id=belief.account_id,
+        changes=changes,
+        visibility=Visibility.INTERNAL,
+    )
+
+
+def add_belief(
+    session: Session, *, actor: User, plan: Plan, form: BeliefForm, priority_id: int | None
+) -> PerceivedPriority:
+    """A believed priority, at the bottom of the vendor's ranking."""
+    assert plan.id is not None
+    priorities_repo.lock_plan(session, plan_id=plan.id)
+    belief = PerceivedPriority(
+        account_id=plan.account_id,
+        plan_id=plan.id,
+        rank=repository.last_rank(session, plan_id=plan.id) + 1,
+        title=form.title,
+        hypothesis=form.hypothesis,
+        priority_id=priority_id,
+        created_by_id=actor.id,
+    )
+    session.add(belief)
+    session.flush()
+    changes = {"rank": [None, belief.rank]} | audit.diff({}, _values(belief))
+    _record(session, actor=actor, verb="perception.belief_added", belief=belief, changes=changes)
+    return belief
+
+
+def update_belief(
+    session: Session,
+    *,
+    actor: User,
+    belief: PerceivedPriority,
+    form: BeliefForm,
+    priority_id: int | None,
+    expected_version: int,
+) -> None:
+    """Raises ``StaleBelief`` when someone saved a newer version meanwhile: nothing is written."""
+    assert belief.id is not None
+    if belief.version != expected_version:
+        who = audit_repo.last_actor_label(
+            session, account_id=belief.account_id, item_type=ITEM, item_id=belief.id
+        )
+        raise StaleBelief(who, belief)
+    before = _values(belief)
+    belief.title, belief.hypothesis, belief.priority_id = form.title, form.hypothesis, priority_id
+    changes = audit.diff(before, _values(belief))
+    if not changes:
+        return
+    belief.version += 1
+    belief.updated_at = utcnow()
+    session.add(belief)
+    _record(session, actor=actor, verb="perception.belief_updated", belief=belief, changes=changes)
+
+
+def move_belief(session: Session, *, actor: User, belief: PerceivedPriority, up: bool) -> bool:
+    """Swap with the neighbour above or below; False when already first or last."""
+    priorities_repo.lock_plan(session, plan_id=belief.plan_id)
+    session.refresh(belief)
+    other = repository.neighbour(session, belief=belief, up=up)
+    if other is None:
+        return False
+    old = belief.rank
+    belief.rank, other.rank = other.rank, belief.rank
+    belief.version += 1
+    other.version += 1
+    session.add_all([belief, other])
+    _record(
+        session,
+        actor=actor,
+        verb="perception.belief_moved",
+        belief=belief,
+        changes={"rank": [old, belief.rank]},
+    )
+    return True
+
+
+def remove_belief(session: Session, *, actor: User, belief: PerceivedPriority) -> None:
+    priorities_repo.lock_plan(session, plan_id=belief.plan_id)
+    session.refresh(belief)
+    belief.removed_at = utcnow()
+    belief.version += 1
+    session.add(belief)
+    session.flush()
+    repository.close_gap(session, plan_id=belief.plan_id, after_rank=belief.rank)
+    _record(
+        session,
+        actor=actor,
+        verb="perception.belief_removed",
+        belief=belief,
+        changes={"title": [belief.title, None], "rank": [belief.rank, None]},
+    )
+
+
+def record_rating(
+    session: Session, *, actor: User, plan: Plan, overall: int, scores: dict[str, int], note: str
+) -> PerceivedRating:
+    """A new believed rating; earlier ones stay as the history."""
+    assert plan.id is not None
+    rating = PerceivedRating(
+        account_id=plan.account_id,
+        plan_id=plan.id,
+        overall=overall,
+        scores=scores,
+        note=note,
+        recorded_by_id=actor.id,
+    )
+    session.add(rating)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        verb="perception.rating_recorded",
+        item_type="perceived_rating",
+        item_id=rating.id,
+        account_id=plan.account_id,
+        changes=audit.diff({}, {"overall": overall, "scores": scores, "note": note}),
+        visibility=Visibility.INTERNAL,
+    )
+    return rating
+
+
+# --- The gap -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RankGap:
+    belief: PerceivedPriority
+    priority: Priority
+
+    @property
+    def difference(self) -> int:
+        """Positive: the vendor ranks it lower (a larger number) than the client does."""
+        assert self.priority.rank is not None
+        return self.belief.rank - self.priority.rank
+
+
+@dataclass(frozen=True)
+class ScoreGap:
+    name: str  # "Overall" or a dimension
+    believed: int | None
+    stated: int | None
+
+    @property
+    def difference(self) -> int | None:
+        """Positive: the vendor believes the client rates it higher than the client does."""
+        if self.believed is None or self.stated is None:
+            return None
+        return self.believed - self.stated
+
+
+@dataclass
+class Gap:
+    missed: list[Priority] = field(default_factory=list)  # stated, never anticipated
+    unmatched: list[PerceivedPriority] = field(default_factory=list)  # believed, never stated
+    ranks: list[RankGap] = field(default_factory=list)  # both, ranked differently or alike
+    rejected: list[Priority] = field(default_factory=list)  # suggestions the client rejected
+    scores: list[ScoreGap] = field(default_factory=list)  # overall first, then dimensions
+
+
+def _is_live(priority: Priority | None) -> bool:
+    return (
+        priority is not None
+        and priority.status == PriorityStatus.ACTIVE
+        and priority.removed_at is None
+    )
+
+
+def gap(
+    *,
+    beliefs: Sequence[tuple[PerceivedPriority, Priority | None]],
+    client_priorities: Sequence[Priority],
+    believed_rating: PerceivedRating | None,
+    client_rating: ValueRating | None,
+    dimensions: Sequence[str],
+) -> Gap:
+    """Where the vendor's beliefs differ from what the client stated (no queries)."""
+    result = Gap()
+    linked: set[int] = set()
+    for belief, priority in beliefs:
+        if priority is not None and _is_live(priority):
+            assert priority.id is not None
+            linked.add(priority.id)
+            result.ranks.append(RankGap(belief, priority))
+        else:
+            # Linked to nothing, or to a priority the client has since removed.
+            result.unmatched.append(belief)
+    for priority in client_priorities:
+        if priority.status == PriorityStatus.ACTIVE and priority.id not in linked:
+            result.missed.append(priority)
+        elif priority.status == PriorityStatus.REJECTED:
+            result.rejected.append(priority)
+    if believed_rating is not None or client_rating is not None:
+        believed = believed_rating.scores if believed_rating else {}
+        stated = client_rating.scores if client_rating else {}
+        result.scores.append(
+            ScoreGap(
+                "Overall",
+                believed_rating.overall if believed_rating else None,
+                client_rating.overall if client_rating else None,
+            )
+        )
+        names = list(dimensions) + [n for n in (*believed, *stated) if n not in dimensions]
+        for name in dict.fromkeys(names):
+            result.scores.append(ScoreGap(name, believed.get(name), stated.get(name)))
+    return result
