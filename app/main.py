@@ -9,6 +9,7 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.accounts import routes as accounts_routes
+from app.agreement import routes as agreement_routes
 from app.audit import routes as audit_routes
 from app.auth import routes as auth_routes
 from app.auth.deps import current_actor
@@ -41,6 +42,7 @@ PRIVATE_ROUTERS = (
     users_routes.router,
     plans_routes.router,
     priorities_routes.router,
+    agreement_routes.router,
 )
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.accounts import repository as accounts_repo
+from app.agreement import sections as agreement_sections
 from app.auth.deps import CurrentActor
 from app.db import DbSession
 from app.models import Horizon, Importance, PriorityStatus, Side
@@ -21,6 +22,7 @@ from app.web.forms import FormErrors
 from app.web.templating import get_templates
 
 router = APIRouter()
+sections.LOADERS.append(agreement_sections.load)
 
 
 def plan_context(db: DbSession, actor: Actor, access: AccountAccess) -> dict[str, Any]:
