@@ -83,35 +83,31 @@ def latest_rating(session: Session, *, account_id: int, plan_id: int) -> ValueRa
 
 def shared_initiatives(
     session: Session, *, account_id: int, plan_id: int
-) -> Sequence[tuple[Initiative, str | None]]:
-    """Live shared initiatives (never drafts), oldest first, with the owner's name."""
-    rows = session.exec(
-        select(Initiative, User.display_name)
-        .outerjoin(User, col(User.id) == Initiative.owner_id)
-        .where(Initiative.account_id == account_id)
-        .where(Initiative.plan_id == plan_id)
-        .where(Initiative.visibility == Visibility.SHARED)
-        .where(col(Initiative.removed_at).is_(None))
-        .order_by(col(Initiative.id))
-    ).all()
-    return [(initiative, name) for initiative, name in rows]
-
-
-def initiative_links(
-    session: Session, *, account_id: int, plan_id: int
-) -> Sequence[tuple[int, str]]:
-    """(initiative id, priority title) of every link to a live active priority, by rank."""
-    rows = session.exec(
-        select(InitiativePriority.initiative_id, Priority.title)
+) -> Sequence[tuple[Initiative, str | None, str | None]]:
+    """Live shared initiatives (never drafts), oldest first, with the owner's name and the
+    title of each live client priority they answer (one row per link, by rank; a row with
+    no title when it answers none)."""
+    linked = (
+        select(InitiativePriority.initiative_id, Priority.title, Priority.rank)
         .join(Priority, col(Priority.id) == InitiativePriority.priority_id)
         .where(InitiativePriority.account_id == account_id)
         .where(Priority.account_id == account_id)
         .where(Priority.plan_id == plan_id)
         .where(Priority.status == PriorityStatus.ACTIVE)
         .where(col(Priority.removed_at).is_(None))
-        .order_by(col(Priority.rank), col(Priority.id))
+        .subquery()
+    )
+    rows = session.exec(
+        select(Initiative, User.display_name, linked.c.title)
+        .outerjoin(User, col(User.id) == Initiative.owner_id)
+        .outerjoin(linked, linked.c.initiative_id == Initiative.id)
+        .where(Initiative.account_id == account_id)
+        .where(Initiative.plan_id == plan_id)
+        .where(Initiative.visibility == Visibility.SHARED)
+        .where(col(Initiative.removed_at).is_(None))
+        .order_by(col(Initiative.id), linked.c.rank)
     ).all()
-    return [(initiative_id, title) for initiative_id, title in rows]
+    return [(initiative, name, title) for initiative, name, title in rows]
 
 
 def live_actions(

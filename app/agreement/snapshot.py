@@ -8,7 +8,7 @@ Shape: ``{"format": 1, "period": ..., "sections": {name: [item, ...]}}``. Every 
 stable ``key`` (``priority:<id>``, ...), so a diff can tell added, removed and changed items.
 Values are plain JSON (strings, ints, lists, dicts; dates as ISO text), so a snapshot stored in
 a ``PlanVersion`` reads back equal and hashes the same. Loading takes a fixed number of queries
-(six), whatever the plan's size.
+(five), whatever the plan's size.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ Snapshot = dict[str, Any]
 
 
 def build(session: Session, *, plan: Plan) -> Snapshot:
-    """The plan's shared content now (six queries)."""
+    """The plan's shared content now (five queries)."""
     assert plan.id is not None
     where = {"account_id": plan.account_id, "plan_id": plan.id}
     priorities = [
@@ -82,23 +82,24 @@ def build(session: Session, *, plan: Plan) -> Snapshot:
         else []
     )
 
-    links: dict[int, list[str]] = defaultdict(list)
-    for initiative_id, title in repository.initiative_links(session, **where):
-        links[initiative_id].append(title)
-    initiatives = [
-        {
-            "key": f"initiative:{i.id}",
-            "title": i.title,
-            "description": i.description,
-            "status": i.status,
-            "answer_reason": i.answer_reason,
-            "value_for_client": i.value_for_client,
-            "value_for_vendor": i.value_for_vendor,
-            "owner": owner,
-            "priorities": links.get(i.id or 0, []),
-        }
-        for i, owner in repository.shared_initiatives(session, **where)
-    ]
+    initiatives: dict[int, dict[str, Any]] = {}
+    for i, owner, linked_title in repository.shared_initiatives(session, **where):
+        item = initiatives.setdefault(
+            i.id or 0,
+            {
+                "key": f"initiative:{i.id}",
+                "title": i.title,
+                "description": i.description,
+                "status": i.status,
+                "answer_reason": i.answer_reason,
+                "value_for_client": i.value_for_client,
+                "value_for_vendor": i.value_for_vendor,
+                "owner": owner,
+                "priorities": [],
+            },
+        )
+        if linked_title is not None:
+            item["priorities"].append(linked_title)
 
     actions = [
         {
@@ -119,7 +120,7 @@ def build(session: Session, *, plan: Plan) -> Snapshot:
             "strategy": strategy,
             "priorities": priorities,
             "value": value,
-            "initiatives": initiatives,
+            "initiatives": list(initiatives.values()),
             "actions": actions,
         },
     }
