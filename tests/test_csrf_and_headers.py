@@ -14,6 +14,8 @@ from fastapi.routing import APIRoute
 from sqlmodel import Session, SQLModel
 from starlette.testclient import TestClient
 
+from app.agreement import service as agreement
+from app.agreement.service import Slot
 from app.auth.sessions import SESSION_COOKIE
 from app.config import Settings
 from app.db import DbSession, ReadOnlySessionError
@@ -90,11 +92,17 @@ def links(session: Session, world: World) -> dict[str, str]:
         form=PriorityForm(title="Ours"),
         owner_id=None,
     )
+    lead = world.members["lead"]
+    agreement.submit(session, actor=lead, plan=plan)
+    agreement.approve(session, actor=world.members["sponsor"], plan=plan, slot=Slot.SPONSOR)
+    version = agreement.approve(session, actor=lead, plan=plan, slot=Slot.LEAD).version
+    assert version is not None
     session.commit()
     return {
         "invitation": sent.link.rsplit("/", 1)[1],
         "invitation_id": str(sent.invitation.id),
         "priority_id": str(priority.id),
+        "version_id": str(version.id),
         "reset": reset_token,
     }
 
