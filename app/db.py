@@ -13,7 +13,7 @@ A read-only session refuses to flush changes: no state changes on GET.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import sqlalchemy as sa
 from fastapi import Depends, Request
@@ -102,6 +102,22 @@ def after_commit(session: Session, callback: Callable[[], None]) -> None:
 def run_after_commit(session: Session) -> None:
     for callback in session.info.pop("after_commit", []):
         callback()
+
+
+_Select = TypeVar("_Select", bound=sa.Select[Any])
+
+
+def for_write(session: Session, statement: _Select) -> _Select:
+    """Lock the rows an item query selects until commit, when the request writes.
+
+    This is what makes "no lost updates" hold on PostgreSQL: two edits of one item based on the
+    same version queue on the row lock, and the second sees the first's new version and is
+    refused. (SQLite's writers are already serialised by ``BEGIN IMMEDIATE``.) Reading requests
+    take no lock.
+    """
+    if session.info.get("writes"):
+        return statement.with_for_update()
+    return statement
 
 
 def writes_on_get(endpoint: Callable[..., Any]) -> Callable[..., Any]:

@@ -21,7 +21,9 @@ from app.mail.dispatcher import MailDispatcher
 from app.plans import routes as plans_routes
 from app.priorities import routes as priorities_routes
 from app.sso import routes as sso_routes
+from app.strategy import routes as strategy_routes
 from app.users import routes as users_routes
+from app.value import routes as value_routes
 from app.web import handlers
 from app.web.forms import ids_in_range
 from app.web.security import SecurityMiddleware, csrf_protect
@@ -42,6 +44,8 @@ PRIVATE_ROUTERS = (
     users_routes.router,
     plans_routes.router,
     priorities_routes.router,
+    strategy_routes.router,
+    value_routes.router,
     agreement_routes.router,
 )
 

@@ -78,3 +78,27 @@
     if (invalid) invalid.focus();
   });
 })();
+
+// ---- The client's strategy and perceived value sections --------------------------------------
+// After one of these sections is swapped in, focus the control its own marker names (the shared
+// handler above takes the first marker in the page, which may be one another section left).
+(function () {
+  "use strict";
+  var SECTIONS = { strategy: true, value: true };
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    if (!target || !SECTIONS[target.id]) return;
+    var section = document.getElementById(target.id);  // the new element (outerHTML swap)
+    var marker = section ? section.querySelector("[data-focus]") : null;
+    if (!marker) return;
+    var id = marker.getAttribute("data-focus");
+    var keep = document.getElementById(id);
+    if (keep && keep.disabled) {  // moved to the top or bottom: the other arrow of that row
+      keep = document.getElementById(id.replace(/^move-(up|down)/, function (_, d) {
+        return "move-" + (d === "up" ? "down" : "up");
+      }));
+    }
+    if (keep && !keep.disabled) keep.focus();
+  });
+})();

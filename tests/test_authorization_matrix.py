@@ -51,10 +51,20 @@ from app.config import Settings
 from app.db import Database, create_db_engine
 from app.invitations import service as invitations
 from app.main import PRIVATE_ROUTERS, PUBLIC_ROUTERS, create_app
-from app.models import Account, AuditEvent, PasswordReset, Role, User, utcnow
+from app.models import (
+    DEFAULT_VALUE_DIMENSIONS,
+    Account,
+    AuditEvent,
+    PasswordReset,
+    Role,
+    User,
+    utcnow,
+)
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityForm
+from app.strategy import service as strategy
+from app.strategy.schemas import StrategyForm
 from app.tokens import new_token, token_hash
 from app.users import service as users
 from tests import factories
@@ -329,6 +339,25 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("POST", "/accounts/{account_id}/priorities/{priority_id}/remove"): client_item_rows(
         allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS
     ),
+    # Private: the client's strategy and perceived value (client-owned)
+    ("POST", "/accounts/{account_id}/strategy"): client_account_rows(
+        allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS
+    ),
+    ("GET", "/accounts/{account_id}/strategy/{entry_id}/edit"): client_item_rows(
+        allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS
+    ),
+    ("POST", "/accounts/{account_id}/strategy/{entry_id}"): client_item_rows(
+        allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS
+    ),
+    ("POST", "/accounts/{account_id}/strategy/{entry_id}/move"): client_item_rows(
+        allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS
+    ),
+    ("POST", "/accounts/{account_id}/strategy/{entry_id}/remove"): client_item_rows(
+        allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS
+    ),
+    ("POST", "/accounts/{account_id}/ratings"): client_account_rows(
+        allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS
+    ),
     # Private: agreement (the lead submits; the client sponsor and the lead approve) and the
     # agreed versions (shared content only: every role of both sides reads them)
     ("POST", "/accounts/{account_id}/plan/submit"): signing_rows(allow="lead"),
@@ -343,7 +372,7 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
 }
 
 # Printed at the end of every run (tests/conftest.py) and pinned by test_matrix_row_count.
-EXPECTED_ROWS = 1386
+EXPECTED_ROWS = 1738
 
 # --------------------------------------------------------------------------------------------
 # The routes, as the app's router has them
@@ -535,6 +564,14 @@ def build_matrix_world(session: Session) -> MatrixWorld:
         )
         assert priority.id is not None
         world.priorities[key] = (priority.id, priority.version)
+        entry = strategy.create(
+            session,
+            actor=by,
+            plan=plan,
+            form=StrategyForm(kind="driver", text=f"{key} strategic driver"),
+        )
+        assert entry.id is not None
+        world.items.setdefault("entry_id", {})[key] = (entry.id, entry.version)
 
     # An agreed version in each account; the own account then changed and is submitted again,
     # so that submitting, approving and withdrawing there do the real thing.
@@ -719,6 +756,24 @@ BODIES: dict[tuple[str, str], Body] = {
     },
     ("POST", "/accounts/{account_id}/priorities/{priority_id}/move"): lambda w, actor, target: {
         "direction": "down",
+    },
+    ("POST", "/accounts/{account_id}/strategy"): lambda w, actor, target: {
+        "kind": "goal",
+        "text": "Matrix goal",
+        "horizon": "now",
+    },
+    ("POST", "/accounts/{account_id}/strategy/{entry_id}"): lambda w, actor, target: {
+        "text": "Matrix driver, reworded",
+        "version": w.items["entry_id"][item][1] if (item := TARGETS[target][1]) else 1,
+    },
+    ("POST", "/accounts/{account_id}/strategy/{entry_id}/move"): lambda w, actor, target: {
+        "direction": "up",
+    },
+    ("POST", "/accounts/{account_id}/ratings"): lambda w, actor, target: {
+        "overall": "7",
+        "dimension": list(DEFAULT_VALUE_DIMENSIONS),
+        "score": ["8", "", "6", "", ""],
+        "comment": "Matrix rating",
     },
 }
 

@@ -25,6 +25,8 @@ from app.models import PasswordReset, Role, Workspace, utcnow
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityForm
+from app.strategy import service as strategy
+from app.strategy.schemas import StrategyForm
 from app.tokens import new_token, token_hash
 from app.web.security import CSRF_COOKIE
 from tests.conftest import CSRF, RollbackDatabase
@@ -92,6 +94,12 @@ def links(session: Session, world: World) -> dict[str, str]:
         form=PriorityForm(title="Ours"),
         owner_id=None,
     )
+    entry = strategy.create(
+        session,
+        actor=world.members["sponsor"],
+        plan=plan,
+        form=StrategyForm(kind="driver", text="Ours"),
+    )
     lead = world.members["lead"]
     agreement.submit(session, actor=lead, plan=plan)
     agreement.approve(session, actor=world.members["sponsor"], plan=plan, slot=Slot.SPONSOR)
@@ -100,6 +108,7 @@ def links(session: Session, world: World) -> dict[str, str]:
     session.commit()
     return {
         "invitation": sent.link.rsplit("/", 1)[1],
+        "entry_id": str(entry.id),
         "invitation_id": str(sent.invitation.id),
         "priority_id": str(priority.id),
         "version_id": str(version.id),

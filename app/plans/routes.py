@@ -17,12 +17,17 @@ from app.permissions.policy import AccountAccess, Actor, Verb, may
 from app.plans import repository, sections
 from app.priorities import repository as priorities_repo
 from app.priorities.schemas import PriorityForm
+from app.strategy import sections as strategy_sections
+from app.value import sections as value_sections
 from app.web.errors import NotFoundError
 from app.web.forms import FormErrors
 from app.web.templating import get_templates
 
-router = APIRouter()
+sections.LOADERS.append(strategy_sections.load)
+sections.LOADERS.append(value_sections.load)
 sections.LOADERS.append(agreement_sections.load)
+
+router = APIRouter()
 
 
 def plan_context(db: DbSession, actor: Actor, access: AccountAccess) -> dict[str, Any]:

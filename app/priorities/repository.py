@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from app.db import for_write
 from app.models import CLIENT_ROLES, Membership, Plan, Priority, PriorityStatus, User
 
 
@@ -38,11 +39,14 @@ def get_live(
     status: PriorityStatus = PriorityStatus.ACTIVE,
 ) -> Priority | None:
     return session.exec(
-        select(Priority)
-        .where(Priority.id == priority_id)
-        .where(Priority.account_id == account_id)
-        .where(Priority.status == status)
-        .where(col(Priority.removed_at).is_(None))
+        for_write(
+            session,
+            select(Priority)
+            .where(Priority.id == priority_id)
+            .where(Priority.account_id == account_id)
+            .where(Priority.status == status)
+            .where(col(Priority.removed_at).is_(None)),
+        )
     ).first()
 
 

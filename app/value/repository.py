@@ -1,0 +1,37 @@
+"""Queries of value ratings (always within one account's plan)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import Session, col, select
+
+from app.models import Membership, Role, ValueRating
+
+
+def for_plan(session: Session, *, plan_id: int) -> Sequence[ValueRating]:
+    """Every rating of the plan, oldest first: one query."""
+    return session.exec(
+        select(ValueRating)
+        .where(ValueRating.plan_id == plan_id)
+        .order_by(col(ValueRating.rated_at), col(ValueRating.id))
+    ).all()
+
+
+def latest(session: Session, *, plan_id: int) -> ValueRating | None:
+    return session.exec(
+        select(ValueRating)
+        .where(ValueRating.plan_id == plan_id)
+        .order_by(col(ValueRating.rated_at).desc(), col(ValueRating.id).desc())
+        .limit(1)
+    ).first()
+
+
+def lead_ids(session: Session, *, account_id: int) -> Sequence[int]:
+    """The account's active leads: who hears about a new rating."""
+    return session.exec(
+        select(Membership.user_id)
+        .where(Membership.account_id == account_id)
+        .where(Membership.role == Role.LEAD.value)
+        .where(col(Membership.removed_at).is_(None))
+    ).all()

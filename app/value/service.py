@@ -1,0 +1,69 @@
+"""Rating the relationship. Ratings are never edited: each one is kept, the latest is current.
+A new rating is audited (shared) and the account's leads hear about it."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from app.audit import service as audit
+from app.models import Account, Plan, User, ValueRating
+from app.notifications.service import notify
+from app.value import repository
+
+ITEM_TYPE = "value_rating"
+
+
+def rate(
+    session: Session,
+    *,
+    actor: User,
+    account: Account,
+    plan: Plan,
+    overall: int,
+    scores: dict[str, int],
+    comment: str,
+    base_url: str = "",
+) -> ValueRating:
+    """A new rating of the plan (values already checked: 0 to 10 each)."""
+    assert plan.id is not None
+    assert account.id == plan.account_id
+    previous = repository.latest(session, plan_id=plan.id)
+    rating = ValueRating(
+        account_id=plan.account_id,
+        plan_id=plan.id,
+        overall=overall,
+        scores=scores,
+        comment=comment,
+        rated_by_id=actor.id,
+    )
+    session.add(rating)
+    session.flush()
+    changes: dict[str, list[object]] = {"overall": [None, overall]}
+    if scores:
+        changes["scores"] = [None, scores]
+    if comment:
+        changes["comment"] = [None, comment]
+    audit.record(
+        session,
+        actor=actor,
+        verb="value.rated",
+        item_type=ITEM_TYPE,
+        item_id=rating.id,
+        account_id=plan.account_id,
+        changes=changes,
+    )
+    was = f" (it was {previous.overall})" if previous is not None else ""
+    notify(
+        session,
+        account_id=plan.account_id,
+        recipient_ids=repository.lead_ids(session, account_id=plan.account_id),
+        kind="value.rated",
+        message=(
+            f"{actor.display_name} rated the value of working together on {account.name}: "
+            f"{overall} out of 10{was}."
+        ),
+        link=f"/accounts/{plan.account_id}/plan#value",
+        actor=actor,
+        base_url=base_url,
+    )
+    return rating

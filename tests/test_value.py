@@ -1,0 +1,329 @@
+"""Perceived value: client contributors rate the relationship 0 to 10 overall and per dimension;
+ratings are never edited, each is kept; the plan shows the latest with its change, a trend
+chart (accessible SVG) and the history as a table; the account's leads are told."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import Session, col, select
+from starlette.testclient import TestClient
+
+from app.models import AuditEvent, Notification, OutboxMessage, ValueRating, Workspace
+from app.plans import repository as plans_repo
+from app.value import chart, service
+from app.value.sections import summarise
+from tests.conftest import CSRF, QueryCounter
+from tests.factories import World, sign_in
+
+HTMX = {"HX-Request": "true", "X-CSRF-Token": CSRF}
+DIMENSIONS = [
+    "Understanding of our business",
+    "Quality of delivery",
+    "Responsiveness",
+    "Insight and innovation",
+    "Value for money",
+]
+
+
+def url(world: World, tail: str = "") -> str:
+    return f"/accounts/{world.account.id}{tail}"
+
+
+def rating_form(overall: str, scores: dict[str, str] | None = None, comment: str = "") -> dict:
+    """What the browser sends: the dimension names and their scores as pairs, in order."""
+    scores = scores or {}
+    return {
+        "overall": overall,
+        "comment": comment,
+        "dimension": DIMENSIONS,
+        "score": [scores.get(name, "") for name in DIMENSIONS],
+    }
+
+
+def rate(session: Session, world: World, overall: int, days_ago: int = 0, **scores: int) -> None:
+    plan = plans_repo.current(session, account_id=world.account.id)  # type: ignore[arg-type]
+    assert plan is not None
+    rating = service.rate(
+        session,
+        actor=world.members["sponsor"],
+        account=world.account,
+        plan=plan,
+        overall=overall,
+        scores={DIMENSIONS[int(k[1:])]: v for k, v in scores.items()},
+        comment="",
+    )
+    rating.rated_at = datetime.now(UTC) - timedelta(days=days_ago)
+    session.add(rating)
+    session.commit()
+
+
+def ratings(session: Session) -> list[ValueRating]:
+    session.expire_all()
+    return list(session.exec(select(ValueRating).order_by(col(ValueRating.id))).all())
+
+
+@pytest.mark.parametrize("role", ["sponsor", "member"])
+def test_client_contributors_rate_the_relationship_and_the_lead_is_told(
+    client: TestClient, session: Session, world: World, role: str
+) -> None:
+    sign_in(client, session, world.members[role])
+    response = client.post(
+        url(world, "/ratings"),
+        data=rating_form("7", {"Responsiveness": "9"}, comment="Quick answers"),
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    assert 'id="value"' in response.text
+    assert "<html" not in response.text
+    assert "your rating of 7 out of 10 is saved" in response.text
+    (saved,) = ratings(session)
+    assert (saved.overall, saved.scores, saved.comment) == (
+        7,
+        {"Responsiveness": 9},
+        "Quick answers",
+    )
+    assert saved.rated_by_id == world.members[role].id
+    (event,) = session.exec(select(AuditEvent).where(AuditEvent.verb == "value.rated")).all()
+    assert event.visibility == "shared"
+    assert event.item_type == "value_rating"
+    assert event.changes == {
+        "overall": [None, 7],
+        "scores": [None, {"Responsiveness": 9}],
+        "comment": [None, "Quick answers"],
+    }
+    notes = session.exec(select(Notification).where(Notification.kind == "value.rated")).all()
+    assert [n.user_id for n in notes] == [world.members["lead"].id]  # the lead only
+    assert notes[0].message == (
+        f"{world.members[role].display_name} rated the value of working together on "
+        f"{world.account.name}: 7 out of 10."
+    )
+    assert notes[0].link == url(world, "/plan#value")
+    assert session.exec(
+        select(OutboxMessage).where(OutboxMessage.to_address == world.members["lead"].email)
+    ).first()
+
+
+def test_without_javascript_rating_redirects_back_to_the_section(
+    client: TestClient, session: Session, world: World
+) -> None:
+    sign_in(client, session, world.members["sponsor"])
+    response = client.post(url(world, "/ratings"), data=rating_form("8") | {"csrf_token": CSRF})
+    assert response.status_code == 303
+    assert response.headers["location"] == url(world, "/plan#value")
+    assert "your rating of 8 out of 10 is saved" in client.get(url(world, "/plan")).text
+
+
+def test_ratings_are_kept_and_the_latest_shows_its_change_and_the_trend(
+    client: TestClient, session: Session, world: World
+) -> None:
+    rate(session, world, 5, days_ago=90, d0=6, d2=4)
+    sign_in(client, session, world.members["member"])
+    one = client.get(url(world, "/plan")).text
+    assert "The trend appears here after the second rating." in one
+    assert "<svg viewBox" not in one
+    client.post(url(world, "/ratings"), data=rating_form("7", {DIMENSIONS[0]: "5"}), headers=HTMX)
+    assert [r.overall for r in ratings(session)] == [5, 7]  # nothing overwritten
+    sign_in(client, session, world.members["lead"])
+    page = client.get(url(world, "/plan")).text
+    value = page[page.index('id="value"') :]
+    assert '<span class="value-number">7</span>' in value
+    assert "up 2" in value  # overall 5 -> 7
+    assert "down 1" in value  # understanding 6 -> 5
+    assert "not rated" in value
+    assert 'role="img"' in value
+    assert '<title id="value-chart-title">' in value
+    assert "from 5 out of 10" in value  # the <desc>
+    assert "to 7 on" in value
+    assert 'aria-describedby="value-chart-desc"' in value
+    assert "All 2 ratings as a table" in value
+    assert value.count("<tr>") == 3  # head + 2 ratings
+    assert "Rate the relationship" not in value  # the vendor does not rate
+
+
+def test_bad_input_is_answered_at_the_field_with_what_was_typed_kept(
+    client: TestClient, session: Session, world: World
+) -> None:
+    sign_in(client, session, world.members["sponsor"])
+    missing = client.post(
+        url(world, "/ratings"),
+        data=rating_form("", {"Quality of delivery": "6"}, comment="Mostly good"),
+        headers=HTMX,
+    )
+    assert missing.status_code == 422
+    assert "Choose an overall rating from 0 to 10." in missing.text
+    assert "Mostly good" in missing.text
+    assert '<option value="6" selected>' in missing.text
+    for overall in ("11", "-1", "seven", "07x"):
+        response = client.post(url(world, "/ratings"), data=rating_form(overall), headers=HTMX)
+        assert response.status_code == 422, overall
+    bad_score = client.post(
+        url(world, "/ratings"), data=rating_form("5", {"Responsiveness": "12"}), headers=HTMX
+    )
+    assert bad_score.status_code == 422
+    assert "Choose a score from 0 to 10, or leave it unrated." in bad_score.text
+    long_comment = client.post(
+        url(world, "/ratings"), data=rating_form("5", comment="x" * 4001), headers=HTMX
+    )
+    assert long_comment.status_code == 422
+    no_js = client.post(
+        url(world, "/ratings"), data=rating_form("", comment="Typed") | {"csrf_token": CSRF}
+    )
+    assert no_js.status_code == 422
+    assert "<html" in no_js.text
+    assert "Typed" in no_js.text
+    assert ratings(session) == []
+
+
+def test_the_form_asks_about_the_workspaces_dimensions_and_refuses_outdated_ones(
+    client: TestClient, session: Session, world: World
+) -> None:
+    workspace = session.get(Workspace, world.workspace.id)
+    assert workspace is not None
+    workspace.value_dimensions = ["Speed", "Candour"]
+    session.add(workspace)
+    session.commit()
+    sign_in(client, session, world.members["sponsor"])
+    page = client.get(url(world, "/plan")).text
+    assert '<input type="hidden" name="dimension" value="Candour">' in page
+    assert "Value for money" not in page
+    outdated = client.post(url(world, "/ratings"), data=rating_form("6"), headers=HTMX)
+    assert outdated.status_code == 422
+    assert "The dimensions to rate changed while you were rating." in outdated.text
+    current = client.post(
+        url(world, "/ratings"),
+        data={"overall": "6", "dimension": ["Speed", "Candour"], "score": ["", "8"]},
+        headers=HTMX,
+    )
+    assert current.status_code == 200
+    assert [r.scores for r in ratings(session)] == [{"Candour": 8}]
+
+
+@pytest.mark.parametrize("role", ["lead", "team", "mentor", "viewer"])
+def test_nobody_else_rates(client: TestClient, session: Session, world: World, role: str) -> None:
+    sign_in(client, session, world.members[role])
+    assert (
+        client.post(url(world, "/ratings"), data=rating_form("9"), headers=HTMX).status_code == 403
+    )
+    assert ratings(session) == []
+    assert "Save rating" not in client.get(url(world, "/plan")).text
+
+
+def test_empty_states_for_both_sides(client: TestClient, session: Session, world: World) -> None:
+    sign_in(client, session, world.members["lead"])
+    assert "The client has not rated the relationship yet." in client.get(url(world, "/plan")).text
+    sign_in(client, session, world.members["viewer"])
+    assert (
+        "Your organisation has not rated the relationship yet."
+        in client.get(url(world, "/plan")).text
+    )
+    sign_in(client, session, world.members["sponsor"])
+    page = client.get(url(world, "/plan")).text
+    assert "Nobody has rated the relationship yet." in page
+    assert "Save rating" in page
+
+
+def test_the_plan_page_loads_the_ratings_in_one_query_whatever_their_number(
+    client: TestClient, session: Session, world: World, count_queries: QueryCounter
+) -> None:
+    rate(session, world, 6, days_ago=400)
+    sign_in(client, session, world.members["sponsor"])
+    client.get(url(world, "/plan"))  # warm up (session touch, caches)
+    count_queries.statements.clear()
+    assert client.get(url(world, "/plan")).status_code == 200
+    few = count_queries.count
+    assert sum("value_rating" in s for s in count_queries.statements) == 1
+    assert not any("FROM workspace" in s for s in count_queries.statements[1:])
+    for i in range(40):
+        rate(session, world, i % 11, days_ago=399 - i, d0=i % 11, d1=(i + 3) % 11)
+    count_queries.statements.clear()
+    page = client.get(url(world, "/plan"))
+    assert page.text.count('<td data-label="Overall">') == 41
+    assert count_queries.count == few
+    assert few <= 10
+
+
+# The chart's geometry ---------------------------------------------------------------------
+
+
+def test_points_are_spread_evenly_and_scaled_from_0_at_the_bottom_to_10_at_the_top() -> None:
+    assert chart.x_positions(0) == []
+    assert chart.x_positions(1) == [(chart.LEFT + chart.RIGHT) / 2]
+    xs = chart.x_positions(5)
+    assert xs[0] == chart.LEFT
+    assert xs[-1] == chart.RIGHT
+    assert len({round(b - a, 1) for a, b in itertools.pairwise(xs)}) == 1
+    assert chart.y_of(0) == chart.BOTTOM
+    assert chart.y_of(10) == chart.TOP
+    assert chart.y_of(5) == (chart.TOP + chart.BOTTOM) / 2
+    assert chart.y_of(15) == chart.TOP  # clamped
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"),
+    [(1, [0]), (5, [0, 1, 2, 3, 4]), (6, [0, 2, 5]), (10, [0, 3, 6, 9]), (40, [0, 10, 20, 39])],
+)
+def test_date_labels_keep_first_and_last_and_never_crowd(count: int, expected: list[int]) -> None:
+    chosen = chart.label_indexes(count)
+    assert chosen == expected
+    assert len(chosen) <= chart.MAX_X_LABELS
+
+
+def test_a_dimension_left_unrated_breaks_its_line() -> None:
+    a, b, c = chart.Point(1, 2, 0, ""), chart.Point(3, 4, 0, ""), chart.Point(5, 6, 0, "")
+    assert chart.path([a, b, c]) == "M1 2 L3 4 L5 6"
+    assert chart.path([a, None, b, c]) == "M1 2 M3 4 L5 6"
+    assert chart.path([]) == ""
+
+
+def at(day: int) -> datetime:
+    return datetime(2026, 1, day, tzinfo=UTC)
+
+
+def test_the_chart_describes_itself_and_draws_dimensions_rated_twice() -> None:
+    rated = [
+        chart.Rated(at(3), 4, {"Speed": 5, "Care": 7}),
+        chart.Rated(at(10), 8, {"Speed": 6}),
+        chart.Rated(at(20), 6, {"Speed": 9, "Care": 8}),
+    ]
+    drawn = chart.build(rated, ["Speed", "Care", "Never rated"])
+    assert drawn.description == (
+        "Overall rating across 3 ratings, from 4 out of 10 on 3 Jan 2026 to 6 on "
+        "20 Jan 2026; lowest 4, highest 8."
+    )
+    assert [p.value for p in drawn.overall.points] == [4, 8, 6]
+    assert [s.name for s in drawn.dimensions] == ["Speed", "Care"]
+    care = drawn.dimensions[1]
+    assert care.path.count("M") == 2  # a gap where it was not rated
+    assert [t.value for t in drawn.ticks] == [0, 2, 4, 6, 8, 10]
+    assert [label.anchor for label in drawn.x_labels] == ["start", "middle", "end"]
+    assert drawn.show_values
+    many = [chart.Rated(at(1 + i % 28), 5, {}) for i in range(13)]
+    assert not chart.build(many, []).show_values
+    too_many = [f"D{i}" for i in range(chart.MAX_DIMENSION_LINES + 1)]
+    crowded = [chart.Rated(at(1), 5, dict.fromkeys(too_many, 5))] * 2
+    assert chart.build(crowded, too_many).dimensions == ()
+
+
+def test_the_latest_rating_is_compared_with_the_one_before() -> None:
+    first = ValueRating(account_id=1, plan_id=1, overall=6, scores={"Speed": 7, "Old": 3})
+    second = ValueRating(account_id=1, plan_id=1, overall=4, scores={"Speed": 9, "Old": 3})
+    assert summarise([], ["Speed"]) is None
+    only = summarise([first], ["Speed", "Care"])
+    assert only is not None
+    assert only.change is None
+    assert [(d.name, d.score, d.change) for d in only.dimensions] == [
+        ("Speed", 7, None),
+        ("Care", None, None),
+        ("Old", 3, None),
+    ]
+    latest = summarise([first, second], ["Speed", "Care"])
+    assert latest is not None
+    assert latest.change == -2
+    assert [(d.name, d.score, d.change) for d in latest.dimensions] == [
+        ("Speed", 9, 2),
+        ("Care", None, None),
+        ("Old", 3, 0),
+    ]
