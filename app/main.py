@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app.accounts import routes as accounts_routes
 from app.actions import routes as actions_routes
+from app.agreement import routes as agreement_routes
 from app.audit import routes as audit_routes
 from app.auth import routes as auth_routes
 from app.auth.deps import current_actor
@@ -51,6 +52,7 @@ PRIVATE_ROUTERS = (
     initiatives_routes.router,
     actions_routes.router,
     perception_routes.router,
+    agreement_routes.router,
 )
 
 

@@ -47,6 +47,7 @@ from starlette.testclient import TestClient
 from app.accounts import service as accounts
 from app.actions import service as actions
 from app.actions.schemas import CheckedAction, Link
+from app.agreement import service as agreement
 from app.auth import passwords
 from app.config import Settings
 from app.db import Database, create_db_engine
@@ -241,6 +242,20 @@ def client_item_rows(*, allow: str, forbid: str) -> dict[str, Row]:
         FOREIGN_ITEM: Row(forbid="other-workspace-admin"),
         MISSING_ITEM: Row(forbid=forbid),
         ORPHANED_ITEM: Row(),
+    }
+
+
+def signing_rows(*, allow: str) -> dict[str, Row]:
+    """Agreement (submit, approve, withdraw): only the named roles sign the plan. A workspace
+    admin, who otherwise acts in every account of the workspace, is refused (403) too."""
+    standings = f"admin {VENDOR_ROLES} {CLIENT_ROLES}".split()
+    return {
+        OWN_ACCOUNT: Row(
+            allow=allow, forbid=" ".join(r for r in standings if r not in allow.split())
+        ),
+        OTHER_ACCOUNT: Row(forbid="admin"),
+        FOREIGN_ACCOUNT: Row(forbid="other-workspace-admin"),
+        MISSING_ACCOUNT: Row(),
     }
 
 
@@ -449,10 +464,21 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("POST", "/accounts/{account_id}/perception/beliefs/{belief_id}/remove"): item_rows(
         allow=VENDOR_CONTRIBUTORS, forbid=f"mentor {CLIENT_ROLES}"
     ),
+    # Private: agreement (the lead submits; the client sponsor and the lead approve) and the
+    # agreed versions (shared content only: every role of both sides reads them)
+    ("POST", "/accounts/{account_id}/plan/submit"): signing_rows(allow="lead"),
+    ("POST", "/accounts/{account_id}/plan/withdraw"): signing_rows(allow="lead"),
+    ("POST", "/accounts/{account_id}/plan/approve"): signing_rows(allow="lead sponsor"),
+    ("GET", "/accounts/{account_id}/plan/changes"): account_rows(own=Row(allow=EVERY_ROLE)),
+    ("GET", "/accounts/{account_id}/plan/versions"): account_rows(own=Row(allow=EVERY_ROLE)),
+    ("GET", "/accounts/{account_id}/plan/versions/{version_id}"): item_rows(
+        allow=EVERY_ROLE, forbid=""
+    ),
+    ("GET", "/accounts/{account_id}/plan/compare"): account_rows(own=Row(allow=EVERY_ROLE)),
 }
 
 # Printed at the end of every run (tests/conftest.py) and pinned by test_matrix_row_count.
-EXPECTED_ROWS = 2904
+EXPECTED_ROWS = 3234
 
 # --------------------------------------------------------------------------------------------
 # The routes, as the app's router has them
@@ -715,6 +741,23 @@ def build_matrix_world(session: Session) -> MatrixWorld:
         beliefs[key] = (belief.id, belief.version)
     world.items["suggestion_id"] = suggestions
     world.items["belief_id"] = beliefs
+    # An agreed version in each account; the own account then changed and is submitted again,
+    # so that submitting, approving and withdrawing there do the real thing.
+    world.items["version_id"] = {}
+    for key, by in (("own", roles["lead"]), ("other", admin), ("foreign", other_admin)):
+        plan = plans_repo.current(session, account_id=world.accounts[key])
+        assert plan is not None
+        agreement.submit(session, actor=by, plan=plan)
+        agreement.approve(session, actor=by, plan=plan, slot=agreement.Slot.SPONSOR)
+        frozen = agreement.approve(session, actor=by, plan=plan, slot=agreement.Slot.LEAD).version
+        assert frozen is not None
+        assert frozen.id is not None
+        world.items["version_id"][key] = (frozen.id, frozen.number)
+        if key == "own":
+            priorities.create(
+                session, actor=by, plan=plan, form=PriorityForm(title="Later"), owner_id=None
+            )
+            agreement.submit(session, actor=by, plan=plan)
 
     # People of each workspace for the admin pages: one to disable, one (disabled) to enable.
     for key, ws, by in (("own", workspace, admin), ("foreign", other_workspace, other_admin)):

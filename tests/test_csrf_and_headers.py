@@ -16,6 +16,8 @@ from starlette.testclient import TestClient
 
 from app.actions import service as actions
 from app.actions.schemas import CheckedAction, Link
+from app.agreement import service as agreement
+from app.agreement.service import Slot
 from app.auth.sessions import SESSION_COOKIE
 from app.config import Settings
 from app.db import DbSession, ReadOnlySessionError
@@ -128,6 +130,11 @@ def links(session: Session, world: World) -> dict[str, str]:
         form=BeliefForm(title="We think"),
         priority_id=None,
     )
+    lead = world.members["lead"]
+    agreement.submit(session, actor=lead, plan=plan)
+    agreement.approve(session, actor=world.members["sponsor"], plan=plan, slot=Slot.SPONSOR)
+    version = agreement.approve(session, actor=lead, plan=plan, slot=Slot.LEAD).version
+    assert version is not None
     session.commit()
     return {
         "action_id": str(action.id),
@@ -138,6 +145,7 @@ def links(session: Session, world: World) -> dict[str, str]:
         "priority_id": str(priority.id),
         "suggestion_id": str(suggestion.id),
         "belief_id": str(belief.id),
+        "version_id": str(version.id),
         "reset": reset_token,
     }
 

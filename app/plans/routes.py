@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from app.accounts import repository as accounts_repo
 from app.actions import sections as actions_sections
+from app.agreement import sections as agreement_sections
 from app.auth.deps import CurrentActor
 from app.db import DbSession
 from app.initiatives import sections as initiatives_sections
@@ -30,6 +31,7 @@ sections.LOADERS.append(value_sections.load)
 sections.LOADERS.append(initiatives_sections.load)
 sections.LOADERS.append(actions_sections.load)
 sections.LOADERS.append(priorities_sections.load)
+sections.LOADERS.append(agreement_sections.load)
 
 router = APIRouter()
 

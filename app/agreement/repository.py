@@ -1,0 +1,203 @@
+"""Queries of the agreement: the plan's shared content (for snapshots), plan versions, people.
+
+Every query is filtered by the account (or by a plan already checked to be the account's).
+The snapshot queries read only shared content: live active priorities, live strategy entries,
+value ratings, shared initiatives and live actions. Nothing internal is ever selected here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.orm import aliased, defer
+from sqlmodel import Session, col, select
+
+from app.models import (
+    Action,
+    Initiative,
+    InitiativePriority,
+    Membership,
+    Plan,
+    PlanVersion,
+    Priority,
+    PriorityStatus,
+    Role,
+    StrategyEntry,
+    User,
+    ValueRating,
+    Visibility,
+)
+
+
+def lock_plan(session: Session, *, account_id: int, plan_id: int) -> Plan | None:
+    """The plan row, locked for an agreement transition and read afresh (a row lock on
+    PostgreSQL; SQLite writers already queue on ``BEGIN IMMEDIATE``)."""
+    return session.exec(
+        select(Plan)
+        .where(Plan.id == plan_id)
+        .where(Plan.account_id == account_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+# --- the shared content, one query per section ------------------------------------------------
+
+
+def ranked_priorities(
+    session: Session, *, account_id: int, plan_id: int
+) -> Sequence[tuple[Priority, str | None]]:
+    """Live active priorities in rank order, with the owner's name."""
+    rows = session.exec(
+        select(Priority, User.display_name)
+        .outerjoin(User, col(User.id) == Priority.owner_id)
+        .where(Priority.account_id == account_id)
+        .where(Priority.plan_id == plan_id)
+        .where(Priority.status == PriorityStatus.ACTIVE)
+        .where(col(Priority.removed_at).is_(None))
+        .order_by(col(Priority.rank), col(Priority.id))
+    ).all()
+    return [(priority, name) for priority, name in rows]
+
+
+def strategy_entries(session: Session, *, account_id: int, plan_id: int) -> Sequence[StrategyEntry]:
+    """Live strategy entries by kind, then position."""
+    return session.exec(
+        select(StrategyEntry)
+        .where(StrategyEntry.account_id == account_id)
+        .where(StrategyEntry.plan_id == plan_id)
+        .where(col(StrategyEntry.removed_at).is_(None))
+        .order_by(col(StrategyEntry.kind), col(StrategyEntry.position), col(StrategyEntry.id))
+    ).all()
+
+
+def latest_rating(session: Session, *, account_id: int, plan_id: int) -> ValueRating | None:
+    return session.exec(
+        select(ValueRating)
+        .where(ValueRating.account_id == account_id)
+        .where(ValueRating.plan_id == plan_id)
+        .order_by(col(ValueRating.rated_at).desc(), col(ValueRating.id).desc())
+        .limit(1)
+    ).first()
+
+
+def shared_initiatives(
+    session: Session, *, account_id: int, plan_id: int
+) -> Sequence[tuple[Initiative, str | None, str | None]]:
+    """Live shared initiatives (never drafts), oldest first, with the owner's name and the
+    title of each live client priority they answer (one row per link, by rank; a row with
+    no title when it answers none)."""
+    linked = (
+        select(InitiativePriority.initiative_id, Priority.title, Priority.rank)
+        .join(Priority, col(Priority.id) == InitiativePriority.priority_id)
+        .where(InitiativePriority.account_id == account_id)
+        .where(Priority.account_id == account_id)
+        .where(Priority.plan_id == plan_id)
+        .where(Priority.status == PriorityStatus.ACTIVE)
+        .where(col(Priority.removed_at).is_(None))
+        .subquery()
+    )
+    rows = session.exec(
+        select(Initiative, User.display_name, linked.c.title)
+        .outerjoin(User, col(User.id) == Initiative.owner_id)
+        .outerjoin(linked, linked.c.initiative_id == Initiative.id)
+        .where(Initiative.account_id == account_id)
+        .where(Initiative.plan_id == plan_id)
+        .where(Initiative.visibility == Visibility.SHARED)
+        .where(col(Initiative.removed_at).is_(None))
+        .order_by(col(Initiative.id), linked.c.rank)
+    ).all()
+    return [(initiative, name, title) for initiative, name, title in rows]
+
+
+def live_actions(
+    session: Session, *, account_id: int, plan_id: int
+) -> Sequence[tuple[Action, str | None]]:
+    """Live actions, oldest first, with the owner's name."""
+    rows = session.exec(
+        select(Action, User.display_name)
+        .outerjoin(User, col(User.id) == Action.owner_id)
+        .where(Action.account_id == account_id)
+        .where(Action.plan_id == plan_id)
+        .where(col(Action.removed_at).is_(None))
+        .order_by(col(Action.id))
+    ).all()
+    return [(action, name) for action, name in rows]
+
+
+# --- versions ---------------------------------------------------------------------------------
+
+
+def last_version(session: Session, *, account_id: int, plan_id: int) -> PlanVersion | None:
+    return session.exec(
+        select(PlanVersion)
+        .where(PlanVersion.account_id == account_id)
+        .where(PlanVersion.plan_id == plan_id)
+        .order_by(col(PlanVersion.number).desc())
+        .limit(1)
+    ).first()
+
+
+def get_version(session: Session, *, account_id: int, version_id: int) -> PlanVersion | None:
+    """A version of this account; another account's version is None, like a missing one."""
+    return session.exec(
+        select(PlanVersion)
+        .where(PlanVersion.id == version_id)
+        .where(PlanVersion.account_id == account_id)
+    ).first()
+
+
+def get_versions(
+    session: Session, *, account_id: int, version_ids: Sequence[int]
+) -> dict[int, PlanVersion]:
+    """Several versions of this account, by id, in one query."""
+    if not version_ids:
+        return {}
+    found = session.exec(
+        select(PlanVersion)
+        .where(PlanVersion.account_id == account_id)
+        .where(col(PlanVersion.id).in_(sorted(set(version_ids))))
+    ).all()
+    return {v.id: v for v in found if v.id is not None}
+
+
+def list_versions(
+    session: Session, *, account_id: int, plan_id: int
+) -> Sequence[tuple[PlanVersion, str | None, str | None, str | None]]:
+    """The plan's agreed versions, newest first, without their snapshots, with the names of
+    who submitted and who approved: one query."""
+    submitter, sponsor, lead = aliased(User), aliased(User), aliased(User)
+    rows = session.exec(
+        select(PlanVersion, submitter.display_name, sponsor.display_name, lead.display_name)
+        .options(defer(PlanVersion.snapshot))  # type: ignore[arg-type]
+        .outerjoin(submitter, col(submitter.id) == PlanVersion.submitted_by_id)
+        .outerjoin(sponsor, col(sponsor.id) == PlanVersion.sponsor_approved_by_id)
+        .outerjoin(lead, col(lead.id) == PlanVersion.lead_approved_by_id)
+        .where(PlanVersion.account_id == account_id)
+        .where(PlanVersion.plan_id == plan_id)
+        .order_by(col(PlanVersion.number).desc())
+    ).all()
+    return [(v, a, b, c) for v, a, b, c in rows]
+
+
+def user_names(session: Session, *, user_ids: Sequence[int | None]) -> dict[int, str]:
+    """Display names of the given people (also of people who have left the account)."""
+    wanted = sorted({uid for uid in user_ids if uid is not None})
+    if not wanted:
+        return {}
+    rows = session.exec(select(User.id, User.display_name).where(col(User.id).in_(wanted))).all()
+    return {int(uid): name for uid, name in rows if uid is not None}
+
+
+def member_ids(
+    session: Session, *, account_id: int, roles: Sequence[Role] | None = None
+) -> list[int]:
+    """The account's active members (of the given roles), for notifications."""
+    statement = (
+        select(Membership.user_id)
+        .where(Membership.account_id == account_id)
+        .where(col(Membership.removed_at).is_(None))
+    )
+    if roles is not None:
+        statement = statement.where(col(Membership.role).in_([r.value for r in roles]))
+    return [int(uid) for uid in session.exec(statement).all()]

@@ -1,0 +1,53 @@
+"""The agreement section of the plan page: built from the plan row alone (no query)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from app.agreement.service import Slot, slot_for, waiting_for
+from app.models import Plan, PlanStatus
+from app.permissions.policy import AccountAccess, Actor, Verb, may
+
+
+@dataclass(frozen=True)
+class AgreementState:
+    status: str
+    agreed_version: int
+    waiting: list[Slot]
+    my_slot: Slot | None  # the slot this person approves in, if any
+    may_approve: bool  # may approve now: submitted, and their slot is still empty
+    may_submit: bool
+    agreed_on: datetime | None  # when the current agreed version was agreed (status agreed)
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == PlanStatus.SUBMITTED
+
+    @property
+    def is_agreed(self) -> bool:
+        return self.status == PlanStatus.AGREED
+
+
+def state(actor: Actor, access: AccountAccess, plan: Plan) -> AgreementState:
+    waiting = waiting_for(plan)
+    my_slot = slot_for(access.role) if may(actor, access, Verb.PLAN_APPROVE) else None
+    approvals = [t for t in (plan.sponsor_approved_at, plan.lead_approved_at) if t is not None]
+    return AgreementState(
+        status=plan.status,
+        agreed_version=plan.agreed_version,
+        waiting=waiting,
+        my_slot=my_slot,
+        may_approve=my_slot is not None and my_slot in waiting,
+        may_submit=may(actor, access, Verb.PLAN_SUBMIT),
+        agreed_on=max(approvals) if plan.status == PlanStatus.AGREED and approvals else None,
+    )
+
+
+def load(db: Session, actor: Actor, access: AccountAccess, plan: Plan) -> dict[str, Any]:
+    """Plan-page loader: zero queries (the plan row is loaded; the hash is not computed here,
+    the section fetches its "changes since" line separately)."""
+    return {"agreement": state(actor, access, plan), "agreement_notice": ""}

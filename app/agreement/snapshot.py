@@ -1,0 +1,135 @@
+"""The plan's shared content as a JSON-able dict, and its content hash.
+
+A snapshot is what both sides agree to, so it holds only shared content (DESIGN.md §3): the
+client's strategy and ranked priorities, the latest value rating, shared initiatives (never a
+draft) and the joint actions. Nothing internal: no drafts, no comments, no perception rows.
+
+Shape: ``{"format": 1, "period": ..., "sections": {name: [item, ...]}}``. Every item carries a
+stable ``key`` (``priority:<id>``, ...), so a diff can tell added, removed and changed items.
+Values are plain JSON (strings, ints, lists, dicts; dates as ISO text), so a snapshot stored in
+a ``PlanVersion`` reads back equal and hashes the same. Loading takes a fixed number of queries
+(five), whatever the plan's size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from typing import Any
+
+from sqlmodel import Session
+
+from app.agreement import repository
+from app.models import Plan, StrategyKind
+
+FORMAT = 1
+# The order sections are shown and compared in.
+SECTIONS = ("strategy", "priorities", "value", "initiatives", "actions")
+VALUE_KEY = "value-rating"  # one item: the latest rating (a new rating is a change of it)
+
+Snapshot = dict[str, Any]
+
+
+def build(session: Session, *, plan: Plan) -> Snapshot:
+    """The plan's shared content now (five queries)."""
+    assert plan.id is not None
+    where = {"account_id": plan.account_id, "plan_id": plan.id}
+    priorities = [
+        {
+            "key": f"priority:{p.id}",
+            "rank": p.rank,
+            "title": p.title,
+            "description": p.description,
+            "importance": p.importance,
+            "horizon": p.horizon,
+            "owner": owner,
+        }
+        for p, owner in repository.ranked_priorities(session, **where)
+    ]
+
+    kind_order = {kind.value: n for n, kind in enumerate(StrategyKind)}
+    entries = sorted(
+        repository.strategy_entries(session, **where),
+        key=lambda e: (kind_order.get(e.kind, len(kind_order)), e.position, e.id or 0),
+    )
+    strategy: list[dict[str, Any]] = []
+    per_kind: dict[str, int] = defaultdict(int)
+    for entry in entries:
+        per_kind[entry.kind] += 1
+        strategy.append(
+            {
+                "key": f"strategy:{entry.id}",
+                "kind": entry.kind,
+                "order": per_kind[entry.kind],  # 1.. within its section, like a rank
+                "text": entry.text,
+                "detail": entry.detail,
+                "horizon": entry.horizon,
+            }
+        )
+
+    rating = repository.latest_rating(session, **where)
+    value = (
+        [
+            {
+                "key": VALUE_KEY,
+                "overall": rating.overall,
+                "scores": {str(k): v for k, v in sorted((rating.scores or {}).items())},
+                "comment": rating.comment,
+            }
+        ]
+        if rating is not None
+        else []
+    )
+
+    initiatives: dict[int, dict[str, Any]] = {}
+    for i, owner, linked_title in repository.shared_initiatives(session, **where):
+        item = initiatives.setdefault(
+            i.id or 0,
+            {
+                "key": f"initiative:{i.id}",
+                "title": i.title,
+                "description": i.description,
+                "status": i.status,
+                "answer_reason": i.answer_reason,
+                "value_for_client": i.value_for_client,
+                "value_for_vendor": i.value_for_vendor,
+                "owner": owner,
+                "priorities": [],
+            },
+        )
+        if linked_title is not None:
+            item["priorities"].append(linked_title)
+
+    actions = [
+        {
+            "key": f"action:{a.id}",
+            "title": a.title,
+            "outcome": a.outcome,
+            "owner": owner,
+            "due_on": a.due_on.isoformat() if a.due_on else None,
+            "status": a.status,
+        }
+        for a, owner in repository.live_actions(session, **where)
+    ]
+
+    return {
+        "format": FORMAT,
+        "period": plan.period,
+        "sections": {
+            "strategy": strategy,
+            "priorities": priorities,
+            "value": value,
+            "initiatives": list(initiatives.values()),
+            "actions": actions,
+        },
+    }
+
+
+def canonical(snapshot: Snapshot) -> str:
+    """Sorted keys, no whitespace, UTF-8 text: equal content gives equal text."""
+    return json.dumps(snapshot, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def content_hash(snapshot: Snapshot) -> str:
+    return hashlib.sha256(canonical(snapshot).encode()).hexdigest()
