@@ -12,11 +12,13 @@ from app.accounts import routes as accounts_routes
 from app.audit import routes as audit_routes
 from app.auth import routes as auth_routes
 from app.auth.deps import current_actor
+from app.comments import routes as comments_routes
 from app.config import Settings
 from app.db import Database, create_db_engine
 from app.invitations import routes as invitations_routes
 from app.mail import routes as mail_routes
 from app.mail.dispatcher import MailDispatcher
+from app.notifications import routes as notifications_routes
 from app.plans import routes as plans_routes
 from app.priorities import routes as priorities_routes
 from app.sso import routes as sso_routes
@@ -41,6 +43,8 @@ PRIVATE_ROUTERS = (
     users_routes.router,
     plans_routes.router,
     priorities_routes.router,
+    comments_routes.router,
+    notifications_routes.router,
 )
 
 

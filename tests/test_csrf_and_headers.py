@@ -15,11 +15,14 @@ from sqlmodel import Session, SQLModel
 from starlette.testclient import TestClient
 
 from app.auth.sessions import SESSION_COOKIE
+from app.comments import repository as comments_repo
+from app.comments import service as comments
 from app.config import Settings
 from app.db import DbSession, ReadOnlySessionError
 from app.invitations import service as invitations
 from app.main import PRIVATE_ROUTERS, PUBLIC_ROUTERS, create_app
 from app.models import PasswordReset, Role, Workspace, utcnow
+from app.notifications.service import notify
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityForm
@@ -90,11 +93,38 @@ def links(session: Session, world: World) -> dict[str, str]:
         form=PriorityForm(title="Ours"),
         owner_id=None,
     )
+    target = comments_repo.find_target(
+        session,
+        account_id=priority.account_id,
+        item_type="priority",
+        item_id=priority.id,  # type: ignore[arg-type]
+    )
+    assert target is not None
+    comment = comments.add(
+        session,
+        actor=world.admin,
+        target=target,
+        body="Ours too",
+        team_only=False,
+        people=[world.members["lead"]],
+    )
+    [note] = notify(
+        session,
+        account_id=priority.account_id,
+        recipient_ids=[world.admin.id, world.members["lead"].id],
+        kind="mention",
+        message="A mention",
+        link="/",
+        actor=world.members["sponsor"],
+    )
     session.commit()
     return {
         "invitation": sent.link.rsplit("/", 1)[1],
         "invitation_id": str(sent.invitation.id),
         "priority_id": str(priority.id),
+        "item_id": str(priority.id),  # comment threads: the priority's
+        "comment_id": str(comment.id),
+        "notification_id": str(note.id),
         "reset": reset_token,
     }
 
@@ -110,6 +140,7 @@ def fill(path: str, world: World, links: dict[str, str]) -> str:
         user_id=world.members["team"].id,
         token=token,
         provider_key="acme",
+        target="priority",
     )
 
 

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from app.accounts import repository as accounts_repo
 from app.auth.deps import CurrentActor
+from app.comments import sections as comments_sections
 from app.db import DbSession
 from app.models import Horizon, Importance, PriorityStatus, Side
 from app.permissions.guards import PlanReader
@@ -19,6 +20,8 @@ from app.priorities.schemas import PriorityForm
 from app.web.errors import NotFoundError
 from app.web.forms import FormErrors
 from app.web.templating import get_templates
+
+sections.LOADERS.append(comments_sections.load)
 
 router = APIRouter()
 
