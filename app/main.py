@@ -14,12 +14,14 @@ from app.agreement import routes as agreement_routes
 from app.audit import routes as audit_routes
 from app.auth import routes as auth_routes
 from app.auth.deps import current_actor
+from app.comments import routes as comments_routes
 from app.config import Settings
 from app.db import Database, create_db_engine
 from app.initiatives import routes as initiatives_routes
 from app.invitations import routes as invitations_routes
 from app.mail import routes as mail_routes
 from app.mail.dispatcher import MailDispatcher
+from app.notifications import routes as notifications_routes
 from app.perception import routes as perception_routes
 from app.plans import routes as plans_routes
 from app.priorities import routes as priorities_routes
@@ -53,6 +55,8 @@ PRIVATE_ROUTERS = (
     actions_routes.router,
     perception_routes.router,
     agreement_routes.router,
+    comments_routes.router,
+    notifications_routes.router,
 )
 
 

@@ -49,6 +49,8 @@ from app.actions import service as actions
 from app.actions.schemas import CheckedAction, Link
 from app.agreement import service as agreement
 from app.auth import passwords
+from app.comments import repository as comments_repo
+from app.comments import service as comments
 from app.config import Settings
 from app.db import Database, create_db_engine
 from app.initiatives import service as initiatives
@@ -59,11 +61,16 @@ from app.models import (
     DEFAULT_VALUE_DIMENSIONS,
     Account,
     AuditEvent,
+    Initiative,
+    InitiativeStatus,
+    Notification,
     PasswordReset,
     Role,
     User,
+    Visibility,
     utcnow,
 )
+from app.notifications.service import notify
 from app.perception import service as perception
 from app.perception.schemas import BeliefForm
 from app.plans import repository as plans_repo
@@ -172,6 +179,8 @@ EXPIRED_INVITATION = "expired invitation"
 UNKNOWN_TOKEN = "unknown token"
 VALID_RESET = "valid reset link"
 UNKNOWN_PROVIDER = "unknown provider"
+LEAD_NOTIFICATION = "the lead's notification"  # the lead's own; anyone else's is not found
+MISSING_NOTIFICATION = "missing notification"
 
 # target -> (account key, item key); keys index the world's ids, None means "missing".
 TARGETS: dict[str, tuple[str | None, str | None]] = {
@@ -195,6 +204,8 @@ TARGETS: dict[str, tuple[str | None, str | None]] = {
     UNKNOWN_TOKEN: (None, None),
     VALID_RESET: (None, "valid"),
     UNKNOWN_PROVIDER: (None, None),
+    LEAD_NOTIFICATION: (None, "lead"),
+    MISSING_NOTIFICATION: (None, None),
 }
 
 
@@ -284,6 +295,35 @@ def client_answer_rows(*, allow: str, forbid: str) -> dict[str, Row]:
 
 ACTION_WRITERS = "admin lead team sponsor member"
 NOT_ACTION_WRITERS = "mentor viewer"
+
+
+def thread_rows(*, allow: str, forbid: str) -> dict[str, Row]:
+    """A comment thread: the item it hangs on is a priority of each account, and the own
+    account's internal item a draft initiative (404 for the client side; a role without the
+    verb is refused first)."""
+    client_side = " ".join(role for role in CLIENT_ROLES.split() if role not in forbid.split())
+    return item_rows(allow=allow, forbid=forbid) | {
+        OWN_INTERNAL_ITEM: Row(allow=f"admin {VENDOR_ROLES}", forbid=forbid, not_found=client_side),
+    }
+
+
+def own_comment_rows() -> dict[str, Row]:
+    """Editing or deleting a comment: only its author (the own account's shared comment is the
+    client member's, its team-only comment the lead's); the viewer may not comment at all; a
+    team-only comment is 404 for the client side; other accounts' comments are their client
+    members', so even those accounts' admins are refused."""
+    return {
+        OWN_ITEM: Row(allow="member", forbid=f"admin {VENDOR_ROLES} sponsor viewer"),
+        OWN_INTERNAL_ITEM: Row(
+            allow="lead", forbid="admin team mentor viewer", not_found="sponsor member"
+        ),
+        SMUGGLED_ITEM: Row(forbid="viewer"),
+        OTHER_ITEM: Row(forbid="admin"),
+        FOREIGN_ITEM: Row(forbid="other-workspace-admin"),
+        MISSING_ITEM: Row(forbid="viewer"),
+        ORPHANED_ITEM: Row(),
+    }
+
 
 WORKSPACE_USER_ROWS = {
     WORKSPACE_USER: Row(allow="admin", not_found="other-workspace-admin", others=FORBIDDEN),
@@ -475,10 +515,25 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
         allow=EVERY_ROLE, forbid=""
     ),
     ("GET", "/accounts/{account_id}/plan/compare"): account_rows(own=Row(allow=EVERY_ROLE)),
+    # Private: comment threads (co-owned; the viewer reads only) and the person's inbox
+    ("GET", "/accounts/{account_id}/threads/{target}/{item_id}"): thread_rows(
+        allow=EVERY_ROLE, forbid=""
+    ),
+    ("POST", "/accounts/{account_id}/threads/{target}/{item_id}"): thread_rows(
+        allow=f"admin {VENDOR_ROLES} {CLIENT_WRITERS}", forbid="viewer"
+    ),
+    ("POST", "/accounts/{account_id}/comments/{comment_id}/edit"): own_comment_rows(),
+    ("POST", "/accounts/{account_id}/comments/{comment_id}/delete"): own_comment_rows(),
+    ("GET", "/inbox"): {NO_TARGET: ANY_SIGNED_IN},
+    ("POST", "/inbox/read-all"): {NO_TARGET: ANY_SIGNED_IN},
+    ("POST", "/inbox/{notification_id}/read"): {
+        LEAD_NOTIFICATION: Row(allow="lead"),
+        MISSING_NOTIFICATION: Row(),
+    },
 }
 
 # Printed at the end of every run (tests/conftest.py) and pinned by test_matrix_row_count.
-EXPECTED_ROWS = 3234
+EXPECTED_ROWS = 3586
 
 # --------------------------------------------------------------------------------------------
 # The routes, as the app's router has them
@@ -552,6 +607,8 @@ class MatrixWorld:
     # the own account, for routes whose items can be internal).
     items: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
     users: dict[str, int] = field(default_factory=dict)  # "own:disable" etc. -> user id
+    # What ``{target}`` of a thread path names for each item key (default: a priority).
+    thread_targets: dict[str, str] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)  # open/expired invitation, valid reset
 
 
@@ -759,6 +816,10 @@ def build_matrix_world(session: Session) -> MatrixWorld:
             )
             agreement.submit(session, actor=by, plan=plan)
 
+    _add_comment_items(
+        session, world, roles, {"own": admin, "other": admin, "foreign": other_admin}
+    )
+
     # People of each workspace for the admin pages: one to disable, one (disabled) to enable.
     for key, ws, by in (("own", workspace, admin), ("foreign", other_workspace, other_admin)):
         active = person(f"colleague@{key}.example", ws)
@@ -782,6 +843,69 @@ def build_matrix_world(session: Session) -> MatrixWorld:
         world.emails[actor] = user.email
     session.flush()
     return world
+
+
+def _add_comment_items(
+    session: Session, world: MatrixWorld, roles: dict[str, User], admins: dict[str, User]
+) -> None:
+    """Threads hang on each account's priority; the own account's internal thread on a draft
+    initiative. A comment in each account by a client member, a team-only one by the own
+    account's lead, and a notification of the lead."""
+    plan = plans_repo.current(session, account_id=world.accounts["own"])
+    assert plan is not None
+    assert plan.id is not None
+    draft = Initiative(
+        account_id=plan.account_id,
+        plan_id=plan.id,
+        title="Draft initiative",
+        status=InitiativeStatus.DRAFT,
+        visibility=Visibility.INTERNAL,
+    )
+    session.add(draft)
+    session.flush()
+    assert draft.id is not None
+    world.items["item_id"] = dict(world.priorities) | {"own-internal": (draft.id, draft.version)}
+    world.thread_targets["own-internal"] = "initiative"
+
+    authors = {"own": roles["member"]}
+    for key in ("other", "foreign"):
+        authors[key] = session.exec(
+            select(User).where(User.email == f"client-of-{key}@client.example")
+        ).one()
+    comment_ids: dict[str, tuple[int, int]] = {}
+    for key, author in [*authors.items(), ("own-internal", roles["lead"])]:
+        account_key = "own" if key == "own-internal" else key
+        target = comments_repo.find_target(
+            session,
+            account_id=world.accounts[account_key],
+            item_type="priority",
+            item_id=world.priorities[account_key][0],
+        )
+        assert target is not None
+        comment = comments.add(
+            session,
+            actor=author,
+            target=target,
+            body=f"{key} comment",
+            team_only=key == "own-internal",
+            people=[],
+        )
+        assert comment.id is not None
+        comment_ids[key] = (comment.id, comment.version)
+    world.items["comment_id"] = comment_ids
+
+    [note] = notify(
+        session,
+        account_id=world.accounts["own"],
+        recipient_ids=[roles["lead"].id],
+        kind="mention",
+        message="Someone mentioned you",
+        link=f"/accounts/{world.accounts['own']}/plan",
+        actor=admins["own"],
+    )
+    assert isinstance(note, Notification)
+    assert note.id is not None
+    world.items["notification_id"] = {"lead": (note.id, 0)}
 
 
 @dataclass
@@ -854,6 +978,8 @@ def resolve_path(path: str, target: str, world: MatrixWorld) -> str:
     for param, ids in world.items.items():
         if f"{{{param}}}" in path:
             values[param] = ids[item_key][0] if item_key else MISSING
+    if "{target}" in path:
+        values["target"] = world.thread_targets.get(item_key or "", "priority")
     if "{user_id}" in path:
         verb = path.rsplit("/", 1)[1]
         values["user_id"] = world.users[f"{item_key}:{verb}"] if item_key else MISSING
@@ -1018,6 +1144,14 @@ BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/accounts/{account_id}/perception/beliefs/{belief_id}/move"): lambda w, a, t: {
         "direction": "up",
     },
+    ("POST", "/accounts/{account_id}/threads/{target}/{item_id}"): lambda w, actor, target: {
+        "body": "Matrix comment",
+    },
+    ("POST", "/accounts/{account_id}/comments/{comment_id}/edit"): lambda w, actor, target: {
+        "body": "Matrix comment, reworded",
+        "version": w.items["comment_id"][item][1] if (item := TARGETS[target][1]) else 1,
+    },
+    ("POST", "/inbox/{notification_id}/read"): lambda w, actor, target: {"open": "1"},
 }
 
 

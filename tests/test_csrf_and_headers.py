@@ -19,6 +19,8 @@ from app.actions.schemas import CheckedAction, Link
 from app.agreement import service as agreement
 from app.agreement.service import Slot
 from app.auth.sessions import SESSION_COOKIE
+from app.comments import repository as comments_repo
+from app.comments import service as comments
 from app.config import Settings
 from app.db import DbSession, ReadOnlySessionError
 from app.initiatives import service as initiatives
@@ -26,6 +28,7 @@ from app.initiatives.schemas import InitiativeForm
 from app.invitations import service as invitations
 from app.main import PRIVATE_ROUTERS, PUBLIC_ROUTERS, create_app
 from app.models import PasswordReset, Role, Workspace, utcnow
+from app.notifications.service import notify
 from app.perception import service as perception
 from app.perception.schemas import BeliefForm
 from app.plans import repository as plans_repo
@@ -135,6 +138,30 @@ def links(session: Session, world: World) -> dict[str, str]:
     agreement.approve(session, actor=world.members["sponsor"], plan=plan, slot=Slot.SPONSOR)
     version = agreement.approve(session, actor=lead, plan=plan, slot=Slot.LEAD).version
     assert version is not None
+    target = comments_repo.find_target(
+        session,
+        account_id=priority.account_id,
+        item_type="priority",
+        item_id=priority.id,  # type: ignore[arg-type]
+    )
+    assert target is not None
+    comment = comments.add(
+        session,
+        actor=world.admin,
+        target=target,
+        body="Ours too",
+        team_only=False,
+        people=[world.members["lead"]],
+    )
+    [note] = notify(
+        session,
+        account_id=priority.account_id,
+        recipient_ids=[world.admin.id, world.members["lead"].id],
+        kind="mention",
+        message="A mention",
+        link="/",
+        actor=world.members["sponsor"],
+    )
     session.commit()
     return {
         "action_id": str(action.id),
@@ -146,6 +173,9 @@ def links(session: Session, world: World) -> dict[str, str]:
         "suggestion_id": str(suggestion.id),
         "belief_id": str(belief.id),
         "version_id": str(version.id),
+        "item_id": str(priority.id),  # comment threads: the priority's
+        "comment_id": str(comment.id),
+        "notification_id": str(note.id),
         "reset": reset_token,
     }
 
@@ -161,6 +191,7 @@ def fill(path: str, world: World, links: dict[str, str]) -> str:
         user_id=world.members["team"].id,
         token=token,
         provider_key="acme",
+        target="priority",
     )
 
 

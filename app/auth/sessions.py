@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from app.config import Settings
 from app.db import Database
 from app.models import User, UserSession, utcnow
+from app.notifications import repository as notifications_repo
 from app.tokens import new_token, token_hash
 
 SESSION_COOKIE = "jp_session"
@@ -41,16 +42,19 @@ def start(session: Session, *, user: User, ip: str, user_agent: str, settings: S
     return token
 
 
-def resolve(session: Session, *, token: str, settings: Settings) -> tuple[UserSession, User] | None:
-    """The live session and its user for ``token``, or None."""
+def resolve(
+    session: Session, *, token: str, settings: Settings
+) -> tuple[UserSession, User, int] | None:
+    """The live session, its user and their number of unread notifications (for the badge in
+    the navigation: folded into this one query, so no page pays a query for it), or None."""
     row = session.exec(
-        select(UserSession, User)
+        select(UserSession, User, notifications_repo.unread_count(col(UserSession.user_id)))
         .join(User, col(User.id) == UserSession.user_id)
         .where(UserSession.id == token_hash(token))
     ).first()
     if row is None:
         return None
-    user_session, user = row
+    user_session, user, unread = row
     now = utcnow()
     idle_limit = now - timedelta(minutes=settings.session_idle_minutes)
     if (
@@ -59,7 +63,7 @@ def resolve(session: Session, *, token: str, settings: Settings) -> tuple[UserSe
         or user_session.last_seen_at <= idle_limit
     ):
         return None
-    return user_session, user
+    return user_session, user, int(unread or 0)
 
 
 def needs_touch(user_session: UserSession) -> bool:

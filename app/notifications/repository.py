@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 
-from app.models import Membership, User
+from app.models import Account, Membership, Notification, User
 
 
 def active_members(
@@ -25,3 +28,70 @@ def active_members(
         .where(col(User.is_disabled).is_(False))
     ).all()
     return [(user, membership) for user, membership in rows]
+
+
+# --- The inbox ---------------------------------------------------------------------------------
+
+UserIdColumn = sa.ColumnElement[int] | Mapped[int]
+
+
+def _still_visible(user_id: int | UserIdColumn) -> sa.ColumnElement[bool]:
+    """A person's notification stays in their inbox while they are an active member of its
+    account (a removed member no longer sees news of that account); account-less ones stay."""
+    membership = (
+        select(Membership.id)
+        .where(col(Membership.account_id) == Notification.account_id)
+        .where(col(Membership.user_id) == user_id)
+        .where(col(Membership.removed_at).is_(None))
+        .correlate_except(Membership)  # the notification (and session) are the outer query's
+    )
+    return sa.or_(col(Notification.account_id).is_(None), membership.exists())
+
+
+def unread_count(user_id: UserIdColumn) -> sa.ScalarSelect[int]:
+    """The person's unread notifications, as a scalar subquery correlated to ``user_id`` (the
+    session lookup folds it into its own query, so the badge costs no query of its own)."""
+    return (
+        select(sa.func.count(col(Notification.id)))
+        .where(col(Notification.user_id) == user_id)
+        .where(col(Notification.read_at).is_(None))
+        .where(_still_visible(user_id))
+        .scalar_subquery()
+    )
+
+
+def inbox(
+    session: Session, *, user_id: int, before: int | None, limit: int
+) -> Sequence[tuple[Notification, str | None]]:
+    """The person's notifications, newest first, with their account's name: one query."""
+    statement = (
+        select(Notification, Account.name)
+        .outerjoin(Account, col(Account.id) == Notification.account_id)
+        .where(Notification.user_id == user_id)
+        .where(_still_visible(user_id))
+        .order_by(col(Notification.id).desc())
+        .limit(limit)
+    )
+    if before is not None:
+        statement = statement.where(col(Notification.id) < before)
+    return [(note, name) for note, name in session.exec(statement).all()]
+
+
+def get_own(session: Session, *, user_id: int, notification_id: int) -> Notification | None:
+    """One of the person's own (visible) notifications; anyone else's is simply not found."""
+    return session.exec(
+        select(Notification)
+        .where(Notification.id == notification_id)
+        .where(Notification.user_id == user_id)
+        .where(_still_visible(user_id))
+    ).first()
+
+
+def mark_all_read(session: Session, *, user_id: int, at: datetime) -> int:
+    result = session.execute(
+        sa.update(Notification)
+        .where(col(Notification.user_id) == user_id)
+        .where(col(Notification.read_at).is_(None))
+        .values(read_at=at)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

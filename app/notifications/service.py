@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from sqlmodel import Session
 
 from app.mail import outbox
-from app.models import Notification, Side, User, Visibility
+from app.models import Notification, Side, User, Visibility, utcnow
 from app.notifications import repository
 
 
@@ -67,3 +67,20 @@ def _body(user: User, message: str, link: str, base_url: str) -> str:
         f"Hello {user.display_name},\n\n{message}\n\nOpen it in Jointplan:\n{url}\n\n"
         "You get this e-mail because you are a member of this account in Jointplan.\n"
     )
+
+
+# Reading one's inbox changes only that person's own read marks, not plan data: like the
+# session's last-seen time it is not an event of the account's audit trail.
+
+
+def mark_read(session: Session, *, notification: Notification) -> None:
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+        session.add(notification)
+        session.flush()
+
+
+def mark_all_read(session: Session, *, user: User) -> int:
+    """Marks every unread notification of ``user`` read; how many there were."""
+    assert user.id is not None
+    return repository.mark_all_read(session, user_id=user.id, at=utcnow())

@@ -68,9 +68,12 @@ class Actor:
     display_name: str
     workspace_id: int | None
     is_workspace_admin: bool
+    # Unread notifications when the request began (the badge in the navigation); it comes
+    # with the session lookup, so it costs no query of its own.
+    unread: int = 0
 
     @classmethod
-    def of(cls, user: User) -> Actor:
+    def of(cls, user: User, *, unread: int = 0) -> Actor:
         assert user.id is not None
         return cls(
             user=user,
@@ -79,6 +82,7 @@ class Actor:
             display_name=user.display_name,
             workspace_id=user.workspace_id,
             is_workspace_admin=user.is_workspace_admin,
+            unread=unread,
         )
 
     def is_admin_of(self, workspace_id: int) -> bool:

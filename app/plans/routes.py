@@ -11,6 +11,7 @@ from app.accounts import repository as accounts_repo
 from app.actions import sections as actions_sections
 from app.agreement import sections as agreement_sections
 from app.auth.deps import CurrentActor
+from app.comments import sections as comments_sections
 from app.db import DbSession
 from app.initiatives import sections as initiatives_sections
 from app.models import Horizon, Importance, PriorityStatus, Side
@@ -32,6 +33,7 @@ sections.LOADERS.append(initiatives_sections.load)
 sections.LOADERS.append(actions_sections.load)
 sections.LOADERS.append(priorities_sections.load)
 sections.LOADERS.append(agreement_sections.load)
+sections.LOADERS.append(comments_sections.load)
 
 router = APIRouter()
 

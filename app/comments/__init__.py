@@ -1,0 +1,1 @@
+"""Comment threads on the plan's items, with @mentions and team-only (internal) comments."""

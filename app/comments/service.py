@@ -1,0 +1,158 @@
+"""Adding, editing and deleting comments. Every change is audited with the comment's
+visibility (a team-only comment, or any comment on an internal item, is an internal event),
+edits refuse stale versions, and the people a comment newly @mentions are notified."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import Session
+
+from app.audit import repository as audit_repo
+from app.audit import service as audit
+from app.comments import mentions
+from app.comments.repository import ThreadTarget
+from app.models import Comment, User, Visibility, utcnow
+from app.notifications.service import notify
+
+MESSAGE_TITLE = 120
+
+
+class StaleEdit(Exception):
+    """The comment changed since the editor loaded it; ``who`` made the latest change."""
+
+    def __init__(self, who: str, current: Comment) -> None:
+        super().__init__(who)
+        self.who = who or "Someone"
+        self.current = current
+
+
+def add(
+    session: Session,
+    *,
+    actor: User,
+    target: ThreadTarget,
+    body: str,
+    team_only: bool,
+    people: Sequence[User],
+    base_url: str = "",
+) -> Comment:
+    """A new comment in ``target``'s thread. Comments on an internal item are always internal;
+    ``team_only`` (checked by the caller: vendor people only) makes any comment internal."""
+    assert actor.id is not None
+    internal = team_only or target.is_internal
+    comment = Comment(
+        account_id=target.account_id,
+        plan_id=target.plan_id,
+        author_id=actor.id,
+        body=body,
+        visibility=Visibility.INTERNAL if internal else Visibility.SHARED,
+    )
+    setattr(comment, target.column.value, target.value)
+    session.add(comment)
+    session.flush()
+    _audit(session, actor=actor, comment=comment, verb="comment.added", old=None, new=body)
+    _notify_mentions(
+        session,
+        actor=actor,
+        comment=comment,
+        target=target,
+        people=people,
+        already=set(),
+        base_url=base_url,
+    )
+    return comment
+
+
+def edit(
+    session: Session,
+    *,
+    actor: User,
+    comment: Comment,
+    target: ThreadTarget,
+    body: str,
+    expected_version: int,
+    people: Sequence[User],
+    base_url: str = "",
+) -> None:
+    """Raises ``StaleEdit`` when the comment was changed meanwhile: nothing is written. People
+    mentioned for the first time by this edit are notified."""
+    assert comment.id is not None
+    if comment.version != expected_version:
+        who = audit_repo.last_actor_label(
+            session, account_id=comment.account_id, item_type="comment", item_id=comment.id
+        )
+        raise StaleEdit(who, comment)
+    old = comment.body
+    if old == body:
+        return
+    comment.body = body
+    comment.edited_at = utcnow()
+    comment.version += 1
+    session.add(comment)
+    _audit(session, actor=actor, comment=comment, verb="comment.edited", old=old, new=body)
+    _notify_mentions(
+        session,
+        actor=actor,
+        comment=comment,
+        target=target,
+        people=people,
+        already=mentions.mentioned(old, people),
+        base_url=base_url,
+    )
+
+
+def delete(session: Session, *, actor: User, comment: Comment) -> None:
+    """The row stays (``deleted_at``) so the thread shows where a comment was; its words
+    are kept only on the audit trail."""
+    old = comment.body
+    comment.body = ""
+    comment.deleted_at = utcnow()
+    comment.version += 1
+    session.add(comment)
+    _audit(session, actor=actor, comment=comment, verb="comment.deleted", old=old, new=None)
+
+
+def _audit(
+    session: Session, *, actor: User, comment: Comment, verb: str, old: str | None, new: str | None
+) -> None:
+    audit.record(
+        session,
+        actor=actor,
+        verb=verb,
+        item_type="comment",
+        item_id=comment.id,
+        account_id=comment.account_id,
+        changes={"body": [old, new]},
+        visibility=Visibility(comment.visibility),
+    )
+
+
+def _notify_mentions(
+    session: Session,
+    *,
+    actor: User,
+    comment: Comment,
+    target: ThreadTarget,
+    people: Sequence[User],
+    already: set[int],
+    base_url: str,
+) -> None:
+    recipients = mentions.mentioned(comment.body, people) - already
+    if not recipients:
+        return
+    label = target.label
+    if len(label) > MESSAGE_TITLE:
+        label = label[: MESSAGE_TITLE - 1] + "…"
+    team_only = " team-only" if comment.visibility == Visibility.INTERNAL else ""
+    notify(
+        session,
+        account_id=comment.account_id,
+        recipient_ids=sorted(recipients),
+        kind="mention",
+        message=f"{actor.display_name} mentioned you in a{team_only} comment on {label}",
+        link=f"{target.path}#comment-{comment.id}",
+        actor=actor,
+        visibility=comment.visibility,
+        base_url=base_url,
+    )

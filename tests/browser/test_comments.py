@@ -1,0 +1,67 @@
+"""A comment thread in the browser: opening "Comments" loads the thread in place, a comment
+with an @mention appears without a reload, the count follows, and the mentioned person sees
+it in their inbox; on a phone too."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+from sqlmodel import select
+
+from app.models import User
+from app.plans import repository as plans_repo
+from app.priorities import service as priorities
+from app.priorities.schemas import PriorityForm
+from tests.browser.support import DESKTOP, PHONE, NewContext, SameDocument, account_id, sign_in
+from tests.live import LiveServer
+
+
+def add_priority(server: LiveServer, account: int) -> int:
+    with server.db.session() as session:
+        sponsor = session.exec(select(User).where(User.email == "sponsor@harbor.example")).one()
+        plan = plans_repo.current(session, account_id=account)
+        assert plan is not None
+        priority = priorities.create(
+            session,
+            actor=sponsor,
+            plan=plan,
+            form=PriorityForm(title="Cut dock waiting times"),
+            owner_id=None,
+        )
+        session.commit()
+        assert priority.id is not None
+        return priority.id
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_comment_with_a_mention_in_place(
+    demo_data: LiveServer, new_context: NewContext, viewport: dict[str, int]
+) -> None:
+    harbor = account_id(demo_data.db, "Harbor Logistics")
+    priority = add_priority(demo_data, harbor)
+    page = new_context(viewport=viewport).new_page()
+    sign_in(page, "lead@brightwell.example")
+    page.goto(f"/accounts/{harbor}/plan")
+    same = SameDocument(page)
+    thread = page.locator(f"#thread-priority-{priority}")
+    thread.get_by_text("Comments (0)").click()
+    box = thread.get_by_label("Add a comment")
+    expect(box).to_be_visible()
+    expect(thread.get_by_text("No comments yet.")).to_be_visible()
+    box.fill("@Sam Sponsor which docks are worst?")
+    thread.get_by_role("button", name="Comment").click()
+    expect(thread.locator(".mention")).to_have_text("@Sam Sponsor")
+    expect(thread.get_by_role("status")).to_have_text("Comment added.")
+    expect(thread.locator("> summary")).to_have_text("Comments (1)")
+    expect(box).to_have_value("")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= viewport["width"], "the thread overflows the screen"
+    same.check()
+
+    sponsor = new_context(viewport=viewport).new_page()
+    sign_in(sponsor, "sponsor@harbor.example")
+    expect(sponsor.locator(".badge-count")).to_contain_text("1")
+    sponsor.get_by_role("link", name="Inbox").click()
+    sponsor.get_by_role("button", name="Unread: Lena Lead mentioned you").click()
+    expect(sponsor.locator(".mention")).to_have_text("@Sam Sponsor")
+    expect(sponsor.locator(".badge-count")).to_have_count(0)
