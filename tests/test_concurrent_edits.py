@@ -10,16 +10,27 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import httpx
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from app.actions import service as actions
+from app.actions.schemas import CheckedAction, Link
 from app.auth import sessions
-from app.models import AuditEvent, Role, User
+from app.comments import repository as comments_repo
+from app.comments import service as comments
+from app.initiatives import service as initiatives
+from app.initiatives.schemas import InitiativeForm
+from app.models import AuditEvent, Plan, Role, Side, User
+from app.perception import service as perception
+from app.perception.schemas import BeliefForm
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityForm
+from app.strategy import service as strategy
+from app.strategy.schemas import StrategyForm
 from tests import factories
 from tests.conftest import CSRF
 from tests.live import LiveServer
@@ -33,15 +44,20 @@ class Scene:
     people: list[User]
 
 
-def _scene(server: LiveServer) -> Scene:
+def _scene(server: LiveServer, role: Role) -> Scene:
     with server.db.session() as session:
         workspace = factories.make_workspace(session, "Vendor")
         admin = factories.make_user(session, workspace=workspace, admin=True, password=None)
         account = factories.make_account(session, admin=admin)
         people = []
         for i in range(WRITERS):
-            person = factories.make_user(session, name=f"Writer {i}", password=None)
-            factories.add_member(session, account=account, user=person, role=Role.MEMBER, by=admin)
+            person = factories.make_user(
+                session,
+                name=f"Writer {i}",
+                password=None,
+                workspace=workspace if role.side is Side.VENDOR else None,
+            )
+            factories.add_member(session, account=account, user=person, role=role, by=admin)
             people.append(person)
         session.commit()
         assert account.id is not None
@@ -50,18 +66,14 @@ def _scene(server: LiveServer) -> Scene:
 
 def _client(server: LiveServer, person: User) -> httpx.Client:
     with server.db.session() as session:
-        token = factories.sign_in(_CookieJar(), session, person)
+        token = sessions.start(
+            session, user=person, ip="127.0.0.1", user_agent="pytest", settings=server.settings
+        )
+        session.commit()
     client = httpx.Client(base_url=server.url, follow_redirects=False, timeout=30)
     client.cookies.set(sessions.SESSION_COOKIE, token)
     client.cookies.set("jp_csrf", CSRF)
     return client
-
-
-class _CookieJar:
-    """Stands in for a TestClient in ``factories.sign_in``: only its cookie jar is used."""
-
-    def __init__(self) -> None:
-        self.cookies = httpx.Cookies()
 
 
 def race(requests: list[Callable[[], httpx.Response]]) -> list[httpx.Response]:
@@ -82,34 +94,139 @@ def race(requests: list[Callable[[], httpx.Response]]) -> list[httpx.Response]:
     return [r for r in results if r is not None]
 
 
-def test_concurrent_edits_of_one_priority_one_wins(live_server: LiveServer) -> None:
-    scene = _scene(live_server)
+@dataclass(frozen=True)
+class Case:
+    """One editable item type: how to make the item, its edit path and form, who edits it."""
+
+    name: str
+    make: Callable[[Session, Plan, User], tuple[str, int]]  # -> (path under the account, version)
+    form: Callable[[int], dict[str, str]]  # writer number -> the edit form's fields
+    side: Role
+    conflict: str  # the words of the conflict page
+    same_author: bool = False  # comments: only their author edits them (in several tabs)
+
+
+def _priority(session: Session, plan: Plan, by: User) -> tuple[str, int]:
+    item = priorities.create(
+        session, actor=by, plan=plan, form=PriorityForm(title="Original"), owner_id=None
+    )
+    return f"/priorities/{item.id}", item.version
+
+
+def _entry(session: Session, plan: Plan, by: User) -> tuple[str, int]:
+    item = strategy.create(
+        session, actor=by, plan=plan, form=StrategyForm(kind="driver", text="Original")
+    )
+    return f"/strategy/{item.id}", item.version
+
+
+def _initiative(session: Session, plan: Plan, by: User) -> tuple[str, int]:
+    item = initiatives.create(
+        session,
+        actor=by,
+        plan=plan,
+        form=InitiativeForm(title="Original"),
+        owner_id=None,
+        priority_ids=[],
+    )
+    return f"/initiatives/{item.id}", item.version
+
+
+def _action(session: Session, plan: Plan, by: User) -> tuple[str, int]:
+    item = actions.create(
+        session,
+        actor=by,
+        plan=plan,
+        checked=CheckedAction("Original", "", None, None, "not_started", Link()),
+    )
+    return f"/actions/{item.id}", item.version
+
+
+def _comment(session: Session, plan: Plan, by: User) -> tuple[str, int]:
+    priority = priorities.create(
+        session, actor=by, plan=plan, form=PriorityForm(title="Discussed"), owner_id=None
+    )
+    assert priority.id is not None
+    target = comments_repo.find_target(
+        session, account_id=plan.account_id, item_type="priority", item_id=priority.id
+    )
+    assert target is not None
+    item = comments.add(
+        session, actor=by, target=target, body="Original", team_only=False, people=[]
+    )
+    return f"/comments/{item.id}/edit", item.version
+
+
+def _belief(session: Session, plan: Plan, by: User) -> tuple[str, int]:
+    item = perception.add_belief(
+        session, actor=by, plan=plan, form=BeliefForm(title="Original"), priority_id=None
+    )
+    return f"/perception/beliefs/{item.id}", item.version
+
+
+CASES = [
+    Case(
+        "priority",
+        _priority,
+        lambda i: {"title": f"Version of writer {i}", "importance": "high", "horizon": "next"},
+        Role.MEMBER,
+        "changed this priority meanwhile",
+    ),
+    Case(
+        "strategy entry",
+        _entry,
+        lambda i: {"text": f"Version of writer {i}"},
+        Role.MEMBER,
+        "changed this meanwhile",
+    ),
+    Case(
+        "initiative",
+        _initiative,
+        lambda i: {"title": f"Version of writer {i}"},
+        Role.TEAM,
+        "changed this initiative meanwhile",
+    ),
+    Case(
+        "action",
+        _action,
+        lambda i: {"title": f"Version of writer {i}", "status": "in_progress"},
+        Role.MEMBER,
+        "changed this action meanwhile",
+    ),
+    Case(
+        "comment",
+        _comment,
+        lambda i: {"body": f"Version of writer {i}"},
+        Role.MEMBER,
+        "changed this comment meanwhile",
+        same_author=True,
+    ),
+    Case(
+        "belief",
+        _belief,
+        lambda i: {"title": f"Version of writer {i}"},
+        Role.TEAM,
+        "changed this belief meanwhile",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_concurrent_edits_of_one_item_one_wins(live_server: LiveServer, case: Case) -> None:
+    scene = _scene(live_server, case.side)
     with live_server.db.session() as session:
         plan = plans_repo.current(session, account_id=scene.account_id)
         assert plan is not None
-        priority = priorities.create(
-            session,
-            actor=scene.people[0],
-            plan=plan,
-            form=PriorityForm(title="Original"),
-            owner_id=None,
-        )
+        path, version = case.make(session, plan, scene.people[0])
         session.commit()
-        priority_id, version = priority.id, priority.version
-    path = f"/accounts/{scene.account_id}/priorities/{priority_id}"
-    clients = [_client(live_server, person) for person in scene.people]
+    writers = [scene.people[0]] * WRITERS if case.same_author else scene.people
+    clients = [_client(live_server, person) for person in writers]
+    url = f"/accounts/{scene.account_id}{path}"
     try:
         responses = race(
             [
-                lambda c=c, i=i: c.post(
-                    path,
-                    data={
-                        "title": f"Version of writer {i}",
-                        "importance": "high",
-                        "horizon": "next",
-                        "version": str(version),
-                        "csrf_token": CSRF,
-                    },
+                partial(
+                    c.post, url, data=case.form(i) | {"version": str(version), "csrf_token": CSRF}
                 )
                 for i, c in enumerate(clients)
             ]
@@ -122,17 +239,21 @@ def test_concurrent_edits_of_one_priority_one_wins(live_server: LiveServer) -> N
     winner = next(i for i, r in enumerate(responses) if r.status_code == 303)
     for i, response in enumerate(responses):
         if response.status_code == 409:
-            assert "changed this priority meanwhile" in response.text
+            assert case.conflict in response.text
             assert f"Version of writer {i}" in response.text  # their text is kept
+    item_id = path.split("/")[-1] if not path.endswith("/edit") else path.split("/")[-2]
     with Session(live_server.db.engine) as session:
         events = session.exec(
             select(AuditEvent)
-            .where(AuditEvent.item_type == "priority")
-            .where(AuditEvent.item_id == str(priority_id))
-            .where(AuditEvent.verb == "priority.updated")
+            .where(AuditEvent.account_id == scene.account_id)
+            .where(AuditEvent.item_id == item_id)
+            .where(
+                col(AuditEvent.verb).endswith("updated") | col(AuditEvent.verb).endswith("edited")
+            )
         ).all()
-        assert len(events) == 1
-        assert events[0].changes["title"] == ["Original", f"Version of writer {winner}"]
+        assert len(events) == 1, [e.verb for e in events]
+        field = next(iter(events[0].changes))
+        assert events[0].changes[field][1] == f"Version of writer {winner}"
 
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from app.db import for_write
 from app.models import (
     STRATEGY_LABELS,
     Action,
@@ -186,12 +187,13 @@ def thread(
 
 def get_live(session: Session, *, account_id: int, comment_id: int) -> Comment | None:
     """A comment of this account that is not deleted."""
-    return session.exec(
+    statement = (
         select(Comment)
         .where(Comment.id == comment_id)
         .where(Comment.account_id == account_id)
         .where(col(Comment.deleted_at).is_(None))
-    ).first()
+    )
+    return session.exec(for_write(session, statement)).first()
 
 
 def counts_for_plan(

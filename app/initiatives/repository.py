@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from app.db import for_write
 from app.models import (
     VENDOR_ROLES,
     Initiative,
@@ -58,12 +59,13 @@ def for_plan(
 
 
 def get_live(session: Session, *, account_id: int, initiative_id: int) -> Initiative | None:
-    return session.exec(
+    statement = (
         select(Initiative)
         .where(Initiative.id == initiative_id)
         .where(Initiative.account_id == account_id)
         .where(col(Initiative.removed_at).is_(None))
-    ).first()
+    )
+    return session.exec(for_write(session, statement)).first()
 
 
 def linked_priority_ids(session: Session, *, account_id: int, initiative_id: int) -> list[int]:

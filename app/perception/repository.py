@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from app.db import for_write
 from app.models import PerceivedPriority, PerceivedRating, Priority, User, ValueRating
 
 
@@ -26,12 +27,13 @@ def beliefs(
 
 
 def get_belief(session: Session, *, account_id: int, belief_id: int) -> PerceivedPriority | None:
-    return session.exec(
+    statement = (
         select(PerceivedPriority)
         .where(PerceivedPriority.id == belief_id)
         .where(PerceivedPriority.account_id == account_id)
         .where(col(PerceivedPriority.removed_at).is_(None))
-    ).first()
+    )
+    return session.exec(for_write(session, statement)).first()
 
 
 def last_rank(session: Session, *, plan_id: int) -> int:

@@ -52,13 +52,14 @@ def get_live(
 
 def get_suggestion(session: Session, *, account_id: int, suggestion_id: int) -> Priority | None:
     """A vendor suggestion of this account, whatever the client answered (removed: None)."""
-    return session.exec(
+    statement = (
         select(Priority)
         .where(Priority.id == suggestion_id)
         .where(Priority.account_id == account_id)
         .where(col(Priority.suggested_by_id).is_not(None))
         .where(col(Priority.removed_at).is_(None))
-    ).first()
+    )
+    return session.exec(for_write(session, statement)).first()
 
 
 def active(session: Session, *, plan_id: int) -> Sequence[Priority]:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from app.db import for_write
 from app.models import Plan, StrategyEntry
 
 
@@ -22,14 +23,15 @@ def for_plan(session: Session, *, plan_id: int) -> Sequence[StrategyEntry]:
 
 def get_live(session: Session, *, account_id: int, entry_id: int) -> StrategyEntry | None:
     """A live entry of the account's *current* plan (earlier plans are read-only)."""
-    return session.exec(
+    statement = (
         select(StrategyEntry)
         .join(Plan, col(Plan.id) == StrategyEntry.plan_id)
         .where(StrategyEntry.id == entry_id)
         .where(StrategyEntry.account_id == account_id)
         .where(col(Plan.is_current))
         .where(col(StrategyEntry.removed_at).is_(None))
-    ).first()
+    )
+    return session.exec(for_write(session, statement)).first()
 
 
 def lock_plan(session: Session, *, plan_id: int) -> None:
