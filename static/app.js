@@ -55,9 +55,11 @@
       target.querySelectorAll(".toast").forEach(expire);
       return;
     }
-    // Keep the keyboard where it was: a swapped block may name the control to focus.
-    var marker = target && target.parentNode ? document.querySelector("[data-focus]") : null;
+    // Keep the keyboard where it was: a swapped block may name the control to focus. Markers
+    // are used once and removed, so the one found is always the block just swapped in.
+    var marker = document.querySelector("[data-focus]");
     var id = marker ? marker.getAttribute("data-focus") : "";
+    document.querySelectorAll("[data-focus]").forEach(function (m) { m.remove(); });
     var keep = id ? document.getElementById(id) : null;
     if (keep && keep.disabled) {  // moved to the top or bottom: the other arrow of that row
       keep = document.getElementById(id.replace(/^move-(up|down)/, function (_, d) {
@@ -163,28 +165,4 @@
     dragged = null;
   });
   // --- end of drag re-ranking ----------------------------------------------------------------
-})();
-
-// ---- The client's strategy and perceived value sections --------------------------------------
-// After one of these sections is swapped in, focus the control its own marker names (the shared
-// handler above takes the first marker in the page, which may be one another section left).
-(function () {
-  "use strict";
-  var SECTIONS = { strategy: true, value: true };
-
-  document.addEventListener("htmx:afterSwap", function (event) {
-    var target = event.detail.target;
-    if (!target || !SECTIONS[target.id]) return;
-    var section = document.getElementById(target.id);  // the new element (outerHTML swap)
-    var marker = section ? section.querySelector("[data-focus]") : null;
-    if (!marker) return;
-    var id = marker.getAttribute("data-focus");
-    var keep = document.getElementById(id);
-    if (keep && keep.disabled) {  // moved to the top or bottom: the other arrow of that row
-      keep = document.getElementById(id.replace(/^move-(up|down)/, function (_, d) {
-        return "move-" + (d === "up" ? "down" : "up");
-      }));
-    }
-    if (keep && !keep.disabled) keep.focus();
-  });
 })();
