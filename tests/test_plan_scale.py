@@ -181,3 +181,39 @@ def test_plan_page_query_count_is_constant_and_within_budget(
     large = _count(client, path, count_queries)
     assert large == small, "\n".join(count_queries.statements)
     assert large <= BUDGET, "\n".join(count_queries.statements)
+
+
+@pytest.mark.parametrize("role", ["lead", "sponsor"])
+def test_partials_query_count_is_constant_and_within_budget(
+    client: TestClient,
+    session: Session,
+    world: World,
+    count_queries: QueryCounter,
+    role: str,
+) -> None:
+    """The plan's lazily loaded partials: a comment thread and the "changes since" line."""
+    sign_in(client, session, world.members[role])
+    fill_plan(session, world, priorities=1, initiatives=2, actions=2, comments=3)
+    plan = _plan(session, world)
+    first = priorities_repo.ranked(session, plan_id=plan.id)[0][0]  # type: ignore[arg-type]
+    base = f"/accounts/{world.account.id}"
+    paths = [f"{base}/threads/priority/{first.id}", f"{base}/plan/changes?summary=1"]
+    client.headers["HX-Request"] = "true"
+    small = [_count(client, path, count_queries) for path in paths]
+    # 2,000 more comments across the plan, and 300 on the thread that is read
+    fill_plan(session, world, priorities=29, initiatives=58, actions=298, comments=1997)
+    session.add_all(
+        Comment(
+            account_id=plan.account_id,
+            plan_id=plan.id,  # type: ignore[arg-type]
+            priority_id=first.id,
+            author_id=world.members["lead" if n % 2 else "sponsor"].id,  # type: ignore[arg-type]
+            body=f"On the first priority, {n}",
+            visibility=Visibility.INTERNAL if n % 5 == 0 else Visibility.SHARED,
+        )
+        for n in range(300)
+    )
+    session.commit()
+    large = [_count(client, path, count_queries) for path in paths]
+    assert large == small, "\n".join(count_queries.statements)
+    assert max(large) <= BUDGET, "\n".join(count_queries.statements)
