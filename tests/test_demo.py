@@ -1,0 +1,194 @@
+"""The demo tells the Harbor Logistics story through the services: every part of the joint plan
+is there, its audit trail verifies, the draft stays internal, and the changes since the agreed
+version 1 show."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, col, select
+
+from app import demo
+from app.agreement import repository as agreement_repo
+from app.agreement import snapshot
+from app.agreement.diff import compare
+from app.audit import service as audit
+from app.models import (
+    Account,
+    Action,
+    ActionStatus,
+    Comment,
+    Initiative,
+    InitiativePriority,
+    Notification,
+    PerceivedPriority,
+    PerceivedRating,
+    Plan,
+    PlanStatus,
+    Priority,
+    PriorityStatus,
+    StrategyEntry,
+    StrategyKind,
+    User,
+    ValueRating,
+    Visibility,
+    utcnow,
+)
+from app.plans import repository as plans_repo
+from tests import factories
+
+pytestmark = pytest.mark.usefixtures("fast_hashing")
+
+
+@pytest.fixture
+def harbor(session: Session) -> tuple[Account, Plan]:
+    assert not demo.already_loaded(session)
+    demo.load(session)
+    session.commit()
+    assert demo.already_loaded(session)
+    account = session.exec(select(Account).where(Account.name == "Harbor Logistics")).one()
+    assert account.id is not None
+    plan = plans_repo.current(session, account_id=account.id)
+    assert plan is not None
+    return account, plan
+
+
+def person(session: Session, email: str) -> User:
+    return session.exec(select(User).where(User.email == email)).one()
+
+
+def test_the_story_is_all_there(session: Session, harbor: tuple[Account, Plan]) -> None:
+    account, plan = harbor
+    where = {"plan_id": plan.id}
+
+    kinds = Counter(e.kind for e in session.exec(select(StrategyEntry).filter_by(**where)))
+    assert all(kinds[kind] >= 1 for kind in StrategyKind), kinds
+    assert kinds[StrategyKind.ADVICE] == 3
+
+    everything = session.exec(select(Priority).filter_by(**where)).all()
+    ranked = sorted(
+        (p for p in everything if p.status == PriorityStatus.ACTIVE), key=lambda p: p.rank or 0
+    )
+    assert [p.rank for p in ranked] == [1, 2, 3, 4]
+    assert ranked[0].title == "Cut cost per delivery by 8%"
+    assert any(p.suggested_by_id for p in ranked), "one priority began as a vendor suggestion"
+    statuses = Counter(p.status for p in everything)
+    assert statuses[PriorityStatus.SUGGESTED] == 1
+    assert statuses[PriorityStatus.REJECTED] == 1
+    assert all(p.answer_reason for p in everything if p.status == PriorityStatus.REJECTED)
+
+    ratings = session.exec(
+        select(ValueRating).filter_by(**where).order_by(col(ValueRating.rated_at))
+    ).all()
+    assert [r.overall for r in ratings] == [5, 6, 7]
+    assert (ratings[-1].rated_at - ratings[0].rated_at).days >= 180, "spans quarters"
+    assert all(len(r.scores) == 5 and r.comment for r in ratings)
+
+    initiatives = session.exec(select(Initiative).filter_by(**where)).all()
+    assert Counter(i.status for i in initiatives) == {
+        "draft": 1,
+        "proposed": 1,
+        "accepted": 1,
+        "declined": 1,
+        "parked": 1,
+    }
+    linked = {link.initiative_id for link in session.exec(select(InitiativePriority))}
+    by_status = {i.status: i for i in initiatives}
+    assert by_status["declined"].id not in linked, "the declined one is us-focused"
+    assert by_status["accepted"].answer_reason
+    assert by_status["parked"].answer_reason
+    assert by_status["draft"].visibility == Visibility.INTERNAL
+
+    actions = session.exec(select(Action).filter_by(**where)).all()
+    today = utcnow().date()
+    assert sum(a.status == ActionStatus.DONE for a in actions) == 2
+    overdue = [a for a in actions if a.due_on and a.due_on < today and a.status != "done"]
+    assert len(overdue) == 1
+    assert sum(a.owner_id is None for a in actions) == 1
+    owners = {a.owner_id for a in actions if a.owner_id}
+    assert person(session, "lead@brightwell.example").id in owners
+    assert person(session, "sponsor@harbor.example").id in owners
+
+    comments = session.exec(select(Comment).filter_by(**where)).all()
+    assert any("@Sam Sponsor" in c.body for c in comments)
+    assert any(c.visibility == Visibility.INTERNAL for c in comments)
+    sponsor = person(session, "sponsor@harbor.example")
+    mentions = session.exec(
+        select(Notification).where(
+            Notification.user_id == sponsor.id, Notification.kind == "mention"
+        )
+    ).all()
+    assert len(mentions) == 1
+    unread = session.exec(
+        select(Notification)
+        .where(Notification.user_id == sponsor.id)
+        .where(col(Notification.read_at).is_(None))
+    ).all()
+    assert unread == [], "the sponsor's inbox was read by the agreement"
+
+    beliefs = session.exec(select(PerceivedPriority).filter_by(**where)).all()
+    assert len(beliefs) == 4
+    assert sum(b.priority_id is None for b in beliefs) == 1
+    believed = session.exec(select(PerceivedRating).filter_by(**where)).one()
+    assert believed.overall > ratings[-1].overall
+
+    assert plan.agreed_version == 1
+    assert plan.status == PlanStatus.AGREED
+    assert account.name == "Harbor Logistics"
+
+
+def test_changes_since_version_1_and_the_audit_trail(
+    session: Session, harbor: tuple[Account, Plan]
+) -> None:
+    account, plan = harbor
+    assert account.id is not None
+    assert plan.id is not None
+    last = agreement_repo.last_version(session, account_id=account.id, plan_id=plan.id)
+    assert last is not None
+    assert last.number == 1
+    changes = compare(last.snapshot, snapshot.build(session, plan=plan))
+    assert changes.section("priorities").moved
+    assert changes.section("priorities").changed
+    assert changes.section("actions").added
+    assert changes.section("actions").changed
+    assert changes.section("initiatives").count == 0
+    # The draft never reached the agreed version.
+    titles = [i["title"] for i in last.snapshot["sections"]["initiatives"]]
+    assert len(titles) == 4
+    assert "Emissions data feed from the route planner" not in titles
+
+    reports = audit.verify_all(session)
+    assert reports
+    assert all(r.ok for r in reports), reports
+
+
+def test_the_client_sees_the_story_but_not_the_draft(
+    session: Session, client: TestClient, harbor: tuple[Account, Plan]
+) -> None:
+    account, _ = harbor
+    factories.sign_in(client, session, person(session, "sponsor@harbor.example"))
+    page = client.get(f"/accounts/{account.id}/plan")
+    assert page.status_code == 200
+    for seen in (
+        "Most reliable regional carrier in the Nordics",
+        "Cut cost per delivery by 8%",
+        "One dispatch view across the three depots",
+        "Live tracking page for the top 50 customers",
+        "Talk to operations, not only IT.",
+    ):
+        assert seen in page.text, seen
+    assert "Emissions data feed from the route planner" not in page.text
+    changes = client.get(f"/accounts/{account.id}/plan/changes")
+    assert changes.status_code == 200
+    assert "What changed since version 1" in changes.text
+    assert "Driver turnover below 15%" in changes.text
+
+    lead = TestClient(client.app, base_url="http://testserver", follow_redirects=False)
+    lead.cookies.set("jp_csrf", client.cookies["jp_csrf"])
+    factories.sign_in(lead, session, person(session, "lead@brightwell.example"))
+    assert (
+        "Emissions data feed from the route planner"
+        in lead.get(f"/accounts/{account.id}/plan").text
+    )
