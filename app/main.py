@@ -33,6 +33,7 @@ from app.web import handlers
 from app.web.forms import ids_in_range
 from app.web.security import SecurityMiddleware, csrf_protect
 from app.web.templating import STATIC_DIR, Templates
+from app.workspaces import routes as workspaces_routes
 
 # Routes that answer without a signed-in person. Every other route is behind ``current_actor``.
 PUBLIC_ROUTERS = (
@@ -57,6 +58,7 @@ PRIVATE_ROUTERS = (
     agreement_routes.router,
     comments_routes.router,
     notifications_routes.router,
+    workspaces_routes.router,
 )
 
 

@@ -373,6 +373,8 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("GET", "/admin/users"): {NO_TARGET: WORKSPACE_ADMINS},
     ("POST", "/admin/users/{user_id}/disable"): WORKSPACE_USER_ROWS,
     ("POST", "/admin/users/{user_id}/enable"): WORKSPACE_USER_ROWS,
+    ("GET", "/admin/value-dimensions"): {NO_TARGET: WORKSPACE_ADMINS},
+    ("POST", "/admin/value-dimensions"): {NO_TARGET: WORKSPACE_ADMINS},
     # Private: an account and what is under it
     ("GET", "/accounts/{account_id}"): account_rows(own=Row(allow=EVERY_ROLE)),
     ("GET", "/accounts/{account_id}/audit"): account_rows(own=Row(allow=EVERY_ROLE)),
@@ -533,7 +535,7 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
 }
 
 # Printed at the end of every run (tests/conftest.py) and pinned by test_matrix_row_count.
-EXPECTED_ROWS = 3586
+EXPECTED_ROWS = 3608
 
 # --------------------------------------------------------------------------------------------
 # The routes, as the app's router has them
@@ -1152,6 +1154,10 @@ BODIES: dict[tuple[str, str], Body] = {
         "version": w.items["comment_id"][item][1] if (item := TARGETS[target][1]) else 1,
     },
     ("POST", "/inbox/{notification_id}/read"): lambda w, actor, target: {"open": "1"},
+    ("POST", "/admin/value-dimensions"): lambda w, actor, target: {
+        "dimensions": "Candour\nSpeed of delivery\nCommercial fairness",
+        "current": list(DEFAULT_VALUE_DIMENSIONS),  # both workspaces are on the defaults
+    },
 }
 
 

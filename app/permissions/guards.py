@@ -84,3 +84,4 @@ PlanSubmitter = Annotated[AccountAccess, Depends(AccountGuard(Verb.PLAN_SUBMIT))
 PlanApprover = Annotated[AccountAccess, Depends(AccountGuard(Verb.PLAN_APPROVE))]
 AccountCreator = Annotated[Actor, Depends(WorkspaceGuard(WorkspaceVerb.ACCOUNTS_CREATE))]
 UserManager = Annotated[Actor, Depends(WorkspaceGuard(WorkspaceVerb.USERS_MANAGE))]
+SettingsManager = Annotated[Actor, Depends(WorkspaceGuard(WorkspaceVerb.SETTINGS_MANAGE))]

@@ -52,6 +52,7 @@ class Verb(StrEnum):
 class WorkspaceVerb(StrEnum):
     ACCOUNTS_CREATE = "accounts.create"
     USERS_MANAGE = "users.manage"
+    SETTINGS_MANAGE = "settings.manage"  # e.g. the value dimensions clients rate on
 
 
 @dataclass(frozen=True)

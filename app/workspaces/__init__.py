@@ -1,0 +1,1 @@
+"""Workspace settings, changed by its admins: the dimensions clients rate the relationship on."""

@@ -1,0 +1,53 @@
+"""Changing a workspace's settings. Keyword-only; flushes, never commits."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from app.audit import service as audit
+from app.models import User, Visibility, Workspace
+from app.workspaces import repository
+
+VALUE_DIMENSIONS_CHANGED = "workspace.value_dimensions_changed"
+
+
+class StaleSettings(Exception):
+    """The settings changed since the admin loaded the form; ``who`` made the latest change."""
+
+    def __init__(self, who: str, current: list[str]) -> None:
+        super().__init__(who)
+        self.who = who or "Someone"
+        self.current = current
+
+
+def set_value_dimensions(
+    session: Session, *, actor: User, workspace_id: int, names: list[str], based_on: list[str]
+) -> Workspace | None:
+    """Replace the dimensions clients rate on; ``based_on`` is the list the admin's form showed.
+
+    There is no version column, so the list itself is the version: if the stored list differs
+    from ``based_on``, ``StaleSettings`` is raised and nothing is written. Ratings already given
+    store the names they were given under and are not touched. Returns None when the list is
+    unchanged (nothing written, no audit event).
+    """
+    workspace = repository.get_for_update(session, workspace_id=workspace_id)
+    assert workspace is not None, "the actor's own workspace exists"
+    old = list(workspace.value_dimensions)
+    if old != list(based_on):
+        raise StaleSettings(repository.last_changed_by(session, workspace_id=workspace_id), old)
+    if names == old:
+        return None
+    workspace.value_dimensions = list(names)  # a new list: the JSON column sees the change
+    session.add(workspace)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        verb=VALUE_DIMENSIONS_CHANGED,
+        item_type=repository.ITEM_TYPE,
+        item_id=workspace_id,
+        account_id=None,  # the global chain: the setting belongs to no single account
+        changes={"value_dimensions": [old, list(names)]},
+        visibility=Visibility.INTERNAL,
+    )
+    return workspace
