@@ -221,3 +221,27 @@ def test_the_plan_page_runs_a_constant_number_of_queries(
     assert len(re.findall(r'class="priority"', page.text)) == 31
     assert count_queries.count == few
     assert few <= 10
+
+
+def test_moving_a_priority_does_not_refuse_an_open_edit_of_its_wording(
+    client: TestClient, session: Session, world: World
+) -> None:
+    """Ranks are not on the edit form: a move by someone else is not a conflicting edit."""
+    first, second = add(session, world, "First"), add(session, world, "Second")
+    sign_in(client, session, world.members["member"])
+    moved = client.post(
+        url(world, f"/priorities/{second.id}/move"), data={"direction": "up", "csrf_token": CSRF}
+    )
+    assert moved.status_code == 303
+    saved = client.post(
+        url(world, f"/priorities/{first.id}"),
+        data={
+            "title": "First, reworded",
+            "importance": "high",
+            "horizon": "next",
+            "version": str(first.version),
+            "csrf_token": CSRF,
+        },
+    )
+    assert saved.status_code == 303
+    assert titles_in_order(session, world) == ["Second", "First, reworded"]

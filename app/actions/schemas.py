@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from app.models import Action, ActionStatus
-from app.web.forms import FormErrors, check_text
+from app.web.forms import FormErrors, as_int, check_text
 
 # A due date outside these years is a typo (e.g. 0202 for 2026), not a plan.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -47,10 +47,11 @@ def parse_link(value: str) -> Link | None:
     if not value:
         return Link()
     kind, _, raw = value.partition(":")
-    if not raw.isdigit() or len(raw) > 18:
+    number = as_int(raw)
+    if number is None:
         return None
     if kind == "priority":
-        return Link(priority_id=int(raw))
+        return Link(priority_id=number)
     if kind == "initiative":
         return Link(initiative_id=int(raw))
     return None
@@ -104,9 +105,7 @@ class ActionForm:
         self.title, self.outcome = title, outcome
         owner: int | None = None
         if self.owner_id:
-            owner = (
-                int(self.owner_id) if self.owner_id.isdigit() and len(self.owner_id) < 19 else -1
-            )
+            owner = as_int(self.owner_id) or -1
             if owner not in owner_ids:
                 errors.add("owner_id", "Choose an owner from the people on this account.")
         self.due_on = self.due_on.strip()

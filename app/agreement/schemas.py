@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.web.forms import as_int
+
 CURRENT = "current"
 _MAX_DIGITS = 18  # larger ids cannot exist (and would overflow the database's integer)
 
@@ -17,10 +19,7 @@ class CompareQuery:
 
     @staticmethod
     def _id(value: str) -> int | None:
-        value = value.strip()
-        if value.isdigit() and len(value) <= _MAX_DIGITS:
-            return int(value)
-        return None
+        return as_int(value, max_digits=_MAX_DIGITS)
 
     def check(self) -> tuple[str, int | None, int | None]:
         """(error message or "", from id, to id); to id None means the current plan."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.models import Initiative, InitiativeStatus
-from app.web.forms import FormErrors, check_text
+from app.web.forms import FormErrors, as_int, check_text
 
 # The client's answers: form value -> the status it gives.
 ANSWERS = {
@@ -54,12 +54,12 @@ class InitiativeForm:
             setattr(self, name, value)
         owner: int | None = None
         if self.owner_id:
-            owner = int(self.owner_id) if self.owner_id.isdigit() else -1
+            owner = as_int(self.owner_id) or -1
             if owner not in owner_ids:
                 errors.add("owner_id", "Choose an owner from your team in this account.")
         linked: list[int] = []
         for raw in self.priority_ids:
-            chosen = int(raw) if raw.isdigit() else -1
+            chosen = as_int(raw) or -1
             if chosen not in priority_ids:
                 errors.add("priority_ids", "Choose priorities from the client's current list.")
             elif chosen not in linked:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.models import PerceivedPriority
-from app.web.forms import FormErrors, check_text
+from app.web.forms import FormErrors, as_int, check_text
 
 
 @dataclass
@@ -38,7 +38,7 @@ class BeliefForm:
         )
         linked: int | None = None
         if self.priority_id:
-            linked = int(self.priority_id) if self.priority_id.isdigit() else -1
+            linked = as_int(self.priority_id) or -1
             if linked not in priorities:
                 errors.add("priority_id", "Choose one of the client's current priorities, or none.")
             elif linked in taken:
@@ -56,10 +56,11 @@ def _score(value: str, errors: FormErrors, name: str, *, required: bool) -> int 
         if required:
             errors.add(name, "Choose a score from 0 to 10.")
         return None
-    if not value.isdigit() or not 0 <= int(value) <= 10:
+    number = as_int(value, max_digits=2)
+    if number is None or not 0 <= number <= 10:
         errors.add(name, "Choose a score from 0 to 10.")
         return None
-    return int(value)
+    return number
 
 
 @dataclass

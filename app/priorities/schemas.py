@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.models import Horizon, Importance, Priority
-from app.web.forms import FormErrors, check_text
+from app.web.forms import FormErrors, as_int, check_text
 
 
 @dataclass
@@ -44,7 +44,7 @@ class PriorityForm:
             errors.add("horizon", "Choose a time horizon.")
         owner: int | None = None
         if self.owner_id:
-            owner = int(self.owner_id) if self.owner_id.isdigit() else -1
+            owner = as_int(self.owner_id) or -1
             if owner not in owner_ids:
                 errors.add("owner_id", "Choose an owner from your organisation's members.")
         return errors, owner
@@ -61,11 +61,11 @@ def check_order(values: list[str], errors: FormErrors) -> list[int]:
     """The complete new order of the active priorities, as ids (each once)."""
     ids: list[int] = []
     for value in values:
-        value = value.strip()
-        if not value.isdigit() or len(value) > 18:
+        number = as_int(value)
+        if number is None:
             errors.add("ids", "The new order is not readable. Reload the page and try again.")
             return []
-        ids.append(int(value))
+        ids.append(number)
     if not ids:
         errors.add("ids", "Send the complete new order of the priorities.")
     elif len(set(ids)) != len(ids):

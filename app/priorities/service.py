@@ -126,9 +126,9 @@ def move(session: Session, *, actor: User, priority: Priority, up: bool) -> bool
         return False
     old = priority.rank
     assert old is not None
+    # Ranks are not part of the edit form, so a move leaves versions alone: someone editing the
+    # wording of either priority meanwhile can still save (drag re-ranking does the same).
     priority.rank, other.rank = other.rank, priority.rank
-    priority.version += 1
-    other.version += 1
     session.add_all([priority, other])
     audit.record(
         session,

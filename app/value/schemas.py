@@ -6,16 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from app.web.forms import FormErrors, check_text
+from app.web.forms import FormErrors, as_int, check_text
 
 SCORES = tuple(range(0, 11))
 
 
 def _score(text: str) -> int | None:
-    text = text.strip()
-    if text.isdigit() and len(text) <= 2 and int(text) in SCORES:
-        return int(text)
-    return None
+    number = as_int(text, max_digits=2)
+    return number if number in SCORES else None
 
 
 @dataclass

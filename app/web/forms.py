@@ -23,6 +23,15 @@ def normalize_email(value: str) -> str:
     return value.strip().lower()
 
 
+def as_int(value: str, *, max_digits: int = 18) -> int | None:
+    """The whole number typed, or None. ASCII digits only: ``str.isdigit`` also accepts '²',
+    which ``int`` refuses, and a bound on the length keeps any id within both databases."""
+    value = value.strip()
+    if value.isascii() and value.isdigit() and len(value) <= max_digits:
+        return int(value)
+    return None
+
+
 def check_email(value: str, errors: FormErrors, field: str = "email") -> str:
     """The normalized address, or '' with an error noted."""
     value = value.strip()
