@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from app.accounts import repository as accounts_repo
 from app.actions import repository, service, smart, view
@@ -18,7 +18,7 @@ from app.models import Action, ActionStatus, Membership, Plan
 from app.permissions.guards import ActionWriter
 from app.permissions.policy import AccountAccess, Actor
 from app.plans import repository as plans_repo
-from app.plans.routes import plan_context, render_plan
+from app.plans.routes import back_to_plan, plan_context, render_plan
 from app.web.errors import NotFoundError
 from app.web.forms import FormErrors
 from app.web.templating import get_templates, is_htmx
@@ -65,12 +65,6 @@ def render_section(
     )
 
 
-def _back_to_plan(request: Request, access: AccountAccess, notice: str, anchor: str) -> Response:
-    response = RedirectResponse(f"/accounts/{access.account_id}/plan#{anchor}", status_code=303)
-    get_templates(request).flash(response, notice)
-    return response
-
-
 def _done(
     request: Request,
     db: DbSession,
@@ -83,7 +77,7 @@ def _done(
 ) -> Response:
     if is_htmx(request):
         return render_section(request, db, actor, access, action_notice=notice, action_focus=focus)
-    return _back_to_plan(request, access, notice, anchor)
+    return back_to_plan(request, access, notice, anchor)
 
 
 def _past_due_note(action: Action) -> str:
@@ -231,7 +225,7 @@ def update_action(
             request, db, access, plan, action, form, version=version, errors=errors, status_code=422
         )
     notice = f"Saved the action “{action.title}”.{_past_due_note(action)}"
-    return _back_to_plan(request, access, notice, f"action-{action.id}")
+    return back_to_plan(request, access, notice, f"action-{action.id}")
 
 
 @router.post("/accounts/{account_id}/actions/{action_id}/status")

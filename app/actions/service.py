@@ -12,19 +12,11 @@ from app.actions import repository
 from app.actions.schemas import CheckedAction, Link
 from app.audit import repository as audit_repo
 from app.audit import service as audit
+from app.audit.service import StaleEdit as StaleEdit
 from app.models import Action, ActionStatus, Plan, User, Visibility, utcnow
 from app.notifications.service import notify
 
 FIELDS = ("title", "outcome", "owner_id", "due_on", "status", "priority_id", "initiative_id")
-
-
-class StaleEdit(Exception):
-    """The action changed since the editor loaded it; ``who`` made the latest change."""
-
-    def __init__(self, who: str, current: Action) -> None:
-        super().__init__(who)
-        self.who = who or "Someone"
-        self.current = current
 
 
 class LinkNotAllowed(ValueError):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from app.agreement import diff, repository, service, snapshot
 from app.agreement.schemas import CURRENT, CompareQuery
@@ -16,7 +16,7 @@ from app.models import STRATEGY_LABELS, Plan, PlanStatus, PlanVersion
 from app.permissions.guards import PlanApprover, PlanReader, PlanSubmitter
 from app.permissions.policy import AccountAccess, Actor
 from app.plans import repository as plans_repo
-from app.plans.routes import plan_context
+from app.plans.routes import back_to_plan, plan_context
 from app.web.errors import ForbiddenError, NotFoundError
 from app.web.templating import get_templates, is_htmx
 
@@ -38,9 +38,7 @@ def _after_change(
     if is_htmx(request):
         context = plan_context(db, actor, access) | {"agreement_notice": notice}
         return get_templates(request).render(request, SECTION, context)
-    response = RedirectResponse(f"/accounts/{access.account_id}/plan#agreement", status_code=303)
-    get_templates(request).flash(response, notice)
-    return response
+    return back_to_plan(request, access, notice, "agreement")
 
 
 @router.post("/accounts/{account_id}/plan/submit")

@@ -10,21 +10,13 @@ from sqlmodel import Session
 
 from app.audit import repository as audit_repo
 from app.audit import service as audit
+from app.audit.service import StaleEdit as StaleEdit
 from app.comments import mentions
 from app.comments.repository import ThreadTarget
 from app.models import Comment, User, Visibility, utcnow
 from app.notifications.service import notify
 
 MESSAGE_TITLE = 120
-
-
-class StaleEdit(Exception):
-    """The comment changed since the editor loaded it; ``who`` made the latest change."""
-
-    def __init__(self, who: str, current: Comment) -> None:
-        super().__init__(who)
-        self.who = who or "Someone"
-        self.current = current
 
 
 def add(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from app.auth.deps import CurrentActor, SettingsDep
 from app.db import DbSession
@@ -19,7 +19,7 @@ from app.models import Initiative, InitiativeStatus, Plan, Priority, User
 from app.permissions.guards import InitiativeAnswerer, InitiativeWriter, enforce_item
 from app.permissions.policy import AccountAccess, Actor, Verb
 from app.plans import repository as plans_repo
-from app.plans.routes import plan_context, render_plan
+from app.plans.routes import back_to_plan, plan_context, render_plan
 from app.web.errors import ConflictError, NotFoundError
 from app.web.forms import FormErrors
 from app.web.templating import get_templates, is_htmx
@@ -89,9 +89,7 @@ def _done(
 ) -> Response:
     if is_htmx(request):
         return _section(request, db, actor, access, initiative_notice=notice)
-    response = RedirectResponse(f"/accounts/{access.account_id}/plan#{anchor}", status_code=303)
-    get_templates(request).flash(response, notice)
-    return response
+    return back_to_plan(request, access, notice, anchor)
 
 
 @router.post("/accounts/{account_id}/initiatives")
@@ -255,11 +253,7 @@ def update_initiative(
             status_code=409,
         )
     notice = f"Saved “{initiative.title}”."
-    response = RedirectResponse(
-        f"/accounts/{access.account_id}/plan#initiative-{initiative.id}", status_code=303
-    )
-    get_templates(request).flash(response, notice)
-    return response
+    return back_to_plan(request, access, notice, f"initiative-{initiative.id}")
 
 
 @router.post("/accounts/{account_id}/initiatives/{initiative_id}/propose")

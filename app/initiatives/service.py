@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from app.audit import repository as audit_repo
 from app.audit import service as audit
+from app.audit.service import StaleEdit as StaleEdit
 from app.initiatives import repository
 from app.initiatives.schemas import InitiativeForm
 from app.models import (
@@ -37,15 +38,6 @@ EDITABLE = frozenset(
     }
 )
 PROPOSABLE = frozenset({InitiativeStatus.DRAFT, InitiativeStatus.DECLINED, InitiativeStatus.PARKED})
-
-
-class StaleEdit(Exception):
-    """The initiative changed since the person loaded it; ``who`` made the latest change."""
-
-    def __init__(self, who: str, current: Initiative) -> None:
-        super().__init__(who)
-        self.who = who or "Someone"
-        self.current = current
 
 
 class WrongStatus(Exception):

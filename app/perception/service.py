@@ -28,7 +28,7 @@ from app.models import (
 )
 from app.perception import repository
 from app.perception.schemas import BeliefForm
-from app.priorities import repository as priorities_repo
+from app.plans import repository as plans_repo
 
 ITEM = "perceived_priority"
 FIELDS = ("title", "hypothesis", "priority_id")
@@ -67,7 +67,7 @@ def add_belief(
 ) -> PerceivedPriority:
     """A believed priority, at the bottom of the vendor's ranking."""
     assert plan.id is not None
-    priorities_repo.lock_plan(session, plan_id=plan.id)
+    plans_repo.lock_plan(session, plan_id=plan.id)
     belief = PerceivedPriority(
         account_id=plan.account_id,
         plan_id=plan.id,
@@ -113,7 +113,7 @@ def update_belief(
 
 def move_belief(session: Session, *, actor: User, belief: PerceivedPriority, up: bool) -> bool:
     """Swap with the neighbour above or below; False when already first or last."""
-    priorities_repo.lock_plan(session, plan_id=belief.plan_id)
+    plans_repo.lock_plan(session, plan_id=belief.plan_id)
     session.refresh(belief)
     other = repository.neighbour(session, belief=belief, up=up)
     if other is None:
@@ -134,7 +134,7 @@ def move_belief(session: Session, *, actor: User, belief: PerceivedPriority, up:
 
 
 def remove_belief(session: Session, *, actor: User, belief: PerceivedPriority) -> None:
-    priorities_repo.lock_plan(session, plan_id=belief.plan_id)
+    plans_repo.lock_plan(session, plan_id=belief.plan_id)
     session.refresh(belief)
     belief.removed_at = utcnow()
     belief.version += 1

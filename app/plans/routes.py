@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from app.accounts import repository as accounts_repo
 from app.actions import sections as actions_sections
@@ -86,6 +86,13 @@ def render_plan(
     return get_templates(request).render(
         request, "plans/show.html", context, block=block, status_code=status_code
     )
+
+
+def back_to_plan(request: Request, access: AccountAccess, notice: str, anchor: str) -> Response:
+    """After a change without htmx: 303 to the plan page at ``anchor``, with a flash."""
+    response = RedirectResponse(f"/accounts/{access.account_id}/plan#{anchor}", status_code=303)
+    get_templates(request).flash(response, notice)
+    return response
 
 
 @router.get("/accounts/{account_id}/plan")

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from app.db import for_write
-from app.models import CLIENT_ROLES, Membership, Plan, Priority, PriorityStatus, User
+from app.models import CLIENT_ROLES, Membership, Priority, PriorityStatus, User
 
 
 def for_plan(session: Session, *, plan_id: int) -> Sequence[tuple[Priority, User | None]]:
@@ -72,11 +72,6 @@ def active(session: Session, *, plan_id: int) -> Sequence[Priority]:
         .order_by(col(Priority.rank), col(Priority.id))
         .execution_options(populate_existing=True)  # read under the lock: fresh values
     ).all()
-
-
-def lock_plan(session: Session, *, plan_id: int) -> None:
-    """Serialise rank changes of one plan (a row lock on PostgreSQL; SQLite writers queue)."""
-    session.exec(select(Plan.id).where(Plan.id == plan_id).with_for_update()).first()
 
 
 def last_rank(session: Session, *, plan_id: int) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from app.auth.deps import CurrentActor, SettingsDep
 from app.db import DbSession
@@ -14,7 +14,7 @@ from app.models import Horizon, Importance, Plan, Priority, PriorityStatus, User
 from app.permissions.guards import PrioritySuggester, PriorityWriter, SuggestionAnswerer
 from app.permissions.policy import AccountAccess, Actor
 from app.plans import repository as plans_repo
-from app.plans.routes import render_plan
+from app.plans.routes import back_to_plan, render_plan
 from app.priorities import repository, service
 from app.priorities.schemas import PriorityForm, check_order, check_reason
 from app.web.errors import AppError, NotFoundError
@@ -45,12 +45,6 @@ def _plan(db: DbSession, access: AccountAccess) -> Plan:
     return plan
 
 
-def _back_to_plan(request: Request, access: AccountAccess, notice: str) -> Response:
-    response = RedirectResponse(f"/accounts/{access.account_id}/plan#priorities", status_code=303)
-    get_templates(request).flash(response, notice)
-    return response
-
-
 @router.post("/accounts/{account_id}/priorities")
 def create_priority(
     request: Request,
@@ -77,7 +71,7 @@ def create_priority(
     notice = f"Added “{priority.title}” as priority {priority.rank}."
     if block:
         return render_plan(request, db, actor, access, block=block, notice=notice)
-    return _back_to_plan(request, access, notice)
+    return back_to_plan(request, access, notice, "priorities")
 
 
 @router.post("/accounts/{account_id}/priorities/order")
@@ -111,7 +105,7 @@ def reorder_priorities(
     notice = "Saved the new order." if moved else "The order is unchanged."
     if block:
         return render_plan(request, db, actor, access, block=block, notice=notice)
-    return _back_to_plan(request, access, notice)
+    return back_to_plan(request, access, notice, "priorities")
 
 
 def _render_edit(
@@ -211,7 +205,7 @@ def update_priority(
             owners=owners,
             status_code=409,
         )
-    return _back_to_plan(request, access, f"Saved “{priority.title}”.")
+    return back_to_plan(request, access, f"Saved “{priority.title}”.", "priorities")
 
 
 @router.post("/accounts/{account_id}/priorities/{priority_id}/move")
@@ -238,7 +232,7 @@ def move_priority(
             notice=notice,
             focus=f"move-{direction}-{priority.id}",
         )
-    return _back_to_plan(request, access, notice)
+    return back_to_plan(request, access, notice, "priorities")
 
 
 @router.post("/accounts/{account_id}/priorities/{priority_id}/remove")
@@ -250,7 +244,7 @@ def remove_priority(
     notice = f"Removed “{priority.title}”."
     if is_htmx(request):
         return render_plan(request, db, actor, access, block="priorities", notice=notice)
-    return _back_to_plan(request, access, notice)
+    return back_to_plan(request, access, notice, "priorities")
 
 
 # --- Vendor suggestions and the client's answers ---------------------------------------------
@@ -319,7 +313,7 @@ def suggest_priority(
     )
     if block:
         return render_plan(request, db, actor, access, block=block, notice=notice)
-    return _back_to_plan(request, access, notice)
+    return back_to_plan(request, access, notice, "priorities")
 
 
 def _answer_refused(
@@ -361,7 +355,7 @@ def accept_suggestion(
     notice = f"Accepted “{suggestion.title}” as priority {suggestion.rank}."
     if is_htmx(request):
         return render_plan(request, db, actor, access, block="priorities", notice=notice)
-    return _back_to_plan(request, access, notice)
+    return back_to_plan(request, access, notice, "priorities")
 
 
 @router.post("/accounts/{account_id}/suggestions/{suggestion_id}/reject")
@@ -404,7 +398,7 @@ def reject_suggestion(
     notice = f"Rejected “{suggestion.title}”. The vendor sees your reason."
     if is_htmx(request):
         return render_plan(request, db, actor, access, block="priorities", notice=notice)
-    return _back_to_plan(request, access, notice)
+    return back_to_plan(request, access, notice, "priorities")
 
 
 def _render_reword(
@@ -495,6 +489,9 @@ def reword_suggestion(
             stale=stale,
             status_code=409,
         )
-    return _back_to_plan(
-        request, access, f"Accepted “{suggestion.title}” as priority {suggestion.rank}."
+    return back_to_plan(
+        request,
+        access,
+        f"Accepted “{suggestion.title}” as priority {suggestion.rank}.",
+        "priorities",
     )

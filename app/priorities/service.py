@@ -15,8 +15,10 @@ from sqlmodel import Session
 from app.accounts import repository as accounts_repo
 from app.audit import repository as audit_repo
 from app.audit import service as audit
+from app.audit.service import StaleEdit as StaleEdit
 from app.models import Plan, Priority, PriorityStatus, Role, User, utcnow
 from app.notifications.service import notify
+from app.plans import repository as plans_repo
 from app.priorities import repository
 from app.priorities.schemas import PriorityForm
 
@@ -24,15 +26,6 @@ FIELDS = ("title", "description", "importance", "horizon", "owner_id")
 SUGGESTION_FIELDS = ("title", "description", "importance", "horizon")
 # Who hears of a new suggestion: the client people who may answer it.
 ANSWERING_ROLES = (Role.SPONSOR, Role.MEMBER)
-
-
-class StaleEdit(Exception):
-    """The item changed since the editor loaded it; ``who`` made the latest change."""
-
-    def __init__(self, who: str, current: Priority) -> None:
-        super().__init__(who)
-        self.who = who or "Someone"
-        self.current = current
 
 
 class OrderConflict(Exception):
@@ -54,7 +47,7 @@ def create(
     session: Session, *, actor: User, plan: Plan, form: PriorityForm, owner_id: int | None
 ) -> Priority:
     assert plan.id is not None
-    repository.lock_plan(session, plan_id=plan.id)
+    plans_repo.lock_plan(session, plan_id=plan.id)
     priority = Priority(
         account_id=plan.account_id,
         plan_id=plan.id,
@@ -119,7 +112,7 @@ def update(
 
 def move(session: Session, *, actor: User, priority: Priority, up: bool) -> bool:
     """Swap with the neighbour above or below; False when already first or last."""
-    repository.lock_plan(session, plan_id=priority.plan_id)
+    plans_repo.lock_plan(session, plan_id=priority.plan_id)
     session.refresh(priority)
     other = repository.neighbour(session, priority=priority, up=up)
     if other is None:
@@ -143,7 +136,7 @@ def move(session: Session, *, actor: User, priority: Priority, up: bool) -> bool
 
 
 def remove(session: Session, *, actor: User, priority: Priority) -> None:
-    repository.lock_plan(session, plan_id=priority.plan_id)
+    plans_repo.lock_plan(session, plan_id=priority.plan_id)
     session.refresh(priority)
     assert priority.rank is not None
     priority.removed_at = utcnow()
@@ -169,7 +162,7 @@ def reorder(session: Session, *, actor: User, plan: Plan, ids: list[int]) -> boo
     Versions are left alone: the rank is not part of the edit form, and the complete-set check
     under the plan lock is what keeps two re-rankings from mixing."""
     assert plan.id is not None
-    repository.lock_plan(session, plan_id=plan.id)
+    plans_repo.lock_plan(session, plan_id=plan.id)
     current = list(repository.active(session, plan_id=plan.id))
     if len(ids) != len(current) or set(ids) != {p.id for p in current}:
         raise OrderConflict()
@@ -242,7 +235,7 @@ def suggest(
 
 def _answerable(session: Session, suggestion: Priority, expected_version: int) -> None:
     """Under the plan lock: still waiting for an answer, and as the client saw it."""
-    repository.lock_plan(session, plan_id=suggestion.plan_id)
+    plans_repo.lock_plan(session, plan_id=suggestion.plan_id)
     session.refresh(suggestion)
     if suggestion.status != PriorityStatus.SUGGESTED or suggestion.version != expected_version:
         raise StaleEdit(_who_changed(session, suggestion), suggestion)

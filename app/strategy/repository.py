@@ -34,12 +34,6 @@ def get_live(session: Session, *, account_id: int, entry_id: int) -> StrategyEnt
     return session.exec(for_write(session, statement)).first()
 
 
-def lock_plan(session: Session, *, plan_id: int) -> None:
-    """Serialise position changes within one plan (a row lock on PostgreSQL; SQLite writers
-    queue anyway)."""
-    session.exec(select(Plan.id).where(Plan.id == plan_id).with_for_update()).first()
-
-
 def last_position(session: Session, *, plan_id: int, kind: str) -> int:
     value = session.exec(
         select(sa.func.max(StrategyEntry.position))

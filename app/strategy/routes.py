@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from app.auth.deps import CurrentActor
 from app.db import DbSession
@@ -14,7 +14,7 @@ from app.models import Horizon, StrategyEntry, StrategyKind
 from app.permissions.guards import StrategyWriter
 from app.permissions.policy import AccountAccess, Actor
 from app.plans import repository as plans_repo
-from app.plans.routes import plan_context, render_plan
+from app.plans.routes import back_to_plan, plan_context, render_plan
 from app.strategy import repository, service
 from app.strategy.schemas import Section, StrategyForm, section_of
 from app.web.errors import AppError, NotFoundError
@@ -73,11 +73,7 @@ def _answer(
             strategy_focus=focus,
             **_notice(section, notice),
         )
-    response = RedirectResponse(
-        f"/accounts/{access.account_id}/plan#{section.anchor}", status_code=303
-    )
-    get_templates(request).flash(response, notice)
-    return response
+    return back_to_plan(request, access, notice, section.anchor)
 
 
 def _entry(db: DbSession, access: AccountAccess, entry_id: int) -> StrategyEntry:

@@ -9,21 +9,14 @@ from sqlmodel import Session
 
 from app.audit import repository as audit_repo
 from app.audit import service as audit
+from app.audit.service import StaleEdit as StaleEdit
 from app.models import Plan, StrategyEntry, User, utcnow
+from app.plans import repository as plans_repo
 from app.strategy import repository
 from app.strategy.schemas import StrategyForm
 
 ITEM_TYPE = "strategy_entry"
 FIELDS = ("text", "detail", "horizon")
-
-
-class StaleEdit(Exception):
-    """The entry changed since the editor loaded it; ``who`` made the latest change."""
-
-    def __init__(self, who: str, current: StrategyEntry) -> None:
-        super().__init__(who)
-        self.who = who or "Someone"
-        self.current = current
 
 
 def _values(entry: StrategyEntry) -> dict[str, Any]:
@@ -47,7 +40,7 @@ def _record(
 def create(session: Session, *, actor: User, plan: Plan, form: StrategyForm) -> StrategyEntry:
     """A new entry at the end of its section (``form`` already checked)."""
     assert plan.id is not None
-    repository.lock_plan(session, plan_id=plan.id)
+    plans_repo.lock_plan(session, plan_id=plan.id)
     entry = StrategyEntry(
         account_id=plan.account_id,
         plan_id=plan.id,
@@ -101,7 +94,7 @@ def move(session: Session, *, actor: User, entry: StrategyEntry, up: bool) -> bo
     """Swap with the neighbour above or below in the same section; False when already first or
     last. The version is kept: it guards the words, which a move does not touch, so someone
     editing an entry while another person re-orders the section loses nothing."""
-    repository.lock_plan(session, plan_id=entry.plan_id)
+    plans_repo.lock_plan(session, plan_id=entry.plan_id)
     session.refresh(entry)
     other = repository.neighbour(session, entry=entry, up=up)
     if other is None:

@@ -6,18 +6,18 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from app.auth.deps import CurrentActor, SettingsDep
 from app.db import DbSession
 from app.permissions.guards import ValueRater
 from app.plans import repository as plans_repo
-from app.plans.routes import render_plan
+from app.plans.routes import back_to_plan, render_plan
 from app.strategy.routes import render_section
 from app.value import service
 from app.value.schemas import RatingForm
 from app.web.errors import NotFoundError
-from app.web.templating import get_templates, is_htmx
+from app.web.templating import is_htmx
 
 router = APIRouter()
 Text = Annotated[str, Form()]
@@ -65,6 +65,4 @@ def add_rating(
         return render_section(
             request, db, actor, access, "value/_section.html", value_notice=notice
         )
-    response = RedirectResponse(f"/accounts/{access.account_id}/plan#value", status_code=303)
-    get_templates(request).flash(response, notice)
-    return response
+    return back_to_plan(request, access, notice, "value")
