@@ -305,6 +305,7 @@ class Plan(SQLModel, table=True):
 
     __table_args__ = (
         sa.CheckConstraint(_in("status", PlanStatus), name="status"),
+        sa.CheckConstraint("review_cadence_months BETWEEN 1 AND 12", name="review_cadence"),
         sa.Index(
             "uq_plan_current",
             "account_id",
@@ -332,6 +333,8 @@ class Plan(SQLModel, table=True):
     sponsor_approved_at: datetime | None = None
     lead_approved_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     lead_approved_at: datetime | None = None
+    # Reviews (DESIGN.md §3.8): the plan is reviewed every ``review_cadence_months``.
+    review_cadence_months: int = Field(default=3, sa_column_kwargs={"server_default": "3"})
 
 
 class Importance(StrEnum):
@@ -771,3 +774,409 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = None
     transport: str = Field(default="", max_length=20)
     last_error: str = Field(default="", max_length=1000)
+
+
+# --------------------------------------------------------------------------------------------
+# The vendor strategy workspace (DESIGN.md §4): internal to the vendor side, except the profile
+# sections and stakeholder facts the lead deliberately sends to the client for validation.
+# --------------------------------------------------------------------------------------------
+
+
+class ScorecardHalf(StrEnum):
+    """The two halves of the strategic account scorecard."""
+
+    CURRENT = "current"  # current performance: sales, share of wallet, profitability…
+    FUTURE = "future"  # future potential and fit: growth, cultural fit, access…
+
+    @property
+    def label(self) -> str:
+        return {"current": "Current performance", "future": "Future potential and fit"}[self.value]
+
+
+# Recommended attributes (name, half, weight, what a 5 means), balanced between the halves.
+DEFAULT_SCORECARD = (
+    ("Current sales", ScorecardHalf.CURRENT, 3, "What the account buys from us today"),
+    ("Share of wallet", ScorecardHalf.CURRENT, 2, "Our share of what it spends in our field"),
+    ("Profitability", ScorecardHalf.CURRENT, 2, "The margin we make serving it"),
+    ("Growth potential", ScorecardHalf.FUTURE, 3, "How much more it could buy from us"),
+    ("Cultural fit", ScorecardHalf.FUTURE, 2, "How well our ways of working match"),
+    ("Access to executives", ScorecardHalf.FUTURE, 1, "Whether its leaders take our calls"),
+    (
+        "Access to decision making",
+        ScorecardHalf.FUTURE,
+        1,
+        "Whether we are in the room when it decides",
+    ),
+)
+SCORE_MIN, SCORE_MAX = 1, 5
+
+
+class ScorecardAttribute(SQLModel, table=True):
+    """One attribute a workspace scores its accounts on (workspace-level, vendor only)."""
+
+    __tablename__ = "scorecard_attribute"
+    __table_args__ = (
+        sa.CheckConstraint(_in("half", ScorecardHalf), name="half"),
+        sa.CheckConstraint("weight BETWEEN 1 AND 10", name="weight_range"),
+        sa.Index("ix_scorecard_attribute_workspace", "workspace_id", "position"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    name: str = Field(max_length=100)
+    description: str = Field(default="", max_length=500)
+    half: str = Field(max_length=20)
+    weight: int = 1
+    position: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    removed_at: datetime | None = None
+    version: int = 1
+
+    @property
+    def visibility(self) -> str:
+        return Visibility.INTERNAL
+
+
+class Tier(StrEnum):
+    """Where an account's latest score puts it (current performance against future potential)."""
+
+    STRATEGIC = "strategic"  # high and high: key-account treatment
+    DEVELOP = "develop"  # small today, high potential: invest to grow
+    MAINTAIN = "maintain"  # large today, low potential: serve well, efficiently
+    OPPORTUNISTIC = "opportunistic"  # low and low
+
+    @property
+    def label(self) -> str:
+        return TIER_LABELS[self]
+
+
+TIER_LABELS = {
+    Tier.STRATEGIC: "Strategic",
+    Tier.DEVELOP: "Develop",
+    Tier.MAINTAIN: "Maintain",
+    Tier.OPPORTUNISTIC: "Opportunistic",
+}
+TIER_THRESHOLD = 3.0  # a half's weighted score at or above this is "high"
+
+
+def tier_of(current: float, future: float) -> Tier:
+    high_now, high_later = current >= TIER_THRESHOLD, future >= TIER_THRESHOLD
+    if high_now and high_later:
+        return Tier.STRATEGIC
+    if high_later:
+        return Tier.DEVELOP
+    if high_now:
+        return Tier.MAINTAIN
+    return Tier.OPPORTUNISTIC
+
+
+class AccountScore(SQLModel, table=True):
+    """One scoring of an account on the workspace's scorecard (internal; never edited: every
+    scoring is kept, the latest is the account's score). ``entries`` freezes each attribute as
+    it was scored: ``[{attribute_id, name, half, weight, score, note}]``."""
+
+    __tablename__ = "account_score"
+    __table_args__ = (
+        sa.CheckConstraint(_in("tier", Tier), name="tier"),
+        sa.Index("ix_account_score_account_at", "account_id", "scored_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    current: float  # weighted mean of the current-performance half, 1..5
+    future: float  # weighted mean of the future-potential half, 1..5
+    tier: str = Field(max_length=20)
+    entries: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
+    note: str = Field(default="", max_length=4000)
+    scored_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    scored_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def visibility(self) -> str:
+        return Visibility.INTERNAL
+
+
+class ProfileKind(StrEnum):
+    """The sections of an account profile (DESIGN.md §4.2)."""
+
+    GOALS = "goals"
+    MARKETS = "markets"
+    TRENDS = "trends"
+    COMPETITORS = "competitors"
+    STRUCTURE = "structure"
+    FINANCIALS = "financials"
+    SWOT = "swot"
+    VALUE_CHAIN = "value_chain"
+
+    @property
+    def label(self) -> str:
+        return PROFILE_LABELS[self]
+
+
+PROFILE_LABELS = {
+    ProfileKind.GOALS: "Company goals",
+    ProfileKind.MARKETS: "Markets and positioning",
+    ProfileKind.TRENDS: "Industry trends",
+    ProfileKind.COMPETITORS: "Competitors",
+    ProfileKind.STRUCTURE: "Structure",
+    ProfileKind.FINANCIALS: "Financial performance",
+    ProfileKind.SWOT: "Strengths, weaknesses, opportunities, threats",
+    ProfileKind.VALUE_CHAIN: "Value chain and where we add value",
+}
+
+
+class Validation(StrEnum):
+    """Where a profile section or stakeholder stands with the client."""
+
+    NONE = "none"  # never sent: internal
+    PENDING = "pending"  # sent; the client has not answered
+    CONFIRMED = "confirmed"  # the client said it is right
+    CORRECTED = "corrected"  # the client corrected it (``client_correction``)
+
+
+class ProfileSection(SQLModel, table=True):
+    """One section of an account profile (vendor-owned, internal). Sending it for validation
+    shares ``shared_body`` (the text as sent) — never ``body``, which the vendor may keep
+    editing — and the client's answer."""
+
+    __tablename__ = "profile_section"
+    __table_args__ = (
+        sa.UniqueConstraint("account_id", "kind", name="uq_profile_section_account_kind"),
+        sa.CheckConstraint(_in("kind", ProfileKind), name="kind"),
+        sa.CheckConstraint(_in("validation", Validation), name="validation"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    kind: str = Field(max_length=20)
+    body: str = Field(default="", max_length=8000)
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    version: int = 1
+    validation: str = Field(default=Validation.NONE, max_length=20)
+    shared_body: str = Field(default="", max_length=8000)
+    shared_at: datetime | None = None
+    shared_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    client_correction: str = Field(default="", max_length=8000)
+    answered_at: datetime | None = None
+    answered_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+
+    @property
+    def visibility(self) -> str:
+        """Shared once sent for validation (and then only its shared fields are shown)."""
+        return Visibility.INTERNAL if self.validation == Validation.NONE else Visibility.SHARED
+
+
+class BuyingRole(StrEnum):
+    ECONOMIC_BUYER = "economic_buyer"
+    USER = "user"
+    TECHNICAL = "technical"
+    COACH = "coach"
+    INFLUENCER = "influencer"
+    GATEKEEPER = "gatekeeper"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class Influence(StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class Attitude(StrEnum):
+    SUPPORTER = "supporter"
+    NEUTRAL = "neutral"
+    DETRACTOR = "detractor"
+    UNKNOWN = "unknown"
+
+
+class Strength(StrEnum):
+    """How well the vendor-side owner knows the stakeholder."""
+
+    STRONG = "strong"
+    GOOD = "good"
+    WEAK = "weak"
+    NONE = "none"  # nobody on the team knows them
+
+
+class Stakeholder(SQLModel, table=True):
+    """A person of the client's decision-making group (internal). The lead may ask the client
+    to confirm the *facts*: name, title and reporting line, as sent (``sent_*``). Every
+    assessment (roles, influence, attitude, motivations, strength) stays internal.
+
+    ``roles`` is a list of ``BuyingRole`` values in the purchase ``decision`` the person takes
+    part in; ``is_economic_buyer`` mirrors it so that the database allows one economic buyer per
+    decision (``decision_key`` is the decision's name, case- and space-folded)."""
+
+    __table_args__ = (
+        sa.CheckConstraint(_in("influence", Influence), name="influence"),
+        sa.CheckConstraint(_in("attitude", Attitude), name="attitude"),
+        sa.CheckConstraint(_in("strength", Strength), name="strength"),
+        sa.CheckConstraint(_in("validation", Validation), name="validation"),
+        sa.Index(
+            "uq_stakeholder_economic_buyer",
+            "account_id",
+            "decision_key",
+            unique=True,
+            sqlite_where=sa.text("is_economic_buyer AND removed_at IS NULL"),
+            postgresql_where=sa.text("is_economic_buyer AND removed_at IS NULL"),
+        ),
+        sa.Index("ix_stakeholder_account", "account_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    name: str = Field(max_length=200)
+    title: str = Field(default="", max_length=200)
+    department: str = Field(default="", max_length=200)
+    reports_to_id: int | None = Field(default=None, foreign_key="stakeholder.id")
+    roles: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    decision: str = Field(default="", max_length=200)
+    decision_key: str = Field(default="", max_length=200)
+    is_economic_buyer: bool = False
+    influence: str = Field(default=Influence.MEDIUM, max_length=20)
+    attitude: str = Field(default=Attitude.UNKNOWN, max_length=20)
+    motivations: str = Field(default="", max_length=4000)
+    owner_id: int | None = Field(default=None, foreign_key="app_user.id")
+    strength: str = Field(default=Strength.NONE, max_length=20)
+    last_contact_on: date | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    updated_at: datetime = Field(default_factory=utcnow)
+    removed_at: datetime | None = None
+    version: int = 1
+    # Confirmation by the client: the facts as sent, and the answer.
+    validation: str = Field(default=Validation.NONE, max_length=20)
+    sent_name: str = Field(default="", max_length=200)
+    sent_title: str = Field(default="", max_length=200)
+    sent_reports_to: str = Field(default="", max_length=200)
+    sent_at: datetime | None = None
+    sent_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    client_correction: str = Field(default="", max_length=2000)
+    answered_at: datetime | None = None
+    answered_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+
+    @property
+    def visibility(self) -> str:
+        """Shared once sent for confirmation (and then only the ``sent_*`` facts are shown)."""
+        return Visibility.INTERNAL if self.validation == Validation.NONE else Visibility.SHARED
+
+
+class OpportunityStatus(StrEnum):
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"
+    DROPPED = "dropped"
+
+
+class Opportunity(SQLModel, table=True):
+    """A sales opportunity in the account (internal), rated for return on time invested.
+    Each rating is 1..5; ``size`` is in the workspace's currency, ``days`` the time to win it."""
+
+    __table_args__ = (
+        sa.CheckConstraint(_in("status", OpportunityStatus), name="status"),
+        sa.CheckConstraint("size >= 0", name="size_positive"),
+        sa.CheckConstraint("days >= 1", name="days_positive"),
+        *(
+            sa.CheckConstraint(f"{rating} BETWEEN 1 AND 5", name=f"{rating}_range")
+            for rating in (
+                "profitability",
+                "need",
+                "growth",
+                "importance",
+                "history",
+                "relationship",
+            )
+        ),
+        sa.Index("ix_opportunity_account", "account_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    title: str = Field(max_length=200)
+    description: str = Field(default="", max_length=4000)
+    size: int = 0
+    days: int = 1
+    profitability: int = 3
+    need: int = 3
+    growth: int = 3
+    importance: int = 3
+    history: int = 3
+    relationship: int = 3
+    status: str = Field(default=OpportunityStatus.OPEN, max_length=20)
+    owner_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    updated_at: datetime = Field(default_factory=utcnow)
+    removed_at: datetime | None = None
+    version: int = 1
+
+    @property
+    def visibility(self) -> str:
+        return Visibility.INTERNAL
+
+
+class OpportunityPriority(SQLModel, table=True):
+    """Which client priorities an opportunity answers."""
+
+    __tablename__ = "opportunity_priority"
+
+    opportunity_id: int = Field(foreign_key="opportunity.id", primary_key=True)
+    priority_id: int = Field(foreign_key="priority.id", primary_key=True, index=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+
+
+class Review(SQLModel, table=True):
+    """A periodic review of a plan (internal): when, who, what changed, the client's latest
+    value rating at that date and the perception gap then (``gap``, frozen when recorded), and
+    the mentor's comments and sign-off."""
+
+    __table_args__ = (sa.Index("ix_review_plan_held", "plan_id", "held_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    plan_id: int = Field(foreign_key="plan.id")
+    held_on: date
+    participants: str = Field(default="", max_length=1000)
+    what_changed: str = Field(default="", max_length=8000)
+    rating_id: int | None = Field(default=None, foreign_key="value_rating.id")
+    gap: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    updated_at: datetime = Field(default_factory=utcnow)
+    mentor_comment: str = Field(default="", max_length=4000)
+    signed_off_at: datetime | None = None
+    signed_off_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    version: int = 1
+
+    @property
+    def visibility(self) -> str:
+        return Visibility.INTERNAL
+
+
+class MentorRequest(SQLModel, table=True):
+    """The team asks the account's mentor to look at the plan or a major proposal (an
+    initiative) — internal. Answered with the mentor's comment."""
+
+    __tablename__ = "mentor_request"
+    __table_args__ = (sa.Index("ix_mentor_request_open", "account_id", "answered_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    plan_id: int = Field(foreign_key="plan.id")
+    initiative_id: int | None = Field(default=None, foreign_key="initiative.id")
+    note: str = Field(default="", max_length=2000)
+    requested_at: datetime = Field(default_factory=utcnow)
+    requested_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    answer: str = Field(default="", max_length=4000)
+    answered_at: datetime | None = None
+    answered_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    version: int = 1
+
+    @property
+    def visibility(self) -> str:
+        return Visibility.INTERNAL

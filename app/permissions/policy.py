@@ -47,12 +47,25 @@ class Verb(StrEnum):
     # Agreement: the lead submits; the lead and the client sponsor approve.
     PLAN_SUBMIT = "plan.submit"
     PLAN_APPROVE = "plan.approve"
+    # The vendor strategy workspace (DESIGN.md §4): internal, vendor side only.
+    INSIGHT_VIEW = "insight.view"  # scorecard, profile, relationship map, opportunities, reviews
+    INSIGHT_WRITE = "insight.write"  # profile, stakeholders, opportunities (lead, team; admins)
+    ACCOUNT_SCORE = "account.score"  # score the account on the scorecard (lead; admins)
+    VALIDATION_REQUEST = "validation.request"  # send profile sections / stakeholder facts
+    REVIEW_WRITE = "review.write"  # record a review, set the cadence (lead; admins)
+    MENTOR_ASK = "mentor.ask"  # ask the mentor to look at the plan or a proposal
+    MENTOR_REVIEW = "mentor.review"  # the mentor's comments and sign-off
+    # What the vendor sent to the client for validation: every role reads it (the vendor
+    # side sees what the client sees); the client's contributors confirm or correct it.
+    VALIDATION_VIEW = "validation.view"
+    VALIDATION_ANSWER = "validation.answer"
 
 
 class WorkspaceVerb(StrEnum):
     ACCOUNTS_CREATE = "accounts.create"
     USERS_MANAGE = "users.manage"
-    SETTINGS_MANAGE = "settings.manage"  # e.g. the value dimensions clients rate on
+    SETTINGS_MANAGE = "settings.manage"  # e.g. the value dimensions, the scorecard
+    PORTFOLIO_VIEW = "portfolio.view"  # the portfolio dashboard and the mentor's queue
 
 
 @dataclass(frozen=True)
@@ -147,9 +160,11 @@ _VENDOR_READ = frozenset(
         Verb.AUDIT_VERIFY,
         Verb.PLAN_VIEW,
         Verb.PERCEPTION_VIEW,
+        Verb.INSIGHT_VIEW,
+        Verb.VALIDATION_VIEW,
     }
 )
-_CLIENT_READ = frozenset({Verb.ACCOUNT_VIEW, Verb.AUDIT_VIEW, Verb.PLAN_VIEW})
+_CLIENT_READ = frozenset({Verb.ACCOUNT_VIEW, Verb.AUDIT_VIEW, Verb.PLAN_VIEW, Verb.VALIDATION_VIEW})
 _DISCUSS = frozenset({Verb.COMMENT, Verb.COMMENT_EDIT})
 _CLIENT_OWNED = frozenset(
     {
@@ -158,6 +173,7 @@ _CLIENT_OWNED = frozenset(
         Verb.VALUE_RATE,
         Verb.SUGGESTIONS_ANSWER,
         Verb.INITIATIVES_ANSWER,
+        Verb.VALIDATION_ANSWER,
     }
 )
 _CLIENT_CONTRIBUTOR = _CLIENT_READ | _CLIENT_OWNED | _DISCUSS | {Verb.ACTIONS_WRITE}
@@ -170,15 +186,23 @@ _VENDOR_CONTRIBUTOR = (
         Verb.INITIATIVES_WRITE,
         Verb.PERCEPTION_WRITE,
         Verb.ACTIONS_WRITE,
+        Verb.INSIGHT_WRITE,
+        Verb.MENTOR_ASK,
     }
+)
+# What the lead (and a workspace admin) does beyond the team: score the account, send profile
+# sections and stakeholder facts to the client, record reviews.
+_ACCOUNT_STEWARD = frozenset(
+    {Verb.MEMBERS_MANAGE, Verb.ACCOUNT_SCORE, Verb.VALIDATION_REQUEST, Verb.REVIEW_WRITE}
 )
 
 _GRANTS: dict[Role | str, frozenset[Verb]] = {
-    Role.LEAD: _VENDOR_CONTRIBUTOR | {Verb.MEMBERS_MANAGE, Verb.PLAN_SUBMIT, Verb.PLAN_APPROVE},
-    # An admin runs the account's team but does not sign the plan: that is the lead's.
-    "admin": _VENDOR_CONTRIBUTOR | {Verb.MEMBERS_MANAGE},
+    Role.LEAD: _VENDOR_CONTRIBUTOR | _ACCOUNT_STEWARD | {Verb.PLAN_SUBMIT, Verb.PLAN_APPROVE},
+    # An admin runs the account's team but does not sign the plan (that is the lead's) nor
+    # sign off its reviews (the mentor's).
+    "admin": _VENDOR_CONTRIBUTOR | _ACCOUNT_STEWARD,
     Role.TEAM: _VENDOR_CONTRIBUTOR,
-    Role.MENTOR: _VENDOR_READ | _DISCUSS | {Verb.COMMENT_TEAM_ONLY},
+    Role.MENTOR: _VENDOR_READ | _DISCUSS | {Verb.COMMENT_TEAM_ONLY, Verb.MENTOR_REVIEW},
     Role.SPONSOR: _CLIENT_CONTRIBUTOR | {Verb.PLAN_APPROVE},
     Role.MEMBER: _CLIENT_CONTRIBUTOR,
     Role.VIEWER: _CLIENT_READ,
@@ -186,7 +210,11 @@ _GRANTS: dict[Role | str, frozenset[Verb]] = {
 # Verbs about one's own item: allowed only on items the actor wrote.
 _AUTHOR_ONLY = frozenset({Verb.COMMENT_EDIT})
 
-_WORKSPACE_GRANTS = {"admin": frozenset(WorkspaceVerb)}
+_WORKSPACE_GRANTS = {
+    "admin": frozenset(WorkspaceVerb),
+    # Every vendor person of the workspace; what they see there is limited to their accounts.
+    "member": frozenset({WorkspaceVerb.PORTFOLIO_VIEW}),
+}
 
 
 def decide(
@@ -212,10 +240,13 @@ def decide(
 
 
 def decide_workspace(actor: Actor, workspace_id: int | None, verb: WorkspaceVerb) -> Decision:
-    """Workspace-level verbs (creating accounts, managing users): admins of that workspace."""
+    """Workspace-level verbs: admins of that workspace (creating accounts, managing users and
+    settings); its other people only read their own portfolio."""
     if workspace_id is None:
         return Decision.FORBIDDEN
     if actor.is_admin_of(workspace_id) and verb in _WORKSPACE_GRANTS["admin"]:
+        return Decision.ALLOW
+    if actor.workspace_id == workspace_id and verb in _WORKSPACE_GRANTS["member"]:
         return Decision.ALLOW
     return Decision.FORBIDDEN
 
