@@ -20,6 +20,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
+from app import demo_portfolio
 from app.accounts import repository as accounts_repo
 from app.accounts import service as accounts
 from app.actions import service as actions
@@ -132,15 +133,8 @@ def load(session: Session) -> None:
     cast = Cast(lead=lead, team=team, mentor=mentor, sponsor=sponsor, member=member)
     _harbor_story(session, account=harbor, cast=cast, base_url=base_url)
 
-    accounts.create_account(
-        session,
-        actor=admin,
-        client_name="Alder Health",
-        account_name="Alder Health",
-        period="FY2027",
-        lead_email=lead.email,
-        base_url=base_url,
-        invitation_days=7,
+    demo_portfolio.load(
+        session, admin=admin, lead=lead, team=team, mentor=mentor, base_url=base_url
     )
     accounts.create_account(
         session,
