@@ -22,6 +22,7 @@ from app.invitations import routes as invitations_routes
 from app.mail import routes as mail_routes
 from app.mail.dispatcher import MailDispatcher
 from app.notifications import routes as notifications_routes
+from app.opportunities import routes as opportunities_routes
 from app.perception import routes as perception_routes
 from app.plans import routes as plans_routes
 from app.priorities import routes as priorities_routes
@@ -55,6 +56,7 @@ PRIVATE_ROUTERS = (
     initiatives_routes.router,
     actions_routes.router,
     perception_routes.router,
+    opportunities_routes.router,
     agreement_routes.router,
     comments_routes.router,
     notifications_routes.router,

@@ -71,6 +71,9 @@ from app.models import (
     utcnow,
 )
 from app.notifications.service import notify
+from app.opportunities import service as opportunities
+from app.opportunities.schemas import Checked as OpportunityValues
+from app.opportunities.scoring import RATINGS as OPPORTUNITY_RATINGS
 from app.perception import service as perception
 from app.perception.schemas import BeliefForm
 from app.plans import repository as plans_repo
@@ -532,10 +535,27 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
         LEAD_NOTIFICATION: Row(allow="lead"),
         MISSING_NOTIFICATION: Row(),
     },
+    # Private: opportunity targeting (vendor strategy workspace, internal: the vendor side reads,
+    # lead, team and admins write; the client side is refused before any lookup)
+    ("GET", "/accounts/{account_id}/opportunities"): account_rows(
+        own=Row(allow=f"admin {VENDOR_ROLES}", forbid=CLIENT_ROLES)
+    ),
+    ("POST", "/accounts/{account_id}/opportunities"): account_rows(
+        own=Row(allow="admin lead team", forbid=f"mentor {CLIENT_ROLES}")
+    ),
+    ("GET", "/accounts/{account_id}/opportunities/{opportunity_id}/edit"): item_rows(
+        allow="admin lead team", forbid=f"mentor {CLIENT_ROLES}"
+    ),
+    ("POST", "/accounts/{account_id}/opportunities/{opportunity_id}"): item_rows(
+        allow="admin lead team", forbid=f"mentor {CLIENT_ROLES}"
+    ),
+    ("POST", "/accounts/{account_id}/opportunities/{opportunity_id}/remove"): item_rows(
+        allow="admin lead team", forbid=f"mentor {CLIENT_ROLES}"
+    ),
 }
 
 # Printed at the end of every run (tests/conftest.py) and pinned by test_matrix_row_count.
-EXPECTED_ROWS = 3608
+EXPECTED_ROWS = 3894
 
 # --------------------------------------------------------------------------------------------
 # The routes, as the app's router has them
@@ -843,6 +863,7 @@ def build_matrix_world(session: Session) -> MatrixWorld:
     for actor, user in roles.items():
         world.actors[actor] = _id(user)
         world.emails[actor] = user.email
+    _add_opportunity_items(session, world, {"own": admin, "other": admin, "foreign": other_admin})
     session.flush()
     return world
 
@@ -1158,6 +1179,25 @@ BODIES: dict[tuple[str, str], Body] = {
         "dimensions": "Candour\nSpeed of delivery\nCommercial fairness",
         "current": list(DEFAULT_VALUE_DIMENSIONS),  # both workspaces are on the defaults
     },
+    # Opportunity targeting: an allowed add or edit really saves (every rating given, the
+    # owner and the linked priority of the target's own account).
+    ("POST", "/accounts/{account_id}/opportunities"): lambda w, actor, target: {
+        "title": "Matrix opportunity",
+        "size": "120,000",
+        "days": "20",
+        **dict.fromkeys(OPPORTUNITY_RATINGS, "4"),
+        "owner_id": str(w.actors["lead"]) if target == OWN_ACCOUNT else "",
+        "priority_ids": [str(w.priorities[key][0])] if (key := TARGETS[target][0]) else [],
+    },
+    ("POST", "/accounts/{account_id}/opportunities/{opportunity_id}"): lambda w, a, target: {
+        "title": "Matrix opportunity, won",
+        "size": "150 000",
+        "days": "10",
+        **dict.fromkeys(OPPORTUNITY_RATINGS, "5"),
+        "status": "won",
+        "priority_ids": [str(w.priorities[key][0])] if (key := TARGETS[target][0]) else [],
+        "version": _version(w, "opportunity_id", target),
+    },
 }
 
 
@@ -1271,3 +1311,26 @@ def test_matrix_row_count() -> None:
     """Pinned so that a change in the matrix's size is a visible decision."""
     print(f"authorization matrix: {len(CELLS)} rows")
     assert len(CELLS) == EXPECTED_ROWS
+
+
+def _add_opportunity_items(session: Session, world: MatrixWorld, admins: dict[str, User]) -> None:
+    """An open opportunity in each account, linked to that account's priority."""
+    world.items["opportunity_id"] = {}
+    for key, by in admins.items():
+        made = opportunities.add(
+            session,
+            actor=by,
+            account_id=world.accounts[key],
+            values=OpportunityValues(
+                title=f"{key} opportunity",
+                description="internal",
+                size=100_000,
+                days=10,
+                ratings=dict.fromkeys(OPPORTUNITY_RATINGS, 3),
+                owner_id=None,
+                status="open",
+                priority_ids=[world.priorities[key][0]],
+            ),
+        )
+        assert made.id is not None
+        world.items["opportunity_id"][key] = (made.id, made.version)

@@ -29,6 +29,9 @@ from app.invitations import service as invitations
 from app.main import PRIVATE_ROUTERS, PUBLIC_ROUTERS, create_app
 from app.models import PasswordReset, Role, Workspace, utcnow
 from app.notifications.service import notify
+from app.opportunities import service as opportunities
+from app.opportunities.schemas import Checked as OpportunityValues
+from app.opportunities.scoring import RATINGS as OPPORTUNITY_RATINGS
 from app.perception import service as perception
 from app.perception.schemas import BeliefForm
 from app.plans import repository as plans_repo
@@ -133,6 +136,21 @@ def links(session: Session, world: World) -> dict[str, str]:
         form=BeliefForm(title="We think"),
         priority_id=None,
     )
+    opportunity = opportunities.add(
+        session,
+        actor=world.members["lead"],
+        account_id=plan.account_id,
+        values=OpportunityValues(
+            title="A deal of ours",
+            description="",
+            size=1_000,
+            days=5,
+            ratings=dict.fromkeys(OPPORTUNITY_RATINGS, 3),
+            owner_id=None,
+            status="open",
+            priority_ids=[],
+        ),
+    )
     lead = world.members["lead"]
     agreement.submit(session, actor=lead, plan=plan)
     agreement.approve(session, actor=world.members["sponsor"], plan=plan, slot=Slot.SPONSOR)
@@ -172,6 +190,7 @@ def links(session: Session, world: World) -> dict[str, str]:
         "priority_id": str(priority.id),
         "suggestion_id": str(suggestion.id),
         "belief_id": str(belief.id),
+        "opportunity_id": str(opportunity.id),
         "version_id": str(version.id),
         "item_id": str(priority.id),  # comment threads: the priority's
         "comment_id": str(comment.id),

@@ -1,0 +1,180 @@
+"""The opportunity form, checked into values or a message per field; what was typed always
+comes back."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.models import Opportunity, OpportunityStatus
+from app.opportunities.scoring import RATINGS
+from app.web.forms import FormErrors, as_int, check_text
+
+MAX_SIZE_DIGITS = 12
+MAX_DAYS = 3650
+# Thousands may be grouped with a comma, a space (also the no-break and thin spaces that
+# spreadsheets and phones insert) or an apostrophe: "120,000", "120 000", "120'000". A dot is
+# refused: "120.000" is 120 thousand in some countries and 120 in others.
+_SEPARATORS = ",'’ \u00a0\u202f\u2009"
+_GROUPED = re.compile(rf"\d{{1,3}}(?:[{_SEPARATORS}]\d{{3}})+")
+
+# name -> (label, what 1 means, what 5 means)
+RATING_SCALES: dict[str, tuple[str, str, str]] = {
+    "profitability": ("Profitability for us", "thin or no margin", "among our best margins"),
+    "need": ("The client's need for our offer", "nice to have", "they cannot do without it"),
+    "growth": (
+        "Growth of that part of the client's business",
+        "shrinking",
+        "growing fast",
+    ),
+    "importance": (
+        "Importance of our offer to the client's business",
+        "peripheral",
+        "core to how they compete",
+    ),
+    "history": ("Our track record with the account", "none, or poor", "long and successful"),
+    "relationship": (
+        "Our relationships with the decision makers",
+        "we do not know them",
+        "they trust us",
+    ),
+}
+assert tuple(RATING_SCALES) == RATINGS
+
+STATUS_LABELS = {
+    OpportunityStatus.OPEN.value: "Open",
+    OpportunityStatus.WON.value: "Won",
+    OpportunityStatus.LOST.value: "Lost",
+    OpportunityStatus.DROPPED.value: "Dropped",
+}
+
+
+def parse_size(value: str) -> int | None:
+    """A whole amount, thousands optionally grouped; None if it is not one (or too long)."""
+    value = value.strip()
+    if _GROUPED.fullmatch(value):
+        value = re.sub(f"[{_SEPARATORS}]", "", value)
+    return as_int(value, max_digits=MAX_SIZE_DIGITS)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The form's values once every field passed."""
+
+    title: str
+    description: str
+    size: int
+    days: int
+    ratings: dict[str, int]
+    owner_id: int | None
+    status: str
+    priority_ids: list[int]
+
+    def values(self) -> dict[str, Any]:
+        """The opportunity's fields as the audit trail records them."""
+        return {
+            "title": self.title,
+            "description": self.description,
+            "size": self.size,
+            "days": self.days,
+            **self.ratings,
+            "owner_id": self.owner_id,
+            "status": self.status,
+            "priority_ids": self.priority_ids,
+        }
+
+
+@dataclass
+class OpportunityForm:
+    title: str = ""
+    description: str = ""
+    size: str = ""
+    days: str = ""
+    ratings: dict[str, str] = field(default_factory=dict)  # name -> typed value
+    owner_id: str = ""
+    status: str = OpportunityStatus.OPEN.value
+    priority_ids: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, opportunity: Opportunity, priority_ids: list[int]) -> OpportunityForm:
+        return cls(
+            title=opportunity.title,
+            description=opportunity.description,
+            size=f"{opportunity.size:,}",
+            days=str(opportunity.days),
+            ratings={name: str(getattr(opportunity, name)) for name in RATINGS},
+            owner_id=str(opportunity.owner_id or ""),
+            status=opportunity.status,
+            priority_ids=[str(p) for p in priority_ids],
+        )
+
+    def check(
+        self, owner_ids: set[int], priority_ids: set[int]
+    ) -> tuple[FormErrors, Checked | None]:
+        """Errors, or the values. ``owner_ids``: who may own it (the account's active vendor
+        members, and its current owner); ``priority_ids``: the active priorities of the
+        account's current plan (a link to anything else is refused)."""
+        errors = FormErrors()
+        self.title = check_text(self.title, errors, "title", label="a title")
+        self.description = check_text(
+            self.description,
+            errors,
+            "description",
+            label="the description",
+            required=False,
+            max_length=4000,
+        )
+        self.size = self.size.strip()
+        size = parse_size(self.size)
+        if not self.size:
+            errors.add("size", "Enter the size: what the opportunity is worth, e.g. 120,000.")
+        elif size is None:
+            errors.add(
+                "size",
+                "Enter the size as a whole amount of up to 12 digits, without decimals or a "
+                "currency sign, e.g. 120,000 or 120 000.",
+            )
+        self.days = self.days.strip()
+        days = as_int(self.days, max_digits=4)
+        if not self.days:
+            errors.add("days", "Enter how many days of effort it takes to win it.")
+        elif days is None or not 1 <= days <= MAX_DAYS:
+            errors.add("days", f"Enter a whole number of days from 1 to {MAX_DAYS:,}.")
+        ratings: dict[str, int] = {}
+        for name, (label, _, _) in RATING_SCALES.items():
+            raw = self.ratings.get(name, "").strip()
+            self.ratings[name] = raw
+            rating = as_int(raw, max_digits=1)
+            if rating is None or not 1 <= rating <= 5:
+                errors.add(name, f"Choose 1 to 5 for “{label}”.")
+            else:
+                ratings[name] = rating
+        owner: int | None = None
+        if self.owner_id:
+            owner = as_int(self.owner_id) or -1
+            if owner not in owner_ids:
+                errors.add("owner_id", "Choose an owner from your team in this account, or nobody.")
+        if self.status not in STATUS_LABELS:
+            errors.add("status", "Choose open, won, lost or dropped.")
+        linked: list[int] = []
+        for raw in self.priority_ids:
+            chosen = as_int(raw) or -1
+            if chosen not in priority_ids:
+                errors.add(
+                    "priority_ids", "Choose priorities from the client's current ranked list."
+                )
+            elif chosen not in linked:
+                linked.append(chosen)
+        if errors or size is None or days is None:
+            return errors, None
+        return errors, Checked(
+            title=self.title,
+            description=self.description,
+            size=size,
+            days=days,
+            ratings=ratings,
+            owner_id=owner,
+            status=self.status,
+            priority_ids=sorted(linked),
+        )

@@ -1,0 +1,115 @@
+"""Adding, editing (status included) and removing opportunities.
+
+Everything here is internal to the vendor: every audit event is ``Visibility.INTERNAL``, its
+``changes`` the field diffs (the linked priorities' ids included), and nothing notifies anyone.
+Edits refuse a stale version; removal keeps the row (``removed_at``) for the audit trail.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from app.audit import repository as audit_repo
+from app.audit import service as audit
+from app.audit.service import StaleEdit as StaleEdit
+from app.models import Opportunity, User, Visibility, utcnow
+from app.opportunities import repository
+from app.opportunities.schemas import Checked
+from app.opportunities.scoring import RATINGS
+
+ITEM = "opportunity"
+FIELDS = ("title", "description", "size", "days", *RATINGS, "owner_id", "status")
+
+
+def _values(opportunity: Opportunity, priority_ids: list[int]) -> dict[str, Any]:
+    return {name: getattr(opportunity, name) for name in FIELDS} | {
+        "priority_ids": sorted(priority_ids)
+    }
+
+
+def _apply(opportunity: Opportunity, values: Checked) -> None:
+    opportunity.title, opportunity.description = values.title, values.description
+    opportunity.size, opportunity.days = values.size, values.days
+    for name in RATINGS:
+        setattr(opportunity, name, values.ratings[name])
+    opportunity.owner_id, opportunity.status = values.owner_id, values.status
+
+
+def _record(
+    session: Session, *, actor: User, verb: str, opportunity: Opportunity, changes: audit.Changes
+) -> None:
+    audit.record(
+        session,
+        actor=actor,
+        verb=verb,
+        item_type=ITEM,
+        item_id=opportunity.id,
+        account_id=opportunity.account_id,
+        changes=changes,
+        visibility=Visibility.INTERNAL,
+    )
+
+
+def add(session: Session, *, actor: User, account_id: int, values: Checked) -> Opportunity:
+    """A new opportunity of the account, linked to the checked priorities."""
+    opportunity = Opportunity(account_id=account_id, title=values.title, created_by_id=actor.id)
+    _apply(opportunity, values)
+    session.add(opportunity)
+    session.flush()
+    repository.set_links(session, opportunity=opportunity, priority_ids=values.priority_ids)
+    changes = audit.diff({}, _values(opportunity, values.priority_ids))
+    _record(
+        session, actor=actor, verb="opportunity.added", opportunity=opportunity, changes=changes
+    )
+    return opportunity
+
+
+def update(
+    session: Session,
+    *,
+    actor: User,
+    opportunity: Opportunity,
+    values: Checked,
+    expected_version: int,
+) -> None:
+    """Change the fields, status and links. Raises ``StaleEdit`` when someone saved a newer
+    version meanwhile: nothing is written. An edit that changes nothing writes nothing."""
+    assert opportunity.id is not None
+    if opportunity.version != expected_version:
+        who = audit_repo.last_actor_label(
+            session, account_id=opportunity.account_id, item_type=ITEM, item_id=opportunity.id
+        )
+        raise StaleEdit(who, opportunity)
+    old_links = repository.linked_priority_ids(
+        session, account_id=opportunity.account_id, opportunity_id=opportunity.id
+    )
+    before = _values(opportunity, old_links)
+    after = values.values()
+    changes = audit.diff(before, after)
+    if not changes:
+        return
+    _apply(opportunity, values)
+    if "priority_ids" in changes:
+        repository.set_links(session, opportunity=opportunity, priority_ids=values.priority_ids)
+    opportunity.version += 1
+    opportunity.updated_at = utcnow()
+    session.add(opportunity)
+    _record(
+        session, actor=actor, verb="opportunity.updated", opportunity=opportunity, changes=changes
+    )
+
+
+def remove(session: Session, *, actor: User, opportunity: Opportunity) -> None:
+    """Soft delete: the row stays (with its links) for the audit trail."""
+    opportunity.removed_at = utcnow()
+    opportunity.version += 1
+    session.add(opportunity)
+    _record(
+        session,
+        actor=actor,
+        verb="opportunity.removed",
+        opportunity=opportunity,
+        changes={"title": [opportunity.title, None], "status": [opportunity.status, None]},
+    )
