@@ -66,6 +66,7 @@ from app.models import (
     Notification,
     PasswordReset,
     Role,
+    ScorecardHalf,
     User,
     Visibility,
     utcnow,
@@ -79,6 +80,8 @@ from app.perception.schemas import BeliefForm
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityForm
+from app.scorecard import service as scorecard
+from app.scorecard.schemas import AttributeForm
 from app.strategy import service as strategy
 from app.strategy.schemas import StrategyForm
 from app.tokens import new_token, token_hash
@@ -184,6 +187,9 @@ VALID_RESET = "valid reset link"
 UNKNOWN_PROVIDER = "unknown provider"
 LEAD_NOTIFICATION = "the lead's notification"  # the lead's own; anyone else's is not found
 MISSING_NOTIFICATION = "missing notification"
+WORKSPACE_ATTRIBUTE = "scorecard attribute of own workspace"
+FOREIGN_ATTRIBUTE = "scorecard attribute of other workspace"
+MISSING_ATTRIBUTE = "missing scorecard attribute"
 
 # target -> (account key, item key); keys index the world's ids, None means "missing".
 TARGETS: dict[str, tuple[str | None, str | None]] = {
@@ -209,6 +215,10 @@ TARGETS: dict[str, tuple[str | None, str | None]] = {
     UNKNOWN_PROVIDER: (None, None),
     LEAD_NOTIFICATION: (None, "lead"),
     MISSING_NOTIFICATION: (None, None),
+    # Workspace-level items (world.items["attribute_id"]): no account in the path.
+    WORKSPACE_ATTRIBUTE: (None, "own"),
+    FOREIGN_ATTRIBUTE: (None, "foreign"),
+    MISSING_ATTRIBUTE: (None, None),
 }
 
 
@@ -334,6 +344,13 @@ WORKSPACE_USER_ROWS = {
     MISSING_USER: Row(not_found="admin other-workspace-admin", others=FORBIDDEN),
 }
 EVERY_ROLE = f"admin {VENDOR_ROLES} {CLIENT_ROLES}"
+# A workspace's scorecard attribute: its own admins only; another workspace's attribute is not
+# found, exactly like a missing one; everyone else is refused before any lookup.
+ATTRIBUTE_ROWS = {
+    WORKSPACE_ATTRIBUTE: Row(allow="admin", not_found="other-workspace-admin", others=FORBIDDEN),
+    FOREIGN_ATTRIBUTE: Row(allow="other-workspace-admin", not_found="admin", others=FORBIDDEN),
+    MISSING_ATTRIBUTE: Row(not_found="admin other-workspace-admin", others=FORBIDDEN),
+}
 
 # --------------------------------------------------------------------------------------------
 # THE MATRIX: (method, path) -> target -> Row. Written by hand; keep it in step with the routes.
@@ -552,10 +569,25 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("POST", "/accounts/{account_id}/opportunities/{opportunity_id}/remove"): item_rows(
         allow="admin lead team", forbid=f"mentor {CLIENT_ROLES}"
     ),
+    # Private: the strategic account scorecard (internal). The workspace's admins set up the
+    # attributes; the vendor side reads an account's scores, the lead and admins score it.
+    ("GET", "/admin/scorecard"): {NO_TARGET: WORKSPACE_ADMINS},
+    ("POST", "/admin/scorecard/attributes"): {NO_TARGET: WORKSPACE_ADMINS},
+    ("POST", "/admin/scorecard/defaults"): {NO_TARGET: WORKSPACE_ADMINS},
+    ("GET", "/admin/scorecard/attributes/{attribute_id}/edit"): ATTRIBUTE_ROWS,
+    ("POST", "/admin/scorecard/attributes/{attribute_id}"): ATTRIBUTE_ROWS,
+    ("POST", "/admin/scorecard/attributes/{attribute_id}/remove"): ATTRIBUTE_ROWS,
+    ("POST", "/admin/scorecard/attributes/{attribute_id}/move"): ATTRIBUTE_ROWS,
+    ("GET", "/accounts/{account_id}/scorecard"): account_rows(
+        own=Row(allow=f"admin {VENDOR_ROLES}", forbid=CLIENT_ROLES)
+    ),
+    ("POST", "/accounts/{account_id}/scorecard"): account_rows(
+        own=Row(allow="admin lead", forbid=f"team mentor {CLIENT_ROLES}")
+    ),
 }
 
 # Printed at the end of every run (tests/conftest.py) and pinned by test_matrix_row_count.
-EXPECTED_ROWS = 3894
+EXPECTED_ROWS = 4147
 
 # --------------------------------------------------------------------------------------------
 # The routes, as the app's router has them
@@ -860,12 +892,37 @@ def build_matrix_world(session: Session) -> MatrixWorld:
     )
     world.tokens["valid"] = reset_token
 
+    _add_scorecard_items(session, world, {"own": admin, "foreign": other_admin})
+
     for actor, user in roles.items():
         world.actors[actor] = _id(user)
         world.emails[actor] = user.email
     _add_opportunity_items(session, world, {"own": admin, "other": admin, "foreign": other_admin})
     session.flush()
     return world
+
+
+def _add_scorecard_items(session: Session, world: MatrixWorld, admins: dict[str, User]) -> None:
+    """Two scorecard attributes in each workspace, one per half (so that accounts can be
+    scored): the current-performance one is the target of the attribute routes; the other
+    one's id is kept under "future_attribute" (no route has that parameter)."""
+    world.items["attribute_id"], world.items["future_attribute"] = {}, {}
+    for key, admin in admins.items():
+        assert admin.workspace_id is not None
+        for half, name, kept in (
+            (ScorecardHalf.CURRENT, "Current sales", world.items["attribute_id"]),
+            (ScorecardHalf.FUTURE, "Growth potential", world.items["future_attribute"]),
+        ):
+            attribute = scorecard.add_attribute(
+                session,
+                actor=admin,
+                workspace_id=admin.workspace_id,
+                form=AttributeForm(name=name),
+                half=half,
+                weight=2,
+            )
+            assert attribute.id is not None
+            kept[key] = (attribute.id, attribute.version)
 
 
 def _add_comment_items(
@@ -1198,7 +1255,37 @@ BODIES: dict[tuple[str, str], Body] = {
         "priority_ids": [str(w.priorities[key][0])] if (key := TARGETS[target][0]) else [],
         "version": _version(w, "opportunity_id", target),
     },
+    # The scorecard. Both workspaces have two attributes (so the defaults are refused with 409:
+    # they are only for an empty scorecard; tests/test_scorecard.py covers them).
+    ("POST", "/admin/scorecard/attributes"): lambda w, actor, target: {
+        "name": "Matrix attribute",
+        "half": "future",
+        "weight": "3",
+    },
+    ("POST", "/admin/scorecard/attributes/{attribute_id}"): lambda w, actor, target: {
+        "name": "Matrix attribute, renamed",
+        "half": "current",
+        "weight": "2",
+        "description": "Matrix description",
+        "version": _version(w, "attribute_id", target),
+    },
+    ("POST", "/admin/scorecard/attributes/{attribute_id}/move"): lambda w, actor, target: {
+        "direction": "down",
+    },
+    ("POST", "/accounts/{account_id}/scorecard"): lambda w, actor, target: _scoring_body(w, target),
 }
+
+
+def _scoring_body(world: MatrixWorld, target: str) -> dict[str, Any]:
+    """A score for every attribute of the workspace that owns the target's account."""
+    key = "foreign" if TARGETS[target][0] == "foreign" else "own"
+    ids = [world.items["attribute_id"][key][0], world.items["future_attribute"][key][0]]
+    return {
+        "attribute": [str(i) for i in ids],
+        "score": ["4", "2"],
+        "attribute_note": ["Matrix note", ""],
+        "note": "Matrix scoring",
+    }
 
 
 def _item_version(world: MatrixWorld, param: str, target: str) -> int:

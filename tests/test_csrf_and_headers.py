@@ -27,7 +27,7 @@ from app.initiatives import service as initiatives
 from app.initiatives.schemas import InitiativeForm
 from app.invitations import service as invitations
 from app.main import PRIVATE_ROUTERS, PUBLIC_ROUTERS, create_app
-from app.models import PasswordReset, Role, Workspace, utcnow
+from app.models import PasswordReset, Role, ScorecardHalf, Workspace, utcnow
 from app.notifications.service import notify
 from app.opportunities import service as opportunities
 from app.opportunities.schemas import Checked as OpportunityValues
@@ -37,6 +37,8 @@ from app.perception.schemas import BeliefForm
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityForm
+from app.scorecard import service as scorecard
+from app.scorecard.schemas import AttributeForm
 from app.strategy import service as strategy
 from app.strategy.schemas import StrategyForm
 from app.tokens import new_token, token_hash
@@ -180,6 +182,14 @@ def links(session: Session, world: World) -> dict[str, str]:
         link="/",
         actor=world.members["sponsor"],
     )
+    attribute = scorecard.add_attribute(
+        session,
+        actor=world.admin,
+        workspace_id=world.workspace.id,  # type: ignore[arg-type]
+        form=AttributeForm(name="Ours to score"),
+        half=ScorecardHalf.CURRENT,
+        weight=2,
+    )
     session.commit()
     return {
         "action_id": str(action.id),
@@ -195,6 +205,7 @@ def links(session: Session, world: World) -> dict[str, str]:
         "item_id": str(priority.id),  # comment threads: the priority's
         "comment_id": str(comment.id),
         "notification_id": str(note.id),
+        "attribute_id": str(attribute.id),
         "reset": reset_token,
     }
 

@@ -1,0 +1,118 @@
+"""Queries of the scorecard: attributes always of one workspace, scorings always of one
+account."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from app.audit.chain import chain_for
+from app.db import for_write
+from app.models import AccountScore, AuditEvent, ScorecardAttribute, User, Workspace
+
+ATTRIBUTE = "scorecard_attribute"
+SCORE = "account_score"
+
+
+def lock_workspace(session: Session, *, workspace_id: int) -> None:
+    """Serialise changes to a workspace's attributes (their number, names and order): a row
+    lock on PostgreSQL, taken before any attribute row so that writers never wait in a circle;
+    SQLite's writers queue anyway."""
+    session.exec(select(Workspace.id).where(Workspace.id == workspace_id).with_for_update()).first()
+
+
+def active_attributes(session: Session, *, workspace_id: int) -> Sequence[ScorecardAttribute]:
+    """The workspace's live attributes, in their order: one query."""
+    return session.exec(
+        select(ScorecardAttribute)
+        .where(ScorecardAttribute.workspace_id == workspace_id)
+        .where(col(ScorecardAttribute.removed_at).is_(None))
+        .order_by(col(ScorecardAttribute.position), col(ScorecardAttribute.id))
+    ).all()
+
+
+def get_attribute(
+    session: Session, *, workspace_id: int, attribute_id: int
+) -> ScorecardAttribute | None:
+    """A live attribute of this workspace (another workspace's is not found, like a missing
+    one); locked when the request writes."""
+    statement = (
+        select(ScorecardAttribute)
+        .where(ScorecardAttribute.id == attribute_id)
+        .where(ScorecardAttribute.workspace_id == workspace_id)
+        .where(col(ScorecardAttribute.removed_at).is_(None))
+        .execution_options(populate_existing=True)
+    )
+    return session.exec(for_write(session, statement)).first()
+
+
+def last_position(session: Session, *, workspace_id: int) -> int:
+    value = session.exec(
+        select(sa.func.max(ScorecardAttribute.position))
+        .where(ScorecardAttribute.workspace_id == workspace_id)
+        .where(col(ScorecardAttribute.removed_at).is_(None))
+    ).one()
+    return int(value or 0)
+
+
+def neighbour(
+    session: Session, *, attribute: ScorecardAttribute, up: bool
+) -> ScorecardAttribute | None:
+    """The live attribute just above (``up``) or below this one."""
+    statement = (
+        select(ScorecardAttribute)
+        .where(ScorecardAttribute.workspace_id == attribute.workspace_id)
+        .where(col(ScorecardAttribute.removed_at).is_(None))
+        .where(ScorecardAttribute.id != attribute.id)
+    )
+    position, ident = col(ScorecardAttribute.position), col(ScorecardAttribute.id)
+    if up:
+        statement = statement.where(
+            sa.tuple_(position, ident) < sa.tuple_(attribute.position, attribute.id)
+        ).order_by(position.desc(), ident.desc())
+    else:
+        statement = statement.where(
+            sa.tuple_(position, ident) > sa.tuple_(attribute.position, attribute.id)
+        ).order_by(position, ident)
+    return session.exec(for_write(session, statement.limit(1))).first()
+
+
+def last_changed_by(session: Session, *, attribute_id: int) -> str:
+    """Who made the latest recorded change to an attribute ('' if nobody did): their name as
+    the workspace knows it, else the label the audit trail kept."""
+    row = session.exec(
+        select(AuditEvent.actor_label, User.display_name)
+        .outerjoin(User, col(User.id) == AuditEvent.actor_id)
+        .where(AuditEvent.chain == chain_for(None))
+        .where(AuditEvent.item_type == ATTRIBUTE)
+        .where(AuditEvent.item_id == str(attribute_id))
+        .order_by(col(AuditEvent.seq).desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return ""
+    label, name = row
+    return name or label or ""
+
+
+def scorings(session: Session, *, account_id: int) -> Sequence[tuple[AccountScore, str]]:
+    """Every scoring of the account, oldest first, each with the name of who scored it ('' if
+    that person is gone): one query."""
+    rows = session.exec(
+        select(AccountScore, User.display_name)
+        .outerjoin(User, col(User.id) == AccountScore.scored_by_id)
+        .where(AccountScore.account_id == account_id)
+        .order_by(col(AccountScore.scored_at), col(AccountScore.id))
+    ).all()
+    return [(score, name or "") for score, name in rows]
+
+
+def latest(session: Session, *, account_id: int) -> AccountScore | None:
+    return session.exec(
+        select(AccountScore)
+        .where(AccountScore.account_id == account_id)
+        .order_by(col(AccountScore.scored_at).desc(), col(AccountScore.id).desc())
+        .limit(1)
+    ).first()

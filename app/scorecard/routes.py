@@ -1,0 +1,434 @@
+"""The strategic account scorecard (DESIGN.md §4.1), internal to the vendor.
+
+- ``/admin/scorecard``: the workspace's admins choose the 5 to 10 attributes accounts are scored
+  on, each in one half (current performance, future potential and fit) with a weight, and see
+  whether the halves are balanced. An attribute of another workspace is not found, exactly like
+  a missing id.
+- ``/accounts/{id}/scorecard``: the vendor side reads the account's latest score, its tier and
+  its history; the lead and admins score it. Client roles are refused by the guards (403)
+  before anything is loaded.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
+
+from app.auth.deps import CurrentActor
+from app.db import DbSession
+from app.models import (
+    DEFAULT_SCORECARD,
+    SCORE_MAX,
+    SCORE_MIN,
+    TIER_THRESHOLD,
+    ScorecardAttribute,
+)
+from app.permissions.guards import AccountScorer, InsightReader, SettingsManager
+from app.permissions.policy import AccountAccess, Actor, Verb, may
+from app.scorecard import chart, repository, scoring, service
+from app.scorecard.schemas import (
+    HALF_CHOICES,
+    MAX_DESCRIPTION,
+    MAX_NAME,
+    MAX_NOTE,
+    MAX_WEIGHT,
+    MIN_WEIGHT,
+    AttributeForm,
+    ScoringForm,
+)
+from app.web.errors import AppError, NotFoundError
+from app.web.forms import FormErrors, as_int
+from app.web.templating import get_templates, is_htmx
+
+router = APIRouter()
+Text = Annotated[str, Form()]
+TextList = Annotated[list[str] | None, Form()]
+ADMIN = "/admin/scorecard"
+ADMIN_BLOCK = "scorecard_admin"
+ACCOUNT_BLOCK = "scorecard"
+
+LIMITS = {
+    "min_attributes": scoring.MIN_ATTRIBUTES,
+    "max_attributes": scoring.MAX_ATTRIBUTES,
+    "max_name": MAX_NAME,
+    "max_description": MAX_DESCRIPTION,
+    "max_note": MAX_NOTE,
+    "weights": range(MIN_WEIGHT, MAX_WEIGHT + 1),
+    "score_choices": range(SCORE_MIN, SCORE_MAX + 1),
+    "half_choices": HALF_CHOICES,
+    "threshold": TIER_THRESHOLD,
+}
+
+
+# --- The workspace admin page --------------------------------------------------------------
+
+
+def _workspace_id(actor: Actor) -> int:
+    assert actor.workspace_id is not None, "the guard lets only workspace admins through"
+    return actor.workspace_id
+
+
+def admin_context(db: Session, workspace_id: int) -> dict[str, Any]:
+    """Everything the admin page shows: one query."""
+    attributes = repository.active_attributes(db, workspace_id=workspace_id)
+    return LIMITS | {
+        "attributes": attributes,
+        "balance": scoring.balance(attributes),
+        "defaults": DEFAULT_SCORECARD,
+        "form": AttributeForm(weight="1"),
+        "errors": FormErrors(),
+        "page_errors": FormErrors(),
+        "notice": "",
+    }
+
+
+def _render_admin(
+    request: Request,
+    db: Session,
+    actor: Actor,
+    *,
+    block: str | None = None,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    context = admin_context(db, _workspace_id(actor)) | extra
+    return get_templates(request).render(
+        request, "scorecard/admin.html", context, block=block, status_code=status_code
+    )
+
+
+def _admin_done(
+    request: Request, db: Session, actor: Actor, notice: str, anchor: str, **extra: Any
+) -> Response:
+    """htmx: the re-rendered list with the notice; otherwise back to the page with a flash."""
+    if is_htmx(request):
+        return _render_admin(request, db, actor, block=ADMIN_BLOCK, notice=notice, **extra)
+    response = RedirectResponse(f"{ADMIN}#{anchor}", status_code=303)
+    get_templates(request).flash(response, notice)
+    return response
+
+
+def _attribute(db: Session, actor: Actor, attribute_id: int, *, write: bool) -> ScorecardAttribute:
+    """A live attribute of the admin's own workspace, or 404 (another workspace's attribute is
+    not found, exactly like a missing one). A writing request locks the workspace first, then
+    the attribute, like every other change to the scorecard."""
+    workspace_id = _workspace_id(actor)
+    if write:
+        repository.lock_workspace(db, workspace_id=workspace_id)
+    attribute = repository.get_attribute(db, workspace_id=workspace_id, attribute_id=attribute_id)
+    if attribute is None:
+        raise NotFoundError()
+    return attribute
+
+
+@router.get(ADMIN)
+def show_admin(request: Request, actor: SettingsManager, db: DbSession) -> Response:
+    return _render_admin(request, db, actor)
+
+
+@router.post(f"{ADMIN}/attributes")
+def add_attribute(
+    request: Request,
+    actor: SettingsManager,
+    db: DbSession,
+    name: Text = "",
+    half: Text = "",
+    weight: Text = "",
+    description: Text = "",
+) -> Response:
+    form = AttributeForm(name, half, weight, description)
+    errors, checked_half, checked_weight = form.check()
+    if not errors and checked_half is not None and checked_weight is not None:
+        try:
+            attribute = service.add_attribute(
+                db,
+                actor=actor.user,
+                workspace_id=_workspace_id(actor),
+                form=form,
+                half=checked_half,
+                weight=checked_weight,
+            )
+        except service.Refused as refused:
+            errors = refused.errors
+        else:
+            return _admin_done(
+                request,
+                db,
+                actor,
+                f"Added “{attribute.name}” to the scorecard. Accounts scored before need a "
+                "new scoring to include it.",
+                f"attribute-{attribute.id}",
+            )
+    block = ADMIN_BLOCK if is_htmx(request) else None
+    return _render_admin(request, db, actor, block=block, form=form, errors=errors, status_code=422)
+
+
+def _render_edit(
+    request: Request,
+    attribute: ScorecardAttribute,
+    form: AttributeForm,
+    *,
+    version: int,
+    errors: FormErrors | None = None,
+    stale: service.StaleEdit | None = None,
+    status_code: int = 200,
+) -> Response:
+    return get_templates(request).render(
+        request,
+        "scorecard/edit_attribute.html",
+        LIMITS
+        | {
+            "attribute": attribute,
+            "form": form,
+            "version": version,
+            "errors": errors or FormErrors(),
+            "stale": stale,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get(ADMIN + "/attributes/{attribute_id}/edit")
+def edit_attribute(
+    request: Request, actor: SettingsManager, db: DbSession, attribute_id: int
+) -> Response:
+    attribute = _attribute(db, actor, attribute_id, write=False)
+    return _render_edit(request, attribute, AttributeForm.of(attribute), version=attribute.version)
+
+
+@router.post(ADMIN + "/attributes/{attribute_id}")
+def update_attribute(
+    request: Request,
+    actor: SettingsManager,
+    db: DbSession,
+    attribute_id: int,
+    name: Text = "",
+    half: Text = "",
+    weight: Text = "",
+    description: Text = "",
+    version: Text = "",
+) -> Response:
+    attribute = _attribute(db, actor, attribute_id, write=True)
+    based_on = as_int(version) or 0
+    form = AttributeForm(name, half, weight, description)
+    errors, checked_half, checked_weight = form.check()
+    if errors or checked_half is None or checked_weight is None:
+        return _render_edit(
+            request, attribute, form, version=based_on, errors=errors, status_code=422
+        )
+    try:
+        changed = service.update_attribute(
+            db,
+            actor=actor.user,
+            attribute=attribute,
+            form=form,
+            half=checked_half,
+            weight=checked_weight,
+            expected_version=based_on,
+        )
+    except service.StaleEdit as stale:
+        # Nothing was saved; the admin's text stays in the form, next to what is saved now,
+        # and the form is now based on that version (saving again replaces it on purpose).
+        return _render_edit(
+            request, attribute, form, version=attribute.version, stale=stale, status_code=409
+        )
+    except service.Refused as refused:
+        return _render_edit(
+            request, attribute, form, version=based_on, errors=refused.errors, status_code=422
+        )
+    response = RedirectResponse(f"{ADMIN}#attribute-{attribute.id}", status_code=303)
+    notice = (
+        f"Saved “{attribute.name}”. New scorings use it; scorings already made keep the "
+        "attribute as it was scored."
+        if changed
+        else f"“{attribute.name}” is unchanged."
+    )
+    get_templates(request).flash(response, notice)
+    return response
+
+
+@router.post(ADMIN + "/attributes/{attribute_id}/remove")
+def remove_attribute(
+    request: Request, actor: SettingsManager, db: DbSession, attribute_id: int
+) -> Response:
+    attribute = _attribute(db, actor, attribute_id, write=True)
+    service.remove_attribute(db, actor=actor.user, attribute=attribute)
+    return _admin_done(
+        request,
+        db,
+        actor,
+        f"Removed “{attribute.name}” from the scorecard. Scorings already made keep it.",
+        "attributes",
+    )
+
+
+@router.post(ADMIN + "/attributes/{attribute_id}/move")
+def move_attribute(
+    request: Request,
+    actor: SettingsManager,
+    db: DbSession,
+    attribute_id: int,
+    direction: Text = "",
+) -> Response:
+    attribute = _attribute(db, actor, attribute_id, write=True)
+    if direction not in ("up", "down"):
+        raise AppError("Move an attribute up or down.")
+    moved = service.move_attribute(db, actor=actor.user, attribute=attribute, up=direction == "up")
+    place = "first" if direction == "up" else "last"
+    notice = (
+        f"Moved “{attribute.name}” {direction}." if moved else f"“{attribute.name}” is {place}."
+    )
+    return _admin_done(
+        request,
+        db,
+        actor,
+        notice,
+        f"attribute-{attribute.id}",
+        focus=f"move-{direction}-attribute-{attribute.id}",
+    )
+
+
+@router.post(ADMIN + "/defaults")
+def create_defaults(request: Request, actor: SettingsManager, db: DbSession) -> Response:
+    try:
+        made = service.create_defaults(db, actor=actor.user, workspace_id=_workspace_id(actor))
+    except service.Refused as refused:
+        block = ADMIN_BLOCK if is_htmx(request) else None
+        return _render_admin(
+            request, db, actor, block=block, page_errors=refused.errors, status_code=409
+        )
+    return _admin_done(
+        request,
+        db,
+        actor,
+        f"Added the {len(made)} recommended attributes. Adjust their weights and wording to "
+        "your business.",
+        "attributes",
+    )
+
+
+# --- An account's scorecard ------------------------------------------------------------------
+
+
+def account_context(db: Session, actor: Actor, access: AccountAccess) -> dict[str, Any]:
+    """Everything the account page shows, in a fixed number of queries whatever the number of
+    attributes and scorings."""
+    account = access.account
+    attributes = repository.active_attributes(db, workspace_id=account.workspace_id)
+    rows = repository.scorings(db, account_id=access.account_id)
+    latest, latest_by = rows[-1] if rows else (None, "")
+    scored_ids = {e.get("attribute_id") for e in latest.entries} if latest else set()
+    live_ids = {a.id for a in attributes}
+    return LIMITS | {
+        "access": access,
+        "account": account,
+        "attributes": attributes,
+        "balance": scoring.balance(attributes),
+        "missing": scoring.missing_halves(attributes),
+        "not_enough": service.not_enough_message(scoring.missing_halves(attributes)),
+        "latest": latest,
+        "latest_by": latest_by,
+        "latest_halves": [
+            (half, [e for e in latest.entries if e.get("half") == half.value])
+            for half in scoring.HALVES
+        ]
+        if latest
+        else [],
+        "added_since": [a for a in attributes if latest and a.id not in scored_ids],
+        "removed_since": [
+            e for e in (latest.entries if latest else []) if e.get("attribute_id") not in live_ids
+        ],
+        "history": list(reversed(rows)),
+        "chart": chart.build([chart.Scoring(s.scored_at, s.current, s.future) for s, _ in rows])
+        if len(rows) >= 2
+        else None,
+        "tier_label": scoring.tier_label,
+        "tier_meaning": scoring.tier_meaning,
+        "day": chart.day,
+        "can_score": may(actor, access, Verb.ACCOUNT_SCORE),
+        "is_admin": actor.is_admin_of(account.workspace_id),
+        "form": ScoringForm.prefilled(latest.entries) if latest else ScoringForm(),
+        "errors": FormErrors(),
+        "notice": "",
+    }
+
+
+def _render_account(
+    request: Request,
+    db: Session,
+    actor: Actor,
+    access: AccountAccess,
+    *,
+    block: str | None = None,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    context = account_context(db, actor, access) | extra
+    return get_templates(request).render(
+        request, "scorecard/account.html", context, block=block, status_code=status_code
+    )
+
+
+@router.get("/accounts/{account_id}/scorecard")
+def show_account_scorecard(
+    request: Request, actor: CurrentActor, access: InsightReader, db: DbSession
+) -> Response:
+    return _render_account(request, db, actor, access)
+
+
+@router.post("/accounts/{account_id}/scorecard")
+def score_account(
+    request: Request,
+    actor: CurrentActor,
+    access: AccountScorer,
+    db: DbSession,
+    attribute: TextList = None,
+    score: TextList = None,
+    attribute_note: TextList = None,
+    note: Text = "",
+) -> Response:
+    """``attribute`` (hidden ids), ``score`` and ``attribute_note`` come in threes, in the
+    order of the form."""
+    attributes = repository.active_attributes(db, workspace_id=access.account.workspace_id)
+    form = ScoringForm.typed(attribute or [], score or [], attribute_note or [], note)
+    errors, entries = form.check(attributes)
+    if not attributes:
+        errors.add(
+            "_form",
+            "The scorecard is not set up yet: a workspace admin must choose the attributes "
+            "accounts are scored on.",
+        )
+    elif missing := scoring.missing_halves(attributes):
+        errors.add("_form", service.not_enough_message(missing))
+    if not errors:
+        try:
+            made = service.score_account(
+                db,
+                actor=actor.user,
+                account_id=access.account_id,
+                entries=entries,
+                note=form.note,
+            )
+        except service.Refused as refused:
+            errors = refused.errors
+        else:
+            notice = (
+                f"Scored {access.account.name}: current performance {made.current:.1f}, "
+                f"future potential {made.future:.1f}, tier {scoring.tier_label(made.tier)}."
+            )
+            if is_htmx(request):
+                return _render_account(
+                    request, db, actor, access, block=ACCOUNT_BLOCK, notice=notice
+                )
+            response = RedirectResponse(
+                f"/accounts/{access.account_id}/scorecard#latest", status_code=303
+            )
+            get_templates(request).flash(response, notice)
+            return response
+    block = ACCOUNT_BLOCK if is_htmx(request) else None
+    return _render_account(
+        request, db, actor, access, block=block, form=form, errors=errors, status_code=422
+    )

@@ -1,0 +1,312 @@
+"""Changing a workspace's scorecard and scoring its accounts. Keyword-only; flushes, never
+commits.
+
+Everything here is internal to the vendor. Attribute changes belong to no account: they are on
+the global audit chain (``account_id=None``); a scoring is on its account's chain. Every change
+to the attributes first takes the workspace's lock, so the limit of 10, the unique names and the
+order hold when two admins work at once. A scoring is never edited: each one is a new row, and
+the latest is the account's score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlmodel import Session
+
+from app.audit import service as audit
+from app.audit.service import StaleEdit as StaleEdit
+from app.models import (
+    DEFAULT_SCORECARD,
+    AccountScore,
+    ScorecardAttribute,
+    ScorecardHalf,
+    User,
+    Visibility,
+    utcnow,
+)
+from app.scorecard import repository
+from app.scorecard.schemas import AttributeForm, CheckedEntry, name_key
+from app.scorecard.scoring import MAX_ATTRIBUTES, compute
+from app.web.forms import FormErrors
+
+FIELDS = ("name", "half", "weight", "description")
+
+
+class Refused(Exception):
+    """The change breaks a rule of the scorecard (too many attributes, a name taken, defaults
+    over existing attributes): nothing was written; ``errors`` say why, per field."""
+
+    def __init__(self, errors: FormErrors) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+def _values(attribute: ScorecardAttribute) -> dict[str, Any]:
+    return {name: getattr(attribute, name) for name in FIELDS}
+
+
+def _record(
+    session: Session,
+    *,
+    actor: User,
+    verb: str,
+    attribute: ScorecardAttribute,
+    changes: audit.Changes,
+) -> None:
+    audit.record(
+        session,
+        actor=actor,
+        verb=verb,
+        item_type=repository.ATTRIBUTE,
+        item_id=attribute.id,
+        account_id=None,  # the global chain: the scorecard belongs to no single account
+        changes=changes,
+        visibility=Visibility.INTERNAL,
+    )
+
+
+def _name_taken(
+    attributes: Sequence[ScorecardAttribute], name: str, *, editing: int | None = None
+) -> ScorecardAttribute | None:
+    key = name_key(name)
+    for other in attributes:
+        if other.id != editing and name_key(other.name) == key:
+            return other
+    return None
+
+
+def _taken_error(other: ScorecardAttribute) -> FormErrors:
+    errors = FormErrors()
+    errors.add(
+        "name",
+        f"The scorecard already has “{other.name}”. Give each attribute its own name "
+        "(names are compared whatever their capitals).",
+    )
+    return errors
+
+
+def add_attribute(
+    session: Session,
+    *,
+    actor: User,
+    workspace_id: int,
+    form: AttributeForm,
+    half: ScorecardHalf,
+    weight: int,
+) -> ScorecardAttribute:
+    """A new attribute at the bottom of the list. Raises ``Refused`` when the scorecard has
+    its 10 attributes already or the name is taken."""
+    repository.lock_workspace(session, workspace_id=workspace_id)
+    attributes = repository.active_attributes(session, workspace_id=workspace_id)
+    if len(attributes) >= MAX_ATTRIBUTES:
+        errors = FormErrors()
+        errors.add(
+            "_form",
+            f"The scorecard already has {MAX_ATTRIBUTES} attributes, the most it can have: "
+            "more would blur what makes an account strategic. Remove or reword one instead.",
+        )
+        raise Refused(errors)
+    if (other := _name_taken(attributes, form.name)) is not None:
+        raise Refused(_taken_error(other))
+    attribute = ScorecardAttribute(
+        workspace_id=workspace_id,
+        name=form.name,
+        description=form.description,
+        half=half.value,
+        weight=weight,
+        position=max((a.position for a in attributes), default=0) + 1,
+    )
+    session.add(attribute)
+    session.flush()
+    changes = {"position": [None, attribute.position]} | audit.diff({}, _values(attribute))
+    _record(
+        session, actor=actor, verb="scorecard.attribute_added", attribute=attribute, changes=changes
+    )
+    return attribute
+
+
+def update_attribute(
+    session: Session,
+    *,
+    actor: User,
+    attribute: ScorecardAttribute,
+    form: AttributeForm,
+    half: ScorecardHalf,
+    weight: int,
+    expected_version: int,
+) -> bool:
+    """Save the edit; False when nothing changed. Raises ``StaleEdit`` when someone saved a
+    newer version meanwhile and ``Refused`` when the name is another attribute's: nothing is
+    written. Scorings already made keep the attribute as it was scored."""
+    assert attribute.id is not None
+    repository.lock_workspace(session, workspace_id=attribute.workspace_id)
+    if attribute.version != expected_version:
+        raise StaleEdit(repository.last_changed_by(session, attribute_id=attribute.id), attribute)
+    attributes = repository.active_attributes(session, workspace_id=attribute.workspace_id)
+    if (other := _name_taken(attributes, form.name, editing=attribute.id)) is not None:
+        raise Refused(_taken_error(other))
+    before = _values(attribute)
+    attribute.name, attribute.description = form.name, form.description
+    attribute.half, attribute.weight = half.value, weight
+    changes = audit.diff(before, _values(attribute))
+    if not changes:
+        return False
+    attribute.version += 1
+    attribute.updated_at = utcnow()
+    session.add(attribute)
+    _record(
+        session,
+        actor=actor,
+        verb="scorecard.attribute_updated",
+        attribute=attribute,
+        changes=changes,
+    )
+    return True
+
+
+def remove_attribute(session: Session, *, actor: User, attribute: ScorecardAttribute) -> None:
+    """Soft delete: the attribute leaves the scorecard; scorings that used it keep it."""
+    repository.lock_workspace(session, workspace_id=attribute.workspace_id)
+    attribute.removed_at = utcnow()
+    attribute.version += 1
+    session.add(attribute)
+    _record(
+        session,
+        actor=actor,
+        verb="scorecard.attribute_removed",
+        attribute=attribute,
+        changes={name: [value, None] for name, value in _values(attribute).items()},
+    )
+
+
+def move_attribute(
+    session: Session, *, actor: User, attribute: ScorecardAttribute, up: bool
+) -> bool:
+    """Swap with the neighbour above or below; False when already first or last. The order is
+    not part of the edit form, so a move leaves versions alone."""
+    repository.lock_workspace(session, workspace_id=attribute.workspace_id)
+    other = repository.neighbour(session, attribute=attribute, up=up)
+    if other is None:
+        return False
+    old = attribute.position
+    attribute.position, other.position = other.position, old
+    session.add_all([attribute, other])
+    _record(
+        session,
+        actor=actor,
+        verb="scorecard.attribute_moved",
+        attribute=attribute,
+        changes={"position": [old, attribute.position]},
+    )
+    return True
+
+
+def create_defaults(
+    session: Session, *, actor: User, workspace_id: int
+) -> list[ScorecardAttribute]:
+    """The recommended attributes (``models.DEFAULT_SCORECARD``), only on an empty scorecard;
+    ``Refused`` otherwise (nothing is written)."""
+    repository.lock_workspace(session, workspace_id=workspace_id)
+    if repository.active_attributes(session, workspace_id=workspace_id):
+        errors = FormErrors()
+        errors.add(
+            "_form",
+            "The scorecard already has attributes, so the recommended set was not added. "
+            "Add, edit or remove attributes one by one instead.",
+        )
+        raise Refused(errors)
+    made: list[ScorecardAttribute] = []
+    for position, (name, half, weight, description) in enumerate(DEFAULT_SCORECARD, start=1):
+        attribute = ScorecardAttribute(
+            workspace_id=workspace_id,
+            name=name,
+            description=description,
+            half=half.value,
+            weight=weight,
+            position=position,
+        )
+        session.add(attribute)
+        made.append(attribute)
+    session.flush()
+    for attribute in made:
+        changes = {"position": [None, attribute.position]} | audit.diff({}, _values(attribute))
+        _record(
+            session,
+            actor=actor,
+            verb="scorecard.attribute_added",
+            attribute=attribute,
+            changes=changes,
+        )
+    return made
+
+
+def _summary(
+    current: float | None, future: float | None, tier: str | None, entries: Sequence[Any]
+) -> dict[str, Any]:
+    return {
+        "current": current,
+        "future": future,
+        "tier": tier,
+        "scores": {str(e["name"]): e["score"] for e in entries},
+    }
+
+
+def score_account(
+    session: Session,
+    *,
+    actor: User,
+    account_id: int,
+    entries: Sequence[CheckedEntry],
+    note: str,
+) -> AccountScore:
+    """A new scoring of the account (``entries``: every live attribute, checked). The halves'
+    weighted means and the tier are computed here; the attributes are frozen into the row as
+    they are now. Raises ``Refused`` when a half has no attribute (the account cannot be
+    placed)."""
+    result = compute(entry.scored() for entry in entries)
+    tier = result.tier
+    if tier is None or result.current is None or result.future is None:
+        errors = FormErrors()
+        errors.add("_form", not_enough_message(result.missing_halves))
+        raise Refused(errors)
+    previous = repository.latest(session, account_id=account_id)
+    frozen = [entry.frozen() for entry in entries]
+    score = AccountScore(
+        account_id=account_id,
+        current=result.current,
+        future=result.future,
+        tier=tier.value,
+        entries=frozen,
+        note=note,
+        scored_by_id=actor.id,
+    )
+    session.add(score)
+    session.flush()
+    before = (
+        _summary(previous.current, previous.future, previous.tier, previous.entries)
+        | {"note": previous.note}
+        if previous is not None
+        else {}
+    )
+    after = _summary(score.current, score.future, score.tier, frozen) | {"note": note}
+    audit.record(
+        session,
+        actor=actor,
+        verb="scorecard.account_scored",
+        item_type=repository.SCORE,
+        item_id=score.id,
+        account_id=account_id,
+        changes=audit.diff(before, after),
+        visibility=Visibility.INTERNAL,
+    )
+    return score
+
+
+def not_enough_message(missing: Sequence[ScorecardHalf]) -> str:
+    halves = " and ".join(f"“{half.label}”" for half in missing)
+    return (
+        f"Not enough attributes to place the account: the scorecard has no {halves} attribute, "
+        "and a tier needs a score on both halves. A workspace admin must add one."
+    )
