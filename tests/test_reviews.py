@@ -702,7 +702,7 @@ def test_recording_tells_the_mentors_only(
         headers=HTMX,
     )
     assert response.status_code == 200
-    assert "Mentor and Second Mentor are told as the mentor." in response.text
+    assert "Mentor and Second Mentor are asked to comment and sign it off." in response.text
     notes = session.exec(select(Notification).where(Notification.kind == "review.recorded")).all()
     assert sorted(n.user_id for n in notes) == sorted(
         [world.members["mentor"].id, second_mentor.id]  # type: ignore[list-item]

@@ -245,11 +245,12 @@ def _request(db: DbSession, actor: Actor, access: AccountAccess, request_id: int
     return found
 
 
-def _told(people: Sequence[User], role: str) -> str:
+def _told(people: Sequence[User], what: str) -> str:
+    """'Ana is asked to …' / 'Ana and Ben are asked to …' ('' when nobody)."""
     names = [person.display_name for person in people]
     if not names:
         return ""
-    return f"{' and '.join(names)} {'is' if len(names) == 1 else 'are'} told as {role}."
+    return f"{' and '.join(names)} {'is' if len(names) == 1 else 'are'} {what}."
 
 
 # --- The page and its cadence --------------------------------------------------------------------
@@ -327,7 +328,7 @@ def record_review(
     mentors = repository.members_with_role(db, account_id=access.account_id, role=Role.MENTOR)
     parts = [f"Recorded the review of {day(review.held_on)}."]
     parts.append(
-        _told(mentors, "the mentor")
+        _told(mentors, "asked to comment and sign it off")
         or "This account has no mentor yet: ask a lead to invite one, to sign reviews off."
     )
     if review.rating_id is None:
@@ -513,7 +514,7 @@ def sign_off_review(
         )
         return _refused(request, db, actor, access, 409, alert=alert, signoff_forms=forms)
     leads = repository.members_with_role(db, account_id=access.account_id, role=Role.LEAD)
-    notice = f"Signed off the review of {day(review.held_on)}. " + _told(leads, "lead")
+    notice = f"Signed off the review of {day(review.held_on)}. " + _told(leads, "told")
     return _done(request, db, actor, access, notice.strip(), f"review-{review.id}")
 
 
@@ -553,7 +554,7 @@ def ask_mentor(
     )
     mentors = repository.members_with_role(db, account_id=access.account_id, role=Role.MENTOR)
     notice = f"Asked for the mentor's view on {service.subject_of(initiative)}. " + (
-        _told(mentors, "the mentor") or "This account has no mentor yet: ask a lead to invite one."
+        _told(mentors, "told") or "This account has no mentor yet: ask a lead to invite one."
     )
     return _done(request, db, actor, access, notice, f"request-{made.id}")
 
