@@ -26,6 +26,7 @@ from app.opportunities import routes as opportunities_routes
 from app.perception import routes as perception_routes
 from app.plans import routes as plans_routes
 from app.priorities import routes as priorities_routes
+from app.reviews import routes as reviews_routes
 from app.scorecard import routes as scorecard_routes
 from app.sso import routes as sso_routes
 from app.strategy import routes as strategy_routes
@@ -63,6 +64,7 @@ PRIVATE_ROUTERS = (
     notifications_routes.router,
     workspaces_routes.router,
     scorecard_routes.router,
+    reviews_routes.router,
 )
 
 

@@ -80,6 +80,8 @@ from app.perception.schemas import BeliefForm
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityForm
+from app.reviews import service as reviews
+from app.reviews.schemas import CheckedReview
 from app.scorecard import service as scorecard
 from app.scorecard.schemas import AttributeForm
 from app.strategy import service as strategy
@@ -352,6 +354,31 @@ ATTRIBUTE_ROWS = {
     MISSING_ATTRIBUTE: Row(not_found="admin other-workspace-admin", others=FORBIDDEN),
 }
 
+# Reviews and the mentor: the lead (and admins) record reviews; only the account's mentor signs
+# them off and answers requests, so a workspace admin is refused there too (like signing_rows).
+REVIEW_WRITERS = "admin lead"
+NOT_REVIEW_WRITERS = f"team mentor {CLIENT_ROLES}"
+NOT_MENTORS = f"admin lead team {CLIENT_ROLES}"
+# Any vendor person of a workspace reads their own queue; client logins have no workspace.
+PORTFOLIO_READERS = Row(
+    allow=f"admin other-workspace-admin {VENDOR_ROLES}",
+    forbid=f"{CLIENT_ROLES} removed-member expired-invitee",
+)
+
+
+def mentor_rows() -> dict[str, Row]:
+    """An item only the account's mentor acts on (sign off a review, answer a request): every
+    other standing is refused before the item is looked up, admins in every account too."""
+    return {
+        OWN_ITEM: Row(allow="mentor", forbid=NOT_MENTORS),
+        SMUGGLED_ITEM: Row(forbid=NOT_MENTORS),
+        OTHER_ITEM: Row(forbid="admin"),
+        FOREIGN_ITEM: Row(forbid="other-workspace-admin"),
+        MISSING_ITEM: Row(forbid=NOT_MENTORS),
+        ORPHANED_ITEM: Row(),
+    }
+
+
 # --------------------------------------------------------------------------------------------
 # THE MATRIX: (method, path) -> target -> Row. Written by hand; keep it in step with the routes.
 # --------------------------------------------------------------------------------------------
@@ -584,10 +611,33 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("POST", "/accounts/{account_id}/scorecard"): account_rows(
         own=Row(allow="admin lead", forbid=f"team mentor {CLIENT_ROLES}")
     ),
+    # Private: plan reviews and the mentor (vendor only; the client side is refused before any
+    # lookup; only the account's mentor signs off and answers) and the mentor's queue
+    ("GET", "/accounts/{account_id}/reviews"): account_rows(
+        own=Row(allow=f"admin {VENDOR_ROLES}", forbid=CLIENT_ROLES)
+    ),
+    ("POST", "/accounts/{account_id}/reviews/cadence"): account_rows(
+        own=Row(allow=REVIEW_WRITERS, forbid=NOT_REVIEW_WRITERS)
+    ),
+    ("POST", "/accounts/{account_id}/reviews"): account_rows(
+        own=Row(allow=REVIEW_WRITERS, forbid=NOT_REVIEW_WRITERS)
+    ),
+    ("GET", "/accounts/{account_id}/reviews/{review_id}/edit"): item_rows(
+        allow=REVIEW_WRITERS, forbid=NOT_REVIEW_WRITERS
+    ),
+    ("POST", "/accounts/{account_id}/reviews/{review_id}"): item_rows(
+        allow=REVIEW_WRITERS, forbid=NOT_REVIEW_WRITERS
+    ),
+    ("POST", "/accounts/{account_id}/reviews/{review_id}/sign-off"): mentor_rows(),
+    ("POST", "/accounts/{account_id}/mentor-requests"): account_rows(
+        own=Row(allow=VENDOR_CONTRIBUTORS, forbid=f"mentor {CLIENT_ROLES}")
+    ),
+    ("POST", "/accounts/{account_id}/mentor-requests/{request_id}/answer"): mentor_rows(),
+    ("GET", "/reviews"): {NO_TARGET: PORTFOLIO_READERS},
 }
 
 # Printed at the end of every run (tests/conftest.py) and pinned by test_matrix_row_count.
-EXPECTED_ROWS = 4147
+EXPECTED_ROWS = 4598
 
 # --------------------------------------------------------------------------------------------
 # The routes, as the app's router has them
@@ -898,6 +948,7 @@ def build_matrix_world(session: Session) -> MatrixWorld:
         world.actors[actor] = _id(user)
         world.emails[actor] = user.email
     _add_opportunity_items(session, world, {"own": admin, "other": admin, "foreign": other_admin})
+    _add_review_items(session, world, roles)
     session.flush()
     return world
 
@@ -923,6 +974,35 @@ def _add_scorecard_items(session: Session, world: MatrixWorld, admins: dict[str,
             )
             assert attribute.id is not None
             kept[key] = (attribute.id, attribute.version)
+
+
+def _add_review_items(session: Session, world: MatrixWorld, roles: dict[str, User]) -> None:
+    """A review waiting for sign-off and an open mentor request in each account (recorded by
+    the own account's lead, the other accounts' admins); ``items["plan"]`` holds each current
+    plan's (id, version), which the cadence form sends."""
+    by = {"own": roles["lead"], "other": roles["admin"], "foreign": roles["other-workspace-admin"]}
+    for key, actor in by.items():
+        account = session.get(Account, world.accounts[key])
+        assert account is not None
+        plan = plans_repo.current(session, account_id=world.accounts[key])
+        assert plan is not None
+        assert plan.id is not None
+        review = reviews.record(
+            session,
+            actor=actor,
+            account=account,
+            plan=plan,
+            checked=CheckedReview(utcnow().date(), f"{key} people", f"{key} changes"),
+            dimensions=list(DEFAULT_VALUE_DIMENSIONS),
+        )
+        request = reviews.ask(
+            session, actor=actor, account=account, plan=plan, initiative=None, note=f"{key} note"
+        )
+        assert review.id is not None
+        assert request.id is not None
+        world.items.setdefault("review_id", {})[key] = (review.id, review.version)
+        world.items.setdefault("request_id", {})[key] = (request.id, request.version)
+        world.items.setdefault("plan", {})[key] = (plan.id, plan.version)
 
 
 def _add_comment_items(
@@ -1273,6 +1353,34 @@ BODIES: dict[tuple[str, str], Body] = {
         "direction": "down",
     },
     ("POST", "/accounts/{account_id}/scorecard"): lambda w, actor, target: _scoring_body(w, target),
+    # Reviews and the mentor
+    ("POST", "/accounts/{account_id}/reviews/cadence"): lambda w, actor, target: {
+        "months": "6",
+        "version": w.items["plan"][key][1] if (key := TARGETS[target][0]) else 1,
+    },
+    ("POST", "/accounts/{account_id}/reviews"): lambda w, actor, target: {
+        "held_on": utcnow().date().isoformat(),
+        "participants": "Matrix people",
+        "what_changed": "Matrix changes",
+    },
+    ("POST", "/accounts/{account_id}/reviews/{review_id}"): lambda w, actor, target: {
+        "held_on": utcnow().date().isoformat(),
+        "participants": "Matrix people, corrected",
+        "what_changed": "Matrix changes, corrected",
+        "version": _version(w, "review_id", target),
+    },
+    ("POST", "/accounts/{account_id}/reviews/{review_id}/sign-off"): lambda w, a, target: {
+        "comment": "Matrix sign-off",
+        "version": _version(w, "review_id", target),
+    },
+    ("POST", "/accounts/{account_id}/mentor-requests"): lambda w, actor, target: {
+        "subject": "plan",
+        "note": "Matrix request",
+    },
+    ("POST", "/accounts/{account_id}/mentor-requests/{request_id}/answer"): lambda w, a, t: {
+        "answer": "Matrix answer",
+        "version": _version(w, "request_id", t),
+    },
 }
 
 

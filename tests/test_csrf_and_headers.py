@@ -37,6 +37,8 @@ from app.perception.schemas import BeliefForm
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityForm
+from app.reviews import service as reviews
+from app.reviews.schemas import CheckedReview
 from app.scorecard import service as scorecard
 from app.scorecard.schemas import AttributeForm
 from app.strategy import service as strategy
@@ -190,8 +192,21 @@ def links(session: Session, world: World) -> dict[str, str]:
         half=ScorecardHalf.CURRENT,
         weight=2,
     )
+    review = reviews.record(
+        session,
+        actor=lead,
+        account=world.account,
+        plan=plan,
+        checked=CheckedReview(utcnow().date(), "Us", "Much"),
+        dimensions=[],
+    )
+    mentor_request = reviews.ask(
+        session, actor=lead, account=world.account, plan=plan, initiative=None, note="Look"
+    )
     session.commit()
     return {
+        "review_id": str(review.id),
+        "request_id": str(mentor_request.id),
         "action_id": str(action.id),
         "invitation": sent.link.rsplit("/", 1)[1],
         "entry_id": str(entry.id),

@@ -1,0 +1,247 @@
+"""Queries of reviews and mentor requests (every one filtered by plan or account), and of the
+mentor's queue across the accounts a person mentors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from app.db import for_write
+from app.models import (
+    Account,
+    ClientOrganisation,
+    Initiative,
+    Membership,
+    MentorRequest,
+    PerceivedRating,
+    Plan,
+    Review,
+    Role,
+    User,
+    ValueRating,
+)
+from app.permissions.policy import Actor
+
+Author = aliased(User, name="author")
+Signer = aliased(User, name="signer")
+Asker = aliased(User, name="asker")
+Answerer = aliased(User, name="answerer")
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    review: Review
+    rating: ValueRating | None  # the client's rating the review considered
+    author: User | None
+    signer: User | None
+
+
+def reviews_for_plan(session: Session, *, plan_id: int) -> list[ReviewRow]:
+    """The plan's reviews, newest first, each with its rating and people: one query."""
+    rows = session.exec(
+        select(Review, ValueRating, Author, Signer)
+        .outerjoin(ValueRating, col(ValueRating.id) == Review.rating_id)
+        .outerjoin(Author, col(Author.id) == Review.created_by_id)
+        .outerjoin(Signer, col(Signer.id) == Review.signed_off_by_id)
+        .where(Review.plan_id == plan_id)
+        .order_by(col(Review.held_on).desc(), col(Review.id).desc())
+    ).all()
+    return [ReviewRow(review, rating, author, signer) for review, rating, author, signer in rows]
+
+
+def get_review(session: Session, *, account_id: int, review_id: int) -> Review | None:
+    statement = select(Review).where(Review.id == review_id).where(Review.account_id == account_id)
+    return session.exec(for_write(session, statement)).first()
+
+
+def last_held_on(session: Session, *, plan_id: int) -> date | None:
+    held: date | None = session.exec(
+        select(sa.func.max(Review.held_on)).where(Review.plan_id == plan_id)
+    ).one()
+    return held
+
+
+def person(session: Session, *, user_id: int | None) -> User | None:
+    return session.get(User, user_id) if user_id is not None else None
+
+
+def rating_before(session: Session, *, plan_id: int, before: datetime) -> ValueRating | None:
+    """The client's newest rating of the plan given before ``before``."""
+    return session.exec(
+        select(ValueRating)
+        .where(ValueRating.plan_id == plan_id)
+        .where(col(ValueRating.rated_at) < before)
+        .order_by(col(ValueRating.rated_at).desc(), col(ValueRating.id).desc())
+        .limit(1)
+    ).first()
+
+
+def latest_rating(session: Session, *, plan_id: int) -> ValueRating | None:
+    return session.exec(
+        select(ValueRating)
+        .where(ValueRating.plan_id == plan_id)
+        .order_by(col(ValueRating.rated_at).desc(), col(ValueRating.id).desc())
+        .limit(1)
+    ).first()
+
+
+def belief_before(session: Session, *, plan_id: int, before: datetime) -> PerceivedRating | None:
+    """The vendor's newest believed rating of the plan recorded before ``before``."""
+    return session.exec(
+        select(PerceivedRating)
+        .where(PerceivedRating.plan_id == plan_id)
+        .where(col(PerceivedRating.recorded_at) < before)
+        .order_by(col(PerceivedRating.recorded_at).desc(), col(PerceivedRating.id).desc())
+        .limit(1)
+    ).first()
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    request: MentorRequest
+    initiative: Initiative | None  # None: the request is about the plan
+    asker: User | None
+    answerer: User | None
+
+
+def requests_for_plan(session: Session, *, plan_id: int) -> list[RequestRow]:
+    """The plan's mentor requests, open ones first, newest first: one query."""
+    rows = session.exec(
+        select(MentorRequest, Initiative, Asker, Answerer)
+        .outerjoin(Initiative, col(Initiative.id) == MentorRequest.initiative_id)
+        .outerjoin(Asker, col(Asker.id) == MentorRequest.requested_by_id)
+        .outerjoin(Answerer, col(Answerer.id) == MentorRequest.answered_by_id)
+        .where(MentorRequest.plan_id == plan_id)
+        .order_by(
+            col(MentorRequest.answered_at).is_not(None),
+            col(MentorRequest.requested_at).desc(),
+            col(MentorRequest.id).desc(),
+        )
+    ).all()
+    return [RequestRow(*row) for row in rows]
+
+
+def get_request(session: Session, *, account_id: int, request_id: int) -> MentorRequest | None:
+    statement = (
+        select(MentorRequest)
+        .where(MentorRequest.id == request_id)
+        .where(MentorRequest.account_id == account_id)
+    )
+    return session.exec(for_write(session, statement)).first()
+
+
+def initiatives(session: Session, *, account_id: int, plan_id: int) -> Sequence[Initiative]:
+    """The plan's live initiatives, drafts included (mentor requests are internal)."""
+    return session.exec(
+        select(Initiative)
+        .where(Initiative.account_id == account_id)
+        .where(Initiative.plan_id == plan_id)
+        .where(col(Initiative.removed_at).is_(None))
+        .order_by(col(Initiative.id))
+    ).all()
+
+
+def members_with_role(session: Session, *, account_id: int, role: Role) -> Sequence[User]:
+    """The account's active, enabled members with ``role``, by name: one query."""
+    return session.exec(
+        select(User)
+        .join(Membership, col(Membership.user_id) == User.id)
+        .where(Membership.account_id == account_id)
+        .where(Membership.role == role.value)
+        .where(col(Membership.removed_at).is_(None))
+        .where(col(User.is_disabled).is_(False))
+        .order_by(col(User.display_name), col(User.id))
+    ).all()
+
+
+# --- The mentor's queue ----------------------------------------------------------------------
+
+
+def _visible_accounts(actor: Actor) -> sa.ColumnElement[bool]:
+    """The accounts of the actor's workspace the queue covers: those the actor mentors, or
+    every one for a workspace admin."""
+    in_workspace = col(Account.workspace_id) == actor.workspace_id
+    if actor.is_workspace_admin:
+        return in_workspace
+    mentors = (
+        select(Membership.id)
+        .where(col(Membership.account_id) == Account.id)
+        .where(Membership.user_id == actor.id)
+        .where(Membership.role == Role.MENTOR.value)
+        .where(col(Membership.removed_at).is_(None))
+        .correlate(Account)
+    )
+    return sa.and_(in_workspace, mentors.exists())
+
+
+def _current_plans(actor: Actor) -> SelectOfScalar[int | None]:
+    """The ids of the current plans of the covered accounts (a subquery)."""
+    return (
+        select(col(Plan.id))
+        .join(Account, col(Account.id) == Plan.account_id)
+        .where(col(Plan.is_current))
+        .where(_visible_accounts(actor))
+    )
+
+
+@dataclass(frozen=True)
+class QueueAccount:
+    account: Account
+    client_name: str
+    plan: Plan
+
+
+def queue_accounts(session: Session, *, actor: Actor) -> list[QueueAccount]:
+    """The covered accounts with their current plans, by name: one query."""
+    rows = session.exec(
+        select(Account, ClientOrganisation.name, Plan)
+        .join(ClientOrganisation, col(ClientOrganisation.id) == Account.client_org_id)
+        .join(Plan, sa.and_(col(Plan.account_id) == Account.id, col(Plan.is_current)))
+        .where(_visible_accounts(actor))
+        .order_by(col(Account.name), col(Account.id))
+    ).all()
+    return [QueueAccount(account, name, plan) for account, name, plan in rows]
+
+
+def last_held(session: Session, *, actor: Actor) -> dict[int, date]:
+    """Plan id -> the date of its latest review, for the covered current plans: one query."""
+    rows = session.exec(
+        select(Review.plan_id, sa.func.max(Review.held_on))
+        .where(col(Review.plan_id).in_(_current_plans(actor)))
+        .group_by(col(Review.plan_id))
+    ).all()
+    return {plan_id: held for plan_id, held in rows if held is not None}
+
+
+def waiting_reviews(session: Session, *, actor: Actor) -> list[ReviewRow]:
+    """Reviews of the covered current plans not signed off yet, oldest first: one query."""
+    rows = session.exec(
+        select(Review, ValueRating, Author, Signer)
+        .outerjoin(ValueRating, col(ValueRating.id) == Review.rating_id)
+        .outerjoin(Author, col(Author.id) == Review.created_by_id)
+        .outerjoin(Signer, col(Signer.id) == Review.signed_off_by_id)
+        .where(col(Review.plan_id).in_(_current_plans(actor)))
+        .where(col(Review.signed_off_at).is_(None))
+        .order_by(col(Review.held_on), col(Review.id))
+    ).all()
+    return [ReviewRow(review, rating, author, signer) for review, rating, author, signer in rows]
+
+
+def open_requests(session: Session, *, actor: Actor) -> list[RequestRow]:
+    """Unanswered mentor requests of the covered current plans, oldest first: one query."""
+    rows = session.exec(
+        select(MentorRequest, Initiative, Asker, Answerer)
+        .outerjoin(Initiative, col(Initiative.id) == MentorRequest.initiative_id)
+        .outerjoin(Asker, col(Asker.id) == MentorRequest.requested_by_id)
+        .outerjoin(Answerer, col(Answerer.id) == MentorRequest.answered_by_id)
+        .where(col(MentorRequest.plan_id).in_(_current_plans(actor)))
+        .where(col(MentorRequest.answered_at).is_(None))
+        .order_by(col(MentorRequest.requested_at), col(MentorRequest.id))
+    ).all()
+    return [RequestRow(*row) for row in rows]

@@ -1,0 +1,523 @@
+"""Recording plan reviews, the mentor's sign-off, and the requests the team sends the mentor.
+
+Everything here is internal to the vendor: every audit event is ``Visibility.INTERNAL`` and
+every notification is vendor-only (``notify`` drops client recipients of internal news).
+
+A review freezes two things when it is recorded: the client's rating it considered (the newest
+rating of the plan given on or before the day of the review) and the perception gap at that
+moment (``gap_snapshot``: plain JSON, so later changes to beliefs or priorities do not rewrite
+history). Changing the date of a review before its sign-off takes both afresh for the new date;
+a signed-off review is locked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlmodel import Session
+
+from app.audit import repository as audit_repo
+from app.audit import service as audit
+from app.audit.service import StaleEdit as StaleEdit
+from app.models import (
+    Account,
+    Initiative,
+    MentorRequest,
+    Plan,
+    Review,
+    Role,
+    User,
+    ValueRating,
+    Visibility,
+    utcnow,
+)
+from app.notifications.service import notify
+from app.perception import repository as perception_repo
+from app.perception import service as perception
+from app.plans import repository as plans_repo
+from app.priorities import repository as priorities_repo
+from app.reviews import repository
+from app.reviews.schedule import ReviewState, next_review_on, review_state
+from app.reviews.schemas import CheckedReview, day
+
+REVIEW = "review"
+REQUEST = "mentor_request"
+FIELDS = ("held_on", "participants", "what_changed")
+
+
+class Locked(Exception):
+    """The review was signed off (or the request answered): it can no longer change."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _link(account_id: int, anchor: str) -> str:
+    return f"/accounts/{account_id}/reviews#{anchor}"
+
+
+# --- The perception gap, frozen ----------------------------------------------------------------
+
+
+def end_of(held_on: date) -> datetime:
+    """The first moment after the day ``held_on`` (UTC): ratings before it count for it."""
+    return datetime.combine(held_on + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+def gap_snapshot(
+    session: Session, *, plan: Plan, held_on: date, dimensions: Sequence[str]
+) -> tuple[ValueRating | None, dict[str, Any]]:
+    """The client's rating a review on ``held_on`` considers, and the perception gap then as
+    plain JSON: the vendor's current beliefs against the client's current priorities, the
+    vendor's believed rating and the client's rating as they stood on that day."""
+    assert plan.id is not None
+    before = end_of(held_on)
+    stated = repository.rating_before(session, plan_id=plan.id, before=before)
+    believed = repository.belief_before(session, plan_id=plan.id, before=before)
+    beliefs = perception_repo.beliefs(session, plan_id=plan.id)
+    client_priorities = [p for p, _ in priorities_repo.for_plan(session, plan_id=plan.id)]
+    found = perception.gap(
+        beliefs=beliefs,
+        client_priorities=client_priorities,
+        believed_rating=believed,
+        client_rating=stated,
+        dimensions=dimensions,
+    )
+    dimension_rows = [
+        {
+            "name": score.name,
+            "believed": score.believed,
+            "stated": score.stated,
+            "difference": score.difference,
+        }
+        for score in found.scores[1:]  # the first row is the overall rating
+        if score.believed is not None or score.stated is not None
+    ]
+    snapshot: dict[str, Any] = {
+        "believed_overall": believed.overall if believed else None,
+        "stated_overall": stated.overall if stated else None,
+        "missed_count": len(found.missed),
+        "missed_titles": [priority.title for priority in found.missed],
+        "rejected_count": len(found.rejected),
+        "unmatched_count": len(found.unmatched),
+        "matched_count": len(found.ranks),
+        "rank_differences": sum(1 for row in found.ranks if row.difference != 0),
+        "beliefs_count": len(beliefs),
+        "dimensions": dimension_rows,
+    }
+    return stated, snapshot
+
+
+# --- When the next review is due -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A plan's review schedule as of ``today``."""
+
+    cadence_months: int
+    last_held_on: date | None
+    next_on: date
+    state: ReviewState
+    days: int  # from today to the next review (negative: overdue by that many days)
+
+    @property
+    def summary(self) -> str:
+        """'Overdue by 3 days', 'Due today', 'Due in 5 days', 'In 40 days'."""
+        if self.days < 0:
+            return f"Overdue by {-self.days} day{'s' if self.days != -1 else ''}"
+        if self.days == 0:
+            return "Due today"
+        plural = "s" if self.days != 1 else ""
+        if self.state is ReviewState.DUE:
+            return f"Due in {self.days} day{plural}"
+        return f"In {self.days} day{plural}"
+
+
+def schedule_of(plan: Plan, *, last_held_on: date | None, today: date) -> Schedule:
+    """Reviews are due every ``plan.review_cadence_months`` after the last review, or after the
+    plan began (the day it was created)."""
+    next_on = next_review_on(
+        started_on=plan.created_at.date(),
+        last_held_on=last_held_on,
+        cadence_months=plan.review_cadence_months,
+    )
+    return Schedule(
+        cadence_months=plan.review_cadence_months,
+        last_held_on=last_held_on,
+        next_on=next_on,
+        state=review_state(next_on, today),
+        days=(next_on - today).days,
+    )
+
+
+# --- Cadence -----------------------------------------------------------------------------------
+
+
+def set_cadence(
+    session: Session, *, actor: User, plan: Plan, months: int, expected_version: int
+) -> bool:
+    """Review the plan every ``months`` months; False when that was already the cadence.
+    Raises ``StaleEdit`` when the plan changed since the form was loaded."""
+    assert plan.id is not None
+    plans_repo.lock_plan(session, plan_id=plan.id)
+    session.refresh(plan)
+    if plan.version != expected_version:
+        who = audit_repo.last_actor_label(
+            session, account_id=plan.account_id, item_type="plan", item_id=plan.id
+        )
+        raise StaleEdit(who, plan)
+    if plan.review_cadence_months == months:
+        return False
+    old = plan.review_cadence_months
+    plan.review_cadence_months = months
+    plan.version += 1
+    session.add(plan)
+    audit.record(
+        session,
+        actor=actor,
+        verb="review.cadence_changed",
+        item_type="plan",
+        item_id=plan.id,
+        account_id=plan.account_id,
+        changes={"review_cadence_months": [old, months]},
+        visibility=Visibility.INTERNAL,
+    )
+    return True
+
+
+# --- Reviews -----------------------------------------------------------------------------------
+
+
+def _values(review: Review) -> dict[str, Any]:
+    return {
+        "held_on": review.held_on.isoformat(),
+        "participants": review.participants,
+        "what_changed": review.what_changed,
+        "rating_id": review.rating_id,
+    }
+
+
+def _record(
+    session: Session, *, actor: User, verb: str, review: Review, changes: audit.Changes
+) -> None:
+    audit.record(
+        session,
+        actor=actor,
+        verb=verb,
+        item_type=REVIEW,
+        item_id=review.id,
+        account_id=review.account_id,
+        changes=changes,
+        visibility=Visibility.INTERNAL,
+    )
+
+
+def record(
+    session: Session,
+    *,
+    actor: User,
+    account: Account,
+    plan: Plan,
+    checked: CheckedReview,
+    dimensions: Sequence[str],
+    base_url: str = "",
+) -> Review:
+    """A review held on ``checked.held_on``; the account's mentors are asked to sign it off."""
+    assert plan.id is not None
+    assert account.id == plan.account_id
+    rating, snapshot = gap_snapshot(
+        session, plan=plan, held_on=checked.held_on, dimensions=dimensions
+    )
+    review = Review(
+        account_id=plan.account_id,
+        plan_id=plan.id,
+        held_on=checked.held_on,
+        participants=checked.participants,
+        what_changed=checked.what_changed,
+        rating_id=rating.id if rating else None,
+        gap=snapshot,
+        created_by_id=actor.id,
+    )
+    session.add(review)
+    session.flush()
+    assert review.id is not None
+    changes = audit.diff({}, _values(review)) | {"gap": [None, snapshot]}
+    _record(session, actor=actor, verb="review.recorded", review=review, changes=changes)
+    mentors = repository.members_with_role(session, account_id=plan.account_id, role=Role.MENTOR)
+    notify(
+        session,
+        account_id=plan.account_id,
+        recipient_ids=[person.id for person in mentors],
+        kind="review.recorded",
+        message=(
+            f"{actor.display_name} recorded the review of {day(review.held_on)} of "
+            f"{account.name}: it waits for your comments and sign-off."
+        ),
+        link=_link(plan.account_id, f"review-{review.id}"),
+        actor=actor,
+        visibility=Visibility.INTERNAL,
+        base_url=base_url,
+    )
+    return review
+
+
+def locked_message(session: Session, review: Review) -> str:
+    signer = repository.person(session, user_id=review.signed_off_by_id)
+    who = signer.display_name if signer else "The mentor"
+    when = day(review.signed_off_at.date()) if review.signed_off_at else ""
+    return (
+        f"{who} signed this review off{' on ' + when if when else ''}: "
+        "a signed-off review can no longer be changed."
+    )
+
+
+def _stale(session: Session, review: Review) -> StaleEdit:
+    assert review.id is not None
+    who = audit_repo.last_actor_label(
+        session, account_id=review.account_id, item_type=REVIEW, item_id=review.id
+    )
+    return StaleEdit(who, review)
+
+
+def update(
+    session: Session,
+    *,
+    actor: User,
+    plan: Plan,
+    review: Review,
+    checked: CheckedReview,
+    dimensions: Sequence[str],
+    expected_version: int,
+) -> bool:
+    """Change a review before its sign-off; False when nothing changed. A new date takes the
+    client's rating and the perception gap afresh for that date. Raises ``Locked`` once the
+    review is signed off and ``StaleEdit`` when someone saved a newer version meanwhile."""
+    if review.signed_off_at is not None:
+        raise Locked(locked_message(session, review))
+    if review.version != expected_version:
+        raise _stale(session, review)
+    before = _values(review)
+    old_gap = review.gap
+    if checked.held_on != review.held_on:
+        rating, snapshot = gap_snapshot(
+            session, plan=plan, held_on=checked.held_on, dimensions=dimensions
+        )
+        review.rating_id = rating.id if rating else None
+        review.gap = snapshot
+    review.held_on = checked.held_on
+    review.participants = checked.participants
+    review.what_changed = checked.what_changed
+    changes = audit.diff(before, _values(review))
+    if not changes:
+        return False
+    if review.gap != old_gap:
+        changes["gap"] = [old_gap, review.gap]
+    review.version += 1
+    review.updated_at = utcnow()
+    session.add(review)
+    _record(session, actor=actor, verb="review.updated", review=review, changes=changes)
+    return True
+
+
+def sign_off(
+    session: Session,
+    *,
+    actor: User,
+    account: Account,
+    review: Review,
+    comment: str,
+    expected_version: int,
+    base_url: str = "",
+) -> None:
+    """The mentor's comments and sign-off; the account's leads and the review's author are told.
+    Raises ``Locked`` when it is signed off already, ``StaleEdit`` when it changed since the
+    mentor read it."""
+    assert review.id is not None
+    if review.signed_off_at is not None:
+        raise Locked(locked_message(session, review))
+    if review.version != expected_version:
+        raise _stale(session, review)
+    review.mentor_comment = comment
+    review.signed_off_at = utcnow()
+    review.signed_off_by_id = actor.id
+    review.version += 1
+    review.updated_at = review.signed_off_at
+    session.add(review)
+    _record(
+        session,
+        actor=actor,
+        verb="review.signed_off",
+        review=review,
+        changes={"mentor_comment": ["", comment], "signed_off_by_id": [None, actor.id]},
+    )
+    leads = repository.members_with_role(session, account_id=review.account_id, role=Role.LEAD)
+    notify(
+        session,
+        account_id=review.account_id,
+        recipient_ids=[review.created_by_id, *(person.id for person in leads)],
+        kind="review.signed_off",
+        message=(
+            f"{actor.display_name} signed off the review of {day(review.held_on)} of "
+            f"{account.name}, with comments."
+        ),
+        link=_link(review.account_id, f"review-{review.id}"),
+        actor=actor,
+        visibility=Visibility.INTERNAL,
+        base_url=base_url,
+    )
+
+
+# --- Requests to the mentor ----------------------------------------------------------------------
+
+
+def subject_of(initiative: Initiative | None) -> str:
+    return f"the initiative “{initiative.title}”" if initiative else "the plan"
+
+
+def ask(
+    session: Session,
+    *,
+    actor: User,
+    account: Account,
+    plan: Plan,
+    initiative: Initiative | None,
+    note: str,
+    base_url: str = "",
+) -> MentorRequest:
+    """Ask the account's mentors to look at the plan or one of its initiatives."""
+    assert plan.id is not None
+    request = MentorRequest(
+        account_id=plan.account_id,
+        plan_id=plan.id,
+        initiative_id=initiative.id if initiative else None,
+        note=note,
+        requested_by_id=actor.id,
+    )
+    session.add(request)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        verb="mentor.requested",
+        item_type=REQUEST,
+        item_id=request.id,
+        account_id=plan.account_id,
+        changes=audit.diff({}, {"initiative_id": request.initiative_id, "note": note}),
+        visibility=Visibility.INTERNAL,
+    )
+    mentors = repository.members_with_role(session, account_id=plan.account_id, role=Role.MENTOR)
+    notify(
+        session,
+        account_id=plan.account_id,
+        recipient_ids=[person.id for person in mentors],
+        kind="mentor.requested",
+        message=f"{actor.display_name} asks you to look at {subject_of(initiative)} of "
+        f"{account.name}."[:500],
+        link=_link(plan.account_id, f"request-{request.id}"),
+        actor=actor,
+        visibility=Visibility.INTERNAL,
+        base_url=base_url,
+    )
+    return request
+
+
+def answer(
+    session: Session,
+    *,
+    actor: User,
+    account: Account,
+    request: MentorRequest,
+    initiative: Initiative | None,
+    text: str,
+    expected_version: int,
+    base_url: str = "",
+) -> None:
+    """The mentor answers a request; whoever asked is told. Raises ``Locked`` when it was
+    answered already, ``StaleEdit`` when it changed since the mentor read it."""
+    assert request.id is not None
+    if request.answered_at is not None:
+        who = repository.person(session, user_id=request.answered_by_id)
+        raise Locked(
+            f"{who.display_name if who else 'A mentor'} answered this request on "
+            f"{day(request.answered_at.date())} already."
+        )
+    if request.version != expected_version:
+        label = audit_repo.last_actor_label(
+            session, account_id=request.account_id, item_type=REQUEST, item_id=request.id
+        )
+        raise StaleEdit(label, request)
+    request.answer = text
+    request.answered_at = utcnow()
+    request.answered_by_id = actor.id
+    request.version += 1
+    session.add(request)
+    audit.record(
+        session,
+        actor=actor,
+        verb="mentor.answered",
+        item_type=REQUEST,
+        item_id=request.id,
+        account_id=request.account_id,
+        changes={"answer": ["", text]},
+        visibility=Visibility.INTERNAL,
+    )
+    notify(
+        session,
+        account_id=request.account_id,
+        recipient_ids=[request.requested_by_id],
+        kind="mentor.answered",
+        message=f"{actor.display_name} answered your request about "
+        f"{subject_of(initiative)} of {account.name}."[:500],
+        link=_link(request.account_id, f"request-{request.id}"),
+        actor=actor,
+        visibility=Visibility.INTERNAL,
+        base_url=base_url,
+    )
+
+
+# --- Reading a frozen gap ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GapView:
+    """A review's frozen perception gap, read defensively (missing keys read as unknown)."""
+
+    believed_overall: int | None
+    stated_overall: int | None
+    missed_count: int
+    missed_titles: list[str]
+    rejected_count: int
+    unmatched_count: int
+    matched_count: int
+    rank_differences: int
+    dimensions: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> GapView:
+        def number(key: str) -> int | None:
+            value = data.get(key)
+            return value if isinstance(value, int) else None
+
+        return cls(
+            believed_overall=number("believed_overall"),
+            stated_overall=number("stated_overall"),
+            missed_count=number("missed_count") or 0,
+            missed_titles=[str(t) for t in data.get("missed_titles") or []],
+            rejected_count=number("rejected_count") or 0,
+            unmatched_count=number("unmatched_count") or 0,
+            matched_count=number("matched_count") or 0,
+            rank_differences=number("rank_differences") or 0,
+            dimensions=[d for d in data.get("dimensions") or [] if isinstance(d, dict)],
+        )
+
+    @property
+    def overall_difference(self) -> int | None:
+        """Positive: the vendor believed the client rated it higher than the client did."""
+        if self.believed_overall is None or self.stated_overall is None:
+            return None
+        return self.believed_overall - self.stated_overall
