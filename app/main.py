@@ -25,9 +25,11 @@ from app.notifications import routes as notifications_routes
 from app.perception import routes as perception_routes
 from app.plans import routes as plans_routes
 from app.priorities import routes as priorities_routes
+from app.profile import routes as profile_routes
 from app.sso import routes as sso_routes
 from app.strategy import routes as strategy_routes
 from app.users import routes as users_routes
+from app.validation import routes as validation_routes
 from app.value import routes as value_routes
 from app.web import handlers
 from app.web.forms import ids_in_range
@@ -59,6 +61,8 @@ PRIVATE_ROUTERS = (
     comments_routes.router,
     notifications_routes.router,
     workspaces_routes.router,
+    profile_routes.router,
+    validation_routes.router,
 )
 
 

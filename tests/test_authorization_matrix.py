@@ -65,8 +65,10 @@ from app.models import (
     InitiativeStatus,
     Notification,
     PasswordReset,
+    ProfileKind,
     Role,
     User,
+    Validation,
     Visibility,
     utcnow,
 )
@@ -76,6 +78,7 @@ from app.perception.schemas import BeliefForm
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityForm
+from app.profile import service as profile
 from app.strategy import service as strategy
 from app.strategy.schemas import StrategyForm
 from app.tokens import new_token, token_hash
@@ -290,6 +293,20 @@ def client_answer_rows(*, allow: str, forbid: str) -> dict[str, Row]:
     item is 404 for the client people who may answer, exactly like a missing id."""
     return client_item_rows(allow=allow, forbid=forbid) | {
         OWN_INTERNAL_ITEM: Row(not_found=allow, forbid=forbid)
+    }
+
+
+def profile_kind_rows(*, allow: str, forbid: str) -> dict[str, Row]:
+    """A route of one profile section, named by its kind under an account (``{kind}``: "goals"
+    for an own/other/foreign item, an unknown kind for the missing one). Every account has the
+    same kinds, so there is no other account's item to smuggle in; a role without the verb is
+    refused before the kind is looked at."""
+    return {
+        OWN_ITEM: Row(allow=allow, forbid=forbid),
+        OTHER_ITEM: Row(allow="admin"),
+        FOREIGN_ITEM: Row(allow="other-workspace-admin"),
+        MISSING_ITEM: Row(forbid=forbid),
+        ORPHANED_ITEM: Row(),
     }
 
 
@@ -532,10 +549,32 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
         LEAD_NOTIFICATION: Row(allow="lead"),
         MISSING_NOTIFICATION: Row(),
     },
+    # Private: the account profile (internal; the lead sends sections for validation) and the
+    # client's validation page (what was sent: every role reads it; the client's contributors
+    # answer; an unsent section is 404 for them, like a missing id)
+    ("GET", "/accounts/{account_id}/profile"): account_rows(
+        own=Row(allow=f"admin {VENDOR_ROLES}", forbid=CLIENT_ROLES)
+    ),
+    ("POST", "/accounts/{account_id}/profile/{kind}"): profile_kind_rows(
+        allow=VENDOR_WRITERS, forbid=NOT_VENDOR_WRITERS
+    ),
+    ("POST", "/accounts/{account_id}/profile/{kind}/adopt"): profile_kind_rows(
+        allow=VENDOR_WRITERS, forbid=NOT_VENDOR_WRITERS
+    ),
+    ("POST", "/accounts/{account_id}/profile/{kind}/share"): profile_kind_rows(
+        allow="admin lead", forbid=f"team mentor {CLIENT_ROLES}"
+    ),
+    ("POST", "/accounts/{account_id}/profile/{kind}/withdraw"): profile_kind_rows(
+        allow="admin lead", forbid=f"team mentor {CLIENT_ROLES}"
+    ),
+    ("GET", "/accounts/{account_id}/validation"): account_rows(own=Row(allow=EVERY_ROLE)),
+    ("POST", "/accounts/{account_id}/validation/profile/{section_id}"): client_answer_rows(
+        allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS
+    ),
 }
 
 # Printed at the end of every run (tests/conftest.py) and pinned by test_matrix_row_count.
-EXPECTED_ROWS = 3608
+EXPECTED_ROWS = 3993
 
 # --------------------------------------------------------------------------------------------
 # The routes, as the app's router has them
@@ -843,6 +882,9 @@ def build_matrix_world(session: Session) -> MatrixWorld:
     for actor, user in roles.items():
         world.actors[actor] = _id(user)
         world.emails[actor] = user.email
+    _add_profile_items(
+        session, world, roles, {"own": admin, "other": admin, "foreign": other_admin}
+    )
     session.flush()
     return world
 
@@ -908,6 +950,60 @@ def _add_comment_items(
     assert isinstance(note, Notification)
     assert note.id is not None
     world.items["notification_id"] = {"lead": (note.id, 0)}
+
+
+def _add_profile_items(
+    session: Session, world: MatrixWorld, roles: dict[str, User], admins: dict[str, User]
+) -> None:
+    """In each account, the profile's "goals" written, sent to the client and corrected by a
+    client member (so that saving, sending again, withdrawing, using the correction and
+    answering all do the real thing); in the own account also "markets", written and never sent
+    (internal). ``{section_id}`` items are these sections; ``{kind}`` routes name "goals"."""
+    sections: dict[str, tuple[int, int]] = {}
+    for key, by in admins.items():
+        account_id = world.accounts[key]
+        goals = profile.save(
+            session,
+            actor=by,
+            account_id=account_id,
+            kind=ProfileKind.GOALS,
+            section=None,
+            body=f"{key} goals as the team sees them",
+            expected_version=0,
+        )
+        assert goals is not None
+        assert goals.id is not None
+        profile.share(session, actor=by, section=goals, expected_version=goals.version)
+        client = (
+            roles["member"]
+            if key == "own"
+            else session.exec(
+                select(User).where(User.email == f"client-of-{key}@client.example")
+            ).one()
+        )
+        profile.answer(
+            session,
+            actor=client,
+            section=goals,
+            decision=Validation.CORRECTED,
+            correction=f"{key} goals in the client's words",
+            expected_version=profile.answer_version(goals),
+        )
+        sections[key] = (goals.id, goals.version)
+        world.tokens[f"profile-answer:{key}"] = profile.answer_version(goals)
+    markets = profile.save(
+        session,
+        actor=admins["own"],
+        account_id=world.accounts["own"],
+        kind=ProfileKind.MARKETS,
+        section=None,
+        body="own markets, internal",
+        expected_version=0,
+    )
+    assert markets is not None
+    assert markets.id is not None
+    sections["own-internal"] = (markets.id, markets.version)
+    world.items["section_id"] = sections
 
 
 @dataclass
@@ -982,6 +1078,8 @@ def resolve_path(path: str, target: str, world: MatrixWorld) -> str:
             values[param] = ids[item_key][0] if item_key else MISSING
     if "{target}" in path:
         values["target"] = world.thread_targets.get(item_key or "", "priority")
+    if "{kind}" in path:  # a profile section: every account has "goals"; the missing one is not
+        values["kind"] = "goals" if item_key else "no-such-kind"
     if "{user_id}" in path:
         verb = path.rsplit("/", 1)[1]
         values["user_id"] = world.users[f"{item_key}:{verb}"] if item_key else MISSING
@@ -1158,6 +1256,20 @@ BODIES: dict[tuple[str, str], Body] = {
         "dimensions": "Candour\nSpeed of delivery\nCommercial fairness",
         "current": list(DEFAULT_VALUE_DIMENSIONS),  # both workspaces are on the defaults
     },
+    ("POST", "/accounts/{account_id}/profile/{kind}"): lambda w, actor, target: {
+        "body": "Matrix words about the client",
+        "version": _version(w, "section_id", target),
+    },
+    ("POST", "/accounts/{account_id}/profile/{kind}/share"): lambda w, actor, target: {
+        "version": _version(w, "section_id", target),
+    },
+    ("POST", "/accounts/{account_id}/profile/{kind}/adopt"): lambda w, actor, target: {
+        "version": _version(w, "section_id", target),
+    },
+    ("POST", "/accounts/{account_id}/validation/profile/{section_id}"): lambda w, a, target: {
+        "decision": "confirm",
+        "version": w.tokens.get(f"profile-answer:{TARGETS[target][1]}", "0"),
+    },
 }
 
 
@@ -1252,6 +1364,8 @@ def test_public_and_private_routers_are_in_the_matrix() -> None:
 def test_matrix_is_well_formed() -> None:
     for route, rows in MATRIX.items():
         params = set(ID_PARAM.findall(route[1])) - {"user_id"}
+        if "{kind}" in route[1]:  # a profile section's kind names an item like an id
+            params.add("kind")
         assert rows, route
         for target, row in rows.items():
             assert target in TARGETS, (route, target)

@@ -27,13 +27,14 @@ from app.initiatives import service as initiatives
 from app.initiatives.schemas import InitiativeForm
 from app.invitations import service as invitations
 from app.main import PRIVATE_ROUTERS, PUBLIC_ROUTERS, create_app
-from app.models import PasswordReset, Role, Workspace, utcnow
+from app.models import PasswordReset, ProfileKind, Role, Workspace, utcnow
 from app.notifications.service import notify
 from app.perception import service as perception
 from app.perception.schemas import BeliefForm
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityForm
+from app.profile import service as profile
 from app.strategy import service as strategy
 from app.strategy.schemas import StrategyForm
 from app.tokens import new_token, token_hash
@@ -162,8 +163,19 @@ def links(session: Session, world: World) -> dict[str, str]:
         link="/",
         actor=world.members["sponsor"],
     )
+    section = profile.save(
+        session,
+        actor=lead,
+        account_id=priority.account_id,
+        kind=ProfileKind.GOALS,
+        section=None,
+        body="Ours",
+        expected_version=0,
+    )
+    assert section is not None
     session.commit()
     return {
+        "section_id": str(section.id),
         "action_id": str(action.id),
         "invitation": sent.link.rsplit("/", 1)[1],
         "entry_id": str(entry.id),
@@ -192,6 +204,7 @@ def fill(path: str, world: World, links: dict[str, str]) -> str:
         token=token,
         provider_key="acme",
         target="priority",
+        kind="goals",
     )
 
 
