@@ -26,11 +26,13 @@ from app.opportunities import routes as opportunities_routes
 from app.perception import routes as perception_routes
 from app.plans import routes as plans_routes
 from app.priorities import routes as priorities_routes
+from app.profile import routes as profile_routes
 from app.reviews import routes as reviews_routes
 from app.scorecard import routes as scorecard_routes
 from app.sso import routes as sso_routes
 from app.strategy import routes as strategy_routes
 from app.users import routes as users_routes
+from app.validation import routes as validation_routes
 from app.value import routes as value_routes
 from app.web import handlers
 from app.web.forms import ids_in_range
@@ -65,6 +67,8 @@ PRIVATE_ROUTERS = (
     workspaces_routes.router,
     scorecard_routes.router,
     reviews_routes.router,
+    profile_routes.router,
+    validation_routes.router,
 )
 
 

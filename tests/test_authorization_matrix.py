@@ -65,9 +65,11 @@ from app.models import (
     InitiativeStatus,
     Notification,
     PasswordReset,
+    ProfileKind,
     Role,
     ScorecardHalf,
     User,
+    Validation,
     Visibility,
     utcnow,
 )
@@ -80,6 +82,7 @@ from app.perception.schemas import BeliefForm
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityForm
+from app.profile import service as profile
 from app.reviews import service as reviews
 from app.reviews.schemas import CheckedReview
 from app.scorecard import service as scorecard
@@ -305,6 +308,20 @@ def client_answer_rows(*, allow: str, forbid: str) -> dict[str, Row]:
     item is 404 for the client people who may answer, exactly like a missing id."""
     return client_item_rows(allow=allow, forbid=forbid) | {
         OWN_INTERNAL_ITEM: Row(not_found=allow, forbid=forbid)
+    }
+
+
+def profile_kind_rows(*, allow: str, forbid: str) -> dict[str, Row]:
+    """A route of one profile section, named by its kind under an account (``{kind}``: "goals"
+    for an own/other/foreign item, an unknown kind for the missing one). Every account has the
+    same kinds, so there is no other account's item to smuggle in; a role without the verb is
+    refused before the kind is looked at."""
+    return {
+        OWN_ITEM: Row(allow=allow, forbid=forbid),
+        OTHER_ITEM: Row(allow="admin"),
+        FOREIGN_ITEM: Row(allow="other-workspace-admin"),
+        MISSING_ITEM: Row(forbid=forbid),
+        ORPHANED_ITEM: Row(),
     }
 
 
@@ -634,10 +651,32 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ),
     ("POST", "/accounts/{account_id}/mentor-requests/{request_id}/answer"): mentor_rows(),
     ("GET", "/reviews"): {NO_TARGET: PORTFOLIO_READERS},
+    # Private: the account profile (internal; the lead sends sections for validation) and the
+    # client's validation page (what was sent: every role reads it; the client's contributors
+    # answer; an unsent section is 404 for them, like a missing id)
+    ("GET", "/accounts/{account_id}/profile"): account_rows(
+        own=Row(allow=f"admin {VENDOR_ROLES}", forbid=CLIENT_ROLES)
+    ),
+    ("POST", "/accounts/{account_id}/profile/{kind}"): profile_kind_rows(
+        allow=VENDOR_WRITERS, forbid=NOT_VENDOR_WRITERS
+    ),
+    ("POST", "/accounts/{account_id}/profile/{kind}/adopt"): profile_kind_rows(
+        allow=VENDOR_WRITERS, forbid=NOT_VENDOR_WRITERS
+    ),
+    ("POST", "/accounts/{account_id}/profile/{kind}/share"): profile_kind_rows(
+        allow="admin lead", forbid=f"team mentor {CLIENT_ROLES}"
+    ),
+    ("POST", "/accounts/{account_id}/profile/{kind}/withdraw"): profile_kind_rows(
+        allow="admin lead", forbid=f"team mentor {CLIENT_ROLES}"
+    ),
+    ("GET", "/accounts/{account_id}/validation"): account_rows(own=Row(allow=EVERY_ROLE)),
+    ("POST", "/accounts/{account_id}/validation/profile/{section_id}"): client_answer_rows(
+        allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS
+    ),
 }
 
 # Printed at the end of every run (tests/conftest.py) and pinned by test_matrix_row_count.
-EXPECTED_ROWS = 4598
+EXPECTED_ROWS = 4983
 
 # --------------------------------------------------------------------------------------------
 # The routes, as the app's router has them
@@ -949,6 +988,9 @@ def build_matrix_world(session: Session) -> MatrixWorld:
         world.emails[actor] = user.email
     _add_opportunity_items(session, world, {"own": admin, "other": admin, "foreign": other_admin})
     _add_review_items(session, world, roles)
+    _add_profile_items(
+        session, world, roles, {"own": admin, "other": admin, "foreign": other_admin}
+    )
     session.flush()
     return world
 
@@ -1068,6 +1110,60 @@ def _add_comment_items(
     world.items["notification_id"] = {"lead": (note.id, 0)}
 
 
+def _add_profile_items(
+    session: Session, world: MatrixWorld, roles: dict[str, User], admins: dict[str, User]
+) -> None:
+    """In each account, the profile's "goals" written, sent to the client and corrected by a
+    client member (so that saving, sending again, withdrawing, using the correction and
+    answering all do the real thing); in the own account also "markets", written and never sent
+    (internal). ``{section_id}`` items are these sections; ``{kind}`` routes name "goals"."""
+    sections: dict[str, tuple[int, int]] = {}
+    for key, by in admins.items():
+        account_id = world.accounts[key]
+        goals = profile.save(
+            session,
+            actor=by,
+            account_id=account_id,
+            kind=ProfileKind.GOALS,
+            section=None,
+            body=f"{key} goals as the team sees them",
+            expected_version=0,
+        )
+        assert goals is not None
+        assert goals.id is not None
+        profile.share(session, actor=by, section=goals, expected_version=goals.version)
+        client = (
+            roles["member"]
+            if key == "own"
+            else session.exec(
+                select(User).where(User.email == f"client-of-{key}@client.example")
+            ).one()
+        )
+        profile.answer(
+            session,
+            actor=client,
+            section=goals,
+            decision=Validation.CORRECTED,
+            correction=f"{key} goals in the client's words",
+            expected_version=profile.answer_version(goals),
+        )
+        sections[key] = (goals.id, goals.version)
+        world.tokens[f"profile-answer:{key}"] = profile.answer_version(goals)
+    markets = profile.save(
+        session,
+        actor=admins["own"],
+        account_id=world.accounts["own"],
+        kind=ProfileKind.MARKETS,
+        section=None,
+        body="own markets, internal",
+        expected_version=0,
+    )
+    assert markets is not None
+    assert markets.id is not None
+    sections["own-internal"] = (markets.id, markets.version)
+    world.items["section_id"] = sections
+
+
 @dataclass
 class Matrix:
     connection: sa.Connection
@@ -1140,6 +1236,8 @@ def resolve_path(path: str, target: str, world: MatrixWorld) -> str:
             values[param] = ids[item_key][0] if item_key else MISSING
     if "{target}" in path:
         values["target"] = world.thread_targets.get(item_key or "", "priority")
+    if "{kind}" in path:  # a profile section: every account has "goals"; the missing one is not
+        values["kind"] = "goals" if item_key else "no-such-kind"
     if "{user_id}" in path:
         verb = path.rsplit("/", 1)[1]
         values["user_id"] = world.users[f"{item_key}:{verb}"] if item_key else MISSING
@@ -1381,6 +1479,20 @@ BODIES: dict[tuple[str, str], Body] = {
         "answer": "Matrix answer",
         "version": _version(w, "request_id", t),
     },
+    ("POST", "/accounts/{account_id}/profile/{kind}"): lambda w, actor, target: {
+        "body": "Matrix words about the client",
+        "version": _version(w, "section_id", target),
+    },
+    ("POST", "/accounts/{account_id}/profile/{kind}/share"): lambda w, actor, target: {
+        "version": _version(w, "section_id", target),
+    },
+    ("POST", "/accounts/{account_id}/profile/{kind}/adopt"): lambda w, actor, target: {
+        "version": _version(w, "section_id", target),
+    },
+    ("POST", "/accounts/{account_id}/validation/profile/{section_id}"): lambda w, a, target: {
+        "decision": "confirm",
+        "version": w.tokens.get(f"profile-answer:{TARGETS[target][1]}", "0"),
+    },
 }
 
 
@@ -1487,6 +1599,8 @@ def test_public_and_private_routers_are_in_the_matrix() -> None:
 def test_matrix_is_well_formed() -> None:
     for route, rows in MATRIX.items():
         params = set(ID_PARAM.findall(route[1])) - {"user_id"}
+        if "{kind}" in route[1]:  # a profile section's kind names an item like an id
+            params.add("kind")
         assert rows, route
         for target, row in rows.items():
             assert target in TARGETS, (route, target)

@@ -27,7 +27,7 @@ from app.initiatives import service as initiatives
 from app.initiatives.schemas import InitiativeForm
 from app.invitations import service as invitations
 from app.main import PRIVATE_ROUTERS, PUBLIC_ROUTERS, create_app
-from app.models import PasswordReset, Role, ScorecardHalf, Workspace, utcnow
+from app.models import PasswordReset, ProfileKind, Role, ScorecardHalf, Workspace, utcnow
 from app.notifications.service import notify
 from app.opportunities import service as opportunities
 from app.opportunities.schemas import Checked as OpportunityValues
@@ -37,6 +37,7 @@ from app.perception.schemas import BeliefForm
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityForm
+from app.profile import service as profile
 from app.reviews import service as reviews
 from app.reviews.schemas import CheckedReview
 from app.scorecard import service as scorecard
@@ -203,10 +204,21 @@ def links(session: Session, world: World) -> dict[str, str]:
     mentor_request = reviews.ask(
         session, actor=lead, account=world.account, plan=plan, initiative=None, note="Look"
     )
+    section = profile.save(
+        session,
+        actor=lead,
+        account_id=priority.account_id,
+        kind=ProfileKind.GOALS,
+        section=None,
+        body="Ours",
+        expected_version=0,
+    )
+    assert section is not None
     session.commit()
     return {
         "review_id": str(review.id),
         "request_id": str(mentor_request.id),
+        "section_id": str(section.id),
         "action_id": str(action.id),
         "invitation": sent.link.rsplit("/", 1)[1],
         "entry_id": str(entry.id),
@@ -237,6 +249,7 @@ def fill(path: str, world: World, links: dict[str, str]) -> str:
         token=token,
         provider_key="acme",
         target="priority",
+        kind="goals",
     )
 
 

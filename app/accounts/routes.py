@@ -17,6 +17,7 @@ from app.models import Membership, Role, Side
 from app.permissions.guards import AccountCreator, AccountReader, MemberManager
 from app.permissions.policy import AccountAccess, Actor, Verb, may
 from app.plans import repository as plans_repo
+from app.validation import repository as validation_repo
 from app.web.errors import NotFoundError
 from app.web.forms import FormErrors
 from app.web.templating import get_templates, is_htmx
@@ -104,6 +105,10 @@ def account_context(db: DbSession, actor: Actor, access: AccountAccess) -> dict[
         "can_see_invitations": can_see_invitations,
         "can_verify": may(actor, access, Verb.AUDIT_VERIFY),
         "roles": list(Role),
+        # The client's way to what was sent for its check (one query, client side only).
+        "waiting_for_check": (
+            0 if access.is_vendor else validation_repo.waiting_count(db, account_id=account_id)
+        ),
     }
 
 
