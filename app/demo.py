@@ -20,7 +20,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from app import demo_portfolio
+from app import demo_portfolio, demo_strategy
 from app.accounts import repository as accounts_repo
 from app.accounts import service as accounts
 from app.actions import service as actions
@@ -133,8 +133,20 @@ def load(session: Session) -> None:
     cast = Cast(lead=lead, team=team, mentor=mentor, sponsor=sponsor, member=member)
     _harbor_story(session, account=harbor, cast=cast, base_url=base_url)
 
-    demo_portfolio.load(
+    portfolio = demo_portfolio.load(
         session, admin=admin, lead=lead, team=team, mentor=mentor, base_url=base_url
+    )
+    harbor_plan = plans_repo.current(session, account_id=harbor.id)  # type: ignore[arg-type]
+    assert harbor_plan is not None
+    demo_strategy.load(
+        session,
+        workspace=brightwell,
+        admin=admin,
+        lead=lead,
+        mentor=mentor,
+        sponsor=sponsor,
+        accounts={"Harbor Logistics": (harbor, harbor_plan), **portfolio},
+        base_url=base_url,
     )
     accounts.create_account(
         session,
