@@ -24,6 +24,7 @@ from app.mail.dispatcher import MailDispatcher
 from app.notifications import routes as notifications_routes
 from app.perception import routes as perception_routes
 from app.plans import routes as plans_routes
+from app.portfolio import routes as portfolio_routes
 from app.priorities import routes as priorities_routes
 from app.sso import routes as sso_routes
 from app.strategy import routes as strategy_routes
@@ -59,6 +60,7 @@ PRIVATE_ROUTERS = (
     comments_routes.router,
     notifications_routes.router,
     workspaces_routes.router,
+    portfolio_routes.router,
 )
 
 
