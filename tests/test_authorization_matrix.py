@@ -532,10 +532,18 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
         LEAD_NOTIFICATION: Row(allow="lead"),
         MISSING_NOTIFICATION: Row(),
     },
+    # Private: the portfolio dashboard (every vendor person of a workspace reads it, limited to
+    # their accounts; client people, removed or never let in, are refused)
+    ("GET", "/portfolio"): {
+        NO_TARGET: Row(
+            allow=f"admin other-workspace-admin {VENDOR_ROLES}",
+            forbid=f"{CLIENT_ROLES} removed-member expired-invitee",
+        )
+    },
 }
 
 # Printed at the end of every run (tests/conftest.py) and pinned by test_matrix_row_count.
-EXPECTED_ROWS = 3608
+EXPECTED_ROWS = 3619
 
 # --------------------------------------------------------------------------------------------
 # The routes, as the app's router has them
