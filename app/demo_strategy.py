@@ -35,6 +35,7 @@ from app.models import (
     Workspace,
     utcnow,
 )
+from app.notifications import service as notifications
 from app.opportunities import service as opportunities
 from app.opportunities.schemas import Checked as CheckedOpportunity
 from app.perception import service as perception
@@ -71,12 +72,14 @@ SCORINGS: dict[str, list[tuple[int, tuple[int, ...], str]]] = {
 
 PROFILE: dict[ProfileKind, str] = {
     ProfileKind.GOALS: (
-        "Become the most reliable regional carrier for time-critical freight by 2028.\n"
-        "Bring the three acquired companies onto one way of working within two years."
+        "Be the most reliable regional carrier in the Nordics, measured against the two "
+        "national carriers. Grow contract logistics 12% a year. Run Harbor, Nordlink and "
+        "Vestfrakt as one company within two years."
     ),
     ProfileKind.MARKETS: (
-        "Regional road freight in the north-west; strongest in pharma and retail "
-        "replenishment. Positions itself on reliability rather than price."
+        "Regional road freight across the Nordics; strongest in pharma and retail "
+        "replenishment. Sells on reliability rather than price; contract logistics (warehousing "
+        "plus transport for mid-sized retailers) is 18% of revenue."
     ),
     ProfileKind.TRENDS: (
         "Customers expect live tracking and arrival windows. Driver shortage pushes wages up. "
@@ -86,8 +89,8 @@ PROFILE: dict[ProfileKind, str] = {
         "Two national carriers undercut on price; one regional rival already offers live tracking."
     ),
     ProfileKind.STRUCTURE: (
-        "COO (Sam Sponsor) runs operations and the three depots; the head of IT (Mia Member) "
-        "reports to the CFO. Each depot has its own dispatch lead."
+        "The COO (Sam Sponsor) runs operations and the three depots, each with its own "
+        "dispatch lead; the head of IT (Mia Member) reports to the CFO."
     ),
     ProfileKind.FINANCIALS: (
         "Revenue grew 40% in two years through acquisitions; margin fell from 6% to 4% while "
@@ -107,7 +110,7 @@ PROFILE: dict[ProfileKind, str] = {
 SWOT_CORRECTION = (
     "Strengths: reliability, pharma accreditation, and our depot teams' local knowledge.\n"
     "Weaknesses: three dispatch systems.\n"
-    "Opportunities: CSRD reporting, pharma growth, the new cross-dock in Preston.\n"
+    "Opportunities: CSRD reporting, pharma growth, the new cross-dock in Gothenburg.\n"
     "Threats: national carriers on price, driver turnover."
 )
 
@@ -138,7 +141,7 @@ OPPORTUNITIES: list[tuple[str, int, int, tuple[int, ...], OpportunityStatus, str
         OpportunityStatus.OPEN,
         "cost",
     ),
-    ("Warehouse robotics study", 60_000, 40, (2, 1, 2, 2, 2, 2), OpportunityStatus.OPEN, ""),
+    ("Warehouse robotics programme", 300_000, 200, (2, 1, 2, 2, 2, 2), OpportunityStatus.OPEN, ""),
     ("Emissions feed for CSRD", 35_000, 10, (4, 4, 4, 3, 4, 4), OpportunityStatus.WON, "emissions"),
     ("Analytics Premium upgrade", 90_000, 25, (4, 1, 2, 2, 3, 3), OpportunityStatus.DROPPED, ""),
 ]
@@ -255,7 +258,8 @@ def _profile(
         )
         assert section is not None
         sections[kind] = section
-    for kind in (ProfileKind.GOALS, ProfileKind.SWOT, ProfileKind.MARKETS):
+
+    def share(kind: ProfileKind) -> None:
         section = sections[kind]
         profile.share(
             session,
@@ -264,6 +268,9 @@ def _profile(
             expected_version=section.version,
             base_url=base_url,
         )
+
+    share(ProfileKind.GOALS)
+    share(ProfileKind.SWOT)
     for kind, decision, correction in (
         (ProfileKind.GOALS, Validation.CONFIRMED, ""),
         (ProfileKind.SWOT, Validation.CORRECTED, SWOT_CORRECTION),
@@ -278,6 +285,9 @@ def _profile(
             expected_version=profile.answer_version(section),
             base_url=base_url,
         )
+    # Sam read those requests when he answered them; the markets section is still waiting.
+    notifications.mark_all_read(session, user=sponsor)
+    share(ProfileKind.MARKETS)
 
 
 def _opportunities(session: Session, *, account: Account, plan: Plan, lead: User) -> None:

@@ -25,6 +25,7 @@ from app.notifications import routes as notifications_routes
 from app.opportunities import routes as opportunities_routes
 from app.perception import routes as perception_routes
 from app.plans import routes as plans_routes
+from app.portfolio import routes as portfolio_routes
 from app.priorities import routes as priorities_routes
 from app.profile import routes as profile_routes
 from app.reviews import routes as reviews_routes
@@ -69,6 +70,7 @@ PRIVATE_ROUTERS = (
     reviews_routes.router,
     profile_routes.router,
     validation_routes.router,
+    portfolio_routes.router,
 )
 
 

@@ -673,10 +673,18 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("POST", "/accounts/{account_id}/validation/profile/{section_id}"): client_answer_rows(
         allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS
     ),
+    # Private: the portfolio dashboard (every vendor person of a workspace reads it, limited to
+    # their accounts; client people, removed or never let in, are refused)
+    ("GET", "/portfolio"): {
+        NO_TARGET: Row(
+            allow=f"admin other-workspace-admin {VENDOR_ROLES}",
+            forbid=f"{CLIENT_ROLES} removed-member expired-invitee",
+        )
+    },
 }
 
 # Printed at the end of every run (tests/conftest.py) and pinned by test_matrix_row_count.
-EXPECTED_ROWS = 4983
+EXPECTED_ROWS = 4994
 
 # --------------------------------------------------------------------------------------------
 # The routes, as the app's router has them

@@ -17,25 +17,35 @@ from app.agreement.diff import compare
 from app.audit import service as audit
 from app.models import (
     Account,
+    AccountScore,
     Action,
     ActionStatus,
     Comment,
     Initiative,
     InitiativePriority,
+    MentorRequest,
     Notification,
+    Opportunity,
+    OpportunityStatus,
     PerceivedPriority,
     PerceivedRating,
     Plan,
     PlanStatus,
     Priority,
     PriorityStatus,
+    ProfileKind,
+    ProfileSection,
+    Review,
     StrategyEntry,
     StrategyKind,
+    Tier,
     User,
+    Validation,
     ValueRating,
     Visibility,
     utcnow,
 )
+from app.opportunities import scoring
 from app.plans import repository as plans_repo
 from tests import factories
 
@@ -126,13 +136,20 @@ def test_the_story_is_all_there(session: Session, harbor: tuple[Account, Plan]) 
         .where(Notification.user_id == sponsor.id)
         .where(col(Notification.read_at).is_(None))
     ).all()
-    assert unread == [], "the sponsor's inbox was read by the agreement"
+    # The sponsor read everything by the agreement; since then one profile section waits.
+    assert [(n.kind, n.link.rsplit("#", 1)[0]) for n in unread] == [
+        ("validation.requested", f"/accounts/{account.id}/validation")
+    ]
+    assert "Markets and positioning" in unread[0].message
 
     beliefs = session.exec(select(PerceivedPriority).filter_by(**where)).all()
     assert len(beliefs) == 4
     assert sum(b.priority_id is None for b in beliefs) == 1
-    believed = session.exec(select(PerceivedRating).filter_by(**where)).one()
-    assert believed.overall > ratings[-1].overall
+    believed = session.exec(
+        select(PerceivedRating).filter_by(**where).order_by(col(PerceivedRating.recorded_at))
+    ).all()
+    assert [b.overall for b in believed] == [8, 7, 8], "believed before each review, and now"
+    assert believed[-1].overall > ratings[-1].overall
 
     assert plan.agreed_version == 1
     assert plan.status == PlanStatus.AGREED
@@ -192,3 +209,62 @@ def test_the_client_sees_the_story_but_not_the_draft(
         "Emissions data feed from the route planner"
         in lead.get(f"/accounts/{account.id}/plan").text
     )
+
+
+def test_the_strategy_workspace_is_all_there(
+    session: Session, harbor: tuple[Account, Plan]
+) -> None:
+    """Every tier on the portfolio (and one account not scored), Harbor's profile answered in
+    part, opportunities in each class, reviews with one waiting for the mentor, her queue."""
+    account, plan = harbor
+    vendor = account.workspace_id
+    accounts = session.exec(select(Account).where(Account.workspace_id == vendor)).all()
+    assert len(accounts) == 6
+    latest: dict[int, AccountScore] = {}
+    for score in session.exec(select(AccountScore).order_by(col(AccountScore.scored_at))):
+        latest[score.account_id] = score
+    tiers = {a.name: latest[a.id].tier for a in accounts if a.id in latest}
+    assert tiers == {
+        "Harbor Logistics": Tier.STRATEGIC,
+        "Alder Health": Tier.DEVELOP,
+        "Corvid Retail": Tier.MAINTAIN,
+        "Delta Marine": Tier.OPPORTUNISTIC,
+        "Ember Energy": Tier.STRATEGIC,
+    }, "every tier, and Fjord Foods not scored yet"
+    corvid = next(a for a in accounts if a.name == "Corvid Retail")
+    history = session.exec(
+        select(AccountScore)
+        .where(AccountScore.account_id == corvid.id)
+        .order_by(col(AccountScore.scored_at))
+    ).all()
+    assert history[0].tier == Tier.STRATEGIC, "large, and sliding to maintain"
+
+    sections = {
+        s.kind: s.validation
+        for s in session.exec(select(ProfileSection).where(ProfileSection.account_id == account.id))
+    }
+    assert len(sections) == len(ProfileKind)
+    assert Counter(sections.values()) == {
+        Validation.NONE: 5,
+        Validation.CONFIRMED: 1,
+        Validation.CORRECTED: 1,
+        Validation.PENDING: 1,
+    }
+
+    found = session.exec(select(Opportunity).where(Opportunity.account_id == account.id)).all()
+    classes = {
+        r.item.title: r.klass
+        for r in scoring.classify(o for o in found if o.status == OpportunityStatus.OPEN)
+    }
+    assert set(classes.values()) == set(scoring.Klass), classes
+
+    held = session.exec(
+        select(Review).where(Review.plan_id == plan.id).order_by(col(Review.held_on))
+    ).all()
+    assert len(held) == 3
+    assert [r.signed_off_at is not None for r in held] == [True, True, False]
+    assert held[-1].gap["stated_overall"] == 7
+    requests = session.exec(
+        select(MentorRequest).where(MentorRequest.account_id == account.id)
+    ).all()
+    assert sorted(r.answered_at is None for r in requests) == [False, True]

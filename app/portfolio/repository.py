@@ -1,0 +1,261 @@
+"""Queries of the portfolio: each one reads a figure for EVERY visible account at once (an IN list
+of account or plan ids, a window function for "the latest per plan", a GROUP BY), so the page
+runs the same number of queries for 2 accounts as for 200. Nothing here loads one account's rows
+at a time.
+
+Only the columns a figure needs are read where a whole row is not needed; the long texts of the
+rows that are read whole (comments, notes, hypotheses, descriptions) are deferred and never
+touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import defer
+from sqlmodel import Session, col, select
+
+from app.models import (
+    VENDOR_ROLES,
+    Account,
+    AccountScore,
+    Action,
+    ClientOrganisation,
+    Initiative,
+    InitiativePriority,
+    Membership,
+    PerceivedPriority,
+    PerceivedRating,
+    Plan,
+    Priority,
+    Review,
+    ValueRating,
+)
+
+
+@dataclass(frozen=True)
+class VisibleAccount:
+    account_id: int
+    name: str
+    client_name: str
+    plan: Plan | None  # the current plan; None: the account has none
+
+
+def visible_accounts(
+    session: Session, *, workspace_id: int, user_id: int, every_account: bool
+) -> list[VisibleAccount]:
+    """The workspace's accounts with their current plan: all of them for a workspace admin
+    (``every_account``), else those where the person has an active vendor membership. Never
+    another workspace's. One query."""
+    statement = (
+        select(Account, ClientOrganisation.name, Plan)
+        .join(ClientOrganisation, col(ClientOrganisation.id) == Account.client_org_id)
+        .outerjoin(Plan, sa.and_(col(Plan.account_id) == Account.id, col(Plan.is_current)))
+        .where(Account.workspace_id == workspace_id)
+        .order_by(col(Account.name), col(Account.id))
+    )
+    if not every_account:
+        on_the_team = (
+            select(Membership.id)
+            .where(col(Membership.account_id) == Account.id)
+            .where(Membership.user_id == user_id)
+            .where(col(Membership.role).in_([role.value for role in VENDOR_ROLES]))
+            .where(col(Membership.removed_at).is_(None))
+            .exists()
+        )
+        statement = statement.where(on_the_team)
+    rows = session.exec(statement).all()
+    found = []
+    for account, client_name, plan in rows:
+        assert account.id is not None
+        found.append(VisibleAccount(account.id, account.name, client_name, plan))
+    return found
+
+
+@dataclass(frozen=True)
+class LatestScore:
+    account_id: int
+    current: float
+    future: float
+    tier: str
+    scored_at: datetime
+
+
+def latest_scores(session: Session, *, account_ids: Sequence[int]) -> dict[int, LatestScore]:
+    """The latest scoring of each account (none: not scored): one query."""
+    newest_first = sa.func.row_number().over(
+        partition_by=col(AccountScore.account_id),
+        order_by=(col(AccountScore.scored_at).desc(), col(AccountScore.id).desc()),
+    )
+    ranked = (
+        sa.select(
+            col(AccountScore.account_id),
+            col(AccountScore.current),
+            col(AccountScore.future),
+            col(AccountScore.tier),
+            col(AccountScore.scored_at),
+            newest_first.label("n"),
+        )
+        .where(col(AccountScore.account_id).in_(list(account_ids)))
+        .subquery()
+    )
+    rows = session.execute(
+        sa.select(
+            ranked.c.account_id,
+            ranked.c.current,
+            ranked.c.future,
+            ranked.c.tier,
+            ranked.c.scored_at,
+        ).where(ranked.c.n == 1)
+    ).all()
+    return {
+        row.account_id: LatestScore(
+            row.account_id, float(row.current), float(row.future), row.tier, row.scored_at
+        )
+        for row in rows
+    }
+
+
+def priorities(session: Session, *, plan_ids: Sequence[int]) -> Sequence[Priority]:
+    """The live priorities of the plans (ranked, suggested and rejected), ranked ones in rank
+    order: what the plan page and the perception page read, for every plan at once."""
+    return session.exec(
+        select(Priority)
+        .options(defer(Priority.description), defer(Priority.answer_reason))  # type: ignore[arg-type]
+        .where(col(Priority.plan_id).in_(list(plan_ids)))
+        .where(col(Priority.removed_at).is_(None))
+        .order_by(
+            col(Priority.plan_id),
+            col(Priority.rank).is_(None),
+            col(Priority.rank),
+            col(Priority.id),
+        )
+    ).all()
+
+
+@dataclass(frozen=True)
+class InitiativeLink:
+    plan_id: int
+    initiative_id: int
+    status: str
+    priority_id: int | None  # None: an initiative linked to no priority (us-focused)
+
+
+def initiative_links(session: Session, *, plan_ids: Sequence[int]) -> list[InitiativeLink]:
+    """The live initiatives of the plans, one row per link to a priority (an outer join, as the
+    plan page reads them): one query."""
+    rows = session.exec(
+        select(Initiative.plan_id, Initiative.id, Initiative.status, InitiativePriority.priority_id)
+        .outerjoin(
+            InitiativePriority,
+            sa.and_(
+                col(InitiativePriority.initiative_id) == Initiative.id,
+                col(InitiativePriority.account_id) == Initiative.account_id,
+            ),
+        )
+        .where(col(Initiative.plan_id).in_(list(plan_ids)))
+        .where(col(Initiative.removed_at).is_(None))
+        .order_by(col(Initiative.id), col(InitiativePriority.priority_id))
+    ).all()
+    links = []
+    for plan_id, initiative_id, status, priority_id in rows:
+        assert initiative_id is not None
+        links.append(InitiativeLink(plan_id, initiative_id, status, priority_id))
+    return links
+
+
+@dataclass(frozen=True)
+class ActionFacts:
+    plan_id: int
+    status: str
+    priority_id: int | None
+    initiative_id: int | None
+    due_on: date | None
+
+
+def actions(session: Session, *, plan_ids: Sequence[int]) -> list[ActionFacts]:
+    """What the figures need of the live actions of the plans: one query."""
+    rows = session.execute(
+        sa.select(
+            col(Action.plan_id),
+            col(Action.status),
+            col(Action.priority_id),
+            col(Action.initiative_id),
+            col(Action.due_on),
+        )
+        .where(col(Action.plan_id).in_(list(plan_ids)))
+        .where(col(Action.removed_at).is_(None))
+        .order_by(col(Action.id))
+    ).all()
+    return [ActionFacts(*row) for row in rows]
+
+
+def recent_ratings(
+    session: Session, *, plan_ids: Sequence[int], per_plan: int
+) -> Sequence[ValueRating]:
+    """The ``per_plan`` newest client value ratings of each plan, oldest first within a plan
+    (for the latest, its change against the one before, and the sparkline): one query."""
+    newest_first = sa.func.row_number().over(
+        partition_by=col(ValueRating.plan_id),
+        order_by=(col(ValueRating.rated_at).desc(), col(ValueRating.id).desc()),
+    )
+    ranked = (
+        select(ValueRating.id, newest_first.label("n"))
+        .where(col(ValueRating.plan_id).in_(list(plan_ids)))
+        .subquery()
+    )
+    return session.exec(
+        select(ValueRating)
+        .options(defer(ValueRating.comment))  # type: ignore[arg-type]
+        .join(ranked, ranked.c.id == ValueRating.id)
+        .where(ranked.c.n <= per_plan)
+        .order_by(col(ValueRating.plan_id), col(ValueRating.rated_at), col(ValueRating.id))
+    ).all()
+
+
+def latest_believed_ratings(
+    session: Session, *, plan_ids: Sequence[int]
+) -> dict[int, PerceivedRating]:
+    """The vendor's latest believed rating of each plan: one query."""
+    newest_first = sa.func.row_number().over(
+        partition_by=col(PerceivedRating.plan_id),
+        order_by=(col(PerceivedRating.recorded_at).desc(), col(PerceivedRating.id).desc()),
+    )
+    ranked = (
+        select(PerceivedRating.id, newest_first.label("n"))
+        .where(col(PerceivedRating.plan_id).in_(list(plan_ids)))
+        .subquery()
+    )
+    rows = session.exec(
+        select(PerceivedRating)
+        .options(defer(PerceivedRating.note))  # type: ignore[arg-type]
+        .join(ranked, ranked.c.id == PerceivedRating.id)
+        .where(ranked.c.n == 1)
+    ).all()
+    return {rating.plan_id: rating for rating in rows}
+
+
+def beliefs(session: Session, *, plan_ids: Sequence[int]) -> Sequence[PerceivedPriority]:
+    """The vendor's live believed priorities of the plans, in the vendor's ranking: one query."""
+    return session.exec(
+        select(PerceivedPriority)
+        .options(defer(PerceivedPriority.hypothesis))  # type: ignore[arg-type]
+        .where(col(PerceivedPriority.plan_id).in_(list(plan_ids)))
+        .where(col(PerceivedPriority.removed_at).is_(None))
+        .order_by(
+            col(PerceivedPriority.plan_id), col(PerceivedPriority.rank), col(PerceivedPriority.id)
+        )
+    ).all()
+
+
+def last_reviews(session: Session, *, plan_ids: Sequence[int]) -> dict[int, date]:
+    """The date of each plan's latest review (none held: absent): one query."""
+    rows = session.exec(
+        select(Review.plan_id, sa.func.max(Review.held_on))
+        .where(col(Review.plan_id).in_(list(plan_ids)))
+        .group_by(col(Review.plan_id))
+    ).all()
+    return {plan_id: held_on for plan_id, held_on in rows if held_on is not None}

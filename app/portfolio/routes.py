@@ -1,0 +1,76 @@
+"""The portfolio dashboard (vendor side only): ``GET /portfolio``.
+
+The guard (``PortfolioReader``) lets in every vendor person of a workspace and refuses client
+people (403); which accounts each one sees is the repository's business (a workspace admin: all
+of the workspace; anyone else: the accounts they are on as lead, team member or mentor).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from app.db import DbSession
+from app.models import utcnow
+from app.permissions.guards import PortfolioReader
+from app.portfolio import chart, service
+from app.portfolio.schemas import (
+    COLUMNS,
+    REVIEW_CHOICES,
+    STATE_CHOICES,
+    TIER_CHOICES,
+    PortfolioQuery,
+)
+from app.web.templating import get_templates
+
+router = APIRouter()
+Param = Annotated[str, Query()]
+
+
+@router.get("/portfolio")
+def show_portfolio(
+    request: Request,
+    actor: PortfolioReader,
+    db: DbSession,
+    sort: Param = "",
+    direction: Annotated[str, Query(alias="dir")] = "",
+    tier: Param = "",
+    state: Param = "",
+    review: Param = "",
+    q: Param = "",
+) -> Response:
+    query = PortfolioQuery.parse(
+        sort=sort, direction=direction, tier=tier, state=state, review=review, q=q
+    )
+    today = utcnow().date()
+    every = service.portfolio_rows(db, actor=actor, today=today)
+    shown = service.sort_rows(service.filter_rows(every, query), query)
+    scored = service.scored(every)
+    quadrant = chart.quadrant(scored)
+    large, promising = chart.misfits(scored)
+    return get_templates(request).render(
+        request,
+        "portfolio/show.html",
+        {
+            "query": query,
+            "columns": COLUMNS,
+            "tier_choices": TIER_CHOICES,
+            "state_choices": STATE_CHOICES,
+            "review_choices": REVIEW_CHOICES,
+            "every_account": actor.is_workspace_admin,
+            "rows": shown,
+            "total": len(every),
+            "summary": service.summarise(every),
+            "unscored": sorted(
+                (row for row in every if row.score is None), key=lambda r: r.name.casefold()
+            ),
+            "quadrant": quadrant,
+            "tier_groups": chart.by_tier(quadrant.points),
+            "large_low_fit": large,
+            "small_high_potential": promising,
+            "notable": chart.NOTABLE,
+            "today": today,
+        },
+    )
