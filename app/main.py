@@ -26,6 +26,7 @@ from app.perception import routes as perception_routes
 from app.plans import routes as plans_routes
 from app.priorities import routes as priorities_routes
 from app.sso import routes as sso_routes
+from app.stakeholders import routes as stakeholders_routes
 from app.strategy import routes as strategy_routes
 from app.users import routes as users_routes
 from app.value import routes as value_routes
@@ -59,6 +60,7 @@ PRIVATE_ROUTERS = (
     comments_routes.router,
     notifications_routes.router,
     workspaces_routes.router,
+    stakeholders_routes.router,
 )
 
 

@@ -76,6 +76,8 @@ from app.perception.schemas import BeliefForm
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityForm
+from app.stakeholders import service as stakeholders
+from app.stakeholders.schemas import CheckedStakeholder
 from app.strategy import service as strategy
 from app.strategy.schemas import StrategyForm
 from app.tokens import new_token, token_hash
@@ -532,10 +534,37 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
         LEAD_NOTIFICATION: Row(allow="lead"),
         MISSING_NOTIFICATION: Row(),
     },
+    # Private: the relationship map (vendor only; a stakeholder is internal until sent to the
+    # client for confirmation: "own" items are sent ones, "own-internal" one never sent), and
+    # the client's answer about the facts sent
+    ("GET", "/accounts/{account_id}/relationships"): account_rows(
+        own=Row(allow=f"admin {VENDOR_ROLES}", forbid=CLIENT_ROLES)
+    ),
+    ("POST", "/accounts/{account_id}/stakeholders"): account_rows(
+        own=Row(allow=VENDOR_WRITERS, forbid=NOT_VENDOR_WRITERS)
+    ),
+    ("GET", "/accounts/{account_id}/stakeholders/{stakeholder_id}/edit"): vendor_item_rows(
+        allow=VENDOR_WRITERS, forbid=NOT_VENDOR_WRITERS
+    ),
+    ("POST", "/accounts/{account_id}/stakeholders/{stakeholder_id}"): vendor_item_rows(
+        allow=VENDOR_WRITERS, forbid=NOT_VENDOR_WRITERS
+    ),
+    ("POST", "/accounts/{account_id}/stakeholders/{stakeholder_id}/remove"): vendor_item_rows(
+        allow=VENDOR_WRITERS, forbid=NOT_VENDOR_WRITERS
+    ),
+    ("POST", "/accounts/{account_id}/stakeholders/{stakeholder_id}/send"): vendor_item_rows(
+        allow="admin lead", forbid=f"team mentor {CLIENT_ROLES}"
+    ),
+    ("POST", "/accounts/{account_id}/stakeholders/send"): account_rows(
+        own=Row(allow="admin lead", forbid=f"team mentor {CLIENT_ROLES}")
+    ),
+    ("POST", "/accounts/{account_id}/validation/stakeholders/{stakeholder_id}"): (
+        client_answer_rows(allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS)
+    ),
 }
 
 # Printed at the end of every run (tests/conftest.py) and pinned by test_matrix_row_count.
-EXPECTED_ROWS = 3608
+EXPECTED_ROWS = 4125
 
 # --------------------------------------------------------------------------------------------
 # The routes, as the app's router has them
@@ -843,6 +872,7 @@ def build_matrix_world(session: Session) -> MatrixWorld:
     for actor, user in roles.items():
         world.actors[actor] = _id(user)
         world.emails[actor] = user.email
+    _add_stakeholder_items(session, world, {"own": admin, "other": admin, "foreign": other_admin})
     session.flush()
     return world
 
@@ -908,6 +938,35 @@ def _add_comment_items(
     assert isinstance(note, Notification)
     assert note.id is not None
     world.items["notification_id"] = {"lead": (note.id, 0)}
+
+
+def _add_stakeholder_items(session: Session, world: MatrixWorld, admins: dict[str, User]) -> None:
+    """A stakeholder sent to the client for confirmation in each account (with the string the
+    client's answer is based on, in ``world.tokens``), and one never sent (internal) in the
+    own account."""
+    people: dict[str, tuple[int, int]] = {}
+    for key, by in admins.items():
+        person = stakeholders.add(
+            session,
+            actor=by,
+            account_id=world.accounts[key],
+            checked=CheckedStakeholder(name=f"{key} stakeholder", title="Head of Buying"),
+        )
+        stakeholders.send(
+            session, actor=by, account_id=world.accounts[key], people=[person], managers={}
+        )
+        assert person.id is not None
+        people[key] = (person.id, person.version)
+        world.tokens[f"stakeholder-answer:{key}"] = stakeholders.shared_version(person)
+    hidden = stakeholders.add(
+        session,
+        actor=admins["own"],
+        account_id=world.accounts["own"],
+        checked=CheckedStakeholder(name="own internal stakeholder", motivations="internal"),
+    )
+    assert hidden.id is not None
+    people["own-internal"] = (hidden.id, hidden.version)
+    world.items["stakeholder_id"] = people
 
 
 @dataclass
@@ -1157,6 +1216,34 @@ BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/admin/value-dimensions"): lambda w, actor, target: {
         "dimensions": "Candour\nSpeed of delivery\nCommercial fairness",
         "current": list(DEFAULT_VALUE_DIMENSIONS),  # both workspaces are on the defaults
+    },
+    # The relationship map and the client's answer about the facts sent
+    ("POST", "/accounts/{account_id}/stakeholders"): lambda w, actor, target: {
+        "name": "Matrix stakeholder",
+        "title": "Head of Fleet",
+        "roles": ["coach"],
+        "influence": "high",
+        "attitude": "supporter",
+        "strength": "good",
+    },
+    ("POST", "/accounts/{account_id}/stakeholders/{stakeholder_id}"): lambda w, a, t: {
+        "name": "Matrix stakeholder, renamed",
+        "influence": "low",
+        "attitude": "neutral",
+        "strength": "weak",
+        "version": _version(w, "stakeholder_id", t),
+    },
+    ("POST", "/accounts/{account_id}/stakeholders/{stakeholder_id}/send"): lambda w, a, t: {
+        "version": _version(w, "stakeholder_id", t),
+    },
+    ("POST", "/accounts/{account_id}/stakeholders/send"): lambda w, actor, target: {
+        "ids": [str(w.items["stakeholder_id"][key][0])] if (key := TARGETS[target][0]) else [],
+        "versions": [f"{i}:{v}" for i, v in w.items["stakeholder_id"].values()],
+    },
+    ("POST", "/accounts/{account_id}/validation/stakeholders/{stakeholder_id}"): lambda w, a, t: {
+        "decision": "correct",
+        "correction": "Matrix correction: the title is Head of Purchasing",
+        "version": w.tokens.get(f"stakeholder-answer:{TARGETS[t][1]}", ""),
     },
 }
 

@@ -34,6 +34,8 @@ from app.perception.schemas import BeliefForm
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityForm
+from app.stakeholders import service as stakeholders
+from app.stakeholders.schemas import CheckedStakeholder
 from app.strategy import service as strategy
 from app.strategy.schemas import StrategyForm
 from app.tokens import new_token, token_hash
@@ -162,6 +164,12 @@ def links(session: Session, world: World) -> dict[str, str]:
         link="/",
         actor=world.members["sponsor"],
     )
+    stakeholder = stakeholders.add(
+        session,
+        actor=world.members["lead"],
+        account_id=world.account.id,  # type: ignore[arg-type]
+        checked=CheckedStakeholder(name="Ours"),
+    )
     session.commit()
     return {
         "action_id": str(action.id),
@@ -176,6 +184,7 @@ def links(session: Session, world: World) -> dict[str, str]:
         "item_id": str(priority.id),  # comment threads: the priority's
         "comment_id": str(comment.id),
         "notification_id": str(note.id),
+        "stakeholder_id": str(stakeholder.id),
         "reset": reset_token,
     }
 
