@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
+from app.accounts import service as accounts
 from app.models import (
     AuditEvent,
     Notification,
@@ -155,7 +156,7 @@ def test_the_vendor_side_reads_the_map(
     can_write = role != "mentor"
     assert ("Add a person" in page.text) is can_write
     assert ("/edit" in page.text) is can_write
-    assert ("Send for confirmation" in page.text) is (role in ("admin", "lead"))
+    assert ("Send to client" in page.text) is (role in ("admin", "lead"))
 
 
 def test_an_empty_map_says_what_a_decision_making_group_is_and_how_to_start(
@@ -246,7 +247,15 @@ def test_the_page_shows_gaps_decisions_and_every_field(
         "! Coverage gap",
     ):
         assert text in table, text
-    for label in ("Name", "Reports to", "Motivations", "Owner", "Strength", "Last contact"):
+    for label in (
+        "Person",
+        "Reports to",
+        "Decision and buying roles",
+        "Influence and attitude",
+        "Motivations",
+        "Our relationship",
+        "Client confirmation",
+    ):
         assert f'data-label="{label}"' in table
     svg = page.split("<svg")[1].split("</svg>")[0]
     assert "<title" in svg
@@ -503,6 +512,28 @@ def test_a_stale_edit_is_refused_naming_who_changed_it_and_keeping_the_text(
     )
     assert again.status_code == 303
     assert reload(session, person).title == "My title"
+
+
+def test_an_owner_who_left_the_team_is_a_gap_and_the_form_says_so(
+    client: TestClient, session: Session, world: World
+) -> None:
+    team = world.members["team"]
+    person = make(
+        session, world, "Olive Owned", influence="high", owner_id=_id(team), strength="strong"
+    )
+    accounts.remove(session, actor=world.admin, membership=world.memberships["team"])
+    session.commit()
+    sign_in(client, session, world.members["lead"])
+    page = client.get(url(world, "/relationships")).text
+    assert "Their owner, Team member, is no longer on the account team." in page
+    assert 'Team member <span class="muted">(no longer on the team)</span>' in page
+    edit = client.get(url(world, f"/stakeholders/{_id(person)}/edit")).text
+    assert "Their owner is no longer on the account team" in edit
+    refused = client.post(
+        url(world, f"/stakeholders/{_id(person)}"), data=form_of(person), headers=POST
+    )
+    assert refused.status_code == 422
+    assert "Choose someone of your account team, or nobody." in refused.text
 
 
 def test_editing_is_audited_internally_with_what_changed(

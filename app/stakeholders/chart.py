@@ -108,7 +108,11 @@ class Node:
     @property
     def tag(self) -> str:
         """The attitude in a word and the influence as H, M or L (never colour alone)."""
-        word = ATTITUDE_WORDS.get(self.person.attitude, "Attitude unknown").split()[0]
+        word = (
+            self.person.attitude.capitalize()
+            if self.person.attitude in ATTITUDE_WORDS
+            else "Unknown"
+        )
         return f"{word} · influence {INFLUENCE_TAGS.get(self.person.influence, 'M')}"
 
 
