@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.audit import service as audit
@@ -122,20 +122,21 @@ def _team_ids(db: DbSession, access: AccountAccess) -> set[int]:
     return {user.id for user in people if user.id is not None}
 
 
-def _form(
-    name: str,
-    title: str,
-    department: str,
-    reports_to_id: str,
-    roles: list[str] | None,
-    decision: str,
-    influence: str,
-    attitude: str,
-    motivations: str,
-    owner_id: str,
-    strength: str,
-    last_contact_on: str,
+def typed_form(
+    name: Text = "",
+    title: Text = "",
+    department: Text = "",
+    reports_to_id: Text = "",
+    roles: Texts = None,
+    decision: Text = "",
+    influence: Text = "medium",
+    attitude: Text = "unknown",
+    motivations: Text = "",
+    owner_id: Text = "",
+    strength: Text = "none",
+    last_contact_on: Text = "",
 ) -> StakeholderForm:
+    """The stakeholder form's fields, as typed."""
     return StakeholderForm(
         name=name,
         title=title,
@@ -150,6 +151,9 @@ def _form(
         strength=strength,
         last_contact_on=last_contact_on,
     )
+
+
+TypedForm = Annotated[StakeholderForm, Depends(typed_form)]
 
 
 @router.get("/accounts/{account_id}/relationships")
@@ -219,34 +223,9 @@ def add_stakeholder(
     actor: CurrentActor,
     access: InsightWriter,
     db: DbSession,
-    name: Text = "",
-    title: Text = "",
-    department: Text = "",
-    reports_to_id: Text = "",
-    roles: Texts = None,
-    decision: Text = "",
-    influence: Text = "medium",
-    attitude: Text = "unknown",
-    motivations: Text = "",
-    owner_id: Text = "",
-    strength: Text = "none",
-    last_contact_on: Text = "",
+    form: TypedForm,
 ) -> Response:
     repository.lock_map(db, account_id=access.account_id)
-    form = _form(
-        name,
-        title,
-        department,
-        reports_to_id,
-        roles,
-        decision,
-        influence,
-        attitude,
-        motivations,
-        owner_id,
-        strength,
-        last_contact_on,
-    )
     errors, checked = form.check(
         people=repository.live(db, account_id=access.account_id),
         owners=_team_ids(db, access),
@@ -332,36 +311,11 @@ def update_stakeholder(
     access: InsightWriter,
     db: DbSession,
     stakeholder_id: int,
-    name: Text = "",
-    title: Text = "",
-    department: Text = "",
-    reports_to_id: Text = "",
-    roles: Texts = None,
-    decision: Text = "",
-    influence: Text = "medium",
-    attitude: Text = "unknown",
-    motivations: Text = "",
-    owner_id: Text = "",
-    strength: Text = "none",
-    last_contact_on: Text = "",
+    form: TypedForm,
     version: Version = 0,
 ) -> Response:
     repository.lock_map(db, account_id=access.account_id)
     person = _person(db, actor, access, stakeholder_id, Verb.INSIGHT_WRITE)
-    form = _form(
-        name,
-        title,
-        department,
-        reports_to_id,
-        roles,
-        decision,
-        influence,
-        attitude,
-        motivations,
-        owner_id,
-        strength,
-        last_contact_on,
-    )
     errors, checked = form.check(
         people=repository.live(db, account_id=access.account_id),
         owners=_team_ids(db, access),
