@@ -31,6 +31,7 @@ from app.profile import routes as profile_routes
 from app.reviews import routes as reviews_routes
 from app.scorecard import routes as scorecard_routes
 from app.sso import routes as sso_routes
+from app.stakeholders import routes as stakeholders_routes
 from app.strategy import routes as strategy_routes
 from app.users import routes as users_routes
 from app.validation import routes as validation_routes
@@ -71,6 +72,7 @@ PRIVATE_ROUTERS = (
     profile_routes.router,
     validation_routes.router,
     portfolio_routes.router,
+    stakeholders_routes.router,
 )
 
 

@@ -87,6 +87,8 @@ from app.reviews import service as reviews
 from app.reviews.schemas import CheckedReview
 from app.scorecard import service as scorecard
 from app.scorecard.schemas import AttributeForm
+from app.stakeholders import service as stakeholders
+from app.stakeholders.schemas import CheckedStakeholder
 from app.strategy import service as strategy
 from app.strategy.schemas import StrategyForm
 from app.tokens import new_token, token_hash
@@ -681,10 +683,37 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
             forbid=f"{CLIENT_ROLES} removed-member expired-invitee",
         )
     },
+    # Private: the relationship map (vendor only; a stakeholder is internal until sent to the
+    # client for confirmation: "own" items are sent ones, "own-internal" one never sent), and
+    # the client's answer about the facts sent
+    ("GET", "/accounts/{account_id}/relationships"): account_rows(
+        own=Row(allow=f"admin {VENDOR_ROLES}", forbid=CLIENT_ROLES)
+    ),
+    ("POST", "/accounts/{account_id}/stakeholders"): account_rows(
+        own=Row(allow=VENDOR_WRITERS, forbid=NOT_VENDOR_WRITERS)
+    ),
+    ("GET", "/accounts/{account_id}/stakeholders/{stakeholder_id}/edit"): vendor_item_rows(
+        allow=VENDOR_WRITERS, forbid=NOT_VENDOR_WRITERS
+    ),
+    ("POST", "/accounts/{account_id}/stakeholders/{stakeholder_id}"): vendor_item_rows(
+        allow=VENDOR_WRITERS, forbid=NOT_VENDOR_WRITERS
+    ),
+    ("POST", "/accounts/{account_id}/stakeholders/{stakeholder_id}/remove"): vendor_item_rows(
+        allow=VENDOR_WRITERS, forbid=NOT_VENDOR_WRITERS
+    ),
+    ("POST", "/accounts/{account_id}/stakeholders/{stakeholder_id}/send"): vendor_item_rows(
+        allow="admin lead", forbid=f"team mentor {CLIENT_ROLES}"
+    ),
+    ("POST", "/accounts/{account_id}/stakeholders/send"): account_rows(
+        own=Row(allow="admin lead", forbid=f"team mentor {CLIENT_ROLES}")
+    ),
+    ("POST", "/accounts/{account_id}/validation/stakeholders/{stakeholder_id}"): (
+        client_answer_rows(allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS)
+    ),
 }
 
 # Printed at the end of every run (tests/conftest.py) and pinned by test_matrix_row_count.
-EXPECTED_ROWS = 4994
+EXPECTED_ROWS = 5511
 
 # --------------------------------------------------------------------------------------------
 # The routes, as the app's router has them
@@ -999,6 +1028,7 @@ def build_matrix_world(session: Session) -> MatrixWorld:
     _add_profile_items(
         session, world, roles, {"own": admin, "other": admin, "foreign": other_admin}
     )
+    _add_stakeholder_items(session, world, {"own": admin, "other": admin, "foreign": other_admin})
     session.flush()
     return world
 
@@ -1170,6 +1200,35 @@ def _add_profile_items(
     assert markets.id is not None
     sections["own-internal"] = (markets.id, markets.version)
     world.items["section_id"] = sections
+
+
+def _add_stakeholder_items(session: Session, world: MatrixWorld, admins: dict[str, User]) -> None:
+    """A stakeholder sent to the client for confirmation in each account (with the string the
+    client's answer is based on, in ``world.tokens``), and one never sent (internal) in the
+    own account."""
+    people: dict[str, tuple[int, int]] = {}
+    for key, by in admins.items():
+        person = stakeholders.add(
+            session,
+            actor=by,
+            account_id=world.accounts[key],
+            checked=CheckedStakeholder(name=f"{key} stakeholder", title="Head of Buying"),
+        )
+        stakeholders.send(
+            session, actor=by, account_id=world.accounts[key], people=[person], managers={}
+        )
+        assert person.id is not None
+        people[key] = (person.id, person.version)
+        world.tokens[f"stakeholder-answer:{key}"] = stakeholders.shared_version(person)
+    hidden = stakeholders.add(
+        session,
+        actor=admins["own"],
+        account_id=world.accounts["own"],
+        checked=CheckedStakeholder(name="own internal stakeholder", motivations="internal"),
+    )
+    assert hidden.id is not None
+    people["own-internal"] = (hidden.id, hidden.version)
+    world.items["stakeholder_id"] = people
 
 
 @dataclass
@@ -1500,6 +1559,34 @@ BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/accounts/{account_id}/validation/profile/{section_id}"): lambda w, a, target: {
         "decision": "confirm",
         "version": w.tokens.get(f"profile-answer:{TARGETS[target][1]}", "0"),
+    },
+    # The relationship map and the client's answer about the facts sent
+    ("POST", "/accounts/{account_id}/stakeholders"): lambda w, actor, target: {
+        "name": "Matrix stakeholder",
+        "title": "Head of Fleet",
+        "roles": ["coach"],
+        "influence": "high",
+        "attitude": "supporter",
+        "strength": "good",
+    },
+    ("POST", "/accounts/{account_id}/stakeholders/{stakeholder_id}"): lambda w, a, t: {
+        "name": "Matrix stakeholder, renamed",
+        "influence": "low",
+        "attitude": "neutral",
+        "strength": "weak",
+        "version": _version(w, "stakeholder_id", t),
+    },
+    ("POST", "/accounts/{account_id}/stakeholders/{stakeholder_id}/send"): lambda w, a, t: {
+        "version": _version(w, "stakeholder_id", t),
+    },
+    ("POST", "/accounts/{account_id}/stakeholders/send"): lambda w, actor, target: {
+        "ids": [str(w.items["stakeholder_id"][key][0])] if (key := TARGETS[target][0]) else [],
+        "versions": [f"{i}:{v}" for i, v in w.items["stakeholder_id"].values()],
+    },
+    ("POST", "/accounts/{account_id}/validation/stakeholders/{stakeholder_id}"): lambda w, a, t: {
+        "decision": "correct",
+        "correction": "Matrix correction: the title is Head of Purchasing",
+        "version": w.tokens.get(f"stakeholder-answer:{TARGETS[t][1]}", ""),
     },
 }
 

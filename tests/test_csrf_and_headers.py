@@ -42,6 +42,8 @@ from app.reviews import service as reviews
 from app.reviews.schemas import CheckedReview
 from app.scorecard import service as scorecard
 from app.scorecard.schemas import AttributeForm
+from app.stakeholders import service as stakeholders
+from app.stakeholders.schemas import CheckedStakeholder
 from app.strategy import service as strategy
 from app.strategy.schemas import StrategyForm
 from app.tokens import new_token, token_hash
@@ -214,6 +216,12 @@ def links(session: Session, world: World) -> dict[str, str]:
         expected_version=0,
     )
     assert section is not None
+    stakeholder = stakeholders.add(
+        session,
+        actor=world.members["lead"],
+        account_id=world.account.id,  # type: ignore[arg-type]
+        checked=CheckedStakeholder(name="Ours"),
+    )
     session.commit()
     return {
         "review_id": str(review.id),
@@ -233,6 +241,7 @@ def links(session: Session, world: World) -> dict[str, str]:
         "comment_id": str(comment.id),
         "notification_id": str(note.id),
         "attribute_id": str(attribute.id),
+        "stakeholder_id": str(stakeholder.id),
         "reset": reset_token,
     }
 

@@ -76,16 +76,6 @@ def get_by_id(session: Session, *, account_id: int, section_id: int) -> ProfileS
     return session.exec(for_write(session, statement)).first()
 
 
-def pending_count(session: Session, *, account_id: int) -> int:
-    """How many sent sections wait for the client's answer: one query."""
-    value = session.exec(
-        select(sa.func.count(col(ProfileSection.id)))
-        .where(ProfileSection.account_id == account_id)
-        .where(ProfileSection.validation == Validation.PENDING.value)
-    ).one()
-    return int(value or 0)
-
-
 def validated_counts(session: Session, account_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
     """Per account: (sections the client has validated, i.e. confirmed or corrected; sections
     sent to the client, answered or not). Every asked account is in the answer, (0, 0) when

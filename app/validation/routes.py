@@ -18,6 +18,8 @@ from app.permissions.policy import AccountAccess, Actor, Verb, may
 from app.profile import repository as profile_repo
 from app.profile import service as profile_service
 from app.profile.view import SentView
+from app.stakeholders import repository as stakeholders_repo
+from app.stakeholders.view import SentPerson
 from app.validation.schemas import AnswerForm
 from app.web.errors import NotFoundError
 from app.web.templating import get_templates, is_htmx
@@ -33,13 +35,18 @@ def validation_context(db: DbSession, actor: Actor, access: AccountAccess) -> di
     sent = [
         SentView.of(row) for row in profile_repo.sent_sections(db, account_id=access.account_id)
     ]
+    people = [
+        SentPerson.of(row)
+        for row in stakeholders_repo.sent_for_confirmation(db, account_id=access.account_id)
+    ]
     return {
         "access": access,
         "account": access.account,
         "is_preview": access.is_vendor,
         "can_answer": may(actor, access, Verb.VALIDATION_ANSWER),
         "sent_sections": sent,
-        "waiting": sum(1 for item in sent if item.is_pending),
+        "sent_stakeholders": people,
+        "waiting": sum(s.is_pending for s in sent) + sum(p.is_pending for p in people),
         "oob": False,
     }
 

@@ -1,0 +1,316 @@
+"""The stakeholder form and the client's answer, checked into values or field errors (what was
+typed always comes back)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from app.models import Attitude, BuyingRole, Influence, Stakeholder, Strength
+from app.web.forms import FormErrors, as_int, check_text
+
+ATTITUDE_LABELS = {
+    Attitude.SUPPORTER.value: "Supporter",
+    Attitude.NEUTRAL.value: "Neutral",
+    Attitude.DETRACTOR.value: "Detractor",
+    Attitude.UNKNOWN.value: "Unknown",
+}
+INFLUENCE_LABELS = {
+    Influence.HIGH.value: "High",
+    Influence.MEDIUM.value: "Medium",
+    Influence.LOW.value: "Low",
+}
+STRENGTH_LABELS = {
+    Strength.STRONG.value: "Strong",
+    Strength.GOOD.value: "Good",
+    Strength.WEAK.value: "Weak",
+    Strength.NONE.value: "None: nobody knows them",
+}
+BUYING_ROLE_LABELS = {role.value: role.label for role in BuyingRole}
+BUYING_ROLE_HINTS = {
+    BuyingRole.ECONOMIC_BUYER.value: "signs off the budget; one per decision",
+    BuyingRole.USER.value: "will use what is bought",
+    BuyingRole.TECHNICAL.value: "judges whether it fits technically",
+    BuyingRole.COACH.value: "guides you through the decision",
+    BuyingRole.INFLUENCER.value: "sways the decision without owning it",
+    BuyingRole.GATEKEEPER.value: "controls access to the others",
+}
+GENERAL_DECISION = "General (no decision named)"
+CORRECTION_MAX = 2000
+# A contact before this year is a typo (e.g. 0202 for 2026).
+FIRST_YEAR = 1990
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def decision_key(decision: str) -> str:
+    """The decision's name for comparing: case- and space-folded ('' = general)."""
+    return " ".join(decision.split()).casefold()
+
+
+def decision_label(decision: str) -> str:
+    return decision or GENERAL_DECISION
+
+
+def decision_phrase(decision: str) -> str:
+    return f"the decision “{decision}”" if decision else "general decisions (no decision named)"
+
+
+def economic_buyer_taken(holder: str, decision: str) -> str:
+    """Why a second economic buyer of a decision is refused, naming the one there is."""
+    return (
+        f"{holder} is already the economic buyer of {decision_phrase(decision)}. A decision has "
+        f"one economic buyer: untick it here, name another decision, or change {holder}'s "
+        "roles first."
+    )
+
+
+def economic_buyer_of(
+    people: Sequence[Stakeholder], key: str, editing: int | None
+) -> Stakeholder | None:
+    """The live economic buyer of the decision ``key`` among ``people``, other than ``editing``."""
+    for person in people:
+        if (
+            person.is_economic_buyer
+            and person.decision_key == key
+            and person.id != editing
+            and person.removed_at is None
+        ):
+            return person
+    return None
+
+
+def manages(people: Sequence[Stakeholder], manager_id: int, person_id: int) -> bool:
+    """Does ``person_id`` sit above ``manager_id`` in the reporting lines (or is it them)? A
+    reporting line that already loops stops the walk instead of running forever."""
+    up = {p.id: p.reports_to_id for p in people}
+    seen: set[int] = set()
+    current: int | None = manager_id
+    while current is not None and current not in seen:
+        if current == person_id:
+            return True
+        seen.add(current)
+        current = up.get(current)
+    return False
+
+
+def parse_day(value: str) -> date | None:
+    """The date of an HTML date input (YYYY-MM-DD); raises ValueError when it is not one."""
+    if not value:
+        return None
+    if not _ISO_DATE.fullmatch(value):
+        raise ValueError(value)
+    day = date.fromisoformat(value)
+    if day.year < FIRST_YEAR:
+        raise ValueError(value)
+    return day
+
+
+@dataclass(frozen=True)
+class CheckedStakeholder:
+    """The form's values once checked."""
+
+    name: str
+    title: str = ""
+    department: str = ""
+    reports_to_id: int | None = None
+    roles: list[str] = field(default_factory=list)
+    decision: str = ""
+    influence: str = Influence.MEDIUM.value
+    attitude: str = Attitude.UNKNOWN.value
+    motivations: str = ""
+    owner_id: int | None = None
+    strength: str = Strength.NONE.value
+    last_contact_on: date | None = None
+
+    @property
+    def decision_key(self) -> str:
+        return decision_key(self.decision)
+
+    @property
+    def is_economic_buyer(self) -> bool:
+        return BuyingRole.ECONOMIC_BUYER.value in self.roles
+
+
+@dataclass
+class StakeholderForm:
+    name: str = ""
+    title: str = ""
+    department: str = ""
+    reports_to_id: str = ""
+    roles: list[str] = field(default_factory=list)
+    decision: str = ""
+    influence: str = Influence.MEDIUM.value
+    attitude: str = Attitude.UNKNOWN.value
+    motivations: str = ""
+    owner_id: str = ""
+    strength: str = Strength.NONE.value
+    last_contact_on: str = ""
+
+    @classmethod
+    def of(cls, person: Stakeholder) -> StakeholderForm:
+        return cls(
+            name=person.name,
+            title=person.title,
+            department=person.department,
+            reports_to_id=str(person.reports_to_id or ""),
+            roles=list(person.roles),
+            decision=person.decision,
+            influence=person.influence,
+            attitude=person.attitude,
+            motivations=person.motivations,
+            owner_id=str(person.owner_id or ""),
+            strength=person.strength,
+            last_contact_on=person.last_contact_on.isoformat() if person.last_contact_on else "",
+        )
+
+    def check(
+        self,
+        *,
+        people: Sequence[Stakeholder],
+        owners: Collection[int],
+        editing: int | None,
+        today: date,
+    ) -> tuple[FormErrors, CheckedStakeholder | None]:
+        """``people``: the account's live stakeholders; ``owners``: who may own a relationship
+        (the account's active vendor members); ``editing``: the person being edited, if any."""
+        errors = FormErrors()
+        self.name = check_text(self.name, errors, "name", label="the person's name")
+        self.title = check_text(self.title, errors, "title", label="the title", required=False)
+        self.department = check_text(
+            self.department, errors, "department", label="the department", required=False
+        )
+        self.decision = " ".join(
+            check_text(
+                self.decision, errors, "decision", label="the decision's name", required=False
+            ).split()
+        )
+        self.motivations = check_text(
+            self.motivations,
+            errors,
+            "motivations",
+            label="the motivations",
+            required=False,
+            max_length=4000,
+        )
+        reports_to = self._reports_to(errors, people, editing)
+        roles = self._roles(errors, people, editing)
+        for name, value, allowed, message in (
+            ("influence", self.influence, INFLUENCE_LABELS, "Choose high, medium or low."),
+            ("attitude", self.attitude, ATTITUDE_LABELS, "Choose an attitude from the list."),
+            ("strength", self.strength, STRENGTH_LABELS, "Choose a strength from the list."),
+        ):
+            if value not in allowed:
+                errors.add(name, message)
+        owner: int | None = None
+        self.owner_id = self.owner_id.strip()
+        if self.owner_id:
+            owner = as_int(self.owner_id)
+            if owner is None or owner not in owners:
+                errors.add("owner_id", "Choose someone of your account team, or nobody.")
+        last_contact = self._last_contact(errors, today)
+        if errors:
+            return errors, None
+        return errors, CheckedStakeholder(
+            name=self.name,
+            title=self.title,
+            department=self.department,
+            reports_to_id=reports_to,
+            roles=roles,
+            decision=self.decision,
+            influence=self.influence,
+            attitude=self.attitude,
+            motivations=self.motivations,
+            owner_id=owner,
+            strength=self.strength,
+            last_contact_on=last_contact,
+        )
+
+    def _reports_to(
+        self, errors: FormErrors, people: Sequence[Stakeholder], editing: int | None
+    ) -> int | None:
+        self.reports_to_id = self.reports_to_id.strip()
+        if not self.reports_to_id:
+            return None
+        manager = as_int(self.reports_to_id)
+        names = {p.id: p.name for p in people}
+        if manager is None or manager not in names:
+            errors.add("reports_to_id", "Choose someone on the map, or nobody.")
+            return None
+        if manager == editing:
+            errors.add("reports_to_id", "Nobody reports to themselves: choose someone else.")
+        elif editing is not None and manages(people, manager, editing):
+            errors.add(
+                "reports_to_id",
+                f"{names[manager]} reports to {names[editing]}, directly or through others: "
+                "that would make a circle. Choose someone higher up, or change "
+                f"{names[manager]}'s reporting line first.",
+            )
+        return manager
+
+    def _roles(
+        self, errors: FormErrors, people: Sequence[Stakeholder], editing: int | None
+    ) -> list[str]:
+        chosen = set(self.roles)
+        if not chosen <= BUYING_ROLE_LABELS.keys():
+            errors.add("roles", "Choose buying roles from the list.")
+        roles = [role for role in BUYING_ROLE_LABELS if role in chosen]
+        if BuyingRole.ECONOMIC_BUYER.value in roles and "decision" not in errors:
+            holder = economic_buyer_of(people, decision_key(self.decision), editing)
+            if holder is not None:
+                errors.add("roles", economic_buyer_taken(holder.name, holder.decision))
+        return roles
+
+    def _last_contact(self, errors: FormErrors, today: date) -> date | None:
+        self.last_contact_on = self.last_contact_on.strip()
+        try:
+            day = parse_day(self.last_contact_on)
+        except ValueError:
+            errors.add("last_contact_on", "Enter a date like 2026-03-31, or leave it empty.")
+            return None
+        if day is not None and day > today:
+            errors.add(
+                "last_contact_on",
+                f"The last contact cannot be in the future (today is {today.isoformat()}).",
+            )
+        return day
+
+
+def parse_selected(ids: Sequence[str], versions: Sequence[str]) -> tuple[list[int], dict[int, int]]:
+    """The ticked people's ids, and ``{id: version}`` from the ``<id>:<version>`` pairs the page
+    was rendered with (what each sender saw). Unreadable values are dropped: an id that is not
+    found is answered like a missing one."""
+    selected = [n for n in (as_int(v) for v in ids) if n is not None]
+    seen: dict[int, int] = {}
+    for pair in versions:
+        raw_id, _, raw_version = pair.partition(":")
+        person, version = as_int(raw_id), as_int(raw_version)
+        if person is not None and version is not None:
+            seen[person] = version
+    return selected, seen
+
+
+@dataclass
+class AnswerForm:
+    """The client's answer about one person: these facts are right, or here is what is."""
+
+    decision: str = ""
+    correction: str = ""
+
+    def check(self) -> tuple[FormErrors, bool]:
+        """Errors, and whether the client confirmed (``False``: corrected)."""
+        errors = FormErrors()
+        if self.decision not in ("confirm", "correct"):
+            errors.add("decision", "Confirm these facts, or correct them.")
+            return errors, False
+        confirmed = self.decision == "confirm"
+        self.correction = check_text(
+            self.correction,
+            errors,
+            "correction",
+            label="what is right",
+            required=not confirmed,
+            max_length=CORRECTION_MAX,
+        )
+        return errors, confirmed

@@ -1,0 +1,345 @@
+"""Keeping the relationship map, and the client's confirmation of its facts.
+
+Everything about a stakeholder is internal to the vendor (audit events ``Visibility.INTERNAL``,
+nobody on the client side told) EXCEPT the two deliberate exchanges with the client:
+
+- sending for confirmation copies the name, title and the manager's name into ``sent_*``; its
+  event is SHARED and carries only those facts and the state;
+- the client's answer (confirmed, or corrected with a text) is SHARED and carries only itself.
+
+Reporting lines never loop and never point at a removed person: removing someone moves their
+direct reports up to that person's manager. One economic buyer per decision is checked by the
+form and guaranteed by a partial unique index; losing that race is a clear answer, not a 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from app.audit import repository as audit_repo
+from app.audit import service as audit
+from app.models import (
+    Role,
+    Stakeholder,
+    User,
+    Validation,
+    Visibility,
+    utcnow,
+)
+from app.notifications.service import notify
+from app.stakeholders import repository
+from app.stakeholders.schemas import CheckedStakeholder, economic_buyer_taken
+
+ITEM = repository.ITEM
+FIELDS = (
+    "name",
+    "title",
+    "department",
+    "reports_to_id",
+    "roles",
+    "decision",
+    "influence",
+    "attitude",
+    "motivations",
+    "owner_id",
+    "strength",
+    "last_contact_on",
+)
+# What the client is shown of a person: the facts as sent, and the state.
+SENT_FIELDS = ("sent_name", "sent_title", "sent_reports_to", "validation")
+ANSWER_FIELDS = ("validation", "client_correction")
+
+
+class EconomicBuyerTaken(Exception):
+    """Someone else is the economic buyer of the decision (found by the database's index)."""
+
+
+def _values(person: Stakeholder) -> dict[str, Any]:
+    return {name: getattr(person, name) for name in FIELDS}
+
+
+def _record(
+    session: Session,
+    *,
+    actor: User,
+    verb: str,
+    person: Stakeholder,
+    changes: audit.Changes,
+    visibility: Visibility = Visibility.INTERNAL,
+) -> None:
+    audit.record(
+        session,
+        actor=actor,
+        verb=verb,
+        item_type=ITEM,
+        item_id=person.id,
+        account_id=person.account_id,
+        changes=changes,
+        visibility=visibility,
+    )
+
+
+def _apply(person: Stakeholder, checked: CheckedStakeholder) -> None:
+    person.name, person.title, person.department = checked.name, checked.title, checked.department
+    person.reports_to_id = checked.reports_to_id
+    person.roles = list(checked.roles)  # a new list: the JSON column sees the change
+    person.decision, person.decision_key = checked.decision, checked.decision_key
+    person.is_economic_buyer = checked.is_economic_buyer
+    person.influence, person.attitude = checked.influence, checked.attitude
+    person.motivations = checked.motivations
+    person.owner_id, person.strength = checked.owner_id, checked.strength
+    person.last_contact_on = checked.last_contact_on
+
+
+def _save(
+    session: Session, person: Stakeholder, checked: CheckedStakeholder, *, edit: bool
+) -> None:
+    """Write the checked values in a savepoint (begun before anything changes, so that nothing
+    is flushed outside it): when a concurrent request made someone else the decision's economic
+    buyer first, the unique index refuses the row, the savepoint alone is rolled back and the
+    answer names who the economic buyer is."""
+    try:
+        with session.begin_nested():
+            _apply(person, checked)
+            if edit:
+                person.version += 1
+                person.updated_at = utcnow()
+            session.add(person)
+            session.flush()
+    except IntegrityError:
+        holder = repository.economic_buyer(
+            session,
+            account_id=person.account_id,
+            decision_key=checked.decision_key,
+            excluding=person.id,
+        )
+        if holder is None:  # not the economic buyer's index after all
+            raise
+        raise EconomicBuyerTaken(economic_buyer_taken(holder.name, holder.decision)) from None
+
+
+def add(
+    session: Session, *, actor: User, account_id: int, checked: CheckedStakeholder
+) -> Stakeholder:
+    person = Stakeholder(account_id=account_id, name=checked.name, created_by_id=actor.id)
+    _save(session, person, checked, edit=False)
+    _record(
+        session,
+        actor=actor,
+        verb="stakeholder.added",
+        person=person,
+        changes=audit.diff({}, _values(person)),
+    )
+    return person
+
+
+def update(
+    session: Session,
+    *,
+    actor: User,
+    person: Stakeholder,
+    checked: CheckedStakeholder,
+    expected_version: int,
+) -> None:
+    """Raises ``audit.StaleEdit`` when someone saved a newer version meanwhile, and
+    ``EconomicBuyerTaken``: nothing is written then."""
+    assert person.id is not None
+    if person.version != expected_version:
+        raise audit.StaleEdit(_last_actor(session, person), person)
+    changes = audit.diff(_values(person), {name: getattr(checked, name) for name in FIELDS})
+    if not changes:
+        return
+    _save(session, person, checked, edit=True)
+    _record(session, actor=actor, verb="stakeholder.updated", person=person, changes=changes)
+
+
+def _last_actor(session: Session, person: Stakeholder) -> str:
+    assert person.id is not None
+    return audit_repo.last_actor_label(
+        session, account_id=person.account_id, item_type=ITEM, item_id=person.id
+    )
+
+
+def check_version(session: Session, *, person: Stakeholder, expected_version: int) -> None:
+    """``audit.StaleEdit`` when the person changed since the page showing them was loaded."""
+    if person.version != expected_version:
+        raise audit.StaleEdit(_last_actor(session, person), person)
+
+
+def remove(session: Session, *, actor: User, person: Stakeholder) -> list[Stakeholder]:
+    """Take someone off the map; their direct reports now report to their manager (or to
+    nobody on the map). Returns the people who moved up."""
+    assert person.id is not None
+    reports = list(
+        repository.direct_reports(session, account_id=person.account_id, manager_id=person.id)
+    )
+    person.removed_at = utcnow()
+    person.version += 1
+    session.add(person)
+    session.flush()
+    _record(
+        session,
+        actor=actor,
+        verb="stakeholder.removed",
+        person=person,
+        changes={"name": [person.name, None]},
+    )
+    for report in reports:
+        report.reports_to_id = person.reports_to_id
+        report.version += 1
+        report.updated_at = utcnow()
+        session.add(report)
+        session.flush()
+        _record(
+            session,
+            actor=actor,
+            verb="stakeholder.moved_up",
+            person=report,
+            changes={"reports_to_id": [person.id, person.reports_to_id]},
+        )
+    return reports
+
+
+# --- Confirmation by the client ----------------------------------------------------------------
+
+
+def shared_version(person: Stakeholder) -> str:
+    """What the client's answer is based on: when the facts were sent and last answered. The
+    vendor's internal edits leave it alone, so they neither make an answer stale nor show.
+    templates/stakeholders/_confirm_section.html writes the same string into its forms."""
+
+    def stamp(at: datetime | None) -> str:
+        return at.isoformat() if at else ""
+
+    return f"{stamp(person.sent_at)}|{stamp(person.answered_at)}"
+
+
+def send(
+    session: Session,
+    *,
+    actor: User,
+    account_id: int,
+    people: Sequence[Stakeholder],
+    managers: dict[int, str],
+    base_url: str = "",
+) -> None:
+    """Ask the client to confirm each person's name, title and manager's name as they are now
+    (``managers``: id -> name of the people on the map). A previous answer is cleared (it stays
+    on the audit trail). The client's sponsor and members are told once."""
+    if not people:
+        return
+    now = utcnow()
+    for person in people:
+        before = {name: getattr(person, name) for name in SENT_FIELDS}
+        person.sent_name, person.sent_title = person.name, person.title
+        person.sent_reports_to = managers.get(person.reports_to_id or 0, "")
+        person.validation = Validation.PENDING
+        person.sent_at, person.sent_by_id = now, actor.id
+        person.client_correction, person.answered_at, person.answered_by_id = "", None, None
+        person.version += 1
+        session.add(person)
+        session.flush()
+        _record(
+            session,
+            actor=actor,
+            verb="stakeholder.sent",
+            person=person,
+            # Only the facts as sent and the state: never an assessment.
+            changes={name: [before[name], getattr(person, name)] for name in SENT_FIELDS},
+            visibility=Visibility.SHARED,
+        )
+    if len(people) == 1:
+        message = (
+            f"{actor.display_name} asks you to confirm the name, title and reporting line of "
+            f"{people[0].sent_name}."
+        )
+    else:
+        names = ", ".join(person.sent_name for person in people)
+        message = (
+            f"{actor.display_name} asks you to confirm the names, titles and reporting lines "
+            f"of {len(people)} people: {names}."
+        )
+    if len(message) > 500:
+        message = message[:499] + "…"
+    notify(
+        session,
+        account_id=account_id,
+        recipient_ids=repository.member_ids(
+            session, account_id=account_id, roles=[Role.SPONSOR, Role.MEMBER]
+        ),
+        kind="stakeholder.sent",
+        message=message,
+        link=f"/accounts/{account_id}/validation",
+        actor=actor,
+        visibility=Visibility.SHARED,
+        base_url=base_url,
+    )
+
+
+def answer(
+    session: Session,
+    *,
+    actor: User,
+    person: Stakeholder,
+    confirmed: bool,
+    correction: str,
+    expected: str,
+    base_url: str = "",
+) -> None:
+    """The client confirms the facts as sent, or corrects them. Raises ``audit.StaleEdit`` (who
+    sent or answered since, as the client may know it) when ``expected`` is not the
+    ``shared_version`` any more. Whoever sent them and the account's leads are told."""
+    assert person.id is not None
+    if shared_version(person) != expected:
+        who = repository.last_shared_actor_label(
+            session, account_id=person.account_id, stakeholder_id=person.id
+        )
+        raise audit.StaleEdit(who, person)
+    before = {name: getattr(person, name) for name in ANSWER_FIELDS}
+    person.validation = Validation.CONFIRMED if confirmed else Validation.CORRECTED
+    person.client_correction = "" if confirmed else correction
+    person.answered_at, person.answered_by_id = utcnow(), actor.id
+    person.version += 1
+    session.add(person)
+    session.flush()
+    changes: audit.Changes = {"validation": [before["validation"], person.validation]}
+    changes |= audit.diff(
+        {"client_correction": before["client_correction"]},
+        {"client_correction": person.client_correction},
+    )
+    _record(
+        session,
+        actor=actor,
+        verb="stakeholder.confirmed" if confirmed else "stakeholder.corrected",
+        person=person,
+        changes=changes,
+        visibility=Visibility.SHARED,
+    )
+    if confirmed:
+        message = (
+            f"{actor.display_name} confirmed the name, title and reporting line of "
+            f"{person.sent_name}."
+        )
+    else:
+        message = (
+            f"{actor.display_name} corrected the facts about {person.sent_name}: “{correction}”"
+        )
+    if len(message) > 500:
+        message = message[:499] + "…"
+    leads = repository.member_ids(session, account_id=person.account_id, roles=[Role.LEAD])
+    notify(
+        session,
+        account_id=person.account_id,
+        recipient_ids=[person.sent_by_id, *leads],
+        kind="stakeholder.answered",
+        message=message,
+        link=f"/accounts/{person.account_id}/relationships#stakeholder-{person.id}",
+        actor=actor,
+        visibility=Visibility.INTERNAL,  # it links to an internal page: the vendor side only
+        base_url=base_url,
+    )
