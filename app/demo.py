@@ -143,6 +143,7 @@ def load(session: Session) -> None:
         workspace=brightwell,
         admin=admin,
         lead=lead,
+        team=team,
         mentor=mentor,
         sponsor=sponsor,
         accounts={"Harbor Logistics": (harbor, harbor_plan), **portfolio},

@@ -30,6 +30,7 @@ from app.models import (
     PriorityStatus,
     ProfileKind,
     ScorecardAttribute,
+    Stakeholder,
     User,
     Validation,
     Workspace,
@@ -39,11 +40,14 @@ from app.notifications import service as notifications
 from app.opportunities import service as opportunities
 from app.opportunities.schemas import Checked as CheckedOpportunity
 from app.perception import service as perception
+from app.profile import repository as profile_repo
 from app.profile import service as profile
 from app.reviews import service as reviews
 from app.reviews.schemas import CheckedReview
 from app.scorecard import service as scorecard
 from app.scorecard.schemas import CheckedEntry
+from app.stakeholders import service as stakeholders
+from app.stakeholders.schemas import CheckedStakeholder
 
 # Scores per recommended attribute, in models.DEFAULT_SCORECARD's order: current sales, share
 # of wallet, profitability | growth potential, cultural fit, access to executives, access to
@@ -146,6 +150,149 @@ OPPORTUNITIES: list[tuple[str, int, int, tuple[int, ...], OpportunityStatus, str
     ("Analytics Premium upgrade", 90_000, 25, (4, 1, 2, 2, 3, 3), OpportunityStatus.DROPPED, ""),
 ]
 
+# Harbor's decision-making group: (key, name, title, department, manager key, roles, decision,
+# influence, attitude, motivations, owner ("lead", "team" or None), strength, last contact in
+# days ago or None).
+DISPATCH = "Dispatch platform 2027"
+PEOPLE = [
+    (
+        "ceo",
+        "Henrik Dahl",
+        "Chief Executive",
+        "Board",
+        None,
+        [],
+        "",
+        "high",
+        "neutral",
+        "Wants the three companies to feel like one before he retires.",
+        None,
+        "none",
+        None,
+    ),
+    (
+        "coo",
+        "Sam Sponsor",
+        "Chief Operating Officer",
+        "Operations",
+        "ceo",
+        ["economic_buyer"],
+        DISPATCH,
+        "high",
+        "supporter",
+        "Judged on on-time delivery; tired of re-keyed orders.",
+        "lead",
+        "strong",
+        6,
+    ),
+    (
+        "cfo",
+        "Karin Berg",
+        "Chief Financial Officer",
+        "Finance",
+        "ceo",
+        ["influencer"],
+        DISPATCH,
+        "high",
+        "detractor",
+        "Margin first; sees software as a cost, not a lever.",
+        None,
+        "none",
+        None,
+    ),
+    (
+        "it",
+        "Mia Member",
+        "Head of IT",
+        "IT",
+        "cfo",
+        ["technical"],
+        DISPATCH,
+        "medium",
+        "supporter",
+        "Wants one platform to run instead of three.",
+        "team",
+        "good",
+        12,
+    ),
+    (
+        "oslo",
+        "Ola Nilsen",
+        "Dispatch lead, Oslo",
+        "Operations",
+        "coo",
+        ["user", "coach"],
+        DISPATCH,
+        "medium",
+        "supporter",
+        "Tells us honestly what the planners think.",
+        "team",
+        "strong",
+        3,
+    ),
+    (
+        "gbg",
+        "Eva Lund",
+        "Dispatch lead, Gothenburg",
+        "Operations",
+        "coo",
+        ["user"],
+        DISPATCH,
+        "medium",
+        "neutral",
+        "Her depot's system is the newest; fears losing it.",
+        "team",
+        "weak",
+        40,
+    ),
+    (
+        "aarhus",
+        "Jens Holm",
+        "Dispatch lead, Aarhus",
+        "Operations",
+        "coo",
+        ["user"],
+        DISPATCH,
+        "low",
+        "detractor",
+        "Came with Vestfrakt; loyal to its old supplier.",
+        None,
+        "none",
+        None,
+    ),
+    (
+        "esg",
+        "Linnea Sand",
+        "Sustainability manager",
+        "Strategy",
+        "ceo",
+        ["economic_buyer"],
+        "Emissions reporting",
+        "medium",
+        "supporter",
+        "Owns the CSRD deadline.",
+        "lead",
+        "good",
+        20,
+    ),
+    (
+        "buy",
+        "Per Ek",
+        "Procurement manager",
+        "Finance",
+        "cfo",
+        ["gatekeeper"],
+        DISPATCH,
+        "medium",
+        "neutral",
+        "Runs every tender over 50,000.",
+        None,
+        "none",
+        None,
+    ),
+]
+KARIN_CORRECTION = "Karin Berg is also Deputy CEO since March; she reports to the board."
+
 # Harbor's quarterly reviews: (days ago, participants, what changed, signed off, the mentor's
 # comment), and what Brightwell believed the rating would be before each.
 REVIEWS = [
@@ -178,6 +325,7 @@ def load(
     workspace: Workspace,
     admin: User,
     lead: User,
+    team: User,
     mentor: User,
     sponsor: User,
     accounts: dict[str, tuple[Account, Plan]],
@@ -191,6 +339,10 @@ def load(
         _score(session, actor=lead, account=account, attributes=attributes, scorings=scorings)
     harbor, plan = accounts["Harbor Logistics"]
     _profile(session, account=harbor, lead=lead, sponsor=sponsor, base_url=base_url)
+    _people(session, account=harbor, lead=lead, team=team, sponsor=sponsor, base_url=base_url)
+    # Sam read those requests when he answered them; one section and one person still wait.
+    notifications.mark_all_read(session, user=sponsor)
+    _share_markets(session, account=harbor, lead=lead, base_url=base_url)
     _opportunities(session, account=harbor, plan=plan, lead=lead)
     _reviews(
         session,
@@ -271,6 +423,7 @@ def _profile(
 
     share(ProfileKind.GOALS)
     share(ProfileKind.SWOT)
+    # (the markets section is sent later: see _share_markets)
     for kind, decision, correction in (
         (ProfileKind.GOALS, Validation.CONFIRMED, ""),
         (ProfileKind.SWOT, Validation.CORRECTED, SWOT_CORRECTION),
@@ -285,9 +438,74 @@ def _profile(
             expected_version=profile.answer_version(section),
             base_url=base_url,
         )
-    # Sam read those requests when he answered them; the markets section is still waiting.
-    notifications.mark_all_read(session, user=sponsor)
-    share(ProfileKind.MARKETS)
+
+
+def _share_markets(session: Session, *, account: Account, lead: User, base_url: str) -> None:
+    assert account.id is not None
+    section = profile_repo.get_for_write(session, account_id=account.id, kind=ProfileKind.MARKETS)
+    assert section is not None
+    profile.share(
+        session, actor=lead, section=section, expected_version=section.version, base_url=base_url
+    )
+
+
+def _people(
+    session: Session, *, account: Account, lead: User, team: User, sponsor: User, base_url: str
+) -> None:
+    """The map; Sam is asked to confirm three people: confirms Mia, corrects Karin, and has not
+    answered about himself yet."""
+    assert account.id is not None
+    made: dict[str, Stakeholder] = {}
+    owners = {"lead": lead.id, "team": team.id, None: None}
+    for (
+        key,
+        name,
+        title,
+        department,
+        manager,
+        roles,
+        decision,
+        influence,
+        attitude,
+        motivations,
+        owner,
+        strength,
+        contact,
+    ) in PEOPLE:
+        made[key] = stakeholders.add(
+            session,
+            actor=lead,
+            account_id=account.id,
+            checked=CheckedStakeholder(
+                name=name,
+                title=title,
+                department=department,
+                reports_to_id=made[manager].id if manager else None,
+                roles=roles,
+                decision=decision,
+                influence=influence,
+                attitude=attitude,
+                motivations=motivations,
+                owner_id=owners[owner],
+                strength=strength,
+                last_contact_on=utcnow().date() - timedelta(days=contact) if contact else None,
+            ),
+        )
+    names = {p.id: p.name for p in made.values() if p.id is not None}
+    sent = [made["coo"], made["cfo"], made["it"]]
+    stakeholders.send(
+        session, actor=lead, account_id=account.id, people=sent, managers=names, base_url=base_url
+    )
+    for person, correction in ((made["it"], ""), (made["cfo"], KARIN_CORRECTION)):
+        stakeholders.answer(
+            session,
+            actor=sponsor,
+            person=person,
+            confirmed=not correction,
+            correction=correction,
+            expected=stakeholders.shared_version(person),
+            base_url=base_url,
+        )
 
 
 def _opportunities(session: Session, *, account: Account, plan: Plan, lead: User) -> None:

@@ -36,6 +36,7 @@ from app.models import (
     ProfileKind,
     ProfileSection,
     Review,
+    Stakeholder,
     StrategyEntry,
     StrategyKind,
     Tier,
@@ -264,6 +265,16 @@ def test_the_strategy_workspace_is_all_there(
     assert len(held) == 3
     assert [r.signed_off_at is not None for r in held] == [True, True, False]
     assert held[-1].gap["stated_overall"] == 7
+    people = session.exec(select(Stakeholder).where(Stakeholder.account_id == account.id)).all()
+    assert len(people) >= 8
+    assert Counter(p.validation for p in people if p.validation != Validation.NONE) == {
+        Validation.CONFIRMED: 1,
+        Validation.CORRECTED: 1,
+        Validation.PENDING: 1,
+    }
+    gaps = [p.name for p in people if p.influence == "high" and p.owner_id is None]
+    assert len(gaps) >= 2, "influential people nobody on the team knows"
+    assert {p.attitude for p in people} >= {"supporter", "neutral", "detractor"}
     requests = session.exec(
         select(MentorRequest).where(MentorRequest.account_id == account.id)
     ).all()
