@@ -1099,7 +1099,7 @@ class Opportunity(SQLModel, table=True):
     account_id: int = Field(foreign_key="account.id")
     title: str = Field(max_length=200)
     description: str = Field(default="", max_length=4000)
-    size: int = 0
+    size: int = Field(default=0, sa_type=sa.BigInteger)  # money: beyond 32 bits
     days: int = 1
     profitability: int = 3
     need: int = 3

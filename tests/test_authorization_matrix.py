@@ -1058,8 +1058,7 @@ def _add_scorecard_items(session: Session, world: MatrixWorld, admins: dict[str,
 
 def _add_review_items(session: Session, world: MatrixWorld, roles: dict[str, User]) -> None:
     """A review waiting for sign-off and an open mentor request in each account (recorded by
-    the own account's lead, the other accounts' admins); ``items["plan"]`` holds each current
-    plan's (id, version), which the cadence form sends."""
+    the own account's lead, the other accounts' admins)."""
     by = {"own": roles["lead"], "other": roles["admin"], "foreign": roles["other-workspace-admin"]}
     for key, actor in by.items():
         account = session.get(Account, world.accounts[key])
@@ -1082,7 +1081,6 @@ def _add_review_items(session: Session, world: MatrixWorld, roles: dict[str, Use
         assert request.id is not None
         world.items.setdefault("review_id", {})[key] = (review.id, review.version)
         world.items.setdefault("request_id", {})[key] = (request.id, request.version)
-        world.items.setdefault("plan", {})[key] = (plan.id, plan.version)
 
 
 def _add_comment_items(
@@ -1521,7 +1519,7 @@ BODIES: dict[tuple[str, str], Body] = {
     # Reviews and the mentor
     ("POST", "/accounts/{account_id}/reviews/cadence"): lambda w, actor, target: {
         "months": "6",
-        "version": w.items["plan"][key][1] if (key := TARGETS[target][0]) else 1,
+        "based_on": "3",  # every plan starts quarterly
     },
     ("POST", "/accounts/{account_id}/reviews"): lambda w, actor, target: {
         "held_on": utcnow().date().isoformat(),

@@ -940,3 +940,16 @@ def test_the_page_runs_a_constant_number_of_queries(
     assert count_queries.count == few, count_queries.statements
     print(f"opportunities page: {few} queries for 2 and for 200 opportunities")
     assert few <= 10
+
+
+def test_a_size_beyond_32_bits_is_stored(
+    client: TestClient, session: Session, world: World
+) -> None:
+    """Money outgrows 32-bit integers: three billion is a plausible deal (PostgreSQL's
+    ``integer`` would refuse it)."""
+    sign_in(client, session, world.members["lead"])
+    response = client.post(url(world), data=form_data(size="3,000,000,000", csrf_token=CSRF))
+    assert response.status_code == 303
+    (made,) = live(session, world)
+    assert made.size == 3_000_000_000
+    assert "3,000,000,000" in client.get(url(world)).text

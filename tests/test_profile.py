@@ -876,3 +876,20 @@ def test_clients_are_told_nothing_about_internal_changes(session: Session, world
     write(session, world, "goals", f"{MARKER} again")
     assert session.exec(select(Notification)).all() == []
     assert all(e.visibility == "internal" for e in events(session))
+
+
+def test_the_same_answer_again_changes_nothing_and_tells_nobody(
+    session: Session, world: World
+) -> None:
+    write(session, world, "goals", "Grow in the Nordics")
+    send(session, world, "goals")
+    reply(session, world, "goals", "Grow in the Baltics too")
+    before = len(events(session))
+    told = session.exec(select(Notification).where(Notification.kind == "validation.answered"))
+    count = len(told.all())
+    reply(session, world, "goals", "Grow in the Baltics too")
+    assert len(events(session)) == before
+    again = session.exec(select(Notification).where(Notification.kind == "validation.answered"))
+    assert len(again.all()) == count
+    reply(session, world, "goals")  # a different answer is a change
+    assert len(events(session)) == before + 1

@@ -268,46 +268,45 @@ def test_a_review_soon_is_due_and_a_fresh_plan_is_scheduled(
     assert "Due soon</span>" in page
 
 
-def test_the_cadence_changes_with_the_plans_version(
-    client: TestClient, session: Session, world: World
-) -> None:
-    version = plan_of(session, world.account).version
+def test_the_cadence_is_its_own_version(client: TestClient, session: Session, world: World) -> None:
+    """The form carries the cadence it showed: a change of the cadence meanwhile is refused,
+    naming who made it; other changes of the plan (the client approving it) are not."""
     sign_in(client, session, world.members["lead"])
     for bad in ("13", "0", "abc", "²", ""):
         response = client.post(
-            url(world, "/reviews/cadence"),
-            data={"months": bad, "version": str(version)},
-            headers=HTMX,
+            url(world, "/reviews/cadence"), data={"months": bad, "based_on": "3"}, headers=HTMX
         )
         assert response.status_code == 422, bad
         assert "Choose every 1 to 12 months." in response.text
     response = client.post(
         url(world, "/reviews/cadence"),
-        data={"months": "6", "version": str(version), "csrf_token": CSRF},
+        data={"months": "6", "based_on": "3", "csrf_token": CSRF},
     )
     assert response.status_code == 303
     assert response.headers["location"].endswith("/reviews#schedule")
     session.expire_all()
-    saved = plan_of(session, world.account)
-    assert (saved.review_cadence_months, saved.version) == (6, version + 1)
+    assert plan_of(session, world.account).review_cadence_months == 6
     (event,) = events(session, "review.cadence")
     assert event.visibility == "internal"
     assert event.changes == {"review_cadence_months": [3, 6]}
+
+    # The client sponsor's approval changes the plan's version, not its cadence.
+    plan = plan_of(session, world.account)
+    plan.version += 1
+    session.add(plan)
+    session.commit()
     sign_in(client, session, world.admin)
     stale = client.post(
-        url(world, "/reviews/cadence"),
-        data={"months": "1", "version": str(version)},
-        headers=HTMX,
+        url(world, "/reviews/cadence"), data={"months": "1", "based_on": "3"}, headers=HTMX
     )
     assert stale.status_code == 409
-    assert f"{world.members['lead'].email} changed the plan meanwhile" in stale.text
+    assert f"{world.members['lead'].email} changed the cadence meanwhile" in stale.text
     assert '<option value="1" selected>' in stale.text  # the choice is kept
+    assert 'name="based_on" value="6"' in stale.text  # saving again replaces it on purpose
     session.expire_all()
     assert plan_of(session, world.account).review_cadence_months == 6
     again = client.post(
-        url(world, "/reviews/cadence"),
-        data={"months": "1", "version": str(version + 1)},
-        headers=HTMX,
+        url(world, "/reviews/cadence"), data={"months": "1", "based_on": "6"}, headers=HTMX
     )
     assert again.status_code == 200
     assert "now reviewed every 1 month" in again.text
@@ -973,7 +972,7 @@ def test_internal_text_never_reaches_the_client_side(
         },
         headers=POST,
     )
-    client.post(url(world, "/reviews/cadence"), data={"months": "4", "version": "1"}, headers=HTMX)
+    client.post(url(world, "/reviews/cadence"), data={"months": "4", "based_on": "3"}, headers=HTMX)
     sign_in(client, session, world.members["team"])
     for subject in ("plan", str(draft.id)):
         client.post(
@@ -1246,4 +1245,38 @@ def test_the_navigation_links_the_queue_for_vendor_people_only(
         (world.members["sponsor"], False),
     ):
         sign_in(client, session, user)
-        assert ('<a href="/reviews">Reviews</a>' in client.get("/").text) is shown
+        assert (
+            '<a href="/reviews" title="Plan reviews and the mentor' in client.get("/").text
+        ) is shown
+
+
+def test_a_corrected_date_moves_the_ratings_but_not_the_frozen_beliefs(
+    session: Session, world: World
+) -> None:
+    """The gap is frozen when the review is recorded; correcting its date later takes the
+    ratings of the new day, but not the beliefs the team has recorded since."""
+    began(session, world.account, 60)
+    client_rating(session, world, 4, today() - timedelta(days=20))
+    client_rating(session, world, 8, today() - timedelta(days=1))
+    review = held(session, world)
+    assert (review.gap["stated_overall"], review.gap["beliefs_count"]) == (8, 0)
+    plan = plan_of(session, world.account)
+    perception.add_belief(
+        session,
+        actor=world.members["lead"],
+        plan=plan,
+        form=BeliefForm(title="Later"),
+        priority_id=None,
+    )
+    service.update(
+        session,
+        actor=world.members["lead"],
+        plan=plan,
+        review=review,
+        checked=CheckedReview(today() - timedelta(days=10), review.participants, "Date fixed"),
+        dimensions=list(world.workspace.value_dimensions),
+        expected_version=review.version,
+    )
+    session.commit()
+    assert review.gap["stated_overall"] == 4, "the rating as it stood on the corrected day"
+    assert review.gap["beliefs_count"] == 0, "the beliefs stay as they were when recorded"

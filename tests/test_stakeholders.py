@@ -1346,3 +1346,34 @@ def test_the_map_page_runs_a_constant_number_of_queries(
     assert count_queries.count == few, count_queries.statements
     assert few <= 6
     print(f"relationship map: {few} queries for 3 and for 150 people")
+
+
+def test_a_decision_name_that_folds_longer_than_allowed_is_refused(
+    client: TestClient, session: Session, world: World
+) -> None:
+    """'ß' compares as 'ss': 200 of them fit the name but not its folded key."""
+    sign_in(client, session, world.members["lead"])
+    refused = client.post(
+        url(world, "/stakeholders"), data=form_of(name="Ann", decision="ß" * 200), headers=POST
+    )
+    assert refused.status_code == 422
+    assert "Keep the decision&#39;s name under 200 characters." in refused.text
+    assert "ß" * 200 in refused.text, "the typed name is kept"
+    saved = client.post(
+        url(world, "/stakeholders"), data=form_of(name="Ann", decision="ß" * 100), headers=POST
+    )
+    assert saved.status_code == 303
+
+
+def test_someone_waiting_about_the_same_facts_is_not_asked_twice(
+    session: Session, world: World
+) -> None:
+    person = make(session, world, "Ann Asked", title="Buyer")
+    send(session, world, person)
+    sent = len(events(session, "stakeholder.sent"))
+    asked = session.exec(select(Notification).where(Notification.kind == "stakeholder.sent"))
+    count = len(asked.all())
+    send(session, world, reload(session, person))
+    assert len(events(session, "stakeholder.sent")) == sent
+    again = session.exec(select(Notification).where(Notification.kind == "stakeholder.sent"))
+    assert len(again.all()) == count

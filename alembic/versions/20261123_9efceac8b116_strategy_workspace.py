@@ -85,7 +85,7 @@ def upgrade() -> None:
         sa.Column("account_id", sa.Integer(), nullable=False),
         sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("description", sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=False),
-        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("size", sa.BigInteger(), nullable=False),
         sa.Column("days", sa.Integer(), nullable=False),
         sa.Column("profitability", sa.Integer(), nullable=False),
         sa.Column("need", sa.Integer(), nullable=False),

@@ -283,8 +283,11 @@ def answer(
         person = session.get(User, last) if last else None
         raise StaleEdit(person.display_name if person else "", section)
     before = _values(section, ANSWER_FIELDS)
+    kept = correction if decision == Validation.CORRECTED else ""
+    if section.validation == decision and section.client_correction == kept:
+        return  # the same answer again: nothing changes, nobody is told twice
     section.validation = decision
-    section.client_correction = correction if decision == Validation.CORRECTED else ""
+    section.client_correction = kept
     section.answered_at = utcnow()
     section.answered_by_id = actor.id
     session.add(section)

@@ -270,8 +270,9 @@ def set_cadence(
     access: ReviewWriter,
     db: DbSession,
     months: Text = "",
-    version: Text = "",
+    based_on: Text = "",
 ) -> Response:
+    """``based_on``: the cadence the form showed (a change meanwhile makes the save stale)."""
     plan = _plan(db, access)
     form = CadenceForm(months)
     errors, value = form.check()
@@ -279,7 +280,11 @@ def set_cadence(
         return _refused(request, db, actor, access, 422, cadence_form=form, cadence_errors=errors)
     try:
         changed = service.set_cadence(
-            db, actor=actor.user, plan=plan, months=value, expected_version=_version(version)
+            db,
+            actor=actor.user,
+            plan=plan,
+            months=value,
+            based_on=as_int(based_on, max_digits=2) or 0,
         )
     except service.StaleEdit as stale:
         return _refused(request, db, actor, access, 409, cadence_form=form, cadence_stale=stale.who)

@@ -68,6 +68,11 @@ def end_of(held_on: date) -> datetime:
     return datetime.combine(held_on + timedelta(days=1), time.min, tzinfo=UTC)
 
 
+# The parts of the gap snapshot that depend on the review's date (the rest is frozen when the
+# review is recorded: the vendor's beliefs against the client's priorities on that day).
+RATING_KEYS = ("believed_overall", "stated_overall", "dimensions")
+
+
 def gap_snapshot(
     session: Session, *, plan: Plan, held_on: date, dimensions: Sequence[str]
 ) -> tuple[ValueRating | None, dict[str, Any]]:
@@ -155,33 +160,35 @@ def schedule_of(plan: Plan, *, last_held_on: date | None, today: date) -> Schedu
     )
 
 
+CADENCE = "review_cadence"  # the audit item type: a plan's cadence, versioned by itself
+
+
 # --- Cadence -----------------------------------------------------------------------------------
 
 
-def set_cadence(
-    session: Session, *, actor: User, plan: Plan, months: int, expected_version: int
-) -> bool:
+def set_cadence(session: Session, *, actor: User, plan: Plan, months: int, based_on: int) -> bool:
     """Review the plan every ``months`` months; False when that was already the cadence.
-    Raises ``StaleEdit`` when the plan changed since the form was loaded."""
+    ``based_on`` is the cadence the form showed: the cadence is its own version, so the plan's
+    other changes (an approval, a submission) never make this form stale. Raises ``StaleEdit``
+    when someone changed the cadence since."""
     assert plan.id is not None
     plans_repo.lock_plan(session, plan_id=plan.id)
     session.refresh(plan)
-    if plan.version != expected_version:
+    if plan.review_cadence_months != based_on:
         who = audit_repo.last_actor_label(
-            session, account_id=plan.account_id, item_type="plan", item_id=plan.id
+            session, account_id=plan.account_id, item_type=CADENCE, item_id=plan.id
         )
         raise StaleEdit(who, plan)
     if plan.review_cadence_months == months:
         return False
     old = plan.review_cadence_months
     plan.review_cadence_months = months
-    plan.version += 1
     session.add(plan)
     audit.record(
         session,
         actor=actor,
         verb="review.cadence_changed",
-        item_type="plan",
+        item_type=CADENCE,
         item_id=plan.id,
         account_id=plan.account_id,
         changes={"review_cadence_months": [old, months]},
@@ -295,7 +302,7 @@ def update(
     expected_version: int,
 ) -> bool:
     """Change a review before its sign-off; False when nothing changed. A new date takes the
-    client's rating and the perception gap afresh for that date. Raises ``Locked`` once the
+    client's and the believed rating afresh for that date (the rest of the gap stays frozen). Raises ``Locked`` once the
     review is signed off and ``StaleEdit`` when someone saved a newer version meanwhile."""
     if review.signed_off_at is not None:
         raise Locked(locked_message(session, review))
@@ -308,7 +315,10 @@ def update(
             session, plan=plan, held_on=checked.held_on, dimensions=dimensions
         )
         review.rating_id = rating.id if rating else None
-        review.gap = snapshot
+        # Only what depends on the date moves: the ratings as they stood on the new day. The
+        # beliefs and priorities stay as they were frozen when the review was recorded, so
+        # correcting a date weeks later does not rewrite that history with today's.
+        review.gap = dict(old_gap) | {key: snapshot[key] for key in RATING_KEYS}
     review.held_on = checked.held_on
     review.participants = checked.participants
     review.what_changed = checked.what_changed

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from app.models import Attitude, BuyingRole, Influence, Stakeholder, Strength
-from app.web.forms import FormErrors, as_int, check_text
+from app.web.forms import MAX_TEXT, FormErrors, as_int, check_text
 
 ATTITUDE_LABELS = {
     Attitude.SUPPORTER.value: "Supporter",
@@ -186,6 +186,9 @@ class StakeholderForm:
                 self.decision, errors, "decision", label="the decision's name", required=False
             ).split()
         )
+        if "decision" not in errors and len(decision_key(self.decision)) > MAX_TEXT:
+            # Folding case can lengthen a name ("ß" compares as "ss"); the key must still fit.
+            errors.add("decision", f"Keep the decision's name under {MAX_TEXT} characters.")
         self.motivations = check_text(
             self.motivations,
             errors,

@@ -231,6 +231,14 @@ def send(
     """Ask the client to confirm each person's name, title and manager's name as they are now
     (``managers``: id -> name of the people on the map). A previous answer is cleared (it stays
     on the audit trail). The client's sponsor and members are told once."""
+    # Someone still waiting for an answer about exactly these facts is not asked twice.
+    people = [
+        person
+        for person in people
+        if person.validation != Validation.PENDING
+        or (person.sent_name, person.sent_title, person.sent_reports_to)
+        != (person.name, person.title, managers.get(person.reports_to_id or 0, ""))
+    ]
     if not people:
         return
     now = utcnow()
