@@ -561,7 +561,10 @@ def test_removing_and_moving_attributes(client: TestClient, session: Session, wo
     assert names[:3] == ["Current sales", "Profitability", "Share of wallet"]
     event = events(session)[-1]
     assert event.verb == "scorecard.attribute_moved"
-    assert event.changes == {"position": [3, 2]}
+    assert event.changes == {
+        "position": [3, 2],
+        "neighbour": [None, {"id": made[1].id, "position": [2, 3]}],
+    }
     session.refresh(made[2])
     assert made[2].version == 1  # a move is not an edit of the wording
 

@@ -198,7 +198,11 @@ def move_attribute(
         actor=actor,
         verb="scorecard.attribute_moved",
         attribute=attribute,
-        changes={"position": [old, attribute.position]},
+        # Both rows of the swap: the moved attribute's own position, and its neighbour's.
+        changes={
+            "position": [old, attribute.position],
+            "neighbour": [None, {"id": other.id, "position": [attribute.position, old]}],
+        },
     )
     return True
 
