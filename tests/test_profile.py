@@ -454,6 +454,15 @@ def test_withdrawing_makes_the_section_internal_again(
         url(world, f"/validation/profile/{section.id}"), data={"decision": "confirm"}, headers=HTMX
     )
     assert answer.status_code == 404
+    # A correction typed while the lead withdrew it is not lost: the page gives it back, the
+    # same page a missing id gives (so nothing tells an unsent section from no section).
+    typed = {"decision": "correct", "correction": "Our structure, in my words", "version": "x"}
+    late = client.post(url(world, f"/validation/profile/{section.id}"), data=typed, headers=FORM)
+    missing = client.post(url(world, "/validation/profile/999999"), data=typed, headers=FORM)
+    assert late.status_code == missing.status_code == 404
+    assert "Our structure, in my words</textarea>" in late.text
+    assert "not waiting for your answer any more" in late.text
+    assert late.text == missing.text
 
 
 def test_the_team_uses_the_clients_correction(

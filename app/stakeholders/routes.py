@@ -29,7 +29,7 @@ from app.stakeholders import chart, repository, schemas, service
 from app.stakeholders.schemas import AnswerForm, StakeholderForm
 from app.stakeholders.view import read_map
 from app.validation.routes import validation_context
-from app.web.errors import AppError, ConflictError, NotFoundError
+from app.web.errors import ANSWER_GONE, AppError, ConflictError, NotFoundError
 from app.web.forms import FormErrors
 from app.web.templating import get_templates, is_htmx
 
@@ -446,7 +446,11 @@ def answer_stakeholder(
     correction: Text = "",
     version: Text = "",
 ) -> Response:
-    person = _person(db, actor, access, stakeholder_id, Verb.VALIDATION_ANSWER)
+    try:
+        person = _person(db, actor, access, stakeholder_id, Verb.VALIDATION_ANSWER)
+    except NotFoundError:
+        # No longer asked (removed from the map), or never there: keep the text.
+        raise NotFoundError(ANSWER_GONE, kept=correction) from None
     form = AnswerForm(decision, correction)
     errors, confirmed = form.check()
     if errors:

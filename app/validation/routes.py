@@ -21,7 +21,7 @@ from app.profile.view import SentView
 from app.stakeholders import repository as stakeholders_repo
 from app.stakeholders.view import SentPerson
 from app.validation.schemas import AnswerForm
-from app.web.errors import NotFoundError
+from app.web.errors import ANSWER_GONE, NotFoundError
 from app.web.templating import get_templates, is_htmx
 
 router = APIRouter()
@@ -110,7 +110,11 @@ def answer_section(
     correction: Text = "",
     version: Text = "",
 ) -> Response:
-    section = _sent_section(db, actor, access, section_id)
+    try:
+        section = _sent_section(db, actor, access, section_id)
+    except NotFoundError:
+        # Withdrawn meanwhile, or never there (the same answer either way): keep the text.
+        raise NotFoundError(ANSWER_GONE, kept=correction) from None
     form = AnswerForm(decision, correction)
     errors, answer = form.check()
     typed = correction if decision == "correct" else None

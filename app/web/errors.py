@@ -7,17 +7,25 @@ class AppError(Exception):
     status_code = 400
     title = "Something is not right"
     message = "The request could not be completed."
+    kept = ""  # text the person typed, shown back on the error page so that it is not lost
 
-    def __init__(self, message: str | None = None) -> None:
+    def __init__(self, message: str | None = None, *, kept: str = "") -> None:
         super().__init__(message or self.message)
         if message:
             self.message = message
+        self.kept = kept
 
 
 class NotFoundError(AppError):
     status_code = 404
     title = "Not found"
     message = "There is nothing here, or you do not have access to it."
+
+
+ANSWER_GONE = (
+    "This is not waiting for your answer any more: your account team may have withdrawn it, "
+    "or it does not exist. What you wrote is below, so that you can keep it."
+)
 
 
 class ForbiddenError(AppError):

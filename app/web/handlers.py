@@ -32,7 +32,9 @@ _TITLES = {
 }
 
 
-def error_response(request: Request, status_code: int, title: str, message: str) -> Response:
+def error_response(
+    request: Request, status_code: int, title: str, message: str, kept: str = ""
+) -> Response:
     templates = get_templates(request)
     if is_htmx(request):
         return templates.render(
@@ -45,7 +47,7 @@ def error_response(request: Request, status_code: int, title: str, message: str)
     return templates.render(
         request,
         "errors/error.html",
-        {"status_code": status_code, "title": title, "message": message},
+        {"status_code": status_code, "title": title, "message": message, "kept": kept},
         status_code=status_code,
     )
 
@@ -65,7 +67,7 @@ def install(app: FastAPI) -> None:
         assert isinstance(exc, AppError)
         if isinstance(exc, SignInRequired):
             return sign_in_redirect(request)
-        return error_response(request, exc.status_code, exc.title, exc.message)
+        return error_response(request, exc.status_code, exc.title, exc.message, exc.kept)
 
     async def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
