@@ -13,8 +13,10 @@ it deliberately does not consult ``app.permissions.policy``.
 - ``ALLOW``: any answer but 401/403/404 and below 500. Request bodies are chosen so that allowed
   requests do the real thing (create, change, revoke, sign in).
 - ``SIGN_IN``: a GET is sent to ``/login?next=<the path>`` (303); any other method gets 401.
-- ``NOT_FOUND``: 404 whose page is byte-for-byte the page of the same request with missing ids,
-  so another account's items are indistinguishable from items that do not exist.
+- ``NOT_FOUND``: 404 whose page is byte-for-byte the page of the same request with missing ids
+  (for an item reached through the own account: that account with a missing item id), so
+  another account's items, and internal items, are indistinguishable from items that do not
+  exist.
 - ``FORBIDDEN``: 403. ``GONE``: 410 (spent or unknown one-time links).
 - A refused request (401/403/404/410) writes no audit event.
 
@@ -1316,10 +1318,13 @@ def resolve_path(path: str, target: str, world: MatrixWorld) -> str:
 ID_PARAM = re.compile(r"\{(\w+_id)\}")
 
 
-def missing_ids_path(path: str) -> str | None:
-    """The same route with every numeric id pointing at nothing (None: the route has no ids)."""
+def missing_ids_path(path: str, *, account_id: int | None = None) -> str | None:
+    """The same route with every numeric id pointing at nothing (None: the route has no ids);
+    with ``account_id``, that account stays and only the ids under it point at nothing."""
     if not ID_PARAM.search(path):
         return None
+    if account_id is not None:
+        path = path.replace("{account_id}", str(account_id))
     return ID_PARAM.sub(str(MISSING), path)
 
 
@@ -1655,7 +1660,12 @@ def test_cell(cell: Cell, fresh: Matrix) -> None:
     else:
         assert cell.expected is NOT_FOUND
         assert status == 404, where
-        reference_url = missing_ids_path(cell.path)
+        # An item refused in the person's own account answers exactly like a missing item
+        # there; anywhere else, exactly like a missing account.
+        own = TARGETS[cell.target][0] == "own" and cell.target != OWN_ACCOUNT
+        reference_url = missing_ids_path(
+            cell.path, account_id=world.accounts["own"] if own else None
+        )
         if reference_url is not None and reference_url != url:
             reference = send(client, cell.method, reference_url, body)
             assert reference.status_code == 404, f"{cell.method} {reference_url}"
