@@ -1,4 +1,4 @@
-"""No internal item reaches a client user (DESIGN.md §2, §8).
+"""No internal item reaches a client user (DESIGN.md §2, §4, §8).
 
 A realistic plan holds shared content and internal content; every text field of the internal
 content carries a unique marker (``MARKER`` plus a suffix naming the field): a draft initiative
@@ -7,21 +7,42 @@ team-only comments (one @mentioning the client sponsor and member, who must not 
 comments on the draft, believed priorities with hypotheses and a believed rating with a note.
 Two agreement versions are frozen while the draft exists.
 
+The vendor strategy workspace (issue 4) is planted through its services too, marked likewise:
+the workspace's scorecard attributes and a scoring of the account with its notes; profile
+sections never sent, one sent then edited, one sent, corrected by the client, the correction
+adopted then edited, one sent then withdrawn; people on the relationship map never sent (every
+field), people sent for confirmation whose assessments are marked and whose name, title and
+manager changed after sending, one sent then taken off the map; opportunities linked to client
+priorities; reviews (one signed off by the mentor) and requests to the mentor (one about the
+draft). Only what was deliberately sent is clean: the texts as sent, and the client's answers.
+
 Then, signed in as each client role, the test fetches every GET route of the app (collected from
 the router, so a new page is covered as soon as it exists), with path parameters filled from the
 own account's real ids (the internal items' ids too: those must answer 403 or 404), with and
 without ``HX-Request``; every thread partial, every audit page, the changes, versions and compare
-pages, the inbox, "my actions"; and the partials that POSTs return to a client. In every answer:
+pages, the inbox, "my actions", the validation page; and the answers to the POSTs a client makes
+(comments, answers, its own sections, and its answers on the validation page: confirmations,
+corrections with and without htmx, bad input, stale versions; the pages redirects lead to too).
+In every answer:
 
 - the marker never appears (body and headers);
 - no internal item's id appears in an id, a URL or an audit row (``initiative-<draft id>``,
-  ``/initiatives/<draft id>``, ``comment-<team-only comment id>``, ``belief-<id>``, ...), and the
-  only initiatives and comments rendered are shared ones;
+  ``/initiatives/<draft id>``, ``comment-<team-only comment id>``, ``belief-<id>``,
+  ``opportunity-<id>``, ``stakeholder-<unsent id>``, ``profile_section <unsent id>``, ...), and
+  the only initiatives, comments, sections and people rendered are shared ones;
 - every "Comments (N)" shows the number of shared comments, every thread lists exactly them;
-- the audit pages list exactly the shared events.
+  every "N items wait" counts exactly the sent items still waiting;
+- the validation page shows exactly the sections and people sent, with the texts as sent, never
+  an assessment ("detractor", "economic buyer", "influence", ...) nor who edited them since;
+- the audit pages list exactly the shared events; the shared events of the workspace are only
+  the sending and the answers, carrying only the fields meant for the client.
 
-Then no client person has a notification or an e-mail with the marker or pointing at an internal
-item, and no frozen version's snapshot holds the marker.
+Answering an unsent, withdrawn or removed item is not found (404) like a missing id, and every
+vendor write of the workspace (collected from the router) is refused (403) to every client role.
+The vendor side does see the marker on the plan, the draft's thread and every workspace page,
+so the checks are not vacuous. Then no client person has a notification or an e-mail with the
+marker or pointing at an internal item (and the sponsor and member were asked to check what was
+sent, so those are read too), and no frozen version's snapshot holds the marker.
 """
 
 from __future__ import annotations
@@ -30,8 +51,9 @@ import itertools
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Protocol, TypeVar
 
 import pytest
@@ -50,30 +72,52 @@ from app.initiatives.schemas import InitiativeForm
 from app.models import (
     DEFAULT_VALUE_DIMENSIONS,
     Action,
+    Attitude,
     AuditEvent,
+    BuyingRole,
     Comment,
     CommentTarget,
+    Influence,
     Initiative,
     InitiativeStatus,
     Notification,
+    OpportunityStatus,
     OutboxMessage,
+    Plan,
     PlanVersion,
     Priority,
+    ProfileKind,
+    ProfileSection,
+    ScorecardHalf,
+    Stakeholder,
     StrategyKind,
+    Strength,
     User,
+    Validation,
     Visibility,
+    utcnow,
 )
+from app.opportunities import service as opportunities
+from app.opportunities.schemas import Checked as OpportunityValues
+from app.opportunities.scoring import RATINGS
 from app.perception import service as perception
 from app.perception.schemas import BeliefForm
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityForm
+from app.profile import service as profile
+from app.reviews import service as reviews
+from app.reviews.schemas import CheckedReview
+from app.scorecard import service as scorecard
+from app.scorecard.schemas import AttributeForm, CheckedEntry
+from app.stakeholders import service as stakeholders
+from app.stakeholders.schemas import CheckedStakeholder
 from app.strategy import service as strategy
 from app.strategy.schemas import StrategyForm
 from app.value import service as value
 from tests.conftest import CSRF
 from tests.factories import World, sign_in
-from tests.test_authorization_matrix import routes_of
+from tests.test_authorization_matrix import APP_ROUTES, routes_of
 
 MARKER = "zq-internal-7f3a"
 CLIENT_ROLES = ("sponsor", "member", "viewer")
@@ -85,12 +129,32 @@ ID_WORDS = {
     "comment": r"comments?|edit-body",
     "belief": r"beliefs?|perceived_priority",
     "perceived_rating": r"perceived_rating",
+    # The strategy workspace: never shown to a client, whatever the word.
+    "attribute": r"attributes?|s-score|s-note",
+    "opportunity": r"opportunit(?:y|ies)",
+    "review": r"reviews?|s-comment",
+    "mentor_request": r"mentor-requests?|requests?|a-answer",
+    # People never sent (the sent ones' ids are on the client's validation page and trail).
+    "stakeholder": r"stakeholders?|pick",
+    # Sent, then taken off the map: the trail keeps its shared events, the page drops it.
+    "removed_stakeholder": r"confirm-stakeholder|validation/stakeholders",
+    # Profile sections never sent (the sent ones' ids: the validation page and the trail).
+    "section": r"profile(?:_section)?",
+    # Sent, then withdrawn: the trail keeps its shared events and the client's notification
+    # still points at where it was, but no answer form names it (nor does RENDERED).
+    "withdrawn_section": r"validation/profile",
 }
 COUNT = re.compile(r'id="comment-count-([\w-]+)"[^>]*>\s*(\d+)\s*<')
 RENDERED = {
     "initiative": re.compile(r'id="initiative-(\d+)"'),
     "comment": re.compile(r'id="comment-(\d+)"'),
+    # What the validation page renders: only the sections and people sent (path parameter).
+    "section_id": re.compile(r'id="validation-profile-(\d+)"'),
+    "stakeholder_id": re.compile(r'id="confirm-stakeholder-(\d+)"'),
 }
+# What waits for the client's answer, as the validation page and the account page count it.
+WAITING = re.compile(r"(\d+) items? (?:about your company )?waits? for")
+VALIDATION_PAGE = re.compile(r"^/accounts/\d+/validation$")
 
 
 class Response(Protocol):
@@ -105,6 +169,7 @@ class Response(Protocol):
 
 
 Form = Mapping[str, str | list[str]]
+Post = Callable[..., Response]  # post_as_client's ``post``: checks the answer and its status
 Versioned = TypeVar("Versioned", Priority, Initiative, Action)
 
 
@@ -127,6 +192,10 @@ class Planted:
     internal_threads: list[str] = field(default_factory=list)
     comment_ids: dict[str, set[int]] = field(default_factory=dict)  # thread key -> shared ids
     shared_comment_count: Counter[str] = field(default_factory=Counter)  # thread key -> live
+    kinds: list[str] = field(default_factory=list)  # the profile's sections, for /profile/{kind}
+    sent_texts: list[str] = field(default_factory=list)  # what the validation page must show
+    # Who edited what was sent after sending, and did nothing the client saw (name, e-mail).
+    internal_editor: list[str] = field(default_factory=list)
 
     def thread(self, item_type: str, item_id: int, section: str = "") -> str:
         query = f"?section={section}" if section else ""
@@ -412,6 +481,11 @@ def build_plan(session: Session, world: World) -> Planted:
         for title in ("Partner with logistics firms", "Loyalty programme")
     ]
     shared["suggestion_id"] = [_id(s) for s in suggestions]
+    shown = session.get(Initiative, proposed)
+    assert shown is not None
+    plant_strategy_workspace(
+        session, world, planted, plan=plan, client_priorities=ranked, draft=draft, proposed=shown
+    )
 
     internal["comment"] = sorted(
         _id(c)
@@ -448,6 +522,322 @@ def _thread_key(c: Comment) -> str:
 
 
 # --------------------------------------------------------------------------------------------
+# The vendor strategy workspace (issue 4): internal, except what is deliberately sent
+# --------------------------------------------------------------------------------------------
+
+# What the client is deliberately shown (clean: no marker) and must find on its validation page.
+GOALS_SENT = "Become the leading grocer of southern Europe by 2030"
+MARKETS_SENT = "Mid-market grocers in Spain and Portugal"
+MARKETS_CORRECTED = "Mid-market and premium grocers in Spain, Portugal and Italy"
+STRUCTURE_SENT = "Three regional business units report to the operations director"
+SENT_PEOPLE = {
+    "name": ("Ana Ruiz", "Luis Moreno"),
+    "title": ("Operations Director", "Head of Stores"),
+}
+MANAGER_AS_SENT = "Carmen Vidal"  # the unsent manager's name when the facts were sent
+# The fields of a person, of a profile section, that a shared audit event may carry (written
+# out here, not read from the services: the test states what is meant for the client).
+SHARED_EVENT_FIELDS = {
+    "stakeholder": {
+        "sent_name",
+        "sent_title",
+        "sent_reports_to",
+        "validation",
+        "client_correction",
+    },
+    "profile_section": {"shared_body", "validation", "client_correction"},
+}
+# Items of the workspace no event of which may ever be shared.
+INTERNAL_ITEM_TYPES = {
+    "opportunity",
+    "review",
+    "mentor_request",
+    "scorecard_attribute",
+    "account_score",
+}
+# The assessments of a stakeholder, which the validation page never names (nor the partials
+# its answers return): roles, attitude, influence, motivations, relationship strength.
+ASSESSMENT_WORDS = re.compile(
+    r"detractor|supporter|economic.buyer|influenc|attitude|motivation|gatekeeper|coach"
+    r"|technical buyer|relationship (?:owner|strength)|buying role",
+    re.IGNORECASE,
+)
+
+
+def plant_strategy_workspace(
+    session: Session,
+    world: World,
+    planted: Planted,
+    *,
+    plan: Plan,
+    client_priorities: Sequence[Priority],
+    draft: Initiative,
+    proposed: Initiative,
+) -> None:
+    """Every internal text field of the workspace marked; what is sent for validation clean."""
+    account = world.account
+    account_id = _id(account)
+    m = world.members
+    lead, team, mentor, sponsor = m["lead"], m["team"], m["mentor"], m["sponsor"]
+    shared, internal, params = planted.shared, planted.internal, planted.internal_params
+
+    # The scorecard: the workspace's attributes (one per half) and a scoring of the account.
+    attributes = []
+    for n, half in ((1, ScorecardHalf.CURRENT), (2, ScorecardHalf.FUTURE)):
+        form = AttributeForm(
+            name=f"{MARKER}-attribute-name-{n}",
+            half=half.value,
+            weight="3",
+            description=f"{MARKER}-attribute-description-{n}",
+        )
+        errors, checked_half, weight = form.check()
+        assert not errors, errors
+        assert checked_half is not None
+        assert weight is not None
+        attributes.append(
+            scorecard.add_attribute(
+                session,
+                actor=world.admin,
+                workspace_id=_id(world.workspace),
+                form=form,
+                half=checked_half,
+                weight=weight,
+            )
+        )
+    scorecard.score_account(
+        session,
+        actor=lead,
+        account_id=account_id,
+        entries=[
+            CheckedEntry(a, 4, f"{MARKER}-score-note-{n}") for n, a in enumerate(attributes, 1)
+        ],
+        note=f"{MARKER}-score-overall-note",
+    )
+    internal["attribute"] = params["attribute_id"] = [_id(a) for a in attributes]
+
+    # The profile: sections never sent, one sent then edited, one sent, corrected by the client,
+    # the correction adopted then edited, one sent, edited and withdrawn (internal again).
+    def save(
+        kind: ProfileKind, body: str, section: ProfileSection | None = None, *, by: User = lead
+    ) -> ProfileSection:
+        saved = profile.save(
+            session,
+            actor=by,
+            account_id=account_id,
+            kind=kind,
+            section=section,
+            body=body,
+            expected_version=section.version if section else 0,
+        )
+        assert saved is not None
+        return saved
+
+    def send(kind: ProfileKind, body: str) -> ProfileSection:
+        section = save(kind, body)
+        profile.share(
+            session,
+            actor=lead,
+            section=section,
+            expected_version=section.version,
+            base_url=BASE_URL,
+        )
+        return section
+
+    unsent = [
+        save(kind, f"{MARKER}-profile-{kind.value}-body")
+        for kind in (ProfileKind.TRENDS, ProfileKind.COMPETITORS, ProfileKind.SWOT)
+    ]
+    goals = send(ProfileKind.GOALS, GOALS_SENT)
+    save(ProfileKind.GOALS, f"{MARKER}-profile-goals-edited-after-sending", goals, by=team)
+    markets = send(ProfileKind.MARKETS, MARKETS_SENT)
+    profile.answer(
+        session,
+        actor=sponsor,
+        section=markets,
+        decision=Validation.CORRECTED,
+        correction=MARKETS_CORRECTED,
+        expected_version=profile.answer_version(markets),
+        base_url=BASE_URL,
+    )
+    profile.adopt_correction(session, actor=lead, section=markets, expected_version=markets.version)
+    save(ProfileKind.MARKETS, f"{MARKER}-profile-markets-edited-after-adopting", markets, by=team)
+    withdrawn = send(ProfileKind.STRUCTURE, STRUCTURE_SENT)
+    save(ProfileKind.STRUCTURE, f"{MARKER}-profile-structure-edited", withdrawn)
+    profile.withdraw(session, actor=lead, section=withdrawn)
+    shared["section_id"] = [_id(goals), _id(markets)]
+    planted.kinds = [kind.value for kind in ProfileKind]
+    internal["section"] = [_id(s) for s in unsent]
+    internal["withdrawn_section"] = [_id(withdrawn)]
+    params["section_id"] = [*internal["section"], _id(withdrawn)]
+
+    # The relationship map: people never sent (every field marked, the manager's name clean only
+    # when the facts were sent), people sent whose name and title changed afterwards and whose
+    # assessments are marked from the start, one sent and then taken off the map.
+    def person(
+        tag: str,
+        *,
+        name: str = "",
+        title: str = "",
+        reports_to_id: int | None = None,
+        roles: Sequence[BuyingRole] = (BuyingRole.ECONOMIC_BUYER, BuyingRole.GATEKEEPER),
+        attitude: Attitude = Attitude.DETRACTOR,
+    ) -> Stakeholder:
+        checked = CheckedStakeholder(
+            name=name or f"{MARKER}-{tag}-name",
+            title=title or f"{MARKER}-{tag}-title",
+            department=f"{MARKER}-{tag}-department",
+            reports_to_id=reports_to_id,
+            roles=[role.value for role in roles],
+            decision=f"{MARKER}-{tag}-decision",
+            influence=Influence.HIGH.value,
+            attitude=attitude.value,
+            motivations=f"{MARKER}-{tag}-motivations",
+            owner_id=_id(team),
+            strength=Strength.WEAK.value,
+            last_contact_on=utcnow().date(),
+        )
+        return stakeholders.add(session, actor=lead, account_id=account_id, checked=checked)
+
+    def edit(who: Stakeholder, **changes: str | int) -> None:
+        values = {name: getattr(who, name) for name in stakeholders.FIELDS} | changes
+        stakeholders.update(
+            session,
+            actor=team,
+            person=who,
+            checked=CheckedStakeholder(**values),
+            expected_version=who.version,
+        )
+
+    unknown = person("unsent")
+    manager = person("unsent-manager", name=MANAGER_AS_SENT, roles=[BuyingRole.USER])
+    first = person(
+        "sent-1",
+        name=SENT_PEOPLE["name"][0],
+        title=SENT_PEOPLE["title"][0],
+        reports_to_id=_id(manager),
+        roles=[BuyingRole.ECONOMIC_BUYER, BuyingRole.COACH],
+    )
+    second = person(
+        "sent-2",
+        name=SENT_PEOPLE["name"][1],
+        title=SENT_PEOPLE["title"][1],
+        reports_to_id=_id(first),
+        roles=[BuyingRole.TECHNICAL, BuyingRole.INFLUENCER],
+        attitude=Attitude.SUPPORTER,
+    )
+    gone = person("sent-removed", name="Pablo Sanz", title="Store Manager", roles=[])
+    live = (unknown, manager, first, second, gone)
+    stakeholders.send(
+        session,
+        actor=lead,
+        account_id=account_id,
+        people=[first, second, gone],
+        managers={_id(p): p.name for p in live},
+        base_url=BASE_URL,
+    )
+    edit(first, name=f"{MARKER}-sent-1-name-edited", title=f"{MARKER}-sent-1-title-edited")
+    edit(
+        second,
+        name=f"{MARKER}-sent-2-name-edited",
+        title=f"{MARKER}-sent-2-title-edited",
+        reports_to_id=_id(unknown),
+    )
+    edit(manager, name=f"{MARKER}-unsent-manager-name-edited")
+    stakeholders.remove(session, actor=lead, person=gone)
+    shared["stakeholder_id"] = [_id(first), _id(second)]
+    planted.internal_editor = [team.display_name, team.email]
+    planted.sent_texts = [
+        GOALS_SENT,
+        MARKETS_SENT,
+        *SENT_PEOPLE["name"],
+        *SENT_PEOPLE["title"],
+        MANAGER_AS_SENT,
+    ]
+    internal["stakeholder"] = [_id(unknown), _id(manager)]
+    internal["removed_stakeholder"] = [_id(gone)]
+    params["stakeholder_id"] = [_id(unknown), _id(manager), _id(gone)]
+
+    # Opportunities, linked to the client's priorities.
+    made = []
+    for n, status, linked in (
+        (1, OpportunityStatus.OPEN, client_priorities[0]),
+        (2, OpportunityStatus.WON, client_priorities[1]),
+    ):
+        made.append(
+            opportunities.add(
+                session,
+                actor=lead,
+                account_id=account_id,
+                values=OpportunityValues(
+                    title=f"{MARKER}-opportunity-title-{n}",
+                    description=f"{MARKER}-opportunity-description-{n}",
+                    size=50_000 * n,
+                    days=20,
+                    ratings=dict.fromkeys(RATINGS, 4),
+                    owner_id=_id(team),
+                    status=status.value,
+                    priority_ids=[_id(linked)],
+                ),
+            )
+        )
+    internal["opportunity"] = params["opportunity_id"] = [_id(o) for o in made]
+
+    # Reviews (one signed off with the mentor's comment, one waiting) and requests to the
+    # mentor (about the plan, answered; about the draft; about a proposed initiative).
+    dimensions = list(world.workspace.value_dimensions)
+    held = []
+    for n, days_ago in ((1, 30), (2, 1)):
+        held.append(
+            reviews.record(
+                session,
+                actor=lead,
+                account=account,
+                plan=plan,
+                checked=CheckedReview(
+                    utcnow().date() - timedelta(days=days_ago),
+                    f"{MARKER}-review-participants-{n}",
+                    f"{MARKER}-review-what-changed-{n}",
+                ),
+                dimensions=dimensions,
+                base_url=BASE_URL,
+            )
+        )
+    reviews.sign_off(
+        session,
+        actor=mentor,
+        account=account,
+        review=held[0],
+        comment=f"{MARKER}-review-mentor-comment",
+        expected_version=held[0].version,
+        base_url=BASE_URL,
+    )
+    asked = [
+        reviews.ask(
+            session,
+            actor=actor,
+            account=account,
+            plan=plan,
+            initiative=about,
+            note=f"{MARKER}-mentor-request-note-{n}",
+            base_url=BASE_URL,
+        )
+        for n, actor, about in ((1, team, None), (2, lead, draft), (3, team, proposed))
+    ]
+    reviews.answer(
+        session,
+        actor=mentor,
+        account=account,
+        request=asked[0],
+        initiative=None,
+        text=f"{MARKER}-mentor-request-answer",
+        expected_version=asked[0].version,
+        base_url=BASE_URL,
+    )
+    internal["review"] = params["review_id"] = [_id(r) for r in held]
+    internal["mentor_request"] = params["request_id"] = [_id(q) for q in asked]
+
+
+# --------------------------------------------------------------------------------------------
 # Checking one answer
 # --------------------------------------------------------------------------------------------
 
@@ -455,8 +845,9 @@ def _thread_key(c: Comment) -> str:
 class Leaks:
     """Every problem found, so one run reports them all."""
 
-    def __init__(self, planted: Planted) -> None:
+    def __init__(self, planted: Planted, waiting: Callable[[], int]) -> None:
         self.planted = planted
+        self.waiting = waiting  # how many sent items wait for the client's answer now
         self.problems: list[str] = []
         self.checked = 0
         words = "|".join(
@@ -492,6 +883,40 @@ class Leaks:
         for found in RENDERED["comment"].findall(body):
             if int(found) not in shared_comments:
                 self.problems.append(f"{where}: renders comment {found}")
+        for param in ("section_id", "stakeholder_id"):
+            sent = set(self.planted.shared[param])
+            for found in RENDERED[param].findall(body):
+                if int(found) not in sent:
+                    self.problems.append(f"{where}: renders {param} {found}, not sent")
+        counts = WAITING.findall(body)
+        if counts or "Everything sent has been answered" in body:
+            expected = self.waiting()
+            for shown in counts or ["0"]:
+                if int(shown) != expected:
+                    self.problems.append(f"{where}: {shown} items wait, expected {expected}")
+
+    def validation(self, where: str, response: Response, *, page: bool = False) -> None:
+        """An answer of the client's validation page (``page``: the whole page) names no
+        assessment of a person; the page shows exactly what was sent, as it was sent."""
+        self.response(where, response)
+        if response.status_code not in (200, 409, 422):
+            return
+        for found in ASSESSMENT_WORDS.finditer(response.text):
+            self.problems.append(f"{where}: names an assessment, {found.group(0)!r}")
+        # "X changed this meanwhile" names who the client may know of: never an internal editor.
+        for editor in self.planted.internal_editor:
+            if editor in response.text:
+                self.problems.append(f"{where}: names {editor}")
+        if not page:
+            return
+        for param in ("section_id", "stakeholder_id"):
+            shown = {int(i) for i in RENDERED[param].findall(response.text)}
+            sent = set(self.planted.shared[param])
+            if shown != sent:
+                self.problems.append(f"{where}: shows {param} {sorted(shown)}, {sorted(sent)}")
+        for text in self.planted.sent_texts:
+            if text not in response.text:
+                self.problems.append(f"{where}: the text as sent {text!r} is missing")
 
     def refused(self, where: str, response: Response) -> None:
         """An internal item's URL: refused like a missing id, and says nothing."""
@@ -540,6 +965,7 @@ def urls_for(app: FastAPI, planted: Planted) -> tuple[list[str], list[str]]:
         "account_id": [planted.account_id],
         "token": ["x" * 43],
         "provider_key": ["nosuchprovider"],
+        "kind": planted.kinds,
     }
     shared: dict[str, Sequence[int | str]] = {**fixed, **planted.shared}
     internal_only: dict[str, Sequence[int | str]] = dict(planted.internal_params)
@@ -576,7 +1002,8 @@ def thread_key(url: str) -> str | None:
 # What every client role reads (so a leak check of these pages is never vacuous).
 OPEN_TO_CLIENTS = re.compile(
     r"^/(?:inbox|my/actions|me)?$"
-    r"|^/accounts/\d+(?:/plan(?:/changes|/versions(?:/\d+)?|/compare)?|/audit|/threads/.*)?"
+    r"|^/accounts/\d+(?:/plan(?:/changes|/versions(?:/\d+)?|/compare)?|/audit|/threads/.*"
+    r"|/validation)?"
     r"(?:\?.*)?$"
 )
 
@@ -591,6 +1018,8 @@ def fetch_everything(client: TestClient, leaks: Leaks, urls: Iterable[str], role
             key = thread_key(url)
             if key is not None:
                 leaks.thread(where, response, key)
+            elif VALIDATION_PAGE.match(url):
+                leaks.validation(where, response, page=True)
             else:
                 leaks.response(where, response)
 
@@ -617,10 +1046,24 @@ def check_audit(
     ).all()
     if rows != len(shared):
         leaks.problems.append(f"{role}: the audit pages list {rows} events, {len(shared)} shared")
+    internal = planted.internal
+    never_sent = {("profile_section", str(i)) for i in internal["section"]} | {
+        ("stakeholder", str(i)) for i in internal["stakeholder"]
+    }
     for event in shared:
-        leaks.text(
-            f"shared audit event {event.verb}", json.dumps(event.changes, ensure_ascii=False)
-        )
+        where = f"shared audit event {event.verb} of {event.item_type} {event.item_id}"
+        leaks.text(where, json.dumps(event.changes, ensure_ascii=False))
+        # The strategy workspace shares only the sending and the answers, and of those only
+        # the fields meant for the client.
+        if event.item_type in INTERNAL_ITEM_TYPES or (event.item_type, event.item_id) in never_sent:
+            leaks.problems.append(f"{where}: an internal item's event is shared")
+        allowed = SHARED_EVENT_FIELDS.get(event.item_type)
+        if allowed is not None and not set(event.changes) <= allowed:
+            leaks.problems.append(f"{where}: carries {sorted(set(event.changes) - allowed)}")
+    verbs = Counter(event.verb for event in shared)
+    for verb in ("profile.sent", "profile.corrected", "profile.withdrawn", "stakeholder.sent"):
+        if not verbs[verb]:  # the checks above are not vacuous
+            leaks.problems.append(f"{role}: no shared {verb} event on the trail")
 
 
 def check_news(session: Session, leaks: Leaks, world: World) -> None:
@@ -642,6 +1085,18 @@ def check_news(session: Session, leaks: Leaks, world: World) -> None:
     mentioned = {n.user_id for n in notes if n.kind == "mention"}
     if mentioned != {_id(world.members["sponsor"])}:
         leaks.problems.append(f"mentions reached clients {mentioned}, expected the sponsor only")
+    # The requests to check what was sent did reach the client's sponsor and member (inbox and
+    # e-mail), so the checks above read them too.
+    for role in ("sponsor", "member"):
+        person = world.members[role]
+        kinds = Counter(n.kind for n in notes if n.user_id == _id(person))
+        mails = session.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.to_address == person.email)
+            .where(col(OutboxMessage.subject).contains("asks you to"))
+        ).all()
+        if kinds["validation.requested"] < 3 or kinds["stakeholder.sent"] != 1 or len(mails) < 4:
+            leaks.problems.append(f"{role} was not asked to check what was sent: {kinds}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -660,13 +1115,23 @@ def post_as_client(
     writes = role != "viewer"
 
     def post(url: str, data: Form, expect: int = 200, *, htmx: bool = True) -> Response:
-        """``expect``: the status for the sponsor and the member (the viewer gets 403)."""
+        """``expect``: the status for the sponsor and the member (the viewer gets 403). A
+        redirect is followed: the page it leads to shows the flash, which the cookie hides."""
         response = client.post(url, data=data, headers=HTMX if htmx else {"X-CSRF-Token": CSRF})
         where = f"{role} POST {url}{' (htmx)' if htmx else ''}"
-        leaks.response(where, response)
+        check = leaks.validation if "/validation/" in url else leaks.response
+        check(where, response)
         wanted = expect if writes else 403
         if response.status_code != wanted:
             leaks.problems.append(f"{where}: {response.status_code}, expected {wanted}")
+        if response.status_code == 303:
+            target = response.headers["location"]
+            page = target.split("#")[0]
+            followed = client.get(page)
+            if VALIDATION_PAGE.match(page):
+                leaks.validation(f"{where} → GET {page}", followed, page=True)
+            else:
+                leaks.response(f"{where} → GET {page}", followed)
         return response
 
     def version(model: type[Versioned], item_id: int) -> str:
@@ -769,6 +1234,123 @@ def post_as_client(
         409,
         htmx=False,
     )
+    answer_validation(client, leaks, planted, session, role, post)
+
+
+def answer_validation(
+    client: TestClient, leaks: Leaks, planted: Planted, session: Session, role: str, post: Post
+) -> None:
+    """The client answers what was sent (every answer checked by ``leaks.validation``); it
+    cannot answer what was not sent, nor reach the vendor's side of the workspace."""
+    account = f"/accounts/{planted.account_id}"
+    goals, markets = planted.shared["section_id"]
+    first, second = planted.shared["stakeholder_id"]
+    writes = role != "viewer"
+
+    def section_version(section_id: int) -> str:
+        session.expire_all()
+        section = session.get(ProfileSection, section_id)
+        assert section is not None
+        return profile.answer_version(section)
+
+    def person_version(stakeholder_id: int) -> str:
+        session.expire_all()
+        person = session.get(Stakeholder, stakeholder_id)
+        assert person is not None
+        return stakeholders.shared_version(person)
+
+    # Profile sections: bad input, a stale version, a confirmation, a changed correction.
+    section = f"{account}/validation/profile"
+    post(f"{section}/{goals}", {"decision": "maybe", "version": section_version(goals)}, 422)
+    wrong = {"decision": "correct", "correction": " ", "version": section_version(goals)}
+    post(f"{section}/{goals}", wrong, 422, htmx=False)
+    post(f"{section}/{goals}", {"decision": "confirm", "version": "0"}, 409)
+    post(f"{section}/{goals}", {"decision": "confirm", "version": section_version(goals)})
+    post(
+        f"{section}/{markets}",
+        {
+            "decision": "correct",
+            "correction": "Grocers of every size in Spain, Portugal, Italy and Greece",
+            "version": section_version(markets),
+        },
+        303,
+        htmx=False,
+    )
+    # People sent for confirmation: bad input, a stale version, corrections (htmx and not).
+    people = f"{account}/validation/stakeholders"
+    post(f"{people}/{first}", {"decision": "", "version": person_version(first)}, 422)
+    wrong = {"decision": "correct", "correction": "", "version": person_version(first)}
+    post(f"{people}/{first}", wrong, 422, htmx=False)
+    post(f"{people}/{first}", {"decision": "confirm", "version": "0|"}, 409)
+    post(
+        f"{people}/{first}",
+        {"decision": "correct", "correction": "She is the COO", "version": person_version(first)},
+    )
+    post(
+        f"{people}/{second}",
+        {"decision": "correct", "correction": "He reports to the COO", "version": "0|"},
+        409,
+        htmx=False,
+    )
+    post(
+        f"{people}/{second}",
+        {"decision": "confirm", "version": person_version(second)},
+        303,
+        htmx=False,
+    )
+
+    # What was never sent (or withdrawn, or taken off the map) is not found, like a missing id.
+    params = planted.internal_params
+    for url in (
+        *(f"{section}/{i}" for i in [*params["section_id"], 999_999]),
+        *(f"{people}/{i}" for i in [*params["stakeholder_id"], 999_999]),
+    ):
+        for decision in ("confirm", "correct"):
+            data = {"decision": decision, "correction": "x", "version": "x"}
+            response = client.post(url, data=data, headers=HTMX)
+            where = f"{role} POST {url} ({decision})"
+            leaks.refused(where, response)
+            if writes and response.status_code != 404:
+                leaks.problems.append(f"{where}: {response.status_code}, expected 404")
+
+    # Every other write of the workspace is the vendor's: refused to every client role, for
+    # the items sent and the internal ones alike (collected from the router, like the pages).
+    values: dict[str, Sequence[int | str]] = {
+        "account_id": [planted.account_id],
+        "kind": planted.kinds,
+    }
+    values["stakeholder_id"] = [*planted.shared["stakeholder_id"], *params["stakeholder_id"]]
+    for param in ("opportunity_id", "review_id", "request_id", "attribute_id"):
+        values[param] = params[param]
+    vendor_writes = [
+        url
+        for method, path in sorted(APP_ROUTES)
+        if method == "POST" and WORKSPACE_WRITES.search(path) and "/validation/" not in path
+        for url in fill(path, values)
+    ]
+    assert len(vendor_writes) > 50, vendor_writes
+    for url in vendor_writes:
+        response = client.post(url, data={"version": "1", "body": "x"}, headers=HTMX)
+        where = f"{role} POST {url}"
+        leaks.response(where, response)
+        if response.status_code != 403:
+            leaks.problems.append(f"{where}: {response.status_code}, expected 403")
+
+
+# The vendor's writes in the strategy workspace (the client's answers are under /validation/).
+WORKSPACE_WRITES = re.compile(
+    r"/(?:profile|stakeholders|opportunities|reviews|mentor-requests|scorecard)(?:/|$)"
+)
+
+
+def waiting(session: Session, planted: Planted) -> int:
+    """How many of the items sent wait for the client's answer now (read from the rows)."""
+    session.expire_all()
+    rows: list[ProfileSection | Stakeholder | None] = [
+        *(session.get(ProfileSection, i) for i in planted.shared["section_id"]),
+        *(session.get(Stakeholder, i) for i in planted.shared["stakeholder_id"]),
+    ]
+    return sum(1 for row in rows if row is not None and row.validation == Validation.PENDING)
 
 
 def _user_id(session: Session, role: str) -> int:
@@ -786,17 +1368,27 @@ def test_no_internal_item_reaches_a_client(
     role: str, app: FastAPI, client: TestClient, session: Session, world: World
 ) -> None:
     planted = build_plan(session, world)
-    leaks = Leaks(planted)
+    leaks = Leaks(planted, lambda: waiting(session, planted))
     sign_in(client, session, world.members[role])
 
     # The plan really holds the internal content, and the vendor side sees it: the checks
     # below would catch it if it reached a client.
     lead = TestClient(app, base_url=BASE_URL, follow_redirects=False)
     sign_in(lead, session, world.members["lead"])
-    for url in (f"/accounts/{planted.account_id}/plan", *planted.internal_threads):
+    account = f"/accounts/{planted.account_id}"
+    workspace = ("scorecard", "profile", "relationships", "opportunities", "reviews")
+    for url in (
+        f"{account}/plan",
+        *planted.internal_threads,
+        *(f"{account}/{page}" for page in workspace),
+    ):
         seen = lead.get(url, headers={"HX-Request": "true"})
         assert seen.status_code == 200, url
         assert MARKER in seen.text, url
+    # ... while its preview of the client's validation page shows only what was sent.
+    preview = lead.get(f"{account}/validation")
+    assert preview.status_code == 200
+    leaks.validation("lead GET /validation (the preview)", preview, page=True)
     # ... and the team member was told of the lead's mention on the draft, marker and all.
     team_news = session.exec(
         select(Notification).where(Notification.user_id == _id(world.members["team"]))
@@ -824,4 +1416,4 @@ def test_no_internal_item_reaches_a_client(
 
     leaks.assert_none()
     print(f"{role}: {leaks.checked} answers checked, {len(open_urls)} + {len(internal_urls)} URLs")
-    assert leaks.checked > 200
+    assert leaks.checked > 400
