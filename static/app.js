@@ -68,7 +68,18 @@
     }
     if (keep && !keep.disabled) { keep.focus(); return; }
     var invalid = document.querySelector('[aria-invalid="true"]');
-    if (invalid) invalid.focus();
+    if (invalid) { invalid.focus(); return; }
+    // The control that was used went away with the old block: rather than drop the keyboard at
+    // the top of the page, put it on the block's message ("Added …", or what went wrong).
+    var focused = document.activeElement;
+    if (focused && focused !== document.body && focused.isConnected) return;
+    var block = target && target.isConnected ? target
+      : (target && target.id ? document.getElementById(target.id) : null);
+    var notice = block ? block.querySelector('[role="alert"], [role="status"]') : null;
+    if (notice) {
+      if (!notice.hasAttribute("tabindex")) notice.setAttribute("tabindex", "-1");
+      notice.focus();
+    }
   });
 
   document.addEventListener("htmx:sendError", function () {

@@ -493,6 +493,12 @@ def test_the_team_uses_the_clients_correction(
     assert section is not None
     assert (section.body, section.version) == ("What really happens", 3)
     assert section.validation == "corrected"
+    # The text is the client's own now: nothing to send again, still validated.
+    page = text_of(client.get(url(world, "/profile")).text)
+    assert "Edited since it was sent" not in page
+    assert "Send the new text to the client" not in page
+    assert "Use the client's correction" not in page
+    assert "1 of 8 sections validated by the client." in page
     adopted = [e for e in events(session) if e.verb == "profile.correction_adopted"]
     assert [(e.visibility, e.changes) for e in adopted] == [
         ("internal", {"body": ["Our second guess", "What really happens"]})

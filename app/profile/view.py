@@ -84,7 +84,17 @@ class SectionView:
 
     @property
     def edited_since_sent(self) -> bool:
-        return self.section is not None and self.is_sent and self.body != self.section.shared_body
+        """The text differs from what the client has: neither the text as sent nor the client's
+        own correction (which the team may have adopted word for word)."""
+        section = self.section
+        return (
+            section is not None
+            and self.is_sent
+            and self.body != section.shared_body
+            and not (
+                self.validation == Validation.CORRECTED and self.body == section.client_correction
+            )
+        )
 
     @property
     def editor(self) -> str:
