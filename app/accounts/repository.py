@@ -136,3 +136,19 @@ def account_name_taken(session: Session, *, workspace_id: int, name: str) -> boo
         ).first()
         is not None
     )
+
+
+def member_ids(
+    session: Session, *, account_id: int, roles: Sequence[Role] | None = None
+) -> list[int]:
+    """The ids of the account's active members (of the given roles), in id order: one query.
+    Who is told of something: ``notify`` then keeps the ones who may hear it."""
+    statement = (
+        select(Membership.user_id)
+        .where(Membership.account_id == account_id)
+        .where(col(Membership.removed_at).is_(None))
+        .order_by(col(Membership.user_id))
+    )
+    if roles is not None:
+        statement = statement.where(col(Membership.role).in_([r.value for r in roles]))
+    return [int(uid) for uid in session.exec(statement).all()]

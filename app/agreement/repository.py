@@ -16,12 +16,10 @@ from app.models import (
     Action,
     Initiative,
     InitiativePriority,
-    Membership,
     Plan,
     PlanVersion,
     Priority,
     PriorityStatus,
-    Role,
     StrategyEntry,
     User,
     ValueRating,
@@ -187,17 +185,3 @@ def user_names(session: Session, *, user_ids: Sequence[int | None]) -> dict[int,
         return {}
     rows = session.exec(select(User.id, User.display_name).where(col(User.id).in_(wanted))).all()
     return {int(uid): name for uid, name in rows if uid is not None}
-
-
-def member_ids(
-    session: Session, *, account_id: int, roles: Sequence[Role] | None = None
-) -> list[int]:
-    """The account's active members (of the given roles), for notifications."""
-    statement = (
-        select(Membership.user_id)
-        .where(Membership.account_id == account_id)
-        .where(col(Membership.removed_at).is_(None))
-    )
-    if roles is not None:
-        statement = statement.where(col(Membership.role).in_([r.value for r in roles]))
-    return [int(uid) for uid in session.exec(statement).all()]

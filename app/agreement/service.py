@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from sqlmodel import Session
 
+from app.accounts import repository as accounts_repo
 from app.agreement import repository, snapshot
 from app.audit import service as audit
 from app.models import Plan, PlanStatus, PlanVersion, Role, User, utcnow
@@ -112,7 +113,7 @@ def submit(session: Session, *, actor: User, plan: Plan, base_url: str = "") -> 
     notify(
         session,
         account_id=plan.account_id,
-        recipient_ids=repository.member_ids(
+        recipient_ids=accounts_repo.member_ids(
             session, account_id=plan.account_id, roles=[Role.SPONSOR, Role.LEAD]
         ),
         kind="agreement.requested",
@@ -168,7 +169,7 @@ def approve(
             account_id=plan.account_id,
             recipient_ids=[
                 plan.submitted_by_id,
-                *repository.member_ids(
+                *accounts_repo.member_ids(
                     session, account_id=plan.account_id, roles=[Role.SPONSOR, Role.LEAD]
                 ),
             ],
@@ -183,7 +184,7 @@ def approve(
     notify(
         session,
         account_id=plan.account_id,
-        recipient_ids=repository.member_ids(session, account_id=plan.account_id),
+        recipient_ids=accounts_repo.member_ids(session, account_id=plan.account_id),
         kind="plan.agreed",
         message=f"The plan {plan.period} is agreed as version {version.number}.",
         link=_link(plan),

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from app.audit import service as audit
 from app.auth.deps import CurrentActor
 from app.db import DbSession
 from app.models import PerceivedPriority, Plan, PriorityStatus
@@ -186,7 +187,7 @@ def _render_edit(
     *,
     version: int,
     errors: dict[str, str] | None = None,
-    stale: service.StaleBelief | None = None,
+    stale: audit.StaleEdit | None = None,
     status_code: int = 200,
 ) -> Response:
     plan = _plan(db, access)
@@ -244,7 +245,7 @@ def update_belief(
             priority_id=linked,
             expected_version=version,
         )
-    except service.StaleBelief as stale:
+    except audit.StaleEdit as stale:
         # Nothing was saved; the person's text stays in the form, next to what is saved now.
         return _render_edit(
             request, db, access, belief, form, version=belief.version, stale=stale, status_code=409

@@ -34,15 +34,6 @@ ITEM = "perceived_priority"
 FIELDS = ("title", "hypothesis", "priority_id")
 
 
-class StaleBelief(Exception):
-    """The belief changed since the editor loaded it; ``who`` made the latest change."""
-
-    def __init__(self, who: str, current: PerceivedPriority) -> None:
-        super().__init__(who)
-        self.who = who or "Someone"
-        self.current = current
-
-
 def _values(belief: PerceivedPriority) -> dict[str, Any]:
     return {name: getattr(belief, name) for name in FIELDS}
 
@@ -93,13 +84,13 @@ def update_belief(
     priority_id: int | None,
     expected_version: int,
 ) -> None:
-    """Raises ``StaleBelief`` when someone saved a newer version meanwhile: nothing is written."""
+    """Raises ``audit.StaleEdit`` when someone saved a newer version meanwhile: nothing is written."""
     assert belief.id is not None
     if belief.version != expected_version:
         who = audit_repo.last_actor_label(
             session, account_id=belief.account_id, item_type=ITEM, item_id=belief.id
         )
-        raise StaleBelief(who, belief)
+        raise audit.StaleEdit(who, belief)
     before = _values(belief)
     belief.title, belief.hypothesis, belief.priority_id = form.title, form.hypothesis, priority_id
     changes = audit.diff(before, _values(belief))

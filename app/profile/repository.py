@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from app.db import for_write
-from app.models import Membership, ProfileSection, Role, User, Validation
+from app.models import ProfileSection, User, Validation
 
 VALIDATED = (Validation.CONFIRMED.value, Validation.CORRECTED.value)
 
@@ -94,14 +94,3 @@ def validated_counts(session: Session, account_ids: Iterable[int]) -> dict[int, 
     for account_id, done, sent in rows:
         counts[account_id] = (int(done or 0), int(sent or 0))
     return counts
-
-
-def member_ids(session: Session, *, account_id: int, roles: Sequence[Role]) -> list[int]:
-    """The account's active members with one of ``roles``: one query."""
-    ids = session.exec(
-        select(Membership.user_id)
-        .where(Membership.account_id == account_id)
-        .where(col(Membership.removed_at).is_(None))
-        .where(col(Membership.role).in_([role.value for role in roles]))
-    ).all()
-    return list(ids)

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from app.accounts import repository as accounts_repo
 from app.audit import repository as audit_repo
 from app.audit import service as audit
 from app.audit.service import StaleEdit as StaleEdit
@@ -225,7 +226,7 @@ def share(
     notify(
         session,
         account_id=section.account_id,
-        recipient_ids=repository.member_ids(
+        recipient_ids=accounts_repo.member_ids(
             session, account_id=section.account_id, roles=[Role.SPONSOR, Role.MEMBER]
         ),
         kind="validation.requested",
@@ -300,7 +301,7 @@ def answer(
         visibility=Visibility.SHARED,
     )
     label = ProfileKind(section.kind).label
-    leads = repository.member_ids(session, account_id=section.account_id, roles=[Role.LEAD])
+    leads = accounts_repo.member_ids(session, account_id=section.account_id, roles=[Role.LEAD])
     notify(
         session,
         account_id=section.account_id,

@@ -10,7 +10,8 @@ from sqlmodel import Session, col, select
 
 from app.audit.chain import chain_for
 from app.db import for_write
-from app.models import AccountScore, AuditEvent, ScorecardAttribute, User, Workspace
+from app.models import AccountScore, AuditEvent, ScorecardAttribute, User
+from app.workspaces import repository as workspaces_repo
 
 ATTRIBUTE = "scorecard_attribute"
 SCORE = "account_score"
@@ -20,7 +21,7 @@ def lock_workspace(session: Session, *, workspace_id: int) -> None:
     """Serialise changes to a workspace's attributes (their number, names and order): a row
     lock on PostgreSQL, taken before any attribute row so that writers never wait in a circle;
     SQLite's writers queue anyway."""
-    session.exec(select(Workspace.id).where(Workspace.id == workspace_id).with_for_update()).first()
+    workspaces_repo.get_for_update(session, workspace_id=workspace_id)
 
 
 def active_attributes(session: Session, *, workspace_id: int) -> Sequence[ScorecardAttribute]:

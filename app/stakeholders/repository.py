@@ -13,7 +13,6 @@ from app.models import (
     Account,
     AuditEvent,
     Membership,
-    Role,
     Stakeholder,
     User,
     Validation,
@@ -121,17 +120,6 @@ def vendor_people(session: Session, *, account_id: int) -> Sequence[User]:
         .where(col(Membership.removed_at).is_(None))
         .where(col(Membership.role).in_(sorted(r.value for r in VENDOR_ROLES)))
         .order_by(col(User.display_name), col(User.id))
-    ).all()
-
-
-def member_ids(session: Session, *, account_id: int, roles: Sequence[Role]) -> Sequence[int]:
-    """The ids of the account's active members with one of ``roles``."""
-    return session.exec(
-        select(Membership.user_id)
-        .where(Membership.account_id == account_id)
-        .where(col(Membership.removed_at).is_(None))
-        .where(col(Membership.role).in_([role.value for role in roles]))
-        .order_by(col(Membership.user_id))
     ).all()
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from app.accounts import repository as accounts_repo
 from app.audit import repository as audit_repo
 from app.audit import service as audit
 from app.models import (
@@ -277,7 +278,7 @@ def send(
     notify(
         session,
         account_id=account_id,
-        recipient_ids=repository.member_ids(
+        recipient_ids=accounts_repo.member_ids(
             session, account_id=account_id, roles=[Role.SPONSOR, Role.MEMBER]
         ),
         kind="stakeholder.sent",
@@ -339,7 +340,7 @@ def answer(
         )
     if len(message) > 500:
         message = message[:499] + "…"
-    leads = repository.member_ids(session, account_id=person.account_id, roles=[Role.LEAD])
+    leads = accounts_repo.member_ids(session, account_id=person.account_id, roles=[Role.LEAD])
     notify(
         session,
         account_id=person.account_id,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
 
-from app.models import Membership, Role, ValueRating
+from app.models import ValueRating
 
 
 def for_plan(session: Session, *, plan_id: int) -> Sequence[ValueRating]:
@@ -25,13 +25,3 @@ def latest(session: Session, *, plan_id: int) -> ValueRating | None:
         .order_by(col(ValueRating.rated_at).desc(), col(ValueRating.id).desc())
         .limit(1)
     ).first()
-
-
-def lead_ids(session: Session, *, account_id: int) -> Sequence[int]:
-    """The account's active leads: who hears about a new rating."""
-    return session.exec(
-        select(Membership.user_id)
-        .where(Membership.account_id == account_id)
-        .where(Membership.role == Role.LEAD.value)
-        .where(col(Membership.removed_at).is_(None))
-    ).all()

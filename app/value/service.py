@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from app.accounts import repository as accounts_repo
 from app.audit import service as audit
-from app.models import Account, Plan, User, ValueRating
+from app.models import Account, Plan, Role, User, ValueRating
 from app.notifications.service import notify
 from app.value import repository
 
@@ -56,7 +57,9 @@ def rate(
     notify(
         session,
         account_id=plan.account_id,
-        recipient_ids=repository.lead_ids(session, account_id=plan.account_id),
+        recipient_ids=accounts_repo.member_ids(
+            session, account_id=plan.account_id, roles=[Role.LEAD]
+        ),
         kind="value.rated",
         message=(
             f"{actor.display_name} rated the value of working together on {account.name}: "
