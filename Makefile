@@ -32,10 +32,16 @@ lint: install
 	$(BIN)/mypy
 
 ## Lint, type-check, then the whole suite on SQLite and, when reachable, on PostgreSQL.
+## Each run prints its 15 slowest tests and its wall time, so a change can see the trend.
+PYTEST := $(BIN)/pytest --durations=15
+
 test: install chromium lint
-	JP_TEST_DATABASE=sqlite $(BIN)/pytest
+	@start=$$(date +%s); JP_TEST_DATABASE=sqlite $(PYTEST); status=$$?; \
+	  echo "SQLite run: wall time $$(( $$(date +%s) - start )) s"; exit $$status
 	@if $(BIN)/python -m tests.postgres_available "$(POSTGRES_URL)"; then \
-	  JP_TEST_DATABASE=postgresql JP_TEST_POSTGRES_URL="$(POSTGRES_URL)" $(BIN)/pytest; \
+	  start=$$(date +%s); \
+	  JP_TEST_DATABASE=postgresql JP_TEST_POSTGRES_URL="$(POSTGRES_URL)" $(PYTEST); status=$$?; \
+	  echo "PostgreSQL run: wall time $$(( $$(date +%s) - start )) s"; exit $$status; \
 	elif [ -n "$$JP_REQUIRE_POSTGRES" ]; then \
 	  echo "PostgreSQL is required here but not reachable at $(POSTGRES_URL)"; exit 1; \
 	else echo "PostgreSQL not reachable at $(POSTGRES_URL): the suite ran on SQLite only."; fi
