@@ -140,6 +140,9 @@ def show_account(
 
 
 def _member(db: DbSession, access: AccountAccess, membership_id: int) -> Membership:
+    """The membership a change is about: the account first, then the membership, locked (see
+    ``repository.lock_account``), so simultaneous changes queue and each sees the last."""
+    repository.lock_account(db, account_id=access.account_id)
     membership = repository.get_member(
         db, account_id=access.account_id, membership_id=membership_id
     )
