@@ -27,6 +27,7 @@ from app.models import (
     DEFAULT_VALUE_DIMENSIONS,
     Account,
     AuditEvent,
+    ClientOrganisation,
     Invitation,
     Membership,
     OutboxMessage,
@@ -45,6 +46,7 @@ from tests.live import LiveServer
 from tests.test_concurrent_edits import _client, race
 
 HTMX = {"HX-Request": "true"}
+ADMINS = 6
 
 
 @dataclass
@@ -137,8 +139,9 @@ WRITERS = 20
 
 def test_twenty_stale_role_changes_of_a_membership_one_wins(live_server: LiveServer) -> None:
     """Twenty admins change one membership, all based on its version 1: one change is made and
-    audited once; the nineteen others are told it changed meanwhile. Without the row lock
-    (PostgreSQL), several of them won and each wrote an audit event."""
+    audited once; the nineteen others are told it changed meanwhile. Without the row locks
+    (PostgreSQL), several of them won and each wrote an audit event. On SQLite this proves the
+    behaviour, not the lock (``BEGIN IMMEDIATE`` queues the writers anyway)."""
     scene = _scene(live_server, WRITERS)
     target = _member(live_server, scene, scene.account_id, Role.MEMBER)
     url = f"/accounts/{scene.account_id}/members/{target.id}/role"
@@ -173,7 +176,8 @@ def test_two_admins_taking_away_the_two_leads_at_once_leave_one_lead(
 ) -> None:
     """Two admins each demote or remove one of the account's two leads at the same moment: one
     change is made, the other is refused because the account needs a lead. Without the lock on
-    the account row (PostgreSQL), both counted two leads and the account was left with none."""
+    the account row (PostgreSQL), both counted two leads and the account was left with none.
+    On SQLite this proves the behaviour, not the lock (its writers queue anyway)."""
     scene = _scene(live_server, 2)
     for actions in ROUNDS:
         account_id = _new_account(live_server, scene)
@@ -206,6 +210,52 @@ def test_simultaneous_removals_of_one_member_remove_it_once(live_server: LiveSer
     assert len(_events(live_server, "membership.removed", account_id=scene.account_id)) == 1
 
 
+def test_simultaneous_creations_of_one_account_create_it_once(live_server: LiveServer) -> None:
+    """Six admins create an account of the same name (and client) at once: one account, one
+    client, audited once; the others are told the name is taken, their input kept. Without the
+    workspace's lock (PostgreSQL), the losers failed on the unique constraints: 500s."""
+    scene = _scene(live_server, ADMINS)
+    form = _form(
+        {
+            "client_name": "Globex",
+            "account_name": "Globex EMEA",
+            "period": "FY2027",
+            "lead_email": "lead@vendor.example",
+        }
+    )
+
+    responses = _send(live_server, scene.admins, lambda c, i: c.post("/accounts", data=form))
+
+    assert _codes(responses) == [303] + [422] * (ADMINS - 1)
+    for response in responses:
+        if response.status_code == 422:
+            assert "Your workspace already has an account of this name." in response.text
+            assert 'value="Globex EMEA"' in response.text
+    with Session(live_server.db.engine) as session:
+        made = session.exec(select(Account).where(Account.name == "Globex EMEA")).all()
+        assert len(made) == 1
+        clients = session.exec(
+            select(ClientOrganisation).where(ClientOrganisation.name == "Globex")
+        ).all()
+        assert len(clients) == 1
+    assert len(_events(live_server, "account.created", account_id=made[0].id)) == 1
+
+
+def test_simultaneous_disablings_of_a_login_disable_it_once(live_server: LiveServer) -> None:
+    scene = _scene(live_server, ADMINS)
+    with live_server.db.session() as session:
+        person = factories.make_user(
+            session, workspace=session.get(Workspace, scene.workspace_id), password=None
+        )
+        session.commit()
+    url = f"/admin/users/{person.id}/disable"
+
+    responses = _send(live_server, scene.admins, lambda c, i: c.post(url, data=_form({})))
+
+    assert _codes(responses) == [303] * ADMINS  # disabling a disabled login changes nothing
+    assert len(_events(live_server, "user.disabled", item_id=str(person.id))) == 1
+
+
 # --- Invitations -----------------------------------------------------------------------------
 
 SAME_TIME = 15
@@ -215,7 +265,8 @@ def test_fifteen_identical_invitations_at_once_make_one(live_server: LiveServer)
     """Fifteen admins invite the same address to the same account at the same moment: one
     invitation, one audit event, one e-mail queued; every other admin gets the message a
     sequential duplicate gets (422, their typed address kept), never a 500 (the open
-    invitations' unique index is the arbiter on PostgreSQL; its clash is caught)."""
+    invitations' unique index is the arbiter on PostgreSQL; its clash is caught in a savepoint).
+    On SQLite the writers queue, so the losers meet the ordinary duplicate check instead."""
     scene = _scene(live_server, SAME_TIME)
     url = f"/accounts/{scene.account_id}/invitations"
     typed = "Hal@Client.example"
@@ -351,8 +402,6 @@ def test_simultaneous_acceptances_of_one_invitation_make_one_member(
 
 
 # --- The workspace's value dimensions --------------------------------------------------------
-
-ADMINS = 6
 
 
 def test_simultaneous_saves_of_the_value_dimensions_one_wins(live_server: LiveServer) -> None:
