@@ -56,7 +56,7 @@ def by_token_hash(session: Session, *, token_hash: str) -> tuple[Invitation, Acc
         .execution_options(populate_existing=True)
     )
     if session.info.get("writes"):
-        statement = statement.with_for_update(of=Invitation)  # type: ignore[arg-type]
+        statement = statement.with_for_update(of=Invitation)
     row = session.exec(statement).first()
     return (row[0], row[1]) if row else None
 
