@@ -188,7 +188,17 @@ def test_two_admins_taking_away_the_two_leads_at_once_leave_one_lead(
         ]
         forms = [_form(data | {"version": "1"}) for _, data in actions]
 
-        responses = _send(live_server, scene.admins, lambda c, i: c.post(urls[i], data=forms[i]))  # noqa: B023
+        clients = [_client(live_server, admin) for admin in scene.admins]
+        try:
+            responses = race(
+                [
+                    partial(c.post, url, data=form)
+                    for c, url, form in zip(clients, urls, forms, strict=True)
+                ]
+            )
+        finally:
+            for c in clients:
+                c.close()
 
         assert _codes(responses) == [303, 409], [path for path, _ in actions]
         refused = next(r for r in responses if r.status_code == 409)
