@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlmodel import Session, col, select
 
+from app.db import for_write
 from app.models import Account, ClientOrganisation, Membership, Plan, Role, User
 from app.permissions.policy import AccountAccess
 
@@ -88,14 +89,31 @@ def list_members(session: Session, *, account_id: int) -> Sequence[Membership]:
     ).all()
 
 
+def lock_account(session: Session, *, account_id: int) -> None:
+    """Serialise the changes to who is in the account and in which role, when the request
+    writes: ``FOR NO KEY UPDATE`` on the account row (PostgreSQL; SQLite's writers queue
+    anyway), so that a rule over several memberships ("an account keeps a lead") is checked
+    on what the other writers committed. Other requests may still insert rows that refer to
+    the account. Taken before any membership row, so that writers never wait in a circle."""
+    if session.info.get("writes"):
+        session.exec(
+            select(Account.id).where(Account.id == account_id).with_for_update(key_share=True)
+        ).first()
+
+
 def get_member(session: Session, *, account_id: int, membership_id: int) -> Membership | None:
-    return session.exec(
+    """An active membership of the account; locked when the request writes, and read past the
+    identity map (the guard may have loaded it, unlocked, as the actor's own). The person is
+    loaded by a second query, so that only the membership row is locked."""
+    statement = (
         select(Membership)
-        .options(joinedload(Membership.user))  # type: ignore[arg-type]
+        .options(selectinload(Membership.user))  # type: ignore[arg-type]
         .where(Membership.id == membership_id)
         .where(Membership.account_id == account_id)
         .where(col(Membership.removed_at).is_(None))
-    ).first()
+        .execution_options(populate_existing=True)
+    )
+    return session.exec(for_write(session, statement)).first()
 
 
 def active_membership(session: Session, *, account_id: int, user_id: int) -> Membership | None:

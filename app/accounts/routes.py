@@ -21,6 +21,7 @@ from app.validation import repository as validation_repo
 from app.web.errors import NotFoundError
 from app.web.forms import FormErrors
 from app.web.templating import get_templates, is_htmx
+from app.workspaces import repository as workspaces_repo
 
 router = APIRouter()
 Text = Annotated[str, Form()]
@@ -58,10 +59,12 @@ def create_account(
     errors, lead = form.check()
     workspace_id = actor.user.workspace_id
     assert workspace_id is not None
-    if not errors and repository.account_name_taken(
-        db, workspace_id=workspace_id, name=form.account_name
-    ):
-        errors.add("account_name", "Your workspace already has an account of this name.")
+    if not errors:
+        # Two admins creating the same account (or client) at once queue here, so the second
+        # is told the name is taken instead of failing on the unique constraint.
+        workspaces_repo.get_for_update(db, workspace_id=workspace_id)
+        if repository.account_name_taken(db, workspace_id=workspace_id, name=form.account_name):
+            errors.add("account_name", "Your workspace already has an account of this name.")
     if not errors:
         try:
             account, _ = service.create_account(
@@ -140,6 +143,9 @@ def show_account(
 
 
 def _member(db: DbSession, access: AccountAccess, membership_id: int) -> Membership:
+    """The membership a change is about: the account first, then the membership, locked (see
+    ``repository.lock_account``), so simultaneous changes queue and each sees the last."""
+    repository.lock_account(db, account_id=access.account_id)
     membership = repository.get_member(
         db, account_id=access.account_id, membership_id=membership_id
     )

@@ -84,6 +84,8 @@ def _email(session: Session, membership: Membership) -> str:
 def change_role(
     session: Session, *, actor: User, membership: Membership, role: Role, expected_version: int
 ) -> None:
+    """The caller locked the account, then the membership (``repository.lock_account``,
+    ``get_member``): the version and the number of leads are checked on what is committed."""
     old = membership.role_enum
     if membership.version != expected_version:
         assert membership.id is not None
@@ -121,7 +123,8 @@ def change_role(
 
 
 def remove(session: Session, *, actor: User, membership: Membership) -> None:
-    """The person loses access to the account at once: every check reads memberships live."""
+    """The person loses access to the account at once: every check reads memberships live.
+    Locked by the caller like ``change_role``."""
     role = membership.role_enum
     if role is Role.LEAD and repository.count_leads(session, account_id=membership.account_id) <= 1:
         raise MembershipProblem("An account needs a lead. Make someone else lead first.")

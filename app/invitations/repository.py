@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy.orm import joinedload
 from sqlmodel import Session, col, select
 
+from app.db import for_write
 from app.models import Account, Invitation, User, utcnow
 
 
@@ -32,20 +33,31 @@ def list_open(session: Session, *, account_id: int) -> Sequence[Invitation]:
 
 
 def get_in_account(session: Session, *, account_id: int, invitation_id: int) -> Invitation | None:
-    return session.exec(
+    """Locked when the request writes, so that of two simultaneous withdrawals (or a withdrawal
+    and an acceptance) the second sees what the first did."""
+    statement = (
         select(Invitation)
         .where(Invitation.id == invitation_id)
         .where(Invitation.account_id == account_id)
-    ).first()
+        .execution_options(populate_existing=True)
+    )
+    return session.exec(for_write(session, statement)).first()
 
 
 def by_token_hash(session: Session, *, token_hash: str) -> tuple[Invitation, Account] | None:
-    row = session.exec(
+    """The invitation with its account. A writing request (accepting it) locks the invitation
+    row, and only that row: two acceptances of one link queue, and the second finds it
+    accepted."""
+    statement = (
         select(Invitation, Account)
         .options(joinedload(Account.client_org))  # type: ignore[arg-type]
         .join(Account, col(Account.id) == Invitation.account_id)
         .where(Invitation.token_hash == token_hash)
-    ).first()
+        .execution_options(populate_existing=True)
+    )
+    if session.info.get("writes"):
+        statement = statement.with_for_update(of=Invitation)
+    row = session.exec(statement).first()
     return (row[0], row[1]) if row else None
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.accounts import repository as accounts_repo
@@ -78,6 +79,13 @@ def role_problem(account: Account, role: Role, user: User | None) -> str | None:
     return None
 
 
+def _already_invited(email: str, invitation: Invitation) -> InvitationProblem:
+    return InvitationProblem(
+        f"{email} was already invited on {invitation.created_at:%d %b %Y}; "
+        f"that invitation is open until {invitation.expires_at:%d %b %Y}."
+    )
+
+
 def invite(
     session: Session,
     *,
@@ -102,10 +110,7 @@ def invite(
     open_invitation = repository.get_open(session, account_id=account.id, email=email)
     if open_invitation is not None:
         if link_state(open_invitation) is LinkState.OPEN:
-            raise InvitationProblem(
-                f"{email} was already invited on {open_invitation.created_at:%d %b %Y}; "
-                f"that invitation is open until {open_invitation.expires_at:%d %b %Y}."
-            )
+            raise _already_invited(email, open_invitation)
         open_invitation.revoked_at = utcnow()  # an expired one makes way for the new one
         session.add(open_invitation)
         session.flush()
@@ -119,8 +124,17 @@ def invite(
         invited_by_id=inviter.id,
         expires_at=utcnow() + timedelta(days=days),
     )
-    session.add(invitation)
-    session.flush()
+    try:
+        with session.begin_nested():  # a savepoint: the request's transaction survives a clash
+            session.add(invitation)
+            session.flush()
+    except IntegrityError:
+        # Someone invited the same address at the same moment and committed first (the unique
+        # index of open invitations): the same answer as if they had been a moment earlier.
+        winner = repository.get_open(session, account_id=account.id, email=email)
+        if winner is None:
+            raise
+        raise _already_invited(email, winner) from None
     link = f"{base_url.rstrip('/')}/invitations/{token}"
     outbox.enqueue(
         session,

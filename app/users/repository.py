@@ -53,6 +53,15 @@ def in_workspace(session: Session, *, workspace_id: int) -> Sequence[User]:
 
 
 def get_in_workspace(session: Session, *, workspace_id: int, user_id: int) -> User | None:
-    return session.exec(
-        select(User).where(User.id == user_id).where(User.workspace_id == workspace_id)
-    ).first()
+    """A person of the workspace. A writing request (an admin disabling or enabling the login)
+    locks the row, ``FOR NO KEY UPDATE`` so that rows referring to the person can still be
+    written meanwhile: of two admins' identical changes at once, the second sees the first's."""
+    statement = (
+        select(User)
+        .where(User.id == user_id)
+        .where(User.workspace_id == workspace_id)
+        .execution_options(populate_existing=True)
+    )
+    if session.info.get("writes"):
+        statement = statement.with_for_update(key_share=True)
+    return session.exec(statement).first()
