@@ -1,4 +1,5 @@
-"""``jointplan``: serve, migrate, load the demo, create an admin, verify audit chains."""
+"""``jointplan``: serve, migrate, load the demo, create an admin, check the audit trail,
+back up and restore."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session
@@ -18,6 +20,7 @@ from app.db import Database, create_db_engine
 
 if TYPE_CHECKING:
     from app.audit.service import Anchor, ChainReport
+    from app.backup import Outcome
 
 
 @contextmanager
@@ -229,6 +232,54 @@ def _write_atomically(path: str, text: str) -> None:
         raise
 
 
+def _print_outcome(outcome: Outcome) -> int:
+    """The schema and every audit chain of what was backed up or restored; 1 if broken."""
+    if outcome.revision is None:
+        print("It has no schema: it is not a Jointplan database.")
+        return 1
+    if not outcome.at_head:
+        if outcome.known_revision:
+            print(
+                f"Its schema is at revision {outcome.revision}, behind this version's "
+                f"{outcome.head}: run `jointplan migrate` before starting the app."
+            )
+        else:
+            print(
+                f"Its schema is at revision {outcome.revision}, which this version does not "
+                "know: it was made by a newer Jointplan; run that version."
+            )
+    status = _print_reports(outcome.reports)
+    print("Every audit chain verifies." if status == 0 else "An audit chain is BROKEN (above).")
+    return status
+
+
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    from app import backup
+
+    try:
+        outcome = backup.backup(settings.resolved_database_url, Path(args.file))
+    except backup.BackupError as exc:
+        print(f"Backup refused: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"Backed up to {outcome.path} ({outcome.size / 1_000_000:.1f} MB in "
+        f"{outcome.seconds:.1f} s), while the app kept running."
+    )
+    return _print_outcome(outcome)
+
+
+def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
+    from app import backup
+
+    try:
+        outcome = backup.restore(settings.resolved_database_url, Path(args.file), force=args.force)
+    except backup.BackupError as exc:
+        print(f"Restore refused: {exc}", file=sys.stderr)
+        return 2
+    print(f"Restored {outcome.path} in {outcome.seconds:.1f} s.")
+    return _print_outcome(outcome)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="jointplan", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -276,6 +327,20 @@ def main(argv: list[str] | None = None) -> int:
         "--email", action="store_true", help="e-mail it to every workspace admin (their own part)"
     )
     checkpoint.set_defaults(run=cmd_audit_checkpoint)
+
+    backup = commands.add_parser(
+        "backup", help="copy the database to FILE while the app runs, then verify the copy"
+    )
+    backup.add_argument("file", metavar="FILE", help="a new file (never overwritten)")
+    backup.set_defaults(run=cmd_backup)
+    restore = commands.add_parser(
+        "restore", help="replace the database with a backup (stop the app first), then verify"
+    )
+    restore.add_argument("file", metavar="FILE", help="a file made by `jointplan backup`")
+    restore.add_argument(
+        "--force", action="store_true", help="replace a database that is not empty"
+    )
+    restore.set_defaults(run=cmd_restore)
 
     args = parser.parse_args(argv)
     result: int = args.run(Settings(), args)
