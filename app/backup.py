@@ -337,9 +337,9 @@ def _environment(url: URL) -> dict[str, str]:
 
 
 def _run(command: list[str], url: URL) -> None:
-    done = subprocess.run(
-        command, env=_environment(url), capture_output=True, text=True, check=False
-    )  # noqa: S603 (a list, no shell, our own arguments)
+    # A list, no shell; the arguments are our own and the connection is in the environment.
+    env = _environment(url)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
     if done.returncode != 0:
         tool = Path(command[0]).name
         raise BackupError(f"{tool} failed (exit {done.returncode}): {done.stderr.strip()}")

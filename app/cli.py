@@ -254,12 +254,17 @@ def _print_outcome(outcome: Outcome) -> int:
 
 
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    import sqlalchemy as sa
+
     from app import backup
 
     try:
         outcome = backup.backup(settings.resolved_database_url, Path(args.file))
     except backup.BackupError as exc:
         print(f"Backup refused: {exc}", file=sys.stderr)
+        return 2
+    except sa.exc.DBAPIError as exc:
+        print(f"Backup failed: the database answered: {exc.orig}", file=sys.stderr)
         return 2
     print(
         f"Backed up to {outcome.path} ({outcome.size / 1_000_000:.1f} MB in "
@@ -269,12 +274,17 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
+    import sqlalchemy as sa
+
     from app import backup
 
     try:
         outcome = backup.restore(settings.resolved_database_url, Path(args.file), force=args.force)
     except backup.BackupError as exc:
         print(f"Restore refused: {exc}", file=sys.stderr)
+        return 2
+    except sa.exc.DBAPIError as exc:
+        print(f"Restore failed: the database answered: {exc.orig}", file=sys.stderr)
         return 2
     print(f"Restored {outcome.path} in {outcome.seconds:.1f} s.")
     return _print_outcome(outcome)
