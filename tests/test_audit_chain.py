@@ -263,3 +263,43 @@ def test_the_verify_command_refuses_an_unknown_account(
 ) -> None:
     assert cli.main(["audit", "verify", "--account", "999999"]) == 2
     assert "There is no account 999999." in capsys.readouterr().err
+
+
+def test_a_verify_while_a_writer_appends_reports_no_false_break(
+    committed_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The account page's verify reads in a request's transaction (READ COMMITTED on PostgreSQL)
+    while the app keeps appending: an event committed mid-walk must not read as 'missing'."""
+    with committed_db.session() as session:
+        account = _account_with_events(session)
+        session.commit()
+        account_id = account.id
+    chain = chain_for(account_id)
+    appended: list[int] = []
+    started = threading.Event()
+    real_link_hash = audit.link_hash
+
+    def link_hash_then_append(prev_hash: str, event: AuditEvent) -> str:
+        if not started.is_set():  # once, while the walk is under way (record hashes too)
+            started.set()
+            with committed_db.session() as writer:
+                new = audit.record(
+                    writer,
+                    actor=None,
+                    verb="test.meanwhile",
+                    item_type="thing",
+                    account_id=account_id,
+                )
+                writer.commit()
+                appended.append(new.seq)
+        return real_link_hash(prev_hash, event)
+
+    monkeypatch.setattr(audit, "link_hash", link_hash_then_append)
+    with committed_db.session(writes=False) as session:
+        report = audit.verify_chain(session, chain)
+    assert appended
+    assert report.ok, report.reason
+    assert report.checked in (appended[0] - 1, appended[0])
+    monkeypatch.undo()
+    with committed_db.session(writes=False) as session:
+        assert audit.verify_chain(session, chain).checked == appended[0]
