@@ -120,6 +120,19 @@ def _new_file(target: Path) -> Path:
     return Path(name)
 
 
+def _publish(partial: Path, target: Path) -> None:
+    """Give the complete file its name, never over a file that appeared meanwhile."""
+    try:
+        os.link(partial, target)
+    except FileExistsError as exc:
+        partial.unlink(missing_ok=True)
+        raise BackupError(f"{target} appeared meanwhile: it was left as it is") from exc
+    except OSError:  # a file system without hard links
+        partial.replace(target)
+    else:
+        partial.unlink(missing_ok=True)
+
+
 def _has_schema_or_rows(engine: sa.Engine) -> bool:
     """Non-empty: any table with a row, or a schema version (even of empty tables)."""
     with engine.connect() as conn:
@@ -164,7 +177,7 @@ def _sqlite_backup(source: Path, target: Path) -> tuple[str | None, list[audit.C
             src.backup(dst)
             # A backup is one self-contained file (the live database runs in WAL mode).
             dst.execute("PRAGMA journal_mode=DELETE")
-        partial.replace(target)
+        _publish(partial, target)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
@@ -201,7 +214,7 @@ def _pg_backup(
                         ],
                         url,
                     )
-                    partial.replace(target)
+                    _publish(partial, target)
                 except BaseException:
                     partial.unlink(missing_ok=True)
                     raise
