@@ -173,7 +173,9 @@ def verify_chain(
     if head_hash != prev_hash:
         return broken(f"its head row does not match event #{checked}")
     if checked == 0 and account_id is not None:
-        return broken(f"account {account_id} has no audit events: its creation was recorded")
+        return broken(
+            f"account {account_id} has no audit events, though its creation is always recorded"
+        )
     if anchor is not None and anchor.seq > checked:
         return broken(
             f"the signed checkpoint holds event #{anchor.seq} but the chain ends at "
