@@ -303,3 +303,22 @@ def test_a_verify_while_a_writer_appends_reports_no_false_break(
     monkeypatch.undo()
     with committed_db.session(writes=False) as session:
         assert audit.verify_chain(session, chain).checked == appended[0]
+
+
+def test_an_accounts_chain_emptied_with_its_head_rewound_to_the_start_is_caught(
+    session: Session,
+) -> None:
+    account = _account_with_events(session)
+    chain = chain_for(account.id)
+    session.execute(sa.delete(AuditEvent).where(col(AuditEvent.chain) == chain))
+    session.execute(
+        sa.update(AuditChainHead)
+        .where(col(AuditChainHead.chain) == chain)
+        .values(seq=0, hash="0" * 64)
+    )
+    session.expire_all()
+    report = audit.verify_chain(session, chain)
+    assert not report.ok
+    assert report.reason == (
+        f"account {account.id} has no audit events, though its creation is always recorded"
+    )
