@@ -1,15 +1,26 @@
-"""``jointplan``: serve, migrate, load the demo, create an admin, verify audit chains."""
+"""``jointplan``: serve, migrate, load the demo, create an admin, check the audit trail,
+back up and restore."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
+import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session
 
 from app.config import Settings
 from app.db import Database, create_db_engine
+
+if TYPE_CHECKING:
+    from app.audit.service import Anchor, ChainReport
+    from app.backup import Outcome
 
 
 @contextmanager
@@ -92,20 +103,27 @@ def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
-    from app.audit import service
-    from app.audit.chain import chain_for
+@contextmanager
+def _snapshot(db: Database) -> Iterator[Session]:
+    """A read-only session whose queries all see one moment of the database, while the app
+    keeps writing (SQLite in WAL mode gives a read transaction its snapshot by itself)."""
+    if db.is_sqlite:
+        with db.session(writes=False) as session:
+            yield session
+        return
+    bind = db.engine.execution_options(jp_writes=False, isolation_level="REPEATABLE READ")
+    with Session(bind=bind, expire_on_commit=False) as session:
+        session.info["writes"] = False
+        yield session
 
-    with _db(settings) as db, db.session(writes=False) as session:
-        reports = (
-            [service.verify_chain(session, chain_for(args.account))]
-            if args.account is not None
-            else service.verify_all(session)
-        )
-    broken = [r for r in reports if not r.ok]
+
+def _print_reports(reports: list[ChainReport], anchors: dict[str, Anchor] | None = None) -> int:
+    """One line per chain; 1 if any is broken."""
     for report in reports:
         if report.ok:
-            print(f"ok      {report.chain}: {report.checked} events")
+            anchor = (anchors or {}).get(report.chain)
+            held = f", the checkpoint's #{anchor.seq} holds" if anchor is not None else ""
+            print(f"ok      {report.chain}: {report.checked} events{held}")
         else:
             where = (
                 f" at event id {report.broken_event_id} (#{report.broken_seq})"
@@ -113,7 +131,163 @@ def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
                 else ""
             )
             print(f"BROKEN  {report.chain}{where}: {report.reason}")
-    return 1 if broken else 0
+    return 1 if any(not r.ok for r in reports) else 0
+
+
+def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
+    from app.audit import checkpoint, repository, service
+    from app.audit.chain import chain_for
+
+    anchors: dict[str, Anchor] | None = None
+    if args.checkpoint is not None:
+        try:
+            key = checkpoint.verifying_key(settings, args.public_key)
+            point = checkpoint.read(_read_text(args.checkpoint), key)
+        except (checkpoint.CheckpointError, OSError, UnicodeDecodeError) as exc:
+            label = "BAD SIGNATURE  " if isinstance(exc, checkpoint.BadSignature) else ""
+            print(f"{label}{args.checkpoint}: {exc}", file=sys.stderr)
+            return 2
+        anchors = point.anchors
+        print(
+            f"checkpoint of {point.created_at}, signed with key {point.key_id}: signature good, "
+            f"{len(anchors)} chains"
+        )
+    with _db(settings) as db, _snapshot(db) as session:
+        if args.account is None:
+            reports = service.verify_all(session, anchors)
+        else:
+            chain = chain_for(args.account)
+            anchor = (anchors or {}).get(chain)
+            report = service.verify_chain(session, chain, anchor=anchor)
+            if (
+                report.ok
+                and not report.checked
+                and not repository.account_exists(session, args.account)
+            ):
+                print(f"There is no account {args.account}.", file=sys.stderr)
+                return 2
+            reports = [report]
+    return _print_reports(reports, anchors)
+
+
+def _read_text(path: str) -> str:
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def cmd_audit_checkpoint(settings: Settings, args: argparse.Namespace) -> int:
+    from app.audit import checkpoint, service
+    from app.models import utcnow
+
+    try:
+        key = checkpoint.signing_key(settings)
+    except checkpoint.CheckpointError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    with _db(settings) as db:
+        with _snapshot(db) as session:
+            reports = service.verify_all(session)
+        if any(not r.ok for r in reports):
+            _print_reports(reports)
+            print("Not signed: a checkpoint must not vouch for a broken chain.", file=sys.stderr)
+            return 1
+        now = utcnow()
+        text = checkpoint.create(reports, key=key, created_at=now)
+        events = sum(r.checked for r in reports)
+        summary = (
+            f"{len(reports)} chains, {events} events, key {checkpoint.key_id(key.public_key())}"
+        )
+        if args.output:
+            _write_atomically(args.output, text)
+            print(f"Checkpoint of {summary} written to {args.output}.")
+        elif not args.email:
+            sys.stdout.write(text)
+        if args.email:
+            with db.session() as session:
+                queued = checkpoint.email_admins(
+                    session, reports, key=key, created_at=now, base_url=settings.base_url
+                )
+                session.commit()
+            if not queued:
+                print("There is no workspace admin to e-mail the checkpoint to.", file=sys.stderr)
+                return 1
+            print(
+                f"Checkpoint of {summary} queued to {queued} workspace admins "
+                "(the running server's mail dispatcher sends it)."
+            )
+    return 0
+
+
+def _write_atomically(path: str, text: str) -> None:
+    """The whole file or none of it (a reader never finds half a checkpoint)."""
+    target = os.path.abspath(path)
+    fd, temporary = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".jointplan-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(temporary, target)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+def _print_outcome(outcome: Outcome) -> int:
+    """The schema and every audit chain of what was backed up or restored; 1 if broken."""
+    if outcome.revision is None:
+        print("It has no schema: it is not a Jointplan database.")
+        return 1
+    if not outcome.at_head:
+        if outcome.known_revision:
+            print(
+                f"Its schema is at revision {outcome.revision}, behind this version's "
+                f"{outcome.head}: run `jointplan migrate` before starting the app."
+            )
+        else:
+            print(
+                f"Its schema is at revision {outcome.revision}, which this version does not "
+                "know: it was made by a newer Jointplan; run that version."
+            )
+    status = _print_reports(outcome.reports)
+    print("Every audit chain verifies." if status == 0 else "An audit chain is BROKEN (above).")
+    return status
+
+
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    import sqlalchemy as sa
+
+    from app import backup
+
+    try:
+        outcome = backup.backup(settings.resolved_database_url, Path(args.file))
+    except backup.BackupError as exc:
+        print(f"Backup refused: {exc}", file=sys.stderr)
+        return 2
+    except sa.exc.DBAPIError as exc:
+        print(f"Backup failed: the database answered: {exc.orig}", file=sys.stderr)
+        return 2
+    print(
+        f"Backed up to {outcome.path} ({outcome.size / 1_000_000:.1f} MB in "
+        f"{outcome.seconds:.1f} s), while the app kept running."
+    )
+    return _print_outcome(outcome)
+
+
+def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
+    import sqlalchemy as sa
+
+    from app import backup
+
+    try:
+        outcome = backup.restore(settings.resolved_database_url, Path(args.file), force=args.force)
+    except backup.BackupError as exc:
+        print(f"Restore refused: {exc}", file=sys.stderr)
+        return 2
+    except sa.exc.DBAPIError as exc:
+        print(f"Restore failed: the database answered: {exc.orig}", file=sys.stderr)
+        return 2
+    print(f"Restored {outcome.path} in {outcome.seconds:.1f} s.")
+    return _print_outcome(outcome)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -140,9 +314,43 @@ def main(argv: list[str] | None = None) -> int:
 
     audit = commands.add_parser("audit", help="audit trail tools")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
-    verify = audit_commands.add_parser("verify", help="verify hash chains; exit 1 if one is broken")
+    verify = audit_commands.add_parser(
+        "verify",
+        help="verify every hash chain (and a signed checkpoint); exit 1 if one is broken, "
+        "2 if the checkpoint cannot be used",
+    )
     verify.add_argument("--account", type=int, help="only this account's chain")
+    verify.add_argument(
+        "--checkpoint", metavar="FILE", help="also prove nothing before this checkpoint changed"
+    )
+    verify.add_argument(
+        "--public-key",
+        metavar="FILE",
+        help="check the checkpoint with this public key instead of the configured signing key",
+    )
     verify.set_defaults(run=cmd_audit_verify)
+    checkpoint = audit_commands.add_parser(
+        "checkpoint", help="sign where every chain stands now (printed unless --output/--email)"
+    )
+    checkpoint.add_argument("--output", metavar="FILE", help="write the signed checkpoint here")
+    checkpoint.add_argument(
+        "--email", action="store_true", help="e-mail it to every workspace admin (their own part)"
+    )
+    checkpoint.set_defaults(run=cmd_audit_checkpoint)
+
+    backup = commands.add_parser(
+        "backup", help="copy the database to FILE while the app runs, then verify the copy"
+    )
+    backup.add_argument("file", metavar="FILE", help="a new file (never overwritten)")
+    backup.set_defaults(run=cmd_backup)
+    restore = commands.add_parser(
+        "restore", help="replace the database with a backup (stop the app first), then verify"
+    )
+    restore.add_argument("file", metavar="FILE", help="a file made by `jointplan backup`")
+    restore.add_argument(
+        "--force", action="store_true", help="replace a database that is not empty"
+    )
+    restore.set_defaults(run=cmd_restore)
 
     args = parser.parse_args(argv)
     result: int = args.run(Settings(), args)

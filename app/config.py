@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = ""
     secret_key: str = ""
+    # A file holding the Ed25519 private key that signs audit checkpoints (PEM, PKCS#8): kept
+    # off the database so that whoever can edit the database cannot forge a checkpoint.
+    audit_signing_key: str = ""
     base_url: str = "http://127.0.0.1:8000"
 
     smtp_host: str = ""
@@ -86,6 +89,16 @@ class Settings(BaseSettings):
             key_file.write_text(secrets.token_urlsafe(48))
             key_file.chmod(0o600)
         return key_file.read_text().strip()
+
+    @cached_property
+    def resolved_audit_signing_key(self) -> Path:
+        """Where the checkpoint signing key is; in development one is generated there on first
+        use (see ``app.audit.checkpoint``), in production it must be configured."""
+        if self.audit_signing_key:
+            return Path(self.audit_signing_key)
+        if self.environment == "production":
+            raise RuntimeError("JP_AUDIT_SIGNING_KEY must be set in production")
+        return DATA_DIR / "audit_signing_key.pem"
 
     @property
     def secure_cookies(self) -> bool:

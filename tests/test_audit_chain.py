@@ -14,9 +14,9 @@ from sqlmodel import Session, col, select
 
 from app import cli
 from app.audit import service as audit
-from app.audit.chain import chain_for
+from app.audit.chain import GLOBAL_CHAIN, chain_for
 from app.db import Database
-from app.models import Account, AuditEvent
+from app.models import Account, AuditChainHead, AuditEvent
 from tests import factories
 from tests.conftest import drop_engine, fresh_engine
 
@@ -183,3 +183,142 @@ def test_concurrent_writers_keep_one_unbroken_chain(committed_db: Database) -> N
             .where(AuditEvent.verb == "test.concurrent")
         ).one()
     assert concurrent == threads_n * per_thread
+
+
+def _delete_chain(session: Session, account: Account) -> None:
+    """What someone with write access to the database does to hide an account's history."""
+    chain = chain_for(account.id)
+    session.execute(sa.delete(AuditEvent).where(col(AuditEvent.chain) == chain))
+    session.execute(sa.delete(AuditChainHead).where(col(AuditChainHead.chain) == chain))
+    session.expire_all()
+
+
+def test_an_accounts_deleted_chain_is_caught(session: Session) -> None:
+    account = _account_with_events(session)
+    _delete_chain(session, account)
+    report = audit.verify_chain(session, chain_for(account.id))
+    assert not report.ok
+    assert f"account {account.id} exists" in report.reason
+    assert "deleted" in report.reason
+    broken = [r for r in audit.verify_all(session) if not r.ok]
+    assert [r.chain for r in broken] == [chain_for(account.id)]
+
+
+def test_events_without_their_head_row_are_caught(session: Session) -> None:
+    account = _account_with_events(session)
+    chain = chain_for(account.id)
+    session.execute(sa.delete(AuditChainHead).where(col(AuditChainHead.chain) == chain))
+    session.expire_all()
+    reports = {r.chain: r for r in audit.verify_all(session)}
+    assert not reports[chain].ok
+    assert "head row is missing" in reports[chain].reason
+
+
+def test_a_head_row_without_events_is_caught(session: Session) -> None:
+    account = _account_with_events(session)
+    chain = chain_for(account.id)
+    session.execute(sa.delete(AuditEvent).where(col(AuditEvent.chain) == chain))
+    session.expire_all()
+    report = audit.verify_chain(session, chain)
+    assert not report.ok
+    assert "events are missing" in report.reason
+
+
+def test_a_deleted_global_chain_is_caught(session: Session) -> None:
+    _account_with_events(session)
+    session.execute(sa.delete(AuditEvent).where(col(AuditEvent.chain) == GLOBAL_CHAIN))
+    session.execute(sa.delete(AuditChainHead).where(col(AuditChainHead.chain) == GLOBAL_CHAIN))
+    session.expire_all()
+    reports = {r.chain: r for r in audit.verify_all(session)}
+    assert not reports[GLOBAL_CHAIN].ok
+    assert "global chain" in reports[GLOBAL_CHAIN].reason
+
+
+def test_the_verify_command_names_a_deleted_chain(
+    committed_db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with committed_db.session() as session:
+        kept = _account_with_events(session)
+        gone = _account_with_events(session)
+        session.commit()
+        kept_id, gone_id = kept.id, gone.id
+        assert cli.main(["audit", "verify"]) == 0
+        capsys.readouterr()
+        _delete_chain(session, gone)
+        session.commit()
+
+    assert cli.main(["audit", "verify"]) == 1
+    out = capsys.readouterr().out
+    assert f"BROKEN  account:{gone_id}: account {gone_id} exists but has no audit events" in out
+    assert f"ok      account:{kept_id}" in out
+
+    assert cli.main(["audit", "verify", "--account", str(gone_id)]) == 1
+    out = capsys.readouterr().out
+    assert f"BROKEN  account:{gone_id}" in out
+    assert "0 events" not in out
+
+
+def test_the_verify_command_refuses_an_unknown_account(
+    committed_db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["audit", "verify", "--account", "999999"]) == 2
+    assert "There is no account 999999." in capsys.readouterr().err
+
+
+def test_a_verify_while_a_writer_appends_reports_no_false_break(
+    committed_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The account page's verify reads in a request's transaction (READ COMMITTED on PostgreSQL)
+    while the app keeps appending: an event committed mid-walk must not read as 'missing'."""
+    with committed_db.session() as session:
+        account = _account_with_events(session)
+        session.commit()
+        account_id = account.id
+    chain = chain_for(account_id)
+    appended: list[int] = []
+    started = threading.Event()
+    real_link_hash = audit.link_hash
+
+    def link_hash_then_append(prev_hash: str, event: AuditEvent) -> str:
+        if not started.is_set():  # once, while the walk is under way (record hashes too)
+            started.set()
+            with committed_db.session() as writer:
+                new = audit.record(
+                    writer,
+                    actor=None,
+                    verb="test.meanwhile",
+                    item_type="thing",
+                    account_id=account_id,
+                )
+                writer.commit()
+                appended.append(new.seq)
+        return real_link_hash(prev_hash, event)
+
+    monkeypatch.setattr(audit, "link_hash", link_hash_then_append)
+    with committed_db.session(writes=False) as session:
+        report = audit.verify_chain(session, chain)
+    assert appended
+    assert report.ok, report.reason
+    assert report.checked in (appended[0] - 1, appended[0])
+    monkeypatch.undo()
+    with committed_db.session(writes=False) as session:
+        assert audit.verify_chain(session, chain).checked == appended[0]
+
+
+def test_an_accounts_chain_emptied_with_its_head_rewound_to_the_start_is_caught(
+    session: Session,
+) -> None:
+    account = _account_with_events(session)
+    chain = chain_for(account.id)
+    session.execute(sa.delete(AuditEvent).where(col(AuditEvent.chain) == chain))
+    session.execute(
+        sa.update(AuditChainHead)
+        .where(col(AuditChainHead.chain) == chain)
+        .values(seq=0, hash="0" * 64)
+    )
+    session.expire_all()
+    report = audit.verify_chain(session, chain)
+    assert not report.ok
+    assert report.reason == (
+        f"account {account.id} has no audit events, though its creation is always recorded"
+    )

@@ -2,11 +2,13 @@
 
 import re
 
-from sqlmodel import Session
+import sqlalchemy as sa
+from sqlmodel import Session, col
 from starlette.testclient import TestClient
 
 from app.audit import service as audit
-from app.models import Visibility
+from app.audit.chain import chain_for
+from app.models import AuditChainHead, AuditEvent, Visibility
 from tests.factories import World, sign_in
 
 
@@ -62,3 +64,20 @@ def test_pages_hold_fifty_events_and_link_to_older_ones(
     assert second.text.count("test.shared") == 10
     assert "?page=1" in second.text
     assert client.get(f"/accounts/{world.account.id}/audit?page=0").status_code == 422
+
+
+def test_the_pages_verify_says_broken_when_the_accounts_chain_was_deleted(
+    client: TestClient, session: Session, world: World
+) -> None:
+    chain = chain_for(world.account.id)
+    sign_in(client, session, world.members["lead"])
+    intact = client.get(f"/accounts/{world.account.id}/audit/verify")
+    assert "The chain is intact" in intact.text
+    session.execute(sa.delete(AuditEvent).where(col(AuditEvent.chain) == chain))
+    session.execute(sa.delete(AuditChainHead).where(col(AuditChainHead.chain) == chain))
+    session.commit()
+    page = client.get(f"/accounts/{world.account.id}/audit/verify")
+    assert page.status_code == 200
+    assert "The chain is broken" in page.text
+    assert "its chain was deleted" in page.text
+    assert "intact" not in page.text

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Generator, Sequence
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from app.models import AuditChainHead, AuditEvent
+from app.models import Account, AuditChainHead, AuditEvent, User, WorkspaceRole
 
 
 def lock_head(session: Session, chain: str) -> AuditChainHead | None:
@@ -19,9 +20,15 @@ def get_head(session: Session, chain: str) -> AuditChainHead | None:
     return session.get(AuditChainHead, chain)
 
 
-def iter_chain(session: Session, chain: str) -> Generator[AuditEvent]:
+def iter_chain_with_head(
+    session: Session, chain: str
+) -> Generator[tuple[AuditEvent, int | None, str | None]]:
+    """The chain's events in order, each with the head row's (seq, hash), or (None, None) when
+    the head row is missing. One statement, so the events and the head are read at one moment
+    even while writers append (PostgreSQL reads each statement from its own snapshot)."""
     statement = (
-        select(AuditEvent)
+        select(AuditEvent, AuditChainHead.seq, AuditChainHead.hash)
+        .outerjoin(AuditChainHead, col(AuditChainHead.chain) == AuditEvent.chain)
         .where(AuditEvent.chain == chain)
         .order_by(col(AuditEvent.seq))
         .execution_options(yield_per=500)
@@ -30,11 +37,43 @@ def iter_chain(session: Session, chain: str) -> Generator[AuditEvent]:
     try:
         yield from result
     finally:
-        result.close()  # a reader that stops early must not leave a server-side cursor open
+        result.close()
 
 
 def list_chains(session: Session) -> Sequence[str]:
-    return session.exec(select(AuditChainHead.chain).order_by(AuditChainHead.chain)).all()
+    """Every chain that has a head row or an event (a missing head must not hide its events)."""
+    heads = select(AuditChainHead.chain)
+    with_events = select(AuditEvent.chain).distinct()
+    return [chain for (chain,) in session.execute(sa.union(heads, with_events))]
+
+
+def account_ids(session: Session) -> Sequence[int]:
+    """Every account: each has a chain from its creation on, events or not."""
+    ids = session.exec(select(Account.id).order_by(col(Account.id))).all()
+    return [i for i in ids if i is not None]
+
+
+def account_exists(session: Session, account_id: int) -> bool:
+    return session.get(Account, account_id) is not None
+
+
+def accounts_by_workspace(session: Session) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = {}
+    rows = session.exec(select(Account.workspace_id, Account.id).order_by(col(Account.id)))
+    for workspace_id, account_id in rows:
+        assert account_id is not None
+        found.setdefault(workspace_id, []).append(account_id)
+    return found
+
+
+def workspace_admins(session: Session) -> Sequence[User]:
+    """Active workspace admins of every workspace, by workspace."""
+    return session.exec(
+        select(User)
+        .where(User.workspace_role == WorkspaceRole.ADMIN)
+        .where(col(User.is_disabled).is_(False))
+        .order_by(col(User.workspace_id), col(User.id))
+    ).all()
 
 
 def list_for_account(

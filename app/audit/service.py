@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.audit import repository
-from app.audit.chain import GENESIS, chain_for, json_safe, link_hash
+from app.audit.chain import GENESIS, GLOBAL_CHAIN, chain_for, json_safe, link_hash
 from app.models import AuditChainHead, AuditEvent, User, Visibility, utcnow
 
 Changes = dict[str, list[Any]]
@@ -84,36 +84,120 @@ class ChainReport:
     broken_event_id: int | None = None
     broken_seq: int | None = None
     reason: str = ""
+    last_hash: str = GENESIS
 
     @property
     def ok(self) -> bool:
         return self.broken_seq is None and not self.reason
 
 
-def verify_chain(session: Session, chain: str) -> ChainReport:
-    """Recompute every link of ``chain``; report the first event that does not hold."""
+@dataclass(frozen=True)
+class Anchor:
+    """Where a chain stood when a signed checkpoint was taken: its event ``seq`` had ``hash``."""
+
+    seq: int
+    hash: str
+
+
+def _chain_account(chain: str) -> int | None:
+    """The account a chain belongs to (None for the global chain or a name the app never makes)."""
+    prefix, _, number = chain.partition(":")
+    return int(number) if prefix == "account" and number.isdigit() else None
+
+
+def verify_chain(
+    session: Session,
+    chain: str,
+    *,
+    must_exist: bool | None = None,
+    anchor: Anchor | None = None,
+) -> ChainReport:
+    """Recompute every link of ``chain``; report the first event that does not hold.
+
+    A chain that ``must_exist`` (the global one, and every existing account's, which starts with
+    the account's creation) is broken when it is missing or empty; its head row must name its
+    last event. With an ``anchor`` from a checkpoint, the chain must still hold that event with
+    that hash: a rewrite at or before it, or a truncation below it, is caught even when every
+    hash after it was recomputed and the head row rewound.
+    """
+    account_id = _chain_account(chain)
+    if must_exist is None:
+        must_exist = chain == GLOBAL_CHAIN or (
+            account_id is not None and repository.account_exists(session, account_id)
+        )
     prev_hash, expected_seq, checked = GENESIS, 1, 0
-    with closing(repository.iter_chain(session, chain)) as events:
-        for event in events:
+    head: tuple[int | None, str | None] | None = None
+    with closing(repository.iter_chain_with_head(session, chain)) as rows:
+        for event, head_seq, head_hash in rows:
+            head = (head_seq, head_hash)
             problem = ""
             if event.seq != expected_seq:
                 problem = (
                     f"expected event #{expected_seq} here, found #{event.seq} (an event is missing)"
                 )
+            elif event.account_id != account_id:
+                problem = f"it names account {event.account_id}, not this chain's"
             elif event.prev_hash != prev_hash:
                 problem = "its link to the previous event does not match"
             elif event.hash != link_hash(prev_hash, event):
                 problem = "its content was changed after it was recorded"
+            elif anchor is not None and event.seq == anchor.seq and event.hash != anchor.hash:
+                problem = (
+                    "it differs from the signed checkpoint: the chain was rewritten at or "
+                    "before this event"
+                )
             if problem:
                 return ChainReport(chain, checked, event.id, event.seq, problem)
             prev_hash, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
-    head = repository.get_head(session, chain)
-    if head is not None and (head.seq != checked or head.hash != prev_hash):
-        return ChainReport(
-            chain, checked, reason=f"the chain should end at event #{head.seq}: events are missing"
+
+    def broken(reason: str) -> ChainReport:
+        return ChainReport(chain, checked, reason=reason, last_hash=prev_hash)
+
+    if head is None:  # no events: is there a head row?
+        row = repository.get_head(session, chain)
+        head = (row.seq, row.hash) if row is not None else (None, None)
+    head_seq, head_hash = head
+    if checked == 0 and head_seq is None:
+        if must_exist:
+            what = "the global chain" if account_id is None else f"account {account_id} exists but"
+            return broken(f"{what} has no audit events and no head row: its chain was deleted")
+        if anchor is not None and anchor.seq > 0:
+            return broken(f"the signed checkpoint holds event #{anchor.seq} but the chain is gone")
+        return ChainReport(chain, 0)
+    if head_seq is None:
+        return broken(f"its head row is missing ({checked} events have none)")
+    if head_seq > checked:
+        return broken(f"the chain should end at event #{head_seq}: events are missing")
+    if head_seq < checked:
+        return broken(f"its head row names event #{head_seq} but the chain goes on to #{checked}")
+    if head_hash != prev_hash:
+        return broken(f"its head row does not match event #{checked}")
+    if checked == 0 and account_id is not None:
+        return broken(
+            f"account {account_id} has no audit events, though its creation is always recorded"
         )
-    return ChainReport(chain, checked)
+    if anchor is not None and anchor.seq > checked:
+        return broken(
+            f"the signed checkpoint holds event #{anchor.seq} but the chain ends at "
+            f"#{checked}: events were removed and the head row rewound"
+        )
+    return ChainReport(chain, checked, last_hash=prev_hash)
 
 
-def verify_all(session: Session) -> list[ChainReport]:
-    return [verify_chain(session, chain) for chain in repository.list_chains(session)]
+def _chain_order(chain: str) -> tuple[int, int, str]:
+    account_id = _chain_account(chain)
+    if chain == GLOBAL_CHAIN:
+        return (0, 0, chain)
+    return (1, account_id, chain) if account_id is not None else (2, 0, chain)
+
+
+def verify_all(session: Session, anchors: dict[str, Anchor] | None = None) -> list[ChainReport]:
+    """Every chain there should be: the global one, every existing account's, and every chain
+    that has a head row or events, each checked against its checkpoint ``anchors``."""
+    anchors = anchors or {}
+    expected = {GLOBAL_CHAIN} | {chain_for(a) for a in repository.account_ids(session)}
+    chains = expected | set(repository.list_chains(session)) | set(anchors)
+    return [
+        verify_chain(session, chain, must_exist=chain in expected, anchor=anchors.get(chain))
+        for chain in sorted(chains, key=_chain_order)
+    ]
