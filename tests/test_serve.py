@@ -10,6 +10,7 @@ SIGTERM test runs last and ends it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -121,7 +122,13 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     )
     command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "2"]
     process = subprocess.Popen(  # noqa: S603 (this interpreter, fixed arguments)
-        command, cwd=tmp, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        command,
+        cwd=tmp,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group: the workers too are ended at the end
     )
     served = Served(process, port)
     reader = threading.Thread(target=served.read, daemon=True)
@@ -135,12 +142,13 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         )
         yield served
     finally:
-        if process.poll() is None:
-            process.kill()
+        with contextlib.suppress(ProcessLookupError):  # the group is gone when SIGTERM worked
+            os.killpg(process.pid, signal.SIGKILL)
         process.wait()
         reader.join(timeout=WAIT)
-        assert process.stderr is not None
-        process.stderr.close()
+        if not reader.is_alive():
+            assert process.stderr is not None
+            process.stderr.close()
         drop_engine(engine)
 
 
