@@ -183,6 +183,8 @@ def test_each_request_is_one_json_access_line(served: Served) -> None:
 def test_a_server_error_is_one_line_with_its_traceback(served: Served) -> None:
     with httpx.Client(base_url=served.url) as client:
         answer = client.get("/test/fail", headers={"X-Request-ID": "failing-request-1"})
+    # (A connection of its own: whether the failed request's connection is kept is point 10's.)
+    with httpx.Client(base_url=served.url) as client:
         after = client.get("/login")
     assert answer.status_code == 500
     assert "unexpected problem" in answer.text
