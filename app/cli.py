@@ -153,6 +153,13 @@ def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if broken else 0
 
 
+def _at_least_one(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="jointplan", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -162,7 +169,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     serve.add_argument("--host", help="address to listen on (JP_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (JP_PORT, default 8000)")
-    serve.add_argument("--workers", type=int, help="worker processes (JP_WORKERS, default 2)")
+    serve.add_argument(
+        "--workers", type=_at_least_one, help="worker processes (JP_WORKERS, default 2)"
+    )
     serve.add_argument(
         "--forwarded-allow-ips",
         metavar="ADDRESSES",
@@ -171,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     serve.add_argument(
         "--worker-healthcheck-seconds",
-        type=int,
+        type=_at_least_one,
         metavar="S",
         help="how long a worker may take to start or answer before it is replaced "
         "(JP_WORKER_HEALTHCHECK_SECONDS, default 60)",
