@@ -15,10 +15,12 @@ $(BIN)/jointplan: pyproject.toml
 install: $(BIN)/jointplan
 
 ## Install, migrate the SQLite database in data/, load the demo, print the sign-ins, serve.
+## Development, with the development mailbox turned on (no SMTP needed; only a workspace
+## admin on this machine can open it), one worker, on 127.0.0.1 only.
 run: install
 	$(BIN)/jointplan migrate
-	$(BIN)/jointplan demo
-	$(BIN)/jointplan serve
+	JP_DEV_MAILBOX=1 $(BIN)/jointplan demo
+	JP_DEV_MAILBOX=1 $(BIN)/jointplan serve --workers 1
 
 ## Debian's Chromium for the browser tests (Playwright cannot download its own here).
 chromium:

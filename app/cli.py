@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
-from app.config import Settings
+from app.config import ConfigError, Settings
 from app.db import Database, create_db_engine
 
 if TYPE_CHECKING:
@@ -41,11 +41,48 @@ def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+SERVE_OPTIONS = (
+    "host",
+    "port",
+    "workers",
+    "forwarded_allow_ips",
+    "worker_healthcheck_seconds",
+    "graceful_shutdown_seconds",
+    "log_level",
+)
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    """uvicorn with production defaults; every flag falls back to its ``JP_`` setting."""
     import uvicorn
 
+    from app.web.logs import logging_config
+
+    try:
+        settings.check_production()
+    except ConfigError as problem:
+        print(problem, file=sys.stderr)
+        return 2
+    # Made here, once, so that the workers starting together share one development key.
+    settings.resolved_secret_key  # noqa: B018
+    option = {
+        name: getattr(settings, name) if getattr(args, name) is None else getattr(args, name)
+        for name in SERVE_OPTIONS
+    }
+    trusted = option["forwarded_allow_ips"].strip()
     uvicorn.run(
-        "app.main:create_app", factory=True, host=args.host, port=args.port, workers=args.workers
+        "app.main:create_app",
+        factory=True,
+        host=option["host"],
+        port=option["port"],
+        workers=option["workers"],
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or "",
+        timeout_worker_healthcheck=option["worker_healthcheck_seconds"],
+        timeout_graceful_shutdown=option["graceful_shutdown_seconds"],
+        log_config=logging_config(option["log_level"]),
+        access_log=False,  # the app writes its own access line (app.web.logs)
+        server_header=False,
     )
     return 0
 
@@ -60,7 +97,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
             demo.load(session)
             session.commit()
             print("Demo data loaded.")
-    print(demo.sign_in_text(settings.base_url))
+    print(demo.sign_in_text(settings.base_url, dev_mailbox=settings.dev_mailbox_enabled))
     return 0
 
 
@@ -290,14 +327,50 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
     return _print_outcome(outcome)
 
 
+def _at_least_one(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="jointplan", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    serve = commands.add_parser("serve", help="run the web server")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
+    serve = commands.add_parser(
+        "serve", help="run the web server", description="Each flag defaults to its JP_ setting."
+    )
+    serve.add_argument("--host", help="address to listen on (JP_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (JP_PORT, default 8000)")
+    serve.add_argument(
+        "--workers", type=_at_least_one, help="worker processes (JP_WORKERS, default 2)"
+    )
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        metavar="ADDRESSES",
+        help="comma-separated proxy addresses or networks whose X-Forwarded-For/-Proto are "
+        'believed; "" for none (JP_FORWARDED_ALLOW_IPS, default 127.0.0.1,::1)',
+    )
+    serve.add_argument(
+        "--worker-healthcheck-seconds",
+        type=_at_least_one,
+        metavar="S",
+        help="how long a worker may take to start or answer before it is replaced "
+        "(JP_WORKER_HEALTHCHECK_SECONDS, default 60)",
+    )
+    serve.add_argument(
+        "--graceful-shutdown-seconds",
+        type=int,
+        metavar="S",
+        help="on SIGTERM, how long requests in flight may take to finish "
+        "(JP_GRACEFUL_SHUTDOWN_SECONDS, default 30)",
+    )
+    serve.add_argument(
+        "--log-level",
+        choices=["debug", "info", "warning", "error"],
+        help="JP_LOG_LEVEL, default info",
+    )
     serve.set_defaults(run=cmd_serve)
 
     commands.add_parser("migrate", help="bring the database schema up to date").set_defaults(

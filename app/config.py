@@ -30,6 +30,10 @@ class OidcProvider(BaseModel):
         return self.metadata_url or self.issuer.rstrip("/") + "/.well-known/openid-configuration"
 
 
+class ConfigError(RuntimeError):
+    """Settings the app cannot run with; the message is one line naming them."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="JP_", env_file=".env", extra="ignore")
 
@@ -40,6 +44,20 @@ class Settings(BaseSettings):
     # off the database so that whoever can edit the database cannot forge a checkpoint.
     audit_signing_key: str = ""
     base_url: str = "http://127.0.0.1:8000"
+    # The development mailbox (/dev/mailbox): off unless turned on, and only ever in development.
+    dev_mailbox: bool = False
+
+    # ``jointplan serve`` (each also a command-line flag).
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = Field(default=2, ge=1)
+    # Addresses (or networks) whose X-Forwarded-For / -Proto headers are believed; "" for none.
+    forwarded_allow_ips: str = "127.0.0.1,::1"
+    # How long a starting worker may take to answer the supervisor before it is replaced.
+    worker_healthcheck_seconds: int = Field(default=60, ge=1)
+    # On SIGTERM, requests in flight get this long to finish before they are cancelled.
+    graceful_shutdown_seconds: int = Field(default=30, ge=0)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
 
     smtp_host: str = ""
     smtp_port: int = 25
@@ -106,8 +124,32 @@ class Settings(BaseSettings):
 
     @property
     def dev_mailbox_enabled(self) -> bool:
-        """Without SMTP, development keeps sent mail on a local page so the demo works."""
-        return self.environment == "development" and not self.smtp_host
+        """Only when turned on (``JP_DEV_MAILBOX=1``), in development, without SMTP, sent mail is
+        kept on a page for workspace admins at the machine itself (``app.mail.routes``)."""
+        return self.dev_mailbox and self.environment == "development" and not self.smtp_host
+
+    def production_problems(self) -> list[str]:
+        """The settings production cannot run without (empty outside production)."""
+        if self.environment != "production":
+            return []
+        missing = [
+            f"JP_{name.upper()}"
+            for name in ("secret_key", "base_url", "smtp_host", "mail_from")
+            if not (name in self.model_fields_set and getattr(self, name))
+        ]
+        problems = [f"missing {', '.join(missing)}"] if missing else []
+        if self.dev_mailbox:
+            problems.append("JP_DEV_MAILBOX is for development only")
+        return problems
+
+    def check_production(self) -> None:
+        """Refuse to run in production rather than lose or show mail, or sign with no key."""
+        problems = self.production_problems()
+        if problems:
+            raise ConfigError(
+                f"Jointplan cannot start in production: {'; '.join(problems)} "
+                "(see the README, section Serving in production)."
+            )
 
     def provider(self, key: str) -> OidcProvider | None:
         return next((p for p in self.oidc_providers if p.key == key), None)

@@ -887,8 +887,13 @@ def _changes_since_version_1(
     )
 
 
-def sign_in_text(base_url: str) -> str:
+def sign_in_text(base_url: str, *, dev_mailbox: bool = False) -> str:
     width = max(len(email) for email, _, _ in PEOPLE)
     lines = [f"Jointplan is at {base_url}/login — every demo login uses the password {PASSWORD!r}:"]
     lines += [f"  {email.ljust(width)}  {what}" for email, _, what in PEOPLE]
+    if dev_mailbox:
+        lines.append(
+            f"Mail is not sent but kept at {base_url}/dev/mailbox (development only): signed in "
+            f"as a workspace admin ({PEOPLE[0][0]}), from this machine."
+        )
     return "\n".join(lines)

@@ -38,6 +38,7 @@ from app.validation import routes as validation_routes
 from app.value import routes as value_routes
 from app.web import handlers
 from app.web.forms import ids_in_range
+from app.web.logs import AccessLogMiddleware
 from app.web.security import SecurityMiddleware, csrf_protect
 from app.web.templating import STATIC_DIR, Templates
 from app.workspaces import routes as workspaces_routes
@@ -47,8 +48,9 @@ PUBLIC_ROUTERS = (
     auth_routes.public,
     invitations_routes.public,
     sso_routes.public,
-    mail_routes.public,
 )
+# Routes that exist only in development, when turned on (they answer only some people even then).
+DEV_ROUTERS = (mail_routes.dev,)
 PRIVATE_ROUTERS = (
     accounts_routes.router,
     auth_routes.router,
@@ -80,6 +82,7 @@ def create_app(
     settings: Settings | None = None, db: Database | None = None, *, run_mailer: bool = True
 ) -> FastAPI:
     settings = settings or Settings()
+    settings.check_production()
     db = db or Database(create_db_engine(settings.resolved_database_url))
     dispatcher = MailDispatcher(db, settings)
 
@@ -108,14 +111,18 @@ def create_app(
     app.state.mailer = dispatcher
     app.state.templates = Templates(
         secret_key=settings.resolved_secret_key,
-        base_globals={"dev_mailbox": settings.dev_mailbox_enabled},
+        base_globals={"dev_mailbox": mail_routes.may_read},
         secure_cookies=settings.secure_cookies,
     )
     for router in PUBLIC_ROUTERS:
         app.include_router(router)
+    if settings.dev_mailbox_enabled:
+        for router in DEV_ROUTERS:
+            app.include_router(router)
     for router in PRIVATE_ROUTERS:
         app.include_router(router, dependencies=[Depends(current_actor)])
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityMiddleware, secure_cookies=settings.secure_cookies)
+    app.add_middleware(AccessLogMiddleware)  # outermost: times and logs every request
     handlers.install(app)
     return app

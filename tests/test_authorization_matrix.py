@@ -1,6 +1,8 @@
 """The authorization matrix (DESIGN.md §8), generated from the router.
 
-Every route and method of the app that ``app.main.create_app`` builds is asked by every standing
+Every route and method of the app that ``app.main.create_app`` builds (in development with the
+development mailbox turned on, asked from the loopback address, so that its route is here too)
+is asked by every standing
 (anonymous, the workspace admin, each account role of both sides, another workspace's admin, a
 removed member, an expired invitee) about every target that fits the route (own account, another
 account of the same workspace, an account of another workspace, a missing id; for item routes
@@ -16,7 +18,7 @@ it deliberately does not consult ``app.permissions.policy``.
 - ``NOT_FOUND``: 404 whose page is byte-for-byte the page of the same request with missing ids
   (for an item reached through the own account: that account with a missing item id), so
   another account's items, and internal items, are indistinguishable from items that do not
-  exist.
+  exist; for a route without ids, the page of an unknown address.
 - ``FORBIDDEN``: 403. ``GONE``: 410 (spent or unknown one-time links).
 - A refused request (401/403/404/410) writes no audit event.
 
@@ -58,7 +60,7 @@ from app.db import Database, create_db_engine
 from app.initiatives import service as initiatives
 from app.initiatives.schemas import InitiativeForm
 from app.invitations import service as invitations
-from app.main import PRIVATE_ROUTERS, PUBLIC_ROUTERS, create_app
+from app.main import DEV_ROUTERS, PRIVATE_ROUTERS, PUBLIC_ROUTERS, create_app
 from app.models import (
     DEFAULT_VALUE_DIMENSIONS,
     Account,
@@ -426,10 +428,15 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
         EXPIRED_INVITATION: PUBLIC_410,
         UNKNOWN_TOKEN: PUBLIC_404,
     },
-    # Public: single sign-on (no provider is configured in tests) and the dev mailbox (off)
+    # Public: single sign-on (no provider is configured in tests)
     ("GET", "/auth/oidc/{provider_key}/start"): {UNKNOWN_PROVIDER: PUBLIC_404},
     ("GET", "/auth/oidc/{provider_key}/callback"): {UNKNOWN_PROVIDER: PUBLIC_404},
-    ("GET", "/dev/mailbox"): {NO_TARGET: PUBLIC_404},
+    # Development only, when turned on: the mailbox shows every e-mail (reset links included),
+    # so only a workspace admin at the machine itself reads it; everyone else gets the 404 of
+    # an unknown address (tests/test_dev_mailbox.py covers the other addresses and settings).
+    ("GET", "/dev/mailbox"): {
+        NO_TARGET: Row(allow="admin other-workspace-admin", anonymous=NOT_FOUND)
+    },
     # Private: the signed-in person
     ("GET", "/"): {NO_TARGET: ANY_SIGNED_IN},
     ("POST", "/logout"): {NO_TARGET: PUBLIC},  # signing out of an expired session still works
@@ -741,8 +748,14 @@ def routes_of(routes: list[Any]) -> set[tuple[str, str]]:
     return found
 
 
+# The matrix's app runs in development with the development mailbox on, so that every route
+# that can exist is in the matrix; its requests come from the loopback address.
+MATRIX_ENVIRONMENT: dict[str, Any] = {"environment": "development", "dev_mailbox": True}
+LOOPBACK = ("127.0.0.1", 50000)
+
+
 def _app_for_collection() -> FastAPI:
-    settings = Settings(environment="test", secret_key="c" * 64, database_url="sqlite://")
+    settings = Settings(**MATRIX_ENVIRONMENT, secret_key="c" * 64, database_url="sqlite://")
     return create_app(settings, Database(create_db_engine("sqlite://")), run_mailer=False)
 
 
@@ -1254,14 +1267,16 @@ def matrix(engine: sa.Engine) -> Iterator[Matrix]:
             world = build_matrix_world(session)
             session.commit()
         settings = Settings(
-            environment="test",
+            **MATRIX_ENVIRONMENT,
             base_url="http://testserver",
             secret_key="s" * 64,
             database_url="sqlite://",
             smtp_host="",
         )
         app = create_app(settings, db, run_mailer=False)
-        with TestClient(app, base_url="http://testserver", follow_redirects=False) as client:
+        with TestClient(
+            app, base_url="http://testserver", follow_redirects=False, client=LOOPBACK
+        ) as client:
             yield Matrix(connection, db, world, client)
     finally:
         outer.rollback()
@@ -1666,6 +1681,8 @@ def test_cell(cell: Cell, fresh: Matrix) -> None:
         reference_url = missing_ids_path(
             cell.path, account_id=world.accounts["own"] if own else None
         )
+        if reference_url is None and cell.target == NO_TARGET:
+            reference_url = "/no/such/address"
         if reference_url is not None and reference_url != url:
             reference = send(client, cell.method, reference_url, body)
             assert reference.status_code == 404, f"{cell.method} {reference_url}"
@@ -1687,7 +1704,7 @@ def test_every_matrix_entry_is_a_route() -> None:
 def test_public_and_private_routers_are_in_the_matrix() -> None:
     """Every route of PUBLIC_ROUTERS answers anonymous people; every route of PRIVATE_ROUTERS
     sends them to sign in, whatever the target."""
-    public = set().union(*(routes_of(list(r.routes)) for r in PUBLIC_ROUTERS))
+    public = set().union(*(routes_of(list(r.routes)) for r in (*PUBLIC_ROUTERS, *DEV_ROUTERS)))
     private = set().union(*(routes_of(list(r.routes)) for r in PRIVATE_ROUTERS))
     assert public | private == APP_ROUTES
     assert not public & private

@@ -31,6 +31,7 @@ class MailDispatcher:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._told_unsent = False
 
     @property
     def transport(self) -> str:
@@ -64,15 +65,28 @@ class MailDispatcher:
 
     def deliver_due(self) -> int:
         """Send every message that is due; returns how many were sent."""
-        if not self.transport:
-            return 0
         now = utcnow()
         with self.db.session(writes=False) as session:
             ids = repository.due_ids(session, now=now, limit=BATCH)
+        if not self.transport:
+            self._tell_unsent(len(ids))
+            return 0
         sent = 0
         for message_id in ids:
             sent += self._deliver_one(message_id)
         return sent
+
+    def _tell_unsent(self, due: int) -> None:
+        """With nowhere to send mail, it stays queued (nothing is lost): say so, once."""
+        if due and not self._told_unsent:
+            self._told_unsent = True
+            log.warning(
+                "e-mail is queued, not sent: JP_SMTP_HOST is not set (%s%s message(s) waiting); "
+                "they are sent once SMTP is configured, or in development read them with "
+                "JP_DEV_MAILBOX=1 at /dev/mailbox",
+                due,
+                "+" if due >= BATCH else "",
+            )
 
     def _deliver_one(self, message_id: int) -> int:
         now = utcnow()
