@@ -17,6 +17,8 @@ from app.auth.deps import current_actor
 from app.comments import routes as comments_routes
 from app.config import Settings
 from app.db import Database, create_db_engine
+from app.health import routes as health_routes
+from app.health.service import SchemaWatch
 from app.initiatives import routes as initiatives_routes
 from app.invitations import routes as invitations_routes
 from app.mail import routes as mail_routes
@@ -48,6 +50,7 @@ PUBLIC_ROUTERS = (
     invitations_routes.public,
     sso_routes.public,
     mail_routes.public,
+    health_routes.public,
 )
 PRIVATE_ROUTERS = (
     accounts_routes.router,
@@ -82,9 +85,11 @@ def create_app(
     settings = settings or Settings()
     db = db or Database(create_db_engine(settings.resolved_database_url))
     dispatcher = MailDispatcher(db, settings)
+    schema = SchemaWatch(db)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        schema.check_at_start()
         if run_mailer:
             db.on_mail_queued = dispatcher.wake
             dispatcher.start()
@@ -106,6 +111,7 @@ def create_app(
     app.state.settings = settings
     app.state.db = db
     app.state.mailer = dispatcher
+    app.state.schema = schema
     app.state.templates = Templates(
         secret_key=settings.resolved_secret_key,
         base_globals={"dev_mailbox": settings.dev_mailbox_enabled},

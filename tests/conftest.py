@@ -59,8 +59,10 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         )
 
 
-def fresh_engine(tmp_dir: Path, name: str = "jointplan") -> sa.Engine:
-    """An empty database of the configured backend, migrated to head."""
+def fresh_engine(
+    tmp_dir: Path, name: str = "jointplan", revision: str | None = "head"
+) -> sa.Engine:
+    """An empty database of the configured backend, migrated to ``revision`` (None: not at all)."""
     if BACKEND == "postgresql":
         admin = create_db_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
         database = f"jp_{name}_{os.getpid()}"
@@ -72,7 +74,8 @@ def fresh_engine(tmp_dir: Path, name: str = "jointplan") -> sa.Engine:
     else:
         url = f"sqlite:///{tmp_dir / (name + '.sqlite3')}"
     engine = create_db_engine(url)
-    migrations.upgrade(engine)
+    if revision is not None:
+        migrations.upgrade(engine, revision)
     return engine
 
 
