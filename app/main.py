@@ -18,7 +18,7 @@ from app.comments import routes as comments_routes
 from app.config import Settings
 from app.db import Database, create_db_engine
 from app.health import routes as health_routes
-from app.health.service import SchemaWatch
+from app.health.service import SchemaWatch, schema_ready
 from app.initiatives import routes as initiatives_routes
 from app.invitations import routes as invitations_routes
 from app.mail import routes as mail_routes
@@ -106,7 +106,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
-        dependencies=[Depends(csrf_protect), Depends(ids_in_range)],
+        dependencies=[Depends(schema_ready), Depends(csrf_protect), Depends(ids_in_range)],
     )
     app.state.settings = settings
     app.state.db = db

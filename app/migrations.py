@@ -11,6 +11,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.script.revision import RevisionError
+from alembic.util import CommandError
 from sqlalchemy.engine import Engine
 
 from alembic import command
@@ -68,7 +69,7 @@ class SchemaStatus:
     def _known(self, revision: str) -> bool:
         try:
             return _script().get_revision(revision) is not None
-        except RevisionError:  # a revision of newer code than this
+        except (RevisionError, CommandError):  # a revision of newer code than this
             return False
 
     @property

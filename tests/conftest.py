@@ -79,6 +79,14 @@ def fresh_engine(
     return engine
 
 
+def unreachable_url(tmp_path: Path) -> str:
+    """A database that is not there: PostgreSQL on a port nothing listens on; an SQLite file in a
+    directory that does not exist (the volume is not mounted)."""
+    if BACKEND == "postgresql":
+        return str(sa.make_url(POSTGRES_URL).set(port=free_port()).render_as_string(False))
+    return f"sqlite:///{tmp_path / 'not-mounted' / 'jointplan.sqlite3'}"
+
+
 def drop_engine(engine: sa.Engine) -> None:
     url = engine.url
     engine.dispose()

@@ -430,6 +430,9 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("GET", "/auth/oidc/{provider_key}/start"): {UNKNOWN_PROVIDER: PUBLIC_404},
     ("GET", "/auth/oidc/{provider_key}/callback"): {UNKNOWN_PROVIDER: PUBLIC_404},
     ("GET", "/dev/mailbox"): {NO_TARGET: PUBLIC_404},
+    # Public: liveness and readiness, for load balancers and process managers
+    ("GET", "/healthz"): {NO_TARGET: PUBLIC},
+    ("GET", "/readyz"): {NO_TARGET: PUBLIC},
     # Private: the signed-in person
     ("GET", "/"): {NO_TARGET: ANY_SIGNED_IN},
     ("POST", "/logout"): {NO_TARGET: PUBLIC},  # signing out of an expired session still works

@@ -33,7 +33,7 @@ from app.db import Database, create_db_engine
 from app.main import create_app
 from app.models import Role, StrategyEntry
 from tests import factories
-from tests.conftest import BACKEND, CSRF, POSTGRES_URL, drop_engine, fresh_engine
+from tests.conftest import BACKEND, CSRF, drop_engine, fresh_engine, unreachable_url
 from tests.live import LiveServer, Mailbox, TcpProxy, free_port, serve
 
 NOT_SAVED = "Nothing you sent was saved"
@@ -74,14 +74,6 @@ def assert_one_line_each(records: list[logging.LogRecord]) -> None:
     for record in records:
         assert record.exc_info is None, f"a traceback was logged: {record.getMessage()}"
         assert "\n" not in record.getMessage(), record.getMessage()
-
-
-def unreachable_url(tmp_path: Path) -> str:
-    """A database that is not there: PostgreSQL on a port nothing listens on; an SQLite file in a
-    directory that does not exist (the volume is not mounted)."""
-    if BACKEND == "postgresql":
-        return str(sa.make_url(POSTGRES_URL).set(port=free_port()).render_as_string(False))
-    return f"sqlite:///{tmp_path / 'not-mounted' / 'jointplan.sqlite3'}"
 
 
 def _settings(database_url: str, **extra: object) -> Settings:

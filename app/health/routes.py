@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 
 from app.db import database_unreachable, one_line
-from app.health.service import SchemaWatch
+from app.health.service import SchemaWatch, serves_without_schema
 from app.migrations import MIGRATE_HINT
 
 log = logging.getLogger(__name__)
@@ -20,6 +20,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 @public.get("/healthz")
+@serves_without_schema
 async def healthz() -> PlainTextResponse:
     # Answered on the event loop without the database or a worker thread: a database outage or
     # busy workers must not make a process manager restart a live server.
@@ -27,6 +28,7 @@ async def healthz() -> PlainTextResponse:
 
 
 @public.get("/readyz")
+@serves_without_schema
 def readyz(request: Request) -> PlainTextResponse:
     watch: SchemaWatch = request.app.state.schema
     try:

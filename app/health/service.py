@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Request
 
 from app.db import Database, database_unreachable, one_line
 from app.migrations import SchemaStatus, schema_status
@@ -65,3 +69,17 @@ class SchemaWatch:
             status = self.check()
         if not status.current:
             raise SchemaBehindError(None if status.behind else NEWER_SCHEMA)
+
+
+def serves_without_schema(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark an endpoint that answers whatever the schema (the health checks)."""
+    endpoint.jp_serves_without_schema = True  # type: ignore[attr-defined]
+    return endpoint
+
+
+def schema_ready(request: Request) -> None:
+    """App-wide dependency, first of all: every page answers 503 "run `jointplan migrate`" while
+    the schema is not at head, including the pages that do not read the database (a form would
+    only fail once sent)."""
+    if not getattr(request.scope.get("endpoint"), "jp_serves_without_schema", False):
+        request.app.state.schema.require_current()
