@@ -14,6 +14,7 @@ holds the file's write lock; each is skipped in the other run, whose database it
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -378,3 +379,50 @@ def test_sqlite_locked_past_the_busy_timeout_under_load(
             conn.close()
         locker.dispose()
         drop_engine(engine)
+
+
+def test_a_database_that_never_answers_gives_503_after_the_connect_timeout(
+    tmp_path: Path,
+) -> None:
+    """A PostgreSQL host that takes the connection and then says nothing (frozen, or packets
+    dropped): libpq would wait forever; the connect timeout turns it into the 503. (It needs no
+    PostgreSQL server, so it runs in every run.)"""
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # listens, never accepts
+        url = f"postgresql://jointplan@127.0.0.1:{silent.getsockname()[1]}/jointplan"
+        app = create_app(_settings(url), Database(create_db_engine(url)), run_mailer=False)
+        answers: list[httpx.Response] = []
+
+        def ask() -> None:
+            client = TestClient(app, follow_redirects=False)  # no lifespan: one connect only
+            answers.append(client.get("/login"))
+
+        asking = threading.Thread(target=ask, daemon=True)
+        asking.start()
+        asking.join(timeout=120)  # a guard against hanging the run, not a measurement
+        assert not asking.is_alive(), "the request waited on the silent database"
+    assert answers[0].status_code == 503
+    assert NOT_SAVED in answers[0].text
+
+
+def test_a_side_effect_after_commit_that_finds_the_database_gone_is_logged_not_raised(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The request's change has committed: recording the session's activity afterwards must not
+    turn it into an error page that says nothing was saved."""
+
+    def touch() -> None:
+        raise sa.exc.OperationalError("UPDATE user_session", {}, OSError("connection refused"))
+
+    def bug() -> None:
+        raise ValueError("a bug")
+
+    session = Database(create_db_engine("sqlite://")).session()
+    app_db.after_commit(session, touch)
+    app_db.run_after_commit(session)
+    (line,) = [r for r in caplog.records if "after commit" in r.getMessage()]
+    assert line.getMessage().endswith("OSError: connection refused")
+    assert line.exc_info is None
+
+    app_db.after_commit(session, bug)
+    with pytest.raises(ValueError, match="a bug"):
+        app_db.run_after_commit(session)
