@@ -155,7 +155,7 @@ def test_a_schema_newer_than_the_code_is_not_called_behind(
         ["audit", "verify"],
         ["audit", "verify", "--account", "1"],
     ],
-    ids=lambda argv: " ".join(argv[:2]),
+    ids=["demo", "create-admin", "audit-verify", "audit-verify-account"],
 )
 def test_commands_that_need_the_schema_say_to_migrate(
     behind: sa.Engine,
