@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from app.db import Database, database_unreachable, one_line
 from app.migrations import SchemaStatus, schema_status
@@ -26,9 +27,10 @@ class SchemaWatch:
     Once the schema was seen at head, a request pays nothing for this: it is looked at again only
     when a query fails on a table or column that does not exist (``app.web.handlers``), the sign
     of a database restored or downgraded under the running app. While it is not at head (or was
-    never seen because the database did not answer), every request that needs the database looks
-    again first (two small queries), so the app serves as soon as ``jointplan migrate`` has run,
-    without a restart, and every page says to migrate until then.
+    never seen because the database did not answer), every request looks again first (two small
+    queries; see ``schema_ready``), so the app serves as soon as ``jointplan migrate`` has run,
+    without a restart, and every page says to migrate until then. (A timed cache would cost as
+    little but could serve pages on a schema gone behind, and keep refusing after a migration.)
     """
 
     def __init__(self, db: Database) -> None:
@@ -77,9 +79,14 @@ def serves_without_schema(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     return endpoint
 
 
-def schema_ready(request: Request) -> None:
+async def schema_ready(request: Request) -> None:
     """App-wide dependency, first of all: every page answers 503 "run `jointplan migrate`" while
     the schema is not at head, including the pages that do not read the database (a form would
-    only fail once sent)."""
-    if not getattr(request.scope.get("endpoint"), "jp_serves_without_schema", False):
-        request.app.state.schema.require_current()
+    only fail once sent). Once the schema was seen at head this is one attribute read, on the
+    event loop; only a check that needs the database goes to a worker thread."""
+    if getattr(request.scope.get("endpoint"), "jp_serves_without_schema", False):
+        return
+    watch: SchemaWatch = request.app.state.schema
+    status = watch.status
+    if status is None or not status.current:
+        await run_in_threadpool(watch.require_current)
