@@ -426,3 +426,48 @@ def test_a_side_effect_after_commit_that_finds_the_database_gone_is_logged_not_r
     app_db.after_commit(session, bug)
     with pytest.raises(ValueError, match="a bug"):
         app_db.run_after_commit(session)
+
+
+@pytest.mark.skipif(
+    BACKEND != "postgresql",
+    reason="cuts the network to PostgreSQL: runs in the PostgreSQL run (JP_TEST_DATABASE=postgresql)",
+)
+def test_a_connection_lost_during_commit_says_the_change_may_have_been_saved(
+    tmp_path: Path,
+) -> None:
+    """The connection breaks as the change is being committed (the relay is cut when the
+    transaction commits): the database may or may not have committed, so the page must not say
+    that nothing was saved. The next request, once the database is back, is served."""
+    engine = fresh_engine(tmp_path, name="commit_cut")
+    proxy = TcpProxy(target_port=engine.url.port or 5432, target_host=engine.url.host or "")
+    proxy.start()
+    url = engine.url.set(host="127.0.0.1", port=proxy.port).render_as_string(False)
+    db = Database(create_db_engine(url))
+    armed: list[bool] = []
+
+    def cut_at_commit(_conn: sa.Connection) -> None:
+        if armed:
+            armed.clear()
+            proxy.cut()
+
+    sa.event.listen(db.engine, "commit", cut_at_commit)
+    try:
+        app = create_app(_settings(url), db, run_mailer=False)
+        with TestClient(app, follow_redirects=False) as client:
+            account_id, tokens = _people(db, app.state.settings)
+            client.cookies.set(sessions.SESSION_COOKIE, tokens[0])
+            client.cookies.set("jp_csrf", CSRF)
+            armed.append(True)
+            response = client.post(
+                f"/accounts/{account_id}/strategy",
+                data={"kind": "driver", "text": "Sent as the line went down", "csrf_token": CSRF},
+            )
+            assert response.status_code == 503
+            assert MAYBE_SAVED in response.text
+            assert NOT_SAVED not in response.text
+            proxy.restore()
+            assert client.get(f"/accounts/{account_id}").status_code == 200
+    finally:
+        proxy.cut()
+        db.dispose()
+        drop_engine(engine)
