@@ -32,6 +32,28 @@ def _db(settings: Settings) -> Iterator[Database]:
         db.dispose()
 
 
+# Exit status of a command refused because the database cannot serve it (1 and 2 already mean
+# "a broken audit chain" and "bad input").
+EXIT_DATABASE = 3
+
+
+def database_problem(settings: Settings) -> str:
+    """One line saying why the database cannot serve a command (empty when it can)."""
+    from app import migrations
+    from app.db import database_unreachable, one_line
+
+    with _db(settings) as db:
+        try:
+            migrations.require_current_schema(db.engine)
+        except migrations.SchemaNotCurrent as exc:
+            return str(exc)
+        except Exception as exc:
+            if not database_unreachable(exc):
+                raise
+            return f"Cannot reach the database: {one_line(exc)}"
+    return ""
+
+
 def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
     from app import migrations
 
@@ -371,10 +393,10 @@ def main(argv: list[str] | None = None) -> int:
         choices=["debug", "info", "warning", "error"],
         help="JP_LOG_LEVEL, default info",
     )
-    serve.set_defaults(run=cmd_serve)
+    serve.set_defaults(run=cmd_serve, needs_schema=False)  # the server checks and says itself
 
     commands.add_parser("migrate", help="bring the database schema up to date").set_defaults(
-        run=cmd_migrate
+        run=cmd_migrate, needs_schema=False
     )
     commands.add_parser("demo", help="load the demo workspace (once)").set_defaults(run=cmd_demo)
 
@@ -426,7 +448,12 @@ def main(argv: list[str] | None = None) -> int:
     restore.set_defaults(run=cmd_restore)
 
     args = parser.parse_args(argv)
-    result: int = args.run(Settings(), args)
+    settings = Settings()
+    # Every command needs the schema at head unless it says otherwise (``needs_schema=False``).
+    if getattr(args, "needs_schema", True) and (problem := database_problem(settings)):
+        print(problem, file=sys.stderr)
+        return EXIT_DATABASE
+    result: int = args.run(settings, args)
     return result
 
 

@@ -8,10 +8,16 @@ SQLite runs in WAL mode. A transaction that may write starts with ``BEGIN IMMEDI
 writers queue on the busy timeout instead of failing with "database is locked" when a read
 transaction tries to upgrade; read-only requests start ``BEGIN DEFERRED`` and never block.
 A read-only session refuses to flush changes: no state changes on GET.
+
+When the database cannot be reached (``database_unreachable``), the request's error is answered
+503 by ``app.web.handlers``; a new PostgreSQL connection gives up after
+``POSTGRES_CONNECT_TIMEOUT_SECONDS`` and a pooled one is pinged before use, so a request never
+waits long on a dead database and the first request after it returns gets a working connection.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any, TypeVar
 
@@ -22,8 +28,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
+log = logging.getLogger(__name__)
+
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# libpq waits forever by default (two minutes when packets to the host are dropped).
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
+# PostgreSQL's "undefined table" and "undefined column": code newer than the schema.
+_UNDEFINED_OBJECT_SQLSTATES = frozenset({"42P01", "42703"})
 
 
 class ReadOnlySessionError(RuntimeError):
@@ -44,7 +56,35 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     kwargs.setdefault("pool_pre_ping", True)
+    if "connect_timeout" not in sa.make_url(url).query:
+        connect_args = kwargs.setdefault("connect_args", {})
+        connect_args.setdefault("connect_timeout", POSTGRES_CONNECT_TIMEOUT_SECONDS)
     return sa.create_engine(url, **kwargs)
+
+
+def undefined_object(exc: BaseException) -> bool:
+    """A query named a table or column the database does not have (its schema is behind)."""
+    if not isinstance(exc, sa.exc.DBAPIError):
+        return False
+    if getattr(exc.orig, "sqlstate", None) in _UNDEFINED_OBJECT_SQLSTATES:
+        return True
+    return isinstance(exc, sa.exc.OperationalError) and str(exc.orig).startswith(
+        ("no such table", "no such column")
+    )
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """The database could not be reached or could not serve this transaction right now: the
+    connection failed or broke, the pool had none free in time, or (SQLite) the file could not be
+    opened, read or written, or stayed locked past the busy timeout. Nothing of the transaction
+    was saved; trying again later is the answer."""
+    if isinstance(exc, sa.exc.TimeoutError | sa.exc.DisconnectionError):
+        return True
+    if not isinstance(exc, sa.exc.DBAPIError) or undefined_object(exc):
+        return False
+    return exc.connection_invalidated or isinstance(
+        exc, sa.exc.OperationalError | sa.exc.InterfaceError
+    )
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -101,7 +141,26 @@ def after_commit(session: Session, callback: Callable[[], None]) -> None:
 
 def run_after_commit(session: Session) -> None:
     for callback in session.info.pop("after_commit", []):
-        callback()
+        try:
+            callback()
+        except Exception as exc:
+            # The request's transaction has committed: a side effect that needs the database
+            # (recording a session's activity) must not turn a saved change into an error page.
+            if not database_unreachable(exc):
+                raise
+            log.warning("after commit, %s: %s", _callback_name(callback), one_line(exc))
+
+
+def _callback_name(callback: Callable[[], None]) -> str:
+    func = getattr(callback, "func", callback)  # functools.partial
+    return f"{getattr(func, '__module__', '')}.{getattr(func, '__qualname__', repr(func))}"
+
+
+def one_line(exc: BaseException) -> str:
+    """The exception's class and the first line of its message, for a one-line log entry."""
+    cause = exc.orig if isinstance(exc, sa.exc.DBAPIError) and exc.orig is not None else exc
+    text = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {text[0] if text else ''}".rstrip(": ")
 
 
 _Select = TypeVar("_Select", bound=sa.Select[Any])
@@ -137,6 +196,9 @@ def request_session(request: Request) -> Iterator[Session]:
     session = db.session(writes=_request_writes(request))
     try:
         yield session
+        # A failure from here on may come after the database committed (the connection broke
+        # during COMMIT): the error page must not claim that nothing was saved.
+        request.state.db_committing = True
         session.commit()
     except BaseException:
         session.rollback()

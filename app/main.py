@@ -17,6 +17,8 @@ from app.auth.deps import current_actor
 from app.comments import routes as comments_routes
 from app.config import Settings
 from app.db import Database, create_db_engine
+from app.health import routes as health_routes
+from app.health.service import SchemaWatch, schema_ready
 from app.initiatives import routes as initiatives_routes
 from app.invitations import routes as invitations_routes
 from app.mail import routes as mail_routes
@@ -48,6 +50,7 @@ PUBLIC_ROUTERS = (
     auth_routes.public,
     invitations_routes.public,
     sso_routes.public,
+    health_routes.public,
 )
 # Routes that exist only in development, when turned on (they answer only some people even then).
 DEV_ROUTERS = (mail_routes.dev,)
@@ -85,9 +88,11 @@ def create_app(
     settings.check_production()
     db = db or Database(create_db_engine(settings.resolved_database_url))
     dispatcher = MailDispatcher(db, settings)
+    schema = SchemaWatch(db)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        schema.check_at_start()
         if run_mailer:
             db.on_mail_queued = dispatcher.wake
             dispatcher.start()
@@ -104,11 +109,12 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
-        dependencies=[Depends(csrf_protect), Depends(ids_in_range)],
+        dependencies=[Depends(schema_ready), Depends(csrf_protect), Depends(ids_in_range)],
     )
     app.state.settings = settings
     app.state.db = db
     app.state.mailer = dispatcher
+    app.state.schema = schema
     app.state.templates = Templates(
         secret_key=settings.resolved_secret_key,
         base_globals={"dev_mailbox": mail_routes.may_read},

@@ -59,8 +59,10 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         )
 
 
-def fresh_engine(tmp_dir: Path, name: str = "jointplan") -> sa.Engine:
-    """An empty database of the configured backend, migrated to head."""
+def fresh_engine(
+    tmp_dir: Path, name: str = "jointplan", revision: str | None = "head"
+) -> sa.Engine:
+    """An empty database of the configured backend, migrated to ``revision`` (None: not at all)."""
     if BACKEND == "postgresql":
         admin = create_db_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
         database = f"jp_{name}_{os.getpid()}"
@@ -72,8 +74,17 @@ def fresh_engine(tmp_dir: Path, name: str = "jointplan") -> sa.Engine:
     else:
         url = f"sqlite:///{tmp_dir / (name + '.sqlite3')}"
     engine = create_db_engine(url)
-    migrations.upgrade(engine)
+    if revision is not None:
+        migrations.upgrade(engine, revision)
     return engine
+
+
+def unreachable_url(tmp_path: Path) -> str:
+    """A database that is not there: PostgreSQL on a port nothing listens on; an SQLite file in a
+    directory that does not exist (the volume is not mounted)."""
+    if BACKEND == "postgresql":
+        return str(sa.make_url(POSTGRES_URL).set(port=free_port()).render_as_string(False))
+    return f"sqlite:///{tmp_path / 'not-mounted' / 'jointplan.sqlite3'}"
 
 
 def drop_engine(engine: sa.Engine) -> None:

@@ -437,6 +437,9 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("GET", "/dev/mailbox"): {
         NO_TARGET: Row(allow="admin other-workspace-admin", anonymous=NOT_FOUND)
     },
+    # Public: liveness and readiness, for load balancers and process managers
+    ("GET", "/healthz"): {NO_TARGET: PUBLIC},
+    ("GET", "/readyz"): {NO_TARGET: PUBLIC},
     # Private: the signed-in person
     ("GET", "/"): {NO_TARGET: ANY_SIGNED_IN},
     ("POST", "/logout"): {NO_TARGET: PUBLIC},  # signing out of an expired session still works
@@ -722,7 +725,7 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
 }
 
 # Printed at the end of every run (tests/conftest.py) and pinned by test_matrix_row_count.
-EXPECTED_ROWS = 5511
+EXPECTED_ROWS = 5533  # 5511 + /healthz and /readyz for the 11 standings
 
 # --------------------------------------------------------------------------------------------
 # The routes, as the app's router has them

@@ -13,7 +13,7 @@ from datetime import timedelta
 from email.message import EmailMessage
 
 from app.config import Settings
-from app.db import Database
+from app.db import Database, database_unreachable, one_line
 from app.mail import repository
 from app.models import OutboxMessage, OutboxStatus, utcnow
 
@@ -59,8 +59,13 @@ class MailDispatcher:
             self._wake.clear()
             try:
                 self.deliver_due()
-            except Exception:
-                log.exception("mail dispatch failed; will retry")
+            except Exception as exc:
+                if not database_unreachable(exc):
+                    log.exception("mail dispatch failed; will retry")
+                else:  # an outage is not a bug: one line, no traceback
+                    log.warning(
+                        "mail dispatch: database unavailable (%s); will retry", one_line(exc)
+                    )
             self._wake.wait(POLL_SECONDS)
 
     def deliver_due(self) -> int:

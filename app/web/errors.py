@@ -57,3 +57,30 @@ class SignInRequired(AppError):
     status_code = 401
     title = "Please sign in"
     message = "Sign in to continue."
+
+
+class UnavailableError(AppError):
+    """The app cannot serve now for a reason outside the request; answered with Retry-After."""
+
+    status_code = 503
+    title = "Not available right now"
+    retry_after = 5  # seconds
+
+
+class DatabaseUnavailableError(UnavailableError):
+    title = "Not saved: the database is not answering"
+    message = (
+        "Jointplan cannot reach its database at the moment. Nothing you sent was saved. "
+        "Please try again in a few seconds."
+    )
+    # The connection broke while the change was being committed: it may have been saved.
+    at_commit = (
+        "Jointplan lost its database connection while saving, so it cannot tell whether your "
+        "change was saved. Reload the page in a few seconds to check before trying again."
+    )
+
+
+class SchemaBehindError(UnavailableError):
+    title = "The database needs upgrading"
+    message = "The database schema is behind: run `jointplan migrate`."
+    retry_after = 30

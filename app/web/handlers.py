@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote
 
+import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
@@ -12,7 +13,16 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.auth.deps import actor_for_error_page
-from app.web.errors import AppError, NotFoundError, SignInRequired
+from app.db import database_unreachable, one_line, undefined_object
+from app.permissions.policy import Actor
+from app.web.errors import (
+    AppError,
+    DatabaseUnavailableError,
+    NotFoundError,
+    SchemaBehindError,
+    SignInRequired,
+    UnavailableError,
+)
 from app.web.security import SECURITY_HEADERS
 from app.web.templating import get_templates, is_htmx
 
@@ -30,6 +40,11 @@ _TITLES = {
     429: "Too many attempts",
     500: "Something went wrong",
 }
+
+# The database's own errors (the classes that wrap every driver error, and the pool's); answered
+# here, inside the app, so the answer is a response rather than an exception that Starlette's
+# outermost middleware re-raises to the server (a traceback and a closed connection).
+DATABASE_ERRORS = (sa.exc.DBAPIError, sa.exc.TimeoutError, sa.exc.DisconnectionError)
 
 
 def error_response(
@@ -62,17 +77,64 @@ def sign_in_redirect(request: Request) -> Response:
     return error_response(request, 401, SignInRequired.title, SignInRequired.message)
 
 
+def unavailable_response(request: Request, exc: UnavailableError, message: str = "") -> Response:
+    response = error_response(request, exc.status_code, exc.title, message or exc.message)
+    response.headers["Retry-After"] = str(exc.retry_after)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _actor_if_database_answers(request: Request) -> Actor | None:
+    try:
+        return actor_for_error_page(request)
+    except DATABASE_ERRORS as exc:
+        if database_unreachable(exc) or undefined_object(exc):
+            return None  # the page is still shown, without the person's navigation
+        raise
+
+
 def install(app: FastAPI) -> None:
     async def on_app_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, AppError)
         if isinstance(exc, SignInRequired):
             return sign_in_redirect(request)
+        if isinstance(exc, UnavailableError):
+            return unavailable_response(request, exc)
         return error_response(request, exc.status_code, exc.title, exc.message, exc.kept)
+
+    async def on_database_error(request: Request, exc: Exception) -> Response:
+        if undefined_object(exc):
+            # A table or column is missing: the database was restored or downgraded under the
+            # running app. Look at its schema again; if it is at head, this is a plain bug.
+            try:
+                await run_in_threadpool(request.app.state.schema.require_current, recheck=True)
+            except SchemaBehindError as behind:
+                return unavailable_response(request, behind)
+            except DATABASE_ERRORS as again:
+                if not database_unreachable(again):
+                    raise
+                exc = again
+            else:
+                raise exc
+        if not database_unreachable(exc):
+            raise exc  # any other database error is a bug: the generic 500 below
+        # One line per failure: an outage is not a bug, and its tracebacks would flood the log.
+        log.warning(
+            "database unavailable: %s %s answered 503 (%s)",
+            request.method,
+            request.url.path,
+            one_line(exc),
+        )
+        unavailable = DatabaseUnavailableError()
+        at_commit = getattr(request.state, "db_committing", False)
+        return unavailable_response(
+            request, unavailable, unavailable.at_commit if at_commit else ""
+        )
 
     async def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         if not hasattr(request.state, "actor"):  # no route ran: an unknown address or method
-            request.state.actor = await run_in_threadpool(actor_for_error_page, request)
+            request.state.actor = await run_in_threadpool(_actor_if_database_answers, request)
         if exc.status_code == 404:
             return error_response(request, 404, NotFoundError.title, NotFoundError.message)
         if exc.status_code == 405:
@@ -105,6 +167,8 @@ def install(app: FastAPI) -> None:
         return response
 
     app.add_exception_handler(AppError, on_app_error)
+    for database_error in DATABASE_ERRORS:
+        app.add_exception_handler(database_error, on_database_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(Exception, on_server_error)

@@ -1,0 +1,2 @@
+"""Is the app alive, and can it serve: ``/healthz``, ``/readyz``, and the schema check pages
+go through."""
