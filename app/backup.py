@@ -26,14 +26,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import URL, make_url
 from sqlmodel import Session
 
 from app.audit import service as audit
 from app.db import create_db_engine
-from app.migrations import alembic_config
+from app.migrations import SchemaStatus, schema_status
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 PG_DUMP_HEADER = b"PGDMP"
@@ -61,42 +59,22 @@ class BackupError(Exception):
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a backup holds or a restore brought back: its size, how long it took, its schema
-    revision against this version's, and its audit chains verified."""
+    """What a backup holds or a restore brought back: its size, how long it took, where its
+    schema stands against this version's migrations, and its audit chains verified."""
 
     path: Path
     size: int
     seconds: float
-    revision: str | None
-    head: str
+    schema: SchemaStatus
     reports: list[audit.ChainReport]
 
-    @property
-    def at_head(self) -> bool:
-        return self.revision == self.head
 
-    @property
-    def known_revision(self) -> bool:
-        script = ScriptDirectory.from_config(alembic_config())
-        return self.revision is not None and script.get_revision(self.revision) is not None
-
-
-def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None
-    return head
-
-
-def _revision(connection: sa.Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
-
-
-def _verify(connection: sa.Connection) -> tuple[str | None, list[audit.ChainReport]]:
-    revision = _revision(connection)
-    if revision is None:
-        return None, []
+def _verify(connection: sa.Connection) -> tuple[SchemaStatus, list[audit.ChainReport]]:
+    schema = schema_status(connection)
+    if not schema.revisions:
+        return schema, []
     with Session(bind=connection) as session:
-        return revision, audit.verify_all(session)
+        return schema, audit.verify_all(session)
 
 
 def _is_postgresql(url: URL) -> bool:
@@ -151,20 +129,13 @@ def backup(database_url: str, target: Path) -> Outcome:
     url = make_url(database_url)
     started = time.monotonic()
     if _is_postgresql(url):
-        revision, reports = _pg_backup(url, database_url, target)
+        schema, reports = _pg_backup(url, database_url, target)
     else:
-        revision, reports = _sqlite_backup(_sqlite_path(url), target)
-    return Outcome(
-        target,
-        target.stat().st_size,
-        time.monotonic() - started,
-        revision,
-        head_revision(),
-        reports,
-    )
+        schema, reports = _sqlite_backup(_sqlite_path(url), target)
+    return Outcome(target, target.stat().st_size, time.monotonic() - started, schema, reports)
 
 
-def _sqlite_backup(source: Path, target: Path) -> tuple[str | None, list[audit.ChainReport]]:
+def _sqlite_backup(source: Path, target: Path) -> tuple[SchemaStatus, list[audit.ChainReport]]:
     if not source.exists():
         raise BackupError(f"there is no database at {source}")
     partial = _new_file(target)
@@ -191,7 +162,7 @@ def _sqlite_backup(source: Path, target: Path) -> tuple[str | None, list[audit.C
 
 def _pg_backup(
     url: URL, database_url: str, target: Path
-) -> tuple[str | None, list[audit.ChainReport]]:
+) -> tuple[SchemaStatus, list[audit.ChainReport]]:
     engine = create_db_engine(database_url)
     try:
         with engine.connect() as probe:
@@ -247,10 +218,10 @@ def restore(database_url: str, source: Path, *, force: bool) -> Outcome:
     engine = create_db_engine(database_url)
     try:
         with engine.connect() as conn, conn.begin():
-            revision, reports = _verify(conn)
+            schema, reports = _verify(conn)
     finally:
         engine.dispose()
-    return Outcome(source, source.stat().st_size, seconds, revision, head_revision(), reports)
+    return Outcome(source, source.stat().st_size, seconds, schema, reports)
 
 
 def _refuse_unless_empty(engine: sa.Engine, where: str, *, force: bool) -> None:

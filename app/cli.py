@@ -293,20 +293,13 @@ def _write_atomically(path: str, text: str) -> None:
 
 def _print_outcome(outcome: Outcome) -> int:
     """The schema and every audit chain of what was backed up or restored; 1 if broken."""
-    if outcome.revision is None:
+    if not outcome.schema.revisions:
         print("It has no schema: it is not a Jointplan database.")
         return 1
-    if not outcome.at_head:
-        if outcome.known_revision:
-            print(
-                f"Its schema is at revision {outcome.revision}, behind this version's "
-                f"{outcome.head}: run `jointplan migrate` before starting the app."
-            )
-        else:
-            print(
-                f"Its schema is at revision {outcome.revision}, which this version does not "
-                "know: it was made by a newer Jointplan; run that version."
-            )
+    if outcome.schema.behind:
+        print(f"{outcome.schema.problem} before starting the app.")
+    elif problem := outcome.schema.problem:
+        print(f"{problem}.")
     status = _print_reports(outcome.reports)
     print("Every audit chain verifies." if status == 0 else "An audit chain is BROKEN (above).")
     return status
@@ -437,7 +430,8 @@ def main(argv: list[str] | None = None) -> int:
         "backup", help="copy the database to FILE while the app runs, then verify the copy"
     )
     backup.add_argument("file", metavar="FILE", help="a new file (never overwritten)")
-    backup.set_defaults(run=cmd_backup)
+    # An older schema is still worth a copy; restore's target is often empty.
+    backup.set_defaults(run=cmd_backup, needs_schema=False)
     restore = commands.add_parser(
         "restore", help="replace the database with a backup (stop the app first), then verify"
     )
@@ -445,7 +439,7 @@ def main(argv: list[str] | None = None) -> int:
     restore.add_argument(
         "--force", action="store_true", help="replace a database that is not empty"
     )
-    restore.set_defaults(run=cmd_restore)
+    restore.set_defaults(run=cmd_restore, needs_schema=False)
 
     args = parser.parse_args(argv)
     settings = Settings()

@@ -273,5 +273,5 @@ def test_a_restored_backup_of_an_older_schema_says_to_migrate(
     monkeypatch.setenv("JP_DATABASE_URL", empty_url)
     assert cli.main(["restore", str(file)]) == 0
     out = capsys.readouterr().out
-    assert "behind this version's" in out
+    assert "The database schema is behind" in out
     assert "run `jointplan migrate` before starting the app" in out
