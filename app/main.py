@@ -73,6 +73,7 @@ PRIVATE_ROUTERS = (
     validation_routes.router,
     portfolio_routes.router,
     stakeholders_routes.router,
+    mail_routes.router,
 )
 
 
