@@ -34,10 +34,10 @@ def next_due(session: Session, *, now: datetime) -> datetime | None:
     """When the earliest pending message can next be tried: its next attempt, or when another
     instance's claim on it lapses. None when nothing is pending."""
     pending = col(OutboxMessage.status) == OutboxStatus.PENDING
-    claimed = col(OutboxMessage.claimed_until) >= now
+    claimed = col(OutboxMessage.claimed_until) >= now  # by another instance, for a while
     row = session.execute(
         sa.select(
-            sa.func.min(OutboxMessage.next_attempt_at).filter(pending, sa.not_(claimed)),
+            sa.func.min(OutboxMessage.next_attempt_at).filter(pending, _unclaimed(now)),
             sa.func.min(OutboxMessage.claimed_until).filter(pending, claimed),
         )
     ).one()
