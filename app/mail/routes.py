@@ -17,6 +17,18 @@ from app.web.templating import get_templates
 router = APIRouter()
 public = APIRouter()
 
+
+@public.get("/dev/mailbox")
+def mailbox(request: Request, db: DbSession, settings: SettingsDep) -> Response:
+    if not settings.dev_mailbox_enabled:
+        raise NotFoundError()
+    return get_templates(request).render(
+        request, "mail/mailbox.html", {"messages": repository.recent(db, limit=50)}
+    )
+
+
+# --- The workspace admin's page of undelivered mail ---------------------------------------
+
 PAGE = "/admin/mail"
 # The page shows the newest of them; older failures are rare and still in the table.
 LIMIT = 200
@@ -66,12 +78,3 @@ def send_again(request: Request, actor: MailManager, db: DbSession, message_id: 
         response, f"The e-mail to {message.to_address} is being sent again."
     )
     return response
-
-
-@public.get("/dev/mailbox")
-def mailbox(request: Request, db: DbSession, settings: SettingsDep) -> Response:
-    if not settings.dev_mailbox_enabled:
-        raise NotFoundError()
-    return get_templates(request).render(
-        request, "mail/mailbox.html", {"messages": repository.recent(db, limit=50)}
-    )
