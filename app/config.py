@@ -66,8 +66,10 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     mail_from: str = "Jointplan <no-reply@jointplan.localhost>"
     # Seconds between retries grow from this base; a message is given up after max attempts.
-    mail_retry_base_seconds: int = 30
+    mail_retry_base_seconds: float = 30
     mail_max_attempts: int = 6
+    # Once SMTP answers again, mail given up within this many days is sent again by itself.
+    mail_requeue_days: int = 3
 
     oidc_providers: list[OidcProvider] = Field(default_factory=list)
 

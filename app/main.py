@@ -78,6 +78,7 @@ PRIVATE_ROUTERS = (
     validation_routes.router,
     portfolio_routes.router,
     stakeholders_routes.router,
+    mail_routes.router,
 )
 
 

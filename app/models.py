@@ -85,9 +85,28 @@ class Visibility(StrEnum):
 
 
 class OutboxStatus(StrEnum):
-    PENDING = "pending"
+    PENDING = "pending"  # waiting for its (next) attempt
     SENT = "sent"
-    FAILED = "failed"
+    FAILED = "failed"  # given up after the last attempt; shown, and sent again on request
+    CANCELLED = "cancelled"  # not worth sending any more: its invitation was withdrawn
+
+
+class MailKind(StrEnum):
+    """What an e-mail is for: decides who is shown its failure (DESIGN.md §5)."""
+
+    INVITATION = "invitation"  # the inviter and the workspace's admins
+    NOTIFICATION = "notification"  # nobody sent it personally: the workspace's admins
+    PASSWORD_RESET = "password_reset"  # the person asks again; a vendor's admins see it
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "invitation": "Invitation",
+            "notification": "Notification",
+            "password_reset": "Password reset",
+            "other": "Other",
+        }[self.value]
 
 
 class PlanStatus(StrEnum):
@@ -759,7 +778,9 @@ class OutboxMessage(SQLModel, table=True):
     __tablename__ = "outbox_message"
     __table_args__ = (
         sa.CheckConstraint(_in("status", OutboxStatus), name="status"),
+        sa.CheckConstraint(_in("kind", MailKind), name="kind"),
         sa.Index("ix_outbox_message_due", "status", "next_attempt_at"),
+        sa.Index("ix_outbox_message_workspace", "workspace_id", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -774,6 +795,28 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = None
     transport: str = Field(default="", max_length=20)
     last_error: str = Field(default="", max_length=1000)
+    # Whose mail it is, so that a failure reaches the people who can act on it: the workspace
+    # (its admins' mail page), the account, the person who sent it (None: nobody personally)
+    # and, for an invitation, the invitation its link belongs to.
+    kind: str = Field(default=MailKind.OTHER, max_length=20)
+    workspace_id: int | None = Field(default=None, foreign_key="workspace.id")
+    account_id: int | None = Field(default=None, foreign_key="account.id")
+    sender_id: int | None = Field(default=None, foreign_key="app_user.id")
+    invitation_id: int | None = Field(default=None, foreign_key="invitation.id", index=True)
+    # After this the message is worth nothing (its link has expired): never sent again.
+    expires_at: datetime | None = None
+    failed_at: datetime | None = None
+    # How often the dispatcher put it back in the queue by itself after SMTP answered again.
+    auto_requeues: int = 0
+
+    @property
+    def kind_enum(self) -> MailKind:
+        return MailKind(self.kind)
+
+    @property
+    def visibility(self) -> str:
+        """Which of the vendor's e-mails did not get through is the vendor's business."""
+        return Visibility.INTERNAL
 
 
 # --------------------------------------------------------------------------------------------

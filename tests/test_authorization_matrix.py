@@ -68,6 +68,8 @@ from app.models import (
     Initiative,
     InitiativeStatus,
     Notification,
+    OutboxMessage,
+    OutboxStatus,
     PasswordReset,
     ProfileKind,
     Role,
@@ -201,6 +203,9 @@ MISSING_NOTIFICATION = "missing notification"
 WORKSPACE_ATTRIBUTE = "scorecard attribute of own workspace"
 FOREIGN_ATTRIBUTE = "scorecard attribute of other workspace"
 MISSING_ATTRIBUTE = "missing scorecard attribute"
+WORKSPACE_MAIL = "undelivered mail of own workspace"
+FOREIGN_MAIL = "undelivered mail of other workspace"
+MISSING_MAIL = "missing mail"
 
 # target -> (account key, item key); keys index the world's ids, None means "missing".
 TARGETS: dict[str, tuple[str | None, str | None]] = {
@@ -230,6 +235,11 @@ TARGETS: dict[str, tuple[str | None, str | None]] = {
     WORKSPACE_ATTRIBUTE: (None, "own"),
     FOREIGN_ATTRIBUTE: (None, "foreign"),
     MISSING_ATTRIBUTE: (None, None),
+    # Workspace-level mail (world.items["message_id"]): the own and foreign accounts' failed
+    # invitation e-mails, on the admins' mail page.
+    WORKSPACE_MAIL: (None, "own"),
+    FOREIGN_MAIL: (None, "foreign"),
+    MISSING_MAIL: (None, None),
 }
 
 
@@ -377,6 +387,25 @@ ATTRIBUTE_ROWS = {
     MISSING_ATTRIBUTE: Row(not_found="admin other-workspace-admin", others=FORBIDDEN),
 }
 
+# A workspace's undelivered mail: its own admins only, like its scorecard attributes.
+MAIL_ROWS = {
+    WORKSPACE_MAIL: Row(allow="admin", not_found="other-workspace-admin", others=FORBIDDEN),
+    FOREIGN_MAIL: Row(allow="other-workspace-admin", not_found="admin", others=FORBIDDEN),
+    MISSING_MAIL: Row(not_found="admin other-workspace-admin", others=FORBIDDEN),
+}
+# Sending an invitation's failed e-mail again: whoever sent it (the admin, here) and the lead;
+# team and mentor see the invitation list but did not send it (403), and like everyone who
+# passes the account guard they get 404 for another account's or a missing invitation; the
+# client side is refused by the verb before anything is looked up.
+SEND_AGAIN_ROWS = {
+    OWN_ITEM: Row(allow="admin lead", forbid=f"team mentor {CLIENT_ROLES}"),
+    SMUGGLED_ITEM: Row(forbid=CLIENT_ROLES),
+    OTHER_ITEM: Row(allow="admin"),
+    FOREIGN_ITEM: Row(allow="other-workspace-admin"),
+    MISSING_ITEM: Row(forbid=CLIENT_ROLES),
+    ORPHANED_ITEM: Row(),
+}
+
 # Reviews and the mentor: the lead (and admins) record reviews; only the account's mentor signs
 # them off and answers requests, so a workspace admin is refused there too (like signing_rows).
 REVIEW_WRITERS = "admin lead"
@@ -453,6 +482,8 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("POST", "/admin/users/{user_id}/enable"): WORKSPACE_USER_ROWS,
     ("GET", "/admin/value-dimensions"): {NO_TARGET: WORKSPACE_ADMINS},
     ("POST", "/admin/value-dimensions"): {NO_TARGET: WORKSPACE_ADMINS},
+    ("GET", "/admin/mail"): {NO_TARGET: WORKSPACE_ADMINS},
+    ("POST", "/admin/mail/{message_id}/send-again"): MAIL_ROWS,
     # Private: an account and what is under it
     ("GET", "/accounts/{account_id}"): account_rows(own=Row(allow=EVERY_ROLE)),
     ("GET", "/accounts/{account_id}/audit"): account_rows(own=Row(allow=EVERY_ROLE)),
@@ -465,6 +496,7 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("POST", "/accounts/{account_id}/invitations/{invitation_id}/revoke"): item_rows(
         allow="admin lead", forbid=f"team mentor {CLIENT_ROLES}"
     ),
+    ("POST", "/accounts/{account_id}/invitations/{invitation_id}/send-again"): SEND_AGAIN_ROWS,
     ("POST", "/accounts/{account_id}/members/{membership_id}/role"): item_rows(
         allow="admin lead", forbid=f"team mentor {CLIENT_ROLES}"
     ),
@@ -725,7 +757,9 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
 }
 
 # Printed at the end of every run (tests/conftest.py) and pinned by test_matrix_row_count.
-EXPECTED_ROWS = 5533  # 5511 + /healthz and /readyz for the 11 standings
+# (+22 for /healthz and /readyz; +110 for failed mail: 10 targets of its three routes, times 11
+# standings.)
+EXPECTED_ROWS = 5643
 
 # --------------------------------------------------------------------------------------------
 # The routes, as the app's router has them
@@ -1047,8 +1081,24 @@ def build_matrix_world(session: Session) -> MatrixWorld:
         session, world, roles, {"own": admin, "other": admin, "foreign": other_admin}
     )
     _add_stakeholder_items(session, world, {"own": admin, "other": admin, "foreign": other_admin})
+    _fail_invitation_mail(session, world)
     session.flush()
     return world
+
+
+def _fail_invitation_mail(session: Session, world: MatrixWorld) -> None:
+    """The e-mails of the accounts' lead invitations were given up (SMTP was down), so that an
+    allowed "Send again" really queues them again."""
+    world.items["message_id"] = {}
+    for key, invitation_id in world.invitations.items():
+        mail = session.exec(
+            select(OutboxMessage).where(OutboxMessage.invitation_id == invitation_id)
+        ).one()
+        mail.status, mail.failed_at = OutboxStatus.FAILED, utcnow()
+        mail.attempts, mail.last_error = 6, "SMTPServerDisconnected: Connection unexpectedly closed"
+        session.add(mail)
+        assert mail.id is not None
+        world.items["message_id"][key] = (mail.id, 1)
 
 
 def _add_scorecard_items(session: Session, world: MatrixWorld, admins: dict[str, User]) -> None:

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, select
 from starlette.testclient import TestClient
 
 from app.actions import service as actions
@@ -27,7 +27,15 @@ from app.initiatives import service as initiatives
 from app.initiatives.schemas import InitiativeForm
 from app.invitations import service as invitations
 from app.main import PRIVATE_ROUTERS, PUBLIC_ROUTERS, create_app
-from app.models import PasswordReset, ProfileKind, Role, ScorecardHalf, Workspace, utcnow
+from app.models import (
+    OutboxMessage,
+    PasswordReset,
+    ProfileKind,
+    Role,
+    ScorecardHalf,
+    Workspace,
+    utcnow,
+)
 from app.notifications.service import notify
 from app.opportunities import service as opportunities
 from app.opportunities.schemas import Checked as OpportunityValues
@@ -222,6 +230,9 @@ def links(session: Session, world: World) -> dict[str, str]:
         account_id=world.account.id,  # type: ignore[arg-type]
         checked=CheckedStakeholder(name="Ours"),
     )
+    mail = session.exec(
+        select(OutboxMessage).where(OutboxMessage.invitation_id == sent.invitation.id)
+    ).one()
     session.commit()
     return {
         "review_id": str(review.id),
@@ -242,6 +253,7 @@ def links(session: Session, world: World) -> dict[str, str]:
         "notification_id": str(note.id),
         "attribute_id": str(attribute.id),
         "stakeholder_id": str(stakeholder.id),
+        "message_id": str(mail.id),
         "reset": reset_token,
     }
 

@@ -13,6 +13,7 @@ from app.auth.deps import CurrentActor, SettingsDep
 from app.db import DbSession
 from app.invitations import repository as invitations_repo
 from app.invitations.service import InvitationProblem
+from app.invitations.view import rows as invitation_rows
 from app.models import Membership, Role, Side
 from app.permissions.guards import AccountCreator, AccountReader, MemberManager
 from app.permissions.policy import AccountAccess, Actor, Verb, may
@@ -102,7 +103,9 @@ def account_context(db: DbSession, actor: Actor, access: AccountAccess) -> dict[
             ("Client", [m for m in members if m.role_enum.side is Side.CLIENT]),
         ],
         "invitations": (
-            invitations_repo.list_open(db, account_id=account_id) if can_see_invitations else []
+            invitation_rows(actor, access, invitations_repo.list_open(db, account_id=account_id))
+            if can_see_invitations
+            else []
         ),
         "can_manage": may(actor, access, Verb.MEMBERS_MANAGE),
         "can_see_invitations": can_see_invitations,

@@ -228,6 +228,7 @@ def email_admins(
         outbox.enqueue(
             session,
             to=admin.email,
+            workspace_id=workspace_id,  # a failed delivery shows on that workspace's mail page
             subject=f"Jointplan audit checkpoint of {stamp}",
             body=_MAIL.format(
                 stamp=stamp,

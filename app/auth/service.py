@@ -17,7 +17,7 @@ from app.auth import sessions, throttle
 from app.auth.passwords import verify_password
 from app.config import Settings
 from app.mail import outbox
-from app.models import PasswordReset, User, Visibility, utcnow
+from app.models import MailKind, PasswordReset, User, Visibility, utcnow
 from app.tokens import new_token, token_hash
 from app.users import repository as users_repo
 from app.users import service as users
@@ -140,6 +140,9 @@ def request_reset(session: Session, *, email: str, settings: Settings) -> None:
     link = f"{settings.base_url.rstrip('/')}/password/reset/{token}"
     outbox.enqueue(
         session,
+        kind=MailKind.PASSWORD_RESET,
+        workspace_id=user.workspace_id,
+        expires_at=reset.expires_at,
         to=user.email,
         subject="Reset your Jointplan password",
         body=(

@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload
 from sqlmodel import Session, col, select
 
 from app.db import for_write
-from app.models import Account, Invitation, User, utcnow
+from app.models import Account, Invitation, OutboxMessage, User, utcnow
 
 
 def get_open(session: Session, *, account_id: int, email: str) -> Invitation | None:
@@ -21,15 +21,21 @@ def get_open(session: Session, *, account_id: int, email: str) -> Invitation | N
     ).first()
 
 
-def list_open(session: Session, *, account_id: int) -> Sequence[Invitation]:
-    return session.exec(
-        select(Invitation)
+def list_open(
+    session: Session, *, account_id: int
+) -> Sequence[tuple[Invitation, OutboxMessage | None]]:
+    """The account's open invitations, newest first, each with the e-mail that carries its
+    link (one query; None for invitations made before e-mails named their invitation)."""
+    rows = session.exec(
+        select(Invitation, OutboxMessage)
+        .outerjoin(OutboxMessage, col(OutboxMessage.invitation_id) == Invitation.id)
         .where(Invitation.account_id == account_id)
         .where(col(Invitation.accepted_at).is_(None))
         .where(col(Invitation.revoked_at).is_(None))
         .where(col(Invitation.expires_at) > utcnow())
-        .order_by(col(Invitation.created_at).desc())
+        .order_by(col(Invitation.created_at).desc(), col(Invitation.id).desc())
     ).all()
+    return [(invitation, mail) for invitation, mail in rows]
 
 
 def get_in_account(session: Session, *, account_id: int, invitation_id: int) -> Invitation | None:

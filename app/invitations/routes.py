@@ -16,8 +16,12 @@ from app.auth.routes import signed_in_redirect
 from app.db import DbSession
 from app.invitations import repository, service
 from app.invitations.service import InvitationProblem, LinkState, link_state
+from app.mail import repository as mail_repo
+from app.mail import service as mail_service
+from app.mail.service import MailProblem
 from app.models import Account, Invitation
-from app.permissions.guards import MemberManager
+from app.permissions.guards import MailSender, MemberManager, enforce_item
+from app.permissions.policy import Verb
 from app.users import repository as users_repo
 from app.users import service as users
 from app.web.errors import ForbiddenError, GoneError, NotFoundError
@@ -98,6 +102,48 @@ def revoke_invitation(
     except InvitationProblem as problem:
         errors.add("_form", problem.message)
     notice = "" if errors else f"The invitation to {invitation.email} was withdrawn."
+    if is_htmx(request):
+        return render_account(
+            request,
+            db,
+            actor,
+            access,
+            block="invite_panel",
+            invite_errors=errors,
+            invite_notice=notice,
+            status_code=409 if errors else 200,
+        )
+    response = RedirectResponse(f"/accounts/{access.account_id}", status_code=303)
+    get_templates(request).flash(
+        response, notice or errors["_form"], kind="error" if errors else "success"
+    )
+    return response
+
+
+@router.post("/accounts/{account_id}/invitations/{invitation_id}/send-again")
+def send_invitation_again(
+    request: Request, actor: CurrentActor, access: MailSender, db: DbSession, invitation_id: int
+) -> Response:
+    """Its e-mail was given up after the last attempt: queue the same e-mail (same link) again.
+    For whoever sent it, and the lead and admins (``Verb.MAIL_SEND_AGAIN``)."""
+    invitation = repository.get_in_account(
+        db, account_id=access.account_id, invitation_id=invitation_id
+    )
+    mail = (
+        mail_repo.of_invitation(db, invitation_id=invitation_id) if invitation is not None else None
+    )
+    if invitation is None or mail is None:
+        raise NotFoundError()
+    enforce_item(actor, access, Verb.MAIL_SEND_AGAIN, mail)
+    errors = FormErrors()
+    if link_state(invitation) is not LinkState.OPEN:
+        errors.add("_form", "This invitation is no longer open.")
+    else:
+        try:
+            mail_service.send_again(db, actor=actor.user, message=mail)
+        except MailProblem as problem:
+            errors.add("_form", problem.message)
+    notice = "" if errors else f"The invitation e-mail to {invitation.email} is being sent again."
     if is_htmx(request):
         return render_account(
             request,

@@ -16,10 +16,14 @@ from app.accounts import repository as accounts_repo
 from app.audit import service as audit
 from app.invitations import repository
 from app.mail import outbox
+from app.mail import repository as mail_repo
+from app.mail import service as mail_service
 from app.models import (
     Account,
     Invitation,
+    MailKind,
     Membership,
+    OutboxStatus,
     Role,
     Side,
     User,
@@ -110,10 +114,11 @@ def invite(
     open_invitation = repository.get_open(session, account_id=account.id, email=email)
     if open_invitation is not None:
         if link_state(open_invitation) is LinkState.OPEN:
-            raise _already_invited(email, open_invitation)
-        open_invitation.revoked_at = utcnow()  # an expired one makes way for the new one
-        session.add(open_invitation)
-        session.flush()
+            _replace_undelivered(session, actor=inviter, invitation=open_invitation)
+        else:
+            open_invitation.revoked_at = utcnow()  # an expired one makes way for the new one
+            session.add(open_invitation)
+            session.flush()
 
     token = new_token()
     invitation = Invitation(
@@ -138,6 +143,12 @@ def invite(
     link = f"{base_url.rstrip('/')}/invitations/{token}"
     outbox.enqueue(
         session,
+        kind=MailKind.INVITATION,
+        workspace_id=account.workspace_id,
+        account_id=account.id,
+        sender_id=inviter.id,
+        invitation_id=invitation.id,
+        expires_at=invitation.expires_at,
         to=email,
         subject=f"{inviter.display_name} invited you to the {account.name} account plan",
         body=(
@@ -161,11 +172,42 @@ def invite(
     return SentInvitation(invitation, link)
 
 
+def _replace_undelivered(session: Session, *, actor: User, invitation: Invitation) -> None:
+    """An open invitation stands in the way of a new one, unless its e-mail never arrived:
+    then the new invitation (new link, new e-mail) replaces it."""
+    assert invitation.id is not None
+    mail = mail_repo.of_invitation(session, invitation_id=invitation.id)
+    if mail is None or mail.status != OutboxStatus.FAILED:
+        if mail is not None and mail.status == OutboxStatus.PENDING and mail.attempts:
+            raise InvitationProblem(
+                f"{invitation.email} was already invited on {invitation.created_at:%d %b %Y}; "
+                "its e-mail could not be delivered yet and is being tried again."
+            )
+        raise _already_invited(invitation.email, invitation)
+    invitation.revoked_at = utcnow()
+    session.add(invitation)
+    session.flush()
+    mail_service.cancel_for_invitation(session, invitation_id=invitation.id)
+    audit.record(
+        session,
+        actor=actor,
+        verb="invitation.revoked",
+        item_type="invitation",
+        item_id=invitation.id,
+        account_id=invitation.account_id,
+        changes={"email": [invitation.email, invitation.email], "reason": [None, "not delivered"]},
+        visibility=visibility_for(invitation.role_enum),
+    )
+
+
 def revoke(session: Session, *, actor: User, invitation: Invitation) -> None:
     if link_state(invitation) is not LinkState.OPEN:
         raise InvitationProblem("This invitation is no longer open.", field="_form")
+    assert invitation.id is not None
     invitation.revoked_at = utcnow()
     session.add(invitation)
+    # The link stops working: an e-mail with it still waiting to be (re)sent never will be.
+    mail_service.cancel_for_invitation(session, invitation_id=invitation.id)
     audit.record(
         session,
         actor=actor,

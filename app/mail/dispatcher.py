@@ -2,6 +2,12 @@
 
 Each app instance runs one dispatcher thread. A message is claimed with a conditional update
 before it is sent, so several instances never send the same message twice at once.
+
+The thread sleeps until the earliest next attempt (at most ``POLL_SECONDS``), so short retry
+delays are honoured. A message given up after its last attempt is marked failed and shown to
+the people who can act on it; as soon as a send succeeds again (the SMTP server answers), the
+messages given up in the last ``mail_requeue_days`` are queued again, each a bounded number of
+times, so an outage longer than the retry limit loses nothing silently.
 """
 
 from __future__ import annotations
@@ -20,8 +26,13 @@ from app.models import OutboxMessage, OutboxStatus, utcnow
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 30.0
+# Never spin: the shortest sleep between two rounds.
+MIN_WAIT_SECONDS = 0.05
 CLAIM_SECONDS = 120
 BATCH = 50
+# How often a failed message is queued again by itself after SMTP answered again; a message
+# that keeps failing (an address the server refuses) then stays failed until someone asks.
+MAX_AUTO_REQUEUES = 3
 
 
 class MailDispatcher:
@@ -59,6 +70,7 @@ class MailDispatcher:
             self._wake.clear()
             try:
                 self.deliver_due()
+                wait = self.seconds_until_due()
             except Exception as exc:
                 if not database_unreachable(exc):
                     log.exception("mail dispatch failed; will retry")
@@ -66,7 +78,19 @@ class MailDispatcher:
                     log.warning(
                         "mail dispatch: database unavailable (%s); will retry", one_line(exc)
                     )
-            self._wake.wait(POLL_SECONDS)
+                wait = POLL_SECONDS
+            self._wake.wait(wait)
+
+    def seconds_until_due(self) -> float:
+        """How long to sleep: until the earliest pending message is due, at most POLL_SECONDS."""
+        if not self.transport:
+            return POLL_SECONDS
+        now = utcnow()
+        with self.db.session(writes=False) as session:
+            due = repository.next_due(session, now=now)
+        if due is None:
+            return POLL_SECONDS
+        return min(POLL_SECONDS, max(MIN_WAIT_SECONDS, (due - now).total_seconds()))
 
     def deliver_due(self) -> int:
         """Send every message that is due; returns how many were sent."""
@@ -113,15 +137,20 @@ class MailDispatcher:
         except (OSError, smtplib.SMTPException) as exc:
             error = f"{type(exc).__name__}: {exc}"[:1000]
             log.warning("sending mail %s failed: %s", message_id, error)
+        requeued = 0
         with self.db.session() as session:
-            message = session.get(OutboxMessage, message_id)
+            # Locked: an invitation withdrawn meanwhile cancels its mail, and that must stick.
+            message = repository.get_for_write(session, message_id=message_id)
             assert message is not None
             message.attempts += 1
             message.claimed_until = None
             if error:
                 message.last_error = error
-                if message.attempts >= self.settings.mail_max_attempts:
+                if message.status != OutboxStatus.PENDING:
+                    log.info("mail %s was cancelled while it was being sent", message_id)
+                elif message.attempts >= self.settings.mail_max_attempts:
                     message.status = OutboxStatus.FAILED
+                    message.failed_at = utcnow()
                 else:
                     delay = self.settings.mail_retry_base_seconds * 2 ** (message.attempts - 1)
                     message.next_attempt_at = utcnow() + timedelta(seconds=delay)
@@ -129,8 +158,18 @@ class MailDispatcher:
                 message.status = OutboxStatus.SENT
                 message.sent_at = utcnow()
                 message.transport = self.transport
+                # The server answers again: what was given up during the outage goes out now.
+                now = utcnow()
+                requeued = repository.requeue_failed(
+                    session,
+                    now=now,
+                    failed_since=now - timedelta(days=self.settings.mail_requeue_days),
+                    max_requeues=MAX_AUTO_REQUEUES,
+                )
             session.add(message)
             session.commit()
+        if requeued:
+            log.info("mail is delivered again; %s failed message(s) queued again", requeued)
         return 0 if error else 1
 
     def _send_smtp(self, message: OutboxMessage) -> None:

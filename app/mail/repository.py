@@ -8,7 +8,14 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from app.models import OutboxMessage, OutboxStatus
+from app.db import for_write
+from app.models import Account, OutboxMessage, OutboxStatus, User
+
+
+def _unclaimed(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.or_(
+        col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now
+    )
 
 
 def due_ids(session: Session, *, now: datetime, limit: int) -> Sequence[int]:
@@ -16,15 +23,26 @@ def due_ids(session: Session, *, now: datetime, limit: int) -> Sequence[int]:
         select(OutboxMessage.id)
         .where(OutboxMessage.status == OutboxStatus.PENDING)
         .where(col(OutboxMessage.next_attempt_at) <= now)
-        .where(
-            sa.or_(
-                col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now
-            )
-        )
+        .where(_unclaimed(now))
         .order_by(col(OutboxMessage.id))
         .limit(limit)
     )
     return [i for i in session.exec(statement).all() if i is not None]
+
+
+def next_due(session: Session, *, now: datetime) -> datetime | None:
+    """When the earliest pending message can next be tried: its next attempt, or when another
+    instance's claim on it lapses. None when nothing is pending."""
+    pending = col(OutboxMessage.status) == OutboxStatus.PENDING
+    claimed = col(OutboxMessage.claimed_until) >= now  # by another instance, for a while
+    row = session.execute(
+        sa.select(
+            sa.func.min(OutboxMessage.next_attempt_at).filter(pending, _unclaimed(now)),
+            sa.func.min(OutboxMessage.claimed_until).filter(pending, claimed),
+        )
+    ).one()
+    times = [t for t in row if t is not None]
+    return min(times) if times else None
 
 
 def claim(session: Session, *, message_id: int, now: datetime, until: datetime) -> bool:
@@ -33,15 +51,101 @@ def claim(session: Session, *, message_id: int, now: datetime, until: datetime) 
         sa.update(OutboxMessage)
         .where(col(OutboxMessage.id) == message_id)
         .where(col(OutboxMessage.status) == OutboxStatus.PENDING)
-        .where(
-            sa.or_(
-                col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now
-            )
-        )
+        .where(_unclaimed(now))
         .values(claimed_until=until)
     )
     result = session.execute(statement)
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def requeue_failed(
+    session: Session, *, now: datetime, failed_since: datetime, max_requeues: int
+) -> int:
+    """Put the messages given up since ``failed_since`` back in the queue, each at most
+    ``max_requeues`` times and only while its link still works; how many were requeued.
+
+    A conditional update: of several instances doing this at once, each message is requeued
+    by one of them."""
+    statement = (
+        sa.update(OutboxMessage)
+        .where(col(OutboxMessage.status) == OutboxStatus.FAILED)
+        .where(col(OutboxMessage.failed_at) >= failed_since)
+        .where(col(OutboxMessage.auto_requeues) < max_requeues)
+        .where(sa.or_(col(OutboxMessage.expires_at).is_(None), col(OutboxMessage.expires_at) > now))
+        .values(
+            status=OutboxStatus.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            failed_at=None,
+            claimed_until=None,
+            auto_requeues=OutboxMessage.auto_requeues + 1,
+        )
+    )
+    result = session.execute(statement)
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def get_for_write(session: Session, *, message_id: int) -> OutboxMessage | None:
+    return session.exec(
+        for_write(session, select(OutboxMessage).where(OutboxMessage.id == message_id))
+    ).first()
+
+
+def get_in_workspace(
+    session: Session, *, workspace_id: int, message_id: int
+) -> OutboxMessage | None:
+    return session.exec(
+        for_write(
+            session,
+            select(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .where(OutboxMessage.workspace_id == workspace_id),
+        )
+    ).first()
+
+
+def of_invitation(session: Session, *, invitation_id: int) -> OutboxMessage | None:
+    """The e-mail that carries an invitation's link (one per invitation; sent again as is)."""
+    return session.exec(
+        for_write(
+            session,
+            select(OutboxMessage)
+            .where(OutboxMessage.invitation_id == invitation_id)
+            .order_by(col(OutboxMessage.id).desc()),
+        )
+    ).first()
+
+
+def cancel_unsent_of_invitation(session: Session, *, invitation_id: int) -> int:
+    """Its link stops working: whatever of its e-mail is not sent yet never will be."""
+    statement = (
+        sa.update(OutboxMessage)
+        .where(col(OutboxMessage.invitation_id) == invitation_id)
+        .where(col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.FAILED]))
+        .values(status=OutboxStatus.CANCELLED, claimed_until=None)
+    )
+    result = session.execute(statement)
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def troubled_in_workspace(
+    session: Session, *, workspace_id: int, limit: int
+) -> Sequence[tuple[OutboxMessage, Account | None, User | None]]:
+    """The workspace's mail that failed or is being retried, newest first, with its account
+    and sender (one query)."""
+    retrying = sa.and_(
+        col(OutboxMessage.status) == OutboxStatus.PENDING, col(OutboxMessage.attempts) > 0
+    )
+    statement = (
+        select(OutboxMessage, Account, User)
+        .outerjoin(Account, col(Account.id) == OutboxMessage.account_id)
+        .outerjoin(User, col(User.id) == OutboxMessage.sender_id)
+        .where(OutboxMessage.workspace_id == workspace_id)
+        .where(sa.or_(col(OutboxMessage.status) == OutboxStatus.FAILED, retrying))
+        .order_by(col(OutboxMessage.id).desc())
+        .limit(limit)
+    )
+    return [(m, a, u) for m, a, u in session.exec(statement).all()]
 
 
 def recent(session: Session, *, limit: int) -> Sequence[OutboxMessage]:

@@ -30,6 +30,12 @@ def active_members(
     return [(user, membership) for user, membership in rows]
 
 
+def workspace_of(session: Session, *, account_id: int) -> int | None:
+    """The account's workspace (the account is usually loaded already: no query then)."""
+    account = session.get(Account, account_id)
+    return account.workspace_id if account is not None else None
+
+
 # --- The inbox ---------------------------------------------------------------------------------
 
 UserIdColumn = sa.ColumnElement[int] | Mapped[int]

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from sqlmodel import Session
 
 from app.mail import outbox
-from app.models import Notification, Side, User, Visibility, utcnow
+from app.models import MailKind, Notification, Side, User, Visibility, utcnow
 from app.notifications import repository
 
 
@@ -34,9 +34,10 @@ def notify(
     if actor is not None and actor.id is not None:
         wanted.discard(actor.id)
     sent: list[Notification] = []
-    for user, membership in repository.active_members(
-        session, account_id=account_id, user_ids=wanted
-    ):
+    recipients = repository.active_members(session, account_id=account_id, user_ids=wanted)
+    # Nobody sends a notification personally: its failure is for the workspace's admins.
+    workspace_id = repository.workspace_of(session, account_id=account_id) if recipients else None
+    for user, membership in recipients:
         if visibility != Visibility.SHARED and membership.role_enum.side is not Side.VENDOR:
             continue
         assert user.id is not None
@@ -52,6 +53,9 @@ def notify(
         sent.append(note)
         outbox.enqueue(
             session,
+            kind=MailKind.NOTIFICATION,
+            workspace_id=workspace_id,
+            account_id=account_id,
             to=user.email,
             subject=f"Jointplan: {message}"[:300],
             body=_body(user, message, link, base_url),

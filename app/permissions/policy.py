@@ -59,6 +59,9 @@ class Verb(StrEnum):
     # side sees what the client sees); the client's contributors confirm or correct it.
     VALIDATION_VIEW = "validation.view"
     VALIDATION_ANSWER = "validation.answer"
+    # Send a failed e-mail again: the person who sent it (checked against the item), and the
+    # lead and admins for any of the account's mail.
+    MAIL_SEND_AGAIN = "mail.send_again"
 
 
 class WorkspaceVerb(StrEnum):
@@ -66,6 +69,7 @@ class WorkspaceVerb(StrEnum):
     USERS_MANAGE = "users.manage"
     SETTINGS_MANAGE = "settings.manage"  # e.g. the value dimensions, the scorecard
     PORTFOLIO_VIEW = "portfolio.view"  # the portfolio dashboard and the mentor's queue
+    MAIL_MANAGE = "mail.manage"  # the workspace's undelivered mail, and sending it again
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,14 @@ class HasVisibility(Protocol):
     def visibility(self) -> str: ...
 
 
+class HasSender(Protocol):
+    @property
+    def visibility(self) -> str: ...
+
+    @property
+    def sender_id(self) -> int | None: ...
+
+
 class HasAuthor(Protocol):
     @property
     def visibility(self) -> str: ...
@@ -195,20 +207,32 @@ _VENDOR_CONTRIBUTOR = (
 _ACCOUNT_STEWARD = frozenset(
     {Verb.MEMBERS_MANAGE, Verb.ACCOUNT_SCORE, Verb.VALIDATION_REQUEST, Verb.REVIEW_WRITE}
 )
+# Whoever invited someone may send the invitation's e-mail again, even if their role on the
+# vendor side changed since; the lead and admins may for any of the account's mail.
+_SEND_AGAIN = frozenset({Verb.MAIL_SEND_AGAIN})
+_ANY_SENDER = frozenset({Role.LEAD, "admin"})
 
 _GRANTS: dict[Role | str, frozenset[Verb]] = {
-    Role.LEAD: _VENDOR_CONTRIBUTOR | _ACCOUNT_STEWARD | {Verb.PLAN_SUBMIT, Verb.PLAN_APPROVE},
+    Role.LEAD: _VENDOR_CONTRIBUTOR
+    | _ACCOUNT_STEWARD
+    | _SEND_AGAIN
+    | {Verb.PLAN_SUBMIT, Verb.PLAN_APPROVE},
     # An admin runs the account's team but does not sign the plan (that is the lead's) nor
     # sign off its reviews (the mentor's).
-    "admin": _VENDOR_CONTRIBUTOR | _ACCOUNT_STEWARD,
-    Role.TEAM: _VENDOR_CONTRIBUTOR,
-    Role.MENTOR: _VENDOR_READ | _DISCUSS | {Verb.COMMENT_TEAM_ONLY, Verb.MENTOR_REVIEW},
+    "admin": _VENDOR_CONTRIBUTOR | _ACCOUNT_STEWARD | _SEND_AGAIN,
+    Role.TEAM: _VENDOR_CONTRIBUTOR | _SEND_AGAIN,
+    Role.MENTOR: _VENDOR_READ
+    | _DISCUSS
+    | _SEND_AGAIN
+    | {Verb.COMMENT_TEAM_ONLY, Verb.MENTOR_REVIEW},
     Role.SPONSOR: _CLIENT_CONTRIBUTOR | {Verb.PLAN_APPROVE},
     Role.MEMBER: _CLIENT_CONTRIBUTOR,
     Role.VIEWER: _CLIENT_READ,
 }
 # Verbs about one's own item: allowed only on items the actor wrote.
 _AUTHOR_ONLY = frozenset({Verb.COMMENT_EDIT})
+# Verbs about what one sent: on others' items only for the standings in ``_ANY_SENDER``.
+_SENDER_ONLY = frozenset({Verb.MAIL_SEND_AGAIN})
 
 _WORKSPACE_GRANTS = {
     "admin": frozenset(WorkspaceVerb),
@@ -236,6 +260,13 @@ def decide(
         return Decision.FORBIDDEN
     if item is not None and verb in _AUTHOR_ONLY and getattr(item, "author_id", None) != actor.id:
         return Decision.FORBIDDEN
+    if (
+        item is not None
+        and verb in _SENDER_ONLY
+        and standing not in _ANY_SENDER
+        and getattr(item, "sender_id", None) != actor.id
+    ):
+        return Decision.FORBIDDEN
     return Decision.ALLOW
 
 
@@ -260,6 +291,7 @@ __all__ = [
     "AccountAccess",
     "Actor",
     "Decision",
+    "HasSender",
     "HasVisibility",
     "Verb",
     "WorkspaceVerb",
