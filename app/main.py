@@ -116,6 +116,10 @@ def create_app(
     for router in PRIVATE_ROUTERS:
         app.include_router(router, dependencies=[Depends(current_actor)])
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.add_middleware(SecurityMiddleware, secure_cookies=settings.secure_cookies)
+    app.add_middleware(
+        SecurityMiddleware,
+        secure_cookies=settings.secure_cookies,
+        secret_key=settings.resolved_secret_key,
+    )
     handlers.install(app)
     return app

@@ -96,7 +96,7 @@ from app.strategy.schemas import StrategyForm
 from app.tokens import new_token, token_hash
 from app.users import service as users
 from tests import factories
-from tests.conftest import CSRF, RollbackDatabase
+from tests.conftest import CSRF, RollbackDatabase, send_session_csrf
 
 MISSING = 999_999
 NEW_PASSWORD = "a brand new passphrase"
@@ -1262,6 +1262,7 @@ def matrix(engine: sa.Engine) -> Iterator[Matrix]:
         )
         app = create_app(settings, db, run_mailer=False)
         with TestClient(app, base_url="http://testserver", follow_redirects=False) as client:
+            send_session_csrf(client, settings)
             yield Matrix(connection, db, world, client)
     finally:
         outer.rollback()

@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.auth.deps import actor_for_error_page
 from app.web.errors import AppError, NotFoundError, SignInRequired
-from app.web.security import SECURITY_HEADERS
+from app.web.security import SECURITY_HEADERS, add_page_headers
 from app.web.templating import get_templates, is_htmx
 
 log = logging.getLogger(__name__)
@@ -102,6 +102,7 @@ def install(app: FastAPI) -> None:
             "Jointplan hit an unexpected problem. Nothing you sent was saved; please try again.",
         )
         response.headers.update(SECURITY_HEADERS)
+        add_page_headers(response.headers)
         return response
 
     app.add_exception_handler(AppError, on_app_error)
