@@ -37,7 +37,7 @@ from app.users import routes as users_routes
 from app.validation import routes as validation_routes
 from app.value import routes as value_routes
 from app.web import handlers
-from app.web.forms import ids_in_range
+from app.web.forms import form_is_text, ids_in_range
 from app.web.security import SecurityMiddleware, csrf_protect
 from app.web.templating import STATIC_DIR, Templates
 from app.workspaces import routes as workspaces_routes
@@ -101,7 +101,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
-        dependencies=[Depends(csrf_protect), Depends(ids_in_range)],
+        dependencies=[Depends(csrf_protect), Depends(form_is_text), Depends(ids_in_range)],
     )
     app.state.settings = settings
     app.state.db = db

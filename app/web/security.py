@@ -31,6 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.db import SAFE_METHODS
 from app.tokens import new_token, same
 from app.web.errors import CsrfError
+from app.web.forms import FORM_TYPES, undecodable_form
 
 CSRF_COOKIE = "jp_csrf"
 # The session cookie's name, here so that this module does not import the auth package.
@@ -125,6 +126,12 @@ class SecurityMiddleware:
         state = scope.setdefault("state", {})
         state["csrf_token"] = token
         is_page = not str(scope.get("path", "")).startswith(STATIC_PREFIX)
+        content_type = _header(scope, b"content-type")
+        if scope["method"] not in SAFE_METHODS and content_type.lower().startswith(FORM_TYPES):
+            body, receive = await _buffered(receive)
+            kept = undecodable_form(body, content_type)
+            if kept is not None:
+                state["undecodable_form"] = kept
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -139,6 +146,36 @@ class SecurityMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
+    """The whole request body, and a ``receive`` that hands it to the app again."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # the client went away
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return body, replay
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return ""
 
 
 def _cookie(scope: Scope, name: str) -> str:
