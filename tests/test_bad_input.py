@@ -546,6 +546,8 @@ def test_the_500_page_carries_the_security_headers(failing_app: FastAPI) -> None
         response = browser.get("/test-only/boom")
     assert "content-security-policy" in response.headers
     assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cache-control"] == "no-store"
+    assert "HX-Request" in response.headers["vary"]
 
 
 # --- accepting an invitation ------------------------------------------------------------------

@@ -372,12 +372,23 @@ def test_a_wrong_token_is_refused(
     assert client.get("/me").status_code == 200  # still signed in: the logout did not happen
 
 
-def test_the_token_without_its_cookie_is_refused(
-    client: TestClient, session: Session, world: World
-) -> None:
-    sign_in(client, session, world.members["team"])
+def test_the_token_without_its_cookie_is_refused(client: TestClient, world: World) -> None:
+    """Without a session the token must match the CSRF cookie (double submit)."""
     client.cookies.delete(CSRF_COOKIE)
-    assert_page_expired(client.post("/logout", data={"csrf_token": CSRF}))
+    signing_in = {"email": world.admin.email, "password": PASSWORD, "csrf_token": CSRF}
+    assert_page_expired(client.post("/login", data=signing_in))
+    assert SESSION_COOKIE not in client.cookies
+
+
+def test_a_signed_in_request_needs_no_csrf_cookie_but_its_sessions_token(
+    app: FastAPI, session: Session, world: World
+) -> None:
+    with TestClient(app, follow_redirects=False) as browser:
+        sign_in(browser, session, world.members["team"])
+        token = page_token(browser.get("/me"))
+        browser.cookies.delete(CSRF_COOKIE)
+        assert_page_expired(browser.post("/logout", data={"csrf_token": CSRF}))
+        assert browser.post("/logout", data={"csrf_token": token}).status_code == 303
 
 
 def test_the_token_in_the_query_string_is_not_enough(
