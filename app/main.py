@@ -39,7 +39,7 @@ from app.users import routes as users_routes
 from app.validation import routes as validation_routes
 from app.value import routes as value_routes
 from app.web import handlers
-from app.web.forms import ids_in_range
+from app.web.forms import form_is_text, ids_in_range
 from app.web.logs import AccessLogMiddleware
 from app.web.security import SecurityMiddleware, csrf_protect
 from app.web.templating import STATIC_DIR, Templates
@@ -110,7 +110,12 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
-        dependencies=[Depends(schema_ready), Depends(csrf_protect), Depends(ids_in_range)],
+        dependencies=[
+            Depends(schema_ready),
+            Depends(csrf_protect),
+            Depends(form_is_text),
+            Depends(ids_in_range),
+        ],
     )
     app.state.settings = settings
     app.state.db = db
@@ -129,7 +134,11 @@ def create_app(
     for router in PRIVATE_ROUTERS:
         app.include_router(router, dependencies=[Depends(current_actor)])
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.add_middleware(SecurityMiddleware, secure_cookies=settings.secure_cookies)
+    app.add_middleware(
+        SecurityMiddleware,
+        secure_cookies=settings.secure_cookies,
+        secret_key=settings.resolved_secret_key,
+    )
     app.add_middleware(AccessLogMiddleware)  # outermost: times and logs every request
     handlers.install(app)
     return app

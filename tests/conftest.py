@@ -11,9 +11,11 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -25,13 +27,51 @@ from starlette.testclient import TestClient
 from app import migrations
 from app.auth import passwords
 from app.config import Settings
-from app.db import Database, create_db_engine
+from app.db import SAFE_METHODS, Database, create_db_engine
+from app.web.security import CSRF_COOKIE, SESSION_COOKIE, cookie_name, session_csrf_token
 from tests import factories
 from tests.live import LiveServer, Mailbox, free_port, reset_database, serve, smtp_server
 
 BACKEND = os.environ.get("JP_TEST_DATABASE", "sqlite")
 POSTGRES_URL = os.environ.get("JP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+# The CSRF token tests send, meaning "the token of the page I am on". Anonymous requests match
+# it with a ``jp_csrf`` cookie of the same value; signed-in requests need their session's token,
+# which ``send_session_csrf`` puts in its place.
 CSRF = "t" * 43
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def send_session_csrf(client: httpx.Client, settings: Settings) -> httpx.Client:
+    """Let ``client`` keep posting ``CSRF`` once a test has signed it in.
+
+    A signed-in request must carry the token bound to its session (``app.web.security``), which
+    a test that sets a session cookie directly (``factories.sign_in``) never saw on a page. For
+    an unsafe request that carries a session cookie, the fixed CSRF cookie and the fixed
+    ``CSRF`` as its field or header, this hook sends the session's token in the
+    ``X-CSRF-Token`` header, which the check prefers. Any other request (another token or none,
+    no CSRF cookie, a cookie the app rotated) goes out untouched, so refusals stay testable;
+    the app's check is the same.
+    """
+    session_cookie = cookie_name(SESSION_COOKIE, secure=settings.secure_cookies)
+    csrf_cookie = cookie_name(CSRF_COOKIE, secure=settings.secure_cookies)
+
+    def hook(request: httpx.Request) -> None:
+        if request.method in SAFE_METHODS:
+            return
+        jar: SimpleCookie = SimpleCookie(request.headers.get("cookie", ""))
+        if session_cookie not in jar or csrf_cookie not in jar or jar[csrf_cookie].value != CSRF:
+            return
+        supplied = request.headers.get("x-csrf-token")
+        is_form = request.headers.get("content-type", "").startswith(FORM_TYPES)
+        if supplied == CSRF or (supplied is None and is_form and CSRF.encode() in request.read()):
+            token = jar[session_cookie].value
+            request.headers["X-CSRF-Token"] = session_csrf_token(
+                settings.resolved_secret_key, token
+            )
+
+    hooks = client.event_hooks
+    client.event_hooks = {**hooks, "request": [*hooks.get("request", []), hook]}
+    return client
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -157,9 +197,10 @@ def app(settings: Settings, db: RollbackDatabase) -> FastAPI:
 
 
 @pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
+def client(app: FastAPI, settings: Settings) -> Iterator[TestClient]:
     with TestClient(app, base_url="http://testserver", follow_redirects=False) as c:
         c.cookies.set("jp_csrf", CSRF)
+        send_session_csrf(c, settings)
         yield c
 
 

@@ -100,7 +100,7 @@ from app.strategy.schemas import StrategyForm
 from app.tokens import new_token, token_hash
 from app.users import service as users
 from tests import factories
-from tests.conftest import CSRF, RollbackDatabase
+from tests.conftest import CSRF, RollbackDatabase, send_session_csrf
 
 MISSING = 999_999
 NEW_PASSWORD = "a brand new passphrase"
@@ -1330,6 +1330,7 @@ def matrix(engine: sa.Engine) -> Iterator[Matrix]:
         with TestClient(
             app, base_url="http://testserver", follow_redirects=False, client=LOOPBACK
         ) as client:
+            send_session_csrf(client, settings)
             yield Matrix(connection, db, world, client)
     finally:
         outer.rollback()

@@ -8,12 +8,14 @@ from datetime import timedelta
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, SQLModel, col, func, select
 from starlette.testclient import TestClient
 
 from app.config import Settings
+from app.mail.outbox import enqueue
 from app.main import create_app
 from app.models import (
+    DEFAULT_VALUE_DIMENSIONS,
     Account,
     ClientOrganisation,
     Invitation,
@@ -24,7 +26,9 @@ from app.models import (
     User,
     utcnow,
 )
+from app.opportunities.scoring import RATINGS as OPPORTUNITY_RATINGS
 from app.tokens import new_token, token_hash
+from app.web.forms import clean_line
 from tests.conftest import CSRF, RollbackDatabase
 from tests.factories import World, sign_in
 
@@ -542,6 +546,8 @@ def test_the_500_page_carries_the_security_headers(failing_app: FastAPI) -> None
         response = browser.get("/test-only/boom")
     assert "content-security-policy" in response.headers
     assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cache-control"] == "no-store"
+    assert "HX-Request" in response.headers["vary"]
 
 
 # --- accepting an invitation ------------------------------------------------------------------
@@ -589,3 +595,268 @@ def test_a_wrong_method_gets_a_friendly_page(client: TestClient) -> None:
     assert page.status_code == 405
     assert "does not take that kind of request" in page.text
     assert "Method Not Allowed" not in page.text
+
+
+# --- text that disguises itself, and bytes that are not text ----------------------------------
+
+# Every form with a one-line text (a name, a title, a period: what lists, headings and e-mail
+# subjects show): who sends it, where, a valid body, and its one-line fields.
+PRIORITY = {"title": "Cut costs", "importance": "high", "horizon": "now"}
+LINE_FORMS = [
+    (
+        "admin",
+        "/accounts",
+        {
+            "client_name": "Acme",
+            "account_name": "Acme main",
+            "period": "FY2028",
+            "lead_email": "lead@vendor.example",
+        },
+        ["client_name", "account_name", "period"],
+    ),
+    ("sponsor", "/accounts/{a}/priorities", PRIORITY, ["title"]),
+    ("lead", "/accounts/{a}/suggestions", PRIORITY, ["title"]),
+    ("lead", "/accounts/{a}/initiatives", {"title": "Telematics"}, ["title"]),
+    ("sponsor", "/accounts/{a}/actions", {"title": "Call", "status": "not_started"}, ["title"]),
+    ("lead", "/accounts/{a}/perception/beliefs", {"title": "Cost first"}, ["title"]),
+    ("sponsor", "/accounts/{a}/strategy", {"kind": "challenge", "text": "Few staff"}, ["text"]),
+    (
+        "lead",
+        "/accounts/{a}/opportunities",
+        {
+            "title": "Fleet",
+            "size": "120,000",
+            "days": "20",
+            **dict.fromkeys(OPPORTUNITY_RATINGS, "4"),
+            "status": "open",
+        },
+        ["title"],
+    ),
+    (
+        "lead",
+        "/accounts/{a}/stakeholders",
+        {"name": "Ann Berg", "title": "CFO", "department": "Finance", "decision": "Budget"},
+        ["name", "title", "department", "decision"],
+    ),
+    (
+        "admin",
+        "/admin/scorecard/attributes",
+        {"name": "Share of wallet", "half": "current", "weight": "2"},
+        ["name"],
+    ),
+]
+# What can make a one-line text read as something it is not, or hide in an e-mail subject.
+DISGUISES = {
+    "right-to-left override": "\u202e",
+    "first strong isolate": "\u2068",
+    "right-to-left mark": "\u200f",
+    "C1 control": "\x85",
+    "C1 control (CSI)": "\x9b",
+    "zero width space": "\u200b",
+    "line break": "\n",
+}
+
+
+def stored_anywhere(session: Session, text: str) -> list[str]:
+    """The tables any of whose rows hold ``text`` in some column."""
+    session.expire_all()
+    connection = session.connection()
+    return [
+        table.name
+        for table in SQLModel.metadata.sorted_tables
+        for row in connection.execute(table.select())
+        if any(isinstance(value, str) and text in value for value in row)
+    ]
+
+
+def line_form_cases() -> list[tuple[str, str, dict[str, str], str]]:
+    return [(who, path, body, field) for who, path, body, fields in LINE_FORMS for field in fields]
+
+
+@pytest.mark.parametrize("disguise", list(DISGUISES), ids=list(DISGUISES))
+@pytest.mark.parametrize(
+    ("who", "path", "body", "field"),
+    line_form_cases(),
+    ids=[f"{path}:{field}" for _, path, _, field in line_form_cases()],
+)
+def test_disguising_characters_in_names_and_titles_are_refused_with_the_text_kept(
+    client: TestClient,
+    session: Session,
+    world: World,
+    who: str,
+    path: str,
+    body: dict[str, str],
+    field: str,
+    disguise: str,
+) -> None:
+    sign_in(client, session, world.admin if who == "admin" else world.members[who])
+    url = path.format(a=world.account.id)
+    typed = f"Invoice{DISGUISES[disguise]}gpj.exe"
+    # The control: the same form with clean text is accepted.
+    clean = client.post(url, data={**body, field: "Invoice gpj.exe", "csrf_token": CSRF})
+    assert clean.status_code in (200, 303), clean.text[:500]
+    response = client.post(url, data={**body, field: typed, "csrf_token": CSRF})
+    assert response.status_code == 422, response.text[:500]
+    assert f'{field}-error"' in response.text
+    assert re.search(
+        r"Remove the invisible (control|formatting) characters|on one line", response.text
+    )
+    assert typed in response.text  # kept, to correct
+    assert not stored_anywhere(session, typed)
+
+
+def test_multi_line_text_keeps_its_line_breaks_but_not_c1_controls(
+    client: TestClient, session: Session, world: World
+) -> None:
+    sign_in(client, session, world.members["sponsor"])
+    url = f"/accounts/{world.account.id}/priorities"
+    fine = "First line\n\tand the second"
+    ok = client.post(url, data={**PRIORITY, "description": fine, "csrf_token": CSRF})
+    assert ok.status_code == 303
+    bad = client.post(url, data={**PRIORITY, "description": "Text\x9bhere", "csrf_token": CSRF})
+    assert bad.status_code == 422
+    assert "Remove the invisible control characters from the description." in bad.text
+    assert not stored_anywhere(session, "Text\x9bhere")
+
+
+def test_a_value_dimension_with_a_bidi_override_is_refused(
+    client: TestClient, session: Session, world: World
+) -> None:
+    sign_in(client, session, world.admin)
+    typed = "Candour\nSpeed\u202edeeps\nFairness"
+    response = client.post(
+        "/admin/value-dimensions",
+        data={"dimensions": typed, "current": DEFAULT_VALUE_DIMENSIONS, "csrf_token": CSRF},
+    )
+    assert response.status_code == 422
+    assert "Line 2: Remove the invisible formatting characters" in response.text
+    assert "Speed\u202edeeps" in response.text
+    assert not stored_anywhere(session, "Speed\u202edeeps")
+
+
+def test_accepting_an_invitation_with_a_disguised_name_keeps_it(
+    lead: TestClient, session: Session, world: World
+) -> None:
+    assert invite(lead, world, "fresh@client.example", "member").status_code == 303
+    session.expire_all()
+    message = session.exec(
+        select(OutboxMessage).where(OutboxMessage.to_address == "fresh@client.example")
+    ).one()
+    match = re.search(r"http://testserver(/invitations/\S+)", message.body_text)
+    assert match
+    lead.cookies.clear()
+    lead.cookies.set("jp_csrf", CSRF)
+    typed = "Frida\u202eadirF"
+    response = lead.post(
+        match.group(1),
+        data={
+            "display_name": typed,
+            "password": NEW_PASSWORD,
+            "password_confirm": NEW_PASSWORD,
+            "csrf_token": CSRF,
+        },
+    )
+    assert response.status_code == 422
+    assert "Remove the invisible formatting characters" in response.text
+    assert typed in response.text
+    assert count(session, User, User.email == "fresh@client.example") == 0
+
+
+def test_e_mail_subjects_are_one_clean_line_whatever_reaches_them(
+    session: Session, world: World
+) -> None:
+    """A name that came another way (an identity provider, an older row) is cleaned in the
+    subject: no override, no line break."""
+    message = enqueue(
+        session, to="x@client.example", subject="Eve\u202eexe.txt\r\nBcc: all", body="Hello"
+    )
+    assert message.subject == "Eveexe.txt Bcc: all"
+
+
+def test_clean_line_keeps_the_joiners_scripts_need() -> None:
+    assert clean_line("می\u200cخواهم \u200d") == "می\u200cخواهم \u200d".strip()
+    assert clean_line(" a\tb\u2028c\x00\u2066d ") == "a b cd"
+
+
+UNDECODABLE = b"%FF%FE%80"
+
+
+def test_undecodable_form_bytes_are_a_clear_400_never_stored(
+    client: TestClient, session: Session, world: World
+) -> None:
+    sign_in(client, session, world.members["sponsor"])
+    url = f"/accounts/{world.account.id}/priorities"
+    response = client.post(
+        url,
+        content=b"title=Reduce+"
+        + UNDECODABLE
+        + b"+cost&description=My+long+text&csrf_token="
+        + CSRF.encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 400
+    assert "not readable text" in response.text
+    # What was typed comes back as far as it can be read (never the token).
+    assert "Reduce \ufffd\ufffd\ufffd cost" in response.text
+    assert "My long text" in response.text
+    assert CSRF not in response.text.split("What you wrote", 1)[-1]
+    for mojibake in ("ÿþ", "\ufffd"):
+        assert not stored_anywhere(session, mojibake)
+    assert not stored_anywhere(session, "Reduce")
+
+
+def test_raw_bytes_that_are_not_utf8_are_refused_too(
+    client: TestClient, session: Session, world: World
+) -> None:
+    sign_in(client, session, world.members["sponsor"])
+    response = client.post(
+        f"/accounts/{world.account.id}/priorities",
+        content=b"title=Reduce\xff\xfe\x80cost&csrf_token=" + CSRF.encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 400
+    assert not stored_anywhere(session, "Reduce")
+
+
+def test_undecodable_multipart_fields_are_refused_with_the_text_kept(
+    client: TestClient, session: Session, world: World
+) -> None:
+    sign_in(client, session, world.members["sponsor"])
+    boundary = "jpBoundary7"
+    parts = [("title", b"Reduce \xff\xfe\x80"), ("csrf_token", CSRF.encode())]
+    body = (
+        b"".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+            + value
+            + b"\r\n"
+            for name, value in parts
+        )
+        + f"--{boundary}--\r\n".encode()
+    )
+    response = client.post(
+        f"/accounts/{world.account.id}/priorities",
+        content=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert response.status_code == 400
+    assert "Reduce \ufffd\ufffd\ufffd" in response.text
+    assert not stored_anywhere(session, "Reduce")
+
+
+def test_undecodable_bytes_in_an_htmx_request_get_the_message_as_a_toast(
+    client: TestClient, session: Session, world: World
+) -> None:
+    sign_in(client, session, world.members["sponsor"])
+    response = client.post(
+        f"/accounts/{world.account.id}/priorities",
+        content=b"title=" + UNDECODABLE,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-CSRF-Token": CSRF,
+            **HTMX,
+        },
+    )
+    assert response.status_code == 400
+    assert is_fragment(response)
+    assert "not readable text" in response.text
+    assert not stored_anywhere(session, "\ufffd")

@@ -32,7 +32,7 @@ from app.priorities.schemas import PriorityForm
 from app.strategy import service as strategy
 from app.strategy.schemas import StrategyForm
 from tests import factories
-from tests.conftest import CSRF
+from tests.conftest import CSRF, send_session_csrf
 from tests.live import LiveServer
 
 WRITERS = 6
@@ -73,7 +73,7 @@ def _client(server: LiveServer, person: User) -> httpx.Client:
     client = httpx.Client(base_url=server.url, follow_redirects=False, timeout=30)
     client.cookies.set(sessions.SESSION_COOKIE, token)
     client.cookies.set("jp_csrf", CSRF)
-    return client
+    return send_session_csrf(client, server.settings)
 
 
 def race(requests: list[Callable[[], httpx.Response]]) -> list[httpx.Response]:

@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlmodel import Session, SQLModel, select
+from starlette.datastructures import MutableHeaders
 from starlette.testclient import TestClient
 
 from app.actions import service as actions
@@ -21,6 +22,7 @@ from app.agreement.service import Slot
 from app.auth.sessions import SESSION_COOKIE
 from app.comments import repository as comments_repo
 from app.comments import service as comments
+from app.comments.routes import THREAD
 from app.config import Settings
 from app.db import DbSession, ReadOnlySessionError
 from app.initiatives import service as initiatives
@@ -55,7 +57,7 @@ from app.stakeholders.schemas import CheckedStakeholder
 from app.strategy import service as strategy
 from app.strategy.schemas import StrategyForm
 from app.tokens import new_token, token_hash
-from app.web.security import CSRF_COOKIE
+from app.web.security import CSRF_COOKIE, add_page_headers
 from tests.conftest import CSRF, RollbackDatabase
 from tests.factories import PASSWORD, World, sign_in
 
@@ -382,12 +384,23 @@ def test_a_wrong_token_is_refused(
     assert client.get("/me").status_code == 200  # still signed in: the logout did not happen
 
 
-def test_the_token_without_its_cookie_is_refused(
-    client: TestClient, session: Session, world: World
-) -> None:
-    sign_in(client, session, world.members["team"])
+def test_the_token_without_its_cookie_is_refused(client: TestClient, world: World) -> None:
+    """Without a session the token must match the CSRF cookie (double submit)."""
     client.cookies.delete(CSRF_COOKIE)
-    assert_page_expired(client.post("/logout", data={"csrf_token": CSRF}))
+    signing_in = {"email": world.admin.email, "password": PASSWORD, "csrf_token": CSRF}
+    assert_page_expired(client.post("/login", data=signing_in))
+    assert SESSION_COOKIE not in client.cookies
+
+
+def test_a_signed_in_request_needs_no_csrf_cookie_but_its_sessions_token(
+    app: FastAPI, session: Session, world: World
+) -> None:
+    with TestClient(app, follow_redirects=False) as browser:
+        sign_in(browser, session, world.members["team"])
+        token = page_token(browser.get("/me"))
+        browser.cookies.delete(CSRF_COOKIE)
+        assert_page_expired(browser.post("/logout", data={"csrf_token": CSRF}))
+        assert browser.post("/logout", data={"csrf_token": token}).status_code == 303
 
 
 def test_the_token_in_the_query_string_is_not_enough(
@@ -402,6 +415,97 @@ def test_a_json_body_cannot_carry_the_token(
 ) -> None:
     sign_in(client, session, world.members["team"])
     assert_page_expired(client.post("/logout", json={"csrf_token": CSRF}))
+
+
+def page_token(response: httpx.Response) -> str:
+    """The CSRF token the page gives its forms and htmx (the meta tag)."""
+    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', response.text)
+    assert match, response.text[:300]
+    return match.group(1)
+
+
+@pytest.mark.parametrize("source", ["another session", "no session"])
+@pytest.mark.parametrize("path", POSTS)
+def test_a_token_and_cookie_of_another_session_are_refused_and_change_nothing(
+    app: FastAPI,
+    client: TestClient,
+    session: Session,
+    world: World,
+    links: dict[str, str],
+    path: str,
+    source: str,
+) -> None:
+    """The attacker brings a matching token and CSRF cookie of his own (his own session's, or
+    an anonymous pair) beside the victim's session cookie: the token is not the victim's."""
+    with TestClient(app, follow_redirects=False) as attacker:
+        if source == "another session":
+            sign_in(attacker, session, world.other_admin)
+        token = page_token(attacker.get("/me" if source == "another session" else "/login"))
+    signed_in_as_admin(client, session, world)
+    client.cookies.set(CSRF_COOKIE, token)
+    before = snapshot(session)
+    url = fill(path, world, links)
+    assert_page_expired(client.post(url, data={**FORM, "csrf_token": token}))
+    assert_page_expired(client.post(url, data=FORM, headers={"X-CSRF-Token": token}))
+    assert snapshot(session) == before
+
+
+def sign_in_through_the_form(browser: TestClient, email: str, password: str = PASSWORD) -> str:
+    """Sign in as a person does, with the sign-in page's token; the token of the next page."""
+    token = page_token(browser.get("/login"))
+    response = browser.post(
+        "/login", data={"email": email, "password": password, "csrf_token": token}
+    )
+    assert response.status_code == 303, response.text
+    return page_token(browser.get("/"))
+
+
+def test_the_token_lasts_as_long_as_the_session_and_sign_in_and_out_replace_it(
+    app: FastAPI, world: World
+) -> None:
+    with TestClient(app, follow_redirects=False) as browser:
+        before_sign_in = page_token(browser.get("/login"))
+        token = sign_in_through_the_form(browser, world.admin.email)
+        assert token != before_sign_in
+        # The same token on every page of the session, and it keeps working.
+        assert page_token(browser.get("/me")) == token
+        assert page_token(browser.get(f"/accounts/{world.account.id}")) == token
+        for _ in range(2):
+            wrong = browser.post(
+                "/me/password", data={"current_password": "x", "csrf_token": token}
+            )
+            assert wrong.status_code == 422
+        # The pre-sign-in token (with its cookie) does not pass for the session.
+        browser.cookies.set(CSRF_COOKIE, before_sign_in)
+        assert_page_expired(browser.post("/logout", data={"csrf_token": before_sign_in}))
+        assert browser.post("/logout", data={"csrf_token": token}).status_code == 303
+        after = page_token(browser.get("/login"))
+        assert after not in (token, before_sign_in)
+        # Signed out, the session's token is no double-submit token either.
+        again = browser.post(
+            "/login",
+            data={"email": world.admin.email, "password": PASSWORD, "csrf_token": token},
+        )
+        assert_page_expired(again)
+
+
+def test_a_password_change_gives_the_session_a_new_token(app: FastAPI, world: World) -> None:
+    with TestClient(app, follow_redirects=False) as browser:
+        token = sign_in_through_the_form(browser, world.admin.email)
+        changed = browser.post(
+            "/me/password",
+            data={
+                "current_password": PASSWORD,
+                "password": NEW_PASSWORD,
+                "password_confirm": NEW_PASSWORD,
+                "csrf_token": token,
+            },
+        )
+        assert changed.status_code == 303
+        fresh = page_token(browser.get("/me"))
+        assert fresh != token
+        assert_page_expired(browser.post("/logout", data={"csrf_token": token}))
+        assert browser.post("/logout", data={"csrf_token": fresh}).status_code == 303
 
 
 # --- no state change on GET -------------------------------------------------------------------
@@ -524,6 +628,76 @@ def test_pages_have_no_inline_script(
     assert "javascript:" not in response.text
 
 
+# --- caching: no page is stored; a URL that answers htmx with a fragment varies on it --------
+
+
+def varies_on(response: httpx.Response) -> set[str]:
+    return {v.strip().lower() for v in response.headers.get("vary", "").split(",") if v.strip()}
+
+
+@pytest.mark.parametrize("path", GETS)
+def test_every_get_route_is_never_stored_and_varies_on_htmx(
+    app: FastAPI, session: Session, world: World, links: dict[str, str], path: str
+) -> None:
+    url = fill(path, world, links)
+    for who in (world.admin, world.members["lead"], world.members["sponsor"], None):
+        with TestClient(app, follow_redirects=False) as browser:
+            if who is not None:
+                sign_in(browser, session, who)
+            for headers in ({}, {"HX-Request": "true"}):
+                response = browser.get(url, headers=headers)
+                where = (url, who and who.email, headers, response.status_code)
+                assert response.headers.get("cache-control") == "no-store", where
+                assert "hx-request" in varies_on(response), where
+
+
+def test_the_fragment_urls_answer_both_ways_and_say_so(
+    client: TestClient, session: Session, world: World, links: dict[str, str]
+) -> None:
+    """Found, not listed: every GET route whose answer to htmx is a fragment of the page."""
+    signed_in_as_admin(client, session, world)
+    fragments = set()
+    for path in GETS:
+        url = fill(path, world, links)
+        page, part = client.get(url), client.get(url, headers={"HX-Request": "true"})
+        if page.status_code == part.status_code == 200 and "<html" in page.text:
+            if "<html" not in part.text:
+                fragments.add(path)
+            for response in (page, part):
+                assert response.headers["cache-control"] == "no-store", url
+                assert "hx-request" in varies_on(response), url
+    assert THREAD in fragments, fragments
+
+
+def test_error_pages_are_not_stored_either(
+    client: TestClient, session: Session, world: World
+) -> None:
+    signed_in_as_admin(client, session, world)
+    for response in (
+        client.get("/no/such/page"),
+        client.get("/accounts/999999"),
+        client.post("/logout"),  # 403, page expired
+        client.get("/login", headers={"HX-Request": "true"}),
+    ):
+        assert response.headers["cache-control"] == "no-store", response.request.url
+        assert "hx-request" in varies_on(response), response.request.url
+
+
+def test_static_files_keep_their_own_caching(client: TestClient) -> None:
+    response = client.get("/static/app.js")
+    assert response.status_code == 200
+    assert "no-store" not in response.headers.get("cache-control", "")
+    assert "hx-request" not in varies_on(response)
+
+
+def test_an_existing_vary_is_kept() -> None:
+    headers = MutableHeaders({"vary": "Accept-Encoding"})
+    add_page_headers(headers)
+    add_page_headers(headers)
+    assert headers["vary"] == "Accept-Encoding, HX-Request"
+    assert headers["cache-control"] == "no-store"
+
+
 # --- cookies ----------------------------------------------------------------------------------
 
 
@@ -571,20 +745,29 @@ def https_app(settings: Settings, db: RollbackDatabase) -> FastAPI:
     return create_app(secure, db, run_mailer=False)
 
 
-def test_over_https_every_cookie_is_secure(
+def test_over_https_every_cookie_is_secure_and_the_two_that_matter_are_host_only(
     https_app: FastAPI, session: Session, world: World
 ) -> None:
+    host_csrf, host_session = f"__Host-{CSRF_COOKIE}", f"__Host-{SESSION_COOKIE}"
     with TestClient(
         https_app, base_url="https://jointplan.example", follow_redirects=False
     ) as browser:
         first = browser.get("/login")
-        token = cookies_set(first)[CSRF_COOKIE].value
+        token = cookies_set(first)[host_csrf].value
+        assert page_token(first) == token
         signed_in = browser.post(
             "/login",
             data={"email": world.admin.email, "password": PASSWORD, "csrf_token": token},
         )
         assert signed_in.status_code == 303
-        new_csrf = cookies_set(signed_in)[CSRF_COOKIE].value
+        new_csrf = page_token(browser.get("/me"))
+        assert new_csrf == cookies_set(signed_in)[host_csrf].value
+        # Cookies without the prefix are not read: a sibling host could have set them.
+        impostor = browser.cookies.get(host_session, domain="jointplan.example")
+        assert impostor
+        with TestClient(https_app, base_url="https://jointplan.example") as other:
+            other.cookies.set(SESSION_COOKIE, impostor)
+            assert "/login" in other.get("/me", follow_redirects=False).headers["location"]
         signed_out = browser.post("/logout", data={"csrf_token": new_csrf})
         assert signed_out.status_code == 303
         after = browser.get("/login")  # shows (and clears) the flash message
@@ -594,4 +777,8 @@ def test_over_https_every_cookie_is_secure(
         for name, cookie in cookies_set(response).items():
             seen.add(name)
             assert cookie["secure"] is True, (name, response.request.url)
-    assert {SESSION_COOKIE, CSRF_COOKIE} <= seen
+            if name.startswith("__Host-"):
+                assert cookie["path"] == "/", name
+                assert not cookie["domain"], name
+    assert {host_session, host_csrf} <= seen
+    assert not {SESSION_COOKIE, CSRF_COOKIE} & seen

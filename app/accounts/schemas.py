@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.models import Role
-from app.web.forms import FormErrors, check_email, check_text
+from app.web.forms import FormErrors, check_email, check_line
 
 
 @dataclass
@@ -18,13 +18,13 @@ class NewAccountForm:
     def check(self) -> tuple[FormErrors, str]:
         """Errors, and the normalized lead address."""
         errors = FormErrors()
-        self.client_name = check_text(
+        self.client_name = check_line(
             self.client_name, errors, "client_name", label="the client's name"
         )
-        self.account_name = check_text(
+        self.account_name = check_line(
             self.account_name, errors, "account_name", label="an account name"
         )
-        self.period = check_text(
+        self.period = check_line(
             self.period, errors, "period", label="the plan period", max_length=50
         )
         lead = check_email(self.lead_email, errors, "lead_email")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from app.models import Action, ActionStatus
-from app.web.forms import FormErrors, as_int, check_text
+from app.web.forms import FormErrors, as_int, check_line, check_text
 
 # A due date outside these years is a typo (e.g. 0202 for 2026), not a plan.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -93,7 +93,7 @@ class ActionForm:
         """Errors, or the checked values. Whether the linked priority or initiative may be
         linked is the service's to decide (it knows the plan)."""
         errors = FormErrors()
-        title = check_text(self.title, errors, "title", label="what will be done")
+        title = check_line(self.title, errors, "title", label="what will be done")
         outcome = check_text(
             self.outcome,
             errors,

@@ -24,7 +24,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 def optional_actor(request: Request, db: DbSession, settings: SettingsDep) -> Actor | None:
     request.state.actor = None
-    token = request.cookies.get(sessions.SESSION_COOKIE)
+    token = sessions.cookie(request, settings)
     if not token:
         return None
     found = sessions.resolve(db, token=token, settings=settings)
@@ -58,9 +58,10 @@ def client_ip(request: Request) -> str:
 def actor_for_error_page(request: Request) -> Actor | None:
     """Who is signed in, for a page answered before any route ran (an unknown address), so the
     error page still shows the person's navigation. Reads only."""
-    token = request.cookies.get(sessions.SESSION_COOKIE)
+    settings: Settings = request.app.state.settings
+    token = sessions.cookie(request, settings)
     if not token:
         return None
     with request.app.state.db.session(writes=False) as db:
-        found = sessions.resolve(db, token=token, settings=request.app.state.settings)
+        found = sessions.resolve(db, token=token, settings=settings)
         return Actor.of(found[1], unread=found[2]) if found else None

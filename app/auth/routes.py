@@ -29,7 +29,7 @@ def signed_in_redirect(
 ) -> RedirectResponse:
     response = RedirectResponse(location, status_code=303)
     sessions.set_cookie(response, token, settings)
-    rotate_csrf(request, response, secure=settings.secure_cookies)
+    rotate_csrf(request, response, secure=settings.secure_cookies, session_token=token)
     return response
 
 
@@ -100,6 +100,7 @@ def logout(
         service.sign_out(db, user=actor.user, token=request.state.session_token)
     response = RedirectResponse("/login", status_code=303)
     sessions.clear_cookie(response, settings)
+    rotate_csrf(request, response, secure=settings.secure_cookies)
     get_templates(request).flash(response, "You are signed out.")
     return response
 
@@ -190,6 +191,7 @@ def change_password(
     request: Request,
     actor: CurrentActor,
     db: DbSession,
+    settings: SettingsDep,
     current_password: Text = "",
     password: Text = "",
     password_confirm: Text = "",
@@ -204,20 +206,20 @@ def change_password(
     elif password != password_confirm:
         errors.add("password_confirm", "The two passwords differ.")
     if not errors:
-        wrong = service.change_password(
+        changed = service.change_password(
             db,
             user=actor.user,
             current=current_password,
             new=password,
             keep_token=request.state.session_token,
         )
-        if wrong is None:
-            response = RedirectResponse("/me", status_code=303)
+        if not changed.error:
+            response = signed_in_redirect(request, changed.token, settings, "/me")
             get_templates(request).flash(
                 response, "Password changed. Every other session of yours was signed out."
             )
             return response
-        errors.add("current_password", wrong)
+        errors.add("current_password", changed.error)
     return get_templates(request).render(
         request, "auth/me.html", {"errors": errors, "has_password": has_password}, status_code=422
     )

@@ -102,17 +102,25 @@ def sign_out(session: Session, *, user: User, token: str) -> None:
     )
 
 
+@dataclass(frozen=True)
+class PasswordChange:
+    error: str = ""
+    # The session's new token: the one the password was changed in moves to it.
+    token: str = ""
+
+
 def change_password(
     session: Session, *, user: User, current: str, new: str, keep_token: str
-) -> str | None:
-    """None on success (every other session of the user ends), else what was wrong."""
+) -> PasswordChange:
+    """Every other session of the user ends and this one gets a new token (and so a new CSRF
+    token); or what was wrong."""
     assert user.id is not None
     identity = users_repo.password_identity(session, user_id=user.id)
     if identity is not None and not verify_password(identity.password_hash, current):
-        return "Your current password is not right."
+        return PasswordChange(error="Your current password is not right.")
     users.set_password(session, user=user, password=new)
     sessions.revoke_all(session, user_id=user.id, keep_token=keep_token)
-    return None
+    return PasswordChange(token=sessions.renew(session, token=keep_token))
 
 
 def request_reset(session: Session, *, email: str, settings: Settings) -> None:

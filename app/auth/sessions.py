@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
-from fastapi import Response
+from fastapi import Request, Response
 from sqlmodel import Session, col, select
 
 from app.config import Settings
@@ -18,8 +18,9 @@ from app.db import Database
 from app.models import User, UserSession, utcnow
 from app.notifications import repository as notifications_repo
 from app.tokens import new_token, token_hash
+from app.web.security import SESSION_COOKIE as SESSION_COOKIE
+from app.web.security import cookie_name
 
-SESSION_COOKIE = "jp_session"
 TOUCH_AFTER = timedelta(seconds=60)
 
 
@@ -93,9 +94,37 @@ def revoke_all(session: Session, *, user_id: int, keep_token: str | None = None)
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+def renew(session: Session, *, token: str) -> str:
+    """Move the session to a new token (after a password change): the old cookie, and the CSRF
+    token bound to it, stop working; the session keeps its start, lifetime and device."""
+    old = session.get(UserSession, token_hash(token))
+    if old is None:
+        return ""
+    fresh = new_token()
+    session.add(
+        UserSession(
+            id=token_hash(fresh),
+            user_id=old.user_id,
+            created_at=old.created_at,
+            last_seen_at=utcnow(),
+            expires_at=old.expires_at,
+            ip=old.ip,
+            user_agent=old.user_agent,
+        )
+    )
+    session.delete(old)
+    session.flush()
+    return fresh
+
+
+def cookie(request: Request, settings: Settings) -> str:
+    """The session token the browser sent ('' without one)."""
+    return request.cookies.get(cookie_name(SESSION_COOKIE, secure=settings.secure_cookies), "")
+
+
 def set_cookie(response: Response, token: str, settings: Settings) -> None:
     response.set_cookie(
-        SESSION_COOKIE,
+        cookie_name(SESSION_COOKIE, secure=settings.secure_cookies),
         token,
         max_age=settings.session_absolute_hours * 3600,
         path="/",
@@ -107,5 +136,9 @@ def set_cookie(response: Response, token: str, settings: Settings) -> None:
 
 def clear_cookie(response: Response, settings: Settings) -> None:
     response.delete_cookie(
-        SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=settings.secure_cookies
+        cookie_name(SESSION_COOKIE, secure=settings.secure_cookies),
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
     )

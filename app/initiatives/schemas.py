@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.models import Initiative, InitiativeStatus
-from app.web.forms import FormErrors, as_int, check_text
+from app.web.forms import FormErrors, as_int, check_line, check_text
 
 # The client's answers: form value -> the status it gives.
 ANSWERS = {
@@ -42,7 +42,7 @@ class InitiativeForm:
         """Errors, the owner's id (None: nobody yet) and the linked priorities' ids, checked
         against the account's vendor members and the plan's ranked priorities."""
         errors = FormErrors()
-        self.title = check_text(self.title, errors, "title", label="a title")
+        self.title = check_line(self.title, errors, "title", label="a title")
         for name, label, limit in (
             ("description", "the description", 4000),
             ("value_for_client", "the value for the client", 2000),

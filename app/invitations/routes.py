@@ -25,7 +25,7 @@ from app.permissions.policy import Verb
 from app.users import repository as users_repo
 from app.users import service as users
 from app.web.errors import ForbiddenError, GoneError, NotFoundError
-from app.web.forms import FormErrors, check_email, check_text
+from app.web.forms import FormErrors, check_email, check_line
 from app.web.templating import get_templates, is_htmx
 
 router = APIRouter()
@@ -256,7 +256,7 @@ def accept(
             errors.add("password", result.error)
         user, session_token = result.user, result.token
     elif user is None:
-        name = check_text(display_name, errors, "display_name", label="your name")
+        name = check_line(display_name, errors, "display_name", label="your name")
         problem = password_problem(password, email=invitation.email)
         if problem:
             errors.add("password", problem)

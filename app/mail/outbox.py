@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from app.db import Database, after_commit
 from app.models import MailKind, OutboxMessage
+from app.web.forms import clean_line
 
 
 def enqueue(
@@ -28,7 +29,9 @@ def enqueue(
     after which it is never sent again."""
     message = OutboxMessage(
         to_address=to,
-        subject=subject,
+        # Names and titles are checked where they are typed; the subject is made one clean
+        # line again here for what came another way (an identity provider, older rows).
+        subject=clean_line(subject),
         body_text=body,
         kind=kind,
         workspace_id=workspace_id,

@@ -9,7 +9,7 @@ from typing import Any
 
 from app.models import Opportunity, OpportunityStatus
 from app.opportunities.scoring import RATINGS
-from app.web.forms import FormErrors, as_int, check_text
+from app.web.forms import FormErrors, as_int, check_line, check_text
 
 MAX_SIZE_DIGITS = 12
 MAX_DAYS = 3650
@@ -116,7 +116,7 @@ class OpportunityForm:
         members, and its current owner); ``priority_ids``: the active priorities of the
         account's current plan (a link to anything else is refused)."""
         errors = FormErrors()
-        self.title = check_text(self.title, errors, "title", label="a title")
+        self.title = check_line(self.title, errors, "title", label="a title")
         self.description = check_text(
             self.description,
             errors,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.models import PerceivedPriority
-from app.web.forms import FormErrors, as_int, check_text
+from app.web.forms import FormErrors, as_int, check_line, check_text
 
 
 @dataclass
@@ -27,7 +27,7 @@ class BeliefForm:
         priorities (id -> title); ``taken``: those another belief already matches (id -> the
         other belief's title)."""
         errors = FormErrors()
-        self.title = check_text(self.title, errors, "title", label="the priority you believe in")
+        self.title = check_line(self.title, errors, "title", label="the priority you believe in")
         self.hypothesis = check_text(
             self.hypothesis,
             errors,

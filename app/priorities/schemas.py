@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.models import Horizon, Importance, Priority
-from app.web.forms import FormErrors, as_int, check_text
+from app.web.forms import FormErrors, as_int, check_line, check_text
 
 
 @dataclass
@@ -29,7 +29,7 @@ class PriorityForm:
     def check(self, owner_ids: set[int]) -> tuple[FormErrors, int | None]:
         """Errors, and the chosen owner's id (None: nobody yet)."""
         errors = FormErrors()
-        self.title = check_text(self.title, errors, "title", label="a title")
+        self.title = check_line(self.title, errors, "title", label="a title")
         self.description = check_text(
             self.description,
             errors,

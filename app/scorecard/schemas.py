@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from app.models import SCORE_MAX, SCORE_MIN, ScorecardAttribute, ScorecardHalf
 from app.scorecard.scoring import Scored
-from app.web.forms import FormErrors, as_int, check_text
+from app.web.forms import FormErrors, as_int, check_line, check_text
 
 MAX_NAME = 60
 MAX_DESCRIPTION = 500
@@ -45,7 +45,7 @@ class AttributeForm:
         """Errors, the half and the weight. Whether the name is free is the service's to say
         (under the workspace's lock)."""
         errors = FormErrors()
-        self.name = check_text(
+        self.name = check_line(
             self.name, errors, "name", label="the attribute's name", max_length=MAX_NAME
         )
         if "name" not in errors:

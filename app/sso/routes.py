@@ -23,7 +23,7 @@ from app.sso import service
 from app.sso.client import FLOW_COOKIE, FLOW_MAX_AGE, Flow, Providers
 from app.tokens import same
 from app.web.errors import AppError, NotFoundError
-from app.web.forms import safe_next
+from app.web.forms import clean_line, safe_next
 from app.web.templating import get_templates
 
 public = APIRouter()
@@ -141,7 +141,7 @@ def callback(request: Request, db: DbSession, settings: SettingsDep, provider_ke
             subject=str(claims["sub"]),
             email=str(claims.get("email") or ""),
             email_verified=claims.get("email_verified") is True,
-            name=str(claims.get("name") or ""),
+            name=clean_line(str(claims.get("name") or "")),
         ),
         provider_name=provider.name,
         invitation=invitation,

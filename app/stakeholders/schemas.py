@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from app.models import Attitude, BuyingRole, Influence, Stakeholder, Strength
-from app.web.forms import MAX_TEXT, FormErrors, as_int, check_text
+from app.web.forms import MAX_TEXT, FormErrors, as_int, check_line, check_text
 
 ATTITUDE_LABELS = {
     Attitude.SUPPORTER.value: "Supporter",
@@ -176,16 +176,16 @@ class StakeholderForm:
         """``people``: the account's live stakeholders; ``owners``: who may own a relationship
         (the account's active vendor members); ``editing``: the person being edited, if any."""
         errors = FormErrors()
-        self.name = check_text(self.name, errors, "name", label="the person's name")
-        self.title = check_text(self.title, errors, "title", label="the title", required=False)
-        self.department = check_text(
+        self.name = check_line(self.name, errors, "name", label="the person's name")
+        self.title = check_line(self.title, errors, "title", label="the title", required=False)
+        self.department = check_line(
             self.department, errors, "department", label="the department", required=False
         )
-        self.decision = " ".join(
-            check_text(
-                self.decision, errors, "decision", label="the decision's name", required=False
-            ).split()
+        self.decision = check_line(
+            self.decision, errors, "decision", label="the decision's name", required=False
         )
+        if "decision" not in errors:
+            self.decision = " ".join(self.decision.split())
         if "decision" not in errors and len(decision_key(self.decision)) > MAX_TEXT:
             # Folding case can lengthen a name ("ß" compares as "ss"); the key must still fit.
             errors.add("decision", f"Keep the decision's name under {MAX_TEXT} characters.")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from app.models import Horizon, StrategyEntry, StrategyKind
 from app.web.errors import AppError
-from app.web.forms import FormErrors, check_text
+from app.web.forms import FormErrors, check_line, check_text
 
 TEXT_MAX = 500
 DETAIL_MAX = 4000
@@ -168,7 +168,7 @@ class StrategyForm:
         """Errors at the fields; afterwards ``horizon`` is '' for every kind but goals."""
         errors = FormErrors()
         self.kind = section.kind.value
-        self.text = check_text(
+        self.text = check_line(
             self.text, errors, "text", label=f"the {section.singular}", max_length=TEXT_MAX
         )
         self.detail = check_text(

@@ -48,6 +48,16 @@ class CsrfError(AppError):
     )
 
 
+class UndecodableFormError(AppError):
+    status_code = 400
+    title = "Not understood"
+    message = (
+        "Some of what was sent is not readable text (it is not UTF-8), so nothing was saved. "
+        "What you wrote is below, as far as it could be read: copy it, reload the page and "
+        "send it again."
+    )
+
+
 class ConflictError(AppError):
     status_code = 409
     title = "Changed meanwhile"

@@ -23,7 +23,7 @@ from app.web.errors import (
     SignInRequired,
     UnavailableError,
 )
-from app.web.security import SECURITY_HEADERS
+from app.web.security import SECURITY_HEADERS, add_page_headers
 from app.web.templating import get_templates, is_htmx
 
 log = logging.getLogger(__name__)
@@ -164,6 +164,7 @@ def install(app: FastAPI) -> None:
             "Jointplan hit an unexpected problem. Nothing you sent was saved; please try again.",
         )
         response.headers.update(SECURITY_HEADERS)
+        add_page_headers(response.headers)
         return response
 
     app.add_exception_handler(AppError, on_app_error)

@@ -1,13 +1,27 @@
-"""Security headers, the CSRF cookie, and the CSRF check every state change goes through.
+"""Security and caching headers, the CSRF cookie, and the CSRF check every state change goes
+through.
 
-CSRF uses a double-submit token: a random ``jp_csrf`` cookie (HttpOnly, SameSite=Lax) whose
-value the page renders into forms (``csrf_token``) and a meta tag that ``app.js`` sends as the
-``X-CSRF-Token`` header on every htmx request. Another site can neither read the cookie nor
-the page, so it cannot supply the matching token. The token is replaced at sign-in.
+The page renders its CSRF token into forms (``csrf_token``) and a meta tag that ``app.js`` sends
+as the ``X-CSRF-Token`` header on every htmx request; another site can read neither the page nor
+the cookies, so it cannot supply the token.
+
+- A request that carries a session cookie must bring the token bound to that session: an HMAC
+  of the session's secret token with the app's secret key. A token (and CSRF cookie) taken from
+  any other session, the attacker's own included, is refused. A new session (sign-in, password
+  change) has a new token; signing out ends it.
+- A request without a session (signing in, a password reset, accepting an invitation) uses a
+  double-submit token: a random ``jp_csrf`` cookie (HttpOnly, SameSite=Lax) whose value the page
+  renders.
+
+Over https the cookies carry the ``__Host-`` prefix, so no other host (a sibling sub-domain)
+can set them for this one.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from http.cookies import SimpleCookie
 
 from fastapi import Request, Response
@@ -17,8 +31,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.db import SAFE_METHODS
 from app.tokens import new_token, same
 from app.web.errors import CsrfError
+from app.web.forms import FORM_TYPES, undecodable_form
 
 CSRF_COOKIE = "jp_csrf"
+# The session cookie's name, here so that this module does not import the auth package.
+SESSION_COOKIE = "jp_session"
+HOST_PREFIX = "__Host-"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 
@@ -45,30 +63,75 @@ SECURITY_HEADERS = {
 }
 
 
+# Pages are never stored by the browser or a proxy: they show one person's data, and after
+# signing out the back button must not bring it back. /static keeps its own caching.
+NO_STORE = "no-store"
+# The same URL answers a whole page or, to htmx, a fragment of it (``is_htmx``).
+VARY_ON = "HX-Request"
+STATIC_PREFIX = "/static/"
+
+
+def cookie_name(name: str, *, secure: bool) -> str:
+    """``name`` with the ``__Host-`` prefix over https (Secure, Path=/, no Domain)."""
+    return HOST_PREFIX + name if secure else name
+
+
 def csrf_cookie_header(value: str, *, secure: bool) -> str:
-    parts = [f"{CSRF_COOKIE}={value}", "Path=/", "HttpOnly", "SameSite=Lax"]
+    name = cookie_name(CSRF_COOKIE, secure=secure)
+    parts = [f"{name}={value}", "Path=/", "HttpOnly", "SameSite=Lax"]
     if secure:
         parts.append("Secure")
     return "; ".join(parts)
 
 
-class SecurityMiddleware:
-    """Adds the security headers and makes sure every visitor has a CSRF token."""
+def session_csrf_token(secret_key: str, session_token: str) -> str:
+    """The CSRF token bound to a session: only the server (its key) and the page shown to the
+    session's owner know it, and it changes with the session."""
+    digest = hmac.new(
+        secret_key.encode(), b"jointplan csrf\x00" + session_token.encode(), hashlib.sha256
+    ).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
-    def __init__(self, app: ASGIApp, *, secure_cookies: bool) -> None:
+
+def add_page_headers(headers: MutableHeaders) -> None:
+    """``Cache-Control: no-store`` and ``Vary: HX-Request`` (merged with any other Vary)."""
+    headers["cache-control"] = NO_STORE
+    varies = [v.strip() for v in headers.get("vary", "").split(",") if v.strip()]
+    if VARY_ON.lower() not in (v.lower() for v in varies):
+        headers["vary"] = ", ".join([*varies, VARY_ON])
+
+
+class SecurityMiddleware:
+    """Adds the security and caching headers and makes sure every visitor has a CSRF token."""
+
+    def __init__(self, app: ASGIApp, *, secure_cookies: bool, secret_key: str) -> None:
         self.app = app
         self.secure_cookies = secure_cookies
+        self.secret_key = secret_key
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        token = _cookie(scope, CSRF_COOKIE)
-        issue = not token or len(token) < 32
-        if issue:
-            token = new_token()
+        secure = self.secure_cookies
+        session_token = _cookie(scope, cookie_name(SESSION_COOKIE, secure=secure))
+        issue = False
+        if session_token:
+            token = session_csrf_token(self.secret_key, session_token)
+        else:
+            token = _cookie(scope, cookie_name(CSRF_COOKIE, secure=secure))
+            issue = not token or len(token) < 32
+            if issue:
+                token = new_token()
         state = scope.setdefault("state", {})
         state["csrf_token"] = token
+        is_page = not str(scope.get("path", "")).startswith(STATIC_PREFIX)
+        content_type = _header(scope, b"content-type")
+        if scope["method"] not in SAFE_METHODS and content_type.lower().startswith(FORM_TYPES):
+            body, receive = await _buffered(receive)
+            kept = undecodable_form(body, content_type)
+            if kept is not None:
+                state["undecodable_form"] = kept
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -76,13 +139,43 @@ class SecurityMiddleware:
                 for name, value in SECURITY_HEADERS.items():
                     if name not in headers:
                         headers[name] = value
+                if is_page:
+                    add_page_headers(headers)
                 if issue and not state.get("csrf_rotated"):
-                    headers.append(
-                        "set-cookie", csrf_cookie_header(token, secure=self.secure_cookies)
-                    )
+                    headers.append("set-cookie", csrf_cookie_header(token, secure=secure))
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
+    """The whole request body, and a ``receive`` that hands it to the app again."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # the client went away
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return body, replay
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return ""
 
 
 def _cookie(scope: Scope, name: str) -> str:
@@ -98,19 +191,38 @@ def _cookie(scope: Scope, name: str) -> str:
     return ""
 
 
-def rotate_csrf(request: Request, response: Response, *, secure: bool) -> None:
-    """Give the browser a fresh CSRF token (at sign-in), replacing the pre-sign-in one."""
-    token = new_token()
+def rotate_csrf(
+    request: Request, response: Response, *, secure: bool, session_token: str = ""
+) -> None:
+    """The session changed (sign-in, password change, sign-out): the token of the new session,
+    or a fresh random one without a session, replaces the old token. The cookie gets the same
+    value, so the page and the cookie agree whichever check the next request goes through."""
+    token = session_csrf_token(_secret_key(request), session_token) if session_token else ""
+    token = token or new_token()
     request.state.csrf_rotated = True
     request.state.csrf_token = token
     response.headers.append("set-cookie", csrf_cookie_header(token, secure=secure))
+
+
+def _secret_key(request: Request) -> str:
+    key: str = request.app.state.settings.resolved_secret_key
+    return key
+
+
+def expected_csrf_token(request: Request) -> str:
+    """The token this request must carry: its session's, or the double-submit cookie's."""
+    secure: bool = request.app.state.settings.secure_cookies
+    session_token = request.cookies.get(cookie_name(SESSION_COOKIE, secure=secure), "")
+    if session_token:
+        return session_csrf_token(_secret_key(request), session_token)
+    return request.cookies.get(cookie_name(CSRF_COOKIE, secure=secure), "")
 
 
 async def csrf_protect(request: Request) -> None:
     """App-wide dependency: a state-changing request must carry the page's CSRF token."""
     if request.method in SAFE_METHODS:
         return
-    expected = request.cookies.get(CSRF_COOKIE, "")
+    expected = expected_csrf_token(request)
     supplied = request.headers.get(CSRF_HEADER, "")
     if not supplied:
         content_type = request.headers.get("content-type", "")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from app.web.forms import FormErrors
+from app.web.forms import FormErrors, text_problem
 
 MIN_DIMENSIONS = 3
 MAX_DIMENSIONS = 10
@@ -42,6 +42,10 @@ class ValueDimensionsForm:
                     FIELD,
                     f"Line {number} contains invisible control characters. Retype it.",
                 )
+                continue
+            problem = text_problem(line, one_line=True)
+            if problem:
+                errors.add(FIELD, f"Line {number}: {problem.format(label='the dimension')}")
                 continue
             name = " ".join(line.split())
             if not name:
