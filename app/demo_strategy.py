@@ -491,11 +491,8 @@ def _people(
                 last_contact_on=utcnow().date() - timedelta(days=contact) if contact else None,
             ),
         )
-    names = {p.id: p.name for p in made.values() if p.id is not None}
     sent = [made["coo"], made["cfo"], made["it"]]
-    stakeholders.send(
-        session, actor=lead, account_id=account.id, people=sent, managers=names, base_url=base_url
-    )
+    stakeholders.send(session, actor=lead, account_id=account.id, people=sent, base_url=base_url)
     for person, correction in ((made["it"], ""), (made["cfo"], KARIN_CORRECTION)):
         stakeholders.answer(
             session,

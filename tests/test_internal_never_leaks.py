@@ -534,7 +534,9 @@ SENT_PEOPLE = {
     "name": ("Ana Ruiz", "Luis Moreno"),
     "title": ("Operations Director", "Head of Stores"),
 }
-MANAGER_AS_SENT = "Carmen Vidal"  # the unsent manager's name when the facts were sent
+# A reporting line sent to the client names only people sent themselves: the first person's
+# manager was never sent (their name is marked), so the client reads this instead.
+NOT_SHARED = "someone not shared with you"
 # The fields of a person, of a profile section, that a shared audit event may carry (written
 # out here, not read from the services: the test states what is meant for the client).
 SHARED_EVENT_FIELDS = {
@@ -670,9 +672,10 @@ def plant_strategy_workspace(
     internal["withdrawn_section"] = [_id(withdrawn)]
     params["section_id"] = [*internal["section"], _id(withdrawn)]
 
-    # The relationship map: people never sent (every field marked, the manager's name clean only
-    # when the facts were sent), people sent whose name and title changed afterwards and whose
-    # assessments are marked from the start, one sent and then taken off the map.
+    # The relationship map: people never sent (every field marked, the manager of a person sent
+    # too: a reporting line sent names only people sent), people sent whose name and title
+    # changed afterwards and whose assessments are marked from the start, one sent and then
+    # taken off the map.
     def person(
         tag: str,
         *,
@@ -709,7 +712,7 @@ def plant_strategy_workspace(
         )
 
     unknown = person("unsent")
-    manager = person("unsent-manager", name=MANAGER_AS_SENT, roles=[BuyingRole.USER])
+    manager = person("unsent-manager", roles=[BuyingRole.USER])
     first = person(
         "sent-1",
         name=SENT_PEOPLE["name"][0],
@@ -726,14 +729,8 @@ def plant_strategy_workspace(
         attitude=Attitude.SUPPORTER,
     )
     gone = person("sent-removed", name="Pablo Sanz", title="Store Manager", roles=[])
-    live = (unknown, manager, first, second, gone)
     stakeholders.send(
-        session,
-        actor=lead,
-        account_id=account_id,
-        people=[first, second, gone],
-        managers={_id(p): p.name for p in live},
-        base_url=BASE_URL,
+        session, actor=lead, account_id=account_id, people=[first, second, gone], base_url=BASE_URL
     )
     edit(first, name=f"{MARKER}-sent-1-name-edited", title=f"{MARKER}-sent-1-title-edited")
     edit(
@@ -751,7 +748,7 @@ def plant_strategy_workspace(
         MARKETS_SENT,
         *SENT_PEOPLE["name"],
         *SENT_PEOPLE["title"],
-        MANAGER_AS_SENT,
+        NOT_SHARED,
     ]
     internal["stakeholder"] = [_id(unknown), _id(manager)]
     internal["removed_stakeholder"] = [_id(gone)]
