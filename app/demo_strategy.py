@@ -512,6 +512,7 @@ def _opportunities(session: Session, *, account: Account, plan: Plan, lead: User
         .where(Priority.plan_id == plan.id)
         .where(Priority.status == PriorityStatus.ACTIVE)
         .where(col(Priority.removed_at).is_(None))
+        .order_by(col(Priority.rank), col(Priority.id))
     ).all()
 
     def answering(fragment: str) -> list[int]:
@@ -589,6 +590,7 @@ def _reviews(
         select(Initiative)
         .where(Initiative.plan_id == plan.id)
         .where(Initiative.status == InitiativeStatus.DRAFT)
+        .order_by(col(Initiative.created_at), col(Initiative.id))
     ).first()
     answered = reviews.ask(
         session,
