@@ -812,7 +812,9 @@ def test_the_client_confirms_or_corrects_and_the_sender_is_told(
         "client_correction": ["", "Ben is Head of Fleet"],
     }
     notes = session.exec(
-        select(Notification).where(Notification.kind == "stakeholder.answered")
+        select(Notification)
+        .where(Notification.kind == "stakeholder.answered")
+        .order_by(col(Notification.created_at), col(Notification.id))
     ).all()
     assert {n.user_id for n in notes} == {_id(world.members["lead"])}
     assert notes[-1].link == url(world, f"/relationships#stakeholder-{_id(person)}")
