@@ -30,6 +30,7 @@ _DISPLAY_ORDER = (
     col(Action.status).in_(CLOSED),
     col(Action.due_on).is_(None),
     col(Action.due_on),
+    col(Action.created_at),
     col(Action.id),
 )
 

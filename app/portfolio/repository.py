@@ -131,6 +131,7 @@ def priorities(session: Session, *, plan_ids: Sequence[int]) -> Sequence[Priorit
             col(Priority.plan_id),
             col(Priority.rank).is_(None),
             col(Priority.rank),
+            col(Priority.created_at),
             col(Priority.id),
         )
     ).all()
