@@ -37,12 +37,21 @@ In every answer:
 - the audit pages list exactly the shared events; the shared events of the workspace are only
   the sending and the answers, carrying only the fields meant for the client.
 
+A person sent reports to a manager never sent, whose name is marked: the client reads "someone
+not shared with you", on the validation page, its partials and the shared audit events alike.
+
 Answering an unsent, withdrawn or removed item is not found (404) like a missing id, and every
 vendor write of the workspace (collected from the router) is refused (403) to every client role.
 The vendor side does see the marker on the plan, the draft's thread and every workspace page,
 so the checks are not vacuous. Then no client person has a notification or an e-mail with the
 marker or pointing at an internal item (and the sponsor and member were asked to check what was
 sent, so those are read too), and no frozen version's snapshot holds the marker.
+
+Ids: the same shared content is made twice, once with internal items and other accounts' items
+made in between; every id a client role reads on every page, partial and answer (ids, anchors,
+URLs, htmx targets, form actions, notification links, audit rows) is replaced by its order of
+first appearance, and the two views must be the same; no two ids a client sees may be close
+(random ids), so no gap between two of them counts what the client does not see.
 """
 
 from __future__ import annotations
