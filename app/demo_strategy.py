@@ -491,11 +491,8 @@ def _people(
                 last_contact_on=utcnow().date() - timedelta(days=contact) if contact else None,
             ),
         )
-    names = {p.id: p.name for p in made.values() if p.id is not None}
     sent = [made["coo"], made["cfo"], made["it"]]
-    stakeholders.send(
-        session, actor=lead, account_id=account.id, people=sent, managers=names, base_url=base_url
-    )
+    stakeholders.send(session, actor=lead, account_id=account.id, people=sent, base_url=base_url)
     for person, correction in ((made["it"], ""), (made["cfo"], KARIN_CORRECTION)):
         stakeholders.answer(
             session,
@@ -515,6 +512,7 @@ def _opportunities(session: Session, *, account: Account, plan: Plan, lead: User
         .where(Priority.plan_id == plan.id)
         .where(Priority.status == PriorityStatus.ACTIVE)
         .where(col(Priority.removed_at).is_(None))
+        .order_by(col(Priority.rank), col(Priority.id))
     ).all()
 
     def answering(fragment: str) -> list[int]:
@@ -592,6 +590,7 @@ def _reviews(
         select(Initiative)
         .where(Initiative.plan_id == plan.id)
         .where(Initiative.status == InitiativeStatus.DRAFT)
+        .order_by(col(Initiative.created_at), col(Initiative.id))
     ).first()
     answered = reviews.ask(
         session,

@@ -7,6 +7,7 @@ Rules kept here:
 - times are timezone-aware UTC (``utcnow``); SQLModel stores them as UTC on both databases.
 """
 
+import secrets
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
@@ -28,6 +29,20 @@ RAISE = {"lazy": "raise"}
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+# Ids that reach a client (URLs, anchors, audit rows, htmx targets, form actions) are drawn at
+# random, so that a client cannot count the internal items (team-only comments, drafts, people
+# and sections never sent, the vendor's notifications) nor other accounts' items between two ids
+# it sees, as it could with a sequence. They lie in [2**32, 2**53): above the sequential ids an
+# existing installation already has (no collision), and exact in JSON and JavaScript. They are
+# BIGINT on PostgreSQL, and so is every foreign key to them (``_big_ids`` below). Being random,
+# they say nothing about order either: "made earlier" is ``created_at`` (id only breaks ties).
+RANDOM_ID_LOW, RANDOM_ID_HIGH = 2**32, 2**53
+
+
+def random_id() -> int:
+    return RANDOM_ID_LOW + secrets.randbelow(RANDOM_ID_HIGH - RANDOM_ID_LOW)
 
 
 def _in(column: str, values: type[StrEnum]) -> str:
@@ -161,7 +176,7 @@ class User(SQLModel, table=True):
         ),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default_factory=random_id, primary_key=True)
     email: str = Field(max_length=320, unique=True)
     display_name: str = Field(max_length=200)
     workspace_id: int | None = Field(default=None, foreign_key="workspace.id", index=True)
@@ -246,7 +261,7 @@ class Account(SQLModel, table=True):
 
     __table_args__ = (sa.UniqueConstraint("workspace_id", "name"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default_factory=random_id, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     client_org_id: int = Field(foreign_key="client_organisation.id", index=True)
     name: str = Field(max_length=200)
@@ -272,7 +287,7 @@ class Membership(SQLModel, table=True):
         ),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default_factory=random_id, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True)
     user_id: int = Field(foreign_key="app_user.id", index=True)
     role: str = Field(max_length=20)
@@ -302,7 +317,7 @@ class Invitation(SQLModel, table=True):
         ),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default_factory=random_id, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True)
     email: str = Field(max_length=320)
     role: str = Field(max_length=20)
@@ -334,7 +349,7 @@ class Plan(SQLModel, table=True):
         ),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default_factory=random_id, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True)
     period: str = Field(max_length=50)
     status: str = Field(default=PlanStatus.DRAFT, max_length=20)
@@ -400,7 +415,7 @@ class Priority(SQLModel, table=True):
         sa.Index("ix_priority_plan_rank", "plan_id", "rank"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default_factory=random_id, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True)
     plan_id: int = Field(foreign_key="plan.id")
     status: str = Field(default=PriorityStatus.ACTIVE, max_length=20)
@@ -461,7 +476,7 @@ class StrategyEntry(SQLModel, table=True):
         sa.Index("ix_strategy_entry_plan_kind", "plan_id", "kind", "position"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default_factory=random_id, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True)
     plan_id: int = Field(foreign_key="plan.id")
     kind: str = Field(max_length=20)
@@ -490,7 +505,7 @@ class ValueRating(SQLModel, table=True):
         sa.Index("ix_value_rating_plan_at", "plan_id", "rated_at"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default_factory=random_id, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True)
     plan_id: int = Field(foreign_key="plan.id")
     overall: int
@@ -526,7 +541,7 @@ class Initiative(SQLModel, table=True):
         sa.Index("ix_initiative_plan", "plan_id", "id"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default_factory=random_id, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True)
     plan_id: int = Field(foreign_key="plan.id")
     title: str = Field(max_length=200)
@@ -583,7 +598,7 @@ class Action(SQLModel, table=True):
         sa.Index("ix_action_owner_status", "owner_id", "status"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default_factory=random_id, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True)
     plan_id: int = Field(foreign_key="plan.id")
     title: str = Field(max_length=200)  # what
@@ -634,7 +649,7 @@ class Comment(SQLModel, table=True):
         sa.Index("ix_comment_plan", "plan_id", "id"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default_factory=random_id, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True)
     plan_id: int = Field(foreign_key="plan.id")
     priority_id: int | None = Field(default=None, foreign_key="priority.id", index=True)
@@ -657,7 +672,7 @@ class PlanVersion(SQLModel, table=True):
     __tablename__ = "plan_version"
     __table_args__ = (sa.UniqueConstraint("plan_id", "number"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default_factory=random_id, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True)
     plan_id: int = Field(foreign_key="plan.id")
     number: int
@@ -721,7 +736,7 @@ class Notification(SQLModel, table=True):
 
     __table_args__ = (sa.Index("ix_notification_user_unread", "user_id", "read_at", "id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default_factory=random_id, primary_key=True)
     user_id: int = Field(foreign_key="app_user.id")
     account_id: int | None = Field(default=None, foreign_key="account.id")
     kind: str = Field(max_length=40)
@@ -990,7 +1005,7 @@ class ProfileSection(SQLModel, table=True):
         sa.CheckConstraint(_in("validation", Validation), name="validation"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default_factory=random_id, primary_key=True)
     account_id: int = Field(foreign_key="account.id")
     kind: str = Field(max_length=20)
     body: str = Field(default="", max_length=8000)
@@ -1071,7 +1086,7 @@ class Stakeholder(SQLModel, table=True):
         sa.Index("ix_stakeholder_account", "account_id", "id"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default_factory=random_id, primary_key=True)
     account_id: int = Field(foreign_key="account.id")
     name: str = Field(max_length=200)
     title: str = Field(default="", max_length=200)
@@ -1223,3 +1238,40 @@ class MentorRequest(SQLModel, table=True):
     @property
     def visibility(self) -> str:
         return Visibility.INTERNAL
+
+
+# The tables whose ids are random (``random_id``): BIGINT on PostgreSQL (SQLite's integers are
+# 64-bit already), their primary keys and every column referring to them.
+RANDOM_ID_TABLES = frozenset(
+    {
+        "account",
+        "action",
+        "app_user",
+        "comment",
+        "initiative",
+        "invitation",
+        "membership",
+        "notification",
+        "plan",
+        "plan_version",
+        "priority",
+        "profile_section",
+        "stakeholder",
+        "strategy_entry",
+        "value_rating",
+    }
+)
+BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def _big_ids() -> None:
+    for table in SQLModel.metadata.tables.values():
+        for column in table.columns:
+            referred = {fk.target_fullname.split(".")[0] for fk in column.foreign_keys}
+            if (column.primary_key and table.name in RANDOM_ID_TABLES and not referred) or (
+                referred & RANDOM_ID_TABLES
+            ):
+                column.type = BIG_ID
+
+
+_big_ids()

@@ -108,7 +108,7 @@ def live_actions(session: Session, world: World) -> list[Action]:
             select(Action)
             .where(Action.account_id == world.account.id)
             .where(col(Action.removed_at).is_(None))
-            .order_by(col(Action.id))
+            .order_by(col(Action.created_at), col(Action.id))
         ).all()
     )
 

@@ -1280,9 +1280,7 @@ def _add_stakeholder_items(session: Session, world: MatrixWorld, admins: dict[st
             account_id=world.accounts[key],
             checked=CheckedStakeholder(name=f"{key} stakeholder", title="Head of Buying"),
         )
-        stakeholders.send(
-            session, actor=by, account_id=world.accounts[key], people=[person], managers={}
-        )
+        stakeholders.send(session, actor=by, account_id=world.accounts[key], people=[person])
         assert person.id is not None
         people[key] = (person.id, person.version)
         world.tokens[f"stakeholder-answer:{key}"] = stakeholders.shared_version(person)

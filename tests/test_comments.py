@@ -109,7 +109,9 @@ def thread_path(session: Session, world: World, item_type: str) -> str:
 
 def comments(session: Session) -> list[Comment]:
     session.expire_all()  # the requests changed rows through their own sessions
-    return list(session.exec(select(Comment).order_by(col(Comment.id))).all())
+    return list(
+        session.exec(select(Comment).order_by(col(Comment.created_at), col(Comment.id))).all()
+    )
 
 
 def events(session: Session, verb: str) -> list[AuditEvent]:
@@ -539,7 +541,9 @@ def test_an_edit_notifies_only_the_newly_mentioned(
     )
     assert response.status_code == 303
     session.expire_all()
-    notes = session.exec(select(Notification).order_by(col(Notification.id))).all()
+    notes = session.exec(
+        select(Notification).order_by(col(Notification.created_at), col(Notification.id))
+    ).all()
     assert [n.user_id for n in notes] == [world.members["sponsor"].id, world.members["mentor"].id]
 
 

@@ -791,7 +791,11 @@ def test_the_team_asks_the_mentor_about_the_plan_or_an_initiative(
         (None, "Is the plan ambitious enough?", world.members["team"].id),
         (draft.id, "", world.members["team"].id),
     ]
-    notes = session.exec(select(Notification).where(Notification.kind == "mentor.requested")).all()
+    notes = session.exec(
+        select(Notification)
+        .where(Notification.kind == "mentor.requested")
+        .order_by(col(Notification.created_at), col(Notification.id))
+    ).all()
     assert [n.user_id for n in notes] == [world.members["mentor"].id] * 2
     assert "the initiative “Big draft”" in notes[1].message
     assert [e.visibility for e in events(session, "mentor.")] == ["internal", "internal"]

@@ -23,7 +23,7 @@ from app.models import (
     Visibility,
     utcnow,
 )
-from app.stakeholders import chart, repository, schemas, service
+from app.stakeholders import chart, schemas, service
 from app.stakeholders.schemas import CheckedStakeholder
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
@@ -122,13 +122,11 @@ def events(session: Session, verb_prefix: str = "stakeholder.") -> list[AuditEve
 
 
 def send(session: Session, world: World, *people: Stakeholder, by: str = "lead") -> None:
-    managers = {_id(p): p.name for p in repository.live(session, account_id=_id(world.account))}
     service.send(
         session,
         actor=world.admin if by == "admin" else world.members[by],
         account_id=_id(world.account),
         people=list(people),
-        managers=managers,
     )
     session.commit()
 
@@ -629,10 +627,11 @@ def test_the_lead_sends_facts_and_the_client_is_told_without_assessments(
     )
     assert response.status_code == 303
     sent = reload(session, person)
+    # Ada Boss was never sent: the client is not told her name, only that there is someone.
     assert (sent.sent_name, sent.sent_title, sent.sent_reports_to) == (
         "Ben Report",
         "Head of Fleet",
-        "Ada Boss",
+        "someone not shared with you",
     )
     assert sent.validation == Validation.PENDING
     assert sent.sent_by_id == _id(world.members["lead"])
@@ -641,7 +640,7 @@ def test_the_lead_sends_facts_and_the_client_is_told_without_assessments(
     assert event.changes == {
         "sent_name": ["", "Ben Report"],
         "sent_title": ["", "Head of Fleet"],
-        "sent_reports_to": ["", "Ada Boss"],
+        "sent_reports_to": ["", "someone not shared with you"],
         "validation": ["none", "pending"],
     }
     notes = session.exec(select(Notification).where(Notification.kind == "stakeholder.sent")).all()
@@ -813,7 +812,9 @@ def test_the_client_confirms_or_corrects_and_the_sender_is_told(
         "client_correction": ["", "Ben is Head of Fleet"],
     }
     notes = session.exec(
-        select(Notification).where(Notification.kind == "stakeholder.answered")
+        select(Notification)
+        .where(Notification.kind == "stakeholder.answered")
+        .order_by(col(Notification.created_at), col(Notification.id))
     ).all()
     assert {n.user_id for n in notes} == {_id(world.members["lead"])}
     assert notes[-1].link == url(world, f"/relationships#stakeholder-{_id(person)}")
@@ -946,7 +947,8 @@ def test_the_validation_page_shows_the_client_only_the_facts_as_sent(
         html = page.text
         assert "Ben Report" in html
         assert "Head" in html
-        assert "Ada Boss" in html
+        assert "Ada Boss" not in html, "the manager was never sent"
+        assert "<dd>someone not shared with you</dd>" in html
         assert MARKER not in html
         for word in ("etractor", "conomic", "nfluence", "Weak", "weak"):
             assert word not in html, word
@@ -1377,3 +1379,72 @@ def test_someone_waiting_about_the_same_facts_is_not_asked_twice(
     assert len(events(session, "stakeholder.sent")) == sent
     again = session.exec(select(Notification).where(Notification.kind == "stakeholder.sent"))
     assert len(again.all()) == count
+
+
+def client_line(client: TestClient, world: World, person: Stakeholder) -> str:
+    """What the client's validation page says ``person`` reports to."""
+    page = client.get(url(world, "/validation"))
+    assert page.status_code == 200
+    item = page.text.split(f'id="confirm-stakeholder-{_id(person)}"')[1].split("</li>")[0]
+    found = re.search(r"<dt>Reports to</dt><dd>([^<]*)</dd>", item)
+    assert found is not None
+    return found.group(1)
+
+
+def test_a_reporting_line_sent_names_only_people_sent(
+    client: TestClient, session: Session, world: World
+) -> None:
+    """A reporting line sent to the client names a manager only if the manager is sent too
+    (before, or in the same sending); otherwise it says someone not shared. The name is decided
+    again when the page is drawn, so a manager taken off the map is not named any more."""
+    boss = make(session, world, f"{MARKER}-boss", title="CFO")
+    person = make(session, world, "Ben Report", reports_to_id=_id(boss))
+    send(session, world, person)
+    sign_in(client, session, world.members["sponsor"])
+    assert client_line(client, world, person) == "someone not shared with you"
+    shared = [e for e in events(session) if e.visibility == Visibility.SHARED]
+    assert shared
+    assert all(MARKER not in json.dumps(e.changes) for e in shared)
+    notes = session.exec(select(Notification).where(Notification.kind == "stakeholder.sent"))
+    assert all(MARKER not in n.message for n in notes)
+
+    # The manager sent later: the line stays as sent until the vendor sends it again (the map
+    # says the reporting line changed since sent); then it names her as she was sent.
+    send(session, world, reload(session, boss))
+    assert client_line(client, world, person) == "someone not shared with you"
+    sign_in(client, session, world.members["lead"])
+    row = client.get(url(world, "/relationships")).text.split(f'id="stakeholder-{_id(person)}"')
+    assert "Changed since sent: reporting line" in row[1].split("</tr>")[0]
+    send(session, world, reload(session, person))
+    assert reload(session, person).sent_reports_to == f"{MARKER}-boss"
+    sign_in(client, session, world.members["sponsor"])
+    assert client_line(client, world, person) == f"{MARKER}-boss"
+
+    # A manager renamed after sending: the line names her as the client knows her.
+    service.update(
+        session,
+        actor=world.members["lead"],
+        person=reload(session, boss),
+        checked=CheckedStakeholder(
+            **({k: getattr(boss, k) for k in service.FIELDS} | {"name": "Internal nickname"})
+        ),
+        expected_version=reload(session, boss).version,
+    )
+    other = make(session, world, "Cleo Other", reports_to_id=_id(boss))
+    send(session, world, other)
+    assert reload(session, other).sent_reports_to == f"{MARKER}-boss"
+
+    # Taken off the map: the client's page no longer names her, wherever she is named.
+    service.remove(session, actor=world.members["lead"], person=reload(session, boss))
+    session.commit()
+    for shown in (person, other):
+        assert client_line(client, world, shown) == "someone not shared with you"
+    assert MARKER not in client.get(url(world, "/validation")).text
+
+    # Sent together, a manager and her report: the report's line names her.
+    chief = make(session, world, "Dora Chief")
+    deputy = make(session, world, "Eli Deputy", reports_to_id=_id(chief))
+    send(session, world, deputy, chief)
+    assert client_line(client, world, deputy) == "Dora Chief"
+    # Nobody above: the page says so.
+    assert client_line(client, world, chief) == "Nobody on this list"

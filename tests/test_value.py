@@ -62,7 +62,11 @@ def rate(session: Session, world: World, overall: int, days_ago: int = 0, **scor
 
 def ratings(session: Session) -> list[ValueRating]:
     session.expire_all()
-    return list(session.exec(select(ValueRating).order_by(col(ValueRating.id))).all())
+    return list(
+        session.exec(
+            select(ValueRating).order_by(col(ValueRating.rated_at), col(ValueRating.id))
+        ).all()
+    )
 
 
 @pytest.mark.parametrize("role", ["sponsor", "member"])

@@ -284,7 +284,7 @@ def test_the_rating_form_asks_about_the_new_dimensions_and_old_ratings_keep_thei
         for r in session.exec(
             select(ValueRating)
             .where(ValueRating.account_id == world.account.id)
-            .order_by(col(ValueRating.id))
+            .order_by(col(ValueRating.rated_at), col(ValueRating.id))
         ).all()
     ]
     assert scores == [{"Value for money": 6}, {"Candour": 9}]

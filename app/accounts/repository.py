@@ -85,7 +85,7 @@ def list_members(session: Session, *, account_id: int) -> Sequence[Membership]:
         .options(joinedload(Membership.user))  # type: ignore[arg-type]
         .where(Membership.account_id == account_id)
         .where(col(Membership.removed_at).is_(None))
-        .order_by(_ROLE_ORDER, col(Membership.id))
+        .order_by(_ROLE_ORDER, col(Membership.created_at), col(Membership.id))
     ).all()
 
 

@@ -30,6 +30,7 @@ _DISPLAY_ORDER = (
     col(Action.status).in_(CLOSED),
     col(Action.due_on).is_(None),
     col(Action.due_on),
+    col(Action.created_at),
     col(Action.id),
 )
 
@@ -164,7 +165,11 @@ def open_for_owner(session: Session, *, user_id: int) -> list[MyAction]:
         .where(col(Action.removed_at).is_(None))
         .where(col(Action.status).not_in(CLOSED))
         .order_by(
-            col(Action.due_on).is_(None), col(Action.due_on), col(Account.name), col(Action.id)
+            col(Action.due_on).is_(None),
+            col(Action.due_on),
+            col(Account.name),
+            col(Action.created_at),
+            col(Action.id),
         )
     ).all()
     found: list[MyAction] = []

@@ -103,7 +103,7 @@ def shared_initiatives(
         .where(Initiative.plan_id == plan_id)
         .where(Initiative.visibility == Visibility.SHARED)
         .where(col(Initiative.removed_at).is_(None))
-        .order_by(col(Initiative.id), linked.c.rank)
+        .order_by(col(Initiative.created_at), col(Initiative.id), linked.c.rank)
     ).all()
     return [(initiative, name, title) for initiative, name, title in rows]
 
@@ -118,7 +118,7 @@ def live_actions(
         .where(Action.account_id == account_id)
         .where(Action.plan_id == plan_id)
         .where(col(Action.removed_at).is_(None))
-        .order_by(col(Action.id))
+        .order_by(col(Action.created_at), col(Action.id))
     ).all()
     return [(action, name) for action, name in rows]
 

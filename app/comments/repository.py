@@ -180,7 +180,7 @@ def thread(
         .where(Comment.plan_id == target.plan_id)
         .where(col(getattr(Comment, target.column.value)) == target.value)
         .where(col(Comment.visibility).in_(visibilities))
-        .order_by(col(Comment.id))
+        .order_by(col(Comment.created_at), col(Comment.id))
     ).all()
     return [(comment, author) for comment, author in rows]
 

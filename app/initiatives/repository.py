@@ -47,7 +47,9 @@ def for_plan(
         .where(Initiative.plan_id == plan_id)
         .where(col(Initiative.removed_at).is_(None))
         .where(col(Initiative.visibility).in_(list(visibilities)))
-        .order_by(col(Initiative.id), col(InitiativePriority.priority_id))
+        .order_by(
+            col(Initiative.created_at), col(Initiative.id), col(InitiativePriority.priority_id)
+        )
     ).all()
     views: dict[int, InitiativeView] = {}
     for initiative, priority_id in rows:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import Mapped, aliased
 from sqlmodel import Session, col, select
 
 from app.models import Account, Membership, Notification, User
@@ -75,11 +75,23 @@ def inbox(
         .outerjoin(Account, col(Account.id) == Notification.account_id)
         .where(Notification.user_id == user_id)
         .where(_still_visible(user_id))
-        .order_by(col(Notification.id).desc())
+        .order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
         .limit(limit)
     )
     if before is not None:
-        statement = statement.where(col(Notification.id) < before)
+        # Older than the notification ``before`` (ids are random: by time, the id breaks ties).
+        mark = aliased(Notification)
+        statement = statement.join(
+            mark, sa.and_(col(mark.id) == before, col(mark.user_id) == user_id)
+        ).where(
+            sa.or_(
+                col(Notification.created_at) < col(mark.created_at),
+                sa.and_(
+                    col(Notification.created_at) == col(mark.created_at),
+                    col(Notification.id) < col(mark.id),
+                ),
+            )
+        )
     return [(note, name) for note, name in session.exec(statement).all()]
 
 

@@ -41,7 +41,12 @@ def links(session: Session, *, account_id: int) -> dict[int, list[Priority]]:
         .join(Priority, col(Priority.id) == OpportunityPriority.priority_id)
         .where(OpportunityPriority.account_id == account_id)
         .where(Priority.account_id == account_id)
-        .order_by(col(Priority.rank).is_(None), col(Priority.rank), col(Priority.id))
+        .order_by(
+            col(Priority.rank).is_(None),
+            col(Priority.rank),
+            col(Priority.created_at),
+            col(Priority.id),
+        )
     ).all()
     found: dict[int, list[Priority]] = {}
     for opportunity_id, priority in rows:
@@ -80,7 +85,12 @@ def linked_priorities(
         .where(OpportunityPriority.account_id == account_id)
         .where(OpportunityPriority.opportunity_id == opportunity_id)
         .where(Priority.account_id == account_id)
-        .order_by(col(Priority.rank).is_(None), col(Priority.rank), col(Priority.id))
+        .order_by(
+            col(Priority.rank).is_(None),
+            col(Priority.rank),
+            col(Priority.created_at),
+            col(Priority.id),
+        )
     ).all()
 
 

@@ -131,6 +131,7 @@ def priorities(session: Session, *, plan_ids: Sequence[int]) -> Sequence[Priorit
             col(Priority.plan_id),
             col(Priority.rank).is_(None),
             col(Priority.rank),
+            col(Priority.created_at),
             col(Priority.id),
         )
     ).all()
@@ -158,7 +159,9 @@ def initiative_links(session: Session, *, plan_ids: Sequence[int]) -> list[Initi
         )
         .where(col(Initiative.plan_id).in_(list(plan_ids)))
         .where(col(Initiative.removed_at).is_(None))
-        .order_by(col(Initiative.id), col(InitiativePriority.priority_id))
+        .order_by(
+            col(Initiative.created_at), col(Initiative.id), col(InitiativePriority.priority_id)
+        )
     ).all()
     links = []
     for plan_id, initiative_id, status, priority_id in rows:
@@ -188,7 +191,7 @@ def actions(session: Session, *, plan_ids: Sequence[int]) -> list[ActionFacts]:
         )
         .where(col(Action.plan_id).in_(list(plan_ids)))
         .where(col(Action.removed_at).is_(None))
-        .order_by(col(Action.id))
+        .order_by(col(Action.created_at), col(Action.id))
     ).all()
     return [ActionFacts(*row) for row in rows]
 

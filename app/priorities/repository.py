@@ -19,7 +19,12 @@ def for_plan(session: Session, *, plan_id: int) -> Sequence[tuple[Priority, User
         .outerjoin(User, col(User.id) == Priority.owner_id)
         .where(Priority.plan_id == plan_id)
         .where(col(Priority.removed_at).is_(None))
-        .order_by(col(Priority.rank).is_(None), col(Priority.rank), col(Priority.id))
+        .order_by(
+            col(Priority.rank).is_(None),
+            col(Priority.rank),
+            col(Priority.created_at),
+            col(Priority.id),
+        )
     ).all()
     return [(priority, owner) for priority, owner in rows]
 

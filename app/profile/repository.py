@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from app.db import for_write
-from app.models import ProfileSection, User, Validation
+from app.models import ProfileKind, ProfileSection, User, Validation
 
 VALIDATED = (Validation.CONFIRMED.value, Validation.CORRECTED.value)
 
@@ -25,6 +25,12 @@ class SectionRow:
     answerer: User | None  # who answered for the client
 
 
+# The sections in the profile's order (one row per kind and account; ids are random).
+_KIND_ORDER = sa.case(
+    {kind.value: n for n, kind in enumerate(ProfileKind)}, value=col(ProfileSection.kind)
+)
+
+
 def _rows(session: Session, *conditions: sa.ColumnElement[bool]) -> list[SectionRow]:
     """The sections meeting ``conditions``, each with its people: one query."""
     editor, sender, answerer = aliased(User), aliased(User), aliased(User)
@@ -34,7 +40,7 @@ def _rows(session: Session, *conditions: sa.ColumnElement[bool]) -> list[Section
         .outerjoin(sender, col(sender.id) == ProfileSection.shared_by_id)
         .outerjoin(answerer, col(answerer.id) == ProfileSection.answered_by_id)
         .where(*conditions)
-        .order_by(col(ProfileSection.id))
+        .order_by(_KIND_ORDER, col(ProfileSection.id))
     )
     return [SectionRow(*row) for row in session.exec(statement).all()]
 

@@ -143,7 +143,7 @@ def initiatives(session: Session, *, account_id: int, plan_id: int) -> Sequence[
         .where(Initiative.account_id == account_id)
         .where(Initiative.plan_id == plan_id)
         .where(col(Initiative.removed_at).is_(None))
-        .order_by(col(Initiative.id))
+        .order_by(col(Initiative.created_at), col(Initiative.id))
     ).all()
 
 

@@ -55,7 +55,9 @@ def on_map(session: Session, *, account_id: int) -> Sequence[tuple[Stakeholder, 
 
 def live(session: Session, *, account_id: int) -> Sequence[Stakeholder]:
     """Every live stakeholder of the account (what the form checks run against)."""
-    return session.exec(_live(account_id).order_by(col(Stakeholder.id))).all()
+    return session.exec(
+        _live(account_id).order_by(col(Stakeholder.created_at), col(Stakeholder.id))
+    ).all()
 
 
 def get_live(session: Session, *, account_id: int, stakeholder_id: int) -> Stakeholder | None:
@@ -70,7 +72,7 @@ def get_many(
     statement = (
         _live(account_id)
         .where(col(Stakeholder.id).in_(sorted(set(stakeholder_ids))))
-        .order_by(col(Stakeholder.id))
+        .order_by(col(Stakeholder.created_at), col(Stakeholder.id))
     )
     return session.exec(for_write(session, statement)).all()
 
@@ -79,7 +81,7 @@ def direct_reports(session: Session, *, account_id: int, manager_id: int) -> Seq
     statement = (
         _live(account_id)
         .where(Stakeholder.reports_to_id == manager_id)
-        .order_by(col(Stakeholder.id))
+        .order_by(col(Stakeholder.created_at), col(Stakeholder.id))
     )
     return session.exec(for_write(session, statement)).all()
 

@@ -200,7 +200,6 @@ def send_selected(
         actor=actor.user,
         account_id=access.account_id,
         people=people,
-        managers=_names(db, access),
         base_url=settings.base_url,
     )
     count = len(people)
@@ -210,12 +209,6 @@ def send_selected(
         else f"Asked the client to confirm the names, titles and reporting lines of {count} people."
     )
     return _done(request, db, actor, access, notice, "stakeholders")
-
-
-def _names(db: DbSession, access: AccountAccess) -> dict[int, str]:
-    return {
-        p.id: p.name for p in repository.live(db, account_id=access.account_id) if p.id is not None
-    }
 
 
 @router.post("/accounts/{account_id}/stakeholders")
@@ -404,7 +397,6 @@ def send_stakeholder(
         actor=actor.user,
         account_id=access.account_id,
         people=[person],
-        managers=_names(db, access),
         base_url=settings.base_url,
     )
     notice = f"Asked the client to confirm {person.name}'s name, title and reporting line."

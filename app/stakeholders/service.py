@@ -3,8 +3,12 @@
 Everything about a stakeholder is internal to the vendor (audit events ``Visibility.INTERNAL``,
 nobody on the client side told) EXCEPT the two deliberate exchanges with the client:
 
-- sending for confirmation copies the name, title and the manager's name into ``sent_*``; its
-  event is SHARED and carries only those facts and the state;
+- sending for confirmation copies the name, title and reporting line into ``sent_*``; its
+  event is SHARED and carries only those facts and the state. The reporting line names the
+  manager only when the manager is sent too (before, or in the same sending), by the name the
+  client was sent; otherwise it says ``NOT_SHARED``, so no unsent person's name is ever written
+  where the client reads. The validation page checks the line again when it is drawn
+  (``view.SentPerson``): a manager no longer sent (taken off the map) is not named either;
 - the client's answer (confirmed, or corrected with a text) is SHARED and carries only itself.
 
 Reporting lines never loop and never point at a removed person: removing someone moves their
@@ -33,7 +37,7 @@ from app.models import (
     utcnow,
 )
 from app.notifications.service import notify
-from app.stakeholders import repository
+from app.stakeholders import repository, view
 from app.stakeholders.schemas import CheckedStakeholder, economic_buyer_taken
 
 ITEM = repository.ITEM
@@ -53,6 +57,7 @@ FIELDS = (
 )
 # What the client is shown of a person: the facts as sent, and the state.
 SENT_FIELDS = ("sent_name", "sent_title", "sent_reports_to", "validation")
+NOT_SHARED = view.NOT_SHARED
 ANSWER_FIELDS = ("validation", "client_correction")
 
 
@@ -226,27 +231,43 @@ def send(
     actor: User,
     account_id: int,
     people: Sequence[Stakeholder],
-    managers: dict[int, str],
     base_url: str = "",
 ) -> None:
-    """Ask the client to confirm each person's name, title and manager's name as they are now
-    (``managers``: id -> name of the people on the map). A previous answer is cleared (it stays
-    on the audit trail). The client's sponsor and members are told once."""
+    """Ask the client to confirm each person's name, title and reporting line as they are now
+    (the line names only a manager sent too, see the module's docstring). A previous answer is
+    cleared (it stays on the audit trail). The client's sponsor and members are told once."""
+    on_map = {p.id: p for p in repository.live(session, account_id=account_id) if p.id}
+    # Whom the client may know by name: the people sent before, and those sent now.
+    sending = {person.id for person in people}
+
+    def line(person: Stakeholder) -> str:
+        manager = on_map.get(person.reports_to_id or 0)
+        if manager is None:
+            return ""
+        if manager.id in sending:
+            return manager.name
+        return view.reporting_line(person, on_map)
+
     # Someone still waiting for an answer about exactly these facts is not asked twice.
     people = [
         person
         for person in people
         if person.validation != Validation.PENDING
         or (person.sent_name, person.sent_title, person.sent_reports_to)
-        != (person.name, person.title, managers.get(person.reports_to_id or 0, ""))
+        != (person.name, person.title, line(person))
     ]
     if not people:
         return
+    sending = {person.id for person in people}
+    shown = view.shared_names(on_map.values())
+    lines = {person.id: line(person) for person in people}
     now = utcnow()
     for person in people:
         before = {name: getattr(person, name) for name in SENT_FIELDS}
+        # What the client was shown before, not a name it may no longer be shown.
+        before["sent_reports_to"] = view.shown_line(person.sent_reports_to, shown)
         person.sent_name, person.sent_title = person.name, person.title
-        person.sent_reports_to = managers.get(person.reports_to_id or 0, "")
+        person.sent_reports_to = lines[person.id]
         person.validation = Validation.PENDING
         person.sent_at, person.sent_by_id = now, actor.id
         person.client_correction, person.answered_at, person.answered_by_id = "", None, None

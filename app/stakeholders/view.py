@@ -4,7 +4,7 @@ changed since they were sent to the client."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -13,6 +13,8 @@ from app.stakeholders.chart import Person
 from app.stakeholders.schemas import decision_key
 
 WEAK = frozenset({Strength.WEAK.value, Strength.NONE.value})
+# The reporting line sent to the client when the manager was not sent (their name is internal).
+NOT_SHARED = "someone not shared with you"
 KNOWN = frozenset({Strength.STRONG.value, Strength.GOOD.value})
 
 
@@ -120,8 +122,32 @@ def _gap(
     )
 
 
-def changed_since_sent(person: Stakeholder, manager_name: str) -> list[str]:
-    """The facts that differ from what the client was asked to confirm."""
+def reporting_line(person: Stakeholder, on_map: Mapping[int, Stakeholder]) -> str:
+    """The reporting line the client would be sent now (``on_map``: the live people by id):
+    the manager's name as the client was sent it when the manager was sent, ``NOT_SHARED``
+    when there is a manager the client was never sent, '' when nobody is above."""
+    manager = on_map.get(person.reports_to_id or 0)
+    if manager is None:
+        return ""
+    return manager.sent_name if manager.validation != Validation.NONE else NOT_SHARED
+
+
+def shared_names(people: Iterable[Stakeholder]) -> frozenset[str]:
+    """The names the client is shown now: those of the live people sent to it."""
+    return frozenset(p.sent_name for p in people if p.validation != Validation.NONE)
+
+
+def shown_line(sent_line: str, names: frozenset[str]) -> str:
+    """The reporting line as sent, named only if the client is shown that name now (a manager
+    taken off the map since is not named any more; nor one a line of older data named)."""
+    if sent_line in ("", NOT_SHARED) or sent_line in names:
+        return sent_line
+    return NOT_SHARED
+
+
+def changed_since_sent(person: Stakeholder, line_now: str) -> list[str]:
+    """The facts that differ from what the client was asked to confirm (``line_now``: the
+    reporting line as it would be sent now, ``reporting_line``)."""
     if person.validation == Validation.NONE:
         return []
     changed = []
@@ -129,7 +155,7 @@ def changed_since_sent(person: Stakeholder, manager_name: str) -> list[str]:
         changed.append("name")
     if person.title != person.sent_title:
         changed.append("title")
-    if manager_name != person.sent_reports_to:
+    if line_now != person.sent_reports_to:
         changed.append("reporting line")
     return changed
 
@@ -172,7 +198,7 @@ def read_map(rows: Sequence[tuple[Stakeholder, User | None]], team: Sequence[Use
     )
     for p in people:
         if p.id is not None:
-            view.changed[p.id] = changed_since_sent(p, view.manager_name(p))
+            view.changed[p.id] = changed_since_sent(p, reporting_line(p, by_id))
     return view
 
 
@@ -191,13 +217,15 @@ class SentPerson:
     answered_at: datetime | None
 
     @classmethod
-    def of(cls, person: Stakeholder) -> SentPerson:
+    def of(cls, person: Stakeholder, names: frozenset[str]) -> SentPerson:
+        """``names``: the names the client is shown now (``shared_names`` of the people sent):
+        the reporting line names nobody else."""
         assert person.id is not None
         return cls(
             id=person.id,
             sent_name=person.sent_name,
             sent_title=person.sent_title,
-            sent_reports_to=person.sent_reports_to,
+            sent_reports_to=shown_line(person.sent_reports_to, names),
             validation=person.validation,
             client_correction=person.client_correction,
             sent_at=person.sent_at,

@@ -19,7 +19,7 @@ from app.profile import repository as profile_repo
 from app.profile import service as profile_service
 from app.profile.view import SentView
 from app.stakeholders import repository as stakeholders_repo
-from app.stakeholders.view import SentPerson
+from app.stakeholders.view import SentPerson, shared_names
 from app.validation.schemas import AnswerForm
 from app.web.errors import ANSWER_GONE, NotFoundError
 from app.web.templating import get_templates, is_htmx
@@ -35,10 +35,9 @@ def validation_context(db: DbSession, actor: Actor, access: AccountAccess) -> di
     sent = [
         SentView.of(row) for row in profile_repo.sent_sections(db, account_id=access.account_id)
     ]
-    people = [
-        SentPerson.of(row)
-        for row in stakeholders_repo.sent_for_confirmation(db, account_id=access.account_id)
-    ]
+    rows = stakeholders_repo.sent_for_confirmation(db, account_id=access.account_id)
+    names = shared_names(rows)
+    people = [SentPerson.of(row, names) for row in rows]
     return {
         "access": access,
         "account": access.account,
