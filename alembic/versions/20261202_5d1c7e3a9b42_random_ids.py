@@ -6,7 +6,7 @@ The downgrade turns them back into INTEGER, which PostgreSQL refuses (rather tha
 once a random id is stored.
 
 Revision ID: 5d1c7e3a9b42
-Revises: 9efceac8b116
+Revises: fe0a60023e38
 Create Date: 2026-12-02 21:40:00.000000
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5d1c7e3a9b42"
-down_revision: str | None = "9efceac8b116"
+down_revision: str | None = "fe0a60023e38"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -30,6 +30,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "user_session": ("user_id",),
     "account_score": ("account_id", "scored_by_id"),
     "audit_event": ("actor_id", "account_id"),
+    "outbox_message": ("account_id", "sender_id", "invitation_id"),
     "invitation": ("id", "account_id", "invited_by_id", "accepted_user_id"),
     "membership": ("id", "account_id", "user_id"),
     "notification": ("id", "user_id", "account_id", "actor_id"),
