@@ -93,7 +93,9 @@ def empty_url(tmp_path: Path) -> Iterator[str]:
 
 def _titles(engine: sa.Engine) -> list[str]:
     with Session(engine) as session:
-        return list(session.exec(select(Action.title).order_by(col(Action.id))))
+        # Ids are random: creation order is the time, the id only breaks ties.
+        statement = select(Action.title).order_by(col(Action.created_at), col(Action.id))
+        return list(session.exec(statement))
 
 
 def test_a_backup_taken_while_the_app_writes_restores_and_serves(

@@ -45,7 +45,7 @@ from app.models import (
 from app.notifications.service import notify
 from app.permissions.policy import AccountAccess, Actor, Decision, Verb, decide
 from tests import factories
-from tests.conftest import CSRF, RollbackDatabase
+from tests.conftest import CSRF, RollbackDatabase, send_session_csrf
 from tests.live import LiveServer, Mailbox, free_port
 from tests.test_concurrent_edits import race
 from tests.test_invitations_e2e import Browser, Scene, text_of
@@ -168,6 +168,7 @@ def sign_in_as(scene: Scene, email: str) -> Browser:
     browser = scene.browser()
     browser.http.cookies.set(sessions.SESSION_COOKIE, token)
     browser.http.cookies.set("jp_csrf", CSRF)
+    send_session_csrf(browser.http, scene.live.settings)
     return browser
 
 

@@ -34,7 +34,14 @@ from app.db import Database, create_db_engine
 from app.main import create_app
 from app.models import Role, StrategyEntry
 from tests import factories
-from tests.conftest import BACKEND, CSRF, drop_engine, fresh_engine, unreachable_url
+from tests.conftest import (
+    BACKEND,
+    CSRF,
+    drop_engine,
+    fresh_engine,
+    send_session_csrf,
+    unreachable_url,
+)
 from tests.live import LiveServer, Mailbox, TcpProxy, free_port, serve
 
 NOT_SAVED = "Nothing you sent was saved"
@@ -183,6 +190,7 @@ class Outage:
         with httpx.Client(base_url=self.server.url, follow_redirects=False, timeout=60) as http:
             http.cookies.set(sessions.SESSION_COOKIE, self.tokens[i])
             http.cookies.set("jp_csrf", CSRF)
+            send_session_csrf(http, self.server.settings)
             n = 0
             while not self._stop:
                 n += 1
@@ -457,6 +465,7 @@ def test_a_connection_lost_during_commit_says_the_change_may_have_been_saved(
             account_id, tokens = _people(db, app.state.settings)
             client.cookies.set(sessions.SESSION_COOKIE, tokens[0])
             client.cookies.set("jp_csrf", CSRF)
+            send_session_csrf(client, app.state.settings)
             armed.append(True)
             response = client.post(
                 f"/accounts/{account_id}/strategy",
