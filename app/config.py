@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     mail_max_attempts: int = 6
     # Once SMTP answers again, mail given up within this many days is sent again by itself.
     mail_requeue_days: int = 3
+    # While mail is given up, how often the dispatcher asks the SMTP server whether it answers
+    # again (a connection and NOOP, no message), so the given-up mail goes out by itself.
+    mail_probe_seconds: float = 60
 
     oidc_providers: list[OidcProvider] = Field(default_factory=list)
 

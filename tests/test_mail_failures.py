@@ -605,6 +605,53 @@ def test_a_successful_send_requeues_what_was_given_up_within_bounds(
     ]
 
 
+def test_when_smtp_answers_again_the_probe_requeues_what_was_given_up(
+    db: RollbackDatabase, dead_port: int
+) -> None:
+    """Nothing else is sent and nobody presses a button: the dispatcher's probe (a connection
+    and NOOP, no message spent) notices the server is back and the given-up mail goes out."""
+    dispatcher = MailDispatcher(db, _settings(dead_port, mail_max_attempts=1))
+    given_up = _queue(db, "quiet@client.example")
+    assert dispatcher.deliver_due() == 0
+    assert _message(db, given_up).status == OutboxStatus.FAILED
+
+    assert dispatcher.probe_smtp() == 0  # still down: nothing changes
+    assert _message(db, given_up).status == OutboxStatus.FAILED
+
+    received = Mailbox()
+    controller = Controller(received, hostname="127.0.0.1", port=dead_port)
+    controller.start()
+    try:
+        assert dispatcher.probe_smtp() == 1
+        assert received.messages == [], "the probe itself sends nothing"
+        assert _message(db, given_up).status == OutboxStatus.PENDING
+        assert dispatcher.deliver_due() == 1
+        received.wait_for("quiet@client.example")
+        assert dispatcher.probe_smtp() == 0  # nothing is left to requeue
+    finally:
+        controller.stop()
+    assert _message(db, given_up).status == OutboxStatus.SENT
+
+
+def test_the_dispatcher_thread_probes_on_its_own(db: RollbackDatabase, dead_port: int) -> None:
+    """The running dispatcher probes every ``mail_probe_seconds`` while mail is given up."""
+    dispatcher = MailDispatcher(
+        db, _settings(dead_port, mail_max_attempts=1, mail_probe_seconds=0.1)
+    )
+    given_up = _queue(db, "later@client.example")
+    assert dispatcher.deliver_due() == 0
+    received = Mailbox()
+    controller = Controller(received, hostname="127.0.0.1", port=dead_port)
+    controller.start()
+    dispatcher.start()
+    try:
+        received.wait_for("later@client.example", timeout=30)
+    finally:
+        dispatcher.stop()
+        controller.stop()
+    assert _message(db, given_up).status == OutboxStatus.SENT
+
+
 # --------------------------------------------------------------------------------------------
 # The permission
 # --------------------------------------------------------------------------------------------

@@ -5,9 +5,10 @@ before it is sent, so several instances never send the same message twice at onc
 
 The thread sleeps until the earliest next attempt (at most ``POLL_SECONDS``), so short retry
 delays are honoured. A message given up after its last attempt is marked failed and shown to
-the people who can act on it; as soon as a send succeeds again (the SMTP server answers), the
-messages given up in the last ``mail_requeue_days`` are queued again, each a bounded number of
-times, so an outage longer than the retry limit loses nothing silently.
+the people who can act on it; as soon as the SMTP server answers again (a message goes through,
+or the probe that asks it every ``mail_probe_seconds`` while mail is given up gets an answer),
+the messages given up in the last ``mail_requeue_days`` are queued again, each a bounded number
+of times, so an outage longer than the retry limit loses nothing silently.
 """
 
 from __future__ import annotations
@@ -15,8 +16,13 @@ from __future__ import annotations
 import logging
 import smtplib
 import threading
-from datetime import timedelta
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from email.message import EmailMessage
+
+from sqlmodel import Session
 
 from app.config import Settings
 from app.db import Database, database_unreachable, one_line
@@ -43,6 +49,7 @@ class MailDispatcher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._told_unsent = False
+        self._next_probe = 0.0  # time.monotonic() of the next SMTP probe
 
     @property
     def transport(self) -> str:
@@ -70,7 +77,9 @@ class MailDispatcher:
             self._wake.clear()
             try:
                 self.deliver_due()
-                wait = self.seconds_until_due()
+                if self._probe_due() and self.probe_smtp():
+                    continue  # the given-up mail is due now
+                wait = min(self.seconds_until_due(), self._seconds_until_probe())
             except Exception as exc:
                 if not database_unreachable(exc):
                     log.exception("mail dispatch failed; will retry")
@@ -91,6 +100,51 @@ class MailDispatcher:
         if due is None:
             return POLL_SECONDS
         return min(POLL_SECONDS, max(MIN_WAIT_SECONDS, (due - now).total_seconds()))
+
+    def _probe_due(self) -> bool:
+        if self.transport != "smtp" or time.monotonic() < self._next_probe:
+            return False
+        self._next_probe = time.monotonic() + self.settings.mail_probe_seconds
+        return True
+
+    def _seconds_until_probe(self) -> float:
+        if self.transport != "smtp":
+            return POLL_SECONDS
+        return max(MIN_WAIT_SECONDS, self._next_probe - time.monotonic())
+
+    def _failed_since(self, now: datetime) -> datetime:
+        return now - timedelta(days=self.settings.mail_requeue_days)
+
+    def _requeue(self, session: Session) -> int:
+        now = utcnow()
+        return repository.requeue_failed(
+            session, now=now, failed_since=self._failed_since(now), max_requeues=MAX_AUTO_REQUEUES
+        )
+
+    def probe_smtp(self) -> int:
+        """While mail is given up and nothing else goes out, ask the SMTP server whether it
+        answers again (connect, sign in, NOOP: no message is spent); if it does, queue the
+        given-up mail again. Returns how many messages were queued again."""
+        with self.db.session(writes=False) as session:
+            now = utcnow()
+            failed_since = self._failed_since(now)
+            if not repository.any_requeueable(
+                session, now=now, failed_since=failed_since, max_requeues=MAX_AUTO_REQUEUES
+            ):
+                return 0
+        try:
+            with self._smtp() as smtp:
+                code, _ = smtp.noop()
+        except (OSError, smtplib.SMTPException):
+            return 0
+        if code != 250:
+            return 0
+        with self.db.session() as session:
+            requeued = self._requeue(session)
+            session.commit()
+        if requeued:
+            log.info("the SMTP server answers again; %s failed message(s) queued again", requeued)
+        return requeued
 
     def deliver_due(self) -> int:
         """Send every message that is due; returns how many were sent."""
@@ -159,13 +213,7 @@ class MailDispatcher:
                 message.sent_at = utcnow()
                 message.transport = self.transport
                 # The server answers again: what was given up during the outage goes out now.
-                now = utcnow()
-                requeued = repository.requeue_failed(
-                    session,
-                    now=now,
-                    failed_since=now - timedelta(days=self.settings.mail_requeue_days),
-                    max_requeues=MAX_AUTO_REQUEUES,
-                )
+                requeued = self._requeue(session)
             session.add(message)
             session.commit()
         if requeued:
@@ -178,10 +226,16 @@ class MailDispatcher:
         email["To"] = message.to_address
         email["Subject"] = message.subject
         email.set_content(message.body_text)
+        with self._smtp() as smtp:
+            smtp.send_message(email)
+
+    @contextmanager
+    def _smtp(self) -> Iterator[smtplib.SMTP]:
+        """A connection to the SMTP server, after STARTTLS and sign-in when configured."""
         s = self.settings
         with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=20) as smtp:
             if s.smtp_starttls:
                 smtp.starttls()
             if s.smtp_username:
                 smtp.login(s.smtp_username, s.smtp_password)
-            smtp.send_message(email)
+            yield smtp

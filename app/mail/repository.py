@@ -58,6 +58,26 @@ def claim(session: Session, *, message_id: int, now: datetime, until: datetime) 
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
+def _requeueable(
+    *, now: datetime, failed_since: datetime, max_requeues: int
+) -> sa.ColumnElement[bool]:
+    """Given up since ``failed_since``, requeued fewer than ``max_requeues`` times, and its link
+    (if any) still works."""
+    return sa.and_(
+        col(OutboxMessage.status) == OutboxStatus.FAILED,
+        col(OutboxMessage.failed_at) >= failed_since,
+        col(OutboxMessage.auto_requeues) < max_requeues,
+        sa.or_(col(OutboxMessage.expires_at).is_(None), col(OutboxMessage.expires_at) > now),
+    )
+
+
+def any_requeueable(
+    session: Session, *, now: datetime, failed_since: datetime, max_requeues: int
+) -> bool:
+    condition = _requeueable(now=now, failed_since=failed_since, max_requeues=max_requeues)
+    return session.exec(select(OutboxMessage.id).where(condition).limit(1)).first() is not None
+
+
 def requeue_failed(
     session: Session, *, now: datetime, failed_since: datetime, max_requeues: int
 ) -> int:
@@ -68,10 +88,7 @@ def requeue_failed(
     by one of them."""
     statement = (
         sa.update(OutboxMessage)
-        .where(col(OutboxMessage.status) == OutboxStatus.FAILED)
-        .where(col(OutboxMessage.failed_at) >= failed_since)
-        .where(col(OutboxMessage.auto_requeues) < max_requeues)
-        .where(sa.or_(col(OutboxMessage.expires_at).is_(None), col(OutboxMessage.expires_at) > now))
+        .where(_requeueable(now=now, failed_since=failed_since, max_requeues=max_requeues))
         .values(
             status=OutboxStatus.PENDING,
             attempts=0,
