@@ -21,7 +21,7 @@ from app.mail import service as mail_service
 from app.mail.service import MailProblem
 from app.models import Account, Invitation
 from app.permissions.guards import MailSender, MemberManager, enforce_item
-from app.permissions.policy import Verb
+from app.permissions.policy import AccountAccess, Verb
 from app.users import repository as users_repo
 from app.users import service as users
 from app.web.errors import ForbiddenError, GoneError, NotFoundError
@@ -102,22 +102,7 @@ def revoke_invitation(
     except InvitationProblem as problem:
         errors.add("_form", problem.message)
     notice = "" if errors else f"The invitation to {invitation.email} was withdrawn."
-    if is_htmx(request):
-        return render_account(
-            request,
-            db,
-            actor,
-            access,
-            block="invite_panel",
-            invite_errors=errors,
-            invite_notice=notice,
-            status_code=409 if errors else 200,
-        )
-    response = RedirectResponse(f"/accounts/{access.account_id}", status_code=303)
-    get_templates(request).flash(
-        response, notice or errors["_form"], kind="error" if errors else "success"
-    )
-    return response
+    return _invite_panel_answer(request, db, actor, access, errors=errors, notice=notice)
 
 
 @router.post("/accounts/{account_id}/invitations/{invitation_id}/send-again")
@@ -144,6 +129,20 @@ def send_invitation_again(
         except MailProblem as problem:
             errors.add("_form", problem.message)
     notice = "" if errors else f"The invitation e-mail to {invitation.email} is being sent again."
+    return _invite_panel_answer(request, db, actor, access, errors=errors, notice=notice)
+
+
+def _invite_panel_answer(
+    request: Request,
+    db: DbSession,
+    actor: CurrentActor,
+    access: AccountAccess,
+    *,
+    errors: FormErrors,
+    notice: str,
+) -> Response:
+    """After a change to one invitation: the invitation panel again (htmx), or back to the
+    account page with the notice or the problem."""
     if is_htmx(request):
         return render_account(
             request,

@@ -184,30 +184,27 @@ def _replace_undelivered(session: Session, *, actor: User, invitation: Invitatio
                 "its e-mail could not be delivered yet and is being tried again."
             )
         raise _already_invited(invitation.email, invitation)
-    invitation.revoked_at = utcnow()
-    session.add(invitation)
-    session.flush()
-    mail_service.cancel_for_invitation(session, invitation_id=invitation.id)
-    audit.record(
-        session,
-        actor=actor,
-        verb="invitation.revoked",
-        item_type="invitation",
-        item_id=invitation.id,
-        account_id=invitation.account_id,
-        changes={"email": [invitation.email, invitation.email], "reason": [None, "not delivered"]},
-        visibility=visibility_for(invitation.role_enum),
-    )
+    _withdraw(session, actor=actor, invitation=invitation, reason="not delivered")
 
 
 def revoke(session: Session, *, actor: User, invitation: Invitation) -> None:
     if link_state(invitation) is not LinkState.OPEN:
         raise InvitationProblem("This invitation is no longer open.", field="_form")
+    _withdraw(session, actor=actor, invitation=invitation)
+
+
+def _withdraw(
+    session: Session, *, actor: User, invitation: Invitation, reason: str | None = None
+) -> None:
     assert invitation.id is not None
     invitation.revoked_at = utcnow()
     session.add(invitation)
+    session.flush()
     # The link stops working: an e-mail with it still waiting to be (re)sent never will be.
     mail_service.cancel_for_invitation(session, invitation_id=invitation.id)
+    changes: dict[str, list[str | None]] = {"email": [invitation.email, invitation.email]}
+    if reason:
+        changes["reason"] = [None, reason]
     audit.record(
         session,
         actor=actor,
@@ -215,7 +212,7 @@ def revoke(session: Session, *, actor: User, invitation: Invitation) -> None:
         item_type="invitation",
         item_id=invitation.id,
         account_id=invitation.account_id,
-        changes={"email": [invitation.email, invitation.email]},
+        changes=changes,
         visibility=visibility_for(invitation.role_enum),
     )
 
