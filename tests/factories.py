@@ -10,6 +10,7 @@ from sqlmodel import Session
 from starlette.testclient import TestClient
 
 from app.accounts import service as accounts
+from app.audit import service as audit
 from app.auth import sessions
 from app.auth.passwords import hash_password
 from app.config import Settings
@@ -155,3 +156,25 @@ def build_world(session: Session) -> World:
     world.removed = removed
     world.outsider = make_user(session, email="outsider@client.example")
     return world
+
+
+def make_account_with_events(
+    session: Session, events: int = 5, admin: User | None = None
+) -> Account:
+    """An account (with a new workspace and admin unless ``admin`` is given) whose audit chain
+    holds its creation and ``events`` more changes."""
+    if admin is None:
+        workspace = make_workspace(session)
+        admin = make_user(session, workspace=workspace, admin=True, password=None)
+    account = make_account(session, admin=admin)
+    for i in range(events):
+        audit.record(
+            session,
+            actor=admin,
+            verb="test.changed",
+            item_type="thing",
+            item_id=i,
+            account_id=account.id,
+            changes={"title": [f"old {i}", f"new {i}"]},
+        )
+    return account

@@ -21,23 +21,6 @@ from tests import factories
 from tests.conftest import drop_engine, fresh_engine
 
 
-def _account_with_events(session: Session, extra: int = 5) -> Account:
-    workspace = factories.make_workspace(session)
-    admin = factories.make_user(session, workspace=workspace, admin=True, password=None)
-    account = factories.make_account(session, admin=admin)
-    for i in range(extra):
-        audit.record(
-            session,
-            actor=admin,
-            verb="test.changed",
-            item_type="thing",
-            item_id=i,
-            account_id=account.id,
-            changes={"title": [f"old {i}", f"new {i}"]},
-        )
-    return account
-
-
 def _events(session: Session, account: Account) -> list[AuditEvent]:
     return list(
         session.exec(
@@ -49,14 +32,14 @@ def _events(session: Session, account: Account) -> list[AuditEvent]:
 
 
 def test_an_untouched_chain_verifies(session: Session) -> None:
-    account = _account_with_events(session)
+    account = factories.make_account_with_events(session)
     report = audit.verify_chain(session, chain_for(account.id))
     assert report.ok
     assert report.checked == len(_events(session, account))
 
 
 def test_events_link_to_their_predecessor(session: Session) -> None:
-    account = _account_with_events(session)
+    account = factories.make_account_with_events(session)
     events = _events(session, account)
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
     for before, after in itertools.pairwise(events):
@@ -64,7 +47,7 @@ def test_events_link_to_their_predecessor(session: Session) -> None:
 
 
 def test_an_edited_event_is_caught_at_that_event(session: Session) -> None:
-    account = _account_with_events(session)
+    account = factories.make_account_with_events(session)
     target = _events(session, account)[3]
     session.execute(
         sa.update(AuditEvent)
@@ -80,7 +63,7 @@ def test_an_edited_event_is_caught_at_that_event(session: Session) -> None:
 
 
 def test_a_rehashed_edit_breaks_the_next_link(session: Session) -> None:
-    account = _account_with_events(session)
+    account = factories.make_account_with_events(session)
     events = _events(session, account)
     target, following = events[2], events[3]
     session.execute(
@@ -92,7 +75,7 @@ def test_a_rehashed_edit_breaks_the_next_link(session: Session) -> None:
 
 
 def test_a_removed_event_is_caught(session: Session) -> None:
-    account = _account_with_events(session)
+    account = factories.make_account_with_events(session)
     events = _events(session, account)
     session.execute(sa.delete(AuditEvent).where(col(AuditEvent.id) == events[2].id))
     session.expire_all()
@@ -102,7 +85,7 @@ def test_a_removed_event_is_caught(session: Session) -> None:
 
 
 def test_removing_the_newest_events_is_caught(session: Session) -> None:
-    account = _account_with_events(session)
+    account = factories.make_account_with_events(session)
     events = _events(session, account)
     session.execute(sa.delete(AuditEvent).where(col(AuditEvent.id) == events[-1].id))
     session.expire_all()
@@ -126,7 +109,7 @@ def test_the_verify_command_names_the_first_broken_event(
     committed_db: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with committed_db.session() as session:
-        account = _account_with_events(session)
+        account = factories.make_account_with_events(session)
         session.commit()
         target = _events(session, account)[4]
 
@@ -146,7 +129,7 @@ def test_concurrent_writers_keep_one_unbroken_chain(committed_db: Database) -> N
     """Writers queue on the chain head (row lock on PostgreSQL, BEGIN IMMEDIATE on SQLite):
     no fork, no gap, no 'database is locked'."""
     with committed_db.session() as session:
-        account = _account_with_events(session, extra=0)
+        account = factories.make_account_with_events(session, events=0)
         session.commit()
         account_id = account.id
     errors: list[BaseException] = []
@@ -194,7 +177,7 @@ def _delete_chain(session: Session, account: Account) -> None:
 
 
 def test_an_accounts_deleted_chain_is_caught(session: Session) -> None:
-    account = _account_with_events(session)
+    account = factories.make_account_with_events(session)
     _delete_chain(session, account)
     report = audit.verify_chain(session, chain_for(account.id))
     assert not report.ok
@@ -205,7 +188,7 @@ def test_an_accounts_deleted_chain_is_caught(session: Session) -> None:
 
 
 def test_events_without_their_head_row_are_caught(session: Session) -> None:
-    account = _account_with_events(session)
+    account = factories.make_account_with_events(session)
     chain = chain_for(account.id)
     session.execute(sa.delete(AuditChainHead).where(col(AuditChainHead.chain) == chain))
     session.expire_all()
@@ -215,7 +198,7 @@ def test_events_without_their_head_row_are_caught(session: Session) -> None:
 
 
 def test_a_head_row_without_events_is_caught(session: Session) -> None:
-    account = _account_with_events(session)
+    account = factories.make_account_with_events(session)
     chain = chain_for(account.id)
     session.execute(sa.delete(AuditEvent).where(col(AuditEvent.chain) == chain))
     session.expire_all()
@@ -225,7 +208,7 @@ def test_a_head_row_without_events_is_caught(session: Session) -> None:
 
 
 def test_a_deleted_global_chain_is_caught(session: Session) -> None:
-    _account_with_events(session)
+    factories.make_account_with_events(session)
     session.execute(sa.delete(AuditEvent).where(col(AuditEvent.chain) == GLOBAL_CHAIN))
     session.execute(sa.delete(AuditChainHead).where(col(AuditChainHead.chain) == GLOBAL_CHAIN))
     session.expire_all()
@@ -238,8 +221,8 @@ def test_the_verify_command_names_a_deleted_chain(
     committed_db: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with committed_db.session() as session:
-        kept = _account_with_events(session)
-        gone = _account_with_events(session)
+        kept = factories.make_account_with_events(session)
+        gone = factories.make_account_with_events(session)
         session.commit()
         kept_id, gone_id = kept.id, gone.id
         assert cli.main(["audit", "verify"]) == 0
@@ -271,7 +254,7 @@ def test_a_verify_while_a_writer_appends_reports_no_false_break(
     """The account page's verify reads in a request's transaction (READ COMMITTED on PostgreSQL)
     while the app keeps appending: an event committed mid-walk must not read as 'missing'."""
     with committed_db.session() as session:
-        account = _account_with_events(session)
+        account = factories.make_account_with_events(session)
         session.commit()
         account_id = account.id
     chain = chain_for(account_id)
@@ -308,7 +291,7 @@ def test_a_verify_while_a_writer_appends_reports_no_false_break(
 def test_an_accounts_chain_emptied_with_its_head_rewound_to_the_start_is_caught(
     session: Session,
 ) -> None:
-    account = _account_with_events(session)
+    account = factories.make_account_with_events(session)
     chain = chain_for(account.id)
     session.execute(sa.delete(AuditEvent).where(col(AuditEvent.chain) == chain))
     session.execute(

@@ -22,7 +22,7 @@ from app.audit.chain import chain_for, link_hash
 from app.config import Settings
 from app.db import Database
 from app.mail.dispatcher import MailDispatcher
-from app.models import Account, AuditChainHead, AuditEvent, User
+from app.models import AuditChainHead, AuditEvent
 from tests import factories
 from tests.conftest import drop_engine, fresh_engine
 from tests.live import Mailbox
@@ -55,24 +55,6 @@ def committed_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Da
         drop_engine(engine)
 
 
-def _account(session: Session, events: int = 8, admin: User | None = None) -> Account:
-    if admin is None:
-        workspace = factories.make_workspace(session)
-        admin = factories.make_user(session, workspace=workspace, admin=True, password=None)
-    account = factories.make_account(session, admin=admin)
-    for i in range(events):
-        audit.record(
-            session,
-            actor=admin,
-            verb="test.changed",
-            item_type="thing",
-            item_id=i,
-            account_id=account.id,
-            changes={"title": [f"old {i}", f"new {i}"]},
-        )
-    return account
-
-
 def _chain(session: Session, account_id: int) -> list[AuditEvent]:
     return list(
         session.exec(
@@ -85,7 +67,7 @@ def _chain(session: Session, account_id: int) -> list[AuditEvent]:
 
 def _setup(db: Database, events: int = 8) -> int:
     with db.session() as session:
-        account = _account(session, events)
+        account = factories.make_account_with_events(session, events)
         session.commit()
         assert account.id is not None
         return account.id
@@ -294,8 +276,8 @@ def test_each_workspace_admin_is_mailed_their_own_checkpoint(
     with committed_db.session() as session:
         ours = factories.make_workspace(session)
         admin = factories.make_user(session, workspace=ours, admin=True, password=None)
-        account = _account(session, admin=admin)
-        others = _account(session)
+        account = factories.make_account_with_events(session, 8, admin=admin)
+        others = factories.make_account_with_events(session, 8)
         session.commit()
         ids, email = (account.id, others.id), admin.email
     assert cli.main(["audit", "checkpoint", "--email"]) == 0
