@@ -22,6 +22,13 @@ HOME = re.compile(r"/$")
 NewContext = Callable[..., BrowserContext]
 
 
+def settled(page: Page) -> None:
+    """Wait until htmx has finished settling what it swapped in: it wires up new forms and
+    buttons only then (``defaultSettleDelay``), so a key pressed on a just-swapped button
+    earlier submits the form the old way, as a whole page."""
+    expect(page.locator(".htmx-settling")).to_have_count(0)
+
+
 def sign_in(page: Page, email: str, password: str = demo.PASSWORD) -> None:
     """Sign in through the form, like a person would, and wait for the home page."""
     page.goto("/login")

@@ -22,7 +22,7 @@ from sqlmodel import select
 from app.accounts import service as accounts
 from app.invitations import service as invitations
 from app.models import Role, User, utcnow
-from tests.browser.support import NewContext, sign_in
+from tests.browser.support import NewContext, settled, sign_in
 from tests.live import LiveServer
 
 VISIBILITY = "Real-time shipment visibility for our top 50 customers"
@@ -86,6 +86,7 @@ def add_priority(page: Page, title: str, importance: str, horizon: str) -> None:
     section.get_by_role("button", name="Add priority").click()
     expect(section.get_by_role("status")).to_contain_text(f"Added “{title}” as priority")
     expect(section.get_by_role("heading", name=title, exact=True)).to_be_visible()
+    settled(page)
 
 
 def initiative_item(page: Page) -> Locator:
