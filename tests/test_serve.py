@@ -180,6 +180,20 @@ def test_each_request_is_one_json_access_line(served: Served) -> None:
     assert not [line["message"] for line in served.lines if line.get("not_json")]
 
 
+def test_a_health_probe_is_one_line_and_nothing_else(served: Served) -> None:
+    """Load balancers probe every few seconds: each probe logs its access line, no chatter
+    (the readiness check reads the schema's revision through Alembic, which talks at INFO)."""
+    with httpx.Client(base_url=served.url) as client:
+        probes = [client.get(path) for path in ("/healthz", "/readyz")]
+    assert [p.status_code for p in probes] == [200, 200]
+    for probe in probes:
+        request_id = probe.headers["x-request-id"]
+        served.wait_for(lambda _, r=request_id: bool(served.access(r)), "the probe's line")
+        assert [
+            line["logger"] for line in served.lines if line.get("request_id") == request_id
+        ] == ["jointplan.access"]
+
+
 def test_a_server_error_is_one_line_with_its_traceback(served: Served) -> None:
     with httpx.Client(base_url=served.url) as client:
         answer = client.get("/test/fail", headers={"X-Request-ID": "failing-request-1"})

@@ -101,6 +101,8 @@ def logging_config(level: str = "info") -> dict[str, Any]:
             "uvicorn.error": {"handlers": [], "level": level, "propagate": True},
             "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
             "jointplan.access": {"handlers": [], "level": "INFO", "propagate": True},
+            # Readiness reads the schema's revision through Alembic, which narrates at INFO.
+            "alembic": {"handlers": [], "level": "WARNING", "propagate": True},
         },
     }
 
