@@ -2,8 +2,8 @@
 (``app.models.random_id``), so they become BIGINT on PostgreSQL, with every column referring to
 them. SQLite's integers are 64-bit already: nothing changes there. Existing rows keep their ids.
 
-The downgrade turns them back into INTEGER, which PostgreSQL refuses (rather than truncating)
-once a random id is stored.
+The downgrade turns them back into INTEGER; once a random id is stored it refuses, saying why,
+rather than letting PostgreSQL fail half-way.
 
 Revision ID: 5d1c7e3a9b42
 Revises: fe0a60023e38
@@ -121,4 +121,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    bind = op.get_bind()
+    if bind.dialect.name == "postgresql":
+        for table, columns in COLUMNS.items():
+            rows = sa.table(table, *(sa.column(column) for column in columns))
+            widest = sa.select(*(sa.func.max(column) for column in rows.columns))
+            if any(value > 2**31 - 1 for value in bind.execute(widest).one() if value):
+                raise RuntimeError(
+                    f"Cannot downgrade: {table} holds ids beyond INTEGER (random ids); "
+                    "restore a backup taken with the older version instead."
+                )
     _retype(sa.Integer(), sa.BigInteger())
