@@ -55,7 +55,7 @@ from app.perception import service as perception
 from app.perception.schemas import BeliefForm
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
-from app.priorities.schemas import PriorityForm
+from app.priorities.schemas import PriorityValues
 from app.strategy import service as strategy
 from app.strategy.schemas import StrategyForm
 from app.users import service as users
@@ -281,13 +281,13 @@ def _strategy(session: Session, *, plan: Plan, cast: Cast) -> None:
 
 def _priority_form(
     title: str, description: str, importance: Importance, horizon: Horizon, owner: User
-) -> PriorityForm:
-    return PriorityForm(
+) -> PriorityValues:
+    return PriorityValues(
         title=title,
         description=description,
         importance=importance.value,
         horizon=horizon.value,
-        owner_id=str(owner.id),
+        owner_id=owner.id,
     )
 
 
@@ -299,7 +299,7 @@ def _priorities(session: Session, *, plan: Plan, cast: Cast, base_url: str) -> d
         session,
         actor=sponsor,
         plan=plan,
-        form=_priority_form(
+        values=_priority_form(
             "Real-time shipment visibility for our top 50 customers",
             "Customers see where their shipment is and a reliable arrival window, without "
             "calling us.",
@@ -307,13 +307,12 @@ def _priorities(session: Session, *, plan: Plan, cast: Cast, base_url: str) -> d
             Horizon.NOW,
             member,
         ),
-        owner_id=member.id,
     )
     cost = priorities.create(
         session,
         actor=sponsor,
         plan=plan,
-        form=_priority_form(
+        values=_priority_form(
             "Cut cost per delivery by 8%",
             "From 11.40 EUR to 10.50 EUR per delivery by the end of FY2027, mostly through "
             "fuller routes and fewer empty kilometres.",
@@ -321,7 +320,6 @@ def _priorities(session: Session, *, plan: Plan, cast: Cast, base_url: str) -> d
             Horizon.NOW,
             sponsor,
         ),
-        owner_id=sponsor.id,
     )
     # Sam put cost first once the board had set the margin target.
     priorities.move(session, actor=sponsor, priority=cost, up=True)
@@ -329,21 +327,20 @@ def _priorities(session: Session, *, plan: Plan, cast: Cast, base_url: str) -> d
         session,
         actor=sponsor,
         plan=plan,
-        form=_priority_form(
+        values=_priority_form(
             "Driver turnover below 15%",
             "From 23% last year: predictable shifts, fewer empty runs, less paperwork.",
             Importance.HIGH,
             Horizon.NEXT,
             sponsor,
         ),
-        owner_id=sponsor.id,
     )
 
     emissions = priorities.suggest(
         session,
         actor=cast.lead,
         plan=plan,
-        form=PriorityForm(
+        values=PriorityValues(
             title="Report CO2 per shipment",
             description="We believe your customers will ask for emissions per shipment soon.",
             importance=Importance.MEDIUM.value,
@@ -356,7 +353,7 @@ def _priorities(session: Session, *, plan: Plan, cast: Cast, base_url: str) -> d
         actor=sponsor,
         suggestion=emissions,
         expected_version=emissions.version,
-        form=_priority_form(
+        values=_priority_form(
             "EU emissions reporting ready for the 2027 books",
             "CSRD-grade emissions per shipment and per customer, from the route data we "
             "already have.",
@@ -364,7 +361,6 @@ def _priorities(session: Session, *, plan: Plan, cast: Cast, base_url: str) -> d
             Horizon.NEXT,
             member,
         ),
-        owner_id=member.id,
         base_url=base_url,
     )
 
@@ -372,7 +368,7 @@ def _priorities(session: Session, *, plan: Plan, cast: Cast, base_url: str) -> d
         session,
         actor=cast.team,
         plan=plan,
-        form=PriorityForm(
+        values=PriorityValues(
             title="Automate customs paperwork for Norway shipments",
             description="Your planners spend about two hours a day on customs documents for "
             "cross-border loads.",
@@ -385,7 +381,7 @@ def _priorities(session: Session, *, plan: Plan, cast: Cast, base_url: str) -> d
         session,
         actor=cast.lead,
         plan=plan,
-        form=PriorityForm(
+        values=PriorityValues(
             title="Move dispatch to the cloud this year",
             description="A cloud dispatch platform would end the server upgrades at the depots.",
             importance=Importance.HIGH.value,
@@ -856,7 +852,7 @@ def _changes_since_version_1(
         session,
         actor=cast.sponsor,
         priority=visibility,
-        form=_priority_form(
+        values=_priority_form(
             visibility.title,
             "Customers see where their shipment is and a two-hour arrival window, without "
             "calling us; 30 minutes for the three pharma customers.",
@@ -864,7 +860,6 @@ def _changes_since_version_1(
             Horizon.NOW,
             cast.member,
         ),
-        owner_id=cast.member.id,
         expected_version=visibility.version,
     )
     actions.change_status(

@@ -38,7 +38,7 @@ from app.models import (
 from app.perception import service as perception
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
-from app.priorities.schemas import PriorityForm
+from app.priorities.schemas import PriorityValues
 from app.users import service as users
 from app.value import service as value
 
@@ -185,7 +185,10 @@ def _account(
 
     ranked: list[Priority] = [
         priorities.create(
-            session, actor=sponsor, plan=plan, form=PriorityForm(title=title), owner_id=sponsor.id
+            session,
+            actor=sponsor,
+            plan=plan,
+            values=PriorityValues(title=title, owner_id=sponsor.id),
         )
         for title in case.priorities
     ]

@@ -31,7 +31,7 @@ from app.models import (
 from app.permissions.policy import Actor
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
-from app.priorities.schemas import PriorityForm
+from app.priorities.schemas import PriorityValues
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, add_member, sign_in
 
@@ -76,7 +76,7 @@ def add_priority(session: Session, world: World, title: str, account: Account | 
     plan = plans_repo.current(session, account_id=account.id)  # type: ignore[arg-type]
     assert plan is not None
     priority = priorities.create(
-        session, actor=world.admin, plan=plan, form=PriorityForm(title=title), owner_id=None
+        session, actor=world.admin, plan=plan, values=PriorityValues(title=title)
     )
     session.commit()
     assert priority.id is not None

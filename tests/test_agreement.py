@@ -37,10 +37,10 @@ from app.models import (
     Visibility,
 )
 from app.permissions.policy import Actor
+from app.plans import page as plan_page
 from app.plans import repository as plans_repo
-from app.plans import sections as plan_sections
 from app.priorities import service as priorities
-from app.priorities.schemas import PriorityForm
+from app.priorities.schemas import PriorityValues
 from tests import factories
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
@@ -66,8 +66,7 @@ def add_priority(session: Session, world: World, title: str) -> Priority:
         session,
         actor=world.members["sponsor"],
         plan=current_plan(session, world),
-        form=PriorityForm(title=title),
-        owner_id=world.members["sponsor"].id,
+        values=PriorityValues(title=title, owner_id=world.members["sponsor"].id),
     )
     session.commit()
     return priority
@@ -250,8 +249,9 @@ def test_submit_approve_freeze_change_and_agree_again(
         session,
         actor=world.members["sponsor"],
         priority=priority,
-        form=PriorityForm(title="Grow in Asia and Africa"),
-        owner_id=world.members["sponsor"].id,
+        values=PriorityValues(
+            title="Grow in Asia and Africa", owner_id=world.members["sponsor"].id
+        ),
         expected_version=priority.version,
     )
     add_priority(session, world, "Hire locally")
@@ -552,8 +552,7 @@ def fill_plan(session: Session, world: World, n: int, tag: str) -> None:
             session,
             actor=world.members["sponsor"],
             plan=plan,
-            form=PriorityForm(title=f"{tag} priority {i}"),
-            owner_id=owner,
+            values=PriorityValues(title=f"{tag} priority {i}", owner_id=owner),
         )
         session.add(StrategyEntry(**ids, kind="driver", position=i, text=f"{tag} driver {i}"))
         initiative = Initiative(
@@ -636,7 +635,7 @@ def test_the_plan_page_section_costs_no_query(
         assert state.is_submitted
         assert state.may_approve is (role in ("sponsor", "lead"))
         assert state.may_submit is (role == "lead")
-    assert agreement_sections.load in plan_sections.LOADERS
+    assert agreement_sections.load in plan_page.LOADERS
     sign_in(client, session, world.members["sponsor"])
     page = client.get(url(world, "/plan")).text
     assert "Submitted by Account lead" in page

@@ -87,7 +87,7 @@ from app.perception import service as perception
 from app.perception.schemas import BeliefForm
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
-from app.priorities.schemas import PriorityForm
+from app.priorities.schemas import PriorityValues
 from app.profile import service as profile
 from app.reviews import service as reviews
 from app.reviews.schemas import CheckedReview
@@ -955,7 +955,7 @@ def build_matrix_world(session: Session) -> MatrixWorld:
         plan = plans_repo.current(session, account_id=world.accounts[key])
         assert plan is not None
         priority = priorities.create(
-            session, actor=by, plan=plan, form=PriorityForm(title=f"{key} priority"), owner_id=None
+            session, actor=by, plan=plan, values=PriorityValues(title=f"{key} priority")
         )
         assert priority.id is not None
         world.priorities[key] = (priority.id, priority.version)
@@ -1015,7 +1015,7 @@ def build_matrix_world(session: Session) -> MatrixWorld:
         plan = plans_repo.current(session, account_id=world.accounts[key])
         assert plan is not None
         suggestion = priorities.suggest(
-            session, actor=by, plan=plan, form=PriorityForm(title=f"{key} suggestion")
+            session, actor=by, plan=plan, values=PriorityValues(title=f"{key} suggestion")
         )
         assert suggestion.id is not None
         suggestions[key] = (suggestion.id, suggestion.version)
@@ -1043,9 +1043,7 @@ def build_matrix_world(session: Session) -> MatrixWorld:
         assert frozen.id is not None
         world.items["version_id"][key] = (frozen.id, frozen.number)
         if key == "own":
-            priorities.create(
-                session, actor=by, plan=plan, form=PriorityForm(title="Later"), owner_id=None
-            )
+            priorities.create(session, actor=by, plan=plan, values=PriorityValues(title="Later"))
             agreement.submit(session, actor=by, plan=plan)
 
     _add_comment_items(

@@ -28,7 +28,7 @@ from app.models import (
 )
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
-from app.priorities.schemas import PriorityForm
+from app.priorities.schemas import PriorityValues
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, add_member, make_user, sign_in
 
@@ -51,8 +51,7 @@ def add_priority(session: Session, world: World, title: str = "Grow in Spain") -
         session,
         actor=world.members["sponsor"],
         plan=plan_of(session, world),
-        form=PriorityForm(title=title),
-        owner_id=None,
+        values=PriorityValues(title=title),
     )
     session.commit()
     return priority
@@ -233,7 +232,7 @@ def test_an_item_of_another_account_has_no_thread_here(
     plan = plans_repo.current(session, account_id=world.other_account.id)  # type: ignore[arg-type]
     assert plan is not None
     theirs = priorities.create(
-        session, actor=world.admin, plan=plan, form=PriorityForm(title="Theirs"), owner_id=None
+        session, actor=world.admin, plan=plan, values=PriorityValues(title="Theirs")
     )
     session.commit()
     sign_in(client, session, world.members["lead"])

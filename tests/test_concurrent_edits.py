@@ -28,7 +28,7 @@ from app.perception import service as perception
 from app.perception.schemas import BeliefForm
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
-from app.priorities.schemas import PriorityForm
+from app.priorities.schemas import PriorityValues
 from app.strategy import service as strategy
 from app.strategy.schemas import StrategyForm
 from tests import factories
@@ -107,9 +107,7 @@ class Case:
 
 
 def _priority(session: Session, plan: Plan, by: User) -> tuple[str, int]:
-    item = priorities.create(
-        session, actor=by, plan=plan, form=PriorityForm(title="Original"), owner_id=None
-    )
+    item = priorities.create(session, actor=by, plan=plan, values=PriorityValues(title="Original"))
     return f"/priorities/{item.id}", item.version
 
 
@@ -144,7 +142,7 @@ def _action(session: Session, plan: Plan, by: User) -> tuple[str, int]:
 
 def _comment(session: Session, plan: Plan, by: User) -> tuple[str, int]:
     priority = priorities.create(
-        session, actor=by, plan=plan, form=PriorityForm(title="Discussed"), owner_id=None
+        session, actor=by, plan=plan, values=PriorityValues(title="Discussed")
     )
     assert priority.id is not None
     target = comments_repo.find_target(

@@ -46,7 +46,7 @@ from app.perception import service as perception
 from app.perception.schemas import BeliefForm
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
-from app.priorities.schemas import PriorityForm
+from app.priorities.schemas import PriorityValues
 from app.profile import service as profile
 from app.reviews import service as reviews
 from app.reviews.schemas import CheckedReview
@@ -120,8 +120,7 @@ def links(session: Session, world: World) -> dict[str, str]:
         session,
         actor=world.members["sponsor"],
         plan=plan,
-        form=PriorityForm(title="Ours"),
-        owner_id=None,
+        values=PriorityValues(title="Ours"),
     )
     entry = strategy.create(
         session,
@@ -144,7 +143,7 @@ def links(session: Session, world: World) -> dict[str, str]:
         checked=CheckedAction("Joint step", "", None, None, "not_started", Link()),
     )
     suggestion = priorities.suggest(
-        session, actor=world.members["lead"], plan=plan, form=PriorityForm(title="Theirs?")
+        session, actor=world.members["lead"], plan=plan, values=PriorityValues(title="Theirs?")
     )
     belief = perception.add_belief(
         session,

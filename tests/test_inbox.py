@@ -16,7 +16,7 @@ from app.models import Notification
 from app.notifications.service import notify
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
-from app.priorities.schemas import PriorityForm
+from app.priorities.schemas import PriorityValues
 from tests.conftest import CSRF, QueryCounter, RollbackDatabase
 from tests.factories import World, sign_in
 from tests.live import Mailbox
@@ -177,8 +177,7 @@ def test_a_team_only_mention_never_reaches_a_client_inbox(
         session,
         actor=world.members["sponsor"],
         plan=plan,
-        form=PriorityForm(title="P"),
-        owner_id=None,
+        values=PriorityValues(title="P"),
     )
     session.commit()
     sign_in(client, session, world.members["lead"])
@@ -238,8 +237,7 @@ def test_a_mention_arrives_by_email_over_smtp(
         session,
         actor=world.members["sponsor"],
         plan=plan,
-        form=PriorityForm(title="Q"),
-        owner_id=None,
+        values=PriorityValues(title="Q"),
     )
     session.commit()
     sign_in(client, session, world.members["sponsor"])

@@ -22,7 +22,7 @@ from app.models import (
 )
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
-from app.priorities.schemas import PriorityForm
+from app.priorities.schemas import PriorityValues
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
 
@@ -40,8 +40,7 @@ def priority(session: Session, world: World, title: str) -> Priority:
         session,
         actor=world.members["sponsor"],
         plan=plan_of(session, world),
-        form=PriorityForm(title=title),
-        owner_id=None,
+        values=PriorityValues(title=title),
     )
     session.commit()
     return made
@@ -160,8 +159,7 @@ def test_bad_input_is_answered_at_the_fields_with_the_text_kept(
         session,
         actor=world.admin,
         plan=other_plan,
-        form=PriorityForm(title="Theirs"),
-        owner_id=None,
+        values=PriorityValues(title="Theirs"),
     )
     session.commit()
     sign_in(client, session, world.members["lead"])

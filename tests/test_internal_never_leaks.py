@@ -114,7 +114,7 @@ from app.perception import service as perception
 from app.perception.schemas import BeliefForm
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
-from app.priorities.schemas import PriorityForm
+from app.priorities.schemas import PriorityValues
 from app.profile import repository as profile_repo
 from app.profile import service as profile
 from app.reviews import service as reviews
@@ -248,8 +248,7 @@ def build_plan(session: Session, world: World) -> Planted:
             session,
             actor=sponsor,
             plan=plan,
-            form=PriorityForm(title=title, description=text),
-            owner_id=_id(owner),
+            values=PriorityValues(title=title, description=text, owner_id=_id(owner)),
         )
         for title, text, owner in (
             ("Grow in Spain", "Open 40 shops by Q4", sponsor),
@@ -478,16 +477,14 @@ def build_plan(session: Session, world: World) -> Planted:
         assert frozen is not None
         versions.append(_id(frozen))
         ranked.append(
-            priorities.create(
-                session, actor=member, plan=plan, form=PriorityForm(title=title), owner_id=None
-            )
+            priorities.create(session, actor=member, plan=plan, values=PriorityValues(title=title))
         )
         shared_targets.append(target("priority", _id(ranked[-1])))
     shared["version_id"] = versions
     shared["priority_id"] = [_id(p) for p in ranked]
     suggestions = [
         priorities.suggest(
-            session, actor=lead, plan=plan, form=PriorityForm(title=title), base_url=BASE_URL
+            session, actor=lead, plan=plan, values=PriorityValues(title=title), base_url=BASE_URL
         )
         for title in ("Partner with logistics firms", "Loyalty programme")
     ]
@@ -1552,8 +1549,7 @@ def build_scene(session: Session, world: World, *, noisy: bool) -> Scene:
             session,
             actor=world.admin,
             plan=other_plan,
-            form=PriorityForm(title=f"Elsewhere {n}"),
-            owner_id=None,
+            values=PriorityValues(title=f"Elsewhere {n}"),
         )
         assert other.id is not None
 
@@ -1565,8 +1561,7 @@ def build_scene(session: Session, world: World, *, noisy: bool) -> Scene:
                 session,
                 actor=sponsor,
                 plan=plan,
-                form=PriorityForm(title=title),
-                owner_id=_id(sponsor),
+                values=PriorityValues(title=title, owner_id=_id(sponsor)),
             )
         )
         noise()
@@ -1645,7 +1640,7 @@ def build_scene(session: Session, world: World, *, noisy: bool) -> Scene:
     assert frozen is not None
     noise()
     suggestion = priorities.suggest(
-        session, actor=lead, plan=plan, form=PriorityForm(title="Loyalty"), base_url=BASE_URL
+        session, actor=lead, plan=plan, values=PriorityValues(title="Loyalty"), base_url=BASE_URL
     )
     noise()
     boss = stakeholders.add(

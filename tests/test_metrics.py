@@ -13,11 +13,11 @@ from app.initiatives import service as initiatives
 from app.initiatives.repository import InitiativeView
 from app.initiatives.schemas import InitiativeForm
 from app.models import Action, Initiative, InitiativeStatus, Plan, Priority, PriorityStatus
-from app.plans import metrics, sections
+from app.plans import metrics, page
 from app.plans import repository as plans_repo
 from app.plans.metrics import Figure, LinkedAction, LinkedInitiative
 from app.priorities import service as priorities
-from app.priorities.schemas import PriorityForm
+from app.priorities.schemas import PriorityValues
 from tests.factories import World, sign_in
 
 P, A, D, X = "proposed", "accepted", "declined", "parked"
@@ -207,8 +207,7 @@ def test_both_sides_see_the_same_figures_with_what_they_are_measured_on(
             session,
             actor=world.members["sponsor"],
             plan=_plan(session, world),
-            form=PriorityForm(title=f"P{i}"),
-            owner_id=None,
+            values=PriorityValues(title=f"P{i}"),
         )
         for i in range(1, 7)
     ]
@@ -239,6 +238,6 @@ def test_both_sides_see_the_same_figures_with_what_they_are_measured_on(
             status="done",
         ),
     ]
-    monkeypatch.setattr(sections, "LOADERS", [*sections.LOADERS, lambda *_: {"actions": rows}])
+    monkeypatch.setattr(page, "LOADERS", (*page.LOADERS, lambda *_: {"actions": rows}))
     text = client.get(f"/accounts/{world.account.id}/plan").text
     assert "2 of 5 top priorities" in text

@@ -26,7 +26,7 @@ from app.opportunities.schemas import Checked, OpportunityForm, parse_size
 from app.opportunities.scoring import Klass
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
-from app.priorities.schemas import PriorityForm
+from app.priorities.schemas import PriorityValues
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
 from tests.test_priorities import add
@@ -550,7 +550,7 @@ def test_links_only_to_the_current_active_priorities_of_the_own_account(
     plan = plans_repo.current(session, account_id=world.account.id)  # type: ignore[arg-type]
     assert plan is not None
     suggested = priorities.suggest(
-        session, actor=world.members["lead"], plan=plan, form=PriorityForm(title="Assumed")
+        session, actor=world.members["lead"], plan=plan, values=PriorityValues(title="Assumed")
     )
     other_plan = plans_repo.current(session, account_id=world.other_account.id)  # type: ignore[arg-type]
     foreign_plan = plans_repo.current(session, account_id=world.foreign_account.id)  # type: ignore[arg-type]
@@ -561,8 +561,7 @@ def test_links_only_to_the_current_active_priorities_of_the_own_account(
             session,
             actor=world.admin,
             plan=p,
-            form=PriorityForm(title="Someone else's"),
-            owner_id=None,
+            values=PriorityValues(title="Someone else's"),
         )
         for p in (other_plan, foreign_plan)
     ]

@@ -13,7 +13,7 @@ from app.perception import service
 from app.perception.schemas import BeliefForm
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
-from app.priorities.schemas import PriorityForm
+from app.priorities.schemas import PriorityValues
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
 from tests.test_priorities import add, url
@@ -270,7 +270,7 @@ def test_the_gap_shows_missed_unmatched_rank_rejected_and_rating_differences(
     plan = plans_repo.current(session, account_id=world.account.id)  # type: ignore[arg-type]
     assert plan is not None
     suggestion = priorities.suggest(
-        session, actor=world.members["lead"], plan=plan, form=PriorityForm(title="Assumed")
+        session, actor=world.members["lead"], plan=plan, values=PriorityValues(title="Assumed")
     )
     priorities.reject(
         session,

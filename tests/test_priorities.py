@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from app.models import AuditEvent, Priority
 from app.plans import repository as plans_repo
 from app.priorities import service
-from app.priorities.schemas import PriorityForm
+from app.priorities.schemas import PriorityValues
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
 
@@ -26,8 +26,7 @@ def add(session: Session, world: World, title: str) -> Priority:
         session,
         actor=world.members["sponsor"],
         plan=plan,
-        form=PriorityForm(title=title),
-        owner_id=None,
+        values=PriorityValues(title=title),
     )
     session.commit()
     return priority

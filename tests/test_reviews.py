@@ -31,7 +31,7 @@ from app.perception import service as perception
 from app.perception.schemas import BeliefForm
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
-from app.priorities.schemas import PriorityForm
+from app.priorities.schemas import PriorityValues
 from app.reviews import chart, service
 from app.reviews.schedule import ReviewState, add_months, next_review_on, review_state
 from app.reviews.schemas import CheckedReview
@@ -404,16 +404,16 @@ def test_the_gap_is_frozen_when_the_review_is_recorded(
     plan = plan_of(session, world.account)
     sponsor, lead = world.members["sponsor"], world.members["lead"]
     a, b, _c = (
-        priorities.create(
-            session, actor=sponsor, plan=plan, form=PriorityForm(title=title), owner_id=None
-        )
+        priorities.create(session, actor=sponsor, plan=plan, values=PriorityValues(title=title))
         for title in ("A", "B", "C")
     )
     for title, linked in (("Our B", b.id), ("Pet theory", None), ("Our A", a.id)):
         perception.add_belief(
             session, actor=lead, plan=plan, form=BeliefForm(title=title), priority_id=linked
         )
-    suggestion = priorities.suggest(session, actor=lead, plan=plan, form=PriorityForm(title="S"))
+    suggestion = priorities.suggest(
+        session, actor=lead, plan=plan, values=PriorityValues(title="S")
+    )
     priorities.reject(
         session, actor=sponsor, suggestion=suggestion, reason="No", expected_version=1
     )
@@ -449,9 +449,7 @@ def test_the_gap_is_frozen_when_the_review_is_recorded(
     assert event.visibility == "internal"
     assert event.changes["gap"][1] == review.gap
     # Later changes to the plan do not rewrite the review.
-    priorities.create(
-        session, actor=sponsor, plan=plan, form=PriorityForm(title="D"), owner_id=None
-    )
+    priorities.create(session, actor=sponsor, plan=plan, values=PriorityValues(title="D"))
     session.commit()
     history = client.get(url(world, "/reviews")).text.split('id="history"')[1]
     assert "you believed 3 higher" in history

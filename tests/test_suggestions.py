@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from app.models import AuditEvent, Notification, Priority, PriorityStatus
 from app.plans import repository as plans_repo
 from app.priorities import service
-from app.priorities.schemas import PriorityForm
+from app.priorities.schemas import PriorityValues
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
 from tests.test_priorities import add, url
@@ -28,7 +28,7 @@ def suggest(session: Session, world: World, title: str, *, by: str = "lead") -> 
         session,
         actor=world.members[by],
         plan=plan,
-        form=PriorityForm(title=title, description="What we heard in the QBR"),
+        values=PriorityValues(title=title, description="What we heard in the QBR"),
     )
     session.commit()
     return suggestion

@@ -18,7 +18,7 @@ from app.models import Action, ActionStatus, Membership, Plan
 from app.permissions.guards import ActionWriter
 from app.permissions.policy import AccountAccess, Actor
 from app.plans import repository as plans_repo
-from app.plans.routes import back_to_plan, plan_context, render_plan
+from app.plans.page import back_to_plan, plan_context, render_plan
 from app.web.errors import NotFoundError
 from app.web.forms import FormErrors
 from app.web.templating import get_templates, is_htmx

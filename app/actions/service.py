@@ -12,7 +12,7 @@ from app.actions import repository
 from app.actions.schemas import CheckedAction, Link
 from app.audit import repository as audit_repo
 from app.audit import service as audit
-from app.audit.service import StaleEdit as StaleEdit
+from app.kit.versioned import StaleEdit as StaleEdit
 from app.models import Action, ActionStatus, Plan, User, Visibility, utcnow
 from app.notifications.service import notify
 

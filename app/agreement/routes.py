@@ -16,7 +16,7 @@ from app.models import STRATEGY_LABELS, Plan, PlanStatus, PlanVersion
 from app.permissions.guards import PlanApprover, PlanReader, PlanSubmitter
 from app.permissions.policy import AccountAccess, Actor
 from app.plans import repository as plans_repo
-from app.plans.routes import back_to_plan, plan_context
+from app.plans.page import back_to_plan, plan_context
 from app.web.errors import ForbiddenError, NotFoundError
 from app.web.templating import get_templates, is_htmx
 

@@ -19,16 +19,6 @@ from app.models import AuditChainHead, AuditEvent, User, Visibility, utcnow
 Changes = dict[str, list[Any]]
 
 
-class StaleEdit(Exception):
-    """An edit based on an older version of the item: nothing was written. ``who`` made the
-    latest change (read from the audit trail); ``current`` is the item as saved now."""
-
-    def __init__(self, who: str, current: Any) -> None:
-        super().__init__(who)
-        self.who = who or "Someone"
-        self.current = current
-
-
 def diff(before: dict[str, Any], after: dict[str, Any]) -> Changes:
     """``{field: [old, new]}`` for the fields whose value changed."""
     return {

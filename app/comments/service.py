@@ -10,9 +10,9 @@ from sqlmodel import Session
 
 from app.audit import repository as audit_repo
 from app.audit import service as audit
-from app.audit.service import StaleEdit as StaleEdit
 from app.comments import mentions
 from app.comments.repository import ThreadTarget
+from app.kit.versioned import StaleEdit as StaleEdit
 from app.models import Comment, User, Visibility, utcnow
 from app.notifications.service import notify
 

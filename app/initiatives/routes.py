@@ -19,7 +19,7 @@ from app.models import Initiative, InitiativeStatus, Plan, Priority, User
 from app.permissions.guards import InitiativeAnswerer, InitiativeWriter, enforce_item
 from app.permissions.policy import AccountAccess, Actor, Verb
 from app.plans import repository as plans_repo
-from app.plans.routes import back_to_plan, plan_context, render_plan
+from app.plans.page import back_to_plan, plan_context, render_plan
 from app.web.errors import ConflictError, NotFoundError
 from app.web.forms import FormErrors
 from app.web.templating import get_templates, is_htmx

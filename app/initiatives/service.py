@@ -13,9 +13,9 @@ from sqlmodel import Session
 
 from app.audit import repository as audit_repo
 from app.audit import service as audit
-from app.audit.service import StaleEdit as StaleEdit
 from app.initiatives import repository
 from app.initiatives.schemas import InitiativeForm
+from app.kit.versioned import StaleEdit as StaleEdit
 from app.models import (
     Initiative,
     InitiativeStatus,

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from app.audit import repository as audit_repo
 from app.audit import service as audit
-from app.audit.service import StaleEdit as StaleEdit
+from app.kit.versioned import StaleEdit as StaleEdit
 from app.models import Opportunity, User, Visibility, utcnow
 from app.opportunities import repository
 from app.opportunities.schemas import Checked

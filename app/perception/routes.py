@@ -8,9 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.audit import service as audit
 from app.auth.deps import CurrentActor
 from app.db import DbSession
+from app.kit.versioned import StaleEdit
 from app.models import PerceivedPriority, Plan, PriorityStatus
 from app.perception import repository, service
 from app.perception.schemas import BeliefForm, RatingForm
@@ -187,7 +187,7 @@ def _render_edit(
     *,
     version: int,
     errors: dict[str, str] | None = None,
-    stale: audit.StaleEdit | None = None,
+    stale: StaleEdit | None = None,
     status_code: int = 200,
 ) -> Response:
     plan = _plan(db, access)
@@ -245,7 +245,7 @@ def update_belief(
             priority_id=linked,
             expected_version=version,
         )
-    except audit.StaleEdit as stale:
+    except StaleEdit as stale:
         # Nothing was saved; the person's text stays in the form, next to what is saved now.
         return _render_edit(
             request, db, access, belief, form, version=belief.version, stale=stale, status_code=409

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from app.audit import repository as audit_repo
 from app.audit import service as audit
+from app.kit.versioned import StaleEdit
 from app.models import (
     PerceivedPriority,
     PerceivedRating,
@@ -84,13 +85,13 @@ def update_belief(
     priority_id: int | None,
     expected_version: int,
 ) -> None:
-    """Raises ``audit.StaleEdit`` when someone saved a newer version meanwhile: nothing is written."""
+    """Raises ``StaleEdit`` when someone saved a newer version meanwhile: nothing is written."""
     assert belief.id is not None
     if belief.version != expected_version:
         who = audit_repo.last_actor_label(
             session, account_id=belief.account_id, item_type=ITEM, item_id=belief.id
         )
-        raise audit.StaleEdit(who, belief)
+        raise StaleEdit(who, belief)
     before = _values(belief)
     belief.title, belief.hypothesis, belief.priority_id = form.title, form.hypothesis, priority_id
     changes = audit.diff(before, _values(belief))

@@ -6,13 +6,17 @@ Use the ``Annotated`` aliases at the bottom, e.g. ``access: AccountReader``.
 
 from __future__ import annotations
 
-from typing import Annotated
+import inspect
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends
+from sqlmodel import Session
 
 from app.accounts import repository as accounts_repo
 from app.auth.deps import CurrentActor
 from app.db import DbSession
+from app.kit.items import AccountItem, get_or_404
 from app.permissions.policy import (
     AccountAccess,
     Actor,
@@ -50,6 +54,46 @@ class AccountGuard:
         enforce(decide(actor, access, self.verb))
         assert access is not None
         return access
+
+
+T = TypeVar("T", bound=AccountItem)
+
+
+@dataclass(frozen=True)
+class ItemAccess(Generic[T]):
+    """An item that passed its guard, with the account it belongs to."""
+
+    access: AccountAccess
+    item: T
+
+
+def item_guard(verb: Verb, model: type[T], param: str, *criteria: Any, **where: Any) -> Any:
+    """``Depends(item_guard(verb, Model, "x_id"))``: the account and the live item ``x_id`` of
+    it, if the actor may ``verb`` the account and this item (an internal item is 404 for the
+    client side; author-only verbs check the author). The verb is stated once, here.
+
+    ``criteria`` (SQL conditions) and ``where`` (column = value) narrow the item, e.g. a status.
+    """
+
+    def guard(actor: Actor, db: Session, account_id: int, **path: int) -> ItemAccess[T]:
+        access = accounts_repo.load_access(db, account_id=account_id, user_id=actor.id)
+        enforce(decide(actor, access, verb))
+        assert access is not None
+        item = get_or_404(db, model, *criteria, account_id=account_id, item_id=path[param], **where)
+        if hasattr(item, "visibility"):
+            enforce(decide(actor, access, verb, item))  # type: ignore[arg-type]
+        return ItemAccess(access, item)
+
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    guard.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter("actor", keyword, annotation=CurrentActor),
+            inspect.Parameter("db", keyword, annotation=DbSession),
+            inspect.Parameter("account_id", keyword, annotation=int),
+            inspect.Parameter(param, keyword, annotation=int),
+        ]
+    )
+    return Depends(guard)
 
 
 class WorkspaceGuard:

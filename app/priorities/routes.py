@@ -7,30 +7,48 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
+from sqlmodel import col
 
 from app.auth.deps import CurrentActor, SettingsDep
 from app.db import DbSession
-from app.models import Horizon, Importance, Plan, Priority, PriorityStatus, User
-from app.permissions.guards import PrioritySuggester, PriorityWriter, SuggestionAnswerer
-from app.permissions.policy import AccountAccess, Actor
-from app.plans import repository as plans_repo
-from app.plans.routes import back_to_plan, render_plan
+from app.kit.forms import FormOf
+from app.kit.pages import Page
+from app.models import Horizon, Importance, Priority, PriorityStatus
+from app.permissions.guards import (
+    ItemAccess,
+    PrioritySuggester,
+    PriorityWriter,
+    item_guard,
+)
+from app.permissions.policy import AccountAccess, Verb
+from app.plans.page import current_plan, plan_page, plan_url
 from app.priorities import repository, service
 from app.priorities.schemas import PriorityForm, check_order, check_reason
 from app.web.errors import AppError, NotFoundError
 from app.web.forms import FormErrors
-from app.web.templating import get_templates, is_htmx
 
 router = APIRouter()
 Text = Annotated[str, Form()]
 Version = Annotated[int, Form()]
+Form_ = Annotated[PriorityForm, FormOf(PriorityForm)]
+SECTION = "priorities"
 
-
-def _priority(db: DbSession, access: AccountAccess, priority_id: int) -> Priority:
-    priority = repository.get_live(db, account_id=access.account_id, priority_id=priority_id)
-    if priority is None:
-        raise NotFoundError()
-    return priority
+# A live priority of the account, for its client contributors.
+WrittenPriority = Annotated[
+    ItemAccess[Priority],
+    item_guard(Verb.PRIORITIES_WRITE, Priority, "priority_id", status=PriorityStatus.ACTIVE),
+]
+# A vendor suggestion of the account, whatever the client answered (an answer that comes too
+# late is told who answered first, not that the suggestion does not exist).
+AnsweredSuggestion = Annotated[
+    ItemAccess[Priority],
+    item_guard(
+        Verb.SUGGESTIONS_ANSWER,
+        Priority,
+        "suggestion_id",
+        col(Priority.suggested_by_id).is_not(None),
+    ),
+]
 
 
 def _owner_ids(db: DbSession, access: AccountAccess) -> set[int]:
@@ -38,40 +56,17 @@ def _owner_ids(db: DbSession, access: AccountAccess) -> set[int]:
     return {p.id for p in people if p.id is not None}
 
 
-def _plan(db: DbSession, access: AccountAccess) -> Plan:
-    plan = plans_repo.current(db, account_id=access.account_id)
-    if plan is None:
-        raise NotFoundError()
-    return plan
-
-
 @router.post("/accounts/{account_id}/priorities")
 def create_priority(
-    request: Request,
-    actor: CurrentActor,
-    access: PriorityWriter,
-    db: DbSession,
-    title: Text = "",
-    description: Text = "",
-    importance: Text = "",
-    horizon: Text = "",
-    owner_id: Text = "",
+    request: Request, actor: CurrentActor, access: PriorityWriter, db: DbSession, form: Form_
 ) -> Response:
-    form = PriorityForm(title, description, importance, horizon, owner_id)
-    errors, owner = form.check(_owner_ids(db, access))
-    plan = plans_repo.current(db, account_id=access.account_id)
-    if plan is None:
-        raise NotFoundError()
-    block = "priorities" if is_htmx(request) else None
-    if errors:
-        return render_plan(
-            request, db, actor, access, block=block, form=form, errors=errors, status_code=422
-        )
-    priority = service.create(db, actor=actor.user, plan=plan, form=form, owner_id=owner)
-    notice = f"Added “{priority.title}” as priority {priority.rank}."
-    if block:
-        return render_plan(request, db, actor, access, block=block, notice=notice)
-    return back_to_plan(request, access, notice, "priorities")
+    checked = form.check(_owner_ids(db, access))
+    page = plan_page(request, db, actor, access)
+    plan = current_plan(db, access)
+    if isinstance(checked, FormErrors):
+        return page.refused(422, SECTION, form=form, errors=checked)
+    priority = service.create(db, actor=actor.user, plan=plan, values=checked)
+    return page.done(f"Added “{priority.title}” as priority {priority.rank}.", SECTION)
 
 
 @router.post("/accounts/{account_id}/priorities/order")
@@ -86,12 +81,10 @@ def reorder_priorities(
     so that "order" is not taken for an id."""
     errors = FormErrors()
     order = check_order(ids or [], errors)
-    plan = _plan(db, access)
-    block = "priorities" if is_htmx(request) else None
+    plan = current_plan(db, access)
+    page = plan_page(request, db, actor, access)
     if errors:
-        return render_plan(
-            request, db, actor, access, block=block, order_error=errors["ids"], status_code=422
-        )
+        return page.refused(422, SECTION, order_error=errors["ids"])
     try:
         moved = service.reorder(db, actor=actor.user, plan=plan, ids=order)
     except service.OrderConflict:
@@ -99,59 +92,34 @@ def reorder_priorities(
             "The list changed while you were re-ranking: a priority was added or removed. "
             "Nothing was saved; this is the list as it is now, move yours again."
         )
-        return render_plan(
-            request, db, actor, access, block=block, order_error=message, status_code=409
-        )
-    notice = "Saved the new order." if moved else "The order is unchanged."
-    if block:
-        return render_plan(request, db, actor, access, block=block, notice=notice)
-    return back_to_plan(request, access, notice, "priorities")
+        return page.refused(409, SECTION, order_error=message)
+    return page.done("Saved the new order." if moved else "The order is unchanged.", SECTION)
 
 
-def _render_edit(
-    request: Request,
-    access: AccountAccess,
-    priority: Priority,
-    form: PriorityForm,
-    *,
-    version: int,
-    errors: dict[str, str] | None = None,
-    stale: service.StaleEdit | None = None,
-    owners: list[User] | None = None,
-    status_code: int = 200,
-) -> Response:
-    return get_templates(request).render(
-        request,
-        "priorities/edit.html",
-        {
+def _edit_page(request: Request, db: DbSession, checked: ItemAccess[Priority]) -> Page:
+    """The page that edits one priority; after saving, back to the plan."""
+    access, priority = checked.access, checked.item
+
+    def context() -> dict[str, object]:
+        return {
             "access": access,
             "account": access.account,
             "priority": priority,
-            "form": form,
-            "version": version,
-            "errors": errors or {},
-            "stale": stale,
-            "owners": owners or [],
+            "owners": list(repository.client_people(db, account_id=access.account_id)),
             "importances": list(Importance),
             "horizons": list(Horizon),
-        },
-        status_code=status_code,
-    )
+            "errors": {},
+            "stale": None,
+        }
+
+    return Page(request, "priorities/edit.html", context, url=plan_url(access))
 
 
 @router.get("/accounts/{account_id}/priorities/{priority_id}/edit")
-def edit_priority(
-    request: Request, access: PriorityWriter, db: DbSession, priority_id: int
-) -> Response:
-    priority = _priority(db, access, priority_id)
-    owners = list(repository.client_people(db, account_id=access.account_id))
-    return _render_edit(
-        request,
-        access,
-        priority,
-        PriorityForm.of(priority),
-        version=priority.version,
-        owners=owners,
+def edit_priority(request: Request, db: DbSession, checked: WrittenPriority) -> Response:
+    priority = checked.item
+    return _edit_page(request, db, checked).render(
+        form=PriorityForm.of(priority), version=priority.version
     )
 
 
@@ -159,113 +127,55 @@ def edit_priority(
 def update_priority(
     request: Request,
     actor: CurrentActor,
-    access: PriorityWriter,
     db: DbSession,
-    priority_id: int,
-    title: Text = "",
-    description: Text = "",
-    importance: Text = "",
-    horizon: Text = "",
-    owner_id: Text = "",
-    version: Annotated[int, Form()] = 0,
+    checked: WrittenPriority,
+    form: Form_,
+    version: Version = 0,
 ) -> Response:
-    priority = _priority(db, access, priority_id)
-    owners = list(repository.client_people(db, account_id=access.account_id))
-    form = PriorityForm(title, description, importance, horizon, owner_id)
-    errors, owner = form.check({p.id for p in owners if p.id is not None})
-    if errors:
-        return _render_edit(
-            request,
-            access,
-            priority,
-            form,
-            version=version,
-            errors=errors,
-            owners=owners,
-            status_code=422,
-        )
+    priority, page = checked.item, _edit_page(request, db, checked)
+    values = form.check(_owner_ids(db, checked.access))
+    if isinstance(values, FormErrors):
+        return page.refused(422, form=form, version=version, errors=values)
     try:
         service.update(
-            db,
-            actor=actor.user,
-            priority=priority,
-            form=form,
-            owner_id=owner,
-            expected_version=version,
+            db, actor=actor.user, priority=priority, values=values, expected_version=version
         )
     except service.StaleEdit as stale:
         # Nothing was saved; the person's text stays in the form, next to what is saved now.
-        return _render_edit(
-            request,
-            access,
-            priority,
-            form,
-            version=priority.version,
-            stale=stale,
-            owners=owners,
-            status_code=409,
-        )
-    return back_to_plan(request, access, f"Saved “{priority.title}”.", "priorities")
+        return page.refused(409, form=form, version=priority.version, stale=stale)
+    return page.leave(f"Saved “{priority.title}”.", SECTION)
 
 
 @router.post("/accounts/{account_id}/priorities/{priority_id}/move")
 def move_priority(
     request: Request,
     actor: CurrentActor,
-    access: PriorityWriter,
     db: DbSession,
-    priority_id: int,
+    checked: WrittenPriority,
     direction: Text = "",
 ) -> Response:
-    priority = _priority(db, access, priority_id)
+    priority = checked.item
     if direction not in ("up", "down"):
         raise AppError("Move a priority up or down.")
     service.move(db, actor=actor.user, priority=priority, up=direction == "up")
-    notice = f"“{priority.title}” is now priority {priority.rank}."
-    if is_htmx(request):
-        return render_plan(
-            request,
-            db,
-            actor,
-            access,
-            block="priorities",
-            notice=notice,
-            focus=f"move-{direction}-{priority.id}",
-        )
-    return back_to_plan(request, access, notice, "priorities")
+    return plan_page(request, db, actor, checked.access).done(
+        f"“{priority.title}” is now priority {priority.rank}.",
+        SECTION,
+        focus=f"move-{direction}-{priority.id}",
+    )
 
 
 @router.post("/accounts/{account_id}/priorities/{priority_id}/remove")
 def remove_priority(
-    request: Request, actor: CurrentActor, access: PriorityWriter, db: DbSession, priority_id: int
+    request: Request, actor: CurrentActor, db: DbSession, checked: WrittenPriority
 ) -> Response:
-    priority = _priority(db, access, priority_id)
+    priority = checked.item
     service.remove(db, actor=actor.user, priority=priority)
-    notice = f"Removed “{priority.title}”."
-    if is_htmx(request):
-        return render_plan(request, db, actor, access, block="priorities", notice=notice)
-    return back_to_plan(request, access, notice, "priorities")
+    page = plan_page(request, db, actor, checked.access)
+    return page.done(f"Removed “{priority.title}”.", SECTION)
 
 
 # --- Vendor suggestions and the client's answers ---------------------------------------------
-
-
-def _suggestion(db: DbSession, access: AccountAccess, suggestion_id: int) -> Priority:
-    """A suggestion of this account (answered ones too: an answer that comes too late is told
-    who answered first, not that the suggestion does not exist)."""
-    suggestion = repository.get_suggestion(
-        db, account_id=access.account_id, suggestion_id=suggestion_id
-    )
-    if suggestion is None:
-        raise NotFoundError()
-    return suggestion
-
-
-def _pending(db: DbSession, access: AccountAccess, suggestion_id: int) -> Priority:
-    suggestion = _suggestion(db, access, suggestion_id)
-    if suggestion.status != PriorityStatus.SUGGESTED:
-        raise NotFoundError()
-    return suggestion
 
 
 def _answered_meanwhile(stale: service.StaleEdit) -> str:
@@ -287,59 +197,31 @@ def suggest_priority(
     access: PrioritySuggester,
     db: DbSession,
     settings: SettingsDep,
-    title: Text = "",
-    description: Text = "",
-    importance: Text = "",
-    horizon: Text = "",
+    form: Form_,
 ) -> Response:
-    form = PriorityForm(title, description, importance, horizon)
-    errors, _ = form.check(set())
-    plan = _plan(db, access)
-    block = "priorities" if is_htmx(request) else None
-    if errors:
-        return render_plan(
-            request,
-            db,
-            actor,
-            access,
-            block=block,
-            suggestion_form=form,
-            suggestion_errors=errors,
-            status_code=422,
-        )
-    service.suggest(db, actor=actor.user, plan=plan, form=form, base_url=settings.base_url)
-    notice = (
-        f"Suggested “{form.title}”. The client decides whether it becomes one of their priorities."
+    checked = form.check(set())
+    plan = current_plan(db, access)
+    page = plan_page(request, db, actor, access)
+    if isinstance(checked, FormErrors):
+        return page.refused(422, SECTION, suggestion_form=form, suggestion_errors=checked)
+    service.suggest(db, actor=actor.user, plan=plan, values=checked, base_url=settings.base_url)
+    return page.done(
+        f"Suggested “{checked.title}”. The client decides whether it becomes one of their "
+        "priorities.",
+        SECTION,
     )
-    if block:
-        return render_plan(request, db, actor, access, block=block, notice=notice)
-    return back_to_plan(request, access, notice, "priorities")
-
-
-def _answer_refused(
-    request: Request,
-    db: DbSession,
-    actor: Actor,
-    access: AccountAccess,
-    *,
-    status_code: int,
-    **extra: object,
-) -> Response:
-    block = "priorities" if is_htmx(request) else None
-    return render_plan(request, db, actor, access, block=block, status_code=status_code, **extra)
 
 
 @router.post("/accounts/{account_id}/suggestions/{suggestion_id}/accept")
 def accept_suggestion(
     request: Request,
     actor: CurrentActor,
-    access: SuggestionAnswerer,
     db: DbSession,
     settings: SettingsDep,
-    suggestion_id: int,
+    checked: AnsweredSuggestion,
     version: Version = 0,
 ) -> Response:
-    suggestion = _suggestion(db, access, suggestion_id)
+    suggestion, page = checked.item, plan_page(request, db, actor, checked.access)
     try:
         service.accept(
             db,
@@ -349,38 +231,29 @@ def accept_suggestion(
             base_url=settings.base_url,
         )
     except service.StaleEdit as stale:
-        return _answer_refused(
-            request, db, actor, access, status_code=409, answer_error=_answered_meanwhile(stale)
-        )
-    notice = f"Accepted “{suggestion.title}” as priority {suggestion.rank}."
-    if is_htmx(request):
-        return render_plan(request, db, actor, access, block="priorities", notice=notice)
-    return back_to_plan(request, access, notice, "priorities")
+        return page.refused(409, SECTION, answer_error=_answered_meanwhile(stale))
+    return page.done(f"Accepted “{suggestion.title}” as priority {suggestion.rank}.", SECTION)
 
 
 @router.post("/accounts/{account_id}/suggestions/{suggestion_id}/reject")
 def reject_suggestion(
     request: Request,
     actor: CurrentActor,
-    access: SuggestionAnswerer,
     db: DbSession,
     settings: SettingsDep,
-    suggestion_id: int,
+    checked: AnsweredSuggestion,
     reason: Text = "",
     version: Version = 0,
 ) -> Response:
-    suggestion = _suggestion(db, access, suggestion_id)
+    suggestion, page = checked.item, plan_page(request, db, actor, checked.access)
     errors = FormErrors()
     reason = check_reason(reason, errors)
     if errors:
-        return _answer_refused(
-            request,
-            db,
-            actor,
-            access,
-            status_code=422,
-            reject_errors={suggestion_id: errors["reason"]},
-            reject_reasons={suggestion_id: reason},
+        return page.refused(
+            422,
+            SECTION,
+            reject_errors={suggestion.id: errors["reason"]},
+            reject_reasons={suggestion.id: reason},
         )
     try:
         service.reject(
@@ -392,55 +265,39 @@ def reject_suggestion(
             base_url=settings.base_url,
         )
     except service.StaleEdit as stale:
-        return _answer_refused(
-            request, db, actor, access, status_code=409, answer_error=_answered_meanwhile(stale)
-        )
-    notice = f"Rejected “{suggestion.title}”. The vendor sees your reason."
-    if is_htmx(request):
-        return render_plan(request, db, actor, access, block="priorities", notice=notice)
-    return back_to_plan(request, access, notice, "priorities")
+        return page.refused(409, SECTION, answer_error=_answered_meanwhile(stale))
+    return page.done(f"Rejected “{suggestion.title}”. The vendor sees your reason.", SECTION)
 
 
-def _render_reword(
-    request: Request,
-    db: DbSession,
-    access: AccountAccess,
-    suggestion: Priority,
-    form: PriorityForm,
-    *,
-    version: int,
-    errors: dict[str, str] | None = None,
-    stale: service.StaleEdit | None = None,
-    status_code: int = 200,
-) -> Response:
-    return get_templates(request).render(
-        request,
-        "priorities/reword.html",
-        {
+def _reword_page(request: Request, db: DbSession, checked: ItemAccess[Priority]) -> Page:
+    access, suggestion = checked.access, checked.item
+
+    def context() -> dict[str, object]:
+        return {
             "access": access,
             "account": access.account,
             "suggestion": suggestion,
             "suggester": repository.person(db, user_id=suggestion.suggested_by_id),
-            "form": form,
-            "version": version,
-            "errors": errors or {},
-            "stale": stale,
-            "stale_message": _answered_meanwhile(stale) if stale else "",
             "owners": list(repository.client_people(db, account_id=access.account_id)),
             "importances": list(Importance),
             "horizons": list(Horizon),
-        },
-        status_code=status_code,
-    )
+            "errors": {},
+            "stale": None,
+            "stale_message": "",
+        }
+
+    return Page(request, "priorities/reword.html", context, url=plan_url(access))
 
 
 @router.get("/accounts/{account_id}/suggestions/{suggestion_id}/reword")
 def reword_suggestion_form(
-    request: Request, access: SuggestionAnswerer, db: DbSession, suggestion_id: int
+    request: Request, db: DbSession, checked: AnsweredSuggestion
 ) -> Response:
-    suggestion = _pending(db, access, suggestion_id)
-    return _render_reword(
-        request, db, access, suggestion, PriorityForm.of(suggestion), version=suggestion.version
+    suggestion = checked.item
+    if suggestion.status != PriorityStatus.SUGGESTED:
+        raise NotFoundError()
+    return _reword_page(request, db, checked).render(
+        form=PriorityForm.of(suggestion), version=suggestion.version
     )
 
 
@@ -448,50 +305,33 @@ def reword_suggestion_form(
 def reword_suggestion(
     request: Request,
     actor: CurrentActor,
-    access: SuggestionAnswerer,
     db: DbSession,
     settings: SettingsDep,
-    suggestion_id: int,
-    title: Text = "",
-    description: Text = "",
-    importance: Text = "",
-    horizon: Text = "",
-    owner_id: Text = "",
+    checked: AnsweredSuggestion,
+    form: Form_,
     version: Version = 0,
 ) -> Response:
     """Accept the suggestion in the client's own words (the vendor's stay on the audit trail)."""
-    suggestion = _suggestion(db, access, suggestion_id)
-    form = PriorityForm(title, description, importance, horizon, owner_id)
-    errors, owner = form.check(_owner_ids(db, access))
-    if errors:
-        return _render_reword(
-            request, db, access, suggestion, form, version=version, errors=errors, status_code=422
-        )
+    suggestion, page = checked.item, _reword_page(request, db, checked)
+    values = form.check(_owner_ids(db, checked.access))
+    if isinstance(values, FormErrors):
+        return page.refused(422, form=form, version=version, errors=values)
     try:
         service.accept(
             db,
             actor=actor.user,
             suggestion=suggestion,
             expected_version=version,
-            form=form,
-            owner_id=owner,
+            values=values,
             base_url=settings.base_url,
         )
     except service.StaleEdit as stale:
         # Nothing was saved; the person's wording stays in the form, next to what happened.
-        return _render_reword(
-            request,
-            db,
-            access,
-            suggestion,
-            form,
+        return page.refused(
+            409,
+            form=form,
             version=suggestion.version,
             stale=stale,
-            status_code=409,
+            stale_message=_answered_meanwhile(stale),
         )
-    return back_to_plan(
-        request,
-        access,
-        f"Accepted “{suggestion.title}” as priority {suggestion.rank}.",
-        "priorities",
-    )
+    return page.leave(f"Accepted “{suggestion.title}” as priority {suggestion.rank}.", SECTION)

@@ -4,8 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.kit.forms import Checked
 from app.models import Horizon, Importance, Priority
 from app.web.forms import FormErrors, as_int, check_line, check_text
+
+
+@dataclass(frozen=True)
+class PriorityValues:
+    """A checked priority: what the services take."""
+
+    title: str
+    description: str = ""
+    importance: str = Importance.HIGH.value
+    horizon: str = Horizon.NEXT.value
+    owner_id: int | None = None  # None: nobody yet (and always for a vendor suggestion)
 
 
 @dataclass
@@ -26,11 +38,11 @@ class PriorityForm:
             owner_id=str(priority.owner_id or ""),
         )
 
-    def check(self, owner_ids: set[int]) -> tuple[FormErrors, int | None]:
-        """Errors, and the chosen owner's id (None: nobody yet)."""
+    def check(self, owner_ids: set[int]) -> Checked[PriorityValues]:
+        """The checked priority, owned by one of ``owner_ids`` or by nobody."""
         errors = FormErrors()
-        self.title = check_line(self.title, errors, "title", label="a title")
-        self.description = check_text(
+        title = check_line(self.title, errors, "title", label="a title")
+        description = check_text(
             self.description,
             errors,
             "description",
@@ -47,7 +59,9 @@ class PriorityForm:
             owner = as_int(self.owner_id) or -1
             if owner not in owner_ids:
                 errors.add("owner_id", "Choose an owner from your organisation's members.")
-        return errors, owner
+        if errors:
+            return errors
+        return PriorityValues(title, description, self.importance, self.horizon, owner)
 
 
 def check_reason(value: str, errors: FormErrors) -> str:

@@ -13,14 +13,14 @@ from typing import Any
 from sqlmodel import Session
 
 from app.accounts import repository as accounts_repo
-from app.audit import repository as audit_repo
 from app.audit import service as audit
-from app.audit.service import StaleEdit as StaleEdit
+from app.kit import items, versioned
+from app.kit.versioned import StaleEdit as StaleEdit
 from app.models import Plan, Priority, PriorityStatus, Role, User, utcnow
 from app.notifications.service import notify
 from app.plans import repository as plans_repo
 from app.priorities import repository
-from app.priorities.schemas import PriorityForm
+from app.priorities.schemas import PriorityValues
 
 FIELDS = ("title", "description", "importance", "horizon", "owner_id")
 SUGGESTION_FIELDS = ("title", "description", "importance", "horizon")
@@ -32,31 +32,18 @@ class OrderConflict(Exception):
     """The ids sent are not exactly the plan's active priorities (one was added or removed)."""
 
 
-def _values(priority: Priority, fields: tuple[str, ...] = FIELDS) -> dict[str, Any]:
-    return {field: getattr(priority, field) for field in fields}
+def _values(values: PriorityValues, fields: tuple[str, ...] = FIELDS) -> dict[str, Any]:
+    return {field: getattr(values, field) for field in fields}
 
 
-def _who_changed(session: Session, priority: Priority) -> str:
-    assert priority.id is not None
-    return audit_repo.last_actor_label(
-        session, account_id=priority.account_id, item_type="priority", item_id=priority.id
-    )
-
-
-def create(
-    session: Session, *, actor: User, plan: Plan, form: PriorityForm, owner_id: int | None
-) -> Priority:
+def create(session: Session, *, actor: User, plan: Plan, values: PriorityValues) -> Priority:
     assert plan.id is not None
     plans_repo.lock_plan(session, plan_id=plan.id)
     priority = Priority(
         account_id=plan.account_id,
         plan_id=plan.id,
         rank=repository.last_rank(session, plan_id=plan.id) + 1,
-        title=form.title,
-        description=form.description,
-        importance=form.importance,
-        horizon=form.horizon,
-        owner_id=owner_id,
+        **_values(values),
         created_by_id=actor.id,
     )
     session.add(priority)
@@ -68,7 +55,7 @@ def create(
         item_type="priority",
         item_id=priority.id,
         account_id=plan.account_id,
-        changes={"rank": [None, priority.rank]} | audit.diff({}, _values(priority)),
+        changes={"rank": [None, priority.rank]} | audit.diff({}, _values(values)),
     )
     return priority
 
@@ -78,35 +65,17 @@ def update(
     *,
     actor: User,
     priority: Priority,
-    form: PriorityForm,
-    owner_id: int | None,
+    values: PriorityValues,
     expected_version: int,
 ) -> None:
     """Raises ``StaleEdit`` when someone saved a newer version meanwhile: nothing is written."""
-    assert priority.id is not None
-    if priority.version != expected_version:
-        raise StaleEdit(_who_changed(session, priority), priority)
-    before = _values(priority)
-    priority.title, priority.description = form.title, form.description
-    priority.importance, priority.horizon, priority.owner_id = (
-        form.importance,
-        form.horizon,
-        owner_id,
-    )
-    changes = audit.diff(before, _values(priority))
-    if not changes:
-        return
-    priority.version += 1
-    priority.updated_at = utcnow()
-    session.add(priority)
-    audit.record(
+    versioned.edit(
         session,
         actor=actor,
-        verb="priority.updated",
+        item=priority,
         item_type="priority",
-        item_id=priority.id,
-        account_id=priority.account_id,
-        changes=changes,
+        values=_values(values),
+        expected_version=expected_version,
     )
 
 
@@ -114,15 +83,9 @@ def move(session: Session, *, actor: User, priority: Priority, up: bool) -> bool
     """Swap with the neighbour above or below; False when already first or last."""
     plans_repo.lock_plan(session, plan_id=priority.plan_id)
     session.refresh(priority)
-    other = repository.neighbour(session, priority=priority, up=up)
-    if other is None:
+    moved = items.swap(session, priority, order=Priority.rank, same=(Priority.plan_id,), up=up)
+    if moved is None:
         return False
-    old = priority.rank
-    assert old is not None
-    # Ranks are not part of the edit form, so a move leaves versions alone: someone editing the
-    # wording of either priority meanwhile can still save (drag re-ranking does the same).
-    priority.rank, other.rank = other.rank, priority.rank
-    session.add_all([priority, other])
     audit.record(
         session,
         actor=actor,
@@ -130,7 +93,7 @@ def move(session: Session, *, actor: User, priority: Priority, up: bool) -> bool
         item_type="priority",
         item_id=priority.id,
         account_id=priority.account_id,
-        changes={"rank": [old, priority.rank]},
+        changes={"rank": list(moved)},
     )
     return True
 
@@ -191,7 +154,7 @@ def reorder(session: Session, *, actor: User, plan: Plan, ids: list[int]) -> boo
 
 
 def suggest(
-    session: Session, *, actor: User, plan: Plan, form: PriorityForm, base_url: str = ""
+    session: Session, *, actor: User, plan: Plan, values: PriorityValues, base_url: str = ""
 ) -> Priority:
     """A vendor person suggests a priority the vendor believes the client has; the client's
     contributors are told, and it waits for their answer (no rank: not one of theirs yet)."""
@@ -201,10 +164,7 @@ def suggest(
         plan_id=plan.id,
         status=PriorityStatus.SUGGESTED,
         rank=None,
-        title=form.title,
-        description=form.description,
-        importance=form.importance,
-        horizon=form.horizon,
+        **_values(values, SUGGESTION_FIELDS),
         created_by_id=actor.id,
         suggested_by_id=actor.id,
     )
@@ -217,7 +177,7 @@ def suggest(
         item_type="priority",
         item_id=suggestion.id,
         account_id=plan.account_id,
-        changes=audit.diff({}, _values(suggestion, SUGGESTION_FIELDS)),
+        changes=audit.diff({}, _values(values, SUGGESTION_FIELDS)),
     )
     members = accounts_repo.list_members(session, account_id=plan.account_id)
     notify(
@@ -225,7 +185,7 @@ def suggest(
         account_id=plan.account_id,
         recipient_ids=[m.user_id for m in members if m.role_enum in ANSWERING_ROLES],
         kind="priority.suggested",
-        message=f"{actor.display_name} suggested a priority for you to answer: “{form.title}”",
+        message=f"{actor.display_name} suggested a priority for you to answer: “{values.title}”",
         link=f"/accounts/{plan.account_id}/plan#suggestion-{suggestion.id}",
         actor=actor,
         base_url=base_url,
@@ -238,7 +198,9 @@ def _answerable(session: Session, suggestion: Priority, expected_version: int) -
     plans_repo.lock_plan(session, plan_id=suggestion.plan_id)
     session.refresh(suggestion)
     if suggestion.status != PriorityStatus.SUGGESTED or suggestion.version != expected_version:
-        raise StaleEdit(_who_changed(session, suggestion), suggestion)
+        raise StaleEdit(
+            versioned.who_changed(session, suggestion, item_type="priority"), suggestion
+        )
 
 
 def accept(
@@ -247,20 +209,18 @@ def accept(
     actor: User,
     suggestion: Priority,
     expected_version: int,
-    form: PriorityForm | None = None,
-    owner_id: int | None = None,
+    values: PriorityValues | None = None,
     base_url: str = "",
 ) -> None:
     """The suggestion becomes an active priority at the bottom of the ranking, as worded or
-    reworded by ``form``. Raises ``StaleEdit`` when it was answered (or changed) meanwhile."""
+    reworded (``values``). Raises ``StaleEdit`` when it was answered (or changed) meanwhile."""
     _answerable(session, suggestion, expected_version)
     assert suggestion.id is not None
-    before = _values(suggestion)
-    if form is not None:
-        suggestion.title, suggestion.description = form.title, form.description
-        suggestion.importance, suggestion.horizon = form.importance, form.horizon
-        suggestion.owner_id = owner_id
-    reworded = audit.diff(before, _values(suggestion))
+    before = versioned.values_of(suggestion, FIELDS)
+    if values is not None:
+        for field, value in _values(values).items():
+            setattr(suggestion, field, value)
+    reworded = audit.diff(before, versioned.values_of(suggestion, FIELDS))
     # The rank first: its query flushes, and the status may only be active with a rank.
     rank = repository.last_rank(session, plan_id=suggestion.plan_id) + 1
     suggestion.status, suggestion.rank = PriorityStatus.ACTIVE, rank

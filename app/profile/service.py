@@ -24,7 +24,7 @@ from sqlmodel import Session
 from app.accounts import repository as accounts_repo
 from app.audit import repository as audit_repo
 from app.audit import service as audit
-from app.audit.service import StaleEdit as StaleEdit
+from app.kit.versioned import StaleEdit as StaleEdit
 from app.models import ProfileKind, ProfileSection, Role, User, Validation, Visibility, utcnow
 from app.notifications.service import notify
 from app.profile import repository

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from app.audit.service import StaleEdit
+from app.kit.versioned import StaleEdit
 from app.models import ProfileKind, ProfileSection, User, Validation
 from app.profile.repository import VALIDATED, SectionRow
 from app.profile.schemas import GUIDES, Guide

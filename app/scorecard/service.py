@@ -16,7 +16,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.audit import service as audit
-from app.audit.service import StaleEdit as StaleEdit
+from app.kit.versioned import StaleEdit as StaleEdit
 from app.models import (
     DEFAULT_SCORECARD,
     AccountScore,

@@ -13,9 +13,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.audit import service as audit
 from app.auth.deps import CurrentActor, SettingsDep
 from app.db import DbSession
+from app.kit.versioned import StaleEdit
 from app.models import Stakeholder, utcnow
 from app.permissions.guards import (
     InsightReader,
@@ -190,7 +190,7 @@ def send_selected(
     for person in people:
         try:
             service.check_version(db, person=person, expected_version=seen.get(person.id or 0, 0))
-        except audit.StaleEdit as stale:
+        except StaleEdit as stale:
             raise ConflictError(
                 f"{stale.who} changed {person.name} meanwhile, so nothing was sent. Look at the "
                 "map again, then send."
@@ -251,7 +251,7 @@ def _render_edit(
     *,
     version: int,
     errors: FormErrors | None = None,
-    stale: audit.StaleEdit | None = None,
+    stale: StaleEdit | None = None,
     status_code: int = 200,
 ) -> Response:
     people = list(repository.live(db, account_id=access.account_id))
@@ -321,7 +321,7 @@ def update_stakeholder(
             service.update(
                 db, actor=actor.user, person=person, checked=checked, expected_version=version
             )
-        except audit.StaleEdit as stale:
+        except StaleEdit as stale:
             # Nothing was saved; the person's text stays in the form, next to what is saved now.
             return _render_edit(
                 request,
@@ -387,7 +387,7 @@ def send_stakeholder(
     person = _person(db, actor, access, stakeholder_id, Verb.VALIDATION_REQUEST)
     try:
         service.check_version(db, person=person, expected_version=version)
-    except audit.StaleEdit as stale:
+    except StaleEdit as stale:
         raise ConflictError(
             f"{stale.who} changed {person.name} meanwhile, so nothing was sent. Look at the map "
             "again, then send."
@@ -465,7 +465,7 @@ def answer_stakeholder(
             expected=version,
             base_url=settings.base_url,
         )
-    except audit.StaleEdit as stale:
+    except StaleEdit as stale:
         # Nothing was saved: the client's text stays in the form, above what is current now.
         return render_confirm(
             request,

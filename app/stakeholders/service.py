@@ -28,6 +28,7 @@ from sqlmodel import Session
 from app.accounts import repository as accounts_repo
 from app.audit import repository as audit_repo
 from app.audit import service as audit
+from app.kit.versioned import StaleEdit
 from app.models import (
     Role,
     Stakeholder,
@@ -152,11 +153,11 @@ def update(
     checked: CheckedStakeholder,
     expected_version: int,
 ) -> None:
-    """Raises ``audit.StaleEdit`` when someone saved a newer version meanwhile, and
+    """Raises ``StaleEdit`` when someone saved a newer version meanwhile, and
     ``EconomicBuyerTaken``: nothing is written then."""
     assert person.id is not None
     if person.version != expected_version:
-        raise audit.StaleEdit(_last_actor(session, person), person)
+        raise StaleEdit(_last_actor(session, person), person)
     changes = audit.diff(_values(person), {name: getattr(checked, name) for name in FIELDS})
     if not changes:
         return
@@ -172,9 +173,9 @@ def _last_actor(session: Session, person: Stakeholder) -> str:
 
 
 def check_version(session: Session, *, person: Stakeholder, expected_version: int) -> None:
-    """``audit.StaleEdit`` when the person changed since the page showing them was loaded."""
+    """``StaleEdit`` when the person changed since the page showing them was loaded."""
     if person.version != expected_version:
-        raise audit.StaleEdit(_last_actor(session, person), person)
+        raise StaleEdit(_last_actor(session, person), person)
 
 
 def remove(session: Session, *, actor: User, person: Stakeholder) -> list[Stakeholder]:
@@ -321,7 +322,7 @@ def answer(
     expected: str,
     base_url: str = "",
 ) -> None:
-    """The client confirms the facts as sent, or corrects them. Raises ``audit.StaleEdit`` (who
+    """The client confirms the facts as sent, or corrects them. Raises ``StaleEdit`` (who
     sent or answered since, as the client may know it) when ``expected`` is not the
     ``shared_version`` any more. Whoever sent them and the account's leads are told."""
     assert person.id is not None
@@ -329,7 +330,7 @@ def answer(
         who = repository.last_shared_actor_label(
             session, account_id=person.account_id, stakeholder_id=person.id
         )
-        raise audit.StaleEdit(who, person)
+        raise StaleEdit(who, person)
     before = {name: getattr(person, name) for name in ANSWER_FIELDS}
     person.validation = Validation.CONFIRMED if confirmed else Validation.CORRECTED
     person.client_correction = "" if confirmed else correction

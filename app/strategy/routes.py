@@ -14,7 +14,7 @@ from app.models import Horizon, StrategyEntry, StrategyKind
 from app.permissions.guards import StrategyWriter
 from app.permissions.policy import AccountAccess, Actor
 from app.plans import repository as plans_repo
-from app.plans.routes import back_to_plan, plan_context, render_plan
+from app.plans.page import back_to_plan, plan_context, render_plan
 from app.strategy import repository, service
 from app.strategy.schemas import Section, StrategyForm, section_of
 from app.web.errors import AppError, NotFoundError

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from app.audit import repository as audit_repo
 from app.audit import service as audit
-from app.audit.service import StaleEdit as StaleEdit
+from app.kit.versioned import StaleEdit as StaleEdit
 from app.models import Plan, StrategyEntry, User, utcnow
 from app.plans import repository as plans_repo
 from app.strategy import repository

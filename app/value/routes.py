@@ -12,7 +12,7 @@ from app.auth.deps import CurrentActor, SettingsDep
 from app.db import DbSession
 from app.permissions.guards import ValueRater
 from app.plans import repository as plans_repo
-from app.plans.routes import back_to_plan, render_plan
+from app.plans.page import back_to_plan, render_plan
 from app.strategy.routes import render_section
 from app.value import service
 from app.value.schemas import RatingForm

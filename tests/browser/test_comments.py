@@ -11,7 +11,7 @@ from sqlmodel import select
 from app.models import User
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
-from app.priorities.schemas import PriorityForm
+from app.priorities.schemas import PriorityValues
 from tests.browser.support import DESKTOP, PHONE, NewContext, SameDocument, account_id, sign_in
 from tests.live import LiveServer
 
@@ -25,8 +25,7 @@ def add_priority(server: LiveServer, account: int) -> int:
             session,
             actor=sponsor,
             plan=plan,
-            form=PriorityForm(title="Cut dock waiting times"),
-            owner_id=None,
+            values=PriorityValues(title="Cut dock waiting times"),
         )
         session.commit()
         assert priority.id is not None

@@ -31,7 +31,7 @@ from app.invitations import service as invitations
 from app.models import Account, Role, User, Workspace, WorkspaceRole, utcnow
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
-from app.priorities.schemas import PriorityForm
+from app.priorities.schemas import PriorityValues
 from app.reviews.schedule import add_months
 from app.users import service as users
 from tests.browser.support import NewContext, sign_in
@@ -115,8 +115,10 @@ def build_world(server: LiveServer) -> World:
         assert harbor.id is not None
         plan = plans_repo.current(session, account_id=harbor.id)
         assert plan is not None
-        form = PriorityForm(title=PRIORITY, importance="critical", horizon="now")
-        priorities.create(session, actor=sponsor, plan=plan, form=form, owner_id=sponsor.id)
+        values = PriorityValues(
+            title=PRIORITY, importance="critical", horizon="now", owner_id=sponsor.id
+        )
+        priorities.create(session, actor=sponsor, plan=plan, values=values)
         account(session, server, admin, lead, "Corvid Retail")
         session.commit()
         return World(harbor=harbor.id)

@@ -1,0 +1,57 @@
+"""The form contract.
+
+A form is a dataclass of the text a person typed, one ``str`` field per input (a ``tuple[str,
+...]`` for an input sent several times, such as checkboxes). A route receives it whole with
+``FormOf(SomeForm)``; the form's ``check(...)`` turns it into a typed, checked value or the set
+of field errors (``Checked[Value]``). Services take only checked values and raise only domain
+errors; the route shows the form again, with the person's text and the messages, on errors.
+
+    form: Annotated[PriorityForm, FormOf(PriorityForm)]
+    checked = form.check(owner_ids)
+    if isinstance(checked, FormErrors):
+        return page.refused(422, "priorities", form=form, errors=checked)
+    service.create(db, actor=actor.user, plan=plan, values=checked)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, TypeVar, Union, get_type_hints
+
+from fastapi import Depends, Request
+
+from app.web.forms import FormErrors
+
+T = TypeVar("T")
+F = TypeVar("F")
+
+# A checked form: the typed value, or what is wrong field by field.
+Checked = Union[T, FormErrors]  # noqa: UP007 (a generic alias needs the TypeVar form)
+
+
+def read_form(cls: type[F]) -> Any:
+    """A dependency that builds ``cls`` from the request's form: missing fields are empty."""
+    if not dataclasses.is_dataclass(cls):
+        raise TypeError(f"{cls.__name__} is not a dataclass")
+    hints = get_type_hints(cls)
+    names = [field.name for field in dataclasses.fields(cls) if field.init]
+    several = {name for name in names if hints[name] == tuple[str, ...]}
+
+    async def dependency(request: Request) -> F:
+        data = await request.form()
+        values: dict[str, Any] = {}
+        for name in names:
+            if name in several:
+                values[name] = tuple(v for v in data.getlist(name) if isinstance(v, str))
+            else:
+                value = data.get(name)
+                values[name] = value if isinstance(value, str) else ""
+        return cls(**values)
+
+    dependency.__name__ = f"read_{cls.__name__}"
+    return dependency
+
+
+def FormOf(cls: type[F]) -> Any:
+    """``Annotated[SomeForm, FormOf(SomeForm)]``: the whole form as typed."""
+    return Depends(read_form(cls))
