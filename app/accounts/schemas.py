@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.kit.forms import Checked
 from app.models import Role
 from app.web.forms import FormErrors, check_email, check_line
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    client_name: str
+    account_name: str
+    period: str
+    lead_email: str  # normalized
 
 
 @dataclass
@@ -15,20 +24,15 @@ class NewAccountForm:
     period: str = ""
     lead_email: str = ""
 
-    def check(self) -> tuple[FormErrors, str]:
-        """Errors, and the normalized lead address."""
+    def check(self) -> Checked[NewAccount]:
         errors = FormErrors()
-        self.client_name = check_line(
-            self.client_name, errors, "client_name", label="the client's name"
-        )
-        self.account_name = check_line(
+        client_name = check_line(self.client_name, errors, "client_name", label="the client's name")
+        account_name = check_line(
             self.account_name, errors, "account_name", label="an account name"
         )
-        self.period = check_line(
-            self.period, errors, "period", label="the plan period", max_length=50
-        )
+        period = check_line(self.period, errors, "period", label="the plan period", max_length=50)
         lead = check_email(self.lead_email, errors, "lead_email")
-        return errors, lead
+        return errors or NewAccount(client_name, account_name, period, lead)
 
 
 def parse_role(value: str, errors: FormErrors, field: str = "role") -> Role | None:

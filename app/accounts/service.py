@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from app.accounts import repository
-from app.audit import repository as audit_repo
 from app.audit import service as audit
 from app.invitations import service as invitations
 from app.invitations.service import SentInvitation
+from app.kit import versioned
 from app.models import Account, ClientOrganisation, Membership, Role, Side, User, Visibility, utcnow
 from app.plans import service as plans
 
@@ -88,13 +88,7 @@ def change_role(
     ``get_member``): the version and the number of leads are checked on what is committed."""
     old = membership.role_enum
     if membership.version != expected_version:
-        assert membership.id is not None
-        who = audit_repo.last_actor_label(
-            session,
-            account_id=membership.account_id,
-            item_type="membership",
-            item_id=membership.id,
-        )
+        who = versioned.who_changed(session, membership, item_type="membership")
         raise MembershipProblem(
             f"{who or 'Someone'} changed this membership meanwhile, so your change was not "
             "saved. The list now shows the current role."
@@ -108,15 +102,12 @@ def change_role(
     if old is Role.LEAD and repository.count_leads(session, account_id=membership.account_id) <= 1:
         raise MembershipProblem("An account needs a lead. Make someone else lead first.")
     membership.role = role
-    membership.version += 1
-    session.add(membership)
-    audit.record(
+    versioned.record_change(
         session,
         actor=actor,
-        verb="membership.role_changed",
+        item=membership,
         item_type="membership",
-        item_id=membership.id,
-        account_id=membership.account_id,
+        verb="membership.role_changed",
         changes={"user": [_email(session, membership)] * 2, "role": [old, role]},
         visibility=_audit_visibility(old, role),
     )
@@ -129,15 +120,12 @@ def remove(session: Session, *, actor: User, membership: Membership) -> None:
     if role is Role.LEAD and repository.count_leads(session, account_id=membership.account_id) <= 1:
         raise MembershipProblem("An account needs a lead. Make someone else lead first.")
     membership.removed_at = utcnow()
-    membership.version += 1
-    session.add(membership)
-    audit.record(
+    versioned.record_change(
         session,
         actor=actor,
-        verb="membership.removed",
+        item=membership,
         item_type="membership",
-        item_id=membership.id,
-        account_id=membership.account_id,
+        verb="membership.removed",
         changes={"user": [_email(session, membership), None], "role": [role, None]},
         visibility=_audit_visibility(role),
     )

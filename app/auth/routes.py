@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from app.auth import service, sessions
 from app.auth.deps import CurrentActor, OptionalActor, SettingsDep, client_ip
 from app.auth.passwords import password_problem
+from app.auth.responses import signed_in_redirect
 from app.db import DbSession
 from app.models import PasswordReset, User
 from app.users import repository as users_repo
@@ -22,15 +23,6 @@ public = APIRouter()
 router = APIRouter()
 
 Text = Annotated[str, Form()]
-
-
-def signed_in_redirect(
-    request: Request, token: str, settings: SettingsDep, location: str
-) -> RedirectResponse:
-    response = RedirectResponse(location, status_code=303)
-    sessions.set_cookie(response, token, settings)
-    rotate_csrf(request, response, secure=settings.secure_cookies, session_token=token)
-    return response
 
 
 @public.get("/login")

@@ -7,15 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.accounts.routes import render_account
+from app.accounts.page import account_page
 from app.accounts.schemas import parse_role
 from app.auth import service as auth_service
 from app.auth.deps import CurrentActor, OptionalActor, SettingsDep, client_ip
 from app.auth.passwords import password_problem
-from app.auth.routes import signed_in_redirect
+from app.auth.responses import signed_in_redirect
 from app.db import DbSession
 from app.invitations import repository, service
 from app.invitations.service import InvitationProblem, LinkState, link_state
+from app.kit.pages import redirect
 from app.mail import repository as mail_repo
 from app.mail import service as mail_service
 from app.mail.service import MailProblem
@@ -59,32 +60,17 @@ def send_invitation(
             )
         except InvitationProblem as problem:
             errors.add(problem.field, problem.message)
-    typed = {"email": email, "role": role}
+    page = account_page(request, db, actor, access)
     if errors:
-        return render_account(
-            request,
-            db,
-            actor,
-            access,
-            block="invite_panel" if is_htmx(request) else None,
-            invite=typed,
-            invite_errors=errors,
-            status_code=422,
-        )
-    notice = f"Invitation sent to {address}."
-    if is_htmx(request):
-        return render_account(
-            request,
-            db,
-            actor,
-            access,
-            block="invite_panel",
-            invite_notice=notice,
-            invite={"email": "", "role": role},
-        )
-    response = RedirectResponse(f"/accounts/{access.account_id}", status_code=303)
-    get_templates(request).flash(response, notice)
-    return response
+        typed = {"email": email, "role": role}
+        return page.refused(422, "invite_panel", invite=typed, invite_errors=errors)
+    return page.done(
+        f"Invitation sent to {address}.",
+        "invite_panel",
+        anchor="",
+        notice_as="invite_notice",
+        invite={"email": "", "role": role},
+    )
 
 
 @router.post("/accounts/{account_id}/invitations/{invitation_id}/revoke")
@@ -143,22 +129,17 @@ def _invite_panel_answer(
 ) -> Response:
     """After a change to one invitation: the invitation panel again (htmx), or back to the
     account page with the notice or the problem."""
-    if is_htmx(request):
-        return render_account(
-            request,
-            db,
-            actor,
-            access,
-            block="invite_panel",
-            invite_errors=errors,
-            invite_notice=notice,
-            status_code=409 if errors else 200,
+    page = account_page(request, db, actor, access)
+    if not is_htmx(request):
+        return redirect(
+            request, page.url, notice or errors["_form"], kind="error" if errors else "success"
         )
-    response = RedirectResponse(f"/accounts/{access.account_id}", status_code=303)
-    get_templates(request).flash(
-        response, notice or errors["_form"], kind="error" if errors else "success"
+    return page.render(
+        "invite_panel",
+        status_code=409 if errors else 200,
+        invite_errors=errors,
+        invite_notice=notice,
     )
-    return response
 
 
 def _open_invitation(db: DbSession, token: str) -> tuple[Invitation, Account]:

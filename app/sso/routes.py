@@ -15,7 +15,7 @@ from joserfc.errors import JoseError
 
 from app.auth import service as auth_service
 from app.auth.deps import SettingsDep, client_ip
-from app.auth.routes import signed_in_redirect
+from app.auth.responses import signed_in_redirect
 from app.config import OidcProvider
 from app.db import DbSession, writes_on_get
 from app.invitations import service as invitations
