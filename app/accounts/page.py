@@ -17,7 +17,6 @@ from app.kit.pages import Page
 from app.models import Role, Side
 from app.permissions.policy import AccountAccess, Actor, Verb, may
 from app.plans import repository as plans_repo
-from app.validation import repository as validation_repo
 from app.web.forms import FormErrors
 
 
@@ -45,7 +44,7 @@ def account_context(db: Session, actor: Actor, access: AccountAccess) -> dict[st
         "roles": list(Role),
         # The client's way to what was sent for its check (one query, client side only).
         "waiting_for_check": (
-            0 if access.is_vendor else validation_repo.waiting_count(db, account_id=account_id)
+            0 if access.is_vendor else repository.waiting_for_check(db, account_id=account_id)
         ),
     }
 

@@ -10,7 +10,17 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlmodel import Session, col, select
 
 from app.db import for_write
-from app.models import Account, ClientOrganisation, Membership, Plan, Role, User
+from app.models import (
+    Account,
+    ClientOrganisation,
+    Membership,
+    Plan,
+    ProfileSection,
+    Role,
+    Stakeholder,
+    User,
+    Validation,
+)
 from app.permissions.policy import AccountAccess
 
 
@@ -170,3 +180,22 @@ def member_ids(
     if roles is not None:
         statement = statement.where(col(Membership.role).in_([r.value for r in roles]))
     return [int(uid) for uid in session.exec(statement).all()]
+
+
+def waiting_for_check(session: Session, *, account_id: int) -> int:
+    """How many items sent to the client wait for its answer (profile sections and people on
+    the relationship map): one query."""
+    sections = (
+        select(sa.func.count(col(ProfileSection.id)))
+        .where(ProfileSection.account_id == account_id)
+        .where(ProfileSection.validation == Validation.PENDING.value)
+        .scalar_subquery()
+    )
+    people = (
+        select(sa.func.count(col(Stakeholder.id)))
+        .where(Stakeholder.account_id == account_id)
+        .where(Stakeholder.validation == Validation.PENDING.value)
+        .where(col(Stakeholder.removed_at).is_(None))
+        .scalar_subquery()
+    )
+    return int(session.exec(select(sections + people)).one() or 0)
