@@ -34,7 +34,8 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 
-## Lint, type-check, check the import contracts (pyproject.toml), then the whole suite on SQLite and, when reachable, on PostgreSQL.
+## Lint, type-check, check the import contracts (pyproject.toml), then the whole suite on
+## SQLite and, when reachable, on PostgreSQL.
 ## Each run prints its 15 slowest tests and its wall time, so a change can see the trend.
 PYTEST := $(BIN)/pytest --durations=15
 
