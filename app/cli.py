@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
@@ -349,10 +349,7 @@ def _at_least_one(text: str) -> int:
     return value
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="jointplan", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-
+def _serve_parser(commands: Any) -> None:
     serve = commands.add_parser(
         "serve", help="run the web server", description="Each flag defaults to its JP_ setting."
     )
@@ -388,18 +385,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     serve.set_defaults(run=cmd_serve, needs_schema=False)  # the server checks and says itself
 
-    commands.add_parser("migrate", help="bring the database schema up to date").set_defaults(
-        run=cmd_migrate, needs_schema=False
-    )
-    commands.add_parser("demo", help="load the demo workspace (once)").set_defaults(run=cmd_demo)
 
-    admin = commands.add_parser("create-admin", help="create a workspace and its first admin")
-    admin.add_argument("--email", required=True)
-    admin.add_argument("--name", required=True)
-    admin.add_argument("--workspace", required=True)
-    admin.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
-    admin.set_defaults(run=cmd_create_admin)
-
+def _audit_parser(commands: Any) -> None:
     audit = commands.add_parser("audit", help="audit trail tools")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
     verify = audit_commands.add_parser(
@@ -426,6 +413,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     checkpoint.set_defaults(run=cmd_audit_checkpoint)
 
+
+def _backup_parsers(commands: Any) -> None:
     backup = commands.add_parser(
         "backup", help="copy the database to FILE while the app runs, then verify the copy"
     )
@@ -441,7 +430,29 @@ def main(argv: list[str] | None = None) -> int:
     )
     restore.set_defaults(run=cmd_restore, needs_schema=False)
 
-    args = parser.parse_args(argv)
+
+def parser() -> argparse.ArgumentParser:
+    """The ``jointplan`` command and its subcommands, each with the function that runs it."""
+    root = argparse.ArgumentParser(prog="jointplan", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+    _serve_parser(commands)
+    commands.add_parser("migrate", help="bring the database schema up to date").set_defaults(
+        run=cmd_migrate, needs_schema=False
+    )
+    commands.add_parser("demo", help="load the demo workspace (once)").set_defaults(run=cmd_demo)
+    admin = commands.add_parser("create-admin", help="create a workspace and its first admin")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--name", required=True)
+    admin.add_argument("--workspace", required=True)
+    admin.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    admin.set_defaults(run=cmd_create_admin)
+    _audit_parser(commands)
+    _backup_parsers(commands)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     settings = Settings()
     # Every command needs the schema at head unless it says otherwise (``needs_schema=False``).
     if getattr(args, "needs_schema", True) and (problem := database_problem(settings)):

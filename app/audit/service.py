@@ -120,58 +120,77 @@ def verify_chain(
     with closing(repository.iter_chain_with_head(session, chain)) as rows:
         for event, head_seq, head_hash in rows:
             head = (head_seq, head_hash)
-            problem = ""
-            if event.seq != expected_seq:
-                problem = (
-                    f"expected event #{expected_seq} here, found #{event.seq} (an event is missing)"
-                )
-            elif event.account_id != account_id:
-                problem = f"it names account {event.account_id}, not this chain's"
-            elif event.prev_hash != prev_hash:
-                problem = "its link to the previous event does not match"
-            elif event.hash != link_hash(prev_hash, event):
-                problem = "its content was changed after it was recorded"
-            elif anchor is not None and event.seq == anchor.seq and event.hash != anchor.hash:
-                problem = (
-                    "it differs from the signed checkpoint: the chain was rewritten at or "
-                    "before this event"
-                )
+            problem = _link_problem(event, expected_seq, account_id, prev_hash, anchor)
             if problem:
                 return ChainReport(chain, checked, event.id, event.seq, problem)
             prev_hash, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
 
-    def broken(reason: str) -> ChainReport:
-        return ChainReport(chain, checked, reason=reason, last_hash=prev_hash)
-
     if head is None:  # no events: is there a head row?
         row = repository.get_head(session, chain)
         head = (row.seq, row.hash) if row is not None else (None, None)
-    head_seq, head_hash = head
-    if checked == 0 and head_seq is None:
+    if checked == 0 and head[0] is None:
         if must_exist:
             what = "the global chain" if account_id is None else f"account {account_id} exists but"
-            return broken(f"{what} has no audit events and no head row: its chain was deleted")
+            reason = f"{what} has no audit events and no head row: its chain was deleted"
+            return ChainReport(chain, 0, reason=reason, last_hash=prev_hash)
         if anchor is not None and anchor.seq > 0:
-            return broken(f"the signed checkpoint holds event #{anchor.seq} but the chain is gone")
+            reason = f"the signed checkpoint holds event #{anchor.seq} but the chain is gone"
+            return ChainReport(chain, 0, reason=reason, last_hash=prev_hash)
         return ChainReport(chain, 0)
+    reason = _end_problem(head, checked, prev_hash, account_id, anchor)
+    if reason:
+        return ChainReport(chain, checked, reason=reason, last_hash=prev_hash)
+    return ChainReport(chain, checked, last_hash=prev_hash)
+
+
+def _end_problem(
+    head: tuple[int | None, str | None],
+    checked: int,
+    last_hash: str,
+    account_id: int | None,
+    anchor: Anchor | None,
+) -> str:
+    """What is wrong with where a chain of ``checked`` good events ends ('' if nothing)."""
+    head_seq, head_hash = head
     if head_seq is None:
-        return broken(f"its head row is missing ({checked} events have none)")
+        return f"its head row is missing ({checked} events have none)"
     if head_seq > checked:
-        return broken(f"the chain should end at event #{head_seq}: events are missing")
+        return f"the chain should end at event #{head_seq}: events are missing"
     if head_seq < checked:
-        return broken(f"its head row names event #{head_seq} but the chain goes on to #{checked}")
-    if head_hash != prev_hash:
-        return broken(f"its head row does not match event #{checked}")
+        return f"its head row names event #{head_seq} but the chain goes on to #{checked}"
+    if head_hash != last_hash:
+        return f"its head row does not match event #{checked}"
     if checked == 0 and account_id is not None:
-        return broken(
-            f"account {account_id} has no audit events, though its creation is always recorded"
-        )
+        return f"account {account_id} has no audit events, though its creation is always recorded"
     if anchor is not None and anchor.seq > checked:
-        return broken(
+        return (
             f"the signed checkpoint holds event #{anchor.seq} but the chain ends at "
             f"#{checked}: events were removed and the head row rewound"
         )
-    return ChainReport(chain, checked, last_hash=prev_hash)
+    return ""
+
+
+def _link_problem(
+    event: AuditEvent,
+    expected_seq: int,
+    account_id: int | None,
+    prev_hash: str,
+    anchor: Anchor | None,
+) -> str:
+    """What is wrong with one event of a chain ('' if it holds)."""
+    if event.seq != expected_seq:
+        return f"expected event #{expected_seq} here, found #{event.seq} (an event is missing)"
+    if event.account_id != account_id:
+        return f"it names account {event.account_id}, not this chain's"
+    if event.prev_hash != prev_hash:
+        return "its link to the previous event does not match"
+    if event.hash != link_hash(prev_hash, event):
+        return "its content was changed after it was recorded"
+    if anchor is not None and event.seq == anchor.seq and event.hash != anchor.hash:
+        return (
+            "it differs from the signed checkpoint: the chain was rewritten at or before this event"
+        )
+    return ""
 
 
 def _chain_order(chain: str) -> tuple[int, int, str]:

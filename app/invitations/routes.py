@@ -20,7 +20,7 @@ from app.kit.pages import redirect
 from app.mail import repository as mail_repo
 from app.mail import service as mail_service
 from app.mail.service import MailProblem
-from app.models import Account, Invitation
+from app.models import Account, Invitation, User
 from app.permissions.guards import MailSender, MemberManager, enforce_item
 from app.permissions.policy import AccountAccess, Verb
 from app.users import repository as users_repo
@@ -200,26 +200,19 @@ def accept_form(
     return _render_accept(request, db, actor, settings, token, invitation, account)
 
 
-@public.post("/invitations/{token}")
-def accept(
+def _accepting_user(
     request: Request,
     db: DbSession,
     actor: OptionalActor,
     settings: SettingsDep,
-    token: str,
-    display_name: Text = "",
-    password: Text = "",
-    password_confirm: Text = "",
-) -> Response:
-    """Accept as the signed-in invitee, as an existing user with their password, or as a new
-    user who chooses a password here."""
-    invitation, account = _open_invitation(db, token)
-    if actor is not None and actor.user.email != invitation.email:
-        # The page offers no form to someone else who is signed in; the route refuses too.
-        raise ForbiddenError(
-            f"This invitation is for {invitation.email}; you are signed in as {actor.user.email}."
-        )
-    errors = FormErrors()
+    invitation: Invitation,
+    errors: FormErrors,
+    display_name: str,
+    password: str,
+    password_confirm: str,
+) -> tuple[User | None, str]:
+    """Who accepts, and the new session's token when they signed in here: the signed-in
+    invitee; an existing user proving themselves with their password; or a new user."""
     session_token = ""
     user = actor.user if actor is not None and actor.user.email == invitation.email else None
     if user is None and users_repo.by_email(db, email=invitation.email) is not None:
@@ -244,6 +237,32 @@ def accept(
             errors.add("password_confirm", "The two passwords differ.")
         if not errors:
             user = users.create(db, email=invitation.email, display_name=name, password=password)
+    return user, session_token
+
+
+@public.post("/invitations/{token}")
+def accept(
+    request: Request,
+    db: DbSession,
+    actor: OptionalActor,
+    settings: SettingsDep,
+    token: str,
+    display_name: Text = "",
+    password: Text = "",
+    password_confirm: Text = "",
+) -> Response:
+    """Accept as the signed-in invitee, as an existing user with their password, or as a new
+    user who chooses a password here."""
+    invitation, account = _open_invitation(db, token)
+    if actor is not None and actor.user.email != invitation.email:
+        # The page offers no form to someone else who is signed in; the route refuses too.
+        raise ForbiddenError(
+            f"This invitation is for {invitation.email}; you are signed in as {actor.user.email}."
+        )
+    errors = FormErrors()
+    user, session_token = _accepting_user(
+        request, db, actor, settings, invitation, errors, display_name, password, password_confirm
+    )
     if user is not None and not errors:
         try:
             service.accept(db, invitation=invitation, account=account, user=user)

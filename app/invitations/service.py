@@ -90,16 +90,11 @@ def _already_invited(email: str, invitation: Invitation) -> InvitationProblem:
     )
 
 
-def invite(
-    session: Session,
-    *,
-    inviter: User,
-    account: Account,
-    email: str,
-    role: Role,
-    base_url: str,
-    days: int,
-) -> SentInvitation:
+def _check_invitable(
+    session: Session, *, inviter: User, account: Account, email: str, role: Role
+) -> None:
+    """Refuse a role the account cannot take or a person already in it; make way for the new
+    invitation (an open one not delivered is replaced, an expired one revoked)."""
     assert account.id is not None
     existing_user = repository.user_by_email(session, email=email)
     problem = role_problem(account, role, existing_user)
@@ -120,6 +115,44 @@ def invite(
             session.add(open_invitation)
             session.flush()
 
+
+def _send_link(
+    session: Session, *, inviter: User, account: Account, invitation: Invitation, link: str
+) -> None:
+    """The invitation e-mail, through the outbox (sent after commit)."""
+    email, role = invitation.email, Role(invitation.role)
+    outbox.enqueue(
+        session,
+        kind=MailKind.INVITATION,
+        workspace_id=account.workspace_id,
+        account_id=account.id,
+        sender_id=inviter.id,
+        invitation_id=invitation.id,
+        expires_at=invitation.expires_at,
+        to=email,
+        subject=f"{inviter.display_name} invited you to the {account.name} account plan",
+        body=(
+            f"Hello,\n\n{inviter.display_name} ({inviter.email}) invited you to join the "
+            f"{account.name} account plan on Jointplan as {role.label.lower()}.\n\n"
+            f"Open this link to accept:\n{link}\n\n"
+            f"The link works once, only for {email}, until {invitation.expires_at:%d %B %Y}.\n"
+            "If you did not expect this invitation, you can ignore this e-mail.\n"
+        ),
+    )
+
+
+def invite(
+    session: Session,
+    *,
+    inviter: User,
+    account: Account,
+    email: str,
+    role: Role,
+    base_url: str,
+    days: int,
+) -> SentInvitation:
+    assert account.id is not None
+    _check_invitable(session, inviter=inviter, account=account, email=email, role=role)
     token = new_token()
     invitation = Invitation(
         account_id=account.id,
@@ -141,24 +174,7 @@ def invite(
             raise
         raise _already_invited(email, winner) from None
     link = f"{base_url.rstrip('/')}/invitations/{token}"
-    outbox.enqueue(
-        session,
-        kind=MailKind.INVITATION,
-        workspace_id=account.workspace_id,
-        account_id=account.id,
-        sender_id=inviter.id,
-        invitation_id=invitation.id,
-        expires_at=invitation.expires_at,
-        to=email,
-        subject=f"{inviter.display_name} invited you to the {account.name} account plan",
-        body=(
-            f"Hello,\n\n{inviter.display_name} ({inviter.email}) invited you to join the "
-            f"{account.name} account plan on Jointplan as {role.label.lower()}.\n\n"
-            f"Open this link to accept:\n{link}\n\n"
-            f"The link works once, only for {email}, until {invitation.expires_at:%d %B %Y}.\n"
-            "If you did not expect this invitation, you can ignore this e-mail.\n"
-        ),
-    )
+    _send_link(session, inviter=inviter, account=account, invitation=invitation, link=link)
     audit.record(
         session,
         actor=inviter,

@@ -89,27 +89,16 @@ def start(
     return response
 
 
-@public.get("/auth/oidc/{provider_key}/callback")
-@writes_on_get
-def callback(request: Request, db: DbSession, settings: SettingsDep, provider_key: str) -> Response:
-    provider = _provider(settings, provider_key)
-    providers = _providers(request)
-    flow = providers.unseal(request.cookies.get(FLOW_COOKIE, ""))
-    params = request.query_params
-    if (
-        flow is None
-        or flow.provider != provider_key
-        or not same(flow.state, params.get("state", ""))
-    ):
-        raise SsoError("This sign-in took too long or was started elsewhere. Please start again.")
-    if params.get("error"):
-        raise SsoError(f"{provider.name} did not sign you in ({params.get('error')}).")
+def _verified_claims(providers: Providers, provider: OidcProvider, flow: Flow, code: str) -> Any:
+    """The ID token's claims, for the code the provider sent back; SsoError if they cannot be
+    trusted."""
+    provider_key = provider.key
     client = providers.client(provider_key)
     try:
         token = from_thread.run(
             lambda: client.fetch_access_token(
                 redirect_uri=providers.redirect_uri(provider_key),
-                code=params.get("code", ""),
+                code=code,
                 code_verifier=flow.code_verifier,
             )
         )
@@ -129,6 +118,25 @@ def callback(request: Request, db: DbSession, settings: SettingsDep, provider_ke
         raise SsoError(
             f"{provider.name}'s answer could not be verified. Please start again."
         ) from exc
+    return claims
+
+
+@public.get("/auth/oidc/{provider_key}/callback")
+@writes_on_get
+def callback(request: Request, db: DbSession, settings: SettingsDep, provider_key: str) -> Response:
+    provider = _provider(settings, provider_key)
+    providers = _providers(request)
+    flow = providers.unseal(request.cookies.get(FLOW_COOKIE, ""))
+    params = request.query_params
+    if (
+        flow is None
+        or flow.provider != provider_key
+        or not same(flow.state, params.get("state", ""))
+    ):
+        raise SsoError("This sign-in took too long or was started elsewhere. Please start again.")
+    if params.get("error"):
+        raise SsoError(f"{provider.name} did not sign you in ({params.get('error')}).")
+    claims = _verified_claims(providers, provider, flow, params.get("code", ""))
     if claims is None:
         raise SsoError(f"{provider.name} sent no identity token.")
     invitation = invitations.find_by_token(db, flow.invitation) if flow.invitation else None

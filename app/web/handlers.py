@@ -93,80 +93,84 @@ def _actor_if_database_answers(request: Request) -> Actor | None:
         raise
 
 
-def install(app: FastAPI) -> None:
-    async def on_app_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, AppError)
-        if isinstance(exc, SignInRequired):
-            return sign_in_redirect(request)
-        if isinstance(exc, UnavailableError):
-            return unavailable_response(request, exc)
-        return error_response(request, exc.status_code, exc.title, exc.message, exc.kept)
+async def on_app_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AppError)
+    if isinstance(exc, SignInRequired):
+        return sign_in_redirect(request)
+    if isinstance(exc, UnavailableError):
+        return unavailable_response(request, exc)
+    return error_response(request, exc.status_code, exc.title, exc.message, exc.kept)
 
-    async def on_database_error(request: Request, exc: Exception) -> Response:
-        if undefined_object(exc):
-            # A table or column is missing: the database was restored or downgraded under the
-            # running app. Look at its schema again; if it is at head, this is a plain bug.
-            try:
-                await run_in_threadpool(request.app.state.schema.require_current, recheck=True)
-            except SchemaBehindError as behind:
-                return unavailable_response(request, behind)
-            except DATABASE_ERRORS as again:
-                if not database_unreachable(again):
-                    raise
-                exc = again
-            else:
-                raise exc
-        if not database_unreachable(exc):
-            raise exc  # any other database error is a bug: the generic 500 below
-        # One line per failure: an outage is not a bug, and its tracebacks would flood the log.
-        log.warning(
-            "database unavailable: %s %s answered 503 (%s)",
-            request.method,
-            request.url.path,
-            one_line(exc),
-        )
-        unavailable = DatabaseUnavailableError()
-        at_commit = getattr(request.state, "db_committing", False)
-        return unavailable_response(
-            request, unavailable, unavailable.at_commit if at_commit else ""
-        )
 
-    async def on_http_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, StarletteHTTPException)
-        if not hasattr(request.state, "actor"):  # no route ran: an unknown address or method
-            request.state.actor = await run_in_threadpool(_actor_if_database_answers, request)
-        if exc.status_code == 404:
-            return error_response(request, 404, NotFoundError.title, NotFoundError.message)
-        if exc.status_code == 405:
-            return error_response(
-                request, 405, _TITLES[405], "This address does not take that kind of request."
-            )
-        title = _TITLES.get(exc.status_code, "Error")
-        detail = exc.detail if isinstance(exc.detail, str) else title
-        return error_response(request, exc.status_code, title, detail)
+async def on_database_error(request: Request, exc: Exception) -> Response:
+    if undefined_object(exc):
+        # A table or column is missing: the database was restored or downgraded under the
+        # running app. Look at its schema again; if it is at head, this is a plain bug.
+        try:
+            await run_in_threadpool(request.app.state.schema.require_current, recheck=True)
+        except SchemaBehindError as behind:
+            return unavailable_response(request, behind)
+        except DATABASE_ERRORS as again:
+            if not database_unreachable(again):
+                raise
+            exc = again
+        else:
+            raise exc
+    if not database_unreachable(exc):
+        raise exc  # any other database error is a bug: the generic 500 below
+    # One line per failure: an outage is not a bug, and its tracebacks would flood the log.
+    log.warning(
+        "database unavailable: %s %s answered 503 (%s)",
+        request.method,
+        request.url.path,
+        one_line(exc),
+    )
+    unavailable = DatabaseUnavailableError()
+    at_commit = getattr(request.state, "db_committing", False)
+    return unavailable_response(request, unavailable, unavailable.at_commit if at_commit else "")
 
-    async def on_validation_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, RequestValidationError)
-        # A malformed id in the path is just an id that does not exist.
-        if any(err.get("loc", ("",))[0] == "path" for err in exc.errors()):
-            return error_response(request, 404, NotFoundError.title, NotFoundError.message)
+
+async def on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if not hasattr(request.state, "actor"):  # no route ran: an unknown address or method
+        request.state.actor = await run_in_threadpool(_actor_if_database_answers, request)
+    if exc.status_code == 404:
+        return error_response(request, 404, NotFoundError.title, NotFoundError.message)
+    if exc.status_code == 405:
         return error_response(
-            request, 422, _TITLES[422], "Some of what was sent could not be understood."
+            request, 405, _TITLES[405], "This address does not take that kind of request."
         )
+    title = _TITLES.get(exc.status_code, "Error")
+    detail = exc.detail if isinstance(exc.detail, str) else title
+    return error_response(request, exc.status_code, title, detail)
 
-    async def on_server_error(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-        # This answer is sent by the outermost middleware, past the one that adds these.
-        response = error_response(
-            request,
-            500,
-            _TITLES[500],
-            "Jointplan hit an unexpected problem. Nothing you sent was saved; please try again.",
-        )
-        response.headers.update(SECURITY_HEADERS)
-        add_page_headers(response.headers)
-        return response
 
+async def on_validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    # A malformed id in the path is just an id that does not exist.
+    if any(err.get("loc", ("",))[0] == "path" for err in exc.errors()):
+        return error_response(request, 404, NotFoundError.title, NotFoundError.message)
+    return error_response(
+        request, 422, _TITLES[422], "Some of what was sent could not be understood."
+    )
+
+
+async def on_server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    # This answer is sent by the outermost middleware, past the one that adds these.
+    response = error_response(
+        request,
+        500,
+        _TITLES[500],
+        "Jointplan hit an unexpected problem. Nothing you sent was saved; please try again.",
+    )
+    response.headers.update(SECURITY_HEADERS)
+    add_page_headers(response.headers)
+    return response
+
+
+def install(app: FastAPI) -> None:
+    """Every error becomes a page a person can read (or a toast for htmx)."""
     app.add_exception_handler(AppError, on_app_error)
     for database_error in DATABASE_ERRORS:
         app.add_exception_handler(database_error, on_database_error)
