@@ -1,0 +1,1 @@
+"""The shared kit: mechanisms every domain uses instead of writing its own."""
