@@ -95,6 +95,18 @@ def by_date(moments: Sequence[date], start: float, end: float, min_gap: float = 
     return [round(x, 1) for x in xs]
 
 
+@dataclass(frozen=True)
+class DatedChart:
+    """What every chart over time hands its template (``svg.dated`` in
+    templates/partials/svg.html): the frame, the ticks of the vertical scale, the dates under the
+    plot and the chart in words (its ``<desc>``). A chart adds its lines and points."""
+
+    frame: Frame
+    ticks: tuple[Tick, ...]
+    x_labels: tuple[Label, ...]
+    description: str
+
+
 # --- Text ------------------------------------------------------------------------------------
 
 

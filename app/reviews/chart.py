@@ -48,15 +48,11 @@ class Gap:
 
 
 @dataclass(frozen=True)
-class Chart:
-    ticks: tuple[svg.Tick, ...]
-    x_labels: tuple[svg.Label, ...]
+class Chart(svg.DatedChart):
     client: Series
     believed: Series
     gaps: tuple[Gap, ...]
     values: tuple[svg.Label, ...]  # the numbers written next to the points
-    description: str
-    frame: svg.Frame = FRAME
     value_font: int = VALUE_FONT
 
 
@@ -126,6 +122,7 @@ def build(reviews: Sequence[Reviewed]) -> Chart:
         if s is not None and b is not None and s.y != b.y
     ]
     return Chart(
+        frame=FRAME,
         ticks=y_of.ticks(2),
         x_labels=svg.date_labels(xs, whens, FRAME),
         client=Series("Client's rating", tuple(p for p in stated if p), svg.line(stated)),

@@ -48,14 +48,10 @@ class Series:
 
 
 @dataclass(frozen=True)
-class Chart:
-    ticks: tuple[svg.Tick, ...]
-    x_labels: tuple[svg.Label, ...]
+class Chart(svg.DatedChart):
     series: tuple[Series, ...]
     threshold_y: float
     show_values: bool
-    description: str
-    frame: svg.Frame = FRAME
 
 
 @dataclass(frozen=True)
@@ -110,6 +106,7 @@ def build(scorings: Sequence[Scoring]) -> Chart:
     """The chart of ``scorings``, oldest first."""
     xs = svg.by_date([s.at for s in scorings], FRAME.left + INSET, FRAME.right - INSET, MIN_GAP)
     return Chart(
+        frame=FRAME,
         ticks=y_of.ticks(),
         x_labels=svg.date_labels(xs, [day(s.at) for s in scorings], FRAME),
         series=tuple(_series(half, xs, scorings) for half in STYLES),

@@ -40,14 +40,10 @@ class Series:
 
 
 @dataclass(frozen=True)
-class Chart:
-    ticks: tuple[svg.Tick, ...]
-    x_labels: tuple[svg.Label, ...]
+class Chart(svg.DatedChart):
     overall: Series
     dimensions: tuple[Series, ...]
     show_values: bool
-    description: str
-    frame: svg.Frame = FRAME
 
 
 @dataclass(frozen=True)
@@ -100,6 +96,7 @@ def build(ratings: Sequence[Rated], dimensions: Sequence[str]) -> Chart:
             if len(points) >= 2:
                 lines.append(Series(name, points, svg.line(maybe)))
     return Chart(
+        frame=FRAME,
         ticks=y_of.ticks(2),
         x_labels=svg.date_labels(xs, whens, FRAME),
         overall=overall,
