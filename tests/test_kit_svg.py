@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from app.kit import svg
+from app.models import Tier
+from app.scorecard import chart as scorecard_chart
 
 FRAME = svg.Frame(320, 232, left=26, right=306, top=24, bottom=190, font=12, dates_y=226)
 
@@ -130,3 +134,63 @@ def test_lines_and_areas() -> None:
 def test_a_day_is_written_the_same_for_a_date_and_a_datetime() -> None:
     assert svg.day(date(2026, 1, 3)) == "3 Jan 2026"
     assert svg.day(datetime(2026, 11, 30, 23, 59, tzinfo=UTC)) == "30 Nov 2026"
+
+
+# --- Colours: classes in the stylesheet, never a colour in Python or a template --------------
+
+ROOT = Path(__file__).resolve().parent.parent
+STYLESHEET = (ROOT / "static" / "app.css").read_text(encoding="utf-8")
+HEX = re.compile(r"(?<![\w&])#(?:[0-9a-fA-F]{3}){1,2}\b(?!-)")
+
+
+def test_no_colour_is_written_in_python_or_a_template() -> None:
+    files = [*(ROOT / "app").rglob("*.py"), *(ROOT / "templates").rglob("*.html")]
+    found = [
+        f"{path.relative_to(ROOT)}: {match}"
+        for path in files
+        for match in HEX.findall(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+
+
+def test_the_stylesheet_defines_each_variable_once_and_uses_no_undefined_one() -> None:
+    root = STYLESHEET[STYLESHEET.index(":root") : STYLESHEET.index("}", STYLESHEET.index(":root"))]
+    defined = re.findall(r"--([\w-]+)\s*:", STYLESHEET)
+    assert len(defined) == len(set(defined))
+    assert set(defined) == set(re.findall(r"--([\w-]+)\s*:", root))  # all in :root
+    used = set(re.findall(r"var\(--([\w-]+)\)", STYLESHEET))
+    assert used <= set(defined)
+    rest = STYLESHEET[STYLESHEET.index("}", STYLESHEET.index(":root")) :]
+    # Outside :root, no colour a variable already names is written again.
+    values = dict(re.findall(r"--([\w-]+)\s*:\s*(#[0-9a-fA-F]{6})\s*;", root))
+    assert not {v.lower() for v in values.values()} & {h.lower() for h in HEX.findall(rest)}
+
+
+def rule(selector: str) -> bool:
+    """Does a rule of the stylesheet select ``selector`` (alone or with a descendant)?"""
+    pattern = rf"(^|[\s,}}]){re.escape(selector)}(\s+[\w.-]+)?\s*[{{,]"
+    return re.search(pattern, STYLESHEET, re.M) is not None
+
+
+def test_every_colour_class_a_chart_names_has_its_rule() -> None:
+    tones = {tone for tone, _, _ in scorecard_chart.STYLES.values()}
+    tones |= {"brand", "alt", "ink", "muted", "soft", "warn", "paper", "halo", "frame"}
+    tones |= {f"dim-{i}" for i in range(1, 7)}
+    tones |= {tier.value for tier in Tier}
+    for tone in tones:
+        assert rule(f".chart-{tone}"), tone
+    for tier in Tier:
+        assert rule(f".quadrant-{tier.value}"), tier
+    for attitude in ("supporter", "neutral", "detractor"):
+        assert rule(f".org-{attitude}"), attitude
+    # And every chart-* class a template writes out has one.
+    written = {
+        name
+        for path in (ROOT / "templates").rglob("*.html")
+        for names in re.findall(r'class="([^"]*)"', path.read_text(encoding="utf-8"))
+        for name in names.split()
+        if name.startswith("chart-") and "{" not in name
+    }
+    assert "chart-paper" in written
+    for name in written:
+        assert rule(f".{name}"), name
