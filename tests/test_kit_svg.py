@@ -42,6 +42,7 @@ def test_the_date_scale_places_points_by_their_dates() -> None:
     assert svg.by_date([], 0, 600) == []
     assert svg.by_date([date(2026, 1, 1)], 0, 600) == [300]
     assert svg.by_date([date(2026, 1, 1)] * 3, 0, 600) == [300] * 3
+    assert svg.by_date([date(2026, 1, 1)] * 3, 0, 600, min_gap=20) == [280, 300, 320]
     # A datetime counts its time of day.
     noon = datetime(2026, 1, 1, 12, tzinfo=UTC)
     assert svg.by_date([noon - timedelta(hours=12), noon, noon + timedelta(days=1)], 0, 30) == [

@@ -79,13 +79,15 @@ def by_date(moments: Sequence[date], start: float, end: float, min_gap: float = 
     date: the first at ``start``, the last at ``end``, the rest in proportion to the time
     between them. Points closer than ``min_gap`` are pushed apart (never past ``start`` or
     ``end``; the gap shrinks when there are too many to keep it), so markers never sit on top of
-    each other. One moment, or all on one instant, sits in the middle."""
+    each other. One moment sits in the middle, and so do several on one instant, ``min_gap``
+    apart."""
     if not moments:
         return []
     first, last = _days(moments[0]), _days(moments[-1])
-    if len(moments) == 1 or last <= first:
-        return [round((start + end) / 2, 1)] * len(moments)
-    gap = min(min_gap, (end - start) / (len(moments) - 1))
+    gap = min(min_gap, (end - start) / max(len(moments) - 1, 1))
+    if last <= first:
+        left = (start + end) / 2 - gap * (len(moments) - 1) / 2
+        return [round(left + i * gap, 1) for i in range(len(moments))]
     xs = [start + (_days(m) - first) / (last - first) * (end - start) for m in moments]
     for i in range(1, len(xs)):  # forwards: keep clear of the point before
         xs[i] = max(xs[i], xs[i - 1] + gap)
@@ -185,14 +187,12 @@ def thin(labels: Sequence[Label], font: float, gap: float = LABEL_GAP) -> tuple[
     return (*kept, labels[-1])
 
 
-def date_labels(
-    xs: Sequence[float], texts: Sequence[str], frame: Frame, lo: float | None = None
-) -> tuple[Label, ...]:
-    """The dates under the plot, thinned so that none overlap and anchored so that all stay
-    within ``lo`` (the plot's left edge unless given) and the plot's right edge."""
-    left = frame.left if lo is None else lo
+def date_labels(xs: Sequence[float], texts: Sequence[str], frame: Frame) -> tuple[Label, ...]:
+    """The dates under the plot (``texts`` at ``xs``), anchored so that all stay within the
+    plot's edges and thinned so that none overlap."""
     placed = [
-        anchored(x, text, frame.font, left, frame.right) for x, text in zip(xs, texts, strict=True)
+        anchored(x, text, frame.font, frame.left, frame.right)
+        for x, text in zip(xs, texts, strict=True)
     ]
     return thin(placed, frame.font)
 
