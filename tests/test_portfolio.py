@@ -857,11 +857,12 @@ def test_the_quadrant_without_scores_says_what_to_do(
 
 
 def test_quadrant_geometry() -> None:
-    assert chart.x_of(1) == chart.LEFT
-    assert chart.x_of(5) == chart.RIGHT
-    assert chart.y_of(5) == chart.TOP
-    assert chart.y_of(1) == chart.BOTTOM
-    assert chart.x_of(9) == chart.RIGHT  # clamped
+    f = chart.FRAME
+    assert chart.x_of(1) == f.left
+    assert chart.x_of(5) == f.right
+    assert chart.y_of(5) == f.top
+    assert chart.y_of(1) == f.bottom
+    assert chart.x_of(9) == f.right  # clamped
     same = [
         chart.Scored(1, "A", 4.0, 4.0, Tier.STRATEGIC),
         chart.Scored(2, "B", 4.0, 4.0, Tier.STRATEGIC),
@@ -873,7 +874,7 @@ def test_quadrant_geometry() -> None:
     assert q.threshold_x == chart.x_of(3.0)
     regions = {r.tier: r for r in q.regions}
     assert regions[Tier.STRATEGIC].x == q.threshold_x
-    assert regions[Tier.DEVELOP].y == chart.TOP
+    assert regions[Tier.DEVELOP].y == f.top
     assert [g.tier for g in chart.by_tier(q.points)] == [Tier.STRATEGIC, Tier.DEVELOP]
     many = [
         chart.Scored(i, f"N{i}", 3.0, 3.0, Tier.STRATEGIC) for i in range(chart.MAX_NUMBERED + 1)
@@ -888,10 +889,9 @@ def test_sparkline_geometry() -> None:
     assert chart.sparkline([7]) is None
     line = chart.sparkline([0, 10])
     assert line is not None
-    assert (
-        line.points
-        == f"{chart.SPARK_PAD:g},{chart.SPARK_HEIGHT - chart.SPARK_PAD:g} {chart.SPARK_WIDTH - chart.SPARK_PAD:g},{chart.SPARK_PAD:g}"
-    )
+    f = chart.SPARK
+    assert line.path == f"M{f.left:g} {f.bottom:g} L{f.right:g} {f.top:g}"
+    assert (line.last.x, line.last.y) == (f.right, f.top)
 
 
 def test_the_page_is_printable_and_fits_a_phone(

@@ -258,8 +258,8 @@ def test_the_chart_geometry() -> None:
     assert (future.key, future.marker) == ("future", "square")
     assert future.dash  # told apart by dash and marker, not colour alone
     assert current.points[0].y == chart.y_of(2.0)
-    assert chart.y_of(1) == chart.BOTTOM
-    assert chart.y_of(5) == chart.TOP
+    assert chart.y_of(1) == chart.FRAME.bottom
+    assert chart.y_of(5) == chart.FRAME.top
     assert built.threshold_y == chart.y_of(3.0)
     assert current.path.startswith("M")
     assert " L" in current.path

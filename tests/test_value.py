@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
+from app.kit import svg
 from app.models import AuditEvent, Notification, OutboxMessage, ValueRating, Workspace
 from app.plans import repository as plans_repo
 from app.value import chart, service
@@ -252,34 +253,53 @@ def test_the_plan_page_loads_the_ratings_in_one_query_whatever_their_number(
 # The chart's geometry ---------------------------------------------------------------------
 
 
-def test_points_are_spread_evenly_and_scaled_from_0_at_the_bottom_to_10_at_the_top() -> None:
-    assert chart.x_positions(0) == []
-    assert chart.x_positions(1) == [(chart.LEFT + chart.RIGHT) / 2]
-    xs = chart.x_positions(5)
-    assert xs[0] == chart.LEFT
-    assert xs[-1] == chart.RIGHT
-    assert len({round(b - a, 1) for a, b in itertools.pairwise(xs)}) == 1
-    assert chart.y_of(0) == chart.BOTTOM
-    assert chart.y_of(10) == chart.TOP
-    assert chart.y_of(5) == (chart.TOP + chart.BOTTOM) / 2
-    assert chart.y_of(15) == chart.TOP  # clamped
+def test_points_are_placed_by_date_and_scaled_from_0_at_the_bottom_to_10_at_the_top() -> None:
+    f = chart.FRAME
+    assert chart.x_positions([]) == []
+    assert chart.x_positions([chart.Rated(at(3), 5, {})]) == [(f.left + f.right) / 2]
+    days = [1, 2, 11, 21, 31]
+    xs = chart.x_positions([chart.Rated(at(d), 5, {}) for d in days])
+    assert xs[0] == f.left
+    assert xs[-1] == f.right
+    # By date, not evenly: the 11th is a third of the way, the 21st two thirds ...
+    assert xs[2] == pytest.approx(f.left + (f.right - f.left) / 3, abs=0.1)
+    assert xs[3] == pytest.approx(f.left + (f.right - f.left) * 2 / 3, abs=0.1)
+    # ... but two ratings a day apart stay a marker's width apart.
+    assert xs[1] - xs[0] == pytest.approx(chart.MIN_GAP)
+    assert chart.y_of(0) == f.bottom
+    assert chart.y_of(10) == f.top
+    assert chart.y_of(5) == (f.top + f.bottom) / 2
+    assert chart.y_of(15) == f.top  # clamped
 
 
-@pytest.mark.parametrize(
-    ("count", "expected"),
-    [(1, [0]), (5, [0, 1, 2, 3, 4]), (6, [0, 2, 5]), (10, [0, 3, 6, 9]), (40, [0, 10, 20, 39])],
-)
-def test_date_labels_keep_first_and_last_and_never_crowd(count: int, expected: list[int]) -> None:
-    chosen = chart.label_indexes(count)
-    assert chosen == expected
-    assert len(chosen) <= chart.MAX_X_LABELS
+@pytest.mark.parametrize("count", [2, 5, 6, 10, 40])
+def test_date_labels_keep_first_and_last_and_never_overlap(count: int) -> None:
+    rated = [
+        chart.Rated(datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=i), 5, {})
+        for i in range(count)
+    ]
+    labels = chart.build(rated, []).x_labels
+    f = chart.FRAME
+    assert labels[0].text == "1 Jan 2026"
+    assert labels[-1].text == chart.day(rated[-1].at)
+    spans = [svg.extent(label, f.font) for label in labels]
+    assert all(a[1] < b[0] for a, b in itertools.pairwise(spans))
+    assert spans[0][0] >= f.left
+    assert spans[-1][1] <= f.right
+    assert min(count, 3) <= len(labels) <= 4  # no more than four 11-character dates fit
 
 
 def test_a_dimension_left_unrated_breaks_its_line() -> None:
-    a, b, c = chart.Point(1, 2, 0, ""), chart.Point(3, 4, 0, ""), chart.Point(5, 6, 0, "")
-    assert chart.path([a, b, c]) == "M1 2 L3 4 L5 6"
-    assert chart.path([a, None, b, c]) == "M1 2 M3 4 L5 6"
-    assert chart.path([]) == ""
+    rated = [
+        chart.Rated(at(1), 5, {"Care": 4}),
+        chart.Rated(at(2), 6, {}),
+        chart.Rated(at(3), 7, {"Care": 5}),
+        chart.Rated(at(4), 8, {"Care": 6}),
+    ]
+    (care,) = chart.build(rated, ["Care"]).dimensions
+    a, _, c, d = chart.x_positions(rated)
+    y = chart.y_of
+    assert care.path == f"M{a:g} {y(4):g} M{c:g} {y(5):g} L{d:g} {y(6):g}"
 
 
 def at(day: int) -> datetime:

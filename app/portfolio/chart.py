@@ -13,24 +13,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from app.kit import svg
 from app.models import SCORE_MAX, SCORE_MIN, TIER_THRESHOLD, Tier
 
-WIDTH = 400
-HEIGHT = 400
-LEFT, RIGHT, TOP, BOTTOM = 58.0, 390.0, 10.0, 342.0  # the plot area; axes below and left
-FONT = 15  # viewBox units: 11.5px on a 300px-wide chart
+FRAME = svg.Frame(400, 400, left=58, right=390, top=10, bottom=342, font=15)  # axes below, left
 MAX_NUMBERED = 40
 TIER_ORDER = (Tier.STRATEGIC, Tier.DEVELOP, Tier.MAINTAIN, Tier.OPPORTUNISTIC)
 # A call-out: a tier whose one half is at least this strong is easy to misjudge by size alone.
 NOTABLE = 3.5
-# Tier -> (the quadrant's pale fill, its points' colour). Never alone: every quadrant carries its
-# tier's name, and the list under the chart names each point's tier.
-COLOURS = {
-    Tier.STRATEGIC: ("#e6f4ea", "#1a7f37"),
-    Tier.DEVELOP: ("#e3ecfb", "#1f5fbf"),
-    Tier.MAINTAIN: ("#fdf3dc", "#8a5a00"),
-    Tier.OPPORTUNISTIC: ("#eef0f4", "#5b6478"),
-}
+x_of = svg.Linear(SCORE_MIN, SCORE_MAX, FRAME.left, FRAME.right)
+y_of = svg.Linear(SCORE_MIN, SCORE_MAX, FRAME.bottom, FRAME.top)
+# Each tier has its colours as classes (quadrant-<tier> for its pale region, chart-<tier> for its
+# points; static/app.css). Never alone: every quadrant carries its tier's name, and the list
+# under the chart names each point's tier.
 HINTS = {
     Tier.STRATEGIC: "Strong today and for the future: key-account treatment.",
     Tier.DEVELOP: "Small today, high potential: invest to grow.",
@@ -58,26 +53,12 @@ class Point:
     y: float
 
     @property
-    def colour(self) -> str:
-        return COLOURS[self.account.tier][1]
-
-    @property
     def summary(self) -> str:
         a = self.account
         return (
             f"{self.number}. {a.name}: {a.tier.label}, current performance {a.current:.1f}, "
             f"future potential {a.future:.1f}"
         )
-
-
-@dataclass(frozen=True)
-class Label:
-    """The number(s) next to a place on the chart."""
-
-    x: float
-    y: float
-    text: str
-    anchor: str
 
 
 @dataclass(frozen=True)
@@ -93,10 +74,6 @@ class Region:
     label_y: float
     anchor: str
 
-    @property
-    def fill(self) -> str:
-        return COLOURS[self.tier][0]
-
 
 @dataclass(frozen=True)
 class TierGroup:
@@ -109,44 +86,18 @@ class TierGroup:
 
 
 @dataclass(frozen=True)
-class Tick:
-    value: int
-    at: float  # x for the horizontal axis, y for the vertical one
-
-
-@dataclass(frozen=True)
 class Quadrant:
     points: tuple[Point, ...]
-    labels: tuple[Label, ...]
+    labels: tuple[svg.Label, ...]  # the number(s) next to a place on the chart
     regions: tuple[Region, ...]
-    x_ticks: tuple[Tick, ...]
-    y_ticks: tuple[Tick, ...]
+    x_ticks: tuple[svg.Tick, ...]
+    y_ticks: tuple[svg.Tick, ...]
     threshold_x: float
     threshold_y: float
     numbered: bool
     description: str
     threshold: float = TIER_THRESHOLD
-    width: int = WIDTH
-    height: int = HEIGHT
-    left: float = LEFT
-    right: float = RIGHT
-    top: float = TOP
-    bottom: float = BOTTOM
-    font: int = FONT
-
-
-def _clamp(score: float) -> float:
-    return min(max(score, SCORE_MIN), SCORE_MAX)
-
-
-def x_of(score: float) -> float:
-    share = (_clamp(score) - SCORE_MIN) / (SCORE_MAX - SCORE_MIN)
-    return round(LEFT + share * (RIGHT - LEFT), 1)
-
-
-def y_of(score: float) -> float:
-    share = (_clamp(score) - SCORE_MIN) / (SCORE_MAX - SCORE_MIN)
-    return round(BOTTOM - share * (BOTTOM - TOP), 1)
+    frame: svg.Frame = FRAME
 
 
 def in_legend_order(accounts: Sequence[Scored]) -> list[Scored]:
@@ -157,56 +108,40 @@ def in_legend_order(accounts: Sequence[Scored]) -> list[Scored]:
 
 
 def _regions() -> tuple[Region, ...]:
-    mid_x, mid_y, pad = x_of(TIER_THRESHOLD), y_of(TIER_THRESHOLD), 8.0
-    top_label, bottom_label = TOP + pad + FONT, BOTTOM - pad
-    return (
-        Region(Tier.DEVELOP, LEFT, TOP, mid_x - LEFT, mid_y - TOP, LEFT + pad, top_label, "start"),
-        Region(
-            Tier.STRATEGIC, mid_x, TOP, RIGHT - mid_x, mid_y - TOP, RIGHT - pad, top_label, "end"
-        ),
-        Region(
-            Tier.OPPORTUNISTIC,
-            LEFT,
-            mid_y,
-            mid_x - LEFT,
-            BOTTOM - mid_y,
-            LEFT + pad,
-            bottom_label,
-            "start",
-        ),
-        Region(
-            Tier.MAINTAIN,
-            mid_x,
-            mid_y,
-            RIGHT - mid_x,
-            BOTTOM - mid_y,
-            RIGHT - pad,
-            bottom_label,
-            "end",
-        ),
+    f, pad = FRAME, 8.0
+    mid_x, mid_y = x_of(TIER_THRESHOLD), y_of(TIER_THRESHOLD)
+    # Across: x, width, the label's x and anchor; up: y, height, the label's baseline.
+    left = (f.left, mid_x - f.left, f.left + pad, "start")
+    right = (mid_x, f.right - mid_x, f.right - pad, "end")
+    upper = (f.top, mid_y - f.top, f.top + pad + f.font)
+    lower = (mid_y, f.bottom - mid_y, f.bottom - pad)
+    return tuple(
+        Region(tier, x, y, width, height, label_x, label_y, anchor)
+        for tier, (x, width, label_x, anchor), (y, height, label_y) in (
+            (Tier.DEVELOP, left, upper),
+            (Tier.STRATEGIC, right, upper),
+            (Tier.OPPORTUNISTIC, left, lower),
+            (Tier.MAINTAIN, right, lower),
+        )
     )
 
 
-def _labels(points: Sequence[Point]) -> tuple[Label, ...]:
-    """One label per place: points drawn on top of each other share it."""
+def _labels(points: Sequence[Point]) -> tuple[svg.Label, ...]:
+    """One label per place: points drawn on top of each other share it. Right of the dot, or
+    left of it near the right edge; above it, or below it near the top."""
     places: dict[tuple[float, float], list[int]] = {}
     for point in points:
         places.setdefault((point.x, point.y), []).append(point.number)
-    labels = []
-    for (x, y), numbers in places.items():
-        text = ", ".join(str(n) for n in numbers)
-        # Right of the dot, or left of it near the right edge; above it, or below near the top.
-        right_side = x < RIGHT - 12 - 0.6 * FONT * len(text)
-        label_y = y - 9 if y - 9 - FONT > TOP else y + 9 + FONT * 0.8
-        labels.append(
-            Label(
-                x + 9 if right_side else x - 9,
-                round(label_y, 1),
-                text,
-                "start" if right_side else "end",
-            )
+    return tuple(
+        svg.beside(
+            x,
+            svg.value_y(y, FRAME.font, above=True, top=FRAME.top),
+            ", ".join(str(n) for n in numbers),
+            FRAME.font,
+            FRAME.right - 3,
         )
-    return tuple(labels)
+        for (x, y), numbers in places.items()
+    )
 
 
 def by_tier(points: Sequence[Point]) -> list[TierGroup]:
@@ -254,8 +189,8 @@ def quadrant(accounts: Sequence[Scored]) -> Quadrant:
         points=points,
         labels=_labels(points) if numbered else (),
         regions=_regions(),
-        x_ticks=tuple(Tick(v, x_of(v)) for v in range(SCORE_MIN, SCORE_MAX + 1)),
-        y_ticks=tuple(Tick(v, y_of(v)) for v in range(SCORE_MIN, SCORE_MAX + 1)),
+        x_ticks=x_of.ticks(),
+        y_ticks=y_of.ticks(),
         threshold_x=x_of(TIER_THRESHOLD),
         threshold_y=y_of(TIER_THRESHOLD),
         numbered=numbered,
@@ -265,19 +200,17 @@ def quadrant(accounts: Sequence[Scored]) -> Quadrant:
 
 # --- The value sparkline ----------------------------------------------------------------------
 
-SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 64, 20, 2.5
+SPARK = svg.Frame(64, 20, left=2.5, right=61.5, top=2.5, bottom=17.5)
 SPARK_POINTS = 8  # the newest ratings a sparkline shows
 RATING_MAX = 10
 
 
 @dataclass(frozen=True)
 class Sparkline:
-    points: str  # SVG polyline points
-    last_x: float
-    last_y: float
+    path: str  # SVG path data
+    last: svg.Spot
     values: tuple[int, ...]
-    width: int = SPARK_WIDTH
-    height: int = SPARK_HEIGHT
+    frame: svg.Frame = SPARK
 
     @property
     def description(self) -> str:
@@ -285,25 +218,11 @@ class Sparkline:
 
 
 def sparkline(values: Sequence[int]) -> Sparkline | None:
-    """A line through the ratings (0 at the bottom, 10 at the top); None below two ratings."""
+    """A line through the ratings, evenly spaced (0 at the bottom, 10 at the top); None below
+    two ratings."""
     if len(values) < 2:
         return None
-    step = (SPARK_WIDTH - 2 * SPARK_PAD) / (len(values) - 1)
-    coords = [
-        (
-            round(SPARK_PAD + i * step, 1),
-            round(
-                SPARK_HEIGHT
-                - SPARK_PAD
-                - min(max(v, 0), RATING_MAX) / RATING_MAX * (SPARK_HEIGHT - 2 * SPARK_PAD),
-                1,
-            ),
-        )
-        for i, v in enumerate(values)
-    ]
-    return Sparkline(
-        points=" ".join(f"{x:g},{y:g}" for x, y in coords),
-        last_x=coords[-1][0],
-        last_y=coords[-1][1],
-        values=tuple(values),
-    )
+    x_of = svg.Linear(0, len(values) - 1, SPARK.left, SPARK.right)
+    y_of = svg.Linear(0, RATING_MAX, SPARK.bottom, SPARK.top)
+    spots = [svg.Spot(x_of(i), y_of(v)) for i, v in enumerate(values)]
+    return Sparkline(path=svg.line(spots), last=spots[-1], values=tuple(values))

@@ -1,7 +1,7 @@
 """Geometry of the perception-gap trend, drawn as server-side SVG by templates/reviews/_chart.html.
 
-One step per review (equal spacing, each labelled with its date, like the value trend): at each
-review, the client's rating then and the rating the vendor believed the client would give, both
+At each review, placed by its date on the shared date scale (app/kit/svg.py, like the value
+trend), the client's rating then and the rating the vendor believed the client would give, both
 frozen in the review's gap snapshot. The distance between the two lines is the perception gap.
 The lines differ in colour, dash and marker shape (a filled circle for the client, a hollow
 square for the vendor's belief), and the values are written next to the points, so the chart
@@ -15,16 +15,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from app.reviews.schemas import day
-from app.value.chart import Point, Series, Tick, XLabel, path
+from app.kit import svg
+from app.kit.svg import day
+from app.value.chart import Point, Series
 
-WIDTH = 320
-HEIGHT = 232
-DATES_Y = 226.0  # below the plot, clear of a value written under a point at 0
-LEFT, RIGHT, TOP, BOTTOM = 26.0, 306.0, 24.0, 190.0
+# The dates sit low, clear of a value written under a point at 0.
+FRAME = svg.Frame(320, 232, left=26, right=306, top=24, bottom=190, font=12, dates_y=226)
 SCALE_MAX = 10
+VALUE_FONT = 13
+y_of = svg.Linear(0, SCALE_MAX, FRAME.bottom, FRAME.top)  # 0 at the bottom, 10 at the top
 INSET = 14.0  # the first and last reviews sit this far inside the plot, clear of the scale
-MAX_X_LABELS = 3  # dates are about 65 units wide: more would overlap
+MIN_GAP = 16.0  # between two reviews: room for their values
 MAX_VALUE_LABELS = 8  # more reviews than this: the values would collide; the table has them
 
 
@@ -47,52 +48,12 @@ class Gap:
 
 
 @dataclass(frozen=True)
-class Label:
-    x: float
-    y: float
-    text: str
-
-
-@dataclass(frozen=True)
-class Chart:
-    ticks: tuple[Tick, ...]
-    x_labels: tuple[XLabel, ...]
+class Chart(svg.DatedChart):
     client: Series
     believed: Series
     gaps: tuple[Gap, ...]
-    values: tuple[Label, ...]  # the numbers written next to the points
-    description: str
-    width: int = WIDTH
-    height: int = HEIGHT
-    left: float = LEFT
-    right: float = RIGHT
-    top: float = TOP
-    bottom: float = BOTTOM
-    dates_y: float = DATES_Y
-
-
-def x_positions(count: int) -> list[float]:
-    """Evenly spaced across the plot; a single review sits in the middle."""
-    if count <= 0:
-        return []
-    if count == 1:
-        return [round((LEFT + RIGHT) / 2, 1)]
-    first, last = LEFT + INSET, RIGHT - INSET
-    step = (last - first) / (count - 1)
-    return [round(first + i * step, 1) for i in range(count)]
-
-
-def y_of(value: float) -> float:
-    """0 at the bottom of the plot, 10 at the top (values outside are clamped)."""
-    value = min(max(value, 0), SCALE_MAX)
-    return round(BOTTOM - value / SCALE_MAX * (BOTTOM - TOP), 1)
-
-
-def label_indexes(count: int, most: int = MAX_X_LABELS) -> list[int]:
-    """Which reviews get a date label: the first and the last always, evenly between."""
-    if count <= most:
-        return list(range(count))
-    return sorted({round(i * (count - 1) / (most - 1)) for i in range(most)})
+    values: tuple[svg.Label, ...]  # the numbers written next to the points
+    value_font: int = VALUE_FONT
 
 
 def _signed(value: int) -> str:
@@ -127,50 +88,46 @@ def describe(reviews: Sequence[Reviewed]) -> str:
     return "; ".join(parts) + "."
 
 
+def _values(stated: Sequence[Point | None], believed: Sequence[Point | None]) -> list[svg.Label]:
+    """The numbers by the points: the higher value above its point, the lower one below."""
+    values: list[svg.Label] = []
+
+    def write(point: Point, above: bool) -> None:
+        y = svg.value_y(point.y, VALUE_FONT, above)
+        values.append(svg.Label(point.x, str(point.value), "middle", y))
+
+    for s, b in zip(stated, believed, strict=True):
+        if s is not None:
+            write(s, b is None or s.value >= b.value)
+        if b is not None and (s is None or b.value != s.value):
+            write(b, s is None or b.value > s.value)
+    return values
+
+
 def build(reviews: Sequence[Reviewed]) -> Chart:
     """The chart of ``reviews`` (oldest first)."""
-    xs = x_positions(len(reviews))
+    xs = svg.by_date([r.held_on for r in reviews], FRAME.left + INSET, FRAME.right - INSET, MIN_GAP)
     whens = [day(r.held_on) for r in reviews]
-    stated_maybe = [
+    stated = [
         Point(x, y_of(r.stated), r.stated, when) if r.stated is not None else None
         for x, r, when in zip(xs, reviews, whens, strict=True)
     ]
-    believed_maybe = [
+    believed = [
         Point(x, y_of(r.believed), r.believed, when) if r.believed is not None else None
         for x, r, when in zip(xs, reviews, whens, strict=True)
     ]
-    client = Series("Client's rating", tuple(p for p in stated_maybe if p), path(stated_maybe))
-    believed = Series("Your belief", tuple(p for p in believed_maybe if p), path(believed_maybe))
-    gaps: list[Gap] = []
-    values: list[Label] = []
-    show_values = len(reviews) <= MAX_VALUE_LABELS
-    for s, b in zip(stated_maybe, believed_maybe, strict=True):
-        if s is not None and b is not None and s.y != b.y:
-            gaps.append(Gap(s.x, s.y, b.y))
-        if not show_values:
-            continue
-        # The higher value is written above its point, the lower one below its point.
-        if s is not None:
-            above = b is None or s.value >= b.value
-            values.append(Label(s.x, s.y - 9 if above else s.y + 19, str(s.value)))
-        if b is not None and (s is None or b.value != s.value):
-            above = s is None or b.value > s.value
-            values.append(Label(b.x, b.y - 9 if above else b.y + 19, str(b.value)))
-    labels = []
-    chosen = label_indexes(len(reviews))
-    for i in chosen:
-        anchor = "middle"
-        if len(reviews) > 1 and i == 0:
-            anchor = "start"
-        elif len(reviews) > 1 and i == len(reviews) - 1:
-            anchor = "end"
-        labels.append(XLabel(xs[i], whens[i], anchor))
+    gaps = [
+        Gap(s.x, s.y, b.y)
+        for s, b in zip(stated, believed, strict=True)
+        if s is not None and b is not None and s.y != b.y
+    ]
     return Chart(
-        ticks=tuple(Tick(v, y_of(v)) for v in range(0, SCALE_MAX + 1, 2)),
-        x_labels=tuple(labels),
-        client=client,
-        believed=believed,
+        frame=FRAME,
+        ticks=y_of.ticks(2),
+        x_labels=svg.date_labels(xs, whens, FRAME),
+        client=Series("Client's rating", tuple(p for p in stated if p), svg.line(stated)),
+        believed=Series("Your belief", tuple(p for p in believed if p), svg.line(believed)),
         gaps=tuple(gaps),
-        values=tuple(values),
+        values=tuple(_values(stated, believed)) if len(reviews) <= MAX_VALUE_LABELS else (),
         description=describe(reviews),
     )

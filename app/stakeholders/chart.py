@@ -50,13 +50,6 @@ ATTITUDE_WORDS = {
     "unknown": "Attitude unknown",
 }
 INFLUENCE_WORDS = {"high": "high", "medium": "medium", "low": "low"}
-# Fill by attitude (the word and the symbol say it too); "unknown" is a hatch, not a colour.
-ATTITUDE_FILLS = {
-    "supporter": "#cdeed6",
-    "neutral": "#e6e9f0",
-    "detractor": "#f9d0cc",
-    "unknown": "url(#org-unknown)",
-}
 # The border's weight by influence (the H, M or L in the box says it too).
 INFLUENCE_STROKES = {"high": 4, "medium": 2, "low": 1}
 
@@ -94,8 +87,10 @@ class Node:
         return self.y + self.height
 
     @property
-    def fill(self) -> str:
-        return ATTITUDE_FILLS.get(self.person.attitude, ATTITUDE_FILLS["unknown"])
+    def attitude(self) -> str:
+        """The attitude the box is filled for (its class, org-<attitude> in static/app.css; the
+        word and the symbol say it too): "unknown" is a hatch, not a colour."""
+        return self.person.attitude if self.person.attitude in ATTITUDE_WORDS else "unknown"
 
     @property
     def stroke_width(self) -> int:

@@ -1,23 +1,25 @@
 """Geometry of the value trend chart, drawn as server-side SVG by templates/value/_section.html.
 
-The chart plots one step per rating (equal spacing, each labelled with its date) rather than a
-time axis: ratings come at reviews, and two ratings a day apart must stay legible. Everything
-is in viewBox units; the SVG scales to the width of its box, so the sizes here are chosen to stay
-readable when a phone shrinks the 400-unit-wide chart to about 350 pixels.
+Each rating is placed by its date (app/kit/svg.py: a date scale that keeps two ratings a day
+apart legible by holding them a marker's width apart); the dates under the plot are thinned so
+that none overlap. Everything is in viewBox units; the SVG scales to the width of its box, so the
+sizes here are chosen to stay readable when a phone shrinks the 400-unit-wide chart to about 350
+pixels.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-WIDTH = 400
-HEIGHT = 220
-LEFT, RIGHT, TOP, BOTTOM = 30.0, 388.0, 22.0, 190.0  # the plot area (room above for values)
+from app.kit import svg
+from app.kit.svg import day as day
+
+FRAME = svg.Frame(400, 220, left=30, right=388, top=22, bottom=190, font=12, dates_y=210)
 SCALE_MAX = 10
-MAX_X_LABELS = 5
+y_of = svg.Linear(0, SCALE_MAX, FRAME.bottom, FRAME.top)  # 0 at the bottom, 10 at the top
+MIN_GAP = 16.0  # between two ratings: room for their values ("10" in bold)
 MAX_VALUE_LABELS = 12  # more points than this: the values would overlap; the table has them
 MAX_DIMENSION_LINES = 6  # more lines than this are not legible
 
@@ -38,32 +40,10 @@ class Series:
 
 
 @dataclass(frozen=True)
-class Tick:
-    value: int
-    y: float
-
-
-@dataclass(frozen=True)
-class XLabel:
-    x: float
-    text: str
-    anchor: str  # SVG text-anchor: the first and last labels stay inside the box
-
-
-@dataclass(frozen=True)
-class Chart:
-    ticks: tuple[Tick, ...]
-    x_labels: tuple[XLabel, ...]
+class Chart(svg.DatedChart):
     overall: Series
     dimensions: tuple[Series, ...]
     show_values: bool
-    description: str
-    width: int = WIDTH
-    height: int = HEIGHT
-    left: float = LEFT
-    right: float = RIGHT
-    top: float = TOP
-    bottom: float = BOTTOM
 
 
 @dataclass(frozen=True)
@@ -75,49 +55,9 @@ class Rated:
     scores: dict[str, int]
 
 
-def day(at: datetime) -> str:
-    """'3 Jan 2026'."""
-    return f"{at.day} {at:%b %Y}"
-
-
-def x_positions(count: int) -> list[float]:
-    """Evenly spaced across the plot; a single point sits in the middle."""
-    if count <= 0:
-        return []
-    if count == 1:
-        return [round((LEFT + RIGHT) / 2, 1)]
-    step = (RIGHT - LEFT) / (count - 1)
-    return [round(LEFT + i * step, 1) for i in range(count)]
-
-
-def y_of(value: float) -> float:
-    """0 at the bottom of the plot, 10 at the top (values outside are clamped)."""
-    value = min(max(value, 0), SCALE_MAX)
-    return round(BOTTOM - value / SCALE_MAX * (BOTTOM - TOP), 1)
-
-
-def label_indexes(count: int, most: int = MAX_X_LABELS) -> list[int]:
-    """Which points get a date label: the first and the last always, evenly between."""
-    if count <= most:
-        return list(range(count))
-    step = math.ceil((count - 1) / (most - 1))
-    chosen = list(range(0, count - 1, step))
-    if count - 1 - chosen[-1] < step:  # too close to the last label to be read: drop it
-        chosen.pop()
-    return [*chosen, count - 1]
-
-
-def path(points: Sequence[Point | None]) -> str:
-    """``M x y L x y …``; a ``None`` (not rated) starts a new piece of line."""
-    parts: list[str] = []
-    pen_down = False
-    for point in points:
-        if point is None:
-            pen_down = False
-            continue
-        parts.append(f"{'L' if pen_down else 'M'}{point.x:g} {point.y:g}")
-        pen_down = True
-    return " ".join(parts)
+def x_positions(ratings: Sequence[Rated]) -> list[float]:
+    """Each rating placed by its date across the plot."""
+    return svg.by_date([r.at for r in ratings], FRAME.left, FRAME.right, MIN_GAP)
 
 
 def describe(ratings: Sequence[Rated]) -> str:
@@ -138,13 +78,13 @@ def describe(ratings: Sequence[Rated]) -> str:
 def build(ratings: Sequence[Rated], dimensions: Sequence[str]) -> Chart:
     """The chart of ``ratings`` (oldest first); a line per dimension in ``dimensions`` that
     was rated at least twice, when there are few enough dimensions to tell the lines apart."""
-    xs = x_positions(len(ratings))
+    xs = x_positions(ratings)
     whens = [day(r.at) for r in ratings]
     overall_points = tuple(
         Point(x, y_of(r.overall), r.overall, when)
         for x, r, when in zip(xs, ratings, whens, strict=True)
     )
-    overall = Series("Overall", overall_points, path(overall_points))
+    overall = Series("Overall", overall_points, svg.line(overall_points))
     lines: list[Series] = []
     if len(dimensions) <= MAX_DIMENSION_LINES:
         for name in dimensions:
@@ -154,19 +94,11 @@ def build(ratings: Sequence[Rated], dimensions: Sequence[str]) -> Chart:
             ]
             points = tuple(p for p in maybe if p is not None)
             if len(points) >= 2:
-                lines.append(Series(name, points, path(maybe)))
-    labels = []
-    chosen = label_indexes(len(ratings))
-    for i in chosen:
-        anchor = "middle"
-        if len(ratings) > 1 and i == 0:
-            anchor = "start"
-        elif len(ratings) > 1 and i == len(ratings) - 1:
-            anchor = "end"
-        labels.append(XLabel(xs[i], whens[i], anchor))
+                lines.append(Series(name, points, svg.line(maybe)))
     return Chart(
-        ticks=tuple(Tick(v, y_of(v)) for v in range(0, SCALE_MAX + 1, 2)),
-        x_labels=tuple(labels),
+        frame=FRAME,
+        ticks=y_of.ticks(2),
+        x_labels=svg.date_labels(xs, whens, FRAME),
         overall=overall,
         dimensions=tuple(lines),
         show_values=len(ratings) <= MAX_VALUE_LABELS,
