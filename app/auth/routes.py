@@ -12,6 +12,7 @@ from app.auth.deps import CurrentActor, OptionalActor, SettingsDep, client_ip
 from app.auth.passwords import password_problem
 from app.auth.responses import signed_in_redirect
 from app.db import DbSession
+from app.kit.pages import redirect
 from app.models import PasswordReset, User
 from app.users import repository as users_repo
 from app.web.errors import GoneError
@@ -90,10 +91,9 @@ def logout(
     """Public so that signing out of an already expired session still clears the cookie."""
     if actor is not None:
         service.sign_out(db, user=actor.user, token=request.state.session_token)
-    response = RedirectResponse("/login", status_code=303)
+    response = redirect(request, "/login", "You are signed out.")
     sessions.clear_cookie(response, settings)
     rotate_csrf(request, response, secure=settings.secure_cookies)
-    get_templates(request).flash(response, "You are signed out.")
     return response
 
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 import ipaddress
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from app.auth.deps import OptionalActor
 from app.config import Settings
 from app.db import DbSession
+from app.kit.pages import redirect
 from app.mail import repository, service
 from app.mail.service import MailProblem
 from app.permissions.guards import MailManager
@@ -105,13 +106,8 @@ def send_again(request: Request, actor: MailManager, db: DbSession, message_id: 
     )
     if message is None:
         raise NotFoundError()
-    response = RedirectResponse(PAGE, status_code=303)
     try:
         service.send_again(db, actor=actor.user, message=message)
     except MailProblem as problem:
-        get_templates(request).flash(response, problem.message, kind="error")
-        return response
-    get_templates(request).flash(
-        response, f"The e-mail to {message.to_address} is being sent again."
-    )
-    return response
+        return redirect(request, PAGE, problem.message, kind="error")
+    return redirect(request, PAGE, f"The e-mail to {message.to_address} is being sent again.")

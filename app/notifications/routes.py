@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from app.auth.deps import CurrentActor
 from app.db import DbSession
+from app.kit.pages import redirect
 from app.notifications import repository, service
 from app.web.errors import NotFoundError
 from app.web.forms import MAX_ID, safe_next
@@ -38,10 +39,8 @@ def inbox(
 @router.post("/inbox/read-all")
 def read_all(request: Request, actor: CurrentActor, db: DbSession) -> Response:
     count = service.mark_all_read(db, user=actor.user)
-    response = RedirectResponse("/inbox", status_code=303)
     notice = "Everything in your inbox is marked read." if count else "Nothing was unread."
-    get_templates(request).flash(response, notice)
-    return response
+    return redirect(request, "/inbox", notice)
 
 
 @router.post("/inbox/{notification_id}/read")
@@ -57,6 +56,4 @@ def read_one(
     if note is None:
         raise NotFoundError()
     service.mark_read(db, notification=note)
-    if open_link:
-        return RedirectResponse(safe_next(note.link, "/inbox"), status_code=303)
-    return RedirectResponse("/inbox", status_code=303)
+    return redirect(request, safe_next(note.link, "/inbox") if open_link else "/inbox")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from app.db import DbSession
+from app.kit.pages import redirect
 from app.models import User
 from app.permissions.guards import UserManager
 from app.permissions.policy import Actor
@@ -38,10 +39,8 @@ def _set_disabled(
     if user.id == actor.id:
         raise ForbiddenError("You cannot disable your own login.")
     service.set_disabled(db, actor=actor.user, user=user, disabled=disabled)
-    response = RedirectResponse("/admin/users", status_code=303)
     state = "disabled and signed out everywhere" if disabled else "enabled"
-    get_templates(request).flash(response, f"{user.display_name}'s login is {state}.")
-    return response
+    return redirect(request, "/admin/users", f"{user.display_name}'s login is {state}.")
 
 
 @router.post("/admin/users/{user_id}/disable")
