@@ -9,7 +9,6 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from app.db import for_write
 from app.models import (
     Account,
     Action,
@@ -46,16 +45,6 @@ def for_plan(session: Session, *, account_id: int, plan_id: int) -> list[Action]
             .order_by(*_DISPLAY_ORDER)
         ).all()
     )
-
-
-def get_live(session: Session, *, account_id: int, action_id: int) -> Action | None:
-    statement = (
-        select(Action)
-        .where(Action.id == action_id)
-        .where(Action.account_id == account_id)
-        .where(col(Action.removed_at).is_(None))
-    )
-    return session.exec(for_write(session, statement)).first()
 
 
 def linkable_priority(
