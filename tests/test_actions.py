@@ -350,6 +350,21 @@ def test_a_removed_member_cannot_be_made_owner(
     assert live_actions(session, world) == []
 
 
+def test_a_new_action_without_a_status_is_not_started_but_an_empty_status_is_refused(
+    client: TestClient, session: Session, world: World
+) -> None:
+    sign_in(client, session, world.members["team"])
+    sent = {"title": "Status left out", "csrf_token": CSRF}
+    assert client.post(url(world, "/actions"), data=sent).status_code == 303
+    (action,) = live_actions(session, world)
+    assert action.status == ActionStatus.NOT_STARTED
+    empty = {"title": "Status emptied", "status": "", "csrf_token": CSRF}
+    response = client.post(url(world, "/actions"), data=empty)
+    assert response.status_code == 422
+    assert "Choose a status." in response.text
+    assert len(live_actions(session, world)) == 1
+
+
 def test_the_full_page_answers_bad_input_without_javascript(
     client: TestClient, session: Session, world: World
 ) -> None:
