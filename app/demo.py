@@ -31,7 +31,7 @@ from app.comments import repository as comments_repo
 from app.comments import service as comments
 from app.config import Settings
 from app.initiatives import service as initiatives
-from app.initiatives.schemas import InitiativeForm
+from app.initiatives.schemas import InitiativeValues
 from app.invitations import service as invitations
 from app.models import (
     Account,
@@ -462,14 +462,14 @@ def _initiative(
         session,
         actor=actor,
         plan=plan,
-        form=InitiativeForm(
+        values=InitiativeValues(
             title=title,
             description=description,
             value_for_client=for_client,
             value_for_vendor=for_us,
+            owner_id=owner.id,
+            priority_ids=[p.id for p in linked if p.id is not None],
         ),
-        owner_id=owner.id,
-        priority_ids=[p.id for p in linked if p.id is not None],
     )
 
 

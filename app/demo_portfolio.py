@@ -22,7 +22,7 @@ from app.actions.schemas import CheckedAction, Link
 from app.actions.view import today
 from app.agreement import service as agreement
 from app.initiatives import service as initiatives
-from app.initiatives.schemas import InitiativeForm
+from app.initiatives.schemas import InitiativeValues
 from app.invitations import service as invitations
 from app.models import (
     Account,
@@ -223,9 +223,11 @@ def _account(
             session,
             actor=lead,
             plan=plan,
-            form=InitiativeForm(title=title),
-            owner_id=lead.id,
-            priority_ids=[ids[answers]] if answers is not None else [],
+            values=InitiativeValues(
+                title=title,
+                owner_id=lead.id,
+                priority_ids=[ids[answers]] if answers is not None else [],
+            ),
         )
         initiatives.propose(
             session, actor=lead, initiative=made, expected_version=made.version, base_url=base_url

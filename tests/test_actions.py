@@ -32,6 +32,7 @@ from app.permissions.policy import Actor
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
+from app.web.forms import FormErrors
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, add_member, sign_in
 
@@ -206,17 +207,16 @@ def test_overdue_counts_days_past_the_due_date_of_open_actions() -> None:
 )
 def test_the_form_check_refuses_bad_values(typed: dict[str, str], field: str) -> None:
     form = ActionForm(**({"title": "Workshop"} | typed))
-    errors, checked = form.check({1, 2})
-    assert field in errors
-    assert checked is None
+    checked = form.check({1, 2})
+    assert isinstance(checked, FormErrors)
+    assert field in checked
 
 
 def test_the_form_check_returns_the_values() -> None:
     form = ActionForm(
         title=" Workshop ", owner_id="2", due_on="2027-03-31", status="blocked", link="priority:5"
     )
-    errors, checked = form.check({1, 2})
-    assert not errors
+    checked = form.check({1, 2})
     assert checked == CheckedAction(
         "Workshop", "", 2, date(2027, 3, 31), "blocked", Link(priority_id=5)
     )
@@ -348,6 +348,21 @@ def test_a_removed_member_cannot_be_made_owner(
     )
     assert response.status_code == 422
     assert live_actions(session, world) == []
+
+
+def test_a_new_action_without_a_status_is_not_started_but_an_empty_status_is_refused(
+    client: TestClient, session: Session, world: World
+) -> None:
+    sign_in(client, session, world.members["team"])
+    sent = {"title": "Status left out", "csrf_token": CSRF}
+    assert client.post(url(world, "/actions"), data=sent).status_code == 303
+    (action,) = live_actions(session, world)
+    assert action.status == ActionStatus.NOT_STARTED
+    empty = {"title": "Status emptied", "status": "", "csrf_token": CSRF}
+    response = client.post(url(world, "/actions"), data=empty)
+    assert response.status_code == 422
+    assert "Choose a status." in response.text
+    assert len(live_actions(session, world)) == 1
 
 
 def test_the_full_page_answers_bad_input_without_javascript(

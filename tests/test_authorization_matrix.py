@@ -58,7 +58,7 @@ from app.comments import service as comments
 from app.config import Settings
 from app.db import Database, create_db_engine
 from app.initiatives import service as initiatives
-from app.initiatives.schemas import InitiativeForm
+from app.initiatives.schemas import InitiativeValues
 from app.invitations import service as invitations
 from app.main import DEV_ROUTERS, PRIVATE_ROUTERS, PUBLIC_ROUTERS, create_app
 from app.models import (
@@ -976,9 +976,11 @@ def build_matrix_world(session: Session) -> MatrixWorld:
             session,
             actor=by,
             plan=plan,
-            form=InitiativeForm(title=f"{key} initiative"),
-            owner_id=_id(roles["lead"]) if key == "own" else None,
-            priority_ids=[world.priorities[key][0]],
+            values=InitiativeValues(
+                title=f"{key} initiative",
+                owner_id=_id(roles["lead"]) if key == "own" else None,
+                priority_ids=[world.priorities[key][0]],
+            ),
         )
         initiatives.propose(session, actor=by, initiative=made, expected_version=made.version)
         assert made.id is not None
@@ -988,9 +990,7 @@ def build_matrix_world(session: Session) -> MatrixWorld:
                 session,
                 actor=by,
                 plan=plan,
-                form=InitiativeForm(title="own draft initiative"),
-                owner_id=_id(roles["team"]),
-                priority_ids=[],
+                values=InitiativeValues(title="own draft initiative", owner_id=_id(roles["team"])),
             )
             assert hidden.id is not None
             world.items["initiative_id"]["own-internal"] = (hidden.id, hidden.version)

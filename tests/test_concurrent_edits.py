@@ -22,7 +22,7 @@ from app.auth import sessions
 from app.comments import repository as comments_repo
 from app.comments import service as comments
 from app.initiatives import service as initiatives
-from app.initiatives.schemas import InitiativeForm
+from app.initiatives.schemas import InitiativeValues
 from app.models import AuditEvent, Plan, Role, Side, User
 from app.perception import service as perception
 from app.perception.schemas import BeliefForm
@@ -123,9 +123,7 @@ def _initiative(session: Session, plan: Plan, by: User) -> tuple[str, int]:
         session,
         actor=by,
         plan=plan,
-        form=InitiativeForm(title="Original"),
-        owner_id=None,
-        priority_ids=[],
+        values=InitiativeValues(title="Original"),
     )
     return f"/initiatives/{item.id}", item.version
 

@@ -26,7 +26,7 @@ from app.comments.routes import THREAD
 from app.config import Settings
 from app.db import DbSession, ReadOnlySessionError
 from app.initiatives import service as initiatives
-from app.initiatives.schemas import InitiativeForm
+from app.initiatives.schemas import InitiativeValues
 from app.invitations import service as invitations
 from app.main import PRIVATE_ROUTERS, PUBLIC_ROUTERS, create_app
 from app.models import (
@@ -132,9 +132,7 @@ def links(session: Session, world: World) -> dict[str, str]:
         session,
         actor=world.members["lead"],
         plan=plan,
-        form=InitiativeForm(title="A draft of ours"),
-        owner_id=None,
-        priority_ids=[],
+        values=InitiativeValues(title="A draft of ours"),
     )
     action = actions.create(
         session,

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
 from app.initiatives import repository, service
-from app.initiatives.schemas import InitiativeForm
+from app.initiatives.schemas import InitiativeValues
 from app.models import (
     AuditEvent,
     Initiative,
@@ -53,9 +53,13 @@ def draft(
         session,
         actor=world.members["lead"],
         plan=plan_of(session, world),
-        form=InitiativeForm(title=title, value_for_client="Faster", value_for_vendor="Revenue"),
-        owner_id=world.members["team"].id,
-        priority_ids=links or [],
+        values=InitiativeValues(
+            title=title,
+            value_for_client="Faster",
+            value_for_vendor="Revenue",
+            owner_id=world.members["team"].id,
+            priority_ids=links or [],
+        ),
     )
     session.commit()
     return made
@@ -401,9 +405,11 @@ def test_an_answer_to_a_version_the_vendor_changed_meanwhile_is_refused_keeping_
         session,
         actor=world.members["lead"],
         initiative=item,
-        form=InitiativeForm(title="Proposal, bigger scope", value_for_client="Faster"),
-        owner_id=world.members["team"].id,
-        priority_ids=[],
+        values=InitiativeValues(
+            title="Proposal, bigger scope",
+            value_for_client="Faster",
+            owner_id=world.members["team"].id,
+        ),
         expected_version=2,
     )
     session.commit()

@@ -77,7 +77,7 @@ from app.agreement import service as agreement
 from app.comments import repository as comments_repo
 from app.comments import service as comments
 from app.initiatives import service as initiatives
-from app.initiatives.schemas import InitiativeForm
+from app.initiatives.schemas import InitiativeValues
 from app.models import (
     DEFAULT_VALUE_DIMENSIONS,
     Action,
@@ -274,9 +274,12 @@ def build_plan(session: Session, world: World) -> Planted:
             session,
             actor=lead,
             plan=plan,
-            form=InitiativeForm(title=title, description=f"{title}, in detail"),
-            owner_id=_id(lead),
-            priority_ids=links,
+            values=InitiativeValues(
+                title=title,
+                description=f"{title}, in detail",
+                owner_id=_id(lead),
+                priority_ids=links,
+            ),
         )
         initiatives.propose(
             session, actor=lead, initiative=made, expected_version=made.version, base_url=BASE_URL
@@ -302,27 +305,27 @@ def build_plan(session: Session, world: World) -> Planted:
         session,
         actor=lead,
         plan=plan,
-        form=InitiativeForm(
+        values=InitiativeValues(
             title=f"{MARKER}-draft-title",
             description=f"{MARKER}-draft-description",
             value_for_client=f"{MARKER}-draft-value-for-client",
             value_for_vendor=f"{MARKER}-draft-value-for-vendor",
+            owner_id=_id(team),
+            priority_ids=[_id(p1)],
         ),
-        owner_id=_id(team),
-        priority_ids=[_id(p1)],
     )
     initiatives.update(
         session,
         actor=team,
         initiative=draft,
-        form=InitiativeForm(
+        values=InitiativeValues(
             title=f"{MARKER}-draft-title-edited",
             description=f"{MARKER}-draft-description-edited",
             value_for_client=f"{MARKER}-draft-value-for-client-edited",
             value_for_vendor=f"{MARKER}-draft-value-for-vendor-edited",
+            owner_id=_id(team),
+            priority_ids=[_id(p1), _id(p2)],
         ),
-        owner_id=_id(team),
-        priority_ids=[_id(p1), _id(p2)],
         expected_version=draft.version,
     )
     # An initiative whose draft past (title, text, a comment) is internal, proposed later.
@@ -330,13 +333,13 @@ def build_plan(session: Session, world: World) -> Planted:
         session,
         actor=team,
         plan=plan,
-        form=InitiativeForm(
+        values=InitiativeValues(
             title=f"{MARKER}-predraft-title",
             description=f"{MARKER}-predraft-description",
             value_for_vendor=f"{MARKER}-predraft-value-for-vendor",
+            owner_id=_id(team),
+            priority_ids=[_id(p3)],
         ),
-        owner_id=_id(team),
-        priority_ids=[_id(p3)],
     )
 
     def target(item_type: str, item_id: int, section: str = "") -> comments_repo.ThreadTarget:
@@ -368,9 +371,12 @@ def build_plan(session: Session, world: World) -> Planted:
         session,
         actor=team,
         initiative=later,
-        form=InitiativeForm(title="Faster shop approvals", description="Approve shops in a day"),
-        owner_id=_id(team),
-        priority_ids=[_id(p3)],
+        values=InitiativeValues(
+            title="Faster shop approvals",
+            description="Approve shops in a day",
+            owner_id=_id(team),
+            priority_ids=[_id(p3)],
+        ),
         expected_version=later.version,
     )
     initiatives.propose(
@@ -1502,17 +1508,15 @@ def build_scene(session: Session, world: World, *, noisy: bool) -> Scene:
             session,
             actor=lead,
             plan=plan,
-            form=InitiativeForm(title=f"Draft {n}", description="Internal"),
-            owner_id=_id(team),
-            priority_ids=[],
+            values=InitiativeValues(title=f"Draft {n}", description="Internal", owner_id=_id(team)),
         )
         initiatives.update(
             session,
             actor=team,
             initiative=draft,
-            form=InitiativeForm(title=f"Draft {n} edited", description="Internal"),
-            owner_id=_id(team),
-            priority_ids=[],
+            values=InitiativeValues(
+                title=f"Draft {n} edited", description="Internal", owner_id=_id(team)
+            ),
             expected_version=draft.version,
         )
         comment(team, target("initiative", _id(draft)), f"On the draft {n}")
@@ -1589,9 +1593,12 @@ def build_scene(session: Session, world: World, *, noisy: bool) -> Scene:
             session,
             actor=lead,
             plan=plan,
-            form=InitiativeForm(title=title, description=f"{title} in detail"),
-            owner_id=_id(lead),
-            priority_ids=[_id(ranked[0])],
+            values=InitiativeValues(
+                title=title,
+                description=f"{title} in detail",
+                owner_id=_id(lead),
+                priority_ids=[_id(ranked[0])],
+            ),
         )
         noise()
         initiatives.propose(

@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from app.initiatives import service as initiatives
 from app.initiatives.repository import InitiativeView
-from app.initiatives.schemas import InitiativeForm
+from app.initiatives.schemas import InitiativeValues
 from app.models import Action, Initiative, InitiativeStatus, Plan, Priority, PriorityStatus
 from app.plans import metrics, page
 from app.plans import repository as plans_repo
@@ -174,9 +174,7 @@ def _initiative(
         session,
         actor=world.members["lead"],
         plan=_plan(session, world),
-        form=InitiativeForm(title=title),
-        owner_id=world.members["lead"].id,
-        priority_ids=links,
+        values=InitiativeValues(title=title, owner_id=world.members["lead"].id, priority_ids=links),
     )
     if status is not None:
         initiatives.propose(

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from app.accounts import service as accounts
 from app.initiatives import service as initiatives
-from app.initiatives.schemas import InitiativeForm
+from app.initiatives.schemas import InitiativeValues
 from app.models import (
     Account,
     AuditEvent,
@@ -736,26 +736,20 @@ def test_the_team_asks_the_mentor_about_the_plan_or_an_initiative(
         session,
         actor=world.members["lead"],
         plan=plan,
-        form=InitiativeForm(title="Big draft"),
-        owner_id=None,
-        priority_ids=[],
+        values=InitiativeValues(title="Big draft"),
     )
     gone = initiatives.create(
         session,
         actor=world.members["lead"],
         plan=plan,
-        form=InitiativeForm(title="Dropped"),
-        owner_id=None,
-        priority_ids=[],
+        values=InitiativeValues(title="Dropped"),
     )
     initiatives.remove(session, actor=world.members["lead"], initiative=gone)
     foreign = initiatives.create(
         session,
         actor=world.admin,
         plan=plan_of(session, world.other_account),
-        form=InitiativeForm(title="Elsewhere"),
-        owner_id=None,
-        priority_ids=[],
+        values=InitiativeValues(title="Elsewhere"),
     )
     session.commit()
     sign_in(client, session, world.members["team"])
@@ -947,9 +941,7 @@ def test_internal_text_never_reaches_the_client_side(
         session,
         actor=world.members["lead"],
         plan=plan,
-        form=InitiativeForm(title="Draft for the mentor"),
-        owner_id=None,
-        priority_ids=[],
+        values=InitiativeValues(title="Draft for the mentor"),
     )
     session.commit()
     sign_in(client, session, world.members["lead"])

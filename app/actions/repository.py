@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from app.db import for_write
 from app.models import (
     Account,
     Action,
@@ -46,16 +46,6 @@ def for_plan(session: Session, *, account_id: int, plan_id: int) -> list[Action]
             .order_by(*_DISPLAY_ORDER)
         ).all()
     )
-
-
-def get_live(session: Session, *, account_id: int, action_id: int) -> Action | None:
-    statement = (
-        select(Action)
-        .where(Action.id == action_id)
-        .where(Action.account_id == account_id)
-        .where(col(Action.removed_at).is_(None))
-    )
-    return session.exec(for_write(session, statement)).first()
 
 
 def linkable_priority(
@@ -122,6 +112,11 @@ class MyAction:
     initiative_title: str | None  # None also when the person's side may not see it
 
 
+def _linked(model: type[Priority] | type[Initiative], link: Any) -> Any:
+    """Join condition: the ``model`` row an action links to, of the action's own account."""
+    return sa.and_(col(model.id) == link, col(model.account_id) == Action.account_id)
+
+
 def open_for_owner(session: Session, *, user_id: int) -> list[MyAction]:
     """The person's open actions on the current plans of the accounts where they are an active
     member (a removed member sees nothing of that account), earliest due first: one query."""
@@ -147,20 +142,8 @@ def open_for_owner(session: Session, *, user_id: int) -> list[MyAction]:
         .join(Membership, membership)
         .join(Account, col(Account.id) == Action.account_id)
         .join(Plan, sa.and_(col(Plan.id) == Action.plan_id, col(Plan.is_current)))
-        .outerjoin(
-            Priority,
-            sa.and_(
-                col(Priority.id) == Action.priority_id,
-                col(Priority.account_id) == Action.account_id,
-            ),
-        )
-        .outerjoin(
-            Initiative,
-            sa.and_(
-                col(Initiative.id) == Action.initiative_id,
-                col(Initiative.account_id) == Action.account_id,
-            ),
-        )
+        .outerjoin(Priority, _linked(Priority, Action.priority_id))
+        .outerjoin(Initiative, _linked(Initiative, Action.initiative_id))
         .where(col(Action.owner_id) == user_id)
         .where(col(Action.removed_at).is_(None))
         .where(col(Action.status).not_in(CLOSED))

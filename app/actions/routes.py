@@ -14,70 +14,29 @@ from app.actions import repository, service, smart, view
 from app.actions.schemas import ActionForm
 from app.auth.deps import CurrentActor, SettingsDep
 from app.db import DbSession
+from app.kit.forms import FormOf, FormOrDefaultsOf
+from app.kit.pages import Fragment, Page
 from app.models import Action, ActionStatus, Membership, Plan
-from app.permissions.guards import ActionWriter
-from app.permissions.policy import AccountAccess, Actor
-from app.plans import repository as plans_repo
-from app.plans.page import back_to_plan, plan_context, render_plan
-from app.web.errors import NotFoundError
+from app.permissions.guards import ActionWriter, ItemAccess, item_guard
+from app.permissions.policy import AccountAccess, Verb
+from app.plans.page import current_plan, plan_page, plan_url
 from app.web.forms import FormErrors
-from app.web.templating import get_templates, is_htmx
 
 router = APIRouter()
 Text = Annotated[str, Form()]
 Version = Annotated[int, Form()]
+# A new action's status is "not started" unless the form sends one; an edit always sends it.
+NewForm = Annotated[ActionForm, FormOrDefaultsOf(ActionForm)]
+EditForm = Annotated[ActionForm, FormOf(ActionForm)]
+WrittenAction = Annotated[ItemAccess[Action], item_guard(Verb.ACTIONS_WRITE, Action, "action_id")]
+
+SECTION = Fragment("actions/_section.html", "actions")
+NOTICE = "action_notice"
 LINK_ERROR = "Choose a priority or a shared initiative of this plan, or nothing."
-
-
-def _plan(db: DbSession, access: AccountAccess) -> Plan:
-    plan = plans_repo.current(db, account_id=access.account_id)
-    if plan is None:
-        raise NotFoundError()
-    return plan
-
-
-def _action(db: DbSession, access: AccountAccess, action_id: int) -> Action:
-    action = repository.get_live(db, account_id=access.account_id, action_id=action_id)
-    if action is None:
-        raise NotFoundError()
-    return action
 
 
 def _members(db: DbSession, access: AccountAccess) -> Sequence[Membership]:
     return accounts_repo.list_members(db, account_id=access.account_id)
-
-
-def render_section(
-    request: Request,
-    db: DbSession,
-    actor: Actor,
-    access: AccountAccess,
-    *,
-    status_code: int = 200,
-    **extra: Any,
-) -> Response:
-    """The actions section alone (htmx), or the whole plan page around it."""
-    if not is_htmx(request):
-        return render_plan(request, db, actor, access, status_code=status_code, **extra)
-    context = plan_context(db, actor, access) | extra
-    return get_templates(request).render(
-        request, "actions/_section.html", context, block="actions", status_code=status_code
-    )
-
-
-def _done(
-    request: Request,
-    db: DbSession,
-    actor: Actor,
-    access: AccountAccess,
-    notice: str,
-    *,
-    anchor: str = "actions",
-    focus: str = "",
-) -> Response:
-    if is_htmx(request):
-        return render_section(request, db, actor, access, action_notice=notice, action_focus=focus)
-    return back_to_plan(request, access, notice, anchor)
 
 
 def _past_due_note(action: Action) -> str:
@@ -93,161 +52,126 @@ def create_action(
     access: ActionWriter,
     db: DbSession,
     settings: SettingsDep,
-    title: Text = "",
-    outcome: Text = "",
-    owner_id: Text = "",
-    due_on: Text = "",
-    status: Text = ActionStatus.NOT_STARTED.value,
-    link: Text = "",
+    form: NewForm,
 ) -> Response:
-    plan = _plan(db, access)
-    form = ActionForm(title, outcome, owner_id, due_on, status, link)
-    errors, checked = form.check({m.user_id for m in _members(db, access)})
-    action: Action | None = None
-    if checked is not None:
-        try:
-            action = service.create(
-                db, actor=actor.user, plan=plan, checked=checked, base_url=settings.base_url
-            )
-        except service.LinkNotAllowed:
-            errors.add("link", LINK_ERROR)
-    if action is None:
-        return render_section(
-            request, db, actor, access, action_form=form, action_errors=errors, status_code=422
+    plan = current_plan(db, access)
+    page = plan_page(request, db, actor, access)
+    checked = form.check({m.user_id for m in _members(db, access)})
+    if isinstance(checked, FormErrors):
+        return page.refused(422, SECTION, action_form=form, action_errors=checked)
+    try:
+        action = service.create(
+            db, actor=actor.user, plan=plan, checked=checked, base_url=settings.base_url
         )
+    except service.LinkNotAllowed:
+        errors = FormErrors({"link": LINK_ERROR})
+        return page.refused(422, SECTION, action_form=form, action_errors=errors)
     notice = f"Added the action “{action.title}”.{_past_due_note(action)}"
-    return _done(request, db, actor, access, notice, anchor=f"action-{action.id}")
+    return page.done(notice, SECTION, anchor=f"action-{action.id}", notice_as=NOTICE)
 
 
-def _render_edit(
+def _edit_page(
     request: Request,
     db: DbSession,
-    access: AccountAccess,
+    checked: ItemAccess[Action],
     plan: Plan,
-    action: Action,
-    form: ActionForm,
-    *,
-    version: int,
-    errors: FormErrors | None = None,
+    members: Sequence[Membership],
     stale: service.StaleEdit | None = None,
-    status_code: int = 200,
-) -> Response:
+) -> Page:
+    """The page that edits one action (back to the plan after saving); after a stale edit it
+    also shows the action as saved now."""
+    access, action = checked.access, checked.item
     assert plan.id is not None
-    priorities, initiatives = repository.link_choices(
-        db, account_id=access.account_id, plan_id=plan.id
-    )
-    members = _members(db, access)
-    saved = None
-    if stale is not None:
-        saved = view.section([stale.current], members, priorities, initiatives, access)
-    return get_templates(request).render(
-        request,
-        "actions/edit.html",
-        {
+    plan_id = plan.id
+
+    def context() -> dict[str, object]:
+        priorities, initiatives = repository.link_choices(
+            db, account_id=access.account_id, plan_id=plan_id
+        )
+        saved = None
+        if stale is not None:
+            rows = view.section([stale.current], members, priorities, initiatives, access)
+            saved = (rows.open + rows.closed)[0]
+        return {
             "access": access,
             "account": access.account,
             "action": action,
-            "form": form,
-            "version": version,
-            "errors": errors or FormErrors(),
+            "errors": FormErrors(),
             "stale": stale,
-            "saved": (saved.open + saved.closed)[0] if saved else None,
+            "saved": saved,
             "owner_groups": view.owner_groups(members, access),
-            "owner_note": (
-                "The owner is no longer on this account: choose someone who is."
-                if form.owner_id and form.owner_id not in {str(m.user_id) for m in members}
-                else ""
-            ),
             "link_groups": view.link_groups(priorities, initiatives, access),
             "statuses": list(ActionStatus),
-        },
-        status_code=status_code,
-    )
+        }
+
+    return Page(request, "actions/edit.html", context, url=plan_url(access))
+
+
+def _shown(form: ActionForm, members: Sequence[Membership]) -> dict[str, Any]:
+    """The form as the edit page shows it, with a note when its owner has left the account."""
+    left = form.owner_id and form.owner_id not in {str(m.user_id) for m in members}
+    note = "The owner is no longer on this account: choose someone who is." if left else ""
+    return {"form": form, "owner_note": note}
 
 
 @router.get("/accounts/{account_id}/actions/{action_id}/edit")
-def edit_action(request: Request, access: ActionWriter, db: DbSession, action_id: int) -> Response:
-    action = _action(db, access, action_id)
-    plan = _plan(db, access)
-    return _render_edit(
-        request, db, access, plan, action, ActionForm.of(action), version=action.version
-    )
+def edit_action(request: Request, db: DbSession, checked: WrittenAction) -> Response:
+    action, plan = checked.item, current_plan(db, checked.access)
+    members = _members(db, checked.access)
+    page = _edit_page(request, db, checked, plan, members)
+    return page.render(**_shown(ActionForm.of(action), members), version=action.version)
 
 
 @router.post("/accounts/{account_id}/actions/{action_id}")
 def update_action(
     request: Request,
     actor: CurrentActor,
-    access: ActionWriter,
     db: DbSession,
     settings: SettingsDep,
-    action_id: int,
-    title: Text = "",
-    outcome: Text = "",
-    owner_id: Text = "",
-    due_on: Text = "",
-    status: Text = "",
-    link: Text = "",
+    checked: WrittenAction,
+    form: EditForm,
     version: Version = 0,
 ) -> Response:
-    action = _action(db, access, action_id)
-    plan = _plan(db, access)
-    form = ActionForm(title, outcome, owner_id, due_on, status, link)
-    errors, checked = form.check({m.user_id for m in _members(db, access)})
-    if checked is not None:
-        try:
-            service.update(
-                db,
-                actor=actor.user,
-                plan=plan,
-                action=action,
-                checked=checked,
-                expected_version=version,
-                base_url=settings.base_url,
-            )
-        except service.StaleEdit as stale:
-            # Nothing was saved; the person's text stays in the form, next to what is saved now.
-            return _render_edit(
-                request,
-                db,
-                access,
-                plan,
-                action,
-                form,
-                version=action.version,
-                stale=stale,
-                status_code=409,
-            )
-        except service.LinkNotAllowed:
-            errors.add("link", LINK_ERROR)
-    if errors or checked is None:
-        return _render_edit(
-            request, db, access, plan, action, form, version=version, errors=errors, status_code=422
+    action, plan = checked.item, current_plan(db, checked.access)
+    members = _members(db, checked.access)
+    page = _edit_page(request, db, checked, plan, members)
+    values = form.check({m.user_id for m in members})
+    if isinstance(values, FormErrors):
+        return page.refused(422, **_shown(form, members), version=version, errors=values)
+    try:
+        service.update(
+            db,
+            actor=actor.user,
+            plan=plan,
+            action=action,
+            checked=values,
+            expected_version=version,
+            base_url=settings.base_url,
         )
+    except service.StaleEdit as stale:
+        # Nothing was saved; the person's text stays in the form, next to what is saved now.
+        page = _edit_page(request, db, checked, plan, members, stale)
+        return page.refused(409, **_shown(form, members), version=action.version)
+    except service.LinkNotAllowed:
+        errors = FormErrors({"link": LINK_ERROR})
+        return page.refused(422, **_shown(form, members), version=version, errors=errors)
     notice = f"Saved the action “{action.title}”.{_past_due_note(action)}"
-    return back_to_plan(request, access, notice, f"action-{action.id}")
+    return page.leave(notice, f"action-{action.id}")
 
 
 @router.post("/accounts/{account_id}/actions/{action_id}/status")
 def change_action_status(
     request: Request,
     actor: CurrentActor,
-    access: ActionWriter,
     db: DbSession,
-    action_id: int,
+    checked: WrittenAction,
     status: Text = "",
     version: Version = 0,
 ) -> Response:
-    action = _action(db, access, action_id)
+    action, page = checked.item, plan_page(request, db, actor, checked.access)
     if status not in {s.value for s in ActionStatus}:
-        return render_section(
-            request,
-            db,
-            actor,
-            access,
-            action_alert=f"Choose a status for “{action.title}”.",
-            status_code=422,
-        )
+        return page.refused(422, SECTION, action_alert=f"Choose a status for “{action.title}”.")
+    focus = f"action-status-{action.id}"
     try:
         service.change_status(
             db,
@@ -258,42 +182,31 @@ def change_action_status(
         )
     except service.StaleEdit as stale:
         label = ActionStatus(stale.current.status).label.lower()
-        return render_section(
-            request,
-            db,
-            actor,
-            access,
-            action_alert=(
-                f"{stale.who} changed “{action.title}” meanwhile, so its status was not "
-                f"changed. It is now “{label}”; choose again if it should still change."
-            ),
-            action_focus=f"action-status-{action.id}",
-            status_code=409,
+        alert = (
+            f"{stale.who} changed “{action.title}” meanwhile, so its status was not "
+            f"changed. It is now “{label}”; choose again if it should still change."
         )
+        return page.refused(409, SECTION, action_alert=alert, action_focus=focus)
     notice = f"“{action.title}” is now {ActionStatus(action.status).label.lower()}."
-    return _done(
-        request,
-        db,
-        actor,
-        access,
-        notice,
-        anchor=f"action-{action.id}",
-        focus=f"action-status-{action.id}",
+    return page.done(
+        notice, SECTION, anchor=f"action-{action.id}", notice_as=NOTICE, action_focus=focus
     )
 
 
 @router.post("/accounts/{account_id}/actions/{action_id}/remove")
 def remove_action(
-    request: Request, actor: CurrentActor, access: ActionWriter, db: DbSession, action_id: int
+    request: Request, actor: CurrentActor, db: DbSession, checked: WrittenAction
 ) -> Response:
-    action = _action(db, access, action_id)
+    action = checked.item
     service.remove(db, actor=actor.user, action=action)
-    return _done(request, db, actor, access, f"Removed the action “{action.title}”.")
+    return plan_page(request, db, actor, checked.access).done(
+        f"Removed the action “{action.title}”.", SECTION, notice_as=NOTICE
+    )
 
 
 @router.get("/my/actions")
 def my_actions(request: Request, actor: CurrentActor, db: DbSession) -> Response:
-    rows = repository.open_for_owner(db, user_id=actor.id)
-    return get_templates(request).render(
-        request, "actions/mine.html", {"groups": view.my_groups(rows)}
-    )
+    def context() -> dict[str, object]:
+        return {"groups": view.my_groups(repository.open_for_owner(db, user_id=actor.id))}
+
+    return Page(request, "actions/mine.html", context, url="/my/actions").render()

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from app.kit.forms import Checked
 from app.models import Action, ActionStatus
 from app.web.forms import FormErrors, as_int, check_line, check_text
 
@@ -30,7 +31,7 @@ class Link:
         return ""
 
 
-@dataclass
+@dataclass(frozen=True)
 class CheckedAction:
     """The form's values once checked."""
 
@@ -89,9 +90,9 @@ class ActionForm:
             link=Link(action.priority_id, action.initiative_id).value,
         )
 
-    def check(self, owner_ids: set[int]) -> tuple[FormErrors, CheckedAction | None]:
-        """Errors, or the checked values. Whether the linked priority or initiative may be
-        linked is the service's to decide (it knows the plan)."""
+    def check(self, owner_ids: set[int]) -> Checked[CheckedAction]:
+        """The checked values, or what is wrong. Whether the linked priority or initiative may
+        be linked is the service's to decide (it knows the plan)."""
         errors = FormErrors()
         title = check_line(self.title, errors, "title", label="what will be done")
         outcome = check_text(
@@ -102,16 +103,14 @@ class ActionForm:
             required=False,
             max_length=2000,
         )
-        self.title, self.outcome = title, outcome
         owner: int | None = None
         if self.owner_id:
             owner = as_int(self.owner_id) or -1
             if owner not in owner_ids:
                 errors.add("owner_id", "Choose an owner from the people on this account.")
-        self.due_on = self.due_on.strip()
         due: date | None = None
         try:
-            due = parse_due(self.due_on)
+            due = parse_due(self.due_on.strip())
         except ValueError:
             errors.add(
                 "due_on",
@@ -124,5 +123,5 @@ class ActionForm:
         if link is None:
             errors.add("link", "Choose a priority or an initiative of this plan, or nothing.")
         if errors or link is None:
-            return errors, None
-        return errors, CheckedAction(title, outcome, owner, due, self.status, link)
+            return errors
+        return CheckedAction(title, outcome, owner, due, self.status, link)

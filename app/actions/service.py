@@ -10,8 +10,8 @@ from sqlmodel import Session
 
 from app.actions import repository
 from app.actions.schemas import CheckedAction, Link
-from app.audit import repository as audit_repo
 from app.audit import service as audit
+from app.kit import versioned
 from app.kit.versioned import StaleEdit as StaleEdit
 from app.models import Action, ActionStatus, Plan, User, Visibility, utcnow
 from app.notifications.service import notify
@@ -23,8 +23,10 @@ class LinkNotAllowed(ValueError):
     """The chosen priority or initiative is not one an action of this plan may serve."""
 
 
-def _values(action: Action) -> dict[str, Any]:
-    return {field: getattr(action, field) for field in FIELDS}
+def _values(checked: CheckedAction) -> dict[str, Any]:
+    """The action's fields as ``checked`` sets them (``FIELDS``, in that order)."""
+    link = {"priority_id": checked.link.priority_id, "initiative_id": checked.link.initiative_id}
+    return {field: link[field] if field in link else getattr(checked, field) for field in FIELDS}
 
 
 def check_link(session: Session, *, plan: Plan, link: Link) -> None:
@@ -73,13 +75,7 @@ def create(
     action = Action(
         account_id=plan.account_id,
         plan_id=plan.id,
-        title=checked.title,
-        outcome=checked.outcome,
-        owner_id=checked.owner_id,
-        due_on=checked.due_on,
-        status=checked.status,
-        priority_id=checked.link.priority_id,
-        initiative_id=checked.link.initiative_id,
+        **_values(checked),
         created_by_id=actor.id,
     )
     session.add(action)
@@ -91,18 +87,10 @@ def create(
         item_type="action",
         item_id=action.id,
         account_id=action.account_id,
-        changes=audit.diff({}, _values(action)),
+        changes=audit.diff({}, _values(checked)),
     )
     _tell_owner(session, actor=actor, action=action, base_url=base_url, changed=False)
     return action
-
-
-def _stale(session: Session, action: Action) -> StaleEdit:
-    assert action.id is not None
-    who = audit_repo.last_actor_label(
-        session, account_id=action.account_id, item_type="action", item_id=action.id
-    )
-    return StaleEdit(who, action)
 
 
 def update(
@@ -117,37 +105,21 @@ def update(
 ) -> bool:
     """Save the edit; False when nothing changed. Raises ``StaleEdit`` when someone saved a
     newer version meanwhile and ``LinkNotAllowed`` for a bad link: nothing is written."""
-    if action.version != expected_version:
-        raise _stale(session, action)
-    before = _values(action)
-    if before["priority_id"] != checked.link.priority_id or (
-        before["initiative_id"] != checked.link.initiative_id
-    ):
+    versioned.check_version(session, action, expected_version, item_type="action")
+    link = checked.link
+    if (action.priority_id, action.initiative_id) != (link.priority_id, link.initiative_id):
         # An unchanged link stays even if its priority was removed since; a new one is checked.
-        check_link(session, plan=plan, link=checked.link)
-    action.title, action.outcome = checked.title, checked.outcome
-    action.owner_id, action.due_on, action.status = (
-        checked.owner_id,
-        checked.due_on,
-        checked.status,
-    )
-    action.priority_id = checked.link.priority_id
-    action.initiative_id = checked.link.initiative_id
-    changes = audit.diff(before, _values(action))
-    if not changes:
-        return False
-    action.version += 1
-    action.updated_at = utcnow()
-    session.add(action)
-    audit.record(
+        check_link(session, plan=plan, link=link)
+    changes = versioned.edit(
         session,
         actor=actor,
-        verb="action.updated",
+        item=action,
         item_type="action",
-        item_id=action.id,
-        account_id=action.account_id,
-        changes=changes,
+        values=_values(checked),
+        expected_version=expected_version,
     )
+    if not changes:
+        return False
     if "owner_id" in changes:
         _tell_owner(session, actor=actor, action=action, base_url=base_url, changed=True)
     return True
@@ -157,22 +129,16 @@ def change_status(
     session: Session, *, actor: User, action: Action, status: ActionStatus, expected_version: int
 ) -> bool:
     """The quick status change; False when it already had that status. Raises ``StaleEdit``."""
-    if action.version != expected_version:
-        raise _stale(session, action)
+    versioned.check_version(session, action, expected_version, item_type="action")
     if action.status == status:
         return False
-    old = action.status
-    action.status = status
-    action.version += 1
-    action.updated_at = utcnow()
-    session.add(action)
-    audit.record(
+    old, action.status = action.status, status
+    versioned.record_change(
         session,
         actor=actor,
-        verb="action.status_changed",
+        item=action,
         item_type="action",
-        item_id=action.id,
-        account_id=action.account_id,
+        verb="action.status_changed",
         changes={"status": [old, status.value]},
     )
     return True
@@ -180,14 +146,11 @@ def change_status(
 
 def remove(session: Session, *, actor: User, action: Action) -> None:
     action.removed_at = utcnow()
-    action.version += 1
-    session.add(action)
-    audit.record(
+    versioned.record_change(
         session,
         actor=actor,
-        verb="action.removed",
+        item=action,
         item_type="action",
-        item_id=action.id,
-        account_id=action.account_id,
+        verb="action.removed",
         changes={"title": [action.title, None]},
     )

@@ -119,6 +119,16 @@ def link_groups(
     return groups
 
 
+def link_label(action: Action, priority_title: str | None, initiative_title: str | None) -> str:
+    """What the action serves, by the title the viewer may see ('' when nothing yet): a linked
+    priority that was removed says so; an initiative not seen is only "an initiative"."""
+    if action.priority_id is not None:
+        return f"Priority: {priority_title}" if priority_title else "A priority that was removed"
+    if action.initiative_id is not None:
+        return f"Initiative: {initiative_title}" if initiative_title else "An initiative"
+    return ""
+
+
 def section(
     actions: Sequence[Action],
     members: Sequence[Membership],
@@ -143,14 +153,11 @@ def section(
     for action in actions:
         owner = sides.get(action.owner_id) if action.owner_id is not None else None
         left = action.owner_id is not None and owner is None
-        if action.priority_id is not None:
-            title = priority_titles.get(action.priority_id)
-            link = f"Priority: {title}" if title else "A priority that was removed"
-        elif action.initiative_id is not None:
-            title = initiative_titles.get(action.initiative_id)
-            link = f"Initiative: {title}" if title else "An initiative"
-        else:
-            link = ""
+        link = link_label(
+            action,
+            priority_titles.get(action.priority_id or 0),
+            initiative_titles.get(action.initiative_id or 0),
+        )
         row = ActionRow(
             action=action,
             owner_name=owner[0] if owner else "",
@@ -200,18 +207,7 @@ def my_groups(found: Iterable[MyAction], *, on: date | None = None) -> list[MyGr
     groups: dict[int, MyGroup] = {}
     for item in found:
         action = item.action
-        if action.priority_id is not None:
-            link = (
-                f"Priority: {item.priority_title}"
-                if item.priority_title
-                else "A priority that was removed"
-            )
-        elif action.initiative_id is not None:
-            link = (
-                f"Initiative: {item.initiative_title}" if item.initiative_title else "An initiative"
-            )
-        else:
-            link = ""
+        link = link_label(action, item.priority_title, item.initiative_title)
         group = groups.setdefault(item.account_id, MyGroup(item.account_id, item.account_name))
         group.rows.append(
             MyRow(

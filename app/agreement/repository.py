@@ -136,15 +136,6 @@ def last_version(session: Session, *, account_id: int, plan_id: int) -> PlanVers
     ).first()
 
 
-def get_version(session: Session, *, account_id: int, version_id: int) -> PlanVersion | None:
-    """A version of this account; another account's version is None, like a missing one."""
-    return session.exec(
-        select(PlanVersion)
-        .where(PlanVersion.id == version_id)
-        .where(PlanVersion.account_id == account_id)
-    ).first()
-
-
 def get_versions(
     session: Session, *, account_id: int, version_ids: Sequence[int]
 ) -> dict[int, PlanVersion]:

@@ -3,6 +3,8 @@ what changed since the last agreed version, the versions list, one version, comp
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -12,33 +14,30 @@ from app.agreement import diff, repository, service, snapshot
 from app.agreement.schemas import CURRENT, CompareQuery
 from app.auth.deps import CurrentActor, SettingsDep
 from app.db import DbSession
+from app.kit.pages import Fragment, Page, render
 from app.models import STRATEGY_LABELS, Plan, PlanStatus, PlanVersion
-from app.permissions.guards import PlanApprover, PlanReader, PlanSubmitter
-from app.permissions.policy import AccountAccess, Actor
-from app.plans import repository as plans_repo
-from app.plans.page import back_to_plan, plan_context
-from app.web.errors import ForbiddenError, NotFoundError
-from app.web.templating import get_templates, is_htmx
+from app.permissions.guards import ItemAccess, PlanApprover, PlanReader, PlanSubmitter, item_guard
+from app.permissions.policy import AccountAccess, Verb
+from app.plans.page import current_plan, plan_page
+from app.web.errors import ConflictError, ForbiddenError, NotFoundError
 
 router = APIRouter()
-SECTION = "agreement/_section.html"
+SECTION = Fragment("agreement/_section.html")
+ReadVersion = Annotated[
+    ItemAccess[PlanVersion], item_guard(Verb.PLAN_VIEW, PlanVersion, "version_id")
+]
 
 
-def _plan(db: DbSession, access: AccountAccess) -> Plan:
-    plan = plans_repo.current(db, account_id=access.account_id)
-    if plan is None:
-        raise NotFoundError()
-    return plan
-
-
-def _after_change(
-    request: Request, db: DbSession, actor: Actor, access: AccountAccess, notice: str
-) -> Response:
-    """The section again for htmx; otherwise back to the plan with a flash."""
-    if is_htmx(request):
-        context = plan_context(db, actor, access) | {"agreement_notice": notice}
-        return get_templates(request).render(request, SECTION, context)
-    return back_to_plan(request, access, notice, "agreement")
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """The service's refusals as answers: a plan not in a state for this is a conflict (409,
+    the message says why); a plan that is not the account's is not found."""
+    try:
+        yield
+    except service.Refused as refused:
+        raise ConflictError(str(refused)) from None
+    except service.PlanGone:
+        raise NotFoundError() from None
 
 
 @router.post("/accounts/{account_id}/plan/submit")
@@ -49,12 +48,16 @@ def submit_plan(
     db: DbSession,
     settings: SettingsDep,
 ) -> Response:
-    plan = service.submit(db, actor=actor.user, plan=_plan(db, access), base_url=settings.base_url)
+    with _refusals():
+        plan = service.submit(
+            db, actor=actor.user, plan=current_plan(db, access), base_url=settings.base_url
+        )
     notice = (
         f"Submitted the plan {plan.period} for agreement: "
         "the client sponsor and the account lead can now approve it."
     )
-    return _after_change(request, db, actor, access, notice)
+    page = plan_page(request, db, actor, access)
+    return page.done(notice, SECTION, anchor="agreement", notice_as="agreement_notice")
 
 
 @router.post("/accounts/{account_id}/plan/approve")
@@ -68,9 +71,14 @@ def approve_plan(
     slot = service.slot_for(access.role)
     if slot is None:  # the guard admits only the sponsor and the lead; never guess a slot
         raise ForbiddenError()
-    approval = service.approve(
-        db, actor=actor.user, plan=_plan(db, access), slot=slot, base_url=settings.base_url
-    )
+    with _refusals():
+        approval = service.approve(
+            db,
+            actor=actor.user,
+            plan=current_plan(db, access),
+            slot=slot,
+            base_url=settings.base_url,
+        )
     if approval.version is not None:
         notice = (
             f"Approved. Both sides agreed: the plan is frozen as version {approval.version.number}."
@@ -79,31 +87,28 @@ def approve_plan(
         notice = f"Approved as {slot.label}. Waiting for the other approval."
     else:
         notice = f"You had already approved as {slot.label}; nothing changed."
-    return _after_change(request, db, actor, access, notice)
+    page = plan_page(request, db, actor, access)
+    return page.done(notice, SECTION, anchor="agreement", notice_as="agreement_notice")
 
 
 @router.post("/accounts/{account_id}/plan/withdraw")
 def withdraw_plan(
     request: Request, actor: CurrentActor, access: PlanSubmitter, db: DbSession
 ) -> Response:
-    service.withdraw(db, actor=actor.user, plan=_plan(db, access))
+    with _refusals():
+        service.withdraw(db, actor=actor.user, plan=current_plan(db, access))
     notice = "Withdrew the submission: the plan is a draft again and approvals were cleared."
-    return _after_change(request, db, actor, access, notice)
+    page = plan_page(request, db, actor, access)
+    return page.done(notice, SECTION, anchor="agreement", notice_as="agreement_notice")
 
 
 # --- read-only pages (shared content only: every role of both sides) --------------------------
 
 
-def _page(
-    request: Request,
-    name: str,
-    access: AccountAccess,
-    context: dict[str, Any],
-    *,
-    status_code: int = 200,
-) -> Response:
-    context = {"access": access, "account": access.account} | context
-    return get_templates(request).render(request, name, context, status_code=status_code)
+def _page(request: Request, template: str, access: AccountAccess, context: dict[str, Any]) -> Page:
+    """A read-only page of the account's plan; ``context`` is what it shows."""
+    base = {"access": access, "account": access.account}
+    return Page(request, template, lambda: base | context, url=request.url.path)
 
 
 @router.get("/accounts/{account_id}/plan/changes")
@@ -113,7 +118,7 @@ def changes(
     db: DbSession,
     summary: Annotated[str, Query(max_length=10)] = "",
 ) -> Response:
-    plan = _plan(db, access)
+    plan = current_plan(db, access)
     assert plan.id is not None
     last = repository.last_version(db, account_id=access.account_id, plan_id=plan.id)
     current = snapshot.build(db, plan=plan)
@@ -133,26 +138,22 @@ def changes(
         "stale_submission": stale_submission,
         "submitter": submitter,
     }
-    if summary:
-        return get_templates(request).render(
-            request, "agreement/_summary.html", {"account": access.account, **context}
-        )
-    return _page(request, "agreement/changes.html", access, context)
+    if summary:  # the line the plan page's agreement section fetches
+        return render(request, "agreement/_summary.html", {"account": access.account, **context})
+    return _page(request, "agreement/changes.html", access, context).render()
 
 
 @router.get("/accounts/{account_id}/plan/versions")
 def versions(request: Request, access: PlanReader, db: DbSession) -> Response:
-    plan = _plan(db, access)
+    plan = current_plan(db, access)
     assert plan.id is not None
     rows = repository.list_versions(db, account_id=access.account_id, plan_id=plan.id)
-    return _page(request, "agreement/versions.html", access, {"plan": plan, "rows": rows})
+    return _page(request, "agreement/versions.html", access, {"plan": plan, "rows": rows}).render()
 
 
 @router.get("/accounts/{account_id}/plan/versions/{version_id}")
-def show_version(request: Request, access: PlanReader, db: DbSession, version_id: int) -> Response:
-    version = repository.get_version(db, account_id=access.account_id, version_id=version_id)
-    if version is None:
-        raise NotFoundError()
+def show_version(request: Request, db: DbSession, checked: ReadVersion) -> Response:
+    version = checked.item
     names = repository.user_names(
         db,
         user_ids=[
@@ -168,7 +169,7 @@ def show_version(request: Request, access: PlanReader, db: DbSession, version_id
         "strategy_labels": {kind.value: label for kind, label in STRATEGY_LABELS.items()},
         "show": diff.show,
     }
-    return _page(request, "agreement/version.html", access, context)
+    return _page(request, "agreement/version.html", checked.access, context).render()
 
 
 def _version_choices(db: DbSession, access: AccountAccess, plan: Plan) -> list[PlanVersion]:
@@ -185,15 +186,16 @@ def compare(
     from_: Annotated[str, Query(alias="from", max_length=40)] = "",
     to: Annotated[str, Query(max_length=40)] = "",
 ) -> Response:
-    plan = _plan(db, access)
+    plan = current_plan(db, access)
     choices = _version_choices(db, access, plan)
     query = CompareQuery(from_, to)
     if not from_ and not to and choices:
         # No choice made yet: the last agreed version against the plan as it stands.
         query = CompareQuery(str(choices[0].id), CURRENT)
-    page: dict[str, Any] = {"plan": plan, "choices": choices, "query": query, "diff": None}
+    shown: dict[str, Any] = {"plan": plan, "choices": choices, "query": query, "diff": None}
+    page = _page(request, "agreement/compare.html", access, shown)
     if not choices:
-        return _page(request, "agreement/compare.html", access, page | {"error": ""})
+        return page.render(error="")
     error, from_id, to_id = query.check()
     found = repository.get_versions(
         db, account_id=access.account_id, version_ids=[i for i in (from_id, to_id) if i]
@@ -205,13 +207,9 @@ def compare(
     if not error and to_id is not None and newer is None:
         error = "There is no agreed version with that id to compare with. Choose one from the list."
     if error:
-        page["error"] = error
-        return _page(request, "agreement/compare.html", access, page, status_code=422)
+        return page.refused(422, error=error)
     assert older is not None
     new_content = newer.snapshot if newer is not None else snapshot.build(db, plan=plan)
-    page |= {
-        "diff": diff.compare(older.snapshot, new_content),
-        "older": older,
-        "newer": newer,
-    }
-    return _page(request, "agreement/compare.html", access, page | {"error": ""})
+    return page.render(
+        error="", diff=diff.compare(older.snapshot, new_content), older=older, newer=newer
+    )

@@ -20,9 +20,17 @@ from sqlmodel import Session
 from app.accounts import repository as accounts_repo
 from app.agreement import repository, snapshot
 from app.audit import service as audit
+from app.kit import versioned
 from app.models import Plan, PlanStatus, PlanVersion, Role, User, utcnow
 from app.notifications.service import notify
-from app.web.errors import ConflictError, NotFoundError
+
+
+class Refused(Exception):
+    """The plan is not in a state that allows this (the message says why): nothing changed."""
+
+
+class PlanGone(LookupError):
+    """The plan is no longer the account's current plan to change."""
 
 
 class Slot(StrEnum):
@@ -71,7 +79,7 @@ def _locked(session: Session, plan: Plan) -> Plan:
     assert plan.id is not None
     locked = repository.lock_plan(session, account_id=plan.account_id, plan_id=plan.id)
     if locked is None:
-        raise NotFoundError()
+        raise PlanGone()
     return locked
 
 
@@ -89,7 +97,7 @@ def submit(session: Session, *, actor: User, plan: Plan, base_url: str = "") -> 
     if plan.agreed_version:
         last = repository.last_version(session, account_id=plan.account_id, plan_id=plan.id)
         if last is not None and last.content_hash == digest:
-            raise ConflictError(
+            raise Refused(
                 f"Nothing changed since version {last.number} was agreed: "
                 "there is nothing new to agree."
             )
@@ -99,15 +107,12 @@ def submit(session: Session, *, actor: User, plan: Plan, base_url: str = "") -> 
     plan.submitted_by_id = actor.id
     plan.submitted_hash = digest
     _clear_approvals(plan)
-    plan.version += 1
-    session.add(plan)
-    audit.record(
+    versioned.record_change(
         session,
         actor=actor,
-        verb="plan.submitted",
+        item=plan,
         item_type="plan",
-        item_id=plan.id,
-        account_id=plan.account_id,
+        verb="plan.submitted",
         changes={"status": [old_status, plan.status], "content_hash": [None, digest]},
     )
     notify(
@@ -128,22 +133,18 @@ def submit(session: Session, *, actor: User, plan: Plan, base_url: str = "") -> 
 def approve(
     session: Session, *, actor: User, plan: Plan, slot: Slot, base_url: str = ""
 ) -> Approval:
-    """Approve the submitted plan in ``slot``. Raises ``ConflictError`` (409) when the plan is
+    """Approve the submitted plan in ``slot``. Raises ``Refused`` when the plan is
     not submitted or changed since the submission; approving a filled slot again does nothing."""
     plan = _locked(session, plan)
     assert plan.id is not None
     if plan.status != PlanStatus.SUBMITTED:
-        raise ConflictError(
-            "The plan is not waiting for agreement: the account lead submits it first."
-        )
+        raise Refused("The plan is not waiting for agreement: the account lead submits it first.")
     current = snapshot.build(session, plan=plan)
     digest = snapshot.content_hash(current)
     if digest != plan.submitted_hash:
         names = repository.user_names(session, user_ids=[plan.submitted_by_id])
         lead = names.get(plan.submitted_by_id or 0, "the account lead")
-        raise ConflictError(
-            f"The plan changed after it was submitted; {lead} needs to submit it again."
-        )
+        raise Refused(f"The plan changed after it was submitted; {lead} needs to submit it again.")
     filled = plan.sponsor_approved_by_id if slot is Slot.SPONSOR else plan.lead_approved_by_id
     if filled is not None:
         return Approval(slot, recorded=False)
@@ -152,15 +153,12 @@ def approve(
         plan.sponsor_approved_by_id, plan.sponsor_approved_at = actor.id, now
     else:
         plan.lead_approved_by_id, plan.lead_approved_at = actor.id, now
-    plan.version += 1
-    session.add(plan)
-    audit.record(
+    versioned.record_change(
         session,
         actor=actor,
-        verb="plan.approved",
+        item=plan,
         item_type="plan",
-        item_id=plan.id,
-        account_id=plan.account_id,
+        verb="plan.approved",
         changes={"slot": [None, slot.value]},
     )
     if waiting_for(plan):
@@ -231,22 +229,17 @@ def withdraw(session: Session, *, actor: User, plan: Plan) -> Plan:
     """The lead takes the submission back; the plan is a draft again (earlier versions stay)."""
     plan = _locked(session, plan)
     if plan.status != PlanStatus.SUBMITTED:
-        raise ConflictError(
-            "The plan is not submitted for agreement, so there is nothing to withdraw."
-        )
+        raise Refused("The plan is not submitted for agreement, so there is nothing to withdraw.")
     plan.status = PlanStatus.DRAFT
     plan.submitted_at = plan.submitted_by_id = None
     plan.submitted_hash = ""
     _clear_approvals(plan)
-    plan.version += 1
-    session.add(plan)
-    audit.record(
+    versioned.record_change(
         session,
         actor=actor,
-        verb="plan.withdrawn",
+        item=plan,
         item_type="plan",
-        item_id=plan.id,
-        account_id=plan.account_id,
+        verb="plan.withdrawn",
         changes={"status": [PlanStatus.SUBMITTED, plan.status]},
     )
     return plan

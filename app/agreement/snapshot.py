@@ -31,11 +31,11 @@ VALUE_KEY = "value-rating"  # one item: the latest rating (a new rating is a cha
 Snapshot = dict[str, Any]
 
 
-def build(session: Session, *, plan: Plan) -> Snapshot:
-    """The plan's shared content now (five queries)."""
-    assert plan.id is not None
-    where = {"account_id": plan.account_id, "plan_id": plan.id}
-    priorities = [
+Where = dict[str, int]
+
+
+def _priorities(session: Session, where: Where) -> list[dict[str, Any]]:
+    return [
         {
             "key": f"priority:{p.id}",
             "rank": p.rank,
@@ -48,6 +48,8 @@ def build(session: Session, *, plan: Plan) -> Snapshot:
         for p, owner in repository.ranked_priorities(session, **where)
     ]
 
+
+def _strategy(session: Session, where: Where) -> list[dict[str, Any]]:
     kind_order = {kind.value: n for n, kind in enumerate(StrategyKind)}
     entries = sorted(
         repository.strategy_entries(session, **where),
@@ -67,21 +69,24 @@ def build(session: Session, *, plan: Plan) -> Snapshot:
                 "horizon": entry.horizon,
             }
         )
+    return strategy
 
+
+def _value(session: Session, where: Where) -> list[dict[str, Any]]:
     rating = repository.latest_rating(session, **where)
-    value = (
-        [
-            {
-                "key": VALUE_KEY,
-                "overall": rating.overall,
-                "scores": {str(k): v for k, v in sorted((rating.scores or {}).items())},
-                "comment": rating.comment,
-            }
-        ]
-        if rating is not None
-        else []
-    )
+    if rating is None:
+        return []
+    return [
+        {
+            "key": VALUE_KEY,
+            "overall": rating.overall,
+            "scores": {str(k): v for k, v in sorted((rating.scores or {}).items())},
+            "comment": rating.comment,
+        }
+    ]
 
+
+def _initiatives(session: Session, where: Where) -> list[dict[str, Any]]:
     initiatives: dict[int, dict[str, Any]] = {}
     for i, owner, linked_title in repository.shared_initiatives(session, **where):
         item = initiatives.setdefault(
@@ -100,8 +105,11 @@ def build(session: Session, *, plan: Plan) -> Snapshot:
         )
         if linked_title is not None:
             item["priorities"].append(linked_title)
+    return list(initiatives.values())
 
-    actions = [
+
+def _actions(session: Session, where: Where) -> list[dict[str, Any]]:
+    return [
         {
             "key": f"action:{a.id}",
             "title": a.title,
@@ -113,6 +121,17 @@ def build(session: Session, *, plan: Plan) -> Snapshot:
         for a, owner in repository.live_actions(session, **where)
     ]
 
+
+def build(session: Session, *, plan: Plan) -> Snapshot:
+    """The plan's shared content now (five queries)."""
+    assert plan.id is not None
+    where = {"account_id": plan.account_id, "plan_id": plan.id}
+    # The queries run in this order whatever the order of the sections shown.
+    priorities = _priorities(session, where)
+    strategy = _strategy(session, where)
+    value = _value(session, where)
+    initiatives = _initiatives(session, where)
+    actions = _actions(session, where)
     return {
         "format": FORMAT,
         "period": plan.period,
@@ -120,7 +139,7 @@ def build(session: Session, *, plan: Plan) -> Snapshot:
             "strategy": strategy,
             "priorities": priorities,
             "value": value,
-            "initiatives": list(initiatives.values()),
+            "initiatives": initiatives,
             "actions": actions,
         },
     }

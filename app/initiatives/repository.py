@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from app.db import for_write
 from app.models import (
     VENDOR_ROLES,
     Initiative,
@@ -58,16 +57,6 @@ def for_plan(
         if priority_id is not None:
             view.priority_ids.append(priority_id)
     return list(views.values())
-
-
-def get_live(session: Session, *, account_id: int, initiative_id: int) -> Initiative | None:
-    statement = (
-        select(Initiative)
-        .where(Initiative.id == initiative_id)
-        .where(Initiative.account_id == account_id)
-        .where(col(Initiative.removed_at).is_(None))
-    )
-    return session.exec(for_write(session, statement)).first()
 
 
 def linked_priority_ids(session: Session, *, account_id: int, initiative_id: int) -> list[int]:

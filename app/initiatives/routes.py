@@ -1,7 +1,7 @@
 """The vendor drafts, revises, proposes and removes initiatives; the client answers them.
 
-Every route that loads an initiative checks it with ``enforce_item``: a draft is internal, so
-for the client side it is 404 whatever the route, exactly like a missing id.
+Every route that loads an initiative checks it through its guard: a draft is internal, so for
+the client side it is 404 whatever the route, exactly like a missing id.
 """
 
 from __future__ import annotations
@@ -15,21 +15,29 @@ from app.auth.deps import CurrentActor, SettingsDep
 from app.db import DbSession
 from app.initiatives import repository, service
 from app.initiatives.schemas import AnswerForm, InitiativeForm
+from app.kit.forms import FormOf
+from app.kit.pages import Fragment, Page
 from app.models import Initiative, InitiativeStatus, Plan, Priority, User
-from app.permissions.guards import InitiativeAnswerer, InitiativeWriter, enforce_item
-from app.permissions.policy import AccountAccess, Actor, Verb
-from app.plans import repository as plans_repo
-from app.plans.page import back_to_plan, plan_context, render_plan
-from app.web.errors import ConflictError, NotFoundError
+from app.permissions.guards import InitiativeWriter, ItemAccess, item_guard
+from app.permissions.policy import AccountAccess, Verb
+from app.plans.page import current_plan, plan_page, plan_url
+from app.web.errors import ConflictError
 from app.web.forms import FormErrors
-from app.web.templating import get_templates, is_htmx
+from app.web.templating import is_htmx
 
 router = APIRouter()
-Text = Annotated[str, Form()]
-Ids = Annotated[list[str] | None, Form()]
 Version = Annotated[int, Form()]
+Form_ = Annotated[InitiativeForm, FormOf(InitiativeForm)]
+Answer_ = Annotated[AnswerForm, FormOf(AnswerForm)]
+WrittenInitiative = Annotated[
+    ItemAccess[Initiative], item_guard(Verb.INITIATIVES_WRITE, Initiative, "initiative_id")
+]
+AnsweredInitiative = Annotated[
+    ItemAccess[Initiative], item_guard(Verb.INITIATIVES_ANSWER, Initiative, "initiative_id")
+]
 
-SECTION = "initiatives/_section.html"
+SECTION = Fragment("initiatives/_section.html")
+NOTICE = "initiative_notice"
 VERB_DONE = {
     InitiativeStatus.ACCEPTED: "Accepted",
     InitiativeStatus.DECLINED: "Declined",
@@ -37,21 +45,10 @@ VERB_DONE = {
 }
 
 
-def _initiative(
-    db: DbSession, actor: Actor, access: AccountAccess, verb: Verb, initiative_id: int
-) -> Initiative:
-    initiative = repository.get_live(db, account_id=access.account_id, initiative_id=initiative_id)
-    if initiative is None:
-        raise NotFoundError()
-    enforce_item(actor, access, verb, initiative)
-    return initiative
-
-
-def _plan(db: DbSession, access: AccountAccess) -> Plan:
-    plan = plans_repo.current(db, account_id=access.account_id)
-    if plan is None:
-        raise NotFoundError()
-    return plan
+def _partial(request: Request) -> dict[str, Any]:
+    """What the section needs when htmx swaps it alone: the focus figures come along out of
+    band, and the partial (a whole file) shows no flash, so it must not take the next page's."""
+    return {"focus_oob": True, "flashes": []} if is_htmx(request) else {}
 
 
 def _choices(db: DbSession, access: AccountAccess, plan: Plan) -> tuple[list[User], list[Priority]]:
@@ -66,207 +63,101 @@ def _ids(items: list[User] | list[Priority]) -> set[int]:
     return {item.id for item in items if item.id is not None}
 
 
-def _section(
-    request: Request,
-    db: DbSession,
-    actor: Actor,
-    access: AccountAccess,
-    *,
-    status_code: int = 200,
-    **extra: Any,
-) -> Response:
-    """The section as an htmx partial (the focus figures come along out of band), or the whole
-    plan page for a browser without JS."""
-    if not is_htmx(request):
-        return render_plan(request, db, actor, access, status_code=status_code, **extra)
-    # ``flashes``: a partial shows none, so it must not consume the next page's flash either.
-    context = plan_context(db, actor, access) | extra | {"focus_oob": True, "flashes": []}
-    return get_templates(request).render(request, SECTION, context, status_code=status_code)
-
-
-def _done(
-    request: Request, db: DbSession, actor: Actor, access: AccountAccess, notice: str, anchor: str
-) -> Response:
-    if is_htmx(request):
-        return _section(request, db, actor, access, initiative_notice=notice)
-    return back_to_plan(request, access, notice, anchor)
-
-
 @router.post("/accounts/{account_id}/initiatives")
 def create_initiative(
-    request: Request,
-    actor: CurrentActor,
-    access: InitiativeWriter,
-    db: DbSession,
-    title: Text = "",
-    description: Text = "",
-    value_for_client: Text = "",
-    value_for_vendor: Text = "",
-    owner_id: Text = "",
-    priority_ids: Ids = None,
+    request: Request, actor: CurrentActor, access: InitiativeWriter, db: DbSession, form: Form_
 ) -> Response:
-    plan = _plan(db, access)
+    plan = current_plan(db, access)
     owners, ranked = _choices(db, access, plan)
-    form = InitiativeForm(
-        title, description, value_for_client, value_for_vendor, owner_id, priority_ids or []
-    )
-    errors, owner, links = form.check(_ids(owners), _ids(ranked))
-    if errors:
-        return _section(
-            request,
-            db,
-            actor,
-            access,
-            status_code=422,
-            initiative_form=form,
-            initiative_errors=errors,
+    page = plan_page(request, db, actor, access)
+    values = form.check(_ids(owners), _ids(ranked))
+    if isinstance(values, FormErrors):
+        return page.refused(
+            422, SECTION, initiative_form=form, initiative_errors=values, **_partial(request)
         )
-    initiative = service.create(
-        db, actor=actor.user, plan=plan, form=form, owner_id=owner, priority_ids=links
-    )
+    initiative = service.create(db, actor=actor.user, plan=plan, values=values)
     notice = f"Saved the draft “{initiative.title}”. Only your team sees it until you propose it."
-    return _done(request, db, actor, access, notice, f"initiative-{initiative.id}")
+    return page.done(
+        notice, SECTION, anchor=f"initiative-{initiative.id}", notice_as=NOTICE, **_partial(request)
+    )
 
 
-def _render_edit(
-    request: Request,
-    access: AccountAccess,
-    initiative: Initiative,
-    form: InitiativeForm,
-    *,
-    version: int,
-    owners: list[User],
-    ranked: list[Priority],
-    errors: FormErrors | None = None,
-    stale: service.StaleEdit | None = None,
-    saved_links: list[int] | None = None,
-    status_code: int = 200,
-) -> Response:
-    return get_templates(request).render(
-        request,
-        "initiatives/edit.html",
-        {
+def _edit_page(
+    request: Request, db: DbSession, checked: ItemAccess[Initiative]
+) -> tuple[Page, set[int], set[int]]:
+    """The page that edits one initiative (back to the plan after saving), and the ids of the
+    owners and priorities the form may choose."""
+    access, initiative = checked.access, checked.item
+    if initiative.status not in service.EDITABLE:
+        raise ConflictError("The client accepted this initiative; it can no longer be changed.")
+    owners, ranked = _choices(db, access, current_plan(db, access))
+
+    def context() -> dict[str, object]:
+        return {
             "access": access,
             "account": access.account,
             "initiative": initiative,
-            "form": form,
-            "version": version,
-            "errors": errors or FormErrors(),
-            "stale": stale,
-            "saved_links": saved_links or [],
+            "errors": FormErrors(),
+            "stale": None,
+            "saved_links": [],
             "initiative_owners": owners,
             "link_choices": ranked,
-        },
-        status_code=status_code,
+        }
+
+    page = Page(request, "initiatives/edit.html", context, url=plan_url(access))
+    return page, _ids(owners), _ids(ranked)
+
+
+def _links(db: DbSession, initiative: Initiative) -> list[int]:
+    assert initiative.id is not None
+    return repository.linked_priority_ids(
+        db, account_id=initiative.account_id, initiative_id=initiative.id
     )
-
-
-def _editable(initiative: Initiative) -> None:
-    if initiative.status not in service.EDITABLE:
-        raise ConflictError("The client accepted this initiative; it can no longer be changed.")
 
 
 @router.get("/accounts/{account_id}/initiatives/{initiative_id}/edit")
-def edit_initiative(
-    request: Request,
-    actor: CurrentActor,
-    access: InitiativeWriter,
-    db: DbSession,
-    initiative_id: int,
-) -> Response:
-    initiative = _initiative(db, actor, access, Verb.INITIATIVES_WRITE, initiative_id)
-    _editable(initiative)
-    owners, ranked = _choices(db, access, _plan(db, access))
-    links = repository.linked_priority_ids(
-        db, account_id=access.account_id, initiative_id=initiative_id
-    )
-    return _render_edit(
-        request,
-        access,
-        initiative,
-        InitiativeForm.of(initiative, links),
-        version=initiative.version,
-        owners=owners,
-        ranked=ranked,
-    )
+def edit_initiative(request: Request, db: DbSession, checked: WrittenInitiative) -> Response:
+    initiative, (page, _, _) = checked.item, _edit_page(request, db, checked)
+    form = InitiativeForm.of(initiative, _links(db, initiative))
+    return page.render(form=form, version=initiative.version)
 
 
 @router.post("/accounts/{account_id}/initiatives/{initiative_id}")
 def update_initiative(
     request: Request,
     actor: CurrentActor,
-    access: InitiativeWriter,
     db: DbSession,
-    initiative_id: int,
-    title: Text = "",
-    description: Text = "",
-    value_for_client: Text = "",
-    value_for_vendor: Text = "",
-    owner_id: Text = "",
-    priority_ids: Ids = None,
+    checked: WrittenInitiative,
+    form: Form_,
     version: Version = 0,
 ) -> Response:
-    initiative = _initiative(db, actor, access, Verb.INITIATIVES_WRITE, initiative_id)
-    _editable(initiative)
-    owners, ranked = _choices(db, access, _plan(db, access))
-    form = InitiativeForm(
-        title, description, value_for_client, value_for_vendor, owner_id, priority_ids or []
-    )
-    errors, owner, links = form.check(_ids(owners), _ids(ranked))
-    if errors:
-        return _render_edit(
-            request,
-            access,
-            initiative,
-            form,
-            version=version,
-            owners=owners,
-            ranked=ranked,
-            errors=errors,
-            status_code=422,
-        )
+    initiative, (page, owners, ranked) = checked.item, _edit_page(request, db, checked)
+    values = form.check(owners, ranked)
+    if isinstance(values, FormErrors):
+        return page.refused(422, form=form, version=version, errors=values)
     try:
         service.update(
-            db,
-            actor=actor.user,
-            initiative=initiative,
-            form=form,
-            owner_id=owner,
-            priority_ids=links,
-            expected_version=version,
+            db, actor=actor.user, initiative=initiative, values=values, expected_version=version
         )
     except service.StaleEdit as stale:
         # Nothing was saved; the person's text stays in the form, next to what is saved now.
-        saved = repository.linked_priority_ids(
-            db, account_id=access.account_id, initiative_id=initiative_id
+        saved = _links(db, initiative)
+        return page.refused(
+            409, form=form, version=initiative.version, stale=stale, saved_links=saved
         )
-        return _render_edit(
-            request,
-            access,
-            initiative,
-            form,
-            version=initiative.version,
-            owners=owners,
-            ranked=ranked,
-            stale=stale,
-            saved_links=saved,
-            status_code=409,
-        )
-    notice = f"Saved “{initiative.title}”."
-    return back_to_plan(request, access, notice, f"initiative-{initiative.id}")
+    return page.leave(f"Saved “{initiative.title}”.", f"initiative-{initiative.id}")
 
 
 @router.post("/accounts/{account_id}/initiatives/{initiative_id}/propose")
 def propose_initiative(
     request: Request,
     actor: CurrentActor,
-    access: InitiativeWriter,
     db: DbSession,
     settings: SettingsDep,
-    initiative_id: int,
+    checked: WrittenInitiative,
     version: Version = 0,
 ) -> Response:
-    initiative = _initiative(db, actor, access, Verb.INITIATIVES_WRITE, initiative_id)
+    initiative = checked.item
     try:
         service.propose(
             db,
@@ -281,25 +172,30 @@ def propose_initiative(
         raise ConflictError(
             f"{stale.who} changed this initiative meanwhile. Look at it again before proposing it."
         ) from None
-    notice = f"Proposed “{initiative.title}” to the client."
-    return _done(request, db, actor, access, notice, f"initiative-{initiative.id}")
+    return plan_page(request, db, actor, checked.access).done(
+        f"Proposed “{initiative.title}” to the client.",
+        SECTION,
+        anchor=f"initiative-{initiative.id}",
+        notice_as=NOTICE,
+        **_partial(request),
+    )
 
 
 @router.post("/accounts/{account_id}/initiatives/{initiative_id}/remove")
 def remove_initiative(
-    request: Request,
-    actor: CurrentActor,
-    access: InitiativeWriter,
-    db: DbSession,
-    initiative_id: int,
+    request: Request, actor: CurrentActor, db: DbSession, checked: WrittenInitiative
 ) -> Response:
-    initiative = _initiative(db, actor, access, Verb.INITIATIVES_WRITE, initiative_id)
+    initiative = checked.item
     try:
         service.remove(db, actor=actor.user, initiative=initiative)
     except service.WrongStatus as wrong:
         raise ConflictError(str(wrong)) from None
-    return _done(
-        request, db, actor, access, f"Removed the draft “{initiative.title}”.", "initiatives"
+    return plan_page(request, db, actor, checked.access).done(
+        f"Removed the draft “{initiative.title}”.",
+        SECTION,
+        anchor="initiatives",
+        notice_as=NOTICE,
+        **_partial(request),
     )
 
 
@@ -307,28 +203,27 @@ def remove_initiative(
 def answer_initiative(
     request: Request,
     actor: CurrentActor,
-    access: InitiativeAnswerer,
     db: DbSession,
     settings: SettingsDep,
-    initiative_id: int,
-    decision: Text = "",
-    reason: Text = "",
+    checked: AnsweredInitiative,
+    form: Answer_,
     version: Version = 0,
 ) -> Response:
-    initiative = _initiative(db, actor, access, Verb.INITIATIVES_ANSWER, initiative_id)
-    form = AnswerForm(initiative_id, decision, reason)
-    errors, status = form.check()
-    if errors or status is None:
-        return _section(
-            request, db, actor, access, status_code=422, answer_form=form, answer_errors=errors
+    initiative, page = checked.item, plan_page(request, db, actor, checked.access)
+    assert initiative.id is not None
+    form.initiative_id = initiative.id
+    answer = form.check()
+    if isinstance(answer, FormErrors):
+        return page.refused(
+            422, SECTION, answer_form=form, answer_errors=answer, **_partial(request)
         )
     try:
         service.answer(
             db,
             actor=actor.user,
             initiative=initiative,
-            status=status,
-            reason=form.reason,
+            status=answer.status,
+            reason=answer.reason,
             expected_version=version,
             base_url=settings.base_url,
         )
@@ -337,14 +232,14 @@ def answer_initiative(
     except service.StaleEdit as stale:
         # Nothing was saved: the reason stays in the form, above what the vendor changed.
         message = f"{stale.who} changed this initiative meanwhile. Read it again, then answer."
-        return _section(
-            request,
-            db,
-            actor,
-            access,
-            status_code=409,
-            answer_form=form,
-            answer_errors=FormErrors({"_form": message}),
+        errors = FormErrors({"_form": message})
+        return page.refused(
+            409, SECTION, answer_form=form, answer_errors=errors, **_partial(request)
         )
-    notice = f"{VERB_DONE[status]} “{initiative.title}”. The team is told."
-    return _done(request, db, actor, access, notice, f"initiative-{initiative.id}")
+    return page.done(
+        f"{VERB_DONE[answer.status]} “{initiative.title}”. The team is told.",
+        SECTION,
+        anchor=f"initiative-{initiative.id}",
+        notice_as=NOTICE,
+        **_partial(request),
+    )

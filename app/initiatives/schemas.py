@@ -3,8 +3,10 @@ typed always comes back."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from app.kit.forms import Checked
 from app.models import Initiative, InitiativeStatus
 from app.web.forms import FormErrors, as_int, check_line, check_text
 
@@ -16,6 +18,18 @@ ANSWERS = {
 }
 
 
+@dataclass(frozen=True)
+class InitiativeValues:
+    """A checked initiative: what the services take."""
+
+    title: str
+    description: str = ""
+    value_for_client: str = ""
+    value_for_vendor: str = ""
+    owner_id: int | None = None  # None: nobody yet
+    priority_ids: Sequence[int] = ()  # the client priorities it answers, ascending
+
+
 @dataclass
 class InitiativeForm:
     title: str = ""
@@ -23,7 +37,7 @@ class InitiativeForm:
     value_for_client: str = ""
     value_for_vendor: str = ""
     owner_id: str = ""
-    priority_ids: list[str] = field(default_factory=list)
+    priority_ids: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, initiative: Initiative, priority_ids: list[int]) -> InitiativeForm:
@@ -33,58 +47,76 @@ class InitiativeForm:
             value_for_client=initiative.value_for_client,
             value_for_vendor=initiative.value_for_vendor,
             owner_id=str(initiative.owner_id or ""),
-            priority_ids=[str(p) for p in priority_ids],
+            priority_ids=tuple(str(p) for p in priority_ids),
         )
 
-    def check(
-        self, owner_ids: set[int], priority_ids: set[int]
-    ) -> tuple[FormErrors, int | None, list[int]]:
-        """Errors, the owner's id (None: nobody yet) and the linked priorities' ids, checked
-        against the account's vendor members and the plan's ranked priorities."""
+    def check(self, owner_ids: set[int], priority_ids: set[int]) -> Checked[InitiativeValues]:
+        """The checked initiative, owned by one of ``owner_ids`` (or nobody) and answering
+        some of ``priority_ids`` (the account's vendor members, the plan's ranked priorities)."""
         errors = FormErrors()
-        self.title = check_line(self.title, errors, "title", label="a title")
-        for name, label, limit in (
-            ("description", "the description", 4000),
-            ("value_for_client", "the value for the client", 2000),
-            ("value_for_vendor", "the value for us", 2000),
-        ):
-            value = check_text(
+        title = check_line(self.title, errors, "title", label="a title")
+        texts = {
+            name: check_text(
                 getattr(self, name), errors, name, label=label, required=False, max_length=limit
             )
-            setattr(self, name, value)
+            for name, label, limit in (
+                ("description", "the description", 4000),
+                ("value_for_client", "the value for the client", 2000),
+                ("value_for_vendor", "the value for us", 2000),
+            )
+        }
         owner: int | None = None
         if self.owner_id:
             owner = as_int(self.owner_id) or -1
             if owner not in owner_ids:
                 errors.add("owner_id", "Choose an owner from your team in this account.")
-        linked: list[int] = []
+        linked: set[int] = set()
         for raw in self.priority_ids:
             chosen = as_int(raw) or -1
             if chosen not in priority_ids:
                 errors.add("priority_ids", "Choose priorities from the client's current list.")
-            elif chosen not in linked:
-                linked.append(chosen)
-        return errors, owner, sorted(linked)
+            linked.add(chosen)
+        if errors:
+            return errors
+        return InitiativeValues(
+            title,
+            texts["description"],
+            texts["value_for_client"],
+            texts["value_for_vendor"],
+            owner,
+            tuple(sorted(linked)),
+        )
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A checked answer of the client."""
+
+    status: InitiativeStatus
+    reason: str
 
 
 @dataclass
 class AnswerForm:
     """The client's answer to one proposed initiative."""
 
-    initiative_id: int
     decision: str = ""
     reason: str = ""
+    # Which initiative it answers (the path's, not typed): the section shows the form there.
+    initiative_id: int = field(default=0, init=False)
 
-    def check(self) -> tuple[FormErrors, InitiativeStatus | None]:
+    def check(self) -> Checked[Answer]:
         errors = FormErrors()
         status = ANSWERS.get(self.decision)
         required = self.decision in ("decline", "park")
-        self.reason = check_text(
+        reason = check_text(
             self.reason, errors, "reason", label="a reason", required=required, max_length=2000
         )
         if status is None:
             errors.add("decision", "Choose to accept, decline or park this initiative.")
-        if required and "reason" in errors and not self.reason:
+        if required and "reason" in errors and not reason:
             word = "declining" if self.decision == "decline" else "parking"
             errors["reason"] = f"Say why you are {word} it, so the team can act on it."
-        return errors, status
+        if errors or status is None:
+            return errors
+        return Answer(status, reason)

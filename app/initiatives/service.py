@@ -7,14 +7,15 @@ answers refuse stale versions; a shared initiative never goes back to draft.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlmodel import Session
 
-from app.audit import repository as audit_repo
 from app.audit import service as audit
 from app.initiatives import repository
-from app.initiatives.schemas import InitiativeForm
+from app.initiatives.schemas import InitiativeValues
+from app.kit import versioned
 from app.kit.versioned import StaleEdit as StaleEdit
 from app.models import (
     Initiative,
@@ -44,10 +45,12 @@ class WrongStatus(Exception):
     """The initiative is not in a status that allows this (the message says why)."""
 
 
-def _values(initiative: Initiative, priority_ids: list[int]) -> dict[str, Any]:
-    return {field: getattr(initiative, field) for field in FIELDS} | {
-        "priority_ids": sorted(priority_ids)
-    }
+def _values(item: Initiative | InitiativeValues) -> dict[str, Any]:
+    return {field: getattr(item, field) for field in FIELDS}
+
+
+def _links(priority_ids: Sequence[int]) -> dict[str, Any]:
+    return {"priority_ids": sorted(priority_ids)}
 
 
 def _visibility(initiative: Initiative) -> Visibility:
@@ -58,44 +61,20 @@ def _link(initiative: Initiative) -> str:
     return f"/accounts/{initiative.account_id}/plan#initiative-{initiative.id}"
 
 
-def _check_version(session: Session, initiative: Initiative, expected_version: int) -> None:
-    assert initiative.id is not None
-    if initiative.version != expected_version:
-        who = audit_repo.last_actor_label(
-            session,
-            account_id=initiative.account_id,
-            item_type="initiative",
-            item_id=initiative.id,
-        )
-        raise StaleEdit(who, initiative)
-
-
-def create(
-    session: Session,
-    *,
-    actor: User,
-    plan: Plan,
-    form: InitiativeForm,
-    owner_id: int | None,
-    priority_ids: list[int],
-) -> Initiative:
+def create(session: Session, *, actor: User, plan: Plan, values: InitiativeValues) -> Initiative:
     """A new draft: internal until it is proposed."""
     assert plan.id is not None
     initiative = Initiative(
         account_id=plan.account_id,
         plan_id=plan.id,
-        title=form.title,
-        description=form.description,
-        value_for_client=form.value_for_client,
-        value_for_vendor=form.value_for_vendor,
+        **_values(values),
         status=InitiativeStatus.DRAFT,
         visibility=Visibility.INTERNAL,
-        owner_id=owner_id,
         created_by_id=actor.id,
     )
     session.add(initiative)
     session.flush()
-    repository.set_links(session, initiative=initiative, priority_ids=priority_ids)
+    repository.set_links(session, initiative=initiative, priority_ids=values.priority_ids)
     audit.record(
         session,
         actor=actor,
@@ -103,7 +82,7 @@ def create(
         item_type="initiative",
         item_id=initiative.id,
         account_id=initiative.account_id,
-        changes=audit.diff({}, _values(initiative, priority_ids)),
+        changes=audit.diff({}, _values(values) | _links(values.priority_ids)),
         visibility=Visibility.INTERNAL,
     )
     return initiative
@@ -114,9 +93,7 @@ def update(
     *,
     actor: User,
     initiative: Initiative,
-    form: InitiativeForm,
-    owner_id: int | None,
-    priority_ids: list[int],
+    values: InitiativeValues,
     expected_version: int,
 ) -> None:
     """Revise the content and links. Raises ``StaleEdit`` when someone saved a newer version
@@ -124,33 +101,23 @@ def update(
     assert initiative.id is not None
     if initiative.status not in EDITABLE:
         raise WrongStatus("The client accepted this initiative; it can no longer be changed.")
-    _check_version(session, initiative, expected_version)
+    versioned.check_version(session, initiative, expected_version, item_type="initiative")
     old_links = repository.linked_priority_ids(
         session, account_id=initiative.account_id, initiative_id=initiative.id
     )
-    before = _values(initiative, old_links)
-    initiative.title, initiative.description = form.title, form.description
-    initiative.value_for_client = form.value_for_client
-    initiative.value_for_vendor = form.value_for_vendor
-    initiative.owner_id = owner_id
-    changes = audit.diff(before, _values(initiative, priority_ids))
-    if not changes:
-        return
-    if "priority_ids" in changes:
-        repository.set_links(session, initiative=initiative, priority_ids=priority_ids)
-    initiative.version += 1
-    initiative.updated_at = utcnow()
-    session.add(initiative)
-    audit.record(
+    links = audit.diff(_links(old_links), _links(values.priority_ids))
+    versioned.edit(
         session,
         actor=actor,
-        verb="initiative.updated",
+        item=initiative,
         item_type="initiative",
-        item_id=initiative.id,
-        account_id=initiative.account_id,
-        changes=changes,
+        values=_values(values),
+        expected_version=expected_version,
         visibility=_visibility(initiative),
+        changes=links,
     )
+    if links:
+        repository.set_links(session, initiative=initiative, priority_ids=values.priority_ids)
 
 
 def propose(
@@ -168,7 +135,7 @@ def propose(
         if initiative.status == InitiativeStatus.PROPOSED:
             raise WrongStatus("This initiative is already waiting for the client's answer.")
         raise WrongStatus("The client accepted this initiative; there is nothing to propose.")
-    _check_version(session, initiative, expected_version)
+    versioned.check_version(session, initiative, expected_version, item_type="initiative")
     links = repository.linked_priority_ids(
         session, account_id=initiative.account_id, initiative_id=initiative.id
     )
@@ -182,23 +149,18 @@ def propose(
     else:
         changes["visibility"] = [initiative.visibility, Visibility.SHARED.value]
     # The content as it was proposed: what the client was shown.
-    changes |= audit.diff({}, _values(initiative, links))
+    changes |= audit.diff({}, _values(initiative) | _links(links))
     initiative.status = InitiativeStatus.PROPOSED
     initiative.visibility = Visibility.SHARED
     initiative.proposed_at = utcnow()
     initiative.answered_at, initiative.answered_by_id, initiative.answer_reason = None, None, ""
-    initiative.version += 1
-    initiative.updated_at = utcnow()
-    session.add(initiative)
-    audit.record(
+    versioned.record_change(
         session,
         actor=actor,
-        verb="initiative.proposed",
+        item=initiative,
         item_type="initiative",
-        item_id=initiative.id,
-        account_id=initiative.account_id,
+        verb="initiative.proposed",
         changes=changes,
-        visibility=Visibility.SHARED,
     )
     clients = repository.members_with_roles(
         session, account_id=initiative.account_id, roles=[Role.SPONSOR, Role.MEMBER]
@@ -236,16 +198,11 @@ def answer(
         InitiativeStatus.PARKED,
     )
     if initiative.status != InitiativeStatus.PROPOSED:
-        who = audit_repo.last_actor_label(
-            session,
-            account_id=initiative.account_id,
-            item_type="initiative",
-            item_id=initiative.id,
-        )
+        who = versioned.who_changed(session, initiative, item_type="initiative")
         raise WrongStatus(
             f"{who or 'Someone'} already answered this initiative: it is {initiative.status} now."
         )
-    _check_version(session, initiative, expected_version)
+    versioned.check_version(session, initiative, expected_version, item_type="initiative")
     changes: audit.Changes = {"status": [initiative.status, status.value]}
     if reason:
         changes["answer_reason"] = [initiative.answer_reason, reason]
@@ -253,18 +210,13 @@ def answer(
     initiative.answer_reason = reason
     initiative.answered_at = utcnow()
     initiative.answered_by_id = actor.id
-    initiative.version += 1
-    initiative.updated_at = utcnow()
-    session.add(initiative)
-    audit.record(
+    versioned.record_change(
         session,
         actor=actor,
-        verb=f"initiative.{status.value}",
+        item=initiative,
         item_type="initiative",
-        item_id=initiative.id,
-        account_id=initiative.account_id,
+        verb=f"initiative.{status.value}",
         changes=changes,
-        visibility=Visibility.SHARED,
     )
     leads = repository.members_with_roles(
         session, account_id=initiative.account_id, roles=[Role.LEAD]
@@ -290,15 +242,12 @@ def remove(session: Session, *, actor: User, initiative: Initiative) -> None:
     if initiative.status != InitiativeStatus.DRAFT:
         raise WrongStatus("Only drafts can be removed; the client has seen this initiative.")
     initiative.removed_at = utcnow()
-    initiative.version += 1
-    session.add(initiative)
-    audit.record(
+    versioned.record_change(
         session,
         actor=actor,
-        verb="initiative.removed",
+        item=initiative,
         item_type="initiative",
-        item_id=initiative.id,
-        account_id=initiative.account_id,
+        verb="initiative.removed",
         changes={"title": [initiative.title, None]},
         visibility=Visibility.INTERNAL,
     )

@@ -55,3 +55,30 @@ def read_form(cls: type[F]) -> Any:
 def FormOf(cls: type[F]) -> Any:
     """``Annotated[SomeForm, FormOf(SomeForm)]``: the whole form as typed."""
     return Depends(read_form(cls))
+
+
+def read_form_or_defaults(cls: type[F]) -> Any:
+    """Like ``read_form``, but a field the request does not send at all keeps the form's
+    default (a form that some pages send without one of its inputs); a field sent empty is
+    empty."""
+    read = read_form(cls)
+    defaults = {
+        field.name: field.default
+        for field in dataclasses.fields(cls)  # type: ignore[arg-type]
+        if field.init and field.default is not dataclasses.MISSING
+    }
+
+    async def dependency(request: Request) -> F:
+        form: F = await read(request)
+        sent = await request.form()  # parsed once: the request keeps it
+        missing = {name: value for name, value in defaults.items() if name not in sent}
+        return dataclasses.replace(form, **missing) if missing else form  # type: ignore[type-var]
+
+    dependency.__name__ = f"read_{cls.__name__}_or_defaults"
+    return dependency
+
+
+def FormOrDefaultsOf(cls: type[F]) -> Any:
+    """``Annotated[SomeForm, FormOrDefaultsOf(SomeForm)]``: the whole form as typed, with the
+    defaults of the fields not sent."""
+    return Depends(read_form_or_defaults(cls))
