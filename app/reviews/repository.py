@@ -60,6 +60,23 @@ def get_review(session: Session, *, account_id: int, review_id: int) -> Review |
     return session.exec(for_write(session, statement)).first()
 
 
+def plan_of(session: Session, *, account_id: int, plan_id: int) -> Plan | None:
+    """The plan ``plan_id`` if it is one of the account's (current or earlier)."""
+    return session.exec(
+        select(Plan).where(Plan.id == plan_id).where(Plan.account_id == account_id)
+    ).first()
+
+
+def initiative_of(session: Session, *, account_id: int, initiative_id: int) -> Initiative | None:
+    """The initiative ``initiative_id`` if it is the account's (removed ones too: a request
+    about it was made while it was live)."""
+    return session.exec(
+        select(Initiative)
+        .where(Initiative.id == initiative_id)
+        .where(Initiative.account_id == account_id)
+    ).first()
+
+
 def last_held_on(session: Session, *, plan_id: int) -> date | None:
     held: date | None = session.exec(
         select(sa.func.max(Review.held_on)).where(Review.plan_id == plan_id)

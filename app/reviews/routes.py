@@ -16,7 +16,6 @@ from fastapi.responses import RedirectResponse, Response
 from app.auth.deps import CurrentActor, SettingsDep
 from app.db import DbSession
 from app.models import (
-    Initiative,
     InitiativeStatus,
     MentorRequest,
     Plan,
@@ -378,9 +377,9 @@ def _render_edit(
 
 def _plan_of(db: DbSession, review: Review) -> Plan:
     """The plan a review belongs to (the current one, or an earlier plan of the account)."""
-    plan = db.get(Plan, review.plan_id)
-    assert plan is not None
-    assert plan.account_id == review.account_id
+    plan = repository.plan_of(db, account_id=review.account_id, plan_id=review.plan_id)
+    if plan is None:
+        raise NotFoundError()
     return plan
 
 
@@ -576,8 +575,13 @@ def answer_request(
     version: Text = "",
 ) -> Response:
     found = _request(db, actor, access, request_id)
-    initiative = db.get(Initiative, found.initiative_id) if found.initiative_id else None
-    assert initiative is None or initiative.account_id == access.account_id
+    initiative = None
+    if found.initiative_id is not None:
+        initiative = repository.initiative_of(
+            db, account_id=access.account_id, initiative_id=found.initiative_id
+        )
+        if initiative is None:
+            raise NotFoundError()
     form = AnswerForm(answer)
     errors = form.check()
     forms = {found.id: form}
