@@ -28,7 +28,7 @@ from app.models import (
     utcnow,
 )
 from app.perception import service as perception
-from app.perception.schemas import BeliefForm
+from app.perception.schemas import BeliefValues
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
@@ -409,7 +409,7 @@ def test_the_gap_is_frozen_when_the_review_is_recorded(
     )
     for title, linked in (("Our B", b.id), ("Pet theory", None), ("Our A", a.id)):
         perception.add_belief(
-            session, actor=lead, plan=plan, form=BeliefForm(title=title), priority_id=linked
+            session, actor=lead, plan=plan, values=BeliefValues(title=title, priority_id=linked)
         )
     suggestion = priorities.suggest(
         session, actor=lead, plan=plan, values=PriorityValues(title="S")
@@ -1304,8 +1304,7 @@ def test_a_corrected_date_moves_the_ratings_but_not_the_frozen_beliefs(
         session,
         actor=world.members["lead"],
         plan=plan,
-        form=BeliefForm(title="Later"),
-        priority_id=None,
+        values=BeliefValues(title="Later", priority_id=None),
     )
     service.update(
         session,

@@ -12,7 +12,6 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.db import for_write
 from app.models import (
     Account,
     ClientOrganisation,
@@ -53,11 +52,6 @@ def reviews_for_plan(session: Session, *, plan_id: int) -> list[ReviewRow]:
         .order_by(col(Review.held_on).desc(), col(Review.id).desc())
     ).all()
     return [ReviewRow(review, rating, author, signer) for review, rating, author, signer in rows]
-
-
-def get_review(session: Session, *, account_id: int, review_id: int) -> Review | None:
-    statement = select(Review).where(Review.id == review_id).where(Review.account_id == account_id)
-    return session.exec(for_write(session, statement)).first()
 
 
 def plan_of(session: Session, *, account_id: int, plan_id: int) -> Plan | None:
@@ -142,15 +136,6 @@ def requests_for_plan(session: Session, *, plan_id: int) -> list[RequestRow]:
         )
     ).all()
     return [RequestRow(*row) for row in rows]
-
-
-def get_request(session: Session, *, account_id: int, request_id: int) -> MentorRequest | None:
-    statement = (
-        select(MentorRequest)
-        .where(MentorRequest.id == request_id)
-        .where(MentorRequest.account_id == account_id)
-    )
-    return session.exec(for_write(session, statement)).first()
 
 
 def initiatives(session: Session, *, account_id: int, plan_id: int) -> Sequence[Initiative]:
