@@ -52,7 +52,7 @@ from app.models import (
 )
 from app.notifications import service as notifications
 from app.perception import service as perception
-from app.perception.schemas import BeliefForm
+from app.perception.schemas import BeliefValues
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
@@ -802,8 +802,9 @@ def _perception(session: Session, *, plan: Plan, cast: Cast, ranked: dict[str, P
             session,
             actor=cast.lead,
             plan=plan,
-            form=BeliefForm(title=title, hypothesis=hypothesis),
-            priority_id=priority.id if priority else None,
+            values=BeliefValues(
+                title=title, hypothesis=hypothesis, priority_id=priority.id if priority else None
+            ),
         )
     believed = perception.record_rating(
         session,

@@ -84,7 +84,7 @@ from app.opportunities import service as opportunities
 from app.opportunities.schemas import Checked as OpportunityValues
 from app.opportunities.scoring import RATINGS as OPPORTUNITY_RATINGS
 from app.perception import service as perception
-from app.perception.schemas import BeliefForm
+from app.perception.schemas import BeliefValues
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
@@ -92,7 +92,7 @@ from app.profile import service as profile
 from app.reviews import service as reviews
 from app.reviews.schemas import CheckedReview
 from app.scorecard import service as scorecard
-from app.scorecard.schemas import AttributeForm
+from app.scorecard.schemas import AttributeValues
 from app.stakeholders import service as stakeholders
 from app.stakeholders.schemas import CheckedStakeholder
 from app.strategy import service as strategy
@@ -1023,8 +1023,7 @@ def build_matrix_world(session: Session) -> MatrixWorld:
             session,
             actor=by,
             plan=plan,
-            form=BeliefForm(title=f"{key} belief", hypothesis="internal"),
-            priority_id=None,
+            values=BeliefValues(title=f"{key} belief", hypothesis="internal", priority_id=None),
         )
         assert belief.id is not None
         beliefs[key] = (belief.id, belief.version)
@@ -1114,9 +1113,7 @@ def _add_scorecard_items(session: Session, world: MatrixWorld, admins: dict[str,
                 session,
                 actor=admin,
                 workspace_id=admin.workspace_id,
-                form=AttributeForm(name=name),
-                half=half,
-                weight=2,
+                values=AttributeValues(name, half, 2),
             )
             assert attribute.id is not None
             kept[key] = (attribute.id, attribute.version)

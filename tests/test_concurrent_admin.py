@@ -39,7 +39,7 @@ from app.models import (
     Workspace,
 )
 from app.scorecard import service as scorecard
-from app.scorecard.schemas import AttributeForm
+from app.scorecard.schemas import AttributeValues
 from tests import factories
 from tests.conftest import CSRF
 from tests.live import LiveServer
@@ -460,9 +460,7 @@ def _attributes(server: LiveServer, scene: Scene, extra: int = 0) -> list[Scorec
                 session,
                 actor=admin,
                 workspace_id=scene.workspace_id,
-                form=AttributeForm(name=f"Extra {i}"),
-                half=ScorecardHalf.FUTURE,
-                weight=1,
+                values=AttributeValues(f"Extra {i}", ScorecardHalf.FUTURE, 1),
             )
         session.commit()
     return _live(server, scene)

@@ -25,7 +25,7 @@ from app.initiatives import service as initiatives
 from app.initiatives.schemas import InitiativeValues
 from app.models import AuditEvent, Plan, Role, Side, User
 from app.perception import service as perception
-from app.perception.schemas import BeliefForm
+from app.perception.schemas import BeliefValues
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
@@ -155,7 +155,7 @@ def _comment(session: Session, plan: Plan, by: User) -> tuple[str, int]:
 
 def _belief(session: Session, plan: Plan, by: User) -> tuple[str, int]:
     item = perception.add_belief(
-        session, actor=by, plan=plan, form=BeliefForm(title="Original"), priority_id=None
+        session, actor=by, plan=plan, values=BeliefValues(title="Original", priority_id=None)
     )
     return f"/perception/beliefs/{item.id}", item.version
 

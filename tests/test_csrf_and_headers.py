@@ -43,7 +43,7 @@ from app.opportunities import service as opportunities
 from app.opportunities.schemas import Checked as OpportunityValues
 from app.opportunities.scoring import RATINGS as OPPORTUNITY_RATINGS
 from app.perception import service as perception
-from app.perception.schemas import BeliefForm
+from app.perception.schemas import BeliefValues
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
@@ -51,7 +51,7 @@ from app.profile import service as profile
 from app.reviews import service as reviews
 from app.reviews.schemas import CheckedReview
 from app.scorecard import service as scorecard
-from app.scorecard.schemas import AttributeForm
+from app.scorecard.schemas import AttributeValues
 from app.stakeholders import service as stakeholders
 from app.stakeholders.schemas import CheckedStakeholder
 from app.strategy import service as strategy
@@ -147,8 +147,7 @@ def links(session: Session, world: World) -> dict[str, str]:
         session,
         actor=world.members["lead"],
         plan=plan,
-        form=BeliefForm(title="We think"),
-        priority_id=None,
+        values=BeliefValues(title="We think", priority_id=None),
     )
     opportunity = opportunities.add(
         session,
@@ -198,9 +197,7 @@ def links(session: Session, world: World) -> dict[str, str]:
         session,
         actor=world.admin,
         workspace_id=world.workspace.id,  # type: ignore[arg-type]
-        form=AttributeForm(name="Ours to score"),
-        half=ScorecardHalf.CURRENT,
-        weight=2,
+        values=AttributeValues("Ours to score", ScorecardHalf.CURRENT, 2),
     )
     review = reviews.record(
         session,

@@ -111,7 +111,7 @@ from app.opportunities import service as opportunities
 from app.opportunities.schemas import Checked as OpportunityValues
 from app.opportunities.scoring import RATINGS
 from app.perception import service as perception
-from app.perception.schemas import BeliefForm
+from app.perception.schemas import BeliefValues
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
@@ -120,7 +120,7 @@ from app.profile import service as profile
 from app.reviews import service as reviews
 from app.reviews.schemas import CheckedReview
 from app.scorecard import service as scorecard
-from app.scorecard.schemas import AttributeForm, CheckedEntry
+from app.scorecard.schemas import AttributeForm, AttributeValues, CheckedEntry
 from app.stakeholders import service as stakeholders
 from app.stakeholders.schemas import CheckedStakeholder
 from app.strategy import service as strategy
@@ -453,8 +453,11 @@ def build_plan(session: Session, world: World) -> Planted:
             session,
             actor=actor,
             plan=plan,
-            form=BeliefForm(title=f"{MARKER}-belief-{n}", hypothesis=f"{MARKER}-hypothesis-{n}"),
-            priority_id=linked,
+            values=BeliefValues(
+                title=f"{MARKER}-belief-{n}",
+                hypothesis=f"{MARKER}-hypothesis-{n}",
+                priority_id=linked,
+            ),
         )
         for n, actor, linked in ((1, lead, _id(p1)), (2, team, None))
     ]
@@ -606,18 +609,14 @@ def plant_strategy_workspace(
             weight="3",
             description=f"{MARKER}-attribute-description-{n}",
         )
-        errors, checked_half, weight = form.check()
-        assert not errors, errors
-        assert checked_half is not None
-        assert weight is not None
+        values = form.check()
+        assert isinstance(values, AttributeValues), values
         attributes.append(
             scorecard.add_attribute(
                 session,
                 actor=world.admin,
                 workspace_id=_id(world.workspace),
-                form=form,
-                half=checked_half,
-                weight=weight,
+                values=values,
             )
         )
     scorecard.score_account(
@@ -1524,8 +1523,7 @@ def build_scene(session: Session, world: World, *, noisy: bool) -> Scene:
             session,
             actor=lead,
             plan=plan,
-            form=BeliefForm(title=f"Belief {n}", hypothesis="Internal"),
-            priority_id=None,
+            values=BeliefValues(title=f"Belief {n}", hypothesis="Internal", priority_id=None),
         )
         stakeholders.add(
             session,

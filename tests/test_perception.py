@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 
 from app.models import AuditEvent, Notification, PerceivedPriority, PerceivedRating, ValueRating
 from app.perception import service
-from app.perception.schemas import BeliefForm
+from app.perception.schemas import BeliefValues
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
@@ -31,8 +31,7 @@ def believe(
         session,
         actor=world.members["lead"],
         plan=plan,
-        form=BeliefForm(title=title, hypothesis=why),
-        priority_id=linked,
+        values=BeliefValues(title=title, hypothesis=why, priority_id=linked),
     )
     session.commit()
     return belief

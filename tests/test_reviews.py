@@ -28,7 +28,7 @@ from app.models import (
     utcnow,
 )
 from app.perception import service as perception
-from app.perception.schemas import BeliefForm
+from app.perception.schemas import BeliefValues
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
@@ -409,7 +409,7 @@ def test_the_gap_is_frozen_when_the_review_is_recorded(
     )
     for title, linked in (("Our B", b.id), ("Pet theory", None), ("Our A", a.id)):
         perception.add_belief(
-            session, actor=lead, plan=plan, form=BeliefForm(title=title), priority_id=linked
+            session, actor=lead, plan=plan, values=BeliefValues(title=title, priority_id=linked)
         )
     suggestion = priorities.suggest(
         session, actor=lead, plan=plan, values=PriorityValues(title="S")
@@ -931,6 +931,43 @@ def test_other_accounts_are_not_found(client: TestClient, session: Session, worl
     )
 
 
+def test_an_item_pointing_into_another_account_is_not_found(
+    client: TestClient, session: Session, world: World
+) -> None:
+    """A review whose plan, or a request whose initiative, belongs to another account is 404:
+    a real check, not an ``assert`` that ``python -O`` drops."""
+    review = held(session, world)
+    request = ask(session, world, note="About theirs")
+    their_initiative = Initiative(
+        account_id=world.other_account.id,  # type: ignore[arg-type]
+        plan_id=plan_of(session, world.other_account).id,  # type: ignore[arg-type]
+        title="Elsewhere",
+        created_by_id=world.admin.id,
+    )
+    session.add(their_initiative)
+    session.flush()
+    review.plan_id = plan_of(session, world.other_account).id  # type: ignore[assignment]
+    request.initiative_id = their_initiative.id
+    session.add_all([review, request])
+    session.commit()
+    sign_in(client, session, world.members["lead"])
+    assert client.get(url(world, f"/reviews/{review.id}/edit")).status_code == 404
+    edited = client.post(
+        url(world, f"/reviews/{review.id}"),
+        data={"held_on": today().isoformat(), "participants": "x", "version": "1"},
+        headers=HTMX,
+    )
+    assert edited.status_code == 404
+    sign_in(client, session, world.members["mentor"])
+    answered = client.post(
+        url(world, f"/mentor-requests/{request.id}/answer"),
+        data={"answer": "x", "version": "1"},
+        headers=HTMX,
+    )
+    assert answered.status_code == 404
+    assert reload(session, request).answered_at is None  # type: ignore[union-attr]
+
+
 def test_internal_text_never_reaches_the_client_side(
     client: TestClient, session: Session, world: World
 ) -> None:
@@ -1259,8 +1296,7 @@ def test_a_corrected_date_moves_the_ratings_but_not_the_frozen_beliefs(
         session,
         actor=world.members["lead"],
         plan=plan,
-        form=BeliefForm(title="Later"),
-        priority_id=None,
+        values=BeliefValues(title="Later", priority_id=None),
     )
     service.update(
         session,

@@ -205,7 +205,7 @@ def test_a_change_nobody_recorded_is_still_refused(
 
 def test_the_service_refuses_a_stale_list_without_writing(session: Session, world: World) -> None:
     assert world.workspace.id is not None
-    with pytest.raises(service.StaleSettings):
+    with pytest.raises(service.StaleEdit):
         service.set_value_dimensions(
             session,
             actor=world.admin,

@@ -7,6 +7,7 @@ from collections.abc import Generator, Sequence
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from app.audit.chain import chain_for
 from app.models import Account, AuditChainHead, AuditEvent, User, WorkspaceRole
 
 
@@ -108,3 +109,22 @@ def last_actor_label(session: Session, *, account_id: int, item_type: str, item_
         .limit(1)
     ).first()
     return label or ""
+
+
+def last_global_actor(session: Session, *, item_type: str, item_id: int) -> str:
+    """Who made the latest recorded change to an item of no account (the global chain, e.g. a
+    workspace's scorecard attribute), '' if nobody did: their name as the workspace knows it,
+    else the label the audit trail kept."""
+    row = session.exec(
+        select(AuditEvent.actor_label, User.display_name)
+        .outerjoin(User, col(User.id) == AuditEvent.actor_id)
+        .where(AuditEvent.chain == chain_for(None))
+        .where(AuditEvent.item_type == item_type)
+        .where(AuditEvent.item_id == str(item_id))
+        .order_by(col(AuditEvent.seq).desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return ""
+    label, name = row
+    return name or label or ""

@@ -117,3 +117,48 @@ def edit(
             visibility=visibility,
         )
     return diff
+
+
+# --- Items of no account (a workspace's), audited on the global chain ----------------------------
+
+
+class GlobalVersioned(Protocol):
+    id: int | None
+    version: int
+
+
+def check_global_version(
+    session: Session, item: GlobalVersioned, expected_version: int, *, item_type: str
+) -> None:
+    """``check_version`` for an item of no account: ``StaleEdit`` names the latest changer."""
+    if item.version != expected_version:
+        assert item.id is not None
+        who = audit_repo.last_global_actor(session, item_type=item_type, item_id=item.id)
+        raise StaleEdit(who, item)
+
+
+def record_global_change(
+    session: Session,
+    *,
+    actor: User,
+    item: GlobalVersioned,
+    item_type: str,
+    verb: str,
+    changes: Changes,
+    visibility: Visibility = Visibility.SHARED,
+) -> AuditEvent:
+    """``record_change`` for an item of no account: audited on the global chain."""
+    item.version += 1
+    if hasattr(item, "updated_at"):
+        item.updated_at = utcnow()
+    session.add(item)
+    return audit.record(
+        session,
+        actor=actor,
+        verb=verb,
+        item_type=item_type,
+        item_id=item.id,
+        account_id=None,
+        changes=changes,
+        visibility=visibility,
+    )

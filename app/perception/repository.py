@@ -7,7 +7,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from app.db import for_write
 from app.models import PerceivedPriority, PerceivedRating, Priority, User, ValueRating
 
 
@@ -26,16 +25,6 @@ def beliefs(
     return [(belief, priority) for belief, priority in rows]
 
 
-def get_belief(session: Session, *, account_id: int, belief_id: int) -> PerceivedPriority | None:
-    statement = (
-        select(PerceivedPriority)
-        .where(PerceivedPriority.id == belief_id)
-        .where(PerceivedPriority.account_id == account_id)
-        .where(col(PerceivedPriority.removed_at).is_(None))
-    )
-    return session.exec(for_write(session, statement)).first()
-
-
 def last_rank(session: Session, *, plan_id: int) -> int:
     value = session.exec(
         select(sa.func.max(PerceivedPriority.rank))
@@ -43,24 +32,6 @@ def last_rank(session: Session, *, plan_id: int) -> int:
         .where(col(PerceivedPriority.removed_at).is_(None))
     ).one()
     return int(value or 0)
-
-
-def neighbour(session: Session, *, belief: PerceivedPriority, up: bool) -> PerceivedPriority | None:
-    """The live belief just above (``up``) or below this one."""
-    statement = (
-        select(PerceivedPriority)
-        .where(PerceivedPriority.plan_id == belief.plan_id)
-        .where(col(PerceivedPriority.removed_at).is_(None))
-    )
-    if up:
-        statement = statement.where(col(PerceivedPriority.rank) < belief.rank).order_by(
-            col(PerceivedPriority.rank).desc()
-        )
-    else:
-        statement = statement.where(col(PerceivedPriority.rank) > belief.rank).order_by(
-            col(PerceivedPriority.rank)
-        )
-    return session.exec(statement.limit(1)).first()
 
 
 def close_gap(session: Session, *, plan_id: int, after_rank: int) -> None:

@@ -6,32 +6,32 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from app.auth.deps import CurrentActor
 from app.db import DbSession
+from app.kit.forms import FormOf
+from app.kit.pages import Page
 from app.kit.versioned import StaleEdit
 from app.models import PerceivedPriority, Plan, PriorityStatus
 from app.perception import repository, service
 from app.perception.schemas import BeliefForm, RatingForm
-from app.permissions.guards import PerceptionReader, PerceptionWriter, enforce_item
+from app.permissions.guards import ItemAccess, PerceptionReader, PerceptionWriter, item_guard
 from app.permissions.policy import AccountAccess, Actor, Verb, may
-from app.plans import repository as plans_repo
+from app.plans.page import current_plan
 from app.priorities import repository as priorities_repo
-from app.web.errors import AppError, NotFoundError
+from app.web.errors import AppError
 from app.web.forms import FormErrors
-from app.web.templating import get_templates, is_htmx
 
 router = APIRouter()
 Text = Annotated[str, Form()]
 BLOCK = "perception"
 
-
-def _plan(db: DbSession, access: AccountAccess) -> Plan:
-    plan = plans_repo.current(db, account_id=access.account_id)
-    if plan is None:
-        raise NotFoundError()
-    return plan
+# A live belief of the account (internal: never the client side's).
+WrittenBelief = Annotated[
+    ItemAccess[PerceivedPriority],
+    item_guard(Verb.PERCEPTION_WRITE, PerceivedPriority, "belief_id"),
+]
 
 
 def _dimensions(access: AccountAccess) -> list[str]:
@@ -75,52 +75,14 @@ def perception_context(
     }
 
 
-def render_perception(
-    request: Request,
-    db: DbSession,
-    actor: Actor,
-    access: AccountAccess,
-    *,
-    block: str | None = None,
-    status_code: int = 200,
-    **extra: Any,
-) -> Response:
-    context = perception_context(db, actor, access, _plan(db, access)) | extra
-    return get_templates(request).render(
-        request, "perception/show.html", context, block=block, status_code=status_code
+def perception_page(request: Request, db: DbSession, actor: Actor, access: AccountAccess) -> Page:
+    """The perception page's responder; its context is built only when something is rendered."""
+    return Page(
+        request,
+        "perception/show.html",
+        lambda: perception_context(db, actor, access, current_plan(db, access)),
+        url=f"/accounts/{access.account_id}/perception",
     )
-
-
-def _back(request: Request, access: AccountAccess, notice: str, anchor: str) -> Response:
-    response = RedirectResponse(
-        f"/accounts/{access.account_id}/perception#{anchor}", status_code=303
-    )
-    get_templates(request).flash(response, notice)
-    return response
-
-
-def _done(
-    request: Request,
-    db: DbSession,
-    actor: Actor,
-    access: AccountAccess,
-    notice: str,
-    anchor: str,
-    **extra: Any,
-) -> Response:
-    if is_htmx(request):
-        return render_perception(request, db, actor, access, block=BLOCK, notice=notice, **extra)
-    return _back(request, access, notice, anchor)
-
-
-def _belief(
-    db: DbSession, actor: Actor, access: AccountAccess, belief_id: int, verb: Verb
-) -> PerceivedPriority:
-    belief = repository.get_belief(db, account_id=access.account_id, belief_id=belief_id)
-    if belief is None:
-        raise NotFoundError()
-    enforce_item(actor, access, verb, belief)  # internal: never the client side's
-    return belief
 
 
 def _link_choices(
@@ -144,7 +106,7 @@ def _link_choices(
 def show_perception(
     request: Request, actor: CurrentActor, access: PerceptionReader, db: DbSession
 ) -> Response:
-    return render_perception(request, db, actor, access)
+    return perception_page(request, db, actor, access).render()
 
 
 @router.post("/accounts/{account_id}/perception/beliefs")
@@ -153,132 +115,97 @@ def add_belief(
     actor: CurrentActor,
     access: PerceptionWriter,
     db: DbSession,
-    title: Text = "",
-    hypothesis: Text = "",
-    priority_id: Text = "",
+    form: Annotated[BeliefForm, FormOf(BeliefForm)],
 ) -> Response:
-    plan = _plan(db, access)
-    form = BeliefForm(title, hypothesis, priority_id)
-    errors, linked = form.check(*_link_choices(db, plan))
-    if errors:
-        block = BLOCK if is_htmx(request) else None
-        return render_perception(
-            request,
-            db,
-            actor,
-            access,
-            block=block,
-            belief_form=form,
-            belief_errors=errors,
-            status_code=422,
-        )
-    belief = service.add_belief(db, actor=actor.user, plan=plan, form=form, priority_id=linked)
-    return _done(
-        request, db, actor, access, f"Added “{belief.title}” as belief {belief.rank}.", "beliefs"
-    )
+    plan = current_plan(db, access)
+    page = perception_page(request, db, actor, access)
+    values = form.check(*_link_choices(db, plan))
+    if isinstance(values, FormErrors):
+        return page.refused(422, BLOCK, belief_form=form, belief_errors=values)
+    belief = service.add_belief(db, actor=actor.user, plan=plan, values=values)
+    return page.done(f"Added “{belief.title}” as belief {belief.rank}.", BLOCK, anchor="beliefs")
 
 
-def _render_edit(
-    request: Request,
-    db: DbSession,
-    access: AccountAccess,
-    belief: PerceivedPriority,
-    form: BeliefForm,
-    *,
-    version: int,
-    errors: dict[str, str] | None = None,
-    stale: StaleEdit | None = None,
-    status_code: int = 200,
-) -> Response:
-    plan = _plan(db, access)
-    assert plan.id is not None
-    return get_templates(request).render(
-        request,
-        "perception/edit.html",
-        {
+def _edit_page(request: Request, db: DbSession, checked: ItemAccess[PerceivedPriority]) -> Page:
+    """The page that edits one belief; after saving, back to the perception page."""
+    access, belief = checked.access, checked.item
+
+    def context() -> dict[str, Any]:
+        plan = current_plan(db, access)
+        assert plan.id is not None
+        return {
             "access": access,
             "account": access.account,
             "belief": belief,
-            "form": form,
-            "version": version,
-            "errors": errors or {},
-            "stale": stale,
+            "errors": {},
+            "stale": None,
             "active_priorities": [p for p, _ in priorities_repo.ranked(db, plan_id=plan.id)],
-        },
-        status_code=status_code,
+        }
+
+    return Page(
+        request, "perception/edit.html", context, url=f"/accounts/{access.account_id}/perception"
     )
 
 
 @router.get("/accounts/{account_id}/perception/beliefs/{belief_id}/edit")
-def edit_belief(
-    request: Request, actor: CurrentActor, access: PerceptionWriter, db: DbSession, belief_id: int
-) -> Response:
-    belief = _belief(db, actor, access, belief_id, Verb.PERCEPTION_WRITE)
-    return _render_edit(request, db, access, belief, BeliefForm.of(belief), version=belief.version)
+def edit_belief(request: Request, db: DbSession, checked: WrittenBelief) -> Response:
+    belief = checked.item
+    return _edit_page(request, db, checked).render(
+        form=BeliefForm.of(belief), version=belief.version
+    )
 
 
 @router.post("/accounts/{account_id}/perception/beliefs/{belief_id}")
 def update_belief(
     request: Request,
     actor: CurrentActor,
-    access: PerceptionWriter,
     db: DbSession,
-    belief_id: int,
-    title: Text = "",
-    hypothesis: Text = "",
-    priority_id: Text = "",
+    checked: WrittenBelief,
+    form: Annotated[BeliefForm, FormOf(BeliefForm)],
     version: Annotated[int, Form()] = 0,
 ) -> Response:
-    belief = _belief(db, actor, access, belief_id, Verb.PERCEPTION_WRITE)
-    form = BeliefForm(title, hypothesis, priority_id)
-    errors, linked = form.check(*_link_choices(db, _plan(db, access), editing=belief.id))
-    if errors:
-        return _render_edit(
-            request, db, access, belief, form, version=version, errors=errors, status_code=422
-        )
+    belief, page = checked.item, _edit_page(request, db, checked)
+    plan = current_plan(db, checked.access)
+    values = form.check(*_link_choices(db, plan, editing=belief.id))
+    if isinstance(values, FormErrors):
+        return page.refused(422, form=form, version=version, errors=values)
     try:
         service.update_belief(
-            db,
-            actor=actor.user,
-            belief=belief,
-            form=form,
-            priority_id=linked,
-            expected_version=version,
+            db, actor=actor.user, belief=belief, values=values, expected_version=version
         )
     except StaleEdit as stale:
-        # Nothing was saved; the person's text stays in the form, next to what is saved now.
-        return _render_edit(
-            request, db, access, belief, form, version=belief.version, stale=stale, status_code=409
-        )
-    return _back(request, access, f"Saved “{belief.title}”.", f"belief-{belief.id}")
+        return page.refused(409, form=form, version=belief.version, stale=stale)
+    return page.leave(f"Saved “{belief.title}”.", f"belief-{belief.id}")
 
 
 @router.post("/accounts/{account_id}/perception/beliefs/{belief_id}/move")
 def move_belief(
     request: Request,
     actor: CurrentActor,
-    access: PerceptionWriter,
     db: DbSession,
-    belief_id: int,
+    checked: WrittenBelief,
     direction: Text = "",
 ) -> Response:
-    belief = _belief(db, actor, access, belief_id, Verb.PERCEPTION_WRITE)
+    belief = checked.item
     if direction not in ("up", "down"):
         raise AppError("Move a belief up or down.")
     service.move_belief(db, actor=actor.user, belief=belief, up=direction == "up")
-    notice = f"“{belief.title}” is now belief {belief.rank}."
-    return _done(
-        request, db, actor, access, notice, "beliefs", focus=f"belief-{direction}-{belief.id}"
+    return perception_page(request, db, actor, checked.access).done(
+        f"“{belief.title}” is now belief {belief.rank}.",
+        BLOCK,
+        anchor="beliefs",
+        focus=f"belief-{direction}-{belief.id}",
     )
 
 
 @router.post("/accounts/{account_id}/perception/beliefs/{belief_id}/remove")
 def remove_belief(
-    request: Request, actor: CurrentActor, access: PerceptionWriter, db: DbSession, belief_id: int
+    request: Request, actor: CurrentActor, db: DbSession, checked: WrittenBelief
 ) -> Response:
-    belief = _belief(db, actor, access, belief_id, Verb.PERCEPTION_WRITE)
+    belief = checked.item
     service.remove_belief(db, actor=actor.user, belief=belief)
-    return _done(request, db, actor, access, f"Removed “{belief.title}”.", "beliefs")
+    page = perception_page(request, db, actor, checked.access)
+    return page.done(f"Removed “{belief.title}”.", BLOCK, anchor="beliefs")
 
 
 @router.post("/accounts/{account_id}/perception/rating")
@@ -287,35 +214,23 @@ def record_rating(
     actor: CurrentActor,
     access: PerceptionWriter,
     db: DbSession,
-    overall: Text = "",
-    note: Text = "",
-    dimension: Annotated[list[str] | None, Form()] = None,
-    score: Annotated[list[str] | None, Form()] = None,
+    form: Annotated[RatingForm, FormOf(RatingForm)],
 ) -> Response:
-    """``dimension`` and ``score`` come in pairs, in the order of the form."""
-    plan = _plan(db, access)
-    form = RatingForm(overall, dict(zip(dimension or [], score or [], strict=False)), note)
-    errors, value, scores = form.check(_dimensions(access))
-    if errors or value is None:
-        block = BLOCK if is_htmx(request) else None
-        return render_perception(
-            request,
-            db,
-            actor,
-            access,
-            block=block,
-            rating_form=form,
-            rating_errors=errors,
-            status_code=422,
-        )
+    plan = current_plan(db, access)
+    page = perception_page(request, db, actor, access)
+    values = form.check(_dimensions(access))
+    if isinstance(values, FormErrors):
+        return page.refused(422, BLOCK, rating_form=form, rating_errors=values)
     service.record_rating(
-        db, actor=actor.user, plan=plan, overall=value, scores=scores, note=form.note
-    )
-    return _done(
-        request,
         db,
-        actor,
-        access,
-        f"Recorded your believed rating: {value} out of 10.",
-        "believed-rating",
+        actor=actor.user,
+        plan=plan,
+        overall=values.overall,
+        scores=values.scores,
+        note=values.note,
+    )
+    return page.done(
+        f"Recorded your believed rating: {values.overall} out of 10.",
+        BLOCK,
+        anchor="believed-rating",
     )

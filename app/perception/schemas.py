@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from app.kit.forms import Checked
 from app.models import PerceivedPriority
 from app.web.forms import FormErrors, as_int, check_line, check_text
+
+
+@dataclass(frozen=True)
+class BeliefValues:
+    """A checked belief: what the services take."""
+
+    title: str
+    hypothesis: str = ""
+    priority_id: int | None = None  # the client's own priority it matches (None: none)
 
 
 @dataclass
@@ -20,15 +30,12 @@ class BeliefForm:
     def of(cls, belief: PerceivedPriority) -> BeliefForm:
         return cls(belief.title, belief.hypothesis, str(belief.priority_id or ""))
 
-    def check(
-        self, priorities: dict[int, str], taken: dict[int, str]
-    ) -> tuple[FormErrors, int | None]:
-        """Errors, and the linked client priority's id. ``priorities``: the client's active
-        priorities (id -> title); ``taken``: those another belief already matches (id -> the
-        other belief's title)."""
+    def check(self, priorities: dict[int, str], taken: dict[int, str]) -> Checked[BeliefValues]:
+        """The checked belief. ``priorities``: the client's active priorities (id -> title);
+        ``taken``: those another belief already matches (id -> the other belief's title)."""
         errors = FormErrors()
-        self.title = check_line(self.title, errors, "title", label="the priority you believe in")
-        self.hypothesis = check_text(
+        title = check_line(self.title, errors, "title", label="the priority you believe in")
+        hypothesis = check_text(
             self.hypothesis,
             errors,
             "hypothesis",
@@ -47,7 +54,7 @@ class BeliefForm:
                     f"Your belief “{taken[linked]}” already matches this priority; "
                     "change that one instead.",
                 )
-        return errors, linked
+        return errors or BeliefValues(title, hypothesis, linked)
 
 
 def _score(value: str, errors: FormErrors, name: str, *, required: bool) -> int | None:
@@ -63,17 +70,31 @@ def _score(value: str, errors: FormErrors, name: str, *, required: bool) -> int 
     return number
 
 
+@dataclass(frozen=True)
+class RatingValues:
+    overall: int
+    scores: dict[str, int]  # a dimension left empty is not rated
+    note: str
+
+
 @dataclass
 class RatingForm:
-    """The value rating the vendor believes the client would give: overall and per dimension."""
+    """The value rating the vendor believes the client would give: overall and per dimension.
+    ``dimension`` and ``score`` come in pairs, in the order of the form."""
 
     overall: str = ""
-    scores: dict[str, str] = field(default_factory=dict)  # dimension -> typed score
+    dimension: tuple[str, ...] = ()
+    score: tuple[str, ...] = ()
     note: str = ""
 
-    def check(self, dimensions: list[str]) -> tuple[FormErrors, int | None, dict[str, int]]:
-        """Errors, the overall score and the scores given (a dimension left empty is not
-        rated). Errors of a dimension are keyed ``score-<its position>``."""
+    @property
+    def scores(self) -> dict[str, str]:
+        """Dimension -> the score typed for it."""
+        return dict(zip(self.dimension, self.score, strict=False))
+
+    def check(self, dimensions: list[str]) -> Checked[RatingValues]:
+        """The overall score and the scores given. Errors of a dimension are keyed
+        ``score-<its position>``."""
         errors = FormErrors()
         overall = _score(self.overall, errors, "overall", required=True)
         scores: dict[str, int] = {}
@@ -83,7 +104,9 @@ class RatingForm:
             )
             if score is not None:
                 scores[dimension] = score
-        self.note = check_text(
+        note = check_text(
             self.note, errors, "note", label="the note", required=False, max_length=4000
         )
-        return errors, overall, scores
+        if errors or overall is None:
+            return errors
+        return RatingValues(overall, scores, note)

@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.audit import repository as audit_repo
 from app.audit import service as audit
-from app.kit.versioned import StaleEdit
+from app.kit import items, versioned
+from app.kit.versioned import StaleEdit as StaleEdit
 from app.models import (
     PerceivedPriority,
     PerceivedRating,
@@ -28,7 +28,7 @@ from app.models import (
     utcnow,
 )
 from app.perception import repository
-from app.perception.schemas import BeliefForm
+from app.perception.schemas import BeliefValues
 from app.plans import repository as plans_repo
 
 ITEM = "perceived_priority"
@@ -55,7 +55,7 @@ def _record(
 
 
 def add_belief(
-    session: Session, *, actor: User, plan: Plan, form: BeliefForm, priority_id: int | None
+    session: Session, *, actor: User, plan: Plan, values: BeliefValues
 ) -> PerceivedPriority:
     """A believed priority, at the bottom of the vendor's ranking."""
     assert plan.id is not None
@@ -64,9 +64,9 @@ def add_belief(
         account_id=plan.account_id,
         plan_id=plan.id,
         rank=repository.last_rank(session, plan_id=plan.id) + 1,
-        title=form.title,
-        hypothesis=form.hypothesis,
-        priority_id=priority_id,
+        title=values.title,
+        hypothesis=values.hypothesis,
+        priority_id=values.priority_id,
         created_by_id=actor.id,
     )
     session.add(belief)
@@ -81,46 +81,37 @@ def update_belief(
     *,
     actor: User,
     belief: PerceivedPriority,
-    form: BeliefForm,
-    priority_id: int | None,
+    values: BeliefValues,
     expected_version: int,
 ) -> None:
     """Raises ``StaleEdit`` when someone saved a newer version meanwhile: nothing is written."""
-    assert belief.id is not None
-    if belief.version != expected_version:
-        who = audit_repo.last_actor_label(
-            session, account_id=belief.account_id, item_type=ITEM, item_id=belief.id
-        )
-        raise StaleEdit(who, belief)
-    before = _values(belief)
-    belief.title, belief.hypothesis, belief.priority_id = form.title, form.hypothesis, priority_id
-    changes = audit.diff(before, _values(belief))
-    if not changes:
-        return
-    belief.version += 1
-    belief.updated_at = utcnow()
-    session.add(belief)
-    _record(session, actor=actor, verb="perception.belief_updated", belief=belief, changes=changes)
+    versioned.edit(
+        session,
+        actor=actor,
+        item=belief,
+        item_type=ITEM,
+        values={name: getattr(values, name) for name in FIELDS},
+        expected_version=expected_version,
+        verb="perception.belief_updated",
+        visibility=Visibility.INTERNAL,
+    )
 
 
 def move_belief(session: Session, *, actor: User, belief: PerceivedPriority, up: bool) -> bool:
     """Swap with the neighbour above or below; False when already first or last."""
     plans_repo.lock_plan(session, plan_id=belief.plan_id)
     session.refresh(belief)
-    other = repository.neighbour(session, belief=belief, up=up)
-    if other is None:
+    moved = items.swap(
+        session, belief, order=PerceivedPriority.rank, same=(PerceivedPriority.plan_id,), up=up
+    )
+    if moved is None:
         return False
-    old = belief.rank
-    belief.rank, other.rank = other.rank, belief.rank
-    belief.version += 1
-    other.version += 1
-    session.add_all([belief, other])
     _record(
         session,
         actor=actor,
         verb="perception.belief_moved",
         belief=belief,
-        changes={"rank": [old, belief.rank]},
+        changes={"rank": list(moved)},
     )
     return True
 
@@ -129,16 +120,17 @@ def remove_belief(session: Session, *, actor: User, belief: PerceivedPriority) -
     plans_repo.lock_plan(session, plan_id=belief.plan_id)
     session.refresh(belief)
     belief.removed_at = utcnow()
-    belief.version += 1
     session.add(belief)
     session.flush()
     repository.close_gap(session, plan_id=belief.plan_id, after_rank=belief.rank)
-    _record(
+    versioned.record_change(
         session,
         actor=actor,
+        item=belief,
+        item_type=ITEM,
         verb="perception.belief_removed",
-        belief=belief,
         changes={"title": [belief.title, None], "rank": [belief.rank, None]},
+        visibility=Visibility.INTERNAL,
     )
 
 

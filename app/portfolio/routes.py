@@ -7,14 +7,16 @@ of the workspace; anyone else: the accounts they are on as lead, team member or 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from app.db import DbSession
+from app.kit.pages import Page
 from app.models import utcnow
 from app.permissions.guards import PortfolioReader
+from app.permissions.policy import Actor
 from app.portfolio import chart, service
 from app.portfolio.schemas import (
     COLUMNS,
@@ -23,7 +25,6 @@ from app.portfolio.schemas import (
     TIER_CHOICES,
     PortfolioQuery,
 )
-from app.web.templating import get_templates
 
 router = APIRouter()
 Param = Annotated[str, Query()]
@@ -44,33 +45,40 @@ def show_portfolio(
     query = PortfolioQuery.parse(
         sort=sort, direction=direction, tier=tier, state=state, review=review, q=q
     )
+    page = Page(
+        request,
+        "portfolio/show.html",
+        lambda: portfolio_context(db, actor, query),
+        url="/portfolio",
+    )
+    return page.render()
+
+
+def portfolio_context(db: DbSession, actor: Actor, query: PortfolioQuery) -> dict[str, Any]:
+    """The accounts the person sees, as the query asks, with their summary and charts."""
     today = utcnow().date()
     every = service.portfolio_rows(db, actor=actor, today=today)
     shown = service.sort_rows(service.filter_rows(every, query), query)
     scored = service.scored(every)
     quadrant = chart.quadrant(scored)
     large, promising = chart.misfits(scored)
-    return get_templates(request).render(
-        request,
-        "portfolio/show.html",
-        {
-            "query": query,
-            "columns": COLUMNS,
-            "tier_choices": TIER_CHOICES,
-            "state_choices": STATE_CHOICES,
-            "review_choices": REVIEW_CHOICES,
-            "every_account": actor.is_workspace_admin,
-            "rows": shown,
-            "total": len(every),
-            "summary": service.summarise(every),
-            "unscored": sorted(
-                (row for row in every if row.score is None), key=lambda r: r.name.casefold()
-            ),
-            "quadrant": quadrant,
-            "tier_groups": chart.by_tier(quadrant.points),
-            "large_low_fit": large,
-            "small_high_potential": promising,
-            "notable": chart.NOTABLE,
-            "today": today,
-        },
-    )
+    return {
+        "query": query,
+        "columns": COLUMNS,
+        "tier_choices": TIER_CHOICES,
+        "state_choices": STATE_CHOICES,
+        "review_choices": REVIEW_CHOICES,
+        "every_account": actor.is_workspace_admin,
+        "rows": shown,
+        "total": len(every),
+        "summary": service.summarise(every),
+        "unscored": sorted(
+            (row for row in every if row.score is None), key=lambda r: r.name.casefold()
+        ),
+        "quadrant": quadrant,
+        "tier_groups": chart.by_tier(quadrant.points),
+        "large_low_fit": large,
+        "small_high_potential": promising,
+        "notable": chart.NOTABLE,
+        "today": today,
+    }

@@ -12,7 +12,6 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.db import for_write
 from app.models import (
     Account,
     ClientOrganisation,
@@ -55,9 +54,21 @@ def reviews_for_plan(session: Session, *, plan_id: int) -> list[ReviewRow]:
     return [ReviewRow(review, rating, author, signer) for review, rating, author, signer in rows]
 
 
-def get_review(session: Session, *, account_id: int, review_id: int) -> Review | None:
-    statement = select(Review).where(Review.id == review_id).where(Review.account_id == account_id)
-    return session.exec(for_write(session, statement)).first()
+def plan_of(session: Session, *, account_id: int, plan_id: int) -> Plan | None:
+    """The plan ``plan_id`` if it is one of the account's (current or earlier)."""
+    return session.exec(
+        select(Plan).where(Plan.id == plan_id).where(Plan.account_id == account_id)
+    ).first()
+
+
+def initiative_of(session: Session, *, account_id: int, initiative_id: int) -> Initiative | None:
+    """The initiative ``initiative_id`` if it is the account's (removed ones too: a request
+    about it was made while it was live)."""
+    return session.exec(
+        select(Initiative)
+        .where(Initiative.id == initiative_id)
+        .where(Initiative.account_id == account_id)
+    ).first()
 
 
 def last_held_on(session: Session, *, plan_id: int) -> date | None:
@@ -125,15 +136,6 @@ def requests_for_plan(session: Session, *, plan_id: int) -> list[RequestRow]:
         )
     ).all()
     return [RequestRow(*row) for row in rows]
-
-
-def get_request(session: Session, *, account_id: int, request_id: int) -> MentorRequest | None:
-    statement = (
-        select(MentorRequest)
-        .where(MentorRequest.id == request_id)
-        .where(MentorRequest.account_id == account_id)
-    )
-    return session.exec(for_write(session, statement)).first()
 
 
 def initiatives(session: Session, *, account_id: int, plan_id: int) -> Sequence[Initiative]:

@@ -11,10 +11,12 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from app.auth.deps import CurrentActor, SettingsDep
 from app.db import DbSession
+from app.kit.forms import FormOf
+from app.kit.pages import Page
 from app.models import (
     Initiative,
     InitiativeStatus,
@@ -28,14 +30,14 @@ from app.models import (
 )
 from app.permissions.guards import (
     InsightReader,
+    ItemAccess,
     MentorAsker,
-    MentorReviewer,
     PortfolioReader,
     ReviewWriter,
-    enforce_item,
+    item_guard,
 )
 from app.permissions.policy import AccountAccess, Actor, Verb, may
-from app.plans import repository as plans_repo
+from app.plans.page import current_plan
 from app.reviews import chart, repository, service
 from app.reviews.schedule import DUE_SOON_DAYS, ReviewState
 from app.reviews.schemas import (
@@ -51,22 +53,21 @@ from app.reviews.schemas import (
 )
 from app.web.errors import ConflictError, NotFoundError
 from app.web.forms import FormErrors, as_int
-from app.web.templating import get_templates, is_htmx
 
 router = APIRouter()
 Text = Annotated[str, Form()]
+TEMPLATE = "reviews/show.html"
 BLOCK = "reviews"
+
+WrittenReview = Annotated[ItemAccess[Review], item_guard(Verb.REVIEW_WRITE, Review, "review_id")]
+SignedReview = Annotated[ItemAccess[Review], item_guard(Verb.MENTOR_REVIEW, Review, "review_id")]
+AnsweredRequest = Annotated[
+    ItemAccess[MentorRequest], item_guard(Verb.MENTOR_REVIEW, MentorRequest, "request_id")
+]
 
 
 def _today() -> date:
     return utcnow().date()
-
-
-def _plan(db: DbSession, access: AccountAccess) -> Plan:
-    plan = plans_repo.current(db, account_id=access.account_id)
-    if plan is None:
-        raise NotFoundError()
-    return plan
 
 
 def _dimensions(access: AccountAccess) -> list[str]:
@@ -166,6 +167,12 @@ def reviews_context(
         "InitiativeStatus": InitiativeStatus,
         "plan_subject": PLAN_SUBJECT,
         "mentors": mentors,
+    } | _blank_forms(plan, today)
+
+
+def _blank_forms(plan: Plan, today: date) -> dict[str, Any]:
+    """The page's forms as nobody has typed in them yet (a refusal passes what was typed)."""
+    return {
         "cadence_form": CadenceForm(str(plan.review_cadence_months)),
         "cadence_errors": FormErrors(),
         "cadence_stale": "",
@@ -183,66 +190,26 @@ def reviews_context(
     }
 
 
-def render_reviews(
-    request: Request,
-    db: DbSession,
-    actor: Actor,
-    access: AccountAccess,
-    *,
-    block: str | None = None,
-    status_code: int = 200,
-    **extra: Any,
-) -> Response:
-    context = reviews_context(db, actor, access, _plan(db, access)) | extra
-    return get_templates(request).render(
-        request, "reviews/show.html", context, block=block, status_code=status_code
+def _url(access: AccountAccess) -> str:
+    return f"/accounts/{access.account_id}/reviews"
+
+
+def reviews_page(request: Request, db: DbSession, actor: Actor, access: AccountAccess) -> Page:
+    """The reviews page's responder; its context is built only when something is rendered."""
+    return Page(
+        request,
+        TEMPLATE,
+        lambda: reviews_context(db, actor, access, current_plan(db, access)),
+        url=_url(access),
     )
 
 
-def _refused(
-    request: Request,
-    db: DbSession,
-    actor: Actor,
-    access: AccountAccess,
-    status_code: int,
-    **extra: Any,
-) -> Response:
-    """The page (or its block, for htmx) again, with what was typed and why it was refused."""
-    block = BLOCK if is_htmx(request) else None
-    return render_reviews(request, db, actor, access, block=block, status_code=status_code, **extra)
-
-
-def _done(
-    request: Request,
-    db: DbSession,
-    actor: Actor,
-    access: AccountAccess,
-    notice: str,
-    anchor: str,
-) -> Response:
-    if is_htmx(request):
-        return render_reviews(request, db, actor, access, block=BLOCK, notice=notice)
-    response = RedirectResponse(f"/accounts/{access.account_id}/reviews#{anchor}", status_code=303)
-    get_templates(request).flash(response, notice)
-    return response
-
-
-def _review(
-    db: DbSession, actor: Actor, access: AccountAccess, review_id: int, verb: Verb
-) -> Review:
-    review = repository.get_review(db, account_id=access.account_id, review_id=review_id)
-    if review is None:
+def _plan_of(db: DbSession, review: Review) -> Plan:
+    """The plan a review belongs to (the current one, or an earlier plan of the account)."""
+    plan = repository.plan_of(db, account_id=review.account_id, plan_id=review.plan_id)
+    if plan is None:
         raise NotFoundError()
-    enforce_item(actor, access, verb, review)
-    return review
-
-
-def _request(db: DbSession, actor: Actor, access: AccountAccess, request_id: int) -> MentorRequest:
-    found = repository.get_request(db, account_id=access.account_id, request_id=request_id)
-    if found is None:
-        raise NotFoundError()
-    enforce_item(actor, access, Verb.MENTOR_REVIEW, found)
-    return found
+    return plan
 
 
 def _told(people: Sequence[User], what: str) -> str:
@@ -253,6 +220,10 @@ def _told(people: Sequence[User], what: str) -> str:
     return f"{' and '.join(names)} {'is' if len(names) == 1 else 'are'} {what}."
 
 
+def _every(months: int) -> str:
+    return f"every {months} month{'s' if months != 1 else ''}"
+
+
 # --- The page and its cadence --------------------------------------------------------------------
 
 
@@ -260,7 +231,7 @@ def _told(people: Sequence[User], what: str) -> str:
 def show_reviews(
     request: Request, actor: CurrentActor, access: InsightReader, db: DbSession
 ) -> Response:
-    return render_reviews(request, db, actor, access)
+    return reviews_page(request, db, actor, access).render()
 
 
 @router.post("/accounts/{account_id}/reviews/cadence")
@@ -269,37 +240,37 @@ def set_cadence(
     actor: CurrentActor,
     access: ReviewWriter,
     db: DbSession,
-    months: Text = "",
+    form: Annotated[CadenceForm, FormOf(CadenceForm)],
     based_on: Text = "",
 ) -> Response:
     """``based_on``: the cadence the form showed (a change meanwhile makes the save stale)."""
-    plan = _plan(db, access)
-    form = CadenceForm(months)
-    errors, value = form.check()
-    if errors or value is None:
-        return _refused(request, db, actor, access, 422, cadence_form=form, cadence_errors=errors)
+    plan = current_plan(db, access)
+    page = reviews_page(request, db, actor, access)
+    values = form.check()
+    if isinstance(values, FormErrors):
+        return page.refused(422, BLOCK, cadence_form=form, cadence_errors=values)
     try:
         changed = service.set_cadence(
             db,
             actor=actor.user,
             plan=plan,
-            months=value,
+            months=values.months,
             based_on=as_int(based_on, max_digits=2) or 0,
         )
     except service.StaleEdit as stale:
-        return _refused(request, db, actor, access, 409, cadence_form=form, cadence_stale=stale.who)
+        return page.refused(409, BLOCK, cadence_form=form, cadence_stale=stale.who)
     if not changed:
-        notice = f"The plan is already reviewed every {value} month{'s' if value != 1 else ''}."
+        notice = f"The plan is already reviewed {_every(values.months)}."
     else:
         assert plan.id is not None
         schedule = service.schedule_of(
             plan, last_held_on=repository.last_held_on(db, plan_id=plan.id), today=_today()
         )
         notice = (
-            f"The plan is now reviewed every {value} month{'s' if value != 1 else ''}: "
+            f"The plan is now reviewed {_every(values.months)}: "
             f"the next review is due on {day(schedule.next_on)}."
         )
-    return _done(request, db, actor, access, notice, "schedule")
+    return page.done(notice, BLOCK, anchor="schedule")
 
 
 # --- Reviews ---------------------------------------------------------------------------------------
@@ -312,21 +283,19 @@ def record_review(
     access: ReviewWriter,
     db: DbSession,
     settings: SettingsDep,
-    held_on: Text = "",
-    participants: Text = "",
-    what_changed: Text = "",
+    form: Annotated[ReviewForm, FormOf(ReviewForm)],
 ) -> Response:
-    plan = _plan(db, access)
-    form = ReviewForm(held_on, participants, what_changed)
-    errors, checked = form.check(started_on=plan.created_at.date(), today=_today())
-    if errors or checked is None:
-        return _refused(request, db, actor, access, 422, review_form=form, review_errors=errors)
+    plan = current_plan(db, access)
+    page = reviews_page(request, db, actor, access)
+    values = form.check(started_on=plan.created_at.date(), today=_today())
+    if isinstance(values, FormErrors):
+        return page.refused(422, BLOCK, review_form=form, review_errors=values)
     review = service.record(
         db,
         actor=actor.user,
         account=access.account,
         plan=plan,
-        checked=checked,
+        checked=values,
         dimensions=_dimensions(access),
         base_url=settings.base_url,
     )
@@ -340,187 +309,111 @@ def record_review(
         parts.append(
             "The client had not rated the relationship by then: ask the client sponsor to rate it."
         )
-    return _done(request, db, actor, access, " ".join(parts), f"review-{review.id}")
+    return page.done(" ".join(parts), BLOCK, anchor=f"review-{review.id}")
 
 
-def _render_edit(
-    request: Request,
-    access: AccountAccess,
-    review: Review,
-    form: ReviewForm,
-    *,
-    version: int,
-    started_on: date,
-    errors: FormErrors | None = None,
-    stale: service.StaleEdit | None = None,
-    locked: str = "",
-    status_code: int = 200,
-) -> Response:
-    return get_templates(request).render(
-        request,
-        "reviews/edit.html",
-        {
+def _edit_page(request: Request, checked: ItemAccess[Review], plan: Plan) -> Page:
+    """The page that edits one review; after saving, back to the reviews page."""
+    access, review = checked.access, checked.item
+
+    def context() -> dict[str, Any]:
+        return {
             "access": access,
             "account": access.account,
             "review": review,
-            "form": form,
-            "version": version,
-            "errors": errors or FormErrors(),
-            "stale": stale,
-            "locked": locked,
+            "errors": FormErrors(),
+            "stale": None,
+            "locked": "",
             "day": day,
             "today": _today(),
-            "started_on": started_on,
-        },
-        status_code=status_code,
-    )
+            "started_on": plan.created_at.date(),
+        }
 
-
-def _plan_of(db: DbSession, review: Review) -> Plan:
-    """The plan a review belongs to (the current one, or an earlier plan of the account)."""
-    plan = db.get(Plan, review.plan_id)
-    assert plan is not None
-    assert plan.account_id == review.account_id
-    return plan
+    return Page(request, "reviews/edit.html", context, url=_url(access))
 
 
 @router.get("/accounts/{account_id}/reviews/{review_id}/edit")
-def edit_review(
-    request: Request, actor: CurrentActor, access: ReviewWriter, db: DbSession, review_id: int
-) -> Response:
-    review = _review(db, actor, access, review_id, Verb.REVIEW_WRITE)
+def edit_review(request: Request, db: DbSession, checked: WrittenReview) -> Response:
+    review = checked.item
     if review.signed_off_at is not None:
         raise ConflictError(service.locked_message(db, review))
-    return _render_edit(
-        request,
-        access,
-        review,
-        ReviewForm.of(review),
-        version=review.version,
-        started_on=_plan_of(db, review).created_at.date(),
-    )
+    page = _edit_page(request, checked, _plan_of(db, review))
+    return page.render(form=ReviewForm.of(review), version=review.version)
 
 
 @router.post("/accounts/{account_id}/reviews/{review_id}")
 def update_review(
     request: Request,
     actor: CurrentActor,
-    access: ReviewWriter,
     db: DbSession,
-    review_id: int,
-    held_on: Text = "",
-    participants: Text = "",
-    what_changed: Text = "",
+    checked: WrittenReview,
+    form: Annotated[ReviewForm, FormOf(ReviewForm)],
     version: Text = "",
 ) -> Response:
-    review = _review(db, actor, access, review_id, Verb.REVIEW_WRITE)
-    plan = _plan_of(db, review)
-    started_on = plan.created_at.date()
-    form = ReviewForm(held_on, participants, what_changed)
-    based_on = _version(version)
-    errors, checked = form.check(started_on=started_on, today=_today())
-    if errors or checked is None:
-        return _render_edit(
-            request,
-            access,
-            review,
-            form,
-            version=based_on,
-            started_on=started_on,
-            errors=errors,
-            status_code=422,
-        )
+    review, plan = checked.item, _plan_of(db, checked.item)
+    page, based_on = _edit_page(request, checked, plan), _version(version)
+    values = form.check(started_on=plan.created_at.date(), today=_today())
+    if isinstance(values, FormErrors):
+        return page.refused(422, form=form, version=based_on, errors=values)
     try:
         changed = service.update(
             db,
             actor=actor.user,
             plan=plan,
             review=review,
-            checked=checked,
-            dimensions=_dimensions(access),
+            checked=values,
+            dimensions=_dimensions(checked.access),
             expected_version=based_on,
         )
     except service.Locked as locked:
         # Nothing was saved; what was typed stays on the page, next to why.
-        return _render_edit(
-            request,
-            access,
-            review,
-            form,
-            version=review.version,
-            started_on=started_on,
-            locked=locked.message,
-            status_code=409,
-        )
+        return page.refused(409, form=form, version=review.version, locked=locked.message)
     except service.StaleEdit as stale:
-        return _render_edit(
-            request,
-            access,
-            review,
-            form,
-            version=review.version,
-            started_on=started_on,
-            stale=stale,
-            status_code=409,
-        )
+        return page.refused(409, form=form, version=review.version, stale=stale)
     notice = (
         f"Saved the review of {day(review.held_on)}."
         if changed
         else "Nothing changed in the review."
     )
-    response = RedirectResponse(
-        f"/accounts/{access.account_id}/reviews#review-{review.id}", status_code=303
-    )
-    get_templates(request).flash(response, notice)
-    return response
+    return page.leave(notice, f"review-{review.id}")
 
 
 @router.post("/accounts/{account_id}/reviews/{review_id}/sign-off")
 def sign_off_review(
     request: Request,
     actor: CurrentActor,
-    access: MentorReviewer,
     db: DbSession,
     settings: SettingsDep,
-    review_id: int,
-    comment: Text = "",
+    checked: SignedReview,
+    form: Annotated[SignOffForm, FormOf(SignOffForm)],
     version: Text = "",
 ) -> Response:
-    review = _review(db, actor, access, review_id, Verb.MENTOR_REVIEW)
-    form = SignOffForm(comment)
-    errors = form.check()
-    forms = {review.id: form}
-    if errors:
-        return _refused(
-            request,
-            db,
-            actor,
-            access,
-            422,
-            signoff_forms=forms,
-            signoff_errors={review.id: errors},
-        )
+    access, review = checked.access, checked.item
+    page = reviews_page(request, db, actor, access)
+    values, forms = form.check(), {review.id: form}
+    if isinstance(values, FormErrors):
+        return page.refused(422, BLOCK, signoff_forms=forms, signoff_errors={review.id: values})
     try:
         service.sign_off(
             db,
             actor=actor.user,
             account=access.account,
             review=review,
-            comment=form.comment,
+            comment=values.comment,
             expected_version=_version(version),
             base_url=settings.base_url,
         )
     except service.Locked as locked:
-        return _refused(request, db, actor, access, 409, alert=locked.message, kept=form.comment)
+        return page.refused(409, BLOCK, alert=locked.message, kept=values.comment)
     except service.StaleEdit as stale:
         alert = (
             f"{stale.who} changed this review meanwhile, so it was not signed off. "
             "Read it again below; your comments are still in the form."
         )
-        return _refused(request, db, actor, access, 409, alert=alert, signoff_forms=forms)
+        return page.refused(409, BLOCK, alert=alert, signoff_forms=forms)
     leads = repository.members_with_role(db, account_id=access.account_id, role=Role.LEAD)
     notice = f"Signed off the review of {day(review.held_on)}. " + _told(leads, "told")
-    return _done(request, db, actor, access, notice.strip(), f"review-{review.id}")
+    return page.done(notice.strip(), BLOCK, anchor=f"review-{review.id}")
 
 
 # --- Requests to the mentor ------------------------------------------------------------------------
@@ -533,58 +426,64 @@ def ask_mentor(
     access: MentorAsker,
     db: DbSession,
     settings: SettingsDep,
-    subject: Text = PLAN_SUBJECT,
-    note: Text = "",
+    form: Annotated[MentorRequestForm, FormOf(MentorRequestForm)],
 ) -> Response:
-    plan = _plan(db, access)
+    plan = current_plan(db, access)
     assert plan.id is not None
+    page = reviews_page(request, db, actor, access)
     live = {
         i.id: i
         for i in repository.initiatives(db, account_id=access.account_id, plan_id=plan.id)
         if i.id is not None
     }
-    form = MentorRequestForm(subject, note)
-    errors, initiative_id = form.check({key: i.title for key, i in live.items()})
-    if errors:
-        return _refused(request, db, actor, access, 422, request_form=form, request_errors=errors)
-    initiative = live[initiative_id] if initiative_id is not None else None
+    values = form.check({key: i.title for key, i in live.items()})
+    if isinstance(values, FormErrors):
+        return page.refused(422, BLOCK, request_form=form, request_errors=values)
+    initiative = live[values.initiative_id] if values.initiative_id is not None else None
     made = service.ask(
         db,
         actor=actor.user,
         account=access.account,
         plan=plan,
         initiative=initiative,
-        note=form.note,
+        note=values.note,
         base_url=settings.base_url,
     )
     mentors = repository.members_with_role(db, account_id=access.account_id, role=Role.MENTOR)
     notice = f"Asked for the mentor's view on {service.subject_of(initiative)}. " + (
         _told(mentors, "told") or "This account has no mentor yet: ask a lead to invite one."
     )
-    return _done(request, db, actor, access, notice, f"request-{made.id}")
+    return page.done(notice, BLOCK, anchor=f"request-{made.id}")
+
+
+def _initiative_of(db: DbSession, found: MentorRequest) -> Initiative | None:
+    """The initiative a request is about (None: the plan); 404 if it is not the account's."""
+    if found.initiative_id is None:
+        return None
+    initiative = repository.initiative_of(
+        db, account_id=found.account_id, initiative_id=found.initiative_id
+    )
+    if initiative is None:
+        raise NotFoundError()
+    return initiative
 
 
 @router.post("/accounts/{account_id}/mentor-requests/{request_id}/answer")
 def answer_request(
     request: Request,
     actor: CurrentActor,
-    access: MentorReviewer,
     db: DbSession,
     settings: SettingsDep,
-    request_id: int,
-    answer: Text = "",
+    checked: AnsweredRequest,
+    form: Annotated[AnswerForm, FormOf(AnswerForm)],
     version: Text = "",
 ) -> Response:
-    found = _request(db, actor, access, request_id)
-    initiative = db.get(Initiative, found.initiative_id) if found.initiative_id else None
-    assert initiative is None or initiative.account_id == access.account_id
-    form = AnswerForm(answer)
-    errors = form.check()
-    forms = {found.id: form}
-    if errors:
-        return _refused(
-            request, db, actor, access, 422, answer_forms=forms, answer_errors={found.id: errors}
-        )
+    access, found = checked.access, checked.item
+    initiative = _initiative_of(db, found)
+    page = reviews_page(request, db, actor, access)
+    values, forms = form.check(), {found.id: form}
+    if isinstance(values, FormErrors):
+        return page.refused(422, BLOCK, answer_forms=forms, answer_errors={found.id: values})
     try:
         service.answer(
             db,
@@ -592,23 +491,23 @@ def answer_request(
             account=access.account,
             request=found,
             initiative=initiative,
-            text=form.answer,
+            text=values.answer,
             expected_version=_version(version),
             base_url=settings.base_url,
         )
     except service.Locked as locked:
-        return _refused(request, db, actor, access, 409, alert=locked.message, kept=form.answer)
+        return page.refused(409, BLOCK, alert=locked.message, kept=values.answer)
     except service.StaleEdit as stale:
         alert = (
             f"{stale.who} changed this request meanwhile, so your answer was not saved. "
             "Read it again below; your answer is still in the form."
         )
-        return _refused(request, db, actor, access, 409, alert=alert, answer_forms=forms)
+        return page.refused(409, BLOCK, alert=alert, answer_forms=forms)
     asker = repository.person(db, user_id=found.requested_by_id)
     notice = f"Answered the request about {service.subject_of(initiative)}." + (
         f" {asker.display_name} is told." if asker and asker.id != actor.id else ""
     )
-    return _done(request, db, actor, access, notice, f"request-{found.id}")
+    return page.done(notice, BLOCK, anchor=f"request-{found.id}")
 
 
 # --- The mentor's queue ------------------------------------------------------------------------------
@@ -620,16 +519,12 @@ class DueRow:
     schedule: service.Schedule
 
 
-@router.get("/reviews")
-def queue(request: Request, actor: PortfolioReader, db: DbSession) -> Response:
+def queue_context(db: DbSession, actor: Actor) -> dict[str, Any]:
     """For each account the person mentors (a workspace admin: every account of the
     workspace, read-only): reviews waiting for sign-off, open requests, reviews due."""
     today = _today()
     accounts = repository.queue_accounts(db, actor=actor)
     held = repository.last_held(db, actor=actor)
-    waiting = repository.waiting_reviews(db, actor=actor)
-    asked = repository.open_requests(db, actor=actor)
-    by_account = {row.account.id: row for row in accounts}
     due = [
         DueRow(row, schedule)
         for row in accounts
@@ -641,20 +536,24 @@ def queue(request: Request, actor: PortfolioReader, db: DbSession) -> Response:
         is not ReviewState.SCHEDULED
     ]
     due.sort(key=lambda r: (r.schedule.next_on, r.account.account.name))
-    return get_templates(request).render(
-        request,
-        "reviews/queue.html",
-        {
-            "accounts": accounts,
-            "by_account": by_account,
-            "waiting": waiting,
-            "asked": asked,
-            "due": due,
-            "day": day,
-            "today": today,
-            "ReviewState": ReviewState,
-            "gap_of": service.GapView.of,
-            "is_admin_view": actor.is_workspace_admin,
-            "subject_of": service.subject_of,
-        },
-    )
+    return {
+        "accounts": accounts,
+        "by_account": {row.account.id: row for row in accounts},
+        "waiting": repository.waiting_reviews(db, actor=actor),
+        "asked": repository.open_requests(db, actor=actor),
+        "due": due,
+        "day": day,
+        "today": today,
+        "ReviewState": ReviewState,
+        "gap_of": service.GapView.of,
+        "is_admin_view": actor.is_workspace_admin,
+        "subject_of": service.subject_of,
+    }
+
+
+@router.get("/reviews")
+def queue(request: Request, actor: PortfolioReader, db: DbSession) -> Response:
+    """The mentor's queue across the accounts they mentor."""
+    return Page(
+        request, "reviews/queue.html", lambda: queue_context(db, actor), url="/reviews"
+    ).render()

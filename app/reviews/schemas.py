@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from app.kit.forms import Checked
 from app.models import Review
 from app.web.forms import FormErrors, as_int, check_text
 
@@ -25,17 +26,22 @@ def day(value: date) -> str:
     return f"{value.day} {value:%b %Y}"
 
 
+@dataclass(frozen=True)
+class CheckedCadence:
+    months: int
+
+
 @dataclass
 class CadenceForm:
     months: str = ""
 
-    def check(self) -> tuple[FormErrors, int | None]:
-        errors = FormErrors()
+    def check(self) -> Checked[CheckedCadence]:
         months = as_int(self.months, max_digits=2)
         if months is None or not MIN_CADENCE <= months <= MAX_CADENCE:
+            errors = FormErrors()
             errors.add("months", f"Choose every {MIN_CADENCE} to {MAX_CADENCE} months.")
-            return errors, None
-        return errors, months
+            return errors
+        return CheckedCadence(months)
 
 
 @dataclass(frozen=True)
@@ -57,42 +63,18 @@ class ReviewForm:
     def of(cls, review: Review) -> ReviewForm:
         return cls(review.held_on.isoformat(), review.participants, review.what_changed)
 
-    def check(self, *, started_on: date, today: date) -> tuple[FormErrors, CheckedReview | None]:
+    def check(self, *, started_on: date, today: date) -> Checked[CheckedReview]:
         """A review is held between the day the plan began and today."""
         errors = FormErrors()
-        self.held_on = self.held_on.strip()
-        held_on: date | None = None
-        if not self.held_on:
-            errors.add("held_on", "Enter the date of the review, e.g. " + today.isoformat() + ".")
-        elif not _ISO_DATE.fullmatch(self.held_on):
-            errors.add(
-                "held_on", "Enter the date as year-month-day, e.g. " + today.isoformat() + "."
-            )
-        else:
-            try:
-                held_on = date.fromisoformat(self.held_on)
-            except ValueError:
-                errors.add("held_on", "This is not a date in the calendar.")
-        if held_on is not None and held_on > today:
-            errors.add(
-                "held_on",
-                "A review is recorded once it has been held: the date cannot be later "
-                f"than today ({day(today)}).",
-            )
-            held_on = None
-        elif held_on is not None and held_on < started_on:
-            errors.add(
-                "held_on", f"The plan began on {day(started_on)}: a review of it cannot be earlier."
-            )
-            held_on = None
-        self.participants = check_text(
+        held_on = _held_on(self.held_on.strip(), errors, started_on=started_on, today=today)
+        participants = check_text(
             self.participants,
             errors,
             "participants",
             label="who took part",
             max_length=MAX_PARTICIPANTS,
         )
-        self.what_changed = check_text(
+        what_changed = check_text(
             self.what_changed,
             errors,
             "what_changed",
@@ -100,8 +82,39 @@ class ReviewForm:
             max_length=MAX_WHAT_CHANGED,
         )
         if errors or held_on is None:
-            return errors, None
-        return errors, CheckedReview(held_on, self.participants, self.what_changed)
+            return errors
+        return CheckedReview(held_on, participants, what_changed)
+
+
+def _held_on(text: str, errors: FormErrors, *, started_on: date, today: date) -> date | None:
+    held_on: date | None = None
+    if not text:
+        errors.add("held_on", "Enter the date of the review, e.g. " + today.isoformat() + ".")
+    elif not _ISO_DATE.fullmatch(text):
+        errors.add("held_on", "Enter the date as year-month-day, e.g. " + today.isoformat() + ".")
+    else:
+        try:
+            held_on = date.fromisoformat(text)
+        except ValueError:
+            errors.add("held_on", "This is not a date in the calendar.")
+    if held_on is not None and held_on > today:
+        errors.add(
+            "held_on",
+            "A review is recorded once it has been held: the date cannot be later "
+            f"than today ({day(today)}).",
+        )
+        held_on = None
+    elif held_on is not None and held_on < started_on:
+        errors.add(
+            "held_on", f"The plan began on {day(started_on)}: a review of it cannot be earlier."
+        )
+        held_on = None
+    return held_on
+
+
+@dataclass(frozen=True)
+class CheckedSignOff:
+    comment: str
 
 
 @dataclass
@@ -110,16 +123,22 @@ class SignOffForm:
 
     comment: str = ""
 
-    def check(self) -> FormErrors:
+    def check(self) -> Checked[CheckedSignOff]:
         errors = FormErrors()
-        self.comment = check_text(
+        comment = check_text(
             self.comment,
             errors,
             "comment",
             label="your comments on the review",
             max_length=MAX_MENTOR_COMMENT,
         )
-        return errors
+        return errors or CheckedSignOff(comment)
+
+
+@dataclass(frozen=True)
+class CheckedRequest:
+    initiative_id: int | None  # None: the plan as a whole
+    note: str
 
 
 @dataclass
@@ -129,17 +148,17 @@ class MentorRequestForm:
     subject: str = PLAN_SUBJECT
     note: str = ""
 
-    def check(self, initiatives: dict[int, str]) -> tuple[FormErrors, int | None]:
-        """Errors, and the initiative's id (None: the plan). ``initiatives``: the current plan's
-        live initiatives (id -> title), drafts included."""
+    def check(self, initiatives: dict[int, str]) -> Checked[CheckedRequest]:
+        """The initiative's id (None: the plan) and the note. ``initiatives``: the current
+        plan's live initiatives (id -> title), drafts included."""
         errors = FormErrors()
-        self.subject = self.subject.strip()
+        subject = self.subject.strip()
         initiative_id: int | None = None
-        if self.subject != PLAN_SUBJECT:
-            initiative_id = as_int(self.subject)
+        if subject != PLAN_SUBJECT:
+            initiative_id = as_int(subject)
             if initiative_id is None or initiative_id not in initiatives:
                 errors.add("subject", "Choose the plan or one of its initiatives.")
-        self.note = check_text(
+        note = check_text(
             self.note,
             errors,
             "note",
@@ -147,7 +166,7 @@ class MentorRequestForm:
             required=False,
             max_length=MAX_NOTE,
         )
-        return errors, initiative_id
+        return errors or CheckedRequest(initiative_id, note)
 
 
 @dataclass
@@ -156,9 +175,14 @@ class AnswerForm:
 
     answer: str = ""
 
-    def check(self) -> FormErrors:
+    def check(self) -> Checked[CheckedAnswer]:
         errors = FormErrors()
-        self.answer = check_text(
+        answer = check_text(
             self.answer, errors, "answer", label="your answer", max_length=MAX_ANSWER
         )
-        return errors
+        return errors or CheckedAnswer(answer)
+
+
+@dataclass(frozen=True)
+class CheckedAnswer:
+    answer: str

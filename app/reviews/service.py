@@ -19,8 +19,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.audit import repository as audit_repo
 from app.audit import service as audit
+from app.kit import versioned
 from app.kit.versioned import StaleEdit as StaleEdit
 from app.models import (
     Account,
@@ -175,10 +175,7 @@ def set_cadence(session: Session, *, actor: User, plan: Plan, months: int, based
     plans_repo.lock_plan(session, plan_id=plan.id)
     session.refresh(plan)
     if plan.review_cadence_months != based_on:
-        who = audit_repo.last_actor_label(
-            session, account_id=plan.account_id, item_type=CADENCE, item_id=plan.id
-        )
-        raise StaleEdit(who, plan)
+        raise StaleEdit(versioned.who_changed(session, plan, item_type=CADENCE), plan)
     if plan.review_cadence_months == months:
         return False
     old = plan.review_cadence_months
@@ -212,13 +209,13 @@ def _values(review: Review) -> dict[str, Any]:
 def _record(
     session: Session, *, actor: User, verb: str, review: Review, changes: audit.Changes
 ) -> None:
-    audit.record(
+    """A new version of the review, audited (internal)."""
+    versioned.record_change(
         session,
         actor=actor,
-        verb=verb,
+        item=review,
         item_type=REVIEW,
-        item_id=review.id,
-        account_id=review.account_id,
+        verb=verb,
         changes=changes,
         visibility=Visibility.INTERNAL,
     )
@@ -253,8 +250,16 @@ def record(
     session.add(review)
     session.flush()
     assert review.id is not None
-    changes = audit.diff({}, _values(review)) | {"gap": [None, snapshot]}
-    _record(session, actor=actor, verb="review.recorded", review=review, changes=changes)
+    audit.record(
+        session,
+        actor=actor,
+        verb="review.recorded",
+        item_type=REVIEW,
+        item_id=review.id,
+        account_id=review.account_id,
+        changes=audit.diff({}, _values(review)) | {"gap": [None, snapshot]},
+        visibility=Visibility.INTERNAL,
+    )
     mentors = repository.members_with_role(session, account_id=plan.account_id, role=Role.MENTOR)
     notify(
         session,
@@ -283,14 +288,6 @@ def locked_message(session: Session, review: Review) -> str:
     )
 
 
-def _stale(session: Session, review: Review) -> StaleEdit:
-    assert review.id is not None
-    who = audit_repo.last_actor_label(
-        session, account_id=review.account_id, item_type=REVIEW, item_id=review.id
-    )
-    return StaleEdit(who, review)
-
-
 def update(
     session: Session,
     *,
@@ -302,12 +299,11 @@ def update(
     expected_version: int,
 ) -> bool:
     """Change a review before its sign-off; False when nothing changed. A new date takes the
-    client's and the believed rating afresh for that date (the rest of the gap stays frozen). Raises ``Locked`` once the
-    review is signed off and ``StaleEdit`` when someone saved a newer version meanwhile."""
+    client's and the believed rating afresh for that date (the rest of the gap stays frozen).
+    Raises ``Locked`` once the review is signed off and ``StaleEdit`` when someone saved a newer version meanwhile."""
     if review.signed_off_at is not None:
         raise Locked(locked_message(session, review))
-    if review.version != expected_version:
-        raise _stale(session, review)
+    versioned.check_version(session, review, expected_version, item_type=REVIEW)
     before = _values(review)
     old_gap = review.gap
     if checked.held_on != review.held_on:
@@ -327,9 +323,6 @@ def update(
         return False
     if review.gap != old_gap:
         changes["gap"] = [old_gap, review.gap]
-    review.version += 1
-    review.updated_at = utcnow()
-    session.add(review)
     _record(session, actor=actor, verb="review.updated", review=review, changes=changes)
     return True
 
@@ -350,14 +343,10 @@ def sign_off(
     assert review.id is not None
     if review.signed_off_at is not None:
         raise Locked(locked_message(session, review))
-    if review.version != expected_version:
-        raise _stale(session, review)
+    versioned.check_version(session, review, expected_version, item_type=REVIEW)
     review.mentor_comment = comment
     review.signed_off_at = utcnow()
     review.signed_off_by_id = actor.id
-    review.version += 1
-    review.updated_at = review.signed_off_at
-    session.add(review)
     _record(
         session,
         actor=actor,
@@ -365,6 +354,7 @@ def sign_off(
         review=review,
         changes={"mentor_comment": ["", comment], "signed_off_by_id": [None, actor.id]},
     )
+    review.updated_at = review.signed_off_at
     leads = repository.members_with_role(session, account_id=review.account_id, role=Role.LEAD)
     notify(
         session,
@@ -456,23 +446,16 @@ def answer(
             f"{who.display_name if who else 'A mentor'} answered this request on "
             f"{day(request.answered_at.date())} already."
         )
-    if request.version != expected_version:
-        label = audit_repo.last_actor_label(
-            session, account_id=request.account_id, item_type=REQUEST, item_id=request.id
-        )
-        raise StaleEdit(label, request)
+    versioned.check_version(session, request, expected_version, item_type=REQUEST)
     request.answer = text
     request.answered_at = utcnow()
     request.answered_by_id = actor.id
-    request.version += 1
-    session.add(request)
-    audit.record(
+    versioned.record_change(
         session,
         actor=actor,
-        verb="mentor.answered",
+        item=request,
         item_type=REQUEST,
-        item_id=request.id,
-        account_id=request.account_id,
+        verb="mentor.answered",
         changes={"answer": ["", text]},
         visibility=Visibility.INTERNAL,
     )

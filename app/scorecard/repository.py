@@ -8,9 +8,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from app.audit.chain import chain_for
 from app.db import for_write
-from app.models import AccountScore, AuditEvent, ScorecardAttribute, User
+from app.models import AccountScore, ScorecardAttribute, User
 from app.workspaces import repository as workspaces_repo
 
 ATTRIBUTE = "scorecard_attribute"
@@ -56,46 +55,6 @@ def last_position(session: Session, *, workspace_id: int) -> int:
         .where(col(ScorecardAttribute.removed_at).is_(None))
     ).one()
     return int(value or 0)
-
-
-def neighbour(
-    session: Session, *, attribute: ScorecardAttribute, up: bool
-) -> ScorecardAttribute | None:
-    """The live attribute just above (``up``) or below this one."""
-    statement = (
-        select(ScorecardAttribute)
-        .where(ScorecardAttribute.workspace_id == attribute.workspace_id)
-        .where(col(ScorecardAttribute.removed_at).is_(None))
-        .where(ScorecardAttribute.id != attribute.id)
-    )
-    position, ident = col(ScorecardAttribute.position), col(ScorecardAttribute.id)
-    if up:
-        statement = statement.where(
-            sa.tuple_(position, ident) < sa.tuple_(attribute.position, attribute.id)
-        ).order_by(position.desc(), ident.desc())
-    else:
-        statement = statement.where(
-            sa.tuple_(position, ident) > sa.tuple_(attribute.position, attribute.id)
-        ).order_by(position, ident)
-    return session.exec(for_write(session, statement.limit(1))).first()
-
-
-def last_changed_by(session: Session, *, attribute_id: int) -> str:
-    """Who made the latest recorded change to an attribute ('' if nobody did): their name as
-    the workspace knows it, else the label the audit trail kept."""
-    row = session.exec(
-        select(AuditEvent.actor_label, User.display_name)
-        .outerjoin(User, col(User.id) == AuditEvent.actor_id)
-        .where(AuditEvent.chain == chain_for(None))
-        .where(AuditEvent.item_type == ATTRIBUTE)
-        .where(AuditEvent.item_id == str(attribute_id))
-        .order_by(col(AuditEvent.seq).desc())
-        .limit(1)
-    ).first()
-    if row is None:
-        return ""
-    label, name = row
-    return name or label or ""
 
 
 def scorings(session: Session, *, account_id: int) -> Sequence[tuple[AccountScore, str]]:

@@ -11,14 +11,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.auth.deps import CurrentActor
 from app.db import DbSession
+from app.kit.forms import FormOf
+from app.kit.pages import Page
 from app.models import (
     DEFAULT_SCORECARD,
     SCORE_MAX,
@@ -41,11 +44,9 @@ from app.scorecard.schemas import (
 )
 from app.web.errors import AppError, NotFoundError
 from app.web.forms import FormErrors, as_int
-from app.web.templating import get_templates, is_htmx
 
 router = APIRouter()
 Text = Annotated[str, Form()]
-TextList = Annotated[list[str] | None, Form()]
 ADMIN = "/admin/scorecard"
 ADMIN_BLOCK = "scorecard_admin"
 ACCOUNT_BLOCK = "scorecard"
@@ -85,30 +86,14 @@ def admin_context(db: Session, workspace_id: int) -> dict[str, Any]:
     }
 
 
-def _render_admin(
-    request: Request,
-    db: Session,
-    actor: Actor,
-    *,
-    block: str | None = None,
-    status_code: int = 200,
-    **extra: Any,
-) -> Response:
-    context = admin_context(db, _workspace_id(actor)) | extra
-    return get_templates(request).render(
-        request, "scorecard/admin.html", context, block=block, status_code=status_code
+def _admin_page(request: Request, db: Session, actor: Actor) -> Page:
+    """The admin page's responder; its context is built only when something is rendered."""
+    return Page(
+        request,
+        "scorecard/admin.html",
+        lambda: admin_context(db, _workspace_id(actor)),
+        url=ADMIN,
     )
-
-
-def _admin_done(
-    request: Request, db: Session, actor: Actor, notice: str, anchor: str, **extra: Any
-) -> Response:
-    """htmx: the re-rendered list with the notice; otherwise back to the page with a flash."""
-    if is_htmx(request):
-        return _render_admin(request, db, actor, block=ADMIN_BLOCK, notice=notice, **extra)
-    response = RedirectResponse(f"{ADMIN}#{anchor}", status_code=303)
-    get_templates(request).flash(response, notice)
-    return response
 
 
 def _attribute(db: Session, actor: Actor, attribute_id: int, *, write: bool) -> ScorecardAttribute:
@@ -126,7 +111,7 @@ def _attribute(db: Session, actor: Actor, attribute_id: int, *, write: bool) -> 
 
 @router.get(ADMIN)
 def show_admin(request: Request, actor: SettingsManager, db: DbSession) -> Response:
-    return _render_admin(request, db, actor)
+    return _admin_page(request, db, actor).render()
 
 
 @router.post(f"{ADMIN}/attributes")
@@ -134,60 +119,33 @@ def add_attribute(
     request: Request,
     actor: SettingsManager,
     db: DbSession,
-    name: Text = "",
-    half: Text = "",
-    weight: Text = "",
-    description: Text = "",
+    form: Annotated[AttributeForm, FormOf(AttributeForm)],
 ) -> Response:
-    form = AttributeForm(name, half, weight, description)
-    errors, checked_half, checked_weight = form.check()
-    if not errors and checked_half is not None and checked_weight is not None:
-        try:
-            attribute = service.add_attribute(
-                db,
-                actor=actor.user,
-                workspace_id=_workspace_id(actor),
-                form=form,
-                half=checked_half,
-                weight=checked_weight,
-            )
-        except service.Refused as refused:
-            errors = refused.errors
-        else:
-            return _admin_done(
-                request,
-                db,
-                actor,
-                f"Added “{attribute.name}” to the scorecard. Accounts scored before need a "
-                "new scoring to include it.",
-                f"attribute-{attribute.id}",
-            )
-    block = ADMIN_BLOCK if is_htmx(request) else None
-    return _render_admin(request, db, actor, block=block, form=form, errors=errors, status_code=422)
+    page = _admin_page(request, db, actor)
+    values = form.check()
+    if isinstance(values, FormErrors):
+        return page.refused(422, ADMIN_BLOCK, form=form, errors=values)
+    try:
+        attribute = service.add_attribute(
+            db, actor=actor.user, workspace_id=_workspace_id(actor), values=values
+        )
+    except service.Refused as refused:
+        return page.refused(422, ADMIN_BLOCK, form=form.tidied(values), errors=refused.errors)
+    return page.done(
+        f"Added “{attribute.name}” to the scorecard. Accounts scored before need a new scoring "
+        "to include it.",
+        ADMIN_BLOCK,
+        anchor=f"attribute-{attribute.id}",
+    )
 
 
-def _render_edit(
-    request: Request,
-    attribute: ScorecardAttribute,
-    form: AttributeForm,
-    *,
-    version: int,
-    errors: FormErrors | None = None,
-    stale: service.StaleEdit | None = None,
-    status_code: int = 200,
-) -> Response:
-    return get_templates(request).render(
+def _edit_page(request: Request, attribute: ScorecardAttribute) -> Page:
+    """The page that edits one attribute; after saving, back to the admin page."""
+    return Page(
         request,
         "scorecard/edit_attribute.html",
-        LIMITS
-        | {
-            "attribute": attribute,
-            "form": form,
-            "version": version,
-            "errors": errors or FormErrors(),
-            "stale": stale,
-        },
-        status_code=status_code,
+        lambda: LIMITS | {"attribute": attribute, "errors": FormErrors(), "stale": None},
+        url=ADMIN,
     )
 
 
@@ -196,7 +154,9 @@ def edit_attribute(
     request: Request, actor: SettingsManager, db: DbSession, attribute_id: int
 ) -> Response:
     attribute = _attribute(db, actor, attribute_id, write=False)
-    return _render_edit(request, attribute, AttributeForm.of(attribute), version=attribute.version)
+    return _edit_page(request, attribute).render(
+        form=AttributeForm.of(attribute), version=attribute.version
+    )
 
 
 @router.post(ADMIN + "/attributes/{attribute_id}")
@@ -205,49 +165,30 @@ def update_attribute(
     actor: SettingsManager,
     db: DbSession,
     attribute_id: int,
-    name: Text = "",
-    half: Text = "",
-    weight: Text = "",
-    description: Text = "",
+    form: Annotated[AttributeForm, FormOf(AttributeForm)],
     version: Text = "",
 ) -> Response:
     attribute = _attribute(db, actor, attribute_id, write=True)
-    based_on = as_int(version) or 0
-    form = AttributeForm(name, half, weight, description)
-    errors, checked_half, checked_weight = form.check()
-    if errors or checked_half is None or checked_weight is None:
-        return _render_edit(
-            request, attribute, form, version=based_on, errors=errors, status_code=422
-        )
+    page, based_on = _edit_page(request, attribute), as_int(version) or 0
+    values = form.check()
+    if isinstance(values, FormErrors):
+        return page.refused(422, form=form, version=based_on, errors=values)
     try:
         changed = service.update_attribute(
-            db,
-            actor=actor.user,
-            attribute=attribute,
-            form=form,
-            half=checked_half,
-            weight=checked_weight,
-            expected_version=based_on,
+            db, actor=actor.user, attribute=attribute, values=values, expected_version=based_on
         )
     except service.StaleEdit as stale:
-        # Nothing was saved; the admin's text stays in the form, next to what is saved now,
-        # and the form is now based on that version (saving again replaces it on purpose).
-        return _render_edit(
-            request, attribute, form, version=attribute.version, stale=stale, status_code=409
-        )
+        # The form is now based on the saved version: saving again replaces it on purpose.
+        return page.refused(409, form=form, version=attribute.version, stale=stale)
     except service.Refused as refused:
-        return _render_edit(
-            request, attribute, form, version=based_on, errors=refused.errors, status_code=422
-        )
-    response = RedirectResponse(f"{ADMIN}#attribute-{attribute.id}", status_code=303)
-    notice = (
+        return page.refused(422, form=form.tidied(values), version=based_on, errors=refused.errors)
+    return page.leave(
         f"Saved “{attribute.name}”. New scorings use it; scorings already made keep the "
         "attribute as it was scored."
         if changed
-        else f"“{attribute.name}” is unchanged."
+        else f"“{attribute.name}” is unchanged.",
+        f"attribute-{attribute.id}",
     )
-    get_templates(request).flash(response, notice)
-    return response
 
 
 @router.post(ADMIN + "/attributes/{attribute_id}/remove")
@@ -256,12 +197,10 @@ def remove_attribute(
 ) -> Response:
     attribute = _attribute(db, actor, attribute_id, write=True)
     service.remove_attribute(db, actor=actor.user, attribute=attribute)
-    return _admin_done(
-        request,
-        db,
-        actor,
+    return _admin_page(request, db, actor).done(
         f"Removed “{attribute.name}” from the scorecard. Scorings already made keep it.",
-        "attributes",
+        ADMIN_BLOCK,
+        anchor="attributes",
     )
 
 
@@ -281,32 +220,26 @@ def move_attribute(
     notice = (
         f"Moved “{attribute.name}” {direction}." if moved else f"“{attribute.name}” is {place}."
     )
-    return _admin_done(
-        request,
-        db,
-        actor,
+    return _admin_page(request, db, actor).done(
         notice,
-        f"attribute-{attribute.id}",
+        ADMIN_BLOCK,
+        anchor=f"attribute-{attribute.id}",
         focus=f"move-{direction}-attribute-{attribute.id}",
     )
 
 
 @router.post(ADMIN + "/defaults")
 def create_defaults(request: Request, actor: SettingsManager, db: DbSession) -> Response:
+    page = _admin_page(request, db, actor)
     try:
         made = service.create_defaults(db, actor=actor.user, workspace_id=_workspace_id(actor))
     except service.Refused as refused:
-        block = ADMIN_BLOCK if is_htmx(request) else None
-        return _render_admin(
-            request, db, actor, block=block, page_errors=refused.errors, status_code=409
-        )
-    return _admin_done(
-        request,
-        db,
-        actor,
+        return page.refused(409, ADMIN_BLOCK, page_errors=refused.errors)
+    return page.done(
         f"Added the {len(made)} recommended attributes. Adjust their weights and wording to "
         "your business.",
-        "attributes",
+        ADMIN_BLOCK,
+        anchor="attributes",
     )
 
 
@@ -356,27 +289,32 @@ def account_context(db: Session, actor: Actor, access: AccountAccess) -> dict[st
     }
 
 
-def _render_account(
-    request: Request,
-    db: Session,
-    actor: Actor,
-    access: AccountAccess,
-    *,
-    block: str | None = None,
-    status_code: int = 200,
-    **extra: Any,
-) -> Response:
-    context = account_context(db, actor, access) | extra
-    return get_templates(request).render(
-        request, "scorecard/account.html", context, block=block, status_code=status_code
+def _account_page(request: Request, db: Session, actor: Actor, access: AccountAccess) -> Page:
+    return Page(
+        request,
+        "scorecard/account.html",
+        lambda: account_context(db, actor, access),
+        url=f"/accounts/{access.account_id}/scorecard",
     )
+
+
+def _not_ready(attributes: Sequence[ScorecardAttribute]) -> str:
+    """Why no account can be scored on these attributes yet ('' when it can)."""
+    if not attributes:
+        return (
+            "The scorecard is not set up yet: a workspace admin must choose the attributes "
+            "accounts are scored on."
+        )
+    if missing := scoring.missing_halves(attributes):
+        return service.not_enough_message(missing)
+    return ""
 
 
 @router.get("/accounts/{account_id}/scorecard")
 def show_account_scorecard(
     request: Request, actor: CurrentActor, access: InsightReader, db: DbSession
 ) -> Response:
-    return _render_account(request, db, actor, access)
+    return _account_page(request, db, actor, access).render()
 
 
 @router.post("/accounts/{account_id}/scorecard")
@@ -385,50 +323,31 @@ def score_account(
     actor: CurrentActor,
     access: AccountScorer,
     db: DbSession,
-    attribute: TextList = None,
-    score: TextList = None,
-    attribute_note: TextList = None,
-    note: Text = "",
+    form: Annotated[ScoringForm, FormOf(ScoringForm)],
 ) -> Response:
     """``attribute`` (hidden ids), ``score`` and ``attribute_note`` come in threes, in the
     order of the form."""
+    page = _account_page(request, db, actor, access)
     attributes = repository.active_attributes(db, workspace_id=access.account.workspace_id)
-    form = ScoringForm.typed(attribute or [], score or [], attribute_note or [], note)
-    errors, entries = form.check(attributes)
-    if not attributes:
-        errors.add(
-            "_form",
-            "The scorecard is not set up yet: a workspace admin must choose the attributes "
-            "accounts are scored on.",
+    values = form.check(attributes)
+    errors = values if isinstance(values, FormErrors) else FormErrors()
+    if problem := _not_ready(attributes):
+        errors.add("_form", problem)
+    if errors or isinstance(values, FormErrors):
+        return page.refused(422, ACCOUNT_BLOCK, form=form, errors=errors)
+    try:
+        made = service.score_account(
+            db,
+            actor=actor.user,
+            account_id=access.account_id,
+            entries=values.entries,
+            note=values.note,
         )
-    elif missing := scoring.missing_halves(attributes):
-        errors.add("_form", service.not_enough_message(missing))
-    if not errors:
-        try:
-            made = service.score_account(
-                db,
-                actor=actor.user,
-                account_id=access.account_id,
-                entries=entries,
-                note=form.note,
-            )
-        except service.Refused as refused:
-            errors = refused.errors
-        else:
-            notice = (
-                f"Scored {access.account.name}: current performance {made.current:.1f}, "
-                f"future potential {made.future:.1f}, tier {scoring.tier_label(made.tier)}."
-            )
-            if is_htmx(request):
-                return _render_account(
-                    request, db, actor, access, block=ACCOUNT_BLOCK, notice=notice
-                )
-            response = RedirectResponse(
-                f"/accounts/{access.account_id}/scorecard#latest", status_code=303
-            )
-            get_templates(request).flash(response, notice)
-            return response
-    block = ACCOUNT_BLOCK if is_htmx(request) else None
-    return _render_account(
-        request, db, actor, access, block=block, form=form, errors=errors, status_code=422
+    except service.Refused as refused:
+        return page.refused(422, ACCOUNT_BLOCK, form=form, errors=refused.errors)
+    return page.done(
+        f"Scored {access.account.name}: current performance {made.current:.1f}, "
+        f"future potential {made.future:.1f}, tier {scoring.tier_label(made.tier)}.",
+        ACCOUNT_BLOCK,
+        anchor="latest",
     )

@@ -3,9 +3,11 @@ back)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from app.kit.forms import Checked
 from app.models import SCORE_MAX, SCORE_MIN, ScorecardAttribute, ScorecardHalf
 from app.scorecard.scoring import Scored
 from app.web.forms import FormErrors, as_int, check_line, check_text
@@ -28,6 +30,16 @@ def name_key(name: str) -> str:
     return tidy(name).casefold()
 
 
+@dataclass(frozen=True)
+class AttributeValues:
+    """A checked attribute: what the services take."""
+
+    name: str  # spaces tidied
+    half: ScorecardHalf
+    weight: int
+    description: str = ""
+
+
 @dataclass
 class AttributeForm:
     """One scorecard attribute, as typed."""
@@ -41,16 +53,18 @@ class AttributeForm:
     def of(cls, attribute: ScorecardAttribute) -> AttributeForm:
         return cls(attribute.name, attribute.half, str(attribute.weight), attribute.description)
 
-    def check(self) -> tuple[FormErrors, ScorecardHalf | None, int | None]:
-        """Errors, the half and the weight. Whether the name is free is the service's to say
-        (under the workspace's lock)."""
+    def tidied(self, values: AttributeValues) -> AttributeForm:
+        """The form as checked, for showing it again when the service refused it."""
+        return dataclasses.replace(self, name=values.name, description=values.description)
+
+    def check(self) -> Checked[AttributeValues]:
+        """The checked attribute. Whether the name is free is the service's to say (under the
+        workspace's lock)."""
         errors = FormErrors()
-        self.name = check_line(
+        name = check_line(
             self.name, errors, "name", label="the attribute's name", max_length=MAX_NAME
         )
-        if "name" not in errors:
-            self.name = tidy(self.name)
-        self.description = check_text(
+        description = check_text(
             self.description,
             errors,
             "description",
@@ -64,8 +78,9 @@ class AttributeForm:
         weight = as_int(self.weight, max_digits=2)
         if weight is None or not MIN_WEIGHT <= weight <= MAX_WEIGHT:
             errors.add("weight", f"Choose a weight from {MIN_WEIGHT} to {MAX_WEIGHT}.")
-            weight = None
-        return errors, half, weight
+        if errors or half is None or weight is None:
+            return errors
+        return AttributeValues(tidy(name), half, weight, description)
 
 
 @dataclass(frozen=True)
@@ -90,79 +105,71 @@ class CheckedEntry:
         }
 
 
+@dataclass(frozen=True)
+class ScoringValues:
+    entries: list[CheckedEntry]  # every live attribute, scored
+    note: str  # the overall note
+
+
 @dataclass
 class ScoringForm:
-    """A scoring of the account: per attribute id a typed score (1 to 5) and note, and an
-    overall note."""
+    """A scoring of the account as typed: per attribute (its hidden id) a score (1 to 5) and a
+    note, in the order of the form, and an overall note."""
 
-    scores: dict[int, str] = field(default_factory=dict)
-    notes: dict[int, str] = field(default_factory=dict)
+    attribute: tuple[str, ...] = ()
+    score: tuple[str, ...] = ()
+    attribute_note: tuple[str, ...] = ()
     note: str = ""
 
-    @classmethod
-    def typed(
-        cls, attribute_ids: Sequence[str], scores: Sequence[str], notes: Sequence[str], note: str
-    ) -> ScoringForm:
-        """From the form's parallel lists (a hidden attribute id, its score, its note, in the
-        order of the form); ids that are not numbers are ignored."""
-        form = cls(note=note)
-        for position, raw in enumerate(attribute_ids):
+    @property
+    def scores(self) -> dict[int, str]:
+        """Attribute id -> the score typed; ids that are not numbers are ignored."""
+        return self._by_id(self.score)
+
+    @property
+    def notes(self) -> dict[int, str]:
+        return self._by_id(self.attribute_note)
+
+    def _by_id(self, typed: tuple[str, ...]) -> dict[int, str]:
+        found: dict[int, str] = {}
+        for position, raw in enumerate(self.attribute):
             attribute_id = as_int(raw)
-            if attribute_id is None:
-                continue
-            form.scores[attribute_id] = scores[position] if position < len(scores) else ""
-            form.notes[attribute_id] = notes[position] if position < len(notes) else ""
-        return form
+            if attribute_id is not None:
+                found[attribute_id] = typed[position] if position < len(typed) else ""
+        return found
 
     @classmethod
     def prefilled(cls, entries: Sequence[dict[str, object]]) -> ScoringForm:
         """The latest scoring's scores and notes, for the attributes it scored."""
-        form = cls()
-        for entry in entries:
-            attribute_id = entry.get("attribute_id")
-            if isinstance(attribute_id, int):
-                form.scores[attribute_id] = str(entry.get("score", ""))
-                form.notes[attribute_id] = str(entry.get("note", "") or "")
-        return form
+        scored = [entry for entry in entries if isinstance(entry.get("attribute_id"), int)]
+        return cls(
+            tuple(str(entry["attribute_id"]) for entry in scored),
+            tuple(str(entry.get("score", "")) for entry in scored),
+            tuple(str(entry.get("note", "") or "") for entry in scored),
+        )
 
-    def check(
-        self, attributes: Sequence[ScorecardAttribute]
-    ) -> tuple[FormErrors, list[CheckedEntry]]:
+    def check(self, attributes: Sequence[ScorecardAttribute]) -> Checked[ScoringValues]:
         """Every attribute in ``attributes`` (the workspace's live ones) must be scored; errors
         are keyed ``score-<id>`` and ``note-<id>``. Scores of attributes no longer on the
         scorecard are dropped."""
         errors = FormErrors()
         entries: list[CheckedEntry] = []
+        scores, notes = self.scores, self.notes
         for attribute in attributes:
             assert attribute.id is not None
             key = attribute.id
-            typed = self.scores.get(key, "").strip()
-            score = as_int(typed, max_digits=1)
-            if not typed:
-                errors.add(
-                    f"score-{key}",
-                    f"Score “{attribute.name}” from {SCORE_MIN} to {SCORE_MAX}: every attribute "
-                    "needs a score.",
-                )
-            elif score is None or not SCORE_MIN <= score <= SCORE_MAX:
-                errors.add(
-                    f"score-{key}",
-                    f"Score “{attribute.name}” with a whole number from {SCORE_MIN} to "
-                    f"{SCORE_MAX}.",
-                )
-                score = None
+            score = _score(scores.get(key, "").strip(), errors, attribute)
             note = check_text(
-                self.notes.get(key, ""),
+                notes.get(key, ""),
                 errors,
                 f"note-{key}",
                 label=f"the note on “{attribute.name}”",
                 required=False,
                 max_length=MAX_NOTE,
             )
-            self.notes[key] = note
             if score is not None:
                 entries.append(CheckedEntry(attribute, score, note))
-        self.note = check_text(
+        note = check_text(
             self.note,
             errors,
             "note",
@@ -170,4 +177,21 @@ class ScoringForm:
             required=False,
             max_length=MAX_OVERALL_NOTE,
         )
-        return errors, entries
+        return errors or ScoringValues(entries, note)
+
+
+def _score(typed: str, errors: FormErrors, attribute: ScorecardAttribute) -> int | None:
+    score = as_int(typed, max_digits=1)
+    if not typed:
+        errors.add(
+            f"score-{attribute.id}",
+            f"Score “{attribute.name}” from {SCORE_MIN} to {SCORE_MAX}: every attribute "
+            "needs a score.",
+        )
+    elif score is None or not SCORE_MIN <= score <= SCORE_MAX:
+        errors.add(
+            f"score-{attribute.id}",
+            f"Score “{attribute.name}” with a whole number from {SCORE_MIN} to {SCORE_MAX}.",
+        )
+        return None
+    return score

@@ -16,6 +16,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.audit import service as audit
+from app.kit import items, versioned
 from app.kit.versioned import StaleEdit as StaleEdit
 from app.models import (
     DEFAULT_SCORECARD,
@@ -27,7 +28,7 @@ from app.models import (
     utcnow,
 )
 from app.scorecard import repository
-from app.scorecard.schemas import AttributeForm, CheckedEntry, name_key
+from app.scorecard.schemas import AttributeValues, CheckedEntry, name_key
 from app.scorecard.scoring import MAX_ATTRIBUTES, compute
 from app.web.forms import FormErrors
 
@@ -92,9 +93,7 @@ def add_attribute(
     *,
     actor: User,
     workspace_id: int,
-    form: AttributeForm,
-    half: ScorecardHalf,
-    weight: int,
+    values: AttributeValues,
 ) -> ScorecardAttribute:
     """A new attribute at the bottom of the list. Raises ``Refused`` when the scorecard has
     its 10 attributes already or the name is taken."""
@@ -108,14 +107,14 @@ def add_attribute(
             "more would blur what makes an account strategic. Remove or reword one instead.",
         )
         raise Refused(errors)
-    if (other := _name_taken(attributes, form.name)) is not None:
+    if (other := _name_taken(attributes, values.name)) is not None:
         raise Refused(_taken_error(other))
     attribute = ScorecardAttribute(
         workspace_id=workspace_id,
-        name=form.name,
-        description=form.description,
-        half=half.value,
-        weight=weight,
+        name=values.name,
+        description=values.description,
+        half=values.half.value,
+        weight=values.weight,
         position=max((a.position for a in attributes), default=0) + 1,
     )
     session.add(attribute)
@@ -132,9 +131,7 @@ def update_attribute(
     *,
     actor: User,
     attribute: ScorecardAttribute,
-    form: AttributeForm,
-    half: ScorecardHalf,
-    weight: int,
+    values: AttributeValues,
     expected_version: int,
 ) -> bool:
     """Save the edit; False when nothing changed. Raises ``StaleEdit`` when someone saved a
@@ -142,27 +139,19 @@ def update_attribute(
     written. Scorings already made keep the attribute as it was scored."""
     assert attribute.id is not None
     repository.lock_workspace(session, workspace_id=attribute.workspace_id)
-    if attribute.version != expected_version:
-        raise StaleEdit(repository.last_changed_by(session, attribute_id=attribute.id), attribute)
+    versioned.check_global_version(
+        session, attribute, expected_version, item_type=repository.ATTRIBUTE
+    )
     attributes = repository.active_attributes(session, workspace_id=attribute.workspace_id)
-    if (other := _name_taken(attributes, form.name, editing=attribute.id)) is not None:
+    if (other := _name_taken(attributes, values.name, editing=attribute.id)) is not None:
         raise Refused(_taken_error(other))
     before = _values(attribute)
-    attribute.name, attribute.description = form.name, form.description
-    attribute.half, attribute.weight = half.value, weight
+    attribute.name, attribute.description = values.name, values.description
+    attribute.half, attribute.weight = values.half.value, values.weight
     changes = audit.diff(before, _values(attribute))
     if not changes:
         return False
-    attribute.version += 1
-    attribute.updated_at = utcnow()
-    session.add(attribute)
-    _record(
-        session,
-        actor=actor,
-        verb="scorecard.attribute_updated",
-        attribute=attribute,
-        changes=changes,
-    )
+    _record_change(session, actor, attribute, "scorecard.attribute_updated", changes)
     return True
 
 
@@ -170,14 +159,26 @@ def remove_attribute(session: Session, *, actor: User, attribute: ScorecardAttri
     """Soft delete: the attribute leaves the scorecard; scorings that used it keep it."""
     repository.lock_workspace(session, workspace_id=attribute.workspace_id)
     attribute.removed_at = utcnow()
-    attribute.version += 1
-    session.add(attribute)
-    _record(
+    changes = {name: [value, None] for name, value in _values(attribute).items()}
+    _record_change(session, actor, attribute, "scorecard.attribute_removed", changes)
+
+
+def _record_change(
+    session: Session,
+    actor: User,
+    attribute: ScorecardAttribute,
+    verb: str,
+    changes: audit.Changes,
+) -> None:
+    """A new version of the attribute, on the global chain (the scorecard is the workspace's)."""
+    versioned.record_global_change(
         session,
         actor=actor,
-        verb="scorecard.attribute_removed",
-        attribute=attribute,
-        changes={name: [value, None] for name, value in _values(attribute).items()},
+        item=attribute,
+        item_type=repository.ATTRIBUTE,
+        verb=verb,
+        changes=changes,
+        visibility=Visibility.INTERNAL,
     )
 
 
@@ -187,7 +188,14 @@ def move_attribute(
     """Swap with the neighbour above or below; False when already first or last. The order is
     not part of the edit form, so a move leaves versions alone."""
     repository.lock_workspace(session, workspace_id=attribute.workspace_id)
-    other = repository.neighbour(session, attribute=attribute, up=up)
+    # A workspace's item: the kit's neighbour needs only the columns named here.
+    other = items.neighbour(
+        session,
+        attribute,  # type: ignore[type-var]
+        order=ScorecardAttribute.position,
+        same=(ScorecardAttribute.workspace_id,),
+        up=up,
+    )
     if other is None:
         return False
     old = attribute.position

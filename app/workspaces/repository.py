@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
-from app.audit.chain import chain_for
-from app.models import AuditEvent, User, Workspace
+from app.models import Workspace
 
 ITEM_TYPE = "workspace"
 
@@ -25,21 +24,3 @@ def get_for_update(session: Session, *, workspace_id: int) -> Workspace | None:
         .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     ).first()
-
-
-def last_changed_by(session: Session, *, workspace_id: int) -> str:
-    """Who made the latest recorded change to the workspace's settings ('' if nobody did): their
-    name as the workspace knows it, else the label the audit trail kept."""
-    row = session.exec(
-        select(AuditEvent.actor_label, User.display_name)
-        .outerjoin(User, col(User.id) == AuditEvent.actor_id)
-        .where(AuditEvent.chain == chain_for(None))
-        .where(AuditEvent.item_type == ITEM_TYPE)
-        .where(AuditEvent.item_id == str(workspace_id))
-        .order_by(col(AuditEvent.seq).desc())
-        .limit(1)
-    ).first()
-    if row is None:
-        return ""
-    label, name = row
-    return name or label or ""

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from app.db import DbSession
+from app.kit.forms import FormOf
+from app.kit.pages import Page
 from app.permissions.guards import SettingsManager
 from app.permissions.policy import Actor
 from app.web.errors import NotFoundError
 from app.web.forms import FormErrors
-from app.web.templating import get_templates
 from app.workspaces import repository, service
 from app.workspaces.schemas import MAX_DIMENSIONS, MAX_NAME, MIN_DIMENSIONS, ValueDimensionsForm
 
@@ -25,29 +26,20 @@ def _workspace_id(actor: Actor) -> int:
     return actor.workspace_id
 
 
-def _render(
-    request: Request,
-    *,
-    form: ValueDimensionsForm,
-    based_on: list[str],
-    errors: FormErrors | None = None,
-    stale: service.StaleSettings | None = None,
-    status_code: int = 200,
-) -> Response:
-    return get_templates(request).render(
-        request,
-        "admin/value_dimensions.html",
-        {
-            "form": form,
-            "based_on": based_on,  # the hidden list the save is checked against
-            "errors": errors or {},
-            "stale": stale,
+def _page(request: Request, based_on: list[str]) -> Page:
+    """The settings page; ``based_on`` is the hidden list the save is checked against."""
+
+    def context() -> dict[str, Any]:
+        return {
+            "based_on": based_on,
+            "errors": {},
+            "stale": None,
             "min_dimensions": MIN_DIMENSIONS,
             "max_dimensions": MAX_DIMENSIONS,
             "max_name": MAX_NAME,
-        },
-        status_code=status_code,
-    )
+        }
+
+    return Page(request, "admin/value_dimensions.html", context, url=PAGE)
 
 
 @router.get(PAGE)
@@ -56,7 +48,7 @@ def edit_value_dimensions(request: Request, actor: SettingsManager, db: DbSessio
     if workspace is None:
         raise NotFoundError()
     saved = list(workspace.value_dimensions)
-    return _render(request, form=ValueDimensionsForm.of(saved), based_on=saved)
+    return _page(request, saved).render(form=ValueDimensionsForm.of(saved))
 
 
 @router.post(PAGE)
@@ -64,30 +56,29 @@ def update_value_dimensions(
     request: Request,
     actor: SettingsManager,
     db: DbSession,
-    dimensions: Annotated[str, Form()] = "",
+    form: Annotated[ValueDimensionsForm, FormOf(ValueDimensionsForm)],
     current: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     """``current``: the list the form was based on (hidden fields, one per name, in order)."""
     workspace_id = _workspace_id(actor)
     based_on = current or []
-    form = ValueDimensionsForm(dimensions)
-    errors, names = form.check()
-    if errors:
+    values = form.check()
+    if isinstance(values, FormErrors):
         # Keep the list the form was based on, so a later save is still checked against it.
-        return _render(request, form=form, based_on=based_on, errors=errors, status_code=422)
+        return _page(request, based_on).refused(422, form=form, errors=values)
     try:
         changed = service.set_value_dimensions(
-            db, actor=actor.user, workspace_id=workspace_id, names=names, based_on=based_on
+            db,
+            actor=actor.user,
+            workspace_id=workspace_id,
+            names=list(values.names),
+            based_on=based_on,
         )
-    except service.StaleSettings as stale:
-        # Nothing was saved; the admin's text stays in the form, next to what is saved now,
-        # and the form is now based on that (saving again replaces it on purpose).
-        return _render(request, form=form, based_on=stale.current, stale=stale, status_code=409)
-    response = RedirectResponse(PAGE, status_code=303)
-    notice = (
+    except service.StaleEdit as stale:
+        # The form is now based on what is saved: saving again replaces it on purpose.
+        return _page(request, stale.current).refused(409, form=form, stale=stale)
+    return _page(request, based_on).leave(
         "Saved the value dimensions. New ratings use them; ratings already given keep theirs."
         if changed
         else "The value dimensions are unchanged."
     )
-    get_templates(request).flash(response, notice)
-    return response

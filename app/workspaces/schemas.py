@@ -6,6 +6,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+from app.kit.forms import Checked
 from app.web.forms import FormErrors, text_problem
 
 MIN_DIMENSIONS = 3
@@ -23,20 +24,29 @@ def _lines(text: str) -> list[str]:
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
+@dataclass(frozen=True)
+class ValueDimensions:
+    names: tuple[str, ...]  # in the order typed
+
+
 @dataclass
 class ValueDimensionsForm:
-    text: str = ""
+    dimensions: str = ""  # one per line
+
+    @property
+    def text(self) -> str:
+        return self.dimensions
 
     @classmethod
     def of(cls, names: list[str]) -> ValueDimensionsForm:
-        return cls(text="\n".join(names))
+        return cls("\n".join(names))
 
-    def check(self) -> tuple[FormErrors, list[str]]:
-        """Errors, and the names in the order typed (blank lines skipped, spaces tidied)."""
+    def check(self) -> Checked[ValueDimensions]:
+        """The names in the order typed (blank lines skipped, spaces tidied)."""
         errors = FormErrors()
         names: list[str] = []
         seen: dict[str, int] = {}
-        for number, line in enumerate(_lines(self.text), start=1):
+        for number, line in enumerate(_lines(self.dimensions), start=1):
             if any(unicodedata.category(c) in _INVISIBLE for c in line):
                 errors.add(
                     FIELD,
@@ -72,4 +82,4 @@ class ValueDimensionsForm:
                 f"Enter {MIN_DIMENSIONS} to {MAX_DIMENSIONS} dimensions, one per line "
                 f"(there {'is' if len(names) == 1 else 'are'} {len(names)}).",
             )
-        return errors, names
+        return errors or ValueDimensions(tuple(names))

@@ -4,20 +4,13 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from app.audit import repository as audit_repo
 from app.audit import service as audit
+from app.kit.versioned import StaleEdit as StaleEdit
 from app.models import User, Visibility, Workspace
 from app.workspaces import repository
 
 VALUE_DIMENSIONS_CHANGED = "workspace.value_dimensions_changed"
-
-
-class StaleSettings(Exception):
-    """The settings changed since the admin loaded the form; ``who`` made the latest change."""
-
-    def __init__(self, who: str, current: list[str]) -> None:
-        super().__init__(who)
-        self.who = who or "Someone"
-        self.current = current
 
 
 def set_value_dimensions(
@@ -26,7 +19,8 @@ def set_value_dimensions(
     """Replace the dimensions clients rate on; ``based_on`` is the list the admin's form showed.
 
     There is no version column, so the list itself is the version: if the stored list differs
-    from ``based_on``, ``StaleSettings`` is raised and nothing is written. Ratings already given
+    from ``based_on``, ``StaleEdit`` is raised (``current``: the stored list) and nothing is
+    written. Ratings already given
     store the names they were given under and are not touched. Returns None when the list is
     unchanged (nothing written, no audit event).
     """
@@ -34,7 +28,10 @@ def set_value_dimensions(
     assert workspace is not None, "the actor's own workspace exists"
     old = list(workspace.value_dimensions)
     if old != list(based_on):
-        raise StaleSettings(repository.last_changed_by(session, workspace_id=workspace_id), old)
+        who = audit_repo.last_global_actor(
+            session, item_type=repository.ITEM_TYPE, item_id=workspace_id
+        )
+        raise StaleEdit(who, old)
     if names == old:
         return None
     workspace.value_dimensions = list(names)  # a new list: the JSON column sees the change
