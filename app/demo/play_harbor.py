@@ -17,7 +17,7 @@ from app.actions.view import today
 from app.comments import repository as comments_repo
 from app.comments import service as comments
 from app.demo import harbor as story
-from app.demo.stage import Stage, agree, days_ago, dimensions, rate
+from app.demo.stage import Stage, agree, days_ago, dimensions, propose, rate
 from app.initiatives import service as initiatives
 from app.initiatives.schemas import InitiativeForm
 from app.models import Account, Action, ActionStatus, Initiative, Plan, Priority, User
@@ -155,10 +155,9 @@ def _ratings(stage: Stage, *, account: Account, plan: Plan) -> None:
 
 
 def _initiative(stage: Stage, *, plan: Plan, made: Made, idea: story.Idea) -> Initiative:
-    session, base_url = stage.session, stage.base_url
     linked = [made.priorities[key] for key in idea.answers]
     initiative = initiatives.create(
-        session,
+        stage.session,
         actor=stage[idea.by],
         plan=plan,
         form=InitiativeForm(
@@ -171,22 +170,12 @@ def _initiative(stage: Stage, *, plan: Plan, made: Made, idea: story.Idea) -> In
         priority_ids=[p.id for p in linked if p.id is not None],
     )
     if idea.proposed:
-        initiatives.propose(
-            session,
-            actor=stage[story.PROPOSED_BY],
+        answer = idea.answer
+        propose(
+            stage,
             initiative=initiative,
-            expected_version=initiative.version,
-            base_url=base_url,
-        )
-    if idea.answer is not None:
-        initiatives.answer(
-            session,
-            actor=stage[story.ANSWERED_BY],
-            initiative=initiative,
-            status=idea.answer.status,
-            reason=idea.answer.reason,
-            expected_version=initiative.version,
-            base_url=base_url,
+            by=stage[story.PROPOSED_BY],
+            answer=(stage[story.ANSWERED_BY], answer.status, answer.reason) if answer else None,
         )
     return initiative
 

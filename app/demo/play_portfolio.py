@@ -13,7 +13,7 @@ from app.actions import service as actions
 from app.actions.schemas import CheckedAction, Link
 from app.actions.view import today
 from app.demo import portfolio as story
-from app.demo.stage import Stage, agree, days_ago, dimensions, open_account, rate
+from app.demo.stage import Stage, agree, days_ago, dimensions, open_account, propose, rate
 from app.initiatives import service as initiatives
 from app.initiatives.schemas import InitiativeForm
 from app.models import Account, Plan, Role, User
@@ -116,7 +116,7 @@ def _initiatives(
     stage: Stage, *, plan: Plan, sponsor: User, case: story.Case, ids: list[int]
 ) -> None:
     """Lena proposes each initiative; the sponsor answers some."""
-    session, base_url, lead = stage.session, stage.base_url, stage[story.LEAD]
+    session, lead = stage.session, stage[story.LEAD]
     for title, answers, answer in case.initiatives:
         made = initiatives.create(
             session,
@@ -126,16 +126,9 @@ def _initiatives(
             owner_id=lead.id,
             priority_ids=[ids[answers]] if answers is not None else [],
         )
-        initiatives.propose(
-            session, actor=lead, initiative=made, expected_version=made.version, base_url=base_url
+        propose(
+            stage,
+            initiative=made,
+            by=lead,
+            answer=(sponsor, answer, story.ANSWER_REASON) if answer is not None else None,
         )
-        if answer is not None:
-            initiatives.answer(
-                session,
-                actor=sponsor,
-                initiative=made,
-                status=answer,
-                reason=story.ANSWER_REASON,
-                expected_version=made.version,
-                base_url=base_url,
-            )

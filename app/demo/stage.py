@@ -10,8 +10,9 @@ from sqlmodel import Session
 
 from app.accounts import service as accounts
 from app.agreement import service as agreement
+from app.initiatives import service as initiatives
 from app.invitations import service as invitations
-from app.models import Account, Plan, User, Workspace, utcnow
+from app.models import Account, Initiative, InitiativeStatus, Plan, User, Workspace, utcnow
 from app.plans import repository as plans_repo
 from app.value import service as value
 
@@ -83,6 +84,34 @@ def rate(
     )
     rating.rated_at = days_ago(days)
     stage.session.add(rating)
+
+
+def propose(
+    stage: Stage,
+    *,
+    initiative: Initiative,
+    by: User,
+    answer: tuple[User, InitiativeStatus, str] | None,
+) -> None:
+    """The vendor proposes the initiative; the client answers it (who, how, why), or not yet."""
+    initiatives.propose(
+        stage.session,
+        actor=by,
+        initiative=initiative,
+        expected_version=initiative.version,
+        base_url=stage.base_url,
+    )
+    if answer is not None:
+        client, status, reason = answer
+        initiatives.answer(
+            stage.session,
+            actor=client,
+            initiative=initiative,
+            status=status,
+            reason=reason,
+            expected_version=initiative.version,
+            base_url=stage.base_url,
+        )
 
 
 def agree(stage: Stage, *, plan: Plan, submitted_by: User, sponsor: User, lead: User) -> None:
