@@ -30,6 +30,7 @@ def already_loaded(session: Session) -> bool:
 
 
 def load(session: Session) -> None:
+    """Everything, in the order the story happens (the audit chains keep that order)."""
     workspaces = {name: Workspace(name=name) for name in WORKSPACES}
     session.add_all(workspaces.values())
     session.flush()
@@ -45,29 +46,27 @@ def load(session: Session) -> None:
         for sign_in in SIGN_INS
     }
     stage = Stage(session, cast=cast, base_url=Settings().base_url)
-    harbor, plan = _open(stage, HARBOR, accepted=True)
+    harbor, plan = _open(stage, HARBOR)
+    assert HARBOR.accepted_by is not None
+    lead = stage[HARBOR.accepted_by]  # Harbor's lead adds everyone else
     for key, role in HARBOR_MEMBERS:
-        accounts.add_member(
-            session, actor=stage["lead"], account=harbor, user=stage[key], role=role
-        )
+        accounts.add_member(session, actor=lead, account=harbor, user=stage[key], role=role)
     play_harbor.play(stage, account=harbor, plan=plan)
     portfolio = play_portfolio.play(stage)
     play_workspace.play(
         stage, workspace=workspaces[BRIGHTWELL], accounts={HARBOR.name: (harbor, plan), **portfolio}
     )
-    _open(stage, NORTHPEAK, accepted=False)
+    _open(stage, NORTHPEAK)
 
 
-def _open(stage: Stage, account: NewAccount, *, accepted: bool) -> tuple[Account, Plan]:
-    """Open the account; if ``accepted``, the signed-in person invited as its lead accepts."""
-    lead = next((user for user in stage.cast.values() if user.email == account.lead_email), None)
+def _open(stage: Stage, account: NewAccount) -> tuple[Account, Plan]:
     return open_account(
         stage,
         name=account.name,
         opened_by=stage[account.opened_by],
         lead_email=account.lead_email,
         period=account.period,
-        lead=lead if accepted else None,
+        lead=stage[account.accepted_by] if account.accepted_by else None,
     )
 
 

@@ -90,16 +90,23 @@ PEOPLE = tuple(sign_in.person for sign_in in SIGN_INS)
 
 @dataclass(frozen=True)
 class NewAccount:
-    """An account a workspace admin opens, its lead invited by e-mail."""
+    """An account a workspace admin opens, its lead invited by e-mail (and ``accepted_by`` the
+    person who accepts, if anyone does)."""
 
     name: str  # the client's name and the account's
     opened_by: str
     lead_email: str
+    accepted_by: str | None = None
     period: str = "FY2027"
 
 
 # Harbor Logistics: Lena accepts the invitation, then adds everyone else who acts in the story.
-HARBOR = NewAccount("Harbor Logistics", opened_by="admin", lead_email="lead@brightwell.example")
+HARBOR = NewAccount(
+    "Harbor Logistics",
+    opened_by="admin",
+    lead_email="lead@brightwell.example",
+    accepted_by="lead",
+)
 HARBOR_MEMBERS = (
     ("team", Role.TEAM),
     ("mentor", Role.MENTOR),
