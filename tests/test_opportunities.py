@@ -22,11 +22,12 @@ from app.models import (
     Priority,
 )
 from app.opportunities import scoring, service
-from app.opportunities.schemas import Checked, OpportunityForm, parse_size
+from app.opportunities.schemas import OpportunityForm, OpportunityValues, parse_size
 from app.opportunities.scoring import Klass
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
+from app.web.forms import FormErrors
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
 from tests.test_priorities import add
@@ -248,28 +249,27 @@ def _form(**fields: object) -> OpportunityForm:
         "title": "Fleet telematics",
         "size": "120,000",
         "days": "20",
-        "ratings": dict.fromkeys(RATING_NAMES, "4"),
+        **dict.fromkeys(RATING_NAMES, "4"),
     }
     return OpportunityForm(**(base | fields))  # type: ignore[arg-type]
 
 
 def test_form_values_and_messages() -> None:
-    errors, values = _form(priority_ids=["7", "7", "3"], owner_id="11").check({11}, {3, 7})
-    assert not errors
-    assert values is not None
+    values = _form(priority_ids=("7", "7", "3"), owner_id="11").check({11}, {3, 7})
+    assert isinstance(values, OpportunityValues)
     assert (values.size, values.days, values.owner_id) == (120_000, 20, 11)
     assert values.priority_ids == [3, 7]
     assert values.status == "open"
-    errors, values = _form(
+    errors = _form(
         title="",
         size="lots",
         days="0",
-        ratings={"need": "6", "growth": "x"},
+        **(dict.fromkeys(RATING_NAMES, "") | {"need": "6", "growth": "x"}),
         owner_id="12",
         status="pending",
-        priority_ids=["8"],
+        priority_ids=("8",),
     ).check({11}, {3, 7})
-    assert values is None
+    assert isinstance(errors, FormErrors)
     assert set(errors) == {
         "title",
         "size",
@@ -280,8 +280,10 @@ def test_form_values_and_messages() -> None:
         "priority_ids",
     }
     assert errors["need"] == "Choose 1 to 5 for “The client's need for our offer”."
-    assert _form(days="3651").check(set(), set())[0]["days"].startswith("Enter a whole number")
-    assert not _form(days="3650").check(set(), set())[0]
+    too_long = _form(days="3651").check(set(), set())
+    assert isinstance(too_long, FormErrors)
+    assert too_long["days"].startswith("Enter a whole number")
+    assert isinstance(_form(days="3650").check(set(), set()), OpportunityValues)
 
 
 # --------------------------------------------------------------------------------------------
@@ -311,7 +313,7 @@ def make(
         session,
         actor=world.members["lead"],
         account_id=account_id or world.account.id,  # type: ignore[arg-type]
-        values=Checked(
+        values=OpportunityValues(
             title=title,
             description=description,
             size=size,
