@@ -28,7 +28,7 @@ from app.permissions.policy import AccountAccess, Actor, Verb, may
 from app.stakeholders import chart, repository, schemas, service
 from app.stakeholders.schemas import AnswerForm, StakeholderForm
 from app.stakeholders.view import read_map
-from app.validation.routes import validation_context
+from app.validation.page import validation_context
 from app.web.errors import ANSWER_GONE, AppError, ConflictError, NotFoundError
 from app.web.forms import FormErrors
 from app.web.templating import get_templates, is_htmx
