@@ -4,18 +4,22 @@ alone for htmx, with the count of what still waits out of band."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
 
+from app.kit.items import AccountItem, get_or_404
 from app.kit.pages import Fragment, Page
+from app.permissions.guards import enforce_item
 from app.permissions.policy import AccountAccess, Actor, Verb, may
 from app.profile import repository as profile_repo
 from app.profile.view import SentView
 from app.stakeholders import repository as stakeholders_repo
 from app.stakeholders.view import SentPerson, shared_names
-from app.web.errors import NotFoundError
+from app.web.errors import ANSWER_GONE, NotFoundError
 from app.web.templating import is_htmx
+
+T = TypeVar("T", bound=AccountItem)
 
 TEMPLATE = "validation/show.html"
 PROFILE_SECTION = Fragment("validation/_profile_section.html")
@@ -77,3 +81,17 @@ def validation_page(
         return context
 
     return Page(request, TEMPLATE, context, url=validation_url(access))
+
+
+def answered_item(
+    db: Any, actor: Actor, access: AccountAccess, model: type[T], item_id: int, *, kept: str
+) -> T:
+    """The item the client answers about. What was not sent is internal: not found for the
+    client side, like a missing id. Withdrawn meanwhile or never there, the answer is told so
+    with the text it typed (``kept``)."""
+    try:
+        item = get_or_404(db, model, account_id=access.account_id, item_id=item_id)
+        enforce_item(actor, access, Verb.VALIDATION_ANSWER, item)  # type: ignore[arg-type]
+    except NotFoundError:
+        raise NotFoundError(ANSWER_GONE, kept=kept) from None
+    return item

@@ -13,32 +13,16 @@ from fastapi.responses import Response
 from app.auth.deps import CurrentActor, SettingsDep
 from app.db import DbSession
 from app.kit.forms import FormOf
-from app.kit.items import get_or_404
 from app.kit.pages import Page
 from app.models import ProfileKind, ProfileSection, Validation
-from app.permissions.guards import ValidationAnswerer, ValidationReader, enforce_item
-from app.permissions.policy import AccountAccess, Actor, Verb
+from app.permissions.guards import ValidationAnswerer, ValidationReader
 from app.profile import service as profile_service
-from app.validation.page import PROFILE_SECTION, validation_page
+from app.validation.page import PROFILE_SECTION, answered_item, validation_page
 from app.validation.schemas import AnswerForm
-from app.web.errors import ANSWER_GONE, NotFoundError
 from app.web.forms import FormErrors
 
 router = APIRouter()
 Text = Annotated[str, Form()]
-
-
-def _sent_section(
-    db: DbSession, actor: Actor, access: AccountAccess, section_id: int, form: AnswerForm
-) -> ProfileSection:
-    """The section answered. Unsent sections are internal: not found for the client side,
-    like a missing id; withdrawn meanwhile or never there, the typed text is kept."""
-    try:
-        section = get_or_404(db, ProfileSection, account_id=access.account_id, item_id=section_id)
-        enforce_item(actor, access, Verb.VALIDATION_ANSWER, section)
-    except NotFoundError:
-        raise NotFoundError(ANSWER_GONE, kept=form.correction) from None
-    return section
 
 
 @router.get("/accounts/{account_id}/validation")
@@ -59,7 +43,7 @@ def answer_section(
     form: Annotated[AnswerForm, FormOf(AnswerForm)],
     version: Text = "",
 ) -> Response:
-    section = _sent_section(db, actor, access, section_id, form)
+    section = answered_item(db, actor, access, ProfileSection, section_id, kept=form.correction)
     answer = form.check()
 
     def page(**changes: Any) -> Page:
