@@ -500,6 +500,24 @@ def test_adding_without_javascript_redirects_with_a_flash(
     assert "Added “Fleet telematics”." in page.text
 
 
+def test_a_new_opportunity_without_a_status_is_open_but_an_edit_must_name_one(
+    client: TestClient, session: Session, world: World
+) -> None:
+    sign_in(client, session, world.members["lead"])
+    data = form_data(csrf_token=CSRF)
+    del data["status"]
+    assert client.post(url(world), data=data).status_code == 303
+    (made,) = live(session, world)
+    assert made.status == "open"
+    edited = client.post(
+        url(world, f"/{made.id}"),
+        data=data | {"version": str(made.version)},
+        headers={"X-CSRF-Token": CSRF},
+    )
+    assert edited.status_code == 422
+    assert "Choose open, won, lost or dropped." in edited.text
+
+
 def test_bad_input_is_422_with_every_value_kept_and_a_message_per_field(
     client: TestClient, session: Session, world: World
 ) -> None:

@@ -259,23 +259,52 @@ def send(
     lines = {person.id: line(person) for person in people}
     now = utcnow()
     for person in people:
-        before = {name: getattr(person, name) for name in SENT_FIELDS}
         # What the client was shown before, not a name it may no longer be shown.
-        before["sent_reports_to"] = view.shown_line(person.sent_reports_to, shown)
-        person.sent_name, person.sent_title = person.name, person.title
-        person.sent_reports_to = lines[person.id]
-        person.validation = Validation.PENDING
-        person.sent_at, person.sent_by_id = now, actor.id
-        person.client_correction, person.answered_at, person.answered_by_id = "", None, None
-        _change(
-            session,
-            actor=actor,
-            verb="stakeholder.sent",
-            person=person,
-            # Only the facts as sent and the state: never an assessment.
-            changes={name: [before[name], getattr(person, name)] for name in SENT_FIELDS},
-            visibility=Visibility.SHARED,
-        )
+        shown_before = view.shown_line(person.sent_reports_to, shown)
+        _mark_sent(session, actor, person, lines[person.id], shown_before, now)
+    notify(
+        session,
+        account_id=account_id,
+        recipient_ids=accounts_repo.member_ids(
+            session, account_id=account_id, roles=[Role.SPONSOR, Role.MEMBER]
+        ),
+        kind="stakeholder.sent",
+        message=_sending_message(actor, people),
+        link=f"/accounts/{account_id}/validation",
+        actor=actor,
+        visibility=Visibility.SHARED,
+        base_url=base_url,
+    )
+
+
+def _mark_sent(
+    session: Session,
+    actor: User,
+    person: Stakeholder,
+    line: str,
+    shown_before: str,
+    now: datetime,
+) -> None:
+    """Copy the facts as they are now into ``sent_*``, clear any answer, and record it."""
+    before = {name: getattr(person, name) for name in SENT_FIELDS}
+    before["sent_reports_to"] = shown_before
+    person.sent_name, person.sent_title = person.name, person.title
+    person.sent_reports_to = line
+    person.validation = Validation.PENDING
+    person.sent_at, person.sent_by_id = now, actor.id
+    person.client_correction, person.answered_at, person.answered_by_id = "", None, None
+    _change(
+        session,
+        actor=actor,
+        verb="stakeholder.sent",
+        person=person,
+        # Only the facts as sent and the state: never an assessment.
+        changes={name: [before[name], getattr(person, name)] for name in SENT_FIELDS},
+        visibility=Visibility.SHARED,
+    )
+
+
+def _sending_message(actor: User, people: Sequence[Stakeholder]) -> str:
     if len(people) == 1:
         message = (
             f"{actor.display_name} asks you to confirm the name, title and reporting line of "
@@ -287,21 +316,7 @@ def send(
             f"{actor.display_name} asks you to confirm the names, titles and reporting lines "
             f"of {len(people)} people: {names}."
         )
-    if len(message) > 500:
-        message = message[:499] + "…"
-    notify(
-        session,
-        account_id=account_id,
-        recipient_ids=accounts_repo.member_ids(
-            session, account_id=account_id, roles=[Role.SPONSOR, Role.MEMBER]
-        ),
-        kind="stakeholder.sent",
-        message=message,
-        link=f"/accounts/{account_id}/validation",
-        actor=actor,
-        visibility=Visibility.SHARED,
-        base_url=base_url,
-    )
+    return message[:499] + "…" if len(message) > 500 else message
 
 
 def answer(
