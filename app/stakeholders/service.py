@@ -70,27 +70,6 @@ def _values(person: Stakeholder) -> dict[str, Any]:
     return {name: getattr(person, name) for name in FIELDS}
 
 
-def _record(
-    session: Session,
-    *,
-    actor: User,
-    verb: str,
-    person: Stakeholder,
-    changes: audit.Changes,
-    visibility: Visibility = Visibility.INTERNAL,
-) -> None:
-    audit.record(
-        session,
-        actor=actor,
-        verb=verb,
-        item_type=ITEM,
-        item_id=person.id,
-        account_id=person.account_id,
-        changes=changes,
-        visibility=visibility,
-    )
-
-
 def _apply(person: Stakeholder, checked: CheckedStakeholder) -> None:
     person.name, person.title, person.department = checked.name, checked.title, checked.department
     person.reports_to_id = checked.reports_to_id
@@ -130,12 +109,16 @@ def add(
 ) -> Stakeholder:
     person = Stakeholder(account_id=account_id, name=checked.name, created_by_id=actor.id)
     _save(session, person, checked)
-    _record(
+    changes = audit.diff({}, _values(person))
+    audit.record(
         session,
         actor=actor,
         verb="stakeholder.added",
-        person=person,
-        changes=audit.diff({}, _values(person)),
+        item_type=ITEM,
+        item_id=person.id,
+        account_id=account_id,
+        changes=changes,
+        visibility=Visibility.INTERNAL,
     )
     return person
 
