@@ -40,7 +40,7 @@ from app.models import (
 )
 from app.notifications.service import notify
 from app.opportunities import service as opportunities
-from app.opportunities.schemas import Checked as OpportunityValues
+from app.opportunities.schemas import OpportunityValues
 from app.opportunities.scoring import RATINGS as OPPORTUNITY_RATINGS
 from app.perception import service as perception
 from app.perception.schemas import BeliefValues

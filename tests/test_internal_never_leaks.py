@@ -108,7 +108,7 @@ from app.models import (
     utcnow,
 )
 from app.opportunities import service as opportunities
-from app.opportunities.schemas import Checked as OpportunityValues
+from app.opportunities.schemas import OpportunityValues
 from app.opportunities.scoring import RATINGS
 from app.perception import service as perception
 from app.perception.schemas import BeliefValues

@@ -22,11 +22,12 @@ from app.models import (
     Priority,
 )
 from app.opportunities import scoring, service
-from app.opportunities.schemas import Checked, OpportunityForm, parse_size
+from app.opportunities.schemas import OpportunityForm, OpportunityValues, parse_size
 from app.opportunities.scoring import Klass
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
+from app.web.forms import FormErrors
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
 from tests.test_priorities import add
@@ -248,28 +249,27 @@ def _form(**fields: object) -> OpportunityForm:
         "title": "Fleet telematics",
         "size": "120,000",
         "days": "20",
-        "ratings": dict.fromkeys(RATING_NAMES, "4"),
+        **dict.fromkeys(RATING_NAMES, "4"),
     }
     return OpportunityForm(**(base | fields))  # type: ignore[arg-type]
 
 
 def test_form_values_and_messages() -> None:
-    errors, values = _form(priority_ids=["7", "7", "3"], owner_id="11").check({11}, {3, 7})
-    assert not errors
-    assert values is not None
+    values = _form(priority_ids=("7", "7", "3"), owner_id="11").check({11}, {3, 7})
+    assert isinstance(values, OpportunityValues)
     assert (values.size, values.days, values.owner_id) == (120_000, 20, 11)
     assert values.priority_ids == [3, 7]
     assert values.status == "open"
-    errors, values = _form(
+    errors = _form(
         title="",
         size="lots",
         days="0",
-        ratings={"need": "6", "growth": "x"},
+        **(dict.fromkeys(RATING_NAMES, "") | {"need": "6", "growth": "x"}),
         owner_id="12",
         status="pending",
-        priority_ids=["8"],
+        priority_ids=("8",),
     ).check({11}, {3, 7})
-    assert values is None
+    assert isinstance(errors, FormErrors)
     assert set(errors) == {
         "title",
         "size",
@@ -280,8 +280,10 @@ def test_form_values_and_messages() -> None:
         "priority_ids",
     }
     assert errors["need"] == "Choose 1 to 5 for “The client's need for our offer”."
-    assert _form(days="3651").check(set(), set())[0]["days"].startswith("Enter a whole number")
-    assert not _form(days="3650").check(set(), set())[0]
+    too_long = _form(days="3651").check(set(), set())
+    assert isinstance(too_long, FormErrors)
+    assert too_long["days"].startswith("Enter a whole number")
+    assert isinstance(_form(days="3650").check(set(), set()), OpportunityValues)
 
 
 # --------------------------------------------------------------------------------------------
@@ -311,7 +313,7 @@ def make(
         session,
         actor=world.members["lead"],
         account_id=account_id or world.account.id,  # type: ignore[arg-type]
-        values=Checked(
+        values=OpportunityValues(
             title=title,
             description=description,
             size=size,
@@ -496,6 +498,24 @@ def test_adding_without_javascript_redirects_with_a_flash(
     assert response.headers["location"] == url(world, f"#opportunity-{made.id}")
     page = client.get(response.headers["location"])
     assert "Added “Fleet telematics”." in page.text
+
+
+def test_a_new_opportunity_without_a_status_is_open_but_an_edit_must_name_one(
+    client: TestClient, session: Session, world: World
+) -> None:
+    sign_in(client, session, world.members["lead"])
+    data = form_data(csrf_token=CSRF)
+    del data["status"]
+    assert client.post(url(world), data=data).status_code == 303
+    (made,) = live(session, world)
+    assert made.status == "open"
+    edited = client.post(
+        url(world, f"/{made.id}"),
+        data=data | {"version": str(made.version)},
+        headers={"X-CSRF-Token": CSRF},
+    )
+    assert edited.status_code == 422
+    assert "Choose open, won, lost or dropped." in edited.text
 
 
 def test_bad_input_is_422_with_every_value_kept_and_a_message_per_field(

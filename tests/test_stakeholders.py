@@ -1448,3 +1448,42 @@ def test_a_reporting_line_sent_names_only_people_sent(
     assert client_line(client, world, deputy) == "Dora Chief"
     # Nobody above: the page says so.
     assert client_line(client, world, chief) == "Nobody on this list"
+
+
+@pytest.mark.parametrize("tail", ["", "/remove"])
+def test_a_map_write_locks_the_map_before_the_persons_row(
+    client: TestClient,
+    session: Session,
+    world: World,
+    count_queries: QueryCounter,
+    tail: str,
+) -> None:
+    """Every writer of the map takes the map's lock first, then rows: a writer that held a
+    person's row while waiting for the map could deadlock with one moving that person up."""
+    person = make(session, world, "Ada Lock")
+    sign_in(client, session, world.members["lead"])
+    count_queries.statements.clear()
+    response = client.post(
+        url(world, f"/stakeholders/{person.id}{tail}"),
+        data=form_of(person, title="Locked first"),
+        headers=POST,
+    )
+    assert response.status_code == 303
+    statements = [" ".join(s.split()) for s in count_queries.statements]
+    map_lock = next(
+        n for n, s in enumerate(statements) if s.startswith("SELECT account.id FROM account")
+    )
+    row = next(n for n, s in enumerate(statements) if "FROM stakeholder" in s)
+    assert map_lock < row, statements
+
+
+def test_choices_left_out_of_the_form_are_the_defaults(
+    client: TestClient, session: Session, world: World
+) -> None:
+    sign_in(client, session, world.members["lead"])
+    data = form_of(name="Dora Default")
+    for choice in ("influence", "attitude", "strength"):
+        del data[choice]
+    assert client.post(url(world, "/stakeholders"), data=data, headers=POST).status_code == 303
+    person = session.exec(select(Stakeholder).where(Stakeholder.name == "Dora Default")).one()
+    assert (person.influence, person.attitude, person.strength) == ("medium", "unknown", "none")

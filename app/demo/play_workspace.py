@@ -29,7 +29,7 @@ from app.models import (
 )
 from app.notifications import service as notifications
 from app.opportunities import service as opportunities
-from app.opportunities.schemas import Checked as CheckedOpportunity
+from app.opportunities.schemas import OpportunityValues as CheckedOpportunity
 from app.perception import service as perception
 from app.profile import repository as profile_repo
 from app.profile import service as profile

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from app.db import for_write
 from app.models import (
     VENDOR_ROLES,
     Membership,
@@ -52,16 +51,6 @@ def links(session: Session, *, account_id: int) -> dict[int, list[Priority]]:
     for opportunity_id, priority in rows:
         found.setdefault(opportunity_id, []).append(priority)
     return found
-
-
-def get_live(session: Session, *, account_id: int, opportunity_id: int) -> Opportunity | None:
-    statement = (
-        select(Opportunity)
-        .where(Opportunity.id == opportunity_id)
-        .where(Opportunity.account_id == account_id)
-        .where(col(Opportunity.removed_at).is_(None))
-    )
-    return session.exec(for_write(session, statement)).first()
 
 
 def linked_priority_ids(session: Session, *, account_id: int, opportunity_id: int) -> list[int]:

@@ -4,9 +4,10 @@ comes back."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from app.kit.forms import Checked
 from app.models import Opportunity, OpportunityStatus
 from app.opportunities.scoring import RATINGS
 from app.web.forms import FormErrors, as_int, check_line, check_text
@@ -59,8 +60,8 @@ def parse_size(value: str) -> int | None:
 
 
 @dataclass(frozen=True)
-class Checked:
-    """The form's values once every field passed."""
+class OpportunityValues:
+    """A checked opportunity: what the services take."""
 
     title: str
     description: str
@@ -91,10 +92,20 @@ class OpportunityForm:
     description: str = ""
     size: str = ""
     days: str = ""
-    ratings: dict[str, str] = field(default_factory=dict)  # name -> typed value
+    profitability: str = ""
+    need: str = ""
+    growth: str = ""
+    importance: str = ""
+    history: str = ""
+    relationship: str = ""
     owner_id: str = ""
     status: str = OpportunityStatus.OPEN.value
-    priority_ids: list[str] = field(default_factory=list)
+    priority_ids: tuple[str, ...] = ()
+
+    @property
+    def ratings(self) -> dict[str, str]:
+        """The typed rating of each scale, by name."""
+        return {name: getattr(self, name) for name in RATINGS}
 
     @classmethod
     def of(cls, opportunity: Opportunity, priority_ids: list[int]) -> OpportunityForm:
@@ -103,18 +114,16 @@ class OpportunityForm:
             description=opportunity.description,
             size=f"{opportunity.size:,}",
             days=str(opportunity.days),
-            ratings={name: str(getattr(opportunity, name)) for name in RATINGS},
+            **{name: str(getattr(opportunity, name)) for name in RATINGS},
             owner_id=str(opportunity.owner_id or ""),
             status=opportunity.status,
-            priority_ids=[str(p) for p in priority_ids],
+            priority_ids=tuple(str(p) for p in priority_ids),
         )
 
-    def check(
-        self, owner_ids: set[int], priority_ids: set[int]
-    ) -> tuple[FormErrors, Checked | None]:
-        """Errors, or the values. ``owner_ids``: who may own it (the account's active vendor
-        members, and its current owner); ``priority_ids``: the active priorities of the
-        account's current plan (a link to anything else is refused)."""
+    def check(self, owner_ids: set[int], priority_ids: set[int]) -> Checked[OpportunityValues]:
+        """The checked values, or what is wrong. ``owner_ids``: who may own it (the account's
+        active vendor members, and its current owner); ``priority_ids``: the active priorities
+        of the account's current plan (a link to anything else is refused)."""
         errors = FormErrors()
         self.title = check_line(self.title, errors, "title", label="a title")
         self.description = check_text(
@@ -125,6 +134,30 @@ class OpportunityForm:
             required=False,
             max_length=4000,
         )
+        size, days = self._size(errors), self._days(errors)
+        ratings = self._ratings(errors)
+        owner: int | None = None
+        if self.owner_id:
+            owner = as_int(self.owner_id) or -1
+            if owner not in owner_ids:
+                errors.add("owner_id", "Choose an owner from your team in this account, or nobody.")
+        if self.status not in STATUS_LABELS:
+            errors.add("status", "Choose open, won, lost or dropped.")
+        linked = self._links(errors, priority_ids)
+        if errors or size is None or days is None:
+            return errors
+        return OpportunityValues(
+            title=self.title,
+            description=self.description,
+            size=size,
+            days=days,
+            ratings=ratings,
+            owner_id=owner,
+            status=self.status,
+            priority_ids=sorted(linked),
+        )
+
+    def _size(self, errors: FormErrors) -> int | None:
         self.size = self.size.strip()
         size = parse_size(self.size)
         if not self.size:
@@ -135,28 +168,30 @@ class OpportunityForm:
                 "Enter the size as a whole amount of up to 12 digits, without decimals or a "
                 "currency sign, e.g. 120,000 or 120 000.",
             )
+        return size
+
+    def _days(self, errors: FormErrors) -> int | None:
         self.days = self.days.strip()
         days = as_int(self.days, max_digits=4)
         if not self.days:
             errors.add("days", "Enter how many days of effort it takes to win it.")
         elif days is None or not 1 <= days <= MAX_DAYS:
             errors.add("days", f"Enter a whole number of days from 1 to {MAX_DAYS:,}.")
+        return days
+
+    def _ratings(self, errors: FormErrors) -> dict[str, int]:
         ratings: dict[str, int] = {}
         for name, (label, _, _) in RATING_SCALES.items():
-            raw = self.ratings.get(name, "").strip()
-            self.ratings[name] = raw
+            raw = getattr(self, name).strip()
+            setattr(self, name, raw)
             rating = as_int(raw, max_digits=1)
             if rating is None or not 1 <= rating <= 5:
                 errors.add(name, f"Choose 1 to 5 for “{label}”.")
             else:
                 ratings[name] = rating
-        owner: int | None = None
-        if self.owner_id:
-            owner = as_int(self.owner_id) or -1
-            if owner not in owner_ids:
-                errors.add("owner_id", "Choose an owner from your team in this account, or nobody.")
-        if self.status not in STATUS_LABELS:
-            errors.add("status", "Choose open, won, lost or dropped.")
+        return ratings
+
+    def _links(self, errors: FormErrors, priority_ids: set[int]) -> list[int]:
         linked: list[int] = []
         for raw in self.priority_ids:
             chosen = as_int(raw) or -1
@@ -166,15 +201,4 @@ class OpportunityForm:
                 )
             elif chosen not in linked:
                 linked.append(chosen)
-        if errors or size is None or days is None:
-            return errors, None
-        return errors, Checked(
-            title=self.title,
-            description=self.description,
-            size=size,
-            days=days,
-            ratings=ratings,
-            owner_id=owner,
-            status=self.status,
-            priority_ids=sorted(linked),
-        )
+        return linked

@@ -11,12 +11,12 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.audit import repository as audit_repo
 from app.audit import service as audit
+from app.kit import versioned
 from app.kit.versioned import StaleEdit as StaleEdit
 from app.models import Opportunity, User, Visibility, utcnow
 from app.opportunities import repository
-from app.opportunities.schemas import Checked
+from app.opportunities.schemas import OpportunityValues
 from app.opportunities.scoring import RATINGS
 
 ITEM = "opportunity"
@@ -29,12 +29,10 @@ def _values(opportunity: Opportunity, priority_ids: list[int]) -> dict[str, Any]
     }
 
 
-def _apply(opportunity: Opportunity, values: Checked) -> None:
-    opportunity.title, opportunity.description = values.title, values.description
-    opportunity.size, opportunity.days = values.size, values.days
-    for name in RATINGS:
-        setattr(opportunity, name, values.ratings[name])
-    opportunity.owner_id, opportunity.status = values.owner_id, values.status
+def _apply(opportunity: Opportunity, values: OpportunityValues) -> None:
+    for name, value in values.values().items():
+        if name in FIELDS:
+            setattr(opportunity, name, value)
 
 
 def _record(
@@ -52,7 +50,9 @@ def _record(
     )
 
 
-def add(session: Session, *, actor: User, account_id: int, values: Checked) -> Opportunity:
+def add(
+    session: Session, *, actor: User, account_id: int, values: OpportunityValues
+) -> Opportunity:
     """A new opportunity of the account, linked to the checked priorities."""
     opportunity = Opportunity(account_id=account_id, title=values.title, created_by_id=actor.id)
     _apply(opportunity, values)
@@ -71,45 +71,41 @@ def update(
     *,
     actor: User,
     opportunity: Opportunity,
-    values: Checked,
+    values: OpportunityValues,
     expected_version: int,
 ) -> None:
     """Change the fields, status and links. Raises ``StaleEdit`` when someone saved a newer
     version meanwhile: nothing is written. An edit that changes nothing writes nothing."""
     assert opportunity.id is not None
-    if opportunity.version != expected_version:
-        who = audit_repo.last_actor_label(
-            session, account_id=opportunity.account_id, item_type=ITEM, item_id=opportunity.id
-        )
-        raise StaleEdit(who, opportunity)
+    versioned.check_version(session, opportunity, expected_version, item_type=ITEM)
     old_links = repository.linked_priority_ids(
         session, account_id=opportunity.account_id, opportunity_id=opportunity.id
     )
-    before = _values(opportunity, old_links)
-    after = values.values()
-    changes = audit.diff(before, after)
-    if not changes:
-        return
-    _apply(opportunity, values)
-    if "priority_ids" in changes:
-        repository.set_links(session, opportunity=opportunity, priority_ids=values.priority_ids)
-    opportunity.version += 1
-    opportunity.updated_at = utcnow()
-    session.add(opportunity)
-    _record(
-        session, actor=actor, verb="opportunity.updated", opportunity=opportunity, changes=changes
+    links = audit.diff({"priority_ids": sorted(old_links)}, {"priority_ids": values.priority_ids})
+    fields = {name: value for name, value in values.values().items() if name in FIELDS}
+    versioned.edit(
+        session,
+        actor=actor,
+        item=opportunity,
+        item_type=ITEM,
+        values=fields,
+        expected_version=expected_version,
+        visibility=Visibility.INTERNAL,
+        changes=links,
     )
+    if links:
+        repository.set_links(session, opportunity=opportunity, priority_ids=values.priority_ids)
 
 
 def remove(session: Session, *, actor: User, opportunity: Opportunity) -> None:
     """Soft delete: the row stays (with its links) for the audit trail."""
     opportunity.removed_at = utcnow()
-    opportunity.version += 1
-    session.add(opportunity)
-    _record(
+    versioned.record_change(
         session,
         actor=actor,
+        item=opportunity,
+        item_type=ITEM,
         verb="opportunity.removed",
-        opportunity=opportunity,
         changes={"title": [opportunity.title, None], "status": [opportunity.status, None]},
+        visibility=Visibility.INTERNAL,
     )

@@ -7,6 +7,7 @@ Use the ``Annotated`` aliases at the bottom, e.g. ``access: AccountReader``.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -74,11 +75,37 @@ def item_guard(verb: Verb, model: type[T], param: str, *criteria: Any, **where: 
 
     ``criteria`` (SQL conditions) and ``where`` (column = value) narrow the item, e.g. a status.
     """
+    return _item_dependency(verb, model, param, criteria, where, None)
 
+
+def locked_item_guard(
+    lock: Callable[[Session, int], None],
+    verb: Verb,
+    model: type[T],
+    param: str,
+    *criteria: Any,
+    **where: Any,
+) -> Any:
+    """``item_guard`` for items whose writes first take a wider lock (e.g. a whole map's):
+    ``lock(db, account_id)`` runs once the account passed, before the item's row is read and
+    locked, so that every writer takes the locks in the same order."""
+    return _item_dependency(verb, model, param, criteria, where, lock)
+
+
+def _item_dependency(
+    verb: Verb,
+    model: type[T],
+    param: str,
+    criteria: tuple[Any, ...],
+    where: dict[str, Any],
+    lock: Callable[[Session, int], None] | None,
+) -> Any:
     def guard(actor: Actor, db: Session, account_id: int, **path: int) -> ItemAccess[T]:
         access = accounts_repo.load_access(db, account_id=account_id, user_id=actor.id)
         enforce(decide(actor, access, verb))
         assert access is not None
+        if lock is not None:
+            lock(db, account_id)
         item = get_or_404(db, model, *criteria, account_id=account_id, item_id=path[param], **where)
         if hasattr(item, "visibility"):
             enforce(decide(actor, access, verb, item))  # type: ignore[arg-type]

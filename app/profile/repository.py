@@ -71,17 +71,6 @@ def get_for_write(session: Session, *, account_id: int, kind: str) -> ProfileSec
     return session.exec(for_write(session, statement)).first()
 
 
-def get_by_id(session: Session, *, account_id: int, section_id: int) -> ProfileSection | None:
-    """A section of this account by id (locked when the request writes); the caller still
-    checks it may be seen (``enforce_item``: an unsent section is internal)."""
-    statement = (
-        select(ProfileSection)
-        .where(ProfileSection.id == section_id)
-        .where(ProfileSection.account_id == account_id)
-    )
-    return session.exec(for_write(session, statement)).first()
-
-
 def validated_counts(session: Session, account_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
     """Per account: (sections the client has validated, i.e. confirmed or corrected; sections
     sent to the client, answered or not). Every asked account is in the answer, (0, 0) when

@@ -7,20 +7,23 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from app.auth.deps import CurrentActor, SettingsDep
 from app.db import DbSession
+from app.kit.forms import FormOf
+from app.kit.pages import Fragment, Page
 from app.models import ProfileKind, ProfileSection
 from app.permissions.guards import InsightReader, InsightWriter, ValidationRequester
 from app.permissions.policy import AccountAccess, Actor, Verb, may
 from app.profile import repository, service, view
-from app.profile.schemas import GUIDES, check_body, kind_of
+from app.profile.schemas import GUIDES, SectionForm, kind_of
 from app.web.forms import FormErrors, as_int
-from app.web.templating import get_templates, is_htmx
+from app.web.templating import is_htmx
 
 router = APIRouter()
 Text = Annotated[str, Form()]
+SECTION = Fragment("profile/_section.html")
 
 
 def profile_context(db: DbSession, actor: Actor, access: AccountAccess) -> dict[str, Any]:
@@ -39,52 +42,30 @@ def profile_context(db: DbSession, actor: Actor, access: AccountAccess) -> dict[
     }
 
 
-def render_profile(
+def profile_page(
     request: Request,
     db: DbSession,
     actor: Actor,
     access: AccountAccess,
     kind: ProfileKind | None = None,
-    *,
-    status_code: int = 200,
     **changes: Any,
-) -> Response:
-    """The page, or (for htmx, when ``kind`` is given) that section alone with the summary.
-    ``changes`` set what the section's forms show (typed text, errors, a notice...)."""
-    context = profile_context(db, actor, access)
-    if kind is None:
-        return get_templates(request).render(
-            request, "profile/show.html", context, status_code=status_code
-        )
-    current = next(v for v in context["sections"] if v.kind is kind)
-    for name, value in changes.items():
-        setattr(current, name, value)
-    if is_htmx(request):
-        context |= {"view": current, "oob": True}
-        return get_templates(request).render(
-            request, "profile/_section.html", context, status_code=status_code
-        )
-    return get_templates(request).render(
-        request, "profile/show.html", context, status_code=status_code
-    )
+) -> Page:
+    """The page; with ``kind``, htmx gets that section alone (``SECTION``) with the summary
+    out of band, and ``changes`` set what the section's forms show (typed text, errors, a
+    notice...)."""
 
+    def context() -> dict[str, Any]:
+        context = profile_context(db, actor, access)
+        if kind is not None:
+            current = next(v for v in context["sections"] if v.kind is kind)
+            for name, value in changes.items():
+                setattr(current, name, value)
+            if is_htmx(request):
+                context |= {"view": current, "oob": True}
+        return context
 
-def _done(
-    request: Request,
-    db: DbSession,
-    actor: Actor,
-    access: AccountAccess,
-    kind: ProfileKind,
-    notice: str,
-) -> Response:
-    """After a change: the section again for htmx, else back to it with a flash."""
-    if is_htmx(request):
-        return render_profile(request, db, actor, access, kind, notice=notice)
-    response = RedirectResponse(
-        f"/accounts/{access.account_id}/profile#{GUIDES[kind].anchor}", status_code=303
-    )
-    get_templates(request).flash(response, notice)
-    return response
+    url = f"/accounts/{access.account_id}/profile"
+    return Page(request, "profile/show.html", context, url=url)
 
 
 def _version(value: str) -> int:
@@ -101,7 +82,7 @@ def _section(db: DbSession, access: AccountAccess, kind: ProfileKind) -> Profile
 def show_profile(
     request: Request, actor: CurrentActor, access: InsightReader, db: DbSession
 ) -> Response:
-    return render_profile(request, db, actor, access)
+    return profile_page(request, db, actor, access).render()
 
 
 @router.post("/accounts/{account_id}/profile/{kind}")
@@ -111,16 +92,15 @@ def save_section(
     access: InsightWriter,
     db: DbSession,
     kind: str,
-    body: Text = "",
+    form: Annotated[SectionForm, FormOf(SectionForm)],
     version: Text = "",
 ) -> Response:
     section_kind = kind_of(kind)
-    errors = FormErrors()
-    text = check_body(body, errors)
-    if errors:
-        return render_profile(
-            request, db, actor, access, section_kind, status_code=422, typed=body, errors=errors
-        )
+    checked = form.check()
+    if isinstance(checked, FormErrors):
+        return profile_page(
+            request, db, actor, access, section_kind, typed=form.body, errors=checked
+        ).refused(422, SECTION)
     section = _section(db, access, section_kind)
     try:
         saved = service.save(
@@ -129,17 +109,17 @@ def save_section(
             account_id=access.account_id,
             kind=section_kind,
             section=section,
-            body=text,
+            body=checked.body,
             expected_version=_version(version),
         )
     except service.StaleEdit as stale:
-        # Nothing was saved; the person's text stays in the form, next to what is saved now.
-        return render_profile(
-            request, db, actor, access, section_kind, status_code=409, typed=body, stale=stale
-        )
+        return profile_page(
+            request, db, actor, access, section_kind, typed=form.body, stale=stale
+        ).refused(409, SECTION)
     label = section_kind.label
     notice = f"Saved “{label}”." if saved is not None else f"Nothing to save in “{label}”."
-    return _done(request, db, actor, access, section_kind, notice)
+    page = profile_page(request, db, actor, access, section_kind, notice=notice)
+    return page.done(notice, SECTION, anchor=GUIDES[section_kind].anchor)
 
 
 @router.post("/accounts/{account_id}/profile/{kind}/share")
@@ -171,18 +151,19 @@ def share_section(
             f"{stale.who} changed this section meanwhile, so nothing was sent. Read the text as "
             "it is now, then send it again."
         )
-        return render_profile(
-            request, db, actor, access, section_kind, status_code=409, problem=problem
+        return profile_page(request, db, actor, access, section_kind, problem=problem).refused(
+            409, SECTION
         )
     except service.ProfileProblem as problem:
-        return render_profile(
-            request, db, actor, access, section_kind, status_code=409, problem=problem.message
-        )
+        return profile_page(
+            request, db, actor, access, section_kind, problem=problem.message
+        ).refused(409, SECTION)
     notice = (
         f"Sent “{section_kind.label}” to {access.account.client_org.name} for validation; "
         "their sponsor and members are told."
     )
-    return _done(request, db, actor, access, section_kind, notice)
+    page = profile_page(request, db, actor, access, section_kind, notice=notice)
+    return page.done(notice, SECTION, anchor=GUIDES[section_kind].anchor)
 
 
 @router.post("/accounts/{account_id}/profile/{kind}/withdraw")
@@ -200,11 +181,12 @@ def withdraw_section(
             raise service.ProfileProblem("This section is not with the client.")
         service.withdraw(db, actor=actor.user, section=section)
     except service.ProfileProblem as problem:
-        return render_profile(
-            request, db, actor, access, section_kind, status_code=409, problem=problem.message
-        )
+        return profile_page(
+            request, db, actor, access, section_kind, problem=problem.message
+        ).refused(409, SECTION)
     notice = f"Stopped asking the client about “{section_kind.label}”; it is internal again."
-    return _done(request, db, actor, access, section_kind, notice)
+    page = profile_page(request, db, actor, access, section_kind, notice=notice)
+    return page.done(notice, SECTION, anchor=GUIDES[section_kind].anchor)
 
 
 @router.post("/accounts/{account_id}/profile/{kind}/adopt")
@@ -231,12 +213,13 @@ def adopt_correction(
             f"{stale.who} changed this section meanwhile, so your text was not replaced. "
             "Read it as it is now, then decide again."
         )
-        return render_profile(
-            request, db, actor, access, section_kind, status_code=409, problem=problem
+        return profile_page(request, db, actor, access, section_kind, problem=problem).refused(
+            409, SECTION
         )
     except service.ProfileProblem as problem:
-        return render_profile(
-            request, db, actor, access, section_kind, status_code=409, problem=problem.message
-        )
+        return profile_page(
+            request, db, actor, access, section_kind, problem=problem.message
+        ).refused(409, SECTION)
     notice = f"“{section_kind.label}” now reads as the client corrected it."
-    return _done(request, db, actor, access, section_kind, notice)
+    page = profile_page(request, db, actor, access, section_kind, notice=notice)
+    return page.done(notice, SECTION, anchor=GUIDES[section_kind].anchor)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.kit.forms import Checked
 from app.models import ProfileKind
 from app.web.errors import NotFoundError
 from app.web.forms import FormErrors, check_text
@@ -88,5 +89,20 @@ def kind_of(value: str) -> ProfileKind:
         raise NotFoundError() from None
 
 
-def check_body(body: str, errors: FormErrors, *, label: str = "the text") -> str:
-    return check_text(body, errors, "body", label=label, required=False, max_length=BODY_MAX)
+@dataclass(frozen=True)
+class SectionText:
+    """A section's checked text ('' clears it)."""
+
+    body: str
+
+
+@dataclass
+class SectionForm:
+    body: str = ""
+
+    def check(self) -> Checked[SectionText]:
+        errors = FormErrors()
+        body = check_text(
+            self.body, errors, "body", label="the text", required=False, max_length=BODY_MAX
+        )
+        return errors if errors else SectionText(body)

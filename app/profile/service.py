@@ -22,8 +22,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.accounts import repository as accounts_repo
-from app.audit import repository as audit_repo
 from app.audit import service as audit
+from app.kit import versioned
 from app.kit.versioned import StaleEdit as StaleEdit
 from app.models import ProfileKind, ProfileSection, Role, User, Validation, Visibility, utcnow
 from app.notifications.service import notify
@@ -67,15 +67,6 @@ def _record(
     )
 
 
-def _check_version(session: Session, section: ProfileSection, expected_version: int) -> None:
-    if section.version != expected_version:
-        assert section.id is not None
-        who = audit_repo.last_actor_label(
-            session, account_id=section.account_id, item_type=ITEM, item_id=section.id
-        )
-        raise StaleEdit(who, section)
-
-
 def _stamp(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.utcoffset() is None else moment.astimezone(UTC)
 
@@ -107,24 +98,32 @@ def save(
         if not body:
             return None
         return _create(session, actor=actor, account_id=account_id, kind=kind, body=body)
-    _check_version(session, section, expected_version)
-    if section.body == body:
-        return section
-    changes = {"body": [section.body, body]}
-    section.body = body
-    section.version += 1
-    section.updated_at = utcnow()
-    section.updated_by_id = actor.id
-    session.add(section)
-    _record(
+    if _edit_body(session, actor, section, body, expected_version, verb="profile.updated"):
+        section.updated_by_id = actor.id
+    return section
+
+
+def _edit_body(
+    session: Session,
+    actor: User,
+    section: ProfileSection,
+    body: str,
+    expected_version: int,
+    *,
+    verb: str,
+) -> bool:
+    """A new version of the words (internal); False when they are already ``body``."""
+    changes = versioned.edit(
         session,
         actor=actor,
-        verb="profile.updated",
-        section=section,
-        changes=changes,
+        item=section,
+        item_type=ITEM,
+        values={"body": body},
+        expected_version=expected_version,
+        verb=verb,
         visibility=Visibility.INTERNAL,
     )
-    return section
+    return bool(changes)
 
 
 def _create(
@@ -143,11 +142,7 @@ def _create(
         winner = repository.get_for_write(session, account_id=account_id, kind=kind.value)
         if winner is None:  # not that constraint after all
             raise
-        assert winner.id is not None
-        who = audit_repo.last_actor_label(
-            session, account_id=account_id, item_type=ITEM, item_id=winner.id
-        )
-        raise StaleEdit(who, winner) from None
+        raise StaleEdit(versioned.who_changed(session, winner, item_type=ITEM), winner) from None
     _record(
         session,
         actor=actor,
@@ -163,27 +158,18 @@ def adopt_correction(
     session: Session, *, actor: User, section: ProfileSection, expected_version: int
 ) -> None:
     """Use the client's correction as the section's text (internal, like any edit)."""
-    _check_version(session, section, expected_version)
+    versioned.check_version(session, section, expected_version, item_type=ITEM)
     if section.validation != Validation.CORRECTED or not section.client_correction:
         raise ProfileProblem(
             "The client has not corrected this section, so there is nothing to use."
         )
     if section.body == section.client_correction:
         raise ProfileProblem("The text already is the client's correction.")
-    changes = {"body": [section.body, section.client_correction]}
-    section.body = section.client_correction
-    section.version += 1
-    section.updated_at = utcnow()
-    section.updated_by_id = actor.id
-    session.add(section)
-    _record(
-        session,
-        actor=actor,
-        verb="profile.correction_adopted",
-        section=section,
-        changes=changes,
-        visibility=Visibility.INTERNAL,
+    correction = section.client_correction
+    _edit_body(
+        session, actor, section, correction, expected_version, verb="profile.correction_adopted"
     )
+    section.updated_by_id = actor.id
 
 
 # --- Asking the client ------------------------------------------------------------------------
@@ -200,7 +186,7 @@ def share(
     """Send the section's text as it is now to the client for validation; any earlier answer
     is cleared. The client's sponsor and members are told (the message names the section,
     never its text)."""
-    _check_version(session, section, expected_version)
+    versioned.check_version(session, section, expected_version, item_type=ITEM)
     if not section.body:
         raise ProfileProblem("Write this section before you send it: there is no text to check.")
     if section.validation == Validation.PENDING and section.shared_body == section.body:

@@ -60,11 +60,6 @@ def live(session: Session, *, account_id: int) -> Sequence[Stakeholder]:
     ).all()
 
 
-def get_live(session: Session, *, account_id: int, stakeholder_id: int) -> Stakeholder | None:
-    statement = _live(account_id).where(Stakeholder.id == stakeholder_id)
-    return session.exec(for_write(session, statement)).first()
-
-
 def get_many(
     session: Session, *, account_id: int, stakeholder_ids: Sequence[int]
 ) -> Sequence[Stakeholder]:

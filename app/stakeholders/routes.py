@@ -1,47 +1,52 @@
 """The relationship map (vendor only) and the client's answer about the facts sent to it.
 
-Every route that loads a stakeholder checks it with ``enforce_item``: until sent for
-confirmation a stakeholder is internal, so for the client side it is 404, exactly like a
-missing id; the vendor routes refuse the client side (403) before anything is looked up.
-Writes that change the map take the map's lock first (``repository.lock_map``).
+Every route that loads a stakeholder checks it with its verb: until sent for confirmation a
+stakeholder is internal, so for the client side it is 404, exactly like a missing id; the vendor
+routes refuse the client side (403) before anything is looked up. Writes that change the map
+take the map's lock first (``repository.lock_map``), before any stakeholder's row.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+from sqlmodel import Session
 
 from app.auth.deps import CurrentActor, SettingsDep
 from app.db import DbSession
+from app.kit import items, versioned
+from app.kit.forms import FormOf
+from app.kit.pages import Page
 from app.kit.versioned import StaleEdit
 from app.models import Stakeholder, utcnow
 from app.permissions.guards import (
     InsightReader,
     InsightWriter,
+    ItemAccess,
     ValidationAnswerer,
     ValidationRequester,
     enforce_item,
+    item_guard,
+    locked_item_guard,
 )
 from app.permissions.policy import AccountAccess, Actor, Verb, may
 from app.stakeholders import chart, repository, schemas, service
-from app.stakeholders.schemas import AnswerForm, StakeholderForm
+from app.stakeholders.schemas import AnswerForm, SendForm, StakeholderForm
 from app.stakeholders.view import read_map
-from app.validation.routes import validation_context
-from app.web.errors import ANSWER_GONE, AppError, ConflictError, NotFoundError
+from app.validation.page import CONFIRM_SECTION, answered_item, validation_page
+from app.web.errors import AppError, ConflictError, NotFoundError
 from app.web.forms import FormErrors
-from app.web.templating import get_templates, is_htmx
 
 router = APIRouter()
 Text = Annotated[str, Form()]
-Texts = Annotated[list[str] | None, Form()]
 Version = Annotated[int, Form()]
+Form_ = Annotated[StakeholderForm, FormOf(StakeholderForm)]
 
 PAGE = "stakeholders/show.html"
 BLOCK = "relationships"
-VALIDATION_PAGE = "validation/show.html"
-CONFIRM_BLOCK = "confirm_section"
+ITEM = repository.ITEM
 LABELS = {
     "attitude_labels": schemas.ATTITUDE_LABELS,
     "influence_labels": schemas.INFLUENCE_LABELS,
@@ -50,6 +55,21 @@ LABELS = {
     "buying_role_hints": schemas.BUYING_ROLE_HINTS,
     "decision_label": schemas.decision_label,
 }
+
+
+def _lock_map(db: Session, account_id: int) -> None:
+    repository.lock_map(db, account_id=account_id)
+
+
+# A person on the map, for the vendor's writers; the map is locked first when the request writes.
+MappedPerson = Annotated[
+    ItemAccess[Stakeholder],
+    locked_item_guard(_lock_map, Verb.INSIGHT_WRITE, Stakeholder, "stakeholder_id"),
+]
+# A person on the map, whose facts the lead sends to the client.
+AskedPerson = Annotated[
+    ItemAccess[Stakeholder], item_guard(Verb.VALIDATION_REQUEST, Stakeholder, "stakeholder_id")
+]
 
 
 def _map_url(access: AccountAccess) -> str:
@@ -76,46 +96,36 @@ def map_context(db: DbSession, actor: Actor, access: AccountAccess) -> dict[str,
     }
 
 
-def render_map(
-    request: Request,
-    db: DbSession,
-    actor: Actor,
-    access: AccountAccess,
-    *,
-    block: str | None = None,
-    status_code: int = 200,
-    **extra: Any,
-) -> Response:
-    context = map_context(db, actor, access) | extra
-    return get_templates(request).render(
-        request, PAGE, context, block=block, status_code=status_code
-    )
+def _map_page(request: Request, db: DbSession, actor: Actor, access: AccountAccess) -> Page:
+    return Page(request, PAGE, lambda: map_context(db, actor, access), url=_map_url(access))
 
 
-def _done(
-    request: Request,
-    db: DbSession,
-    actor: Actor,
-    access: AccountAccess,
-    notice: str,
-    anchor: str,
-) -> Response:
-    """The map's block for htmx; otherwise back to the page (a flash says what happened)."""
-    if is_htmx(request):
-        return render_map(request, db, actor, access, block=BLOCK, notice=notice)
-    response = RedirectResponse(f"{_map_url(access)}#{anchor}", status_code=303)
-    get_templates(request).flash(response, notice)
-    return response
+def _edit_page(request: Request, db: DbSession, checked: ItemAccess[Stakeholder]) -> Page:
+    """The page that edits one person; after saving, back to them on the map."""
+    access, person = checked.access, checked.item
 
+    def context() -> dict[str, Any]:
+        people = list(repository.live(db, account_id=access.account_id))
+        assert person.id is not None
+        managers = [
+            p
+            for p in sorted(people, key=lambda p: (p.name.casefold(), p.id or 0))
+            if p.id != person.id and not schemas.manages(people, p.id or 0, person.id)
+        ]
+        return {
+            "access": access,
+            "account": access.account,
+            "person": person,
+            "errors": FormErrors(),
+            "stale": None,
+            "managers": managers,
+            "team": list(repository.vendor_people(db, account_id=access.account_id)),
+            "decision_names": sorted({p.decision for p in people if p.decision}, key=str.casefold),
+            "by_id": {p.id: p for p in people},
+            **LABELS,
+        }
 
-def _person(
-    db: DbSession, actor: Actor, access: AccountAccess, stakeholder_id: int, verb: Verb
-) -> Stakeholder:
-    person = repository.get_live(db, account_id=access.account_id, stakeholder_id=stakeholder_id)
-    if person is None:
-        raise NotFoundError()
-    enforce_item(actor, access, verb, person)  # internal until sent: never the client side's
-    return person
+    return Page(request, "stakeholders/edit.html", context, url=_map_url(access))
 
 
 def _team_ids(db: DbSession, access: AccountAccess) -> set[int]:
@@ -123,45 +133,22 @@ def _team_ids(db: DbSession, access: AccountAccess) -> set[int]:
     return {user.id for user in people if user.id is not None}
 
 
-def typed_form(
-    name: Text = "",
-    title: Text = "",
-    department: Text = "",
-    reports_to_id: Text = "",
-    roles: Texts = None,
-    decision: Text = "",
-    influence: Text = "medium",
-    attitude: Text = "unknown",
-    motivations: Text = "",
-    owner_id: Text = "",
-    strength: Text = "none",
-    last_contact_on: Text = "",
-) -> StakeholderForm:
-    """The stakeholder form's fields, as typed."""
-    return StakeholderForm(
-        name=name,
-        title=title,
-        department=department,
-        reports_to_id=reports_to_id,
-        roles=list(roles or []),
-        decision=decision,
-        influence=influence,
-        attitude=attitude,
-        motivations=motivations,
-        owner_id=owner_id,
-        strength=strength,
-        last_contact_on=last_contact_on,
-    )
-
-
-TypedForm = Annotated[StakeholderForm, Depends(typed_form)]
+def _check_sent(db: DbSession, person: Stakeholder, version: int) -> None:
+    """The person as the sender saw them, or 409 naming who changed them (nothing is sent)."""
+    try:
+        versioned.check_version(db, person, version, item_type=ITEM)
+    except StaleEdit as stale:
+        raise ConflictError(
+            f"{stale.who} changed {person.name} meanwhile, so nothing was sent. Look at the map "
+            "again, then send."
+        ) from None
 
 
 @router.get("/accounts/{account_id}/relationships")
 def show_map(
     request: Request, actor: CurrentActor, access: InsightReader, db: DbSession
 ) -> Response:
-    return render_map(request, db, actor, access)
+    return _map_page(request, db, actor, access).render()
 
 
 # Declared before the routes with ``{stakeholder_id}``, whose path would also match it.
@@ -172,29 +159,21 @@ def send_selected(
     access: ValidationRequester,
     db: DbSession,
     settings: SettingsDep,
-    ids: Texts = None,
-    versions: Texts = None,
+    form: Annotated[SendForm, FormOf(SendForm)],
 ) -> Response:
-    """Send the ticked people's facts to the client at once; ``versions`` holds an
-    ``<id>:<version>`` pair per person, as the page showed them."""
-    selected, seen = schemas.parse_selected(ids or [], versions or [])
-    if not selected:
-        raise AppError(
-            "Tick the people whose name, title and reporting line the client should confirm."
-        )
-    people = list(repository.get_many(db, account_id=access.account_id, stakeholder_ids=selected))
-    if len(people) != len(set(selected)):
+    """Send the ticked people's facts to the client at once."""
+    selection = form.check()
+    if isinstance(selection, FormErrors):
+        raise AppError(selection["ids"])
+    people = list(
+        repository.get_many(db, account_id=access.account_id, stakeholder_ids=selection.ids)
+    )
+    if len(people) != len(set(selection.ids)):
         raise NotFoundError()
     for person in people:
         enforce_item(actor, access, Verb.VALIDATION_REQUEST, person)
     for person in people:
-        try:
-            service.check_version(db, person=person, expected_version=seen.get(person.id or 0, 0))
-        except StaleEdit as stale:
-            raise ConflictError(
-                f"{stale.who} changed {person.name} meanwhile, so nothing was sent. Look at the "
-                "map again, then send."
-            ) from None
+        _check_sent(db, person, selection.seen.get(person.id or 0, 0))
     service.send(
         db,
         actor=actor.user,
@@ -208,93 +187,42 @@ def send_selected(
         if count == 1
         else f"Asked the client to confirm the names, titles and reporting lines of {count} people."
     )
-    return _done(request, db, actor, access, notice, "stakeholders")
+    return _map_page(request, db, actor, access).done(notice, BLOCK, anchor="stakeholders")
 
 
 @router.post("/accounts/{account_id}/stakeholders")
 def add_stakeholder(
-    request: Request,
-    actor: CurrentActor,
-    access: InsightWriter,
-    db: DbSession,
-    form: TypedForm,
+    request: Request, actor: CurrentActor, access: InsightWriter, db: DbSession, form: Form_
 ) -> Response:
     repository.lock_map(db, account_id=access.account_id)
-    errors, checked = form.check(
+    checked = form.check(
         people=repository.live(db, account_id=access.account_id),
         owners=_team_ids(db, access),
         editing=None,
         today=utcnow().date(),
     )
-    if checked is not None:
-        try:
-            person = service.add(
-                db, actor=actor.user, account_id=access.account_id, checked=checked
-            )
-        except service.EconomicBuyerTaken as taken:
-            errors.add("roles", str(taken))
-        else:
-            notice = f"Added {person.name} to the map."
-            return _done(request, db, actor, access, notice, f"stakeholder-{person.id}")
-    block = BLOCK if is_htmx(request) else None
-    return render_map(
-        request, db, actor, access, block=block, form=form, errors=errors, status_code=422
-    )
+    page = _map_page(request, db, actor, access)
+    if isinstance(checked, FormErrors):
+        return page.refused(422, BLOCK, form=form, errors=checked)
+    try:
+        person = service.add(db, actor=actor.user, account_id=access.account_id, checked=checked)
+    except service.EconomicBuyerTaken as taken:
+        return page.refused(422, BLOCK, form=form, errors=_taken(taken))
+    notice = f"Added {person.name} to the map."
+    return page.done(notice, BLOCK, anchor=f"stakeholder-{person.id}")
 
 
-def _render_edit(
-    request: Request,
-    db: DbSession,
-    access: AccountAccess,
-    person: Stakeholder,
-    form: StakeholderForm,
-    *,
-    version: int,
-    errors: FormErrors | None = None,
-    stale: StaleEdit | None = None,
-    status_code: int = 200,
-) -> Response:
-    people = list(repository.live(db, account_id=access.account_id))
-    assert person.id is not None
-    managers = [
-        p
-        for p in sorted(people, key=lambda p: (p.name.casefold(), p.id or 0))
-        if p.id != person.id and not schemas.manages(people, p.id or 0, person.id)
-    ]
-    team = list(repository.vendor_people(db, account_id=access.account_id))
-    names = sorted({p.decision for p in people if p.decision}, key=str.casefold)
-    return get_templates(request).render(
-        request,
-        "stakeholders/edit.html",
-        {
-            "access": access,
-            "account": access.account,
-            "person": person,
-            "form": form,
-            "version": version,
-            "errors": errors or FormErrors(),
-            "stale": stale,
-            "managers": managers,
-            "team": team,
-            "decision_names": names,
-            "by_id": {p.id: p for p in people},
-            **LABELS,
-        },
-        status_code=status_code,
-    )
+def _taken(taken: service.EconomicBuyerTaken) -> FormErrors:
+    errors = FormErrors()
+    errors.add("roles", str(taken))
+    return errors
 
 
 @router.get("/accounts/{account_id}/stakeholders/{stakeholder_id}/edit")
-def edit_stakeholder(
-    request: Request,
-    actor: CurrentActor,
-    access: InsightWriter,
-    db: DbSession,
-    stakeholder_id: int,
-) -> Response:
-    person = _person(db, actor, access, stakeholder_id, Verb.INSIGHT_WRITE)
-    return _render_edit(
-        request, db, access, person, StakeholderForm.of(person), version=person.version
+def edit_stakeholder(request: Request, db: DbSession, checked: MappedPerson) -> Response:
+    person = checked.item
+    return _edit_page(request, db, checked).render(
+        form=StakeholderForm.of(person), version=person.version
     )
 
 
@@ -302,62 +230,38 @@ def edit_stakeholder(
 def update_stakeholder(
     request: Request,
     actor: CurrentActor,
-    access: InsightWriter,
     db: DbSession,
-    stakeholder_id: int,
-    form: TypedForm,
+    checked: MappedPerson,
+    form: Form_,
     version: Version = 0,
 ) -> Response:
-    repository.lock_map(db, account_id=access.account_id)
-    person = _person(db, actor, access, stakeholder_id, Verb.INSIGHT_WRITE)
-    errors, checked = form.check(
+    access, person, page = checked.access, checked.item, _edit_page(request, db, checked)
+    values = form.check(
         people=repository.live(db, account_id=access.account_id),
         owners=_team_ids(db, access),
         editing=person.id,
         today=utcnow().date(),
     )
-    if checked is not None:
-        try:
-            service.update(
-                db, actor=actor.user, person=person, checked=checked, expected_version=version
-            )
-        except StaleEdit as stale:
-            # Nothing was saved; the person's text stays in the form, next to what is saved now.
-            return _render_edit(
-                request,
-                db,
-                access,
-                person,
-                form,
-                version=person.version,
-                stale=stale,
-                status_code=409,
-            )
-        except service.EconomicBuyerTaken as taken:
-            errors.add("roles", str(taken))
-        else:
-            response = RedirectResponse(
-                f"{_map_url(access)}#stakeholder-{person.id}", status_code=303
-            )
-            get_templates(request).flash(response, f"Saved {person.name}.")
-            return response
-    return _render_edit(
-        request, db, access, person, form, version=version, errors=errors, status_code=422
-    )
+    if isinstance(values, FormErrors):
+        return page.refused(422, form=form, version=version, errors=values)
+    try:
+        service.update(
+            db, actor=actor.user, person=person, checked=values, expected_version=version
+        )
+    except StaleEdit as stale:
+        return page.refused(409, form=form, version=person.version, stale=stale)
+    except service.EconomicBuyerTaken as taken:
+        return page.refused(422, form=form, version=version, errors=_taken(taken))
+    return page.leave(f"Saved {person.name}.", f"stakeholder-{person.id}")
 
 
 @router.post("/accounts/{account_id}/stakeholders/{stakeholder_id}/remove")
 def remove_stakeholder(
-    request: Request,
-    actor: CurrentActor,
-    access: InsightWriter,
-    db: DbSession,
-    stakeholder_id: int,
+    request: Request, actor: CurrentActor, db: DbSession, checked: MappedPerson
 ) -> Response:
-    repository.lock_map(db, account_id=access.account_id)
-    person = _person(db, actor, access, stakeholder_id, Verb.INSIGHT_WRITE)
+    access, person = checked.access, checked.item
     manager = (
-        repository.get_live(db, account_id=access.account_id, stakeholder_id=person.reports_to_id)
+        items.get_live(db, Stakeholder, account_id=access.account_id, item_id=person.reports_to_id)
         if person.reports_to_id is not None
         else None
     )
@@ -371,27 +275,20 @@ def remove_stakeholder(
             if manager is not None
             else f" {who} who reported to them now {verb} to nobody on the map."
         )
-    return _done(request, db, actor, access, notice, "stakeholders")
+    return _map_page(request, db, actor, access).done(notice, BLOCK, anchor="stakeholders")
 
 
 @router.post("/accounts/{account_id}/stakeholders/{stakeholder_id}/send")
 def send_stakeholder(
     request: Request,
     actor: CurrentActor,
-    access: ValidationRequester,
     db: DbSession,
     settings: SettingsDep,
-    stakeholder_id: int,
+    checked: AskedPerson,
     version: Version = 0,
 ) -> Response:
-    person = _person(db, actor, access, stakeholder_id, Verb.VALIDATION_REQUEST)
-    try:
-        service.check_version(db, person=person, expected_version=version)
-    except StaleEdit as stale:
-        raise ConflictError(
-            f"{stale.who} changed {person.name} meanwhile, so nothing was sent. Look at the map "
-            "again, then send."
-        ) from None
+    access, person = checked.access, checked.item
+    _check_sent(db, person, version)
     service.send(
         db,
         actor=actor.user,
@@ -400,30 +297,11 @@ def send_stakeholder(
         base_url=settings.base_url,
     )
     notice = f"Asked the client to confirm {person.name}'s name, title and reporting line."
-    return _done(request, db, actor, access, notice, f"stakeholder-{person.id}")
+    page = _map_page(request, db, actor, access)
+    return page.done(notice, BLOCK, anchor=f"stakeholder-{person.id}")
 
 
 # --- The client's answer -----------------------------------------------------------------------
-
-
-def render_confirm(
-    request: Request,
-    db: DbSession,
-    actor: Actor,
-    access: AccountAccess,
-    *,
-    status_code: int = 200,
-    **extra: Any,
-) -> Response:
-    """After an answer: the account's validation page, or for htmx its people section alone
-    (with what still waits, out of band)."""
-    context = validation_context(db, actor, access) | extra
-    if is_htmx(request):
-        context["oob"] = True
-        return get_templates(request).render(
-            request, VALIDATION_PAGE, context, block=CONFIRM_BLOCK, status_code=status_code
-        )
-    return get_templates(request).render(request, VALIDATION_PAGE, context, status_code=status_code)
 
 
 @router.post("/accounts/{account_id}/validation/stakeholders/{stakeholder_id}")
@@ -434,54 +312,38 @@ def answer_stakeholder(
     db: DbSession,
     settings: SettingsDep,
     stakeholder_id: int,
-    decision: Text = "",
-    correction: Text = "",
+    form: Annotated[AnswerForm, FormOf(AnswerForm)],
     version: Text = "",
 ) -> Response:
-    try:
-        person = _person(db, actor, access, stakeholder_id, Verb.VALIDATION_ANSWER)
-    except NotFoundError:
-        # No longer asked (removed from the map), or never there: keep the text.
-        raise NotFoundError(ANSWER_GONE, kept=correction) from None
-    form = AnswerForm(decision, correction)
-    errors, confirmed = form.check()
-    if errors:
-        return render_confirm(
-            request,
-            db,
-            actor,
-            access,
-            status_code=422,
+    person = answered_item(db, actor, access, Stakeholder, stakeholder_id, kept=form.correction)
+    answer = form.check()
+    page = validation_page(request, db, actor, access, answering=True)
+    if isinstance(answer, FormErrors):
+        return page.refused(
+            422,
+            CONFIRM_SECTION,
             confirm_forms={person.id: form},
-            confirm_errors={person.id: errors},
+            confirm_errors={person.id: answer},
         )
     try:
         service.answer(
             db,
             actor=actor.user,
             person=person,
-            confirmed=confirmed,
-            correction=form.correction,
+            confirmed=answer.confirmed,
+            correction=answer.correction,
             expected=version,
             base_url=settings.base_url,
         )
     except StaleEdit as stale:
         # Nothing was saved: the client's text stays in the form, above what is current now.
-        return render_confirm(
-            request,
-            db,
-            actor,
-            access,
-            status_code=409,
+        stale_message = f"{stale.who} changed this meanwhile. Read it again, then answer."
+        return page.refused(
+            409,
+            CONFIRM_SECTION,
             confirm_forms={person.id: form},
-            confirm_stale={
-                person.id: f"{stale.who} changed this meanwhile. Read it again, then answer."
-            },
+            confirm_stale={person.id: stale_message},
         )
-    said = "confirmed" if confirmed else "sent your correction of"
+    said = "confirmed" if answer.confirmed else "sent your correction of"
     notice = f"Thank you: you {said} {person.sent_name}."
-    if is_htmx(request):
-        return render_confirm(request, db, actor, access, confirm_notice=notice)
-    response = RedirectResponse(f"/accounts/{access.account_id}/validation", status_code=303)
-    get_templates(request).flash(response, notice)
-    return response
+    return page.done(notice, CONFIRM_SECTION, anchor="", notice_as="confirm_notice")

@@ -8,6 +8,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from app.kit.forms import Checked
 from app.models import Attitude, BuyingRole, Influence, Stakeholder, Strength
 from app.web.forms import MAX_TEXT, FormErrors, as_int, check_line, check_text
 
@@ -139,7 +140,7 @@ class StakeholderForm:
     title: str = ""
     department: str = ""
     reports_to_id: str = ""
-    roles: list[str] = field(default_factory=list)
+    roles: tuple[str, ...] = ()
     decision: str = ""
     influence: str = Influence.MEDIUM.value
     attitude: str = Attitude.UNKNOWN.value
@@ -155,7 +156,7 @@ class StakeholderForm:
             title=person.title,
             department=person.department,
             reports_to_id=str(person.reports_to_id or ""),
-            roles=list(person.roles),
+            roles=tuple(person.roles),
             decision=person.decision,
             influence=person.influence,
             attitude=person.attitude,
@@ -172,10 +173,39 @@ class StakeholderForm:
         owners: Collection[int],
         editing: int | None,
         today: date,
-    ) -> tuple[FormErrors, CheckedStakeholder | None]:
+    ) -> Checked[CheckedStakeholder]:
         """``people``: the account's live stakeholders; ``owners``: who may own a relationship
         (the account's active vendor members); ``editing``: the person being edited, if any."""
         errors = FormErrors()
+        self._texts(errors)
+        reports_to = self._reports_to(errors, people, editing)
+        roles = self._roles(errors, people, editing)
+        self._choices(errors)
+        owner: int | None = None
+        self.owner_id = self.owner_id.strip()
+        if self.owner_id:
+            owner = as_int(self.owner_id)
+            if owner is None or owner not in owners:
+                errors.add("owner_id", "Choose someone of your account team, or nobody.")
+        last_contact = self._last_contact(errors, today)
+        if errors:
+            return errors
+        return CheckedStakeholder(
+            name=self.name,
+            title=self.title,
+            department=self.department,
+            reports_to_id=reports_to,
+            roles=roles,
+            decision=self.decision,
+            influence=self.influence,
+            attitude=self.attitude,
+            motivations=self.motivations,
+            owner_id=owner,
+            strength=self.strength,
+            last_contact_on=last_contact,
+        )
+
+    def _texts(self, errors: FormErrors) -> None:
         self.name = check_line(self.name, errors, "name", label="the person's name")
         self.title = check_line(self.title, errors, "title", label="the title", required=False)
         self.department = check_line(
@@ -197,8 +227,12 @@ class StakeholderForm:
             required=False,
             max_length=4000,
         )
-        reports_to = self._reports_to(errors, people, editing)
-        roles = self._roles(errors, people, editing)
+
+    def _choices(self, errors: FormErrors) -> None:
+        # A choice left out of the form (the page's lists always send one) is the default.
+        self.influence = self.influence or Influence.MEDIUM.value
+        self.attitude = self.attitude or Attitude.UNKNOWN.value
+        self.strength = self.strength or Strength.NONE.value
         for name, value, allowed, message in (
             ("influence", self.influence, INFLUENCE_LABELS, "Choose high, medium or low."),
             ("attitude", self.attitude, ATTITUDE_LABELS, "Choose an attitude from the list."),
@@ -206,29 +240,6 @@ class StakeholderForm:
         ):
             if value not in allowed:
                 errors.add(name, message)
-        owner: int | None = None
-        self.owner_id = self.owner_id.strip()
-        if self.owner_id:
-            owner = as_int(self.owner_id)
-            if owner is None or owner not in owners:
-                errors.add("owner_id", "Choose someone of your account team, or nobody.")
-        last_contact = self._last_contact(errors, today)
-        if errors:
-            return errors, None
-        return errors, CheckedStakeholder(
-            name=self.name,
-            title=self.title,
-            department=self.department,
-            reports_to_id=reports_to,
-            roles=roles,
-            decision=self.decision,
-            influence=self.influence,
-            attitude=self.attitude,
-            motivations=self.motivations,
-            owner_id=owner,
-            strength=self.strength,
-            last_contact_on=last_contact,
-        )
 
     def _reports_to(
         self, errors: FormErrors, people: Sequence[Stakeholder], editing: int | None
@@ -294,6 +305,14 @@ def parse_selected(ids: Sequence[str], versions: Sequence[str]) -> tuple[list[in
     return selected, seen
 
 
+@dataclass(frozen=True)
+class StakeholderAnswer:
+    """The client's checked answer about one person."""
+
+    confirmed: bool
+    correction: str = ""  # what is right ('' with a confirmation)
+
+
 @dataclass
 class AnswerForm:
     """The client's answer about one person: these facts are right, or here is what is."""
@@ -301,12 +320,12 @@ class AnswerForm:
     decision: str = ""
     correction: str = ""
 
-    def check(self) -> tuple[FormErrors, bool]:
-        """Errors, and whether the client confirmed (``False``: corrected)."""
+    def check(self) -> Checked[StakeholderAnswer]:
+        """Whether the client confirmed, or what they say is right."""
         errors = FormErrors()
         if self.decision not in ("confirm", "correct"):
             errors.add("decision", "Confirm these facts, or correct them.")
-            return errors, False
+            return errors
         confirmed = self.decision == "confirm"
         self.correction = check_text(
             self.correction,
@@ -316,4 +335,29 @@ class AnswerForm:
             required=not confirmed,
             max_length=CORRECTION_MAX,
         )
-        return errors, confirmed
+        return errors if errors else StakeholderAnswer(confirmed, self.correction)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The people ticked for sending, and the version of each the page showed."""
+
+    ids: list[int]
+    seen: dict[int, int]
+
+
+@dataclass
+class SendForm:
+    ids: tuple[str, ...] = ()
+    versions: tuple[str, ...] = ()  # "<id>:<version>" per person, as the page showed them
+
+    def check(self) -> Checked[Selection]:
+        selected, seen = parse_selected(self.ids, self.versions)
+        if not selected:
+            errors = FormErrors()
+            errors.add(
+                "ids",
+                "Tick the people whose name, title and reporting line the client should confirm.",
+            )
+            return errors
+        return Selection(selected, seen)

@@ -26,8 +26,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.accounts import repository as accounts_repo
-from app.audit import repository as audit_repo
 from app.audit import service as audit
+from app.kit import versioned
 from app.kit.versioned import StaleEdit
 from app.models import (
     Role,
@@ -70,27 +70,6 @@ def _values(person: Stakeholder) -> dict[str, Any]:
     return {name: getattr(person, name) for name in FIELDS}
 
 
-def _record(
-    session: Session,
-    *,
-    actor: User,
-    verb: str,
-    person: Stakeholder,
-    changes: audit.Changes,
-    visibility: Visibility = Visibility.INTERNAL,
-) -> None:
-    audit.record(
-        session,
-        actor=actor,
-        verb=verb,
-        item_type=ITEM,
-        item_id=person.id,
-        account_id=person.account_id,
-        changes=changes,
-        visibility=visibility,
-    )
-
-
 def _apply(person: Stakeholder, checked: CheckedStakeholder) -> None:
     person.name, person.title, person.department = checked.name, checked.title, checked.department
     person.reports_to_id = checked.reports_to_id
@@ -103,9 +82,7 @@ def _apply(person: Stakeholder, checked: CheckedStakeholder) -> None:
     person.last_contact_on = checked.last_contact_on
 
 
-def _save(
-    session: Session, person: Stakeholder, checked: CheckedStakeholder, *, edit: bool
-) -> None:
+def _save(session: Session, person: Stakeholder, checked: CheckedStakeholder) -> None:
     """Write the checked values in a savepoint (begun before anything changes, so that nothing
     is flushed outside it): when a concurrent request made someone else the decision's economic
     buyer first, the unique index refuses the row, the savepoint alone is rolled back and the
@@ -113,9 +90,6 @@ def _save(
     try:
         with session.begin_nested():
             _apply(person, checked)
-            if edit:
-                person.version += 1
-                person.updated_at = utcnow()
             session.add(person)
             session.flush()
     except IntegrityError:
@@ -134,13 +108,17 @@ def add(
     session: Session, *, actor: User, account_id: int, checked: CheckedStakeholder
 ) -> Stakeholder:
     person = Stakeholder(account_id=account_id, name=checked.name, created_by_id=actor.id)
-    _save(session, person, checked, edit=False)
-    _record(
+    _save(session, person, checked)
+    changes = audit.diff({}, _values(person))
+    audit.record(
         session,
         actor=actor,
         verb="stakeholder.added",
-        person=person,
-        changes=audit.diff({}, _values(person)),
+        item_type=ITEM,
+        item_id=person.id,
+        account_id=account_id,
+        changes=changes,
+        visibility=Visibility.INTERNAL,
     )
     return person
 
@@ -155,27 +133,33 @@ def update(
 ) -> None:
     """Raises ``StaleEdit`` when someone saved a newer version meanwhile, and
     ``EconomicBuyerTaken``: nothing is written then."""
-    assert person.id is not None
-    if person.version != expected_version:
-        raise StaleEdit(_last_actor(session, person), person)
+    versioned.check_version(session, person, expected_version, item_type=ITEM)
     changes = audit.diff(_values(person), {name: getattr(checked, name) for name in FIELDS})
     if not changes:
         return
-    _save(session, person, checked, edit=True)
-    _record(session, actor=actor, verb="stakeholder.updated", person=person, changes=changes)
+    _save(session, person, checked)
+    _change(session, actor=actor, verb="stakeholder.updated", person=person, changes=changes)
 
 
-def _last_actor(session: Session, person: Stakeholder) -> str:
-    assert person.id is not None
-    return audit_repo.last_actor_label(
-        session, account_id=person.account_id, item_type=ITEM, item_id=person.id
+def _change(
+    session: Session,
+    *,
+    actor: User,
+    verb: str,
+    person: Stakeholder,
+    changes: audit.Changes,
+    visibility: Visibility = Visibility.INTERNAL,
+) -> None:
+    """A new version of ``person``, audited (internal unless the client is meant to see it)."""
+    versioned.record_change(
+        session,
+        actor=actor,
+        item=person,
+        item_type=ITEM,
+        verb=verb,
+        changes=changes,
+        visibility=visibility,
     )
-
-
-def check_version(session: Session, *, person: Stakeholder, expected_version: int) -> None:
-    """``StaleEdit`` when the person changed since the page showing them was loaded."""
-    if person.version != expected_version:
-        raise StaleEdit(_last_actor(session, person), person)
 
 
 def remove(session: Session, *, actor: User, person: Stakeholder) -> list[Stakeholder]:
@@ -186,23 +170,17 @@ def remove(session: Session, *, actor: User, person: Stakeholder) -> list[Stakeh
         repository.direct_reports(session, account_id=person.account_id, manager_id=person.id)
     )
     person.removed_at = utcnow()
-    person.version += 1
-    session.add(person)
-    session.flush()
-    _record(
+    _change(
         session,
         actor=actor,
         verb="stakeholder.removed",
         person=person,
         changes={"name": [person.name, None]},
     )
+    session.flush()
     for report in reports:
         report.reports_to_id = person.reports_to_id
-        report.version += 1
-        report.updated_at = utcnow()
-        session.add(report)
-        session.flush()
-        _record(
+        _change(
             session,
             actor=actor,
             verb="stakeholder.moved_up",
@@ -264,26 +242,52 @@ def send(
     lines = {person.id: line(person) for person in people}
     now = utcnow()
     for person in people:
-        before = {name: getattr(person, name) for name in SENT_FIELDS}
         # What the client was shown before, not a name it may no longer be shown.
-        before["sent_reports_to"] = view.shown_line(person.sent_reports_to, shown)
-        person.sent_name, person.sent_title = person.name, person.title
-        person.sent_reports_to = lines[person.id]
-        person.validation = Validation.PENDING
-        person.sent_at, person.sent_by_id = now, actor.id
-        person.client_correction, person.answered_at, person.answered_by_id = "", None, None
-        person.version += 1
-        session.add(person)
-        session.flush()
-        _record(
-            session,
-            actor=actor,
-            verb="stakeholder.sent",
-            person=person,
-            # Only the facts as sent and the state: never an assessment.
-            changes={name: [before[name], getattr(person, name)] for name in SENT_FIELDS},
-            visibility=Visibility.SHARED,
-        )
+        shown_before = view.shown_line(person.sent_reports_to, shown)
+        _mark_sent(session, actor, person, lines[person.id], shown_before, now)
+    notify(
+        session,
+        account_id=account_id,
+        recipient_ids=accounts_repo.member_ids(
+            session, account_id=account_id, roles=[Role.SPONSOR, Role.MEMBER]
+        ),
+        kind="stakeholder.sent",
+        message=_sending_message(actor, people),
+        link=f"/accounts/{account_id}/validation",
+        actor=actor,
+        visibility=Visibility.SHARED,
+        base_url=base_url,
+    )
+
+
+def _mark_sent(
+    session: Session,
+    actor: User,
+    person: Stakeholder,
+    line: str,
+    shown_before: str,
+    now: datetime,
+) -> None:
+    """Copy the facts as they are now into ``sent_*``, clear any answer, and record it."""
+    before = {name: getattr(person, name) for name in SENT_FIELDS}
+    before["sent_reports_to"] = shown_before
+    person.sent_name, person.sent_title = person.name, person.title
+    person.sent_reports_to = line
+    person.validation = Validation.PENDING
+    person.sent_at, person.sent_by_id = now, actor.id
+    person.client_correction, person.answered_at, person.answered_by_id = "", None, None
+    _change(
+        session,
+        actor=actor,
+        verb="stakeholder.sent",
+        person=person,
+        # Only the facts as sent and the state: never an assessment.
+        changes={name: [before[name], getattr(person, name)] for name in SENT_FIELDS},
+        visibility=Visibility.SHARED,
+    )
+
+
+def _sending_message(actor: User, people: Sequence[Stakeholder]) -> str:
     if len(people) == 1:
         message = (
             f"{actor.display_name} asks you to confirm the name, title and reporting line of "
@@ -295,21 +299,7 @@ def send(
             f"{actor.display_name} asks you to confirm the names, titles and reporting lines "
             f"of {len(people)} people: {names}."
         )
-    if len(message) > 500:
-        message = message[:499] + "…"
-    notify(
-        session,
-        account_id=account_id,
-        recipient_ids=accounts_repo.member_ids(
-            session, account_id=account_id, roles=[Role.SPONSOR, Role.MEMBER]
-        ),
-        kind="stakeholder.sent",
-        message=message,
-        link=f"/accounts/{account_id}/validation",
-        actor=actor,
-        visibility=Visibility.SHARED,
-        base_url=base_url,
-    )
+    return message[:499] + "…" if len(message) > 500 else message
 
 
 def answer(
@@ -335,15 +325,12 @@ def answer(
     person.validation = Validation.CONFIRMED if confirmed else Validation.CORRECTED
     person.client_correction = "" if confirmed else correction
     person.answered_at, person.answered_by_id = utcnow(), actor.id
-    person.version += 1
-    session.add(person)
-    session.flush()
     changes: audit.Changes = {"validation": [before["validation"], person.validation]}
     changes |= audit.diff(
         {"client_correction": before["client_correction"]},
         {"client_correction": person.client_correction},
     )
-    _record(
+    _change(
         session,
         actor=actor,
         verb="stakeholder.confirmed" if confirmed else "stakeholder.corrected",
