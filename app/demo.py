@@ -57,7 +57,7 @@ from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
 from app.strategy import service as strategy
-from app.strategy.schemas import StrategyForm
+from app.strategy.schemas import StrategyValues
 from app.users import service as users
 from app.value import service as value
 
@@ -273,10 +273,8 @@ def _strategy(session: Session, *, plan: Plan, cast: Cast) -> None:
         ),
     ]
     for kind, text, detail, horizon in entries:
-        form = StrategyForm(
-            kind=kind.value, text=text, detail=detail, horizon=horizon.value if horizon else ""
-        )
-        strategy.create(session, actor=cast.sponsor, plan=plan, form=form)
+        values = StrategyValues(kind.value, text, detail, horizon.value if horizon else None)
+        strategy.create(session, actor=cast.sponsor, plan=plan, values=values)
 
 
 def _priority_form(
