@@ -33,7 +33,6 @@ from app.web.forms import FormErrors
 from app.web.templating import is_htmx
 
 router = APIRouter()
-Text = Annotated[str, Form()]
 Section = Annotated[str, Query(max_length=20)]
 THREAD = "/accounts/{account_id}/threads/{target}/{item_id}"
 BLOCK = "thread"
