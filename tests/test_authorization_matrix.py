@@ -96,7 +96,7 @@ from app.scorecard.schemas import AttributeValues
 from app.stakeholders import service as stakeholders
 from app.stakeholders.schemas import CheckedStakeholder
 from app.strategy import service as strategy
-from app.strategy.schemas import StrategyForm
+from app.strategy.schemas import StrategyValues
 from app.tokens import new_token, token_hash
 from app.users import service as users
 from tests import factories
@@ -963,7 +963,7 @@ def build_matrix_world(session: Session) -> MatrixWorld:
             session,
             actor=by,
             plan=plan,
-            form=StrategyForm(kind="driver", text=f"{key} strategic driver"),
+            values=StrategyValues(kind="driver", text=f"{key} strategic driver"),
         )
         assert entry.id is not None
         world.items.setdefault("entry_id", {})[key] = (entry.id, entry.version)

@@ -30,7 +30,7 @@ from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
 from app.strategy import service as strategy
-from app.strategy.schemas import StrategyForm
+from app.strategy.schemas import StrategyValues
 from tests import factories
 from tests.conftest import CSRF, send_session_csrf
 from tests.live import LiveServer
@@ -113,7 +113,7 @@ def _priority(session: Session, plan: Plan, by: User) -> tuple[str, int]:
 
 def _entry(session: Session, plan: Plan, by: User) -> tuple[str, int]:
     item = strategy.create(
-        session, actor=by, plan=plan, form=StrategyForm(kind="driver", text="Original")
+        session, actor=by, plan=plan, values=StrategyValues(kind="driver", text="Original")
     )
     return f"/strategy/{item.id}", item.version
 

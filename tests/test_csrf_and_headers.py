@@ -55,7 +55,7 @@ from app.scorecard.schemas import AttributeValues
 from app.stakeholders import service as stakeholders
 from app.stakeholders.schemas import CheckedStakeholder
 from app.strategy import service as strategy
-from app.strategy.schemas import StrategyForm
+from app.strategy.schemas import StrategyValues
 from app.tokens import new_token, token_hash
 from app.web.security import CSRF_COOKIE, add_page_headers
 from tests.conftest import CSRF, RollbackDatabase
@@ -126,7 +126,7 @@ def links(session: Session, world: World) -> dict[str, str]:
         session,
         actor=world.members["sponsor"],
         plan=plan,
-        form=StrategyForm(kind="driver", text="Ours"),
+        values=StrategyValues(kind="driver", text="Ours"),
     )
     initiative = initiatives.create(
         session,

@@ -124,7 +124,7 @@ from app.scorecard.schemas import AttributeForm, AttributeValues, CheckedEntry
 from app.stakeholders import service as stakeholders
 from app.stakeholders.schemas import CheckedStakeholder
 from app.strategy import service as strategy
-from app.strategy.schemas import StrategyForm
+from app.strategy.schemas import StrategyValues
 from app.value import service as value
 from tests.conftest import CSRF
 from tests.factories import World, add_member, make_account, make_user, sign_in
@@ -234,7 +234,7 @@ def build_plan(session: Session, world: World) -> Planted:
             session,
             actor=sponsor,
             plan=plan,
-            form=StrategyForm(kind=kind, text=text, horizon=horizon),
+            values=StrategyValues(kind=kind, text=text, horizon=horizon or None),
         )
         for kind, text, horizon in (
             ("goal", "Double revenue in southern Europe", "next"),
@@ -1571,7 +1571,7 @@ def build_scene(session: Session, world: World, *, noisy: bool) -> Scene:
         session,
         actor=sponsor,
         plan=plan,
-        form=StrategyForm(kind="goal", text="Double revenue", horizon="next"),
+        values=StrategyValues(kind="goal", text="Double revenue", horizon="next"),
     )
     noise()
     rating = value.rate(

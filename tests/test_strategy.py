@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 from app.models import AuditEvent, StrategyEntry, StrategyKind
 from app.plans import repository as plans_repo
 from app.strategy import service
-from app.strategy.schemas import StrategyForm
+from app.strategy.schemas import StrategyValues
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
 
@@ -30,7 +30,7 @@ def add(
         session,
         actor=world.members["sponsor"],
         plan=plan,
-        form=StrategyForm(kind=kind, text=text, horizon=horizon),
+        values=StrategyValues(kind=kind, text=text, horizon=horizon or None),
     )
     session.commit()
     return entry
@@ -317,7 +317,7 @@ def test_another_accounts_entry_is_not_found(
     plan = plans_repo.current(session, account_id=world.other_account.id)  # type: ignore[arg-type]
     assert plan is not None
     elsewhere = service.create(
-        session, actor=world.admin, plan=plan, form=StrategyForm(kind="driver", text="Theirs")
+        session, actor=world.admin, plan=plan, values=StrategyValues(kind="driver", text="Theirs")
     )
     session.commit()
     sign_in(client, session, world.members["sponsor"])

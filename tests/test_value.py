@@ -70,6 +70,25 @@ def ratings(session: Session) -> list[ValueRating]:
     )
 
 
+def test_a_plan_of_another_account_is_refused_and_nothing_is_written(
+    session: Session, world: World
+) -> None:
+    elsewhere = plans_repo.current(session, account_id=world.other_account.id)  # type: ignore[arg-type]
+    assert elsewhere is not None
+    with pytest.raises(service.NotThisAccount):
+        service.rate(
+            session,
+            actor=world.members["sponsor"],
+            account=world.account,
+            plan=elsewhere,
+            overall=7,
+            scores={},
+            comment="",
+        )
+    assert ratings(session) == []
+    assert session.exec(select(AuditEvent).where(AuditEvent.verb == "value.rated")).all() == []
+
+
 @pytest.mark.parametrize("role", ["sponsor", "member"])
 def test_client_contributors_rate_the_relationship_and_the_lead_is_told(
     client: TestClient, session: Session, world: World, role: str

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from app.db import for_write
 from app.models import (
     STRATEGY_LABELS,
     Action,
@@ -183,17 +182,6 @@ def thread(
         .order_by(col(Comment.created_at), col(Comment.id))
     ).all()
     return [(comment, author) for comment, author in rows]
-
-
-def get_live(session: Session, *, account_id: int, comment_id: int) -> Comment | None:
-    """A comment of this account that is not deleted."""
-    statement = (
-        select(Comment)
-        .where(Comment.id == comment_id)
-        .where(Comment.account_id == account_id)
-        .where(col(Comment.deleted_at).is_(None))
-    )
-    return session.exec(for_write(session, statement)).first()
 
 
 def counts_for_plan(

@@ -4,17 +4,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.kit.forms import Checked
 from app.web.forms import FormErrors, check_text
 
 MAX_BODY = 8000
 
 
+@dataclass(frozen=True)
+class CommentValues:
+    """A checked comment: what the services take."""
+
+    body: str
+    team_only: bool = False
+
+
 @dataclass
 class CommentForm:
     body: str = ""
-    team_only: bool = False
+    team_only: str = ""  # the checkbox: "" when not ticked
 
-    def check(self) -> FormErrors:
+    def check(self) -> Checked[CommentValues]:
         errors = FormErrors()
-        self.body = check_text(self.body, errors, "body", label="your comment", max_length=MAX_BODY)
-        return errors
+        body = check_text(self.body, errors, "body", label="your comment", max_length=MAX_BODY)
+        if errors:
+            return errors
+        return CommentValues(body, team_only=bool(self.team_only))

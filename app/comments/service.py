@@ -8,10 +8,10 @@ from collections.abc import Sequence
 
 from sqlmodel import Session
 
-from app.audit import repository as audit_repo
 from app.audit import service as audit
 from app.comments import mentions
 from app.comments.repository import ThreadTarget
+from app.kit import versioned
 from app.kit.versioned import StaleEdit as StaleEdit
 from app.models import Comment, User, Visibility, utcnow
 from app.notifications.service import notify
@@ -43,7 +43,16 @@ def add(
     setattr(comment, target.column.value, target.value)
     session.add(comment)
     session.flush()
-    _audit(session, actor=actor, comment=comment, verb="comment.added", old=None, new=body)
+    audit.record(
+        session,
+        actor=actor,
+        verb="comment.added",
+        item_type="comment",
+        item_id=comment.id,
+        account_id=comment.account_id,
+        changes={"body": [None, body]},
+        visibility=Visibility(comment.visibility),
+    )
     _notify_mentions(
         session,
         actor=actor,
@@ -69,20 +78,13 @@ def edit(
 ) -> None:
     """Raises ``StaleEdit`` when the comment was changed meanwhile: nothing is written. People
     mentioned for the first time by this edit are notified."""
-    assert comment.id is not None
-    if comment.version != expected_version:
-        who = audit_repo.last_actor_label(
-            session, account_id=comment.account_id, item_type="comment", item_id=comment.id
-        )
-        raise StaleEdit(who, comment)
+    versioned.check_version(session, comment, expected_version, item_type="comment")
     old = comment.body
     if old == body:
         return
     comment.body = body
     comment.edited_at = utcnow()
-    comment.version += 1
-    session.add(comment)
-    _audit(session, actor=actor, comment=comment, verb="comment.edited", old=old, new=body)
+    _record(session, actor=actor, comment=comment, verb="comment.edited", old=old, new=body)
     _notify_mentions(
         session,
         actor=actor,
@@ -100,21 +102,19 @@ def delete(session: Session, *, actor: User, comment: Comment) -> None:
     old = comment.body
     comment.body = ""
     comment.deleted_at = utcnow()
-    comment.version += 1
-    session.add(comment)
-    _audit(session, actor=actor, comment=comment, verb="comment.deleted", old=old, new=None)
+    _record(session, actor=actor, comment=comment, verb="comment.deleted", old=old, new=None)
 
 
-def _audit(
+def _record(
     session: Session, *, actor: User, comment: Comment, verb: str, old: str | None, new: str | None
 ) -> None:
-    audit.record(
+    """A new version of the comment, audited with its visibility."""
+    versioned.record_change(
         session,
         actor=actor,
-        verb=verb,
+        item=comment,
         item_type="comment",
-        item_id=comment.id,
-        account_id=comment.account_id,
+        verb=verb,
         changes={"body": [old, new]},
         visibility=Visibility(comment.visibility),
     )

@@ -27,7 +27,7 @@ from app.perception.schemas import BeliefValues
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
 from app.strategy import service as strategy
-from app.strategy.schemas import StrategyForm
+from app.strategy.schemas import StrategyValues
 
 
 @dataclass
@@ -45,13 +45,13 @@ def play(stage: Stage, *, account: Account, plan: Plan) -> None:
     people = [m.user for m in accounts_repo.list_members(session, account_id=account.id)]
     made = Made()
     for entry in story.STRATEGY:
-        form = StrategyForm(
+        values = StrategyValues(
             kind=entry.kind.value,
             text=entry.text,
             detail=entry.detail,
-            horizon=entry.horizon.value if entry.horizon else "",
+            horizon=entry.horizon.value if entry.horizon else None,
         )
-        strategy.create(session, actor=stage[story.STRATEGY_BY], plan=plan, form=form)
+        strategy.create(session, actor=stage[story.STRATEGY_BY], plan=plan, values=values)
     _priorities(stage, plan=plan, made=made)
     _ratings(stage, account=account, plan=plan)
     for idea in story.INITIATIVES:

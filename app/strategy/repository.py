@@ -7,7 +7,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from app.db import for_write
 from app.models import Plan, StrategyEntry
 
 
@@ -21,17 +20,8 @@ def for_plan(session: Session, *, plan_id: int) -> Sequence[StrategyEntry]:
     ).all()
 
 
-def get_live(session: Session, *, account_id: int, entry_id: int) -> StrategyEntry | None:
-    """A live entry of the account's *current* plan (earlier plans are read-only)."""
-    statement = (
-        select(StrategyEntry)
-        .join(Plan, col(Plan.id) == StrategyEntry.plan_id)
-        .where(StrategyEntry.id == entry_id)
-        .where(StrategyEntry.account_id == account_id)
-        .where(col(Plan.is_current))
-        .where(col(StrategyEntry.removed_at).is_(None))
-    )
-    return session.exec(for_write(session, statement)).first()
+# A criterion of an entry of its account's *current* plan (earlier plans are read-only).
+IN_CURRENT_PLAN = col(StrategyEntry.plan_id).in_(select(Plan.id).where(col(Plan.is_current)))
 
 
 def last_position(session: Session, *, plan_id: int, kind: str) -> int:
@@ -42,23 +32,3 @@ def last_position(session: Session, *, plan_id: int, kind: str) -> int:
         .where(col(StrategyEntry.removed_at).is_(None))
     ).one()
     return int(value or 0)
-
-
-def neighbour(session: Session, *, entry: StrategyEntry, up: bool) -> StrategyEntry | None:
-    """The live entry of the same section just above (``up``) or below this one."""
-    statement = (
-        select(StrategyEntry)
-        .where(StrategyEntry.plan_id == entry.plan_id)
-        .where(StrategyEntry.kind == entry.kind)
-        .where(col(StrategyEntry.removed_at).is_(None))
-        .where(StrategyEntry.id != entry.id)
-    )
-    if up:
-        statement = statement.where(col(StrategyEntry.position) < entry.position).order_by(
-            col(StrategyEntry.position).desc()
-        )
-    else:
-        statement = statement.where(col(StrategyEntry.position) > entry.position).order_by(
-            col(StrategyEntry.position)
-        )
-    return session.exec(statement.limit(1)).first()

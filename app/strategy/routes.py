@@ -3,56 +3,43 @@ its section, remove it. Only client contributors (``StrategyWriter``) get here."
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from app.auth.deps import CurrentActor
 from app.db import DbSession
+from app.kit.forms import FormOf
+from app.kit.pages import Fragment, Page
 from app.models import Horizon, StrategyEntry, StrategyKind
-from app.permissions.guards import StrategyWriter
-from app.permissions.policy import AccountAccess, Actor
-from app.plans import repository as plans_repo
-from app.plans.page import back_to_plan, plan_context, render_plan
+from app.permissions.guards import ItemAccess, StrategyWriter, item_guard
+from app.permissions.policy import AccountAccess, Actor, Verb
+from app.plans.page import current_plan, plan_page, plan_url
 from app.strategy import repository, service
 from app.strategy.schemas import Section, StrategyForm, section_of
-from app.web.errors import AppError, NotFoundError
+from app.web.errors import AppError
 from app.web.forms import FormErrors
-from app.web.templating import get_templates, is_htmx
 
 router = APIRouter()
 Text = Annotated[str, Form()]
+Form_ = Annotated[StrategyForm, FormOf(StrategyForm)]
+
+# A live entry of the account's current plan, for its client contributors.
+WrittenEntry = Annotated[
+    ItemAccess[StrategyEntry],
+    item_guard(Verb.STRATEGY_WRITE, StrategyEntry, "entry_id", repository.IN_CURRENT_PLAN),
+]
 
 
-def render_section(
-    request: Request,
-    db: DbSession,
-    actor: Actor,
-    access: AccountAccess,
-    template: str,
-    *,
-    status_code: int = 200,
-    **extra: Any,
-) -> Response:
-    """One section of the plan page alone (the htmx partial), from the plan page's context."""
-    context = plan_context(db, actor, access) | extra
-    return get_templates(request).render(request, template, context, status_code=status_code)
-
-
-def _template(section: Section) -> str:
+def _fragment(section: Section) -> Fragment:
     """Advice is shown in the value section; every other kind in the strategy section."""
-    return (
-        "value/_section.html" if section.kind is StrategyKind.ADVICE else "strategy/_section.html"
-    )
+    if section.kind is StrategyKind.ADVICE:
+        return Fragment("value/_section.html")
+    return Fragment("strategy/_section.html")
 
 
-def _notice(section: Section, notice: str) -> dict[str, Any]:
-    key = "value_notice" if section.kind is StrategyKind.ADVICE else "strategy_notice"
-    return {key: notice}
-
-
-def _answer(
+def _back_to_section(
     request: Request,
     db: DbSession,
     actor: Actor,
@@ -63,24 +50,14 @@ def _answer(
     focus: str = "",
 ) -> Response:
     """After a change: the section again for htmx, else back to the plan with a flash."""
-    if is_htmx(request):
-        return render_section(
-            request,
-            db,
-            actor,
-            access,
-            _template(section),
-            strategy_focus=focus,
-            **_notice(section, notice),
-        )
-    return back_to_plan(request, access, notice, section.anchor)
-
-
-def _entry(db: DbSession, access: AccountAccess, entry_id: int) -> StrategyEntry:
-    entry = repository.get_live(db, account_id=access.account_id, entry_id=entry_id)
-    if entry is None:
-        raise NotFoundError()
-    return entry
+    notice_as = "value_notice" if section.kind is StrategyKind.ADVICE else "strategy_notice"
+    return plan_page(request, db, actor, access).done(
+        notice,
+        _fragment(section),
+        anchor=section.anchor,
+        notice_as=notice_as,
+        strategy_focus=focus,
+    )
 
 
 def _quote(text: str, limit: int = 60) -> str:
@@ -89,131 +66,97 @@ def _quote(text: str, limit: int = 60) -> str:
 
 @router.post("/accounts/{account_id}/strategy")
 def add_entry(
-    request: Request,
-    actor: CurrentActor,
-    access: StrategyWriter,
-    db: DbSession,
-    kind: Text = "",
-    text: Text = "",
-    detail: Text = "",
-    horizon: Text = "",
+    request: Request, actor: CurrentActor, access: StrategyWriter, db: DbSession, form: Form_
 ) -> Response:
-    section = section_of(kind)
-    plan = plans_repo.current(db, account_id=access.account_id)
-    if plan is None:
-        raise NotFoundError()
-    form = StrategyForm(kind, text, detail, horizon)
-    errors = form.check(section)
-    if errors:
-        typed: dict[str, Any] = {"strategy_form": form, "strategy_errors": errors}
-        if is_htmx(request):
-            return render_section(
-                request, db, actor, access, _template(section), status_code=422, **typed
-            )
-        return render_plan(request, db, actor, access, status_code=422, **typed)
-    entry = service.create(db, actor=actor.user, plan=plan, form=form)
+    section = section_of(form.kind)
+    plan = current_plan(db, access)
+    values = form.check(section)
+    if isinstance(values, FormErrors):
+        page = plan_page(request, db, actor, access)
+        return page.refused(422, _fragment(section), strategy_form=form, strategy_errors=values)
+    entry = service.create(db, actor=actor.user, plan=plan, values=values)
     notice = f"Added {_quote(entry.text)} to {section.heading.lower()}."
     # Keep the keyboard in the form: people often add several entries in a row.
-    return _answer(
+    return _back_to_section(
         request, db, actor, access, section, notice, focus=f"f-strategy-{section.kind}-text"
     )
 
 
-def _render_edit(
-    request: Request,
-    access: AccountAccess,
-    entry: StrategyEntry,
-    form: StrategyForm,
-    *,
-    version: int,
-    errors: FormErrors | None = None,
-    stale: service.StaleEdit | None = None,
-    status_code: int = 200,
-) -> Response:
-    return get_templates(request).render(
-        request,
-        "strategy/edit.html",
-        {
+def _edit_page(request: Request, checked: ItemAccess[StrategyEntry]) -> Page:
+    """The page that edits one entry."""
+    access, entry = checked.access, checked.item
+
+    def context() -> dict[str, object]:
+        return {
             "access": access,
             "account": access.account,
             "entry": entry,
             "section": section_of(entry.kind),
-            "form": form,
-            "version": version,
-            "errors": errors or FormErrors(),
-            "stale": stale,
+            "errors": FormErrors(),
+            "stale": None,
             "horizons": list(Horizon),
-        },
-        status_code=status_code,
-    )
+        }
+
+    return Page(request, "strategy/edit.html", context, url=plan_url(access))
 
 
 @router.get("/accounts/{account_id}/strategy/{entry_id}/edit")
-def edit_entry(request: Request, access: StrategyWriter, db: DbSession, entry_id: int) -> Response:
-    entry = _entry(db, access, entry_id)
-    return _render_edit(request, access, entry, StrategyForm.of(entry), version=entry.version)
+def edit_entry(request: Request, checked: WrittenEntry) -> Response:
+    entry = checked.item
+    return _edit_page(request, checked).render(form=StrategyForm.of(entry), version=entry.version)
 
 
 @router.post("/accounts/{account_id}/strategy/{entry_id}")
 def update_entry(
     request: Request,
     actor: CurrentActor,
-    access: StrategyWriter,
     db: DbSession,
-    entry_id: int,
-    text: Text = "",
-    detail: Text = "",
-    horizon: Text = "",
+    checked: WrittenEntry,
+    form: Form_,
     version: Annotated[int, Form()] = 0,
 ) -> Response:
-    entry = _entry(db, access, entry_id)
+    entry, page = checked.item, _edit_page(request, checked)
     section = section_of(entry.kind)
-    form = StrategyForm(entry.kind, text, detail, horizon)
-    errors = form.check(section)
-    if errors:
-        return _render_edit(
-            request, access, entry, form, version=version, errors=errors, status_code=422
-        )
+    values = form.check(section)
+    if isinstance(values, FormErrors):
+        return page.refused(422, form=form, version=version, errors=values)
     try:
-        service.update(db, actor=actor.user, entry=entry, form=form, expected_version=version)
+        service.update(db, actor=actor.user, entry=entry, values=values, expected_version=version)
     except service.StaleEdit as stale:
         # Nothing was saved; the person's text stays in the form, next to what is saved now.
-        return _render_edit(
-            request, access, entry, form, version=entry.version, stale=stale, status_code=409
-        )
-    return _answer(request, db, actor, access, section, f"Saved {_quote(entry.text)}.")
+        return page.refused(409, form=form, version=entry.version, stale=stale)
+    notice = f"Saved {_quote(entry.text)}."
+    return _back_to_section(request, db, actor, checked.access, section, notice)
 
 
 @router.post("/accounts/{account_id}/strategy/{entry_id}/move")
 def move_entry(
     request: Request,
     actor: CurrentActor,
-    access: StrategyWriter,
     db: DbSession,
-    entry_id: int,
+    checked: WrittenEntry,
     direction: Text = "",
 ) -> Response:
-    entry = _entry(db, access, entry_id)
+    entry = checked.item
     if direction not in ("up", "down"):
         raise AppError("Move an entry up or down.")
-    section = section_of(entry.kind)
     moved = service.move(db, actor=actor.user, entry=entry, up=direction == "up")
-    where = "up" if direction == "up" else "down"
     notice = (
-        f"Moved {_quote(entry.text)} {where}."
+        f"Moved {_quote(entry.text)} {direction}."
         if moved
-        else f"{_quote(entry.text)} is already {'first' if where == 'up' else 'last'}."
+        else f"{_quote(entry.text)} is already {'first' if direction == 'up' else 'last'}."
     )
-    return _answer(
-        request, db, actor, access, section, notice, focus=f"move-{direction}-strategy-{entry.id}"
+    focus = f"move-{direction}-strategy-{entry.id}"
+    return _back_to_section(
+        request, db, actor, checked.access, section_of(entry.kind), notice, focus=focus
     )
 
 
 @router.post("/accounts/{account_id}/strategy/{entry_id}/remove")
 def remove_entry(
-    request: Request, actor: CurrentActor, access: StrategyWriter, db: DbSession, entry_id: int
+    request: Request, actor: CurrentActor, db: DbSession, checked: WrittenEntry
 ) -> Response:
-    entry = _entry(db, access, entry_id)
+    entry = checked.item
     service.remove(db, actor=actor.user, entry=entry)
-    section = section_of(entry.kind)
-    return _answer(request, db, actor, access, section, f"Removed {_quote(entry.text)}.")
+    notice = f"Removed {_quote(entry.text)}."
+    return _back_to_section(request, db, actor, checked.access, section_of(entry.kind), notice)

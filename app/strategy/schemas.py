@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.kit.forms import Checked
 from app.models import Horizon, StrategyEntry, StrategyKind
 from app.web.errors import AppError
 from app.web.forms import FormErrors, check_line, check_text
@@ -151,6 +152,16 @@ def section_of(kind: str) -> Section:
         raise AppError("Choose a section of the strategy to add to.") from None
 
 
+@dataclass(frozen=True)
+class StrategyValues:
+    """A checked entry: what the services take."""
+
+    kind: str
+    text: str
+    detail: str = ""
+    horizon: str | None = None  # goals only
+
+
 @dataclass
 class StrategyForm:
     kind: str = ""
@@ -164,14 +175,13 @@ class StrategyForm:
             kind=entry.kind, text=entry.text, detail=entry.detail, horizon=entry.horizon or ""
         )
 
-    def check(self, section: Section) -> FormErrors:
-        """Errors at the fields; afterwards ``horizon`` is '' for every kind but goals."""
+    def check(self, section: Section) -> Checked[StrategyValues]:
+        """The checked entry of ``section``; its horizon is None for every kind but goals."""
         errors = FormErrors()
-        self.kind = section.kind.value
-        self.text = check_line(
+        text = check_line(
             self.text, errors, "text", label=f"the {section.singular}", max_length=TEXT_MAX
         )
-        self.detail = check_text(
+        detail = check_text(
             self.detail,
             errors,
             "detail",
@@ -179,8 +189,9 @@ class StrategyForm:
             required=False,
             max_length=DETAIL_MAX,
         )
-        if not section.has_horizon:
-            self.horizon = ""
-        elif self.horizon not in {h.value for h in Horizon}:
+        if section.has_horizon and self.horizon not in {h.value for h in Horizon}:
             errors.add("horizon", "Choose by when this goal should be reached.")
-        return errors
+        if errors:
+            return errors
+        horizon = self.horizon if section.has_horizon else None
+        return StrategyValues(section.kind.value, text, detail, horizon)

@@ -3,25 +3,24 @@ never edited, each new one is kept."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.auth.deps import CurrentActor, SettingsDep
 from app.db import DbSession
+from app.kit.forms import FormOf
+from app.kit.pages import Fragment
 from app.permissions.guards import ValueRater
-from app.plans import repository as plans_repo
-from app.plans.page import back_to_plan, render_plan
-from app.strategy.routes import render_section
+from app.plans.page import current_plan, plan_page
 from app.value import service
 from app.value.schemas import RatingForm
 from app.web.errors import NotFoundError
-from app.web.templating import is_htmx
+from app.web.forms import FormErrors
 
 router = APIRouter()
-Text = Annotated[str, Form()]
-Texts = Annotated[list[str] | None, Form()]
+SECTION = Fragment("value/_section.html")
 
 
 @router.post("/accounts/{account_id}/ratings")
@@ -31,38 +30,25 @@ def add_rating(
     access: ValueRater,
     db: DbSession,
     settings: SettingsDep,
-    overall: Text = "",
-    comment: Text = "",
-    dimension: Texts = None,  # the names, in the order of the score fields
-    score: Texts = None,
+    form: Annotated[RatingForm, FormOf(RatingForm)],
 ) -> Response:
-    plan = plans_repo.current(db, account_id=access.account_id)
-    if plan is None:
-        raise NotFoundError()
-    form = RatingForm.of(
-        overall=overall, dimensions=dimension or [], scores=score or [], comment=comment
-    )
-    errors, value, scores = form.check(access.account.workspace.value_dimensions)
-    if errors:
-        typed: dict[str, Any] = {"value_form": form, "value_errors": errors}
-        if is_htmx(request):
-            return render_section(
-                request, db, actor, access, "value/_section.html", status_code=422, **typed
-            )
-        return render_plan(request, db, actor, access, status_code=422, **typed)
-    service.rate(
-        db,
-        actor=actor.user,
-        account=access.account,
-        plan=plan,
-        overall=value,
-        scores=scores,
-        comment=form.comment,
-        base_url=settings.base_url,
-    )
-    notice = f"Thank you: your rating of {value} out of 10 is saved."
-    if is_htmx(request):
-        return render_section(
-            request, db, actor, access, "value/_section.html", value_notice=notice
+    plan = current_plan(db, access)
+    page = plan_page(request, db, actor, access)
+    values = form.check(access.account.workspace.value_dimensions)
+    if isinstance(values, FormErrors):
+        return page.refused(422, SECTION, value_form=form, value_errors=values)
+    try:
+        service.rate(
+            db,
+            actor=actor.user,
+            account=access.account,
+            plan=plan,
+            overall=values.overall,
+            scores=values.scores,
+            comment=values.comment,
+            base_url=settings.base_url,
         )
-    return back_to_plan(request, access, notice, "value")
+    except service.NotThisAccount:
+        raise NotFoundError() from None
+    notice = f"Thank you: your rating of {values.overall} out of 10 is saved."
+    return page.done(notice, SECTION, anchor="value", notice_as="value_notice")

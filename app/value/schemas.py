@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from app.kit.forms import Checked
 from app.web.forms import FormErrors, as_int, check_text
 
 SCORES = tuple(range(0, 11))
@@ -16,32 +17,40 @@ def _score(text: str) -> int | None:
     return number if number in SCORES else None
 
 
+@dataclass(frozen=True)
+class RatingValues:
+    """A checked rating: what the service takes."""
+
+    overall: int
+    scores: dict[str, int] = field(default_factory=dict)  # dimensions left out: not rated
+    comment: str = ""
+
+
 @dataclass
 class RatingForm:
     overall: str = ""
-    scores: dict[str, str] = field(default_factory=dict)  # dimension -> what was chosen
     comment: str = ""
-    # The dimension names the form was sent with, in order (to check them against the
-    # workspace's current dimensions).
-    sent: list[str] = field(default_factory=list)
+    # The dimension names the form was sent with (hidden fields), in the order of the ``score``
+    # fields: they come in pairs.
+    dimension: tuple[str, ...] = ()
+    score: tuple[str, ...] = ()
 
-    @classmethod
-    def of(
-        cls, *, overall: str, dimensions: Sequence[str], scores: Sequence[str], comment: str
-    ) -> RatingForm:
-        """The form's fields: ``dimension`` (hidden, the name) and ``score`` come in pairs."""
-        form = cls(overall=overall, comment=comment, sent=list(dimensions))
-        if len(dimensions) == len(scores):
-            form.scores = dict(zip(dimensions, scores, strict=True))
-        return form
+    @property
+    def scores(self) -> dict[str, str]:
+        """Dimension -> what was chosen (nothing when the pairs do not match)."""
+        if len(self.dimension) != len(self.score):
+            return {}
+        return dict(zip(self.dimension, self.score, strict=True))
 
-    def check(self, allowed: Sequence[str]) -> tuple[FormErrors, int, dict[str, int]]:
-        """Errors, the overall score and the scores given (dimensions left out: not rated)."""
+    def check(self, allowed: Sequence[str]) -> Checked[RatingValues]:
+        """The overall score and the scores given, checked against the workspace's
+        dimensions (``allowed``)."""
         errors = FormErrors()
         overall = _score(self.overall)
         if overall is None:
             errors.add("overall", "Choose an overall rating from 0 to 10.")
-        if sorted(self.sent) != sorted(allowed) or len(self.scores) != len(self.sent):
+        typed = self.scores
+        if sorted(self.dimension) != sorted(allowed) or len(typed) != len(self.dimension):
             # The workspace changed its dimensions while the form was open (or the form was
             # tampered with): nothing is guessed.
             errors.add(
@@ -50,15 +59,17 @@ class RatingForm:
                 "below and send them again.",
             )
         scores: dict[str, int] = {}
-        for name, typed in self.scores.items():
-            if not typed.strip() or name not in allowed:
+        for name, text in typed.items():
+            if not text.strip() or name not in allowed:
                 continue
-            value = _score(typed)
+            value = _score(text)
             if value is None:
                 errors.add(f"score:{name}", "Choose a score from 0 to 10, or leave it unrated.")
             else:
                 scores[name] = value
-        self.comment = check_text(
+        comment = check_text(
             self.comment, errors, "comment", label="the comment", required=False, max_length=4000
         )
-        return errors, overall or 0, scores
+        if errors or overall is None:
+            return errors
+        return RatingValues(overall, scores, comment)

@@ -14,6 +14,10 @@ from app.value import repository
 ITEM_TYPE = "value_rating"
 
 
+class NotThisAccount(Exception):
+    """The plan belongs to another account than the one rated: nothing was written."""
+
+
 def rate(
     session: Session,
     *,
@@ -27,7 +31,8 @@ def rate(
 ) -> ValueRating:
     """A new rating of the plan (values already checked: 0 to 10 each)."""
     assert plan.id is not None
-    assert account.id == plan.account_id
+    if account.id != plan.account_id:
+        raise NotThisAccount()
     previous = repository.latest(session, plan_id=plan.id)
     rating = ValueRating(
         account_id=plan.account_id,
