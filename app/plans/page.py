@@ -9,14 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import Response
 
 from app.accounts import repository as accounts_repo
 from app.actions import sections as actions_sections
 from app.agreement import sections as agreement_sections
 from app.comments import sections as comments_sections
 from app.initiatives import sections as initiatives_sections
-from app.kit.pages import Page, redirect
+from app.kit.pages import Page
 from app.models import Horizon, Importance, Plan, PriorityStatus, Side
 from app.permissions.policy import AccountAccess, Actor, Verb, may
 from app.plans import metrics, repository
@@ -28,7 +27,6 @@ from app.strategy import sections as strategy_sections
 from app.value import sections as value_sections
 from app.web.errors import NotFoundError
 from app.web.forms import FormErrors
-from app.web.templating import get_templates
 
 TEMPLATE = "plans/show.html"
 
@@ -91,27 +89,3 @@ def plan_url(access: AccountAccess) -> str:
 def plan_page(request: Request, db: Any, actor: Actor, access: AccountAccess) -> Page:
     """The plan page's responder; its context is built only when something is rendered."""
     return Page(request, TEMPLATE, lambda: plan_context(db, actor, access), url=plan_url(access))
-
-
-# --- Until every plan section answers through ``plan_page`` -----------------------------------
-
-
-def render_plan(
-    request: Request,
-    db: Any,
-    actor: Actor,
-    access: AccountAccess,
-    *,
-    block: str | None = None,
-    status_code: int = 200,
-    **extra: Any,
-) -> Response:
-    context = plan_context(db, actor, access) | extra
-    return get_templates(request).render(
-        request, TEMPLATE, context, block=block, status_code=status_code
-    )
-
-
-def back_to_plan(request: Request, access: AccountAccess, notice: str, anchor: str) -> Response:
-    """After a change without htmx: 303 to the plan page at ``anchor``, with a flash."""
-    return redirect(request, f"{plan_url(access)}#{anchor}", notice)

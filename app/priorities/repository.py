@@ -36,25 +36,6 @@ def ranked(session: Session, *, plan_id: int) -> Sequence[tuple[Priority, User |
     ]
 
 
-def get_live(
-    session: Session,
-    *,
-    account_id: int,
-    priority_id: int,
-    status: PriorityStatus = PriorityStatus.ACTIVE,
-) -> Priority | None:
-    return session.exec(
-        for_write(
-            session,
-            select(Priority)
-            .where(Priority.id == priority_id)
-            .where(Priority.account_id == account_id)
-            .where(Priority.status == status)
-            .where(col(Priority.removed_at).is_(None)),
-        )
-    ).first()
-
-
 def get_suggestion(session: Session, *, account_id: int, suggestion_id: int) -> Priority | None:
     """A vendor suggestion of this account, whatever the client answered (removed: None)."""
     statement = (
@@ -86,23 +67,6 @@ def last_rank(session: Session, *, plan_id: int) -> int:
         .where(col(Priority.removed_at).is_(None))
     ).one()
     return int(value or 0)
-
-
-def neighbour(session: Session, *, priority: Priority, up: bool) -> Priority | None:
-    """The live priority just above (``up``) or below this one."""
-    assert priority.rank is not None
-    statement = (
-        select(Priority)
-        .where(Priority.plan_id == priority.plan_id)
-        .where(col(Priority.removed_at).is_(None))
-    )
-    if up:
-        statement = statement.where(col(Priority.rank) < priority.rank).order_by(
-            col(Priority.rank).desc()
-        )
-    else:
-        statement = statement.where(col(Priority.rank) > priority.rank).order_by(col(Priority.rank))
-    return session.exec(statement.limit(1)).first()
 
 
 def close_gap(session: Session, *, plan_id: int, after_rank: int) -> None:

@@ -103,19 +103,16 @@ def remove(session: Session, *, actor: User, priority: Priority) -> None:
     session.refresh(priority)
     assert priority.rank is not None
     priority.removed_at = utcnow()
-    priority.version += 1
-    session.add(priority)
-    session.flush()
-    repository.close_gap(session, plan_id=priority.plan_id, after_rank=priority.rank)
-    audit.record(
+    versioned.record_change(
         session,
         actor=actor,
-        verb="priority.removed",
+        item=priority,
         item_type="priority",
-        item_id=priority.id,
-        account_id=priority.account_id,
+        verb="priority.removed",
         changes={"title": [priority.title, None], "rank": [priority.rank, None]},
     )
+    session.flush()
+    repository.close_gap(session, plan_id=priority.plan_id, after_rank=priority.rank)
 
 
 def reorder(session: Session, *, actor: User, plan: Plan, ids: list[int]) -> bool:
@@ -225,21 +222,16 @@ def accept(
     rank = repository.last_rank(session, plan_id=suggestion.plan_id) + 1
     suggestion.status, suggestion.rank = PriorityStatus.ACTIVE, rank
     suggestion.answered_by_id, suggestion.answered_at = actor.id, utcnow()
-    suggestion.version += 1
-    suggestion.updated_at = utcnow()
-    session.add(suggestion)
-    session.flush()
     accepted: audit.Changes = {
         "status": [PriorityStatus.SUGGESTED.value, PriorityStatus.ACTIVE.value],
         "rank": [None, suggestion.rank],
     }
-    audit.record(
+    versioned.record_change(
         session,
         actor=actor,
-        verb="priority.suggestion_accepted",
+        item=suggestion,
         item_type="priority",
-        item_id=suggestion.id,
-        account_id=suggestion.account_id,
+        verb="priority.suggestion_accepted",
         changes=accepted | reworded,
     )
     how = "in their own words" if reworded else "as you worded it"
@@ -274,17 +266,12 @@ def reject(
     suggestion.status = PriorityStatus.REJECTED
     suggestion.answer_reason = reason
     suggestion.answered_by_id, suggestion.answered_at = actor.id, utcnow()
-    suggestion.version += 1
-    suggestion.updated_at = utcnow()
-    session.add(suggestion)
-    session.flush()
-    audit.record(
+    versioned.record_change(
         session,
         actor=actor,
-        verb="priority.suggestion_rejected",
+        item=suggestion,
         item_type="priority",
-        item_id=suggestion.id,
-        account_id=suggestion.account_id,
+        verb="priority.suggestion_rejected",
         changes={
             "status": [PriorityStatus.SUGGESTED.value, PriorityStatus.REJECTED.value],
             "reason": [None, reason],
