@@ -10,7 +10,6 @@ from sqlmodel import Session
 
 from app.actions import repository
 from app.actions.schemas import CheckedAction, Link
-from app.audit import service as audit
 from app.kit import versioned
 from app.kit.versioned import StaleEdit as StaleEdit
 from app.models import Action, ActionStatus, Plan, User, Visibility, utcnow
@@ -78,16 +77,8 @@ def create(
         **_values(checked),
         created_by_id=actor.id,
     )
-    session.add(action)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        verb="action.created",
-        item_type="action",
-        item_id=action.id,
-        account_id=action.account_id,
-        changes=audit.diff({}, _values(checked)),
+    versioned.record_created(
+        session, actor=actor, item=action, item_type="action", values=_values(checked)
     )
     _tell_owner(session, actor=actor, action=action, base_url=base_url, changed=False)
     return action

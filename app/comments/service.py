@@ -8,7 +8,6 @@ from collections.abc import Sequence
 
 from sqlmodel import Session
 
-from app.audit import service as audit
 from app.comments import mentions
 from app.comments.repository import ThreadTarget
 from app.kit import versioned
@@ -41,16 +40,14 @@ def add(
         visibility=Visibility.INTERNAL if internal else Visibility.SHARED,
     )
     setattr(comment, target.column.value, target.value)
-    session.add(comment)
-    session.flush()
-    audit.record(
+    versioned.record_created(
         session,
         actor=actor,
-        verb="comment.added",
+        item=comment,
         item_type="comment",
-        item_id=comment.id,
-        account_id=comment.account_id,
+        values={},
         changes={"body": [None, body]},
+        verb="comment.added",
         visibility=Visibility(comment.visibility),
     )
     _notify_mentions(

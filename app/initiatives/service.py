@@ -72,19 +72,15 @@ def create(session: Session, *, actor: User, plan: Plan, values: InitiativeValue
         visibility=Visibility.INTERNAL,
         created_by_id=actor.id,
     )
-    session.add(initiative)
-    session.flush()
-    repository.set_links(session, initiative=initiative, priority_ids=values.priority_ids)
-    audit.record(
+    versioned.record_created(
         session,
         actor=actor,
-        verb="initiative.created",
+        item=initiative,
         item_type="initiative",
-        item_id=initiative.id,
-        account_id=initiative.account_id,
-        changes=audit.diff({}, _values(values) | _links(values.priority_ids)),
+        values=_values(values) | _links(values.priority_ids),
         visibility=Visibility.INTERNAL,
     )
+    repository.set_links(session, initiative=initiative, priority_ids=values.priority_ids)
     return initiative
 
 

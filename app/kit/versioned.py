@@ -22,6 +22,15 @@ from app.audit.service import Changes
 from app.models import AuditEvent, User, Visibility, utcnow
 
 
+class Item(Protocol):
+    id: int | None
+
+
+class GlobalVersioned(Protocol):
+    id: int | None
+    version: int
+
+
 class Versioned(Protocol):
     id: int | None
     account_id: int
@@ -58,28 +67,83 @@ def values_of(item: Any, fields: tuple[str, ...]) -> dict[str, Any]:
     return {field: getattr(item, field) for field in fields}
 
 
-def record_change(
+def record_event(
     session: Session,
     *,
     actor: User | None,
-    item: Versioned,
+    item: Item,
     item_type: str,
     verb: str,
     changes: Changes,
     visibility: Visibility = Visibility.SHARED,
 ) -> AuditEvent:
-    """A new version of ``item``: bump it, stamp ``updated_at``, and audit ``changes``."""
-    item.version += 1
-    if hasattr(item, "updated_at"):
-        item.updated_at = utcnow()
-    session.add(item)
+    """Audit ``verb`` about ``item``, without a new version: on its account's chain, or on
+    the global chain for an item of no account (a workspace's)."""
     return audit.record(
         session,
         actor=actor,
         verb=verb,
         item_type=item_type,
         item_id=item.id,
-        account_id=item.account_id,
+        account_id=getattr(item, "account_id", None),
+        changes=changes,
+        visibility=visibility,
+    )
+
+
+def record_created(
+    session: Session,
+    *,
+    actor: User,
+    item: Versioned,
+    item_type: str,
+    values: Mapping[str, Any],
+    changes: Changes | None = None,
+    verb: str | None = None,
+    visibility: Visibility = Visibility.SHARED,
+) -> AuditEvent:
+    """A new item: add and flush it (for its id), then audit ``verb`` (``<item_type>.created``
+    by default) with ``changes`` (what the values do not say, such as its place) followed by
+    the diff of ``values``."""
+    session.add(item)
+    session.flush()
+    return record_event(
+        session,
+        actor=actor,
+        item=item,
+        item_type=item_type,
+        verb=verb or f"{item_type}.created",
+        changes=(changes or {}) | audit.diff({}, dict(values)),
+        visibility=visibility,
+    )
+
+
+def _new_version(session: Session, item: GlobalVersioned) -> None:
+    item.version += 1
+    if hasattr(item, "updated_at"):
+        item.updated_at = utcnow()
+    session.add(item)
+
+
+def record_change(
+    session: Session,
+    *,
+    actor: User | None,
+    item: GlobalVersioned,
+    item_type: str,
+    verb: str,
+    changes: Changes,
+    visibility: Visibility = Visibility.SHARED,
+) -> AuditEvent:
+    """A new version of ``item``: bump it, stamp ``updated_at``, and audit ``changes`` (on
+    the global chain for an item of no account, as ``record_event``)."""
+    _new_version(session, item)
+    return record_event(
+        session,
+        actor=actor,
+        item=item,
+        item_type=item_type,
+        verb=verb,
         changes=changes,
         visibility=visibility,
     )
@@ -122,11 +186,6 @@ def edit(
 # --- Items of no account (a workspace's), audited on the global chain ----------------------------
 
 
-class GlobalVersioned(Protocol):
-    id: int | None
-    version: int
-
-
 def check_global_version(
     session: Session, item: GlobalVersioned, expected_version: int, *, item_type: str
 ) -> None:
@@ -135,30 +194,3 @@ def check_global_version(
         assert item.id is not None
         who = audit_repo.last_global_actor(session, item_type=item_type, item_id=item.id)
         raise StaleEdit(who, item)
-
-
-def record_global_change(
-    session: Session,
-    *,
-    actor: User,
-    item: GlobalVersioned,
-    item_type: str,
-    verb: str,
-    changes: Changes,
-    visibility: Visibility = Visibility.SHARED,
-) -> AuditEvent:
-    """``record_change`` for an item of no account: audited on the global chain."""
-    item.version += 1
-    if hasattr(item, "updated_at"):
-        item.updated_at = utcnow()
-    session.add(item)
-    return audit.record(
-        session,
-        actor=actor,
-        verb=verb,
-        item_type=item_type,
-        item_id=item.id,
-        account_id=None,
-        changes=changes,
-        visibility=visibility,
-    )

@@ -38,13 +38,12 @@ def _apply(opportunity: Opportunity, values: OpportunityValues) -> None:
 def _record(
     session: Session, *, actor: User, verb: str, opportunity: Opportunity, changes: audit.Changes
 ) -> None:
-    audit.record(
+    versioned.record_event(
         session,
         actor=actor,
-        verb=verb,
+        item=opportunity,
         item_type=ITEM,
-        item_id=opportunity.id,
-        account_id=opportunity.account_id,
+        verb=verb,
         changes=changes,
         visibility=Visibility.INTERNAL,
     )
@@ -56,13 +55,16 @@ def add(
     """A new opportunity of the account, linked to the checked priorities."""
     opportunity = Opportunity(account_id=account_id, title=values.title, created_by_id=actor.id)
     _apply(opportunity, values)
-    session.add(opportunity)
-    session.flush()
-    repository.set_links(session, opportunity=opportunity, priority_ids=values.priority_ids)
-    changes = audit.diff({}, _values(opportunity, values.priority_ids))
-    _record(
-        session, actor=actor, verb="opportunity.added", opportunity=opportunity, changes=changes
+    versioned.record_created(
+        session,
+        actor=actor,
+        item=opportunity,
+        item_type=ITEM,
+        values=_values(opportunity, values.priority_ids),
+        verb="opportunity.added",
+        visibility=Visibility.INTERNAL,
     )
+    repository.set_links(session, opportunity=opportunity, priority_ids=values.priority_ids)
     return opportunity
 
 

@@ -42,13 +42,12 @@ def _values(belief: PerceivedPriority) -> dict[str, Any]:
 def _record(
     session: Session, *, actor: User, verb: str, belief: PerceivedPriority, changes: audit.Changes
 ) -> None:
-    audit.record(
+    versioned.record_event(
         session,
         actor=actor,
-        verb=verb,
+        item=belief,
         item_type=ITEM,
-        item_id=belief.id,
-        account_id=belief.account_id,
+        verb=verb,
         changes=changes,
         visibility=Visibility.INTERNAL,
     )
@@ -69,10 +68,16 @@ def add_belief(
         priority_id=values.priority_id,
         created_by_id=actor.id,
     )
-    session.add(belief)
-    session.flush()
-    changes = {"rank": [None, belief.rank]} | audit.diff({}, _values(belief))
-    _record(session, actor=actor, verb="perception.belief_added", belief=belief, changes=changes)
+    versioned.record_created(
+        session,
+        actor=actor,
+        item=belief,
+        item_type=ITEM,
+        values=_values(belief),
+        changes={"rank": [None, belief.rank]},
+        verb="perception.belief_added",
+        visibility=Visibility.INTERNAL,
+    )
     return belief
 
 

@@ -46,16 +46,13 @@ def create(session: Session, *, actor: User, plan: Plan, values: PriorityValues)
         **_values(values),
         created_by_id=actor.id,
     )
-    session.add(priority)
-    session.flush()
-    audit.record(
+    versioned.record_created(
         session,
         actor=actor,
-        verb="priority.created",
+        item=priority,
         item_type="priority",
-        item_id=priority.id,
-        account_id=plan.account_id,
-        changes={"rank": [None, priority.rank]} | audit.diff({}, _values(values)),
+        values=_values(values),
+        changes={"rank": [None, priority.rank]},
     )
     return priority
 
@@ -86,13 +83,12 @@ def move(session: Session, *, actor: User, priority: Priority, up: bool) -> bool
     moved = items.swap(session, priority, order=Priority.rank, same=(Priority.plan_id,), up=up)
     if moved is None:
         return False
-    audit.record(
+    versioned.record_event(
         session,
         actor=actor,
-        verb="priority.reranked",
+        item=priority,
         item_type="priority",
-        item_id=priority.id,
-        account_id=priority.account_id,
+        verb="priority.reranked",
         changes={"rank": list(moved)},
     )
     return True

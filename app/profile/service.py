@@ -55,13 +55,12 @@ def _record(
     changes: audit.Changes,
     visibility: Visibility,
 ) -> None:
-    audit.record(
+    versioned.record_event(
         session,
         actor=actor,
-        verb=verb,
+        item=section,
         item_type=ITEM,
-        item_id=section.id,
-        account_id=section.account_id,
+        verb=verb,
         changes=changes,
         visibility=visibility,
     )

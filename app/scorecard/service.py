@@ -56,13 +56,13 @@ def _record(
     attribute: ScorecardAttribute,
     changes: audit.Changes,
 ) -> None:
-    audit.record(
+    # the global chain: the scorecard belongs to no single account
+    versioned.record_event(
         session,
         actor=actor,
-        verb=verb,
+        item=attribute,
         item_type=repository.ATTRIBUTE,
-        item_id=attribute.id,
-        account_id=None,  # the global chain: the scorecard belongs to no single account
+        verb=verb,
         changes=changes,
         visibility=Visibility.INTERNAL,
     )
@@ -171,7 +171,7 @@ def _record_change(
     changes: audit.Changes,
 ) -> None:
     """A new version of the attribute, on the global chain (the scorecard is the workspace's)."""
-    versioned.record_global_change(
+    versioned.record_change(
         session,
         actor=actor,
         item=attribute,

@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.audit import service as audit
 from app.kit import items, versioned
 from app.kit.versioned import StaleEdit as StaleEdit
 from app.models import Plan, StrategyEntry, User, utcnow
@@ -26,14 +25,8 @@ def _words(values: StrategyValues) -> dict[str, Any]:
 def _record(
     session: Session, *, actor: User, verb: str, entry: StrategyEntry, changes: Any
 ) -> None:
-    audit.record(
-        session,
-        actor=actor,
-        verb=verb,
-        item_type=ITEM_TYPE,
-        item_id=entry.id,
-        account_id=entry.account_id,
-        changes=changes,
+    versioned.record_event(
+        session, actor=actor, item=entry, item_type=ITEM_TYPE, verb=verb, changes=changes
     )
 
 
@@ -49,15 +42,14 @@ def create(session: Session, *, actor: User, plan: Plan, values: StrategyValues)
         **_words(values),
         created_by_id=actor.id,
     )
-    session.add(entry)
-    session.flush()
-    changes = {"kind": [None, entry.kind], "position": [None, entry.position]}
-    _record(
+    versioned.record_created(
         session,
         actor=actor,
+        item=entry,
+        item_type=ITEM_TYPE,
+        values=_words(values),
+        changes={"kind": [None, entry.kind], "position": [None, entry.position]},
         verb="strategy.added",
-        entry=entry,
-        changes=changes | audit.diff({}, _words(values)),
     )
     return entry
 
