@@ -12,6 +12,8 @@ from app.kit import versioned
 from app.models import Account, ClientOrganisation, Membership, Role, Side, User, Visibility, utcnow
 from app.plans import service as plans
 
+TRAIL = versioned.Trail("membership")
+
 
 class MembershipProblem(Exception):
     def __init__(self, message: str) -> None:
@@ -102,14 +104,13 @@ def change_role(
     if old is Role.LEAD and repository.count_leads(session, account_id=membership.account_id) <= 1:
         raise MembershipProblem("An account needs a lead. Make someone else lead first.")
     membership.role = role
-    versioned.record_change(
+    TRAIL.change(
         session,
-        actor=actor,
-        item=membership,
-        item_type="membership",
-        verb="membership.role_changed",
-        changes={"user": [_email(session, membership)] * 2, "role": [old, role]},
-        visibility=_audit_visibility(old, role),
+        actor,
+        membership,
+        "membership.role_changed",
+        {"user": [_email(session, membership)] * 2, "role": [old, role]},
+        _audit_visibility(old, role),
     )
 
 
@@ -120,14 +121,13 @@ def remove(session: Session, *, actor: User, membership: Membership) -> None:
     if role is Role.LEAD and repository.count_leads(session, account_id=membership.account_id) <= 1:
         raise MembershipProblem("An account needs a lead. Make someone else lead first.")
     membership.removed_at = utcnow()
-    versioned.record_change(
+    TRAIL.change(
         session,
-        actor=actor,
-        item=membership,
-        item_type="membership",
-        verb="membership.removed",
-        changes={"user": [_email(session, membership), None], "role": [role, None]},
-        visibility=_audit_visibility(role),
+        actor,
+        membership,
+        "membership.removed",
+        {"user": [_email(session, membership), None], "role": [role, None]},
+        _audit_visibility(role),
     )
 
 

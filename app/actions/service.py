@@ -18,6 +18,9 @@ from app.notifications.service import notify
 FIELDS = ("title", "outcome", "owner_id", "due_on", "status", "priority_id", "initiative_id")
 
 
+TRAIL = versioned.Trail("action")
+
+
 class LinkNotAllowed(ValueError):
     """The chosen priority or initiative is not one an action of this plan may serve."""
 
@@ -77,9 +80,7 @@ def create(
         **_values(checked),
         created_by_id=actor.id,
     )
-    versioned.record_created(
-        session, actor=actor, item=action, item_type="action", values=_values(checked)
-    )
+    TRAIL.created(session, actor, action, _values(checked))
     _tell_owner(session, actor=actor, action=action, base_url=base_url, changed=False)
     return action
 
@@ -101,14 +102,7 @@ def update(
     if (action.priority_id, action.initiative_id) != (link.priority_id, link.initiative_id):
         # An unchanged link stays even if its priority was removed since; a new one is checked.
         check_link(session, plan=plan, link=link)
-    changes = versioned.edit(
-        session,
-        actor=actor,
-        item=action,
-        item_type="action",
-        values=_values(checked),
-        expected_version=expected_version,
-    )
+    changes = TRAIL.edit(session, actor, action, _values(checked), expected_version)
     if not changes:
         return False
     if "owner_id" in changes:
@@ -124,24 +118,10 @@ def change_status(
     if action.status == status:
         return False
     old, action.status = action.status, status
-    versioned.record_change(
-        session,
-        actor=actor,
-        item=action,
-        item_type="action",
-        verb="action.status_changed",
-        changes={"status": [old, status.value]},
-    )
+    TRAIL.change(session, actor, action, "action.status_changed", {"status": [old, status.value]})
     return True
 
 
 def remove(session: Session, *, actor: User, action: Action) -> None:
     action.removed_at = utcnow()
-    versioned.record_change(
-        session,
-        actor=actor,
-        item=action,
-        item_type="action",
-        verb="action.removed",
-        changes={"title": [action.title, None]},
-    )
+    TRAIL.change(session, actor, action, "action.removed", {"title": [action.title, None]})

@@ -24,6 +24,8 @@ from app.kit import versioned
 from app.models import Plan, PlanStatus, PlanVersion, Role, User, utcnow
 from app.notifications.service import notify
 
+TRAIL = versioned.Trail("plan")
+
 
 class Refused(Exception):
     """The plan is not in a state that allows this (the message says why): nothing changed."""
@@ -107,13 +109,12 @@ def submit(session: Session, *, actor: User, plan: Plan, base_url: str = "") -> 
     plan.submitted_by_id = actor.id
     plan.submitted_hash = digest
     _clear_approvals(plan)
-    versioned.record_change(
+    TRAIL.change(
         session,
-        actor=actor,
-        item=plan,
-        item_type="plan",
-        verb="plan.submitted",
-        changes={"status": [old_status, plan.status], "content_hash": [None, digest]},
+        actor,
+        plan,
+        "plan.submitted",
+        {"status": [old_status, plan.status], "content_hash": [None, digest]},
     )
     notify(
         session,
@@ -153,14 +154,7 @@ def approve(
         plan.sponsor_approved_by_id, plan.sponsor_approved_at = actor.id, now
     else:
         plan.lead_approved_by_id, plan.lead_approved_at = actor.id, now
-    versioned.record_change(
-        session,
-        actor=actor,
-        item=plan,
-        item_type="plan",
-        verb="plan.approved",
-        changes={"slot": [None, slot.value]},
-    )
+    TRAIL.change(session, actor, plan, "plan.approved", {"slot": [None, slot.value]})
     if waiting_for(plan):
         notify(
             session,
@@ -234,12 +228,7 @@ def withdraw(session: Session, *, actor: User, plan: Plan) -> Plan:
     plan.submitted_at = plan.submitted_by_id = None
     plan.submitted_hash = ""
     _clear_approvals(plan)
-    versioned.record_change(
-        session,
-        actor=actor,
-        item=plan,
-        item_type="plan",
-        verb="plan.withdrawn",
-        changes={"status": [PlanStatus.SUBMITTED, plan.status]},
+    TRAIL.change(
+        session, actor, plan, "plan.withdrawn", {"status": [PlanStatus.SUBMITTED, plan.status]}
     )
     return plan

@@ -18,6 +18,9 @@ from app.notifications.service import notify
 MESSAGE_TITLE = 120
 
 
+TRAIL = versioned.Trail("comment")
+
+
 def add(
     session: Session,
     *,
@@ -40,12 +43,11 @@ def add(
         visibility=Visibility.INTERNAL if internal else Visibility.SHARED,
     )
     setattr(comment, target.column.value, target.value)
-    versioned.record_created(
+    TRAIL.created(
         session,
-        actor=actor,
-        item=comment,
-        item_type="comment",
-        values={},
+        actor,
+        comment,
+        {},
         changes={"body": [None, body]},
         verb="comment.added",
         visibility=Visibility(comment.visibility),
@@ -106,14 +108,8 @@ def _record(
     session: Session, *, actor: User, comment: Comment, verb: str, old: str | None, new: str | None
 ) -> None:
     """A new version of the comment, audited with its visibility."""
-    versioned.record_change(
-        session,
-        actor=actor,
-        item=comment,
-        item_type="comment",
-        verb=verb,
-        changes={"body": [old, new]},
-        visibility=Visibility(comment.visibility),
+    TRAIL.change(
+        session, actor, comment, verb, {"body": [old, new]}, Visibility(comment.visibility)
     )
 
 

@@ -41,6 +41,9 @@ EDITABLE = frozenset(
 PROPOSABLE = frozenset({InitiativeStatus.DRAFT, InitiativeStatus.DECLINED, InitiativeStatus.PARKED})
 
 
+TRAIL = versioned.Trail("initiative")
+
+
 class WrongStatus(Exception):
     """The initiative is not in a status that allows this (the message says why)."""
 
@@ -72,12 +75,11 @@ def create(session: Session, *, actor: User, plan: Plan, values: InitiativeValue
         visibility=Visibility.INTERNAL,
         created_by_id=actor.id,
     )
-    versioned.record_created(
+    TRAIL.created(
         session,
-        actor=actor,
-        item=initiative,
-        item_type="initiative",
-        values=_values(values) | _links(values.priority_ids),
+        actor,
+        initiative,
+        _values(values) | _links(values.priority_ids),
         visibility=Visibility.INTERNAL,
     )
     repository.set_links(session, initiative=initiative, priority_ids=values.priority_ids)
@@ -102,13 +104,12 @@ def update(
         session, account_id=initiative.account_id, initiative_id=initiative.id
     )
     links = audit.diff(_links(old_links), _links(values.priority_ids))
-    versioned.edit(
+    TRAIL.edit(
         session,
-        actor=actor,
-        item=initiative,
-        item_type="initiative",
-        values=_values(values),
-        expected_version=expected_version,
+        actor,
+        initiative,
+        _values(values),
+        expected_version,
         visibility=_visibility(initiative),
         changes=links,
     )
@@ -150,14 +151,7 @@ def propose(
     initiative.visibility = Visibility.SHARED
     initiative.proposed_at = utcnow()
     initiative.answered_at, initiative.answered_by_id, initiative.answer_reason = None, None, ""
-    versioned.record_change(
-        session,
-        actor=actor,
-        item=initiative,
-        item_type="initiative",
-        verb="initiative.proposed",
-        changes=changes,
-    )
+    TRAIL.change(session, actor, initiative, "initiative.proposed", changes)
     clients = repository.members_with_roles(
         session, account_id=initiative.account_id, roles=[Role.SPONSOR, Role.MEMBER]
     )
@@ -206,14 +200,7 @@ def answer(
     initiative.answer_reason = reason
     initiative.answered_at = utcnow()
     initiative.answered_by_id = actor.id
-    versioned.record_change(
-        session,
-        actor=actor,
-        item=initiative,
-        item_type="initiative",
-        verb=f"initiative.{status.value}",
-        changes=changes,
-    )
+    TRAIL.change(session, actor, initiative, f"initiative.{status.value}", changes)
     leads = repository.members_with_roles(
         session, account_id=initiative.account_id, roles=[Role.LEAD]
     )
@@ -238,12 +225,11 @@ def remove(session: Session, *, actor: User, initiative: Initiative) -> None:
     if initiative.status != InitiativeStatus.DRAFT:
         raise WrongStatus("Only drafts can be removed; the client has seen this initiative.")
     initiative.removed_at = utcnow()
-    versioned.record_change(
+    TRAIL.change(
         session,
-        actor=actor,
-        item=initiative,
-        item_type="initiative",
-        verb="initiative.removed",
-        changes={"title": [initiative.title, None]},
-        visibility=Visibility.INTERNAL,
+        actor,
+        initiative,
+        "initiative.removed",
+        {"title": [initiative.title, None]},
+        Visibility.INTERNAL,
     )

@@ -12,6 +12,7 @@ transaction.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlmodel import Session
@@ -67,120 +68,11 @@ def values_of(item: Any, fields: tuple[str, ...]) -> dict[str, Any]:
     return {field: getattr(item, field) for field in fields}
 
 
-def record_event(
-    session: Session,
-    *,
-    actor: User | None,
-    item: Item,
-    item_type: str,
-    verb: str,
-    changes: Changes,
-    visibility: Visibility = Visibility.SHARED,
-) -> AuditEvent:
-    """Audit ``verb`` about ``item``, without a new version: on its account's chain, or on
-    the global chain for an item of no account (a workspace's)."""
-    return audit.record(
-        session,
-        actor=actor,
-        verb=verb,
-        item_type=item_type,
-        item_id=item.id,
-        account_id=getattr(item, "account_id", None),
-        changes=changes,
-        visibility=visibility,
-    )
-
-
-def record_created(
-    session: Session,
-    *,
-    actor: User,
-    item: Versioned,
-    item_type: str,
-    values: Mapping[str, Any],
-    changes: Changes | None = None,
-    verb: str | None = None,
-    visibility: Visibility = Visibility.SHARED,
-) -> AuditEvent:
-    """A new item: add and flush it (for its id), then audit ``verb`` (``<item_type>.created``
-    by default) with ``changes`` (what the values do not say, such as its place) followed by
-    the diff of ``values``."""
-    session.add(item)
-    session.flush()
-    return record_event(
-        session,
-        actor=actor,
-        item=item,
-        item_type=item_type,
-        verb=verb or f"{item_type}.created",
-        changes=(changes or {}) | audit.diff({}, dict(values)),
-        visibility=visibility,
-    )
-
-
 def _new_version(session: Session, item: GlobalVersioned) -> None:
     item.version += 1
     if hasattr(item, "updated_at"):
         item.updated_at = utcnow()
     session.add(item)
-
-
-def record_change(
-    session: Session,
-    *,
-    actor: User | None,
-    item: GlobalVersioned,
-    item_type: str,
-    verb: str,
-    changes: Changes,
-    visibility: Visibility = Visibility.SHARED,
-) -> AuditEvent:
-    """A new version of ``item``: bump it, stamp ``updated_at``, and audit ``changes`` (on
-    the global chain for an item of no account, as ``record_event``)."""
-    _new_version(session, item)
-    return record_event(
-        session,
-        actor=actor,
-        item=item,
-        item_type=item_type,
-        verb=verb,
-        changes=changes,
-        visibility=visibility,
-    )
-
-
-def edit(
-    session: Session,
-    *,
-    actor: User,
-    item: Versioned,
-    item_type: str,
-    values: Mapping[str, Any],
-    expected_version: int,
-    verb: str | None = None,
-    visibility: Visibility = Visibility.SHARED,
-    changes: Changes | None = None,
-) -> Changes:
-    """Check the version, set ``values``, and when anything changed record a new version
-    (audited as ``verb``, ``<item_type>.updated`` by default). ``changes`` adds what the caller
-    changed beside the item's own fields (its links). The diff is returned: empty, nothing
-    was written."""
-    check_version(session, item, expected_version, item_type=item_type)
-    before = values_of(item, tuple(values))
-    for field, value in values.items():
-        setattr(item, field, value)
-    diff = audit.diff(before, dict(values)) | (changes or {})
-    if diff:
-        record_change(
-            session,
-            actor=actor,
-            item=item,
-            item_type=item_type,
-            verb=verb or f"{item_type}.updated",
-            changes=diff,
-            visibility=visibility,
-        )
-    return diff
 
 
 # --- Items of no account (a workspace's), audited on the global chain ----------------------------
@@ -194,3 +86,101 @@ def check_global_version(
         assert item.id is not None
         who = audit_repo.last_global_actor(session, item_type=item_type, item_id=item.id)
         raise StaleEdit(who, item)
+
+
+@dataclass(frozen=True)
+class Trail:
+    """One item type's audit trail, declared once by its domain with the visibility its events
+    have unless a call says otherwise:
+
+        TRAIL = versioned.Trail("action")
+        TRAIL.created(session, actor, action, values)
+        TRAIL.edit(session, actor, action, values, expected_version)
+        TRAIL.change(session, actor, action, "action.removed", changes)
+
+    An item of an account is audited on its account's chain; an item of no account (a
+    workspace's) on the global chain."""
+
+    item_type: str
+    visibility: Visibility = Visibility.SHARED
+
+    def event(
+        self,
+        session: Session,
+        actor: User | None,
+        item: Item,
+        verb: str,
+        changes: Changes,
+        visibility: Visibility | None = None,
+    ) -> AuditEvent:
+        """Audit ``verb`` about ``item``, without a new version."""
+        return audit.record(
+            session,
+            actor=actor,
+            verb=verb,
+            item_type=self.item_type,
+            item_id=item.id,
+            account_id=getattr(item, "account_id", None),
+            changes=changes,
+            visibility=visibility or self.visibility,
+        )
+
+    def created(
+        self,
+        session: Session,
+        actor: User,
+        item: Item,
+        values: Mapping[str, Any],
+        *,
+        changes: Changes | None = None,
+        verb: str | None = None,
+        visibility: Visibility | None = None,
+    ) -> AuditEvent:
+        """A new item: add and flush it (for its id), then audit ``verb``
+        (``<item_type>.created`` by default) with ``changes`` (what the values do not say,
+        such as its place) followed by the diff of ``values``."""
+        session.add(item)
+        session.flush()
+        changes = (changes or {}) | audit.diff({}, dict(values))
+        return self.event(
+            session, actor, item, verb or f"{self.item_type}.created", changes, visibility
+        )
+
+    def change(
+        self,
+        session: Session,
+        actor: User | None,
+        item: GlobalVersioned,
+        verb: str,
+        changes: Changes,
+        visibility: Visibility | None = None,
+    ) -> AuditEvent:
+        """A new version of ``item``: bump it, stamp ``updated_at``, and audit ``changes``."""
+        _new_version(session, item)
+        return self.event(session, actor, item, verb, changes, visibility)
+
+    def edit(
+        self,
+        session: Session,
+        actor: User,
+        item: Versioned,
+        values: Mapping[str, Any],
+        expected_version: int,
+        *,
+        verb: str | None = None,
+        visibility: Visibility | None = None,
+        changes: Changes | None = None,
+    ) -> Changes:
+        """Check the version, set ``values``, and when anything changed record a new version
+        (audited as ``verb``, ``<item_type>.updated`` by default). ``changes`` adds what the
+        caller changed beside the item's own fields (its links). The diff is returned: empty,
+        nothing was written."""
+        check_version(session, item, expected_version, item_type=self.item_type)
+        before = values_of(item, tuple(values))
+        for field, value in values.items():
+            setattr(item, field, value)
+        diff = audit.diff(before, dict(values)) | (changes or {})
+        if diff:
+            verb = verb or f"{self.item_type}.updated"
+            self.change(session, actor, item, verb, diff, visibility)
+        return diff

@@ -23,6 +23,9 @@ ITEM = "opportunity"
 FIELDS = ("title", "description", "size", "days", *RATINGS, "owner_id", "status")
 
 
+TRAIL = versioned.Trail(ITEM, Visibility.INTERNAL)
+
+
 def _values(opportunity: Opportunity, priority_ids: list[int]) -> dict[str, Any]:
     return {name: getattr(opportunity, name) for name in FIELDS} | {
         "priority_ids": sorted(priority_ids)
@@ -35,32 +38,17 @@ def _apply(opportunity: Opportunity, values: OpportunityValues) -> None:
             setattr(opportunity, name, value)
 
 
-def _record(
-    session: Session, *, actor: User, verb: str, opportunity: Opportunity, changes: audit.Changes
-) -> None:
-    versioned.record_event(
-        session,
-        actor=actor,
-        item=opportunity,
-        item_type=ITEM,
-        verb=verb,
-        changes=changes,
-        visibility=Visibility.INTERNAL,
-    )
-
-
 def add(
     session: Session, *, actor: User, account_id: int, values: OpportunityValues
 ) -> Opportunity:
     """A new opportunity of the account, linked to the checked priorities."""
     opportunity = Opportunity(account_id=account_id, title=values.title, created_by_id=actor.id)
     _apply(opportunity, values)
-    versioned.record_created(
+    TRAIL.created(
         session,
-        actor=actor,
-        item=opportunity,
-        item_type=ITEM,
-        values=_values(opportunity, values.priority_ids),
+        actor,
+        opportunity,
+        _values(opportunity, values.priority_ids),
         verb="opportunity.added",
         visibility=Visibility.INTERNAL,
     )
@@ -85,13 +73,12 @@ def update(
     )
     links = audit.diff({"priority_ids": sorted(old_links)}, {"priority_ids": values.priority_ids})
     fields = {name: value for name, value in values.values().items() if name in FIELDS}
-    versioned.edit(
+    TRAIL.edit(
         session,
-        actor=actor,
-        item=opportunity,
-        item_type=ITEM,
-        values=fields,
-        expected_version=expected_version,
+        actor,
+        opportunity,
+        fields,
+        expected_version,
         visibility=Visibility.INTERNAL,
         changes=links,
     )
@@ -102,12 +89,10 @@ def update(
 def remove(session: Session, *, actor: User, opportunity: Opportunity) -> None:
     """Soft delete: the row stays (with its links) for the audit trail."""
     opportunity.removed_at = utcnow()
-    versioned.record_change(
+    TRAIL.change(
         session,
-        actor=actor,
-        item=opportunity,
-        item_type=ITEM,
-        verb="opportunity.removed",
-        changes={"title": [opportunity.title, None], "status": [opportunity.status, None]},
-        visibility=Visibility.INTERNAL,
+        actor,
+        opportunity,
+        "opportunity.removed",
+        {"title": [opportunity.title, None], "status": [opportunity.status, None]},
     )

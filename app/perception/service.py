@@ -35,22 +35,11 @@ ITEM = "perceived_priority"
 FIELDS = ("title", "hypothesis", "priority_id")
 
 
+TRAIL = versioned.Trail(ITEM)
+
+
 def _values(belief: PerceivedPriority) -> dict[str, Any]:
     return {name: getattr(belief, name) for name in FIELDS}
-
-
-def _record(
-    session: Session, *, actor: User, verb: str, belief: PerceivedPriority, changes: audit.Changes
-) -> None:
-    versioned.record_event(
-        session,
-        actor=actor,
-        item=belief,
-        item_type=ITEM,
-        verb=verb,
-        changes=changes,
-        visibility=Visibility.INTERNAL,
-    )
 
 
 def add_belief(
@@ -68,12 +57,11 @@ def add_belief(
         priority_id=values.priority_id,
         created_by_id=actor.id,
     )
-    versioned.record_created(
+    TRAIL.created(
         session,
-        actor=actor,
-        item=belief,
-        item_type=ITEM,
-        values=_values(belief),
+        actor,
+        belief,
+        _values(belief),
         changes={"rank": [None, belief.rank]},
         verb="perception.belief_added",
         visibility=Visibility.INTERNAL,
@@ -90,13 +78,12 @@ def update_belief(
     expected_version: int,
 ) -> None:
     """Raises ``StaleEdit`` when someone saved a newer version meanwhile: nothing is written."""
-    versioned.edit(
+    TRAIL.edit(
         session,
-        actor=actor,
-        item=belief,
-        item_type=ITEM,
-        values={name: getattr(values, name) for name in FIELDS},
-        expected_version=expected_version,
+        actor,
+        belief,
+        {name: getattr(values, name) for name in FIELDS},
+        expected_version,
         verb="perception.belief_updated",
         visibility=Visibility.INTERNAL,
     )
@@ -111,12 +98,13 @@ def move_belief(session: Session, *, actor: User, belief: PerceivedPriority, up:
     )
     if moved is None:
         return False
-    _record(
+    TRAIL.event(
         session,
-        actor=actor,
-        verb="perception.belief_moved",
-        belief=belief,
-        changes={"rank": list(moved)},
+        actor,
+        belief,
+        "perception.belief_moved",
+        {"rank": list(moved)},
+        Visibility.INTERNAL,
     )
     return True
 
@@ -128,14 +116,13 @@ def remove_belief(session: Session, *, actor: User, belief: PerceivedPriority) -
     session.add(belief)
     session.flush()
     repository.close_gap(session, plan_id=belief.plan_id, after_rank=belief.rank)
-    versioned.record_change(
+    TRAIL.change(
         session,
-        actor=actor,
-        item=belief,
-        item_type=ITEM,
-        verb="perception.belief_removed",
-        changes={"title": [belief.title, None], "rank": [belief.rank, None]},
-        visibility=Visibility.INTERNAL,
+        actor,
+        belief,
+        "perception.belief_removed",
+        {"title": [belief.title, None], "rank": [belief.rank, None]},
+        Visibility.INTERNAL,
     )
 
 

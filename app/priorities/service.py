@@ -28,6 +28,9 @@ SUGGESTION_FIELDS = ("title", "description", "importance", "horizon")
 ANSWERING_ROLES = (Role.SPONSOR, Role.MEMBER)
 
 
+TRAIL = versioned.Trail("priority")
+
+
 class OrderConflict(Exception):
     """The ids sent are not exactly the plan's active priorities (one was added or removed)."""
 
@@ -46,13 +49,8 @@ def create(session: Session, *, actor: User, plan: Plan, values: PriorityValues)
         **_values(values),
         created_by_id=actor.id,
     )
-    versioned.record_created(
-        session,
-        actor=actor,
-        item=priority,
-        item_type="priority",
-        values=_values(values),
-        changes={"rank": [None, priority.rank]},
+    TRAIL.created(
+        session, actor, priority, _values(values), changes={"rank": [None, priority.rank]}
     )
     return priority
 
@@ -66,14 +64,7 @@ def update(
     expected_version: int,
 ) -> None:
     """Raises ``StaleEdit`` when someone saved a newer version meanwhile: nothing is written."""
-    versioned.edit(
-        session,
-        actor=actor,
-        item=priority,
-        item_type="priority",
-        values=_values(values),
-        expected_version=expected_version,
-    )
+    TRAIL.edit(session, actor, priority, _values(values), expected_version)
 
 
 def move(session: Session, *, actor: User, priority: Priority, up: bool) -> bool:
@@ -83,14 +74,7 @@ def move(session: Session, *, actor: User, priority: Priority, up: bool) -> bool
     moved = items.swap(session, priority, order=Priority.rank, same=(Priority.plan_id,), up=up)
     if moved is None:
         return False
-    versioned.record_event(
-        session,
-        actor=actor,
-        item=priority,
-        item_type="priority",
-        verb="priority.reranked",
-        changes={"rank": list(moved)},
-    )
+    TRAIL.event(session, actor, priority, "priority.reranked", {"rank": list(moved)})
     return True
 
 
@@ -99,13 +83,12 @@ def remove(session: Session, *, actor: User, priority: Priority) -> None:
     session.refresh(priority)
     assert priority.rank is not None
     priority.removed_at = utcnow()
-    versioned.record_change(
+    TRAIL.change(
         session,
-        actor=actor,
-        item=priority,
-        item_type="priority",
-        verb="priority.removed",
-        changes={"title": [priority.title, None], "rank": [priority.rank, None]},
+        actor,
+        priority,
+        "priority.removed",
+        {"title": [priority.title, None], "rank": [priority.rank, None]},
     )
     session.flush()
     repository.close_gap(session, plan_id=priority.plan_id, after_rank=priority.rank)
@@ -222,14 +205,7 @@ def accept(
         "status": [PriorityStatus.SUGGESTED.value, PriorityStatus.ACTIVE.value],
         "rank": [None, suggestion.rank],
     }
-    versioned.record_change(
-        session,
-        actor=actor,
-        item=suggestion,
-        item_type="priority",
-        verb="priority.suggestion_accepted",
-        changes=accepted | reworded,
-    )
+    TRAIL.change(session, actor, suggestion, "priority.suggestion_accepted", accepted | reworded)
     how = "in their own words" if reworded else "as you worded it"
     notify(
         session,
@@ -262,13 +238,12 @@ def reject(
     suggestion.status = PriorityStatus.REJECTED
     suggestion.answer_reason = reason
     suggestion.answered_by_id, suggestion.answered_at = actor.id, utcnow()
-    versioned.record_change(
+    TRAIL.change(
         session,
-        actor=actor,
-        item=suggestion,
-        item_type="priority",
-        verb="priority.suggestion_rejected",
-        changes={
+        actor,
+        suggestion,
+        "priority.suggestion_rejected",
+        {
             "status": [PriorityStatus.SUGGESTED.value, PriorityStatus.REJECTED.value],
             "reason": [None, reason],
         },

@@ -34,6 +34,9 @@ SHARED_FIELDS = ("shared_body", "validation")  # what a sending event may carry
 ANSWER_FIELDS = ("validation", "client_correction")  # what an answering event may carry
 
 
+TRAIL = versioned.Trail(ITEM)
+
+
 class ProfileProblem(Exception):
     """A request that cannot be done in the section's present state (nothing was written)."""
 
@@ -44,26 +47,6 @@ class ProfileProblem(Exception):
 
 def _values(section: ProfileSection, fields: tuple[str, ...]) -> dict[str, Any]:
     return {name: getattr(section, name) for name in fields}
-
-
-def _record(
-    session: Session,
-    *,
-    actor: User,
-    verb: str,
-    section: ProfileSection,
-    changes: audit.Changes,
-    visibility: Visibility,
-) -> None:
-    versioned.record_event(
-        session,
-        actor=actor,
-        item=section,
-        item_type=ITEM,
-        verb=verb,
-        changes=changes,
-        visibility=visibility,
-    )
 
 
 def _stamp(moment: datetime) -> datetime:
@@ -112,13 +95,12 @@ def _edit_body(
     verb: str,
 ) -> bool:
     """A new version of the words (internal); False when they are already ``body``."""
-    changes = versioned.edit(
+    changes = TRAIL.edit(
         session,
-        actor=actor,
-        item=section,
-        item_type=ITEM,
-        values={"body": body},
-        expected_version=expected_version,
+        actor,
+        section,
+        {"body": body},
+        expected_version,
         verb=verb,
         visibility=Visibility.INTERNAL,
     )
@@ -142,13 +124,13 @@ def _create(
         if winner is None:  # not that constraint after all
             raise
         raise StaleEdit(versioned.who_changed(session, winner, item_type=ITEM), winner) from None
-    _record(
+    TRAIL.event(
         session,
-        actor=actor,
-        verb="profile.written",
-        section=section,
-        changes={"kind": [None, section.kind], "body": [None, body]},
-        visibility=Visibility.INTERNAL,
+        actor,
+        section,
+        "profile.written",
+        {"kind": [None, section.kind], "body": [None, body]},
+        Visibility.INTERNAL,
     )
     return section
 
@@ -199,13 +181,13 @@ def share(
     section.answered_at = None
     section.answered_by_id = None
     session.add(section)
-    _record(
+    TRAIL.event(
         session,
-        actor=actor,
-        verb="profile.sent",
-        section=section,
-        changes=audit.diff(before, _values(section, SHARED_FIELDS)),
-        visibility=Visibility.SHARED,
+        actor,
+        section,
+        "profile.sent",
+        audit.diff(before, _values(section, SHARED_FIELDS)),
+        Visibility.SHARED,
     )
     label = ProfileKind(section.kind).label
     notify(
@@ -238,13 +220,13 @@ def withdraw(session: Session, *, actor: User, section: ProfileSection) -> None:
     section.answered_at = None
     section.answered_by_id = None
     session.add(section)
-    _record(
+    TRAIL.event(
         session,
-        actor=actor,
-        verb="profile.withdrawn",
-        section=section,
-        changes={"validation": [old, Validation.NONE.value]},
-        visibility=Visibility.SHARED,
+        actor,
+        section,
+        "profile.withdrawn",
+        {"validation": [old, Validation.NONE.value]},
+        Visibility.SHARED,
     )
 
 
@@ -277,13 +259,13 @@ def answer(
     section.answered_at = utcnow()
     section.answered_by_id = actor.id
     session.add(section)
-    _record(
+    TRAIL.event(
         session,
-        actor=actor,
-        verb=f"profile.{decision.value}",
-        section=section,
-        changes=audit.diff(before, _values(section, ANSWER_FIELDS)),
-        visibility=Visibility.SHARED,
+        actor,
+        section,
+        f"profile.{decision.value}",
+        audit.diff(before, _values(section, ANSWER_FIELDS)),
+        Visibility.SHARED,
     )
     label = ProfileKind(section.kind).label
     leads = accounts_repo.member_ids(session, account_id=section.account_id, roles=[Role.LEAD])

@@ -48,6 +48,10 @@ REQUEST = "mentor_request"
 FIELDS = ("held_on", "participants", "what_changed")
 
 
+REQUEST_TRAIL = versioned.Trail(REQUEST)
+REVIEW_TRAIL = versioned.Trail(REVIEW)
+
+
 class Locked(Exception):
     """The review was signed off (or the request answered): it can no longer change."""
 
@@ -206,21 +210,6 @@ def _values(review: Review) -> dict[str, Any]:
     }
 
 
-def _record(
-    session: Session, *, actor: User, verb: str, review: Review, changes: audit.Changes
-) -> None:
-    """A new version of the review, audited (internal)."""
-    versioned.record_change(
-        session,
-        actor=actor,
-        item=review,
-        item_type=REVIEW,
-        verb=verb,
-        changes=changes,
-        visibility=Visibility.INTERNAL,
-    )
-
-
 def record(
     session: Session,
     *,
@@ -323,7 +312,7 @@ def update(
         return False
     if review.gap != old_gap:
         changes["gap"] = [old_gap, review.gap]
-    _record(session, actor=actor, verb="review.updated", review=review, changes=changes)
+    REVIEW_TRAIL.change(session, actor, review, "review.updated", changes, Visibility.INTERNAL)
     return True
 
 
@@ -347,12 +336,13 @@ def sign_off(
     review.mentor_comment = comment
     review.signed_off_at = utcnow()
     review.signed_off_by_id = actor.id
-    _record(
+    REVIEW_TRAIL.change(
         session,
-        actor=actor,
-        verb="review.signed_off",
-        review=review,
-        changes={"mentor_comment": ["", comment], "signed_off_by_id": [None, actor.id]},
+        actor,
+        review,
+        "review.signed_off",
+        {"mentor_comment": ["", comment], "signed_off_by_id": [None, actor.id]},
+        Visibility.INTERNAL,
     )
     review.updated_at = review.signed_off_at
     leads = repository.members_with_role(session, account_id=review.account_id, role=Role.LEAD)
@@ -450,14 +440,8 @@ def answer(
     request.answer = text
     request.answered_at = utcnow()
     request.answered_by_id = actor.id
-    versioned.record_change(
-        session,
-        actor=actor,
-        item=request,
-        item_type=REQUEST,
-        verb="mentor.answered",
-        changes={"answer": ["", text]},
-        visibility=Visibility.INTERNAL,
+    REQUEST_TRAIL.change(
+        session, actor, request, "mentor.answered", {"answer": ["", text]}, Visibility.INTERNAL
     )
     notify(
         session,

@@ -35,6 +35,10 @@ from app.web.forms import FormErrors
 FIELDS = ("name", "half", "weight", "description")
 
 
+# Internal, on the global chain: the scorecard is the workspace's, of no single account.
+TRAIL = versioned.Trail(repository.ATTRIBUTE, Visibility.INTERNAL)
+
+
 class Refused(Exception):
     """The change breaks a rule of the scorecard (too many attributes, a name taken, defaults
     over existing attributes): nothing was written; ``errors`` say why, per field."""
@@ -46,26 +50,6 @@ class Refused(Exception):
 
 def _values(attribute: ScorecardAttribute) -> dict[str, Any]:
     return {name: getattr(attribute, name) for name in FIELDS}
-
-
-def _record(
-    session: Session,
-    *,
-    actor: User,
-    verb: str,
-    attribute: ScorecardAttribute,
-    changes: audit.Changes,
-) -> None:
-    # the global chain: the scorecard belongs to no single account
-    versioned.record_event(
-        session,
-        actor=actor,
-        item=attribute,
-        item_type=repository.ATTRIBUTE,
-        verb=verb,
-        changes=changes,
-        visibility=Visibility.INTERNAL,
-    )
 
 
 def _name_taken(
@@ -120,9 +104,7 @@ def add_attribute(
     session.add(attribute)
     session.flush()
     changes = {"position": [None, attribute.position]} | audit.diff({}, _values(attribute))
-    _record(
-        session, actor=actor, verb="scorecard.attribute_added", attribute=attribute, changes=changes
-    )
+    TRAIL.event(session, actor, attribute, "scorecard.attribute_added", changes)
     return attribute
 
 
@@ -151,7 +133,7 @@ def update_attribute(
     changes = audit.diff(before, _values(attribute))
     if not changes:
         return False
-    _record_change(session, actor, attribute, "scorecard.attribute_updated", changes)
+    TRAIL.change(session, actor, attribute, "scorecard.attribute_updated", changes)
     return True
 
 
@@ -160,26 +142,7 @@ def remove_attribute(session: Session, *, actor: User, attribute: ScorecardAttri
     repository.lock_workspace(session, workspace_id=attribute.workspace_id)
     attribute.removed_at = utcnow()
     changes = {name: [value, None] for name, value in _values(attribute).items()}
-    _record_change(session, actor, attribute, "scorecard.attribute_removed", changes)
-
-
-def _record_change(
-    session: Session,
-    actor: User,
-    attribute: ScorecardAttribute,
-    verb: str,
-    changes: audit.Changes,
-) -> None:
-    """A new version of the attribute, on the global chain (the scorecard is the workspace's)."""
-    versioned.record_change(
-        session,
-        actor=actor,
-        item=attribute,
-        item_type=repository.ATTRIBUTE,
-        verb=verb,
-        changes=changes,
-        visibility=Visibility.INTERNAL,
-    )
+    TRAIL.change(session, actor, attribute, "scorecard.attribute_removed", changes)
 
 
 def move_attribute(
@@ -201,13 +164,13 @@ def move_attribute(
     old = attribute.position
     attribute.position, other.position = other.position, old
     session.add_all([attribute, other])
-    _record(
+    # Both rows of the swap: the moved attribute's own position, and its neighbour's.
+    TRAIL.event(
         session,
-        actor=actor,
-        verb="scorecard.attribute_moved",
-        attribute=attribute,
-        # Both rows of the swap: the moved attribute's own position, and its neighbour's.
-        changes={
+        actor,
+        attribute,
+        "scorecard.attribute_moved",
+        {
             "position": [old, attribute.position],
             "neighbour": [None, {"id": other.id, "position": [attribute.position, old]}],
         },
@@ -244,13 +207,7 @@ def create_defaults(
     session.flush()
     for attribute in made:
         changes = {"position": [None, attribute.position]} | audit.diff({}, _values(attribute))
-        _record(
-            session,
-            actor=actor,
-            verb="scorecard.attribute_added",
-            attribute=attribute,
-            changes=changes,
-        )
+        TRAIL.event(session, actor, attribute, "scorecard.attribute_added", changes)
     return made
 
 

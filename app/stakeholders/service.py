@@ -62,6 +62,9 @@ NOT_SHARED = view.NOT_SHARED
 ANSWER_FIELDS = ("validation", "client_correction")
 
 
+TRAIL = versioned.Trail(ITEM)
+
+
 class EconomicBuyerTaken(Exception):
     """Someone else is the economic buyer of the decision (found by the database's index)."""
 
@@ -151,15 +154,7 @@ def _change(
     visibility: Visibility = Visibility.INTERNAL,
 ) -> None:
     """A new version of ``person``, audited (internal unless the client is meant to see it)."""
-    versioned.record_change(
-        session,
-        actor=actor,
-        item=person,
-        item_type=ITEM,
-        verb=verb,
-        changes=changes,
-        visibility=visibility,
-    )
+    TRAIL.change(session, actor, person, verb, changes, visibility)
 
 
 def remove(session: Session, *, actor: User, person: Stakeholder) -> list[Stakeholder]:

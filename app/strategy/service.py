@@ -17,17 +17,12 @@ from app.strategy.schemas import StrategyValues
 ITEM_TYPE = "strategy_entry"
 
 
+TRAIL = versioned.Trail(ITEM_TYPE)
+
+
 def _words(values: StrategyValues) -> dict[str, Any]:
     """The fields an edit may change (the kind and the place are not among them)."""
     return {"text": values.text, "detail": values.detail, "horizon": values.horizon}
-
-
-def _record(
-    session: Session, *, actor: User, verb: str, entry: StrategyEntry, changes: Any
-) -> None:
-    versioned.record_event(
-        session, actor=actor, item=entry, item_type=ITEM_TYPE, verb=verb, changes=changes
-    )
 
 
 def create(session: Session, *, actor: User, plan: Plan, values: StrategyValues) -> StrategyEntry:
@@ -42,12 +37,11 @@ def create(session: Session, *, actor: User, plan: Plan, values: StrategyValues)
         **_words(values),
         created_by_id=actor.id,
     )
-    versioned.record_created(
+    TRAIL.created(
         session,
-        actor=actor,
-        item=entry,
-        item_type=ITEM_TYPE,
-        values=_words(values),
+        actor,
+        entry,
+        _words(values),
         changes={"kind": [None, entry.kind], "position": [None, entry.position]},
         verb="strategy.added",
     )
@@ -63,15 +57,7 @@ def update(
     expected_version: int,
 ) -> None:
     """Raises ``StaleEdit`` when someone saved a newer version meanwhile: nothing is written."""
-    versioned.edit(
-        session,
-        actor=actor,
-        item=entry,
-        item_type=ITEM_TYPE,
-        values=_words(values),
-        expected_version=expected_version,
-        verb="strategy.updated",
-    )
+    TRAIL.edit(session, actor, entry, _words(values), expected_version, verb="strategy.updated")
 
 
 def move(session: Session, *, actor: User, entry: StrategyEntry, up: bool) -> bool:
@@ -83,20 +69,17 @@ def move(session: Session, *, actor: User, entry: StrategyEntry, up: bool) -> bo
     moved = items.swap(session, entry, order=StrategyEntry.position, same=same, up=up)
     if moved is None:
         return False
-    _record(
-        session, actor=actor, verb="strategy.moved", entry=entry, changes={"position": list(moved)}
-    )
+    TRAIL.event(session, actor, entry, "strategy.moved", {"position": list(moved)})
     return True
 
 
 def remove(session: Session, *, actor: User, entry: StrategyEntry) -> None:
     """The row stays (``removed_at``) for the record; the section closes over it."""
     entry.removed_at = utcnow()
-    versioned.record_change(
+    TRAIL.change(
         session,
-        actor=actor,
-        item=entry,
-        item_type=ITEM_TYPE,
-        verb="strategy.removed",
-        changes={"kind": [entry.kind, None], "text": [entry.text, None]},
+        actor,
+        entry,
+        "strategy.removed",
+        {"kind": [entry.kind, None], "text": [entry.text, None]},
     )
