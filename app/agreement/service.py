@@ -19,7 +19,6 @@ from sqlmodel import Session
 
 from app.accounts import repository as accounts_repo
 from app.agreement import repository, snapshot
-from app.audit import service as audit
 from app.kit import versioned
 from app.models import Plan, PlanStatus, PlanVersion, Role, User, utcnow
 from app.notifications.service import notify
@@ -207,14 +206,12 @@ def _freeze(
     plan.status = PlanStatus.AGREED
     session.add(plan)
     session.flush()
-    audit.record(
+    TRAIL.event(
         session,
-        actor=actor,
-        verb="plan.agreed",
-        item_type="plan",
-        item_id=plan.id,
-        account_id=plan.account_id,
-        changes={"version": [old, version.number], "status": [PlanStatus.SUBMITTED, plan.status]},
+        actor,
+        plan,
+        "plan.agreed",
+        {"version": [old, version.number], "status": [PlanStatus.SUBMITTED, plan.status]},
     )
     return version
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from app.audit import service as audit
+from app.kit import versioned
 from app.mail import repository
 from app.mail.outbox import wake_after_commit
 from app.models import OutboxMessage, OutboxStatus, User, Visibility, utcnow
+
+TRAIL = versioned.Trail("outbox_message")
 
 
 class MailProblem(Exception):
@@ -57,15 +59,13 @@ def send_again(session: Session, *, actor: User, message: OutboxMessage) -> None
     session.add(message)
     session.flush()
     # Internal: which of the vendor's e-mails did not get through is the vendor's business.
-    audit.record(
+    TRAIL.event(
         session,
-        actor=actor,
-        verb="mail.sent_again",
-        item_type="outbox_message",
-        item_id=message.id,
-        account_id=message.account_id,
-        changes={"to": [message.to_address, message.to_address], "kind": [None, message.kind]},
-        visibility=Visibility.INTERNAL,
+        actor,
+        message,
+        "mail.sent_again",
+        {"to": [message.to_address, message.to_address], "kind": [None, message.kind]},
+        Visibility.INTERNAL,
     )
     wake_after_commit(session)
 

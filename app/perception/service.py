@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.audit import service as audit
 from app.kit import items, versioned
 from app.kit.versioned import StaleEdit as StaleEdit
 from app.models import (
@@ -36,6 +35,9 @@ FIELDS = ("title", "hypothesis", "priority_id")
 
 
 TRAIL = versioned.Trail(ITEM)
+
+
+RATING_TRAIL = versioned.Trail("perceived_rating")
 
 
 def _values(belief: PerceivedPriority) -> dict[str, Any]:
@@ -139,16 +141,12 @@ def record_rating(
         note=note,
         recorded_by_id=actor.id,
     )
-    session.add(rating)
-    session.flush()
-    audit.record(
+    RATING_TRAIL.created(
         session,
-        actor=actor,
+        actor,
+        rating,
+        {"overall": overall, "scores": scores, "note": note},
         verb="perception.rating_recorded",
-        item_type="perceived_rating",
-        item_id=rating.id,
-        account_id=plan.account_id,
-        changes=audit.diff({}, {"overall": overall, "scores": scores, "note": note}),
         visibility=Visibility.INTERNAL,
     )
     return rating

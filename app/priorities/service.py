@@ -31,6 +31,9 @@ ANSWERING_ROLES = (Role.SPONSOR, Role.MEMBER)
 TRAIL = versioned.Trail("priority")
 
 
+PLAN_TRAIL = versioned.Trail("plan")
+
+
 class OrderConflict(Exception):
     """The ids sent are not exactly the plan's active priorities (one was added or removed)."""
 
@@ -114,14 +117,12 @@ def reorder(session: Session, *, actor: User, plan: Plan, ids: list[int]) -> boo
             priority.rank = rank
             priority.updated_at = utcnow()
             session.add(priority)
-    audit.record(
+    PLAN_TRAIL.event(
         session,
-        actor=actor,
-        verb="priority.reordered",
-        item_type="plan",
-        item_id=plan.id,
-        account_id=plan.account_id,
-        changes={"order": [[p.title for p in current], [p.title for p in ordered]]},
+        actor,
+        plan,
+        "priority.reordered",
+        {"order": [[p.title for p in current], [p.title for p in ordered]]},
     )
     return True
 
@@ -146,14 +147,12 @@ def suggest(
     )
     session.add(suggestion)
     session.flush()
-    audit.record(
+    TRAIL.event(
         session,
-        actor=actor,
-        verb="priority.suggested",
-        item_type="priority",
-        item_id=suggestion.id,
-        account_id=plan.account_id,
-        changes=audit.diff({}, _values(values, SUGGESTION_FIELDS)),
+        actor,
+        suggestion,
+        "priority.suggested",
+        audit.diff({}, _values(values, SUGGESTION_FIELDS)),
     )
     members = accounts_repo.list_members(session, account_id=plan.account_id)
     notify(

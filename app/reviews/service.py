@@ -165,6 +165,7 @@ def schedule_of(plan: Plan, *, last_held_on: date | None, today: date) -> Schedu
 
 
 CADENCE = "review_cadence"  # the audit item type: a plan's cadence, versioned by itself
+CADENCE_TRAIL = versioned.Trail(CADENCE)
 
 
 # --- Cadence -----------------------------------------------------------------------------------
@@ -185,15 +186,13 @@ def set_cadence(session: Session, *, actor: User, plan: Plan, months: int, based
     old = plan.review_cadence_months
     plan.review_cadence_months = months
     session.add(plan)
-    audit.record(
+    CADENCE_TRAIL.event(
         session,
-        actor=actor,
-        verb="review.cadence_changed",
-        item_type=CADENCE,
-        item_id=plan.id,
-        account_id=plan.account_id,
-        changes={"review_cadence_months": [old, months]},
-        visibility=Visibility.INTERNAL,
+        actor,
+        plan,
+        "review.cadence_changed",
+        {"review_cadence_months": [old, months]},
+        Visibility.INTERNAL,
     )
     return True
 
@@ -239,15 +238,13 @@ def record(
     session.add(review)
     session.flush()
     assert review.id is not None
-    audit.record(
+    REVIEW_TRAIL.event(
         session,
-        actor=actor,
-        verb="review.recorded",
-        item_type=REVIEW,
-        item_id=review.id,
-        account_id=review.account_id,
-        changes=audit.diff({}, _values(review)) | {"gap": [None, snapshot]},
-        visibility=Visibility.INTERNAL,
+        actor,
+        review,
+        "review.recorded",
+        audit.diff({}, _values(review)) | {"gap": [None, snapshot]},
+        Visibility.INTERNAL,
     )
     mentors = repository.members_with_role(session, account_id=plan.account_id, role=Role.MENTOR)
     notify(
@@ -390,15 +387,13 @@ def ask(
     )
     session.add(request)
     session.flush()
-    audit.record(
+    REQUEST_TRAIL.event(
         session,
-        actor=actor,
-        verb="mentor.requested",
-        item_type=REQUEST,
-        item_id=request.id,
-        account_id=plan.account_id,
-        changes=audit.diff({}, {"initiative_id": request.initiative_id, "note": note}),
-        visibility=Visibility.INTERNAL,
+        actor,
+        request,
+        "mentor.requested",
+        audit.diff({}, {"initiative_id": request.initiative_id, "note": note}),
+        Visibility.INTERNAL,
     )
     mentors = repository.members_with_role(session, account_id=plan.account_id, role=Role.MENTOR)
     notify(

@@ -113,16 +113,7 @@ def add(
     person = Stakeholder(account_id=account_id, name=checked.name, created_by_id=actor.id)
     _save(session, person, checked)
     changes = audit.diff({}, _values(person))
-    audit.record(
-        session,
-        actor=actor,
-        verb="stakeholder.added",
-        item_type=ITEM,
-        item_id=person.id,
-        account_id=account_id,
-        changes=changes,
-        visibility=Visibility.INTERNAL,
-    )
+    TRAIL.event(session, actor, person, "stakeholder.added", changes, Visibility.INTERNAL)
     return person
 
 

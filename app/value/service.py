@@ -6,12 +6,15 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from app.accounts import repository as accounts_repo
-from app.audit import service as audit
+from app.kit import versioned
 from app.models import Account, Plan, Role, User, ValueRating
 from app.notifications.service import notify
 from app.value import repository
 
 ITEM_TYPE = "value_rating"
+
+
+TRAIL = versioned.Trail(ITEM_TYPE)
 
 
 class NotThisAccount(Exception):
@@ -49,15 +52,7 @@ def rate(
         changes["scores"] = [None, scores]
     if comment:
         changes["comment"] = [None, comment]
-    audit.record(
-        session,
-        actor=actor,
-        verb="value.rated",
-        item_type=ITEM_TYPE,
-        item_id=rating.id,
-        account_id=plan.account_id,
-        changes=changes,
-    )
+    TRAIL.event(session, actor, rating, "value.rated", changes)
     was = f" (it was {previous.overall})" if previous is not None else ""
     notify(
         session,
