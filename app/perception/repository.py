@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from app.models import PerceivedPriority, PerceivedRating, Priority, User, ValueRating
+from app.models import PerceivedPriority, PerceivedRating, Priority, User
 
 
 def beliefs(
@@ -56,13 +56,3 @@ def latest_belief_rating(
         .limit(1)
     ).first()
     return (row[0], row[1]) if row else None
-
-
-def latest_client_rating(session: Session, *, plan_id: int) -> ValueRating | None:
-    """The client's latest value rating of the plan (read only: the value section owns it)."""
-    return session.exec(
-        select(ValueRating)
-        .where(ValueRating.plan_id == plan_id)
-        .order_by(col(ValueRating.rated_at).desc(), col(ValueRating.id).desc())
-        .limit(1)
-    ).first()

@@ -20,6 +20,7 @@ from app.permissions.guards import ItemAccess, PerceptionReader, PerceptionWrite
 from app.permissions.policy import AccountAccess, Actor, Verb, may
 from app.plans.page import current_plan
 from app.priorities import repository as priorities_repo
+from app.value import repository as value_repo
 from app.web.errors import AppError
 from app.web.forms import FormErrors
 
@@ -46,7 +47,7 @@ def perception_context(
     beliefs = repository.beliefs(db, plan_id=plan.id)
     client_rows = priorities_repo.for_plan(db, plan_id=plan.id)
     believed = repository.latest_belief_rating(db, plan_id=plan.id)
-    stated = repository.latest_client_rating(db, plan_id=plan.id)
+    stated = value_repo.latest(db, plan_id=plan.id)
     dimensions = _dimensions(access)
     client_priorities = [p for p, _ in client_rows]
     return {

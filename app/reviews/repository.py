@@ -82,26 +82,6 @@ def person(session: Session, *, user_id: int | None) -> User | None:
     return session.get(User, user_id) if user_id is not None else None
 
 
-def rating_before(session: Session, *, plan_id: int, before: datetime) -> ValueRating | None:
-    """The client's newest rating of the plan given before ``before``."""
-    return session.exec(
-        select(ValueRating)
-        .where(ValueRating.plan_id == plan_id)
-        .where(col(ValueRating.rated_at) < before)
-        .order_by(col(ValueRating.rated_at).desc(), col(ValueRating.id).desc())
-        .limit(1)
-    ).first()
-
-
-def latest_rating(session: Session, *, plan_id: int) -> ValueRating | None:
-    return session.exec(
-        select(ValueRating)
-        .where(ValueRating.plan_id == plan_id)
-        .order_by(col(ValueRating.rated_at).desc(), col(ValueRating.id).desc())
-        .limit(1)
-    ).first()
-
-
 def belief_before(session: Session, *, plan_id: int, before: datetime) -> PerceivedRating | None:
     """The vendor's newest believed rating of the plan recorded before ``before``."""
     return session.exec(

@@ -51,6 +51,7 @@ from app.reviews.schemas import (
     SignOffForm,
     day,
 )
+from app.value import repository as value_repo
 from app.web.errors import ConflictError, NotFoundError
 from app.web.forms import FormErrors, as_int
 
@@ -127,7 +128,7 @@ def reviews_context(
     rows = repository.reviews_for_plan(db, plan_id=plan.id)
     views = review_views(rows)
     last = views[0] if views else None
-    latest = repository.latest_rating(db, plan_id=plan.id)
+    latest = value_repo.latest(db, plan_id=plan.id)
     requests = repository.requests_for_plan(db, plan_id=plan.id)
     initiatives = repository.initiatives(db, account_id=access.account_id, plan_id=plan.id)
     mentors = repository.members_with_role(db, account_id=access.account_id, role=Role.MENTOR)

@@ -42,6 +42,7 @@ from app.priorities import repository as priorities_repo
 from app.reviews import repository
 from app.reviews.schedule import ReviewState, next_review_on, review_state
 from app.reviews.schemas import CheckedReview, day
+from app.value import repository as value_repo
 
 REVIEW = "review"
 REQUEST = "mentor_request"
@@ -85,7 +86,7 @@ def gap_snapshot(
     vendor's believed rating and the client's rating as they stood on that day."""
     assert plan.id is not None
     before = end_of(held_on)
-    stated = repository.rating_before(session, plan_id=plan.id, before=before)
+    stated = value_repo.latest(session, plan_id=plan.id, before=before)
     believed = repository.belief_before(session, plan_id=plan.id, before=before)
     beliefs = perception_repo.beliefs(session, plan_id=plan.id)
     client_priorities = [p for p, _ in priorities_repo.for_plan(session, plan_id=plan.id)]

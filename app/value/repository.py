@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
@@ -18,10 +19,11 @@ def for_plan(session: Session, *, plan_id: int) -> Sequence[ValueRating]:
     ).all()
 
 
-def latest(session: Session, *, plan_id: int) -> ValueRating | None:
+def latest(session: Session, *, plan_id: int, before: datetime | None = None) -> ValueRating | None:
+    """The client's newest rating of the plan (given before ``before``, when said)."""
+    query = select(ValueRating).where(ValueRating.plan_id == plan_id)
+    if before is not None:
+        query = query.where(col(ValueRating.rated_at) < before)
     return session.exec(
-        select(ValueRating)
-        .where(ValueRating.plan_id == plan_id)
-        .order_by(col(ValueRating.rated_at).desc(), col(ValueRating.id).desc())
-        .limit(1)
+        query.order_by(col(ValueRating.rated_at).desc(), col(ValueRating.id).desc()).limit(1)
     ).first()
