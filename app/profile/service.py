@@ -156,6 +156,13 @@ def adopt_correction(
 # --- Asking the client ------------------------------------------------------------------------
 
 
+def _clear_answer(section: ProfileSection) -> None:
+    """Forget the client's answer to the text as sent (the audit trail keeps it)."""
+    section.client_correction = ""
+    section.answered_at = None
+    section.answered_by_id = None
+
+
 def share(
     session: Session,
     *,
@@ -177,9 +184,7 @@ def share(
     section.validation = Validation.PENDING
     section.shared_at = utcnow()
     section.shared_by_id = actor.id
-    section.client_correction = ""
-    section.answered_at = None
-    section.answered_by_id = None
+    _clear_answer(section)
     session.add(section)
     TRAIL.event(
         session,
@@ -216,9 +221,7 @@ def withdraw(session: Session, *, actor: User, section: ProfileSection) -> None:
     section.shared_body = ""
     section.shared_at = None
     section.shared_by_id = None
-    section.client_correction = ""
-    section.answered_at = None
-    section.answered_by_id = None
+    _clear_answer(section)
     session.add(section)
     TRAIL.event(
         session,
