@@ -8,14 +8,13 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from app.accounts import repository as accounts_repo
 from app.models import (
     VENDOR_ROLES,
     Initiative,
     InitiativePriority,
-    Membership,
     Priority,
     PriorityStatus,
-    Role,
     User,
 )
 
@@ -99,20 +98,6 @@ def ranked_priorities(session: Session, *, account_id: int, plan_id: int) -> Seq
     ).all()
 
 
-def members_with_roles(
-    session: Session, *, account_id: int, roles: Sequence[Role]
-) -> Sequence[User]:
-    """The account's active members with one of ``roles``, by name."""
-    return session.exec(
-        select(User)
-        .join(Membership, col(Membership.user_id) == User.id)
-        .where(Membership.account_id == account_id)
-        .where(col(Membership.removed_at).is_(None))
-        .where(col(Membership.role).in_([role.value for role in roles]))
-        .order_by(col(User.display_name))
-    ).all()
-
-
 def vendor_people(session: Session, *, account_id: int) -> Sequence[User]:
     """Who may own an initiative: the account's active vendor-side members."""
-    return members_with_roles(session, account_id=account_id, roles=sorted(VENDOR_ROLES))
+    return accounts_repo.members_with_roles(session, account_id=account_id, roles=VENDOR_ROLES)

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from app.accounts import repository as accounts_repo
 from app.audit import service as audit
 from app.initiatives import repository
 from app.initiatives.schemas import InitiativeValues
@@ -152,7 +153,7 @@ def propose(
     initiative.proposed_at = utcnow()
     initiative.answered_at, initiative.answered_by_id, initiative.answer_reason = None, None, ""
     TRAIL.change(session, actor, initiative, "initiative.proposed", changes)
-    clients = repository.members_with_roles(
+    clients = accounts_repo.members_with_roles(
         session, account_id=initiative.account_id, roles=[Role.SPONSOR, Role.MEMBER]
     )
     verb = "proposed again" if again else "proposed"
@@ -201,7 +202,7 @@ def answer(
     initiative.answered_at = utcnow()
     initiative.answered_by_id = actor.id
     TRAIL.change(session, actor, initiative, f"initiative.{status.value}", changes)
-    leads = repository.members_with_roles(
+    leads = accounts_repo.members_with_roles(
         session, account_id=initiative.account_id, roles=[Role.LEAD]
     )
     because = f" Reason: {reason}" if reason else ""

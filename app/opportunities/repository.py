@@ -7,9 +7,9 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from app.accounts import repository as accounts_repo
 from app.models import (
     VENDOR_ROLES,
-    Membership,
     Opportunity,
     OpportunityPriority,
     Plan,
@@ -117,11 +117,4 @@ def linkable_priorities(session: Session, *, account_id: int) -> Sequence[Priori
 
 def vendor_people(session: Session, *, account_id: int) -> Sequence[User]:
     """Who may own an opportunity: the account's active vendor-side members, by name."""
-    return session.exec(
-        select(User)
-        .join(Membership, col(Membership.user_id) == User.id)
-        .where(Membership.account_id == account_id)
-        .where(col(Membership.removed_at).is_(None))
-        .where(col(Membership.role).in_([role.value for role in VENDOR_ROLES]))
-        .order_by(col(User.display_name), col(User.id))
-    ).all()
+    return accounts_repo.members_with_roles(session, account_id=account_id, roles=VENDOR_ROLES)

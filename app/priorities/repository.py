@@ -7,8 +7,9 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from app.accounts import repository as accounts_repo
 from app.db import for_write
-from app.models import CLIENT_ROLES, Membership, Priority, PriorityStatus, User
+from app.models import CLIENT_ROLES, Priority, PriorityStatus, User
 
 
 def for_plan(session: Session, *, plan_id: int) -> Sequence[tuple[Priority, User | None]]:
@@ -81,14 +82,7 @@ def close_gap(session: Session, *, plan_id: int, after_rank: int) -> None:
 
 def client_people(session: Session, *, account_id: int) -> Sequence[User]:
     """Who may own a priority: the account's active client-side members."""
-    return session.exec(
-        select(User)
-        .join(Membership, col(Membership.user_id) == User.id)
-        .where(Membership.account_id == account_id)
-        .where(col(Membership.removed_at).is_(None))
-        .where(col(Membership.role).in_([role.value for role in CLIENT_ROLES]))
-        .order_by(col(User.display_name))
-    ).all()
+    return accounts_repo.members_with_roles(session, account_id=account_id, roles=CLIENT_ROLES)
 
 
 def person(session: Session, *, user_id: int | None) -> User | None:

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from app.accounts import repository as accounts_repo
 from app.db import for_write
 from app.models import (
     VENDOR_ROLES,
     Account,
     AuditEvent,
-    Membership,
     Stakeholder,
     User,
     Validation,
@@ -110,14 +110,7 @@ def sent_for_confirmation(session: Session, *, account_id: int) -> Sequence[Stak
 
 def vendor_people(session: Session, *, account_id: int) -> Sequence[User]:
     """Who may own a relationship: the account's active vendor-side members, by name."""
-    return session.exec(
-        select(User)
-        .join(Membership, col(Membership.user_id) == User.id)
-        .where(Membership.account_id == account_id)
-        .where(col(Membership.removed_at).is_(None))
-        .where(col(Membership.role).in_(sorted(r.value for r in VENDOR_ROLES)))
-        .order_by(col(User.display_name), col(User.id))
-    ).all()
+    return accounts_repo.members_with_roles(session, account_id=account_id, roles=VENDOR_ROLES)
 
 
 def last_shared_actor_label(session: Session, *, account_id: int, stakeholder_id: int) -> str:
