@@ -104,7 +104,11 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 def fresh_engine(
     tmp_dir: Path, name: str = "jointplan", revision: str | None = "head"
 ) -> sa.Engine:
-    """An empty database of the configured backend, migrated to ``revision`` (None: not at all)."""
+    """An empty database of the configured backend, migrated to ``revision`` (None: not at all).
+    At head, once the session's template exists, it is a copy of the template (the same schema,
+    made by the same migrations, in a fraction of the time)."""
+    if revision == "head" and _templates:
+        return copy_engine(_templates[-1], tmp_dir, name)
     if BACKEND == "postgresql":
         url = _create_postgres_database(f"jp_{name}_{os.getpid()}")
     else:
@@ -158,13 +162,19 @@ def drop_engine(engine: sa.Engine) -> None:
         admin.dispose()
 
 
+# The session's migrated template (``template_engine``), for ``fresh_engine`` to copy.
+_templates: list[sa.Engine] = []
+
+
 @pytest.fixture(scope="session")
 def template_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sa.Engine]:
     """The migrated, empty schema that the session's databases are copied from (never used
     directly, so that copying it always works)."""
     engine = fresh_engine(tmp_path_factory.mktemp("template"), name="template")
     engine.dispose()  # SQLite: the last connection closed writes the WAL into the main file
+    _templates.append(engine)
     yield engine
+    _templates.remove(engine)
     drop_engine(engine)
 
 
@@ -325,9 +335,11 @@ def count_queries(db: RollbackDatabase) -> Iterator[QueryCounter]:
 
 
 @pytest.fixture(scope="session")
-def live_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sa.Engine]:
+def live_engine(
+    template_engine: sa.Engine, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[sa.Engine]:
     """A second database whose changes really commit, for tests across processes and threads."""
-    engine = fresh_engine(tmp_path_factory.mktemp("live"), name="live")
+    engine = copy_engine(template_engine, tmp_path_factory.mktemp("live"), "live")
     yield engine
     drop_engine(engine)
 
