@@ -2,8 +2,14 @@
 
 The suite runs on SQLite by default and on PostgreSQL with ``JP_TEST_DATABASE=postgresql``
 (``JP_TEST_POSTGRES_URL``, default the local ``test`` database). The schema is built once per
-run by the Alembic migrations; each test runs inside a transaction that is rolled back, and the
-app's own commits become savepoints inside it.
+run (per xdist worker) by the Alembic migrations into a template that every other database of
+the run is copied from; each test runs inside a transaction that is rolled back, and the app's
+own commits become savepoints inside it.
+
+Built once per session, not per test: the app (``shared_app``: its ``Database`` takes each
+test's connection, its settings are each test's ``settings``; a test whose settings differ
+gets an app of its own) and the ``world`` (committed in a database of its own, which the tests
+that use it run on; each reads it again in its own session, so it sees it exactly as built).
 """
 
 from __future__ import annotations
