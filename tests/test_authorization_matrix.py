@@ -1344,11 +1344,7 @@ def matrix(
 ) -> Iterator[Matrix]:
     """The matrix's world in a database of its own (a copy of the migrated schema), built once
     per session (per worker under xdist), every actor signed in once."""
-    # The ~40 allowed cells that set or check a password would spend most of the run in
-    # argon2id's production cost; hashes here use the cheapest argon2id parameters instead
-    # (test-side only: the app's code and its real hasher are untouched outside this module).
-    patch = pytest.MonkeyPatch()
-    patch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    patch = cheap_hashing()
     engine = copy_engine(template_engine, tmp_path_factory.mktemp("matrix"), "matrix")
     connection = engine.connect()
     outer = connection.begin()
@@ -1368,6 +1364,7 @@ def matrix(
             }
             session.commit()
         app = create_app(settings, db, run_mailer=False)
+        patch.undo()  # other modules' tests, on this worker too, hash at the real cost
         with TestClient(
             app, base_url="http://testserver", follow_redirects=False, client=LOOPBACK
         ) as client:
@@ -1388,15 +1385,27 @@ def _sign_in(session: Session, user_id: int, settings: Settings) -> str:
     )
 
 
+def cheap_hashing() -> pytest.MonkeyPatch:
+    """The ~40 allowed cells that set or check a password would spend most of the run in
+    argon2id's production cost; while the world is built and while a cell runs, hashes use the
+    cheapest argon2id parameters instead (test-side only: the app's code and its real hasher are
+    untouched outside the matrix)."""
+    patch = pytest.MonkeyPatch()
+    patch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    return patch
+
+
 @pytest.fixture
 def fresh(matrix: Matrix) -> Iterator[Matrix]:
     """The world as built: a savepoint around the cell, cookies of nobody."""
+    patch = cheap_hashing()
     savepoint = matrix.connection.begin_nested()
     matrix.client.cookies.clear()
     matrix.client.cookies.set("jp_csrf", CSRF)
     try:
         yield matrix
     finally:
+        patch.undo()
         if savepoint.is_active:
             savepoint.rollback()
 
