@@ -37,7 +37,10 @@ lint: install
 ## Lint, type-check, check the import contracts (pyproject.toml), then the whole suite on
 ## SQLite and, when reachable, on PostgreSQL.
 ## Each run prints its 15 slowest tests and its wall time, so a change can see the trend.
-PYTEST := $(BIN)/pytest --durations=15
+## Tests run in parallel, one worker per core (TEST_WORKERS=0: in this process); the browser
+## tests all go to one worker (their xdist group), so Chromium starts once.
+TEST_WORKERS ?= auto
+PYTEST := $(BIN)/pytest --durations=15 -n $(TEST_WORKERS) --dist loadgroup
 
 test: install chromium lint
 	@start=$$(date +%s); JP_TEST_DATABASE=sqlite $(PYTEST); status=$$?; \

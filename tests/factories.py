@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import itertools
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sqlmodel import Session
 from starlette.testclient import TestClient
@@ -28,6 +29,7 @@ from app.users import service as users
 from app.users.repository import PASSWORD_ISSUER
 
 PASSWORD = "correct horse battery"
+_Row = TypeVar("_Row", Workspace, User, Account, Membership)
 _seq = itertools.count(1)
 
 
@@ -155,6 +157,36 @@ def build_world(session: Session) -> World:
     accounts.remove(session, actor=admin, membership=membership)
     world.removed = removed
     world.outsider = make_user(session, email="outsider@client.example")
+    return world
+
+
+def reload_world(session: Session, built: World) -> World:
+    """``built`` (made by ``build_world`` in another session) as fresh objects of ``session``:
+    the same ids, every attribute as stored, nothing a previous test changed."""
+
+    def again(row: _Row) -> _Row:
+        found = session.get(type(row), row.id, populate_existing=True)  # type: ignore[attr-defined]
+        assert found is not None, f"{type(row).__name__} {row.id} is gone"  # type: ignore[attr-defined]
+        return found
+
+    world = World(
+        *(
+            again(getattr(built, name))
+            for name in (
+                "workspace",
+                "other_workspace",
+                "admin",
+                "other_admin",
+                "account",
+                "other_account",
+                "foreign_account",
+            )
+        )
+    )
+    world.members = {role: again(user) for role, user in built.members.items()}
+    world.memberships = {role: again(m) for role, m in built.memberships.items()}
+    world.removed = again(built.removed) if built.removed else None
+    world.outsider = again(built.outsider) if built.outsider else None
     return world
 
 

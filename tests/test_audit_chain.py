@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from app import cli
 from app.audit import service as audit
-from app.audit.chain import GLOBAL_CHAIN, chain_for
+from app.audit.chain import GLOBAL_CHAIN, chain_for, link_hash
 from app.db import Database
 from app.models import Account, AuditChainHead, AuditEvent
 from tests import factories
@@ -62,16 +62,39 @@ def test_an_edited_event_is_caught_at_that_event(session: Session) -> None:
     assert "changed" in report.reason
 
 
-def test_a_rehashed_edit_breaks_the_next_link(session: Session) -> None:
+def test_an_overwritten_hash_is_caught_at_that_event(session: Session) -> None:
     account = factories.make_account_with_events(session)
-    events = _events(session, account)
-    target, following = events[2], events[3]
+    target = _events(session, account)[2]
     session.execute(
         sa.update(AuditEvent).where(col(AuditEvent.id) == target.id).values(hash="f" * 64)
     )
     session.expire_all()
     report = audit.verify_chain(session, chain_for(account.id))
-    assert report.broken_seq in (target.seq, following.seq)
+    assert not report.ok
+    assert (report.broken_event_id, report.broken_seq) == (target.id, target.seq)
+    assert "changed" in report.reason
+
+
+def test_a_rehashed_edit_breaks_the_next_link(session: Session) -> None:
+    """The forger edits an event and recomputes its own hash, so the event itself holds; the
+    first broken event is the next one, whose link still names the old hash."""
+    account = factories.make_account_with_events(session)
+    events = _events(session, account)
+    target, following = events[2], events[3]
+    forged = {"title": ["old 2", "forged"]}
+    session.expunge(target)
+    target.changes = forged
+    rehashed = link_hash(target.prev_hash, target)
+    session.execute(
+        sa.update(AuditEvent)
+        .where(col(AuditEvent.id) == target.id)
+        .values(changes=forged, hash=rehashed)
+    )
+    session.expire_all()
+    report = audit.verify_chain(session, chain_for(account.id))
+    assert not report.ok
+    assert (report.broken_event_id, report.broken_seq) == (following.id, following.seq)
+    assert "link to the previous event does not match" in report.reason
 
 
 def test_a_removed_event_is_caught(session: Session) -> None:

@@ -173,7 +173,8 @@ def test_unknown_or_malformed_ids_get_the_friendly_404_page(lead: TestClient, pa
 @pytest.mark.parametrize("page", ["abc", "0", "-3", "99999999999999999999999"])
 def test_a_malformed_audit_page_number_is_4xx(lead: TestClient, world: World, page: str) -> None:
     response = lead.get(f"/accounts/{world.account.id}/audit", params={"page": page})
-    assert 400 <= response.status_code < 500, response.text
+    assert response.status_code == 422, response.text
+    assert "Some of what was sent could not be understood." in response.text
     assert 'href="/"' in response.text
 
 
@@ -463,22 +464,36 @@ def test_moving_a_person_to_the_other_side_is_refused(
 
 
 @pytest.mark.parametrize(
-    "data",
+    ("data", "status", "message"),
     [
-        {"role": "overlord", "version": "1"},
-        {"role": "", "version": "1"},
-        {"role": "mentor", "version": "abc"},
-        {"role": "mentor", "version": "99999999999999999999999999"},
+        ({"role": "overlord", "version": "1"}, 409, "Choose a role from the list."),
+        ({"role": "", "version": "1"}, 409, "Choose a role from the list."),
+        (
+            {"role": "mentor", "version": "abc"},
+            422,
+            "Some of what was sent could not be understood.",
+        ),
+        (
+            {"role": "mentor", "version": "99999999999999999999999999"},
+            409,
+            "changed this membership meanwhile, so your change was not saved.",
+        ),
     ],
 )
 def test_malformed_role_changes_are_4xx_not_500(
-    admin: TestClient, session: Session, world: World, data: dict[str, str]
+    admin: TestClient,
+    session: Session,
+    world: World,
+    data: dict[str, str],
+    status: int,
+    message: str,
 ) -> None:
     response = admin.post(
         f"/accounts/{world.account.id}/members/{world.memberships['team'].id}/role",
         data={**data, "csrf_token": CSRF},
     )
-    assert 400 <= response.status_code < 500
+    assert response.status_code == status
+    assert message in response.text
     session.expire_all()
     assert session.get(Membership, world.memberships["team"].id).role == "team"  # type: ignore[union-attr]
 

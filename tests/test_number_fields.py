@@ -1,13 +1,18 @@
 """Number fields of the joint plan's forms: whatever is typed into them (digits that are not
-ASCII such as '²', numbers longer than any id, signs, spaces) gets a 4xx, never a 500."""
+ASCII such as '²', numbers longer than any id, signs, spaces) gets the form again (422, never a
+500) with the field's message and everything else the person typed."""
 
 from __future__ import annotations
+
+import html
+from typing import Any
 
 import pytest
 from sqlmodel import Session
 from starlette.testclient import TestClient
 
 from app.agreement import service as agreement
+from app.models import DEFAULT_VALUE_DIMENSIONS
 from app.plans import repository as plans_repo
 from app.web.forms import as_int
 from tests.conftest import CSRF
@@ -24,29 +29,89 @@ def test_as_int_takes_only_short_ascii_digits(text: str, expected: int | None) -
     assert as_int(text) == expected
 
 
+# What the person typed besides the number: the re-shown form must still hold it.
+KEPT = "Words the person typed 7421"
+RATED = {
+    "dimension": list(DEFAULT_VALUE_DIMENSIONS),
+    "score": ["7"] * len(DEFAULT_VALUE_DIMENSIONS),
+}
+PRIORITY = {"title": KEPT, "importance": "high", "horizon": "next"}
+ACTION = {"title": KEPT, "status": "not_started"}
+
+
 @pytest.mark.parametrize("value", ODD)
 @pytest.mark.parametrize(
-    ("role", "path", "field", "extra"),
+    ("role", "path", "field", "extra", "message"),
     [
-        ("sponsor", "/ratings", "overall", {}),
-        ("sponsor", "/priorities", "owner_id", {"title": "T"}),
-        ("sponsor", "/priorities/order", "ids", {}),
-        ("sponsor", "/actions", "owner_id", {"title": "T", "status": "not_started"}),
-        ("sponsor", "/actions", "link", {"title": "T", "status": "not_started"}),
-        ("lead", "/initiatives", "owner_id", {"title": "T"}),
-        ("lead", "/initiatives", "priority_ids", {"title": "T"}),
-        ("lead", "/perception/beliefs", "priority_id", {"title": "T"}),
-        ("lead", "/perception/rating", "overall", {}),
+        (
+            "sponsor",
+            "/ratings",
+            "overall",
+            RATED | {"comment": KEPT},
+            "Choose an overall rating from 0 to 10.",
+        ),
+        (
+            "sponsor",
+            "/priorities",
+            "owner_id",
+            PRIORITY,
+            "Choose an owner from your organisation's members.",
+        ),
+        # Drag and drop sends only ids: there is no text of the person's to keep.
+        (
+            "sponsor",
+            "/priorities/order",
+            "ids",
+            {},
+            "The new order is not readable. Reload the page and try again.",
+        ),
+        (
+            "sponsor",
+            "/actions",
+            "owner_id",
+            ACTION,
+            "Choose an owner from the people on this account.",
+        ),
+        (
+            "sponsor",
+            "/actions",
+            "link",
+            ACTION,
+            "Choose a priority or an initiative of this plan, or nothing.",
+        ),
+        (
+            "lead",
+            "/initiatives",
+            "owner_id",
+            {"title": KEPT},
+            "Choose an owner from your team in this account.",
+        ),
+        (
+            "lead",
+            "/initiatives",
+            "priority_ids",
+            {"title": KEPT},
+            "Choose priorities from the client's current list.",
+        ),
+        (
+            "lead",
+            "/perception/beliefs",
+            "priority_id",
+            {"title": KEPT},
+            "Choose one of the client's current priorities, or none.",
+        ),
+        ("lead", "/perception/rating", "overall", {"note": KEPT}, "Choose a score from 0 to 10."),
     ],
 )
-def test_odd_numbers_in_forms_are_refused_without_an_error_page(
+def test_odd_numbers_in_forms_are_refused_with_the_message_keeping_the_text(
     client: TestClient,
     session: Session,
     world: World,
     role: str,
     path: str,
     field: str,
-    extra: dict[str, str],
+    extra: dict[str, Any],
+    message: str,
     value: str,
 ) -> None:
     sign_in(client, session, world.members[role])
@@ -55,7 +120,11 @@ def test_odd_numbers_in_forms_are_refused_without_an_error_page(
         f"/accounts/{world.account.id}{path}",
         data=extra | {field: typed, "csrf_token": CSRF},
     )
-    assert 400 <= response.status_code < 500, (response.status_code, response.text[:300])
+    assert response.status_code == 422, (response.status_code, response.text[:300])
+    shown = html.unescape(response.text)
+    assert message in shown
+    if extra:
+        assert KEPT in shown
 
 
 @pytest.mark.parametrize("value", ODD)

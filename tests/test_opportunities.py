@@ -599,9 +599,13 @@ def test_links_only_to_the_current_active_priorities_of_the_own_account(
         assert response.status_code == 422
         assert "Choose priorities from the client&#39;s current ranked list." in response.text
         assert 'value="Sneaky"' in response.text
-    for nonsense in ("", "x", "-1", "99999999999999999999999"):
-        response = client.post(url(world), data=form_data(priority_ids=[nonsense]), headers=HTMX)
-        assert response.status_code == 422
+    for nonsense in ("", "x", "-1", "99999999999999999999999", "²"):
+        response = client.post(
+            url(world), data=form_data(title="Kept 7421", priority_ids=[nonsense]), headers=HTMX
+        )
+        assert response.status_code == 422, nonsense
+        assert "Choose priorities from the client&#39;s current ranked list." in response.text
+        assert 'value="Kept 7421"' in response.text, nonsense
     assert live(session, world) == []
     assert session.exec(select(OpportunityPriority)).all() == []
 

@@ -180,9 +180,13 @@ def test_bad_input_is_answered_at_the_field_with_what_was_typed_kept(
     assert "Choose an overall rating from 0 to 10." in missing.text
     assert "Mostly good" in missing.text
     assert '<option value="6" selected>' in missing.text
-    for overall in ("11", "-1", "seven", "07x"):
-        response = client.post(url(world, "/ratings"), data=rating_form(overall), headers=HTMX)
+    for overall in ("11", "-1", "seven", "07x", "²", "9" * 40):
+        response = client.post(
+            url(world, "/ratings"), data=rating_form(overall, comment="Kept 7421"), headers=HTMX
+        )
         assert response.status_code == 422, overall
+        assert "Choose an overall rating from 0 to 10." in response.text, overall
+        assert "Kept 7421" in response.text, overall
     bad_score = client.post(
         url(world, "/ratings"), data=rating_form("5", {"Responsiveness": "12"}), headers=HTMX
     )
