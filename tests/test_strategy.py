@@ -399,3 +399,21 @@ def test_the_plan_page_loads_the_strategy_in_one_query_whatever_its_size(
     assert len(re.findall(r'class="strategy-entry"', page.text)) == 1 + 8 * len(StrategyKind)
     assert count_queries.count == few
     assert few <= 10
+
+
+def test_a_section_swapped_alone_leaves_a_waiting_notice_for_the_next_page(
+    client: TestClient, session: Session, world: World
+) -> None:
+    """A flash waits for the next whole page; a partial file htmx swaps in shows none and must
+    not take it (``app.kit.pages.render``)."""
+    sign_in(client, session, world.members["sponsor"])
+    plain = {"kind": "challenge", "text": "Too few engineers", "csrf_token": CSRF}
+    assert client.post(url(world, "/strategy"), data=plain).status_code == 303
+    swapped = client.post(
+        url(world, "/strategy"),
+        data={"kind": "goal", "text": "Double online revenue", "horizon": "next"},
+        headers=HTMX,
+    )
+    assert swapped.status_code == 200
+    assert "set-cookie" not in swapped.headers
+    assert "Added “Too few engineers” to challenges." in client.get(url(world, "/plan")).text

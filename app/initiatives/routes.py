@@ -47,8 +47,8 @@ VERB_DONE = {
 
 def _partial(request: Request) -> dict[str, Any]:
     """What the section needs when htmx swaps it alone: the focus figures come along out of
-    band, and the partial (a whole file) shows no flash, so it must not take the next page's."""
-    return {"focus_oob": True, "flashes": []} if is_htmx(request) else {}
+    band."""
+    return {"focus_oob": True} if is_htmx(request) else {}
 
 
 def _choices(db: DbSession, access: AccountAccess, plan: Plan) -> tuple[list[User], list[Priority]]:

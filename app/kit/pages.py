@@ -43,7 +43,10 @@ def render(
     status_code: int = 200,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """A whole template (``str``) or one fragment of one."""
+    """A whole template (``str``) or one fragment of one. A fragment shows no flash message, so
+    it leaves one waiting for the next whole page (a partial file would otherwise take it)."""
+    if isinstance(what, Fragment):
+        context = {"flashes": []} | context
     fragment = what if isinstance(what, Fragment) else Fragment(what)
     return get_templates(request).render(
         request,
