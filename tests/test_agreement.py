@@ -694,7 +694,11 @@ def test_two_approvals_arriving_together_freeze_exactly_one_version(
         with database.session() as s:
             plan = s.get(Plan, plan_id)
             assert plan is not None
-            frozen = s.exec(select(PlanVersion).where(PlanVersion.plan_id == plan_id)).all()
+            frozen = s.exec(
+                select(PlanVersion)
+                .where(PlanVersion.plan_id == plan_id)
+                .order_by(col(PlanVersion.number))  # ids are random: no order of their own
+            ).all()
             assert [v.number for v in frozen] == list(range(1, round_ + 1))
             assert (plan.status, plan.agreed_version) == (PlanStatus.AGREED, round_)
             assert plan.sponsor_approved_by_id == people[Slot.SPONSOR]
