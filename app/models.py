@@ -8,12 +8,14 @@ Rules kept here:
 """
 
 import secrets
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, Relationship, SQLModel
+
+from app.kit.clock import DEFAULT_ZONE, clock
 
 # Constraint names are fixed so that migrations and models agree on both databases.
 SQLModel.metadata.naming_convention = {
@@ -28,7 +30,8 @@ RAISE = {"lazy": "raise"}
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, aware, in UTC, from the app's one clock (``app.kit.clock``; tests move it)."""
+    return clock.now()
 
 
 # Ids that reach a client (URLs, anchors, audit rows, htmx targets, form actions) are drawn at
@@ -148,6 +151,10 @@ class Workspace(SQLModel, table=True):
     value_dimensions: list[str] = Field(
         default_factory=lambda: list(DEFAULT_VALUE_DIMENSIONS), sa_type=sa.JSON
     )
+    # The IANA time zone of the workspace's people who chose none (``app.kit.clock.zone_of``).
+    time_zone: str = Field(
+        default=DEFAULT_ZONE, max_length=64, sa_column_kwargs={"server_default": DEFAULT_ZONE}
+    )
 
 
 class ClientOrganisation(SQLModel, table=True):
@@ -183,6 +190,8 @@ class User(SQLModel, table=True):
     workspace_role: str | None = Field(default=None, max_length=20)
     is_disabled: bool = False
     created_at: datetime = Field(default_factory=utcnow)
+    # The person's IANA time zone; "" means their workspace's (``app.kit.clock.zone_of``).
+    time_zone: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
 
     @property
     def is_workspace_admin(self) -> bool:

@@ -36,6 +36,7 @@ from app import migrations
 from app.auth import passwords
 from app.config import Settings
 from app.db import SAFE_METHODS, Database, create_db_engine
+from app.kit.clock import clock
 from app.web.security import CSRF_COOKIE, SESSION_COOKIE, cookie_name, session_csrf_token
 from tests import factories
 from tests.live import LiveServer, Mailbox, free_port, reset_database, serve, smtp_server
@@ -394,3 +395,10 @@ def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     monkeypatch.setattr(passwords, "_hasher", cheap)
     monkeypatch.setattr(passwords, "_DUMMY_HASH", cheap.hash("jointplan-timing-equaliser"))
+
+
+@pytest.fixture(autouse=True)
+def _clock_back() -> Iterator[None]:
+    """A test that moves the app's clock (``app.kit.clock``) never moves the next test's."""
+    yield
+    clock.reset()
