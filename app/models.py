@@ -344,7 +344,10 @@ class Invitation(SQLModel, table=True):
 
 
 class Plan(SQLModel, table=True):
-    """An account's plan for a period; exactly one plan of an account is current."""
+    """An account's plan for a period; exactly one plan of an account is current.
+
+    Starting the next period (``app.periods``) closes this one: it stays, read-only, with its
+    agreement, versions and reviews, and the new plan links back to it (``previous_id``)."""
 
     __table_args__ = (
         sa.CheckConstraint(_in("status", PlanStatus), name="status"),
@@ -378,6 +381,11 @@ class Plan(SQLModel, table=True):
     lead_approved_at: datetime | None = None
     # Reviews (DESIGN.md §3.8): the plan is reviewed every ``review_cadence_months``.
     review_cadence_months: int = Field(default=3, sa_column_kwargs={"server_default": "3"})
+    # Periods (DESIGN.md §3.8): the dates the period runs, and the period it followed.
+    starts_on: date | None = None
+    ends_on: date | None = None
+    previous_id: int | None = Field(default=None, foreign_key="plan.id")
+    closed_at: datetime | None = None  # when the next period started (it is read-only since)
 
 
 class Importance(StrEnum):
@@ -439,6 +447,8 @@ class Priority(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     removed_at: datetime | None = None
     version: int = 1
+    # The item of the previous period this one was carried over from (``app.periods``).
+    carried_from_id: int | None = Field(default=None, foreign_key="priority.id")
     # Suggestions: who suggested, and the client's answer.
     suggested_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     answered_by_id: int | None = Field(default=None, foreign_key="app_user.id")
@@ -498,6 +508,8 @@ class StrategyEntry(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     removed_at: datetime | None = None
     version: int = 1
+    # The item of the previous period this one was carried over from (``app.periods``).
+    carried_from_id: int | None = Field(default=None, foreign_key="strategy_entry.id")
 
     @property
     def visibility(self) -> str:
@@ -569,6 +581,8 @@ class Initiative(SQLModel, table=True):
     answer_reason: str = Field(default="", max_length=2000)
     removed_at: datetime | None = None
     version: int = 1
+    # The item of the previous period this one was carried over from (``app.periods``).
+    carried_from_id: int | None = Field(default=None, foreign_key="initiative.id")
 
 
 class InitiativePriority(SQLModel, table=True):
@@ -622,6 +636,8 @@ class Action(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     removed_at: datetime | None = None
     version: int = 1
+    # The item of the previous period this one was carried over from (``app.periods``).
+    carried_from_id: int | None = Field(default=None, foreign_key="action.id")
 
     @property
     def visibility(self) -> str:
