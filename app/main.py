@@ -26,6 +26,7 @@ from app.mail.dispatcher import MailDispatcher
 from app.notifications import routes as notifications_routes
 from app.opportunities import routes as opportunities_routes
 from app.perception import routes as perception_routes
+from app.periods import routes as periods_routes
 from app.plans import routes as plans_routes
 from app.portfolio import routes as portfolio_routes
 from app.priorities import routes as priorities_routes
@@ -61,6 +62,7 @@ PRIVATE_ROUTERS = (
     audit_routes.router,
     users_routes.router,
     plans_routes.router,
+    periods_routes.router,
     priorities_routes.router,
     strategy_routes.router,
     value_routes.router,

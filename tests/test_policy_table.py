@@ -28,6 +28,7 @@ from app.permissions.policy import (
 )
 
 ALLOW, NOT_FOUND, FORBIDDEN = Decision.ALLOW, Decision.NOT_FOUND, Decision.FORBIDDEN
+CLOSED = Decision.CLOSED
 WORKSPACE, OTHER_WORKSPACE = 10, 20
 ME, SOMEONE_ELSE = 1, 2
 
@@ -56,6 +57,7 @@ TABLE = """
     comment.team_only   Y       Y       Y       Y       -       -       -
     plan.submit         -       Y       -       -       -       -       -
     plan.approve        -       Y       -       -       Y       -       -
+    plan.rollover       -       Y       -       -       -       -       -
     insight.view        Y       Y       Y       Y       -       -       -
     insight.write       Y       Y       Y       -       -       -       -
     account.score       Y       Y       -       -       -       -       -
@@ -67,6 +69,14 @@ TABLE = """
     validation.answer   -       -       -       -       Y       Y       -
     mail.send_again     Y       Y       Y       Y       -       -       -
 """
+# On a closed period (an earlier plan of the account, read-only) these verbs are "closed" for
+# whoever the table allows them (409: changes go to the current period); every other verb is
+# decided as on the current period.
+CLOSED_VERBS = """
+    priorities.write strategy.write value.rate suggestions.answer initiatives.answer
+    priorities.suggest initiatives.write perception.write actions.write comment comment.edit
+    comment.team_only plan.submit plan.approve plan.rollover
+""".split()
 # On an item somebody else wrote or sent, these verbs are allowed only to the standings named
 # (where the table allows them at all): one edits only one's own comments; only the lead and
 # admins send anybody's failed e-mail again.
@@ -161,6 +171,25 @@ def test_decide_in_the_account(verb: Verb, standing: str) -> None:
     assert decide(who, where, verb, internal) is (
         table if standing in VENDOR_STANDINGS else NOT_FOUND
     )
+
+
+@pytest.mark.parametrize("standing", STANDINGS)
+@pytest.mark.parametrize("verb", list(Verb), ids=str)
+def test_decide_on_a_closed_period(verb: Verb, standing: str) -> None:
+    """What is refused or hidden stays so (403, 404); what is allowed is "closed" when it would
+    change the period, and still allowed when it only reads it."""
+    who, where = standing_of(standing)
+    allowed = GRID[(verb.value, standing)]
+    on_closed = (CLOSED if verb.value in CLOSED_VERBS else ALLOW) if allowed else FORBIDDEN
+    mine = Item(Visibility.SHARED, author_id=ME, sender_id=ME)
+    internal = Item(Visibility.INTERNAL, author_id=ME, sender_id=ME)
+
+    assert decide(who, where, verb, closed=True) is on_closed
+    assert decide(who, where, verb, mine, closed=True) is on_closed
+    assert decide(who, where, verb, internal, closed=True) is (
+        on_closed if standing in VENDOR_STANDINGS else NOT_FOUND
+    )
+    assert decide(actor(), None, verb, mine, closed=True) is NOT_FOUND
 
 
 @pytest.mark.parametrize("verb", list(Verb), ids=str)

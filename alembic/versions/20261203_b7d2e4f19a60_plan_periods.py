@@ -39,7 +39,9 @@ def upgrade() -> None:
     # these tables would fail the foreign keys that point at them).
     op.add_column("plan", sa.Column("starts_on", sa.Date(), nullable=True))
     op.add_column("plan", sa.Column("ends_on", sa.Date(), nullable=True))
-    op.add_column("plan", sa.Column("closed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
+    op.add_column(
+        "plan", sa.Column("closed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True)
+    )
     sqlite = op.get_bind().dialect.name == "sqlite"
     for table, column, referred in LINKS:
         if sqlite:

@@ -18,10 +18,13 @@ from app.kit.pages import Fragment, Page, render
 from app.models import STRATEGY_LABELS, Plan, PlanStatus, PlanVersion
 from app.permissions.guards import ItemAccess, PlanApprover, PlanReader, PlanSubmitter, item_guard
 from app.permissions.policy import AccountAccess, Verb
-from app.plans.page import current_plan, plan_page
+from app.plans.page import current_plan, period_plan, plan_page
 from app.web.errors import ConflictError, ForbiddenError, NotFoundError
 
 router = APIRouter()
+# The period whose agreement is shown: a plan id of the account (a closed period), or none for
+# the current plan.
+Period = Annotated[int | None, Query(ge=0)]
 SECTION = Fragment("agreement/_section.html")
 ReadVersion = Annotated[
     ItemAccess[PlanVersion], item_guard(Verb.PLAN_VIEW, PlanVersion, "version_id")
@@ -117,8 +120,9 @@ def changes(
     access: PlanReader,
     db: DbSession,
     summary: Annotated[str, Query(max_length=10)] = "",
+    period: Period = None,
 ) -> Response:
-    plan = current_plan(db, access)
+    plan = period_plan(db, access, period)
     assert plan.id is not None
     last = repository.last_version(db, account_id=access.account_id, plan_id=plan.id)
     current = snapshot.build(db, plan=plan)
@@ -144,8 +148,10 @@ def changes(
 
 
 @router.get("/accounts/{account_id}/plan/versions")
-def versions(request: Request, access: PlanReader, db: DbSession) -> Response:
-    plan = current_plan(db, access)
+def versions(
+    request: Request, access: PlanReader, db: DbSession, period: Period = None
+) -> Response:
+    plan = period_plan(db, access, period)
     assert plan.id is not None
     rows = repository.list_versions(db, account_id=access.account_id, plan_id=plan.id)
     return _page(request, "agreement/versions.html", access, {"plan": plan, "rows": rows}).render()
@@ -185,8 +191,9 @@ def compare(
     db: DbSession,
     from_: Annotated[str, Query(alias="from", max_length=40)] = "",
     to: Annotated[str, Query(max_length=40)] = "",
+    period: Period = None,
 ) -> Response:
-    plan = current_plan(db, access)
+    plan = period_plan(db, access, period)
     choices = _version_choices(db, access, plan)
     query = CompareQuery(from_, to)
     if not from_ and not to and choices:

@@ -34,7 +34,9 @@ class AgreementState:
 
 def state(actor: Actor, access: AccountAccess, plan: Plan) -> AgreementState:
     waiting = waiting_for(plan)
-    my_slot = slot_for(access.role) if may(actor, access, Verb.PLAN_APPROVE) else None
+    closed = not plan.is_current  # a closed period's agreement stays as it was
+    approver = may(actor, access, Verb.PLAN_APPROVE, closed=closed)
+    my_slot = slot_for(access.role) if approver else None
     approvals = [t for t in (plan.sponsor_approved_at, plan.lead_approved_at) if t is not None]
     return AgreementState(
         status=plan.status,
@@ -42,7 +44,7 @@ def state(actor: Actor, access: AccountAccess, plan: Plan) -> AgreementState:
         waiting=waiting,
         my_slot=my_slot,
         may_approve=my_slot is not None and my_slot in waiting,
-        may_submit=may(actor, access, Verb.PLAN_SUBMIT),
+        may_submit=may(actor, access, Verb.PLAN_SUBMIT, closed=closed),
         agreed_on=max(approvals) if plan.status == PlanStatus.AGREED and approvals else None,
     )
 

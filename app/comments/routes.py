@@ -24,10 +24,13 @@ from app.permissions.guards import (
     Commenter,
     ItemAccess,
     PlanReader,
+    current_plan_id,
+    enforce_in_period,
     enforce_item,
     item_guard,
 )
 from app.permissions.policy import AccountAccess, Actor, Verb, may
+from app.plans import repository as plans_repo
 from app.web.errors import ForbiddenError, NotFoundError
 from app.web.forms import FormErrors
 from app.web.templating import is_htmx
@@ -74,12 +77,13 @@ def _target(
 ) -> ThreadTarget:
     if item_type not in repository.ITEM_TYPES:
         raise NotFoundError()
+    current_id = current_plan_id(db, access, verb)  # a comment: only in the current period
     target = repository.find_target(
         db, account_id=access.account_id, item_type=item_type, item_id=item_id, section=section
     )
     if target is None:
         raise NotFoundError()
-    enforce_item(actor, access, verb, target)
+    enforce_in_period(actor, access, verb, target, plan_id=target.plan_id, current_id=current_id)
     return target
 
 
@@ -105,6 +109,9 @@ def _thread_page(
     def context() -> dict[str, Any]:
         people = _people(db, access)
         rows = repository.thread(db, target=target, visibilities=access.visibilities)
+        # A thread of a closed period is read-only: no form to add or edit a comment.
+        current = plans_repo.current(db, account_id=access.account_id)
+        closed = current is None or current.id != target.plan_id
         comments = [
             CommentView(comment, author, mentions.split(comment.body, people))
             for comment, author in rows
@@ -115,7 +122,8 @@ def _thread_page(
             "account": access.account,
             "target": target,
             "comments": comments,
-            "can": {verb.name.lower(): may(actor, access, verb) for verb in Verb},
+            "can": {verb.name.lower(): may(actor, access, verb, closed=closed) for verb in Verb},
+            "closed": closed,
             "form": CommentForm(),
             "errors": FormErrors(),
             "edit": None,

@@ -19,6 +19,7 @@ from app.auth.deps import CurrentActor
 from app.db import DbSession
 from app.kit.items import AccountItem, get_or_404
 from app.permissions.policy import (
+    PERIOD_WRITES,
     AccountAccess,
     Actor,
     Decision,
@@ -28,7 +29,8 @@ from app.permissions.policy import (
     decide,
     decide_workspace,
 )
-from app.web.errors import ForbiddenError, NotFoundError
+from app.plans import repository as plans_repo
+from app.web.errors import ForbiddenError, NotFoundError, PeriodClosedError
 
 
 def enforce(decision: Decision) -> None:
@@ -36,12 +38,39 @@ def enforce(decision: Decision) -> None:
         raise NotFoundError()
     if decision is Decision.FORBIDDEN:
         raise ForbiddenError()
+    if decision is Decision.CLOSED:
+        raise PeriodClosedError()
 
 
 def enforce_item(actor: Actor, access: AccountAccess, verb: Verb, item: HasVisibility) -> None:
     """For a route that loaded an item under a checked account: may the actor ``verb`` this
     item (internal items are 404 for the client side; own-item verbs check the author)?"""
     enforce(decide(actor, access, verb, item))
+
+
+def current_plan_id(db: Session, access: AccountAccess, verb: Verb) -> int | None:
+    """For a verb that changes a plan: the id of the account's current plan, its row locked
+    until commit (``plans.repository.current``), taken before any item of it is read so that
+    every writer locks in the same order. None for other verbs (nothing to check)."""
+    if verb not in PERIOD_WRITES:
+        return None
+    plan = plans_repo.current(db, account_id=access.account_id, lock=True)
+    return plan.id if plan is not None else 0
+
+
+def enforce_in_period(
+    actor: Actor,
+    access: AccountAccess,
+    verb: Verb,
+    item: HasVisibility | None,
+    *,
+    plan_id: int,
+    current_id: int | None,
+) -> None:
+    """``enforce_item`` for an item of the plan ``plan_id``: a verb that changes a plan is
+    refused (409) when that plan is a closed period, not the current one (``current_id``)."""
+    closed = current_id is not None and plan_id != current_id
+    enforce(decide(actor, access, verb, item, closed=closed))
 
 
 class AccountGuard:
@@ -104,11 +133,13 @@ def _item_dependency(
         access = accounts_repo.load_access(db, account_id=account_id, user_id=actor.id)
         enforce(decide(actor, access, verb))
         assert access is not None
+        current_id = current_plan_id(db, access, verb) if hasattr(model, "plan_id") else None
         if lock is not None:
             lock(db, account_id)
         item = get_or_404(db, model, *criteria, account_id=account_id, item_id=path[param], **where)
-        if hasattr(item, "visibility"):
-            enforce(decide(actor, access, verb, item))  # type: ignore[arg-type]
+        shown = item if hasattr(item, "visibility") else None
+        plan_id = getattr(item, "plan_id", 0)
+        enforce_in_period(actor, access, verb, shown, plan_id=plan_id, current_id=current_id)  # type: ignore[arg-type]
         return ItemAccess(access, item)
 
     keyword = inspect.Parameter.KEYWORD_ONLY
@@ -153,6 +184,7 @@ Commenter = Annotated[AccountAccess, Depends(AccountGuard(Verb.COMMENT))]
 CommentEditor = Annotated[AccountAccess, Depends(AccountGuard(Verb.COMMENT_EDIT))]
 PlanSubmitter = Annotated[AccountAccess, Depends(AccountGuard(Verb.PLAN_SUBMIT))]
 PlanApprover = Annotated[AccountAccess, Depends(AccountGuard(Verb.PLAN_APPROVE))]
+PlanRollover = Annotated[AccountAccess, Depends(AccountGuard(Verb.PLAN_ROLLOVER))]
 InsightReader = Annotated[AccountAccess, Depends(AccountGuard(Verb.INSIGHT_VIEW))]
 InsightWriter = Annotated[AccountAccess, Depends(AccountGuard(Verb.INSIGHT_WRITE))]
 AccountScorer = Annotated[AccountAccess, Depends(AccountGuard(Verb.ACCOUNT_SCORE))]

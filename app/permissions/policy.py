@@ -4,6 +4,8 @@ Every route reaches data through a guard that calls ``decide``; nothing else gra
 A person who is not a member of an account (and not an admin of its workspace) gets
 ``NOT_FOUND`` for everything under it, the same answer as for an id that does not exist.
 Internal items are ``NOT_FOUND`` for the client side: a client cannot even learn they exist.
+A closed period (an earlier plan of the account) is read-only: a verb that changes a plan's
+content is ``CLOSED`` there (409, "changes go to the current period"), for everyone allowed it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ class Decision(Enum):
     ALLOW = "allow"
     NOT_FOUND = "not_found"
     FORBIDDEN = "forbidden"
+    CLOSED = "closed"  # allowed, but not on a closed period: it is read-only
 
 
 class Verb(StrEnum):
@@ -47,6 +50,8 @@ class Verb(StrEnum):
     # Agreement: the lead submits; the lead and the client sponsor approve.
     PLAN_SUBMIT = "plan.submit"
     PLAN_APPROVE = "plan.approve"
+    # Periods: the lead closes the current period and starts the next one.
+    PLAN_ROLLOVER = "plan.rollover"
     # The vendor strategy workspace (DESIGN.md §4): internal, vendor side only.
     INSIGHT_VIEW = "insight.view"  # scorecard, profile, relationship map, opportunities, reviews
     INSIGHT_WRITE = "insight.write"  # profile, stakeholders, opportunities (lead, team; admins)
@@ -216,7 +221,7 @@ _GRANTS: dict[Role | str, frozenset[Verb]] = {
     Role.LEAD: _VENDOR_CONTRIBUTOR
     | _ACCOUNT_STEWARD
     | _SEND_AGAIN
-    | {Verb.PLAN_SUBMIT, Verb.PLAN_APPROVE},
+    | {Verb.PLAN_SUBMIT, Verb.PLAN_APPROVE, Verb.PLAN_ROLLOVER},
     # An admin runs the account's team but does not sign the plan (that is the lead's) nor
     # sign off its reviews (the mentor's).
     "admin": _VENDOR_CONTRIBUTOR | _ACCOUNT_STEWARD | _SEND_AGAIN,
@@ -234,6 +239,29 @@ _AUTHOR_ONLY = frozenset({Verb.COMMENT_EDIT})
 # Verbs about what one sent: on others' items only for the standings in ``_ANY_SENDER``.
 _SENDER_ONLY = frozenset({Verb.MAIL_SEND_AGAIN})
 
+# Verbs that change a plan's content (its items, their comments, its agreement): refused on a
+# closed period, which stays as it was when the next one started (``app.periods``). Reviews
+# and mentor requests are the vendor's record about a period and may still be completed.
+PERIOD_WRITES = frozenset(
+    {
+        Verb.PRIORITIES_WRITE,
+        Verb.STRATEGY_WRITE,
+        Verb.VALUE_RATE,
+        Verb.SUGGESTIONS_ANSWER,
+        Verb.INITIATIVES_ANSWER,
+        Verb.PRIORITIES_SUGGEST,
+        Verb.INITIATIVES_WRITE,
+        Verb.PERCEPTION_WRITE,
+        Verb.ACTIONS_WRITE,
+        Verb.COMMENT,
+        Verb.COMMENT_EDIT,
+        Verb.COMMENT_TEAM_ONLY,
+        Verb.PLAN_SUBMIT,
+        Verb.PLAN_APPROVE,
+        Verb.PLAN_ROLLOVER,
+    }
+)
+
 _WORKSPACE_GRANTS = {
     "admin": frozenset(WorkspaceVerb),
     # Every vendor person of the workspace; what they see there is limited to their accounts.
@@ -246,7 +274,10 @@ def decide(
     access: AccountAccess | None,
     verb: Verb,
     item: HasVisibility | None = None,
+    *,
+    closed: bool = False,
 ) -> Decision:
+    """``closed``: the item (or the plan the verb is about) belongs to a closed period."""
     if access is None:
         return Decision.NOT_FOUND
     standing: Role | str | None = access.role
@@ -267,6 +298,8 @@ def decide(
         and getattr(item, "sender_id", None) != actor.id
     ):
         return Decision.FORBIDDEN
+    if closed and verb in PERIOD_WRITES:
+        return Decision.CLOSED
     return Decision.ALLOW
 
 
@@ -282,12 +315,20 @@ def decide_workspace(actor: Actor, workspace_id: int | None, verb: WorkspaceVerb
     return Decision.FORBIDDEN
 
 
-def may(actor: Actor, access: AccountAccess, verb: Verb, item: HasVisibility | None = None) -> bool:
+def may(
+    actor: Actor,
+    access: AccountAccess,
+    verb: Verb,
+    item: HasVisibility | None = None,
+    *,
+    closed: bool = False,
+) -> bool:
     """For templates' convenience (showing a button); routes still go through the guards."""
-    return decide(actor, access, verb, item) is Decision.ALLOW
+    return decide(actor, access, verb, item, closed=closed) is Decision.ALLOW
 
 
 __all__ = [
+    "PERIOD_WRITES",
     "AccountAccess",
     "Actor",
     "Decision",

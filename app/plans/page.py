@@ -43,26 +43,60 @@ LOADERS: tuple[SectionLoader, ...] = (
 
 
 def current_plan(db: Any, access: AccountAccess) -> Plan:
-    """The account's current plan; 404 when it has none."""
-    plan = repository.current(db, account_id=access.account_id)
+    """The account's current plan; 404 when it has none. A writing request locks its row
+    (``plans.repository.current``): whatever it writes goes to the current period."""
+    plan = repository.current(db, account_id=access.account_id, lock=True)
     if plan is None:
         raise NotFoundError()
     return plan
 
 
-def plan_context(db: Any, actor: Actor, access: AccountAccess) -> dict[str, Any]:
-    """Everything the plan page and its partials show, in a fixed number of queries."""
-    plan = current_plan(db, access)
+def period_plan(db: Any, access: AccountAccess, period: int | None) -> Plan:
+    """The plan of the period ``period`` (a plan id of the account, current or closed), or
+    the current plan when None; 404 when the account has no such plan."""
+    if period is None:
+        return current_plan(db, access)
+    plan = repository.of_account(db, account_id=access.account_id, plan_id=period)
+    if plan is None:
+        raise NotFoundError()
+    return plan
+
+
+def _periods(db: Any, access: AccountAccess, period: int | None) -> dict[str, Any]:
+    """The account's periods (one query: the page's plan is one of them, so it costs nothing
+    more) and the one shown: ``period`` (a plan id of the account), else the current one."""
+    periods = list(repository.periods(db, account_id=access.account_id))
+    current = next((p for p in periods if p.is_current), None)
+    plan = current if period is None else next((p for p in periods if p.id == period), None)
+    if plan is None:
+        raise NotFoundError()
+    return {
+        "plan": plan,
+        "periods": periods,
+        "current_period": current,
+        "previous_period": next((p for p in periods if p.id == plan.previous_id), None),
+        "closed": not plan.is_current,
+    }
+
+
+def plan_context(
+    db: Any, actor: Actor, access: AccountAccess, period: int | None = None
+) -> dict[str, Any]:
+    """Everything the plan page and its partials show, in a fixed number of queries: of the
+    current plan, or of the period ``period`` (a plan id of the account; a closed period is
+    read-only: nothing on it may change)."""
+    shown = _periods(db, access, period)
+    plan, closed = shown["plan"], shown["closed"]
     assert plan.id is not None
     members = accounts_repo.list_members(db, account_id=access.account_id)
     rows = priorities_repo.for_plan(db, plan_id=plan.id)
     context: dict[str, Any] = {
         "access": access,
         "account": access.account,
-        "plan": plan,
         "actor": actor,
         # What the actor may do here, for showing buttons (the routes check again).
-        "can": {verb.name.lower(): may(actor, access, verb) for verb in Verb},
+        "can": {verb.name.lower(): may(actor, access, verb, closed=closed) for verb in Verb},
+        **shown,
         "members": members,
         "people": {m.user_id: m.user for m in members},
         "owners": [m.user for m in members if m.role_enum.side is Side.CLIENT],
@@ -82,10 +116,21 @@ def plan_context(db: Any, actor: Actor, access: AccountAccess) -> dict[str, Any]
     return context
 
 
-def plan_url(access: AccountAccess) -> str:
+def plan_url(access: AccountAccess, period: int | None = None) -> str:
+    """The plan page: the current plan's, or the page of the period ``period``."""
+    if period is not None:
+        return f"/accounts/{access.account_id}/plans/{period}"
     return f"/accounts/{access.account_id}/plan"
 
 
-def plan_page(request: Request, db: Any, actor: Actor, access: AccountAccess) -> Page:
-    """The plan page's responder; its context is built only when something is rendered."""
-    return Page(request, TEMPLATE, lambda: plan_context(db, actor, access), url=plan_url(access))
+def plan_page(
+    request: Request, db: Any, actor: Actor, access: AccountAccess, period: int | None = None
+) -> Page:
+    """The plan page's responder (the current plan's, or the period ``period``'s); its
+    context is built only when something is rendered."""
+    return Page(
+        request,
+        TEMPLATE,
+        lambda: plan_context(db, actor, access, period),
+        url=plan_url(access, period),
+    )

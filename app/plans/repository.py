@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlmodel import Session, col, select
 
+from app.db import for_write
 from app.models import Plan
 
 
@@ -13,7 +16,33 @@ def lock_plan(session: Session, *, plan_id: int) -> None:
     session.exec(select(Plan.id).where(Plan.id == plan_id).with_for_update()).first()
 
 
-def current(session: Session, *, account_id: int) -> Plan | None:
+def current(session: Session, *, account_id: int, lock: bool = False) -> Plan | None:
+    """The account's current plan. With ``lock``, a writing request locks its row until
+    commit, so that a change and the start of the next period (``app.periods``) never
+    interleave: a change made first is carried over with its item; a change after that finds
+    the period closed."""
+    statement = select(Plan).where(Plan.account_id == account_id).where(col(Plan.is_current))
+    if not lock:
+        return session.exec(statement).first()
+    plan = session.exec(for_write(session, statement)).first()
+    if plan is None and session.info.get("writes"):
+        # The next period started while this request waited for the lock (PostgreSQL skips
+        # the row that stopped being current): the new current plan is visible now.
+        plan = session.exec(for_write(session, statement)).first()
+    return plan
+
+
+def of_account(session: Session, *, account_id: int, plan_id: int) -> Plan | None:
+    """The plan ``plan_id`` if it is one of the account's, current or closed."""
     return session.exec(
-        select(Plan).where(Plan.account_id == account_id).where(col(Plan.is_current))
+        select(Plan).where(Plan.id == plan_id).where(Plan.account_id == account_id)
     ).first()
+
+
+def periods(session: Session, *, account_id: int) -> Sequence[Plan]:
+    """Every plan of the account, newest period first: one query."""
+    return session.exec(
+        select(Plan)
+        .where(Plan.account_id == account_id)
+        .order_by(col(Plan.created_at).desc(), col(Plan.id).desc())
+    ).all()

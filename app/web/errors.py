@@ -63,6 +63,16 @@ class ConflictError(AppError):
     title = "Changed meanwhile"
 
 
+class PeriodClosedError(ConflictError):
+    """A change to a closed period of a plan: it stays as it was, read-only."""
+
+    title = "This period is closed"
+    message = (
+        "This period of the plan is closed: it stays as it was, for both sides to read. "
+        "Nothing was saved. Changes go to the current period; open the plan to find it."
+    )
+
+
 class SignInRequired(AppError):
     status_code = 401
     title = "Please sign in"
