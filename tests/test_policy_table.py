@@ -72,11 +72,23 @@ TABLE = """
 # On a closed period (an earlier plan of the account, read-only) these verbs are "closed" for
 # whoever the table allows them (409: changes go to the current period); every other verb is
 # decided as on the current period.
-CLOSED_VERBS = """
-    priorities.write strategy.write value.rate suggestions.answer initiatives.answer
-    priorities.suggest initiatives.write perception.write actions.write comment comment.edit
-    comment.team_only plan.submit plan.approve plan.rollover
-""".split()
+CLOSED_VERBS = [
+    "priorities.write",
+    "strategy.write",
+    "value.rate",
+    "suggestions.answer",
+    "initiatives.answer",
+    "priorities.suggest",
+    "initiatives.write",
+    "perception.write",
+    "actions.write",
+    "comment",
+    "comment.edit",
+    "comment.team_only",
+    "plan.submit",
+    "plan.approve",
+    "plan.rollover",
+]
 # On an item somebody else wrote or sent, these verbs are allowed only to the standings named
 # (where the table allows them at all): one edits only one's own comments; only the lead and
 # admins send anybody's failed e-mail again.

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from app.models import Plan, StrategyEntry
+from app.models import StrategyEntry
 
 
 def for_plan(session: Session, *, plan_id: int) -> Sequence[StrategyEntry]:
@@ -18,10 +18,6 @@ def for_plan(session: Session, *, plan_id: int) -> Sequence[StrategyEntry]:
         .where(col(StrategyEntry.removed_at).is_(None))
         .order_by(col(StrategyEntry.kind), col(StrategyEntry.position), col(StrategyEntry.id))
     ).all()
-
-
-# A criterion of an entry of its account's *current* plan (earlier plans are read-only).
-IN_CURRENT_PLAN = col(StrategyEntry.plan_id).in_(select(Plan.id).where(col(Plan.is_current)))
 
 
 def last_position(session: Session, *, plan_id: int, kind: str) -> int:

@@ -16,7 +16,7 @@ from app.models import Horizon, StrategyEntry, StrategyKind
 from app.permissions.guards import ItemAccess, StrategyWriter, item_guard
 from app.permissions.policy import AccountAccess, Actor, Verb
 from app.plans.page import current_plan, plan_page, plan_url
-from app.strategy import repository, service
+from app.strategy import service
 from app.strategy.schemas import Section, StrategyForm, section_of
 from app.web.errors import AppError
 from app.web.forms import FormErrors
@@ -28,7 +28,8 @@ Form_ = Annotated[StrategyForm, FormOf(StrategyForm)]
 # A live entry of the account's current plan, for its client contributors.
 WrittenEntry = Annotated[
     ItemAccess[StrategyEntry],
-    item_guard(Verb.STRATEGY_WRITE, StrategyEntry, "entry_id", repository.IN_CURRENT_PLAN),
+    # An entry of a closed period is refused by the guard (409: the period is read-only).
+    item_guard(Verb.STRATEGY_WRITE, StrategyEntry, "entry_id"),
 ]
 
 

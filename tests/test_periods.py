@@ -1,0 +1,597 @@
+"""Plan periods (DESIGN.md §3.8, issue 11 §4): the lead starts the next period; open items carry
+over by default as linked copies, each may be left behind; finished ones stay; the closed
+period is read-only on every write route and stays readable by both sides, with its agreement
+and versions; the new period starts with its own, empty agreement; one audit event per carried
+item plus one for the rollover; the client is told without hearing of internal items."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from sqlmodel import Session, col, select
+from starlette.testclient import TestClient
+
+from app.actions import service as actions
+from app.actions.schemas import CheckedAction, Link
+from app.agreement import service as agreement
+from app.agreement.service import Slot
+from app.comments import repository as comments_repo
+from app.comments import service as comments
+from app.initiatives import service as initiatives
+from app.initiatives.schemas import InitiativeValues
+from app.models import (
+    Action,
+    ActionStatus,
+    AuditEvent,
+    Comment,
+    Initiative,
+    InitiativePriority,
+    InitiativeStatus,
+    Notification,
+    OutboxMessage,
+    PerceivedPriority,
+    Plan,
+    PlanStatus,
+    PlanVersion,
+    Priority,
+    PriorityStatus,
+    StrategyEntry,
+    ValueRating,
+    Visibility,
+)
+from app.perception import service as perception
+from app.perception.schemas import BeliefValues
+from app.plans import repository as plans_repo
+from app.priorities import service as priorities
+from app.priorities.schemas import PriorityValues
+from app.strategy import service as strategy
+from app.strategy.schemas import StrategyValues
+from app.value import service as values_service
+from tests.conftest import CSRF
+from tests.factories import World, sign_in
+from tests.test_authorization_matrix import routes_of
+
+DRAFT = "ZZDRAFT-internal-initiative"
+TEAM_NOTE = "ZZTEAM-only-note"
+
+
+@dataclass
+class Story:
+    """A plan FY2027 with items in every state, agreed once."""
+
+    plan: Plan
+    top: Priority  # active, rank 1
+    second: Priority  # active, rank 2
+    suggestion: Priority  # waiting for the client
+    rejected: Priority
+    draft: Initiative
+    proposed: Initiative  # answers ``top``
+    accepted: Initiative  # answers ``second``
+    declined: Initiative
+    parked: Initiative
+    started: Action  # in progress, serves ``second``
+    waiting: Action  # not started, serves ``proposed``
+    done: Action
+    cancelled: Action
+    entry: StrategyEntry
+    comment: Comment  # the sponsor's, on ``top``
+    belief: PerceivedPriority
+
+    def open_ids(self) -> set[int]:
+        items = (self.top, self.second, self.suggestion, self.draft, self.proposed)
+        more = (self.accepted, self.started, self.waiting)
+        return {i.id for i in (*items, *more) if i.id is not None}
+
+
+def _initiative(session: Session, world: World, plan: Plan, title: str, **kw: Any) -> Initiative:
+    lead = world.members["lead"]
+    return initiatives.create(
+        session, actor=lead, plan=plan, values=InitiativeValues(title=title, **kw)
+    )
+
+
+def _shared(
+    session: Session, world: World, item: Initiative, answer: InitiativeStatus | None = None
+) -> Initiative:
+    initiatives.propose(
+        session, actor=world.members["lead"], initiative=item, expected_version=item.version
+    )
+    if answer is not None:
+        initiatives.answer(
+            session,
+            actor=world.members["sponsor"],
+            initiative=item,
+            status=answer,
+            reason="",
+            expected_version=item.version,
+        )
+    return item
+
+
+def _action(
+    session: Session, world: World, plan: Plan, title: str, status: str, link: Link
+) -> Action:
+    return actions.create(
+        session,
+        actor=world.members["member"],
+        plan=plan,
+        checked=CheckedAction(title, "", None, None, status, link),
+    )
+
+
+def _priorities(session: Session, world: World, plan: Plan) -> list[Priority]:
+    sponsor, lead = world.members["sponsor"], world.members["lead"]
+    top = priorities.create(session, actor=sponsor, plan=plan, values=PriorityValues("Cut dwell"))
+    second = priorities.create(session, actor=sponsor, plan=plan, values=PriorityValues("EU lanes"))
+    gone = priorities.create(session, actor=sponsor, plan=plan, values=PriorityValues("Gone one"))
+    priorities.remove(session, actor=sponsor, priority=gone)
+    suggestion = priorities.suggest(
+        session, actor=lead, plan=plan, values=PriorityValues("Greener fleet")
+    )
+    rejected = priorities.suggest(
+        session, actor=lead, plan=plan, values=PriorityValues("Rejected idea")
+    )
+    priorities.reject(session, actor=sponsor, suggestion=rejected, reason="No", expected_version=1)
+    return [top, second, suggestion, rejected]
+
+
+def build_story(session: Session, world: World) -> Story:
+    plan = plans_repo.current(session, account_id=world.account.id)  # type: ignore[arg-type]
+    assert plan is not None
+    plan.period = "FY2027"
+    session.add(plan)
+    top, second, suggestion, rejected = _priorities(session, world, plan)
+    assert top.id
+    assert second.id
+    draft = _initiative(session, world, plan, DRAFT)
+    proposed = _shared(
+        session, world, _initiative(session, world, plan, "Yard pilot", priority_ids=[top.id])
+    )
+    accepted = _shared(
+        session,
+        world,
+        _initiative(session, world, plan, "Lane analytics", priority_ids=[second.id]),
+        InitiativeStatus.ACCEPTED,
+    )
+    declined = _shared(
+        session, world, _initiative(session, world, plan, "Declined one"), InitiativeStatus.DECLINED
+    )
+    parked = _shared(
+        session, world, _initiative(session, world, plan, "Parked one"), InitiativeStatus.PARKED
+    )
+    started = _action(session, world, plan, "Map the lanes", "in_progress", Link(second.id))
+    waiting = _action(session, world, plan, "Pilot kickoff", "not_started", Link(None, proposed.id))
+    done = _action(session, world, plan, "Done action", "done", Link())
+    cancelled = _action(session, world, plan, "Cancelled action", "cancelled", Link())
+    entry = strategy.create(
+        session,
+        actor=world.members["sponsor"],
+        plan=plan,
+        values=StrategyValues(kind="driver", text="Faster turns"),
+    )
+    values_service.rate(
+        session,
+        actor=world.members["sponsor"],
+        account=world.account,
+        plan=plan,
+        overall=7,
+        scores={},
+        comment="Good year",
+    )
+    comment = _comment(session, world, top, "Shared thought", "sponsor")
+    _comment(session, world, top, TEAM_NOTE, "lead", team_only=True)
+    belief = perception.add_belief(
+        session,
+        actor=world.members["lead"],
+        plan=plan,
+        values=BeliefValues(title="They want speed", priority_id=None),
+    )
+    agreement.submit(session, actor=world.members["lead"], plan=plan)
+    agreement.approve(session, actor=world.members["sponsor"], plan=plan, slot=Slot.SPONSOR)
+    agreement.approve(session, actor=world.members["lead"], plan=plan, slot=Slot.LEAD)
+    session.commit()
+    return Story(
+        plan, top, second, suggestion, rejected, draft, proposed, accepted, declined, parked,
+        started, waiting, done, cancelled, entry, comment, belief,
+    )  # fmt: skip
+
+
+def _comment(
+    session: Session, world: World, item: Priority, body: str, who: str, team_only: bool = False
+) -> Comment:
+    assert item.id is not None
+    target = comments_repo.find_target(
+        session, account_id=item.account_id, item_type="priority", item_id=item.id
+    )
+    assert target is not None
+    return comments.add(
+        session, actor=world.members[who], target=target, body=body, team_only=team_only, people=[]
+    )
+
+
+def url(world: World, tail: str = "") -> str:
+    return f"/accounts/{world.account.id}{tail}"
+
+
+def form(story: Story, leave: list[int] | None = None, **changes: str) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "csrf_token": CSRF,
+        "period": "FY2028",
+        "starts_on": "2028-01-01",
+        "ends_on": "2028-12-31",
+        "from_plan": str(story.plan.id),
+        "leave": [str(i) for i in leave or []],
+        "step": "confirm",
+    }
+    return data | changes
+
+
+def roll_over(client: TestClient, session: Session, world: World, story: Story, **kw: Any) -> Plan:
+    sign_in(client, session, world.members["lead"])
+    response = client.post(url(world, "/plan/next"), data=form(story, **kw))
+    assert response.status_code == 303, response.text
+    assert response.headers["location"] == url(world, "/plan")
+    session.expire_all()
+    plan = plans_repo.current(session, account_id=world.account.id)  # type: ignore[arg-type]
+    assert plan is not None
+    assert plan.id != story.plan.id
+    return plan
+
+
+def rows(session: Session, model: Any, plan: Plan) -> list[Any]:
+    return list(session.exec(select(model).where(model.plan_id == plan.id)).all())
+
+
+@pytest.fixture
+def story(session: Session, world: World) -> Story:
+    return build_story(session, world)
+
+
+# --- The form and its confirmation ---------------------------------------------------------
+
+
+def test_the_form_lists_the_open_items_to_leave_behind(
+    client: TestClient, session: Session, world: World, story: Story
+) -> None:
+    sign_in(client, session, world.members["lead"])
+    page = client.get(url(world, "/plan/next"))
+    assert page.status_code == 200
+    for item in (story.top, story.second, story.suggestion, story.draft, story.proposed):
+        assert f'name="leave" value="{item.id}"' in page.text
+    for item in (story.accepted, story.started, story.waiting):
+        assert f'name="leave" value="{item.id}"' in page.text
+    for title in ("Rejected idea", "Declined one", "Parked one", "Done action", "Gone one"):
+        assert title not in page.text
+    assert "checked" not in page.text  # everything open carries over unless ticked
+
+
+def test_reviewing_the_choices_writes_nothing_and_asks_to_confirm(
+    client: TestClient, session: Session, world: World, story: Story
+) -> None:
+    sign_in(client, session, world.members["lead"])
+    before = len(session.exec(select(AuditEvent)).all())
+    response = client.post(
+        url(world, "/plan/next"), data=form(story, leave=[story.second.id or 0], step="")
+    )
+    assert response.status_code == 200
+    assert "Start FY2028 now" in response.text
+    assert "cannot be undone" in response.text
+    assert "Left behind in FY2027" in response.text
+    assert 'name="step" value="confirm"' in response.text
+    session.expire_all()
+    assert len(session.exec(select(AuditEvent)).all()) == before
+    assert plans_repo.current(session, account_id=world.account.id).id == story.plan.id  # type: ignore[arg-type, union-attr]
+    # Going back keeps the choices.
+    back = client.post(
+        url(world, "/plan/next"), data=form(story, leave=[story.second.id or 0], step="edit")
+    )
+    assert back.status_code == 200
+    assert f'value="{story.second.id}" id="leave-{story.second.id}" checked' in back.text
+    assert 'value="FY2028"' in back.text
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"period": ""}, "Enter the name of the new period."),
+        ({"period": "fy2027"}, "There is already a period called"),
+        ({"ends_on": "2027-06-30"}, "The period has to end after it starts."),
+        ({"starts_on": "someday"}, "Enter the first day of the period as a date"),
+    ],
+)
+def test_bad_input_is_refused_with_the_text_kept(
+    client: TestClient,
+    session: Session,
+    world: World,
+    story: Story,
+    changes: dict[str, str],
+    message: str,
+) -> None:
+    sign_in(client, session, world.members["lead"])
+    response = client.post(url(world, "/plan/next"), data=form(story, **changes))
+    assert response.status_code == 422
+    assert message in response.text
+    for value in changes.values():
+        assert f'value="{value}"' in response.text
+    session.expire_all()
+    assert plans_repo.current(session, account_id=world.account.id).id == story.plan.id  # type: ignore[arg-type, union-attr]
+
+
+def test_an_item_to_leave_behind_must_be_an_open_item_of_the_plan(
+    client: TestClient, session: Session, world: World, story: Story
+) -> None:
+    sign_in(client, session, world.members["lead"])
+    response = client.post(url(world, "/plan/next"), data=form(story, leave=[story.done.id or 0]))
+    assert response.status_code == 422
+    assert "not open items of this plan" in response.text
+
+
+# --- What carries over ---------------------------------------------------------------------
+
+
+def test_open_items_carry_over_as_linked_copies_and_the_rest_stays(
+    client: TestClient, session: Session, world: World, story: Story
+) -> None:
+    new = roll_over(client, session, world, story, leave=[story.second.id, story.waiting.id])
+    carried = {p.carried_from_id: p for p in rows(session, Priority, new)}
+    assert set(carried) == {story.top.id, story.suggestion.id}
+    assert carried[story.top.id].rank == 1
+    assert carried[story.top.id].title == "Cut dwell"
+    assert carried[story.suggestion.id].status == PriorityStatus.SUGGESTED
+    assert carried[story.suggestion.id].rank is None
+    assert all(p.id not in {story.top.id, story.suggestion.id} for p in carried.values())
+
+    initiatives_now = {i.carried_from_id: i for i in rows(session, Initiative, new)}
+    assert set(initiatives_now) == {story.draft.id, story.proposed.id, story.accepted.id}
+    assert initiatives_now[story.draft.id].visibility == Visibility.INTERNAL
+    assert initiatives_now[story.accepted.id].status == InitiativeStatus.ACCEPTED
+    links = session.exec(
+        select(InitiativePriority).where(
+            col(InitiativePriority.initiative_id).in_([i.id for i in initiatives_now.values()])
+        )
+    ).all()
+    # The proposed one still answers the carried top priority; the accepted one answered the
+    # priority left behind, so its link stays with the old period only.
+    assert {(link.initiative_id, link.priority_id) for link in links} == {
+        (initiatives_now[story.proposed.id].id, carried[story.top.id].id)
+    }
+
+    actions_now = {a.carried_from_id: a for a in rows(session, Action, new)}
+    assert set(actions_now) == {story.started.id}
+    assert actions_now[story.started.id].status == ActionStatus.IN_PROGRESS
+    assert actions_now[story.started.id].priority_id is None  # its priority was left behind
+
+    assert [e.text for e in rows(session, StrategyEntry, new)] == ["Faster turns"]
+    assert rows(session, ValueRating, new) == []
+    assert rows(session, Comment, new) == []
+    assert rows(session, PerceivedPriority, new) == []
+
+
+def test_the_old_period_stays_as_it_was_and_the_new_one_has_its_own_empty_agreement(
+    client: TestClient, session: Session, world: World, story: Story
+) -> None:
+    version_before = session.exec(
+        select(PlanVersion).where(PlanVersion.plan_id == story.plan.id)
+    ).one()
+    snapshot, items_before = dict(version_before.snapshot), len(rows(session, Priority, story.plan))
+    new = roll_over(client, session, world, story)
+    old = session.get(Plan, story.plan.id)
+    assert old is not None
+    assert not old.is_current
+    assert old.closed_at is not None
+    assert old.status == PlanStatus.AGREED
+    assert old.agreed_version == 1
+    assert len(rows(session, Priority, old)) == items_before
+    version = session.exec(select(PlanVersion).where(PlanVersion.plan_id == old.id)).one()
+    assert version.snapshot == snapshot
+    assert (new.period, str(new.starts_on), str(new.ends_on)) == (
+        "FY2028",
+        "2028-01-01",
+        "2028-12-31",
+    )
+    assert new.previous_id == old.id
+    assert new.status == PlanStatus.DRAFT
+    assert new.agreed_version == 0
+    assert new.submitted_at is None
+    assert new.sponsor_approved_by_id is None
+    assert rows(session, PlanVersion, new) == []
+    page = client.get(url(world, "/plan"))
+    assert "Draft: not agreed yet." in page.text
+
+
+def test_one_audit_event_per_carried_item_and_one_for_the_rollover(
+    client: TestClient, session: Session, world: World, story: Story
+) -> None:
+    new = roll_over(client, session, world, story, leave=[story.waiting.id])
+    events = session.exec(select(AuditEvent).where(AuditEvent.account_id == world.account.id)).all()
+    started = [e for e in events if e.verb == "plan.period_started"]
+    carried = [e for e in events if e.verb.endswith(".carried_over")]
+    assert len(started) == 1
+    assert started[0].item_id == str(new.id)
+    copies = [
+        *rows(session, Priority, new),
+        *rows(session, Initiative, new),
+        *rows(session, Action, new),
+        *rows(session, StrategyEntry, new),
+    ]
+    assert len(carried) == len(copies) == 8
+    assert {e.item_id for e in carried} == {str(c.id) for c in copies}
+    draft = next(c for c in copies if getattr(c, "carried_from_id", 0) == story.draft.id)
+    internal = [e for e in carried if e.visibility == Visibility.INTERNAL]
+    assert [e.item_id for e in internal] == [str(draft.id)]
+
+
+def test_the_client_is_told_without_hearing_of_internal_items(
+    client: TestClient, session: Session, world: World, story: Story
+) -> None:
+    roll_over(client, session, world, story)
+    sponsor = world.members["sponsor"]
+    note = session.exec(
+        select(Notification)
+        .where(Notification.user_id == sponsor.id)
+        .where(Notification.kind == "plan.period_started")
+    ).one()
+    # Three priorities (a suggestion too), the proposed and accepted initiatives (not the draft), two open actions.
+    assert "FY2028" in note.message
+    assert "2 initiatives" in note.message
+    assert "3 priorities" in note.message
+    assert "2 actions" in note.message
+    assert DRAFT not in note.message
+    mail = session.exec(
+        select(OutboxMessage).where(OutboxMessage.to_address == sponsor.email)
+    ).all()
+    assert any("FY2028" in m.subject for m in mail)
+    assert not any(DRAFT in m.body_text or DRAFT in m.subject for m in mail)
+    assert session.exec(
+        select(Notification).where(Notification.user_id == world.members["team"].id)
+    ).all()
+
+
+# --- The closed period: readable by both sides, read-only on every write route --------------
+
+
+def test_both_sides_read_the_closed_period_with_its_agreement_and_versions(
+    client: TestClient, session: Session, world: World, story: Story
+) -> None:
+    roll_over(client, session, world, story, leave=[story.second.id])
+    old = url(world, f"/plans/{story.plan.id}")
+    for who in ("sponsor", "viewer", "lead", "mentor"):
+        sign_in(client, session, world.members[who])
+        page = client.get(old)
+        assert page.status_code == 200
+        assert "FY2027 is a closed period" in page.text
+        assert "EU lanes" in page.text  # left behind: still in its period
+        assert "Add a priority" not in page.text
+        assert "/remove" not in page.text
+        assert "/edit" not in page.text
+        assert "Start the next period" not in page.text
+        assert (DRAFT in page.text) is (who in ("lead", "mentor"))
+        versions = client.get(url(world, f"/plan/versions?period={story.plan.id}"))
+        assert versions.status_code == 200
+        assert "Version 1" in versions.text
+        thread = client.get(url(world, f"/threads/priority/{story.top.id}"))
+        assert "Shared thought" in thread.text
+        assert (TEAM_NOTE in thread.text) is (who in ("lead", "mentor"))
+        assert "comment-form" not in thread.text
+    current = client.get(url(world, "/plan"))
+    assert f'href="/accounts/{world.account.id}/plans/{story.plan.id}"' in current.text
+    assert f"/threads/priority/{story.top.id}" in current.text  # the carried copy links back
+
+
+def test_a_period_of_another_account_is_not_found(
+    client: TestClient, session: Session, world: World, story: Story
+) -> None:
+    other = plans_repo.current(session, account_id=world.other_account.id)  # type: ignore[arg-type]
+    assert other is not None
+    sign_in(client, session, world.members["lead"])
+    assert client.get(url(world, f"/plans/{other.id}")).status_code == 404
+    assert client.get(url(world, f"/plan/versions?period={other.id}")).status_code == 404
+
+
+def _writes(story: Story) -> list[tuple[str, str, str, dict[str, str]]]:
+    """(who, method, path under the account, form) for every write route of a plan item."""
+    top, sug, entry, initiative = story.top.id, story.suggestion.id, story.entry.id, story.draft.id
+    action, comment, plan = story.started.id, story.comment.id, story.plan.id
+    priority_form = {"title": "Changed", "importance": "high", "horizon": "next", "version": "1"}
+    return [
+        ("sponsor", "GET", f"/priorities/{top}/edit", {}),
+        ("sponsor", "POST", f"/priorities/{top}", priority_form),
+        ("sponsor", "POST", f"/priorities/{top}/move", {"direction": "down"}),
+        ("sponsor", "POST", f"/priorities/{top}/remove", {}),
+        ("sponsor", "POST", f"/suggestions/{sug}/accept", {"version": "1"}),
+        ("sponsor", "POST", f"/suggestions/{sug}/reject", {"version": "1", "reason": "No"}),
+        ("sponsor", "POST", f"/suggestions/{sug}/reword", priority_form),
+        ("sponsor", "POST", f"/strategy/{entry}", {"text": "Changed", "version": "1"}),
+        ("sponsor", "POST", f"/strategy/{entry}/move", {"direction": "down"}),
+        ("sponsor", "POST", f"/strategy/{entry}/remove", {}),
+        ("lead", "POST", f"/initiatives/{initiative}", {"title": "Changed", "version": "1"}),
+        ("lead", "POST", f"/initiatives/{initiative}/propose", {"version": "1"}),
+        ("lead", "POST", f"/initiatives/{initiative}/remove", {}),
+        ("sponsor", "POST", f"/initiatives/{story.proposed.id}/answer", {"status": "accepted", "version": "2"}),
+        ("member", "POST", f"/actions/{action}", {"title": "Changed", "status": "done", "version": "1"}),
+        ("member", "POST", f"/actions/{action}/status", {"status": "done", "version": "1"}),
+        ("member", "POST", f"/actions/{action}/remove", {}),
+        ("sponsor", "POST", f"/threads/priority/{top}", {"body": "Late comment"}),
+        ("sponsor", "POST", f"/threads/strategy/{plan}?section=driver", {"body": "Late comment"}),
+        ("sponsor", "POST", f"/comments/{comment}/edit", {"body": "Changed", "version": "1"}),
+        ("sponsor", "POST", f"/comments/{comment}/delete", {}),
+        ("lead", "POST", f"/perception/beliefs/{story.belief.id}", {"title": "Changed", "version": "1"}),
+        ("lead", "POST", f"/perception/beliefs/{story.belief.id}/move", {"direction": "down"}),
+        ("lead", "POST", f"/perception/beliefs/{story.belief.id}/remove", {}),
+    ]  # fmt: skip
+
+
+WRITE_ROUTES = 24
+
+
+def test_every_write_route_of_a_plan_item_is_listed(app: FastAPI) -> None:
+    """The list above is checked against the router: a new item write route joins it."""
+    markers = (
+        "{priority_id}", "{suggestion_id}", "{entry_id}", "{initiative_id}", "{action_id}",
+        "{comment_id}", "{belief_id}", "/threads/",
+    )  # fmt: skip
+    item_routes = {
+        (method, path)
+        for method, path in routes_of(app.routes)
+        if method == "POST" and any(marker in path for marker in markers)
+    }
+    assert len(item_routes) == WRITE_ROUTES - 2  # the edit page (GET) and the strategy thread
+
+
+@pytest.mark.parametrize("index", range(WRITE_ROUTES))
+def test_the_closed_period_is_read_only_on_every_write_route(
+    client: TestClient, session: Session, world: World, story: Story, index: int
+) -> None:
+    roll_over(client, session, world, story)
+    who, method, path, data = _writes(story)[index]
+    before = len(session.exec(select(AuditEvent)).all())
+    sign_in(client, session, world.members[who])
+    response = client.request(
+        method, url(world, path), data=data | {"csrf_token": CSRF} if method == "POST" else None
+    )
+    assert response.status_code == 409, (path, response.status_code, response.text[:300])
+    assert "This period is closed" in response.text
+    session.expire_all()
+    assert len(session.exec(select(AuditEvent)).all()) == before
+
+
+def test_an_internal_item_of_the_closed_period_stays_not_found_for_the_client(
+    client: TestClient, session: Session, world: World, story: Story
+) -> None:
+    roll_over(client, session, world, story)
+    sign_in(client, session, world.members["sponsor"])
+    response = client.post(
+        url(world, f"/threads/initiative/{story.draft.id}"),
+        data={"csrf_token": CSRF, "body": "Hello"},
+    )
+    assert response.status_code == 404
+
+
+def test_writes_after_the_rollover_go_to_the_new_period(
+    client: TestClient, session: Session, world: World, story: Story
+) -> None:
+    new = roll_over(client, session, world, story)
+    sign_in(client, session, world.members["sponsor"])
+    response = client.post(
+        url(world, "/priorities"),
+        data={"csrf_token": CSRF, "title": "Fresh", "importance": "high", "horizon": "next"},
+    )
+    assert response.status_code == 303
+    session.expire_all()
+    assert "Fresh" in [p.title for p in rows(session, Priority, new)]
+    assert "Fresh" not in [p.title for p in rows(session, Priority, story.plan)]
+
+
+def test_starting_from_a_period_that_is_closed_meanwhile_is_a_conflict(
+    client: TestClient, session: Session, world: World, story: Story
+) -> None:
+    roll_over(client, session, world, story)
+    before = len(session.exec(select(AuditEvent)).all())
+    response = client.post(url(world, "/plan/next"), data=form(story, period="FY2029"))
+    assert response.status_code == 409
+    assert "was started meanwhile" in response.text
+    session.expire_all()
+    assert len(session.exec(select(AuditEvent)).all()) == before
