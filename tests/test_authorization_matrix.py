@@ -630,6 +630,10 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
         allow=EVERY_ROLE, forbid=""
     ),
     ("GET", "/accounts/{account_id}/plan/compare"): account_rows(own=Row(allow=EVERY_ROLE)),
+    # Private: periods (the lead starts the next one; every role reads any period of the plan)
+    ("GET", "/accounts/{account_id}/plan/next"): signing_rows(allow="lead"),
+    ("POST", "/accounts/{account_id}/plan/next"): signing_rows(allow="lead"),
+    ("GET", "/accounts/{account_id}/plans/{plan_id}"): item_rows(allow=EVERY_ROLE, forbid=""),
     # Private: comment threads (co-owned; the viewer reads only) and the person's inbox
     ("GET", "/accounts/{account_id}/threads/{target}/{item_id}"): thread_rows(
         allow=EVERY_ROLE, forbid=""
@@ -1061,9 +1065,12 @@ def build_matrix_world(session: Session) -> MatrixWorld:
     # An agreed version in each account; the own account then changed and is submitted again,
     # so that submitting, approving and withdrawing there do the real thing.
     world.items["version_id"] = {}
+    world.items["plan_id"] = {}
     for key, by in (("own", roles["lead"]), ("other", admin), ("foreign", other_admin)):
         plan = plans_repo.current(session, account_id=world.accounts[key])
         assert plan is not None
+        assert plan.id is not None
+        world.items["plan_id"][key] = (plan.id, plan.version)
         agreement.submit(session, actor=by, plan=plan)
         agreement.approve(session, actor=by, plan=plan, slot=agreement.Slot.SPONSOR)
         frozen = agreement.approve(session, actor=by, plan=plan, slot=agreement.Slot.LEAD).version
@@ -1462,7 +1469,20 @@ def _version(world: MatrixWorld, param: str, target: str) -> int:
     return world.items[param][item][1] if item else 1
 
 
+def _next_period(world: MatrixWorld, actor: str, target: str) -> dict[str, Any]:
+    """Start the next period of the target's account, confirmed (the real thing)."""
+    account = TARGETS[target][0]
+    return {
+        "period": "FY2099",
+        "starts_on": "2099-01-01",
+        "ends_on": "2099-12-31",
+        "from_plan": world.items["plan_id"][account][0] if account else MISSING,
+        "step": "confirm",
+    }
+
+
 BODIES: dict[tuple[str, str], Body] = {
+    ("POST", "/accounts/{account_id}/plan/next"): _next_period,
     ("POST", "/login"): lambda w, actor, target: {
         "email": w.emails["lead"],
         "password": factories.PASSWORD,
