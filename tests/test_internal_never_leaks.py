@@ -62,7 +62,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Protocol, TypeVar
 
 import pytest
@@ -112,6 +112,8 @@ from app.opportunities.schemas import OpportunityValues
 from app.opportunities.scoring import RATINGS
 from app.perception import service as perception
 from app.perception.schemas import BeliefValues
+from app.periods import service as periods
+from app.periods.schemas import NextPeriod
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
@@ -1012,7 +1014,8 @@ def thread_key(url: str) -> str | None:
 # What every client role reads (so a leak check of these pages is never vacuous).
 OPEN_TO_CLIENTS = re.compile(
     r"^/(?:inbox|my/actions|me)?$"
-    r"|^/accounts/\d+(?:/plan(?:/changes|/versions(?:/\d+)?|/compare)?|/audit|/threads/.*"
+    r"|^/accounts/\d+(?:/plan(?:/changes|/versions(?:/\d+)?|/compare)?|/plans/\d+|/audit"
+    r"|/threads/.*"
     r"|/validation)?"
     r"(?:\?.*)?$"
 )
@@ -1430,6 +1433,86 @@ def test_no_internal_item_reaches_a_client(
     leaks.assert_none()
     print(f"{role}: {leaks.checked} answers checked, {len(open_urls)} + {len(internal_urls)} URLs")
     assert leaks.checked > 400
+
+
+def start_next_period(session: Session, world: World, planted: Planted) -> tuple[int, list[str]]:
+    """The lead starts the next period, carrying every open item over, the marked draft too;
+    the copies join what a client may see (the shared ones) or must never learn of. Returns
+    the new period's plan id and the threads of the shared copies."""
+    plan = session.get(Plan, planted.plan_id)
+    assert plan is not None
+    values = NextPeriod(
+        "FY2099", date(2099, 1, 1), date(2099, 12, 31), planted.plan_id, frozenset()
+    )
+    result = periods.start_next(
+        session, actor=world.members["lead"], current=plan, values=values, base_url=BASE_URL
+    )
+    session.commit()
+    for copy in result.copies["initiative"].values():
+        if copy.visibility == Visibility.INTERNAL:
+            planted.internal["initiative"].append(_id(copy))
+            planted.internal_params["initiative_id"].append(_id(copy))
+            planted.internal_threads.append(planted.thread("initiative", _id(copy)))
+        else:
+            planted.shared["initiative_id"].append(_id(copy))
+    threads = [
+        planted.thread(item_type, _id(copy))
+        for item_type in ("priority", "initiative", "action")
+        for copy in result.copies[item_type].values()
+        if getattr(copy, "visibility", Visibility.SHARED) == Visibility.SHARED
+    ]
+    planted.shared["plan_id"] = [planted.plan_id, _id(result.plan)]
+    return _id(result.plan), threads
+
+
+@pytest.mark.parametrize("role", CLIENT_ROLES)
+def test_no_internal_item_reaches_a_client_across_periods(
+    role: str, app: FastAPI, client: TestClient, session: Session, world: World
+) -> None:
+    """After the next period started: the closed period's page, its agreement pages and
+    threads, the new period with its carried copies (a draft among them), the rollover's
+    notice and e-mail, and the trail's new events."""
+    planted = build_plan(session, world)
+    old = planted.plan_id
+    new, carried_threads = start_next_period(session, world, planted)
+    leaks = Leaks(planted, lambda: waiting(session, planted))
+    lead = TestClient(app, base_url=BASE_URL, follow_redirects=False)
+    sign_in(lead, session, world.members["lead"])
+    account = f"/accounts/{planted.account_id}"
+    for url in (f"{account}/plans/{old}", f"{account}/plan", f"{account}/plans/{new}"):
+        seen = lead.get(url)
+        assert seen.status_code == 200, url
+        assert MARKER in seen.text, url  # the draft, in both periods: the checks bite
+
+    sign_in(client, session, world.members[role])
+    first, second = planted.shared["version_id"]
+    closed_period = [
+        f"{account}/plans/{old}",
+        f"{account}/plan/versions?period={old}",
+        f"{account}/plan/changes?period={old}",
+        f"{account}/plan/changes?summary=1&period={old}",
+        f"{account}/plan/compare?period={old}",
+        f"{account}/plan/compare?from={first}&to=current&period={old}",
+        *planted.threads,
+    ]
+    fetch_everything(client, leaks, closed_period, role)
+    # The new period's strategy threads start empty (comments stay with their period).
+    for key in [k for k in planted.shared_comment_count if k.startswith("strategy-")]:
+        planted.shared_comment_count[key] = 0
+    new_period = [
+        f"{account}/plan",
+        f"{account}/plans/{new}",
+        f"{account}/plan/compare?from={second}&to=current",
+        "/inbox",
+        *carried_threads,
+    ]
+    fetch_everything(client, leaks, new_period, role)
+    for url in planted.internal_threads:
+        leaks.refused(f"{role} GET {url}", client.get(url))
+    check_audit(client, leaks, planted, session, role)
+    check_news(session, leaks, world)
+    leaks.assert_none()
+    assert leaks.checked > 40
 
 
 # --------------------------------------------------------------------------------------------
