@@ -7,6 +7,7 @@ item plus one for the rollover; the client is told without hearing of internal i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pytest
@@ -38,7 +39,10 @@ from app.models import (
     PlanVersion,
     Priority,
     PriorityStatus,
+    Role,
+    Side,
     StrategyEntry,
+    User,
     ValueRating,
     Visibility,
 )
@@ -50,9 +54,13 @@ from app.priorities.schemas import PriorityValues
 from app.strategy import service as strategy
 from app.strategy.schemas import StrategyValues
 from app.value import service as values_service
+from tests import factories
 from tests.conftest import CSRF
 from tests.factories import World, sign_in
+from tests.live import LiveServer
 from tests.test_authorization_matrix import routes_of
+from tests.test_concurrent_edits import _client as live_client
+from tests.test_concurrent_edits import race
 
 DRAFT = "ZZDRAFT-internal-initiative"
 TEAM_NOTE = "ZZTEAM-only-note"
@@ -595,3 +603,113 @@ def test_starting_from_a_period_that_is_closed_meanwhile_is_a_conflict(
     assert "was started meanwhile" in response.text
     session.expire_all()
     assert len(session.exec(select(AuditEvent)).all()) == before
+
+
+# --- Simultaneous requests (a real server, committed transactions) --------------------------
+
+
+def _live_scene(server: LiveServer, roles: list[Role]) -> tuple[int, int, list[User]]:
+    """An account whose people have ``roles``: (account id, current plan id, people)."""
+    with server.db.session() as session:
+        workspace = factories.make_workspace(session, "Vendor")
+        admin = factories.make_user(session, workspace=workspace, admin=True, password=None)
+        account = factories.make_account(session, admin=admin)
+        people = []
+        for i, role in enumerate(roles):
+            person = factories.make_user(
+                session,
+                name=f"{role.label} {i}",
+                password=None,
+                workspace=workspace if role.side is Side.VENDOR else None,
+            )
+            factories.add_member(session, account=account, user=person, role=role, by=admin)
+            people.append(person)
+        assert account.id is not None
+        plan = plans_repo.current(session, account_id=account.id)
+        assert plan is not None
+        assert plan.id is not None
+        session.commit()
+        return account.id, plan.id, people
+
+
+def _next(plan_id: int, name: str) -> dict[str, str]:
+    return {
+        "csrf_token": CSRF,
+        "period": name,
+        "starts_on": "2028-01-01",
+        "ends_on": "2028-12-31",
+        "from_plan": str(plan_id),
+        "step": "confirm",
+    }
+
+
+def test_simultaneous_rollovers_start_one_period(live_server: LiveServer) -> None:
+    account_id, plan_id, leads = _live_scene(live_server, [Role.LEAD] * 4)
+    clients = [live_client(live_server, lead) for lead in leads]
+    path = f"/accounts/{account_id}/plan/next"
+    try:
+        answers = race(
+            [
+                partial(c.post, path, data=_next(plan_id, f"FY{2028 + i}"))
+                for i, c in enumerate(clients)
+            ]
+        )
+    finally:
+        for c in clients:
+            c.close()
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [303, 409, 409, 409], [a.text[:300] for a in answers]
+    assert all("was started meanwhile" in a.text for a in answers if a.status_code == 409)
+    with Session(live_server.db.engine) as session:
+        plans = session.exec(select(Plan).where(Plan.account_id == account_id)).all()
+        assert len(plans) == 2
+        assert [p.id for p in plans if not p.is_current] == [plan_id]
+        started = session.exec(
+            select(AuditEvent)
+            .where(AuditEvent.account_id == account_id)
+            .where(AuditEvent.verb == "plan.period_started")
+        ).all()
+        assert len(started) == 1
+
+
+def test_a_change_racing_the_rollover_is_carried_over_or_made_in_the_new_period(
+    live_server: LiveServer,
+) -> None:
+    """Priorities added while the lead starts the next period: each one is either made before
+    (and carried over, under the same lock) or after (in the new period); none is lost in the
+    closed period."""
+    account_id, plan_id, people = _live_scene(live_server, [Role.LEAD] + [Role.MEMBER] * 4)
+    clients = [live_client(live_server, p) for p in people]
+    lead, *members = clients
+    base = f"/accounts/{account_id}"
+    adds = [
+        partial(
+            m.post,
+            f"{base}/priorities",
+            data={
+                "csrf_token": CSRF,
+                "title": f"Racer {i}",
+                "importance": "high",
+                "horizon": "now",
+            },
+        )
+        for i, m in enumerate(members)
+    ]
+    try:
+        answers = race(
+            [partial(lead.post, f"{base}/plan/next", data=_next(plan_id, "FY2028")), *adds]
+        )
+    finally:
+        for c in clients:
+            c.close()
+    assert [a.status_code for a in answers] == [303] * 5, [a.text[:300] for a in answers]
+    with Session(live_server.db.engine) as session:
+        new = plans_repo.current(session, account_id=account_id)
+        assert new is not None
+        assert new.id != plan_id
+        in_new = session.exec(select(Priority).where(Priority.plan_id == new.id)).all()
+        assert sorted(p.title for p in in_new) == [f"Racer {i}" for i in range(4)]
+        assert sorted(p.rank or 0 for p in in_new) == [1, 2, 3, 4]
+        in_old = session.exec(select(Priority).where(Priority.plan_id == plan_id)).all()
+        carried = {p.carried_from_id for p in in_new if p.carried_from_id is not None}
+        assert carried == {p.id for p in in_old}

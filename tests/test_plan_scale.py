@@ -8,7 +8,7 @@ per item.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import Session
@@ -29,6 +29,9 @@ from app.models import (
     Visibility,
     utcnow,
 )
+from app.periods import repository as periods_repo
+from app.periods import service as periods
+from app.periods.schemas import NextPeriod
 from app.plans import repository as plans_repo
 from app.priorities import repository as priorities_repo
 from tests.conftest import QueryCounter
@@ -217,3 +220,27 @@ def test_partials_query_count_is_constant_and_within_budget(
     large = [_count(client, path, count_queries) for path in paths]
     assert large == small, "\n".join(count_queries.statements)
     assert max(large) <= BUDGET, "\n".join(count_queries.statements)
+
+
+@pytest.mark.parametrize("role", ["lead", "sponsor"])
+def test_a_closed_period_page_runs_as_few_queries(
+    client: TestClient,
+    session: Session,
+    world: World,
+    count_queries: QueryCounter,
+    role: str,
+) -> None:
+    """A closed period's page (the full-size plan, read-only) costs what the current plan's
+    page costs, and so does the new period's, whatever either holds."""
+    sign_in(client, session, world.members[role])
+    fill_plan(session, world, priorities=30, initiatives=60, actions=300, comments=2000)
+    old = _plan(session, world)
+    assert old.id is not None
+    left = periods_repo.candidates(session, plan_id=old.id).ids()
+    values = NextPeriod("Next", date(2099, 1, 1), date(2099, 12, 31), old.id, frozenset(left))
+    periods.start_next(session, actor=world.members["lead"], current=old, values=values)
+    session.commit()
+    closed = _count(client, f"/accounts/{world.account.id}/plans/{old.id}", count_queries)
+    assert closed <= BUDGET, "\n".join(count_queries.statements)
+    current = _count(client, f"/accounts/{world.account.id}/plan", count_queries)
+    assert current == closed, "\n".join(count_queries.statements)
