@@ -279,3 +279,27 @@ def test_the_strategy_workspace_is_all_there(
         select(MentorRequest).where(MentorRequest.account_id == account.id)
     ).all()
     assert sorted(r.answered_at is None for r in requests) == [False, True]
+
+
+def test_harbor_has_a_previous_period_to_look_at(
+    session: Session, client: TestClient, harbor: tuple[Account, Plan]
+) -> None:
+    account, plan = harbor
+    previous = session.get(Plan, plan.previous_id)
+    assert previous is not None
+    assert (previous.period, plan.period) == ("FY2026", "FY2027")
+    assert not previous.is_current
+    assert previous.agreed_version == 1
+    carried = session.exec(
+        select(Action)
+        .where(Action.plan_id == plan.id)
+        .where(col(Action.carried_from_id).is_not(None))
+    ).all()
+    assert [a.title for a in carried] == ["Publish the monthly on-time delivery report"]
+    factories.sign_in(client, session, person(session, "sponsor@harbor.example"))
+    page = client.get(f"/accounts/{account.id}/plans/{previous.id}")
+    assert page.status_code == 200
+    assert "FY2026 is a closed period" in page.text
+    assert "On-time delivery above 95% in every depot" in page.text
+    current = client.get(f"/accounts/{account.id}/plan")
+    assert "Carried over from FY2026" in current.text

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from app.accounts import service as accounts
 from app.config import Settings
-from app.demo import play_harbor, play_portfolio, play_workspace
+from app.demo import play_harbor, play_portfolio, play_previous, play_workspace
 from app.demo.people import (
     BRIGHTWELL,
     HARBOR,
@@ -51,6 +51,7 @@ def load(session: Session) -> None:
     lead = stage[HARBOR.accepted_by]  # Harbor's lead adds everyone else
     for key, role in HARBOR_MEMBERS:
         accounts.add_member(session, actor=lead, account=harbor, user=stage[key], role=role)
+    plan = play_previous.play(stage, account=harbor, plan=plan)  # FY2026, then FY2027 starts
     play_harbor.play(stage, account=harbor, plan=plan)
     portfolio = play_portfolio.play(stage)
     play_workspace.play(
