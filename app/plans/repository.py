@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
@@ -39,10 +39,12 @@ def of_account(session: Session, *, account_id: int, plan_id: int) -> Plan | Non
     ).first()
 
 
-def periods(session: Session, *, account_id: int) -> Sequence[Plan]:
-    """Every plan of the account, newest period first: one query."""
-    return session.exec(
-        select(Plan)
-        .where(Plan.account_id == account_id)
-        .order_by(col(Plan.created_at).desc(), col(Plan.id).desc())
-    ).all()
+def periods(session: Session, *, account_id: int) -> list[Plan]:
+    """Every plan of the account, the current one first, then the closed ones, latest period
+    first (by their first day, else when they were made): one query."""
+    plans = session.exec(select(Plan).where(Plan.account_id == account_id)).all()
+
+    def latest_first(plan: Plan) -> tuple[bool, date, datetime]:
+        return plan.is_current, plan.starts_on or plan.created_at.date(), plan.created_at
+
+    return sorted(plans, key=latest_first, reverse=True)
