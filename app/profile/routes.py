@@ -14,7 +14,7 @@ from app.db import DbSession
 from app.kit.forms import FormOf
 from app.kit.pages import Fragment, Page
 from app.models import ProfileKind, ProfileSection
-from app.permissions.guards import InsightReader, InsightWriter, ValidationRequester
+from app.permissions.guards import InsightWriter, ValidationRequester, account_page
 from app.permissions.policy import AccountAccess, Actor, Verb, may
 from app.profile import repository, service, view
 from app.profile.schemas import GUIDES, SectionForm, kind_of
@@ -78,11 +78,9 @@ def _section(db: DbSession, access: AccountAccess, kind: ProfileKind) -> Profile
     return repository.get_for_write(db, account_id=access.account_id, kind=kind.value)
 
 
-@router.get("/accounts/{account_id}/profile")
-def show_profile(
-    request: Request, actor: CurrentActor, access: InsightReader, db: DbSession
-) -> Response:
-    return profile_page(request, db, actor, access).render()
+account_page(
+    router, "/accounts/{account_id}/profile", Verb.INSIGHT_VIEW, profile_page, name="show_profile"
+)
 
 
 @router.post("/accounts/{account_id}/profile/{kind}")

@@ -29,11 +29,11 @@ from app.models import (
     utcnow,
 )
 from app.permissions.guards import (
-    InsightReader,
     ItemAccess,
     MentorAsker,
     PortfolioReader,
     ReviewWriter,
+    account_page,
     item_guard,
 )
 from app.permissions.policy import AccountAccess, Actor, Verb, may
@@ -228,11 +228,9 @@ def _every(months: int) -> str:
 # --- The page and its cadence --------------------------------------------------------------------
 
 
-@router.get("/accounts/{account_id}/reviews")
-def show_reviews(
-    request: Request, actor: CurrentActor, access: InsightReader, db: DbSession
-) -> Response:
-    return reviews_page(request, db, actor, access).render()
+account_page(
+    router, "/accounts/{account_id}/reviews", Verb.INSIGHT_VIEW, reviews_page, name="show_reviews"
+)
 
 
 @router.post("/accounts/{account_id}/reviews/cadence")

@@ -22,11 +22,11 @@ from app.kit.pages import Page
 from app.kit.versioned import StaleEdit
 from app.models import Stakeholder, utcnow
 from app.permissions.guards import (
-    InsightReader,
     InsightWriter,
     ItemAccess,
     ValidationAnswerer,
     ValidationRequester,
+    account_page,
     enforce_item,
     item_guard,
     locked_item_guard,
@@ -144,11 +144,9 @@ def _check_sent(db: DbSession, person: Stakeholder, version: int) -> None:
         ) from None
 
 
-@router.get("/accounts/{account_id}/relationships")
-def show_map(
-    request: Request, actor: CurrentActor, access: InsightReader, db: DbSession
-) -> Response:
-    return _map_page(request, db, actor, access).render()
+account_page(
+    router, "/accounts/{account_id}/relationships", Verb.INSIGHT_VIEW, _map_page, name="show_map"
+)
 
 
 # Declared before the routes with ``{stakeholder_id}``, whose path would also match it.

@@ -15,7 +15,8 @@ from app.db import DbSession
 from app.kit.forms import FormOf
 from app.kit.pages import Page
 from app.models import ProfileKind, ProfileSection, Validation
-from app.permissions.guards import ValidationAnswerer, ValidationReader
+from app.permissions.guards import ValidationAnswerer, account_page
+from app.permissions.policy import Verb
 from app.profile import service as profile_service
 from app.validation.page import PROFILE_SECTION, answered_item, validation_page
 from app.validation.schemas import AnswerForm
@@ -25,11 +26,13 @@ router = APIRouter()
 Text = Annotated[str, Form()]
 
 
-@router.get("/accounts/{account_id}/validation")
-def show_validation(
-    request: Request, actor: CurrentActor, access: ValidationReader, db: DbSession
-) -> Response:
-    return validation_page(request, db, actor, access).render()
+account_page(
+    router,
+    "/accounts/{account_id}/validation",
+    Verb.VALIDATION_VIEW,
+    validation_page,
+    name="show_validation",
+)
 
 
 @router.post("/accounts/{account_id}/validation/profile/{section_id}")
