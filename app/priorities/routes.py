@@ -98,21 +98,7 @@ def reorder_priorities(
 
 def _edit_page(request: Request, db: DbSession, checked: ItemAccess[Priority]) -> Page:
     """The page that edits one priority; after saving, back to the plan."""
-    access, priority = checked.access, checked.item
-
-    def context() -> dict[str, object]:
-        return {
-            "access": access,
-            "account": access.account,
-            "priority": priority,
-            "owners": list(repository.client_people(db, account_id=access.account_id)),
-            "importances": list(Importance),
-            "horizons": list(Horizon),
-            "errors": {},
-            "stale": None,
-        }
-
-    return Page(request, "priorities/edit.html", context, url=plan_url(access))
+    return _wording_page(request, db, checked.access, "priorities/edit.html", priority=checked.item)
 
 
 @router.get("/accounts/{account_id}/priorities/{priority_id}/edit")
@@ -270,23 +256,36 @@ def reject_suggestion(
 
 
 def _reword_page(request: Request, db: DbSession, checked: ItemAccess[Priority]) -> Page:
-    access, suggestion = checked.access, checked.item
+    suggestion = checked.item
+    return _wording_page(
+        request,
+        db,
+        checked.access,
+        "priorities/reword.html",
+        suggestion=suggestion,
+        suggester=lambda: repository.person(db, user_id=suggestion.suggested_by_id),
+        stale_message="",
+    )
+
+
+def _wording_page(
+    request: Request, db: DbSession, access: AccountAccess, template: str, **items: object
+) -> Page:
+    """A page of its own for a priority's words (editing one, rewording a suggestion); after
+    saving, back to the plan. ``items`` that are callables are asked only when it is shown."""
 
     def context() -> dict[str, object]:
         return {
             "access": access,
             "account": access.account,
-            "suggestion": suggestion,
-            "suggester": repository.person(db, user_id=suggestion.suggested_by_id),
             "owners": list(repository.client_people(db, account_id=access.account_id)),
             "importances": list(Importance),
             "horizons": list(Horizon),
             "errors": {},
             "stale": None,
-            "stale_message": "",
-        }
+        } | {key: value() if callable(value) else value for key, value in items.items()}
 
-    return Page(request, "priorities/reword.html", context, url=plan_url(access))
+    return Page(request, template, context, url=plan_url(access))
 
 
 @router.get("/accounts/{account_id}/suggestions/{suggestion_id}/reword")
