@@ -88,6 +88,8 @@ def create_app(
     settings = settings or Settings()
     settings.check_production()
     db = db or Database(create_db_engine(settings.resolved_database_url))
+    # Links in e-mail point here; a database handed in that knows its address keeps it.
+    db.base_url = db.base_url or settings.base_url
     dispatcher = MailDispatcher(db, settings)
     schema = SchemaWatch(db)
 

@@ -133,7 +133,6 @@ from tests.test_authorization_matrix import APP_ROUTES, routes_of
 MARKER = "zq-internal-7f3a"
 CLIENT_ROLES = ("sponsor", "member", "viewer")
 HTMX = {"HX-Request": "true", "X-CSRF-Token": CSRF}
-BASE_URL = "http://testserver"
 # How the pages name an internal item next to its id (ids, URLs, thread keys, audit rows).
 ID_WORDS = {
     "initiative": r"initiatives?|answer-reason",
@@ -265,7 +264,6 @@ def build_plan(session: Session, world: World) -> Planted:
         overall=6,
         scores=dict.fromkeys(DEFAULT_VALUE_DIMENSIONS, 6),
         comment="Responsive, but we need more ideas from you",
-        base_url=BASE_URL,
     )
 
     # Shared initiatives: one waiting for an answer, one accepted, one parked.
@@ -281,9 +279,7 @@ def build_plan(session: Session, world: World) -> Planted:
                 priority_ids=links,
             ),
         )
-        initiatives.propose(
-            session, actor=lead, initiative=made, expected_version=made.version, base_url=BASE_URL
-        )
+        initiatives.propose(session, actor=lead, initiative=made, expected_version=made.version)
         if answer is not None:
             initiatives.answer(
                 session,
@@ -292,7 +288,6 @@ def build_plan(session: Session, world: World) -> Planted:
                 status=answer,
                 reason="Agreed in the steering meeting",
                 expected_version=made.version,
-                base_url=BASE_URL,
             )
         return _id(made)
 
@@ -363,7 +358,6 @@ def build_plan(session: Session, world: World) -> Planted:
             body=body,
             team_only=team_only,
             people=people,
-            base_url=BASE_URL,
         )
 
     comment(team, target("initiative", _id(later)), f"{MARKER}-predraft-comment @Client sponsor")
@@ -379,9 +373,7 @@ def build_plan(session: Session, world: World) -> Planted:
         ),
         expected_version=later.version,
     )
-    initiatives.propose(
-        session, actor=lead, initiative=later, expected_version=later.version, base_url=BASE_URL
-    )
+    initiatives.propose(session, actor=lead, initiative=later, expected_version=later.version)
     shared["initiative_id"] = [proposed, accepted, parked, _id(later)]
     internal["initiative"] = [_id(draft)]
     planted.internal_params["initiative_id"] = [_id(draft)]
@@ -393,7 +385,6 @@ def build_plan(session: Session, world: World) -> Planted:
             actor=actor,
             plan=plan,
             checked=CheckedAction(title, "", _id(owner), None, "not_started", link),
-            base_url=BASE_URL,
         )
         for actor, title, owner, link in (
             (member, "Book the Madrid workshop", sponsor, Link(priority_id=_id(p1))),
@@ -441,7 +432,6 @@ def build_plan(session: Session, world: World) -> Planted:
         body=f"{MARKER}-team-proposed-edited @Client member",
         expected_version=edited.version,
         people=people,
-        base_url=BASE_URL,
     )
     on_draft = target("initiative", _id(draft))
     comment(lead, on_draft, f"{MARKER}-draft-comment-lead @Team member")
@@ -476,13 +466,9 @@ def build_plan(session: Session, world: World) -> Planted:
     # Two agreed versions, frozen while the draft exists; then the plan changes again.
     versions: list[int] = []
     for title in ("Train the shop staff", "Localise the app"):
-        agreement.submit(session, actor=lead, plan=plan, base_url=BASE_URL)
-        agreement.approve(
-            session, actor=sponsor, plan=plan, slot=agreement.Slot.SPONSOR, base_url=BASE_URL
-        )
-        frozen = agreement.approve(
-            session, actor=lead, plan=plan, slot=agreement.Slot.LEAD, base_url=BASE_URL
-        ).version
+        agreement.submit(session, actor=lead, plan=plan)
+        agreement.approve(session, actor=sponsor, plan=plan, slot=agreement.Slot.SPONSOR)
+        frozen = agreement.approve(session, actor=lead, plan=plan, slot=agreement.Slot.LEAD).version
         assert frozen is not None
         versions.append(_id(frozen))
         ranked.append(
@@ -492,9 +478,7 @@ def build_plan(session: Session, world: World) -> Planted:
     shared["version_id"] = versions
     shared["priority_id"] = [_id(p) for p in ranked]
     suggestions = [
-        priorities.suggest(
-            session, actor=lead, plan=plan, values=PriorityValues(title=title), base_url=BASE_URL
-        )
+        priorities.suggest(session, actor=lead, plan=plan, values=PriorityValues(title=title))
         for title in ("Partner with logistics firms", "Loyalty programme")
     ]
     shared["suggestion_id"] = [_id(s) for s in suggestions]
@@ -654,7 +638,6 @@ def plant_strategy_workspace(
             actor=lead,
             section=section,
             expected_version=section.version,
-            base_url=BASE_URL,
         )
         return section
 
@@ -672,7 +655,6 @@ def plant_strategy_workspace(
         decision=Validation.CORRECTED,
         correction=MARKETS_CORRECTED,
         expected_version=profile.answer_version(markets),
-        base_url=BASE_URL,
     )
     profile.adopt_correction(session, actor=lead, section=markets, expected_version=markets.version)
     save(ProfileKind.MARKETS, f"{MARKER}-profile-markets-edited-after-adopting", markets, by=team)
@@ -742,9 +724,7 @@ def plant_strategy_workspace(
         attitude=Attitude.SUPPORTER,
     )
     gone = person("sent-removed", name="Pablo Sanz", title="Store Manager", roles=[])
-    stakeholders.send(
-        session, actor=lead, account_id=account_id, people=[first, second, gone], base_url=BASE_URL
-    )
+    stakeholders.send(session, actor=lead, account_id=account_id, people=[first, second, gone])
     edit(first, name=f"{MARKER}-sent-1-name-edited", title=f"{MARKER}-sent-1-title-edited")
     edit(
         second,
@@ -809,7 +789,6 @@ def plant_strategy_workspace(
                     f"{MARKER}-review-what-changed-{n}",
                 ),
                 dimensions=dimensions,
-                base_url=BASE_URL,
             )
         )
     reviews.sign_off(
@@ -819,7 +798,6 @@ def plant_strategy_workspace(
         review=held[0],
         comment=f"{MARKER}-review-mentor-comment",
         expected_version=held[0].version,
-        base_url=BASE_URL,
     )
     asked = [
         reviews.ask(
@@ -829,7 +807,6 @@ def plant_strategy_workspace(
             plan=plan,
             initiative=about,
             note=f"{MARKER}-mentor-request-note-{n}",
-            base_url=BASE_URL,
         )
         for n, actor, about in ((1, team, None), (2, lead, draft), (3, team, proposed))
     ]
@@ -841,7 +818,6 @@ def plant_strategy_workspace(
         initiative=None,
         text=f"{MARKER}-mentor-request-answer",
         expected_version=asked[0].version,
-        base_url=BASE_URL,
     )
     internal["review"] = params["review_id"] = [_id(r) for r in held]
     internal["mentor_request"] = params["request_id"] = [_id(q) for q in asked]
@@ -1386,7 +1362,7 @@ def test_no_internal_item_reaches_a_client(
 
     # The plan really holds the internal content, and the vendor side sees it: the checks
     # below would catch it if it reached a client.
-    lead = TestClient(app, base_url=BASE_URL, follow_redirects=False)
+    lead = TestClient(app, follow_redirects=False)
     sign_in(lead, session, world.members["lead"])
     account = f"/accounts/{planted.account_id}"
     workspace = ("scorecard", "profile", "relationships", "opportunities", "reviews")
@@ -1488,7 +1464,6 @@ def build_scene(session: Session, world: World, *, noisy: bool) -> Scene:
             body=body,
             team_only=team_only,
             people=members,
-            base_url=BASE_URL,
         )
 
     def noise() -> None:
@@ -1582,7 +1557,6 @@ def build_scene(session: Session, world: World, *, noisy: bool) -> Scene:
         overall=6,
         scores=dict.fromkeys(DEFAULT_VALUE_DIMENSIONS, 6),
         comment="Fine",
-        base_url=BASE_URL,
     )
     noise()
     shown = []
@@ -1599,9 +1573,7 @@ def build_scene(session: Session, world: World, *, noisy: bool) -> Scene:
             ),
         )
         noise()
-        initiatives.propose(
-            session, actor=lead, initiative=made, expected_version=made.version, base_url=BASE_URL
-        )
+        initiatives.propose(session, actor=lead, initiative=made, expected_version=made.version)
         shown.append(made)
         noise()
     initiatives.answer(
@@ -1611,7 +1583,6 @@ def build_scene(session: Session, world: World, *, noisy: bool) -> Scene:
         status=InitiativeStatus.ACCEPTED,
         reason="Yes",
         expected_version=shown[0].version,
-        base_url=BASE_URL,
     )
     noise()
     comment(member, target("priority", _id(ranked[0])), "A question @Account lead")
@@ -1632,20 +1603,15 @@ def build_scene(session: Session, world: World, *, noisy: bool) -> Scene:
             "not_started",
             Link(priority_id=_id(ranked[0])),
         ),
-        base_url=BASE_URL,
     )
     noise()
-    agreement.submit(session, actor=lead, plan=plan, base_url=BASE_URL)
-    agreement.approve(
-        session, actor=sponsor, plan=plan, slot=agreement.Slot.SPONSOR, base_url=BASE_URL
-    )
-    frozen = agreement.approve(
-        session, actor=lead, plan=plan, slot=agreement.Slot.LEAD, base_url=BASE_URL
-    ).version
+    agreement.submit(session, actor=lead, plan=plan)
+    agreement.approve(session, actor=sponsor, plan=plan, slot=agreement.Slot.SPONSOR)
+    frozen = agreement.approve(session, actor=lead, plan=plan, slot=agreement.Slot.LEAD).version
     assert frozen is not None
     noise()
     suggestion = priorities.suggest(
-        session, actor=lead, plan=plan, values=PriorityValues(title="Loyalty"), base_url=BASE_URL
+        session, actor=lead, plan=plan, values=PriorityValues(title="Loyalty")
     )
     noise()
     boss = stakeholders.add(
@@ -1662,9 +1628,7 @@ def build_scene(session: Session, world: World, *, noisy: bool) -> Scene:
         checked=CheckedStakeholder(name="Luis Moreno", title="Stores", reports_to_id=_id(boss)),
     )
     noise()
-    stakeholders.send(
-        session, actor=lead, account_id=account_id, people=[boss, report], base_url=BASE_URL
-    )
+    stakeholders.send(session, actor=lead, account_id=account_id, people=[boss, report])
     noise()
     goals = profile.save(
         session,
@@ -1677,9 +1641,7 @@ def build_scene(session: Session, world: World, *, noisy: bool) -> Scene:
     )
     assert goals is not None
     noise()
-    profile.share(
-        session, actor=lead, section=goals, expected_version=goals.version, base_url=BASE_URL
-    )
+    profile.share(session, actor=lead, section=goals, expected_version=goals.version)
     noise()
     session.commit()
     threads = [
@@ -1751,7 +1713,7 @@ class IdView:
 
 def client_id_view(app: FastAPI, session: Session, scene: Scene, role: str) -> IdView:
     """Every page and partial a client role reads of the scene, and the answers to its posts."""
-    client = TestClient(app, base_url=BASE_URL, follow_redirects=False)
+    client = TestClient(app, follow_redirects=False)
     sign_in(client, session, scene.people[role])
     seen = IdView()
     account = f"/accounts/{scene.account_id}"

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlmodel import col
 
-from app.auth.deps import CurrentActor, SettingsDep
+from app.auth.deps import CurrentActor
 from app.db import DbSession
 from app.kit.forms import FormOf
 from app.kit.pages import Page
@@ -182,7 +182,6 @@ def suggest_priority(
     actor: CurrentActor,
     access: PrioritySuggester,
     db: DbSession,
-    settings: SettingsDep,
     form: Form_,
 ) -> Response:
     checked = form.check(set())
@@ -190,7 +189,7 @@ def suggest_priority(
     page = plan_page(request, db, actor, access)
     if isinstance(checked, FormErrors):
         return page.refused(422, SECTION, suggestion_form=form, suggestion_errors=checked)
-    service.suggest(db, actor=actor.user, plan=plan, values=checked, base_url=settings.base_url)
+    service.suggest(db, actor=actor.user, plan=plan, values=checked)
     return page.done(
         f"Suggested “{checked.title}”. The client decides whether it becomes one of their "
         "priorities.",
@@ -203,7 +202,6 @@ def accept_suggestion(
     request: Request,
     actor: CurrentActor,
     db: DbSession,
-    settings: SettingsDep,
     checked: AnsweredSuggestion,
     version: Version = 0,
 ) -> Response:
@@ -214,7 +212,6 @@ def accept_suggestion(
             actor=actor.user,
             suggestion=suggestion,
             expected_version=version,
-            base_url=settings.base_url,
         )
     except service.StaleEdit as stale:
         return page.refused(409, SECTION, answer_error=_answered_meanwhile(stale))
@@ -226,7 +223,6 @@ def reject_suggestion(
     request: Request,
     actor: CurrentActor,
     db: DbSession,
-    settings: SettingsDep,
     checked: AnsweredSuggestion,
     reason: Text = "",
     version: Version = 0,
@@ -248,7 +244,6 @@ def reject_suggestion(
             suggestion=suggestion,
             reason=reason,
             expected_version=version,
-            base_url=settings.base_url,
         )
     except service.StaleEdit as stale:
         return page.refused(409, SECTION, answer_error=_answered_meanwhile(stale))
@@ -305,7 +300,6 @@ def reword_suggestion(
     request: Request,
     actor: CurrentActor,
     db: DbSession,
-    settings: SettingsDep,
     checked: AnsweredSuggestion,
     form: Form_,
     version: Version = 0,
@@ -322,7 +316,6 @@ def reword_suggestion(
             suggestion=suggestion,
             expected_version=version,
             values=values,
-            base_url=settings.base_url,
         )
     except service.StaleEdit as stale:
         # Nothing was saved; the person's wording stays in the form, next to what happened.

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from app.auth.deps import CurrentActor, SettingsDep
+from app.auth.deps import CurrentActor
 from app.db import DbSession
 from app.kit.forms import FormOf
 from app.kit.pages import Fragment, Page
@@ -156,7 +156,6 @@ def share_section(
     actor: CurrentActor,
     access: ValidationRequester,
     db: DbSession,
-    settings: SettingsDep,
     kind: str,
     version: Text = "",
 ) -> Response:
@@ -172,7 +171,6 @@ def share_section(
             actor=actor.user,
             section=section,
             expected_version=_version(version),
-            base_url=settings.base_url,
         ),
         notice=f"Sent “{section_kind.label}” to {access.account.client_org.name} for "
         "validation; their sponsor and members are told.",

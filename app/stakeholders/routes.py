@@ -14,7 +14,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from app.auth.deps import CurrentActor, SettingsDep
+from app.auth.deps import CurrentActor
 from app.db import DbSession
 from app.kit import items, versioned
 from app.kit.forms import FormOf
@@ -156,7 +156,6 @@ def send_selected(
     actor: CurrentActor,
     access: ValidationRequester,
     db: DbSession,
-    settings: SettingsDep,
     form: Annotated[SendForm, FormOf(SendForm)],
 ) -> Response:
     """Send the ticked people's facts to the client at once."""
@@ -177,7 +176,6 @@ def send_selected(
         actor=actor.user,
         account_id=access.account_id,
         people=people,
-        base_url=settings.base_url,
     )
     count = len(people)
     notice = (
@@ -281,7 +279,6 @@ def send_stakeholder(
     request: Request,
     actor: CurrentActor,
     db: DbSession,
-    settings: SettingsDep,
     checked: AskedPerson,
     version: Version = 0,
 ) -> Response:
@@ -292,7 +289,6 @@ def send_stakeholder(
         actor=actor.user,
         account_id=access.account_id,
         people=[person],
-        base_url=settings.base_url,
     )
     notice = f"Asked the client to confirm {person.name}'s name, title and reporting line."
     page = _map_page(request, db, actor, access)
@@ -308,7 +304,6 @@ def answer_stakeholder(
     actor: CurrentActor,
     access: ValidationAnswerer,
     db: DbSession,
-    settings: SettingsDep,
     stakeholder_id: int,
     form: Annotated[AnswerForm, FormOf(AnswerForm)],
     version: Text = "",
@@ -331,7 +326,6 @@ def answer_stakeholder(
             confirmed=answer.confirmed,
             correction=answer.correction,
             expected=version,
-            base_url=settings.base_url,
         )
     except StaleEdit as stale:
         # Nothing was saved: the client's text stays in the form, above what is current now.

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from app.auth.deps import CurrentActor, SettingsDep
+from app.auth.deps import CurrentActor
 from app.db import DbSession
 from app.kit.forms import FormOf
 from app.kit.pages import Page
@@ -41,7 +41,6 @@ def answer_section(
     actor: CurrentActor,
     access: ValidationAnswerer,
     db: DbSession,
-    settings: SettingsDep,
     section_id: int,
     form: Annotated[AnswerForm, FormOf(AnswerForm)],
     version: Text = "",
@@ -64,7 +63,6 @@ def answer_section(
             decision=answer.decision,
             correction=answer.correction,
             expected_version=version.strip(),
-            base_url=settings.base_url,
         )
     except profile_service.StaleEdit as stale:
         # Nothing was saved; a typed correction stays in the form, next to what is there now.
