@@ -128,6 +128,13 @@ def create_app(
         base_globals={"dev_mailbox": mail_routes.may_read},
         secure_cookies=settings.secure_cookies,
     )
+    _mount(app, settings)
+    return app
+
+
+def _mount(app: FastAPI, settings: Settings) -> None:
+    """The routers (the private ones behind sign-in), the static files, the middleware and the
+    error handlers."""
     for router in PUBLIC_ROUTERS:
         app.include_router(router)
     if settings.dev_mailbox_enabled:
@@ -143,4 +150,3 @@ def create_app(
     )
     app.add_middleware(AccessLogMiddleware)  # outermost: times and logs every request
     handlers.install(app)
-    return app
