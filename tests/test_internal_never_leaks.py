@@ -135,7 +135,6 @@ from tests.test_authorization_matrix import APP_ROUTES, routes_of
 MARKER = "zq-internal-7f3a"
 CLIENT_ROLES = ("sponsor", "member", "viewer")
 HTMX = {"HX-Request": "true", "X-CSRF-Token": CSRF}
-BASE_URL = "http://testserver"
 # How the pages name an internal item next to its id (ids, URLs, thread keys, audit rows).
 ID_WORDS = {
     "initiative": r"initiatives?|answer-reason",
@@ -267,7 +266,6 @@ def build_plan(session: Session, world: World) -> Planted:
         overall=6,
         scores=dict.fromkeys(DEFAULT_VALUE_DIMENSIONS, 6),
         comment="Responsive, but we need more ideas from you",
-        base_url=BASE_URL,
     )
 
     # Shared initiatives: one waiting for an answer, one accepted, one parked.
@@ -283,9 +281,7 @@ def build_plan(session: Session, world: World) -> Planted:
                 priority_ids=links,
             ),
         )
-        initiatives.propose(
-            session, actor=lead, initiative=made, expected_version=made.version, base_url=BASE_URL
-        )
+        initiatives.propose(session, actor=lead, initiative=made, expected_version=made.version)
         if answer is not None:
             initiatives.answer(
                 session,
@@ -294,7 +290,6 @@ def build_plan(session: Session, world: World) -> Planted:
                 status=answer,
                 reason="Agreed in the steering meeting",
                 expected_version=made.version,
-                base_url=BASE_URL,
             )
         return _id(made)
 
@@ -365,7 +360,6 @@ def build_plan(session: Session, world: World) -> Planted:
             body=body,
             team_only=team_only,
             people=people,
-            base_url=BASE_URL,
         )
 
     comment(team, target("initiative", _id(later)), f"{MARKER}-predraft-comment @Client sponsor")
@@ -381,9 +375,7 @@ def build_plan(session: Session, world: World) -> Planted:
         ),
         expected_version=later.version,
     )
-    initiatives.propose(
-        session, actor=lead, initiative=later, expected_version=later.version, base_url=BASE_URL
-    )
+    initiatives.propose(session, actor=lead, initiative=later, expected_version=later.version)
     shared["initiative_id"] = [proposed, accepted, parked, _id(later)]
     internal["initiative"] = [_id(draft)]
     planted.internal_params["initiative_id"] = [_id(draft)]
@@ -395,7 +387,6 @@ def build_plan(session: Session, world: World) -> Planted:
             actor=actor,
             plan=plan,
             checked=CheckedAction(title, "", _id(owner), None, "not_started", link),
-            base_url=BASE_URL,
         )
         for actor, title, owner, link in (
             (member, "Book the Madrid workshop", sponsor, Link(priority_id=_id(p1))),
@@ -443,7 +434,6 @@ def build_plan(session: Session, world: World) -> Planted:
         body=f"{MARKER}-team-proposed-edited @Client member",
         expected_version=edited.version,
         people=people,
-        base_url=BASE_URL,
     )
     on_draft = target("initiative", _id(draft))
     comment(lead, on_draft, f"{MARKER}-draft-comment-lead @Team member")
@@ -478,13 +468,9 @@ def build_plan(session: Session, world: World) -> Planted:
     # Two agreed versions, frozen while the draft exists; then the plan changes again.
     versions: list[int] = []
     for title in ("Train the shop staff", "Localise the app"):
-        agreement.submit(session, actor=lead, plan=plan, base_url=BASE_URL)
-        agreement.approve(
-            session, actor=sponsor, plan=plan, slot=agreement.Slot.SPONSOR, base_url=BASE_URL
-        )
-        frozen = agreement.approve(
-            session, actor=lead, plan=plan, slot=agreement.Slot.LEAD, base_url=BASE_URL
-        ).version
+        agreement.submit(session, actor=lead, plan=plan)
+        agreement.approve(session, actor=sponsor, plan=plan, slot=agreement.Slot.SPONSOR)
+        frozen = agreement.approve(session, actor=lead, plan=plan, slot=agreement.Slot.LEAD).version
         assert frozen is not None
         versions.append(_id(frozen))
         ranked.append(
@@ -494,9 +480,7 @@ def build_plan(session: Session, world: World) -> Planted:
     shared["version_id"] = versions
     shared["priority_id"] = [_id(p) for p in ranked]
     suggestions = [
-        priorities.suggest(
-            session, actor=lead, plan=plan, values=PriorityValues(title=title), base_url=BASE_URL
-        )
+        priorities.suggest(session, actor=lead, plan=plan, values=PriorityValues(title=title))
         for title in ("Partner with logistics firms", "Loyalty programme")
     ]
     shared["suggestion_id"] = [_id(s) for s in suggestions]
@@ -656,7 +640,6 @@ def plant_strategy_workspace(
             actor=lead,
             section=section,
             expected_version=section.version,
-            base_url=BASE_URL,
         )
         return section
 
@@ -674,7 +657,6 @@ def plant_strategy_workspace(
         decision=Validation.CORRECTED,
         correction=MARKETS_CORRECTED,
         expected_version=profile.answer_version(markets),
-        base_url=BASE_URL,
     )
     profile.adopt_correction(session, actor=lead, section=markets, expected_version=markets.version)
     save(ProfileKind.MARKETS, f"{MARKER}-profile-markets-edited-after-adopting", markets, by=team)
@@ -744,9 +726,7 @@ def plant_strategy_workspace(
         attitude=Attitude.SUPPORTER,
     )
     gone = person("sent-removed", name="Pablo Sanz", title="Store Manager", roles=[])
-    stakeholders.send(
-        session, actor=lead, account_id=account_id, people=[first, second, gone], base_url=BASE_URL
-    )
+    stakeholders.send(session, actor=lead, account_id=account_id, people=[first, second, gone])
     edit(first, name=f"{MARKER}-sent-1-name-edited", title=f"{MARKER}-sent-1-title-edited")
     edit(
         second,
@@ -811,7 +791,6 @@ def plant_strategy_workspace(
                     f"{MARKER}-review-what-changed-{n}",
                 ),
                 dimensions=dimensions,
-                base_url=BASE_URL,
             )
         )
     reviews.sign_off(
@@ -821,7 +800,6 @@ def plant_strategy_workspace(
         review=held[0],
         comment=f"{MARKER}-review-mentor-comment",
         expected_version=held[0].version,
-        base_url=BASE_URL,
     )
     asked = [
         reviews.ask(
@@ -831,7 +809,6 @@ def plant_strategy_workspace(
             plan=plan,
             initiative=about,
             note=f"{MARKER}-mentor-request-note-{n}",
-            base_url=BASE_URL,
         )
         for n, actor, about in ((1, team, None), (2, lead, draft), (3, team, proposed))
     ]
@@ -843,7 +820,6 @@ def plant_strategy_workspace(
         initiative=None,
         text=f"{MARKER}-mentor-request-answer",
         expected_version=asked[0].version,
-        base_url=BASE_URL,
     )
     internal["review"] = params["review_id"] = [_id(r) for r in held]
     internal["mentor_request"] = params["request_id"] = [_id(q) for q in asked]
@@ -1389,7 +1365,7 @@ def test_no_internal_item_reaches_a_client(
 
     # The plan really holds the internal content, and the vendor side sees it: the checks
     # below would catch it if it reached a client.
-    lead = TestClient(app, base_url=BASE_URL, follow_redirects=False)
+    lead = TestClient(app, follow_redirects=False)
     sign_in(lead, session, world.members["lead"])
     account = f"/accounts/{planted.account_id}"
     workspace = ("scorecard", "profile", "relationships", "opportunities", "reviews")
@@ -1444,9 +1420,7 @@ def start_next_period(session: Session, world: World, planted: Planted) -> tuple
     values = NextPeriod(
         "FY2099", date(2099, 1, 1), date(2099, 12, 31), planted.plan_id, frozenset()
     )
-    result = periods.start_next(
-        session, actor=world.members["lead"], current=plan, values=values, base_url=BASE_URL
-    )
+    result = periods.start_next(session, actor=world.members["lead"], current=plan, values=values)
     session.commit()
     for copy in result.copies["initiative"].values():
         if copy.visibility == Visibility.INTERNAL:
@@ -1476,7 +1450,7 @@ def test_no_internal_item_reaches_a_client_across_periods(
     old = planted.plan_id
     new, carried_threads = start_next_period(session, world, planted)
     leaks = Leaks(planted, lambda: waiting(session, planted))
-    lead = TestClient(app, base_url=BASE_URL, follow_redirects=False)
+    lead = TestClient(app, follow_redirects=False)
     sign_in(lead, session, world.members["lead"])
     account = f"/accounts/{planted.account_id}"
     for url in (f"{account}/plans/{old}", f"{account}/plan", f"{account}/plans/{new}"):
@@ -1571,7 +1545,6 @@ def build_scene(session: Session, world: World, *, noisy: bool) -> Scene:
             body=body,
             team_only=team_only,
             people=members,
-            base_url=BASE_URL,
         )
 
     def noise() -> None:
@@ -1665,7 +1638,6 @@ def build_scene(session: Session, world: World, *, noisy: bool) -> Scene:
         overall=6,
         scores=dict.fromkeys(DEFAULT_VALUE_DIMENSIONS, 6),
         comment="Fine",
-        base_url=BASE_URL,
     )
     noise()
     shown = []
@@ -1682,9 +1654,7 @@ def build_scene(session: Session, world: World, *, noisy: bool) -> Scene:
             ),
         )
         noise()
-        initiatives.propose(
-            session, actor=lead, initiative=made, expected_version=made.version, base_url=BASE_URL
-        )
+        initiatives.propose(session, actor=lead, initiative=made, expected_version=made.version)
         shown.append(made)
         noise()
     initiatives.answer(
@@ -1694,7 +1664,6 @@ def build_scene(session: Session, world: World, *, noisy: bool) -> Scene:
         status=InitiativeStatus.ACCEPTED,
         reason="Yes",
         expected_version=shown[0].version,
-        base_url=BASE_URL,
     )
     noise()
     comment(member, target("priority", _id(ranked[0])), "A question @Account lead")
@@ -1715,20 +1684,15 @@ def build_scene(session: Session, world: World, *, noisy: bool) -> Scene:
             "not_started",
             Link(priority_id=_id(ranked[0])),
         ),
-        base_url=BASE_URL,
     )
     noise()
-    agreement.submit(session, actor=lead, plan=plan, base_url=BASE_URL)
-    agreement.approve(
-        session, actor=sponsor, plan=plan, slot=agreement.Slot.SPONSOR, base_url=BASE_URL
-    )
-    frozen = agreement.approve(
-        session, actor=lead, plan=plan, slot=agreement.Slot.LEAD, base_url=BASE_URL
-    ).version
+    agreement.submit(session, actor=lead, plan=plan)
+    agreement.approve(session, actor=sponsor, plan=plan, slot=agreement.Slot.SPONSOR)
+    frozen = agreement.approve(session, actor=lead, plan=plan, slot=agreement.Slot.LEAD).version
     assert frozen is not None
     noise()
     suggestion = priorities.suggest(
-        session, actor=lead, plan=plan, values=PriorityValues(title="Loyalty"), base_url=BASE_URL
+        session, actor=lead, plan=plan, values=PriorityValues(title="Loyalty")
     )
     noise()
     boss = stakeholders.add(
@@ -1745,9 +1709,7 @@ def build_scene(session: Session, world: World, *, noisy: bool) -> Scene:
         checked=CheckedStakeholder(name="Luis Moreno", title="Stores", reports_to_id=_id(boss)),
     )
     noise()
-    stakeholders.send(
-        session, actor=lead, account_id=account_id, people=[boss, report], base_url=BASE_URL
-    )
+    stakeholders.send(session, actor=lead, account_id=account_id, people=[boss, report])
     noise()
     goals = profile.save(
         session,
@@ -1760,9 +1722,7 @@ def build_scene(session: Session, world: World, *, noisy: bool) -> Scene:
     )
     assert goals is not None
     noise()
-    profile.share(
-        session, actor=lead, section=goals, expected_version=goals.version, base_url=BASE_URL
-    )
+    profile.share(session, actor=lead, section=goals, expected_version=goals.version)
     noise()
     session.commit()
     threads = [
@@ -1834,7 +1794,7 @@ class IdView:
 
 def client_id_view(app: FastAPI, session: Session, scene: Scene, role: str) -> IdView:
     """Every page and partial a client role reads of the scene, and the answers to its posts."""
-    client = TestClient(app, base_url=BASE_URL, follow_redirects=False)
+    client = TestClient(app, follow_redirects=False)
     sign_in(client, session, scene.people[role])
     seen = IdView()
     account = f"/accounts/{scene.account_id}"

@@ -73,7 +73,6 @@ def _items(stage: Stage, *, plan: Plan) -> None:
             checked=CheckedAction(
                 title, "Everyone sees the same figures", owner.id, None, status, Link(on_time.id)
             ),
-            base_url=stage.base_url,
         )
     target = comments_repo.find_target(
         session, account_id=plan.account_id, item_type="priority", item_id=on_time.id
@@ -86,7 +85,6 @@ def _items(stage: Stage, *, plan: Plan) -> None:
         body="Depot 2 is still at 91%: this stays our first concern.",
         team_only=False,
         people=[],
-        base_url=stage.base_url,
     )
 
 
@@ -104,7 +102,5 @@ def play(stage: Stage, *, account: Account, plan: Plan) -> Plan:
     found = periods_repo.candidates(stage.session, plan_id=plan.id)
     leave = found.ids() - {a.id for a in found.actions if a.title == GOES_ON and a.id}
     values = NextPeriod(CURRENT, date(2027, 1, 1), date(2027, 12, 31), plan.id, frozenset(leave))
-    result = periods.start_next(
-        stage.session, actor=stage["lead"], current=plan, values=values, base_url=stage.base_url
-    )
+    result = periods.start_next(stage.session, actor=stage["lead"], current=plan, values=values)
     return result.plan

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from sqlmodel import Session
 
+from app.db import absolute_url
 from app.mail import outbox
 from app.models import MailKind, Notification, Side, User, Visibility, utcnow
 from app.notifications import repository
@@ -27,7 +28,6 @@ def notify(
     link: str,
     actor: User | None,
     visibility: str = Visibility.SHARED,
-    base_url: str = "",
 ) -> list[Notification]:
     """Tell the recipients (an inbox row and an e-mail each). ``link`` is a path in the app."""
     wanted = {uid for uid in recipient_ids if uid is not None}
@@ -58,15 +58,14 @@ def notify(
             account_id=account_id,
             to=user.email,
             subject=f"Jointplan: {message}"[:300],
-            body=_body(user, message, link, base_url),
+            body=_body(user, message, absolute_url(session, link)),
         )
     if sent:
         session.flush()
     return sent
 
 
-def _body(user: User, message: str, link: str, base_url: str) -> str:
-    url = f"{base_url.rstrip('/')}{link}" if base_url else link
+def _body(user: User, message: str, url: str) -> str:
     return (
         f"Hello {user.display_name},\n\n{message}\n\nOpen it in Jointplan:\n{url}\n\n"
         "You get this e-mail because you are a member of this account in Jointplan.\n"

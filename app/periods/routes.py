@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.accounts import repository as accounts_repo
-from app.auth.deps import CurrentActor, SettingsDep
+from app.auth.deps import CurrentActor
 from app.db import DbSession
 from app.kit.forms import FormOf
 from app.kit.pages import Page, redirect
@@ -73,7 +73,6 @@ def start_next_period(
     actor: CurrentActor,
     access: PlanRollover,
     db: DbSession,
-    settings: SettingsDep,
     form: Form_,
 ) -> Response:
     """Without ``step=confirm``: what will happen, to confirm (nothing is written). With it:
@@ -94,9 +93,7 @@ def start_next_period(
     if form.step != CONFIRM:
         return page.render(form=form, values=values, confirming=True)
     try:
-        result = service.start_next(
-            db, actor=actor.user, current=current, values=values, base_url=settings.base_url
-        )
+        result = service.start_next(db, actor=actor.user, current=current, values=values)
     except service.AlreadyStarted as started:
         raise _started_meanwhile(started.current) from None
     notice = (

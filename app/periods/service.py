@@ -190,7 +190,7 @@ def _carry_all(
     _carry(session, actor, result, "strategy_entry", found.strategy)
 
 
-def _tell(session: Session, actor: User, result: Rollover, base_url: str) -> None:
+def _tell(session: Session, actor: User, result: Rollover) -> None:
     """Everyone on the account is told, in words both sides may read: only shared items are
     counted, so a carried draft is never named nor counted to the client."""
     counts = [
@@ -211,7 +211,6 @@ def _tell(session: Session, actor: User, result: Rollover, base_url: str) -> Non
         message=message,
         link=f"/accounts/{result.plan.account_id}/plan",
         actor=actor,
-        base_url=base_url,
     )
 
 
@@ -219,9 +218,7 @@ def _plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
 
-def start_next(
-    session: Session, *, actor: User, current: Plan, values: NextPeriod, base_url: str = ""
-) -> Rollover:
+def start_next(session: Session, *, actor: User, current: Plan, values: NextPeriod) -> Rollover:
     """Close ``current`` (the account's current plan, its row locked by the request) and start
     the period ``values`` describes, carrying over every open item not left behind."""
     if current.id != values.from_plan or not current.is_current:
@@ -230,7 +227,7 @@ def start_next(
     found = repository.candidates(session, plan_id=current.id)
     result = Rollover(plan=_new_plan(session, actor, current, values), previous=current)
     _carry_all(session, actor, result, found, values.leave)
-    _tell(session, actor, result, base_url)
+    _tell(session, actor, result)
     return result
 
 
