@@ -29,10 +29,10 @@ class NextPeriod:
 
 
 def _date(value: str, errors: FormErrors, field: str, label: str) -> date | None:
+    """The date of an HTML date input, or None with the error noted (missing or not a date)."""
     try:
         found = parse_due(value.strip())
     except ValueError:
-        found = None
         errors.add(field, f"Enter {label} as a date between {FIRST_YEAR} and {LAST_YEAR}.")
         return None
     if found is None:
@@ -59,7 +59,7 @@ class NextPeriodForm:
         carry over (an id that is not one of them is refused, not ignored)."""
         errors = FormErrors()
         period = check_line(
-            self.period, errors, "period", label="the name of the new period", max_length=50
+            self.period, errors, "period", label="the name of the new period", max_length=PERIOD_MAX
         )
         if period and period.casefold() in {name.casefold() for name in taken}:
             errors.add("period", f"There is already a period called “{period}”: choose another.")
