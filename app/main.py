@@ -30,6 +30,7 @@ from app.plans import routes as plans_routes
 from app.portfolio import routes as portfolio_routes
 from app.priorities import routes as priorities_routes
 from app.profile import routes as profile_routes
+from app.reminders.scheduler import Scheduler
 from app.reviews import routes as reviews_routes
 from app.scorecard import routes as scorecard_routes
 from app.sso import routes as sso_routes
@@ -51,6 +52,7 @@ PUBLIC_ROUTERS = (
     invitations_routes.public,
     sso_routes.public,
     health_routes.public,
+    notifications_routes.public,
 )
 # Routes that exist only in development, when turned on (they answer only some people even then).
 DEV_ROUTERS = (mail_routes.dev,)
@@ -89,6 +91,8 @@ def create_app(
     settings.check_production()
     db = db or Database(create_db_engine(settings.resolved_database_url))
     dispatcher = MailDispatcher(db, settings)
+    scheduler = Scheduler(db, settings)
+    run_scheduler = run_mailer and settings.scheduler_seconds > 0
     schema = SchemaWatch(db)
 
     @asynccontextmanager
@@ -97,9 +101,13 @@ def create_app(
         if run_mailer:
             db.on_mail_queued = dispatcher.wake
             dispatcher.start()
+        if run_scheduler:
+            scheduler.start()
         try:
             yield
         finally:
+            if run_scheduler:
+                scheduler.stop()
             if run_mailer:
                 dispatcher.stop()
                 db.on_mail_queued = None
@@ -120,6 +128,7 @@ def create_app(
     app.state.settings = settings
     app.state.db = db
     app.state.mailer = dispatcher
+    app.state.scheduler = scheduler
     app.state.schema = schema
     app.state.templates = Templates(
         secret_key=settings.resolved_secret_key,

@@ -26,7 +26,7 @@ from sqlmodel import Session
 
 from app.config import Settings
 from app.db import Database, database_unreachable, one_line
-from app.mail import repository
+from app.mail import repository, unsubscribe
 from app.models import OutboxMessage, OutboxStatus, utcnow
 
 log = logging.getLogger(__name__)
@@ -225,7 +225,17 @@ class MailDispatcher:
         email["From"] = self.settings.mail_from
         email["To"] = message.to_address
         email["Subject"] = message.subject
-        email.set_content(message.body_text)
+        body = message.body_text
+        for name, value in (message.headers or {}).items():
+            email[name] = value
+        if message.unsubscribe:
+            url = unsubscribe.link(
+                self.settings.base_url, self.settings.resolved_secret_key, message.unsubscribe
+            )
+            for name, value in unsubscribe.headers(url).items():
+                email[name] = value
+            body += unsubscribe.footer(url)
+        email.set_content(body)
         with self._smtp() as smtp:
             smtp.send_message(email)
 
