@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from email import policy
 from email.message import EmailMessage
 
 from sqlmodel import Session
@@ -39,6 +40,7 @@ BATCH = 50
 # How often a failed message is queued again by itself after SMTP answered again; a message
 # that keeps failing (an address the server refuses) then stays failed until someone asks.
 MAX_AUTO_REQUEUES = 3
+SMTP_POLICY = policy.SMTP.clone(max_line_length=998)
 
 
 class MailDispatcher:
@@ -221,7 +223,9 @@ class MailDispatcher:
         return 0 if error else 1
 
     def _send_smtp(self, message: OutboxMessage) -> None:
-        email = EmailMessage()
+        # Lines up to RFC 5322's limit: the default policy's 78 would encode a long header such
+        # as List-Unsubscribe (one long URL) into encoded words, which mail clients do not read.
+        email = EmailMessage(policy=SMTP_POLICY)
         email["From"] = self.settings.mail_from
         email["To"] = message.to_address
         email["Subject"] = message.subject
