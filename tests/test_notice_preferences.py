@@ -5,19 +5,24 @@ mail client sends without any cookie, and the headers that reach the SMTP server
 from __future__ import annotations
 
 import re
+from functools import partial
 
+import httpx
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
+from app.auth import sessions
 from app.config import Settings
 from app.mail import unsubscribe
 from app.mail.dispatcher import MailDispatcher
-from app.models import AuditEvent, Delivery, NoticePreference
+from app.models import AuditEvent, Delivery, NoticePreference, Role, User
 from app.notifications import preferences
 from app.notifications.service import notify
-from tests.conftest import CSRF, RollbackDatabase
+from tests import factories
+from tests.conftest import CSRF, RollbackDatabase, send_session_csrf
 from tests.factories import World, sign_in
-from tests.live import Mailbox
+from tests.live import LiveServer, Mailbox
+from tests.test_concurrent_edits import race
 
 FORM = {"X-CSRF-Token": CSRF}
 SECRET = "s" * 64  # the test settings' secret key
@@ -188,3 +193,61 @@ def test_a_notice_email_reaches_smtp_with_its_unsubscribe_headers_and_link(
     )
     session.commit()
     assert MailDispatcher(db, smtp).deliver_due() == 0
+
+
+def test_simultaneous_saves_of_one_person_queue_instead_of_failing(
+    live_server: LiveServer,
+) -> None:
+    """Two tabs save the person's choices while an unsubscribe link is followed, all at once:
+    every request succeeds (the person's row lock queues them; without it two would insert the
+    same (person, kind) row and one would fail), and one row per kind remains."""
+    with live_server.db.session() as session:
+        workspace = factories.make_workspace(session)
+        admin = factories.make_user(session, workspace=workspace, admin=True, password=None)
+        account = factories.make_account(session, admin=admin)
+        person = factories.make_user(session, password=None)
+        factories.add_member(session, account=account, user=person, role=Role.SPONSOR, by=admin)
+        session.commit()
+    kinds = preferences.kinds_for(person)
+    forms = [
+        all_kinds(kinds, mention="daily", plan_agreed="weekly") | {"csrf_token": CSRF},
+        all_kinds(kinds, mention="weekly", plan_agreed="off") | {"csrf_token": CSRF},
+    ]
+    tabs = [client_of(live_server, person) for _ in forms]
+    token = unsubscribe.token(
+        live_server.settings.resolved_secret_key, kind="mention", user_id=person.id or 0
+    )
+    bare = httpx.Client(base_url=live_server.url, timeout=30)
+    answers = race(
+        [
+            *(
+                partial(tab.post, "/me/notifications", data=form)
+                for tab, form in zip(tabs, forms, strict=True)
+            ),
+            partial(bare.post, f"/unsubscribe/{token}", content=unsubscribe.ONE_CLICK),
+        ]
+    )
+    assert [a.status_code for a in answers] == [303, 303, 200]
+    with live_server.db.session() as session:
+        rows = session.exec(
+            select(NoticePreference.kind).where(NoticePreference.user_id == person.id)
+        ).all()
+        assert sorted(rows) == ["mention", "plan.agreed"]
+        events = session.exec(
+            select(AuditEvent.verb).where(AuditEvent.item_type == "notice_preference")
+        ).all()
+        assert sorted(events)[:2] == ["notices.chosen", "notices.chosen"]
+    for c in (*tabs, bare):
+        c.close()
+
+
+def client_of(server: LiveServer, person: User) -> httpx.Client:
+    with server.db.session() as session:
+        token = sessions.start(
+            session, user=person, ip="127.0.0.1", user_agent="pytest", settings=server.settings
+        )
+        session.commit()
+    client = httpx.Client(base_url=server.url, follow_redirects=False, timeout=30)
+    client.cookies.set(sessions.SESSION_COOKIE, token)
+    client.cookies.set("jp_csrf", CSRF)
+    return send_session_csrf(client, server.settings)
