@@ -19,7 +19,7 @@ from app.models import AuditEvent, Delivery, NoticePreference, Role, User
 from app.notifications import preferences
 from app.notifications.service import notify
 from tests import factories
-from tests.conftest import CSRF, RollbackDatabase, send_session_csrf
+from tests.conftest import CSRF, QueryCounter, RollbackDatabase, send_session_csrf
 from tests.factories import World, sign_in
 from tests.live import LiveServer, Mailbox
 from tests.test_concurrent_edits import race
@@ -251,3 +251,18 @@ def client_of(server: LiveServer, person: User) -> httpx.Client:
     client.cookies.set(sessions.SESSION_COOKIE, token)
     client.cookies.set("jp_csrf", CSRF)
     return send_session_csrf(client, server.settings)
+
+
+def test_the_page_costs_one_query_beyond_the_session(
+    client: TestClient, session: Session, world: World, count_queries: QueryCounter
+) -> None:
+    sponsor = world.members["sponsor"]
+    sign_in(client, session, sponsor)
+    assert client.get("/inbox").status_code == 200  # the session's own queries, for comparison
+    start = count_queries.count
+    client.get("/me")
+    baseline = count_queries.count - start
+    preferences.save(session, user_id=sponsor.id or 0, wanted={"mention": Delivery.DAILY})
+    start = count_queries.count
+    assert client.get("/me/notifications").status_code == 200
+    assert count_queries.count - start <= baseline + 1, count_queries.statements[start:]

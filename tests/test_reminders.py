@@ -32,6 +32,7 @@ from app.notifications.service import choose
 from app.plans import repository as plans_repo
 from app.reminders import jobs
 from tests import factories
+from tests.conftest import QueryCounter
 
 BASE = "http://testserver"
 # A Sunday, far from any change of daylight-saving time in Paris, New York or Tokyo.
@@ -299,3 +300,30 @@ def test_preferences_default_and_vendor_only_kinds(session: Session) -> None:
     assert "review.due_soon" not in client_kinds
     assert "plan.stale" not in client_kinds
     assert "review.due_soon" in {k.name for k in preferences.kinds_for(scene.lead)}
+
+
+def test_a_run_costs_the_same_queries_however_many_people_have_nothing_due(
+    session: Session, count_queries: QueryCounter
+) -> None:
+    """No query per person: the people, their claims, their actions, plans, earlier notices,
+    choices and digests are each loaded for everyone at once."""
+    small = make_scene(session)
+    add_action(session, small, small.sponsor, "Due", date(2027, 3, 8))
+    session.flush()
+    counts = []
+    for extra in (0, 12):
+        for _ in range(extra):
+            make_scene(session)  # three more people each, nothing due
+        start = len(count_queries.statements)
+        clock.set(SUNDAY + timedelta(days=len(counts), hours=13))  # a new day for everyone
+        # Only reads and the claims: the one reminder's writes are the same both times.
+        jobs.run(session, now=SUNDAY + timedelta(days=len(counts), hours=13), base_url=BASE)
+        session.flush()
+        counts.append(
+            sum(
+                1
+                for s in count_queries.statements[start:]
+                if s.lstrip().upper().startswith("SELECT")
+            )
+        )
+    assert counts[0] == counts[1]
