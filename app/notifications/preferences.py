@@ -54,7 +54,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("action.assigned", "An action is given to you or changed", NEWS),
     Kind("mention", "Someone mentions you in a comment", NEWS),
     Kind("initiative.proposed", "An initiative is proposed to you", NEWS),
-    Kind("initiative.answered", "The client answers an initiative", NEWS),
+    Kind("initiative.answered", "The client answers an initiative", NEWS, vendor_only=True),
     Kind("priority.suggested", "A priority is suggested to you", NEWS),
     Kind("priority.suggestion_accepted", "Your suggested priority is accepted", NEWS),
     Kind("priority.suggestion_rejected", "Your suggested priority is declined", NEWS),
