@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -84,16 +84,16 @@ PRIVATE_ROUTERS = (
 )
 
 
-def create_app(
-    settings: Settings | None = None, db: Database | None = None, *, run_mailer: bool = True
-) -> FastAPI:
-    settings = settings or Settings()
-    settings.check_production()
-    db = db or Database(create_db_engine(settings.resolved_database_url))
-    dispatcher = MailDispatcher(db, settings)
-    scheduler = Scheduler(db, settings)
-    run_scheduler = run_mailer and settings.scheduler_seconds > 0
-    schema = SchemaWatch(db)
+def _lifespan(
+    db: Database,
+    schema: SchemaWatch,
+    dispatcher: MailDispatcher,
+    scheduler: Scheduler,
+    *,
+    run_mailer: bool,
+    run_scheduler: bool,
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """What runs beside the requests: the schema check, the mail dispatcher, the scheduler."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -112,6 +112,23 @@ def create_app(
                 dispatcher.stop()
                 db.on_mail_queued = None
 
+    return lifespan
+
+
+def create_app(
+    settings: Settings | None = None, db: Database | None = None, *, run_mailer: bool = True
+) -> FastAPI:
+    settings = settings or Settings()
+    settings.check_production()
+    db = db or Database(create_db_engine(settings.resolved_database_url))
+    dispatcher = MailDispatcher(db, settings)
+    scheduler = Scheduler(db, settings)
+    run_scheduler = run_mailer and settings.scheduler_seconds > 0
+    schema = SchemaWatch(db)
+
+    lifespan = _lifespan(
+        db, schema, dispatcher, scheduler, run_mailer=run_mailer, run_scheduler=run_scheduler
+    )
     app = FastAPI(
         title="Jointplan",
         lifespan=lifespan,
