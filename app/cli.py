@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 @contextmanager
 def _db(settings: Settings) -> Iterator[Database]:
-    db = Database(create_db_engine(settings.resolved_database_url))
+    db = Database(create_db_engine(settings.resolved_database_url), base_url=settings.base_url)
     try:
         yield db
     finally:

@@ -108,8 +108,11 @@ def _configure_sqlite(engine: Engine) -> None:
 class Database:
     """The engine and how sessions are made from it; kept on ``app.state.db``."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, base_url: str = "") -> None:
         self.engine = engine
+        # Where the app is served (``Settings.base_url``): links in e-mail are made absolute
+        # with it (``absolute_url``), so no service is handed the address by its caller.
+        self.base_url = base_url
         # Set by the running app: wakes the mail dispatcher once queued mail has committed.
         self.on_mail_queued: Callable[[], None] | None = None
 
@@ -132,6 +135,14 @@ class Database:
 def _refuse_writes_in_read_sessions(session: OrmSession, *_args: Any) -> None:
     if session.info.get("writes") is False and (session.new or session.dirty or session.deleted):
         raise ReadOnlySessionError("a read-only request tried to change data")
+
+
+def absolute_url(session: Session, path: str) -> str:
+    """``path`` ("/accounts/1/plan") as a link that works from an e-mail: prefixed with the
+    address the app is served at, when the session's database knows it."""
+    db = session.info.get("db")
+    base = db.base_url.rstrip("/") if isinstance(db, Database) else ""
+    return f"{base}{path}"
 
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:

@@ -121,6 +121,8 @@ def create_app(
     settings = settings or Settings()
     settings.check_production()
     db = db or Database(create_db_engine(settings.resolved_database_url))
+    # Links in e-mail point here; a database handed in that knows its address keeps it.
+    db.base_url = db.base_url or settings.base_url
     dispatcher = MailDispatcher(db, settings)
     scheduler = Scheduler(db, settings)
     run_scheduler = run_mailer and settings.scheduler_seconds > 0
@@ -152,6 +154,13 @@ def create_app(
         base_globals={"dev_mailbox": mail_routes.may_read},
         secure_cookies=settings.secure_cookies,
     )
+    _mount(app, settings)
+    return app
+
+
+def _mount(app: FastAPI, settings: Settings) -> None:
+    """The routers (the private ones behind sign-in), the static files, the middleware and the
+    error handlers."""
     for router in PUBLIC_ROUTERS:
         app.include_router(router)
     if settings.dev_mailbox_enabled:
@@ -167,4 +176,3 @@ def create_app(
     )
     app.add_middleware(AccessLogMiddleware)  # outermost: times and logs every request
     handlers.install(app)
-    return app

@@ -237,7 +237,9 @@ def built_world(
 @pytest.fixture(scope="session")
 def shared_db(engine: sa.Engine) -> RollbackDatabase:
     """The one ``Database`` of the session's app; ``db`` gives it each test's connection."""
-    return RollbackDatabase(engine, None)  # type: ignore[arg-type]
+    shared = RollbackDatabase(engine, None)  # type: ignore[arg-type]
+    shared.base_url = default_settings().base_url
+    return shared
 
 
 @pytest.fixture

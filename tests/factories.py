@@ -89,7 +89,6 @@ def make_account(session: Session, *, admin: User, name: str = "", lead_email: s
         account_name=name or f"Account {n}",
         period="FY2027",
         lead_email=lead_email or f"lead-invite{n}@example.com",
-        base_url="http://testserver",
         invitation_days=7,
     )
     return account

@@ -356,7 +356,6 @@ def grow_account(session: Session, world: World, n: int) -> None:
             account=world.account,
             email=f"invited{i}@vendor.example",
             role=Role.TEAM,
-            base_url="http://testserver",
             days=7,
         )
     for i in range(2 * n):

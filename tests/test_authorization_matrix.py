@@ -895,7 +895,6 @@ def _new_account(session: Session, *, admin: User, name: str) -> tuple[int, int]
         account_name=name,
         period="FY2027",
         lead_email=f"lead-of-{name.split()[0].lower()}@vendor.example",
-        base_url="http://testserver",
         invitation_days=7,
     )
     assert account.id is not None
@@ -965,7 +964,6 @@ def build_matrix_world(session: Session) -> MatrixWorld:
         account=account["own"],
         email=invitee.email,
         role=Role.MEMBER,
-        base_url="http://testserver",
         days=7,
     )
     expired.invitation.expires_at = utcnow() - timedelta(days=1)
@@ -979,7 +977,6 @@ def build_matrix_world(session: Session) -> MatrixWorld:
         account=account["own"],
         email="newcomer@client.example",
         role=Role.MEMBER,
-        base_url="http://testserver",
         days=7,
     )
     world.tokens["open"] = opened.link.rsplit("/", 1)[1]

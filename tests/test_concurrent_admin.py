@@ -324,7 +324,6 @@ def _invitation(server: LiveServer, scene: Scene, email: str) -> tuple[int, str]
             account=account,
             email=email,
             role=Role.SPONSOR,
-            base_url=server.url,
             days=7,
         )
         session.commit()

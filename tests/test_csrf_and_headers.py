@@ -106,7 +106,6 @@ def links(session: Session, world: World) -> dict[str, str]:
         account=world.account,
         email=FORM["email"],
         role=Role.MEMBER,
-        base_url="http://testserver",
         days=7,
     )
     reset_token = new_token()

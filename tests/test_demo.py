@@ -297,7 +297,7 @@ def test_the_next_morning_sam_is_reminded_and_gets_the_news_in_a_digest(
     assert waiting, "Sam's news waits for the digest"
     start = utcnow()
     for hour in range(0, 25):
-        jobs.run(session, now=start + timedelta(hours=hour), base_url="http://testserver")
+        jobs.run(session, now=start + timedelta(hours=hour))
     mails = session.exec(
         select(OutboxMessage)
         .where(OutboxMessage.to_address == sam.email)

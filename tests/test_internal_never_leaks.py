@@ -136,7 +136,6 @@ from tests.test_authorization_matrix import APP_ROUTES, routes_of
 MARKER = "zq-internal-7f3a"
 CLIENT_ROLES = ("sponsor", "member", "viewer")
 HTMX = {"HX-Request": "true", "X-CSRF-Token": CSRF}
-BASE_URL = "http://testserver"
 # How the pages name an internal item next to its id (ids, URLs, thread keys, audit rows).
 ID_WORDS = {
     "initiative": r"initiatives?|answer-reason",
@@ -268,7 +267,6 @@ def build_plan(session: Session, world: World) -> Planted:
         overall=6,
         scores=dict.fromkeys(DEFAULT_VALUE_DIMENSIONS, 6),
         comment="Responsive, but we need more ideas from you",
-        base_url=BASE_URL,
     )
 
     # Shared initiatives: one waiting for an answer, one accepted, one parked.
@@ -284,9 +282,7 @@ def build_plan(session: Session, world: World) -> Planted:
                 priority_ids=links,
             ),
         )
-        initiatives.propose(
-            session, actor=lead, initiative=made, expected_version=made.version, base_url=BASE_URL
-        )
+        initiatives.propose(session, actor=lead, initiative=made, expected_version=made.version)
         if answer is not None:
             initiatives.answer(
                 session,
@@ -295,7 +291,6 @@ def build_plan(session: Session, world: World) -> Planted:
                 status=answer,
                 reason="Agreed in the steering meeting",
                 expected_version=made.version,
-                base_url=BASE_URL,
             )
         return _id(made)
 
@@ -366,7 +361,6 @@ def build_plan(session: Session, world: World) -> Planted:
             body=body,
             team_only=team_only,
             people=people,
-            base_url=BASE_URL,
         )
 
     comment(team, target("initiative", _id(later)), f"{MARKER}-predraft-comment @Client sponsor")
@@ -382,9 +376,7 @@ def build_plan(session: Session, world: World) -> Planted:
         ),
         expected_version=later.version,
     )
-    initiatives.propose(
-        session, actor=lead, initiative=later, expected_version=later.version, base_url=BASE_URL
-    )
+    initiatives.propose(session, actor=lead, initiative=later, expected_version=later.version)
     shared["initiative_id"] = [proposed, accepted, parked, _id(later)]
     internal["initiative"] = [_id(draft)]
     planted.internal_params["initiative_id"] = [_id(draft)]
@@ -396,7 +388,6 @@ def build_plan(session: Session, world: World) -> Planted:
             actor=actor,
             plan=plan,
             checked=CheckedAction(title, "", _id(owner), None, "not_started", link),
-            base_url=BASE_URL,
         )
         for actor, title, owner, link in (
             (member, "Book the Madrid workshop", sponsor, Link(priority_id=_id(p1))),
@@ -444,7 +435,6 @@ def build_plan(session: Session, world: World) -> Planted:
         body=f"{MARKER}-team-proposed-edited @Client member",
         expected_version=edited.version,
         people=people,
-        base_url=BASE_URL,
     )
     on_draft = target("initiative", _id(draft))
     comment(lead, on_draft, f"{MARKER}-draft-comment-lead @Team member")
@@ -479,13 +469,9 @@ def build_plan(session: Session, world: World) -> Planted:
     # Two agreed versions, frozen while the draft exists; then the plan changes again.
     versions: list[int] = []
     for title in ("Train the shop staff", "Localise the app"):
-        agreement.submit(session, actor=lead, plan=plan, base_url=BASE_URL)
-        agreement.approve(
-            session, actor=sponsor, plan=plan, slot=agreement.Slot.SPONSOR, base_url=BASE_URL
-        )
-        frozen = agreement.approve(
-            session, actor=lead, plan=plan, slot=agreement.Slot.LEAD, base_url=BASE_URL
-        ).version
+        agreement.submit(session, actor=lead, plan=plan)
+        agreement.approve(session, actor=sponsor, plan=plan, slot=agreement.Slot.SPONSOR)
+        frozen = agreement.approve(session, actor=lead, plan=plan, slot=agreement.Slot.LEAD).version
         assert frozen is not None
         versions.append(_id(frozen))
         ranked.append(
@@ -495,9 +481,7 @@ def build_plan(session: Session, world: World) -> Planted:
     shared["version_id"] = versions
     shared["priority_id"] = [_id(p) for p in ranked]
     suggestions = [
-        priorities.suggest(
-            session, actor=lead, plan=plan, values=PriorityValues(title=title), base_url=BASE_URL
-        )
+        priorities.suggest(session, actor=lead, plan=plan, values=PriorityValues(title=title))
         for title in ("Partner with logistics firms", "Loyalty programme")
     ]
     shared["suggestion_id"] = [_id(s) for s in suggestions]
@@ -657,7 +641,6 @@ def plant_strategy_workspace(
             actor=lead,
             section=section,
             expected_version=section.version,
-            base_url=BASE_URL,
         )
         return section
 
@@ -675,7 +658,6 @@ def plant_strategy_workspace(
         decision=Validation.CORRECTED,
         correction=MARKETS_CORRECTED,
         expected_version=profile.answer_version(markets),
-        base_url=BASE_URL,
     )
     profile.adopt_correction(session, actor=lead, section=markets, expected_version=markets.version)
     save(ProfileKind.MARKETS, f"{MARKER}-profile-markets-edited-after-adopting", markets, by=team)
@@ -745,9 +727,7 @@ def plant_strategy_workspace(
         attitude=Attitude.SUPPORTER,
     )
     gone = person("sent-removed", name="Pablo Sanz", title="Store Manager", roles=[])
-    stakeholders.send(
-        session, actor=lead, account_id=account_id, people=[first, second, gone], base_url=BASE_URL
-    )
+    stakeholders.send(session, actor=lead, account_id=account_id, people=[first, second, gone])
     edit(first, name=f"{MARKER}-sent-1-name-edited", title=f"{MARKER}-sent-1-title-edited")
     edit(
         second,
@@ -812,7 +792,6 @@ def plant_strategy_workspace(
                     f"{MARKER}-review-what-changed-{n}",
                 ),
                 dimensions=dimensions,
-                base_url=BASE_URL,
             )
         )
     reviews.sign_off(
@@ -822,7 +801,6 @@ def plant_strategy_workspace(
         review=held[0],
         comment=f"{MARKER}-review-mentor-comment",
         expected_version=held[0].version,
-        base_url=BASE_URL,
     )
     asked = [
         reviews.ask(
@@ -832,7 +810,6 @@ def plant_strategy_workspace(
             plan=plan,
             initiative=about,
             note=f"{MARKER}-mentor-request-note-{n}",
-            base_url=BASE_URL,
         )
         for n, actor, about in ((1, team, None), (2, lead, draft), (3, team, proposed))
     ]
@@ -844,7 +821,6 @@ def plant_strategy_workspace(
         initiative=None,
         text=f"{MARKER}-mentor-request-answer",
         expected_version=asked[0].version,
-        base_url=BASE_URL,
     )
     internal["review"] = params["review_id"] = [_id(r) for r in held]
     internal["mentor_request"] = params["request_id"] = [_id(q) for q in asked]
@@ -1113,7 +1089,7 @@ def run_reminders_for_a_week(
     session.flush()
     start = utcnow()
     for hour in range(0, 8 * 24, 3):
-        jobs.run(session, now=start + timedelta(hours=hour), base_url=BASE_URL)
+        jobs.run(session, now=start + timedelta(hours=hour))
     session.flush()
     sent = Counter(
         (mail.to_address, mail.headers.get(jobs.NOTICE_HEADER, ""))
@@ -1441,7 +1417,7 @@ def test_no_internal_item_reaches_a_client(
 
     # The plan really holds the internal content, and the vendor side sees it: the checks
     # below would catch it if it reached a client.
-    lead = TestClient(app, base_url=BASE_URL, follow_redirects=False)
+    lead = TestClient(app, follow_redirects=False)
     sign_in(lead, session, world.members["lead"])
     account = f"/accounts/{planted.account_id}"
     workspace = ("scorecard", "profile", "relationships", "opportunities", "reviews")
@@ -1544,7 +1520,6 @@ def build_scene(session: Session, world: World, *, noisy: bool) -> Scene:
             body=body,
             team_only=team_only,
             people=members,
-            base_url=BASE_URL,
         )
 
     def noise() -> None:
@@ -1638,7 +1613,6 @@ def build_scene(session: Session, world: World, *, noisy: bool) -> Scene:
         overall=6,
         scores=dict.fromkeys(DEFAULT_VALUE_DIMENSIONS, 6),
         comment="Fine",
-        base_url=BASE_URL,
     )
     noise()
     shown = []
@@ -1655,9 +1629,7 @@ def build_scene(session: Session, world: World, *, noisy: bool) -> Scene:
             ),
         )
         noise()
-        initiatives.propose(
-            session, actor=lead, initiative=made, expected_version=made.version, base_url=BASE_URL
-        )
+        initiatives.propose(session, actor=lead, initiative=made, expected_version=made.version)
         shown.append(made)
         noise()
     initiatives.answer(
@@ -1667,7 +1639,6 @@ def build_scene(session: Session, world: World, *, noisy: bool) -> Scene:
         status=InitiativeStatus.ACCEPTED,
         reason="Yes",
         expected_version=shown[0].version,
-        base_url=BASE_URL,
     )
     noise()
     comment(member, target("priority", _id(ranked[0])), "A question @Account lead")
@@ -1688,20 +1659,15 @@ def build_scene(session: Session, world: World, *, noisy: bool) -> Scene:
             "not_started",
             Link(priority_id=_id(ranked[0])),
         ),
-        base_url=BASE_URL,
     )
     noise()
-    agreement.submit(session, actor=lead, plan=plan, base_url=BASE_URL)
-    agreement.approve(
-        session, actor=sponsor, plan=plan, slot=agreement.Slot.SPONSOR, base_url=BASE_URL
-    )
-    frozen = agreement.approve(
-        session, actor=lead, plan=plan, slot=agreement.Slot.LEAD, base_url=BASE_URL
-    ).version
+    agreement.submit(session, actor=lead, plan=plan)
+    agreement.approve(session, actor=sponsor, plan=plan, slot=agreement.Slot.SPONSOR)
+    frozen = agreement.approve(session, actor=lead, plan=plan, slot=agreement.Slot.LEAD).version
     assert frozen is not None
     noise()
     suggestion = priorities.suggest(
-        session, actor=lead, plan=plan, values=PriorityValues(title="Loyalty"), base_url=BASE_URL
+        session, actor=lead, plan=plan, values=PriorityValues(title="Loyalty")
     )
     noise()
     boss = stakeholders.add(
@@ -1718,9 +1684,7 @@ def build_scene(session: Session, world: World, *, noisy: bool) -> Scene:
         checked=CheckedStakeholder(name="Luis Moreno", title="Stores", reports_to_id=_id(boss)),
     )
     noise()
-    stakeholders.send(
-        session, actor=lead, account_id=account_id, people=[boss, report], base_url=BASE_URL
-    )
+    stakeholders.send(session, actor=lead, account_id=account_id, people=[boss, report])
     noise()
     goals = profile.save(
         session,
@@ -1733,9 +1697,7 @@ def build_scene(session: Session, world: World, *, noisy: bool) -> Scene:
     )
     assert goals is not None
     noise()
-    profile.share(
-        session, actor=lead, section=goals, expected_version=goals.version, base_url=BASE_URL
-    )
+    profile.share(session, actor=lead, section=goals, expected_version=goals.version)
     noise()
     session.commit()
     threads = [
@@ -1807,7 +1769,7 @@ class IdView:
 
 def client_id_view(app: FastAPI, session: Session, scene: Scene, role: str) -> IdView:
     """Every page and partial a client role reads of the scene, and the answers to its posts."""
-    client = TestClient(app, base_url=BASE_URL, follow_redirects=False)
+    client = TestClient(app, follow_redirects=False)
     sign_in(client, session, scene.people[role])
     seen = IdView()
     account = f"/accounts/{scene.account_id}"

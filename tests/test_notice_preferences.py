@@ -163,7 +163,6 @@ def test_a_notice_email_reaches_smtp_with_its_unsubscribe_headers_and_link(
         message="Sam mentioned you",
         link="/inbox",
         actor=world.members["sponsor"],
-        base_url="http://testserver",
     )
     session.commit()
     smtp = settings.model_copy(

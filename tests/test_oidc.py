@@ -257,7 +257,6 @@ class Scene:
                 account=account,
                 email=email,
                 role=role,
-                base_url=self.live.url,
                 days=7,
             )
             s.commit()

@@ -91,7 +91,7 @@ def add_action(
 
 def run_at(session: Session, when: datetime) -> jobs.Report:
     clock.set(when)
-    report = jobs.run(session, now=when, base_url=BASE)
+    report = jobs.run(session, now=when)
     session.flush()
     return report
 
@@ -317,7 +317,7 @@ def test_a_run_costs_the_same_queries_however_many_people_have_nothing_due(
         start = len(count_queries.statements)
         clock.set(SUNDAY + timedelta(days=len(counts), hours=13))  # a new day for everyone
         # Only reads and the claims: the one reminder's writes are the same both times.
-        jobs.run(session, now=SUNDAY + timedelta(days=len(counts), hours=13), base_url=BASE)
+        jobs.run(session, now=SUNDAY + timedelta(days=len(counts), hours=13))
         session.flush()
         counts.append(
             sum(

@@ -71,7 +71,6 @@ def create_account(
                     account_name=checked.account_name,
                     period=checked.period,
                     lead_email=checked.lead_email,
-                    base_url=settings.base_url,
                     invitation_days=settings.invitation_days,
                 )
             except InvitationProblem as problem:

@@ -29,7 +29,6 @@ def create_account(
     account_name: str,
     period: str,
     lead_email: str,
-    base_url: str,
     invitation_days: int,
 ) -> tuple[Account, SentInvitation]:
     """A new account with its first plan, and the lead invited. Checked by the caller: the
@@ -65,7 +64,6 @@ def create_account(
         account=account,
         email=lead_email,
         role=Role.LEAD,
-        base_url=base_url,
         days=invitation_days,
     )
     return account, sent

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from app.accounts import repository as accounts_repo
 from app.actions import repository, service, smart, view
 from app.actions.schemas import ActionForm
-from app.auth.deps import CurrentActor, SettingsDep
+from app.auth.deps import CurrentActor
 from app.db import DbSession
 from app.kit.forms import FormOf, FormOrDefaultsOf
 from app.kit.pages import Fragment, Page
@@ -51,7 +51,6 @@ def create_action(
     actor: CurrentActor,
     access: ActionWriter,
     db: DbSession,
-    settings: SettingsDep,
     form: NewForm,
 ) -> Response:
     plan = current_plan(db, access)
@@ -60,9 +59,7 @@ def create_action(
     if isinstance(checked, FormErrors):
         return page.refused(422, SECTION, action_form=form, action_errors=checked)
     try:
-        action = service.create(
-            db, actor=actor.user, plan=plan, checked=checked, base_url=settings.base_url
-        )
+        action = service.create(db, actor=actor.user, plan=plan, checked=checked)
     except service.LinkNotAllowed:
         errors = FormErrors({"link": LINK_ERROR})
         return page.refused(422, SECTION, action_form=form, action_errors=errors)
@@ -127,7 +124,6 @@ def update_action(
     request: Request,
     actor: CurrentActor,
     db: DbSession,
-    settings: SettingsDep,
     checked: WrittenAction,
     form: EditForm,
     version: Version = 0,
@@ -146,7 +142,6 @@ def update_action(
             action=action,
             checked=values,
             expected_version=version,
-            base_url=settings.base_url,
         )
     except service.StaleEdit as stale:
         # Nothing was saved; the person's text stays in the form, next to what is saved now.

@@ -47,9 +47,7 @@ def check_link(session: Session, *, plan: Plan, link: Link) -> None:
         raise LinkNotAllowed("initiative")
 
 
-def _tell_owner(
-    session: Session, *, actor: User, action: Action, base_url: str, changed: bool
-) -> None:
+def _tell_owner(session: Session, *, actor: User, action: Action, changed: bool) -> None:
     """Notify the new owner (``notify`` drops the actor: assigning oneself tells nobody)."""
     if action.owner_id is None:
         return
@@ -64,13 +62,10 @@ def _tell_owner(
         link=f"/accounts/{action.account_id}/plan#action-{action.id}",
         actor=actor,
         visibility=Visibility.SHARED,
-        base_url=base_url,
     )
 
 
-def create(
-    session: Session, *, actor: User, plan: Plan, checked: CheckedAction, base_url: str = ""
-) -> Action:
+def create(session: Session, *, actor: User, plan: Plan, checked: CheckedAction) -> Action:
     """Raises ``LinkNotAllowed`` (nothing written) for a link the plan does not allow."""
     check_link(session, plan=plan, link=checked.link)
     assert plan.id is not None
@@ -81,7 +76,7 @@ def create(
         created_by_id=actor.id,
     )
     TRAIL.created(session, actor, action, _values(checked))
-    _tell_owner(session, actor=actor, action=action, base_url=base_url, changed=False)
+    _tell_owner(session, actor=actor, action=action, changed=False)
     return action
 
 
@@ -93,7 +88,6 @@ def update(
     action: Action,
     checked: CheckedAction,
     expected_version: int,
-    base_url: str = "",
 ) -> bool:
     """Save the edit; False when nothing changed. Raises ``StaleEdit`` when someone saved a
     newer version meanwhile and ``LinkNotAllowed`` for a bad link: nothing is written."""
@@ -106,7 +100,7 @@ def update(
     if not changes:
         return False
     if "owner_id" in changes:
-        _tell_owner(session, actor=actor, action=action, base_url=base_url, changed=True)
+        _tell_owner(session, actor=actor, action=action, changed=True)
     return True
 
 

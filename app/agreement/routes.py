@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from app.agreement import diff, repository, service, snapshot
 from app.agreement.schemas import CURRENT, CompareQuery
-from app.auth.deps import CurrentActor, SettingsDep
+from app.auth.deps import CurrentActor
 from app.db import DbSession
 from app.kit.pages import Fragment, Page, render
 from app.models import STRATEGY_LABELS, Plan, PlanStatus, PlanVersion
@@ -46,12 +46,9 @@ def submit_plan(
     actor: CurrentActor,
     access: PlanSubmitter,
     db: DbSession,
-    settings: SettingsDep,
 ) -> Response:
     with _refusals():
-        plan = service.submit(
-            db, actor=actor.user, plan=current_plan(db, access), base_url=settings.base_url
-        )
+        plan = service.submit(db, actor=actor.user, plan=current_plan(db, access))
     notice = (
         f"Submitted the plan {plan.period} for agreement: "
         "the client sponsor and the account lead can now approve it."
@@ -66,7 +63,6 @@ def approve_plan(
     actor: CurrentActor,
     access: PlanApprover,
     db: DbSession,
-    settings: SettingsDep,
 ) -> Response:
     slot = service.slot_for(access.role)
     if slot is None:  # the guard admits only the sponsor and the lead; never guess a slot
@@ -77,7 +73,6 @@ def approve_plan(
             actor=actor.user,
             plan=current_plan(db, access),
             slot=slot,
-            base_url=settings.base_url,
         )
     if approval.version is not None:
         notice = (

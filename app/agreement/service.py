@@ -89,7 +89,7 @@ def _clear_approvals(plan: Plan) -> None:
     plan.lead_approved_by_id = plan.lead_approved_at = None
 
 
-def submit(session: Session, *, actor: User, plan: Plan, base_url: str = "") -> Plan:
+def submit(session: Session, *, actor: User, plan: Plan) -> Plan:
     """The lead asks for agreement on the plan as it stands now (approvals start again)."""
     plan = _locked(session, plan)
     assert plan.id is not None
@@ -125,14 +125,11 @@ def submit(session: Session, *, actor: User, plan: Plan, base_url: str = "") -> 
         message=f"{actor.display_name} asks you to agree the plan {plan.period}.",
         link=_link(plan),
         actor=actor,
-        base_url=base_url,
     )
     return plan
 
 
-def approve(
-    session: Session, *, actor: User, plan: Plan, slot: Slot, base_url: str = ""
-) -> Approval:
+def approve(session: Session, *, actor: User, plan: Plan, slot: Slot) -> Approval:
     """Approve the submitted plan in ``slot``. Raises ``Refused`` when the plan is
     not submitted or changed since the submission; approving a filled slot again does nothing."""
     plan = _locked(session, plan)
@@ -168,7 +165,6 @@ def approve(
             message=f"{actor.display_name} approved the plan {plan.period} as {slot.label}.",
             link=_link(plan),
             actor=actor,
-            base_url=base_url,
         )
         return Approval(slot, recorded=True)
     version = _freeze(session, actor=actor, plan=plan, content=current, digest=digest)
@@ -180,7 +176,6 @@ def approve(
         message=f"The plan {plan.period} is agreed as version {version.number}.",
         link=_link(plan),
         actor=actor,
-        base_url=base_url,
     )
     return Approval(slot, recorded=True, version=version)
 

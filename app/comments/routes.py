@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from sqlmodel import col
 
 from app.accounts import repository as accounts_repo
-from app.auth.deps import CurrentActor, SettingsDep
+from app.auth.deps import CurrentActor
 from app.comments import mentions, repository, service
 from app.comments.repository import ThreadTarget
 from app.comments.schemas import CommentForm
@@ -145,7 +145,6 @@ def add_comment(
     actor: CurrentActor,
     access: Commenter,
     db: DbSession,
-    settings: SettingsDep,
     target: str,
     item_id: int,
     form: Annotated[CommentForm, FormOf(CommentForm)],
@@ -165,7 +164,6 @@ def add_comment(
         body=values.body,
         team_only=values.team_only,
         people=_people(db, access),
-        base_url=settings.base_url,
     )
     notice = "Team-only comment added." if values.team_only else "Comment added."
     return page.done(notice, BLOCK, anchor=f"comment-{comment.id}")
@@ -176,7 +174,6 @@ def edit_comment(
     request: Request,
     actor: CurrentActor,
     db: DbSession,
-    settings: SettingsDep,
     checked: OwnComment,
     form: Annotated[CommentForm, FormOf(CommentForm)],
     version: Annotated[int, Form()] = 0,
@@ -197,7 +194,6 @@ def edit_comment(
             body=values.body,
             expected_version=version,
             people=_people(db, access),
-            base_url=settings.base_url,
         )
     except service.StaleEdit as stale:
         # Nothing was saved; the person's text stays in the form, next to what is saved now.

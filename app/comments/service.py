@@ -29,7 +29,6 @@ def add(
     body: str,
     team_only: bool,
     people: Sequence[User],
-    base_url: str = "",
 ) -> Comment:
     """A new comment in ``target``'s thread. Comments on an internal item are always internal;
     ``team_only`` (checked by the caller: vendor people only) makes any comment internal."""
@@ -59,7 +58,6 @@ def add(
         target=target,
         people=people,
         already=set(),
-        base_url=base_url,
     )
     return comment
 
@@ -73,7 +71,6 @@ def edit(
     body: str,
     expected_version: int,
     people: Sequence[User],
-    base_url: str = "",
 ) -> None:
     """Raises ``StaleEdit`` when the comment was changed meanwhile: nothing is written. People
     mentioned for the first time by this edit are notified."""
@@ -91,7 +88,6 @@ def edit(
         target=target,
         people=people,
         already=mentions.mentioned(old, people),
-        base_url=base_url,
     )
 
 
@@ -121,7 +117,6 @@ def _notify_mentions(
     target: ThreadTarget,
     people: Sequence[User],
     already: set[int],
-    base_url: str,
 ) -> None:
     recipients = mentions.mentioned(comment.body, people) - already
     if not recipients:
@@ -139,5 +134,4 @@ def _notify_mentions(
         link=f"{target.path}#comment-{comment.id}",
         actor=actor,
         visibility=comment.visibility,
-        base_url=base_url,
     )

@@ -7,7 +7,6 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from app.accounts import service as accounts
-from app.config import Settings
 from app.demo import play_harbor, play_portfolio, play_workspace
 from app.demo.people import (
     BRIGHTWELL,
@@ -45,7 +44,7 @@ def load(session: Session) -> None:
         )
         for sign_in in SIGN_INS
     }
-    stage = Stage(session, cast=cast, base_url=Settings().base_url)
+    stage = Stage(session, cast=cast)
     harbor, plan = _open(stage, HARBOR)
     assert HARBOR.accepted_by is not None
     lead = stage[HARBOR.accepted_by]  # Harbor's lead adds everyone else

@@ -103,7 +103,7 @@ def _priorities(stage: Stage, *, plan: Plan, made: Made) -> None:
 
 
 def _suggest(stage: Stage, *, plan: Plan, suggestion: story.Suggestion) -> Priority:
-    session, base_url = stage.session, stage.base_url
+    session = stage.session
     suggested = priorities.suggest(
         session,
         actor=stage[suggestion.by],
@@ -114,7 +114,6 @@ def _suggest(stage: Stage, *, plan: Plan, suggestion: story.Suggestion) -> Prior
             importance=suggestion.importance.value,
             horizon=suggestion.horizon.value,
         ),
-        base_url=base_url,
     )
     if suggestion.accepted_as is not None:
         priorities.accept(
@@ -123,7 +122,6 @@ def _suggest(stage: Stage, *, plan: Plan, suggestion: story.Suggestion) -> Prior
             suggestion=suggested,
             expected_version=suggested.version,
             values=_values(stage, suggestion.accepted_as),
-            base_url=base_url,
         )
     if suggestion.rejected is not None:
         priorities.reject(
@@ -132,7 +130,6 @@ def _suggest(stage: Stage, *, plan: Plan, suggestion: story.Suggestion) -> Prior
             suggestion=suggested,
             reason=suggestion.rejected.reason,
             expected_version=suggested.version,
-            base_url=base_url,
         )
     return suggested
 
@@ -203,7 +200,6 @@ def _action(stage: Stage, *, plan: Plan, made: Made, step: story.Step) -> Action
             status=step.status.value,
             link=_link(made, step.serves),
         ),
-        base_url=stage.base_url,
     )
 
 
@@ -232,7 +228,6 @@ def _comment(
         body=remark.body,
         team_only=remark.team_only,
         people=people,
-        base_url=stage.base_url,
     )
 
 

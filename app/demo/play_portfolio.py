@@ -66,7 +66,6 @@ def _case(stage: Stage, case: story.Case) -> tuple[Account, Plan]:
                 status=story.ACTION_STATUS.value,
                 link=Link(priority_id=ids[0]) if ids else Link(),
             ),
-            base_url=stage.base_url,
         )
     if case.agreed:
         agree(stage, plan=plan, submitted_by=lead, sponsor=sponsor, lead=lead)

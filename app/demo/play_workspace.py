@@ -70,7 +70,6 @@ def play(stage: Stage, *, workspace: Workspace, accounts: dict[str, tuple[Accoun
                 utcnow().date() - timedelta(days=days), participants, what_changed
             ),
             dimensions=dimensions(session, account),
-            base_url=stage.base_url,
         )
     session.flush()
 
@@ -119,7 +118,6 @@ def _profile(stage: Stage, *, account: Account) -> None:
             actor=lead,
             section=section,
             expected_version=section.version,
-            base_url=stage.base_url,
         )
     for kind, decision, correction in story.PROFILE_ANSWERS:
         section = sections[kind]
@@ -130,7 +128,6 @@ def _profile(stage: Stage, *, account: Account) -> None:
             decision=decision,
             correction=correction,
             expected_version=profile.answer_version(section),
-            base_url=stage.base_url,
         )
 
 
@@ -144,7 +141,6 @@ def _share(stage: Stage, *, account: Account, kind: ProfileKind) -> None:
         actor=stage[story.BY],
         section=section,
         expected_version=section.version,
-        base_url=stage.base_url,
     )
 
 
@@ -175,9 +171,7 @@ def _people(stage: Stage, *, account: Account) -> None:
             ),
         )
     sent = [made[key] for key in story.SENT_FOR_CONFIRMATION]
-    stakeholders.send(
-        session, actor=lead, account_id=account.id, people=sent, base_url=stage.base_url
-    )
+    stakeholders.send(session, actor=lead, account_id=account.id, people=sent)
     for key, correction in story.CONFIRMATIONS:
         person = made[key]
         stakeholders.answer(
@@ -187,7 +181,6 @@ def _people(stage: Stage, *, account: Account) -> None:
             confirmed=not correction,
             correction=correction,
             expected=stakeholders.shared_version(person),
-            base_url=stage.base_url,
         )
 
 
@@ -228,7 +221,7 @@ def _opportunities(stage: Stage, *, account: Account, plan: Plan) -> None:
 def _reviews(stage: Stage, *, account: Account, plan: Plan) -> None:
     """What Brightwell believed before each review, then the quarterly reviews over the plan's
     months, signed off by the mentor where the data gives her comment."""
-    session, lead, base_url = stage.session, stage[story.BY], stage.base_url
+    session, lead = stage.session, stage[story.BY]
     names = dimensions(session, account)
     plan.created_at = days_ago(story.PLAN_STARTED_DAYS_AGO)
     session.add(plan)
@@ -256,7 +249,6 @@ def _reviews(stage: Stage, *, account: Account, plan: Plan) -> None:
                 meeting.what_changed,
             ),
             dimensions=names,
-            base_url=base_url,
         )
         if meeting.mentor_comment:
             reviews.sign_off(
@@ -266,14 +258,13 @@ def _reviews(stage: Stage, *, account: Account, plan: Plan) -> None:
                 review=review,
                 comment=meeting.mentor_comment,
                 expected_version=review.version,
-                base_url=base_url,
             )
 
 
 def _mentor_requests(stage: Stage, *, account: Account, plan: Plan) -> None:
     """The lead's requests to the mentor (on the plan or on its draft initiative), and her
     answers."""
-    session, base_url = stage.session, stage.base_url
+    session = stage.session
     draft = session.exec(
         select(Initiative)
         .where(Initiative.plan_id == plan.id)
@@ -288,7 +279,6 @@ def _mentor_requests(stage: Stage, *, account: Account, plan: Plan) -> None:
             plan=plan,
             initiative=draft if request.on_draft else None,
             note=request.note,
-            base_url=base_url,
         )
         if request.answer:
             reviews.answer(
@@ -299,5 +289,4 @@ def _mentor_requests(stage: Stage, *, account: Account, plan: Plan) -> None:
                 initiative=None,
                 text=request.answer,
                 expected_version=asked.version,
-                base_url=base_url,
             )

@@ -21,7 +21,6 @@ from app.value import service as value
 class Stage:
     session: Session
     cast: dict[str, User]  # the people who sign in, by their key in app/demo/people.py
-    base_url: str
 
     def __getitem__(self, key: str) -> User:
         return self.cast[key]
@@ -49,7 +48,6 @@ def open_account(
         account_name=name,
         period=period,
         lead_email=lead_email,
-        base_url=stage.base_url,
         invitation_days=7,
     )
     if lead is not None:
@@ -80,7 +78,6 @@ def rate(
         overall=overall,
         scores=scores,
         comment=comment,
-        base_url=stage.base_url,
     )
     rating.rated_at = days_ago(days)
     stage.session.add(rating)
@@ -99,7 +96,6 @@ def propose(
         actor=by,
         initiative=initiative,
         expected_version=initiative.version,
-        base_url=stage.base_url,
     )
     if answer is not None:
         client, status, reason = answer
@@ -110,15 +106,12 @@ def propose(
             status=status,
             reason=reason,
             expected_version=initiative.version,
-            base_url=stage.base_url,
         )
 
 
 def agree(stage: Stage, *, plan: Plan, submitted_by: User, sponsor: User, lead: User) -> None:
     """The lead submits the plan; the sponsor, then the lead approve it: a new agreed version."""
-    session, base_url = stage.session, stage.base_url
-    agreement.submit(session, actor=submitted_by, plan=plan, base_url=base_url)
-    agreement.approve(
-        session, actor=sponsor, plan=plan, slot=agreement.Slot.SPONSOR, base_url=base_url
-    )
-    agreement.approve(session, actor=lead, plan=plan, slot=agreement.Slot.LEAD, base_url=base_url)
+    session = stage.session
+    agreement.submit(session, actor=submitted_by, plan=plan)
+    agreement.approve(session, actor=sponsor, plan=plan, slot=agreement.Slot.SPONSOR)
+    agreement.approve(session, actor=lead, plan=plan, slot=agreement.Slot.LEAD)

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from app.auth.deps import CurrentActor, SettingsDep
+from app.auth.deps import CurrentActor
 from app.db import DbSession
 from app.initiatives import repository, service
 from app.initiatives.schemas import AnswerForm, InitiativeForm
@@ -153,7 +153,6 @@ def propose_initiative(
     request: Request,
     actor: CurrentActor,
     db: DbSession,
-    settings: SettingsDep,
     checked: WrittenInitiative,
     version: Version = 0,
 ) -> Response:
@@ -164,7 +163,6 @@ def propose_initiative(
             actor=actor.user,
             initiative=initiative,
             expected_version=version,
-            base_url=settings.base_url,
         )
     except service.WrongStatus as wrong:
         raise ConflictError(str(wrong)) from None
@@ -204,7 +202,6 @@ def answer_initiative(
     request: Request,
     actor: CurrentActor,
     db: DbSession,
-    settings: SettingsDep,
     checked: AnsweredInitiative,
     form: Answer_,
     version: Version = 0,
@@ -225,7 +222,6 @@ def answer_initiative(
             status=answer.status,
             reason=answer.reason,
             expected_version=version,
-            base_url=settings.base_url,
         )
     except service.WrongStatus as wrong:
         raise ConflictError(str(wrong)) from None

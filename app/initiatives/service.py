@@ -124,7 +124,6 @@ def propose(
     actor: User,
     initiative: Initiative,
     expected_version: int,
-    base_url: str = "",
 ) -> None:
     """Share a draft with the client, or propose a declined or parked one again (clearing the
     client's answer, which stays on the audit trail); the client's contributors are told."""
@@ -166,7 +165,6 @@ def propose(
         link=_link(initiative),
         actor=actor,
         visibility=Visibility.SHARED,
-        base_url=base_url,
     )
 
 
@@ -178,7 +176,6 @@ def answer(
     status: InitiativeStatus,
     reason: str,
     expected_version: int,
-    base_url: str = "",
 ) -> None:
     """The client accepts, declines or parks a proposed initiative; its owner and the account
     lead(s) are told."""
@@ -216,7 +213,6 @@ def answer(
         link=_link(initiative),
         actor=actor,
         visibility=Visibility.SHARED,
-        base_url=base_url,
     )
 
 

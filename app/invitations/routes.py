@@ -55,7 +55,6 @@ def send_invitation(
                 account=access.account,
                 email=address,
                 role=chosen,
-                base_url=settings.base_url,
                 days=settings.invitation_days,
             )
         except InvitationProblem as problem:

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from app.accounts import repository as accounts_repo
 from app.audit import service as audit
+from app.db import absolute_url
 from app.invitations import repository
 from app.mail import outbox
 from app.mail import repository as mail_repo
@@ -148,7 +149,6 @@ def invite(
     account: Account,
     email: str,
     role: Role,
-    base_url: str,
     days: int,
 ) -> SentInvitation:
     assert account.id is not None
@@ -173,7 +173,7 @@ def invite(
         if winner is None:
             raise
         raise _already_invited(email, winner) from None
-    link = f"{base_url.rstrip('/')}/invitations/{token}"
+    link = absolute_url(session, f"/invitations/{token}")
     _send_link(session, inviter=inviter, account=account, invitation=invitation, link=link)
     audit.record(
         session,

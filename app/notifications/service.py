@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from sqlmodel import Session
 
 from app.audit import service as audit
+from app.db import absolute_url
 from app.mail import outbox, unsubscribe
 from app.models import Delivery, MailKind, Notice, Notification, Side, User, Visibility, utcnow
 from app.notifications import preferences, repository
@@ -28,7 +29,6 @@ def notify(
     link: str,
     actor: User | None,
     visibility: str = Visibility.SHARED,
-    base_url: str = "",
 ) -> list[Notification]:
     """Tell the recipients: an inbox row each, and an e-mail as each chose for this kind (right
     away, kept for their daily or weekly digest, or none). ``link`` is a path in the app."""
@@ -58,7 +58,6 @@ def notify(
         sent.append(note)
         delivery = how[(user.id, kind)]
         if delivery in (Delivery.DAILY, Delivery.WEEKLY):
-            session.flush()  # the inbox row's id names the digest's entry
             keep_for_digest(session, note=note, delivery=delivery)
         elif delivery == Delivery.IMMEDIATE:
             outbox.enqueue(
@@ -68,7 +67,7 @@ def notify(
                 account_id=account_id,
                 to=user.email,
                 subject=f"Jointplan: {message}"[:300],
-                body=_body(user, message, link, base_url),
+                body=_body(user, message, absolute_url(session, link)),
                 unsubscribe=unsubscribe.field(kind, user.id),
                 headers={"X-Jointplan-Notice": kind},
             )
@@ -92,8 +91,7 @@ def keep_for_digest(session: Session, *, note: Notification, delivery: Delivery)
     )
 
 
-def _body(user: User, message: str, link: str, base_url: str) -> str:
-    url = f"{base_url.rstrip('/')}{link}" if base_url else link
+def _body(user: User, message: str, url: str) -> str:
     return (
         f"Hello {user.display_name},\n\n{message}\n\nOpen it in Jointplan:\n{url}\n\n"
         "You get this e-mail because you are a member of this account in Jointplan.\n"

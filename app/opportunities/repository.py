@@ -17,6 +17,7 @@ from app.models import (
     PriorityStatus,
     User,
 )
+from app.priorities import repository as priorities_repo
 
 
 def for_account(session: Session, *, account_id: int) -> list[tuple[Opportunity, User | None]]:
@@ -40,12 +41,7 @@ def links(session: Session, *, account_id: int) -> dict[int, list[Priority]]:
         .join(Priority, col(Priority.id) == OpportunityPriority.priority_id)
         .where(OpportunityPriority.account_id == account_id)
         .where(Priority.account_id == account_id)
-        .order_by(
-            col(Priority.rank).is_(None),
-            col(Priority.rank),
-            col(Priority.created_at),
-            col(Priority.id),
-        )
+        .order_by(*priorities_repo.BY_RANK)
     ).all()
     found: dict[int, list[Priority]] = {}
     for opportunity_id, priority in rows:
@@ -74,12 +70,7 @@ def linked_priorities(
         .where(OpportunityPriority.account_id == account_id)
         .where(OpportunityPriority.opportunity_id == opportunity_id)
         .where(Priority.account_id == account_id)
-        .order_by(
-            col(Priority.rank).is_(None),
-            col(Priority.rank),
-            col(Priority.created_at),
-            col(Priority.id),
-        )
+        .order_by(*priorities_repo.BY_RANK)
     ).all()
 
 

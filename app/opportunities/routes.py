@@ -20,7 +20,12 @@ from app.kit.pages import Page
 from app.models import Opportunity, OpportunityStatus, Priority, User
 from app.opportunities import repository, scoring, service
 from app.opportunities.schemas import RATING_SCALES, STATUS_LABELS, OpportunityForm
-from app.permissions.guards import InsightReader, InsightWriter, ItemAccess, item_guard
+from app.permissions.guards import (
+    InsightWriter,
+    ItemAccess,
+    account_page,
+    item_guard,
+)
 from app.permissions.policy import AccountAccess, Actor, Verb, may
 from app.web.forms import FormErrors
 
@@ -135,11 +140,13 @@ def _owner_choices(
     return ([*owners, former], former) if former is not None else (owners, None)
 
 
-@router.get("/accounts/{account_id}/opportunities")
-def show_opportunities(
-    request: Request, actor: CurrentActor, access: InsightReader, db: DbSession
-) -> Response:
-    return _page(request, db, actor, access).render()
+account_page(
+    router,
+    "/accounts/{account_id}/opportunities",
+    Verb.INSIGHT_VIEW,
+    _page,
+    name="show_opportunities",
+)
 
 
 @router.post("/accounts/{account_id}/opportunities")

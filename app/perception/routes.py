@@ -16,7 +16,12 @@ from app.kit.versioned import StaleEdit
 from app.models import PerceivedPriority, Plan, PriorityStatus
 from app.perception import repository, service
 from app.perception.schemas import BeliefForm, RatingForm
-from app.permissions.guards import ItemAccess, PerceptionReader, PerceptionWriter, item_guard
+from app.permissions.guards import (
+    ItemAccess,
+    PerceptionWriter,
+    account_page,
+    item_guard,
+)
 from app.permissions.policy import AccountAccess, Actor, Verb, may
 from app.plans.page import current_plan
 from app.priorities import repository as priorities_repo
@@ -103,11 +108,13 @@ def _link_choices(
     return priorities, taken
 
 
-@router.get("/accounts/{account_id}/perception")
-def show_perception(
-    request: Request, actor: CurrentActor, access: PerceptionReader, db: DbSession
-) -> Response:
-    return perception_page(request, db, actor, access).render()
+account_page(
+    router,
+    "/accounts/{account_id}/perception",
+    Verb.PERCEPTION_VIEW,
+    perception_page,
+    name="show_perception",
+)
 
 
 @router.post("/accounts/{account_id}/perception/beliefs")

@@ -11,13 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Depends
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.accounts import repository as accounts_repo
 from app.auth.deps import CurrentActor
 from app.db import DbSession
 from app.kit.items import AccountItem, get_or_404
+from app.kit.pages import Page
 from app.permissions.policy import (
     AccountAccess,
     Actor,
@@ -132,6 +134,22 @@ class WorkspaceGuard:
     def __call__(self, actor: CurrentActor) -> Actor:
         enforce(decide_workspace(actor, actor.workspace_id, self.verb))
         return actor
+
+
+PageOf = Callable[[Request, Session, Actor, AccountAccess], Page]
+
+
+def account_page(router: APIRouter, path: str, verb: Verb, page: PageOf, *, name: str) -> None:
+    """``GET path``: an account's page, whole or (for htmx) the fragment asked for, to whoever
+    may ``verb`` it — the one handler every domain's page has, written once."""
+    Access = Annotated[AccountAccess, Depends(AccountGuard(verb))]
+
+    def show(request: Request, actor: CurrentActor, db: DbSession, access: Access) -> Response:
+        return page(request, db, actor, access).render()
+
+    # This module's annotations are strings, resolved against its globals: ``Access`` is local.
+    show.__annotations__["access"] = Access
+    router.add_api_route(path, show, methods=["GET"], name=name)
 
 
 AccountReader = Annotated[AccountAccess, Depends(AccountGuard(Verb.ACCOUNT_VIEW))]

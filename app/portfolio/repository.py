@@ -34,6 +34,7 @@ from app.models import (
     Review,
     ValueRating,
 )
+from app.priorities import repository as priorities_repo
 
 
 @dataclass(frozen=True)
@@ -127,13 +128,7 @@ def priorities(session: Session, *, plan_ids: Sequence[int]) -> Sequence[Priorit
         .options(defer(Priority.description), defer(Priority.answer_reason))  # type: ignore[arg-type]
         .where(col(Priority.plan_id).in_(list(plan_ids)))
         .where(col(Priority.removed_at).is_(None))
-        .order_by(
-            col(Priority.plan_id),
-            col(Priority.rank).is_(None),
-            col(Priority.rank),
-            col(Priority.created_at),
-            col(Priority.id),
-        )
+        .order_by(col(Priority.plan_id), *priorities_repo.BY_RANK)
     ).all()
 
 

@@ -11,6 +11,14 @@ from app.accounts import repository as accounts_repo
 from app.db import for_write
 from app.models import CLIENT_ROLES, Priority, PriorityStatus, User
 
+# Priorities in the order the client ranked them; suggestions (no rank) after, oldest first.
+BY_RANK = (
+    col(Priority.rank).is_(None),
+    col(Priority.rank),
+    col(Priority.created_at),
+    col(Priority.id),
+)
+
 
 def for_plan(session: Session, *, plan_id: int) -> Sequence[tuple[Priority, User | None]]:
     """The plan's live priorities in rank order, then suggestions and rejected suggestions
@@ -20,12 +28,7 @@ def for_plan(session: Session, *, plan_id: int) -> Sequence[tuple[Priority, User
         .outerjoin(User, col(User.id) == Priority.owner_id)
         .where(Priority.plan_id == plan_id)
         .where(col(Priority.removed_at).is_(None))
-        .order_by(
-            col(Priority.rank).is_(None),
-            col(Priority.rank),
-            col(Priority.created_at),
-            col(Priority.id),
-        )
+        .order_by(*BY_RANK)
     ).all()
     return [(priority, owner) for priority, owner in rows]
 

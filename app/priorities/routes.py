@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlmodel import col
 
-from app.auth.deps import CurrentActor, SettingsDep
+from app.auth.deps import CurrentActor
 from app.db import DbSession
 from app.kit.forms import FormOf
 from app.kit.pages import Page
@@ -98,21 +98,7 @@ def reorder_priorities(
 
 def _edit_page(request: Request, db: DbSession, checked: ItemAccess[Priority]) -> Page:
     """The page that edits one priority; after saving, back to the plan."""
-    access, priority = checked.access, checked.item
-
-    def context() -> dict[str, object]:
-        return {
-            "access": access,
-            "account": access.account,
-            "priority": priority,
-            "owners": list(repository.client_people(db, account_id=access.account_id)),
-            "importances": list(Importance),
-            "horizons": list(Horizon),
-            "errors": {},
-            "stale": None,
-        }
-
-    return Page(request, "priorities/edit.html", context, url=plan_url(access))
+    return _wording_page(request, db, checked.access, "priorities/edit.html", priority=checked.item)
 
 
 @router.get("/accounts/{account_id}/priorities/{priority_id}/edit")
@@ -196,7 +182,6 @@ def suggest_priority(
     actor: CurrentActor,
     access: PrioritySuggester,
     db: DbSession,
-    settings: SettingsDep,
     form: Form_,
 ) -> Response:
     checked = form.check(set())
@@ -204,7 +189,7 @@ def suggest_priority(
     page = plan_page(request, db, actor, access)
     if isinstance(checked, FormErrors):
         return page.refused(422, SECTION, suggestion_form=form, suggestion_errors=checked)
-    service.suggest(db, actor=actor.user, plan=plan, values=checked, base_url=settings.base_url)
+    service.suggest(db, actor=actor.user, plan=plan, values=checked)
     return page.done(
         f"Suggested “{checked.title}”. The client decides whether it becomes one of their "
         "priorities.",
@@ -217,7 +202,6 @@ def accept_suggestion(
     request: Request,
     actor: CurrentActor,
     db: DbSession,
-    settings: SettingsDep,
     checked: AnsweredSuggestion,
     version: Version = 0,
 ) -> Response:
@@ -228,7 +212,6 @@ def accept_suggestion(
             actor=actor.user,
             suggestion=suggestion,
             expected_version=version,
-            base_url=settings.base_url,
         )
     except service.StaleEdit as stale:
         return page.refused(409, SECTION, answer_error=_answered_meanwhile(stale))
@@ -240,7 +223,6 @@ def reject_suggestion(
     request: Request,
     actor: CurrentActor,
     db: DbSession,
-    settings: SettingsDep,
     checked: AnsweredSuggestion,
     reason: Text = "",
     version: Version = 0,
@@ -262,7 +244,6 @@ def reject_suggestion(
             suggestion=suggestion,
             reason=reason,
             expected_version=version,
-            base_url=settings.base_url,
         )
     except service.StaleEdit as stale:
         return page.refused(409, SECTION, answer_error=_answered_meanwhile(stale))
@@ -270,23 +251,36 @@ def reject_suggestion(
 
 
 def _reword_page(request: Request, db: DbSession, checked: ItemAccess[Priority]) -> Page:
-    access, suggestion = checked.access, checked.item
+    suggestion = checked.item
+    return _wording_page(
+        request,
+        db,
+        checked.access,
+        "priorities/reword.html",
+        suggestion=suggestion,
+        suggester=lambda: repository.person(db, user_id=suggestion.suggested_by_id),
+        stale_message="",
+    )
+
+
+def _wording_page(
+    request: Request, db: DbSession, access: AccountAccess, template: str, **items: object
+) -> Page:
+    """A page of its own for a priority's words (editing one, rewording a suggestion); after
+    saving, back to the plan. ``items`` that are callables are asked only when it is shown."""
 
     def context() -> dict[str, object]:
         return {
             "access": access,
             "account": access.account,
-            "suggestion": suggestion,
-            "suggester": repository.person(db, user_id=suggestion.suggested_by_id),
             "owners": list(repository.client_people(db, account_id=access.account_id)),
             "importances": list(Importance),
             "horizons": list(Horizon),
             "errors": {},
             "stale": None,
-            "stale_message": "",
-        }
+        } | {key: value() if callable(value) else value for key, value in items.items()}
 
-    return Page(request, "priorities/reword.html", context, url=plan_url(access))
+    return Page(request, template, context, url=plan_url(access))
 
 
 @router.get("/accounts/{account_id}/suggestions/{suggestion_id}/reword")
@@ -306,7 +300,6 @@ def reword_suggestion(
     request: Request,
     actor: CurrentActor,
     db: DbSession,
-    settings: SettingsDep,
     checked: AnsweredSuggestion,
     form: Form_,
     version: Version = 0,
@@ -323,7 +316,6 @@ def reword_suggestion(
             suggestion=suggestion,
             expected_version=version,
             values=values,
-            base_url=settings.base_url,
         )
     except service.StaleEdit as stale:
         # Nothing was saved; the person's wording stays in the form, next to what happened.

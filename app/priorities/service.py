@@ -130,9 +130,7 @@ def reorder(session: Session, *, actor: User, plan: Plan, ids: list[int]) -> boo
 # --- Vendor suggestions and the client's answers ---------------------------------------------
 
 
-def suggest(
-    session: Session, *, actor: User, plan: Plan, values: PriorityValues, base_url: str = ""
-) -> Priority:
+def suggest(session: Session, *, actor: User, plan: Plan, values: PriorityValues) -> Priority:
     """A vendor person suggests a priority the vendor believes the client has; the client's
     contributors are told, and it waits for their answer (no rank: not one of theirs yet)."""
     assert plan.id is not None
@@ -163,7 +161,6 @@ def suggest(
         message=f"{actor.display_name} suggested a priority for you to answer: “{values.title}”",
         link=f"/accounts/{plan.account_id}/plan#suggestion-{suggestion.id}",
         actor=actor,
-        base_url=base_url,
     )
     return suggestion
 
@@ -185,7 +182,6 @@ def accept(
     suggestion: Priority,
     expected_version: int,
     values: PriorityValues | None = None,
-    base_url: str = "",
 ) -> None:
     """The suggestion becomes an active priority at the bottom of the ranking, as worded or
     reworded (``values``). Raises ``StaleEdit`` when it was answered (or changed) meanwhile."""
@@ -217,7 +213,6 @@ def accept(
         ),
         link=f"/accounts/{suggestion.account_id}/plan#priority-{suggestion.id}",
         actor=actor,
-        base_url=base_url,
     )
 
 
@@ -228,7 +223,6 @@ def reject(
     suggestion: Priority,
     reason: str,
     expected_version: int,
-    base_url: str = "",
 ) -> None:
     """The client says why this is not one of its priorities; the suggestion stays on record
     as rejected. Raises ``StaleEdit`` when it was answered (or changed) meanwhile."""
@@ -258,5 +252,4 @@ def reject(
         )[:500],
         link=f"/accounts/{suggestion.account_id}/plan#rejected-suggestions",
         actor=actor,
-        base_url=base_url,
     )

@@ -4,17 +4,18 @@ guards (403) before anything is loaded; an unknown section kind is not found."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from app.auth.deps import CurrentActor, SettingsDep
+from app.auth.deps import CurrentActor
 from app.db import DbSession
 from app.kit.forms import FormOf
 from app.kit.pages import Fragment, Page
 from app.models import ProfileKind, ProfileSection
-from app.permissions.guards import InsightReader, InsightWriter, ValidationRequester
+from app.permissions.guards import InsightWriter, ValidationRequester, account_page
 from app.permissions.policy import AccountAccess, Actor, Verb, may
 from app.profile import repository, service, view
 from app.profile.schemas import GUIDES, SectionForm, kind_of
@@ -78,11 +79,9 @@ def _section(db: DbSession, access: AccountAccess, kind: ProfileKind) -> Profile
     return repository.get_for_write(db, account_id=access.account_id, kind=kind.value)
 
 
-@router.get("/accounts/{account_id}/profile")
-def show_profile(
-    request: Request, actor: CurrentActor, access: InsightReader, db: DbSession
-) -> Response:
-    return profile_page(request, db, actor, access).render()
+account_page(
+    router, "/accounts/{account_id}/profile", Verb.INSIGHT_VIEW, profile_page, name="show_profile"
+)
 
 
 @router.post("/accounts/{account_id}/profile/{kind}")
@@ -122,71 +121,79 @@ def save_section(
     return page.done(notice, SECTION, anchor=GUIDES[section_kind].anchor)
 
 
+def _section_change(
+    request: Request,
+    db: DbSession,
+    actor: Actor,
+    access: AccountAccess,
+    kind: ProfileKind,
+    change: Callable[[ProfileSection], object],
+    *,
+    notice: str,
+    missing: str,
+    stale: str = "",
+) -> Response:
+    """Make ``change`` to the section; when it cannot be made (no section: ``missing``; a
+    ``ProfileProblem``; changed meanwhile: ``stale``), 409 with the reason, else ``notice``."""
+    section = _section(db, access, kind)
+    try:
+        if section is None:
+            raise service.ProfileProblem(missing)
+        change(section)
+    except service.StaleEdit as edit:
+        problem = f"{edit.who} changed this section meanwhile, so {stale}"
+        return profile_page(request, db, actor, access, kind, problem=problem).refused(409, SECTION)
+    except service.ProfileProblem as problem:
+        page = profile_page(request, db, actor, access, kind, problem=problem.message)
+        return page.refused(409, SECTION)
+    page = profile_page(request, db, actor, access, kind, notice=notice)
+    return page.done(notice, SECTION, anchor=GUIDES[kind].anchor)
+
+
 @router.post("/accounts/{account_id}/profile/{kind}/share")
 def share_section(
     request: Request,
     actor: CurrentActor,
     access: ValidationRequester,
     db: DbSession,
-    settings: SettingsDep,
     kind: str,
     version: Text = "",
 ) -> Response:
     section_kind = kind_of(kind)
-    section = _section(db, access, section_kind)
-    try:
-        if section is None:
-            raise service.ProfileProblem(
-                "Write this section before you send it: there is no text to check."
-            )
-        service.share(
+    return _section_change(
+        request,
+        db,
+        actor,
+        access,
+        section_kind,
+        lambda section: service.share(
             db,
             actor=actor.user,
             section=section,
             expected_version=_version(version),
-            base_url=settings.base_url,
-        )
-    except service.StaleEdit as stale:
-        problem = (
-            f"{stale.who} changed this section meanwhile, so nothing was sent. Read the text as "
-            "it is now, then send it again."
-        )
-        return profile_page(request, db, actor, access, section_kind, problem=problem).refused(
-            409, SECTION
-        )
-    except service.ProfileProblem as problem:
-        return profile_page(
-            request, db, actor, access, section_kind, problem=problem.message
-        ).refused(409, SECTION)
-    notice = (
-        f"Sent “{section_kind.label}” to {access.account.client_org.name} for validation; "
-        "their sponsor and members are told."
+        ),
+        notice=f"Sent “{section_kind.label}” to {access.account.client_org.name} for "
+        "validation; their sponsor and members are told.",
+        missing="Write this section before you send it: there is no text to check.",
+        stale="nothing was sent. Read the text as it is now, then send it again.",
     )
-    page = profile_page(request, db, actor, access, section_kind, notice=notice)
-    return page.done(notice, SECTION, anchor=GUIDES[section_kind].anchor)
 
 
 @router.post("/accounts/{account_id}/profile/{kind}/withdraw")
 def withdraw_section(
-    request: Request,
-    actor: CurrentActor,
-    access: ValidationRequester,
-    db: DbSession,
-    kind: str,
+    request: Request, actor: CurrentActor, access: ValidationRequester, db: DbSession, kind: str
 ) -> Response:
     section_kind = kind_of(kind)
-    section = _section(db, access, section_kind)
-    try:
-        if section is None:
-            raise service.ProfileProblem("This section is not with the client.")
-        service.withdraw(db, actor=actor.user, section=section)
-    except service.ProfileProblem as problem:
-        return profile_page(
-            request, db, actor, access, section_kind, problem=problem.message
-        ).refused(409, SECTION)
-    notice = f"Stopped asking the client about “{section_kind.label}”; it is internal again."
-    page = profile_page(request, db, actor, access, section_kind, notice=notice)
-    return page.done(notice, SECTION, anchor=GUIDES[section_kind].anchor)
+    return _section_change(
+        request,
+        db,
+        actor,
+        access,
+        section_kind,
+        lambda section: service.withdraw(db, actor=actor.user, section=section),
+        notice=f"Stopped asking the client about “{section_kind.label}”; it is internal again.",
+        missing="This section is not with the client.",
+    )
 
 
 @router.post("/accounts/{account_id}/profile/{kind}/adopt")
@@ -199,27 +206,16 @@ def adopt_correction(
     version: Text = "",
 ) -> Response:
     section_kind = kind_of(kind)
-    section = _section(db, access, section_kind)
-    try:
-        if section is None:
-            raise service.ProfileProblem(
-                "The client has not corrected this section, so there is nothing to use."
-            )
-        service.adopt_correction(
+    return _section_change(
+        request,
+        db,
+        actor,
+        access,
+        section_kind,
+        lambda section: service.adopt_correction(
             db, actor=actor.user, section=section, expected_version=_version(version)
-        )
-    except service.StaleEdit as stale:
-        problem = (
-            f"{stale.who} changed this section meanwhile, so your text was not replaced. "
-            "Read it as it is now, then decide again."
-        )
-        return profile_page(request, db, actor, access, section_kind, problem=problem).refused(
-            409, SECTION
-        )
-    except service.ProfileProblem as problem:
-        return profile_page(
-            request, db, actor, access, section_kind, problem=problem.message
-        ).refused(409, SECTION)
-    notice = f"“{section_kind.label}” now reads as the client corrected it."
-    page = profile_page(request, db, actor, access, section_kind, notice=notice)
-    return page.done(notice, SECTION, anchor=GUIDES[section_kind].anchor)
+        ),
+        notice=f"“{section_kind.label}” now reads as the client corrected it.",
+        missing="The client has not corrected this section, so there is nothing to use.",
+        stale="your text was not replaced. Read it as it is now, then decide again.",
+    )

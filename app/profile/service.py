@@ -169,7 +169,6 @@ def share(
     actor: User,
     section: ProfileSection,
     expected_version: int,
-    base_url: str = "",
 ) -> None:
     """Send the section's text as it is now to the client for validation; any earlier answer
     is cleared. The client's sponsor and members are told (the message names the section,
@@ -207,7 +206,6 @@ def share(
         link=f"/accounts/{section.account_id}/validation#validation-profile-{section.id}",
         actor=actor,
         visibility=Visibility.SHARED,
-        base_url=base_url,
     )
 
 
@@ -241,7 +239,6 @@ def answer(
     decision: Validation,
     correction: str,
     expected_version: str,
-    base_url: str = "",
 ) -> None:
     """The client confirms the text as sent, or corrects it. Raises ``StaleEdit`` when what the
     client sees changed since they loaded it (sent again, or answered by someone else). The
@@ -282,5 +279,4 @@ def answer(
         actor=actor,
         # The link is to an internal page: only the vendor side is told.
         visibility=Visibility.INTERNAL,
-        base_url=base_url,
     )

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from app.db import absolute_url
 from app.kit.clock import zone_of
 from app.mail import outbox, unsubscribe
 from app.models import Delivery, MailKind, Notice, Notification, Role, User
@@ -103,7 +104,7 @@ def claim_days(session: Session, *, now: datetime) -> list[Day]:
     return [d for d, pair in zip(ready, pairs, strict=True) if pair in got]
 
 
-def run(session: Session, *, now: datetime, base_url: str) -> Report:
+def run(session: Session, *, now: datetime) -> Report:
     """Handle every person's day that is due (see the module's docstring)."""
     days = claim_days(session, now=now)
     report = Report(days=len(days))
@@ -131,9 +132,9 @@ def run(session: Session, *, now: datetime, base_url: str) -> Report:
             continue
         day = by_user[reminder.user_id]
         report.reminders += 1
-        report.mails += give(session, day, reminder, delivery, now=now, base_url=base_url)
+        report.mails += give(session, day, reminder, delivery, now=now)
     session.flush()
-    report.digests = send_digests(session, days, actions, how, now=now, base_url=base_url)
+    report.digests = send_digests(session, days, actions, how, now=now)
     return report
 
 
@@ -243,7 +244,6 @@ def give(
     delivery: Delivery,
     *,
     now: datetime,
-    base_url: str,
 ) -> int:
     """Record the reminder (once: its key), put it in the inbox, and mail it now unless the
     person wants it in a digest. Returns the e-mails queued."""
@@ -279,28 +279,24 @@ def give(
         account_id=reminder.account_id,
         to=day.user.email,
         subject=f"Jointplan: {reminder.message}"[:300],
-        body=_body(day.user, [reminder.message], [reminder.link], base_url, "a reminder"),
+        body=_body(session, day.user, [reminder.message], [reminder.link], "a reminder"),
         unsubscribe=unsubscribe.field(reminder.kind, day.user_id),
         headers={NOTICE_HEADER: reminder.kind},
     )
     return 1
 
 
-def _url(base_url: str, link: str) -> str:
-    return f"{base_url.rstrip('/')}{link}" if base_url else link
-
-
 def _body(
-    user: User, messages: Sequence[str], links: Sequence[str], base_url: str, what: str
+    session: Session, user: User, messages: Sequence[str], links: Sequence[str], what: str
 ) -> str:
     items = "\n\n".join(
-        f"- {message}\n  {_url(base_url, link)}"
+        f"- {message}\n  {absolute_url(session, link)}"
         for message, link in zip(messages, links, strict=True)
     )
     return (
         f"Hello {user.display_name},\n\n{items}\n\n"
         f"This is {what} from Jointplan. Choose what you are told, and how, at "
-        f"{_url(base_url, '/me/notifications')}\n"
+        f"{absolute_url(session, '/me/notifications')}\n"
     )
 
 
@@ -314,7 +310,6 @@ def send_digests(
     how: dict[tuple[int, str], Delivery],
     *,
     now: datetime,
-    base_url: str,
 ) -> int:
     """Each person's daily digest, and on Monday (their Monday) the weekly one."""
     ids = [d.user_id for d in days]
@@ -329,16 +324,14 @@ def send_digests(
         uid = day.user_id
         accounts = member_of.get(uid, set())
         daily = waiting[(uid, Delivery.DAILY)]
-        sent += _digest(session, day, daily, [], accounts, weekly=False, now=now, base_url=base_url)
+        sent += _digest(session, day, daily, [], accounts, weekly=False, now=now)
         if uid not in mondays:
             continue
         summary = []
         if how[(uid, preferences.WEEKLY_SUMMARY)] == Delivery.WEEKLY:
             summary = _week_ahead(day, actions)
         weekly = waiting[(uid, Delivery.WEEKLY)]
-        sent += _digest(
-            session, day, weekly, summary, accounts, weekly=True, now=now, base_url=base_url
-        )
+        sent += _digest(session, day, weekly, summary, accounts, weekly=True, now=now)
     return sent
 
 
@@ -362,7 +355,6 @@ def _digest(
     *,
     weekly: bool,
     now: datetime,
-    base_url: str,
 ) -> int:
     """One digest e-mail of the notices (each marked sent in it) and, weekly, the summary. A
     notice of an account the person left meanwhile is dropped, as their inbox drops it."""
@@ -390,7 +382,7 @@ def _digest(
         kind=MailKind.NOTIFICATION,
         to=day.user.email,
         subject=f"Jointplan: your {name} digest for {day.today:%a %d %b %Y}",
-        body=_body(day.user, messages, links, base_url, f"your {name} digest"),
+        body=_body(session, day.user, messages, links, f"your {name} digest"),
         unsubscribe=unsubscribe.field(kind, day.user_id),
         headers={NOTICE_HEADER: kind},
     )

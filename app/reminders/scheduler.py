@@ -68,7 +68,7 @@ class Scheduler:
             if not repo.claim(session, job=NOTICES, slot=slot_of(now)):
                 session.rollback()
                 return None
-            report = jobs.run(session, now=now, base_url=self.settings.base_url)
+            report = jobs.run(session, now=now)
             session.commit()
         run_after_commit(session)  # wakes the mail dispatcher for what was queued
         if report.days:

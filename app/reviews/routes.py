@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from app.auth.deps import CurrentActor, SettingsDep
+from app.auth.deps import CurrentActor
 from app.db import DbSession
 from app.kit.forms import FormOf
 from app.kit.pages import Page
@@ -29,11 +29,11 @@ from app.models import (
     utcnow,
 )
 from app.permissions.guards import (
-    InsightReader,
     ItemAccess,
     MentorAsker,
     PortfolioReader,
     ReviewWriter,
+    account_page,
     item_guard,
 )
 from app.permissions.policy import AccountAccess, Actor, Verb, may
@@ -228,11 +228,9 @@ def _every(months: int) -> str:
 # --- The page and its cadence --------------------------------------------------------------------
 
 
-@router.get("/accounts/{account_id}/reviews")
-def show_reviews(
-    request: Request, actor: CurrentActor, access: InsightReader, db: DbSession
-) -> Response:
-    return reviews_page(request, db, actor, access).render()
+account_page(
+    router, "/accounts/{account_id}/reviews", Verb.INSIGHT_VIEW, reviews_page, name="show_reviews"
+)
 
 
 @router.post("/accounts/{account_id}/reviews/cadence")
@@ -283,7 +281,6 @@ def record_review(
     actor: CurrentActor,
     access: ReviewWriter,
     db: DbSession,
-    settings: SettingsDep,
     form: Annotated[ReviewForm, FormOf(ReviewForm)],
 ) -> Response:
     plan = current_plan(db, access)
@@ -298,7 +295,6 @@ def record_review(
         plan=plan,
         checked=values,
         dimensions=_dimensions(access),
-        base_url=settings.base_url,
     )
     mentors = repository.members_with_role(db, account_id=access.account_id, role=Role.MENTOR)
     parts = [f"Recorded the review of {day(review.held_on)}."]
@@ -384,7 +380,6 @@ def sign_off_review(
     request: Request,
     actor: CurrentActor,
     db: DbSession,
-    settings: SettingsDep,
     checked: SignedReview,
     form: Annotated[SignOffForm, FormOf(SignOffForm)],
     version: Text = "",
@@ -402,7 +397,6 @@ def sign_off_review(
             review=review,
             comment=values.comment,
             expected_version=_version(version),
-            base_url=settings.base_url,
         )
     except service.Locked as locked:
         return page.refused(409, BLOCK, alert=locked.message, kept=values.comment)
@@ -426,7 +420,6 @@ def ask_mentor(
     actor: CurrentActor,
     access: MentorAsker,
     db: DbSession,
-    settings: SettingsDep,
     form: Annotated[MentorRequestForm, FormOf(MentorRequestForm)],
 ) -> Response:
     plan = current_plan(db, access)
@@ -448,7 +441,6 @@ def ask_mentor(
         plan=plan,
         initiative=initiative,
         note=values.note,
-        base_url=settings.base_url,
     )
     mentors = repository.members_with_role(db, account_id=access.account_id, role=Role.MENTOR)
     notice = f"Asked for the mentor's view on {service.subject_of(initiative)}. " + (
@@ -474,7 +466,6 @@ def answer_request(
     request: Request,
     actor: CurrentActor,
     db: DbSession,
-    settings: SettingsDep,
     checked: AnsweredRequest,
     form: Annotated[AnswerForm, FormOf(AnswerForm)],
     version: Text = "",
@@ -494,7 +485,6 @@ def answer_request(
             initiative=initiative,
             text=values.answer,
             expected_version=_version(version),
-            base_url=settings.base_url,
         )
     except service.Locked as locked:
         return page.refused(409, BLOCK, alert=locked.message, kept=values.answer)

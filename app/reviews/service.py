@@ -218,7 +218,6 @@ def record(
     plan: Plan,
     checked: CheckedReview,
     dimensions: Sequence[str],
-    base_url: str = "",
 ) -> Review:
     """A review held on ``checked.held_on``; the account's mentors are asked to sign it off."""
     assert plan.id is not None
@@ -260,7 +259,6 @@ def record(
         link=_link(plan.account_id, f"review-{review.id}"),
         actor=actor,
         visibility=Visibility.INTERNAL,
-        base_url=base_url,
     )
     return review
 
@@ -322,7 +320,6 @@ def sign_off(
     review: Review,
     comment: str,
     expected_version: int,
-    base_url: str = "",
 ) -> None:
     """The mentor's comments and sign-off; the account's leads and the review's author are told.
     Raises ``Locked`` when it is signed off already, ``StaleEdit`` when it changed since the
@@ -356,7 +353,6 @@ def sign_off(
         link=_link(review.account_id, f"review-{review.id}"),
         actor=actor,
         visibility=Visibility.INTERNAL,
-        base_url=base_url,
     )
 
 
@@ -375,7 +371,6 @@ def ask(
     plan: Plan,
     initiative: Initiative | None,
     note: str,
-    base_url: str = "",
 ) -> MentorRequest:
     """Ask the account's mentors to look at the plan or one of its initiatives."""
     assert plan.id is not None
@@ -407,7 +402,6 @@ def ask(
         link=_link(plan.account_id, f"request-{request.id}"),
         actor=actor,
         visibility=Visibility.INTERNAL,
-        base_url=base_url,
     )
     return request
 
@@ -421,7 +415,6 @@ def answer(
     initiative: Initiative | None,
     text: str,
     expected_version: int,
-    base_url: str = "",
 ) -> None:
     """The mentor answers a request; whoever asked is told. Raises ``Locked`` when it was
     answered already, ``StaleEdit`` when it changed since the mentor read it."""
@@ -449,7 +442,6 @@ def answer(
         link=_link(request.account_id, f"request-{request.id}"),
         actor=actor,
         visibility=Visibility.INTERNAL,
-        base_url=base_url,
     )
 
 

@@ -29,7 +29,7 @@ from app.models import (
     TIER_THRESHOLD,
     ScorecardAttribute,
 )
-from app.permissions.guards import AccountScorer, InsightReader, SettingsManager
+from app.permissions.guards import AccountScorer, SettingsManager, account_page
 from app.permissions.policy import AccountAccess, Actor, Verb, may
 from app.scorecard import chart, repository, scoring, service
 from app.scorecard.schemas import (
@@ -310,11 +310,13 @@ def _not_ready(attributes: Sequence[ScorecardAttribute]) -> str:
     return ""
 
 
-@router.get("/accounts/{account_id}/scorecard")
-def show_account_scorecard(
-    request: Request, actor: CurrentActor, access: InsightReader, db: DbSession
-) -> Response:
-    return _account_page(request, db, actor, access).render()
+account_page(
+    router,
+    "/accounts/{account_id}/scorecard",
+    Verb.INSIGHT_VIEW,
+    _account_page,
+    name="show_account_scorecard",
+)
 
 
 @router.post("/accounts/{account_id}/scorecard")

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from app.auth.deps import CurrentActor, SettingsDep
+from app.auth.deps import CurrentActor
 from app.db import DbSession
 from app.kit import items, versioned
 from app.kit.forms import FormOf
@@ -22,11 +22,11 @@ from app.kit.pages import Page
 from app.kit.versioned import StaleEdit
 from app.models import Stakeholder, utcnow
 from app.permissions.guards import (
-    InsightReader,
     InsightWriter,
     ItemAccess,
     ValidationAnswerer,
     ValidationRequester,
+    account_page,
     enforce_item,
     item_guard,
     locked_item_guard,
@@ -144,11 +144,9 @@ def _check_sent(db: DbSession, person: Stakeholder, version: int) -> None:
         ) from None
 
 
-@router.get("/accounts/{account_id}/relationships")
-def show_map(
-    request: Request, actor: CurrentActor, access: InsightReader, db: DbSession
-) -> Response:
-    return _map_page(request, db, actor, access).render()
+account_page(
+    router, "/accounts/{account_id}/relationships", Verb.INSIGHT_VIEW, _map_page, name="show_map"
+)
 
 
 # Declared before the routes with ``{stakeholder_id}``, whose path would also match it.
@@ -158,7 +156,6 @@ def send_selected(
     actor: CurrentActor,
     access: ValidationRequester,
     db: DbSession,
-    settings: SettingsDep,
     form: Annotated[SendForm, FormOf(SendForm)],
 ) -> Response:
     """Send the ticked people's facts to the client at once."""
@@ -179,7 +176,6 @@ def send_selected(
         actor=actor.user,
         account_id=access.account_id,
         people=people,
-        base_url=settings.base_url,
     )
     count = len(people)
     notice = (
@@ -283,7 +279,6 @@ def send_stakeholder(
     request: Request,
     actor: CurrentActor,
     db: DbSession,
-    settings: SettingsDep,
     checked: AskedPerson,
     version: Version = 0,
 ) -> Response:
@@ -294,7 +289,6 @@ def send_stakeholder(
         actor=actor.user,
         account_id=access.account_id,
         people=[person],
-        base_url=settings.base_url,
     )
     notice = f"Asked the client to confirm {person.name}'s name, title and reporting line."
     page = _map_page(request, db, actor, access)
@@ -310,7 +304,6 @@ def answer_stakeholder(
     actor: CurrentActor,
     access: ValidationAnswerer,
     db: DbSession,
-    settings: SettingsDep,
     stakeholder_id: int,
     form: Annotated[AnswerForm, FormOf(AnswerForm)],
     version: Text = "",
@@ -333,7 +326,6 @@ def answer_stakeholder(
             confirmed=answer.confirmed,
             correction=answer.correction,
             expected=version,
-            base_url=settings.base_url,
         )
     except StaleEdit as stale:
         # Nothing was saved: the client's text stays in the form, above what is current now.

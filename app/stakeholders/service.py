@@ -196,7 +196,6 @@ def send(
     actor: User,
     account_id: int,
     people: Sequence[Stakeholder],
-    base_url: str = "",
 ) -> None:
     """Ask the client to confirm each person's name, title and reporting line as they are now
     (the line names only a manager sent too, see the module's docstring). A previous answer is
@@ -242,7 +241,6 @@ def send(
         link=f"/accounts/{account_id}/validation",
         actor=actor,
         visibility=Visibility.SHARED,
-        base_url=base_url,
     )
 
 
@@ -296,7 +294,6 @@ def answer(
     confirmed: bool,
     correction: str,
     expected: str,
-    base_url: str = "",
 ) -> None:
     """The client confirms the facts as sent, or corrects them. Raises ``StaleEdit`` (who
     sent or answered since, as the client may know it) when ``expected`` is not the
@@ -345,5 +342,4 @@ def answer(
         link=f"/accounts/{person.account_id}/relationships#stakeholder-{person.id}",
         actor=actor,
         visibility=Visibility.INTERNAL,  # it links to an internal page: the vendor side only
-        base_url=base_url,
     )

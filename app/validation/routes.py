@@ -10,12 +10,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from app.auth.deps import CurrentActor, SettingsDep
+from app.auth.deps import CurrentActor
 from app.db import DbSession
 from app.kit.forms import FormOf
 from app.kit.pages import Page
 from app.models import ProfileKind, ProfileSection, Validation
-from app.permissions.guards import ValidationAnswerer, ValidationReader
+from app.permissions.guards import ValidationAnswerer, account_page
+from app.permissions.policy import Verb
 from app.profile import service as profile_service
 from app.validation.page import PROFILE_SECTION, answered_item, validation_page
 from app.validation.schemas import AnswerForm
@@ -25,11 +26,13 @@ router = APIRouter()
 Text = Annotated[str, Form()]
 
 
-@router.get("/accounts/{account_id}/validation")
-def show_validation(
-    request: Request, actor: CurrentActor, access: ValidationReader, db: DbSession
-) -> Response:
-    return validation_page(request, db, actor, access).render()
+account_page(
+    router,
+    "/accounts/{account_id}/validation",
+    Verb.VALIDATION_VIEW,
+    validation_page,
+    name="show_validation",
+)
 
 
 @router.post("/accounts/{account_id}/validation/profile/{section_id}")
@@ -38,7 +41,6 @@ def answer_section(
     actor: CurrentActor,
     access: ValidationAnswerer,
     db: DbSession,
-    settings: SettingsDep,
     section_id: int,
     form: Annotated[AnswerForm, FormOf(AnswerForm)],
     version: Text = "",
@@ -61,7 +63,6 @@ def answer_section(
             decision=answer.decision,
             correction=answer.correction,
             expected_version=version.strip(),
-            base_url=settings.base_url,
         )
     except profile_service.StaleEdit as stale:
         # Nothing was saved; a typed correction stays in the form, next to what is there now.

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.auth.deps import CurrentActor, SettingsDep
+from app.auth.deps import CurrentActor
 from app.db import DbSession
 from app.kit.forms import FormOf
 from app.kit.pages import Fragment
@@ -29,7 +29,6 @@ def add_rating(
     actor: CurrentActor,
     access: ValueRater,
     db: DbSession,
-    settings: SettingsDep,
     form: Annotated[RatingForm, FormOf(RatingForm)],
 ) -> Response:
     plan = current_plan(db, access)
@@ -46,7 +45,6 @@ def add_rating(
             overall=values.overall,
             scores=values.scores,
             comment=values.comment,
-            base_url=settings.base_url,
         )
     except service.NotThisAccount:
         raise NotFoundError() from None

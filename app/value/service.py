@@ -30,7 +30,6 @@ def rate(
     overall: int,
     scores: dict[str, int],
     comment: str,
-    base_url: str = "",
 ) -> ValueRating:
     """A new rating of the plan (values already checked: 0 to 10 each)."""
     assert plan.id is not None
@@ -67,6 +66,5 @@ def rate(
         ),
         link=f"/accounts/{plan.account_id}/plan#value",
         actor=actor,
-        base_url=base_url,
     )
     return rating

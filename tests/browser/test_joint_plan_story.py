@@ -52,7 +52,6 @@ def fresh_account(server: LiveServer) -> int:
             account_name="Harbor Contract Logistics",
             period="FY2028",
             lead_email=lead.email,
-            base_url=server.url,
             invitation_days=7,
         )
         invitations.accept(session, invitation=sent.invitation, account=account, user=lead)

@@ -132,7 +132,6 @@ def account(session: Session, server: LiveServer, admin: User, lead: User, name:
         account_name=name,
         period="FY2028",
         lead_email=lead.email,
-        base_url=server.url,
         invitation_days=7,
     )
     invitations.accept(session, invitation=sent.invitation, account=made, user=lead)
