@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     # again (a connection and NOOP, no message), so the given-up mail goes out by itself.
     mail_probe_seconds: float = 60
 
+    # How often each instance's scheduler looks for due reminders and digests (0: never; each
+    # job still runs once across instances). Seconds.
+    scheduler_seconds: float = Field(default=60, ge=0)
+
     oidc_providers: list[OidcProvider] = Field(default_factory=list)
 
     session_idle_minutes: int = 120

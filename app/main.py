@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -31,6 +31,7 @@ from app.plans import routes as plans_routes
 from app.portfolio import routes as portfolio_routes
 from app.priorities import routes as priorities_routes
 from app.profile import routes as profile_routes
+from app.reminders.scheduler import Scheduler
 from app.reviews import routes as reviews_routes
 from app.scorecard import routes as scorecard_routes
 from app.sso import routes as sso_routes
@@ -52,6 +53,7 @@ PUBLIC_ROUTERS = (
     invitations_routes.public,
     sso_routes.public,
     health_routes.public,
+    notifications_routes.public,
 )
 # Routes that exist only in development, when turned on (they answer only some people even then).
 DEV_ROUTERS = (mail_routes.dev,)
@@ -84,6 +86,37 @@ PRIVATE_ROUTERS = (
 )
 
 
+def _lifespan(
+    db: Database,
+    schema: SchemaWatch,
+    dispatcher: MailDispatcher,
+    scheduler: Scheduler,
+    *,
+    run_mailer: bool,
+    run_scheduler: bool,
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """What runs beside the requests: the schema check, the mail dispatcher, the scheduler."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        schema.check_at_start()
+        if run_mailer:
+            db.on_mail_queued = dispatcher.wake
+            dispatcher.start()
+        if run_scheduler:
+            scheduler.start()
+        try:
+            yield
+        finally:
+            if run_scheduler:
+                scheduler.stop()
+            if run_mailer:
+                dispatcher.stop()
+                db.on_mail_queued = None
+
+    return lifespan
+
+
 def create_app(
     settings: Settings | None = None, db: Database | None = None, *, run_mailer: bool = True
 ) -> FastAPI:
@@ -93,21 +126,13 @@ def create_app(
     # Links in e-mail point here; a database handed in that knows its address keeps it.
     db.base_url = db.base_url or settings.base_url
     dispatcher = MailDispatcher(db, settings)
+    scheduler = Scheduler(db, settings)
+    run_scheduler = run_mailer and settings.scheduler_seconds > 0
     schema = SchemaWatch(db)
 
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        schema.check_at_start()
-        if run_mailer:
-            db.on_mail_queued = dispatcher.wake
-            dispatcher.start()
-        try:
-            yield
-        finally:
-            if run_mailer:
-                dispatcher.stop()
-                db.on_mail_queued = None
-
+    lifespan = _lifespan(
+        db, schema, dispatcher, scheduler, run_mailer=run_mailer, run_scheduler=run_scheduler
+    )
     app = FastAPI(
         title="Jointplan",
         lifespan=lifespan,
@@ -124,6 +149,7 @@ def create_app(
     app.state.settings = settings
     app.state.db = db
     app.state.mailer = dispatcher
+    app.state.scheduler = scheduler
     app.state.schema = schema
     app.state.templates = Templates(
         secret_key=settings.resolved_secret_key,

@@ -848,6 +848,14 @@ class OutboxMessage(SQLModel, table=True):
     failed_at: datetime | None = None
     # How often the dispatcher put it back in the queue by itself after SMTP answered again.
     auto_requeues: int = 0
+    # Extra header lines carried to SMTP as they are.
+    headers: dict[str, str] = Field(
+        default_factory=dict, sa_type=sa.JSON, sa_column_kwargs={"server_default": "{}"}
+    )
+    # "<kind> <user id>" of a notice e-mail: the dispatcher signs it into the one-click
+    # unsubscribe link (``List-Unsubscribe`` headers and the body's last line) when it sends,
+    # so the signing key never leaves the process and no link is stored.
+    unsubscribe: str = Field(default="", max_length=80, sa_column_kwargs={"server_default": ""})
 
     @property
     def kind_enum(self) -> MailKind:
@@ -857,6 +865,77 @@ class OutboxMessage(SQLModel, table=True):
     def visibility(self) -> str:
         """Which of the vendor's e-mails did not get through is the vendor's business."""
         return Visibility.INTERNAL
+
+
+class Delivery(StrEnum):
+    """How a person wants one kind of notice: an e-mail of its own, in a digest, or not at all."""
+
+    IMMEDIATE = "immediate"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    OFF = "off"
+
+    @property
+    def label(self) -> str:
+        return {
+            "immediate": "Right away",
+            "daily": "Daily digest",
+            "weekly": "Weekly digest",
+            "off": "Off",
+        }[self.value]
+
+
+class NoticePreference(SQLModel, table=True):
+    """A person's choice for one kind of notice (no row: the kind's default)."""
+
+    __tablename__ = "notice_preference"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "kind"),
+        sa.CheckConstraint(_in("delivery", Delivery), name="delivery"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id")
+    kind: str = Field(max_length=40)
+    delivery: str = Field(max_length=20)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Notice(SQLModel, table=True):
+    """A reminder given to a person, or a notification kept for their digest. Unique on
+    (person, key): the key names what the notice is about and when ("action.overdue:<id>:
+    <due date>"), so each is given once however many schedulers look, and ``digested_at`` marks
+    it sent in a digest."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "key"),
+        sa.CheckConstraint(_in("delivery", Delivery), name="delivery"),
+        sa.Index("ix_notice_digest", "user_id", "delivery", "digested_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id")
+    account_id: int | None = Field(default=None, foreign_key="account.id")
+    kind: str = Field(max_length=40)
+    key: str = Field(max_length=120)
+    message: str = Field(max_length=500)
+    link: str = Field(default="", max_length=500)
+    delivery: str = Field(max_length=20)
+    created_at: datetime = Field(default_factory=utcnow)
+    digested_at: datetime | None = None
+
+
+class JobRun(SQLModel, table=True):
+    """One run of a scheduled job for one time slot, claimed by inserting this row: of the
+    instances that try, exactly one inserts it (unique (job, slot)) and runs the job."""
+
+    __tablename__ = "job_run"
+    __table_args__ = (sa.UniqueConstraint("job", "slot"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(max_length=60)
+    slot: str = Field(max_length=40)
+    started_at: datetime = Field(default_factory=utcnow)
 
 
 # --------------------------------------------------------------------------------------------

@@ -41,6 +41,9 @@ from app.web.security import CSRF_COOKIE, SESSION_COOKIE, cookie_name, session_c
 from tests import factories
 from tests.live import LiveServer, Mailbox, free_port, reset_database, serve, smtp_server
 
+# The scheduler of reminders and digests (``app.reminders``) stays off in every app a test makes
+# unless that test turns it on: a live server's reminders must not land in another test's mailbox.
+os.environ.setdefault("JP_SCHEDULER_SECONDS", "0")
 BACKEND = os.environ.get("JP_TEST_DATABASE", "sqlite")
 POSTGRES_URL = os.environ.get("JP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 # The CSRF token tests send, meaning "the token of the page I am on". Anonymous requests match

@@ -63,11 +63,13 @@ from app.db import Database, create_db_engine
 from app.initiatives import service as initiatives
 from app.initiatives.schemas import InitiativeValues
 from app.invitations import service as invitations
+from app.mail import unsubscribe
 from app.main import DEV_ROUTERS, PRIVATE_ROUTERS, PUBLIC_ROUTERS, create_app
 from app.models import (
     DEFAULT_VALUE_DIMENSIONS,
     Account,
     AuditEvent,
+    Delivery,
     Initiative,
     InitiativeStatus,
     Notification,
@@ -82,6 +84,7 @@ from app.models import (
     Visibility,
     utcnow,
 )
+from app.notifications import preferences
 from app.notifications.service import notify
 from app.opportunities import service as opportunities
 from app.opportunities.schemas import OpportunityValues
@@ -200,6 +203,7 @@ OPEN_INVITATION = "open invitation"
 EXPIRED_INVITATION = "expired invitation"
 UNKNOWN_TOKEN = "unknown token"
 VALID_RESET = "valid reset link"
+VALID_UNSUBSCRIBE = "valid unsubscribe link"  # the lead's, for mentions
 UNKNOWN_PROVIDER = "unknown provider"
 LEAD_NOTIFICATION = "the lead's notification"  # the lead's own; anyone else's is not found
 MISSING_NOTIFICATION = "missing notification"
@@ -231,6 +235,7 @@ TARGETS: dict[str, tuple[str | None, str | None]] = {
     EXPIRED_INVITATION: (None, "expired"),
     UNKNOWN_TOKEN: (None, None),
     VALID_RESET: (None, "valid"),
+    VALID_UNSUBSCRIBE: (None, "unsubscribe"),
     UNKNOWN_PROVIDER: (None, None),
     LEAD_NOTIFICATION: (None, "lead"),
     MISSING_NOTIFICATION: (None, None),
@@ -644,6 +649,13 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("POST", "/accounts/{account_id}/comments/{comment_id}/edit"): own_comment_rows(),
     ("POST", "/accounts/{account_id}/comments/{comment_id}/delete"): own_comment_rows(),
     ("GET", "/inbox"): {NO_TARGET: ANY_SIGNED_IN},
+    # What the person is told, and how: their own choices only.
+    ("GET", "/me/notifications"): {NO_TARGET: ANY_SIGNED_IN},
+    ("POST", "/me/notifications"): {NO_TARGET: ANY_SIGNED_IN},
+    # One-click unsubscribe: the signed link authorises, whoever follows it (a mail client has
+    # no session); anything but a genuine link is the ordinary 404.
+    ("GET", "/unsubscribe/{token}"): {VALID_UNSUBSCRIBE: PUBLIC, UNKNOWN_TOKEN: PUBLIC_404},
+    ("POST", "/unsubscribe/{token}"): {VALID_UNSUBSCRIBE: PUBLIC, UNKNOWN_TOKEN: PUBLIC_404},
     ("POST", "/inbox/read-all"): {NO_TARGET: ANY_SIGNED_IN},
     ("POST", "/inbox/{notification_id}/read"): {
         LEAD_NOTIFICATION: Row(allow="lead"),
@@ -783,6 +795,8 @@ ALLOWED_STATUS: dict[tuple[str, str], int | dict[str, int]] = {
     # Both workspaces already have attributes: the defaults are only for an empty scorecard
     # (tests/test_scorecard.py covers them being added).
     ("POST", "/admin/scorecard/defaults"): CONFLICT,
+    # Unsubscribed: a page saying so (a mail client's POST follows no redirect).
+    ("POST", "/unsubscribe/{token}"): {VALID_UNSUBSCRIBE: PAGE},
 }
 
 
@@ -1103,6 +1117,9 @@ def build_matrix_world(session: Session) -> MatrixWorld:
         )
     )
     world.tokens["valid"] = reset_token
+    world.tokens["unsubscribe"] = unsubscribe.token(
+        "s" * 64, kind="mention", user_id=_id(roles["lead"])
+    )
 
     _add_scorecard_items(session, world, {"own": admin, "foreign": other_admin})
 
@@ -1625,6 +1642,11 @@ BODIES: dict[tuple[str, str], Body] = {
         "version": w.items["comment_id"][item][1] if (item := TARGETS[target][1]) else 1,
     },
     ("POST", "/inbox/{notification_id}/read"): lambda w, actor, target: {"open": "1"},
+    ("POST", "/me/notifications"): lambda w, actor, target: {
+        kind.name: (Delivery.OFF if kind.name == "mention" else kind.default).value
+        for kind in preferences.KINDS
+    },
+    ("POST", "/unsubscribe/{token}"): lambda w, actor, target: {"List-Unsubscribe": "One-Click"},
     ("POST", "/admin/value-dimensions"): lambda w, actor, target: {
         "dimensions": "Candour\nSpeed of delivery\nCommercial fairness",
         "current": list(DEFAULT_VALUE_DIMENSIONS),  # both workspaces are on the defaults

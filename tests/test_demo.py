@@ -5,6 +5,7 @@ version 1 show."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -24,9 +25,11 @@ from app.models import (
     Initiative,
     InitiativePriority,
     MentorRequest,
+    Notice,
     Notification,
     Opportunity,
     OpportunityStatus,
+    OutboxMessage,
     PerceivedPriority,
     PerceivedRating,
     Plan,
@@ -48,6 +51,7 @@ from app.models import (
 )
 from app.opportunities import scoring
 from app.plans import repository as plans_repo
+from app.reminders import jobs
 from tests import factories
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
@@ -303,3 +307,28 @@ def test_harbor_has_a_previous_period_to_look_at(
     assert "On-time delivery above 95% in every depot" in page.text
     current = client.get(f"/accounts/{account.id}/plan")
     assert "Carried over from FY2026" in current.text
+
+
+def test_the_next_morning_sam_is_reminded_and_gets_the_news_in_a_digest(
+    session: Session, harbor: tuple[Account, Plan]
+) -> None:
+    """The demo shows reminders and digests: an action of Sam's is due in two days, and Sam
+    takes the plan's news in a daily digest; the next 08:00 where Sam lives brings both."""
+    sam = person(session, "sponsor@harbor.example")
+    waiting = session.exec(
+        select(Notice).where(Notice.user_id == sam.id).where(col(Notice.digested_at).is_(None))
+    ).all()
+    assert waiting, "Sam's news waits for the digest"
+    start = utcnow()
+    for hour in range(0, 25):
+        jobs.run(session, now=start + timedelta(hours=hour))
+    mails = session.exec(
+        select(OutboxMessage)
+        .where(OutboxMessage.to_address == sam.email)
+        .where(OutboxMessage.unsubscribe != "")
+    ).all()
+    kinds = Counter(m.headers.get(jobs.NOTICE_HEADER) for m in mails)
+    assert kinds["action.due_soon"] == 1
+    assert kinds["digest.daily"] == 1
+    due_soon = next(m for m in mails if m.headers.get(jobs.NOTICE_HEADER) == "action.due_soon")
+    assert "Send the opening hours of the three pilot depots" in due_soon.subject

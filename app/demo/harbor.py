@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from app.models import ActionStatus, Horizon, Importance, InitiativeStatus, StrategyKind
+from app.models import ActionStatus, Delivery, Horizon, Importance, InitiativeStatus, StrategyKind
 
 # --- Strategy: what Sam Sponsor writes --------------------------------------------------------
 
@@ -537,7 +537,8 @@ class Start:
 
 
 # Sam moves driver turnover up and sharpens the visibility priority, Lena's workshop has started,
-# and Mia adds an action for Tom.
+# Mia adds an action for Tom, and Lena one for Sam that is due in two days (the scheduler reminds
+# Sam of it at 08:00 where Sam lives).
 CHANGES_SINCE_VERSION_1: tuple[MoveUp | Revise | Start | Step, ...] = (
     MoveUp("sponsor", "turnover"),
     Revise(
@@ -558,4 +559,31 @@ CHANGES_SINCE_VERSION_1: tuple[MoveUp | Revise | Start | Step, ...] = (
         due_in_days=14,
         serves=("priority", "emissions"),
     ),
+    Step(
+        "depot_hours",
+        by="lead",
+        title="Send the opening hours of the three pilot depots",
+        outcome="The pilot's planning board plans no delivery when a depot is closed.",
+        owner="sponsor",
+        due_in_days=2,
+        serves=("initiative", "pilot"),
+    ),
 )
+
+# --- What each person is told, and how (``/me/notifications``) ----------------------------------
+
+# Sam takes the plan's news in one daily digest (the reminders of Sam's own actions still come
+# right away); Mia reads the news once a week and needs no weekly summary of her actions.
+NOTICE_CHOICES: dict[str, dict[str, Delivery]] = {
+    "sponsor": {
+        "mention": Delivery.DAILY,
+        "initiative.proposed": Delivery.DAILY,
+        "agreement.approved": Delivery.DAILY,
+        "plan.agreed": Delivery.DAILY,
+    },
+    "member": {
+        "mention": Delivery.WEEKLY,
+        "plan.agreed": Delivery.WEEKLY,
+        "summary.weekly": Delivery.OFF,
+    },
+}

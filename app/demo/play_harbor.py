@@ -44,6 +44,8 @@ def play(stage: Stage, *, account: Account, plan: Plan) -> None:
     session = stage.session
     people = [m.user for m in accounts_repo.list_members(session, account_id=account.id)]
     made = Made()
+    for role, wanted in story.NOTICE_CHOICES.items():
+        notifications.choose(session, user=stage[role], wanted=wanted)
     for entry in story.STRATEGY:
         values = StrategyValues(
             kind=entry.kind.value,

@@ -20,13 +20,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from email import policy
 from email.message import EmailMessage
 
 from sqlmodel import Session
 
 from app.config import Settings
 from app.db import Database, database_unreachable, one_line
-from app.mail import repository
+from app.mail import repository, unsubscribe
 from app.models import OutboxMessage, OutboxStatus, utcnow
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ BATCH = 50
 # How often a failed message is queued again by itself after SMTP answered again; a message
 # that keeps failing (an address the server refuses) then stays failed until someone asks.
 MAX_AUTO_REQUEUES = 3
+SMTP_POLICY = policy.SMTP.clone(max_line_length=998)
 
 
 class MailDispatcher:
@@ -221,11 +223,23 @@ class MailDispatcher:
         return 0 if error else 1
 
     def _send_smtp(self, message: OutboxMessage) -> None:
-        email = EmailMessage()
+        # Lines up to RFC 5322's limit: the default policy's 78 would encode a long header such
+        # as List-Unsubscribe (one long URL) into encoded words, which mail clients do not read.
+        email = EmailMessage(policy=SMTP_POLICY)
         email["From"] = self.settings.mail_from
         email["To"] = message.to_address
         email["Subject"] = message.subject
-        email.set_content(message.body_text)
+        body = message.body_text
+        for name, value in (message.headers or {}).items():
+            email[name] = value
+        if message.unsubscribe:
+            url = unsubscribe.link(
+                self.settings.base_url, self.settings.resolved_secret_key, message.unsubscribe
+            )
+            for name, value in unsubscribe.headers(url).items():
+                email[name] = value
+            body += unsubscribe.footer(url)
+        email.set_content(body)
         with self._smtp() as smtp:
             smtp.send_message(email)
 

@@ -23,10 +23,13 @@ def enqueue(
     sender_id: int | None = None,
     invitation_id: int | None = None,
     expires_at: datetime | None = None,
+    unsubscribe: str = "",
+    headers: dict[str, str] | None = None,
 ) -> OutboxMessage:
     """Queue a message. Whose it is (``workspace_id``, ``sender_id`` — None when nobody sent it
     personally) decides who is shown its failure; ``expires_at`` is when its link stops working,
-    after which it is never sent again."""
+    after which it is never sent again; ``unsubscribe`` ("<kind> <user id>", see
+    ``app.mail.unsubscribe``) gives a notice e-mail its one-click unsubscribe link."""
     message = OutboxMessage(
         to_address=to,
         # Names and titles are checked where they are typed; the subject is made one clean
@@ -39,6 +42,8 @@ def enqueue(
         sender_id=sender_id,
         invitation_id=invitation_id,
         expires_at=expires_at,
+        unsubscribe=unsubscribe,
+        headers=headers or {},
     )
     session.add(message)
     session.flush()

@@ -113,3 +113,8 @@ def mark_all_read(session: Session, *, user_id: int, at: datetime) -> int:
         .values(read_at=at)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def lock_user(session: Session, *, user_id: int) -> User | None:
+    """The person's row, locked until commit (their preference rows are written under it)."""
+    return session.exec(select(User).where(User.id == user_id).with_for_update()).first()

@@ -12,10 +12,11 @@ from collections.abc import Iterable
 
 from sqlmodel import Session
 
+from app.audit import service as audit
 from app.db import absolute_url
-from app.mail import outbox
-from app.models import MailKind, Notification, Side, User, Visibility, utcnow
-from app.notifications import repository
+from app.mail import outbox, unsubscribe
+from app.models import Delivery, MailKind, Notice, Notification, Side, User, Visibility, utcnow
+from app.notifications import preferences, repository
 
 
 def notify(
@@ -29,12 +30,16 @@ def notify(
     actor: User | None,
     visibility: str = Visibility.SHARED,
 ) -> list[Notification]:
-    """Tell the recipients (an inbox row and an e-mail each). ``link`` is a path in the app."""
+    """Tell the recipients: an inbox row each, and an e-mail as each chose for this kind (right
+    away, kept for their daily or weekly digest, or none). ``link`` is a path in the app."""
     wanted = {uid for uid in recipient_ids if uid is not None}
     if actor is not None and actor.id is not None:
         wanted.discard(actor.id)
     sent: list[Notification] = []
     recipients = repository.active_members(session, account_id=account_id, user_ids=wanted)
+    how = preferences.deliveries(
+        session, user_ids=[user.id for user, _ in recipients if user.id], kinds=[kind]
+    )
     # Nobody sends a notification personally: its failure is for the workspace's admins.
     workspace_id = repository.workspace_of(session, account_id=account_id) if recipients else None
     for user, membership in recipients:
@@ -51,18 +56,39 @@ def notify(
         )
         session.add(note)
         sent.append(note)
-        outbox.enqueue(
-            session,
-            kind=MailKind.NOTIFICATION,
-            workspace_id=workspace_id,
-            account_id=account_id,
-            to=user.email,
-            subject=f"Jointplan: {message}"[:300],
-            body=_body(user, message, absolute_url(session, link)),
-        )
+        delivery = how[(user.id, kind)]
+        if delivery in (Delivery.DAILY, Delivery.WEEKLY):
+            keep_for_digest(session, note=note, delivery=delivery)
+        elif delivery == Delivery.IMMEDIATE:
+            outbox.enqueue(
+                session,
+                kind=MailKind.NOTIFICATION,
+                workspace_id=workspace_id,
+                account_id=account_id,
+                to=user.email,
+                subject=f"Jointplan: {message}"[:300],
+                body=_body(user, message, absolute_url(session, link)),
+                unsubscribe=unsubscribe.field(kind, user.id),
+                headers={"X-Jointplan-Notice": kind},
+            )
     if sent:
         session.flush()
     return sent
+
+
+def keep_for_digest(session: Session, *, note: Notification, delivery: Delivery) -> None:
+    """The notification waits for the person's next daily or weekly digest."""
+    session.add(
+        Notice(
+            user_id=note.user_id,
+            account_id=note.account_id,
+            kind=note.kind,
+            key=f"notification:{note.id}",
+            message=note.message,
+            link=note.link,
+            delivery=delivery,
+        )
+    )
 
 
 def _body(user: User, message: str, url: str) -> str:
@@ -87,3 +113,32 @@ def mark_all_read(session: Session, *, user: User) -> int:
     """Marks every unread notification of ``user`` read; how many there were."""
     assert user.id is not None
     return repository.mark_all_read(session, user_id=user.id, at=utcnow())
+
+
+# --- What a person wants to be told ------------------------------------------------------------
+
+PREFERENCE_ITEM = "notice_preference"
+
+
+def choose(
+    session: Session, *, user: User, wanted: dict[str, Delivery], by_link: bool = False
+) -> int:
+    """Store a person's choices (theirs to make: the signed-in person, or the bearer of their
+    unsubscribe link). The person's row is locked first, so two saves of one person queue
+    (the second sees the first's rows) instead of both inserting. Audited on the global chain
+    (a personal setting, internal); returns how many kinds changed."""
+    assert user.id is not None
+    repository.lock_user(session, user_id=user.id)
+    changed = preferences.save(session, user_id=user.id, wanted=wanted)
+    if changed:
+        audit.record(
+            session,
+            actor=user,
+            verb="notices.unsubscribed" if by_link else "notices.chosen",
+            item_type=PREFERENCE_ITEM,
+            item_id=user.id,
+            changes={kind: list(pair) for kind, pair in sorted(changed.items())},
+            visibility=Visibility.INTERNAL,
+            actor_label=f"{user.email} (unsubscribe link)" if by_link else None,
+        )
+    return len(changed)
