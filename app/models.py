@@ -751,9 +751,7 @@ class JointReviewStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"scheduled": "Scheduled", "closed": "Closed", "cancelled": "Cancelled"}[
-            self.value
-        ]
+        return {"scheduled": "Scheduled", "closed": "Closed", "cancelled": "Cancelled"}[self.value]
 
 
 class JointReview(SQLModel, table=True):

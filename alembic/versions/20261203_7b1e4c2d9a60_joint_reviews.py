@@ -67,7 +67,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["account_id"], ["account.id"], name=op.f("fk_joint_review_account_id_account")
         ),
-        sa.ForeignKeyConstraint(["plan_id"], ["plan.id"], name=op.f("fk_joint_review_plan_id_plan")),
+        sa.ForeignKeyConstraint(
+            ["plan_id"], ["plan.id"], name=op.f("fk_joint_review_plan_id_plan")
+        ),
         *(
             sa.ForeignKeyConstraint(
                 [column], ["app_user.id"], name=op.f(f"fk_joint_review_{column}_app_user")
@@ -101,7 +103,9 @@ def upgrade() -> None:
             name=op.f("fk_review_decision_joint_review_id_joint_review"),
         ),
         sa.ForeignKeyConstraint(
-            ["created_by_id"], ["app_user.id"], name=op.f("fk_review_decision_created_by_id_app_user")
+            ["created_by_id"],
+            ["app_user.id"],
+            name=op.f("fk_review_decision_created_by_id_app_user"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_review_decision")),
     )

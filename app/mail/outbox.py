@@ -23,10 +23,12 @@ def enqueue(
     sender_id: int | None = None,
     invitation_id: int | None = None,
     expires_at: datetime | None = None,
+    calendar: str = "",
 ) -> OutboxMessage:
     """Queue a message. Whose it is (``workspace_id``, ``sender_id`` — None when nobody sent it
     personally) decides who is shown its failure; ``expires_at`` is when its link stops working,
-    after which it is never sent again."""
+    after which it is never sent again. ``calendar``: an iCalendar object sent with the text
+    (a meeting invitation, its update or its cancellation)."""
     message = OutboxMessage(
         to_address=to,
         # Names and titles are checked where they are typed; the subject is made one clean
@@ -39,6 +41,7 @@ def enqueue(
         sender_id=sender_id,
         invitation_id=invitation_id,
         expires_at=expires_at,
+        calendar=calendar,
     )
     session.add(message)
     session.flush()
