@@ -315,9 +315,8 @@ def record_review(
     return page.done(" ".join(parts), BLOCK, anchor=f"review-{review.id}")
 
 
-ClosedJointReview = Annotated[
-    ItemAccess[JointReview],
-    item_guard(Verb.REVIEW_WRITE, JointReview, "joint_review_id", status=JointReviewStatus.CLOSED),
+JointReviewRecorded = Annotated[
+    ItemAccess[JointReview], item_guard(Verb.REVIEW_WRITE, JointReview, "joint_review_id")
 ]
 
 
@@ -327,12 +326,14 @@ def record_from_joint(
     actor: CurrentActor,
     db: DbSession,
     settings: SettingsDep,
-    checked: ClosedJointReview,
+    checked: JointReviewRecorded,
 ) -> Response:
     """The internal record of a closed joint review (its date, attendees, decisions and new
     actions), linked to it; one per joint review."""
     access, joint = checked.access, checked.item
     assert joint.id is not None
+    if joint.status != JointReviewStatus.CLOSED:
+        raise ConflictError("Close the joint review first: its record is made from its minutes.")
     if repository.record_of_joint(db, joint_review_id=joint.id) is not None:
         raise ConflictError("Your side has recorded this joint review already.")
     review = service.record(
