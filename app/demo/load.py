@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from app.accounts import service as accounts
 from app.config import Settings
-from app.demo import play_harbor, play_portfolio, play_workspace
+from app.demo import play_harbor, play_joint_reviews, play_portfolio, play_workspace
 from app.demo.people import (
     BRIGHTWELL,
     HARBOR,
@@ -52,6 +52,7 @@ def load(session: Session) -> None:
     for key, role in HARBOR_MEMBERS:
         accounts.add_member(session, actor=lead, account=harbor, user=stage[key], role=role)
     play_harbor.play(stage, account=harbor, plan=plan)
+    play_joint_reviews.play(stage, account=harbor, plan=plan)
     portfolio = play_portfolio.play(stage)
     play_workspace.play(
         stage, workspace=workspaces[BRIGHTWELL], accounts={HARBOR.name: (harbor, plan), **portfolio}
