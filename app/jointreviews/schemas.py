@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from app.kit.clock import is_zone
+from app.kit.clock import is_zone, zone_named
 from app.kit.forms import Checked
 from app.models import JointReview
 from app.web.forms import FormErrors, as_int, check_line
@@ -25,7 +25,7 @@ def day(value: date) -> str:
 
 def when(value: datetime, zone_name: str) -> str:
     """'Thu 4 Mar 2027, 10:00 (America/New_York)': in the review's own zone."""
-    local = value.astimezone(ZoneInfo(zone_name)) if is_zone(zone_name) else value
+    local = value.astimezone(zone_named(zone_name))
     return f"{local:%a} {day(local.date())}, {local:%H:%M} ({zone_name})"
 
 
@@ -47,7 +47,7 @@ class TimeForm:
 
     @classmethod
     def of(cls, review: JointReview) -> TimeForm:
-        local = review.starts_at.astimezone(ZoneInfo(review.time_zone))
+        local = review.starts_at.astimezone(zone_named(review.time_zone))
         return cls(
             local.date().isoformat(),
             f"{local:%H:%M}",
