@@ -21,6 +21,7 @@ from app.health import routes as health_routes
 from app.health.service import SchemaWatch, schema_ready
 from app.initiatives import routes as initiatives_routes
 from app.invitations import routes as invitations_routes
+from app.jointreviews import routes as jointreviews_routes
 from app.mail import routes as mail_routes
 from app.mail.dispatcher import MailDispatcher
 from app.notifications import routes as notifications_routes
@@ -77,6 +78,7 @@ PRIVATE_ROUTERS = (
     notifications_routes.router,
     workspaces_routes.router,
     scorecard_routes.router,
+    jointreviews_routes.router,
     reviews_routes.router,
     profile_routes.router,
     validation_routes.router,

@@ -535,6 +535,8 @@ class ValueRating(SQLModel, table=True):
     comment: str = Field(default="", max_length=4000)
     rated_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     rated_at: datetime = Field(default_factory=utcnow)
+    # The joint review the client re-rated the relationship in (None: rated on the plan).
+    joint_review_id: int | None = Field(default=None, foreign_key="joint_review.id")
 
     @property
     def visibility(self) -> str:
@@ -638,6 +640,9 @@ class Action(SQLModel, table=True):
     version: int = 1
     # The item of the previous period this one was carried over from (``app.periods``).
     carried_from_id: int | None = Field(default=None, foreign_key="action.id")
+
+    # The joint review whose minutes recorded it (None: added on the plan).
+    joint_review_id: int | None = Field(default=None, foreign_key="joint_review.id")
 
     @property
     def visibility(self) -> str:
@@ -756,6 +761,90 @@ class PerceivedRating(SQLModel, table=True):
         return Visibility.INTERNAL
 
 
+class JointReviewStatus(StrEnum):
+    SCHEDULED = "scheduled"  # invited; minutes are written during and after the meeting
+    CLOSED = "closed"  # held and closed by the lead: its minutes are frozen
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return {"scheduled": "Scheduled", "closed": "Closed", "cancelled": "Cancelled"}[self.value]
+
+
+class JointReview(SQLModel, table=True):
+    """The quarterly review meeting with the client (shared, DESIGN.md §3.8): when (``starts_at``
+    in UTC, shown and sent in ``time_zone``), who is invited, its agenda, and its shared minutes
+    (decisions, new actions, the client's new rating). ``uid`` and ``sequence`` are the calendar
+    entry's: moving the meeting keeps the UID and bumps the sequence. Closing freezes the
+    minutes into ``minutes``. The vendor's internal record (``Review``) points here."""
+
+    __tablename__ = "joint_review"
+    __table_args__ = (
+        sa.CheckConstraint(_in("status", JointReviewStatus), name="status"),
+        sa.CheckConstraint("duration_minutes BETWEEN 15 AND 480", name="duration"),
+        sa.CheckConstraint("(status = 'closed') = (held_on IS NOT NULL)", name="held_when_closed"),
+        sa.Index("ix_joint_review_plan_starts", "plan_id", "starts_at"),
+    )
+
+    id: int | None = Field(default_factory=random_id, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    plan_id: int = Field(foreign_key="plan.id")
+    uid: str = Field(max_length=120, unique=True)
+    sequence: int = 0
+    starts_at: datetime
+    time_zone: str = Field(max_length=64)
+    duration_minutes: int = 60
+    status: str = Field(default=JointReviewStatus.SCHEDULED, max_length=20)
+    attendee_ids: list[int] = Field(default_factory=list, sa_type=sa.JSON)
+    agenda: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
+    organizer_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
+    # The client's answer about its priorities during the review: who confirmed or re-ranked
+    # them, when, and the ranking then (titles, in order).
+    ranking: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    ranking_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    ranking_at: datetime | None = None
+    # Closing: the day it was held (in its time zone) and the frozen minutes.
+    held_on: date | None = None
+    closed_at: datetime | None = None
+    closed_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    minutes: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    cancelled_at: datetime | None = None
+    cancelled_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+
+    @property
+    def visibility(self) -> str:
+        return Visibility.SHARED
+
+    @property
+    def status_enum(self) -> JointReviewStatus:
+        return JointReviewStatus(self.status)
+
+
+class ReviewDecision(SQLModel, table=True):
+    """A decision in a joint review's shared minutes (either side writes it while the review is
+    open; versioned; removal keeps the row)."""
+
+    __tablename__ = "review_decision"
+    __table_args__ = (sa.Index("ix_review_decision_review", "joint_review_id", "created_at"),)
+
+    id: int | None = Field(default_factory=random_id, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    joint_review_id: int = Field(foreign_key="joint_review.id")
+    text: str = Field(max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    updated_at: datetime = Field(default_factory=utcnow)
+    removed_at: datetime | None = None
+    version: int = 1
+
+    @property
+    def visibility(self) -> str:
+        return Visibility.SHARED
+
+
 class Notification(SQLModel, table=True):
     """One entry of a person's in-app inbox (an e-mail copy goes through the outbox)."""
 
@@ -856,6 +945,10 @@ class OutboxMessage(SQLModel, table=True):
     # unsubscribe link (``List-Unsubscribe`` headers and the body's last line) when it sends,
     # so the signing key never leaves the process and no link is stored.
     unsubscribe: str = Field(default="", max_length=80, sa_column_kwargs={"server_default": ""})
+
+    # A calendar invitation sent with the text (an iCalendar object, ``text/calendar``; its
+    # METHOD, REQUEST or CANCEL, is inside it); "" for none.
+    calendar: str = Field(default="", sa_type=sa.Text, sa_column_kwargs={"server_default": ""})
 
     @property
     def kind_enum(self) -> MailKind:
@@ -1297,7 +1390,11 @@ class Review(SQLModel, table=True):
     value rating at that date and the perception gap then (``gap``, frozen when recorded), and
     the mentor's comments and sign-off."""
 
-    __table_args__ = (sa.Index("ix_review_plan_held", "plan_id", "held_on"),)
+    __table_args__ = (
+        sa.Index("ix_review_plan_held", "plan_id", "held_on"),
+        # One internal record per joint review.
+        sa.Index("uq_review_joint_review", "joint_review_id", unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True)
@@ -1314,6 +1411,9 @@ class Review(SQLModel, table=True):
     signed_off_at: datetime | None = None
     signed_off_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     version: int = 1
+    # The joint review (shared) this internal record is of. The link points this way only:
+    # nothing shared points at the internal record.
+    joint_review_id: int | None = Field(default=None, foreign_key="joint_review.id")
 
     @property
     def visibility(self) -> str:
@@ -1354,12 +1454,14 @@ RANDOM_ID_TABLES = frozenset(
         "comment",
         "initiative",
         "invitation",
+        "joint_review",
         "membership",
         "notification",
         "plan",
         "plan_version",
         "priority",
         "profile_section",
+        "review_decision",
         "stakeholder",
         "strategy_entry",
         "value_rating",

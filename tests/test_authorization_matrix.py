@@ -63,6 +63,8 @@ from app.db import Database, create_db_engine
 from app.initiatives import service as initiatives
 from app.initiatives.schemas import InitiativeValues
 from app.invitations import service as invitations
+from app.jointreviews import service as joint_reviews
+from app.jointreviews.schemas import CheckedSchedule, CheckedTime
 from app.mail import unsubscribe
 from app.main import DEV_ROUTERS, PRIVATE_ROUTERS, PUBLIC_ROUTERS, create_app
 from app.models import (
@@ -716,6 +718,45 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ),
     ("POST", "/accounts/{account_id}/mentor-requests/{request_id}/answer"): mentor_rows(),
     ("GET", "/reviews"): {NO_TARGET: PORTFOLIO_READERS},
+    ("POST", "/accounts/{account_id}/reviews/from-joint/{joint_review_id}"): item_rows(
+        allow=REVIEW_WRITERS, forbid=NOT_REVIEW_WRITERS
+    ),
+    # Private: the joint review with the client (shared: every role reads it and its calendar
+    # file; the lead and admins schedule, move, cancel and close it; contributors of both sides
+    # write its minutes; the client's contributors re-rate and re-rank in it)
+    ("GET", "/accounts/{account_id}/joint-reviews"): account_rows(own=Row(allow=EVERY_ROLE)),
+    ("POST", "/accounts/{account_id}/joint-reviews"): account_rows(
+        own=Row(allow=REVIEW_WRITERS, forbid=NOT_REVIEW_WRITERS)
+    ),
+    ("GET", "/accounts/{account_id}/joint-reviews/{joint_review_id}"): item_rows(
+        allow=EVERY_ROLE, forbid=""
+    ),
+    ("GET", "/accounts/{account_id}/joint-reviews/{joint_review_id}/invite.ics"): item_rows(
+        allow=EVERY_ROLE, forbid=""
+    ),
+    **{
+        ("POST", f"/accounts/{{account_id}}/joint-reviews/{{joint_review_id}}/{verb}"): item_rows(
+            allow=REVIEW_WRITERS, forbid=NOT_REVIEW_WRITERS
+        )
+        for verb in ("move", "cancel", "close")
+    },
+    **{
+        ("POST", f"/accounts/{{account_id}}/joint-reviews/{{joint_review_id}}/{tail}"): item_rows(
+            allow=ACTION_WRITERS, forbid=NOT_ACTION_WRITERS
+        )
+        for tail in (
+            "decisions",
+            "decisions/{decision_id}",
+            "decisions/{decision_id}/remove",
+            "actions",
+        )
+    },
+    **{
+        ("POST", f"/accounts/{{account_id}}/joint-reviews/{{joint_review_id}}/{tail}"): (
+            client_item_rows(allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS)
+        )
+        for tail in ("rating", "priorities")
+    },
     # Private: the account profile (internal; the lead sends sections for validation) and the
     # client's validation page (what was sent: every role reads it; the client's contributors
     # answer; an unsent section is 404 for them, like a missing id)
@@ -797,6 +838,11 @@ ALLOWED_STATUS: dict[tuple[str, str], int | dict[str, int]] = {
     ("POST", "/admin/scorecard/defaults"): CONFLICT,
     # Unsubscribed: a page saying so (a mail client's POST follows no redirect).
     ("POST", "/unsubscribe/{token}"): {VALID_UNSUBSCRIBE: PAGE},
+    # The world's joint reviews are still open: an internal record is made of a closed one
+    # only (tests/test_joint_reviews.py covers it being made).
+    ("POST", "/accounts/{account_id}/reviews/from-joint/{joint_review_id}"): dict.fromkeys(
+        (OWN_ITEM, OTHER_ITEM, FOREIGN_ITEM), CONFLICT
+    ),
 }
 
 
@@ -1128,6 +1174,7 @@ def build_matrix_world(session: Session) -> MatrixWorld:
         world.emails[actor] = user.email
     _add_opportunity_items(session, world, {"own": admin, "other": admin, "foreign": other_admin})
     _add_review_items(session, world, roles)
+    _add_joint_review_items(session, world, roles)
     _add_profile_items(
         session, world, roles, {"own": admin, "other": admin, "foreign": other_admin}
     )
@@ -1198,6 +1245,44 @@ def _add_review_items(session: Session, world: MatrixWorld, roles: dict[str, Use
         assert request.id is not None
         world.items.setdefault("review_id", {})[key] = (review.id, review.version)
         world.items.setdefault("request_id", {})[key] = (request.id, request.version)
+
+
+def _add_joint_review_items(session: Session, world: MatrixWorld, roles: dict[str, User]) -> None:
+    """A joint review in each account (scheduled by the own account's lead, the other
+    accounts' admins), whose meeting began an hour ago (so that closing it does the real
+    thing), with one decision in its minutes. The one person each review invites is kept as
+    ``users["attendee:<key>"]``, for the form that schedules another."""
+    by = {"own": roles["lead"], "other": roles["admin"], "foreign": roles["other-workspace-admin"]}
+    for key, actor in by.items():
+        account = session.get(Account, world.accounts[key])
+        assert account is not None
+        plan = plans_repo.current(session, account_id=world.accounts[key])
+        assert plan is not None
+        invited = (
+            roles["sponsor"]
+            if key == "own"
+            else session.exec(
+                select(User).where(User.email == f"client-of-{key}@client.example")
+            ).one()
+        )
+        starts = utcnow() + timedelta(days=1)
+        review = joint_reviews.schedule(
+            session,
+            actor=actor,
+            account=account,
+            plan=plan,
+            checked=CheckedSchedule(CheckedTime(starts, "Europe/London", 60), (_id(invited),)),
+        )
+        review.starts_at = utcnow() - timedelta(hours=1)
+        session.add(review)
+        decision = joint_reviews.add_decision(
+            session, actor=actor, review=review, text=f"{key} decision"
+        )
+        assert review.id is not None
+        assert decision.id is not None
+        world.items.setdefault("joint_review_id", {})[key] = (review.id, review.version)
+        world.items.setdefault("decision_id", {})[key] = (decision.id, decision.version)
+        world.users[f"attendee:{key}"] = _id(invited)
 
 
 def _add_comment_items(
@@ -1708,6 +1793,47 @@ BODIES: dict[tuple[str, str], Body] = {
         "comment": "Matrix sign-off",
         "version": _version(w, "review_id", target),
     },
+    # The joint review with the client
+    ("POST", "/accounts/{account_id}/joint-reviews"): lambda w, actor, target: {
+        **_matrix_meeting(),
+        "attendees": [str(w.users[f"attendee:{key}"])] if (key := TARGETS[target][0]) else [],
+    },
+    ("POST", "/accounts/{account_id}/joint-reviews/{joint_review_id}/move"): lambda w, a, t: {
+        **_matrix_meeting(),
+        "version": _version(w, "joint_review_id", t),
+    },
+    ("POST", "/accounts/{account_id}/joint-reviews/{joint_review_id}/cancel"): lambda w, a, t: {
+        "version": _version(w, "joint_review_id", t),
+    },
+    ("POST", "/accounts/{account_id}/joint-reviews/{joint_review_id}/close"): lambda w, a, t: {
+        "version": _version(w, "joint_review_id", t),
+    },
+    ("POST", "/accounts/{account_id}/joint-reviews/{joint_review_id}/decisions"): lambda w, a, t: {
+        "text": "Matrix decision",
+    },
+    (
+        "POST",
+        "/accounts/{account_id}/joint-reviews/{joint_review_id}/decisions/{decision_id}",
+    ): lambda w, a, t: {
+        "text": "Matrix decision, reworded",
+        "version": _version(w, "decision_id", t),
+    },
+    ("POST", "/accounts/{account_id}/joint-reviews/{joint_review_id}/actions"): lambda w, a, t: {
+        "title": "Matrix review action",
+        "outcome": "Agreed in the matrix review",
+    },
+    ("POST", "/accounts/{account_id}/joint-reviews/{joint_review_id}/rating"): lambda w, a, t: {
+        "overall": "8",
+        "dimension": list(DEFAULT_VALUE_DIMENSIONS),
+        "score": ["9", "", "", "", ""],
+    },
+    ("POST", "/accounts/{account_id}/joint-reviews/{joint_review_id}/priorities"): (
+        lambda w, actor, target: {
+            "ids": w.rankings.get(key, [w.priorities[key][0]])[::-1]
+            if (key := TARGETS[target][0])
+            else [1],
+        }
+    ),
     ("POST", "/accounts/{account_id}/mentor-requests"): lambda w, actor, target: {
         "subject": "plan",
         "note": "Matrix request",
@@ -1759,6 +1885,16 @@ BODIES: dict[tuple[str, str], Body] = {
         "version": w.tokens.get(f"stakeholder-answer:{TARGETS[t][1]}", ""),
     },
 }
+
+
+def _matrix_meeting() -> dict[str, str]:
+    """A time for a joint review, a month from now."""
+    return {
+        "on": (utcnow() + timedelta(days=30)).date().isoformat(),
+        "at": "10:30",
+        "time_zone": "Europe/Paris",
+        "duration": "45",
+    }
 
 
 def _scoring_body(world: MatrixWorld, target: str) -> dict[str, Any]:

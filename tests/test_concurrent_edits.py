@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 
 import httpx
@@ -23,7 +24,20 @@ from app.comments import repository as comments_repo
 from app.comments import service as comments
 from app.initiatives import service as initiatives
 from app.initiatives.schemas import InitiativeValues
-from app.models import AuditEvent, Plan, Role, Side, User
+from app.jointreviews import service as joint_reviews
+from app.jointreviews.schemas import CheckedSchedule, CheckedTime
+from app.models import (
+    Account,
+    AuditEvent,
+    JointReview,
+    JointReviewStatus,
+    Plan,
+    ReviewDecision,
+    Role,
+    Side,
+    User,
+    utcnow,
+)
 from app.perception import service as perception
 from app.perception.schemas import BeliefValues
 from app.plans import repository as plans_repo
@@ -250,6 +264,77 @@ def test_concurrent_edits_of_one_item_one_wins(live_server: LiveServer, case: Ca
         assert len(events) == 1, [e.verb for e in events]
         field = next(iter(events[0].changes))
         assert events[0].changes[field][1] == f"Version of writer {winner}"
+
+
+def test_closing_a_joint_review_while_its_minutes_are_edited_loses_no_edit(
+    live_server: LiveServer,
+) -> None:
+    """The lead closes a joint review while the client's people edit its decisions: each edit
+    either lands before the close (and is in the frozen minutes) or finds the review closed
+    (409, nothing written). The review's row lock orders them; no edit slips in after the
+    snapshot."""
+    scene = _scene(live_server, Role.MEMBER)
+    with live_server.db.session() as session:
+        lead = factories.make_user(session, name="Lead", password=None)
+        account = session.get(Account, scene.account_id)
+        assert account is not None
+        factories.add_member(session, account=account, user=lead, role=Role.LEAD, by=lead)
+        plan = plans_repo.current(session, account_id=scene.account_id)
+        assert plan is not None
+        starts = utcnow() + timedelta(days=1)
+        review = joint_reviews.schedule(
+            session,
+            actor=lead,
+            account=account,
+            plan=plan,
+            checked=CheckedSchedule(CheckedTime(starts, "UTC", 60), (_id(scene.people[0]),)),
+        )
+        review.starts_at = utcnow() - timedelta(hours=1)  # the meeting was held
+        decisions = [
+            joint_reviews.add_decision(session, actor=person, review=review, text="Original")
+            for person in scene.people
+        ]
+        session.commit()
+        base = f"/accounts/{scene.account_id}/joint-reviews/{review.id}"
+        version = review.version
+    clients = [_client(live_server, person) for person in [lead, *scene.people]]
+    edits = [
+        partial(
+            c.post,
+            f"{base}/decisions/{d.id}",
+            data={"text": f"Edit {i}", "version": "1", "csrf_token": CSRF},
+        )
+        for i, (c, d) in enumerate(zip(clients[1:], decisions, strict=True))
+    ]
+    closing = partial(
+        clients[0].post, f"{base}/close", data={"version": str(version), "csrf_token": CSRF}
+    )
+    try:
+        responses = race([closing, *edits])
+    finally:
+        for c in clients:
+            c.close()
+    assert responses[0].status_code == 303, responses[0].text
+    with Session(live_server.db.engine) as session:
+        closed = session.get(JointReview, review.id)
+        assert closed is not None
+        assert closed.status == JointReviewStatus.CLOSED
+        frozen = {d["id"]: d["text"] for d in closed.minutes["decisions"]}
+        for i, (response, decision) in enumerate(zip(responses[1:], decisions, strict=True)):
+            saved = session.get(ReviewDecision, decision.id)
+            assert saved is not None
+            assert frozen[decision.id] == saved.text  # the snapshot is what the table holds
+            if response.status_code == 303:
+                assert saved.text == f"Edit {i}"
+            else:
+                assert response.status_code == 409, response.status_code
+                assert "its minutes are frozen" in response.text
+                assert saved.text == "Original"
+
+
+def _id(user: User) -> int:
+    assert user.id is not None
+    return user.id
 
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")

@@ -24,6 +24,7 @@ from app.models import (
     Comment,
     Initiative,
     InitiativePriority,
+    JointReview,
     MentorRequest,
     Notice,
     Notification,
@@ -97,9 +98,24 @@ def test_the_story_is_all_there(session: Session, harbor: tuple[Account, Plan]) 
     ratings = session.exec(
         select(ValueRating).filter_by(**where).order_by(col(ValueRating.rated_at))
     ).all()
-    assert [r.overall for r in ratings] == [5, 6, 7]
+    # The last one Sam gave in the review of a month ago, stamped with it.
+    assert [r.overall for r in ratings] == [5, 6, 7, 7]
+    assert [r.joint_review_id is not None for r in ratings] == [False, False, False, True]
     assert (ratings[-1].rated_at - ratings[0].rated_at).days >= 180, "spans quarters"
     assert all(len(r.scores) == 5 and r.comment for r in ratings)
+
+    # The reviews with the client: one held a month ago, closed with its minutes frozen, and
+    # the next one scheduled.
+    joint = session.exec(
+        select(JointReview).filter_by(**where).order_by(col(JointReview.starts_at))
+    ).all()
+    assert [r.status for r in joint] == ["closed", "scheduled"]
+    assert len(joint[0].minutes["decisions"]) == 2
+    assert len(joint[0].minutes["actions"]) == 1
+    assert joint[0].minutes["rating"]["overall"] == 7
+    assert joint[0].minutes["ranking"]
+    linked = session.exec(select(Review).where(Review.joint_review_id == joint[0].id)).one()
+    assert linked.held_on == joint[0].held_on, "the internal record of that meeting links to it"
 
     initiatives = session.exec(select(Initiative).filter_by(**where)).all()
     assert Counter(i.status for i in initiatives) == {

@@ -78,6 +78,8 @@ from app.comments import repository as comments_repo
 from app.comments import service as comments
 from app.initiatives import service as initiatives
 from app.initiatives.schemas import InitiativeValues
+from app.jointreviews import service as joint_reviews
+from app.jointreviews.schemas import CheckedSchedule, CheckedTime
 from app.models import (
     DEFAULT_VALUE_DIMENSIONS,
     Action,
@@ -131,6 +133,7 @@ from app.stakeholders.schemas import CheckedStakeholder
 from app.strategy import service as strategy
 from app.strategy.schemas import StrategyValues
 from app.value import service as value
+from app.value.schemas import RatingValues
 from tests.conftest import CSRF
 from tests.factories import World, add_member, make_account, make_user, sign_in
 from tests.test_authorization_matrix import APP_ROUTES, routes_of
@@ -492,6 +495,7 @@ def build_plan(session: Session, world: World) -> Planted:
     plant_strategy_workspace(
         session, world, planted, plan=plan, client_priorities=ranked, draft=draft, proposed=shown
     )
+    plant_joint_reviews(session, world, planted, plan=plan)
 
     internal["comment"] = sorted(
         _id(c)
@@ -928,6 +932,64 @@ class Leaks:
         assert not self.problems, f"{len(self.problems)} leaks:\n" + "\n".join(self.problems)
 
 
+def plant_joint_reviews(session: Session, world: World, planted: Planted, *, plan: Plan) -> None:
+    """Joint reviews with the client (shared), scheduled while the marked draft initiative and
+    the internal records exist: one open with minutes (a decision, an action, the client's
+    rating), one closed (frozen minutes) with the vendor's internal record of it (marked).
+    Their agenda, invitations (e-mail and calendar file) and pages must stay clean."""
+    m = world.members
+    lead, sponsor = m["lead"], m["sponsor"]
+    invited = tuple(_id(m[r]) for r in ("lead", "team", "sponsor", "member", "viewer"))
+    made = []
+    for days in (2, 20):
+        made.append(
+            joint_reviews.schedule(
+                session,
+                actor=lead,
+                account=world.account,
+                plan=plan,
+                checked=CheckedSchedule(
+                    CheckedTime(utcnow() + timedelta(days=days), "Europe/Madrid", 60), invited
+                ),
+            )
+        )
+    held, open_review = made
+    joint_reviews.add_decision(session, actor=sponsor, review=open_review, text="Start the pilot")
+    joint_reviews.add_action(
+        session,
+        actor=lead,
+        plan=plan,
+        review=open_review,
+        checked=CheckedAction("Plan the pilot", "A date agreed", None, None, "not_started", Link()),
+    )
+    joint_reviews.rate(
+        session,
+        actor=sponsor,
+        account=world.account,
+        plan=plan,
+        review=open_review,
+        values=RatingValues(7, {}, "Better"),
+    )
+    joint_reviews.add_decision(session, actor=lead, review=held, text="Keep the cadence")
+    held.starts_at = utcnow() - timedelta(days=1)
+    joint_reviews.close(session, actor=lead, review=held, expected_version=held.version)
+    record = reviews.record(
+        session,
+        actor=lead,
+        account=world.account,
+        plan=plan,
+        checked=CheckedReview(
+            utcnow().date() - timedelta(days=1),
+            f"{MARKER}-joint-record-participants",
+            f"{MARKER}-joint-record-what-changed",
+        ),
+        dimensions=list(world.workspace.value_dimensions),
+        joint_review_id=_id(held),
+    )
+    planted.internal["review"].append(_id(record))  # the same list as its path parameter's
+    planted.shared["joint_review_id"] = [_id(open_review), _id(held)]
+
+
 # --------------------------------------------------------------------------------------------
 # The URLs
 # --------------------------------------------------------------------------------------------
@@ -1127,7 +1189,9 @@ def check_news(session: Session, leaks: Leaks, world: World) -> None:
     for mail in session.exec(
         select(OutboxMessage).where(col(OutboxMessage.to_address).in_(emails))
     ):
-        leaks.text(f"e-mail to {mail.to_address}", f"{mail.subject}\n{mail.body_text}")
+        leaks.text(
+            f"e-mail to {mail.to_address}", f"{mail.subject}\n{mail.body_text}\n{mail.calendar}"
+        )
     mentioned = {n.user_id for n in notes if n.kind == "mention"}
     if mentioned != {_id(world.members["sponsor"])}:
         leaks.problems.append(f"mentions reached clients {mentioned}, expected the sponsor only")
@@ -1222,6 +1286,13 @@ def post_as_client(
         post(edit, {"body": "Edited", "version": str(mine.version + 5)}, 409)
         post(edit, {"body": "", "version": str(mine.version)}, 422)
         post(edit, {"body": "Edited", "version": str(mine.version)})
+    # The joint review's shared minutes: what a client adds, a mistake, a closed review.
+    open_review, closed_review = s["joint_review_id"]
+    review_url = f"{account}/joint-reviews"
+    post(f"{review_url}/{open_review}/decisions", {"text": "Client decision"})
+    post(f"{review_url}/{open_review}/decisions", {"text": ""}, 422)
+    post(f"{review_url}/{closed_review}/decisions", {"text": "Too late"}, 409)
+    post(f"{review_url}/{open_review}/decisions", {"text": "Another"}, 303, htmx=False)
     # The internal items refuse a client exactly like missing ones.
     for url in (
         planted.thread("initiative", draft),
@@ -1368,6 +1439,7 @@ def answer_validation(
     values["stakeholder_id"] = [*planted.shared["stakeholder_id"], *params["stakeholder_id"]]
     for param in ("opportunity_id", "review_id", "request_id", "attribute_id"):
         values[param] = params[param]
+    values["joint_review_id"] = planted.shared["joint_review_id"]
     vendor_writes = [
         url
         for method, path in sorted(APP_ROUTES)

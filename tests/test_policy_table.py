@@ -55,6 +55,8 @@ TABLE = """
     comment             Y       Y       Y       Y       Y       Y       -
     comment.edit        Y       Y       Y       Y       Y       Y       -
     comment.team_only   Y       Y       Y       Y       -       -       -
+    review.schedule     Y       Y       -       -       -       -       -
+    review.minutes      Y       Y       Y       -       Y       Y       -
     plan.submit         -       Y       -       -       -       -       -
     plan.approve        -       Y       -       -       Y       -       -
     plan.rollover       -       Y       -       -       -       -       -

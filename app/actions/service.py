@@ -65,8 +65,16 @@ def _tell_owner(session: Session, *, actor: User, action: Action, changed: bool)
     )
 
 
-def create(session: Session, *, actor: User, plan: Plan, checked: CheckedAction) -> Action:
-    """Raises ``LinkNotAllowed`` (nothing written) for a link the plan does not allow."""
+def create(
+    session: Session,
+    *,
+    actor: User,
+    plan: Plan,
+    checked: CheckedAction,
+    joint_review_id: int | None = None,
+) -> Action:
+    """Raises ``LinkNotAllowed`` (nothing written) for a link the plan does not allow.
+    ``joint_review_id``: the joint review whose minutes record the new action."""
     check_link(session, plan=plan, link=checked.link)
     assert plan.id is not None
     action = Action(
@@ -74,8 +82,10 @@ def create(session: Session, *, actor: User, plan: Plan, checked: CheckedAction)
         plan_id=plan.id,
         **_values(checked),
         created_by_id=actor.id,
+        joint_review_id=joint_review_id,
     )
-    TRAIL.created(session, actor, action, _values(checked))
+    in_review = {"joint_review_id": [None, joint_review_id]} if joint_review_id else None
+    TRAIL.created(session, actor, action, _values(checked), changes=in_review)
     _tell_owner(session, actor=actor, action=action, changed=False)
     return action
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from app.accounts import service as accounts
-from app.demo import play_harbor, play_portfolio, play_previous, play_workspace
+from app.demo import play_harbor, play_joint_reviews, play_portfolio, play_previous, play_workspace
 from app.demo.people import (
     BRIGHTWELL,
     HARBOR,
@@ -52,6 +52,7 @@ def load(session: Session) -> None:
         accounts.add_member(session, actor=lead, account=harbor, user=stage[key], role=role)
     plan = play_previous.play(stage, account=harbor, plan=plan)  # FY2026, then FY2027 starts
     play_harbor.play(stage, account=harbor, plan=plan)
+    play_joint_reviews.play(stage, account=harbor, plan=plan)
     portfolio = play_portfolio.play(stage)
     play_workspace.play(
         stage, workspace=workspaces[BRIGHTWELL], accounts={HARBOR.name: (harbor, plan), **portfolio}

@@ -17,6 +17,8 @@ from app.models import (
     Account,
     Initiative,
     InitiativeStatus,
+    JointReview,
+    JointReviewStatus,
     Plan,
     Priority,
     PriorityStatus,
@@ -237,7 +239,17 @@ def _reviews(stage: Stage, *, account: Account, plan: Plan) -> None:
         believed.recorded_at = days_ago(days)
         session.add(believed)
     session.flush()
+    # The last quarterly review is the joint one held with Harbor a month ago: its record
+    # links to it.
+    joint = session.exec(
+        select(JointReview)
+        .where(JointReview.plan_id == plan.id)
+        .where(JointReview.status == JointReviewStatus.CLOSED)
+    ).first()
     for meeting in story.REVIEWS:
+        linked = joint is not None and joint.held_on == utcnow().date() - timedelta(
+            days=meeting.days_ago
+        )
         review = reviews.record(
             session,
             actor=lead,
@@ -249,6 +261,7 @@ def _reviews(stage: Stage, *, account: Account, plan: Plan) -> None:
                 meeting.what_changed,
             ),
             dimensions=names,
+            joint_review_id=joint.id if linked and joint else None,
         )
         if meeting.mentor_comment:
             reviews.sign_off(

@@ -240,6 +240,8 @@ class MailDispatcher:
                 email[name] = value
             body += unsubscribe.footer(url)
         email.set_content(body)
+        if message.calendar:
+            attach_calendar(email, message.calendar)
         with self._smtp() as smtp:
             smtp.send_message(email)
 
@@ -253,3 +255,25 @@ class MailDispatcher:
             if s.smtp_username:
                 smtp.login(s.smtp_username, s.smtp_password)
             yield smtp
+
+
+def _calendar_method(ics: str) -> str:
+    for line in ics.splitlines():
+        if line.upper().startswith("METHOD:"):
+            return line.split(":", 1)[1].strip().upper()
+    return "PUBLISH"
+
+
+def attach_calendar(email: EmailMessage, ics: str) -> None:
+    """A meeting invitation the way calendars read it: a ``text/calendar; method=…``
+    alternative to the text (mail programs show it as an invitation with its buttons), and the
+    same object as an ``invite.ics`` attachment for those that only offer files."""
+    method = _calendar_method(ics)
+    email.add_alternative(ics, subtype="calendar", params={"method": method})
+    email.add_attachment(
+        ics.encode(),
+        maintype="text",
+        subtype="calendar",
+        filename="invite.ics",
+        params={"method": method},
+    )

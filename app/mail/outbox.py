@@ -25,11 +25,14 @@ def enqueue(
     expires_at: datetime | None = None,
     unsubscribe: str = "",
     headers: dict[str, str] | None = None,
+    calendar: str = "",
 ) -> OutboxMessage:
     """Queue a message. Whose it is (``workspace_id``, ``sender_id`` — None when nobody sent it
     personally) decides who is shown its failure; ``expires_at`` is when its link stops working,
     after which it is never sent again; ``unsubscribe`` ("<kind> <user id>", see
-    ``app.mail.unsubscribe``) gives a notice e-mail its one-click unsubscribe link."""
+    ``app.mail.unsubscribe``) gives a notice e-mail its one-click unsubscribe link;
+    ``calendar``: an iCalendar object sent with the text (a meeting invitation, its update or
+    its cancellation)."""
     message = OutboxMessage(
         to_address=to,
         # Names and titles are checked where they are typed; the subject is made one clean
@@ -44,6 +47,7 @@ def enqueue(
         expires_at=expires_at,
         unsubscribe=unsubscribe,
         headers=headers or {},
+        calendar=calendar,
     )
     session.add(message)
     session.flush()

@@ -210,6 +210,7 @@ ValidationRequester = Annotated[AccountAccess, Depends(AccountGuard(Verb.VALIDAT
 ValidationReader = Annotated[AccountAccess, Depends(AccountGuard(Verb.VALIDATION_VIEW))]
 ValidationAnswerer = Annotated[AccountAccess, Depends(AccountGuard(Verb.VALIDATION_ANSWER))]
 ReviewWriter = Annotated[AccountAccess, Depends(AccountGuard(Verb.REVIEW_WRITE))]
+ReviewScheduler = Annotated[AccountAccess, Depends(AccountGuard(Verb.REVIEW_SCHEDULE))]
 MentorAsker = Annotated[AccountAccess, Depends(AccountGuard(Verb.MENTOR_ASK))]
 MentorReviewer = Annotated[AccountAccess, Depends(AccountGuard(Verb.MENTOR_REVIEW))]
 MailSender = Annotated[AccountAccess, Depends(AccountGuard(Verb.MAIL_SEND_AGAIN))]

@@ -47,6 +47,10 @@ class Verb(StrEnum):
     COMMENT = "comment"
     COMMENT_EDIT = "comment.edit"  # one's own comments only (checked against the item)
     COMMENT_TEAM_ONLY = "comment.team_only"  # vendor side: mark a comment internal
+    # The joint review with the client (DESIGN.md §3.8): the lead schedules, moves, cancels and
+    # closes it; contributors of both sides write its shared minutes (decisions).
+    REVIEW_SCHEDULE = "review.schedule"
+    REVIEW_MINUTES = "review.minutes"
     # Agreement: the lead submits; the lead and the client sponsor approve.
     PLAN_SUBMIT = "plan.submit"
     PLAN_APPROVE = "plan.approve"
@@ -193,7 +197,9 @@ _CLIENT_OWNED = frozenset(
         Verb.VALIDATION_ANSWER,
     }
 )
-_CLIENT_CONTRIBUTOR = _CLIENT_READ | _CLIENT_OWNED | _DISCUSS | {Verb.ACTIONS_WRITE}
+_CLIENT_CONTRIBUTOR = (
+    _CLIENT_READ | _CLIENT_OWNED | _DISCUSS | {Verb.ACTIONS_WRITE, Verb.REVIEW_MINUTES}
+)
 _VENDOR_CONTRIBUTOR = (
     _VENDOR_READ
     | _DISCUSS
@@ -203,14 +209,21 @@ _VENDOR_CONTRIBUTOR = (
         Verb.INITIATIVES_WRITE,
         Verb.PERCEPTION_WRITE,
         Verb.ACTIONS_WRITE,
+        Verb.REVIEW_MINUTES,
         Verb.INSIGHT_WRITE,
         Verb.MENTOR_ASK,
     }
 )
 # What the lead (and a workspace admin) does beyond the team: score the account, send profile
-# sections and stakeholder facts to the client, record reviews.
+# sections and stakeholder facts to the client, record reviews, run the joint review.
 _ACCOUNT_STEWARD = frozenset(
-    {Verb.MEMBERS_MANAGE, Verb.ACCOUNT_SCORE, Verb.VALIDATION_REQUEST, Verb.REVIEW_WRITE}
+    {
+        Verb.MEMBERS_MANAGE,
+        Verb.ACCOUNT_SCORE,
+        Verb.VALIDATION_REQUEST,
+        Verb.REVIEW_WRITE,
+        Verb.REVIEW_SCHEDULE,
+    }
 )
 # Whoever invited someone may send the invitation's e-mail again, even if their role on the
 # vendor side changed since; the lead and admins may for any of the account's mail.

@@ -31,10 +31,10 @@ from app.models import (
     PerceivedRating,
     Plan,
     Priority,
-    Review,
     ValueRating,
 )
 from app.priorities import repository as priorities_repo
+from app.reviews import repository as reviews_repo
 
 
 @dataclass(frozen=True)
@@ -251,9 +251,10 @@ def beliefs(session: Session, *, plan_ids: Sequence[int]) -> Sequence[PerceivedP
 
 def last_reviews(session: Session, *, plan_ids: Sequence[int]) -> dict[int, date]:
     """The date of each plan's latest review (none held: absent): one query."""
+    held_at = reviews_repo.held_dates()
     rows = session.exec(
-        select(Review.plan_id, sa.func.max(Review.held_on))
-        .where(col(Review.plan_id).in_(list(plan_ids)))
-        .group_by(col(Review.plan_id))
+        select(held_at.c.plan_id, sa.func.max(held_at.c.held_on))
+        .where(held_at.c.plan_id.in_(list(plan_ids)))
+        .group_by(held_at.c.plan_id)
     ).all()
     return {plan_id: held_on for plan_id, held_on in rows if held_on is not None}

@@ -16,6 +16,8 @@ from app.models import (
     Account,
     ClientOrganisation,
     Initiative,
+    JointReview,
+    JointReviewStatus,
     Membership,
     MentorRequest,
     PerceivedRating,
@@ -71,9 +73,26 @@ def initiative_of(session: Session, *, account_id: int, initiative_id: int) -> I
     ).first()
 
 
+def record_of_joint(session: Session, *, joint_review_id: int) -> Review | None:
+    """The internal record of a joint review, if one was made."""
+    return session.exec(select(Review).where(Review.joint_review_id == joint_review_id)).first()
+
+
+def held_dates() -> sa.Subquery:
+    """Every review held, ``(plan_id, held_on)``: the internal records and the closed joint
+    reviews with the client alike (the next review is due a cadence after the latest)."""
+    return sa.union_all(
+        select(col(Review.plan_id), col(Review.held_on)),
+        select(col(JointReview.plan_id), col(JointReview.held_on)).where(
+            JointReview.status == JointReviewStatus.CLOSED
+        ),
+    ).subquery("held")
+
+
 def last_held_on(session: Session, *, plan_id: int) -> date | None:
+    held_at = held_dates()
     held: date | None = session.exec(
-        select(sa.func.max(Review.held_on)).where(Review.plan_id == plan_id)
+        select(sa.func.max(held_at.c.held_on)).where(held_at.c.plan_id == plan_id)
     ).one()
     return held
 
@@ -193,10 +212,11 @@ def queue_accounts(session: Session, *, actor: Actor) -> list[QueueAccount]:
 
 def last_held(session: Session, *, actor: Actor) -> dict[int, date]:
     """Plan id -> the date of its latest review, for the covered current plans: one query."""
+    held_at = held_dates()
     rows = session.exec(
-        select(Review.plan_id, sa.func.max(Review.held_on))
-        .where(col(Review.plan_id).in_(_current_plans(actor)))
-        .group_by(col(Review.plan_id))
+        select(held_at.c.plan_id, sa.func.max(held_at.c.held_on))
+        .where(held_at.c.plan_id.in_(_current_plans(actor)))
+        .group_by(held_at.c.plan_id)
     ).all()
     return {plan_id: held for plan_id, held in rows if held is not None}
 

@@ -20,6 +20,8 @@ from app.kit.pages import Page
 from app.models import (
     Initiative,
     InitiativeStatus,
+    JointReview,
+    JointReviewStatus,
     MentorRequest,
     Plan,
     Review,
@@ -307,6 +309,46 @@ def record_review(
             "The client had not rated the relationship by then: ask the client sponsor to rate it."
         )
     return page.done(" ".join(parts), BLOCK, anchor=f"review-{review.id}")
+
+
+JointReviewRecorded = Annotated[
+    ItemAccess[JointReview], item_guard(Verb.REVIEW_WRITE, JointReview, "joint_review_id")
+]
+
+
+@router.post("/accounts/{account_id}/reviews/from-joint/{joint_review_id}")
+def record_from_joint(
+    request: Request,
+    actor: CurrentActor,
+    db: DbSession,
+    checked: JointReviewRecorded,
+) -> Response:
+    """The internal record of a closed joint review (its date, attendees, decisions and new
+    actions), linked to it; one per joint review."""
+    access, joint = checked.access, checked.item
+    assert joint.id is not None
+    if joint.status != JointReviewStatus.CLOSED:
+        raise ConflictError("Close the joint review first: its record is made from its minutes.")
+    if repository.record_of_joint(db, joint_review_id=joint.id) is not None:
+        raise ConflictError("Your side has recorded this joint review already.")
+    review = service.record(
+        db,
+        actor=actor.user,
+        account=access.account,
+        plan=_plan_of_joint(db, joint),
+        checked=service.from_joint(joint),
+        dimensions=_dimensions(access),
+        joint_review_id=joint.id,
+    )
+    notice = f"Recorded the internal review of {day(review.held_on)} from the joint review."
+    return reviews_page(request, db, actor, access).leave(notice, f"review-{review.id}")
+
+
+def _plan_of_joint(db: DbSession, joint: JointReview) -> Plan:
+    plan = repository.plan_of(db, account_id=joint.account_id, plan_id=joint.plan_id)
+    if plan is None:
+        raise NotFoundError()
+    return plan
 
 
 def _edit_page(request: Request, checked: ItemAccess[Review], plan: Plan) -> Page:

@@ -25,6 +25,7 @@ from app.kit.versioned import StaleEdit as StaleEdit
 from app.models import (
     Account,
     Initiative,
+    JointReview,
     MentorRequest,
     Plan,
     Review,
@@ -218,8 +219,10 @@ def record(
     plan: Plan,
     checked: CheckedReview,
     dimensions: Sequence[str],
+    joint_review_id: int | None = None,
 ) -> Review:
-    """A review held on ``checked.held_on``; the account's mentors are asked to sign it off."""
+    """A review held on ``checked.held_on``; the account's mentors are asked to sign it off.
+    ``joint_review_id``: the joint review with the client it is the internal record of."""
     assert plan.id is not None
     assert account.id == plan.account_id
     rating, snapshot = gap_snapshot(
@@ -234,6 +237,7 @@ def record(
         rating_id=rating.id if rating else None,
         gap=snapshot,
         created_by_id=actor.id,
+        joint_review_id=joint_review_id,
     )
     session.add(review)
     session.flush()
@@ -243,7 +247,8 @@ def record(
         actor,
         review,
         "review.recorded",
-        audit.diff({}, _values(review)) | {"gap": [None, snapshot]},
+        audit.diff({}, _values(review) | {"joint_review_id": joint_review_id})
+        | {"gap": [None, snapshot]},
         Visibility.INTERNAL,
     )
     mentors = repository.members_with_role(session, account_id=plan.account_id, role=Role.MENTOR)
@@ -486,3 +491,17 @@ class GapView:
         if self.believed_overall is None or self.stated_overall is None:
             return None
         return self.believed_overall - self.stated_overall
+
+
+def from_joint(joint: JointReview) -> CheckedReview:
+    """The internal record's fields as the closed joint review's frozen minutes give them."""
+    assert joint.held_on is not None
+    minutes = joint.minutes
+    decisions = [str(d.get("text", "")) for d in minutes.get("decisions") or []]
+    actions = [str(a.get("title", "")) for a in minutes.get("actions") or []]
+    lines = [f"Decided: {text}" for text in decisions] + [f"New action: {t}" for t in actions]
+    return CheckedReview(
+        held_on=joint.held_on,
+        participants=", ".join(str(n) for n in minutes.get("attendees") or [])[:1000],
+        what_changed="\n".join(lines)[:8000],
+    )

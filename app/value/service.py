@@ -30,8 +30,10 @@ def rate(
     overall: int,
     scores: dict[str, int],
     comment: str,
+    joint_review_id: int | None = None,
 ) -> ValueRating:
-    """A new rating of the plan (values already checked: 0 to 10 each)."""
+    """A new rating of the plan (values already checked: 0 to 10 each); ``joint_review_id``:
+    the joint review it was given in."""
     assert plan.id is not None
     if account.id != plan.account_id:
         raise NotThisAccount()
@@ -43,6 +45,7 @@ def rate(
         scores=scores,
         comment=comment,
         rated_by_id=actor.id,
+        joint_review_id=joint_review_id,
     )
     session.add(rating)
     session.flush()
@@ -51,6 +54,8 @@ def rate(
         changes["scores"] = [None, scores]
     if comment:
         changes["comment"] = [None, comment]
+    if joint_review_id:
+        changes["joint_review_id"] = [None, joint_review_id]
     TRAIL.event(session, actor, rating, "value.rated", changes)
     was = f" (it was {previous.overall})" if previous is not None else ""
     notify(

@@ -1,0 +1,1 @@
+"""The joint review with the client: scheduling, calendar invitations, shared minutes."""
