@@ -140,12 +140,13 @@ def downgrade() -> None:
     for table, index in reversed(LINKS):
         if index:
             op.drop_index(index, table_name=table)
-        if op.get_bind().dialect.name == "sqlite":
-            # SQLite drops a column only without its reference: copy the table, then rename.
-            with op.batch_alter_table(table, recreate="always") as batch_op:
-                batch_op.drop_column("joint_review_id")
-        else:
-            op.drop_column(table, "joint_review_id")
+        if op.get_bind().dialect.name != "sqlite":
+            name = op.f(f"fk_{table}_joint_review_id_joint_review")
+            op.drop_constraint(name, table, type_="foreignkey")
+        # SQLite drops the column with its inline reference; a batch copy of the table would
+        # turn the other inline references (e.g. carried_from_id) into table constraints that
+        # a later plain DROP COLUMN cannot drop.
+        op.drop_column(table, "joint_review_id")
     op.drop_index("ix_review_decision_review", table_name="review_decision")
     op.drop_index(op.f("ix_review_decision_account_id"), table_name="review_decision")
     op.drop_table("review_decision")
