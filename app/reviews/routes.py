@@ -26,7 +26,6 @@ from app.models import (
     Role,
     User,
     ValueRating,
-    utcnow,
 )
 from app.permissions.guards import (
     ItemAccess,
@@ -67,8 +66,9 @@ AnsweredRequest = Annotated[
 ]
 
 
-def _today() -> date:
-    return utcnow().date()
+def _started_on(plan: Plan, actor: Actor) -> date:
+    """The day the plan began where the person is (the same calendar as their today)."""
+    return plan.created_at.astimezone(actor.zone).date()
 
 
 def _dimensions(access: AccountAccess) -> list[str]:
@@ -124,7 +124,7 @@ def reviews_context(
     """Everything the page shows, in a fixed number of queries whatever the number of reviews
     and requests."""
     assert plan.id is not None
-    today = _today()
+    today = actor.today()
     rows = repository.reviews_for_plan(db, plan_id=plan.id)
     views = review_views(rows)
     last = views[0] if views else None
@@ -145,7 +145,7 @@ def reviews_context(
         "plan": plan,
         "today": today,
         "day": day,
-        "started_on": plan.created_at.date(),
+        "started_on": _started_on(plan, actor),
         "can_write": may(actor, access, Verb.REVIEW_WRITE),
         "can_sign": may(actor, access, Verb.MENTOR_REVIEW),
         "can_ask": may(actor, access, Verb.MENTOR_ASK),
@@ -263,7 +263,7 @@ def set_cadence(
     else:
         assert plan.id is not None
         schedule = service.schedule_of(
-            plan, last_held_on=repository.last_held_on(db, plan_id=plan.id), today=_today()
+            plan, last_held_on=repository.last_held_on(db, plan_id=plan.id), today=actor.today()
         )
         notice = (
             f"The plan is now reviewed {_every(values.months)}: "
@@ -285,7 +285,7 @@ def record_review(
 ) -> Response:
     plan = current_plan(db, access)
     page = reviews_page(request, db, actor, access)
-    values = form.check(started_on=plan.created_at.date(), today=_today())
+    values = form.check(started_on=_started_on(plan, actor), today=actor.today())
     if isinstance(values, FormErrors):
         return page.refused(422, BLOCK, review_form=form, review_errors=values)
     review = service.record(
@@ -309,7 +309,7 @@ def record_review(
     return page.done(" ".join(parts), BLOCK, anchor=f"review-{review.id}")
 
 
-def _edit_page(request: Request, checked: ItemAccess[Review], plan: Plan) -> Page:
+def _edit_page(request: Request, actor: Actor, checked: ItemAccess[Review], plan: Plan) -> Page:
     """The page that edits one review; after saving, back to the reviews page."""
     access, review = checked.access, checked.item
 
@@ -322,19 +322,21 @@ def _edit_page(request: Request, checked: ItemAccess[Review], plan: Plan) -> Pag
             "stale": None,
             "locked": "",
             "day": day,
-            "today": _today(),
-            "started_on": plan.created_at.date(),
+            "today": actor.today(),
+            "started_on": _started_on(plan, actor),
         }
 
     return Page(request, "reviews/edit.html", context, url=_url(access))
 
 
 @router.get("/accounts/{account_id}/reviews/{review_id}/edit")
-def edit_review(request: Request, db: DbSession, checked: WrittenReview) -> Response:
+def edit_review(
+    request: Request, actor: CurrentActor, db: DbSession, checked: WrittenReview
+) -> Response:
     review = checked.item
     if review.signed_off_at is not None:
         raise ConflictError(service.locked_message(db, review))
-    page = _edit_page(request, checked, _plan_of(db, review))
+    page = _edit_page(request, actor, checked, _plan_of(db, review))
     return page.render(form=ReviewForm.of(review), version=review.version)
 
 
@@ -348,8 +350,8 @@ def update_review(
     version: Text = "",
 ) -> Response:
     review, plan = checked.item, _plan_of(db, checked.item)
-    page, based_on = _edit_page(request, checked, plan), _version(version)
-    values = form.check(started_on=plan.created_at.date(), today=_today())
+    page, based_on = _edit_page(request, actor, checked, plan), _version(version)
+    values = form.check(started_on=_started_on(plan, actor), today=actor.today())
     if isinstance(values, FormErrors):
         return page.refused(422, form=form, version=based_on, errors=values)
     try:
@@ -513,7 +515,7 @@ class DueRow:
 def queue_context(db: DbSession, actor: Actor) -> dict[str, Any]:
     """For each account the person mentors (a workspace admin: every account of the
     workspace, read-only): reviews waiting for sign-off, open requests, reviews due."""
-    today = _today()
+    today = actor.today()
     accounts = repository.queue_accounts(db, actor=actor)
     held = repository.last_held(db, actor=actor)
     due = [
