@@ -528,7 +528,7 @@ def test_the_client_sees_only_what_was_sent_as_it_was_sent(
     assert "Markets and positioning" not in words
     answers = role in ("sponsor", "member")
     waiting = "your answer" if answers else "an answer from your colleagues"
-    assert f"Waiting for {waiting} since" in words
+    assert f"Waiting for {waiting}, sent just now" in words
     assert ("Yes, this is right" in words) is answers
     assert ("No, correct it" in words) is answers
     if answers:  # the correction box starts from the text as sent
@@ -550,7 +550,7 @@ def test_the_empty_state_and_the_vendor_preview(
     send(session, world, "swot")
     preview = text_of(client.get(url(world, "/validation")).text)
     assert "SWOT as sent" in preview
-    assert "Waiting for the client's answer since" in preview
+    assert "Waiting for the client's answer, sent just now" in preview
     assert "Yes, this is right" not in preview
 
 
@@ -624,7 +624,7 @@ def test_the_client_corrects_with_htmx_and_bad_input_keeps_the_text(
     assert "<html" not in done.text
     assert 'id="validation-summary" role="status" hx-swap-oob="true"' in done.text
     words = text_of(done.text)
-    assert "Corrected by Client sponsor on" in words
+    assert "Corrected by Client sponsor just now" in words
     assert "Their real rivals" in words
     section = section_of(session, world, "competitors")
     assert section is not None

@@ -19,9 +19,10 @@ from starlette.testclient import TestClient
 from app.actions import service as actions
 from app.actions.schemas import CheckedAction, Link
 from app.audit.chain import GLOBAL_CHAIN
+from app.invitations import service as invitations
 from app.kit import moments
 from app.kit.clock import clock
-from app.models import AuditEvent, Role, User, Workspace
+from app.models import AuditEvent, OutboxMessage, Role, User, Workspace
 from app.plans import repository as plans_repo
 from app.web.templating import when
 from tests.conftest import CSRF
@@ -307,3 +308,26 @@ def test_a_page_shows_a_moment_in_each_readers_zone(
         "Europe/Paris": {MADE_AT + ' title="15 Jan 2027, 10:00 CET">3 hours ago'},
         "America/New_York": {MADE_AT + ' title="15 Jan 2027, 04:00 EST">3 hours ago'},
     }
+
+
+def test_the_invitation_email_states_its_expiry_exactly_in_the_workspaces_zone(
+    session: Session, world: World
+) -> None:
+    """Mail has no hover: it states the exact local time (the invitee has no zone yet: the
+    workspace's, which they will live in unless they choose one)."""
+    world.workspace.time_zone = "Europe/Paris"
+    session.add(world.workspace)
+    clock.set(NOW)
+    invitations.invite(
+        session,
+        inviter=world.admin,
+        account=world.account,
+        email="newcomer@client.example",
+        role=Role.MEMBER,
+        base_url="http://testserver",
+        days=7,
+    )
+    mail = session.exec(
+        select(OutboxMessage).where(OutboxMessage.to_address == "newcomer@client.example")
+    ).one()
+    assert "only for newcomer@client.example, until 22 Jan 2027, 13:00 CET.\n" in mail.body_text
