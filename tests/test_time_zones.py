@@ -24,6 +24,7 @@ from app.kit import moments
 from app.kit.clock import clock
 from app.models import AuditEvent, OutboxMessage, Role, User, Workspace
 from app.plans import repository as plans_repo
+from app.reviews import service as reviews
 from app.web.templating import when
 from tests.conftest import CSRF
 from tests.factories import World, add_member, sign_in
@@ -331,3 +332,12 @@ def test_the_invitation_email_states_its_expiry_exactly_in_the_workspaces_zone(
         select(OutboxMessage).where(OutboxMessage.to_address == "newcomer@client.example")
     ).one()
     assert "only for newcomer@client.example, until 22 Jan 2027, 13:00 CET.\n" in mail.body_text
+
+
+def test_a_refusal_names_the_day_of_a_sign_off_where_the_reader_is() -> None:
+    signed = reviews.Locked(
+        "Maya signed this review off", datetime(2027, 1, 15, 20, tzinfo=UTC), "."
+    )
+    assert signed.message_in(ZoneInfo("UTC")) == "Maya signed this review off on 15 Jan 2027."
+    assert signed.message_in(TOKYO) == "Maya signed this review off on 16 Jan 2027."
+    assert reviews.Locked("Answered", None, " already.").message_in(TOKYO) == "Answered already."

@@ -133,7 +133,7 @@ def reviews_context(
     initiatives = repository.initiatives(db, account_id=access.account_id, plan_id=plan.id)
     mentors = repository.members_with_role(db, account_id=access.account_id, role=Role.MENTOR)
     schedule = service.schedule_of(
-        plan, last_held_on=last.review.held_on if last else None, today=today
+        plan, last_held_on=last.review.held_on if last else None, today=today, zone=actor.zone
     )
     trend = [
         chart.Reviewed(v.review.held_on, v.gap.stated_overall, v.gap.believed_overall)
@@ -263,7 +263,10 @@ def set_cadence(
     else:
         assert plan.id is not None
         schedule = service.schedule_of(
-            plan, last_held_on=repository.last_held_on(db, plan_id=plan.id), today=actor.today()
+            plan,
+            last_held_on=repository.last_held_on(db, plan_id=plan.id),
+            today=actor.today(),
+            zone=actor.zone,
         )
         notice = (
             f"The plan is now reviewed {_every(values.months)}: "
@@ -335,7 +338,7 @@ def edit_review(
 ) -> Response:
     review = checked.item
     if review.signed_off_at is not None:
-        raise ConflictError(service.locked_message(db, review))
+        raise ConflictError(service.locked(db, review).message_in(actor.zone))
     page = _edit_page(request, actor, checked, _plan_of(db, review))
     return page.render(form=ReviewForm.of(review), version=review.version)
 
@@ -366,7 +369,9 @@ def update_review(
         )
     except service.Locked as locked:
         # Nothing was saved; what was typed stays on the page, next to why.
-        return page.refused(409, form=form, version=review.version, locked=locked.message)
+        return page.refused(
+            409, form=form, version=review.version, locked=locked.message_in(actor.zone)
+        )
     except service.StaleEdit as stale:
         return page.refused(409, form=form, version=review.version, stale=stale)
     notice = (
@@ -401,7 +406,7 @@ def sign_off_review(
             expected_version=_version(version),
         )
     except service.Locked as locked:
-        return page.refused(409, BLOCK, alert=locked.message, kept=values.comment)
+        return page.refused(409, BLOCK, alert=locked.message_in(actor.zone), kept=values.comment)
     except service.StaleEdit as stale:
         alert = (
             f"{stale.who} changed this review meanwhile, so it was not signed off. "
@@ -489,7 +494,7 @@ def answer_request(
             expected_version=_version(version),
         )
     except service.Locked as locked:
-        return page.refused(409, BLOCK, alert=locked.message, kept=values.answer)
+        return page.refused(409, BLOCK, alert=locked.message_in(actor.zone), kept=values.answer)
     except service.StaleEdit as stale:
         alert = (
             f"{stale.who} changed this request meanwhile, so your answer was not saved. "
@@ -523,7 +528,7 @@ def queue_context(db: DbSession, actor: Actor) -> dict[str, Any]:
         for row in accounts
         if (
             schedule := service.schedule_of(
-                row.plan, last_held_on=held.get(row.plan.id or 0), today=today
+                row.plan, last_held_on=held.get(row.plan.id or 0), today=today, zone=actor.zone
             )
         ).state
         is not ReviewState.SCHEDULED
