@@ -325,7 +325,6 @@ def test_the_invitation_email_states_its_expiry_exactly_in_the_workspaces_zone(
         account=world.account,
         email="newcomer@client.example",
         role=Role.MEMBER,
-        base_url="http://testserver",
         days=7,
     )
     mail = session.exec(
