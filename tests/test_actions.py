@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 from app.accounts import service as accounts
 from app.actions import repository, sections, service, smart, view
 from app.actions.schemas import ActionForm, CheckedAction, Link
+from app.kit.clock import DEFAULT_ZONE, local_today, zone_named
 from app.models import (
     Account,
     Action,
@@ -37,7 +38,7 @@ from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, add_member, sign_in
 
 HTMX = {"HX-Request": "true", "X-CSRF-Token": CSRF}
-TODAY = view.today()
+TODAY = local_today(zone_named(DEFAULT_ZONE))  # the world's workspaces are in UTC
 
 
 def url(world: World, tail: str = "", account: Account | None = None) -> str:
@@ -679,11 +680,11 @@ def test_a_linked_initiative_shows_its_title_only_when_the_viewer_may_see_it(
             user_id=world.members[role].id,  # type: ignore[arg-type]
         )
         assert access is not None
-        found = view.section(actions, [], [], [shared, hidden], access)
+        found = view.section(actions, [], [], [shared, hidden], access, on=TODAY)
         assert [row.link_label for row in found.open] == expected
         # A draft is never offered as a link, to either side.
         assert [c.label for g in found.link_groups for c in g.choices] == ["Pilot"]
-    without = view.section(actions, [], [], [], access)
+    without = view.section(actions, [], [], [], access, on=TODAY)
     assert [row.link_label for row in without.open] == ["An initiative"] * 3
 
 

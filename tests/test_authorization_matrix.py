@@ -484,6 +484,7 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("POST", "/logout"): {NO_TARGET: PUBLIC},  # signing out of an expired session still works
     ("GET", "/me"): {NO_TARGET: ANY_SIGNED_IN},
     ("POST", "/me/password"): {NO_TARGET: ANY_SIGNED_IN},
+    ("POST", "/me/time-zone"): {NO_TARGET: ANY_SIGNED_IN},
     # Private: workspace administration
     ("GET", "/accounts/new"): {NO_TARGET: WORKSPACE_ADMINS},
     ("POST", "/accounts"): {NO_TARGET: WORKSPACE_ADMINS},
@@ -492,6 +493,8 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("POST", "/admin/users/{user_id}/enable"): WORKSPACE_USER_ROWS,
     ("GET", "/admin/value-dimensions"): {NO_TARGET: WORKSPACE_ADMINS},
     ("POST", "/admin/value-dimensions"): {NO_TARGET: WORKSPACE_ADMINS},
+    ("GET", "/admin/time-zone"): {NO_TARGET: WORKSPACE_ADMINS},
+    ("POST", "/admin/time-zone"): {NO_TARGET: WORKSPACE_ADMINS},
     ("GET", "/admin/mail"): {NO_TARGET: WORKSPACE_ADMINS},
     ("POST", "/admin/mail/{message_id}/send-again"): MAIL_ROWS,
     # Private: an account and what is under it
@@ -1602,6 +1605,8 @@ BODIES: dict[tuple[str, str], Body] = {
         "password": NEW_PASSWORD,
         "password_confirm": NEW_PASSWORD,
     },
+    ("POST", "/me/time-zone"): lambda w, actor, target: {"time_zone": "Asia/Tokyo"},
+    ("POST", "/admin/time-zone"): lambda w, actor, target: {"time_zone": "Europe/Paris"},
     ("POST", "/accounts"): lambda w, actor, target: {
         "client_name": "Matrix client",
         "account_name": "Matrix account",

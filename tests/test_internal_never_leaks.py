@@ -1352,6 +1352,21 @@ def post_as_client(
         htmx=False,
     )
     answer_validation(client, leaks, planted, session, role, post)
+    choose_time_zone(client, leaks, role)
+
+
+def choose_time_zone(client: TestClient, leaks: Leaks, role: str) -> None:
+    """Every role sets its own time zone (a name refused, then one taken): the answers and the
+    profile page; the pages fetched after it are then shown in that zone."""
+    for zone, status in (("Mars/Olympus_Mons", 422), ("Asia/Tokyo", 303)):
+        where = f"{role} POST /me/time-zone {zone}"
+        response = client.post(
+            "/me/time-zone", data={"time_zone": zone}, headers={"X-CSRF-Token": CSRF}
+        )
+        leaks.response(where, response)
+        if response.status_code != status:
+            leaks.problems.append(f"{where}: {response.status_code}, expected {status}")
+    leaks.response(f"{role} GET /me (in Tokyo)", client.get("/me"))
 
 
 def answer_validation(

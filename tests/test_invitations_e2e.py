@@ -375,8 +375,8 @@ def test_duplicate_or_malformed_invitations_get_clear_errors_and_keep_the_input(
     assert again.status_code == 422
     text = text_of(again)
     assert re.search(
-        r"hal@client\.example was already invited on \d\d \w{3} \d{4}; that invitation is open "
-        r"until \d\d \w{3} \d{4}\.",
+        r"hal@client\.example was already invited on \d{1,2} \w{3} \d{4}; that invitation is open "
+        r"until \d{1,2} \w{3} \d{4}, \d\d:\d\d UTC\.",
         text,
     )
     assert 'value="HAL@client.example"' in again.text

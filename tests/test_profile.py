@@ -132,7 +132,7 @@ def test_the_vendor_side_reads_all_eight_sections_in_order(
     assert "Nothing written yet. What belongs here: where the company wants to be" in words
     assert "<p>Strong brand.</p>" in page.text
     assert "<p>Old IT.</p>" in page.text
-    assert "Last edited by Team member on" in words
+    assert "Last edited by Team member just now" in words
     assert words.count("Not sent to the client") == 8
     writes = role != "mentor"
     assert ('action="/accounts/' in page.text) is writes
@@ -328,7 +328,7 @@ def test_sending_shares_the_text_as_it_is_and_tells_the_client(
     response = client.post(url(world, "/profile/goals/share"), data={"version": "1"}, headers=HTMX)
     assert response.status_code == 200
     words = text_of(response.text)
-    assert "Waiting for the client since" in words
+    assert "Waiting for the client, sent just now" in words
     assert "1 waiting for the client's answer" in words
     section = section_of(session, world, "goals")
     assert section is not None
@@ -528,7 +528,7 @@ def test_the_client_sees_only_what_was_sent_as_it_was_sent(
     assert "Markets and positioning" not in words
     answers = role in ("sponsor", "member")
     waiting = "your answer" if answers else "an answer from your colleagues"
-    assert f"Waiting for {waiting} since" in words
+    assert f"Waiting for {waiting}, sent just now" in words
     assert ("Yes, this is right" in words) is answers
     assert ("No, correct it" in words) is answers
     if answers:  # the correction box starts from the text as sent
@@ -550,7 +550,7 @@ def test_the_empty_state_and_the_vendor_preview(
     send(session, world, "swot")
     preview = text_of(client.get(url(world, "/validation")).text)
     assert "SWOT as sent" in preview
-    assert "Waiting for the client's answer since" in preview
+    assert "Waiting for the client's answer, sent just now" in preview
     assert "Yes, this is right" not in preview
 
 
@@ -585,7 +585,7 @@ def test_the_client_confirms_and_the_vendor_is_told(
     sign_in(client, session, world.members["team"])
     words = text_of(client.get(url(world, "/profile")).text)
     assert "1 of 8 sections validated by the client" in words
-    assert "Confirmed by Client member on" in words
+    assert "Confirmed by Client member just now" in words
 
 
 def test_the_client_corrects_with_htmx_and_bad_input_keeps_the_text(
@@ -624,7 +624,7 @@ def test_the_client_corrects_with_htmx_and_bad_input_keeps_the_text(
     assert "<html" not in done.text
     assert 'id="validation-summary" role="status" hx-swap-oob="true"' in done.text
     words = text_of(done.text)
-    assert "Corrected by Client sponsor on" in words
+    assert "Corrected by Client sponsor just now" in words
     assert "Their real rivals" in words
     section = section_of(session, world, "competitors")
     assert section is not None

@@ -4,6 +4,7 @@ actions", a person's open actions across their accounts."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -39,8 +40,8 @@ def _members(db: DbSession, access: AccountAccess) -> Sequence[Membership]:
     return accounts_repo.list_members(db, account_id=access.account_id)
 
 
-def _past_due_note(action: Action) -> str:
-    if action.due_on is not None and action.due_on < view.today() and smart.is_open(action.status):
+def _past_due_note(action: Action, today: date) -> str:
+    if action.due_on is not None and action.due_on < today and smart.is_open(action.status):
         return " Its due date has passed, so it shows as overdue."
     return ""
 
@@ -63,7 +64,7 @@ def create_action(
     except service.LinkNotAllowed:
         errors = FormErrors({"link": LINK_ERROR})
         return page.refused(422, SECTION, action_form=form, action_errors=errors)
-    notice = f"Added the action “{action.title}”.{_past_due_note(action)}"
+    notice = f"Added the action “{action.title}”.{_past_due_note(action, actor.today())}"
     return page.done(notice, SECTION, anchor=f"action-{action.id}", notice_as=NOTICE)
 
 
@@ -74,6 +75,8 @@ def _edit_page(
     plan: Plan,
     members: Sequence[Membership],
     stale: service.StaleEdit | None = None,
+    *,
+    today: date,
 ) -> Page:
     """The page that edits one action (back to the plan after saving); after a stale edit it
     also shows the action as saved now."""
@@ -87,7 +90,7 @@ def _edit_page(
         )
         saved = None
         if stale is not None:
-            rows = view.section([stale.current], members, priorities, initiatives, access)
+            rows = view.section([stale.current], members, priorities, initiatives, access, on=today)
             saved = (rows.open + rows.closed)[0]
         return {
             "access": access,
@@ -112,10 +115,12 @@ def _shown(form: ActionForm, members: Sequence[Membership]) -> dict[str, Any]:
 
 
 @router.get("/accounts/{account_id}/actions/{action_id}/edit")
-def edit_action(request: Request, db: DbSession, checked: WrittenAction) -> Response:
+def edit_action(
+    request: Request, actor: CurrentActor, db: DbSession, checked: WrittenAction
+) -> Response:
     action, plan = checked.item, current_plan(db, checked.access)
     members = _members(db, checked.access)
-    page = _edit_page(request, db, checked, plan, members)
+    page = _edit_page(request, db, checked, plan, members, today=actor.today())
     return page.render(**_shown(ActionForm.of(action), members), version=action.version)
 
 
@@ -130,7 +135,7 @@ def update_action(
 ) -> Response:
     action, plan = checked.item, current_plan(db, checked.access)
     members = _members(db, checked.access)
-    page = _edit_page(request, db, checked, plan, members)
+    page = _edit_page(request, db, checked, plan, members, today=actor.today())
     values = form.check({m.user_id for m in members})
     if isinstance(values, FormErrors):
         return page.refused(422, **_shown(form, members), version=version, errors=values)
@@ -145,12 +150,12 @@ def update_action(
         )
     except service.StaleEdit as stale:
         # Nothing was saved; the person's text stays in the form, next to what is saved now.
-        page = _edit_page(request, db, checked, plan, members, stale)
+        page = _edit_page(request, db, checked, plan, members, stale, today=actor.today())
         return page.refused(409, **_shown(form, members), version=action.version)
     except service.LinkNotAllowed:
         errors = FormErrors({"link": LINK_ERROR})
         return page.refused(422, **_shown(form, members), version=version, errors=errors)
-    notice = f"Saved the action “{action.title}”.{_past_due_note(action)}"
+    notice = f"Saved the action “{action.title}”.{_past_due_note(action, actor.today())}"
     return page.leave(notice, f"action-{action.id}")
 
 
@@ -202,6 +207,7 @@ def remove_action(
 @router.get("/my/actions")
 def my_actions(request: Request, actor: CurrentActor, db: DbSession) -> Response:
     def context() -> dict[str, object]:
-        return {"groups": view.my_groups(repository.open_for_owner(db, user_id=actor.id))}
+        found = repository.open_for_owner(db, user_id=actor.id)
+        return {"groups": view.my_groups(found, on=actor.today())}
 
     return Page(request, "actions/mine.html", context, url="/my/actions").render()

@@ -15,12 +15,8 @@ from typing import Any
 
 from app.actions import smart
 from app.actions.repository import MyAction
-from app.models import Action, ActionStatus, Membership, Side, Visibility, utcnow
+from app.models import Action, ActionStatus, Membership, Side, Visibility
 from app.permissions.policy import AccountAccess
-
-
-def today() -> date:
-    return utcnow().date()
 
 
 @dataclass(frozen=True)
@@ -136,9 +132,9 @@ def section(
     initiatives: Iterable[Any],
     access: AccountAccess,
     *,
-    on: date | None = None,
+    on: date,
 ) -> Section:
-    on = on or today()
+    """``on``: the viewer's today (``Actor.today()``: where they are, not in UTC)."""
     priorities, initiatives = list(priorities), list(initiatives)
     names = _side_names(access)
     sides = {m.user_id: (m.user.display_name, names[m.role_enum.side]) for m in members}
@@ -200,10 +196,10 @@ class MyGroup:
         return sum(1 for row in self.rows if row.overdue_days)
 
 
-def my_groups(found: Iterable[MyAction], *, on: date | None = None) -> list[MyGroup]:
+def my_groups(found: Iterable[MyAction], *, on: date) -> list[MyGroup]:
     """Group a person's open actions by account: the account with the most pressing action
-    first, and in each the overdue ones first, then by due date (undated last)."""
-    on = on or today()
+    first, and in each the overdue ones first, then by due date (undated last). ``on``: the
+    person's today."""
     groups: dict[int, MyGroup] = {}
     for item in found:
         action = item.action

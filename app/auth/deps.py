@@ -30,10 +30,9 @@ def optional_actor(request: Request, db: DbSession, settings: SettingsDep) -> Ac
     found = sessions.resolve(db, token=token, settings=settings)
     if found is None:
         return None
-    user_session, user, unread = found
-    if sessions.needs_touch(user_session):
-        after_commit(db, partial(sessions.touch, request.app.state.db, user_session.id))
-    actor = Actor.of(user, unread=unread)
+    if sessions.needs_touch(found.user_session):
+        after_commit(db, partial(sessions.touch, request.app.state.db, found.user_session.id))
+    actor = Actor.of(found.user, unread=found.unread, home_zone=found.home_zone)
     request.state.actor = actor
     request.state.session_token = token
     return actor
@@ -64,4 +63,6 @@ def actor_for_error_page(request: Request) -> Actor | None:
         return None
     with request.app.state.db.session(writes=False) as db:
         found = sessions.resolve(db, token=token, settings=settings)
-        return Actor.of(found[1], unread=found[2]) if found else None
+        if found is None:
+            return None
+        return Actor.of(found.user, unread=found.unread, home_zone=found.home_zone)

@@ -12,9 +12,14 @@ from app.auth.deps import CurrentActor, OptionalActor, SettingsDep, client_ip
 from app.auth.passwords import password_problem
 from app.auth.responses import signed_in_redirect
 from app.db import DbSession
+from app.kit.clock import DEFAULT_ZONE, now, zone_names
+from app.kit.forms import FormOf
 from app.kit.pages import redirect
 from app.models import PasswordReset, User
+from app.permissions.policy import Actor
 from app.users import repository as users_repo
+from app.users import service as users_service
+from app.users.schemas import TimeZoneForm
 from app.web.errors import GoneError
 from app.web.forms import FormErrors, check_email, safe_next
 from app.web.security import rotate_csrf
@@ -170,12 +175,47 @@ def reset(
     return response
 
 
+def _me(
+    db: DbSession, actor: Actor, *, errors: FormErrors | None = None, **typed: object
+) -> dict[str, object]:
+    """The profile page's context: both forms blank but for what was typed into one."""
+    has_password = users_repo.password_identity(db, user_id=actor.id) is not None
+    return {
+        "errors": errors or FormErrors(),
+        "has_password": has_password,
+        "zone_form": TimeZoneForm(actor.user.time_zone),
+        "zone_names": zone_names(),
+        "home_zone": actor.home_zone or DEFAULT_ZONE,
+        "has_workspace": actor.workspace_id is not None,
+        "now": now(),
+    } | typed
+
+
 @router.get("/me")
 def me(request: Request, actor: CurrentActor, db: DbSession) -> Response:
-    has_password = users_repo.password_identity(db, user_id=actor.id) is not None
-    return get_templates(request).render(
-        request, "auth/me.html", {"errors": FormErrors(), "has_password": has_password}
+    return get_templates(request).render(request, "auth/me.html", _me(db, actor))
+
+
+@router.post("/me/time-zone")
+def set_time_zone(
+    request: Request,
+    actor: CurrentActor,
+    db: DbSession,
+    form: Annotated[TimeZoneForm, FormOf(TimeZoneForm)],
+) -> Response:
+    """The person's own time zone, or "" for their workspace's."""
+    checked = form.check(default_allowed=True)
+    if isinstance(checked, FormErrors):
+        context = _me(db, actor, errors=checked, zone_form=form)
+        return get_templates(request).render(request, "auth/me.html", context, status_code=422)
+    changed = users_service.set_time_zone(db, actor=actor.user, time_zone=checked.name)
+    shown = checked.name or f"your workspace's, {actor.home_zone or DEFAULT_ZONE}"
+    notice = (
+        f"Your time zone is now {shown}: “today”, due dates and times follow it."
+        if changed
+        else f"Your time zone was {shown} already."
     )
+    return redirect(request, "/me#time-zone", notice)
 
 
 @router.post("/me/password")
@@ -213,5 +253,5 @@ def change_password(
             return response
         errors.add("current_password", changed.error)
     return get_templates(request).render(
-        request, "auth/me.html", {"errors": errors, "has_password": has_password}, status_code=422
+        request, "auth/me.html", _me(db, actor, errors=errors), status_code=422
     )

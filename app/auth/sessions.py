@@ -7,6 +7,7 @@ takes effect on the very next request.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -18,6 +19,7 @@ from app.db import Database
 from app.models import User, UserSession, utcnow
 from app.notifications import repository as notifications_repo
 from app.tokens import new_token, token_hash
+from app.users import repository as users_repo
 from app.web.security import SESSION_COOKIE as SESSION_COOKIE
 from app.web.security import cookie_name
 
@@ -43,19 +45,31 @@ def start(session: Session, *, user: User, ip: str, user_agent: str, settings: S
     return token
 
 
-def resolve(
-    session: Session, *, token: str, settings: Settings
-) -> tuple[UserSession, User, int] | None:
-    """The live session, its user and their number of unread notifications (for the badge in
-    the navigation: folded into this one query, so no page pays a query for it), or None."""
+@dataclass(frozen=True)
+class Resolved:
+    user_session: UserSession
+    user: User
+    unread: int  # notifications, for the badge in the navigation
+    home_zone: str  # the zone of a person who chose none (``users_repo.home_zone``)
+
+
+def resolve(session: Session, *, token: str, settings: Settings) -> Resolved | None:
+    """The live session, its user, their number of unread notifications and the zone they live
+    in if they chose none (folded into this one query, so no page pays a query for them), or
+    None."""
     row = session.exec(
-        select(UserSession, User, notifications_repo.unread_count(col(UserSession.user_id)))
+        select(
+            UserSession,
+            User,
+            notifications_repo.unread_count(col(UserSession.user_id)),
+            users_repo.home_zone(User),
+        )
         .join(User, col(User.id) == UserSession.user_id)
         .where(UserSession.id == token_hash(token))
     ).first()
     if row is None:
         return None
-    user_session, user, unread = row
+    user_session, user, unread, home_zone = row
     now = utcnow()
     idle_limit = now - timedelta(minutes=settings.session_idle_minutes)
     if (
@@ -64,7 +78,7 @@ def resolve(
         or user_session.last_seen_at <= idle_limit
     ):
         return None
-    return user_session, user, int(unread or 0)
+    return Resolved(user_session, user, int(unread or 0), str(home_zone or ""))
 
 
 def needs_touch(user_session: UserSession) -> bool:

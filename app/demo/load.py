@@ -16,6 +16,7 @@ from app.demo.people import (
     PASSWORD,
     PEOPLE,
     SIGN_INS,
+    WORKSPACE_ZONES,
     WORKSPACES,
     NewAccount,
 )
@@ -30,7 +31,9 @@ def already_loaded(session: Session) -> bool:
 
 def load(session: Session) -> None:
     """Everything, in the order the story happens (the audit chains keep that order)."""
-    workspaces = {name: Workspace(name=name) for name in WORKSPACES}
+    workspaces = {
+        name: Workspace(name=name, time_zone=WORKSPACE_ZONES[name]) for name in WORKSPACES
+    }
     session.add_all(workspaces.values())
     session.flush()
     cast = {
@@ -44,6 +47,8 @@ def load(session: Session) -> None:
         )
         for sign_in in SIGN_INS
     }
+    for sign_in in SIGN_INS:
+        cast[sign_in.key].time_zone = sign_in.zone
     stage = Stage(session, cast=cast)
     harbor, plan = _open(stage, HARBOR)
     assert HARBOR.accepted_by is not None

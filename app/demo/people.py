@@ -17,6 +17,10 @@ PASSWORD = "jointplan-demo"
 BRIGHTWELL = "Brightwell Systems"
 KESTREL = "Kestrel Analytics"
 WORKSPACES = (BRIGHTWELL, KESTREL)
+# Each workspace's time zone: its people who chose none live in it ("today", due dates and
+# every shown time use it). A few people chose their own (``SignIn.zone``), so the demo shows
+# the same plan in different zones: Harbor's client people are in Singapore, Maya in Berlin.
+WORKSPACE_ZONES = {BRIGHTWELL: "Europe/London", KESTREL: "America/New_York"}
 
 
 class Person(NamedTuple):
@@ -33,6 +37,7 @@ class SignIn:
     person: Person
     workspace: str | None = None
     role: WorkspaceRole | None = None
+    zone: str = ""  # their own time zone; "" = their workspace's (a client: their account's)
 
 
 # In the order they are made and the sign-in list shows them.
@@ -57,17 +62,24 @@ SIGN_INS = (
     ),
     SignIn(
         "mentor",
-        Person("mentor@brightwell.example", "Maya Mentor", "mentor, Harbor Logistics"),
+        Person("mentor@brightwell.example", "Maya Mentor", "mentor, Harbor Logistics (Berlin)"),
         BRIGHTWELL,
         WorkspaceRole.MEMBER,
+        zone="Europe/Berlin",
     ),
     SignIn(
         "sponsor",
-        Person("sponsor@harbor.example", "Sam Sponsor", "client sponsor, Harbor Logistics"),
+        Person(
+            "sponsor@harbor.example", "Sam Sponsor", "client sponsor, Harbor Logistics (Singapore)"
+        ),
+        zone="Asia/Singapore",
     ),
     SignIn(
         "member",
-        Person("member@harbor.example", "Mia Member", "client member, Harbor Logistics"),
+        Person(
+            "member@harbor.example", "Mia Member", "client member, Harbor Logistics (Singapore)"
+        ),
+        zone="Asia/Singapore",
     ),
     SignIn(
         "viewer",

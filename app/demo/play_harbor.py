@@ -13,11 +13,10 @@ from datetime import timedelta
 from app.accounts import repository as accounts_repo
 from app.actions import service as actions
 from app.actions.schemas import CheckedAction, Link
-from app.actions.view import today
 from app.comments import repository as comments_repo
 from app.comments import service as comments
 from app.demo import harbor as story
-from app.demo.stage import Stage, agree, days_ago, dimensions, propose, rate
+from app.demo.stage import Stage, agree, days_ago, dimensions, propose, rate, today
 from app.initiatives import service as initiatives
 from app.initiatives.schemas import InitiativeValues
 from app.models import Account, Action, ActionStatus, Initiative, Plan, Priority, User

@@ -11,9 +11,17 @@ from datetime import timedelta
 from app.accounts import service as accounts
 from app.actions import service as actions
 from app.actions.schemas import CheckedAction, Link
-from app.actions.view import today
 from app.demo import portfolio as story
-from app.demo.stage import Stage, agree, days_ago, dimensions, open_account, propose, rate
+from app.demo.stage import (
+    Stage,
+    agree,
+    days_ago,
+    dimensions,
+    open_account,
+    propose,
+    rate,
+    today,
+)
 from app.initiatives import service as initiatives
 from app.initiatives.schemas import InitiativeValues
 from app.models import Account, Plan, Role, User

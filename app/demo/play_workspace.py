@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlmodel import col, select
 
 from app.demo import workspace as story
-from app.demo.stage import Stage, days_ago, dimensions
+from app.demo.stage import Stage, days_ago, dimensions, today
 from app.models import (
     Account,
     Initiative,
@@ -27,7 +27,6 @@ from app.models import (
     ScorecardAttribute,
     Stakeholder,
     Workspace,
-    utcnow,
 )
 from app.notifications import service as notifications
 from app.opportunities import service as opportunities
@@ -68,9 +67,7 @@ def play(stage: Stage, *, workspace: Workspace, accounts: dict[str, tuple[Accoun
             actor=stage[story.BY],
             account=account,
             plan=other_plan,
-            checked=CheckedReview(
-                utcnow().date() - timedelta(days=days), participants, what_changed
-            ),
+            checked=CheckedReview(today() - timedelta(days=days), participants, what_changed),
             dimensions=dimensions(session, account),
         )
     session.flush()
@@ -169,7 +166,7 @@ def _people(stage: Stage, *, account: Account) -> None:
                 motivations=contact.motivations,
                 owner_id=stage[contact.owner].id if contact.owner else None,
                 strength=contact.strength,
-                last_contact_on=utcnow().date() - timedelta(days=days) if days else None,
+                last_contact_on=today() - timedelta(days=days) if days else None,
             ),
         )
     sent = [made[key] for key in story.SENT_FOR_CONFIRMATION]
@@ -247,16 +244,14 @@ def _reviews(stage: Stage, *, account: Account, plan: Plan) -> None:
         .where(JointReview.status == JointReviewStatus.CLOSED)
     ).first()
     for meeting in story.REVIEWS:
-        linked = joint is not None and joint.held_on == utcnow().date() - timedelta(
-            days=meeting.days_ago
-        )
+        linked = joint is not None and joint.held_on == today() - timedelta(days=meeting.days_ago)
         review = reviews.record(
             session,
             actor=lead,
             account=account,
             plan=plan,
             checked=CheckedReview(
-                utcnow().date() - timedelta(days=meeting.days_ago),
+                today() - timedelta(days=meeting.days_ago),
                 meeting.participants,
                 meeting.what_changed,
             ),

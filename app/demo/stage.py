@@ -4,14 +4,16 @@ one part of the story makes (opening an account, rating the relationship, agreei
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
 from app.accounts import service as accounts
 from app.agreement import service as agreement
+from app.demo.people import BRIGHTWELL, WORKSPACE_ZONES
 from app.initiatives import service as initiatives
 from app.invitations import service as invitations
+from app.kit.clock import local_today, zone_named
 from app.models import Account, Initiative, InitiativeStatus, Plan, User, Workspace, utcnow
 from app.plans import repository as plans_repo
 from app.value import service as value
@@ -24,6 +26,11 @@ class Stage:
 
     def __getitem__(self, key: str) -> User:
         return self.cast[key]
+
+
+def today() -> date:
+    """Today where Brightwell's people are (the story's due dates count from it)."""
+    return local_today(zone_named(WORKSPACE_ZONES[BRIGHTWELL]))
 
 
 def days_ago(days: int) -> datetime:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -16,6 +17,8 @@ from app.accounts import repository as accounts_repo
 from app.audit import service as audit
 from app.db import absolute_url
 from app.invitations import repository
+from app.kit import moments
+from app.kit.clock import zone_named
 from app.mail import outbox
 from app.mail import repository as mail_repo
 from app.mail import service as mail_service
@@ -29,6 +32,7 @@ from app.models import (
     Side,
     User,
     Visibility,
+    Workspace,
     utcnow,
 )
 from app.tokens import new_token, token_hash
@@ -84,10 +88,17 @@ def role_problem(account: Account, role: Role, user: User | None) -> str | None:
     return None
 
 
-def _already_invited(email: str, invitation: Invitation) -> InvitationProblem:
+def _zone(session: Session, account: Account) -> ZoneInfo:
+    """The zone of the account's workspace: an invitation's times are stated in it (to the
+    inviter, and to the invitee, who has no zone yet and will live in it unless they choose)."""
+    workspace = session.get(Workspace, account.workspace_id)  # the guard loaded it already
+    return zone_named(workspace.time_zone if workspace else "")
+
+
+def _already_invited(email: str, invitation: Invitation, zone: ZoneInfo) -> InvitationProblem:
     return InvitationProblem(
-        f"{email} was already invited on {invitation.created_at:%d %b %Y}; "
-        f"that invitation is open until {invitation.expires_at:%d %b %Y}."
+        f"{email} was already invited on {moments.local_day(invitation.created_at, zone)}; "
+        f"that invitation is open until {moments.exact(invitation.expires_at, zone)}."
     )
 
 
@@ -110,7 +121,9 @@ def _check_invitable(
     open_invitation = repository.get_open(session, account_id=account.id, email=email)
     if open_invitation is not None:
         if link_state(open_invitation) is LinkState.OPEN:
-            _replace_undelivered(session, actor=inviter, invitation=open_invitation)
+            _replace_undelivered(
+                session, actor=inviter, invitation=open_invitation, zone=_zone(session, account)
+            )
         else:
             open_invitation.revoked_at = utcnow()  # an expired one makes way for the new one
             session.add(open_invitation)
@@ -136,7 +149,8 @@ def _send_link(
             f"Hello,\n\n{inviter.display_name} ({inviter.email}) invited you to join the "
             f"{account.name} account plan on Jointplan as {role.label.lower()}.\n\n"
             f"Open this link to accept:\n{link}\n\n"
-            f"The link works once, only for {email}, until {invitation.expires_at:%d %B %Y}.\n"
+            f"The link works once, only for {email}, until "
+            f"{moments.exact(invitation.expires_at, _zone(session, account))}.\n"
             "If you did not expect this invitation, you can ignore this e-mail.\n"
         ),
     )
@@ -172,7 +186,7 @@ def invite(
         winner = repository.get_open(session, account_id=account.id, email=email)
         if winner is None:
             raise
-        raise _already_invited(email, winner) from None
+        raise _already_invited(email, winner, _zone(session, account)) from None
     link = absolute_url(session, f"/invitations/{token}")
     _send_link(session, inviter=inviter, account=account, invitation=invitation, link=link)
     audit.record(
@@ -188,7 +202,9 @@ def invite(
     return SentInvitation(invitation, link)
 
 
-def _replace_undelivered(session: Session, *, actor: User, invitation: Invitation) -> None:
+def _replace_undelivered(
+    session: Session, *, actor: User, invitation: Invitation, zone: ZoneInfo
+) -> None:
     """An open invitation stands in the way of a new one, unless its e-mail never arrived:
     then the new invitation (new link, new e-mail) replaces it."""
     assert invitation.id is not None
@@ -196,10 +212,11 @@ def _replace_undelivered(session: Session, *, actor: User, invitation: Invitatio
     if mail is None or mail.status != OutboxStatus.FAILED:
         if mail is not None and mail.status == OutboxStatus.PENDING and mail.attempts:
             raise InvitationProblem(
-                f"{invitation.email} was already invited on {invitation.created_at:%d %b %Y}; "
+                f"{invitation.email} was already invited on "
+                f"{moments.local_day(invitation.created_at, zone)}; "
                 "its e-mail could not be delivered yet and is being tried again."
             )
-        raise _already_invited(invitation.email, invitation)
+        raise _already_invited(invitation.email, invitation, zone)
     _withdraw(session, actor=actor, invitation=invitation, reason="not delivered")
 
 

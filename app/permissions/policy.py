@@ -10,10 +10,13 @@ content is ``CLOSED`` there (409, "changes go to the current period"), for every
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from enum import Enum, StrEnum
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
+from app.kit.clock import DEFAULT_ZONE, local_today, zone_named
 from app.models import Account, Membership, Role, Side, User, Visibility
 
 
@@ -98,9 +101,13 @@ class Actor:
     # Unread notifications when the request began (the badge in the navigation); it comes
     # with the session lookup, so it costs no query of its own.
     unread: int = 0
+    # The time zone the person lives in: "today", "overdue" and every shown time use it. Their
+    # own, else their home zone (also from the session lookup: ``users_repo.home_zone``).
+    zone: ZoneInfo = field(default_factory=lambda: zone_named(DEFAULT_ZONE))
+    home_zone: str = ""  # the zone's name if they chose none ('' when there is none: UTC)
 
     @classmethod
-    def of(cls, user: User, *, unread: int = 0) -> Actor:
+    def of(cls, user: User, *, unread: int = 0, home_zone: str = "") -> Actor:
         assert user.id is not None
         return cls(
             user=user,
@@ -110,7 +117,13 @@ class Actor:
             workspace_id=user.workspace_id,
             is_workspace_admin=user.is_workspace_admin,
             unread=unread,
+            zone=zone_named(user.time_zone or home_zone),
+            home_zone=home_zone,
         )
+
+    def today(self) -> date:
+        """Today's date where the person is."""
+        return local_today(self.zone)
 
     def is_admin_of(self, workspace_id: int) -> bool:
         return self.is_workspace_admin and self.workspace_id == workspace_id

@@ -14,7 +14,6 @@ from fastapi.responses import Response
 
 from app.db import DbSession
 from app.kit.pages import Page
-from app.models import utcnow
 from app.permissions.guards import PortfolioReader
 from app.permissions.policy import Actor
 from app.portfolio import chart, service
@@ -56,7 +55,7 @@ def show_portfolio(
 
 def portfolio_context(db: DbSession, actor: Actor, query: PortfolioQuery) -> dict[str, Any]:
     """The accounts the person sees, as the query asks, with their summary and charts."""
-    today = utcnow().date()
+    today = actor.today()
     every = service.portfolio_rows(db, actor=actor, today=today)
     shown = service.sort_rows(service.filter_rows(every, query), query)
     scored = service.scored(every)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
@@ -226,7 +227,8 @@ def _gap(
     )
 
 
-def _plan_figures(plan: Plan, batches: _Batches, today: date) -> PlanFigures:
+def _plan_figures(plan: Plan, batches: _Batches, today: date, zone: ZoneInfo) -> PlanFigures:
+    """``today`` and ``zone``: the reader's (the days shown are theirs)."""
     assert plan.id is not None
     priorities = batches.priorities.get(plan.id, [])
     actions = batches.actions.get(plan.id, [])
@@ -235,7 +237,7 @@ def _plan_figures(plan: Plan, batches: _Batches, today: date) -> PlanFigures:
     open_actions = [a for a in actions if ActionStatus(a.status).is_open]
     last_held = batches.last_reviews.get(plan.id)
     next_on = next_review_on(
-        started_on=plan.created_at.date(),
+        started_on=plan.created_at.astimezone(zone).date(),
         last_held_on=last_held,
         cadence_months=plan.review_cadence_months,
     )
@@ -243,7 +245,9 @@ def _plan_figures(plan: Plan, batches: _Batches, today: date) -> PlanFigures:
         plan=plan,
         client_focus=client_focus,
         coverage=coverage,
-        value=ValueTrend(tuple(r.overall for r in ratings), ratings[-1].rated_at.date())
+        value=ValueTrend(
+            tuple(r.overall for r in ratings), ratings[-1].rated_at.astimezone(zone).date()
+        )
         if ratings
         else None,
         gap=_gap(
@@ -284,11 +288,16 @@ def portfolio_rows(db: Session, *, actor: Actor, today: date) -> list[PortfolioR
                 name=account.name,
                 client_name=account.client_name,
                 score=Score(
-                    latest.current, latest.future, Tier(latest.tier), latest.scored_at.date()
+                    latest.current,
+                    latest.future,
+                    Tier(latest.tier),
+                    latest.scored_at.astimezone(actor.zone).date(),
                 )
                 if latest
                 else None,
-                figures=_plan_figures(account.plan, batches, today) if account.plan else None,
+                figures=_plan_figures(account.plan, batches, today, actor.zone)
+                if account.plan
+                else None,
             )
         )
     return sort_rows(rows, PortfolioQuery())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from app.kit.versioned import StaleEdit
 from app.models import ProfileKind, ProfileSection, User, Validation
@@ -144,8 +145,8 @@ class SentView:
     shared_body: str
     validation: str
     client_correction: str
-    shared_at_label: str
-    answered_at_label: str
+    shared_at: datetime | None  # shown with the ``when`` filter, in the reader's zone
+    answered_at: datetime | None
     sender: str
     answerer: str
     answer_version: str
@@ -165,8 +166,8 @@ class SentView:
             shared_body=section.shared_body,
             validation=section.validation,
             client_correction=section.client_correction,
-            shared_at_label=_date(section.shared_at),
-            answered_at_label=_date(section.answered_at),
+            shared_at=section.shared_at,
+            answered_at=section.answered_at,
             sender=name_of(row.sender),
             answerer=name_of(row.answerer),
             answer_version=answer_version(section),
@@ -195,7 +196,3 @@ class SentView:
     @property
     def open_correction(self) -> bool:
         return self.typed is not None
-
-
-def _date(moment: object) -> str:
-    return moment.strftime("%d %b %Y") if hasattr(moment, "strftime") else ""

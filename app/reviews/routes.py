@@ -28,7 +28,6 @@ from app.models import (
     Role,
     User,
     ValueRating,
-    utcnow,
 )
 from app.permissions.guards import (
     ItemAccess,
@@ -69,8 +68,9 @@ AnsweredRequest = Annotated[
 ]
 
 
-def _today() -> date:
-    return utcnow().date()
+def _started_on(plan: Plan, actor: Actor) -> date:
+    """The day the plan began where the person is (the same calendar as their today)."""
+    return plan.created_at.astimezone(actor.zone).date()
 
 
 def _dimensions(access: AccountAccess) -> list[str]:
@@ -126,7 +126,7 @@ def reviews_context(
     """Everything the page shows, in a fixed number of queries whatever the number of reviews
     and requests."""
     assert plan.id is not None
-    today = _today()
+    today = actor.today()
     rows = repository.reviews_for_plan(db, plan_id=plan.id)
     views = review_views(rows)
     last = views[0] if views else None
@@ -135,7 +135,7 @@ def reviews_context(
     initiatives = repository.initiatives(db, account_id=access.account_id, plan_id=plan.id)
     mentors = repository.members_with_role(db, account_id=access.account_id, role=Role.MENTOR)
     schedule = service.schedule_of(
-        plan, last_held_on=last.review.held_on if last else None, today=today
+        plan, last_held_on=last.review.held_on if last else None, today=today, zone=actor.zone
     )
     trend = [
         chart.Reviewed(v.review.held_on, v.gap.stated_overall, v.gap.believed_overall)
@@ -147,7 +147,7 @@ def reviews_context(
         "plan": plan,
         "today": today,
         "day": day,
-        "started_on": plan.created_at.date(),
+        "started_on": _started_on(plan, actor),
         "can_write": may(actor, access, Verb.REVIEW_WRITE),
         "can_sign": may(actor, access, Verb.MENTOR_REVIEW),
         "can_ask": may(actor, access, Verb.MENTOR_ASK),
@@ -265,7 +265,10 @@ def set_cadence(
     else:
         assert plan.id is not None
         schedule = service.schedule_of(
-            plan, last_held_on=repository.last_held_on(db, plan_id=plan.id), today=_today()
+            plan,
+            last_held_on=repository.last_held_on(db, plan_id=plan.id),
+            today=actor.today(),
+            zone=actor.zone,
         )
         notice = (
             f"The plan is now reviewed {_every(values.months)}: "
@@ -287,7 +290,7 @@ def record_review(
 ) -> Response:
     plan = current_plan(db, access)
     page = reviews_page(request, db, actor, access)
-    values = form.check(started_on=plan.created_at.date(), today=_today())
+    values = form.check(started_on=_started_on(plan, actor), today=actor.today())
     if isinstance(values, FormErrors):
         return page.refused(422, BLOCK, review_form=form, review_errors=values)
     review = service.record(
@@ -351,7 +354,7 @@ def _plan_of_joint(db: DbSession, joint: JointReview) -> Plan:
     return plan
 
 
-def _edit_page(request: Request, checked: ItemAccess[Review], plan: Plan) -> Page:
+def _edit_page(request: Request, actor: Actor, checked: ItemAccess[Review], plan: Plan) -> Page:
     """The page that edits one review; after saving, back to the reviews page."""
     access, review = checked.access, checked.item
 
@@ -364,19 +367,21 @@ def _edit_page(request: Request, checked: ItemAccess[Review], plan: Plan) -> Pag
             "stale": None,
             "locked": "",
             "day": day,
-            "today": _today(),
-            "started_on": plan.created_at.date(),
+            "today": actor.today(),
+            "started_on": _started_on(plan, actor),
         }
 
     return Page(request, "reviews/edit.html", context, url=_url(access))
 
 
 @router.get("/accounts/{account_id}/reviews/{review_id}/edit")
-def edit_review(request: Request, db: DbSession, checked: WrittenReview) -> Response:
+def edit_review(
+    request: Request, actor: CurrentActor, db: DbSession, checked: WrittenReview
+) -> Response:
     review = checked.item
     if review.signed_off_at is not None:
-        raise ConflictError(service.locked_message(db, review))
-    page = _edit_page(request, checked, _plan_of(db, review))
+        raise ConflictError(service.locked(db, review).message_in(actor.zone))
+    page = _edit_page(request, actor, checked, _plan_of(db, review))
     return page.render(form=ReviewForm.of(review), version=review.version)
 
 
@@ -390,8 +395,8 @@ def update_review(
     version: Text = "",
 ) -> Response:
     review, plan = checked.item, _plan_of(db, checked.item)
-    page, based_on = _edit_page(request, checked, plan), _version(version)
-    values = form.check(started_on=plan.created_at.date(), today=_today())
+    page, based_on = _edit_page(request, actor, checked, plan), _version(version)
+    values = form.check(started_on=_started_on(plan, actor), today=actor.today())
     if isinstance(values, FormErrors):
         return page.refused(422, form=form, version=based_on, errors=values)
     try:
@@ -406,7 +411,9 @@ def update_review(
         )
     except service.Locked as locked:
         # Nothing was saved; what was typed stays on the page, next to why.
-        return page.refused(409, form=form, version=review.version, locked=locked.message)
+        return page.refused(
+            409, form=form, version=review.version, locked=locked.message_in(actor.zone)
+        )
     except service.StaleEdit as stale:
         return page.refused(409, form=form, version=review.version, stale=stale)
     notice = (
@@ -441,7 +448,7 @@ def sign_off_review(
             expected_version=_version(version),
         )
     except service.Locked as locked:
-        return page.refused(409, BLOCK, alert=locked.message, kept=values.comment)
+        return page.refused(409, BLOCK, alert=locked.message_in(actor.zone), kept=values.comment)
     except service.StaleEdit as stale:
         alert = (
             f"{stale.who} changed this review meanwhile, so it was not signed off. "
@@ -529,7 +536,7 @@ def answer_request(
             expected_version=_version(version),
         )
     except service.Locked as locked:
-        return page.refused(409, BLOCK, alert=locked.message, kept=values.answer)
+        return page.refused(409, BLOCK, alert=locked.message_in(actor.zone), kept=values.answer)
     except service.StaleEdit as stale:
         alert = (
             f"{stale.who} changed this request meanwhile, so your answer was not saved. "
@@ -555,7 +562,7 @@ class DueRow:
 def queue_context(db: DbSession, actor: Actor) -> dict[str, Any]:
     """For each account the person mentors (a workspace admin: every account of the
     workspace, read-only): reviews waiting for sign-off, open requests, reviews due."""
-    today = _today()
+    today = actor.today()
     accounts = repository.queue_accounts(db, actor=actor)
     held = repository.last_held(db, actor=actor)
     due = [
@@ -563,7 +570,7 @@ def queue_context(db: DbSession, actor: Actor) -> dict[str, Any]:
         for row in accounts
         if (
             schedule := service.schedule_of(
-                row.plan, last_held_on=held.get(row.plan.id or 0), today=today
+                row.plan, last_held_on=held.get(row.plan.id or 0), today=today, zone=actor.zone
             )
         ).state
         is not ReviewState.SCHEDULED

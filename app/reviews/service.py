@@ -16,11 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from app.audit import service as audit
-from app.kit import versioned
+from app.kit import moments, versioned
 from app.kit.versioned import StaleEdit as StaleEdit
 from app.models import (
     Account,
@@ -54,12 +55,20 @@ REQUEST_TRAIL = versioned.Trail(REQUEST)
 REVIEW_TRAIL = versioned.Trail(REVIEW)
 
 
-class Locked(Exception):
-    """The review was signed off (or the request answered): it can no longer change."""
+_UTC = ZoneInfo("UTC")
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+
+class Locked(Exception):
+    """The review was signed off (or the request answered): it can no longer change. Its
+    message names the day ``at`` where the reader is (``message_in``)."""
+
+    def __init__(self, before: str, at: datetime | None, after: str) -> None:
+        super().__init__(before + after)
+        self.before, self.at, self.after = before, at, after
+
+    def message_in(self, zone: ZoneInfo) -> str:
+        on = f" on {moments.local_day(self.at, zone)}" if self.at else ""
+        return f"{self.before}{on}{self.after}"
 
 
 def _link(account_id: int, anchor: str) -> str:
@@ -149,11 +158,13 @@ class Schedule:
         return f"In {self.days} day{plural}"
 
 
-def schedule_of(plan: Plan, *, last_held_on: date | None, today: date) -> Schedule:
+def schedule_of(
+    plan: Plan, *, last_held_on: date | None, today: date, zone: ZoneInfo = _UTC
+) -> Schedule:
     """Reviews are due every ``plan.review_cadence_months`` after the last review, or after the
-    plan began (the day it was created)."""
+    plan began (the day it was created, where the reader is: ``today`` is theirs too)."""
     next_on = next_review_on(
-        started_on=plan.created_at.date(),
+        started_on=plan.created_at.astimezone(zone).date(),
         last_held_on=last_held_on,
         cadence_months=plan.review_cadence_months,
     )
@@ -268,13 +279,13 @@ def record(
     return review
 
 
-def locked_message(session: Session, review: Review) -> str:
+def locked(session: Session, review: Review) -> Locked:
     signer = repository.person(session, user_id=review.signed_off_by_id)
     who = signer.display_name if signer else "The mentor"
-    when = day(review.signed_off_at.date()) if review.signed_off_at else ""
-    return (
-        f"{who} signed this review off{' on ' + when if when else ''}: "
-        "a signed-off review can no longer be changed."
+    return Locked(
+        f"{who} signed this review off",
+        review.signed_off_at,
+        ": a signed-off review can no longer be changed.",
     )
 
 
@@ -292,7 +303,7 @@ def update(
     client's and the believed rating afresh for that date (the rest of the gap stays frozen).
     Raises ``Locked`` once the review is signed off and ``StaleEdit`` when someone saved a newer version meanwhile."""
     if review.signed_off_at is not None:
-        raise Locked(locked_message(session, review))
+        raise locked(session, review)
     versioned.check_version(session, review, expected_version, item_type=REVIEW)
     before = _values(review)
     old_gap = review.gap
@@ -331,7 +342,7 @@ def sign_off(
     mentor read it."""
     assert review.id is not None
     if review.signed_off_at is not None:
-        raise Locked(locked_message(session, review))
+        raise locked(session, review)
     versioned.check_version(session, review, expected_version, item_type=REVIEW)
     review.mentor_comment = comment
     review.signed_off_at = utcnow()
@@ -427,8 +438,9 @@ def answer(
     if request.answered_at is not None:
         who = repository.person(session, user_id=request.answered_by_id)
         raise Locked(
-            f"{who.display_name if who else 'A mentor'} answered this request on "
-            f"{day(request.answered_at.date())} already."
+            f"{who.display_name if who else 'A mentor'} answered this request",
+            request.answered_at,
+            " already.",
         )
     versioned.check_version(session, request, expected_version, item_type=REQUEST)
     request.answer = text

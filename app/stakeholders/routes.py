@@ -20,7 +20,7 @@ from app.kit import items, versioned
 from app.kit.forms import FormOf
 from app.kit.pages import Page
 from app.kit.versioned import StaleEdit
-from app.models import Stakeholder, utcnow
+from app.models import Stakeholder
 from app.permissions.guards import (
     InsightWriter,
     ItemAccess,
@@ -195,7 +195,7 @@ def add_stakeholder(
         people=repository.live(db, account_id=access.account_id),
         owners=_team_ids(db, access),
         editing=None,
-        today=utcnow().date(),
+        today=actor.today(),
     )
     page = _map_page(request, db, actor, access)
     if isinstance(checked, FormErrors):
@@ -236,7 +236,7 @@ def update_stakeholder(
         people=repository.live(db, account_id=access.account_id),
         owners=_team_ids(db, access),
         editing=person.id,
-        today=utcnow().date(),
+        today=actor.today(),
     )
     if isinstance(values, FormErrors):
         return page.refused(422, form=form, version=version, errors=values)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from app.models import IdentityKind, SignInIdentity, User
+from app.models import Account, IdentityKind, Membership, SignInIdentity, User, Workspace
 
 PASSWORD_ISSUER = "jointplan:password"
 
@@ -26,6 +27,18 @@ def with_password(session: Session, *, email: str) -> tuple[User, SignInIdentity
         .where(User.email == email)
     ).first()
     return (row[0], row[1]) if row else None
+
+
+def get_for_update(session: Session, *, user_id: int) -> User | None:
+    """The person's row, locked (PostgreSQL) and re-read past the identity map, so that of two
+    saves of the same setting the second sees the first one's value. ``FOR NO KEY UPDATE``:
+    rows that refer to the person may still be inserted meanwhile."""
+    return session.exec(
+        select(User)
+        .where(User.id == user_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).first()
 
 
 def password_identity(session: Session, *, user_id: int) -> SignInIdentity | None:
@@ -65,3 +78,27 @@ def get_in_workspace(session: Session, *, workspace_id: int, user_id: int) -> Us
     if session.info.get("writes"):
         statement = statement.with_for_update(key_share=True)
     return session.exec(statement).first()
+
+
+def home_zone(user: type[User]) -> sa.ColumnElement[str]:
+    """The zone of a person who chose none, as an expression correlated to the ``User`` row of
+    the query it goes in (the session lookup folds it into its own query: no page pays a query
+    for it): their workspace's; for a client person, who has no workspace, the workspace of the
+    account they joined first (one zone on every page, not one that changes with the account
+    open); '' when neither exists (``app.kit.clock.zone_named`` reads it as UTC)."""
+    own = (
+        select(col(Workspace.time_zone))
+        .where(col(Workspace.id) == col(user.workspace_id))
+        .scalar_subquery()
+    )
+    first_account = (
+        select(col(Workspace.time_zone))
+        .join(Account, col(Account.workspace_id) == col(Workspace.id))
+        .join(Membership, col(Membership.account_id) == col(Account.id))
+        .where(col(Membership.user_id) == col(user.id))
+        .where(col(Membership.removed_at).is_(None))
+        .order_by(col(Membership.created_at), col(Membership.id))
+        .limit(1)
+        .scalar_subquery()
+    )
+    return sa.func.coalesce(own, first_account, "")

@@ -91,3 +91,31 @@ def set_disabled(session: Session, *, actor: User, user: User, disabled: bool) -
 def mark_identity_used(session: Session, identity: SignInIdentity) -> None:
     identity.last_used_at = utcnow()
     session.add(identity)
+
+
+TIME_ZONE_CHANGED = "user.time_zone_changed"
+
+
+def set_time_zone(session: Session, *, actor: User, time_zone: str) -> bool:
+    """The person's own time zone ("" = their workspace's, ``users_repo.home_zone``), under a
+    lock of their row; audited on the global chain. False when it was that already (nothing
+    written)."""
+    assert actor.id is not None
+    user = repository.get_for_update(session, user_id=actor.id)
+    assert user is not None, "the signed-in person exists"
+    old = user.time_zone
+    if old == time_zone:
+        return False
+    user.time_zone = time_zone
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        actor=user,
+        verb=TIME_ZONE_CHANGED,
+        item_type="user",
+        item_id=user.id,
+        changes={"time_zone": [old, time_zone]},
+        visibility=Visibility.INTERNAL,
+    )
+    return True

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
 from itsdangerous import BadSignature, URLSafeSerializer
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 from jinja2_fragments import render_block
 from markupsafe import Markup, escape
 
+from app.kit import moments
+from app.kit.clock import DEFAULT_ZONE, zone_named
 from app.models import ROLE_LABELS, Role
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -46,6 +51,28 @@ def linkify(text: str) -> Markup:
     return Markup("").join(parts)
 
 
+def viewer_zone(context: Context) -> ZoneInfo:
+    """The zone of whoever reads the page: the signed-in person's (``Actor.zone``, resolved
+    once per request with the session), else UTC."""
+    actor = context.get("actor")
+    zone = getattr(actor, "zone", None)
+    return zone if isinstance(zone, ZoneInfo) else zone_named(DEFAULT_ZONE)
+
+
+@pass_context
+def when(context: Context, at: datetime | None, on: bool = True) -> Markup:
+    """``{{ x.created_at | when }}``: the one way a page shows a moment (``moments``)."""
+    if at is None:
+        return Markup("")
+    return moments.time_element(at, viewer_zone(context), on=on)
+
+
+@pass_context
+def exact_time(context: Context, at: datetime | None) -> str:
+    """``{{ x.created_at | exact }}``: '3 Dec 2026, 14:05 CET', for text that has no hover."""
+    return moments.exact(at, viewer_zone(context)) if at is not None else ""
+
+
 def is_htmx(request: Request) -> bool:
     return (
         request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"
@@ -70,6 +97,8 @@ class Templates:
             return f"/static/{path}?v={versions.get(path, '0')}"
 
         self.env.filters["linkify"] = linkify
+        self.env.filters["when"] = when
+        self.env.filters["exact"] = exact_time
         self.env.globals.update(
             static_url=static_url,
             role_labels={r.value: label for r, label in ROLE_LABELS.items()},

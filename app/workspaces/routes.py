@@ -8,10 +8,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from app.db import DbSession
+from app.kit import moments
+from app.kit.clock import now, zone_named, zone_names
 from app.kit.forms import FormOf
-from app.kit.pages import Page
+from app.kit.pages import Page, redirect
+from app.models import Workspace
 from app.permissions.guards import SettingsManager
 from app.permissions.policy import Actor
+from app.users.schemas import TimeZoneForm
 from app.web.errors import NotFoundError
 from app.web.forms import FormErrors
 from app.workspaces import repository, service
@@ -19,6 +23,7 @@ from app.workspaces.schemas import MAX_DIMENSIONS, MAX_NAME, MIN_DIMENSIONS, Val
 
 router = APIRouter()
 PAGE = "/admin/value-dimensions"
+ZONE_PAGE = "/admin/time-zone"
 
 
 def _workspace_id(actor: Actor) -> int:
@@ -81,4 +86,52 @@ def update_value_dimensions(
         "Saved the value dimensions. New ratings use them; ratings already given keep theirs."
         if changed
         else "The value dimensions are unchanged."
+    )
+
+
+def _zone_page(request: Request, saved: Workspace) -> Page:
+    def context() -> dict[str, Any]:
+        return {
+            "errors": {},
+            "zone_names": zone_names(),
+            "saved": saved,
+            "now_there": moments.exact(now(), zone_named(saved.time_zone)),
+        }
+
+    return Page(request, "admin/time_zone.html", context, url=ZONE_PAGE)
+
+
+@router.get(ZONE_PAGE)
+def edit_time_zone(request: Request, actor: SettingsManager, db: DbSession) -> Response:
+    workspace = repository.get(db, workspace_id=_workspace_id(actor))
+    if workspace is None:
+        raise NotFoundError()
+    return _zone_page(request, workspace).render(form=TimeZoneForm(workspace.time_zone))
+
+
+@router.post(ZONE_PAGE)
+def update_time_zone(
+    request: Request,
+    actor: SettingsManager,
+    db: DbSession,
+    form: Annotated[TimeZoneForm, FormOf(TimeZoneForm)],
+) -> Response:
+    """The zone of the workspace's people who chose none of their own."""
+    workspace_id = _workspace_id(actor)
+    checked = form.check(default_allowed=False)
+    if isinstance(checked, FormErrors):
+        saved = repository.get(db, workspace_id=workspace_id)
+        if saved is None:
+            raise NotFoundError()
+        return _zone_page(request, saved).refused(422, form=form, errors=checked)
+    changed = service.set_time_zone(
+        db, actor=actor.user, workspace_id=workspace_id, time_zone=checked.name
+    )
+    return redirect(
+        request,
+        ZONE_PAGE,
+        f"The workspace's time zone is now {checked.name}. People who chose none of their own "
+        "see times and “today” in it."
+        if changed
+        else f"The workspace's time zone was {checked.name} already.",
     )

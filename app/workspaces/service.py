@@ -11,6 +11,7 @@ from app.models import User, Visibility, Workspace
 from app.workspaces import repository
 
 VALUE_DIMENSIONS_CHANGED = "workspace.value_dimensions_changed"
+TIME_ZONE_CHANGED = "workspace.time_zone_changed"
 
 
 def set_value_dimensions(
@@ -48,3 +49,28 @@ def set_value_dimensions(
         visibility=Visibility.INTERNAL,
     )
     return workspace
+
+
+def set_time_zone(session: Session, *, actor: User, workspace_id: int, time_zone: str) -> bool:
+    """The zone of the workspace's people who chose none (and of the client people whose first
+    account is the workspace's), under the workspace's row lock; audited on the global chain.
+    False when it was that already (nothing written)."""
+    workspace = repository.get_for_update(session, workspace_id=workspace_id)
+    assert workspace is not None, "the actor's own workspace exists"
+    old = workspace.time_zone
+    if old == time_zone:
+        return False
+    workspace.time_zone = time_zone
+    session.add(workspace)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        verb=TIME_ZONE_CHANGED,
+        item_type=repository.ITEM_TYPE,
+        item_id=workspace_id,
+        account_id=None,  # the global chain: the setting belongs to no single account
+        changes={"time_zone": [old, time_zone]},
+        visibility=Visibility.INTERNAL,
+    )
+    return True

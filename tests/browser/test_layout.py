@@ -6,6 +6,7 @@ Both tests leave screenshots of the account page in ``test-artifacts/`` to look 
 from __future__ import annotations
 
 import itertools
+import re
 
 from playwright.sync_api import Page, expect
 
@@ -108,3 +109,32 @@ def test_desktop_account_page_keeps_the_table(demo_data: LiveServer, page: Page)
     assert layout["thead"] == "table-header-group"
     assert {row["display"] for row in layout["rows"]} == {"table-row"}
     screenshot(page, "account-desktop.png")
+
+
+def test_a_person_chooses_their_time_zone_on_a_phone_and_reads_times_in_it(
+    demo_data: LiveServer, new_context: NewContext
+) -> None:
+    """The viewer chose no zone: they read times in Brightwell's (the workspace of the account
+    they joined); they choose Tokyo on their profile, and the plan's times follow."""
+    harbor = account_id(demo_data.db, "Harbor Logistics")
+    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    sign_in(page, "viewer@harbor.example")
+    page.goto(f"/accounts/{harbor}/plan")
+    shown = page.locator("main time[title]").first
+    expect(shown).to_have_attribute("title", re.compile(r" (GMT|BST)$"))
+
+    page.goto("/me")
+    assert_no_horizontal_scroll(page, "profile page")
+    zone = page.get_by_label("Time zone")
+    expect(zone.locator("option:checked")).to_have_text(
+        "The default: Europe/London, the zone of the first account you joined"
+    )
+    zone.select_option("Asia/Tokyo")
+    page.get_by_role("button", name="Save time zone").click()
+    expect(page.get_by_role("status")).to_contain_text("Your time zone is now Asia/Tokyo")
+    expect(zone).to_have_value("Asia/Tokyo")
+    assert_no_horizontal_scroll(page, "profile page after saving")
+
+    page.goto(f"/accounts/{harbor}/plan")
+    expect(shown).to_have_attribute("title", re.compile(r" JST$"))
+    expect(shown.locator(".visually-hidden")).to_have_text(re.compile(r"^ \(.* JST\)$"))
