@@ -28,6 +28,8 @@ from app.db import DbSession, ReadOnlySessionError
 from app.initiatives import service as initiatives
 from app.initiatives.schemas import InitiativeValues
 from app.invitations import service as invitations
+from app.jointreviews import service as joint_reviews
+from app.jointreviews.schemas import CheckedSchedule, CheckedTime
 from app.main import PRIVATE_ROUTERS, PUBLIC_ROUTERS, create_app
 from app.models import (
     OutboxMessage,
@@ -228,11 +230,25 @@ def links(session: Session, world: World) -> dict[str, str]:
         account_id=world.account.id,  # type: ignore[arg-type]
         checked=CheckedStakeholder(name="Ours"),
     )
+    joint = joint_reviews.schedule(
+        session,
+        actor=lead,
+        account=world.account,
+        plan=plan,
+        checked=CheckedSchedule(
+            CheckedTime(utcnow() + timedelta(days=7), "Europe/Madrid", 60),
+            (lead.id, world.members["sponsor"].id),  # type: ignore[arg-type]
+        ),
+    )
+    decision = joint_reviews.add_decision(session, actor=lead, review=joint, text="Ours")
     mail = session.exec(
         select(OutboxMessage).where(OutboxMessage.invitation_id == sent.invitation.id)
     ).one()
     session.commit()
     return {
+        "joint_review_id": str(joint.id),
+        "decision_id": str(decision.id),
+        "plan_id": str(plan.id),
         "review_id": str(review.id),
         "request_id": str(mentor_request.id),
         "section_id": str(section.id),
