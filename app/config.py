@@ -74,6 +74,14 @@ class Settings(BaseSettings):
     # again (a connection and NOOP, no message), so the given-up mail goes out by itself.
     mail_probe_seconds: float = 60
 
+    # Live updates (``app.live``): a comment line on every open event stream this often, when
+    # each stream also checks its session and access again; how many streams one instance
+    # holds open (beyond: 503 with Retry-After); how long events are kept for pages that
+    # reconnect (older: the page is told to reload its sections).
+    live_heartbeat_seconds: float = Field(default=15, gt=0)
+    live_max_streams: int = Field(default=5000, ge=0)
+    live_keep_hours: float = Field(default=24, gt=0)
+
     oidc_providers: list[OidcProvider] = Field(default_factory=list)
 
     session_idle_minutes: int = 120

@@ -21,6 +21,8 @@ from app.health import routes as health_routes
 from app.health.service import SchemaWatch, schema_ready
 from app.initiatives import routes as initiatives_routes
 from app.invitations import routes as invitations_routes
+from app.live import routes as live_routes
+from app.live.broker import Broker
 from app.mail import routes as mail_routes
 from app.mail.dispatcher import MailDispatcher
 from app.notifications import routes as notifications_routes
@@ -79,6 +81,7 @@ PRIVATE_ROUTERS = (
     portfolio_routes.router,
     stakeholders_routes.router,
     mail_routes.router,
+    live_routes.router,
 )
 
 
@@ -90,6 +93,7 @@ def create_app(
     db = db or Database(create_db_engine(settings.resolved_database_url))
     dispatcher = MailDispatcher(db, settings)
     schema = SchemaWatch(db)
+    live = Broker(db, settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -97,9 +101,11 @@ def create_app(
         if run_mailer:
             db.on_mail_queued = dispatcher.wake
             dispatcher.start()
+        await live.start()
         try:
             yield
         finally:
+            await live.stop()
             if run_mailer:
                 dispatcher.stop()
                 db.on_mail_queued = None
@@ -121,6 +127,7 @@ def create_app(
     app.state.db = db
     app.state.mailer = dispatcher
     app.state.schema = schema
+    app.state.live = live
     app.state.templates = Templates(
         secret_key=settings.resolved_secret_key,
         base_globals={"dev_mailbox": mail_routes.may_read},
