@@ -31,6 +31,7 @@ WORKSPACE = "workspace"  # the vendor's internal strategy workspace (no section 
 SECTIONS: dict[str, str | None] = {
     # The joint plan.
     "strategy_entry": "strategy",
+    "strategy": "strategy",  # a strategy section's thread
     "priority": "priorities",
     "value_rating": "value",
     "initiative": "initiatives",

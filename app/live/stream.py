@@ -99,8 +99,9 @@ class Stream:
         joined = False
         try:
             subscriber = await broker.subscribe(watcher.account_id, vendor=watcher.vendor)
-            yield "retry: 1000\n\n"
-            for chunk in await self._catch_up():
+            missed = await self._catch_up()
+            yield "retry: 1000\n\n"  # the answer starts once the stream follows the account
+            for chunk in missed:
                 yield chunk
             await broker.run_db(self._join, writes=True)
             joined = True
