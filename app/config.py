@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     live_heartbeat_seconds: float = Field(default=15, gt=0)
     live_max_streams: int = Field(default=5000, ge=0)
     live_keep_hours: float = Field(default=24, gt=0)
+    # A stream ends after this long and the browser reconnects, resuming with Last-Event-ID
+    # (so that no stream outlives a proxy's timeout or keeps an instance busy forever).
+    live_stream_seconds: float = Field(default=900, ge=0)
 
     oidc_providers: list[OidcProvider] = Field(default_factory=list)
 

@@ -171,12 +171,14 @@ class Stream:
         """Events as the broker hands them; a heartbeat (and a check) every interval."""
         interval = self.broker.settings.live_heartbeat_seconds
         next_beat = time.monotonic() + interval
-        while True:
+        end = time.monotonic() + self.broker.settings.live_stream_seconds
+        while time.monotonic() < end:
+            wait = min(next_beat, end) - time.monotonic()
             try:
-                item = await asyncio.wait_for(
-                    subscriber.queue.get(), timeout=max(next_beat - time.monotonic(), 0)
-                )
+                item = await asyncio.wait_for(subscriber.queue.get(), timeout=max(wait, 0))
             except TimeoutError:
+                if time.monotonic() >= end:
+                    return
                 if not await self._allowed():
                     return
                 yield ": heartbeat\n\n"
