@@ -38,7 +38,8 @@ SECTIONS: dict[str, str | None] = {
     "action": "actions",
     "comment": "comments",  # resolved to the section its thread is in (``_comment_section``)
     "plan": "agreement",
-    # The vendor's internal workspace: events for the vendor side only (they are internal).
+    # The vendor's internal workspace: events for the vendor side only, even the shared ones
+    # (what was sent for validation): the client's plan page has nothing to fetch for them.
     "perceived_priority": WORKSPACE,
     "perceived_rating": WORKSPACE,
     "scorecard_attribute": WORKSPACE,
@@ -109,7 +110,8 @@ def derive(
             LiveEvent.account_id == account_id
         )
     ).one()
-    shared = visibility == Visibility.SHARED
+    # The vendor's workspace is the vendor's (what it sends the client has a page of its own).
+    shared = visibility == Visibility.SHARED and section != WORKSPACE
     event = LiveEvent(
         account_id=account_id,
         seq=(seq or 0) + 1,
