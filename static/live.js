@@ -39,15 +39,20 @@
     if (!box || !section) return;
     var url = box.getAttribute("data-sections") + name;
     htmx.ajax("GET", url, { target: section, swap: "outerHTML" }).then(function () {
-      var fresh = document.getElementById(name);
-      if (!fresh) return;
-      fresh.classList.remove("live-changed");
-      void fresh.offsetWidth; // restart the mark's animation
-      fresh.classList.add("live-changed");
-      window.setTimeout(function () {
-        fresh.classList.remove("live-changed");
-      }, 2500);
+      // Once htmx settled the new section (it puts its attributes back then), mark it.
+      window.setTimeout(mark, (htmx.config.defaultSettleDelay || 20) + 30, name);
     });
+  }
+
+  function mark(name) {
+    var fresh = document.getElementById(name);
+    if (!fresh) return;
+    fresh.classList.remove("live-changed");
+    void fresh.offsetWidth; // restart the mark's animation
+    fresh.classList.add("live-changed");
+    window.setTimeout(function () {
+      fresh.classList.remove("live-changed");
+    }, 2500);
   }
 
   function notice(section, name, who) {
