@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -85,6 +85,30 @@ PRIVATE_ROUTERS = (
 )
 
 
+def _lifespan(
+    db: Database, schema: SchemaWatch, dispatcher: MailDispatcher | None, live: Broker
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """What runs while the app serves: the schema check at start, the mail dispatcher (unless
+    turned off), the live broker."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        schema.check_at_start()
+        if dispatcher is not None:
+            db.on_mail_queued = dispatcher.wake
+            dispatcher.start()
+        await live.start()
+        try:
+            yield
+        finally:
+            await live.stop()
+            if dispatcher is not None:
+                dispatcher.stop()
+                db.on_mail_queued = None
+
+    return lifespan
+
+
 def create_app(
     settings: Settings | None = None, db: Database | None = None, *, run_mailer: bool = True
 ) -> FastAPI:
@@ -94,25 +118,9 @@ def create_app(
     dispatcher = MailDispatcher(db, settings)
     schema = SchemaWatch(db)
     live = Broker(db, settings)
-
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        schema.check_at_start()
-        if run_mailer:
-            db.on_mail_queued = dispatcher.wake
-            dispatcher.start()
-        await live.start()
-        try:
-            yield
-        finally:
-            await live.stop()
-            if run_mailer:
-                dispatcher.stop()
-                db.on_mail_queued = None
-
     app = FastAPI(
         title="Jointplan",
-        lifespan=lifespan,
+        lifespan=_lifespan(db, schema, dispatcher if run_mailer else None, live),
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
