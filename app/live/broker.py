@@ -7,7 +7,10 @@ to every stream of that account, which keeps what its audience may see.
 How the broker hears of commits: on PostgreSQL through ONE listening connection per instance
 (``LISTEN``; payloads carry ids only), which reconnects by itself after the database went away
 and then replays from the table; on SQLite from ``Database.on_live_event``, called after commit
-in this process. Presence changes ("someone opened or closed a page") travel the same way.
+in this process, and for the instance's other worker processes by a look at the watched
+accounts' numbering several times a second. Presence changes ("someone opened or closed a page")
+travel the same way; on SQLite, whose other processes are not told, every stream is asked to look
+at presence again at each heartbeat.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 PRUNE_EVERY = 240  # heartbeats between two prunings of old events
 RECONNECT_MAX_SECONDS = 2.0
+SQLITE_POLL_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,7 @@ class Broker:
         if self.db.is_sqlite:
             self.db.on_live_event = self._wake_threadsafe
             self.listening.set()
+            self._tasks.append(asyncio.create_task(self._poll()))
         self._tasks.append(asyncio.create_task(self._tick()))
 
     async def stop(self) -> None:
@@ -256,6 +261,24 @@ class Broker:
                 self.hear(notice.payload)
             await conn.execute("SELECT 1")  # a quiet connection: is it still there?
 
+    async def _poll(self) -> None:
+        """SQLite: the other worker processes of this instance commit too, and only the one
+        that committed is called. A look at the watched accounts' numbering (one small query)
+        several times a second brings their events here as well."""
+        while True:
+            await asyncio.sleep(SQLITE_POLL_SECONDS)
+            watched = list(self._subscribers)
+            if not watched:
+                continue
+            try:
+                latest = await self.run_db(partial(repository.latest_seqs, account_ids=watched))
+            except Exception as exc:
+                log.warning("live: looking for events failed: %s", one_line(exc))
+                continue
+            for account_id, seq in latest.items():
+                if seq > self._last_seq.get(account_id, seq):
+                    self.wake(account_id)
+
     # --- Every heartbeat: presence is refreshed, old events forgotten ------------------------
 
     async def _tick(self) -> None:
@@ -269,6 +292,8 @@ class Broker:
                 stale_before=utcnow() - self.presence_ttl,
             )
             prune = partial(events.prune, keep_hours=self.settings.live_keep_hours)
+            if self.db.is_sqlite:
+                self.resync()
             try:
                 await self.run_db(refresh, writes=True)
                 if ticks % PRUNE_EVERY == 0:

@@ -26,7 +26,7 @@ from sqlmodel import Session
 from app.accounts import repository as accounts_repo
 from app.auth import sessions
 from app.live import repository
-from app.live.broker import Broker, Presence, Resync, Subscriber
+from app.live.broker import Broker, Item, Presence, Subscriber
 from app.live.repository import Sent
 from app.permissions.policy import Actor, Decision, Verb, decide
 
@@ -168,29 +168,38 @@ class Stream:
         return message("section", data, event_id)
 
     async def _follow(self, subscriber: Subscriber) -> AsyncIterator[str]:
-        """Events as the broker hands them; a heartbeat (and a check) every interval."""
+        """Events as the broker hands them; a heartbeat (and a check) every interval.
+
+        One pending ``get`` is kept across heartbeats (``asyncio.wait`` leaves it running), so
+        an event handed over just as a heartbeat falls due is never dropped."""
         interval = self.broker.settings.live_heartbeat_seconds
         next_beat = time.monotonic() + interval
         end = time.monotonic() + self.broker.settings.live_stream_seconds
-        while time.monotonic() < end:
-            wait = min(next_beat, end) - time.monotonic()
-            try:
-                item = await asyncio.wait_for(subscriber.queue.get(), timeout=max(wait, 0))
-            except TimeoutError:
-                if time.monotonic() >= end:
-                    return
-                if not await self._allowed():
-                    return
-                yield ": heartbeat\n\n"
-                next_beat = time.monotonic() + interval
-                continue
-            if isinstance(item, Sent):
-                chunk = self._send(item)
-            elif isinstance(item, Presence | Resync):
-                page = item.page if isinstance(item, Presence) else self.watcher.page
-                chunk = message("presence", {}) if self.watcher.sees_page(page) else ""
-            if chunk:
-                yield chunk
+        getter: asyncio.Task[Item] | None = None
+        try:
+            while time.monotonic() < end:
+                getter = getter or asyncio.ensure_future(subscriber.queue.get())
+                wait = max(min(next_beat, end) - time.monotonic(), 0)
+                done, _ = await asyncio.wait({getter}, timeout=wait)
+                if not done:
+                    if time.monotonic() >= end or not await self._allowed():
+                        return
+                    yield ": heartbeat\n\n"
+                    next_beat = time.monotonic() + interval
+                    continue
+                item, getter = getter.result(), None
+                chunk = self._chunk(item)
+                if chunk:
+                    yield chunk
+        finally:
+            if getter is not None:
+                getter.cancel()
+
+    def _chunk(self, item: Item) -> str:
+        if isinstance(item, Sent):
+            return self._send(item)
+        page = item.page if isinstance(item, Presence) else self.watcher.page
+        return message("presence", {}) if self.watcher.sees_page(page) else ""
 
     async def _allowed(self) -> bool:
         try:
