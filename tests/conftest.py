@@ -272,6 +272,8 @@ def default_settings() -> Settings:
         # A live event stream ends once it sent what it had (a test client reads it whole);
         # tests/test_live.py reads streams that stay open from a real server.
         live_stream_seconds=0,
+        # No heartbeat work (presence refreshed in a thread) on a test's shared connection.
+        live_heartbeat_seconds=3600,
     )
 
 

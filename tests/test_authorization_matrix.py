@@ -826,6 +826,8 @@ MATRIX_ENVIRONMENT: dict[str, Any] = {
     "environment": "development",
     "dev_mailbox": True,
     "live_stream_seconds": 0,
+    # No heartbeat work (presence refreshed in a thread) on the matrix's one shared connection.
+    "live_heartbeat_seconds": 3600,
 }
 LOOPBACK = ("127.0.0.1", 50000)
 
