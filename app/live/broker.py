@@ -188,25 +188,18 @@ class Broker:
             if account_id not in self._again:
                 return
 
-    def presence_changed(self, account_id: int, page: str) -> None:
-        """Tell every instance's streams of the account that ``page``'s presence changed."""
-        if self.db.is_sqlite:
-            self.hear_presence(account_id, page)
-            return
-        payload = f"p:{account_id}:{page}"
-
-        def announce(session: Session) -> None:
+    def announce_presence(self, session: Session, account_id: int, page: str) -> None:
+        """In the transaction that joins or leaves: tell the other instances' streams of the
+        account (NOTIFY, delivered at commit). This instance's are told by ``presence_changed``."""
+        if not self.db.is_sqlite:
+            payload = f"p:{account_id}:{page}"
             session.execute(sa.select(sa.func.pg_notify(events.CHANNEL, payload)))
 
-        task = asyncio.create_task(self.run_db(announce, writes=True))
-        self._tasks.append(task)
-        task.add_done_callback(self._forget)
-
-    def _forget(self, task: asyncio.Task[Any]) -> None:
-        with contextlib.suppress(ValueError):
-            self._tasks.remove(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.warning("live: %s", one_line(task.exception()))  # type: ignore[arg-type]
+    def presence_changed(self, account_id: int, page: str) -> None:
+        """After a join or leave committed: this instance's streams of the account (on
+        PostgreSQL they hear it through the channel, like every instance's)."""
+        if self.db.is_sqlite:
+            self.hear_presence(account_id, page)
 
     def hear_presence(self, account_id: int, page: str) -> None:
         for subscriber in list(self._subscribers.get(account_id, ())):

@@ -125,12 +125,15 @@ class Stream:
             user_id=w.user_id,
             page=w.page,
         )
+        self.broker.announce_presence(session, w.account_id, w.page)
+
+    def _forget(self, session: Session) -> None:
+        repository.leave(session, stream=self.id)
+        self.broker.announce_presence(session, self.watcher.account_id, self.watcher.page)
 
     async def _leave(self) -> None:
         try:
-            await asyncio.shield(
-                self.broker.run_db(lambda s: repository.leave(s, stream=self.id), writes=True)
-            )
+            await asyncio.shield(self.broker.run_db(self._forget, writes=True))
             self.broker.presence_changed(self.watcher.account_id, self.watcher.page)
         except Exception:  # the heartbeat's clean-up forgets the row in time
             return
