@@ -98,6 +98,10 @@ class Stream:
         subscriber: Subscriber | None = None
         joined = False
         try:
+            if broker.settings.live_stream_seconds <= 0:  # only what was missed: nothing to follow
+                for chunk in ["retry: 1000\n\n", *await self._catch_up()]:
+                    yield chunk
+                return
             subscriber = await broker.subscribe(watcher.account_id, vendor=watcher.vendor)
             missed = await self._catch_up()
             yield "retry: 1000\n\n"  # the answer starts once the stream follows the account
