@@ -77,6 +77,16 @@ class Settings(BaseSettings):
     # How often each instance's scheduler looks for due reminders and digests (0: never; each
     # job still runs once across instances). Seconds.
     scheduler_seconds: float = Field(default=60, ge=0)
+    # Live updates (``app.live``): a comment line on every open event stream this often, when
+    # each stream also checks its session and access again; how many streams one instance
+    # holds open (beyond: 503 with Retry-After); how long events are kept for pages that
+    # reconnect (older: the page is told to reload its sections).
+    live_heartbeat_seconds: float = Field(default=15, gt=0)
+    live_max_streams: int = Field(default=5000, ge=0)
+    live_keep_hours: float = Field(default=24, gt=0)
+    # A stream ends after this long and the browser reconnects, resuming with Last-Event-ID
+    # (so that no stream outlives a proxy's timeout or keeps an instance busy forever).
+    live_stream_seconds: float = Field(default=900, ge=0)
 
     oidc_providers: list[OidcProvider] = Field(default_factory=list)
 

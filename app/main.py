@@ -22,6 +22,8 @@ from app.health.service import SchemaWatch, schema_ready
 from app.initiatives import routes as initiatives_routes
 from app.invitations import routes as invitations_routes
 from app.jointreviews import routes as jointreviews_routes
+from app.live import routes as live_routes
+from app.live.broker import Broker
 from app.mail import routes as mail_routes
 from app.mail.dispatcher import MailDispatcher
 from app.notifications import routes as notifications_routes
@@ -85,6 +87,7 @@ PRIVATE_ROUTERS = (
     portfolio_routes.router,
     stakeholders_routes.router,
     mail_routes.router,
+    live_routes.router,
 )
 
 
@@ -93,11 +96,13 @@ def _lifespan(
     schema: SchemaWatch,
     dispatcher: MailDispatcher,
     scheduler: Scheduler,
+    live: Broker,
     *,
     run_mailer: bool,
     run_scheduler: bool,
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """What runs beside the requests: the schema check, the mail dispatcher, the scheduler."""
+    """What runs beside the requests: the schema check, the mail dispatcher, the scheduler,
+    the live broker."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -107,9 +112,11 @@ def _lifespan(
             dispatcher.start()
         if run_scheduler:
             scheduler.start()
+        await live.start()
         try:
             yield
         finally:
+            await live.stop()
             if run_scheduler:
                 scheduler.stop()
             if run_mailer:
@@ -131,9 +138,16 @@ def create_app(
     scheduler = Scheduler(db, settings)
     run_scheduler = run_mailer and settings.scheduler_seconds > 0
     schema = SchemaWatch(db)
+    live = Broker(db, settings)
 
     lifespan = _lifespan(
-        db, schema, dispatcher, scheduler, run_mailer=run_mailer, run_scheduler=run_scheduler
+        db,
+        schema,
+        dispatcher,
+        scheduler,
+        live,
+        run_mailer=run_mailer,
+        run_scheduler=run_scheduler,
     )
     app = FastAPI(
         title="Jointplan",
@@ -153,6 +167,7 @@ def create_app(
     app.state.mailer = dispatcher
     app.state.scheduler = scheduler
     app.state.schema = schema
+    app.state.live = live
     app.state.templates = Templates(
         secret_key=settings.resolved_secret_key,
         base_globals={"dev_mailbox": mail_routes.may_read},

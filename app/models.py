@@ -901,6 +901,50 @@ class AuditChainHead(SQLModel, table=True):
     hash: str = Field(max_length=64)
 
 
+class LiveEvent(SQLModel, table=True):
+    """One change to an account's plan item, for the pages that have the plan open (``app.live``).
+
+    Written by ``app.audit.service.record`` in the change's transaction, so an event exists
+    exactly when its change committed. Two numberings per account, both without gaps: ``seq``
+    counts every event (what the vendor side is sent), ``shared_seq`` only the shared ones (what
+    the client side is sent), so that a client never sees a gap where an internal event was.
+    """
+
+    __tablename__ = "live_event"
+    __table_args__ = (
+        sa.UniqueConstraint("account_id", "seq", name="uq_live_event_account_seq"),
+        sa.UniqueConstraint("account_id", "shared_seq", name="uq_live_event_account_shared_seq"),
+        sa.CheckConstraint(_in("visibility", Visibility), name="visibility"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    seq: int
+    shared_seq: int | None = None
+    section: str = Field(max_length=40)
+    item_type: str = Field(max_length=40)
+    item_id: str = Field(default="", max_length=64)
+    visibility: str = Field(default=Visibility.SHARED, max_length=20)
+    actor_name: str = Field(default="", max_length=200)
+    occurred_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class LivePresence(SQLModel, table=True):
+    """One open event stream: who has which page of an account open, on which instance. Each
+    instance refreshes ``seen_at`` of its streams at every heartbeat; a row not refreshed for a
+    few heartbeats (its instance stopped) no longer counts."""
+
+    __tablename__ = "live_presence"
+    __table_args__ = (sa.Index("ix_live_presence_account_page", "account_id", "page"),)
+
+    stream: str = Field(primary_key=True, max_length=40)
+    instance: str = Field(max_length=40, index=True)
+    account_id: int = Field(foreign_key="account.id")
+    user_id: int = Field(foreign_key="app_user.id")
+    page: str = Field(max_length=40)
+    seen_at: datetime = Field(default_factory=utcnow)
+
+
 class OutboxMessage(SQLModel, table=True):
     """An e-mail written in the transaction that caused it and sent after commit, with retries."""
 

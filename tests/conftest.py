@@ -274,6 +274,11 @@ def default_settings() -> Settings:
         secret_key="s" * 64,
         database_url="sqlite://",
         smtp_host="",
+        # A live event stream ends once it sent what it had (a test client reads it whole);
+        # tests/test_live.py reads streams that stay open from a real server.
+        live_stream_seconds=0,
+        # No heartbeat work (presence refreshed in a thread) on a test's shared connection.
+        live_heartbeat_seconds=3600,
     )
 
 

@@ -518,6 +518,12 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ),
     # Private: the plan and the client's priorities (client-owned)
     ("GET", "/accounts/{account_id}/plan"): account_rows(own=Row(allow=EVERY_ROLE)),
+    # Live updates of the plan page: its event stream, who else has it open, one section.
+    ("GET", "/accounts/{account_id}/events"): account_rows(own=Row(allow=EVERY_ROLE)),
+    ("GET", "/accounts/{account_id}/presence"): account_rows(own=Row(allow=EVERY_ROLE)),
+    ("GET", "/accounts/{account_id}/plan/sections/{section}"): account_rows(
+        own=Row(allow=EVERY_ROLE)
+    ),
     ("POST", "/accounts/{account_id}/priorities"): client_account_rows(
         allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS
     ),
@@ -882,7 +888,14 @@ def routes_of(routes: list[Any]) -> set[tuple[str, str]]:
 
 # The matrix's app runs in development with the development mailbox on, so that every route
 # that can exist is in the matrix; its requests come from the loopback address.
-MATRIX_ENVIRONMENT: dict[str, Any] = {"environment": "development", "dev_mailbox": True}
+# A live event stream ends at once here (after what it has to send), so that a cell answers.
+MATRIX_ENVIRONMENT: dict[str, Any] = {
+    "environment": "development",
+    "dev_mailbox": True,
+    "live_stream_seconds": 0,
+    # No heartbeat work (presence refreshed in a thread) on the matrix's one shared connection.
+    "live_heartbeat_seconds": 3600,
+}
 LOOPBACK = ("127.0.0.1", 50000)
 
 
@@ -1546,6 +1559,8 @@ def resolve_path(path: str, target: str, world: MatrixWorld) -> str:
         values["token"] = world.tokens[item_key] if item_key else new_token()
     if "{provider_key}" in path:
         values["provider_key"] = "nosuchprovider"
+    if "{section}" in path:
+        values["section"] = "priorities"
     return path.format(**values)
 
 
@@ -2053,7 +2068,8 @@ def test_every_route_is_asked_by_every_standing_about_every_kind_of_target() -> 
 def _targets_needed(path: str) -> set[str]:
     accounts = {OWN_ACCOUNT, OTHER_ACCOUNT, FOREIGN_ACCOUNT, MISSING_ACCOUNT}
     items = {OWN_ITEM, OTHER_ITEM, FOREIGN_ITEM, MISSING_ITEM, ORPHANED_ITEM}
-    params = set(re.findall(r"\{(\w+)\}", path))
+    # A plan section's name is a part of the plan page, not an item: the account is the target.
+    params = set(re.findall(r"\{(\w+)\}", path)) - {"section"}
     if params == {"account_id"}:
         return accounts
     if "account_id" in params:  # an item under an account (a profile kind is no id to smuggle)

@@ -1496,6 +1496,35 @@ def _user_id(session: Session, role: str) -> int:
 # --------------------------------------------------------------------------------------------
 
 
+def check_stream(
+    client: TestClient, lead: TestClient, leaks: Leaks, planted: Planted, role: str
+) -> None:
+    """The plan's live event stream, replayed from its first event (``Last-Event-ID``): the
+    client's holds no internal item's id (nor the marker), the vendor's does."""
+    url = f"/accounts/{planted.account_id}/events"
+    internal = {str(i) for ids in planted.internal.values() for i in ids}
+    streams = {}
+    for who, reader, first in ((role, client, "c0"), ("lead", lead, "v0")):
+        answer = reader.get(url, headers={"Last-Event-ID": first})
+        assert answer.status_code == 200, who
+        assert answer.headers["content-type"].startswith("text/event-stream")
+        items = {
+            json.loads(line[6:])["item"]
+            for line in answer.text.splitlines()
+            if line.startswith("data: ")
+        }
+        streams[who] = (answer, items)
+    answer, items = streams[role]
+    leaks.text(f"{role} GET {url} (the event stream)", answer.text)
+    leaks.checked += 1
+    if items & internal:
+        leaks.problems.append(f"{role} event stream names internal items {items & internal}")
+    ids = [line for line in answer.text.splitlines() if line.startswith("id: ")]
+    if ids != [f"id: c{n}" for n in range(1, len(ids) + 1)] or len(ids) < 10:
+        leaks.problems.append(f"{role} event stream: ids {ids} are not c1, c2, ... (10 or more)")
+    assert streams["lead"][1] & internal, "the vendor's stream names the internal items"
+
+
 @pytest.mark.parametrize("role", CLIENT_ROLES)
 def test_no_internal_item_reaches_a_client(
     role: str, app: FastAPI, client: TestClient, session: Session, world: World
@@ -1544,6 +1573,7 @@ def test_no_internal_item_reaches_a_client(
     check_audit(client, leaks, planted, session, role)
     run_reminders_for_a_week(session, leaks, world, planted)
     check_news(session, leaks, world)
+    check_stream(client, lead, leaks, planted, role)
     for version in session.exec(
         select(PlanVersion).where(PlanVersion.account_id == planted.account_id)
     ):

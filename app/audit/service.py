@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from app.audit import repository
 from app.audit.chain import GENESIS, GLOBAL_CHAIN, chain_for, json_safe, link_hash
+from app.live import events as live_events
 from app.models import AuditChainHead, AuditEvent, User, Visibility, utcnow
 
 Changes = dict[str, list[Any]]
@@ -64,6 +65,17 @@ def record(
     session.add(head)
     session.add(event)
     session.flush()
+    if account_id is not None:
+        # Under the chain head's lock, which also numbers the account's live events.
+        live_events.derive(
+            session,
+            account_id=account_id,
+            verb=verb,
+            item_type=item_type,
+            item_id=event.item_id,
+            visibility=visibility,
+            actor_name=actor.display_name if actor else "",
+        )
     return event
 
 

@@ -80,6 +80,11 @@ def sign_in_text(base_url: str, *, dev_mailbox: bool = False) -> str:
     width = max(len(person.email) for person in PEOPLE)
     lines = [f"Jointplan is at {base_url}/login — every demo login uses the password {PASSWORD!r}:"]
     lines += [f"  {person.email.ljust(width)}  {person.what}" for person in PEOPLE]
+    lines.append(
+        "Live plan: open Harbor Logistics' plan as lead@brightwell.example in one browser and as "
+        'sponsor@harbor.example in another (a private window): each sees "Also here" name '
+        "the other, and what one changes shows on the other's page without a reload."
+    )
     if dev_mailbox:
         lines.append(
             f"Mail is not sent but kept at {base_url}/dev/mailbox (development only): signed in "

@@ -1,0 +1,173 @@
+"""Live events: one row per change to an account's plan item, in the change's transaction.
+
+``derive`` is called by ``app.audit.service.record`` for every audited change of an account, so
+every shared item (and whatever later features audit) publishes without touching its service.
+``SECTIONS`` maps each item type the services record to the section of the plan page that shows
+it (``None``: nothing on the plan page; ``WORKSPACE``: the vendor's internal workspace). An item
+type not listed there makes open plan pages reload every section.
+
+Numbering: ``seq`` counts every event of the account, ``shared_seq`` only shared ones; both are
+taken as ``max + 1`` while the account's audit chain head is locked by ``record`` (the unique
+constraints back it up), so they have no gaps. On PostgreSQL the event is announced with
+``pg_notify`` in the same transaction (delivered only if it commits: ids only, never content); on
+SQLite the database's ``on_live_event`` callback is called after commit.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import partial
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, func, select
+
+from app.db import Database, after_commit
+from app.models import Comment, CommentTarget, LiveEvent, Visibility, utcnow
+
+CHANNEL = "jointplan_live"
+RELOAD = "plan"  # every section of the plan page
+WORKSPACE = "workspace"  # the vendor's internal strategy workspace (no section of the plan page)
+
+SECTIONS: dict[str, str | None] = {
+    # The joint plan.
+    "strategy_entry": "strategy",
+    "strategy": "strategy",  # a strategy section's thread
+    "priority": "priorities",
+    "value_rating": "value",
+    "initiative": "initiatives",
+    "action": "actions",
+    "comment": "comments",  # resolved to the section its thread is in (``_comment_section``)
+    "plan": "agreement",
+    # The vendor's internal workspace: events for the vendor side only, even the shared ones
+    # (what was sent for validation): the client's plan page has nothing to fetch for them.
+    "perceived_priority": WORKSPACE,
+    "perceived_rating": WORKSPACE,
+    "scorecard_attribute": WORKSPACE,
+    "account_score": WORKSPACE,
+    "profile_section": WORKSPACE,
+    "stakeholder": WORKSPACE,
+    "opportunity": WORKSPACE,
+    "review": WORKSPACE,
+    "review_cadence": WORKSPACE,
+    "mentor_request": WORKSPACE,
+    # Not shown on any plan page: no event.
+    "account": None,
+    "membership": None,
+    "invitation": None,
+    "user": None,
+    "workspace": None,
+    "outbox_message": None,
+}
+# A verb recorded against another item type than the section it changes.
+VERB_SECTIONS = {"priority.reordered": "priorities"}
+
+_THREAD_SECTIONS = {
+    CommentTarget.PRIORITY: "priorities",
+    CommentTarget.INITIATIVE: "initiatives",
+    CommentTarget.ACTION: "actions",
+    CommentTarget.RATING: "value",
+    CommentTarget.STRATEGY: "strategy",
+}
+
+
+def section_of(session: Session, verb: str, item_type: str, item_id: str) -> str | None:
+    if verb in VERB_SECTIONS:
+        return VERB_SECTIONS[verb]
+    section = SECTIONS.get(item_type, RELOAD)
+    if section == "comments":
+        return _comment_section(session, item_id)
+    return section
+
+
+def _comment_section(session: Session, item_id: str) -> str:
+    """The section a comment's thread hangs in (the comment is in the session already)."""
+    comment = session.get(Comment, int(item_id)) if item_id.isdigit() else None
+    if comment is None:
+        return RELOAD
+    for target, section in _THREAD_SECTIONS.items():
+        if getattr(comment, target.value) is not None:
+            return section
+    return RELOAD
+
+
+def derive(
+    session: Session,
+    *,
+    account_id: int,
+    verb: str,
+    item_type: str,
+    item_id: str,
+    visibility: str,
+    actor_name: str,
+) -> LiveEvent | None:
+    """The live event of one audited change (None when no plan page shows it). The caller holds
+    the account's audit chain head lock, which serialises the numbering."""
+    section = section_of(session, verb, item_type, item_id)
+    if section is None:
+        return None
+    seq, shared_seq = session.exec(
+        select(func.max(LiveEvent.seq), func.max(LiveEvent.shared_seq)).where(
+            LiveEvent.account_id == account_id
+        )
+    ).one()
+    # The vendor's workspace is the vendor's (what it sends the client has a page of its own).
+    shared = visibility == Visibility.SHARED and section != WORKSPACE
+    event = LiveEvent(
+        account_id=account_id,
+        seq=(seq or 0) + 1,
+        shared_seq=(shared_seq or 0) + 1 if shared else None,
+        section=section,
+        item_type=item_type,
+        item_id=item_id,
+        visibility=visibility,
+        actor_name=actor_name[:200],
+        occurred_at=utcnow(),
+    )
+    session.add(event)
+    session.flush()
+    _announce(session, event)
+    return event
+
+
+def notice(account_id: int, seq: int) -> str:
+    """What travels between instances: ids only."""
+    return f"e:{account_id}:{seq}"
+
+
+def _announce(session: Session, event: LiveEvent) -> None:
+    db: Database | None = session.info.get("db")
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.select(func.pg_notify(CHANNEL, notice(event.account_id, event.seq))))
+    elif db is not None:
+        after_commit(session, partial(_tell, db, event.account_id))
+
+
+def _tell(db: Database, account_id: int) -> None:
+    if db.on_live_event is not None:
+        db.on_live_event(account_id)
+
+
+def prune(session: Session, *, keep_hours: float) -> int:
+    """Forget events older than ``keep_hours``, except each account's latest (and latest shared)
+    one, which the numberings go on from. A page asking for older ones is told to reload."""
+    cutoff = utcnow() - timedelta(hours=keep_hours)
+    newest = select(LiveEvent.id).where(
+        sa.or_(
+            sa.tuple_(LiveEvent.account_id, LiveEvent.seq).in_(
+                select(LiveEvent.account_id, func.max(LiveEvent.seq)).group_by(
+                    col(LiveEvent.account_id)
+                )
+            ),
+            sa.tuple_(LiveEvent.account_id, LiveEvent.shared_seq).in_(
+                select(LiveEvent.account_id, func.max(LiveEvent.shared_seq)).group_by(
+                    col(LiveEvent.account_id)
+                )
+            ),
+        )
+    )
+    result = session.execute(
+        sa.delete(LiveEvent).where(
+            col(LiveEvent.occurred_at) < cutoff, col(LiveEvent.id).not_in(newest)
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

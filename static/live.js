@@ -1,0 +1,116 @@
+// Live updates of the plan page. The htmx SSE extension keeps the page's event stream open
+// (#live, sse-connect); an event names only a section, an item, an event id and who changed it.
+// The changed section is fetched through its ordinary route and swapped in, marked briefly,
+// unless the person is typing in it: then it keeps what they typed and gets a notice that
+// loads the change when they choose to (saving a stale edit is refused with a 409 anyway).
+(function () {
+  "use strict";
+
+  var FIELDS = "input:not([type=hidden]), textarea, select";
+  // Sections whose figures follow from the others (the focus metrics).
+  var DERIVED = { priorities: true, initiatives: true, actions: true, value: true, strategy: true };
+
+  function live() {
+    return document.getElementById("live");
+  }
+
+  function changed(field) {
+    if (field.type === "checkbox" || field.type === "radio") {
+      return field.checked !== field.defaultChecked;
+    }
+    if (field.tagName === "SELECT") {
+      return Array.prototype.some.call(field.options, function (option) {
+        return option.selected !== option.defaultSelected;
+      });
+    }
+    return field.value !== field.defaultValue;
+  }
+
+  // Is the person typing in this section (a focused or changed field)?
+  function busy(section) {
+    var active = document.activeElement;
+    if (active && section.contains(active) && active.matches(FIELDS)) return true;
+    return Array.prototype.some.call(section.querySelectorAll(FIELDS), changed);
+  }
+
+  function load(name) {
+    var box = live();
+    var section = document.getElementById(name);
+    if (!box || !section) return;
+    var url = box.getAttribute("data-sections") + name;
+    htmx.ajax("GET", url, { target: section, swap: "outerHTML" }).then(function () {
+      // Once htmx settled the new section (it puts its attributes back then), mark it.
+      window.setTimeout(mark, (htmx.config.defaultSettleDelay || 20) + 30, name);
+    });
+  }
+
+  function mark(name) {
+    var fresh = document.getElementById(name);
+    if (!fresh) return;
+    fresh.classList.remove("live-changed");
+    void fresh.offsetWidth; // restart the mark's animation
+    fresh.classList.add("live-changed");
+    window.setTimeout(function () {
+      fresh.classList.remove("live-changed");
+    }, 2500);
+  }
+
+  function notice(section, name, who) {
+    var box = section.querySelector(":scope > .live-notice");
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "live-notice";
+      box.setAttribute("role", "status");
+      var text = document.createElement("span");
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "button small";
+      button.textContent = "See the change";
+      button.addEventListener("click", function () {
+        load(name);
+      });
+      box.append(text, " ", button);
+      var heading = section.querySelector("h2");
+      if (heading) heading.after(box);
+      else section.prepend(box);
+    }
+    box.querySelector("span").textContent =
+      (who || "Someone") + " changed this just now —";
+  }
+
+  function refresh(name, who) {
+    var section = document.getElementById(name);
+    if (!section) return;
+    if (busy(section)) notice(section, name, who);
+    else load(name);
+  }
+
+  function onSection(event) {
+    var data;
+    try {
+      data = JSON.parse(event.data);
+    } catch (e) {
+      return;
+    }
+    if (data.section === "plan") return reloadAll(data.by);
+    refresh(data.section, data.by);
+    if (DERIVED[data.section]) refresh("focus", data.by);
+  }
+
+  function reloadAll(who) {
+    document.querySelectorAll("main section.panel[id]").forEach(function (section) {
+      refresh(section.id, who);
+    });
+  }
+
+  // Each (re)connection of the extension brings a new EventSource: listen on it.
+  document.addEventListener("htmx:sseOpen", function (event) {
+    var source = event.detail && event.detail.source;
+    if (!source || source.jpLive) return;
+    source.jpLive = true;
+    source.addEventListener("section", onSection);
+    source.addEventListener("reload", function () {
+      reloadAll("");
+    });
+  });
+})();
