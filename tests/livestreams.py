@@ -49,11 +49,15 @@ class StreamReader:
                 client.stream("GET", self.url, headers=headers) as response,
             ):
                 self.status, self.headers = response.status_code, dict(response.headers)
-                self.opened.set()
+                if response.status_code != 200:
+                    self.opened.set()
                 event, data, event_id = "message", "", None
                 for line in response.iter_lines():
                     if self._stop.is_set():
                         return
+                    # The headers go out before the stream follows the account; its first line
+                    # (``retry``) only once it does: a change made from then on reaches it.
+                    self.opened.set()
                     self.raw.append(line)
                     if line == "":
                         if data or event != "message":

@@ -285,6 +285,7 @@ def fill(path: str, world: World, links: dict[str, str]) -> str:
         provider_key="acme",
         target="priority",
         kind="goals",
+        section="priorities",
     )
 
 

@@ -38,6 +38,10 @@ SECTIONS: dict[str, str | None] = {
     "action": "actions",
     "comment": "comments",  # resolved to the section its thread is in (``_comment_section``)
     "plan": "agreement",
+    # The joint review's meeting and minutes have pages of their own; the plan page only links
+    # to them.
+    "joint_review": None,
+    "review_decision": None,
     # The vendor's internal workspace: events for the vendor side only, even the shared ones
     # (what was sent for validation): the client's plan page has nothing to fetch for them.
     "perceived_priority": WORKSPACE,
@@ -59,7 +63,10 @@ SECTIONS: dict[str, str | None] = {
     "outbox_message": None,
 }
 # A verb recorded against another item type than the section it changes.
-VERB_SECTIONS = {"priority.reordered": "priorities"}
+VERB_SECTIONS = {
+    "priority.reordered": "priorities",
+    "plan.period_started": RELOAD,  # a new period: every section is another plan's now
+}
 
 _THREAD_SECTIONS = {
     CommentTarget.PRIORITY: "priorities",
