@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from app.accounts import repository as accounts_repo
 from app.actions import service as actions
 from app.actions.schemas import ActionForm
-from app.auth.deps import CurrentActor, SettingsDep
+from app.auth.deps import CurrentActor
 from app.db import DbSession, absolute_url
 from app.jointreviews import page, repository, service
 from app.jointreviews.agenda import as_text
@@ -95,7 +95,6 @@ def schedule_review(
     actor: CurrentActor,
     access: ReviewScheduler,
     db: DbSession,
-    settings: SettingsDep,
     form: Annotated[ScheduleForm, FormOf(ScheduleForm)],
 ) -> Response:
     plan = current_plan(db, access)
@@ -131,7 +130,7 @@ def show_review(
 
 
 @router.get("/accounts/{account_id}/joint-reviews/{joint_review_id}/invite.ics")
-def download_invitation(db: DbSession, settings: SettingsDep, checked: ReadReview) -> Response:
+def download_invitation(db: DbSession, checked: ReadReview) -> Response:
     """The review's calendar entry (same UID and SEQUENCE as the e-mails), to import by hand."""
     review, account = checked.item, checked.access.account
     members = set(accounts_repo.member_ids(db, account_id=review.account_id))
@@ -160,7 +159,6 @@ def move_review(
     request: Request,
     actor: CurrentActor,
     db: DbSession,
-    settings: SettingsDep,
     checked: RunReview,
     form: Annotated[MoveForm, FormOf(MoveForm)],
     version: Text = "",
@@ -195,7 +193,6 @@ def cancel_review(
     request: Request,
     actor: CurrentActor,
     db: DbSession,
-    settings: SettingsDep,
     checked: RunReview,
     version: Text = "",
 ) -> Response:
@@ -324,7 +321,6 @@ def add_action(
     request: Request,
     actor: CurrentActor,
     db: DbSession,
-    settings: SettingsDep,
     checked: ActionReview,
     form: Annotated[ActionForm, FormOrDefaultsOf(ActionForm)],
 ) -> Response:
@@ -354,7 +350,6 @@ def rate_in_review(
     request: Request,
     actor: CurrentActor,
     db: DbSession,
-    settings: SettingsDep,
     checked: RatedReview,
     form: Annotated[RatingForm, FormOf(RatingForm)],
 ) -> Response:
