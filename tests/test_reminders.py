@@ -20,6 +20,8 @@ from app.models import (
     Account,
     ActionStatus,
     Delivery,
+    JointReview,
+    JointReviewStatus,
     Notice,
     Notification,
     OutboxMessage,
@@ -208,6 +210,33 @@ def test_review_reminders_go_to_the_lead_and_the_mentor_and_a_stale_plan_to_the_
         "review.overdue",
     ]
     assert given(session, scene.sponsor) == []
+
+
+def test_a_review_held_with_the_client_resets_the_cadence_of_the_reminders(
+    session: Session,
+) -> None:
+    """The plan began 80 days before, but its joint review with the client was held 10 days
+    before: the next review is a cadence after that, so nothing is due or overdue."""
+    scene = make_scene(session, at=SUNDAY - timedelta(days=80))
+    assert scene.plan.id is not None
+    assert scene.account.id is not None
+    held = (SUNDAY - timedelta(days=10)).date()
+    session.add(
+        JointReview(
+            account_id=scene.account.id,
+            plan_id=scene.plan.id,
+            uid="held-with-the-client@test",
+            starts_at=SUNDAY - timedelta(days=10),
+            time_zone="Europe/Paris",
+            status=JointReviewStatus.CLOSED,
+            held_on=held,
+        )
+    )
+    session.flush()
+    for day in range(0, 21):
+        run_at(session, SUNDAY + timedelta(days=day, hours=12))
+    kinds = {g.split(" ")[0] for g in given(session, scene.lead) + given(session, scene.mentor)}
+    assert not kinds & {"review.due_soon", "review.overdue"}
 
 
 def test_after_downtime_one_run_catches_up_without_a_burst(session: Session) -> None:

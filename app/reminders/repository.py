@@ -21,11 +21,11 @@ from app.models import (
     Membership,
     Notice,
     Plan,
-    Review,
     Role,
     User,
     Workspace,
 )
+from app.reviews import repository as reviews_repo
 
 OPEN = [s.value for s in ActionStatus if s.is_open]
 
@@ -149,9 +149,10 @@ def led_plans(session: Session, *, user_ids: Sequence[int]) -> list[LedPlan]:
     the account's last recorded change: one query."""
     if not user_ids:
         return []
+    held = reviews_repo.held_dates()  # internal records and closed joint reviews alike
     last_held = (
-        select(sa.func.max(Review.held_on))
-        .where(col(Review.plan_id) == Plan.id)
+        select(sa.func.max(held.c.held_on))
+        .where(held.c.plan_id == Plan.id)
         .correlate(Plan)
         .scalar_subquery()
     )
