@@ -926,6 +926,8 @@ class LiveEvent(SQLModel, table=True):
     item_id: str = Field(default="", max_length=64)
     visibility: str = Field(default=Visibility.SHARED, max_length=20)
     actor_name: str = Field(default="", max_length=200)
+    # Who made it: a person's own change is never announced back to their own streams.
+    actor_id: int | None = Field(default=None, foreign_key="app_user.id")
     occurred_at: datetime = Field(default_factory=utcnow, index=True)
 
 

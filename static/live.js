@@ -92,6 +92,8 @@
     } catch (e) {
       return;
     }
+    // The person's own change (this tab's or another's): the page that made it shows it.
+    if (data.mine) return;
     if (data.section === "plan") return reloadAll(data.by);
     refresh(data.section, data.by);
     if (DERIVED[data.section]) refresh("focus", data.by);

@@ -187,12 +187,15 @@ def scene(live_server: LiveServer) -> Iterator[Scene]:
         yield Scene(live_server, world.account.id, dict(world.members) | {"admin": world.admin})
 
 
-def add_priority(title: str) -> object:
+def add_priority(title: str, by: str = "member") -> object:
+    """A client contributor adds a priority (the member: the streams watched are other
+    people's, since a person's own change is not announced back to them)."""
+
     def work(session: Session, scene: Scene) -> None:
         plan = _plan(session, scene.account_id)
-        sponsor = session.get(User, scene.people["sponsor"].id)
-        assert sponsor is not None
-        priorities.create(session, actor=sponsor, plan=plan, values=PriorityValues(title=title))
+        person = session.get(User, scene.people[by].id)
+        assert person is not None
+        priorities.create(session, actor=person, plan=plan, values=PriorityValues(title=title))
 
     return work
 
@@ -220,9 +223,10 @@ def test_a_client_stream_gets_shared_events_only_without_gaps(scene: Scene) -> N
     scene.change(add_priority("First"))
     first = client.next()
     data = json.loads(first.data)
-    assert set(data) == {"section", "item", "event", "by"}
+    assert set(data) == {"section", "item", "event", "by", "mine"}
+    assert data["mine"] is False
     assert data["section"] == "priorities"
-    assert data["by"] == scene.people["sponsor"].display_name
+    assert data["by"] == scene.people["member"].display_name
     assert first.id is not None
     assert first.id.startswith("c")
     scene.change(internal_changes)
@@ -257,14 +261,14 @@ def test_events_committed_by_another_process_arrive_too(scene: Scene) -> None:
 
 
 def test_a_reconnecting_stream_gets_what_it_missed_once(scene: Scene) -> None:
-    first = scene.stream("member")
+    first = scene.stream("sponsor")
     scene.change(add_priority("Seen"))
     seen = first.next()
     first.close()
     scene.change(add_priority("Missed one"))
     scene.change(internal_changes)
     scene.change(add_priority("Missed two"))
-    again = scene.stream("member", last_event_id=seen.id)
+    again = scene.stream("sponsor", last_event_id=seen.id)
     replayed = [again.next(), again.next()]
     number = int(seen.id[1:])  # type: ignore[index]
     assert [m.id for m in replayed] == [f"c{number + 1}", f"c{number + 2}"]
@@ -289,6 +293,14 @@ def test_a_stream_asking_for_events_no_longer_kept_is_told_to_reload(scene: Scen
     # An id of the other side's numbering (or a made-up one) is not replayed either.
     assert scene.stream("lead", last_event_id="c1").next(kind="reload").id.startswith("v")  # type: ignore[union-attr]
     stream.close()
+
+
+def test_a_persons_own_change_is_marked_as_theirs(scene: Scene) -> None:
+    own, other = scene.stream("sponsor"), scene.stream("lead")
+    scene.change(add_priority("Mine", by="sponsor"))
+    seen_by_other, seen_by_self = json.loads(other.next().data), json.loads(own.next().data)
+    assert seen_by_other["by"] == seen_by_self["by"] == scene.people["sponsor"].display_name
+    assert (seen_by_other["mine"], seen_by_self["mine"]) == (False, True)
 
 
 def test_beyond_the_cap_streams_are_refused_with_retry_after(scene: Scene) -> None:

@@ -33,12 +33,16 @@ def upgrade() -> None:
         sa.Column("item_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("visibility", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column("actor_name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("actor_id", BIG_ID, nullable=True),
         sa.Column("occurred_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.CheckConstraint(
             "visibility IN ('shared', 'internal')", name=op.f("ck_live_event_visibility")
         ),
         sa.ForeignKeyConstraint(
             ["account_id"], ["account.id"], name=op.f("fk_live_event_account_id_account")
+        ),
+        sa.ForeignKeyConstraint(
+            ["actor_id"], ["app_user.id"], name=op.f("fk_live_event_actor_id_app_user")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_live_event")),
         sa.UniqueConstraint("account_id", "seq", name="uq_live_event_account_seq"),

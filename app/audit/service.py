@@ -75,6 +75,7 @@ def record(
             item_id=event.item_id,
             visibility=visibility,
             actor_name=actor.display_name if actor else "",
+            actor_id=actor.id if actor else None,
         )
     return event
 

@@ -106,6 +106,7 @@ def derive(
     item_id: str,
     visibility: str,
     actor_name: str,
+    actor_id: int | None = None,
 ) -> LiveEvent | None:
     """The live event of one audited change (None when no plan page shows it). The caller holds
     the account's audit chain head lock, which serialises the numbering."""
@@ -128,6 +129,7 @@ def derive(
         item_id=item_id,
         visibility=visibility,
         actor_name=actor_name[:200],
+        actor_id=actor_id,
         occurred_at=utcnow(),
     )
     session.add(event)

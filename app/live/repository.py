@@ -24,10 +24,11 @@ class Sent:
     section: str
     item_id: str
     actor_name: str
+    actor_id: int | None = None
 
     @classmethod
     def of(cls, row: LiveEvent) -> Sent:
-        return cls(row.seq, row.shared_seq, row.section, row.item_id, row.actor_name)
+        return cls(row.seq, row.shared_seq, row.section, row.item_id, row.actor_name, row.actor_id)
 
 
 def _number(vendor: bool) -> Any:

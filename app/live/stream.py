@@ -18,7 +18,7 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
 from sqlmodel import Session
@@ -56,7 +56,7 @@ class Watcher:
         return self.vendor or page not in INTERNAL_PAGES
 
 
-def message(event: str, data: dict[str, str], event_id: str | None = None) -> str:
+def message(event: str, data: Mapping[str, object], event_id: str | None = None) -> str:
     head = f"id: {event_id}\n" if event_id else ""
     return f"{head}event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
 
@@ -170,8 +170,16 @@ class Stream:
             return ""
         self.last = number
         event_id = self.watcher.event_id(number)
-        data = {"section": row.section, "item": row.item_id, "event": event_id}
-        data["by"] = row.actor_name
+        data: dict[str, object] = {
+            "section": row.section,
+            "item": row.item_id,
+            "event": event_id,
+            "by": row.actor_name,
+            # The person's own change: the page that made it shows it already, so the page
+            # neither fetches the section again nor says "X changed this" (the numbering
+            # stays without gaps).
+            "mine": row.actor_id == self.watcher.user_id,
+        }
         return message("section", data, event_id)
 
     async def _follow(self, subscriber: Subscriber) -> AsyncIterator[str]:
