@@ -12,7 +12,7 @@ from contextlib import ExitStack
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.comments import repository as comments_repo
 from app.comments import service as comments
@@ -20,7 +20,7 @@ from app.db import Database, run_after_commit
 from app.initiatives import service as initiatives
 from app.initiatives.schemas import InitiativeValues
 from app.main import create_app
-from app.models import Priority, PriorityStatus, User
+from app.models import Plan, Priority, PriorityStatus, User
 from app.plans import repository as plans_repo
 from tests.browser.conftest import TIMEOUT_MS
 from tests.browser.support import DESKTOP, NewContext, SameDocument, account_id, sign_in
@@ -63,8 +63,11 @@ def _priorities(db: Database, account: int) -> list[Priority]:
         return list(
             session.exec(
                 select(Priority)
+                .join(Plan, col(Plan.id) == Priority.plan_id)
                 .where(Priority.account_id == account, Priority.status == PriorityStatus.ACTIVE)
-                .order_by(Priority.rank)
+                .where(col(Plan.is_current))  # not the closed period's
+                .where(col(Priority.removed_at).is_(None))
+                .order_by(col(Priority.rank))
             ).all()
         )
 
