@@ -22,6 +22,12 @@
   function showToast(message, kind) {
     var box = document.getElementById("toasts");
     if (!box) return;
+    // One toast per message: requests failing together (a form and the live updates, while
+    // the database is away) say it once.
+    var shown = Array.prototype.some.call(box.querySelectorAll(".toast span"), function (span) {
+      return span.textContent === message;
+    });
+    if (shown) return;
     var toast = document.createElement("div");
     toast.className = "toast toast-" + (kind || "error");
     toast.setAttribute("role", "alert");

@@ -163,8 +163,9 @@ def test_two_people_on_two_instances_see_each_other_change_the_plan(
         # The lead's internal changes: the lead's page hears of them, the sponsor's does not.
         heard_by_lead, heard_by_sponsor = len(_sections(lead)), len(_sections(sponsor))
         _internal_changes(demo_data.db, harbor)
-        lead.wait_for_function(
-            f"window.__live.filter(e => e.startsWith('section')).length >= {heard_by_lead + 2}"
+        lead.wait_for_function(  # a function, not an expression: the page's CSP forbids eval
+            "(n) => window.__live.filter(e => e.startsWith('section')).length >= n",
+            arg=heard_by_lead + 2,
         )
         sponsor.wait_for_timeout(1000)
         assert len(_sections(sponsor)) == heard_by_sponsor, _sections(sponsor)
