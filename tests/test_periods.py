@@ -476,6 +476,9 @@ def test_both_sides_read_the_closed_period_with_its_agreement_and_versions(
         assert "/remove" not in page.text
         assert "/edit" not in page.text
         assert "Start the next period" not in page.text
+        # A closed period never changes: no event stream, no live section swapped in.
+        assert "sse-connect" not in page.text
+        assert "live.js" not in page.text
         assert (DRAFT in page.text) is (who in ("lead", "mentor"))
         versions = client.get(url(world, f"/plan/versions?period={story.plan.id}"))
         assert versions.status_code == 200
@@ -485,6 +488,7 @@ def test_both_sides_read_the_closed_period_with_its_agreement_and_versions(
         assert (TEAM_NOTE in thread.text) is (who in ("lead", "mentor"))
         assert "comment-form" not in thread.text
     current = client.get(url(world, "/plan"))
+    assert f'sse-connect="/accounts/{world.account.id}/events"' in current.text
     assert f'href="/accounts/{world.account.id}/plans/{story.plan.id}"' in current.text
     assert f"/threads/priority/{story.top.id}" in current.text  # the carried copy links back
 
