@@ -4,8 +4,10 @@ mail client sends without any cookie, and the headers that reach the SMTP server
 
 from __future__ import annotations
 
+import ast
 import re
 from functools import partial
+from pathlib import Path
 
 import httpx
 from sqlmodel import Session, select
@@ -265,3 +267,19 @@ def test_the_page_costs_one_query_beyond_the_session(
     start = count_queries.count
     assert client.get("/me/notifications").status_code == 200
     assert count_queries.count - start <= baseline + 1, count_queries.statements[start:]
+
+
+def test_every_kind_of_notice_the_app_sends_can_be_chosen_and_unsubscribed_from() -> None:
+    """A kind sent through ``notify`` but missing from the preferences would be sent with an
+    unsubscribe link that answers 404, and nobody could choose how to get it."""
+    root = Path(__file__).resolve().parents[1] / "app"
+    sent = {
+        keyword.value.value
+        for path in root.rglob("*.py")
+        for call in ast.walk(ast.parse(path.read_text()))
+        if isinstance(call, ast.Call) and ast.unparse(call.func).split(".")[-1] == "notify"
+        for keyword in call.keywords
+        if keyword.arg == "kind" and isinstance(keyword.value, ast.Constant)
+    }
+    assert {"mention", "plan.period_started", "value.rated"} <= sent  # the scan finds them
+    assert sorted(sent - set(preferences.BY_NAME)) == []

@@ -62,6 +62,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("agreement.requested", "You are asked to agree the plan", NEWS),
     Kind("agreement.approved", "Someone approves the plan", NEWS),
     Kind("plan.agreed", "The plan is agreed", NEWS),
+    Kind("plan.period_started", "The plan moves to its next period", NEWS),
     Kind("validation.requested", "You are asked to check the account profile", NEWS),
     Kind("stakeholder.sent", "People of your organisation are sent to you to check", NEWS),
     Kind("validation.answered", "The client answers a profile check", NEWS, vendor_only=True),
