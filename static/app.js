@@ -58,7 +58,15 @@
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
     if (target && target.id === "toasts") {
-      target.querySelectorAll(".toast").forEach(expire);
+      // One toast per message, whichever requests brought it (a form and the live updates
+      // failing together while the database is away).
+      var seen = {};
+      target.querySelectorAll(".toast").forEach(function (toast) {
+        var text = toast.textContent.trim();
+        if (seen[text]) { toast.remove(); return; }
+        seen[text] = true;
+        expire(toast);
+      });
       return;
     }
     // Keep the keyboard where it was: a swapped block may name the control to focus. Markers
