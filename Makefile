@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run test install chromium lint
+.PHONY: run test install chromium lint lighthouse bench
 
 $(BIN)/jointplan: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,3 +52,25 @@ test: install chromium lint
 	elif [ -n "$$JP_REQUIRE_POSTGRES" ]; then \
 	  echo "PostgreSQL is required here but not reachable at $(POSTGRES_URL)"; exit 1; \
 	else echo "PostgreSQL not reachable at $(POSTGRES_URL): the suite ran on SQLite only."; fi
+
+## Lighthouse on the demo's plan page, phone and laptop (not part of `make test`): installs the
+## pinned Lighthouse with npm into .lighthouse/ once, then prints the scores and what lost points.
+LIGHTHOUSE := .lighthouse/node_modules/.bin/lighthouse
+$(LIGHTHOUSE):
+	npm install --prefix .lighthouse --no-audit --no-fund --save-exact lighthouse@12.2.3
+
+lighthouse: install chromium $(LIGHTHOUSE)
+	PYTHONPATH=. $(BIN)/python tests/benchmarks/lighthouse.py
+
+## The plan page's benchmark (not part of `make test`): builds the demo with the standard large
+## plan on SQLite and, when it answers at $(POSTGRES_URL), PostgreSQL (jp_bench_* databases,
+## dropped after), measures the app against the bare floor and prints the table
+## (tests/benchmarks/bench.py; BENCH_ARGS=--quick for a smoke run). Installs Debian's wrk with apt
+## if missing.
+BENCH_ARGS ?=
+bench: install
+	@command -v wrk >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq wrk; fi; } || \
+	  echo "wrk could not be installed: the benchmark uses its Python load generator."
+	PYTHONPATH=. $(BIN)/python tests/benchmarks/bench.py --postgres-url "$(POSTGRES_URL)" $(BENCH_ARGS)

@@ -305,6 +305,17 @@ def _print_outcome(outcome: Outcome) -> int:
     return status
 
 
+def _refused(what: str, exc: Exception) -> int:
+    """Say why a backup or restore did not happen (2): refused, or the database's answer."""
+    import sqlalchemy as sa
+
+    if isinstance(exc, sa.exc.DBAPIError):
+        print(f"{what} failed: the database answered: {exc.orig}", file=sys.stderr)
+    else:
+        print(f"{what} refused: {exc}", file=sys.stderr)
+    return 2
+
+
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     import sqlalchemy as sa
 
@@ -312,12 +323,8 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
 
     try:
         outcome = backup.backup(settings.resolved_database_url, Path(args.file))
-    except backup.BackupError as exc:
-        print(f"Backup refused: {exc}", file=sys.stderr)
-        return 2
-    except sa.exc.DBAPIError as exc:
-        print(f"Backup failed: the database answered: {exc.orig}", file=sys.stderr)
-        return 2
+    except (backup.BackupError, sa.exc.DBAPIError) as exc:
+        return _refused("Backup", exc)
     print(
         f"Backed up to {outcome.path} ({outcome.size / 1_000_000:.1f} MB in "
         f"{outcome.seconds:.1f} s), while the app kept running."
@@ -332,12 +339,8 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
 
     try:
         outcome = backup.restore(settings.resolved_database_url, Path(args.file), force=args.force)
-    except backup.BackupError as exc:
-        print(f"Restore refused: {exc}", file=sys.stderr)
-        return 2
-    except sa.exc.DBAPIError as exc:
-        print(f"Restore failed: the database answered: {exc.orig}", file=sys.stderr)
-        return 2
+    except (backup.BackupError, sa.exc.DBAPIError) as exc:
+        return _refused("Restore", exc)
     print(f"Restored {outcome.path} in {outcome.seconds:.1f} s.")
     return _print_outcome(outcome)
 

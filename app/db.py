@@ -7,6 +7,10 @@ callbacks registered with ``after_commit`` (e-mail wake-ups, live events).
 SQLite runs in WAL mode. A transaction that may write starts with ``BEGIN IMMEDIATE`` so that
 writers queue on the busy timeout instead of failing with "database is locked" when a read
 transaction tries to upgrade; read-only requests start ``BEGIN DEFERRED`` and never block.
+Within one process, writers first take their turn on the engine's ``WriterTurn``: SQLite's own
+busy handler polls every 100 ms after a few tries, so under load an early waiter loses to fresh
+ones again and again and times out while later writers pass; the turn lets them through in order
+and leaves the busy timeout to other processes.
 A read-only session refuses to flush changes: no state changes on GET.
 
 When the database cannot be reached (``database_unreachable``), the request's error is answered
@@ -18,6 +22,9 @@ waits long on a dead database and the first request after it returns gets a work
 from __future__ import annotations
 
 import logging
+import sqlite3
+import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any, TypeVar
 
@@ -99,10 +106,79 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    turn = WriterTurn(SQLITE_BUSY_TIMEOUT_MS / 1000)
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
-        mode = "IMMEDIATE" if conn.get_execution_options().get("jp_writes", True) else "DEFERRED"
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        if not conn.get_execution_options().get("jp_writes", True):
+            conn.exec_driver_sql("BEGIN DEFERRED")
+            return
+        turn.take(conn.info)
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            turn.give_back(conn.info)
+            raise
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(conn: sa.Connection) -> None:
+        turn.give_back(conn.info)
+
+    # A connection that breaks or is closed mid-transaction may never see its rollback.
+    def _on_gone(_dbapi_connection: Any, record: Any, *_more: Any) -> None:
+        if record is not None:
+            turn.give_back(record.info)
+
+    def _on_reset(dbapi_connection: Any, record: Any, _reset_state: Any) -> None:
+        _on_gone(dbapi_connection, record)
+
+    event.listen(engine, "reset", _on_reset)
+    for gone in ("checkin", "invalidate", "close"):
+        event.listen(engine, gone, _on_gone)
+
+
+class WriterTurn:
+    """One SQLite writer of this process at a time, served first come, first served.
+
+    ``take`` marks the connection (its ``info``) as the holder; ``give_back`` passes the turn on
+    only for the holder, so it can be called from every place a transaction may end."""
+
+    _KEY = "jp_writer_turn"
+
+    def __init__(self, timeout_seconds: float) -> None:
+        self._timeout = timeout_seconds
+        self._mutex = threading.Lock()
+        self._held = False
+        self._waiting: deque[threading.Event] = deque()
+
+    def take(self, info: dict[Any, Any]) -> None:
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                info[self._KEY] = True
+                return
+            mine = threading.Event()
+            self._waiting.append(mine)
+        if not mine.wait(self._timeout):
+            with self._mutex:
+                if not mine.is_set():  # not handed the turn while timing out
+                    self._waiting.remove(mine)
+                    raise sa.exc.OperationalError(
+                        "BEGIN IMMEDIATE",
+                        None,
+                        sqlite3.OperationalError("database is locked (by this process's writers)"),
+                    )
+        info[self._KEY] = True
+
+    def give_back(self, info: dict[Any, Any]) -> None:
+        if not info.pop(self._KEY, False):
+            return
+        with self._mutex:
+            if self._waiting:
+                self._waiting.popleft().set()  # the turn passes on: still held
+            else:
+                self._held = False
 
 
 class Database:
@@ -136,7 +212,14 @@ class Database:
 
 @event.listens_for(OrmSession, "before_flush")
 def _refuse_writes_in_read_sessions(session: OrmSession, *_args: Any) -> None:
-    if session.info.get("writes") is False and (session.new or session.dirty or session.deleted):
+    if session.new or session.dirty or session.deleted:
+        require_writes(session)
+
+
+def require_writes(session: OrmSession) -> None:
+    """Refuse a change in a read-only session: the unit of work checks before each flush, and
+    code that writes with plain SQL (the audit append) calls this first."""
+    if session.info.get("writes") is False:
         raise ReadOnlySessionError("a read-only request tried to change data")
 
 

@@ -7,6 +7,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 
 from app.accounts import routes as accounts_routes
 from app.actions import routes as actions_routes
@@ -44,10 +45,19 @@ from app.users import routes as users_routes
 from app.validation import routes as validation_routes
 from app.value import routes as value_routes
 from app.web import handlers
+from app.web import routes as web_routes
+from app.web.admission import AdmissionMiddleware, pool_capacity, reserve_threads
+from app.web.assets import STATIC_DIR
 from app.web.forms import form_is_text, ids_in_range
 from app.web.logs import AccessLogMiddleware
-from app.web.security import SecurityMiddleware, csrf_protect
-from app.web.templating import STATIC_DIR, Templates
+from app.web.security import (
+    COMPRESS_ABOVE_BYTES,
+    COMPRESSION_LEVEL,
+    SecurityMiddleware,
+    csrf_protect,
+)
+from app.web.templating import Templates
+from app.welcome import routes as welcome_routes
 from app.workspaces import routes as workspaces_routes
 
 # Routes that answer without a signed-in person. Every other route is behind ``current_actor``.
@@ -57,6 +67,7 @@ PUBLIC_ROUTERS = (
     sso_routes.public,
     health_routes.public,
     notifications_routes.public,
+    web_routes.public,
 )
 # Routes that exist only in development, when turned on (they answer only some people even then).
 DEV_ROUTERS = (mail_routes.dev,)
@@ -88,6 +99,7 @@ PRIVATE_ROUTERS = (
     stakeholders_routes.router,
     mail_routes.router,
     live_routes.router,
+    welcome_routes.router,
 )
 
 
@@ -100,12 +112,14 @@ def _lifespan(
     *,
     run_mailer: bool,
     run_scheduler: bool,
+    admitted: int,
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """What runs beside the requests: the schema check, the mail dispatcher, the scheduler,
-    the live broker."""
+    the live broker; and the worker threads sized to the requests admitted at once."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        reserve_threads(admitted)
         schema.check_at_start()
         if run_mailer:
             db.on_mail_queued = dispatcher.wake
@@ -127,8 +141,16 @@ def _lifespan(
 
 
 def create_app(
-    settings: Settings | None = None, db: Database | None = None, *, run_mailer: bool = True
+    settings: Settings | None = None,
+    db: Database | None = None,
+    *,
+    run_mailer: bool = True,
+    run_scheduler: bool = True,
 ) -> FastAPI:
+    """The application. ``run_mailer`` and ``run_scheduler`` start the mail dispatcher and the
+    reminders' scheduler beside the requests, each on its own (on when serving; the scheduler
+    also needs ``scheduler_seconds`` above 0): the scheduler queues mail that any instance's
+    dispatcher sends, so an instance that sends no mail still runs its jobs."""
     settings = settings or Settings()
     settings.check_production()
     db = db or Database(create_db_engine(settings.resolved_database_url))
@@ -136,9 +158,11 @@ def create_app(
     db.base_url = db.base_url or settings.base_url
     dispatcher = MailDispatcher(db, settings)
     scheduler = Scheduler(db, settings)
-    run_scheduler = run_mailer and settings.scheduler_seconds > 0
+    run_scheduler = run_scheduler and settings.scheduler_seconds > 0
     schema = SchemaWatch(db)
     live = Broker(db, settings)
+    # As many requests inside the app at once as the pool has connections (app.web.admission).
+    admitted = pool_capacity(db.engine)
 
     lifespan = _lifespan(
         db,
@@ -148,6 +172,7 @@ def create_app(
         live,
         run_mailer=run_mailer,
         run_scheduler=run_scheduler,
+        admitted=admitted,
     )
     app = FastAPI(
         title="Jointplan",
@@ -173,11 +198,11 @@ def create_app(
         base_globals={"dev_mailbox": mail_routes.may_read},
         secure_cookies=settings.secure_cookies,
     )
-    _mount(app, settings)
+    _mount(app, settings, admitted=admitted)
     return app
 
 
-def _mount(app: FastAPI, settings: Settings) -> None:
+def _mount(app: FastAPI, settings: Settings, *, admitted: int) -> None:
     """The routers (the private ones behind sign-in), the static files, the middleware and the
     error handlers."""
     for router in PUBLIC_ROUTERS:
@@ -188,10 +213,17 @@ def _mount(app: FastAPI, settings: Settings) -> None:
     for router in PRIVATE_ROUTERS:
         app.include_router(router, dependencies=[Depends(current_actor)])
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # Innermost: a request's slot is given back when the app itself starts its response.
+    app.add_middleware(AdmissionMiddleware, capacity=admitted)
     app.add_middleware(
         SecurityMiddleware,
         secure_cookies=settings.secure_cookies,
         secret_key=settings.resolved_secret_key,
+    )
+    # Pages, fragments, stylesheets and scripts go out compressed; the live event stream is
+    # never buffered for it (text/event-stream is excluded), small answers are not worth it.
+    app.add_middleware(
+        GZipMiddleware, minimum_size=COMPRESS_ABOVE_BYTES, compresslevel=COMPRESSION_LEVEL
     )
     app.add_middleware(AccessLogMiddleware)  # outermost: times and logs every request
     handlers.install(app)

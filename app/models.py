@@ -303,6 +303,9 @@ class Membership(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     removed_at: datetime | None = None
     version: int = 1
+    # Where a client contributor who joined by invitation stands on the first visit's short
+    # path (``app.welcome.progress``): None when there is no path to walk.
+    welcome: str | None = Field(default=None, max_length=20)
 
     user: User = Relationship(sa_relationship_kwargs=RAISE)
 
@@ -337,6 +340,9 @@ class Invitation(SQLModel, table=True):
     accepted_at: datetime | None = None
     accepted_user_id: int | None = Field(default=None, foreign_key="app_user.id")
     revoked_at: datetime | None = None
+    # The inviter's personal note, for the invitee only: in their e-mail and on the page of
+    # their link, never in the audit trail (which records only that a note was written).
+    note: str = Field(default="", max_length=1000, sa_column_kwargs={"server_default": ""})
 
     @property
     def role_enum(self) -> Role:

@@ -7,16 +7,34 @@
     return meta ? meta.getAttribute("content") : "";
   }
 
+  // A form that asks first (data-confirm) posts "confirmed" once the person said OK, so the
+  // server does not ask again with its own confirmation page (the path without JavaScript).
+  var CONFIRM_FIELD = "confirmed";
+
   document.addEventListener("htmx:configRequest", function (event) {
     event.detail.headers["X-CSRF-Token"] = csrfToken();
+    // htmx asked already (hx-confirm): a request is only configured after an OK.
+    var elt = event.detail.elt;
+    if (elt instanceof Element && elt.hasAttribute("data-confirm")) {
+      event.detail.formData.set(CONFIRM_FIELD, "yes");
+    }
   });
 
-  // Forms that destroy something ask first (htmx forms use hx-confirm instead).
+  // Plain forms that destroy something ask here (htmx forms use hx-confirm instead).
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!(form instanceof HTMLFormElement) || form.hasAttribute("hx-post")) return;
     var question = form.getAttribute("data-confirm");
-    if (question && !window.confirm(question)) event.preventDefault();
+    if (!question) return;
+    if (!window.confirm(question)) { event.preventDefault(); return; }
+    var field = form.querySelector('input[name="' + CONFIRM_FIELD + '"]');
+    if (!field) {
+      field = document.createElement("input");
+      field.type = "hidden";
+      field.name = CONFIRM_FIELD;
+      form.append(field);
+    }
+    field.value = "yes";
   });
 
   function showToast(message, kind) {

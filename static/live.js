@@ -3,10 +3,16 @@
 // The changed section is fetched through its ordinary route and swapped in, marked briefly,
 // unless the person is typing in it: then it keeps what they typed and gets a notice that
 // loads the change when they choose to (saving a stale edit is refused with a 409 anyway).
+// A burst of events for one section (a re-ranking, a comment and its count) fetches it once.
+// The page connects from the last event it was rendered with (sse-connect's ?after=) and, each
+// time it connects again (after a refusal or a closed stream), from the last one it received.
+// These requests are the page's, not the person's: their failures show no error toast.
 (function () {
   "use strict";
 
   var FIELDS = "input:not([type=hidden]), textarea, select";
+  var COALESCE_MS = 150;
+  var pending = {}; // section name -> who changed it last, while its fetch waits
   // Sections whose figures follow from the others (the focus metrics).
   var DERIVED = { priorities: true, initiatives: true, actions: true, value: true, strategy: true };
 
@@ -38,10 +44,13 @@
     var section = document.getElementById(name);
     if (!box || !section) return;
     var url = box.getAttribute("data-sections") + name;
-    htmx.ajax("GET", url, { target: section, swap: "outerHTML" }).then(function () {
-      // Once htmx settled the new section (it puts its attributes back then), mark it.
-      window.setTimeout(mark, (htmx.config.defaultSettleDelay || 20) + 30, name);
-    });
+    htmx.ajax("GET", url, { target: section, swap: "outerHTML" }).then(
+      function () {
+        // Once htmx settled the new section (it puts its attributes back then), mark it.
+        window.setTimeout(mark, (htmx.config.defaultSettleDelay || 20) + 30, name);
+      },
+      function () {} // failed: the next event for the section fetches it again
+    );
   }
 
   function mark(name) {
@@ -78,11 +87,20 @@
       (who || "Someone") + " changed this just now —";
   }
 
+  // Events for a section within COALESCE_MS of the first one are answered by one fetch.
   function refresh(name, who) {
-    var section = document.getElementById(name);
-    if (!section) return;
-    if (busy(section)) notice(section, name, who);
-    else load(name);
+    if (!document.getElementById(name)) return;
+    var waiting = Object.prototype.hasOwnProperty.call(pending, name);
+    pending[name] = who;
+    if (waiting) return;
+    window.setTimeout(function () {
+      var last = pending[name];
+      delete pending[name];
+      var section = document.getElementById(name);
+      if (!section) return;
+      if (busy(section)) notice(section, name, last);
+      else load(name);
+    }, COALESCE_MS);
   }
 
   function onSection(event) {
@@ -105,14 +123,58 @@
     });
   }
 
+  // The extension connects again with sse-connect as it is then: from the last event received.
+  function received(event) {
+    var box = live();
+    if (!box || !event.lastEventId) return;
+    box.setAttribute(
+      "sse-connect",
+      box.getAttribute("data-events") + "?after=" + encodeURIComponent(event.lastEventId)
+    );
+  }
+
   // Each (re)connection of the extension brings a new EventSource: listen on it.
   document.addEventListener("htmx:sseOpen", function (event) {
     var source = event.detail && event.detail.source;
     if (!source || source.jpLive) return;
     source.jpLive = true;
-    source.addEventListener("section", onSection);
-    source.addEventListener("reload", function () {
+    source.addEventListener("section", function (e) {
+      received(e);
+      onSection(e);
+    });
+    source.addEventListener("reload", function (e) {
+      received(e);
       reloadAll("");
     });
+  });
+
+  // The page's own requests (a section, who is here) are retried by the next event: when one
+  // fails, nothing is swapped and no toast is shown (the person's own requests still show one).
+  function background(detail) {
+    var path = detail && detail.pathInfo && detail.pathInfo.requestPath;
+    var box = live();
+    var presence = document.getElementById("presence");
+    if (!path || !box) return false;
+    return (
+      path.indexOf(box.getAttribute("data-sections")) === 0 ||
+      (presence !== null && path === presence.getAttribute("hx-get"))
+    );
+  }
+
+  document.addEventListener(
+    "htmx:beforeSwap",
+    function (event) {
+      if (event.detail.isError && background(event.detail)) event.detail.shouldSwap = false;
+    },
+    true
+  );
+  ["htmx:sendError", "htmx:responseError", "htmx:timeout"].forEach(function (name) {
+    document.addEventListener(
+      name,
+      function (event) {
+        if (background(event.detail)) event.stopPropagation();
+      },
+      true
+    );
   });
 })();

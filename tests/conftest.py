@@ -17,8 +17,9 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
@@ -29,14 +30,15 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from sqlalchemy import event
-from sqlmodel import Session
+from sqlmodel import Session, col
 from starlette.testclient import TestClient
 
-from app import migrations
+from app import demo, migrations
 from app.auth import passwords
 from app.config import Settings
 from app.db import SAFE_METHODS, Database, create_db_engine
 from app.kit.clock import clock
+from app.models import OutboxMessage, OutboxStatus, utcnow
 from app.web.security import CSRF_COOKIE, SESSION_COOKIE, cookie_name, session_csrf_token
 from tests import factories
 from tests.live import LiveServer, Mailbox, free_port, reset_database, serve, smtp_server
@@ -142,16 +144,30 @@ def _create_postgres_database(database: str, template: str | None = None) -> str
 def copy_engine(template: sa.Engine, tmp_dir: Path, name: str) -> sa.Engine:
     """A new database of the configured backend holding a copy of ``template``, which nobody
     may use while it is copied (a migrated schema costs seconds; a copy, a fraction of one)."""
-    template.dispose()
     if BACKEND == "postgresql":
-        url = _create_postgres_database(f"jp_{name}_{os.getpid()}", template=template.url.database)
+        url = POSTGRES_URL.rsplit("/", 1)[0] + f"/jp_{name}_{os.getpid()}"
     else:
-        assert template.url.database is not None
-        target = tmp_dir / (name + ".sqlite3")
-        shutil.copyfile(template.url.database, target)
-        assert not Path(template.url.database + "-wal").exists(), "the template is still open"
-        url = f"sqlite:///{target}"
-    return create_db_engine(url)
+        url = f"sqlite:///{tmp_dir / (name + '.sqlite3')}"
+    engine = create_db_engine(url)
+    copy_into(engine, template)
+    return engine
+
+
+def copy_into(engine: sa.Engine, template: sa.Engine) -> None:
+    """Make ``engine``'s database (created, or replaced where it exists) a copy of ``template``.
+    Nobody may be connected to either: both engines' pools are closed first."""
+    template.dispose()
+    engine.dispose()
+    target, source = engine.url.database, template.url.database
+    assert target is not None
+    assert source is not None
+    if BACKEND == "postgresql":
+        _create_postgres_database(target, template=source)
+        return
+    assert not Path(source + "-wal").exists(), "the template is still open"
+    for leftover in ("-wal", "-shm"):  # the replaced database's, once nobody has it open
+        Path(target + leftover).unlink(missing_ok=True)
+    shutil.copyfile(source, target)
 
 
 def unreachable_url(tmp_path: Path) -> str:
@@ -342,6 +358,22 @@ class QueryCounter:
         return len(self.statements)
 
 
+def rows_changed(session: Session) -> int:
+    """How many rows INSERT, UPDATE and DELETE statements have changed so far in the test's
+    transaction, as the database counts them: every session of a test (the app's too) shares its
+    connection, so a request that changed nothing leaves the count as it was. A change undone
+    later (a savepoint rolled back) still counts."""
+    connection = session.connection()
+    if BACKEND == "postgresql":
+        counted = (
+            "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)"
+            " FROM pg_stat_xact_all_tables"
+        )
+    else:
+        counted = "SELECT total_changes()"
+    return int(connection.exec_driver_sql(counted).scalar_one())
+
+
 @pytest.fixture
 def count_queries(db: RollbackDatabase) -> Iterator[QueryCounter]:
     counter = QueryCounter()
@@ -349,6 +381,17 @@ def count_queries(db: RollbackDatabase) -> Iterator[QueryCounter]:
     event.listen(engine, "before_cursor_execute", counter)
     yield counter
     event.remove(engine, "before_cursor_execute", counter)
+
+
+@pytest.fixture(scope="session")
+def matrix(template_engine: sa.Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The authorization matrix's world, built once per session (per worker), for the matrix and
+    for the confirmation cells (tests/test_confirm.py). Defined here, once: a fixture imported into
+    a second test module is a second fixture, set up again, and its database (named per process)
+    would replace the first's under the first's open connection."""
+    from tests.test_authorization_matrix import matrix_session  # a test module: not at import
+
+    yield from matrix_session(template_engine, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
@@ -381,20 +424,66 @@ def live_settings(mailbox: Mailbox) -> Settings:
     )
 
 
+@pytest.fixture(scope="session")
+def demo_template(
+    template_engine: sa.Engine, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[], sa.Engine]]:
+    """The demo as loaded today, built once per session (again on a new day, for a run across
+    midnight, since the story's dates count from the day it is loaded). The e-mails the story
+    wrote (about a hundred) are marked sent, so that a test waiting for the one mail it caused
+    does not wait behind them."""
+    built: dict[date, sa.Engine] = {}
+
+    def today() -> sa.Engine:
+        day = utcnow().date()
+        if day not in built:
+            engine = copy_engine(
+                template_engine, tmp_path_factory.mktemp("demo"), f"demo_{day:%Y%m%d}"
+            )
+            with Database(engine).session() as session:
+                demo.load(session)
+                session.execute(
+                    sa.update(OutboxMessage)
+                    .where(col(OutboxMessage.status) == OutboxStatus.PENDING)
+                    .values(status=OutboxStatus.SENT, sent_at=utcnow(), transport="demo")
+                )
+                session.commit()
+            engine.dispose()
+            built[day] = engine
+        return built[day]
+
+    yield today
+    for engine in built.values():
+        drop_engine(engine)
+
+
 @pytest.fixture
-def live_server(live_engine: sa.Engine, live_settings: Settings) -> Iterator[LiveServer]:
-    """The app on a real port with its mail dispatcher running, on the committed database.
+def live_server(
+    live_engine: sa.Engine, live_settings: Settings, request: pytest.FixtureRequest
+) -> Iterator[LiveServer]:
+    """The app on a real port with its mail dispatcher running, on the committed database:
+    empty, or for a test that uses ``demo_data`` a fresh copy of the demo.
 
     Tests may change ``live_settings`` (e.g. add OpenID Connect providers) by overriding it.
     """
     from app.main import create_app
 
-    reset_database(live_engine)
+    if "demo_data" in request.fixturenames:
+        copy_into(live_engine, request.getfixturevalue("demo_template")())
+    else:
+        reset_database(live_engine)
     db = Database(live_engine)
     app = create_app(live_settings, db)
     port = int(live_settings.base_url.rsplit(":", 1)[1])
     with serve(app, port):
         yield LiveServer(url=live_settings.base_url, app=app, db=db, settings=live_settings)
+
+
+@pytest.fixture
+def demo_data(live_server: LiveServer) -> LiveServer:
+    """The demo's workspaces, accounts, people and story, committed to the live database (the
+    live server starts on a copy of ``demo_template``)."""
+    return live_server
 
 
 @pytest.fixture

@@ -38,7 +38,8 @@ class StreamReader:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
-        assert self.opened.wait(15), "the stream did not answer"
+        # A safety net against hanging, never a measure of speed (a loaded machine is slow).
+        assert self.opened.wait(60), "the stream did not answer"
         return self
 
     def _run(self) -> None:

@@ -402,3 +402,21 @@ def test_pages_run_a_constant_small_number_of_queries(
     large = queries_for(client, count_queries, path)
     assert large == small, count_queries.statements
     assert large <= 10, count_queries.statements
+
+
+@pytest.mark.parametrize(("role", "seen"), [(Role.TEAM, "internal"), (Role.MEMBER, "shared")])
+def test_joining_by_invitation_is_seen_by_the_client_only_for_the_clients_side(
+    session: Session, world: World, role: Role, seen: str
+) -> None:
+    """A vendor colleague joining is the vendor's business (as their invitation is); a client
+    person joining is both sides'."""
+    address = f"joiner-{role.value}@example.com"
+    sent = invitations.invite(
+        session, inviter=world.admin, account=world.account, email=address, role=role, days=7
+    )
+    user = make_user(session, email=address, password=None)
+    invitations.accept(session, invitation=sent.invitation, account=world.account, user=user)
+    session.commit()
+    events = session.exec(select(AuditEvent).where(AuditEvent.verb == "membership.joined")).all()
+    (joined,) = [e for e in events if address in str(e.changes.get("user"))]
+    assert joined.visibility == seen

@@ -33,6 +33,7 @@ from app.permissions.policy import Actor
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
+from app.web.confirm import CONFIRMATION
 from app.web.forms import FormErrors
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, add_member, sign_in
@@ -580,13 +581,20 @@ def test_removing_an_action_is_audited_and_it_is_gone(
     sign_in(client, session, world.members["team"])
     page = client.get(url(world, "/plan")).text
     assert 'data-confirm="Remove the action “To go”?"' in page
-    response = client.post(url(world, f"/actions/{action.id}/remove"), headers=HTMX)
+    response = client.post(
+        url(world, f"/actions/{action.id}/remove"), data=CONFIRMATION, headers=HTMX
+    )
     assert response.status_code == 200
     assert "Removed the action “To go”." in response.text
     assert live_actions(session, world) == []
     assert last_event(session, "action.removed").changes == {"title": ["To go", None]}
     assert client.get(url(world, f"/actions/{action.id}/edit")).status_code == 404
-    assert client.post(url(world, f"/actions/{action.id}/remove"), headers=HTMX).status_code == 404
+    assert (
+        client.post(
+            url(world, f"/actions/{action.id}/remove"), data=CONFIRMATION, headers=HTMX
+        ).status_code
+        == 404
+    )
 
 
 def test_another_accounts_action_is_not_found(

@@ -81,3 +81,19 @@ def test_the_pages_verify_says_broken_when_the_accounts_chain_was_deleted(
     assert "The chain is broken" in page.text
     assert "its chain was deleted" in page.text
     assert "intact" not in page.text
+
+
+def test_verify_without_javascript_opens_the_audit_page_with_the_result(
+    client: TestClient, session: Session, world: World
+) -> None:
+    sign_in(client, session, world.members["lead"])
+    url = f"/accounts/{world.account.id}/audit/verify"
+    whole = client.get(url)
+    assert whole.status_code == 200
+    assert "<title>" in whole.text
+    assert "<h1" in whole.text
+    assert "The chain is intact" in whole.text
+    assert 'hx-get="' + url + '"' in whole.text  # the audit page itself, its button included
+    fragment = client.get(url, headers={"HX-Request": "true"})
+    assert "The chain is intact" in fragment.text
+    assert "<title>" not in fragment.text

@@ -28,6 +28,7 @@ from app.models import (
 )
 from app.opportunities.scoring import RATINGS as OPPORTUNITY_RATINGS
 from app.tokens import new_token, token_hash
+from app.web.confirm import CONFIRMATION
 from app.web.forms import clean_line
 from tests.conftest import CSRF, RollbackDatabase
 from tests.factories import World, sign_in
@@ -193,7 +194,13 @@ def test_a_malformed_audit_page_number_is_4xx(lead: TestClient, world: World, pa
 def test_posts_to_unknown_ids_are_404(admin: TestClient, world: World, path: str) -> None:
     response = admin.post(
         path.format(account_id=world.account.id),
-        data={"csrf_token": CSRF, "role": "team", "version": "1", "email": "x@client.example"},
+        data={
+            **CONFIRMATION,
+            "csrf_token": CSRF,
+            "role": "team",
+            "version": "1",
+            "email": "x@client.example",
+        },
     )
     assert response.status_code == 404
     assert "Not found" in response.text
@@ -400,7 +407,7 @@ def change_role(
 def remove(client: TestClient, world: World, who: str, *, htmx: bool = False) -> httpx.Response:
     return client.post(
         f"/accounts/{world.account.id}/members/{world.memberships[who].id}/remove",
-        data={"csrf_token": CSRF},
+        data={**CONFIRMATION, "csrf_token": CSRF},
         headers=HTMX if htmx else {},
     )
 

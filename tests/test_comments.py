@@ -29,8 +29,10 @@ from app.models import (
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
-from tests.conftest import CSRF, QueryCounter
+from app.web.confirm import CONFIRMATION
+from tests.conftest import BACKEND, CSRF, QueryCounter
 from tests.factories import World, add_member, make_user, sign_in
+from tests.masking import unmasked
 
 HTMX = {"HX-Request": "true", "X-CSRF-Token": CSRF}
 FORM = {"X-CSRF-Token": CSRF}
@@ -297,7 +299,7 @@ def test_a_draft_initiatives_thread_is_internal_and_hidden_from_the_client(
         missing = client.get(f"/accounts/{world.account.id}/threads/initiative/999999")
         hidden = client.get(path)
         assert hidden.status_code == 404
-        assert hidden.text == missing.text
+        assert unmasked(hidden.text) == unmasked(missing.text)
         expected = 403 if role == "viewer" else 404
         assert post(client, path, "Let me see").status_code == expected
     assert len(comments(session)) == 1
@@ -473,7 +475,7 @@ def test_deleting_keeps_the_row_and_the_words_only_on_the_audit_trail(
     page = client.get(f"/accounts/{world.account.id}/threads/priority/{priority.id}")
     assert 'hx-confirm="Delete your comment?' in page.text
     assert 'data-confirm="Delete your comment?' in page.text
-    response = client.post(edit_url(world, comment, "delete"), headers=HTMX)
+    response = client.post(edit_url(world, comment, "delete"), data=CONFIRMATION, headers=HTMX)
     assert response.status_code == 200
     assert "Comment deleted" in response.text
     assert "Oops, wrong thread" not in response.text
@@ -483,10 +485,12 @@ def test_deleting_keeps_the_row_and_the_words_only_on_the_audit_trail(
     [event] = events(session, "comment.deleted")
     assert event.changes == {"body": ["Oops, wrong thread", None]}
     assert event.visibility == Visibility.INTERNAL  # a team-only comment's events stay internal
-    again = client.post(edit_url(world, comment, "delete"), headers=FORM)
+    again = client.post(edit_url(world, comment, "delete"), data=CONFIRMATION, headers=FORM)
     assert again.status_code == 404
     edit = client.post(
-        edit_url(world, comment), data={"body": "Back", "version": "2"}, headers=FORM
+        edit_url(world, comment),
+        data={**CONFIRMATION, "body": "Back", "version": "2"},
+        headers=FORM,
     )
     assert edit.status_code == 404
 
@@ -628,3 +632,60 @@ def test_the_plan_page_counts_comments_in_one_query(
     assert few <= 10
     assert page.text.count(">5</span>)") == 20
     assert f'id="comment-count-priority-{priority.id}">0</span>' in page.text
+
+
+# PostgreSQL announces the live event with ``pg_notify`` in the change's transaction.
+NOTIFY = 1 if BACKEND == "postgresql" else 0
+
+
+def _statements_of_a_post(
+    client: TestClient, path: str, body: str, counter: QueryCounter
+) -> list[str]:
+    counter.statements.clear()
+    assert client.post(path, data={"body": body}, headers=FORM).status_code == 303
+    return list(counter.statements)
+
+
+def test_a_comment_post_costs_a_fixed_few_statements(
+    client: TestClient, session: Session, world: World, count_queries: QueryCounter
+) -> None:
+    """The fixed cost of a write (issue 13): the session and its person (one query), the
+    account and the actor's side (one), the current plan locked, the item, the comment, and
+    the audit append (head locked, head moved, event, live event: one statement each; on
+    PostgreSQL also the live event's notification). Members
+    are read only for a text that can mention someone."""
+    priority = add_priority(session, world)
+    path = f"/accounts/{world.account.id}/threads/priority/{priority.id}"
+    sign_in(client, session, world.members["lead"])
+    client.post(path, data={"body": "Warm-up"}, headers=FORM)  # the session's last-seen touch
+    plain = _statements_of_a_post(client, path, "Agreed, next week.", count_queries)
+    assert len(plain) == 9 + NOTIFY, "\n".join(plain)
+    assert not any("membership.removed_at" in s and "app_user.email" in s for s in plain[2:])
+    naming = _statements_of_a_post(client, path, "Over to @Client sponsor", count_queries)
+    # + the members who may be named, + the notification and its e-mail's outbox row
+    assert len(naming) > len(plain)
+    mention = session.exec(
+        select(Notification).where(Notification.user_id == world.members["sponsor"].id)
+    ).all()
+    assert [n.kind for n in mention] == ["mention"]
+
+
+def test_an_action_status_change_costs_a_fixed_few_statements(
+    client: TestClient, session: Session, world: World, count_queries: QueryCounter
+) -> None:
+    action = Action(
+        account_id=world.account.id,  # type: ignore[arg-type]
+        plan_id=plan_of(session, world).id,  # type: ignore[arg-type]
+        title="Send the draft",
+        owner_id=world.members["lead"].id,
+    )
+    session.add(action)
+    session.commit()
+    path = f"/accounts/{world.account.id}/actions/{action.id}/status"
+    sign_in(client, session, world.members["lead"])
+    for version, status in enumerate(["in_progress", "blocked"], start=action.version):
+        count_queries.statements.clear()
+        sent = {"status": status, "version": str(version)}
+        assert client.post(path, data=sent, headers=FORM).status_code == 303
+    # session, access, plan locked, action locked, its update, the audit append (4)
+    assert count_queries.count == 9 + NOTIFY, "\n".join(count_queries.statements)

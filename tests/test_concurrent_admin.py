@@ -41,6 +41,7 @@ from app.models import (
 )
 from app.scorecard import service as scorecard
 from app.scorecard.schemas import AttributeValues
+from app.web.confirm import CONFIRMATION
 from tests import factories
 from tests.conftest import CSRF
 from tests.live import LiveServer
@@ -187,7 +188,7 @@ def test_two_admins_taking_away_the_two_leads_at_once_leave_one_lead(
             f"/accounts/{account_id}/members/{lead.id}/{path}"
             for lead, (path, _) in zip(leads, actions, strict=True)
         ]
-        forms = [_form(data | {"version": "1"}) for _, data in actions]
+        forms = [_form(data | {"version": "1"} | CONFIRMATION) for _, data in actions]
 
         clients = [_client(live_server, admin) for admin in scene.admins]
         try:
@@ -215,7 +216,9 @@ def test_simultaneous_removals_of_one_member_remove_it_once(live_server: LiveSer
     target = _member(live_server, scene, scene.account_id, Role.TEAM)
     url = f"/accounts/{scene.account_id}/members/{target.id}/remove"
 
-    responses = _send(live_server, scene.admins, lambda c, i: c.post(url, data=_form({})))
+    responses = _send(
+        live_server, scene.admins, lambda c, i: c.post(url, data={**CONFIRMATION, **_form({})})
+    )
 
     assert _codes(responses) == [303] + [404] * 7
     assert len(_events(live_server, "membership.removed", account_id=scene.account_id)) == 1
@@ -261,7 +264,9 @@ def test_simultaneous_disablings_of_a_login_disable_it_once(live_server: LiveSer
         session.commit()
     url = f"/admin/users/{person.id}/disable"
 
-    responses = _send(live_server, scene.admins, lambda c, i: c.post(url, data=_form({})))
+    responses = _send(
+        live_server, scene.admins, lambda c, i: c.post(url, data={**CONFIRMATION, **_form({})})
+    )
 
     assert _codes(responses) == [303] * ADMINS  # disabling a disabled login changes nothing
     assert len(_events(live_server, "user.disabled", item_id=str(person.id))) == 1
@@ -342,7 +347,9 @@ def test_simultaneous_withdrawals_of_an_invitation_withdraw_it_once(
     url = f"/accounts/{scene.account_id}/invitations/{invitation_id}/revoke"
 
     responses = _send(
-        live_server, scene.admins, lambda c, i: c.post(url, data=_form({}), headers=HTMX)
+        live_server,
+        scene.admins,
+        lambda c, i: c.post(url, data={**CONFIRMATION, **_form({})}, headers=HTMX),
     )
 
     assert _codes(responses) == [200] + [409] * 7
@@ -620,7 +627,9 @@ def test_simultaneous_removals_of_an_attribute_remove_it_once(live_server: LiveS
     attribute = _attributes(live_server, scene)[0]
     url = f"{ADMIN}/attributes/{attribute.id}/remove"
 
-    responses = _send(live_server, scene.admins, lambda c, i: c.post(url, data=_form({})))
+    responses = _send(
+        live_server, scene.admins, lambda c, i: c.post(url, data={**CONFIRMATION, **_form({})})
+    )
 
     assert _codes(responses) == [303] + [404] * (ADMINS - 1)
     assert len(_scorecard_events(live_server, "removed")) == 1

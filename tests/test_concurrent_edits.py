@@ -45,6 +45,7 @@ from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
 from app.strategy import service as strategy
 from app.strategy.schemas import StrategyValues
+from app.web.confirm import CONFIRMATION
 from tests import factories
 from tests.conftest import CSRF, send_session_csrf
 from tests.live import LiveServer
@@ -307,7 +308,9 @@ def test_closing_a_joint_review_while_its_minutes_are_edited_loses_no_edit(
         for i, (c, d) in enumerate(zip(clients[1:], decisions, strict=True))
     ]
     closing = partial(
-        clients[0].post, f"{base}/close", data={"version": str(version), "csrf_token": CSRF}
+        clients[0].post,
+        f"{base}/close",
+        data={**CONFIRMATION, "version": str(version), "csrf_token": CSRF},
     )
     try:
         responses = race([closing, *edits])

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, select
 from starlette.datastructures import MutableHeaders
 from starlette.testclient import TestClient
 
@@ -59,8 +59,13 @@ from app.stakeholders.schemas import CheckedStakeholder
 from app.strategy import service as strategy
 from app.strategy.schemas import StrategyValues
 from app.tokens import new_token, token_hash
-from app.web.security import CSRF_COOKIE, add_page_headers
-from tests.conftest import CSRF, RollbackDatabase
+from app.web.security import (
+    CSRF_COOKIE,
+    add_page_headers,
+    session_csrf_token,
+    unmask_token,
+)
+from tests.conftest import CSRF, RollbackDatabase, rows_changed
 from tests.factories import PASSWORD, World, sign_in
 
 ROUTES: list[APIRoute] = [
@@ -289,15 +294,6 @@ def fill(path: str, world: World, links: dict[str, str]) -> str:
     )
 
 
-def snapshot(session: Session) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, read past the session's identity map."""
-    connection = session.connection()
-    return {
-        table.name: sorted((tuple(row) for row in connection.execute(table.select())), key=repr)
-        for table in SQLModel.metadata.sorted_tables
-    }
-
-
 def signed_in_as_admin(client: TestClient, session: Session, world: World) -> None:
     sign_in(client, session, world.admin)
 
@@ -328,21 +324,21 @@ def test_every_post_without_the_token_is_refused_and_changes_nothing(
     client: TestClient, session: Session, world: World, links: dict[str, str], path: str
 ) -> None:
     signed_in_as_admin(client, session, world)
-    before = snapshot(session)
+    before = rows_changed(session)
     response = client.post(fill(path, world, links), data=FORM)
     assert_page_expired(response)
-    assert snapshot(session) == before
+    assert rows_changed(session) == before
 
 
 def test_anonymous_posts_without_the_token_are_refused(
     client: TestClient, session: Session, world: World, links: dict[str, str]
 ) -> None:
-    before = snapshot(session)
+    before = rows_changed(session)
     for path in POSTS:
         response = client.post(fill(path, world, links), data=FORM)
         assert response.status_code == 403, path
         assert "Page expired" in response.text, path
-    assert snapshot(session) == before
+    assert rows_changed(session) == before
 
 
 def test_a_post_with_the_token_goes_through(
@@ -437,10 +433,17 @@ def test_a_json_body_cannot_carry_the_token(
 
 
 def page_token(response: httpx.Response) -> str:
-    """The CSRF token the page gives its forms and htmx (the meta tag)."""
+    """The CSRF token the page gives its forms and htmx (the meta tag), masked for this page."""
     match = re.search(r'<meta name="csrf-token" content="([^"]+)"', response.text)
     assert match, response.text[:300]
     return match.group(1)
+
+
+def raw(masked: str) -> str:
+    """The token behind a page's masked one (each page masks it afresh)."""
+    token = unmask_token(masked)
+    assert token, masked
+    return token
 
 
 @pytest.mark.parametrize("source", ["another session", "no session"])
@@ -461,12 +464,12 @@ def test_a_token_and_cookie_of_another_session_are_refused_and_change_nothing(
             sign_in(attacker, session, world.other_admin)
         token = page_token(attacker.get("/me" if source == "another session" else "/login"))
     signed_in_as_admin(client, session, world)
-    client.cookies.set(CSRF_COOKIE, token)
-    before = snapshot(session)
+    client.cookies.set(CSRF_COOKIE, raw(token))
+    before = rows_changed(session)
     url = fill(path, world, links)
     assert_page_expired(client.post(url, data={**FORM, "csrf_token": token}))
     assert_page_expired(client.post(url, data=FORM, headers={"X-CSRF-Token": token}))
-    assert snapshot(session) == before
+    assert rows_changed(session) == before
 
 
 def sign_in_through_the_form(browser: TestClient, email: str, password: str = PASSWORD) -> str:
@@ -485,21 +488,21 @@ def test_the_token_lasts_as_long_as_the_session_and_sign_in_and_out_replace_it(
     with TestClient(app, follow_redirects=False) as browser:
         before_sign_in = page_token(browser.get("/login"))
         token = sign_in_through_the_form(browser, world.admin.email)
-        assert token != before_sign_in
+        assert raw(token) != raw(before_sign_in)
         # The same token on every page of the session, and it keeps working.
-        assert page_token(browser.get("/me")) == token
-        assert page_token(browser.get(f"/accounts/{world.account.id}")) == token
+        assert raw(page_token(browser.get("/me"))) == raw(token)
+        assert raw(page_token(browser.get(f"/accounts/{world.account.id}"))) == raw(token)
         for _ in range(2):
             wrong = browser.post(
                 "/me/password", data={"current_password": "x", "csrf_token": token}
             )
             assert wrong.status_code == 422
         # The pre-sign-in token (with its cookie) does not pass for the session.
-        browser.cookies.set(CSRF_COOKIE, before_sign_in)
+        browser.cookies.set(CSRF_COOKIE, raw(before_sign_in))
         assert_page_expired(browser.post("/logout", data={"csrf_token": before_sign_in}))
         assert browser.post("/logout", data={"csrf_token": token}).status_code == 303
         after = page_token(browser.get("/login"))
-        assert after not in (token, before_sign_in)
+        assert raw(after) not in (raw(token), raw(before_sign_in))
         # Signed out, the session's token is no double-submit token either.
         again = browser.post(
             "/login",
@@ -522,9 +525,76 @@ def test_a_password_change_gives_the_session_a_new_token(app: FastAPI, world: Wo
         )
         assert changed.status_code == 303
         fresh = page_token(browser.get("/me"))
-        assert fresh != token
+        assert raw(fresh) != raw(token)
         assert_page_expired(browser.post("/logout", data={"csrf_token": token}))
         assert browser.post("/logout", data={"csrf_token": fresh}).status_code == 303
+
+
+# --- the token is masked afresh in every page (BREACH) ------------------------------------------
+
+
+def field_tokens(response: httpx.Response) -> list[str]:
+    return re.findall(r'name="csrf_token" value="([^"]+)"', response.text)
+
+
+def tampered(token: str) -> str:
+    """``token`` with one character of its masked half changed (still valid base64url)."""
+    i = len(token) * 3 // 4
+    return token[:i] + ("A" if token[i] != "A" else "B") + token[i + 1 :]
+
+
+def test_every_page_masks_the_session_token_afresh_and_each_mask_is_accepted(
+    app: FastAPI, settings: Settings, world: World
+) -> None:
+    with TestClient(app, follow_redirects=False) as browser:
+        sign_in_through_the_form(browser, world.admin.email)
+        pages = [browser.get("/me") for _ in range(2)]
+        tokens = [page_token(page) for page in pages]
+        assert tokens[0] != tokens[1]
+        session_token = browser.cookies.get(SESSION_COOKIE, domain="testserver.local") or ""
+        secret = session_csrf_token(settings.resolved_secret_key, session_token)
+        for page, token in zip(pages, tokens, strict=True):
+            assert secret not in page.text  # the token itself is never in a page
+            assert raw(token) == secret
+            assert set(field_tokens(page)) == {token}  # the forms carry the page's mask
+        # Each page's token passes, as a form field and as htmx's header.
+        wrong_password = {"current_password": "x", "password": "y", "password_confirm": "y"}
+        for token in tokens:
+            answer = browser.post("/me/password", data={**wrong_password, "csrf_token": token})
+            assert answer.status_code == 422
+            answer = browser.post(
+                "/me/password", data=wrong_password, headers={"X-CSRF-Token": token}
+            )
+            assert answer.status_code == 422
+        # The raw token (the way a client that knows it sends it) passes too.
+        assert browser.post("/logout", data={"csrf_token": secret}).status_code == 303
+
+
+def test_a_tampered_masked_token_is_refused(app: FastAPI, world: World) -> None:
+    with TestClient(app, follow_redirects=False) as browser:
+        token = sign_in_through_the_form(browser, world.admin.email)
+        for bad in (tampered(token), token[:-2], token + "A", token[: len(token) // 2]):
+            assert_page_expired(browser.post("/logout", data={"csrf_token": bad}))
+            assert_page_expired(browser.post("/logout", headers={"X-CSRF-Token": bad}))
+        assert browser.post("/logout", data={"csrf_token": token}).status_code == 303
+
+
+def test_signing_in_pages_mask_the_double_submit_token_too(app: FastAPI, world: World) -> None:
+    with TestClient(app, follow_redirects=False) as browser:
+        first, second = browser.get("/login"), browser.get("/login")
+        cookie = browser.cookies.get(CSRF_COOKIE, domain="testserver.local")
+        assert cookie
+        tokens = [page_token(first), page_token(second)]
+        assert tokens[0] != tokens[1]
+        assert cookie not in first.text + second.text
+        assert {raw(t) for t in tokens} == {cookie}
+        signing_in = {"email": world.admin.email, "password": "not it"}
+        for token in tokens:
+            refused = browser.post("/login", data={**signing_in, "csrf_token": token})
+            assert refused.status_code == 401  # past the CSRF check: the password is wrong
+        assert_page_expired(
+            browser.post("/login", data={**signing_in, "csrf_token": tampered(tokens[0])})
+        )
 
 
 # --- no state change on GET -------------------------------------------------------------------
@@ -535,16 +605,16 @@ def test_get_routes_never_change_data(
     app: FastAPI, session: Session, world: World, links: dict[str, str], path: str
 ) -> None:
     url = fill(path, world, links)
-    before = snapshot(session)
+    before = rows_changed(session)
     for who in (world.admin, world.members["lead"], world.members["sponsor"], None):
         with TestClient(app, follow_redirects=False) as browser:
             browser.cookies.set(CSRF_COOKIE, CSRF)
             if who is not None:
                 sign_in(browser, session, who)
-                before = snapshot(session)
+                before = rows_changed(session)
             response = browser.get(url)
             assert response.status_code < 500, (url, who, response.text)
-            assert snapshot(session) == before, (url, who)
+            assert rows_changed(session) == before, (url, who)
 
 
 def test_a_read_only_session_refuses_to_flush(db: RollbackDatabase) -> None:
@@ -565,11 +635,11 @@ def test_a_get_handler_that_tries_to_write_fails_and_writes_nothing(
         db_session.flush()
         return {"status": "written"}
 
-    before = snapshot(session)
+    before = rows_changed(session)
     with TestClient(app, follow_redirects=False, raise_server_exceptions=False) as browser:
         response = browser.get("/test-only/sneaky-write")
     assert response.status_code == 500
-    assert snapshot(session) == before
+    assert rows_changed(session) == before
 
 
 # --- security headers -------------------------------------------------------------------------
@@ -773,14 +843,14 @@ def test_over_https_every_cookie_is_secure_and_the_two_that_matter_are_host_only
     ) as browser:
         first = browser.get("/login")
         token = cookies_set(first)[host_csrf].value
-        assert page_token(first) == token
+        assert raw(page_token(first)) == token
         signed_in = browser.post(
             "/login",
             data={"email": world.admin.email, "password": PASSWORD, "csrf_token": token},
         )
         assert signed_in.status_code == 303
         new_csrf = page_token(browser.get("/me"))
-        assert new_csrf == cookies_set(signed_in)[host_csrf].value
+        assert raw(new_csrf) == cookies_set(signed_in)[host_csrf].value
         # Cookies without the prefix are not read: a sibling host could have set them.
         impostor = browser.cookies.get(host_session, domain="jointplan.example")
         assert impostor

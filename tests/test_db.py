@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from sqlmodel import select
+from sqlmodel import Session, select
 
-from app.db import Database, ReadOnlySessionError, create_db_engine
+from app import db as app_db
+from app.db import (
+    Database,
+    ReadOnlySessionError,
+    WriterTurn,
+    create_db_engine,
+    database_unreachable,
+)
 from app.models import Workspace
-from tests.conftest import BACKEND
+from tests.conftest import BACKEND, rows_changed
 from tests.conftest import fresh_engine as migrated_engine
 
 
@@ -20,6 +28,64 @@ def test_a_read_only_session_refuses_to_write(db: Database) -> None:
         session.add(Workspace(name="sneaky"))
         with pytest.raises(ReadOnlySessionError):
             session.flush()
+
+
+def test_a_read_only_session_refuses_an_audit_event(db: Database) -> None:
+    """The audit append writes with plain SQL, which passes no flush check: it asks first."""
+    from app.audit import service as audit
+
+    with db.session(writes=False) as session:
+        with pytest.raises(ReadOnlySessionError):
+            audit.record(session, actor=None, verb="sneaky.read", item_type="workspace")
+        assert rows_changed(session) == 0
+
+
+def _queue_behind(turn: WriterTurn, holder: dict[str, bool], n: int) -> list[int]:
+    """``n`` threads ask for the turn one after the other while ``holder`` has it; returns the
+    order in which they got it once the holder gives it back."""
+    served: list[int] = []
+
+    def writer(i: int) -> None:
+        info: dict[str, bool] = {}
+        turn.take(info)
+        served.append(i)
+        turn.give_back(info)
+
+    threads = []
+    for i in range(n):
+        threads.append(threading.Thread(target=writer, args=(i,)))
+        threads[-1].start()
+        while len(turn._waiting) < i + 1:  # queued before the next one asks
+            time.sleep(0.001)
+    turn.give_back(holder)
+    for t in threads:
+        t.join()
+    return served
+
+
+def test_writers_of_one_process_take_their_turn_in_the_order_they_came() -> None:
+    turn = WriterTurn(timeout_seconds=10)
+    holder: dict[str, bool] = {}
+    turn.take(holder)
+    assert _queue_behind(turn, holder, 6) == [0, 1, 2, 3, 4, 5]
+    turn.take(holder)  # free again: taken at once
+    turn.give_back(holder)
+
+
+def test_a_writer_that_waits_past_the_timeout_is_refused_as_unavailable() -> None:
+    turn = WriterTurn(timeout_seconds=0.05)
+    holder: dict[str, bool] = {}
+    turn.take(holder)
+    with pytest.raises(sa.exc.OperationalError) as refused:
+        turn.take({})
+    assert database_unreachable(refused.value)
+    assert "database is locked" in str(refused.value)
+    turn.give_back({})  # not the holder: nothing happens
+    assert turn._held
+    turn.give_back(holder)  # the refused writer left the queue: the turn is free
+    other: dict[str, bool] = {}
+    turn.take(other)
+    assert other
 
 
 @pytest.mark.skipif(BACKEND != "sqlite", reason="SQLite's locking")
@@ -64,3 +130,55 @@ class TestSqlite:
                 session.exec(select(sa.func.count()).select_from(Workspace)).one() == before + 200
             )
         engine.dispose()
+
+
+def test_rows_changed_counts_every_change_even_one_rolled_back(session: Session) -> None:
+    """The counter the "changes nothing" tests rely on (tests/conftest.py)."""
+    before = rows_changed(session)
+    session.exec(select(sa.func.count()).select_from(Workspace)).one()
+    assert rows_changed(session) == before  # reading changes nothing
+    session.add(Workspace(name="Counted"))
+    session.flush()
+    assert rows_changed(session) == before + 1
+    with session.begin_nested() as undone:
+        session.add(Workspace(name="Undone"))
+        session.flush()
+        undone.rollback()
+    assert rows_changed(session) == before + 2
+
+
+def test_an_early_writer_is_not_starved_by_later_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Writers that keep the write lock busy, none refused. On SQLite its busy handler alone
+    lets a writer that has waited a while (polling every 100 ms) lose to fresh ones past its
+    timeout (1 s here); PostgreSQL's writers of different rows do not wait for each other."""
+    monkeypatch.setattr(app_db, "SQLITE_BUSY_TIMEOUT_MS", 1000)
+    engine = migrated_engine(tmp_path, name="turns")
+    db = Database(engine)
+    errors: list[BaseException] = []
+    deadline = time.monotonic() + 3
+
+    def writer(n: int) -> None:
+        i = 0
+        while time.monotonic() < deadline:
+            i += 1
+            try:
+                with db.session() as session:
+                    session.add(Workspace(name=f"w{n}-{i}"))
+                    session.flush()
+                    time.sleep(0.03)  # a write that takes a while
+                    session.commit()
+            except sa.exc.OperationalError as exc:
+                errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with db.session(writes=False) as session:
+        names = session.exec(select(Workspace.name)).all()
+    engine.dispose()
+    assert errors == []
+    assert {name.split("-")[0] for name in names} == {f"w{n}" for n in range(8)}  # all wrote

@@ -4,8 +4,12 @@ version 1 show."""
 
 from __future__ import annotations
 
+import tomllib
 from collections import Counter
 from datetime import timedelta
+from fnmatch import fnmatch
+from importlib import resources
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,6 +20,7 @@ from app.agreement import repository as agreement_repo
 from app.agreement import snapshot
 from app.agreement.diff import compare
 from app.audit import service as audit
+from app.demo import entries, read
 from app.demo.stage import today as demo_today
 from app.models import (
     Account,
@@ -349,3 +354,128 @@ def test_the_next_morning_sam_is_reminded_and_gets_the_news_in_a_digest(
     assert kinds["digest.daily"] == 1
     due_soon = next(m for m in mails if m.headers.get(jobs.NOTICE_HEADER) == "action.due_soon")
     assert "Send the opening hours of the three pilot depots" in due_soon.subject
+
+
+# --- The story's files: read, checked, shipped ------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_story_file_ships_with_the_package() -> None:
+    """The files are package data: an installed (not editable) Jointplan can load the demo."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    patterns = config["tool"]["setuptools"]["package-data"]["app.demo"]
+    folder = ROOT / "app" / "demo"
+    files = sorted(str(path.relative_to(folder)) for path in (folder / "story").iterdir())
+    assert len(files) == 6
+    assert [f for f in files if not any(fnmatch(f, pattern) for pattern in patterns)] == []
+
+
+def test_the_sign_in_list_is_people_toml() -> None:
+    cast = read.cast()
+    assert [(p.email, p.name, p.what) for p in demo.PEOPLE] == [
+        (s.email, s.name, s.what) for s in cast.sign_ins
+    ]
+    assert cast.password == demo.PASSWORD
+    assert demo.PEOPLE[0].email == "admin@brightwell.example"
+
+
+def harbor_text(**replaced: str) -> str:
+    """harbor.toml with some of its lines replaced."""
+    text = resources.files("app.demo").joinpath("story", "harbor.toml").read_text()
+    for old, new in replaced.items():
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    return text
+
+
+def parse_harbor(text: str) -> entries.PlanStory:
+    names = read.Names()
+    read.read("people.toml", entries.Cast, names)
+    return read.parse(text, entries.PlanStory, names, source="harbor.toml")
+
+
+def test_the_story_as_it_ships_reads() -> None:
+    story = read.story()
+    assert [case.account.name for case in story.portfolio.cases] == [
+        "Alder Health",
+        "Corvid Retail",
+        "Delta Marine",
+        "Ember Energy",
+        "Fjord Foods",
+    ]
+    assert parse_harbor(harbor_text()) == story.harbor
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            'key = "leavers"\nby = "sponsor"',
+            'key = "leavers"\nby = "sponsor"\nowner_email = "x@example.com"',
+            "harbor.toml, actions[4] 'leavers': unknown key 'owner_email'",
+        ),
+        (
+            'title = "Collect the reasons drivers gave for leaving in the last 12 months"\n',
+            "",
+            "harbor.toml, actions[4] 'leavers': missing key 'title'",
+        ),
+        (
+            'owner = "team"\ndue_in_days = -30',
+            'owner = "tam"\ndue_in_days = -30',
+            "harbor.toml, actions[0] 'field_map'.owner: 'tam' names no person the story "
+            "defines (known: admin, kestrel, lead, member, mentor, sponsor, team, viewer)",
+        ),
+        (
+            'initiative = "pilot"\n\n[[actions]]\nkey = "read_access"',
+            'initiative = "pliot"\n\n[[actions]]\nkey = "read_access"',
+            "harbor.toml, actions[0] 'field_map'.initiative: 'pliot' names no initiative",
+        ),
+        (
+            'status = "done"\ninitiative = "pilot"',
+            'status = "finished"\ninitiative = "pilot"',
+            "harbor.toml, actions[0] 'field_map'.status: 'finished' is not one of not_started, "
+            "in_progress, blocked, done, cancelled",
+        ),
+        (
+            "due_in_days = -30",
+            'due_in_days = "a month ago"',
+            "harbor.toml, actions[0] 'field_map'.due_in_days: 'a month ago' is not a whole number",
+        ),
+        (
+            'key = "read_access"',
+            'key = "field_map"',
+            "harbor.toml, actions[1] 'field_map'.key: 'field_map' is defined twice",
+        ),
+        (
+            'strategy = "advice"',
+            'strategy = "advice"\npriority = "cost"',
+            "harbor.toml, comments[3]: a comment takes exactly one of priority, strategy "
+            "(got ['priority', 'strategy'])",
+        ),
+        (
+            'strategy_by = "sponsor"\n',
+            "",
+            "harbor.toml, the file: strategy are written, but nobody is named to write them",
+        ),
+        ("[[strategy]]", "[[strategy]", "harbor.toml: not TOML"),
+    ],
+)
+def test_a_wrong_story_fails_naming_the_file_and_the_entry(
+    old: str, new: str, message: str
+) -> None:
+    with pytest.raises(read.StoryError) as failed:
+        parse_harbor(harbor_text(**{old: new}))
+    assert str(failed.value).startswith(message), str(failed.value)
+
+
+def test_a_name_defined_by_an_earlier_file_is_known_and_a_sibling_s_is_not() -> None:
+    """workspace.toml may name Harbor's priorities; previous.toml's stay its own."""
+    story = read.story()
+    assert story.workspace.opportunities[0].priority == "visibility"
+    names = read.Names()
+    read.read("people.toml", entries.Cast, names)
+    read.read("previous.toml", entries.Previous, names.copy())
+    text = harbor_text(**{'priority = "turnover"\n\n': 'priority = "on_time"\n\n'})
+    with pytest.raises(read.StoryError, match="'on_time' names no priority"):
+        read.parse(text, entries.PlanStory, names, source="harbor.toml")

@@ -23,8 +23,10 @@ from app.models import (
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
+from app.web.confirm import CONFIRMATION
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
+from tests.masking import unmasked
 
 HTMX = {"HX-Request": "true", "X-CSRF-Token": CSRF}
 
@@ -273,7 +275,9 @@ def test_proposing_shares_it_with_its_content_and_tells_the_client_contributors(
     item = draft(session, world, "Pilot", [a.id])  # type: ignore[list-item]
     sign_in(client, session, world.members["team"])
     response = client.post(
-        url(world, f"/initiatives/{item.id}/propose"), data={"version": "1"}, headers=HTMX
+        url(world, f"/initiatives/{item.id}/propose"),
+        data={**CONFIRMATION, "version": "1"},
+        headers=HTMX,
     )
     assert response.status_code == 200
     assert "Proposed “Pilot” to the client." in response.text
@@ -295,7 +299,9 @@ def test_proposing_shares_it_with_its_content_and_tells_the_client_contributors(
     # Already proposed: it is not proposed twice, and nothing goes back to draft.
     sign_in(client, session, world.members["lead"])
     again = client.post(
-        url(world, f"/initiatives/{item.id}/propose"), data={"version": "2"}, headers=HTMX
+        url(world, f"/initiatives/{item.id}/propose"),
+        data={**CONFIRMATION, "version": "2"},
+        headers=HTMX,
     )
     assert again.status_code == 409
     assert "already waiting for the client" in again.text
@@ -307,7 +313,9 @@ def test_proposing_an_outdated_draft_is_refused(
     item = draft(session, world)
     sign_in(client, session, world.members["lead"])
     response = client.post(
-        url(world, f"/initiatives/{item.id}/propose"), data={"version": "0"}, headers=HTMX
+        url(world, f"/initiatives/{item.id}/propose"),
+        data={**CONFIRMATION, "version": "0"},
+        headers=HTMX,
     )
     assert response.status_code == 409
     assert reload(session, item).status == "draft"
@@ -375,13 +383,13 @@ def test_accepting_needs_no_reason_and_then_it_can_no_longer_be_changed(
     sign_in(client, session, world.members["sponsor"])
     response = client.post(
         url(world, f"/initiatives/{item.id}/answer"),
-        data={"decision": "accept", "version": "2", "csrf_token": CSRF},
+        data={**CONFIRMATION, "decision": "accept", "version": "2", "csrf_token": CSRF},
     )
     assert response.status_code == 303
     assert reload(session, item).status == "accepted"
     twice = client.post(
         url(world, f"/initiatives/{item.id}/answer"),
-        data={"decision": "decline", "reason": "Changed my mind", "version": "3"},
+        data={**CONFIRMATION, "decision": "decline", "reason": "Changed my mind", "version": "3"},
         headers=HTMX,
     )
     assert twice.status_code == 409
@@ -390,7 +398,9 @@ def test_accepting_needs_no_reason_and_then_it_can_no_longer_be_changed(
     assert client.get(url(world, f"/initiatives/{item.id}/edit")).status_code == 409
     assert (
         client.post(
-            url(world, f"/initiatives/{item.id}/propose"), data={"version": "3"}, headers=HTMX
+            url(world, f"/initiatives/{item.id}/propose"),
+            data={**CONFIRMATION, "version": "3"},
+            headers=HTMX,
         ).status_code
         == 409
     )
@@ -443,6 +453,7 @@ def test_a_declined_initiative_is_revised_and_proposed_again_keeping_the_history
     edited = client.post(
         url(world, f"/initiatives/{item.id}"),
         data={
+            **CONFIRMATION,
             "title": "Proposal, now for A",
             "owner_id": str(world.members["team"].id),
             "priority_ids": [str(a.id)],
@@ -454,7 +465,9 @@ def test_a_declined_initiative_is_revised_and_proposed_again_keeping_the_history
     (update,) = events(session, "initiative.updated")
     assert update.visibility == "shared"  # the client saw the declined version
     response = client.post(
-        url(world, f"/initiatives/{item.id}/propose"), data={"version": "4"}, headers=HTMX
+        url(world, f"/initiatives/{item.id}/propose"),
+        data={**CONFIRMATION, "version": "4"},
+        headers=HTMX,
     )
     assert response.status_code == 200
     item = reload(session, item)
@@ -471,14 +484,18 @@ def test_only_drafts_are_removed(client: TestClient, session: Session, world: Wo
     item = draft(session, world, "Half-baked")
     shared = proposed(session, world, "Shared one")
     sign_in(client, session, world.members["team"])
-    response = client.post(url(world, f"/initiatives/{item.id}/remove"), headers=HTMX)
+    response = client.post(
+        url(world, f"/initiatives/{item.id}/remove"), data=CONFIRMATION, headers=HTMX
+    )
     assert response.status_code == 200
     assert "Removed the draft “Half-baked”." in response.text
     assert reload(session, item).removed_at is not None
     (event,) = events(session, "initiative.removed")
     assert event.visibility == "internal"
     assert client.get(url(world, f"/initiatives/{item.id}/edit")).status_code == 404
-    refused = client.post(url(world, f"/initiatives/{shared.id}/remove"), headers=HTMX)
+    refused = client.post(
+        url(world, f"/initiatives/{shared.id}/remove"), data=CONFIRMATION, headers=HTMX
+    )
     assert refused.status_code == 409
     assert reload(session, shared).removed_at is None
 
@@ -542,7 +559,7 @@ def test_the_client_side_never_learns_of_a_draft(
         url(world, f"/initiatives/{secret.id}/answer"), data={"decision": "accept"}, headers=HTMX
     )
     assert answer.status_code == (404 if role != "viewer" else 403)
-    assert answer.text == missing.text
+    assert unmasked(answer.text) == unmasked(missing.text)
     assert reload(session, secret).status == "draft"
 
 
@@ -553,15 +570,21 @@ def test_every_event_about_a_draft_is_internal(
     sign_in(client, session, world.members["lead"])
     client.post(
         url(world, f"/initiatives/{item.id}"),
-        data={"title": "Quieter", "owner_id": str(world.members["lead"].id), "version": "1"},
+        data={
+            **CONFIRMATION,
+            "title": "Quieter",
+            "owner_id": str(world.members["lead"].id),
+            "version": "1",
+        },
         headers=HTMX,
     )
-    client.post(url(world, f"/initiatives/{item.id}/remove"), headers=HTMX)
+    client.post(url(world, f"/initiatives/{item.id}/remove"), data=CONFIRMATION, headers=HTMX)
     session.expire_all()
     about = session.exec(
         select(AuditEvent)
         .where(AuditEvent.item_type == "initiative")
         .where(AuditEvent.item_id == str(item.id))
+        .order_by(col(AuditEvent.seq))
     ).all()
     assert [e.verb for e in about] == [
         "initiative.created",

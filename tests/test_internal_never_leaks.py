@@ -1936,8 +1936,8 @@ ID_TOKENS = re.compile(
 
 
 # Numbers in those places that are no row's id: the charset, the value form's n-th dimension,
-# a score out of ten.
-NOT_IDS = re.compile(r"utf-8|-dim-\d+\b|\d/\d+")
+# a score out of ten, and the CSRF token (random per response, where ``-ab-12-`` can turn up).
+NOT_IDS = re.compile(r'utf-8|-dim-\d+\b|\d/\d+|name="csrf[-_]token" (?:content|value)="[^"]*"')
 
 
 def id_tokens(text: str) -> list[int]:
@@ -2013,3 +2013,12 @@ def test_ids_a_client_sees_do_not_count_internal_items(
         assert len(ids) > 20, ids
         close = [(a, b) for a, b in itertools.pairwise(ids) if b - a < CLOSE]
         assert not close, f"{len(close)} ids a client sees are close, e.g. {close[:5]}"
+
+
+def test_the_id_reader_skips_the_csrf_token() -> None:
+    """A random CSRF token can read like an anchor (``…-ab-12-…``); it is not an id."""
+    page = (
+        '<meta name="csrf-token" content="Xy-ab-12-Zq">'
+        '<input type="hidden" name="csrf_token" value="Xy-ab-12-Zq"><a href="#comment-34">'
+    )
+    assert id_tokens(page) == [34]

@@ -56,7 +56,7 @@ class Browser:
 
     def __init__(self, live: LiveServer) -> None:
         self.live = live
-        self.http = httpx.Client(base_url=live.url, follow_redirects=False, timeout=15)
+        self.http = httpx.Client(base_url=live.url, follow_redirects=False, timeout=60)
 
     def get(self, path: str) -> httpx.Response:
         return self.http.get(path)
@@ -231,7 +231,8 @@ def test_invitation_mailed_by_the_lead_makes_the_invitee_a_member(scene: Scene) 
         {"display_name": "Dana Client", "password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD},
     )
     assert joined.status_code == 303, text_of(joined)
-    assert joined.headers["location"] == scene.account_path
+    # A client contributor goes on to the first visit's short path (tests/test_welcome.py).
+    assert joined.headers["location"] == f"{scene.account_path}/welcome"
     account_page = dana.get(scene.account_path)
     assert account_page.status_code == 200
     assert f"Welcome to the {ACCOUNT} account plan." in text_of(account_page)

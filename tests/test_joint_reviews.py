@@ -17,12 +17,13 @@ from starlette.testclient import TestClient
 from app.initiatives import service as initiatives
 from app.initiatives.schemas import InitiativeValues
 from app.jointreviews import service
-from app.jointreviews.cadence import add_months
 from app.jointreviews.schemas import CheckedSchedule, CheckedTime
 from app.kit.clock import clock
+from app.kit.dates import add_months
 from app.models import (
     Action,
     AuditEvent,
+    Delivery,
     JointReview,
     JointReviewStatus,
     OutboxMessage,
@@ -37,6 +38,7 @@ from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
 from app.strategy import service as strategy
 from app.strategy.schemas import StrategyValues
+from app.web.confirm import CONFIRMATION
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
 
@@ -226,7 +228,9 @@ def test_cancelling_sends_a_cancel_with_the_same_uid(
 ) -> None:
     review = scheduled(session, world)
     sign_in(client, session, world.members["lead"])
-    response = client.post(f"{base(world)}/{review.id}/cancel", data={"version": "1"}, headers=POST)
+    response = client.post(
+        f"{base(world)}/{review.id}/cancel", data={**CONFIRMATION, "version": "1"}, headers=POST
+    )
     assert response.status_code == 303
     session.refresh(review)
     assert review.status == JointReviewStatus.CANCELLED
@@ -240,7 +244,9 @@ def test_cancelling_sends_a_cancel_with_the_same_uid(
     assert str(event["STATUS"]) == "CANCELLED"  # type: ignore[index]
     # Nothing more happens in a cancelled review.
     response = client.post(
-        f"{base(world)}/{review.id}/decisions", data={"text": "Too late"}, headers=POST
+        f"{base(world)}/{review.id}/decisions",
+        data={**CONFIRMATION, "text": "Too late"},
+        headers=POST,
     )
     assert response.status_code == 409
     assert "This review was cancelled" in response.text
@@ -359,13 +365,18 @@ def test_closing_freezes_the_minutes_and_the_next_review_follows_the_cadence(
     session.commit()
     sign_in(client, session, world.members["lead"])
     path = f"{base(world)}/{review.id}"
-    early = client.post(f"{path}/close", data={"version": "1"}, headers=POST)
+    early = client.post(f"{path}/close", data={**CONFIRMATION, "version": "1"}, headers=POST)
     assert early.status_code == 409
     assert "close it once it has been held" in early.text
 
     clock.advance(timedelta(days=3, hours=8))  # 4 March, 17:00 UTC: the meeting has begun
     sign_in(client, session, world.members["lead"])
-    assert client.post(f"{path}/close", data={"version": "1"}, headers=POST).status_code == 303
+    assert (
+        client.post(
+            f"{path}/close", data={**CONFIRMATION, "version": "1"}, headers=POST
+        ).status_code
+        == 303
+    )
     session.refresh(review)
     assert review.status == JointReviewStatus.CLOSED
     assert review.held_on == date(2027, 3, 4)
@@ -374,11 +385,15 @@ def test_closing_freezes_the_minutes_and_the_next_review_follows_the_cadence(
     decision = session.exec(select(ReviewDecision)).one()
     sign_in(client, session, world.members["sponsor"])
     refused = client.post(
-        f"{path}/decisions/{decision.id}", data={"text": "Changed", "version": "1"}, headers=HTMX
+        f"{path}/decisions/{decision.id}",
+        data={**CONFIRMATION, "text": "Changed", "version": "1"},
+        headers=HTMX,
     )
     assert refused.status_code == 409
     assert "its minutes are frozen" in refused.text
-    refused = client.post(f"{path}/decisions", data={"text": "One more"}, headers=HTMX)
+    refused = client.post(
+        f"{path}/decisions", data={**CONFIRMATION, "text": "One more"}, headers=HTMX
+    )
     assert refused.status_code == 409
     page = client.get(path)
     assert page.status_code == 200
@@ -441,3 +456,104 @@ def test_the_review_page_runs_a_fixed_number_of_queries(
     before = count_queries.count
     client.get(path)
     assert count_queries.count - before == few
+
+
+# --- Points found in review: unsubscribe, the lead's day, stale removal, the due day --------------
+
+
+def test_every_invitation_carries_the_one_click_unsubscribe_of_its_kind(
+    client: TestClient, session: Session, world: World
+) -> None:
+    from app.mail.unsubscribe import NOTICE_HEADER
+    from app.notifications import preferences
+    from app.notifications.service import choose
+
+    sponsor = world.members["sponsor"]
+    choose(session, user=sponsor, wanted={preferences.JOINT_REVIEW_INVITED: Delivery.OFF})
+    session.commit()
+    review = scheduled(session, world)
+    mails = invitations(session, review)
+    kind = preferences.JOINT_REVIEW_INVITED
+    assert preferences.is_unsubscribable(kind)
+    assert {m.unsubscribe for m in mails} == {
+        f"{kind} {world.members[r].id}" for r in ("lead", "member")
+    }  # the sponsor turned them off
+    assert all(m.headers[NOTICE_HEADER] == kind for m in mails)
+    assert preferences.BY_NAME[kind].choices == (Delivery.IMMEDIATE, Delivery.OFF)
+
+
+def test_the_agenda_counts_overdue_actions_as_of_the_leads_own_day(
+    client: TestClient, session: Session, world: World
+) -> None:
+    from app.actions import service as actions
+    from app.actions.schemas import CheckedAction
+
+    clock.set(datetime(2027, 3, 1, 2, 0, tzinfo=UTC))  # 1 March in UTC, 28 February in New York
+    lead = world.members["lead"]
+    lead.time_zone = ZONE
+    session.add(lead)
+    actions.create(
+        session,
+        actor=lead,
+        plan=plan_of(session, world),
+        checked=CheckedAction("Due in New York today", "", None, date(2027, 2, 28), "not_started"),
+    )
+    session.commit()
+    sign_in(client, session, lead)
+    response = client.post(base(world), data=schedule_form(world), headers=POST)
+    assert response.status_code == 303, response.text
+    review = session.exec(select(JointReview)).one()
+    [progress] = [part for part in review.agenda if part["heading"].startswith("Progress")]
+    assert "1 open (0 overdue)" in " ".join(progress["items"])
+
+
+def test_removing_a_decision_refuses_a_stale_version(
+    client: TestClient, session: Session, world: World
+) -> None:
+    review = scheduled(session, world)
+    decision = service.add_decision(
+        session, actor=world.members["sponsor"], review=review, text="Go ahead"
+    )
+    session.commit()
+    path = f"{base(world)}/{review.id}/decisions/{decision.id}"
+    sign_in(client, session, world.members["lead"])
+    edit = {"text": "Go ahead in May", "version": "1"}
+    assert client.post(path, data={**CONFIRMATION, **edit}, headers=POST).status_code == 303
+    sign_in(client, session, world.members["member"])  # still reading the first text
+    refused = client.post(f"{path}/remove", data={**CONFIRMATION, "version": "1"}, headers=HTMX)
+    assert refused.status_code == 409
+    assert f"{world.members['lead'].email} changed this decision meanwhile" in refused.text
+    session.refresh(decision)
+    assert decision.removed_at is None
+    page = client.get(f"{base(world)}/{review.id}")
+    assert 'name="version" value="2"' in page.text  # the remove form sends the version it shows
+    assert (
+        client.post(
+            f"{path}/remove", data={**CONFIRMATION, "version": "2"}, headers=POST
+        ).status_code
+        == 303
+    )
+    session.refresh(decision)
+    assert decision.removed_at is not None
+
+
+def test_the_next_review_is_due_a_cadence_after_the_first_day_of_the_period(
+    client: TestClient, session: Session, world: World
+) -> None:
+    plan = plan_of(session, world)
+    plan.starts_on = date(2027, 1, 10)  # the plan was made later, on 1 March
+    session.add(plan)
+    session.commit()
+    sign_in(client, session, world.members["lead"])
+    listing = client.get(base(world))
+    due = add_months(date(2027, 1, 10), plan.review_cadence_months)
+    assert f"Due on <strong>{due.day} {due:%b %Y}</strong>" in listing.text
+
+
+def test_reviews_schedule_does_not_re_export_the_date_math() -> None:
+    from app.kit import dates
+    from app.reviews import schedule
+
+    assert not hasattr(schedule, "next_review_on")
+    assert not hasattr(schedule, "add_months")
+    assert dates.next_review_on.__module__ == "app.kit.dates"

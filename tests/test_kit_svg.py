@@ -12,6 +12,7 @@ import pytest
 from app.kit import svg
 from app.models import Tier
 from app.scorecard import chart as scorecard_chart
+from tests import stylesheet
 
 FRAME = svg.Frame(320, 232, left=26, right=306, top=24, bottom=190, font=12, dates_y=226)
 
@@ -52,18 +53,45 @@ def test_the_date_scale_places_points_by_their_dates() -> None:
     ]
 
 
-def test_close_dates_are_pushed_apart_without_leaving_the_range() -> None:
+def test_close_dates_stay_close_and_far_dates_far() -> None:
+    """x is proportional to the date: nothing is pushed aside, so a crowded week stays crowded
+    (pushing points apart would spread a cluster over time that never passed)."""
     days = [date(2026, 1, 1), date(2026, 1, 2), date(2026, 12, 30), date(2026, 12, 31)]
-    xs = svg.by_date(days, 10, 370, min_gap=20)
-    assert xs[0] == 10
-    assert xs[-1] == 370
-    assert all(b - a >= 20 - 0.1 for a, b in itertools.pairwise(xs))
-    # Too many for the gap: it shrinks to what fits, evenly, and never leaves the range.
-    many = [date(2026, 1, 1)] + [date(2026, 1, 2)] * 9
-    crowded = svg.by_date(many, 0, 90, min_gap=20)
-    assert crowded[0] == 0
-    assert crowded[-1] == 90
-    assert all(b - a >= 10 - 0.1 for a, b in itertools.pairwise(crowded))
+    xs = svg.by_date(days, 10, 374, min_gap=16)  # 364 units for 364 days: one a day
+    assert xs == [10, 11, 373, 374]
+    # Thirty daily ratings, then one a year later: the thirty sit in the first twelfth.
+    cluster = [date(2026, 1, 1) + timedelta(days=i) for i in range(30)]
+    later = date(2027, 1, 1)  # 365 days after the first: one unit a day
+    xs = svg.by_date([*cluster, later], 0, 365, min_gap=16)
+    assert xs[-1] == 365
+    assert xs[29] == pytest.approx(29, abs=0.1)
+    for (a, b), (x, y) in zip(
+        itertools.pairwise([*cluster, later]), itertools.pairwise(xs), strict=True
+    ):
+        assert y - x == pytest.approx((b - a).days, abs=0.2)  # a unit a day, throughout
+    # A gap of a day and a gap of a year, in proportion.
+    one, two, three = svg.by_date([date(2026, 1, 1), date(2026, 1, 2), date(2027, 1, 2)], 0, 366)
+    assert (two - one, three - two) == (1, 365)
+
+
+def test_one_moment_and_moments_of_one_day() -> None:
+    mid = (FRAME.left + FRAME.right) / 2
+    assert svg.by_date([datetime(2026, 3, 3, 9, tzinfo=UTC)], FRAME.left, FRAME.right) == [mid]
+    # Two ratings six hours apart on one day do not run to the two edges: the scale spans a day.
+    morning = datetime(2026, 3, 3, 9, tzinfo=UTC)
+    xs = svg.by_date([morning, morning + timedelta(hours=6)], 0, 400)
+    assert xs == [150, 250]  # a quarter of the day either side of its middle
+    # Their one date is written once, under their middle.
+    labels = svg.date_labels(xs, ["3 Mar 2026"] * 2, svg.Frame(400, 220, 0, 400, 0, 190))
+    assert labels == (svg.Label(200, "3 Mar 2026", "middle"),)
+    # One minute apart across midnight: both dates written, back to back, inside the plot.
+    late = datetime(2026, 3, 3, 23, 59, 30, tzinfo=UTC)
+    xs = svg.by_date([late, late + timedelta(minutes=1)], FRAME.left, FRAME.right)
+    first, last = svg.date_labels(xs, ["3 Mar 2026", "4 Mar 2026"], FRAME)
+    assert (first.text, last.text) == ("3 Mar 2026", "4 Mar 2026")
+    assert svg.extent(first, FRAME.font)[1] + svg.LABEL_GAP <= svg.extent(last, FRAME.font)[0]
+    assert FRAME.left <= svg.extent(first, FRAME.font)[0]
+    assert svg.extent(last, FRAME.font)[1] <= FRAME.right
 
 
 def dates(count: int) -> list[str]:
@@ -71,22 +99,49 @@ def dates(count: int) -> list[str]:
     return [svg.day(start + timedelta(days=7 * i)) for i in range(count)]
 
 
-@pytest.mark.parametrize("count", [5, 30])
-def test_no_two_date_labels_overlap(count: int) -> None:
-    texts = dates(count)
-    xs = svg.by_date(
-        [date(2026, 1, 1) + timedelta(days=7 * i) for i in range(count)],
-        FRAME.left + 14,
-        FRAME.right - 14,
-        min_gap=16,
-    )
+SPACINGS = {
+    "daily": lambda i: i,
+    "weekly": lambda i: 7 * i,
+    "a cluster then far": lambda i: i if i < 20 else 300 + i,
+    "uneven": lambda i: (i * i * 37) % 500 + i,
+}
+
+
+@pytest.mark.parametrize("count", [1, 2, 5, 30, 200])
+@pytest.mark.parametrize("spacing", SPACINGS)
+def test_no_two_date_labels_overlap(count: int, spacing: str) -> None:
+    moments = sorted(date(2026, 1, 1) + timedelta(days=SPACINGS[spacing](i)) for i in range(count))
+    texts = [svg.day(m) for m in moments]
+    xs = svg.by_date(moments, FRAME.left + 14, FRAME.right - 14, min_gap=16)
     labels = svg.date_labels(xs, texts, FRAME)
     assert labels[0].text == texts[0]  # the first and the last are always written
     assert labels[-1].text == texts[-1]
     spans = [svg.extent(label, FRAME.font) for label in labels]
     for (_, end), (start, _) in itertools.pairwise(spans):
         assert end + svg.LABEL_GAP <= start
-    assert len(labels) == min(count, 3)  # three 10/11-character dates fit in 280 units
+    assert FRAME.left <= spans[0][0]
+    assert spans[-1][1] <= FRAME.right
+    assert len(labels) <= 3  # three 10/11-character dates fit in 280 units, not four
+    # Each date is written under its own point (or as near as the frame's edge lets it).
+    for label in labels:
+        x = xs[texts.index(label.text)]
+        start, end = svg.extent(label, FRAME.font)
+        assert start - 0.1 <= x <= end + 0.1
+
+
+def test_weekly_dates_fill_the_axis() -> None:
+    xs = svg.by_date([date(2026, 1, 1) + timedelta(days=7 * i) for i in range(5)], 40, 292)
+    assert len(svg.date_labels(xs, dates(5), FRAME)) == 3
+
+
+def test_values_are_kept_clear_of_one_another() -> None:
+    a = svg.Label(100, "10", "middle", 50)
+    close = svg.Label(105, "9", "middle", 52)  # overlaps a
+    below = svg.Label(105, "2", "middle", 90)  # same place across, far below
+    far = svg.Label(200, "7", "middle", 50)
+    assert svg.clear([a, close, below, far], 14) == (True, False, True, True)
+    assert svg.clear([a, close, below, far], 14, order=[1, 0]) == (False, True, False, False)
+    assert svg.clear([], 14) == ()
 
 
 def test_thinning_keeps_the_last_date_when_even_two_collide() -> None:
@@ -154,17 +209,18 @@ def test_no_colour_is_written_in_python_or_a_template() -> None:
     assert found == []
 
 
-def test_the_stylesheet_defines_each_variable_once_and_uses_no_undefined_one() -> None:
-    root = STYLESHEET[STYLESHEET.index(":root") : STYLESHEET.index("}", STYLESHEET.index(":root"))]
-    defined = re.findall(r"--([\w-]+)\s*:", STYLESHEET)
-    assert len(defined) == len(set(defined))
-    assert set(defined) == set(re.findall(r"--([\w-]+)\s*:", root))  # all in :root
-    used = set(re.findall(r"var\(--([\w-]+)\)", STYLESHEET))
-    assert used <= set(defined)
-    rest = STYLESHEET[STYLESHEET.index("}", STYLESHEET.index(":root")) :]
-    # Outside :root, no colour a variable already names is written again.
-    values = dict(re.findall(r"--([\w-]+)\s*:\s*(#[0-9a-fA-F]{6})\s*;", root))
-    assert not {v.lower() for v in values.values()} & {h.lower() for h in HEX.findall(rest)}
+def test_the_stylesheet_defines_each_variable_once_per_theme_and_only_in_its_token_blocks() -> None:
+    """The light tokens (``:root``) and the dark theme's block are the only places a variable
+    is defined, each once there; the dark theme only redefines (``tests/test_stylesheet.py``
+    checks the colours, the variables used and the contrast)."""
+    css = stylesheet.text()
+    spans = stylesheet.token_spans(css)
+    light, dark = (re.findall(r"--([\w-]+)\s*:", css[a:b]) for a, b in spans)
+    assert len(light) == len(set(light))
+    assert len(dark) == len(set(dark))
+    assert set(dark) <= set(light)
+    outside = css[: spans[0][0]] + css[spans[0][1] : spans[1][0]] + css[spans[1][1] :]
+    assert re.findall(r"--([\w-]+)\s*:", outside) == []
 
 
 def rule(selector: str) -> bool:

@@ -4,17 +4,21 @@ route the page fetches. Streams are read from a real server on a committed datab
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib
 import json
 import pkgutil
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 import app
@@ -29,10 +33,14 @@ from app.initiatives.schemas import InitiativeValues
 from app.kit.clock import clock
 from app.kit.versioned import Trail
 from app.live import events
-from app.models import LiveEvent, Membership, Plan, User
+from app.live import stream as live_stream
+from app.live.broker import Broker, Subscriber
+from app.live.repository import Sent
+from app.models import LiveEvent, Membership, Plan, User, UserSession, utcnow
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
+from app.tokens import token_hash
 from tests import factories
 from tests.factories import World
 from tests.live import LiveServer
@@ -152,6 +160,9 @@ class Scene:
     server: LiveServer
     account_id: int
     people: dict[str, User]
+    # Every stream a test opened, closed when it ends (an open one keeps the server's shutdown
+    # waiting for its next heartbeat).
+    opened: list[StreamReader] = field(default_factory=list)
 
     def cookies(self, role: str) -> dict[str, str]:
         with self.server.db.session() as session:
@@ -166,8 +177,15 @@ class Scene:
         return {sessions.SESSION_COOKIE: token}
 
     def stream(self, role: str, last_event_id: str | None = None) -> StreamReader:
+        return self.stream_with(self.cookies(role), last_event_id)
+
+    def stream_with(
+        self, cookies: dict[str, str], last_event_id: str | None = None
+    ) -> StreamReader:
         url = f"{self.server.url}/accounts/{self.account_id}/events"
-        return StreamReader(url, self.cookies(role), last_event_id).start()
+        reader = StreamReader(url, cookies, last_event_id).start()
+        self.opened.append(reader)
+        return reader
 
     def change(self, work: object) -> None:
         """Make a change through the services and commit it as a request would."""
@@ -184,7 +202,10 @@ def scene(live_server: LiveServer) -> Iterator[Scene]:
         world = factories.build_world(session)
         session.commit()
         assert world.account.id is not None
-        yield Scene(live_server, world.account.id, dict(world.members) | {"admin": world.admin})
+        scene = Scene(live_server, world.account.id, dict(world.members) | {"admin": world.admin})
+        yield scene
+    for reader in scene.opened:
+        reader.close()
 
 
 def add_priority(title: str, by: str = "member") -> object:
@@ -291,8 +312,10 @@ def test_a_stream_asking_for_events_no_longer_kept_is_told_to_reload(scene: Scen
     assert reload.id is not None
     assert reload.id.startswith("c")
     # An id of the other side's numbering (or a made-up one) is not replayed either.
-    assert scene.stream("lead", last_event_id="c1").next(kind="reload").id.startswith("v")  # type: ignore[union-attr]
+    other = scene.stream("lead", last_event_id="c1")
+    assert other.next(kind="reload").id.startswith("v")  # type: ignore[union-attr]
     stream.close()
+    other.close()
 
 
 def test_a_persons_own_change_is_marked_as_theirs(scene: Scene) -> None:
@@ -301,6 +324,8 @@ def test_a_persons_own_change_is_marked_as_theirs(scene: Scene) -> None:
     seen_by_other, seen_by_self = json.loads(other.next().data), json.loads(own.next().data)
     assert seen_by_other["by"] == seen_by_self["by"] == scene.people["sponsor"].display_name
     assert (seen_by_other["mine"], seen_by_self["mine"]) == (False, True)
+    own.close()
+    other.close()
 
 
 def test_beyond_the_cap_streams_are_refused_with_retry_after(scene: Scene) -> None:
@@ -389,3 +414,163 @@ def test_the_page_fetches_a_section_through_its_route(scene: Scene) -> None:
     assert "<html" not in answer.text
     missing = httpx.get(url.replace("priorities", "nothing"), cookies=cookies)
     assert missing.status_code == 404
+
+
+# --- Resuming from the page, the session's idleness, failing closed, the slot, the broker ------
+
+
+def _rendered_stream_url(scene: Scene, cookies: dict[str, str]) -> str:
+    page = httpx.get(f"{scene.server.url}/accounts/{scene.account_id}/plan", cookies=cookies)
+    assert page.status_code == 200
+    found = re.search(r'sse-connect="([^"]+)"', page.text)
+    assert found is not None
+    return found.group(1)
+
+
+@pytest.mark.parametrize(("role", "side"), [("sponsor", "c"), ("lead", "v")])
+def test_a_change_committed_between_the_page_and_its_stream_is_replayed(
+    scene: Scene, role: str, side: str
+) -> None:
+    scene.change(add_priority("Before the page"))
+    cookies = scene.cookies(role)
+    path = _rendered_stream_url(scene, cookies)
+    rendered = path.rsplit("after=", 1)[1]
+    assert rendered.startswith(side)
+    scene.change(add_priority("While the stream connects"))
+    stream = StreamReader(f"{scene.server.url}{path}", cookies).start()
+    replayed = stream.next()
+    assert replayed.id == f"{side}{int(rendered[1:]) + 1}"
+    assert json.loads(replayed.data)["section"] == "priorities"
+    assert [m for m in stream.drain() if m.event == "section"] == []  # once
+    stream.close()
+
+
+def _last_seen(scene: Scene, cookies: dict[str, str]) -> datetime:
+    with scene.server.db.session() as session:
+        found = session.get(UserSession, token_hash(cookies[sessions.SESSION_COOKIE]))
+        assert found is not None
+        return found.last_seen_at
+
+
+def test_live_requests_do_not_count_as_the_persons_activity(scene: Scene) -> None:
+    cookies = scene.cookies("sponsor")
+    idle_since = utcnow() - timedelta(minutes=5)
+    with scene.server.db.session() as session:
+        session.execute(
+            sa.update(UserSession)
+            .where(col(UserSession.id) == token_hash(cookies[sessions.SESSION_COOKIE]))
+            .values(last_seen_at=idle_since)
+        )
+        session.commit()
+    stream = scene.stream_with(cookies)
+    presence = f"{scene.server.url}/accounts/{scene.account_id}/presence"
+    assert httpx.get(presence, cookies=cookies).status_code == 200
+    section = f"{scene.server.url}/accounts/{scene.account_id}/plan/sections/priorities"
+    assert httpx.get(section, cookies=cookies, headers={"HX-Request": "true"}).status_code == 200
+    stream.wait_until(lambda: any(line.startswith(": heartbeat") for line in stream.raw))
+    stream.close()
+    assert _last_seen(scene, cookies) == idle_since
+    # A page the person opens does count (the same touch, so the check above can fail).
+    httpx.get(f"{scene.server.url}/accounts/{scene.account_id}/plan", cookies=cookies)
+    stream.wait_until(lambda: _last_seen(scene, cookies) > idle_since)
+
+
+def test_a_stream_whose_check_cannot_be_made_ends(
+    scene: Scene, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stream = scene.stream("sponsor")
+    assert stream.status == 200
+
+    def broken(*args: object) -> bool:
+        raise sa.exc.OperationalError("SELECT 1", {}, Exception("the database is away"))
+
+    monkeypatch.setattr(live_stream, "still_allowed", broken)
+    assert stream.ended.wait(HEARTBEAT * 2 + 2), "the stream outlived a failed check"
+
+
+def _stream_scope(scene: Scene, cookies: dict[str, str]) -> dict[str, object]:
+    path = f"/accounts/{scene.account_id}/events"
+    cookie = "; ".join(f"{name}={value}" for name, value in cookies.items())
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"127.0.0.1"), (b"cookie", cookie.encode())],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 80),
+    }
+
+
+def test_a_stream_slot_is_given_back_when_the_answer_fails_before_its_body(
+    scene: Scene,
+) -> None:
+    broker: Broker = scene.server.app.state.live
+    stream = scene.stream("lead")
+    stream.close()
+    stream.wait_until(lambda: broker.open_streams == 0)  # a stream that ran gives it back
+    sent: list[str] = []
+
+    async def receive() -> dict[str, object]:
+        await asyncio.sleep(3600)
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(str(message["type"]))
+        if message["type"] == "http.response.start":
+            raise OSError("the client is gone")
+
+    app = scene.server.app
+    with contextlib.suppress(Exception):
+        asyncio.run(app(_stream_scope(scene, scene.cookies("sponsor")), receive, send))  # type: ignore[arg-type]
+    assert sent[:1] == ["http.response.start"]
+    assert broker.open_streams == 0
+
+
+def test_a_read_started_while_a_stream_subscribes_goes_on_from_where_the_numbering_stood(
+    scene: Scene,
+) -> None:
+    for title in ("One", "Two"):
+        scene.change(add_priority(title))
+    broker = Broker(scene.server.db, scene.server.settings)
+    read = broker.run_db
+
+    async def heard_meanwhile(work: Any, *, writes: bool = False) -> Any:
+        broker.wake(scene.account_id)  # a notice arrives while the numbering is read
+        return await read(work, writes=writes)
+
+    async def subscribe() -> Subscriber:
+        broker.run_db = heard_meanwhile  # type: ignore[method-assign]
+        subscriber = await broker.subscribe(scene.account_id, vendor=True)
+        broker.run_db = read  # type: ignore[method-assign]
+        await asyncio.sleep(0.5)  # any read the notice started is done
+        await broker.stop()
+        return subscriber
+
+    subscriber = asyncio.run(subscribe())
+    queued = [subscriber.queue.get_nowait() for _ in range(subscriber.queue.qsize())]
+    assert [item for item in queued if isinstance(item, Sent)] == []  # not from the first event
+
+
+def test_presence_changes_waiting_in_a_streams_queue_are_told_once(scene: Scene) -> None:
+    """A page opened by many at once: each stream is told "look again" once, not once each."""
+    broker = Broker(scene.server.db, scene.server.settings)
+
+    async def hear() -> list[int]:
+        subscriber = await broker.subscribe(scene.account_id, vendor=False)
+        sizes = []
+        for _ in range(3):
+            broker.hear_presence(scene.account_id, "plan")
+        sizes.append(subscriber.queue.qsize())
+        subscriber.took(subscriber.queue.get_nowait())
+        broker.hear_presence(scene.account_id, "plan")  # after it took the first: told again
+        sizes.append(subscriber.queue.qsize())
+        await broker.stop()
+        return sizes
+
+    assert asyncio.run(hear()) == [1, 1]

@@ -44,6 +44,7 @@ from app.models import (
 )
 from app.notifications.service import notify
 from app.permissions.policy import AccountAccess, Actor, Decision, Verb, decide
+from app.web.confirm import CONFIRMATION
 from tests import factories
 from tests.conftest import CSRF, RollbackDatabase, send_session_csrf
 from tests.live import LiveServer, Mailbox, free_port
@@ -401,7 +402,9 @@ def test_withdrawing_an_invitation_cancels_its_undelivered_mail(
     wait_until("the invitation's e-mail is given up", lambda: all_failed(scene))
     invitation = invitation_of(scene, email)
     withdrawn = lead.submit(
-        scene.account_path, f"{scene.account_path}/invitations/{invitation.id}/revoke", {}
+        scene.account_path,
+        f"{scene.account_path}/invitations/{invitation.id}/revoke",
+        dict(CONFIRMATION),
     )
     assert withdrawn.status_code == 303
     assert mail_to(scene, email).status == OutboxStatus.CANCELLED

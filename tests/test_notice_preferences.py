@@ -283,3 +283,22 @@ def test_every_kind_of_notice_the_app_sends_can_be_chosen_and_unsubscribed_from(
     }
     assert {"mention", "plan.period_started", "value.rated"} <= sent  # the scan finds them
     assert sorted(sent - set(preferences.BY_NAME)) == []
+
+
+def test_the_unsubscribe_link_is_signed_with_sha_256_and_a_link_sent_before_still_works() -> None:
+    import hashlib
+
+    from itsdangerous import URLSafeSerializer
+
+    token = unsubscribe.token(SECRET, kind="action.due_soon", user_id=7)
+    sha256 = URLSafeSerializer(
+        SECRET, salt=unsubscribe.SALT, signer_kwargs={"digest_method": hashlib.sha256}
+    )
+    assert sha256.loads(token) == ["action.due_soon", 7]
+    assert unsubscribe.read(SECRET, token) == ("action.due_soon", 7)
+    old = URLSafeSerializer(
+        SECRET, salt=unsubscribe.SALT, signer_kwargs={"digest_method": hashlib.sha1}
+    ).dumps(["action.due_soon", 7])
+    # A link in an e-mail sent before (signed with SHA-1) still unsubscribes; a forged one not.
+    assert unsubscribe.read(SECRET, old) == ("action.due_soon", 7)
+    assert unsubscribe.read(SECRET, old[:-2] + ("AA" if old[-2:] != "AA" else "BB")) is None

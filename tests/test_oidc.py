@@ -240,7 +240,7 @@ class Scene:
     browsers: list[httpx.Client] = field(default_factory=list)
 
     def browser(self) -> httpx.Client:
-        client = httpx.Client(base_url=self.live.url, follow_redirects=False, timeout=15)
+        client = httpx.Client(base_url=self.live.url, follow_redirects=False, timeout=60)
         self.browsers.append(client)
         return client
 

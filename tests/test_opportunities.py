@@ -27,6 +27,7 @@ from app.opportunities.scoring import Klass
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
+from app.web.confirm import CONFIRMATION
 from app.web.forms import FormErrors
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
@@ -726,7 +727,7 @@ def test_removing_asks_first_soft_deletes_and_audits(
     page = client.get(url(world)).text
     assert 'data-confirm="Remove the opportunity “To go”? It stays on the audit trail."' in page
     assert 'hx-confirm="Remove the opportunity “To go”?' in page
-    response = client.post(url(world, f"/{made.id}/remove"), headers=HTMX)
+    response = client.post(url(world, f"/{made.id}/remove"), data=CONFIRMATION, headers=HTMX)
     assert response.status_code == 200
     assert "Removed “To go”." in response.text
     assert "To go</strong>" not in response.text
@@ -736,8 +737,11 @@ def test_removing_asks_first_soft_deletes_and_audits(
     assert gone is not None
     assert gone.removed_at is not None
     assert client.get(url(world, f"/{made.id}/edit")).status_code == 404
-    assert client.post(url(world, f"/{made.id}/remove"), headers=HTMX).status_code == 404
-    plain = client.post(url(world, f"/{kept.id}/remove"), data={"csrf_token": CSRF})
+    assert (
+        client.post(url(world, f"/{made.id}/remove"), data=CONFIRMATION, headers=HTMX).status_code
+        == 404
+    )
+    plain = client.post(url(world, f"/{kept.id}/remove"), data={**CONFIRMATION, "csrf_token": CSRF})
     assert plain.status_code == 303
     assert plain.headers["location"] == url(world, "#opportunities")
     removed = [e for e in events(session) if e.verb == "opportunity.removed"]
@@ -873,16 +877,24 @@ def test_internal_fields_never_reach_the_client_side(
     sign_in(client, session, world.members["lead"])
     edited = client.post(
         url(world, f"/{items[0].id}"),
-        data=form_data(
-            title=f"{MARKER}-title-edited",
-            description=f"{MARKER}-description-edited",
-            priority_ids=[str(priority.id)],
-            version="1",
-            csrf_token=CSRF,
-        ),
+        data={
+            **CONFIRMATION,
+            **form_data(
+                title=f"{MARKER}-title-edited",
+                description=f"{MARKER}-description-edited",
+                priority_ids=[str(priority.id)],
+                version="1",
+                csrf_token=CSRF,
+            ),
+        },
     )
     assert edited.status_code == 303
-    assert client.post(url(world, f"/{items[2].id}/remove"), headers=HTMX).status_code == 200
+    assert (
+        client.post(
+            url(world, f"/{items[2].id}/remove"), data=CONFIRMATION, headers=HTMX
+        ).status_code
+        == 200
+    )
     assert MARKER in client.get(f"/accounts/{world.account.id}/audit").text  # vendor sees it
     ids = {str(item.id) for item in items}
     for role in CLIENT_ROLES:

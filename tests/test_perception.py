@@ -14,6 +14,7 @@ from app.perception.schemas import BeliefValues
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
+from app.web.confirm import CONFIRMATION
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
 from tests.test_priorities import add, url
@@ -198,12 +199,16 @@ def test_moving_and_removing_beliefs(client: TestClient, session: Session, world
     c = believe(session, world, "C")
     sign_in(client, session, world.members["team"])
     moved = client.post(
-        url(world, f"/perception/beliefs/{c.id}/move"), data={"direction": "up"}, headers=HTMX
+        url(world, f"/perception/beliefs/{c.id}/move"),
+        data={**CONFIRMATION, "direction": "up"},
+        headers=HTMX,
     )
     assert moved.status_code == 200
     assert f'data-focus="belief-up-{c.id}"' in moved.text
     assert beliefs_in_order(session, world) == ["A", "C", "B"]
-    removed = client.post(url(world, f"/perception/beliefs/{b.id}/remove"), headers=HTMX)
+    removed = client.post(
+        url(world, f"/perception/beliefs/{b.id}/remove"), data=CONFIRMATION, headers=HTMX
+    )
     assert removed.status_code == 200
     assert beliefs_in_order(session, world) == ["A", "C"]
     assert client.get(url(world, f"/perception/beliefs/{b.id}/edit")).status_code == 404
@@ -318,7 +323,7 @@ def test_a_belief_linked_to_a_removed_priority_becomes_unmatched(
     gone = add(session, world, "Dropped by the client")
     believe(session, world, "We still think so", linked=gone.id)
     sign_in(client, session, world.members["sponsor"])
-    client.post(url(world, f"/priorities/{gone.id}/remove"), headers=HTMX)
+    client.post(url(world, f"/priorities/{gone.id}/remove"), data=CONFIRMATION, headers=HTMX)
     sign_in(client, session, world.members["lead"])
     page = client.get(url(world, "/perception")).text
     assert "We still think so" in page.split('class="list gap-unmatched"')[1].split("</ul>")[0]

@@ -23,6 +23,7 @@ from app.comments import repository as comments_repo
 from app.comments import service as comments
 from app.initiatives import service as initiatives
 from app.initiatives.schemas import InitiativeValues
+from app.jointreviews import repository as minutes_repo
 from app.models import (
     Action,
     ActionStatus,
@@ -31,6 +32,8 @@ from app.models import (
     Initiative,
     InitiativePriority,
     InitiativeStatus,
+    JointReview,
+    JointReviewStatus,
     Notification,
     OutboxMessage,
     PerceivedPriority,
@@ -39,6 +42,7 @@ from app.models import (
     PlanVersion,
     Priority,
     PriorityStatus,
+    ReviewDecision,
     Role,
     Side,
     StrategyEntry,
@@ -488,7 +492,7 @@ def test_both_sides_read_the_closed_period_with_its_agreement_and_versions(
         assert (TEAM_NOTE in thread.text) is (who in ("lead", "mentor"))
         assert "comment-form" not in thread.text
     current = client.get(url(world, "/plan"))
-    assert f'sse-connect="/accounts/{world.account.id}/events"' in current.text
+    assert f'sse-connect="/accounts/{world.account.id}/events?after=' in current.text
     assert f'href="/accounts/{world.account.id}/plans/{story.plan.id}"' in current.text
     assert f"/threads/priority/{story.top.id}" in current.text  # the carried copy links back
 
@@ -717,3 +721,118 @@ def test_a_change_racing_the_rollover_is_carried_over_or_made_in_the_new_period(
         in_old = session.exec(select(Priority).where(Priority.plan_id == plan_id)).all()
         carried = {p.carried_from_id for p in in_new if p.carried_from_id is not None}
         assert carried == {p.id for p in in_old}
+
+
+# --- The joint review still to be held, and what a copy takes -------------------------------------
+
+
+def _review(session: Session, world: World, plan: Plan) -> JointReview:
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from app.jointreviews import service as joint_reviews
+    from app.jointreviews.schemas import CheckedSchedule, CheckedTime
+    from app.kit.clock import now
+
+    review = joint_reviews.schedule(
+        session,
+        actor=world.members["lead"],
+        account=world.account,
+        plan=plan,
+        checked=CheckedSchedule(
+            CheckedTime(now().astimezone(ZoneInfo("UTC")) + timedelta(days=3), "UTC", 60),
+            (world.members["lead"].id, world.members["sponsor"].id),  # type: ignore[arg-type]
+        ),
+    )
+    session.commit()
+    return review
+
+
+def test_a_joint_review_still_to_be_held_moves_with_the_plan(
+    client: TestClient, session: Session, world: World, story: Story
+) -> None:
+    review = _review(session, world, story.plan)
+    new = roll_over(client, session, world, story)
+    session.refresh(review)
+    assert review.plan_id == new.id  # the lead finds it with the plan, open
+    assert review.status == JointReviewStatus.SCHEDULED
+    moved = session.exec(
+        select(AuditEvent)
+        .where(AuditEvent.verb == "joint_review.moved_to_period")
+        .where(AuditEvent.item_id == review.id)
+    ).one()
+    assert moved.changes == {"period": ["FY2027", "FY2028"]}
+    page = client.get(url(world, f"/joint-reviews/{review.id}"))
+    assert f"/joint-reviews/{review.id}/decisions" in page.text  # its minutes can be taken
+
+
+def test_a_moved_reviews_minutes_list_the_carried_copies(
+    client: TestClient, session: Session, world: World, story: Story
+) -> None:
+    from app.jointreviews import service as joint_reviews
+
+    review = _review(session, world, story.plan)
+    in_minutes = joint_reviews.add_action(
+        session,
+        actor=world.members["lead"],
+        plan=story.plan,
+        review=review,
+        checked=CheckedAction("Agreed in the review", "", None, None, "not_started", Link()),
+    )
+    session.commit()
+    new = roll_over(client, session, world, story)
+    # The review moved with the plan, and the action recorded in its minutes carried over as
+    # a copy of the new period: the minutes now list the copy (the one people work on), not
+    # the closed period's original, and only once.
+    [copy] = [a for a in rows(session, Action, new) if a.carried_from_id == in_minutes.id]
+    assert copy.joint_review_id == review.id
+    assert copy.title == "Agreed in the review"
+    session.refresh(review)
+    assert [a.id for a in minutes_repo.actions(session, review_id=review.id, plan_id=new.id)] == [
+        copy.id
+    ]
+
+
+def test_a_review_left_in_a_closed_period_is_read_only(
+    client: TestClient, session: Session, world: World, story: Story
+) -> None:
+    """As an earlier version left it: scheduled, in the period that was closed."""
+    review = _review(session, world, story.plan)
+    roll_over(client, session, world, story)
+    session.refresh(review)
+    review.plan_id = story.plan.id  # type: ignore[assignment]
+    session.add(review)
+    session.commit()
+    page = client.get(url(world, f"/joint-reviews/{review.id}"))
+    assert page.status_code == 200
+    base = f"/joint-reviews/{review.id}"
+    for form in ("/decisions", "/move", "/close", "/cancel", "/actions"):
+        assert f'{base}{form}"' not in page.text
+    refused = client.post(
+        url(world, f"{base}/decisions"), data={"csrf_token": CSRF, "text": "Too late"}
+    )
+    assert refused.status_code == 409
+    assert "closed period" in refused.text
+    assert session.exec(select(ReviewDecision)).all() == []
+
+
+def test_the_switcher_says_when_the_period_closed_in_the_readers_zone(
+    client: TestClient, session: Session, world: World, story: Story
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from app.kit.clock import clock
+
+    clock.set(datetime(2027, 3, 1, 2, 0, tzinfo=UTC))  # still 28 February in New York
+    roll_over(client, session, world, story)
+    sponsor = world.members["sponsor"]
+    sponsor.time_zone = "America/New_York"
+    session.add(sponsor)
+    session.commit()
+    clock.advance(timedelta(days=10))
+    sign_in(client, session, sponsor)
+    page = client.get(url(world, f"/plans/{story.plan.id}"))
+    assert page.status_code == 200
+    note = page.text[page.text.index('id="period-closed"') :]
+    assert '<time datetime="2027-03-01T02:00:00+00:00" title="28 Feb 2027, 21:00 EST">' in note
+    assert ">on 28 Feb 2027<" in note

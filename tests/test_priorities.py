@@ -13,6 +13,7 @@ from app.models import AuditEvent, Priority
 from app.plans import repository as plans_repo
 from app.priorities import service
 from app.priorities.schemas import PriorityValues
+from app.web.confirm import CONFIRMATION
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
 
@@ -116,7 +117,11 @@ def test_moving_up_and_down_reranks_and_is_audited(
     client.post(url(world, f"/priorities/{c.id}/move"), data={"direction": "up"}, headers=HTMX)
     client.post(url(world, f"/priorities/{c.id}/move"), data={"direction": "up"}, headers=HTMX)
     assert titles_in_order(session, world) == ["C", "A", "B"]  # already first: nothing moves
-    reranked = session.exec(select(AuditEvent).where(AuditEvent.verb == "priority.reranked")).all()
+    reranked = session.exec(
+        select(AuditEvent)
+        .where(AuditEvent.verb == "priority.reranked")
+        .order_by(col(AuditEvent.seq))
+    ).all()
     assert [e.changes["rank"] for e in reranked] == [[3, 2], [2, 1]]
 
 
@@ -127,7 +132,12 @@ def test_removing_closes_the_gap_in_the_ranking(
     b = add(session, world, "B")
     add(session, world, "C")
     sign_in(client, session, world.members["sponsor"])
-    assert client.post(url(world, f"/priorities/{b.id}/remove"), headers=HTMX).status_code == 200
+    assert (
+        client.post(
+            url(world, f"/priorities/{b.id}/remove"), data=CONFIRMATION, headers=HTMX
+        ).status_code
+        == 200
+    )
     assert titles_in_order(session, world) == ["A", "C"]
     assert client.get(url(world, f"/priorities/{b.id}/edit")).status_code == 404
 

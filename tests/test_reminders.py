@@ -11,10 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlmodel import Session, col, select
 
 from app.actions import service as actions
 from app.actions.schemas import CheckedAction
+from app.config import Settings
+from app.db import Database
 from app.kit.clock import clock
 from app.models import (
     Account,
@@ -22,6 +25,7 @@ from app.models import (
     Delivery,
     JointReview,
     JointReviewStatus,
+    Membership,
     Notice,
     Notification,
     OutboxMessage,
@@ -356,3 +360,114 @@ def test_a_run_costs_the_same_queries_however_many_people_have_nothing_due(
             )
         )
     assert counts[0] == counts[1]
+
+
+# --- Carried actions, the zone a person lives in, whose mail it is --------------------------------
+
+
+def _roll_over(session: Session, scene: Scene) -> Plan:
+    from app.periods import service as periods
+    from app.periods.schemas import NextPeriod
+
+    assert scene.plan.id is not None
+    rollover = periods.start_next(
+        session,
+        actor=scene.lead,
+        current=scene.plan,
+        values=NextPeriod("FY2028", date(2027, 3, 8), date(2028, 3, 7), scene.plan.id, frozenset()),
+    )
+    session.flush()
+    return rollover.plan
+
+
+def test_an_action_carried_into_the_next_period_is_not_reminded_again(session: Session) -> None:
+    scene = make_scene(session)
+    original = add_action(session, scene, scene.lead, "Map the lanes", date(2027, 3, 9))
+    run_at(session, SUNDAY + timedelta(hours=12))  # 13:00 in Paris: due in 2 days
+    assert [g.split(" ")[0] for g in given(session, scene.lead)] == ["action.due_soon"]
+
+    new_plan = _roll_over(session, scene)  # the action is carried over as a copy (a new id)
+    _roll_over(session, Scene(scene.account, new_plan, scene.lead, scene.mentor, scene.sponsor))
+    run_at(session, SUNDAY + timedelta(days=1, hours=12))  # Monday, due tomorrow
+    # The copy of the copy is the same action, due the same day: told once, not three times.
+    assert [g.split(" ")[0] for g in given(session, scene.lead)] == ["action.due_soon"]
+    run_at(session, SUNDAY + timedelta(days=2, hours=12))  # Tuesday: due today, told once
+    kinds = [g.split(" ")[0] for g in given(session, scene.lead)]
+    assert kinds == ["action.due_soon", "action.due_today"]
+    keys = session.exec(select(Notice.key).where(Notice.user_id == scene.lead.id)).all()
+    assert f"action.due_today:{original}:2027-03-09" in keys
+
+
+def test_reminders_and_digests_name_the_workspace_the_mail_is_of(session: Session) -> None:
+    scene = make_scene(session)
+    add_action(session, scene, scene.lead, "Map the lanes", date(2027, 3, 9))
+    choose(session, user=scene.sponsor, wanted={"action.due_soon": Delivery.DAILY})
+    add_action(session, scene, scene.sponsor, "Sign the brief", date(2027, 3, 9))
+    run_at(session, SUNDAY + timedelta(hours=14))
+    [reminder] = reminder_mails(session, scene.lead)
+    assert reminder.workspace_id == scene.account.workspace_id  # as every other notice e-mail
+    [digest] = reminder_mails(session, scene.sponsor)
+    assert digest.unsubscribe.startswith(preferences.DAILY_DIGEST)
+    assert digest.workspace_id is None  # a client person's digest spans workspaces
+
+
+def test_a_client_person_gets_reminders_in_the_zone_every_page_gives_them(
+    session: Session,
+) -> None:
+    """A client person with no zone of their own lives in the zone of the workspace of the
+    account they joined first (``users_repo.home_zone``), not the account made first."""
+    scene = make_scene(session)
+    sponsor = scene.sponsor
+    sponsor.time_zone = ""
+    session.add(sponsor)
+    tokyo = factories.make_workspace(session)
+    tokyo.time_zone = "Asia/Tokyo"
+    tokyo_admin = factories.make_user(session, workspace=tokyo, admin=True, password=None)
+    later = factories.make_account(session, admin=tokyo_admin)  # made after the Paris account
+    joined_first = factories.add_member(
+        session, account=later, user=sponsor, role=Role.SPONSOR, by=tokyo_admin
+    )
+    paris_membership = session.exec(
+        select(Membership)
+        .where(Membership.user_id == sponsor.id)
+        .where(Membership.account_id == scene.account.id)
+    ).one()
+    paris_membership.created_at = joined_first.created_at + timedelta(days=1)
+    session.add(paris_membership)
+    session.flush()
+    add_action(session, scene, sponsor, "Sign the brief", date(2027, 3, 9))
+    # 23:00 UTC on Saturday is 08:00 on Sunday in Tokyo, and midnight in Paris.
+    run_at(session, SUNDAY - timedelta(hours=1))
+    assert [g.split(" ")[0] for g in given(session, sponsor)] == ["action.due_soon"]
+
+
+def test_the_review_reminder_counts_from_the_first_day_of_the_period(session: Session) -> None:
+    scene = make_scene(session, at=SUNDAY - timedelta(days=10))
+    scene.plan.starts_on = date(2026, 12, 20)  # the period began before the plan was made
+    session.add(scene.plan)
+    run_at(session, SUNDAY + timedelta(hours=12))
+    # Due on 20 March 2027: 13 days ahead, not 3 months after the day the plan was made.
+    assert "is due on 20 Mar 2027" in given(session, scene.lead)[0]
+
+
+def test_the_scheduler_starts_on_its_own_switch_not_with_the_mail_dispatcher(
+    settings: Settings, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An instance that sends no mail (``run_mailer=False``) still runs the reminders' jobs;
+    the scheduler queues their mail for whichever instance's dispatcher sends it."""
+    from starlette.testclient import TestClient
+
+    from app.main import create_app
+
+    hourly = settings.model_copy(update={"scheduler_seconds": 3600})
+    for run_scheduler, starts in ((True, 1), (False, 0)):
+        app = create_app(hourly, db, run_mailer=False, run_scheduler=run_scheduler)
+        started: list[bool] = []
+        monkeypatch.setattr(app.state.scheduler, "start", lambda s=started: s.append(True))
+        with TestClient(app):
+            pass
+        assert len(started) == starts
+    off = create_app(settings.model_copy(update={"scheduler_seconds": 0}), db, run_mailer=False)
+    monkeypatch.setattr(off.state.scheduler, "start", lambda: pytest.fail("started"))
+    with TestClient(off):
+        pass

@@ -5,6 +5,7 @@ sign-off, requests to the mentor, and the mentor's queue. All internal to the ve
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import Session, col, select
@@ -13,6 +14,7 @@ from starlette.testclient import TestClient
 from app.accounts import service as accounts
 from app.initiatives import service as initiatives
 from app.initiatives.schemas import InitiativeValues
+from app.kit.dates import add_months, next_review_on
 from app.models import (
     Account,
     AuditEvent,
@@ -33,8 +35,9 @@ from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
 from app.reviews import chart, service
-from app.reviews.schedule import ReviewState, add_months, next_review_on, review_state
+from app.reviews.schedule import ReviewState, review_state
 from app.reviews.schemas import CheckedReview
+from app.web.confirm import CONFIRMATION
 from tests import factories
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
@@ -181,13 +184,11 @@ def test_months_are_added_by_the_calendar(day: date, months: int, expected: date
 
 
 def test_the_next_review_counts_from_the_last_review_or_the_start() -> None:
-    start = date(2026, 1, 31)
-    assert next_review_on(started_on=start, last_held_on=None, cadence_months=3) == date(
-        2026, 4, 30
+    plan = Plan(account_id=1, period="2026", starts_on=date(2026, 1, 31))
+    assert next_review_on(plan, last_held_on=None, zone=ZoneInfo("UTC")) == date(2026, 4, 30)
+    assert next_review_on(plan, last_held_on=date(2026, 5, 20), zone=ZoneInfo("UTC")) == date(
+        2026, 8, 20
     )
-    assert next_review_on(
-        started_on=start, last_held_on=date(2026, 5, 20), cadence_months=3
-    ) == date(2026, 8, 20)
 
 
 def test_due_and_overdue_boundaries() -> None:
@@ -562,7 +563,7 @@ def test_a_signed_off_review_is_locked(client: TestClient, session: Session, wor
     sign_in(client, session, world.members["mentor"])
     signed = client.post(
         url(world, f"/reviews/{review.id}/sign-off"),
-        data={"comment": "Good review", "version": "1", "csrf_token": CSRF},
+        data={**CONFIRMATION, "comment": "Good review", "version": "1", "csrf_token": CSRF},
     )
     assert signed.status_code == 303
     mentor = world.members["mentor"].display_name
@@ -573,6 +574,7 @@ def test_a_signed_off_review_is_locked(client: TestClient, session: Session, wor
     edit = client.post(
         url(world, f"/reviews/{review.id}"),
         data={
+            **CONFIRMATION,
             "held_on": today().isoformat(),
             "participants": "Late addition",
             "what_changed": "Typed after the sign-off",
@@ -589,7 +591,7 @@ def test_a_signed_off_review_is_locked(client: TestClient, session: Session, wor
     sign_in(client, session, world.members["mentor"])
     again = client.post(
         url(world, f"/reviews/{review.id}/sign-off"),
-        data={"comment": "Second thoughts", "version": "2"},
+        data={**CONFIRMATION, "comment": "Second thoughts", "version": "2"},
         headers=HTMX,
     )
     assert again.status_code == 409
@@ -632,13 +634,15 @@ def test_the_mentor_signs_off_and_the_lead_is_told(
     review = held(session, world)
     sign_in(client, session, world.members["mentor"])
     empty = client.post(
-        url(world, f"/reviews/{review.id}/sign-off"), data={"version": "1"}, headers=HTMX
+        url(world, f"/reviews/{review.id}/sign-off"),
+        data={**CONFIRMATION, "version": "1"},
+        headers=HTMX,
     )
     assert empty.status_code == 422
     assert "Enter your comments on the review." in empty.text
     too_long = client.post(
         url(world, f"/reviews/{review.id}/sign-off"),
-        data={"comment": "x" * 4001 + "typed", "version": "1"},
+        data={**CONFIRMATION, "comment": "x" * 4001 + "typed", "version": "1"},
         headers=HTMX,
     )
     assert too_long.status_code == 422
@@ -648,6 +652,7 @@ def test_the_mentor_signs_off_and_the_lead_is_told(
     client.post(
         url(world, f"/reviews/{review.id}"),
         data={
+            **CONFIRMATION,
             "held_on": today().isoformat(),
             "participants": "Changed",
             "what_changed": "Changed",
@@ -658,7 +663,7 @@ def test_the_mentor_signs_off_and_the_lead_is_told(
     sign_in(client, session, world.members["mentor"])
     stale = client.post(
         url(world, f"/reviews/{review.id}/sign-off"),
-        data={"comment": "Based on the old text", "version": "1"},
+        data={**CONFIRMATION, "comment": "Based on the old text", "version": "1"},
         headers=HTMX,
     )
     assert stale.status_code == 409
@@ -667,7 +672,7 @@ def test_the_mentor_signs_off_and_the_lead_is_told(
     assert reload(session, review).signed_off_at is None  # type: ignore[union-attr]
     done = client.post(
         url(world, f"/reviews/{review.id}/sign-off"),
-        data={"comment": f"Keep going {MARKER}", "version": "2"},
+        data={**CONFIRMATION, "comment": f"Keep going {MARKER}", "version": "2"},
         headers=HTMX,
     )
     assert done.status_code == 200
@@ -985,6 +990,7 @@ def test_internal_text_never_reaches_the_client_side(
     client.post(
         url(world, "/reviews"),
         data={
+            **CONFIRMATION,
             "held_on": today().isoformat(),
             "participants": f"{MARKER}-participants",
             "what_changed": f"{MARKER}-what-changed",
@@ -996,6 +1002,7 @@ def test_internal_text_never_reaches_the_client_side(
     client.post(
         url(world, f"/reviews/{review.id}"),
         data={
+            **CONFIRMATION,
             "held_on": today().isoformat(),
             "participants": f"{MARKER}-participants-edited",
             "what_changed": f"{MARKER}-what-changed-edited",
@@ -1003,18 +1010,22 @@ def test_internal_text_never_reaches_the_client_side(
         },
         headers=POST,
     )
-    client.post(url(world, "/reviews/cadence"), data={"months": "4", "based_on": "3"}, headers=HTMX)
+    client.post(
+        url(world, "/reviews/cadence"),
+        data={**CONFIRMATION, "months": "4", "based_on": "3"},
+        headers=HTMX,
+    )
     sign_in(client, session, world.members["team"])
     for subject in ("plan", str(draft.id)):
         client.post(
             url(world, "/mentor-requests"),
-            data={"subject": subject, "note": f"{MARKER}-note-{subject}"},
+            data={**CONFIRMATION, "subject": subject, "note": f"{MARKER}-note-{subject}"},
             headers=HTMX,
         )
     sign_in(client, session, world.members["mentor"])
     client.post(
         url(world, f"/reviews/{review.id}/sign-off"),
-        data={"comment": f"{MARKER}-mentor-comment", "version": "2"},
+        data={**CONFIRMATION, "comment": f"{MARKER}-mentor-comment", "version": "2"},
         headers=HTMX,
     )
     session.expire_all()
@@ -1022,7 +1033,7 @@ def test_internal_text_never_reaches_the_client_side(
     assert first is not None
     client.post(
         url(world, f"/mentor-requests/{first.id}/answer"),
-        data={"answer": f"{MARKER}-answer", "version": "1"},
+        data={**CONFIRMATION, "answer": f"{MARKER}-answer", "version": "1"},
         headers=HTMX,
     )
     session.expire_all()

@@ -28,8 +28,10 @@ from app.models import (
 from app.scorecard import chart, scoring, service
 from app.scorecard.schemas import CheckedEntry
 from app.scorecard.scoring import Scored
+from app.web.confirm import CONFIRMATION
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, make_user, sign_in
+from tests.masking import unmasked
 
 ADMIN = "/admin/scorecard"
 HTMX = {"HX-Request": "true", "X-CSRF-Token": CSRF}
@@ -395,7 +397,13 @@ def test_names_are_unique_whatever_their_case(
     sign_in(client, session, world.admin)
     response = client.post(
         f"{ADMIN}/attributes",
-        data={"name": "current  SALES", "half": "future", "weight": "2", "description": MARKER},
+        data={
+            **CONFIRMATION,
+            "name": "current  SALES",
+            "half": "future",
+            "weight": "2",
+            "description": MARKER,
+        },
         headers=POST,
     )
     assert response.status_code == 422
@@ -406,10 +414,15 @@ def test_names_are_unique_whatever_their_case(
 
     # Once removed, the name is free again.
     removed = live(session, world.workspace)[0]
-    assert client.post(f"{ADMIN}/attributes/{removed.id}/remove", headers=POST).status_code == 303
+    assert (
+        client.post(
+            f"{ADMIN}/attributes/{removed.id}/remove", data=CONFIRMATION, headers=POST
+        ).status_code
+        == 303
+    )
     again = client.post(
         f"{ADMIN}/attributes",
-        data={"name": "Current SALES", "half": "current", "weight": "2"},
+        data={**CONFIRMATION, "name": "Current SALES", "half": "current", "weight": "2"},
         headers=POST,
     )
     assert again.status_code == 303
@@ -419,6 +432,7 @@ def test_names_are_unique_whatever_their_case(
     clash = client.post(
         f"{ADMIN}/attributes/{first.id}",
         data={
+            **CONFIRMATION,
             "name": second.name.upper(),
             "half": first.half,
             "weight": str(first.weight),
@@ -553,7 +567,9 @@ def test_removing_and_moving_attributes(client: TestClient, session: Session, wo
     assert 'hx-confirm="Remove “Share of wallet” from the scorecard?' in listed.text
 
     moved = client.post(
-        f"{ADMIN}/attributes/{made[2].id}/move", data={"direction": "up"}, headers=HTMX
+        f"{ADMIN}/attributes/{made[2].id}/move",
+        data={**CONFIRMATION, "direction": "up"},
+        headers=HTMX,
     )
     assert moved.status_code == 200
     assert f'data-focus="move-up-attribute-{made[2].id}"' in moved.text
@@ -570,16 +586,22 @@ def test_removing_and_moving_attributes(client: TestClient, session: Session, wo
 
     # Already first: nothing moves, nothing is written.
     top = client.post(
-        f"{ADMIN}/attributes/{made[0].id}/move", data={"direction": "up"}, headers=POST
+        f"{ADMIN}/attributes/{made[0].id}/move",
+        data={**CONFIRMATION, "direction": "up"},
+        headers=POST,
     )
     assert top.status_code == 303
     assert len(events(session)) == len(DEFAULT_SCORECARD) + 1
     bad = client.post(
-        f"{ADMIN}/attributes/{made[0].id}/move", data={"direction": "sideways"}, headers=POST
+        f"{ADMIN}/attributes/{made[0].id}/move",
+        data={**CONFIRMATION, "direction": "sideways"},
+        headers=POST,
     )
     assert bad.status_code == 400
 
-    removed = client.post(f"{ADMIN}/attributes/{made[1].id}/remove", headers=POST)
+    removed = client.post(
+        f"{ADMIN}/attributes/{made[1].id}/remove", data=CONFIRMATION, headers=POST
+    )
     assert removed.status_code == 303
     session.refresh(made[1])
     assert made[1].removed_at is not None
@@ -590,7 +612,12 @@ def test_removing_and_moving_attributes(client: TestClient, session: Session, wo
     assert (event.chain, event.visibility) == (GLOBAL_CHAIN, "internal")
     # A removed attribute is gone for its routes.
     assert client.get(f"{ADMIN}/attributes/{made[1].id}/edit").status_code == 404
-    assert client.post(f"{ADMIN}/attributes/{made[1].id}/remove", headers=POST).status_code == 404
+    assert (
+        client.post(
+            f"{ADMIN}/attributes/{made[1].id}/remove", data=CONFIRMATION, headers=POST
+        ).status_code
+        == 404
+    )
 
 
 def test_another_workspaces_attribute_is_not_found_like_a_missing_one(
@@ -601,7 +628,7 @@ def test_another_workspaces_attribute_is_not_found_like_a_missing_one(
     for method, tail, data in (
         ("GET", "/edit", {}),
         ("POST", "", {"name": "Mine now", "half": "current", "weight": "2", "version": "1"}),
-        ("POST", "/remove", {}),
+        ("POST", "/remove", dict(CONFIRMATION)),
         ("POST", "/move", {"direction": "down"}),
     ):
         found = client.request(
@@ -611,7 +638,7 @@ def test_another_workspaces_attribute_is_not_found_like_a_missing_one(
             method, f"{ADMIN}/attributes/999999{tail}", data=data, headers=POST
         )
         assert found.status_code == missing.status_code == 404, tail
-        assert found.text == missing.text
+        assert unmasked(found.text) == unmasked(missing.text)
     session.refresh(theirs)
     assert (theirs.name, theirs.removed_at) == ("Theirs", None)
     assert events(session) == []

@@ -37,6 +37,9 @@ from tests.live import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 WAIT = 120.0  # a safety net against hanging, never a measure of speed
+# The served app (``served``, two worker processes) starts once per xdist worker that runs these
+# tests: one group, so it starts once.
+pytestmark = pytest.mark.xdist_group("serve")
 TRUSTED_PROXY = "127.0.0.2"  # a loopback address the test connects from, configured as a proxy
 # Test-side only: the served app gets one route that fails, so a real server error can be forced.
 SITECUSTOMIZE = """

@@ -18,6 +18,7 @@ from app.config import Settings
 from app.models import AuditEvent, LoginAttempt, Role, SignInIdentity, User, UserSession, utcnow
 from app.tokens import token_hash
 from app.users import repository as users_repo
+from app.web.confirm import CONFIRMATION
 from app.web.security import CSRF_COOKIE
 from tests.conftest import CSRF
 from tests.factories import PASSWORD, World, add_member, sign_in
@@ -199,7 +200,9 @@ def test_disabling_a_user_ends_all_their_sessions_at_once(
         laptop_token = sign_in(laptop, session, victim)
         sign_in(phone, session, victim)
         assert_signed_in(laptop)
-        response = client.post(f"/admin/users/{victim.id}/disable", data={"csrf_token": CSRF})
+        response = client.post(
+            f"/admin/users/{victim.id}/disable", data={**CONFIRMATION, "csrf_token": CSRF}
+        )
         assert response.status_code == 303
         assert_signed_out(laptop)
         assert_signed_out(phone)
@@ -213,11 +216,12 @@ def test_a_disabled_user_cannot_sign_in_again(
 ) -> None:
     victim = world.members["team"]
     sign_in(client, session, world.admin)
-    client.post(f"/admin/users/{victim.id}/disable", data={"csrf_token": CSRF})
+    client.post(f"/admin/users/{victim.id}/disable", data={**CONFIRMATION, "csrf_token": CSRF})
     client.cookies.clear()
     client.cookies.set(CSRF_COOKIE, CSRF)
     response = client.post(
-        "/login", data={"email": victim.email, "password": PASSWORD, "csrf_token": CSRF}
+        "/login",
+        data={**CONFIRMATION, "email": victim.email, "password": PASSWORD, "csrf_token": CSRF},
     )
     assert response.status_code == 401
     assert "disabled" in response.text
@@ -247,7 +251,7 @@ def test_removal_from_an_account_hides_it_at_once_but_not_other_accounts(
         assert theirs.get(f"/accounts/{world.account.id}").status_code == 200
         response = client.post(
             f"/accounts/{world.account.id}/members/{world.memberships['sponsor'].id}/remove",
-            data={"csrf_token": CSRF},
+            data={**CONFIRMATION, "csrf_token": CSRF},
         )
         assert response.status_code == 303
         assert theirs.get(f"/accounts/{world.account.id}").status_code == 404

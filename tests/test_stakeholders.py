@@ -25,8 +25,10 @@ from app.models import (
 )
 from app.stakeholders import chart, schemas, service
 from app.stakeholders.schemas import CheckedStakeholder
+from app.web.confirm import CONFIRMATION
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
+from tests.masking import unmasked
 
 HTMX = {"HX-Request": "true", "X-CSRF-Token": CSRF}
 POST = {"X-CSRF-Token": CSRF}
@@ -149,7 +151,8 @@ def test_the_vendor_side_reads_the_map(
     assert "Relationship map" in page.text
     assert f"{MARKER}-why" in page.text
     assert 'id="stakeholder-' in page.text
-    assert 'role="img"' in page.text
+    assert 'class="org-chart-svg"' in page.text
+    assert 'role="group" aria-labelledby="org-chart-title"' in page.text  # its nodes are links
     can_write = role != "mentor"
     assert ("Add a person" in page.text) is can_write
     assert ("/edit" in page.text) is can_write
@@ -399,7 +402,10 @@ def test_one_economic_buyer_per_decision_names_who_it_is(
     for decision in ("Fleet software", "  FLEET   Software "):
         response = client.post(
             url(world, "/stakeholders"),
-            data=form_of(name="Second Buyer", roles=["economic_buyer"], decision=decision),
+            data={
+                **CONFIRMATION,
+                **form_of(name="Second Buyer", roles=["economic_buyer"], decision=decision),
+            },
             headers=POST,
         )
         assert response.status_code == 422
@@ -409,7 +415,7 @@ def test_one_economic_buyer_per_decision_names_who_it_is(
         assert 'value="Second Buyer"' in response.text
     edit = client.post(
         url(world, f"/stakeholders/{_id(other)}"),
-        data=form_of(other, roles=["economic_buyer", "user"]),
+        data={**CONFIRMATION, **form_of(other, roles=["economic_buyer", "user"])},
         headers=POST,
     )
     assert edit.status_code == 422
@@ -418,22 +424,25 @@ def test_one_economic_buyer_per_decision_names_who_it_is(
     for decision in ("Payroll", ""):
         made = client.post(
             url(world, "/stakeholders"),
-            data=form_of(name=f"Buyer of {decision}", roles=["economic_buyer"], decision=decision),
+            data={
+                **CONFIRMATION,
+                **form_of(name=f"Buyer of {decision}", roles=["economic_buyer"], decision=decision),
+            },
             headers=POST,
         )
         assert made.status_code == 303
     second_general = client.post(
         url(world, "/stakeholders"),
-        data=form_of(name="Another", roles=["economic_buyer"]),
+        data={**CONFIRMATION, **form_of(name="Another", roles=["economic_buyer"])},
         headers=POST,
     )
     assert "economic buyer of general decisions" in second_general.text
     # Once the economic buyer is removed, someone else may be it.
     erin = session.exec(select(Stakeholder).where(Stakeholder.name == "Erin Buyer")).one()
-    client.post(url(world, f"/stakeholders/{_id(erin)}/remove"), headers=POST)
+    client.post(url(world, f"/stakeholders/{_id(erin)}/remove"), data=CONFIRMATION, headers=POST)
     again = client.post(
         url(world, f"/stakeholders/{_id(other)}"),
-        data=form_of(reload(session, other), roles=["economic_buyer"]),
+        data={**CONFIRMATION, **form_of(reload(session, other), roles=["economic_buyer"])},
         headers=POST,
     )
     assert again.status_code == 303
@@ -569,7 +578,9 @@ def test_removing_someone_moves_their_reports_up_to_their_manager(
         "Remove Middle from the map? The 2 people who report to them will then report to Top."
         in (page)
     )
-    response = client.post(url(world, f"/stakeholders/{_id(middle)}/remove"), headers=HTMX)
+    response = client.post(
+        url(world, f"/stakeholders/{_id(middle)}/remove"), data=CONFIRMATION, headers=HTMX
+    )
     assert response.status_code == 200
     assert "Removed Middle from the map. 2 people who reported to them now report to Top." in (
         response.text
@@ -591,12 +602,14 @@ def test_removing_someone_moves_their_reports_up_to_their_manager(
     assert client.get(url(world, f"/stakeholders/{_id(middle)}/edit")).status_code == 404
     refused = client.post(
         url(world, "/stakeholders"),
-        data=form_of(name="New", reports_to_id=str(_id(middle))),
+        data={**CONFIRMATION, **form_of(name="New", reports_to_id=str(_id(middle)))},
         headers=POST,
     )
     assert refused.status_code == 422
     # Removing the top person leaves their reports with nobody on the map above them.
-    gone = client.post(url(world, f"/stakeholders/{_id(top)}/remove"), headers=POST)
+    gone = client.post(
+        url(world, f"/stakeholders/{_id(top)}/remove"), data=CONFIRMATION, headers=POST
+    )
     assert gone.status_code == 303
     assert reload(session, left).reports_to_id is None
 
@@ -894,7 +907,9 @@ def test_unsent_and_other_accounts_people_are_not_found_and_vendors_are_refused(
         )
         assert response.status_code == 404
     missing = client.post(url(world, "/validation/stakeholders/999999"), headers=POST)
-    assert client.post(answer_url(world, unsent), headers=POST).text == missing.text
+    assert unmasked(client.post(answer_url(world, unsent), headers=POST).text) == unmasked(
+        missing.text
+    )
     sign_in(client, session, world.members["viewer"])
     assert client.post(answer_url(world, sent), headers=POST).status_code == 403
     for role in ("lead", "team", "mentor"):
@@ -1069,7 +1084,7 @@ def test_no_internal_field_reaches_a_client(
     for person in (boss, report):
         response = client.post(
             url(world, f"/stakeholders/{_id(person)}/send"),
-            data={"version": str(reload(session, person).version)},
+            data={**CONFIRMATION, "version": str(reload(session, person).version)},
             headers=POST,
         )
         assert response.status_code == 303
@@ -1077,11 +1092,16 @@ def test_no_internal_field_reaches_a_client(
         fresh = reload(session, person)
         edited = client.post(
             url(world, f"/stakeholders/{_id(person)}"),
-            data=form_of(fresh, name=f"{MARKER}-name-after-{n}", title=f"{MARKER}-title-after-{n}"),
+            data={
+                **CONFIRMATION,
+                **form_of(
+                    fresh, name=f"{MARKER}-name-after-{n}", title=f"{MARKER}-title-after-{n}"
+                ),
+            },
             headers=POST,
         )
         assert edited.status_code == 303
-    client.post(url(world, f"/stakeholders/{_id(hidden)}/remove"), headers=POST)
+    client.post(url(world, f"/stakeholders/{_id(hidden)}/remove"), data=CONFIRMATION, headers=POST)
     client.get(url(world, "/relationships"))  # follow the redirect: the lead reads the flash
 
     def check(where: str, text: str) -> None:
@@ -1102,7 +1122,9 @@ def test_no_internal_field_reaches_a_client(
                 ({"decision": "confirm", "version": token}, HTMX),  # done
             ):
                 response = client.post(
-                    answer_url(world, person), data={"version": token} | data, headers=headers
+                    answer_url(world, person),
+                    data={**CONFIRMATION, **{"version": token} | data},
+                    headers=headers,
                 )
                 check(f"{role} answers {data}", response.text)
                 expected = 403 if role == "viewer" else None
@@ -1111,7 +1133,7 @@ def test_no_internal_field_reaches_a_client(
                 else:
                     assert response.status_code < 500
         hidden_answer = client.post(
-            answer_url(world, hidden), data={"decision": "confirm"}, headers=POST
+            answer_url(world, hidden), data={**CONFIRMATION, "decision": "confirm"}, headers=POST
         )
         assert hidden_answer.status_code in (403, 404)
         check(f"{role} answers an internal person", hidden_answer.text)
@@ -1465,7 +1487,7 @@ def test_a_map_write_locks_the_map_before_the_persons_row(
     count_queries.statements.clear()
     response = client.post(
         url(world, f"/stakeholders/{person.id}{tail}"),
-        data=form_of(person, title="Locked first"),
+        data={**CONFIRMATION, **form_of(person, title="Locked first")},
         headers=POST,
     )
     assert response.status_code == 303

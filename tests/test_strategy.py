@@ -15,6 +15,7 @@ from app.models import AuditEvent, StrategyEntry, StrategyKind
 from app.plans import repository as plans_repo
 from app.strategy import service
 from app.strategy.schemas import StrategyValues
+from app.web.confirm import CONFIRMATION
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
 
@@ -212,7 +213,7 @@ def test_removing_asks_first_and_keeps_the_row(
     page = client.get(url(world, "/plan")).text
     assert 'hx-confirm="Remove “A” from strategic drivers?"' in page
     assert 'data-confirm="Remove “A” from strategic drivers?"' in page
-    response = client.post(url(world, f"/strategy/{a.id}/remove"), headers=HTMX)
+    response = client.post(url(world, f"/strategy/{a.id}/remove"), data=CONFIRMATION, headers=HTMX)
     assert response.status_code == 200
     assert "Removed “A”." in response.text
     assert texts(session, world, "driver") == ["B"]
@@ -222,7 +223,12 @@ def test_removing_asks_first_and_keeps_the_row(
     assert removed.removed_at is not None
     assert events(session, "strategy.removed")[0].changes["text"] == ["A", None]
     assert client.get(url(world, f"/strategy/{a.id}/edit")).status_code == 404
-    assert client.post(url(world, f"/strategy/{a.id}/remove"), headers=HTMX).status_code == 404
+    assert (
+        client.post(
+            url(world, f"/strategy/{a.id}/remove"), data=CONFIRMATION, headers=HTMX
+        ).status_code
+        == 404
+    )
 
 
 def test_editing_saves_and_is_audited(client: TestClient, session: Session, world: World) -> None:

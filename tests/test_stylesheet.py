@@ -1,4 +1,4 @@
-"""The stylesheet's blocks are closed where they end.
+"""The stylesheet's blocks are closed where they end; its colours are design tokens.
 
 static/app.css is written in one block per part (each opened by a ``/* ---- ... ---- */``
 comment) and merged by keeping every block. A merge that drops the ``}`` of a part's
@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+
+from tests import stylesheet
 
 CSS = Path(__file__).resolve().parents[1] / "static" / "app.css"
 TOKENS = re.compile(r"/\*.*?\*/|[{}]", re.DOTALL)  # comments (skipped whole) and braces
@@ -32,3 +34,72 @@ def test_every_part_of_the_stylesheet_starts_outside_any_block() -> None:
             assert depth >= 0, f"app.css line {line}: a }} closes nothing"
     assert depth == 0, "app.css ends inside an unclosed block"
     assert parts > 5, "the parts' header comments have changed: update this test"
+
+
+# --- Design tokens: colours only in the token blocks, every variable defined, a dark theme ------
+
+COLOUR_LITERAL = re.compile(
+    r"#[0-9a-fA-F]{3,8}\b"
+    r"|\b(?:rgba?|hsla?|hwb|lab|lch|oklab|oklch|color)\("
+    r"|(?<![\w-])(?:white|black|red|green|blue|gr[ae]y|silver|orange|yellow|purple|navy|teal"
+    r"|maroon|olive|lime|aqua|fuchsia|pink|brown|gold)(?![\w-])",
+    re.IGNORECASE,
+)
+STRING = re.compile(r"\"[^\"]*\"|'[^']*'")
+
+
+def declarations_outside_tokens() -> list[tuple[int, str]]:
+    """(line, declarations) of every rule after the token blocks; strings blanked out."""
+    css = stylesheet.text()
+    _, (_, dark_end) = stylesheet.token_spans(css)
+    found = []
+    for match in re.finditer(r"\{([^{}]*)\}", css[dark_end:]):
+        line = css.count("\n", 0, dark_end + match.start()) + 1
+        found.append((line, STRING.sub('""', match.group(1))))
+    return found
+
+
+def test_colours_are_written_only_in_the_token_blocks() -> None:
+    found = [
+        f"app.css line {line}: {hit.group()}"
+        for line, block in declarations_outside_tokens()
+        for hit in COLOUR_LITERAL.finditer(block)
+    ]
+    assert found == []
+    # The check can see a literal: the token blocks hold many.
+    css = stylesheet.text()
+    (start, end), _ = stylesheet.token_spans(css)
+    assert len(COLOUR_LITERAL.findall(css[start:end])) > 40
+
+
+def test_every_variable_used_is_defined() -> None:
+    defined = set(stylesheet.tokens().light)
+    used = {m.group(1) for m in stylesheet.VAR.finditer(stylesheet.text())}
+    assert used - defined == set()
+    assert len(used) > 60
+    fallbacks = [m.group() for m in stylesheet.VAR.finditer(stylesheet.text()) if m.group(2)]
+    assert fallbacks == []  # a fallback would hide a missing token
+
+
+def test_the_dark_theme_redefines_every_colour_and_only_tokens_that_exist() -> None:
+    tokens = stylesheet.tokens()
+    colours = {name for name, value in tokens.light.items() if COLOUR_LITERAL.search(value)}
+    assert set(tokens.dark) - set(tokens.light) == set()
+    assert colours - set(tokens.dark) == set()
+    same = {n for n in colours if tokens.resolve(n, dark=True) == tokens.resolve(n, dark=False)}
+    assert same == set()
+    assert "color-scheme: light dark" in stylesheet.text()
+
+
+def test_the_templates_and_charts_write_no_colour_of_their_own() -> None:
+    """Pages and SVG charts take colour from the stylesheet's classes (currentColor), so both
+    themes reach them."""
+    root = CSS.parents[1]
+    attribute = re.compile(r"""(?:fill|stroke|color|style)=["'](?!none|currentColor|url\()""")
+    found = [
+        f"{path.relative_to(root)}: {hit.group()}"
+        for folder, pattern in (("templates", "*.html"), ("app", "*.py"))
+        for path in sorted((root / folder).rglob(pattern))
+        for hit in attribute.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []

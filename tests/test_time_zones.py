@@ -340,3 +340,20 @@ def test_a_refusal_names_the_day_of_a_sign_off_where_the_reader_is() -> None:
     assert signed.message_in(ZoneInfo("UTC")) == "Maya signed this review off on 15 Jan 2027."
     assert signed.message_in(TOKYO) == "Maya signed this review off on 16 Jan 2027."
     assert reviews.Locked("Answered", None, " already.").message_in(TOKYO) == "Answered already."
+
+
+def test_a_day_of_25_hours_is_still_today_not_0_days_ago() -> None:
+    """Paris leaves summer time on 25 October 2026: that day lasts 25 hours. (Times are stored
+    in UTC, as here: Python subtracts two times of one zone by their wall clocks.)"""
+    paris = ZoneInfo("Europe/Paris")
+
+    def at(*args: int) -> datetime:
+        return datetime(*args, tzinfo=paris).astimezone(UTC)
+
+    morning, night = at(2026, 10, 25, 0, 10), at(2026, 10, 25, 23, 50)  # 24 h 40 min apart
+    assert moments.relative(morning, paris, now=night) == "24 hours ago"
+    assert moments.relative(night, paris, now=morning) == "in 24 hours"
+    assert moments.relative(at(2026, 10, 24, 23, 0), paris, now=night) == "yesterday"
+    # Entering summer time (28 March 2027, 23 hours): 23 h 30 min across midnight.
+    spring = at(2027, 3, 28, 23, 40)
+    assert moments.relative(at(2027, 3, 27, 23, 10), paris, now=spring) == "23 hours ago"

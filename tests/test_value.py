@@ -287,8 +287,8 @@ def test_points_are_placed_by_date_and_scaled_from_0_at_the_bottom_to_10_at_the_
     # By date, not evenly: the 11th is a third of the way, the 21st two thirds ...
     assert xs[2] == pytest.approx(f.left + (f.right - f.left) / 3, abs=0.1)
     assert xs[3] == pytest.approx(f.left + (f.right - f.left) * 2 / 3, abs=0.1)
-    # ... but two ratings a day apart stay a marker's width apart.
-    assert xs[1] - xs[0] == pytest.approx(chart.MIN_GAP)
+    # ... and two ratings a day apart sit a day apart: a thirtieth of the plot, no more.
+    assert xs[1] - xs[0] == pytest.approx((f.right - f.left) / 30, abs=0.1)
     assert chart.y_of(0) == f.bottom
     assert chart.y_of(10) == f.top
     assert chart.y_of(5) == (f.top + f.bottom) / 2
@@ -346,9 +346,7 @@ def test_the_chart_describes_itself_and_draws_dimensions_rated_twice() -> None:
     assert care.path.count("M") == 2  # a gap where it was not rated
     assert [t.value for t in drawn.ticks] == [0, 2, 4, 6, 8, 10]
     assert [label.anchor for label in drawn.x_labels] == ["start", "middle", "end"]
-    assert drawn.show_values
-    many = [chart.Rated(at(1 + i % 28), 5, {}) for i in range(13)]
-    assert not chart.build(many, []).show_values
+    assert all(p.show_value for p in drawn.overall.points)  # three values, far apart
     too_many = [f"D{i}" for i in range(chart.MAX_DIMENSION_LINES + 1)]
     crowded = [chart.Rated(at(1), 5, dict.fromkeys(too_many, 5))] * 2
     assert chart.build(crowded, too_many).dimensions == ()
@@ -374,3 +372,24 @@ def test_the_latest_rating_is_compared_with_the_one_before() -> None:
         ("Care", None, None),
         ("Old", 3, 0),
     ]
+
+
+def test_the_chart_dates_ratings_where_the_reader_lives(
+    client: TestClient, session: Session, world: World
+) -> None:
+    """20:00 UTC on 14 and 15 January is already the 15th and the 16th in Tokyo."""
+    rate(session, world, 6)
+    rate(session, world, 8)
+    for rating, day in zip(ratings(session), (14, 15), strict=True):
+        rating.rated_at = datetime(2027, 1, day, 20, 0, tzinfo=UTC)
+        session.add(rating)
+    reader = world.members["lead"]
+    reader.time_zone = "Asia/Tokyo"
+    session.add(reader)
+    session.commit()
+    sign_in(client, session, reader)
+    page = client.get(url(world, "/plan")).text
+    described = page.split('id="value-chart-desc"', 1)[1].split("</desc>", 1)[0]
+    assert "15 Jan 2027" in described
+    assert "16 Jan 2027" in described
+    assert "14 Jan 2027" not in described

@@ -12,12 +12,12 @@ from sqlmodel import Session
 
 from app.accounts import repository
 from app.invitations import repository as invitations_repo
+from app.invitations.view import invite_form_context
 from app.invitations.view import rows as invitation_rows
 from app.kit.pages import Page
 from app.models import Role, Side
 from app.permissions.policy import AccountAccess, Actor, Verb, may
 from app.plans import repository as plans_repo
-from app.web.forms import FormErrors
 
 
 def account_context(db: Session, actor: Actor, access: AccountAccess) -> dict[str, Any]:
@@ -51,10 +51,8 @@ def account_context(db: Session, actor: Actor, access: AccountAccess) -> dict[st
 
 def account_page(request: Request, db: Session, actor: Actor, access: AccountAccess) -> Page:
     def context() -> dict[str, Any]:
-        return account_context(db, actor, access) | {
-            "invite": {"email": "", "role": Role.SPONSOR.value},
-            "invite_errors": FormErrors(),
-            "member_error": "",
-        }
+        shown = account_context(db, actor, access)
+        invite = invite_form_context(shown["members"], shown["invitations"])
+        return shown | invite | {"member_error": ""}
 
     return Page(request, "accounts/show.html", context, url=f"/accounts/{access.account_id}")

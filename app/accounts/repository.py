@@ -23,27 +23,30 @@ from app.models import (
 )
 from app.permissions.policy import AccountAccess
 
+# Built once (the guard of every account's page runs it): only the ids change.
+_ACCESS = (
+    select(Account, Membership, User)
+    .select_from(Account)
+    .options(
+        joinedload(Account.client_org),  # type: ignore[arg-type]
+        joinedload(Account.workspace),  # type: ignore[arg-type]
+    )
+    .join(User, col(User.id) == sa.bindparam("user_id"))
+    .outerjoin(
+        Membership,
+        sa.and_(
+            col(Membership.account_id) == Account.id,
+            col(Membership.user_id) == sa.bindparam("user_id"),
+            col(Membership.removed_at).is_(None),
+        ),
+    )
+    .where(Account.id == sa.bindparam("account_id"))
+)
+
 
 def load_access(session: Session, *, account_id: int, user_id: int) -> AccountAccess | None:
     """The account with the user's active membership (if any) and admin standing: one query."""
-    row = session.exec(
-        select(Account, Membership, User)
-        .select_from(Account)
-        .options(
-            joinedload(Account.client_org),  # type: ignore[arg-type]
-            joinedload(Account.workspace),  # type: ignore[arg-type]
-        )
-        .join(User, col(User.id) == user_id)
-        .outerjoin(
-            Membership,
-            sa.and_(
-                col(Membership.account_id) == Account.id,
-                col(Membership.user_id) == user_id,
-                col(Membership.removed_at).is_(None),
-            ),
-        )
-        .where(Account.id == account_id)
-    ).first()
+    row = session.exec(_ACCESS, params={"account_id": account_id, "user_id": user_id}).first()
     if row is None:
         return None
     account, membership, user = row

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.accounts import repository, service
@@ -18,13 +18,14 @@ from app.kit.pages import redirect, render
 from app.models import Membership, Role, Side
 from app.permissions.guards import AccountCreator, AccountReader, MemberManager
 from app.permissions.policy import AccountAccess, Actor
-from app.web.errors import NotFoundError
-from app.web.forms import FormErrors
+from app.waiting.page import waiting_for
+from app.web.confirm import asks_first
+from app.web.errors import or_404
+from app.web.forms import FormErrors, Text, Version
 from app.web.templating import get_templates
 from app.workspaces import repository as workspaces_repo
 
 router = APIRouter()
-Text = Annotated[str, Form()]
 
 
 @router.get("/")
@@ -33,7 +34,13 @@ def home(request: Request, actor: CurrentActor, db: DbSession) -> Response:
     vendor = [a for a in accounts if a.role is None or Role(a.role).side is Side.VENDOR]
     client = [a for a in accounts if a.role is not None and Role(a.role).side is Side.CLIENT]
     return get_templates(request).render(
-        request, "home.html", {"vendor_accounts": vendor, "client_accounts": client}
+        request,
+        "home.html",
+        {
+            "vendor_accounts": vendor,
+            "client_accounts": client,
+            "waiting": waiting_for(db, actor, accounts),
+        },
     )
 
 
@@ -92,12 +99,9 @@ def _member(db: DbSession, access: AccountAccess, membership_id: int) -> Members
     """The membership a change is about: the account first, then the membership, locked (see
     ``repository.lock_account``), so simultaneous changes queue and each sees the last."""
     repository.lock_account(db, account_id=access.account_id)
-    membership = repository.get_member(
-        db, account_id=access.account_id, membership_id=membership_id
+    return or_404(
+        repository.get_member(db, account_id=access.account_id, membership_id=membership_id)
     )
-    if membership is None:
-        raise NotFoundError()
-    return membership
 
 
 def _after_member_change(
@@ -117,7 +121,7 @@ def change_role(
     db: DbSession,
     membership_id: int,
     role: Text = "",
-    version: Annotated[int, Form()] = 0,
+    version: Version = 0,
 ) -> Response:
     membership = _member(db, access, membership_id)
     errors = FormErrors()
@@ -135,6 +139,7 @@ def change_role(
 
 
 @router.post("/accounts/{account_id}/members/{membership_id}/remove")
+@asks_first("Remove")
 def remove_member(
     request: Request, actor: CurrentActor, access: MemberManager, db: DbSession, membership_id: int
 ) -> Response:

@@ -12,7 +12,7 @@ from app.kit import versioned
 from app.models import Account, ClientOrganisation, Membership, Role, Side, User, Visibility, utcnow
 from app.plans import service as plans
 
-TRAIL = versioned.Trail("membership")
+TRAIL = invitations.MEMBERSHIP_TRAIL
 
 
 class MembershipProblem(Exception):
@@ -133,19 +133,7 @@ def add_member(
     session: Session, *, actor: User, account: Account, user: User, role: Role
 ) -> Membership:
     """Make a known user a member directly (demo data, tests); people come in by invitation."""
-    assert account.id is not None
-    assert user.id is not None
-    membership = Membership(account_id=account.id, user_id=user.id, role=role)
-    session.add(membership)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        verb="membership.joined",
-        item_type="membership",
-        item_id=membership.id,
-        account_id=account.id,
-        changes={"user": [None, user.email], "role": [None, role]},
-        visibility=_audit_visibility(role),
+    visibility = _audit_visibility(role)
+    return invitations.join(
+        session, actor=actor, account=account, user=user, role=role, visibility=visibility
     )
-    return membership

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from app.kit import queries
 from app.models import (
     Account,
     Action,
@@ -40,9 +41,7 @@ def for_plan(session: Session, *, account_id: int, plan_id: int) -> list[Action]
     return list(
         session.exec(
             select(Action)
-            .where(Action.account_id == account_id)
-            .where(Action.plan_id == plan_id)
-            .where(col(Action.removed_at).is_(None))
+            .where(queries.in_plan(Action, account_id=account_id, plan_id=plan_id))
             .order_by(*_DISPLAY_ORDER)
         ).all()
     )
@@ -55,10 +54,7 @@ def linkable_priority(
     return session.exec(
         select(Priority)
         .where(Priority.id == priority_id)
-        .where(Priority.account_id == account_id)
-        .where(Priority.plan_id == plan_id)
-        .where(Priority.status == PriorityStatus.ACTIVE)
-        .where(col(Priority.removed_at).is_(None))
+        .where(queries.active_priority(account_id=account_id, plan_id=plan_id))
     ).first()
 
 
@@ -70,10 +66,7 @@ def linkable_initiative(
     return session.exec(
         select(Initiative)
         .where(Initiative.id == initiative_id)
-        .where(Initiative.account_id == account_id)
-        .where(Initiative.plan_id == plan_id)
-        .where(Initiative.visibility == Visibility.SHARED)
-        .where(col(Initiative.removed_at).is_(None))
+        .where(queries.shared_initiative(account_id=account_id, plan_id=plan_id))
     ).first()
 
 
@@ -83,18 +76,12 @@ def link_choices(
     """What an action of the plan may be linked to (for the edit page): two queries."""
     priorities = session.exec(
         select(Priority)
-        .where(Priority.account_id == account_id)
-        .where(Priority.plan_id == plan_id)
-        .where(Priority.status == PriorityStatus.ACTIVE)
-        .where(col(Priority.removed_at).is_(None))
+        .where(queries.active_priority(account_id=account_id, plan_id=plan_id))
         .order_by(col(Priority.rank), col(Priority.id))
     ).all()
     initiatives = session.exec(
         select(Initiative)
-        .where(Initiative.account_id == account_id)
-        .where(Initiative.plan_id == plan_id)
-        .where(Initiative.visibility == Visibility.SHARED)
-        .where(col(Initiative.removed_at).is_(None))
+        .where(queries.shared_initiative(account_id=account_id, plan_id=plan_id))
         .order_by(col(Initiative.title), col(Initiative.id))
     ).all()
     return priorities, initiatives

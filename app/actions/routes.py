@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.accounts import repository as accounts_repo
@@ -18,14 +18,13 @@ from app.db import DbSession
 from app.kit.forms import FormOf, FormOrDefaultsOf
 from app.kit.pages import Fragment, Page
 from app.models import Action, ActionStatus, Membership, Plan
-from app.permissions.guards import ActionWriter, ItemAccess, item_guard
-from app.permissions.policy import AccountAccess, Verb
+from app.permissions.guards import ActionWriter, ItemAccess, item_action, item_guard
+from app.permissions.policy import AccountAccess, Actor, Verb
 from app.plans.page import current_plan, plan_page, plan_url
-from app.web.forms import FormErrors
+from app.web.forms import FormErrors, Text, Version
 
 router = APIRouter()
-Text = Annotated[str, Form()]
-Version = Annotated[int, Form()]
+ITEM = "/accounts/{account_id}/actions/{action_id}"
 # A new action's status is "not started" unless the form sends one; an edit always sends it.
 NewForm = Annotated[ActionForm, FormOrDefaultsOf(ActionForm)]
 EditForm = Annotated[ActionForm, FormOf(ActionForm)]
@@ -114,7 +113,7 @@ def _shown(form: ActionForm, members: Sequence[Membership]) -> dict[str, Any]:
     return {"form": form, "owner_note": note}
 
 
-@router.get("/accounts/{account_id}/actions/{action_id}/edit")
+@router.get(f"{ITEM}/edit")
 def edit_action(
     request: Request, actor: CurrentActor, db: DbSession, checked: WrittenAction
 ) -> Response:
@@ -124,7 +123,7 @@ def edit_action(
     return page.render(**_shown(ActionForm.of(action), members), version=action.version)
 
 
-@router.post("/accounts/{account_id}/actions/{action_id}")
+@router.post(f"{ITEM}")
 def update_action(
     request: Request,
     actor: CurrentActor,
@@ -159,7 +158,7 @@ def update_action(
     return page.leave(notice, f"action-{action.id}")
 
 
-@router.post("/accounts/{account_id}/actions/{action_id}/status")
+@router.post(f"{ITEM}/status")
 def change_action_status(
     request: Request,
     actor: CurrentActor,
@@ -193,15 +192,12 @@ def change_action_status(
     )
 
 
-@router.post("/accounts/{account_id}/actions/{action_id}/remove")
-def remove_action(
-    request: Request, actor: CurrentActor, db: DbSession, checked: WrittenAction
-) -> Response:
-    action = checked.item
+def remove_action(page: Page, db: DbSession, actor: Actor, action: Action) -> Response:
     service.remove(db, actor=actor.user, action=action)
-    return plan_page(request, db, actor, checked.access).done(
-        f"Removed the action “{action.title}”.", SECTION, notice_as=NOTICE
-    )
+    return page.done(f"Removed the action “{action.title}”.", SECTION, notice_as=NOTICE)
+
+
+item_action(router, f"{ITEM}/remove", WrittenAction, plan_page, remove_action, asks="Remove")
 
 
 @router.get("/my/actions")

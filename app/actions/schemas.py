@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from app.kit.forms import Checked
+from app.kit.forms import Checked, parse_date
 from app.models import Action, ActionStatus
 from app.web.forms import FormErrors, as_int, check_line, check_text
 
 # A due date outside these years is a typo (e.g. 0202 for 2026), not a plan.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True)
@@ -59,15 +57,8 @@ def parse_link(value: str) -> Link | None:
 
 
 def parse_due(value: str) -> date | None:
-    """The date of an HTML date input (YYYY-MM-DD); raises ValueError when it is not one."""
-    if not value:
-        return None
-    if not _ISO_DATE.fullmatch(value):
-        raise ValueError(value)
-    due = date.fromisoformat(value)
-    if not FIRST_YEAR <= due.year <= LAST_YEAR:
-        raise ValueError(value)
-    return due
+    """A due date (``parse_date``) between ``FIRST_YEAR`` and ``LAST_YEAR``."""
+    return parse_date(value, first_year=FIRST_YEAR, last_year=LAST_YEAR)
 
 
 @dataclass

@@ -12,7 +12,7 @@ from app.actions import repository
 from app.actions.schemas import CheckedAction, Link
 from app.kit import versioned
 from app.kit.versioned import StaleEdit as StaleEdit
-from app.models import Action, ActionStatus, Plan, User, Visibility, utcnow
+from app.models import Action, ActionStatus, Plan, User, Visibility
 from app.notifications.service import notify
 
 FIELDS = ("title", "outcome", "owner_id", "due_on", "status", "priority_id", "initiative_id")
@@ -127,5 +127,4 @@ def change_status(
 
 
 def remove(session: Session, *, actor: User, action: Action) -> None:
-    action.removed_at = utcnow()
-    TRAIL.change(session, actor, action, "action.removed", {"title": [action.title, None]})
+    TRAIL.removed(session, actor, action, ("title",))

@@ -15,6 +15,7 @@ from typing import Any
 
 from app.actions import smart
 from app.actions.repository import MyAction
+from app.kit.words import possessive
 from app.models import Action, ActionStatus, Membership, Side, Visibility
 from app.permissions.policy import AccountAccess
 
@@ -99,7 +100,7 @@ def link_groups(
     if prios:
         groups.append(
             ChoiceGroup(
-                f"{access.account.client_org.name}'s priorities",
+                f"{possessive(access.account.client_org.name)} priorities",
                 [Choice(f"priority:{p.id}", p.title) for p in prios],
             )
         )

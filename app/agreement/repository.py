@@ -8,10 +8,12 @@ value ratings, shared initiatives and live actions. Nothing internal is ever sel
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.orm import aliased, defer
 from sqlmodel import Session, col, select
 
+from app.kit import queries
 from app.models import (
     Action,
     Initiative,
@@ -19,12 +21,17 @@ from app.models import (
     Plan,
     PlanVersion,
     Priority,
-    PriorityStatus,
     StrategyEntry,
     User,
     ValueRating,
-    Visibility,
 )
+
+
+class _Owned(Protocol):
+    owner_id: int | None
+
+
+T = TypeVar("T", bound=_Owned)
 
 
 def lock_plan(session: Session, *, account_id: int, plan_id: int) -> Plan | None:
@@ -42,29 +49,32 @@ def lock_plan(session: Session, *, account_id: int, plan_id: int) -> Plan | None
 # --- the shared content, one query per section ------------------------------------------------
 
 
+def _with_owner_name(
+    session: Session, model: type[T], where: Any, order: Sequence[Any]
+) -> list[tuple[T, str | None]]:
+    """The ``model`` items matching ``where`` in ``order``, each with its owner's name."""
+    rows = session.exec(
+        select(model, User.display_name)
+        .outerjoin(User, col(User.id) == model.owner_id)
+        .where(where)
+        .order_by(*order)
+    ).all()
+    return [(item, name) for item, name in rows]
+
+
 def ranked_priorities(
     session: Session, *, account_id: int, plan_id: int
 ) -> Sequence[tuple[Priority, str | None]]:
     """Live active priorities in rank order, with the owner's name."""
-    rows = session.exec(
-        select(Priority, User.display_name)
-        .outerjoin(User, col(User.id) == Priority.owner_id)
-        .where(Priority.account_id == account_id)
-        .where(Priority.plan_id == plan_id)
-        .where(Priority.status == PriorityStatus.ACTIVE)
-        .where(col(Priority.removed_at).is_(None))
-        .order_by(col(Priority.rank), col(Priority.id))
-    ).all()
-    return [(priority, name) for priority, name in rows]
+    active = queries.active_priority(account_id=account_id, plan_id=plan_id)
+    return _with_owner_name(session, Priority, active, (col(Priority.rank), col(Priority.id)))
 
 
 def strategy_entries(session: Session, *, account_id: int, plan_id: int) -> Sequence[StrategyEntry]:
     """Live strategy entries by kind, then position."""
     return session.exec(
         select(StrategyEntry)
-        .where(StrategyEntry.account_id == account_id)
-        .where(StrategyEntry.plan_id == plan_id)
-        .where(col(StrategyEntry.removed_at).is_(None))
+        .where(queries.in_plan(StrategyEntry, account_id=account_id, plan_id=plan_id))
         .order_by(col(StrategyEntry.kind), col(StrategyEntry.position), col(StrategyEntry.id))
     ).all()
 
@@ -89,20 +99,14 @@ def shared_initiatives(
         select(InitiativePriority.initiative_id, Priority.title, Priority.rank)
         .join(Priority, col(Priority.id) == InitiativePriority.priority_id)
         .where(InitiativePriority.account_id == account_id)
-        .where(Priority.account_id == account_id)
-        .where(Priority.plan_id == plan_id)
-        .where(Priority.status == PriorityStatus.ACTIVE)
-        .where(col(Priority.removed_at).is_(None))
+        .where(queries.active_priority(account_id=account_id, plan_id=plan_id))
         .subquery()
     )
     rows = session.exec(
         select(Initiative, User.display_name, linked.c.title)
         .outerjoin(User, col(User.id) == Initiative.owner_id)
         .outerjoin(linked, linked.c.initiative_id == Initiative.id)
-        .where(Initiative.account_id == account_id)
-        .where(Initiative.plan_id == plan_id)
-        .where(Initiative.visibility == Visibility.SHARED)
-        .where(col(Initiative.removed_at).is_(None))
+        .where(queries.shared_initiative(account_id=account_id, plan_id=plan_id))
         .order_by(col(Initiative.created_at), col(Initiative.id), linked.c.rank)
     ).all()
     return [(initiative, name, title) for initiative, name, title in rows]
@@ -112,15 +116,8 @@ def live_actions(
     session: Session, *, account_id: int, plan_id: int
 ) -> Sequence[tuple[Action, str | None]]:
     """Live actions, oldest first, with the owner's name."""
-    rows = session.exec(
-        select(Action, User.display_name)
-        .outerjoin(User, col(User.id) == Action.owner_id)
-        .where(Action.account_id == account_id)
-        .where(Action.plan_id == plan_id)
-        .where(col(Action.removed_at).is_(None))
-        .order_by(col(Action.created_at), col(Action.id))
-    ).all()
-    return [(action, name) for action, name in rows]
+    live = queries.in_plan(Action, account_id=account_id, plan_id=plan_id)
+    return _with_owner_name(session, Action, live, (col(Action.created_at), col(Action.id)))
 
 
 # --- versions ---------------------------------------------------------------------------------

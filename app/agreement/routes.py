@@ -19,6 +19,7 @@ from app.models import STRATEGY_LABELS, Plan, PlanStatus, PlanVersion
 from app.permissions.guards import ItemAccess, PlanApprover, PlanReader, PlanSubmitter, item_guard
 from app.permissions.policy import AccountAccess, Verb
 from app.plans.page import current_plan, period_plan, plan_page
+from app.web.confirm import asks_first
 from app.web.errors import ConflictError, ForbiddenError, NotFoundError
 
 router = APIRouter()
@@ -44,6 +45,7 @@ def _refusals() -> Iterator[None]:
 
 
 @router.post("/accounts/{account_id}/plan/submit")
+@asks_first("Submit for agreement", danger=False)
 def submit_plan(
     request: Request,
     actor: CurrentActor,
@@ -90,6 +92,7 @@ def approve_plan(
 
 
 @router.post("/accounts/{account_id}/plan/withdraw")
+@asks_first("Withdraw")
 def withdraw_plan(
     request: Request, actor: CurrentActor, access: PlanSubmitter, db: DbSession
 ) -> Response:

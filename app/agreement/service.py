@@ -17,7 +17,6 @@ from enum import StrEnum
 
 from sqlmodel import Session
 
-from app.accounts import repository as accounts_repo
 from app.agreement import repository, snapshot
 from app.kit import versioned
 from app.models import Plan, PlanStatus, PlanVersion, Role, User, utcnow
@@ -118,9 +117,7 @@ def submit(session: Session, *, actor: User, plan: Plan) -> Plan:
     notify(
         session,
         account_id=plan.account_id,
-        recipient_ids=accounts_repo.member_ids(
-            session, account_id=plan.account_id, roles=[Role.SPONSOR, Role.LEAD]
-        ),
+        roles=[Role.SPONSOR, Role.LEAD],
         kind="agreement.requested",
         message=f"{actor.display_name} asks you to agree the plan {plan.period}.",
         link=_link(plan),
@@ -155,12 +152,8 @@ def approve(session: Session, *, actor: User, plan: Plan, slot: Slot) -> Approva
         notify(
             session,
             account_id=plan.account_id,
-            recipient_ids=[
-                plan.submitted_by_id,
-                *accounts_repo.member_ids(
-                    session, account_id=plan.account_id, roles=[Role.SPONSOR, Role.LEAD]
-                ),
-            ],
+            recipient_ids=[plan.submitted_by_id],
+            roles=[Role.SPONSOR, Role.LEAD],
             kind="agreement.approved",
             message=f"{actor.display_name} approved the plan {plan.period} as {slot.label}.",
             link=_link(plan),
@@ -171,7 +164,7 @@ def approve(session: Session, *, actor: User, plan: Plan, slot: Slot) -> Approva
     notify(
         session,
         account_id=plan.account_id,
-        recipient_ids=accounts_repo.member_ids(session, account_id=plan.account_id),
+        roles=tuple(Role),  # every member
         kind="plan.agreed",
         message=f"The plan {plan.period} is agreed as version {version.number}.",
         link=_link(plan),

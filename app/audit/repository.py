@@ -10,11 +10,39 @@ from sqlmodel import Session, col, select
 from app.audit.chain import chain_for
 from app.models import Account, AuditChainHead, AuditEvent, User, WorkspaceRole
 
+# Built once, as plain SQL on the tables: an ``AuditChainHead`` in the identity map would not
+# see ``move_head``, and the unit of work is the cost these spare every audited change.
+_HEADS = AuditChainHead.__table__  # type: ignore[attr-defined]
+_EVENTS = AuditEvent.__table__  # type: ignore[attr-defined]
+_LOCK_HEAD = (
+    sa.select(_HEADS.c.seq, _HEADS.c.hash)
+    .where(_HEADS.c.chain == sa.bindparam("chain"))
+    .with_for_update()
+)
+_MOVE_HEAD = sa.update(_HEADS).where(_HEADS.c.chain == sa.bindparam("head_chain"))
+_EVENT_COLUMNS = tuple(c.name for c in _EVENTS.columns if c.name != "id")
+_INSERT_EVENT = sa.insert(_EVENTS).returning(_EVENTS.c.id)
 
-def lock_head(session: Session, chain: str) -> AuditChainHead | None:
-    """The chain's head row, locked (PostgreSQL) so concurrent appends queue up."""
-    statement = select(AuditChainHead).where(AuditChainHead.chain == chain).with_for_update()
-    return session.exec(statement).first()
+
+def lock_head(session: Session, chain: str) -> tuple[int, str] | None:
+    """The chain's head (its last event's seq and hash), its row locked (PostgreSQL; SQLite's
+    writers are serialised anyway) so concurrent appends queue up."""
+    row = session.execute(_LOCK_HEAD, {"chain": chain}).first()
+    return (int(row.seq), str(row.hash)) if row is not None else None
+
+
+def move_head(session: Session, chain: str, *, seq: int, hash: str, new: bool) -> None:
+    """The chain's head now names event ``seq`` with ``hash`` (``new``: the chain's first)."""
+    if new:
+        session.execute(sa.insert(_HEADS).values(chain=chain, seq=seq, hash=hash))
+    else:
+        session.execute(_MOVE_HEAD, {"head_chain": chain, "seq": seq, "hash": hash})
+
+
+def insert_event(session: Session, event: AuditEvent) -> int:
+    """Insert ``event`` (kept out of the session: no flush to pay for it); its new id."""
+    values = {name: getattr(event, name) for name in _EVENT_COLUMNS}
+    return int(session.execute(_INSERT_EVENT, values).scalar_one())
 
 
 def get_head(session: Session, chain: str) -> AuditChainHead | None:

@@ -11,10 +11,27 @@ from app.audit import repository, service
 from app.audit.chain import chain_for
 from app.db import DbSession
 from app.permissions.guards import AuditReader, AuditVerifier
-from app.web.templating import get_templates
+from app.web.templating import get_templates, is_htmx
 
 router = APIRouter()
 PAGE = 50
+
+
+def _page_context(db: DbSession, access: AuditReader, page: int) -> dict[str, object]:
+    events = repository.list_for_account(
+        db,
+        account_id=access.account_id,
+        visibilities=access.visibilities,
+        offset=(page - 1) * PAGE,
+        limit=PAGE + 1,
+    )
+    return {
+        "access": access,
+        "account": access.account,
+        "events": events[:PAGE],
+        "page": page,
+        "has_older": len(events) > PAGE,
+    }
 
 
 @router.get("/accounts/{account_id}/audit")
@@ -24,32 +41,20 @@ def audit_page(
     db: DbSession,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> Response:
-    events = repository.list_for_account(
-        db,
-        account_id=access.account_id,
-        visibilities=access.visibilities,
-        offset=(page - 1) * PAGE,
-        limit=PAGE + 1,
-    )
     return get_templates(request).render(
-        request,
-        "audit/list.html",
-        {
-            "access": access,
-            "account": access.account,
-            "events": events[:PAGE],
-            "page": page,
-            "has_older": len(events) > PAGE,
-        },
+        request, "audit/list.html", _page_context(db, access, page)
     )
 
 
 @router.get("/accounts/{account_id}/audit/verify")
 def verify(request: Request, access: AuditVerifier, db: DbSession) -> Response:
+    """htmx swaps the result into the audit page; without JavaScript the link opens the audit
+    page itself with the result on it."""
     report = service.verify_chain(db, chain_for(access.account_id))
-    return get_templates(request).render(
-        request,
-        "audit/list.html",
-        {"access": access, "account": access.account, "report": report},
-        block="verify_result",
-    )
+    if is_htmx(request):
+        context = {"access": access, "account": access.account, "report": report}
+        return get_templates(request).render(
+            request, "audit/list.html", context, block="verify_result"
+        )
+    context = _page_context(db, access, 1) | {"report": report}
+    return get_templates(request).render(request, "audit/list.html", context)

@@ -14,8 +14,9 @@ from sqlmodel import Session
 
 from app.audit import repository
 from app.audit.chain import GENESIS, GLOBAL_CHAIN, chain_for, json_safe, link_hash
+from app.db import require_writes
 from app.live import events as live_events
-from app.models import AuditChainHead, AuditEvent, User, Visibility, utcnow
+from app.models import AuditEvent, User, Visibility, utcnow
 
 Changes = dict[str, list[Any]]
 
@@ -39,15 +40,20 @@ def record(
     visibility: Visibility = Visibility.SHARED,
     actor_label: str | None = None,
 ) -> AuditEvent:
-    """Append one event to its chain (the account's, or the global one)."""
+    """Append one event to its chain (the account's, or the global one).
+
+    Three statements under the head row's lock, sent as plain SQL (no unit of work): read and
+    lock the head, move it on, insert the event. Changes pending in the session go first, so
+    the event never refers to a row the database has not seen yet."""
+    require_writes(session)  # plain SQL passes no flush check
+    session.flush()
     chain = chain_for(account_id)
     head = repository.lock_head(session, chain)
-    if head is None:
-        # Only the transaction that creates an account (or the first global event) gets here.
-        head = AuditChainHead(chain=chain, seq=0, hash=GENESIS)
+    # None: only the transaction that creates an account (or the first global event) gets here.
+    seq, prev_hash = head if head is not None else (0, GENESIS)
     event = AuditEvent(
         chain=chain,
-        seq=head.seq + 1,
+        seq=seq + 1,
         occurred_at=utcnow(),
         actor_id=actor.id if actor else None,
         actor_label=actor_label if actor_label is not None else (actor.email if actor else ""),
@@ -57,14 +63,12 @@ def record(
         verb=verb,
         changes=json_safe(changes or {}),
         visibility=visibility,
-        prev_hash=head.hash,
+        prev_hash=prev_hash,
         hash="",
     )
-    event.hash = link_hash(head.hash, event)
-    head.seq, head.hash = event.seq, event.hash
-    session.add(head)
-    session.add(event)
-    session.flush()
+    event.hash = link_hash(prev_hash, event)
+    repository.move_head(session, chain, seq=event.seq, hash=event.hash, new=head is None)
+    event.id = repository.insert_event(session, event)
     if account_id is not None:
         # Under the chain head's lock, which also numbers the account's live events.
         live_events.derive(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 
@@ -12,6 +13,9 @@ from app.config import Settings
 from app.db import DbSession, after_commit
 from app.permissions.policy import Actor
 from app.web.errors import SignInRequired
+
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+BACKGROUND = "_jointplan_background"
 
 
 def get_settings(request: Request) -> Settings:
@@ -22,6 +26,18 @@ def get_settings(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
+def background(endpoint: Endpoint) -> Endpoint:
+    """Marks a route a page calls by itself, not the person (the plan page's event stream and
+    presence): it does not count as activity, so a page left open neither keeps its session
+    alive past the idle limit nor hides that nobody is there."""
+    setattr(endpoint, BACKGROUND, True)
+    return endpoint
+
+
+def is_background(request: Request) -> bool:
+    return bool(getattr(request.scope.get("endpoint"), BACKGROUND, False))
+
+
 def optional_actor(request: Request, db: DbSession, settings: SettingsDep) -> Actor | None:
     request.state.actor = None
     token = sessions.cookie(request, settings)
@@ -30,8 +46,8 @@ def optional_actor(request: Request, db: DbSession, settings: SettingsDep) -> Ac
     found = sessions.resolve(db, token=token, settings=settings)
     if found is None:
         return None
-    if sessions.needs_touch(found.user_session):
-        after_commit(db, partial(sessions.touch, request.app.state.db, found.user_session.id))
+    if sessions.needs_touch(found) and not is_background(request):
+        after_commit(db, partial(sessions.touch, request.app.state.db, found.session_id))
     actor = Actor.of(found.user, unread=found.unread, home_zone=found.home_zone)
     request.state.actor = actor
     request.state.session_token = token

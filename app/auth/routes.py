@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.auth import service, sessions
@@ -21,14 +21,12 @@ from app.users import repository as users_repo
 from app.users import service as users_service
 from app.users.schemas import TimeZoneForm
 from app.web.errors import GoneError
-from app.web.forms import FormErrors, check_email, safe_next
+from app.web.forms import FormErrors, Text, check_email, check_new_password, safe_next
 from app.web.security import rotate_csrf
 from app.web.templating import get_templates
 
 public = APIRouter()
 router = APIRouter()
-
-Text = Annotated[str, Form()]
 
 
 @public.get("/login")
@@ -153,10 +151,7 @@ def reset(
     reset_row, user = _reset_or_gone(db, token)
     errors = FormErrors()
     problem = password_problem(password, email=user.email)
-    if problem:
-        errors.add("password", problem)
-    elif password != password_confirm:
-        errors.add("password_confirm", "The two passwords differ.")
+    check_new_password(password, password_confirm, errors, problem=problem)
     if errors:
         return get_templates(request).render(
             request, "auth/reset.html", {"token": token, "errors": errors}, status_code=422
@@ -233,10 +228,7 @@ def change_password(
     if has_password and not current_password:
         errors.add("current_password", "Enter your current password.")
     problem = password_problem(password, email=actor.user.email)
-    if problem:
-        errors.add("password", problem)
-    elif password != password_confirm:
-        errors.add("password_confirm", "The two passwords differ.")
+    check_new_password(password, password_confirm, errors, problem=problem)
     if not errors:
         changed = service.change_password(
             db,

@@ -78,28 +78,15 @@ def complete_sign_in(
 ) -> str:
     """Start a session for a person whose identity was just proven."""
     token = sessions.start(session, user=user, ip=ip, user_agent=user_agent, settings=settings)
-    audit.record(
-        session,
-        actor=user,
-        verb="auth.signed_in",
-        item_type="user",
-        item_id=user.id,
-        changes={"method": [None, method], "ip": [None, ip]},
-        visibility=Visibility.INTERNAL,
+    users.TRAIL.event(
+        session, user, user, "auth.signed_in", {"method": [None, method], "ip": [None, ip]}
     )
     return token
 
 
 def sign_out(session: Session, *, user: User, token: str) -> None:
     sessions.end(session, token=token)
-    audit.record(
-        session,
-        actor=user,
-        verb="auth.signed_out",
-        item_type="user",
-        item_id=user.id,
-        visibility=Visibility.INTERNAL,
-    )
+    users.TRAIL.event(session, user, user, "auth.signed_out", {})
 
 
 @dataclass(frozen=True)
@@ -160,14 +147,7 @@ def request_reset(session: Session, *, email: str, settings: Settings) -> None:
             "your password stays as it is.\n"
         ),
     )
-    audit.record(
-        session,
-        actor=user,
-        verb="auth.password_reset_requested",
-        item_type="user",
-        item_id=user.id,
-        visibility=Visibility.INTERNAL,
-    )
+    users.TRAIL.event(session, user, user, "auth.password_reset_requested", {})
 
 
 def find_reset(session: Session, token: str) -> tuple[PasswordReset, User] | None:

@@ -8,11 +8,11 @@ takes effect on the very next request.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from fastapi import Request, Response
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from app.config import Settings
 from app.db import Database
@@ -47,42 +47,46 @@ def start(session: Session, *, user: User, ip: str, user_agent: str, settings: S
 
 @dataclass(frozen=True)
 class Resolved:
-    user_session: UserSession
+    session_id: str  # the stored hash of the token
+    last_seen_at: datetime
     user: User
     unread: int  # notifications, for the badge in the navigation
     home_zone: str  # the zone of a person who chose none (``users_repo.home_zone``)
 
 
+# Built once: the query is the same for every request, only the token's hash changes.
+_LOOKUP = (
+    sa.select(
+        col(UserSession.id),
+        col(UserSession.last_seen_at),
+        col(UserSession.expires_at),
+        User,
+        notifications_repo.unread_count(col(UserSession.user_id)),
+        users_repo.home_zone(User),
+    )
+    .join(User, col(User.id) == UserSession.user_id)
+    .where(col(UserSession.id) == sa.bindparam("token_hash"))
+)
+
+
 def resolve(session: Session, *, token: str, settings: Settings) -> Resolved | None:
     """The live session, its user, their number of unread notifications and the zone they live
     in if they chose none (folded into this one query, so no page pays a query for them), or
-    None."""
-    row = session.exec(
-        select(
-            UserSession,
-            User,
-            notifications_repo.unread_count(col(UserSession.user_id)),
-            users_repo.home_zone(User),
-        )
-        .join(User, col(User.id) == UserSession.user_id)
-        .where(UserSession.id == token_hash(token))
-    ).first()
+    None. Only the session's times are read, as columns: the ``User`` is the one entity."""
+    row = session.execute(_LOOKUP, {"token_hash": token_hash(token)}).first()
     if row is None:
         return None
-    user_session, user, unread, home_zone = row
+    session_id, last_seen_at, expires_at, user, unread, home_zone = row
     now = utcnow()
     idle_limit = now - timedelta(minutes=settings.session_idle_minutes)
-    if (
-        user.is_disabled
-        or user_session.expires_at <= now
-        or user_session.last_seen_at <= idle_limit
-    ):
+    if user.is_disabled or expires_at <= now or last_seen_at <= idle_limit:
         return None
-    return Resolved(user_session, user, int(unread or 0), str(home_zone or ""))
+    return Resolved(session_id, last_seen_at, user, int(unread or 0), str(home_zone or ""))
 
 
-def needs_touch(user_session: UserSession) -> bool:
-    return utcnow() - user_session.last_seen_at > TOUCH_AFTER
+def needs_touch(found: Resolved) -> bool:
+    """Last-seen is written at most once a minute (``TOUCH_AFTER``) per session."""
+    return utcnow() - found.last_seen_at > TOUCH_AFTER
 
 
 def touch(db: Database, session_id: str) -> None:

@@ -8,10 +8,26 @@ safe for HTML: it is split into plain-text segments here and the template escape
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from app.models import User
+
+class Person(Protocol):
+    """Who may be mentioned: a ``User``, or just the three columns a mention needs."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def display_name(self) -> str: ...
+    @property
+    def email(self) -> str: ...
+
+
+def may_mention(bodies: Iterable[str]) -> bool:
+    """Whether any of ``bodies`` can hold a mention at all (an ``@``): else nobody need be
+    loaded to find them."""
+    return any("@" in body for body in bodies)
 
 
 @dataclass(frozen=True)
@@ -20,7 +36,7 @@ class Segment:
     user_id: int | None = None  # set: this segment mentions that person
 
 
-def _candidates(people: Sequence[User]) -> list[tuple[str, int]]:
+def _candidates(people: Sequence[Person]) -> list[tuple[str, int]]:
     """(name folded for comparison, user id), longest first."""
     found = {
         (name.casefold(), person.id)
@@ -36,7 +52,7 @@ def _is_word(char: str) -> bool:
     return char.isalnum() or char == "_"
 
 
-def split(body: str, people: Sequence[User]) -> list[Segment]:
+def split(body: str, people: Sequence[Person]) -> list[Segment]:
     """``body`` as text segments, the mentions of ``people`` as segments of their own."""
     candidates = _candidates(people)
     segments: list[Segment] = []
@@ -68,6 +84,6 @@ def _match_at(body: str, at: int, candidates: list[tuple[str, int]]) -> tuple[in
     return None
 
 
-def mentioned(body: str, people: Sequence[User]) -> set[int]:
+def mentioned(body: str, people: Sequence[Person]) -> set[int]:
     """The ids of the people ``body`` mentions."""
     return {s.user_id for s in split(body, people) if s.user_id is not None}

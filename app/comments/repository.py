@@ -8,12 +8,14 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from app.kit import queries
 from app.models import (
     STRATEGY_LABELS,
     Action,
     Comment,
     CommentTarget,
     Initiative,
+    Membership,
     Plan,
     Priority,
     StrategyKind,
@@ -92,6 +94,15 @@ class ThreadTarget:
         return self.item_type_id
 
 
+# The items a thread may hang on that are found by id (strategy threads hang on a plan's section,
+# ratings have no title): the live item, of this account.
+_ITEMS: dict[str, type[Priority] | type[Initiative] | type[Action]] = {
+    "priority": Priority,
+    "initiative": Initiative,
+    "action": Action,
+}
+
+
 def find_target(
     session: Session, *, account_id: int, item_type: str, item_id: int, section: str = ""
 ) -> ThreadTarget | None:
@@ -108,32 +119,14 @@ def find_target(
             select(Plan.id).where(Plan.id == item_id).where(Plan.account_id == account_id)
         ).first()
         return None if plan_id is None else target(plan_id, STRATEGY_LABELS[StrategyKind(section)])
-    if item_type == "priority":
-        priority = session.exec(
-            select(Priority)
-            .where(Priority.id == item_id)
-            .where(Priority.account_id == account_id)
-            .where(col(Priority.removed_at).is_(None))
+    if item_type in _ITEMS:
+        model = _ITEMS[item_type]
+        item = session.exec(
+            queries.live(model, model.id == item_id, model.account_id == account_id)
         ).first()
-        return None if priority is None else target(priority.plan_id, priority.title)
-    if item_type == "initiative":
-        initiative = session.exec(
-            select(Initiative)
-            .where(Initiative.id == item_id)
-            .where(Initiative.account_id == account_id)
-            .where(col(Initiative.removed_at).is_(None))
-        ).first()
-        if initiative is None:
+        if item is None:
             return None
-        return target(initiative.plan_id, initiative.title, initiative.visibility)
-    if item_type == "action":
-        action = session.exec(
-            select(Action)
-            .where(Action.id == item_id)
-            .where(Action.account_id == account_id)
-            .where(col(Action.removed_at).is_(None))
-        ).first()
-        return None if action is None else target(action.plan_id, action.title)
+        return target(item.plan_id, item.title, item.visibility)
     if item_type == "rating":
         rating = session.exec(
             select(ValueRating)
@@ -205,3 +198,23 @@ def counts_for_plan(
             if value is not None:
                 counts[f"{TYPE_OF[target]}-{value}"] = int(count)
     return counts
+
+
+@dataclass(frozen=True)
+class Mentionable:
+    """An active member of the account, as far as a mention needs them."""
+
+    id: int
+    display_name: str
+    email: str
+
+
+def mentionable(session: Session, *, account_id: int) -> list[Mentionable]:
+    """Who may be @mentioned in the account: its active members (three columns each)."""
+    rows = session.execute(
+        sa.select(col(User.id), col(User.display_name), col(User.email))
+        .join(Membership, col(Membership.user_id) == col(User.id))
+        .where(col(Membership.account_id) == account_id)
+        .where(col(Membership.removed_at).is_(None))
+    ).all()
+    return [Mentionable(*row) for row in rows]

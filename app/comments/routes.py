@@ -7,11 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlmodel import col
 
-from app.accounts import repository as accounts_repo
 from app.auth.deps import CurrentActor
 from app.comments import mentions, repository, service
 from app.comments.repository import ThreadTarget
@@ -31,8 +30,9 @@ from app.permissions.guards import (
 )
 from app.permissions.policy import AccountAccess, Actor, Verb, may
 from app.plans import repository as plans_repo
-from app.web.errors import ForbiddenError, NotFoundError
-from app.web.forms import FormErrors
+from app.web.confirm import asks_first
+from app.web.errors import ForbiddenError, NotFoundError, or_404
+from app.web.forms import FormErrors, Version
 from app.web.templating import is_htmx
 
 router = APIRouter()
@@ -78,11 +78,11 @@ def _target(
     if item_type not in repository.ITEM_TYPES:
         raise NotFoundError()
     current_id = current_plan_id(db, access, verb)  # a comment: only in the current period
-    target = repository.find_target(
-        db, account_id=access.account_id, item_type=item_type, item_id=item_id, section=section
+    target = or_404(
+        repository.find_target(
+            db, account_id=access.account_id, item_type=item_type, item_id=item_id, section=section
+        )
     )
-    if target is None:
-        raise NotFoundError()
     enforce_in_period(actor, access, verb, target, plan_id=target.plan_id, current_id=current_id)
     return target
 
@@ -96,9 +96,12 @@ def _comment_target(db: DbSession, actor: Actor, access: AccountAccess, c: Comme
     return target
 
 
-def _people(db: DbSession, access: AccountAccess) -> list[User]:
-    """Who may be @mentioned: the account's active members."""
-    return [m.user for m in accounts_repo.list_members(db, account_id=access.account_id)]
+def _people(db: DbSession, access: AccountAccess, *bodies: str) -> list[repository.Mentionable]:
+    """Who may be @mentioned in ``bodies``: the account's active members, read only when a
+    body holds an ``@`` (most do not: no query then)."""
+    if not mentions.may_mention(bodies):
+        return []
+    return repository.mentionable(db, account_id=access.account_id)
 
 
 def _thread_page(
@@ -107,8 +110,8 @@ def _thread_page(
     """The thread: its ``thread`` block for htmx, else a page of its own. Fixed query count."""
 
     def context() -> dict[str, Any]:
-        people = _people(db, access)
         rows = repository.thread(db, target=target, visibilities=access.visibilities)
+        people = _people(db, access, *(comment.body for comment, _author in rows))
         # A thread of a closed period is read-only: no form to add or edit a comment.
         current = plans_repo.current(db, account_id=access.account_id)
         closed = current is None or current.id != target.plan_id
@@ -171,7 +174,7 @@ def add_comment(
         target=found,
         body=values.body,
         team_only=values.team_only,
-        people=_people(db, access),
+        people=_people(db, access, values.body),
     )
     notice = "Team-only comment added." if values.team_only else "Comment added."
     return page.done(notice, BLOCK, anchor=f"comment-{comment.id}")
@@ -184,7 +187,7 @@ def edit_comment(
     db: DbSession,
     checked: OwnComment,
     form: Annotated[CommentForm, FormOf(CommentForm)],
-    version: Annotated[int, Form()] = 0,
+    version: Version = 0,
 ) -> Response:
     access, comment = checked.access, checked.item
     target = _comment_target(db, actor, access, comment)
@@ -201,7 +204,7 @@ def edit_comment(
             target=target,
             body=values.body,
             expected_version=version,
-            people=_people(db, access),
+            people=_people(db, access, values.body),
         )
     except service.StaleEdit as stale:
         # Nothing was saved; the person's text stays in the form, next to what is saved now.
@@ -211,6 +214,7 @@ def edit_comment(
 
 
 @router.post("/accounts/{account_id}/comments/{comment_id}/delete")
+@asks_first("Delete")
 def delete_comment(
     request: Request, actor: CurrentActor, db: DbSession, checked: OwnComment
 ) -> Response:

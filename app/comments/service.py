@@ -28,7 +28,7 @@ def add(
     target: ThreadTarget,
     body: str,
     team_only: bool,
-    people: Sequence[User],
+    people: Sequence[mentions.Person],
 ) -> Comment:
     """A new comment in ``target``'s thread. Comments on an internal item are always internal;
     ``team_only`` (checked by the caller: vendor people only) makes any comment internal."""
@@ -70,7 +70,7 @@ def edit(
     target: ThreadTarget,
     body: str,
     expected_version: int,
-    people: Sequence[User],
+    people: Sequence[mentions.Person],
 ) -> None:
     """Raises ``StaleEdit`` when the comment was changed meanwhile: nothing is written. People
     mentioned for the first time by this edit are notified."""
@@ -115,9 +115,11 @@ def _notify_mentions(
     actor: User,
     comment: Comment,
     target: ThreadTarget,
-    people: Sequence[User],
+    people: Sequence[mentions.Person],
     already: set[int],
 ) -> None:
+    if not mentions.may_mention([comment.body]):
+        return
     recipients = mentions.mentioned(comment.body, people) - already
     if not recipients:
         return

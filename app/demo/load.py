@@ -1,28 +1,30 @@
 """Loads the demo once: the workspaces and the people who sign in, then each part of the story
-in turn, each told by its data module and played through the services by its ``play_`` module.
+in turn, each read from its file under ``story/`` and played through the services by its
+``play_`` module.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from sqlmodel import Session, select
 
-from app.accounts import service as accounts
-from app.demo import play_harbor, play_joint_reviews, play_portfolio, play_previous, play_workspace
-from app.demo.people import (
-    BRIGHTWELL,
-    HARBOR,
-    HARBOR_MEMBERS,
-    NORTHPEAK,
-    PASSWORD,
-    PEOPLE,
-    SIGN_INS,
-    WORKSPACE_ZONES,
-    WORKSPACES,
-    NewAccount,
-)
+from app.demo import play_joint_reviews, play_plan, play_portfolio, play_previous, play_workspace
+from app.demo import read as reader
 from app.demo.stage import Stage, open_account
-from app.models import Account, Plan, User, Workspace
+from app.models import User, Workspace
 from app.users import service as users
+
+
+class Listed(NamedTuple):
+    email: str
+    name: str
+    what: str  # as the sign-in list describes them
+
+
+PASSWORD = reader.cast().password
+# (e-mail, name, what they are), in the order the sign-in list shows them.
+PEOPLE = tuple(Listed(s.email, s.name, s.what) for s in reader.cast().sign_ins)
 
 
 def already_loaded(session: Session) -> bool:
@@ -31,49 +33,39 @@ def already_loaded(session: Session) -> bool:
 
 def load(session: Session) -> None:
     """Everything, in the order the story happens (the audit chains keep that order)."""
-    workspaces = {
-        name: Workspace(name=name, time_zone=WORKSPACE_ZONES[name]) for name in WORKSPACES
-    }
+    story = reader.story()
+    cast = story.cast
+    workspaces = {w.name: Workspace(name=w.name, time_zone=w.time_zone) for w in cast.workspaces}
     session.add_all(workspaces.values())
     session.flush()
-    cast = {
-        sign_in.key: users.create(
+    stage = Stage(session, cast={})
+    for sign_in in cast.sign_ins:
+        workspace = workspaces[sign_in.workspace] if sign_in.workspace else None
+        stage.cast[sign_in.key] = users.create(
             session,
-            email=sign_in.person.email,
-            display_name=sign_in.person.name,
-            password=PASSWORD,
-            workspace_id=workspaces[sign_in.workspace].id if sign_in.workspace else None,
-            workspace_role=sign_in.role if sign_in.workspace else None,
+            email=sign_in.email,
+            display_name=sign_in.name,
+            password=cast.password,
+            workspace_id=workspace.id if workspace else None,
+            workspace_role=sign_in.role if workspace else None,
         )
-        for sign_in in SIGN_INS
-    }
-    for sign_in in SIGN_INS:
-        cast[sign_in.key].time_zone = sign_in.zone
-    stage = Stage(session, cast=cast)
-    harbor, plan = _open(stage, HARBOR)
-    assert HARBOR.accepted_by is not None
-    lead = stage[HARBOR.accepted_by]  # Harbor's lead adds everyone else
-    for key, role in HARBOR_MEMBERS:
-        accounts.add_member(session, actor=lead, account=harbor, user=stage[key], role=role)
-    plan = play_previous.play(stage, account=harbor, plan=plan)  # FY2026, then FY2027 starts
-    play_harbor.play(stage, account=harbor, plan=plan)
-    play_joint_reviews.play(stage, account=harbor, plan=plan)
-    portfolio = play_portfolio.play(stage)
+    for sign_in in cast.sign_ins:
+        stage[sign_in.key].time_zone = sign_in.zone
+    harbor, plan = open_account(stage, cast.harbor)
+    plan = play_previous.play(stage, account=harbor, plan=plan, previous=story.previous)
+    made = play_plan.play(
+        stage, account=harbor, plan=plan, story=story.harbor, order=story.harbor.order
+    )
+    play_joint_reviews.play(stage, story.joint_reviews, account=harbor, plan=plan)
+    accounts = {cast.harbor.name: (harbor, plan), **play_portfolio.play(stage, story.portfolio)}
     play_workspace.play(
-        stage, workspace=workspaces[BRIGHTWELL], accounts={HARBOR.name: (harbor, plan), **portfolio}
-    )
-    _open(stage, NORTHPEAK)
-
-
-def _open(stage: Stage, account: NewAccount) -> tuple[Account, Plan]:
-    return open_account(
         stage,
-        name=account.name,
-        opened_by=stage[account.opened_by],
-        lead_email=account.lead_email,
-        period=account.period,
-        lead=stage[account.accepted_by] if account.accepted_by else None,
+        story.workspace,
+        workspace=workspaces[cast.workspaces[0].name],
+        accounts=accounts,
+        harbor=made,
     )
+    open_account(stage, cast.elsewhere)
 
 
 def sign_in_text(base_url: str, *, dev_mailbox: bool = False) -> str:

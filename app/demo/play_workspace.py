@@ -1,4 +1,4 @@
-"""Plays Brightwell's internal strategy workspace (app/demo/workspace.py) through the services.
+"""Plays the vendor's internal strategy workspace (story/workspace.toml) through the services.
 
 Only the dates the story needs in the past (``scored_at``, ``recorded_at``, ``created_at`` of
 Harbor's plan) are set afterwards, like the value ratings' dates.
@@ -7,22 +7,19 @@ Harbor's plan) are set afterwards, like the value ratings' dates.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlmodel import col, select
+from sqlmodel import select
 
-from app.demo import workspace as story
+from app.demo.entries import Meeting, Sharing, StrategyWorkspace
+from app.demo.play_plan import Made, believe
 from app.demo.stage import Stage, days_ago, dimensions, today
 from app.models import (
     Account,
-    Initiative,
-    InitiativeStatus,
     JointReview,
     JointReviewStatus,
     Plan,
-    Priority,
-    PriorityStatus,
-    ProfileKind,
     ProfileSection,
     ScorecardAttribute,
     Stakeholder,
@@ -30,9 +27,7 @@ from app.models import (
 )
 from app.notifications import service as notifications
 from app.opportunities import service as opportunities
-from app.opportunities.schemas import OpportunityValues as CheckedOpportunity
-from app.perception import service as perception
-from app.profile import repository as profile_repo
+from app.opportunities.schemas import OpportunityValues
 from app.profile import service as profile
 from app.reviews import service as reviews
 from app.reviews.schemas import CheckedReview
@@ -42,118 +37,124 @@ from app.stakeholders import service as stakeholders
 from app.stakeholders.schemas import CheckedStakeholder
 
 
-def play(stage: Stage, *, workspace: Workspace, accounts: dict[str, tuple[Account, Plan]]) -> None:
-    """``accounts``: every Brightwell account and its current plan, by name."""
-    assert workspace.id is not None
-    session = stage.session
-    attributes = scorecard.create_defaults(
-        session, actor=stage[story.SCORECARD_BY], workspace_id=workspace.id
-    )
-    for name, scorings in story.SCORINGS.items():
-        _score(stage, account=accounts[name][0], attributes=attributes, scorings=scorings)
-    harbor, plan = accounts[story.HARBOR]
-    _profile(stage, account=harbor)
-    _people(stage, account=harbor)
-    # Sam read those requests when he answered them; one section and one person still wait.
-    notifications.mark_all_read(session, user=stage[story.CLIENT])
-    _share(stage, account=harbor, kind=story.PROFILE_SHARED_LATER)
-    _opportunities(stage, account=harbor, plan=plan)
-    _reviews(stage, account=harbor, plan=plan)
-    _mentor_requests(stage, account=harbor, plan=plan)
-    for name, days, participants, what_changed in story.OTHER_REVIEWS:
-        account, other_plan = accounts[name]
-        reviews.record(
-            session,
-            actor=stage[story.BY],
-            account=account,
-            plan=other_plan,
-            checked=CheckedReview(today() - timedelta(days=days), participants, what_changed),
-            dimensions=dimensions(session, account),
-        )
-    session.flush()
+@dataclass
+class Scene:
+    stage: Stage
+    story: StrategyWorkspace
+    accounts: dict[str, tuple[Account, Plan]]  # every account of the workspace and its plan
+    harbor: Made  # what the story of the account told in full made
+
+    @property
+    def account(self) -> Account:
+        return self.accounts[self.story.account][0]
+
+    @property
+    def account_id(self) -> int:
+        assert self.account.id is not None
+        return self.account.id
 
 
-def _score(
+def play(
     stage: Stage,
+    story: StrategyWorkspace,
     *,
-    account: Account,
-    attributes: Sequence[ScorecardAttribute],
-    scorings: list[tuple[int, tuple[int, ...], str]],
+    workspace: Workspace,
+    accounts: dict[str, tuple[Account, Plan]],
+    harbor: Made,
 ) -> None:
-    assert account.id is not None
-    for days, scores, note in scorings:
+    assert workspace.id is not None
+    scene = Scene(stage, story, accounts, harbor)
+    attributes = scorecard.create_defaults(
+        stage.session, actor=stage[story.scorecard_by], workspace_id=workspace.id
+    )
+    _score(scene, attributes)
+    sections = _profile(scene)
+    _people(scene)
+    # The client read those requests when answering them; one section and one person wait.
+    notifications.mark_all_read(stage.session, user=stage[story.client])
+    _share(scene, sections, Sharing.LATER)
+    _opportunities(scene)
+    _reviews(scene)
+    _mentor_requests(scene)
+    for meeting in story.other_reviews:
+        _record(scene, meeting)
+    stage.session.flush()
+
+
+def _score(scene: Scene, attributes: Sequence[ScorecardAttribute]) -> None:
+    """Each scoring, dated in the past; its note on the first attribute."""
+    for scoring in scene.story.scorings:
+        account_id = scene.accounts[scoring.account][0].id
+        assert account_id is not None
         entries = [
-            CheckedEntry(attribute=attribute, score=score, note=note if i == 0 else "")
-            for i, (attribute, score) in enumerate(zip(attributes, scores, strict=True))
+            CheckedEntry(attribute=attribute, score=score, note=scoring.note if i == 0 else "")
+            for i, (attribute, score) in enumerate(zip(attributes, scoring.scores, strict=True))
         ]
         made = scorecard.score_account(
-            stage.session, actor=stage[story.BY], account_id=account.id, entries=entries, note=""
+            scene.stage.session,
+            actor=scene.stage[scene.story.by],
+            account_id=account_id,
+            entries=entries,
+            note="",
         )
-        made.scored_at = days_ago(days)
-        stage.session.add(made)
+        made.scored_at = days_ago(scoring.days_ago)
+        scene.stage.session.add(made)
 
 
-def _profile(stage: Stage, *, account: Account) -> None:
-    """Every section written, some sent to the client, and the client's answers."""
-    assert account.id is not None
-    session, lead = stage.session, stage[story.BY]
-    sections: dict[ProfileKind, ProfileSection] = {}
-    for kind, body in story.PROFILE.items():
+def _profile(scene: Scene) -> dict[str, ProfileSection]:
+    """Every section written, those shared at once sent to the client, and its answers."""
+    session, lead = scene.stage.session, scene.stage[scene.story.by]
+    sections = {}
+    for written in scene.story.profile:
         section = profile.save(
             session,
             actor=lead,
-            account_id=account.id,
-            kind=kind,
+            account_id=scene.account_id,
+            kind=written.kind,
             section=None,
-            body=body,
+            body=written.body,
             expected_version=0,
         )
         assert section is not None
-        sections[kind] = section
-    for kind in story.PROFILE_SHARED:
-        section = sections[kind]
-        profile.share(
-            session,
-            actor=lead,
-            section=section,
-            expected_version=section.version,
-        )
-    for kind, decision, correction in story.PROFILE_ANSWERS:
-        section = sections[kind]
-        profile.answer(
-            session,
-            actor=stage[story.CLIENT],
-            section=section,
-            decision=decision,
-            correction=correction,
-            expected_version=profile.answer_version(section),
-        )
+        sections[written.kind.value] = section
+    _share(scene, sections, Sharing.NOW)
+    for written in scene.story.profile:
+        if written.answer is not None:
+            section = sections[written.kind.value]
+            profile.answer(
+                session,
+                actor=scene.stage[scene.story.client],
+                section=section,
+                decision=written.answer.decision,
+                correction=written.answer.correction,
+                expected_version=profile.answer_version(section),
+            )
+    return sections
 
 
-def _share(stage: Stage, *, account: Account, kind: ProfileKind) -> None:
-    """Send one more section to the client, as the lead would from the profile page."""
-    assert account.id is not None
-    section = profile_repo.get_for_write(stage.session, account_id=account.id, kind=kind)
-    assert section is not None
-    profile.share(
-        stage.session,
-        actor=stage[story.BY],
-        section=section,
-        expected_version=section.version,
-    )
+def _share(scene: Scene, sections: dict[str, ProfileSection], when: Sharing) -> None:
+    """Send the sections the story shares ``when`` to the client, as the lead would."""
+    for written in scene.story.profile:
+        if written.shared == when:
+            section = sections[written.kind.value]
+            profile.share(
+                scene.stage.session,
+                actor=scene.stage[scene.story.by],
+                section=section,
+                expected_version=section.version,
+            )
 
 
-def _people(stage: Stage, *, account: Account) -> None:
+def _people(scene: Scene) -> None:
     """The map of the decision-making group; some sent to the client, and the answers."""
-    assert account.id is not None
-    session, lead = stage.session, stage[story.BY]
+    stage, story = scene.stage, scene.story
     made: dict[str, Stakeholder] = {}
-    for contact in story.CONTACTS:
+    for contact in story.contacts:
         days = contact.contact_days_ago
         made[contact.key] = stakeholders.add(
-            session,
-            actor=lead,
-            account_id=account.id,
+            stage.session,
+            actor=stage[story.by],
+            account_id=scene.account_id,
             checked=CheckedStakeholder(
                 name=contact.name,
                 title=contact.title,
@@ -169,129 +170,105 @@ def _people(stage: Stage, *, account: Account) -> None:
                 last_contact_on=today() - timedelta(days=days) if days else None,
             ),
         )
-    sent = [made[key] for key in story.SENT_FOR_CONFIRMATION]
-    stakeholders.send(session, actor=lead, account_id=account.id, people=sent)
-    for key, correction in story.CONFIRMATIONS:
-        person = made[key]
+    sent = [made[key] for key in story.sent_for_confirmation]
+    stakeholders.send(
+        stage.session, actor=stage[story.by], account_id=scene.account_id, people=sent
+    )
+    for answer in story.confirmations:
+        person = made[answer.who]
         stakeholders.answer(
-            session,
-            actor=stage[story.CLIENT],
+            stage.session,
+            actor=stage[story.client],
             person=person,
-            confirmed=not correction,
-            correction=correction,
+            confirmed=not answer.correction,
+            correction=answer.correction,
             expected=stakeholders.shared_version(person),
         )
 
 
-def _opportunities(stage: Stage, *, account: Account, plan: Plan) -> None:
-    assert account.id is not None
-    ranked = stage.session.exec(
-        select(Priority)
-        .where(Priority.plan_id == plan.id)
-        .where(Priority.status == PriorityStatus.ACTIVE)
-        .where(col(Priority.removed_at).is_(None))
-        .order_by(col(Priority.rank), col(Priority.id))
-    ).all()
-
-    def answering(fragment: str) -> list[int]:
-        return [
-            p.id for p in ranked if fragment and fragment in p.title.lower() and p.id is not None
-        ][:1]
-
-    lead = stage[story.BY]
-    for title, size, days, ratings, status, fragment in story.OPPORTUNITIES:
+def _opportunities(scene: Scene) -> None:
+    lead = scene.stage[scene.story.by]
+    for found in scene.story.opportunities:
+        answers = scene.harbor.priorities[found.priority].id if found.priority else None
         opportunities.add(
-            stage.session,
+            scene.stage.session,
             actor=lead,
-            account_id=account.id,
-            values=CheckedOpportunity(
-                title=title,
+            account_id=scene.account_id,
+            values=OpportunityValues(
+                title=found.title,
                 description="",
-                size=size,
-                days=days,
-                ratings=dict(zip(story.OPPORTUNITY_RATINGS, ratings, strict=True)),
+                size=found.size,
+                days=found.days,
+                ratings=dict(found.ratings),
                 owner_id=lead.id,
-                status=status.value,
-                priority_ids=answering(fragment),
+                status=found.status.value,
+                priority_ids=[answers] if answers is not None else [],
             ),
         )
 
 
-def _reviews(stage: Stage, *, account: Account, plan: Plan) -> None:
-    """What Brightwell believed before each review, then the quarterly reviews over the plan's
-    months, signed off by the mentor where the data gives her comment."""
-    session, lead = stage.session, stage[story.BY]
-    names = dimensions(session, account)
-    plan.created_at = days_ago(story.PLAN_STARTED_DAYS_AGO)
-    session.add(plan)
-    for days, overall in story.BELIEVED_BEFORE:
-        believed = perception.record_rating(
-            session,
-            actor=lead,
-            plan=plan,
-            overall=overall,
-            scores=dict.fromkeys(names, overall),
-            note="",
-        )
-        believed.recorded_at = days_ago(days)
-        session.add(believed)
-    session.flush()
-    # The last quarterly review is the joint one held with Harbor a month ago: its record
-    # links to it.
+def _reviews(scene: Scene) -> None:
+    """What the vendor believed before each review, then the quarterly reviews over the plan's
+    months."""
+    stage, story = scene.stage, scene.story
+    account, plan = scene.accounts[story.account]
+    plan.created_at = days_ago(story.plan_started_days_ago)
+    stage.session.add(plan)
+    for believed in story.believed_before:
+        believe(stage, account=account, plan=plan, by=story.by, believed=believed)
+    stage.session.flush()
+    for meeting in story.reviews:
+        _record(scene, meeting)
+
+
+def _record(scene: Scene, meeting: Meeting) -> None:
+    """One review recorded, linked to the joint review held with the client that day if there
+    is one, and signed off by the mentor where the story gives her comment."""
+    session, story = scene.stage.session, scene.story
+    account, plan = scene.accounts[meeting.account]
+    held_on = today() - timedelta(days=meeting.days_ago)
     joint = session.exec(
         select(JointReview)
         .where(JointReview.plan_id == plan.id)
         .where(JointReview.status == JointReviewStatus.CLOSED)
     ).first()
-    for meeting in story.REVIEWS:
-        linked = joint is not None and joint.held_on == today() - timedelta(days=meeting.days_ago)
-        review = reviews.record(
+    review = reviews.record(
+        session,
+        actor=scene.stage[story.by],
+        account=account,
+        plan=plan,
+        checked=CheckedReview(held_on, meeting.participants, meeting.what_changed),
+        dimensions=dimensions(session, account),
+        joint_review_id=joint.id if joint is not None and joint.held_on == held_on else None,
+    )
+    if meeting.mentor_comment:
+        reviews.sign_off(
             session,
-            actor=lead,
+            actor=scene.stage[story.mentor],
             account=account,
-            plan=plan,
-            checked=CheckedReview(
-                today() - timedelta(days=meeting.days_ago),
-                meeting.participants,
-                meeting.what_changed,
-            ),
-            dimensions=names,
-            joint_review_id=joint.id if linked and joint else None,
+            review=review,
+            comment=meeting.mentor_comment,
+            expected_version=review.version,
         )
-        if meeting.mentor_comment:
-            reviews.sign_off(
-                session,
-                actor=stage[story.MENTOR],
-                account=account,
-                review=review,
-                comment=meeting.mentor_comment,
-                expected_version=review.version,
-            )
 
 
-def _mentor_requests(stage: Stage, *, account: Account, plan: Plan) -> None:
-    """The lead's requests to the mentor (on the plan or on its draft initiative), and her
-    answers."""
-    session = stage.session
-    draft = session.exec(
-        select(Initiative)
-        .where(Initiative.plan_id == plan.id)
-        .where(Initiative.status == InitiativeStatus.DRAFT)
-        .order_by(col(Initiative.created_at), col(Initiative.id))
-    ).first()
-    for request in story.MENTOR_REQUESTS:
+def _mentor_requests(scene: Scene) -> None:
+    """The lead's requests to the mentor (on the plan or on an initiative), and her answers."""
+    session, story = scene.stage.session, scene.story
+    account, plan = scene.accounts[story.account]
+    for request in story.mentor_requests:
         asked = reviews.ask(
             session,
-            actor=stage[story.BY],
+            actor=scene.stage[story.by],
             account=account,
             plan=plan,
-            initiative=draft if request.on_draft else None,
+            initiative=scene.harbor.initiatives[request.initiative] if request.initiative else None,
             note=request.note,
         )
         if request.answer:
             reviews.answer(
                 session,
-                actor=stage[story.MENTOR],
+                actor=scene.stage[story.mentor],
                 account=account,
                 request=asked,
                 initiative=None,

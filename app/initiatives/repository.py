@@ -9,12 +9,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from app.accounts import repository as accounts_repo
+from app.kit import queries
 from app.models import (
     VENDOR_ROLES,
     Initiative,
     InitiativePriority,
     Priority,
-    PriorityStatus,
     User,
 )
 
@@ -32,6 +32,7 @@ def for_plan(
 ) -> list[InitiativeView]:
     """The plan's live initiatives the reader may see, oldest first, each with its links:
     one query (an outer join, grouped here)."""
+    visible = col(Initiative.visibility).in_(list(visibilities))
     rows = session.exec(
         select(Initiative, InitiativePriority.priority_id)
         .outerjoin(
@@ -41,10 +42,7 @@ def for_plan(
                 col(InitiativePriority.account_id) == Initiative.account_id,
             ),
         )
-        .where(Initiative.account_id == account_id)
-        .where(Initiative.plan_id == plan_id)
-        .where(col(Initiative.removed_at).is_(None))
-        .where(col(Initiative.visibility).in_(list(visibilities)))
+        .where(queries.in_plan(Initiative, visible, account_id=account_id, plan_id=plan_id))
         .order_by(
             col(Initiative.created_at), col(Initiative.id), col(InitiativePriority.priority_id)
         )
@@ -59,41 +57,23 @@ def for_plan(
 
 
 def linked_priority_ids(session: Session, *, account_id: int, initiative_id: int) -> list[int]:
-    return list(
-        session.exec(
-            select(InitiativePriority.priority_id)
-            .where(InitiativePriority.account_id == account_id)
-            .where(InitiativePriority.initiative_id == initiative_id)
-            .order_by(col(InitiativePriority.priority_id))
-        ).all()
+    return queries.linked_priority_ids(
+        session, InitiativePriority.initiative_id, account_id=account_id, item_id=initiative_id
     )
 
 
 def set_links(session: Session, *, initiative: Initiative, priority_ids: Sequence[int]) -> None:
     """Make the initiative answer exactly these priorities."""
-    assert initiative.id is not None
-    session.execute(
-        sa.delete(InitiativePriority)
-        .where(col(InitiativePriority.account_id) == initiative.account_id)
-        .where(col(InitiativePriority.initiative_id) == initiative.id)
+    queries.replace_priority_links(
+        session, InitiativePriority.initiative_id, initiative, priority_ids
     )
-    session.add_all(
-        InitiativePriority(
-            initiative_id=initiative.id, priority_id=pid, account_id=initiative.account_id
-        )
-        for pid in priority_ids
-    )
-    session.flush()
 
 
 def ranked_priorities(session: Session, *, account_id: int, plan_id: int) -> Sequence[Priority]:
     """The plan's ranked (active) priorities, the ones an initiative may answer."""
     return session.exec(
         select(Priority)
-        .where(Priority.account_id == account_id)
-        .where(Priority.plan_id == plan_id)
-        .where(Priority.status == PriorityStatus.ACTIVE)
-        .where(col(Priority.removed_at).is_(None))
+        .where(queries.active_priority(account_id=account_id, plan_id=plan_id))
         .order_by(col(Priority.rank))
     ).all()
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.auth.deps import CurrentActor
@@ -16,17 +16,18 @@ from app.db import DbSession
 from app.initiatives import repository, service
 from app.initiatives.schemas import AnswerForm, InitiativeForm
 from app.kit.forms import FormOf
-from app.kit.pages import Fragment, Page
+from app.kit.pages import EditPage, Fragment, Page, edit_page
 from app.models import Initiative, InitiativeStatus, Plan, Priority, User
-from app.permissions.guards import InitiativeWriter, ItemAccess, item_guard
-from app.permissions.policy import AccountAccess, Verb
+from app.permissions.guards import InitiativeWriter, ItemAccess, item_action, item_guard
+from app.permissions.policy import AccountAccess, Actor, Verb
 from app.plans.page import current_plan, plan_page, plan_url
+from app.web.confirm import asks_first
 from app.web.errors import ConflictError
-from app.web.forms import FormErrors
+from app.web.forms import FormErrors, Version
 from app.web.templating import is_htmx
 
 router = APIRouter()
-Version = Annotated[int, Form()]
+ITEM = "/accounts/{account_id}/initiatives/{initiative_id}"
 Form_ = Annotated[InitiativeForm, FormOf(InitiativeForm)]
 Answer_ = Annotated[AnswerForm, FormOf(AnswerForm)]
 WrittenInitiative = Annotated[
@@ -84,27 +85,23 @@ def create_initiative(
 
 def _edit_page(
     request: Request, db: DbSession, checked: ItemAccess[Initiative]
-) -> tuple[Page, set[int], set[int]]:
+) -> tuple[EditPage, set[int], set[int]]:
     """The page that edits one initiative (back to the plan after saving), and the ids of the
     owners and priorities the form may choose."""
     access, initiative = checked.access, checked.item
     if initiative.status not in service.EDITABLE:
         raise ConflictError("The client accepted this initiative; it can no longer be changed.")
     owners, ranked = _choices(db, access, current_plan(db, access))
-
-    def context() -> dict[str, object]:
-        return {
-            "access": access,
-            "account": access.account,
-            "initiative": initiative,
-            "errors": FormErrors(),
-            "stale": None,
-            "saved_links": [],
-            "initiative_owners": owners,
-            "link_choices": ranked,
-        }
-
-    page = Page(request, "initiatives/edit.html", context, url=plan_url(access))
+    page = edit_page(
+        request,
+        "initiatives/edit.html",
+        access,
+        url=plan_url(access),
+        initiative=initiative,
+        saved_links=[],
+        initiative_owners=owners,
+        link_choices=ranked,
+    )
     return page, _ids(owners), _ids(ranked)
 
 
@@ -115,14 +112,13 @@ def _links(db: DbSession, initiative: Initiative) -> list[int]:
     )
 
 
-@router.get("/accounts/{account_id}/initiatives/{initiative_id}/edit")
+@router.get(f"{ITEM}/edit")
 def edit_initiative(request: Request, db: DbSession, checked: WrittenInitiative) -> Response:
     initiative, (page, _, _) = checked.item, _edit_page(request, db, checked)
-    form = InitiativeForm.of(initiative, _links(db, initiative))
-    return page.render(form=form, version=initiative.version)
+    return page.show(InitiativeForm.of(initiative, _links(db, initiative)), initiative)
 
 
-@router.post("/accounts/{account_id}/initiatives/{initiative_id}")
+@router.post(f"{ITEM}")
 def update_initiative(
     request: Request,
     actor: CurrentActor,
@@ -132,23 +128,21 @@ def update_initiative(
     version: Version = 0,
 ) -> Response:
     initiative, (page, owners, ranked) = checked.item, _edit_page(request, db, checked)
-    values = form.check(owners, ranked)
-    if isinstance(values, FormErrors):
-        return page.refused(422, form=form, version=version, errors=values)
-    try:
-        service.update(
+    return page.save(
+        form,
+        form.check(owners, ranked),
+        version=version,
+        item=initiative,
+        save=lambda values: service.update(
             db, actor=actor.user, initiative=initiative, values=values, expected_version=version
-        )
-    except service.StaleEdit as stale:
-        # Nothing was saved; the person's text stays in the form, next to what is saved now.
-        saved = _links(db, initiative)
-        return page.refused(
-            409, form=form, version=initiative.version, stale=stale, saved_links=saved
-        )
-    return page.leave(f"Saved “{initiative.title}”.", f"initiative-{initiative.id}")
+        ),
+        after=lambda: page.leave(f"Saved “{initiative.title}”.", f"initiative-{initiative.id}"),
+        on_stale=lambda _: {"saved_links": _links(db, initiative)},
+    )
 
 
-@router.post("/accounts/{account_id}/initiatives/{initiative_id}/propose")
+@router.post(f"{ITEM}/propose")
+@asks_first("Propose to the client", danger=False)
 def propose_initiative(
     request: Request,
     actor: CurrentActor,
@@ -179,25 +173,23 @@ def propose_initiative(
     )
 
 
-@router.post("/accounts/{account_id}/initiatives/{initiative_id}/remove")
-def remove_initiative(
-    request: Request, actor: CurrentActor, db: DbSession, checked: WrittenInitiative
-) -> Response:
-    initiative = checked.item
+def remove_initiative(page: Page, db: DbSession, actor: Actor, initiative: Initiative) -> Response:
+    """Only a draft is removed; another status is a conflict (409)."""
     try:
         service.remove(db, actor=actor.user, initiative=initiative)
     except service.WrongStatus as wrong:
         raise ConflictError(str(wrong)) from None
-    return plan_page(request, db, actor, checked.access).done(
-        f"Removed the draft “{initiative.title}”.",
-        SECTION,
-        anchor="initiatives",
-        notice_as=NOTICE,
-        **_partial(request),
-    )
+    notice = f"Removed the draft “{initiative.title}”."
+    partial = _partial(page.request)
+    return page.done(notice, SECTION, anchor="initiatives", notice_as=NOTICE, **partial)
 
 
-@router.post("/accounts/{account_id}/initiatives/{initiative_id}/answer")
+item_action(
+    router, f"{ITEM}/remove", WrittenInitiative, plan_page, remove_initiative, asks="Remove"
+)
+
+
+@router.post(f"{ITEM}/answer")
 def answer_initiative(
     request: Request,
     actor: CurrentActor,

@@ -221,12 +221,4 @@ def remove(session: Session, *, actor: User, initiative: Initiative) -> None:
     assert initiative.id is not None
     if initiative.status != InitiativeStatus.DRAFT:
         raise WrongStatus("Only drafts can be removed; the client has seen this initiative.")
-    initiative.removed_at = utcnow()
-    TRAIL.change(
-        session,
-        actor,
-        initiative,
-        "initiative.removed",
-        {"title": [initiative.title, None]},
-        Visibility.INTERNAL,
-    )
+    TRAIL.removed(session, actor, initiative, ("title",), visibility=Visibility.INTERNAL)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload
 from sqlmodel import Session, col, select
 
 from app.db import for_write
-from app.models import Account, Invitation, OutboxMessage, User, utcnow
+from app.models import Account, Invitation, Membership, OutboxMessage, Role, User, utcnow
 
 
 def get_open(session: Session, *, account_id: int, email: str) -> Invitation | None:
@@ -69,3 +69,34 @@ def by_token_hash(session: Session, *, token_hash: str) -> tuple[Invitation, Acc
 
 def user_by_email(session: Session, *, email: str) -> User | None:
     return session.exec(select(User).where(User.email == email)).first()
+
+
+def sponsors(session: Session, *, account_id: int, besides: str) -> list[str]:
+    """The account's client sponsors: the members' names, then the addresses invited to be one
+    (open invitations, other than to ``besides``, which a new invitation would replace)."""
+    joined = session.exec(
+        select(User.display_name)
+        .join(Membership, col(Membership.user_id) == User.id)
+        .where(Membership.account_id == account_id)
+        .where(Membership.role == Role.SPONSOR)
+        .where(col(Membership.removed_at).is_(None))
+        .order_by(col(Membership.created_at), col(Membership.id))
+    ).all()
+    invited = session.exec(
+        select(Invitation.email)
+        .where(Invitation.account_id == account_id)
+        .where(Invitation.role == Role.SPONSOR)
+        .where(Invitation.email != besides)
+        .where(col(Invitation.accepted_at).is_(None))
+        .where(col(Invitation.revoked_at).is_(None))
+        .where(col(Invitation.expires_at) > utcnow())
+        .order_by(col(Invitation.created_at), col(Invitation.id))
+    ).all()
+    return [*joined, *(f"{email} (invited)" for email in invited)]
+
+
+def inviter_of(session: Session, *, invitation: Invitation) -> User | None:
+    """Who sent the invitation (None once their login is gone)."""
+    if invitation.invited_by_id is None:
+        return None
+    return session.get(User, invitation.invited_by_id)

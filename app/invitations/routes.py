@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.accounts.page import account_page
-from app.accounts.schemas import parse_role
 from app.auth import service as auth_service
 from app.auth.deps import CurrentActor, OptionalActor, SettingsDep, client_ip
 from app.auth.passwords import password_problem
 from app.auth.responses import signed_in_redirect
 from app.db import DbSession
+from app.invitations import mail as letter
 from app.invitations import repository, service
+from app.invitations.schemas import InviteForm, NewInvitation
 from app.invitations.service import InvitationProblem, LinkState, link_state
+from app.kit.forms import FormOf
 from app.kit.pages import redirect
 from app.mail import repository as mail_repo
 from app.mail import service as mail_service
@@ -25,13 +28,14 @@ from app.permissions.guards import MailSender, MemberManager, enforce_item
 from app.permissions.policy import AccountAccess, Verb
 from app.users import repository as users_repo
 from app.users import service as users
-from app.web.errors import ForbiddenError, GoneError, NotFoundError
-from app.web.forms import FormErrors, check_email, check_line
+from app.web.confirm import asks_first
+from app.web.errors import ForbiddenError, GoneError, NotFoundError, or_404
+from app.web.forms import FormErrors, Text, check_line, check_new_password
 from app.web.templating import get_templates, is_htmx
+from app.welcome import progress as welcome
 
 router = APIRouter()
 public = APIRouter()
-Text = Annotated[str, Form()]
 
 
 @router.post("/accounts/{account_id}/invitations")
@@ -41,46 +45,45 @@ def send_invitation(
     access: MemberManager,
     db: DbSession,
     settings: SettingsDep,
-    email: Text = "",
-    role: Text = "",
+    form: Annotated[InviteForm, FormOf(InviteForm)],
 ) -> Response:
-    errors = FormErrors()
-    address = check_email(email, errors)
-    chosen = parse_role(role, errors)
-    if not errors and chosen is not None:
+    """Invite someone, with an optional personal note; a second client sponsor only once the
+    inviter has ticked the box the warning shows."""
+    checked = form.check()
+    errors = checked if isinstance(checked, FormErrors) else FormErrors()
+    if isinstance(checked, NewInvitation):
         try:
             service.invite(
                 db,
                 inviter=actor.user,
                 account=access.account,
-                email=address,
-                role=chosen,
+                email=checked.email,
+                role=checked.role,
                 days=settings.invitation_days,
+                note=checked.note,
+                ask_before_second_sponsor=not checked.second_sponsor,
             )
         except InvitationProblem as problem:
             errors.add(problem.field, problem.message)
     page = account_page(request, db, actor, access)
-    if errors:
-        typed = {"email": email, "role": role}
-        return page.refused(422, "invite_panel", invite=typed, invite_errors=errors)
+    if errors or not isinstance(checked, NewInvitation):
+        return page.refused(
+            422, "invite_panel", invite=dataclasses.asdict(form), invite_errors=errors
+        )
+    # The form again, empty, suggesting the role the account lacks now.
     return page.done(
-        f"Invitation sent to {address}.",
-        "invite_panel",
-        anchor="",
-        notice_as="invite_notice",
-        invite={"email": "", "role": role},
+        f"Invitation sent to {checked.email}.", "invite_panel", anchor="", notice_as="invite_notice"
     )
 
 
 @router.post("/accounts/{account_id}/invitations/{invitation_id}/revoke")
+@asks_first("Withdraw")
 def revoke_invitation(
     request: Request, actor: CurrentActor, access: MemberManager, db: DbSession, invitation_id: int
 ) -> Response:
-    invitation = repository.get_in_account(
-        db, account_id=access.account_id, invitation_id=invitation_id
+    invitation = or_404(
+        repository.get_in_account(db, account_id=access.account_id, invitation_id=invitation_id)
     )
-    if invitation is None:
-        raise NotFoundError()
     errors = FormErrors()
     try:
         service.revoke(db, actor=actor.user, invitation=invitation)
@@ -174,6 +177,8 @@ def _render_accept(
     status_code: int = 200,
 ) -> Response:
     existing = users_repo.by_email(db, email=invitation.email)
+    # Who wrote the note (none without one: no query for it).
+    inviter = repository.inviter_of(db, invitation=invitation) if invitation.note else None
     return get_templates(request).render(
         request,
         "invitations/accept.html",
@@ -182,6 +187,8 @@ def _render_accept(
             "invitation": invitation,
             "account": account,
             "existing_user": existing,
+            "inviter": inviter,
+            "ask": letter.ASKS[invitation.role_enum],
             "wrong_user": actor is not None and actor.user.email != invitation.email,
             "errors": errors or FormErrors(),
             "display_name": display_name,
@@ -230,10 +237,7 @@ def _accepting_user(
     elif user is None:
         name = check_line(display_name, errors, "display_name", label="your name")
         problem = password_problem(password, email=invitation.email)
-        if problem:
-            errors.add("password", problem)
-        elif password != password_confirm:
-            errors.add("password_confirm", "The two passwords differ.")
+        check_new_password(password, password_confirm, errors, problem=problem)
         if not errors:
             user = users.create(db, email=invitation.email, display_name=name, password=password)
     return user, session_token
@@ -262,12 +266,13 @@ def accept(
     user, session_token = _accepting_user(
         request, db, actor, settings, invitation, errors, display_name, password, password_confirm
     )
+    membership = None
     if user is not None and not errors:
         try:
-            service.accept(db, invitation=invitation, account=account, user=user)
+            membership = service.accept(db, invitation=invitation, account=account, user=user)
         except InvitationProblem as problem:
             errors.add("_form", problem.message)
-    if errors or user is None:
+    if errors or user is None or membership is None:
         return _render_accept(
             request,
             db,
@@ -280,7 +285,8 @@ def accept(
             display_name=display_name,
             status_code=422,
         )
-    location = f"/accounts/{account.id}"
+    # A client contributor goes on to the first visit's short path; everyone else as before.
+    location = welcome.first_page(db, user=user, account=account, membership=membership)
     if actor is not None and actor.user is user:
         response = RedirectResponse(location, status_code=303)
     else:

@@ -14,11 +14,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.accounts import repository as accounts_repo
-from app.audit import service as audit
+from app.audit.service import Changes
 from app.db import absolute_url
+from app.invitations import mail as letter
 from app.invitations import repository
 from app.kit import moments
 from app.kit.clock import zone_named
+from app.kit.versioned import Trail
 from app.mail import outbox
 from app.mail import repository as mail_repo
 from app.mail import service as mail_service
@@ -64,9 +66,36 @@ def link_state(invitation: Invitation) -> LinkState:
     return LinkState.OPEN
 
 
+TRAIL = Trail("invitation")
+# What the audit trail records of a personal note.
+NOTE_WRITTEN = "written (for the invitee only)"
+MEMBERSHIP_TRAIL = Trail("membership")
+
+
 def visibility_for(role: Role) -> Visibility:
     """Who the vendor brings onto its own team is the vendor's business."""
     return Visibility.INTERNAL if role.side is Side.VENDOR else Visibility.SHARED
+
+
+def join(
+    session: Session,
+    *,
+    actor: User,
+    account: Account,
+    user: User,
+    role: Role,
+    visibility: Visibility = Visibility.SHARED,
+) -> Membership:
+    """Make ``user`` a member of the account with ``role`` (audited "membership.joined"):
+    by accepting an invitation, or directly (demo data, tests)."""
+    assert account.id is not None
+    assert user.id is not None
+    membership = Membership(account_id=account.id, user_id=user.id, role=role)
+    values = {"user": user.email, "role": role}
+    MEMBERSHIP_TRAIL.created(
+        session, actor, membership, values, verb="membership.joined", visibility=visibility
+    )
+    return membership
 
 
 @dataclass(frozen=True)
@@ -103,10 +132,17 @@ def _already_invited(email: str, invitation: Invitation, zone: ZoneInfo) -> Invi
 
 
 def _check_invitable(
-    session: Session, *, inviter: User, account: Account, email: str, role: Role
+    session: Session,
+    *,
+    inviter: User,
+    account: Account,
+    email: str,
+    role: Role,
+    ask_before_second_sponsor: bool,
 ) -> None:
-    """Refuse a role the account cannot take or a person already in it; make way for the new
-    invitation (an open one not delivered is replaced, an expired one revoked)."""
+    """Refuse a role the account cannot take, a person already in it, or (when asked to) a
+    second sponsor; then make way for the new invitation (an open one not delivered is
+    replaced, an expired one revoked): nothing is changed before every refusal is checked."""
     assert account.id is not None
     existing_user = repository.user_by_email(session, email=email)
     problem = role_problem(account, role, existing_user)
@@ -118,6 +154,10 @@ def _check_invitable(
             session, account_id=account.id, user_id=existing_user.id
         ):
             raise InvitationProblem(f"{email} is already a member of this account.")
+    if ask_before_second_sponsor and role is Role.SPONSOR:
+        second = sponsor_problem(session, account=account, email=email)
+        if second is not None:
+            raise second
     open_invitation = repository.get_open(session, account_id=account.id, email=email)
     if open_invitation is not None:
         if link_state(open_invitation) is LinkState.OPEN:
@@ -133,8 +173,9 @@ def _check_invitable(
 def _send_link(
     session: Session, *, inviter: User, account: Account, invitation: Invitation, link: str
 ) -> None:
-    """The invitation e-mail, through the outbox (sent after commit)."""
-    email, role = invitation.email, Role(invitation.role)
+    """The invitation e-mail, through the outbox (sent after commit). It goes to the invitee
+    alone: the only e-mail that ever carries the inviter's note."""
+    email = invitation.email
     outbox.enqueue(
         session,
         kind=MailKind.INVITATION,
@@ -145,14 +186,33 @@ def _send_link(
         expires_at=invitation.expires_at,
         to=email,
         subject=f"{inviter.display_name} invited you to the {account.name} account plan",
-        body=(
-            f"Hello,\n\n{inviter.display_name} ({inviter.email}) invited you to join the "
-            f"{account.name} account plan on Jointplan as {role.label.lower()}.\n\n"
-            f"Open this link to accept:\n{link}\n\n"
-            f"The link works once, only for {email}, until "
-            f"{moments.exact(invitation.expires_at, _zone(session, account))}.\n"
-            "If you did not expect this invitation, you can ignore this e-mail.\n"
+        body=letter.body(
+            inviter_name=inviter.display_name,
+            inviter_email=inviter.email,
+            account_name=account.name,
+            role=invitation.role_enum,
+            note=invitation.note,
+            link=link,
+            email=email,
+            until=moments.exact(invitation.expires_at, _zone(session, account)),
         ),
+    )
+
+
+def sponsor_problem(session: Session, *, account: Account, email: str) -> InvitationProblem | None:
+    """Why inviting ``email`` as sponsor needs the inviter's confirmation: the account has a
+    sponsor already, or one invited. Two are allowed (a hand-over, co-sponsors), but any
+    sponsor fills the client's one approval of the plan, so a second is never made by a
+    default left unchanged."""
+    assert account.id is not None
+    names = repository.sponsors(session, account_id=account.id, besides=email)
+    if not names:
+        return None
+    who = ", ".join(names)
+    return InvitationProblem(
+        f"{account.name} already has a sponsor: {who}. Any sponsor can agree the plan for "
+        "the client. Choose another role, or tick the box below to invite a second sponsor.",
+        field="role",
     )
 
 
@@ -164,9 +224,21 @@ def invite(
     email: str,
     role: Role,
     days: int,
+    note: str = "",
+    ask_before_second_sponsor: bool = False,
 ) -> SentInvitation:
+    """Invite ``email`` as ``role`` with the inviter's ``note`` (checked text, may be '').
+    ``ask_before_second_sponsor``: refuse a sponsor beside one already in place (the invite form
+    asks the inviter to confirm; other callers mean what they ask)."""
     assert account.id is not None
-    _check_invitable(session, inviter=inviter, account=account, email=email, role=role)
+    _check_invitable(
+        session,
+        inviter=inviter,
+        account=account,
+        email=email,
+        role=role,
+        ask_before_second_sponsor=ask_before_second_sponsor,
+    )
     token = new_token()
     invitation = Invitation(
         account_id=account.id,
@@ -175,6 +247,7 @@ def invite(
         token_hash=token_hash(token),
         invited_by_id=inviter.id,
         expires_at=utcnow() + timedelta(days=days),
+        note=note,
     )
     try:
         with session.begin_nested():  # a savepoint: the request's transaction survives a clash
@@ -189,16 +262,12 @@ def invite(
         raise _already_invited(email, winner, _zone(session, account)) from None
     link = absolute_url(session, f"/invitations/{token}")
     _send_link(session, inviter=inviter, account=account, invitation=invitation, link=link)
-    audit.record(
-        session,
-        actor=inviter,
-        verb="invitation.sent",
-        item_type="invitation",
-        item_id=invitation.id,
-        account_id=account.id,
-        changes={"email": [None, email], "role": [None, role]},
-        visibility=visibility_for(role),
-    )
+    changes: Changes = {"email": [None, email], "role": [None, role]}
+    if note:
+        # That a note was written, never its text: it is for the invitee only, and this event
+        # is shared with the client's side when the invitee is one of them.
+        changes["note"] = [None, NOTE_WRITTEN]
+    TRAIL.event(session, inviter, invitation, "invitation.sent", changes, visibility_for(role))
     return SentInvitation(invitation, link)
 
 
@@ -238,16 +307,8 @@ def _withdraw(
     changes: dict[str, list[str | None]] = {"email": [invitation.email, invitation.email]}
     if reason:
         changes["reason"] = [None, reason]
-    audit.record(
-        session,
-        actor=actor,
-        verb="invitation.revoked",
-        item_type="invitation",
-        item_id=invitation.id,
-        account_id=invitation.account_id,
-        changes=changes,
-        visibility=visibility_for(invitation.role_enum),
-    )
+    visibility = visibility_for(invitation.role_enum)
+    TRAIL.event(session, actor, invitation, "invitation.revoked", changes, visibility)
 
 
 def find_by_token(session: Session, token: str) -> tuple[Invitation, Account] | None:
@@ -281,26 +342,14 @@ def accept(session: Session, *, invitation: Invitation, account: Account, user: 
     session.add(invitation)
     membership = accounts_repo.active_membership(session, account_id=account.id, user_id=user.id)
     if membership is None:
-        membership = Membership(account_id=account.id, user_id=user.id, role=role)
-        session.add(membership)
-        session.flush()
-        audit.record(
+        membership = join(
             session,
             actor=user,
-            verb="membership.joined",
-            item_type="membership",
-            item_id=membership.id,
-            account_id=account.id,
-            changes={"user": [None, user.email], "role": [None, role]},
+            account=account,
+            user=user,
+            role=role,
+            visibility=visibility_for(role),
         )
-    audit.record(
-        session,
-        actor=user,
-        verb="invitation.accepted",
-        item_type="invitation",
-        item_id=invitation.id,
-        account_id=account.id,
-        changes={"accepted_by": [None, user.email]},
-        visibility=visibility_for(role),
-    )
+    changes = {"accepted_by": [None, user.email]}
+    TRAIL.event(session, user, invitation, "invitation.accepted", changes, visibility_for(role))
     return membership

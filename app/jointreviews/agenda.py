@@ -6,6 +6,7 @@ is on the shared page, in every attendee's e-mail and in the calendar file."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 from typing import Any
 
 from sqlmodel import Session
@@ -13,7 +14,6 @@ from sqlmodel import Session
 from app.actions import repository as actions_repo
 from app.jointreviews import repository
 from app.jointreviews.schemas import day
-from app.kit.clock import now
 from app.models import ActionStatus, InitiativeStatus, Plan, StrategyKind
 from app.priorities import repository as priorities_repo
 from app.strategy import repository as strategy_repo
@@ -24,12 +24,13 @@ PROGRESS = "Progress on initiatives and actions"
 VALUE = "The client's value rating"
 
 
-def build(session: Session, *, plan: Plan) -> list[dict[str, Any]]:
-    """The agenda's three parts, each a heading and its lines (a fixed number of queries)."""
+def build(session: Session, *, plan: Plan, today: date) -> list[dict[str, Any]]:
+    """The agenda's three parts, each a heading and its lines (a fixed number of queries).
+    ``today``: the local date of the person scheduling (what is overdue is counted as of it)."""
     assert plan.id is not None
     return [
         {"heading": GOALS, "items": _goals(session, plan)},
-        {"heading": PROGRESS, "items": _progress(session, plan)},
+        {"heading": PROGRESS, "items": _progress(session, plan, today)},
         {"heading": VALUE, "items": _value(session, plan)},
     ]
 
@@ -50,7 +51,7 @@ def _goals(session: Session, plan: Plan) -> list[str]:
     return goals + ranked + (confirm if ranked else [])
 
 
-def _progress(session: Session, plan: Plan) -> list[str]:
+def _progress(session: Session, plan: Plan, today: date) -> list[str]:
     assert plan.id is not None
     initiatives = repository.shared_initiatives(
         session, account_id=plan.account_id, plan_id=plan.id
@@ -58,7 +59,6 @@ def _progress(session: Session, plan: Plan) -> list[str]:
     lines = [f"Initiative: {i.title} ({InitiativeStatus(i.status).value})" for i in initiatives]
     acts = actions_repo.for_plan(session, account_id=plan.account_id, plan_id=plan.id)
     counts = Counter(a.status for a in acts)
-    today = now().date()
     overdue = sum(
         1 for a in acts if ActionStatus(a.status).is_open and a.due_on and a.due_on < today
     )

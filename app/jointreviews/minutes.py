@@ -16,7 +16,7 @@ def live_minutes(session: Session, *, review: JointReview) -> dict[str, Any]:
     new actions, the client's rating and ranking in the review."""
     assert review.id is not None
     decisions = repository.decisions(session, review_id=review.id)
-    actions = repository.actions(session, review_id=review.id)
+    actions = repository.actions(session, review_id=review.id, plan_id=review.plan_id)
     rating = repository.rating(session, review_id=review.id)
     ids = [
         *review.attendee_ids,

@@ -9,17 +9,20 @@ from datetime import date
 from typing import Any
 
 from fastapi import Request
+from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.accounts import repository as accounts_repo
 from app.actions.schemas import ActionForm
 from app.jointreviews import repository
-from app.jointreviews.cadence import next_review_on
 from app.jointreviews.minutes import minutes_of
 from app.jointreviews.schemas import DecisionForm, MoveForm, ScheduleForm, day, when
-from app.kit.clock import local_today, now, zone_names, zone_of
+from app.jointreviews.service import NotOpen
+from app.kit.clock import local_today, now, zone_named, zone_names, zone_of
+from app.kit.dates import next_review_on
 from app.kit.pages import Page
-from app.models import JointReview, JointReviewStatus, Membership, Plan, Side
+from app.kit.versioned import StaleEdit
+from app.models import Account, JointReview, JointReviewStatus, Membership, Plan, Side
 from app.permissions.policy import AccountAccess, Actor, Verb, may
 from app.priorities import repository as priorities_repo
 from app.value.schemas import SCORES, RatingForm
@@ -45,19 +48,15 @@ def plan_of(db: Session, review: JointReview) -> Plan:
     return plan
 
 
-def next_due(plan: Plan, reviews: Sequence[JointReview]) -> tuple[date, date | None]:
+def next_due(
+    plan: Plan, reviews: Sequence[JointReview], account: Account
+) -> tuple[date, date | None]:
     """When the next review is due (a cadence after the last one held, or after the plan
-    began) and when the last one was held."""
+    began, a day where the account's workspace is) and when the last one was held."""
     held = [r.held_on for r in reviews if r.held_on is not None]
     last = max(held) if held else None
-    return (
-        next_review_on(
-            started_on=plan.created_at.date(),
-            last_held_on=last,
-            cadence_months=plan.review_cadence_months,
-        ),
-        last,
-    )
+    zone = zone_named(account.workspace.time_zone)
+    return next_review_on(plan, last_held_on=last, zone=zone), last
 
 
 def schedule_form(
@@ -72,7 +71,7 @@ def list_context(db: Session, actor: Actor, access: AccountAccess, plan: Plan) -
     assert plan.id is not None
     reviews = repository.for_plan(db, plan_id=plan.id)
     members = accounts_repo.list_members(db, account_id=access.account_id)
-    due_on, last_held = next_due(plan, reviews)
+    due_on, last_held = next_due(plan, reviews, access.account)
     today = local_today(zone_of(actor.user, access.account.workspace))
     return {
         "access": access,
@@ -107,7 +106,10 @@ def show_context(
     db: Session, actor: Actor, access: AccountAccess, review: JointReview
 ) -> dict[str, Any]:
     assert review.id is not None
-    is_open = review.status == JointReviewStatus.SCHEDULED
+    # A review of a closed period is read-only like the rest of it (``service.require_open``).
+    is_open = review.status == JointReviewStatus.SCHEDULED and repository.in_current_period(
+        db, review=review
+    )
     members = accounts_repo.list_members(db, account_id=access.account_id)
     minutes = minutes_of(db, review=review)
     can = {
@@ -160,6 +162,15 @@ def blank_forms(review: JointReview) -> dict[str, Any]:
         "alert": "",
         "stale": "",
     }
+
+
+def refused(
+    shown: Page, error: NotOpen | StaleEdit, part: str | None = None, **typed: Any
+) -> Response:
+    """409: the review may no longer change (``alert``: why) or someone saved a newer version
+    of it (``stale``: who); ``typed`` keeps what the person typed in its form."""
+    said = {"alert": error.message} if isinstance(error, NotOpen) else {"stale": error.who}
+    return shown.refused(409, part, **said, **typed)
 
 
 def show_page(

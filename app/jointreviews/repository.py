@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from app.db import for_write
 from app.models import (
     Action,
     Initiative,
@@ -50,40 +50,30 @@ def people(session: Session, *, user_ids: Sequence[int]) -> dict[int, User]:
     return {user.id: user for user in found if user.id is not None}
 
 
+# What a review's minutes record as rows of their own, each with its review and removal.
+Recorded = TypeVar("Recorded", ReviewDecision, Action)
+
+
+def _recorded(session: Session, model: type[Recorded], review_id: int) -> Sequence[Recorded]:
+    """The review's live rows of ``model``, oldest first: one query."""
+    return session.exec(
+        select(model)
+        .where(model.joint_review_id == review_id)
+        .where(col(model.removed_at).is_(None))
+        .order_by(col(model.created_at), col(model.id))
+    ).all()
+
+
 def decisions(session: Session, *, review_id: int) -> Sequence[ReviewDecision]:
     """The review's live decisions, oldest first: one query."""
-    return session.exec(
-        select(ReviewDecision)
-        .where(ReviewDecision.joint_review_id == review_id)
-        .where(col(ReviewDecision.removed_at).is_(None))
-        .order_by(col(ReviewDecision.created_at), col(ReviewDecision.id))
-    ).all()
+    return _recorded(session, ReviewDecision, review_id)
 
 
-def decision(
-    session: Session, *, account_id: int, review_id: int, decision_id: int
-) -> ReviewDecision | None:
-    """A live decision of this review, locked when the request writes."""
-    return session.exec(
-        for_write(
-            session,
-            select(ReviewDecision)
-            .where(ReviewDecision.id == decision_id)
-            .where(ReviewDecision.account_id == account_id)
-            .where(ReviewDecision.joint_review_id == review_id)
-            .where(col(ReviewDecision.removed_at).is_(None)),
-        )
-    ).first()
-
-
-def actions(session: Session, *, review_id: int) -> Sequence[Action]:
-    """The live actions recorded in the review's minutes, oldest first: one query."""
-    return session.exec(
-        select(Action)
-        .where(Action.joint_review_id == review_id)
-        .where(col(Action.removed_at).is_(None))
-        .order_by(col(Action.created_at), col(Action.id))
-    ).all()
+def actions(session: Session, *, review_id: int, plan_id: int) -> Sequence[Action]:
+    """The live actions recorded in the review's minutes, of the review's period (a review
+    moved to the next period lists the carried copies, not the closed period's originals),
+    oldest first: one query."""
+    return [a for a in _recorded(session, Action, review_id) if a.plan_id == plan_id]
 
 
 def rating(session: Session, *, review_id: int) -> ValueRating | None:
@@ -113,6 +103,16 @@ def plan_of(session: Session, *, account_id: int, plan_id: int) -> Plan | None:
     return session.exec(
         select(Plan).where(Plan.id == plan_id).where(Plan.account_id == account_id)
     ).first()
+
+
+def in_current_period(session: Session, *, review: JointReview) -> bool:
+    """Whether the review's plan is the account's current period (not a closed one)."""
+    current: bool | None = session.exec(
+        select(Plan.is_current)
+        .where(Plan.id == review.plan_id)
+        .where(Plan.account_id == review.account_id)
+    ).first()
+    return bool(current)
 
 
 def internal_record_id(session: Session, *, joint_review_id: int) -> int | None:

@@ -14,27 +14,27 @@ from app.accounts import repository as accounts_repo
 from app.actions import service as actions
 from app.actions.schemas import ActionForm
 from app.auth.deps import CurrentActor
-from app.db import DbSession, absolute_url
+from app.db import DbSession
 from app.jointreviews import page, repository, service
-from app.jointreviews.agenda import as_text
-from app.jointreviews.calendar import Invitation, Method, ics
 from app.jointreviews.schemas import DecisionForm, MoveForm, ScheduleForm, day, when
 from app.kit.clock import now
 from app.kit.forms import FormOf, FormOrDefaultsOf
+from app.kit.items import get_or_404
 from app.kit.pages import Page
-from app.models import JointReview, JointReviewStatus, ReviewDecision
+from app.models import JointReview, ReviewDecision
 from app.permissions.guards import ItemAccess, PlanReader, ReviewScheduler, item_guard
 from app.permissions.policy import Verb
 from app.plans.page import current_plan
 from app.priorities import service as priorities
 from app.priorities.schemas import check_order
 from app.value.schemas import RatingForm
-from app.web.errors import NotFoundError
+from app.web.confirm import asks_first
 from app.web.forms import FormErrors, as_int
 
 router = APIRouter()
 Text = Annotated[str, Form()]
 MINUTES = "minutes"
+REFUSALS = (service.NotOpen, service.StaleEdit)
 
 
 ReadReview = Annotated[
@@ -109,6 +109,7 @@ def schedule_review(
         account=access.account,
         plan=plan,
         checked=checked,
+        today=actor.today(),
     )
     invited = len(checked.attendee_ids)
     notice = (
@@ -132,23 +133,9 @@ def show_review(
 @router.get("/accounts/{account_id}/joint-reviews/{joint_review_id}/invite.ics")
 def download_invitation(db: DbSession, checked: ReadReview) -> Response:
     """The review's calendar entry (same UID and SEQUENCE as the e-mails), to import by hand."""
-    review, account = checked.item, checked.access.account
-    members = set(accounts_repo.member_ids(db, account_id=review.account_id))
-    people = repository.people(db, user_ids=[*review.attendee_ids, review.organizer_id or 0])
-    link = absolute_url(db, page.review_url(review))
-    text = ics(
-        review,
-        Invitation(
-            summary=f"Joint review: {account.name}",
-            description=as_text(review.agenda) + f"\n\nMinutes and agenda: {link}",
-            url=link,
-            organizer=people.get(review.organizer_id or 0),
-            attendees=[people[i] for i in review.attendee_ids if i in people and i in members],
-        ),
-        Method.CANCEL if review.status == JointReviewStatus.CANCELLED else Method.REQUEST,
-    )
+    entry = service.calendar_entry(db, account=checked.access.account, review=checked.item)
     return Response(
-        text,
+        entry.text,
         media_type="text/calendar; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="joint-review.ics"'},
     )
@@ -176,10 +163,8 @@ def move_review(
             checked=values,
             expected_version=_version(version),
         )
-    except service.NotOpen as closed:
-        return shown.refused(409, move_form=form, alert=closed.message)
-    except service.StaleEdit as stale:
-        return shown.refused(409, move_form=form, stale=stale.who)
+    except REFUSALS as refusal:
+        return page.refused(shown, refusal, move_form=form)
     if not moved:
         return shown.leave("The review already meets at that time.")
     return shown.leave(
@@ -189,6 +174,7 @@ def move_review(
 
 
 @router.post("/accounts/{account_id}/joint-reviews/{joint_review_id}/cancel")
+@asks_first("Cancel the review")
 def cancel_review(
     request: Request,
     actor: CurrentActor,
@@ -205,28 +191,27 @@ def cancel_review(
             review=review,
             expected_version=_version(version),
         )
-    except service.NotOpen as closed:
-        return shown.refused(409, alert=closed.message)
-    except service.StaleEdit as stale:
-        return shown.refused(409, stale=stale.who)
+    except REFUSALS as refusal:
+        return page.refused(shown, refusal)
     return shown.leave(
         "Cancelled the review: every attendee is told, and their calendar entry is removed."
     )
 
 
 @router.post("/accounts/{account_id}/joint-reviews/{joint_review_id}/close")
+@asks_first("Close the review", danger=False)
 def close_review(
     request: Request, actor: CurrentActor, db: DbSession, checked: RunReview, version: Text = ""
 ) -> Response:
     review, shown = checked.item, _show(request, db, actor, checked)
     try:
         service.close(db, actor=actor.user, review=review, expected_version=_version(version))
-    except service.NotOpen as closed:
-        return shown.refused(409, alert=closed.message)
-    except service.StaleEdit as stale:
-        return shown.refused(409, stale=stale.who)
+    except REFUSALS as refusal:
+        return page.refused(shown, refusal)
     plan = page.plan_of(db, review)
-    due_on, _ = page.next_due(plan, repository.for_plan(db, plan_id=review.plan_id))
+    due_on, _ = page.next_due(
+        plan, repository.for_plan(db, plan_id=review.plan_id), checked.access.account
+    )
     assert review.held_on is not None
     return shown.leave(
         f"Closed the review of {day(review.held_on)}: its minutes are frozen, and both sides "
@@ -252,19 +237,20 @@ def add_decision(
     try:
         service.add_decision(db, actor=actor.user, review=checked.item, text=values.text)
     except service.NotOpen as closed:
-        return shown.refused(409, MINUTES, decision_form=form, alert=closed.message)
+        return page.refused(shown, closed, MINUTES, decision_form=form)
     return shown.done("Added the decision to the minutes.", MINUTES)
 
 
 def _decision(db: DbSession, checked: ItemAccess[JointReview], decision_id: int) -> ReviewDecision:
+    """A live decision of this review (locked when the request writes), else 404."""
     review = checked.item
-    assert review.id is not None
-    found = repository.decision(
-        db, account_id=review.account_id, review_id=review.id, decision_id=decision_id
+    return get_or_404(
+        db,
+        ReviewDecision,
+        account_id=review.account_id,
+        item_id=decision_id,
+        joint_review_id=review.id,
     )
-    if found is None:
-        raise NotFoundError()
-    return found
 
 
 @router.post("/accounts/{account_id}/joint-reviews/{joint_review_id}/decisions/{decision_id}")
@@ -294,7 +280,7 @@ def edit_decision(
             expected_version=_version(version),
         )
     except service.NotOpen as closed:
-        return shown.refused(409, MINUTES, edit_forms=forms, alert=closed.message)
+        return page.refused(shown, closed, MINUTES, edit_forms=forms)
     except service.StaleEdit as stale:
         return shown.refused(409, MINUTES, edit_forms=forms, edit_stale={decision.id: stale.who})
     return shown.done(
@@ -305,14 +291,32 @@ def edit_decision(
 @router.post(
     "/accounts/{account_id}/joint-reviews/{joint_review_id}/decisions/{decision_id}/remove"
 )
+@asks_first("Remove")
 def remove_decision(
-    request: Request, actor: CurrentActor, db: DbSession, checked: MinutesReview, decision_id: int
+    request: Request,
+    actor: CurrentActor,
+    db: DbSession,
+    checked: MinutesReview,
+    decision_id: int,
+    version: Text = "",
 ) -> Response:
     decision, shown = _decision(db, checked, decision_id), _show(request, db, actor, checked)
     try:
-        service.remove_decision(db, actor=actor.user, review=checked.item, decision=decision)
+        service.remove_decision(
+            db,
+            actor=actor.user,
+            review=checked.item,
+            decision=decision,
+            expected_version=_version(version),
+        )
     except service.NotOpen as closed:
-        return shown.refused(409, MINUTES, alert=closed.message)
+        return page.refused(shown, closed, MINUTES)
+    except service.StaleEdit as stale:
+        alert = (
+            f"{stale.who} changed this decision meanwhile, so it was not removed: read it "
+            "again below and remove it if it should still go."
+        )
+        return shown.refused(409, MINUTES, alert=alert)
     return shown.done("Removed the decision from the minutes.", MINUTES)
 
 
@@ -338,7 +342,7 @@ def add_action(
             checked=values,
         )
     except service.NotOpen as closed:
-        return shown.refused(409, MINUTES, action_form=form, alert=closed.message)
+        return page.refused(shown, closed, MINUTES, action_form=form)
     except actions.LinkNotAllowed:
         errors = FormErrors({"link": "Choose a priority or a shared initiative of this plan."})
         return shown.refused(422, MINUTES, action_form=form, action_errors=errors)
@@ -367,7 +371,7 @@ def rate_in_review(
             values=values,
         )
     except service.NotOpen as closed:
-        return shown.refused(409, MINUTES, rating_form=form, alert=closed.message)
+        return page.refused(shown, closed, MINUTES, rating_form=form)
     return shown.done(
         f"Thank you: your rating of {values.overall} out of 10 is saved with this review.", MINUTES
     )
@@ -398,7 +402,7 @@ def rank_in_review(
             ids=order,
         )
     except service.NotOpen as closed:
-        return shown.refused(409, MINUTES, alert=closed.message)
+        return page.refused(shown, closed, MINUTES)
     except priorities.OrderConflict:
         message = (
             "A priority was added or removed meanwhile: check the order below and send it again."

@@ -8,7 +8,8 @@ versions; minutes change only while the review is open, checked under the review
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -22,12 +23,14 @@ from app.jointreviews.calendar import Invitation, Method, ics
 from app.jointreviews.minutes import live_minutes
 from app.jointreviews.schemas import CheckedSchedule, CheckedTime, day, when
 from app.kit import versioned
-from app.kit.clock import now, zone_named
+from app.kit.clock import local_today, now, zone_named
 from app.kit.versioned import StaleEdit as StaleEdit
-from app.mail import outbox
+from app.mail import outbox, unsubscribe
+from app.mail.unsubscribe import NOTICE_HEADER
 from app.models import (
     Account,
     Action,
+    Delivery,
     JointReview,
     JointReviewStatus,
     MailKind,
@@ -36,6 +39,7 @@ from app.models import (
     User,
     ValueRating,
 )
+from app.notifications import preferences
 from app.priorities import repository as priorities_repo
 from app.priorities import service as priorities
 from app.value import service as value
@@ -54,7 +58,10 @@ class NotOpen(Exception):
         self.message = message
 
 
-def require_open(review: JointReview) -> None:
+def require_open(session: Session, review: JointReview) -> None:
+    """Raise ``NotOpen`` unless the review may still change: scheduled, in the current period
+    (a rollover moves a review still to be held to the new period; one left in a closed period
+    by an earlier version is read-only like the rest of it)."""
     if review.status == JointReviewStatus.CLOSED:
         assert review.held_on is not None
         raise NotOpen(
@@ -63,6 +70,11 @@ def require_open(review: JointReview) -> None:
         )
     if review.status == JointReviewStatus.CANCELLED:
         raise NotOpen("This review was cancelled: nothing can be added to it.")
+    if not repository.in_current_period(session, review=review):
+        raise NotOpen(
+            "This review belongs to a closed period of the plan: like the rest of that period, "
+            "it can no longer change."
+        )
 
 
 def _time_values(time: CheckedTime) -> dict[str, Any]:
@@ -88,8 +100,11 @@ def schedule(
     account: Account,
     plan: Plan,
     checked: CheckedSchedule,
+    today: date | None = None,
 ) -> JointReview:
-    """A new joint review of the plan; every attendee gets the invitation."""
+    """A new joint review of the plan; every attendee gets the invitation. ``today``: the
+    lead's local date (the agenda counts what is overdue as of it); by default, the date where
+    the meeting's time zone is."""
     assert plan.id is not None
     assert plan.account_id == account.id
     values = _time_values(checked.time) | {"attendee_ids": list(checked.attendee_ids)}
@@ -97,7 +112,9 @@ def schedule(
         account_id=plan.account_id,
         plan_id=plan.id,
         uid=f"{secrets.token_hex(16)}@{UID_DOMAIN}",
-        agenda=agenda.build(session, plan=plan),
+        agenda=agenda.build(
+            session, plan=plan, today=today or local_today(zone_named(checked.time.time_zone))
+        ),
         organizer_id=actor.id,
         **values,
     )
@@ -117,7 +134,7 @@ def move(
 ) -> bool:
     """A new time: the same calendar entry (UID), its SEQUENCE one higher, an update to every
     attendee. False when the time did not change. Raises ``NotOpen`` and ``StaleEdit``."""
-    require_open(review)
+    require_open(session, review)
     versioned.check_version(session, review, expected_version, item_type=TRAIL.item_type)
     values = _time_values(checked)
     before = {key: getattr(review, key) for key in values}
@@ -146,7 +163,7 @@ def cancel(
     expected_version: int,
 ) -> None:
     """Call the meeting off: every attendee's calendar gets the cancellation (same UID)."""
-    require_open(review)
+    require_open(session, review)
     versioned.check_version(session, review, expected_version, item_type=TRAIL.item_type)
     old = review.status
     review.status = JointReviewStatus.CANCELLED
@@ -162,21 +179,22 @@ def cancel(
     invite(session, actor=actor, account=account, review=review)
 
 
-def invite(
-    session: Session,
-    *,
-    actor: User,
-    account: Account,
-    review: JointReview,
-    moved: bool = False,
-) -> None:
-    """E-mail every attendee still on the account the review's calendar object: REQUEST (new
-    or moved) or CANCEL, one object for everyone."""
+@dataclass(frozen=True)
+class Entry:
+    """The review's calendar object as every attendee gets it, and who gets it."""
+
+    text: str
+    attendees: list[User]
+    link: str
+
+
+def calendar_entry(session: Session, *, account: Account, review: JointReview) -> Entry:
+    """The review's calendar object (REQUEST, or CANCEL once cancelled) for the attendees still
+    on the account: the one the e-mails attach and the page offers to download."""
     assert review.id is not None
     members = set(accounts_repo.member_ids(session, account_id=review.account_id))
     found = repository.people(session, user_ids=[*review.attendee_ids, review.organizer_id or 0])
     attendees = [found[i] for i in review.attendee_ids if i in found and i in members]
-    cancelled = review.status == JointReviewStatus.CANCELLED
     link = absolute_url(session, f"/accounts/{review.account_id}/joint-reviews/{review.id}")
     text = ics(
         review,
@@ -187,21 +205,44 @@ def invite(
             organizer=found.get(review.organizer_id or 0),
             attendees=attendees,
         ),
-        Method.CANCEL if cancelled else Method.REQUEST,
+        Method.CANCEL if review.status == JointReviewStatus.CANCELLED else Method.REQUEST,
     )
+    return Entry(text, attendees, link)
+
+
+def invite(
+    session: Session,
+    *,
+    actor: User,
+    account: Account,
+    review: JointReview,
+    moved: bool = False,
+) -> None:
+    """E-mail every attendee still on the account the review's calendar object: REQUEST (new
+    or moved) or CANCEL, one object for everyone; not to whoever turned these e-mails off."""
+    entry = calendar_entry(session, account=account, review=review)
+    cancelled = review.status == JointReviewStatus.CANCELLED
     at = when(review.starts_at, review.time_zone)
     what = "Cancelled" if cancelled else "New time" if moved else "Invitation"
-    for person in attendees:
+    kind = preferences.JOINT_REVIEW_INVITED
+    how = preferences.deliveries(
+        session, user_ids=[p.id or 0 for p in entry.attendees], kinds=[kind]
+    )
+    for person in entry.attendees:
+        if how[(person.id or 0, kind)] == Delivery.OFF:
+            continue  # they turned these e-mails off (the review's page still lists them)
         outbox.enqueue(
             session,
             to=person.email,
             subject=f"{what}: joint review of {account.name}, {at}",
-            body=_body(person, actor, account, review, at, link, cancelled, moved),
+            body=_body(person, actor, account, review, at, entry.link, cancelled, moved),
             kind=MailKind.NOTIFICATION,
             workspace_id=account.workspace_id,
             account_id=review.account_id,
             sender_id=actor.id,
-            calendar=text,
+            calendar=entry.text,
+            unsubscribe=unsubscribe.field(kind, person.id or 0),
+            headers={NOTICE_HEADER: kind},
         )
 
 
@@ -235,7 +276,7 @@ def _body(
 def add_decision(
     session: Session, *, actor: User, review: JointReview, text: str
 ) -> ReviewDecision:
-    require_open(review)
+    require_open(session, review)
     assert review.id is not None
     decision = ReviewDecision(
         account_id=review.account_id,
@@ -258,14 +299,22 @@ def edit_decision(
 ) -> bool:
     """Raises ``NotOpen`` once the review is closed and ``StaleEdit`` when someone saved a
     newer version meanwhile: nothing is written."""
-    require_open(review)
+    require_open(session, review)
     return bool(DECISION_TRAIL.edit(session, actor, decision, {"text": text}, expected_version))
 
 
 def remove_decision(
-    session: Session, *, actor: User, review: JointReview, decision: ReviewDecision
+    session: Session,
+    *,
+    actor: User,
+    review: JointReview,
+    decision: ReviewDecision,
+    expected_version: int,
 ) -> None:
-    require_open(review)
+    """Raises ``NotOpen`` and ``StaleEdit`` (someone changed the decision since the page that
+    removes it was shown: the person sees the newer text before removing it)."""
+    require_open(session, review)
+    versioned.check_version(session, decision, expected_version, item_type=DECISION_TRAIL.item_type)
     decision.removed_at = now()
     DECISION_TRAIL.change(
         session, actor, decision, "review_decision.removed", {"text": [decision.text, None]}
@@ -282,7 +331,7 @@ def add_action(
 ) -> Action:
     """A new joint action of the plan, recorded in the review's minutes (the actions service
     makes it: its checks, audit and owner's notice)."""
-    require_open(review)
+    require_open(session, review)
     return actions.create(
         session,
         actor=actor,
@@ -302,7 +351,7 @@ def rate(
     values: RatingValues,
 ) -> ValueRating:
     """The client's new rating of the relationship, stamped with the review."""
-    require_open(review)
+    require_open(session, review)
     return value.rate(
         session,
         actor=actor,
@@ -321,7 +370,7 @@ def confirm_ranking(
     """The client confirms its priorities as ranked, or re-ranks them (through the priorities
     service); the review keeps the ranking as it then stood. True when the order changed.
     Raises ``priorities.OrderConflict`` when ``ids`` are not exactly the active priorities."""
-    require_open(review)
+    require_open(session, review)
     assert plan.id is not None
     moved = priorities.reorder(session, actor=actor, plan=plan, ids=ids)
     ranking = [p.title for p in priorities_repo.active(session, plan_id=plan.id)]
@@ -345,7 +394,7 @@ def close(session: Session, *, actor: User, review: JointReview, expected_versio
     """The lead closes a review once it has met: its minutes are frozen (a snapshot the pages
     show from then on) and the plan's next review is due a cadence after the day it was held.
     Raises ``NotOpen`` (closed, cancelled or not met yet) and ``StaleEdit``."""
-    require_open(review)
+    require_open(session, review)
     if review.starts_at > now():
         raise NotOpen(
             f"This review meets on {when(review.starts_at, review.time_zone)}: close it once it "

@@ -16,6 +16,8 @@ errors; the route shows the form again, with the person's text and the messages,
 from __future__ import annotations
 
 import dataclasses
+import re
+from datetime import date
 from typing import Any, TypeVar, Union, get_type_hints
 
 from fastapi import Depends, Request
@@ -27,6 +29,23 @@ F = TypeVar("F")
 
 # A checked form: the typed value, or what is wrong field by field.
 Checked = Union[T, FormErrors]  # noqa: UP007 (a generic alias needs the TypeVar form)
+
+# What an HTML date input sends (the browser's own picker; typed by hand where it has none).
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def parse_date(value: str, *, first_year: int = 1, last_year: int = 9999) -> date | None:
+    """The date of an HTML date input (YYYY-MM-DD; '' is None). Raises ValueError when it is
+    not one, or when its year lies outside ``first_year``..``last_year`` (a typo such as 0202
+    for 2026)."""
+    if not value:
+        return None
+    if not ISO_DATE.fullmatch(value):
+        raise ValueError(value)
+    day = date.fromisoformat(value)
+    if not first_year <= day.year <= last_year:
+        raise ValueError(value)
+    return day
 
 
 def read_form(cls: type[F]) -> Any:

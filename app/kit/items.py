@@ -12,7 +12,7 @@ from typing import Any, Protocol, TypeVar
 from sqlmodel import Session, col, select
 
 from app.db import for_write
-from app.web.errors import NotFoundError
+from app.web.errors import AppError, or_404
 
 
 class AccountItem(Protocol):
@@ -55,10 +55,9 @@ def get_or_404(
     **where: Any,
 ) -> T:
     """``get_live``, or the 404 a missing item and another account's item both give."""
-    item = get_live(session, model, *criteria, account_id=account_id, item_id=item_id, **where)
-    if item is None:
-        raise NotFoundError()
-    return item
+    return or_404(
+        get_live(session, model, *criteria, account_id=account_id, item_id=item_id, **where)
+    )
 
 
 def neighbour(
@@ -85,6 +84,14 @@ def neighbour(
     else:
         statement = statement.where(order > here).order_by(order)
     return session.exec(statement.limit(1)).first()
+
+
+def moving_up(direction: str, what: str) -> bool:
+    """What a move button sent: True for "up", False for "down"; anything else is refused
+    (400) with "Move ``what`` up or down." (``what`` as in "a priority")."""
+    if direction not in ("up", "down"):
+        raise AppError(f"Move {what} up or down.")
+    return direction == "up"
 
 
 def swap(

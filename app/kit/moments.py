@@ -35,6 +35,11 @@ def _count(n: int, unit: str) -> str:
     return f"{n} {unit}{'' if n == 1 else 's'}"
 
 
+def local(at: datetime, zone: ZoneInfo) -> datetime:
+    """The moment as the clock on the viewer's wall shows it (charts place and date by it)."""
+    return _aware(at).astimezone(zone)
+
+
 def local_day(at: datetime, zone: ZoneInfo) -> str:
     """'3 Dec 2026': the day it was where the viewer is."""
     local = _aware(at).astimezone(zone)
@@ -59,10 +64,12 @@ def relative(at: datetime, zone: ZoneInfo, *, now: datetime | None = None, on: b
     if span < HOUR:
         unit = _count(int(span // MINUTE), "minute")
         return f"{unit} ago" if past else f"in {unit}"
-    if span < DAY:
+    # Calendar days where the person is: across a change of summer time a local day lasts 23
+    # or 25 hours, so 24 hours may still be the same day (said in hours, never "0 days ago").
+    days = (current.astimezone(zone).date() - moment.astimezone(zone).date()).days
+    if span < DAY or days == 0:
         unit = _count(int(span // HOUR), "hour")
         return f"{unit} ago" if past else f"in {unit}"
-    days = (current.astimezone(zone).date() - moment.astimezone(zone).date()).days
     if days == 1:
         return "yesterday"
     if days == -1:

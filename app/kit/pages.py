@@ -11,20 +11,33 @@ A page is a template whose named blocks double as htmx fragments. After a reques
 
 A fragment is addressed one way: ``Fragment(template, block)``, a named block of a template or
 (``block=None``) a whole partial file. A bare string is a block of the page's own template.
+
+An item edited on a page of its own (``edit_page``) is shown with the version its form is based
+on and saved with ``EditPage.save``: the form again with its messages (422), or next to what is
+saved now (409, ``app.kit.versioned.StaleEdit``), or on to where the item belongs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
 
+from app.kit.versioned import StaleEdit
+from app.permissions.policy import AccountAccess, Actor
+from app.web.forms import FormErrors
 from app.web.templating import get_templates, is_htmx
 
 Context = dict[str, Any]
+V = TypeVar("V")
+
+
+class HasVersion(Protocol):
+    version: int
 
 
 @dataclass(frozen=True)
@@ -124,3 +137,74 @@ class Page:
         """A change not made: ``part`` for htmx, the whole page otherwise, with ``extra`` (the
         person's text and the messages) in the context."""
         return self.render(part, status_code=status_code, **extra)
+
+
+# What an account's page shows, for one person: ``context(db, actor, access)``.
+AccountContext = Callable[[Session, Actor, AccountAccess], Context]
+# An account's page for one request: ``page(request, db, actor, access)``.
+AccountPage = Callable[[Request, Session, Actor, AccountAccess], Page]
+
+
+def account_page_of(
+    template: str, context: AccountContext, url: Callable[[AccountAccess], str]
+) -> AccountPage:
+    """The responder of an account's page: ``template`` at ``url(access)``, its context built
+    by ``context`` only when something is rendered."""
+
+    def page(request: Request, db: Session, actor: Actor, access: AccountAccess) -> Page:
+        return Page(request, template, lambda: context(db, actor, access), url=url(access))
+
+    return page
+
+
+class EditPage(Page):
+    """A page of its own that edits one versioned item (its template shows ``form``, the
+    ``version`` it is based on, ``errors`` and, after a stale edit, ``stale``)."""
+
+    def show(self, form: object, item: HasVersion) -> Response:
+        """The form with the item's saved values, based on its version now."""
+        return self.render(form=form, version=item.version)
+
+    def save(
+        self,
+        form: object,
+        values: V | FormErrors,
+        *,
+        version: int,
+        item: HasVersion,
+        save: Callable[[V], object],
+        after: Callable[[], Response],
+        on_stale: Callable[[StaleEdit], Context] | None = None,
+    ) -> Response:
+        """Save checked ``values`` (``save``) if the item is still at ``version``, then
+        ``after()``. Nothing is saved on field errors (422) or when someone saved a newer
+        version meanwhile (409: ``stale`` names who, ``on_stale`` adds what the page shows of
+        it); either way the person's text stays in the form."""
+        if isinstance(values, FormErrors):
+            return self.refused(422, form=form, version=version, errors=values)
+        try:
+            save(values)
+        except StaleEdit as stale:
+            shown = on_stale(stale) if on_stale is not None else {}
+            return self.refused(409, form=form, version=item.version, stale=stale, **shown)
+        return after()
+
+
+def edit_page(
+    request: Request,
+    template: str,
+    access: AccountAccess,
+    *,
+    url: str,
+    more: Callable[[], Context] | None = None,
+    **items: Any,
+) -> EditPage:
+    """The page that edits an item of the account ``access`` (``items``: the item under its
+    name, and what else the form needs); back to ``url`` after saving. ``more`` (queries) runs
+    only when the page is rendered."""
+
+    def context() -> Context:
+        base = {"access": access, "account": access.account, "errors": FormErrors(), "stale": None}
+        return base | items | (more() if more is not None else {})
+
+    return EditPage(request, template, context, url=url)

@@ -21,6 +21,7 @@ from typing import Protocol
 CHAR_WIDTH = 0.6  # ems a character, digits and letters alike
 LABEL_GAP = 6.0  # the least room between two labels on one line
 VALUE_RISE = 9.0  # a value written over its point: its baseline this far above the point
+MIN_SPAN_DAYS = 1.0  # the least time a date scale spans
 
 
 def day(at: date) -> str:
@@ -75,26 +76,27 @@ def _days(at: date) -> float:
 
 
 def by_date(moments: Sequence[date], start: float, end: float, min_gap: float = 0) -> list[float]:
-    """x positions of ``moments`` (oldest first) between ``start`` and ``end``, each placed by its
-    date: the first at ``start``, the last at ``end``, the rest in proportion to the time
-    between them. Points closer than ``min_gap`` are pushed apart (never past ``start`` or
-    ``end``; the gap shrinks when there are too many to keep it), so markers never sit on top of
-    each other. One moment sits in the middle, and so do several on one instant, ``min_gap``
-    apart."""
+    """x positions of ``moments`` (oldest first) between ``start`` and ``end`` on a true date
+    scale: x is proportional to the time since the first, so two moments a day apart sit close
+    together and two a year apart far apart; nothing is pushed aside to make room (a crowded
+    week stays crowded, and the values written over it are thinned instead, ``clear``).
+
+    The scale spans at least ``MIN_SPAN_DAYS`` around the moments' middle, so two moments of one
+    day do not run to the two edges as if a long time lay between them. Moments all on one
+    instant have no time between them to scale: they sit side by side around the middle,
+    ``min_gap`` apart (the gap shrinks when there are too many to keep it)."""
     if not moments:
         return []
     first, last = _days(moments[0]), _days(moments[-1])
-    gap = min(min_gap, (end - start) / max(len(moments) - 1, 1))
     if last <= first:
+        gap = min(min_gap, (end - start) / max(len(moments) - 1, 1))
         left = (start + end) / 2 - gap * (len(moments) - 1) / 2
         return [round(left + i * gap, 1) for i in range(len(moments))]
-    xs = [start + (_days(m) - first) / (last - first) * (end - start) for m in moments]
-    for i in range(1, len(xs)):  # forwards: keep clear of the point before
-        xs[i] = max(xs[i], xs[i - 1] + gap)
-    xs[-1] = min(xs[-1], end)
-    for i in range(len(xs) - 2, -1, -1):  # backwards: keep clear of the point after, and of end
-        xs[i] = min(xs[i], xs[i + 1] - gap)
-    return [round(x, 1) for x in xs]
+    if last - first < MIN_SPAN_DAYS:
+        middle = (first + last) / 2
+        first, last = middle - MIN_SPAN_DAYS / 2, middle + MIN_SPAN_DAYS / 2
+    scale = Linear(first, last, start, end)
+    return [scale(_days(m)) for m in moments]
 
 
 @dataclass(frozen=True)
@@ -189,12 +191,64 @@ def thin(labels: Sequence[Label], font: float, gap: float = LABEL_GAP) -> tuple[
 
 def date_labels(xs: Sequence[float], texts: Sequence[str], frame: Frame) -> tuple[Label, ...]:
     """The dates under the plot (``texts`` at ``xs``), anchored so that all stay within the
-    plot's edges and thinned so that none overlap."""
+    plot's edges and thinned so that none overlap; the first and the last are always written.
+    A date shared by several points in a row is written once, under their middle; when the
+    first and the last are too close to be centred under their points, they are written back
+    to back around the middle between them."""
+    runs: list[tuple[list[float], str]] = []
+    for x, text in zip(xs, texts, strict=True):
+        if runs and runs[-1][1] == text:
+            runs[-1][0].append(x)
+        else:
+            runs.append(([x], text))
     placed = [
-        anchored(x, text, frame.font, frame.left, frame.right)
-        for x, text in zip(xs, texts, strict=True)
+        anchored(round(sum(at) / len(at), 1), text, frame.font, frame.left, frame.right)
+        for at, text in runs
     ]
+    if len(placed) >= 2 and _collide(placed[0], placed[-1], frame.font):
+        return _back_to_back(placed[0], placed[-1], frame)
     return thin(placed, frame.font)
+
+
+def _collide(a: Label, b: Label, font: float, gap: float = LABEL_GAP) -> bool:
+    return extent(a, font)[1] + gap > extent(b, font)[0]
+
+
+def _back_to_back(first: Label, last: Label, frame: Frame) -> tuple[Label, Label]:
+    """``first`` ending and ``last`` starting ``LABEL_GAP`` either side of the middle between
+    them, moved as a pair to stay within the plot."""
+    left = text_width(first.text, frame.font) + LABEL_GAP / 2
+    right = text_width(last.text, frame.font) + LABEL_GAP / 2
+    middle = (first.x + last.x) / 2
+    middle = min(max(middle, frame.left + left), frame.right - right)
+    half = LABEL_GAP / 2
+    return (
+        Label(round(middle - half, 1), first.text, "end"),
+        Label(round(middle + half, 1), last.text, "start"),
+    )
+
+
+def clear(
+    labels: Sequence[Label], font: float, order: Sequence[int] | None = None
+) -> tuple[bool, ...]:
+    """Which of ``labels`` (values written by points, each on its own baseline ``y``) to write
+    so that no two overlap: in ``order`` (indexes into ``labels``; all from left to right by
+    default; a label not in it is not written), each one whose box keeps clear of every one
+    kept. ``all(clear(labels, font))`` tells whether every label fits."""
+    kept: list[tuple[float, float, float]] = []  # start, end, baseline
+    shown = [False] * len(labels)
+    for i in range(len(labels)) if order is None else order:
+        if shown[i]:
+            continue
+        start, end = extent(labels[i], font)
+        y = labels[i].y
+        if all(
+            end + 1 <= k_start or k_end + 1 <= start or abs(y - k_y) >= font
+            for k_start, k_end, k_y in kept
+        ):
+            kept.append((start, end, y))
+            shown[i] = True
+    return tuple(shown)
 
 
 # --- Paths -----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlmodel import Session
@@ -30,6 +31,12 @@ class Item(Protocol):
 class GlobalVersioned(Protocol):
     id: int | None
     version: int
+
+
+class Removable(Protocol):
+    id: int | None
+    version: int
+    removed_at: datetime | None
 
 
 class Versioned(Protocol):
@@ -97,6 +104,7 @@ class Trail:
         TRAIL.created(session, actor, action, values)
         TRAIL.edit(session, actor, action, values, expected_version)
         TRAIL.change(session, actor, action, "action.removed", changes)
+        TRAIL.setting(session, actor, user, "time_zone", "Europe/Paris", verb)
 
     An item of an account is audited on its account's chain; an item of no account (a
     workspace's) on the global chain."""
@@ -159,6 +167,24 @@ class Trail:
         _new_version(session, item)
         return self.event(session, actor, item, verb, changes, visibility)
 
+    def removed(
+        self,
+        session: Session,
+        actor: User,
+        item: Removable,
+        fields: tuple[str, ...],
+        *,
+        verb: str | None = None,
+        visibility: Visibility | None = None,
+    ) -> AuditEvent:
+        """Remove ``item``: its row stays (``removed_at``) for the audit trail, which records
+        ``fields`` going from their values to nothing as a new version, audited as ``verb``
+        (``<item_type>.removed`` by default)."""
+        item.removed_at = utcnow()
+        changes: Changes = {field: [getattr(item, field), None] for field in fields}
+        verb = verb or f"{self.item_type}.removed"
+        return self.change(session, actor, item, verb, changes, visibility)
+
     def edit(
         self,
         session: Session,
@@ -184,3 +210,18 @@ class Trail:
             verb = verb or f"{self.item_type}.updated"
             self.change(session, actor, item, verb, diff, visibility)
         return diff
+
+    def setting(
+        self, session: Session, actor: User, item: Item, field: str, value: Any, verb: str
+    ) -> bool:
+        """Set one setting of ``item`` and audit ``verb`` with its old and new value. A setting
+        has no version: ``item`` was read under its row lock, so the second of two saves sees
+        the first one's value. False when it had that value already (nothing written)."""
+        old = getattr(item, field)
+        if old == value:
+            return False
+        setattr(item, field, value)
+        session.add(item)
+        session.flush()
+        self.event(session, actor, item, verb, {field: [old, value]})
+        return True

@@ -65,6 +65,14 @@ class Subscriber:
     account_id: int
     vendor: bool
     queue: asyncio.Queue[Item] = field(default_factory=asyncio.Queue)
+    # Pages whose presence change waits in the queue: another change of the same page before
+    # the stream took it says nothing more ("look again"), so it is not queued twice.
+    presence_waiting: set[str] = field(default_factory=set)
+
+    def took(self, item: Item) -> Item:
+        if isinstance(item, Presence):
+            self.presence_waiting.discard(item.page)
+        return item
 
 
 class Broker:
@@ -135,12 +143,16 @@ class Broker:
         self.open_streams -= 1
 
     async def subscribe(self, account_id: int, *, vendor: bool) -> Subscriber:
-        subscriber = Subscriber(account_id, vendor)
-        self._subscribers.setdefault(account_id, set()).add(subscriber)
+        """A mailbox for the account's events from now on. Where the account's numbering stands
+        is known before the mailbox is added (with no await in between): a read the broker
+        starts meanwhile goes on from there, never from the first event. What committed while
+        this subscribed is the stream's to read (``Stream._catch_up`` reads after this)."""
         self._ensure_listener()
         if account_id not in self._last_seq:
             seq = await self.run_db(lambda s: repository.latest_seq(s, account_id=account_id))
             self._last_seq.setdefault(account_id, seq)
+        subscriber = Subscriber(account_id, vendor)
+        self._subscribers.setdefault(account_id, set()).add(subscriber)
         return subscriber
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
@@ -203,7 +215,9 @@ class Broker:
 
     def hear_presence(self, account_id: int, page: str) -> None:
         for subscriber in list(self._subscribers.get(account_id, ())):
-            subscriber.queue.put_nowait(Presence(page))
+            if page not in subscriber.presence_waiting:
+                subscriber.presence_waiting.add(page)
+                subscriber.queue.put_nowait(Presence(page))
 
     def hear(self, payload: str) -> None:
         """One notice from the channel: ``e:<account>:<seq>`` or ``p:<account>:<page>``."""

@@ -19,6 +19,7 @@ from datetime import timedelta
 from functools import partial
 
 import sqlalchemy as sa
+from sqlalchemy.sql.dml import ReturningInsert
 from sqlmodel import Session, col, func, select
 
 from app.db import Database, after_commit
@@ -97,6 +98,27 @@ def _comment_section(session: Session, item_id: str) -> str:
     return RELOAD
 
 
+_LIVE = LiveEvent.__table__  # type: ignore[attr-defined]
+# What an event is given; its numbers are taken in the INSERT itself (``_numbered``).
+_GIVEN = ("section", "item_type", "item_id", "visibility", "actor_name", "actor_id", "occurred_at")
+
+
+def _numbered(shared: bool) -> ReturningInsert[tuple[int]]:
+    """One statement, built once: the account's next event numbered ``max + 1`` (and for a
+    ``shared`` event the next shared number) and inserted, its ``seq`` returned."""
+    following = sa.select(
+        sa.bindparam("account_id", type_=_LIVE.c.account_id.type),
+        sa.func.coalesce(sa.func.max(_LIVE.c.seq), 0) + 1,
+        sa.func.coalesce(sa.func.max(_LIVE.c.shared_seq), 0) + 1 if shared else sa.null(),
+        *(sa.bindparam(name, type_=_LIVE.c[name].type) for name in _GIVEN),
+    ).where(_LIVE.c.account_id == sa.bindparam("account_id"))
+    columns = ("account_id", "seq", "shared_seq", *_GIVEN)
+    return sa.insert(_LIVE).from_select(columns, following).returning(_LIVE.c.seq)
+
+
+_INSERT = {shared: _numbered(shared) for shared in (True, False)}
+
+
 def derive(
     session: Session,
     *,
@@ -107,35 +129,33 @@ def derive(
     visibility: str,
     actor_name: str,
     actor_id: int | None = None,
-) -> LiveEvent | None:
-    """The live event of one audited change (None when no plan page shows it). The caller holds
-    the account's audit chain head lock, which serialises the numbering."""
+) -> int | None:
+    """The live event of one audited change (None when no plan page shows it): its ``seq``.
+    The caller holds the account's audit chain head lock, which serialises the numbering."""
     section = section_of(session, verb, item_type, item_id)
     if section is None:
         return None
-    seq, shared_seq = session.exec(
-        select(func.max(LiveEvent.seq), func.max(LiveEvent.shared_seq)).where(
-            LiveEvent.account_id == account_id
-        )
-    ).one()
     # The vendor's workspace is the vendor's (what it sends the client has a page of its own).
     shared = visibility == Visibility.SHARED and section != WORKSPACE
-    event = LiveEvent(
-        account_id=account_id,
-        seq=(seq or 0) + 1,
-        shared_seq=(shared_seq or 0) + 1 if shared else None,
-        section=section,
-        item_type=item_type,
-        item_id=item_id,
-        visibility=visibility,
-        actor_name=actor_name[:200],
-        actor_id=actor_id,
-        occurred_at=utcnow(),
-    )
-    session.add(event)
-    session.flush()
-    _announce(session, event)
-    return event
+    values = {
+        "account_id": account_id,
+        "section": section,
+        "item_type": item_type,
+        "item_id": item_id,
+        "visibility": str(visibility),
+        "actor_name": actor_name[:200],
+        "actor_id": actor_id,
+        "occurred_at": utcnow(),
+    }
+    seq = int(session.execute(_INSERT[shared], values).scalar_one())
+    _announce(session, account_id, seq)
+    return seq
+
+
+def event_id(vendor: bool, number: int) -> str:
+    """An event's id for one side: ``v<n>`` in the vendor side's numbering, ``c<n>`` in the
+    client side's (shared events only)."""
+    return f"{'v' if vendor else 'c'}{number}"
 
 
 def notice(account_id: int, seq: int) -> str:
@@ -143,12 +163,12 @@ def notice(account_id: int, seq: int) -> str:
     return f"e:{account_id}:{seq}"
 
 
-def _announce(session: Session, event: LiveEvent) -> None:
+def _announce(session: Session, account_id: int, seq: int) -> None:
     db: Database | None = session.info.get("db")
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.select(func.pg_notify(CHANNEL, notice(event.account_id, event.seq))))
+        session.execute(sa.select(func.pg_notify(CHANNEL, notice(account_id, seq))))
     elif db is not None:
-        after_commit(session, partial(_tell, db, event.account_id))
+        after_commit(session, partial(_tell, db, account_id))
 
 
 def _tell(db: Database, account_id: int) -> None:

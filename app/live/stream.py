@@ -16,19 +16,26 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from fastapi.responses import StreamingResponse
 from sqlmodel import Session
+from starlette.types import Receive, Scope, Send
 
 from app.accounts import repository as accounts_repo
 from app.auth import sessions
-from app.live import repository
+from app.db import one_line
+from app.live import events, repository
 from app.live.broker import Broker, Item, Presence, Subscriber
 from app.live.repository import Sent
 from app.permissions.policy import Actor, Decision, Verb, decide
+
+log = logging.getLogger(__name__)
 
 PAGE = "plan"
 # Pages of the vendor's internal workspace: presence there is never told to the client side.
@@ -46,7 +53,7 @@ class Watcher:
     page: str = PAGE
 
     def event_id(self, number: int) -> str:
-        return f"{'v' if self.vendor else 'c'}{number}"
+        return events.event_id(self.vendor, number)
 
     def number(self, sent: Sent) -> int | None:
         """The event's number for this audience (None: not for this audience)."""
@@ -85,6 +92,22 @@ def parse_last_id(value: str | None, watcher: Watcher) -> int | None:
     return int(digits)
 
 
+class SlotResponse(StreamingResponse):
+    """A stream's answer holding one of the instance's stream slots (``Broker.try_open``): the
+    slot is given back however the answer ends, also when it fails before its body ran (the
+    headers could not be sent, the client was gone), which the body's own clean-up never sees."""
+
+    def __init__(self, broker: Broker, content: AsyncIterator[str], **kwargs: Any) -> None:
+        super().__init__(content, **kwargs)
+        self.broker = broker
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.broker.close()
+
+
 class Stream:
     def __init__(self, broker: Broker, watcher: Watcher, last_event_id: str | None) -> None:
         self.broker = broker
@@ -115,7 +138,6 @@ class Stream:
         finally:
             if subscriber is not None:
                 broker.unsubscribe(subscriber)
-            broker.close()
             if joined:
                 await self._leave()
 
@@ -202,7 +224,7 @@ class Stream:
                     yield ": heartbeat\n\n"
                     next_beat = time.monotonic() + interval
                     continue
-                item, getter = getter.result(), None
+                item, getter = subscriber.took(getter.result()), None
                 chunk = self._chunk(item)
                 if chunk:
                     yield chunk
@@ -217,7 +239,10 @@ class Stream:
         return message("presence", {}) if self.watcher.sees_page(page) else ""
 
     async def _allowed(self) -> bool:
+        """Fails closed: when the check cannot be made (the database is away), the stream ends;
+        the page connects again, from its last event, and is checked then."""
         try:
             return await self.broker.run_db(lambda s: still_allowed(s, self.watcher, self.broker))
-        except Exception:  # the database is away: keep the page's stream, check next time
-            return True
+        except Exception as exc:
+            log.warning("live: checking a stream's access failed, closing it: %s", one_line(exc))
+            return False

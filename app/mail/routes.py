@@ -22,7 +22,7 @@ from app.mail import repository, service
 from app.mail.service import MailProblem
 from app.permissions.guards import MailManager
 from app.permissions.policy import Actor
-from app.web.errors import NotFoundError
+from app.web.errors import NotFoundError, or_404
 from app.web.templating import get_templates
 
 router = APIRouter()
@@ -101,11 +101,9 @@ def undelivered(request: Request, actor: MailManager, db: DbSession) -> Response
 @router.post(PAGE + "/{message_id}/send-again")
 def send_again(request: Request, actor: MailManager, db: DbSession, message_id: int) -> Response:
     assert actor.workspace_id is not None
-    message = repository.get_in_workspace(
-        db, workspace_id=actor.workspace_id, message_id=message_id
+    message = or_404(
+        repository.get_in_workspace(db, workspace_id=actor.workspace_id, message_id=message_id)
     )
-    if message is None:
-        raise NotFoundError()
     try:
         service.send_again(db, actor=actor.user, message=message)
     except MailProblem as problem:

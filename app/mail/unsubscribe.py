@@ -4,20 +4,32 @@ A notice e-mail's outbox row names its kind and recipient (``OutboxMessage.unsub
 "<kind> <user id>"); when the dispatcher sends it, it signs that into a link to
 ``/unsubscribe/<token>`` and adds the ``List-Unsubscribe`` and ``List-Unsubscribe-Post``
 headers and a last line to the body. The token is signed with the app's secret key
-(itsdangerous), so it authorises turning that one kind off for that one person and nothing
-else; it does not expire (an old e-mail's link must keep working).
+(itsdangerous, HMAC with SHA-256), so it authorises turning that one kind off for that one
+person and nothing else; it does not expire (an old e-mail's link must keep working). Links
+signed before the signature moved from SHA-1 to SHA-256 no longer work: such a
+link answers the ordinary 404 page, and the person chooses at /me/notifications instead.
 """
 
 from __future__ import annotations
 
+import hashlib
+
 from itsdangerous import BadSignature, URLSafeSerializer
 
 SALT = "unsubscribe"
+NOTICE_HEADER = "X-Jointplan-Notice"  # the kind of notice, for mail filters
 ONE_CLICK = "List-Unsubscribe=One-Click"
 
 
 def _serializer(secret_key: str) -> URLSafeSerializer:
-    return URLSafeSerializer(secret_key, salt=SALT)
+    # Signed with SHA-256; links sent before signed with SHA-1 (itsdangerous' default) still
+    # work, as a one-click unsubscribe in a mail already delivered must.
+    return URLSafeSerializer(
+        secret_key,
+        salt=SALT,
+        signer_kwargs={"digest_method": hashlib.sha256},
+        fallback_signers=[{"digest_method": hashlib.sha1}],
+    )
 
 
 def field(kind: str, user_id: int) -> str:

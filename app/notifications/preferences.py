@@ -18,6 +18,7 @@ from app.models import Delivery, NoticePreference, User, utcnow
 
 ALL = (Delivery.IMMEDIATE, Delivery.DAILY, Delivery.WEEKLY, Delivery.OFF)
 WEEKLY_OR_OFF = (Delivery.WEEKLY, Delivery.OFF)
+NOW_OR_OFF = (Delivery.IMMEDIATE, Delivery.OFF)  # a calendar invitation waits for no digest
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Kind:
     default: Delivery = Delivery.IMMEDIATE
 
 
+JOINT_REVIEW_INVITED = "joint_review.invited"
 REMINDERS = "reminders"
 NEWS = "news"
 WEEKLY_SUMMARY = "summary.weekly"
@@ -63,6 +65,12 @@ KINDS: tuple[Kind, ...] = (
     Kind("agreement.approved", "Someone approves the plan", NEWS),
     Kind("plan.agreed", "The plan is agreed", NEWS),
     Kind("plan.period_started", "The plan moves to its next period", NEWS),
+    Kind(
+        JOINT_REVIEW_INVITED,
+        "You are invited to a joint review, or it is moved or cancelled (with the calendar entry)",
+        NEWS,
+        choices=NOW_OR_OFF,
+    ),
     Kind("validation.requested", "You are asked to check the account profile", NEWS),
     Kind("stakeholder.sent", "People of your organisation are sent to you to check", NEWS),
     Kind("validation.answered", "The client answers a profile check", NEWS, vendor_only=True),

@@ -2,31 +2,43 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, aliased
 from sqlmodel import Session, col, select
 
-from app.models import Account, Membership, Notification, User
+from app.models import Account, Membership, Notification, Role, User
 
 
 def active_members(
-    session: Session, *, account_id: int, user_ids: Iterable[int]
+    session: Session,
+    *,
+    account_id: int,
+    user_ids: Iterable[int],
+    roles: Collection[Role] = (),
+    leaving_out: int | None = None,
 ) -> Sequence[tuple[User, Membership]]:
-    """Those of ``user_ids`` who are active members of the account, enabled: one query."""
+    """The account's active, enabled members who are among ``user_ids`` or have one of
+    ``roles``, but for ``leaving_out``: one query."""
     wanted = sorted(set(user_ids))
-    if not wanted:
+    if not wanted and not roles:
         return []
-    rows = session.exec(
+    chosen = sa.or_(
+        col(User.id).in_(wanted), col(Membership.role).in_(sorted(role.value for role in roles))
+    )
+    statement = (
         select(User, Membership)
         .join(Membership, col(Membership.user_id) == User.id)
         .where(Membership.account_id == account_id)
         .where(col(Membership.removed_at).is_(None))
-        .where(col(User.id).in_(wanted))
+        .where(chosen)
         .where(col(User.is_disabled).is_(False))
-    ).all()
+    )
+    if leaving_out is not None:
+        statement = statement.where(col(User.id) != leaving_out)
+    rows = session.exec(statement).all()
     return [(user, membership) for user, membership in rows]
 
 
@@ -105,13 +117,32 @@ def get_own(session: Session, *, user_id: int, notification_id: int) -> Notifica
     ).first()
 
 
-def mark_all_read(session: Session, *, user_id: int, at: datetime) -> int:
-    result = session.execute(
+def unread_by_account(session: Session, *, user_id: int) -> dict[int | None, int]:
+    """The person's unread notifications per account (None: about no account): one query."""
+    statement = (
+        select(Notification.account_id, sa.func.count(col(Notification.id)))
+        .where(Notification.user_id == user_id)
+        .where(col(Notification.read_at).is_(None))
+        .where(_still_visible(user_id))
+        .group_by(col(Notification.account_id))
+    )
+    return {account_id: int(count) for account_id, count in session.exec(statement).all()}
+
+
+def mark_all_read(
+    session: Session, *, user_id: int, at: datetime, upto: datetime | None = None
+) -> int:
+    """Mark the person's unread (visible) notifications read, only those that came by ``upto``
+    when given (what the page showed: news that arrived since stays unread)."""
+    statement = (
         sa.update(Notification)
         .where(col(Notification.user_id) == user_id)
         .where(col(Notification.read_at).is_(None))
-        .values(read_at=at)
+        .where(_still_visible(user_id))
     )
+    if upto is not None:
+        statement = statement.where(col(Notification.created_at) <= upto)
+    result = session.execute(statement.values(read_at=at))
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 

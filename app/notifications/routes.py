@@ -1,6 +1,7 @@
-"""The signed-in person's inbox (their notifications, newest first; opening one marks it
-read), what they want to be told and how (``/me/notifications``), and the one-click unsubscribe
-link every notice e-mail carries (public: the signed token in the link authorises it)."""
+"""The signed-in person's inbox (their notifications by account and day, newest first; opening
+one marks it read: a small POST form, since a GET never writes), what they want to be told and
+how (``/me/notifications``), and the one-click unsubscribe link every notice e-mail carries
+(public: the signed token in the link authorises it)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ from fastapi.responses import Response
 
 from app.auth.deps import CurrentActor, SettingsDep
 from app.db import DbSession
+from app.kit import clock
 from app.kit.pages import redirect
 from app.mail import unsubscribe
 from app.models import User
-from app.notifications import preferences, repository, service
+from app.notifications import preferences, repository, service, view
 from app.notifications.schemas import PreferencesForm, read_preferences
-from app.web.errors import NotFoundError
+from app.web.errors import NotFoundError, or_404
 from app.web.forms import MAX_ID, FormErrors, safe_next
 from app.web.security import csrf_exempt
 from app.web.templating import get_templates
@@ -34,19 +36,40 @@ def inbox(
     db: DbSession,
     before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Response:
+    """One page of the person's news, grouped by account and by day where they live."""
     rows = repository.inbox(db, user_id=actor.id, before=before, limit=PAGE + 1)
     shown = rows[:PAGE]
     older = shown[-1][0].id if len(rows) > PAGE else None
+    unread = repository.unread_by_account(db, user_id=actor.id) if shown else {}
+    groups = view.group(shown, zone=actor.zone, now=clock.now(), unread_by_account=unread)
     return get_templates(request).render(
         request,
         "notifications/inbox.html",
-        {"notifications": shown, "older": older, "is_first_page": before is None},
+        {
+            "groups": groups,
+            "unread": sum(unread.values()),
+            "newest": shown[0][0].id if shown and before is None else None,
+            "older": older,
+            "is_first_page": before is None,
+        },
     )
 
 
 @router.post("/inbox/read-all")
-def read_all(request: Request, actor: CurrentActor, db: DbSession) -> Response:
-    count = service.mark_all_read(db, user=actor.user)
+def read_all(
+    request: Request,
+    actor: CurrentActor,
+    db: DbSession,
+    upto: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
+) -> Response:
+    """Mark read what the page showed: with ``upto`` (its newest notification), news that came
+    after the page was opened stays unread."""
+    newest = repository.get_own(db, user_id=actor.id, notification_id=upto) if upto else None
+    if upto and newest is None:
+        # The page's newest notification is gone from view (its account was left): what came
+        # after the page was opened cannot be told apart, so nothing is marked.
+        return redirect(request, "/inbox", "Nothing was marked: reload the inbox and try again.")
+    count = service.mark_all_read(db, user=actor.user, upto=newest)
     notice = "Everything in your inbox is marked read." if count else "Nothing was unread."
     return redirect(request, "/inbox", notice)
 
@@ -60,11 +83,11 @@ def read_one(
     open_link: Annotated[str, Form(alias="open")] = "",
 ) -> Response:
     """Mark read; with ``open`` set, go on to what the notification is about."""
-    note = repository.get_own(db, user_id=actor.id, notification_id=notification_id)
-    if note is None:
-        raise NotFoundError()
+    note = or_404(repository.get_own(db, user_id=actor.id, notification_id=notification_id))
     service.mark_read(db, notification=note)
-    return redirect(request, safe_next(note.link, "/inbox") if open_link else "/inbox")
+    if open_link:
+        return redirect(request, safe_next(note.link, "/inbox"))
+    return redirect(request, f"/inbox#notification-{note.id}")  # back where the person was
 
 
 # --- What the person wants to be told ----------------------------------------------------------

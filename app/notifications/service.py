@@ -8,14 +8,24 @@ only the vendor side. Callers name whom they *want* to tell; this decides who *m
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from sqlmodel import Session
 
 from app.audit import service as audit
 from app.db import absolute_url
 from app.mail import outbox, unsubscribe
-from app.models import Delivery, MailKind, Notice, Notification, Side, User, Visibility, utcnow
+from app.models import (
+    Delivery,
+    MailKind,
+    Notice,
+    Notification,
+    Role,
+    Side,
+    User,
+    Visibility,
+    utcnow,
+)
 from app.notifications import preferences, repository
 
 
@@ -23,20 +33,23 @@ def notify(
     session: Session,
     *,
     account_id: int,
-    recipient_ids: Iterable[int | None],
+    recipient_ids: Iterable[int | None] = (),
+    roles: Collection[Role] = (),
     kind: str,
     message: str,
     link: str,
     actor: User | None,
     visibility: str = Visibility.SHARED,
 ) -> list[Notification]:
-    """Tell the recipients: an inbox row each, and an e-mail as each chose for this kind (right
-    away, kept for their daily or weekly digest, or none). ``link`` is a path in the app."""
+    """Tell the recipients (``recipient_ids`` and the members with one of ``roles``): an inbox
+    row each, and an e-mail as each chose for this kind (right away, kept for their daily or
+    weekly digest, or none). ``link`` is a path in the app."""
     wanted = {uid for uid in recipient_ids if uid is not None}
-    if actor is not None and actor.id is not None:
-        wanted.discard(actor.id)
     sent: list[Notification] = []
-    recipients = repository.active_members(session, account_id=account_id, user_ids=wanted)
+    actor_id = actor.id if actor is not None else None
+    recipients = repository.active_members(
+        session, account_id=account_id, user_ids=wanted, roles=roles, leaving_out=actor_id
+    )
     how = preferences.deliveries(
         session, user_ids=[user.id for user, _ in recipients if user.id], kinds=[kind]
     )
@@ -52,7 +65,7 @@ def notify(
             kind=kind,
             message=message,
             link=link,
-            actor_id=actor.id if actor else None,
+            actor_id=actor_id,
         )
         session.add(note)
         sent.append(note)
@@ -109,10 +122,12 @@ def mark_read(session: Session, *, notification: Notification) -> None:
         session.flush()
 
 
-def mark_all_read(session: Session, *, user: User) -> int:
-    """Marks every unread notification of ``user`` read; how many there were."""
+def mark_all_read(session: Session, *, user: User, upto: Notification | None = None) -> int:
+    """Marks ``user``'s unread notifications read — with ``upto``, those that came no later
+    than it (the newest the page showed); how many there were."""
     assert user.id is not None
-    return repository.mark_all_read(session, user_id=user.id, at=utcnow())
+    until = upto.created_at if upto is not None else None
+    return repository.mark_all_read(session, user_id=user.id, at=utcnow(), upto=until)
 
 
 # --- What a person wants to be told ------------------------------------------------------------

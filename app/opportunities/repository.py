@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from app.accounts import repository as accounts_repo
+from app.kit import queries
 from app.models import (
     VENDOR_ROLES,
     Opportunity,
@@ -50,13 +50,8 @@ def links(session: Session, *, account_id: int) -> dict[int, list[Priority]]:
 
 
 def linked_priority_ids(session: Session, *, account_id: int, opportunity_id: int) -> list[int]:
-    return list(
-        session.exec(
-            select(OpportunityPriority.priority_id)
-            .where(OpportunityPriority.account_id == account_id)
-            .where(OpportunityPriority.opportunity_id == opportunity_id)
-            .order_by(col(OpportunityPriority.priority_id))
-        ).all()
+    return queries.linked_priority_ids(
+        session, OpportunityPriority.opportunity_id, account_id=account_id, item_id=opportunity_id
     )
 
 
@@ -76,19 +71,9 @@ def linked_priorities(
 
 def set_links(session: Session, *, opportunity: Opportunity, priority_ids: Sequence[int]) -> None:
     """Make the opportunity answer exactly these priorities."""
-    assert opportunity.id is not None
-    session.execute(
-        sa.delete(OpportunityPriority)
-        .where(col(OpportunityPriority.account_id) == opportunity.account_id)
-        .where(col(OpportunityPriority.opportunity_id) == opportunity.id)
+    queries.replace_priority_links(
+        session, OpportunityPriority.opportunity_id, opportunity, priority_ids
     )
-    session.add_all(
-        OpportunityPriority(
-            opportunity_id=opportunity.id, priority_id=pid, account_id=opportunity.account_id
-        )
-        for pid in priority_ids
-    )
-    session.flush()
 
 
 def linkable_priorities(session: Session, *, account_id: int) -> Sequence[Priority]:

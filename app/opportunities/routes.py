@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.auth.deps import CurrentActor
 from app.db import DbSession
 from app.kit.forms import FormOf
-from app.kit.pages import Page
+from app.kit.pages import EditPage, Page, account_page_of, edit_page
 from app.models import Opportunity, OpportunityStatus, Priority, User
 from app.opportunities import repository, scoring, service
 from app.opportunities.schemas import RATING_SCALES, STATUS_LABELS, OpportunityForm
@@ -24,15 +24,18 @@ from app.permissions.guards import (
     InsightWriter,
     ItemAccess,
     account_page,
+    item_action,
     item_guard,
 )
 from app.permissions.policy import AccountAccess, Actor, Verb, may
-from app.web.forms import FormErrors
+from app.web.forms import FormErrors, Version
 
 router = APIRouter()
-Version = Annotated[int, Form()]
+ITEM = "/accounts/{account_id}/opportunities/{opportunity_id}"
 Form_ = Annotated[OpportunityForm, FormOf(OpportunityForm)]
 BLOCK = "opportunities"
+# What the list and the edit page both show of the ratings and statuses.
+LABELS = {"scales": RATING_SCALES, "status_labels": STATUS_LABELS}
 
 # A live opportunity of the account (internal: never the client side's).
 WrittenOpportunity = Annotated[
@@ -81,29 +84,22 @@ def page_context(db: DbSession, actor: Actor, access: AccountAccess) -> dict[str
         "dropped_links": dropped_links,
         "owner_choices": owners,
         "link_choices": linkable,
-        "scales": RATING_SCALES,
-        "status_labels": STATUS_LABELS,
+        **LABELS,
         "form": OpportunityForm(),
         "errors": FormErrors(),
         "notice": "",
     }
 
 
-def _page(request: Request, db: DbSession, actor: Actor, access: AccountAccess) -> Page:
-    return Page(
-        request,
-        "opportunities/show.html",
-        lambda: page_context(db, actor, access),
-        url=_base(access),
-    )
+_page = account_page_of("opportunities/show.html", page_context, _base)
 
 
-def _edit_page(request: Request, db: DbSession, checked: ItemAccess[Opportunity]) -> Page:
+def _edit_page(request: Request, db: DbSession, checked: ItemAccess[Opportunity]) -> EditPage:
     """The page that edits one opportunity; after saving, back to the list."""
     access, opportunity = checked.access, checked.item
     assert opportunity.id is not None
 
-    def context() -> dict[str, Any]:
+    def more() -> dict[str, Any]:
         owners, linkable = _choices(db, access)
         saved = repository.linked_priorities(
             db, account_id=access.account_id, opportunity_id=opportunity.id or 0
@@ -111,22 +107,23 @@ def _edit_page(request: Request, db: DbSession, checked: ItemAccess[Opportunity]
         live = _ids(linkable)
         choices, former = _owner_choices(db, owners, opportunity)
         return {
-            "access": access,
-            "account": access.account,
-            "opportunity": opportunity,
-            "errors": FormErrors(),
-            "stale": None,
-            "stale_score": None,
             "saved_links": [p for p in saved if p.id in live],
             "dropped_links": [p for p in saved if p.id not in live],
             "owner_choices": choices,
             "former_owner": former,
             "link_choices": linkable,
-            "scales": RATING_SCALES,
-            "status_labels": STATUS_LABELS,
         }
 
-    return Page(request, "opportunities/edit.html", context, url=_base(access))
+    return edit_page(
+        request,
+        "opportunities/edit.html",
+        access,
+        url=_base(access),
+        more=more,
+        opportunity=opportunity,
+        stale_score=None,
+        **LABELS,
+    )
 
 
 def _owner_choices(
@@ -165,19 +162,18 @@ def add_opportunity(
     return page.done(f"Added “{opportunity.title}”.", BLOCK, anchor=anchor, focus=anchor)
 
 
-@router.get("/accounts/{account_id}/opportunities/{opportunity_id}/edit")
+@router.get(f"{ITEM}/edit")
 def edit_opportunity(request: Request, db: DbSession, checked: WrittenOpportunity) -> Response:
     opportunity = checked.item
     assert opportunity.id is not None
     links = repository.linked_priority_ids(
         db, account_id=checked.access.account_id, opportunity_id=opportunity.id
     )
-    return _edit_page(request, db, checked).render(
-        form=OpportunityForm.of(opportunity, links), version=opportunity.version
-    )
+    form = OpportunityForm.of(opportunity, links)
+    return _edit_page(request, db, checked).show(form, opportunity)
 
 
-@router.post("/accounts/{account_id}/opportunities/{opportunity_id}")
+@router.post(f"{ITEM}")
 def update_opportunity(
     request: Request,
     actor: CurrentActor,
@@ -191,29 +187,24 @@ def update_opportunity(
     allowed_owners = _ids(owners)
     if opportunity.owner_id is not None:
         allowed_owners.add(opportunity.owner_id)  # kept even if they have left the account
-    values = form.check(allowed_owners, _ids(linkable))
-    if isinstance(values, FormErrors):
-        return page.refused(422, form=form, version=version, errors=values)
-    try:
-        service.update(
+    return page.save(
+        form,
+        form.check(allowed_owners, _ids(linkable)),
+        version=version,
+        item=opportunity,
+        save=lambda values: service.update(
             db, actor=actor.user, opportunity=opportunity, values=values, expected_version=version
-        )
-    except service.StaleEdit as stale:
-        return page.refused(
-            409,
-            form=form,
-            version=opportunity.version,
-            stale=stale,
-            stale_score=scoring.score(opportunity),
-        )
-    return page.leave(f"Saved “{opportunity.title}”.", f"opportunity-{opportunity.id}")
+        ),
+        after=lambda: page.leave(f"Saved “{opportunity.title}”.", f"opportunity-{opportunity.id}"),
+        on_stale=lambda _: {"stale_score": scoring.score(opportunity)},
+    )
 
 
-@router.post("/accounts/{account_id}/opportunities/{opportunity_id}/remove")
 def remove_opportunity(
-    request: Request, actor: CurrentActor, db: DbSession, checked: WrittenOpportunity
+    page: Page, db: DbSession, actor: Actor, opportunity: Opportunity
 ) -> Response:
-    opportunity = checked.item
     service.remove(db, actor=actor.user, opportunity=opportunity)
-    page = _page(request, db, actor, checked.access)
     return page.done(f"Removed “{opportunity.title}”.", BLOCK)
+
+
+item_action(router, f"{ITEM}/remove", WrittenOpportunity, _page, remove_opportunity, asks="Remove")

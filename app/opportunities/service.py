@@ -14,7 +14,7 @@ from sqlmodel import Session
 from app.audit import service as audit
 from app.kit import versioned
 from app.kit.versioned import StaleEdit as StaleEdit
-from app.models import Opportunity, User, Visibility, utcnow
+from app.models import Opportunity, User, Visibility
 from app.opportunities import repository
 from app.opportunities.schemas import OpportunityValues
 from app.opportunities.scoring import RATINGS
@@ -88,11 +88,4 @@ def update(
 
 def remove(session: Session, *, actor: User, opportunity: Opportunity) -> None:
     """Soft delete: the row stays (with its links) for the audit trail."""
-    opportunity.removed_at = utcnow()
-    TRAIL.change(
-        session,
-        actor,
-        opportunity,
-        "opportunity.removed",
-        {"title": [opportunity.title, None], "status": [opportunity.status, None]},
-    )
+    TRAIL.removed(session, actor, opportunity, ("title", "status"))

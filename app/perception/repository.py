@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from app.kit import queries
 from app.models import PerceivedPriority, PerceivedRating, Priority, User
 
 
@@ -18,29 +18,19 @@ def beliefs(
     rows = session.exec(
         select(PerceivedPriority, Priority)
         .outerjoin(Priority, col(Priority.id) == PerceivedPriority.priority_id)
-        .where(PerceivedPriority.plan_id == plan_id)
-        .where(col(PerceivedPriority.removed_at).is_(None))
+        .where(PerceivedPriority.plan_id == plan_id, queries.is_live(PerceivedPriority))
         .order_by(col(PerceivedPriority.rank), col(PerceivedPriority.id))
     ).all()
     return [(belief, priority) for belief, priority in rows]
 
 
 def last_rank(session: Session, *, plan_id: int) -> int:
-    value = session.exec(
-        select(sa.func.max(PerceivedPriority.rank))
-        .where(PerceivedPriority.plan_id == plan_id)
-        .where(col(PerceivedPriority.removed_at).is_(None))
-    ).one()
-    return int(value or 0)
+    return queries.last_place(session, PerceivedPriority.rank, PerceivedPriority.plan_id == plan_id)
 
 
 def close_gap(session: Session, *, plan_id: int, after_rank: int) -> None:
-    session.execute(
-        sa.update(PerceivedPriority)
-        .where(col(PerceivedPriority.plan_id) == plan_id)
-        .where(col(PerceivedPriority.removed_at).is_(None))
-        .where(col(PerceivedPriority.rank) > after_rank)
-        .values(rank=col(PerceivedPriority.rank) - 1)
+    queries.close_gap(
+        session, PerceivedPriority.rank, PerceivedPriority.plan_id == plan_id, after=after_rank
     )
 
 

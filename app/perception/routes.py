@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.auth.deps import CurrentActor
 from app.db import DbSession
 from app.kit.forms import FormOf
-from app.kit.pages import Page
-from app.kit.versioned import StaleEdit
+from app.kit.pages import EditPage, Page, account_page_of, edit_page
 from app.models import PerceivedPriority, Plan, PriorityStatus
 from app.perception import repository, service
 from app.perception.schemas import BeliefForm, RatingForm
@@ -20,17 +19,17 @@ from app.permissions.guards import (
     ItemAccess,
     PerceptionWriter,
     account_page,
+    item_action,
     item_guard,
+    item_move,
 )
 from app.permissions.policy import AccountAccess, Actor, Verb, may
 from app.plans.page import current_plan
 from app.priorities import repository as priorities_repo
 from app.value import repository as value_repo
-from app.web.errors import AppError
-from app.web.forms import FormErrors
+from app.web.forms import FormErrors, Version
 
 router = APIRouter()
-Text = Annotated[str, Form()]
 BLOCK = "perception"
 
 # A live belief of the account (internal: never the client side's).
@@ -44,10 +43,9 @@ def _dimensions(access: AccountAccess) -> list[str]:
     return list(access.account.workspace.value_dimensions)
 
 
-def perception_context(
-    db: DbSession, actor: Actor, access: AccountAccess, plan: Plan
-) -> dict[str, Any]:
+def perception_context(db: DbSession, actor: Actor, access: AccountAccess) -> dict[str, Any]:
     """Everything the page shows, in a fixed number of queries whatever the number of items."""
+    plan = current_plan(db, access)
     assert plan.id is not None
     beliefs = repository.beliefs(db, plan_id=plan.id)
     client_rows = priorities_repo.for_plan(db, plan_id=plan.id)
@@ -81,14 +79,11 @@ def perception_context(
     }
 
 
-def perception_page(request: Request, db: DbSession, actor: Actor, access: AccountAccess) -> Page:
-    """The perception page's responder; its context is built only when something is rendered."""
-    return Page(
-        request,
-        "perception/show.html",
-        lambda: perception_context(db, actor, access, current_plan(db, access)),
-        url=f"/accounts/{access.account_id}/perception",
-    )
+def _url(access: AccountAccess) -> str:
+    return f"/accounts/{access.account_id}/perception"
+
+
+perception_page = account_page_of("perception/show.html", perception_context, _url)
 
 
 def _link_choices(
@@ -134,33 +129,23 @@ def add_belief(
     return page.done(f"Added “{belief.title}” as belief {belief.rank}.", BLOCK, anchor="beliefs")
 
 
-def _edit_page(request: Request, db: DbSession, checked: ItemAccess[PerceivedPriority]) -> Page:
+def _edit_page(request: Request, db: DbSession, checked: ItemAccess[PerceivedPriority]) -> EditPage:
     """The page that edits one belief; after saving, back to the perception page."""
-    access, belief = checked.access, checked.item
+    access = checked.access
 
-    def context() -> dict[str, Any]:
+    def more() -> dict[str, Any]:
         plan = current_plan(db, access)
         assert plan.id is not None
-        return {
-            "access": access,
-            "account": access.account,
-            "belief": belief,
-            "errors": {},
-            "stale": None,
-            "active_priorities": [p for p, _ in priorities_repo.ranked(db, plan_id=plan.id)],
-        }
+        return {"active_priorities": [p for p, _ in priorities_repo.ranked(db, plan_id=plan.id)]}
 
-    return Page(
-        request, "perception/edit.html", context, url=f"/accounts/{access.account_id}/perception"
+    return edit_page(
+        request, "perception/edit.html", access, url=_url(access), more=more, belief=checked.item
     )
 
 
 @router.get("/accounts/{account_id}/perception/beliefs/{belief_id}/edit")
 def edit_belief(request: Request, db: DbSession, checked: WrittenBelief) -> Response:
-    belief = checked.item
-    return _edit_page(request, db, checked).render(
-        form=BeliefForm.of(belief), version=belief.version
-    )
+    return _edit_page(request, db, checked).show(BeliefForm.of(checked.item), checked.item)
 
 
 @router.post("/accounts/{account_id}/perception/beliefs/{belief_id}")
@@ -170,50 +155,40 @@ def update_belief(
     db: DbSession,
     checked: WrittenBelief,
     form: Annotated[BeliefForm, FormOf(BeliefForm)],
-    version: Annotated[int, Form()] = 0,
+    version: Version = 0,
 ) -> Response:
     belief, page = checked.item, _edit_page(request, db, checked)
     plan = current_plan(db, checked.access)
-    values = form.check(*_link_choices(db, plan, editing=belief.id))
-    if isinstance(values, FormErrors):
-        return page.refused(422, form=form, version=version, errors=values)
-    try:
-        service.update_belief(
+    return page.save(
+        form,
+        form.check(*_link_choices(db, plan, editing=belief.id)),
+        version=version,
+        item=belief,
+        save=lambda values: service.update_belief(
             db, actor=actor.user, belief=belief, values=values, expected_version=version
-        )
-    except StaleEdit as stale:
-        return page.refused(409, form=form, version=belief.version, stale=stale)
-    return page.leave(f"Saved “{belief.title}”.", f"belief-{belief.id}")
-
-
-@router.post("/accounts/{account_id}/perception/beliefs/{belief_id}/move")
-def move_belief(
-    request: Request,
-    actor: CurrentActor,
-    db: DbSession,
-    checked: WrittenBelief,
-    direction: Text = "",
-) -> Response:
-    belief = checked.item
-    if direction not in ("up", "down"):
-        raise AppError("Move a belief up or down.")
-    service.move_belief(db, actor=actor.user, belief=belief, up=direction == "up")
-    return perception_page(request, db, actor, checked.access).done(
-        f"“{belief.title}” is now belief {belief.rank}.",
-        BLOCK,
-        anchor="beliefs",
-        focus=f"belief-{direction}-{belief.id}",
+        ),
+        after=lambda: page.leave(f"Saved “{belief.title}”.", f"belief-{belief.id}"),
     )
 
 
-@router.post("/accounts/{account_id}/perception/beliefs/{belief_id}/remove")
-def remove_belief(
-    request: Request, actor: CurrentActor, db: DbSession, checked: WrittenBelief
+def move_belief(
+    page: Page, db: DbSession, actor: Actor, belief: PerceivedPriority, direction: str
 ) -> Response:
-    belief = checked.item
+    service.move_belief(db, actor=actor.user, belief=belief, up=direction == "up")
+    notice = f"“{belief.title}” is now belief {belief.rank}."
+    return page.done(notice, BLOCK, anchor="beliefs", focus=f"belief-{direction}-{belief.id}")
+
+
+def remove_belief(page: Page, db: DbSession, actor: Actor, belief: PerceivedPriority) -> Response:
     service.remove_belief(db, actor=actor.user, belief=belief)
-    page = perception_page(request, db, actor, checked.access)
     return page.done(f"Removed “{belief.title}”.", BLOCK, anchor="beliefs")
+
+
+BELIEF = "/accounts/{account_id}/perception/beliefs/{belief_id}"
+item_move(router, f"{BELIEF}/move", WrittenBelief, perception_page, move_belief, what="a belief")
+item_action(
+    router, f"{BELIEF}/remove", WrittenBelief, perception_page, remove_belief, asks="Remove"
+)
 
 
 @router.post("/accounts/{account_id}/perception/rating")

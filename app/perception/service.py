@@ -24,7 +24,6 @@ from app.models import (
     User,
     ValueRating,
     Visibility,
-    utcnow,
 )
 from app.perception import repository
 from app.perception.schemas import BeliefValues
@@ -114,18 +113,12 @@ def move_belief(session: Session, *, actor: User, belief: PerceivedPriority, up:
 def remove_belief(session: Session, *, actor: User, belief: PerceivedPriority) -> None:
     plans_repo.lock_plan(session, plan_id=belief.plan_id)
     session.refresh(belief)
-    belief.removed_at = utcnow()
-    session.add(belief)
+    verb = "perception.belief_removed"
+    TRAIL.removed(
+        session, actor, belief, ("title", "rank"), verb=verb, visibility=Visibility.INTERNAL
+    )
     session.flush()
     repository.close_gap(session, plan_id=belief.plan_id, after_rank=belief.rank)
-    TRAIL.change(
-        session,
-        actor,
-        belief,
-        "perception.belief_removed",
-        {"title": [belief.title, None], "rank": [belief.rank, None]},
-        Visibility.INTERNAL,
-    )
 
 
 def record_rating(
@@ -167,9 +160,10 @@ class RankGap:
         return self.belief.rank - self.priority.rank
 
 
-@dataclass(frozen=True)
-class ScoreGap:
-    name: str  # "Overall" or a dimension
+class BeliefAgainstStatement:
+    """A score the vendor believes the client gives, next to the one the client gave (None:
+    not recorded); the dataclasses that mix this in declare both."""
+
     believed: int | None
     stated: int | None
 
@@ -179,6 +173,13 @@ class ScoreGap:
         if self.believed is None or self.stated is None:
             return None
         return self.believed - self.stated
+
+
+@dataclass(frozen=True)
+class ScoreGap(BeliefAgainstStatement):
+    name: str  # "Overall" or a dimension
+    believed: int | None
+    stated: int | None
 
 
 @dataclass

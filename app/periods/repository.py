@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from app.db import for_write
 from app.models import (
     Action,
     ActionStatus,
     Initiative,
     InitiativePriority,
     InitiativeStatus,
+    JointReview,
+    JointReviewStatus,
     Priority,
     PriorityStatus,
     StrategyEntry,
@@ -46,34 +50,36 @@ class Candidates:
         return {i for i in ids if i is not None}
 
 
-def _open_priorities(session: Session, plan_id: int) -> Sequence[Priority]:
+Carried = TypeVar("Carried", Priority, Initiative, Action)
+
+
+def _open(
+    session: Session, model: type[Carried], plan_id: int, statuses: tuple[str, ...], *order: Any
+) -> Sequence[Carried]:
+    """The period's live items of ``model`` in one of the open ``statuses``, in the plan's
+    ``order``: one query."""
     return session.exec(
-        select(Priority)
-        .where(Priority.plan_id == plan_id)
-        .where(col(Priority.removed_at).is_(None))
-        .where(col(Priority.status).in_(OPEN_PRIORITIES))
-        .order_by(col(Priority.rank).is_(None), col(Priority.rank), col(Priority.created_at))
+        select(model)
+        .where(model.plan_id == plan_id)
+        .where(col(model.removed_at).is_(None))
+        .where(col(model.status).in_(statuses))
+        .order_by(*order)
     ).all()
+
+
+def _open_priorities(session: Session, plan_id: int) -> Sequence[Priority]:
+    order = (col(Priority.rank).is_(None), col(Priority.rank), col(Priority.created_at))
+    return _open(session, Priority, plan_id, OPEN_PRIORITIES, *order)
 
 
 def _open_initiatives(session: Session, plan_id: int) -> Sequence[Initiative]:
-    return session.exec(
-        select(Initiative)
-        .where(Initiative.plan_id == plan_id)
-        .where(col(Initiative.removed_at).is_(None))
-        .where(col(Initiative.status).in_(OPEN_INITIATIVES))
-        .order_by(col(Initiative.created_at), col(Initiative.id))
-    ).all()
+    order = (col(Initiative.created_at), col(Initiative.id))
+    return _open(session, Initiative, plan_id, OPEN_INITIATIVES, *order)
 
 
 def _open_actions(session: Session, plan_id: int) -> Sequence[Action]:
-    return session.exec(
-        select(Action)
-        .where(Action.plan_id == plan_id)
-        .where(col(Action.removed_at).is_(None))
-        .where(col(Action.status).in_(OPEN_ACTIONS))
-        .order_by(col(Action.due_on).is_(None), col(Action.due_on), col(Action.created_at))
-    ).all()
+    order = (col(Action.due_on).is_(None), col(Action.due_on), col(Action.created_at))
+    return _open(session, Action, plan_id, OPEN_ACTIONS, *order)
 
 
 def _strategy(session: Session, plan_id: int) -> Sequence[StrategyEntry]:
@@ -117,3 +123,17 @@ def candidates(session: Session, *, plan_id: int) -> Candidates:
         links=_links(session, plan_id),
         staying=live - len(priorities) - len(initiatives) - len(actions),
     )
+
+
+def open_joint_reviews(session: Session, *, plan_id: int) -> Sequence[JointReview]:
+    """The period's joint reviews still to be held (scheduled: neither closed nor cancelled),
+    locked until commit, so a review moved or closed meanwhile waits for the rollover."""
+    return session.exec(
+        for_write(
+            session,
+            select(JointReview)
+            .where(JointReview.plan_id == plan_id)
+            .where(JointReview.status == JointReviewStatus.SCHEDULED)
+            .order_by(col(JointReview.starts_at), col(JointReview.id)),
+        )
+    ).all()

@@ -99,6 +99,11 @@ def start_next_period(
     notice = (
         f"Started the period {result.plan.period}. {result.previous.period} is closed: "
         "it stays readable from the periods above the plan."
+        + (
+            " The joint review still to be held moves with the plan."
+            if result.moved_reviews
+            else ""
+        )
     )
     return redirect(request, plan_url(access), notice)
 

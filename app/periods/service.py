@@ -1,6 +1,7 @@
 """Starting the plan's next period.
 
-The current plan is closed, never changed otherwise: its items, comments, agreement, frozen
+The current plan is closed, never changed otherwise (but for its joint reviews still to be
+held, which move with the plan, below): its items, comments, agreement, frozen
 versions and reviews stay exactly as they were, read-only (``app.permissions.policy``
 refuses every change to a closed period). The new period is a new plan with its own agreement
 (a draft, never agreed) and *copies* of the open items the lead carries over, each linked to
@@ -15,6 +16,9 @@ the item it was copied from (``carried_from_id``), with a new random id:
 - value ratings stay with the period they were given in (a rating is the client's word at a
   date; copying it would date it anew), so the new period's value trend starts with its first
   rating;
+- a joint review still to be held (scheduled, not closed or cancelled) moves to the new
+  period with the plan, as the lead expects: the meeting reviews the plan as it now stands;
+  held and cancelled ones stay with the period they were held or called off in;
 - comment threads stay with the original items: a carried item links back to the thread it had
   in the previous period (readable there by whoever may read it), so no comment is duplicated,
   re-dated or moved out of the period it was written in.
@@ -25,7 +29,7 @@ with one audit event for the rollover and one per carried item.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -34,7 +38,9 @@ from sqlmodel import Session, SQLModel
 from app.accounts import repository as accounts_repo
 from app.kit import versioned
 from app.models import (
+    Action,
     InitiativePriority,
+    JointReview,
     Plan,
     PriorityStatus,
     User,
@@ -53,8 +59,52 @@ TRAILS = {
     "action": versioned.Trail("action"),
     "strategy_entry": versioned.Trail("strategy_entry"),
 }
-# Fields a copy does not take from its original: its own row, plan, version and history.
-_OWN = {"id", "plan_id", "version", "updated_at", "carried_from_id"}
+JOINT_REVIEW_TRAIL = versioned.Trail("joint_review")
+# The fields a copy takes from its original, by item type: what the item says and where it
+# stands, never a link of the period it was in (a joint review it was recorded in, its row,
+# plan, version and history). A new field carries over only once it is listed here.
+_STANDING = ("account_id", "status", "owner_id", "created_at", "created_by_id")
+_ANSWERED = ("answered_at", "answered_by_id", "answer_reason")
+CARRIED_FIELDS: dict[str, tuple[str, ...]] = {
+    "priority": (
+        *_STANDING,
+        *_ANSWERED,
+        "rank",
+        "title",
+        "description",
+        "importance",
+        "horizon",
+        "suggested_by_id",
+    ),
+    "initiative": (
+        *_STANDING,
+        *_ANSWERED,
+        "title",
+        "description",
+        "value_for_client",
+        "value_for_vendor",
+        "visibility",
+        "proposed_at",
+    ),
+    "action": (
+        *_STANDING,
+        "title",
+        "outcome",
+        "due_on",
+        "priority_id",
+        "initiative_id",
+    ),
+    "strategy_entry": (
+        "account_id",
+        "kind",
+        "position",
+        "text",
+        "detail",
+        "horizon",
+        "created_at",
+        "created_by_id",
+    ),
+}
 
 M = TypeVar("M", bound=SQLModel)
 
@@ -74,6 +124,7 @@ class Rollover:
     plan: Plan
     previous: Plan
     copies: dict[str, dict[int, Any]] = field(default_factory=dict)
+    moved_reviews: int = 0  # joint reviews still to be held, moved to the new period
 
     def shared_count(self, item_type: str) -> int:
         """Carried items of a type the client may see (drafts are internal)."""
@@ -81,8 +132,8 @@ class Rollover:
         return sum(1 for item in items if getattr(item, "visibility", "") != Visibility.INTERNAL)
 
 
-def _copy(original: M, plan: Plan, **values: Any) -> M:
-    data = original.model_dump(exclude=_OWN) | values
+def _copy(original: M, item_type: str, plan: Plan, **values: Any) -> M:
+    data = versioned.values_of(original, CARRIED_FIELDS[item_type]) | values
     return type(original)(**data, plan_id=plan.id, carried_from_id=original.id)  # type: ignore[attr-defined]
 
 
@@ -98,7 +149,7 @@ def _carry(
     item: a client never learns a draft was carried)."""
     copies = result.copies.setdefault(item_type, {})
     for original in originals:
-        copy = _copy(original, result.plan, **adjust(original))
+        copy = _copy(original, item_type, result.plan, **adjust(original))
         session.add(copy)
         session.flush()
         copies[original.id] = copy
@@ -190,6 +241,31 @@ def _carry_all(
     _carry(session, actor, result, "strategy_entry", found.strategy)
 
 
+def _move_open_reviews(
+    session: Session, actor: User, result: Rollover, reviews: Sequence[JointReview]
+) -> None:
+    """A joint review still to be held moves with the plan to the new period: the meeting is
+    about the plan as it is now, and its minutes (decisions, new actions, the client's rating)
+    belong to the period they are taken in. Same meeting, same calendar entry. The actions
+    already recorded in its minutes move with it as their carried copies (the originals stay,
+    read-only, with the old period)."""
+    moving = {review.id: review for review in reviews}
+    for old_id, copy in result.copies.get("action", {}).items():
+        original = session.get(Action, old_id)  # loaded by the carry: no query
+        if original is not None and original.joint_review_id in moving:
+            copy.joint_review_id = original.joint_review_id
+    for review in reviews:
+        review.plan_id = result.plan.id  # type: ignore[assignment]
+        JOINT_REVIEW_TRAIL.change(
+            session,
+            actor,
+            review,
+            "joint_review.moved_to_period",
+            {"period": [result.previous.period, result.plan.period]},
+        )
+        result.moved_reviews += 1
+
+
 def _tell(session: Session, actor: User, result: Rollover) -> None:
     """Everyone on the account is told, in words both sides may read: only shared items are
     counted, so a carried draft is never named nor counted to the client."""
@@ -224,9 +300,13 @@ def start_next(session: Session, *, actor: User, current: Plan, values: NextPeri
     if current.id != values.from_plan or not current.is_current:
         raise AlreadyStarted(current)
     assert current.id is not None
+    # Locked before anything is audited: the minutes' routes lock a review, then the audit
+    # chain; taking them in the same order here leaves no lock cycle.
+    reviews = repository.open_joint_reviews(session, plan_id=current.id)
     found = repository.candidates(session, plan_id=current.id)
     result = Rollover(plan=_new_plan(session, actor, current, values), previous=current)
     _carry_all(session, actor, result, found, values.leave)
+    _move_open_reviews(session, actor, result, reviews)
     _tell(session, actor, result)
     return result
 

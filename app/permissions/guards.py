@@ -18,7 +18,7 @@ from sqlmodel import Session
 from app.accounts import repository as accounts_repo
 from app.auth.deps import CurrentActor
 from app.db import DbSession
-from app.kit.items import AccountItem, get_or_404
+from app.kit.items import AccountItem, get_or_404, moving_up
 from app.kit.pages import Page
 from app.permissions.policy import (
     PERIOD_WRITES,
@@ -32,7 +32,9 @@ from app.permissions.policy import (
     decide_workspace,
 )
 from app.plans import repository as plans_repo
+from app.web.confirm import asks_first
 from app.web.errors import ForbiddenError, NotFoundError, PeriodClosedError
+from app.web.forms import Text
 
 
 def enforce(decision: Decision) -> None:
@@ -48,6 +50,19 @@ def enforce_item(actor: Actor, access: AccountAccess, verb: Verb, item: HasVisib
     """For a route that loaded an item under a checked account: may the actor ``verb`` this
     item (internal items are 404 for the client side; own-item verbs check the author)?"""
     enforce(decide(actor, access, verb, item))
+
+
+_ACCESS = "jp_access"
+
+
+def load_access(db: Session, *, account_id: int, actor: Actor) -> AccountAccess | None:
+    """The account with the actor's membership and side (one query), read once per request:
+    a second guard of the same request (the session is the request's) gets the same answer."""
+    known: dict[tuple[int, int], AccountAccess | None] = db.info.setdefault(_ACCESS, {})
+    key = (account_id, actor.id)
+    if key not in known:
+        known[key] = accounts_repo.load_access(db, account_id=account_id, user_id=actor.id)
+    return known[key]
 
 
 def current_plan_id(db: Session, access: AccountAccess, verb: Verb) -> int | None:
@@ -82,7 +97,7 @@ class AccountGuard:
         self.verb = verb
 
     def __call__(self, account_id: int, actor: CurrentActor, db: DbSession) -> AccountAccess:
-        access = accounts_repo.load_access(db, account_id=account_id, user_id=actor.id)
+        access = load_access(db, account_id=account_id, actor=actor)
         enforce(decide(actor, access, self.verb))
         assert access is not None
         return access
@@ -132,7 +147,7 @@ def _item_dependency(
     lock: Callable[[Session, int], None] | None,
 ) -> Any:
     def guard(actor: Actor, db: Session, account_id: int, **path: int) -> ItemAccess[T]:
-        access = accounts_repo.load_access(db, account_id=account_id, user_id=actor.id)
+        access = load_access(db, account_id=account_id, actor=actor)
         enforce(decide(actor, access, verb))
         assert access is not None
         current_id = current_plan_id(db, access, verb) if hasattr(model, "plan_id") else None
@@ -181,6 +196,86 @@ def account_page(router: APIRouter, path: str, verb: Verb, page: PageOf, *, name
     # This module's annotations are strings, resolved against its globals: ``Access`` is local.
     show.__annotations__["access"] = Access
     router.add_api_route(path, show, methods=["GET"], name=name)
+
+
+# What a button on an item does, given the page of its account: ``handle(page, db, actor, item)``.
+ItemHandler = Callable[[Page, Session, Actor, Any], Response]
+# A move button: ``handle(page, db, actor, item, direction)``, the direction "up" or "down".
+MoveHandler = Callable[[Page, Session, Actor, Any, str], Response]
+
+
+def item_action(
+    router: APIRouter,
+    path: str,
+    checked: Any,
+    page: PageOf,
+    handle: ItemHandler,
+    *,
+    asks: str = "",
+) -> None:
+    """``POST path``: ``handle`` the item that passed the guard alias ``checked`` (an
+    ``Annotated[ItemAccess[...], item_guard(...)]``), with its account's page to answer on —
+    the handler every item's button (remove, ...) has, written once. The route is named
+    after ``handle``. ``asks`` (the button's action, "Remove") makes it change nothing until
+    the person confirmed (``app.web.confirm``)."""
+
+    def endpoint(request: Request, actor: Actor, db: Session, checked: ItemAccess[Any]) -> Response:
+        return handle(page(request, db, actor, checked.access), db, actor, checked.item)
+
+    _add_post(router, path, endpoint, checked, name=handle.__name__, asks=asks)
+
+
+def item_move(
+    router: APIRouter,
+    path: str,
+    checked: Any,
+    page: PageOf,
+    handle: MoveHandler,
+    *,
+    what: str,
+) -> None:
+    """``item_action`` for a move button: the form's ``direction`` is "up" or "down", anything
+    else is refused (400, "Move ``what`` up or down.") before ``handle`` is called."""
+
+    def endpoint(
+        request: Request, actor: Actor, db: Session, checked: ItemAccess[Any], direction: str
+    ) -> Response:
+        moving_up(direction, what)
+        shown = page(request, db, actor, checked.access)
+        return handle(shown, db, actor, checked.item, direction)
+
+    text = inspect.Parameter(
+        "direction", inspect.Parameter.KEYWORD_ONLY, annotation=Text, default=""
+    )
+    _add_post(router, path, endpoint, checked, name=handle.__name__, inputs=(text,))
+
+
+def _add_post(
+    router: APIRouter,
+    path: str,
+    endpoint: Callable[..., Response],
+    checked: Any,
+    *,
+    name: str,
+    inputs: tuple[inspect.Parameter, ...] = (),
+    asks: str = "",
+) -> None:
+    """Register ``endpoint`` at ``POST path`` with the dependencies FastAPI reads from its
+    signature: the request, the signed-in actor, the session, the checked item, ``inputs``;
+    behind a confirmation when it ``asks``."""
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter("request", keyword, annotation=Request),
+            inspect.Parameter("actor", keyword, annotation=CurrentActor),
+            inspect.Parameter("db", keyword, annotation=DbSession),
+            inspect.Parameter("checked", keyword, annotation=checked),
+            *inputs,
+        ],
+        return_annotation=Response,
+    )
+    flagged = asks_first(asks)(endpoint) if asks else endpoint
+    router.add_api_route(path, flagged, methods=["POST"], name=name)
 
 
 AccountReader = Annotated[AccountAccess, Depends(AccountGuard(Verb.ACCOUNT_VIEW))]

@@ -16,6 +16,7 @@ from app.agreement import sections as agreement_sections
 from app.comments import sections as comments_sections
 from app.initiatives import sections as initiatives_sections
 from app.kit.pages import Page
+from app.live import events as live_events
 from app.models import Horizon, Importance, Plan, PriorityStatus, Side
 from app.permissions.policy import AccountAccess, Actor, Verb, may
 from app.plans import metrics, repository
@@ -27,6 +28,7 @@ from app.strategy import sections as strategy_sections
 from app.value import sections as value_sections
 from app.web.errors import NotFoundError
 from app.web.forms import FormErrors
+from app.welcome import progress
 
 TEMPLATE = "plans/show.html"
 
@@ -65,7 +67,9 @@ def period_plan(db: Any, access: AccountAccess, period: int | None) -> Plan:
 def _periods(db: Any, access: AccountAccess, period: int | None) -> dict[str, Any]:
     """The account's periods (one query: the page's plan is one of them, so it costs nothing
     more) and the one shown: ``period`` (a plan id of the account), else the current one."""
-    periods = list(repository.periods(db, account_id=access.account_id))
+    periods, live = repository.periods_and_live_event(
+        db, account_id=access.account_id, vendor=access.is_vendor
+    )
     current = next((p for p in periods if p.is_current), None)
     plan = current if period is None else next((p for p in periods if p.id == period), None)
     if plan is None:
@@ -76,6 +80,9 @@ def _periods(db: Any, access: AccountAccess, period: int | None) -> dict[str, An
         "current_period": current,
         "previous_period": next((p for p in periods if p.id == plan.previous_id), None),
         "closed": not plan.is_current,
+        # The last live event the reader may see, read before every section: the page's event
+        # stream starts after it.
+        "live_event": live_events.event_id(access.is_vendor, live),
     }
 
 
@@ -108,6 +115,8 @@ def plan_context(
         "form": PriorityForm(),
         "errors": FormErrors(),
         "notice": "",
+        # "Finish setting up your plan" while the first visit's short path is open.
+        "resume_url": progress.resume_url(actor, access) if not closed else None,
     }
     for loader in LOADERS:
         context.update(loader(db, actor, access, plan))

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlmodel import Session, col, select
 
 from app.db import for_write
+from app.live import repository as live_repo
 from app.models import Plan
 
 
@@ -39,12 +40,24 @@ def of_account(session: Session, *, account_id: int, plan_id: int) -> Plan | Non
     ).first()
 
 
+def _latest_first(plan: Plan) -> tuple[bool, date, datetime]:
+    return plan.is_current, plan.starts_on or plan.created_at.date(), plan.created_at
+
+
 def periods(session: Session, *, account_id: int) -> list[Plan]:
     """Every plan of the account, the current one first, then the closed ones, latest period
     first (by their first day, else when they were made): one query."""
     plans = session.exec(select(Plan).where(Plan.account_id == account_id)).all()
+    return sorted(plans, key=_latest_first, reverse=True)
 
-    def latest_first(plan: Plan) -> tuple[bool, date, datetime]:
-        return plan.is_current, plan.starts_on or plan.created_at.date(), plan.created_at
 
-    return sorted(plans, key=latest_first, reverse=True)
+def periods_and_live_event(
+    session: Session, *, account_id: int, vendor: bool
+) -> tuple[list[Plan], int]:
+    """``periods``, and in the same statement where the account's live events stand for the
+    reader's side (``app.live``): the plan page reads it before its sections, and its event
+    stream starts from there, so a change committed after the page was read is replayed."""
+    live = live_repo.latest_number(account_id, vendor=vendor)
+    rows = session.exec(select(Plan, live).where(Plan.account_id == account_id)).all()
+    number = int(rows[0][1]) if rows else 0
+    return sorted((plan for plan, _ in rows), key=_latest_first, reverse=True), number

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.auth.deps import CurrentActor
+from app.auth.deps import CurrentActor, background
 from app.db import DbSession
 from app.kit.pages import Fragment
 from app.permissions.guards import PlanReader
@@ -33,10 +33,12 @@ SECTIONS = {
 
 
 @router.get("/accounts/{account_id}/plan/sections/{section}")
+@background
 def show_section(
     request: Request, actor: CurrentActor, access: PlanReader, db: DbSession, section: str
 ) -> Response:
-    """One section of the plan page (for htmx; the whole page otherwise)."""
+    """One section of the plan page (for htmx; the whole page otherwise). The live updates
+    fetch it by themselves, so it does not count as the person's activity."""
     if section not in SECTIONS:
         raise NotFoundError()
     return plan_page(request, db, actor, access).render(SECTIONS[section])

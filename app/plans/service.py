@@ -4,22 +4,14 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from app.audit import service as audit
+from app.kit.versioned import Trail
 from app.models import Plan, User
+
+TRAIL = Trail("plan")
 
 
 def create(session: Session, *, actor: User, account_id: int, period: str) -> Plan:
     """The account's first plan (making a later plan current comes with plan rollover)."""
     plan = Plan(account_id=account_id, period=period, created_by_id=actor.id)
-    session.add(plan)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        verb="plan.created",
-        item_type="plan",
-        item_id=plan.id,
-        account_id=account_id,
-        changes={"period": [None, period], "status": [None, plan.status]},
-    )
+    TRAIL.created(session, actor, plan, {"period": period, "status": plan.status})
     return plan

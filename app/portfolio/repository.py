@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import defer
@@ -191,20 +192,25 @@ def actions(session: Session, *, plan_ids: Sequence[int]) -> list[ActionFacts]:
     return [ActionFacts(*row) for row in rows]
 
 
+def _newest_first(model: Any, at: Any, plan_ids: Sequence[int]) -> sa.Subquery:
+    """``(id, n)`` of the plans' rows of ``model``: ``n`` numbers each plan's rows from its
+    newest (by ``at``, then id) as 1."""
+    newest_first = sa.func.row_number().over(
+        partition_by=col(model.plan_id), order_by=(col(at).desc(), col(model.id).desc())
+    )
+    return (
+        select(model.id, newest_first.label("n"))
+        .where(col(model.plan_id).in_(list(plan_ids)))
+        .subquery()
+    )
+
+
 def recent_ratings(
     session: Session, *, plan_ids: Sequence[int], per_plan: int
 ) -> Sequence[ValueRating]:
     """The ``per_plan`` newest client value ratings of each plan, oldest first within a plan
     (for the latest, its change against the one before, and the sparkline): one query."""
-    newest_first = sa.func.row_number().over(
-        partition_by=col(ValueRating.plan_id),
-        order_by=(col(ValueRating.rated_at).desc(), col(ValueRating.id).desc()),
-    )
-    ranked = (
-        select(ValueRating.id, newest_first.label("n"))
-        .where(col(ValueRating.plan_id).in_(list(plan_ids)))
-        .subquery()
-    )
+    ranked = _newest_first(ValueRating, ValueRating.rated_at, plan_ids)
     return session.exec(
         select(ValueRating)
         .options(defer(ValueRating.comment))  # type: ignore[arg-type]
@@ -218,15 +224,7 @@ def latest_believed_ratings(
     session: Session, *, plan_ids: Sequence[int]
 ) -> dict[int, PerceivedRating]:
     """The vendor's latest believed rating of each plan: one query."""
-    newest_first = sa.func.row_number().over(
-        partition_by=col(PerceivedRating.plan_id),
-        order_by=(col(PerceivedRating.recorded_at).desc(), col(PerceivedRating.id).desc()),
-    )
-    ranked = (
-        select(PerceivedRating.id, newest_first.label("n"))
-        .where(col(PerceivedRating.plan_id).in_(list(plan_ids)))
-        .subquery()
-    )
+    ranked = _newest_first(PerceivedRating, PerceivedRating.recorded_at, plan_ids)
     rows = session.exec(
         select(PerceivedRating)
         .options(defer(PerceivedRating.note))  # type: ignore[arg-type]
@@ -251,10 +249,4 @@ def beliefs(session: Session, *, plan_ids: Sequence[int]) -> Sequence[PerceivedP
 
 def last_reviews(session: Session, *, plan_ids: Sequence[int]) -> dict[int, date]:
     """The date of each plan's latest review (none held: absent): one query."""
-    held_at = reviews_repo.held_dates()
-    rows = session.exec(
-        select(held_at.c.plan_id, sa.func.max(held_at.c.held_on))
-        .where(held_at.c.plan_id.in_(list(plan_ids)))
-        .group_by(held_at.c.plan_id)
-    ).all()
-    return {plan_id: held_on for plan_id, held_on in rows if held_on is not None}
+    return reviews_repo.last_held_of(session, list(plan_ids))

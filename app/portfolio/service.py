@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from app.kit.clock import zone_named
+from app.kit.dates import next_review_on
 from app.models import (
     ActionStatus,
     PerceivedPriority,
@@ -37,7 +39,7 @@ from app.plans import metrics
 from app.plans.metrics import Figure, LinkedAction, LinkedInitiative
 from app.portfolio import chart, repository
 from app.portfolio.schemas import NO_PLAN, STATE_CHOICES, UNSCORED, PortfolioQuery
-from app.reviews.schedule import ReviewState, next_review_on, review_state
+from app.reviews.schedule import ReviewState, review_state
 
 PLAN_STATE_ORDER = (PlanStatus.DRAFT, PlanStatus.SUBMITTED, PlanStatus.AGREED)
 
@@ -72,17 +74,10 @@ class ValueTrend:
 
 
 @dataclass(frozen=True)
-class PerceptionGap:
+class PerceptionGap(perception.BeliefAgainstStatement):
     believed: int | None  # the vendor's latest believed overall rating
     stated: int | None  # the client's latest overall rating
     missed: int | None  # client priorities no belief anticipated; None: no belief recorded
-
-    @property
-    def difference(self) -> int | None:
-        """Positive: the vendor believes the client rates it higher than the client does."""
-        if self.believed is None or self.stated is None:
-            return None
-        return self.believed - self.stated
 
     @property
     def why_no_difference(self) -> str:
@@ -227,8 +222,11 @@ def _gap(
     )
 
 
-def _plan_figures(plan: Plan, batches: _Batches, today: date, zone: ZoneInfo) -> PlanFigures:
-    """``today`` and ``zone``: the reader's (the days shown are theirs)."""
+def _plan_figures(
+    plan: Plan, batches: _Batches, today: date, zone: ZoneInfo, home: ZoneInfo
+) -> PlanFigures:
+    """``today`` and ``zone``: the reader's (the days shown are theirs); ``home``: the
+    workspace's, where the plan's review days fall (``app.kit.dates``)."""
     assert plan.id is not None
     priorities = batches.priorities.get(plan.id, [])
     actions = batches.actions.get(plan.id, [])
@@ -236,11 +234,7 @@ def _plan_figures(plan: Plan, batches: _Batches, today: date, zone: ZoneInfo) ->
     client_focus, coverage = _focus(priorities, batches.initiatives.get(plan.id, {}), actions)
     open_actions = [a for a in actions if ActionStatus(a.status).is_open]
     last_held = batches.last_reviews.get(plan.id)
-    next_on = next_review_on(
-        started_on=plan.created_at.astimezone(zone).date(),
-        last_held_on=last_held,
-        cadence_months=plan.review_cadence_months,
-    )
+    next_on = next_review_on(plan, last_held_on=last_held, zone=home)
     return PlanFigures(
         plan=plan,
         client_focus=client_focus,
@@ -295,7 +289,9 @@ def portfolio_rows(db: Session, *, actor: Actor, today: date) -> list[PortfolioR
                 )
                 if latest
                 else None,
-                figures=_plan_figures(account.plan, batches, today, actor.zone)
+                figures=_plan_figures(
+                    account.plan, batches, today, actor.zone, zone_named(actor.home_zone)
+                )
                 if account.plan
                 else None,
             )

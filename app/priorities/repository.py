@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from app.accounts import repository as accounts_repo
 from app.db import for_write
+from app.kit import queries
 from app.models import CLIENT_ROLES, Priority, PriorityStatus, User
 
 # Priorities in the order the client ranked them; suggestions (no rank) after, oldest first.
@@ -65,22 +65,11 @@ def active(session: Session, *, plan_id: int) -> Sequence[Priority]:
 
 
 def last_rank(session: Session, *, plan_id: int) -> int:
-    value = session.exec(
-        select(sa.func.max(Priority.rank))
-        .where(Priority.plan_id == plan_id)
-        .where(col(Priority.removed_at).is_(None))
-    ).one()
-    return int(value or 0)
+    return queries.last_place(session, Priority.rank, Priority.plan_id == plan_id)
 
 
 def close_gap(session: Session, *, plan_id: int, after_rank: int) -> None:
-    session.execute(
-        sa.update(Priority)
-        .where(col(Priority.plan_id) == plan_id)
-        .where(col(Priority.removed_at).is_(None))
-        .where(col(Priority.rank) > after_rank)
-        .values(rank=col(Priority.rank) - 1)
-    )
+    queries.close_gap(session, Priority.rank, Priority.plan_id == plan_id, after=after_rank)
 
 
 def client_people(session: Session, *, account_id: int) -> Sequence[User]:

@@ -3,6 +3,7 @@ the vendor's suggestions of priorities with the client's answers (accept, reword
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -12,24 +13,24 @@ from sqlmodel import col
 from app.auth.deps import CurrentActor
 from app.db import DbSession
 from app.kit.forms import FormOf
-from app.kit.pages import Page
+from app.kit.pages import EditPage, Page, edit_page
 from app.models import Horizon, Importance, Priority, PriorityStatus
 from app.permissions.guards import (
     ItemAccess,
     PrioritySuggester,
     PriorityWriter,
+    item_action,
     item_guard,
+    item_move,
 )
-from app.permissions.policy import AccountAccess, Verb
+from app.permissions.policy import AccountAccess, Actor, Verb
 from app.plans.page import current_plan, plan_page, plan_url
 from app.priorities import repository, service
 from app.priorities.schemas import PriorityForm, check_order, check_reason
-from app.web.errors import AppError, NotFoundError
-from app.web.forms import FormErrors
+from app.web.errors import NotFoundError
+from app.web.forms import FormErrors, Text, Version
 
 router = APIRouter()
-Text = Annotated[str, Form()]
-Version = Annotated[int, Form()]
 Form_ = Annotated[PriorityForm, FormOf(PriorityForm)]
 SECTION = "priorities"
 
@@ -96,17 +97,14 @@ def reorder_priorities(
     return page.done("Saved the new order." if moved else "The order is unchanged.", SECTION)
 
 
-def _edit_page(request: Request, db: DbSession, checked: ItemAccess[Priority]) -> Page:
+def _edit_page(request: Request, db: DbSession, checked: ItemAccess[Priority]) -> EditPage:
     """The page that edits one priority; after saving, back to the plan."""
     return _wording_page(request, db, checked.access, "priorities/edit.html", priority=checked.item)
 
 
 @router.get("/accounts/{account_id}/priorities/{priority_id}/edit")
 def edit_priority(request: Request, db: DbSession, checked: WrittenPriority) -> Response:
-    priority = checked.item
-    return _edit_page(request, db, checked).render(
-        form=PriorityForm.of(priority), version=priority.version
-    )
+    return _edit_page(request, db, checked).show(PriorityForm.of(checked.item), checked.item)
 
 
 @router.post("/accounts/{account_id}/priorities/{priority_id}")
@@ -119,46 +117,34 @@ def update_priority(
     version: Version = 0,
 ) -> Response:
     priority, page = checked.item, _edit_page(request, db, checked)
-    values = form.check(_owner_ids(db, checked.access))
-    if isinstance(values, FormErrors):
-        return page.refused(422, form=form, version=version, errors=values)
-    try:
-        service.update(
+    return page.save(
+        form,
+        form.check(_owner_ids(db, checked.access)),
+        version=version,
+        item=priority,
+        save=lambda values: service.update(
             db, actor=actor.user, priority=priority, values=values, expected_version=version
-        )
-    except service.StaleEdit as stale:
-        # Nothing was saved; the person's text stays in the form, next to what is saved now.
-        return page.refused(409, form=form, version=priority.version, stale=stale)
-    return page.leave(f"Saved “{priority.title}”.", SECTION)
-
-
-@router.post("/accounts/{account_id}/priorities/{priority_id}/move")
-def move_priority(
-    request: Request,
-    actor: CurrentActor,
-    db: DbSession,
-    checked: WrittenPriority,
-    direction: Text = "",
-) -> Response:
-    priority = checked.item
-    if direction not in ("up", "down"):
-        raise AppError("Move a priority up or down.")
-    service.move(db, actor=actor.user, priority=priority, up=direction == "up")
-    return plan_page(request, db, actor, checked.access).done(
-        f"“{priority.title}” is now priority {priority.rank}.",
-        SECTION,
-        focus=f"move-{direction}-{priority.id}",
+        ),
+        after=lambda: page.leave(f"Saved “{priority.title}”.", SECTION),
     )
 
 
-@router.post("/accounts/{account_id}/priorities/{priority_id}/remove")
-def remove_priority(
-    request: Request, actor: CurrentActor, db: DbSession, checked: WrittenPriority
+def move_priority(
+    page: Page, db: DbSession, actor: Actor, priority: Priority, direction: str
 ) -> Response:
-    priority = checked.item
+    service.move(db, actor=actor.user, priority=priority, up=direction == "up")
+    notice = f"“{priority.title}” is now priority {priority.rank}."
+    return page.done(notice, SECTION, focus=f"move-{direction}-{priority.id}")
+
+
+def remove_priority(page: Page, db: DbSession, actor: Actor, priority: Priority) -> Response:
     service.remove(db, actor=actor.user, priority=priority)
-    page = plan_page(request, db, actor, checked.access)
     return page.done(f"Removed “{priority.title}”.", SECTION)
+
+
+ITEM = "/accounts/{account_id}/priorities/{priority_id}"
+item_move(router, f"{ITEM}/move", WrittenPriority, plan_page, move_priority, what="a priority")
+item_action(router, f"{ITEM}/remove", WrittenPriority, plan_page, remove_priority, asks="Remove")
 
 
 # --- Vendor suggestions and the client's answers ---------------------------------------------
@@ -250,37 +236,45 @@ def reject_suggestion(
     return page.done(f"Rejected “{suggestion.title}”. The vendor sees your reason.", SECTION)
 
 
-def _reword_page(request: Request, db: DbSession, checked: ItemAccess[Priority]) -> Page:
+def _reword_page(request: Request, db: DbSession, checked: ItemAccess[Priority]) -> EditPage:
     suggestion = checked.item
     return _wording_page(
         request,
         db,
         checked.access,
         "priorities/reword.html",
-        suggestion=suggestion,
         suggester=lambda: repository.person(db, user_id=suggestion.suggested_by_id),
+        suggestion=suggestion,
         stale_message="",
     )
 
 
 def _wording_page(
-    request: Request, db: DbSession, access: AccountAccess, template: str, **items: object
-) -> Page:
+    request: Request,
+    db: DbSession,
+    access: AccountAccess,
+    template: str,
+    *,
+    suggester: Callable[[], object] | None = None,
+    **items: object,
+) -> EditPage:
     """A page of its own for a priority's words (editing one, rewording a suggestion); after
-    saving, back to the plan. ``items`` that are callables are asked only when it is shown."""
+    saving, back to the plan. Its people are read only when it is shown."""
 
-    def context() -> dict[str, object]:
-        return {
-            "access": access,
-            "account": access.account,
-            "owners": list(repository.client_people(db, account_id=access.account_id)),
-            "importances": list(Importance),
-            "horizons": list(Horizon),
-            "errors": {},
-            "stale": None,
-        } | {key: value() if callable(value) else value for key, value in items.items()}
+    def more() -> dict[str, object]:
+        owners = list(repository.client_people(db, account_id=access.account_id))
+        return {"owners": owners} | ({"suggester": suggester()} if suggester else {})
 
-    return Page(request, template, context, url=plan_url(access))
+    return edit_page(
+        request,
+        template,
+        access,
+        url=plan_url(access),
+        more=more,
+        importances=list(Importance),
+        horizons=list(Horizon),
+        **items,
+    )
 
 
 @router.get("/accounts/{account_id}/suggestions/{suggestion_id}/reword")
@@ -290,9 +284,7 @@ def reword_suggestion_form(
     suggestion = checked.item
     if suggestion.status != PriorityStatus.SUGGESTED:
         raise NotFoundError()
-    return _reword_page(request, db, checked).render(
-        form=PriorityForm.of(suggestion), version=suggestion.version
-    )
+    return _reword_page(request, db, checked).show(PriorityForm.of(suggestion), suggestion)
 
 
 @router.post("/accounts/{account_id}/suggestions/{suggestion_id}/reword")
@@ -306,24 +298,16 @@ def reword_suggestion(
 ) -> Response:
     """Accept the suggestion in the client's own words (the vendor's stay on the audit trail)."""
     suggestion, page = checked.item, _reword_page(request, db, checked)
-    values = form.check(_owner_ids(db, checked.access))
-    if isinstance(values, FormErrors):
-        return page.refused(422, form=form, version=version, errors=values)
-    try:
-        service.accept(
-            db,
-            actor=actor.user,
-            suggestion=suggestion,
-            expected_version=version,
-            values=values,
-        )
-    except service.StaleEdit as stale:
-        # Nothing was saved; the person's wording stays in the form, next to what happened.
-        return page.refused(
-            409,
-            form=form,
-            version=suggestion.version,
-            stale=stale,
-            stale_message=_answered_meanwhile(stale),
-        )
-    return page.leave(f"Accepted “{suggestion.title}” as priority {suggestion.rank}.", SECTION)
+    return page.save(
+        form,
+        form.check(_owner_ids(db, checked.access)),
+        version=version,
+        item=suggestion,
+        save=lambda values: service.accept(
+            db, actor=actor.user, suggestion=suggestion, expected_version=version, values=values
+        ),
+        after=lambda: page.leave(
+            f"Accepted “{suggestion.title}” as priority {suggestion.rank}.", SECTION
+        ),
+        on_stale=lambda stale: {"stale_message": _answered_meanwhile(stale)},
+    )

@@ -85,14 +85,7 @@ def remove(session: Session, *, actor: User, priority: Priority) -> None:
     plans_repo.lock_plan(session, plan_id=priority.plan_id)
     session.refresh(priority)
     assert priority.rank is not None
-    priority.removed_at = utcnow()
-    TRAIL.change(
-        session,
-        actor,
-        priority,
-        "priority.removed",
-        {"title": [priority.title, None], "rank": [priority.rank, None]},
-    )
+    TRAIL.removed(session, actor, priority, ("title", "rank"))
     session.flush()
     repository.close_gap(session, plan_id=priority.plan_id, after_rank=priority.rank)
 
@@ -200,19 +193,16 @@ def accept(
         "status": [PriorityStatus.SUGGESTED.value, PriorityStatus.ACTIVE.value],
         "rank": [None, suggestion.rank],
     }
-    TRAIL.change(session, actor, suggestion, "priority.suggestion_accepted", accepted | reworded)
     how = "in their own words" if reworded else "as you worded it"
-    notify(
+    _answered(
         session,
-        account_id=suggestion.account_id,
-        recipient_ids=[suggestion.suggested_by_id],
-        kind="priority.suggestion_accepted",
-        message=(
-            f"{actor.display_name} accepted your suggested priority {how}: "
-            f"“{suggestion.title}” is now priority {suggestion.rank}"
-        ),
-        link=f"/accounts/{suggestion.account_id}/plan#priority-{suggestion.id}",
-        actor=actor,
+        actor,
+        suggestion,
+        "priority.suggestion_accepted",
+        accepted | reworded,
+        f"{actor.display_name} accepted your suggested priority {how}: "
+        f"“{suggestion.title}” is now priority {suggestion.rank}",
+        f"priority-{suggestion.id}",
     )
 
 
@@ -231,7 +221,9 @@ def reject(
     suggestion.status = PriorityStatus.REJECTED
     suggestion.answer_reason = reason
     suggestion.answered_by_id, suggestion.answered_at = actor.id, utcnow()
-    TRAIL.change(
+    short = reason if len(reason) <= 200 else reason[:199] + "…"
+    said = f"{actor.display_name} rejected your suggested priority “{suggestion.title}”: {short}"
+    _answered(
         session,
         actor,
         suggestion,
@@ -240,16 +232,29 @@ def reject(
             "status": [PriorityStatus.SUGGESTED.value, PriorityStatus.REJECTED.value],
             "reason": [None, reason],
         },
+        said[:500],
+        "rejected-suggestions",
     )
-    short = reason if len(reason) <= 200 else reason[:199] + "…"
+
+
+def _answered(
+    session: Session,
+    actor: User,
+    suggestion: Priority,
+    verb: str,
+    changes: audit.Changes,
+    message: str,
+    anchor: str,
+) -> None:
+    """Record the client's answer to a suggestion (``verb``, a new version) and tell the
+    vendor person who suggested it, with a link to ``anchor`` of the plan page."""
+    TRAIL.change(session, actor, suggestion, verb, changes)
     notify(
         session,
         account_id=suggestion.account_id,
         recipient_ids=[suggestion.suggested_by_id],
-        kind="priority.suggestion_rejected",
-        message=(
-            f"{actor.display_name} rejected your suggested priority “{suggestion.title}”: {short}"
-        )[:500],
-        link=f"/accounts/{suggestion.account_id}/plan#rejected-suggestions",
+        kind=verb,
+        message=message,
+        link=f"/accounts/{suggestion.account_id}/plan#{anchor}",
         actor=actor,
     )

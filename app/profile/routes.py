@@ -5,25 +5,27 @@ guards (403) before anything is loaded; an unknown section kind is not found."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from sqlmodel import Session
 
 from app.auth.deps import CurrentActor
 from app.db import DbSession
 from app.kit.forms import FormOf
 from app.kit.pages import Fragment, Page
 from app.models import ProfileKind, ProfileSection
-from app.permissions.guards import InsightWriter, ValidationRequester, account_page
+from app.permissions.guards import AccountGuard, InsightWriter, account_page
 from app.permissions.policy import AccountAccess, Actor, Verb, may
 from app.profile import repository, service, view
 from app.profile.schemas import GUIDES, SectionForm, kind_of
-from app.web.forms import FormErrors, as_int
+from app.web.confirm import asks_first
+from app.web.forms import FormErrors, Text, as_int
 from app.web.templating import is_htmx
 
 router = APIRouter()
-Text = Annotated[str, Form()]
 SECTION = Fragment("profile/_section.html")
 
 
@@ -150,72 +152,91 @@ def _section_change(
     return page.done(notice, SECTION, anchor=GUIDES[kind].anchor)
 
 
-@router.post("/accounts/{account_id}/profile/{kind}/share")
-def share_section(
-    request: Request,
-    actor: CurrentActor,
-    access: ValidationRequester,
-    db: DbSession,
-    kind: str,
-    version: Text = "",
-) -> Response:
-    section_kind = kind_of(kind)
-    return _section_change(
-        request,
-        db,
-        actor,
-        access,
-        section_kind,
-        lambda section: service.share(
-            db,
-            actor=actor.user,
-            section=section,
-            expected_version=_version(version),
+@dataclass(frozen=True)
+class SectionButton:
+    """A button on a section: the verb it needs, the change it makes (``change(db, actor,
+    section, version)``, the version the page showed), what it says once made
+    (``notice(access, kind)``) and why it cannot be made (no such section: ``missing``;
+    changed meanwhile: ``stale``)."""
+
+    name: str
+    verb: Verb
+    change: Callable[[Session, Actor, ProfileSection, int], object]
+    notice: Callable[[AccountAccess, ProfileKind], str]
+    missing: str
+    stale: str = ""
+    asks: str = ""  # the button's action when it asks first (``app.web.confirm``)
+    danger: bool = True
+
+
+BUTTONS = {
+    "share": SectionButton(
+        "share_section",
+        Verb.VALIDATION_REQUEST,
+        lambda db, actor, section, version: service.share(
+            db, actor=actor.user, section=section, expected_version=version
         ),
-        notice=f"Sent “{section_kind.label}” to {access.account.client_org.name} for "
-        "validation; their sponsor and members are told.",
+        lambda access, kind: (
+            f"Sent “{kind.label}” to {access.account.client_org.name} for "
+            "validation; their sponsor and members are told."
+        ),
         missing="Write this section before you send it: there is no text to check.",
         stale="nothing was sent. Read the text as it is now, then send it again.",
-    )
-
-
-@router.post("/accounts/{account_id}/profile/{kind}/withdraw")
-def withdraw_section(
-    request: Request, actor: CurrentActor, access: ValidationRequester, db: DbSession, kind: str
-) -> Response:
-    section_kind = kind_of(kind)
-    return _section_change(
-        request,
-        db,
-        actor,
-        access,
-        section_kind,
-        lambda section: service.withdraw(db, actor=actor.user, section=section),
-        notice=f"Stopped asking the client about “{section_kind.label}”; it is internal again.",
+    ),
+    "withdraw": SectionButton(
+        "withdraw_section",
+        Verb.VALIDATION_REQUEST,
+        lambda db, actor, section, _: service.withdraw(db, actor=actor.user, section=section),
+        lambda _, kind: f"Stopped asking the client about “{kind.label}”; it is internal again.",
         missing="This section is not with the client.",
-    )
-
-
-@router.post("/accounts/{account_id}/profile/{kind}/adopt")
-def adopt_correction(
-    request: Request,
-    actor: CurrentActor,
-    access: InsightWriter,
-    db: DbSession,
-    kind: str,
-    version: Text = "",
-) -> Response:
-    section_kind = kind_of(kind)
-    return _section_change(
-        request,
-        db,
-        actor,
-        access,
-        section_kind,
-        lambda section: service.adopt_correction(
-            db, actor=actor.user, section=section, expected_version=_version(version)
+        asks="Stop sharing",
+    ),
+    "adopt": SectionButton(
+        "adopt_correction",
+        Verb.INSIGHT_WRITE,
+        lambda db, actor, section, version: service.adopt_correction(
+            db, actor=actor.user, section=section, expected_version=version
         ),
-        notice=f"“{section_kind.label}” now reads as the client corrected it.",
+        lambda _, kind: f"“{kind.label}” now reads as the client corrected it.",
         missing="The client has not corrected this section, so there is nothing to use.",
         stale="your text was not replaced. Read it as it is now, then decide again.",
-    )
+        asks="Use the client's correction",
+        danger=False,
+    ),
+}
+
+
+def _button_route(action: str, button: SectionButton) -> None:
+    """``POST /accounts/{account_id}/profile/{kind}/<action>``, to whoever may ``button.verb``."""
+    Access = Annotated[AccountAccess, Depends(AccountGuard(button.verb))]
+
+    def press(
+        request: Request,
+        actor: CurrentActor,
+        access: Access,
+        db: DbSession,
+        kind: str,
+        version: Text = "",
+    ) -> Response:
+        section_kind = kind_of(kind)
+        return _section_change(
+            request,
+            db,
+            actor,
+            access,
+            section_kind,
+            lambda section: button.change(db, actor, section, _version(version)),
+            notice=button.notice(access, section_kind),
+            missing=button.missing,
+            stale=button.stale,
+        )
+
+    # This module's annotations are strings, resolved against its globals: ``Access`` is local.
+    press.__annotations__["access"] = Access
+    path = f"/accounts/{{account_id}}/profile/{{kind}}/{action}"
+    endpoint = asks_first(button.asks, danger=button.danger)(press) if button.asks else press
+    router.add_api_route(path, endpoint, methods=["POST"], name=button.name)
+
+
+for _action, _button in BUTTONS.items():
+    _button_route(_action, _button)

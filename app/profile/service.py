@@ -21,7 +21,6 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from app.accounts import repository as accounts_repo
 from app.audit import service as audit
 from app.kit import versioned
 from app.kit.versioned import StaleEdit as StaleEdit
@@ -197,9 +196,7 @@ def share(
     notify(
         session,
         account_id=section.account_id,
-        recipient_ids=accounts_repo.member_ids(
-            session, account_id=section.account_id, roles=[Role.SPONSOR, Role.MEMBER]
-        ),
+        roles=[Role.SPONSOR, Role.MEMBER],
         kind="validation.requested",
         message=f"{actor.display_name} asks you to check “{label}”, "
         "written by your account team about your company.",
@@ -268,11 +265,11 @@ def answer(
         Visibility.SHARED,
     )
     label = ProfileKind(section.kind).label
-    leads = accounts_repo.member_ids(session, account_id=section.account_id, roles=[Role.LEAD])
     notify(
         session,
         account_id=section.account_id,
-        recipient_ids=[section.shared_by_id, *leads],
+        recipient_ids=[section.shared_by_id],
+        roles=[Role.LEAD],
         kind="validation.answered",
         message=f"{actor.display_name} {decision.value} “{label}” in the account profile.",
         link=f"/accounts/{section.account_id}/profile#profile-{section.kind}",

@@ -19,21 +19,23 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from app.db import absolute_url
-from app.kit.clock import zone_of
+from app.kit.clock import zone_named
+from app.kit.dates import next_review_on
+from app.kit.words import possessive
 from app.mail import outbox, unsubscribe
+from app.mail.unsubscribe import NOTICE_HEADER
 from app.models import Delivery, MailKind, Notice, Notification, Role, User
 from app.notifications import preferences
 from app.reminders import repository as repo
 from app.reminders.repository import LedPlan, OwnedAction
 from app.reviews.schedule import DUE_SOON_DAYS as REVIEW_SOON_DAYS
-from app.reviews.schedule import next_review_on
 
-NOTICE_HEADER = "X-Jointplan-Notice"  # the kind of notice, for mail filters
 READY_HOUR = 8  # reminders and digests go at 08:00 local time
 ACTION_SOON_DAYS = 3
 STALE_DAYS = 60
@@ -46,11 +48,6 @@ REMINDER_KINDS = (
     "review.overdue",
     "plan.stale",
 )
-
-
-@dataclass
-class Zone:
-    time_zone: str
 
 
 @dataclass(frozen=True)
@@ -71,6 +68,7 @@ class Day:
 class Reminder:
     user_id: int
     account_id: int
+    workspace_id: int  # the account's: its admins see the e-mail if it cannot be delivered
     kind: str
     key: str
     message: str
@@ -93,7 +91,7 @@ def claim_days(session: Session, *, now: datetime) -> list[Day]:
     """The days of people past 08:00 local that nobody handled yet, claimed now."""
     ready: list[Day] = []
     for person in repo.people(session):
-        zone = zone_of(person.user, Zone(person.zone_name))
+        zone = zone_named(person.user.time_zone or person.home_zone)
         local = now.astimezone(zone)
         if local.hour >= READY_HOUR:
             ready.append(Day(person.user, zone, local.date()))
@@ -115,8 +113,9 @@ def run(session: Session, *, now: datetime) -> Report:
     last = max(d.today for d in days)
     actions = repo.open_actions(session, owner_ids=ids, due_by=last + timedelta(SUMMARY_DAYS))
     plans = repo.led_plans(session, user_ids=ids)
+    origins = repo.origins(session, action_ids=[row.action.id or 0 for row in actions])
     found = [
-        *action_reminders(actions, by_user),
+        *action_reminders(actions, by_user, origins),
         *review_reminders(plans, by_user),
         *stale_reminders(plans, by_user, now),
     ]
@@ -145,66 +144,109 @@ def _days(n: int) -> str:
     return f"{n} day{'s' if n != 1 else ''}"
 
 
-def action_reminders(actions: Iterable[OwnedAction], by_user: dict[int, Day]) -> list[Reminder]:
+@dataclass(frozen=True)
+class DueRule:
+    """When something due on a day is reminded of: ``<item>.due_soon`` within ``soon_days``,
+    ``<item>.due_today`` on the day (when ``today``; else that is still "soon"), and
+    ``<item>.overdue`` after it."""
+
+    item: str
+    soon_days: int
+    today: bool
+
+
+ACTION_DUE = DueRule("action", ACTION_SOON_DAYS, today=True)
+REVIEW_DUE = DueRule("review", REVIEW_SOON_DAYS, today=False)
+
+
+def due(rule: DueRule, on: date, today: date) -> tuple[str, str] | None:
+    """The reminder's kind and how it says when, as of ``today``; None: nothing to remind of."""
+    left = (on - today).days
+    if left < 0:
+        return f"{rule.item}.overdue", f"was due {on:%d %b %Y} ({_days(-left)} ago)"
+    if left == 0 and rule.today:
+        return f"{rule.item}.due_today", "is due today"
+    if left > rule.soon_days:
+        return None
+    counted = f"in {_days(left)}, " if rule.today else ""
+    return f"{rule.item}.due_soon", f"is due {counted}on {on:%d %b %Y}"
+
+
+@dataclass(frozen=True)
+class Dated:
+    """Something due on a day, about to be reminded of: to whom, what it is (``about``: the id
+    its reminders are keyed by), the sentence that says when it is due begins with ``what``."""
+
+    to: int
+    account_id: int
+    workspace_id: int
+    about: int
+    on: date
+    what: str
+    link: str
+
+
+def due_reminder(rule: DueRule, dated: Dated, today: date) -> Reminder | None:
+    """The reminder ``rule`` gives of ``dated`` as of ``today`` (keyed by what it is about and
+    the day it is due: given once), or None."""
+    reminded = due(rule, dated.on, today)
+    if reminded is None:
+        return None
+    kind, when = reminded
+    return Reminder(
+        user_id=dated.to,
+        account_id=dated.account_id,
+        workspace_id=dated.workspace_id,
+        kind=kind,
+        key=f"{kind}:{dated.about}:{dated.on.isoformat()}",
+        message=f"{dated.what} {when}.",
+        link=dated.link,
+    )
+
+
+def action_reminders(
+    actions: Iterable[OwnedAction], by_user: dict[int, Day], origins: dict[int, int]
+) -> list[Reminder]:
+    """To the owner: an action due in 3 days, today, or overdue. The reminder's key names the
+    action its carried copies began with (``origins``), so an action carried into the next
+    period is not reminded again of the date it was reminded of in the previous one."""
     found = []
     for row in actions:
-        action = row.action
-        day = by_user.get(action.owner_id or 0)
-        if day is None or action.due_on is None:
+        action, day = row.action, by_user.get(row.action.owner_id or 0)
+        if day is None or action.due_on is None or action.id is None:
             continue
-        left = (action.due_on - day.today).days
-        if left < 0:
-            kind, when = "action.overdue", f"was due {action.due_on:%d %b %Y} ({_days(-left)} ago)"
-        elif left == 0:
-            kind, when = "action.due_today", "is due today"
-        elif left <= ACTION_SOON_DAYS:
-            kind, when = "action.due_soon", f"is due in {_days(left)}, on {action.due_on:%d %b %Y}"
-        else:
-            continue
-        found.append(
-            Reminder(
-                user_id=day.user_id,
-                account_id=action.account_id,
-                kind=kind,
-                key=f"{kind}:{action.id}:{action.due_on.isoformat()}",
-                message=f"Your action “{action.title}” in {row.account_name} {when}.",
-                link=f"/accounts/{action.account_id}/plan#action-{action.id}",
-            )
+        dated = Dated(
+            to=day.user_id,
+            account_id=action.account_id,
+            workspace_id=row.workspace_id,
+            about=origins.get(action.id, action.id),
+            on=action.due_on,
+            what=f"Your action “{action.title}” in {row.account_name}",
+            link=f"/accounts/{action.account_id}/plan#action-{action.id}",
         )
-    return found
+        found.append(due_reminder(ACTION_DUE, dated, day.today))
+    return [r for r in found if r is not None]
 
 
 def review_reminders(plans: Iterable[LedPlan], by_user: dict[int, Day]) -> list[Reminder]:
     """To the lead and the mentor: the plan's next review within 14 days, or overdue."""
     found = []
     for led in plans:
-        day = by_user.get(led.user_id)
-        if day is None:
+        day, plan = by_user.get(led.user_id), led.plan
+        if day is None or plan.id is None:
             continue
-        plan = led.plan
-        next_on = next_review_on(
-            started_on=plan.created_at.date(),
-            last_held_on=led.last_held_on,
-            cadence_months=plan.review_cadence_months,
+        zone = zone_named(led.workspace_zone)
+        dated = Dated(
+            to=led.user_id,
+            account_id=plan.account_id,
+            workspace_id=led.workspace_id,
+            about=plan.id,
+            on=next_review_on(plan, last_held_on=led.last_held_on, zone=zone),
+            what=f"The review of {possessive(led.account_name)} plan {plan.period}",
+            link=f"/accounts/{plan.account_id}/reviews",
         )
-        left = (next_on - day.today).days
-        if left < 0:
-            kind, when = "review.overdue", f"was due {next_on:%d %b %Y} ({_days(-left)} ago)"
-        elif left <= REVIEW_SOON_DAYS:
-            kind, when = "review.due_soon", f"is due on {next_on:%d %b %Y}"
-        else:
-            continue
-        found.append(
-            Reminder(
-                user_id=led.user_id,
-                account_id=plan.account_id,
-                kind=kind,
-                key=f"{kind}:{plan.id}:{next_on.isoformat()}",
-                message=f"The review of {led.account_name}'s plan {plan.period} {when}.",
-                link=f"/accounts/{plan.account_id}/reviews",
-            )
-        )
-    return found
+        found.append(due_reminder(REVIEW_DUE, dated, day.today))
+    return [r for r in found if r is not None]
 
 
 def stale_reminders(
@@ -222,10 +264,11 @@ def stale_reminders(
             Reminder(
                 user_id=led.user_id,
                 account_id=led.plan.account_id,
+                workspace_id=led.workspace_id,
                 kind="plan.stale",
                 key=f"plan.stale:{led.plan.id}:{since.isoformat()}",
                 message=(
-                    f"Nobody has changed {led.account_name}'s plan {led.plan.period} since "
+                    f"Nobody has changed {possessive(led.account_name)} plan {led.plan.period} since "
                     f"{since:%d %b %Y} ({_days((day.today - since).days)})."
                 ),
                 link=f"/accounts/{led.plan.account_id}/plan",
@@ -248,34 +291,23 @@ def give(
     """Record the reminder (once: its key), put it in the inbox, and mail it now unless the
     person wants it in a digest. Returns the e-mails queued."""
     immediate = delivery == Delivery.IMMEDIATE
-    session.add(
-        Notice(
-            user_id=day.user_id,
-            account_id=reminder.account_id,
-            kind=reminder.kind,
-            key=reminder.key,
-            message=reminder.message,
-            link=reminder.link,
-            delivery=delivery,
-            created_at=now,
-            digested_at=now if immediate else None,
-        )
-    )
-    session.add(
-        Notification(
-            user_id=day.user_id,
-            account_id=reminder.account_id,
-            kind=reminder.kind,
-            message=reminder.message,
-            link=reminder.link,
-            created_at=now,
-        )
-    )
+    said: dict[str, Any] = {
+        "user_id": day.user_id,
+        "account_id": reminder.account_id,
+        "kind": reminder.kind,
+        "message": reminder.message,
+        "link": reminder.link,
+        "created_at": now,
+    }
+    digested_at = now if immediate else None
+    session.add(Notice(**said, key=reminder.key, delivery=delivery, digested_at=digested_at))
+    session.add(Notification(**said))
     if not immediate:
         return 0
     outbox.enqueue(
         session,
         kind=MailKind.NOTIFICATION,
+        workspace_id=reminder.workspace_id,
         account_id=reminder.account_id,
         to=day.user.email,
         subject=f"Jointplan: {reminder.message}"[:300],
@@ -380,6 +412,8 @@ def _digest(
     outbox.enqueue(
         session,
         kind=MailKind.NOTIFICATION,
+        # A digest spans accounts: it is the person's workspace's (none for a client person).
+        workspace_id=day.user.workspace_id,
         to=day.user.email,
         subject=f"Jointplan: your {name} digest for {day.today:%a %d %b %Y}",
         body=_body(session, day.user, messages, links, f"your {name} digest"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +27,7 @@ from app.models import (
     Workspace,
 )
 from app.reviews import repository as reviews_repo
+from app.users import repository as users_repo
 
 OPEN = [s.value for s in ActionStatus if s.is_open]
 
@@ -60,51 +62,53 @@ def claim_all(session: Session, *, job_slots: Sequence[tuple[str, str]]) -> list
 @dataclass(frozen=True)
 class Person:
     user: User
-    zone_name: str  # the workspace's zone, for a person without their own
+    home_zone: str  # the zone of a person who chose none (``users_repo.home_zone``)
 
 
 def people(session: Session) -> list[Person]:
-    """Every enabled person with an active membership, with the workspace whose zone is theirs
-    when they chose none (their own workspace; a client, their first account's): one query."""
-    rows = session.exec(
-        select(User, Workspace.id, Workspace.time_zone)
-        .join(Membership, col(Membership.user_id) == User.id)
-        .join(Account, col(Account.id) == Membership.account_id)
-        .join(Workspace, col(Workspace.id) == Account.workspace_id)
+    """Every enabled person with an active membership, with the zone they live in if they chose
+    none, the one every page gives them (``users_repo.home_zone``): one query."""
+    member = (
+        select(Membership.id)
+        .where(col(Membership.user_id) == col(User.id))
         .where(col(Membership.removed_at).is_(None))
+        .exists()
+    )
+    rows = session.exec(
+        select(User, users_repo.home_zone(User))
+        .where(member)
         .where(col(User.is_disabled).is_(False))
-        .order_by(col(User.id), col(Account.created_at), col(Account.id))
+        .order_by(col(User.id))
     ).all()
-    found: dict[int, Person] = {}
-    own: set[int] = set()
-    for user, workspace_id, zone in rows:
-        assert user.id is not None
-        if user.id in own:
-            continue
-        if workspace_id == user.workspace_id:
-            own.add(user.id)
-            found[user.id] = Person(user, zone)
-        else:
-            found.setdefault(user.id, Person(user, zone))
-    return list(found.values())
+    return [Person(user, str(zone or "")) for user, zone in rows]
+
+
+def _present(
+    session: Session, columns: tuple[Any, Any], firsts: Sequence[Any], seconds: Sequence[Any]
+) -> set[tuple[Any, Any]]:
+    """Which pairs of values of the two ``columns`` are in their table, among the pairs made of
+    ``firsts`` and ``seconds`` (a superset: the caller matches exact pairs): one query."""
+    if not firsts or not seconds:
+        return set()
+    first, second = columns
+    rows = session.exec(
+        select(first, second)
+        .where(col(first).in_(sorted(set(firsts))))
+        .where(col(second).in_(sorted(set(seconds))))
+    ).all()
+    return {(a, b) for a, b in rows}
 
 
 def claimed(session: Session, *, jobs: Sequence[str], slots: Sequence[str]) -> set[tuple[str, str]]:
     """Which (job, slot) pairs among these are claimed already: one query."""
-    if not jobs:
-        return set()
-    rows = session.exec(
-        select(JobRun.job, JobRun.slot)
-        .where(col(JobRun.job).in_(sorted(set(jobs))))
-        .where(col(JobRun.slot).in_(sorted(set(slots))))
-    ).all()
-    return {(job, slot) for job, slot in rows}
+    return _present(session, (JobRun.job, JobRun.slot), jobs, slots)
 
 
 @dataclass(frozen=True)
 class OwnedAction:
     action: Action
     account_name: str
+    workspace_id: int
 
 
 def open_actions(session: Session, *, owner_ids: Sequence[int], due_by: date) -> list[OwnedAction]:
@@ -113,7 +117,7 @@ def open_actions(session: Session, *, owner_ids: Sequence[int], due_by: date) ->
     if not owner_ids:
         return []
     rows = session.exec(
-        select(Action, Account.name)
+        select(Action, Account.name, Account.workspace_id)
         .join(Account, col(Account.id) == Action.account_id)
         .join(Plan, sa.and_(col(Plan.id) == Action.plan_id, col(Plan.is_current)))
         .join(
@@ -131,7 +135,7 @@ def open_actions(session: Session, *, owner_ids: Sequence[int], due_by: date) ->
         .where(col(Action.due_on) <= due_by)
         .order_by(col(Action.due_on), col(Action.created_at), col(Action.id))
     ).all()
-    return [OwnedAction(action, name) for action, name in rows]
+    return [OwnedAction(action, name, workspace) for action, name, workspace in rows]
 
 
 @dataclass(frozen=True)
@@ -140,6 +144,8 @@ class LedPlan:
     role: Role
     plan: Plan
     account_name: str
+    workspace_id: int
+    workspace_zone: str  # the day a review is due is a day where the workspace is
     last_held_on: date | None
     last_change: datetime | None
 
@@ -168,20 +174,23 @@ def led_plans(session: Session, *, user_ids: Sequence[int]) -> list[LedPlan]:
             col(Membership.role),
             Plan,
             col(Account.name),
+            col(Workspace.id),
+            col(Workspace.time_zone),
             last_held,
             last_change,
         )
         .select_from(Membership)
         .join(Plan, sa.and_(col(Plan.account_id) == Membership.account_id, col(Plan.is_current)))
         .join(Account, col(Account.id) == Plan.account_id)
+        .join(Workspace, col(Workspace.id) == Account.workspace_id)
         .where(col(Membership.user_id).in_(sorted(set(user_ids))))
         .where(col(Membership.removed_at).is_(None))
         .where(col(Membership.role).in_([Role.LEAD.value, Role.MENTOR.value]))
         .order_by(col(Account.name), col(Plan.id))
     ).all()
     return [
-        LedPlan(int(uid), Role(role), plan, name, held, _aware(changed))
-        for uid, role, plan, name, held, changed in rows
+        LedPlan(int(uid), Role(role), plan, name, workspace, zone, held, _aware(changed))
+        for uid, role, plan, name, workspace, zone, held, changed in rows
     ]
 
 
@@ -196,17 +205,35 @@ def _aware(value: object) -> datetime | None:
     return value
 
 
+def origins(session: Session, *, action_ids: Sequence[int]) -> dict[int, int]:
+    """Action -> the action its chain of carried copies began with (itself when it was not
+    carried over from an earlier period): one query, however long the chains."""
+    if not action_ids:
+        return {}
+    chain = (
+        select(
+            col(Action.id).label("start"),
+            col(Action.id).label("at"),
+            col(Action.carried_from_id).label("up"),
+        )
+        .where(col(Action.id).in_(sorted(set(action_ids))))
+        .cte("chain", recursive=True)
+    )
+    earlier = sa.orm.aliased(Action)
+    chain = chain.union_all(
+        select(chain.c.start, col(earlier.id), col(earlier.carried_from_id)).join(
+            earlier, col(earlier.id) == chain.c.up
+        )
+    )
+    rows = session.execute(sa.select(chain.c.start, chain.c.at).where(chain.c.up.is_(None)))
+    return {int(start): int(root) for start, root in rows}
+
+
 def given_keys(
     session: Session, *, user_ids: Sequence[int], keys: Sequence[str]
 ) -> set[tuple[int, str]]:
-    if not user_ids or not keys:
-        return set()
-    rows = session.exec(
-        select(Notice.user_id, Notice.key)
-        .where(col(Notice.user_id).in_(sorted(set(user_ids))))
-        .where(col(Notice.key).in_(sorted(set(keys))))
-    ).all()
-    return {(int(uid), key) for uid, key in rows}
+    """Which (person, key) reminders among these were given already: one query."""
+    return _present(session, (Notice.user_id, Notice.key), user_ids, keys)
 
 
 def waiting_for_digest(

@@ -25,8 +25,9 @@ SCALE_MAX = 10
 VALUE_FONT = 13
 y_of = svg.Linear(0, SCALE_MAX, FRAME.bottom, FRAME.top)  # 0 at the bottom, 10 at the top
 INSET = 14.0  # the first and last reviews sit this far inside the plot, clear of the scale
-MIN_GAP = 16.0  # between two reviews: room for their values
+MIN_GAP = 16.0  # reviews on one day sit side by side this far apart
 MAX_VALUE_LABELS = 8  # more reviews than this: the values would collide; the table has them
+BOLD = 7 / 6  # a bold value is measured this much wider than plain text
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,12 @@ def _values(stated: Sequence[Point | None], believed: Sequence[Point | None]) ->
     return values
 
 
+def _clear(values: Sequence[svg.Label]) -> tuple[svg.Label, ...]:
+    """All the values when none overlap (reviews close in time sit close on the date scale);
+    else none: the table has every value."""
+    return tuple(values) if all(svg.clear(values, VALUE_FONT * BOLD)) else ()
+
+
 def build(reviews: Sequence[Reviewed]) -> Chart:
     """The chart of ``reviews`` (oldest first)."""
     xs = svg.by_date([r.held_on for r in reviews], FRAME.left + INSET, FRAME.right - INSET, MIN_GAP)
@@ -128,6 +135,6 @@ def build(reviews: Sequence[Reviewed]) -> Chart:
         client=Series("Client's rating", tuple(p for p in stated if p), svg.line(stated)),
         believed=Series("Your belief", tuple(p for p in believed if p), svg.line(believed)),
         gaps=tuple(gaps),
-        values=tuple(_values(stated, believed)) if len(reviews) <= MAX_VALUE_LABELS else (),
+        values=_clear(_values(stated, believed)) if len(reviews) <= MAX_VALUE_LABELS else (),
         description=describe(reviews),
     )

@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from app.kit import queries
 from app.models import (
     Account,
     ClientOrganisation,
@@ -43,17 +45,24 @@ class ReviewRow:
     signer: User | None
 
 
-def reviews_for_plan(session: Session, *, plan_id: int) -> list[ReviewRow]:
-    """The plan's reviews, newest first, each with its rating and people: one query."""
+def _review_rows(session: Session, *criteria: Any, order: Sequence[Any]) -> list[ReviewRow]:
+    """The reviews matching ``criteria`` in ``order``, each with its rating and people: one
+    query."""
     rows = session.exec(
         select(Review, ValueRating, Author, Signer)
         .outerjoin(ValueRating, col(ValueRating.id) == Review.rating_id)
         .outerjoin(Author, col(Author.id) == Review.created_by_id)
         .outerjoin(Signer, col(Signer.id) == Review.signed_off_by_id)
-        .where(Review.plan_id == plan_id)
-        .order_by(col(Review.held_on).desc(), col(Review.id).desc())
+        .where(*criteria)
+        .order_by(*order)
     ).all()
     return [ReviewRow(review, rating, author, signer) for review, rating, author, signer in rows]
+
+
+def reviews_for_plan(session: Session, *, plan_id: int) -> list[ReviewRow]:
+    """The plan's reviews, newest first, each with its rating and people: one query."""
+    newest_first = (col(Review.held_on).desc(), col(Review.id).desc())
+    return _review_rows(session, Review.plan_id == plan_id, order=newest_first)
 
 
 def plan_of(session: Session, *, account_id: int, plan_id: int) -> Plan | None:
@@ -120,30 +129,35 @@ class RequestRow:
     answerer: User | None
 
 
-def requests_for_plan(session: Session, *, plan_id: int) -> list[RequestRow]:
-    """The plan's mentor requests, open ones first, newest first: one query."""
+def _request_rows(session: Session, *criteria: Any, order: Sequence[Any]) -> list[RequestRow]:
+    """The mentor requests matching ``criteria`` in ``order``, each with its initiative and
+    people: one query."""
     rows = session.exec(
         select(MentorRequest, Initiative, Asker, Answerer)
         .outerjoin(Initiative, col(Initiative.id) == MentorRequest.initiative_id)
         .outerjoin(Asker, col(Asker.id) == MentorRequest.requested_by_id)
         .outerjoin(Answerer, col(Answerer.id) == MentorRequest.answered_by_id)
-        .where(MentorRequest.plan_id == plan_id)
-        .order_by(
-            col(MentorRequest.answered_at).is_not(None),
-            col(MentorRequest.requested_at).desc(),
-            col(MentorRequest.id).desc(),
-        )
+        .where(*criteria)
+        .order_by(*order)
     ).all()
     return [RequestRow(*row) for row in rows]
+
+
+def requests_for_plan(session: Session, *, plan_id: int) -> list[RequestRow]:
+    """The plan's mentor requests, open ones first, newest first: one query."""
+    order = (
+        col(MentorRequest.answered_at).is_not(None),
+        col(MentorRequest.requested_at).desc(),
+        col(MentorRequest.id).desc(),
+    )
+    return _request_rows(session, MentorRequest.plan_id == plan_id, order=order)
 
 
 def initiatives(session: Session, *, account_id: int, plan_id: int) -> Sequence[Initiative]:
     """The plan's live initiatives, drafts included (mentor requests are internal)."""
     return session.exec(
         select(Initiative)
-        .where(Initiative.account_id == account_id)
-        .where(Initiative.plan_id == plan_id)
-        .where(col(Initiative.removed_at).is_(None))
+        .where(queries.in_plan(Initiative, account_id=account_id, plan_id=plan_id))
         .order_by(col(Initiative.created_at), col(Initiative.id))
     ).all()
 
@@ -210,40 +224,38 @@ def queue_accounts(session: Session, *, actor: Actor) -> list[QueueAccount]:
     return [QueueAccount(account, name, plan) for account, name, plan in rows]
 
 
-def last_held(session: Session, *, actor: Actor) -> dict[int, date]:
-    """Plan id -> the date of its latest review, for the covered current plans: one query."""
+def last_held_of(session: Session, plan_ids: Any) -> dict[int, date]:
+    """Plan id -> the date of its latest review, for the plans ``plan_ids`` (a list, or a
+    subquery of ids); a plan with none held is absent: one query."""
     held_at = held_dates()
     rows = session.exec(
         select(held_at.c.plan_id, sa.func.max(held_at.c.held_on))
-        .where(held_at.c.plan_id.in_(_current_plans(actor)))
+        .where(held_at.c.plan_id.in_(plan_ids))
         .group_by(held_at.c.plan_id)
     ).all()
     return {plan_id: held for plan_id, held in rows if held is not None}
 
 
+def last_held(session: Session, *, actor: Actor) -> dict[int, date]:
+    """Plan id -> the date of its latest review, for the covered current plans: one query."""
+    return last_held_of(session, _current_plans(actor))
+
+
 def waiting_reviews(session: Session, *, actor: Actor) -> list[ReviewRow]:
     """Reviews of the covered current plans not signed off yet, oldest first: one query."""
-    rows = session.exec(
-        select(Review, ValueRating, Author, Signer)
-        .outerjoin(ValueRating, col(ValueRating.id) == Review.rating_id)
-        .outerjoin(Author, col(Author.id) == Review.created_by_id)
-        .outerjoin(Signer, col(Signer.id) == Review.signed_off_by_id)
-        .where(col(Review.plan_id).in_(_current_plans(actor)))
-        .where(col(Review.signed_off_at).is_(None))
-        .order_by(col(Review.held_on), col(Review.id))
-    ).all()
-    return [ReviewRow(review, rating, author, signer) for review, rating, author, signer in rows]
+    return _review_rows(
+        session,
+        col(Review.plan_id).in_(_current_plans(actor)),
+        col(Review.signed_off_at).is_(None),
+        order=(col(Review.held_on), col(Review.id)),
+    )
 
 
 def open_requests(session: Session, *, actor: Actor) -> list[RequestRow]:
     """Unanswered mentor requests of the covered current plans, oldest first: one query."""
-    rows = session.exec(
-        select(MentorRequest, Initiative, Asker, Answerer)
-        .outerjoin(Initiative, col(Initiative.id) == MentorRequest.initiative_id)
-        .outerjoin(Asker, col(Asker.id) == MentorRequest.requested_by_id)
-        .outerjoin(Answerer, col(Answerer.id) == MentorRequest.answered_by_id)
-        .where(col(MentorRequest.plan_id).in_(_current_plans(actor)))
-        .where(col(MentorRequest.answered_at).is_(None))
-        .order_by(col(MentorRequest.requested_at), col(MentorRequest.id))
-    ).all()
-    return [RequestRow(*row) for row in rows]
+    return _request_rows(
+        session,
+        col(MentorRequest.plan_id).in_(_current_plans(actor)),
+        col(MentorRequest.answered_at).is_(None),
+        order=(col(MentorRequest.requested_at), col(MentorRequest.id)),
+    )

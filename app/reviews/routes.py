@@ -5,18 +5,19 @@ refused by the guards (403) before anything is loaded."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol, TypeVar
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.auth.deps import CurrentActor
 from app.db import DbSession
+from app.kit.clock import zone_named
 from app.kit.forms import FormOf
-from app.kit.pages import Page
+from app.kit.pages import Page, account_page_of
 from app.models import (
     Initiative,
     InitiativeStatus,
@@ -53,11 +54,13 @@ from app.reviews.schemas import (
     day,
 )
 from app.value import repository as value_repo
-from app.web.errors import ConflictError, NotFoundError
-from app.web.forms import FormErrors, as_int
+from app.web.confirm import asks_first
+from app.web.errors import ConflictError, or_404
+from app.web.forms import FormErrors, Text, as_int
 
 router = APIRouter()
-Text = Annotated[str, Form()]
+V = TypeVar("V")
+V_co = TypeVar("V_co", covariant=True)
 TEMPLATE = "reviews/show.html"
 BLOCK = "reviews"
 
@@ -120,11 +123,10 @@ def review_views(rows: list[repository.ReviewRow]) -> list[ReviewView]:
     return views[::-1]
 
 
-def reviews_context(
-    db: DbSession, actor: Actor, access: AccountAccess, plan: Plan
-) -> dict[str, Any]:
+def reviews_context(db: DbSession, actor: Actor, access: AccountAccess) -> dict[str, Any]:
     """Everything the page shows, in a fixed number of queries whatever the number of reviews
     and requests."""
+    plan = current_plan(db, access)
     assert plan.id is not None
     today = actor.today()
     rows = repository.reviews_for_plan(db, plan_id=plan.id)
@@ -135,7 +137,10 @@ def reviews_context(
     initiatives = repository.initiatives(db, account_id=access.account_id, plan_id=plan.id)
     mentors = repository.members_with_role(db, account_id=access.account_id, role=Role.MENTOR)
     schedule = service.schedule_of(
-        plan, last_held_on=last.review.held_on if last else None, today=today, zone=actor.zone
+        plan,
+        last_held_on=last.review.held_on if last else None,
+        today=today,
+        zone=zone_named(actor.home_zone),
     )
     trend = [
         chart.Reviewed(v.review.held_on, v.gap.stated_overall, v.gap.believed_overall)
@@ -197,22 +202,12 @@ def _url(access: AccountAccess) -> str:
     return f"/accounts/{access.account_id}/reviews"
 
 
-def reviews_page(request: Request, db: DbSession, actor: Actor, access: AccountAccess) -> Page:
-    """The reviews page's responder; its context is built only when something is rendered."""
-    return Page(
-        request,
-        TEMPLATE,
-        lambda: reviews_context(db, actor, access, current_plan(db, access)),
-        url=_url(access),
-    )
+reviews_page = account_page_of(TEMPLATE, reviews_context, _url)
 
 
 def _plan_of(db: DbSession, review: Review) -> Plan:
     """The plan a review belongs to (the current one, or an earlier plan of the account)."""
-    plan = repository.plan_of(db, account_id=review.account_id, plan_id=review.plan_id)
-    if plan is None:
-        raise NotFoundError()
-    return plan
+    return or_404(repository.plan_of(db, account_id=review.account_id, plan_id=review.plan_id))
 
 
 def _told(people: Sequence[User], what: str) -> str:
@@ -268,7 +263,7 @@ def set_cadence(
             plan,
             last_held_on=repository.last_held_on(db, plan_id=plan.id),
             today=actor.today(),
-            zone=actor.zone,
+            zone=zone_named(actor.home_zone),
         )
         notice = (
             f"The plan is now reviewed {_every(values.months)}: "
@@ -348,10 +343,7 @@ def record_from_joint(
 
 
 def _plan_of_joint(db: DbSession, joint: JointReview) -> Plan:
-    plan = repository.plan_of(db, account_id=joint.account_id, plan_id=joint.plan_id)
-    if plan is None:
-        raise NotFoundError()
-    return plan
+    return or_404(repository.plan_of(db, account_id=joint.account_id, plan_id=joint.plan_id))
 
 
 def _edit_page(request: Request, actor: Actor, checked: ItemAccess[Review], plan: Plan) -> Page:
@@ -424,7 +416,40 @@ def update_review(
     return page.leave(notice, f"review-{review.id}")
 
 
+class MentorForm(Protocol[V_co]):
+    def check(self) -> V_co | FormErrors: ...
+
+
+def _mentor_says(
+    page: Page,
+    actor: Actor,
+    form: MentorForm[V],
+    name: str,
+    item_id: int | None,
+    *,
+    save: Callable[[V], object],
+    kept: Callable[[V], str],
+    meanwhile: str,
+) -> Response | None:
+    """What the mentor writes about one review or request (a sign-off, an answer), checked and
+    saved with the version it was based on: None once saved, else the page again with their
+    text kept (422 field errors; 409 locked, or changed meanwhile by someone it names)."""
+    values, forms = form.check(), {item_id: form}
+    if isinstance(values, FormErrors):
+        errors = {f"{name}_forms": forms, f"{name}_errors": {item_id: values}}
+        return page.refused(422, BLOCK, **errors)
+    try:
+        save(values)
+    except service.Locked as locked:
+        return page.refused(409, BLOCK, alert=locked.message_in(actor.zone), kept=kept(values))
+    except service.StaleEdit as stale:
+        alert = f"{stale.who} changed {meanwhile}"
+        return page.refused(409, BLOCK, alert=alert, **{f"{name}_forms": forms})
+    return None
+
+
 @router.post("/accounts/{account_id}/reviews/{review_id}/sign-off")
+@asks_first("Sign off", danger=False)
 def sign_off_review(
     request: Request,
     actor: CurrentActor,
@@ -435,26 +460,26 @@ def sign_off_review(
 ) -> Response:
     access, review = checked.access, checked.item
     page = reviews_page(request, db, actor, access)
-    values, forms = form.check(), {review.id: form}
-    if isinstance(values, FormErrors):
-        return page.refused(422, BLOCK, signoff_forms=forms, signoff_errors={review.id: values})
-    try:
-        service.sign_off(
+    refused = _mentor_says(
+        page,
+        actor,
+        form,
+        "signoff",
+        review.id,
+        save=lambda values: service.sign_off(
             db,
             actor=actor.user,
             account=access.account,
             review=review,
             comment=values.comment,
             expected_version=_version(version),
-        )
-    except service.Locked as locked:
-        return page.refused(409, BLOCK, alert=locked.message_in(actor.zone), kept=values.comment)
-    except service.StaleEdit as stale:
-        alert = (
-            f"{stale.who} changed this review meanwhile, so it was not signed off. "
-            "Read it again below; your comments are still in the form."
-        )
-        return page.refused(409, BLOCK, alert=alert, signoff_forms=forms)
+        ),
+        kept=lambda values: values.comment,
+        meanwhile="this review meanwhile, so it was not signed off. "
+        "Read it again below; your comments are still in the form.",
+    )
+    if refused is not None:
+        return refused
     leads = repository.members_with_role(db, account_id=access.account_id, role=Role.LEAD)
     notice = f"Signed off the review of {day(review.held_on)}. " + _told(leads, "told")
     return page.done(notice.strip(), BLOCK, anchor=f"review-{review.id}")
@@ -502,12 +527,9 @@ def _initiative_of(db: DbSession, found: MentorRequest) -> Initiative | None:
     """The initiative a request is about (None: the plan); 404 if it is not the account's."""
     if found.initiative_id is None:
         return None
-    initiative = repository.initiative_of(
-        db, account_id=found.account_id, initiative_id=found.initiative_id
+    return or_404(
+        repository.initiative_of(db, account_id=found.account_id, initiative_id=found.initiative_id)
     )
-    if initiative is None:
-        raise NotFoundError()
-    return initiative
 
 
 @router.post("/accounts/{account_id}/mentor-requests/{request_id}/answer")
@@ -522,11 +544,13 @@ def answer_request(
     access, found = checked.access, checked.item
     initiative = _initiative_of(db, found)
     page = reviews_page(request, db, actor, access)
-    values, forms = form.check(), {found.id: form}
-    if isinstance(values, FormErrors):
-        return page.refused(422, BLOCK, answer_forms=forms, answer_errors={found.id: values})
-    try:
-        service.answer(
+    refused = _mentor_says(
+        page,
+        actor,
+        form,
+        "answer",
+        found.id,
+        save=lambda values: service.answer(
             db,
             actor=actor.user,
             account=access.account,
@@ -534,15 +558,13 @@ def answer_request(
             initiative=initiative,
             text=values.answer,
             expected_version=_version(version),
-        )
-    except service.Locked as locked:
-        return page.refused(409, BLOCK, alert=locked.message_in(actor.zone), kept=values.answer)
-    except service.StaleEdit as stale:
-        alert = (
-            f"{stale.who} changed this request meanwhile, so your answer was not saved. "
-            "Read it again below; your answer is still in the form."
-        )
-        return page.refused(409, BLOCK, alert=alert, answer_forms=forms)
+        ),
+        kept=lambda values: values.answer,
+        meanwhile="this request meanwhile, so your answer was not saved. "
+        "Read it again below; your answer is still in the form.",
+    )
+    if refused is not None:
+        return refused
     asker = repository.person(db, user_id=found.requested_by_id)
     notice = f"Answered the request about {service.subject_of(initiative)}." + (
         f" {asker.display_name} is told." if asker and asker.id != actor.id else ""
@@ -570,7 +592,10 @@ def queue_context(db: DbSession, actor: Actor) -> dict[str, Any]:
         for row in accounts
         if (
             schedule := service.schedule_of(
-                row.plan, last_held_on=held.get(row.plan.id or 0), today=today, zone=actor.zone
+                row.plan,
+                last_held_on=held.get(row.plan.id or 0),
+                today=today,
+                zone=zone_named(actor.home_zone),
             )
         ).state
         is not ReviewState.SCHEDULED

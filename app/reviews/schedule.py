@@ -1,15 +1,10 @@
-"""When a plan's next review is due. Pure functions: the portfolio, the reviews page and the
-mentor's queue all ask here, so they agree."""
+"""Whether a plan's next review stands out: scheduled, due soon or overdue. The day itself is
+``app.kit.dates.next_review_on`` (one function for every page and reminder)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from enum import StrEnum
-
-# Where the date arithmetic lives (the joint review, shared with the client, needs it too).
-from app.jointreviews.cadence import add_months, next_review_on
-
-__all__ = ["DUE_SOON_DAYS", "ReviewState", "add_months", "next_review_on", "review_state"]
 
 DUE_SOON_DAYS = 14  # a review this close stands out as due
 

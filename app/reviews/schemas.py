@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
-from app.kit.forms import Checked
+from app.kit.forms import ISO_DATE, Checked
 from app.models import Review
 from app.web.forms import FormErrors, as_int, check_text
 
@@ -17,8 +16,6 @@ MAX_MENTOR_COMMENT = 4000
 MAX_NOTE = 2000
 MAX_ANSWER = 4000
 PLAN_SUBJECT = "plan"  # a mentor request about the plan as a whole
-
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def day(value: date) -> str:
@@ -90,7 +87,7 @@ def _held_on(text: str, errors: FormErrors, *, started_on: date, today: date) ->
     held_on: date | None = None
     if not text:
         errors.add("held_on", "Enter the date of the review, e.g. " + today.isoformat() + ".")
-    elif not _ISO_DATE.fullmatch(text):
+    elif not ISO_DATE.fullmatch(text):
         errors.add("held_on", "Enter the date as year-month-day, e.g. " + today.isoformat() + ".")
     else:
         try:

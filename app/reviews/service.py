@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from app.audit import service as audit
 from app.kit import moments, versioned
+from app.kit.dates import next_review_on
 from app.kit.versioned import StaleEdit as StaleEdit
 from app.models import (
     Account,
@@ -42,7 +43,7 @@ from app.perception import service as perception
 from app.plans import repository as plans_repo
 from app.priorities import repository as priorities_repo
 from app.reviews import repository
-from app.reviews.schedule import ReviewState, next_review_on, review_state
+from app.reviews.schedule import ReviewState, review_state
 from app.reviews.schemas import CheckedReview, day
 from app.value import repository as value_repo
 
@@ -73,6 +74,24 @@ class Locked(Exception):
 
 def _link(account_id: int, anchor: str) -> str:
     return f"/accounts/{account_id}/reviews#{anchor}"
+
+
+def _tell_mentors(
+    session: Session, actor: User, plan: Plan, kind: str, message: str, anchor: str
+) -> None:
+    """Notify the account's mentors (internal: the client never sees it) of what waits for
+    them at ``anchor`` of the reviews page."""
+    mentors = repository.members_with_role(session, account_id=plan.account_id, role=Role.MENTOR)
+    notify(
+        session,
+        account_id=plan.account_id,
+        recipient_ids=[person.id for person in mentors],
+        kind=kind,
+        message=message,
+        link=_link(plan.account_id, anchor),
+        actor=actor,
+        visibility=Visibility.INTERNAL,
+    )
 
 
 # --- The perception gap, frozen ----------------------------------------------------------------
@@ -162,12 +181,9 @@ def schedule_of(
     plan: Plan, *, last_held_on: date | None, today: date, zone: ZoneInfo = _UTC
 ) -> Schedule:
     """Reviews are due every ``plan.review_cadence_months`` after the last review, or after the
-    plan began (the day it was created, where the reader is: ``today`` is theirs too)."""
-    next_on = next_review_on(
-        started_on=plan.created_at.astimezone(zone).date(),
-        last_held_on=last_held_on,
-        cadence_months=plan.review_cadence_months,
-    )
+    plan began (``app.kit.dates.next_review_on``; ``today`` is the reader's, ``zone`` the
+    workspace's: a review day is the same day for everyone on the account)."""
+    next_on = next_review_on(plan, last_held_on=last_held_on, zone=zone)
     return Schedule(
         cadence_months=plan.review_cadence_months,
         last_held_on=last_held_on,
@@ -262,19 +278,14 @@ def record(
         | {"gap": [None, snapshot]},
         Visibility.INTERNAL,
     )
-    mentors = repository.members_with_role(session, account_id=plan.account_id, role=Role.MENTOR)
-    notify(
+    _tell_mentors(
         session,
-        account_id=plan.account_id,
-        recipient_ids=[person.id for person in mentors],
-        kind="review.recorded",
-        message=(
-            f"{actor.display_name} recorded the review of {day(review.held_on)} of "
-            f"{account.name}: it waits for your comments and sign-off."
-        ),
-        link=_link(plan.account_id, f"review-{review.id}"),
-        actor=actor,
-        visibility=Visibility.INTERNAL,
+        actor,
+        plan,
+        "review.recorded",
+        f"{actor.display_name} recorded the review of {day(review.held_on)} of "
+        f"{account.name}: it waits for your comments and sign-off.",
+        f"review-{review.id}",
     )
     return review
 
@@ -407,17 +418,15 @@ def ask(
         audit.diff({}, {"initiative_id": request.initiative_id, "note": note}),
         Visibility.INTERNAL,
     )
-    mentors = repository.members_with_role(session, account_id=plan.account_id, role=Role.MENTOR)
-    notify(
+    _tell_mentors(
         session,
-        account_id=plan.account_id,
-        recipient_ids=[person.id for person in mentors],
-        kind="mentor.requested",
-        message=f"{actor.display_name} asks you to look at {subject_of(initiative)} of "
-        f"{account.name}."[:500],
-        link=_link(plan.account_id, f"request-{request.id}"),
-        actor=actor,
-        visibility=Visibility.INTERNAL,
+        actor,
+        plan,
+        "mentor.requested",
+        f"{actor.display_name} asks you to look at {subject_of(initiative)} of {account.name}."[
+            :500
+        ],
+        f"request-{request.id}",
     )
     return request
 

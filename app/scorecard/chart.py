@@ -22,8 +22,9 @@ from app.models import SCORE_MAX, SCORE_MIN, TIER_THRESHOLD, ScorecardHalf
 
 FRAME = svg.Frame(340, 228, left=30, right=330, top=24, bottom=192, font=13, dates_y=216)
 INSET = 20.0  # the first and last points keep clear of the scale and of the box's edge
-MIN_GAP = 24.0  # between two scorings: room for their values ("3.5" in bold)
+MIN_GAP = 24.0  # scorings on one instant sit side by side this far apart
 MAX_VALUE_LABELS = 8  # more scorings than this: the values would crowd; the table has them
+BOLD = 7 / 6  # a bold value is measured this much wider than plain text
 y_of = svg.Linear(SCORE_MIN, SCORE_MAX, FRAME.bottom, FRAME.top)  # 1 at the bottom, 5 at the top
 
 
@@ -102,15 +103,25 @@ def _series(half: ScorecardHalf, xs: Sequence[float], scorings: Sequence[Scoring
     return Series(half.value, half.label, tone, dash, marker, tuple(points), svg.line(points))
 
 
+def _values_fit(series: Sequence[Series]) -> bool:
+    """Whether every value can be written without two overlapping (scorings close in time sit
+    close on the date scale; the table has every value)."""
+    labels = [
+        svg.Label(p.x, f"{p.value:.1f}", "middle", p.label_y) for s in series for p in s.points
+    ]
+    return all(svg.clear(labels, FRAME.font * BOLD))
+
+
 def build(scorings: Sequence[Scoring]) -> Chart:
     """The chart of ``scorings``, oldest first."""
     xs = svg.by_date([s.at for s in scorings], FRAME.left + INSET, FRAME.right - INSET, MIN_GAP)
+    series = tuple(_series(half, xs, scorings) for half in STYLES)
     return Chart(
         frame=FRAME,
         ticks=y_of.ticks(),
         x_labels=svg.date_labels(xs, [day(s.at) for s in scorings], FRAME),
-        series=tuple(_series(half, xs, scorings) for half in STYLES),
+        series=series,
         threshold_y=y_of(TIER_THRESHOLD),
-        show_values=len(scorings) <= MAX_VALUE_LABELS,
+        show_values=len(scorings) <= MAX_VALUE_LABELS and _values_fit(series),
         description=describe(scorings),
     )

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from app.db import for_write
+from app.kit import queries
 from app.models import AccountScore, ScorecardAttribute, User
 from app.workspaces import repository as workspaces_repo
 
@@ -25,11 +25,9 @@ def lock_workspace(session: Session, *, workspace_id: int) -> None:
 
 def active_attributes(session: Session, *, workspace_id: int) -> Sequence[ScorecardAttribute]:
     """The workspace's live attributes, in their order: one query."""
+    attributes = queries.live(ScorecardAttribute, ScorecardAttribute.workspace_id == workspace_id)
     return session.exec(
-        select(ScorecardAttribute)
-        .where(ScorecardAttribute.workspace_id == workspace_id)
-        .where(col(ScorecardAttribute.removed_at).is_(None))
-        .order_by(col(ScorecardAttribute.position), col(ScorecardAttribute.id))
+        attributes.order_by(col(ScorecardAttribute.position), col(ScorecardAttribute.id))
     ).all()
 
 
@@ -46,15 +44,6 @@ def get_attribute(
         .execution_options(populate_existing=True)
     )
     return session.exec(for_write(session, statement)).first()
-
-
-def last_position(session: Session, *, workspace_id: int) -> int:
-    value = session.exec(
-        select(sa.func.max(ScorecardAttribute.position))
-        .where(ScorecardAttribute.workspace_id == workspace_id)
-        .where(col(ScorecardAttribute.removed_at).is_(None))
-    ).one()
-    return int(value or 0)
 
 
 def scorings(session: Session, *, account_id: int) -> Sequence[tuple[AccountScore, str]]:

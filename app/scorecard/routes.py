@@ -14,14 +14,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.auth.deps import CurrentActor
 from app.db import DbSession
 from app.kit.forms import FormOf
-from app.kit.pages import Page
+from app.kit.items import moving_up
+from app.kit.moments import local
+from app.kit.pages import Page, account_page_of
 from app.models import (
     DEFAULT_SCORECARD,
     SCORE_MAX,
@@ -42,11 +44,11 @@ from app.scorecard.schemas import (
     AttributeForm,
     ScoringForm,
 )
-from app.web.errors import AppError, NotFoundError
-from app.web.forms import FormErrors, as_int
+from app.web.confirm import asks_first
+from app.web.errors import or_404
+from app.web.forms import FormErrors, Text, as_int
 
 router = APIRouter()
-Text = Annotated[str, Form()]
 ADMIN = "/admin/scorecard"
 ADMIN_BLOCK = "scorecard_admin"
 ACCOUNT_BLOCK = "scorecard"
@@ -103,10 +105,9 @@ def _attribute(db: Session, actor: Actor, attribute_id: int, *, write: bool) -> 
     workspace_id = _workspace_id(actor)
     if write:
         repository.lock_workspace(db, workspace_id=workspace_id)
-    attribute = repository.get_attribute(db, workspace_id=workspace_id, attribute_id=attribute_id)
-    if attribute is None:
-        raise NotFoundError()
-    return attribute
+    return or_404(
+        repository.get_attribute(db, workspace_id=workspace_id, attribute_id=attribute_id)
+    )
 
 
 @router.get(ADMIN)
@@ -192,6 +193,7 @@ def update_attribute(
 
 
 @router.post(ADMIN + "/attributes/{attribute_id}/remove")
+@asks_first("Remove")
 def remove_attribute(
     request: Request, actor: SettingsManager, db: DbSession, attribute_id: int
 ) -> Response:
@@ -213,9 +215,8 @@ def move_attribute(
     direction: Text = "",
 ) -> Response:
     attribute = _attribute(db, actor, attribute_id, write=True)
-    if direction not in ("up", "down"):
-        raise AppError("Move an attribute up or down.")
-    moved = service.move_attribute(db, actor=actor.user, attribute=attribute, up=direction == "up")
+    up = moving_up(direction, "an attribute")
+    moved = service.move_attribute(db, actor=actor.user, attribute=attribute, up=up)
     place = "first" if direction == "up" else "last"
     notice = (
         f"Moved “{attribute.name}” {direction}." if moved else f"“{attribute.name}” is {place}."
@@ -275,7 +276,9 @@ def account_context(db: Session, actor: Actor, access: AccountAccess) -> dict[st
             e for e in (latest.entries if latest else []) if e.get("attribute_id") not in live_ids
         ],
         "history": list(reversed(rows)),
-        "chart": chart.build([chart.Scoring(s.scored_at, s.current, s.future) for s, _ in rows])
+        "chart": chart.build(
+            [chart.Scoring(local(s.scored_at, actor.zone), s.current, s.future) for s, _ in rows]
+        )
         if len(rows) >= 2
         else None,
         "tier_label": scoring.tier_label,
@@ -289,13 +292,11 @@ def account_context(db: Session, actor: Actor, access: AccountAccess) -> dict[st
     }
 
 
-def _account_page(request: Request, db: Session, actor: Actor, access: AccountAccess) -> Page:
-    return Page(
-        request,
-        "scorecard/account.html",
-        lambda: account_context(db, actor, access),
-        url=f"/accounts/{access.account_id}/scorecard",
-    )
+_account_page = account_page_of(
+    "scorecard/account.html",
+    account_context,
+    lambda access: f"/accounts/{access.account_id}/scorecard",
+)
 
 
 def _not_ready(attributes: Sequence[ScorecardAttribute]) -> str:

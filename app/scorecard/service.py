@@ -25,7 +25,6 @@ from app.models import (
     ScorecardHalf,
     User,
     Visibility,
-    utcnow,
 )
 from app.scorecard import repository
 from app.scorecard.schemas import AttributeValues, CheckedEntry, name_key
@@ -37,6 +36,7 @@ FIELDS = ("name", "half", "weight", "description")
 
 # Internal, on the global chain: the scorecard is the workspace's, of no single account.
 TRAIL = versioned.Trail(repository.ATTRIBUTE, Visibility.INTERNAL)
+SCORE_TRAIL = versioned.Trail(repository.SCORE, Visibility.INTERNAL)
 
 
 class Refused(Exception):
@@ -140,9 +140,7 @@ def update_attribute(
 def remove_attribute(session: Session, *, actor: User, attribute: ScorecardAttribute) -> None:
     """Soft delete: the attribute leaves the scorecard; scorings that used it keep it."""
     repository.lock_workspace(session, workspace_id=attribute.workspace_id)
-    attribute.removed_at = utcnow()
-    changes = {name: [value, None] for name, value in _values(attribute).items()}
-    TRAIL.change(session, actor, attribute, "scorecard.attribute_removed", changes)
+    TRAIL.removed(session, actor, attribute, FIELDS, verb="scorecard.attribute_removed")
 
 
 def move_attribute(
@@ -260,16 +258,7 @@ def score_account(
         else {}
     )
     after = _summary(score.current, score.future, score.tier, frozen) | {"note": note}
-    audit.record(
-        session,
-        actor=actor,
-        verb="scorecard.account_scored",
-        item_type=repository.SCORE,
-        item_id=score.id,
-        account_id=account_id,
-        changes=audit.diff(before, after),
-        visibility=Visibility.INTERNAL,
-    )
+    SCORE_TRAIL.event(session, actor, score, "scorecard.account_scored", audit.diff(before, after))
     return score
 
 

@@ -19,10 +19,11 @@ from app.auth.responses import signed_in_redirect
 from app.config import OidcProvider
 from app.db import DbSession, writes_on_get
 from app.invitations import service as invitations
+from app.kit.words import possessive
 from app.sso import service
 from app.sso.client import FLOW_COOKIE, FLOW_MAX_AGE, Flow, Providers
 from app.tokens import same
-from app.web.errors import AppError, NotFoundError
+from app.web.errors import AppError, or_404
 from app.web.forms import clean_line, safe_next
 from app.web.templating import get_templates
 
@@ -43,10 +44,7 @@ def _providers(request: Request) -> Providers:
 
 
 def _provider(settings: SettingsDep, key: str) -> OidcProvider:
-    provider = settings.provider(key)
-    if provider is None:
-        raise NotFoundError()
-    return provider
+    return or_404(settings.provider(key))
 
 
 @public.get("/auth/oidc/{provider_key}/start")
@@ -116,7 +114,7 @@ def _verified_claims(providers: Providers, provider: OidcProvider, flow: Flow, c
         )
     except (HTTPError, OAuthError, JoseError, ValueError) as exc:
         raise SsoError(
-            f"{provider.name}'s answer could not be verified. Please start again."
+            f"{possessive(provider.name)} answer could not be verified. Please start again."
         ) from exc
     return claims
 

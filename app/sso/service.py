@@ -11,10 +11,9 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from app.audit import service as audit
 from app.invitations import service as invitations
 from app.invitations.service import InvitationProblem
-from app.models import Account, IdentityKind, Invitation, SignInIdentity, User, Visibility
+from app.models import Account, IdentityKind, Invitation, SignInIdentity, User
 from app.users import repository as users_repo
 from app.users import service as users
 from app.web.forms import normalize_email
@@ -89,12 +88,5 @@ def _link(session: Session, *, user: User, facts: IdTokenFacts) -> None:
         )
     )
     session.flush()
-    audit.record(
-        session,
-        actor=user,
-        verb="auth.identity_linked",
-        item_type="user",
-        item_id=user.id,
-        changes={"issuer": [None, facts.issuer], "subject": [None, facts.subject]},
-        visibility=Visibility.INTERNAL,
-    )
+    changes = {"issuer": [None, facts.issuer], "subject": [None, facts.subject]}
+    users.TRAIL.event(session, user, user, "auth.identity_linked", changes)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
@@ -18,8 +18,9 @@ from app.auth.deps import CurrentActor
 from app.db import DbSession
 from app.kit import items, versioned
 from app.kit.forms import FormOf
-from app.kit.pages import Page
+from app.kit.pages import EditPage, account_page_of, edit_page
 from app.kit.versioned import StaleEdit
+from app.kit.words import possessive
 from app.models import Stakeholder
 from app.permissions.guards import (
     InsightWriter,
@@ -36,12 +37,11 @@ from app.stakeholders import chart, repository, schemas, service
 from app.stakeholders.schemas import AnswerForm, SendForm, StakeholderForm
 from app.stakeholders.view import read_map
 from app.validation.page import CONFIRM_SECTION, answered_item, validation_page
+from app.web.confirm import asks_first
 from app.web.errors import AppError, ConflictError, NotFoundError
-from app.web.forms import FormErrors
+from app.web.forms import FormErrors, Text, Version
 
 router = APIRouter()
-Text = Annotated[str, Form()]
-Version = Annotated[int, Form()]
 Form_ = Annotated[StakeholderForm, FormOf(StakeholderForm)]
 
 PAGE = "stakeholders/show.html"
@@ -96,15 +96,14 @@ def map_context(db: DbSession, actor: Actor, access: AccountAccess) -> dict[str,
     }
 
 
-def _map_page(request: Request, db: DbSession, actor: Actor, access: AccountAccess) -> Page:
-    return Page(request, PAGE, lambda: map_context(db, actor, access), url=_map_url(access))
+_map_page = account_page_of(PAGE, map_context, _map_url)
 
 
-def _edit_page(request: Request, db: DbSession, checked: ItemAccess[Stakeholder]) -> Page:
+def _edit_page(request: Request, db: DbSession, checked: ItemAccess[Stakeholder]) -> EditPage:
     """The page that edits one person; after saving, back to them on the map."""
     access, person = checked.access, checked.item
 
-    def context() -> dict[str, Any]:
+    def more() -> dict[str, Any]:
         people = list(repository.live(db, account_id=access.account_id))
         assert person.id is not None
         managers = [
@@ -113,19 +112,21 @@ def _edit_page(request: Request, db: DbSession, checked: ItemAccess[Stakeholder]
             if p.id != person.id and not schemas.manages(people, p.id or 0, person.id)
         ]
         return {
-            "access": access,
-            "account": access.account,
-            "person": person,
-            "errors": FormErrors(),
-            "stale": None,
             "managers": managers,
             "team": list(repository.vendor_people(db, account_id=access.account_id)),
             "decision_names": sorted({p.decision for p in people if p.decision}, key=str.casefold),
             "by_id": {p.id: p for p in people},
-            **LABELS,
         }
 
-    return Page(request, "stakeholders/edit.html", context, url=_map_url(access))
+    return edit_page(
+        request,
+        "stakeholders/edit.html",
+        access,
+        url=_map_url(access),
+        more=more,
+        person=person,
+        **LABELS,
+    )
 
 
 def _team_ids(db: DbSession, access: AccountAccess) -> set[int]:
@@ -179,7 +180,7 @@ def send_selected(
     )
     count = len(people)
     notice = (
-        f"Asked the client to confirm {people[0].name}'s name, title and reporting line."
+        f"Asked the client to confirm {possessive(people[0].name)} name, title and reporting line."
         if count == 1
         else f"Asked the client to confirm the names, titles and reporting lines of {count} people."
     )
@@ -216,10 +217,7 @@ def _taken(taken: service.EconomicBuyerTaken) -> FormErrors:
 
 @router.get("/accounts/{account_id}/stakeholders/{stakeholder_id}/edit")
 def edit_stakeholder(request: Request, db: DbSession, checked: MappedPerson) -> Response:
-    person = checked.item
-    return _edit_page(request, db, checked).render(
-        form=StakeholderForm.of(person), version=person.version
-    )
+    return _edit_page(request, db, checked).show(StakeholderForm.of(checked.item), checked.item)
 
 
 @router.post("/accounts/{account_id}/stakeholders/{stakeholder_id}")
@@ -238,20 +236,23 @@ def update_stakeholder(
         editing=person.id,
         today=actor.today(),
     )
-    if isinstance(values, FormErrors):
-        return page.refused(422, form=form, version=version, errors=values)
     try:
-        service.update(
-            db, actor=actor.user, person=person, checked=values, expected_version=version
+        return page.save(
+            form,
+            values,
+            version=version,
+            item=person,
+            save=lambda values: service.update(
+                db, actor=actor.user, person=person, checked=values, expected_version=version
+            ),
+            after=lambda: page.leave(f"Saved {person.name}.", f"stakeholder-{person.id}"),
         )
-    except StaleEdit as stale:
-        return page.refused(409, form=form, version=person.version, stale=stale)
     except service.EconomicBuyerTaken as taken:
         return page.refused(422, form=form, version=version, errors=_taken(taken))
-    return page.leave(f"Saved {person.name}.", f"stakeholder-{person.id}")
 
 
 @router.post("/accounts/{account_id}/stakeholders/{stakeholder_id}/remove")
+@asks_first("Remove")
 def remove_stakeholder(
     request: Request, actor: CurrentActor, db: DbSession, checked: MappedPerson
 ) -> Response:
@@ -290,7 +291,9 @@ def send_stakeholder(
         account_id=access.account_id,
         people=[person],
     )
-    notice = f"Asked the client to confirm {person.name}'s name, title and reporting line."
+    notice = (
+        f"Asked the client to confirm {possessive(person.name)} name, title and reporting line."
+    )
     page = _map_page(request, db, actor, access)
     return page.done(notice, BLOCK, anchor=f"stakeholder-{person.id}")
 

@@ -3,12 +3,12 @@ typed always comes back)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from app.kit.forms import Checked
+from app.kit.forms import Checked, parse_date
+from app.kit.words import possessive
 from app.models import Attitude, BuyingRole, Influence, Stakeholder, Strength
 from app.web.forms import MAX_TEXT, FormErrors, as_int, check_line, check_text
 
@@ -42,7 +42,6 @@ GENERAL_DECISION = "General (no decision named)"
 CORRECTION_MAX = 2000
 # A contact before this year is a typo (e.g. 0202 for 2026).
 FIRST_YEAR = 1990
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def decision_key(decision: str) -> str:
@@ -62,7 +61,7 @@ def economic_buyer_taken(holder: str, decision: str) -> str:
     """Why a second economic buyer of a decision is refused, naming the one there is."""
     return (
         f"{holder} is already the economic buyer of {decision_phrase(decision)}. A decision has "
-        f"one economic buyer: untick it here, name another decision, or change {holder}'s "
+        f"one economic buyer: untick it here, name another decision, or change {possessive(holder)} "
         "roles first."
     )
 
@@ -97,15 +96,8 @@ def manages(people: Sequence[Stakeholder], manager_id: int, person_id: int) -> b
 
 
 def parse_day(value: str) -> date | None:
-    """The date of an HTML date input (YYYY-MM-DD); raises ValueError when it is not one."""
-    if not value:
-        return None
-    if not _ISO_DATE.fullmatch(value):
-        raise ValueError(value)
-    day = date.fromisoformat(value)
-    if day.year < FIRST_YEAR:
-        raise ValueError(value)
-    return day
+    """A day of contact (``parse_date``) from ``FIRST_YEAR`` on."""
+    return parse_date(value, first_year=FIRST_YEAR)
 
 
 @dataclass(frozen=True)
@@ -259,7 +251,7 @@ class StakeholderForm:
                 "reports_to_id",
                 f"{names[manager]} reports to {names[editing]}, directly or through others: "
                 "that would make a circle. Choose someone higher up, or change "
-                f"{names[manager]}'s reporting line first.",
+                f"{possessive(names[manager])} reporting line first.",
             )
         return manager
 

@@ -25,7 +25,6 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from app.accounts import repository as accounts_repo
 from app.audit import service as audit
 from app.kit import versioned
 from app.kit.versioned import StaleEdit
@@ -233,9 +232,7 @@ def send(
     notify(
         session,
         account_id=account_id,
-        recipient_ids=accounts_repo.member_ids(
-            session, account_id=account_id, roles=[Role.SPONSOR, Role.MEMBER]
-        ),
+        roles=[Role.SPONSOR, Role.MEMBER],
         kind="stakeholder.sent",
         message=_sending_message(actor, people),
         link=f"/accounts/{account_id}/validation",
@@ -332,11 +329,11 @@ def answer(
         )
     if len(message) > 500:
         message = message[:499] + "…"
-    leads = accounts_repo.member_ids(session, account_id=person.account_id, roles=[Role.LEAD])
     notify(
         session,
         account_id=person.account_id,
-        recipient_ids=[person.sent_by_id, *leads],
+        recipient_ids=[person.sent_by_id],
+        roles=[Role.LEAD],
         kind="stakeholder.answered",
         message=message,
         link=f"/accounts/{person.account_id}/relationships#stakeholder-{person.id}",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from app.kit import queries
 from app.models import StrategyEntry
 
 
@@ -21,10 +21,9 @@ def for_plan(session: Session, *, plan_id: int) -> Sequence[StrategyEntry]:
 
 
 def last_position(session: Session, *, plan_id: int, kind: str) -> int:
-    value = session.exec(
-        select(sa.func.max(StrategyEntry.position))
-        .where(StrategyEntry.plan_id == plan_id)
-        .where(StrategyEntry.kind == kind)
-        .where(col(StrategyEntry.removed_at).is_(None))
-    ).one()
-    return int(value or 0)
+    return queries.last_place(
+        session,
+        StrategyEntry.position,
+        StrategyEntry.plan_id == plan_id,
+        StrategyEntry.kind == kind,
+    )

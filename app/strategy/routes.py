@@ -5,24 +5,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.auth.deps import CurrentActor
 from app.db import DbSession
 from app.kit.forms import FormOf
-from app.kit.pages import Fragment, Page
+from app.kit.pages import EditPage, Fragment, Page, edit_page
 from app.models import Horizon, StrategyEntry, StrategyKind
-from app.permissions.guards import ItemAccess, StrategyWriter, item_guard
-from app.permissions.policy import AccountAccess, Actor, Verb
+from app.permissions.guards import ItemAccess, StrategyWriter, item_action, item_guard, item_move
+from app.permissions.policy import Actor, Verb
 from app.plans.page import current_plan, plan_page, plan_url
 from app.strategy import service
 from app.strategy.schemas import Section, StrategyForm, section_of
-from app.web.errors import AppError
-from app.web.forms import FormErrors
+from app.web.forms import FormErrors, Version
 
 router = APIRouter()
-Text = Annotated[str, Form()]
 Form_ = Annotated[StrategyForm, FormOf(StrategyForm)]
 
 # A live entry of the account's current plan, for its client contributors.
@@ -40,19 +38,10 @@ def _fragment(section: Section) -> Fragment:
     return Fragment("strategy/_section.html")
 
 
-def _back_to_section(
-    request: Request,
-    db: DbSession,
-    actor: Actor,
-    access: AccountAccess,
-    section: Section,
-    notice: str,
-    *,
-    focus: str = "",
-) -> Response:
+def _back_to_section(page: Page, section: Section, notice: str, *, focus: str = "") -> Response:
     """After a change: the section again for htmx, else back to the plan with a flash."""
     notice_as = "value_notice" if section.kind is StrategyKind.ADVICE else "strategy_notice"
-    return plan_page(request, db, actor, access).done(
+    return page.done(
         notice,
         _fragment(section),
         anchor=section.anchor,
@@ -79,32 +68,30 @@ def add_entry(
     notice = f"Added {_quote(entry.text)} to {section.heading.lower()}."
     # Keep the keyboard in the form: people often add several entries in a row.
     return _back_to_section(
-        request, db, actor, access, section, notice, focus=f"f-strategy-{section.kind}-text"
+        plan_page(request, db, actor, access),
+        section,
+        notice,
+        focus=f"f-strategy-{section.kind}-text",
     )
 
 
-def _edit_page(request: Request, checked: ItemAccess[StrategyEntry]) -> Page:
+def _edit_page(request: Request, checked: ItemAccess[StrategyEntry]) -> EditPage:
     """The page that edits one entry."""
     access, entry = checked.access, checked.item
-
-    def context() -> dict[str, object]:
-        return {
-            "access": access,
-            "account": access.account,
-            "entry": entry,
-            "section": section_of(entry.kind),
-            "errors": FormErrors(),
-            "stale": None,
-            "horizons": list(Horizon),
-        }
-
-    return Page(request, "strategy/edit.html", context, url=plan_url(access))
+    return edit_page(
+        request,
+        "strategy/edit.html",
+        access,
+        url=plan_url(access),
+        entry=entry,
+        section=section_of(entry.kind),
+        horizons=list(Horizon),
+    )
 
 
 @router.get("/accounts/{account_id}/strategy/{entry_id}/edit")
 def edit_entry(request: Request, checked: WrittenEntry) -> Response:
-    entry = checked.item
-    return _edit_page(request, checked).render(form=StrategyForm.of(entry), version=entry.version)
+    return _edit_page(request, checked).show(StrategyForm.of(checked.item), checked.item)
 
 
 @router.post("/accounts/{account_id}/strategy/{entry_id}")
@@ -114,33 +101,27 @@ def update_entry(
     db: DbSession,
     checked: WrittenEntry,
     form: Form_,
-    version: Annotated[int, Form()] = 0,
+    version: Version = 0,
 ) -> Response:
     entry, page = checked.item, _edit_page(request, checked)
     section = section_of(entry.kind)
-    values = form.check(section)
-    if isinstance(values, FormErrors):
-        return page.refused(422, form=form, version=version, errors=values)
-    try:
-        service.update(db, actor=actor.user, entry=entry, values=values, expected_version=version)
-    except service.StaleEdit as stale:
-        # Nothing was saved; the person's text stays in the form, next to what is saved now.
-        return page.refused(409, form=form, version=entry.version, stale=stale)
-    notice = f"Saved {_quote(entry.text)}."
-    return _back_to_section(request, db, actor, checked.access, section, notice)
+    return page.save(
+        form,
+        form.check(section),
+        version=version,
+        item=entry,
+        save=lambda values: service.update(
+            db, actor=actor.user, entry=entry, values=values, expected_version=version
+        ),
+        after=lambda: _back_to_section(
+            plan_page(request, db, actor, checked.access), section, f"Saved {_quote(entry.text)}."
+        ),
+    )
 
 
-@router.post("/accounts/{account_id}/strategy/{entry_id}/move")
 def move_entry(
-    request: Request,
-    actor: CurrentActor,
-    db: DbSession,
-    checked: WrittenEntry,
-    direction: Text = "",
+    page: Page, db: DbSession, actor: Actor, entry: StrategyEntry, direction: str
 ) -> Response:
-    entry = checked.item
-    if direction not in ("up", "down"):
-        raise AppError("Move an entry up or down.")
     moved = service.move(db, actor=actor.user, entry=entry, up=direction == "up")
     notice = (
         f"Moved {_quote(entry.text)} {direction}."
@@ -148,16 +129,14 @@ def move_entry(
         else f"{_quote(entry.text)} is already {'first' if direction == 'up' else 'last'}."
     )
     focus = f"move-{direction}-strategy-{entry.id}"
-    return _back_to_section(
-        request, db, actor, checked.access, section_of(entry.kind), notice, focus=focus
-    )
+    return _back_to_section(page, section_of(entry.kind), notice, focus=focus)
 
 
-@router.post("/accounts/{account_id}/strategy/{entry_id}/remove")
-def remove_entry(
-    request: Request, actor: CurrentActor, db: DbSession, checked: WrittenEntry
-) -> Response:
-    entry = checked.item
+def remove_entry(page: Page, db: DbSession, actor: Actor, entry: StrategyEntry) -> Response:
     service.remove(db, actor=actor.user, entry=entry)
-    notice = f"Removed {_quote(entry.text)}."
-    return _back_to_section(request, db, actor, checked.access, section_of(entry.kind), notice)
+    return _back_to_section(page, section_of(entry.kind), f"Removed {_quote(entry.text)}.")
+
+
+ENTRY = "/accounts/{account_id}/strategy/{entry_id}"
+item_move(router, f"{ENTRY}/move", WrittenEntry, plan_page, move_entry, what="an entry")
+item_action(router, f"{ENTRY}/remove", WrittenEntry, plan_page, remove_entry, asks="Remove")

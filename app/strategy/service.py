@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from app.kit import items, versioned
 from app.kit.versioned import StaleEdit as StaleEdit
-from app.models import Plan, StrategyEntry, User, utcnow
+from app.models import Plan, StrategyEntry, User
 from app.plans import repository as plans_repo
 from app.strategy import repository
 from app.strategy.schemas import StrategyValues
@@ -75,11 +75,4 @@ def move(session: Session, *, actor: User, entry: StrategyEntry, up: bool) -> bo
 
 def remove(session: Session, *, actor: User, entry: StrategyEntry) -> None:
     """The row stays (``removed_at``) for the record; the section closes over it."""
-    entry.removed_at = utcnow()
-    TRAIL.change(
-        session,
-        actor,
-        entry,
-        "strategy.removed",
-        {"kind": [entry.kind, None], "text": [entry.text, None]},
-    )
+    TRAIL.removed(session, actor, entry, ("kind", "text"), verb="strategy.removed")

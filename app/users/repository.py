@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from app.kit import queries
 from app.models import Account, IdentityKind, Membership, SignInIdentity, User, Workspace
 
 PASSWORD_ISSUER = "jointplan:password"
@@ -30,15 +31,9 @@ def with_password(session: Session, *, email: str) -> tuple[User, SignInIdentity
 
 
 def get_for_update(session: Session, *, user_id: int) -> User | None:
-    """The person's row, locked (PostgreSQL) and re-read past the identity map, so that of two
-    saves of the same setting the second sees the first one's value. ``FOR NO KEY UPDATE``:
-    rows that refer to the person may still be inserted meanwhile."""
-    return session.exec(
-        select(User)
-        .where(User.id == user_id)
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
-    ).first()
+    """The person's row, locked and read afresh (``queries.locked``): of two saves of the
+    same setting the second sees the first one's value."""
+    return queries.locked(session, User, user_id)
 
 
 def password_identity(session: Session, *, user_id: int) -> SignInIdentity | None:

@@ -7,10 +7,12 @@ from fastapi.responses import Response
 
 from app.db import DbSession
 from app.kit.pages import redirect
+from app.kit.words import possessive
 from app.models import User
 from app.permissions.guards import UserManager
 from app.permissions.policy import Actor
 from app.users import repository, service
+from app.web.confirm import asks_first
 from app.web.errors import ForbiddenError, NotFoundError
 from app.web.templating import get_templates
 
@@ -40,10 +42,11 @@ def _set_disabled(
         raise ForbiddenError("You cannot disable your own login.")
     service.set_disabled(db, actor=actor.user, user=user, disabled=disabled)
     state = "disabled and signed out everywhere" if disabled else "enabled"
-    return redirect(request, "/admin/users", f"{user.display_name}'s login is {state}.")
+    return redirect(request, "/admin/users", f"{possessive(user.display_name)} login is {state}.")
 
 
 @router.post("/admin/users/{user_id}/disable")
+@asks_first("Disable")
 def disable(request: Request, actor: UserManager, db: DbSession, user_id: int) -> Response:
     return _set_disabled(request, actor, db, user_id, True)
 

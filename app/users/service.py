@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from app.audit import service as audit
 from app.auth import sessions
 from app.auth.passwords import hash_password
+from app.kit.versioned import Trail
 from app.models import IdentityKind, SignInIdentity, User, Visibility, WorkspaceRole, utcnow
 from app.users import repository
 from app.users.repository import PASSWORD_ISSUER
+
+# People belong to no account: their events are on the global chain, internal.
+TRAIL = Trail("user", Visibility.INTERNAL)
 
 
 def create(
@@ -32,15 +35,8 @@ def create(
     session.flush()
     if password is not None:
         set_password(session, user=user, password=password, audited=False)
-    audit.record(
-        session,
-        actor=actor or user,
-        verb="user.created",
-        item_type="user",
-        item_id=user.id,
-        changes={"email": [None, email], "workspace_role": [None, user.workspace_role]},
-        visibility=Visibility.INTERNAL,
-    )
+    changes = {"email": [None, email], "workspace_role": [None, user.workspace_role]}
+    TRAIL.event(session, actor or user, user, "user.created", changes)
     return user
 
 
@@ -58,14 +54,7 @@ def set_password(session: Session, *, user: User, password: str, audited: bool =
     session.add(identity)
     session.flush()
     if audited:
-        audit.record(
-            session,
-            actor=user,
-            verb="user.password_changed",
-            item_type="user",
-            item_id=user.id,
-            visibility=Visibility.INTERNAL,
-        )
+        TRAIL.event(session, user, user, "user.password_changed", {})
 
 
 def set_disabled(session: Session, *, actor: User, user: User, disabled: bool) -> None:
@@ -77,15 +66,8 @@ def set_disabled(session: Session, *, actor: User, user: User, disabled: bool) -
     session.add(user)
     if disabled:
         sessions.revoke_all(session, user_id=user.id)
-    audit.record(
-        session,
-        actor=actor,
-        verb="user.disabled" if disabled else "user.enabled",
-        item_type="user",
-        item_id=user.id,
-        changes={"is_disabled": [not disabled, disabled]},
-        visibility=Visibility.INTERNAL,
-    )
+    verb = "user.disabled" if disabled else "user.enabled"
+    TRAIL.event(session, actor, user, verb, {"is_disabled": [not disabled, disabled]})
 
 
 def mark_identity_used(session: Session, identity: SignInIdentity) -> None:
@@ -103,19 +85,4 @@ def set_time_zone(session: Session, *, actor: User, time_zone: str) -> bool:
     assert actor.id is not None
     user = repository.get_for_update(session, user_id=actor.id)
     assert user is not None, "the signed-in person exists"
-    old = user.time_zone
-    if old == time_zone:
-        return False
-    user.time_zone = time_zone
-    session.add(user)
-    session.flush()
-    audit.record(
-        session,
-        actor=user,
-        verb=TIME_ZONE_CHANGED,
-        item_type="user",
-        item_id=user.id,
-        changes={"time_zone": [old, time_zone]},
-        visibility=Visibility.INTERNAL,
-    )
-    return True
+    return TRAIL.setting(session, user, user, "time_zone", time_zone, TIME_ZONE_CHANGED)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.auth.deps import CurrentActor
@@ -20,10 +20,9 @@ from app.permissions.policy import Verb
 from app.profile import service as profile_service
 from app.validation.page import PROFILE_SECTION, answered_item, validation_page
 from app.validation.schemas import AnswerForm
-from app.web.forms import FormErrors
+from app.web.forms import FormErrors, Text
 
 router = APIRouter()
-Text = Annotated[str, Form()]
 
 
 account_page(

@@ -1,8 +1,9 @@
 """Geometry of the value trend chart, drawn as server-side SVG by templates/value/_section.html.
 
-Each rating is placed by its date (app/kit/svg.py: a date scale that keeps two ratings a day
-apart legible by holding them a marker's width apart); the dates under the plot are thinned so
-that none overlap. Everything is in viewBox units; the SVG scales to the width of its box, so the
+Each rating is placed by its date on a true date scale (app/kit/svg.py: x proportional to the
+time since the first rating, so ratings a day apart sit close and a year apart far); the dates
+under the plot and the values over the points are thinned so that none overlap (the table under
+the chart has every one). Everything is in viewBox units; the SVG scales to the width of its box, so the
 sizes here are chosen to stay readable when a phone shrinks the 400-unit-wide chart to about 350
 pixels.
 """
@@ -10,7 +11,7 @@ pixels.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from app.kit import svg
@@ -19,8 +20,9 @@ from app.kit.svg import day as day
 FRAME = svg.Frame(400, 220, left=30, right=388, top=22, bottom=190, font=12, dates_y=210)
 SCALE_MAX = 10
 y_of = svg.Linear(0, SCALE_MAX, FRAME.bottom, FRAME.top)  # 0 at the bottom, 10 at the top
-MIN_GAP = 16.0  # between two ratings: room for their values ("10" in bold)
-MAX_VALUE_LABELS = 12  # more points than this: the values would overlap; the table has them
+VALUE_RISE = 8.0  # a value's baseline this far above its point
+MIN_GAP = 16.0  # ratings on one instant sit side by side this far apart
+BOLD_FONT = 14.0  # what a bold value is measured as: bold digits are wider
 MAX_DIMENSION_LINES = 6  # more lines than this are not legible
 
 
@@ -30,6 +32,12 @@ class Point:
     y: float
     value: int
     when: str
+    show_value: bool = False  # its value written over it (when it does not overlap another)
+
+    @property
+    def label_y(self) -> float:
+        """The baseline of its value, over it."""
+        return round(self.y - VALUE_RISE, 1)
 
 
 @dataclass(frozen=True)
@@ -43,7 +51,6 @@ class Series:
 class Chart(svg.DatedChart):
     overall: Series
     dimensions: tuple[Series, ...]
-    show_values: bool
 
 
 @dataclass(frozen=True)
@@ -75,14 +82,31 @@ def describe(ratings: Sequence[Rated]) -> str:
     )
 
 
+def _with_values(points: Sequence[Point]) -> tuple[Point, ...]:
+    """``points`` with the values to write over them: every one when none overlap; otherwise
+    the latest, the first, the highest and the lowest, as many of those as keep clear of one
+    another (the table under the chart has every value)."""
+    labels = [svg.Label(p.x, str(p.value), "middle", p.label_y) for p in points]
+    shown = svg.clear(labels, BOLD_FONT)
+    if not all(shown):
+        values = [p.value for p in points]
+        last = len(points) - 1
+        highest = max(range(len(points)), key=lambda i: (values[i], i))
+        lowest = min(range(len(points)), key=lambda i: (values[i], -i))
+        shown = svg.clear(labels, BOLD_FONT, [last, 0, highest, lowest])
+    return tuple(replace(p, show_value=s) for p, s in zip(points, shown, strict=True))
+
+
 def build(ratings: Sequence[Rated], dimensions: Sequence[str]) -> Chart:
     """The chart of ``ratings`` (oldest first); a line per dimension in ``dimensions`` that
     was rated at least twice, when there are few enough dimensions to tell the lines apart."""
     xs = x_positions(ratings)
     whens = [day(r.at) for r in ratings]
-    overall_points = tuple(
-        Point(x, y_of(r.overall), r.overall, when)
-        for x, r, when in zip(xs, ratings, whens, strict=True)
+    overall_points = _with_values(
+        [
+            Point(x, y_of(r.overall), r.overall, when)
+            for x, r, when in zip(xs, ratings, whens, strict=True)
+        ]
     )
     overall = Series("Overall", overall_points, svg.line(overall_points))
     lines: list[Series] = []
@@ -101,6 +125,5 @@ def build(ratings: Sequence[Rated], dimensions: Sequence[str]) -> Chart:
         x_labels=svg.date_labels(xs, whens, FRAME),
         overall=overall,
         dimensions=tuple(lines),
-        show_values=len(ratings) <= MAX_VALUE_LABELS,
         description=describe(ratings),
     )

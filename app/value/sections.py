@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from app.kit.moments import local
 from app.models import Plan, ValueRating
 from app.permissions.policy import AccountAccess, Actor
 from app.value import chart, repository
@@ -66,7 +67,8 @@ def load(db: Session, actor: Actor, access: AccountAccess, plan: Plan) -> dict[s
     ratings = list(repository.for_plan(db, plan_id=plan.id))
     current = list(access.account.workspace.value_dimensions)  # loaded with the account
     names = dimension_names(ratings, current)
-    points = [chart.Rated(r.rated_at, r.overall, r.scores) for r in ratings]
+    # Dated where the reader is, like the history table's times.
+    points = [chart.Rated(local(r.rated_at, actor.zone), r.overall, r.scores) for r in ratings]
     return {
         "value_ratings": ratings,
         "value_latest": summarise(ratings, current),

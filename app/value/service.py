@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from app.accounts import repository as accounts_repo
 from app.kit import versioned
 from app.models import Account, Plan, Role, User, ValueRating
 from app.notifications.service import notify
@@ -61,9 +60,7 @@ def rate(
     notify(
         session,
         account_id=plan.account_id,
-        recipient_ids=accounts_repo.member_ids(
-            session, account_id=plan.account_id, roles=[Role.LEAD]
-        ),
+        roles=[Role.LEAD],
         kind="value.rated",
         message=(
             f"{actor.display_name} rated the value of working together on {account.name}: "

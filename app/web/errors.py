@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+T = TypeVar("T")
+
 
 class AppError(Exception):
     status_code = 400
@@ -20,6 +24,13 @@ class NotFoundError(AppError):
     status_code = 404
     title = "Not found"
     message = "There is nothing here, or you do not have access to it."
+
+
+def or_404(value: T | None) -> T:
+    """``value``, or the 404 that a missing thing and one the person may not see both give."""
+    if value is None:
+        raise NotFoundError()
+    return value
 
 
 ANSWER_GONE = (

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import email
 import unicodedata
+from functools import partial
+from typing import Annotated
 from urllib.parse import parse_qsl
 
 from email_validator import EmailNotValidError, validate_email
-from fastapi import Request
+from fastapi import Form, Request
 
 from app.web.errors import NotFoundError, UndecodableFormError
 
 MAX_TEXT = 200
 # The largest id either database can hold (SQLite's INTEGER); a larger one cannot exist.
 MAX_ID = 2**63 - 1
+
+
+# One input a route reads on its own, beside or instead of a form (a direction, a reason).
+Text = Annotated[str, Form()]
+# The version an edit form was based on (``app.kit.versioned``); give it the default 0.
+Version = Annotated[int, Form()]
 
 
 class FormErrors(dict[str, str]):
@@ -117,19 +125,20 @@ def check_text(
     return value
 
 
-def check_line(
-    value: str,
-    errors: FormErrors,
-    field: str,
-    *,
-    label: str,
-    required: bool = True,
-    max_length: int = MAX_TEXT,
-) -> str:
-    """``check_text`` for a one-line text: a name, a title, anything an e-mail subject shows."""
-    return check_text(
-        value, errors, field, label=label, required=required, max_length=max_length, one_line=True
-    )
+def check_new_password(
+    password: str, confirm: str, errors: FormErrors, *, problem: str | None
+) -> None:
+    """A new password typed twice: ``problem`` (what the password rules find wrong with it,
+    ``app.auth.passwords.password_problem``) noted on ``password``, else a differing
+    confirmation on ``password_confirm``."""
+    if problem:
+        errors.add("password", problem)
+    elif password != confirm:
+        errors.add("password_confirm", "The two passwords differ.")
+
+
+# ``check_text`` for a one-line text: a name, a title, anything an e-mail subject shows.
+check_line = partial(check_text, one_line=True)
 
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

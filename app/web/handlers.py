@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.auth.deps import actor_for_error_page
 from app.db import database_unreachable, one_line, undefined_object
 from app.permissions.policy import Actor
+from app.web.confirm import ConfirmationNeeded, on_confirmation_needed
 from app.web.errors import (
     AppError,
     DatabaseUnavailableError,
@@ -172,6 +173,7 @@ async def on_server_error(request: Request, exc: Exception) -> Response:
 def install(app: FastAPI) -> None:
     """Every error becomes a page a person can read (or a toast for htmx)."""
     app.add_exception_handler(AppError, on_app_error)
+    app.add_exception_handler(ConfirmationNeeded, on_confirmation_needed)
     for database_error in DATABASE_ERRORS:
         app.add_exception_handler(database_error, on_database_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from datetime import datetime
 from pathlib import Path
@@ -19,21 +18,14 @@ from markupsafe import Markup, escape
 
 from app.kit import moments
 from app.kit.clock import DEFAULT_ZONE, zone_named
+from app.kit.words import all_of, plural, possessive
 from app.models import ROLE_LABELS, Role
+from app.web.assets import static_versions
+from app.web.security import mask_token
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 TEMPLATE_DIR = ROOT / "templates"
-STATIC_DIR = ROOT / "static"
 FLASH_COOKIE = "jp_flash"
-
-
-def _static_versions() -> dict[str, str]:
-    """A content hash per static file, so URLs change when the file does and can be cached."""
-    return {
-        str(path.relative_to(STATIC_DIR)): hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-        for path in STATIC_DIR.rglob("*")
-        if path.is_file()
-    }
 
 
 _URL = re.compile(r"https?://[^\s<>\"']+")
@@ -91,7 +83,7 @@ class Templates:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        versions = _static_versions()
+        versions = static_versions()
 
         def static_url(path: str) -> str:
             return f"/static/{path}?v={versions.get(path, '0')}"
@@ -99,8 +91,11 @@ class Templates:
         self.env.filters["linkify"] = linkify
         self.env.filters["when"] = when
         self.env.filters["exact"] = exact_time
+        self.env.filters["possessive"] = possessive
         self.env.globals.update(
             static_url=static_url,
+            plural=plural,
+            all_of=all_of,
             role_labels={r.value: label for r, label in ROLE_LABELS.items()},
             Role=Role,
             **base_globals,
@@ -121,7 +116,8 @@ class Templates:
         ctx: dict[str, Any] = {
             "request": request,
             "actor": getattr(request.state, "actor", None),
-            "csrf_token": getattr(request.state, "csrf_token", ""),
+            # Masked afresh for each response: compression must not reveal it (security.py).
+            "csrf_token": mask_token(getattr(request.state, "csrf_token", "")),
             "flashes": [] if block else self._read_flashes(request),
         }
         ctx.update(context or {})

@@ -16,7 +16,7 @@ from app.models import Workspace
 from app.permissions.guards import SettingsManager
 from app.permissions.policy import Actor
 from app.users.schemas import TimeZoneForm
-from app.web.errors import NotFoundError
+from app.web.errors import or_404
 from app.web.forms import FormErrors
 from app.workspaces import repository, service
 from app.workspaces.schemas import MAX_DIMENSIONS, MAX_NAME, MIN_DIMENSIONS, ValueDimensionsForm
@@ -29,6 +29,11 @@ ZONE_PAGE = "/admin/time-zone"
 def _workspace_id(actor: Actor) -> int:
     assert actor.workspace_id is not None, "the guard lets only workspace admins through"
     return actor.workspace_id
+
+
+def _workspace(db: DbSession, actor: Actor) -> Workspace:
+    """The admin's own workspace (the only one these pages show)."""
+    return or_404(repository.get(db, workspace_id=_workspace_id(actor)))
 
 
 def _page(request: Request, based_on: list[str]) -> Page:
@@ -49,10 +54,7 @@ def _page(request: Request, based_on: list[str]) -> Page:
 
 @router.get(PAGE)
 def edit_value_dimensions(request: Request, actor: SettingsManager, db: DbSession) -> Response:
-    workspace = repository.get(db, workspace_id=_workspace_id(actor))
-    if workspace is None:
-        raise NotFoundError()
-    saved = list(workspace.value_dimensions)
+    saved = list(_workspace(db, actor).value_dimensions)
     return _page(request, saved).render(form=ValueDimensionsForm.of(saved))
 
 
@@ -103,9 +105,7 @@ def _zone_page(request: Request, saved: Workspace) -> Page:
 
 @router.get(ZONE_PAGE)
 def edit_time_zone(request: Request, actor: SettingsManager, db: DbSession) -> Response:
-    workspace = repository.get(db, workspace_id=_workspace_id(actor))
-    if workspace is None:
-        raise NotFoundError()
+    workspace = _workspace(db, actor)
     return _zone_page(request, workspace).render(form=TimeZoneForm(workspace.time_zone))
 
 
@@ -120,10 +120,7 @@ def update_time_zone(
     workspace_id = _workspace_id(actor)
     checked = form.check(default_allowed=False)
     if isinstance(checked, FormErrors):
-        saved = repository.get(db, workspace_id=workspace_id)
-        if saved is None:
-            raise NotFoundError()
-        return _zone_page(request, saved).refused(422, form=form, errors=checked)
+        return _zone_page(request, _workspace(db, actor)).refused(422, form=form, errors=checked)
     changed = service.set_time_zone(
         db, actor=actor.user, workspace_id=workspace_id, time_zone=checked.name
     )

@@ -5,13 +5,15 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from app.audit import repository as audit_repo
-from app.audit import service as audit
 from app.kit.versioned import StaleEdit as StaleEdit
+from app.kit.versioned import Trail
 from app.models import User, Visibility, Workspace
 from app.workspaces import repository
 
 VALUE_DIMENSIONS_CHANGED = "workspace.value_dimensions_changed"
 TIME_ZONE_CHANGED = "workspace.time_zone_changed"
+# A workspace's settings belong to no single account: their events are on the global chain.
+TRAIL = Trail(repository.ITEM_TYPE, Visibility.INTERNAL)
 
 
 def set_value_dimensions(
@@ -33,22 +35,11 @@ def set_value_dimensions(
             session, item_type=repository.ITEM_TYPE, item_id=workspace_id
         )
         raise StaleEdit(who, old)
-    if names == old:
-        return None
-    workspace.value_dimensions = list(names)  # a new list: the JSON column sees the change
-    session.add(workspace)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        verb=VALUE_DIMENSIONS_CHANGED,
-        item_type=repository.ITEM_TYPE,
-        item_id=workspace_id,
-        account_id=None,  # the global chain: the setting belongs to no single account
-        changes={"value_dimensions": [old, list(names)]},
-        visibility=Visibility.INTERNAL,
+    # A new list: the JSON column sees the change.
+    changed = TRAIL.setting(
+        session, actor, workspace, "value_dimensions", list(names), VALUE_DIMENSIONS_CHANGED
     )
-    return workspace
+    return workspace if changed else None
 
 
 def set_time_zone(session: Session, *, actor: User, workspace_id: int, time_zone: str) -> bool:
@@ -57,20 +48,4 @@ def set_time_zone(session: Session, *, actor: User, workspace_id: int, time_zone
     False when it was that already (nothing written)."""
     workspace = repository.get_for_update(session, workspace_id=workspace_id)
     assert workspace is not None, "the actor's own workspace exists"
-    old = workspace.time_zone
-    if old == time_zone:
-        return False
-    workspace.time_zone = time_zone
-    session.add(workspace)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        verb=TIME_ZONE_CHANGED,
-        item_type=repository.ITEM_TYPE,
-        item_id=workspace_id,
-        account_id=None,  # the global chain: the setting belongs to no single account
-        changes={"time_zone": [old, time_zone]},
-        visibility=Visibility.INTERNAL,
-    )
-    return True
+    return TRAIL.setting(session, actor, workspace, "time_zone", time_zone, TIME_ZONE_CHANGED)

@@ -7,6 +7,10 @@
    server's resident memory before and after.
 2. Latency across instances: a stream on instance B; 500 changes committed on instance A's
    database (PostgreSQL: NOTIFY), each timed from its commit to its event on B (p50, p99).
+3. A burst (``--steps burst``): 200 simultaneous event-stream connects (every open plan page
+   reconnecting after a restart), each closed after its first bytes, then 200 simultaneous plan
+   pages, on one instance with the app's own pool: how many answered 200, and how long the
+   slowest waited (admission control, ``app.web.admission``).
 
 It makes (and drops) its own database; the record of a run goes in tests/benchmarks/NOTES.md.
 """
@@ -20,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -48,6 +53,10 @@ uvicorn.run(create_app(settings, run_mailer=False), host="127.0.0.1", port=int(s
 """
 
 
+CONNECTING = 20
+BURST = 200
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -59,7 +68,7 @@ def start_server(url: str) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
     process = subprocess.Popen([sys.executable, "-c", SERVER, url, str(port)], env=env)  # noqa: S603
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
@@ -85,30 +94,48 @@ def prepare(url: str) -> tuple[Database, int, str]:
     return db, world.account.id, token
 
 
-async def hold_streams(port: int, account: int, token: str, count: int) -> int:
-    """Open ``count`` streams and keep them open; the number that answered 200."""
-    limits = httpx.Limits(max_connections=count + 10, max_keepalive_connections=0)
-    async with httpx.AsyncClient(
+def signed_in_client(port: int, token: str, count: int) -> httpx.AsyncClient:
+    """A client of the instance on ``port``, signed in, that opens ``count`` connections at
+    once (none kept alive between requests)."""
+    return httpx.AsyncClient(
         base_url=f"http://127.0.0.1:{port}",
         cookies={sessions.SESSION_COOKIE: token},
-        limits=limits,
+        limits=httpx.Limits(max_connections=count + 10, max_keepalive_connections=0),
         timeout=httpx.Timeout(120),
-    ) as client:
+    )
+
+
+async def hold_streams(port: int, account: int, token: str, count: int) -> int:
+    """Open ``count`` streams and keep them open; the number that answered 200."""
+    async with signed_in_client(port, token, count) as client:
         opened: list[int] = []
         stop = asyncio.Event()
+        # Pages open over time, not all in the same instant: CONNECTING at once at most (a
+        # herd of simultaneous connects is the ``burst`` step).
+        connecting = asyncio.Semaphore(CONNECTING)
 
         async def one() -> None:
-            async with client.stream("GET", f"/accounts/{account}/events") as response:
-                opened.append(response.status_code)
-                await stop.wait()
+            await connecting.acquire()
+            waiting = True
+            try:
+                async with client.stream("GET", f"/accounts/{account}/events") as response:
+                    opened.append(response.status_code)
+                    connecting.release()
+                    waiting = False
+                    await stop.wait()
+            finally:
+                if waiting:
+                    connecting.release()
 
+        started = time.monotonic()
         tasks = [asyncio.create_task(one()) for _ in range(count)]
-        deadline = time.monotonic() + 120
+        deadline = started + 900
         while len(opened) < count and time.monotonic() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.5)
+        took = time.monotonic() - started
         await asyncio.sleep(2)
         ok = opened.count(200)
-        print(f"  streams answered: {len(opened)}, open (200): {ok}")
+        print(f"  streams answered: {len(opened)}, open (200): {ok}, in {took:.0f} s")
         hold_streams.result = ok  # type: ignore[attr-defined]
         await asyncio.sleep(1)
         stop.set()
@@ -179,6 +206,7 @@ async def _measure_latency(
     changes: int,
 ) -> list[float]:
     received: asyncio.Queue[float] = asyncio.Queue()
+    following = asyncio.Event()
 
     async def listen() -> None:
         async with (
@@ -190,11 +218,12 @@ async def _measure_latency(
             client.stream("GET", f"/accounts/{account}/events") as response,
         ):
             async for line in response.aiter_lines():
+                following.set()  # the first line comes once the stream follows the account
                 if line.startswith("event: section"):
                     received.put_nowait(time.perf_counter())
 
     listener = asyncio.create_task(listen())
-    await asyncio.sleep(2)
+    await asyncio.wait_for(following.wait(), timeout=60)
 
     def commit(i: int) -> float:
         with db.session() as session:
@@ -217,22 +246,69 @@ async def _measure_latency(
     return times
 
 
+def burst(url: str, count: int) -> None:
+    db, account, token = prepare(url)
+    server, port = start_server(url)
+    try:
+        for what, path, whole in (
+            ("event-stream connects", f"/accounts/{account}/events", False),
+            ("plan pages", f"/accounts/{account}/plan", True),
+        ):
+            answers = asyncio.run(_burst(port, token, path, count, whole=whole))
+            statuses = [status for status, _ in answers]
+            times = sorted(seconds for _, seconds in answers)
+            print(
+                f"burst of {count} {what}: {statuses.count(200)} answered 200 "
+                f"(others: {dict(Counter(s for s in statuses if s != 200))}); took p50 "
+                f"{statistics.median(times):.2f} s, max {times[-1]:.2f} s"
+            )
+    finally:
+        server.terminate()
+        server.wait(30)
+        db.dispose()
+
+
+async def _burst(
+    port: int, token: str, path: str, count: int, *, whole: bool
+) -> list[tuple[int, float]]:
+    """``count`` GETs of ``path`` at once: each one's status and how long it took (read whole,
+    or closed after its first bytes)."""
+    async with signed_in_client(port, token, count) as client:
+
+        async def one() -> tuple[int, float]:
+            started = time.monotonic()
+            try:
+                async with client.stream("GET", path) as response:
+                    async for _chunk in response.aiter_raw():
+                        if not whole:
+                            break
+                    return response.status_code, time.monotonic() - started
+            except httpx.HTTPError:  # no answer within the timeout: status 0
+                return 0, time.monotonic() - started
+
+        return list(await asyncio.gather(*(one() for _ in range(count))))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--streams", type=int, default=2000)
     parser.add_argument("--changes", type=int, default=500)
     parser.add_argument("--database", default="postgresql://postgres@127.0.0.1:5432/jp_live_bench")
+    parser.add_argument("--steps", default="idle,latency", help="idle, latency, burst")
+    parser.add_argument("--burst", type=int, default=BURST)
     args = parser.parse_args()
     admin = create_db_engine(
         args.database.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT"
     )
     name = sa.make_url(args.database).database
     with admin.connect() as conn:
-        for step in ("idle", "latency"):
+        for step in args.steps.split(","):
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
             if step == "idle":
                 idle_streams(args.database, args.streams)
+            elif step == "burst":
+                burst(args.database, args.burst)
             else:
                 latency(args.database, args.changes)
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -24,10 +23,7 @@ from playwright.sync_api import (
     expect,
     sync_playwright,
 )
-from sqlmodel import col
 
-from app import demo
-from app.models import OutboxMessage, OutboxStatus, utcnow
 from tests.browser.support import ARTIFACTS, DESKTOP, NewContext
 from tests.live import LiveServer
 
@@ -45,6 +41,7 @@ TIMEOUT_MS = 10_000
 expect.set_options(timeout=TIMEOUT_MS)
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the group marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.is_relative_to(HERE):
@@ -113,19 +110,3 @@ def new_context(
 def page(new_context: NewContext) -> Page:
     """A desktop-sized page in its own context."""
     return new_context().new_page()
-
-
-@pytest.fixture
-def demo_data(live_server: LiveServer) -> LiveServer:
-    """The demo workspaces, accounts and people, committed to the live database. The e-mails
-    the demo's story wrote (about a hundred) are marked sent, so that a test waiting for the
-    one mail it caused does not wait behind them."""
-    with live_server.db.session() as session:
-        demo.load(session)
-        session.execute(
-            sa.update(OutboxMessage)
-            .where(col(OutboxMessage.status) == OutboxStatus.PENDING)
-            .values(status=OutboxStatus.SENT, sent_at=utcnow(), transport="demo")
-        )
-        session.commit()
-    return live_server

@@ -38,6 +38,15 @@ def sign_in(page: Page, email: str, password: str = demo.PASSWORD) -> None:
     expect(page).to_have_url(HOME)
 
 
+def open_account(page: Page, name: str) -> None:
+    """From the home page, open an account by its card (under "Accounts", or "Your plans" for a
+    client), not by its heading in "Waiting for you"."""
+    cards = page.locator(
+        "main section", has=page.get_by_role("heading", name=re.compile(r"^(Accounts|Your plans)$"))
+    )
+    cards.get_by_role("link", name=name).click()
+
+
 def account_id(db: Database, name: str) -> int:
     with db.session() as session:
         account = session.exec(select(Account).where(Account.name == name)).one()

@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.support import NewContext, SameDocument, account_id, sign_in
+from tests.browser.support import NewContext, SameDocument, account_id, open_account, sign_in
 from tests.live import LiveServer, Mailbox
 
 NEWCOMER = "nora.newcomer@harbor.example"
@@ -27,7 +27,7 @@ def test_lead_invites_a_client_member_who_joins_from_the_email(
 ) -> None:
     harbor = account_id(demo_data.db, "Harbor Logistics")
     sign_in(page, "lead@brightwell.example")
-    page.get_by_role("link", name="Harbor Logistics").click()
+    open_account(page, "Harbor Logistics")
     expect(page).to_have_url(f"{demo_data.url}/accounts/{harbor}")
     expect(page.get_by_role("heading", level=1)).to_have_text("Harbor Logistics")
 
@@ -70,10 +70,13 @@ def test_lead_invites_a_client_member_who_joins_from_the_email(
     invitee.get_by_label("The password again").fill(NEWCOMER_PASSWORD)
     invitee.get_by_role("button", name="Accept and create my login").click()
 
-    expect(invitee).to_have_url(f"{demo_data.url}/accounts/{harbor}")
+    # A client contributor goes on to the first visit's short path (tests/browser/
+    # test_first_visit.py); the account page is one link away.
+    expect(invitee).to_have_url(f"{demo_data.url}/accounts/{harbor}/welcome")
     expect(invitee.get_by_role("status").first).to_have_text(
         "Welcome to the Harbor Logistics account plan."
     )
+    invitee.goto(f"/accounts/{harbor}")
     expect(invitee.get_by_role("navigation", name="Main")).to_contain_text(NEWCOMER_NAME)
     expect(invitee.locator(".page-head")).to_contain_text("your role: Client member")
     members = invitee.locator("#members")

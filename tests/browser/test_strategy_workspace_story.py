@@ -29,13 +29,13 @@ from app import demo
 from app.accounts import service as accounts
 from app.demo.stage import today as demo_today
 from app.invitations import service as invitations
+from app.kit.dates import add_months
 from app.models import Account, Role, User, Workspace, WorkspaceRole
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
-from app.reviews.schedule import add_months
 from app.users import service as users
-from tests.browser.support import NewContext, sign_in
+from tests.browser.support import NewContext, open_account, sign_in
 from tests.live import LiveServer
 
 # A moment just made, as a page shows it: relative, the exact local time on hover.
@@ -232,7 +232,7 @@ def fill_scores(page: Page, scores: tuple[int, ...]) -> None:
 
 
 def score_account(lead: Page) -> None:
-    lead.get_by_role("link", name="Harbor Logistics").click()
+    open_account(lead, "Harbor Logistics")
     lead.get_by_role("navigation", name="Account strategy (internal)").get_by_role(
         "link", name="Scorecard"
     ).click()
@@ -403,7 +403,7 @@ def map_relationships(lead: Page, world: World) -> None:
     )
     expect(decision).to_contain_text(f"Economic buyer{ingrid}")
     expect(decision).to_contain_text(f"Coach{jonas}")
-    chart = lead.get_by_role("img", name=re.compile("^Org chart of Harbor Logistics"))
+    chart = lead.get_by_role("group", name=re.compile("^Org chart of Harbor Logistics"))
     expect(chart).to_be_visible()
     expect(lead.locator(".org-chart a.org-node")).to_have_count(4)
     expect(lead.locator("#stakeholders tbody tr")).to_have_count(4)
@@ -500,7 +500,7 @@ def share_profile(lead: Page) -> None:
 def client_checks_profile(sponsor: Page) -> None:
     sponsor.reload()  # Sam comes back to his home page
     expect(sponsor.get_by_role("navigation", name="Main")).to_contain_text("Inbox 2 unread")
-    sponsor.get_by_role("link", name="Harbor Logistics").click()
+    open_account(sponsor, "Harbor Logistics")
     sponsor.get_by_role("link", name="2 items about your company wait for your check").click()
     expect(sponsor.get_by_role("heading", level=1)).to_have_text(
         "Is this right about Harbor Logistics?"
@@ -663,10 +663,10 @@ def phone_check(new_context: NewContext, world: World) -> None:
     phone = new_context(viewport=PHONE_375, is_mobile=True, has_touch=True).new_page()
     sign_in(phone, LEAD)
     phone.goto("/portfolio")
-    expect(phone.get_by_role("img", name=re.compile("^Scorecard quadrant"))).to_be_visible()
+    expect(phone.get_by_role("group", name=re.compile("^Scorecard quadrant"))).to_be_visible()
     assert_fits(phone, "the portfolio")
     phone.goto(f"/accounts/{world.harbor}/relationships")
-    expect(phone.get_by_role("img", name=re.compile("^Org chart of Harbor"))).to_be_visible()
+    expect(phone.get_by_role("group", name=re.compile("^Org chart of Harbor"))).to_be_visible()
     assert_fits(phone, "the relationship map")
 
 

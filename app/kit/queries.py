@@ -1,0 +1,125 @@
+"""The query shapes every repository needs, written once.
+
+Removing an item keeps its row (``removed_at``) for the audit trail, so nearly every list reads
+the *live* rows: ``live`` and ``in_plan`` state that condition once. Ordered lists (a ranking,
+an attribute's position) find their end with ``last_place`` and close the gap a removed item
+leaves with ``close_gap``. A setting saved by two people at once is read with ``locked``, so
+that the second save sees the first one's value. An item's links to the client's priorities
+are replaced whole with ``replace_priority_links``.
+
+Columns are passed as the model's attributes (``Priority.rank``): their table is the model's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from app.models import Initiative, Priority, PriorityStatus, Visibility
+
+T = TypeVar("T")
+
+
+def is_live(model: Any) -> Any:
+    """The condition "not removed" of ``model``'s rows."""
+    return col(model.removed_at).is_(None)
+
+
+def in_plan(model: Any, *criteria: Any, account_id: int, plan_id: int) -> Any:
+    """The condition "a live row of this account's plan" (and ``criteria``)."""
+    return sa.and_(
+        model.account_id == account_id, model.plan_id == plan_id, *criteria, is_live(model)
+    )
+
+
+def live(model: type[T], *criteria: Any) -> SelectOfScalar[T]:
+    """The live rows of ``model`` matching ``criteria`` (SQL conditions)."""
+    return select(model).where(*criteria, is_live(model))
+
+
+def last_place(session: Session, column: Any, *criteria: Any) -> int:
+    """The highest place (``column``: a rank, a position) among the live rows matching
+    ``criteria``; 0 when there are none, so a new item goes at ``last_place(...) + 1``."""
+    model = column.class_
+    value = session.exec(select(sa.func.max(column)).where(*criteria, is_live(model))).one()
+    return int(value or 0)
+
+
+def close_gap(session: Session, column: Any, *criteria: Any, after: int) -> None:
+    """Move every live row placed after ``after`` one place up (the place an item removed
+    from the list leaves free), among the rows matching ``criteria``."""
+    model = column.class_
+    session.execute(
+        sa.update(model)
+        .where(*criteria, is_live(model), column > after)
+        .values({column.key: column - 1})
+    )
+
+
+def locked(session: Session, model: type[T], row_id: int) -> T | None:
+    """The row ``row_id``, locked (PostgreSQL) and re-read past the identity map, so that of
+    two saves of the same setting the second sees the first one's value. ``FOR NO KEY
+    UPDATE``: rows that refer to it may still be inserted meanwhile."""
+    return session.exec(
+        select(model)
+        .where(col(model.id) == row_id)  # type: ignore[attr-defined]
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def replace_priority_links(
+    session: Session, owner: Any, item: Any, priority_ids: Iterable[int]
+) -> None:
+    """Make ``item`` answer exactly these priorities. ``owner`` is the link table's column
+    that names the item (``InitiativePriority.initiative_id``); links are of the item's
+    account."""
+    assert item.id is not None
+    link = owner.class_
+    session.execute(
+        sa.delete(link).where(col(link.account_id) == item.account_id).where(owner == item.id)
+    )
+    session.add_all(
+        link(**{owner.key: item.id}, priority_id=pid, account_id=item.account_id)
+        for pid in priority_ids
+    )
+    session.flush()
+
+
+def linked_priority_ids(
+    session: Session, owner: Any, *, account_id: int, item_id: int
+) -> list[int]:
+    """The ids of the priorities item ``item_id`` answers (``owner`` as above), in id order."""
+    link = owner.class_
+    return list(
+        session.exec(
+            select(link.priority_id)
+            .where(col(link.account_id) == account_id)
+            .where(owner == item_id)
+            .order_by(col(link.priority_id))
+        ).all()
+    )
+
+
+# --- The plan's items both sides see (what an action may serve, what an agreement holds) -------
+
+
+def active_priority(*, account_id: int, plan_id: int) -> Any:
+    """A live priority the client ranked (not a suggestion, not rejected) of this plan."""
+    return in_plan(
+        Priority, Priority.status == PriorityStatus.ACTIVE, account_id=account_id, plan_id=plan_id
+    )
+
+
+def shared_initiative(*, account_id: int, plan_id: int) -> Any:
+    """A live initiative of this plan the client sees (never a vendor's draft)."""
+    return in_plan(
+        Initiative,
+        Initiative.visibility == Visibility.SHARED,
+        account_id=account_id,
+        plan_id=plan_id,
+    )

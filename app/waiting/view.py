@@ -1,0 +1,222 @@
+"""What "Waiting for you" shows of each kind, worked out from rows already loaded (no queries
+here): a sentence with the exact count, each item with a direct link to where it is answered,
+and the link to the place that lists them all."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from app.kit.dates import add_months
+from app.kit.words import plural
+from app.models import Plan, Role
+from app.permissions.policy import Actor
+from app.waiting.repository import CurrentPlan, Row
+
+# The order kinds are listed in within an account: answers first, then one's own work.
+ORDER = ("approval", "suggestions", "proposals", "check", "rating", "actions", "mentions")
+
+
+@dataclass(frozen=True)
+class Entry:
+    title: str
+    link: str
+    note: str = ""  # e.g. when an action is due
+    overdue: bool = False
+    opens: int | None = None  # a notification: marked read as it is opened (a button)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of waiting item in one account."""
+
+    key: str
+    account_id: int
+    heading: str  # the sentence, with its count
+    link: str  # where all of them are answered
+    entries: list[Entry] = field(default_factory=list)
+    count: int = 1
+    overdue: int = 0
+
+
+@dataclass(frozen=True)
+class AccountWaiting:
+    account_id: int
+    name: str
+    role: str | None
+    kinds: list[Kind]
+
+    @property
+    def total(self) -> int:
+        return sum(k.count for k in self.kinds)
+
+
+def ordered(kinds: Iterable[Kind]) -> list[Kind]:
+    return sorted(kinds, key=lambda k: ORDER.index(k.key))
+
+
+def _grouped(rows: Iterable[Row]) -> dict[int, list[Row]]:
+    found: dict[int, list[Row]] = defaultdict(list)
+    for row in rows:
+        found[row.account_id].append(row)
+    return found
+
+
+def _kinds(
+    key: str,
+    rows: Iterable[Row],
+    heading: Callable[[int], str],
+    section: str,
+    entry: Callable[[Row], Entry],
+) -> list[Kind]:
+    """One kind per account that has rows: ``section`` is the path (after the account's) where
+    they are all answered."""
+    return [
+        Kind(
+            key,
+            account_id,
+            heading(len(found)),
+            f"/accounts/{account_id}/{section}",
+            [entry(row) for row in found],
+            count=len(found),
+        )
+        for account_id, found in _grouped(rows).items()
+    ]
+
+
+def suggestions(rows: Sequence[Row]) -> list[Kind]:
+    return _kinds(
+        "suggestions",
+        rows,
+        lambda n: f"{plural(n, 'suggested priority', 'suggested priorities')} to answer",
+        "plan#suggestions",
+        lambda r: Entry(r.title, f"/accounts/{r.account_id}/plan#suggestion-{r.id}"),
+    )
+
+
+def proposals(rows: Sequence[Row]) -> list[Kind]:
+    return _kinds(
+        "proposals",
+        rows,
+        lambda n: f"{plural(n, 'proposal', 'proposals')} to answer",
+        "plan#initiatives",
+        lambda r: Entry(r.title, f"/accounts/{r.account_id}/plan#initiative-{r.id}"),
+    )
+
+
+def to_check(rows: Sequence[Row], *, labels: dict[str, str]) -> list[Kind]:
+    """Profile sections (``link`` "section", titled by their kind) and people ("person")."""
+
+    def entry(row: Row) -> Entry:
+        base = f"/accounts/{row.account_id}/validation"
+        if row.link == "section":
+            return Entry(labels.get(row.title, row.title), f"{base}#validation-profile-{row.id}")
+        return Entry(row.title, f"{base}#confirm-stakeholder-{row.id}", "name, title, manager")
+
+    return _kinds(
+        "check",
+        rows,
+        lambda n: (
+            f"{plural(n, 'item', 'items')} about your company "
+            f"{'waits' if n == 1 else 'wait'} for your check"
+        ),
+        "validation",
+        entry,
+    )
+
+
+def approvals(
+    plans: Sequence[Plan], roles: dict[int, Role | None], allowed: set[int]
+) -> list[Kind]:
+    """A submitted plan whose slot of the person's role (sponsor, lead) is still empty."""
+    found = []
+    for plan in plans:
+        role = roles.get(plan.account_id)
+        if plan.account_id not in allowed or role not in (Role.SPONSOR, Role.LEAD):
+            continue
+        approved = plan.sponsor_approved_by_id if role is Role.SPONSOR else plan.lead_approved_by_id
+        if approved is not None:
+            continue
+        link = f"/accounts/{plan.account_id}/plan#agreement"
+        found.append(
+            Kind(
+                "approval",
+                plan.account_id,
+                f"The plan {plan.period} waits for your approval",
+                link,
+                [Entry(f"Read and approve the plan {plan.period}", link)],
+            )
+        )
+    return found
+
+
+def rating_due(current: CurrentPlan, actor: Actor) -> bool:
+    """A value rating is due when the account was never rated, or its latest rating is older
+    than the plan's review cadence (a re-rating each review, DESIGN.md §3.8), where the person
+    lives."""
+    if current.last_rated_at is None:
+        return True
+    rated_on = current.last_rated_at.astimezone(actor.zone).date()
+    return add_months(rated_on, current.plan.review_cadence_months) <= actor.today()
+
+
+def ratings(plans: Sequence[CurrentPlan], actor: Actor) -> list[Kind]:
+    found = []
+    for current in plans:
+        if not rating_due(current, actor):
+            continue
+        account_id = current.plan.account_id
+        link = f"/accounts/{account_id}/plan#value"
+        if current.last_rated_at is None:
+            title, heading = "Give the first rating", "A value rating is due: nobody has rated yet"
+        else:
+            rated_on = current.last_rated_at.astimezone(actor.zone).date()
+            title = f"Rate again (last rated {day(rated_on)})"
+            heading = "A value rating is due"
+        found.append(Kind("rating", account_id, heading, link, [Entry(title, link)]))
+    return found
+
+
+def day(on: date) -> str:
+    """A calendar day as the reminders write it, without a leading zero: 5 Dec 2026."""
+    return f"{on.day} {on:%b %Y}"
+
+
+def _action_entry(row: Row, today: date) -> Entry:
+    link = f"/accounts/{row.account_id}/plan#action-{row.id}"
+    if row.due_on is None:
+        return Entry(row.title, link, "no due date")
+    if row.due_on < today:
+        return Entry(row.title, link, f"overdue since {day(row.due_on)}", overdue=True)
+    if row.due_on == today:
+        return Entry(row.title, link, "due today")
+    return Entry(row.title, link, f"due {day(row.due_on)}")
+
+
+def actions(rows: Sequence[Row], today: date) -> list[Kind]:
+    """The person's open actions, overdue ones flagged (``today`` where the person lives)."""
+    found = []
+    for account_id, mine in _grouped(rows).items():
+        entries = [_action_entry(row, today) for row in mine]
+        late = sum(e.overdue for e in entries)
+        heading = plural(len(entries), "open action", "open actions") + " of yours"
+        if late:
+            heading += f", {late} overdue"
+        link = f"/accounts/{account_id}/plan#actions"
+        found.append(Kind("actions", account_id, heading, link, entries, len(entries), late))
+    return found
+
+
+def mentions(rows: Sequence[Row]) -> list[Kind]:
+    """Unread mentions: each opens its comment and is marked read (the inbox's own button);
+    all of them are in the inbox."""
+    found = _kinds(
+        "mentions",
+        rows,
+        lambda n: f"{plural(n, 'unread mention', 'unread mentions')} of you in comments",
+        "plan",
+        lambda r: Entry(r.title, r.link, opens=r.id),
+    )
+    return [replace(kind, link="/inbox") for kind in found]

@@ -1,0 +1,246 @@
+"""The benchmark's load generators: wrk for throughput (a Python generator when wrk is not
+installed), a sequential client for one-at-a-time times, the 50-user mix, and the audited-write
+run. Times are seconds; ``pct`` turns them into percentiles."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import shutil
+import subprocess
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+
+from app.auth.sessions import SESSION_COOKIE
+from tests.benchmarks.benchdata import Built, Person, action_version
+
+WRK = shutil.which("wrk")
+GENERATOR = "wrk (2 threads, 10 connections)" if WRK else "Python generator (10 connections)"
+STATUSES = ("not_started", "in_progress", "blocked")
+HTMX = {"HX-Request": "true"}
+
+
+def pct(times: list[float], q: float) -> float:
+    """The q-th percentile (nearest rank), in ms; 0 for no times."""
+    if not times:
+        return 0.0
+    ordered = sorted(times)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))] * 1000
+
+
+@dataclass
+class Throughput:
+    rps: float
+    errors: int  # non-2xx answers and socket errors
+
+
+def throughput(url: str, token: str, seconds: float) -> Throughput:
+    """Requests a second with 10 connections for ``seconds``."""
+    if WRK:
+        return _wrk(url, token, seconds)
+    return asyncio.run(_generate(url, token, seconds))
+
+
+def _wrk(url: str, token: str, seconds: float) -> Throughput:
+    command = [WRK, "-t2", "-c10", f"-d{max(1, round(seconds))}s", "--timeout", "30s", url]
+    if token:
+        command[1:1] = ["-H", f"Cookie: {SESSION_COOKIE}={token}"]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    sockets = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
+    )
+    errors = int(bad.group(1)) if bad else 0
+    errors += sum(int(n) for n in sockets.groups()) if sockets else 0
+    return Throughput(float(rps.group(1)) if rps else 0.0, errors)
+
+
+async def _generate(url: str, token: str, seconds: float) -> Throughput:
+    done, errors = 0, 0
+    cookies = {SESSION_COOKIE: token} if token else {}
+    async with httpx.AsyncClient(cookies=cookies, timeout=30) as client:
+        end = time.monotonic() + seconds
+
+        async def connection() -> None:
+            nonlocal done, errors
+            while time.monotonic() < end:
+                response = await client.get(url)
+                done += 1
+                errors += response.status_code != 200
+
+        started = time.monotonic()
+        await asyncio.gather(*(connection() for _ in range(10)))
+        return Throughput(done / (time.monotonic() - started), errors)
+
+
+def sequential(targets: dict[str, tuple[str, str]], count: int) -> dict[str, list[float]]:
+    """GET each target in turn (label -> (url, session token)), ``count`` rounds, one request
+    at a time; the times per label. The first round warms up and is not counted."""
+    times: dict[str, list[float]] = {label: [] for label in targets}
+    clients = {
+        label: httpx.Client(cookies={SESSION_COOKIE: token} if token else {}, timeout=60)
+        for label, (_, token) in targets.items()
+    }
+    try:
+        for turn in range(count + 1):
+            for label, (url, _) in targets.items():
+                started = time.perf_counter()
+                try:
+                    response = clients[label].get(url)
+                except httpx.HTTPError as exc:
+                    raise SystemExit(f"{label}: {url} did not answer: {exc!r}") from exc
+                took = time.perf_counter() - started
+                if response.status_code != 200:
+                    raise SystemExit(f"{label}: {url} answered {response.status_code}")
+                if turn:
+                    times[label].append(took)
+    finally:
+        for client in clients.values():
+            client.close()
+    return times
+
+
+def page_bytes(url: str, token: str) -> int:
+    response = httpx.get(url, cookies={SESSION_COOKIE: token}, timeout=60)
+    if response.status_code != 200:
+        raise SystemExit(f"{url} answered {response.status_code}")
+    return len(response.content)
+
+
+@dataclass
+class Tally:
+    reads: list[float] = field(default_factory=list)
+    writes: list[float] = field(default_factory=list)
+    errors: Counter[str] = field(default_factory=Counter)
+    locked: int = 0
+    ok_writes: int = 0
+    seconds: float = 0.0
+
+
+def _client(base: str, person: Person, connections: int = 1) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        base_url=base,
+        cookies={SESSION_COOKIE: person.token},
+        headers={"X-CSRF-Token": person.csrf},
+        limits=httpx.Limits(max_connections=connections),
+        timeout=60,
+    )
+
+
+async def _timed(tally: Tally, kind: str, request: Callable[[], object]) -> httpx.Response | None:
+    started = time.perf_counter()
+    try:
+        response: httpx.Response = await request()  # type: ignore[misc]
+    except httpx.HTTPError as exc:
+        tally.errors[type(exc).__name__] += 1
+        return None
+    took = time.perf_counter() - started
+    (tally.writes if kind == "write" else tally.reads).append(took)
+    if kind == "write" and response.status_code < 400:
+        tally.ok_writes += 1
+    if response.status_code >= 400:
+        tally.errors[f"{kind} {response.status_code}"] += 1
+        tally.locked += "database is locked" in response.text
+    return response
+
+
+class Writer:
+    """Posts comments and changes action statuses on the large plan."""
+
+    def __init__(self, built: Built, tally: Tally) -> None:
+        self.built, self.tally = built, tally
+        self.targets = [("priority", p) for p in built.priorities] + [
+            ("action", a) for a in built.actions
+        ]
+        self.posted = 0
+
+    async def comment(self, client: httpx.AsyncClient) -> None:
+        self.posted += 1
+        kind, item = self.targets[self.posted % len(self.targets)]
+        path = f"/accounts/{self.built.account_id}/threads/{kind}/{item}"
+        body = {"body": f"Benchmark comment {self.posted}: on track, next step agreed."}
+        await _timed(self.tally, "write", lambda: client.post(path, data=body, headers=HTMX))
+
+    async def status(self, client: httpx.AsyncClient, action: int) -> None:
+        version = self.built.actions[action]
+        path = f"/accounts/{self.built.account_id}/actions/{action}/status"
+        data = {"status": random.choice(STATUSES), "version": str(version)}
+        response = await _timed(
+            self.tally, "write", lambda: client.post(path, data=data, headers=HTMX)
+        )
+        if response is not None and response.status_code == 200:
+            self.built.actions[action] = version + 1
+        elif response is not None and response.status_code == 409:
+            self.built.actions[action] = action_version(self.built.url, action)
+
+
+def audited_writes(base: str, built: Built, clients: int, seconds: float) -> Tally:
+    """``clients`` concurrent clients posting comments (the lead's sessions) for ``seconds``."""
+    return asyncio.run(_audited_writes(base, built, clients, seconds))
+
+
+async def _audited_writes(base: str, built: Built, clients: int, seconds: float) -> Tally:
+    tally = Tally()
+    writer = Writer(built, tally)
+    leads = [p for p in built.people if p.vendor]
+    async with _client(base, leads[0]) as client:  # warm-up, not counted
+        await Writer(built, Tally()).comment(client)
+    end = time.monotonic() + seconds
+
+    async def one(person: Person) -> None:
+        async with _client(base, person) as client:
+            while time.monotonic() < end:
+                await writer.comment(client)
+
+    started = time.monotonic()
+    await asyncio.gather(*(one(leads[n % len(leads)]) for n in range(clients)))
+    tally.seconds = time.monotonic() - started
+    return tally
+
+
+def user_mix(base: str, built: Built, users: int, seconds: float) -> Tally:
+    """``users`` signed-in people (lead and sponsor sessions alternating), each waiting 0.5-1.5 s
+    between requests: 80 % reads (the plan page, my actions, the portfolio for the vendor or a
+    thread for the client, a thread), 20 % writes (a comment, or for the vendor half the time an
+    action status change on actions of its own, so two users never race for one)."""
+    return asyncio.run(_user_mix(base, built, users, seconds))
+
+
+async def _user_mix(base: str, built: Built, users: int, seconds: float) -> Tally:
+    tally = Tally()
+    writer = Writer(built, tally)
+    account = built.account_id
+    actions = sorted(built.actions)
+    end = time.monotonic() + seconds
+
+    async def one(n: int, person: Person) -> None:
+        rng = random.Random(n)
+        mine = actions[n::users] or actions
+        reads = [f"/accounts/{account}/plan", "/my/actions"]
+        reads.append("/portfolio" if person.vendor else f"/accounts/{account}/plan")
+        async with _client(base, person) as client:
+            await asyncio.sleep(rng.uniform(0, 1.5))
+            while time.monotonic() < end:
+                roll = rng.random()
+                if roll < 0.8:
+                    # pages as a browser opens them; a thread as the plan page loads it
+                    kind, item = writer.targets[rng.randrange(len(writer.targets))]
+                    path = rng.choice([*reads, f"/accounts/{account}/threads/{kind}/{item}"])
+                    headers = HTMX if "/threads/" in path else {}
+                    await _timed(tally, "read", lambda p=path, h=headers: client.get(p, headers=h))
+                elif person.vendor and roll < 0.9:
+                    await writer.status(client, rng.choice(mine))
+                else:
+                    await writer.comment(client)
+                await asyncio.sleep(rng.uniform(0.5, 1.5))
+
+    started = time.monotonic()
+    await asyncio.gather(*(one(n, built.people[n % len(built.people)]) for n in range(users)))
+    tally.seconds = time.monotonic() - started
+    return tally

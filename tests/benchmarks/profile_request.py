@@ -1,0 +1,244 @@
+"""The fixed cost of one request, in process (a script, not a test): CPU ms and statements.
+
+    PYTHONPATH=. .venv/bin/python tests/benchmarks/profile_request.py [ROUTE ...]
+        [--database sqlite | postgresql://postgres@127.0.0.1:5432/postgres] [-n 200]
+        [--htmx] [--profile 30] [--as lead@brightwell.example]
+
+ROUTE is one or more of ``comment`` (post a comment on an action's thread), ``status`` (change
+an action's status), ``plan`` (the plan page), ``thread`` (a thread fragment), ``health``
+(``/healthz``, the floor of a request through the middleware); all of them by default.
+
+It makes a database of its own (SQLite: a temporary file; PostgreSQL: a database named after
+the process on the server the URL names, dropped afterwards), migrates it, loads the demo and
+signs in as the demo's account lead. Each route is asked ``-n`` times after a few warm-up
+requests; it prints per request the CPU time of this process (median and mean, ms) and the
+statements sent to the database (min-max; every one, BEGIN and COMMIT too). With ``--htmx`` the writes answer as htmx does
+(the changed fragment) instead of redirecting. ``--profile N`` prints the N functions with
+the most time of their own and the N with the most time in all, for each route (cProfile). ``--dump PATH`` also saves each
+profile to PATH.ROUTE for pstats. ``--sql WIDTH`` prints the statements of each route's last request (cut to WIDTH).
+
+The app runs on this one thread: FastAPI's worker-thread hops (``anyio.to_thread``) are made
+inline calls, so CPU time and the profile see the whole request and nothing else. A real server
+pays those hops too, and the database server's own CPU (PostgreSQL) is not counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import os
+import pstats
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import anyio.to_thread
+import httpx
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlmodel import col, select
+
+from app import demo, migrations
+from app.auth import sessions
+from app.config import Settings
+from app.db import Database, create_db_engine
+from app.main import create_app
+from app.models import Account, Action, ActionStatus, Comment, Plan, User
+from app.web.security import CSRF_HEADER, session_csrf_token
+
+ROUTES = ("health", "plan", "thread", "comment", "status")
+SECRET = "p" * 64
+WARM_UP = 5
+
+
+async def _inline(func: Callable[..., Any], *args: Any, **_options: Any) -> Any:
+    return func(*args)
+
+
+@contextmanager
+def database(url: str) -> Iterator[str]:
+    """A fresh database for the run: its URL."""
+    if url == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            yield f"sqlite:///{Path(folder) / 'profile.db'}"
+        return
+    name = f"jp_profile_{os.getpid()}"
+    admin = create_db_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    try:
+        yield str(sa.make_url(url).set(database=name).render_as_string(hide_password=False))
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.dispose()
+
+
+class Subject:
+    """The demo's account, one of its actions and the signed-in person's session."""
+
+    def __init__(self, db: Database, email: str, settings: Settings) -> None:
+        with db.session() as session:
+            if not demo.already_loaded(session):
+                demo.load(session)
+            user = session.exec(select(User).where(User.email == email)).one()
+            account = session.exec(select(Account).where(Account.name == "Harbor Logistics")).one()
+            plan = session.exec(
+                select(Plan).where(Plan.account_id == account.id, col(Plan.is_current))
+            ).first()
+            assert plan is not None
+            assert account.id is not None
+            action = session.exec(
+                select(Action).where(Action.plan_id == plan.id).order_by(col(Action.id))
+            ).first()
+            assert action is not None
+            assert action.id is not None
+            self.token = sessions.start(
+                session, user=user, ip="profile", user_agent="profile", settings=settings
+            )
+            session.commit()
+        self.db = db
+        self.account_id, self.action_id = account.id, action.id
+
+    def action_version(self) -> int:
+        with self.db.session(writes=False) as session:
+            action = session.get(Action, self.action_id)
+            assert action is not None
+            return action.version
+
+
+def requests(
+    subject: Subject, client: httpx.AsyncClient, htmx: bool
+) -> dict[str, Callable[[int], Awaitable[httpx.Response]]]:
+    account, action = subject.account_id, subject.action_id
+    thread = f"/accounts/{account}/threads/action/{action}"
+    headers = {"HX-Request": "true"} if htmx else {}
+    statuses = (ActionStatus.IN_PROGRESS.value, ActionStatus.NOT_STARTED.value)
+    version = [subject.action_version()]  # kept here: reading it would count in the request
+
+    async def comment(i: int) -> httpx.Response:
+        return await client.post(thread, data={"body": f"Noted, step {i}."}, headers=headers)
+
+    async def status(i: int) -> httpx.Response:
+        response = await client.post(
+            f"/accounts/{account}/actions/{action}/status",
+            data={"status": statuses[i % 2], "version": str(version[0])},
+            headers=headers,
+        )
+        version[0] += response.status_code < 400
+        return response
+
+    return {
+        "health": lambda _i: client.get("/healthz"),
+        "plan": lambda _i: client.get(f"/accounts/{account}/plan"),
+        "thread": lambda _i: client.get(thread, headers={"HX-Request": "true"}),
+        "comment": comment,
+        "status": status,
+    }
+
+
+class Statements:
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def __call__(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        self.sent.append(" ".join(statement.split()))
+
+
+async def measure(
+    name: str,
+    send: Callable[[int], Awaitable[httpx.Response]],
+    args: argparse.Namespace,
+    engine: Any,
+) -> None:
+    n, profile = args.n, args.profile
+    for i in range(WARM_UP):
+        response = await send(i)
+        if response.status_code >= 400:
+            raise SystemExit(f"{name}: {response.status_code} {response.text[-3000:]}")
+    counter = Statements()
+    event.listen(engine, "before_cursor_execute", counter)
+    cpu: list[float] = []
+    counts: list[int] = []
+    # CPU time, not wall time: a loaded machine would otherwise charge its waits to the profile.
+    profiler = cProfile.Profile(time.process_time) if profile else None
+    try:
+        for i in range(WARM_UP, WARM_UP + n):
+            counter.sent = []
+            started = time.process_time()
+            if profiler is not None:
+                profiler.enable()
+            response = await send(i)
+            if profiler is not None:
+                profiler.disable()
+            cpu.append((time.process_time() - started) * 1000)
+            counts.append(len(counter.sent))
+            assert response.status_code < 400, (name, response.status_code)
+    finally:
+        event.remove(engine, "before_cursor_execute", counter)
+    print(
+        f"{name:8} CPU ms: median {statistics.median(cpu):6.2f}, mean {statistics.mean(cpu):6.2f}"
+        f"  statements: {min(counts)}-{max(counts)}  ({n} requests, {response.status_code})"
+    )
+    if args.sql:
+        for statement in counter.sent:
+            print("   ", statement[: args.sql])
+    if profiler is not None:
+        if args.dump:
+            profiler.dump_stats(f"{args.dump}.{name}")
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("tottime").print_stats(profile)
+        stats.sort_stats("cumulative").print_stats(profile)
+
+
+async def run(args: argparse.Namespace, url: str) -> None:
+    settings = Settings(
+        environment="test", database_url=url, secret_key=SECRET, base_url="http://profile"
+    )
+    db = Database(create_db_engine(url))
+    migrations.upgrade(db.engine, "head")
+    subject = Subject(db, args.as_, settings)
+    app = create_app(settings, db, run_mailer=False, run_scheduler=False)
+    anyio.to_thread.run_sync = _inline  # type: ignore[assignment]
+    cookies = {sessions.SESSION_COOKIE: subject.token}
+    headers = {CSRF_HEADER: session_csrf_token(SECRET, subject.token)}
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=transport, base_url="http://profile", cookies=cookies, headers=headers
+        ) as client,
+    ):
+        sends = requests(subject, client, args.htmx)
+        print(f"{db.engine.dialect.name}, {'htmx' if args.htmx else 'plain'} requests:")
+        for name in args.routes or ROUTES:
+            await measure(name, sends[name], args, db.engine)
+    with db.session(writes=False) as session:
+        posted = session.exec(select(sa.func.count()).select_from(Comment)).one()
+    print(f"comments in the database at the end: {posted}")
+    db.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("routes", nargs="*", choices=[*ROUTES, []], metavar="ROUTE")
+    parser.add_argument("--database", default="sqlite")
+    parser.add_argument("-n", type=int, default=200)
+    parser.add_argument("--htmx", action="store_true")
+    parser.add_argument("--profile", type=int, default=0, metavar="N")
+    parser.add_argument("--dump", default="", metavar="PATH")
+    parser.add_argument("--sql", type=int, default=0, metavar="WIDTH")
+    parser.add_argument("--as", dest="as_", default="lead@brightwell.example")
+    args = parser.parse_args()
+    with database(args.database) as url:
+        asyncio.run(run(args, url))
+
+
+if __name__ == "__main__":
+    main()

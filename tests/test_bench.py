@@ -1,0 +1,74 @@
+"""The benchmark (tests/benchmarks/bench.py, ``make bench``) cannot rot: its smoke run, end to
+end on each run's database, in the normal suite. It is the only part of the benchmark the suite runs; the
+figures themselves are not checked here (they depend on the machine), only that every step ran,
+answered without errors and that the audit trail still verifies after the write run.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from contextlib import suppress
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import BACKEND, POSTGRES_URL
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# It starts servers of its own: kept on one worker, away from other server-starting tests.
+pytestmark = pytest.mark.xdist_group("bench")
+
+
+def test_the_benchmark_runs_end_to_end(template_engine: sa.Engine) -> None:
+    """The smoke run on this run's database: on SQLite from the session's migrated template,
+    on PostgreSQL in databases of its own on the same server."""
+    template = template_engine.url.database
+    assert template
+    where = (
+        ["--only", "sqlite", "--sqlite-template", template]
+        if BACKEND == "sqlite"
+        else ["--only", "postgresql", "--postgres-url", POSTGRES_URL]
+    )
+    # Its own process group, so that on a timeout its servers are stopped with it.
+    bench = subprocess.Popen(  # noqa: S603
+        [sys.executable, "tests/benchmarks/bench.py", "--quick", *where],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        out, err = bench.communicate(timeout=900)
+    except subprocess.TimeoutExpired:
+        os.killpg(bench.pid, signal.SIGTERM)  # it stops its servers and drops its files
+        try:
+            bench.communicate(timeout=60)
+        finally:
+            with suppress(ProcessLookupError):
+                os.killpg(bench.pid, signal.SIGKILL)
+        raise
+    assert bench.returncode == 0, out[-3000:] + err[-3000:]
+    headings = ["Plan page against the floor at the same bytes", "Audited writes", "Server memory"]
+    # The growth step runs on SQLite (files of each size); the 50-user mix on PostgreSQL.
+    headings.append("Plan page one at a time by plan size" if BACKEND == "sqlite" else "-user mix")
+    for heading in headings:
+        assert heading in out, out
+    rows = [line for line in out.splitlines() if line.startswith(f"| {BACKEND} |")]
+    pages = [line for line in rows if "| plan, " in line]
+    assert len(pages) == 2, out  # the lead's and the sponsor's plan page
+    assert all(line.endswith("| 0 |") for line in pages), out  # no errors
+    writes = next(line for line in rows if "| passes |" in line).strip("| ").split(" | ")
+    assert int(writes[1]) > 0, out  # comments were posted
+    assert writes[6:] == ["0", "0", "passes"], out  # no errors, not one "database is locked"
+    if BACKEND == "sqlite":
+        for factor in ("| 1x |", "| 2x |", "| 4x |"):
+            assert any(line.startswith(factor) for line in out.splitlines()), out
+    else:
+        assert "errors: 0;" in out, out  # the mix answered every request
