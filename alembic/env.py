@@ -31,6 +31,8 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # One transaction per migration, unless the caller holds one (a downgrade does).
+        transaction_per_migration=True,
     )
     with context.begin_transaction():
         context.run_migrations()

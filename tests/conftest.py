@@ -127,7 +127,11 @@ def fresh_engine(
         url = f"sqlite:///{tmp_dir / (name + '.sqlite3')}"
     engine = create_db_engine(url)
     if revision is not None:
-        migrations.upgrade(engine, revision)
+        try:
+            migrations.upgrade(engine, revision)
+        except BaseException:
+            drop_engine(engine)  # no connection left for the garbage collector to complain of
+            raise
     return engine
 
 

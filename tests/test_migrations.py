@@ -51,3 +51,43 @@ def test_a_downgrade_below_random_ids_refuses_with_a_reason_once_one_is_stored(
             migrations.downgrade(engine, "fe0a60023e38")
     finally:
         drop_engine(engine)
+
+
+def test_an_upgrade_commits_each_migration_and_holds_few_locks_at_once(tmp_path: Path) -> None:
+    """CI once failed with "out of shared memory" while two workers migrated empty databases at
+    the same time: one transaction for the whole upgrade held about 3,000 locks until its end.
+    Each migration now commits on its own, and on PostgreSQL the most locks held at any moment
+    leave room for three upgrades at once in the shared lock table."""
+    engine = fresh_engine(tmp_path, name="locks", revision=None)
+    commits: list[int] = []
+    most = [0]
+    watch = None
+    if engine.dialect.name == "postgresql":
+        watcher = sa.create_engine(engine.url, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
+        watch = watcher.connect()
+        room = watch.exec_driver_sql(
+            "SELECT current_setting('max_locks_per_transaction')::int"
+            " * current_setting('max_connections')::int"
+        ).scalar_one()
+
+    def counted(conn: sa.Connection, *_: object) -> None:
+        if watch is None:
+            return
+        pid = conn.connection.dbapi_connection.info.backend_pid  # type: ignore[union-attr]
+        held = watch.execute(
+            sa.text("SELECT count(*) FROM pg_locks WHERE pid = :pid"), {"pid": pid}
+        )
+        most[0] = max(most[0], held.scalar_one())
+
+    sa.event.listen(engine, "after_cursor_execute", counted)
+    sa.event.listen(engine, "commit", lambda _conn: commits.append(1))
+    try:
+        migrations.upgrade(engine)
+        revisions = list(migrations._script().walk_revisions())
+        assert len(commits) >= len(revisions)
+        if watch is not None:
+            assert 0 < most[0] <= room // 3, (most[0], room)
+    finally:
+        if watch is not None:
+            watch.close()
+        drop_engine(engine)
