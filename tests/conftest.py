@@ -363,10 +363,11 @@ class QueryCounter:
 
 
 def rows_changed(session: Session) -> int:
-    """How many rows INSERT, UPDATE and DELETE statements have changed so far in the test's
-    transaction, as the database counts them: every session of a test (the app's too) shares its
-    connection, so a request that changed nothing leaves the count as it was. A change undone
-    later (a savepoint rolled back) still counts."""
+    """A count of the rows INSERT, UPDATE and DELETE statements have changed, as the database
+    keeps it (PostgreSQL: in the test's transaction; SQLite: since the pooled connection opened,
+    so compare a count before with one after, never with zero). Every session of a test (the
+    app's too) shares its connection, so a request that changed nothing leaves the count as it
+    was. A change undone later (a savepoint rolled back) still counts."""
     connection = session.connection()
     if BACKEND == "postgresql":
         counted = (
