@@ -155,6 +155,8 @@ class Workspace(SQLModel, table=True):
     time_zone: str = Field(
         default=DEFAULT_ZONE, max_length=64, sa_column_kwargs={"server_default": DEFAULT_ZONE}
     )
+    # The ISO 4217 currency every money figure of its accounts is in (``app.kit.numbers``).
+    currency: str = Field(default="EUR", max_length=3, sa_column_kwargs={"server_default": "EUR"})
 
 
 class ClientOrganisation(SQLModel, table=True):
@@ -192,6 +194,9 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     # The person's IANA time zone; "" means their workspace's (``app.kit.clock.zone_of``).
     time_zone: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    # How numbers and dates are written for them ("de-DE", ``app.kit.numbers.LOCALES``); ""
+    # until their first sign-in adopts one from the browser's languages.
+    locale: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})
 
     @property
     def is_workspace_admin(self) -> bool:

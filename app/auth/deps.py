@@ -48,7 +48,9 @@ def optional_actor(request: Request, db: DbSession, settings: SettingsDep) -> Ac
         return None
     if sessions.needs_touch(found) and not is_background(request):
         after_commit(db, partial(sessions.touch, request.app.state.db, found.session_id))
-    actor = Actor.of(found.user, unread=found.unread, home_zone=found.home_zone)
+    actor = Actor.of(
+        found.user, unread=found.unread, home_zone=found.home_zone, currency=found.currency
+    )
     request.state.actor = actor
     request.state.session_token = token
     return actor
@@ -81,4 +83,6 @@ def actor_for_error_page(request: Request) -> Actor | None:
         found = sessions.resolve(db, token=token, settings=settings)
         if found is None:
             return None
-        return Actor.of(found.user, unread=found.unread, home_zone=found.home_zone)
+        return Actor.of(
+            found.user, unread=found.unread, home_zone=found.home_zone, currency=found.currency
+        )

@@ -52,6 +52,7 @@ class Resolved:
     user: User
     unread: int  # notifications, for the badge in the navigation
     home_zone: str  # the zone of a person who chose none (``users_repo.home_zone``)
+    currency: str = ""  # the currency money is shown in (``users_repo.home_currency``)
 
 
 # Built once: the query is the same for every request, only the token's hash changes.
@@ -63,6 +64,7 @@ _LOOKUP = (
         User,
         notifications_repo.unread_count(col(UserSession.user_id)),
         users_repo.home_zone(User),
+        users_repo.home_currency(User),
     )
     .join(User, col(User.id) == UserSession.user_id)
     .where(col(UserSession.id) == sa.bindparam("token_hash"))
@@ -76,12 +78,14 @@ def resolve(session: Session, *, token: str, settings: Settings) -> Resolved | N
     row = session.execute(_LOOKUP, {"token_hash": token_hash(token)}).first()
     if row is None:
         return None
-    session_id, last_seen_at, expires_at, user, unread, home_zone = row
+    session_id, last_seen_at, expires_at, user, unread, home_zone, currency = row
     now = utcnow()
     idle_limit = now - timedelta(minutes=settings.session_idle_minutes)
     if user.is_disabled or expires_at <= now or last_seen_at <= idle_limit:
         return None
-    return Resolved(session_id, last_seen_at, user, int(unread or 0), str(home_zone or ""))
+    return Resolved(
+        session_id, last_seen_at, user, int(unread or 0), str(home_zone or ""), str(currency or "")
+    )
 
 
 def needs_touch(found: Resolved) -> bool:

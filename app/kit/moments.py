@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
+from app.kit import numbers
 from app.kit.clock import now as clock_now
 
 MINUTE = 60
@@ -40,20 +41,28 @@ def local(at: datetime, zone: ZoneInfo) -> datetime:
     return _aware(at).astimezone(zone)
 
 
-def local_day(at: datetime, zone: ZoneInfo) -> str:
-    """'3 Dec 2026': the day it was where the viewer is."""
-    local = _aware(at).astimezone(zone)
-    return f"{local.day} {local:%b %Y}"
+def local_day(at: datetime, zone: ZoneInfo, locale: str = numbers.DEFAULT_LOCALE) -> str:
+    """'3 Dec 2026': the day it was where the viewer is, as their locale writes a day."""
+    return numbers.date(_aware(at).astimezone(zone), locale)
 
 
-def exact(at: datetime, zone: ZoneInfo) -> str:
+def exact(at: datetime, zone: ZoneInfo, locale: str = numbers.DEFAULT_LOCALE) -> str:
     """'3 Dec 2026, 14:05 CET': the local time with the zone's abbreviation of that moment
-    (summer or winter time as it was then, not as it is now)."""
+    (summer or winter time as it was then, not as it is now); the day and the time of day as
+    the reader's locale writes them ('Dec 3, 2026, 2:05 PM EST' in en-US)."""
     local = _aware(at).astimezone(zone)
-    return f"{local.day} {local:%b %Y, %H:%M %Z}"
+    day, time = numbers.date(local, locale), numbers.clock_time(local, locale)
+    return f"{day}, {time} {local:%Z}"
 
 
-def relative(at: datetime, zone: ZoneInfo, *, now: datetime | None = None, on: bool = True) -> str:
+def relative(
+    at: datetime,
+    zone: ZoneInfo,
+    *,
+    now: datetime | None = None,
+    on: bool = True,
+    locale: str = numbers.DEFAULT_LOCALE,
+) -> str:
     """How long ago (or until when) ``at`` is, as a person says it; see the module docstring."""
     moment, current = _aware(at), _aware(now or clock_now())
     seconds = (current - moment).total_seconds()
@@ -77,22 +86,27 @@ def relative(at: datetime, zone: ZoneInfo, *, now: datetime | None = None, on: b
     if abs(days) < WEEK_DAYS:
         unit = _count(abs(days), "day")
         return f"{unit} ago" if past else f"in {unit}"
-    return ("on " if on else "") + local_day(moment, zone)
+    return ("on " if on else "") + local_day(moment, zone, locale)
 
 
 def time_element(
-    at: datetime, zone: ZoneInfo, *, now: datetime | None = None, on: bool = True
+    at: datetime,
+    zone: ZoneInfo,
+    *,
+    now: datetime | None = None,
+    on: bool = True,
+    locale: str = numbers.DEFAULT_LOCALE,
 ) -> Markup:
     """``<time>`` with the relative text, the exact local time on hover (``title``) and, for a
     screen reader, the exact time read after the relative one (visually hidden text: a
     ``title`` alone is not reliably read, and ``aria-label`` is not allowed on ``<time>``)."""
     moment = _aware(at)
-    full = exact(moment, zone)
+    full = exact(moment, zone, locale)
     return Markup(
         '<time datetime="{iso}" title="{full}">{text}'
         '<span class="visually-hidden"> ({full})</span></time>'
     ).format(
         iso=moment.astimezone(UTC).isoformat(timespec="seconds"),
         full=full,
-        text=relative(moment, zone, now=now, on=on),
+        text=relative(moment, zone, now=now, on=on, locale=locale),
     )

@@ -17,6 +17,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from app.kit.clock import DEFAULT_ZONE, local_today, zone_named
+from app.kit.numbers import DEFAULT_CURRENCY, DEFAULT_LOCALE, is_currency, is_locale
 from app.models import Account, Membership, Role, Side, User, Visibility
 
 
@@ -105,9 +106,13 @@ class Actor:
     # own, else their home zone (also from the session lookup: ``users_repo.home_zone``).
     zone: ZoneInfo = field(default_factory=lambda: zone_named(DEFAULT_ZONE))
     home_zone: str = ""  # the zone's name if they chose none ('' when there is none: UTC)
+    # How numbers and dates are written for them (their own locale, else the default) and the
+    # currency money is shown in (their workspace's: ``users_repo.home_currency``).
+    locale: str = DEFAULT_LOCALE
+    currency: str = DEFAULT_CURRENCY
 
     @classmethod
-    def of(cls, user: User, *, unread: int = 0, home_zone: str = "") -> Actor:
+    def of(cls, user: User, *, unread: int = 0, home_zone: str = "", currency: str = "") -> Actor:
         assert user.id is not None
         return cls(
             user=user,
@@ -119,6 +124,8 @@ class Actor:
             unread=unread,
             zone=zone_named(user.time_zone or home_zone),
             home_zone=home_zone,
+            locale=user.locale if is_locale(user.locale) else DEFAULT_LOCALE,
+            currency=currency if is_currency(currency) else DEFAULT_CURRENCY,
         )
 
     def today(self) -> date:

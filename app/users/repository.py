@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -81,13 +82,20 @@ def home_zone(user: type[User]) -> sa.ColumnElement[str]:
     for it): their workspace's; for a client person, who has no workspace, the workspace of the
     account they joined first (one zone on every page, not one that changes with the account
     open); '' when neither exists (``app.kit.clock.zone_named`` reads it as UTC)."""
-    own = (
-        select(col(Workspace.time_zone))
-        .where(col(Workspace.id) == col(user.workspace_id))
-        .scalar_subquery()
-    )
+    return _home_setting(user, col(Workspace.time_zone))
+
+
+def home_currency(user: type[User]) -> sa.ColumnElement[str]:
+    """The currency money is shown in, as ``home_zone`` finds the zone: the person's
+    workspace's, else that of the workspace of the account they joined first; '' when neither
+    exists (``app.kit.numbers`` reads it as the default currency)."""
+    return _home_setting(user, col(Workspace.currency))
+
+
+def _home_setting(user: type[User], setting: Any) -> sa.ColumnElement[str]:
+    own = select(setting).where(col(Workspace.id) == col(user.workspace_id)).scalar_subquery()
     first_account = (
-        select(col(Workspace.time_zone))
+        select(setting)
         .join(Account, col(Account.workspace_id) == col(Workspace.id))
         .join(Membership, col(Membership.account_id) == col(Account.id))
         .where(col(Membership.user_id) == col(user.id))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,8 +16,9 @@ from jinja2.runtime import Context
 from jinja2_fragments import render_block
 from markupsafe import Markup, escape
 
-from app.kit import moments
+from app.kit import moments, numbers
 from app.kit.clock import DEFAULT_ZONE, zone_named
+from app.kit.numbers import DEFAULT_LOCALE
 from app.kit.words import all_of, plural, possessive
 from app.models import ROLE_LABELS, Role
 from app.web.assets import static_versions
@@ -51,18 +52,78 @@ def viewer_zone(context: Context) -> ZoneInfo:
     return zone if isinstance(zone, ZoneInfo) else zone_named(DEFAULT_ZONE)
 
 
+def viewer_locale(context: Context) -> str:
+    """How the reader writes numbers and dates: the signed-in person's (``Actor.locale``),
+    else the default."""
+    locale = getattr(context.get("actor"), "locale", None)
+    return locale if isinstance(locale, str) and numbers.is_locale(locale) else DEFAULT_LOCALE
+
+
+def viewer_currency(context: Context) -> str:
+    """The currency money is in: the reader's workspace's (``Actor.currency``)."""
+    currency = getattr(context.get("actor"), "currency", None)
+    return (
+        currency
+        if isinstance(currency, str) and numbers.is_currency(currency)
+        else (numbers.DEFAULT_CURRENCY)
+    )
+
+
 @pass_context
 def when(context: Context, at: datetime | None, on: bool = True) -> Markup:
     """``{{ x.created_at | when }}``: the one way a page shows a moment (``moments``)."""
     if at is None:
         return Markup("")
-    return moments.time_element(at, viewer_zone(context), on=on)
+    return moments.time_element(at, viewer_zone(context), on=on, locale=viewer_locale(context))
 
 
 @pass_context
 def exact_time(context: Context, at: datetime | None) -> str:
     """``{{ x.created_at | exact }}``: '3 Dec 2026, 14:05 CET', for text that has no hover."""
-    return moments.exact(at, viewer_zone(context)) if at is not None else ""
+    if at is None:
+        return ""
+    return moments.exact(at, viewer_zone(context), viewer_locale(context))
+
+
+@pass_context
+def number(context: Context, value: numbers.Number) -> str:
+    """``{{ n | number }}``: a whole number, grouped as the reader's locale groups it."""
+    return numbers.number(value, viewer_locale(context))
+
+
+@pass_context
+def decimal(context: Context, value: numbers.Number, places: int = 1) -> str:
+    """``{{ x | decimal }}``: one decimal (``decimal(2)`` two), the reader's separators."""
+    return numbers.decimal(value, viewer_locale(context), places=places)
+
+
+@pass_context
+def money(context: Context, value: numbers.Number) -> str:
+    """``{{ x | money }}``: a whole amount in the workspace's currency: '€10,000'."""
+    return numbers.money(value, viewer_currency(context), viewer_locale(context))
+
+
+@pass_context
+def percent(context: Context, value: numbers.Number) -> str:
+    """``{{ share | percent }}``: 0.25 as '25%' ('25 %' in de-DE)."""
+    return numbers.percent(value, viewer_locale(context))
+
+
+@pass_context
+def day(context: Context, on: date | datetime | None) -> Markup:
+    """``{{ d | date }}``: a calendar day in a ``<time>``, as the reader's locale writes it."""
+    if on is None:
+        return Markup("")
+    plain = on.date() if isinstance(on, datetime) else on
+    return Markup('<time datetime="{}">{}</time>').format(
+        plain.isoformat(), numbers.date(plain, viewer_locale(context))
+    )
+
+
+@pass_context
+def day_text(context: Context, on: date | datetime | None) -> str:
+    """``{{ d | date_text }}``: the day as plain text (a title, a confirmation question)."""
+    return numbers.date(on, viewer_locale(context)) if on is not None else ""
 
 
 def is_htmx(request: Request) -> bool:
@@ -91,6 +152,14 @@ class Templates:
         self.env.filters["linkify"] = linkify
         self.env.filters["when"] = when
         self.env.filters["exact"] = exact_time
+        self.env.filters.update(
+            number=number,
+            decimal=decimal,
+            money=money,
+            percent=percent,
+            date=day,
+            date_text=day_text,
+        )
         self.env.filters["possessive"] = possessive
         self.env.globals.update(
             static_url=static_url,
