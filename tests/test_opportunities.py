@@ -704,7 +704,7 @@ def test_a_stale_edit_is_409_naming_who_and_keeping_the_values(
     assert 'value="9 999"' in stale.text
     assert ">Typed</textarea>" in stale.text
     assert "<dd>Lead&#39;s version</dd>" in stale.text
-    assert "<dd>120,000</dd>" in stale.text  # the saved size
+    assert "<dd>€120,000</dd>" in stale.text  # the saved size, in the workspace's currency
     assert 'name="version" value="2"' in stale.text
     (saved,) = live(session, world)
     assert saved.title == "Lead's version"

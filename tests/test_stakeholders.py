@@ -238,7 +238,7 @@ def test_the_page_shows_gaps_decisions_and_every_field(
         "CFO",
         "Finance",
         "Wants a cheaper renewal",
-        "05 Jan 2026",
+        "5 Jan 2026",
         "Detractor",
         "Influencer",
         "Team member",

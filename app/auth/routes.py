@@ -12,6 +12,7 @@ from app.auth.deps import CurrentActor, OptionalActor, SettingsDep, client_ip
 from app.auth.passwords import password_problem
 from app.auth.responses import signed_in_redirect
 from app.db import DbSession
+from app.kit import numbers
 from app.kit.clock import DEFAULT_ZONE, now, zone_names
 from app.kit.forms import FormOf
 from app.kit.pages import redirect
@@ -19,7 +20,7 @@ from app.models import PasswordReset, User
 from app.permissions.policy import Actor
 from app.users import repository as users_repo
 from app.users import service as users_service
-from app.users.schemas import TimeZoneForm
+from app.users.schemas import LocaleForm, TimeZoneForm
 from app.web.errors import GoneError
 from app.web.forms import FormErrors, Text, check_email, check_new_password, safe_next
 from app.web.security import rotate_csrf
@@ -68,6 +69,7 @@ def login(
             password=password,
             ip=client_ip(request),
             user_agent=request.headers.get("user-agent", ""),
+            accept_language=request.headers.get("accept-language", ""),
             settings=settings,
         )
         if result.user is not None:
@@ -163,6 +165,7 @@ def reset(
         method="password_reset",
         ip=client_ip(request),
         user_agent=request.headers.get("user-agent", ""),
+        accept_language=request.headers.get("accept-language", ""),
         settings=settings,
     )
     response = signed_in_redirect(request, session_token, settings, "/")
@@ -179,6 +182,8 @@ def _me(
         "errors": errors or FormErrors(),
         "has_password": has_password,
         "zone_form": TimeZoneForm(actor.user.time_zone),
+        "locale_form": LocaleForm(actor.locale),
+        "locales": list(numbers.LOCALES.items()),
         "zone_names": zone_names(),
         "home_zone": actor.home_zone or DEFAULT_ZONE,
         "has_workspace": actor.workspace_id is not None,
@@ -211,6 +216,28 @@ def set_time_zone(
         else f"Your time zone was {shown} already."
     )
     return redirect(request, "/me#time-zone", notice)
+
+
+@router.post("/me/locale")
+def set_locale(
+    request: Request,
+    actor: CurrentActor,
+    db: DbSession,
+    form: Annotated[LocaleForm, FormOf(LocaleForm)],
+) -> Response:
+    """How numbers, money and dates are written for the person."""
+    checked = form.check()
+    if isinstance(checked, FormErrors):
+        context = _me(db, actor, errors=checked, locale_form=form)
+        return get_templates(request).render(request, "auth/me.html", context, status_code=422)
+    changed = users_service.set_locale(db, actor=actor.user, locale=checked.tag)
+    shown = numbers.LOCALES[checked.tag].split(":")[0]
+    notice = (
+        f"Numbers, money and dates are now written for you as in {shown}."
+        if changed
+        else f"Numbers, money and dates were written as in {shown} already."
+    )
+    return redirect(request, "/me#locale", notice)
 
 
 @router.post("/me/password")

@@ -35,7 +35,14 @@ class SignInResult:
 
 
 def sign_in_with_password(
-    session: Session, *, email: str, password: str, ip: str, user_agent: str, settings: Settings
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    ip: str,
+    user_agent: str,
+    settings: Settings,
+    accept_language: str = "",
 ) -> SignInResult:
     wait = throttle.seconds_to_wait(session, email=email, ip=ip, settings=settings)
     if wait:
@@ -68,19 +75,36 @@ def sign_in_with_password(
         return SignInResult(error=BAD_CREDENTIALS)
     users.mark_identity_used(session, identity)
     token = complete_sign_in(
-        session, user=user, method="password", ip=ip, user_agent=user_agent, settings=settings
+        session,
+        user=user,
+        method="password",
+        ip=ip,
+        user_agent=user_agent,
+        settings=settings,
+        accept_language=accept_language,
     )
     return SignInResult(user=user, token=token)
 
 
 def complete_sign_in(
-    session: Session, *, user: User, method: str, ip: str, user_agent: str, settings: Settings
+    session: Session,
+    *,
+    user: User,
+    method: str,
+    ip: str,
+    user_agent: str,
+    settings: Settings,
+    accept_language: str = "",
 ) -> str:
-    """Start a session for a person whose identity was just proven."""
+    """Start a session for a person whose identity was just proven. At their first sign-in
+    they get a locale: the offered one their browser prefers (``Accept-Language``), else the
+    default; it is on the sign-in's audit event, and later sign-ins never change it."""
     token = sessions.start(session, user=user, ip=ip, user_agent=user_agent, settings=settings)
-    users.TRAIL.event(
-        session, user, user, "auth.signed_in", {"method": [None, method], "ip": [None, ip]}
-    )
+    changes: dict[str, list[str | None]] = {"method": [None, method], "ip": [None, ip]}
+    adopted = users.adopt_locale(session, user=user, accept_language=accept_language)
+    if adopted:
+        changes["locale"] = ["", adopted]
+    users.TRAIL.event(session, user, user, "auth.signed_in", changes)
     return token
 
 

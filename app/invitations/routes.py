@@ -229,6 +229,7 @@ def _accepting_user(
             password=password,
             ip=client_ip(request),
             user_agent=request.headers.get("user-agent", ""),
+            accept_language=request.headers.get("accept-language", ""),
             settings=settings,
         )
         if result.user is None:
@@ -297,6 +298,7 @@ def accept(
                 method="invitation",
                 ip=client_ip(request),
                 user_agent=request.headers.get("user-agent", ""),
+                accept_language=request.headers.get("accept-language", ""),
                 settings=settings,
             )
         response = signed_in_redirect(request, session_token, settings, location)

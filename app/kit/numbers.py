@@ -100,18 +100,16 @@ def decimal(value: Number, locale: str = DEFAULT_LOCALE, *, places: int = 1) -> 
     return format_decimal(_plain(value), format=pattern, locale=_babel(locale))
 
 
-def money(value: Number, currency: str, locale: str = DEFAULT_LOCALE) -> str:
-    """A whole amount in ``currency`` the way the locale writes it: '€10,000' (en-GB),
-    '10.000 €' (de-DE), '$1,234' (en-US for USD). Amounts here are estimates, so no cents."""
+def money(value: Number, currency: str, locale: str = DEFAULT_LOCALE, *, places: int = 0) -> str:
+    """An amount in ``currency`` the way the locale writes it: '€10,000' (en-GB), '10.000 €'
+    (de-DE), '$1,234' (en-US for USD). Amounts here are estimates: whole units unless
+    ``places`` asks for decimals (a small return per day: '€12.5')."""
     babel = _babel(locale)
     code = currency if is_currency(currency) else DEFAULT_CURRENCY
-    pattern = _whole(babel.currency_formats["standard"].pattern)
+    # "¤#,##0.00" -> "¤#,##0" or "¤#,##0.0" (each of a pattern's positive and negative halves).
+    fraction = "." + "0" * places if places > 0 else ""
+    pattern = babel.currency_formats["standard"].pattern.replace(".00", fraction)
     return format_currency(_plain(value), code, format=pattern, locale=babel, currency_digits=False)
-
-
-def _whole(pattern: str) -> str:
-    # "¤#,##0.00" -> "¤#,##0" (each of a pattern's positive and negative halves).
-    return pattern.replace(".00", "")
 
 
 def percent(value: Number, locale: str = DEFAULT_LOCALE) -> str:

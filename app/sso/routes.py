@@ -160,6 +160,7 @@ def callback(request: Request, db: DbSession, settings: SettingsDep, provider_ke
         method=f"oidc:{provider_key}",
         ip=client_ip(request),
         user_agent=request.headers.get("user-agent", ""),
+        accept_language=request.headers.get("accept-language", ""),
         settings=settings,
     )
     location = f"/accounts/{outcome.account.id}" if outcome.account else flow.next

@@ -1,9 +1,11 @@
-"""The time-zone form, a person's (``/me``) and a workspace's: one choice from the IANA list."""
+"""The time-zone form, a person's (``/me``) and a workspace's: one choice from the IANA list;
+and a person's locale form."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.kit import numbers
 from app.kit.clock import is_zone
 from app.kit.forms import Checked
 from app.web.forms import FormErrors
@@ -36,3 +38,32 @@ class TimeZoneForm:
             )
             return errors
         return ChosenZone(name)
+
+
+LOCALE_FIELD = "locale"
+
+
+@dataclass(frozen=True)
+class ChosenLocale:
+    tag: str  # one of ``app.kit.numbers.LOCALES``
+
+
+@dataclass
+class LocaleForm:
+    """A person's locale (``/me``): how numbers and dates are written for them."""
+
+    locale: str = ""
+
+    def check(self) -> Checked[ChosenLocale]:
+        tag = self.locale.strip()
+        if numbers.is_locale(tag):
+            return ChosenLocale(tag)
+        errors = FormErrors()
+        errors.add(
+            LOCALE_FIELD,
+            f"“{tag[:80]}” is not a locale Jointplan offers. Choose one from the list "
+            "(e.g. English (United Kingdom) or Deutsch (Deutschland))."
+            if tag
+            else "Choose how numbers and dates are written for you from the list.",
+        )
+        return errors

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
+import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, col
 
 from app.auth import sessions
 from app.auth.passwords import hash_password
+from app.kit import numbers
 from app.kit.versioned import Trail
 from app.models import IdentityKind, SignInIdentity, User, Visibility, WorkspaceRole, utcnow
 from app.users import repository
@@ -86,3 +89,37 @@ def set_time_zone(session: Session, *, actor: User, time_zone: str) -> bool:
     user = repository.get_for_update(session, user_id=actor.id)
     assert user is not None, "the signed-in person exists"
     return TRAIL.setting(session, user, user, "time_zone", time_zone, TIME_ZONE_CHANGED)
+
+
+LOCALE_CHANGED = "user.locale_changed"
+
+
+def adopt_locale(session: Session, *, user: User, accept_language: str) -> str:
+    """A person who has no locale yet (their first sign-in) gets the offered one their
+    browser prefers, else the default. One conditional update, so two first sign-ins at once
+    adopt one locale and a later header never replaces it. Returns the adopted locale, or ""
+    when they had one (nothing written; the caller audits the adoption with the sign-in)."""
+    if user.locale:
+        return ""
+    chosen = numbers.best_match(accept_language) or numbers.DEFAULT_LOCALE
+    result = session.execute(
+        sa.update(User)
+        .where(col(User.id) == user.id)
+        .where(col(User.locale) == "")
+        .values(locale=chosen)
+        .execution_options(synchronize_session=False)
+    )
+    if int(result.rowcount) != 1:  # type: ignore[attr-defined]
+        session.refresh(user, ["locale"])
+        return ""
+    set_committed_value(user, "locale", chosen)
+    return chosen
+
+
+def set_locale(session: Session, *, actor: User, locale: str) -> bool:
+    """The person's own locale (one of ``numbers.LOCALES``), under a lock of their row;
+    audited on the global chain. False when it was that already (nothing written)."""
+    assert actor.id is not None
+    user = repository.get_for_update(session, user_id=actor.id)
+    assert user is not None, "the signed-in person exists"
+    return TRAIL.setting(session, user, user, "locale", locale, LOCALE_CHANGED)

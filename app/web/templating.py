@@ -98,9 +98,11 @@ def decimal(context: Context, value: numbers.Number, places: int = 1) -> str:
 
 
 @pass_context
-def money(context: Context, value: numbers.Number) -> str:
-    """``{{ x | money }}``: a whole amount in the workspace's currency: '€10,000'."""
-    return numbers.money(value, viewer_currency(context), viewer_locale(context))
+def money(context: Context, value: numbers.Number, places: int = 0) -> str:
+    """``{{ x | money }}``: a whole amount in the workspace's currency: '€10,000'
+    (``money(1)``: one decimal)."""
+    locale = viewer_locale(context)
+    return numbers.money(value, viewer_currency(context), locale, places=places)
 
 
 @pass_context

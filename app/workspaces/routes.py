@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from app.db import DbSession
-from app.kit import moments
+from app.kit import moments, numbers
 from app.kit.clock import now, zone_named, zone_names
 from app.kit.forms import FormOf
 from app.kit.pages import Page, redirect
@@ -19,11 +19,18 @@ from app.users.schemas import TimeZoneForm
 from app.web.errors import or_404
 from app.web.forms import FormErrors
 from app.workspaces import repository, service
-from app.workspaces.schemas import MAX_DIMENSIONS, MAX_NAME, MIN_DIMENSIONS, ValueDimensionsForm
+from app.workspaces.schemas import (
+    MAX_DIMENSIONS,
+    MAX_NAME,
+    MIN_DIMENSIONS,
+    CurrencyForm,
+    ValueDimensionsForm,
+)
 
 router = APIRouter()
 PAGE = "/admin/value-dimensions"
 ZONE_PAGE = "/admin/time-zone"
+CURRENCY_PAGE = "/admin/currency"
 
 
 def _workspace_id(actor: Actor) -> int:
@@ -131,4 +138,47 @@ def update_time_zone(
         "see times and “today” in it."
         if changed
         else f"The workspace's time zone was {checked.name} already.",
+    )
+
+
+def _currency_page(request: Request, saved: Workspace) -> Page:
+    def context() -> dict[str, Any]:
+        return {
+            "errors": {},
+            "currencies": [(code, numbers.currency_name(code)) for code in numbers.CURRENCIES],
+            "saved": saved,
+            "saved_name": numbers.currency_name(saved.currency),
+        }
+
+    return Page(request, "admin/currency.html", context, url=CURRENCY_PAGE)
+
+
+@router.get(CURRENCY_PAGE)
+def edit_currency(request: Request, actor: SettingsManager, db: DbSession) -> Response:
+    workspace = _workspace(db, actor)
+    return _currency_page(request, workspace).render(form=CurrencyForm(workspace.currency))
+
+
+@router.post(CURRENCY_PAGE)
+def update_currency(
+    request: Request,
+    actor: SettingsManager,
+    db: DbSession,
+    form: Annotated[CurrencyForm, FormOf(CurrencyForm)],
+) -> Response:
+    """The currency every money figure of the workspace's accounts is shown in."""
+    checked = form.check()
+    if isinstance(checked, FormErrors):
+        page = _currency_page(request, _workspace(db, actor))
+        return page.refused(422, form=form, errors=checked)
+    changed = service.set_currency(
+        db, actor=actor.user, workspace_id=_workspace_id(actor), currency=checked.code
+    )
+    name = f"{numbers.currency_name(checked.code)} ({checked.code})"
+    return redirect(
+        request,
+        CURRENCY_PAGE,
+        f"The workspace's currency is now {name}: every money figure of its accounts shows it."
+        if changed
+        else f"The workspace's currency was {name} already.",
     )

@@ -1,11 +1,12 @@
 """The value-dimensions form: one dimension per line of a textarea. Checked into the list of
-names or an error at the field; what was typed always comes back."""
+names or an error at the field; what was typed always comes back. And the currency form."""
 
 from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
 
+from app.kit import numbers
 from app.kit.forms import Checked
 from app.web.forms import FormErrors, text_problem
 
@@ -83,3 +84,30 @@ class ValueDimensionsForm:
                 f"(there {'is' if len(names) == 1 else 'are'} {len(names)}).",
             )
         return errors or ValueDimensions(tuple(names))
+
+
+CURRENCY_FIELD = "currency"
+
+
+@dataclass(frozen=True)
+class ChosenCurrency:
+    code: str  # one of ``app.kit.numbers.CURRENCIES``
+
+
+@dataclass
+class CurrencyForm:
+    currency: str = ""
+
+    def check(self) -> Checked[ChosenCurrency]:
+        code = self.currency.strip().upper()
+        if numbers.is_currency(code):
+            return ChosenCurrency(code)
+        errors = FormErrors()
+        errors.add(
+            CURRENCY_FIELD,
+            f"“{self.currency.strip()[:80]}” is not a currency Jointplan offers. Choose one "
+            "from the list (an ISO 4217 code, e.g. EUR or USD)."
+            if self.currency.strip()
+            else "Choose the workspace's currency from the list.",
+        )
+        return errors

@@ -12,6 +12,7 @@ from app.workspaces import repository
 
 VALUE_DIMENSIONS_CHANGED = "workspace.value_dimensions_changed"
 TIME_ZONE_CHANGED = "workspace.time_zone_changed"
+CURRENCY_CHANGED = "workspace.currency_changed"
 # A workspace's settings belong to no single account: their events are on the global chain.
 TRAIL = Trail(repository.ITEM_TYPE, Visibility.INTERNAL)
 
@@ -49,3 +50,12 @@ def set_time_zone(session: Session, *, actor: User, workspace_id: int, time_zone
     workspace = repository.get_for_update(session, workspace_id=workspace_id)
     assert workspace is not None, "the actor's own workspace exists"
     return TRAIL.setting(session, actor, workspace, "time_zone", time_zone, TIME_ZONE_CHANGED)
+
+
+def set_currency(session: Session, *, actor: User, workspace_id: int, currency: str) -> bool:
+    """The ISO 4217 currency every money figure of the workspace's accounts is shown in, under
+    the workspace's row lock; audited on the global chain. The figures stay as entered: only
+    the currency they are labelled with changes. False when it was that already."""
+    workspace = repository.get_for_update(session, workspace_id=workspace_id)
+    assert workspace is not None, "the actor's own workspace exists"
+    return TRAIL.setting(session, actor, workspace, "currency", currency, CURRENCY_CHANGED)
