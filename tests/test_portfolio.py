@@ -19,6 +19,7 @@ import pytest
 from sqlmodel import Session
 from starlette.testclient import TestClient
 
+from app.kit import numbers
 from app.kit.dates import add_months, next_review_on
 from app.models import (
     Account,
@@ -323,9 +324,9 @@ def test_the_figures_of_a_hand_built_account(
     )
     assert review_state(expected, TODAY) is ReviewState.DUE
     review = row["Next review"].text
-    assert f"{expected.day} {expected.strftime('%b %Y')}" in review
+    assert f"{numbers.date(expected)}" in review
     assert f"Due in {(expected - TODAY).days} days" in review
-    assert f"last review {built.last_review.day} {built.last_review.strftime('%b %Y')}" in review
+    assert f"last review {numbers.date(built.last_review)}" in review
     assert "Review due" in row["Plan"].text
 
 

@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 from app.accounts import service as accounts
 from app.initiatives import service as initiatives
 from app.initiatives.schemas import InitiativeValues
+from app.kit import numbers
 from app.kit.dates import add_months, next_review_on
 from app.models import (
     Account,
@@ -252,7 +253,7 @@ def test_an_overdue_review_stands_out(client: TestClient, session: Session, worl
     assert "review-due-overdue" in page
     assert f"Overdue by {late} day" in page
     assert "Overdue</span>" in page
-    assert f"{due.day} {due:%b %Y}" in page
+    assert f"{numbers.date(due)}" in page
     assert "the day the plan began" in page
 
 

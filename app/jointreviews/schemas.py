@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from app.kit import numbers
 from app.kit.clock import is_zone, zone_named
 from app.kit.forms import Checked
 from app.models import JointReview
@@ -19,8 +20,8 @@ _TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 
 
 def day(value: date) -> str:
-    """'3 Jan 2026'."""
-    return f"{value.day} {value:%b %Y}"
+    """'3 Jan 2026' (``app.kit.numbers.date``)."""
+    return numbers.date(value)
 
 
 def when(value: datetime, zone_name: str) -> str:

@@ -18,15 +18,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
+from app.kit import numbers
+
 CHAR_WIDTH = 0.6  # ems a character, digits and letters alike
 LABEL_GAP = 6.0  # the least room between two labels on one line
 VALUE_RISE = 9.0  # a value written over its point: its baseline this far above the point
 MIN_SPAN_DAYS = 1.0  # the least time a date scale spans
 
 
-def day(at: date) -> str:
-    """'3 Jan 2026' (a datetime is written as its day)."""
-    return f"{at.day} {at:%b %Y}"
+def day(at: date, locale: str = numbers.DEFAULT_LOCALE) -> str:
+    """'3 Jan 2026' (a datetime is written as its day), as ``locale`` writes a day."""
+    return numbers.date(at, locale)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.kit import svg
+from app.kit.numbers import DEFAULT_LOCALE
 from app.kit.svg import day
 from app.value.chart import Point, Series
 
@@ -61,8 +62,8 @@ def _signed(value: int) -> str:
     return f"+{value}" if value > 0 else str(value)
 
 
-def describe(reviews: Sequence[Reviewed]) -> str:
-    """The chart in words, for its ``<desc>``."""
+def describe(reviews: Sequence[Reviewed], locale: str = DEFAULT_LOCALE) -> str:
+    """The chart in words, for its ``<desc>``, its days as ``locale`` writes them."""
     if not reviews:
         return "No reviews yet."
     parts = [f"{len(reviews)} review{'s' if len(reviews) != 1 else ''}"]
@@ -72,11 +73,11 @@ def describe(reviews: Sequence[Reviewed]) -> str:
         if not series:
             parts.append(f"{name}: none recorded")
         elif len(series) == 1:
-            parts.append(f"{name}: {series[0][1]} out of 10 on {day(series[0][0])}")
+            parts.append(f"{name}: {series[0][1]} out of 10 on {day(series[0][0], locale)}")
         else:
             parts.append(
-                f"{name}: from {series[0][1]} on {day(series[0][0])} "
-                f"to {series[-1][1]} on {day(series[-1][0])}"
+                f"{name}: from {series[0][1]} on {day(series[0][0], locale)} "
+                f"to {series[-1][1]} on {day(series[-1][0], locale)}"
             )
     last = reviews[-1]
     if last.stated is not None and last.believed is not None:
@@ -111,10 +112,10 @@ def _clear(values: Sequence[svg.Label]) -> tuple[svg.Label, ...]:
     return tuple(values) if all(svg.clear(values, VALUE_FONT * BOLD)) else ()
 
 
-def build(reviews: Sequence[Reviewed]) -> Chart:
-    """The chart of ``reviews`` (oldest first)."""
+def build(reviews: Sequence[Reviewed], locale: str = DEFAULT_LOCALE) -> Chart:
+    """The chart of ``reviews`` (oldest first), its dates as ``locale`` writes a day."""
     xs = svg.by_date([r.held_on for r in reviews], FRAME.left + INSET, FRAME.right - INSET, MIN_GAP)
-    whens = [day(r.held_on) for r in reviews]
+    whens = [day(r.held_on, locale) for r in reviews]
     stated = [
         Point(x, y_of(r.stated), r.stated, when) if r.stated is not None else None
         for x, r, when in zip(xs, reviews, whens, strict=True)
@@ -136,5 +137,5 @@ def build(reviews: Sequence[Reviewed]) -> Chart:
         believed=Series("Your belief", tuple(p for p in believed if p), svg.line(believed)),
         gaps=tuple(gaps),
         values=_clear(_values(stated, believed)) if len(reviews) <= MAX_VALUE_LABELS else (),
-        description=describe(reviews),
+        description=describe(reviews, locale),
     )

@@ -166,7 +166,9 @@ def reviews_context(db: DbSession, actor: Actor, access: AccountAccess) -> dict[
         # The client rated since the last review (or, before the first review, at all).
         "re_rated": latest is not None
         and (last is None or latest.rated_at.date() > last.review.held_on),
-        "chart": chart.build(trend) if any(r.stated or r.believed for r in trend) else None,
+        "chart": chart.build(trend, actor.locale)
+        if any(r.stated or r.believed for r in trend)
+        else None,
         "trend": trend,
         "requests": requests,
         "open_requests": [r for r in requests if r.request.answered_at is None],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from app.kit import numbers
 from app.kit.forms import ISO_DATE, Checked
 from app.models import Review
 from app.web.forms import FormErrors, as_int, check_text
@@ -19,8 +20,8 @@ PLAN_SUBJECT = "plan"  # a mentor request about the plan as a whole
 
 
 def day(value: date) -> str:
-    """'3 Jan 2026'."""
-    return f"{value.day} {value:%b %Y}"
+    """'3 Jan 2026' (``app.kit.numbers.date``)."""
+    return numbers.date(value)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.kit import svg
+from app.kit import numbers, svg
+from app.kit.numbers import DEFAULT_LOCALE
 from app.kit.svg import day as day
 from app.models import SCORE_MAX, SCORE_MIN, TIER_THRESHOLD, ScorecardHalf
 
@@ -70,25 +71,31 @@ STYLES = {
 }
 
 
-def describe(scorings: Sequence[Scoring]) -> str:
-    """The chart in words, for its ``<desc>``."""
+def describe(scorings: Sequence[Scoring], locale: str = DEFAULT_LOCALE) -> str:
+    """The chart in words, for its ``<desc>``, its days and scores as ``locale`` writes them."""
     if not scorings:
         return "No scorings yet."
     first, last = scorings[0], scorings[-1]
+
+    def n(value: float) -> str:
+        return numbers.decimal(value, locale)
+
     if len(scorings) == 1:
         return (
-            f"One scoring on {day(first.at)}: current performance {first.current:.1f}, "
-            f"future potential {first.future:.1f} (out of 5)."
+            f"One scoring on {day(first.at, locale)}: current performance {n(first.current)}, "
+            f"future potential {n(first.future)} (out of 5)."
         )
     return (
-        f"{len(scorings)} scorings from {day(first.at)} to {day(last.at)}. Current performance "
-        f"went from {first.current:.1f} to {last.current:.1f}, future potential and fit from "
-        f"{first.future:.1f} to {last.future:.1f} (out of 5; {TIER_THRESHOLD:.1f} and above "
-        "counts as high)."
+        f"{len(scorings)} scorings from {day(first.at, locale)} to {day(last.at, locale)}. "
+        f"Current performance went from {n(first.current)} to {n(last.current)}, future "
+        f"potential and fit from {n(first.future)} to {n(last.future)} (out of 5; "
+        f"{n(TIER_THRESHOLD)} and above counts as high)."
     )
 
 
-def _series(half: ScorecardHalf, xs: Sequence[float], scorings: Sequence[Scoring]) -> Series:
+def _series(
+    half: ScorecardHalf, xs: Sequence[float], scorings: Sequence[Scoring], locale: str
+) -> Series:
     current = half is ScorecardHalf.CURRENT
     points: list[Point] = []
     for x, s in zip(xs, scorings, strict=True):
@@ -98,7 +105,7 @@ def _series(half: ScorecardHalf, xs: Sequence[float], scorings: Sequence[Scoring
         # it otherwise, unless that would run into the dates under the plot.
         above = value > other or (value == other and current)
         label_y = svg.value_y(y, FRAME.font, above, bottom=FRAME.bottom)
-        points.append(Point(x, y, value, day(s.at), label_y))
+        points.append(Point(x, y, value, day(s.at, locale), label_y))
     tone, dash, marker = STYLES[half]
     return Series(half.value, half.label, tone, dash, marker, tuple(points), svg.line(points))
 
@@ -112,16 +119,16 @@ def _values_fit(series: Sequence[Series]) -> bool:
     return all(svg.clear(labels, FRAME.font * BOLD))
 
 
-def build(scorings: Sequence[Scoring]) -> Chart:
-    """The chart of ``scorings``, oldest first."""
+def build(scorings: Sequence[Scoring], locale: str = DEFAULT_LOCALE) -> Chart:
+    """The chart of ``scorings``, oldest first, its dates as ``locale`` writes a day."""
     xs = svg.by_date([s.at for s in scorings], FRAME.left + INSET, FRAME.right - INSET, MIN_GAP)
-    series = tuple(_series(half, xs, scorings) for half in STYLES)
+    series = tuple(_series(half, xs, scorings, locale) for half in STYLES)
     return Chart(
         frame=FRAME,
         ticks=y_of.ticks(),
-        x_labels=svg.date_labels(xs, [day(s.at) for s in scorings], FRAME),
+        x_labels=svg.date_labels(xs, [day(s.at, locale) for s in scorings], FRAME),
         series=series,
         threshold_y=y_of(TIER_THRESHOLD),
         show_values=len(scorings) <= MAX_VALUE_LABELS and _values_fit(series),
-        description=describe(scorings),
+        description=describe(scorings, locale),
     )

@@ -277,7 +277,8 @@ def account_context(db: Session, actor: Actor, access: AccountAccess) -> dict[st
         ],
         "history": list(reversed(rows)),
         "chart": chart.build(
-            [chart.Scoring(local(s.scored_at, actor.zone), s.current, s.future) for s, _ in rows]
+            [chart.Scoring(local(s.scored_at, actor.zone), s.current, s.future) for s, _ in rows],
+            actor.locale,
         )
         if len(rows) >= 2
         else None,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from app.kit import svg
+from app.kit.numbers import DEFAULT_LOCALE
 from app.kit.svg import day as day
 
 FRAME = svg.Frame(400, 220, left=30, right=388, top=22, bottom=190, font=12, dates_y=210)
@@ -67,17 +68,17 @@ def x_positions(ratings: Sequence[Rated]) -> list[float]:
     return svg.by_date([r.at for r in ratings], FRAME.left, FRAME.right, MIN_GAP)
 
 
-def describe(ratings: Sequence[Rated]) -> str:
-    """The chart in words, for its ``<desc>``."""
+def describe(ratings: Sequence[Rated], locale: str = DEFAULT_LOCALE) -> str:
+    """The chart in words, for its ``<desc>``, its days as ``locale`` writes them."""
     if not ratings:
         return "No ratings yet."
     first, last = ratings[0], ratings[-1]
     values = [r.overall for r in ratings]
     if len(ratings) == 1:
-        return f"One rating: {first.overall} out of 10 on {day(first.at)}."
+        return f"One rating: {first.overall} out of 10 on {day(first.at, locale)}."
     return (
         f"Overall rating across {len(ratings)} ratings, from {first.overall} out of 10 on "
-        f"{day(first.at)} to {last.overall} on {day(last.at)}; lowest {min(values)}, "
+        f"{day(first.at, locale)} to {last.overall} on {day(last.at, locale)}; lowest {min(values)}, "
         f"highest {max(values)}."
     )
 
@@ -97,11 +98,14 @@ def _with_values(points: Sequence[Point]) -> tuple[Point, ...]:
     return tuple(replace(p, show_value=s) for p, s in zip(points, shown, strict=True))
 
 
-def build(ratings: Sequence[Rated], dimensions: Sequence[str]) -> Chart:
+def build(
+    ratings: Sequence[Rated], dimensions: Sequence[str], locale: str = DEFAULT_LOCALE
+) -> Chart:
     """The chart of ``ratings`` (oldest first); a line per dimension in ``dimensions`` that
-    was rated at least twice, when there are few enough dimensions to tell the lines apart."""
+    was rated at least twice, when there are few enough dimensions to tell the lines apart.
+    Its dates are written as ``locale`` writes a day."""
     xs = x_positions(ratings)
-    whens = [day(r.at) for r in ratings]
+    whens = [day(r.at, locale) for r in ratings]
     overall_points = _with_values(
         [
             Point(x, y_of(r.overall), r.overall, when)
@@ -125,5 +129,5 @@ def build(ratings: Sequence[Rated], dimensions: Sequence[str]) -> Chart:
         x_labels=svg.date_labels(xs, whens, FRAME),
         overall=overall,
         dimensions=tuple(lines),
-        description=describe(ratings),
+        description=describe(ratings, locale),
     )

@@ -72,7 +72,7 @@ def load(db: Session, actor: Actor, access: AccountAccess, plan: Plan) -> dict[s
     return {
         "value_ratings": ratings,
         "value_latest": summarise(ratings, current),
-        "value_chart": chart.build(points, names) if len(ratings) > 1 else None,
+        "value_chart": chart.build(points, names, actor.locale) if len(ratings) > 1 else None,
         "value_dimensions": current,  # what the rating form asks about
         "value_history_dimensions": names,  # the columns of the history table
         "value_scores": SCORES,

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from app.kit import numbers
 from app.kit.dates import add_months
 from app.kit.words import plural
 from app.models import Plan, Role
@@ -180,8 +181,9 @@ def ratings(plans: Sequence[CurrentPlan], actor: Actor) -> list[Kind]:
 
 
 def day(on: date) -> str:
-    """A calendar day as the reminders write it, without a leading zero: 5 Dec 2026."""
-    return f"{on.day} {on:%b %Y}"
+    """A calendar day as the reminders write it, without a leading zero: 5 Dec 2026
+    (``app.kit.numbers.date``)."""
+    return numbers.date(on)
 
 
 def _action_entry(row: Row, today: date) -> Entry:

@@ -14,6 +14,7 @@ from icalendar import Calendar
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
+from app.kit import numbers
 from app.kit.clock import clock, now
 from app.models import JointReview, ValueRating
 from tests.browser.support import PHONE, NewContext, account_id, sign_in
@@ -100,7 +101,7 @@ def test_a_joint_review_from_scheduling_to_frozen_minutes(
     # The sponsor reads the frozen minutes from the plan.
     sponsor.goto(f"/accounts/{harbor}/plan")
     sponsor.get_by_role("link", name="Reviews with the client").click()
-    sponsor.get_by_role("link", name=f"Review of {start.day} {start:%b %Y}").click()
+    sponsor.get_by_role("link", name=f"Review of {numbers.date(start)}").click()
     minutes = sponsor.locator("#minutes")
     expect(minutes).to_contain_text("Extend the pilot to two more depots")
     expect(minutes).to_contain_text("8 out of 10, rated in this review by Sam Sponsor")

@@ -29,6 +29,7 @@ from app import demo
 from app.accounts import service as accounts
 from app.demo.stage import today as demo_today
 from app.invitations import service as invitations
+from app.kit import numbers
 from app.kit.dates import add_months
 from app.models import Account, Role, User, Workspace, WorkspaceRole
 from app.plans import repository as plans_repo
@@ -625,7 +626,7 @@ def read_portfolio(admin: Page, world: World) -> None:
     expect(next_review.locator("time").first).to_have_attribute(
         "datetime", add_months(today, 3).isoformat()
     )
-    expect(next_review).to_contain_text(f"last review {today.day} {today:%b %Y}; every 3 months")
+    expect(next_review).to_contain_text(f"last review {numbers.date(today)}; every 3 months")
     names = table.locator("tbody th[scope='row'] > a")
     # Default order: by tier (the scored first), then the one nobody scored.
     expect(names).to_have_text(["Harbor Logistics", "Corvid Retail"])
