@@ -490,6 +490,7 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("GET", "/me"): {NO_TARGET: ANY_SIGNED_IN},
     ("POST", "/me/password"): {NO_TARGET: ANY_SIGNED_IN},
     ("POST", "/me/time-zone"): {NO_TARGET: ANY_SIGNED_IN},
+    ("POST", "/me/locale"): {NO_TARGET: ANY_SIGNED_IN},
     # Private: workspace administration
     ("GET", "/accounts/new"): {NO_TARGET: WORKSPACE_ADMINS},
     ("POST", "/accounts"): {NO_TARGET: WORKSPACE_ADMINS},
@@ -500,6 +501,8 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("POST", "/admin/value-dimensions"): {NO_TARGET: WORKSPACE_ADMINS},
     ("GET", "/admin/time-zone"): {NO_TARGET: WORKSPACE_ADMINS},
     ("POST", "/admin/time-zone"): {NO_TARGET: WORKSPACE_ADMINS},
+    ("GET", "/admin/currency"): {NO_TARGET: WORKSPACE_ADMINS},
+    ("POST", "/admin/currency"): {NO_TARGET: WORKSPACE_ADMINS},
     ("GET", "/admin/mail"): {NO_TARGET: WORKSPACE_ADMINS},
     ("POST", "/admin/mail/{message_id}/send-again"): MAIL_ROWS,
     # Private: an account and what is under it
@@ -1669,6 +1672,8 @@ BODIES: dict[tuple[str, str], Body] = {
     },
     ("POST", "/me/time-zone"): lambda w, actor, target: {"time_zone": "Asia/Tokyo"},
     ("POST", "/admin/time-zone"): lambda w, actor, target: {"time_zone": "Europe/Paris"},
+    ("POST", "/me/locale"): lambda w, actor, target: {"locale": "de-DE"},
+    ("POST", "/admin/currency"): lambda w, actor, target: {"currency": "USD"},
     ("POST", "/accounts"): lambda w, actor, target: {
         "client_name": "Matrix client",
         "account_name": "Matrix account",

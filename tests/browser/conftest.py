@@ -84,6 +84,9 @@ def new_context(
 
     def make(**options: Any) -> BrowserContext:
         options.setdefault("viewport", DESKTOP)
+        # The browser's languages: a first sign-in adopts the locale from them (en-GB: the
+        # stories compare days and figures as the default locale writes them).
+        options.setdefault("locale", "en-GB")
         context = browser.new_context(base_url=live_server.url, **options)
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)

@@ -452,15 +452,16 @@ def target_opportunities(lead: Page, world: World) -> None:
     expect(lead.get_by_text("No opportunities yet.")).to_be_visible()
     board, app, co2 = OPPORTUNITIES
     # Added in no particular order; the page lines them up by return on time.
-    add_opportunity(lead, co2, "100,000", "50", (2, 3, 2, 3, 2, 3))  # 50,000 expected, 1,000/day
-    add_opportunity(lead, board, "300,000", "30", (5, 5, 5, 5, 5, 5))  # 300,000, 10,000/day
-    add_opportunity(lead, app, "62,500", "10", (4, 4, 4, 4, 4, 4))  # 50,000, 5,000/day
+    add_opportunity(lead, co2, "100,000", "50", (2, 3, 2, 3, 2, 3))  # €50,000 expected, €1,000/day
+    add_opportunity(lead, board, "300,000", "30", (5, 5, 5, 5, 5, 5))  # €300,000, €10,000/day
+    add_opportunity(lead, app, "62,500", "10", (4, 4, 4, 4, 4, 4))  # €50,000, €5,000/day
     rows = lead.locator("#open-opportunities tbody tr")
     expect(rows.locator(".opportunity-title")).to_have_text([board, app, co2])
     expect(rows.locator("td[data-label='Class']")).to_have_text(["Class A", "Class B", "Class C"])
     expect(rows.locator("td[data-label='Return per day']")).to_have_text(
-        ["10,000", "5,000", "1,000"]
+        ["€10,000", "€5,000", "€1,000"]  # in the demo workspace's currency
     )
+    expect(rows.locator("td[data-label='Size']")).to_have_text(["€300,000", "€62,500", "€100,000"])
     for row in rows.all():
         expect(row.locator(".linked-priorities")).to_contain_text(PRIORITY)
     world.keep_href(lead.get_by_role("link", name=f"Edit: {board}"))
