@@ -10,6 +10,7 @@ import itertools
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from fractions import Fraction
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -394,3 +395,42 @@ def test_simultaneous_saves_of_ones_locale_are_audited_one_after_another(
 
 
 CURRENCY_CHANGED = "workspace.currency_changed"
+
+
+def test_the_filters_read_the_readers_locale_and_currency(client: TestClient) -> None:
+    """Every filter of the page templates, for a reader and for no one (an e-mail, a page
+    rendered before sign-in: the defaults)."""
+    env = client.app.state.templates.env  # type: ignore[attr-defined]
+    source = (
+        "{{ n | number }}|{{ x | decimal }}|{{ m | money }}|{{ s | percent }}|"
+        "{{ none | percent }}|{{ d | date }}|{{ d | date_text }}|{{ at | exact }}"
+    )
+    values = {
+        "n": 1234567,
+        "x": 1234.5,
+        "m": 10_000,
+        "s": 0.5,
+        "d": date(2026, 12, 3),
+        "at": datetime(2026, 12, 3, 13, 5, tzinfo=UTC),
+    }
+    german = SimpleNamespace(locale="de-DE", currency="USD", zone=ZoneInfo("Europe/Berlin"))
+    assert env.from_string(source).render(actor=german, **values).split("|") == [
+        "1.234.567",
+        "1.234,5",
+        f"10.000{NBSP}$",
+        f"50{NBSP}%",
+        "—",
+        '<time datetime="2026-12-03">03.12.2026</time>',
+        "03.12.2026",
+        "03.12.2026, 14:05 CET",
+    ]
+    assert env.from_string(source).render(actor=None, **values).split("|") == [
+        "1,234,567",
+        "1,234.5",
+        "€10,000",
+        "50%",
+        "—",
+        '<time datetime="2026-12-03">3 Dec 2026</time>',
+        "3 Dec 2026",
+        "3 Dec 2026, 13:05 UTC",
+    ]

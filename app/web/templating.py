@@ -106,9 +106,10 @@ def money(context: Context, value: numbers.Number, places: int = 0) -> str:
 
 
 @pass_context
-def percent(context: Context, value: numbers.Number) -> str:
-    """``{{ share | percent }}``: 0.25 as '25%' ('25 %' in de-DE)."""
-    return numbers.percent(value, viewer_locale(context))
+def percent(context: Context, value: numbers.Number | None) -> str:
+    """``{{ share | percent }}``: 0.25 as '25%' ('25 %' in de-DE); None (nothing to measure)
+    as '—'."""
+    return "—" if value is None else numbers.percent(value, viewer_locale(context))
 
 
 @pass_context
