@@ -25,7 +25,7 @@ from tests.conftest import CSRF, QueryCounter
 from tests.factories import PASSWORD, World, sign_in
 from tests.live import LiveServer
 from tests.test_concurrent_admin import _codes, _events, _form, _scene, _send
-from tests.test_opportunities import make, row_of, url
+from tests.test_opportunities import form_data, live, make, row_of, url
 
 NNBSP, NBSP = "\u202f", "\u00a0"  # CLDR's narrow no-break space (French grouping), no-break
 
@@ -319,6 +319,31 @@ def test_a_german_reader_sees_german_numbers_in_the_workspaces_currency(
     session.add(world.workspace)
     session.commit()
     assert f"1.250.000{NBSP}$" in row_of(client.get(url(world)).text, "Quick win")
+
+
+def test_a_german_reader_types_and_reads_sizes_grouped_as_in_german(
+    client: TestClient, session: Session, world: World
+) -> None:
+    made = make(session, world, "Telematics", size=1_250_000)
+    lead = world.members["lead"]
+    _german(session, lead)
+    sign_in(client, session, lead)
+    form = client.get(url(world, f"/{made.id}/edit"))
+    assert 'value="1.250.000"' in form.text
+    assert "in the workspace&#39;s currency (EUR)" in form.text
+    saved = client.post(
+        url(world, f"/{made.id}"),
+        data=form_data(size="2.500.000", version="1", csrf_token=CSRF),
+    )
+    assert saved.status_code == 303
+    (opportunity,) = live(session, world)
+    assert opportunity.size == 2_500_000
+    # A comma-grouped size is still understood; a German decimal is refused as before.
+    added = client.post(url(world), data=form_data(size="120,000", csrf_token=CSRF))
+    assert added.status_code == 303
+    refused = client.post(url(world), data=form_data(size="12,5", csrf_token=CSRF))
+    assert refused.status_code == 422
+    assert 'value="12,5"' in refused.text
 
 
 def test_a_page_in_another_locale_runs_no_more_queries(

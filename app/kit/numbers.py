@@ -128,6 +128,11 @@ def clock_time(at: datetime, locale: str = DEFAULT_LOCALE) -> str:
     return format_time(at, format="short", locale=_babel(locale))
 
 
+def group_symbol(locale: str = DEFAULT_LOCALE) -> str:
+    """How the locale groups thousands: ',' (en-GB), '.' (de-DE), a narrow space (fr-FR)."""
+    return str(_babel(locale).number_symbols["latn"]["group"])
+
+
 def currency_name(code: str, locale: str = DEFAULT_LOCALE) -> str:
     """'Euro', 'US Dollar': the currency's name (in English, as the pages are)."""
     del locale  # the pages' words are English whatever the locale

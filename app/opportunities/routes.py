@@ -153,7 +153,7 @@ def add_opportunity(
     if not form.status:
         form = replace(form, status=OpportunityStatus.OPEN.value)  # a new one starts open
     owners, linkable = _choices(db, access)
-    values = form.check(_ids(owners), _ids(linkable))
+    values = form.check(_ids(owners), _ids(linkable), actor.locale)
     page = _page(request, db, actor, access)
     if isinstance(values, FormErrors):
         return page.refused(422, BLOCK, form=form, errors=values)
@@ -163,13 +163,15 @@ def add_opportunity(
 
 
 @router.get(f"{ITEM}/edit")
-def edit_opportunity(request: Request, db: DbSession, checked: WrittenOpportunity) -> Response:
+def edit_opportunity(
+    request: Request, actor: CurrentActor, db: DbSession, checked: WrittenOpportunity
+) -> Response:
     opportunity = checked.item
     assert opportunity.id is not None
     links = repository.linked_priority_ids(
         db, account_id=checked.access.account_id, opportunity_id=opportunity.id
     )
-    form = OpportunityForm.of(opportunity, links)
+    form = OpportunityForm.of(opportunity, links, actor.locale)
     return _edit_page(request, db, checked).show(form, opportunity)
 
 
@@ -189,7 +191,7 @@ def update_opportunity(
         allowed_owners.add(opportunity.owner_id)  # kept even if they have left the account
     return page.save(
         form,
-        form.check(allowed_owners, _ids(linkable)),
+        form.check(allowed_owners, _ids(linkable), actor.locale),
         version=version,
         item=opportunity,
         save=lambda values: service.update(

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from app.kit import numbers
 from app.kit.forms import Checked
 from app.models import Opportunity, OpportunityStatus
 from app.opportunities.scoring import RATINGS
@@ -18,7 +19,6 @@ MAX_DAYS = 3650
 # spreadsheets and phones insert) or an apostrophe: "120,000", "120 000", "120'000". A dot is
 # refused: "120.000" is 120 thousand in some countries and 120 in others.
 _SEPARATORS = ",'’ \u00a0\u202f\u2009"
-_GROUPED = re.compile(rf"\d{{1,3}}(?:[{_SEPARATORS}]\d{{3}})+")
 
 # name -> (label, what 1 means, what 5 means)
 RATING_SCALES: dict[str, tuple[str, str, str]] = {
@@ -51,11 +51,14 @@ STATUS_LABELS = {
 }
 
 
-def parse_size(value: str) -> int | None:
-    """A whole amount, thousands optionally grouped; None if it is not one (or too long)."""
+def parse_size(value: str, locale: str = numbers.DEFAULT_LOCALE) -> int | None:
+    """A whole amount, thousands optionally grouped (with a comma, an apostrophe or a space,
+    or as the reader's locale groups them: '120.000' in de-DE); None if it is not one (or too
+    long)."""
     value = value.strip()
-    if _GROUPED.fullmatch(value):
-        value = re.sub(f"[{_SEPARATORS}]", "", value)
+    separators = _SEPARATORS + re.escape(numbers.group_symbol(locale))
+    if re.fullmatch(rf"\d{{1,3}}(?:[{separators}]\d{{3}})+", value):
+        value = re.sub(f"[{separators}]", "", value)
     return as_int(value, max_digits=MAX_SIZE_DIGITS)
 
 
@@ -108,11 +111,16 @@ class OpportunityForm:
         return {name: getattr(self, name) for name in RATINGS}
 
     @classmethod
-    def of(cls, opportunity: Opportunity, priority_ids: list[int]) -> OpportunityForm:
+    def of(
+        cls,
+        opportunity: Opportunity,
+        priority_ids: list[int],
+        locale: str = numbers.DEFAULT_LOCALE,
+    ) -> OpportunityForm:
         return cls(
             title=opportunity.title,
             description=opportunity.description,
-            size=f"{opportunity.size:,}",
+            size=numbers.number(opportunity.size, locale),
             days=str(opportunity.days),
             **{name: str(getattr(opportunity, name)) for name in RATINGS},
             owner_id=str(opportunity.owner_id or ""),
@@ -120,10 +128,16 @@ class OpportunityForm:
             priority_ids=tuple(str(p) for p in priority_ids),
         )
 
-    def check(self, owner_ids: set[int], priority_ids: set[int]) -> Checked[OpportunityValues]:
+    def check(
+        self,
+        owner_ids: set[int],
+        priority_ids: set[int],
+        locale: str = numbers.DEFAULT_LOCALE,
+    ) -> Checked[OpportunityValues]:
         """The checked values, or what is wrong. ``owner_ids``: who may own it (the account's
         active vendor members, and its current owner); ``priority_ids``: the active priorities
-        of the account's current plan (a link to anything else is refused)."""
+        of the account's current plan (a link to anything else is refused); ``locale``: the
+        reader's, whose grouping of thousands the size may use."""
         errors = FormErrors()
         self.title = check_line(self.title, errors, "title", label="a title")
         self.description = check_text(
@@ -134,7 +148,7 @@ class OpportunityForm:
             required=False,
             max_length=4000,
         )
-        size, days = self._size(errors), self._days(errors)
+        size, days = self._size(errors, locale), self._days(errors)
         ratings = self._ratings(errors)
         owner: int | None = None
         if self.owner_id:
@@ -157,9 +171,9 @@ class OpportunityForm:
             priority_ids=sorted(linked),
         )
 
-    def _size(self, errors: FormErrors) -> int | None:
+    def _size(self, errors: FormErrors, locale: str) -> int | None:
         self.size = self.size.strip()
-        size = parse_size(self.size)
+        size = parse_size(self.size, locale)
         if not self.size:
             errors.add("size", "Enter the size: what the opportunity is worth, e.g. 120,000.")
         elif size is None:
