@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from app.auth.deps import CurrentActor
 from app.db import DbSession
+from app.kit import numbers
 from app.kit.forms import FormOf
 from app.kit.items import moving_up
 from app.kit.moments import local
@@ -350,8 +351,9 @@ def score_account(
     except service.Refused as refused:
         return page.refused(422, ACCOUNT_BLOCK, form=form, errors=refused.errors)
     return page.done(
-        f"Scored {access.account.name}: current performance {made.current:.1f}, "
-        f"future potential {made.future:.1f}, tier {scoring.tier_label(made.tier)}.",
+        f"Scored {access.account.name}: current performance "
+        f"{numbers.decimal(made.current, actor.locale)}, future potential "
+        f"{numbers.decimal(made.future, actor.locale)}, tier {scoring.tier_label(made.tier)}.",
         ACCOUNT_BLOCK,
         anchor="latest",
     )
