@@ -133,15 +133,9 @@ def group_symbol(locale: str = DEFAULT_LOCALE) -> str:
     return str(_babel(locale).number_symbols["latn"]["group"])
 
 
-def currency_name(code: str, locale: str = DEFAULT_LOCALE) -> str:
-    """'Euro', 'US Dollar': the currency's name (in English, as the pages are)."""
-    del locale  # the pages' words are English whatever the locale
+def currency_name(code: str) -> str:
+    """'Euro', 'US Dollar': the currency's name, in English as the pages are."""
     return str(_babel(DEFAULT_LOCALE).currencies.get(code, code))
-
-
-def currency_symbol(code: str, locale: str = DEFAULT_LOCALE) -> str:
-    """'€', 'US$' in en-GB, '$' in en-US: how a figure in ``code`` is marked for the reader."""
-    return str(_babel(locale).currency_symbols.get(code, code))
 
 
 def best_match(accept_language: str, offered: Iterable[str] = LOCALES) -> str | None:

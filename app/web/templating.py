@@ -62,11 +62,9 @@ def viewer_locale(context: Context) -> str:
 def viewer_currency(context: Context) -> str:
     """The currency money is in: the reader's workspace's (``Actor.currency``)."""
     currency = getattr(context.get("actor"), "currency", None)
-    return (
-        currency
-        if isinstance(currency, str) and numbers.is_currency(currency)
-        else (numbers.DEFAULT_CURRENCY)
-    )
+    if isinstance(currency, str) and numbers.is_currency(currency):
+        return currency
+    return numbers.DEFAULT_CURRENCY
 
 
 @pass_context
