@@ -5,7 +5,7 @@ notifications, live events) and version checks as the page where it is answered 
 htmx gets the panel again (counts updated) with the notice, shown as a toast; a plain form post
 goes back to the home with the notice as a flash message. A refused answer (422, a stale 409)
 gets the panel, or the whole home, with the message and the person's text kept. Paths mirror
-the pages' own, under ``/waiting``."""
+the pages' own, under the account's ``/waiting``."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ from app.web.errors import ConflictError, ForbiddenError, NotFoundError
 from app.web.forms import FormErrors, Text, Version
 
 router = APIRouter()
-BASE = "/waiting/accounts/{account_id}"
+BASE = "/accounts/{account_id}/waiting"
 ANCHOR = "waiting"
 
 # The same guards as the pages' own routes (priorities, initiatives, actions): the policy's
