@@ -112,4 +112,4 @@ def home_context(db: Session, actor: Actor) -> Context:
 def home_page(request: Request, db: Session, actor: Actor) -> Page:
     """The home as a responder: an answer given from "Waiting for you" gets the panel again
     (htmx) or goes back to the home with a flash message (``Page.done``, ``Page.refused``)."""
-    return Page(request, HOME, lambda: home_context(db, actor), url="/#waiting")
+    return Page(request, HOME, lambda: home_context(db, actor), url="/")
