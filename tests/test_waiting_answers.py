@@ -38,6 +38,7 @@ from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
 from tests.live import LiveServer
 from tests.test_concurrent_edits import _client, race
+from tests.test_periods import build_story, roll_over
 from tests.test_waiting import (
     Planted,
     _fixed_clock,
@@ -455,3 +456,23 @@ def test_two_answers_at_once_to_one_suggestion_one_wins(live_server: LiveServer)
         assert stored is not None
         won = PriorityStatus.ACTIVE if loser == 1 else PriorityStatus.REJECTED
         assert stored.status == won
+
+
+# --- A closed period ---------------------------------------------------------------------------
+
+
+def test_an_answer_to_an_item_of_a_closed_period_is_refused(
+    client: TestClient, session: Session, world: World
+) -> None:
+    story = build_story(session, world)
+    roll_over(client, session, world, story)
+    sign_in(client, session, world.members["sponsor"])
+    mark = last_event_id(session)
+    url = f"{base(world)}/waiting/suggestions/{story.suggestion.id}/reject"
+    response = post(client, url, {"version": "1", "reason": "Too late"}, htmx=True)
+    assert response.status_code == 409
+    assert "This period of the plan is closed" in response.text  # a toast, for htmx
+    plain = post(client, url, {"version": "1", "reason": "Too late"}, htmx=False)
+    assert plain.status_code == 409
+    assert "This period is closed" in plain.text
+    assert verbs_since(session, mark) == []
