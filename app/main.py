@@ -44,6 +44,7 @@ from app.strategy import routes as strategy_routes
 from app.users import routes as users_routes
 from app.validation import routes as validation_routes
 from app.value import routes as value_routes
+from app.waiting import routes as waiting_routes
 from app.web import handlers
 from app.web import routes as web_routes
 from app.web.admission import AdmissionMiddleware, pool_capacity, reserve_threads
@@ -100,6 +101,7 @@ PRIVATE_ROUTERS = (
     mail_routes.router,
     live_routes.router,
     welcome_routes.router,
+    waiting_routes.router,
 )
 
 

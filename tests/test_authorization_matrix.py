@@ -844,6 +844,26 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("POST", "/accounts/{account_id}/validation/stakeholders/{stakeholder_id}"): (
         client_answer_rows(allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS)
     ),
+    # Private: answered from the home's "Waiting for you": exactly as the pages' own routes
+    ("POST", "/accounts/{account_id}/waiting/suggestions/{suggestion_id}/accept"): client_item_rows(
+        allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS
+    ),
+    ("POST", "/accounts/{account_id}/waiting/suggestions/{suggestion_id}/reject"): client_item_rows(
+        allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS
+    ),
+    ("POST", "/accounts/{account_id}/waiting/initiatives/{initiative_id}/answer"): (
+        client_answer_rows(allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS)
+    ),
+    ("POST", "/accounts/{account_id}/waiting/validation/profile/{section_id}"): (
+        client_answer_rows(allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS)
+    ),
+    ("POST", "/accounts/{account_id}/waiting/validation/stakeholders/{stakeholder_id}"): (
+        client_answer_rows(allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS)
+    ),
+    ("POST", "/accounts/{account_id}/waiting/plan/approve"): signing_rows(allow="lead sponsor"),
+    ("POST", "/accounts/{account_id}/waiting/actions/{action_id}/status"): item_rows(
+        allow=ACTION_WRITERS, forbid=NOT_ACTION_WRITERS
+    ),
 }
 
 # What an allowed request answers, exactly: a page 200, a change 303 (back to its page with a
@@ -1973,6 +1993,21 @@ BODIES: dict[tuple[str, str], Body] = {
         "version": w.tokens.get(f"stakeholder-answer:{TARGETS[t][1]}", ""),
     },
 }
+# The home's answers (app/waiting/routes.py) post what the pages' forms post.
+for _page, _home in (
+    ("suggestions/{suggestion_id}/accept", "waiting/suggestions/{suggestion_id}/accept"),
+    ("suggestions/{suggestion_id}/reject", "waiting/suggestions/{suggestion_id}/reject"),
+    ("initiatives/{initiative_id}/answer", "waiting/initiatives/{initiative_id}/answer"),
+    ("validation/profile/{section_id}", "waiting/validation/profile/{section_id}"),
+    (
+        "validation/stakeholders/{stakeholder_id}",
+        "waiting/validation/stakeholders/{stakeholder_id}",
+    ),
+    ("actions/{action_id}/status", "waiting/actions/{action_id}/status"),
+):
+    BODIES[("POST", f"/accounts/{{account_id}}/{_home}")] = BODIES[
+        ("POST", f"/accounts/{{account_id}}/{_page}")
+    ]
 
 
 def _matrix_meeting() -> dict[str, str]:

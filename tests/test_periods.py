@@ -537,10 +537,15 @@ def _writes(story: Story) -> list[tuple[str, str, str, dict[str, str]]]:
         ("lead", "POST", f"/perception/beliefs/{story.belief.id}", {"title": "Changed", "version": "1"}),
         ("lead", "POST", f"/perception/beliefs/{story.belief.id}/move", {"direction": "down"}),
         ("lead", "POST", f"/perception/beliefs/{story.belief.id}/remove", {}),
+        # Answered from the home's "Waiting for you" (app/waiting/routes.py)
+        ("sponsor", "POST", f"/waiting/suggestions/{sug}/accept", {"version": "1"}),
+        ("sponsor", "POST", f"/waiting/suggestions/{sug}/reject", {"version": "1", "reason": "No"}),
+        ("sponsor", "POST", f"/waiting/initiatives/{story.proposed.id}/answer", {"decision": "accept", "version": "2"}),
+        ("member", "POST", f"/waiting/actions/{action}/status", {"status": "done", "version": "1"}),
     ]  # fmt: skip
 
 
-WRITE_ROUTES = 24
+WRITE_ROUTES = 28
 
 
 def test_every_write_route_of_a_plan_item_is_listed(app: FastAPI) -> None:

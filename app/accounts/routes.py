@@ -15,10 +15,10 @@ from app.db import DbSession
 from app.invitations.service import InvitationProblem
 from app.kit.forms import FormOf
 from app.kit.pages import redirect, render
-from app.models import Membership, Role, Side
+from app.models import Membership
 from app.permissions.guards import AccountCreator, AccountReader, MemberManager
 from app.permissions.policy import AccountAccess, Actor
-from app.waiting.page import waiting_for
+from app.waiting.page import home_page
 from app.web.confirm import asks_first
 from app.web.errors import or_404
 from app.web.forms import FormErrors, Text, Version
@@ -30,18 +30,7 @@ router = APIRouter()
 
 @router.get("/")
 def home(request: Request, actor: CurrentActor, db: DbSession) -> Response:
-    accounts = repository.list_for_user(db, user=actor.user)
-    vendor = [a for a in accounts if a.role is None or Role(a.role).side is Side.VENDOR]
-    client = [a for a in accounts if a.role is not None and Role(a.role).side is Side.CLIENT]
-    return get_templates(request).render(
-        request,
-        "home.html",
-        {
-            "vendor_accounts": vendor,
-            "client_accounts": client,
-            "waiting": waiting_for(db, actor, accounts),
-        },
-    )
+    return home_page(request, db, actor).render()
 
 
 @router.get("/accounts/new")

@@ -14,10 +14,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from fastapi import Request
 from sqlmodel import Session
 
+from app.accounts import repository as accounts_repo
 from app.accounts.repository import AccountSummary
-from app.models import Membership, ProfileKind
+from app.kit.pages import Context, Fragment, Page
+from app.models import Membership, ProfileKind, Role, Side
 from app.permissions.policy import AccountAccess, Actor, Verb, may
 from app.waiting import repository as repo
 from app.waiting import view
@@ -87,3 +90,26 @@ def waiting_for(db: Session, actor: Actor, summaries: Sequence[AccountSummary]) 
             if (aid := s.account.id or 0) in grouped
         ]
     )
+
+
+# The panel on its own: what an answer given from the home gets back with htmx.
+PANEL = Fragment("waiting/_panel.html")
+HOME = "home.html"
+
+
+def home_context(db: Session, actor: Actor) -> Context:
+    """The home: the person's accounts, by side, and what waits for them."""
+    accounts = accounts_repo.list_for_user(db, user=actor.user)
+    vendor = [a for a in accounts if a.role is None or Role(a.role).side is Side.VENDOR]
+    client = [a for a in accounts if a.role is not None and Role(a.role).side is Side.CLIENT]
+    return {
+        "vendor_accounts": vendor,
+        "client_accounts": client,
+        "waiting": waiting_for(db, actor, accounts),
+    }
+
+
+def home_page(request: Request, db: Session, actor: Actor) -> Page:
+    """The home as a responder: an answer given from "Waiting for you" gets the panel again
+    (htmx) or goes back to the home with a flash message (``Page.done``, ``Page.refused``)."""
+    return Page(request, HOME, lambda: home_context(db, actor), url="/")

@@ -49,7 +49,8 @@ class Row:
     id: int
     title: str
     due_on: date | None = None
-    link: str = ""  # where its own page says it is (a notification's link)
+    link: str = ""  # a notification's link; an item to check: what it is; an action: status
+    version: str = ""  # what an answer from the home is based on (a stale one gets 409)
 
 
 def _current_plan(
@@ -63,14 +64,14 @@ def suggestions(session: Session, *, account_ids: Sequence[int]) -> list[Row]:
     if not account_ids:
         return []
     rows = session.exec(
-        select(Priority.account_id, Priority.id, Priority.title)
+        select(Priority.account_id, Priority.id, Priority.title, Priority.version)
         .join(Plan, _current_plan(Priority))
         .where(col(Priority.account_id).in_(sorted(set(account_ids))))
         .where(col(Priority.status) == PriorityStatus.SUGGESTED.value)
         .where(is_live(Priority))
         .order_by(col(Priority.created_at), col(Priority.id))
     ).all()
-    return [Row(int(a), int(i or 0), t) for a, i, t in rows]
+    return [Row(int(a), int(i or 0), t, version=str(v)) for a, i, t, v in rows]
 
 
 def proposals(session: Session, *, account_ids: Sequence[int]) -> list[Row]:
@@ -78,7 +79,7 @@ def proposals(session: Session, *, account_ids: Sequence[int]) -> list[Row]:
     if not account_ids:
         return []
     rows = session.exec(
-        select(Initiative.account_id, Initiative.id, Initiative.title)
+        select(Initiative.account_id, Initiative.id, Initiative.title, Initiative.version)
         .join(Plan, _current_plan(Initiative))
         .where(col(Initiative.account_id).in_(sorted(set(account_ids))))
         .where(col(Initiative.status) == InitiativeStatus.PROPOSED.value)
@@ -86,18 +87,39 @@ def proposals(session: Session, *, account_ids: Sequence[int]) -> list[Row]:
         .where(is_live(Initiative))
         .order_by(col(Initiative.proposed_at), col(Initiative.created_at), col(Initiative.id))
     ).all()
-    return [Row(int(a), int(i or 0), t) for a, i, t in rows]
+    return [Row(int(a), int(i or 0), t, version=str(v)) for a, i, t, v in rows]
 
 
-def _labelled(account_id: Any, item_id: Any, title: Any, what: str) -> sa.Select[Any]:
+def _labelled(
+    account_id: Any, item_id: Any, title: Any, what: str, sent: Any, answered: Any
+) -> sa.Select[Any]:
     """The columns both halves of ``to_check`` share, by name."""
     columns: list[Any] = [
         col(account_id).label("account_id"),
         col(item_id).label("id"),
         col(title).label("title"),
         sa.literal(what).label("what"),
+        col(sent).label("sent"),
+        col(answered).label("answered"),
     ]
     return sa.select(*columns)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.utcoffset() is None else moment.astimezone(UTC)
+
+
+def section_version(shared_at: datetime | None, answered_at: datetime | None) -> str:
+    """What the validation page's form of a profile section carries (``profile.service.
+    answer_version``, which tests/test_waiting_answers.py holds this to)."""
+    moments = [_utc(m) for m in (shared_at, answered_at) if m is not None]
+    return max(moments).strftime("%Y%m%d%H%M%S%f") if moments else "0"
+
+
+def person_version(sent_at: datetime | None, answered_at: datetime | None) -> str:
+    """What the validation page's form of a person carries (``stakeholders.service.
+    shared_version``, which tests/test_waiting_answers.py holds this to)."""
+    return "|".join(m.isoformat() if m else "" for m in (sent_at, answered_at))
 
 
 def to_check(session: Session, *, account_ids: Sequence[int]) -> list[Row]:
@@ -108,12 +130,24 @@ def to_check(session: Session, *, account_ids: Sequence[int]) -> list[Row]:
         return []
     wanted = sorted(set(account_ids))
     sections = _labelled(
-        ProfileSection.account_id, ProfileSection.id, ProfileSection.kind, "section"
+        ProfileSection.account_id,
+        ProfileSection.id,
+        ProfileSection.kind,
+        "section",
+        ProfileSection.shared_at,
+        ProfileSection.answered_at,
     ).where(
         col(ProfileSection.account_id).in_(wanted),
         col(ProfileSection.validation) == Validation.PENDING.value,
     )
-    people = _labelled(Stakeholder.account_id, Stakeholder.id, Stakeholder.sent_name, "person")
+    people = _labelled(
+        Stakeholder.account_id,
+        Stakeholder.id,
+        Stakeholder.sent_name,
+        "person",
+        Stakeholder.sent_at,
+        Stakeholder.answered_at,
+    )
     people = people.where(
         col(Stakeholder.account_id).in_(wanted),
         col(Stakeholder.validation) == Validation.PENDING.value,
@@ -121,11 +155,24 @@ def to_check(session: Session, *, account_ids: Sequence[int]) -> list[Row]:
     )
     both = sa.union_all(sections, people).subquery()
     rows = session.execute(
-        sa.select(both.c.account_id, both.c.id, both.c.title, both.c.what).order_by(
-            both.c.what.desc(), both.c.title, both.c.id
-        )
+        sa.select(*both.c).order_by(both.c.what.desc(), both.c.title, both.c.id)
     ).all()
-    return [Row(int(a), int(i), str(t), link=str(w)) for a, i, t, w in rows]
+    return [
+        Row(int(a), int(i), str(t), link=str(w), version=_check_version(str(w), sent, answered))
+        for a, i, t, w, sent, answered in rows
+    ]
+
+
+def _check_version(what: str, sent: object, answered: object) -> str:
+    moments = (_moment(sent), _moment(answered))
+    return section_version(*moments) if what == "section" else person_version(*moments)
+
+
+def _moment(value: object) -> datetime | None:
+    """A time as the ORM loads it (a union of SQLite columns may come back as text)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if isinstance(value, datetime) else None
 
 
 @dataclass(frozen=True)
@@ -174,7 +221,14 @@ def actions(session: Session, *, user_id: int) -> list[Row]:
         col(Membership.removed_at).is_(None),
     )
     rows = session.execute(
-        sa.select(col(Action.account_id), col(Action.id), col(Action.title), col(Action.due_on))
+        sa.select(
+            col(Action.account_id),
+            col(Action.id),
+            col(Action.title),
+            col(Action.due_on),
+            col(Action.version),
+            col(Action.status),
+        )
         .join(Membership, membership)
         .join(Plan, _current_plan(Action))
         .where(col(Action.owner_id) == user_id)
@@ -184,7 +238,10 @@ def actions(session: Session, *, user_id: int) -> list[Row]:
             col(Action.due_on).is_(None), col(Action.due_on), col(Action.created_at), col(Action.id)
         )
     ).all()
-    return [Row(int(a), int(i or 0), t, due_on=d) for a, i, t, d in rows]
+    return [
+        Row(int(a), int(i or 0), t, due_on=d, link=str(s), version=str(v))
+        for a, i, t, d, v, s in rows
+    ]
 
 
 def mentions(session: Session, *, user_id: int) -> list[Row]:

@@ -27,6 +27,12 @@ class Entry:
     note: str = ""  # e.g. when an action is due
     overdue: bool = False
     opens: int | None = None  # a notification: marked read as it is opened (a button)
+    # Answered in place (``templates/waiting/_answers.html``): the item's id, the version the
+    # answer is based on; for an item to check, whether it is a "section" or a "person"; for
+    # an action, its status.
+    item_id: int = 0
+    version: str = ""
+    what: str = ""
 
 
 @dataclass(frozen=True)
@@ -93,7 +99,12 @@ def suggestions(rows: Sequence[Row]) -> list[Kind]:
         rows,
         lambda n: f"{plural(n, 'suggested priority', 'suggested priorities')} to answer",
         "plan#suggestions",
-        lambda r: Entry(r.title, f"/accounts/{r.account_id}/plan#suggestion-{r.id}"),
+        lambda r: Entry(
+            r.title,
+            f"/accounts/{r.account_id}/plan#suggestion-{r.id}",
+            item_id=r.id,
+            version=r.version,
+        ),
     )
 
 
@@ -103,7 +114,12 @@ def proposals(rows: Sequence[Row]) -> list[Kind]:
         rows,
         lambda n: f"{plural(n, 'proposal', 'proposals')} to answer",
         "plan#initiatives",
-        lambda r: Entry(r.title, f"/accounts/{r.account_id}/plan#initiative-{r.id}"),
+        lambda r: Entry(
+            r.title,
+            f"/accounts/{r.account_id}/plan#initiative-{r.id}",
+            item_id=r.id,
+            version=r.version,
+        ),
     )
 
 
@@ -113,8 +129,12 @@ def to_check(rows: Sequence[Row], *, labels: dict[str, str]) -> list[Kind]:
     def entry(row: Row) -> Entry:
         base = f"/accounts/{row.account_id}/validation"
         if row.link == "section":
-            return Entry(labels.get(row.title, row.title), f"{base}#validation-profile-{row.id}")
-        return Entry(row.title, f"{base}#confirm-stakeholder-{row.id}", "name, title, manager")
+            title, link = labels.get(row.title, row.title), f"{base}#validation-profile-{row.id}"
+            note = ""
+        else:
+            title, link = row.title, f"{base}#confirm-stakeholder-{row.id}"
+            note = "name, title, manager"
+        return Entry(title, link, note, item_id=row.id, version=row.version, what=row.link)
 
     return _kinds(
         "check",
@@ -147,7 +167,7 @@ def approvals(
                 plan.account_id,
                 f"The plan {plan.period} waits for your approval",
                 link,
-                [Entry(f"Read and approve the plan {plan.period}", link)],
+                [Entry(f"Read the plan {plan.period}", link, item_id=plan.id or 0)],
             )
         )
     return found
@@ -188,13 +208,14 @@ def day(on: date) -> str:
 
 def _action_entry(row: Row, today: date) -> Entry:
     link = f"/accounts/{row.account_id}/plan#action-{row.id}"
+    entry = Entry(row.title, link, item_id=row.id, version=row.version, what=row.link)
     if row.due_on is None:
-        return Entry(row.title, link, "no due date")
+        return replace(entry, note="no due date")
     if row.due_on < today:
-        return Entry(row.title, link, f"overdue since {day(row.due_on)}", overdue=True)
+        return replace(entry, note=f"overdue since {day(row.due_on)}", overdue=True)
     if row.due_on == today:
-        return Entry(row.title, link, "due today")
-    return Entry(row.title, link, f"due {day(row.due_on)}")
+        return replace(entry, note="due today")
+    return replace(entry, note=f"due {day(row.due_on)}")
 
 
 def actions(rows: Sequence[Row], today: date) -> list[Kind]:

@@ -47,3 +47,48 @@ def test_the_sponsor_finds_what_waits_for_him_and_gets_there_by_keyboard(
     expect(
         page.locator(f"#{anchor}").get_by_role("button", name=re.compile("^Accept as worded"))
     ).to_be_visible()
+
+
+def test_the_sponsor_answers_a_suggestion_and_a_check_from_the_home_on_a_phone(
+    demo_data: LiveServer, new_context: NewContext
+) -> None:
+    page = new_context(viewport=PHONE).new_page()
+    sign_in(page, "sponsor@harbor.example")
+    home = page.url
+    waiting = page.locator("#waiting")
+    suggestion = waiting.locator(".waiting-suggestions .waiting-items a").first
+    title = suggestion.inner_text().strip()
+
+    # Accept the suggestion where it stands: the panel comes back without it, the page stays.
+    waiting.get_by_role("button", name=f"Accept: {title}").click()
+    expect(waiting.get_by_role("status")).to_contain_text(f"Accepted “{title}” as priority")
+    expect(page.locator("#toasts .toast")).to_contain_text(f"Accepted “{title}”")
+    expect(waiting.locator(".waiting-suggestions")).to_have_count(0)
+    assert page.url == home
+
+    # Confirm an item about the company by keyboard: its count drops from 2 to 1.
+    check = waiting.locator(".waiting-check .waiting-items li").first
+    name = check.locator("a").first.inner_text().strip()
+    confirm = waiting.get_by_role("button", name=f"Confirm: {name}")
+    confirm.focus()
+    page.keyboard.press("Enter")
+    expect(waiting.get_by_role("status")).to_contain_text("Thank you: you confirmed")
+    expect(
+        waiting.get_by_role("link", name="1 item about your company waits for your check")
+    ).to_be_visible()
+    # The keyboard is not dropped at the top of the page: it is on the message.
+    assert page.evaluate("document.activeElement.getAttribute('role')") == "status"
+
+    # A correction needs a text: asked for in place, then sent.
+    other = waiting.locator(".waiting-check .waiting-items li").first
+    other_name = other.locator("a").first.inner_text().strip()
+    waiting.locator("summary", has_text="Correct…").first.click()
+    waiting.get_by_role("button", name=f"Send the correction: {other_name}").click()
+    expect(waiting.locator('[aria-invalid="true"]')).to_have_count(1)
+    waiting.get_by_role("textbox").first.fill("Our fleet is 140 trucks, not 120.")
+    waiting.get_by_role("button", name=f"Send the correction: {other_name}").click()
+    expect(waiting.get_by_role("status")).to_contain_text("your correction of")
+    expect(waiting.locator(".waiting-check")).to_have_count(0)
+    assert page.url == home
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the home is {width}px wide"
