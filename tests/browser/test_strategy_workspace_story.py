@@ -562,7 +562,9 @@ def lead_adopts_correction(lead: Page) -> None:
 
 
 def record_review(lead: Page, world: World) -> str:
-    lead.get_by_role("navigation", name="Account pages").get_by_role("link", name="Reviews").click()
+    lead.get_by_role("navigation", name="Account pages").get_by_role(
+        "link", name="Reviews", exact=True
+    ).click()
     expect(lead.get_by_text("No review of this plan yet.")).to_be_visible()
     today = demo_today()  # where the demo's vendor people are (its workspace's zone)
     form = lead.locator("#record form")
