@@ -130,6 +130,16 @@ def test_the_period_pages_show_the_nav_with_the_plan_current(
         assert ("Internal" in nav) is (who == "lead")
 
 
+@pytest.mark.parametrize("role", ["lead", "viewer"])
+def test_the_audit_trail_shows_the_nav_with_no_tab_current(
+    client: TestClient, session: Session, world: World, role: str
+) -> None:
+    sign_in(client, session, world.members[role])
+    nav = nav_of(client.get(base(world) + "/audit").text)
+    assert "aria-current" not in nav
+    assert ("Internal" in nav) is (role == "lead")
+
+
 def test_the_plan_head_names_the_period_and_no_longer_repeats_the_tabs(
     client: TestClient, session: Session, world: World
 ) -> None:

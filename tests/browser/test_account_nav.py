@@ -49,6 +49,7 @@ def pages_of(server: LiveServer) -> tuple[int, list[str], list[str]]:
         base,
         f"{base}/joint-reviews",
         f"{base}/joint-reviews/{review.id}",
+        f"{base}/audit",
     ]
     return harbor, shared, [base + tail for tail in INTERNAL]
 
