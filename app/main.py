@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 
 from app.accounts import routes as accounts_routes
+from app.accounts.nav import account_nav
 from app.actions import routes as actions_routes
 from app.agreement import routes as agreement_routes
 from app.audit import routes as audit_routes
@@ -197,7 +198,7 @@ def create_app(
     app.state.live = live
     app.state.templates = Templates(
         secret_key=settings.resolved_secret_key,
-        base_globals={"dev_mailbox": mail_routes.may_read},
+        base_globals={"dev_mailbox": mail_routes.may_read, "account_nav": account_nav},
         secure_cookies=settings.secure_cookies,
     )
     _mount(app, settings, admitted=admitted)

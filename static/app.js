@@ -121,6 +121,12 @@
   document.addEventListener("DOMContentLoaded", function () {
     var invalid = document.querySelector('[aria-invalid="true"]');
     if (invalid) invalid.focus();
+    // A chart wider than its frame (the org chart) opens centred on the box it names, its
+    // top box, instead of at its left edge where that box may be out of sight.
+    document.querySelectorAll("[data-start-x]").forEach(function (frame) {
+      var x = Number(frame.getAttribute("data-start-x"));
+      if (frame.scrollWidth > frame.clientWidth) frame.scrollLeft = x - frame.clientWidth / 2;
+    });
   });
   // -----------------------------------------------------------------------------------------
   // Priorities: re-ranking by drag and drop (client writers only: the server renders the

@@ -389,7 +389,7 @@ def test_the_vendor_side_reads_the_page(
     page = client.get(url(world))
     assert page.status_code == 200
     assert MARKER in page.text
-    assert 'class="insight-nav"' in page.text
+    assert 'class="account-nav"' in page.text
     current = f'href="/accounts/{world.account.id}/opportunities" aria-current="page"'
     assert current in page.text
     assert "How the score works" in page.text

@@ -116,7 +116,7 @@ def test_an_action_on_something_gone_meanwhile_shows_a_toast(
     expect(toast).to_be_in_viewport()
     # The page itself is untouched and the toast can be dismissed.
     expect(members.get_by_role("heading", name="Members")).to_be_visible()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Harbor Logistics")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Account and members")
     toast.get_by_role("button", name="Dismiss").click()
     expect(toast).to_have_count(0)
     same.check()

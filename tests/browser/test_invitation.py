@@ -29,7 +29,7 @@ def test_lead_invites_a_client_member_who_joins_from_the_email(
     sign_in(page, "lead@brightwell.example")
     open_account(page, "Harbor Logistics")
     expect(page).to_have_url(f"{demo_data.url}/accounts/{harbor}")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Harbor Logistics")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Account and members")
 
     # The htmx form replaces the invitations panel in place and says what happened.
     same = SameDocument(page)

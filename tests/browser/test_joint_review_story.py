@@ -51,7 +51,9 @@ def test_a_joint_review_from_scheduling_to_frozen_minutes(
     start = (now() + timedelta(minutes=65)).astimezone(ZoneInfo(ZONE))
     sign_in(page, "lead@brightwell.example")
     page.goto(f"/accounts/{harbor}/plan")
-    page.get_by_role("link", name="Reviews with the client").click()
+    page.get_by_role("navigation", name="Account pages").get_by_role(
+        "link", name="Joint reviews"
+    ).click()
     expect(page.get_by_role("heading", name="Schedule a review")).to_be_visible()
     page.get_by_label("Date").fill(f"{start:%Y-%m-%d}")
     page.get_by_label("Time", exact=True).fill(f"{start:%H:%M}")
@@ -100,7 +102,9 @@ def test_a_joint_review_from_scheduling_to_frozen_minutes(
 
     # The sponsor reads the frozen minutes from the plan.
     sponsor.goto(f"/accounts/{harbor}/plan")
-    sponsor.get_by_role("link", name="Reviews with the client").click()
+    sponsor.get_by_role("navigation", name="Account pages").get_by_role(
+        "link", name="Joint reviews"
+    ).click()
     sponsor.get_by_role("link", name=f"Review of {numbers.date(start)}").click()
     minutes = sponsor.locator("#minutes")
     expect(minutes).to_contain_text("Extend the pilot to two more depots")

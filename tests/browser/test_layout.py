@@ -56,7 +56,7 @@ def test_phone_pages_fit_the_screen_and_the_members_table_stacks(
     sign_in(page, "lead@brightwell.example")
     assert_no_horizontal_scroll(page, "home page")
     page.goto(f"/accounts/{harbor}")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Harbor Logistics")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Account and members")
     assert_no_horizontal_scroll(page, "account page")
 
     table = page.locator("#members table")

@@ -39,7 +39,7 @@ def test_lead_rolls_the_plan_over_and_the_old_period_stays_read_only(
 
     # The new period: carried items, a link back to their discussion, an empty agreement.
     expect(page).to_have_url(re.compile(f"/accounts/{harbor}/plan$"))
-    expect(page.get_by_role("heading", level=1)).to_contain_text("plan FY2028")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Plan FY2028")
     expect(page.get_by_text("Started the period FY2028.")).to_be_visible()
     expect(page.locator("#priorities")).to_contain_text(PRIORITY)
     expect(page.locator("#priorities .carried-from").first).to_contain_text(

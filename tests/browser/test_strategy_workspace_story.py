@@ -234,7 +234,7 @@ def fill_scores(page: Page, scores: tuple[int, ...]) -> None:
 
 def score_account(lead: Page) -> None:
     open_account(lead, "Harbor Logistics")
-    lead.get_by_role("navigation", name="Account strategy (internal)").get_by_role(
+    lead.get_by_role("navigation", name="Account pages").get_by_role(
         "link", name="Scorecard"
     ).click()
     expect(lead.get_by_role("heading", level=1)).to_contain_text("Strategic account scorecard")
@@ -317,7 +317,7 @@ def add_person(
 
 
 def map_relationships(lead: Page, world: World) -> None:
-    lead.get_by_role("navigation", name="Account strategy (internal)").get_by_role(
+    lead.get_by_role("navigation", name="Account pages").get_by_role(
         "link", name="Relationship map"
     ).click()
     expect(lead.get_by_role("heading", name="Map the decision-making group")).to_be_visible()
@@ -446,7 +446,7 @@ def add_opportunity(page: Page, title: str, size: str, days: str, ratings: tuple
 
 
 def target_opportunities(lead: Page, world: World) -> None:
-    lead.get_by_role("navigation", name="Account strategy (internal)").get_by_role(
+    lead.get_by_role("navigation", name="Account pages").get_by_role(
         "link", name="Opportunities"
     ).click()
     expect(lead.get_by_text("No opportunities yet.")).to_be_visible()
@@ -486,9 +486,7 @@ def write_and_send(lead: Page, label: str, text: str) -> None:
 
 
 def share_profile(lead: Page) -> None:
-    lead.get_by_role("navigation", name="Account strategy (internal)").get_by_role(
-        "link", name="Profile"
-    ).click()
+    lead.get_by_role("navigation", name="Account pages").get_by_role("link", name="Profile").click()
     summary = lead.locator("#profile-summary")
     expect(summary).to_have_text("0 of 8 sections validated by the client.")
     write_and_send(lead, "Company goals", GOALS)
@@ -566,8 +564,8 @@ def lead_adopts_correction(lead: Page) -> None:
 
 
 def record_review(lead: Page, world: World) -> str:
-    lead.get_by_role("navigation", name="Account strategy (internal)").get_by_role(
-        "link", name="Reviews"
+    lead.get_by_role("navigation", name="Account pages").get_by_role(
+        "link", name="Reviews", exact=True
     ).click()
     expect(lead.get_by_text("No review of this plan yet.")).to_be_visible()
     today = demo_today()  # where the demo's vendor people are (its workspace's zone)
