@@ -30,6 +30,21 @@
     if (link.hash === location.hash) reveal(link.hash);
   });
 
+  // A section swapped in again (after a change, or live from someone else) comes open: keep
+  // the ones this person folded on this page folded.
+  var folded = {};
+  document.addEventListener("toggle", function (event) {
+    var details = event.target;
+    if (details instanceof HTMLDetailsElement && details.classList.contains("fold")) {
+      folded[details.id] = !details.open;
+    }
+  }, true);
+  document.addEventListener("htmx:afterSwap", function () {
+    document.querySelectorAll("details.fold[open]").forEach(function (details) {
+      if (folded[details.id]) details.open = false;
+    });
+  });
+
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape" || !(event.target instanceof Element)) return;
     var menu = event.target.closest("details.menu[open]");
