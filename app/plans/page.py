@@ -130,7 +130,7 @@ def plan_context(
         context.update(loader(db, actor, access, plan))
     # Computed from what the loaders brought, without a query (DESIGN.md §3.9).
     context["focus_metrics"] = metrics.for_plan(context)
-    context["summary"] = summary.build(context, actor, shown["summary_columns"])
+    context["plan_summary"] = summary.build(context, actor, shown["summary_columns"])
     return context
 
 

@@ -197,7 +197,8 @@ def build(context: Mapping[str, Any], actor: Actor, extra: Mapping[str, Any]) ->
     plan: Plan = context["plan"]
     summary = Summary("vendor" if access.is_vendor else "client")
     summary.waiting = waiting_here(context, actor, extra)
-    summary.next_review = next_review(plan, access, actor.today(), extra)
+    if plan.is_current:  # a closed period has no review ahead
+        summary.next_review = next_review(plan, access, actor.today(), extra)
     if access.is_vendor:
         summary.figures = explained(context["focus_metrics"])
         return summary
