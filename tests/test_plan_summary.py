@@ -8,13 +8,16 @@ controls sit in a per-item menu, and the page keeps its query budget."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import Session
 from starlette.testclient import TestClient
 
 from app.kit.clock import clock
+from app.periods import repository as periods_repo
+from app.periods import service as periods
+from app.periods.schemas import NextPeriod
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
 from app.value import service as value
@@ -218,3 +221,21 @@ def test_the_plan_page_keeps_its_query_budget_with_the_summary(
     assert client.get(plan_url(world) + "?fold=all").status_code == 200
     assert count_queries.count == empty, "\n".join(count_queries.statements)
     assert count_queries.count <= BUDGET, "\n".join(count_queries.statements)
+
+
+def test_a_closed_periods_summary_sends_the_reader_to_the_current_plan(
+    client: TestClient, session: Session, world: World
+) -> None:
+    plant(session, world, world.account)
+    old = plan_of(session, world.account)
+    assert old.id is not None
+    left = periods_repo.candidates(session, plan_id=old.id).ids()
+    values = NextPeriod("Next", date(2099, 1, 1), date(2099, 12, 31), old.id, frozenset(left))
+    periods.start_next(session, actor=world.members["lead"], current=old, values=values)
+    session.commit()
+    sign_in(client, session, world.members["sponsor"])
+    summary = summary_of(client.get(f"/accounts/{world.account.id}/plans/{old.id}").text)
+    assert kinds(summary) == {}
+    assert "This period is closed" in summary
+    assert f'href="/accounts/{world.account.id}/plan"' in summary
+    assert "Next review" not in summary
