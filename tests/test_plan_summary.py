@@ -21,7 +21,7 @@ from app.periods.schemas import NextPeriod
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
 from app.value import service as value
-from tests.conftest import QueryCounter
+from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
 from tests.test_plan_scale import BUDGET, fill_plan
 from tests.test_waiting import NOW, kinds, plan_of, plant
@@ -239,3 +239,27 @@ def test_a_closed_periods_summary_sends_the_reader_to_the_current_plan(
     assert "This period is closed" in summary
     assert f'href="/accounts/{world.account.id}/plan"' in summary
     assert "Next review" not in summary
+
+
+def test_a_change_sends_the_summary_again_out_of_band(
+    client: TestClient, session: Session, world: World
+) -> None:
+    """Accepting the suggestion (htmx) answers with the priorities and, out of band, the summary
+    without it; a whole page never carries a second summary."""
+    planted = plant(session, world, world.account)
+    sign_in(client, session, world.members["sponsor"])
+    assert kinds(summary_of(client.get(plan_url(world)).text))["suggestions"] == 1
+    answered = client.post(
+        f"/accounts/{world.account.id}/suggestions/{planted.suggestion}/accept",
+        data={"csrf_token": CSRF, "version": "1"},
+        headers={"HX-Request": "true"},
+    )
+    assert answered.status_code == 200, answered.text[:300]
+    assert answered.text.count('id="summary"') == 1
+    assert 'id="summary" aria-labelledby="summary-title" hx-swap-oob="true"' in answered.text
+    assert "fold.js" not in answered.text  # the page has it once already
+    assert "suggestions" not in kinds(summary_of(answered.text))
+    assert "Suggested: faster depots" in summary_of(answered.text)  # now one of its priorities
+    page = client.get(plan_url(world)).text
+    assert page.count('id="summary"') == 1
+    assert "hx-swap-oob" not in summary_of(page)

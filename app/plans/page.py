@@ -29,6 +29,7 @@ from app.value import sections as value_sections
 from app.waiting import repository as waiting_repo
 from app.web.errors import NotFoundError
 from app.web.forms import FormErrors
+from app.web.templating import is_htmx
 from app.welcome import progress
 
 TEMPLATE = "plans/show.html"
@@ -147,10 +148,12 @@ def plan_page(
     """The plan page's responder (the current plan's, or the period ``period``'s); its
     context is built only when something is rendered."""
     folding = fold_of(request)
+    # A change answers with its section: the summary comes along, out of band.
+    oob = is_htmx(request) and request.method == "POST"
     return Page(
         request,
         TEMPLATE,
-        lambda: plan_context(db, actor, access, period) | {"fold": folding},
+        lambda: plan_context(db, actor, access, period) | {"fold": folding, "summary_oob": oob},
         url=plan_url(access, period),
     )
 
