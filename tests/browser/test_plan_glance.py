@@ -94,3 +94,22 @@ def test_an_items_more_menu_opens_by_keyboard_and_its_remove_still_asks(
     page.wait_for_timeout(300)  # a request would have gone by now
     assert questions == [f"Remove the priority “{title}”?"]
     expect(page.locator("#priorities ol.priorities > li").first).to_contain_text(title)
+
+
+def test_a_section_the_person_folds_stays_folded_on_their_next_visit(
+    demo_data: LiveServer, new_context: NewContext
+) -> None:
+    harbor = account_id(demo_data.db, "Harbor Logistics")
+    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    sign_in(page, "sponsor@harbor.example")
+    page.goto(f"/accounts/{harbor}/plan")
+    strategy = page.locator("#strategy details.fold")
+    expect(strategy).to_have_attribute("open", "")
+    strategy.locator("> summary").click()
+    expect(strategy).not_to_have_attribute("open", "")
+    page.reload()
+    expect(page.locator("#strategy details.fold")).not_to_have_attribute("open", "")
+    expect(page.locator("#value details.fold")).to_have_attribute("open", "")
+    # A link to it opens it again.
+    page.locator(".plan-nav").get_by_role("link", name="Strategy").click()
+    expect(page.locator("#strategy details.fold")).to_have_attribute("open", "")
