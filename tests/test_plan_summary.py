@@ -20,6 +20,8 @@ from app.periods import service as periods
 from app.periods.schemas import NextPeriod
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
+from app.strategy import service as strategy
+from app.strategy.schemas import StrategyValues
 from app.value import service as value
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
@@ -199,6 +201,36 @@ def test_move_edit_and_remove_sit_in_the_items_menu_and_remove_still_asks(
     assert f"/priorities/{first.group(1)}/edit" in menu
     assert 'data-confirm="Remove the priority “First”?"' in menu
     assert ">Remove</button>" in menu
+    # Outside the menus, the list shows no Remove, Edit or arrow of its own.
+    ranked = page[
+        page.index('<ol class="priorities"') : page.index(
+            "</ol>", page.index('<ol class="priorities"')
+        )
+    ]
+    assert ranked.count(">Remove</button>") == ranked.count('<details class="menu"') == 2
+
+
+def test_a_strategy_entry_keeps_its_menu_open_after_a_move_from_the_keyboard(
+    client: TestClient, session: Session, world: World
+) -> None:
+    sponsor = world.members["sponsor"]
+    plan = plan_of(session, world.account)
+    first, second = (
+        strategy.create(session, actor=sponsor, plan=plan, values=StrategyValues("goal", text))
+        for text in ("Grow in the Nordics", "Halve empty kilometres")
+    )
+    session.commit()
+    sign_in(client, session, sponsor)
+    page = client.get(plan_url(world)).text
+    assert f'<details class="menu" id="strategy-menu-{second.id}">' in page
+    moved = client.post(
+        f"/accounts/{world.account.id}/strategy/{second.id}/move",
+        data={"csrf_token": CSRF, "direction": "up"},
+        headers={"HX-Request": "true"},
+    )
+    assert moved.status_code == 200, moved.text[:300]
+    assert f'<details class="menu" id="strategy-menu-{second.id}" open>' in moved.text
+    assert f'<details class="menu" id="strategy-menu-{first.id}">' in moved.text
 
 
 @pytest.mark.parametrize("role", ["sponsor", "lead"])
