@@ -39,6 +39,8 @@ class Figure:
 
     value: float | None
     basis: str
+    part: int = 0  # what counts, of
+    whole: int = 0  # what was measured
 
     @property
     def percent(self) -> str:
@@ -91,6 +93,8 @@ def client_focus_index(initiatives: Iterable[LinkedInitiative], ranks: Mapping[i
     return Figure(
         total / len(shared),
         f"{answering} of {_plural(len(shared), 'shared initiative')} answer a client priority",
+        answering,
+        len(shared),
     )
 
 
@@ -121,6 +125,8 @@ def coverage(
     return Figure(
         covered / len(top_priority_ids),
         f"{covered} of {_plural(len(top_priority_ids), 'top priority', 'top priorities')}",
+        covered,
+        len(top_priority_ids),
     )
 
 
@@ -132,7 +138,7 @@ def validation(ranked: int, pending_suggestions: int) -> Figure:
     if pending_suggestions:
         waiting = _plural(pending_suggestions, "vendor suggestion")
         basis += f" ({waiting} waiting for an answer)"
-    return Figure(ranked / total, basis)
+    return Figure(ranked / total, basis, ranked, total)
 
 
 def for_plan(context: Mapping[str, Any]) -> FocusMetrics:

@@ -19,15 +19,17 @@ from app.kit.pages import Page
 from app.live import events as live_events
 from app.models import Horizon, Importance, Plan, PriorityStatus, Side
 from app.permissions.policy import AccountAccess, Actor, Verb, may
-from app.plans import metrics, repository
+from app.plans import metrics, repository, summary
 from app.plans.sections import SectionLoader
 from app.priorities import repository as priorities_repo
 from app.priorities import sections as priorities_sections
 from app.priorities.schemas import PriorityForm
 from app.strategy import sections as strategy_sections
 from app.value import sections as value_sections
+from app.waiting import repository as waiting_repo
 from app.web.errors import NotFoundError
 from app.web.forms import FormErrors
+from app.web.templating import is_htmx
 from app.welcome import progress
 
 TEMPLATE = "plans/show.html"
@@ -64,11 +66,17 @@ def period_plan(db: Any, access: AccountAccess, period: int | None) -> Plan:
     return plan
 
 
-def _periods(db: Any, access: AccountAccess, period: int | None) -> dict[str, Any]:
+def _periods(db: Any, actor: Actor, access: AccountAccess, period: int | None) -> dict[str, Any]:
     """The account's periods (one query: the page's plan is one of them, so it costs nothing
     more) and the one shown: ``period`` (a plan id of the account), else the current one."""
-    periods, live = repository.periods_and_live_event(
-        db, account_id=access.account_id, vendor=access.is_vendor
+    # The summary's columns come along in the same statement: no query of their own.
+    extra = repository.review_columns() | waiting_repo.here_columns(
+        access.account_id,
+        user_id=actor.id,
+        check=may(actor, access, Verb.VALIDATION_ANSWER),
+    )
+    periods, live, columns = repository.periods_and_live_event(
+        db, account_id=access.account_id, vendor=access.is_vendor, extra=extra
     )
     current = next((p for p in periods if p.is_current), None)
     plan = current if period is None else next((p for p in periods if p.id == period), None)
@@ -83,6 +91,7 @@ def _periods(db: Any, access: AccountAccess, period: int | None) -> dict[str, An
         # The last live event the reader may see, read before every section: the page's event
         # stream starts after it.
         "live_event": live_events.event_id(access.is_vendor, live),
+        "summary_columns": columns.get(plan.id or 0, {}),
     }
 
 
@@ -92,7 +101,7 @@ def plan_context(
     """Everything the plan page and its partials show, in a fixed number of queries: of the
     current plan, or of the period ``period`` (a plan id of the account; a closed period is
     read-only: nothing on it may change)."""
-    shown = _periods(db, access, period)
+    shown = _periods(db, actor, access, period)
     plan, closed = shown["plan"], shown["closed"]
     assert plan.id is not None
     members = accounts_repo.list_members(db, account_id=access.account_id)
@@ -122,6 +131,7 @@ def plan_context(
         context.update(loader(db, actor, access, plan))
     # Computed from what the loaders brought, without a query (DESIGN.md §3.9).
     context["focus_metrics"] = metrics.for_plan(context)
+    context["plan_summary"] = summary.build(context, actor, shown["summary_columns"])
     return context
 
 
@@ -137,9 +147,21 @@ def plan_page(
 ) -> Page:
     """The plan page's responder (the current plan's, or the period ``period``'s); its
     context is built only when something is rendered."""
+    folding = fold_of(request)
+    # A change answers with its section: the summary comes along, out of band.
+    oob = is_htmx(request) and request.method == "POST"
     return Page(
         request,
         TEMPLATE,
-        lambda: plan_context(db, actor, access, period),
+        lambda: plan_context(db, actor, access, period) | {"fold": folding, "summary_oob": oob},
         url=plan_url(access, period),
     )
+
+
+def fold_of(request: Request) -> dict[str, Any]:
+    """How the page's sections are folded: ``?fold=all`` closes them all, but the one named
+    by ``open`` (a section's id; the section nav links there when the page is folded)."""
+    return {
+        "all": request.query_params.get("fold") == "all",
+        "open": request.query_params.get("open", ""),
+    }

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from app.db import for_write
 from app.live import repository as live_repo
-from app.models import Plan
+from app.models import JointReview, JointReviewStatus, Plan
 
 
 def lock_plan(session: Session, *, plan_id: int) -> None:
@@ -51,13 +53,38 @@ def periods(session: Session, *, account_id: int) -> list[Plan]:
     return sorted(plans, key=_latest_first, reverse=True)
 
 
+def review_columns() -> dict[str, Any]:
+    """For each period row of ``periods_and_live_event``: its next scheduled joint review's
+    start and the day its last closed one was held (the plan page's summary)."""
+    scheduled = (
+        select(func.min(JointReview.starts_at))
+        .where(col(JointReview.plan_id) == Plan.id)
+        .where(col(JointReview.status) == JointReviewStatus.SCHEDULED.value)
+        .correlate(Plan)
+        .scalar_subquery()
+    )
+    held = (
+        select(func.max(JointReview.held_on))
+        .where(col(JointReview.plan_id) == Plan.id)
+        .where(col(JointReview.status) == JointReviewStatus.CLOSED.value)
+        .correlate(Plan)
+        .scalar_subquery()
+    )
+    return {"review_scheduled": scheduled, "review_held": held}
+
+
 def periods_and_live_event(
-    session: Session, *, account_id: int, vendor: bool
-) -> tuple[list[Plan], int]:
+    session: Session, *, account_id: int, vendor: bool, extra: Mapping[str, Any] | None = None
+) -> tuple[list[Plan], int, dict[int, dict[str, Any]]]:
     """``periods``, and in the same statement where the account's live events stand for the
     reader's side (``app.live``): the plan page reads it before its sections, and its event
-    stream starts from there, so a change committed after the page was read is replayed."""
+    stream starts from there, so a change committed after the page was read is replayed.
+    ``extra``: more columns (scalar subqueries, by name) read in the same statement, returned
+    by plan id."""
     live = live_repo.latest_number(account_id, vendor=vendor)
-    rows = session.exec(select(Plan, live).where(Plan.account_id == account_id)).all()
+    names = list(extra or {})
+    columns = [(extra or {})[name] for name in names]
+    rows = session.exec(select(Plan, live, *columns).where(Plan.account_id == account_id)).all()
     number = int(rows[0][1]) if rows else 0
-    return sorted((plan for plan, _ in rows), key=_latest_first, reverse=True), number
+    values = {row[0].id or 0: dict(zip(names, row[2:], strict=True)) for row in rows}
+    return sorted((row[0] for row in rows), key=_latest_first, reverse=True), number, values

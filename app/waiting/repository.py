@@ -261,3 +261,45 @@ def mentions(session: Session, *, user_id: int) -> list[Row]:
         .order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
     ).all()
     return [Row(int(a or 0), int(i or 0), m, link=link) for a, i, m, link in rows]
+
+
+def here_columns(account_id: int, *, user_id: int, check: bool) -> dict[str, Any]:
+    """What "Waiting for you" needs of one account beyond what its plan page loads, as columns
+    (scalar subqueries) the plan page reads in a statement it runs anyway: the account's latest
+    rating time, the person's unread mentions there and, when ``check`` (the person may answer
+    them), how many items sent for the client's check still wait. Each counts what the query of
+    its kind above lists for that account."""
+    last_rated = select(sa.func.max(ValueRating.rated_at)).where(
+        col(ValueRating.account_id) == account_id
+    )
+    mentions = (
+        select(sa.func.count())
+        .select_from(Notification)
+        .join(Membership, col(Membership.account_id) == Notification.account_id)
+        .where(col(Membership.user_id) == user_id, col(Membership.removed_at).is_(None))
+        .where(col(Notification.account_id) == account_id)
+        .where(col(Notification.user_id) == user_id)
+        .where(col(Notification.kind) == MENTION)
+        .where(col(Notification.read_at).is_(None))
+    )
+    columns: dict[str, Any] = {
+        "last_rated": last_rated.scalar_subquery(),
+        "mentions": mentions.scalar_subquery(),
+    }
+    if check:
+        sections = select(sa.func.count()).where(
+            col(ProfileSection.account_id) == account_id,
+            col(ProfileSection.validation) == Validation.PENDING.value,
+        )
+        people = select(sa.func.count()).where(
+            col(Stakeholder.account_id) == account_id,
+            col(Stakeholder.validation) == Validation.PENDING.value,
+            col(Stakeholder.removed_at).is_(None),
+        )
+        columns["check"] = sections.scalar_subquery() + people.scalar_subquery()
+    return columns
+
+
+def aware(value: object) -> datetime | None:
+    """A time column's max() as an aware UTC time (``_aware``)."""
+    return _aware(value)

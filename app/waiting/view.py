@@ -123,6 +123,28 @@ def proposals(rows: Sequence[Row]) -> list[Kind]:
     )
 
 
+def check_heading(n: int) -> str:
+    return f"{plural(n, 'item', 'items')} about your company {'waits' if n == 1 else 'wait'} for your check"
+
+
+def mentions_heading(n: int) -> str:
+    return f"{plural(n, 'unread mention', 'unread mentions')} of you in comments"
+
+
+def counted(account_id: int, *, check: int, mentions: int) -> list[Kind]:
+    """The kinds of one account known only by their count (its plan page's summary): the items
+    waiting for the person's check, their unread mentions; each links to where they are listed."""
+    found = []
+    if check:
+        link = f"/accounts/{account_id}/validation"
+        found.append(Kind("check", account_id, check_heading(check), link, count=check))
+    if mentions:
+        found.append(
+            Kind("mentions", account_id, mentions_heading(mentions), "/inbox", count=mentions)
+        )
+    return found
+
+
 def to_check(rows: Sequence[Row], *, labels: dict[str, str]) -> list[Kind]:
     """Profile sections (``link`` "section", titled by their kind) and people ("person")."""
 
@@ -139,10 +161,7 @@ def to_check(rows: Sequence[Row], *, labels: dict[str, str]) -> list[Kind]:
     return _kinds(
         "check",
         rows,
-        lambda n: (
-            f"{plural(n, 'item', 'items')} about your company "
-            f"{'waits' if n == 1 else 'wait'} for your check"
-        ),
+        check_heading,
         "validation",
         entry,
     )
@@ -238,7 +257,7 @@ def mentions(rows: Sequence[Row]) -> list[Kind]:
     found = _kinds(
         "mentions",
         rows,
-        lambda n: f"{plural(n, 'unread mention', 'unread mentions')} of you in comments",
+        mentions_heading,
         "plan",
         lambda r: Entry(r.title, r.link, opens=r.id),
     )

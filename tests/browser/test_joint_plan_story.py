@@ -124,6 +124,10 @@ def test_lead_and_sponsor_agree_a_plan_and_see_what_changed_since(
     add_priority(sponsor, VISIBILITY, "High", "Now (0–6 months)")
     add_priority(sponsor, COST, "Critical", "Now (0–6 months)")
     expect(ranked_titles(sponsor)).to_have_text([VISIBILITY, COST])
+    # Moving, editing and removing sit in each priority's More menu (a native disclosure).
+    more = sponsor.locator(f'#priorities details.menu > summary[aria-label="More for “{COST}”"]')
+    more.focus()
+    sponsor.keyboard.press("Enter")
     move_up = sponsor.get_by_role("button", name=f"Move up: {COST}")
     move_up.focus()
     sponsor.keyboard.press("Enter")
@@ -276,6 +280,7 @@ def test_lead_and_sponsor_agree_a_plan_and_see_what_changed_since(
     turnover = sponsor.locator("#priorities ol.priorities > li").filter(
         has=sponsor.get_by_role("heading", name=TURNOVER, exact=True)
     )
+    turnover.locator("details.menu > summary").click()
     turnover.get_by_role("link", name="Edit").click()
     sponsor.get_by_label("Title").fill(TURNOVER_NOW)
     sponsor.get_by_role("button", name="Save").click()

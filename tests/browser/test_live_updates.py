@@ -129,6 +129,7 @@ def test_two_people_on_two_instances_see_each_other_change_the_plan(
         box.fill("Half a thought about")
 
         # The sponsor moves the second priority up, then comments on the first.
+        sponsor.locator(f"#priority-menu-{second.id} > summary").click()  # its More menu
         sponsor.locator(f"#move-up-{second.id}").click()
         expect(sponsor.locator("ol.priorities > li").first).to_have_id(f"priority-{second.id}")
         expect(lead.locator("ol.priorities > li").first).to_have_id(
@@ -152,6 +153,7 @@ def test_two_people_on_two_instances_see_each_other_change_the_plan(
         l_thread.locator("> summary").click()
         l_box = l_thread.get_by_label("Add a comment")
         l_box.fill("Agreed, and")
+        sponsor.locator(f"#priority-menu-{first.id} > summary").click()  # its More menu
         sponsor.locator(f"#move-up-{first.id}").click()
         notice = lead.locator("#priorities .live-notice")
         expect(notice).to_contain_text("Sam Sponsor changed this just now", timeout=1000)

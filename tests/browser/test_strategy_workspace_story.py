@@ -515,7 +515,7 @@ def client_checks_profile(sponsor: Page) -> None:
     expect(goals).to_contain_text("Confirmed by Sam Sponsor")
 
     competitors = sponsor.get_by_role("article", name="Competitors")
-    competitors.locator("summary", has_text="No, correct it").click()
+    competitors.locator("summary", has_text="Correct it").click()
     box = competitors.get_by_role("textbox", name="Your correction of “Competitors”")
     box.fill(CORRECTED)
     competitors.get_by_role("button", name="Send my correction").click()

@@ -1,0 +1,75 @@
+// The plan page's folding (templates/plans/_fold.html) and per-item menus (ui.item_menu):
+// both are native <details>, so they work without this script. It adds what HTML does not:
+// a link to a folded section, or to an item inside one, opens it; a section the person folded
+// stays folded when it is swapped in again and on their next visit (localStorage); Escape
+// closes an open menu and gives the keyboard back to its "More" button.
+(function () {
+  "use strict";
+
+  function reveal(hash) {
+    if (!hash || hash.length < 2) return;
+    var target;
+    try { target = document.getElementById(decodeURIComponent(hash.slice(1))); } catch (e) { return; }
+    if (!target) return;
+    var changed = false;
+    if (target.matches("section.foldable")) {
+      var body = target.querySelector(":scope > details.fold");
+      if (body && !body.open) { body.open = true; changed = true; }
+    }
+    for (var node = target.parentElement; node; node = node.parentElement) {
+      if (node.tagName === "DETAILS" && !node.open) { node.open = true; changed = true; }
+    }
+    if (changed) target.scrollIntoView();
+  }
+
+  window.addEventListener("hashchange", function () { reveal(location.hash); });
+  document.addEventListener("click", function (event) {
+    // The same hash again fires no hashchange: open the section all the same.
+    var link = event.target instanceof Element ? event.target.closest("a[href*='#']") : null;
+    if (!link || link.pathname !== location.pathname || link.search !== location.search) return;
+    if (link.hash === location.hash) reveal(link.hash);
+  });
+
+  // A section swapped in again (after a change, or live from someone else) comes open: keep
+  // the ones this person folded on this page folded. The page asked for folded (?fold=all)
+  // aside, what the person folds or opens is remembered in this browser for the next visit.
+  var asked = /[?&]fold=/.test(location.search);
+  var key = "jp-folded:" + location.pathname;
+  var folded = {};
+  try { folded = JSON.parse(localStorage.getItem(key) || "{}") || {}; } catch (e) { folded = {}; }
+  if (asked) folded = {};
+
+  function remember() {
+    if (asked) return;
+    try { localStorage.setItem(key, JSON.stringify(folded)); } catch (e) { /* private mode */ }
+  }
+
+  function restore() {
+    document.querySelectorAll("details.fold").forEach(function (details) {
+      if (folded[details.id] === true && details.open) details.open = false;
+      if (folded[details.id] === false && !details.open) details.open = true;
+    });
+  }
+
+  document.addEventListener("toggle", function (event) {
+    var details = event.target;
+    if (details instanceof HTMLDetailsElement && details.classList.contains("fold")) {
+      folded[details.id] = !details.open;
+      remember();
+    }
+  }, true);
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!asked) restore();
+    reveal(location.hash);
+  });
+  document.addEventListener("htmx:afterSwap", restore);
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || !(event.target instanceof Element)) return;
+    var menu = event.target.closest("details.menu[open]");
+    if (!menu) return;
+    menu.open = false;
+    var toggle = menu.querySelector(":scope > summary");
+    if (toggle) toggle.focus();
+  });
+})();
