@@ -277,7 +277,11 @@ def test_every_control_is_named_after_its_item(
         "Confirm: Markets and positioning",
     ):
         assert f'aria-label="{label}"' in page, label
-    for shown in ("Reject…", "Decline…", "Correct…"):  # the rest of the name is there for screen readers
+    for shown in (
+        "Reject…",
+        "Decline…",
+        "Correct…",
+    ):  # the rest of the name is there for screen readers
         assert f'{shown}<span class="visually-hidden"> “' in page
 
 
