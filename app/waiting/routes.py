@@ -147,7 +147,7 @@ def reject_suggestion(
         )
     except StaleEdit as stale:
         return _refused(request, db, actor, 409, key, _stale(stale.who, suggestion.title), reason)
-    notice = f"Declined “{suggestion.title}”. The vendor sees your reason."
+    notice = f"Rejected “{suggestion.title}”. The vendor sees your reason."
     return _done(request, db, actor, notice)
 
 
