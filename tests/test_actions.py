@@ -614,6 +614,12 @@ def test_another_accounts_action_is_not_found(
 # --- the section on the plan page -------------------------------------------------------------
 
 
+ACTION_TITLES = re.compile(
+    r'<li class="action[^"]*" id="action-\d+">\s*<div class="action-main">\s*'
+    r"<h3>(?:<span[^>]*>!</span> )?([^<]+)</h3>"
+)
+
+
 def test_open_actions_come_first_overdue_leading_and_closed_ones_are_collapsed(
     client: TestClient, session: Session, world: World
 ) -> None:
@@ -624,13 +630,18 @@ def test_open_actions_come_first_overdue_leading_and_closed_ones_are_collapsed(
     add(session, world, "Late", owner=owner, due=TODAY - timedelta(days=2), outcome="x")
     add(session, world, "Soon", due=TODAY + timedelta(days=1), outcome="x")
     sign_in(client, session, world.members["viewer"])
+    # The closed ones are counted, not rendered, until asked for (?closed=1: the list's link,
+    # or the section fetched as the list opens).
     page = client.get(url(world, "/plan")).text
-    titles = re.findall(
-        r'<li class="action[^"]*" id="action-\d+">\s*<div class="action-main">\s*'
-        r"<h3>(?:<span[^>]*>!</span> )?([^<]+)</h3>",
-        page,
-    )
-    assert titles == ["Late", "Soon", "Later", "Undated", "Finished"]
+    assert ACTION_TITLES.findall(page) == ["Late", "Soon", "Later", "Undated"]
+    assert f'href="/accounts/{world.account.id}/plan?closed=1#actions-closed"' in page
+    assert "Show the 1 done and cancelled action<" in page
+    asked = client.get(url(world, "/plan/sections/actions?closed=1"), headers=HTMX).text
+    assert ACTION_TITLES.findall(asked) == ["Late", "Soon", "Later", "Undated", "Finished"]
+    assert '<ul class="actions-list" id="actions-closed-list">' in asked
+    page = client.get(url(world, "/plan?closed=1")).text
+    assert ACTION_TITLES.findall(page) == ["Late", "Soon", "Later", "Undated", "Finished"]
+    assert '<details class="actions-closed" id="actions-closed" open>' in page
     assert "Overdue by 2 days" in page
     assert "1 overdue" in page
     assert page.count('class="action overdue"') == 1
@@ -817,3 +828,23 @@ def test_the_repository_never_reads_other_peoples_or_removed_actions(
     found = repository.open_for_owner(session, user_id=me.id)  # type: ignore[arg-type]
     assert [f.action.id for f in found] == [mine.id]
     assert found[0].role == "team"
+
+
+def test_without_javascript_a_status_change_returns_to_where_the_action_now_is(
+    client: TestClient, session: Session, world: World
+) -> None:
+    """An open action's anchor is its own; a closed one is in the list of closed actions,
+    which the page renders only when asked (the redirect lands on that list)."""
+    action = add(session, world, "Workshop")
+    sign_in(client, session, world.members["member"])
+    form = {"version": "1", "csrf_token": CSRF}
+    started = client.post(
+        url(world, f"/actions/{action.id}/status"), data=form | {"status": "in_progress"}
+    )
+    assert started.status_code == 303
+    assert started.headers["location"].endswith(f"/plan#action-{action.id}")
+    done = client.post(
+        url(world, f"/actions/{action.id}/status"), data=form | {"status": "done", "version": "2"}
+    )
+    assert done.status_code == 303
+    assert done.headers["location"].endswith("/plan#actions-closed")

@@ -635,3 +635,23 @@ def test_the_plan_page_loads_initiatives_in_one_query_whatever_their_number(
     assert len(re.findall(r'class="initiative"', page.text)) == 41
     assert count_queries.count == few
     assert few <= 10
+
+
+def test_each_initiative_is_given_its_active_priorities_in_the_clients_order() -> None:
+    """The plan page links initiatives to priorities once, in Python (``link_priorities``):
+    in the order the client ranked them, leaving out a priority that is not in the ranked list
+    (removed, or a suggestion)."""
+    from app.initiatives.sections import link_priorities
+    from app.models import Initiative, Priority
+
+    first, second, third = (
+        Priority(id=i, title=f"P{i}", rank=r) for i, r in ((30, 1), (10, 2), (20, 3))
+    )
+    ranked = [first, second, third]
+    answers_three = repository.InitiativeView(Initiative(id=1, title="A"), [10, 20, 30])
+    answers_gone = repository.InitiativeView(Initiative(id=2, title="B"), [10, 99])
+    answers_none = repository.InitiativeView(Initiative(id=3, title="C"), [])
+    link_priorities([answers_three, answers_gone, answers_none], ranked)
+    assert answers_three.linked == [first, second, third]
+    assert answers_gone.linked == [second]
+    assert answers_none.linked == []

@@ -187,9 +187,10 @@ def change_action_status(
         )
         return page.refused(409, SECTION, action_alert=alert, action_focus=focus)
     notice = f"“{action.title}” is now {ActionStatus(action.status).label.lower()}."
-    return page.done(
-        notice, SECTION, anchor=f"action-{action.id}", notice_as=NOTICE, action_focus=focus
-    )
+    # Without JavaScript, back to the action; a closed one is in the list of closed actions,
+    # which the page renders only when asked.
+    anchor = f"action-{action.id}" if smart.is_open(action.status) else "actions-closed"
+    return page.done(notice, SECTION, anchor=anchor, notice_as=NOTICE, action_focus=focus)
 
 
 def remove_action(page: Page, db: DbSession, actor: Actor, action: Action) -> Response:

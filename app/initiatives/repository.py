@@ -25,6 +25,8 @@ class InitiativeView:
 
     initiative: Initiative
     priority_ids: list[int] = field(default_factory=list)
+    # The active priorities it answers, in the client's order (``sections.link_priorities``).
+    linked: list[Priority] = field(default_factory=list)
 
 
 def for_plan(

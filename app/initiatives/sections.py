@@ -2,8 +2,9 @@
 
 Context it adds:
 - ``initiatives``: a list of ``InitiativeView`` (``.initiative``, ``.priority_ids``: the ids of
-  the priorities it is linked to, ascending), oldest first, only what the reader may see
-  (``access.visibilities``: drafts are for the vendor side only);
+  the priorities it is linked to, ascending; ``.linked``: those of them that are active, in the
+  client's order, once the page calls ``link_priorities``), oldest first, only what the reader
+  may see (``access.visibilities``: drafts are for the vendor side only);
 - ``initiative_form`` / ``initiative_errors``: the "new initiative" form (empty, or as typed);
 - ``answer_form`` / ``answer_errors``: a client's answer being corrected (None: none);
 - ``initiative_notice``: the confirmation shown in the section after an htmx change.
@@ -11,13 +12,14 @@ Context it adds:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlmodel import Session
 
 from app.initiatives import repository
 from app.initiatives.schemas import InitiativeForm
-from app.models import Plan
+from app.models import Plan, Priority
 from app.permissions.policy import AccountAccess, Actor
 from app.web.forms import FormErrors
 
@@ -36,3 +38,13 @@ def load(db: Session, actor: Actor, access: AccountAccess, plan: Plan) -> dict[s
         "answer_errors": FormErrors(),
         "initiative_notice": "",
     }
+
+
+def link_priorities(views: Sequence[repository.InitiativeView], ranked: Sequence[Priority]) -> None:
+    """Give each initiative the active priorities it answers, in the order of ``ranked`` (the
+    client's): once per page, by id, where matching them in the template cost initiatives x
+    priorities (a quarter of the large plan's page at four times its size)."""
+    place = {priority.id: n for n, priority in enumerate(ranked)}
+    for view in views:
+        linked = sorted((i for i in view.priority_ids if i in place), key=place.__getitem__)
+        view.linked = [ranked[place[i]] for i in linked]

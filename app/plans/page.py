@@ -129,6 +129,9 @@ def plan_context(
     }
     for loader in LOADERS:
         context.update(loader(db, actor, access, plan))
+    initiatives_sections.link_priorities(
+        context["initiatives"], [row[0] for row in context["priorities"]]
+    )
     # Computed from what the loaders brought, without a query (DESIGN.md §3.9).
     context["focus_metrics"] = metrics.for_plan(context)
     context["plan_summary"] = summary.build(context, actor, shown["summary_columns"])
@@ -150,10 +153,15 @@ def plan_page(
     folding = fold_of(request)
     # A change answers with its section: the summary comes along, out of band.
     oob = is_htmx(request) and request.method == "POST"
+    # Done and cancelled actions are rendered when asked for (templates/actions/_section.html).
+    closed_actions = request.query_params.get("closed") == "1"
     return Page(
         request,
         TEMPLATE,
-        lambda: plan_context(db, actor, access, period) | {"fold": folding, "summary_oob": oob},
+        lambda: (
+            plan_context(db, actor, access, period)
+            | {"fold": folding, "summary_oob": oob, "closed_actions": closed_actions}
+        ),
         url=plan_url(access, period),
     )
 

@@ -113,3 +113,27 @@ def test_a_section_the_person_folds_stays_folded_on_their_next_visit(
     # A link to it opens it again.
     page.locator(".plan-nav").get_by_role("link", name="Strategy").click()
     expect(page.locator("#strategy details.fold")).to_have_attribute("open", "")
+
+
+def test_done_actions_are_fetched_when_their_list_opens(
+    demo_data: LiveServer, new_context: NewContext
+) -> None:
+    """Closed actions are not rendered with the page: opening their list fetches them once
+    through the section's own route (issue 13: nothing rendered the reader has not opened)."""
+    harbor = account_id(demo_data.db, "Harbor Logistics")
+    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    sign_in(page, "lead@brightwell.example")
+    page.goto(f"/accounts/{harbor}/plan")
+    closed = page.locator("#actions-closed")
+    toggle = closed.locator(":scope > summary")
+    expect(closed.locator("li.action")).to_have_count(0)
+    counted = re.search(r"\((\d+)\)", toggle.inner_text())
+    assert counted is not None
+    with page.expect_response(re.compile(r"/plan/sections/actions\?closed=1$")) as fetched:
+        toggle.click()
+    assert fetched.value.status == 200
+    expect(closed.locator("li.action")).to_have_count(int(counted.group(1)))
+    # Closing and opening again fetches nothing more.
+    toggle.click()
+    toggle.click()
+    expect(closed.locator("li.action")).to_have_count(int(counted.group(1)))
