@@ -44,8 +44,8 @@
     try { localStorage.setItem(key, JSON.stringify(folded)); } catch (e) { /* private mode */ }
   }
 
-  function restore() {
-    document.querySelectorAll("details.fold").forEach(function (details) {
+  function restore(root) {
+    (root || document).querySelectorAll("details.fold").forEach(function (details) {
       if (folded[details.id] === true && details.open) details.open = false;
       if (folded[details.id] === false && !details.open) details.open = true;
     });
@@ -59,10 +59,19 @@
     }
   }, true);
   document.addEventListener("DOMContentLoaded", function () {
-    if (!asked) restore();
+    if (!asked) restore(document);
     reveal(location.hash);
   });
-  document.addEventListener("htmx:afterSwap", restore);
+  // Only what was swapped in: a swap elsewhere (presence, another section) must not fold again
+  // a section the person has just opened, before its toggle event was told.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    if (!(target instanceof Element)) return;
+    // An outerHTML swap replaced the target: the new element has its id.
+    var root = target.isConnected ? target : target.id ? document.getElementById(target.id) : null;
+    if (!root) return;
+    restore(root.matches("details.fold") ? root.parentElement : root);
+  });
 
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape" || !(event.target instanceof Element)) return;
