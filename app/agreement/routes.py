@@ -3,14 +3,12 @@ what changed since the last agreed version, the versions list, one version, comp
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from app.agreement import diff, repository, service, snapshot
+from app.agreement import answers, diff, repository, service, snapshot
 from app.agreement.schemas import CURRENT, CompareQuery
 from app.auth.deps import CurrentActor
 from app.db import DbSession
@@ -20,7 +18,7 @@ from app.permissions.guards import ItemAccess, PlanApprover, PlanReader, PlanSub
 from app.permissions.policy import AccountAccess, Verb
 from app.plans.page import current_plan, period_plan, plan_page
 from app.web.confirm import asks_first
-from app.web.errors import ConflictError, ForbiddenError, NotFoundError
+from app.web.errors import ForbiddenError
 
 router = APIRouter()
 # The period whose agreement is shown: a plan id of the account (a closed period), or none for
@@ -32,18 +30,6 @@ ReadVersion = Annotated[
 ]
 
 
-@contextmanager
-def _refusals() -> Iterator[None]:
-    """The service's refusals as answers: a plan not in a state for this is a conflict (409,
-    the message says why); a plan that is not the account's is not found."""
-    try:
-        yield
-    except service.Refused as refused:
-        raise ConflictError(str(refused)) from None
-    except service.PlanGone:
-        raise NotFoundError() from None
-
-
 @router.post("/accounts/{account_id}/plan/submit")
 @asks_first("Submit for agreement", danger=False)
 def submit_plan(
@@ -52,7 +38,7 @@ def submit_plan(
     access: PlanSubmitter,
     db: DbSession,
 ) -> Response:
-    with _refusals():
+    with answers.refusals():
         plan = service.submit(db, actor=actor.user, plan=current_plan(db, access))
     notice = (
         f"Submitted the plan {plan.period} for agreement: "
@@ -72,21 +58,14 @@ def approve_plan(
     slot = service.slot_for(access.role)
     if slot is None:  # the guard admits only the sponsor and the lead; never guess a slot
         raise ForbiddenError()
-    with _refusals():
+    with answers.refusals():
         approval = service.approve(
             db,
             actor=actor.user,
             plan=current_plan(db, access),
             slot=slot,
         )
-    if approval.version is not None:
-        notice = (
-            f"Approved. Both sides agreed: the plan is frozen as version {approval.version.number}."
-        )
-    elif approval.recorded:
-        notice = f"Approved as {slot.label}. Waiting for the other approval."
-    else:
-        notice = f"You had already approved as {slot.label}; nothing changed."
+    notice = answers.approved(approval)
     page = plan_page(request, db, actor, access)
     return page.done(notice, SECTION, anchor="agreement", notice_as="agreement_notice")
 
@@ -96,7 +75,7 @@ def approve_plan(
 def withdraw_plan(
     request: Request, actor: CurrentActor, access: PlanSubmitter, db: DbSession
 ) -> Response:
-    with _refusals():
+    with answers.refusals():
         service.withdraw(db, actor=actor.user, plan=current_plan(db, access))
     notice = "Withdrew the submission: the plan is a draft again and approvals were cleared."
     page = plan_page(request, db, actor, access)

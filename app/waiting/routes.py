@@ -9,8 +9,6 @@ the pages' own, under the account's ``/waiting``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Request
@@ -18,6 +16,7 @@ from fastapi.responses import Response
 from sqlmodel import col
 
 from app.actions import service as actions
+from app.agreement import answers
 from app.agreement import service as agreement
 from app.auth.deps import CurrentActor
 from app.db import DbSession
@@ -47,7 +46,7 @@ from app.validation.page import answered_item
 from app.validation.schemas import AnswerForm as CheckAnswer
 from app.waiting.page import PANEL, home_page
 from app.web.confirm import asks_first
-from app.web.errors import ConflictError, ForbiddenError, NotFoundError
+from app.web.errors import ConflictError, ForbiddenError
 from app.web.forms import FormErrors, Text, Version
 
 router = APIRouter()
@@ -251,17 +250,6 @@ def answer_person(
     return _done(request, db, actor, f"Thank you: you {said} {person.sent_name}.")
 
 
-@contextmanager
-def _agreement_refusals() -> Iterator[None]:
-    """As the plan page's approval: a plan not open to approval is a 409 saying why."""
-    try:
-        yield
-    except agreement.Refused as refused:
-        raise ConflictError(str(refused)) from None
-    except agreement.PlanGone:
-        raise NotFoundError() from None
-
-
 @router.post(f"{BASE}/plan/approve")
 @asks_first("Approve", danger=False)
 def approve_plan(
@@ -273,17 +261,9 @@ def approve_plan(
     slot = agreement.slot_for(access.role)
     if slot is None:  # the guard admits only the sponsor and the lead; never guess a slot
         raise ForbiddenError()
-    with _agreement_refusals():
+    with answers.refusals():
         approval = agreement.approve(db, actor=actor.user, plan=current_plan(db, access), slot=slot)
-    if approval.version is not None:
-        notice = (
-            f"Approved. Both sides agreed: the plan is frozen as version {approval.version.number}."
-        )
-    elif approval.recorded:
-        notice = f"Approved as {slot.label}. Waiting for the other approval."
-    else:
-        notice = f"You had already approved as {slot.label}; nothing changed."
-    return _done(request, db, actor, notice)
+    return _done(request, db, actor, answers.approved(approval))
 
 
 @router.post(f"{BASE}/actions/{{action_id}}/status")
