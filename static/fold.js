@@ -2,7 +2,9 @@
 // both are native <details>, so they work without this script. It adds what HTML does not:
 // a link to a folded section, or to an item inside one, opens it; a section the person folded
 // stays folded when it is swapped in again and on their next visit (localStorage); Escape
-// closes an open menu and gives the keyboard back to its "More" button.
+// closes an open menu and gives the keyboard back to its "More" button. A link to an item the
+// page did not render (a long list shows its first page; closed actions come on demand) loads
+// the page again with the lists that hold it (each on-demand link says how: data-shows).
 (function () {
   "use strict";
 
@@ -10,7 +12,7 @@
     if (!hash || hash.length < 2) return;
     var target;
     try { target = document.getElementById(decodeURIComponent(hash.slice(1))); } catch (e) { return; }
-    if (!target) return;
+    if (!target) { showAll(hash); return; }
     var changed = false;
     if (target.matches("section.foldable")) {
       var body = target.querySelector(":scope > details.fold");
@@ -20,6 +22,17 @@
       if (node.tagName === "DETAILS" && !node.open) { node.open = true; changed = true; }
     }
     if (changed) target.scrollIntoView();
+  }
+
+  function showAll(hash) {
+    var params = new URLSearchParams(location.search);
+    var missing = false;
+    document.querySelectorAll("[data-shows]").forEach(function (link) {
+      new URLSearchParams(link.getAttribute("data-shows")).forEach(function (value, name) {
+        if (params.get(name) !== value) { params.set(name, value); missing = true; }
+      });
+    });
+    if (missing) location.replace(location.pathname + "?" + params.toString() + hash);
   }
 
   window.addEventListener("hashchange", function () { reveal(location.hash); });

@@ -16,6 +16,7 @@ from app.accounts import service as accounts
 from app.actions import repository, sections, service, smart, view
 from app.actions.schemas import ActionForm, CheckedAction, Link
 from app.kit.clock import DEFAULT_ZONE, local_today, zone_named
+from app.kit.window import PAGE
 from app.models import (
     Account,
     Action,
@@ -736,9 +737,13 @@ def test_the_plan_page_runs_a_constant_number_of_queries(
         add(session, world, f"Action {i}", owner=owner, due=TODAY + timedelta(days=i - 20))
     count_queries.statements.clear()
     page = client.get(url(world, "/plan"))
-    assert len(re.findall(r'<li class="action[ "]', page.text)) == 41
+    assert len(re.findall(r'<li class="action[ "]', page.text)) == PAGE  # the rest on demand
     assert count_queries.count == few
     assert few <= 10
+    count_queries.statements.clear()
+    page = client.get(url(world, "/plan?actions=all"))
+    assert len(re.findall(r'<li class="action[ "]', page.text)) == 41
+    assert count_queries.count == few
 
 
 # --- my actions -------------------------------------------------------------------------------

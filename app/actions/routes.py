@@ -64,7 +64,9 @@ def create_action(
         errors = FormErrors({"link": LINK_ERROR})
         return page.refused(422, SECTION, action_form=form, action_errors=errors)
     notice = f"Added the action “{action.title}”.{_past_due_note(action, actor.today())}"
-    return page.done(notice, SECTION, anchor=f"action-{action.id}", notice_as=NOTICE)
+    return page.done(
+        notice, SECTION, anchor=f"action-{action.id}", notice_as=NOTICE, action_reveal=action.id
+    )
 
 
 def _edit_page(
@@ -185,12 +187,21 @@ def change_action_status(
             f"{stale.who} changed “{action.title}” meanwhile, so its status was not "
             f"changed. It is now “{label}”; choose again if it should still change."
         )
-        return page.refused(409, SECTION, action_alert=alert, action_focus=focus)
+        return page.refused(
+            409, SECTION, action_alert=alert, action_focus=focus, action_reveal=action.id
+        )
     notice = f"“{action.title}” is now {ActionStatus(action.status).label.lower()}."
     # Without JavaScript, back to the action; a closed one is in the list of closed actions,
     # which the page renders only when asked.
     anchor = f"action-{action.id}" if smart.is_open(action.status) else "actions-closed"
-    return page.done(notice, SECTION, anchor=anchor, notice_as=NOTICE, action_focus=focus)
+    return page.done(
+        notice,
+        SECTION,
+        anchor=anchor,
+        notice_as=NOTICE,
+        action_focus=focus,
+        action_reveal=action.id,
+    )
 
 
 def remove_action(page: Page, db: DbSession, actor: Actor, action: Action) -> Response:

@@ -15,6 +15,7 @@ from typing import Any
 
 from app.actions import smart
 from app.actions.repository import MyAction
+from app.kit.window import Shown, Window
 from app.kit.words import possessive
 from app.models import Action, ActionStatus, Membership, Side, Visibility
 from app.permissions.policy import AccountAccess
@@ -58,6 +59,11 @@ class Section:
     @property
     def overdue_count(self) -> int:
         return sum(1 for row in self.open if row.overdue_days)
+
+    def open_shown(self, window: Window, reveal: int | None = None) -> Shown[ActionRow]:
+        """The open actions ``window`` renders, down to the action ``reveal`` (the one just
+        added or changed) at least."""
+        return window.slice(self.open, (lambda row: row.action.id == reveal) if reveal else None)
 
 
 def _item(entry: Any) -> Any:

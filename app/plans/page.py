@@ -16,6 +16,7 @@ from app.agreement import sections as agreement_sections
 from app.comments import sections as comments_sections
 from app.initiatives import sections as initiatives_sections
 from app.kit.pages import Page
+from app.kit.window import Window
 from app.live import events as live_events
 from app.models import Horizon, Importance, Plan, PriorityStatus, Side
 from app.permissions.policy import AccountAccess, Actor, Verb, may
@@ -153,14 +154,18 @@ def plan_page(
     folding = fold_of(request)
     # A change answers with its section: the summary comes along, out of band.
     oob = is_htmx(request) and request.method == "POST"
-    # Done and cancelled actions are rendered when asked for (templates/actions/_section.html).
-    closed_actions = request.query_params.get("closed") == "1"
+    # Done and cancelled actions are rendered when asked for (templates/actions/_section.html),
+    # open ones a page at a time (app/kit/window.py).
+    shown = {
+        "closed_actions": request.query_params.get("closed") == "1",
+        "action_window": Window.of("actions", request.query_params),
+        "page_url": plan_url(access, period),
+    }
     return Page(
         request,
         TEMPLATE,
         lambda: (
-            plan_context(db, actor, access, period)
-            | {"fold": folding, "summary_oob": oob, "closed_actions": closed_actions}
+            plan_context(db, actor, access, period) | {"fold": folding, "summary_oob": oob} | shown
         ),
         url=plan_url(access, period),
     )
