@@ -701,11 +701,11 @@ def test_a_linked_initiative_shows_its_title_only_when_the_viewer_may_see_it(
         )
         assert access is not None
         found = view.section(actions, [], [], [shared, hidden], access, on=TODAY)
-        assert [row.link_label for row in found.open] == expected
+        assert [found.row(a).link_label for a in found.open] == expected
         # A draft is never offered as a link, to either side.
         assert [c.label for g in found.link_groups for c in g.choices] == ["Pilot"]
     without = view.section(actions, [], [], [], access, on=TODAY)
-    assert [row.link_label for row in without.open] == ["An initiative"] * 3
+    assert [without.row(a).link_label for a in without.open] == ["An initiative"] * 3
 
 
 def test_an_owner_who_left_is_flagged(client: TestClient, session: Session, world: World) -> None:

@@ -92,7 +92,7 @@ def _edit_page(
         saved = None
         if stale is not None:
             rows = view.section([stale.current], members, priorities, initiatives, access, on=today)
-            saved = (rows.open + rows.closed)[0]
+            saved = rows.row(stale.current)
         return {
             "access": access,
             "account": access.account,

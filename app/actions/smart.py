@@ -44,8 +44,11 @@ class SmartParts(Protocol):
     def status(self) -> str: ...
 
 
+OPEN_STATUSES = frozenset(s.value for s in ActionStatus if s.is_open)
+
+
 def is_open(status: str) -> bool:
-    return status in {s.value for s in ActionStatus if s.is_open}
+    return status in OPEN_STATUSES
 
 
 def gaps(action: SmartParts, *, owner_active: bool = True) -> list[Gap]:

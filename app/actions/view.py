@@ -8,7 +8,7 @@ not in the list, is shown as "an initiative", never by its title.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -51,19 +51,24 @@ class ActionRow:
 
 @dataclass
 class Section:
-    open: list[ActionRow] = field(default_factory=list)
-    closed: list[ActionRow] = field(default_factory=list)
+    """The section's actions, open (overdue first, then by due date) and closed; view rows are
+    made by ``row`` only for the actions rendered (a page of them: app/kit/window.py)."""
+
+    open: list[Action]
+    closed: list[Action]
+    overdue_count: int
+    row: Callable[[Action], ActionRow]
     owner_groups: list[ChoiceGroup] = field(default_factory=list)
     link_groups: list[ChoiceGroup] = field(default_factory=list)
-
-    @property
-    def overdue_count(self) -> int:
-        return sum(1 for row in self.open if row.overdue_days)
 
     def open_shown(self, window: Window, reveal: int | None = None) -> Shown[ActionRow]:
         """The open actions ``window`` renders, down to the action ``reveal`` (the one just
         added or changed) at least."""
-        return window.slice(self.open, (lambda row: row.action.id == reveal) if reveal else None)
+        picked = (lambda action: action.id == reveal) if reveal else None
+        return window.slice(self.open, picked).map(self.row)
+
+    def closed_rows(self) -> list[ActionRow]:
+        return [self.row(action) for action in self.closed]
 
 
 def _item(entry: Any) -> Any:
@@ -149,11 +154,8 @@ def section(
     initiative_titles = {
         i.id: i.title for i in map(_item, initiatives) if i.visibility in access.visibilities
     }
-    result = Section(
-        owner_groups=owner_groups(members, access),
-        link_groups=link_groups(priorities, initiatives, access),
-    )
-    for action in actions:
+
+    def row(action: Action) -> ActionRow:
         owner = sides.get(action.owner_id) if action.owner_id is not None else None
         left = action.owner_id is not None and owner is None
         link = link_label(
@@ -161,7 +163,7 @@ def section(
             priority_titles.get(action.priority_id or 0),
             initiative_titles.get(action.initiative_id or 0),
         )
-        row = ActionRow(
+        return ActionRow(
             action=action,
             owner_name=owner[0] if owner else "",
             owner_side=owner[1] if owner else "",
@@ -171,10 +173,19 @@ def section(
             due_label=smart.due_label(action, today=on),
             overdue_days=smart.overdue_days(action, today=on),
         )
-        (result.open if smart.is_open(action.status) else result.closed).append(row)
+
+    open_ = [a for a in actions if smart.is_open(a.status)]
+    overdue = {a.id for a in open_ if a.due_on is not None and a.due_on < on}
     # The query orders by due date; overdue ones lead already, this keeps it true regardless.
-    result.open.sort(key=lambda r: 0 if r.overdue_days else 1)
-    return result
+    open_.sort(key=lambda a: 0 if a.id in overdue else 1)
+    return Section(
+        open=open_,
+        closed=[a for a in actions if not smart.is_open(a.status)],
+        overdue_count=len(overdue),
+        row=row,
+        owner_groups=owner_groups(members, access),
+        link_groups=link_groups(priorities, initiatives, access),
+    )
 
 
 @dataclass(frozen=True)

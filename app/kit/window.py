@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 PAGE = 20
 
@@ -65,6 +66,10 @@ class Shown(Generic[T]):
     rows: list[T]
     end: int
     total: int
+
+    def map(self, build: Callable[[T], U]) -> Shown[U]:
+        """The same window over ``build`` of each row (view rows made only for what shows)."""
+        return Shown(self.name, [build(row) for row in self.rows], self.end, self.total)
 
     @property
     def rest(self) -> int:
