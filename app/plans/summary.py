@@ -114,7 +114,7 @@ def waiting_here(context: Mapping[str, Any], actor: Actor, extra: Mapping[str, A
         kinds += view.ratings([CurrentPlan(plan, aware(extra.get("last_rated")))], actor)
     if access.membership is not None:
         mine = _open_actions_of(context.get("actions", []), actor.id, aid)
-        kinds += view.actions(mine, actor.today())
+        kinds += view.actions(mine, actor.today(), listed=False)
         check = int(extra.get("check") or 0) if can.get("validation_answer") else 0
         kinds += view.counted(aid, check=check, mentions=int(extra.get("mentions") or 0))
     return view.ordered(kinds)

@@ -237,17 +237,18 @@ def _action_entry(row: Row, today: date) -> Entry:
     return replace(entry, note=f"due {day(row.due_on)}")
 
 
-def actions(rows: Sequence[Row], today: date) -> list[Kind]:
-    """The person's open actions, overdue ones flagged (``today`` where the person lives)."""
+def actions(rows: Sequence[Row], today: date, *, listed: bool = True) -> list[Kind]:
+    """The person's open actions, overdue ones flagged (``today`` where the person lives);
+    ``listed=False``: their counts only, no entries (the plan page's summary lists none)."""
     found = []
     for account_id, mine in _grouped(rows).items():
-        entries = [_action_entry(row, today) for row in mine]
-        late = sum(e.overdue for e in entries)
-        heading = plural(len(entries), "open action", "open actions") + " of yours"
+        entries = [_action_entry(row, today) for row in mine] if listed else []
+        late = sum(1 for row in mine if row.due_on is not None and row.due_on < today)
+        heading = plural(len(mine), "open action", "open actions") + " of yours"
         if late:
             heading += f", {late} overdue"
         link = f"/accounts/{account_id}/plan#actions"
-        found.append(Kind("actions", account_id, heading, link, entries, len(entries), late))
+        found.append(Kind("actions", account_id, heading, link, entries, len(mine), late))
     return found
 
 
