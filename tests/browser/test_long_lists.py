@@ -1,0 +1,64 @@
+"""A long list of actions in a browser (app/kit/window.py): the plan shows the first page,
+"Show more" brings the next page in place of its button with the keyboard on its first row, and
+a link to an action the page did not render (a notification's, a reminder's) still lands on it."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from playwright.sync_api import expect
+from sqlmodel import select
+
+from app.actions import service
+from app.actions.schemas import CheckedAction, Link
+from app.kit.window import PAGE
+from app.models import Action, User, utcnow
+from app.plans import repository as plans_repo
+from tests.browser.support import DESKTOP, NewContext, account_id, settled, sign_in
+from tests.live import LiveServer
+
+EXTRA = PAGE + 5
+
+
+def test_show_more_and_a_link_to_an_action_not_rendered(
+    demo_data: LiveServer, new_context: NewContext
+) -> None:
+    harbor = account_id(demo_data.db, "Harbor Logistics")
+    with demo_data.db.session() as session:
+        lead = session.exec(select(User).where(User.email == "lead@brightwell.example")).one()
+        plan = plans_repo.current(session, account_id=harbor)
+        assert plan is not None
+        far = utcnow().date() + timedelta(days=300)
+        for i in range(EXTRA):
+            due = far + timedelta(days=i)
+            checked = CheckedAction(f"Later step {i:02}", "", None, due, "not_started", Link())
+            service.create(session, actor=lead, plan=plan, checked=checked)
+        session.commit()
+        last = session.exec(
+            select(Action).where(Action.title == f"Later step {EXTRA - 1:02}")
+        ).one()
+
+    page = new_context(viewport=DESKTOP).new_page()
+    sign_in(page, "lead@brightwell.example")
+    page.goto(f"/accounts/{harbor}/plan")
+    rows = page.locator("#actions-open-list > li.action")
+    expect(rows).to_have_count(PAGE)
+    total = int(page.locator(".actions-summary").inner_text().split(" open")[0])
+    more = page.locator("#actions-open-list-more a")
+    expect(more).to_contain_text("Show")
+    more.focus()
+    page.keyboard.press("Enter")
+    settled(page)
+    expect(rows).to_have_count(min(total, 2 * PAGE))
+    # The keyboard goes on to the first row brought in, not back to the top of the page.
+    focused = page.evaluate("document.activeElement.id")
+    assert focused == rows.nth(PAGE).get_attribute("id")
+
+    # A link to an action past the first page (as a notification has) loads the whole list.
+    page.goto("/")
+    page.goto(f"/accounts/{harbor}/plan#action-{last.id}")
+    # (It cannot know which list holds it: every list that shows more on demand is opened.)
+    expect(page).to_have_url(re.compile(rf"/plan\?actions=all&closed=1#action-{last.id}$"))
+    expect(page.locator(f"#action-{last.id}")).to_be_in_viewport()
+    expect(rows).to_have_count(total)
