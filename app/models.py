@@ -602,10 +602,16 @@ class InitiativePriority(SQLModel, table=True):
     """Which client priorities an initiative answers (none: the initiative is *us-focused*)."""
 
     __tablename__ = "initiative_priority"
+    # Joined to its initiative by (account, initiative): one index holding both, so that
+    # SQLite's planner, without statistics, cannot pick the account's index and read every link
+    # of the account for each initiative.
+    __table_args__ = (
+        sa.Index("ix_initiative_priority_account_item", "account_id", "initiative_id"),
+    )
 
     initiative_id: int = Field(foreign_key="initiative.id", primary_key=True)
     priority_id: int = Field(foreign_key="priority.id", primary_key=True, index=True)
-    account_id: int = Field(foreign_key="account.id", index=True)
+    account_id: int = Field(foreign_key="account.id")
 
 
 class ActionStatus(StrEnum):
@@ -1436,10 +1442,13 @@ class OpportunityPriority(SQLModel, table=True):
     """Which client priorities an opportunity answers."""
 
     __tablename__ = "opportunity_priority"
+    __table_args__ = (  # as ``InitiativePriority``'s
+        sa.Index("ix_opportunity_priority_account_item", "account_id", "opportunity_id"),
+    )
 
     opportunity_id: int = Field(foreign_key="opportunity.id", primary_key=True)
     priority_id: int = Field(foreign_key="priority.id", primary_key=True, index=True)
-    account_id: int = Field(foreign_key="account.id", index=True)
+    account_id: int = Field(foreign_key="account.id")
 
 
 class Review(SQLModel, table=True):
