@@ -605,7 +605,8 @@ def test_a_thread_runs_a_constant_number_of_queries(
         )
     count_queries.statements.clear()
     page = client.get(path, headers={"HX-Request": "true"})
-    assert len(re.findall(r'<li class="comment', page.text)) == 200
+    assert len(re.findall(r'<li class="comment', page.text)) == comments_repo.PAGE
+    assert 'hx-swap-oob="true">200</span>' in page.text  # the count is of the whole thread
     assert count_queries.count == few, count_queries.statements
     assert few <= 6
 
@@ -650,8 +651,8 @@ def test_a_comment_post_costs_a_fixed_few_statements(
     client: TestClient, session: Session, world: World, count_queries: QueryCounter
 ) -> None:
     """The fixed cost of a write (issue 13): the session and its person (one query), the
-    account and the actor's side (one), the current plan locked, the item, the comment, and
-    the audit append (head locked, head moved, event, live event: one statement each; on
+    account and the actor's side (one), the current plan locked, the item, the comment, its
+    thread's tally (one upsert), and the audit append (head locked, head moved, event, live event: one statement each; on
     PostgreSQL also the live event's notification). Members
     are read only for a text that can mention someone."""
     priority = add_priority(session, world)
@@ -659,7 +660,7 @@ def test_a_comment_post_costs_a_fixed_few_statements(
     sign_in(client, session, world.members["lead"])
     client.post(path, data={"body": "Warm-up"}, headers=FORM)  # the session's last-seen touch
     plain = _statements_of_a_post(client, path, "Agreed, next week.", count_queries)
-    assert len(plain) == 9 + NOTIFY, "\n".join(plain)
+    assert len(plain) == 10 + NOTIFY, "\n".join(plain)
     assert not any("membership.removed_at" in s and "app_user.email" in s for s in plain[2:])
     naming = _statements_of_a_post(client, path, "Over to @Client sponsor", count_queries)
     # + the members who may be named, + the notification and its e-mail's outbox row
