@@ -713,6 +713,22 @@ class Comment(SQLModel, table=True):
     version: int = 1
 
 
+class CommentTally(SQLModel, table=True):
+    """How many live (not deleted) comments each thread of a plan has, per visibility: kept in
+    the transaction of every comment added or deleted by one atomic upsert, so that the plan
+    page reads a row per thread instead of counting every comment. ``thread`` is the thread's
+    key (``priority-12``, ``strategy-goal``)."""
+
+    __tablename__ = "comment_tally"
+    __table_args__ = (sa.CheckConstraint(_in("visibility", Visibility), name="visibility"),)
+
+    plan_id: int = Field(foreign_key="plan.id", primary_key=True)
+    thread: str = Field(primary_key=True, max_length=40)
+    visibility: str = Field(primary_key=True, max_length=20)
+    account_id: int = Field(foreign_key="account.id")
+    count: int = 0
+
+
 class PlanVersion(SQLModel, table=True):
     """An agreed plan, frozen: the snapshot of its shared content when both sides approved."""
 

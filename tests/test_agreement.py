@@ -17,6 +17,7 @@ from app.accounts import repository as accounts_repo
 from app.agreement import sections as agreement_sections
 from app.agreement import service, snapshot
 from app.agreement.service import Slot
+from app.comments import repository as comments_repo
 from app.db import Database
 from app.models import (
     Action,
@@ -169,6 +170,7 @@ def internal_content(session: Session, world: World, marker: str = SECRET) -> No
         )
     )
     session.flush()
+    comments_repo.recount(session, plan_id=plan.id)  # counted, to be sure no count leaks it
     # A draft initiative linked to a client priority must not show up on that priority either.
     session.add(
         InitiativePriority(

@@ -3,6 +3,7 @@ never reach the client side, edits and deletions on the audit trail, author-only
 
 from __future__ import annotations
 
+import random
 import re
 
 import pytest
@@ -15,6 +16,7 @@ from app.models import (
     Action,
     AuditEvent,
     Comment,
+    CommentTally,
     Initiative,
     InitiativeStatus,
     Notification,
@@ -495,6 +497,252 @@ def test_deleting_keeps_the_row_and_the_words_only_on_the_audit_trail(
     assert edit.status_code == 404
 
 
+# --- long threads: pages, and answers that stay the same size --------------------------------
+
+
+def thread_of(
+    session: Session, world: World, count: int, *, same_moment: bool = False
+) -> tuple[Priority, list[Comment]]:
+    """A priority with ``count`` comments of the member's, oldest first; ``same_moment``: all
+    written at the same instant (their order is then their ids')."""
+    priority = add_priority(session, world)
+    made = [comment_as(session, world, "member", priority, f"Note {i:02}") for i in range(count)]
+    if same_moment:
+        for comment in made:
+            comment.created_at = made[0].created_at
+        session.commit()
+        made.sort(key=lambda comment: comment.id or 0)
+    return priority, made
+
+
+def shown(text: str) -> list[int]:
+    """The ids of the comments a page or fragment shows, in its order."""
+    return [int(i) for i in re.findall(r'<li class="comment[^"]*" id="comment-(\d+)"', text)]
+
+
+def ids(made: list[Comment]) -> list[int]:
+    return [comment.id for comment in made if comment.id is not None]
+
+
+@pytest.mark.parametrize("same_moment", [False, True])
+def test_a_long_thread_opens_at_its_latest_page_and_loads_earlier_ones(
+    client: TestClient, session: Session, world: World, same_moment: bool
+) -> None:
+    priority, made = thread_of(session, world, 45, same_moment=same_moment)
+    order = ids(made)
+    path = f"/accounts/{world.account.id}/threads/priority/{priority.id}"
+    sign_in(client, session, world.members["viewer"])
+    latest = client.get(path, headers={"HX-Request": "true"})
+    assert shown(latest.text) == order[-20:]
+    assert 'hx-swap-oob="true">45</span>' in latest.text  # the thread's count, not the page's
+    earlier = f"{path}?before={order[25]}"
+    assert f'href="{earlier}" hx-get="{earlier}"' in latest.text
+
+    # htmx: the earlier comments alone, with a further "earlier" item while there are more
+    second = client.get(earlier, headers={"HX-Request": "true"})
+    assert second.status_code == 200
+    assert shown(second.text) == order[5:25]
+    assert f'hx-get="{path}?before={order[5]}"' in second.text
+    assert 'class="thread"' not in second.text
+    assert "hx-swap-oob" not in second.text
+    first = client.get(f"{path}?before={order[5]}", headers={"HX-Request": "true"})
+    assert shown(first.text) == order[:5]
+    assert "Show earlier comments" not in first.text
+
+    # Without JavaScript: a page of its own, with the way back to the latest comments.
+    page = client.get(earlier)
+    assert "<html" in page.text
+    assert shown(page.text) == order[5:25]
+    assert f'href="{path}?before={order[5]}"' in page.text
+    assert f'<a href="{path}">Show the latest comments</a>' in page.text
+
+
+def test_a_strategy_threads_earlier_page_keeps_its_section(
+    client: TestClient, session: Session, world: World
+) -> None:
+    plan = plan_of(session, world)
+    target = comments_repo.find_target(
+        session, account_id=plan.account_id, item_type="strategy", item_id=plan.id, section="goal"
+    )
+    assert target is not None
+    for i in range(comments_repo.PAGE + 1):
+        service.add(
+            session,
+            actor=world.members["sponsor"],
+            target=target,
+            body=f"Goal {i}",
+            team_only=False,
+            people=[],
+        )
+    session.commit()
+    sign_in(client, session, world.members["lead"])
+    page = client.get(target.path)
+    [cursor] = re.findall(r"section=goal&amp;before=(\d+)", page.text)[:1]
+    earlier = client.get(f"{target.path}&before={cursor}", headers={"HX-Request": "true"})
+    assert len(shown(earlier.text)) == 1
+    assert "Goal 0" in earlier.text
+
+
+def test_a_client_pages_through_a_thread_and_never_meets_a_team_only_comment(
+    client: TestClient, session: Session, world: World
+) -> None:
+    priority = add_priority(session, world)
+    made = [
+        comment_as(session, world, "lead", priority, f"Secret {i:02}", team_only=True)
+        if i % 3 == 0
+        else comment_as(session, world, "member", priority, f"Open {i:02}")
+        for i in range(45)
+    ]
+    shared = [c.id for c in made if c.visibility == Visibility.SHARED]
+    internal = [c.id for c in made if c.visibility == Visibility.INTERNAL]
+    path = f"/accounts/{world.account.id}/threads/priority/{priority.id}"
+    for role in CLIENTS:
+        sign_in(client, session, world.members[role])
+        latest = client.get(path, headers={"HX-Request": "true"})
+        assert shown(latest.text) == shared[-20:]
+        assert 'hx-swap-oob="true">30</span>' in latest.text
+        earlier = client.get(f"{path}?before={shared[-20]}", headers={"HX-Request": "true"})
+        assert shown(earlier.text) == shared[:10]
+        # A team-only comment's id is no cursor for them: nothing before it, nothing of it.
+        probe = client.get(f"{path}?before={internal[-1]}", headers={"HX-Request": "true"})
+        assert probe.status_code == 200
+        assert shown(probe.text) == []
+        for text in (latest.text, earlier.text, probe.text):
+            assert "Secret" not in text
+            assert "Team only" not in text
+        plan = client.get(f"/accounts/{world.account.id}/plan")
+        assert f'id="comment-count-priority-{priority.id}">30</span>' in plan.text
+    sign_in(client, session, world.members["lead"])
+    assert 'hx-swap-oob="true">45</span>' in client.get(path, headers={"HX-Request": "true"}).text
+
+
+def test_editing_or_deleting_an_earlier_comment_answers_with_that_comment(
+    client: TestClient, session: Session, world: World
+) -> None:
+    priority, made = thread_of(session, world, 30)
+    order = ids(made)
+    path = f"/accounts/{world.account.id}/threads/priority/{priority.id}"
+    sign_in(client, session, world.members["member"])
+
+    # htmx: the comment alone replaces itself, wherever it is, with the thread's count.
+    edited = client.post(
+        edit_url(world, made[2]), data={"body": "Changed words", "version": "1"}, headers=HTMX
+    )
+    assert edited.status_code == 200
+    assert shown(edited.text) == [order[2]]
+    assert "Changed words" in edited.text
+    assert "Comment saved." in edited.text
+    assert f'hx-target="#comment-{order[2]}"' in edited.text
+    assert 'hx-swap-oob="true">30</span>' in edited.text
+    deleted = client.post(edit_url(world, made[1], "delete"), data=CONFIRMATION, headers=HTMX)
+    assert shown(deleted.text) == [order[1]]
+    assert "Comment deleted" in deleted.text
+    assert 'hx-swap-oob="true">29</span>' in deleted.text
+
+    # Without JavaScript: back to the page that holds it; a recent one is on the latest page.
+    plain = client.post(
+        edit_url(world, made[3]), data={"body": "Changed again", "version": "1"}, headers=FORM
+    )
+    assert plain.status_code == 303
+    assert plain.headers["location"] == f"{path}?before={order[4]}#comment-{order[3]}"
+    holding = client.get(plain.headers["location"].split("#")[0])
+    assert shown(holding.text)[-1] == order[3]
+    assert "Changed again" in holding.text
+    recent = client.post(
+        edit_url(world, made[10]), data={"body": "Recent", "version": "1"}, headers=FORM
+    )
+    assert recent.headers["location"] == f"{path}#comment-{order[10]}"
+
+    # A stale edit of an earlier comment: the page that holds it, the typed text kept.
+    stale = client.post(
+        edit_url(world, made[3]), data={"body": "From the phone", "version": "1"}, headers=FORM
+    )
+    assert stale.status_code == 409
+    assert "<html" in stale.text
+    assert "From the phone</textarea>" in stale.text
+    assert "Changed again" in stale.text
+    assert order[3] in shown(stale.text)
+
+
+# --- the tally the counts come from ----------------------------------------------------------
+
+
+def tally_rows(session: Session, plan_id: int) -> dict[tuple[str, str], int]:
+    """The plan's tally, its rows at zero left out (a thread whose comments were all deleted)."""
+    session.expire_all()
+    rows = session.exec(select(CommentTally).where(CommentTally.plan_id == plan_id)).all()
+    return {(row.thread, row.visibility): row.count for row in rows if row.count}
+
+
+def counted_afresh(session: Session, plan_id: int) -> dict[tuple[str, str], int]:
+    """Every live comment of the plan counted one by one, without the tally."""
+    session.expire_all()
+    counts: dict[tuple[str, str], int] = {}
+    for comment in session.exec(select(Comment).where(Comment.plan_id == plan_id)).all():
+        if comment.deleted_at is None:
+            key = (comments_repo.thread_key(comment), comment.visibility)
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def test_the_tally_equals_a_fresh_count_after_any_adds_and_deletes(
+    session: Session, world: World
+) -> None:
+    plan = plan_of(session, world)
+    assert plan.id is not None
+    draft = add_initiative(session, world, draft=True)
+    targets = [
+        comments_repo.find_target(
+            session, account_id=plan.account_id, item_type=kind, item_id=item_id, section=part
+        )
+        for kind, item_id, part in [
+            ("priority", add_priority(session, world).id, ""),
+            ("priority", add_priority(session, world, "Second").id, ""),
+            ("initiative", draft.id, ""),
+            ("strategy", plan.id, "goal"),
+        ]
+    ]
+    chance = random.Random(13)
+    live: list[Comment] = []
+    for _step in range(120):
+        if live and chance.random() < 0.35:
+            gone = live.pop(chance.randrange(len(live)))
+            service.delete(session, actor=world.members["lead"], comment=gone)
+        else:
+            target = chance.choice(targets)
+            assert target is not None
+            live.append(
+                service.add(
+                    session,
+                    actor=world.members["lead"],
+                    target=target,
+                    body="A note",
+                    team_only=chance.random() < 0.3,
+                    people=[],
+                )
+            )
+        if chance.random() < 0.2:
+            session.commit()
+    session.commit()
+    assert tally_rows(session, plan.id) == counted_afresh(session, plan.id)
+    assert sum(counted_afresh(session, plan.id).values()) == len(live)
+    # The readers' sums: the client side only the shared comments, the vendor side all of them.
+    fresh = counted_afresh(session, plan.id)
+    for visibilities in ([Visibility.SHARED], [Visibility.SHARED, Visibility.INTERNAL]):
+        expected: dict[str, int] = {}
+        for (thread, visibility), n in fresh.items():
+            if visibility in visibilities:
+                expected[thread] = expected.get(thread, 0) + n
+        counts = comments_repo.counts_for_plan(
+            session, account_id=plan.account_id, plan_id=plan.id, visibilities=visibilities
+        )
+        assert {thread: n for thread, n in counts.items() if n} == expected
+    # Made again from the comments, the tally is the same.
+    comments_repo.recount(session, plan_id=plan.id)
+    session.commit()
+    assert tally_rows(session, plan.id) == counted_afresh(session, plan.id)
+
+
 # --- mentions --------------------------------------------------------------------------------
 
 
@@ -605,7 +853,8 @@ def test_a_thread_runs_a_constant_number_of_queries(
         )
     count_queries.statements.clear()
     page = client.get(path, headers={"HX-Request": "true"})
-    assert len(re.findall(r'<li class="comment', page.text)) == 200
+    assert len(re.findall(r'<li class="comment', page.text)) == comments_repo.PAGE
+    assert 'hx-swap-oob="true">200</span>' in page.text  # the count is of the whole thread
     assert count_queries.count == few, count_queries.statements
     assert few <= 6
 
@@ -650,8 +899,8 @@ def test_a_comment_post_costs_a_fixed_few_statements(
     client: TestClient, session: Session, world: World, count_queries: QueryCounter
 ) -> None:
     """The fixed cost of a write (issue 13): the session and its person (one query), the
-    account and the actor's side (one), the current plan locked, the item, the comment, and
-    the audit append (head locked, head moved, event, live event: one statement each; on
+    account and the actor's side (one), the current plan locked, the item, the comment, its
+    thread's tally (one upsert), and the audit append (head locked, head moved, event, live event: one statement each; on
     PostgreSQL also the live event's notification). Members
     are read only for a text that can mention someone."""
     priority = add_priority(session, world)
@@ -659,7 +908,7 @@ def test_a_comment_post_costs_a_fixed_few_statements(
     sign_in(client, session, world.members["lead"])
     client.post(path, data={"body": "Warm-up"}, headers=FORM)  # the session's last-seen touch
     plain = _statements_of_a_post(client, path, "Agreed, next week.", count_queries)
-    assert len(plain) == 9 + NOTIFY, "\n".join(plain)
+    assert len(plain) == 10 + NOTIFY, "\n".join(plain)
     assert not any("membership.removed_at" in s and "app_user.email" in s for s in plain[2:])
     naming = _statements_of_a_post(client, path, "Over to @Client sponsor", count_queries)
     # + the members who may be named, + the notification and its e-mail's outbox row

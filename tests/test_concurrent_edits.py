@@ -335,6 +335,40 @@ def test_closing_a_joint_review_while_its_minutes_are_edited_loses_no_edit(
                 assert saved.text == "Original"
 
 
+def test_simultaneous_comments_on_one_thread_are_all_counted(live_server: LiveServer) -> None:
+    """Every comment posted to a thread at the same moment is counted in its tally: the
+    upsert adds to the row in one statement (PostgreSQL makes the second writer wait for the
+    first one's commit, then adds to what it wrote), so no count is lost between a read and
+    a write."""
+    scene = _scene(live_server, Role.MEMBER)
+    with live_server.db.session() as session:
+        plan = plans_repo.current(session, account_id=scene.account_id)
+        assert plan is not None
+        priority = priorities.create(
+            session, actor=scene.people[0], plan=plan, values=PriorityValues(title="Discussed")
+        )
+        session.commit()
+        path = f"/accounts/{scene.account_id}/threads/priority/{priority.id}"
+    clients = [_client(live_server, person) for person in scene.people]
+    try:
+        responses = race(
+            [
+                partial(c.post, path, data={"body": f"Writer {i}", "csrf_token": CSRF})
+                for i, c in enumerate(clients)
+            ]
+        )
+    finally:
+        for c in clients:
+            c.close()
+    assert [r.status_code for r in responses] == [303] * WRITERS
+    with Session(live_server.db.engine) as session:
+        assert plan.id is not None
+        counts = comments_repo.counts_for_plan(
+            session, account_id=scene.account_id, plan_id=plan.id, visibilities=["shared"]
+        )
+        assert counts == {f"priority-{priority.id}": WRITERS}
+
+
 def _id(user: User) -> int:
     assert user.id is not None
     return user.id

@@ -6,10 +6,16 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel, select
 
 from app import migrations
+from app.comments import repository as comments_repo
+from app.comments import service as comments
 from app.db import Database
+from app.models import CommentTally, Role
+from app.plans import repository as plans_repo
+from app.priorities import service as priorities
+from app.priorities.schemas import PriorityValues
 from tests import factories
 from tests.conftest import drop_engine, fresh_engine
 
@@ -91,3 +97,58 @@ def test_an_upgrade_commits_each_migration_and_holds_few_locks_at_once(tmp_path:
         if watch is not None:
             watch.close()
         drop_engine(engine)
+
+
+def test_the_comment_tally_counts_the_comments_there_are_and_goes_away_on_downgrade(
+    tmp_path: Path,
+) -> None:
+    """The tally's migration counts the comments already written (not the deleted ones), as
+    the comments' service would have; its downgrade drops the table and nothing else."""
+    engine = fresh_engine(tmp_path, name="tally")
+    try:
+        with Database(engine).session() as session:
+            made = _comments_of_every_kind(session)
+            session.commit()
+            before = _tally(session)
+        assert sum(before.values()) == made > 0
+        migrations.downgrade(engine, "e5a1c9d3f720")
+        assert "comment_tally" not in sa.inspect(engine).get_table_names()
+        migrations.upgrade(engine)
+        with Database(engine).session() as session:
+            assert _tally(session) == before
+    finally:
+        drop_engine(engine)
+
+
+def _comments_of_every_kind(session: Session) -> int:
+    """Comments on a priority and a strategy section, shared and team-only, one deleted:
+    the number of live ones."""
+    workspace = factories.make_workspace(session, "Vendor")
+    lead = factories.make_user(session, workspace=workspace, admin=True, password=None)
+    account = factories.make_account(session, admin=lead)
+    factories.add_member(session, account=account, user=lead, role=Role.LEAD, by=lead)
+    assert account.id is not None
+    plan = plans_repo.current(session, account_id=account.id)
+    assert plan is not None
+    assert plan.id is not None
+    priority = priorities.create(session, actor=lead, plan=plan, values=PriorityValues("Grow"))
+    assert priority.id is not None
+    made = []
+    for kind, item_id, section in [("priority", priority.id, ""), ("strategy", plan.id, "goal")]:
+        target = comments_repo.find_target(
+            session, account_id=account.id, item_type=kind, item_id=item_id, section=section
+        )
+        assert target is not None
+        for team_only in (False, False, True):
+            made.append(
+                comments.add(
+                    session, actor=lead, target=target, body="Hi", team_only=team_only, people=[]
+                )
+            )
+    comments.delete(session, actor=lead, comment=made[0])
+    return len(made) - 1
+
+
+def _tally(session: Session) -> dict[tuple[int, str, str], int]:
+    rows = session.exec(select(CommentTally)).all()
+    return {(row.plan_id, row.thread, row.visibility): row.count for row in rows if row.count}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -13,6 +14,7 @@ from app.models import (
     STRATEGY_LABELS,
     Action,
     Comment,
+    CommentTally,
     CommentTarget,
     Initiative,
     Membership,
@@ -83,6 +85,12 @@ class ThreadTarget:
     def path(self) -> str:
         query = f"?section={self.section}" if self.item_type == "strategy" else ""
         return f"/accounts/{self.account_id}/threads/{self.item_type}/{self.item_id}{query}"
+
+    def page_path(self, before: int | None) -> str:
+        """The thread's page of comments before the cursor ``before`` (the latest: None)."""
+        if before is None:
+            return self.path
+        return f"{self.path}{'&' if '?' in self.path else '?'}before={before}"
 
     @property
     def plan_anchor(self) -> str:
@@ -160,44 +168,174 @@ def target_of(session: Session, comment: Comment) -> ThreadTarget | None:
     return None
 
 
-def thread(
-    session: Session, *, target: ThreadTarget, visibilities: Sequence[str]
-) -> Sequence[tuple[Comment, User]]:
-    """The thread's comments the reader may see, oldest first, with their authors (deleted
-    ones too: they show as deleted): one query."""
-    rows = session.exec(
-        select(Comment, User)
+# Comments per page of a thread: its latest page is what a thread opens with and what every
+# change answers with, so a thread costs the same whatever its length.
+PAGE = 20
+
+
+@dataclass(frozen=True)
+class ThreadPage:
+    """A page of a thread, oldest first: ``earlier`` is the cursor of the page before it (the
+    id of its oldest comment) or None when it is the first; ``count`` the thread's visible,
+    non-deleted comments (from the tally; read with the latest page only)."""
+
+    rows: Sequence[tuple[Comment, User]]
+    earlier: int | None
+    count: int
+
+
+def _in_thread(target: ThreadTarget, visibilities: Sequence[str]) -> tuple[Any, ...]:
+    """The conditions "a comment of this thread the reader may see"."""
+    return (
+        Comment.account_id == target.account_id,
+        Comment.plan_id == target.plan_id,
+        col(getattr(Comment, target.column.value)) == target.value,
+        col(Comment.visibility).in_(visibilities),
+    )
+
+
+def _older_than(target: ThreadTarget, visibilities: Sequence[str], comment_id: int) -> Any:
+    """The condition "before comment ``comment_id`` of this thread" in the thread's order
+    (created_at, then id: ids are random). A cursor that is no visible comment of the thread
+    matches nothing."""
+    at = (
+        select(Comment.created_at)
+        .where(Comment.id == comment_id, *_in_thread(target, visibilities))
+        .scalar_subquery()
+    )
+    return sa.or_(
+        col(Comment.created_at) < at,
+        sa.and_(col(Comment.created_at) == at, col(Comment.id) < comment_id),
+    )
+
+
+def _tally(target: ThreadTarget, visibilities: Sequence[str]) -> Any:
+    """The thread's visible, non-deleted comments, as its tally counts them."""
+    return (
+        select(sa.func.coalesce(sa.func.sum(CommentTally.count), 0))
+        .where(CommentTally.plan_id == target.plan_id, CommentTally.thread == target.key)
+        .where(col(CommentTally.visibility).in_(visibilities))
+    )
+
+
+def thread_count(session: Session, *, target: ThreadTarget, visibilities: Sequence[str]) -> int:
+    return int(session.exec(_tally(target, visibilities)).one())
+
+
+def thread_page(
+    session: Session,
+    *,
+    target: ThreadTarget,
+    visibilities: Sequence[str],
+    before: int | None = None,
+) -> ThreadPage:
+    """The ``PAGE`` comments of the thread just before the cursor ``before`` (the latest ones
+    without it) that the reader may see, with their authors (deleted ones too: they show as
+    deleted): one query, of ``PAGE + 1`` rows to know whether there are earlier ones."""
+    statement = (
+        select(Comment, User, _tally(target, visibilities).scalar_subquery())
         .join(User, col(User.id) == Comment.author_id)
-        .where(Comment.account_id == target.account_id)
-        .where(Comment.plan_id == target.plan_id)
-        .where(col(getattr(Comment, target.column.value)) == target.value)
-        .where(col(Comment.visibility).in_(visibilities))
+        .where(*_in_thread(target, visibilities))
+        .order_by(col(Comment.created_at).desc(), col(Comment.id).desc())
+        .limit(PAGE + 1)
+    )
+    if before is not None:
+        statement = statement.where(_older_than(target, visibilities, before))
+    rows = session.exec(statement).all()
+    page = [(comment, author) for comment, author, _count in rows[:PAGE]][::-1]
+    earlier = page[0][0].id if len(rows) > PAGE else None
+    return ThreadPage(page, earlier, int(rows[0][2]) if rows and before is None else 0)
+
+
+def cursor_holding(
+    session: Session, *, target: ThreadTarget, visibilities: Sequence[str], comment: Comment
+) -> int | None:
+    """The cursor of the page that shows ``comment`` (None: the latest page), for the answers
+    to a change of a comment that are a page of their own: the comment just after it when
+    ``PAGE`` or more come after it. One query of at most ``PAGE`` ids."""
+    assert comment.id is not None
+    after = sa.or_(
+        col(Comment.created_at) > comment.created_at,
+        sa.and_(col(Comment.created_at) == comment.created_at, col(Comment.id) > comment.id),
+    )
+    later = session.exec(
+        select(Comment.id)
+        .where(*_in_thread(target, visibilities), after)
         .order_by(col(Comment.created_at), col(Comment.id))
+        .limit(PAGE)
     ).all()
-    return [(comment, author) for comment, author in rows]
+    return later[0] if len(later) == PAGE else None
+
+
+def thread_key(comment: Comment) -> str:
+    """The key of the thread ``comment`` is in (``ThreadTarget.key``)."""
+    for column in CommentTarget:
+        value = getattr(comment, column.value)
+        if value is not None:
+            return f"{TYPE_OF[column]}-{value}"
+    raise ValueError("a comment hangs on one item")
+
+
+def count(session: Session, comment: Comment, delta: int) -> None:
+    """Count ``comment`` in (1) or out of (-1) its thread's tally, in the change's transaction."""
+    keys = {
+        "plan_id": comment.plan_id,
+        "thread": thread_key(comment),
+        "visibility": comment.visibility,
+        "account_id": comment.account_id,
+    }
+    queries.add_to_count(session, CommentTally, keys, delta)
 
 
 def counts_for_plan(
     session: Session, *, account_id: int, plan_id: int, visibilities: Sequence[str]
 ) -> dict[str, int]:
     """``{"priority-12": 3, "strategy-goal": 1, ...}``: the visible, non-deleted comments of
-    the plan per thread: one query."""
-    columns = [col(getattr(Comment, target.value)) for target in CommentTarget]
+    the plan per thread, from the tally: one query of a row or two per thread."""
     rows = session.execute(
-        sa.select(*columns, sa.func.count())
-        .where(col(Comment.account_id) == account_id)
-        .where(col(Comment.plan_id) == plan_id)
-        .where(col(Comment.deleted_at).is_(None))
-        .where(col(Comment.visibility).in_(visibilities))
-        .group_by(*columns)
+        sa.select(col(CommentTally.thread), col(CommentTally.count))
+        .where(col(CommentTally.account_id) == account_id)
+        .where(col(CommentTally.plan_id) == plan_id)
+        .where(col(CommentTally.visibility).in_(visibilities))
     ).all()
     counts: dict[str, int] = {}
-    for row in rows:
-        *values, count = row
-        for target, value in zip(CommentTarget, values, strict=True):
-            if value is not None:
-                counts[f"{TYPE_OF[target]}-{value}"] = int(count)
+    for thread, number in rows:
+        counts[thread] = counts.get(thread, 0) + number
     return counts
+
+
+def _thread_key_sql() -> Any:
+    """``thread_key`` in SQL, over the comment table's columns."""
+    return sa.case(
+        *(
+            (
+                col(getattr(Comment, column.value)).is_not(None),
+                sa.literal(f"{TYPE_OF[column]}-")
+                + sa.cast(getattr(Comment, column.value), sa.String),
+            )
+            for column in CommentTarget
+        )
+    )
+
+
+def recount(session: Session, *, plan_id: int) -> None:
+    """Make the plan's tally again from its comments (after comments were written without the
+    service, as the tests' bulk inserts do)."""
+    key = _thread_key_sql()
+    counted = (
+        sa.select(
+            col(Comment.plan_id),
+            key,
+            col(Comment.visibility),
+            col(Comment.account_id),
+            sa.func.count(),
+        )
+        .where(col(Comment.plan_id) == plan_id, col(Comment.deleted_at).is_(None))
+        .group_by(col(Comment.plan_id), key, col(Comment.visibility), col(Comment.account_id))
+    )
+    session.execute(sa.delete(CommentTally).where(col(CommentTally.plan_id) == plan_id))
+    columns = ["plan_id", "thread", "visibility", "account_id", "count"]
+    session.execute(sa.insert(CommentTally).from_select(columns, counted))
 
 
 @dataclass(frozen=True)

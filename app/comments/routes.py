@@ -4,6 +4,7 @@ this account and that the actor may see it (a draft initiative is 404 for the cl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -17,7 +18,7 @@ from app.comments.repository import ThreadTarget
 from app.comments.schemas import CommentForm
 from app.db import DbSession
 from app.kit.forms import FormOf
-from app.kit.pages import Page
+from app.kit.pages import Fragment, Page, render
 from app.models import Comment, User
 from app.permissions.guards import (
     Commenter,
@@ -37,6 +38,7 @@ from app.web.templating import is_htmx
 
 router = APIRouter()
 Section = Annotated[str, Query(max_length=20)]
+Before = Annotated[int | None, Query(ge=1, le=2**63 - 1)]  # a page's cursor: a comment's id
 THREAD = "/accounts/{account_id}/threads/{target}/{item_id}"
 BLOCK = "thread"
 
@@ -104,36 +106,84 @@ def _people(db: DbSession, access: AccountAccess, *bodies: str) -> list[reposito
     return repository.mentionable(db, account_id=access.account_id)
 
 
-def _thread_page(
-    request: Request, db: DbSession, actor: Actor, access: AccountAccess, target: ThreadTarget
-) -> Page:
-    """The thread: its ``thread`` block for htmx, else a page of its own. Fixed query count."""
-
-    def context() -> dict[str, Any]:
-        rows = repository.thread(db, target=target, visibilities=access.visibilities)
-        people = _people(db, access, *(comment.body for comment, _author in rows))
-        # A thread of a closed period is read-only: no form to add or edit a comment.
-        current = plans_repo.current(db, account_id=access.account_id)
-        closed = current is None or current.id != target.plan_id
-        comments = [
+def _context(
+    request: Request,
+    db: DbSession,
+    actor: Actor,
+    access: AccountAccess,
+    target: ThreadTarget,
+    rows: Sequence[tuple[Comment, User]],
+) -> dict[str, Any]:
+    """What the thread's template needs to show ``rows`` (a page of it, or one comment)."""
+    people = _people(db, access, *(comment.body for comment, _author in rows))
+    # A thread of a closed period is read-only: no form to add or edit a comment.
+    current = plans_repo.current(db, account_id=access.account_id)
+    closed = current is None or current.id != target.plan_id
+    return {
+        "is_htmx": is_htmx(request),
+        "access": access,
+        "account": access.account,
+        "target": target,
+        "comments": [
             CommentView(comment, author, mentions.split(comment.body, people))
             for comment, author in rows
-        ]
-        return {
-            "is_htmx": is_htmx(request),
-            "access": access,
-            "account": access.account,
-            "target": target,
-            "comments": comments,
-            "can": {verb.name.lower(): may(actor, access, verb, closed=closed) for verb in Verb},
-            "closed": closed,
-            "form": CommentForm(),
-            "errors": FormErrors(),
-            "edit": None,
-            "notice": "",
-        }
+        ],
+        "can": {verb.name.lower(): may(actor, access, verb, closed=closed) for verb in Verb},
+        "closed": closed,
+        "form": CommentForm(),
+        "errors": FormErrors(),
+        "edit": None,
+        "notice": "",
+    }
 
-    return Page(request, "comments/thread.html", context, url=target.path)
+
+def _thread_page(
+    request: Request,
+    db: DbSession,
+    actor: Actor,
+    access: AccountAccess,
+    target: ThreadTarget,
+    before: int | None = None,
+) -> Page:
+    """A page of the thread (the latest without ``before``): its ``thread`` block for htmx,
+    else a page of its own. Fixed query count, whatever the thread's length."""
+
+    def context() -> dict[str, Any]:
+        page = repository.thread_page(
+            db, target=target, visibilities=access.visibilities, before=before
+        )
+        base = _context(request, db, actor, access, target, page.rows)
+        return base | {"earlier": page.earlier, "before": before, "count": page.count}
+
+    return Page(request, "comments/thread.html", context, url=target.page_path(before))
+
+
+def _comment_answer(
+    request: Request,
+    db: DbSession,
+    actor: Actor,
+    access: AccountAccess,
+    target: ThreadTarget,
+    comment: Comment,
+    *,
+    status: int = 200,
+    **extra: Any,
+) -> Response:
+    """The answer to an edit or a deletion of the actor's own comment, whichever page of the
+    thread it is on: htmx gets the comment alone (it replaces itself in place) and the thread's
+    count; a plain post goes back to (or, refused, gets) the thread's page that holds it."""
+    if is_htmx(request):
+        count = repository.thread_count(db, target=target, visibilities=access.visibilities)
+        context = _context(request, db, actor, access, target, [(comment, actor.user)])
+        fragment = Fragment("comments/thread.html", "comment")
+        return render(request, fragment, context | {"count": count} | extra, status_code=status)
+    before = repository.cursor_holding(
+        db, target=target, visibilities=access.visibilities, comment=comment
+    )
+    page = _thread_page(request, db, actor, access, target, before)
+    if status == 200:
+        return page.leave(extra["notice"], f"comment-{comment.id}")
+    return page.refused(status, **extra)
 
 
 @router.get(THREAD)
@@ -145,9 +195,13 @@ def show_thread(
     target: str,
     item_id: int,
     section: Section = "",
+    before: Before = None,
 ) -> Response:
+    """The thread's latest page, or with ``before`` an earlier one: for htmx the comments
+    alone, to go above those shown (``earlier`` block), else a page of its own."""
     found = _target(db, actor, access, Verb.PLAN_VIEW, target, item_id, section)
-    return _thread_page(request, db, actor, access, found).render(BLOCK)
+    page = _thread_page(request, db, actor, access, found, before)
+    return page.render(BLOCK if before is None else "earlier")
 
 
 @router.post(THREAD)
@@ -191,11 +245,10 @@ def edit_comment(
 ) -> Response:
     access, comment = checked.access, checked.item
     target = _comment_target(db, actor, access, comment)
-    page = _thread_page(request, db, actor, access, target)
     values = form.check()
     if isinstance(values, FormErrors):
         edit = EditState(comment.id, form.body, version, values)
-        return page.refused(422, BLOCK, edit=edit)
+        return _comment_answer(request, db, actor, access, target, comment, status=422, edit=edit)
     try:
         service.edit(
             db,
@@ -209,8 +262,8 @@ def edit_comment(
     except service.StaleEdit as stale:
         # Nothing was saved; the person's text stays in the form, next to what is saved now.
         edit = EditState(comment.id, values.body, comment.version, FormErrors(), stale)
-        return page.refused(409, BLOCK, edit=edit)
-    return page.done("Comment saved.", BLOCK, anchor=f"comment-{comment.id}")
+        return _comment_answer(request, db, actor, access, target, comment, status=409, edit=edit)
+    return _comment_answer(request, db, actor, access, target, comment, notice="Comment saved.")
 
 
 @router.post("/accounts/{account_id}/comments/{comment_id}/delete")
@@ -221,5 +274,4 @@ def delete_comment(
     access, comment = checked.access, checked.item
     target = _comment_target(db, actor, access, comment)
     service.delete(db, actor=actor.user, comment=comment)
-    page = _thread_page(request, db, actor, access, target)
-    return page.done("Comment deleted.", BLOCK, anchor=f"comment-{comment.id}")
+    return _comment_answer(request, db, actor, access, target, comment, notice="Comment deleted.")

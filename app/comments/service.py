@@ -1,6 +1,7 @@
 """Adding, editing and deleting comments. Every change is audited with the comment's
 visibility (a team-only comment, or any comment on an internal item, is an internal event),
-edits refuse stale versions, and the people a comment newly @mentions are notified."""
+edits refuse stale versions, each thread's tally counts its live comments in the change's
+transaction, and the people a comment newly @mentions are notified."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Sequence
 
 from sqlmodel import Session
 
-from app.comments import mentions
+from app.comments import mentions, repository
 from app.comments.repository import ThreadTarget
 from app.kit import versioned
 from app.kit.versioned import StaleEdit as StaleEdit
@@ -42,6 +43,7 @@ def add(
         visibility=Visibility.INTERNAL if internal else Visibility.SHARED,
     )
     setattr(comment, target.column.value, target.value)
+    repository.count(session, comment, 1)
     TRAIL.created(
         session,
         actor,
@@ -97,6 +99,7 @@ def delete(session: Session, *, actor: User, comment: Comment) -> None:
     old = comment.body
     comment.body = ""
     comment.deleted_at = utcnow()
+    repository.count(session, comment, -1)
     _record(session, actor=actor, comment=comment, verb="comment.deleted", old=old, new=None)
 
 

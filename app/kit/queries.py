@@ -5,7 +5,8 @@ the *live* rows: ``live`` and ``in_plan`` state that condition once. Ordered lis
 an attribute's position) find their end with ``last_place`` and close the gap a removed item
 leaves with ``close_gap``. A setting saved by two people at once is read with ``locked``, so
 that the second save sees the first one's value. An item's links to the client's priorities
-are replaced whole with ``replace_priority_links``.
+are replaced whole with ``replace_priority_links``. A count kept in a table of its own (a
+tally) moves with ``add_to_count``, one atomic statement.
 
 Columns are passed as the model's attributes (``Priority.rank``): their table is the model's.
 """
@@ -16,6 +17,7 @@ from collections.abc import Iterable
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -122,4 +124,20 @@ def shared_initiative(*, account_id: int, plan_id: int) -> Any:
         Initiative.visibility == Visibility.SHARED,
         account_id=account_id,
         plan_id=plan_id,
+    )
+
+
+def add_to_count(session: Session, model: Any, keys: dict[str, Any], delta: int) -> None:
+    """Add ``delta`` to the ``count`` of ``model``'s row at ``keys`` (every column of its
+    primary key, and the others a new row needs), made at ``delta`` if missing: one
+    ``INSERT ... ON CONFLICT DO UPDATE``, so two writers at once both count (PostgreSQL locks
+    the row for the second until the first commits) and nothing is read before the write."""
+    table = model.__table__
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).values(**keys, count=delta)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=list(table.primary_key.columns),
+            set_={"count": table.c.count + statement.excluded.count},
+        )
     )
