@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,15 +37,42 @@ _DISPLAY_ORDER = (
 )
 
 
-def for_plan(session: Session, *, account_id: int, plan_id: int) -> list[Action]:
+@dataclass(frozen=True, slots=True)
+class PlanAction:
+    """An action as the plan page lists it: the columns it reads, without the ORM. A large
+    plan lists hundreds, and an ORM instance costs three times a row to build and tracks
+    changes the page never makes; a change loads the ``Action`` itself (``item_guard``)."""
+
+    id: int
+    title: str
+    outcome: str
+    owner_id: int | None
+    due_on: date | None
+    status: str
+    priority_id: int | None
+    initiative_id: int | None
+    version: int
+    carried_from_id: int | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, action: Action) -> PlanAction:
+        assert action.id is not None
+        return cls(*(getattr(action, name) for name in PLAN_ACTION_FIELDS))
+
+
+PLAN_ACTION_FIELDS = tuple(PlanAction.__dataclass_fields__)
+
+
+def for_plan(session: Session, *, account_id: int, plan_id: int) -> list[PlanAction]:
     """The plan's live actions in display order: one query."""
-    return list(
-        session.exec(
-            select(Action)
-            .where(queries.in_plan(Action, account_id=account_id, plan_id=plan_id))
-            .order_by(*_DISPLAY_ORDER)
-        ).all()
+    columns = [col(getattr(Action, name)) for name in PLAN_ACTION_FIELDS]
+    rows = session.execute(
+        sa.select(*columns)
+        .where(queries.in_plan(Action, account_id=account_id, plan_id=plan_id))
+        .order_by(*_DISPLAY_ORDER)
     )
+    return [PlanAction(*row) for row in rows]
 
 
 def linkable_priority(

@@ -91,8 +91,10 @@ def _edit_page(
         )
         saved = None
         if stale is not None:
-            rows = view.section([stale.current], members, priorities, initiatives, access, on=today)
-            saved = rows.row(stale.current)
+            current = repository.PlanAction.of(stale.current)
+            saved = view.section([current], members, priorities, initiatives, access, on=today).row(
+                current
+            )
         return {
             "access": access,
             "account": access.account,

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from app.actions import smart
-from app.actions.repository import MyAction
+from app.actions.repository import MyAction, PlanAction
 from app.kit.window import Shown, Window
 from app.kit.words import possessive
 from app.models import Action, ActionStatus, Membership, Side, Visibility
@@ -35,7 +35,7 @@ class ChoiceGroup:
 
 @dataclass(frozen=True)
 class ActionRow:
-    action: Action
+    action: PlanAction
     owner_name: str  # '' when nobody owns it
     owner_side: str  # the owner's organisation
     owner_left: bool  # owned by someone no longer on the account
@@ -54,10 +54,10 @@ class Section:
     """The section's actions, open (overdue first, then by due date) and closed; view rows are
     made by ``row`` only for the actions rendered (a page of them: app/kit/window.py)."""
 
-    open: list[Action]
-    closed: list[Action]
+    open: list[PlanAction]
+    closed: list[PlanAction]
     overdue_count: int
-    row: Callable[[Action], ActionRow]
+    row: Callable[[PlanAction], ActionRow]
     owner_groups: list[ChoiceGroup] = field(default_factory=list)
     link_groups: list[ChoiceGroup] = field(default_factory=list)
 
@@ -127,7 +127,9 @@ def link_groups(
     return groups
 
 
-def link_label(action: Action, priority_title: str | None, initiative_title: str | None) -> str:
+def link_label(
+    action: Action | PlanAction, priority_title: str | None, initiative_title: str | None
+) -> str:
     """What the action serves, by the title the viewer may see ('' when nothing yet): a linked
     priority that was removed says so; an initiative not seen is only "an initiative"."""
     if action.priority_id is not None:
@@ -138,7 +140,7 @@ def link_label(action: Action, priority_title: str | None, initiative_title: str
 
 
 def section(
-    actions: Sequence[Action],
+    actions: Sequence[PlanAction],
     members: Sequence[Membership],
     priorities: Iterable[Any],
     initiatives: Iterable[Any],
@@ -155,7 +157,7 @@ def section(
         i.id: i.title for i in map(_item, initiatives) if i.visibility in access.visibilities
     }
 
-    def row(action: Action) -> ActionRow:
+    def row(action: PlanAction) -> ActionRow:
         owner = sides.get(action.owner_id) if action.owner_id is not None else None
         left = action.owner_id is not None and owner is None
         link = link_label(
