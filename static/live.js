@@ -24,10 +24,19 @@
     if (field.type === "checkbox" || field.type === "radio") {
       return field.checked !== field.defaultChecked;
     }
-    if (field.tagName === "SELECT") {
+    if (field.tagName === "SELECT" && field.multiple) {
       return Array.prototype.some.call(field.options, function (option) {
         return option.selected !== option.defaultSelected;
       });
+    }
+    if (field.tagName === "SELECT") {
+      // A list with no option marked selected starts on its first one (a blank "choose"):
+      // that is not a change, though no option's defaultSelected says so.
+      var initial = 0;
+      Array.prototype.forEach.call(field.options, function (option, index) {
+        if (option.defaultSelected) initial = index;
+      });
+      return field.selectedIndex !== initial;
     }
     return field.value !== field.defaultValue;
   }
@@ -39,11 +48,28 @@
     return Array.prototype.some.call(section.querySelectorAll(FIELDS), changed);
   }
 
+  // What the person opened further in the section comes back open: a list shown a page at a
+  // time (data-window: as many rows as it shows now) and lists fetched on demand (data-keep).
+  function kept(section) {
+    var params = new URLSearchParams();
+    section.querySelectorAll("[data-window]").forEach(function (list) {
+      var rows = list.querySelectorAll(":scope > li:not(.list-more)").length;
+      params.set(list.getAttribute("data-window") + "_upto", String(rows));
+    });
+    section.querySelectorAll("[data-keep]").forEach(function (list) {
+      new URLSearchParams(list.getAttribute("data-keep")).forEach(function (value, key) {
+        params.set(key, value);
+      });
+    });
+    var query = params.toString();
+    return query ? "?" + query : "";
+  }
+
   function load(name) {
     var box = live();
     var section = document.getElementById(name);
     if (!box || !section) return;
-    var url = box.getAttribute("data-sections") + name;
+    var url = box.getAttribute("data-sections") + name + kept(section);
     htmx.ajax("GET", url, { target: section, swap: "outerHTML" }).then(
       function () {
         // Once htmx settled the new section (it puts its attributes back then), mark it.

@@ -47,6 +47,9 @@ def many(session: Session, world: World, count: int) -> list[Action]:
         ({"actions_from": "x"}, 0, PAGE),
         ({"actions_from": "99999999999"}, 0, PAGE),
         ({"other_from": "40"}, 0, PAGE),
+        ({"actions_upto": "57"}, 0, 57),
+        ({"actions_upto": "3"}, 0, PAGE),
+        ({"actions_upto": "x"}, 0, PAGE),
     ],
 )
 def test_a_window_is_read_from_the_query_string_and_ignores_nonsense(

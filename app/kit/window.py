@@ -3,7 +3,8 @@
 A plan can hold hundreds of actions; a person reads the first screen of them. A list shows its
 first ``PAGE`` rows; "Show more" asks the list's section for the next page (``?NAME_from=N``,
 htmx swaps the rows in place of the button), and without JavaScript a link asks the page for
-them all (``?NAME=all``). A row a change is about (``reveal``: the one just added or changed)
+them all (``?NAME=all``); a live update asks for as many rows as the person has opened
+(``?NAME_upto=N``). A row a change is about (``reveal``: the one just added or changed)
 is always shown, with the rows before it, so an answer never hides what the person touched.
 
 The window works on rows already in memory (the section's view model): it bounds what is
@@ -33,13 +34,16 @@ class Window:
 
     @classmethod
     def of(cls, name: str, params: Mapping[str, str]) -> Window:
-        """From the query string: ``NAME=all``, ``NAME_from=N`` (a page from N), else the first
-        page."""
+        """From the query string: ``NAME=all``, ``NAME_from=N`` (a page from N), ``NAME_upto=N``
+        (the first N rows, at least a page: what a live update fetches again for a list the
+        person opened further, static/live.js), else the first page."""
         if params.get(name) == "all":
             return cls(name, 0, None)
-        start = params.get(f"{name}_from", "")
+        start, upto = params.get(f"{name}_from", ""), params.get(f"{name}_upto", "")
         if start.isdigit() and len(start) < 7:
             return cls(name, int(start))
+        if upto.isdigit() and len(upto) < 7:
+            return cls(name, 0, max(PAGE, int(upto)))
         return cls(name)
 
     @property

@@ -12,8 +12,9 @@ from sqlmodel import select
 
 from app.actions import service
 from app.actions.schemas import CheckedAction, Link
+from app.db import run_after_commit
 from app.kit.window import PAGE
-from app.models import Action, User, utcnow
+from app.models import Action, ActionStatus, User, utcnow
 from app.plans import repository as plans_repo
 from tests.browser.support import DESKTOP, NewContext, account_id, settled, sign_in
 from tests.live import LiveServer
@@ -54,6 +55,22 @@ def test_show_more_and_a_link_to_an_action_not_rendered(
     # The keyboard goes on to the first row brought in, not back to the top of the page.
     focused = page.evaluate("document.activeElement.id")
     assert focused == rows.nth(PAGE).get_attribute("id")
+
+    # Someone else's change refreshes the section live: the rows opened stay open.
+    with demo_data.db.session() as session:
+        sponsor = session.exec(select(User).where(User.email == "sponsor@harbor.example")).one()
+        changed = session.exec(select(Action).where(Action.title == "Later step 00")).one()
+        service.change_status(
+            session,
+            actor=sponsor,
+            action=changed,
+            status=ActionStatus.BLOCKED,
+            expected_version=changed.version,
+        )
+        session.commit()
+    run_after_commit(session)
+    expect(page.locator(f"#action-{changed.id} .badge")).to_have_text("Blocked")
+    expect(rows).to_have_count(min(total, 2 * PAGE))
 
     # A link to an action past the first page (as a notification has) loads the whole list.
     page.goto("/")
