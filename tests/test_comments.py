@@ -644,14 +644,16 @@ def test_editing_or_deleting_an_earlier_comment_answers_with_that_comment(
         edit_url(world, made[3]), data={"body": "Changed again", "version": "1"}, headers=FORM
     )
     assert plain.status_code == 303
-    assert plain.headers["location"] == f"{path}?before={order[4]}#comment-{order[3]}"
+    assert plain.headers["location"] == f"{path}?at={order[3]}#comment-{order[3]}"
     holding = client.get(plain.headers["location"].split("#")[0])
-    assert shown(holding.text)[-1] == order[3]
+    assert shown(holding.text) == order[:4]
     assert "Changed again" in holding.text
+    assert f'<a href="{path}">Show the latest comments</a>' in holding.text
     recent = client.post(
         edit_url(world, made[10]), data={"body": "Recent", "version": "1"}, headers=FORM
     )
-    assert recent.headers["location"] == f"{path}#comment-{order[10]}"
+    assert recent.headers["location"] == f"{path}?at={order[10]}#comment-{order[10]}"
+    assert shown(client.get(f"{path}?at={order[10]}").text) == order[-20:]  # the latest page
 
     # A stale edit of an earlier comment: the page that holds it, the typed text kept.
     stale = client.post(
@@ -763,13 +765,13 @@ def test_mentions_notify_the_people_named_with_an_inbox_entry_and_an_email(
             note.message
             == "Client member mentioned you in a comment on the priority “Grow in Spain”"
         )
-        assert note.link == f"{path}#comment-{comment.id}"
+        assert note.link == f"{path}?at={comment.id}#comment-{comment.id}"
         assert note.account_id == world.account.id
     mails = session.exec(
         select(OutboxMessage).where(col(OutboxMessage.subject).contains("mentioned"))
     ).all()
     assert {m.to_address for m in mails} == {"sponsor@client.example", "team@vendor.example"}
-    assert all(f"http://testserver{path}#comment-{comment.id}" in m.body_text for m in mails)
+    assert all(f"http://testserver{note.link}" in m.body_text for m in mails)
 
     page = client.get(path)
     assert '<span class="mention">@client sponsor</span>' in page.text
@@ -777,6 +779,30 @@ def test_mentions_notify_the_people_named_with_an_inbox_entry_and_an_email(
     assert "@Nobody" in page.text
     assert '<span class="mention">@Nobody' not in page.text
     assert "Mention someone with @" in page.text  # the hint under the box
+
+
+def test_a_mentions_link_opens_the_page_that_holds_the_comment_however_long_the_thread(
+    client: TestClient, session: Session, world: World
+) -> None:
+    priority = add_priority(session, world)
+    named = comment_as(session, world, "lead", priority, "Over to @Client sponsor")
+    secret = comment_as(session, world, "lead", priority, "Between us", team_only=True)
+    for i in range(comments_repo.PAGE + 5):
+        comment_as(session, world, "member", priority, f"Later {i}")
+    session.expire_all()
+    [note] = session.exec(
+        select(Notification).where(Notification.user_id == world.members["sponsor"].id)
+    ).all()
+    sign_in(client, session, world.members["sponsor"])
+    page = client.get(note.link.split("#")[0])
+    assert page.status_code == 200
+    assert shown(page.text)[-1] == named.id
+    assert "Between us" not in page.text
+    # A team-only comment's id leads the client side nowhere but to the latest page.
+    path = f"/accounts/{world.account.id}/threads/priority/{priority.id}"
+    probe = client.get(f"{path}?at={secret.id}")
+    assert "Between us" not in probe.text
+    assert shown(probe.text) == shown(client.get(path).text)
 
 
 def test_an_edit_notifies_only_the_newly_mentioned(

@@ -258,5 +258,5 @@ def test_a_mention_arrives_by_email_over_smtp(
     mail = mailbox.wait_for("lead@vendor.example")
     subject = str(make_header(decode_header(mail["Subject"])))
     assert subject == "Jointplan: Client sponsor mentioned you in a comment on the priority “Q”"
-    assert f"http://testserver{path}#comment-" in Mailbox.body(mail)
+    assert f"http://testserver{path}?at=" in Mailbox.body(mail)  # the page holding it
     assert "please confirm" not in Mailbox.body(mail)  # the e-mail points to it, never quotes it

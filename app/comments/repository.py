@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -88,9 +89,15 @@ class ThreadTarget:
 
     def page_path(self, before: int | None) -> str:
         """The thread's page of comments before the cursor ``before`` (the latest: None)."""
-        if before is None:
-            return self.path
-        return f"{self.path}{'&' if '?' in self.path else '?'}before={before}"
+        return self.path if before is None else self._with(f"before={before}")
+
+    def comment_path(self, comment_id: int | None) -> str:
+        """Where comment ``comment_id`` is shown: the thread's page that holds it, at it (a
+        link that stays right however many comments come after it)."""
+        return f"{self._with(f'at={comment_id}')}#comment-{comment_id}"
+
+    def _with(self, parameter: str) -> str:
+        return f"{self.path}{'&' if '?' in self.path else '?'}{parameter}"
 
     @property
     def plan_anchor(self) -> str:
@@ -194,18 +201,21 @@ def _in_thread(target: ThreadTarget, visibilities: Sequence[str]) -> tuple[Any, 
     )
 
 
-def _older_than(target: ThreadTarget, visibilities: Sequence[str], comment_id: int) -> Any:
-    """The condition "before comment ``comment_id`` of this thread" in the thread's order
-    (created_at, then id: ids are random). A cursor that is no visible comment of the thread
-    matches nothing."""
+def _beside(
+    target: ThreadTarget, visibilities: Sequence[str], comment_id: int, *, later: bool = False
+) -> Any:
+    """The condition "before (``later``: after) comment ``comment_id`` of this thread" in the
+    thread's order (created_at, then id: ids are random). A cursor that is no visible comment
+    of the thread matches nothing."""
     at = (
         select(Comment.created_at)
         .where(Comment.id == comment_id, *_in_thread(target, visibilities))
         .scalar_subquery()
     )
+    beyond = operator.gt if later else operator.lt
     return sa.or_(
-        col(Comment.created_at) < at,
-        sa.and_(col(Comment.created_at) == at, col(Comment.id) < comment_id),
+        beyond(col(Comment.created_at), at),
+        sa.and_(col(Comment.created_at) == at, beyond(col(Comment.id), comment_id)),
     )
 
 
@@ -240,7 +250,7 @@ def thread_page(
         .limit(PAGE + 1)
     )
     if before is not None:
-        statement = statement.where(_older_than(target, visibilities, before))
+        statement = statement.where(_beside(target, visibilities, before))
     rows = session.exec(statement).all()
     page = [(comment, author) for comment, author, _count in rows[:PAGE]][::-1]
     earlier = page[0][0].id if len(rows) > PAGE else None
@@ -248,19 +258,16 @@ def thread_page(
 
 
 def cursor_holding(
-    session: Session, *, target: ThreadTarget, visibilities: Sequence[str], comment: Comment
+    session: Session, *, target: ThreadTarget, visibilities: Sequence[str], comment_id: int
 ) -> int | None:
-    """The cursor of the page that shows ``comment`` (None: the latest page), for the answers
-    to a change of a comment that are a page of their own: the comment just after it when
-    ``PAGE`` or more come after it. One query of at most ``PAGE`` ids."""
-    assert comment.id is not None
-    after = sa.or_(
-        col(Comment.created_at) > comment.created_at,
-        sa.and_(col(Comment.created_at) == comment.created_at, col(Comment.id) > comment.id),
-    )
+    """The cursor of the page that shows comment ``comment_id`` (None: the latest page, also
+    for no visible comment of the thread): the comment just after it when ``PAGE`` or more
+    come after it. One query of at most ``PAGE`` ids."""
     later = session.exec(
         select(Comment.id)
-        .where(*_in_thread(target, visibilities), after)
+        .where(
+            *_in_thread(target, visibilities), _beside(target, visibilities, comment_id, later=True)
+        )
         .order_by(col(Comment.created_at), col(Comment.id))
         .limit(PAGE)
     ).all()

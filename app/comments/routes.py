@@ -18,7 +18,7 @@ from app.comments.repository import ThreadTarget
 from app.comments.schemas import CommentForm
 from app.db import DbSession
 from app.kit.forms import FormOf
-from app.kit.pages import Fragment, Page, render
+from app.kit.pages import Fragment, Page, redirect, render
 from app.models import Comment, User
 from app.permissions.guards import (
     Commenter,
@@ -38,7 +38,7 @@ from app.web.templating import is_htmx
 
 router = APIRouter()
 Section = Annotated[str, Query(max_length=20)]
-Before = Annotated[int | None, Query(ge=1, le=2**63 - 1)]  # a page's cursor: a comment's id
+Cursor = Annotated[int | None, Query(ge=1, le=2**63 - 1)]  # a comment's id
 THREAD = "/accounts/{account_id}/threads/{target}/{item_id}"
 BLOCK = "thread"
 
@@ -177,13 +177,13 @@ def _comment_answer(
         context = _context(request, db, actor, access, target, [(comment, actor.user)])
         fragment = Fragment("comments/thread.html", "comment")
         return render(request, fragment, context | {"count": count} | extra, status_code=status)
-    before = repository.cursor_holding(
-        db, target=target, visibilities=access.visibilities, comment=comment
-    )
-    page = _thread_page(request, db, actor, access, target, before)
     if status == 200:
-        return page.leave(extra["notice"], f"comment-{comment.id}")
-    return page.refused(status, **extra)
+        return redirect(request, target.comment_path(comment.id), extra["notice"])
+    assert comment.id is not None
+    before = repository.cursor_holding(
+        db, target=target, visibilities=access.visibilities, comment_id=comment.id
+    )
+    return _thread_page(request, db, actor, access, target, before).refused(status, **extra)
 
 
 @router.get(THREAD)
@@ -195,11 +195,18 @@ def show_thread(
     target: str,
     item_id: int,
     section: Section = "",
-    before: Before = None,
+    before: Cursor = None,
+    at: Cursor = None,
 ) -> Response:
-    """The thread's latest page, or with ``before`` an earlier one: for htmx the comments
-    alone, to go above those shown (``earlier`` block), else a page of its own."""
+    """The thread's latest page; with ``before`` an earlier one, for htmx the comments alone
+    to go above those shown (``earlier`` block); with ``at``, the page that holds that comment
+    (where a mention's notification links to)."""
     found = _target(db, actor, access, Verb.PLAN_VIEW, target, item_id, section)
+    if at is not None:
+        holding = repository.cursor_holding(
+            db, target=found, visibilities=access.visibilities, comment_id=at
+        )
+        return _thread_page(request, db, actor, access, found, holding).render(BLOCK)
     page = _thread_page(request, db, actor, access, found, before)
     return page.render(BLOCK if before is None else "earlier")
 

@@ -1,5 +1,6 @@
 """The plan page's part of comments: how many comments each thread has, for the
-"Comments (N)" of every item. One query, whatever the number of items and comments."""
+"Comments (N)" of every item, read from the threads' tallies: one query of a row or two per
+thread, whatever the number of comments."""
 
 from __future__ import annotations
 

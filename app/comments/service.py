@@ -136,7 +136,7 @@ def _notify_mentions(
         recipient_ids=sorted(recipients),
         kind="mention",
         message=f"{actor.display_name} mentioned you in a{team_only} comment on {label}",
-        link=f"{target.path}#comment-{comment.id}",
+        link=target.comment_path(comment.id),
         actor=actor,
         visibility=comment.visibility,
     )

@@ -1,6 +1,7 @@
 """A comment thread in the browser: opening "Comments" loads the thread in place, a comment
 with an @mention appears without a reload, the count follows, and the mentioned person sees
-it in their inbox; on a phone too."""
+it in their inbox; on a phone too. A long thread shows its latest comments and the earlier ones
+on demand, and an earlier comment is edited in place."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
 
+from app.comments import repository as comments_repo
+from app.comments import service as comments
 from app.models import User
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
@@ -65,3 +68,45 @@ def test_a_comment_with_a_mention_in_place(
     sponsor.get_by_role("button", name="Unread: Lena Lead mentioned you").click()
     expect(sponsor.locator(".mention")).to_have_text("@Sam Sponsor")
     expect(sponsor.locator(".badge-count")).to_contain_text("1")
+
+
+def test_a_long_thread_loads_earlier_comments_and_edits_one_in_place(
+    demo_data: LiveServer, new_context: NewContext
+) -> None:
+    harbor = account_id(demo_data.db, "Harbor Logistics")
+    priority = add_priority(demo_data, harbor)
+    total = comments_repo.PAGE + 5
+    with demo_data.db.session() as session:
+        lead = session.exec(select(User).where(User.email == "lead@brightwell.example")).one()
+        target = comments_repo.find_target(
+            session, account_id=harbor, item_type="priority", item_id=priority
+        )
+        assert target is not None
+        for i in range(total):
+            comments.add(
+                session, actor=lead, target=target, body=f"Note {i:02}", team_only=False, people=[]
+            )
+        session.commit()
+    page = new_context(viewport=DESKTOP).new_page()
+    sign_in(page, "lead@brightwell.example")
+    page.goto(f"/accounts/{harbor}/plan")
+    same = SameDocument(page)
+    thread = page.locator(f"#thread-priority-{priority}")
+    thread.get_by_text(f"Comments ({total})").click()
+    listed = thread.locator("li.comment")
+    expect(listed).to_have_count(comments_repo.PAGE)
+    expect(listed.first).to_contain_text("Note 05")
+    thread.get_by_role("link", name="Show earlier comments").click()
+    expect(listed).to_have_count(total)
+    expect(listed.first).to_contain_text("Note 00")
+    expect(thread.get_by_role("link", name="Show earlier comments")).to_have_count(0)
+
+    oldest = listed.first
+    oldest.get_by_text("Edit").click()
+    oldest.get_by_label("Your comment").fill("Note 00, corrected")
+    oldest.get_by_role("button", name="Save").click()
+    expect(thread.locator("li.comment").first).to_contain_text("Note 00, corrected")
+    expect(thread.get_by_role("status")).to_have_text("Comment saved.")
+    expect(thread.locator("li.comment")).to_have_count(total)  # the rest stays as it was
+    expect(thread.locator("> summary")).to_have_text(f"Comments ({total})")
+    same.check()
