@@ -639,7 +639,7 @@ def test_open_actions_come_first_overdue_leading_and_closed_ones_are_collapsed(
     assert "Show the 1 done and cancelled action<" in page
     asked = client.get(url(world, "/plan/sections/actions?closed=1"), headers=HTMX).text
     assert ACTION_TITLES.findall(asked) == ["Late", "Soon", "Later", "Undated", "Finished"]
-    assert '<ul class="actions-list" id="actions-closed-list">' in asked
+    assert '<ul class="actions-list" id="actions-closed-list" data-keep="closed=1">' in asked
     page = client.get(url(world, "/plan?closed=1")).text
     assert ACTION_TITLES.findall(page) == ["Late", "Soon", "Later", "Undated", "Finished"]
     assert '<details class="actions-closed" id="actions-closed" open>' in page

@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 
 from app.initiatives import repository, service
 from app.initiatives.schemas import InitiativeValues
+from app.kit.window import PAGE
 from app.models import (
     AuditEvent,
     Initiative,
@@ -632,9 +633,14 @@ def test_the_plan_page_loads_initiatives_in_one_query_whatever_their_number(
         proposed(session, world, f"Shared {i}", ids[i % 3 :])  # type: ignore[arg-type]
     count_queries.statements.clear()
     page = client.get(url(world, "/plan"))
-    assert len(re.findall(r'class="initiative"', page.text)) == 41
+    # 21 proposed: a page of them, the rest on demand (app/kit/window.py); the 20 drafts
+    assert len(re.findall(r'class="initiative"', page.text)) == 2 * PAGE
     assert count_queries.count == few
     assert few <= 10
+    count_queries.statements.clear()
+    page = client.get(url(world, "/plan?initiatives_proposed=all"))
+    assert len(re.findall(r'class="initiative"', page.text)) == 41
+    assert count_queries.count == few
 
 
 def test_each_initiative_is_given_its_active_priorities_in_the_clients_order() -> None:

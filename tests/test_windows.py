@@ -19,6 +19,7 @@ from app.plans import repository as plans_repo
 from tests.conftest import QueryCounter
 from tests.factories import World, sign_in
 from tests.test_actions import HTMX, TODAY, add, url
+from tests.test_initiatives import draft, proposed
 
 ROW = re.compile(r'<li class="action[ "][^>]*id="action-(\d+)"')
 
@@ -187,3 +188,66 @@ def test_a_closed_period_links_its_whole_list_without_a_fragment(
     assert f'href="{period}?actions=all#actions"' in more
     assert "hx-get" not in more
     assert rows(client.get(f"{period}?actions=all").text) == [a.id for a in actions]
+
+
+# --- initiatives, a page per group --------------------------------------------------------------
+
+INITIATIVE = re.compile(r'<li class="initiative" id="initiative-(\d+)"')
+
+
+def initiative_rows(html: str, status: str) -> list[int]:
+    """The initiatives rendered in the group ``status``."""
+    group = html.split(f'id="initiatives-{status}"')[1].split("</ul>")[0]
+    return [int(found) for found in INITIATIVE.findall(group)]
+
+
+def test_each_initiative_group_shows_a_page_and_brings_the_next_one_on_demand(
+    client: TestClient, session: Session, world: World
+) -> None:
+    made = [proposed(session, world, f"Offer {i:02}") for i in range(PAGE + 3)]
+    drafts = [draft(session, world, f"Idea {i:02}") for i in range(2)]
+    sign_in(client, session, world.members["sponsor"])
+    page = client.get(url(world, "/plan")).text
+    assert initiative_rows(page, "proposed") == [i.id for i in made[:PAGE]]
+    assert "Show 3 more" in page
+    assert 'id="initiatives-draft"' not in page  # a client never gets the drafts' group
+    section = url(world, "/plan/sections/initiatives")
+    more = client.get(f"{section}?initiatives_proposed_from={PAGE}", headers=HTMX).text
+    assert initiative_rows(more, "proposed") == [i.id for i in made[PAGE:]]
+    assert f'data-focus="initiative-{made[PAGE].id}"' in more
+    every = client.get(url(world, "/plan?initiatives_proposed=all")).text
+    assert initiative_rows(every, "proposed") == [i.id for i in made]
+    sign_in(client, session, world.members["lead"])
+    assert initiative_rows(client.get(url(world, "/plan")).text, "draft") == [i.id for i in drafts]
+
+
+def test_an_answer_to_an_initiative_beyond_the_first_page_shows_it(
+    client: TestClient, session: Session, world: World
+) -> None:
+    made = [proposed(session, world, f"Offer {i:02}") for i in range(PAGE + 4)]
+    last = made[-1]
+    sign_in(client, session, world.members["sponsor"])
+    # Declining needs a reason: the refusal shows the form of that initiative, with the error.
+    refused = client.post(
+        url(world, f"/initiatives/{last.id}/answer"),
+        data={"decision": "decline", "reason": "", "version": str(last.version)},
+        headers=HTMX,
+    )
+    assert refused.status_code == 422
+    assert last.id in initiative_rows(refused.text, "proposed")
+    assert f'id="answer-reason-{last.id}"' in refused.text
+    # Answered, it moves to its new group and the answer shows it there.
+    for other in made[:PAGE]:
+        client.post(
+            url(world, f"/initiatives/{other.id}/answer"),
+            data={"decision": "accept", "reason": "", "version": str(other.version)},
+            headers=HTMX,
+        )
+    accepted = client.post(
+        url(world, f"/initiatives/{last.id}/answer"),
+        data={"decision": "accept", "reason": "", "version": str(last.version)},
+        headers=HTMX,
+    )
+    assert accepted.status_code == 200
+    assert initiative_rows(accepted.text, "accepted")[-1] == last.id
+    assert len(initiative_rows(accepted.text, "accepted")) == PAGE + 1

@@ -79,7 +79,12 @@ def create_initiative(
     initiative = service.create(db, actor=actor.user, plan=plan, values=values)
     notice = f"Saved the draft “{initiative.title}”. Only your team sees it until you propose it."
     return page.done(
-        notice, SECTION, anchor=f"initiative-{initiative.id}", notice_as=NOTICE, **_partial(request)
+        notice,
+        SECTION,
+        anchor=f"initiative-{initiative.id}",
+        notice_as=NOTICE,
+        initiative_reveal=initiative.id,
+        **_partial(request),
     )
 
 
@@ -169,6 +174,7 @@ def propose_initiative(
         SECTION,
         anchor=f"initiative-{initiative.id}",
         notice_as=NOTICE,
+        initiative_reveal=initiative.id,
         **_partial(request),
     )
 
@@ -204,7 +210,12 @@ def answer_initiative(
     answer = form.check()
     if isinstance(answer, FormErrors):
         return page.refused(
-            422, SECTION, answer_form=form, answer_errors=answer, **_partial(request)
+            422,
+            SECTION,
+            answer_form=form,
+            answer_errors=answer,
+            initiative_reveal=initiative.id,
+            **_partial(request),
         )
     try:
         service.answer(
@@ -222,12 +233,18 @@ def answer_initiative(
         message = f"{stale.who} changed this initiative meanwhile. Read it again, then answer."
         errors = FormErrors({"_form": message})
         return page.refused(
-            409, SECTION, answer_form=form, answer_errors=errors, **_partial(request)
+            409,
+            SECTION,
+            answer_form=form,
+            answer_errors=errors,
+            initiative_reveal=initiative.id,
+            **_partial(request),
         )
     return page.done(
         f"{VERB_DONE[answer.status]} “{initiative.title}”. The team is told.",
         SECTION,
         anchor=f"initiative-{initiative.id}",
         notice_as=NOTICE,
+        initiative_reveal=initiative.id,
         **_partial(request),
     )

@@ -13,13 +13,15 @@ Context it adds:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session
 
 from app.initiatives import repository
 from app.initiatives.schemas import InitiativeForm
-from app.models import Plan, Priority
+from app.kit.window import Shown, Windows
+from app.models import InitiativeStatus, Plan, Priority
 from app.permissions.policy import AccountAccess, Actor
 from app.web.forms import FormErrors
 
@@ -37,7 +39,45 @@ def load(db: Session, actor: Actor, access: AccountAccess, plan: Plan) -> dict[s
         "answer_form": None,
         "answer_errors": FormErrors(),
         "initiative_notice": "",
+        "initiative_groups": groups,
     }
+
+
+# The section's groups, in the order shown: each a list of its own, a page at a time.
+GROUPS = (
+    (InitiativeStatus.PROPOSED, "Proposed — waiting for the client's answer"),
+    (InitiativeStatus.ACCEPTED, "Accepted"),
+    (InitiativeStatus.PARKED, "Parked"),
+    (InitiativeStatus.DECLINED, "Declined"),
+    (InitiativeStatus.DRAFT, "Internal drafts — not visible to the client"),
+)
+
+
+@dataclass(frozen=True)
+class Group:
+    status: str
+    label: str
+    shown: Shown[repository.InitiativeView]
+
+    @property
+    def list_id(self) -> str:
+        return f"initiatives-{self.status}"
+
+
+def groups(
+    views: Sequence[repository.InitiativeView], windows: Windows, reveal: int | None = None
+) -> list[Group]:
+    """The initiatives by status, each group a page at a time (``initiatives_<status>`` in the
+    query string: app/kit/window.py), down to the initiative ``reveal`` (the one a change was
+    about) at least; the groups with none are left out."""
+    found = []
+    for status, label in GROUPS:
+        rows = [view for view in views if view.initiative.status == status]
+        if rows:
+            picked = (lambda view: view.initiative.id == reveal) if reveal else None
+            shown = windows(f"initiatives_{status.value}").slice(rows, picked)
+            found.append(Group(status.value, label, shown))
+    return found
 
 
 def link_priorities(views: Sequence[repository.InitiativeView], ranked: Sequence[Priority]) -> None:

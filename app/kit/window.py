@@ -62,6 +62,17 @@ class Window:
         return Shown(self.name, list(rows[start:end]), end, len(rows))
 
 
+class Windows:
+    """The windows a request asks for, by list name (``windows("actions")``): a page's
+    context holds one, so that every list on it reads its own from the same query string."""
+
+    def __init__(self, params: Mapping[str, str]) -> None:
+        self.params = params
+
+    def __call__(self, name: str) -> Window:
+        return Window.of(name, self.params)
+
+
 @dataclass(frozen=True)
 class Shown(Generic[T]):
     """The rows rendered, and what is left: ``rest`` rows from ``end`` on."""

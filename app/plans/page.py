@@ -16,7 +16,7 @@ from app.agreement import sections as agreement_sections
 from app.comments import sections as comments_sections
 from app.initiatives import sections as initiatives_sections
 from app.kit.pages import Page
-from app.kit.window import Window
+from app.kit.window import Windows
 from app.live import events as live_events
 from app.models import Horizon, Importance, Plan, PriorityStatus, Side
 from app.permissions.policy import AccountAccess, Actor, Verb, may
@@ -158,7 +158,7 @@ def plan_page(
     # open ones a page at a time (app/kit/window.py).
     shown = {
         "closed_actions": request.query_params.get("closed") == "1",
-        "action_window": Window.of("actions", request.query_params),
+        "windows": Windows(request.query_params),
         "page_url": plan_url(access, period),
     }
     return Page(
