@@ -62,6 +62,7 @@ class Built:
     people: list[Person] = field(default_factory=list)
     priorities: list[int] = field(default_factory=list)
     actions: dict[int, int] = field(default_factory=dict)  # id -> version
+    statuses: dict[int, str] = field(default_factory=dict)  # id -> status
 
     def person(self, role: str) -> Person:
         return next(p for p in self.people if p.role == role)
@@ -196,8 +197,11 @@ def _items(session: Session, built: Built) -> None:
     built.priorities = list(
         session.exec(select(Priority.id).where(Priority.plan_id == plan.id)).all()  # type: ignore[arg-type]
     )
-    rows = session.exec(select(Action.id, Action.version).where(Action.plan_id == plan.id)).all()
-    built.actions = {int(i): int(v) for i, v in rows if i is not None}
+    rows = session.exec(
+        select(Action.id, Action.version, Action.status).where(Action.plan_id == plan.id)
+    ).all()
+    built.actions = {int(i): int(v) for i, v, _ in rows if i is not None}
+    built.statuses = {int(i): str(s) for i, _, s in rows if i is not None}
 
 
 def action_version(url: str, action_id: int) -> int:

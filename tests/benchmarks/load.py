@@ -172,12 +172,15 @@ class Writer:
     async def status(self, client: httpx.AsyncClient, action: int) -> None:
         version = self.built.actions[action]
         path = f"/accounts/{self.built.account_id}/actions/{action}/status"
-        data = {"status": random.choice(STATUSES), "version": str(version)}
+        # A status it does not have: setting the same one saves nothing (no new version).
+        status = random.choice([s for s in STATUSES if s != self.built.statuses.get(action)])
+        data = {"status": status, "version": str(version)}
         response = await _timed(
             self.tally, "write", lambda: client.post(path, data=data, headers=HTMX)
         )
         if response is not None and response.status_code == 200:
             self.built.actions[action] = version + 1
+            self.built.statuses[action] = status
         elif response is not None and response.status_code == 409:
             self.built.actions[action] = action_version(self.built.url, action)
 
