@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.web.templating import option
+from app.web.templating import Templates, option
 
 
 @pytest.mark.parametrize(
@@ -24,3 +24,35 @@ def test_an_options_value_and_label_are_escaped() -> None:
     assert html == (
         '<option value="&#34;&gt;&lt;script&gt;">&lt;b&gt;Tom &amp; Jerry&lt;/b&gt;</option>'
     )
+
+
+def render(source: str, **context: object) -> str:
+    templates = Templates(secret_key="k" * 64, base_globals={})
+    return templates.env.from_string(source).render(csrf_token="T&K", **context)
+
+
+def test_a_forms_opening_tag_escapes_what_it_writes_and_carries_the_csrf_token() -> None:
+    html = render(
+        '{{ form_open(url, "#x", class="inline", confirm=q, hidden={"v": "1\\"2"}) }}</form>',
+        url="/a?b=1&c=<2>",
+        q='Remove "it"?',
+    )
+    assert html == (
+        '<form class="inline" method="post" action="/a?b=1&amp;c=&lt;2&gt;"'
+        ' hx-post="/a?b=1&amp;c=&lt;2&gt;" hx-target="#x" hx-swap="outerHTML"'
+        ' hx-confirm="Remove &#34;it&#34;?" data-confirm="Remove &#34;it&#34;?">\n'
+        '  <input type="hidden" name="csrf_token" value="T&amp;K">\n'
+        '  <input type="hidden" name="confirm_question" value="Remove &#34;it&#34;?">\n'
+        '  <input type="hidden" name="v" value="1&#34;2"></form>'
+    )
+
+
+def test_the_form_macro_and_form_open_write_the_same_form() -> None:
+    """``ui.form`` is ``form_open`` around its caller: one source for a form's markup."""
+    call = (
+        '{% import "macros.html" as ui with context %}'
+        '{% call ui.form("/u", id="f", novalidate=True, hx=False) %}<b>x</b>{% endcall %}'
+    )
+    direct = '{{ form_open("/u", id="f", novalidate=True, hx=False) }}\n  <b>x</b>\n</form>'
+    assert render(call).strip() == render(direct)
+    assert render(direct).startswith('<form id="f" method="post" action="/u" novalidate>')

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,51 @@ FLASH_COOKIE = "jp_flash"
 
 
 _URL = re.compile(r"https?://[^\s<>\"']+")
+
+
+@pass_context
+def form_open(
+    context: Context,
+    url: str,
+    target: str = "",
+    swap: str = "outerHTML",
+    *,
+    confirm: str = "",
+    novalidate: bool = False,
+    hx: bool = True,
+    id: str = "",
+    hidden: Mapping[str, object] | None = None,
+    **attributes: str,
+) -> Markup:
+    """A form's opening tag with its CSRF input (``ui.form``'s, which calls it): method,
+    action, hx-post (the same URL), hx-target and hx-swap when given, the confirmation question
+    (asked by the browser, and posted for the confirmation page without JavaScript) and hidden
+    fields. A row of a long list writes ``{{ form_open(...) }} ... </form>``: a function call
+    costs a tenth of a macro's call block. ``class`` is passed as ``class=``."""
+    parts = ["<form"]
+    if id:
+        parts.append(f' id="{escape(id)}"')
+    if attributes.get("class"):
+        parts.append(f' class="{escape(attributes["class"])}"')
+    action = escape(url)
+    parts.append(f' method="post" action="{action}"')
+    if hx:
+        parts.append(f' hx-post="{action}"')
+    if target:
+        parts.append(f' hx-target="{escape(target)}" hx-swap="{escape(swap)}"')
+    question = escape(confirm)
+    if confirm:
+        parts.append(f' hx-confirm="{question}"' if hx else "")
+        parts.append(f' data-confirm="{question}"')
+    if novalidate:
+        parts.append(" novalidate")
+    token = escape(context.get("csrf_token", ""))
+    parts.append(f'>\n  <input type="hidden" name="csrf_token" value="{token}">')
+    if confirm:
+        parts.append(f'\n  <input type="hidden" name="confirm_question" value="{question}">')
+    for key, value in (hidden or {}).items():
+        parts.append(f'\n  <input type="hidden" name="{escape(key)}" value="{escape(value)}">')
+    return Markup("".join(parts))  # noqa: S704 (every value above is escaped)
 
 
 def option(value: object, label: object, chosen: object) -> Markup:
@@ -173,6 +219,7 @@ class Templates:
         self.env.globals.update(
             static_url=static_url,
             option=option,
+            form_open=form_open,
             plural=plural,
             all_of=all_of,
             role_labels={r.value: label for r, label in ROLE_LABELS.items()},
