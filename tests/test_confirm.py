@@ -58,7 +58,8 @@ REFUSED_STATUS = {SIGN_IN: 401, FORBIDDEN: 403, GONE: 410, NOT_FOUND: 404}
 # Which routes ask: the forms that ask first, read from the templates, and the flagged routes
 # --------------------------------------------------------------------------------------------
 
-FORM_CALL = re.compile(r"ui\.form\((?P<args>[^\n]*?)\) %\}")
+# ``{% call ui.form(...) %}`` or, in a row of a long list, ``{{ form_open(...) }}``.
+FORM_CALL = re.compile(r"(?:ui\.form\((?P<args>[^\n]*?)\) %\}|form_open\((?P<open>[^\n]*?)\) \}\})")
 FIRST_ARG = re.compile(
     r'^\s*(?:"(?P<literal>[^"]*)"(?:\s*\|\s*format\([^)]*\))?|url\s*~\s*"(?P<tail>[^"]*)")'
 )
@@ -71,13 +72,14 @@ def canonical(path: str) -> str:
 
 
 def confirm_form_urls() -> set[str]:
-    """The URL of every ``ui.form(..., confirm=...)`` in the templates (ids as ``*``)."""
+    """The URL of every form with ``confirm=...`` in the templates (ids as ``*``)."""
     found: set[str] = set()
     for template in TEMPLATE_DIR.rglob("*.html"):
         text = template.read_text()
         for call in FORM_CALL.finditer(text):
-            args = call.group("args")
-            if "confirm=" not in args or 'confirm=""' in args:
+            args = call.group("args") or call.group("open")
+            # (``confirm=confirm``: ui.form handing its own argument on to form_open)
+            if "confirm=" not in args or 'confirm=""' in args or "confirm=confirm" in args:
                 continue
             first = FIRST_ARG.match(args)
             assert first, f"{template}: cannot read the URL of ui.form({args})"
