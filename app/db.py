@@ -216,6 +216,25 @@ def _refuse_writes_in_read_sessions(session: OrmSession, *_args: Any) -> None:
         require_writes(session)
 
 
+_MEMOS = "jp_memos"
+
+
+def memo(session: OrmSession, name: str) -> dict[Any, Any]:
+    """A dictionary named ``name`` that lives as long as the session's transaction: what a
+    request has read once (the account's access, the current plan), so that the guard and the
+    handler of one request do not send the same query twice. Emptied when the transaction
+    ends (``_forget_memos``), so nothing read under one transaction is trusted in the next."""
+    memos: dict[str, dict[Any, Any]] = session.info.setdefault(_MEMOS, {})
+    return memos.setdefault(name, {})
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _forget_memos(session: OrmSession, transaction: Any) -> None:
+    # Not at the end of the subtransaction every flush opens; at a savepoint's, to be safe.
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_MEMOS, None)
+
+
 def require_writes(session: OrmSession) -> None:
     """Refuse a change in a read-only session: the unit of work checks before each flush, and
     code that writes with plain SQL (the audit append) calls this first."""
