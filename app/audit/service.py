@@ -42,8 +42,9 @@ def record(
 ) -> AuditEvent:
     """Append one event to its chain (the account's, or the global one).
 
-    Three statements under the head row's lock, sent as plain SQL (no unit of work): read and
-    lock the head, move it on, insert the event. Changes pending in the session go first, so
+    Sent as plain SQL under the head row's lock (no unit of work): read and lock the head,
+    move it on, insert the event (three statements; two on PostgreSQL, which moves the head in
+    the event's INSERT). Changes pending in the session go first, so
     the event never refers to a row the database has not seen yet."""
     require_writes(session)  # plain SQL passes no flush check
     session.flush()
@@ -67,8 +68,7 @@ def record(
         hash="",
     )
     event.hash = link_hash(prev_hash, event)
-    repository.move_head(session, chain, seq=event.seq, hash=event.hash, new=head is None)
-    event.id = repository.insert_event(session, event)
+    event.id = repository.append(session, event, new_chain=head is None)
     if account_id is not None:
         # Under the chain head's lock, which also numbers the account's live events.
         live_events.derive(
