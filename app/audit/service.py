@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.audit import repository
-from app.audit.chain import GENESIS, GLOBAL_CHAIN, chain_for, json_safe, link_hash
+from app.audit.chain import GENESIS, GLOBAL_CHAIN, Appended, chain_for, json_safe, link_hash
 from app.db import require_writes
 from app.live import events as live_events
 from app.models import AuditEvent, User, Visibility, utcnow
@@ -39,7 +39,7 @@ def record(
     changes: Changes | None = None,
     visibility: Visibility = Visibility.SHARED,
     actor_label: str | None = None,
-) -> AuditEvent:
+) -> Appended:
     """Append one event to its chain (the account's, or the global one).
 
     Sent as plain SQL under the head row's lock (no unit of work): read and lock the head,
@@ -52,7 +52,7 @@ def record(
     head = repository.lock_head(session, chain)
     # None: only the transaction that creates an account (or the first global event) gets here.
     seq, prev_hash = head if head is not None else (0, GENESIS)
-    event = AuditEvent(
+    event = Appended(
         chain=chain,
         seq=seq + 1,
         occurred_at=utcnow(),
@@ -65,7 +65,6 @@ def record(
         changes=json_safe(changes or {}),
         visibility=visibility,
         prev_hash=prev_hash,
-        hash="",
     )
     event.hash = link_hash(prev_hash, event)
     event.id = repository.append(session, event, new_chain=head is None)

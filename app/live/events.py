@@ -157,8 +157,9 @@ def derive(
         "actor_id": actor_id,
         "occurred_at": utcnow(),
     }
-    notify = session.get_bind().dialect.name == "postgresql"
-    seq = int(session.execute(_INSERT[shared, notify], values).scalar_one())
+    connection = session.connection()  # a plain statement: the ORM's execute only costs
+    notify = connection.dialect.name == "postgresql"
+    seq = int(connection.execute(_INSERT[shared, notify], values).scalar_one())
     if not notify:
         _tell_after_commit(session, account_id)
     return seq
