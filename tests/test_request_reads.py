@@ -88,3 +88,17 @@ def test_the_next_period_started_in_the_transaction_is_the_current_plan(
     session.flush()
     assert started.plan.id != old.id
     assert _locked(session, world) == started.plan.id
+
+
+def test_the_dependencies_every_request_passes_that_only_read_it_take_no_worker_thread() -> None:
+    """FastAPI runs a plain ``def`` dependency in a worker thread: a hop that costs more than
+    these checks do. Those that query the database (the session, the guards) stay plain."""
+    import inspect
+
+    from app.auth.deps import current_actor, get_settings, optional_actor
+    from app.web.forms import form_is_text, ids_in_range
+    from app.web.security import csrf_protect
+
+    for dependency in (csrf_protect, form_is_text, ids_in_range, get_settings, current_actor):
+        assert inspect.iscoroutinefunction(dependency), dependency.__name__
+    assert not inspect.iscoroutinefunction(optional_actor)  # it reads the session: off the loop
