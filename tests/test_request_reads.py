@@ -102,3 +102,38 @@ def test_the_dependencies_every_request_passes_that_only_read_it_take_no_worker_
     for dependency in (csrf_protect, form_is_text, ids_in_range, get_settings, current_actor):
         assert inspect.iscoroutinefunction(dependency), dependency.__name__
     assert not inspect.iscoroutinefunction(optional_actor)  # it reads the session: off the loop
+
+
+def _samples(path: str) -> list[str]:
+    """Paths ``path`` answers: each parameter as a number, and as a word."""
+    import re
+
+    parameter = re.compile(r"\{([^}:]+)(?::[^}]+)?\}")
+    return [parameter.sub("12345", path), parameter.sub(lambda m: f"x{m.group(1)}", path)]
+
+
+def test_no_two_routers_answer_the_same_request() -> None:
+    """The routers are tried in the order of ``app.main`` (the busiest first, for speed): that
+    order must decide nothing, so no route of one router may answer a request another
+    router's route answers."""
+    from fastapi.routing import APIRoute
+
+    from app import main
+
+    routers = [*main.PUBLIC_ROUTERS, *main.DEV_ROUTERS, *main.PRIVATE_ROUTERS]
+    routes = [
+        (index, route)
+        for index, router in enumerate(routers)
+        for route in router.routes
+        if isinstance(route, APIRoute)
+    ]
+    assert len(routes) > 100
+    both = [
+        (mine.path, theirs.path)
+        for index, mine in routes
+        for other, theirs in routes
+        if index != other
+        and mine.methods & theirs.methods
+        and any(theirs.path_regex.match(sample) for sample in _samples(mine.path))
+    ]
+    assert both == []
