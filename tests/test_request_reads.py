@@ -96,12 +96,15 @@ def test_the_dependencies_every_request_passes_that_only_read_it_take_no_worker_
     import inspect
 
     from app.auth.deps import current_actor, get_settings, optional_actor
+    from app.db import request_session
     from app.web.forms import form_is_text, ids_in_range
     from app.web.security import csrf_protect
 
     for dependency in (csrf_protect, form_is_text, ids_in_range, get_settings, current_actor):
         assert inspect.iscoroutinefunction(dependency), dependency.__name__
     assert not inspect.iscoroutinefunction(optional_actor)  # it reads the session: off the loop
+    # The session is made on the loop (no I/O) and ended in a worker thread (commit, close).
+    assert inspect.isasyncgenfunction(request_session)
 
 
 def _samples(path: str) -> list[str]:
