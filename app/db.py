@@ -25,9 +25,10 @@ import logging
 import sqlite3
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any, TypeVar
 
+import anyio
 import sqlalchemy as sa
 from fastapi import Depends, Request
 from sqlalchemy import event
@@ -216,6 +217,25 @@ def _refuse_writes_in_read_sessions(session: OrmSession, *_args: Any) -> None:
         require_writes(session)
 
 
+_MEMOS = "jp_memos"
+
+
+def memo(session: OrmSession, name: str) -> dict[Any, Any]:
+    """A dictionary named ``name`` that lives as long as the session's transaction: what a
+    request has read once (the account's access, the current plan), so that the guard and the
+    handler of one request do not send the same query twice. Emptied when the transaction
+    ends (``_forget_memos``), so nothing read under one transaction is trusted in the next."""
+    memos: dict[str, dict[Any, Any]] = session.info.setdefault(_MEMOS, {})
+    return memos.setdefault(name, {})
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _forget_memos(session: OrmSession, transaction: Any) -> None:
+    # Not at the end of the subtransaction every flush opens; at a savepoint's, to be safe.
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_MEMOS, None)
+
+
 def require_writes(session: OrmSession) -> None:
     """Refuse a change in a read-only session: the unit of work checks before each flush, and
     code that writes with plain SQL (the audit append) calls this first."""
@@ -288,11 +308,28 @@ def _request_writes(request: Request) -> bool:
     return bool(getattr(request.scope.get("endpoint"), "jp_writes_on_get", False))
 
 
-def request_session(request: Request) -> Iterator[Session]:
+async def request_session(request: Request) -> AsyncIterator[Session]:
+    """The request's session. Made on the event loop: making it does no I/O (its connection
+    is taken at the first query, which runs in a worker thread), and a plain generator would
+    cost a hop to a worker thread just for that. Committed (or rolled back) and closed in a
+    worker thread, as FastAPI ends a plain generator: shielded from cancellation (a client
+    that went away still gets its session closed) and with a limiter of its own, so that a
+    busy thread pool never keeps a transaction open."""
     db: Database = request.app.state.db
     session = db.session(writes=_request_writes(request))
     try:
         yield session
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(_abandon, session, limiter=anyio.CapacityLimiter(1))
+        raise
+    with anyio.CancelScope(shield=True):
+        await anyio.to_thread.run_sync(_finish, request, session, limiter=anyio.CapacityLimiter(1))
+
+
+def _finish(request: Request, session: Session) -> None:
+    """Commit the request's transaction, close its session, then run what waited for it."""
+    try:
         # A failure from here on may come after the database committed (the connection broke
         # during COMMIT): the error page must not claim that nothing was saved.
         request.state.db_committing = True
@@ -303,6 +340,14 @@ def request_session(request: Request) -> Iterator[Session]:
     finally:
         session.close()
     run_after_commit(session)
+
+
+def _abandon(session: Session) -> None:
+    """The request failed: nothing of its transaction is kept."""
+    try:
+        session.rollback()
+    finally:
+        session.close()
 
 
 DbSession = Annotated[Session, Depends(request_session, scope="function")]

@@ -73,23 +73,28 @@ PUBLIC_ROUTERS = (
 )
 # Routes that exist only in development, when turned on (they answer only some people even then).
 DEV_ROUTERS = (mail_routes.dev,)
+# The busiest first: a request is matched against the routers in this order, router by router,
+# until one answers (no two routers answer the same request: tests/test_request_reads.py), so
+# the plan page, its sections, live updates, threads and the plan's items are found soonest.
 PRIVATE_ROUTERS = (
+    plans_routes.router,
+    live_routes.router,
+    comments_routes.router,
+    actions_routes.router,
+    priorities_routes.router,
+    strategy_routes.router,
+    value_routes.router,
+    initiatives_routes.router,
+    agreement_routes.router,
+    waiting_routes.router,
     accounts_routes.router,
     auth_routes.router,
     invitations_routes.router,
     audit_routes.router,
     users_routes.router,
-    plans_routes.router,
     periods_routes.router,
-    priorities_routes.router,
-    strategy_routes.router,
-    value_routes.router,
-    initiatives_routes.router,
-    actions_routes.router,
     perception_routes.router,
     opportunities_routes.router,
-    agreement_routes.router,
-    comments_routes.router,
     notifications_routes.router,
     workspaces_routes.router,
     scorecard_routes.router,
@@ -100,9 +105,7 @@ PRIVATE_ROUTERS = (
     portfolio_routes.router,
     stakeholders_routes.router,
     mail_routes.router,
-    live_routes.router,
     welcome_routes.router,
-    waiting_routes.router,
 )
 
 

@@ -354,7 +354,8 @@ class QueryCounter:
         self.statements: list[str] = []
 
     def __call__(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if re.match(r"\s*(SELECT|INSERT|UPDATE|DELETE)", statement, re.IGNORECASE):
+        # WITH: a statement led by a common table expression (the audit append on PostgreSQL).
+        if re.match(r"\s*(WITH|SELECT|INSERT|UPDATE|DELETE)", statement, re.IGNORECASE):
             self.statements.append(statement)
 
     @property

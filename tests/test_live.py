@@ -42,8 +42,9 @@ from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
 from app.tokens import token_hash
 from tests import factories
+from tests.conftest import BACKEND
 from tests.factories import World
-from tests.live import LiveServer
+from tests.live import LiveServer, reset_database
 from tests.livestreams import StreamReader
 
 HEARTBEAT = 0.3
@@ -574,3 +575,31 @@ def test_presence_changes_waiting_in_a_streams_queue_are_told_once(scene: Scene)
         return sizes
 
     assert asyncio.run(hear()) == [1, 1]
+
+
+@pytest.mark.skipif(BACKEND != "postgresql", reason="PostgreSQL's NOTIFY")
+def test_an_event_is_announced_by_its_own_insert_on_commit(live_engine: sa.Engine) -> None:
+    """The notice rides on the event's INSERT (no statement of its own): ``e:<account>:<seq>``
+    for each event, delivered when the transaction commits, not before."""
+    import psycopg
+
+    reset_database(live_engine)
+    url = live_engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as listener:
+        listener.execute(f"LISTEN {events.CHANNEL}")
+        with Database(live_engine).session() as session:
+            admin = factories.make_user(
+                session, workspace=factories.make_workspace(session), admin=True
+            )
+            account = factories.make_account(session, admin=admin)
+            assert account.id is not None
+            plan = plans_repo.current(session, account_id=account.id)
+            assert plan is not None
+            for title in ("First", "Second"):
+                priorities.create(session, actor=admin, plan=plan, values=PriorityValues(title))
+            assert list(listener.notifies(timeout=0.2)) == []  # not before the commit
+            session.commit()
+            seqs = [r.seq for r in _live_events(session, account.id)]
+        heard = [n.payload for n in listener.notifies(timeout=2, stop_after=len(seqs))]
+    assert len(seqs) >= 2  # the account's own creation may have some too
+    assert heard == [events.notice(account.id, seq) for seq in seqs]

@@ -92,6 +92,28 @@ def test_the_exact_time_and_far_days_follow_the_locale() -> None:
     assert "(Dec 3, 2026, 2:05" in element
 
 
+def test_days_and_times_of_day_are_written_as_babel_writes_them_in_every_locale() -> None:
+    """They are formatted once per day or minute and kept: the kept text is Babel's for the
+    moment itself, in every offered locale, across a change of summer time, and the time
+    element escapes what it is given."""
+    from datetime import timedelta
+
+    from babel.dates import format_date, format_time
+
+    new_york = ZoneInfo("America/New_York")
+    start = datetime(2026, 3, 7, 22, 0, tzinfo=UTC).astimezone(new_york)
+    for locale in numbers.LOCALES:
+        babel = numbers._babel(locale)
+        for minutes in range(0, 36 * 60, 37):
+            at = (start + timedelta(minutes=minutes)).astimezone(new_york)
+            assert numbers.clock_time(at, locale) == format_time(at, "short", locale=babel)
+            assert numbers.date(at, locale) == format_date(at.date(), "medium", locale=babel)
+    element = str(moments.time_element(start, new_york, locale="en-US"))
+    assert element.startswith('<time datetime="2026-03-07T22:00:00+00:00" title="Mar 7, 2026, ')
+    assert element.count("EST") == 2
+    assert "<" not in html.unescape(element.split('title="')[1].split('"')[0])
+
+
 @pytest.mark.parametrize(
     ("header", "chosen"),
     [

@@ -9,14 +9,51 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
-
-from app.models import AuditEvent
+from typing import Any, Protocol
 
 GENESIS = "0" * 64
 GLOBAL_CHAIN = "global"
+
+
+class Recorded(Protocol):
+    """What an event's hash covers: an ``AuditEvent`` read back, or an ``Appended`` one."""
+
+    chain: str
+    seq: int
+    occurred_at: datetime
+    actor_id: int | None
+    actor_label: str
+    account_id: int | None
+    item_type: str
+    item_id: str
+    verb: str
+    changes: dict[str, Any]
+    visibility: str
+
+
+@dataclass
+class Appended:
+    """An event as ``app.audit.service.record`` appends it: the row it inserts, and its id
+    once inserted. A plain object: building a table model validates every field again, which
+    cost more than hashing the event."""
+
+    chain: str
+    seq: int
+    occurred_at: datetime
+    actor_id: int | None
+    actor_label: str
+    account_id: int | None
+    item_type: str
+    item_id: str
+    verb: str
+    changes: dict[str, Any]
+    visibility: str
+    prev_hash: str
+    hash: str = ""
+    id: int | None = field(default=None, compare=False)
 
 
 def chain_for(account_id: int | None) -> str:
@@ -38,7 +75,7 @@ def json_safe(value: Any) -> Any:
     return str(value)
 
 
-def canonical(event: AuditEvent) -> str:
+def canonical(event: Recorded) -> str:
     fields = {
         "chain": event.chain,
         "seq": event.seq,
@@ -55,5 +92,5 @@ def canonical(event: AuditEvent) -> str:
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def link_hash(prev_hash: str, event: AuditEvent) -> str:
+def link_hash(prev_hash: str, event: Recorded) -> str:
     return hashlib.sha256(f"{prev_hash}\n{canonical(event)}".encode()).hexdigest()

@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.audit import repository
-from app.audit.chain import GENESIS, GLOBAL_CHAIN, chain_for, json_safe, link_hash
+from app.audit.chain import GENESIS, GLOBAL_CHAIN, Appended, chain_for, json_safe, link_hash
 from app.db import require_writes
 from app.live import events as live_events
 from app.models import AuditEvent, User, Visibility, utcnow
@@ -39,11 +39,12 @@ def record(
     changes: Changes | None = None,
     visibility: Visibility = Visibility.SHARED,
     actor_label: str | None = None,
-) -> AuditEvent:
+) -> Appended:
     """Append one event to its chain (the account's, or the global one).
 
-    Three statements under the head row's lock, sent as plain SQL (no unit of work): read and
-    lock the head, move it on, insert the event. Changes pending in the session go first, so
+    Sent as plain SQL under the head row's lock (no unit of work): read and lock the head,
+    move it on, insert the event (three statements; two on PostgreSQL, which moves the head in
+    the event's INSERT). Changes pending in the session go first, so
     the event never refers to a row the database has not seen yet."""
     require_writes(session)  # plain SQL passes no flush check
     session.flush()
@@ -51,7 +52,7 @@ def record(
     head = repository.lock_head(session, chain)
     # None: only the transaction that creates an account (or the first global event) gets here.
     seq, prev_hash = head if head is not None else (0, GENESIS)
-    event = AuditEvent(
+    event = Appended(
         chain=chain,
         seq=seq + 1,
         occurred_at=utcnow(),
@@ -64,11 +65,9 @@ def record(
         changes=json_safe(changes or {}),
         visibility=visibility,
         prev_hash=prev_hash,
-        hash="",
     )
     event.hash = link_hash(prev_hash, event)
-    repository.move_head(session, chain, seq=event.seq, hash=event.hash, new=head is None)
-    event.id = repository.insert_event(session, event)
+    event.id = repository.append(session, event, new_chain=head is None)
     if account_id is not None:
         # Under the chain head's lock, which also numbers the account's live events.
         live_events.derive(

@@ -18,7 +18,10 @@ Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 BACKGROUND = "_jointplan_background"
 
 
-def get_settings(request: Request) -> Settings:
+# The dependencies that only look at the request are ``async``: FastAPI runs a plain ``def``
+# dependency in a worker thread, and that hop (queue, thread, wake-up of the event loop) costs
+# more than what they do. Those that query the database stay plain: off the event loop.
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -59,7 +62,7 @@ def optional_actor(request: Request, db: DbSession, settings: SettingsDep) -> Ac
 OptionalActor = Annotated[Actor | None, Depends(optional_actor)]
 
 
-def current_actor(actor: OptionalActor) -> Actor:
+async def current_actor(actor: OptionalActor) -> Actor:
     if actor is None:
         raise SignInRequired()
     return actor

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date as Date
-from datetime import datetime
+from datetime import datetime, time
 from decimal import Decimal
 from fractions import Fraction
-from functools import cache
+from functools import cache, lru_cache
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time
@@ -119,13 +119,25 @@ def percent(value: Number, locale: str = DEFAULT_LOCALE) -> str:
 
 def date(day: Date | datetime, locale: str = DEFAULT_LOCALE) -> str:
     """A calendar day: '3 Dec 2026' (en-GB), 'Dec 3, 2026' (en-US), '03.12.2026' (de-DE)."""
-    on = day.date() if isinstance(day, datetime) else day
-    return format_date(on, format="medium", locale=_babel(locale))
+    return _day(day.date() if isinstance(day, datetime) else day, locale)
 
 
 def clock_time(at: datetime, locale: str = DEFAULT_LOCALE) -> str:
     """The time of day: '14:05' (en-GB, de-DE), '2:05 PM' (en-US)."""
-    return format_time(at, format="short", locale=_babel(locale))
+    return _time_of_day(at.hour, at.minute, locale)
+
+
+# A page shows the same few days and minutes again and again (every comment of a thread, every
+# due date of a plan): each is formatted once, Babel's pattern work is the cost.
+@lru_cache(maxsize=4096)
+def _day(on: Date, locale: str) -> str:
+    return format_date(on, format="medium", locale=_babel(locale))
+
+
+@lru_cache(maxsize=2048)
+def _time_of_day(hour: int, minute: int, locale: str) -> str:
+    # The short time pattern shows hours and minutes (and AM/PM) only, never a zone.
+    return format_time(time(hour, minute), format="short", locale=_babel(locale))
 
 
 def group_symbol(locale: str = DEFAULT_LOCALE) -> str:

@@ -20,8 +20,9 @@ from sqlmodel import Session
 
 from app.audit import repository as audit_repo
 from app.audit import service as audit
+from app.audit.chain import Appended
 from app.audit.service import Changes
-from app.models import AuditEvent, User, Visibility, utcnow
+from app.models import User, Visibility, utcnow
 
 
 class Item(Protocol):
@@ -120,7 +121,7 @@ class Trail:
         verb: str,
         changes: Changes,
         visibility: Visibility | None = None,
-    ) -> AuditEvent:
+    ) -> Appended:
         """Audit ``verb`` about ``item``, without a new version."""
         return audit.record(
             session,
@@ -143,7 +144,7 @@ class Trail:
         changes: Changes | None = None,
         verb: str | None = None,
         visibility: Visibility | None = None,
-    ) -> AuditEvent:
+    ) -> Appended:
         """A new item: add and flush it (for its id), then audit ``verb``
         (``<item_type>.created`` by default) with ``changes`` (what the values do not say,
         such as its place) followed by the diff of ``values``."""
@@ -162,7 +163,7 @@ class Trail:
         verb: str,
         changes: Changes,
         visibility: Visibility | None = None,
-    ) -> AuditEvent:
+    ) -> Appended:
         """A new version of ``item``: bump it, stamp ``updated_at``, and audit ``changes``."""
         _new_version(session, item)
         return self.event(session, actor, item, verb, changes, visibility)
@@ -176,7 +177,7 @@ class Trail:
         *,
         verb: str | None = None,
         visibility: Visibility | None = None,
-    ) -> AuditEvent:
+    ) -> Appended:
         """Remove ``item``: its row stays (``removed_at``) for the audit trail, which records
         ``fields`` going from their values to nothing as a new version, audited as ``verb``
         (``<item_type>.removed`` by default)."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from functools import partial
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.sql.dml import ReturningInsert
@@ -103,9 +104,10 @@ _LIVE = LiveEvent.__table__  # type: ignore[attr-defined]
 _GIVEN = ("section", "item_type", "item_id", "visibility", "actor_name", "actor_id", "occurred_at")
 
 
-def _numbered(shared: bool) -> ReturningInsert[tuple[int]]:
+def _numbered(shared: bool, notify: bool) -> ReturningInsert[Any]:
     """One statement, built once: the account's next event numbered ``max + 1`` (and for a
-    ``shared`` event the next shared number) and inserted, its ``seq`` returned."""
+    ``shared`` event the next shared number) and inserted, its ``seq`` returned; with
+    ``notify`` (PostgreSQL) announced in the same statement (``notice``), not in one more."""
     following = sa.select(
         sa.bindparam("account_id", type_=_LIVE.c.account_id.type),
         sa.func.coalesce(sa.func.max(_LIVE.c.seq), 0) + 1,
@@ -113,10 +115,18 @@ def _numbered(shared: bool) -> ReturningInsert[tuple[int]]:
         *(sa.bindparam(name, type_=_LIVE.c[name].type) for name in _GIVEN),
     ).where(_LIVE.c.account_id == sa.bindparam("account_id"))
     columns = ("account_id", "seq", "shared_seq", *_GIVEN)
-    return sa.insert(_LIVE).from_select(columns, following).returning(_LIVE.c.seq)
+    returned: list[sa.ColumnElement[Any]] = [_LIVE.c.seq]
+    if notify:
+        text = sa.func.concat("e:", _LIVE.c.account_id, ":", _LIVE.c.seq)  # ``notice``
+        returned.append(func.pg_notify(CHANNEL, text))
+    return sa.insert(_LIVE).from_select(columns, following).returning(*returned)
 
 
-_INSERT = {shared: _numbered(shared) for shared in (True, False)}
+_INSERT = {
+    (shared, notify): _numbered(shared, notify)
+    for shared in (True, False)
+    for notify in (True, False)
+}
 
 
 def derive(
@@ -147,8 +157,11 @@ def derive(
         "actor_id": actor_id,
         "occurred_at": utcnow(),
     }
-    seq = int(session.execute(_INSERT[shared], values).scalar_one())
-    _announce(session, account_id, seq)
+    connection = session.connection()  # a plain statement: the ORM's execute only costs
+    notify = connection.dialect.name == "postgresql"
+    seq = int(connection.execute(_INSERT[shared, notify], values).scalar_one())
+    if not notify:
+        _tell_after_commit(session, account_id)
     return seq
 
 
@@ -163,11 +176,10 @@ def notice(account_id: int, seq: int) -> str:
     return f"e:{account_id}:{seq}"
 
 
-def _announce(session: Session, account_id: int, seq: int) -> None:
+def _tell_after_commit(session: Session, account_id: int) -> None:
+    """SQLite: this instance's streams hear of the account's event once it committed."""
     db: Database | None = session.info.get("db")
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.select(func.pg_notify(CHANNEL, notice(account_id, seq))))
-    elif db is not None:
+    if db is not None:
         after_commit(session, partial(_tell, db, account_id))
 
 

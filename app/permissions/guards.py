@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from app.accounts import repository as accounts_repo
 from app.auth.deps import CurrentActor
-from app.db import DbSession
+from app.db import DbSession, memo
 from app.kit.items import AccountItem, get_or_404, moving_up
 from app.kit.pages import Page
 from app.permissions.policy import (
@@ -52,13 +52,10 @@ def enforce_item(actor: Actor, access: AccountAccess, verb: Verb, item: HasVisib
     enforce(decide(actor, access, verb, item))
 
 
-_ACCESS = "jp_access"
-
-
 def load_access(db: Session, *, account_id: int, actor: Actor) -> AccountAccess | None:
     """The account with the actor's membership and side (one query), read once per request:
     a second guard of the same request (the session is the request's) gets the same answer."""
-    known: dict[tuple[int, int], AccountAccess | None] = db.info.setdefault(_ACCESS, {})
+    known: dict[tuple[int, int], AccountAccess | None] = memo(db, "access")
     key = (account_id, actor.id)
     if key not in known:
         known[key] = accounts_repo.load_access(db, account_id=account_id, user_id=actor.id)

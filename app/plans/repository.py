@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from app.db import for_write
+from app.db import for_write, memo
 from app.live import repository as live_repo
 from app.models import JointReview, JointReviewStatus, Plan
 
@@ -23,7 +23,16 @@ def current(session: Session, *, account_id: int, lock: bool = False) -> Plan | 
     """The account's current plan. With ``lock``, a writing request locks its row until
     commit, so that a change and the start of the next period (``app.periods``) never
     interleave: a change made first is carried over with its item; a change after that finds
-    the period closed."""
+    the period closed.
+
+    The locked plan is kept for the rest of the transaction (``app.db.memo``): no other
+    transaction can make another plan current while the lock is held, so the handler asking
+    again after its guard gets the same plan without a query, unless this transaction started
+    the next period itself (the plan is no longer current)."""
+    locked: dict[int, Plan] = memo(session, "current_plan")
+    known = locked.get(account_id)
+    if known is not None and known.is_current:
+        return known
     statement = select(Plan).where(Plan.account_id == account_id).where(col(Plan.is_current))
     if not lock:
         return session.exec(statement).first()
@@ -32,6 +41,8 @@ def current(session: Session, *, account_id: int, lock: bool = False) -> Plan | 
         # The next period started while this request waited for the lock (PostgreSQL skips
         # the row that stopped being current): the new current plan is visible now.
         plan = session.exec(for_write(session, statement)).first()
+    if plan is not None and session.info.get("writes"):
+        locked[account_id] = plan
     return plan
 
 

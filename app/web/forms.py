@@ -176,9 +176,10 @@ def undecodable_form(body: bytes, content_type: str) -> str | None:
     return "\n\n".join(shown)
 
 
-def form_is_text(request: Request) -> None:
+async def form_is_text(request: Request) -> None:
     """App-wide dependency: a form with bytes that are not UTF-8 is refused with a clear page
-    that shows what could be read of it (``SecurityMiddleware`` looked at the raw body)."""
+    that shows what could be read of it (``SecurityMiddleware`` looked at the raw body).
+    ``async``, as ``ids_in_range``: it only looks at the request, not worth a worker thread."""
     kept = getattr(request.state, "undecodable_form", None)
     if kept is not None:
         raise UndecodableFormError(kept=kept)
@@ -191,7 +192,7 @@ def safe_next(value: str | None, default: str = "/") -> str:
     return default
 
 
-def ids_in_range(request: Request) -> None:
+async def ids_in_range(request: Request) -> None:
     """App-wide dependency: an id in the path too large for the database is simply not found
     (instead of an overflow in the database driver)."""
     for name, value in request.path_params.items():
