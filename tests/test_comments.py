@@ -935,8 +935,7 @@ def test_a_comment_post_costs_a_fixed_few_statements(
     sign_in(client, session, world.members["lead"])
     client.post(path, data={"body": "Warm-up"}, headers=FORM)  # the session's last-seen touch
     plain = _statements_of_a_post(client, path, "Agreed, next week.", count_queries)
-    assert len(plain) == 6 + APPEND, "
-".join(plain)
+    assert len(plain) == 6 + APPEND, "\n".join(plain)
     assert not any("membership.removed_at" in s and "app_user.email" in s for s in plain[2:])
     naming = _statements_of_a_post(client, path, "Over to @Client sponsor", count_queries)
     # + the members who may be named, + the notification and its e-mail's outbox row
