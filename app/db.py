@@ -200,9 +200,13 @@ class Database:
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
+    def bind_for(self, *, writes: bool) -> sa.Engine | sa.Connection:
+        """What a session that writes (or only reads) runs on: on SQLite, the option says
+        which BEGIN its transactions start with."""
+        return self.engine.execution_options(jp_writes=writes)
+
     def session(self, *, writes: bool = True) -> Session:
-        bind = self.engine.execution_options(jp_writes=writes)
-        session = Session(bind=bind, expire_on_commit=False)
+        session = Session(bind=self.bind_for(writes=writes), expire_on_commit=False)
         session.info["writes"] = writes
         session.info["db"] = self
         return session
@@ -317,6 +321,7 @@ async def request_session(request: Request) -> AsyncIterator[Session]:
     busy thread pool never keeps a transaction open."""
     db: Database = request.app.state.db
     session = db.session(writes=_request_writes(request))
+    request.state.db_session = session  # for ``commit_before_answer``
     try:
         yield session
     except BaseException:
@@ -325,6 +330,26 @@ async def request_session(request: Request) -> AsyncIterator[Session]:
         raise
     with anyio.CancelScope(shield=True):
         await anyio.to_thread.run_sync(_finish, request, session, limiter=anyio.CapacityLimiter(1))
+
+
+def commit_before_answer(request: Request) -> None:
+    """Commit the request's change before the answer that shows it is rendered.
+
+    A writing transaction holds what serialises writers until it ends: on SQLite the write
+    lock (and this process's ``WriterTurn``), on PostgreSQL the rows it locked (the current
+    plan, the item, the audit chain's head). Rendering the answer (a section of the plan
+    page, a thread) is most of a write's time and writes nothing, so the change commits
+    first and the answer reads in a transaction of its own, as a reading request does: no
+    write lock, no row locks, and the session refuses any change from here on. What waits
+    for the commit (``after_commit``) still runs once the request ends."""
+    session: Session | None = getattr(request.state, "db_session", None)
+    if session is None or not session.info.get("writes"):
+        return
+    request.state.db_committing = True  # a failure from here on may come after the commit
+    session.commit()
+    db: Database = session.info["db"]
+    session.bind = db.bind_for(writes=False)
+    session.info["writes"] = False
 
 
 def _finish(request: Request, session: Session) -> None:

@@ -225,6 +225,9 @@ class RollbackDatabase(Database):
         super().__init__(engine)
         self.connection = connection
 
+    def bind_for(self, *, writes: bool) -> sa.Engine | sa.Connection:
+        return self.connection
+
     def session(self, *, writes: bool = True) -> Session:
         session = Session(
             bind=self.connection, expire_on_commit=False, join_transaction_mode="create_savepoint"

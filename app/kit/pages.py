@@ -4,7 +4,9 @@ A page is a template whose named blocks double as htmx fragments. After a reques
 
 - ``render``: the whole page, or for an htmx request the fragment it asked for;
 - ``done``: a change was saved; htmx gets the fragment again with a notice, a plain form post a
-  303 to the page (at an anchor) with the notice as a flash message;
+  303 to the page (at an anchor) with the notice as a flash message; the change commits before
+  the fragment is rendered (``app.db.commit_before_answer``: writers wait on each other only
+  while a change is made, not while its answer is drawn);
 - ``leave``: a change saved on a page of its own (an edit form): back to where it belongs;
 - ``refused``: the change was not made (422, 409); htmx gets the fragment, a plain post the whole
   page, with the status and with what the person typed (passed in the context) kept.
@@ -27,6 +29,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
+from app.db import commit_before_answer
 from app.kit.versioned import StaleEdit
 from app.permissions.policy import AccountAccess, Actor
 from app.web.forms import FormErrors
@@ -119,6 +122,7 @@ class Page:
         """After a saved change: ``part`` with the notice for htmx, else back to the page at
         ``anchor`` (``part``'s block name by default) with the notice as a flash."""
         if is_htmx(self.request):
+            commit_before_answer(self.request)
             return render(
                 self.request, self.fragment(part), self.context() | {notice_as: notice} | extra
             )
@@ -136,6 +140,7 @@ class Page:
     ) -> Response:
         """A change not made: ``part`` for htmx, the whole page otherwise, with ``extra`` (the
         person's text and the messages) in the context."""
+        commit_before_answer(self.request)  # what it read and locked to refuse: let go
         return self.render(part, status_code=status_code, **extra)
 
 

@@ -1,0 +1,121 @@
+"""A change commits before its answer is rendered (``app.db.commit_before_answer``): the locks
+that serialise writers (SQLite's write lock, PostgreSQL's row locks on the plan, the item and the
+audit chain's head) are held while the change is made, not while the section that shows it is
+drawn, and the answer reads in a transaction of its own that writes nothing.
+
+Served on a real port, on a database whose transactions really commit: the statements the
+server sends for one change are recorded in order."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import select
+
+from app.actions import service as actions
+from app.actions.schemas import CheckedAction, Link
+from app.models import Action, Role
+from app.plans import repository as plans_repo
+from tests import factories
+from tests.conftest import BACKEND, CSRF
+from tests.live import LiveServer
+from tests.test_concurrent_edits import _client
+
+HTMX = {"HX-Request": "true", "X-CSRF-Token": CSRF}
+
+
+@pytest.fixture
+def statements(live_server: LiveServer) -> Iterator[list[str]]:
+    """Every statement the server sends from now on, in order (the server's threads only)."""
+    sent: list[str] = []
+    here = threading.get_ident()
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if threading.get_ident() != here:
+            sent.append(" ".join(statement.split()))
+
+    def begin(conn: sa.Connection) -> None:
+        if threading.get_ident() != here:
+            sent.append("BEGIN")
+
+    def commit(_conn: sa.Connection) -> None:
+        if threading.get_ident() != here:
+            sent.append("COMMIT")
+
+    engine = live_server.db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    sa.event.listen(engine, "begin", begin)
+    sa.event.listen(engine, "commit", commit)
+    yield sent
+    sa.event.remove(engine, "before_cursor_execute", record)
+    sa.event.remove(engine, "begin", begin)
+    sa.event.remove(engine, "commit", commit)
+
+
+def _scene(server: LiveServer) -> tuple[int, int, int, object]:
+    with server.db.session() as session:
+        workspace = factories.make_workspace(session, "Vendor")
+        admin = factories.make_user(session, workspace=workspace, admin=True, password=None)
+        account = factories.make_account(session, admin=admin)
+        lead = factories.make_user(session, name="Lead", password=None, workspace=workspace)
+        factories.add_member(session, account=account, user=lead, role=Role.LEAD, by=admin)
+        plan = plans_repo.current(session, account_id=account.id)  # type: ignore[arg-type]
+        assert plan is not None
+        action = actions.create(
+            session,
+            actor=lead,
+            plan=plan,
+            checked=CheckedAction("Workshop", "", None, None, "not_started", Link()),
+        )
+        session.commit()
+        assert account.id is not None
+        assert action.id is not None
+        return account.id, action.id, action.version, lead
+
+
+def test_a_change_commits_before_the_section_that_shows_it_is_read(
+    live_server: LiveServer, statements: list[str]
+) -> None:
+    account, action, version, lead = _scene(live_server)
+    with _client(live_server, lead) as client:  # type: ignore[arg-type]
+        statements.clear()
+        answer = client.post(
+            f"/accounts/{account}/actions/{action}/status",
+            data={"status": "blocked", "version": str(version)},
+            headers=HTMX,
+        )
+    assert answer.status_code == 200
+    assert "“Workshop” is now blocked." in answer.text
+    update = next(i for i, s in enumerate(statements) if s.startswith("UPDATE action"))
+    commit = statements.index("COMMIT", update)
+    # The section's own queries (its actions, its initiatives) come after the commit, in a
+    # transaction of their own that takes no write lock and locks no row.
+    after = statements[commit + 1 :]
+    assert any(s.startswith("SELECT action.id, action.title") for s in after), "\n".join(statements)
+    assert any(s.startswith("SELECT initiative.id") for s in after), statements
+    assert not any("FOR UPDATE" in s or s.startswith(("INSERT", "UPDATE", "DELETE")) for s in after)
+    if BACKEND == "sqlite":
+        assert "BEGIN DEFERRED" in after, statements
+        assert "BEGIN IMMEDIATE" not in after, statements
+    with live_server.db.session(writes=False) as session:
+        assert session.exec(select(Action.status).where(Action.id == action)).one() == "blocked"
+
+
+def test_a_refused_change_lets_go_of_its_locks_before_its_answer_too(
+    live_server: LiveServer, statements: list[str]
+) -> None:
+    account, action, version, lead = _scene(live_server)
+    with _client(live_server, lead) as client:  # type: ignore[arg-type]
+        statements.clear()
+        stale = client.post(
+            f"/accounts/{account}/actions/{action}/status",
+            data={"status": "blocked", "version": str(version - 1)},
+            headers=HTMX,
+        )
+    assert stale.status_code == 409
+    locked = next(i for i, s in enumerate(statements) if "FOR UPDATE" in s or "IMMEDIATE" in s)
+    commit = statements.index("COMMIT", locked)
+    assert any(s.startswith("SELECT action.id, action.title") for s in statements[commit:])
