@@ -65,7 +65,10 @@ def test_the_benchmark_runs_end_to_end(template_engine: sa.Engine) -> None:
     assert len(pages) == 2, out  # the lead's and the sponsor's plan page
     assert all(line.endswith("| 0 |") for line in pages), out  # no errors
     writes = [line.strip("| ").split(" | ") for line in rows if line.endswith("| passes |")]
-    assert [w[1] for w in writes] == ["one worker, 8 connections", "two workers, 16 connections"]
+    assert [w[1] for w in writes] == [
+        "one instance, 8 connections",
+        "two instances, 16 connections",
+    ]
     for write in writes:
         assert int(write[2]) > 0, out  # comments were posted
         assert write[7:] == ["0", "0", "passes"], out  # no errors, not one "database is locked"

@@ -183,3 +183,62 @@ def test_an_early_writer_is_not_starved_by_later_ones(
     drop_engine(engine)  # on PostgreSQL a database of its own, left behind before
     assert errors == []
     assert {name.split("-")[0] for name in names} == {f"w{n}" for n in range(8)}  # all wrote
+
+
+@pytest.mark.skipif(BACKEND != "sqlite", reason="SQLite's writers of several processes")
+def test_a_process_waits_for_another_processs_writer_and_times_out_as_sqlite_would(
+    tmp_path: Path,
+) -> None:
+    """Two turns on one lock file are two processes (each its own open file)."""
+    path = str(tmp_path / "db.sqlite3-writer.lock")
+    first, second = app_db.ProcessTurn(path, 5), app_db.ProcessTurn(path, 0.05)
+    held: dict[str, bool] = {}
+    first.take(held)
+    with pytest.raises(sa.exc.OperationalError, match="locked"):
+        second.take({})
+    first.give_back(held)
+    first.give_back(held)  # given back once only: a second call changes nothing
+    mine: dict[str, bool] = {}
+    second.take(mine)
+    assert mine
+    second.give_back(mine)
+
+
+@pytest.mark.skipif(BACKEND != "sqlite", reason="SQLite's writers of several processes")
+def test_writers_of_several_processes_on_one_file_all_get_their_turn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each engine is what one process has (its own writer turn and lock file); with SQLite's
+    busy handler alone a waiter that slept past the others' commits would time out (1 s)."""
+    monkeypatch.setattr(app_db, "SQLITE_BUSY_TIMEOUT_MS", 1000)
+    engine = migrated_engine(tmp_path, name="processes")
+    url = engine.url.render_as_string(hide_password=False)
+    processes = [Database(create_db_engine(url)) for _ in range(3)]
+    errors: list[BaseException] = []
+    deadline = time.monotonic() + 3
+
+    def writer(n: int) -> None:
+        i = 0
+        while time.monotonic() < deadline:
+            i += 1
+            try:
+                with processes[n % 3].session() as session:
+                    session.add(Workspace(name=f"w{n}-{i}"))
+                    session.flush()
+                    time.sleep(0.02)  # a write that takes a while
+                    session.commit()
+            except sa.exc.OperationalError as exc:
+                errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(9)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with processes[0].session(writes=False) as session:
+        names = session.exec(select(Workspace.name)).all()
+    for db in processes:
+        db.dispose()
+    drop_engine(engine)
+    assert errors == []
+    assert {name.split("-")[0] for name in names} == {f"w{n}" for n in range(9)}

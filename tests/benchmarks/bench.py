@@ -11,10 +11,10 @@ plan on Harbor Logistics (30 priorities, 60 initiatives, 300 actions, 2,000 comm
    rendering the same byte count, measured alternately (floor, app, floor, app, ...): req/s
    with 10 connections (wrk, or a Python generator without it) and p50/p95 one at a time;
 2. SQLite: the plan page one at a time at 1x, 2x and 4x the large plan (each its own database);
-3. PostgreSQL: 50 signed-in users with two workers, 0.5-1.5 s between requests, 80 % reads
+3. PostgreSQL: 50 signed-in users on two instances of one worker (``start_instances``), 0.5-1.5 s between requests, 80 % reads
    and 20 % writes: p50/p95/p99 of each, errors;
 4. audited writes: comments posted as fast as they are answered (wrk with a script, or Python
-   clients without it), on one worker with 8 connections and on two workers with 16: writes a
+   clients without it), on one instance with 8 connections and on two with 16: writes a
    second, p50/p95/p99, errors, "database is locked"; then ``jointplan audit verify`` (must
    pass);
 5. the app's resident memory throughout.
@@ -238,37 +238,57 @@ def growth(
             app.stop()
 
 
-def user_mix(built: Built, workdir: Path, opts: Options, results: Results) -> None:
-    """Step 3, with two workers."""
-    app = start_app(built, workdir, workers=2)
+def start_instances(built: Built, workdir: Path, count: int) -> list[Server]:
+    """``count`` instances of one worker each on ports of their own, which the load generators
+    share the load over in turn, as a load balancer would. (One ``jointplan serve --workers 2``
+    leaves that to its processes racing for the shared socket's connections: the one that
+    wakes first takes all waiting connections, and wrk's 16 kept one worker at 92 % CPU and
+    the other at 13 %.)"""
+    servers: list[Server] = []
     try:
-        results.mix = load.user_mix(app.base, built, opts.users, opts.mix_seconds)
-        results.mix.locked += app.locked_in_log()
-        results.memory.append((built.backend, "50-user mix, two workers", app.rss_mb()))
+        for _ in range(count):
+            servers.append(start_app(built, workdir))
+    except BaseException:
+        for server in servers:
+            server.stop()
+        raise
+    return servers
+
+
+def user_mix(built: Built, workdir: Path, opts: Options, results: Results) -> None:
+    """Step 3, with two workers (two instances of one)."""
+    apps = start_instances(built, workdir, 2)
+    try:
+        results.mix = load.user_mix([a.base for a in apps], built, opts.users, opts.mix_seconds)
+        results.mix.locked += sum(a.locked_in_log() for a in apps)
+        memory = sum(a.rss_mb() for a in apps)
+        results.memory.append((built.backend, "50-user mix, two instances", memory))
     finally:
-        app.stop()
+        for app in apps:
+            app.stop()
 
 
 def audited_writes(
     app: Server, built: Built, workdir: Path, opts: Options, results: Results
 ) -> None:
-    """Step 4: on the running one-worker app with 8 connections, then on two workers (two
-    processes, as two instances would be) with 16; then ``jointplan audit verify``."""
+    """Step 4: on the running one-worker app with 8 connections, then on two instances with 16
+    (8 each); then ``jointplan audit verify``."""
     runs: list[tuple[str, load.WriteRun]] = []
     try:
-        run = load.audited_writes(app.base, built, 8, opts.write_seconds)
+        run = load.audited_writes([app.base], built, 8, opts.write_seconds)
         run.locked += app.locked_in_log()
-        runs.append(("one worker, 8 connections", run))
+        runs.append(("one instance, 8 connections", run))
         results.memory.append((built.backend, "after the write run", app.rss_mb()))
     finally:
         app.stop()
-    two = start_app(built, workdir, workers=2)
+    two = start_instances(built, workdir, 2)
     try:
-        run = load.audited_writes(two.base, built, 16, opts.write_seconds)
-        run.locked += two.locked_in_log()
-        runs.append(("two workers, 16 connections", run))
+        run = load.audited_writes([a.base for a in two], built, 16, opts.write_seconds)
+        run.locked += sum(a.locked_in_log() for a in two)
+        runs.append(("two instances, 16 connections", run))
     finally:
-        two.stop()
+        for server in two:
+            server.stop()
     verify = subprocess.run(
         [sys.executable, "-m", "app.cli", "audit", "verify"],
         env=benchdata.server_env(built.url, 0),
@@ -308,7 +328,7 @@ def run_backend(backend: Backend, opts: Options, results: Results, template: str
     lead_times = results.pages[-2].app_times
     if backend.kind == "postgresql":
         app.stop()
-        say(backend.kind, f"{opts.users}-user mix, two workers ...")
+        say(backend.kind, f"{opts.users}-user mix, two instances ...")
         user_mix(one, backend.workdir, opts, results)
         app = start_app(one, backend.workdir)
     say(backend.kind, "audited writes ...")
@@ -353,7 +373,7 @@ def report(results: Results, opts: Options, kinds: list[str]) -> str:
         mix = results.mix
         out += [
             "",
-            f"{opts.users}-user mix on PostgreSQL, two workers, {opts.mix_seconds:g} s",
+            f"{opts.users}-user mix on PostgreSQL, two instances of one worker, {opts.mix_seconds:g} s",
             "| requests | n | per s | p50 ms | p95 ms | p99 ms |",
             "|---|---|---|---|---|---|",
         ]

@@ -198,13 +198,14 @@ class WriteRun:
     locked: int = 0  # "database is locked" in the answers (the server's log is added after)
 
 
-def audited_writes(base: str, built: Built, clients: int, seconds: float) -> WriteRun:
-    """``clients`` concurrent connections posting comments as the lead for ``seconds``: with
-    wrk when installed (a C client: the load generator's own CPU would otherwise be a large
-    share of two cores at hundreds of writes a second), else with Python clients."""
+def audited_writes(bases: list[str], built: Built, clients: int, seconds: float) -> WriteRun:
+    """``clients`` concurrent connections posting comments as the lead for ``seconds``, shared
+    out evenly over the instances at ``bases`` (as a load balancer would): with wrk when
+    installed (a C client: the load generator's own CPU would otherwise be a large share of
+    two cores at hundreds of writes a second), one per instance, else with Python clients."""
     if WRK:
-        return _wrk_writes(base, built, clients, seconds)
-    tally = asyncio.run(_audited_writes(base, built, clients, seconds))
+        return _wrk_writes(bases, built, clients, seconds)
+    tally = asyncio.run(_audited_writes(bases, built, clients, seconds))
     count = sum(tally.errors.values())
     described = ", ".join(f"{n} x {e}" for e, n in tally.errors.items())
     return WriteRun(
@@ -242,34 +243,48 @@ end
 """
 
 
-def _wrk_writes(base: str, built: Built, clients: int, seconds: float) -> WriteRun:
+def _wrk_writes(bases: list[str], built: Built, clients: int, seconds: float) -> WriteRun:
+    """One wrk per instance, at once; their counts add up, and the run's percentiles are the
+    worst of theirs (wrk reports percentiles, not the times themselves)."""
     lead = next(p for p in built.people if p.vendor)
     writer = Writer(built, Tally())
     paths = ", ".join(
         f'"/accounts/{built.account_id}/threads/{kind}/{item}"' for kind, item in writer.targets
     )
-    asyncio.run(_warm_up(base, built, lead))
+    for base in bases:
+        asyncio.run(_warm_up(base, built, lead))
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(
             WRITES_LUA
             % {"paths": paths, "cookie": f"{SESSION_COOKIE}={lead.token}", "csrf": lead.csrf}
         )
+    each = max(1, clients // len(bases))
+    threads = "-t1" if len(bases) > 1 else "-t2"
+    options = [threads, f"-c{each}", f"-d{max(1, round(seconds))}s", "--timeout", "30s"]
     try:
-        command = [WRK or "wrk", "-t2", f"-c{clients}", f"-d{max(1, round(seconds))}s"]
-        command += ["--timeout", "30s", "-s", script.name, base]
-        out = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
+        runs = [
+            subprocess.Popen(  # noqa: S603
+                [WRK or "wrk", *options, "-s", script.name, base], stdout=subprocess.PIPE, text=True
+            )
+            for base in bases
+        ]
+        outs = [run.communicate()[0] for run in runs]
     finally:
         os.unlink(script.name)
-    found = re.search(r"JP-WRITES (\d+) (\d+) (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+)", out)
-    if found is None:
-        raise SystemExit(f"wrk printed no figures:\n{out}")
-    done, micros, sockets, bad = (int(found.group(i)) for i in range(1, 5))
+    found = [
+        re.search(r"JP-WRITES (\d+) (\d+) (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+)", out)
+        for out in outs
+    ]
+    if not all(found):
+        raise SystemExit("wrk printed no figures:\n" + "\n".join(outs))
+    rows = [[float(f.group(i)) for i in range(1, 8)] for f in found if f is not None]
+    done, sockets, bad = (int(sum(row[i] for row in rows)) for i in (0, 2, 3))
     failed = {"socket errors": sockets, "non-2xx answers": bad}
     described = ", ".join(f"{n} x {e}" for e, n in failed.items() if n)
     return WriteRun(
         done - bad,
-        micros / 1e6,
-        *(float(found.group(i)) for i in range(5, 8)),
+        max(row[1] for row in rows) / 1e6,
+        *(max(row[i] for row in rows) for i in (4, 5, 6)),
         f"{sockets + bad} ({described})" if sockets + bad else "0",
     )
 
@@ -279,34 +294,34 @@ async def _warm_up(base: str, built: Built, person: Person) -> None:
         await Writer(built, Tally()).comment(client)
 
 
-async def _audited_writes(base: str, built: Built, clients: int, seconds: float) -> Tally:
+async def _audited_writes(bases: list[str], built: Built, clients: int, seconds: float) -> Tally:
     tally = Tally()
     writer = Writer(built, tally)
     leads = [p for p in built.people if p.vendor]
-    async with _client(base, leads[0]) as client:  # warm-up, not counted
-        await Writer(built, Tally()).comment(client)
+    for base in bases:
+        await _warm_up(base, built, leads[0])
     end = time.monotonic() + seconds
 
-    async def one(person: Person) -> None:
-        async with _client(base, person) as client:
+    async def one(n: int) -> None:
+        async with _client(bases[n % len(bases)], leads[n % len(leads)]) as client:
             while time.monotonic() < end:
                 await writer.comment(client)
 
     started = time.monotonic()
-    await asyncio.gather(*(one(leads[n % len(leads)]) for n in range(clients)))
+    await asyncio.gather(*(one(n) for n in range(clients)))
     tally.seconds = time.monotonic() - started
     return tally
 
 
-def user_mix(base: str, built: Built, users: int, seconds: float) -> Tally:
+def user_mix(bases: list[str], built: Built, users: int, seconds: float) -> Tally:
     """``users`` signed-in people (lead and sponsor sessions alternating), each waiting 0.5-1.5 s
     between requests: 80 % reads (the plan page, my actions, the portfolio for the vendor or a
     thread for the client, a thread), 20 % writes (a comment, or for the vendor half the time an
     action status change on actions of its own, so two users never race for one)."""
-    return asyncio.run(_user_mix(base, built, users, seconds))
+    return asyncio.run(_user_mix(bases, built, users, seconds))
 
 
-async def _user_mix(base: str, built: Built, users: int, seconds: float) -> Tally:
+async def _user_mix(bases: list[str], built: Built, users: int, seconds: float) -> Tally:
     tally = Tally()
     writer = Writer(built, tally)
     account = built.account_id
@@ -318,7 +333,8 @@ async def _user_mix(base: str, built: Built, users: int, seconds: float) -> Tall
         mine = actions[n::users] or actions
         reads = [f"/accounts/{account}/plan", "/my/actions"]
         reads.append("/portfolio" if person.vendor else f"/accounts/{account}/plan")
-        async with _client(base, person) as client:
+        # Users are shared out over the instances in turn, as a load balancer would.
+        async with _client(bases[n % len(bases)], person) as client:
             await asyncio.sleep(rng.uniform(0, 1.5))
             while time.monotonic() < end:
                 roll = rng.random()
