@@ -93,7 +93,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     }
     trusted = option["forwarded_allow_ips"].strip()
     uvicorn.run(
-        "app.main:create_app",
+        "app.main:serve_app",
         factory=True,
         host=option["host"],
         port=option["port"],
