@@ -603,3 +603,22 @@ def test_an_event_is_announced_by_its_own_insert_on_commit(live_engine: sa.Engin
         heard = [n.payload for n in listener.notifies(timeout=2, stop_after=len(seqs))]
     assert len(seqs) >= 2  # the account's own creation may have some too
     assert heard == [events.notice(account.id, seq) for seq in seqs]
+
+
+@pytest.mark.parametrize(
+    ("value", "vendor", "expected"),
+    [
+        (None, True, None),
+        ("v12", True, 12),
+        ("c12", False, 12),
+        ("c12", True, -1),  # a client's numbering, asked by a vendor stream: not its id
+        ("v", True, -1),
+        ("v\u00b2", True, -1),  # a digit to str.isdigit, not to int: it was a 500
+        ("vx1", True, -1),
+    ],
+)
+def test_a_last_event_id_is_read_as_one_of_the_audiences_ids_or_refused(
+    value: str | None, vendor: bool, expected: int | None
+) -> None:
+    watcher = live_stream.Watcher("t", 1, 2, vendor)
+    assert live_stream.parse_last_id(value, watcher) == expected

@@ -47,6 +47,8 @@ def many(session: Session, world: World, count: int) -> list[Action]:
         ({"actions_from": "-3"}, 0, PAGE),
         ({"actions_from": "x"}, 0, PAGE),
         ({"actions_from": "99999999999"}, 0, PAGE),
+        ({"actions_from": "\u00b2"}, 0, PAGE),
+        ({"actions_upto": "\u0661\u0662"}, 0, PAGE),
         ({"other_from": "40"}, 0, PAGE),
         ({"actions_upto": "57"}, 0, 57),
         ({"actions_upto": "3"}, 0, PAGE),

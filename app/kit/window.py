@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from app.web.forms import as_int
+
 T = TypeVar("T")
 U = TypeVar("U")
 
@@ -39,11 +41,12 @@ class Window:
         person opened further, static/live.js), else the first page."""
         if params.get(name) == "all":
             return cls(name, 0, None)
-        start, upto = params.get(f"{name}_from", ""), params.get(f"{name}_upto", "")
-        if start.isdigit() and len(start) < 7:
-            return cls(name, int(start))
-        if upto.isdigit() and len(upto) < 7:
-            return cls(name, 0, max(PAGE, int(upto)))
+        start = as_int(params.get(f"{name}_from", ""), max_digits=6)
+        if start is not None:
+            return cls(name, start)
+        upto = as_int(params.get(f"{name}_upto", ""), max_digits=6)
+        if upto is not None:
+            return cls(name, 0, max(PAGE, upto))
         return cls(name)
 
     @property

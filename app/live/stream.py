@@ -34,6 +34,7 @@ from app.live import events, repository
 from app.live.broker import Broker, Item, Presence, Subscriber
 from app.live.repository import Sent
 from app.permissions.policy import Actor, Decision, Verb, decide
+from app.web.forms import as_int
 
 log = logging.getLogger(__name__)
 
@@ -86,10 +87,10 @@ def parse_last_id(value: str | None, watcher: Watcher) -> int | None:
     """The number of ``Last-Event-ID`` for this audience; -1 when it is not one of its ids."""
     if not value:
         return None
-    prefix, digits = value[:1], value[1:]
-    if prefix != ("v" if watcher.vendor else "c") or not digits.isdigit():
+    prefix, number = value[:1], as_int(value[1:])
+    if prefix != ("v" if watcher.vendor else "c") or number is None:
         return -1
-    return int(digits)
+    return number
 
 
 class SlotResponse(StreamingResponse):
