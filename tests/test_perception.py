@@ -51,8 +51,14 @@ def beliefs_in_order(session: Session, world: World) -> list[str]:
 
 
 def internal_events(session: Session) -> list[AuditEvent]:
+    """The perception events, in the order they were appended to the account's chain (a query
+    without an order is in no order on PostgreSQL)."""
     return list(
-        session.exec(select(AuditEvent).where(col(AuditEvent.verb).startswith("perception."))).all()
+        session.exec(
+            select(AuditEvent)
+            .where(col(AuditEvent.verb).startswith("perception."))
+            .order_by(col(AuditEvent.chain), col(AuditEvent.seq))
+        ).all()
     )
 
 
