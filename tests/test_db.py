@@ -148,6 +148,36 @@ def test_rows_changed_counts_every_change_even_one_rolled_back(session: Session)
     assert rows_changed(session) == before + 2
 
 
+def _write_for_a_while(
+    dbs: list[Database], *, writers: int, hold: float
+) -> tuple[list[BaseException], list[str]]:
+    """``writers`` threads writing for 3 s, writer n through ``dbs[n % len(dbs)]``, each write
+    holding its transaction ``hold`` seconds: what was refused, and the names written."""
+    errors: list[BaseException] = []
+    deadline = time.monotonic() + 3
+
+    def writer(n: int) -> None:
+        i = 0
+        while time.monotonic() < deadline:
+            i += 1
+            try:
+                with dbs[n % len(dbs)].session() as session:
+                    session.add(Workspace(name=f"w{n}-{i}"))
+                    session.flush()
+                    time.sleep(hold)  # a write that takes a while
+                    session.commit()
+            except sa.exc.OperationalError as exc:
+                errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(writers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with dbs[0].session(writes=False) as session:
+        return errors, list(session.exec(select(Workspace.name)).all())
+
+
 def test_an_early_writer_is_not_starved_by_later_ones(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -157,29 +187,7 @@ def test_an_early_writer_is_not_starved_by_later_ones(
     monkeypatch.setattr(app_db, "SQLITE_BUSY_TIMEOUT_MS", 1000)
     engine = migrated_engine(tmp_path, name="turns")
     db = Database(engine)
-    errors: list[BaseException] = []
-    deadline = time.monotonic() + 3
-
-    def writer(n: int) -> None:
-        i = 0
-        while time.monotonic() < deadline:
-            i += 1
-            try:
-                with db.session() as session:
-                    session.add(Workspace(name=f"w{n}-{i}"))
-                    session.flush()
-                    time.sleep(0.03)  # a write that takes a while
-                    session.commit()
-            except sa.exc.OperationalError as exc:
-                errors.append(exc)
-
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    with db.session(writes=False) as session:
-        names = session.exec(select(Workspace.name)).all()
+    errors, names = _write_for_a_while([db], writers=8, hold=0.03)
     drop_engine(engine)  # on PostgreSQL a database of its own, left behind before
     assert errors == []
     assert {name.split("-")[0] for name in names} == {f"w{n}" for n in range(8)}  # all wrote
@@ -214,29 +222,7 @@ def test_writers_of_several_processes_on_one_file_all_get_their_turn(
     engine = migrated_engine(tmp_path, name="processes")
     url = engine.url.render_as_string(hide_password=False)
     processes = [Database(create_db_engine(url)) for _ in range(3)]
-    errors: list[BaseException] = []
-    deadline = time.monotonic() + 3
-
-    def writer(n: int) -> None:
-        i = 0
-        while time.monotonic() < deadline:
-            i += 1
-            try:
-                with processes[n % 3].session() as session:
-                    session.add(Workspace(name=f"w{n}-{i}"))
-                    session.flush()
-                    time.sleep(0.02)  # a write that takes a while
-                    session.commit()
-            except sa.exc.OperationalError as exc:
-                errors.append(exc)
-
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(9)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    with processes[0].session(writes=False) as session:
-        names = session.exec(select(Workspace.name)).all()
+    errors, names = _write_for_a_while(processes, writers=9, hold=0.02)
     for db in processes:
         db.dispose()
     drop_engine(engine)
