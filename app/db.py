@@ -216,6 +216,7 @@ class ProcessTurn:
         self._timeout = timeout_seconds
         self._fd: int | None = None
         self._pid = 0
+        self._released = 0.0
 
     def _file(self) -> int:
         if self._fd is None or self._pid != os.getpid():  # a forked child opens its own
@@ -225,6 +226,11 @@ class ProcessTurn:
 
     def take(self, info: dict[Any, Any]) -> None:
         fd = self._file()
+        # This process just let go: its next writer leaves the other processes' waiters a
+        # poll's time to take the lock first, or one busy process would keep it for itself.
+        pause = self._released + 2 * self.POLL_SECONDS - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)
         deadline = time.monotonic() + self._timeout
         while True:
             try:
@@ -243,6 +249,7 @@ class ProcessTurn:
     def give_back(self, info: dict[Any, Any]) -> None:
         if info.pop(self._KEY, False) and self._fd is not None:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
+            self._released = time.monotonic()
 
 
 class Database:
