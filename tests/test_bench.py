@@ -72,6 +72,10 @@ def test_the_benchmark_runs_end_to_end(template_engine: sa.Engine) -> None:
     for write in writes:
         assert int(write[2]) > 0, out  # comments were posted
         assert write[7:] == ["0", "0", "passes"], out  # no errors, not one "database is locked"
+    floor = [line.strip("| ").split(" | ") for line in rows if "| bare floor: " in line]
+    assert len(floor) == 1, out  # the write floor under the same load, on the same database
+    assert int(floor[0][2]) > 0, out
+    assert floor[0][7] == "0", out
     if BACKEND == "sqlite":
         for factor in ("| 1x |", "| 2x |", "| 4x |"):
             assert any(line.startswith(factor) for line in out.splitlines()), out

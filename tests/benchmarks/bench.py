@@ -16,7 +16,8 @@ plan on Harbor Logistics (30 priorities, 60 initiatives, 300 actions, 2,000 comm
 4. audited writes: comments posted as fast as they are answered (wrk with a script, or Python
    clients without it), on one instance with 8 connections and on two with 16: writes a
    second, p50/p95/p99, errors, "database is locked"; then ``jointplan audit verify`` (must
-   pass);
+   pass); then the bare floor of a write (one insert and a commit in a FastAPI handler) under
+   the same load, the most this stack can write a second on this machine;
 5. the app's resident memory throughout.
 
 The app is ``jointplan serve`` (uvicorn, ``--workers 1`` unless a step says two), in
@@ -272,7 +273,8 @@ def audited_writes(
     app: Server, built: Built, workdir: Path, opts: Options, results: Results
 ) -> None:
     """Step 4: on the running one-worker app with 8 connections, then on two instances with 16
-    (8 each); then ``jointplan audit verify``."""
+    (8 each); then ``jointplan audit verify``; then the bare floor of a write (floor.py: one
+    insert and a commit) with 8 connections, against the same database."""
     runs: list[tuple[str, load.WriteRun]] = []
     try:
         run = load.audited_writes([app.base], built, 8, opts.write_seconds)
@@ -301,6 +303,12 @@ def audited_writes(
     if verify.returncode:
         results.failed.append(f"audit verify on {built.backend}: {verdict}")
     results.writes += [(built.backend, how, run, verdict) for how, run in runs]
+    floor = start_floor(built, workdir)
+    try:
+        run = load.floor_writes(floor.base, 8, opts.write_seconds)
+        results.writes.append((built.backend, "bare floor: one insert, 8 connections", run, "-"))
+    finally:
+        floor.stop()
 
 
 STARTED = time.monotonic()

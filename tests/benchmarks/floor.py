@@ -1,13 +1,21 @@
 """The bare floor of this stack: a FastAPI handler that runs one query and renders a Jinja table
-(the "Fortunes" shape), as a page of exactly the byte count it is asked for.
+(the "Fortunes" shape), as a page of exactly the byte count it is asked for; and the bare floor
+of a write.
 
     GET /floor?bytes=N
+    POST /floor/write   (a form with ``body``)
 
 reads the first 300 actions of the database (one query, through a pooled SQLAlchemy engine, in
 a sync handler on the thread pool, like the app's routes), repeats them as table rows until the
 page nears N bytes and fills the rest with one paragraph, so the floor renders the same amount
 of HTML as the page it is compared with. The row count and the filler for each N are worked
 out once (the first request); every request queries and renders again.
+
+``POST /floor/write`` reads the form and inserts its text as one row of a table of its own
+(``floor_write``, made at start) in a transaction it commits, and answers 204: the least a
+write can cost on this stack, one statement and a commit, with none of the app's session,
+access check, audit chain or rendering. It is what the app's audited writes a second are
+compared with (bench.py step 4).
 
 Run by the benchmark (tests/benchmarks/bench.py) as its own server process:
 
@@ -22,8 +30,8 @@ from typing import Any
 
 import sqlalchemy as sa
 import uvicorn
-from fastapi import FastAPI, Query
-from fastapi.responses import HTMLResponse
+from fastapi import FastAPI, Form, Query
+from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment
 
 PAGE = """<!doctype html>
@@ -38,12 +46,31 @@ PAGE = """<!doctype html>
 <p>{{ filler }}</p></main></body></html>
 """
 QUERY = sa.text("SELECT id, title, status, version FROM action ORDER BY id LIMIT 300")
+WRITE_TABLE = sa.text(
+    "CREATE TABLE IF NOT EXISTS floor_write (id INTEGER PRIMARY KEY, body TEXT NOT NULL)"
+)
+WRITE = sa.text("INSERT INTO floor_write (body) VALUES (:body)")
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
 
 
 def create_floor(url: str) -> FastAPI:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     engine = sa.create_engine(url, pool_size=10, max_overflow=20)
+    if url.startswith("postgresql"):
+        ddl = str(WRITE_TABLE).replace("INTEGER PRIMARY KEY", "SERIAL PRIMARY KEY")
+    else:  # SQLite as the app runs it: WAL, and a wait for the write lock, not an error
+        ddl = str(WRITE_TABLE)
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    with engine.begin() as connection:
+        connection.execute(sa.text(ddl))
     template = Environment(autoescape=True).from_string(PAGE)
     shapes: dict[int, tuple[int, int]] = {}  # bytes -> (rows, filler length)
     app = FastAPI()
@@ -71,6 +98,12 @@ def create_floor(url: str) -> FastAPI:
             shapes[size] = shape(rows, size)
         count, filler = shapes[size]
         return HTMLResponse(render(rows, count, filler))
+
+    @app.post("/floor/write")
+    def write(body: str = Form(max_length=10_000)) -> Response:
+        with engine.begin() as connection:
+            connection.execute(WRITE, {"body": body})
+        return Response(status_code=204)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -205,7 +205,19 @@ def audited_writes(bases: list[str], built: Built, clients: int, seconds: float)
     two cores at hundreds of writes a second), one per instance, else with Python clients."""
     if WRK:
         return _wrk_writes(bases, built, clients, seconds)
-    tally = asyncio.run(_audited_writes(bases, built, clients, seconds))
+    return _run_of(asyncio.run(_audited_writes(bases, built, clients, seconds)))
+
+
+def floor_writes(base: str, clients: int, seconds: float) -> WriteRun:
+    """The bare floor of a write (floor.py's ``POST /floor/write``: one insert and a commit)
+    under the same load as the app's audited writes: ``clients`` connections, as fast as they
+    are answered."""
+    if WRK:
+        return _wrk_posts([base], ['"/floor/write"'], ("", ""), clients, seconds)
+    return _run_of(asyncio.run(_floor_posts(base, clients, seconds)))
+
+
+def _run_of(tally: Tally) -> WriteRun:
     count = sum(tally.errors.values())
     described = ", ".join(f"{n} x {e}" for e, n in tally.errors.items())
     return WriteRun(
@@ -244,20 +256,24 @@ end
 
 
 def _wrk_writes(bases: list[str], built: Built, clients: int, seconds: float) -> WriteRun:
-    """One wrk per instance, at once; their counts add up, and the run's percentiles are the
-    worst of theirs (wrk reports percentiles, not the times themselves)."""
     lead = next(p for p in built.people if p.vendor)
-    writer = Writer(built, Tally())
-    paths = ", ".join(
-        f'"/accounts/{built.account_id}/threads/{kind}/{item}"' for kind, item in writer.targets
-    )
+    targets = Writer(built, Tally()).targets
+    paths = [f'"/accounts/{built.account_id}/threads/{kind}/{item}"' for kind, item in targets]
     for base in bases:
         asyncio.run(_warm_up(base, built, lead))
+    signed_in = (f"{SESSION_COOKIE}={lead.token}", lead.csrf)
+    return _wrk_posts(bases, paths, signed_in, clients, seconds)
+
+
+def _wrk_posts(
+    bases: list[str], paths: list[str], signed_in: tuple[str, str], clients: int, seconds: float
+) -> WriteRun:
+    """One wrk per instance, at once, each posting to ``paths`` in turn with the cookie and
+    CSRF token of ``signed_in``; their counts add up, and the run's percentiles are the
+    worst of theirs (wrk reports percentiles, not the times themselves)."""
+    cookie, csrf = signed_in
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(
-            WRITES_LUA
-            % {"paths": paths, "cookie": f"{SESSION_COOKIE}={lead.token}", "csrf": lead.csrf}
-        )
+        script.write(WRITES_LUA % {"paths": ", ".join(paths), "cookie": cookie, "csrf": csrf})
     each = max(1, clients // len(bases))
     threads = "-t1" if len(bases) > 1 else "-t2"
     options = [threads, f"-c{each}", f"-d{max(1, round(seconds))}s", "--timeout", "30s"]
@@ -306,6 +322,26 @@ async def _audited_writes(bases: list[str], built: Built, clients: int, seconds:
         async with _client(bases[n % len(bases)], leads[n % len(leads)]) as client:
             while time.monotonic() < end:
                 await writer.comment(client)
+
+    started = time.monotonic()
+    await asyncio.gather(*(one(n) for n in range(clients)))
+    tally.seconds = time.monotonic() - started
+    return tally
+
+
+async def _floor_posts(base: str, clients: int, seconds: float) -> Tally:
+    tally = Tally()
+    end = time.monotonic() + seconds
+
+    async def one(n: int) -> None:
+        async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+            posted = 0
+            while time.monotonic() < end:
+                posted += 1
+                body = {"body": f"Benchmark comment {n}.{posted}: on track, next step agreed."}
+                await _timed(
+                    tally, "write", lambda body=body: client.post("/floor/write", data=body)
+                )
 
     started = time.monotonic()
     await asyncio.gather(*(one(n) for n in range(clients)))
