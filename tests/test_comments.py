@@ -557,6 +557,52 @@ def test_a_long_thread_opens_at_its_latest_page_and_loads_earlier_ones(
     assert f'<a href="{path}">Show the latest comments</a>' in page.text
 
 
+def test_a_comment_added_under_the_latest_page_is_answered_alone(
+    client: TestClient, session: Session, world: World, count_queries: QueryCounter
+) -> None:
+    """The form under a thread's latest page says so (``shown=latest``); htmx then gets the new
+    comment alone, to go at the end of the list, with the notice, an empty form and the count
+    out of band, in the same statements however long the thread. Without it (an empty thread,
+    an earlier page, no JavaScript) the answer is the thread's latest page, as before."""
+    priority, made = thread_of(session, world, 3)
+    path = f"/accounts/{world.account.id}/threads/priority/{priority.id}"
+    sign_in(client, session, world.members["member"])
+    page = client.get(path, headers={"HX-Request": "true"}).text
+    assert '<input type="hidden" name="shown" value="latest">' in page
+    assert f'id="comment-list-priority-{priority.id}"' in page
+    assert 'name="shown"' not in client.get(f"{path}?before={made[1].id}").text
+
+    def add(body: str) -> tuple[list[str], str, dict[str, str]]:
+        count_queries.statements.clear()
+        answer = post(client, path, body, htmx=True, shown="latest")
+        assert answer.status_code == 200, answer.text
+        return list(count_queries.statements), answer.text, dict(answer.headers)
+
+    statements, text, headers = add("A fourth note")
+    [added] = [c for c in comments(session) if c.body == "A fourth note"]
+    assert shown(text) == [added.id]  # not the thread's page again
+    assert headers["hx-retarget"] == f"#comment-list-priority-{priority.id}"
+    assert headers["hx-reswap"] == "beforeend"
+    assert f'<div id="thread-notice-priority-{priority.id}" hx-swap-oob="true">' in text
+    assert "Comment added." in text
+    assert f'<div id="comment-form-priority-{priority.id}" hx-swap-oob="true">' in text
+    assert (
+        "A fourth note</textarea>" not in text.split(f'id="comment-form-priority-{priority.id}"')[1]
+    )
+    assert 'hx-swap-oob="true">4</span>' in text
+    for i in range(25):
+        comment_as(session, world, "member", priority, f"More {i}")
+    longer, text, _headers = add("A thirtieth note")
+    assert len(longer) == len(statements), "\n".join(longer)
+    assert len(shown(text)) == 1
+    assert 'hx-swap-oob="true">30</span>' in text
+
+    # Without "shown": the thread's latest page (twenty comments, the new one last).
+    whole = post(client, path, "Back to the page", htmx=True)
+    assert len(shown(whole.text)) == comments_repo.PAGE
+    assert "hx-retarget" not in whole.headers
+
+
 def test_a_strategy_threads_earlier_page_keeps_its_section(
     client: TestClient, session: Session, world: World
 ) -> None:

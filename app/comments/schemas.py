@@ -22,6 +22,7 @@ class CommentValues:
 class CommentForm:
     body: str = ""
     team_only: str = ""  # the checkbox: "" when not ticked
+    shown: str = ""  # "latest": the form is under the thread's latest page (see add_comment)
 
     def check(self) -> Checked[CommentValues]:
         errors = FormErrors()

@@ -166,7 +166,11 @@ class Writer:
         self.posted += 1
         kind, item = self.targets[self.posted % len(self.targets)]
         path = f"/accounts/{self.built.account_id}/threads/{kind}/{item}"
-        body = {"body": f"Benchmark comment {self.posted}: on track, next step agreed."}
+        # As the form under a thread's latest page posts it (htmx gets the comment alone).
+        body = {
+            "body": f"Benchmark comment {self.posted}: on track, next step agreed.",
+            "shown": "latest",
+        }
         await _timed(self.tally, "write", lambda: client.post(path, data=body, headers=HTMX))
 
     async def status(self, client: httpx.AsyncClient, action: int) -> None:
@@ -243,7 +247,7 @@ wrk.headers["HX-Request"] = "true"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 request = function()
   n = n + 1
-  local body = "body=Benchmark+comment+" .. n .. "%%3A+on+track%%2C+next+step+agreed."
+  local body = "shown=latest&body=Benchmark+comment+" .. n .. "%%3A+on+track%%2C+next+step+agreed."
   return wrk.format(nil, paths[(n %% #paths) + 1], nil, body)
 end
 done = function(summary, latency, requests)

@@ -1,6 +1,7 @@
 """A comment thread in the browser: opening "Comments" loads the thread in place, a comment
 with an @mention appears without a reload, the count follows, and the mentioned person sees
-it in their inbox; on a phone too. A long thread shows its latest comments and the earlier ones
+it in their inbox; on a phone too. A further comment goes at the end of the list, the form
+comes back empty and without the message a refused one left. A long thread shows its latest comments and the earlier ones
 on demand, and an earlier comment is edited in place."""
 
 from __future__ import annotations
@@ -56,6 +57,19 @@ def test_a_comment_with_a_mention_in_place(
     expect(thread.get_by_role("status")).to_have_text("Comment added.")
     expect(thread.locator("> summary")).to_have_text("Comments (1)")
     expect(box).to_have_value("")
+    # A second comment, first sent empty: the message, then the comment at the end of the
+    # list with the form fresh (the message gone), one notice, the keyboard on it.
+    thread.get_by_role("button", name="Comment").click()
+    expect(thread.locator("p.error")).to_be_visible()
+    thread.get_by_label("Add a comment").fill("And which shifts?")
+    thread.get_by_role("button", name="Comment").click()
+    expect(thread.locator("li.comment")).to_have_count(2)
+    expect(thread.locator("li.comment").last).to_contain_text("And which shifts?")
+    expect(thread.get_by_role("status")).to_have_text("Comment added.")
+    expect(thread.get_by_role("status")).to_be_focused()
+    expect(thread.locator("p.error, [aria-invalid]")).to_have_count(0)
+    expect(thread.locator("> summary")).to_have_text("Comments (2)")
+    expect(thread.get_by_label("Add a comment")).to_have_value("")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= viewport["width"], "the thread overflows the screen"
     same.check()
