@@ -65,7 +65,7 @@ lighthouse: install chromium $(LIGHTHOUSE)
 ## The plan page's benchmark (not part of `make test`): builds the demo with the standard large
 ## plan on SQLite and, when it answers at $(POSTGRES_URL), PostgreSQL (jp_bench_* databases,
 ## dropped after), measures the app against the bare floor and prints the table
-## (tests/benchmarks/bench.py; BENCH_ARGS=--quick for a smoke run). Installs Debian's wrk with apt
+## (tests/benchmarks/bench.py; BENCH_ARGS=--quick for a smoke run, --steps writes for one step). Installs Debian's wrk with apt
 ## if missing.
 BENCH_ARGS ?=
 bench: install

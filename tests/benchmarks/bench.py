@@ -1,6 +1,7 @@
 """The plan page's benchmark (a script, not a test): ``make bench``, or
 
     PYTHONPATH=. .venv/bin/python tests/benchmarks/bench.py [--quick] [--only sqlite|postgresql]
+        [--steps page,growth,mix,writes]
         [--postgres-url postgresql://postgres@127.0.0.1:5432/test]
 
 On SQLite (a fresh file) and on PostgreSQL (fresh ``jp_bench_*`` databases, dropped after; the
@@ -52,6 +53,9 @@ from tests.live import free_port
 FLOOR = str(Path(__file__).with_name("floor.py"))
 
 
+STEPS = frozenset({"page", "growth", "mix", "writes"})
+
+
 @dataclass
 class Options:
     quick: bool
@@ -62,12 +66,18 @@ class Options:
     mix_seconds: float
     write_seconds: float
     scale: float
+    steps: frozenset[str] = STEPS  # which of STEPS to run (--steps)
 
 
 def options(args: argparse.Namespace) -> Options:
+    steps = frozenset(args.steps.split(",")) if args.steps else STEPS
+    if steps - STEPS:
+        raise SystemExit(f"--steps: one or more of {', '.join(sorted(STEPS))}")
     if args.quick:
-        return Options(True, 1, 1, 5, 10, 3, 1.5, 0.1)
-    return Options(False, args.seconds, args.rounds, args.requests, 50, args.mix_seconds, 20, 1)
+        return Options(True, 1, 1, 5, 10, 3, 1.5, 0.1, steps)
+    return Options(
+        False, args.seconds, args.rounds, args.requests, 50, args.mix_seconds, 20, 1, steps
+    )
 
 
 @dataclass
@@ -217,9 +227,10 @@ def plan_against_floor(built: Built, workdir: Path, opts: Options, results: Resu
 def growth(
     sizes: list[Built], first: list[float], workdir: Path, opts: Options, results: Results
 ) -> None:
-    """Step 2: the lead's plan page one at a time at each size (1x measured in step 1)."""
+    """Step 2: the lead's plan page one at a time at each size (1x measured in step 1, when it
+    ran)."""
     for built in sizes:
-        if built.factor == 1:
+        if built.factor == 1 and first:
             size = next(
                 r.size for r in results.pages if r.backend == built.backend and r.role == "lead"
             )
@@ -323,7 +334,7 @@ def run_backend(backend: Backend, opts: Options, results: Results, template: str
     label = f"jp_bench_{os.getpid()}"
     say(backend.kind, "building the demo and the large plan ...")
     benchdata.build_base(backend, f"{label}_base", demo=demo, template_file=template)
-    factors = [1, 2, 4] if backend.kind == "sqlite" else [1]
+    factors = [1, 2, 4] if backend.kind == "sqlite" and "growth" in opts.steps else [1]
     sizes = [
         benchdata.fill(
             backend, f"{label}_{f}x", f"{label}_base", factor=f, demo=demo, scale=opts.scale
@@ -331,22 +342,30 @@ def run_backend(backend: Backend, opts: Options, results: Results, template: str
         for f in factors
     ]
     one = sizes[0]
-    say(backend.kind, "the plan page against the floor ...")
-    app = plan_against_floor(one, backend.workdir, opts, results)
-    lead_times = results.pages[-2].app_times
-    if backend.kind == "postgresql":
-        app.stop()
+    lead_times: list[float] = []
+    if "page" in opts.steps:
+        say(backend.kind, "the plan page against the floor ...")
+        plan_against_floor(one, backend.workdir, opts, results).stop()
+        lead_times = results.pages[-2].app_times
+    if backend.kind == "postgresql" and "mix" in opts.steps:
         say(backend.kind, f"{opts.users}-user mix, two instances ...")
         user_mix(one, backend.workdir, opts, results)
-        app = start_app(one, backend.workdir)
-    say(backend.kind, "audited writes ...")
-    audited_writes(app, one, backend.workdir, opts, results)
-    if backend.kind == "sqlite":
+    if "writes" in opts.steps:
+        say(backend.kind, "audited writes ...")
+        audited_writes(start_app(one, backend.workdir), one, backend.workdir, opts, results)
+    if backend.kind == "sqlite" and "growth" in opts.steps:
         say(backend.kind, "the plan at 1x, 2x, 4x ...")
         growth(sizes, lead_times, backend.workdir, opts, results)
 
 
 def report(results: Results, opts: Options, kinds: list[str]) -> str:
+    out: list[str] = []
+    if results.pages:
+        out += _page_table(results, opts)
+    return "\n".join(out + _other_tables(results, opts, kinds))
+
+
+def _page_table(results: Results, opts: Options) -> list[str]:
     out = [
         "",
         f"Plan page against the floor at the same bytes ({load.GENERATOR}, {opts.seconds:g} s "
@@ -364,6 +383,11 @@ def report(results: Results, opts: Options, kinds: list[str]) -> str:
             f"{pct(row.app_times, 95):.1f} | {floor50:.1f} / {pct(row.floor_times, 95):.1f} "
             f"| {floor50 / app50 if app50 else 0:.2f} | {row.errors} |"
         )
+    return out
+
+
+def _other_tables(results: Results, opts: Options, kinds: list[str]) -> list[str]:
+    out: list[str] = []
     if results.growth:
         first = pct(results.growth[0][2], 50)
         out += [
@@ -414,7 +438,7 @@ def report(results: Results, opts: Options, kinds: list[str]) -> str:
     out += [f"| {backend} | {when} | {mb:.0f} |" for backend, when, mb in results.memory]
     if "postgresql" not in kinds:
         out.append("\nPostgreSQL was not measured (not reachable, or --only sqlite).")
-    return "\n".join(out)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -426,6 +450,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="floor/app alternations (3)")
     parser.add_argument("--requests", type=int, default=40, help="one at a time, per page (40)")
     parser.add_argument("--mix-seconds", type=float, default=60, help="the 50-user mix (60)")
+    parser.add_argument(
+        "--steps", default="", help="only these, comma-separated: page,growth,mix,writes (all)"
+    )
     parser.add_argument("--keep", default="", help="write the servers' logs into this folder")
     parser.add_argument("--sqlite-template", default="", help=argparse.SUPPRESS)  # the test's
     args = parser.parse_args(argv)
