@@ -2,7 +2,7 @@
 
     PYTHONPATH=. .venv/bin/python tests/benchmarks/profile_request.py [ROUTE ...]
         [--database sqlite | postgresql://postgres@127.0.0.1:5432/postgres] [-n 200]
-        [--htmx] [--profile 30] [--as lead@brightwell.example]
+        [--htmx] [--profile 30] [--as lead@brightwell.example] [--large 1]
 
 ROUTE is one or more of ``comment`` (post a comment on an action's thread), ``status`` (change
 an action's status), ``plan`` (the plan page), ``thread`` (a thread fragment), ``health``
@@ -10,7 +10,8 @@ an action's status), ``plan`` (the plan page), ``thread`` (a thread fragment), `
 
 It makes a database of its own (SQLite: a temporary file; PostgreSQL: a database named after
 the process on the server the URL names, dropped afterwards), migrates it, loads the demo and
-signs in as the demo's account lead. Each route is asked ``-n`` times after a few warm-up
+signs in as the demo's account lead; ``--large F`` adds the benchmark's standard large plan
+(times F) to Harbor Logistics. Each route is asked ``-n`` times after a few warm-up
 requests; it prints per request the CPU time of this process (median and mean, ms) and the
 statements sent to the database (min-max; every one, BEGIN and COMMIT too). With ``--htmx`` the writes answer as htmx does
 (the changed fragment) instead of redirecting. ``--profile N`` prints the N functions with
@@ -33,6 +34,7 @@ import pstats
 import statistics
 import tempfile
 import time
+import types
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,6 +53,8 @@ from app.db import Database, create_db_engine
 from app.main import create_app
 from app.models import Account, Action, ActionStatus, Comment, Plan, User
 from app.web.security import CSRF_HEADER, session_csrf_token
+from tests.benchmarks.benchdata import LARGE
+from tests.test_plan_scale import fill_plan
 
 ROUTES = ("health", "plan", "thread", "comment", "status")
 SECRET = "p" * 64
@@ -81,15 +85,23 @@ def database(url: str) -> Iterator[str]:
         admin.dispose()
 
 
+def _person(session: Any, email: str) -> User:
+    return session.exec(select(User).where(User.email == email)).one()
+
+
 class Subject:
     """The demo's account, one of its actions and the signed-in person's session."""
 
-    def __init__(self, db: Database, email: str, settings: Settings) -> None:
+    def __init__(self, db: Database, email: str, settings: Settings, large: float = 0) -> None:
         with db.session() as session:
             if not demo.already_loaded(session):
                 demo.load(session)
             user = session.exec(select(User).where(User.email == email)).one()
             account = session.exec(select(Account).where(Account.name == "Harbor Logistics")).one()
+            if large:  # the benchmark's standard large plan on Harbor Logistics, times ``large``
+                members = {"lead": user, "sponsor": _person(session, "sponsor@harbor.example")}
+                world = types.SimpleNamespace(account=account, members=members)
+                fill_plan(session, world, **{k: int(v * large) for k, v in LARGE.items()})  # type: ignore[arg-type]
             plan = session.exec(
                 select(Plan).where(Plan.account_id == account.id, col(Plan.is_current))
             ).first()
@@ -212,7 +224,7 @@ async def run(args: argparse.Namespace, url: str) -> None:
     )
     db = Database(create_db_engine(url))
     migrations.upgrade(db.engine, "head")
-    subject = Subject(db, args.as_, settings)
+    subject = Subject(db, args.as_, settings, args.large)
     app = create_app(settings, db, run_mailer=False, run_scheduler=False)
     if not args.threads:
         anyio.to_thread.run_sync = _inline  # type: ignore[assignment]
@@ -246,6 +258,9 @@ def main() -> None:
     parser.add_argument("--sql", type=int, default=0, metavar="WIDTH")
     parser.add_argument("--as", dest="as_", default="lead@brightwell.example")
     parser.add_argument("--threads", action="store_true")
+    parser.add_argument(
+        "--large", type=float, default=0, metavar="F", help="the large plan times F on Harbor"
+    )
     args = parser.parse_args()
     with database(args.database) as url:
         asyncio.run(run(args, url))
