@@ -78,12 +78,36 @@ def form_open(
     return Markup("".join(parts))  # noqa: S704 (every value above is escaped)
 
 
+@pass_context
+def thread_toggle(context: Context, item_type: str, item_id: object, section: str = "") -> Markup:
+    """The comment thread under an item: "Comments (N)", the thread loaded on first opening
+    (htmx) or opened as a page of its own. N comes from the page's ``comment_counts`` (only
+    comments the reader may see). Strategy sections pass the plan's id and the section kind.
+    A function rather than a macro: the plan page draws one under every item."""
+    key = f"strategy-{section}" if item_type == "strategy" else f"{item_type}-{item_id}"
+    counts = context.get("comment_counts")
+    count = counts.get(key, 0) if isinstance(counts, Mapping) else 0
+    account = context["account"]
+    url = f"/accounts/{account.id}/threads/{item_type}/{item_id}"
+    if section:
+        url += f"?section={section}"
+    key, url = escape(key), escape(url)
+    return Markup(  # noqa: S704 (every value in it is escaped)
+        f'<details class="thread-toggle" id="thread-{key}" hx-get="{url}" hx-trigger="toggle once"'
+        ' hx-target="find .thread-slot" hx-swap="innerHTML">\n'
+        f'  <summary>Comments (<span id="comment-count-{key}">{int(count)}</span>)</summary>\n'
+        f'  <div class="thread-slot"><a href="{url}">Open the comments</a></div>\n'
+        "</details>"
+    )
+
+
 def option(value: object, label: object, chosen: object) -> Markup:
     """An <option>, selected when its value is ``chosen`` (compared as text, as forms send
     them). A function rather than a macro: a long choice list calls it once per choice, and a
     macro call costs about ten times a function call."""
-    selected = Markup(" selected") if str(value) == str(chosen) else ""
-    return Markup('<option value="{}"{}>{}</option>').format(value, selected, label)
+    selected = " selected" if str(value) == str(chosen) else ""
+    # An f-string of escaped parts, not ``Markup.format`` (its formatter costs more than this).
+    return Markup(f'<option value="{escape(value)}"{selected}>{escape(label)}</option>')  # noqa: S704
 
 
 def linkify(text: str) -> Markup:
@@ -170,9 +194,8 @@ def day(context: Context, on: date | datetime | None) -> Markup:
     if on is None:
         return Markup("")
     plain = on.date() if isinstance(on, datetime) else on
-    return Markup('<time datetime="{}">{}</time>').format(
-        plain.isoformat(), numbers.date(plain, viewer_locale(context))
-    )
+    shown = escape(numbers.date(plain, viewer_locale(context)))
+    return Markup(f'<time datetime="{plain.isoformat()}">{shown}</time>')  # noqa: S704
 
 
 @pass_context
@@ -220,6 +243,7 @@ class Templates:
             static_url=static_url,
             option=option,
             form_open=form_open,
+            thread_toggle=thread_toggle,
             plural=plural,
             all_of=all_of,
             role_labels={r.value: label for r, label in ROLE_LABELS.items()},
