@@ -101,6 +101,20 @@ def thread_toggle(context: Context, item_type: str, item_id: object, section: st
     )
 
 
+def menu_open(title: str, id: str, open: bool = False) -> Markup:
+    """The opening of an item's menu of rarely used controls (move, edit, remove): a native
+    ``<details>``, so it opens by keyboard and without JavaScript (static/fold.js closes it on
+    Escape); ``title`` names the item for screen readers, ``open`` keeps it open (after a
+    move). The template closes it: ``{{ menu_open(...) }} ... </div></details>``. A function,
+    not a macro's call block: a plan page has one on nearly every item."""
+    shown = " open" if open else ""
+    return Markup(  # noqa: S704 (every value in it is escaped)
+        f'<details class="menu" id="{escape(id)}"{shown}>\n'
+        f'  <summary class="button small menu-toggle" aria-label="More for “{escape(title)}”">'
+        'More</summary>\n  <div class="menu-body">'
+    )
+
+
 def option(value: object, label: object, chosen: object) -> Markup:
     """An <option>, selected when its value is ``chosen`` (compared as text, as forms send
     them). A function rather than a macro: a long choice list calls it once per choice, and a
@@ -244,6 +258,7 @@ class Templates:
             option=option,
             form_open=form_open,
             thread_toggle=thread_toggle,
+            menu_open=menu_open,
             plural=plural,
             all_of=all_of,
             role_labels={r.value: label for r, label in ROLE_LABELS.items()},
