@@ -526,6 +526,7 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ),
     # Private: the plan and the client's priorities (client-owned)
     ("GET", "/accounts/{account_id}/plan"): account_rows(own=Row(allow=EVERY_ROLE)),
+    ("GET", "/accounts/{account_id}/plan/actions.csv"): account_rows(own=Row(allow=EVERY_ROLE)),
     # Live updates of the plan page: its event stream, who else has it open, one section.
     ("GET", "/accounts/{account_id}/events"): account_rows(own=Row(allow=EVERY_ROLE)),
     ("GET", "/accounts/{account_id}/presence"): account_rows(own=Row(allow=EVERY_ROLE)),
@@ -615,6 +616,7 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
         allow=ACTION_WRITERS, forbid=NOT_ACTION_WRITERS
     ),
     ("GET", "/my/actions"): {NO_TARGET: ANY_SIGNED_IN},
+    ("GET", "/my/actions.csv"): {NO_TARGET: ANY_SIGNED_IN},
     ("POST", "/accounts/{account_id}/priorities/order"): client_account_rows(
         allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS
     ),
@@ -812,6 +814,12 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     # Private: the portfolio dashboard (every vendor person of a workspace reads it, limited to
     # their accounts; client people, removed or never let in, are refused)
     ("GET", "/portfolio"): {
+        NO_TARGET: Row(
+            allow=f"admin other-workspace-admin {VENDOR_ROLES}",
+            forbid=f"{CLIENT_ROLES} removed-member expired-invitee",
+        )
+    },
+    ("GET", "/portfolio.csv"): {
         NO_TARGET: Row(
             allow=f"admin other-workspace-admin {VENDOR_ROLES}",
             forbid=f"{CLIENT_ROLES} removed-member expired-invitee",

@@ -1054,8 +1054,9 @@ def thread_key(url: str) -> str | None:
 
 # What every client role reads (so a leak check of these pages is never vacuous).
 OPEN_TO_CLIENTS = re.compile(
-    r"^/(?:inbox|my/actions|me)?$"
-    r"|^/accounts/\d+(?:/plan(?:/changes|/versions(?:/\d+)?|/compare)?|/plans/\d+|/audit"
+    r"^/(?:inbox|my/actions|my/actions\.csv|me)?$"
+    r"|^/accounts/\d+(?:/plan(?:/changes|/versions(?:/\d+)?|/compare|/actions\.csv)?|/plans/\d+"
+    r"|/audit(?:/export\.jsonl)?"
     r"|/threads/.*"
     r"|/validation)?"
     r"(?:\?.*)?$"
