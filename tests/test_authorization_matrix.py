@@ -209,6 +209,7 @@ EXPIRED_INVITATION = "expired invitation"
 UNKNOWN_TOKEN = "unknown token"
 VALID_RESET = "valid reset link"
 VALID_UNSUBSCRIBE = "valid unsubscribe link"  # the lead's, for mentions
+VALID_CALENDAR = "valid calendar feed"  # the lead's calendar feed's secret address
 UNKNOWN_PROVIDER = "unknown provider"
 LEAD_NOTIFICATION = "the lead's notification"  # the lead's own; anyone else's is not found
 MISSING_NOTIFICATION = "missing notification"
@@ -241,6 +242,7 @@ TARGETS: dict[str, tuple[str | None, str | None]] = {
     UNKNOWN_TOKEN: (None, None),
     VALID_RESET: (None, "valid"),
     VALID_UNSUBSCRIBE: (None, "unsubscribe"),
+    VALID_CALENDAR: (None, "calendar"),
     UNKNOWN_PROVIDER: (None, None),
     LEAD_NOTIFICATION: (None, "lead"),
     MISSING_NOTIFICATION: (None, None),
@@ -491,6 +493,9 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("POST", "/me/password"): {NO_TARGET: ANY_SIGNED_IN},
     ("POST", "/me/time-zone"): {NO_TARGET: ANY_SIGNED_IN},
     ("POST", "/me/locale"): {NO_TARGET: ANY_SIGNED_IN},
+    ("POST", "/me/calendar"): {NO_TARGET: ANY_SIGNED_IN},
+    ("POST", "/me/calendar/rotate"): {NO_TARGET: ANY_SIGNED_IN},
+    ("POST", "/me/calendar/off"): {NO_TARGET: ANY_SIGNED_IN},
     # Private: workspace administration
     ("GET", "/accounts/new"): {NO_TARGET: WORKSPACE_ADMINS},
     ("POST", "/accounts"): {NO_TARGET: WORKSPACE_ADMINS},
@@ -690,6 +695,9 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     # no session); anything but a genuine link is the ordinary 404.
     ("GET", "/unsubscribe/{token}"): {VALID_UNSUBSCRIBE: PUBLIC, UNKNOWN_TOKEN: PUBLIC_404},
     ("POST", "/unsubscribe/{token}"): {VALID_UNSUBSCRIBE: PUBLIC, UNKNOWN_TOKEN: PUBLIC_404},
+    # A personal calendar feed: its secret address authorises, whoever follows it (a calendar
+    # app has no session); an unknown, rotated or turned-off address is 404.
+    ("GET", "/calendar/{token}.ics"): {VALID_CALENDAR: PUBLIC, UNKNOWN_TOKEN: PUBLIC_404},
     ("POST", "/inbox/read-all"): {NO_TARGET: ANY_SIGNED_IN},
     ("POST", "/inbox/{notification_id}/read"): {
         LEAD_NOTIFICATION: Row(allow="lead"),
@@ -896,6 +904,9 @@ ALLOWED_STATUS: dict[tuple[str, str], int | dict[str, int]] = {
     ("POST", "/admin/scorecard/defaults"): CONFLICT,
     # Unsubscribed: a page saying so (a mail client's POST follows no redirect).
     ("POST", "/unsubscribe/{token}"): {VALID_UNSUBSCRIBE: PAGE},
+    # The feed's new address is shown on the page, once (only its hash is kept).
+    ("POST", "/me/calendar"): PAGE,
+    ("POST", "/me/calendar/rotate"): PAGE,
     # The world's joint reviews are still open: an internal record is made of a closed one
     # only (tests/test_joint_reviews.py covers it being made).
     ("POST", "/accounts/{account_id}/reviews/from-joint/{joint_review_id}"): dict.fromkeys(
@@ -1231,6 +1242,10 @@ def build_matrix_world(session: Session) -> MatrixWorld:
     world.tokens["unsubscribe"] = unsubscribe.token(
         "s" * 64, kind="mention", user_id=_id(roles["lead"])
     )
+    # Everyone has a calendar feed (so turning it off changes something); the lead's address
+    # is the valid one.
+    feeds = {actor: users.new_calendar_feed(session, actor=user) for actor, user in roles.items()}
+    world.tokens["calendar"] = feeds["lead"]
 
     _add_scorecard_items(session, world, {"own": admin, "foreign": other_admin})
 

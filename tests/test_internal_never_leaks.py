@@ -67,6 +67,7 @@ from typing import Protocol, TypeVar
 
 import pytest
 from fastapi import FastAPI
+from icalendar import Calendar
 from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
@@ -1567,6 +1568,7 @@ def test_no_internal_item_reaches_a_client(
                 f"{role} GET {url}{' (htmx)' if headers else ''}", client.get(url, headers=headers)
             )
     check_audit(client, leaks, planted, session, role)
+    check_calendar(app, client, leaks, role)
 
     post_as_client(client, leaks, planted, session, role)
     # After the client's changes, everything again (threads, counts and the trail changed).
@@ -1583,6 +1585,19 @@ def test_no_internal_item_reaches_a_client(
     leaks.assert_none()
     print(f"{role}: {leaks.checked} answers checked, {len(open_urls)} + {len(internal_urls)} URLs")
     assert leaks.checked > 400
+
+
+def check_calendar(app: FastAPI, client: TestClient, leaks: Leaks, role: str) -> None:
+    """The client person's calendar feed (turned on from /me, fetched without a session, as a
+    calendar app does): nothing internal in it; it parses and holds their dates."""
+    answer = client.post("/me/calendar", data={"csrf_token": CSRF})
+    leaks.response(f"{role} POST /me/calendar", answer)
+    found = re.search(r'value="http://testserver(/calendar/[A-Za-z0-9_-]{43}\.ics)"', answer.text)
+    assert found, "the feed's address is shown"
+    feed = TestClient(app).get(found.group(1))
+    assert feed.status_code == 200
+    leaks.response(f"{role} GET the calendar feed", feed)
+    assert Calendar.from_ical(feed.content).walk("VEVENT"), "the feed is not empty"
 
 
 def start_next_period(session: Session, world: World, planted: Planted) -> tuple[int, list[str]]:
