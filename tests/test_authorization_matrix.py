@@ -513,6 +513,7 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     # Private: an account and what is under it
     ("GET", "/accounts/{account_id}"): account_rows(own=Row(allow=EVERY_ROLE)),
     ("GET", "/accounts/{account_id}/audit"): account_rows(own=Row(allow=EVERY_ROLE)),
+    ("GET", "/accounts/{account_id}/audit/export.jsonl"): account_rows(own=Row(allow=EVERY_ROLE)),
     ("GET", "/accounts/{account_id}/audit/verify"): account_rows(
         own=Row(allow=f"admin {VENDOR_ROLES}", forbid=CLIENT_ROLES)
     ),

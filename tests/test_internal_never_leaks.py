@@ -75,6 +75,7 @@ from app.accounts import repository as accounts_repo
 from app.actions import service as actions
 from app.actions.schemas import CheckedAction, Link
 from app.agreement import service as agreement
+from app.audit import export as audit_export
 from app.comments import repository as comments_repo
 from app.comments import service as comments
 from app.initiatives import service as initiatives
@@ -1105,6 +1106,14 @@ def check_audit(
     ).all()
     if rows != len(shared):
         leaks.problems.append(f"{role}: the audit pages list {rows} events, {len(shared)} shared")
+    # The export holds exactly the shared events, chained for the file (so no sequence
+    # number or hash of the account's chain counts the internal events), and verifies.
+    url = f"/accounts/{planted.account_id}/audit/export.jsonl"
+    exported = client.get(url)
+    leaks.response(f"{role} GET {url}", exported)
+    verified = audit_export.verify(exported.text)
+    if (verified.kind, verified.events) != ("shared", len(shared)):
+        leaks.problems.append(f"{role}: the export holds {verified.events} events")
     internal = planted.internal
     never_sent = {("profile_section", str(i)) for i in internal["section"]} | {
         ("stakeholder", str(i)) for i in internal["stakeholder"]
