@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from functools import partial
 
 from icalendar import Calendar
 from sqlmodel import Session, col, select
@@ -23,8 +24,11 @@ from app.plans import repository as plans_repo
 from app.tokens import token_hash
 from app.users import service as users
 from app.web.confirm import CONFIRMATION
+from tests import factories
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
+from tests.live import LiveServer
+from tests.test_concurrent_edits import _client, race
 
 TODAY = local_today(zone_named(DEFAULT_ZONE))
 FEED = re.compile(r'value="(http://[^"]*/calendar/([A-Za-z0-9_-]{43})\.ics)"')
@@ -210,3 +214,35 @@ def test_reviews_joint_for_attendees_and_the_vendor_s_own_due_date_for_the_lead_
     count_queries.statements.clear()
     assert len(events(parse(client.get(paths["lead"])))) == 17
     assert count_queries.count == few
+
+
+def test_simultaneous_turn_ons_leave_one_feed_and_one_working_address(
+    live_server: LiveServer,
+) -> None:
+    """Eight sessions of one person turn the feed on at once: the person's row lock queues
+    them, so one creates it and each other one rotates it (never a second row, never a 500),
+    and only the last address works."""
+    with live_server.db.session() as session:
+        person = factories.make_user(session, password=None)
+        session.commit()
+    clients = [_client(live_server, person) for _ in range(8)]
+    try:
+        responses = race(
+            [partial(c.post, "/me/calendar", data={"csrf_token": CSRF}) for c in clients]
+        )
+        assert sorted(r.status_code for r in responses) == [200] * 8
+        paths = [FEED.search(r.text).group(1).removeprefix(live_server.url) for r in responses]  # type: ignore[union-attr]
+        assert len(set(paths)) == 8
+        assert sorted(clients[0].get(p).status_code for p in paths) == [200] + [404] * 7
+    finally:
+        for c in clients:
+            c.close()
+    with Session(live_server.db.engine) as session:
+        feeds = session.exec(select(CalendarFeed).where(CalendarFeed.user_id == person.id))
+        assert len(feeds.all()) == 1
+        verbs = session.exec(
+            select(AuditEvent.verb)
+            .where(AuditEvent.item_id == str(person.id))
+            .where(col(AuditEvent.verb).startswith("user.calendar_feed"))
+        ).all()
+        assert sorted(verbs) == [users.CALENDAR_FEED_CREATED] + [users.CALENDAR_FEED_ROTATED] * 7
