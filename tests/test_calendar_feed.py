@@ -20,6 +20,8 @@ from app.jointreviews import service as joint_reviews
 from app.jointreviews.schemas import CheckedSchedule, CheckedTime
 from app.kit.clock import DEFAULT_ZONE, local_today, zone_named
 from app.models import Action, ActionStatus, AuditEvent, CalendarFeed, User, utcnow
+from app.periods import service as periods
+from app.periods.schemas import NextPeriod
 from app.plans import repository as plans_repo
 from app.tokens import token_hash
 from app.users import service as users
@@ -206,13 +208,14 @@ def test_reviews_joint_for_attendees_and_the_vendor_s_own_due_date_for_the_lead_
     assert list(events(parse(client.get(paths["sponsor"])))) == [review.uid]
     assert events(parse(client.get(paths["viewer"]))) == {}, "not invited"
 
+    add_action(session, world, "First step", lead, TODAY)
     count_queries.statements.clear()
     client.get(paths["lead"])
     few = count_queries.count
     for i in range(15):
         add_action(session, world, f"Step {i}", lead, TODAY + timedelta(days=i))
     count_queries.statements.clear()
-    assert len(events(parse(client.get(paths["lead"])))) == 17
+    assert len(events(parse(client.get(paths["lead"])))) == 18
     assert count_queries.count == few
 
 
@@ -246,3 +249,29 @@ def test_simultaneous_turn_ons_leave_one_feed_and_one_working_address(
             .where(col(AuditEvent.verb).startswith("user.calendar_feed"))
         ).all()
         assert sorted(verbs) == [users.CALENDAR_FEED_CREATED] + [users.CALENDAR_FEED_ROTATED] * 7
+
+
+def test_an_action_carried_into_the_next_period_keeps_its_uid(
+    client: TestClient, session: Session, world: World
+) -> None:
+    sponsor = world.members["sponsor"]
+    action = add_action(session, world, "Carried", sponsor, TODAY + timedelta(days=5))
+    sign_in(client, session, sponsor)
+    path = turn_on(client)
+    plan = plans_repo.current(session, account_id=world.account.id)  # type: ignore[arg-type]
+    assert plan is not None
+    assert plan.id is not None
+    result = periods.start_next(
+        session,
+        actor=world.members["lead"],
+        current=plan,
+        values=NextPeriod("FY2099", date(2099, 1, 1), date(2099, 12, 31), plan.id, frozenset()),
+    )
+    session.commit()
+    copy = result.copies["action"][action.id]  # type: ignore[index]
+    assert copy.id != action.id
+    found = events(parse(client.get(path)))
+    assert list(found) == [f"action-{action.id}@jointplan"]
+    assert str(found[f"action-{action.id}@jointplan"]["url"]).endswith(  # type: ignore[index]
+        f"#action-{copy.id}"
+    )

@@ -1,6 +1,7 @@
 """A person's calendar feed: an iCalendar object (RFC 5545) of their dates.
 
-- each open action they own that has a due date: an all-day event on that day;
+- each open action they own that has a due date: an all-day event on that day (the UID of
+  the action its carried copies began with, so that it survives the next period);
 - each joint review they are invited to or organise (not cancelled, from a year ago on): the
   meeting, with the review's own UID and SEQUENCE, so that the entry is the invitation's;
 - for the vendor side, when each plan they lead or mentor is due for its review (the day
@@ -50,19 +51,30 @@ class Entry:
 
 
 def action_entries(session: Session, user: User) -> list[Entry]:
+    """The person's open actions with a due date. An action carried over into the next
+    period keeps the UID of the action its copies began with (``reminders_repo.origins``),
+    so its calendar entry moves on with it instead of being replaced."""
     assert user.id is not None
+    dated = [
+        item
+        for item in actions_repo.open_for_owner(session, user_id=user.id)
+        if item.action.due_on is not None
+    ]
+    origins = reminders_repo.origins(
+        session, action_ids=[item.action.id for item in dated if item.action.id is not None]
+    )
     found = []
-    for item in actions_repo.open_for_owner(session, user_id=user.id):
+    for item in dated:
         action = item.action
-        if action.due_on is None:
-            continue
+        assert action.id is not None
+        assert action.due_on is not None
         serves = link_label(action, item.priority_title, item.initiative_title)
         details = [f"An action of {possessive(item.account_name)} plan."]
         details += [f"Outcome: {action.outcome}"] if action.outcome else []
         details += [serves] if serves else []
         found.append(
             Entry(
-                uid=f"action-{action.id}@{UID_DOMAIN}",
+                uid=f"action-{origins.get(action.id, action.id)}@{UID_DOMAIN}",
                 summary=f"Due: {action.title}",
                 description="\n".join(details),
                 path=f"/accounts/{item.account_id}/plan#action-{action.id}",
@@ -117,8 +129,8 @@ def review_due_entries(session: Session, user: User) -> list[Entry]:
 
 
 def entries(session: Session, user: User) -> list[Entry]:
-    """Everything the person's feed holds, in a fixed number of queries (three, four for the
-    vendor side), whatever the number of dates."""
+    """Everything the person's feed holds, in a fixed number of queries (at most four, five
+    for the vendor side), whatever the number of dates."""
     return [
         *action_entries(session, user),
         *joint_review_entries(session, user),
