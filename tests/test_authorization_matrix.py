@@ -905,8 +905,8 @@ ALLOWED_STATUS: dict[tuple[str, str], int | dict[str, int]] = {
     ("POST", "/admin/scorecard/defaults"): CONFLICT,
     # Unsubscribed: a page saying so (a mail client's POST follows no redirect).
     ("POST", "/unsubscribe/{token}"): {VALID_UNSUBSCRIBE: PAGE},
-    # The feed's new address is shown on the page, once (only its hash is kept).
-    ("POST", "/me/calendar"): PAGE,
+    # The feed's new address is shown on the page, once (only its hash is kept). Everyone's
+    # feed is on already: turning it on again changes nothing and goes back to /me (303).
     ("POST", "/me/calendar/rotate"): PAGE,
     # The world's joint reviews are still open: an internal record is made of a closed one
     # only (tests/test_joint_reviews.py covers it being made).

@@ -123,6 +123,9 @@ def test_rotating_stops_the_old_address_and_turning_off_stops_the_feed_both_audi
     me = world.members["member"]
     sign_in(client, session, me)
     first = turn_on(client)
+    again = client.post("/me/calendar", data={"csrf_token": CSRF})  # a page from before
+    assert again.status_code == 303
+    assert client.get(first).status_code == 200, "turning on again changes nothing"
     second = turn_on(client, "/me/calendar/rotate")
     assert first != second
     assert client.get(first).status_code == 404
@@ -219,19 +222,22 @@ def test_reviews_joint_for_attendees_and_the_vendor_s_own_due_date_for_the_lead_
     assert count_queries.count == few
 
 
-def test_simultaneous_turn_ons_leave_one_feed_and_one_working_address(
+def test_simultaneous_new_addresses_leave_one_feed_and_one_working_address(
     live_server: LiveServer,
 ) -> None:
-    """Eight sessions of one person turn the feed on at once: the person's row lock queues
-    them, so one creates it and each other one rotates it (never a second row, never a 500),
-    and only the last address works."""
+    """Eight sessions of one person ask for a new address at once, the feed being off: the
+    person's row lock queues them, so one creates it and each other one rotates it (never a
+    second row, never a 500), and only the last address works."""
     with live_server.db.session() as session:
         person = factories.make_user(session, password=None)
         session.commit()
     clients = [_client(live_server, person) for _ in range(8)]
     try:
         responses = race(
-            [partial(c.post, "/me/calendar", data={"csrf_token": CSRF}) for c in clients]
+            [
+                partial(c.post, "/me/calendar/rotate", data={"csrf_token": CSRF, **CONFIRMATION})
+                for c in clients
+            ]
         )
         assert sorted(r.status_code for r in responses) == [200] * 8
         paths = [FEED.search(r.text).group(1).removeprefix(live_server.url) for r in responses]  # type: ignore[union-attr]

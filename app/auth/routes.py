@@ -244,9 +244,19 @@ def set_locale(
     return redirect(request, "/me#locale", notice)
 
 
-def _calendar_made(request: Request, db: DbSession, actor: Actor, notice: str) -> Response:
-    """The profile page with the feed's new address, shown this once (only its hash is kept)."""
-    token = users_service.new_calendar_feed(db, actor=actor.user)
+def _calendar_made(
+    request: Request, db: DbSession, actor: Actor, notice: str, *, rotate: bool
+) -> Response:
+    """The profile page with the feed's new address, shown this once (only its hash is kept).
+    Turning on a feed that is on already (a page from before) changes nothing: a new address
+    is asked for on purpose, with its own button."""
+    token = users_service.new_calendar_feed(db, actor=actor.user, rotate=rotate)
+    if not token:
+        return redirect(
+            request,
+            "/me#calendar",
+            "Your calendar feed is on already. Lost its address? Make a new one.",
+        )
     url = absolute_url(db, f"/calendar/{token}.ics")
     context = _me(db, actor, calendar_url=url, calendar_notice=notice)
     return get_templates(request).render(request, "auth/me.html", context)
@@ -260,6 +270,7 @@ def turn_on_calendar(request: Request, actor: CurrentActor, db: DbSession) -> Re
         db,
         actor,
         "Your calendar feed is on. Copy its address now: it is shown only this once.",
+        rotate=False,
     )
 
 
@@ -273,6 +284,7 @@ def rotate_calendar(request: Request, actor: CurrentActor, db: DbSession) -> Res
         actor,
         "Your calendar feed has a new address and the old one no longer works. Copy it now: "
         "it is shown only this once.",
+        rotate=True,
     )
 
 

@@ -139,15 +139,18 @@ CALENDAR_FEED_ROTATED = "user.calendar_feed_rotated"
 CALENDAR_FEED_TURNED_OFF = "user.calendar_feed_turned_off"
 
 
-def new_calendar_feed(session: Session, *, actor: User) -> str:
+def new_calendar_feed(session: Session, *, actor: User, rotate: bool = True) -> str:
     """A new secret address for the person's calendar feed; returns its token, which is
-    shown once and never stored (only its SHA-256). A feed that existed is rotated: its old
-    address stops at once. Under the person's row lock, so two clicks at once leave one feed;
-    audited on the global chain like the person's other settings."""
+    shown once and never stored (only its SHA-256). A feed that existed is rotated (its old
+    address stops at once), unless ``rotate`` is False: then nothing is written and the
+    answer is "". Under the person's row lock, so two clicks at once leave one feed; audited
+    on the global chain like the person's other settings."""
     assert actor.id is not None
     user = repository.get_for_update(session, user_id=actor.id)
     assert user is not None, "the signed-in person exists"
     feed = repository.calendar_feed(session, user_id=actor.id)
+    if feed is not None and not rotate:
+        return ""
     token = new_token()
     changes: dict[str, list[object]]
     if feed is None:
