@@ -197,6 +197,8 @@ def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
     from app.audit import checkpoint, repository, service
     from app.audit.chain import chain_for
 
+    if args.file is not None:
+        return verify_export(settings, args)
     anchors: dict[str, Anchor] | None = None
     if args.checkpoint is not None:
         try:
@@ -227,6 +229,41 @@ def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
                 return 2
             reports = [report]
     return _print_reports(reports, anchors)
+
+
+def verify_export(settings: Settings, args: argparse.Namespace) -> int:
+    """``audit verify --file EXPORT``: an exported trail, offline (no database). 0 when every
+    line, link and the head hold (and the signature, with ``--public-key``; and the events a
+    ``--checkpoint`` anchors), 1 at the first line that does not, 2 for unusable input."""
+    from app.audit import checkpoint, export
+
+    if args.account is not None:
+        print("--account does not go with --file: the file names its account.", file=sys.stderr)
+        return 2
+    try:
+        text = _read_text(args.file)
+        key = (
+            checkpoint.verifying_key(settings, args.public_key)
+            if args.public_key or args.checkpoint
+            else None
+        )
+        point = (
+            checkpoint.read(_read_text(args.checkpoint), key)
+            if args.checkpoint and key is not None
+            else None
+        )
+    except (checkpoint.CheckpointError, OSError, UnicodeDecodeError) as exc:
+        print(f"{args.checkpoint or args.file}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        verified = export.verify(text, key if args.public_key else None)
+        if point is not None:
+            export.check_anchor(verified, point.anchors.get(verified.chain))
+    except export.ExportBroken as broken:
+        print(f"BROKEN  {args.file} {broken}")
+        return 1
+    print(f"ok      {args.file}: {export.summary(verified, anchored=point is not None)}")
+    return 0
 
 
 def _read_text(path: str) -> str:
@@ -399,6 +436,12 @@ def _audit_parser(commands: Any) -> None:
     )
     verify.add_argument("--account", type=int, help="only this account's chain")
     verify.add_argument(
+        "--file",
+        metavar="EXPORT",
+        help="verify an exported trail (an account's audit export.jsonl) offline, without the "
+        "database; with --public-key also its signature, with --checkpoint its anchored event",
+    )
+    verify.add_argument(
         "--checkpoint", metavar="FILE", help="also prove nothing before this checkpoint changed"
     )
     verify.add_argument(
@@ -406,7 +449,8 @@ def _audit_parser(commands: Any) -> None:
         metavar="FILE",
         help="check the checkpoint with this public key instead of the configured signing key",
     )
-    verify.set_defaults(run=cmd_audit_verify)
+    # An exported file is verified offline: no database is asked for anything.
+    verify.set_defaults(run=cmd_audit_verify, needs_schema=lambda args: args.file is None)
     checkpoint = audit_commands.add_parser(
         "checkpoint", help="sign where every chain stands now (printed unless --output/--email)"
     )
@@ -457,8 +501,12 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     settings = Settings()
-    # Every command needs the schema at head unless it says otherwise (``needs_schema=False``).
-    if getattr(args, "needs_schema", True) and (problem := database_problem(settings)):
+    # Every command needs the schema at head unless it says otherwise (``needs_schema=False``,
+    # or a function of the arguments).
+    needs_schema = getattr(args, "needs_schema", True)
+    if callable(needs_schema):
+        needs_schema = needs_schema(args)
+    if needs_schema and (problem := database_problem(settings)):
         print(problem, file=sys.stderr)
         return EXIT_DATABASE
     result: int = args.run(settings, args)

@@ -18,6 +18,7 @@ from app.agreement import routes as agreement_routes
 from app.audit import routes as audit_routes
 from app.auth import routes as auth_routes
 from app.auth.deps import current_actor
+from app.calendars import routes as calendars_routes
 from app.comments import routes as comments_routes
 from app.config import Settings
 from app.db import Database, create_db_engine
@@ -71,6 +72,7 @@ PUBLIC_ROUTERS = (
     sso_routes.public,
     health_routes.public,
     notifications_routes.public,
+    calendars_routes.public,  # the secret address authorises (a calendar app has no session)
     web_routes.public,
 )
 # Routes that exist only in development, when turned on (they answer only some people even then).

@@ -270,6 +270,18 @@ class PasswordReset(SQLModel, table=True):
     used_at: datetime | None = None
 
 
+class CalendarFeed(SQLModel, table=True):
+    """A person's calendar feed (``/calendar/<token>.ics``): at most one per person. Only the
+    token's SHA-256 is kept; rotating replaces it (the old address stops at once), turning the
+    feed off removes the row."""
+
+    __tablename__ = "calendar_feed"
+
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class Account(SQLModel, table=True):
     """The shared space between one workspace and one client organisation."""
 

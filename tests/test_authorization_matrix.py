@@ -209,6 +209,7 @@ EXPIRED_INVITATION = "expired invitation"
 UNKNOWN_TOKEN = "unknown token"
 VALID_RESET = "valid reset link"
 VALID_UNSUBSCRIBE = "valid unsubscribe link"  # the lead's, for mentions
+VALID_CALENDAR = "valid calendar feed"  # the lead's calendar feed's secret address
 UNKNOWN_PROVIDER = "unknown provider"
 LEAD_NOTIFICATION = "the lead's notification"  # the lead's own; anyone else's is not found
 MISSING_NOTIFICATION = "missing notification"
@@ -241,6 +242,7 @@ TARGETS: dict[str, tuple[str | None, str | None]] = {
     UNKNOWN_TOKEN: (None, None),
     VALID_RESET: (None, "valid"),
     VALID_UNSUBSCRIBE: (None, "unsubscribe"),
+    VALID_CALENDAR: (None, "calendar"),
     UNKNOWN_PROVIDER: (None, None),
     LEAD_NOTIFICATION: (None, "lead"),
     MISSING_NOTIFICATION: (None, None),
@@ -491,6 +493,9 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("POST", "/me/password"): {NO_TARGET: ANY_SIGNED_IN},
     ("POST", "/me/time-zone"): {NO_TARGET: ANY_SIGNED_IN},
     ("POST", "/me/locale"): {NO_TARGET: ANY_SIGNED_IN},
+    ("POST", "/me/calendar"): {NO_TARGET: ANY_SIGNED_IN},
+    ("POST", "/me/calendar/rotate"): {NO_TARGET: ANY_SIGNED_IN},
+    ("POST", "/me/calendar/off"): {NO_TARGET: ANY_SIGNED_IN},
     # Private: workspace administration
     ("GET", "/accounts/new"): {NO_TARGET: WORKSPACE_ADMINS},
     ("POST", "/accounts"): {NO_TARGET: WORKSPACE_ADMINS},
@@ -508,6 +513,7 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     # Private: an account and what is under it
     ("GET", "/accounts/{account_id}"): account_rows(own=Row(allow=EVERY_ROLE)),
     ("GET", "/accounts/{account_id}/audit"): account_rows(own=Row(allow=EVERY_ROLE)),
+    ("GET", "/accounts/{account_id}/audit/export.jsonl"): account_rows(own=Row(allow=EVERY_ROLE)),
     ("GET", "/accounts/{account_id}/audit/verify"): account_rows(
         own=Row(allow=f"admin {VENDOR_ROLES}", forbid=CLIENT_ROLES)
     ),
@@ -526,6 +532,7 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ),
     # Private: the plan and the client's priorities (client-owned)
     ("GET", "/accounts/{account_id}/plan"): account_rows(own=Row(allow=EVERY_ROLE)),
+    ("GET", "/accounts/{account_id}/plan/actions.csv"): account_rows(own=Row(allow=EVERY_ROLE)),
     # Live updates of the plan page: its event stream, who else has it open, one section.
     ("GET", "/accounts/{account_id}/events"): account_rows(own=Row(allow=EVERY_ROLE)),
     ("GET", "/accounts/{account_id}/presence"): account_rows(own=Row(allow=EVERY_ROLE)),
@@ -615,6 +622,7 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
         allow=ACTION_WRITERS, forbid=NOT_ACTION_WRITERS
     ),
     ("GET", "/my/actions"): {NO_TARGET: ANY_SIGNED_IN},
+    ("GET", "/my/actions.csv"): {NO_TARGET: ANY_SIGNED_IN},
     ("POST", "/accounts/{account_id}/priorities/order"): client_account_rows(
         allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS
     ),
@@ -688,6 +696,9 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     # no session); anything but a genuine link is the ordinary 404.
     ("GET", "/unsubscribe/{token}"): {VALID_UNSUBSCRIBE: PUBLIC, UNKNOWN_TOKEN: PUBLIC_404},
     ("POST", "/unsubscribe/{token}"): {VALID_UNSUBSCRIBE: PUBLIC, UNKNOWN_TOKEN: PUBLIC_404},
+    # A personal calendar feed: its secret address authorises, whoever follows it (a calendar
+    # app has no session); an unknown, rotated or turned-off address is 404.
+    ("GET", "/calendar/{token}.ics"): {VALID_CALENDAR: PUBLIC, UNKNOWN_TOKEN: PUBLIC_404},
     ("POST", "/inbox/read-all"): {NO_TARGET: ANY_SIGNED_IN},
     ("POST", "/inbox/{notification_id}/read"): {
         LEAD_NOTIFICATION: Row(allow="lead"),
@@ -817,6 +828,12 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
             forbid=f"{CLIENT_ROLES} removed-member expired-invitee",
         )
     },
+    ("GET", "/portfolio.csv"): {
+        NO_TARGET: Row(
+            allow=f"admin other-workspace-admin {VENDOR_ROLES}",
+            forbid=f"{CLIENT_ROLES} removed-member expired-invitee",
+        )
+    },
     # Private: the relationship map (vendor only; a stakeholder is internal until sent to the
     # client for confirmation: "own" items are sent ones, "own-internal" one never sent), and
     # the client's answer about the facts sent
@@ -888,6 +905,9 @@ ALLOWED_STATUS: dict[tuple[str, str], int | dict[str, int]] = {
     ("POST", "/admin/scorecard/defaults"): CONFLICT,
     # Unsubscribed: a page saying so (a mail client's POST follows no redirect).
     ("POST", "/unsubscribe/{token}"): {VALID_UNSUBSCRIBE: PAGE},
+    # The feed's new address is shown on the page, once (only its hash is kept). Everyone's
+    # feed is on already: turning it on again changes nothing and goes back to /me (303).
+    ("POST", "/me/calendar/rotate"): PAGE,
     # The world's joint reviews are still open: an internal record is made of a closed one
     # only (tests/test_joint_reviews.py covers it being made).
     ("POST", "/accounts/{account_id}/reviews/from-joint/{joint_review_id}"): dict.fromkeys(
@@ -1223,6 +1243,10 @@ def build_matrix_world(session: Session) -> MatrixWorld:
     world.tokens["unsubscribe"] = unsubscribe.token(
         "s" * 64, kind="mention", user_id=_id(roles["lead"])
     )
+    # Everyone has a calendar feed (so turning it off changes something); the lead's address
+    # is the valid one.
+    feeds = {actor: users.new_calendar_feed(session, actor=user) for actor, user in roles.items()}
+    world.tokens["calendar"] = feeds["lead"]
 
     _add_scorecard_items(session, world, {"own": admin, "foreign": other_admin})
 

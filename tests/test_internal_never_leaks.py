@@ -67,6 +67,7 @@ from typing import Protocol, TypeVar
 
 import pytest
 from fastapi import FastAPI
+from icalendar import Calendar
 from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
@@ -74,6 +75,7 @@ from app.accounts import repository as accounts_repo
 from app.actions import service as actions
 from app.actions.schemas import CheckedAction, Link
 from app.agreement import service as agreement
+from app.audit import export as audit_export
 from app.comments import repository as comments_repo
 from app.comments import service as comments
 from app.initiatives import service as initiatives
@@ -1054,8 +1056,9 @@ def thread_key(url: str) -> str | None:
 
 # What every client role reads (so a leak check of these pages is never vacuous).
 OPEN_TO_CLIENTS = re.compile(
-    r"^/(?:inbox|my/actions|me)?$"
-    r"|^/accounts/\d+(?:/plan(?:/changes|/versions(?:/\d+)?|/compare)?|/plans/\d+|/audit"
+    r"^/(?:inbox|my/actions|my/actions\.csv|me)?$"
+    r"|^/accounts/\d+(?:/plan(?:/changes|/versions(?:/\d+)?|/compare|/actions\.csv)?|/plans/\d+"
+    r"|/audit(?:/export\.jsonl)?"
     r"|/threads/.*"
     r"|/validation)?"
     r"(?:\?.*)?$"
@@ -1103,6 +1106,14 @@ def check_audit(
     ).all()
     if rows != len(shared):
         leaks.problems.append(f"{role}: the audit pages list {rows} events, {len(shared)} shared")
+    # The export holds exactly the shared events, chained for the file (so no sequence
+    # number or hash of the account's chain counts the internal events), and verifies.
+    url = f"/accounts/{planted.account_id}/audit/export.jsonl"
+    exported = client.get(url)
+    leaks.response(f"{role} GET {url}", exported)
+    verified = audit_export.verify(exported.text)
+    if (verified.kind, verified.events) != ("shared", len(shared)):
+        leaks.problems.append(f"{role}: the export holds {verified.events} events")
     internal = planted.internal
     never_sent = {("profile_section", str(i)) for i in internal["section"]} | {
         ("stakeholder", str(i)) for i in internal["stakeholder"]
@@ -1566,6 +1577,7 @@ def test_no_internal_item_reaches_a_client(
                 f"{role} GET {url}{' (htmx)' if headers else ''}", client.get(url, headers=headers)
             )
     check_audit(client, leaks, planted, session, role)
+    check_calendar(app, client, leaks, role)
 
     post_as_client(client, leaks, planted, session, role)
     # After the client's changes, everything again (threads, counts and the trail changed).
@@ -1582,6 +1594,19 @@ def test_no_internal_item_reaches_a_client(
     leaks.assert_none()
     print(f"{role}: {leaks.checked} answers checked, {len(open_urls)} + {len(internal_urls)} URLs")
     assert leaks.checked > 400
+
+
+def check_calendar(app: FastAPI, client: TestClient, leaks: Leaks, role: str) -> None:
+    """The client person's calendar feed (turned on from /me, fetched without a session, as a
+    calendar app does): nothing internal in it; it parses and holds their dates."""
+    answer = client.post("/me/calendar", data={"csrf_token": CSRF})
+    leaks.response(f"{role} POST /me/calendar", answer)
+    found = re.search(r'value="http://testserver(/calendar/[A-Za-z0-9_-]{43}\.ics)"', answer.text)
+    assert found, "the feed's address is shown"
+    feed = TestClient(app).get(found.group(1))
+    assert feed.status_code == 200
+    leaks.response(f"{role} GET the calendar feed", feed)
+    assert Calendar.from_ical(feed.content).walk("VEVENT"), "the feed is not empty"
 
 
 def start_next_period(session: Session, world: World, planted: Planted) -> tuple[int, list[str]]:

@@ -11,14 +11,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.accounts import repository as accounts_repo
-from app.actions import repository, service, smart, view
+from app.actions import export, repository, service, smart, view
 from app.actions.schemas import ActionForm
 from app.auth.deps import CurrentActor
 from app.db import DbSession
+from app.kit.downloads import csv_download, file_name
 from app.kit.forms import FormOf, FormOrDefaultsOf
 from app.kit.pages import Fragment, Page
 from app.models import Action, ActionStatus, Membership, Plan
-from app.permissions.guards import ActionWriter, ItemAccess, item_action, item_guard
+from app.permissions.guards import ActionWriter, ItemAccess, PlanReader, item_action, item_guard
 from app.permissions.policy import AccountAccess, Actor, Verb
 from app.plans.page import current_plan, plan_page, plan_url
 from app.web.forms import FormErrors, Text, Version
@@ -221,3 +222,21 @@ def my_actions(request: Request, actor: CurrentActor, db: DbSession) -> Response
         return {"groups": view.my_groups(found, on=actor.today())}
 
     return Page(request, "actions/mine.html", context, url="/my/actions").render()
+
+
+@router.get("/my/actions.csv")
+def my_actions_csv(actor: CurrentActor, db: DbSession) -> Response:
+    """The rows of "my actions" as a spreadsheet: one query, like the page."""
+    today = actor.today()
+    groups = view.my_groups(repository.open_for_owner(db, user_id=actor.id), on=today)
+    name = file_name("my actions", today.isoformat(), suffix=".csv")
+    return csv_download(export.MINE_HEADER, export.mine_rows(groups), filename=name)
+
+
+@router.get("/accounts/{account_id}/plan/actions.csv")
+def plan_actions_csv(actor: CurrentActor, access: PlanReader, db: DbSession) -> Response:
+    """The current plan's actions the reader sees on the plan page, as a spreadsheet."""
+    plan = current_plan(db, access)
+    rows = export.plan_rows(db, actor, access, plan)
+    name = export.plan_file_name(access, plan, actor.today())
+    return csv_download(export.PLAN_HEADER, rows, filename=name)

@@ -75,8 +75,24 @@ def json_safe(value: Any) -> Any:
     return str(value)
 
 
-def canonical(event: Recorded) -> str:
-    fields = {
+RECORDED_FIELDS = (
+    "chain",
+    "seq",
+    "occurred_at",
+    "actor_id",
+    "actor_label",
+    "account_id",
+    "item_type",
+    "item_id",
+    "verb",
+    "changes",
+    "visibility",
+)
+
+
+def recorded(event: Recorded) -> dict[str, Any]:
+    """The fields an event's hash covers, as JSON values (its time with microseconds)."""
+    return {
         "chain": event.chain,
         "seq": event.seq,
         "occurred_at": event.occurred_at.isoformat(timespec="microseconds"),
@@ -87,10 +103,23 @@ def canonical(event: Recorded) -> str:
         "item_id": event.item_id,
         "verb": event.verb,
         "changes": event.changes,
-        "visibility": event.visibility,
+        "visibility": str(event.visibility),
     }
-    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted keys, no whitespace, UTF-8 text: one spelling for one value."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def canonical(event: Recorded) -> str:
+    return canonical_json(recorded(event))
+
+
+def fields_hash(prev_hash: str, fields: dict[str, Any]) -> str:
+    """The link of an event given as its recorded fields (an exported event, read offline)."""
+    return hashlib.sha256(f"{prev_hash}\n{canonical_json(fields)}".encode()).hexdigest()
 
 
 def link_hash(prev_hash: str, event: Recorded) -> str:
-    return hashlib.sha256(f"{prev_hash}\n{canonical(event)}".encode()).hexdigest()
+    return fields_hash(prev_hash, recorded(event))

@@ -96,6 +96,17 @@ def signing_key(settings: Settings) -> Ed25519PrivateKey:
     return key
 
 
+def existing_signing_key(settings: Settings) -> Ed25519PrivateKey | None:
+    """The signing key when the deployment has one (configured, or made in development by an
+    earlier checkpoint), else None: signing an export never makes a key."""
+    try:
+        if not settings.resolved_audit_signing_key.exists():
+            return None
+        return signing_key(settings)
+    except (RuntimeError, CheckpointError):
+        return None
+
+
 def verifying_key(settings: Settings, public_key_file: str | None = None) -> Ed25519PublicKey:
     """The public key to check a checkpoint with: the given file's (a public or private key),
     else the configured signing key's."""

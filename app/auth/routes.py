@@ -11,7 +11,7 @@ from app.auth import service, sessions
 from app.auth.deps import CurrentActor, OptionalActor, SettingsDep, client_ip
 from app.auth.passwords import password_problem
 from app.auth.responses import signed_in_redirect
-from app.db import DbSession
+from app.db import DbSession, absolute_url
 from app.kit import numbers
 from app.kit.clock import DEFAULT_ZONE, now, zone_names
 from app.kit.forms import FormOf
@@ -21,6 +21,7 @@ from app.permissions.policy import Actor
 from app.users import repository as users_repo
 from app.users import service as users_service
 from app.users.schemas import LocaleForm, TimeZoneForm
+from app.web.confirm import asks_first
 from app.web.errors import GoneError
 from app.web.forms import FormErrors, Text, check_email, check_new_password, safe_next
 from app.web.security import rotate_csrf
@@ -188,6 +189,9 @@ def _me(
         "home_zone": actor.home_zone or DEFAULT_ZONE,
         "has_workspace": actor.workspace_id is not None,
         "now": now(),
+        "calendar_feed": users_repo.calendar_feed(db, user_id=actor.id),
+        "calendar_url": "",
+        "calendar_notice": "",
     } | typed
 
 
@@ -238,6 +242,62 @@ def set_locale(
         else f"Numbers, money and dates were written as in {shown} already."
     )
     return redirect(request, "/me#locale", notice)
+
+
+def _calendar_made(
+    request: Request, db: DbSession, actor: Actor, notice: str, *, rotate: bool
+) -> Response:
+    """The profile page with the feed's new address, shown this once (only its hash is kept).
+    Turning on a feed that is on already (a page from before) changes nothing: a new address
+    is asked for on purpose, with its own button."""
+    token = users_service.new_calendar_feed(db, actor=actor.user, rotate=rotate)
+    if not token:
+        return redirect(
+            request,
+            "/me#calendar",
+            "Your calendar feed is on already. Lost its address? Make a new one.",
+        )
+    url = absolute_url(db, f"/calendar/{token}.ics")
+    context = _me(db, actor, calendar_url=url, calendar_notice=notice)
+    return get_templates(request).render(request, "auth/me.html", context)
+
+
+@router.post("/me/calendar")
+def turn_on_calendar(request: Request, actor: CurrentActor, db: DbSession) -> Response:
+    """A calendar feed of the person's due dates and reviews, at a new secret address."""
+    return _calendar_made(
+        request,
+        db,
+        actor,
+        "Your calendar feed is on. Copy its address now: it is shown only this once.",
+        rotate=False,
+    )
+
+
+@router.post("/me/calendar/rotate")
+@asks_first("Make a new address")
+def rotate_calendar(request: Request, actor: CurrentActor, db: DbSession) -> Response:
+    """A new secret address; the old one stops at once (a leaked address is closed)."""
+    return _calendar_made(
+        request,
+        db,
+        actor,
+        "Your calendar feed has a new address and the old one no longer works. Copy it now: "
+        "it is shown only this once.",
+        rotate=True,
+    )
+
+
+@router.post("/me/calendar/off")
+@asks_first("Turn off")
+def turn_off_calendar(request: Request, actor: CurrentActor, db: DbSession) -> Response:
+    changed = users_service.turn_off_calendar_feed(db, actor=actor.user)
+    notice = (
+        "Your calendar feed is off: its address no longer works."
+        if changed
+        else "Your calendar feed was off already."
+    )
+    return redirect(request, "/me#calendar", notice)
 
 
 @router.post("/me/password")

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from app.db import DbSession
+from app.kit.downloads import csv_download, file_name
 from app.kit.pages import Page
 from app.permissions.guards import PortfolioReader
 from app.permissions.policy import Actor
-from app.portfolio import chart, service
+from app.portfolio import chart, export, service
 from app.portfolio.schemas import (
     COLUMNS,
     REVIEW_CHOICES,
@@ -29,21 +30,27 @@ router = APIRouter()
 Param = Annotated[str, Query()]
 
 
-@router.get("/portfolio")
-def show_portfolio(
-    request: Request,
-    actor: PortfolioReader,
-    db: DbSession,
+def portfolio_query(
     sort: Param = "",
     direction: Annotated[str, Query(alias="dir")] = "",
     tier: Param = "",
     state: Param = "",
     review: Param = "",
     q: Param = "",
-) -> Response:
-    query = PortfolioQuery.parse(
+) -> PortfolioQuery:
+    """The page's sort and filters, from its query string (the CSV takes the same)."""
+    return PortfolioQuery.parse(
         sort=sort, direction=direction, tier=tier, state=state, review=review, q=q
     )
+
+
+Asked = Annotated[PortfolioQuery, Depends(portfolio_query)]
+
+
+@router.get("/portfolio")
+def show_portfolio(
+    request: Request, actor: PortfolioReader, db: DbSession, query: Asked
+) -> Response:
     page = Page(
         request,
         "portfolio/show.html",
@@ -51,6 +58,16 @@ def show_portfolio(
         url="/portfolio",
     )
     return page.render()
+
+
+@router.get("/portfolio.csv")
+def portfolio_csv(actor: PortfolioReader, db: DbSession, query: Asked) -> Response:
+    """The accounts the page shows, filtered and sorted as it is, with their figures."""
+    today = actor.today()
+    every = service.portfolio_rows(db, actor=actor, today=today)
+    shown = service.sort_rows(service.filter_rows(every, query), query)
+    name = file_name("portfolio", today.isoformat(), suffix=".csv")
+    return csv_download(export.HEADER, export.rows(shown), filename=name)
 
 
 def portfolio_context(db: DbSession, actor: Actor, query: PortfolioQuery) -> dict[str, Any]:

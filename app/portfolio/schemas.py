@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from app.models import PlanStatus, Tier
 
 PATH = "/portfolio"
+CSV_PATH = "/portfolio.csv"
 MAX_SEARCH = 100
 
 # Column key -> (its heading, the direction a first click sorts in). Low figures first for the
@@ -112,9 +113,13 @@ class PortfolioQuery:
             params.pop("sort"), params.pop("dir")
         return {key: value for key, value in params.items() if value}
 
-    def url(self) -> str:
+    def url(self, path: str = PATH) -> str:
         query = urlencode(self._params())
-        return f"{PATH}?{query}" if query else PATH
+        return f"{path}?{query}" if query else path
+
+    def csv_url(self) -> str:
+        """The same rows, in the same order, as a CSV file."""
+        return self.url(CSV_PATH)
 
     def sorted_by(self, column: str) -> str:
         """The link of a column heading: sort by it, the other way round if it is the current

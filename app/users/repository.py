@@ -9,7 +9,15 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from app.kit import queries
-from app.models import Account, IdentityKind, Membership, SignInIdentity, User, Workspace
+from app.models import (
+    Account,
+    CalendarFeed,
+    IdentityKind,
+    Membership,
+    SignInIdentity,
+    User,
+    Workspace,
+)
 
 PASSWORD_ISSUER = "jointplan:password"
 
@@ -105,3 +113,19 @@ def _home_setting(user: type[User], setting: Any) -> sa.ColumnElement[str]:
         .scalar_subquery()
     )
     return sa.func.coalesce(own, first_account, "")
+
+
+def calendar_feed(session: Session, *, user_id: int) -> CalendarFeed | None:
+    """The person's calendar feed (None: turned off, or never turned on)."""
+    return session.get(CalendarFeed, user_id)
+
+
+def calendar_feed_owner(session: Session, *, token_hash: str) -> User | None:
+    """Whose calendar feed has this token hash: an active person only (a disabled person's
+    feed stops at once): one query."""
+    return session.exec(
+        select(User)
+        .join(CalendarFeed, col(CalendarFeed.user_id) == User.id)
+        .where(CalendarFeed.token_hash == token_hash)
+        .where(col(User.is_disabled).is_(False))
+    ).first()

@@ -10,7 +10,16 @@ from app.auth import sessions
 from app.auth.passwords import hash_password
 from app.kit import numbers
 from app.kit.versioned import Trail
-from app.models import IdentityKind, SignInIdentity, User, Visibility, WorkspaceRole, utcnow
+from app.models import (
+    CalendarFeed,
+    IdentityKind,
+    SignInIdentity,
+    User,
+    Visibility,
+    WorkspaceRole,
+    utcnow,
+)
+from app.tokens import new_token, token_hash
 from app.users import repository
 from app.users.repository import PASSWORD_ISSUER
 
@@ -123,3 +132,49 @@ def set_locale(session: Session, *, actor: User, locale: str) -> bool:
     user = repository.get_for_update(session, user_id=actor.id)
     assert user is not None, "the signed-in person exists"
     return TRAIL.setting(session, user, user, "locale", locale, LOCALE_CHANGED)
+
+
+CALENDAR_FEED_CREATED = "user.calendar_feed_created"
+CALENDAR_FEED_ROTATED = "user.calendar_feed_rotated"
+CALENDAR_FEED_TURNED_OFF = "user.calendar_feed_turned_off"
+
+
+def new_calendar_feed(session: Session, *, actor: User, rotate: bool = True) -> str:
+    """A new secret address for the person's calendar feed; returns its token, which is
+    shown once and never stored (only its SHA-256). A feed that existed is rotated (its old
+    address stops at once), unless ``rotate`` is False: then nothing is written and the
+    answer is "". Under the person's row lock, so two clicks at once leave one feed; audited
+    on the global chain like the person's other settings."""
+    assert actor.id is not None
+    user = repository.get_for_update(session, user_id=actor.id)
+    assert user is not None, "the signed-in person exists"
+    feed = repository.calendar_feed(session, user_id=actor.id)
+    if feed is not None and not rotate:
+        return ""
+    token = new_token()
+    changes: dict[str, list[object]]
+    if feed is None:
+        feed = CalendarFeed(user_id=actor.id, token_hash=token_hash(token))
+        verb, changes = CALENDAR_FEED_CREATED, {"calendar_feed": [False, True]}
+    else:
+        feed.token_hash, feed.created_at = token_hash(token), utcnow()
+        verb, changes = CALENDAR_FEED_ROTATED, {"calendar_feed_address": ["old", "new"]}
+    session.add(feed)
+    session.flush()
+    TRAIL.event(session, user, user, verb, changes)
+    return token
+
+
+def turn_off_calendar_feed(session: Session, *, actor: User) -> bool:
+    """The person's calendar feed stops (its address is 404 from now on). False when it was
+    off already (nothing written)."""
+    assert actor.id is not None
+    user = repository.get_for_update(session, user_id=actor.id)
+    assert user is not None, "the signed-in person exists"
+    feed = repository.calendar_feed(session, user_id=actor.id)
+    if feed is None:
+        return False
+    session.delete(feed)
+    session.flush()
+    TRAIL.event(session, user, user, CALENDAR_FEED_TURNED_OFF, {"calendar_feed": [True, False]})
+    return True
