@@ -50,9 +50,7 @@ def _due_days(actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def _chart(
-    ratings: list[ValueRating], actor: Actor, access: AccountAccess
-) -> chart.Chart | None:
+def _chart(ratings: list[ValueRating], actor: Actor, access: AccountAccess) -> chart.Chart | None:
     """The value trend chart of ``ratings`` (oldest first), as the plan page draws it."""
     if len(ratings) < 2:
         return None
@@ -133,9 +131,7 @@ def of_version(
     (ratings are never edited, so it is the chart both sides saw). Two queries."""
     agreed_at: datetime = version.agreed_at
     ratings = [
-        r
-        for r in value_repo.for_plan(db, plan_id=version.plan_id)
-        if r.rated_at <= agreed_at
+        r for r in value_repo.for_plan(db, plan_id=version.plan_id) if r.rated_at <= agreed_at
     ]
     names = repository.user_names(db, user_ids=_approvers(version))
     return context(
