@@ -8,12 +8,9 @@ the client's PDFs in the marker sweep: tests/test_internal_never_leaks.py.)"""
 
 from __future__ import annotations
 
-import io
-import re
 from datetime import timedelta
 
 import pytest
-from pypdf import PdfReader
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
@@ -23,6 +20,7 @@ from app.models import ClientOrganisation, Priority, ValueRating
 from app.pdf import render
 from app.pdf.routes import file_name
 from app.priorities import service as priorities
+from tests import pdftext
 from tests.conftest import QueryCounter
 from tests.factories import World, sign_in
 from tests.test_agreement import (
@@ -42,10 +40,7 @@ Answer = object  # the TestClient's response (httpx)
 
 def pages_of(response: Answer) -> list[str]:
     """The text of every page of a PDF answer, its whitespace made single spaces."""
-    content: bytes = response.content  # type: ignore[attr-defined]
-    assert content.startswith(b"%PDF-")
-    reader = PdfReader(io.BytesIO(content))
-    return [re.sub(r"\s+", " ", page.extract_text() or "") for page in reader.pages]
+    return pdftext.pages(response.content)  # type: ignore[attr-defined]
 
 
 def text_of(response: Answer) -> str:
