@@ -8,6 +8,7 @@ the client's PDFs in the marker sweep: tests/test_internal_never_leaks.py.)"""
 
 from __future__ import annotations
 
+import inspect
 from datetime import timedelta
 
 import pytest
@@ -109,6 +110,7 @@ def test_the_current_plan_prints_its_shared_content_for_every_role(
     assert SECRET.encode() not in response.content  # type: ignore[attr-defined]
     disposition = response.headers["content-disposition"]  # type: ignore[attr-defined]
     assert disposition == 'attachment; filename="own-account-plan-fy2027.pdf"'
+    assert response.headers["cache-control"] == "no-store"  # type: ignore[attr-defined]
 
 
 def test_the_client_s_priorities_come_in_rank_order(
@@ -314,3 +316,12 @@ def test_a_pdf_fetches_nothing() -> None:
     for address in ("file:///etc/hostname", "http://127.0.0.1:9/x.png", "data:text/plain,x"):
         with pytest.raises(ValueError, match="fetches nothing"):
             fetcher_class().fetch(address)
+
+
+def test_rendering_runs_off_the_event_loop() -> None:
+    """Plain ``def`` routes: FastAPI runs them in a worker thread, so a rendering (CPU-bound,
+    about a second for a large plan) never holds the event loop."""
+    from app.pdf import routes
+
+    for endpoint in (routes.plan_pdf, routes.version_pdf):
+        assert not inspect.iscoroutinefunction(endpoint), endpoint.__name__
