@@ -133,6 +133,19 @@ def test_the_client_s_priorities_come_in_rank_order(
     assert found == sorted(found), part[:400]
 
 
+def test_the_strategy_comes_in_the_plan_page_s_order(
+    client: TestClient, session: Session, world: World
+) -> None:
+    fill_plan(session, world, 3, "s")  # drivers, made before the goal
+    shared_content(session, world)  # a goal
+    sign_in(client, session, world.members["sponsor"])
+    text = text_of(get_pdf(client, world, "/plan.pdf"))
+    part = text[text.index("strategy") : text.index("priorities, in rank order")]
+    order = ["Goals", "Double revenue", "Strategic drivers", "s driver 0", "s driver 1"]
+    places = [part.index(shown) for shown in [*order, "s driver 2"]]
+    assert places == sorted(places), part
+
+
 # --- the cover --------------------------------------------------------------------------------
 
 

@@ -50,6 +50,16 @@ def _due_days(actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def _strategy(entries: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The strategy's sections in the order the plan page shows them (goals first), each with
+    its entries in their order; sections without entries are left out."""
+    return [
+        (label, sorted((e for e in entries if e["kind"] == kind.value), key=lambda e: e["order"]))
+        for kind, label in STRATEGY_LABELS.items()
+        if any(e["kind"] == kind.value for e in entries)
+    ]
+
+
 def _chart(ratings: list[ValueRating], actor: Actor, access: AccountAccess) -> chart.Chart | None:
     """The value trend chart of ``ratings`` (oldest first), as the plan page draws it."""
     if len(ratings) < 2:
@@ -76,14 +86,13 @@ def context(
         "account": access.account,
         "period": plan_period,
         "agreement": agreement,
-        "strategy": sections.get("strategy", []),
+        "strategy": _strategy(sections.get("strategy", [])),
         "priorities": sections.get("priorities", []),
         "rating": (sections.get("value") or [None])[0],
         "initiatives": sections.get("initiatives", []),
         "actions": _due_days(sections.get("actions", [])),
         "value_chart": _chart(ratings, actor, access),
         "titles": diff.SECTION_TITLES,
-        "strategy_labels": {kind.value: label for kind, label in STRATEGY_LABELS.items()},
         "show": diff.show,
     }
 
