@@ -299,7 +299,7 @@ def test_a_pdf_costs_a_fixed_number_of_queries(
     assert all(n <= 14 for n in few), few
 
 
-def test_the_plan_page_and_the_version_page_link_to_their_pdf(
+def test_the_plan_page_and_the_version_pages_link_to_their_pdf(
     client: TestClient, session: Session, world: World
 ) -> None:
     add_priority(session, world, "Grow in Asia")
@@ -310,6 +310,7 @@ def test_the_plan_page_and_the_version_page_link_to_their_pdf(
     version_page = client.get(url(world, f"/plan/versions/{version.id}")).text
     expected = f'href="/accounts/{world.account.id}/plan/versions/{version.id}.pdf"'
     assert expected in version_page
+    assert expected in client.get(url(world, "/plan/versions")).text  # the list links each
     # ... and the version page itself still answers at its id, the PDF at its own address.
     assert client.get(url(world, f"/plan/versions/{version.id}")).status_code == 200
     assert client.get(url(world, f"/plan/versions/{version.id}x.pdf")).status_code in (404, 422)
