@@ -92,7 +92,6 @@ def context(
         "initiatives": sections.get("initiatives", []),
         "actions": _due_days(sections.get("actions", [])),
         "value_chart": _chart(ratings, actor, access),
-        "titles": diff.SECTION_TITLES,
         "show": diff.show,
     }
 
