@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run test install chromium lint lighthouse bench
+.PHONY: run test install chromium pango lint lighthouse bench
 
 $(BIN)/jointplan: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ install: $(BIN)/jointplan
 ## Install, migrate the SQLite database in data/, load the demo, print the sign-ins, serve.
 ## Development, with the development mailbox turned on (no SMTP needed; only a workspace
 ## admin on this machine can open it), one worker, on 127.0.0.1 only.
-run: install
+run: install pango
 	$(BIN)/jointplan migrate
 	JP_DEV_MAILBOX=1 $(BIN)/jointplan demo
 	JP_DEV_MAILBOX=1 $(BIN)/jointplan serve --workers 1
@@ -27,6 +27,13 @@ chromium:
 	@command -v chromium >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
+
+## Debian's Pango (with a font) for WeasyPrint, which draws the plan's PDF (app/pdf).
+pango:
+	@ldconfig -p | grep -q 'libpangoft2-1.0.so.0' && fc-list | grep -q . || { \
+	  pkgs="libpango-1.0-0 libpangoft2-1.0-0 fontconfig fonts-dejavu-core"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$pkgs; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq $$pkgs; fi; }
 
 lint: install
 	$(BIN)/ruff check app tests alembic
@@ -42,7 +49,7 @@ lint: install
 TEST_WORKERS ?= auto
 PYTEST := $(BIN)/pytest --durations=15 -n $(TEST_WORKERS) --dist loadgroup
 
-test: install chromium lint
+test: install chromium pango lint
 	@start=$$(date +%s); JP_TEST_DATABASE=sqlite $(PYTEST); status=$$?; \
 	  echo "SQLite run: wall time $$(( $$(date +%s) - start )) s"; exit $$status
 	@if $(BIN)/python -m tests.postgres_available "$(POSTGRES_URL)"; then \

@@ -33,6 +33,7 @@ from app.mail import routes as mail_routes
 from app.mail.dispatcher import MailDispatcher
 from app.notifications import routes as notifications_routes
 from app.opportunities import routes as opportunities_routes
+from app.pdf import routes as pdf_routes
 from app.perception import routes as perception_routes
 from app.periods import routes as periods_routes
 from app.plans import routes as plans_routes
@@ -89,6 +90,7 @@ PRIVATE_ROUTERS = (
     strategy_routes.router,
     value_routes.router,
     initiatives_routes.router,
+    pdf_routes.router,  # before the agreement's: /plan/versions/{id}.pdf is not a version id
     agreement_routes.router,
     waiting_routes.router,
     accounts_routes.router,

@@ -20,7 +20,7 @@ Then, signed in as each client role, the test fetches every GET route of the app
 the router, so a new page is covered as soon as it exists), with path parameters filled from the
 own account's real ids (the internal items' ids too: those must answer 403 or 404), with and
 without ``HX-Request``; every thread partial, every audit page, the changes, versions and compare
-pages, the inbox, "my actions", the validation page; and the answers to the POSTs a client makes
+pages, the PDFs of the plan and of its versions (read as text), the inbox, "my actions", the validation page; and the answers to the POSTs a client makes
 (comments, answers, its own sections, and its answers on the validation page: confirmations,
 corrections with and without htmx, bad input, stale versions; the pages redirects lead to too).
 In every answer:
@@ -136,6 +136,7 @@ from app.strategy import service as strategy
 from app.strategy.schemas import StrategyValues
 from app.value import service as value
 from app.value.schemas import RatingValues
+from tests import pdftext
 from tests.conftest import CSRF
 from tests.factories import World, add_member, make_account, make_user, sign_in
 from tests.test_authorization_matrix import APP_ROUTES, routes_of
@@ -186,6 +187,13 @@ class Response(Protocol):
     def text(self) -> str: ...
     @property
     def headers(self) -> Mapping[str, str]: ...
+    @property
+    def content(self) -> bytes: ...
+
+
+def read(response: Response) -> str:
+    """What a client reads of an answer: a PDF's text and metadata, otherwise its body."""
+    return pdftext.answer_text(response.headers, response.text, response.content)
 
 
 Form = Mapping[str, str | list[str]]
@@ -864,7 +872,7 @@ class Leaks:
 
     def response(self, where: str, response: Response) -> None:
         self.checked += 1
-        body = response.text
+        body = read(response)
         if response.status_code >= 500:
             self.problems.append(f"{where}: {response.status_code}")
         self.text(where, body + "\n" + "\n".join(f"{k}: {v}" for k, v in response.headers.items()))
@@ -1057,8 +1065,8 @@ def thread_key(url: str) -> str | None:
 # What every client role reads (so a leak check of these pages is never vacuous).
 OPEN_TO_CLIENTS = re.compile(
     r"^/(?:inbox|my/actions|my/actions\.csv|me)?$"
-    r"|^/accounts/\d+(?:/plan(?:/changes|/versions(?:/\d+)?|/compare|/actions\.csv)?|/plans/\d+"
-    r"|/audit(?:/export\.jsonl)?"
+    r"|^/accounts/\d+(?:/plan(?:\.pdf|/changes|/versions(?:/\d+(?:\.pdf)?)?|/compare|/actions\.csv)?"
+    r"|/plans/\d+|/audit(?:/export\.jsonl)?"
     r"|/threads/.*"
     r"|/validation)?"
     r"(?:\?.*)?$"
@@ -1571,6 +1579,11 @@ def test_no_internal_item_reaches_a_client(
 
     open_urls, internal_urls = urls_for(app, planted)
     fetch_everything(client, leaks, open_urls, role)
+    # The PDFs (the plan's and each version's) are read as text, so the sweep sees them.
+    assert sum(url.endswith(".pdf") for url in open_urls) == 3
+    shown = pdftext.text(client.get(f"{account}/plan.pdf").content)
+    ranked = ("Grow in Spain", "Cut onboarding time", "Fewer support tickets")
+    assert [shown.index(title) for title in ranked] == sorted(shown.index(t) for t in ranked)
     for url in internal_urls:
         for headers in ({}, {"HX-Request": "true"}):
             leaks.refused(
@@ -1986,7 +1999,7 @@ class IdView:
 
     def see(self, url: str, response: Response) -> None:
         shown_url = re.sub(r"\d+", lambda m: f"#{self.name(int(m.group()))}", url)
-        shown = [self.name(n) for n in id_tokens(response.text)]
+        shown = [self.name(n) for n in id_tokens(read(response))]
         self.pages.append(f"{shown_url} {response.status_code}: {shown}")
 
 

@@ -103,3 +103,61 @@ def test_the_templates_and_charts_write_no_colour_of_their_own() -> None:
         for hit in attribute.finditer(path.read_text(encoding="utf-8"))
     ]
     assert found == []
+
+
+# --- static/pdf.css: the PDF of the plan's stylesheet (app/pdf) keeps the same rules ----------
+
+PDF_CSS = CSS.parent / "pdf.css"
+ROOT_BLOCK = re.compile(r":root\s*\{([^{}]*)\}")
+
+
+def pdf_css() -> tuple[str, str]:
+    """(pdf.css without comments and strings, its ``:root`` block)."""
+    css = stylesheet.COMMENT.sub(" ", PDF_CSS.read_text(encoding="utf-8"))
+    root = ROOT_BLOCK.search(css)
+    assert root is not None
+    return STRING.sub('""', css[: root.start()] + css[root.end() :]), root.group(1)
+
+
+def test_the_pdf_stylesheet_writes_colours_only_in_its_root() -> None:
+    outside, root = pdf_css()
+    assert [hit.group() for hit in COLOUR_LITERAL.finditer(outside)] == []
+    assert len(COLOUR_LITERAL.findall(root)) > 10  # the check can see a literal
+
+
+def test_the_pdf_stylesheet_uses_only_variables_its_root_defines() -> None:
+    outside, root = pdf_css()
+    defined = {name for name, _ in re.findall(r"(--[\w-]+)\s*:\s*([^;]+);", root)}
+    used = list(stylesheet.VAR.finditer(outside + root))
+    assert {m.group(1) for m in used} - defined == set()
+    assert len(used) > 40
+    assert [m.group() for m in used if m.group(2)] == []  # no fallback hides a missing token
+
+
+def test_the_pdf_s_text_reaches_4_5_to_1_on_paper() -> None:
+    _, root = pdf_css()
+    token = dict(re.findall(r"(--[\w-]+)\s*:\s*(#[0-9a-fA-F]{6})\s*;", root))
+    weak = [
+        f"{ink} on {paper}: {stylesheet.contrast(token[ink], token[paper]):.2f}"
+        for ink in ("--ink", "--muted", "--brand", "--ok", "--warn")
+        for paper in ("--paper", "--soft")
+        if stylesheet.contrast(token[ink], token[paper]) < 4.5
+    ]
+    assert weak == []
+
+
+def test_the_pdf_colours_every_part_of_the_value_chart() -> None:
+    """Every chart-* class templates/value/_chart.html draws with (through
+    templates/partials/svg.html) has its colour in pdf.css's charts part, the one
+    app/pdf/render.py copies into each <svg>; it is the last part."""
+    root = CSS.parents[1]
+    drawn = (root / "templates" / "value" / "_chart.html").read_text(encoding="utf-8")
+    drawn += (root / "templates" / "partials" / "svg.html").read_text(encoding="utf-8")
+    classes = set(re.findall(r"chart-[a-z]+(?=[\s\"'])", drawn)) - {"chart-legend"}
+    classes |= {f"chart-dim-{n}" for n in range(1, 7)}  # chart-dim-{{ n }} and "dim-" ~ n
+    css = PDF_CSS.read_text(encoding="utf-8")
+    charts = css[css.index("/* ---- Charts:") :]
+    assert "/* ----" not in charts[5:], "the charts' part must be the last part of pdf.css"
+    styled = set(re.findall(r"\.(chart-[\w-]+)", charts))
+    assert classes - styled == set()
+    assert {"chart-brand", "chart-grid", "chart-dates", "chart-ink"} <= classes

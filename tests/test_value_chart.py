@@ -98,8 +98,8 @@ RULES = {r.selector: r.declarations for r in stylesheet.rules() if not r.printed
 
 
 def drawn_svg() -> str:
-    """The chart's part of the value section's template."""
-    source = (stylesheet.CSS_PATH.parents[1] / "templates" / "value" / "_section.html").read_text()
+    """The chart's template (the value section's and the plan's PDF draw it)."""
+    source = (stylesheet.CSS_PATH.parents[1] / "templates" / "value" / "_chart.html").read_text()
     start = source.index('<figure class="value-chart">')
     return source[start : source.index("</figure>", start)]
 

@@ -1,0 +1,1 @@
+"""PDF of the plan: the current plan and an agreed version, laid out for reading."""

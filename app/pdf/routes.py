@@ -1,0 +1,66 @@
+"""The PDF of the plan: the current plan (``/plan.pdf``) and an agreed version
+(``/plan/versions/{id}.pdf``), to whoever may read the page it prints, with the same guards.
+
+Plain ``def`` routes: FastAPI runs them in a worker thread, so the rendering (CPU-bound) never
+holds the event loop. This router is mounted before the agreement's, whose
+``/plan/versions/{version_id}`` would otherwise take ``{id}.pdf`` for an id.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from app.auth.deps import CurrentActor
+from app.db import DbSession
+from app.models import PlanVersion
+from app.pdf import document
+from app.pdf.render import pdf_of
+from app.permissions.guards import ItemAccess, PlanReader, item_guard
+from app.permissions.policy import Verb
+from app.plans.page import current_plan
+from app.web.templating import get_templates
+
+router = APIRouter()
+ReadVersion = Annotated[
+    ItemAccess[PlanVersion], item_guard(Verb.PLAN_VIEW, PlanVersion, "version_id")
+]
+
+
+def file_name(*parts: str) -> str:
+    """A safe file name from ``parts``: ASCII letters, digits and dashes, ending in .pdf
+    ("Bücher & Co", "FY2027" → "bucher-co-fy2027.pdf")."""
+    plain = unicodedata.normalize("NFKD", " ".join(parts)).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:100].strip("-")
+    return f"{slug or 'plan'}.pdf"
+
+
+def _answer(request: Request, context: dict[str, object], name: str) -> Response:
+    body = pdf_of(get_templates(request), context)
+    return Response(
+        body,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/accounts/{account_id}/plan.pdf")
+def plan_pdf(request: Request, actor: CurrentActor, access: PlanReader, db: DbSession) -> Response:
+    plan = current_plan(db, access)
+    context = document.of_current(db, actor, access, plan)
+    return _answer(request, context, file_name(access.account.name, "plan", plan.period))
+
+
+@router.get("/accounts/{account_id}/plan/versions/{version_id}.pdf")
+def version_pdf(
+    request: Request, actor: CurrentActor, db: DbSession, checked: ReadVersion
+) -> Response:
+    version = checked.item
+    context = document.of_version(db, actor, checked.access, version)
+    period = str(context["period"])
+    name = file_name(checked.access.account.name, "plan", period, f"version {version.number}")
+    return _answer(request, context, name)
