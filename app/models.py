@@ -1577,6 +1577,7 @@ RANDOM_ID_TABLES = frozenset(
     {
         "account",
         "action",
+        "api_token",
         "app_user",
         "comment",
         "initiative",

@@ -17,12 +17,14 @@ down_revision: str | None = "d8c3f1a6b925"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
 
 def upgrade() -> None:
     op.create_table(
         "api_token",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("id", BIG_ID, nullable=False),
+        sa.Column("user_id", BIG_ID, nullable=False),
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
         sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("prefix", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
@@ -42,7 +44,7 @@ def upgrade() -> None:
     op.create_table(
         "idempotency_key",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("token_id", sa.Integer(), nullable=False),
+        sa.Column("token_id", BIG_ID, nullable=False),
         sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("request_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("status_code", sa.Integer(), nullable=False),
