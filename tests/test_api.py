@@ -5,15 +5,18 @@ section of /me."""
 from __future__ import annotations
 
 import re
+import threading
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
 from app.actions import service as actions
 from app.actions.schemas import CheckedAction, Link
+from app.api import idempotency
 from app.apitokens import repository as tokens_repo
 from app.apitokens import service as tokens
 from app.apitokens.schemas import CheckedToken
@@ -31,8 +34,11 @@ from app.models import (
 from app.plans import repository as plans_repo
 from app.users import service as users
 from app.web.confirm import CONFIRMATION
+from tests import factories
 from tests.conftest import CSRF
 from tests.factories import World, sign_in
+from tests.live import LiveServer
+from tests.test_concurrent_edits import race
 
 API = "/api/v1"
 PROBLEM = "application/problem+json"
@@ -363,3 +369,64 @@ def test_revoking_a_token_asks_first(client: TestClient, session: Session, world
     # Another person's token is not found, like a missing one.
     sign_in(client, session, world.members["team"])
     assert client.post(url, data=CONFIRMATION, headers={"X-CSRF-Token": CSRF}).status_code == 404
+
+
+def test_duplicates_sent_at_the_same_moment_make_one_comment(live_server: LiveServer):
+    """Retries that overlap (a client that timed out and sent again at once) wait for the
+    first on the key's unique constraint, then answer what it made: one comment."""
+    with live_server.db.session() as session:
+        workspace = factories.make_workspace(session, "Vendor")
+        admin = factories.make_user(session, workspace=workspace, admin=True, password=None)
+        account = factories.make_account(session, admin=admin)
+        plan = plans_repo.current(session, account_id=account.id or 0)
+        assert plan is not None
+        action = actions.create(
+            session,
+            actor=admin,
+            plan=plan,
+            checked=CheckedAction("Ship it", "", None, None, "not_started", Link()),
+        )
+        secret = token_of(session, admin)
+        url = f"{live_server.url}{API}/accounts/{account.id}/actions/{action.id}/comments"
+    headers = bearer(secret) | {"Idempotency-Key": "one-and-only"}
+
+    def post() -> httpx.Response:
+        return httpx.post(url, json={"body": "Once only"}, headers=headers, timeout=30)
+
+    answers = race([post] * 4)
+    assert [a.status_code for a in answers] == [201] * 4, [a.text for a in answers]
+    assert len({a.json()["id"] for a in answers}) == 1
+    with Session(live_server.db.engine) as session:
+        made = session.exec(select(Comment).where(Comment.action_id == action.id)).all()
+        assert len(made) == 1
+
+
+def test_a_key_claimed_meanwhile_answers_what_the_first_made(live_server: LiveServer):
+    """The constraint's path itself: a second claim of a key whose first claim has not
+    committed yet waits for it, then replays its answer (not a second create)."""
+    with live_server.db.session() as session:
+        admin = factories.make_user(session, password=None)
+        token_of(session, admin)
+        token_id = session.exec(select(ApiToken.id)).one()
+    fingerprint = idempotency.request_hash("POST", "/x", "{}")
+    first = live_server.db.session()
+    claimed = idempotency.claim(first, token_id=token_id, key="k", fingerprint=fingerprint)
+    assert isinstance(claimed, IdempotencyKey)
+    idempotency.keep(first, claimed, 201, {"id": 1})
+    second: list[object] = []
+
+    def claim_again() -> None:
+        with live_server.db.session() as session:
+            second.append(
+                idempotency.claim(session, token_id=token_id, key="k", fingerprint=fingerprint)
+            )
+            session.commit()
+
+    waiting = threading.Thread(target=claim_again)
+    waiting.start()
+    waiting.join(timeout=0.5)
+    assert waiting.is_alive()  # it waits for the first claim's transaction
+    first.commit()
+    first.close()
+    waiting.join(timeout=30)
+    assert second == [idempotency.Stored(201, {"id": 1})]
