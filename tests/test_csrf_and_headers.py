@@ -18,9 +18,9 @@ from starlette.testclient import TestClient
 from app.actions import service as actions
 from app.actions.schemas import CheckedAction, Link
 from app.agreement import service as agreement
+from app.agreement.service import Slot
 from app.apitokens import service as api_tokens
 from app.apitokens.schemas import CheckedToken
-from app.agreement.service import Slot
 from app.auth.sessions import SESSION_COOKIE
 from app.comments import repository as comments_repo
 from app.comments import service as comments
