@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -32,10 +33,12 @@ from app.models import (
     utcnow,
 )
 from app.plans import repository as plans_repo
+from app.priorities import service as priorities
+from app.priorities.schemas import PriorityValues
 from app.users import service as users
 from app.web.confirm import CONFIRMATION
 from tests import factories
-from tests.conftest import CSRF
+from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
 from tests.live import LiveServer
 from tests.test_concurrent_edits import race
@@ -177,6 +180,36 @@ def test_actions_a_page_at_a_time(client: TestClient, session: Session, world: W
         f"{API}/accounts/{world.account.id}/actions?limit=101", headers=bearer(secret)
     )
     assert is_problem(too_many, 422)["errors"][0]["field"] == "limit"
+
+
+def test_a_page_of_actions_costs_the_same_whatever_the_plan_holds(
+    client: TestClient, session: Session, world: World, count_queries: QueryCounter
+):
+    secret = token_of(session, world.members["sponsor"])
+    base = f"{API}/accounts/{world.account.id}"
+    urls = (f"{base}/actions?limit=5", f"{base}/priorities", f"{API}/accounts")
+    client.get(urls[0], headers=bearer(secret))  # the token's first use is written down once
+
+    def queries() -> list[int]:
+        counted = []
+        for url in urls:
+            count_queries.statements.clear()
+            assert client.get(url, headers=bearer(secret)).status_code == 200
+            counted.append(count_queries.count)
+        return counted
+
+    few = queries()
+    for n in range(12):
+        make_action(session, world, f"Action {n}")
+    plan = plans_repo.current(session, account_id=world.account.id or 0)
+    assert plan is not None
+    for n in range(5):
+        priorities.create(
+            session, actor=world.members["sponsor"], plan=plan, values=PriorityValues(f"P{n}")
+        )
+    session.commit()
+    assert queries() == few
+    assert few[0] <= 4, few  # the token, the account, the plan, the page
 
 
 def test_changing_an_action_needs_its_etag(client: TestClient, session: Session, world: World):
@@ -430,3 +463,33 @@ def test_a_key_claimed_meanwhile_answers_what_the_first_made(live_server: LiveSe
     first.close()
     waiting.join(timeout=30)
     assert second == [idempotency.Stored(201, {"id": 1})]
+
+
+def test_changes_sent_at_the_same_moment_one_wins(live_server: LiveServer):
+    """Four changes based on the same ETag, at once: the row lock lets one through, the
+    others see its new version and get 412; nothing is overwritten silently."""
+    with live_server.db.session() as session:
+        workspace = factories.make_workspace(session, "Vendor")
+        admin = factories.make_user(session, workspace=workspace, admin=True, password=None)
+        account = factories.make_account(session, admin=admin)
+        plan = plans_repo.current(session, account_id=account.id or 0)
+        assert plan is not None
+        action = actions.create(
+            session,
+            actor=admin,
+            plan=plan,
+            checked=CheckedAction("Ship it", "", None, None, "not_started", Link()),
+        )
+        secret = token_of(session, admin)
+        url = f"{live_server.url}{API}/accounts/{account.id}/actions/{action.id}"
+    headers = bearer(secret) | {"If-Match": '"v1"'}
+
+    def change(title: str) -> Callable[[], httpx.Response]:
+        return lambda: httpx.patch(url, json={"title": title}, headers=headers, timeout=30)
+
+    answers = race([change(f"Version {n}") for n in range(4)])
+    assert sorted(a.status_code for a in answers) == [200, 412, 412, 412]
+    [won] = [a for a in answers if a.status_code == 200]
+    with Session(live_server.db.engine) as session:
+        saved = session.exec(select(Action).where(Action.id == action.id)).one()
+        assert (saved.title, saved.version) == (won.json()["title"], 2)
