@@ -175,13 +175,13 @@ def etag(version: int) -> str:
 
 @router.get(ACTION, response_model=schemas.Action)
 def get_action(response: Response, checked: ReadAction) -> schemas.Action:
-    """One action, with its version as the ``ETag`` (send it as ``If-Match`` to change it)."""
+    """One action, with its version as the 'ETag' (send it as 'If-Match' to change it)."""
     response.headers["ETag"] = etag(checked.item.version)
     return _action(checked.item)
 
 
 def _expected_version(if_match: str | None) -> int:
-    """The version ``If-Match`` names: 428 without it, 412 for anything but one of our ETags."""
+    """The version 'If-Match' names: 428 without it, 412 for anything but one of our ETags."""
     if if_match is None:
         raise PreconditionRequired()
     value = if_match.strip()
@@ -216,7 +216,7 @@ def change_action(
     if_match: IfMatch = None,
 ) -> schemas.Action:
     """Change an action's fields (status, due date, title, outcome, owner): through the same
-    service as the page. Requires ``If-Match``; 412 when the action changed since."""
+    service as the page. Requires 'If-Match'; 412 when the action changed since."""
     expected = _expected_version(if_match)
     action = checked.item
     plan = or_404(plans_repo.current(db, account_id=checked.access.account_id, lock=True))
