@@ -493,3 +493,12 @@ def test_changes_sent_at_the_same_moment_one_wins(live_server: LiveServer):
     with Session(live_server.db.engine) as session:
         saved = session.exec(select(Action).where(Action.id == action.id)).one()
         assert (saved.title, saved.version) == (won.json()["title"], 2)
+
+
+def test_without_a_token_every_address_answers_401_alike(client: TestClient):
+    for url in (
+        f"{API}/accounts/1",
+        f"{API}/accounts/99999999999999999999999",
+        f"{API}/accounts/x",
+    ):
+        is_problem(client.get(url), 401)

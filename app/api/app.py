@@ -39,13 +39,14 @@ def create_api(state: State, routers: Sequence[APIRouter]) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         servers=[{"url": PREFIX}],
-        dependencies=[Depends(schema_ready), Depends(ids_in_range)],
+        dependencies=[Depends(schema_ready)],
     )
     api.state = state
     # Who is asking, for every guard: the token's person, never a session cookie's.
     api.dependency_overrides[optional_actor] = token_actor
     for router in routers:
-        api.include_router(router, dependencies=[Depends(authenticated)])
+        # The token first: without one, every address answers 401 alike.
+        api.include_router(router, dependencies=[Depends(authenticated), Depends(ids_in_range)])
 
     def openapi_document() -> JSONResponse:
         if api.openapi_schema is None:

@@ -55,11 +55,11 @@ def _find(session: Session, token_id: int, key: str) -> IdempotencyKey | None:
 def claim(
     session: Session, *, token_id: int, key: str, fingerprint: str
 ) -> Stored | IdempotencyKey:
-    """The first answer to replay, or the claimed key to ``keep`` this request's answer in."""
+    """The first answer to replay, or the claimed key to ``keep`` this request's answer in.
+    The token's keys older than a day are forgotten first (so the table holds a day's)."""
     session.execute(
         sa.delete(IdempotencyKey)
         .where(col(IdempotencyKey.token_id) == token_id)
-        .where(col(IdempotencyKey.key) == key)
         .where(col(IdempotencyKey.created_at) < utcnow() - KEPT)
     )
     found = _find(session, token_id, key)
