@@ -502,3 +502,34 @@ def test_without_a_token_every_address_answers_401_alike(client: TestClient):
         f"{API}/accounts/x",
     ):
         is_problem(client.get(url), 401)
+
+
+def test_a_client_token_gets_the_same_404_for_what_the_client_cannot_see(
+    client: TestClient, session: Session, world: World
+):
+    """Actions are never internal (``Action.visibility``: a linked initiative is never a
+    draft), so what a client may not see through the action routes is another account's
+    action: asked through the client's own account, the same bytes as a missing one."""
+    own = make_action(session, world)
+    plan = plans_repo.current(session, account_id=world.other_account.id or 0)
+    assert plan is not None
+    elsewhere = actions.create(
+        session,
+        actor=world.admin,
+        plan=plan,
+        checked=CheckedAction("Not theirs", "", None, None, "not_started", Link()),
+    )
+    session.commit()
+    secret = token_of(session, world.members["sponsor"])
+    base = f"{API}/accounts/{world.account.id}/actions"
+    assert client.get(f"{base}/{own.id}", headers=bearer(secret)).status_code == 200
+    hidden = client.get(f"{base}/{elsewhere.id}", headers=bearer(secret))
+    missing = client.get(f"{base}/999999", headers=bearer(secret))
+    assert hidden.content == missing.content
+    is_problem(hidden, 404)
+    listed = client.get(base, headers=bearer(secret)).json()["items"]
+    assert [item["id"] for item in listed] == [own.id]
+    comment = client.post(
+        f"{base}/{elsewhere.id}/comments", json={"body": "Hello?"}, headers=bearer(secret)
+    )
+    is_problem(comment, 404)
