@@ -15,6 +15,9 @@ from app.accounts import routes as accounts_routes
 from app.accounts.nav import account_nav
 from app.actions import routes as actions_routes
 from app.agreement import routes as agreement_routes
+from app.api import routes as api_routes
+from app.api.app import PREFIX as API_PREFIX
+from app.api.app import create_api
 from app.audit import routes as audit_routes
 from app.auth import routes as auth_routes
 from app.auth.deps import current_actor
@@ -113,6 +116,9 @@ PRIVATE_ROUTERS = (
     mail_routes.router,
     welcome_routes.router,
 )
+# The JSON API's resources, mounted at /api/v1 in a sub-application of their own, behind a
+# bearer token (``app.api``); its OpenAPI document is its one route without a token.
+API_ROUTERS = (api_routes.router,)
 
 
 def _lifespan(
@@ -224,6 +230,7 @@ def _mount(app: FastAPI, settings: Settings, *, admitted: int) -> None:
             app.include_router(router)
     for router in PRIVATE_ROUTERS:
         app.include_router(router, dependencies=[Depends(current_actor)])
+    app.mount(API_PREFIX, create_api(app.state, API_ROUTERS))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Innermost: a request's slot is given back when the app itself starts its response.
     app.add_middleware(AdmissionMiddleware, capacity=admitted)

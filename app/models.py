@@ -282,6 +282,51 @@ class CalendarFeed(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class TokenScope(StrEnum):
+    READ = "read"  # GET only
+    WRITE = "write"  # everything the person may do
+
+
+class ApiToken(SQLModel, table=True):
+    """A personal access token for the JSON API (``app.apitokens``): it acts as its person,
+    never more. Only the SHA-256 of the secret is kept; ``prefix`` is its first characters,
+    shown so that the person can tell their tokens apart."""
+
+    __tablename__ = "api_token"
+    __table_args__ = (
+        sa.CheckConstraint(_in("scope", TokenScope), name="scope"),
+        sa.Index("ix_api_token_user", "user_id", "created_at"),
+    )
+
+    id: int | None = Field(default_factory=random_id, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id")
+    name: str = Field(max_length=100)
+    token_hash: str = Field(max_length=64, unique=True)
+    prefix: str = Field(max_length=16)
+    scope: str = Field(default=TokenScope.READ, max_length=10)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    last_used_at: datetime | None = None  # written at most once a minute
+    revoked_at: datetime | None = None
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """A create through the API sent with an ``Idempotency-Key``: the first answer, replayed
+    to a retry of the same request with the same token within a day (``app.api.idempotency``).
+    The unique constraint makes a concurrent duplicate wait for, then replay, the first."""
+
+    __tablename__ = "idempotency_key"
+    __table_args__ = (sa.UniqueConstraint("token_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_id: int = Field(foreign_key="api_token.id")
+    key: str = Field(max_length=200)
+    request_hash: str = Field(max_length=64)  # method, path and body of the first request
+    status_code: int
+    body: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class Account(SQLModel, table=True):
     """The shared space between one workspace and one client organisation."""
 
@@ -1544,6 +1589,7 @@ RANDOM_ID_TABLES = frozenset(
     {
         "account",
         "action",
+        "api_token",
         "app_user",
         "comment",
         "initiative",

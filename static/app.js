@@ -37,6 +37,21 @@
     field.value = "yes";
   });
 
+  // A copy button (data-copy="<id of the field>"): copies the field's text, says so. Without
+  // the clipboard (an http page), the text is selected for the person to copy.
+  document.addEventListener("click", function (event) {
+    var button = event.target instanceof Element ? event.target.closest("[data-copy]") : null;
+    if (!button) return;
+    var field = document.getElementById(button.getAttribute("data-copy"));
+    if (!field) return;
+    field.select();
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value).then(function () {
+        button.textContent = "Copied";
+      });
+    }
+  });
+
   function showToast(message, kind) {
     var box = document.getElementById("toasts");
     if (!box) return;

@@ -56,6 +56,8 @@ from app.accounts import service as accounts
 from app.actions import service as actions
 from app.actions.schemas import CheckedAction, Link
 from app.agreement import service as agreement
+from app.apitokens import service as api_tokens
+from app.apitokens.schemas import CheckedToken
 from app.auth import passwords, sessions
 from app.comments import repository as comments_repo
 from app.comments import service as comments
@@ -67,7 +69,7 @@ from app.invitations import service as invitations
 from app.jointreviews import service as joint_reviews
 from app.jointreviews.schemas import CheckedSchedule, CheckedTime
 from app.mail import unsubscribe
-from app.main import DEV_ROUTERS, PRIVATE_ROUTERS, PUBLIC_ROUTERS, create_app
+from app.main import API_ROUTERS, DEV_ROUTERS, PRIVATE_ROUTERS, PUBLIC_ROUTERS, create_app
 from app.models import (
     DEFAULT_VALUE_DIMENSIONS,
     Account,
@@ -82,6 +84,7 @@ from app.models import (
     ProfileKind,
     Role,
     ScorecardHalf,
+    TokenScope,
     User,
     Validation,
     Visibility,
@@ -145,9 +148,10 @@ class Outcome(enum.Enum):
     NOT_FOUND = "404"
     FORBIDDEN = "403"
     GONE = "410"
+    UNAUTHORIZED = "401"  # the API without a bearer token: a problem+json 401
 
 
-ALLOW, SIGN_IN, NOT_FOUND, FORBIDDEN, GONE = Outcome
+ALLOW, SIGN_IN, NOT_FOUND, FORBIDDEN, GONE, UNAUTHORIZED = Outcome
 
 
 @dataclass(frozen=True)
@@ -219,6 +223,8 @@ MISSING_ATTRIBUTE = "missing scorecard attribute"
 WORKSPACE_MAIL = "undelivered mail of own workspace"
 FOREIGN_MAIL = "undelivered mail of other workspace"
 MISSING_MAIL = "missing mail"
+LEAD_API_TOKEN = "the lead's API token"  # the lead's own; anyone else's is not found
+MISSING_API_TOKEN = "missing API token"
 
 # target -> (account key, item key); keys index the world's ids, None means "missing".
 TARGETS: dict[str, tuple[str | None, str | None]] = {
@@ -255,6 +261,8 @@ TARGETS: dict[str, tuple[str | None, str | None]] = {
     WORKSPACE_MAIL: (None, "own"),
     FOREIGN_MAIL: (None, "foreign"),
     MISSING_MAIL: (None, None),
+    LEAD_API_TOKEN: (None, "lead"),
+    MISSING_API_TOKEN: (None, None),
 }
 
 
@@ -446,6 +454,18 @@ def mentor_rows() -> dict[str, Row]:
     }
 
 
+def api_rows(rows: dict[str, Row]) -> dict[str, Row]:
+    """An API route (``/api/v1``): who may is as on the pages, asked with each standing's
+    bearer token instead of its session; without a token, 401 (no sign-in page to go to)."""
+    return {
+        target: Row(row.allow, row.forbid, row.not_found, row.others, UNAUTHORIZED)
+        for target, row in rows.items()
+    }
+
+
+API = "/api/v1"
+API_ACTION = f"{API}/accounts/{{account_id}}/actions/{{action_id}}"
+
 # --------------------------------------------------------------------------------------------
 # THE MATRIX: (method, path) -> target -> Row. Written by hand; keep it in step with the routes.
 # --------------------------------------------------------------------------------------------
@@ -496,6 +516,30 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("POST", "/me/calendar"): {NO_TARGET: ANY_SIGNED_IN},
     ("POST", "/me/calendar/rotate"): {NO_TARGET: ANY_SIGNED_IN},
     ("POST", "/me/calendar/off"): {NO_TARGET: ANY_SIGNED_IN},
+    # Personal access tokens for the API: one's own only
+    ("POST", "/me/tokens"): {NO_TARGET: ANY_SIGNED_IN},
+    ("POST", "/me/tokens/{token_id}/revoke"): {
+        LEAD_API_TOKEN: Row(allow="lead"),
+        MISSING_API_TOKEN: Row(),
+    },
+    # The JSON API, with each standing's bearer token: exactly what the pages allow
+    ("GET", f"{API}/openapi.json"): {NO_TARGET: PUBLIC},
+    ("GET", f"{API}/accounts"): {NO_TARGET: Row(others=ALLOW, anonymous=UNAUTHORIZED)},
+    ("GET", f"{API}/accounts/{{account_id}}"): api_rows(account_rows(own=Row(allow=EVERY_ROLE))),
+    ("GET", f"{API}/accounts/{{account_id}}/plan"): api_rows(
+        account_rows(own=Row(allow=EVERY_ROLE))
+    ),
+    ("GET", f"{API}/accounts/{{account_id}}/priorities"): api_rows(
+        account_rows(own=Row(allow=EVERY_ROLE))
+    ),
+    ("GET", f"{API}/accounts/{{account_id}}/actions"): api_rows(
+        account_rows(own=Row(allow=EVERY_ROLE))
+    ),
+    ("GET", API_ACTION): api_rows(item_rows(allow=EVERY_ROLE, forbid="")),
+    ("PATCH", API_ACTION): api_rows(item_rows(allow=ACTION_WRITERS, forbid=NOT_ACTION_WRITERS)),
+    ("POST", f"{API_ACTION}/comments"): api_rows(
+        item_rows(allow=f"admin {VENDOR_ROLES} {CLIENT_WRITERS}", forbid="viewer")
+    ),
     # Private: workspace administration
     ("GET", "/accounts/new"): {NO_TARGET: WORKSPACE_ADMINS},
     ("POST", "/accounts"): {NO_TARGET: WORKSPACE_ADMINS},
@@ -902,6 +946,9 @@ SEEN_INITIATIVE = {
     OWN_INTERNAL_ITEM: CHANGED,
 }
 ALLOWED_STATUS: dict[tuple[str, str], int | dict[str, int]] = {
+    ("POST", "/me/tokens"): PAGE,  # the page that shows the new token, once
+    ("PATCH", API_ACTION): dict.fromkeys((OWN_ITEM, OTHER_ITEM, FOREIGN_ITEM), PAGE),
+    ("POST", f"{API_ACTION}/comments"): dict.fromkeys((OWN_ITEM, OTHER_ITEM, FOREIGN_ITEM), 201),
     # "If the address is known, a link is on its way": the same page whoever asks.
     ("POST", "/password/forgot"): PAGE,
     ("POST", "/accounts/{account_id}/initiatives/{initiative_id}/propose"): SEEN_INITIATIVE,
@@ -941,6 +988,8 @@ def _walk(routes: list[Any], prefix: str, found: set[tuple[str, str]]) -> None:
             _walk(original.routes, prefix + route.include_context.prefix, found)
         elif isinstance(route, Mount) and route.path == "/static":
             continue
+        elif isinstance(route, Mount) and route.path == API:  # the API's sub-application
+            _walk(route.app.routes, prefix + route.path, found)  # type: ignore[attr-defined]
         elif isinstance(route, APIRoute):
             found.update((method, prefix + route.path) for method in route.methods)
         else:  # anything else (another mount, a websocket, a plain route) needs a decision
@@ -1017,6 +1066,7 @@ class MatrixWorld:
     # What ``{target}`` of a thread path names for each item key (default: a priority).
     thread_targets: dict[str, str] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)  # open/expired invitation, valid reset
+    api_tokens: dict[str, str] = field(default_factory=dict)  # actor -> a write token's secret
     rankings: dict[str, list[int]] = field(default_factory=dict)  # active priorities, in order
 
 
@@ -1259,6 +1309,7 @@ def build_matrix_world(session: Session) -> MatrixWorld:
     for actor, user in roles.items():
         world.actors[actor] = _id(user)
         world.emails[actor] = user.email
+    _add_api_tokens(session, world, roles)
     _add_opportunity_items(session, world, {"own": admin, "other": admin, "foreign": other_admin})
     _add_review_items(session, world, roles)
     _add_joint_review_items(session, world, roles)
@@ -1269,6 +1320,19 @@ def build_matrix_world(session: Session) -> MatrixWorld:
     _fail_invitation_mail(session, world)
     session.flush()
     return world
+
+
+def _add_api_tokens(session: Session, world: MatrixWorld, roles: dict[str, User]) -> None:
+    """A read-and-write API token for every standing (the API's cells send it); the lead's is
+    the target of the route that revokes a token."""
+    for actor, user in roles.items():
+        token, secret = api_tokens.create(
+            session, actor=user, checked=CheckedToken(f"{actor} token", TokenScope.WRITE, 365)
+        )
+        world.api_tokens[actor] = secret
+        if actor == "lead":
+            assert token.id is not None
+            world.items["token_id"] = {"lead": (token.id, 0)}
 
 
 def _fail_invitation_mail(session: Session, world: MatrixWorld) -> None:
@@ -2071,11 +2135,58 @@ def _item_version(world: MatrixWorld, param: str, target: str) -> int:
     return world.items[param][item][1] if item else 1
 
 
+Headers = Callable[[MatrixWorld, str, str], dict[str, str]]
+
+# What an API cell sends besides its bearer token: a change's If-Match (the item's version),
+# a create's Idempotency-Key.
+API_HEADERS: dict[tuple[str, str], Headers] = {
+    ("PATCH", API_ACTION): lambda w, actor, target: {
+        "If-Match": f'"v{_version(w, "action_id", target)}"'
+    },
+    ("POST", f"{API_ACTION}/comments"): lambda w, actor, target: {
+        "Idempotency-Key": f"matrix-{actor}-{target}"
+    },
+}
+BODIES[("POST", "/me/tokens")] = lambda w, actor, target: {
+    "name": "Matrix token",
+    "scope": "write",
+    "days": "30",
+}
+BODIES[("PATCH", API_ACTION)] = lambda w, actor, target: {
+    "status": "done",
+    "due_on": "2027-06-30",
+}
+BODIES[("POST", f"{API_ACTION}/comments")] = lambda w, actor, target: {"body": "Matrix comment"}
+
+
+def headers_of(world: MatrixWorld, cell: Cell) -> dict[str, str]:
+    """An API cell's headers: the standing's bearer token (anonymous: none) and the route's."""
+    if not cell.path.startswith(f"{API}/"):
+        return {}
+    more = API_HEADERS.get((cell.method, cell.path), lambda w, a, t: {})
+    headers = more(world, cell.actor, cell.target)
+    if cell.actor != ANONYMOUS:
+        headers["Authorization"] = f"Bearer {world.api_tokens[cell.actor]}"
+    return headers
+
+
 def send(
-    client: TestClient, method: str, url: str, data: dict[str, Any], *, confirmed: bool = True
+    client: TestClient,
+    method: str,
+    url: str,
+    data: dict[str, Any],
+    *,
+    confirmed: bool = True,
+    headers: dict[str, str] | None = None,
 ) -> Any:
     """The cell's request. A change is sent as the person confirmed it (``app.web.confirm``:
-    the question a route asks first is tested in tests/test_confirm.py)."""
+    the question a route asks first is tested in tests/test_confirm.py). An API request sends
+    JSON, with its token and headers, and no cookie."""
+    if url.startswith(f"{API}/"):
+        client.cookies.clear()
+        if method == "GET":
+            return client.get(url, headers=headers)
+        return client.request(method, url, json=data, headers=headers)
     if method == "GET":
         return client.get(url)
     body = {**CONFIRMATION, **data} if confirmed else data
@@ -2100,7 +2211,8 @@ def test_cell(cell: Cell, fresh: Matrix) -> None:
     url = resolve_path(cell.path, cell.target, world)
     body = BODIES.get((cell.method, cell.path), lambda w, a, t: {})(world, cell.actor, cell.target)
 
-    response = send(client, cell.method, url, body)
+    headers = headers_of(world, cell)
+    response = send(client, cell.method, url, body, headers=headers)
     status = response.status_code
     where = f"{cell.method} {url} as {cell.actor}: {status}"
 
@@ -2117,6 +2229,9 @@ def test_cell(cell: Cell, fresh: Matrix) -> None:
         assert status == 403, where
     elif cell.expected is GONE:
         assert status == 410, where
+    elif cell.expected is UNAUTHORIZED:
+        assert status == 401, where
+        assert response.headers["content-type"] == "application/problem+json", where
     else:
         assert cell.expected is NOT_FOUND
         assert status == 404, where
@@ -2129,7 +2244,7 @@ def test_cell(cell: Cell, fresh: Matrix) -> None:
         if reference_url is None and cell.target == NO_TARGET:
             reference_url = "/no/such/address"
         if reference_url is not None and reference_url != url:
-            reference = _reference(fresh, cell, reference_url, body)
+            reference = _reference(fresh, cell, reference_url, body, headers)
             assert reference.status_code == 404, f"{cell.method} {reference_url}"
             assert unmasked(response.text) == unmasked(reference.text), (
                 f"{where}: distinguishable from a missing id"
@@ -2138,13 +2253,15 @@ def test_cell(cell: Cell, fresh: Matrix) -> None:
     assert fresh.audit_writes == [], f"{where}: a refused request wrote {fresh.audit_writes}"
 
 
-def _reference(matrix: Matrix, cell: Cell, url: str, body: dict[str, Any]) -> Any:
+def _reference(
+    matrix: Matrix, cell: Cell, url: str, body: dict[str, Any], headers: dict[str, str]
+) -> Any:
     """The answer to ``url`` (missing ids) by the cell's actor with the cell's body, asked once:
     every cell starts from the same world and a refused request changes nothing, so it is the
     same answer every time."""
     key = (cell.actor, cell.method, url, repr(sorted(body.items())))
     if key not in matrix.references:
-        matrix.references[key] = send(matrix.client, cell.method, url, body)
+        matrix.references[key] = send(matrix.client, cell.method, url, body, headers=headers)
     return matrix.references[key]
 
 
@@ -2186,9 +2303,15 @@ def test_public_and_private_routers_are_in_the_matrix() -> None:
     """Every route of PUBLIC_ROUTERS answers anonymous people; every route of PRIVATE_ROUTERS
     sends them to sign in, whatever the target."""
     public = set().union(*(routes_of(list(r.routes)) for r in (*PUBLIC_ROUTERS, *DEV_ROUTERS)))
+    public.add(("GET", f"{API}/openapi.json"))  # the API's description, without a token
     private = set().union(*(routes_of(list(r.routes)) for r in PRIVATE_ROUTERS))
-    assert public | private == APP_ROUTES
+    api = {(m, API + p) for r in API_ROUTERS for m, p in routes_of(list(r.routes))}
+    assert public | private | api == APP_ROUTES
     assert not public & private
+    assert not (public | private) & api
+    for route in sorted(api):  # behind a bearer token: 401 without one, whatever the target
+        assert route in MATRIX, route
+        assert all(row.anonymous is UNAUTHORIZED for row in MATRIX[route].values()), route
     for route in sorted(public):
         assert route in MATRIX, route
         assert all(row.anonymous is not SIGN_IN for row in MATRIX[route].values()), route
@@ -2250,6 +2373,8 @@ def _targets_needed(path: str) -> set[str]:
         return {WORKSPACE_MAIL, FOREIGN_MAIL, MISSING_MAIL}
     if "notification_id" in params:
         return {LEAD_NOTIFICATION, MISSING_NOTIFICATION}
+    if "token_id" in params:
+        return {LEAD_API_TOKEN, MISSING_API_TOKEN}
     if "token" in params:
         return {UNKNOWN_TOKEN}
     if "provider_key" in params:

@@ -19,6 +19,8 @@ from app.actions import service as actions
 from app.actions.schemas import CheckedAction, Link
 from app.agreement import service as agreement
 from app.agreement.service import Slot
+from app.apitokens import service as api_tokens
+from app.apitokens.schemas import CheckedToken
 from app.auth.sessions import SESSION_COOKIE
 from app.comments import repository as comments_repo
 from app.comments import service as comments
@@ -37,6 +39,7 @@ from app.models import (
     ProfileKind,
     Role,
     ScorecardHalf,
+    TokenScope,
     Workspace,
     utcnow,
 )
@@ -249,6 +252,9 @@ def links(session: Session, world: World) -> dict[str, str]:
     mail = session.exec(
         select(OutboxMessage).where(OutboxMessage.invitation_id == sent.invitation.id)
     ).one()
+    api_token, _secret = api_tokens.create(
+        session, actor=world.admin, checked=CheckedToken("Ours", TokenScope.WRITE, 30)
+    )
     session.commit()
     return {
         "joint_review_id": str(joint.id),
@@ -273,6 +279,7 @@ def links(session: Session, world: World) -> dict[str, str]:
         "attribute_id": str(attribute.id),
         "stakeholder_id": str(stakeholder.id),
         "message_id": str(mail.id),
+        "token_id": str(api_token.id),
         "reset": reset_token,
     }
 

@@ -75,6 +75,8 @@ from app.accounts import repository as accounts_repo
 from app.actions import service as actions
 from app.actions.schemas import CheckedAction, Link
 from app.agreement import service as agreement
+from app.apitokens import service as api_tokens
+from app.apitokens.schemas import CheckedToken
 from app.audit import export as audit_export
 from app.comments import repository as comments_repo
 from app.comments import service as comments
@@ -107,6 +109,7 @@ from app.models import (
     Stakeholder,
     StrategyKind,
     Strength,
+    TokenScope,
     User,
     Validation,
     Visibility,
@@ -1070,7 +1073,59 @@ OPEN_TO_CLIENTS = re.compile(
     r"|/threads/.*"
     r"|/validation)?"
     r"(?:\?.*)?$"
+    # The JSON API, asked with the client person's token (``send_api_token``)
+    r"|^/api/v1/accounts(?:/\d+(?:/plan|/priorities|/actions(?:/\d+)?)?)?$"
 )
+
+
+def send_api_token(client: TestClient, session: Session, user: User) -> None:
+    """``client`` also sends a read-and-write API token of ``user`` with every request: the
+    API's answers are swept like the pages' (the pages go by the session cookie)."""
+    _token, secret = api_tokens.create(
+        session, actor=user, checked=CheckedToken("Sweep", TokenScope.WRITE, 30)
+    )
+    session.commit()
+    client.headers["Authorization"] = f"Bearer {secret}"
+
+
+def write_through_api(client: TestClient, leaks: Leaks, planted: Planted, role: str) -> None:
+    """The answers to what a client writes through the API: a change of a shared action (with
+    its ETag) and comments on it (a team-only one is refused); the viewer is refused both."""
+    writes = role != "viewer"
+    url = f"/api/v1/accounts/{planted.account_id}/actions/{planted.shared['action_id'][0]}"
+    got = client.get(url)
+    leaks.response(f"{role} API GET {url}", got)
+    answers = [
+        (
+            "PATCH",
+            url,
+            client.patch(
+                url, json={"status": "blocked"}, headers={"If-Match": got.headers["etag"]}
+            ),
+            200,
+        ),
+        (
+            "PATCH",
+            url,
+            client.patch(url, json={"status": "done"}, headers={"If-Match": '"v1"'}),
+            412,
+        ),
+        ("POST", f"{url}/comments", client.post(f"{url}/comments", json={"body": "Agreed"}), 201),
+        (
+            "POST",
+            f"{url}/comments",
+            client.post(f"{url}/comments", json={"body": "Ours", "team_only": True}),
+            403,
+        ),
+    ]
+    for method, where, response, expected in answers:
+        leaks.response(f"{role} API {method} {where}", response)
+        if response.status_code != (expected if writes else 403):
+            leaks.problems.append(f"{role} API {method} {where}: {response.status_code}")
+        elif response.status_code == 201:  # a shared comment more in the action's thread
+            key = f"action-{planted.shared['action_id'][0]}"
+            planted.comment_ids.setdefault(key, set()).add(response.json()["id"])
+            planted.shared_comment_count[key] += 1
 
 
 def fetch_everything(client: TestClient, leaks: Leaks, urls: Iterable[str], role: str) -> None:
@@ -1552,6 +1607,7 @@ def test_no_internal_item_reaches_a_client(
     planted = build_plan(session, world)
     leaks = Leaks(planted, lambda: waiting(session, planted))
     sign_in(client, session, world.members[role])
+    send_api_token(client, session, world.members[role])
 
     # The plan really holds the internal content, and the vendor side sees it: the checks
     # below would catch it if it reached a client.
@@ -1578,6 +1634,8 @@ def test_no_internal_item_reaches_a_client(
     assert any(MARKER in n.message for n in team_news)
 
     open_urls, internal_urls = urls_for(app, planted)
+    api = [url for url in open_urls if url.startswith("/api/v1/accounts")]
+    assert len(api) > 5, api  # every resource of the API, with the client's token
     fetch_everything(client, leaks, open_urls, role)
     # The PDFs (the plan's and each version's) are read as text, so the sweep sees them.
     assert sum(url.endswith(".pdf") for url in open_urls) == 3
@@ -1593,6 +1651,7 @@ def test_no_internal_item_reaches_a_client(
     check_calendar(app, client, leaks, role)
 
     post_as_client(client, leaks, planted, session, role)
+    write_through_api(client, leaks, planted, role)
     # After the client's changes, everything again (threads, counts and the trail changed).
     fetch_everything(client, leaks, open_urls, role)
     check_audit(client, leaks, planted, session, role)
@@ -2007,6 +2066,7 @@ def client_id_view(app: FastAPI, session: Session, scene: Scene, role: str) -> I
     """Every page and partial a client role reads of the scene, and the answers to its posts."""
     client = TestClient(app, follow_redirects=False)
     sign_in(client, session, scene.people[role])
+    send_api_token(client, session, scene.people[role])
     seen = IdView()
     account = f"/accounts/{scene.account_id}"
     urls = [

@@ -75,6 +75,33 @@ def for_plan(session: Session, *, account_id: int, plan_id: int) -> list[PlanAct
     return [PlanAction(*row) for row in rows]
 
 
+def page_for_plan(
+    session: Session,
+    *,
+    account_id: int,
+    plan_id: int,
+    after: tuple[datetime, int] | None,
+    limit: int,
+) -> list[PlanAction]:
+    """Up to ``limit`` live actions of the plan in the order they were made (``created_at``,
+    the id breaking ties), from just after the action ``after`` names: one query, however
+    many pages come before (a keyset, not an offset)."""
+    columns = [col(getattr(Action, name)) for name in PLAN_ACTION_FIELDS]
+    statement = sa.select(*columns).where(
+        queries.in_plan(Action, account_id=account_id, plan_id=plan_id)
+    )
+    if after is not None:
+        made, action_id = after
+        statement = statement.where(
+            sa.or_(
+                col(Action.created_at) > made,
+                sa.and_(col(Action.created_at) == made, col(Action.id) > action_id),
+            )
+        )
+    statement = statement.order_by(col(Action.created_at), col(Action.id)).limit(limit)
+    return [PlanAction(*row) for row in session.execute(statement)]
+
+
 def linkable_priority(
     session: Session, *, account_id: int, plan_id: int, priority_id: int
 ) -> Priority | None:

@@ -28,6 +28,25 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> Changes:
     }
 
 
+LABEL_LENGTH = 320  # ``AuditEvent.actor_label``
+# The session's key for what its changes were made through (``acting_through``).
+_THROUGH = "audit_through"
+
+
+def acting_through(session: Session, means: str) -> None:
+    """Every event ``session`` records from now on names ``means`` (e.g. the API token a
+    request came with) after the actor's address in its actor label."""
+    session.info[_THROUGH] = means
+
+
+def _label(session: Session, actor: User | None) -> str:
+    if actor is None:
+        return ""
+    means = session.info.get(_THROUGH, "")
+    label = f"{actor.email} ({means})" if means else actor.email
+    return label[:LABEL_LENGTH]
+
+
 def record(
     session: Session,
     *,
@@ -57,7 +76,7 @@ def record(
         seq=seq + 1,
         occurred_at=utcnow(),
         actor_id=actor.id if actor else None,
-        actor_label=actor_label if actor_label is not None else (actor.email if actor else ""),
+        actor_label=actor_label if actor_label is not None else _label(session, actor),
         account_id=account_id,
         item_type=item_type,
         item_id="" if item_id is None else str(item_id),

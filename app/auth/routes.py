@@ -7,6 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from app.apitokens import repository as tokens_repo
+from app.apitokens import service as tokens_service
+from app.apitokens.schemas import EXPIRY_DAYS, SCOPE_LABELS, TokenForm
 from app.auth import service, sessions
 from app.auth.deps import CurrentActor, OptionalActor, SettingsDep, client_ip
 from app.auth.passwords import password_problem
@@ -22,7 +25,7 @@ from app.users import repository as users_repo
 from app.users import service as users_service
 from app.users.schemas import LocaleForm, TimeZoneForm
 from app.web.confirm import asks_first
-from app.web.errors import GoneError
+from app.web.errors import GoneError, or_404
 from app.web.forms import FormErrors, Text, check_email, check_new_password, safe_next
 from app.web.security import rotate_csrf
 from app.web.templating import get_templates
@@ -192,6 +195,11 @@ def _me(
         "calendar_feed": users_repo.calendar_feed(db, user_id=actor.id),
         "calendar_url": "",
         "calendar_notice": "",
+        "tokens": tokens_repo.for_user(db, user_id=actor.id),
+        "token_form": TokenForm(),
+        "expiry_days": EXPIRY_DAYS,
+        "scope_labels": SCOPE_LABELS,
+        "new_secret": "",
     } | typed
 
 
@@ -334,3 +342,35 @@ def change_password(
     return get_templates(request).render(
         request, "auth/me.html", _me(db, actor, errors=errors), status_code=422
     )
+
+
+@router.post("/me/tokens")
+def create_token(
+    request: Request,
+    actor: CurrentActor,
+    db: DbSession,
+    form: Annotated[TokenForm, FormOf(TokenForm)],
+) -> Response:
+    """A personal access token for the API: its secret is on this answer only (never again)."""
+    checked = form.check()
+    templates = get_templates(request)
+    if isinstance(checked, FormErrors):
+        context = _me(db, actor, errors=checked, token_form=form)
+        return templates.render(request, "auth/me.html", context, status_code=422)
+    token, secret = tokens_service.create(db, actor=actor.user, checked=checked)
+    context = _me(db, actor, new_secret=secret, new_token=token)
+    return templates.render(request, "auth/me.html", context)
+
+
+@router.post("/me/tokens/{token_id}/revoke")
+@asks_first("Revoke")
+def revoke_token(request: Request, actor: CurrentActor, db: DbSession, token_id: int) -> Response:
+    """Stop one of the person's own tokens at once (another person's is not found)."""
+    token = or_404(tokens_repo.own(db, user_id=actor.id, token_id=token_id))
+    revoked = tokens_service.revoke(db, actor=actor.user, token=token)
+    notice = (
+        f"The token “{token.name}” is revoked: it stopped working at once."
+        if revoked
+        else f"The token “{token.name}” was revoked already."
+    )
+    return redirect(request, "/me#api-tokens", notice)

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from sqlmodel import col
 
 from app.auth.deps import CurrentActor
-from app.comments import mentions, repository, service
+from app.comments import mentions, repository, service, targets
 from app.comments.repository import ThreadTarget
 from app.comments.schemas import CommentForm
 from app.db import DbSession, commit_before_answer
@@ -24,15 +24,13 @@ from app.permissions.guards import (
     Commenter,
     ItemAccess,
     PlanReader,
-    current_plan_id,
-    enforce_in_period,
     enforce_item,
     item_guard,
 )
 from app.permissions.policy import AccountAccess, Actor, Verb, may
 from app.plans import repository as plans_repo
 from app.web.confirm import asks_first
-from app.web.errors import ForbiddenError, NotFoundError, or_404
+from app.web.errors import ForbiddenError, NotFoundError
 from app.web.forms import FormErrors, Version
 from app.web.templating import is_htmx
 
@@ -68,27 +66,6 @@ class EditState:
     stale: service.StaleEdit | None = None
 
 
-def _target(
-    db: DbSession,
-    actor: Actor,
-    access: AccountAccess,
-    verb: Verb,
-    item_type: str,
-    item_id: int,
-    section: str,
-) -> ThreadTarget:
-    if item_type not in repository.ITEM_TYPES:
-        raise NotFoundError()
-    current_id = current_plan_id(db, access, verb)  # a comment: only in the current period
-    target = or_404(
-        repository.find_target(
-            db, account_id=access.account_id, item_type=item_type, item_id=item_id, section=section
-        )
-    )
-    enforce_in_period(actor, access, verb, target, plan_id=target.plan_id, current_id=current_id)
-    return target
-
-
 def _comment_target(db: DbSession, actor: Actor, access: AccountAccess, c: Comment) -> ThreadTarget:
     """The item a comment hangs on, which must still be visible."""
     target = repository.target_of(db, c)
@@ -96,14 +73,6 @@ def _comment_target(db: DbSession, actor: Actor, access: AccountAccess, c: Comme
         raise NotFoundError()
     enforce_item(actor, access, Verb.PLAN_VIEW, target)
     return target
-
-
-def _people(db: DbSession, access: AccountAccess, *bodies: str) -> list[repository.Mentionable]:
-    """Who may be @mentioned in ``bodies``: the account's active members, read only when a
-    body holds an ``@`` (most do not: no query then)."""
-    if not mentions.may_mention(bodies):
-        return []
-    return repository.mentionable(db, account_id=access.account_id)
 
 
 def _context(
@@ -115,7 +84,7 @@ def _context(
     rows: Sequence[tuple[Comment, User]],
 ) -> dict[str, Any]:
     """What the thread's template needs to show ``rows`` (a page of it, or one comment)."""
-    people = _people(db, access, *(comment.body for comment, _author in rows))
+    people = targets.people(db, access, *(comment.body for comment, _author in rows))
     # A thread of a closed period is read-only: no form to add or edit a comment.
     current = plans_repo.current(db, account_id=access.account_id)
     closed = current is None or current.id != target.plan_id
@@ -201,7 +170,7 @@ def show_thread(
     """The thread's latest page; with ``before`` an earlier one, for htmx the comments alone
     to go above those shown (``earlier`` block); with ``at``, the page that holds that comment
     (where a mention's notification links to)."""
-    found = _target(db, actor, access, Verb.PLAN_VIEW, target, item_id, section)
+    found = targets.checked_target(db, actor, access, Verb.PLAN_VIEW, target, item_id, section)
     if at is not None:
         holding = repository.cursor_holding(
             db, target=found, visibilities=access.visibilities, comment_id=at
@@ -222,7 +191,7 @@ def add_comment(
     form: Annotated[CommentForm, FormOf(CommentForm)],
     section: Section = "",
 ) -> Response:
-    found = _target(db, actor, access, Verb.COMMENT, target, item_id, section)
+    found = targets.checked_target(db, actor, access, Verb.COMMENT, target, item_id, section)
     if form.team_only and not may(actor, access, Verb.COMMENT_TEAM_ONLY):
         raise ForbiddenError("Only the vendor's team can write team-only comments.")
     page = _thread_page(request, db, actor, access, found)
@@ -235,7 +204,7 @@ def add_comment(
         target=found,
         body=values.body,
         team_only=values.team_only,
-        people=_people(db, access, values.body),
+        people=targets.people(db, access, values.body),
     )
     notice = "Team-only comment added." if values.team_only else "Comment added."
     if form.shown == "latest" and is_htmx(request):
@@ -288,7 +257,7 @@ def edit_comment(
             target=target,
             body=values.body,
             expected_version=version,
-            people=_people(db, access, values.body),
+            people=targets.people(db, access, values.body),
         )
     except service.StaleEdit as stale:
         # Nothing was saved; the person's text stays in the form, next to what is saved now.

@@ -61,6 +61,7 @@ SECTIONS: dict[str, str | None] = {
     "membership": None,
     "invitation": None,
     "user": None,
+    "api_token": None,  # a person's own, on the global chain
     "workspace": None,
     "outbox_message": None,
 }

@@ -81,6 +81,7 @@ NO_STORE = "no-store"
 # The same URL answers a whole page or, to htmx, a fragment of it (``is_htmx``).
 VARY_ON = "HX-Request"
 STATIC_PREFIX = "/static/"
+API_PREFIX = "/api/"
 
 
 def _current_version(scope: Scope) -> bool:
@@ -183,7 +184,8 @@ class SecurityMiddleware:
             token = session_csrf_token(self.secret_key, session_token)
         else:
             token = _cookie(scope, cookie_name(CSRF_COOKIE, secure=secure))
-            issue = not token or len(token) < 32
+            # The JSON API takes no cookies (it answers bearer tokens only): none is issued.
+            issue = (not token or len(token) < 32) and not _is_api(scope)
             if issue:
                 token = new_token()
         state = scope.setdefault("state", {})
@@ -235,6 +237,10 @@ async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
         return {"type": "http.request", "body": body, "more_body": False}
 
     return body, replay
+
+
+def _is_api(scope: Scope) -> bool:
+    return str(scope.get("path", "")).startswith(API_PREFIX)
 
 
 def _header(scope: Scope, name: bytes) -> str:

@@ -1,0 +1,1 @@
+"""The JSON API at ``/api/v1``: a sub-application authenticated by personal access tokens."""

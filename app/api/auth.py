@@ -1,0 +1,65 @@
+"""Who is asking the API: the person of the bearer token, never a session cookie.
+
+``authenticated`` runs first on every resource route: it resolves the token (401 when there is
+none that works now), refuses a read-only token anything but GET (403), records the use (after
+the request, at most once a minute) and names the token in the audit events of the request's
+changes. The sub-application then answers ``optional_actor`` (who is asking, for every guard)
+with this person (``token_actor``), so each route goes through the same guards and
+``policy.decide`` as the pages, as the token's person and no one more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from app.api.problems import ReadOnlyToken, Unauthorized
+from app.apitokens import repository as tokens_repo
+from app.audit.service import acting_through
+from app.db import SAFE_METHODS, DbSession, after_commit
+from app.models import ApiToken, TokenScope
+from app.permissions.policy import Actor
+
+# Documents the scheme in the OpenAPI document; the check is ours (a missing or malformed
+# header is the same 401 problem as a bad token).
+BEARER = HTTPBearer(auto_error=False, description="A personal access token, made on /me.")
+
+
+@dataclass(frozen=True)
+class TokenUse:
+    token: ApiToken
+    actor: Actor
+
+
+def authenticated(
+    request: Request,
+    db: DbSession,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)],
+) -> TokenUse:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized()
+    found = tokens_repo.resolve(db, secret=credentials.credentials)
+    if found is None:
+        raise Unauthorized()
+    token = found.token
+    if token.scope != TokenScope.WRITE and request.method not in SAFE_METHODS:
+        raise ReadOnlyToken()
+    if found.needs_touch:
+        assert token.id is not None
+        after_commit(db, partial(tokens_repo.touch, request.app.state.db, token.id))
+    acting_through(db, f"API token {token.prefix}… “{token.name}”")
+    actor = Actor.of(found.user, home_zone=found.home_zone, currency=found.currency)
+    request.state.actor = actor
+    return TokenUse(token, actor)
+
+
+Authenticated = Annotated[TokenUse, Depends(authenticated)]
+
+
+def token_actor(use: Authenticated) -> Actor:
+    """``optional_actor`` in the API: the token's person (``authenticated`` ran already)."""
+    return use.actor

@@ -1,0 +1,293 @@
+"""The API's resources (``/api/v1``): accounts, the current plan, the client's priorities,
+actions (a page at a time, each with its ETag) and, as the pattern of a write, changing an
+action (``If-Match``) and commenting on it (``Idempotency-Key``).
+
+Every route takes its account or item from the same guards as the pages, as the token's
+person (``app.api.auth``), and writes through the same services: the same validation, audit
+events, notifications and live updates. A new resource follows the same shape: a guard alias,
+a response model in ``app.api.schemas``, the domain's repository or service.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from app.accounts import repository as accounts_repo
+from app.actions import repository as actions_repo
+from app.actions import service as actions_service
+from app.actions.schemas import ActionForm
+from app.api import idempotency, schemas
+from app.api.auth import Authenticated
+from app.api.problems import (
+    RESPONSES,
+    BadRequest,
+    Invalid,
+    PreconditionFailed,
+    PreconditionRequired,
+)
+from app.comments import service as comments_service
+from app.comments import targets
+from app.comments.schemas import CommentForm
+from app.db import DbSession
+from app.models import Action, Role, Side, Visibility
+from app.permissions.guards import (
+    AccountReader,
+    Commenter,
+    ItemAccess,
+    PlanReader,
+    item_guard,
+)
+from app.permissions.policy import AccountAccess, Verb, may
+from app.plans import repository as plans_repo
+from app.priorities import repository as priorities_repo
+from app.web.errors import ForbiddenError, or_404
+from app.web.forms import FormErrors
+
+router = APIRouter(responses=RESPONSES)
+ACCOUNT = "/accounts/{account_id}"
+ACTION = f"{ACCOUNT}/actions/{{action_id}}"
+ReadAction = Annotated[ItemAccess[Action], item_guard(Verb.PLAN_VIEW, Action, "action_id")]
+WrittenAction = Annotated[ItemAccess[Action], item_guard(Verb.ACTIONS_WRITE, Action, "action_id")]
+Cursor = Annotated[str | None, Query(max_length=200, description="next_cursor of a page.")]
+Limit = Annotated[int, Query(ge=1, le=100, description="Actions per page, at most 100.")]
+IfMatch = Annotated[str | None, Header(max_length=100, description='The ETag, e.g. "v3".')]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias=idempotency.HEADER,
+        min_length=1,
+        max_length=idempotency.MAX_KEY,
+        description="A retry with the same key within 24 hours returns the first answer.",
+    ),
+]
+
+
+@router.get("/accounts", response_model=schemas.AccountList)
+def list_accounts(use: Authenticated, db: DbSession) -> schemas.AccountList:
+    """The accounts you can see: those you are a member of (and, for a workspace admin,
+    every account of the workspace)."""
+    found = accounts_repo.list_for_user(db, user=use.actor.user)
+    return schemas.AccountList(
+        items=[
+            schemas.Account(
+                id=row.account.id or 0,
+                name=row.account.name,
+                client=row.client_name,
+                role=row.role,
+                side=Role(row.role).side if row.role else Side.VENDOR,
+                period=row.plan_period,
+            )
+            for row in found
+        ]
+    )
+
+
+@router.get(ACCOUNT, response_model=schemas.Account)
+def get_account(db: DbSession, access: AccountReader) -> schemas.Account:
+    plan = plans_repo.current(db, account_id=access.account_id)
+    return schemas.Account(
+        id=access.account_id,
+        name=access.account.name,
+        client=access.account.client_org.name,
+        role=access.role.value if access.role else None,
+        side=access.side or Side.VENDOR,
+        period=plan.period if plan else None,
+    )
+
+
+def _current_plan(db: DbSession, access: AccountAccess) -> schemas.Plan:
+    plan = or_404(plans_repo.current(db, account_id=access.account_id))
+    return schemas.Plan.model_validate(plan, from_attributes=True)
+
+
+@router.get(f"{ACCOUNT}/plan", response_model=schemas.Plan)
+def get_plan(db: DbSession, access: PlanReader) -> schemas.Plan:
+    """The account's current plan: its period, dates and agreement status."""
+    return _current_plan(db, access)
+
+
+@router.get(f"{ACCOUNT}/priorities", response_model=schemas.PriorityList)
+def list_priorities(db: DbSession, access: PlanReader) -> schemas.PriorityList:
+    """The client's ranking of its priorities in the current plan, first first."""
+    plan = _current_plan(db, access)
+    ranked = priorities_repo.ranked(db, plan_id=plan.id)
+    return schemas.PriorityList(
+        items=[
+            schemas.Priority(
+                id=priority.id or 0,
+                rank=priority.rank or 0,
+                title=priority.title,
+                description=priority.description,
+                importance=priority.importance,
+                horizon=priority.horizon,
+                owner=schemas.Person(id=owner.id or 0, name=owner.display_name) if owner else None,
+            )
+            for priority, owner in ranked
+        ]
+    )
+
+
+def _cursor(after: actions_repo.PlanAction) -> str:
+    raw = f"{after.created_at.isoformat()}|{after.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _after(cursor: str | None) -> tuple[datetime, int] | None:
+    if cursor is None:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        made, _, action_id = raw.partition("|")
+        return datetime.fromisoformat(made), int(action_id)
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise BadRequest("This cursor is not one the API gave: send a page's next_cursor.") from exc
+
+
+def _action(action: Action | actions_repo.PlanAction) -> schemas.Action:
+    return schemas.Action.model_validate(action, from_attributes=True)
+
+
+@router.get(f"{ACCOUNT}/actions", response_model=schemas.ActionPage)
+def list_actions(
+    db: DbSession, access: PlanReader, cursor: Cursor = None, limit: Limit = 50
+) -> schemas.ActionPage:
+    """The current plan's actions in the order they were made, a page at a time."""
+    plan = _current_plan(db, access)
+    rows = actions_repo.page_for_plan(
+        db, account_id=access.account_id, plan_id=plan.id, after=_after(cursor), limit=limit + 1
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return schemas.ActionPage(
+        items=[_action(row) for row in rows], next_cursor=_cursor(rows[-1]) if more else None
+    )
+
+
+def etag(version: int) -> str:
+    return f'"v{version}"'
+
+
+@router.get(ACTION, response_model=schemas.Action)
+def get_action(response: Response, checked: ReadAction) -> schemas.Action:
+    """One action, with its version as the 'ETag' (send it as 'If-Match' to change it)."""
+    response.headers["ETag"] = etag(checked.item.version)
+    return _action(checked.item)
+
+
+def _expected_version(if_match: str | None) -> int:
+    """The version 'If-Match' names: 428 without it, 412 for anything but one of our ETags."""
+    if if_match is None:
+        raise PreconditionRequired()
+    value = if_match.strip()
+    if not (value.startswith('"v') and value.endswith('"') and value[2:-1].isdigit()):
+        raise PreconditionFailed()
+    return int(value[2:-1])
+
+
+def _form(action: Action, change: schemas.ActionChange) -> ActionForm:
+    """The web form of the action as it is, with the fields sent: checked as the page checks."""
+    form = ActionForm.of(action)
+    sent = change.model_fields_set
+    for name in ("title", "outcome"):
+        if name in sent:
+            setattr(form, name, getattr(change, name) or "")
+    if "status" in sent:
+        form.status = change.status.value if change.status else ""
+    if "due_on" in sent:
+        form.due_on = change.due_on.isoformat() if change.due_on else ""
+    if "owner_id" in sent:
+        form.owner_id = str(change.owner_id) if change.owner_id is not None else ""
+    return form
+
+
+@router.patch(ACTION, response_model=schemas.Action)
+def change_action(
+    response: Response,
+    use: Authenticated,
+    db: DbSession,
+    checked: WrittenAction,
+    change: schemas.ActionChange,
+    if_match: IfMatch = None,
+) -> schemas.Action:
+    """Change an action's fields (status, due date, title, outcome, owner): through the same
+    service as the page. Requires 'If-Match'; 412 when the action changed since."""
+    expected = _expected_version(if_match)
+    action = checked.item
+    plan = or_404(plans_repo.current(db, account_id=checked.access.account_id, lock=True))
+    members = accounts_repo.list_members(db, account_id=checked.access.account_id)
+    values = _form(action, change).check({m.user_id for m in members})
+    if isinstance(values, FormErrors):
+        raise Invalid(dict(values))
+    try:
+        actions_service.update(
+            db,
+            actor=use.actor.user,
+            plan=plan,
+            action=action,
+            checked=values,
+            expected_version=expected,
+        )
+    except actions_service.StaleEdit as exc:
+        raise PreconditionFailed() from exc
+    except actions_service.LinkNotAllowed as exc:
+        raise Invalid({"link": "The action's link is no longer allowed."}) from exc
+    response.headers["ETag"] = etag(action.version)
+    return _action(action)
+
+
+@router.post(
+    f"{ACTION}/comments",
+    status_code=201,
+    response_model=schemas.Comment,
+    responses={201: {"description": "Added (or, for a retried Idempotency-Key, the first one)"}},
+)
+def add_comment(
+    request: Request,
+    use: Authenticated,
+    db: DbSession,
+    access: Commenter,
+    action_id: int,
+    new: schemas.CommentCreate,
+    key: IdempotencyKey = None,
+) -> Response:
+    """Comment on an action, through the comments service (mentions are notified)."""
+    actor = use.actor
+    target = targets.checked_target(db, actor, access, Verb.COMMENT, "action", action_id)
+    if new.team_only and not may(actor, access, Verb.COMMENT_TEAM_ONLY):
+        raise ForbiddenError("Only the vendor's team can write team-only comments.")
+    values = CommentForm(new.body, "yes" if new.team_only else "").check()
+    if isinstance(values, FormErrors):
+        raise Invalid(dict(values))
+    claimed = None
+    if key is not None:
+        assert use.token.id is not None
+        fingerprint = idempotency.request_hash("POST", request.url.path, new.model_dump_json())
+        found = idempotency.claim(db, token_id=use.token.id, key=key, fingerprint=fingerprint)
+        if isinstance(found, idempotency.Stored):
+            return JSONResponse(found.body, status_code=found.status_code)
+        claimed = found
+    comment = comments_service.add(
+        db,
+        actor=actor.user,
+        target=target,
+        body=values.body,
+        team_only=values.team_only,
+        people=targets.people(db, access, values.body),
+    )
+    body = schemas.Comment(
+        id=comment.id or 0,
+        action_id=action_id,
+        body=comment.body,
+        team_only=comment.visibility == Visibility.INTERNAL,
+        author=schemas.Person(id=actor.id, name=actor.display_name),
+        created_at=comment.created_at,
+    ).model_dump(mode="json")
+    if claimed is not None:
+        idempotency.keep(db, claimed, 201, body)
+    return JSONResponse(body, status_code=201)

@@ -1,0 +1,1 @@
+"""Personal access tokens for the JSON API (``app.api``): made and revoked on ``/me``."""
