@@ -34,7 +34,7 @@ pytestmark = pytest.mark.xdist_group("axe")
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ARTIFACTS / "screenshots"
 # Addresses that are not pages: files, streams, and what ends the session.
-NOT_PAGES = re.compile(r"^/(static/|logout|dev/)|/events$|\.(ics|csv|pdf|svg|png|ico)$")
+NOT_PAGES = re.compile(r"^/(static/|logout|dev/)|/events$|\.(ics|csv|pdf|jsonl|svg|png|ico)$")
 MAIN_PAGES = {"/", "/accounts/{id}", "/accounts/{id}/plan", "/inbox", "/portfolio"}
 PHOTOGRAPHED = ("lead@brightwell.example", "sponsor@harbor.example")
 MAX_KINDS = 80  # a guard against a crawl that never ends, far above what any person reaches
