@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -51,11 +52,13 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     return buffer.getvalue()
 
 
-def file_name(*parts: str, suffix: str) -> str:
-    """A file name safe in a header and on every file system: the parts' letters and digits,
-    lower case, joined by hyphens ("harbor-logistics-actions-2026-12-04.csv")."""
-    words = [re.sub(r"[^a-z0-9]+", "-", part.lower()).strip("-") for part in parts]
-    return ("-".join(w for w in words if w) or "export") + suffix
+def file_name(*parts: str, suffix: str, default: str = "export") -> str:
+    """A file name safe in a header and on every file system: the parts' letters (accents
+    dropped) and digits, lower case, joined by hyphens, at most 100 characters before
+    ``suffix`` ("Bücher & Co", "actions" → "bucher-co-actions.csv")."""
+    plain = unicodedata.normalize("NFKD", " ".join(parts)).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:100].strip("-")
+    return (slug or default) + suffix
 
 
 def attachment(content: str | bytes, *, media_type: str, filename: str) -> Response:

@@ -8,15 +8,15 @@ holds the event loop. This router is mounted before the agreement's, whose
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from typing import Annotated
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlmodel import Session
 
 from app.auth.deps import CurrentActor
 from app.db import DbSession
+from app.kit import downloads
 from app.models import PlanVersion
 from app.pdf import document
 from app.pdf.render import pdf_of
@@ -32,27 +32,23 @@ ReadVersion = Annotated[
 
 
 def file_name(*parts: str) -> str:
-    """A safe file name from ``parts``: ASCII letters, digits and dashes, ending in .pdf
-    ("Bücher & Co", "FY2027" → "bucher-co-fy2027.pdf")."""
-    plain = unicodedata.normalize("NFKD", " ".join(parts)).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:100].strip("-")
-    return f"{slug or 'plan'}.pdf"
+    """A safe file name from ``parts``, ending in .pdf ("Bücher & Co", "FY2027" →
+    "bucher-co-fy2027.pdf")."""
+    return downloads.file_name(*parts, suffix=".pdf", default="plan")
 
 
-def _answer(request: Request, context: dict[str, object], name: str) -> Response:
+def _answer(request: Request, db: Session, context: dict[str, object], name: str) -> Response:
+    # Everything is read: the rendering (seconds for a long plan) holds no connection.
+    db.commit()
     body = pdf_of(get_templates(request), context)
-    return Response(
-        body,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return downloads.attachment(body, media_type="application/pdf", filename=name)
 
 
 @router.get("/accounts/{account_id}/plan.pdf")
 def plan_pdf(request: Request, actor: CurrentActor, access: PlanReader, db: DbSession) -> Response:
     plan = current_plan(db, access)
     context = document.of_current(db, actor, access, plan)
-    return _answer(request, context, file_name(access.account.name, "plan", plan.period))
+    return _answer(request, db, context, file_name(access.account.name, "plan", plan.period))
 
 
 @router.get("/accounts/{account_id}/plan/versions/{version_id}.pdf")
@@ -63,4 +59,4 @@ def version_pdf(
     context = document.of_version(db, actor, checked.access, version)
     period = str(context["period"])
     name = file_name(checked.access.account.name, "plan", period, f"version {version.number}")
-    return _answer(request, context, name)
+    return _answer(request, db, context, name)
