@@ -93,7 +93,7 @@ PRIVATE_ROUTERS = (
     strategy_routes.router,
     value_routes.router,
     initiatives_routes.router,
-    pdf_routes.router,  # before the agreement's: /plan/versions/{id}.pdf is not a version id
+    pdf_routes.router,
     agreement_routes.router,
     waiting_routes.router,
     accounts_routes.router,

@@ -722,7 +722,7 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     # Private: the PDF of the plan and of an agreed version (shared content only, like the
     # pages they print: every role of both sides)
     ("GET", "/accounts/{account_id}/plan.pdf"): account_rows(own=Row(allow=EVERY_ROLE)),
-    ("GET", "/accounts/{account_id}/plan/versions/{version_id}.pdf"): item_rows(
+    ("GET", "/accounts/{account_id}/plan/versions/{version_id}/plan.pdf"): item_rows(
         allow=EVERY_ROLE, forbid=""
     ),
     # Private: periods (the lead starts the next one; every role reads any period of the plan)

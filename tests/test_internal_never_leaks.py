@@ -1068,7 +1068,7 @@ def thread_key(url: str) -> str | None:
 # What every client role reads (so a leak check of these pages is never vacuous).
 OPEN_TO_CLIENTS = re.compile(
     r"^/(?:inbox|my/actions|my/actions\.csv|me)?$"
-    r"|^/accounts/\d+(?:/plan(?:\.pdf|/changes|/versions(?:/\d+(?:\.pdf)?)?|/compare|/actions\.csv)?"
+    r"|^/accounts/\d+(?:/plan(?:\.pdf|/changes|/versions(?:/\d+(?:/plan\.pdf)?)?|/compare|/actions\.csv)?"
     r"|/plans/\d+|/audit(?:/export\.jsonl)?"
     r"|/threads/.*"
     r"|/validation)?"

@@ -210,7 +210,7 @@ def test_a_version_prints_as_it_was_agreed(
     second = agree(session, world)
     sign_in(client, session, world.members["viewer"])
 
-    response = get_pdf(client, world, f"/plan/versions/{first.id}.pdf")
+    response = get_pdf(client, world, f"/plan/versions/{first.id}/plan.pdf")
     pages = pages_of(response)
     assert "Plan FY2027 · agreed version 1" in pages[0]
     assert "Agreed version 1" in pages[0]
@@ -223,7 +223,7 @@ def test_a_version_prints_as_it_was_agreed(
     disposition = response.headers["content-disposition"]  # type: ignore[attr-defined]
     assert disposition == 'attachment; filename="own-account-plan-fy2027-version-1.pdf"'
 
-    text = text_of(get_pdf(client, world, f"/plan/versions/{second.id}.pdf"))
+    text = text_of(get_pdf(client, world, f"/plan/versions/{second.id}/plan.pdf"))
     assert "Added after the agreement" in text
     assert "2 out of 10, the latest rating" in text
 
@@ -283,7 +283,7 @@ def test_a_pdf_costs_a_fixed_number_of_queries(
 
     def counts(version_id: int | None) -> list[int]:
         found = []
-        for tail in ("/plan.pdf", f"/plan/versions/{version_id}.pdf"):
+        for tail in ("/plan.pdf", f"/plan/versions/{version_id}/plan.pdf"):
             get_pdf(client, world, tail)  # warm
             count_queries.statements.clear()
             get_pdf(client, world, tail)
@@ -308,12 +308,12 @@ def test_the_plan_page_and_the_version_pages_link_to_their_pdf(
     plan_page = client.get(url(world, "/plan")).text
     assert f'href="/accounts/{world.account.id}/plan.pdf" id="plan-pdf" download' in plan_page
     version_page = client.get(url(world, f"/plan/versions/{version.id}")).text
-    expected = f'href="/accounts/{world.account.id}/plan/versions/{version.id}.pdf"'
+    expected = f'href="/accounts/{world.account.id}/plan/versions/{version.id}/plan.pdf"'
     assert expected in version_page
     assert expected in client.get(url(world, "/plan/versions")).text  # the list links each
     # ... and the version page itself still answers at its id, the PDF at its own address.
     assert client.get(url(world, f"/plan/versions/{version.id}")).status_code == 200
-    assert client.get(url(world, f"/plan/versions/{version.id}x.pdf")).status_code in (404, 422)
+    assert client.get(url(world, f"/plan/versions/{version.id}x/plan.pdf")).status_code in (404, 422)
 
 
 def test_a_file_name_is_plain_ascii() -> None:

@@ -19,6 +19,8 @@ from app.actions import service as actions
 from app.actions.schemas import CheckedAction, Link
 from app.agreement import service as agreement
 from app.agreement.service import Slot
+from app.apitokens import service as api_tokens
+from app.apitokens.schemas import CheckedToken
 from app.comments import repository as comments_repo
 from app.comments import service as comments
 from app.initiatives import service as initiatives
@@ -46,6 +48,7 @@ from app.models import (
     Role,
     Side,
     StrategyEntry,
+    TokenScope,
     User,
     ValueRating,
     Visibility,
@@ -557,9 +560,53 @@ def test_every_write_route_of_a_plan_item_is_listed(app: FastAPI) -> None:
     item_routes = {
         (method, path)
         for method, path in routes_of(app.routes)
-        if method == "POST" and any(marker in path for marker in markers)
+        if method == "POST"
+        and any(marker in path for marker in markers)
+        and not path.startswith(API)  # the API's, below
     }
     assert len(item_routes) == WRITE_ROUTES - 2  # the edit page (GET) and the strategy thread
+    api_writes = {
+        (method, path)
+        for method, path in routes_of(app.routes)
+        if path.startswith(API) and method not in ("GET", "HEAD")
+    }
+    assert api_writes == API_WRITES, "a new API write joins API_WRITES and the test below"
+
+
+API = "/api/v1"
+API_WRITES = {
+    ("PATCH", f"{API}/accounts/{{account_id}}/actions/{{action_id}}"),
+    ("POST", f"{API}/accounts/{{account_id}}/actions/{{action_id}}/comments"),
+}
+
+
+def test_the_closed_period_is_read_only_through_the_api(
+    client: TestClient, session: Session, world: World, story: Story
+) -> None:
+    """The API's writes ask the same guards: an action of the closed period is 409 there too,
+    and nothing is recorded."""
+    roll_over(client, session, world, story)
+    client.cookies.clear()
+    _token, secret = api_tokens.create(
+        session,
+        actor=world.members["member"],
+        checked=CheckedToken("Closed period", TokenScope.WRITE, 90),
+    )
+    session.commit()
+    before = len(session.exec(select(AuditEvent)).all())
+    action = f"{API}/accounts/{world.account.id}/actions/{story.started.id}"
+    headers = {"Authorization": f"Bearer {secret}"}
+    changed = client.patch(
+        action,
+        json={"status": "done"},
+        headers=headers | {"If-Match": f'"v{story.started.version}"'},
+    )
+    commented = client.post(f"{action}/comments", json={"body": "Late"}, headers=headers)
+    for response in (changed, commented):
+        assert response.status_code == 409, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+    session.expire_all()
+    assert len(session.exec(select(AuditEvent)).all()) == before
 
 
 @pytest.mark.parametrize("index", range(WRITE_ROUTES))

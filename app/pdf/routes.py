@@ -1,9 +1,9 @@
 """The PDF of the plan: the current plan (``/plan.pdf``) and an agreed version
-(``/plan/versions/{id}.pdf``), to whoever may read the page it prints, with the same guards.
+(``/plan/versions/{id}/plan.pdf``), to whoever may read the page it prints, with the same guards.
 
 Plain ``def`` routes: FastAPI runs them in a worker thread, so the rendering (CPU-bound) never
-holds the event loop. This router is mounted before the agreement's, whose
-``/plan/versions/{version_id}`` would otherwise take ``{id}.pdf`` for an id.
+holds the event loop. A version's PDF is a path below the version's page
+(``.../versions/{id}/plan.pdf``), so no route of the agreement's can answer it.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def plan_pdf(request: Request, actor: CurrentActor, access: PlanReader, db: DbSe
     return _answer(request, db, context, file_name(access.account.name, "plan", plan.period))
 
 
-@router.get("/accounts/{account_id}/plan/versions/{version_id}.pdf")
+@router.get("/accounts/{account_id}/plan/versions/{version_id}/plan.pdf")
 def version_pdf(
     request: Request, actor: CurrentActor, db: DbSession, checked: ReadVersion
 ) -> Response:
