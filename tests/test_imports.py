@@ -1,0 +1,334 @@
+"""Importing accounts (a workspace admin) and stakeholders (the account's lead) from a CSV or
+XLSX file: the preview shows every row's problems in place and saves nothing; the confirmation
+makes every row through the services, audited, in one transaction, from the draft kept
+between the two (its uploader's alone, used once)."""
+
+from __future__ import annotations
+
+import csv
+import html as html_text
+import io
+import re
+from collections.abc import Sequence
+from datetime import timedelta
+
+import pytest
+from openpyxl import Workbook
+from sqlmodel import Session, col, func, select
+from starlette.testclient import TestClient
+
+from app.imports import reading
+from app.imports.reading import Column, TableProblem
+from app.models import (
+    Account,
+    AuditEvent,
+    ImportDraft,
+    Membership,
+    Plan,
+    Role,
+    utcnow,
+)
+from tests.conftest import CSRF
+from tests.factories import World, make_user, sign_in
+
+POST = {"X-CSRF-Token": CSRF}
+ACCOUNTS = "/admin/accounts/import"
+ACCOUNT_HEADER = ("Account name", "Client organisation", "Lead's e-mail")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def csv_file(header: Sequence[str], rows: Sequence[Sequence[str]], *, bom: bool = False) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return (("\ufeff" if bom else "") + out.getvalue()).encode()
+
+
+def xlsx_file(header: Sequence[str], rows: Sequence[Sequence[str]]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(list(header))
+    for row in rows:
+        sheet.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def as_file(
+    kind: str, header: Sequence[str], rows: Sequence[Sequence[str]]
+) -> tuple[str, bytes, str]:
+    if kind == "xlsx":
+        return ("rows.xlsx", xlsx_file(header, rows), XLSX)
+    return ("rows.csv", csv_file(header, rows), "text/csv")
+
+
+def upload(client: TestClient, url: str, file: tuple[str, bytes, str], **fields: str) -> object:
+    return client.post(url, data=fields, files={"file": file}, headers=POST)
+
+
+def problems(html: str) -> list[str]:
+    """The problems listed above the preview: "Row N, Column: message"."""
+    listed = re.search(r'<ul class="import-problem-list">(.*?)</ul>', html, re.S)
+    if listed is None:
+        return []
+    items = re.findall(r"<li>(.*?)</li>", listed.group(1), re.S)
+    return [html_text.unescape(re.sub(r"<[^>]+>", "", item)).strip() for item in items]
+
+
+def draft_id(html: str) -> str:
+    found = re.search(r'name="draft" value="(\d+)"', html)
+    assert found is not None, "no confirmation form"
+    return found.group(1)
+
+
+def count(session: Session, model: type, *where: object) -> int:
+    session.expire_all()
+    return int(session.exec(select(func.count()).select_from(model).where(*where)).one())
+
+
+def verbs(session: Session, verb: str) -> int:
+    return count(session, AuditEvent, AuditEvent.verb == verb)
+
+
+# --- Accounts ----------------------------------------------------------------------------------
+
+
+def account_rows(world: World, n: int = 200) -> list[list[str]]:
+    leads = [world.members["lead"].email, world.members["team"].email, world.admin.email]
+    return [[f"Imported {i:03}", f"Client {i % 7}", leads[i % 3]] for i in range(n)]
+
+
+def five_bad(world: World, rows: list[list[str]]) -> list[list[str]]:
+    bad = [list(row) for row in rows]
+    bad[3][2] = "nobody@vendor.example"  # row 5: no such login
+    bad[10][2] = world.members["sponsor"].email  # row 12: a client person, not the workspace's
+    bad[20][0] = "   "  # row 22: no name
+    bad[30][0] = bad[29][0]  # row 32: the same name as row 31
+    bad[40][0] = "own ACCOUNT"  # row 42: the workspace has "Own account" already
+    return bad
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_two_hundred_accounts_five_bad_rows_then_fixed(
+    client: TestClient, session: Session, world: World, kind: str
+) -> None:
+    sign_in(client, session, world.admin)
+    good = account_rows(world)
+    before = count(session, Account)
+
+    response = upload(
+        client, ACCOUNTS, as_file(kind, ACCOUNT_HEADER, five_bad(world, good)), period="FY2027"
+    )
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    html = response.text  # type: ignore[attr-defined]
+    listed = problems(html)
+    assert len(listed) == 5, listed
+    assert listed[0].startswith("Row 5, Lead's e-mail: Nobody signs in with nobody@vendor.example")
+    assert listed[1].startswith("Row 12, Lead's e-mail: sponsor@client.example is not one of")
+    assert listed[2] == "Row 22, Account name: Enter an account name."
+    assert listed[3].startswith("Row 32, Account name: Row 31 has this account name too")
+    assert listed[4].startswith("Row 42, Account name: Your workspace already has an account")
+    assert 'name="draft"' not in html  # no confirmation while a row has a problem
+    assert html.count('class="import-row-bad"') == 5
+    assert count(session, Account) == before
+    assert count(session, ImportDraft) == 0
+
+    response = upload(client, ACCOUNTS, as_file(kind, ACCOUNT_HEADER, good), period="FY2027")
+    assert response.status_code == 200, problems(response.text)  # type: ignore[attr-defined]
+    assert count(session, Account) == before  # a preview saves nothing but its draft
+    draft = draft_id(response.text)  # type: ignore[attr-defined]
+
+    confirmed = client.post(f"{ACCOUNTS}/confirm", data={"draft": draft}, headers=POST)
+    assert confirmed.status_code == 303, confirmed.text
+    assert count(session, Account) == before + 200
+    made = session.exec(select(Account).where(col(Account.name).startswith("Imported "))).all()
+    assert len(made) == 200
+    lead_of = {
+        m.account_id: m.user_id
+        for m in session.exec(select(Membership).where(Membership.role == Role.LEAD)).all()
+    }
+    expected = {f"Imported {i:03}": row[2] for i, row in enumerate(good)}
+    emails = {u.id: u.email for u in (world.members["lead"], world.members["team"], world.admin)}
+    assert all(emails[lead_of[a.id]] == expected[a.name] for a in made)  # type: ignore[index]
+    assert count(session, Plan, col(Plan.account_id).in_([a.id for a in made])) == 200
+    assert verbs(session, "account.created") >= 200
+    assert verbs(session, "accounts.imported") == 1
+    event = session.exec(select(AuditEvent).where(AuditEvent.verb == "accounts.imported")).one()
+    assert event.changes["rows"] == [None, 200]
+    assert event.actor_id == world.admin.id
+
+
+def test_a_draft_is_confirmed_once_and_only_by_its_uploader(
+    client: TestClient, session: Session, world: World
+) -> None:
+    other_admin = make_user(
+        session, email="admin2@vendor.example", workspace=world.workspace, admin=True
+    )
+    sign_in(client, session, world.admin)
+    response = upload(
+        client, ACCOUNTS, as_file("csv", ACCOUNT_HEADER, account_rows(world, 3)), period="FY2027"
+    )
+    draft = draft_id(response.text)  # type: ignore[attr-defined]
+
+    sign_in(client, session, other_admin)  # another admin of the same workspace
+    assert (
+        client.post(f"{ACCOUNTS}/confirm", data={"draft": draft}, headers=POST).status_code == 404
+    )
+    sign_in(client, session, world.admin)
+    assert (
+        client.post(f"{ACCOUNTS}/confirm", data={"draft": draft}, headers=POST).status_code == 303
+    )
+    session.commit()
+    changed_before = verbs(session, "account.created")
+    again = client.post(f"{ACCOUNTS}/confirm", data={"draft": draft}, headers=POST)
+    assert again.status_code == 409
+    assert "imported already" in again.text
+    assert verbs(session, "account.created") == changed_before
+
+
+def test_an_expired_draft_is_not_found(client: TestClient, session: Session, world: World) -> None:
+    sign_in(client, session, world.admin)
+    response = upload(
+        client, ACCOUNTS, as_file("csv", ACCOUNT_HEADER, account_rows(world, 2)), period="FY2027"
+    )
+    draft = session.get(ImportDraft, int(draft_id(response.text)))  # type: ignore[attr-defined]
+    assert draft is not None
+    draft.created_at = utcnow() - timedelta(days=1, minutes=1)
+    session.add(draft)
+    session.commit()
+    assert (
+        client.post(f"{ACCOUNTS}/confirm", data={"draft": str(draft.id)}, headers=POST).status_code
+        == 404
+    )
+
+
+def test_a_name_taken_between_preview_and_confirm_refuses_every_row(
+    client: TestClient, session: Session, world: World
+) -> None:
+    sign_in(client, session, world.admin)
+    response = upload(
+        client, ACCOUNTS, as_file("csv", ACCOUNT_HEADER, account_rows(world, 3)), period="FY2027"
+    )
+    draft = draft_id(response.text)  # type: ignore[attr-defined]
+    created = client.post(
+        "/accounts",
+        data={
+            "client_name": "X",
+            "account_name": "Imported 001",
+            "period": "FY1",
+            "lead_email": "x@y.example",
+        },
+        headers=POST,
+    )
+    assert created.status_code == 303
+    before = count(session, Account)
+    refused = client.post(f"{ACCOUNTS}/confirm", data={"draft": draft}, headers=POST)
+    assert refused.status_code == 409
+    assert problems(refused.text) == [
+        "Row 3, Account name: Your workspace already has an account of this name."
+    ]
+    assert count(session, Account) == before
+
+
+def test_file_problems_are_clear_and_keep_the_period(
+    client: TestClient, session: Session, world: World
+) -> None:
+    sign_in(client, session, world.admin)
+    before = count(session, Account)
+    cases = [
+        (("a.csv", b"", "text/csv"), 422, "The file is empty"),
+        (("a.csv", b"Name;Client\n", "text/csv"), 422, "has no column “Account name”"),
+        (
+            ("a.csv", b"Account name,Client organisation,Lead's e-mail\n", "text/csv"),
+            422,
+            "no rows to import",
+        ),
+        (
+            (
+                "a.csv",
+                "Account name,Client organisation,Lead's e-mail\nÄ,B,c@d.e\n".encode("latin-1"),
+                "text/csv",
+            ),
+            422,
+            "not UTF-8",
+        ),
+        (
+            ("a.xlsx", b"PK\x03\x04 not really a zip", XLSX),
+            422,
+            "cannot be read as an Excel workbook",
+        ),
+        (("a.csv", b"x" * (reading.MAX_BYTES + 1), "text/csv"), 413, "at most 2 MB"),
+    ]
+    for file, status, message in cases:
+        response = upload(client, ACCOUNTS, file, period="FY2031")
+        assert response.status_code == status, (file[0], response.text[:200])  # type: ignore[attr-defined]
+        assert message in response.text, message  # type: ignore[attr-defined]
+        assert 'value="FY2031"' in response.text  # type: ignore[attr-defined]
+    no_file = client.post(ACCOUNTS, data={"period": "FY2031"}, headers=POST)
+    assert no_file.status_code == 422
+    assert "Choose a file to import" in no_file.text
+    too_many = account_rows(world, reading.MAX_ROWS + 1)
+    response = upload(client, ACCOUNTS, as_file("csv", ACCOUNT_HEADER, too_many), period="FY1")
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    assert "more than 2,000 rows" in response.text  # type: ignore[attr-defined]
+    assert count(session, Account) == before
+    assert count(session, ImportDraft) == 0
+
+
+def test_the_period_is_checked(client: TestClient, session: Session, world: World) -> None:
+    sign_in(client, session, world.admin)
+    response = upload(
+        client, ACCOUNTS, as_file("csv", ACCOUNT_HEADER, account_rows(world, 2)), period=""
+    )
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    assert "Enter the first plan period." in response.text  # type: ignore[attr-defined]
+
+
+COLUMNS = (Column("name", "Name"), Column("title", "Title", required=False))
+
+
+def test_headers_match_whatever_their_case_and_a_bom_and_semicolons_are_read() -> None:
+    data = "\ufeffNAME;title\n=SUM(A1:A3);+1 555\n\n;\nAda;\n".encode()
+    table = reading.read_table(data, "people.csv", COLUMNS)
+    assert [(r.number, r.values) for r in table.rows] == [
+        (2, {"name": "=SUM(A1:A3)", "title": "+1 555"}),
+        (5, {"name": "Ada", "title": ""}),
+    ]
+
+
+def test_xlsx_formulas_are_text_as_written() -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Name", "Title"])
+    sheet.append(["=1+1", 42])
+    out = io.BytesIO()
+    book.save(out)
+    table = reading.read_table(out.getvalue(), "p.xlsx", COLUMNS)
+    assert table.rows[0].values == {"name": "=1+1", "title": "42"}
+
+
+def test_a_column_named_twice_is_refused() -> None:
+    with pytest.raises(TableProblem, match="twice"):
+        reading.read_table(b"Name,name\na,b\n", "p.csv", COLUMNS)
+
+
+def test_the_template_downloads_with_the_headers(
+    client: TestClient, session: Session, world: World
+) -> None:
+    sign_in(client, session, world.admin)
+    response = client.get(f"{ACCOUNTS}/template.csv")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    header = response.content.decode("utf-8-sig").splitlines()[0]
+    assert header == "Account name,Client organisation,Lead's e-mail"
+    page = client.get(ACCOUNTS)
+    assert page.status_code == 200
+    assert f'href="{ACCOUNTS}/template.csv"' in page.text
+    assert 'enctype="multipart/form-data"' in page.text
+    home = client.get("/")
+    assert f'href="{ACCOUNTS}"' in home.text
