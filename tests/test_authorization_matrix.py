@@ -532,6 +532,18 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("POST", "/accounts/{account_id}/members/{membership_id}/remove"): item_rows(
         allow="admin lead", forbid=f"team mentor {CLIENT_ROLES}"
     ),
+    # Importing people to an account's relationship map from a file: the lead and admins
+    **{
+        (method, f"/accounts/{{account_id}}/relationships/import{tail}"): account_rows(
+            own=Row(allow="admin lead", forbid=f"team mentor {CLIENT_ROLES}")
+        )
+        for method, tail in (
+            ("GET", ""),
+            ("GET", "/template.csv"),
+            ("POST", ""),
+            ("POST", "/confirm"),
+        )
+    },
     # Private: the plan and the client's priorities (client-owned)
     ("GET", "/accounts/{account_id}/plan"): account_rows(own=Row(allow=EVERY_ROLE)),
     # Live updates of the plan page: its event stream, who else has it open, one section.
@@ -890,6 +902,9 @@ ALLOWED_STATUS: dict[tuple[str, str], int | dict[str, int]] = {
     # An upload without a file (the matrix posts no file) is refused after every check of who
     # may: "Choose a file" (tests/test_imports.py covers real uploads).
     ("POST", "/admin/accounts/import"): 422,
+    ("POST", "/accounts/{account_id}/relationships/import"): dict.fromkeys(
+        (OWN_ACCOUNT, OTHER_ACCOUNT, FOREIGN_ACCOUNT), 422
+    ),
     # "If the address is known, a link is on its way": the same page whoever asks.
     ("POST", "/password/forgot"): PAGE,
     ("POST", "/accounts/{account_id}/initiatives/{initiative_id}/propose"): SEEN_INITIATIVE,
@@ -1271,6 +1286,26 @@ def _add_import_drafts(session: Session, world: MatrixWorld, roles: dict[str, Us
             rows=[reading.Row(2, values)],
         )
         world.tokens[f"draft:accounts:{actor}:-"] = str(draft.id)
+    person = reading.Row(2, {"name": "Imported person", "title": "Buyer"})
+    for actor, key in (
+        ("lead", "own"),
+        ("admin", "own"),
+        ("admin", "other"),
+        ("other-workspace-admin", "foreign"),
+    ):
+        by = roles[actor]
+        account = session.get(Account, world.accounts[key])
+        assert account is not None
+        draft = imports.keep(
+            session,
+            uploader=by,
+            kind=ImportKind.STAKEHOLDERS,
+            workspace_id=account.workspace_id,
+            account_id=account.id,
+            file_name="people.csv",
+            rows=[person],
+        )
+        world.tokens[f"draft:stakeholders:{actor}:{key}"] = str(draft.id)
 
 
 def _fail_invitation_mail(session: Session, world: MatrixWorld) -> None:
@@ -1716,6 +1751,7 @@ def _import_draft(kind: str) -> Body:
 
 BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/admin/accounts/import/confirm"): _import_draft("accounts"),
+    ("POST", "/accounts/{account_id}/relationships/import/confirm"): _import_draft("stakeholders"),
     ("POST", "/accounts/{account_id}/plan/next"): _next_period,
     ("POST", "/login"): lambda w, actor, target: {
         "email": w.emails["lead"],

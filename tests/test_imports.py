@@ -11,6 +11,7 @@ import io
 import re
 from collections.abc import Sequence
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from openpyxl import Workbook
@@ -26,10 +27,16 @@ from app.models import (
     Membership,
     Plan,
     Role,
+    Stakeholder,
     utcnow,
 )
-from tests.conftest import CSRF
+from app.stakeholders import service as stakeholders
+from app.stakeholders.schemas import CheckedStakeholder
+from tests import factories
+from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, make_user, sign_in
+from tests.live import LiveServer
+from tests.test_concurrent_edits import _client, race
 
 POST = {"X-CSRF-Token": CSRF}
 ACCOUNTS = "/admin/accounts/import"
@@ -332,3 +339,235 @@ def test_the_template_downloads_with_the_headers(
     assert 'enctype="multipart/form-data"' in page.text
     home = client.get("/")
     assert f'href="{ACCOUNTS}"' in home.text
+
+
+# --- Stakeholders ------------------------------------------------------------------------------
+
+PEOPLE_HEADER = ("Name", "TITLE", "reports to", "Buying Role", "attitude")
+ROLES = ("User", "Technical; Influencer", "coach", "", "GATEKEEPER")
+ATTITUDES = ("Supporter", "neutral", "DETRACTOR", "")
+
+
+def people_url(world: World, tail: str = "") -> str:
+    return f"/accounts/{world.account.id}/relationships/import{tail}"
+
+
+def people_rows(n: int = 200) -> list[list[str]]:
+    """Person 000 reports to the map's "Existing Boss"; person i to person (i - 1) // 2."""
+    rows = []
+    for i in range(n):
+        manager = "existing boss" if i == 0 else f"Person {(i - 1) // 2:03}"
+        role = "Economic buyer" if i == 0 else ROLES[i % len(ROLES)]
+        rows.append([f"Person {i:03}", f"Title {i}", manager, role, ATTITUDES[i % len(ATTITUDES)]])
+    return rows
+
+
+def five_bad_people(rows: list[list[str]]) -> list[list[str]]:
+    bad = [list(row) for row in rows]
+    bad[10][2] = "Person 011"  # rows 12 and 13 report to each other: a circle
+    bad[11][2] = "Person 010"
+    bad[60][3] = "Decider"  # row 62: no such buying role
+    bad[70][2] = "Ghost Person"  # row 72: nobody of that name
+    bad[150][0] = ""  # row 152 (nobody reports to them): no name
+    return bad
+
+
+def existing_boss(session: Session, world: World) -> Stakeholder:
+    boss = stakeholders.add(
+        session,
+        actor=world.members["lead"],
+        account_id=world.account.id,  # type: ignore[arg-type]
+        checked=CheckedStakeholder(name="Existing Boss", title="CEO"),
+    )
+    session.commit()
+    return boss
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_two_hundred_people_five_bad_rows_then_fixed(
+    client: TestClient, session: Session, world: World, kind: str
+) -> None:
+    boss = existing_boss(session, world)
+    sign_in(client, session, world.members["lead"])
+    good = people_rows()
+    live = Stakeholder.account_id == world.account.id
+    before = count(session, Stakeholder, live)
+
+    response = upload(
+        client, people_url(world), as_file(kind, PEOPLE_HEADER, five_bad_people(good))
+    )
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    listed = problems(response.text)  # type: ignore[attr-defined]
+    assert [item.split(":")[0] for item in listed] == [
+        "Row 12, Reports to",
+        "Row 13, Reports to",
+        "Row 62, Buying role",
+        "Row 72, Reports to",
+        "Row 152, Name",
+    ], listed
+    assert "make a circle: Person 010 → Person 011 → Person 010" in listed[0]
+    assert "Unknown buying role “Decider”" in listed[2]
+    assert "Nobody called “Ghost Person” is in the file or on the map." in listed[3]
+    assert listed[4] == "Row 152, Name: Enter the person's name."
+    assert count(session, Stakeholder, live) == before
+    assert count(session, ImportDraft) == 0
+
+    response = upload(client, people_url(world), as_file(kind, PEOPLE_HEADER, good))
+    assert response.status_code == 200, problems(response.text)  # type: ignore[attr-defined]
+    assert count(session, Stakeholder, live) == before
+    added_before = verbs(session, "stakeholder.added")
+    confirmed = client.post(
+        people_url(world, "/confirm"),
+        data={"draft": draft_id(response.text)},
+        headers=POST,  # type: ignore[attr-defined]
+    )
+    assert confirmed.status_code == 303, confirmed.text
+    assert confirmed.headers["location"].endswith("/relationships#stakeholders")
+    people = {
+        p.name: p
+        for p in session.exec(
+            select(Stakeholder).where(live, col(Stakeholder.name).startswith("Person "))
+        ).all()
+    }
+    assert len(people) == 200
+    assert people["Person 000"].reports_to_id == boss.id
+    assert people["Person 000"].roles == ["economic_buyer"]
+    assert all(
+        people[f"Person {i:03}"].reports_to_id == people[f"Person {(i - 1) // 2:03}"].id
+        for i in range(1, 200)
+    )
+    assert people["Person 001"].roles == ["technical", "influencer"]
+    assert people["Person 002"].roles == ["coach"]
+    assert people["Person 002"].attitude == "detractor"
+    assert people["Person 003"].attitude == "unknown"
+    assert verbs(session, "stakeholder.added") == added_before + 200
+    event = session.exec(select(AuditEvent).where(AuditEvent.verb == "stakeholders.imported")).one()
+    assert event.account_id == world.account.id
+    assert event.visibility == "internal"
+    assert event.changes["rows"] == [None, 200]
+
+
+def test_people_rows_are_checked_against_the_map_and_each_other(
+    client: TestClient, session: Session, world: World
+) -> None:
+    existing_boss(session, world)
+    sign_in(client, session, world.members["lead"])
+    rows = [
+        ["Existing Boss", "", "", "", ""],  # row 2: on the map already
+        ["Ann", "", "", "Economic buyer", ""],  # row 3
+        ["Bob", "", "", "economic_buyer", ""],  # row 4: a second economic buyer
+        ["ann", "", "", "", ""],  # row 5: Ann again
+        ["Cy", "", "Cy", "", "Grumpy"],  # row 6: reports to himself, unknown attitude
+    ]
+    response = upload(client, people_url(world), as_file("csv", PEOPLE_HEADER, rows))
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    listed = problems(response.text)  # type: ignore[attr-defined]
+    assert listed == [
+        "Row 2, Name: This person is on the map already: take the row out of the file.",
+        "Row 4, Buying role: Row 3 is the economic buyer already: a decision has one economic buyer.",
+        "Row 5, Name: Row 3 has this name too: each person once.",
+        "Row 6, Attitude: Unknown attitude “Grumpy”: use Supporter, Neutral, Detractor, Unknown.",
+        "Row 6, Reports to: Nobody reports to themselves: name their manager, or nobody.",
+    ]
+
+
+def test_only_the_lead_and_admins_import_people_and_the_map_links_there(
+    client: TestClient, session: Session, world: World
+) -> None:
+    sign_in(client, session, world.members["team"])
+    assert client.get(people_url(world)).status_code == 403
+    page = client.get(f"/accounts/{world.account.id}/relationships")
+    assert people_url(world) not in page.text
+    sign_in(client, session, world.members["lead"])
+    page = client.get(f"/accounts/{world.account.id}/relationships")
+    assert f'href="{people_url(world)}"' in page.text
+    form = client.get(people_url(world))
+    assert form.status_code == 200
+    assert 'id="account-nav"' in form.text
+    template = client.get(people_url(world, "/template.csv"))
+    rows = list(csv.reader(io.StringIO(template.content.decode("utf-8-sig"))))
+    assert rows[0] == ["Name", "Title", "Reports to", "Buying role", "Attitude"]
+    assert rows[2][2] == rows[1][0]  # the example's second person reports to the first
+
+
+def test_a_stakeholder_draft_is_for_its_account_only(
+    client: TestClient, session: Session, world: World
+) -> None:
+    existing_boss(session, world)
+    sign_in(client, session, world.admin)
+    response = upload(client, people_url(world), as_file("csv", PEOPLE_HEADER, people_rows(2)))
+    draft = draft_id(response.text)  # type: ignore[attr-defined]
+    other = f"/accounts/{world.other_account.id}/relationships/import/confirm"
+    assert client.post(other, data={"draft": draft}, headers=POST).status_code == 404
+    assert (
+        client.post(f"{ACCOUNTS}/confirm", data={"draft": draft}, headers=POST).status_code == 404
+    )
+    assert (
+        client.post(people_url(world, "/confirm"), data={"draft": draft}, headers=POST).status_code
+        == 303
+    )
+
+
+# --- A draft confirmed at the same moment ------------------------------------------------------
+
+CONFIRMERS = 4
+
+
+def test_simultaneous_confirmations_import_once(live_server: LiveServer) -> None:
+    """The uploader confirms the same preview from several tabs at once: the accounts are made
+    once and audited once; every other confirmation is told the file was imported already. On
+    PostgreSQL this proves the draft's row lock (without it, each confirmation made the
+    accounts again); SQLite queues its writers anyway."""
+    with live_server.db.session() as session:
+        workspace = factories.make_workspace(session, "Vendor")
+        admin = factories.make_user(session, workspace=workspace, admin=True, password=None)
+        lead = factories.make_user(session, workspace=workspace, password=None)
+        session.commit()
+        rows = [[f"Raced {i}", "Raced client", lead.email] for i in range(5)]
+    clients = [_client(live_server, admin) for _ in range(CONFIRMERS)]
+    try:
+        preview = clients[0].post(
+            ACCOUNTS,
+            data={"period": "FY2027"},
+            files={"file": as_file("csv", ACCOUNT_HEADER, rows)},
+            headers=POST,
+        )
+        assert preview.status_code == 200, preview.text
+        draft = draft_id(preview.text)
+        responses = race(
+            [
+                partial(c.post, f"{ACCOUNTS}/confirm", data={"draft": draft}, headers=POST)
+                for c in clients
+            ]
+        )
+    finally:
+        for c in clients:
+            c.close()
+    assert sorted(r.status_code for r in responses) == [303] + [409] * (CONFIRMERS - 1)
+    assert all("imported already" in r.text for r in responses if r.status_code == 409)
+    with Session(live_server.db.engine) as session:
+        made = session.exec(select(Account).where(col(Account.name).startswith("Raced "))).all()
+        assert len(made) == 5
+        assert verbs(session, "accounts.imported") == 1
+        assert verbs(session, "account.created") == 5
+
+
+def test_a_preview_takes_as_many_queries_for_200_rows_as_for_5(
+    client: TestClient, session: Session, world: World, count_queries: QueryCounter
+) -> None:
+    existing_boss(session, world)
+    sign_in(client, session, world.admin)
+    cases = [
+        (ACCOUNTS, ACCOUNT_HEADER, lambda n: account_rows(world, n), {"period": "FY2027"}),
+        (people_url(world), PEOPLE_HEADER, people_rows, {}),
+    ]
+    for url, header, rows, fields in cases:
+        counted = []
+        for n in (5, 200):
+            count_queries.statements.clear()
+            response = upload(client, url, as_file("csv", header, rows(n)), **fields)
+            assert response.status_code == 200, problems(response.text)  # type: ignore[attr-defined]
+            assert response.text.count('<tr id="row-') == n  # type: ignore[attr-defined]
+            counted.append(count_queries.count)
+        assert counted[0] == counted[1], (url, count_queries.statements)
+        print(f"{url}: {counted[0]} queries for a preview of 5 rows and of 200")
