@@ -571,3 +571,61 @@ def test_a_preview_takes_as_many_queries_for_200_rows_as_for_5(
             counted.append(count_queries.count)
         assert counted[0] == counted[1], (url, count_queries.statements)
         print(f"{url}: {counted[0]} queries for a preview of 5 rows and of 200")
+
+
+def test_a_file_part_may_be_binary_but_a_text_field_beside_it_may_not(
+    client: TestClient, session: Session, world: World
+) -> None:
+    """The check that a form is UTF-8 reads its text fields only: an uploaded file's bytes are
+    the file's (an XLSX is a zip), while a text field that is not UTF-8 is still refused."""
+    sign_in(client, session, world.admin)
+    boundary = "jpBoundary9"
+    binary = xlsx_file(ACCOUNT_HEADER, account_rows(world, 1))
+    with pytest.raises(UnicodeDecodeError):
+        binary.decode()
+
+    def body(period: bytes) -> bytes:
+        head = f'--{boundary}\r\nContent-Disposition: form-data; name="period"\r\n\r\n'.encode()
+        file_head = (
+            f"--{boundary}\r\nContent-Disposition: form-data; "
+            f'name="file"; filename="a.xlsx"\r\nContent-Type: {XLSX}\r\n\r\n'
+        ).encode()
+        return head + period + b"\r\n" + file_head + binary + f"\r\n--{boundary}--\r\n".encode()
+
+    kind = {"Content-Type": f"multipart/form-data; boundary={boundary}", **POST}
+    fine = client.post(ACCOUNTS, content=body(b"FY2027"), headers=kind)
+    assert fine.status_code == 200, fine.text[:300]
+    refused = client.post(ACCOUNTS, content=body(b"FY\xff2027"), headers=kind)
+    assert refused.status_code == 400
+    assert "FY\ufffd2027" in refused.text
+
+
+def test_an_import_that_fails_midway_leaves_nothing(
+    client: TestClient, session: Session, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One transaction: when the third account cannot be made, neither are the first two, nor
+    their audit events, and the draft can still be confirmed."""
+    from app.accounts import service as accounts
+
+    sign_in(client, session, world.admin)
+    response = upload(
+        client, ACCOUNTS, as_file("csv", ACCOUNT_HEADER, account_rows(world, 5)), period="FY1"
+    )
+    draft = draft_id(response.text)  # type: ignore[attr-defined]
+    before = (count(session, Account), verbs(session, "account.created"))
+    real, calls = accounts.add_member, []
+
+    def failing(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("the database went away")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(accounts, "add_member", failing)
+    with pytest.raises(RuntimeError):
+        client.post(f"{ACCOUNTS}/confirm", data={"draft": draft}, headers=POST)
+    assert (count(session, Account), verbs(session, "account.created")) == before
+    monkeypatch.setattr(accounts, "add_member", real)
+    done = client.post(f"{ACCOUNTS}/confirm", data={"draft": draft}, headers=POST)
+    assert done.status_code == 303
+    assert count(session, Account) == before[0] + 5
