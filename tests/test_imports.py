@@ -629,3 +629,14 @@ def test_an_import_that_fails_midway_leaves_nothing(
     done = client.post(f"{ACCOUNTS}/confirm", data={"draft": draft}, headers=POST)
     assert done.status_code == 303
     assert count(session, Account) == before[0] + 5
+
+
+def test_blank_lines_and_unpacked_size_are_limited_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    blank = b"Name\n" + b"\n" * reading.MAX_LINES + b"Ada\n"
+    with pytest.raises(TableProblem, match="more than 20,000 lines"):
+        reading.read_table(blank, "p.csv", COLUMNS)
+    workbook = xlsx_file(["Name"], [["Ada"]])
+    assert reading.read_table(workbook, "p.xlsx", COLUMNS).rows[0].values == {"name": "Ada"}
+    monkeypatch.setattr(reading, "MAX_UNPACKED", 1000)
+    with pytest.raises(TableProblem, match="too large once unpacked"):
+        reading.read_table(workbook, "p.xlsx", COLUMNS)

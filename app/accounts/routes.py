@@ -231,6 +231,7 @@ def import_accounts_confirm(
             draft_id=as_int(draft) or 0,
             uploader=actor.user,
             kind=ImportKind.ACCOUNTS,
+            workspace_id=workspace_id,
             account_id=None,
         )
     except imports.DraftUsed:

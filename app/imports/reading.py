@@ -22,6 +22,8 @@ MAX_BYTES = 2 * 1024 * 1024  # 2 MB
 MAX_ROWS = 2000  # data rows, not counting the header
 MAX_COLUMNS = 30  # columns read; the rest of a wide sheet is ignored
 MAX_CELL = 4000  # characters kept of one cell (the checks then refuse what is too long)
+MAX_LINES = 10 * MAX_ROWS  # lines read, blank ones included
+MAX_UNPACKED = 40 * 1024 * 1024  # an XLSX's parts once unzipped (a small zip can unpack huge)
 XLSX_MAGIC = b"PK\x03\x04"
 CSV_TYPE = "text/csv"
 DELIMITERS = (",", ";", "\t")  # the first is the default
@@ -114,6 +116,13 @@ def _csv_lines(data: bytes) -> Iterator[list[str]]:
 
 def _xlsx_lines(data: bytes) -> Iterator[list[str]]:
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as parts:
+            unpacked = sum(part.file_size for part in parts.infolist())
+        if unpacked > MAX_UNPACKED:
+            raise TableProblem(
+                "This workbook is too large once unpacked. Keep only the sheet with the rows "
+                "to import (the first sheet is read), or save it as CSV UTF-8."
+            )
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
         raise TableProblem(
@@ -147,6 +156,11 @@ def _table(lines: Iterable[list[str]], columns: Sequence[Column]) -> Table:
     table = Table()
     where: dict[str, int] | None = None
     for number, cells in enumerate(lines, start=1):
+        if number > MAX_LINES:
+            raise TableProblem(
+                f"The file has more than {MAX_LINES:,} lines (blank ones included). Remove "
+                "the empty lines, or split it into several files."
+            )
         cells = [cell[:MAX_CELL] for cell in cells[:MAX_COLUMNS]]
         if not any(cell.strip() for cell in cells):
             continue  # blank lines (a spreadsheet's empty rows) are not rows

@@ -13,7 +13,13 @@ KEEP = timedelta(days=1)
 
 
 def claim(
-    session: Session, *, draft_id: int, uploader_id: int, kind: str, account_id: int | None
+    session: Session,
+    *,
+    draft_id: int,
+    uploader_id: int,
+    kind: str,
+    workspace_id: int,
+    account_id: int | None,
 ) -> ImportDraft | None:
     """The uploader's draft of this kind (and account), not expired, its row locked until
     commit: of two confirmations at once, the second waits here and then finds it used."""
@@ -22,6 +28,7 @@ def claim(
         .where(ImportDraft.id == draft_id)
         .where(ImportDraft.uploader_id == uploader_id)
         .where(ImportDraft.kind == kind)
+        .where(ImportDraft.workspace_id == workspace_id)
         .where(ImportDraft.account_id == account_id)
         .where(col(ImportDraft.created_at) > utcnow() - KEEP)
         .with_for_update()

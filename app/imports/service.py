@@ -57,13 +57,24 @@ def rows_of(draft: ImportDraft) -> list[Row]:
 
 
 def claim(
-    session: Session, *, draft_id: int, uploader: User, kind: ImportKind, account_id: int | None
+    session: Session,
+    *,
+    draft_id: int,
+    uploader: User,
+    kind: ImportKind,
+    workspace_id: int,
+    account_id: int | None,
 ) -> ImportDraft | None:
-    """The uploader's live draft, locked (None: not theirs, expired or missing). Raises
-    ``DraftUsed`` when it was confirmed already."""
+    """The uploader's live draft of this workspace (and account), locked (None: not theirs,
+    expired or missing). Raises ``DraftUsed`` when it was confirmed already."""
     assert uploader.id is not None
     draft = repository.claim(
-        session, draft_id=draft_id, uploader_id=uploader.id, kind=kind, account_id=account_id
+        session,
+        draft_id=draft_id,
+        uploader_id=uploader.id,
+        kind=kind,
+        workspace_id=workspace_id,
+        account_id=account_id,
     )
     if draft is not None and draft.used_at is not None:
         raise DraftUsed()

@@ -440,6 +440,7 @@ def import_people_confirm(
             draft_id=as_int(draft) or 0,
             uploader=actor.user,
             kind=ImportKind.STAKEHOLDERS,
+            workspace_id=access.account.workspace_id,
             account_id=access.account_id,
         )
     except imports.DraftUsed:
