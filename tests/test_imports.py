@@ -466,8 +466,8 @@ def test_people_rows_are_checked_against_the_map_and_each_other(
         "Row 2, Name: This person is on the map already: take the row out of the file.",
         "Row 4, Buying role: Row 3 is the economic buyer already: a decision has one economic buyer.",
         "Row 5, Name: Row 3 has this name too: each person once.",
-        "Row 6, Attitude: Unknown attitude “Grumpy”: use Supporter, Neutral, Detractor, Unknown.",
         "Row 6, Reports to: Nobody reports to themselves: name their manager, or nobody.",
+        "Row 6, Attitude: Unknown attitude “Grumpy”: use Supporter, Neutral, Detractor, Unknown.",
     ]
 
 
@@ -640,3 +640,18 @@ def test_blank_lines_and_unpacked_size_are_limited_too(monkeypatch: pytest.Monke
     monkeypatch.setattr(reading, "MAX_UNPACKED", 1000)
     with pytest.raises(TableProblem, match="too large once unpacked"):
         reading.read_table(workbook, "p.xlsx", COLUMNS)
+
+
+def test_a_row_shows_every_problem_it_has(
+    client: TestClient, session: Session, world: World
+) -> None:
+    sign_in(client, session, world.admin)
+    rows = [["", "Contoso", world.members["sponsor"].email], ["Own account", "", "not-an-address"]]
+    response = upload(client, ACCOUNTS, as_file("csv", ACCOUNT_HEADER, rows), period="FY1")
+    assert [item.split(":")[0] for item in problems(response.text)] == [  # type: ignore[attr-defined]
+        "Row 2, Account name",
+        "Row 2, Lead's e-mail",
+        "Row 3, Account name",
+        "Row 3, Client organisation",
+        "Row 3, Lead's e-mail",
+    ]

@@ -20,7 +20,7 @@ from app.accounts.schemas import NewAccount, NewAccountForm
 from app.imports.preview import Preview, RowCheck, mark_repeats
 from app.imports.reading import Column, Row
 from app.models import Account, Role, User
-from app.web.forms import FormErrors, check_line
+from app.web.forms import FormErrors, check_line, normalize_email
 from app.workspaces import repository as workspaces_repo
 
 COLUMNS = (
@@ -71,19 +71,22 @@ def check(session: Session, *, workspace_id: int, rows: list[Row]) -> tuple[Prev
         for row in rows
     ]
     checked = [form.check() for form in forms]
-    emails = [c.lead_email for c in checked if isinstance(c, NewAccount)]
+    emails = [normalize_email(form.lead_email) for form in forms]
     people = repository.users_by_email(session, emails=emails)
     taken = repository.account_names(session, workspace_id=workspace_id)
     made: list[Checked] = []
-    for row, values in zip(preview.rows, checked, strict=True):
-        if isinstance(values, FormErrors):
-            for name, message in values.items():
-                row.add(name, message)
-            continue
-        lead = _lead(row, people.get(values.lead_email), values.lead_email, workspace_id)
-        if values.account_name.casefold() in taken:
+    for row, form, values in zip(preview.rows, forms, checked, strict=True):
+        # Every problem of the row at once: the lead is looked at even when the name is not.
+        errors = values if isinstance(values, FormErrors) else FormErrors()
+        for name, message in errors.items():
+            row.add(name, message)
+        lead = None
+        if "lead_email" not in errors:
+            email = normalize_email(form.lead_email)
+            lead = _lead(row, people.get(email), email, workspace_id)
+        if form.account_name.strip().casefold() in taken:
             row.add("account_name", "Your workspace already has an account of this name.")
-        if lead is not None:
+        if lead is not None and isinstance(values, NewAccount):
             made.append(Checked(values, lead))
     mark_repeats(
         preview.rows,
