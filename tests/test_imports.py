@@ -655,3 +655,35 @@ def test_a_row_shows_every_problem_it_has(
         "Row 3, Client organisation",
         "Row 3, Lead's e-mail",
     ]
+
+
+def test_simultaneous_confirmations_of_people_add_them_once(live_server: LiveServer) -> None:
+    """As above, for an account's people (the map's lock, then the draft's)."""
+    with live_server.db.session() as session:
+        workspace = factories.make_workspace(session, "Vendor")
+        admin = factories.make_user(session, workspace=workspace, admin=True, password=None)
+        account = factories.make_account(session, admin=admin)
+        session.commit()
+        url = f"/accounts/{account.id}/relationships/import"
+    rows = [[f"Raced {i}", "", "Raced 0" if i else "", "", ""] for i in range(5)]
+    clients = [_client(live_server, admin) for _ in range(CONFIRMERS)]
+    try:
+        preview = clients[0].post(
+            url, files={"file": as_file("csv", PEOPLE_HEADER, rows)}, headers=POST
+        )
+        assert preview.status_code == 200, preview.text
+        draft = draft_id(preview.text)
+        responses = race(
+            [
+                partial(c.post, f"{url}/confirm", data={"draft": draft}, headers=POST)
+                for c in clients
+            ]
+        )
+    finally:
+        for c in clients:
+            c.close()
+    assert sorted(r.status_code for r in responses) == [303] + [409] * (CONFIRMERS - 1)
+    with Session(live_server.db.engine) as session:
+        live = Stakeholder.account_id == account.id
+        assert count(session, Stakeholder, live) == 5
+        assert verbs(session, "stakeholders.imported") == 1
