@@ -1167,6 +1167,34 @@ class JobRun(SQLModel, table=True):
     started_at: datetime = Field(default_factory=utcnow)
 
 
+class ImportKind(StrEnum):
+    ACCOUNTS = "accounts"
+    STAKEHOLDERS = "stakeholders"
+
+
+class ImportDraft(SQLModel, table=True):
+    """An uploaded file's rows between its preview and its confirmation (``app.imports``): the
+    confirmation applies exactly what was previewed, once, and only for its uploader. Drafts
+    older than a day are not used and are deleted at the next upload."""
+
+    __tablename__ = "import_draft"
+    __table_args__ = (
+        sa.CheckConstraint(_in("kind", ImportKind), name="kind"),
+        sa.Index("ix_import_draft_uploader", "uploader_id", "created_at"),
+    )
+
+    id: int | None = Field(default_factory=random_id, primary_key=True)
+    kind: str = Field(max_length=20)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    account_id: int | None = Field(default=None, foreign_key="account.id")  # stakeholders
+    uploader_id: int = Field(foreign_key="app_user.id")
+    file_name: str = Field(default="", max_length=200)
+    # The rows as read from the file: [{"row": n, "values": {column: text}}, ...]
+    rows: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
+    created_at: datetime = Field(default_factory=utcnow)
+    used_at: datetime | None = None  # confirmed: never applied again
+
+
 # --------------------------------------------------------------------------------------------
 # The vendor strategy workspace (DESIGN.md §4): internal to the vendor side, except the profile
 # sections and stakeholder facts the lead deliberately sends to the client for validation.
@@ -1592,6 +1620,7 @@ RANDOM_ID_TABLES = frozenset(
         "api_token",
         "app_user",
         "comment",
+        "import_draft",
         "initiative",
         "invitation",
         "joint_review",

@@ -63,6 +63,8 @@ from app.comments import repository as comments_repo
 from app.comments import service as comments
 from app.config import Settings
 from app.db import Database, create_db_engine
+from app.imports import reading
+from app.imports import service as imports
 from app.initiatives import service as initiatives
 from app.initiatives.schemas import InitiativeValues
 from app.invitations import service as invitations
@@ -75,6 +77,7 @@ from app.models import (
     Account,
     AuditEvent,
     Delivery,
+    ImportKind,
     Initiative,
     InitiativeStatus,
     Notification,
@@ -543,6 +546,11 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     # Private: workspace administration
     ("GET", "/accounts/new"): {NO_TARGET: WORKSPACE_ADMINS},
     ("POST", "/accounts"): {NO_TARGET: WORKSPACE_ADMINS},
+    # Importing accounts from a file: the upload page, its template, the preview, the confirmation
+    ("GET", "/admin/accounts/import"): {NO_TARGET: WORKSPACE_ADMINS},
+    ("GET", "/admin/accounts/import/template.csv"): {NO_TARGET: WORKSPACE_ADMINS},
+    ("POST", "/admin/accounts/import"): {NO_TARGET: WORKSPACE_ADMINS},
+    ("POST", "/admin/accounts/import/confirm"): {NO_TARGET: WORKSPACE_ADMINS},
     ("GET", "/admin/users"): {NO_TARGET: WORKSPACE_ADMINS},
     ("POST", "/admin/users/{user_id}/disable"): WORKSPACE_USER_ROWS,
     ("POST", "/admin/users/{user_id}/enable"): WORKSPACE_USER_ROWS,
@@ -574,6 +582,18 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("POST", "/accounts/{account_id}/members/{membership_id}/remove"): item_rows(
         allow="admin lead", forbid=f"team mentor {CLIENT_ROLES}"
     ),
+    # Importing people to an account's relationship map from a file: the lead and admins
+    **{
+        (method, f"/accounts/{{account_id}}/relationships/import{tail}"): account_rows(
+            own=Row(allow="admin lead", forbid=f"team mentor {CLIENT_ROLES}")
+        )
+        for method, tail in (
+            ("GET", ""),
+            ("GET", "/template.csv"),
+            ("POST", ""),
+            ("POST", "/confirm"),
+        )
+    },
     # Private: the plan and the client's priorities (client-owned)
     ("GET", "/accounts/{account_id}/plan"): account_rows(own=Row(allow=EVERY_ROLE)),
     ("GET", "/accounts/{account_id}/plan/actions.csv"): account_rows(own=Row(allow=EVERY_ROLE)),
@@ -949,6 +969,12 @@ ALLOWED_STATUS: dict[tuple[str, str], int | dict[str, int]] = {
     ("POST", "/me/tokens"): PAGE,  # the page that shows the new token, once
     ("PATCH", API_ACTION): dict.fromkeys((OWN_ITEM, OTHER_ITEM, FOREIGN_ITEM), PAGE),
     ("POST", f"{API_ACTION}/comments"): dict.fromkeys((OWN_ITEM, OTHER_ITEM, FOREIGN_ITEM), 201),
+    # An upload without a file (the matrix posts no file) is refused after every check of who
+    # may: "Choose a file" (tests/test_imports.py covers real uploads).
+    ("POST", "/admin/accounts/import"): 422,
+    ("POST", "/accounts/{account_id}/relationships/import"): dict.fromkeys(
+        (OWN_ACCOUNT, OTHER_ACCOUNT, FOREIGN_ACCOUNT), 422
+    ),
     # "If the address is known, a link is on its way": the same page whoever asks.
     ("POST", "/password/forgot"): PAGE,
     ("POST", "/accounts/{account_id}/initiatives/{initiative_id}/propose"): SEEN_INITIATIVE,
@@ -1318,6 +1344,7 @@ def build_matrix_world(session: Session) -> MatrixWorld:
     )
     _add_stakeholder_items(session, world, {"own": admin, "other": admin, "foreign": other_admin})
     _fail_invitation_mail(session, world)
+    _add_import_drafts(session, world, roles)
     session.flush()
     return world
 
@@ -1333,6 +1360,46 @@ def _add_api_tokens(session: Session, world: MatrixWorld, roles: dict[str, User]
         if actor == "lead":
             assert token.id is not None
             world.items["token_id"] = {"lead": (token.id, 0)}
+
+
+def _add_import_drafts(session: Session, world: MatrixWorld, roles: dict[str, User]) -> None:
+    """A previewed import of each kind for each standing that may confirm one, in its own
+    workspace or account (``world.tokens["draft:<kind>:<actor>:<account key>"]``)."""
+    accounts_row = reading.Row(2, {"account_name": "Imported", "client_name": "Imported client"})
+    for actor, lead in (("admin", "lead"), ("other-workspace-admin", "other-workspace-admin")):
+        values = accounts_row.values | {"lead_email": roles[lead].email, "period": "FY2030"}
+        by = roles[actor]
+        assert by.workspace_id is not None
+        draft = imports.keep(
+            session,
+            uploader=by,
+            kind=ImportKind.ACCOUNTS,
+            workspace_id=by.workspace_id,
+            account_id=None,
+            file_name="accounts.csv",
+            rows=[reading.Row(2, values)],
+        )
+        world.tokens[f"draft:accounts:{actor}:-"] = str(draft.id)
+    person = reading.Row(2, {"name": "Imported person", "title": "Buyer"})
+    for actor, key in (
+        ("lead", "own"),
+        ("admin", "own"),
+        ("admin", "other"),
+        ("other-workspace-admin", "foreign"),
+    ):
+        by = roles[actor]
+        account = session.get(Account, world.accounts[key])
+        assert account is not None
+        draft = imports.keep(
+            session,
+            uploader=by,
+            kind=ImportKind.STAKEHOLDERS,
+            workspace_id=account.workspace_id,
+            account_id=account.id,
+            file_name="people.csv",
+            rows=[person],
+        )
+        world.tokens[f"draft:stakeholders:{actor}:{key}"] = str(draft.id)
 
 
 def _fail_invitation_mail(session: Session, world: MatrixWorld) -> None:
@@ -1766,7 +1833,19 @@ def _next_period(world: MatrixWorld, actor: str, target: str) -> dict[str, Any]:
     }
 
 
+def _import_draft(kind: str) -> Body:
+    """The confirmation of the actor's own draft of ``kind`` (for the target's account)."""
+
+    def body(world: MatrixWorld, actor: str, target: str) -> dict[str, Any]:
+        account = TARGETS[target][0] or "-"
+        return {"draft": world.tokens.get(f"draft:{kind}:{actor}:{account}", str(MISSING))}
+
+    return body
+
+
 BODIES: dict[tuple[str, str], Body] = {
+    ("POST", "/admin/accounts/import/confirm"): _import_draft("accounts"),
+    ("POST", "/accounts/{account_id}/relationships/import/confirm"): _import_draft("stakeholders"),
     ("POST", "/accounts/{account_id}/plan/next"): _next_period,
     ("POST", "/login"): lambda w, actor, target: {
         "email": w.emails["lead"],

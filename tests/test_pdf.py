@@ -313,7 +313,10 @@ def test_the_plan_page_and_the_version_pages_link_to_their_pdf(
     assert expected in client.get(url(world, "/plan/versions")).text  # the list links each
     # ... and the version page itself still answers at its id, the PDF at its own address.
     assert client.get(url(world, f"/plan/versions/{version.id}")).status_code == 200
-    assert client.get(url(world, f"/plan/versions/{version.id}x/plan.pdf")).status_code in (404, 422)
+    assert client.get(url(world, f"/plan/versions/{version.id}x/plan.pdf")).status_code in (
+        404,
+        422,
+    )
 
 
 def test_a_file_name_is_plain_ascii() -> None:

@@ -64,6 +64,7 @@ TABLE = """
     insight.write       Y       Y       Y       -       -       -       -
     account.score       Y       Y       -       -       -       -       -
     validation.request  Y       Y       -       -       -       -       -
+    stakeholders.import Y       Y       -       -       -       -       -
     review.write        Y       Y       -       -       -       -       -
     mentor.ask          Y       Y       Y       -       -       -       -
     mentor.review       -       -       -       Y       -       -       -

@@ -217,3 +217,18 @@ def waiting_for_check(session: Session, *, account_id: int) -> int:
         .scalar_subquery()
     )
     return int(session.exec(select(sections + people)).one() or 0)
+
+
+def account_names(session: Session, *, workspace_id: int) -> set[str]:
+    """The workspace's account names, case-folded (what an import's new names must avoid)."""
+    names = session.exec(select(Account.name).where(Account.workspace_id == workspace_id)).all()
+    return {name.casefold() for name in names}
+
+
+def users_by_email(session: Session, *, emails: Iterable[str]) -> dict[str, User]:
+    """The people who sign in with these (normalised) addresses, by address: one query."""
+    wanted = sorted(set(emails))
+    if not wanted:
+        return {}
+    users = session.exec(select(User).where(col(User.email).in_(wanted))).all()
+    return {user.email: user for user in users}

@@ -7,21 +7,26 @@ from typing import Annotated
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.accounts import repository, service
+from app.accounts import importing, repository, service
 from app.accounts.page import account_page
 from app.accounts.schemas import NewAccountForm, parse_role
 from app.auth.deps import CurrentActor, SettingsDep
 from app.db import DbSession
+from app.imports import page as import_page
+from app.imports import service as imports
+from app.imports.page import ImportSpec, Upload, UploadProblem, read_upload
+from app.imports.reading import Row, TableProblem, read_table, template_csv
 from app.invitations.service import InvitationProblem
 from app.kit.forms import FormOf
 from app.kit.pages import redirect, render
-from app.models import Membership
+from app.kit.words import plural
+from app.models import ImportKind, Membership
 from app.permissions.guards import AccountCreator, AccountReader, MemberManager
 from app.permissions.policy import AccountAccess, Actor
 from app.waiting.page import home_page
 from app.web.confirm import asks_first
-from app.web.errors import or_404
-from app.web.forms import FormErrors, Text, Version
+from app.web.errors import NotFoundError, or_404
+from app.web.forms import FormErrors, Text, Version, as_int
 from app.web.templating import get_templates
 from app.workspaces import repository as workspaces_repo
 
@@ -140,3 +145,111 @@ def remove_member(
         error = problem.message
     notice = f"{membership.user.display_name} was removed from the account."
     return _after_member_change(request, db, actor, access, error, notice)
+
+
+# --- Importing accounts from a file (a workspace admin) -----------------------------------------
+
+IMPORT = ImportSpec(
+    title="Import accounts",
+    one="account",
+    many="accounts",
+    intro=(
+        "Make many accounts at once from a spreadsheet: one row per account, with its client "
+        "organisation and the e-mail of its lead, who must already sign in to your workspace "
+        "and is made the account's lead at once (no invitation is sent)."
+    ),
+    columns=importing.COLUMNS,
+    url="/admin/accounts/import",
+    back_url="/",
+    back_label="Back to your accounts",
+    context={"ask_period": True},
+)
+
+
+@router.get(IMPORT.url)
+def import_accounts_form(request: Request, actor: AccountCreator) -> Response:
+    return import_page.show(request, IMPORT)
+
+
+@router.get(IMPORT.template_url)
+def import_accounts_template(actor: AccountCreator) -> Response:
+    body = template_csv(importing.COLUMNS, importing.EXAMPLE)
+    return import_page.template_file(body, "accounts-template.csv")
+
+
+@router.post(IMPORT.url)
+def import_accounts_upload(
+    request: Request, actor: AccountCreator, db: DbSession, file: Upload = None, period: Text = ""
+) -> Response:
+    """Read the file and show every row with its problems; nothing is made yet. A file without
+    problems is kept as a draft, which the confirmation applies."""
+    kept = {"period": period}
+    try:
+        file_name, data = read_upload(file)
+        table = read_table(data, file_name, importing.COLUMNS)
+    except UploadProblem as problem:
+        return import_page.show(
+            request, IMPORT, status_code=problem.status, problem=problem.message, form=kept
+        )
+    except TableProblem as problem:
+        return import_page.show(
+            request, IMPORT, status_code=422, problem=problem.message, form=kept
+        )
+    checked_period = importing.check_period(period)
+    if isinstance(checked_period, FormErrors):
+        return import_page.show(request, IMPORT, status_code=422, errors=checked_period, form=kept)
+    rows = [Row(row.number, row.values | {importing.PERIOD: checked_period}) for row in table.rows]
+    workspace_id = _workspace_id(actor)
+    preview, _ = importing.check(db, workspace_id=workspace_id, rows=rows)
+    draft = None
+    if preview.ok:
+        draft = imports.keep(
+            db,
+            uploader=actor.user,
+            kind=ImportKind.ACCOUNTS,
+            workspace_id=workspace_id,
+            account_id=None,
+            file_name=file_name,
+            rows=rows,
+        )
+    return import_page.show(
+        request, IMPORT, preview=preview, draft=draft, file_name=file_name, form=kept
+    )
+
+
+@router.post(IMPORT.confirm_url)
+def import_accounts_confirm(
+    request: Request, actor: AccountCreator, db: DbSession, draft: Text = ""
+) -> Response:
+    """Make every account of the previewed file, or none (checked again: names may have been
+    taken meanwhile). The draft is used once."""
+    workspace_id = _workspace_id(actor)
+    importing.lock(db, workspace_id=workspace_id)
+    try:
+        found = imports.claim(
+            db,
+            draft_id=as_int(draft) or 0,
+            uploader=actor.user,
+            kind=ImportKind.ACCOUNTS,
+            workspace_id=workspace_id,
+            account_id=None,
+        )
+    except imports.DraftUsed:
+        return import_page.show(request, IMPORT, status_code=409, problem=imports.USED)
+    if found is None:
+        raise NotFoundError()
+    preview, rows = importing.check(db, workspace_id=workspace_id, rows=imports.rows_of(found))
+    if not preview.ok:
+        return import_page.show(
+            request, IMPORT, status_code=409, preview=preview, file_name=found.file_name
+        )
+    accounts = importing.make(db, actor=actor.user, rows=rows)
+    made = [account.name for account in accounts]
+    imports.finish(db, actor=actor.user, draft=found, made=made, account_id=None)
+    notice = f"Imported {plural(len(made), 'account')}, each with its lead."
+    return redirect(request, "/", notice)
+
+
+def _workspace_id(actor: Actor) -> int:
+    assert actor.workspace_id is not None, "the guard lets only workspace admins through"
+    return actor.workspace_id

@@ -33,6 +33,26 @@ def create_account(
 ) -> tuple[Account, SentInvitation]:
     """A new account with its first plan, and the lead invited. Checked by the caller: the
     actor is an admin of their workspace and the names are free."""
+    account = open_account(
+        session, actor=actor, client_name=client_name, account_name=account_name, period=period
+    )
+    sent = invitations.invite(
+        session,
+        inviter=actor,
+        account=account,
+        email=lead_email,
+        role=Role.LEAD,
+        days=invitation_days,
+    )
+    return account, sent
+
+
+def open_account(
+    session: Session, *, actor: User, client_name: str, account_name: str, period: str
+) -> Account:
+    """A new account (of a known or new client organisation) with its first plan, audited;
+    its lead comes next, invited (``create_account``) or added (an import). Checked by the
+    caller: the actor is an admin of their workspace and the account's name is free."""
     assert actor.workspace_id is not None
     client = repository.find_client_org(session, workspace_id=actor.workspace_id, name=client_name)
     if client is None:
@@ -58,15 +78,7 @@ def create_account(
         changes={"name": [None, account_name], "client": [None, client.name]},
     )
     plans.create(session, actor=actor, account_id=account.id, period=period)
-    sent = invitations.invite(
-        session,
-        inviter=actor,
-        account=account,
-        email=lead_email,
-        role=Role.LEAD,
-        days=invitation_days,
-    )
-    return account, sent
+    return account
 
 
 def _audit_visibility(*roles: Role) -> Visibility:

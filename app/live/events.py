@@ -56,6 +56,7 @@ SECTIONS: dict[str, str | None] = {
     "review": WORKSPACE,
     "review_cadence": WORKSPACE,
     "mentor_request": WORKSPACE,
+    "import": WORKSPACE,  # an import of stakeholders (an import of accounts is on no account)
     # Not shown on any plan page: no event.
     "account": None,
     "membership": None,

@@ -65,6 +65,7 @@ class Verb(StrEnum):
     INSIGHT_WRITE = "insight.write"  # profile, stakeholders, opportunities (lead, team; admins)
     ACCOUNT_SCORE = "account.score"  # score the account on the scorecard (lead; admins)
     VALIDATION_REQUEST = "validation.request"  # send profile sections / stakeholder facts
+    STAKEHOLDERS_IMPORT = "stakeholders.import"  # the map's people from a file (lead; admins)
     REVIEW_WRITE = "review.write"  # record a review, set the cadence (lead; admins)
     MENTOR_ASK = "mentor.ask"  # ask the mentor to look at the plan or a proposal
     MENTOR_REVIEW = "mentor.review"  # the mentor's comments and sign-off
@@ -241,6 +242,7 @@ _ACCOUNT_STEWARD = frozenset(
         Verb.MEMBERS_MANAGE,
         Verb.ACCOUNT_SCORE,
         Verb.VALIDATION_REQUEST,
+        Verb.STAKEHOLDERS_IMPORT,
         Verb.REVIEW_WRITE,
         Verb.REVIEW_SCHEDULE,
     }

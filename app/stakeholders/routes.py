@@ -16,15 +16,20 @@ from sqlmodel import Session
 
 from app.auth.deps import CurrentActor
 from app.db import DbSession
+from app.imports import page as import_page
+from app.imports import service as imports
+from app.imports.page import ImportSpec, Upload, UploadProblem, read_upload
+from app.imports.reading import TableProblem, read_table, template_csv
 from app.kit import items, versioned
 from app.kit.forms import FormOf
-from app.kit.pages import EditPage, account_page_of, edit_page
+from app.kit.pages import EditPage, account_page_of, edit_page, redirect
 from app.kit.versioned import StaleEdit
-from app.kit.words import possessive
-from app.models import Stakeholder
+from app.kit.words import plural, possessive
+from app.models import ImportKind, Stakeholder
 from app.permissions.guards import (
     InsightWriter,
     ItemAccess,
+    StakeholderImporter,
     ValidationAnswerer,
     ValidationRequester,
     account_page,
@@ -33,13 +38,13 @@ from app.permissions.guards import (
     locked_item_guard,
 )
 from app.permissions.policy import AccountAccess, Actor, Verb, may
-from app.stakeholders import chart, repository, schemas, service
+from app.stakeholders import chart, importing, repository, schemas, service
 from app.stakeholders.schemas import AnswerForm, SendForm, StakeholderForm
 from app.stakeholders.view import read_map
 from app.validation.page import CONFIRM_SECTION, answered_item, validation_page
 from app.web.confirm import asks_first
 from app.web.errors import AppError, ConflictError, NotFoundError
-from app.web.forms import FormErrors, Text, Version
+from app.web.forms import FormErrors, Text, Version, as_int
 
 router = APIRouter()
 Form_ = Annotated[StakeholderForm, FormOf(StakeholderForm)]
@@ -89,6 +94,7 @@ def map_context(db: DbSession, actor: Actor, access: AccountAccess) -> dict[str,
         "team": team,
         "can_write": may(actor, access, Verb.INSIGHT_WRITE),
         "can_send": may(actor, access, Verb.VALIDATION_REQUEST),
+        "can_import": may(actor, access, Verb.STAKEHOLDERS_IMPORT),
         "form": StakeholderForm(),
         "errors": FormErrors(),
         "notice": "",
@@ -342,3 +348,116 @@ def answer_stakeholder(
     said = "confirmed" if answer.confirmed else "sent your correction of"
     notice = f"Thank you: you {said} {person.sent_name}."
     return page.done(notice, CONFIRM_SECTION, anchor="", notice_as="confirm_notice")
+
+
+# --- Importing people from a file (the lead; admins) -------------------------------------------
+
+
+def _import_spec(access: AccountAccess) -> ImportSpec:
+    return ImportSpec(
+        title="Import people to the map",
+        one="person",
+        many="people",
+        intro=(
+            f"Add many people of {access.account.client_org.name} to the relationship map at "
+            "once from a spreadsheet: one row per person. “Reports to” names someone else of "
+            "the file or of the map; the buying roles and attitude are those of the map's "
+            "form (several buying roles separated by “;”). Like the whole map, it stays "
+            "internal."
+        ),
+        columns=importing.COLUMNS,
+        url=f"{_map_url(access)}/import",
+        back_url=_map_url(access),
+        back_label="Back to the map",
+        context={"access": access, "account": access.account},
+    )
+
+
+IMPORT_URL = "/accounts/{account_id}/relationships/import"
+
+
+@router.get(IMPORT_URL)
+def import_people_form(request: Request, access: StakeholderImporter) -> Response:
+    return import_page.show(request, _import_spec(access))
+
+
+@router.get(f"{IMPORT_URL}/template.csv")
+def import_people_template(access: StakeholderImporter) -> Response:
+    body = template_csv(importing.COLUMNS, importing.EXAMPLE)
+    return import_page.template_file(body, "people-template.csv")
+
+
+@router.post(IMPORT_URL)
+def import_people_upload(
+    request: Request,
+    actor: CurrentActor,
+    access: StakeholderImporter,
+    db: DbSession,
+    file: Upload = None,
+) -> Response:
+    """Read the file and show every row with its problems; nothing is added yet. A file
+    without problems is kept as a draft, which the confirmation applies."""
+    spec = _import_spec(access)
+    try:
+        file_name, data = read_upload(file)
+        table = read_table(data, file_name, importing.COLUMNS)
+    except UploadProblem as problem:
+        return import_page.show(request, spec, status_code=problem.status, problem=problem.message)
+    except TableProblem as problem:
+        return import_page.show(request, spec, status_code=422, problem=problem.message)
+    preview, _ = importing.check(
+        db, account_id=access.account_id, rows=table.rows, today=actor.today()
+    )
+    draft = None
+    if preview.ok:
+        draft = imports.keep(
+            db,
+            uploader=actor.user,
+            kind=ImportKind.STAKEHOLDERS,
+            workspace_id=access.account.workspace_id,
+            account_id=access.account_id,
+            file_name=file_name,
+            rows=table.rows,
+        )
+    return import_page.show(request, spec, preview=preview, draft=draft, file_name=file_name)
+
+
+@router.post(f"{IMPORT_URL}/confirm")
+def import_people_confirm(
+    request: Request,
+    actor: CurrentActor,
+    access: StakeholderImporter,
+    db: DbSession,
+    draft: Text = "",
+) -> Response:
+    """Add every person of the previewed file, or nobody (checked again under the map's lock:
+    the map may have changed meanwhile). The draft is used once."""
+    spec = _import_spec(access)
+    repository.lock_map(db, account_id=access.account_id)
+    try:
+        found = imports.claim(
+            db,
+            draft_id=as_int(draft) or 0,
+            uploader=actor.user,
+            kind=ImportKind.STAKEHOLDERS,
+            workspace_id=access.account.workspace_id,
+            account_id=access.account_id,
+        )
+    except imports.DraftUsed:
+        return import_page.show(request, spec, status_code=409, problem=imports.USED)
+    if found is None:
+        raise NotFoundError()
+    today = actor.today()
+    rows = imports.rows_of(found)
+    preview, people = importing.check(db, account_id=access.account_id, rows=rows, today=today)
+    if not preview.ok:
+        return import_page.show(
+            request, spec, status_code=409, preview=preview, file_name=found.file_name
+        )
+    made = importing.make(
+        db, actor=actor.user, account_id=access.account_id, people=people, today=today
+    )
+    names = [person.name for person in made]
+    imports.finish(db, actor=actor.user, draft=found, made=names, account_id=access.account_id)
+    notice = f"Added {plural(len(made), 'person', 'people')} to the map."
+    return redirect(request, f"{_map_url(access)}#stakeholders", notice)

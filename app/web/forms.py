@@ -160,20 +160,36 @@ def undecodable_form(body: bytes, content_type: str) -> str | None:
             fields = parse_qsl(text, keep_blank_values=True, errors="replace")
     elif kind.startswith(FORM_TYPES[1]):
         try:
-            body.decode()  # no file fields: every part is text, and boundaries are ASCII
+            body.decode()  # every part is text, and boundaries are ASCII
             return None
         except UnicodeDecodeError:
-            head = f"Content-Type: {content_type}\r\n\r\n".encode("latin-1", "replace")
-            fields = []
-            for part in email.message_from_bytes(head + body).walk():
-                name = part.get_param("name", header="content-disposition")
-                payload = part.get_payload(decode=True)
-                if isinstance(name, str) and isinstance(payload, bytes):
-                    fields.append((name, payload.decode(errors="replace")))
+            fields, undecodable = _multipart_fields(body, content_type)
+            if not undecodable:  # only a file's bytes are not text (an upload): fine
+                return None
     else:
         return None
     shown = [v.strip() for k, v in fields if v.strip() and not k.startswith(_NOT_SHOWN)]
     return "\n\n".join(shown)
+
+
+def _multipart_fields(body: bytes, content_type: str) -> tuple[list[tuple[str, str]], bool]:
+    """The text fields of a multipart body (files left out: their bytes are the file's), and
+    whether one of them is not UTF-8."""
+    head = f"Content-Type: {content_type}\r\n\r\n".encode("latin-1", "replace")
+    fields, undecodable = [], False
+    for part in email.message_from_bytes(head + body).walk():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        if not isinstance(name, str) or not isinstance(payload, bytes):
+            continue
+        if part.get_param("filename", header="content-disposition") is not None:
+            continue
+        try:
+            fields.append((name, payload.decode()))
+        except UnicodeDecodeError:
+            undecodable = True
+            fields.append((name, payload.decode(errors="replace")))
+    return fields, undecodable
 
 
 async def form_is_text(request: Request) -> None:

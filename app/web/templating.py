@@ -59,6 +59,8 @@ def form_open(
         parts.append(f' class="{escape(attributes["class"])}"')
     action = escape(url)
     parts.append(f' method="post" action="{action}"')
+    if attributes.get("enctype"):  # a file upload: multipart/form-data
+        parts.append(f' enctype="{escape(attributes["enctype"])}"')
     if hx:
         parts.append(f' hx-post="{action}"')
     if target:
