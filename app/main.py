@@ -15,6 +15,7 @@ from app.accounts import routes as accounts_routes
 from app.accounts.nav import account_nav
 from app.actions import routes as actions_routes
 from app.agreement import routes as agreement_routes
+from app.attachments import routes as attachments_routes
 from app.audit import routes as audit_routes
 from app.auth import routes as auth_routes
 from app.auth.deps import current_actor
@@ -82,6 +83,7 @@ PRIVATE_ROUTERS = (
     plans_routes.router,
     live_routes.router,
     comments_routes.router,
+    attachments_routes.router,
     actions_routes.router,
     priorities_routes.router,
     strategy_routes.router,
