@@ -32,7 +32,7 @@ from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
 from app.web.confirm import CONFIRMATION
-from tests.conftest import CSRF
+from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
 from tests.masking import unmasked
 
@@ -490,3 +490,54 @@ def test_other_content_is_refused_whatever_its_name(
     path.write_bytes(data)
     with pytest.raises(kinds.Refused):
         kinds.content_type(path, data[: kinds.HEAD_BYTES], text, name)
+
+
+# --- the plan page -----------------------------------------------------------------------------
+
+
+def _plan_queries(client: TestClient, path: str, counter: QueryCounter) -> tuple[int, str]:
+    client.get(path)  # warm-up: the session's last-seen touch, template compilation
+    counter.statements.clear()
+    response = client.get(path)
+    assert response.status_code == 200
+    return counter.count, response.text
+
+
+def _file_on(session: Session, world: World, item: tuple[str, int], name: str) -> None:
+    """A file row on ``item`` (the plan page reads rows; the bytes are not needed here)."""
+    plan = plan_of(session, world)
+    assert plan.id is not None
+    row = Attachment(
+        account_id=plan.account_id,
+        plan_id=plan.id,
+        file_name=name,
+        content_type="text/plain",
+        size=10,
+        sha256="0" * 64,
+        uploaded_by_id=world.members["lead"].id,  # type: ignore[arg-type]
+    )
+    setattr(row, f"{item[0]}_id", item[1])
+    session.add(row)
+    session.commit()
+
+
+@pytest.mark.parametrize("role", ["lead", "sponsor"])
+def test_the_plan_page_lists_every_item_s_files_in_the_same_number_of_queries(
+    client: TestClient, session: Session, world: World, count_queries: QueryCounter, role: str
+) -> None:
+    path = f"/accounts/{world.account.id}/plan"
+    sign_in(client, session, world.members[role])
+    draft = add_initiative(session, world, draft=True)
+    _file_on(session, world, ("action", add_action(session, world)), "first.txt")
+    few, _ = _plan_queries(client, path, count_queries)
+
+    for n in range(20):
+        _file_on(session, world, ("priority", add_priority(session, world)), f"brief-{n}.txt")
+        _file_on(session, world, ("action", add_action(session, world)), f"minutes-{n}.txt")
+    _file_on(session, world, ("initiative", draft), "draft-pricing.txt")
+    many, text = _plan_queries(client, path, count_queries)
+
+    assert many == few, "\n".join(count_queries.statements)
+    assert "brief-19.txt" in text
+    assert "first.txt" in text  # open actions are shown a page at a time
+    assert ("draft-pricing.txt" in text) is (role == "lead")

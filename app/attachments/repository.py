@@ -17,14 +17,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from app.attachments.upload import file_size
 from app.comments import repository as comments_repo
 from app.db import for_write
 from app.models import (
+    BIG_ID,
     Action,
     Attachment,
     AttachmentBlob,
     AttachmentTarget,
     Comment,
+    CommentTally,
     Initiative,
     Priority,
     User,
@@ -195,15 +198,50 @@ _ITEM_GONE = sa.or_(
 )
 
 
-def for_plan(
-    session: Session, *, account_id: int, plan_id: int, vendor: bool
-) -> dict[str, list[Attachment]]:
-    """Every live file of the plan's live items the reader may see, by item key (one query,
-    whatever the plan's size). Files on a comment are keyed by the comment. A client reader
+@dataclass(frozen=True)
+class ListedFile:
+    """A file as the plan page lists it under its item."""
+
+    id: int
+    file_name: str
+    size: int
+    content_type: str
+
+    @property
+    def size_text(self) -> str:
+        return file_size(self.size)
+
+
+def _file_key_sql() -> Any:
+    """``key_of(item_type, value)`` in SQL, over the attachment table's columns."""
+    return sa.case(
+        *(
+            (
+                col(getattr(Attachment, column.value)).is_not(None),
+                sa.literal(f"{TYPE_OF[column]}-")
+                + sa.cast(getattr(Attachment, column.value), sa.String),
+            )
+            for column in AttachmentTarget
+        )
+    )
+
+
+def _plan_files(account_id: int, plan_id: int, vendor: bool) -> Any:
+    """Every live file of the plan's live items the reader may see. A client reader
     (``vendor`` False) gets no file on an internal item: a draft initiative, a team-only
     comment, or a comment on a draft."""
     statement = (
-        select(Attachment)
+        sa.select(
+            sa.literal("file").label("kind"),
+            _file_key_sql().label("key"),
+            sa.cast(sa.null(), sa.Integer).label("n"),
+            col(Attachment.id).label("id"),
+            col(Attachment.file_name).label("file_name"),
+            col(Attachment.size).label("size"),
+            col(Attachment.content_type).label("content_type"),
+            col(Attachment.created_at).label("created_at"),
+        )
+        .select_from(Attachment)
         .outerjoin(Priority, col(Priority.id) == Attachment.priority_id)
         .outerjoin(Initiative, col(Initiative.id) == Attachment.initiative_id)
         .outerjoin(Action, col(Action.id) == Attachment.action_id)
@@ -211,24 +249,56 @@ def for_plan(
         .outerjoin(_ON_PRIORITY, col(_ON_PRIORITY.id) == Comment.priority_id)
         .outerjoin(_ON_INITIATIVE, col(_ON_INITIATIVE.id) == Comment.initiative_id)
         .outerjoin(_ON_ACTION, col(_ON_ACTION.id) == Comment.action_id)
-        .where(Attachment.account_id == account_id, Attachment.plan_id == plan_id)
+        .where(col(Attachment.account_id) == account_id, col(Attachment.plan_id) == plan_id)
         .where(col(Attachment.deleted_at).is_(None), sa.not_(_ITEM_GONE))
-        .order_by(col(Attachment.created_at), col(Attachment.id))
     )
     if not vendor:
         statement = statement.where(sa.not_(sa.func.coalesce(_INTERNAL_ITEM, False)))
-    lists: dict[str, list[Attachment]] = defaultdict(list)
-    for attachment in session.exec(statement).all():
-        lists[_key(attachment)].append(attachment)
-    return dict(lists)
+    return statement
 
 
-def _key(attachment: Attachment) -> str:
-    for column in AttachmentTarget:
-        value = getattr(attachment, column.value)
-        if value is not None:
-            return key_of(TYPE_OF[column], value)
-    return ""
+_ATTACHMENTS = Attachment.__table__  # type: ignore[attr-defined]
+
+
+def _thread_counts(account_id: int, plan_id: int, visibilities: Sequence[str]) -> Any:
+    """The plan's comment tallies (``comments.repository.counts_for_plan``), in the shape of
+    ``_plan_files`` so that both come in one statement."""
+    return (
+        sa.select(
+            sa.literal("count").label("kind"),
+            col(CommentTally.thread).label("key"),
+            col(CommentTally.count).label("n"),
+            sa.cast(sa.null(), BIG_ID).label("id"),
+            sa.cast(sa.null(), sa.String).label("file_name"),
+            sa.cast(sa.null(), sa.Integer).label("size"),
+            sa.cast(sa.null(), sa.String).label("content_type"),
+            sa.cast(sa.null(), _ATTACHMENTS.c.created_at.type).label("created_at"),
+        )
+        .where(col(CommentTally.account_id) == account_id)
+        .where(col(CommentTally.plan_id) == plan_id)
+        .where(col(CommentTally.visibility).in_(visibilities))
+    )
+
+
+def threads_and_files(
+    session: Session, *, account_id: int, plan_id: int, vendor: bool, visibilities: Sequence[str]
+) -> tuple[dict[str, int], dict[str, list[ListedFile]]]:
+    """For the plan page, in one query whatever the plan's size: the visible comments of each
+    thread (``{"priority-12": 3, ...}``, from the tallies) and the files the reader may see
+    under each item, oldest first (``{"action-7": [...], "comment-9": [...]}``)."""
+    union = sa.union_all(
+        _thread_counts(account_id, plan_id, visibilities),
+        _plan_files(account_id, plan_id, vendor),
+    ).subquery()
+    rows = session.execute(sa.select(union).order_by(union.c.created_at, union.c.id)).all()
+    counts: dict[str, int] = {}
+    lists: dict[str, list[ListedFile]] = defaultdict(list)
+    for kind, key, number, file_id, name, size, content_type, _at in rows:
+        if kind == "count":
+            counts[key] = counts.get(key, 0) + int(number)
+        else:
+            lists[key].append(ListedFile(int(file_id), name, int(size), content_type))
+    return counts, dict(lists)
 
 
 def _upsert(session: Session) -> Any:
