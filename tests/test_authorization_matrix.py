@@ -35,14 +35,11 @@ of the hasher object, not of app code) because ~40 allowed cells set or check a 
 from __future__ import annotations
 
 import enum
-import hashlib
 import re
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -59,11 +56,6 @@ from app.accounts import service as accounts
 from app.actions import service as actions
 from app.actions.schemas import CheckedAction, Link
 from app.agreement import service as agreement
-from app.attachments import repository as attachments_repo
-from app.attachments import service as attachments
-from app.attachments.kinds import TextCheck
-from app.attachments.storage import store_for
-from app.attachments.upload import Received
 from app.auth import passwords, sessions
 from app.comments import repository as comments_repo
 from app.comments import service as comments
@@ -122,7 +114,6 @@ from tests.conftest import CSRF, RollbackDatabase, copy_engine, drop_engine, sen
 from tests.masking import unmasked
 
 MISSING = 999_999
-TEXT = TextCheck(utf8=True, nul=False)
 NEW_PASSWORD = "a brand new passphrase"
 
 # --------------------------------------------------------------------------------------------
@@ -1443,35 +1434,20 @@ def _add_comment_items(
 def _add_attachment_items(session: Session, world: MatrixWorld, admins: dict[str, User]) -> None:
     """A file on each account's priority, and on the own account's draft initiative (internal):
     the ``{attachment_id}`` items, their bytes in the store the matrix's app uses."""
-    store = store_for(Settings())
-    with tempfile.TemporaryDirectory() as folder:
-        found: dict[str, tuple[int, int]] = {}
-        for key in ("own", "other", "foreign", "own-internal"):
-            account_key = "own" if key == "own-internal" else key
-            data = f"{key} file".encode()
-            path = Path(folder) / key
-            path.write_bytes(data)
-            received = Received(
-                path, f"{key}.txt", len(data), hashlib.sha256(data).hexdigest(), data, TEXT
-            )
-            target = attachments_repo.find_target(
-                session,
-                account_id=world.accounts[account_key],
-                item_type=world.thread_targets.get(key, "priority"),
-                item_id=world.items["item_id"][key][0],
-            )
-            assert target is not None
-            made = attachments.add(
-                session,
-                actor=admins[account_key],
-                target=target,
-                received=received,
-                file_name=f"{key}.txt",
-                content_type="text/plain",
-                store=store,
-            )
-            assert made.id is not None
-            found[key] = (made.id, 1)
+    found: dict[str, tuple[int, int]] = {}
+    for key in ("own", "other", "foreign", "own-internal"):
+        account_key = "own" if key == "own-internal" else key
+        made = factories.attach(
+            session,
+            actor=admins[account_key],
+            account_id=world.accounts[account_key],
+            item_type=world.thread_targets.get(key, "priority"),
+            item_id=world.items["item_id"][key][0],
+            name=f"{key}.txt",
+            data=f"{key} file".encode(),
+        )
+        assert made.id is not None
+        found[key] = (made.id, 1)
     world.items["attachment_id"] = found
 
 

@@ -56,16 +56,13 @@ first appearance, and the two views must be the same; no two ids a client sees m
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import re
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Protocol, TypeVar
 
 import pytest
@@ -77,14 +74,8 @@ from app.accounts import repository as accounts_repo
 from app.actions import service as actions
 from app.actions.schemas import CheckedAction, Link
 from app.agreement import service as agreement
-from app.attachments import repository as attachments_repo
-from app.attachments import service as attachments
-from app.attachments.kinds import TextCheck
-from app.attachments.storage import store_for
-from app.attachments.upload import Received
 from app.comments import repository as comments_repo
 from app.comments import service as comments
-from app.config import Settings
 from app.initiatives import service as initiatives
 from app.initiatives.schemas import InitiativeValues
 from app.jointreviews import service as joint_reviews
@@ -144,7 +135,7 @@ from app.strategy.schemas import StrategyValues
 from app.value import service as value
 from app.value.schemas import RatingValues
 from tests.conftest import CSRF
-from tests.factories import World, add_member, make_account, make_user, sign_in
+from tests.factories import World, add_member, attach, make_account, make_user, sign_in
 from tests.test_authorization_matrix import APP_ROUTES, routes_of
 
 MARKER = "zq-internal-7f3a"
@@ -565,34 +556,24 @@ def plant_files(
         ("internal", "comment", _id(comment_of["team"]), m["lead"], f"{MARKER}-team-file.txt"),
         ("internal", "comment", _id(comment_of["draft"]), m["lead"], f"{MARKER}-on-draft.txt"),
     )
-    store = store_for(Settings())
-    with tempfile.TemporaryDirectory() as folder:
-        for side, item_type, item_id, author, name in plans:
-            data = f"{name}: {MARKER if side == 'internal' else 'for everyone'}\n".encode()
-            path = Path(folder) / "upload"
-            path.write_bytes(data)
-            digest = hashlib.sha256(data).hexdigest()
-            text = TextCheck(utf8=True, nul=False)
-            found = attachments_repo.find_target(
-                session, account_id=planted.account_id, item_type=item_type, item_id=item_id
-            )
-            assert found is not None
-            made = attachments.add(
-                session,
-                actor=author,
-                target=found,
-                received=Received(path, name, len(data), digest, data, text),
-                file_name=name,
-                content_type="text/plain",
-                store=store,
-            )
-            files = f"/accounts/{planted.account_id}/files/{item_type}/{item_id}"
-            if side == "shared":
-                planted.shared.setdefault("attachment_id", []).append(_id(made))
-                planted.file_pages.append(files)
-            else:
-                planted.internal.setdefault("attachment", []).append(_id(made))
-                planted.internal_file_pages.append(files)
+    for side, item_type, item_id, author, name in plans:
+        data = f"{name}: {MARKER if side == 'internal' else 'for everyone'}\n".encode()
+        made = attach(
+            session,
+            actor=author,
+            account_id=planted.account_id,
+            item_type=item_type,
+            item_id=item_id,
+            name=name,
+            data=data,
+        )
+        files = f"/accounts/{planted.account_id}/files/{item_type}/{item_id}"
+        if side == "shared":
+            planted.shared.setdefault("attachment_id", []).append(_id(made))
+            planted.file_pages.append(files)
+        else:
+            planted.internal.setdefault("attachment", []).append(_id(made))
+            planted.internal_file_pages.append(files)
     planted.internal_params["attachment_id"] = planted.internal["attachment"]
 
 

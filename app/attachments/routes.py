@@ -7,11 +7,12 @@ same as a missing one); adding or removing one, what editing the item needs."""
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 from functools import partial
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from python_multipart.multipart import parse_options_header
 from sqlmodel import Session
@@ -300,24 +301,45 @@ def disposition(file_name: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name, safe='')}"
 
 
-@router.post(f"{FILE}/delete")
-@asks_first("Remove")
-def remove_file(
-    request: Request, actor: CurrentActor, access: PlanReader, db: DbSession, attachment_id: int
-) -> Response:
-    """Mark the file deleted (audited); its bytes stay while another file refers to them."""
+@dataclass(frozen=True)
+class Removable:
+    """A file the actor may remove, with its account and item."""
+
+    access: AccountAccess
+    attachment: Attachment
+    target: FileTarget
+
+
+def removable_file(
+    actor: CurrentActor, access: PlanReader, db: DbSession, attachment_id: int
+) -> Removable:
+    """The guard of a removal: the file (its row locked) if the actor may see its item (else
+    404) and edit it (else 403). A dependency, so that it answers before the confirmation is
+    asked (``app.web.confirm``): a person who may not remove a file is never asked."""
     # Every writer locks the current plan's row before an item's (any verb that changes a
-    # plan does; each file's own verb is known only once the file is read).
+    # plan does; the file's own verb is known only once the file is read).
     plan_lock = current_plan_id(db, access, Verb.ACTIONS_WRITE)
     attachment, target = _visible_file(db, actor, access, attachment_id)
     verb = WRITE_VERBS[target.item_type]
     enforce_in_period(actor, access, verb, target, plan_id=target.plan_id, current_id=plan_lock)
+    return Removable(access, attachment, target)
+
+
+@router.post(f"{FILE}/delete")
+@asks_first("Remove")
+def remove_file(
+    request: Request,
+    actor: CurrentActor,
+    db: DbSession,
+    checked: Annotated[Removable, Depends(removable_file)],
+) -> Response:
+    """Mark the file deleted (audited); its bytes stay while another file refers to them."""
     service.remove(
         db,
         actor=actor.user,
-        attachment=attachment,
-        target=target,
+        attachment=checked.attachment,
+        target=checked.target,
         store=store_for(_settings(request)),
     )
-    page = files_page(request, db, actor, access, target)
-    return page.done(f"“{attachment.file_name}” removed.", BLOCK)
+    page = files_page(request, db, actor, checked.access, checked.target)
+    return page.done(f"“{checked.attachment.file_name}” removed.", BLOCK)
