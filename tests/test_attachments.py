@@ -25,6 +25,7 @@ from app.models import (
     Comment,
     Initiative,
     InitiativeStatus,
+    LiveEvent,
     Plan,
     Visibility,
 )
@@ -541,3 +542,22 @@ def test_the_plan_page_lists_every_item_s_files_in_the_same_number_of_queries(
     assert "brief-19.txt" in text
     assert "first.txt" in text  # open actions are shown a page at a time
     assert ("draft-pricing.txt" in text) is (role == "lead")
+
+
+def test_a_file_s_change_reaches_open_plan_pages_in_its_item_s_section(
+    client: TestClient, session: Session, world: World
+) -> None:
+    draft = add_initiative(session, world, draft=True)
+    sign_in(client, session, world.members["lead"])
+    for item_type, item_id in (("action", add_action(session, world)), ("initiative", draft)):
+        assert (
+            post_file(client, files_path(world, item_type, item_id), "a.pdf", PDF).status_code
+            == 303
+        )  # type: ignore[attr-defined]
+    events = session.exec(
+        select(LiveEvent).where(LiveEvent.item_type == "attachment").order_by(col(LiveEvent.seq))
+    ).all()
+    assert [(e.section, e.visibility) for e in events] == [
+        ("actions", "shared"),
+        ("initiatives", "internal"),
+    ]
