@@ -16,6 +16,7 @@ from starlette.testclient import TestClient
 
 from app.attachments import kinds, upload
 from app.attachments.storage import LocalStore
+from app.auth.sessions import SESSION_COOKIE
 from app.config import Settings
 from app.models import (
     Action,
@@ -33,6 +34,7 @@ from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
 from app.web.confirm import CONFIRMATION
+from app.web.security import session_csrf_token
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
 from tests.masking import unmasked
@@ -209,7 +211,7 @@ def test_a_file_is_uploaded_listed_downloaded_and_audited_on_every_kind_of_item(
 
 
 def test_the_plain_form_works_without_javascript_with_the_token_in_its_fields(
-    client: TestClient, session: Session, world: World
+    client: TestClient, session: Session, world: World, settings: Settings
 ) -> None:
     """No header: the CSRF token comes as the form's first field, checked before the file."""
     item_id = add_action(session, world)
@@ -221,6 +223,11 @@ def test_the_plain_form_works_without_javascript_with_the_token_in_its_fields(
     refused = client.post(path, data={"csrf_token": "x" * 43}, files={"file": ("a.txt", b"hi")})
     assert refused.status_code == 403
     assert file_rows(session) == []
+
+    token = session_csrf_token(settings.resolved_secret_key, client.cookies[SESSION_COOKIE])
+    taken = client.post(path, data={"csrf_token": token}, files={"file": ("a.txt", b"hi")})
+    assert taken.status_code == 303
+    assert [row.file_name for row in file_rows(session)] == ["a.txt"]
 
 
 def test_an_html_file_named_png_is_refused_and_nothing_is_kept(
