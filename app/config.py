@@ -88,6 +88,18 @@ class Settings(BaseSettings):
     # (so that no stream outlives a proxy's timeout or keeps an instance busy forever).
     live_stream_seconds: float = Field(default=900, ge=0)
 
+    # Attachments (``app.attachments``): the largest file taken (refused while it streams in),
+    # and where the bytes go: a local directory (default ``data/attachments``) or an
+    # S3-compatible object store (``attachments_storage="s3"`` with its endpoint, bucket, keys).
+    attachments_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
+    attachments_storage: Literal["local", "s3"] = "local"
+    attachments_dir: str = ""
+    attachments_s3_endpoint: str = ""
+    attachments_s3_bucket: str = ""
+    attachments_s3_access_key: str = ""
+    attachments_s3_secret_key: str = ""
+    attachments_s3_region: str = "us-east-1"
+
     oidc_providers: list[OidcProvider] = Field(default_factory=list)
 
     session_idle_minutes: int = 120
@@ -112,6 +124,10 @@ class Settings(BaseSettings):
             return self.database_url
         DATA_DIR.mkdir(exist_ok=True)
         return f"sqlite:///{DATA_DIR / 'jointplan.sqlite3'}"
+
+    @property
+    def resolved_attachments_dir(self) -> Path:
+        return Path(self.attachments_dir) if self.attachments_dir else DATA_DIR / "attachments"
 
     @cached_property
     def resolved_secret_key(self) -> str:

@@ -18,6 +18,7 @@ from app.agreement import routes as agreement_routes
 from app.api import routes as api_routes
 from app.api.app import PREFIX as API_PREFIX
 from app.api.app import create_api
+from app.attachments import routes as attachments_routes
 from app.audit import routes as audit_routes
 from app.auth import routes as auth_routes
 from app.auth.deps import current_actor
@@ -88,6 +89,7 @@ PRIVATE_ROUTERS = (
     plans_routes.router,
     live_routes.router,
     comments_routes.router,
+    attachments_routes.router,
     actions_routes.router,
     priorities_routes.router,
     strategy_routes.router,

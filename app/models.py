@@ -786,6 +786,71 @@ class CommentTally(SQLModel, table=True):
     count: int = 0
 
 
+class AttachmentTarget(StrEnum):
+    """What a file hangs on: the column of ``Attachment`` that is set (a comment's target
+    columns, and a comment itself)."""
+
+    PRIORITY = "priority_id"
+    INITIATIVE = "initiative_id"
+    ACTION = "action_id"
+    COMMENT = "comment_id"
+    STRATEGY = "strategy_kind"
+
+
+_ONE_FILE_TARGET = (
+    " + ".join(f"(CASE WHEN {t.value} IS NULL THEN 0 ELSE 1 END)" for t in AttachmentTarget)
+    + " = 1"
+)
+
+
+class Attachment(SQLModel, table=True):
+    """A file on one item of a plan (typed foreign keys, one of them set; a strategy section's
+    files hang on the plan and the section's kind). Its visibility is its item's, read with the
+    item (a draft initiative's files are internal until it is proposed). Its bytes are the blob
+    ``sha256`` (``AttachmentBlob``), shared by every attachment of the same content. Deleting
+    keeps the row (``deleted_at``, ``deleted_by_id``) for the audit trail."""
+
+    __table_args__ = (
+        sa.CheckConstraint(_ONE_FILE_TARGET, name="one_target"),
+        sa.CheckConstraint(
+            "strategy_kind IS NULL OR " + _in("strategy_kind", StrategyKind), name="strategy_kind"
+        ),
+        sa.Index("ix_attachment_plan", "plan_id", "created_at"),
+    )
+
+    id: int | None = Field(default_factory=random_id, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    plan_id: int = Field(foreign_key="plan.id")
+    priority_id: int | None = Field(default=None, foreign_key="priority.id", index=True)
+    initiative_id: int | None = Field(default=None, foreign_key="initiative.id", index=True)
+    action_id: int | None = Field(default=None, foreign_key="action.id", index=True)
+    comment_id: int | None = Field(default=None, foreign_key="comment.id", index=True)
+    strategy_kind: str | None = Field(default=None, max_length=20)
+    file_name: str = Field(max_length=255)
+    content_type: str = Field(max_length=120)
+    size: int
+    sha256: str = Field(max_length=64, index=True)
+    uploaded_by_id: int = Field(foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    deleted_at: datetime | None = None
+    deleted_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+class AttachmentBlob(SQLModel, table=True):
+    """The stored bytes of one content (by SHA-256) and how many live attachments refer to it:
+    changed only by atomic increments and decrements, so that two simultaneous deletions of
+    its last two attachments bring it to 0 exactly once; at 0 the bytes are removed, under this
+    row's lock (``app.attachments.service.sweep``)."""
+
+    __tablename__ = "attachment_blob"
+    __table_args__ = (sa.CheckConstraint("refs >= 0", name="refs_not_negative"),)
+
+    sha256: str = Field(primary_key=True, max_length=64)
+    size: int
+    refs: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class PlanVersion(SQLModel, table=True):
     """An agreed plan, frozen: the snapshot of its shared content when both sides approved."""
 
@@ -1619,6 +1684,7 @@ RANDOM_ID_TABLES = frozenset(
         "action",
         "api_token",
         "app_user",
+        "attachment",
         "comment",
         "import_draft",
         "initiative",

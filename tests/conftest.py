@@ -14,9 +14,11 @@ that use it run on; each reads it again in its own session, so it sees it exactl
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -46,6 +48,10 @@ from tests.live import LiveServer, Mailbox, free_port, reset_database, serve, sm
 # The scheduler of reminders and digests (``app.reminders``) stays off in every app a test makes
 # unless that test turns it on: a live server's reminders must not land in another test's mailbox.
 os.environ.setdefault("JP_SCHEDULER_SECONDS", "0")
+# Attachments' bytes go to a directory of the run's own, never into the checkout's data/.
+_ATTACHMENTS = tempfile.mkdtemp(prefix="jp-attachments-")
+atexit.register(shutil.rmtree, _ATTACHMENTS, ignore_errors=True)
+os.environ.setdefault("JP_ATTACHMENTS_DIR", _ATTACHMENTS)
 BACKEND = os.environ.get("JP_TEST_DATABASE", "sqlite")
 POSTGRES_URL = os.environ.get("JP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 # The CSRF token tests send, meaning "the token of the page I am on". Anonymous requests match

@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TypeVar
 
 from sqlmodel import Session
 from starlette.testclient import TestClient
 
 from app.accounts import service as accounts
+from app.attachments import repository as attachments_repo
+from app.attachments import service as attachments
+from app.attachments.kinds import TextCheck
+from app.attachments.storage import store_for
+from app.attachments.upload import Received
 from app.audit import service as audit
 from app.auth import sessions
 from app.auth.passwords import hash_password
 from app.config import Settings
 from app.models import (
     Account,
+    Attachment,
     IdentityKind,
     Membership,
     Role,
@@ -209,3 +218,38 @@ def make_account_with_events(
             changes={"title": [f"old {i}", f"new {i}"]},
         )
     return account
+
+
+def attach(
+    session: Session,
+    *,
+    actor: User,
+    account_id: int,
+    item_type: str,
+    item_id: int,
+    name: str,
+    data: bytes,
+    settings: Settings | None = None,
+) -> Attachment:
+    """A text file on an item of the account, through the service (audited), its bytes in the
+    store ``settings`` name (by default the one every test app uses)."""
+    target = attachments_repo.find_target(
+        session, account_id=account_id, item_type=item_type, item_id=item_id
+    )
+    assert target is not None, (item_type, item_id)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "upload"
+        path.write_bytes(data)
+        digest = hashlib.sha256(data).hexdigest()
+        received = Received(
+            path, name, len(data), digest, data[:8192], TextCheck(utf8=True, nul=False)
+        )
+        return attachments.add(
+            session,
+            actor=actor,
+            target=target,
+            received=received,
+            file_name=name,
+            content_type="text/plain",
+            store=store_for(settings or Settings()),
+        )

@@ -757,6 +757,31 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
         allow=f"admin {VENDOR_ROLES} {CLIENT_WRITERS}", forbid="viewer"
     ),
     ("POST", "/accounts/{account_id}/comments/{comment_id}/edit"): own_comment_rows(),
+    # Private: files on the plan's items (``{target}`` as for threads: each account's priority,
+    # the own account's draft initiative as its internal item). Reading a file takes reading its
+    # item (a draft's files are 404 for the client side); adding one, editing the item (a
+    # priority: client writers; a draft: vendor writers), refused by the verb before any lookup.
+    ("GET", "/accounts/{account_id}/files/{target}/{item_id}"): thread_rows(
+        allow=EVERY_ROLE, forbid=""
+    ),
+    ("POST", "/accounts/{account_id}/files/{target}/{item_id}"): client_item_rows(
+        allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS
+    )
+    | {OWN_INTERNAL_ITEM: Row(allow=VENDOR_WRITERS, forbid=NOT_VENDOR_WRITERS)},
+    ("GET", "/accounts/{account_id}/attachments/{attachment_id}"): thread_rows(
+        allow=EVERY_ROLE, forbid=""
+    ),
+    # Removing a file: its item's verb, known once the file is found (a missing file is 404
+    # for everyone who reads the plan).
+    ("POST", "/accounts/{account_id}/attachments/{attachment_id}/delete"): {
+        OWN_ITEM: Row(allow=CLIENT_WRITERS, forbid=f"admin {VENDOR_ROLES} viewer"),
+        OWN_INTERNAL_ITEM: Row(allow=VENDOR_WRITERS, forbid="mentor", not_found=CLIENT_ROLES),
+        SMUGGLED_ITEM: Row(),
+        OTHER_ITEM: Row(forbid="admin"),
+        FOREIGN_ITEM: Row(forbid="other-workspace-admin"),
+        MISSING_ITEM: Row(),
+        ORPHANED_ITEM: Row(),
+    },
     ("POST", "/accounts/{account_id}/comments/{comment_id}/delete"): own_comment_rows(),
     ("GET", "/inbox"): {NO_TARGET: ANY_SIGNED_IN},
     # What the person is told, and how: their own choices only.
@@ -1331,6 +1356,7 @@ def build_matrix_world(session: Session) -> MatrixWorld:
     world.tokens["calendar"] = feeds["lead"]
 
     _add_scorecard_items(session, world, {"own": admin, "foreign": other_admin})
+    _add_attachment_items(session, world, {"own": admin, "other": admin, "foreign": other_admin})
 
     for actor, user in roles.items():
         world.actors[actor] = _id(user)
@@ -1564,6 +1590,26 @@ def _add_comment_items(
     assert isinstance(note, Notification)
     assert note.id is not None
     world.items["notification_id"] = {"lead": (note.id, 0)}
+
+
+def _add_attachment_items(session: Session, world: MatrixWorld, admins: dict[str, User]) -> None:
+    """A file on each account's priority, and on the own account's draft initiative (internal):
+    the ``{attachment_id}`` items, their bytes in the store the matrix's app uses."""
+    found: dict[str, tuple[int, int]] = {}
+    for key in ("own", "other", "foreign", "own-internal"):
+        account_key = "own" if key == "own-internal" else key
+        made = factories.attach(
+            session,
+            actor=admins[account_key],
+            account_id=world.accounts[account_key],
+            item_type=world.thread_targets.get(key, "priority"),
+            item_id=world.items["item_id"][key][0],
+            name=f"{key}.txt",
+            data=f"{key} file".encode(),
+        )
+        assert made.id is not None
+        found[key] = (made.id, 1)
+    world.items["attachment_id"] = found
 
 
 def _add_profile_items(
@@ -1813,6 +1859,8 @@ def missing_ids_path(path: str, *, account_id: int | None = None) -> str | None:
 
 
 Body = Callable[[MatrixWorld, str, str], dict[str, Any]]
+# A body's file (name, bytes, type): sent as a multipart upload's ``file``.
+FILE_FIELD = "__file__"
 
 
 def _version(world: MatrixWorld, param: str, target: str) -> int:
@@ -2002,6 +2050,9 @@ BODIES: dict[tuple[str, str], Body] = {
     },
     ("POST", "/accounts/{account_id}/threads/{target}/{item_id}"): lambda w, actor, target: {
         "body": "Matrix comment",
+    },
+    ("POST", "/accounts/{account_id}/files/{target}/{item_id}"): lambda w, actor, target: {
+        FILE_FIELD: ("matrix notes.txt", b"Notes from the matrix", "text/plain"),
     },
     ("POST", "/accounts/{account_id}/comments/{comment_id}/edit"): lambda w, actor, target: {
         "body": "Matrix comment, reworded",
@@ -2269,7 +2320,8 @@ def send(
     if method == "GET":
         return client.get(url)
     body = {**CONFIRMATION, **data} if confirmed else data
-    return client.request(method, url, data=body, headers={"X-CSRF-Token": CSRF})
+    files = {"file": body.pop(FILE_FIELD)} if FILE_FIELD in body else None
+    return client.request(method, url, data=body, files=files, headers={"X-CSRF-Token": CSRF})
 
 
 def audit_events(db: RollbackDatabase) -> int:

@@ -69,7 +69,7 @@ from app.web.security import (
     unmask_token,
 )
 from tests.conftest import CSRF, RollbackDatabase, rows_changed
-from tests.factories import PASSWORD, World, sign_in
+from tests.factories import PASSWORD, World, attach, sign_in
 
 ROUTES: list[APIRoute] = [
     route
@@ -255,6 +255,15 @@ def links(session: Session, world: World) -> dict[str, str]:
     api_token, _secret = api_tokens.create(
         session, actor=world.admin, checked=CheckedToken("Ours", TokenScope.WRITE, 30)
     )
+    attachment = attach(
+        session,
+        actor=world.members["sponsor"],
+        account_id=world.account.id,  # type: ignore[arg-type]
+        item_type="priority",
+        item_id=priority.id,  # type: ignore[arg-type]
+        name="ours.txt",
+        data=b"Ours to read",
+    )
     session.commit()
     return {
         "joint_review_id": str(joint.id),
@@ -275,6 +284,7 @@ def links(session: Session, world: World) -> dict[str, str]:
         "version_id": str(version.id),
         "item_id": str(priority.id),  # comment threads: the priority's
         "comment_id": str(comment.id),
+        "attachment_id": str(attachment.id),
         "notification_id": str(note.id),
         "attribute_id": str(attribute.id),
         "stakeholder_id": str(stakeholder.id),

@@ -141,7 +141,7 @@ from app.value import service as value
 from app.value.schemas import RatingValues
 from tests import pdftext
 from tests.conftest import CSRF
-from tests.factories import World, add_member, make_account, make_user, sign_in
+from tests.factories import World, add_member, attach, make_account, make_user, sign_in
 from tests.test_authorization_matrix import APP_ROUTES, routes_of
 
 MARKER = "zq-internal-7f3a"
@@ -151,6 +151,7 @@ HTMX = {"HX-Request": "true", "X-CSRF-Token": CSRF}
 ID_WORDS = {
     "initiative": r"initiatives?|answer-reason",
     "comment": r"comments?|edit-body",
+    "attachment": r"attachments?|files?",
     "belief": r"beliefs?|perceived_priority",
     "perceived_rating": r"perceived_rating",
     # The strategy workspace: never shown to a client, whatever the word.
@@ -220,6 +221,8 @@ class Planted:
     internal: dict[str, list[int]] = field(default_factory=dict)  # ID_WORDS key -> ids
     internal_params: dict[str, list[int]] = field(default_factory=dict)  # path parameter -> ids
     threads: list[str] = field(default_factory=list)  # shared thread paths
+    file_pages: list[str] = field(default_factory=list)  # shared items' file pages
+    internal_file_pages: list[str] = field(default_factory=list)
     internal_threads: list[str] = field(default_factory=list)
     comment_ids: dict[str, set[int]] = field(default_factory=dict)  # thread key -> shared ids
     shared_comment_count: Counter[str] = field(default_factory=Counter)  # thread key -> live
@@ -518,6 +521,7 @@ def build_plan(session: Session, world: World) -> Planted:
             .where(Comment.visibility == Visibility.INTERNAL)
         )
     )
+    plant_files(session, world, planted, draft=_id(draft), proposed=proposed, first=ranked[0])
     planted.threads = [t.path for t in shared_targets]
     planted.internal_threads = [on_draft.path]
     for c in session.exec(
@@ -533,6 +537,57 @@ def build_plan(session: Session, world: World) -> Planted:
         planted.comment_ids.setdefault(t.key, set())
     session.commit()
     return planted
+
+
+def plant_files(
+    session: Session, world: World, planted: Planted, *, draft: int, proposed: int, first: Priority
+) -> None:
+    """Files: shared ones on a priority, a proposed initiative and a shared comment; marked
+    ones (name and content) on the draft, on a team-only comment and on a comment on the draft.
+    Their download URLs and the items' file pages join what a client may read or must not."""
+    m = world.members
+    comment_of = {
+        "shared": session.exec(
+            select(Comment).where(
+                Comment.account_id == planted.account_id,
+                Comment.visibility == Visibility.SHARED,
+                Comment.author_id == _id(m["member"]),
+            )
+        ).first(),
+        "team": session.exec(
+            select(Comment).where(col(Comment.body) == f"{MARKER}-team-priority")
+        ).one(),
+        "draft": session.exec(
+            select(Comment).where(col(Comment.body).startswith(f"{MARKER}-draft-comment-lead"))
+        ).one(),
+    }
+    plans = (
+        ("shared", "priority", _id(first), m["sponsor"], "Shop list.csv"),
+        ("shared", "initiative", proposed, m["lead"], "Pilot plan.txt"),
+        ("shared", "comment", _id(comment_of["shared"]), m["member"], "Q2 start.txt"),
+        ("internal", "initiative", draft, m["lead"], f"{MARKER}-draft-file.txt"),
+        ("internal", "comment", _id(comment_of["team"]), m["lead"], f"{MARKER}-team-file.txt"),
+        ("internal", "comment", _id(comment_of["draft"]), m["lead"], f"{MARKER}-on-draft.txt"),
+    )
+    for side, item_type, item_id, author, name in plans:
+        data = f"{name}: {MARKER if side == 'internal' else 'for everyone'}\n".encode()
+        made = attach(
+            session,
+            actor=author,
+            account_id=planted.account_id,
+            item_type=item_type,
+            item_id=item_id,
+            name=name,
+            data=data,
+        )
+        files = f"/accounts/{planted.account_id}/files/{item_type}/{item_id}"
+        if side == "shared":
+            planted.shared.setdefault("attachment_id", []).append(_id(made))
+            planted.file_pages.append(files)
+        else:
+            planted.internal.setdefault("attachment", []).append(_id(made))
+            planted.internal_file_pages.append(files)
+    planted.internal_params["attachment_id"] = planted.internal["attachment"]
 
 
 def _thread_key(c: Comment) -> str:
@@ -1038,7 +1093,7 @@ def urls_for(app: FastAPI, planted: Planted) -> tuple[list[str], list[str]]:
     open_urls: list[str] = []
     internal_urls: list[str] = []
     for path in get_routes(app):
-        if "{target}" in path:  # comment threads: their own list below
+        if "{target}" in path:  # comment threads and file pages: their own lists below
             continue
         open_urls += fill(path, shared)
         for name in internal_only:
@@ -1048,12 +1103,13 @@ def urls_for(app: FastAPI, planted: Planted) -> tuple[list[str], list[str]]:
     first, second = planted.shared["version_id"]
     open_urls += [
         *planted.threads,
+        *planted.file_pages,
         f"{account}/plan/changes?summary=1",
         f"{account}/plan/compare?from={first}&to={second}",
         f"{account}/plan/compare?from={first}&to=current",
         f"{account}/plan/compare?from={second}&to=current",
     ]
-    internal_urls += planted.internal_threads
+    internal_urls += planted.internal_threads + planted.internal_file_pages
     return sorted(set(open_urls)), sorted(set(internal_urls))
 
 
@@ -1070,7 +1126,7 @@ OPEN_TO_CLIENTS = re.compile(
     r"^/(?:inbox|my/actions|my/actions\.csv|me)?$"
     r"|^/accounts/\d+(?:/plan(?:\.pdf|/changes|/versions(?:/\d+(?:/plan\.pdf)?)?|/compare|/actions\.csv)?"
     r"|/plans/\d+|/audit(?:/export\.jsonl)?"
-    r"|/threads/.*"
+    r"|/threads/.*|/files/.*|/attachments/\d+"
     r"|/validation)?"
     r"(?:\?.*)?$"
     # The JSON API, asked with the client person's token (``send_api_token``)

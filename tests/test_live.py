@@ -61,7 +61,8 @@ def _recorded_item_types() -> set[str]:
         found |= {v.item_type for v in vars(module).values() if isinstance(v, Trail)}
     for path in Path(app.__path__[0]).rglob("*.py"):
         found |= set(re.findall(r'item_type="([a-z_]+)"', path.read_text()))
-    found |= {"scorecard_attribute", "account_score", "workspace"}  # recorded via constants
+    # Recorded via constants.
+    found |= {"scorecard_attribute", "account_score", "workspace", "attachment"}
     return found
 
 
@@ -76,6 +77,7 @@ def test_every_recorded_item_type_has_its_section() -> None:
         "initiatives",
         "actions",
         "comments",
+        "attachments",  # resolved, like comments, to the section of the item the file is on
         "agreement",
         events.WORKSPACE,
     }

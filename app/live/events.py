@@ -24,7 +24,15 @@ from sqlalchemy.sql.dml import ReturningInsert
 from sqlmodel import Session, col, func, select
 
 from app.db import Database, after_commit
-from app.models import Comment, CommentTarget, LiveEvent, Visibility, utcnow
+from app.models import (
+    Attachment,
+    AttachmentTarget,
+    Comment,
+    CommentTarget,
+    LiveEvent,
+    Visibility,
+    utcnow,
+)
 
 CHANNEL = "jointplan_live"
 RELOAD = "plan"  # every section of the plan page
@@ -39,6 +47,7 @@ SECTIONS: dict[str, str | None] = {
     "initiative": "initiatives",
     "action": "actions",
     "comment": "comments",  # resolved to the section its thread is in (``_comment_section``)
+    "attachment": "attachments",  # resolved to its item's section (``_attachment_section``)
     "plan": "agreement",
     # The joint review's meeting and minutes have pages of their own; the plan page only links
     # to them.
@@ -87,6 +96,8 @@ def section_of(session: Session, verb: str, item_type: str, item_id: str) -> str
     section = SECTIONS.get(item_type, RELOAD)
     if section == "comments":
         return _comment_section(session, item_id)
+    if section == "attachments":
+        return _attachment_section(session, item_id)
     return section
 
 
@@ -97,6 +108,27 @@ def _comment_section(session: Session, item_id: str) -> str:
         return RELOAD
     for target, section in _THREAD_SECTIONS.items():
         if getattr(comment, target.value) is not None:
+            return section
+    return RELOAD
+
+
+_FILE_SECTIONS = {
+    AttachmentTarget.PRIORITY: "priorities",
+    AttachmentTarget.INITIATIVE: "initiatives",
+    AttachmentTarget.ACTION: "actions",
+    AttachmentTarget.STRATEGY: "strategy",
+}
+
+
+def _attachment_section(session: Session, item_id: str) -> str:
+    """The section a file's item is in (a comment's file: its thread's section)."""
+    attachment = session.get(Attachment, int(item_id)) if item_id.isdigit() else None
+    if attachment is None:
+        return RELOAD
+    if attachment.comment_id is not None:
+        return _comment_section(session, str(attachment.comment_id))
+    for target, section in _FILE_SECTIONS.items():
+        if getattr(attachment, target.value) is not None:
             return section
     return RELOAD
 

@@ -13,7 +13,7 @@ from fastapi import Request
 from app.accounts import repository as accounts_repo
 from app.actions import sections as actions_sections
 from app.agreement import sections as agreement_sections
-from app.comments import sections as comments_sections
+from app.attachments import sections as attachments_sections
 from app.initiatives import sections as initiatives_sections
 from app.kit.pages import Page
 from app.kit.window import Windows
@@ -43,7 +43,7 @@ LOADERS: tuple[SectionLoader, ...] = (
     actions_sections.load,
     priorities_sections.load,
     agreement_sections.load,
-    comments_sections.load,
+    attachments_sections.load,  # the threads' comment counts and the items' files
 )
 
 

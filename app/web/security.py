@@ -30,6 +30,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Callable
 from http.cookies import SimpleCookie
@@ -193,7 +194,11 @@ class SecurityMiddleware:
         is_page = not str(scope.get("path", "")).startswith(STATIC_PREFIX)
         versioned = not is_page and _current_version(scope)
         content_type = _header(scope, b"content-type")
-        if scope["method"] not in SAFE_METHODS and content_type.lower().startswith(FORM_TYPES):
+        if (
+            scope["method"] not in SAFE_METHODS
+            and content_type.lower().startswith(FORM_TYPES)
+            and not streamed_form(scope)
+        ):
             body, receive = await _buffered(receive)
             kept = undecodable_form(body, content_type)
             if kept is not None:
@@ -214,6 +219,29 @@ class SecurityMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+# The routes that read their multipart body as it streams in (an upload: its size is limited
+# while it arrives, and a file is not UTF-8 text): their body is never buffered here nor read
+# as a form by the CSRF check (``csrf_protect``), which the route does itself
+# (``check_streamed_csrf``) before it keeps any byte of a file.
+STREAMED_FORMS = (re.compile(r"^/accounts/[^/]+/files/[^/]+/[^/]+$"),)
+
+
+def streamed_form(scope: Scope) -> bool:
+    if scope.get("method") != "POST":
+        return False
+    path = str(scope.get("path", ""))
+    return any(pattern.match(path) for pattern in STREAMED_FORMS)
+
+
+def check_streamed_csrf(request: Request, fields: dict[str, str]) -> None:
+    """For a route whose form streams in: unless its CSRF header was checked already, the form
+    must bring the page's token in a field before its file (``ui.form`` writes it first)."""
+    if getattr(request.state, "csrf_checked", False):
+        return
+    if not token_matches(expected_csrf_token(request), fields.get(CSRF_FIELD, "")):
+        raise CsrfError()
 
 
 async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
@@ -308,6 +336,14 @@ async def csrf_protect(request: Request) -> None:
     expected = expected_csrf_token(request)
     supplied = request.headers.get(CSRF_HEADER, "")
     content_type = request.headers.get("content-type", "")
+    if streamed_form(request.scope) and content_type.startswith("multipart/form-data"):
+        # Its body is read by the route as it streams in; the route checks the form's token
+        # (``check_streamed_csrf``) unless the header brought it.
+        if supplied:
+            if not token_matches(expected, supplied):
+                raise CsrfError()
+            request.state.csrf_checked = True
+        return
     if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
         # The whole body is read here, before any dependency opens a transaction: a client that
         # sends its body slowly must not hold a database connection (or SQLite's writer turn)

@@ -103,6 +103,34 @@ def thread_toggle(context: Context, item_type: str, item_id: object, section: st
     )
 
 
+@pass_context
+def item_files(context: Context, item_type: str, item_id: object, section: str = "") -> Markup:
+    """The files under an item on the plan page (from the page's ``attachment_lists``: only
+    files the reader may see, read in one query) and the link to the item's file page, where
+    files are added and removed. Strategy sections pass the plan's id and the section kind. A
+    function rather than a macro, like ``thread_toggle``: one under every item."""
+    key = f"{item_type}-{section if item_type == 'strategy' else item_id}"
+    lists = context.get("attachment_lists")
+    listed = lists.get(key, []) if isinstance(lists, Mapping) else []
+    account = context["account"].id
+    url = f"/accounts/{account}/files/{item_type}/{item_id}"
+    if section:
+        url += f"?section={section}"
+    parts = [f'<div class="item-files" id="item-files-{escape(key)}">']
+    if listed:
+        parts.append('\n  <ul class="file-list compact" aria-label="Files">\n    ')
+        parts += [
+            f'<li><a href="/accounts/{account}/attachments/{escape(f.id)}" download>'
+            f'{escape(f.file_name)}</a> <span class="muted">{escape(f.size_text)}</span></li>'
+            for f in listed
+        ]
+        parts.append("\n  </ul>")
+    parts.append(
+        f'\n  <a class="files-link" href="{escape(url)}">Files ({len(listed)})</a>\n</div>'
+    )
+    return Markup("".join(parts))  # noqa: S704 (every value in it is escaped)
+
+
 def menu_open(title: str, id: str, open: bool = False) -> Markup:
     """The opening of an item's menu of rarely used controls (move, edit, remove): a native
     ``<details>``, so it opens by keyboard and without JavaScript (static/fold.js closes it on
@@ -261,6 +289,7 @@ class Templates:
             form_open=form_open,
             thread_toggle=thread_toggle,
             menu_open=menu_open,
+            item_files=item_files,
             plural=plural,
             all_of=all_of,
             role_labels={r.value: label for r, label in ROLE_LABELS.items()},

@@ -1,0 +1,25 @@
+"""The plan page's threads and files, in one query whatever the plan's size: how many comments
+each thread has (the "Comments (N)" of every item, from the threads' tallies) and every file
+the reader may see, by item, for the file list under it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from app.attachments import repository
+from app.models import Plan
+from app.permissions.policy import AccountAccess, Actor
+
+
+def load(db: Session, actor: Actor, access: AccountAccess, plan: Plan) -> dict[str, Any]:
+    assert plan.id is not None
+    counts, lists = repository.threads_and_files(
+        db,
+        account_id=access.account_id,
+        plan_id=plan.id,
+        vendor=access.is_vendor,
+        visibilities=access.visibilities,
+    )
+    return {"comment_counts": counts, "attachment_lists": lists}
