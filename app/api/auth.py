@@ -2,8 +2,8 @@
 
 ``authenticated`` runs first on every resource route: it resolves the token (401 when there is
 none that works now), refuses a read-only token anything but GET (403), records the use (after
-the request, at most once a minute) and names the token in the audit events of the request's
-changes. The sub-application then answers ``optional_actor`` (who is asking, for every guard)
+the request, at most once a minute) and marks the audit events of the request's
+changes as made through the API. The sub-application then answers ``optional_actor`` (who is asking, for every guard)
 with this person (``token_actor``), so each route goes through the same guards and
 ``policy.decide`` as the pages, as the token's person and no one more.
 """
@@ -51,7 +51,9 @@ def authenticated(
     if found.needs_touch:
         assert token.id is not None
         after_commit(db, partial(tokens_repo.touch, request.app.state.db, token.id))
-    acting_through(db, f"API token {token.prefix}… “{token.name}”")
+    # The other side reads shared events' actor labels: the means only, never the token's name
+    # or prefix, which are the person's own.
+    acting_through(db, "through the API")
     actor = Actor.of(found.user, home_zone=found.home_zone, currency=found.currency)
     request.state.actor = actor
     return TokenUse(token, actor)
