@@ -88,6 +88,11 @@ class Settings(BaseSettings):
     # (so that no stream outlives a proxy's timeout or keeps an instance busy forever).
     live_stream_seconds: float = Field(default=900, ge=0)
 
+    # Webhooks (``app.webhooks``): ``http://`` to this machine allowed too (tests, development;
+    # never to other private addresses), and how long one delivery may take.
+    webhook_allow_local: bool = False
+    webhook_timeout_seconds: float = Field(default=10, gt=0)
+
     oidc_providers: list[OidcProvider] = Field(default_factory=list)
 
     session_idle_minutes: int = 120

@@ -17,6 +17,7 @@ from app.audit.chain import GENESIS, GLOBAL_CHAIN, Appended, chain_for, json_saf
 from app.db import require_writes
 from app.live import events as live_events
 from app.models import AuditEvent, User, Visibility, utcnow
+from app.webhooks import events as webhook_events
 
 Changes = dict[str, list[Any]]
 
@@ -98,6 +99,16 @@ def record(
             visibility=visibility,
             actor_name=actor.display_name if actor else "",
             actor_id=actor.id if actor else None,
+        )
+        webhook_events.enqueue(
+            session,
+            account_id=account_id,
+            verb=verb,
+            item_type=item_type,
+            item_id=event.item_id,
+            visibility=visibility,
+            changes=event.changes,
+            occurred_at=event.occurred_at,
         )
     return event
 
