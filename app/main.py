@@ -66,6 +66,8 @@ from app.web.security import (
     csrf_protect,
 )
 from app.web.templating import Templates
+from app.webhooks import routes as webhooks_routes
+from app.webhooks.dispatcher import WebhookDispatcher
 from app.welcome import routes as welcome_routes
 from app.workspaces import routes as workspaces_routes
 
@@ -114,6 +116,7 @@ PRIVATE_ROUTERS = (
     portfolio_routes.router,
     stakeholders_routes.router,
     mail_routes.router,
+    webhooks_routes.router,
     welcome_routes.router,
 )
 # The JSON API's resources, mounted at /api/v1 in a sub-application of their own, behind a
@@ -125,6 +128,7 @@ def _lifespan(
     db: Database,
     schema: SchemaWatch,
     dispatcher: MailDispatcher,
+    webhooks: WebhookDispatcher,
     scheduler: Scheduler,
     live: Broker,
     *,
@@ -142,6 +146,8 @@ def _lifespan(
         if run_mailer:
             db.on_mail_queued = dispatcher.wake
             dispatcher.start()
+            db.on_webhook_queued = webhooks.wake
+            webhooks.start()
         if run_scheduler:
             scheduler.start()
         await live.start()
@@ -154,6 +160,8 @@ def _lifespan(
             if run_mailer:
                 dispatcher.stop()
                 db.on_mail_queued = None
+                webhooks.stop()
+                db.on_webhook_queued = None
 
     return lifespan
 
@@ -165,16 +173,18 @@ def create_app(
     run_mailer: bool = True,
     run_scheduler: bool = True,
 ) -> FastAPI:
-    """The application. ``run_mailer`` and ``run_scheduler`` start the mail dispatcher and the
-    reminders' scheduler beside the requests, each on its own (on when serving; the scheduler
-    also needs ``scheduler_seconds`` above 0): the scheduler queues mail that any instance's
-    dispatcher sends, so an instance that sends no mail still runs its jobs."""
+    """The application. ``run_mailer`` and ``run_scheduler`` start the mail and webhook
+    dispatchers and the reminders' scheduler beside the requests, each on its own (on when
+    serving; the scheduler also needs ``scheduler_seconds`` above 0): the scheduler queues mail
+    that any instance's dispatcher sends, so an instance that sends no mail still runs its
+    jobs."""
     settings = settings or Settings()
     settings.check_production()
     db = db or Database(create_db_engine(settings.resolved_database_url))
     # Links in e-mail point here; a database handed in that knows its address keeps it.
     db.base_url = db.base_url or settings.base_url
     dispatcher = MailDispatcher(db, settings)
+    webhooks = WebhookDispatcher(db, settings)
     scheduler = Scheduler(db, settings)
     run_scheduler = run_scheduler and settings.scheduler_seconds > 0
     schema = SchemaWatch(db)
@@ -186,6 +196,7 @@ def create_app(
         db,
         schema,
         dispatcher,
+        webhooks,
         scheduler,
         live,
         run_mailer=run_mailer,
@@ -208,6 +219,7 @@ def create_app(
     app.state.settings = settings
     app.state.db = db
     app.state.mailer = dispatcher
+    app.state.webhooks = webhooks
     app.state.scheduler = scheduler
     app.state.schema = schema
     app.state.live = live

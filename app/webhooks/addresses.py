@@ -5,8 +5,11 @@ An address must be ``https://``; with ``JP_WEBHOOK_ALLOW_LOCAL=1`` (tests and de
 ``http://`` to the machine itself (``127.0.0.1``, ``::1``, ``localhost``). Its host must resolve
 only to public addresses: loopback, private, link-local (cloud metadata at 169.254.169.254),
 shared, multicast, reserved and unspecified ones are refused, except the machine itself when
-local addresses are allowed. The form checks the address when it is saved, and the dispatcher
-resolves and checks it again before every attempt (a name can be pointed elsewhere later).
+local addresses are allowed. The form checks the address's shape and a literal IP address when
+it is saved; the dispatcher resolves the name and checks every address it resolves to before
+every attempt (a name can be pointed elsewhere later). A name that resolves to a public
+address when checked and a private one when connected (DNS rebinding within the same second)
+is not caught: the receiver's host is not pinned.
 """
 
 from __future__ import annotations
@@ -17,6 +20,9 @@ from urllib.parse import urlsplit
 
 LOCAL_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 MAX_URL = 2000
+
+
+_INSIDE = "Jointplan does not send webhooks to itself or to addresses of a private network."
 
 
 class AddressRefused(Exception):
@@ -46,7 +52,13 @@ def check_form(url: str, *, allow_local: bool) -> None:
     if port == 0:
         raise AddressRefused("This is not a web address.")
     if host in LOCAL_NAMES and not allow_local:
-        raise AddressRefused("Jointplan does not send webhooks to itself or its own network.")
+        raise AddressRefused(_INSIDE)
+    try:
+        literal = ipaddress.ip_address(host)
+    except ValueError:
+        return  # a name: resolved and checked before every delivery
+    if _refused(literal, allow_local):
+        raise AddressRefused(_INSIDE)
 
 
 def _refused(address: ipaddress.IPv4Address | ipaddress.IPv6Address, allow_local: bool) -> bool:
