@@ -136,8 +136,8 @@ def _lifespan(
     run_scheduler: bool,
     admitted: int,
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """What runs beside the requests: the schema check, the mail dispatcher, the scheduler,
-    the live broker; and the worker threads sized to the requests admitted at once."""
+    """What runs beside the requests: the schema check, the mail and webhook dispatchers, the
+    scheduler, the live broker; and the worker threads sized to the requests admitted at once."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -173,18 +173,15 @@ def create_app(
     run_mailer: bool = True,
     run_scheduler: bool = True,
 ) -> FastAPI:
-    """The application. ``run_mailer`` and ``run_scheduler`` start the mail and webhook
-    dispatchers and the reminders' scheduler beside the requests, each on its own (on when
-    serving; the scheduler also needs ``scheduler_seconds`` above 0): the scheduler queues mail
-    that any instance's dispatcher sends, so an instance that sends no mail still runs its
-    jobs."""
+    """The application. ``run_mailer`` starts the mail and webhook dispatchers, ``run_scheduler``
+    the reminders' scheduler (it also needs ``scheduler_seconds`` above 0; it queues mail that
+    any instance's dispatcher sends, so an instance that sends no mail still runs its jobs)."""
     settings = settings or Settings()
     settings.check_production()
     db = db or Database(create_db_engine(settings.resolved_database_url))
     # Links in e-mail point here; a database handed in that knows its address keeps it.
     db.base_url = db.base_url or settings.base_url
     dispatcher = MailDispatcher(db, settings)
-    webhooks = WebhookDispatcher(db, settings)
     scheduler = Scheduler(db, settings)
     run_scheduler = run_scheduler and settings.scheduler_seconds > 0
     schema = SchemaWatch(db)
@@ -196,7 +193,7 @@ def create_app(
         db,
         schema,
         dispatcher,
-        webhooks,
+        WebhookDispatcher(db, settings),
         scheduler,
         live,
         run_mailer=run_mailer,
@@ -219,7 +216,6 @@ def create_app(
     app.state.settings = settings
     app.state.db = db
     app.state.mailer = dispatcher
-    app.state.webhooks = webhooks
     app.state.scheduler = scheduler
     app.state.schema = schema
     app.state.live = live

@@ -89,28 +89,34 @@ def record(
     event.hash = link_hash(prev_hash, event)
     event.id = repository.append(session, event, new_chain=head is None)
     if account_id is not None:
-        # Under the chain head's lock, which also numbers the account's live events.
-        live_events.derive(
-            session,
-            account_id=account_id,
-            verb=verb,
-            item_type=item_type,
-            item_id=event.item_id,
-            visibility=visibility,
-            actor_name=actor.display_name if actor else "",
-            actor_id=actor.id if actor else None,
-        )
-        webhook_events.enqueue(
-            session,
-            account_id=account_id,
-            verb=verb,
-            item_type=item_type,
-            item_id=event.item_id,
-            visibility=visibility,
-            changes=event.changes,
-            occurred_at=event.occurred_at,
-        )
+        _tell_listeners(session, event, actor)
     return event
+
+
+def _tell_listeners(session: Session, event: Appended, actor: User | None) -> None:
+    """An account's event, in its transaction: its live event (under the chain head's lock,
+    which also numbers the account's live events) and the webhook deliveries it makes."""
+    assert event.account_id is not None
+    live_events.derive(
+        session,
+        account_id=event.account_id,
+        verb=event.verb,
+        item_type=event.item_type,
+        item_id=event.item_id,
+        visibility=event.visibility,
+        actor_name=actor.display_name if actor else "",
+        actor_id=actor.id if actor else None,
+    )
+    webhook_events.enqueue(
+        session,
+        account_id=event.account_id,
+        verb=event.verb,
+        item_type=event.item_type,
+        item_id=event.item_id,
+        visibility=event.visibility,
+        changes=event.changes,
+        occurred_at=event.occurred_at,
+    )
 
 
 @dataclass(frozen=True)
