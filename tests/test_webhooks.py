@@ -360,3 +360,16 @@ def test_the_endpoint_page_costs_the_same_queries_whatever_its_log(
         add_priority(session, world, f"More {n}")
     assert session.exec(select(WebhookDelivery).where(col(WebhookDelivery.id) > 0)).all()
     assert cost() == one
+
+
+def test_events_arrive_in_the_order_they_happened(
+    session: Session, world: World, db: RollbackDatabase, hook: Receiver
+) -> None:
+    make_endpoint(session, world, hook.url, kinds=["priority.*"])
+    session.commit()
+    titles = [f"Priority {n}" for n in range(8)]
+    for title in titles:
+        add_priority(session, world, title)
+    assert WebhookDispatcher(db, local_settings()).deliver_due() == len(titles)
+    got = [json.loads(body)["changes"]["title"][1] for body in hook.bodies()]
+    assert got == titles

@@ -44,14 +44,17 @@ def unclaimed(model: Any, now: datetime) -> sa.ColumnElement[bool]:
     return sa.or_(claimed_until.is_(None), claimed_until < now)
 
 
-def due_ids(session: Session, model: Any, *, now: datetime, limit: int) -> Sequence[int]:
-    """The ids of pending rows whose next attempt is due and that nobody holds."""
+def due_ids(
+    session: Session, model: Any, *, now: datetime, limit: int, order: str = "id"
+) -> Sequence[int]:
+    """The ids of pending rows whose next attempt is due and that nobody holds, in the order
+    of the column ``order`` (a table with random ids: its ``created_at``), then of id."""
     statement = (
         sa.select(_column(model, "id"))
         .where(_column(model, "status") == OutboxStatus.PENDING)
         .where(_column(model, "next_attempt_at") <= now)
         .where(unclaimed(model, now))
-        .order_by(_column(model, "id"))
+        .order_by(_column(model, order), _column(model, "id"))
         .limit(limit)
     )
     return [i for i in session.execute(statement).scalars().all() if i is not None]

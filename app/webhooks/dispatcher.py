@@ -76,7 +76,10 @@ class WebhookDispatcher(outbox.Dispatcher):
     def deliver_due(self) -> int:
         """Send every delivery that is due; returns how many were delivered."""
         with self.db.session(writes=False) as session:
-            ids = outbox.due_ids(session, WebhookDelivery, now=utcnow(), limit=BATCH)
+            # In the order the events happened (the ids are random).
+            ids = outbox.due_ids(
+                session, WebhookDelivery, now=utcnow(), limit=BATCH, order="created_at"
+            )
         return sum(self._deliver_one(delivery_id) for delivery_id in ids)
 
     def _claim(self, delivery_id: int) -> tuple[WebhookDelivery, WebhookEndpoint, User] | None:
