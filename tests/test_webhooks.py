@@ -8,13 +8,17 @@ by moving the app's clock."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import re
+import time
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
+from app.auth import sessions
 from app.config import Settings
 from app.initiatives import service as initiatives
 from app.initiatives.schemas import InitiativeValues
@@ -28,8 +32,10 @@ from app.webhooks import addresses, service, signing
 from app.webhooks.dispatcher import MAX_ATTEMPTS, WebhookDispatcher
 from app.webhooks.kinds import KINDS
 from app.webhooks.schemas import EndpointValues
-from tests.conftest import CSRF, QueryCounter, RollbackDatabase, default_settings
-from tests.factories import World, sign_in
+from tests.conftest import CSRF, QueryCounter, RollbackDatabase, default_settings, send_session_csrf
+from tests.factories import World, make_account, make_user, make_workspace, sign_in
+from tests.live import LiveServer, Mailbox, free_port
+from tests.test_concurrent_edits import race
 from tests.webhook_receiver import Receiver, receiver
 
 SHARED_KINDS = [kind.key for kind in KINDS if not kind.internal_only]
@@ -373,3 +379,103 @@ def test_events_arrive_in_the_order_they_happened(
     assert WebhookDispatcher(db, local_settings()).deliver_due() == len(titles)
     got = [json.loads(body)["changes"]["title"][1] for body in hook.bodies()]
     assert got == titles
+
+
+# --------------------------------------------------------------------------------------------
+# Through a running server: its dispatcher thread sends after commit; "Send again" at once
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def live_settings(mailbox: Mailbox) -> Settings:
+    return Settings(
+        environment="test",
+        base_url=f"http://127.0.0.1:{free_port()}",
+        secret_key="l" * 64,
+        database_url="sqlite://",
+        smtp_host="127.0.0.1",
+        smtp_port=mailbox.port,  # type: ignore[attr-defined]
+        webhook_allow_local=True,
+    )
+
+
+def _browser(live: LiveServer, user_id: int) -> httpx.Client:
+    with live.db.session() as s:
+        user = s.get(User, user_id)
+        assert user is not None
+        token = sessions.start(
+            s, user=user, ip="127.0.0.1", user_agent="pytest", settings=live.settings
+        )
+        s.commit()
+    http = httpx.Client(base_url=live.url, follow_redirects=False, timeout=60)
+    http.cookies.set(sessions.SESSION_COOKIE, token)
+    http.cookies.set("jp_csrf", CSRF)
+    send_session_csrf(http, live.settings)
+    return http
+
+
+def _wait_for(what: str, check: Callable[[], bool], seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, f"waited {seconds} s for {what}"
+        time.sleep(0.05)
+
+
+def test_a_running_server_sends_after_commit_and_a_simultaneous_send_again_queues_once(
+    live_server: LiveServer, hook: Receiver
+) -> None:
+    with live_server.db.session() as s:
+        workspace = make_workspace(s, "Live vendor")
+        admin = make_user(s, email="admin@live.example", workspace=workspace, admin=True)
+        account = make_account(s, admin=admin, name="Live account")
+        s.commit()
+        admin_id, account_id = admin.id or 0, account.id or 0
+    admins = [_browser(live_server, admin_id) for _ in range(4)]
+    try:
+        _send_and_race(live_server, hook, admins, account_id)
+    finally:
+        for browser in admins:
+            browser.close()
+
+
+def _send_and_race(
+    live_server: LiveServer, hook: Receiver, admins: list[httpx.Client], account_id: int
+) -> None:
+    form = {"url": hook.url, "kinds": ["action.*"], "active": "yes", "csrf_token": CSRF}
+    made = admins[0].post("/admin/webhooks", data=form)
+    assert made.status_code == 200
+    found = re.search(r'value="(whsec_[\w-]+)"', made.text)
+    assert found is not None
+    action = {"title": "Ship the pilot", "outcome": "Live", "status": "in_progress"}
+    added = admins[0].post(f"/accounts/{account_id}/actions", data={**action, "csrf_token": CSRF})
+    assert added.status_code == 303
+    # Woken after the change committed: well before the dispatcher's 30 s poll.
+    _wait_for("the event", lambda: len(hook.received) == 1, seconds=10)
+    first = hook.received[0]
+    assert signing.verify(found.group(1), first.headers["jointplan-signature"], first.body)
+    assert json.loads(first.body)["verb"] == "action.created"
+
+    with live_server.db.session() as s:
+        endpoint = s.exec(select(WebhookEndpoint)).one()
+        delivery = s.exec(select(WebhookDelivery)).one()
+        _wait_for("its record", lambda: _status(live_server, delivery.id) == "sent")
+    hook.status = 500  # so that the winner's delivery stays waiting for its retry
+    path = f"/admin/webhooks/{endpoint.id}/deliveries/{delivery.id}/send-again"
+    answers = race(
+        [(lambda b=b: b.post(path, data={**CONFIRMATION, "csrf_token": CSRF})) for b in admins]
+    )
+    assert [a.status_code for a in answers] == [303] * 4
+    with live_server.db.session() as s:
+        verbs = s.exec(select(AuditEvent.verb)).all()
+    assert verbs.count("webhook_endpoint.delivery_sent_again") == 1
+    _wait_for("the event again", lambda: len(hook.received) == 2, seconds=10)
+    time.sleep(0.5)
+    assert len(hook.received) == 2
+    assert hook.received[1].body == first.body
+
+
+def _status(live: LiveServer, delivery_id: int | None) -> str:
+    with live.db.session(writes=False) as s:
+        delivery = s.get(WebhookDelivery, delivery_id)
+        assert delivery is not None
+        return delivery.status
