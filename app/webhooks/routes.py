@@ -5,6 +5,7 @@ like a missing id; everyone but the workspace's admins is refused before any loo
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -13,6 +14,7 @@ from sqlmodel import Session
 
 from app.auth.deps import SettingsDep
 from app.db import DbSession
+from app.kit import words
 from app.kit.forms import FormOf
 from app.kit.pages import redirect
 from app.models import OutboxStatus, WebhookEndpoint
@@ -115,10 +117,18 @@ def show_endpoint(
         "kinds": {kind.key: kind.label for kind in KINDS},
         "pending": OutboxStatus.PENDING,
         "max_attempts": MAX_ATTEMPTS,
-        "delays": RETRY_DELAYS,
+        "delays": [_pause(delay) for delay in RETRY_DELAYS],
         "header": signing,
     }
     return _render(request, "admin/webhook.html", context)
+
+
+def _pause(delay: timedelta) -> str:
+    """A retry's pause in words: "5 minutes", "2 hours"."""
+    minutes = int(delay.total_seconds() // 60)
+    if minutes % 60:
+        return words.plural(minutes, "minute")
+    return words.plural(minutes // 60, "hour")
 
 
 @router.get(PAGE + "/{endpoint_id}/edit")
