@@ -99,6 +99,10 @@ class Settings(BaseSettings):
     attachments_s3_access_key: str = ""
     attachments_s3_secret_key: str = ""
     attachments_s3_region: str = "us-east-1"
+    # Webhooks (``app.webhooks``): ``http://`` to this machine allowed too (tests, development;
+    # never to other private addresses), and how long one delivery may take.
+    webhook_allow_local: bool = False
+    webhook_timeout_seconds: float = Field(default=10, gt=0)
 
     oidc_providers: list[OidcProvider] = Field(default_factory=list)
 

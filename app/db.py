@@ -262,6 +262,8 @@ class Database:
         self.base_url = base_url
         # Set by the running app: wakes the mail dispatcher once queued mail has committed.
         self.on_mail_queued: Callable[[], None] | None = None
+        # Set by the running app: wakes the webhook dispatcher once queued deliveries committed.
+        self.on_webhook_queued: Callable[[], None] | None = None
         # Set by the running app: tells this instance's live streams that an account's events
         # committed (SQLite only; PostgreSQL announces them with NOTIFY, see ``app.live``).
         self.on_live_event: Callable[[int], None] | None = None

@@ -67,6 +67,8 @@ from app.web.security import (
     csrf_protect,
 )
 from app.web.templating import Templates
+from app.webhooks import routes as webhooks_routes
+from app.webhooks.dispatcher import WebhookDispatcher
 from app.welcome import routes as welcome_routes
 from app.workspaces import routes as workspaces_routes
 
@@ -116,6 +118,7 @@ PRIVATE_ROUTERS = (
     portfolio_routes.router,
     stakeholders_routes.router,
     mail_routes.router,
+    webhooks_routes.router,
     welcome_routes.router,
 )
 # The JSON API's resources, mounted at /api/v1 in a sub-application of their own, behind a
@@ -127,6 +130,7 @@ def _lifespan(
     db: Database,
     schema: SchemaWatch,
     dispatcher: MailDispatcher,
+    webhooks: WebhookDispatcher,
     scheduler: Scheduler,
     live: Broker,
     *,
@@ -134,8 +138,8 @@ def _lifespan(
     run_scheduler: bool,
     admitted: int,
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """What runs beside the requests: the schema check, the mail dispatcher, the scheduler,
-    the live broker; and the worker threads sized to the requests admitted at once."""
+    """What runs beside the requests: the schema check, the mail and webhook dispatchers, the
+    scheduler, the live broker; and the worker threads sized to the requests admitted at once."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -144,6 +148,8 @@ def _lifespan(
         if run_mailer:
             db.on_mail_queued = dispatcher.wake
             dispatcher.start()
+            db.on_webhook_queued = webhooks.wake
+            webhooks.start()
         if run_scheduler:
             scheduler.start()
         await live.start()
@@ -156,6 +162,8 @@ def _lifespan(
             if run_mailer:
                 dispatcher.stop()
                 db.on_mail_queued = None
+                webhooks.stop()
+                db.on_webhook_queued = None
 
     return lifespan
 
@@ -167,10 +175,9 @@ def create_app(
     run_mailer: bool = True,
     run_scheduler: bool = True,
 ) -> FastAPI:
-    """The application. ``run_mailer`` and ``run_scheduler`` start the mail dispatcher and the
-    reminders' scheduler beside the requests, each on its own (on when serving; the scheduler
-    also needs ``scheduler_seconds`` above 0): the scheduler queues mail that any instance's
-    dispatcher sends, so an instance that sends no mail still runs its jobs."""
+    """The application. ``run_mailer`` starts the mail and webhook dispatchers, ``run_scheduler``
+    the reminders' scheduler (it also needs ``scheduler_seconds`` above 0; it queues mail that
+    any instance's dispatcher sends, so an instance that sends no mail still runs its jobs)."""
     settings = settings or Settings()
     settings.check_production()
     db = db or Database(create_db_engine(settings.resolved_database_url))
@@ -188,6 +195,7 @@ def create_app(
         db,
         schema,
         dispatcher,
+        WebhookDispatcher(db, settings),
         scheduler,
         live,
         run_mailer=run_mailer,

@@ -1161,6 +1161,72 @@ class OutboxMessage(SQLModel, table=True):
         return Visibility.INTERNAL
 
 
+class WebhookEndpoint(SQLModel, table=True):
+    """An HTTPS address a workspace admin registered for chosen kinds of events
+    (``app.webhooks``). Its signing secret is kept sealed with the app's secret key (it must be
+    read back to sign), shown once when made or renewed. ``internal``: it may receive the
+    vendor's internal events (only a vendor admin marks it so); otherwise it gets shared
+    events only, like a client. Removed endpoints keep their row for the audit trail."""
+
+    __tablename__ = "webhook_endpoint"
+    __table_args__ = (sa.Index("ix_webhook_endpoint_workspace", "workspace_id", "removed_at"),)
+
+    id: int | None = Field(default_factory=random_id, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    # The admin who made it: only events this person may see are delivered.
+    owner_id: int = Field(foreign_key="app_user.id")
+    url: str = Field(max_length=2000)
+    description: str = Field(default="", max_length=200)
+    kinds: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    internal: bool = False
+    active: bool = True
+    secret_sealed: str = Field(max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime | None = None
+    version: int = 1
+    removed_at: datetime | None = None
+
+    @property
+    def visibility(self) -> str:
+        """Which addresses the vendor sends its events to is the vendor's business."""
+        return Visibility.INTERNAL
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One event for one endpoint: its body as it is sent, written in the transaction of the
+    audited change and sent after commit by the webhook dispatcher, retried with backoff
+    (``app.kit.outbox``). Its id is the delivery id the receiver sees (in the body and a
+    header), the same on every attempt."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        sa.CheckConstraint(_in("status", OutboxStatus), name="status"),
+        sa.Index("ix_webhook_delivery_due", "status", "next_attempt_at"),
+        sa.Index("ix_webhook_delivery_endpoint", "endpoint_id", "created_at"),
+    )
+
+    id: int | None = Field(default_factory=random_id, primary_key=True)
+    endpoint_id: int = Field(foreign_key="webhook_endpoint.id")
+    account_id: int = Field(foreign_key="account.id")
+    verb: str = Field(max_length=80)
+    body: str = Field(sa_type=sa.Text)
+    created_at: datetime = Field(default_factory=utcnow)
+    status: str = Field(default=OutboxStatus.PENDING, max_length=20)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    claimed_until: datetime | None = None
+    sent_at: datetime | None = None
+    failed_at: datetime | None = None
+    last_attempt_at: datetime | None = None
+    last_status: int | None = None  # the receiver's HTTP status (None: no answer)
+    last_duration_ms: int | None = None
+    last_error: str = Field(default="", max_length=1000)
+
+    @property
+    def visibility(self) -> str:
+        return Visibility.INTERNAL
+
+
 class Delivery(StrEnum):
     """How a person wants one kind of notice: an e-mail of its own, in a digest, or not at all."""
 
@@ -1700,6 +1766,8 @@ RANDOM_ID_TABLES = frozenset(
         "stakeholder",
         "strategy_entry",
         "value_rating",
+        "webhook_delivery",
+        "webhook_endpoint",
     }
 )
 BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")

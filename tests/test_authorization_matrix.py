@@ -91,6 +91,7 @@ from app.models import (
     User,
     Validation,
     Visibility,
+    WebhookDelivery,
     utcnow,
 )
 from app.notifications import preferences
@@ -115,6 +116,8 @@ from app.strategy.schemas import StrategyValues
 from app.tokens import new_token, token_hash
 from app.users import service as users
 from app.web.confirm import CONFIRMATION
+from app.webhooks import service as webhooks
+from app.webhooks.schemas import EndpointValues
 from tests import factories
 from tests.conftest import CSRF, RollbackDatabase, copy_engine, drop_engine, send_session_csrf
 from tests.masking import unmasked
@@ -226,6 +229,9 @@ MISSING_ATTRIBUTE = "missing scorecard attribute"
 WORKSPACE_MAIL = "undelivered mail of own workspace"
 FOREIGN_MAIL = "undelivered mail of other workspace"
 MISSING_MAIL = "missing mail"
+WORKSPACE_WEBHOOK = "webhook endpoint of own workspace"
+FOREIGN_WEBHOOK = "webhook endpoint of other workspace"
+MISSING_WEBHOOK = "missing webhook endpoint"
 LEAD_API_TOKEN = "the lead's API token"  # the lead's own; anyone else's is not found
 MISSING_API_TOKEN = "missing API token"
 
@@ -264,6 +270,11 @@ TARGETS: dict[str, tuple[str | None, str | None]] = {
     WORKSPACE_MAIL: (None, "own"),
     FOREIGN_MAIL: (None, "foreign"),
     MISSING_MAIL: (None, None),
+    # Workspace-level webhook endpoints (world.items["endpoint_id"]), each with one delivery
+    # (world.items["delivery_id"], same keys).
+    WORKSPACE_WEBHOOK: (None, "own"),
+    FOREIGN_WEBHOOK: (None, "foreign"),
+    MISSING_WEBHOOK: (None, None),
     LEAD_API_TOKEN: (None, "lead"),
     MISSING_API_TOKEN: (None, None),
 }
@@ -419,6 +430,12 @@ MAIL_ROWS = {
     FOREIGN_MAIL: Row(allow="other-workspace-admin", not_found="admin", others=FORBIDDEN),
     MISSING_MAIL: Row(not_found="admin other-workspace-admin", others=FORBIDDEN),
 }
+# A workspace's webhook endpoints and their deliveries: its own admins only, likewise.
+WEBHOOK_ROWS = {
+    WORKSPACE_WEBHOOK: Row(allow="admin", not_found="other-workspace-admin", others=FORBIDDEN),
+    FOREIGN_WEBHOOK: Row(allow="other-workspace-admin", not_found="admin", others=FORBIDDEN),
+    MISSING_WEBHOOK: Row(not_found="admin other-workspace-admin", others=FORBIDDEN),
+}
 # Sending an invitation's failed e-mail again: whoever sent it (the admin, here) and the lead;
 # team and mentor see the invitation list but did not send it (403), and like everyone who
 # passes the account guard they get 404 for another account's or a missing invitation; the
@@ -562,6 +579,15 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("POST", "/admin/currency"): {NO_TARGET: WORKSPACE_ADMINS},
     ("GET", "/admin/mail"): {NO_TARGET: WORKSPACE_ADMINS},
     ("POST", "/admin/mail/{message_id}/send-again"): MAIL_ROWS,
+    ("GET", "/admin/webhooks"): {NO_TARGET: WORKSPACE_ADMINS},
+    ("GET", "/admin/webhooks/new"): {NO_TARGET: WORKSPACE_ADMINS},
+    ("POST", "/admin/webhooks"): {NO_TARGET: WORKSPACE_ADMINS},
+    ("GET", "/admin/webhooks/{endpoint_id}"): WEBHOOK_ROWS,
+    ("GET", "/admin/webhooks/{endpoint_id}/edit"): WEBHOOK_ROWS,
+    ("POST", "/admin/webhooks/{endpoint_id}"): WEBHOOK_ROWS,
+    ("POST", "/admin/webhooks/{endpoint_id}/secret"): WEBHOOK_ROWS,
+    ("POST", "/admin/webhooks/{endpoint_id}/remove"): WEBHOOK_ROWS,
+    ("POST", "/admin/webhooks/{endpoint_id}/deliveries/{delivery_id}/send-again"): WEBHOOK_ROWS,
     # Private: an account and what is under it
     ("GET", "/accounts/{account_id}"): account_rows(own=Row(allow=EVERY_ROLE)),
     ("GET", "/accounts/{account_id}/audit"): account_rows(own=Row(allow=EVERY_ROLE)),
@@ -1012,6 +1038,11 @@ ALLOWED_STATUS: dict[tuple[str, str], int | dict[str, int]] = {
     # The feed's new address is shown on the page, once (only its hash is kept). Everyone's
     # feed is on already: turning it on again changes nothing and goes back to /me (303).
     ("POST", "/me/calendar/rotate"): PAGE,
+    # A new endpoint's secret, and a renewed one, are shown on the page, once.
+    ("POST", "/admin/webhooks"): PAGE,
+    ("POST", "/admin/webhooks/{endpoint_id}/secret"): dict.fromkeys(
+        (WORKSPACE_WEBHOOK, FOREIGN_WEBHOOK), PAGE
+    ),
     # The world's joint reviews are still open: an internal record is made of a closed one
     # only (tests/test_joint_reviews.py covers it being made).
     ("POST", "/accounts/{account_id}/reviews/from-joint/{joint_review_id}"): dict.fromkeys(
@@ -1371,6 +1402,7 @@ def build_matrix_world(session: Session) -> MatrixWorld:
     _add_stakeholder_items(session, world, {"own": admin, "other": admin, "foreign": other_admin})
     _fail_invitation_mail(session, world)
     _add_import_drafts(session, world, roles)
+    _add_webhooks(session, world, {"own": admin, "foreign": other_admin})
     session.flush()
     return world
 
@@ -1441,6 +1473,35 @@ def _fail_invitation_mail(session: Session, world: MatrixWorld) -> None:
         session.add(mail)
         assert mail.id is not None
         world.items["message_id"][key] = (mail.id, 1)
+
+
+def _add_webhooks(session: Session, world: MatrixWorld, admins: dict[str, User]) -> None:
+    """A webhook endpoint in each workspace with one delivered event, so that an allowed
+    "Send again" really queues it again."""
+    world.items["endpoint_id"], world.items["delivery_id"] = {}, {}
+    for key, admin in admins.items():
+        assert admin.workspace_id is not None
+        endpoint, _ = webhooks.create(
+            session,
+            actor=admin,
+            workspace_id=admin.workspace_id,
+            values=EndpointValues("https://crm.example.com/hook", key, ["action.*"], False, True),
+            app_key="s" * 64,
+        )
+        assert endpoint.id is not None
+        delivery = WebhookDelivery(
+            endpoint_id=endpoint.id,
+            account_id=world.accounts[key],
+            verb="action.created",
+            body="{}",
+            status=OutboxStatus.SENT,
+            attempts=1,
+        )
+        session.add(delivery)
+        session.flush()
+        assert delivery.id is not None
+        world.items["endpoint_id"][key] = (endpoint.id, endpoint.version)
+        world.items["delivery_id"][key] = (delivery.id, 0)
 
 
 def _add_scorecard_items(session: Session, world: MatrixWorld, admins: dict[str, User]) -> None:
@@ -1919,6 +1980,17 @@ BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/admin/time-zone"): lambda w, actor, target: {"time_zone": "Europe/Paris"},
     ("POST", "/me/locale"): lambda w, actor, target: {"locale": "de-DE"},
     ("POST", "/admin/currency"): lambda w, actor, target: {"currency": "USD"},
+    ("POST", "/admin/webhooks"): lambda w, actor, target: {
+        "url": "https://crm.example.com/new",
+        "kinds": ["priority.*", "action.*"],
+        "active": "yes",
+    },
+    ("POST", "/admin/webhooks/{endpoint_id}"): lambda w, actor, target: {
+        "url": "https://crm.example.com/changed",
+        "kinds": ["priority.*"],
+        "active": "yes",
+        "version": _version(w, "endpoint_id", target),
+    },
     ("POST", "/accounts"): lambda w, actor, target: {
         "client_name": "Matrix client",
         "account_name": "Matrix account",
@@ -2465,7 +2537,7 @@ def test_matrix_is_well_formed() -> None:
             has_item = TARGETS[target][1] is not None or target == MISSING_ITEM
             if params == {"account_id"}:
                 assert target in (OWN_ACCOUNT, OTHER_ACCOUNT, FOREIGN_ACCOUNT, MISSING_ACCOUNT)
-            elif len(params) == 2:
+            elif len(params) == 2 and "account_id" in params:
                 assert has_item or target == ORPHANED_ITEM, (route, target)
         if any(p in route[1] for p in ("{account_id}", "{user_id}", "{token}")):
             assert NO_TARGET not in rows, route
@@ -2502,6 +2574,8 @@ def _targets_needed(path: str) -> set[str]:
         return {WORKSPACE_ATTRIBUTE, FOREIGN_ATTRIBUTE, MISSING_ATTRIBUTE}
     if "message_id" in params:
         return {WORKSPACE_MAIL, FOREIGN_MAIL, MISSING_MAIL}
+    if "endpoint_id" in params:
+        return {WORKSPACE_WEBHOOK, FOREIGN_WEBHOOK, MISSING_WEBHOOK}
     if "notification_id" in params:
         return {LEAD_NOTIFICATION, MISSING_NOTIFICATION}
     if "token_id" in params:

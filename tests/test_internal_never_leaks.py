@@ -139,10 +139,15 @@ from app.strategy import service as strategy
 from app.strategy.schemas import StrategyValues
 from app.value import service as value
 from app.value.schemas import RatingValues
+from app.webhooks import service as webhooks
+from app.webhooks.dispatcher import WebhookDispatcher
+from app.webhooks.kinds import KINDS as WEBHOOK_KINDS
+from app.webhooks.schemas import EndpointValues
 from tests import pdftext
-from tests.conftest import CSRF
+from tests.conftest import CSRF, RollbackDatabase, default_settings
 from tests.factories import World, add_member, attach, make_account, make_user, sign_in
 from tests.test_authorization_matrix import APP_ROUTES, routes_of
+from tests.webhook_receiver import receiver
 
 MARKER = "zq-internal-7f3a"
 CLIENT_ROLES = ("sponsor", "member", "viewer")
@@ -2176,3 +2181,45 @@ def test_the_id_reader_skips_the_csrf_token() -> None:
         '<input type="hidden" name="csrf_token" value="Xy-ab-12-Zq"><a href="#comment-34">'
     )
     assert id_tokens(page) == [34]
+
+
+def test_a_client_visible_webhook_gets_no_internal_event(
+    session: Session, world: World, db: RollbackDatabase
+) -> None:
+    """Issue 14 §2: the sweep over webhook bodies. Before the plan and the vendor's workspace
+    are planted, the workspace's admin registers an endpoint of every kind a client-visible
+    endpoint may ask for and an internal one of every kind, each a real receiver on this
+    machine; after the dispatcher sent everything, the client-visible receiver has no marker
+    and names no internal item, while the internal one has the marker (so the check can fail)."""
+    settings = default_settings()
+    settings.webhook_allow_local = True
+    assert world.admin.workspace_id is not None
+    with receiver() as shared, receiver() as internal:
+        for url, marked in ((shared.url, False), (internal.url, True)):
+            kinds = [kind.key for kind in WEBHOOK_KINDS if marked or not kind.internal_only]
+            webhooks.create(
+                session,
+                actor=world.admin,
+                workspace_id=world.admin.workspace_id,
+                values=EndpointValues(url, "", kinds, marked, True),
+                app_key=settings.resolved_secret_key,
+            )
+        session.commit()
+        planted = build_plan(session, world)
+        session.commit()
+        dispatcher = WebhookDispatcher(db, settings)
+        while dispatcher.deliver_due():
+            pass
+    assert any(MARKER in body for body in internal.bodies())
+    assert len(shared.bodies()) > 20
+    assert len(internal.bodies()) > len(shared.bodies())
+    hidden = {
+        str(i)
+        for word, ids in planted.internal.items()
+        if word not in ("removed_stakeholder", "withdrawn_section")
+        for i in ids
+    }
+    for got in shared.received:
+        assert MARKER not in got.body
+        assert MARKER not in json.dumps(got.headers)
+        assert json.loads(got.body)["item_id"] not in hidden, got.body

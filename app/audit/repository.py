@@ -3,21 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Generator, Sequence
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from app.audit.chain import Appended, chain_for
-from app.models import Account, AuditChainHead, AuditEvent, User, WorkspaceRole
+from app.models import Account, AuditChainHead, AuditEvent, User, WebhookEndpoint, WorkspaceRole
 
 # Built once, as plain SQL on the tables: an ``AuditChainHead`` in the identity map would not
 # see ``move_head``, and the unit of work is the cost these spare every audited change.
 _HEADS = AuditChainHead.__table__  # type: ignore[attr-defined]
 _EVENTS = AuditEvent.__table__  # type: ignore[attr-defined]
+_ENDPOINTS = WebhookEndpoint.__table__  # type: ignore[attr-defined]
+_ACCOUNTS = Account.__table__  # type: ignore[attr-defined]
+# Whether a live webhook endpoint of the account's workspace may want the event: asked in the
+# statement that locks the head, so that a change in a workspace without endpoints pays no
+# statement of its own for webhooks (``app.webhooks.events`` reads the endpoints otherwise).
+_LISTENED = sa.exists(
+    sa.select(_ENDPOINTS.c.id)
+    .join(_ACCOUNTS, _ACCOUNTS.c.workspace_id == _ENDPOINTS.c.workspace_id)
+    .where(_ACCOUNTS.c.id == sa.bindparam("account_id"))
+    .where(_ENDPOINTS.c.removed_at.is_(None))
+    .where(_ENDPOINTS.c.active.is_(True))
+)
 _LOCK_HEAD = (
-    sa.select(_HEADS.c.seq, _HEADS.c.hash)
+    sa.select(_HEADS.c.seq, _HEADS.c.hash, _LISTENED.label("listened"))
     .where(_HEADS.c.chain == sa.bindparam("chain"))
-    .with_for_update()
+    .with_for_update(of=_HEADS)
 )
 _MOVE_HEAD = (
     sa.update(_HEADS)
@@ -41,13 +54,24 @@ _MOVE_AND_INSERT = (
 )
 
 
-def lock_head(session: Session, chain: str) -> tuple[int, str] | None:
-    """The chain's head (its last event's seq and hash), its row locked (PostgreSQL; SQLite's
-    writers are serialised anyway) so concurrent appends queue up."""
+@dataclass(frozen=True)
+class Head:
+    """Where a chain stands (its last event's seq and hash), and whether a webhook endpoint
+    of the chain's account's workspace listens."""
+
+    seq: int
+    hash: str
+    listened: bool
+
+
+def lock_head(session: Session, chain: str, *, account_id: int | None = None) -> Head | None:
+    """The chain's head, its row locked (PostgreSQL; SQLite's writers are serialised anyway)
+    so concurrent appends queue up; ``listened`` is about ``account_id``'s workspace."""
     # On the session's connection: the ORM's execute adds nothing to a plain statement but
     # its cost, paid by every audited change (so do ``append`` and the live event's insert).
-    row = session.connection().execute(_LOCK_HEAD, {"chain": chain}).first()
-    return (int(row.seq), str(row.hash)) if row is not None else None
+    params = {"chain": chain, "account_id": account_id}
+    row = session.connection().execute(_LOCK_HEAD, params).first()
+    return Head(int(row.seq), str(row.hash), bool(row.listened)) if row is not None else None
 
 
 def append(session: Session, event: Appended, *, new_chain: bool) -> int:

@@ -17,6 +17,7 @@ from app.audit.chain import GENESIS, GLOBAL_CHAIN, Appended, chain_for, json_saf
 from app.db import require_writes
 from app.live import events as live_events
 from app.models import AuditEvent, User, Visibility, utcnow
+from app.webhooks import events as webhook_events
 
 Changes = dict[str, list[Any]]
 
@@ -68,9 +69,9 @@ def record(
     require_writes(session)  # plain SQL passes no flush check
     session.flush()
     chain = chain_for(account_id)
-    head = repository.lock_head(session, chain)
+    head = repository.lock_head(session, chain, account_id=account_id)
     # None: only the transaction that creates an account (or the first global event) gets here.
-    seq, prev_hash = head if head is not None else (0, GENESIS)
+    seq, prev_hash = (head.seq, head.hash) if head is not None else (0, GENESIS)
     event = Appended(
         chain=chain,
         seq=seq + 1,
@@ -88,18 +89,39 @@ def record(
     event.hash = link_hash(prev_hash, event)
     event.id = repository.append(session, event, new_chain=head is None)
     if account_id is not None:
-        # Under the chain head's lock, which also numbers the account's live events.
-        live_events.derive(
-            session,
-            account_id=account_id,
-            verb=verb,
-            item_type=item_type,
-            item_id=event.item_id,
-            visibility=visibility,
-            actor_name=actor.display_name if actor else "",
-            actor_id=actor.id if actor else None,
-        )
+        _tell_listeners(session, event, actor, webhooks=head is None or head.listened)
     return event
+
+
+def _tell_listeners(
+    session: Session, event: Appended, actor: User | None, *, webhooks: bool
+) -> None:
+    """An account's event, in its transaction: its live event (under the chain head's lock,
+    which also numbers the account's live events) and, when an endpoint of its workspace
+    listens (``webhooks``), the webhook deliveries it makes."""
+    assert event.account_id is not None
+    live_events.derive(
+        session,
+        account_id=event.account_id,
+        verb=event.verb,
+        item_type=event.item_type,
+        item_id=event.item_id,
+        visibility=event.visibility,
+        actor_name=actor.display_name if actor else "",
+        actor_id=actor.id if actor else None,
+    )
+    if not webhooks:
+        return
+    webhook_events.enqueue(
+        session,
+        account_id=event.account_id,
+        verb=event.verb,
+        item_type=event.item_type,
+        item_id=event.item_id,
+        visibility=event.visibility,
+        changes=event.changes,
+        occurred_at=event.occurred_at,
+    )
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,8 @@ SECTIONS: dict[str, str | None] = {
     "api_token": None,  # a person's own, on the global chain
     "workspace": None,
     "outbox_message": None,
+    "webhook_endpoint": None,  # a workspace's, on the global chain
+    "webhook_delivery": None,
 }
 # A verb recorded against another item type than the section it changes.
 VERB_SECTIONS = {

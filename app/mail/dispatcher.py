@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,15 +25,15 @@ from email.message import EmailMessage
 from sqlmodel import Session
 
 from app.config import Settings
-from app.db import Database, database_unreachable, one_line
+from app.db import Database
+from app.kit import outbox
 from app.mail import repository, unsubscribe
 from app.models import OutboxMessage, OutboxStatus, utcnow
 
 log = logging.getLogger(__name__)
 
-POLL_SECONDS = 30.0
-# Never spin: the shortest sleep between two rounds.
-MIN_WAIT_SECONDS = 0.05
+POLL_SECONDS = outbox.POLL_SECONDS
+MIN_WAIT_SECONDS = outbox.MIN_WAIT_SECONDS
 CLAIM_SECONDS = 120
 BATCH = 50
 # How often a failed message is queued again by itself after SMTP answered again; a message
@@ -43,13 +42,13 @@ MAX_AUTO_REQUEUES = 3
 SMTP_POLICY = policy.SMTP.clone(max_line_length=998)
 
 
-class MailDispatcher:
+class MailDispatcher(outbox.Dispatcher):
+    name = "mail"
+
     def __init__(self, db: Database, settings: Settings) -> None:
+        super().__init__()
         self.db = db
         self.settings = settings
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._told_unsent = False
         self._next_probe = 0.0  # time.monotonic() of the next SMTP probe
 
@@ -61,36 +60,12 @@ class MailDispatcher:
             return "dev-mailbox"
         return ""
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="mail-dispatcher", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.clear()
-            try:
-                self.deliver_due()
-                if self._probe_due() and self.probe_smtp():
-                    continue  # the given-up mail is due now
-                wait = min(self.seconds_until_due(), self._seconds_until_probe())
-            except Exception as exc:
-                if not database_unreachable(exc):
-                    log.exception("mail dispatch failed; will retry")
-                else:  # an outage is not a bug: one line, no traceback
-                    log.warning(
-                        "mail dispatch: database unavailable (%s); will retry", one_line(exc)
-                    )
-                wait = POLL_SECONDS
-            self._wake.wait(wait)
+    def round(self) -> float:
+        """Send what is due; probe the SMTP server while mail is given up; how long to sleep."""
+        self.deliver_due()
+        if self._probe_due() and self.probe_smtp():
+            return 0  # the given-up mail is due now
+        return min(self.seconds_until_due(), self._seconds_until_probe())
 
     def seconds_until_due(self) -> float:
         """How long to sleep: until the earliest pending message is due, at most POLL_SECONDS."""
@@ -99,9 +74,7 @@ class MailDispatcher:
         now = utcnow()
         with self.db.session(writes=False) as session:
             due = repository.next_due(session, now=now)
-        if due is None:
-            return POLL_SECONDS
-        return min(POLL_SECONDS, max(MIN_WAIT_SECONDS, (due - now).total_seconds()))
+        return outbox.seconds_until(due, now)
 
     def _probe_due(self) -> bool:
         if self.transport != "smtp" or time.monotonic() < self._next_probe:

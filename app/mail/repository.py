@@ -9,53 +9,22 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from app.db import for_write
+from app.kit import outbox
 from app.models import Account, OutboxMessage, OutboxStatus, User
 
 
-def _unclaimed(now: datetime) -> sa.ColumnElement[bool]:
-    return sa.or_(
-        col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now
-    )
-
-
 def due_ids(session: Session, *, now: datetime, limit: int) -> Sequence[int]:
-    statement = (
-        select(OutboxMessage.id)
-        .where(OutboxMessage.status == OutboxStatus.PENDING)
-        .where(col(OutboxMessage.next_attempt_at) <= now)
-        .where(_unclaimed(now))
-        .order_by(col(OutboxMessage.id))
-        .limit(limit)
-    )
-    return [i for i in session.exec(statement).all() if i is not None]
+    return outbox.due_ids(session, OutboxMessage, now=now, limit=limit)
 
 
 def next_due(session: Session, *, now: datetime) -> datetime | None:
-    """When the earliest pending message can next be tried: its next attempt, or when another
-    instance's claim on it lapses. None when nothing is pending."""
-    pending = col(OutboxMessage.status) == OutboxStatus.PENDING
-    claimed = col(OutboxMessage.claimed_until) >= now  # by another instance, for a while
-    row = session.execute(
-        sa.select(
-            sa.func.min(OutboxMessage.next_attempt_at).filter(pending, _unclaimed(now)),
-            sa.func.min(OutboxMessage.claimed_until).filter(pending, claimed),
-        )
-    ).one()
-    times = [t for t in row if t is not None]
-    return min(times) if times else None
+    """When the earliest pending message can next be tried (``app.kit.outbox.next_due``)."""
+    return outbox.next_due(session, OutboxMessage, now=now)
 
 
 def claim(session: Session, *, message_id: int, now: datetime, until: datetime) -> bool:
     """Take a message for sending; False if another instance took it first."""
-    statement = (
-        sa.update(OutboxMessage)
-        .where(col(OutboxMessage.id) == message_id)
-        .where(col(OutboxMessage.status) == OutboxStatus.PENDING)
-        .where(_unclaimed(now))
-        .values(claimed_until=until)
-    )
-    result = session.execute(statement)
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return outbox.claim(session, OutboxMessage, row_id=message_id, now=now, until=until)
 
 
 def _requeueable(

@@ -312,3 +312,4 @@ UserManager = Annotated[Actor, Depends(WorkspaceGuard(WorkspaceVerb.USERS_MANAGE
 SettingsManager = Annotated[Actor, Depends(WorkspaceGuard(WorkspaceVerb.SETTINGS_MANAGE))]
 PortfolioReader = Annotated[Actor, Depends(WorkspaceGuard(WorkspaceVerb.PORTFOLIO_VIEW))]
 MailManager = Annotated[Actor, Depends(WorkspaceGuard(WorkspaceVerb.MAIL_MANAGE))]
+WebhookManager = Annotated[Actor, Depends(WorkspaceGuard(WorkspaceVerb.WEBHOOKS_MANAGE))]

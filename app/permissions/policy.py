@@ -84,6 +84,7 @@ class WorkspaceVerb(StrEnum):
     SETTINGS_MANAGE = "settings.manage"  # e.g. the value dimensions, the scorecard
     PORTFOLIO_VIEW = "portfolio.view"  # the portfolio dashboard and the mentor's queue
     MAIL_MANAGE = "mail.manage"  # the workspace's undelivered mail, and sending it again
+    WEBHOOKS_MANAGE = "webhooks.manage"  # the workspace's webhook endpoints and deliveries
 
 
 @dataclass(frozen=True)
