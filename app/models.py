@@ -1210,6 +1210,8 @@ class WebhookDelivery(SQLModel, table=True):
     account_id: int = Field(foreign_key="account.id")
     verb: str = Field(max_length=80)
     body: str = Field(sa_type=sa.Text)
+    # About an internal event: sent only while its endpoint is still marked internal.
+    internal: bool = False
     created_at: datetime = Field(default_factory=utcnow)
     status: str = Field(default=OutboxStatus.PENDING, max_length=20)
     attempts: int = 0

@@ -138,7 +138,7 @@ def test_a_receiver_gets_each_event_once_signed_and_again_after_a_500(
     assert delivery.status == OutboxStatus.PENDING
     assert delivery.attempts == 1
     assert delivery.last_status == 500
-    assert "HTTP 500" in delivery.last_error
+    assert delivery.last_error == "HTTP 500"  # what the receiver said is never read or kept
     assert delivery.last_duration_ms is not None
     assert dispatcher.deliver_due() == 0
     assert len(hook.received) == 2
@@ -190,6 +190,48 @@ def test_internal_events_reach_only_endpoints_marked_internal(
     verbs = sorted(json.loads(b)["verb"] for b in internal.bodies())
     assert verbs == ["initiative.created", "priority.created"]
     assert all("INTERNAL" not in body for body in shared.bodies())
+
+
+def test_an_internal_event_queued_for_an_endpoint_no_longer_internal_is_not_sent(
+    session: Session, world: World, db: RollbackDatabase
+) -> None:
+    """Whether the endpoint may have the event is asked again when it is sent: an endpoint
+    unmarked internal after the event was queued does not get it (nor does "Send again")."""
+    with receiver() as hook:
+        endpoint, _secret = make_endpoint(session, world, hook.url, kinds=ALL_KINDS, internal=True)
+        session.commit()
+        add_draft(session, world, "INTERNAL draft idea")
+        endpoint.internal = False
+        session.add(endpoint)
+        session.commit()
+        WebhookDispatcher(db, local_settings()).deliver_due()
+        assert hook.bodies() == []
+    [delivery] = session.exec(
+        select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
+    ).all()
+    session.refresh(delivery)
+    assert delivery.internal
+    assert delivery.status == OutboxStatus.CANCELLED
+    assert delivery.last_error == "The endpoint no longer takes internal events."
+
+
+@pytest.mark.parametrize(
+    ("url", "address", "expected", "host", "sni"),
+    [
+        ("https://hooks.example/in?x=1", "93.184.216.34", "https://93.184.216.34/in?x=1", "hooks.example", "hooks.example"),
+        ("https://hooks.example:8443/in", "2606:2800::1", "https://[2606:2800::1]:8443/in", "hooks.example:8443", "hooks.example"),
+        ("http://localhost:9000/in", "127.0.0.1", "http://127.0.0.1:9000/in", "localhost:9000", None),
+    ],
+)  # fmt: skip
+def test_a_delivery_connects_to_the_address_that_was_checked(
+    url: str, address: str, expected: str, host: str, sni: str | None
+) -> None:
+    """DNS rebinding: the name is resolved and checked once per attempt, and the connection is
+    made to that address, the name kept for the Host header and TLS's server name."""
+    pinned, headers, extensions = addresses.pinned(url, address)
+    assert pinned == expected
+    assert headers == {"Host": host}
+    assert extensions.get("sni_hostname") == sni
 
 
 def test_only_the_kinds_asked_for_and_only_while_the_owner_is_an_admin(

@@ -58,6 +58,7 @@ def upgrade() -> None:
         sa.Column("account_id", BIG_ID, nullable=False),
         sa.Column("verb", AutoString(length=80), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("internal", sa.Boolean(), nullable=False),
         sa.Column("created_at", UTC(), nullable=False),
         sa.Column("status", AutoString(length=20), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),

@@ -7,9 +7,10 @@ only to public addresses: loopback, private, link-local (cloud metadata at 169.2
 shared, multicast, reserved and unspecified ones are refused, except the machine itself when
 local addresses are allowed. The form checks the address's shape and a literal IP address when
 it is saved; the dispatcher resolves the name and checks every address it resolves to before
-every attempt (a name can be pointed elsewhere later). A name that resolves to a public
-address when checked and a private one when connected (DNS rebinding within the same second)
-is not caught: the receiver's host is not pinned.
+every attempt (a name can be pointed elsewhere later) and connects to the address it checked
+(``pinned``: the name stays in the Host header and in TLS's server name, so the certificate is
+checked against it), so a name cannot resolve to a public address when checked and a private
+one when connected (DNS rebinding).
 """
 
 from __future__ import annotations
@@ -88,3 +89,18 @@ def resolve(url: str, *, allow_local: bool) -> list[str]:
                 "webhooks only to public addresses."
             )
     return addresses
+
+
+def pinned(url: str, address: str) -> tuple[str, dict[str, str], dict[str, str]]:
+    """``url`` with its host replaced by the checked ``address``, the Host header, and for
+    https the TLS server name (``sni_hostname``: the certificate is verified for the name)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    literal = address.split("%", 1)[0]
+    at = f"[{literal}]" if ":" in literal else literal
+    netloc = f"{at}:{parts.port}" if parts.port else at
+    name = f"{host}:{parts.port}" if parts.port else host
+    if ":" in host:  # an IPv6 literal in the address itself
+        name = f"[{host}]:{parts.port}" if parts.port else f"[{host}]"
+    extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
+    return parts._replace(netloc=netloc).geturl(), {"Host": name}, extensions

@@ -156,6 +156,7 @@ def enqueue(
                 account_id=account_id,
                 verb=verb[:80],
                 body=text,
+                internal=visibility != Visibility.SHARED,
             )
         )
         queued += 1
