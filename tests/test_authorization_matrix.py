@@ -540,6 +540,20 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("POST", f"{API_ACTION}/comments"): api_rows(
         item_rows(allow=f"admin {VENDOR_ROLES} {CLIENT_WRITERS}", forbid="viewer")
     ),
+    **{
+        ("GET", f"{API}/accounts/{{account_id}}/{name}"): api_rows(
+            account_rows(own=Row(allow=EVERY_ROLE))
+        )
+        for name in ("periods", "strategy", "suggestions", "ratings", "initiatives", "audit")
+    },
+    ("GET", f"{API_ACTION}/comments"): api_rows(item_rows(allow=EVERY_ROLE, forbid="")),
+    # The vendor's internal resources: a client's token gets the 404 of a missing account
+    **{
+        ("GET", f"{API}/accounts/{{account_id}}/{name}"): api_rows(
+            account_rows(own=Row(allow=f"admin {VENDOR_ROLES}", not_found=CLIENT_ROLES))
+        )
+        for name in ("scorecard", "profile", "stakeholders", "opportunities", "reviews")
+    },
     # Private: workspace administration
     ("GET", "/accounts/new"): {NO_TARGET: WORKSPACE_ADMINS},
     ("POST", "/accounts"): {NO_TARGET: WORKSPACE_ADMINS},
