@@ -1074,7 +1074,8 @@ OPEN_TO_CLIENTS = re.compile(
     r"|/validation)?"
     r"(?:\?.*)?$"
     # The JSON API, asked with the client person's token (``send_api_token``)
-    r"|^/api/v1/accounts(?:/\d+(?:/plan|/priorities|/actions(?:/\d+)?)?)?$"
+    r"|^/api/v1/accounts(?:/\d+(?:/plan|/priorities|/periods|/strategy|/suggestions|/ratings"
+    r"|/initiatives|/audit|/actions(?:/\d+(?:/comments)?)?)?)?$"
 )
 
 
@@ -1144,6 +1145,21 @@ def fetch_everything(client: TestClient, leaks: Leaks, urls: Iterable[str], role
                 leaks.response(where, response)
 
 
+def api_audit(client: TestClient, leaks: Leaks, planted: Planted, role: str) -> int:
+    """Every page of the audit trail through the API (the client's token): how many events."""
+    rows, cursor = 0, None
+    for _ in range(100):
+        url = f"/api/v1/accounts/{planted.account_id}/audit?limit=100"
+        response = client.get(url + (f"&cursor={cursor}" if cursor else ""))
+        leaks.response(f"{role} API GET {url}", response)
+        assert response.status_code == 200, url
+        rows += len(response.json()["items"])
+        cursor = response.json()["next_cursor"]
+        if cursor is None:
+            break
+    return rows
+
+
 def check_audit(
     client: TestClient, leaks: Leaks, planted: Planted, session: Session, role: str
 ) -> None:
@@ -1169,6 +1185,9 @@ def check_audit(
     ).all()
     if rows != len(shared):
         leaks.problems.append(f"{role}: the audit pages list {rows} events, {len(shared)} shared")
+    api_rows = api_audit(client, leaks, planted, role) if "Authorization" in client.headers else 0
+    if "Authorization" in client.headers and api_rows != len(shared):
+        leaks.problems.append(f"{role}: the API's audit lists {api_rows} events, {len(shared)}")
     # The export holds exactly the shared events, chained for the file (so no sequence
     # number or hash of the account's chain counts the internal events), and verifies.
     url = f"/accounts/{planted.account_id}/audit/export.jsonl"
@@ -1636,6 +1655,16 @@ def test_no_internal_item_reaches_a_client(
     open_urls, internal_urls = urls_for(app, planted)
     api = [url for url in open_urls if url.startswith("/api/v1/accounts")]
     assert len(api) > 5, api  # every resource of the API, with the client's token
+    resources = {
+        "periods",
+        "strategy",
+        "suggestions",
+        "ratings",
+        "initiatives",
+        "audit",
+        "comments",
+    }
+    assert resources <= {url.rsplit("/", 1)[-1] for url in api}, api
     fetch_everything(client, leaks, open_urls, role)
     # The PDFs (the plan's and each version's) are read as text, so the sweep sees them.
     assert sum(url.endswith(".pdf") for url in open_urls) == 3
