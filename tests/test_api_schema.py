@@ -35,7 +35,7 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
-EXAMPLES = 30  # per operation: about 250 requests in all, a few seconds
+EXAMPLES = 30  # per operation: about 600 requests in all, under a minute
 
 
 def fuzz(
@@ -83,7 +83,7 @@ def test_the_api_keeps_to_its_document(app: FastAPI, session: Session, world: Wo
     real = {"account_id": world.account.id, "action_id": action.id}
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 8
+    assert len(operations) == 20
 
     def current_etag() -> str:
         version = session.exec(select(Action.version).where(Action.id == action.id)).one()
