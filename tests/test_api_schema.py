@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlmodel import Session, select
 
-from app.models import Action
+from app.models import Action, Priority, PriorityStatus
 from tests.factories import World
 from tests.test_api import make_action, token_of
 
@@ -39,7 +39,7 @@ EXAMPLES = 30  # per operation: about 600 requests in all, under a minute
 
 
 def fuzz(
-    operation: Any, tokens: dict[str, str], real: dict[str, int], etag: Callable[[], str]
+    operation: Any, tokens: dict[str, str], real: dict[str, int], etag: Callable[[str], str]
 ) -> set[int]:
     """Generated requests to ``operation``, each answer checked; the statuses seen."""
     statuses: set[int] = set()
@@ -62,8 +62,10 @@ def fuzz(
             for name in case.path_parameters or {}:
                 if name in real:
                     case.path_parameters[name] = real[name]
-            if fresh and case.method.upper() == "PATCH":
-                case.headers = {**(case.headers or {}), "If-Match": etag()}
+            if fresh and (
+                case.method.upper() == "PATCH" or case.path.endswith(("/accept", "/reject"))
+            ):
+                case.headers = {**(case.headers or {}), "If-Match": etag(case.path)}
         response = case.call(headers={"Authorization": f"Bearer {tokens[who]}"})
         statuses.add(response.status_code)
         case.validate_response(response, checks=CHECKS)
@@ -80,16 +82,37 @@ def test_the_api_keeps_to_its_document(app: FastAPI, session: Session, world: Wo
     }
     assert world.account.id is not None
     assert action.id is not None
+    # One suggestion to accept and one to reject (once answered, the next answer is a 409).
+    accepted, rejected = (
+        Priority(
+            account_id=action.account_id,
+            plan_id=action.plan_id,
+            status=PriorityStatus.SUGGESTED,
+            title=f"Fuzzed suggestion {n}",
+            suggested_by_id=world.members["lead"].id,
+        )
+        for n in range(2)
+    )
+    session.add_all([accepted, rejected])
+    session.commit()
+    assert accepted.id is not None
+    assert rejected.id is not None
     real = {"account_id": world.account.id, "action_id": action.id}
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 20
+    assert len(operations) == 23
 
-    def current_etag() -> str:
-        version = session.exec(select(Action.version).where(Action.id == action.id)).one()
+    def current_etag(path: str) -> str:
+        if "suggestion" in path:
+            answered = rejected if path.endswith("/reject") else accepted
+            version = session.exec(select(Priority.version).where(Priority.id == answered.id)).one()
+        else:
+            version = session.exec(select(Action.version).where(Action.id == action.id)).one()
         return f'"v{version}"'
 
     for operation in operations:
-        statuses = fuzz(operation, tokens, real, current_etag)
+        answered = rejected if operation.path.endswith("/reject") else accepted
+        ids = real | {"suggestion_id": answered.id or 0}
+        statuses = fuzz(operation, tokens, ids, current_etag)
         print(operation.label, sorted(statuses))
         assert statuses & {200, 201}, operation.label  # the allowed answers were checked too

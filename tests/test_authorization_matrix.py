@@ -465,6 +465,7 @@ def api_rows(rows: dict[str, Row]) -> dict[str, Row]:
 
 API = "/api/v1"
 API_ACTION = f"{API}/accounts/{{account_id}}/actions/{{action_id}}"
+API_SUGGESTION = f"{API}/accounts/{{account_id}}/suggestions/{{suggestion_id}}"
 
 # --------------------------------------------------------------------------------------------
 # THE MATRIX: (method, path) -> target -> Row. Written by hand; keep it in step with the routes.
@@ -547,6 +548,15 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
         for name in ("periods", "strategy", "suggestions", "ratings", "initiatives", "audit")
     },
     ("GET", f"{API_ACTION}/comments"): api_rows(item_rows(allow=EVERY_ROLE, forbid="")),
+    ("POST", f"{API}/accounts/{{account_id}}/suggestions"): api_rows(
+        account_rows(own=Row(allow=VENDOR_CONTRIBUTORS, forbid=f"mentor {CLIENT_ROLES}"))
+    ),
+    ("POST", f"{API_SUGGESTION}/accept"): api_rows(
+        client_item_rows(allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS)
+    ),
+    ("POST", f"{API_SUGGESTION}/reject"): api_rows(
+        client_item_rows(allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS)
+    ),
     # The vendor's internal resources: a client's token gets the 404 of a missing account
     **{
         ("GET", f"{API}/accounts/{{account_id}}/{name}"): api_rows(
@@ -963,6 +973,11 @@ ALLOWED_STATUS: dict[tuple[str, str], int | dict[str, int]] = {
     ("POST", "/me/tokens"): PAGE,  # the page that shows the new token, once
     ("PATCH", API_ACTION): dict.fromkeys((OWN_ITEM, OTHER_ITEM, FOREIGN_ITEM), PAGE),
     ("POST", f"{API_ACTION}/comments"): dict.fromkeys((OWN_ITEM, OTHER_ITEM, FOREIGN_ITEM), 201),
+    ("POST", f"{API}/accounts/{{account_id}}/suggestions"): dict.fromkeys(
+        (OWN_ACCOUNT, OTHER_ACCOUNT, FOREIGN_ACCOUNT), 201
+    ),
+    ("POST", f"{API_SUGGESTION}/accept"): {OWN_ITEM: PAGE},
+    ("POST", f"{API_SUGGESTION}/reject"): {OWN_ITEM: PAGE},
     # "If the address is known, a link is on its way": the same page whoever asks.
     ("POST", "/password/forgot"): PAGE,
     ("POST", "/accounts/{account_id}/initiatives/{initiative_id}/propose"): SEEN_INITIATIVE,
@@ -2160,6 +2175,15 @@ API_HEADERS: dict[tuple[str, str], Headers] = {
     ("POST", f"{API_ACTION}/comments"): lambda w, actor, target: {
         "Idempotency-Key": f"matrix-{actor}-{target}"
     },
+    ("POST", f"{API}/accounts/{{account_id}}/suggestions"): lambda w, actor, target: {
+        "Idempotency-Key": f"matrix-{actor}-{target}"
+    },
+    ("POST", f"{API_SUGGESTION}/accept"): lambda w, actor, target: {
+        "If-Match": f'"v{_version(w, "suggestion_id", target)}"'
+    },
+    ("POST", f"{API_SUGGESTION}/reject"): lambda w, actor, target: {
+        "If-Match": f'"v{_version(w, "suggestion_id", target)}"'
+    },
 }
 BODIES[("POST", "/me/tokens")] = lambda w, actor, target: {
     "name": "Matrix token",
@@ -2171,6 +2195,12 @@ BODIES[("PATCH", API_ACTION)] = lambda w, actor, target: {
     "due_on": "2027-06-30",
 }
 BODIES[("POST", f"{API_ACTION}/comments")] = lambda w, actor, target: {"body": "Matrix comment"}
+BODIES[("POST", f"{API}/accounts/{{account_id}}/suggestions")] = lambda w, actor, target: {
+    "title": "Matrix suggestion"
+}
+BODIES[("POST", f"{API_SUGGESTION}/reject")] = lambda w, actor, target: {
+    "reason": "Not one of ours."
+}
 
 
 def headers_of(world: MatrixWorld, cell: Cell) -> dict[str, str]:

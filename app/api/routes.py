@@ -174,7 +174,7 @@ def get_action(response: Response, checked: ReadAction) -> schemas.Action:
     return _action(checked.item)
 
 
-def _expected_version(if_match: str | None) -> int:
+def expected_version(if_match: str | None) -> int:
     """The version 'If-Match' names: 428 without it, 412 for anything but one of our ETags."""
     if if_match is None:
         raise PreconditionRequired()
@@ -211,7 +211,7 @@ def change_action(
 ) -> schemas.Action:
     """Change an action's fields (status, due date, title, outcome, owner): through the same
     service as the page. Requires 'If-Match'; 412 when the action changed since."""
-    expected = _expected_version(if_match)
+    expected = expected_version(if_match)
     action = checked.item
     plan = or_404(plans_repo.current(db, account_id=checked.access.account_id, lock=True))
     members = accounts_repo.list_members(db, account_id=checked.access.account_id)
@@ -258,14 +258,11 @@ def add_comment(
     values = CommentForm(new.body, "yes" if new.team_only else "").check()
     if isinstance(values, FormErrors):
         raise Invalid(dict(values))
-    claimed = None
-    if key is not None:
-        assert use.token.id is not None
-        fingerprint = idempotency.request_hash("POST", request.url.path, new.model_dump_json())
-        found = idempotency.claim(db, token_id=use.token.id, key=key, fingerprint=fingerprint)
-        if isinstance(found, idempotency.Stored):
-            return JSONResponse(found.body, status_code=found.status_code)
-        claimed = found
+    claimed = idempotency.start(
+        db, token_id=use.token.id, key=key, path=request.url.path, body=new.model_dump_json()
+    )
+    if isinstance(claimed, idempotency.Stored):
+        return JSONResponse(claimed.body, status_code=claimed.status_code)
     comment = comments_service.add(
         db,
         actor=actor.user,

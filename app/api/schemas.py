@@ -280,3 +280,20 @@ class Review(BaseModel):
 
 class ReviewList(BaseModel):
     items: list[Review] = Field(description="The current plan's reviews, newest first.")
+
+
+class SuggestionCreate(BaseModel):
+    """A priority the vendor suggests to the client, who accepts or rejects it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(max_length=10_000)
+    description: str = Field(default="", max_length=10_000)
+    importance: Importance = Importance.HIGH
+    horizon: Horizon = Horizon.NEXT
+
+
+class SuggestionRejection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(max_length=10_000, description="Why: the vendor reads it.")
