@@ -16,6 +16,7 @@ from app.accounts.nav import account_nav
 from app.actions import routes as actions_routes
 from app.agreement import routes as agreement_routes
 from app.api import plan_routes as api_plan_routes
+from app.api import rating_routes as api_rating_routes
 from app.api import routes as api_routes
 from app.api import suggestion_routes as api_suggestion_routes
 from app.api import vendor_routes as api_vendor_routes
@@ -125,6 +126,7 @@ API_ROUTERS = (
     api_routes.router,
     api_plan_routes.router,
     api_suggestion_routes.router,
+    api_rating_routes.router,
     api_vendor_routes.router,
 )
 

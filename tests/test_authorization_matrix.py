@@ -557,6 +557,9 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("POST", f"{API_SUGGESTION}/reject"): api_rows(
         client_item_rows(allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS)
     ),
+    ("POST", f"{API}/accounts/{{account_id}}/ratings"): api_rows(
+        client_account_rows(allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS)
+    ),
     # The vendor's internal resources: a client's token gets the 404 of a missing account
     **{
         ("GET", f"{API}/accounts/{{account_id}}/{name}"): api_rows(
@@ -976,6 +979,7 @@ ALLOWED_STATUS: dict[tuple[str, str], int | dict[str, int]] = {
     ("POST", f"{API}/accounts/{{account_id}}/suggestions"): dict.fromkeys(
         (OWN_ACCOUNT, OTHER_ACCOUNT, FOREIGN_ACCOUNT), 201
     ),
+    ("POST", f"{API}/accounts/{{account_id}}/ratings"): {OWN_ACCOUNT: 201},
     ("POST", f"{API_SUGGESTION}/accept"): {OWN_ITEM: PAGE},
     ("POST", f"{API_SUGGESTION}/reject"): {OWN_ITEM: PAGE},
     # "If the address is known, a link is on its way": the same page whoever asks.
@@ -2178,6 +2182,9 @@ API_HEADERS: dict[tuple[str, str], Headers] = {
     ("POST", f"{API}/accounts/{{account_id}}/suggestions"): lambda w, actor, target: {
         "Idempotency-Key": f"matrix-{actor}-{target}"
     },
+    ("POST", f"{API}/accounts/{{account_id}}/ratings"): lambda w, actor, target: {
+        "Idempotency-Key": f"matrix-{actor}-{target}"
+    },
     ("POST", f"{API_SUGGESTION}/accept"): lambda w, actor, target: {
         "If-Match": f'"v{_version(w, "suggestion_id", target)}"'
     },
@@ -2197,6 +2204,10 @@ BODIES[("PATCH", API_ACTION)] = lambda w, actor, target: {
 BODIES[("POST", f"{API_ACTION}/comments")] = lambda w, actor, target: {"body": "Matrix comment"}
 BODIES[("POST", f"{API}/accounts/{{account_id}}/suggestions")] = lambda w, actor, target: {
     "title": "Matrix suggestion"
+}
+BODIES[("POST", f"{API}/accounts/{{account_id}}/ratings")] = lambda w, actor, target: {
+    "overall": 7,
+    "scores": {DEFAULT_VALUE_DIMENSIONS[0]: 8},
 }
 BODIES[("POST", f"{API_SUGGESTION}/reject")] = lambda w, actor, target: {
     "reason": "Not one of ours."

@@ -297,3 +297,16 @@ class SuggestionRejection(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(max_length=10_000, description="Why: the vendor reads it.")
+
+
+class RatingCreate(BaseModel):
+    """The client's rating of the value it gets: 0 to 10 overall and per dimension."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    overall: int = Field(description="0 to 10.")
+    scores: dict[str, int] = Field(
+        default_factory=dict,
+        description="The workspace's dimensions you rate, 0 to 10 each; the others unrated.",
+    )
+    comment: str = Field(default="", max_length=10_000)
