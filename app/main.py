@@ -15,6 +15,7 @@ from app.accounts import routes as accounts_routes
 from app.accounts.nav import account_nav
 from app.actions import routes as actions_routes
 from app.agreement import routes as agreement_routes
+from app.api import initiative_routes as api_initiative_routes
 from app.api import plan_routes as api_plan_routes
 from app.api import rating_routes as api_rating_routes
 from app.api import routes as api_routes
@@ -127,6 +128,7 @@ API_ROUTERS = (
     api_plan_routes.router,
     api_suggestion_routes.router,
     api_rating_routes.router,
+    api_initiative_routes.router,
     api_vendor_routes.router,
 )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -304,9 +304,44 @@ class RatingCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    overall: int = Field(description="0 to 10.")
-    scores: dict[str, int] = Field(
+    overall: int = Field(ge=0, le=10, description="0 to 10.")
+    scores: dict[str, Annotated[int, Field(ge=0, le=10)]] = Field(
         default_factory=dict,
         description="The workspace's dimensions you rate, 0 to 10 each; the others unrated.",
     )
     comment: str = Field(default="", max_length=10_000)
+
+
+class InitiativeCreate(BaseModel):
+    """A vendor's initiative: a draft (internal) until it is proposed to the client."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(max_length=200)
+    description: str = Field(default="", max_length=4000)
+    value_for_client: str = Field(default="", max_length=2000)
+    value_for_vendor: str = Field(default="", max_length=2000)
+    owner_id: int | None = Field(default=None, description="A vendor member, or null.")
+    priority_ids: list[int] = Field(
+        default_factory=list, max_length=100, description="Ranked priorities it answers."
+    )
+
+
+class InitiativeChange(BaseModel):
+    """The fields to change; those not sent stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(default=None, max_length=200)
+    description: str | None = Field(default=None, max_length=4000)
+    value_for_client: str | None = Field(default=None, max_length=2000)
+    value_for_vendor: str | None = Field(default=None, max_length=2000)
+    owner_id: int | None = None
+    priority_ids: list[int] | None = Field(default=None, max_length=100)
+
+
+class InitiativeAnswer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["accept", "decline", "park"]
+    reason: str = Field(default="", max_length=2000, description="Required to decline or park.")
