@@ -1091,11 +1091,16 @@ def send_api_token(client: TestClient, session: Session, user: User) -> None:
 
 def write_through_api(client: TestClient, leaks: Leaks, planted: Planted, role: str) -> None:
     """The answers to what a client writes through the API: a change of a shared action (with
-    its ETag) and comments on it (a team-only one is refused); the viewer is refused both."""
+    its ETag), comments on it (a team-only one is refused), a value rating, and an answer to
+    the vendor's draft initiative (404); the viewer is refused all."""
     writes = role != "viewer"
     url = f"/api/v1/accounts/{planted.account_id}/actions/{planted.shared['action_id'][0]}"
     got = client.get(url)
     leaks.response(f"{role} API GET {url}", got)
+    account = f"/api/v1/accounts/{planted.account_id}"
+    ratings = f"{account}/ratings"
+    draft = f"{account}/initiatives/{planted.internal_params['initiative_id'][0]}/answer"
+    v1 = {"If-Match": '"v1"'}
     answers = [
         (
             "PATCH",
@@ -1118,12 +1123,15 @@ def write_through_api(client: TestClient, leaks: Leaks, planted: Planted, role: 
             client.post(f"{url}/comments", json={"body": "Ours", "team_only": True}),
             403,
         ),
+        ("POST", ratings, client.post(ratings, json={"overall": 6, "comment": "Fine"}), 201),
+        # the vendor's draft: the 404 of a missing one
+        ("POST", draft, client.post(draft, json={"decision": "accept"}, headers=v1), 404),
     ]
     for method, where, response, expected in answers:
         leaks.response(f"{role} API {method} {where}", response)
         if response.status_code != (expected if writes else 403):
             leaks.problems.append(f"{role} API {method} {where}: {response.status_code}")
-        elif response.status_code == 201:  # a shared comment more in the action's thread
+        elif response.status_code == 201 and where.endswith("/comments"):  # one more shared
             key = f"action-{planted.shared['action_id'][0]}"
             planted.comment_ids.setdefault(key, set()).add(response.json()["id"])
             planted.shared_comment_count[key] += 1
