@@ -1131,7 +1131,7 @@ def write_through_api(client: TestClient, leaks: Leaks, planted: Planted, role: 
         leaks.response(f"{role} API {method} {where}", response)
         if response.status_code != (expected if writes else 403):
             leaks.problems.append(f"{role} API {method} {where}: {response.status_code}")
-        elif response.status_code == 201 and where.endswith("/comments"):  # one more shared
+        elif response.status_code == 201 and where.endswith("/comments"):  # a shared comment
             key = f"action-{planted.shared['action_id'][0]}"
             planted.comment_ids.setdefault(key, set()).add(response.json()["id"])
             planted.shared_comment_count[key] += 1
