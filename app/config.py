@@ -114,6 +114,8 @@ class Settings(BaseSettings):
     login_window_minutes: int = 15
     login_max_failures_per_email: int = 5
     login_max_failures_per_address: int = 20
+    # The JSON API: requests per minute per token, shared by every instance (beyond: 429).
+    api_requests_per_minute: int = Field(default=600, ge=1)
 
     @field_validator("oidc_providers", mode="before")
     @classmethod

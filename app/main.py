@@ -15,7 +15,12 @@ from app.accounts import routes as accounts_routes
 from app.accounts.nav import account_nav
 from app.actions import routes as actions_routes
 from app.agreement import routes as agreement_routes
+from app.api import initiative_routes as api_initiative_routes
+from app.api import plan_routes as api_plan_routes
+from app.api import rating_routes as api_rating_routes
 from app.api import routes as api_routes
+from app.api import suggestion_routes as api_suggestion_routes
+from app.api import vendor_routes as api_vendor_routes
 from app.api.app import PREFIX as API_PREFIX
 from app.api.app import create_api
 from app.attachments import routes as attachments_routes
@@ -123,7 +128,14 @@ PRIVATE_ROUTERS = (
 )
 # The JSON API's resources, mounted at /api/v1 in a sub-application of their own, behind a
 # bearer token (``app.api``); its OpenAPI document is its one route without a token.
-API_ROUTERS = (api_routes.router,)
+API_ROUTERS = (
+    api_routes.router,
+    api_plan_routes.router,
+    api_suggestion_routes.router,
+    api_rating_routes.router,
+    api_initiative_routes.router,
+    api_vendor_routes.router,
+)
 
 
 def _lifespan(

@@ -327,6 +327,18 @@ class IdempotencyKey(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class ApiRateWindow(SQLModel, table=True):
+    """How many requests a bearer token made in the current minute (``app.api.ratelimit``):
+    one row per token, counted by one upsert per request and started again at 1 when a new
+    minute begins; in the database so that every instance shares the count."""
+
+    __tablename__ = "api_rate_window"
+
+    token_hash: str = Field(primary_key=True, max_length=64)  # the SHA-256 of the bearer
+    minute: int  # minutes since the epoch, UTC
+    count: int
+
+
 class Account(SQLModel, table=True):
     """The shared space between one workspace and one client organisation."""
 

@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 import schemathesis
 from fastapi import FastAPI
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as examples
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -25,7 +27,16 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlmodel import Session, select
 
-from app.models import Action
+from app.config import Settings
+from app.models import (
+    Action,
+    Initiative,
+    InitiativeStatus,
+    Priority,
+    PriorityStatus,
+    Visibility,
+)
+from tests.conftest import default_settings
 from tests.factories import World
 from tests.test_api import make_action, token_of
 
@@ -35,11 +46,67 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
-EXAMPLES = 30  # per operation: about 250 requests in all, a few seconds
+EXAMPLES = 30  # per operation: about 600 requests in all, under a minute
+
+
+@pytest.fixture
+def settings() -> Settings:
+    """No rate limit in the way: some 500 requests a token, in well under a minute."""
+    return default_settings().model_copy(update={"api_requests_per_minute": 100_000})
+
+
+def plausible(body: dict[str, Any]) -> dict[str, Any]:
+    """A generated body the page's checks could accept: no people, priorities or dimensions
+    named at random, and text a person could type (so that allowed changes are checked)."""
+    kept = {k: v for k, v in body.items() if k not in ("owner_id", "priority_ids", "scores")}
+    for name, value in kept.items():
+        if isinstance(value, str) and not (value.strip() and value.isprintable()):
+            kept[name] = "Fuzzed text"
+        elif isinstance(value, str):
+            kept[name] = value[:100]
+    return kept
+
+
+# One request of each change that the page's checks accept, sent besides the generated ones (so
+# that the answer of an allowed change is always checked against the document): who sends it
+# and its body. Generated bodies rarely pass every check at once.
+ALLOWED: dict[str, tuple[str, dict[str, Any] | None]] = {
+    "POST /accounts/{account_id}/initiatives": ("vendor", {"title": "A pilot"}),
+    "PATCH /accounts/{account_id}/initiatives/{initiative_id}": ("vendor", {"title": "Pilot"}),
+    "POST /accounts/{account_id}/initiatives/{initiative_id}/propose": ("vendor", None),
+    "POST /accounts/{account_id}/initiatives/{initiative_id}/answer": (
+        "client",
+        {"decision": "accept"},
+    ),
+    "POST /accounts/{account_id}/suggestions": ("vendor", {"title": "Grow in Spain"}),
+    "POST /accounts/{account_id}/suggestions/{suggestion_id}/accept": ("client", None),
+    "POST /accounts/{account_id}/suggestions/{suggestion_id}/reject": (
+        "client",
+        {"reason": "Not this year"},
+    ),
+    "POST /accounts/{account_id}/ratings": ("client", {"overall": 7}),
+    "PATCH /accounts/{account_id}/actions/{action_id}": ("client", {"status": "done"}),
+}
+
+
+def send_allowed(
+    operation: Any, tokens: dict[str, str], real: dict[str, int], etag: Callable[[str], str]
+) -> int:
+    """The allowed change of ``operation`` (``ALLOWED``), its answer checked: its status."""
+    who, body = ALLOWED[operation.label]
+    names = {name: real[name] for name in real if f"{{{name}}}" in operation.path}
+    case = operation.Case(
+        path_parameters=names,
+        headers={"If-Match": etag(operation.path)},
+        **({"body": body} if body is not None else {}),
+    )
+    response = case.call(headers={"Authorization": f"Bearer {tokens[who]}"})
+    case.validate_response(response, checks=CHECKS)
+    return int(response.status_code)
 
 
 def fuzz(
-    operation: Any, tokens: dict[str, str], real: dict[str, int], etag: Callable[[], str]
+    operation: Any, tokens: dict[str, str], real: dict[str, int], etag: Callable[[str], str]
 ) -> set[int]:
     """Generated requests to ``operation``, each answer checked; the statuses seen."""
     statuses: set[int] = set()
@@ -50,7 +117,7 @@ def fuzz(
         ours=st.booleans(),
         fresh=st.booleans(),
     )
-    @settings(
+    @examples(
         max_examples=EXAMPLES,
         deadline=None,
         database=None,
@@ -62,8 +129,13 @@ def fuzz(
             for name in case.path_parameters or {}:
                 if name in real:
                     case.path_parameters[name] = real[name]
-            if fresh and case.method.upper() == "PATCH":
-                case.headers = {**(case.headers or {}), "If-Match": etag()}
+            if fresh and (
+                case.method.upper() == "PATCH"
+                or case.path.endswith(("/accept", "/reject", "/propose", "/answer"))
+            ):
+                case.headers = {**(case.headers or {}), "If-Match": etag(case.path)}
+            if fresh and isinstance(case.body, dict):
+                case.body = plausible(case.body)
         response = case.call(headers={"Authorization": f"Bearer {tokens[who]}"})
         statuses.add(response.status_code)
         case.validate_response(response, checks=CHECKS)
@@ -80,16 +152,51 @@ def test_the_api_keeps_to_its_document(app: FastAPI, session: Session, world: Wo
     }
     assert world.account.id is not None
     assert action.id is not None
+    # One suggestion to accept and one to reject (once answered, the next answer is a 409).
+    accepted, rejected = (
+        Priority(
+            account_id=action.account_id,
+            plan_id=action.plan_id,
+            status=PriorityStatus.SUGGESTED,
+            title=f"Fuzzed suggestion {n}",
+            suggested_by_id=world.members["lead"].id,
+        )
+        for n in range(2)
+    )
+    draft = Initiative(account_id=action.account_id, plan_id=action.plan_id, title="Fuzzed draft")
+    proposed = Initiative(
+        account_id=action.account_id,
+        plan_id=action.plan_id,
+        title="Fuzzed proposal",
+        status=InitiativeStatus.PROPOSED,
+        visibility=Visibility.SHARED,
+    )
+    session.add_all([accepted, rejected, draft, proposed])
+    session.commit()
+    assert accepted.id is not None
+    assert rejected.id is not None
     real = {"account_id": world.account.id, "action_id": action.id}
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 8
+    assert len(operations) == 28
 
-    def current_etag() -> str:
-        version = session.exec(select(Action.version).where(Action.id == action.id)).one()
+    def current_etag(path: str) -> str:
+        if "initiative" in path:
+            one = proposed if path.endswith("/answer") else draft
+            version = session.exec(select(Initiative.version).where(Initiative.id == one.id)).one()
+        elif "suggestion" in path:
+            answered = rejected if path.endswith("/reject") else accepted
+            version = session.exec(select(Priority.version).where(Priority.id == answered.id)).one()
+        else:
+            version = session.exec(select(Action.version).where(Action.id == action.id)).one()
         return f'"v{version}"'
 
     for operation in operations:
-        statuses = fuzz(operation, tokens, real, current_etag)
+        answered = rejected if operation.path.endswith("/reject") else accepted
+        initiative = proposed if operation.path.endswith("/answer") else draft
+        ids = real | {"suggestion_id": answered.id or 0, "initiative_id": initiative.id or 0}
+        statuses = fuzz(operation, tokens, ids, current_etag)
+        if operation.label in ALLOWED:
+            statuses.add(send_allowed(operation, tokens, ids, current_etag))
         print(operation.label, sorted(statuses))
         assert statuses & {200, 201}, operation.label  # the allowed answers were checked too

@@ -485,6 +485,8 @@ def api_rows(rows: dict[str, Row]) -> dict[str, Row]:
 
 API = "/api/v1"
 API_ACTION = f"{API}/accounts/{{account_id}}/actions/{{action_id}}"
+API_SUGGESTION = f"{API}/accounts/{{account_id}}/suggestions/{{suggestion_id}}"
+API_INITIATIVE = f"{API}/accounts/{{account_id}}/initiatives/{{initiative_id}}"
 
 # --------------------------------------------------------------------------------------------
 # THE MATRIX: (method, path) -> target -> Row. Written by hand; keep it in step with the routes.
@@ -560,6 +562,44 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("POST", f"{API_ACTION}/comments"): api_rows(
         item_rows(allow=f"admin {VENDOR_ROLES} {CLIENT_WRITERS}", forbid="viewer")
     ),
+    **{
+        ("GET", f"{API}/accounts/{{account_id}}/{name}"): api_rows(
+            account_rows(own=Row(allow=EVERY_ROLE))
+        )
+        for name in ("periods", "strategy", "suggestions", "ratings", "initiatives", "audit")
+    },
+    ("GET", f"{API_ACTION}/comments"): api_rows(item_rows(allow=EVERY_ROLE, forbid="")),
+    ("POST", f"{API}/accounts/{{account_id}}/suggestions"): api_rows(
+        account_rows(own=Row(allow=VENDOR_CONTRIBUTORS, forbid=f"mentor {CLIENT_ROLES}"))
+    ),
+    ("POST", f"{API_SUGGESTION}/accept"): api_rows(
+        client_item_rows(allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS)
+    ),
+    ("POST", f"{API_SUGGESTION}/reject"): api_rows(
+        client_item_rows(allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS)
+    ),
+    ("POST", f"{API}/accounts/{{account_id}}/ratings"): api_rows(
+        client_account_rows(allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS)
+    ),
+    ("POST", f"{API}/accounts/{{account_id}}/initiatives"): api_rows(
+        account_rows(own=Row(allow=VENDOR_WRITERS, forbid=NOT_VENDOR_WRITERS))
+    ),
+    ("PATCH", API_INITIATIVE): api_rows(
+        vendor_item_rows(allow=VENDOR_WRITERS, forbid=NOT_VENDOR_WRITERS)
+    ),
+    ("POST", f"{API_INITIATIVE}/propose"): api_rows(
+        vendor_item_rows(allow=VENDOR_WRITERS, forbid=NOT_VENDOR_WRITERS)
+    ),
+    ("POST", f"{API_INITIATIVE}/answer"): api_rows(
+        client_answer_rows(allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS)
+    ),
+    # The vendor's internal resources: a client's token gets the 404 of a missing account
+    **{
+        ("GET", f"{API}/accounts/{{account_id}}/{name}"): api_rows(
+            account_rows(own=Row(allow=f"admin {VENDOR_ROLES}", not_found=CLIENT_ROLES))
+        )
+        for name in ("scorecard", "profile", "stakeholders", "opportunities", "reviews")
+    },
     # Private: workspace administration
     ("GET", "/accounts/new"): {NO_TARGET: WORKSPACE_ADMINS},
     ("POST", "/accounts"): {NO_TARGET: WORKSPACE_ADMINS},
@@ -1026,6 +1066,20 @@ ALLOWED_STATUS: dict[tuple[str, str], int | dict[str, int]] = {
     ("POST", "/accounts/{account_id}/relationships/import"): dict.fromkeys(
         (OWN_ACCOUNT, OTHER_ACCOUNT, FOREIGN_ACCOUNT), 422
     ),
+    ("POST", f"{API}/accounts/{{account_id}}/suggestions"): dict.fromkeys(
+        (OWN_ACCOUNT, OTHER_ACCOUNT, FOREIGN_ACCOUNT), 201
+    ),
+    ("POST", f"{API}/accounts/{{account_id}}/ratings"): {OWN_ACCOUNT: 201},
+    ("POST", f"{API}/accounts/{{account_id}}/initiatives"): dict.fromkeys(
+        (OWN_ACCOUNT, OTHER_ACCOUNT, FOREIGN_ACCOUNT), 201
+    ),
+    ("PATCH", API_INITIATIVE): dict.fromkeys(
+        (OWN_ITEM, OTHER_ITEM, FOREIGN_ITEM, OWN_INTERNAL_ITEM), PAGE
+    ),
+    ("POST", f"{API_INITIATIVE}/propose"): SEEN_INITIATIVE | {OWN_INTERNAL_ITEM: PAGE},
+    ("POST", f"{API_INITIATIVE}/answer"): {OWN_ITEM: PAGE},
+    ("POST", f"{API_SUGGESTION}/accept"): {OWN_ITEM: PAGE},
+    ("POST", f"{API_SUGGESTION}/reject"): {OWN_ITEM: PAGE},
     # "If the address is known, a link is on its way": the same page whoever asks.
     ("POST", "/password/forgot"): PAGE,
     ("POST", "/accounts/{account_id}/initiatives/{initiative_id}/propose"): SEEN_INITIATIVE,
@@ -2348,6 +2402,31 @@ API_HEADERS: dict[tuple[str, str], Headers] = {
     ("POST", f"{API_ACTION}/comments"): lambda w, actor, target: {
         "Idempotency-Key": f"matrix-{actor}-{target}"
     },
+    ("POST", f"{API}/accounts/{{account_id}}/suggestions"): lambda w, actor, target: {
+        "Idempotency-Key": f"matrix-{actor}-{target}"
+    },
+    ("POST", f"{API}/accounts/{{account_id}}/ratings"): lambda w, actor, target: {
+        "Idempotency-Key": f"matrix-{actor}-{target}"
+    },
+    ("POST", f"{API}/accounts/{{account_id}}/initiatives"): lambda w, actor, target: {
+        "Idempotency-Key": f"matrix-{actor}-{target}"
+    },
+    **{
+        (method, path): lambda w, actor, target: {
+            "If-Match": f'"v{_item_version(w, "initiative_id", target)}"'
+        }
+        for method, path in (
+            ("PATCH", API_INITIATIVE),
+            ("POST", f"{API_INITIATIVE}/propose"),
+            ("POST", f"{API_INITIATIVE}/answer"),
+        )
+    },
+    ("POST", f"{API_SUGGESTION}/accept"): lambda w, actor, target: {
+        "If-Match": f'"v{_version(w, "suggestion_id", target)}"'
+    },
+    ("POST", f"{API_SUGGESTION}/reject"): lambda w, actor, target: {
+        "If-Match": f'"v{_version(w, "suggestion_id", target)}"'
+    },
 }
 BODIES[("POST", "/me/tokens")] = lambda w, actor, target: {
     "name": "Matrix token",
@@ -2359,6 +2438,23 @@ BODIES[("PATCH", API_ACTION)] = lambda w, actor, target: {
     "due_on": "2027-06-30",
 }
 BODIES[("POST", f"{API_ACTION}/comments")] = lambda w, actor, target: {"body": "Matrix comment"}
+BODIES[("POST", f"{API}/accounts/{{account_id}}/suggestions")] = lambda w, actor, target: {
+    "title": "Matrix suggestion"
+}
+BODIES[("POST", f"{API}/accounts/{{account_id}}/ratings")] = lambda w, actor, target: {
+    "overall": 7,
+    "scores": {DEFAULT_VALUE_DIMENSIONS[0]: 8},
+}
+BODIES[("POST", f"{API}/accounts/{{account_id}}/initiatives")] = lambda w, actor, target: {
+    "title": "Matrix initiative",
+    "owner_id": w.actors["lead"] if target == OWN_ACCOUNT else None,
+    "priority_ids": [w.priorities[key][0]] if (key := TARGETS[target][0]) else [],
+}
+BODIES[("PATCH", API_INITIATIVE)] = lambda w, actor, target: {"title": "Matrix, revised"}
+BODIES[("POST", f"{API_INITIATIVE}/answer")] = lambda w, actor, target: {"decision": "accept"}
+BODIES[("POST", f"{API_SUGGESTION}/reject")] = lambda w, actor, target: {
+    "reason": "Not one of ours."
+}
 
 
 def headers_of(world: MatrixWorld, cell: Cell) -> dict[str, str]:

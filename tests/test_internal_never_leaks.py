@@ -1135,7 +1135,8 @@ OPEN_TO_CLIENTS = re.compile(
     r"|/validation)?"
     r"(?:\?.*)?$"
     # The JSON API, asked with the client person's token (``send_api_token``)
-    r"|^/api/v1/accounts(?:/\d+(?:/plan|/priorities|/actions(?:/\d+)?)?)?$"
+    r"|^/api/v1/accounts(?:/\d+(?:/plan|/priorities|/periods|/strategy|/suggestions|/ratings"
+    r"|/initiatives|/audit|/actions(?:/\d+(?:/comments)?)?)?)?$"
 )
 
 
@@ -1151,11 +1152,16 @@ def send_api_token(client: TestClient, session: Session, user: User) -> None:
 
 def write_through_api(client: TestClient, leaks: Leaks, planted: Planted, role: str) -> None:
     """The answers to what a client writes through the API: a change of a shared action (with
-    its ETag) and comments on it (a team-only one is refused); the viewer is refused both."""
+    its ETag), comments on it (a team-only one is refused), a value rating, and an answer to
+    the vendor's draft initiative (404); the viewer is refused all."""
     writes = role != "viewer"
     url = f"/api/v1/accounts/{planted.account_id}/actions/{planted.shared['action_id'][0]}"
     got = client.get(url)
     leaks.response(f"{role} API GET {url}", got)
+    account = f"/api/v1/accounts/{planted.account_id}"
+    ratings = f"{account}/ratings"
+    draft = f"{account}/initiatives/{planted.internal_params['initiative_id'][0]}/answer"
+    v1 = {"If-Match": '"v1"'}
     answers = [
         (
             "PATCH",
@@ -1178,12 +1184,15 @@ def write_through_api(client: TestClient, leaks: Leaks, planted: Planted, role: 
             client.post(f"{url}/comments", json={"body": "Ours", "team_only": True}),
             403,
         ),
+        ("POST", ratings, client.post(ratings, json={"overall": 6, "comment": "Fine"}), 201),
+        # the vendor's draft: the 404 of a missing one
+        ("POST", draft, client.post(draft, json={"decision": "accept"}, headers=v1), 404),
     ]
     for method, where, response, expected in answers:
         leaks.response(f"{role} API {method} {where}", response)
         if response.status_code != (expected if writes else 403):
             leaks.problems.append(f"{role} API {method} {where}: {response.status_code}")
-        elif response.status_code == 201:  # a shared comment more in the action's thread
+        elif response.status_code == 201 and where.endswith("/comments"):  # a shared comment
             key = f"action-{planted.shared['action_id'][0]}"
             planted.comment_ids.setdefault(key, set()).add(response.json()["id"])
             planted.shared_comment_count[key] += 1
@@ -1203,6 +1212,21 @@ def fetch_everything(client: TestClient, leaks: Leaks, urls: Iterable[str], role
                 leaks.validation(where, response, page=True)
             else:
                 leaks.response(where, response)
+
+
+def api_audit(client: TestClient, leaks: Leaks, planted: Planted, role: str) -> int:
+    """Every page of the audit trail through the API (the client's token): how many events."""
+    rows, cursor = 0, None
+    for _ in range(100):
+        url = f"/api/v1/accounts/{planted.account_id}/audit?limit=100"
+        response = client.get(url + (f"&cursor={cursor}" if cursor else ""))
+        leaks.response(f"{role} API GET {url}", response)
+        assert response.status_code == 200, url
+        rows += len(response.json()["items"])
+        cursor = response.json()["next_cursor"]
+        if cursor is None:
+            break
+    return rows
 
 
 def check_audit(
@@ -1230,6 +1254,9 @@ def check_audit(
     ).all()
     if rows != len(shared):
         leaks.problems.append(f"{role}: the audit pages list {rows} events, {len(shared)} shared")
+    api_rows = api_audit(client, leaks, planted, role) if "Authorization" in client.headers else 0
+    if "Authorization" in client.headers and api_rows != len(shared):
+        leaks.problems.append(f"{role}: the API's audit lists {api_rows} events, {len(shared)}")
     # The export holds exactly the shared events, chained for the file (so no sequence
     # number or hash of the account's chain counts the internal events), and verifies.
     url = f"/accounts/{planted.account_id}/audit/export.jsonl"
@@ -1697,6 +1724,16 @@ def test_no_internal_item_reaches_a_client(
     open_urls, internal_urls = urls_for(app, planted)
     api = [url for url in open_urls if url.startswith("/api/v1/accounts")]
     assert len(api) > 5, api  # every resource of the API, with the client's token
+    resources = {
+        "periods",
+        "strategy",
+        "suggestions",
+        "ratings",
+        "initiatives",
+        "audit",
+        "comments",
+    }
+    assert resources <= {url.rsplit("/", 1)[-1] for url in api}, api
     fetch_everything(client, leaks, open_urls, role)
     # The PDFs (the plan's and each version's) are read as text, so the sweep sees them.
     assert sum(url.endswith(".pdf") for url in open_urls) == 3

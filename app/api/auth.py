@@ -1,6 +1,7 @@
 """Who is asking the API: the person of the bearer token, never a session cookie.
 
-``authenticated`` runs first on every resource route: it resolves the token (401 when there is
+``authenticated`` runs first on every resource route: it counts the request against the
+token's rate limit (429 beyond it, ``app.api.ratelimit``), resolves the token (401 when there is
 none that works now), refuses a read-only token anything but GET (403), records the use (after
 the request, at most once a minute) and marks the audit events of the request's
 changes as made through the API. The sub-application then answers ``optional_actor`` (who is asking, for every guard)
@@ -17,12 +18,14 @@ from typing import Annotated
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from app.api import ratelimit
 from app.api.problems import ReadOnlyToken, Unauthorized
 from app.apitokens import repository as tokens_repo
 from app.audit.service import acting_through
 from app.db import SAFE_METHODS, DbSession, after_commit
 from app.models import ApiToken, TokenScope
 from app.permissions.policy import Actor
+from app.tokens import token_hash
 
 # Documents the scheme in the OpenAPI document; the check is ours (a missing or malformed
 # header is the same 401 problem as a bad token).
@@ -42,6 +45,9 @@ def authenticated(
 ) -> TokenUse:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized()
+    # Counted before the request's transaction starts (its own, so it never waits on ours).
+    limit = request.app.state.settings.api_requests_per_minute
+    ratelimit.check(request.app.state.db, token_hash(credentials.credentials), limit)
     found = tokens_repo.resolve(db, secret=credentials.credentials)
     if found is None:
         raise Unauthorized()

@@ -85,3 +85,15 @@ def keep(session: Session, claimed: IdempotencyKey, status_code: int, body: dict
     claimed.body = body
     session.add(claimed)
     session.flush()
+
+
+def start(
+    session: Session, *, token_id: int | None, key: str | None, path: str, body: str
+) -> Stored | IdempotencyKey | None:
+    """A create's key, when it sent one: the first answer to replay, or the claimed key to
+    ``keep`` this answer in (None without a key)."""
+    if key is None:
+        return None
+    assert token_id is not None
+    fingerprint = request_hash("POST", path, body)
+    return claim(session, token_id=token_id, key=key, fingerprint=fingerprint)

@@ -65,6 +65,16 @@ class PreconditionFailed(AppError):
     message = "The item was changed meanwhile: GET it again for its current version and ETag."
 
 
+class TooManyRequests(AppError):
+    status_code = 429
+    title = "Too many requests"
+    message = "This token made too many requests this minute: retry after 'Retry-After' seconds."
+
+    def __init__(self, *, retry_after: int) -> None:
+        super().__init__()
+        self.retry_after = retry_after
+
+
 class BadRequest(AppError):
     status_code = 400
     title = "Bad request"
@@ -92,6 +102,7 @@ _STATUSES = {
     412: "Stale If-Match",
     422: "Invalid input",
     428: "If-Match required",
+    429: "Too many requests this minute: retry after Retry-After seconds",
     500: "Server error",
     503: "Unavailable, retry",
 }
@@ -132,7 +143,7 @@ async def on_app_error(_request: Request, exc: Exception) -> Response:
     response = problem(exc.status_code, exc.title, exc.message, errors)
     if isinstance(exc, Unauthorized):
         response.headers["WWW-Authenticate"] = 'Bearer realm="jointplan"'
-    if isinstance(exc, UnavailableError):
+    if isinstance(exc, UnavailableError | TooManyRequests):
         response.headers["Retry-After"] = str(exc.retry_after)
     return response
 

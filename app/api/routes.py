@@ -10,8 +10,6 @@ a response model in ``app.api.schemas``, the domain's repository or service.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import datetime
 from typing import Annotated
 
@@ -22,11 +20,10 @@ from app.accounts import repository as accounts_repo
 from app.actions import repository as actions_repo
 from app.actions import service as actions_service
 from app.actions.schemas import ActionForm
-from app.api import idempotency, schemas
+from app.api import idempotency, paging, schemas
 from app.api.auth import Authenticated
 from app.api.problems import (
     RESPONSES,
-    BadRequest,
     Invalid,
     PreconditionFailed,
     PreconditionRequired,
@@ -101,7 +98,7 @@ def get_account(db: DbSession, access: AccountReader) -> schemas.Account:
     )
 
 
-def _current_plan(db: DbSession, access: AccountAccess) -> schemas.Plan:
+def current_plan(db: DbSession, access: AccountAccess) -> schemas.Plan:
     plan = or_404(plans_repo.current(db, account_id=access.account_id))
     return schemas.Plan.model_validate(plan, from_attributes=True)
 
@@ -109,13 +106,13 @@ def _current_plan(db: DbSession, access: AccountAccess) -> schemas.Plan:
 @router.get(f"{ACCOUNT}/plan", response_model=schemas.Plan)
 def get_plan(db: DbSession, access: PlanReader) -> schemas.Plan:
     """The account's current plan: its period, dates and agreement status."""
-    return _current_plan(db, access)
+    return current_plan(db, access)
 
 
 @router.get(f"{ACCOUNT}/priorities", response_model=schemas.PriorityList)
 def list_priorities(db: DbSession, access: PlanReader) -> schemas.PriorityList:
     """The client's ranking of its priorities in the current plan, first first."""
-    plan = _current_plan(db, access)
+    plan = current_plan(db, access)
     ranked = priorities_repo.ranked(db, plan_id=plan.id)
     return schemas.PriorityList(
         items=[
@@ -134,19 +131,16 @@ def list_priorities(db: DbSession, access: PlanReader) -> schemas.PriorityList:
 
 
 def _cursor(after: actions_repo.PlanAction) -> str:
-    raw = f"{after.created_at.isoformat()}|{after.id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return paging.encode(f"{after.created_at.isoformat()}|{after.id}")
+
+
+def _made_and_id(raw: str) -> tuple[datetime, int]:
+    made, _, action_id = raw.partition("|")
+    return datetime.fromisoformat(made), int(action_id)
 
 
 def _after(cursor: str | None) -> tuple[datetime, int] | None:
-    if cursor is None:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        made, _, action_id = raw.partition("|")
-        return datetime.fromisoformat(made), int(action_id)
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise BadRequest("This cursor is not one the API gave: send a page's next_cursor.") from exc
+    return paging.decode(cursor, _made_and_id)
 
 
 def _action(action: Action | actions_repo.PlanAction) -> schemas.Action:
@@ -158,7 +152,7 @@ def list_actions(
     db: DbSession, access: PlanReader, cursor: Cursor = None, limit: Limit = 50
 ) -> schemas.ActionPage:
     """The current plan's actions in the order they were made, a page at a time."""
-    plan = _current_plan(db, access)
+    plan = current_plan(db, access)
     rows = actions_repo.page_for_plan(
         db, account_id=access.account_id, plan_id=plan.id, after=_after(cursor), limit=limit + 1
     )
@@ -180,7 +174,7 @@ def get_action(response: Response, checked: ReadAction) -> schemas.Action:
     return _action(checked.item)
 
 
-def _expected_version(if_match: str | None) -> int:
+def expected_version(if_match: str | None) -> int:
     """The version 'If-Match' names: 428 without it, 412 for anything but one of our ETags."""
     if if_match is None:
         raise PreconditionRequired()
@@ -217,7 +211,7 @@ def change_action(
 ) -> schemas.Action:
     """Change an action's fields (status, due date, title, outcome, owner): through the same
     service as the page. Requires 'If-Match'; 412 when the action changed since."""
-    expected = _expected_version(if_match)
+    expected = expected_version(if_match)
     action = checked.item
     plan = or_404(plans_repo.current(db, account_id=checked.access.account_id, lock=True))
     members = accounts_repo.list_members(db, account_id=checked.access.account_id)
@@ -264,14 +258,11 @@ def add_comment(
     values = CommentForm(new.body, "yes" if new.team_only else "").check()
     if isinstance(values, FormErrors):
         raise Invalid(dict(values))
-    claimed = None
-    if key is not None:
-        assert use.token.id is not None
-        fingerprint = idempotency.request_hash("POST", request.url.path, new.model_dump_json())
-        found = idempotency.claim(db, token_id=use.token.id, key=key, fingerprint=fingerprint)
-        if isinstance(found, idempotency.Stored):
-            return JSONResponse(found.body, status_code=found.status_code)
-        claimed = found
+    claimed = idempotency.start(
+        db, token_id=use.token.id, key=key, path=request.url.path, body=new.model_dump_json()
+    )
+    if isinstance(claimed, idempotency.Stored):
+        return JSONResponse(claimed.body, status_code=claimed.status_code)
     comment = comments_service.add(
         db,
         actor=actor.user,

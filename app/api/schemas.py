@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.models import ActionStatus, Horizon, Importance, PlanStatus, Side
+from app.models import (
+    ActionStatus,
+    Horizon,
+    Importance,
+    InitiativeStatus,
+    PlanStatus,
+    PriorityStatus,
+    Side,
+)
 
 
 class Person(BaseModel):
@@ -99,3 +108,240 @@ class Comment(BaseModel):
     team_only: bool
     author: Person
     created_at: datetime
+    deleted: bool = Field(default=False, description="Deleted: its body is not shown.")
+
+
+class PeriodList(BaseModel):
+    items: list[Plan] = Field(description="The current plan first, then closed ones, latest first.")
+
+
+class StrategyEntry(BaseModel):
+    id: int
+    kind: str = Field(description="The strategy section the entry is in.")
+    position: int
+    text: str
+    detail: str
+    horizon: str | None = Field(description="A goal's horizon; null for other kinds.")
+    version: int
+
+
+class StrategyList(BaseModel):
+    items: list[StrategyEntry] = Field(description="By section, then in the section's order.")
+
+
+class Suggestion(BaseModel):
+    id: int
+    title: str
+    description: str
+    importance: Importance
+    horizon: Horizon
+    status: PriorityStatus = Field(description="suggested (waiting), active or rejected.")
+    suggested_by_id: int | None
+    answered_at: datetime | None
+    answer_reason: str
+    version: int
+
+
+class SuggestionList(BaseModel):
+    items: list[Suggestion] = Field(description="The vendor's suggestions in the current plan.")
+
+
+class Rating(BaseModel):
+    id: int
+    overall: int
+    scores: dict[str, int]
+    comment: str
+    rated_by_id: int | None
+    rated_at: datetime
+
+
+class RatingList(BaseModel):
+    items: list[Rating] = Field(description="The client's value ratings, oldest first.")
+
+
+class Initiative(BaseModel):
+    id: int
+    title: str
+    description: str
+    value_for_client: str
+    value_for_vendor: str
+    status: InitiativeStatus
+    owner_id: int | None
+    priority_ids: list[int] = Field(description="The client's priorities it answers.")
+    answer_reason: str
+    version: int
+    created_at: datetime
+
+
+class InitiativeList(BaseModel):
+    items: list[Initiative] = Field(description="The initiatives you can see, oldest first.")
+
+
+class CommentPage(BaseModel):
+    items: list[Comment] = Field(description="Oldest first: the latest page, or the one before.")
+    next_cursor: str | None = Field(
+        description="Send as ?cursor= for the earlier comments; null when there are none."
+    )
+
+
+class AuditEvent(BaseModel):
+    occurred_at: datetime
+    actor: str = Field(
+        description="Who did it (the token, when through the API); '' for the system."
+    )
+    verb: str
+    item_type: str
+    item_id: str
+    changes: dict[str, Any]
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEvent] = Field(description="Newest first.")
+    next_cursor: str | None = Field(
+        description="Send as ?cursor= for older events; null on the last page."
+    )
+
+
+# --- The vendor's internal resources (a client's token gets 404) ------------------------------
+
+
+class Score(BaseModel):
+    current: float
+    future: float
+    tier: str
+    note: str
+    scored_by: str
+    scored_at: datetime
+
+
+class Scorecard(BaseModel):
+    latest: Score | None
+    history: list[Score] = Field(description="Every scoring, oldest first.")
+
+
+class ProfileSection(BaseModel):
+    kind: str
+    body: str
+    validation: str = Field(description="Whether it was sent to the client, and the answer.")
+    client_correction: str
+    updated_at: datetime
+    version: int
+
+
+class Profile(BaseModel):
+    sections: list[ProfileSection]
+
+
+class Stakeholder(BaseModel):
+    id: int
+    name: str
+    title: str
+    department: str
+    reports_to_id: int | None
+    roles: list[str]
+    is_economic_buyer: bool
+    influence: str
+    attitude: str
+    strength: str
+    motivations: str
+    owner: Person | None
+    last_contact_on: date | None
+    version: int
+
+
+class StakeholderList(BaseModel):
+    items: list[Stakeholder] = Field(description="By name.")
+
+
+class Opportunity(BaseModel):
+    id: int
+    title: str
+    description: str
+    size: int
+    days: int
+    status: str
+    owner: Person | None
+    version: int
+
+
+class OpportunityList(BaseModel):
+    items: list[Opportunity] = Field(description="Most recently changed first.")
+
+
+class Review(BaseModel):
+    id: int
+    held_on: date
+    participants: str
+    what_changed: str
+    mentor_comment: str
+    signed_off_at: datetime | None
+    version: int
+
+
+class ReviewList(BaseModel):
+    items: list[Review] = Field(description="The current plan's reviews, newest first.")
+
+
+class SuggestionCreate(BaseModel):
+    """A priority the vendor suggests to the client, who accepts or rejects it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(max_length=10_000)
+    description: str = Field(default="", max_length=10_000)
+    importance: Importance = Importance.HIGH
+    horizon: Horizon = Horizon.NEXT
+
+
+class SuggestionRejection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(max_length=10_000, description="Why: the vendor reads it.")
+
+
+class RatingCreate(BaseModel):
+    """The client's rating of the value it gets: 0 to 10 overall and per dimension."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    overall: int = Field(ge=0, le=10, description="0 to 10.")
+    scores: dict[str, Annotated[int, Field(ge=0, le=10)]] = Field(
+        default_factory=dict,
+        description="The workspace's dimensions you rate, 0 to 10 each; the others unrated.",
+    )
+    comment: str = Field(default="", max_length=10_000)
+
+
+class InitiativeCreate(BaseModel):
+    """A vendor's initiative: a draft (internal) until it is proposed to the client."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(max_length=200)
+    description: str = Field(default="", max_length=4000)
+    value_for_client: str = Field(default="", max_length=2000)
+    value_for_vendor: str = Field(default="", max_length=2000)
+    owner_id: int | None = Field(default=None, description="A vendor member, or null.")
+    priority_ids: list[int] = Field(
+        default_factory=list, max_length=100, description="Ranked priorities it answers."
+    )
+
+
+class InitiativeChange(BaseModel):
+    """The fields to change; those not sent stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(default=None, max_length=200)
+    description: str | None = Field(default=None, max_length=4000)
+    value_for_client: str | None = Field(default=None, max_length=2000)
+    value_for_vendor: str | None = Field(default=None, max_length=2000)
+    owner_id: int | None = None
+    priority_ids: list[int] | None = Field(default=None, max_length=100)
+
+
+class InitiativeAnswer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["accept", "decline", "park"]
+    reason: str = Field(default="", max_length=2000, description="Required to decline or park.")

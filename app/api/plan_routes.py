@@ -1,0 +1,155 @@
+"""The API's resources of the joint plan beyond ``app.api.routes``: the plan's periods, the
+client's strategy, the vendor's priority suggestions, the client's value ratings, the
+initiatives, the comments of an action (a page at a time) and the account's audit trail (the
+shared part for a client). Each takes its account or item from the same guard as its page and
+reads through the domain's repository, in a fixed number of queries whatever the plan holds."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.api import paging, schemas
+from app.api.auth import Authenticated
+from app.api.problems import RESPONSES
+from app.api.routes import ACCOUNT, ACTION, Cursor, current_plan
+from app.audit import repository as audit_repo
+from app.comments import repository as comments_repo
+from app.comments import targets
+from app.db import DbSession
+from app.initiatives import repository as initiatives_repo
+from app.models import Comment, User, Visibility
+from app.permissions.guards import AuditReader, PlanReader
+from app.permissions.policy import Verb
+from app.plans import repository as plans_repo
+from app.priorities import repository as priorities_repo
+from app.strategy import repository as strategy_repo
+from app.value import repository as value_repo
+
+router = APIRouter(responses=RESPONSES)
+EventLimit = Annotated[int, Query(ge=1, le=100, description="Events per page, at most 100.")]
+
+
+@router.get(f"{ACCOUNT}/periods", response_model=schemas.PeriodList)
+def list_periods(db: DbSession, access: PlanReader) -> schemas.PeriodList:
+    """Every period's plan of the account: the current one first, then the closed ones (each
+    readable, never changed)."""
+    plans = plans_repo.periods(db, account_id=access.account_id)
+    return schemas.PeriodList(
+        items=[schemas.Plan.model_validate(plan, from_attributes=True) for plan in plans]
+    )
+
+
+@router.get(f"{ACCOUNT}/strategy", response_model=schemas.StrategyList)
+def list_strategy(db: DbSession, access: PlanReader) -> schemas.StrategyList:
+    """The client's strategy in the current plan: every section's entries, in order."""
+    plan = current_plan(db, access)
+    entries = strategy_repo.for_plan(db, plan_id=plan.id)
+    return schemas.StrategyList(
+        items=[schemas.StrategyEntry.model_validate(e, from_attributes=True) for e in entries]
+    )
+
+
+@router.get(f"{ACCOUNT}/suggestions", response_model=schemas.SuggestionList)
+def list_suggestions(db: DbSession, access: PlanReader) -> schemas.SuggestionList:
+    """The vendor's suggestions of priorities in the current plan, answered or not."""
+    plan = current_plan(db, access)
+    rows = priorities_repo.for_plan(db, plan_id=plan.id)
+    return schemas.SuggestionList(
+        items=[
+            schemas.Suggestion.model_validate(priority, from_attributes=True)
+            for priority, _owner in rows
+            if priority.suggested_by_id is not None
+        ]
+    )
+
+
+@router.get(f"{ACCOUNT}/ratings", response_model=schemas.RatingList)
+def list_ratings(db: DbSession, access: PlanReader) -> schemas.RatingList:
+    """The client's ratings of the value it gets, in the current plan, oldest first."""
+    plan = current_plan(db, access)
+    ratings = value_repo.for_plan(db, plan_id=plan.id)
+    return schemas.RatingList(
+        items=[schemas.Rating.model_validate(r, from_attributes=True) for r in ratings]
+    )
+
+
+@router.get(f"{ACCOUNT}/initiatives", response_model=schemas.InitiativeList)
+def list_initiatives(db: DbSession, access: PlanReader) -> schemas.InitiativeList:
+    """The current plan's initiatives you can see (a client: those proposed to it), each with
+    the priorities it answers."""
+    plan = current_plan(db, access)
+    views = initiatives_repo.for_plan(
+        db, account_id=access.account_id, plan_id=plan.id, visibilities=access.visibilities
+    )
+    return schemas.InitiativeList(
+        items=[
+            schemas.Initiative.model_validate(
+                {**view.initiative.model_dump(), "priority_ids": view.priority_ids}
+            )
+            for view in views
+        ]
+    )
+
+
+def _comment(action_id: int, comment: Comment, author: User) -> schemas.Comment:
+    deleted = comment.deleted_at is not None
+    return schemas.Comment(
+        id=comment.id or 0,
+        action_id=action_id,
+        body="" if deleted else comment.body,
+        team_only=comment.visibility == Visibility.INTERNAL,
+        author=schemas.Person(id=author.id or 0, name=author.display_name),
+        created_at=comment.created_at,
+        deleted=deleted,
+    )
+
+
+@router.get(f"{ACTION}/comments", response_model=schemas.CommentPage)
+def list_comments(
+    use: Authenticated, db: DbSession, access: PlanReader, action_id: int, cursor: Cursor = None
+) -> schemas.CommentPage:
+    """The action's comments you can see: the latest 20, oldest first; ``next_cursor`` gives
+    the 20 before them."""
+    target = targets.checked_target(db, use.actor, access, Verb.PLAN_VIEW, "action", action_id)
+    page = comments_repo.thread_page(
+        db,
+        target=target,
+        visibilities=access.visibilities,
+        before=paging.decode(cursor, paging.number),
+    )
+    return schemas.CommentPage(
+        items=[_comment(action_id, comment, author) for comment, author in page.rows],
+        next_cursor=paging.encode(str(page.earlier)) if page.earlier is not None else None,
+    )
+
+
+@router.get(f"{ACCOUNT}/audit", response_model=schemas.AuditPage)
+def list_audit(
+    db: DbSession, access: AuditReader, cursor: Cursor = None, limit: EventLimit = 50
+) -> schemas.AuditPage:
+    """The account's audit trail, newest first (a client: the shared events only). The cursor
+    is a place in the list you can see, never an event's number."""
+    start = paging.decode(cursor, paging.number) or 0
+    events = audit_repo.list_for_account(
+        db,
+        account_id=access.account_id,
+        visibilities=access.visibilities,
+        offset=start,
+        limit=limit + 1,
+    )
+    return schemas.AuditPage(
+        items=[
+            schemas.AuditEvent(
+                occurred_at=event.occurred_at,
+                actor=event.actor_label,
+                verb=event.verb,
+                item_type=event.item_type,
+                item_id=event.item_id,
+                changes=event.changes,
+            )
+            for event in events[:limit]
+        ],
+        next_cursor=paging.encode(str(start + limit)) if len(events) > limit else None,
+    )

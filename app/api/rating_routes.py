@@ -1,0 +1,80 @@
+"""The client's value ratings through the API: a client contributor rates (with an
+``Idempotency-Key``), through the same service as the plan page (the same checks, audit event,
+the lead's notification and the live update)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+from app.api import idempotency, schemas
+from app.api.auth import Authenticated
+from app.api.problems import RESPONSES, Invalid
+from app.api.routes import ACCOUNT, IdempotencyKey
+from app.db import DbSession
+from app.permissions.guards import ValueRater
+from app.plans.page import current_plan
+from app.value import service as value_service
+from app.value.schemas import RatingForm, RatingValues
+from app.web.errors import NotFoundError
+from app.web.forms import FormErrors
+
+
+def _checked(new: schemas.RatingCreate, dimensions: list[str]) -> RatingValues:
+    """The rating checked as the page's form checks it (a dimension not sent: unrated)."""
+    unknown = sorted(set(new.scores) - set(dimensions))
+    if unknown:
+        raise Invalid({f"scores.{name}": "Not a dimension of this workspace." for name in unknown})
+    form = RatingForm(
+        overall=str(new.overall),
+        comment=new.comment,
+        dimension=tuple(dimensions),
+        score=tuple(str(new.scores[d]) if d in new.scores else "" for d in dimensions),
+    )
+    values = form.check(dimensions)
+    if isinstance(values, FormErrors):
+        raise Invalid({key.replace("score:", "scores."): text for key, text in values.items()})
+    return values
+
+
+router = APIRouter(responses=RESPONSES)
+
+
+@router.post(
+    f"{ACCOUNT}/ratings",
+    status_code=201,
+    response_model=schemas.Rating,
+    responses={201: {"description": "Rated (or, for a retried Idempotency-Key, the first)"}},
+)
+def rate(
+    request: Request,
+    use: Authenticated,
+    db: DbSession,
+    access: ValueRater,
+    new: schemas.RatingCreate,
+    key: IdempotencyKey = None,
+) -> Response:
+    """Rate the value of working together (client contributors), in the current plan."""
+    values = _checked(new, list(access.account.workspace.value_dimensions))
+    claimed = idempotency.start(
+        db, token_id=use.token.id, key=key, path=request.url.path, body=new.model_dump_json()
+    )
+    if isinstance(claimed, idempotency.Stored):
+        return JSONResponse(claimed.body, status_code=claimed.status_code)
+    plan = current_plan(db, access)
+    try:
+        rating = value_service.rate(
+            db,
+            actor=use.actor.user,
+            account=access.account,
+            plan=plan,
+            overall=values.overall,
+            scores=values.scores,
+            comment=values.comment,
+        )
+    except value_service.NotThisAccount:
+        raise NotFoundError() from None
+    body = schemas.Rating.model_validate(rating, from_attributes=True).model_dump(mode="json")
+    if claimed is not None:
+        idempotency.keep(db, claimed, 201, body)
+    return JSONResponse(body, status_code=201)

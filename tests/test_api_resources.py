@@ -1,0 +1,212 @@
+"""The API's resources of the plan beyond actions (periods, strategy, suggestions, ratings,
+initiatives, an action's comments, the audit trail) and the vendor's internal ones (scorecard,
+profile, stakeholders, opportunities, reviews): what each side gets, pages, and a fixed number
+of queries whatever the account holds."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session
+from starlette.testclient import TestClient
+
+from app.comments import repository as comments_repo
+from app.models import (
+    AccountScore,
+    Comment,
+    Initiative,
+    Opportunity,
+    Priority,
+    PriorityStatus,
+    ProfileSection,
+    Review,
+    Stakeholder,
+    StrategyEntry,
+    ValueRating,
+    Visibility,
+)
+from app.plans import repository as plans_repo
+from tests.conftest import QueryCounter
+from tests.factories import World
+from tests.test_api import API, bearer, is_problem, make_action, token_of
+
+VENDOR_ONLY = ("scorecard", "profile", "stakeholders", "opportunities", "reviews")
+PLAN_LISTS = ("periods", "strategy", "suggestions", "ratings", "initiatives", "audit")
+
+
+def plant(session: Session, world: World, n: int = 1) -> dict[str, Any]:
+    """``n`` of each thing the new resources list, one internal initiative among them."""
+    account_id = world.account.id or 0
+    plan = plans_repo.current(session, account_id=account_id)
+    assert plan is not None
+    assert plan.id is not None
+    lead, sponsor = world.members["lead"], world.members["sponsor"]
+    on_plan = {"account_id": account_id, "plan_id": plan.id}
+    for k in range(n):
+        session.add(StrategyEntry(**on_plan, kind="goal", position=k, text=f"Goal {k}"))
+        session.add(
+            Priority(
+                **on_plan,
+                status=PriorityStatus.SUGGESTED,
+                title=f"Suggested {k}",
+                suggested_by_id=lead.id,
+            )
+        )
+        session.add(ValueRating(**on_plan, overall=4, scores={"speed": 3}, rated_by_id=sponsor.id))
+        session.add(
+            Initiative(
+                **on_plan, title=f"Shared {k}", visibility=Visibility.SHARED, status="proposed"
+            )
+        )
+        session.add(Initiative(**on_plan, title=f"Draft {k}", visibility=Visibility.INTERNAL))
+        session.add(Stakeholder(account_id=account_id, name=f"Stake {k}", owner_id=lead.id))
+        session.add(Opportunity(account_id=account_id, title=f"Opp {k}", owner_id=lead.id))
+        session.add(AccountScore(account_id=account_id, current=3.5, future=4, tier="strategic"))
+        session.add(Review(**on_plan, held_on=date(2026, 11, 1 + k), what_changed="More"))
+    session.add(ProfileSection(account_id=account_id, kind="goals", body="Our view"))
+    session.commit()
+    return on_plan
+
+
+def get(client: TestClient, secret: str, path: str) -> Any:
+    response = client.get(f"{API}/accounts/{path}", headers=bearer(secret))
+    assert response.status_code == 200, (path, response.text)
+    return response.json()
+
+
+def test_the_plan_resources_as_each_side_sees_them(
+    client: TestClient, session: Session, world: World
+):
+    plant(session, world)
+    account = world.account.id
+    vendor = token_of(session, world.members["lead"])
+    viewer = token_of(session, world.members["viewer"])
+    for secret in (vendor, viewer):
+        assert get(client, secret, f"{account}/periods")["items"][0]["is_current"] is True
+        assert [e["text"] for e in get(client, secret, f"{account}/strategy")["items"]] == [
+            "Goal 0"
+        ]
+        [suggestion] = get(client, secret, f"{account}/suggestions")["items"]
+        assert (suggestion["title"], suggestion["status"]) == ("Suggested 0", "suggested")
+        assert get(client, secret, f"{account}/ratings")["items"][0]["scores"] == {"speed": 3}
+    titles = {i["title"] for i in get(client, vendor, f"{account}/initiatives")["items"]}
+    assert titles == {"Shared 0", "Draft 0"}
+    titles = {i["title"] for i in get(client, viewer, f"{account}/initiatives")["items"]}
+    assert titles == {"Shared 0"}
+
+
+def test_vendor_internal_resources_are_a_404_for_a_client(
+    client: TestClient, session: Session, world: World
+):
+    plant(session, world)
+    account = world.account.id
+    vendor = token_of(session, world.members["mentor"])
+    sponsor = token_of(session, world.members["sponsor"])
+    assert get(client, vendor, f"{account}/scorecard")["latest"]["tier"] == "strategic"
+    assert get(client, vendor, f"{account}/profile")["sections"][0]["body"] == "Our view"
+    assert get(client, vendor, f"{account}/stakeholders")["items"][0]["owner"]["id"] == (
+        world.members["lead"].id
+    )
+    assert get(client, vendor, f"{account}/opportunities")["items"][0]["title"] == "Opp 0"
+    assert get(client, vendor, f"{account}/reviews")["items"][0]["what_changed"] == "More"
+    missing = client.get(f"{API}/accounts/999999/scorecard", headers=bearer(sponsor))
+    for name in VENDOR_ONLY:
+        refused = client.get(f"{API}/accounts/{account}/{name}", headers=bearer(sponsor))
+        assert is_problem(refused, 404) == is_problem(missing, 404), name
+
+
+def test_comments_of_an_action_a_page_at_a_time(client: TestClient, session: Session, world: World):
+    action = make_action(session, world)
+    lead, member = world.members["lead"], world.members["member"]
+    on_plan = {"account_id": action.account_id, "plan_id": action.plan_id}
+    total = comments_repo.PAGE + 5
+    for k in range(total):
+        session.add(
+            Comment(**on_plan, action_id=action.id, author_id=member.id, body=f"Comment {k}")
+        )
+    session.add(
+        Comment(
+            **on_plan,
+            action_id=action.id,
+            author_id=lead.id,
+            body="Team only",
+            visibility=Visibility.INTERNAL,
+        )
+    )
+    session.commit()
+    url = f"{API}/accounts/{world.account.id}/actions/{action.id}/comments"
+
+    def all_pages(secret: str) -> list[str]:
+        bodies: list[str] = []
+        cursor = None
+        while True:
+            page = client.get(
+                url, params={"cursor": cursor} if cursor else {}, headers=bearer(secret)
+            )
+            assert page.status_code == 200, page.text
+            bodies = [c["body"] for c in page.json()["items"]] + bodies
+            cursor = page.json()["next_cursor"]
+            if cursor is None:
+                return bodies
+
+    client_bodies = all_pages(token_of(session, member))
+    assert len(client_bodies) == total
+    assert "Team only" not in client_bodies
+    assert "Team only" in all_pages(token_of(session, lead))
+    is_problem(
+        client.get(url, params={"cursor": "%%"}, headers=bearer(token_of(session, lead))), 400
+    )
+
+
+def test_the_audit_trail_a_page_at_a_time_shared_events_only_for_a_client(
+    client: TestClient, session: Session, world: World
+):
+    make_action(session, world)
+    url = f"{API}/accounts/{world.account.id}/audit"
+    vendor, sponsor = (
+        token_of(session, world.members["lead"]),
+        token_of(session, world.members["sponsor"]),
+    )
+
+    def events(secret: str) -> list[dict[str, Any]]:
+        seen: list[dict[str, Any]] = []
+        cursor = None
+        while True:
+            params: dict[str, Any] = {"limit": 3} | ({"cursor": cursor} if cursor else {})
+            page = client.get(url, params=params, headers=bearer(secret)).json()
+            assert len(page["items"]) <= 3
+            seen += page["items"]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return seen
+
+    everything, shared = events(vendor), events(sponsor)
+    assert len(shared) > 3
+    assert len(everything) >= len(shared)
+    assert any(e["verb"] == "action.created" for e in shared)
+    assert not any(e["verb"].startswith("api_token") for e in shared)  # internal events
+
+
+def test_each_list_costs_the_same_whatever_the_account_holds(
+    client: TestClient, session: Session, world: World, count_queries: QueryCounter
+):
+    lead = token_of(session, world.members["lead"])
+    account = world.account.id
+    action = make_action(session, world)
+    urls = [f"{account}/{name}" for name in (*PLAN_LISTS, *VENDOR_ONLY)]
+    urls.append(f"{account}/actions/{action.id}/comments")
+    get(client, lead, urls[0])  # the token's first use is written down once
+
+    def queries() -> list[int]:
+        counted = []
+        for url in urls:
+            count_queries.statements.clear()
+            get(client, lead, url)
+            counted.append(count_queries.count)
+        return counted
+
+    few = queries()
+    plant(session, world, n=4)
+    assert queries() == few
+    assert max(few) <= 6, dict(zip(urls, few, strict=True))
