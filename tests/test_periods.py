@@ -574,36 +574,66 @@ def test_every_write_route_of_a_plan_item_is_listed(app: FastAPI) -> None:
 
 
 API = "/api/v1"
-API_WRITES = {
+# The API's changes of an item (each asked of the closed period below), and its creates, which
+# always go to the current plan.
+API_CREATES = {
+    ("POST", f"{API}/accounts/{{account_id}}/{kind}")
+    for kind in ("suggestions", "ratings", "initiatives")
+}
+
+
+def _api_writes(story: Story) -> list[tuple[str, str, str, dict[str, str], Any]]:
+    """(who, method, path under the account, JSON, the item for If-Match) for every API write
+    of an item."""
+    action, draft, proposed, sug = story.started, story.draft, story.proposed, story.suggestion
+    return [
+        ("member", "PATCH", f"/actions/{action.id}", {"status": "done"}, action),
+        ("member", "POST", f"/actions/{action.id}/comments", {"body": "Late"}, None),
+        ("lead", "PATCH", f"/initiatives/{draft.id}", {"title": "Changed"}, draft),
+        ("lead", "POST", f"/initiatives/{draft.id}/propose", {}, draft),
+        ("sponsor", "POST", f"/initiatives/{proposed.id}/answer", {"decision": "accept"}, proposed),
+        ("sponsor", "POST", f"/suggestions/{sug.id}/accept", {}, sug),
+        ("sponsor", "POST", f"/suggestions/{sug.id}/reject", {"reason": "No"}, sug),
+    ]
+
+
+API_ITEM_ROUTES = {
     ("PATCH", f"{API}/accounts/{{account_id}}/actions/{{action_id}}"),
     ("POST", f"{API}/accounts/{{account_id}}/actions/{{action_id}}/comments"),
+    ("PATCH", f"{API}/accounts/{{account_id}}/initiatives/{{initiative_id}}"),
+    ("POST", f"{API}/accounts/{{account_id}}/initiatives/{{initiative_id}}/propose"),
+    ("POST", f"{API}/accounts/{{account_id}}/initiatives/{{initiative_id}}/answer"),
+    ("POST", f"{API}/accounts/{{account_id}}/suggestions/{{suggestion_id}}/accept"),
+    ("POST", f"{API}/accounts/{{account_id}}/suggestions/{{suggestion_id}}/reject"),
 }
+API_WRITES = API_ITEM_ROUTES | API_CREATES
 
 
 def test_the_closed_period_is_read_only_through_the_api(
     client: TestClient, session: Session, world: World, story: Story
 ) -> None:
-    """The API's writes ask the same guards: an action of the closed period is 409 there too,
+    """The API's writes ask the same guards: every item of the closed period is 409 there too,
     and nothing is recorded."""
     roll_over(client, session, world, story)
     client.cookies.clear()
-    _token, secret = api_tokens.create(
-        session,
-        actor=world.members["member"],
-        checked=CheckedToken("Closed period", TokenScope.WRITE, 90),
-    )
+    writes = _api_writes(story)
+    assert len(writes) == len(API_ITEM_ROUTES)
+    secrets = {}
+    for who in {w[0] for w in writes}:
+        _token, secrets[who] = api_tokens.create(
+            session,
+            actor=world.members[who],
+            checked=CheckedToken("Closed period", TokenScope.WRITE, 90),
+        )
     session.commit()
     before = len(session.exec(select(AuditEvent)).all())
-    action = f"{API}/accounts/{world.account.id}/actions/{story.started.id}"
-    headers = {"Authorization": f"Bearer {secret}"}
-    changed = client.patch(
-        action,
-        json={"status": "done"},
-        headers=headers | {"If-Match": f'"v{story.started.version}"'},
-    )
-    commented = client.post(f"{action}/comments", json={"body": "Late"}, headers=headers)
-    for response in (changed, commented):
-        assert response.status_code == 409, response.text
+    for who, method, path, body, item in writes:
+        headers = {"Authorization": f"Bearer {secrets[who]}"}
+        if item is not None:
+            headers["If-Match"] = f'"v{item.version}"'
+        url = f"{API}/accounts/{world.account.id}{path}"
+        response = client.request(method, url, json=body, headers=headers)
+        assert response.status_code == 409, (path, response.text)
         assert response.headers["content-type"].startswith("application/problem+json")
     session.expire_all()
     assert len(session.exec(select(AuditEvent)).all()) == before
