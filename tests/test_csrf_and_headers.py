@@ -40,6 +40,7 @@ from app.models import (
     Role,
     ScorecardHalf,
     TokenScope,
+    WebhookDelivery,
     Workspace,
     utcnow,
 )
@@ -68,7 +69,9 @@ from app.web.security import (
     session_csrf_token,
     unmask_token,
 )
-from tests.conftest import CSRF, RollbackDatabase, rows_changed
+from app.webhooks import service as webhooks
+from app.webhooks.schemas import EndpointValues
+from tests.conftest import CSRF, RollbackDatabase, default_settings, rows_changed
 from tests.factories import PASSWORD, World, attach, sign_in
 
 ROUTES: list[APIRoute] = [
@@ -255,6 +258,21 @@ def links(session: Session, world: World) -> dict[str, str]:
     api_token, _secret = api_tokens.create(
         session, actor=world.admin, checked=CheckedToken("Ours", TokenScope.WRITE, 30)
     )
+    assert world.admin.workspace_id is not None
+    endpoint, _secret = webhooks.create(
+        session,
+        actor=world.admin,
+        workspace_id=world.admin.workspace_id,
+        values=EndpointValues("https://hooks.example/in", "Ours", ["priority.*"], False, True),
+        app_key=default_settings().resolved_secret_key,
+    )
+    delivery = WebhookDelivery(
+        endpoint_id=endpoint.id,  # type: ignore[arg-type]
+        account_id=world.account.id,  # type: ignore[arg-type]
+        verb="priority.created",
+        body="{}",
+    )
+    session.add(delivery)
     attachment = attach(
         session,
         actor=world.members["sponsor"],
@@ -290,6 +308,8 @@ def links(session: Session, world: World) -> dict[str, str]:
         "stakeholder_id": str(stakeholder.id),
         "message_id": str(mail.id),
         "token_id": str(api_token.id),
+        "endpoint_id": str(endpoint.id),
+        "delivery_id": str(delivery.id),
         "reset": reset_token,
     }
 

@@ -106,6 +106,7 @@ WORKSPACE_TABLE = """
     settings.manage     Y       -
     portfolio.view      Y       Y
     mail.manage         Y       -
+    webhooks.manage     Y       -
 """
 
 
