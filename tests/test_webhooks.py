@@ -497,10 +497,12 @@ def _send_and_race(
     assert signing.verify(found.group(1), first.headers["jointplan-signature"], first.body)
     assert json.loads(first.body)["verb"] == "action.created"
 
-    with live_server.db.session() as s:
+    # Read, then let go, before waiting: an open writing session would hold SQLite's write lock
+    # that the dispatcher needs to record the delivery.
+    with live_server.db.session(writes=False) as s:
         endpoint = s.exec(select(WebhookEndpoint)).one()
         delivery = s.exec(select(WebhookDelivery)).one()
-        _wait_for("its record", lambda: _status(live_server, delivery.id) == "sent")
+    _wait_for("its record", lambda: _status(live_server, delivery.id) == "sent")
     hook.status = 500  # so that the winner's delivery stays waiting for its retry
     path = f"/admin/webhooks/{endpoint.id}/deliveries/{delivery.id}/send-again"
     answers = race(
