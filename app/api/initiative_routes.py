@@ -12,8 +12,8 @@ from fastapi.responses import JSONResponse
 
 from app.api import idempotency, schemas
 from app.api.auth import Authenticated
+from app.api.common import ACCOUNT, IdempotencyKey, IfMatch, etag, expected_version
 from app.api.problems import RESPONSES, Invalid, PreconditionFailed
-from app.api.routes import ACCOUNT, IdempotencyKey, IfMatch, etag, expected_version
 from app.db import DbSession
 from app.initiatives import repository as initiatives_repo
 from app.initiatives import service as initiatives_service

@@ -12,8 +12,8 @@ from fastapi import APIRouter, Query
 
 from app.api import paging, schemas
 from app.api.auth import Authenticated
+from app.api.common import ACCOUNT, ACTION, Cursor, current_plan
 from app.api.problems import RESPONSES
-from app.api.routes import ACCOUNT, ACTION, Cursor, current_plan
 from app.audit import repository as audit_repo
 from app.comments import repository as comments_repo
 from app.comments import targets

@@ -9,8 +9,8 @@ from fastapi.responses import JSONResponse
 
 from app.api import idempotency, schemas
 from app.api.auth import Authenticated
+from app.api.common import ACCOUNT, IdempotencyKey
 from app.api.problems import RESPONSES, Invalid
-from app.api.routes import ACCOUNT, IdempotencyKey
 from app.db import DbSession
 from app.permissions.guards import ValueRater
 from app.plans.page import current_plan

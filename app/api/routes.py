@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from app.accounts import repository as accounts_repo
@@ -22,11 +22,20 @@ from app.actions import service as actions_service
 from app.actions.schemas import ActionForm
 from app.api import idempotency, paging, schemas
 from app.api.auth import Authenticated
+from app.api.common import (
+    ACCOUNT,
+    ACTION,
+    Cursor,
+    IdempotencyKey,
+    IfMatch,
+    current_plan,
+    etag,
+    expected_version,
+)
 from app.api.problems import (
     RESPONSES,
     Invalid,
     PreconditionFailed,
-    PreconditionRequired,
 )
 from app.comments import service as comments_service
 from app.comments import targets
@@ -40,29 +49,16 @@ from app.permissions.guards import (
     PlanReader,
     item_guard,
 )
-from app.permissions.policy import AccountAccess, Verb, may
+from app.permissions.policy import Verb, may
 from app.plans import repository as plans_repo
 from app.priorities import repository as priorities_repo
 from app.web.errors import ForbiddenError, or_404
 from app.web.forms import FormErrors
 
 router = APIRouter(responses=RESPONSES)
-ACCOUNT = "/accounts/{account_id}"
-ACTION = f"{ACCOUNT}/actions/{{action_id}}"
 ReadAction = Annotated[ItemAccess[Action], item_guard(Verb.PLAN_VIEW, Action, "action_id")]
 WrittenAction = Annotated[ItemAccess[Action], item_guard(Verb.ACTIONS_WRITE, Action, "action_id")]
-Cursor = Annotated[str | None, Query(max_length=200, description="next_cursor of a page.")]
 Limit = Annotated[int, Query(ge=1, le=100, description="Actions per page, at most 100.")]
-IfMatch = Annotated[str | None, Header(max_length=100, description='The ETag, e.g. "v3".')]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias=idempotency.HEADER,
-        min_length=1,
-        max_length=idempotency.MAX_KEY,
-        description="A retry with the same key within 24 hours returns the first answer.",
-    ),
-]
 
 
 @router.get("/accounts", response_model=schemas.AccountList)
@@ -96,11 +92,6 @@ def get_account(db: DbSession, access: AccountReader) -> schemas.Account:
         side=access.side or Side.VENDOR,
         period=plan.period if plan else None,
     )
-
-
-def current_plan(db: DbSession, access: AccountAccess) -> schemas.Plan:
-    plan = or_404(plans_repo.current(db, account_id=access.account_id))
-    return schemas.Plan.model_validate(plan, from_attributes=True)
 
 
 @router.get(f"{ACCOUNT}/plan", response_model=schemas.Plan)
@@ -163,25 +154,11 @@ def list_actions(
     )
 
 
-def etag(version: int) -> str:
-    return f'"v{version}"'
-
-
 @router.get(ACTION, response_model=schemas.Action)
 def get_action(response: Response, checked: ReadAction) -> schemas.Action:
     """One action, with its version as the 'ETag' (send it as 'If-Match' to change it)."""
     response.headers["ETag"] = etag(checked.item.version)
     return _action(checked.item)
-
-
-def expected_version(if_match: str | None) -> int:
-    """The version 'If-Match' names: 428 without it, 412 for anything but one of our ETags."""
-    if if_match is None:
-        raise PreconditionRequired()
-    value = if_match.strip()
-    if not (value.startswith('"v') and value.endswith('"') and value[2:-1].isdigit()):
-        raise PreconditionFailed()
-    return int(value[2:-1])
 
 
 def _form(action: Action, change: schemas.ActionChange) -> ActionForm:

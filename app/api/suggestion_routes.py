@@ -13,8 +13,8 @@ from sqlmodel import col
 
 from app.api import idempotency, schemas
 from app.api.auth import Authenticated
+from app.api.common import ACCOUNT, IdempotencyKey, IfMatch, etag, expected_version
 from app.api.problems import RESPONSES, Invalid, PreconditionFailed
-from app.api.routes import ACCOUNT, IdempotencyKey, IfMatch, etag, expected_version
 from app.db import DbSession
 from app.models import Priority, PriorityStatus
 from app.permissions.guards import ItemAccess, PrioritySuggester, item_guard

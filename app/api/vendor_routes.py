@@ -11,8 +11,8 @@ from fastapi import APIRouter, Depends
 
 from app.api import schemas
 from app.api.auth import Authenticated
+from app.api.common import ACCOUNT, current_plan
 from app.api.problems import RESPONSES
-from app.api.routes import ACCOUNT, current_plan
 from app.db import DbSession
 from app.models import User
 from app.opportunities import repository as opportunities_repo
