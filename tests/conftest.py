@@ -119,6 +119,15 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         )
 
 
+# The tests that change a whole schema in one transaction (a downgrade to an old revision, a
+# dump restored with ``--single-transaction``, every table dropped) hold about 3,000 locks until
+# they commit. PostgreSQL's shared lock table has room for ``max_locks_per_transaction`` (64 by
+# default) times its connections, about 6,400: two of them at once on two workers overflow it
+# ("out of shared memory") and break whatever else asks for a lock then. They share one xdist
+# group, so they run one after another on one worker.
+WHOLE_SCHEMA = pytest.mark.xdist_group("whole_schema")
+
+
 def fresh_engine(
     tmp_dir: Path, name: str = "jointplan", revision: str | None = "head"
 ) -> sa.Engine:

@@ -24,7 +24,9 @@ from app.main import create_app
 from app.models import Account, Action, AuditChainHead, AuditEvent, User
 from app.plans import repository as plans_repo
 from tests import factories
-from tests.conftest import BACKEND, POSTGRES_URL, drop_engine, fresh_engine
+from tests.conftest import BACKEND, POSTGRES_URL, WHOLE_SCHEMA, drop_engine, fresh_engine
+
+pytestmark = WHOLE_SCHEMA
 
 
 @dataclass

@@ -17,7 +17,9 @@ from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
 from tests import factories
-from tests.conftest import drop_engine, fresh_engine
+from tests.conftest import WHOLE_SCHEMA, drop_engine, fresh_engine
+
+pytestmark = WHOLE_SCHEMA
 
 
 def test_migrations_match_the_models(engine: sa.Engine) -> None:

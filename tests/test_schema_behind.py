@@ -25,7 +25,9 @@ from app.db import Database
 from app.main import create_app
 from app.web.templating import ROOT
 from tests import factories
-from tests.conftest import CSRF, QueryCounter, drop_engine, fresh_engine
+from tests.conftest import CSRF, WHOLE_SCHEMA, QueryCounter, drop_engine, fresh_engine
+
+pytestmark = WHOLE_SCHEMA
 
 BEHIND = "The database schema is behind: run `jointplan migrate`."
 
