@@ -226,21 +226,12 @@ def _file_key_sql() -> Any:
     )
 
 
-def _plan_files(account_id: int, plan_id: int, vendor: bool) -> Any:
-    """Every live file of the plan's live items the reader may see. A client reader
-    (``vendor`` False) gets no file on an internal item: a draft initiative, a team-only
-    comment, or a comment on a draft."""
+def _visible_files(columns: Sequence[Any], account_id: int, plan_id: int, vendor: bool) -> Any:
+    """``columns`` of every live file of the plan's live items the reader may see. A client
+    reader (``vendor`` False) gets no file on an internal item: a draft initiative, a
+    team-only comment, or a comment on a draft."""
     statement = (
-        sa.select(
-            sa.literal("file").label("kind"),
-            _file_key_sql().label("key"),
-            sa.cast(sa.null(), sa.Integer).label("n"),
-            col(Attachment.id).label("id"),
-            col(Attachment.file_name).label("file_name"),
-            col(Attachment.size).label("size"),
-            col(Attachment.content_type).label("content_type"),
-            col(Attachment.created_at).label("created_at"),
-        )
+        sa.select(*columns)
         .select_from(Attachment)
         .outerjoin(Priority, col(Priority.id) == Attachment.priority_id)
         .outerjoin(Initiative, col(Initiative.id) == Attachment.initiative_id)
@@ -255,6 +246,61 @@ def _plan_files(account_id: int, plan_id: int, vendor: bool) -> Any:
     if not vendor:
         statement = statement.where(sa.not_(sa.func.coalesce(_INTERNAL_ITEM, False)))
     return statement
+
+
+def _plan_files(account_id: int, plan_id: int, vendor: bool) -> Any:
+    """The files ``threads_and_files`` lists, in the shape of ``_thread_counts``."""
+    columns: tuple[Any, ...] = (
+        sa.literal("file").label("kind"),
+        _file_key_sql().label("key"),
+        sa.cast(sa.null(), sa.Integer).label("n"),
+        col(Attachment.id).label("id"),
+        col(Attachment.file_name).label("file_name"),
+        col(Attachment.size).label("size"),
+        col(Attachment.content_type).label("content_type"),
+        col(Attachment.created_at).label("created_at"),
+    )
+    return _visible_files(columns, account_id, plan_id, vendor)
+
+
+@dataclass(frozen=True)
+class SharedFile:
+    """A file on a shared item of the plan (not on a comment), as an agreed version keeps it."""
+
+    id: int
+    key: str
+    file_name: str
+    size: int
+    content_type: str
+    sha256: str
+
+
+def shared_item_files(
+    session: Session, *, account_id: int, plan_id: int, lock: bool = False
+) -> list[SharedFile]:
+    """The live files both sides see on the plan's priorities, initiatives, actions and
+    strategy sections (never a comment's), oldest first: one query. With ``lock`` their rows
+    are locked until commit, so that a deletion of one of them waits for the agreement that
+    comes to refer to it (``app.agreement.service``)."""
+    columns = (
+        col(Attachment.id),
+        _file_key_sql(),
+        col(Attachment.file_name),
+        col(Attachment.size),
+        col(Attachment.content_type),
+        col(Attachment.sha256),
+    )
+    statement = (
+        _visible_files(columns, account_id, plan_id, vendor=False)
+        .where(col(Attachment.comment_id).is_(None))
+        .order_by(col(Attachment.created_at), col(Attachment.id))
+    )
+    if lock:
+        statement = statement.with_for_update(of=_ATTACHMENTS)
+    rows = session.execute(statement).all()
+    return [
+        SharedFile(int(i), k, name, int(size), kind, sha) for i, k, name, size, kind, sha in rows
+    ]
 
 
 _ATTACHMENTS = Attachment.__table__  # type: ignore[attr-defined]
@@ -314,6 +360,28 @@ def reference(session: Session, *, sha256: str, size: int) -> None:
     session.execute(
         insert.on_conflict_do_update(
             index_elements=[table.c.sha256], set_={"refs": table.c.refs + 1}
+        )
+    )
+
+
+def reference_all(session: Session, *, blobs: Sequence[tuple[str, int]]) -> None:
+    """One more reference to the blob of each ``(sha256, size)`` (an agreed version's files;
+    a content listed twice, two): one atomic statement, locking the rows until commit like
+    ``reference``."""
+    if not blobs:
+        return
+    counts: dict[str, int] = defaultdict(int)
+    sizes: dict[str, int] = {}
+    for sha256, size in blobs:
+        counts[sha256] += 1
+        sizes[sha256] = size
+    table = AttachmentBlob.__table__  # type: ignore[attr-defined]
+    insert = _upsert(session).values(
+        [{"sha256": sha, "size": sizes[sha], "refs": n} for sha, n in sorted(counts.items())]
+    )
+    session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[table.c.sha256], set_={"refs": table.c.refs + insert.excluded.refs}
         )
     )
 
