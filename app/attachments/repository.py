@@ -347,6 +347,28 @@ def threads_and_files(
     return counts, dict(lists)
 
 
+def of_comments(
+    session: Session, *, account_id: int, comment_ids: Sequence[int]
+) -> dict[int, list[ListedFile]]:
+    """The live files of the given comments (checked visible to the reader: a page of a
+    thread), oldest first, by comment id: one query whatever the number of comments."""
+    if not comment_ids:
+        return {}
+    rows = session.exec(
+        select(Attachment)
+        .where(Attachment.account_id == account_id)
+        .where(col(Attachment.comment_id).in_(sorted(set(comment_ids))))
+        .where(col(Attachment.deleted_at).is_(None))
+        .order_by(col(Attachment.created_at), col(Attachment.id))
+    ).all()
+    files: dict[int, list[ListedFile]] = defaultdict(list)
+    for row in rows:
+        assert row.id is not None
+        assert row.comment_id is not None
+        files[row.comment_id].append(ListedFile(row.id, row.file_name, row.size, row.content_type))
+    return dict(files)
+
+
 def _upsert(session: Session) -> Any:
     dialect = session.connection().dialect.name
     return (postgresql if dialect == "postgresql" else sqlite).insert(AttachmentBlob)
