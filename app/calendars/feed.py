@@ -167,5 +167,5 @@ def ics(session: Session, user: User, found: Iterable[Entry]) -> bytes:
         # without one, and so may a strict calendar app): with nothing due, the UTC time zone,
         # which shows nothing.
         calendar.add_component(Timezone.from_tzid("UTC"))
-    calendar.validate()
+    calendar.validate()  # type: ignore[no-untyped-call]  # icalendar: untyped here
     return bytes(calendar.to_ical())
