@@ -5,9 +5,7 @@ while the version refers to them, and the version serves them with its page's gu
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
-import pytest
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
@@ -16,11 +14,11 @@ from app.agreement import snapshot
 from app.agreement.service import Slot
 from app.attachments import service as attachments
 from app.attachments.storage import LocalStore
-from app.config import Settings
 from app.db import Database
 from app.models import Attachment, AttachmentBlob, PlanVersion
 from app.plans import repository as plans_repo
 from app.web.confirm import CONFIRMATION
+from tests import test_attachments
 from tests.conftest import CSRF
 from tests.factories import World, sign_in
 from tests.test_attachments import (
@@ -36,16 +34,9 @@ HEADERS = {"X-CSRF-Token": CSRF}
 AGREED = b"%PDF-1.4\n% the deck both sides agreed\n%%EOF\n"
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    from tests.conftest import default_settings
-
-    return default_settings().model_copy(update={"attachments_dir": str(tmp_path / "files")})
-
-
-@pytest.fixture
-def store(settings: Settings) -> LocalStore:
-    return LocalStore(settings.resolved_attachments_dir)
+# The attachments' tests' settings (files in the test's own directory) and store.
+settings = test_attachments.settings
+store = test_attachments.store
 
 
 def agree(session: Session, world: World) -> PlanVersion:

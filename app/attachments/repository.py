@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -46,50 +46,17 @@ TYPE_OF = {column: item_type for item_type, column in ITEM_TYPES.items()}
 
 
 @dataclass(frozen=True)
-class FileTarget:
-    """The item files hang on, checked to exist (live) in the account. For a strategy
-    section, ``item_id`` is the plan's id and ``section`` the section's kind; for a comment,
-    ``author_id`` is its author (only they edit it, so only they add files to it)."""
+class FileTarget(comments_repo.ItemTarget):
+    """The item files hang on (``ItemTarget``); for a comment, ``author_id`` is its author
+    (only they edit it, so only they add files to it)."""
 
-    account_id: int
-    plan_id: int
-    item_type: str
-    item_id: int
-    section: str
-    title: str
-    visibility: str
     author_id: int | None = None
+    AREA: ClassVar[str] = "files"
+    PHRASED: ClassVar[str] = "comment"
 
     @property
     def column(self) -> AttachmentTarget:
         return ITEM_TYPES[self.item_type]
-
-    @property
-    def value(self) -> int | str:
-        """What the target's column of ``Attachment`` holds for this item."""
-        return self.section if self.item_type == "strategy" else self.item_id
-
-    @property
-    def key(self) -> str:
-        """Unique on a page: element ids and the keys of ``attachment_lists``."""
-        return key_of(self.item_type, self.value)
-
-    @property
-    def label(self) -> str:
-        if self.item_type == "strategy":
-            return f"the strategy section “{self.title}”"
-        if self.item_type == "comment":
-            return self.title
-        return f"the {self.item_type} “{self.title}”"
-
-    @property
-    def path(self) -> str:
-        query = f"?section={self.section}" if self.item_type == "strategy" else ""
-        return f"/accounts/{self.account_id}/files/{self.item_type}/{self.item_id}{query}"
-
-
-def key_of(item_type: str, value: int | str) -> str:
-    return f"{item_type}-{value}"
 
 
 def find_target(
@@ -213,17 +180,8 @@ class ListedFile:
 
 
 def _file_key_sql() -> Any:
-    """``key_of(item_type, value)`` in SQL, over the attachment table's columns."""
-    return sa.case(
-        *(
-            (
-                col(getattr(Attachment, column.value)).is_not(None),
-                sa.literal(f"{TYPE_OF[column]}-")
-                + sa.cast(getattr(Attachment, column.value), sa.String),
-            )
-            for column in AttachmentTarget
-        )
-    )
+    """``FileTarget.key`` in SQL, over the attachment table's columns."""
+    return comments_repo.item_key_sql(Attachment, TYPE_OF)
 
 
 def _visible_files(columns: Sequence[Any], account_id: int, plan_id: int, vendor: bool) -> Any:
@@ -309,20 +267,19 @@ _ATTACHMENTS = Attachment.__table__  # type: ignore[attr-defined]
 def _thread_counts(account_id: int, plan_id: int, visibilities: Sequence[str]) -> Any:
     """The plan's comment tallies (``comments.repository.counts_for_plan``), in the shape of
     ``_plan_files`` so that both come in one statement."""
-    return (
-        sa.select(
-            sa.literal("count").label("kind"),
-            col(CommentTally.thread).label("key"),
-            col(CommentTally.count).label("n"),
-            sa.cast(sa.null(), BIG_ID).label("id"),
-            sa.cast(sa.null(), sa.String).label("file_name"),
-            sa.cast(sa.null(), sa.Integer).label("size"),
-            sa.cast(sa.null(), sa.String).label("content_type"),
-            sa.cast(sa.null(), _ATTACHMENTS.c.created_at.type).label("created_at"),
+    return sa.select(
+        sa.literal("count").label("kind"),
+        col(CommentTally.thread).label("key"),
+        col(CommentTally.count).label("n"),
+        sa.cast(sa.null(), BIG_ID).label("id"),
+        sa.cast(sa.null(), sa.String).label("file_name"),
+        sa.cast(sa.null(), sa.Integer).label("size"),
+        sa.cast(sa.null(), sa.String).label("content_type"),
+        sa.cast(sa.null(), _ATTACHMENTS.c.created_at.type).label("created_at"),
+    ).where(
+        *comments_repo.visible_tally(
+            account_id=account_id, plan_id=plan_id, visibilities=visibilities
         )
-        .where(col(CommentTally.account_id) == account_id)
-        .where(col(CommentTally.plan_id) == plan_id)
-        .where(col(CommentTally.visibility).in_(visibilities))
     )
 
 
