@@ -9,18 +9,17 @@ import hashlib
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
-from app.agreement import service as agreement
 from app.agreement import snapshot
-from app.agreement.service import Slot
 from app.attachments import service as attachments
 from app.attachments.storage import LocalStore
 from app.db import Database
-from app.models import Attachment, AttachmentBlob, PlanVersion
+from app.models import Attachment, AttachmentBlob
 from app.plans import repository as plans_repo
 from app.web.confirm import CONFIRMATION
 from tests import test_attachments
 from tests.conftest import CSRF
 from tests.factories import World, sign_in
+from tests.test_agreement import agree
 from tests.test_attachments import (
     PDF,
     add_action,
@@ -37,18 +36,6 @@ AGREED = b"%PDF-1.4\n% the deck both sides agreed\n%%EOF\n"
 # The attachments' tests' settings (files in the test's own directory) and store.
 settings = test_attachments.settings
 store = test_attachments.store
-
-
-def agree(session: Session, world: World) -> PlanVersion:
-    session.expire_all()
-    plan = plans_repo.current(session, account_id=world.account.id)  # type: ignore[arg-type]
-    assert plan is not None
-    agreement.submit(session, actor=world.members["lead"], plan=plan)
-    agreement.approve(session, actor=world.members["sponsor"], plan=plan, slot=Slot.SPONSOR)
-    approval = agreement.approve(session, actor=world.members["lead"], plan=plan, slot=Slot.LEAD)
-    session.commit()
-    assert approval.version is not None
-    return approval.version
 
 
 def refs(session: Session, data: bytes) -> int | None:
