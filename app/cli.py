@@ -389,6 +389,18 @@ def _at_least_one(text: str) -> int:
     return value
 
 
+def cmd_purge(settings: Settings, _args: argparse.Namespace) -> int:
+    """What the scheduler purges once a day, now (``app.purge``)."""
+    from app.kit.clock import now
+    from app.purge import service as purge
+
+    with _db(settings) as db, db.session() as session:
+        report = purge.run(session, now=now(), settings=settings)
+        session.commit()
+    print(f"Purged {report}.")
+    return 0
+
+
 def _serve_parser(commands: Any) -> None:
     serve = commands.add_parser(
         "serve", help="run the web server", description="Each flag defaults to its JP_ setting."
@@ -495,6 +507,11 @@ def parser() -> argparse.ArgumentParser:
     admin.set_defaults(run=cmd_create_admin)
     _audit_parser(commands)
     _backup_parsers(commands)
+    commands.add_parser(
+        "purge",
+        help="delete spent idempotency keys, old webhook deliveries, spent API rate windows "
+        "and expired import drafts (the scheduler does it daily)",
+    ).set_defaults(run=cmd_purge)
     return root
 
 

@@ -100,9 +100,11 @@ class Settings(BaseSettings):
     attachments_s3_secret_key: str = ""
     attachments_s3_region: str = "us-east-1"
     # Webhooks (``app.webhooks``): ``http://`` to this machine allowed too (tests, development;
-    # never to other private addresses), and how long one delivery may take.
+    # never to other private addresses), how long one delivery may take, how long it is kept.
     webhook_allow_local: bool = False
     webhook_timeout_seconds: float = Field(default=10, gt=0)
+    # How long the delivery log keeps a delivery that was sent or given up (``app.purge``).
+    webhook_retention_days: int = Field(default=30, ge=1)
 
     oidc_providers: list[OidcProvider] = Field(default_factory=list)
 

@@ -49,6 +49,7 @@ from app.plans import routes as plans_routes
 from app.portfolio import routes as portfolio_routes
 from app.priorities import routes as priorities_routes
 from app.profile import routes as profile_routes
+from app.purge import service as purge
 from app.reminders.scheduler import Scheduler
 from app.reviews import routes as reviews_routes
 from app.scorecard import routes as scorecard_routes
@@ -196,7 +197,7 @@ def create_app(
     # Links in e-mail point here; a database handed in that knows its address keeps it.
     db.base_url = db.base_url or settings.base_url
     dispatcher = MailDispatcher(db, settings)
-    scheduler = Scheduler(db, settings)
+    scheduler = Scheduler(db, settings, daily={"purge": purge.run_job})
     run_scheduler = run_scheduler and settings.scheduler_seconds > 0
     schema = SchemaWatch(db)
     live = Broker(db, settings)

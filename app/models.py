@@ -849,7 +849,8 @@ class Attachment(SQLModel, table=True):
 
 
 class AttachmentBlob(SQLModel, table=True):
-    """The stored bytes of one content (by SHA-256) and how many live attachments refer to it:
+    """The stored bytes of one content (by SHA-256) and how many live attachments and agreed
+    versions' files (``PlanVersion.snapshot["files"]``) refer to it:
     changed only by atomic increments and decrements, so that two simultaneous deletions of
     its last two attachments bring it to 0 exactly once; at 0 the bytes are removed, under this
     row's lock (``app.attachments.service.sweep``)."""

@@ -616,7 +616,7 @@ def test_the_pages_run_a_constant_number_of_queries(
     paths[4] = f"/plan/versions/{big.id}"
     many = counts()
     assert list(many.values()) == list(few.values()), (few, many)
-    assert all(n <= 10 for n in few.values()), few
+    assert all(n <= 11 for n in few.values()), few  # a snapshot's six queries included
 
 
 def test_the_plan_page_section_costs_no_query(

@@ -6,6 +6,7 @@ an upload racing the deletion of the last reference keeps its bytes."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -13,11 +14,14 @@ import httpx
 import pytest
 from sqlmodel import Session, col, select
 
+from app.agreement import service as agreement
+from app.agreement import snapshot
 from app.attachments.storage import LocalStore
 from app.config import Settings
-from app.models import Action, Attachment, AttachmentBlob, Plan, Role
+from app.models import Action, Attachment, AttachmentBlob, Plan, PlanVersion, Role, User
 from app.plans import repository as plans_repo
 from app.web.confirm import CONFIRMATION
+from tests import factories
 from tests.conftest import CSRF
 from tests.live import LiveServer
 from tests.test_concurrent_edits import _client, _scene, race
@@ -140,3 +144,89 @@ def test_an_upload_racing_the_last_deletion_keeps_its_bytes(live_server: LiveSer
     finally:
         for client in clients:
             client.close()
+
+
+@dataclass(frozen=True)
+class Agreeing:
+    account_id: int
+    plan_id: int
+    lead: User
+    sponsor: User
+    member: User
+
+
+def _agreeing_scene(server: LiveServer) -> Agreeing:
+    """An account with a lead, a client sponsor and a client member (who uploads)."""
+    with server.db.session() as session:
+        workspace = factories.make_workspace(session, "Vendor")
+        admin = factories.make_user(session, workspace=workspace, admin=True, password=None)
+        account = factories.make_account(session, admin=admin)
+        lead = factories.make_user(session, workspace=workspace, password=None)
+        sponsor = factories.make_user(session, password=None)
+        member = factories.make_user(session, password=None)
+        for person, role in ((lead, Role.LEAD), (sponsor, Role.SPONSOR), (member, Role.MEMBER)):
+            factories.add_member(session, account=account, user=person, role=role, by=admin)
+        session.commit()
+        assert account.id is not None
+        plan = plans_repo.current(session, account_id=account.id)
+        assert plan is not None
+        assert plan.id is not None
+        return Agreeing(account.id, plan.id, lead, sponsor, member)
+
+
+def _submitted_with_sponsor(server: LiveServer, scene: Agreeing) -> None:
+    with server.db.session() as session:
+        plan = session.get(Plan, scene.plan_id)
+        assert plan is not None
+        lead, sponsor = session.merge(scene.lead), session.merge(scene.sponsor)
+        agreement.submit(session, actor=lead, plan=plan)
+        agreement.approve(session, actor=sponsor, plan=plan, slot=agreement.Slot.SPONSOR)
+        session.commit()
+
+
+def _listed_in_versions(server: LiveServer, plan_id: int, digest: str) -> int:
+    with Session(server.db.engine) as session:
+        versions = session.exec(select(PlanVersion).where(PlanVersion.plan_id == plan_id)).all()
+        return sum(
+            1 for v in versions for f in snapshot.files_of(v.snapshot) if f["sha256"] == digest
+        )
+
+
+def test_an_agreement_racing_the_deletion_of_its_file_keeps_the_bytes_it_lists(
+    live_server: LiveServer,
+) -> None:
+    """Either the version froze first (it lists the file and holds its bytes), or the deletion
+    came first (the approval is refused: the plan changed; the bytes are gone): never a
+    version listing bytes that were removed, never bytes nothing refers to."""
+    scene = _agreeing_scene(live_server)
+    store = LocalStore(live_server.settings.resolved_attachments_dir)
+    lead, member = _client(live_server, scene.lead), _client(live_server, scene.member)
+    try:
+        for n in range(ROUNDS):
+            data = PDF + f"round {n}".encode()
+            digest = hashlib.sha256(data).hexdigest()
+            [action_id] = _actions(live_server, scene.account_id, 1)
+            uploaded = member.post(
+                f"/accounts/{scene.account_id}/files/action/{action_id}",
+                data={"csrf_token": CSRF},
+                files={"file": ("deck.pdf", data, "application/pdf")},
+            )
+            assert uploaded.status_code == 303
+            [file] = _live_files(live_server)
+            assert file.id is not None
+            _submitted_with_sponsor(live_server, scene)
+
+            race(
+                [
+                    partial(lead.post, f"/accounts/{scene.account_id}/plan/approve"),
+                    partial(_delete, member, scene.account_id, file.id),
+                ]
+            )
+
+            listed = _listed_in_versions(live_server, scene.plan_id, digest)
+            blob = _blob(live_server, digest)
+            assert (blob.refs if blob else 0) == listed
+            assert store.exists(digest) == bool(listed), "bytes removed under a version"
+    finally:
+        lead.close()
+        member.close()

@@ -22,7 +22,7 @@ from app.audit import service as audit
 from app.audit.chain import GENESIS, canonical_json, chain_for, fields_hash
 from app.audit.service import Anchor
 from app.config import Settings
-from app.models import AuditChainHead, AuditEvent, Visibility
+from app.models import AuditChainHead, AuditEvent, Visibility, utcnow
 from tests.conftest import (
     CSRF,
     RollbackDatabase,
@@ -260,3 +260,41 @@ def test_a_full_export_is_held_against_a_checkpoint_anchor(
         export.check_anchor(verified, Anchor(2, "f" * 64))
     with pytest.raises(export.ExportBroken, match="the file ends at"):
         export.check_anchor(verified, Anchor(verified.events + 1, "f" * 64))
+
+
+@pytest.mark.parametrize("reader", ["lead", "viewer"])
+def test_the_export_streams_a_batch_at_a_time_and_still_verifies(
+    client: TestClient,
+    session: Session,
+    world: World,
+    db: RollbackDatabase,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    reader: str,
+) -> None:
+    plant(session, world)
+    plant(session, world)  # 12 events and more: several batches of 5
+    monkeypatch.setattr(export, "BATCH", 5)
+    side = [Visibility.SHARED, Visibility.INTERNAL] if reader == "lead" else [Visibility.SHARED]
+    chunks = list(
+        export.lines(
+            db,
+            account_id=world.account.id,  # type: ignore[arg-type]
+            visibilities=side,
+            exported_at=utcnow(),
+            key=None,
+        )
+    )
+    events = sum(chunk.count("\n") for chunk in chunks[:-1])
+    if reader == "lead":  # every event of a batch is a line
+        assert len(chunks) - 1 == -(-events // 5)
+    else:  # the shared ones of each batch
+        assert len(chunks) - 1 >= 2
+    assert all(chunk.count("\n") <= 5 for chunk in chunks)
+    assert export.verify("".join(chunks)).events == events
+
+    sign_in(client, session, world.members[reader])
+    text = download(client, world)
+    path = tmp_path / "export.jsonl"
+    path.write_text(text, encoding="utf-8")
+    assert cli_verify(path) == 0

@@ -75,6 +75,7 @@ from app.main import API_ROUTERS, DEV_ROUTERS, PRIVATE_ROUTERS, PUBLIC_ROUTERS, 
 from app.models import (
     DEFAULT_VALUE_DIMENSIONS,
     Account,
+    Attachment,
     AuditEvent,
     Delivery,
     ImportKind,
@@ -84,6 +85,7 @@ from app.models import (
     OutboxMessage,
     OutboxStatus,
     PasswordReset,
+    PlanVersion,
     ProfileKind,
     Role,
     ScorecardHalf,
@@ -809,6 +811,10 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     # pages they print: every role of both sides)
     ("GET", "/accounts/{account_id}/plan.pdf"): account_rows(own=Row(allow=EVERY_ROLE)),
     ("GET", "/accounts/{account_id}/plan/versions/{version_id}/plan.pdf"): item_rows(
+        allow=EVERY_ROLE, forbid=""
+    ),
+    # Private: a file an agreed version lists, with the version page's guard (every role)
+    ("GET", "/accounts/{account_id}/plan/versions/{version_id}/files/{attachment_id}"): item_rows(
         allow=EVERY_ROLE, forbid=""
     ),
     # Private: periods (the lead starts the next one; every role reads any period of the plan)
@@ -1724,7 +1730,20 @@ def _add_attachment_items(session: Session, world: MatrixWorld, admins: dict[str
         )
         assert made.id is not None
         found[key] = (made.id, 1)
+        if key != "own-internal":
+            _list_in_version(session, world.items["version_id"][key][0], made)
     world.items["attachment_id"] = found
+
+
+def _list_in_version(session: Session, version_id: int, made: Attachment) -> None:
+    """The agreed version lists the file, as a version agreed with it would (the matrix's
+    versions were agreed before the files existed)."""
+    version = session.get(PlanVersion, version_id)
+    assert version is not None
+    listed = {"id": made.id, "name": made.file_name, "size": made.size}
+    listed |= {"content_type": made.content_type, "sha256": made.sha256}
+    version.snapshot = {**version.snapshot, "files": {"action:0": [listed]}}
+    session.add(version)
 
 
 def _add_profile_items(

@@ -281,3 +281,23 @@ def test_an_action_carried_into_the_next_period_keeps_its_uid(
     assert str(found[f"action-{action.id}@jointplan"]["url"]).endswith(  # type: ignore[index]
         f"#action-{copy.id}"
     )
+
+
+def test_a_feed_with_nothing_due_is_still_a_valid_calendar(
+    client: TestClient, session: Session, world: World
+) -> None:
+    """RFC 5545 wants one component at least (icalendar's ``validate`` refuses a calendar
+    without): with nothing due, the feed holds the UTC time zone, which shows nothing."""
+    sign_in(client, session, world.members["viewer"])  # owns no action, attends no review
+    path = turn_on(client)
+    client.cookies.clear()
+
+    response = client.get(path)
+    calendar = parse(response)
+
+    assert events(calendar) == {}
+    assert [str(tz["tzid"]) for tz in calendar.walk("VTIMEZONE")] == ["UTC"]
+    calendar.validate()  # what a strict reader checks: no IncompleteComponent
+    text = response.content.decode()
+    assert text.startswith("BEGIN:VCALENDAR\r\n")
+    assert text.endswith("END:VCALENDAR\r\n")

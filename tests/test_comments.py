@@ -14,6 +14,7 @@ from app.comments import mentions, service
 from app.comments import repository as comments_repo
 from app.models import (
     Action,
+    Attachment,
     AuditEvent,
     Comment,
     CommentTally,
@@ -27,13 +28,14 @@ from app.models import (
     User,
     ValueRating,
     Visibility,
+    utcnow,
 )
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
 from app.web.confirm import CONFIRMATION
 from tests.conftest import BACKEND, CSRF, QueryCounter
-from tests.factories import World, add_member, make_user, sign_in
+from tests.factories import World, add_member, attach, make_user, sign_in
 from tests.masking import unmasked
 
 HTMX = {"HX-Request": "true", "X-CSRF-Token": CSRF}
@@ -920,15 +922,58 @@ def test_a_thread_runs_a_constant_number_of_queries(
     few = count_queries.count
     for i in range(199):
         who = ("sponsor", "lead", "member", "team")[i % 4]
-        comment_as(
+        made = comment_as(
             session, world, who, priority, f"Comment {i} for @Client sponsor", team_only=False
         )
+        if i >= 199 - comments_repo.PAGE:  # files on every comment of the latest page
+            attach_to(session, world, who, made, f"notes-{i}.txt")
     count_queries.statements.clear()
     page = client.get(path, headers={"HX-Request": "true"})
     assert len(re.findall(r'<li class="comment', page.text)) == comments_repo.PAGE
     assert 'hx-swap-oob="true">200</span>' in page.text  # the count is of the whole thread
+    assert page.text.count('<li id="comment-file-') == comments_repo.PAGE
     assert count_queries.count == few, count_queries.statements
-    assert few <= 6
+    assert few <= 7
+
+
+def attach_to(session: Session, world: World, who: str, comment: Comment, name: str) -> int:
+    """A file on ``comment``, added by ``who`` (its author), through the service."""
+    assert comment.id is not None
+    made = attach(
+        session,
+        actor=world.members[who],
+        account_id=world.account.id,  # type: ignore[arg-type]
+        item_type="comment",
+        item_id=comment.id,
+        name=name,
+        data=name.encode(),
+    )
+    session.commit()
+    assert made.id is not None
+    return made.id
+
+
+def test_a_thread_lists_each_comment_s_files_and_only_live_ones(
+    client: TestClient, session: Session, world: World
+) -> None:
+    priority = add_priority(session, world)
+    said = comment_as(session, world, "sponsor", priority, "The deck is attached")
+    hidden = comment_as(session, world, "lead", priority, "Our margin", team_only=True)
+    kept = attach_to(session, world, "sponsor", said, "deck.txt")
+    gone = attach_to(session, world, "sponsor", said, "draft.txt")
+    attach_to(session, world, "lead", hidden, "margin.txt")
+    session.exec(select(Attachment).where(Attachment.id == gone)).one().deleted_at = utcnow()
+    session.commit()
+    path = f"/accounts/{world.account.id}/threads/priority/{priority.id}"
+
+    sign_in(client, session, world.members["member"])
+    page = client.get(path).text
+    assert f'href="/accounts/{world.account.id}/attachments/{kept}"' in page
+    assert "deck.txt" in page
+    assert "draft.txt" not in page  # deleted
+    assert "margin.txt" not in page  # on a team-only comment
+    sign_in(client, session, world.members["team"])
+    assert "margin.txt" in client.get(path).text
 
 
 def test_the_plan_page_counts_comments_in_one_query(

@@ -9,6 +9,7 @@ import csv
 import html as html_text
 import io
 import re
+import zipfile
 from collections.abc import Sequence
 from datetime import timedelta
 from functools import partial
@@ -687,3 +688,66 @@ def test_simultaneous_confirmations_of_people_add_them_once(live_server: LiveSer
         live = Stakeholder.account_id == account.id
         assert count(session, Stakeholder, live) == 5
         assert verbs(session, "stakeholders.imported") == 1
+
+
+# --- XML that is never read: defusedxml ----------------------------------------------------------
+
+BOMB = (
+    '<!DOCTYPE sheet [<!ENTITY lol "lol">'
+    + "".join(
+        f'<!ENTITY lol{n} "{("&lol" + (str(n - 1) if n > 1 else "") + ";") * 10}">'
+        for n in range(1, 10)
+    )
+    + "]>"
+)
+XXE = '<!DOCTYPE sst [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+
+
+def _with_doctype(workbook: bytes, part: str, doctype: str, entity: str) -> bytes:
+    """``workbook`` with ``doctype`` declared in its ``part`` and ``entity`` used in place of
+    the text "Ada" (where the part has it)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(workbook)) as source, zipfile.ZipFile(out, "w") as target:
+        assert part in source.namelist()
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == part:
+                text = data.decode()
+                declaration, mark, body = text.rpartition("?>")
+                text = f"{declaration}{mark}{doctype}{body}".replace(">Ada<", f">{entity}<", 1)
+                data = text.encode()
+            target.writestr(info, data)
+    return out.getvalue()
+
+
+def test_openpyxl_parses_through_defusedxml() -> None:
+    from openpyxl.xml import DEFUSEDXML
+
+    assert DEFUSEDXML, "defusedxml is a dependency: openpyxl then parses every part with it"
+
+
+@pytest.mark.parametrize(
+    ("part", "doctype", "entity"),
+    [
+        ("xl/workbook.xml", BOMB, ""),  # billion laughs, in a part read when the book opens
+        ("xl/worksheets/sheet1.xml", BOMB, "&lol9;"),  # the sheet is read row by row
+        ("xl/worksheets/sheet1.xml", XXE, "&xxe;"),  # an external entity in a cell
+    ],
+    ids=["bomb-workbook", "bomb-sheet", "external-entity"],
+)
+def test_an_xlsx_with_a_dtd_is_refused_cleanly(part: str, doctype: str, entity: str) -> None:
+    workbook = _with_doctype(xlsx_file(["Name"], [["Ada"]]), part, doctype, entity)
+    with pytest.raises(TableProblem, match="Save it again from Excel"):
+        reading.read_table(workbook, "p.xlsx", COLUMNS)
+
+
+def test_an_upload_with_an_xml_bomb_is_answered_with_the_message(
+    client: TestClient, session: Session, world: World
+) -> None:
+    sign_in(client, session, world.admin)
+    workbook = xlsx_file(ACCOUNT_HEADER, [["Ada", "Ada Ltd", "ada@example.com"]])
+    bomb = _with_doctype(workbook, "xl/worksheets/sheet1.xml", BOMB, "&lol9;")
+    response = upload(client, ACCOUNTS, ("a.xlsx", bomb, XLSX), period="FY2031")
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    assert "document type or entity" in response.text  # type: ignore[attr-defined]
+    assert count(session, ImportDraft) == 0

@@ -9,6 +9,7 @@ the client's PDFs in the marker sweep: tests/test_internal_never_leaks.py.)"""
 from __future__ import annotations
 
 import inspect
+import threading
 from datetime import timedelta
 
 import pytest
@@ -18,7 +19,7 @@ from starlette.testclient import TestClient
 from app.agreement import service as agreement
 from app.kit import clock
 from app.models import ClientOrganisation, Priority, ValueRating
-from app.pdf import render
+from app.pdf import cache, render
 from app.pdf.routes import file_name
 from app.priorities import service as priorities
 from tests import pdftext
@@ -342,3 +343,87 @@ def test_rendering_runs_off_the_event_loop() -> None:
 
     for endpoint in (routes.plan_pdf, routes.version_pdf):
         assert not inspect.iscoroutinefunction(endpoint), endpoint.__name__
+
+
+# --- under a burst: validators, the versions' cache, busy renderers ----------------------------
+
+
+def test_the_current_plan_s_pdf_is_a_304_while_it_is_unchanged(
+    client: TestClient, session: Session, world: World
+) -> None:
+    add_priority(session, world, "Grow in Asia")
+    sign_in(client, session, world.members["sponsor"])
+    first = get_pdf(client, world, "/plan.pdf")
+    etag = first.headers["etag"]  # type: ignore[attr-defined]
+    assert first.headers["cache-control"] == "no-store"  # type: ignore[attr-defined]
+
+    again = client.get(url(world, "/plan.pdf"), headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again.headers["etag"] == etag
+
+    add_priority(session, world, "Open an office in Lyon")
+    changed = client.get(url(world, "/plan.pdf"), headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.headers["etag"] != etag
+    assert "Open an office in Lyon" in text_of(changed)
+
+
+def test_a_version_s_pdf_is_made_once_per_side_then_served_from_memory(
+    client: TestClient, session: Session, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_priority(session, world, "Grow in Asia")
+    version = agree(session, world)
+    cache.VERSIONS.clear()
+    made: list[int] = []
+    real = render.pdf_of_html
+
+    def counted(html: str) -> bytes:
+        made.append(1)
+        return real(html)
+
+    monkeypatch.setattr(render, "pdf_of_html", counted)
+    tail = f"/plan/versions/{version.id}/plan.pdf"
+    sign_in(client, session, world.members["viewer"])
+    first = get_pdf(client, world, tail)
+    for _ in range(3):
+        assert get_pdf(client, world, tail).content == first.content  # type: ignore[attr-defined]
+    assert len(made) == 1
+    etag = first.headers["etag"]  # type: ignore[attr-defined]
+    assert client.get(url(world, tail), headers={"If-None-Match": etag}).status_code == 304
+
+    sign_in(client, session, world.members["lead"])  # the other side: a copy of its own
+    assert "Grow in Asia" in text_of(get_pdf(client, world, tail))
+    assert len(made) == 2
+    cache.VERSIONS.clear()
+
+
+def test_when_every_renderer_is_busy_a_pdf_is_a_503_with_retry_after(
+    client: TestClient, session: Session, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    taken = threading.BoundedSemaphore(1)
+    taken.acquire()  # every turn is taken
+    monkeypatch.setattr(render, "_TURNS", taken)
+    monkeypatch.setattr(render, "TURN_WAIT_SECONDS", 0.05)
+    cache.VERSIONS.clear()
+    sign_in(client, session, world.members["member"])
+
+    busy = client.get(url(world, "/plan.pdf"))
+
+    assert busy.status_code == 503
+    assert busy.headers["retry-after"] == "5"
+    assert "try again" in busy.text
+    taken.release()
+    assert client.get(url(world, "/plan.pdf")).status_code == 200
+
+
+def test_the_version_cache_keeps_to_its_size() -> None:
+    kept = cache.PdfCache(max_bytes=10)
+    kept.put("a", b"12345")
+    kept.put("b", b"12345")
+    assert kept.get("a") == b"12345"  # now the most recently used
+    kept.put("c", b"123")
+    assert kept.get("b") is None
+    assert (kept.get("a"), kept.get("c")) == (b"12345", b"123")
+    kept.put("huge", b"x" * 11)
+    assert kept.get("huge") is None

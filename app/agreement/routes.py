@@ -10,6 +10,9 @@ from fastapi.responses import Response
 
 from app.agreement import answers, diff, repository, service, snapshot
 from app.agreement.schemas import CURRENT, CompareQuery
+from app.attachments.download import streamed
+from app.attachments.storage import store_for
+from app.attachments.upload import file_size
 from app.auth.deps import CurrentActor
 from app.db import DbSession
 from app.kit.pages import Fragment, Page, render
@@ -18,7 +21,7 @@ from app.permissions.guards import ItemAccess, PlanApprover, PlanReader, PlanSub
 from app.permissions.policy import AccountAccess, Verb
 from app.plans.page import current_plan, period_plan, plan_page
 from app.web.confirm import asks_first
-from app.web.errors import ForbiddenError
+from app.web.errors import ForbiddenError, NotFoundError
 
 router = APIRouter()
 # The period whose agreement is shown: a plan id of the account (a closed period), or none for
@@ -151,8 +154,26 @@ def show_version(request: Request, db: DbSession, checked: ReadVersion) -> Respo
         "titles": diff.SECTION_TITLES,
         "strategy_labels": {kind.value: label for kind, label in STRATEGY_LABELS.items()},
         "show": diff.show,
+        "file_size": file_size,
     }
     return _page(request, "agreement/version.html", checked.access, context).render()
+
+
+@router.get("/accounts/{account_id}/plan/versions/{version_id}/files/{attachment_id}")
+def version_file(request: Request, checked: ReadVersion, attachment_id: int) -> Response:
+    """A file the version lists, from the version, with the version page's guard: still
+    served after the file was deleted from its item (the version keeps its bytes)."""
+    listed = [f for f in snapshot.files_of(checked.item.snapshot) if f.get("id") == attachment_id]
+    if not listed:
+        raise NotFoundError()
+    file = listed[0]
+    return streamed(
+        store_for(request.app.state.settings),
+        sha256=file["sha256"],
+        file_name=file["name"],
+        content_type=file["content_type"],
+        size=int(file["size"]),
+    )
 
 
 def _version_choices(db: DbSession, access: AccountAccess, plan: Plan) -> list[PlanVersion]:

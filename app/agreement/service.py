@@ -18,6 +18,7 @@ from enum import StrEnum
 from sqlmodel import Session
 
 from app.agreement import repository, snapshot
+from app.attachments import repository as files_repo
 from app.kit import versioned
 from app.models import Plan, PlanStatus, PlanVersion, Role, User, utcnow
 from app.notifications.service import notify
@@ -133,7 +134,8 @@ def approve(session: Session, *, actor: User, plan: Plan, slot: Slot) -> Approva
     assert plan.id is not None
     if plan.status != PlanStatus.SUBMITTED:
         raise Refused("The plan is not waiting for agreement: the account lead submits it first.")
-    current = snapshot.build(session, plan=plan)
+    # The files' rows stay locked until commit: none is deleted under a version freezing it.
+    current = snapshot.build(session, plan=plan, lock_files=True)
     digest = snapshot.content_hash(current)
     if digest != plan.submitted_hash:
         names = repository.user_names(session, user_ids=[plan.submitted_by_id])
@@ -190,6 +192,9 @@ def _freeze(
         lead_approved_by_id=plan.lead_approved_by_id,
     )
     session.add(version)
+    # The version refers to its files' bytes: deleting a file later keeps them.
+    files = snapshot.files_of(content)
+    files_repo.reference_all(session, blobs=[(file["sha256"], file["size"]) for file in files])
     plan.agreed_version = version.number
     plan.status = PlanStatus.AGREED
     session.add(plan)

@@ -8,7 +8,13 @@ Shape: ``{"format": 1, "period": ..., "sections": {name: [item, ...]}}``. Every 
 stable ``key`` (``priority:<id>``, ...), so a diff can tell added, removed and changed items.
 Values are plain JSON (strings, ints, lists, dicts; dates as ISO text), so a snapshot stored in
 a ``PlanVersion`` reads back equal and hashes the same. Loading takes a fixed number of queries
-(five), whatever the plan's size.
+(six), whatever the plan's size.
+
+The files both sides see on the items (never a comment's) are part of what is agreed:
+``"files": {item key: [{"id", "name", "size", "content_type", "sha256"}, ...]}``, the strategy
+sections' under ``strategy-section:<kind>``. The key is there only when some item has a file, so
+a plan without files hashes as it did before files existed. An agreed version refers to the
+bytes of its files (``app.agreement.service``): deleting a file later keeps them.
 """
 
 from __future__ import annotations
@@ -21,11 +27,13 @@ from typing import Any
 from sqlmodel import Session
 
 from app.agreement import repository
+from app.attachments import repository as files_repo
 from app.models import Plan, StrategyKind
 
 FORMAT = 1
 # The order sections are shown and compared in.
 SECTIONS = ("strategy", "priorities", "value", "initiatives", "actions")
+SECTION_FILES = "strategy-section:"  # the key of a strategy section's files: + its kind
 VALUE_KEY = "value-rating"  # one item: the latest rating (a new rating is a change of it)
 
 Snapshot = dict[str, Any]
@@ -122,8 +130,36 @@ def _actions(session: Session, where: Where) -> list[dict[str, Any]]:
     ]
 
 
-def build(session: Session, *, plan: Plan) -> Snapshot:
-    """The plan's shared content now (five queries)."""
+def _files(
+    session: Session, where: Where, sections: dict[str, list[dict[str, Any]]], lock: bool
+) -> dict[str, list[dict[str, Any]]]:
+    """The shared files of the snapshot's items, by the item's key, oldest first."""
+    keys = {item["key"] for items in sections.values() for item in items}
+    files: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for found in files_repo.shared_item_files(session, **where, lock=lock):
+        item_type, _dash, value = found.key.partition("-")
+        key = f"{item_type}:{value}" if item_type != "strategy" else f"{SECTION_FILES}{value}"
+        if key in keys or key.startswith(SECTION_FILES):
+            files[key].append(
+                {
+                    "id": found.id,
+                    "name": found.file_name,
+                    "size": found.size,
+                    "content_type": found.content_type,
+                    "sha256": found.sha256,
+                }
+            )
+    return dict(files)
+
+
+def files_of(content: Snapshot) -> list[dict[str, Any]]:
+    """Every file an agreed snapshot lists (a file is listed once)."""
+    return [file for files in content.get("files", {}).values() for file in files]
+
+
+def build(session: Session, *, plan: Plan, lock_files: bool = False) -> Snapshot:
+    """The plan's shared content now (six queries). ``lock_files``: the files' rows are
+    locked until commit (an approval that may freeze a version referring to them)."""
     assert plan.id is not None
     where = {"account_id": plan.account_id, "plan_id": plan.id}
     # The queries run in this order whatever the order of the sections shown.
@@ -132,17 +168,18 @@ def build(session: Session, *, plan: Plan) -> Snapshot:
     value = _value(session, where)
     initiatives = _initiatives(session, where)
     actions = _actions(session, where)
-    return {
-        "format": FORMAT,
-        "period": plan.period,
-        "sections": {
-            "strategy": strategy,
-            "priorities": priorities,
-            "value": value,
-            "initiatives": initiatives,
-            "actions": actions,
-        },
+    sections = {
+        "strategy": strategy,
+        "priorities": priorities,
+        "value": value,
+        "initiatives": initiatives,
+        "actions": actions,
     }
+    content: Snapshot = {"format": FORMAT, "period": plan.period, "sections": sections}
+    files = _files(session, where, sections, lock_files)
+    if files:
+        content["files"] = files
+    return content
 
 
 def canonical(snapshot: Snapshot) -> str:

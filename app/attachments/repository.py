@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -46,50 +46,17 @@ TYPE_OF = {column: item_type for item_type, column in ITEM_TYPES.items()}
 
 
 @dataclass(frozen=True)
-class FileTarget:
-    """The item files hang on, checked to exist (live) in the account. For a strategy
-    section, ``item_id`` is the plan's id and ``section`` the section's kind; for a comment,
-    ``author_id`` is its author (only they edit it, so only they add files to it)."""
+class FileTarget(comments_repo.ItemTarget):
+    """The item files hang on (``ItemTarget``); for a comment, ``author_id`` is its author
+    (only they edit it, so only they add files to it)."""
 
-    account_id: int
-    plan_id: int
-    item_type: str
-    item_id: int
-    section: str
-    title: str
-    visibility: str
     author_id: int | None = None
+    AREA: ClassVar[str] = "files"
+    PHRASED: ClassVar[str] = "comment"
 
     @property
     def column(self) -> AttachmentTarget:
         return ITEM_TYPES[self.item_type]
-
-    @property
-    def value(self) -> int | str:
-        """What the target's column of ``Attachment`` holds for this item."""
-        return self.section if self.item_type == "strategy" else self.item_id
-
-    @property
-    def key(self) -> str:
-        """Unique on a page: element ids and the keys of ``attachment_lists``."""
-        return key_of(self.item_type, self.value)
-
-    @property
-    def label(self) -> str:
-        if self.item_type == "strategy":
-            return f"the strategy section “{self.title}”"
-        if self.item_type == "comment":
-            return self.title
-        return f"the {self.item_type} “{self.title}”"
-
-    @property
-    def path(self) -> str:
-        query = f"?section={self.section}" if self.item_type == "strategy" else ""
-        return f"/accounts/{self.account_id}/files/{self.item_type}/{self.item_id}{query}"
-
-
-def key_of(item_type: str, value: int | str) -> str:
-    return f"{item_type}-{value}"
 
 
 def find_target(
@@ -213,34 +180,16 @@ class ListedFile:
 
 
 def _file_key_sql() -> Any:
-    """``key_of(item_type, value)`` in SQL, over the attachment table's columns."""
-    return sa.case(
-        *(
-            (
-                col(getattr(Attachment, column.value)).is_not(None),
-                sa.literal(f"{TYPE_OF[column]}-")
-                + sa.cast(getattr(Attachment, column.value), sa.String),
-            )
-            for column in AttachmentTarget
-        )
-    )
+    """``FileTarget.key`` in SQL, over the attachment table's columns."""
+    return comments_repo.item_key_sql(Attachment, TYPE_OF)
 
 
-def _plan_files(account_id: int, plan_id: int, vendor: bool) -> Any:
-    """Every live file of the plan's live items the reader may see. A client reader
-    (``vendor`` False) gets no file on an internal item: a draft initiative, a team-only
-    comment, or a comment on a draft."""
+def _visible_files(columns: Sequence[Any], account_id: int, plan_id: int, vendor: bool) -> Any:
+    """``columns`` of every live file of the plan's live items the reader may see. A client
+    reader (``vendor`` False) gets no file on an internal item: a draft initiative, a
+    team-only comment, or a comment on a draft."""
     statement = (
-        sa.select(
-            sa.literal("file").label("kind"),
-            _file_key_sql().label("key"),
-            sa.cast(sa.null(), sa.Integer).label("n"),
-            col(Attachment.id).label("id"),
-            col(Attachment.file_name).label("file_name"),
-            col(Attachment.size).label("size"),
-            col(Attachment.content_type).label("content_type"),
-            col(Attachment.created_at).label("created_at"),
-        )
+        sa.select(*columns)
         .select_from(Attachment)
         .outerjoin(Priority, col(Priority.id) == Attachment.priority_id)
         .outerjoin(Initiative, col(Initiative.id) == Attachment.initiative_id)
@@ -257,26 +206,80 @@ def _plan_files(account_id: int, plan_id: int, vendor: bool) -> Any:
     return statement
 
 
+def _plan_files(account_id: int, plan_id: int, vendor: bool) -> Any:
+    """The files ``threads_and_files`` lists, in the shape of ``_thread_counts``."""
+    columns: tuple[Any, ...] = (
+        sa.literal("file").label("kind"),
+        _file_key_sql().label("key"),
+        sa.cast(sa.null(), sa.Integer).label("n"),
+        col(Attachment.id).label("id"),
+        col(Attachment.file_name).label("file_name"),
+        col(Attachment.size).label("size"),
+        col(Attachment.content_type).label("content_type"),
+        col(Attachment.created_at).label("created_at"),
+    )
+    return _visible_files(columns, account_id, plan_id, vendor)
+
+
+@dataclass(frozen=True)
+class SharedFile:
+    """A file on a shared item of the plan (not on a comment), as an agreed version keeps it."""
+
+    id: int
+    key: str
+    file_name: str
+    size: int
+    content_type: str
+    sha256: str
+
+
+def shared_item_files(
+    session: Session, *, account_id: int, plan_id: int, lock: bool = False
+) -> list[SharedFile]:
+    """The live files both sides see on the plan's priorities, initiatives, actions and
+    strategy sections (never a comment's), oldest first: one query. With ``lock`` their rows
+    are locked until commit, so that a deletion of one of them waits for the agreement that
+    comes to refer to it (``app.agreement.service``)."""
+    columns = (
+        col(Attachment.id),
+        _file_key_sql(),
+        col(Attachment.file_name),
+        col(Attachment.size),
+        col(Attachment.content_type),
+        col(Attachment.sha256),
+    )
+    statement = (
+        _visible_files(columns, account_id, plan_id, vendor=False)
+        .where(col(Attachment.comment_id).is_(None))
+        .order_by(col(Attachment.created_at), col(Attachment.id))
+    )
+    if lock:
+        statement = statement.with_for_update(of=_ATTACHMENTS)
+    rows = session.execute(statement).all()
+    return [
+        SharedFile(int(i), k, name, int(size), kind, sha) for i, k, name, size, kind, sha in rows
+    ]
+
+
 _ATTACHMENTS = Attachment.__table__  # type: ignore[attr-defined]
 
 
 def _thread_counts(account_id: int, plan_id: int, visibilities: Sequence[str]) -> Any:
     """The plan's comment tallies (``comments.repository.counts_for_plan``), in the shape of
     ``_plan_files`` so that both come in one statement."""
-    return (
-        sa.select(
-            sa.literal("count").label("kind"),
-            col(CommentTally.thread).label("key"),
-            col(CommentTally.count).label("n"),
-            sa.cast(sa.null(), BIG_ID).label("id"),
-            sa.cast(sa.null(), sa.String).label("file_name"),
-            sa.cast(sa.null(), sa.Integer).label("size"),
-            sa.cast(sa.null(), sa.String).label("content_type"),
-            sa.cast(sa.null(), _ATTACHMENTS.c.created_at.type).label("created_at"),
+    return sa.select(
+        sa.literal("count").label("kind"),
+        col(CommentTally.thread).label("key"),
+        col(CommentTally.count).label("n"),
+        sa.cast(sa.null(), BIG_ID).label("id"),
+        sa.cast(sa.null(), sa.String).label("file_name"),
+        sa.cast(sa.null(), sa.Integer).label("size"),
+        sa.cast(sa.null(), sa.String).label("content_type"),
+        sa.cast(sa.null(), _ATTACHMENTS.c.created_at.type).label("created_at"),
+    ).where(
+        *comments_repo.visible_tally(
+            account_id=account_id, plan_id=plan_id, visibilities=visibilities
         )
-        .where(col(CommentTally.account_id) == account_id)
-        .where(col(CommentTally.plan_id) == plan_id)
-        .where(col(CommentTally.visibility).in_(visibilities))
     )
 
 
@@ -301,6 +304,28 @@ def threads_and_files(
     return counts, dict(lists)
 
 
+def of_comments(
+    session: Session, *, account_id: int, comment_ids: Sequence[int]
+) -> dict[int, list[ListedFile]]:
+    """The live files of the given comments (checked visible to the reader: a page of a
+    thread), oldest first, by comment id: one query whatever the number of comments."""
+    if not comment_ids:
+        return {}
+    rows = session.exec(
+        select(Attachment)
+        .where(Attachment.account_id == account_id)
+        .where(col(Attachment.comment_id).in_(sorted(set(comment_ids))))
+        .where(col(Attachment.deleted_at).is_(None))
+        .order_by(col(Attachment.created_at), col(Attachment.id))
+    ).all()
+    files: dict[int, list[ListedFile]] = defaultdict(list)
+    for row in rows:
+        assert row.id is not None
+        assert row.comment_id is not None
+        files[row.comment_id].append(ListedFile(row.id, row.file_name, row.size, row.content_type))
+    return dict(files)
+
+
 def _upsert(session: Session) -> Any:
     dialect = session.connection().dialect.name
     return (postgresql if dialect == "postgresql" else sqlite).insert(AttachmentBlob)
@@ -314,6 +339,28 @@ def reference(session: Session, *, sha256: str, size: int) -> None:
     session.execute(
         insert.on_conflict_do_update(
             index_elements=[table.c.sha256], set_={"refs": table.c.refs + 1}
+        )
+    )
+
+
+def reference_all(session: Session, *, blobs: Sequence[tuple[str, int]]) -> None:
+    """One more reference to the blob of each ``(sha256, size)`` (an agreed version's files;
+    a content listed twice, two): one atomic statement, locking the rows until commit like
+    ``reference``."""
+    if not blobs:
+        return
+    counts: dict[str, int] = defaultdict(int)
+    sizes: dict[str, int] = {}
+    for sha256, size in blobs:
+        counts[sha256] += 1
+        sizes[sha256] = size
+    table = AttachmentBlob.__table__  # type: ignore[attr-defined]
+    insert = _upsert(session).values(
+        [{"sha256": sha, "size": sizes[sha], "refs": n} for sha, n in sorted(counts.items())]
+    )
+    session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[table.c.sha256], set_={"refs": table.c.refs + insert.excluded.refs}
         )
     )
 

@@ -10,15 +10,15 @@ import unicodedata
 from dataclasses import dataclass
 from functools import partial
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 from python_multipart.multipart import parse_options_header
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.attachments import kinds, repository, service
+from app.attachments.download import streamed
 from app.attachments.repository import FileTarget
 from app.attachments.storage import store_for
 from app.attachments.upload import (
@@ -63,8 +63,6 @@ WRITE_VERBS = {
     "action": Verb.ACTIONS_WRITE,
     "comment": Verb.COMMENT_EDIT,
 }
-# The download's own headers: never shown in the browser, never sniffed, never scripted.
-SANDBOX = "sandbox; default-src 'none'"
 MAX_NAME = 200
 
 
@@ -283,22 +281,13 @@ def download_file(
 ) -> Response:
     """The file's bytes, streamed, as a download that the browser never shows or runs."""
     attachment, _target = _visible_file(db, actor, access, attachment_id)
-    store = store_for(_settings(request))
-    headers = {
-        "content-disposition": disposition(attachment.file_name),
-        "x-content-type-options": "nosniff",
-        "content-security-policy": SANDBOX,
-        "content-length": str(attachment.size),
-    }
-    return StreamingResponse(
-        store.chunks(attachment.sha256), media_type=attachment.content_type, headers=headers
+    return streamed(
+        store_for(_settings(request)),
+        sha256=attachment.sha256,
+        file_name=attachment.file_name,
+        content_type=attachment.content_type,
+        size=attachment.size,
     )
-
-
-def disposition(file_name: str) -> str:
-    """``attachment`` with the name in UTF-8 (RFC 6266) and a plain ASCII fallback."""
-    fallback = file_name.encode("ascii", "replace").decode().replace('"', "'").replace("?", "_")
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name, safe='')}"
 
 
 @dataclass(frozen=True)

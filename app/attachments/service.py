@@ -1,8 +1,9 @@
 """Adding and deleting files. Every change is audited with its item's visibility (a file on an
 internal item is an internal event): an upload with the file's name, size, hash and item, a
 deletion with who, which file and which item. Deleting keeps the row; the bytes are kept while
-any attachment (of any item, any period) refers to the same content, and removed after the
-last reference went (``sweep``), under the blob row's lock."""
+any attachment (of any item, any period) or any agreed version (which lists its files, and
+holds one reference per file: ``app.agreement.service``) refers to the same content, and
+removed after the last reference went (``sweep``), under the blob row's lock."""
 
 from __future__ import annotations
 

@@ -27,14 +27,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlmodel import Session
 
 from app.audit import repository
 from app.audit.chain import (
@@ -47,11 +46,13 @@ from app.audit.chain import (
 )
 from app.audit.checkpoint import key_id
 from app.audit.service import Anchor
-from app.models import Visibility
+from app.db import Database
+from app.models import AuditEvent, Visibility
 
 FORMAT = "jointplan-audit-export/1"
 FULL, SHARED = "full", "shared"
 _EVENT_KEYS = {"event", "prev_hash", "hash"}
+BATCH = 500  # events read, and lines sent, at a time
 _HEAD_KEYS = {"format", "kind", "chain", "account_id", "seq", "hash", "exported_at"}
 
 
@@ -59,32 +60,67 @@ def shared_chain(account_id: int) -> str:
     return f"{chain_for(account_id)}/shared"
 
 
+def _batches(database: Database, chain: str, until: int | None) -> Iterator[Sequence[AuditEvent]]:
+    """The chain's events up to ``until``, ``BATCH`` at a time, each batch read in a short
+    session of its own: a slow reader holds no connection between batches. Events never
+    change once written, so batches read at different moments make one consistent list."""
+    after = 0
+    while True:
+        with database.session(writes=False) as session:
+            events = repository.events_after(session, chain, after=after, until=until, limit=BATCH)
+        if events:
+            yield events
+        if len(events) < BATCH:
+            return
+        after = events[-1].seq
+
+
 def lines(
-    session: Session,
+    database: Database,
     *,
     account_id: int,
     visibilities: Iterable[str],
     exported_at: datetime,
     key: Ed25519PrivateKey | None,
 ) -> Iterator[str]:
-    """The export's lines (each ending in "\\n"): the whole chain for a reader of every
-    visibility, else the shared events chained afresh."""
+    """The export, a batch of lines at a time (each line ending in "\n"), the head line last:
+    the whole chain for a reader of every visibility, else the shared events chained afresh.
+    The chain's head is read first, and the events up to it: an event appended meanwhile is
+    in the next export."""
     full = Visibility.INTERNAL in set(visibilities)
     chain = chain_for(account_id) if full else shared_chain(account_id)
-    prev, seq = GENESIS, 0
-    head_seq: int | None = 0
-    for event, row_seq, row_hash in repository.iter_chain_with_head(session, chain_for(account_id)):
-        if full:
-            fields, prev_hash, digest = recorded(event), event.prev_hash, event.hash
-            head_seq, prev = row_seq, row_hash or ""
-        elif event.visibility == Visibility.SHARED:
-            seq += 1
-            fields = recorded(event) | {"chain": chain, "seq": seq}
-            prev_hash, digest = prev, fields_hash(prev, fields)
-            head_seq, prev = seq, digest
-        else:
-            continue
-        yield canonical_json({"event": fields, "prev_hash": prev_hash, "hash": digest}) + "\n"
+    with database.session(writes=False) as session:
+        at_start = repository.head_of(session, chain_for(account_id))
+    prev, seq, head_seq = GENESIS, 0, 0
+    for events in _batches(database, chain_for(account_id), at_start[0] if at_start else None):
+        if full:  # the head row's (none: a broken chain, which the file then shows)
+            head_seq, prev = at_start if at_start else (None, "")  # type: ignore[assignment]
+        batch = []
+        for event in events:
+            if full:
+                fields, prev_hash, digest = recorded(event), event.prev_hash, event.hash
+            elif event.visibility == Visibility.SHARED:
+                seq += 1
+                fields = recorded(event) | {"chain": chain, "seq": seq}
+                prev_hash, digest = prev, fields_hash(prev, fields)
+                head_seq, prev = seq, digest
+            else:
+                continue
+            batch.append(canonical_json({"event": fields, "prev_hash": prev_hash, "hash": digest}))
+        if batch:
+            yield "\n".join(batch) + "\n"
+    yield _head_line(full, chain, account_id, head_seq, prev, exported_at, key)
+
+
+def _head_line(
+    full: bool,
+    chain: str,
+    account_id: int,
+    head_seq: int | None,
+    prev: str,
+    exported_at: datetime,
+    key: Ed25519PrivateKey | None,
+) -> str:
     head = {
         "format": FORMAT,
         "kind": FULL if full else SHARED,
@@ -101,7 +137,7 @@ def lines(
             "key_id": key_id(key.public_key()),
             "signature": base64.b64encode(signature).decode(),
         }
-    yield canonical_json(last) + "\n"
+    return canonical_json(last) + "\n"
 
 
 class ExportBroken(Exception):

@@ -115,6 +115,30 @@ def iter_chain_with_head(
         result.close()
 
 
+def head_of(session: Session, chain: str) -> tuple[int, str] | None:
+    """The chain's head row as (seq, hash), read afresh (None: no head row)."""
+    row = session.exec(
+        select(AuditChainHead.seq, AuditChainHead.hash).where(AuditChainHead.chain == chain)
+    ).first()
+    return None if row is None else (int(row[0]), str(row[1]))
+
+
+def events_after(
+    session: Session, chain: str, *, after: int, until: int | None, limit: int
+) -> Sequence[AuditEvent]:
+    """At most ``limit`` events of the chain numbered after ``after`` (and at most ``until``),
+    in order: one batch of an export."""
+    statement = (
+        select(AuditEvent)
+        .where(AuditEvent.chain == chain, AuditEvent.seq > after)
+        .order_by(col(AuditEvent.seq))
+        .limit(limit)
+    )
+    if until is not None:
+        statement = statement.where(AuditEvent.seq <= until)
+    return session.exec(statement).all()
+
+
 def list_chains(session: Session) -> Sequence[str]:
     """Every chain that has a head row or an event (a missing head must not hide its events)."""
     heads = select(AuditChainHead.chain)

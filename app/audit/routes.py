@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 
 from app.audit import checkpoint, export, repository, service
 from app.audit.chain import chain_for
 from app.auth.deps import SettingsDep
 from app.db import DbSession
-from app.kit.downloads import attachment, file_name
+from app.kit.downloads import file_name
 from app.models import utcnow
 from app.permissions.guards import AuditReader, AuditVerifier
 from app.web.templating import get_templates, is_htmx
@@ -50,24 +50,25 @@ def audit_page(
 
 
 @router.get("/accounts/{account_id}/audit/export.jsonl")
-def export_trail(access: AuditReader, db: DbSession, settings: SettingsDep) -> Response:
+def export_trail(request: Request, access: AuditReader, settings: SettingsDep) -> Response:
     """The audit trail the reader may read, as JSON Lines to verify offline (``jointplan audit
     verify --file``): the whole chain for the vendor side, the shared events chained afresh
-    for a client (``app.audit.export``); signed when the deployment has a signing key."""
+    for a client (``app.audit.export``); signed when the deployment has a signing key.
+    Streamed a batch of events at a time: a long trail is never built in memory."""
     exported_at = utcnow()
-    text = "".join(
-        export.lines(
-            db,
-            account_id=access.account_id,
-            visibilities=access.visibilities,
-            exported_at=exported_at,
-            key=checkpoint.existing_signing_key(settings),
-        )
+    lines = export.lines(
+        request.app.state.db,
+        account_id=access.account_id,
+        visibilities=access.visibilities,
+        exported_at=exported_at,
+        key=checkpoint.existing_signing_key(settings),
     )
     name = file_name(
         access.account.name, "audit", exported_at.strftime("%Y-%m-%d-%H%M%S"), suffix=".jsonl"
     )
-    return attachment(text, media_type="application/jsonl; charset=utf-8", filename=name)
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    headers["X-Content-Type-Options"] = "nosniff"
+    return StreamingResponse(lines, media_type="application/jsonl; charset=utf-8", headers=headers)
 
 
 @router.get("/accounts/{account_id}/audit/verify")

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, Timezone
 from sqlmodel import Session
 
 from app.actions import repository as actions_repo
@@ -162,4 +162,10 @@ def ics(session: Session, user: User, found: Iterable[Entry]) -> bytes:
         if not isinstance(entry.start, datetime):
             event.add("transp", "TRANSPARENT")  # a due date does not make the day busy
         calendar.add_component(event)
+    if not calendar.subcomponents:
+        # RFC 5545 wants at least one component (icalendar's ``validate`` refuses a calendar
+        # without one, and so may a strict calendar app): with nothing due, the UTC time zone,
+        # which shows nothing.
+        calendar.add_component(Timezone.from_tzid("UTC"))
+    calendar.validate()  # type: ignore[no-untyped-call]  # icalendar: untyped here
     return bytes(calendar.to_ical())

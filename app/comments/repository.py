@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import operator
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -38,10 +38,37 @@ ITEM_TYPES: dict[str, CommentTarget] = {
 TYPE_OF = {column: item_type for item_type, column in ITEM_TYPES.items()}
 
 
+# --- what threads and files (``app.attachments``) share about the items they hang on ----------
+
+
+def item_key_sql(model: Any, type_of: Mapping[Any, str]) -> Any:
+    """``"<item type>-<value>"`` in SQL, over ``model``'s target columns (``type_of``: each
+    column's item type): the key of the thread or the file list an item has on the page."""
+    return sa.case(
+        *(
+            (
+                col(getattr(model, column.value)).is_not(None),
+                sa.literal(f"{item_type}-") + sa.cast(getattr(model, column.value), sa.String),
+            )
+            for column, item_type in type_of.items()
+        )
+    )
+
+
+def visible_tally(*, account_id: int, plan_id: int, visibilities: Sequence[str]) -> tuple[Any, ...]:
+    """The conditions "the plan's tally rows of comments the reader may see"."""
+    return (
+        col(CommentTally.account_id) == account_id,
+        col(CommentTally.plan_id) == plan_id,
+        col(CommentTally.visibility).in_(visibilities),
+    )
+
+
 @dataclass(frozen=True)
-class ThreadTarget:
-    """The item a thread hangs on, checked to exist in the account. For a strategy section,
-    ``item_id`` is the plan's id and ``section`` the section's kind."""
+class ItemTarget:
+    """An item a thread or files (``app.attachments``) hang on, checked to exist in the
+    account. For a strategy section, ``item_id`` is the plan's id and ``section`` the
+    section's kind."""
 
     account_id: int
     plan_id: int
@@ -52,22 +79,19 @@ class ThreadTarget:
     visibility: str
 
     @property
-    def column(self) -> CommentTarget:
-        return ITEM_TYPES[self.item_type]
-
-    @property
     def value(self) -> int | str:
-        """What the target's column of ``Comment`` holds for this thread."""
+        """What the target's column (of ``Comment``, of ``Attachment``) holds for this item."""
         return self.section if self.item_type == "strategy" else self.item_id
 
     @property
     def key(self) -> str:
-        """Unique on a page: element ids and the keys of ``comment_counts``."""
-        return f"strategy-{self.section}" if self.item_type == "strategy" else self.item_type_id
+        """Unique on a page: element ids, the keys of ``comment_counts`` and of the files."""
+        return f"{self.item_type}-{self.value}"
 
-    @property
-    def item_type_id(self) -> str:
-        return f"{self.item_type}-{self.item_id}"
+    # The address part of the item's page of threads or files, and the item type whose title
+    # is a phrase already (a rating's: "the value rating of ...", a comment's: "a comment on ...").
+    AREA: ClassVar[str] = ""
+    PHRASED: ClassVar[str] = ""
 
     @property
     def is_internal(self) -> bool:
@@ -78,14 +102,30 @@ class ThreadTarget:
         """How a sentence names the item: 'the priority “Grow in Spain”'."""
         if self.item_type == "strategy":
             return f"the strategy section “{self.title}”"
-        if self.item_type == "rating":
+        if self.item_type == self.PHRASED:
             return self.title
         return f"the {self.item_type} “{self.title}”"
 
     @property
     def path(self) -> str:
         query = f"?section={self.section}" if self.item_type == "strategy" else ""
-        return f"/accounts/{self.account_id}/threads/{self.item_type}/{self.item_id}{query}"
+        return f"/accounts/{self.account_id}/{self.AREA}/{self.item_type}/{self.item_id}{query}"
+
+
+@dataclass(frozen=True)
+class ThreadTarget(ItemTarget):
+    """The item a thread hangs on."""
+
+    AREA: ClassVar[str] = "threads"
+    PHRASED: ClassVar[str] = "rating"
+
+    @property
+    def column(self) -> CommentTarget:
+        return ITEM_TYPES[self.item_type]
+
+    @property
+    def item_type_id(self) -> str:
+        return f"{self.item_type}-{self.item_id}"
 
     def page_path(self, before: int | None) -> str:
         """The thread's page of comments before the cursor ``before`` (the latest: None)."""
@@ -299,11 +339,9 @@ def counts_for_plan(
 ) -> dict[str, int]:
     """``{"priority-12": 3, "strategy-goal": 1, ...}``: the visible, non-deleted comments of
     the plan per thread, from the tally: one query of a row or two per thread."""
+    visible = visible_tally(account_id=account_id, plan_id=plan_id, visibilities=visibilities)
     rows = session.execute(
-        sa.select(col(CommentTally.thread), col(CommentTally.count))
-        .where(col(CommentTally.account_id) == account_id)
-        .where(col(CommentTally.plan_id) == plan_id)
-        .where(col(CommentTally.visibility).in_(visibilities))
+        sa.select(col(CommentTally.thread), col(CommentTally.count)).where(*visible)
     ).all()
     counts: dict[str, int] = {}
     for thread, number in rows:
@@ -311,24 +349,10 @@ def counts_for_plan(
     return counts
 
 
-def _thread_key_sql() -> Any:
-    """``thread_key`` in SQL, over the comment table's columns."""
-    return sa.case(
-        *(
-            (
-                col(getattr(Comment, column.value)).is_not(None),
-                sa.literal(f"{TYPE_OF[column]}-")
-                + sa.cast(getattr(Comment, column.value), sa.String),
-            )
-            for column in CommentTarget
-        )
-    )
-
-
 def recount(session: Session, *, plan_id: int) -> None:
     """Make the plan's tally again from its comments (after comments were written without the
     service, as the tests' bulk inserts do)."""
-    key = _thread_key_sql()
+    key = item_key_sql(Comment, TYPE_OF)
     counted = (
         sa.select(
             col(Comment.plan_id),

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlmodel import col
 
+from app.attachments import repository as files_repo
 from app.auth.deps import CurrentActor
 from app.comments import mentions, repository, service, targets
 from app.comments.repository import ThreadTarget
@@ -85,6 +86,8 @@ def _context(
 ) -> dict[str, Any]:
     """What the thread's template needs to show ``rows`` (a page of it, or one comment)."""
     people = targets.people(db, access, *(comment.body for comment, _author in rows))
+    shown = [c.id for c, _author in rows if c.id is not None and c.deleted_at is None]
+    files = files_repo.of_comments(db, account_id=access.account_id, comment_ids=shown)
     # A thread of a closed period is read-only: no form to add or edit a comment.
     current = plans_repo.current(db, account_id=access.account_id)
     closed = current is None or current.id != target.plan_id
@@ -97,6 +100,7 @@ def _context(
             CommentView(comment, author, mentions.split(comment.body, people))
             for comment, author in rows
         ],
+        "files": files,
         "can": {verb.name.lower(): may(actor, access, verb, closed=closed) for verb in Verb},
         "closed": closed,
         "form": CommentForm(),

@@ -4,7 +4,10 @@ Nothing here knows what the rows mean: a domain names its columns (``Column``), 
 data row's text by column name, with the row's number as the person sees it in their
 spreadsheet (the header is row 1). Every cell is text: a cell that looks like a formula
 (``=SUM(A1:A3)``) is kept as the text it is, never evaluated; an XLSX is opened read-only and
-its formulas are read as they were written, not as their last computed value.
+its formulas are read as they were written, not as their last computed value. Its XML is
+parsed through defusedxml (openpyxl uses it when it is installed, and it is a dependency): a
+workbook with a DTD, an entity ("billion laughs") or an external entity is refused, with a
+message, before anything in it is expanded or fetched.
 """
 
 from __future__ import annotations
@@ -27,6 +30,15 @@ MAX_UNPACKED = 40 * 1024 * 1024  # an XLSX's parts once unzipped (a small zip ca
 XLSX_MAGIC = b"PK\x03\x04"
 CSV_TYPE = "text/csv"
 DELIMITERS = (",", ";", "\t")  # the first is the default
+UNREADABLE_XLSX = (
+    "This file cannot be read as an Excel workbook (.xlsx). Save it again as .xlsx or "
+    "as CSV UTF-8, then upload it again."
+)
+UNSAFE_XML = (
+    "This workbook holds XML that is never read here (a document type or entity "
+    "declaration, which Excel does not write). Save it again from Excel as .xlsx, or as CSV "
+    "UTF-8, then upload it again."
+)
 
 
 class TableProblem(Exception):
@@ -124,17 +136,27 @@ def _xlsx_lines(data: bytes) -> Iterator[list[str]]:
                 "to import (the first sheet is read), or save it as CSV UTF-8."
             )
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
-        raise TableProblem(
-            "This file cannot be read as an Excel workbook (.xlsx). Save it again as .xlsx or "
-            "as CSV UTF-8, then upload it again."
-        ) from None
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        raise TableProblem(UNSAFE_XML if _refused_xml(exc) else UNREADABLE_XLSX) from None
     try:
         sheet = workbook.worksheets[0]
         for values in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
             yield [_cell_text(value) for value in values]
+    except ValueError as exc:  # the sheet is parsed while it is read
+        raise TableProblem(UNSAFE_XML if _refused_xml(exc) else UNREADABLE_XLSX) from None
     finally:
         workbook.close()
+
+
+def _refused_xml(exc: BaseException) -> bool:
+    """Whether defusedxml (which openpyxl parses with when it is installed: a dependency)
+    refused the workbook's XML: a DTD, an entity (an "XML bomb"), an external reference."""
+    cause: BaseException | None = exc  # openpyxl raises its own error "from" defusedxml's
+    while cause is not None:
+        if type(cause).__module__.split(".")[0] == "defusedxml":
+            return True
+        cause = cause.__cause__
+    return False
 
 
 def _cell_text(value: object) -> str:

@@ -2,7 +2,9 @@
 
 Rendering is CPU-bound (about a second for a large plan): the routes are plain ``def``, so it
 runs in a worker thread, never on the event loop, and at most one rendering per core runs at
-once. The HTML holds everything it shows (the chart is inline SVG, the stylesheet is passed
+once. A rendering that finds every turn taken waits ``TURN_WAIT_SECONDS`` at most, then is
+answered 503 with ``Retry-After`` (``RenderersBusy``): a burst of PDF requests does not queue
+without bound, each holding a worker thread and an admission slot (``app.web.admission``). The HTML holds everything it shows (the chart is inline SVG, the stylesheet is passed
 in), so the fetcher refuses every URL: a document never reaches out of the server, whatever
 text the plan holds. WeasyPrint (a second to import) is imported by the first rendering, not
 by every process that imports the app.
@@ -16,13 +18,24 @@ import threading
 from functools import cache
 from typing import Any
 
+from app.web.errors import UnavailableError
 from app.web.templating import ROOT, Templates
 
 STYLESHEET = ROOT / "static" / "pdf.css"
 TEMPLATE = "pdf/plan.html"
 # More renderings at once than cores would only slow each of them down and take worker
 # threads the pages need.
-_TURNS = threading.BoundedSemaphore(os.cpu_count() or 2)
+TURNS = os.cpu_count() or 2
+_TURNS = threading.BoundedSemaphore(TURNS)
+TURN_WAIT_SECONDS = 2.0
+
+
+class RenderersBusy(UnavailableError):
+    title = "Every PDF is being made for someone else"
+    message = (
+        "Jointplan is making as many PDFs as it can at once. Please try again in a few seconds."
+    )
+    retry_after = 5
 
 
 @cache
@@ -66,14 +79,30 @@ def with_chart_style(html: str, style: str) -> str:
     return _SVG_OPENING.sub(lambda m: f"{m.group(0)}<style>{style}</style>", html)
 
 
-def pdf_of(templates: Templates, context: dict[str, Any]) -> bytes:
-    """The document ``templates/pdf/plan.html`` renders from ``context``, as PDF bytes."""
-    document_css, chart_css = stylesheets()
-    html = with_chart_style(templates.env.get_template(TEMPLATE).render(context), chart_css)
+def html_of(templates: Templates, context: dict[str, Any]) -> str:
+    """The document ``templates/pdf/plan.html`` renders from ``context``, as HTML (cheap: what
+    the PDF will show, e.g. to tell whether a reader's copy is still the same)."""
+    _document_css, chart_css = stylesheets()
+    return with_chart_style(templates.env.get_template(TEMPLATE).render(context), chart_css)
+
+
+def pdf_of_html(html: str) -> bytes:
+    """``html`` (from ``html_of``) as PDF bytes, in a rendering turn (``RenderersBusy`` when
+    none frees up within ``TURN_WAIT_SECONDS``)."""
+    document_css, _chart_css = stylesheets()
     make_html, make_css, fetcher_class = _weasyprint()
     fetcher = fetcher_class()
     document = make_html(string=html, base_url=str(ROOT), url_fetcher=fetcher)
     css = make_css(string=document_css, url_fetcher=fetcher)
-    with _TURNS:
+    if not _TURNS.acquire(timeout=TURN_WAIT_SECONDS):
+        raise RenderersBusy()
+    try:
         pdf = document.write_pdf(stylesheets=[css])
+    finally:
+        _TURNS.release()
     return bytes(pdf)
+
+
+def pdf_of(templates: Templates, context: dict[str, Any]) -> bytes:
+    """The document ``templates/pdf/plan.html`` renders from ``context``, as PDF bytes."""
+    return pdf_of_html(html_of(templates, context))

@@ -8,13 +8,19 @@ its claim back with its work, so the next tick (on any instance) tries again. Ev
 the database, so a restart loses nothing; a slot missed while every instance was down is not
 replayed (the next slot's run catches up with what is still relevant: see ``jobs``). Time is
 read only through ``app.kit.clock``.
+
+Daily jobs handed in by the application (``daily``: the purge, ``app.purge``) run the same way,
+once a UTC day each, claimed as (their name, the date), each in a transaction of its own.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Mapping
 from datetime import datetime
+
+from sqlmodel import Session
 
 from app.config import Settings
 from app.db import Database, database_unreachable, one_line, run_after_commit
@@ -26,6 +32,8 @@ log = logging.getLogger(__name__)
 
 SLOT_MINUTES = 15
 NOTICES = "notices"
+# A daily job: given the transaction, the time and the settings, it does its work (flushed).
+DailyJob = Callable[[Session, datetime, Settings], object]
 
 
 def slot_of(when: datetime) -> str:
@@ -35,9 +43,12 @@ def slot_of(when: datetime) -> str:
 
 
 class Scheduler:
-    def __init__(self, db: Database, settings: Settings) -> None:
+    def __init__(
+        self, db: Database, settings: Settings, daily: Mapping[str, DailyJob] | None = None
+    ) -> None:
         self.db = db
         self.settings = settings
+        self.daily = dict(daily or {})
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -54,6 +65,7 @@ class Scheduler:
         while not self._stop.is_set():
             try:
                 self.run_due()
+                self.run_daily()
             except Exception as exc:
                 if not database_unreachable(exc):
                     log.exception("scheduled job failed; will retry")
@@ -80,3 +92,16 @@ class Scheduler:
                 report.digests,
             )
         return report
+
+    def run_daily(self) -> dict[str, object]:
+        """Run today's (UTC) daily jobs that no instance ran yet: what each one answered."""
+        now = clock_now()
+        done: dict[str, object] = {}
+        for name, job in self.daily.items():
+            with self.db.session() as session:
+                if not repo.claim(session, job=name, slot=now.date().isoformat()):
+                    session.rollback()
+                    continue
+                done[name] = job(session, now, self.settings)
+                session.commit()
+        return done
