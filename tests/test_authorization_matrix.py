@@ -394,18 +394,18 @@ def thread_rows(*, allow: str, forbid: str) -> dict[str, Row]:
 
 def own_comment_rows() -> dict[str, Row]:
     """Editing or deleting a comment: only its author (the own account's shared comment is the
-    client member's, its team-only comment the lead's); the viewer may not comment at all; a
-    team-only comment is 404 for the client side; other accounts' comments are their client
-    members', so even those accounts' admins are refused."""
+    client member's, its team-only comment the lead's; the viewer, who comments, edits only
+    their own); a team-only comment is 404 for the client side; other accounts' comments are
+    their client members', so even those accounts' admins are refused."""
     return {
         OWN_ITEM: Row(allow="member", forbid=f"admin {VENDOR_ROLES} sponsor viewer"),
         OWN_INTERNAL_ITEM: Row(
-            allow="lead", forbid="admin team mentor viewer", not_found="sponsor member"
+            allow="lead", forbid="admin team mentor", not_found="sponsor member viewer"
         ),
-        SMUGGLED_ITEM: Row(forbid="viewer"),
+        SMUGGLED_ITEM: Row(),
         OTHER_ITEM: Row(forbid="admin"),
         FOREIGN_ITEM: Row(forbid="other-workspace-admin"),
-        MISSING_ITEM: Row(forbid="viewer"),
+        MISSING_ITEM: Row(),
         ORPHANED_ITEM: Row(),
     }
 
@@ -559,9 +559,7 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ),
     ("GET", API_ACTION): api_rows(item_rows(allow=EVERY_ROLE, forbid="")),
     ("PATCH", API_ACTION): api_rows(item_rows(allow=ACTION_WRITERS, forbid=NOT_ACTION_WRITERS)),
-    ("POST", f"{API_ACTION}/comments"): api_rows(
-        item_rows(allow=f"admin {VENDOR_ROLES} {CLIENT_WRITERS}", forbid="viewer")
-    ),
+    ("POST", f"{API_ACTION}/comments"): api_rows(item_rows(allow=EVERY_ROLE, forbid="")),
     **{
         ("GET", f"{API}/accounts/{{account_id}}/{name}"): api_rows(
             account_rows(own=Row(allow=EVERY_ROLE))
@@ -815,12 +813,13 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("GET", "/accounts/{account_id}/plan/next"): signing_rows(allow="lead"),
     ("POST", "/accounts/{account_id}/plan/next"): signing_rows(allow="lead"),
     ("GET", "/accounts/{account_id}/plans/{plan_id}"): item_rows(allow=EVERY_ROLE, forbid=""),
-    # Private: comment threads (co-owned; the viewer reads only) and the person's inbox
+    # Private: comment threads (co-owned; the client viewer comments too, DESIGN.md §1) and the
+    # person's inbox
     ("GET", "/accounts/{account_id}/threads/{target}/{item_id}"): thread_rows(
         allow=EVERY_ROLE, forbid=""
     ),
     ("POST", "/accounts/{account_id}/threads/{target}/{item_id}"): thread_rows(
-        allow=f"admin {VENDOR_ROLES} {CLIENT_WRITERS}", forbid="viewer"
+        allow=EVERY_ROLE, forbid=""
     ),
     ("POST", "/accounts/{account_id}/comments/{comment_id}/edit"): own_comment_rows(),
     # Private: files on the plan's items (``{target}`` as for threads: each account's priority,

@@ -52,8 +52,8 @@ TABLE = """
     initiatives.write   Y       Y       Y       -       -       -       -
     perception.write    Y       Y       Y       -       -       -       -
     actions.write       Y       Y       Y       -       Y       Y       -
-    comment             Y       Y       Y       Y       Y       Y       -
-    comment.edit        Y       Y       Y       Y       Y       Y       -
+    comment             Y       Y       Y       Y       Y       Y       Y
+    comment.edit        Y       Y       Y       Y       Y       Y       Y
     comment.team_only   Y       Y       Y       Y       -       -       -
     review.schedule     Y       Y       -       -       -       -       -
     review.minutes      Y       Y       Y       -       Y       Y       -

@@ -268,7 +268,9 @@ _GRANTS: dict[Role | str, frozenset[Verb]] = {
     | {Verb.COMMENT_TEAM_ONLY, Verb.MENTOR_REVIEW},
     Role.SPONSOR: _CLIENT_CONTRIBUTOR | {Verb.PLAN_APPROVE},
     Role.MEMBER: _CLIENT_CONTRIBUTOR,
-    Role.VIEWER: _CLIENT_READ,
+    # A viewer reads the shared plan and joins its discussions (DESIGN.md §1): comments, and
+    # edits or deletes their own comments; nothing of the plan itself.
+    Role.VIEWER: _CLIENT_READ | _DISCUSS,
 }
 # Verbs about one's own item: allowed only on items the actor wrote.
 _AUTHOR_ONLY = frozenset({Verb.COMMENT_EDIT})
