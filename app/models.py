@@ -597,12 +597,18 @@ class StrategyEntry(SQLModel, table=True):
 
 
 class ValueRating(SQLModel, table=True):
-    """The client's rating of the relationship, 0 to 10 overall and per dimension (client-owned).
-    Ratings are never edited: every rating is kept, and the latest is the current one."""
+    """The client's rating of the relationship, 0 to 10 overall and per dimension (client-owned):
+    the value it sees today and, when the rater says, the value it expects the relationship to
+    have in the future. Ratings are never edited: every rating is kept, and the latest is the
+    current one."""
 
     __tablename__ = "value_rating"
     __table_args__ = (
         sa.CheckConstraint("overall BETWEEN 0 AND 10", name="overall_range"),
+        sa.CheckConstraint(
+            "future_overall IS NULL OR future_overall BETWEEN 0 AND 10",
+            name="future_overall_range",
+        ),
         sa.Index("ix_value_rating_plan_at", "plan_id", "rated_at"),
     )
 
@@ -612,6 +618,12 @@ class ValueRating(SQLModel, table=True):
     overall: int
     # {dimension name: 0..10}; a dimension left out was not rated.
     scores: dict[str, int] = Field(default_factory=dict, sa_type=sa.JSON)
+    # The value the client expects the relationship to have (None: not said; ratings given
+    # before it was asked have none), overall and per dimension like ``scores``.
+    future_overall: int | None = None
+    future_scores: dict[str, int] = Field(
+        default_factory=dict, sa_type=sa.JSON, sa_column_kwargs={"server_default": "{}"}
+    )
     comment: str = Field(default="", max_length=4000)
     rated_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     rated_at: datetime = Field(default_factory=utcnow)
