@@ -486,6 +486,7 @@ def api_rows(rows: dict[str, Row]) -> dict[str, Row]:
 API = "/api/v1"
 API_ACTION = f"{API}/accounts/{{account_id}}/actions/{{action_id}}"
 API_SUGGESTION = f"{API}/accounts/{{account_id}}/suggestions/{{suggestion_id}}"
+STRATEGY_SUGGESTION = "/accounts/{account_id}/strategy-suggestions/{strategy_suggestion_id}"
 API_INITIATIVE = f"{API}/accounts/{{account_id}}/initiatives/{{initiative_id}}"
 
 # --------------------------------------------------------------------------------------------
@@ -770,6 +771,21 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("POST", "/accounts/{account_id}/suggestions/{suggestion_id}/reject"): client_item_rows(
         allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS
     ),
+    # Private: vendor suggestions of strategy entries, answered like suggested priorities
+    ("POST", "/accounts/{account_id}/strategy-suggestions"): account_rows(
+        own=Row(allow=VENDOR_CONTRIBUTORS, forbid=f"mentor {CLIENT_ROLES}")
+    ),
+    **{
+        (method, f"{STRATEGY_SUGGESTION}/{answer}"): client_item_rows(
+            allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS
+        )
+        for method, answer in (
+            ("POST", "accept"),
+            ("GET", "reword"),
+            ("POST", "reword"),
+            ("POST", "reject"),
+        )
+    },
     # Private: the perception gap (vendor only; the client side is refused before any lookup)
     ("GET", "/accounts/{account_id}/perception"): account_rows(
         own=Row(allow=f"admin {VENDOR_ROLES}", forbid=CLIENT_ROLES)
@@ -1368,6 +1384,7 @@ def build_matrix_world(session: Session) -> MatrixWorld:
 
     # A pending vendor suggestion and a believed priority (internal) in each account.
     suggestions: dict[str, tuple[int, int]] = {}
+    strategy_suggestions: dict[str, tuple[int, int]] = {}
     beliefs: dict[str, tuple[int, int]] = {}
     for key, by in (("own", admin), ("other", admin), ("foreign", other_admin)):
         plan = plans_repo.current(session, account_id=world.accounts[key])
@@ -1377,6 +1394,14 @@ def build_matrix_world(session: Session) -> MatrixWorld:
         )
         assert suggestion.id is not None
         suggestions[key] = (suggestion.id, suggestion.version)
+        for_strategy = strategy.suggest(
+            session,
+            actor=by,
+            plan=plan,
+            values=StrategyValues("challenge", f"{key} strategy suggestion"),
+        )
+        assert for_strategy.id is not None
+        strategy_suggestions[key] = (for_strategy.id, for_strategy.version)
         belief = perception.add_belief(
             session,
             actor=by,
@@ -1386,6 +1411,7 @@ def build_matrix_world(session: Session) -> MatrixWorld:
         assert belief.id is not None
         beliefs[key] = (belief.id, belief.version)
     world.items["suggestion_id"] = suggestions
+    world.items["strategy_suggestion_id"] = strategy_suggestions
     world.items["belief_id"] = beliefs
     # An agreed version in each account; the own account then changed and is submitted again,
     # so that submitting, approving and withdrawing there do the real thing.
@@ -2139,6 +2165,22 @@ BODIES: dict[tuple[str, str], Body] = {
         "ids": w.rankings.get(key, [w.priorities[key][0]])[::-1]
         if (key := TARGETS[target][0])
         else [1],
+    },
+    ("POST", "/accounts/{account_id}/strategy-suggestions"): lambda w, actor, target: {
+        "kind": "challenge",
+        "text": "Matrix strategy suggestion",
+    },
+    ("POST", f"{STRATEGY_SUGGESTION}/accept"): lambda w, a, t: {
+        "version": _version(w, "strategy_suggestion_id", t),
+    },
+    ("POST", f"{STRATEGY_SUGGESTION}/reword"): lambda w, a, t: {
+        "kind": "challenge",
+        "text": "Matrix strategy suggestion, in the client's words",
+        "version": _version(w, "strategy_suggestion_id", t),
+    },
+    ("POST", f"{STRATEGY_SUGGESTION}/reject"): lambda w, a, t: {
+        "reason": "Not our challenge",
+        "version": _version(w, "strategy_suggestion_id", t),
     },
     ("POST", "/accounts/{account_id}/suggestions"): lambda w, actor, target: {
         "title": "Matrix suggestion",

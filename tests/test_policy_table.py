@@ -49,6 +49,7 @@ TABLE = """
     suggestions.answer  -       -       -       -       Y       Y       -
     initiatives.answer  -       -       -       -       Y       Y       -
     priorities.suggest  Y       Y       Y       -       -       -       -
+    strategy.suggest    Y       Y       Y       -       -       -       -
     initiatives.write   Y       Y       Y       -       -       -       -
     perception.write    Y       Y       Y       -       -       -       -
     actions.write       Y       Y       Y       -       Y       Y       -
@@ -82,6 +83,7 @@ CLOSED_VERBS = [
     "suggestions.answer",
     "initiatives.answer",
     "priorities.suggest",
+    "strategy.suggest",
     "initiatives.write",
     "perception.write",
     "actions.write",
