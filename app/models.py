@@ -596,13 +596,62 @@ class StrategyEntry(SQLModel, table=True):
         return Visibility.SHARED
 
 
+class SuggestionStatus(StrEnum):
+    SUGGESTED = "suggested"  # waiting for the client's answer
+    ACCEPTED = "accepted"  # an entry of the client's strategy now (``entry_id``)
+    REJECTED = "rejected"  # the client said why not (``answer_reason``)
+
+
+class StrategySuggestion(SQLModel, table=True):
+    """A vendor's suggested entry for the client's strategy (a goal, a challenge, ...): shown
+    to both sides as the vendor's words until a client contributor accepts it (as worded or
+    reworded: it becomes a ``StrategyEntry``, ``entry_id``) or rejects it with a reason. Like a
+    suggested priority, it never becomes the client's without that answer. Always shared."""
+
+    __tablename__ = "strategy_suggestion"
+    __table_args__ = (
+        sa.CheckConstraint(_in("kind", StrategyKind), name="kind"),
+        sa.CheckConstraint(_in("status", SuggestionStatus), name="status"),
+        sa.CheckConstraint("horizon IS NULL OR " + _in("horizon", Horizon), name="horizon"),
+        sa.Index("ix_strategy_suggestion_plan", "plan_id", "status"),
+    )
+
+    id: int | None = Field(default_factory=random_id, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    plan_id: int = Field(foreign_key="plan.id")
+    kind: str = Field(max_length=20)
+    text: str = Field(max_length=500)
+    detail: str = Field(default="", max_length=4000)
+    horizon: str | None = Field(default=None, max_length=20)  # goals only
+    status: str = Field(default=SuggestionStatus.SUGGESTED, max_length=20)
+    suggested_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    answered_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    answered_at: datetime | None = None
+    answer_reason: str = Field(default="", max_length=2000)
+    entry_id: int | None = Field(default=None, foreign_key="strategy_entry.id")
+    removed_at: datetime | None = None  # never set today; the shape every live item has
+    version: int = 1
+
+    @property
+    def visibility(self) -> str:
+        return Visibility.SHARED
+
+
 class ValueRating(SQLModel, table=True):
-    """The client's rating of the relationship, 0 to 10 overall and per dimension (client-owned).
-    Ratings are never edited: every rating is kept, and the latest is the current one."""
+    """The client's rating of the relationship, 0 to 10 overall and per dimension (client-owned):
+    the value it sees today and, when the rater says, the value it expects the relationship to
+    have in the future. Ratings are never edited: every rating is kept, and the latest is the
+    current one."""
 
     __tablename__ = "value_rating"
     __table_args__ = (
         sa.CheckConstraint("overall BETWEEN 0 AND 10", name="overall_range"),
+        sa.CheckConstraint(
+            "future_overall IS NULL OR future_overall BETWEEN 0 AND 10",
+            name="future_overall_range",
+        ),
         sa.Index("ix_value_rating_plan_at", "plan_id", "rated_at"),
     )
 
@@ -612,6 +661,12 @@ class ValueRating(SQLModel, table=True):
     overall: int
     # {dimension name: 0..10}; a dimension left out was not rated.
     scores: dict[str, int] = Field(default_factory=dict, sa_type=sa.JSON)
+    # The value the client expects the relationship to have (None: not said; ratings given
+    # before it was asked have none), overall and per dimension like ``scores``.
+    future_overall: int | None = None
+    future_scores: dict[str, int] = Field(
+        default_factory=dict, sa_type=sa.JSON, sa_column_kwargs={"server_default": "{}"}
+    )
     comment: str = Field(default="", max_length=4000)
     rated_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     rated_at: datetime = Field(default_factory=utcnow)

@@ -49,3 +49,30 @@ def test_a_rating_is_checked_as_on_the_page(client: TestClient, session: Session
         )
         is_problem(refused, 403)
     assert session.exec(select(ValueRating)).all() == []
+
+
+def test_a_rating_says_the_value_expected_in_the_future(
+    client: TestClient, session: Session, world: World
+):
+    sponsor = token_of(session, world.members["sponsor"])
+    url = f"{API}/accounts/{world.account.id}/ratings"
+    sent = {"overall": 6, "future_overall": 9, "future_scores": {FIRST: 8}}
+    made = client.post(url, json=sent, headers=bearer(sponsor))
+    assert made.status_code == 201, made.text
+    assert (made.json()["future_overall"], made.json()["future_scores"]) == (9, {FIRST: 8})
+    [rating] = session.exec(select(ValueRating)).all()
+    assert (rating.future_overall, rating.future_scores) == (9, {FIRST: 8})
+    listed = client.get(url, headers=bearer(sponsor)).json()["items"]
+    assert [(r["overall"], r["future_overall"]) for r in listed] == [(6, 9)]
+    alone = client.post(
+        url, json={"overall": 6, "future_scores": {FIRST: 8}}, headers=bearer(sponsor)
+    )
+    assert is_problem(alone, 422)["errors"][0]["field"] == "future_overall"
+    unknown = client.post(
+        url,
+        json={"overall": 6, "future_overall": 7, "future_scores": {"Price": 3}},
+        headers=bearer(sponsor),
+    )
+    assert is_problem(unknown, 422)["errors"][0]["field"] == "future_scores.Price"
+    old = client.post(url, json={"overall": 5}, headers=bearer(sponsor)).json()
+    assert (old["future_overall"], old["future_scores"]) == (None, {})

@@ -58,7 +58,11 @@ def settings() -> Settings:
 def plausible(body: dict[str, Any]) -> dict[str, Any]:
     """A generated body the page's checks could accept: no people, priorities or dimensions
     named at random, and text a person could type (so that allowed changes are checked)."""
-    kept = {k: v for k, v in body.items() if k not in ("owner_id", "priority_ids", "scores")}
+    kept = {
+        k: v
+        for k, v in body.items()
+        if k not in ("owner_id", "priority_ids", "scores", "future_scores")
+    }
     for name, value in kept.items():
         if isinstance(value, str) and not (value.strip() and value.isprintable()):
             kept[name] = "Fuzzed text"
@@ -84,7 +88,7 @@ ALLOWED: dict[str, tuple[str, dict[str, Any] | None]] = {
         "client",
         {"reason": "Not this year"},
     ),
-    "POST /accounts/{account_id}/ratings": ("client", {"overall": 7}),
+    "POST /accounts/{account_id}/ratings": ("client", {"overall": 7, "future_overall": 9}),
     "PATCH /accounts/{account_id}/actions/{action_id}": ("client", {"status": "done"}),
 }
 

@@ -396,18 +396,18 @@ def thread_rows(*, allow: str, forbid: str) -> dict[str, Row]:
 
 def own_comment_rows() -> dict[str, Row]:
     """Editing or deleting a comment: only its author (the own account's shared comment is the
-    client member's, its team-only comment the lead's); the viewer may not comment at all; a
-    team-only comment is 404 for the client side; other accounts' comments are their client
-    members', so even those accounts' admins are refused."""
+    client member's, its team-only comment the lead's; the viewer, who comments, edits only
+    their own); a team-only comment is 404 for the client side; other accounts' comments are
+    their client members', so even those accounts' admins are refused."""
     return {
         OWN_ITEM: Row(allow="member", forbid=f"admin {VENDOR_ROLES} sponsor viewer"),
         OWN_INTERNAL_ITEM: Row(
-            allow="lead", forbid="admin team mentor viewer", not_found="sponsor member"
+            allow="lead", forbid="admin team mentor", not_found="sponsor member viewer"
         ),
-        SMUGGLED_ITEM: Row(forbid="viewer"),
+        SMUGGLED_ITEM: Row(),
         OTHER_ITEM: Row(forbid="admin"),
         FOREIGN_ITEM: Row(forbid="other-workspace-admin"),
-        MISSING_ITEM: Row(forbid="viewer"),
+        MISSING_ITEM: Row(),
         ORPHANED_ITEM: Row(),
     }
 
@@ -488,6 +488,7 @@ def api_rows(rows: dict[str, Row]) -> dict[str, Row]:
 API = "/api/v1"
 API_ACTION = f"{API}/accounts/{{account_id}}/actions/{{action_id}}"
 API_SUGGESTION = f"{API}/accounts/{{account_id}}/suggestions/{{suggestion_id}}"
+STRATEGY_SUGGESTION = "/accounts/{account_id}/strategy-suggestions/{strategy_suggestion_id}"
 API_INITIATIVE = f"{API}/accounts/{{account_id}}/initiatives/{{initiative_id}}"
 
 # --------------------------------------------------------------------------------------------
@@ -561,9 +562,7 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ),
     ("GET", API_ACTION): api_rows(item_rows(allow=EVERY_ROLE, forbid="")),
     ("PATCH", API_ACTION): api_rows(item_rows(allow=ACTION_WRITERS, forbid=NOT_ACTION_WRITERS)),
-    ("POST", f"{API_ACTION}/comments"): api_rows(
-        item_rows(allow=f"admin {VENDOR_ROLES} {CLIENT_WRITERS}", forbid="viewer")
-    ),
+    ("POST", f"{API_ACTION}/comments"): api_rows(item_rows(allow=EVERY_ROLE, forbid="")),
     **{
         ("GET", f"{API}/accounts/{{account_id}}/{name}"): api_rows(
             account_rows(own=Row(allow=EVERY_ROLE))
@@ -774,6 +773,21 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("POST", "/accounts/{account_id}/suggestions/{suggestion_id}/reject"): client_item_rows(
         allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS
     ),
+    # Private: vendor suggestions of strategy entries, answered like suggested priorities
+    ("POST", "/accounts/{account_id}/strategy-suggestions"): account_rows(
+        own=Row(allow=VENDOR_CONTRIBUTORS, forbid=f"mentor {CLIENT_ROLES}")
+    ),
+    **{
+        (method, f"{STRATEGY_SUGGESTION}/{answer}"): client_item_rows(
+            allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS
+        )
+        for method, answer in (
+            ("POST", "accept"),
+            ("GET", "reword"),
+            ("POST", "reword"),
+            ("POST", "reject"),
+        )
+    },
     # Private: the perception gap (vendor only; the client side is refused before any lookup)
     ("GET", "/accounts/{account_id}/perception"): account_rows(
         own=Row(allow=f"admin {VENDOR_ROLES}", forbid=CLIENT_ROLES)
@@ -821,12 +835,13 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("GET", "/accounts/{account_id}/plan/next"): signing_rows(allow="lead"),
     ("POST", "/accounts/{account_id}/plan/next"): signing_rows(allow="lead"),
     ("GET", "/accounts/{account_id}/plans/{plan_id}"): item_rows(allow=EVERY_ROLE, forbid=""),
-    # Private: comment threads (co-owned; the viewer reads only) and the person's inbox
+    # Private: comment threads (co-owned; the client viewer comments too, DESIGN.md §1) and the
+    # person's inbox
     ("GET", "/accounts/{account_id}/threads/{target}/{item_id}"): thread_rows(
         allow=EVERY_ROLE, forbid=""
     ),
     ("POST", "/accounts/{account_id}/threads/{target}/{item_id}"): thread_rows(
-        allow=f"admin {VENDOR_ROLES} {CLIENT_WRITERS}", forbid="viewer"
+        allow=EVERY_ROLE, forbid=""
     ),
     ("POST", "/accounts/{account_id}/comments/{comment_id}/edit"): own_comment_rows(),
     # Private: files on the plan's items (``{target}`` as for threads: each account's priority,
@@ -1375,6 +1390,7 @@ def build_matrix_world(session: Session) -> MatrixWorld:
 
     # A pending vendor suggestion and a believed priority (internal) in each account.
     suggestions: dict[str, tuple[int, int]] = {}
+    strategy_suggestions: dict[str, tuple[int, int]] = {}
     beliefs: dict[str, tuple[int, int]] = {}
     for key, by in (("own", admin), ("other", admin), ("foreign", other_admin)):
         plan = plans_repo.current(session, account_id=world.accounts[key])
@@ -1384,6 +1400,14 @@ def build_matrix_world(session: Session) -> MatrixWorld:
         )
         assert suggestion.id is not None
         suggestions[key] = (suggestion.id, suggestion.version)
+        for_strategy = strategy.suggest(
+            session,
+            actor=by,
+            plan=plan,
+            values=StrategyValues("challenge", f"{key} strategy suggestion"),
+        )
+        assert for_strategy.id is not None
+        strategy_suggestions[key] = (for_strategy.id, for_strategy.version)
         belief = perception.add_belief(
             session,
             actor=by,
@@ -1393,6 +1417,7 @@ def build_matrix_world(session: Session) -> MatrixWorld:
         assert belief.id is not None
         beliefs[key] = (belief.id, belief.version)
     world.items["suggestion_id"] = suggestions
+    world.items["strategy_suggestion_id"] = strategy_suggestions
     world.items["belief_id"] = beliefs
     # An agreed version in each account; the own account then changed and is submitted again,
     # so that submitting, approving and withdrawing there do the real thing.
@@ -2159,6 +2184,22 @@ BODIES: dict[tuple[str, str], Body] = {
         "ids": w.rankings.get(key, [w.priorities[key][0]])[::-1]
         if (key := TARGETS[target][0])
         else [1],
+    },
+    ("POST", "/accounts/{account_id}/strategy-suggestions"): lambda w, actor, target: {
+        "kind": "challenge",
+        "text": "Matrix strategy suggestion",
+    },
+    ("POST", f"{STRATEGY_SUGGESTION}/accept"): lambda w, a, t: {
+        "version": _version(w, "strategy_suggestion_id", t),
+    },
+    ("POST", f"{STRATEGY_SUGGESTION}/reword"): lambda w, a, t: {
+        "kind": "challenge",
+        "text": "Matrix strategy suggestion, in the client's words",
+        "version": _version(w, "strategy_suggestion_id", t),
+    },
+    ("POST", f"{STRATEGY_SUGGESTION}/reject"): lambda w, a, t: {
+        "reason": "Not our challenge",
+        "version": _version(w, "strategy_suggestion_id", t),
     },
     ("POST", "/accounts/{account_id}/suggestions"): lambda w, actor, target: {
         "title": "Matrix suggestion",

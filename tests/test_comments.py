@@ -267,16 +267,39 @@ def test_bad_input_is_answered_in_the_thread_with_the_text_kept(
     assert comments(session) == []
 
 
-def test_the_viewer_reads_threads_but_cannot_comment(
+def test_the_viewer_comments_on_a_shared_priority_but_cannot_edit_it(
     client: TestClient, session: Session, world: World
 ) -> None:
-    path = thread_path(session, world, "priority")
+    priority = add_priority(session, world)
+    path = f"/accounts/{world.account.id}/threads/priority/{priority.id}"
     sign_in(client, session, world.members["viewer"])
     page = client.get(path)
     assert page.status_code == 200
-    assert "Add a comment" not in page.text
-    assert post(client, path, "Let me in").status_code == 403
-    assert comments(session) == []
+    assert "Add a comment" in page.text
+    assert "Team only" not in page.text  # a client person never marks a comment internal
+    added = post(client, path, "Who on your side owns the Spanish rollout?")
+    assert added.status_code == 303
+    [comment] = comments(session)
+    assert comment.author_id == world.members["viewer"].id
+    assert comment.visibility == Visibility.SHARED
+    [event] = events(session, "comment.added")
+    assert event.actor_id == world.members["viewer"].id
+    # Their own comment they may reword; the priority itself stays the client writers'.
+    edit = client.post(
+        f"/accounts/{world.account.id}/comments/{comment.id}/edit",
+        data={"body": "Who owns the Spanish rollout?", "version": str(comment.version)},
+        headers=FORM,
+    )
+    assert edit.status_code == 303
+    item = f"/accounts/{world.account.id}/priorities/{priority.id}"
+    assert client.get(f"{item}/edit").status_code == 403
+    refused = client.post(item, data={"title": "Shrink in Spain", "version": "1"}, headers=FORM)
+    assert refused.status_code == 403
+    session.expire_all()
+    assert session.get(Priority, priority.id).title == "Grow in Spain"  # type: ignore[union-attr]
+    assert events(session, "priority.updated") == []
+    # Team-only is the vendor's: the viewer cannot mark a comment internal.
+    assert post(client, path, "Psst", team_only="1").status_code == 403
 
 
 # --- internal items and team-only comments ---------------------------------------------------
@@ -304,8 +327,7 @@ def test_a_draft_initiatives_thread_is_internal_and_hidden_from_the_client(
         hidden = client.get(path)
         assert hidden.status_code == 404
         assert unmasked(hidden.text) == unmasked(missing.text)
-        expected = 403 if role == "viewer" else 404
-        assert post(client, path, "Let me see").status_code == expected
+        assert post(client, path, "Let me see").status_code == 404
     assert len(comments(session)) == 1
 
 
@@ -362,7 +384,7 @@ def test_team_only_comments_never_reach_the_client_side(
         for verb in ("edit", "delete"):
             url = f"/accounts/{world.account.id}/comments/{team_only.id}/{verb}"
             refused = client.post(url, data={"body": "x", "version": "1"}, headers=FORM)
-            assert refused.status_code == (403 if role == "viewer" else 404)
+            assert refused.status_code == 404
 
     sign_in(client, session, world.members["mentor"])
     plan = client.get(f"/accounts/{world.account.id}/plan")

@@ -155,6 +155,12 @@ def links(session: Session, world: World) -> dict[str, str]:
         plan=plan,
         checked=CheckedAction("Joint step", "", None, None, "not_started", Link()),
     )
+    strategy_suggestion = strategy.suggest(
+        session,
+        actor=world.members["lead"],
+        plan=plan,
+        values=StrategyValues(kind="challenge", text="Theirs?"),
+    )
     suggestion = priorities.suggest(
         session, actor=world.members["lead"], plan=plan, values=PriorityValues(title="Theirs?")
     )
@@ -297,6 +303,7 @@ def links(session: Session, world: World) -> dict[str, str]:
         "initiative_id": str(initiative.id),
         "priority_id": str(priority.id),
         "suggestion_id": str(suggestion.id),
+        "strategy_suggestion_id": str(strategy_suggestion.id),
         "belief_id": str(belief.id),
         "opportunity_id": str(opportunity.id),
         "version_id": str(version.id),

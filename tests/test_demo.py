@@ -109,6 +109,9 @@ def test_the_story_is_all_there(session: Session, harbor: tuple[Account, Plan]) 
     assert [r.joint_review_id is not None for r in ratings] == [False, False, False, True]
     assert (ratings[-1].rated_at - ratings[0].rated_at).days >= 180, "spans quarters"
     assert all(len(r.scores) == 5 and r.comment for r in ratings)
+    # Since the second rating Sam says the value Harbor expects: the room it believes there is.
+    assert [r.future_overall for r in ratings] == [None, 8, 9, 9]
+    assert ratings[-1].future_scores["Insight and innovation"] == 9
 
     # The reviews with the client: one held a month ago, closed with its minutes frozen, and
     # the next one scheduled.

@@ -293,6 +293,8 @@ def build_plan(session: Session, world: World) -> Planted:
         overall=6,
         scores=dict.fromkeys(DEFAULT_VALUE_DIMENSIONS, 6),
         comment="Responsive, but we need more ideas from you",
+        future_overall=9,
+        future_scores=dict.fromkeys(DEFAULT_VALUE_DIMENSIONS, 8),
     )
 
     # Shared initiatives: one waiting for an answer, one accepted, one parked.
@@ -642,6 +644,9 @@ INTERNAL_ITEM_TYPES = {
 }
 # The assessments of a stakeholder, which the validation page never names (nor the partials
 # its answers return): roles, attitude, influence, motivations, relationship strength.
+# What only the vendor's side is told, in words no stored field carries (so no marker can be
+# planted in it): the gap between the value the client expects and the value it sees today.
+VENDOR_ONLY_WORDS = re.compile(r"room the client believes", re.IGNORECASE)
 ASSESSMENT_WORDS = re.compile(
     r"detractor|supporter|economic.buyer|influenc|attitude|motivation|gatekeeper|coach"
     r"|technical buyer|relationship (?:owner|strength)|buying role",
@@ -926,10 +931,12 @@ class Leaks:
         self.internal_ids = re.compile(words)
 
     def text(self, where: str, text: str) -> None:
-        """No marker, no internal item's id."""
+        """No marker, no vendor-only wording, no internal item's id."""
         if MARKER in text:
             at = text.index(MARKER)
             self.problems.append(f"{where}: marker in …{text[max(0, at - 120) : at + 60]!r}")
+        for found in VENDOR_ONLY_WORDS.finditer(text):
+            self.problems.append(f"{where}: vendor-only wording {found.group(0)!r}")
         for found in self.internal_ids.finditer(text):
             self.problems.append(f"{where}: internal id in {found.group(0)!r}")
 
@@ -1041,7 +1048,7 @@ def plant_joint_reviews(session: Session, world: World, planted: Planted, *, pla
         account=world.account,
         plan=plan,
         review=open_review,
-        values=RatingValues(7, {}, "Better"),
+        values=RatingValues(7, {}, "Better", future_overall=9),
     )
     joint_reviews.add_decision(session, actor=lead, review=held, text="Keep the cadence")
     held.starts_at = utcnow() - timedelta(days=1)
@@ -1497,7 +1504,8 @@ def post_as_client(
     post(f"{account}/strategy/{entry}", {"text": "Same day", "version": "0"}, 409)
     post(f"{account}/strategy/{entry}/move", {"direction": "up"})
     dims = list(DEFAULT_VALUE_DIMENSIONS)
-    post(f"{account}/ratings", {"overall": "7", "dimension": dims, "score": ["7"] * len(dims)})
+    rated = {"overall": "7", "future_overall": "9", "dimension": dims, "score": ["7"] * len(dims)}
+    post(f"{account}/ratings", rated)
     post(f"{account}/ratings", {"overall": "11"}, 422)
     action = s["action_id"][0]
     post(f"{account}/actions", {"title": "Visit Seville", "link": f"initiative:{accepted}"})
@@ -1711,6 +1719,10 @@ def test_no_internal_item_reaches_a_client(
         seen = lead.get(url, headers={"HX-Request": "true"})
         assert seen.status_code == 200, url
         assert MARKER in seen.text, url
+    # The room the client believes there is (its expected value against today's) is the
+    # vendor's to read, on the plan and the perception page: never a client's (``Leaks.text``).
+    for url in (f"{account}/plan", f"{account}/perception"):
+        assert VENDOR_ONLY_WORDS.search(lead.get(url).text), url
     # ... while its preview of the client's validation page shows only what was sent.
     preview = lead.get(f"{account}/validation")
     assert preview.status_code == 200

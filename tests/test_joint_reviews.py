@@ -275,14 +275,23 @@ def test_the_client_re_rates_in_the_review_and_the_rating_is_stamped_with_it(
     review = scheduled(session, world)
     sign_in(client, session, world.members["sponsor"])
     dims = list(world.workspace.value_dimensions)
-    form = {"overall": "8", "dimension": dims, "score": ["9"] + [""] * (len(dims) - 1)}
+    page = client.get(f"{base(world)}/{review.id}").text
+    assert 'name="future_overall"' in page  # the plan's rating form, the future with it
+    form = {
+        "overall": "8",
+        "dimension": dims,
+        "score": ["9"] + [""] * (len(dims) - 1),
+        "future_overall": "9",
+        "future_score": ["10"] + [""] * (len(dims) - 1),
+    }
     response = client.post(f"{base(world)}/{review.id}/rating", data=form, headers=HTMX)
     assert response.status_code == 200
     assert "8 out of 10" in response.text
     assert "rated in this review" in response.text
+    assert "who expects <strong>9 out of 10</strong> in the future" in response.text
     rating = session.exec(select(ValueRating)).one()
     assert rating.joint_review_id == review.id
-    assert rating.overall == 8
+    assert (rating.overall, rating.future_overall, rating.future_scores) == (8, 9, {dims[0]: 10})
     sign_in(client, session, world.members["viewer"])
     assert (
         client.post(f"{base(world)}/{review.id}/rating", data=form, headers=POST).status_code == 403

@@ -49,11 +49,12 @@ TABLE = """
     suggestions.answer  -       -       -       -       Y       Y       -
     initiatives.answer  -       -       -       -       Y       Y       -
     priorities.suggest  Y       Y       Y       -       -       -       -
+    strategy.suggest    Y       Y       Y       -       -       -       -
     initiatives.write   Y       Y       Y       -       -       -       -
     perception.write    Y       Y       Y       -       -       -       -
     actions.write       Y       Y       Y       -       Y       Y       -
-    comment             Y       Y       Y       Y       Y       Y       -
-    comment.edit        Y       Y       Y       Y       Y       Y       -
+    comment             Y       Y       Y       Y       Y       Y       Y
+    comment.edit        Y       Y       Y       Y       Y       Y       Y
     comment.team_only   Y       Y       Y       Y       -       -       -
     review.schedule     Y       Y       -       -       -       -       -
     review.minutes      Y       Y       Y       -       Y       Y       -
@@ -82,6 +83,7 @@ CLOSED_VERBS = [
     "suggestions.answer",
     "initiatives.answer",
     "priorities.suggest",
+    "strategy.suggest",
     "initiatives.write",
     "perception.write",
     "actions.write",

@@ -395,3 +395,115 @@ def test_the_chart_dates_ratings_where_the_reader_lives(
     assert "15 Jan 2027" in described
     assert "16 Jan 2027" in described
     assert "14 Jan 2027" not in described
+
+
+# The value expected in the future ---------------------------------------------------------
+
+
+def test_a_client_rates_today_and_the_future_and_both_show_with_the_room_for_the_vendor_only(
+    client: TestClient, session: Session, world: World
+) -> None:
+    sign_in(client, session, world.members["sponsor"])
+    form = rating_form("6", {DIMENSIONS[0]: "5"}) | {
+        "future_overall": "9",
+        "future_score": ["8"] + [""] * (len(DIMENSIONS) - 1),
+    }
+    assert client.post(url(world, "/ratings"), data=form, headers=HTMX).status_code == 200
+    [rating] = ratings(session)
+    assert (rating.overall, rating.future_overall) == (6, 9)
+    assert (rating.scores, rating.future_scores) == ({DIMENSIONS[0]: 5}, {DIMENSIONS[0]: 8})
+    [event] = session.exec(select(AuditEvent).where(AuditEvent.verb == "value.rated")).all()
+    assert event.changes["future_overall"] == [None, 9]
+    assert event.changes["future_scores"] == [None, {DIMENSIONS[0]: 8}]
+    lead_news = session.exec(
+        select(Notification).where(Notification.user_id == world.members["lead"].id)
+    ).all()
+    assert any("6 out of 10; they expect 9" in n.message for n in lead_news)
+
+    page = client.get(url(world, "/plan")).text
+    assert "Expected in the future" in page
+    assert '<span class="value-number">9</span>' in page
+    assert "expected 8" in page
+    assert "You expect <strong>9</strong> out of 10 in the future." in page  # the summary
+    assert "room the client believes" not in page.lower()  # the vendor's framing only
+
+    sign_in(client, session, world.members["lead"])
+    plan = client.get(url(world, "/plan")).text
+    assert "The room the client believes there is: 3 more to come" in plan
+    perception = client.get(url(world, "/perception")).text
+    room = perception.split('id="room"')[1].split("</section>")[0]
+    assert '<td data-label="Room">3 more to come</td>' in room
+    assert '<td data-label="Room">3 more to come</td>' in room.split(DIMENSIONS[0])[1]
+
+
+def test_an_expected_value_is_optional_and_checked(
+    client: TestClient, session: Session, world: World
+) -> None:
+    sign_in(client, session, world.members["member"])
+    expected_scores_alone = rating_form("6") | {
+        "future_score": ["8"] + [""] * (len(DIMENSIONS) - 1)
+    }
+    refused = client.post(url(world, "/ratings"), data=expected_scores_alone, headers=HTMX)
+    assert refused.status_code == 422
+    assert "Choose the overall value you expect too" in refused.text
+    bad = client.post(
+        url(world, "/ratings"), data=rating_form("6") | {"future_overall": "12"}, headers=HTMX
+    )
+    assert bad.status_code == 422
+    assert "Choose the value you expect from 0 to 10" in bad.text
+    assert 'value="6" checked' in bad.text  # what was typed comes back
+    assert ratings(session) == []
+    # A form that does not ask for the future (an older page, the API without it) still rates.
+    assert (
+        client.post(url(world, "/ratings"), data=rating_form("7"), headers=HTMX).status_code == 200
+    )
+    [rating] = ratings(session)
+    assert (rating.future_overall, rating.future_scores) == (None, {})
+    sign_in(client, session, world.members["lead"])
+    perception = client.get(url(world, "/perception")).text
+    assert "does not say what value it expects" in perception
+
+
+def test_the_chart_draws_the_expected_value_beside_todays_with_a_legend_in_words() -> None:
+    days = [datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=30 * i) for i in range(3)]
+    rated = [
+        chart.Rated(days[0], 5, {}, 8),
+        chart.Rated(days[1], 6, {}, None),  # this rating did not say: the line breaks
+        chart.Rated(days[2], 7, {}, 9),
+    ]
+    built = chart.build(rated, [])
+    assert built.future is not None
+    assert [p.value for p in built.future.points] == [8, 9]
+    assert built.future.path.count("M") == 2  # two pieces: the gap where it was not said
+    assert built.future.points[-1].show_value
+    assert "expected in the future: 9 out of 10" in built.description
+    assert chart.build(rated[1:2] * 2, []).future is None
+
+
+def test_the_plan_page_draws_both_trends_with_a_legend_readable_without_colour(
+    client: TestClient, session: Session, world: World
+) -> None:
+    plan = plans_repo.current(session, account_id=world.account.id)  # type: ignore[arg-type]
+    assert plan is not None
+    for days_ago, today, future in ((60, 5, 8), (0, 7, 9)):
+        rating = service.rate(
+            session,
+            actor=world.members["sponsor"],
+            account=world.account,
+            plan=plan,
+            overall=today,
+            scores={},
+            comment="",
+            future_overall=future,
+        )
+        rating.rated_at = datetime.now(UTC) - timedelta(days=days_ago)
+        session.add(rating)
+    session.commit()
+    sign_in(client, session, world.members["viewer"])
+    page = client.get(url(world, "/plan")).text
+    figure = page.split('<figure class="value-chart">')[1].split("</figure>")[0]
+    assert "Overall today (solid line, dots)" in figure
+    assert "Overall expected in the future (dashed line, squares)" in figure
+    assert figure.count('<rect class="chart-paper" x=') == 3  # 2 points, 1 in the legend
+    assert "expected in the future: 9 out of 10" in figure  # the description says it too
+    assert page.count('<td data-label="Expected">') == 2

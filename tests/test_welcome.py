@@ -139,6 +139,7 @@ def test_step_one_saves_the_priorities_in_the_order_given_through_the_priorities
     page = client.get(url(world, "/welcome/value"))
     assert "How valuable is this relationship to you?" in page.text
     assert "Saved your 3 top priorities." in page.text
+    assert "And in the future: how much value do you expect" in page.text
 
 
 def test_step_one_refuses_too_few_or_bad_entries_and_keeps_what_was_typed(
@@ -196,15 +197,21 @@ def test_step_two_rates_and_puts_the_advice_in_its_section_of_the_plan(
     sign_in(client, session, world.members["sponsor"])
     response = client.post(
         url(world, "/welcome/value"),
-        data={"overall": "8", "advice": "Bring ideas before we ask", "csrf_token": CSRF},
+        data={
+            "overall": "8",
+            "future_overall": "10",
+            "advice": "Bring ideas before we ask",
+            "csrf_token": CSRF,
+        },
     )
     assert response.status_code == 303
     assert response.headers["location"] == url(world, "/plan")
     (rating,) = session.exec(select(ValueRating)).all()
-    assert (rating.overall, rating.scores, rating.rated_by_id) == (
+    assert (rating.overall, rating.scores, rating.rated_by_id, rating.future_overall) == (
         8,
         {},
         world.members["sponsor"].id,
+        10,
     )
     (advice,) = session.exec(select(StrategyEntry)).all()
     assert (advice.kind, advice.text) == ("advice", "Bring ideas before we ask")

@@ -22,18 +22,31 @@ from app.web.forms import FormErrors
 
 def _checked(new: schemas.RatingCreate, dimensions: list[str]) -> RatingValues:
     """The rating checked as the page's form checks it (a dimension not sent: unrated)."""
-    unknown = sorted(set(new.scores) - set(dimensions))
+    unknown = {
+        f"{field}.{name}": "Not a dimension of this workspace."
+        for field, given in (("scores", new.scores), ("future_scores", new.future_scores))
+        for name in sorted(set(given) - set(dimensions))
+    }
     if unknown:
-        raise Invalid({f"scores.{name}": "Not a dimension of this workspace." for name in unknown})
+        raise Invalid(unknown)
     form = RatingForm(
         overall=str(new.overall),
         comment=new.comment,
         dimension=tuple(dimensions),
         score=tuple(str(new.scores[d]) if d in new.scores else "" for d in dimensions),
+        future_overall="" if new.future_overall is None else str(new.future_overall),
+        future_score=tuple(
+            str(new.future_scores[d]) if d in new.future_scores else "" for d in dimensions
+        ),
     )
     values = form.check(dimensions)
     if isinstance(values, FormErrors):
-        raise Invalid({key.replace("score:", "scores."): text for key, text in values.items()})
+        raise Invalid(
+            {
+                key.replace("future_score:", "future_scores.").replace("score:", "scores."): text
+                for key, text in values.items()
+            }
+        )
     return values
 
 
@@ -71,6 +84,8 @@ def rate(
             overall=values.overall,
             scores=values.scores,
             comment=values.comment,
+            future_overall=values.future_overall,
+            future_scores=values.future_scores,
         )
     except value_service.NotThisAccount:
         raise NotFoundError() from None

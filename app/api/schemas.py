@@ -148,8 +148,13 @@ class SuggestionList(BaseModel):
 
 class Rating(BaseModel):
     id: int
-    overall: int
+    overall: int = Field(description="The value today, 0 to 10.")
     scores: dict[str, int]
+    future_overall: int | None = Field(
+        description="The value the client expects the relationship to have, 0 to 10; null "
+        "when not said."
+    )
+    future_scores: dict[str, int] = Field(description="The value expected, per dimension.")
     comment: str
     rated_by_id: int | None
     rated_at: datetime
@@ -300,7 +305,8 @@ class SuggestionRejection(BaseModel):
 
 
 class RatingCreate(BaseModel):
-    """The client's rating of the value it gets: 0 to 10 overall and per dimension."""
+    """The client's rating of the value it gets: 0 to 10 overall and per dimension, today and,
+    optionally, as it expects it to be."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -308,6 +314,16 @@ class RatingCreate(BaseModel):
     scores: dict[str, Annotated[int, Field(ge=0, le=10)]] = Field(
         default_factory=dict,
         description="The workspace's dimensions you rate, 0 to 10 each; the others unrated.",
+    )
+    future_overall: int | None = Field(
+        default=None,
+        ge=0,
+        le=10,
+        description="The value you expect the relationship to have, 0 to 10 (optional).",
+    )
+    future_scores: dict[str, Annotated[int, Field(ge=0, le=10)]] = Field(
+        default_factory=dict,
+        description="The value you expect per dimension, 0 to 10 each (with future_overall).",
     )
     comment: str = Field(default="", max_length=10_000)
 

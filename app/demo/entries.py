@@ -175,12 +175,16 @@ class Suggestion(Stating):
 @dataclass(frozen=True, kw_only=True)
 class Rating:
     """The client's value rating, dated ``days_ago``. ``scores``: one per dimension in the
-    workspace's order; none: ``overall`` on every dimension."""
+    workspace's order; none: ``overall`` on every dimension. ``future``: the value the client
+    expects the relationship to have (none: not said), ``future_scores`` likewise per dimension
+    (none: not said per dimension)."""
 
     days_ago: int
     overall: int
     scores: tuple[int, ...] = ()
     comment: str = ""
+    future: int | None = None
+    future_scores: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -391,6 +395,8 @@ class ReviewRating:
     overall: int
     scores: tuple[int, ...]  # one per dimension, in the workspace's order
     comment: str
+    future: int | None = None  # the value expected in the future (none: not said)
+    future_scores: tuple[int, ...] = ()  # likewise per dimension
 
 
 @dataclass(frozen=True, kw_only=True)

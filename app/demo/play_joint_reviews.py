@@ -63,14 +63,16 @@ def play(stage: Stage, story: JointReviews, *, account: Account, plan: Plan) -> 
         ),
     )
     given = story.rating
-    scores = dict(zip(dimensions(session, account), given.scores, strict=False))
+    names = dimensions(session, account)
+    scores = dict(zip(names, given.scores, strict=False))
+    future = dict(zip(names, given.future_scores, strict=False))
     rating = service.rate(
         session,
         actor=stage[given.by],
         account=account,
         plan=plan,
         review=held,
-        values=RatingValues(given.overall, scores, given.comment),
+        values=RatingValues(given.overall, scores, given.comment, given.future, future),
     )
     rating.rated_at = held.starts_at + timedelta(minutes=45)
     session.add(rating)

@@ -157,6 +157,8 @@ def _ratings(scene: Scene) -> None:
             overall=rating.overall,
             scores=dict(zip(names, scores, strict=True)),
             comment=rating.comment,
+            future_overall=rating.future,
+            future_scores=dict(zip(names, rating.future_scores, strict=False)),
         )
         made.rated_at = days_ago(rating.days_ago)
         session.add(made)

@@ -22,8 +22,8 @@ ASKS: dict[Role, str] = {
         "relationship: it takes a few minutes."
     ),
     Role.VIEWER: (
-        "You will be able to read the shared plan and follow its discussions; nothing needs "
-        "filling in."
+        "You will be able to read the shared plan and comment in its discussions; nothing "
+        "needs filling in."
     ),
     Role.LEAD: (
         "As the account lead you will draft the plan with the client, invite the client's "

@@ -53,6 +53,7 @@ def live_minutes(session: Session, *, review: JointReview) -> dict[str, Any]:
         else {
             "overall": rating.overall,
             "scores": dict(rating.scores),
+            "future_overall": rating.future_overall,
             "comment": rating.comment,
             "by": name(rating.rated_by_id),
         },

@@ -360,6 +360,8 @@ def rate(
         overall=values.overall,
         scores=values.scores,
         comment=values.comment,
+        future_overall=values.future_overall,
+        future_scores=values.future_scores,
         joint_review_id=review.id,
     )
 

@@ -65,7 +65,10 @@ def _chart(ratings: list[ValueRating], actor: Actor, access: AccountAccess) -> c
     if len(ratings) < 2:
         return None
     names = dimension_names(ratings, list(access.account.workspace.value_dimensions))
-    points = [chart.Rated(local(r.rated_at, actor.zone), r.overall, r.scores) for r in ratings]
+    points = [
+        chart.Rated(local(r.rated_at, actor.zone), r.overall, r.scores, r.future_overall)
+        for r in ratings
+    ]
     return chart.build(points, names, actor.locale)
 
 

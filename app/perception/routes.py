@@ -27,6 +27,7 @@ from app.permissions.policy import AccountAccess, Actor, Verb, may
 from app.plans.page import current_plan
 from app.priorities import repository as priorities_repo
 from app.value import repository as value_repo
+from app.value.room import room
 from app.web.forms import FormErrors, Version
 
 router = APIRouter()
@@ -63,6 +64,7 @@ def perception_context(db: DbSession, actor: Actor, access: AccountAccess) -> di
         "believed_rating": believed[0] if believed else None,
         "believed_by": believed[1] if believed else None,
         "client_rating": stated,
+        "room": room(stated, dimensions),
         "dimensions": dimensions,
         "gap": service.gap(
             beliefs=beliefs,

@@ -44,6 +44,7 @@ class Verb(StrEnum):
     INITIATIVES_ANSWER = "initiatives.answer"  # accept, decline or park a proposal
     # Vendor-owned content: vendor people who contribute (lead, team; admins).
     PRIORITIES_SUGGEST = "priorities.suggest"
+    STRATEGY_SUGGEST = "strategy.suggest"  # suggest an entry for the client's strategy
     INITIATIVES_WRITE = "initiatives.write"
     PERCEPTION_WRITE = "perception.write"
     # Co-owned: contributors of both sides.
@@ -228,6 +229,7 @@ _VENDOR_CONTRIBUTOR = (
     | {
         Verb.COMMENT_TEAM_ONLY,
         Verb.PRIORITIES_SUGGEST,
+        Verb.STRATEGY_SUGGEST,
         Verb.INITIATIVES_WRITE,
         Verb.PERCEPTION_WRITE,
         Verb.ACTIONS_WRITE,
@@ -268,7 +270,9 @@ _GRANTS: dict[Role | str, frozenset[Verb]] = {
     | {Verb.COMMENT_TEAM_ONLY, Verb.MENTOR_REVIEW},
     Role.SPONSOR: _CLIENT_CONTRIBUTOR | {Verb.PLAN_APPROVE},
     Role.MEMBER: _CLIENT_CONTRIBUTOR,
-    Role.VIEWER: _CLIENT_READ,
+    # A viewer reads the shared plan and joins its discussions (DESIGN.md §1): comments, and
+    # edits or deletes their own comments; nothing of the plan itself.
+    Role.VIEWER: _CLIENT_READ | _DISCUSS,
 }
 # Verbs about one's own item: allowed only on items the actor wrote.
 _AUTHOR_ONLY = frozenset({Verb.COMMENT_EDIT})
@@ -286,6 +290,7 @@ PERIOD_WRITES = frozenset(
         Verb.SUGGESTIONS_ANSWER,
         Verb.INITIATIVES_ANSWER,
         Verb.PRIORITIES_SUGGEST,
+        Verb.STRATEGY_SUGGEST,
         Verb.INITIATIVES_WRITE,
         Verb.PERCEPTION_WRITE,
         Verb.ACTIONS_WRITE,

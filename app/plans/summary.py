@@ -34,6 +34,7 @@ class Rating:
     overall: int
     rated_at: datetime
     change: int | None  # None: the first rating of the period
+    future: int | None = None  # the value expected in the future; None: not said
 
     @property
     def trend(self) -> str:
@@ -207,5 +208,8 @@ def build(context: Mapping[str, Any], actor: Actor, extra: Mapping[str, Any]) ->
     summary.ranked = len(ranked)
     latest = context.get("value_latest")
     if latest is not None:
-        summary.rating = Rating(latest.rating.overall, latest.rating.rated_at, latest.change)
+        rating = latest.rating
+        summary.rating = Rating(
+            rating.overall, rating.rated_at, latest.change, rating.future_overall
+        )
     return summary

@@ -12,20 +12,16 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.accounts import repository as accounts_repo
 from app.audit import service as audit
-from app.kit import items, versioned
+from app.kit import items, suggestions, versioned
 from app.kit.versioned import StaleEdit as StaleEdit
-from app.models import Plan, Priority, PriorityStatus, Role, User, utcnow
-from app.notifications.service import notify
+from app.models import Plan, Priority, PriorityStatus, User, utcnow
 from app.plans import repository as plans_repo
 from app.priorities import repository
 from app.priorities.schemas import PriorityValues
 
 FIELDS = ("title", "description", "importance", "horizon", "owner_id")
 SUGGESTION_FIELDS = ("title", "description", "importance", "horizon")
-# Who hears of a new suggestion: the client people who may answer it.
-ANSWERING_ROLES = (Role.SPONSOR, Role.MEMBER)
 
 
 TRAIL = versioned.Trail("priority")
@@ -145,27 +141,20 @@ def suggest(session: Session, *, actor: User, plan: Plan, values: PriorityValues
         "priority.suggested",
         audit.diff({}, _values(values, SUGGESTION_FIELDS)),
     )
-    members = accounts_repo.list_members(session, account_id=plan.account_id)
-    notify(
+    suggestions.tell_the_client(
         session,
+        actor=actor,
         account_id=plan.account_id,
-        recipient_ids=[m.user_id for m in members if m.role_enum in ANSWERING_ROLES],
         kind="priority.suggested",
         message=f"{actor.display_name} suggested a priority for you to answer: “{values.title}”",
         link=f"/accounts/{plan.account_id}/plan#suggestion-{suggestion.id}",
-        actor=actor,
     )
     return suggestion
 
 
 def _answerable(session: Session, suggestion: Priority, expected_version: int) -> None:
     """Under the plan lock: still waiting for an answer, and as the client saw it."""
-    plans_repo.lock_plan(session, plan_id=suggestion.plan_id)
-    session.refresh(suggestion)
-    if suggestion.status != PriorityStatus.SUGGESTED or suggestion.version != expected_version:
-        raise StaleEdit(
-            versioned.who_changed(session, suggestion, item_type="priority"), suggestion
-        )
+    suggestions.check_answerable(session, suggestion, expected_version, item_type="priority")
 
 
 def accept(
@@ -246,15 +235,5 @@ def _answered(
     message: str,
     anchor: str,
 ) -> None:
-    """Record the client's answer to a suggestion (``verb``, a new version) and tell the
-    vendor person who suggested it, with a link to ``anchor`` of the plan page."""
-    TRAIL.change(session, actor, suggestion, verb, changes)
-    notify(
-        session,
-        account_id=suggestion.account_id,
-        recipient_ids=[suggestion.suggested_by_id],
-        kind=verb,
-        message=message,
-        link=f"/accounts/{suggestion.account_id}/plan#{anchor}",
-        actor=actor,
-    )
+    """Record the client's answer to a suggestion and tell who suggested it."""
+    suggestions.answered(session, TRAIL, actor, suggestion, verb, changes, message, anchor)

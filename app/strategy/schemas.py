@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.kit.forms import Checked
-from app.models import Horizon, StrategyEntry, StrategyKind
+from app.models import Horizon, StrategyEntry, StrategyKind, StrategySuggestion
 from app.web.errors import AppError
 from app.web.forms import FormErrors, check_line, check_text
 
@@ -170,7 +170,7 @@ class StrategyForm:
     horizon: str = ""
 
     @classmethod
-    def of(cls, entry: StrategyEntry) -> StrategyForm:
+    def of(cls, entry: StrategyEntry | StrategySuggestion) -> StrategyForm:
         return cls(
             kind=entry.kind, text=entry.text, detail=entry.detail, horizon=entry.horizon or ""
         )
@@ -195,3 +195,15 @@ class StrategyForm:
             return errors
         horizon = self.horizon if section.has_horizon else None
         return StrategyValues(section.kind.value, text, detail, horizon)
+
+
+def check_reason(value: str, errors: FormErrors, section: Section) -> str:
+    """The client's reason for rejecting a suggested entry: required, so the vendor learns
+    why."""
+    return check_text(
+        value,
+        errors,
+        "reason",
+        label=f"why this is not one of your {section.heading.lower()}",
+        max_length=2000,
+    )

@@ -1,4 +1,6 @@
-"""Geometry of the value trend chart, drawn as server-side SVG by templates/value/_section.html.
+"""Geometry of the value trend chart, drawn as server-side SVG by templates/value/_section.html:
+the value the client sees today (overall, and per dimension) and, as a second line, the value it
+expects the relationship to have.
 
 Each rating is placed by its date on a true date scale (app/kit/svg.py: x proportional to the
 time since the first rating, so ratings a day apart sit close and a year apart far); the dates
@@ -52,6 +54,9 @@ class Series:
 class Chart(svg.DatedChart):
     overall: Series
     dimensions: tuple[Series, ...]
+    # The value the client expects the relationship to have, at the ratings that said it
+    # (None: no rating did): a dashed line with hollow squares beside today's solid line.
+    future: Series | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,7 @@ class Rated:
     at: datetime
     overall: int
     scores: dict[str, int]
+    future: int | None = None  # the overall value expected; None: not said
 
 
 def x_positions(ratings: Sequence[Rated]) -> list[float]:
@@ -74,12 +80,19 @@ def describe(ratings: Sequence[Rated], locale: str = DEFAULT_LOCALE) -> str:
         return "No ratings yet."
     first, last = ratings[0], ratings[-1]
     values = [r.overall for r in ratings]
+    futures = [r for r in ratings if r.future is not None]
+    expected = (
+        f" The value expected in the future: {futures[-1].future} out of 10 in the latest "
+        f"rating that said it, on {day(futures[-1].at, locale)}."
+        if futures
+        else ""
+    )
     if len(ratings) == 1:
-        return f"One rating: {first.overall} out of 10 on {day(first.at, locale)}."
+        return f"One rating: {first.overall} out of 10 on {day(first.at, locale)}.{expected}"
     return (
         f"Overall rating across {len(ratings)} ratings, from {first.overall} out of 10 on "
         f"{day(first.at, locale)} to {last.overall} on {day(last.at, locale)}; lowest {min(values)}, "
-        f"highest {max(values)}."
+        f"highest {max(values)}.{expected}"
     )
 
 
@@ -113,6 +126,7 @@ def build(
         ]
     )
     overall = Series("Overall", overall_points, svg.line(overall_points))
+    future = _future(ratings, xs, whens, overall_points)
     lines: list[Series] = []
     if len(dimensions) <= MAX_DIMENSION_LINES:
         for name in dimensions:
@@ -130,4 +144,25 @@ def build(
         overall=overall,
         dimensions=tuple(lines),
         description=describe(ratings, locale),
+        future=future,
     )
+
+
+def _future(
+    ratings: Sequence[Rated], xs: Sequence[float], whens: Sequence[str], today: Sequence[Point]
+) -> Series | None:
+    """The expected value's line (a rating that did not say it breaks it); the latest expected
+    value written over its point when it keeps clear of today's values."""
+    maybe = [
+        Point(x, y_of(r.future), r.future, when) if r.future is not None else None
+        for x, r, when in zip(xs, ratings, whens, strict=True)
+    ]
+    points = [p for p in maybe if p is not None]
+    if not points:
+        return None
+    labels = [svg.Label(p.x, str(p.value), "middle", p.label_y) for p in today if p.show_value]
+    last = points[-1]
+    labels.append(svg.Label(last.x, str(last.value), "middle", last.label_y))
+    shown = svg.clear(labels, BOLD_FONT, [*range(len(labels) - 1), len(labels) - 1])[-1]
+    points[-1] = replace(last, show_value=shown)
+    return Series("Expected in the future", tuple(points), svg.line(maybe))

@@ -45,6 +45,8 @@ def add_rating(
             overall=values.overall,
             scores=values.scores,
             comment=values.comment,
+            future_overall=values.future_overall,
+            future_scores=values.future_scores,
         )
     except service.NotThisAccount:
         raise NotFoundError() from None

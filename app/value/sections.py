@@ -1,5 +1,6 @@
 """The plan page's value context: every rating of the plan, oldest first, in one query; the
-latest with its change against the one before, and the trend chart's geometry.
+latest with its change against the one before and the value the client expects beside it, and
+the trend chart's geometry (both trends).
 
 The client's advice ("what you need to do to succeed with us") is a strategy entry of kind
 ``advice``: it comes with the strategy context (app/strategy/sections.py), not from here.
@@ -26,6 +27,7 @@ class DimensionScore:
     name: str
     score: int | None  # None: not rated this time
     change: int | None  # against the previous rating; None: nothing to compare with
+    future: int | None = None  # the score expected in the future; None: not said
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,9 @@ def dimension_names(ratings: Sequence[ValueRating], current: Sequence[str]) -> l
     since), in the order they first appeared."""
     names = list(current)
     for rating in ratings:
-        names.extend(name for name in rating.scores if name not in names)
+        for name in [*rating.scores, *rating.future_scores]:
+            if name not in names:
+                names.append(name)
     return names
 
 
@@ -51,13 +55,16 @@ def summarise(ratings: Sequence[ValueRating], dimensions: Sequence[str]) -> Late
         return None
     rating = ratings[-1]
     previous = ratings[-2] if len(ratings) > 1 else None
-    shown = [*dimensions, *(name for name in rating.scores if name not in dimensions)]
+    shown = [*dimensions]
+    for name in [*rating.scores, *rating.future_scores]:
+        if name not in shown:
+            shown.append(name)
     scores = []
     for name in shown:
         score = rating.scores.get(name)
         before = previous.scores.get(name) if previous is not None else None
         change = score - before if score is not None and before is not None else None
-        scores.append(DimensionScore(name, score, change))
+        scores.append(DimensionScore(name, score, change, rating.future_scores.get(name)))
     change = rating.overall - previous.overall if previous is not None else None
     return Latest(rating, previous, change, tuple(scores))
 
@@ -68,7 +75,10 @@ def load(db: Session, actor: Actor, access: AccountAccess, plan: Plan) -> dict[s
     current = list(access.account.workspace.value_dimensions)  # loaded with the account
     names = dimension_names(ratings, current)
     # Dated where the reader is, like the history table's times.
-    points = [chart.Rated(local(r.rated_at, actor.zone), r.overall, r.scores) for r in ratings]
+    points = [
+        chart.Rated(local(r.rated_at, actor.zone), r.overall, r.scores, r.future_overall)
+        for r in ratings
+    ]
     return {
         "value_ratings": ratings,
         "value_latest": summarise(ratings, current),

@@ -66,6 +66,11 @@ def waiting_for(db: Session, actor: Actor, summaries: Sequence[AccountSummary]) 
         *view.suggestions(
             repo.suggestions(db, account_ids=_allowed(accesses, actor, Verb.SUGGESTIONS_ANSWER))
         ),
+        *view.strategy_suggestions(
+            repo.strategy_suggestions(
+                db, account_ids=_allowed(accesses, actor, Verb.SUGGESTIONS_ANSWER)
+            )
+        ),
         *view.proposals(
             repo.proposals(db, account_ids=_allowed(accesses, actor, Verb.INITIATIVES_ANSWER))
         ),

@@ -32,6 +32,8 @@ from app.models import (
     PriorityStatus,
     ProfileSection,
     Stakeholder,
+    StrategySuggestion,
+    SuggestionStatus,
     Validation,
     ValueRating,
     Visibility,
@@ -72,6 +74,20 @@ def suggestions(session: Session, *, account_ids: Sequence[int]) -> list[Row]:
         .order_by(col(Priority.created_at), col(Priority.id))
     ).all()
     return [Row(int(a), int(i or 0), t, version=str(v)) for a, i, t, v in rows]
+
+
+def strategy_suggestions(session: Session, *, account_ids: Sequence[int]) -> list[Row]:
+    """The vendor's suggested strategy entries waiting for the client's answer: one query."""
+    if not account_ids:
+        return []
+    rows = session.exec(
+        select(StrategySuggestion.account_id, StrategySuggestion.id, StrategySuggestion.text)
+        .join(Plan, sa.and_(col(Plan.id) == StrategySuggestion.plan_id, col(Plan.is_current)))
+        .where(col(StrategySuggestion.account_id).in_(sorted(set(account_ids))))
+        .where(col(StrategySuggestion.status) == SuggestionStatus.SUGGESTED.value)
+        .order_by(col(StrategySuggestion.created_at), col(StrategySuggestion.id))
+    ).all()
+    return [Row(int(a), int(i or 0), t) for a, i, t in rows]
 
 
 def proposals(session: Session, *, account_ids: Sequence[int]) -> list[Row]:

@@ -17,7 +17,16 @@ from app.permissions.policy import Actor
 from app.waiting.repository import CurrentPlan, Row
 
 # The order kinds are listed in within an account: answers first, then one's own work.
-ORDER = ("approval", "suggestions", "proposals", "check", "rating", "actions", "mentions")
+ORDER = (
+    "approval",
+    "suggestions",
+    "strategy_suggestions",
+    "proposals",
+    "check",
+    "rating",
+    "actions",
+    "mentions",
+)
 
 
 @dataclass(frozen=True)
@@ -105,6 +114,19 @@ def suggestions(rows: Sequence[Row]) -> list[Kind]:
             item_id=r.id,
             version=r.version,
         ),
+    )
+
+
+def strategy_suggestions(rows: Sequence[Row]) -> list[Kind]:
+    """Answered on the plan, where the suggestion stands in its section (a link, no control)."""
+    return _kinds(
+        "strategy_suggestions",
+        rows,
+        lambda n: (
+            f"{plural(n, 'suggested strategy entry', 'suggested strategy entries')} to answer"
+        ),
+        "plan#strategy",
+        lambda r: Entry(r.title, f"/accounts/{r.account_id}/plan#strategy-suggestion-{r.id}"),
     )
 
 

@@ -85,18 +85,23 @@ class ValueStepValues:
 
 @dataclass
 class ValueStep:
-    """Step 2: the overall rating (0 to 10) and, optionally, what the vendor must do to
+    """Step 2: the overall rating (0 to 10), optionally the value expected in the future, and,
+    optionally, what the vendor must do to
     succeed with the client, which becomes an entry of the plan's "What you need to do to
     succeed with us"."""
 
     overall: str = ""
+    future_overall: str = ""  # optional: the value expected in the future
     advice: str = ""
 
     def check(self, dimensions: Sequence[str]) -> Checked[ValueStepValues]:
         errors = FormErrors()
         # The per-dimension scores are left unrated here (the plan's form has them).
         unrated = RatingForm(
-            overall=self.overall, dimension=tuple(dimensions), score=("",) * len(dimensions)
+            overall=self.overall,
+            future_overall=self.future_overall,
+            dimension=tuple(dimensions),
+            score=("",) * len(dimensions),
         )
         rating = unrated.check(dimensions)
         if isinstance(rating, FormErrors):

@@ -59,6 +59,8 @@ def rate(
         overall=rating.overall,
         scores=rating.scores,
         comment=rating.comment,
+        future_overall=rating.future_overall,
+        future_scores=rating.future_scores,
     )
     if values.advice is not None:
         strategy.create(session, actor=actor, plan=plan, values=values.advice)
