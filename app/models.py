@@ -1793,10 +1793,19 @@ class Commitment(SQLModel, table=True):
     comment: str = Field(default="", max_length=2000)
     answered_at: datetime | None = None
     version: int = 1
+    # The plan's submission when the round was asked (None: it was not submitted then): the
+    # round is open until the plan is submitted after it.
+    submitted_at_asking: datetime | None = None
 
     @property
     def visibility(self) -> str:
         return Visibility.INTERNAL
+
+    def is_open(self, plan: Plan) -> bool:
+        """May the person still answer: the plan was not submitted since the round was asked."""
+        return plan.status != PlanStatus.SUBMITTED or (
+            self.submitted_at_asking is not None and self.submitted_at_asking == plan.submitted_at
+        )
 
 
 # The tables whose ids are random (``random_id``): BIGINT on PostgreSQL (SQLite's integers are

@@ -161,7 +161,7 @@ def test_answers_change_until_the_plan_is_submitted(
     assert plan_of(session, world).status == PlanStatus.SUBMITTED
     response = answer(client, session, world, "team", "concern", CONCERN)
     assert response.status_code == 409
-    assert "answers are closed" in response.text
+    assert "answers are closed" in html.unescape(response.text)
     assert rows(session, world)[world.members["team"].id].answer == "committed"  # type: ignore[index]
 
 
@@ -218,14 +218,24 @@ def test_a_new_round_sets_the_answers_aside_and_the_trail_keeps_them(
     assert len(events(session, "commitment.answered")) == 2
 
 
-def test_asking_is_refused_while_submitted(
+def test_a_round_asked_while_submitted_closes_at_the_next_submission(
     client: TestClient, session: Session, world: World
 ) -> None:
+    """The plan was submitted, then changed: the lead asks the team again before submitting it
+    again; the round is open until that submission."""
     sign_in(client, session, world.members["lead"])
     client.post(url(world, "/plan/submit"), data=CONFIRMATION, headers=HTMX)
-    response = client.post(url(world, "/plan/commitment"), data=CONFIRMATION, headers=HTMX)
-    assert response.status_code == 409
-    assert rows(session, world) == {}
+    ask(client, session, world)
+    assert answer(client, session, world, "team", "committed").status_code == 200
+    sign_in(client, session, world.members["mentor"])
+    assert "asks you to commit" in client.get("/").text  # the mentor's is still open
+    sign_in(client, session, world.members["lead"])
+    client.post(url(world, "/plan/withdraw"), data=CONFIRMATION, headers=HTMX)
+    client.post(url(world, "/plan/submit"), data=CONFIRMATION, headers=HTMX)
+    assert plan_of(session, world).status == PlanStatus.SUBMITTED
+    assert answer(client, session, world, "mentor", "committed").status_code == 409
+    sign_in(client, session, world.members["mentor"])
+    assert "asks you to commit" not in client.get("/").text
 
 
 def test_the_client_never_sees_it(client: TestClient, session: Session, world: World) -> None:

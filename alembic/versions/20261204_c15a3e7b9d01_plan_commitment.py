@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("comment", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
         sa.Column("answered_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("submitted_at_asking", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.CheckConstraint(
             "answer IN ('', 'committed', 'concern')", name=op.f("ck_commitment_answer")
         ),

@@ -1,6 +1,8 @@
 """The team's agreement and commitment (internal): before the lead submits the plan to the
 client, they ask the account team and the mentor to commit; each asked person commits or raises
-a concern with a comment, and may change their answer until the plan is submitted.
+a concern with a comment, and may change their answer until the plan is submitted. A round
+asked while the plan is submitted (it changed, and the lead will submit it again) stays open
+until that next submission.
 
 A new request is a new round: the earlier round's rows stay as they were (no longer current)
 and every answer stays in the audit trail, so asking again after the plan changed starts
@@ -60,11 +62,6 @@ def ask(session: Session, *, actor: User, plan: Plan) -> list[Commitment]:
     round, every earlier answer set aside (kept in the audit trail)."""
     plan = _locked_plan(session, plan)
     assert plan.id is not None
-    if plan.status == PlanStatus.SUBMITTED:
-        raise Refused(
-            "The plan is already submitted to the client: withdraw the submission before "
-            "asking the team again."
-        )
     people = repository.team_to_ask(session, account_id=plan.account_id)
     if not people:
         raise Refused("There is nobody to ask: add team members or a mentor to the account first.")
@@ -76,6 +73,7 @@ def ask(session: Session, *, actor: User, plan: Plan) -> list[Commitment]:
             round=last + 1,
             member_id=person.id,
             asked_by_id=actor.id,
+            submitted_at_asking=plan.submitted_at if plan.status == PlanStatus.SUBMITTED else None,
         )
         for person in people
         if person.id is not None
@@ -115,8 +113,10 @@ def answer(session: Session, *, actor: User, plan: Plan, checked: CheckedAnswer)
     )
     if row is None:
         raise Refused("The account lead has not asked you to commit to this plan.")
-    if plan.status == PlanStatus.SUBMITTED:
-        raise Refused("The plan is already submitted to the client: answers are closed.")
+    if not row.is_open(plan):
+        raise Refused(
+            "The plan was submitted to the client since you were asked: answers are closed."
+        )
     comment = checked.comment if checked.answer is CommitmentAnswer.CONCERN else ""
     values = {"answer": checked.answer.value, "comment": comment}
     changed = TRAIL.edit(session, actor, row, values, checked.version, verb="commitment.answered")

@@ -71,7 +71,6 @@ def commitment_context(
     assert plan.id is not None
     rows = repository.commitment_round(db, account_id=access.account_id, plan_id=plan.id)
     mine = next((row for row, _ in rows if row.member_id == actor.id), None)
-    submitted = plan.status == PlanStatus.SUBMITTED
     return {
         "account": access.account,
         "access": access,
@@ -80,9 +79,9 @@ def commitment_context(
         "concerns": commitment.open_concerns(rows),
         "waiting_on": [name for row, name in rows if not row.answer],
         "my_commitment": mine,
-        "may_ask": not submitted and may(actor, access, Verb.COMMITMENT_ASK),
+        "may_ask": plan.is_current and may(actor, access, Verb.COMMITMENT_ASK),
         "may_answer": mine is not None
-        and not submitted
+        and mine.is_open(plan)
         and may(actor, access, Verb.COMMITMENT_ANSWER),
         "commitment_form": CommitmentForm(
             answer=mine.answer if mine else "", comment=mine.comment if mine else ""

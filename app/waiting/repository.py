@@ -308,7 +308,7 @@ def aware(value: object) -> datetime | None:
 
 
 def commitments(session: Session, *, user_id: int, account_ids: Sequence[int]) -> list[Row]:
-    """The current plans (not yet submitted) whose lead asked the person to commit and that
+    """The current plans whose lead asked the person to commit (not submitted since) and that
     they have not answered: one query (the row's title is the plan's period)."""
     if not account_ids:
         return []
@@ -319,7 +319,12 @@ def commitments(session: Session, *, user_id: int, account_ids: Sequence[int]) -
         .where(col(Commitment.member_id) == user_id)
         .where(col(Commitment.current))
         .where(col(Commitment.answer) == CommitmentAnswer.NONE.value)
-        .where(col(Plan.status) != PlanStatus.SUBMITTED.value)
+        .where(
+            sa.or_(
+                col(Plan.status) != PlanStatus.SUBMITTED.value,
+                col(Plan.submitted_at) == Commitment.submitted_at_asking,
+            )
+        )
         .order_by(col(Commitment.asked_at), col(Commitment.id))
     ).all()
     return [Row(int(a), int(i or 0), str(p), version=str(v)) for a, i, p, v in rows]
