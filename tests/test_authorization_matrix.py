@@ -805,7 +805,7 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("GET", "/accounts/{account_id}/plan/commitment"): account_rows(
         own=Row(allow=f"admin {VENDOR_ROLES}", forbid=CLIENT_ROLES)
     ),
-    ("POST", "/accounts/{account_id}/plan/commitment"): signing_rows(allow="lead"),
+    ("POST", "/accounts/{account_id}/plan/commitment/ask"): signing_rows(allow="lead"),
     ("POST", "/accounts/{account_id}/plan/commitment/answer"): signing_rows(allow="team mentor"),
     ("GET", "/accounts/{account_id}/plan/changes"): account_rows(own=Row(allow=EVERY_ROLE)),
     ("GET", "/accounts/{account_id}/plan/versions"): account_rows(own=Row(allow=EVERY_ROLE)),

@@ -70,7 +70,7 @@ def events(session: Session, verb: str) -> list[AuditEvent]:
 
 def ask(client: TestClient, session: Session, world: World) -> None:
     sign_in(client, session, world.members["lead"])
-    response = client.post(url(world, "/plan/commitment"), data=CONFIRMATION, headers=HTMX)
+    response = client.post(url(world, "/plan/commitment/ask"), data=CONFIRMATION, headers=HTMX)
     assert response.status_code == 200, response.text
 
 

@@ -270,7 +270,7 @@ def show_commitment(
     return _commitment_page(request, db, actor, access, plan).render(COMMITMENT)
 
 
-@router.post("/accounts/{account_id}/plan/commitment")
+@router.post("/accounts/{account_id}/plan/commitment/ask")
 @asks_first("Ask the team", danger=False)
 def ask_commitment(
     request: Request, actor: CurrentActor, access: CommitmentAsker, db: DbSession
