@@ -371,3 +371,34 @@ def test_two_answers_at_once_one_wins(live_server: LiveServer) -> None:
             .where(AuditEvent.verb == "commitment.answered")
         ).all()
         assert len(answered) == 1
+
+
+def test_the_home_runs_the_same_queries_for_one_request_or_five(
+    client: TestClient, session: Session, world: World, count_queries: QueryCounter
+) -> None:
+    """ "Waiting for you" reads every commitment request of the person in one query."""
+    team = world.members["team"]
+
+    def home() -> str:
+        client.get("/")
+        count_queries.statements.clear()
+        return client.get("/").text
+
+    ask(client, session, world)
+    sign_in(client, session, team)
+    page = home()
+    one = count_queries.count
+    assert page.count('data-kind="commitment"') == 1
+    for n in range(4):
+        account = factories.make_account(session, admin=world.admin, name=f"Committing {n}")
+        lead = world.members["lead"]
+        factories.add_member(session, account=account, user=lead, role=Role.LEAD, by=world.admin)
+        factories.add_member(session, account=account, user=team, role=Role.TEAM, by=world.admin)
+        plan = plans_repo.current(session, account_id=account.id)  # type: ignore[arg-type]
+        assert plan is not None
+        commitment.ask(session, actor=lead, plan=plan)
+    session.commit()
+    page = home()
+    assert page.count('data-kind="commitment"') == 5
+    assert count_queries.count == one, count_queries.statements
+    assert one <= 10, count_queries.statements
