@@ -1812,6 +1812,58 @@ class MentorRequest(SQLModel, table=True):
         return Visibility.INTERNAL
 
 
+class CommitmentAnswer(StrEnum):
+    """Where one asked person of the account team stands on the plan."""
+
+    NONE = ""  # asked, not answered yet
+    COMMITTED = "committed"
+    CONCERN = "concern"  # with a comment saying what
+
+    @property
+    def label(self) -> str:
+        return {"": "No answer yet", "committed": "Committed", "concern": "Raised a concern"}[
+            self.value
+        ]
+
+
+class Commitment(SQLModel, table=True):
+    """The lead asks the account team and the mentor to commit to the plan before it goes to
+    the client (internal): one row per asked person per round. A new round leaves the earlier
+    rows as they were (``current`` False); the audit trail keeps every answer."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("plan_id", "round", "member_id", name="uq_commitment_round_member"),
+        sa.CheckConstraint(_in("answer", CommitmentAnswer), name="answer"),
+        sa.Index("ix_commitment_member_current", "member_id", "current"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    round: int = 1
+    current: bool = True
+    member_id: int = Field(foreign_key="app_user.id")
+    asked_at: datetime = Field(default_factory=utcnow)
+    asked_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    answer: str = Field(default=CommitmentAnswer.NONE, max_length=20)
+    comment: str = Field(default="", max_length=2000)
+    answered_at: datetime | None = None
+    version: int = 1
+    # The plan's submission when the round was asked (None: it was not submitted then): the
+    # round is open until the plan is submitted after it.
+    submitted_at_asking: datetime | None = None
+
+    @property
+    def visibility(self) -> str:
+        return Visibility.INTERNAL
+
+    def is_open(self, plan: Plan) -> bool:
+        """May the person still answer: the plan was not submitted since the round was asked."""
+        return plan.status != PlanStatus.SUBMITTED or (
+            self.submitted_at_asking is not None and self.submitted_at_asking == plan.submitted_at
+        )
+
+
 # The tables whose ids are random (``random_id``): BIGINT on PostgreSQL (SQLite's integers are
 # 64-bit already), their primary keys and every column referring to them.
 RANDOM_ID_TABLES = frozenset(

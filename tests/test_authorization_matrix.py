@@ -55,6 +55,7 @@ from starlette.testclient import TestClient
 from app.accounts import service as accounts
 from app.actions import service as actions
 from app.actions.schemas import CheckedAction, Link
+from app.agreement import commitment
 from app.agreement import service as agreement
 from app.apitokens import service as api_tokens
 from app.apitokens.schemas import CheckedToken
@@ -815,6 +816,13 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("POST", "/accounts/{account_id}/plan/submit"): signing_rows(allow="lead"),
     ("POST", "/accounts/{account_id}/plan/withdraw"): signing_rows(allow="lead"),
     ("POST", "/accounts/{account_id}/plan/approve"): signing_rows(allow="lead sponsor"),
+    # The team's commitment (internal): the vendor side reads it; the lead asks; the account
+    # team and the mentor answer for themselves (an admin is not asked, like signing_rows).
+    ("GET", "/accounts/{account_id}/plan/commitment"): account_rows(
+        own=Row(allow=f"admin {VENDOR_ROLES}", forbid=CLIENT_ROLES)
+    ),
+    ("POST", "/accounts/{account_id}/plan/commitment/ask"): signing_rows(allow="lead"),
+    ("POST", "/accounts/{account_id}/plan/commitment/answer"): signing_rows(allow="team mentor"),
     ("GET", "/accounts/{account_id}/plan/changes"): account_rows(own=Row(allow=EVERY_ROLE)),
     ("GET", "/accounts/{account_id}/plan/versions"): account_rows(own=Row(allow=EVERY_ROLE)),
     ("GET", "/accounts/{account_id}/plan/versions/{version_id}"): item_rows(
@@ -1060,6 +1068,7 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
         client_answer_rows(allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS)
     ),
     ("POST", "/accounts/{account_id}/waiting/plan/approve"): signing_rows(allow="lead sponsor"),
+    ("POST", "/accounts/{account_id}/waiting/plan/commitment"): signing_rows(allow="team mentor"),
     ("POST", "/accounts/{account_id}/waiting/actions/{action_id}/status"): item_rows(
         allow=ACTION_WRITERS, forbid=NOT_ACTION_WRITERS
     ),
@@ -1480,6 +1489,7 @@ def build_matrix_world(session: Session) -> MatrixWorld:
     _add_api_tokens(session, world, roles)
     _add_opportunity_items(session, world, {"own": admin, "other": admin, "foreign": other_admin})
     _add_review_items(session, world, roles)
+    _add_commitment_round(session, world, roles)
     _add_joint_review_items(session, world, roles)
     _add_profile_items(
         session, world, roles, {"own": admin, "other": admin, "foreign": other_admin}
@@ -1635,6 +1645,14 @@ def _add_review_items(session: Session, world: MatrixWorld, roles: dict[str, Use
         assert request.id is not None
         world.items.setdefault("review_id", {})[key] = (review.id, review.version)
         world.items.setdefault("request_id", {})[key] = (request.id, request.version)
+
+
+def _add_commitment_round(session: Session, world: MatrixWorld, roles: dict[str, User]) -> None:
+    """The own account's lead asked its team and mentor to commit to the plan (the only
+    account they are in), so that their answer does the real thing."""
+    plan = plans_repo.current(session, account_id=world.accounts["own"])
+    assert plan is not None
+    commitment.ask(session, actor=roles["lead"], plan=plan)
 
 
 def _add_joint_review_items(session: Session, world: MatrixWorld, roles: dict[str, User]) -> None:
@@ -2356,6 +2374,15 @@ BODIES: dict[tuple[str, str], Body] = {
             else [1],
         }
     ),
+    ("POST", "/accounts/{account_id}/plan/commitment/answer"): lambda w, actor, target: {
+        "answer": "concern",
+        "comment": "Matrix concern",
+        "version": 1,
+    },
+    ("POST", "/accounts/{account_id}/waiting/plan/commitment"): lambda w, actor, target: {
+        "answer": "committed",
+        "version": 1,
+    },
     ("POST", "/accounts/{account_id}/mentor-requests"): lambda w, actor, target: {
         "subject": "plan",
         "note": "Matrix request",

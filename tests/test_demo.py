@@ -28,6 +28,7 @@ from app.models import (
     Action,
     ActionStatus,
     Comment,
+    Commitment,
     Initiative,
     InitiativePriority,
     JointReview,
@@ -308,6 +309,14 @@ def test_the_strategy_workspace_is_all_there(
         select(MentorRequest).where(MentorRequest.account_id == account.id)
     ).all()
     assert sorted(r.answered_at is None for r in requests) == [False, True]
+    # The team's commitment: the mentor commits, the team member raises a concern.
+    answers = session.exec(
+        select(Commitment.answer, Commitment.comment)
+        .where(Commitment.account_id == account.id)
+        .where(col(Commitment.current))
+    ).all()
+    assert sorted(a for a, _ in answers) == ["committed", "concern"]
+    assert next(c for a, c in answers if a == "concern").startswith("The Gothenburg pilot")
 
 
 def test_harbor_has_a_previous_period_to_look_at(

@@ -74,7 +74,9 @@ from starlette.testclient import TestClient
 from app.accounts import repository as accounts_repo
 from app.actions import service as actions
 from app.actions.schemas import CheckedAction, Link
+from app.agreement import commitment
 from app.agreement import service as agreement
+from app.agreement.commitment import CheckedAnswer
 from app.apitokens import service as api_tokens
 from app.apitokens.schemas import CheckedToken
 from app.audit import export as audit_export
@@ -92,6 +94,7 @@ from app.models import (
     BuyingRole,
     Comment,
     CommentTarget,
+    CommitmentAnswer,
     Delivery,
     Influence,
     Initiative,
@@ -164,6 +167,7 @@ ID_WORDS = {
     "opportunity": r"opportunit(?:y|ies)",
     "review": r"reviews?|s-comment",
     "mentor_request": r"mentor-requests?|requests?|a-answer",
+    "commitment": r"commitments?",
     # People never sent (the sent ones' ids are on the client's validation page and trail).
     "stakeholder": r"stakeholders?|pick",
     # Sent, then taken off the map: the trail keeps its shared events, the page drops it.
@@ -639,6 +643,7 @@ INTERNAL_ITEM_TYPES = {
     "opportunity",
     "review",
     "mentor_request",
+    "commitment",
     "scorecard_attribute",
     "account_score",
 }
@@ -908,6 +913,26 @@ def plant_strategy_workspace(
     )
     internal["review"] = params["review_id"] = [_id(r) for r in held]
     internal["mentor_request"] = params["request_id"] = [_id(q) for q in asked]
+    internal["commitment"] = plant_commitment(session, world, plan=plan)
+
+
+def plant_commitment(session: Session, world: World, *, plan: Plan) -> list[int]:
+    """The team's commitment: a first round (the team member raises a concern, the mentor
+    commits), then the plan changed and a second round (the mentor raises a concern, which
+    stays open). Every concern is marked; the ids of every row."""
+    lead, team, mentor = (world.members[r] for r in ("lead", "team", "mentor"))
+    rows: list[int] = []
+    for n, (worried, committed) in enumerate(((team, mentor), (mentor, team)), start=1):
+        asked = commitment.ask(session, actor=lead, plan=plan)
+        rows += [_id(row) for row in asked]
+        for person, choice, text in (
+            (worried, CommitmentAnswer.CONCERN, f"{MARKER}-commitment-concern-{n}"),
+            (committed, CommitmentAnswer.COMMITTED, ""),
+        ):
+            commitment.answer(
+                session, actor=person, plan=plan, checked=CheckedAnswer(choice, text, 1)
+            )
+    return rows
 
 
 # --------------------------------------------------------------------------------------------
@@ -1710,7 +1735,14 @@ def test_no_internal_item_reaches_a_client(
     lead = TestClient(app, follow_redirects=False)
     sign_in(lead, session, world.members["lead"])
     account = f"/accounts/{planted.account_id}"
-    workspace = ("scorecard", "profile", "relationships", "opportunities", "reviews")
+    workspace = (
+        "scorecard",
+        "profile",
+        "relationships",
+        "opportunities",
+        "reviews",
+        "plan/commitment",
+    )
     for url in (
         f"{account}/plan",
         *planted.internal_threads,

@@ -60,6 +60,9 @@ TABLE = """
     review.minutes      Y       Y       Y       -       Y       Y       -
     plan.submit         -       Y       -       -       -       -       -
     plan.approve        -       Y       -       -       Y       -       -
+    commitment.view     Y       Y       Y       Y       -       -       -
+    commitment.ask      -       Y       -       -       -       -       -
+    commitment.answer   -       -       Y       Y       -       -       -
     plan.rollover       -       Y       -       -       -       -       -
     insight.view        Y       Y       Y       Y       -       -       -
     insight.write       Y       Y       Y       -       -       -       -
@@ -93,6 +96,8 @@ CLOSED_VERBS = [
     "plan.submit",
     "plan.approve",
     "plan.rollover",
+    "commitment.ask",
+    "commitment.answer",
 ]
 # On an item somebody else wrote or sent, these verbs are allowed only to the standings named
 # (where the table allows them at all): one edits only one's own comments; only the lead and

@@ -1,5 +1,8 @@
 """The SMART check and overdue rule for actions: pure functions of an action's fields.
 
+The letters of SMART and the goals' check are ``app.kit.smart`` (goals are checked by their
+words); an action's gaps are its own fields, each named with the letter it serves.
+
 An action is specific and measurable when it says what outcome it serves and how that is
 measured, assigned when someone owns it, and time-bound when it has a due date. Only open
 actions are checked: a done or cancelled action is history, not a plan.
@@ -11,6 +14,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Protocol
 
+from app.kit.smart import Letter
 from app.models import ActionStatus
 
 
@@ -27,6 +31,15 @@ class Gap(StrEnum):
             "outcome": "Needs an outcome and how it is measured",
             "owner": "Needs an owner",
             "due_date": "Needs a due date",
+        }[self.value]
+
+    @property
+    def letter(self) -> Letter:
+        """The part of SMART the gap leaves out."""
+        return {
+            "outcome": Letter.MEASURABLE,
+            "owner": Letter.ACHIEVABLE,
+            "due_date": Letter.TIME_BOUND,
         }[self.value]
 
 

@@ -10,17 +10,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol, TypeVar
 
+import sqlalchemy as sa
 from sqlalchemy.orm import aliased, defer
 from sqlmodel import Session, col, select
 
 from app.kit import queries
 from app.models import (
     Action,
+    Commitment,
     Initiative,
     InitiativePriority,
+    Membership,
     Plan,
     PlanVersion,
     Priority,
+    Role,
     StrategyEntry,
     User,
     ValueRating,
@@ -173,3 +177,66 @@ def user_names(session: Session, *, user_ids: Sequence[int | None]) -> dict[int,
         return {}
     rows = session.exec(select(User.id, User.display_name).where(col(User.id).in_(wanted))).all()
     return {int(uid): name for uid, name in rows if uid is not None}
+
+
+# --- the team's commitment (internal) ---------------------------------------------------------
+
+
+def commitment_round(
+    session: Session, *, account_id: int, plan_id: int
+) -> list[tuple[Commitment, str]]:
+    """The current round of the plan's commitment request, each asked person with their
+    name, by name: one query."""
+    rows = session.exec(
+        select(Commitment, User.display_name)
+        .join(User, col(User.id) == Commitment.member_id)
+        .where(Commitment.account_id == account_id)
+        .where(Commitment.plan_id == plan_id)
+        .where(col(Commitment.current))
+        .order_by(col(User.display_name), col(Commitment.id))
+    ).all()
+    return [(row, name) for row, name in rows]
+
+
+def lock_my_commitment(
+    session: Session, *, account_id: int, plan_id: int, member_id: int
+) -> Commitment | None:
+    """The person's row of the current round, locked and read afresh (PostgreSQL; SQLite
+    writers queue on ``BEGIN IMMEDIATE``): of two answers at once the second sees the first."""
+    return session.exec(
+        select(Commitment)
+        .where(Commitment.account_id == account_id)
+        .where(Commitment.plan_id == plan_id)
+        .where(Commitment.member_id == member_id)
+        .where(col(Commitment.current))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def close_round(session: Session, *, plan_id: int) -> int:
+    """Leave the current round as it was (no longer current); the last round's number."""
+    last = session.exec(
+        select(sa.func.max(Commitment.round)).where(Commitment.plan_id == plan_id)
+    ).one()
+    session.execute(
+        sa.update(Commitment)
+        .where(col(Commitment.plan_id) == plan_id)
+        .where(col(Commitment.current))
+        .values(current=False)
+    )
+    return int(last or 0)
+
+
+def team_to_ask(session: Session, *, account_id: int) -> list[User]:
+    """The account's active, enabled team members and mentor, by name: one query."""
+    rows = session.exec(
+        select(User)
+        .join(Membership, col(Membership.user_id) == User.id)
+        .where(Membership.account_id == account_id)
+        .where(col(Membership.removed_at).is_(None))
+        .where(col(Membership.role).in_([Role.TEAM.value, Role.MENTOR.value]))
+        .where(col(User.is_disabled).is_(False))
+        .order_by(col(User.display_name), col(User.id))
+    ).all()
+    return list(rows)

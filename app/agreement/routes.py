@@ -5,23 +5,36 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
-from app.agreement import answers, diff, repository, service, snapshot
-from app.agreement.schemas import CURRENT, CompareQuery
+from app.agreement import answers, commitment, diff, repository, sections, service, snapshot
+from app.agreement.schemas import CURRENT, CommitmentForm, CompareQuery
 from app.attachments.download import streamed
 from app.attachments.storage import store_for
 from app.attachments.upload import file_size
 from app.auth.deps import CurrentActor
 from app.db import DbSession
+from app.kit.forms import FormOf
 from app.kit.pages import Fragment, Page, render
-from app.models import STRATEGY_LABELS, Plan, PlanStatus, PlanVersion
-from app.permissions.guards import ItemAccess, PlanApprover, PlanReader, PlanSubmitter, item_guard
-from app.permissions.policy import AccountAccess, Verb
+from app.kit.versioned import StaleEdit
+from app.kit.words import plural
+from app.models import STRATEGY_LABELS, CommitmentAnswer, Plan, PlanStatus, PlanVersion
+from app.permissions.guards import (
+    CommitmentAnswerer,
+    CommitmentAsker,
+    CommitmentReader,
+    ItemAccess,
+    PlanApprover,
+    PlanReader,
+    PlanSubmitter,
+    item_guard,
+)
+from app.permissions.policy import AccountAccess, Actor, Verb
 from app.plans.page import current_plan, period_plan, plan_page
-from app.web.confirm import asks_first
+from app.web.confirm import Asking, ConfirmationNeeded, asks_first, back_to
 from app.web.errors import ForbiddenError, NotFoundError
+from app.web.forms import FormErrors
 
 router = APIRouter()
 # The period whose agreement is shown: a plan id of the account (a closed period), or none for
@@ -40,15 +53,47 @@ def submit_plan(
     actor: CurrentActor,
     access: PlanSubmitter,
     db: DbSession,
+    concerns_seen: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
+    plan = current_plan(db, access)
+    _concerns_first(request, db, access, plan, concerns_seen)
     with answers.refusals():
-        plan = service.submit(db, actor=actor.user, plan=current_plan(db, access))
+        plan = service.submit(db, actor=actor.user, plan=plan)
     notice = (
         f"Submitted the plan {plan.period} for agreement: "
         "the client sponsor and the account lead can now approve it."
     )
     page = plan_page(request, db, actor, access)
     return page.done(notice, SECTION, anchor="agreement", notice_as="agreement_notice")
+
+
+def _concerns_first(
+    request: Request, db: DbSession, access: AccountAccess, plan: Plan, seen: str
+) -> None:
+    """Submitting with the team's concerns open is allowed, but the lead is shown them first:
+    a confirmation listing them, unless the request says these very concerns were seen."""
+    assert plan.id is not None
+    rows = repository.commitment_round(db, account_id=access.account_id, plan_id=plan.id)
+    concerns = commitment.open_concerns(rows)
+    key = commitment.concerns_key(concerns)
+    if not concerns or seen == key:
+        return
+    count = len(concerns)
+    question = (
+        f"{plural(count, 'concern', 'concerns')} of the team {'is' if count == 1 else 'are'} "
+        f"still open. Submit the plan {plan.period} to the client anyway?"
+    )
+    raise ConfirmationNeeded(
+        Asking(
+            "Submit anyway",
+            False,
+            question,
+            request.url.path,
+            (("concerns_seen", key),),
+            back_to(request),
+            details=tuple(f"{name}: {row.comment}" for row, name in concerns),
+        )
+    )
 
 
 @router.post("/accounts/{account_id}/plan/approve")
@@ -218,3 +263,68 @@ def compare(
     return page.render(
         error="", diff=diff.compare(older.snapshot, new_content), older=older, newer=newer
     )
+
+
+# --- the team's commitment (internal: the vendor side only) -----------------------------------
+
+COMMITMENT = Fragment("agreement/_commitment.html")
+
+
+def _commitment_page(
+    request: Request, db: DbSession, actor: Actor, access: AccountAccess, plan: Plan
+) -> Page:
+    """The team's commitment: its own page without JavaScript, the plan page's agreement area
+    fetches it as a fragment; a change goes back to the plan's agreement area."""
+    return Page(
+        request,
+        "agreement/commitment.html",
+        lambda: sections.commitment_context(db, actor, access, plan),
+        url=f"/accounts/{access.account_id}/plan",
+    )
+
+
+@router.get("/accounts/{account_id}/plan/commitment")
+def show_commitment(
+    request: Request, actor: CurrentActor, access: CommitmentReader, db: DbSession
+) -> Response:
+    plan = period_plan(db, access, None)
+    return _commitment_page(request, db, actor, access, plan).render(COMMITMENT)
+
+
+@router.post("/accounts/{account_id}/plan/commitment/ask")
+@asks_first("Ask the team", danger=False)
+def ask_commitment(
+    request: Request, actor: CurrentActor, access: CommitmentAsker, db: DbSession
+) -> Response:
+    plan = current_plan(db, access)
+    with answers.refusals():
+        asked = commitment.ask(db, actor=actor.user, plan=plan)
+    notice = f"Asked {plural(len(asked), 'person', 'people')} of the team to commit to the plan."
+    page = _commitment_page(request, db, actor, access, plan)
+    return page.done(notice, COMMITMENT, anchor="commitment", notice_as="commitment_notice")
+
+
+@router.post("/accounts/{account_id}/plan/commitment/answer")
+def answer_commitment(
+    request: Request,
+    actor: CurrentActor,
+    access: CommitmentAnswerer,
+    db: DbSession,
+    form: Annotated[CommitmentForm, FormOf(CommitmentForm)],
+) -> Response:
+    plan = current_plan(db, access)
+    page = _commitment_page(request, db, actor, access, plan)
+    checked = form.check()
+    if isinstance(checked, FormErrors):
+        return page.refused(422, COMMITMENT, commitment_form=form, commitment_errors=checked)
+    try:
+        with answers.refusals():
+            row = commitment.answer(db, actor=actor.user, plan=plan, checked=checked)
+    except StaleEdit as stale:
+        return page.refused(409, COMMITMENT, commitment_form=form, commitment_stale=stale)
+    notice = (
+        "You committed to the plan."
+        if row.answer == CommitmentAnswer.COMMITTED
+        else "Your concern is recorded; the account lead sees it."
+    )
+    return page.done(notice, COMMITMENT, anchor="commitment", notice_as="commitment_notice")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.web.forms import as_int
+from app.agreement.commitment import CheckedAnswer
+from app.kit.forms import Checked
+from app.models import CommitmentAnswer
+from app.web.forms import FormErrors, as_int, check_text
 
 CURRENT = "current"
 _MAX_DIGITS = 18  # larger ids cannot exist (and would overflow the database's integer)
@@ -32,3 +35,37 @@ class CompareQuery:
         if to_id is None:
             return "Choose an agreed version, or the current plan, to compare with.", None, None
         return "", from_id, to_id
+
+
+MAX_CONCERN = 2000
+
+
+@dataclass
+class CommitmentForm:
+    """An asked person's answer: commit, or raise a concern saying what it is."""
+
+    answer: str = ""
+    comment: str = ""
+    version: str = ""
+
+    def check(self) -> Checked[CheckedAnswer]:
+        errors = FormErrors()
+        choice = self.answer.strip()
+        if choice not in (CommitmentAnswer.COMMITTED, CommitmentAnswer.CONCERN):
+            errors.add("answer", "Choose: commit to the plan, or raise a concern.")
+        concern = choice == CommitmentAnswer.CONCERN
+        comment = check_text(
+            self.comment,
+            errors,
+            "comment",
+            label="your concern",
+            required=concern,
+            max_length=MAX_CONCERN,
+        )
+        version = as_int(self.version)
+        if version is None:
+            errors.add("_form", "The page is out of date: reload it and answer again.")
+        if errors:
+            return errors
+        assert version is not None
+        return CheckedAnswer(CommitmentAnswer(choice), comment, version)

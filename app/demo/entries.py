@@ -502,6 +502,14 @@ class MentorRequest:
 
 
 @dataclass(frozen=True, kw_only=True)
+class TeamAnswer:
+    """One answer to the lead's request to commit to the plan: a concern ("": commits)."""
+
+    who: Person
+    concern: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class StrategyWorkspace:
     scorecard_by: Person
     by: Person  # scores, writes the profile, maps the people, adds opportunities and reviews
@@ -519,3 +527,5 @@ class StrategyWorkspace:
     reviews: tuple[Meeting, ...]
     mentor_requests: tuple[MentorRequest, ...]
     other_reviews: tuple[Meeting, ...]
+    # The lead asks the team and the mentor to commit to the plan before submitting it again.
+    commitment: tuple[TeamAnswer, ...] = ()

@@ -12,11 +12,14 @@ from datetime import timedelta
 
 from sqlmodel import select
 
+from app.agreement import commitment
+from app.agreement.commitment import CheckedAnswer
 from app.demo.entries import Meeting, Sharing, StrategyWorkspace
 from app.demo.play_plan import Made, believe
 from app.demo.stage import Stage, days_ago, dimensions, today
 from app.models import (
     Account,
+    CommitmentAnswer,
     JointReview,
     JointReviewStatus,
     Plan,
@@ -76,6 +79,7 @@ def play(
     _opportunities(scene)
     _reviews(scene)
     _mentor_requests(scene)
+    _commitment(scene)
     for meeting in story.other_reviews:
         _record(scene, meeting)
     stage.session.flush()
@@ -275,3 +279,20 @@ def _mentor_requests(scene: Scene) -> None:
                 text=request.answer,
                 expected_version=asked.version,
             )
+
+
+def _commitment(scene: Scene) -> None:
+    """The lead asks the team and the mentor to commit to the plan; each answers."""
+    session, story = scene.stage.session, scene.story
+    if not story.commitment:
+        return
+    _, plan = scene.accounts[story.account]
+    commitment.ask(session, actor=scene.stage[story.by], plan=plan)
+    for reply in story.commitment:
+        answer = CommitmentAnswer.CONCERN if reply.concern else CommitmentAnswer.COMMITTED
+        commitment.answer(
+            session,
+            actor=scene.stage[reply.who],
+            plan=plan,
+            checked=CheckedAnswer(answer, reply.concern, 1),
+        )

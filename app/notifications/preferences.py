@@ -79,6 +79,13 @@ KINDS: tuple[Kind, ...] = (
     Kind("review.signed_off", "The mentor signs a review off", NEWS, vendor_only=True),
     Kind("mentor.requested", "You are asked to mentor", NEWS, vendor_only=True),
     Kind("mentor.answered", "The mentor answers your request", NEWS, vendor_only=True),
+    Kind("commitment.requested", "You are asked to commit to the plan", NEWS, vendor_only=True),
+    Kind(
+        "commitment.answered",
+        "The team commits to the plan or raises a concern",
+        NEWS,
+        vendor_only=True,
+    ),
 )
 BY_NAME = {kind.name: kind for kind in KINDS}
 DIGEST_LABELS = {

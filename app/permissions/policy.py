@@ -59,6 +59,11 @@ class Verb(StrEnum):
     # Agreement: the lead submits; the lead and the client sponsor approve.
     PLAN_SUBMIT = "plan.submit"
     PLAN_APPROVE = "plan.approve"
+    # The team's commitment before the plan goes to the client (internal): the vendor side
+    # sees who committed; the lead asks; the account team and the mentor answer for themselves.
+    COMMITMENT_VIEW = "commitment.view"
+    COMMITMENT_ASK = "commitment.ask"
+    COMMITMENT_ANSWER = "commitment.answer"
     # Periods: the lead closes the current period and starts the next one.
     PLAN_ROLLOVER = "plan.rollover"
     # The vendor strategy workspace (DESIGN.md §4): internal, vendor side only.
@@ -206,6 +211,7 @@ _VENDOR_READ = frozenset(
         Verb.PERCEPTION_VIEW,
         Verb.INSIGHT_VIEW,
         Verb.VALIDATION_VIEW,
+        Verb.COMMITMENT_VIEW,
     }
 )
 _CLIENT_READ = frozenset({Verb.ACCOUNT_VIEW, Verb.AUDIT_VIEW, Verb.PLAN_VIEW, Verb.VALIDATION_VIEW})
@@ -259,15 +265,15 @@ _GRANTS: dict[Role | str, frozenset[Verb]] = {
     Role.LEAD: _VENDOR_CONTRIBUTOR
     | _ACCOUNT_STEWARD
     | _SEND_AGAIN
-    | {Verb.PLAN_SUBMIT, Verb.PLAN_APPROVE, Verb.PLAN_ROLLOVER},
+    | {Verb.PLAN_SUBMIT, Verb.PLAN_APPROVE, Verb.PLAN_ROLLOVER, Verb.COMMITMENT_ASK},
     # An admin runs the account's team but does not sign the plan (that is the lead's) nor
     # sign off its reviews (the mentor's).
     "admin": _VENDOR_CONTRIBUTOR | _ACCOUNT_STEWARD | _SEND_AGAIN,
-    Role.TEAM: _VENDOR_CONTRIBUTOR | _SEND_AGAIN,
+    Role.TEAM: _VENDOR_CONTRIBUTOR | _SEND_AGAIN | {Verb.COMMITMENT_ANSWER},
     Role.MENTOR: _VENDOR_READ
     | _DISCUSS
     | _SEND_AGAIN
-    | {Verb.COMMENT_TEAM_ONLY, Verb.MENTOR_REVIEW},
+    | {Verb.COMMENT_TEAM_ONLY, Verb.MENTOR_REVIEW, Verb.COMMITMENT_ANSWER},
     Role.SPONSOR: _CLIENT_CONTRIBUTOR | {Verb.PLAN_APPROVE},
     Role.MEMBER: _CLIENT_CONTRIBUTOR,
     # A viewer reads the shared plan and joins its discussions (DESIGN.md §1): comments, and
@@ -300,6 +306,8 @@ PERIOD_WRITES = frozenset(
         Verb.PLAN_SUBMIT,
         Verb.PLAN_APPROVE,
         Verb.PLAN_ROLLOVER,
+        Verb.COMMITMENT_ASK,
+        Verb.COMMITMENT_ANSWER,
     }
 )
 

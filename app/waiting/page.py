@@ -84,6 +84,8 @@ def waiting_for(db: Session, actor: Actor, summaries: Sequence[AccountSummary]) 
     plans = repo.current_plans(db, account_ids=sorted(set(approving) | set(rating)))
     roles = {aid: access.role for aid, access in accesses.items()}
     kinds += view.approvals(repo.submitted(plans), roles, set(approving))
+    committing = _allowed(accesses, actor, Verb.COMMITMENT_ANSWER)
+    kinds += view.commitments(repo.commitments(db, user_id=actor.id, account_ids=committing))
     kinds += view.ratings([p for p in plans if p.plan.account_id in rating], actor)
     kinds += view.actions(repo.actions(db, user_id=actor.id), actor.today())
     kinds += view.mentions(repo.mentions(db, user_id=actor.id))

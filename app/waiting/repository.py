@@ -22,6 +22,8 @@ from app.kit.queries import is_live
 from app.models import (
     Action,
     ActionStatus,
+    Commitment,
+    CommitmentAnswer,
     Initiative,
     InitiativeStatus,
     Membership,
@@ -319,3 +321,26 @@ def here_columns(account_id: int, *, user_id: int, check: bool) -> dict[str, Any
 def aware(value: object) -> datetime | None:
     """A time column's max() as an aware UTC time (``_aware``)."""
     return _aware(value)
+
+
+def commitments(session: Session, *, user_id: int, account_ids: Sequence[int]) -> list[Row]:
+    """The current plans whose lead asked the person to commit (not submitted since) and that
+    they have not answered: one query (the row's title is the plan's period)."""
+    if not account_ids:
+        return []
+    rows = session.exec(
+        select(Commitment.account_id, Commitment.id, Plan.period, Commitment.version)
+        .join(Plan, sa.and_(col(Plan.id) == Commitment.plan_id, col(Plan.is_current)))
+        .where(col(Commitment.account_id).in_(sorted(set(account_ids))))
+        .where(col(Commitment.member_id) == user_id)
+        .where(col(Commitment.current))
+        .where(col(Commitment.answer) == CommitmentAnswer.NONE.value)
+        .where(
+            sa.or_(
+                col(Plan.status) != PlanStatus.SUBMITTED.value,
+                col(Plan.submitted_at) == Commitment.submitted_at_asking,
+            )
+        )
+        .order_by(col(Commitment.asked_at), col(Commitment.id))
+    ).all()
+    return [Row(int(a), int(i or 0), str(p), version=str(v)) for a, i, p, v in rows]

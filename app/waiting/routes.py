@@ -16,8 +16,10 @@ from fastapi.responses import Response
 from sqlmodel import col
 
 from app.actions import service as actions
-from app.agreement import answers
+from app.agreement import answers, commitment
+from app.agreement import repository as agreement_repo
 from app.agreement import service as agreement
+from app.agreement.schemas import CommitmentForm
 from app.auth.deps import CurrentActor
 from app.db import DbSession
 from app.initiatives import service as initiatives
@@ -27,15 +29,23 @@ from app.kit.versioned import StaleEdit
 from app.models import (
     Action,
     ActionStatus,
+    CommitmentAnswer,
     Initiative,
     InitiativeStatus,
+    Plan,
     Priority,
     ProfileKind,
     ProfileSection,
     Stakeholder,
     Validation,
 )
-from app.permissions.guards import ItemAccess, PlanApprover, ValidationAnswerer, item_guard
+from app.permissions.guards import (
+    CommitmentAnswerer,
+    ItemAccess,
+    PlanApprover,
+    ValidationAnswerer,
+    item_guard,
+)
 from app.permissions.policy import Actor, Verb
 from app.plans.page import current_plan
 from app.priorities import service as priorities
@@ -264,6 +274,41 @@ def approve_plan(
     with answers.refusals():
         approval = agreement.approve(db, actor=actor.user, plan=current_plan(db, access), slot=slot)
     return _done(request, db, actor, answers.approved(approval))
+
+
+@router.post(f"{BASE}/plan/commitment")
+def answer_commitment(
+    request: Request,
+    actor: CurrentActor,
+    access: CommitmentAnswerer,
+    db: DbSession,
+    form: Annotated[CommitmentForm, FormOf(CommitmentForm)],
+) -> Response:
+    """Commit to the plan, or raise a concern, from the home (internal: the team and mentor)."""
+    plan = current_plan(db, access)
+    checked = form.check()
+    if isinstance(checked, FormErrors):
+        key = _commitment_key(db, actor, plan)
+        message = checked.get("comment") or checked.get("answer") or checked.get("_form", "")
+        return _refused(request, db, actor, 422, key, message, form.comment)
+    try:
+        with answers.refusals():
+            row = commitment.answer(db, actor=actor.user, plan=plan, checked=checked)
+    except StaleEdit:
+        key = _commitment_key(db, actor, plan)
+        message = "You changed your answer meanwhile, so this one was not saved. Answer again."
+        return _refused(request, db, actor, 409, key, message, form.comment)
+    committed = row.answer == CommitmentAnswer.COMMITTED
+    notice = "You committed to the plan." if committed else "Your concern is recorded."
+    return _done(request, db, actor, notice)
+
+
+def _commitment_key(db: DbSession, actor: Actor, plan: Plan) -> str:
+    """The waiting item an answer was given to (``templates/waiting/_answers.html``)."""
+    assert plan.id is not None
+    rows = agreement_repo.commitment_round(db, account_id=plan.account_id, plan_id=plan.id)
+    mine = next((row.id for row, _ in rows if row.member_id == actor.id), 0)
+    return f"commitment-{mine}"
 
 
 @router.post(f"{BASE}/actions/{{action_id}}/status")

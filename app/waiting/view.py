@@ -19,6 +19,7 @@ from app.waiting.repository import CurrentPlan, Row
 # The order kinds are listed in within an account: answers first, then one's own work.
 ORDER = (
     "approval",
+    "commitment",
     "suggestions",
     "strategy_suggestions",
     "proposals",
@@ -212,6 +213,28 @@ def approvals(
             )
         )
     return found
+
+
+def commitments(rows: Sequence[Row]) -> list[Kind]:
+    """The plans whose lead asked the person to commit, not answered yet (internal: only the
+    account team and the mentor are ever asked)."""
+    return [
+        Kind(
+            "commitment",
+            row.account_id,
+            f"The account lead asks you to commit to the plan {row.title}",
+            f"/accounts/{row.account_id}/plan#commitment",
+            [
+                Entry(
+                    "Commit, or raise a concern",
+                    f"/accounts/{row.account_id}/plan#commitment",
+                    item_id=row.id,
+                    version=row.version,
+                )
+            ],
+        )
+        for row in rows
+    ]
 
 
 def rating_due(current: CurrentPlan, actor: Actor) -> bool:

@@ -60,6 +60,7 @@ class Asking:
     url: str
     fields: tuple[tuple[str, str], ...]
     back: str
+    details: tuple[str, ...] = ()  # what the person is shown before they answer, line by line
 
 
 class ConfirmationNeeded(Exception):

@@ -17,8 +17,8 @@ from jinja2.runtime import Context
 from jinja2_fragments import render_block
 from markupsafe import Markup, escape
 
-from app.kit import moments, numbers
-from app.kit.clock import DEFAULT_ZONE, zone_named
+from app.kit import moments, numbers, smart
+from app.kit.clock import DEFAULT_ZONE, local_today, zone_named
 from app.kit.numbers import DEFAULT_LOCALE
 from app.kit.words import all_of, plural, possessive
 from app.models import ROLE_LABELS, Role
@@ -243,6 +243,13 @@ def day(context: Context, on: date | datetime | None) -> Markup:
 
 
 @pass_context
+def smart_goal(context: Context, text: str, detail: str = "") -> list[smart.Prompt]:
+    """``{{ goal.text | smart_goal(goal.detail) }}``: what the goal lacks to be SMART, as of
+    today where the reader lives (``app.kit.smart``)."""
+    return smart.check_goal(text, detail=detail, today=local_today(viewer_zone(context)))
+
+
+@pass_context
 def day_text(context: Context, on: date | datetime | None) -> str:
     """``{{ d | date_text }}``: the day as plain text (a title, a confirmation question)."""
     return numbers.date(on, viewer_locale(context)) if on is not None else ""
@@ -281,6 +288,7 @@ class Templates:
             percent=percent,
             date=day,
             date_text=day_text,
+            smart_goal=smart_goal,
         )
         self.env.filters["possessive"] = possessive
         self.env.globals.update(
