@@ -59,6 +59,7 @@ from app.agreement import commitment
 from app.agreement import service as agreement
 from app.apitokens import service as api_tokens
 from app.apitokens.schemas import CheckedToken
+from app.attachments import repository as attachments_repo
 from app.auth import passwords, sessions
 from app.comments import repository as comments_repo
 from app.comments import service as comments
@@ -1779,14 +1780,16 @@ def _add_attachment_items(session: Session, world: MatrixWorld, admins: dict[str
 
 
 def _list_in_version(session: Session, version_id: int, made: Attachment) -> None:
-    """The agreed version lists the file, as a version agreed with it would (the matrix's
-    versions were agreed before the files existed)."""
+    """The agreed version lists the file and holds a reference to its bytes, as a version
+    agreed with it would (the matrix's versions were agreed before the files existed): so a
+    cell that deletes the file leaves its bytes for the version's cells."""
     version = session.get(PlanVersion, version_id)
     assert version is not None
     listed = {"id": made.id, "name": made.file_name, "size": made.size}
     listed |= {"content_type": made.content_type, "sha256": made.sha256}
     version.snapshot = {**version.snapshot, "files": {"action:0": [listed]}}
     session.add(version)
+    attachments_repo.reference_all(session, blobs=[(made.sha256, made.size)])
 
 
 def _add_profile_items(
