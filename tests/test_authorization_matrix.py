@@ -544,6 +544,10 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
         LEAD_API_TOKEN: Row(allow="lead"),
         MISSING_API_TOKEN: Row(),
     },
+    ("GET", "/me/tokens/{token_id}/uses"): {
+        LEAD_API_TOKEN: Row(allow="lead"),
+        MISSING_API_TOKEN: Row(),
+    },
     # The JSON API, with each standing's bearer token: exactly what the pages allow
     ("GET", f"{API}/openapi.json"): {NO_TARGET: PUBLIC},
     ("GET", f"{API}/accounts"): {NO_TARGET: Row(others=ALLOW, anonymous=UNAUTHORIZED)},

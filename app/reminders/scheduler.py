@@ -6,7 +6,8 @@ A job's run for a slot (a quarter of an hour) is claimed by inserting its ``job_
 runs the job; every other instance meets the constraint and skips it; a run that fails rolls
 its claim back with its work, so the next tick (on any instance) tries again. Everything is in
 the database, so a restart loses nothing; a slot missed while every instance was down is not
-replayed (the next slot's run catches up with what is still relevant: see ``jobs``). Time is
+replayed (the next slot's run catches up with what is still relevant: see ``jobs``). The same
+run forgets the API token uses older than ``api_token_use_days``. Time is
 read only through ``app.kit.clock``.
 """
 
@@ -14,8 +15,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from app.apitokens import repository as tokens_repo
 from app.config import Settings
 from app.db import Database, database_unreachable, one_line, run_after_commit
 from app.kit.clock import now as clock_now
@@ -69,8 +71,13 @@ class Scheduler:
                 session.rollback()
                 return None
             report = jobs.run(session, now=now)
+            forgotten = tokens_repo.forget_uses(
+                session, before=now - timedelta(days=self.settings.api_token_use_days)
+            )
             session.commit()
         run_after_commit(session)  # wakes the mail dispatcher for what was queued
+        if forgotten:
+            log.info("API token uses: %s older than the retention forgotten", forgotten)
         if report.days:
             log.info(
                 "reminders: %s day(s), %s reminder(s), %s e-mail(s), %s digest(s)",
