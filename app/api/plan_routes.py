@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from app.api import paging, schemas
 from app.api.auth import Authenticated
@@ -125,20 +125,32 @@ def list_comments(
     )
 
 
+def _secret(request: Request) -> str:
+    return str(request.app.state.settings.resolved_secret_key)
+
+
 @router.get(f"{ACCOUNT}/audit", response_model=schemas.AuditPage)
 def list_audit(
-    db: DbSession, access: AuditReader, cursor: Cursor = None, limit: EventLimit = 50
+    request: Request,
+    db: DbSession,
+    access: AuditReader,
+    cursor: Cursor = None,
+    limit: EventLimit = 50,
 ) -> schemas.AuditPage:
-    """The account's audit trail, newest first (a client: the shared events only). The cursor
-    is a place in the list you can see, never an event's number."""
-    start = paging.decode(cursor, paging.number) or 0
+    """The account's audit trail, newest first (a client: the shared events only), a page at
+    a time. The cursor is sealed: it cannot be read or made, and holds no event's number."""
+    where = f"audit:{access.account_id}"
+    secret = _secret(request)
+    before = paging.unseal(cursor, paging.number, secret=secret, context=where)
     events = audit_repo.list_for_account(
         db,
         account_id=access.account_id,
         visibilities=access.visibilities,
-        offset=start,
+        before_seq=before,
         limit=limit + 1,
     )
+    shown = events[:limit]
+    more = len(events) > limit
     return schemas.AuditPage(
         items=[
             schemas.AuditEvent(
@@ -149,7 +161,7 @@ def list_audit(
                 item_id=event.item_id,
                 changes=event.changes,
             )
-            for event in events[:limit]
+            for event in shown
         ],
-        next_cursor=paging.encode(str(start + limit)) if len(events) > limit else None,
+        next_cursor=paging.seal(str(shown[-1].seq), secret=secret, context=where) if more else None,
     )
