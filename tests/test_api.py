@@ -16,12 +16,14 @@ from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
 from app.actions import service as actions
-from app.actions.schemas import CheckedAction, Link
+from app.actions.schemas import ActionForm, CheckedAction, Link
 from app.api import common, idempotency
+from app.api import schemas as api_schemas
 from app.api.problems import PreconditionFailed, PreconditionRequired
 from app.apitokens import repository as tokens_repo
 from app.apitokens import service as tokens
 from app.apitokens.schemas import CheckedToken
+from app.initiatives.schemas import InitiativeForm
 from app.models import (
     Action,
     ApiToken,
@@ -582,3 +584,24 @@ def test_if_match_star_a_list_and_a_weak_etag_through_the_api(
     is_problem(change('"v1", W/"v3"', "done"), 412)
     session.refresh(action)
     assert (action.version, action.status) == (3, "in_progress")
+
+
+def test_a_change_puts_only_the_fields_it_sent_onto_the_page_s_form():
+    form = InitiativeForm("Pilot", "In Madrid", "", "", "5", ("1", "2"))
+    sent = api_schemas.InitiativeChange.model_validate(
+        {"title": "Pilot, larger", "owner_id": None, "priority_ids": [3]}
+    )
+    out = common.with_sent(form, sent)
+    assert (out.title, out.description, out.owner_id, out.priority_ids) == (
+        "Pilot, larger",
+        "In Madrid",
+        "",
+        ("3",),
+    )
+    cleared = api_schemas.InitiativeChange.model_validate({"priority_ids": None})
+    assert common.with_sent(InitiativeForm(priority_ids=("1",)), cleared).priority_ids == ()
+    action = common.with_sent(
+        ActionForm(),
+        api_schemas.ActionChange.model_validate({"status": "done", "due_on": "2027-01-31"}),
+    )
+    assert (action.status, action.due_on, action.title) == ("done", "2027-01-31", "")

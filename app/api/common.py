@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
+from enum import Enum
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Header, Query, Request
@@ -26,6 +28,7 @@ from app.web.errors import ConflictError, or_404
 from app.web.forms import FormErrors
 
 T = TypeVar("T")
+F = TypeVar("F")
 
 ACCOUNT = "/accounts/{account_id}"
 ACTION = f"{ACCOUNT}/actions/{{action_id}}"
@@ -90,6 +93,30 @@ def expected_version(if_match: str | None, current: int) -> int:
     if any(not weak and tag == ours for weak, tag in entity_tags(if_match)):
         return current
     raise PreconditionFailed()
+
+
+def _as_typed(value: Any) -> Any:
+    """A value of the API as a page's form field holds it: text ('' for null), or for a list
+    a tuple of texts (a form's repeated field)."""
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return tuple(_as_typed(v) for v in value)
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def with_sent(form: F, change: BaseModel) -> F:
+    """The page's form of an item as it is (``form``), with each field the change sent (a
+    field not sent stays; null clears it): then checked as the page checks it."""
+    for name in change.model_fields_set:
+        value = getattr(change, name)
+        empty = () if isinstance(getattr(form, name), tuple) else ""
+        setattr(form, name, empty if value is None else _as_typed(value))
+    return form
 
 
 def valid(values: T | FormErrors) -> T:

@@ -21,6 +21,7 @@ from app.api.common import (
     expected_version,
     valid,
     versioned_change,
+    with_sent,
 )
 from app.api.problems import RESPONSES
 from app.db import DbSession
@@ -87,21 +88,6 @@ def create_initiative(
     return create_once(request, db, token_id=use.token.id, key=key, sent=new, make=make)
 
 
-def _changed(
-    initiative: Initiative, links: list[int], change: schemas.InitiativeChange
-) -> InitiativeForm:
-    form = InitiativeForm.of(initiative, links)
-    sent = change.model_fields_set
-    for name in ("title", "description", "value_for_client", "value_for_vendor"):
-        if name in sent:
-            setattr(form, name, getattr(change, name) or "")
-    if "owner_id" in sent:
-        form.owner_id = str(change.owner_id) if change.owner_id is not None else ""
-    if "priority_ids" in sent:
-        form.priority_ids = tuple(str(p) for p in change.priority_ids or [])
-    return form
-
-
 @router.patch(INITIATIVE, response_model=schemas.Initiative)
 def change_initiative(
     response: Response,
@@ -120,7 +106,7 @@ def change_initiative(
         db, account_id=access.account_id, initiative_id=initiative.id
     )
     plan = current_plan(db, access)
-    values = _checked(db, access, plan, _changed(initiative, links, change))
+    values = _checked(db, access, plan, with_sent(InitiativeForm.of(initiative, links), change))
     with versioned_change(initiatives_service.WrongStatus):
         initiatives_service.update(
             db,

@@ -33,6 +33,7 @@ from app.api.common import (
     expected_version,
     valid,
     versioned_change,
+    with_sent,
 )
 from app.api.problems import (
     RESPONSES,
@@ -158,22 +159,6 @@ def get_action(response: Response, checked: ReadAction) -> schemas.Action:
     return _action(checked.item)
 
 
-def _form(action: Action, change: schemas.ActionChange) -> ActionForm:
-    """The web form of the action as it is, with the fields sent: checked as the page checks."""
-    form = ActionForm.of(action)
-    sent = change.model_fields_set
-    for name in ("title", "outcome"):
-        if name in sent:
-            setattr(form, name, getattr(change, name) or "")
-    if "status" in sent:
-        form.status = change.status.value if change.status else ""
-    if "due_on" in sent:
-        form.due_on = change.due_on.isoformat() if change.due_on else ""
-    if "owner_id" in sent:
-        form.owner_id = str(change.owner_id) if change.owner_id is not None else ""
-    return form
-
-
 @router.patch(ACTION, response_model=schemas.Action)
 def change_action(
     response: Response,
@@ -189,7 +174,7 @@ def change_action(
     action = checked.item
     plan = or_404(plans_repo.current(db, account_id=checked.access.account_id, lock=True))
     members = accounts_repo.list_members(db, account_id=checked.access.account_id)
-    values = valid(_form(action, change).check({m.user_id for m in members}))
+    values = valid(with_sent(ActionForm.of(action), change).check({m.user_id for m in members}))
     try:
         with versioned_change():
             actions_service.update(

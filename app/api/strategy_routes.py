@@ -21,6 +21,7 @@ from app.api.common import (
     expected_version,
     valid,
     versioned_change,
+    with_sent,
 )
 from app.api.problems import RESPONSES
 from app.db import DbSession
@@ -65,18 +66,6 @@ def add_entry(
     return create_once(request, db, token_id=use.token.id, key=key, sent=new, make=make)
 
 
-def _changed(entry: StrategyEntry, change: schemas.StrategyChange) -> StrategyForm:
-    """The page's form of the entry as it is, with the fields sent."""
-    form = StrategyForm.of(entry)
-    sent = change.model_fields_set
-    for name in ("text", "detail"):
-        if name in sent:
-            setattr(form, name, getattr(change, name) or "")
-    if "horizon" in sent:
-        form.horizon = change.horizon.value if change.horizon else ""
-    return form
-
-
 @router.patch(ENTRY, response_model=schemas.StrategyEntry)
 def change_entry(
     response: Response,
@@ -90,7 +79,7 @@ def change_entry(
     with its version ("v1", from the list); 412 when it changed since."""
     expected = expected_version(if_match, checked.item.version)
     entry = checked.item
-    values = valid(_changed(entry, change).check(section_of(entry.kind)))
+    values = valid(with_sent(StrategyForm.of(entry), change).check(section_of(entry.kind)))
     with versioned_change():
         strategy_service.update(
             db, actor=use.actor.user, entry=entry, values=values, expected_version=expected
