@@ -118,6 +118,9 @@ class Settings(BaseSettings):
     login_max_failures_per_address: int = 20
     # The JSON API: requests per minute per token, shared by every instance (beyond: 429).
     api_requests_per_minute: int = Field(default=600, ge=1)
+    # How long each request made with a token stays in its use log on /me (the scheduler
+    # forgets older ones). Days.
+    api_token_use_days: int = Field(default=90, ge=1)
 
     @field_validator("oidc_providers", mode="before")
     @classmethod

@@ -19,7 +19,9 @@ from app.api import initiative_routes as api_initiative_routes
 from app.api import plan_routes as api_plan_routes
 from app.api import rating_routes as api_rating_routes
 from app.api import routes as api_routes
+from app.api import strategy_routes as api_strategy_routes
 from app.api import suggestion_routes as api_suggestion_routes
+from app.api import thread_routes as api_thread_routes
 from app.api import vendor_routes as api_vendor_routes
 from app.api.app import PREFIX as API_PREFIX
 from app.api.app import create_api
@@ -135,6 +137,8 @@ API_ROUTERS = (
     api_suggestion_routes.router,
     api_rating_routes.router,
     api_initiative_routes.router,
+    api_strategy_routes.router,
+    api_thread_routes.router,
     api_vendor_routes.router,
 )
 

@@ -327,6 +327,35 @@ class IdempotencyKey(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class ApiTokenUse(SQLModel, table=True):
+    """One request made with a personal access token (``app.apitokens``): when, the method
+    and the route's path template (never its ids, query or body), the answer's status and the
+    caller's address. Written by one insert after the answer (``app.api.uselog``); the
+    person reads each token's latest uses on /me; older than ``api_token_use_days`` they are
+    forgotten by the scheduler. Not on the hash-chained audit trail: a chain appends one event
+    at a time under its head's lock, so a line per request would serialise every reader and
+    bury the changes; making and revoking a token are on it."""
+
+    __tablename__ = "api_token_use"
+    __table_args__ = (
+        sa.Index("ix_api_token_use_token", "token_id", "id"),
+        sa.Index("ix_api_token_use_used_at", "used_at"),
+    )
+
+    # Many a day: 64 bits on PostgreSQL (SQLite's integer key is 64 bits already).
+    id: int | None = Field(
+        default=None,
+        primary_key=True,
+        sa_type=sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+    )
+    token_id: int = Field(foreign_key="api_token.id")
+    used_at: datetime = Field(default_factory=utcnow)
+    method: str = Field(max_length=10)
+    route: str = Field(max_length=200)
+    status: int
+    client_ip: str = Field(default="", max_length=45)
+
+
 class ApiRateWindow(SQLModel, table=True):
     """How many requests a bearer token made in the current minute (``app.api.ratelimit``):
     one row per token, counted by one upsert per request and started again at 1 when a new

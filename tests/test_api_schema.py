@@ -34,8 +34,12 @@ from app.models import (
     InitiativeStatus,
     Priority,
     PriorityStatus,
+    StrategyEntry,
     Visibility,
 )
+from app.plans import repository as plans_repo
+from app.strategy import service as strategy
+from app.strategy.schemas import StrategyValues
 from tests.conftest import default_settings
 from tests.factories import World
 from tests.test_api import make_action, token_of
@@ -90,11 +94,17 @@ ALLOWED: dict[str, tuple[str, dict[str, Any] | None]] = {
     ),
     "POST /accounts/{account_id}/ratings": ("client", {"overall": 7, "future_overall": 9}),
     "PATCH /accounts/{account_id}/actions/{action_id}": ("client", {"status": "done"}),
+    "POST /accounts/{account_id}/strategy": ("client", {"kind": "driver", "text": "Costs"}),
+    "PATCH /accounts/{account_id}/strategy/{entry_id}": ("client", {"text": "Costs, lower"}),
+    "POST /accounts/{account_id}/threads/{target}/{item_id}/comments": (
+        "client",
+        {"body": "Fine by us"},
+    ),
 }
 
 
 def send_allowed(
-    operation: Any, tokens: dict[str, str], real: dict[str, int], etag: Callable[[str], str]
+    operation: Any, tokens: dict[str, str], real: dict[str, int | str], etag: Callable[[str], str]
 ) -> int:
     """The allowed change of ``operation`` (``ALLOWED``), its answer checked: its status."""
     who, body = ALLOWED[operation.label]
@@ -110,7 +120,7 @@ def send_allowed(
 
 
 def fuzz(
-    operation: Any, tokens: dict[str, str], real: dict[str, int], etag: Callable[[str], str]
+    operation: Any, tokens: dict[str, str], real: dict[str, int | str], etag: Callable[[str], str]
 ) -> set[int]:
     """Generated requests to ``operation``, each answer checked; the statuses seen."""
     statuses: set[int] = set()
@@ -179,15 +189,35 @@ def test_the_api_keeps_to_its_document(app: FastAPI, session: Session, world: Wo
     session.commit()
     assert accepted.id is not None
     assert rejected.id is not None
-    real = {"account_id": world.account.id, "action_id": action.id}
+    plan = plans_repo.current(session, account_id=world.account.id)
+    assert plan is not None
+    entry = strategy.create(
+        session,
+        actor=world.members["member"],
+        plan=plan,
+        values=StrategyValues("driver", "Fuzzed driver"),
+    )
+    session.commit()
+    # Threads: the action's (its target named, as a real item of the caller's).
+    real: dict[str, int | str] = {
+        "account_id": world.account.id,
+        "action_id": action.id,
+        "entry_id": entry.id or 0,
+        "target": "action",
+        "item_id": action.id,
+    }
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 28
+    assert len(operations) == 32
 
     def current_etag(path: str) -> str:
         if "initiative" in path:
             one = proposed if path.endswith("/answer") else draft
             version = session.exec(select(Initiative.version).where(Initiative.id == one.id)).one()
+        elif "strategy" in path:
+            version = session.exec(
+                select(StrategyEntry.version).where(StrategyEntry.id == entry.id)
+            ).one()
         elif "suggestion" in path:
             answered = rejected if path.endswith("/reject") else accepted
             version = session.exec(select(Priority.version).where(Priority.id == answered.id)).one()

@@ -492,6 +492,8 @@ API_ACTION = f"{API}/accounts/{{account_id}}/actions/{{action_id}}"
 API_SUGGESTION = f"{API}/accounts/{{account_id}}/suggestions/{{suggestion_id}}"
 STRATEGY_SUGGESTION = "/accounts/{account_id}/strategy-suggestions/{strategy_suggestion_id}"
 API_INITIATIVE = f"{API}/accounts/{{account_id}}/initiatives/{{initiative_id}}"
+API_ENTRY = f"{API}/accounts/{{account_id}}/strategy/{{entry_id}}"
+API_THREAD = f"{API}/accounts/{{account_id}}/threads/{{target}}/{{item_id}}/comments"
 
 # --------------------------------------------------------------------------------------------
 # THE MATRIX: (method, path) -> target -> Row. Written by hand; keep it in step with the routes.
@@ -549,6 +551,10 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
         LEAD_API_TOKEN: Row(allow="lead"),
         MISSING_API_TOKEN: Row(),
     },
+    ("GET", "/me/tokens/{token_id}/uses"): {
+        LEAD_API_TOKEN: Row(allow="lead"),
+        MISSING_API_TOKEN: Row(),
+    },
     # The JSON API, with each standing's bearer token: exactly what the pages allow
     ("GET", f"{API}/openapi.json"): {NO_TARGET: PUBLIC},
     ("GET", f"{API}/accounts"): {NO_TARGET: Row(others=ALLOW, anonymous=UNAUTHORIZED)},
@@ -572,6 +578,18 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
         for name in ("periods", "strategy", "suggestions", "ratings", "initiatives", "audit")
     },
     ("GET", f"{API_ACTION}/comments"): api_rows(item_rows(allow=EVERY_ROLE, forbid="")),
+    # Any item's thread, as the thread page: a draft initiative's is 404 for the client side.
+    ("GET", API_THREAD): api_rows(thread_rows(allow=EVERY_ROLE, forbid="")),
+    ("POST", API_THREAD): api_rows(
+        thread_rows(allow=f"admin {VENDOR_ROLES} {CLIENT_WRITERS}", forbid="viewer")
+    ),
+    # The client's strategy: its contributors write it, as on the plan page.
+    ("POST", f"{API}/accounts/{{account_id}}/strategy"): api_rows(
+        client_account_rows(allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS)
+    ),
+    ("PATCH", API_ENTRY): api_rows(
+        client_item_rows(allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS)
+    ),
     ("POST", f"{API}/accounts/{{account_id}}/suggestions"): api_rows(
         account_rows(own=Row(allow=VENDOR_CONTRIBUTORS, forbid=f"mentor {CLIENT_ROLES}"))
     ),
@@ -1091,6 +1109,11 @@ ALLOWED_STATUS: dict[tuple[str, str], int | dict[str, int]] = {
     ("POST", "/me/tokens"): PAGE,  # the page that shows the new token, once
     ("PATCH", API_ACTION): dict.fromkeys((OWN_ITEM, OTHER_ITEM, FOREIGN_ITEM), PAGE),
     ("POST", f"{API_ACTION}/comments"): dict.fromkeys((OWN_ITEM, OTHER_ITEM, FOREIGN_ITEM), 201),
+    ("POST", API_THREAD): dict.fromkeys(
+        (OWN_ITEM, OTHER_ITEM, FOREIGN_ITEM, OWN_INTERNAL_ITEM), 201
+    ),
+    ("POST", f"{API}/accounts/{{account_id}}/strategy"): {OWN_ACCOUNT: 201},
+    ("PATCH", API_ENTRY): {OWN_ITEM: PAGE},
     # An upload without a file (the matrix posts no file) is refused after every check of who
     # may: "Choose a file" (tests/test_imports.py covers real uploads).
     ("POST", "/admin/accounts/import"): 422,
@@ -2492,6 +2515,13 @@ API_HEADERS: dict[tuple[str, str], Headers] = {
     ("POST", f"{API_ACTION}/comments"): lambda w, actor, target: {
         "Idempotency-Key": f"matrix-{actor}-{target}"
     },
+    ("POST", API_THREAD): lambda w, actor, target: {"Idempotency-Key": f"matrix-{actor}-{target}"},
+    ("POST", f"{API}/accounts/{{account_id}}/strategy"): lambda w, actor, target: {
+        "Idempotency-Key": f"matrix-{actor}-{target}"
+    },
+    ("PATCH", API_ENTRY): lambda w, actor, target: {
+        "If-Match": f'"v{_version(w, "entry_id", target)}"'
+    },
     ("POST", f"{API}/accounts/{{account_id}}/suggestions"): lambda w, actor, target: {
         "Idempotency-Key": f"matrix-{actor}-{target}"
     },
@@ -2528,6 +2558,13 @@ BODIES[("PATCH", API_ACTION)] = lambda w, actor, target: {
     "due_on": "2027-06-30",
 }
 BODIES[("POST", f"{API_ACTION}/comments")] = lambda w, actor, target: {"body": "Matrix comment"}
+BODIES[("POST", API_THREAD)] = lambda w, actor, target: {"body": "Matrix comment"}
+BODIES[("POST", f"{API}/accounts/{{account_id}}/strategy")] = lambda w, actor, target: {
+    "kind": "goal",
+    "text": "Matrix goal",
+    "horizon": "now",
+}
+BODIES[("PATCH", API_ENTRY)] = lambda w, actor, target: {"text": "Matrix driver, reworded"}
 BODIES[("POST", f"{API}/accounts/{{account_id}}/suggestions")] = lambda w, actor, target: {
     "title": "Matrix suggestion"
 }

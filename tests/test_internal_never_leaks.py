@@ -63,7 +63,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import pytest
 from fastapi import FastAPI
@@ -1147,7 +1147,16 @@ def urls_for(app: FastAPI, planted: Planted) -> tuple[list[str], list[str]]:
         f"{account}/plan/compare?from={second}&to=current",
     ]
     internal_urls += planted.internal_threads + planted.internal_file_pages
+    # Every thread through the API too (the draft's: the 404 of a missing one).
+    open_urls += [api_thread(path) for path in planted.threads]
+    internal_urls += [api_thread(path) for path in planted.internal_threads]
     return sorted(set(open_urls)), sorted(set(internal_urls))
+
+
+def api_thread(path: str) -> str:
+    """A thread page's path (``/accounts/1/threads/strategy/2?section=goal``) as the API's."""
+    base, _, query = path.partition("?")
+    return f"/api/v1{base}/comments" + (f"?{query}" if query else "")
 
 
 def thread_key(url: str) -> str | None:
@@ -1168,7 +1177,8 @@ OPEN_TO_CLIENTS = re.compile(
     r"(?:\?.*)?$"
     # The JSON API, asked with the client person's token (``send_api_token``)
     r"|^/api/v1/accounts(?:/\d+(?:/plan|/priorities|/periods|/strategy|/suggestions|/ratings"
-    r"|/initiatives|/audit|/actions(?:/\d+(?:/comments)?)?)?)?$"
+    r"|/initiatives|/audit|/actions(?:/\d+(?:/comments)?)?"
+    r"|/threads/\w+/\d+/comments(?:\?section=\w+)?)?)?$"
 )
 
 
@@ -1220,14 +1230,45 @@ def write_through_api(client: TestClient, leaks: Leaks, planted: Planted, role: 
         # the vendor's draft: the 404 of a missing one
         ("POST", draft, client.post(draft, json={"decision": "accept"}, headers=v1), 404),
     ]
+    answers += threads_and_strategy_through_api(client, planted)
     for method, where, response, expected in answers:
         leaks.response(f"{role} API {method} {where}", response)
         if response.status_code != (expected if writes else 403):
             leaks.problems.append(f"{role} API {method} {where}: {response.status_code}")
-        elif response.status_code == 201 and where.endswith("/comments"):  # a shared comment
-            key = f"action-{planted.shared['action_id'][0]}"
+        elif response.status_code == 201 and "/comments" in where:  # a shared comment
+            key = thread_key(where.removeprefix("/api/v1").replace("/comments", "")) or (
+                f"action-{planted.shared['action_id'][0]}"
+            )
             planted.comment_ids.setdefault(key, set()).add(response.json()["id"])
             planted.shared_comment_count[key] += 1
+
+
+def threads_and_strategy_through_api(
+    client: TestClient, planted: Planted
+) -> list[tuple[str, str, Any, int]]:
+    """A client's comment on each shared thread through the API (a team-only one refused),
+    one on the vendor's draft (404, as a missing item), and a strategy entry added and
+    changed (with its ETag)."""
+    answers: list[tuple[str, str, Any, int]] = []
+    for path in planted.threads:
+        url = api_thread(path)
+        said = client.post(url, json={"body": "Noted"})
+        answers.append(("POST", url, said, 201))
+    first = api_thread(planted.threads[0])
+    ours = client.post(first, json={"body": "Ours", "team_only": True})
+    answers.append(("POST", first, ours, 403))
+    draft = api_thread(planted.internal_threads[0])
+    answers.append(("POST", draft, client.post(draft, json={"body": "Hello?"}), 404))
+    strategy = f"/api/v1/accounts/{planted.account_id}/strategy"
+    added = client.post(strategy, json={"kind": "driver", "text": "Open a Lisbon office"})
+    answers.append(("POST", strategy, added, 201))
+    if added.status_code == 201:
+        entry = f"{strategy}/{added.json()['id']}"
+        changed = client.patch(
+            entry, json={"detail": "By spring"}, headers={"If-Match": added.headers["etag"]}
+        )
+        answers.append(("PATCH", entry, changed, 200))
+    return answers
 
 
 def fetch_everything(client: TestClient, leaks: Leaks, urls: Iterable[str], role: str) -> None:

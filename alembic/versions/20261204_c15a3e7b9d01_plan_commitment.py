@@ -2,7 +2,7 @@
 per round (internal).
 
 Revision ID: c15a3e7b9d01
-Revises: a7d2c5e9f104
+Revises: d9e3b7a1c5f2
 Create Date: 2026-12-04 07:40:00
 """
 
@@ -14,7 +14,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "c15a3e7b9d01"
-down_revision: str | None = "a7d2c5e9f104"
+down_revision: str | None = "d9e3b7a1c5f2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

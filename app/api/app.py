@@ -14,6 +14,7 @@ from starlette.datastructures import State
 
 from app.api import problems
 from app.api.auth import authenticated, token_actor
+from app.api.uselog import TokenUseLog
 from app.auth.deps import optional_actor
 from app.health.service import schema_ready
 from app.web.forms import ids_in_range
@@ -55,4 +56,5 @@ def create_api(state: State, routers: Sequence[APIRouter]) -> FastAPI:
 
     api.add_api_route("/openapi.json", openapi_document, methods=["GET"], include_in_schema=False)
     problems.install(api)
+    api.add_middleware(TokenUseLog, state=state)
     return api

@@ -2,8 +2,8 @@
 
 ``authenticated`` runs first on every resource route: it counts the request against the
 token's rate limit (429 beyond it, ``app.api.ratelimit``), resolves the token (401 when there is
-none that works now), refuses a read-only token anything but GET (403), records the use (after
-the request, at most once a minute) and marks the audit events of the request's
+none that works now), notes the use (written down after the answer, with its status, by
+``app.api.uselog``), refuses a read-only token anything but GET (403) and marks the audit events of the request's
 changes as made through the API. The sub-application then answers ``optional_actor`` (who is asking, for every guard)
 with this person (``token_actor``), so each route goes through the same guards and
 ``policy.decide`` as the pages, as the token's person and no one more.
@@ -12,17 +12,17 @@ with this person (``token_actor``), so each route goes through the same guards a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from app.api import ratelimit
+from app.api import ratelimit, uselog
 from app.api.problems import ReadOnlyToken, Unauthorized
 from app.apitokens import repository as tokens_repo
 from app.audit.service import acting_through
-from app.db import SAFE_METHODS, DbSession, after_commit
+from app.auth.deps import client_ip
+from app.db import SAFE_METHODS, DbSession
 from app.models import ApiToken, TokenScope
 from app.permissions.policy import Actor
 from app.tokens import token_hash
@@ -52,11 +52,19 @@ def authenticated(
     if found is None:
         raise Unauthorized()
     token = found.token
+    assert token.id is not None
+    uselog.note(
+        request,
+        tokens_repo.Use(
+            token.id,
+            request.method,
+            uselog.route_of(request),
+            client_ip(request),
+            found.needs_touch,
+        ),
+    )
     if token.scope != TokenScope.WRITE and request.method not in SAFE_METHODS:
         raise ReadOnlyToken()
-    if found.needs_touch:
-        assert token.id is not None
-        after_commit(db, partial(tokens_repo.touch, request.app.state.db, token.id))
     # The other side reads shared events' actor labels: the means only, never the token's name
     # or prefix, which are the person's own.
     acting_through(db, "through the API")

@@ -8,12 +8,22 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
 
-from app.api import idempotency, schemas
+from app.api import schemas
 from app.api.auth import Authenticated
-from app.api.common import ACCOUNT, IdempotencyKey, IfMatch, etag, expected_version
-from app.api.problems import RESPONSES, Invalid, PreconditionFailed
+from app.api.common import (
+    ACCOUNT,
+    IdempotencyKey,
+    IfMatch,
+    create_once,
+    created,
+    etag,
+    expected_version,
+    valid,
+    versioned_change,
+    with_sent,
+)
+from app.api.problems import RESPONSES
 from app.db import DbSession
 from app.initiatives import repository as initiatives_repo
 from app.initiatives import service as initiatives_service
@@ -22,8 +32,6 @@ from app.models import Initiative, Plan
 from app.permissions.guards import InitiativeWriter, ItemAccess, item_guard
 from app.permissions.policy import AccountAccess, Verb
 from app.plans.page import current_plan
-from app.web.errors import ConflictError
-from app.web.forms import FormErrors
 
 router = APIRouter(responses=RESPONSES)
 INITIATIVE = f"{ACCOUNT}/initiatives/{{initiative_id}}"
@@ -49,18 +57,10 @@ def _checked(
     assert plan.id is not None
     owners = initiatives_repo.vendor_people(db, account_id=access.account_id)
     ranked = initiatives_repo.ranked_priorities(db, account_id=access.account_id, plan_id=plan.id)
-    values = form.check({o.id for o in owners if o.id}, {p.id for p in ranked if p.id})
-    if isinstance(values, FormErrors):
-        raise Invalid(dict(values))
-    return values
+    return valid(form.check({o.id for o in owners if o.id}, {p.id for p in ranked if p.id}))
 
 
-@router.post(
-    f"{ACCOUNT}/initiatives",
-    status_code=201,
-    response_model=schemas.Initiative,
-    responses={201: {"description": "A draft (or, for a retried Idempotency-Key, the first)"}},
-)
+@router.post(f"{ACCOUNT}/initiatives", response_model=schemas.Initiative, **created("A draft"))
 def create_initiative(
     request: Request,
     use: Authenticated,
@@ -80,31 +80,12 @@ def create_initiative(
         tuple(str(p) for p in new.priority_ids),
     )
     values = _checked(db, access, plan, form)
-    claimed = idempotency.start(
-        db, token_id=use.token.id, key=key, path=request.url.path, body=new.model_dump_json()
-    )
-    if isinstance(claimed, idempotency.Stored):
-        return JSONResponse(claimed.body, status_code=claimed.status_code)
-    made = initiatives_service.create(db, actor=use.actor.user, plan=plan, values=values)
-    body = _out(made, list(values.priority_ids)).model_dump(mode="json")
-    if claimed is not None:
-        idempotency.keep(db, claimed, 201, body)
-    return JSONResponse(body, status_code=201, headers={"ETag": etag(made.version)})
 
+    def make() -> schemas.Initiative:
+        made = initiatives_service.create(db, actor=use.actor.user, plan=plan, values=values)
+        return _out(made, list(values.priority_ids))
 
-def _changed(
-    initiative: Initiative, links: list[int], change: schemas.InitiativeChange
-) -> InitiativeForm:
-    form = InitiativeForm.of(initiative, links)
-    sent = change.model_fields_set
-    for name in ("title", "description", "value_for_client", "value_for_vendor"):
-        if name in sent:
-            setattr(form, name, getattr(change, name) or "")
-    if "owner_id" in sent:
-        form.owner_id = str(change.owner_id) if change.owner_id is not None else ""
-    if "priority_ids" in sent:
-        form.priority_ids = tuple(str(p) for p in change.priority_ids or [])
-    return form
+    return create_once(request, db, token_id=use.token.id, key=key, sent=new, make=make)
 
 
 @router.patch(INITIATIVE, response_model=schemas.Initiative)
@@ -118,15 +99,15 @@ def change_initiative(
 ) -> schemas.Initiative:
     """Change an initiative (vendor side) until the client accepted it: 'If-Match' with its
     version ("v1", from the list); 412 when it changed since, 409 once accepted."""
-    expected = expected_version(if_match)
+    expected = expected_version(if_match, checked.item.version)
     initiative, access = checked.item, checked.access
     assert initiative.id is not None
     links = initiatives_repo.linked_priority_ids(
         db, account_id=access.account_id, initiative_id=initiative.id
     )
     plan = current_plan(db, access)
-    values = _checked(db, access, plan, _changed(initiative, links, change))
-    try:
+    values = _checked(db, access, plan, with_sent(InitiativeForm.of(initiative, links), change))
+    with versioned_change(initiatives_service.WrongStatus):
         initiatives_service.update(
             db,
             actor=use.actor.user,
@@ -134,10 +115,6 @@ def change_initiative(
             values=values,
             expected_version=expected,
         )
-    except initiatives_service.WrongStatus as wrong:
-        raise ConflictError(str(wrong)) from None
-    except initiatives_service.StaleEdit as exc:
-        raise PreconditionFailed() from exc
     response.headers["ETag"] = etag(initiative.version)
     return _out(initiative, list(values.priority_ids))
 
@@ -159,16 +136,12 @@ def propose_initiative(
 ) -> schemas.Initiative:
     """Propose a draft (or a declined or parked initiative again) to the client, who is told.
     'If-Match' with its version; 409 when it is waiting for an answer or accepted."""
-    expected = expected_version(if_match)
+    expected = expected_version(if_match, checked.item.version)
     initiative = checked.item
-    try:
+    with versioned_change(initiatives_service.WrongStatus):
         initiatives_service.propose(
             db, actor=use.actor.user, initiative=initiative, expected_version=expected
         )
-    except initiatives_service.WrongStatus as wrong:
-        raise ConflictError(str(wrong)) from None
-    except initiatives_service.StaleEdit as exc:
-        raise PreconditionFailed() from exc
     response.headers["ETag"] = etag(initiative.version)
     return _out(initiative, _links(db, initiative))
 
@@ -184,12 +157,10 @@ def answer_initiative(
 ) -> schemas.Initiative:
     """Answer a proposed initiative (client side): accept, or decline or park with a reason.
     'If-Match' with its version; 409 when it is not waiting for an answer."""
-    expected = expected_version(if_match)
+    expected = expected_version(if_match, checked.item.version)
     initiative = checked.item
-    answer = AnswerForm(sent.decision, sent.reason).check()
-    if isinstance(answer, FormErrors):
-        raise Invalid(dict(answer))
-    try:
+    answer = valid(AnswerForm(sent.decision, sent.reason).check())
+    with versioned_change(initiatives_service.WrongStatus):
         initiatives_service.answer(
             db,
             actor=use.actor.user,
@@ -198,9 +169,5 @@ def answer_initiative(
             reason=answer.reason,
             expected_version=expected,
         )
-    except initiatives_service.WrongStatus as wrong:
-        raise ConflictError(str(wrong)) from None
-    except initiatives_service.StaleEdit as exc:
-        raise PreconditionFailed() from exc
     response.headers["ETag"] = etag(initiative.version)
     return _out(initiative, _links(db, initiative))

@@ -8,20 +8,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
-from app.api import paging, schemas
+from app.api import paging, schemas, threads
 from app.api.auth import Authenticated
 from app.api.common import ACCOUNT, ACTION, Cursor, current_plan
 from app.api.problems import RESPONSES
 from app.audit import repository as audit_repo
-from app.comments import repository as comments_repo
-from app.comments import targets
 from app.db import DbSession
 from app.initiatives import repository as initiatives_repo
-from app.models import Comment, User, Visibility
 from app.permissions.guards import AuditReader, PlanReader
-from app.permissions.policy import Verb
 from app.plans import repository as plans_repo
 from app.priorities import repository as priorities_repo
 from app.strategy import repository as strategy_repo
@@ -93,52 +89,45 @@ def list_initiatives(db: DbSession, access: PlanReader) -> schemas.InitiativeLis
     )
 
 
-def _comment(action_id: int, comment: Comment, author: User) -> schemas.Comment:
-    deleted = comment.deleted_at is not None
-    return schemas.Comment(
-        id=comment.id or 0,
-        action_id=action_id,
-        body="" if deleted else comment.body,
-        team_only=comment.visibility == Visibility.INTERNAL,
-        author=schemas.Person(id=author.id or 0, name=author.display_name),
-        created_at=comment.created_at,
-        deleted=deleted,
-    )
-
-
 @router.get(f"{ACTION}/comments", response_model=schemas.CommentPage)
 def list_comments(
     use: Authenticated, db: DbSession, access: PlanReader, action_id: int, cursor: Cursor = None
 ) -> schemas.CommentPage:
     """The action's comments you can see: the latest 20, oldest first; ``next_cursor`` gives
     the 20 before them."""
-    target = targets.checked_target(db, use.actor, access, Verb.PLAN_VIEW, "action", action_id)
-    page = comments_repo.thread_page(
-        db,
-        target=target,
-        visibilities=access.visibilities,
-        before=paging.decode(cursor, paging.number),
-    )
+    found, page, earlier = threads.page(db, use, access, ("action", action_id, ""), cursor)
     return schemas.CommentPage(
-        items=[_comment(action_id, comment, author) for comment, author in page.rows],
-        next_cursor=paging.encode(str(page.earlier)) if page.earlier is not None else None,
+        items=[threads.on_action(found, threads.fields(c, a)) for c, a in page.rows],
+        next_cursor=earlier,
     )
+
+
+def _secret(request: Request) -> str:
+    return str(request.app.state.settings.resolved_secret_key)
 
 
 @router.get(f"{ACCOUNT}/audit", response_model=schemas.AuditPage)
 def list_audit(
-    db: DbSession, access: AuditReader, cursor: Cursor = None, limit: EventLimit = 50
+    request: Request,
+    db: DbSession,
+    access: AuditReader,
+    cursor: Cursor = None,
+    limit: EventLimit = 50,
 ) -> schemas.AuditPage:
-    """The account's audit trail, newest first (a client: the shared events only). The cursor
-    is a place in the list you can see, never an event's number."""
-    start = paging.decode(cursor, paging.number) or 0
+    """The account's audit trail, newest first (a client: the shared events only), a page at
+    a time. The cursor is sealed: it cannot be read or made, and holds no event's number."""
+    where = f"audit:{access.account_id}"
+    secret = _secret(request)
+    before = paging.unseal(cursor, paging.number, secret=secret, context=where)
     events = audit_repo.list_for_account(
         db,
         account_id=access.account_id,
         visibilities=access.visibilities,
-        offset=start,
+        before_seq=before,
         limit=limit + 1,
     )
+    shown = events[:limit]
+    more = len(events) > limit
     return schemas.AuditPage(
         items=[
             schemas.AuditEvent(
@@ -149,7 +138,7 @@ def list_audit(
                 item_id=event.item_id,
                 changes=event.changes,
             )
-            for event in events[:limit]
+            for event in shown
         ],
-        next_cursor=paging.encode(str(start + limit)) if len(events) > limit else None,
+        next_cursor=paging.seal(str(shown[-1].seq), secret=secret, context=where) if more else None,
     )

@@ -15,7 +15,14 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.db import database_unreachable
-from app.web.errors import AppError, NotFoundError, UnavailableError
+from app.web.errors import (
+    AppError,
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    SignInRequired,
+    UnavailableError,
+)
 from app.web.handlers import DATABASE_ERRORS
 
 log = logging.getLogger(__name__)
@@ -38,34 +45,32 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = None
 
 
-class Unauthorized(AppError):
-    status_code = 401
-    title = "Unauthorized"
+# The API's refusals are the pages' own (``app.web.errors``), with words for a program's
+# author: the same classes catch them and the same status, title and Retry-After answer them.
+
+
+class Unauthorized(SignInRequired):
     message = (
         "Send a valid personal access token as 'Authorization: Bearer <token>'. A token stops "
         "working when it expires, when it is revoked, or when its person's login is disabled."
     )
 
 
-class ReadOnlyToken(AppError):
-    status_code = 403
-    title = "Forbidden"
+class ReadOnlyToken(ForbiddenError):
     message = "This token is read-only: it may only GET. Make a read-and-write token on /me."
 
 
-class PreconditionRequired(AppError):
+class PreconditionRequired(ConflictError):
     status_code = 428
-    title = "Precondition required"
     message = "Send 'If-Match' with the ETag of the version your change is based on."
 
 
-class PreconditionFailed(AppError):
+class PreconditionFailed(ConflictError):
     status_code = 412
-    title = "Precondition failed"
     message = "The item was changed meanwhile: GET it again for its current version and ETag."
 
 
-class TooManyRequests(AppError):
+class TooManyRequests(UnavailableError):
     status_code = 429
     title = "Too many requests"
     message = "This token made too many requests this minute: retry after 'Retry-After' seconds."
@@ -76,7 +81,6 @@ class TooManyRequests(AppError):
 
 
 class BadRequest(AppError):
-    status_code = 400
     title = "Bad request"
 
 
@@ -143,7 +147,7 @@ async def on_app_error(_request: Request, exc: Exception) -> Response:
     response = problem(exc.status_code, exc.title, exc.message, errors)
     if isinstance(exc, Unauthorized):
         response.headers["WWW-Authenticate"] = 'Bearer realm="jointplan"'
-    if isinstance(exc, UnavailableError | TooManyRequests):
+    if isinstance(exc, UnavailableError):  # 503, and the rate limit's 429
         response.headers["Retry-After"] = str(exc.retry_after)
     return response
 

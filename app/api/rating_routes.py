@@ -5,11 +5,10 @@ the lead's notification and the live update)."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
 
-from app.api import idempotency, schemas
+from app.api import schemas
 from app.api.auth import Authenticated
-from app.api.common import ACCOUNT, IdempotencyKey
+from app.api.common import ACCOUNT, IdempotencyKey, create_once, created
 from app.api.problems import RESPONSES, Invalid
 from app.db import DbSession
 from app.permissions.guards import ValueRater
@@ -53,12 +52,7 @@ def _checked(new: schemas.RatingCreate, dimensions: list[str]) -> RatingValues:
 router = APIRouter(responses=RESPONSES)
 
 
-@router.post(
-    f"{ACCOUNT}/ratings",
-    status_code=201,
-    response_model=schemas.Rating,
-    responses={201: {"description": "Rated (or, for a retried Idempotency-Key, the first)"}},
-)
+@router.post(f"{ACCOUNT}/ratings", response_model=schemas.Rating, **created("Rated"))
 def rate(
     request: Request,
     use: Authenticated,
@@ -69,27 +63,22 @@ def rate(
 ) -> Response:
     """Rate the value of working together (client contributors), in the current plan."""
     values = _checked(new, list(access.account.workspace.value_dimensions))
-    claimed = idempotency.start(
-        db, token_id=use.token.id, key=key, path=request.url.path, body=new.model_dump_json()
-    )
-    if isinstance(claimed, idempotency.Stored):
-        return JSONResponse(claimed.body, status_code=claimed.status_code)
-    plan = current_plan(db, access)
-    try:
-        rating = value_service.rate(
-            db,
-            actor=use.actor.user,
-            account=access.account,
-            plan=plan,
-            overall=values.overall,
-            scores=values.scores,
-            comment=values.comment,
-            future_overall=values.future_overall,
-            future_scores=values.future_scores,
-        )
-    except value_service.NotThisAccount:
-        raise NotFoundError() from None
-    body = schemas.Rating.model_validate(rating, from_attributes=True).model_dump(mode="json")
-    if claimed is not None:
-        idempotency.keep(db, claimed, 201, body)
-    return JSONResponse(body, status_code=201)
+
+    def make() -> schemas.Rating:
+        try:
+            rating = value_service.rate(
+                db,
+                actor=use.actor.user,
+                account=access.account,
+                plan=current_plan(db, access),
+                overall=values.overall,
+                scores=values.scores,
+                comment=values.comment,
+                future_overall=values.future_overall,
+                future_scores=values.future_scores,
+            )
+        except value_service.NotThisAccount:
+            raise NotFoundError() from None
+        return schemas.Rating.model_validate(rating, from_attributes=True)
+
+    return create_once(request, db, token_id=use.token.id, key=key, sent=new, make=make)

@@ -14,13 +14,12 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import JSONResponse
 
 from app.accounts import repository as accounts_repo
 from app.actions import repository as actions_repo
 from app.actions import service as actions_service
 from app.actions.schemas import ActionForm
-from app.api import idempotency, paging, schemas
+from app.api import paging, schemas, threads
 from app.api.auth import Authenticated
 from app.api.common import (
     ACCOUNT,
@@ -28,20 +27,20 @@ from app.api.common import (
     Cursor,
     IdempotencyKey,
     IfMatch,
+    created,
     current_plan,
     etag,
     expected_version,
+    valid,
+    versioned_change,
+    with_sent,
 )
 from app.api.problems import (
     RESPONSES,
     Invalid,
-    PreconditionFailed,
 )
-from app.comments import service as comments_service
-from app.comments import targets
-from app.comments.schemas import CommentForm
 from app.db import DbSession
-from app.models import Action, Role, Side, Visibility
+from app.models import Action, Role, Side
 from app.permissions.guards import (
     AccountReader,
     Commenter,
@@ -49,11 +48,10 @@ from app.permissions.guards import (
     PlanReader,
     item_guard,
 )
-from app.permissions.policy import Verb, may
+from app.permissions.policy import Verb
 from app.plans import repository as plans_repo
 from app.priorities import repository as priorities_repo
-from app.web.errors import ForbiddenError, or_404
-from app.web.forms import FormErrors
+from app.web.errors import or_404
 
 router = APIRouter(responses=RESPONSES)
 ReadAction = Annotated[ItemAccess[Action], item_guard(Verb.PLAN_VIEW, Action, "action_id")]
@@ -161,22 +159,6 @@ def get_action(response: Response, checked: ReadAction) -> schemas.Action:
     return _action(checked.item)
 
 
-def _form(action: Action, change: schemas.ActionChange) -> ActionForm:
-    """The web form of the action as it is, with the fields sent: checked as the page checks."""
-    form = ActionForm.of(action)
-    sent = change.model_fields_set
-    for name in ("title", "outcome"):
-        if name in sent:
-            setattr(form, name, getattr(change, name) or "")
-    if "status" in sent:
-        form.status = change.status.value if change.status else ""
-    if "due_on" in sent:
-        form.due_on = change.due_on.isoformat() if change.due_on else ""
-    if "owner_id" in sent:
-        form.owner_id = str(change.owner_id) if change.owner_id is not None else ""
-    return form
-
-
 @router.patch(ACTION, response_model=schemas.Action)
 def change_action(
     response: Response,
@@ -188,36 +170,28 @@ def change_action(
 ) -> schemas.Action:
     """Change an action's fields (status, due date, title, outcome, owner): through the same
     service as the page. Requires 'If-Match'; 412 when the action changed since."""
-    expected = expected_version(if_match)
+    expected = expected_version(if_match, checked.item.version)
     action = checked.item
     plan = or_404(plans_repo.current(db, account_id=checked.access.account_id, lock=True))
     members = accounts_repo.list_members(db, account_id=checked.access.account_id)
-    values = _form(action, change).check({m.user_id for m in members})
-    if isinstance(values, FormErrors):
-        raise Invalid(dict(values))
+    values = valid(with_sent(ActionForm.of(action), change).check({m.user_id for m in members}))
     try:
-        actions_service.update(
-            db,
-            actor=use.actor.user,
-            plan=plan,
-            action=action,
-            checked=values,
-            expected_version=expected,
-        )
-    except actions_service.StaleEdit as exc:
-        raise PreconditionFailed() from exc
+        with versioned_change():
+            actions_service.update(
+                db,
+                actor=use.actor.user,
+                plan=plan,
+                action=action,
+                checked=values,
+                expected_version=expected,
+            )
     except actions_service.LinkNotAllowed as exc:
         raise Invalid({"link": "The action's link is no longer allowed."}) from exc
     response.headers["ETag"] = etag(action.version)
     return _action(action)
 
 
-@router.post(
-    f"{ACTION}/comments",
-    status_code=201,
-    response_model=schemas.Comment,
-    responses={201: {"description": "Added (or, for a retried Idempotency-Key, the first one)"}},
-)
+@router.post(f"{ACTION}/comments", response_model=schemas.Comment, **created("Added"))
 def add_comment(
     request: Request,
     use: Authenticated,
@@ -228,34 +202,5 @@ def add_comment(
     key: IdempotencyKey = None,
 ) -> Response:
     """Comment on an action, through the comments service (mentions are notified)."""
-    actor = use.actor
-    target = targets.checked_target(db, actor, access, Verb.COMMENT, "action", action_id)
-    if new.team_only and not may(actor, access, Verb.COMMENT_TEAM_ONLY):
-        raise ForbiddenError("Only the vendor's team can write team-only comments.")
-    values = CommentForm(new.body, "yes" if new.team_only else "").check()
-    if isinstance(values, FormErrors):
-        raise Invalid(dict(values))
-    claimed = idempotency.start(
-        db, token_id=use.token.id, key=key, path=request.url.path, body=new.model_dump_json()
-    )
-    if isinstance(claimed, idempotency.Stored):
-        return JSONResponse(claimed.body, status_code=claimed.status_code)
-    comment = comments_service.add(
-        db,
-        actor=actor.user,
-        target=target,
-        body=values.body,
-        team_only=values.team_only,
-        people=targets.people(db, access, values.body),
-    )
-    body = schemas.Comment(
-        id=comment.id or 0,
-        action_id=action_id,
-        body=comment.body,
-        team_only=comment.visibility == Visibility.INTERNAL,
-        author=schemas.Person(id=actor.id, name=actor.display_name),
-        created_at=comment.created_at,
-    ).model_dump(mode="json")
-    if claimed is not None:
-        idempotency.keep(db, claimed, 201, body)
-    return JSONResponse(body, status_code=201)
+    where = ("action", action_id, "")
+    return threads.add(request, db, use, access, where, new, key, threads.on_action)

@@ -15,7 +15,11 @@ from app.models import (
     PlanStatus,
     PriorityStatus,
     Side,
+    StrategyKind,
 )
+
+# The items a comment thread hangs on (``app.comments.repository.ITEM_TYPES``).
+ThreadKind = Literal["priority", "initiative", "action", "rating", "strategy"]
 
 
 class Person(BaseModel):
@@ -101,14 +105,57 @@ class CommentCreate(BaseModel):
     team_only: bool = Field(default=False, description="Vendor side only: an internal comment.")
 
 
-class Comment(BaseModel):
+class CommentFields(BaseModel):
     id: int
-    action_id: int
     body: str
     team_only: bool
     author: Person
     created_at: datetime
     deleted: bool = Field(default=False, description="Deleted: its body is not shown.")
+
+
+class Comment(CommentFields):
+    """A comment on an action (``/actions/{action_id}/comments``)."""
+
+    action_id: int
+
+
+class ThreadComment(CommentFields):
+    """A comment in the thread of any item that has one (``/threads/...``)."""
+
+    item_type: ThreadKind
+    item_id: int = Field(description="The item's id; for a strategy section, the plan's id.")
+    section: str = Field(description="A strategy section's kind; '' for the other items.")
+
+
+class ThreadCommentPage(BaseModel):
+    items: list[ThreadComment] = Field(
+        description="Oldest first: the latest page, or the one before."
+    )
+    next_cursor: str | None = Field(
+        description="Send as ?cursor= for the earlier comments; null when there are none."
+    )
+
+
+class StrategyCreate(BaseModel):
+    """A new entry at the end of its section of the client's strategy."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: StrategyKind
+    text: str = Field(max_length=10_000)
+    detail: str = Field(default="", max_length=100_000)
+    horizon: Horizon | None = Field(default=None, description="A goal's horizon (goals only).")
+
+
+class StrategyChange(BaseModel):
+    """The fields to change; those not sent stay as they are (the section stays)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str | None = Field(default=None, max_length=10_000)
+    detail: str | None = Field(default=None, max_length=100_000)
+    horizon: Horizon | None = Field(default=None, description="A goal's horizon.")
 
 
 class PeriodList(BaseModel):

@@ -8,13 +8,22 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
 from sqlmodel import col
 
-from app.api import idempotency, schemas
+from app.api import schemas
 from app.api.auth import Authenticated
-from app.api.common import ACCOUNT, IdempotencyKey, IfMatch, etag, expected_version
-from app.api.problems import RESPONSES, Invalid, PreconditionFailed
+from app.api.common import (
+    ACCOUNT,
+    IdempotencyKey,
+    IfMatch,
+    create_once,
+    created,
+    etag,
+    expected_version,
+    valid,
+    versioned_change,
+)
+from app.api.problems import RESPONSES, Invalid
 from app.db import DbSession
 from app.models import Priority, PriorityStatus
 from app.permissions.guards import ItemAccess, PrioritySuggester, item_guard
@@ -42,12 +51,7 @@ def suggestion(priority: Priority) -> schemas.Suggestion:
     return schemas.Suggestion.model_validate(priority, from_attributes=True)
 
 
-@router.post(
-    f"{ACCOUNT}/suggestions",
-    status_code=201,
-    response_model=schemas.Suggestion,
-    responses={201: {"description": "Suggested (or, for a retried Idempotency-Key, the first)"}},
-)
+@router.post(f"{ACCOUNT}/suggestions", response_model=schemas.Suggestion, **created("Suggested"))
 def suggest(
     request: Request,
     use: Authenticated,
@@ -58,21 +62,15 @@ def suggest(
 ) -> Response:
     """Suggest a priority to the client (vendor side): it waits for the client's answer."""
     form = PriorityForm(new.title, new.description, new.importance.value, new.horizon.value)
-    values = form.check(set())
-    if isinstance(values, FormErrors):
-        raise Invalid(dict(values))
-    claimed = idempotency.start(
-        db, token_id=use.token.id, key=key, path=request.url.path, body=new.model_dump_json()
-    )
-    if isinstance(claimed, idempotency.Stored):
-        replayed = {"ETag": etag(claimed.body["version"])} if "version" in claimed.body else {}
-        return JSONResponse(claimed.body, status_code=claimed.status_code, headers=replayed)
-    plan = current_plan(db, access)
-    made = priorities_service.suggest(db, actor=use.actor.user, plan=plan, values=values)
-    body = suggestion(made).model_dump(mode="json")
-    if claimed is not None:
-        idempotency.keep(db, claimed, 201, body)
-    return JSONResponse(body, status_code=201, headers={"ETag": etag(made.version)})
+    values = valid(form.check(set()))
+
+    def make() -> schemas.Suggestion:
+        plan = current_plan(db, access)
+        return suggestion(
+            priorities_service.suggest(db, actor=use.actor.user, plan=plan, values=values)
+        )
+
+    return create_once(request, db, token_id=use.token.id, key=key, sent=new, make=make)
 
 
 def _waiting(priority: Priority) -> None:
@@ -90,14 +88,12 @@ def accept(
 ) -> schemas.Suggestion:
     """Accept a suggestion (client side): it becomes the last of your ranked priorities.
     Requires 'If-Match' with its version ("v1"); 409 once answered."""
-    expected = expected_version(if_match)
+    expected = expected_version(if_match, checked.item.version)
     _waiting(checked.item)
-    try:
+    with versioned_change():
         priorities_service.accept(
             db, actor=use.actor.user, suggestion=checked.item, expected_version=expected
         )
-    except priorities_service.StaleEdit as exc:
-        raise PreconditionFailed() from exc
     response.headers["ETag"] = etag(checked.item.version)
     return suggestion(checked.item)
 
@@ -113,13 +109,13 @@ def reject(
 ) -> schemas.Suggestion:
     """Reject a suggestion (client side) with your reason, which the vendor reads.
     Requires 'If-Match' with its version ("v1"); 409 once answered."""
-    expected = expected_version(if_match)
+    expected = expected_version(if_match, checked.item.version)
     errors = FormErrors()
     reason = check_reason(rejection.reason, errors)
     if errors:
         raise Invalid(dict(errors))
     _waiting(checked.item)
-    try:
+    with versioned_change():
         priorities_service.reject(
             db,
             actor=use.actor.user,
@@ -127,7 +123,5 @@ def reject(
             reason=reason,
             expected_version=expected,
         )
-    except priorities_service.StaleEdit as exc:
-        raise PreconditionFailed() from exc
     response.headers["ETag"] = etag(checked.item.version)
     return suggestion(checked.item)

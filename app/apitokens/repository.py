@@ -1,5 +1,7 @@
-"""Queries of personal access tokens: a person's list, one of their own, and the lookup every
-API request makes (the token, its person and where they live, in one query)."""
+"""Queries of personal access tokens: a person's list, one of their own, the lookup every
+API request makes (the token, its person and where they live, in one query), and the log of
+each token's uses (one insert per request, a page of the latest for /me, forgotten after the
+retention)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from app.db import Database, for_write
-from app.models import ApiToken, User, utcnow
+from app.models import ApiToken, ApiTokenUse, User, utcnow
 from app.tokens import token_hash
 from app.users import repository as users_repo
 
@@ -69,23 +71,69 @@ def resolve(session: Session, *, secret: str) -> Bearer | None:
     return Bearer(token, user, str(home_zone or ""), str(currency or ""))
 
 
-def touch(db: Database, token_id: int) -> None:
-    """Write down a use, in a transaction of its own after the request's (a reading request
-    cannot write): at most once a minute, however many requests use the token at once."""
+@dataclass(frozen=True)
+class Use:
+    """One request made with a token, as the API saw it (``app.api.uselog``)."""
+
+    token_id: int
+    method: str
+    route: str
+    client_ip: str
+    touch: bool  # also write last_used_at (at most once a minute)
+
+
+def record(db: Database, use: Use, status: int) -> None:
+    """Write down one use in a transaction of its own, after the request's (a reading request
+    cannot write, and a refused request rolls back): one insert, and at most once a minute per
+    token, however many requests use it at once, the token's last-used time."""
     now = utcnow()
     with db.session() as session:
+        if not db.is_sqlite:
+            # A log line: a crash may lose the last instants of it, so its commit does not
+            # wait for the disk (nothing else in the transaction).
+            session.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
         session.execute(
-            sa.update(ApiToken)
-            .where(col(ApiToken.id) == token_id)
-            .where(
-                sa.or_(
-                    col(ApiToken.last_used_at).is_(None),
-                    col(ApiToken.last_used_at) < now - TOUCH_AFTER,
-                )
+            sa.insert(ApiTokenUse).values(
+                token_id=use.token_id,
+                used_at=now,
+                method=use.method,
+                route=use.route[:200],
+                status=status,
+                client_ip=use.client_ip[:45],
             )
-            .values(last_used_at=now)
         )
+        if use.touch:
+            session.execute(
+                sa.update(ApiToken)
+                .where(col(ApiToken.id) == use.token_id)
+                .where(
+                    sa.or_(
+                        col(ApiToken.last_used_at).is_(None),
+                        col(ApiToken.last_used_at) < now - TOUCH_AFTER,
+                    )
+                )
+                .values(last_used_at=now)
+            )
         session.commit()
+
+
+USES_PAGE = 50
+
+
+@dataclass(frozen=True)
+class UsePage:
+    uses: Sequence[ApiTokenUse]
+    older: int | None  # the ``before`` of the next page (older uses), None at the end
+
+
+def uses(session: Session, *, token_id: int, before: int | None) -> UsePage:
+    """The token's latest uses (newest first), a page at a time: those before ``before``."""
+    statement = select(ApiTokenUse).where(ApiTokenUse.token_id == token_id)
+    if before is not None:
+        statement = statement.where(col(ApiTokenUse.id) < before)
+    found = session.exec(statement.order_by(col(ApiTokenUse.id).desc()).limit(USES_PAGE + 1)).all()
+    page = found[:USES_PAGE]
+    return UsePage(page, page[-1].id if len(found) > USES_PAGE else None)
 
 
 def is_live(token: ApiToken, *, now: datetime) -> bool:

@@ -180,19 +180,22 @@ def list_for_account(
     *,
     account_id: int,
     visibilities: Sequence[str],
-    offset: int,
+    offset: int = 0,
     limit: int,
+    before_seq: int | None = None,
 ) -> Sequence[AuditEvent]:
-    """Newest first. Paged by position in the visible list, never by sequence number: the gaps
-    between sequence numbers would tell a client how many internal events there are."""
+    """Newest first, from ``offset`` in the visible list, or (a keyset, as the API pages)
+    those before sequence number ``before_seq``. A client is never shown a sequence number:
+    the gaps between them would tell it how many internal events there are (the API seals
+    its cursor, ``app.api.paging.seal``)."""
     statement = (
         select(AuditEvent)
         .where(AuditEvent.account_id == account_id)
         .where(col(AuditEvent.visibility).in_(visibilities))
-        .order_by(col(AuditEvent.seq).desc())
-        .offset(offset)
-        .limit(limit)
     )
+    if before_seq is not None:
+        statement = statement.where(col(AuditEvent.seq) < before_seq)
+    statement = statement.order_by(col(AuditEvent.seq).desc()).offset(offset).limit(limit)
     return session.exec(statement).all()
 
 

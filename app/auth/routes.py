@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.apitokens import repository as tokens_repo
@@ -26,7 +26,7 @@ from app.users import service as users_service
 from app.users.schemas import LocaleForm, TimeZoneForm
 from app.web.confirm import asks_first
 from app.web.errors import GoneError, or_404
-from app.web.forms import FormErrors, Text, check_email, check_new_password, safe_next
+from app.web.forms import MAX_ID, FormErrors, Text, check_email, check_new_password, safe_next
 from app.web.security import rotate_csrf
 from app.web.templating import get_templates
 
@@ -360,6 +360,30 @@ def create_token(
     token, secret = tokens_service.create(db, actor=actor.user, checked=checked)
     context = _me(db, actor, new_secret=secret, new_token=token)
     return templates.render(request, "auth/me.html", context)
+
+
+@router.get("/me/tokens/{token_id}/uses")
+def token_uses(
+    request: Request,
+    actor: CurrentActor,
+    db: DbSession,
+    settings: SettingsDep,
+    token_id: int,
+    before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+) -> Response:
+    """Every request made with one of the person's own tokens, newest first, a page at a time
+    (another person's token is not found)."""
+    token = or_404(tokens_repo.own(db, user_id=actor.id, token_id=token_id))
+    assert token.id is not None
+    page = tokens_repo.uses(db, token_id=token.id, before=before)
+    context = {
+        "token": token,
+        "uses": page.uses,
+        "older": page.older,
+        "before": before,
+        "kept_days": settings.api_token_use_days,
+    }
+    return get_templates(request).render(request, "auth/token_uses.html", context)
 
 
 @router.post("/me/tokens/{token_id}/revoke")

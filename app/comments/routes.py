@@ -31,7 +31,7 @@ from app.permissions.guards import (
 from app.permissions.policy import AccountAccess, Actor, Verb, may
 from app.plans import repository as plans_repo
 from app.web.confirm import asks_first
-from app.web.errors import ForbiddenError, NotFoundError
+from app.web.errors import NotFoundError
 from app.web.forms import FormErrors, Version
 from app.web.templating import is_htmx
 
@@ -196,20 +196,12 @@ def add_comment(
     section: Section = "",
 ) -> Response:
     found = targets.checked_target(db, actor, access, Verb.COMMENT, target, item_id, section)
-    if form.team_only and not may(actor, access, Verb.COMMENT_TEAM_ONLY):
-        raise ForbiddenError("Only the vendor's team can write team-only comments.")
+    targets.may_write(actor, access, team_only=bool(form.team_only))
     page = _thread_page(request, db, actor, access, found)
     values = form.check()
     if isinstance(values, FormErrors):
         return page.refused(422, BLOCK, form=form, errors=values)
-    comment = service.add(
-        db,
-        actor=actor.user,
-        target=found,
-        body=values.body,
-        team_only=values.team_only,
-        people=targets.people(db, access, values.body),
-    )
+    comment = targets.add(db, actor, access, found, values)
     notice = "Team-only comment added." if values.team_only else "Comment added."
     if form.shown == "latest" and is_htmx(request):
         return _posted(request, db, actor, access, found, comment, notice)

@@ -9,7 +9,14 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from app.models import ApiRateWindow, IdempotencyKey, ImportDraft, OutboxStatus, WebhookDelivery
+from app.models import (
+    ApiRateWindow,
+    ApiTokenUse,
+    IdempotencyKey,
+    ImportDraft,
+    OutboxStatus,
+    WebhookDelivery,
+)
 
 # Deliveries that will not be attempted again on their own ("send again" makes them pending).
 SETTLED = (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.CANCELLED)
@@ -47,3 +54,8 @@ def rate_windows(session: Session, *, before_minute: int) -> int:
 def import_drafts(session: Session, *, before: datetime) -> int:
     """Drafts uploaded before ``before`` (too old to confirm; used ones too)."""
     return _deleted(session, sa.delete(ImportDraft).where(col(ImportDraft.created_at) < before))
+
+
+def token_uses(session: Session, *, before: datetime) -> int:
+    """API token uses recorded before ``before`` (the person's list of uses keeps no more)."""
+    return _deleted(session, sa.delete(ApiTokenUse).where(col(ApiTokenUse.used_at) < before))
