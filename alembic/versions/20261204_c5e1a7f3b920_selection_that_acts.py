@@ -80,7 +80,9 @@ def _treatment() -> None:
             "review_months BETWEEN 1 AND 12", name=op.f("ck_tier_treatment_review_months")
         ),
         sa.ForeignKeyConstraint(
-            ["workspace_id"], ["workspace.id"], name=op.f("fk_tier_treatment_workspace_id_workspace")
+            ["workspace_id"],
+            ["workspace.id"],
+            name=op.f("fk_tier_treatment_workspace_id_workspace"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tier_treatment")),
         sa.UniqueConstraint("workspace_id", "tier", name=op.f("uq_tier_treatment_workspace_id")),
@@ -98,9 +100,7 @@ def _hours() -> None:
         sa.Column("updated_at", _at(), nullable=False),
         sa.Column("updated_by_id", BIG_ID, nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.CheckConstraint(
-            "hours BETWEEN 0 AND 100000", name=op.f("ck_planned_hours_hours_range")
-        ),
+        sa.CheckConstraint("hours BETWEEN 0 AND 100000", name=op.f("ck_planned_hours_hours_range")),
         sa.ForeignKeyConstraint(
             ["account_id"], ["account.id"], name=op.f("fk_planned_hours_account_id_account")
         ),

@@ -15,6 +15,7 @@ from app.actions import sections as actions_sections
 from app.agreement import sections as agreement_sections
 from app.attachments import sections as attachments_sections
 from app.initiatives import sections as initiatives_sections
+from app.keyaccount import sections as keyaccount_sections
 from app.kit.pages import Page
 from app.kit.window import Windows
 from app.live import events as live_events
@@ -39,6 +40,7 @@ TEMPLATE = "plans/show.html"
 LOADERS: tuple[SectionLoader, ...] = (
     strategy_sections.load,
     value_sections.load,
+    keyaccount_sections.load,
     initiatives_sections.load,
     actions_sections.load,
     priorities_sections.load,
