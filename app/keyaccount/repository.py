@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from app.db import for_write
-from app.models import KeyAccountAnswer, User
+from app.models import KeyAccountAnswer, Plan, User
 
 ITEM = "key_account_answer"
 
@@ -26,6 +26,32 @@ def of_account(session: Session, *, account_id: int) -> tuple[KeyAccountAnswer, 
     return answer, name or ""
 
 
+def plan_columns() -> dict[str, Any]:
+    """The account's answer as columns of the plan page's periods statement
+    (``plans.repository.periods_and_live_event``), so the plan page reads it without a query
+    of its own."""
+
+    def column(selected: Any) -> Any:
+        return (
+            select(selected)
+            .where(col(KeyAccountAnswer.account_id) == Plan.account_id)
+            .correlate(Plan)
+            .scalar_subquery()
+        )
+
+    return {
+        "key_account_answer": column(KeyAccountAnswer.answer),
+        "key_account_words": column(KeyAccountAnswer.words),
+        "key_account_at": column(KeyAccountAnswer.answered_at),
+        "key_account_version": column(KeyAccountAnswer.version),
+        "key_account_by": select(User.display_name)
+        .join(KeyAccountAnswer, col(KeyAccountAnswer.answered_by_id) == User.id)
+        .where(col(KeyAccountAnswer.account_id) == Plan.account_id)
+        .correlate(Plan)
+        .scalar_subquery(),
+    }
+
+
 def locked(session: Session, *, account_id: int) -> KeyAccountAnswer | None:
     """The account's answer, locked until commit when the request writes."""
     return session.exec(
@@ -36,14 +62,3 @@ def locked(session: Session, *, account_id: int) -> KeyAccountAnswer | None:
             .execution_options(populate_existing=True),
         )
     ).first()
-
-
-def of_accounts(session: Session, *, account_ids: Sequence[int]) -> dict[int, str]:
-    """Each account's answer (``KeyAccountWish`` value; an account not answered is absent):
-    one query, whatever the number of accounts."""
-    rows = session.exec(
-        select(KeyAccountAnswer.account_id, KeyAccountAnswer.answer).where(
-            col(KeyAccountAnswer.account_id).in_(list(account_ids))
-        )
-    ).all()
-    return dict(rows)

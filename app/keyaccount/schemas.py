@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.kit.forms import Checked
-from app.models import KeyAccountAnswer, KeyAccountWish
+from app.models import KeyAccountWish
 from app.web.forms import FormErrors, as_int, check_text
 
 MAX_WORDS = 2000
@@ -23,12 +23,6 @@ class AnswerForm:
     answer: str = ""
     words: str = ""  # in the client's own words
     based_on: str = ""  # the version of the answer the form showed (0: none yet)
-
-    @classmethod
-    def of(cls, saved: KeyAccountAnswer | None) -> AnswerForm:
-        if saved is None:
-            return cls(based_on="0")
-        return cls(saved.answer, saved.words, str(saved.version))
 
     @property
     def version(self) -> int:
