@@ -1565,7 +1565,8 @@ class KeyAccountAnswer(SQLModel, table=True):
         sa.UniqueConstraint("account_id"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    # A random id: the client reads it (its audit events, the plan's live events).
+    id: int | None = Field(default_factory=random_id, primary_key=True)
     account_id: int = Field(foreign_key="account.id")
     answer: str = Field(max_length=20)
     words: str = Field(default="", max_length=2000)
@@ -1887,6 +1888,7 @@ RANDOM_ID_TABLES = frozenset(
         "initiative",
         "invitation",
         "joint_review",
+        "key_account_answer",
         "membership",
         "notification",
         "plan",

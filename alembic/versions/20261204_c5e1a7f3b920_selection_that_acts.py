@@ -120,7 +120,7 @@ def _hours() -> None:
 def _answers() -> None:
     op.create_table(
         "key_account_answer",
-        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("id", BIG_ID, nullable=False),
         sa.Column("account_id", BIG_ID, nullable=False),
         sa.Column("answer", _text(20), nullable=False),
         sa.Column("words", _text(2000), nullable=False),

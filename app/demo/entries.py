@@ -19,6 +19,7 @@ from app.models import (
     Horizon,
     Importance,
     InitiativeStatus,
+    KeyAccountWish,
     OpportunityStatus,
     ProfileKind,
     Role,
@@ -496,6 +497,33 @@ class MentorRequest:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Objective:
+    """One of the workspace's strategic objectives and the recommended attributes serving it
+    (by name)."""
+
+    title: str
+    description: str = ""
+    attributes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Hours:
+    """The hours the account team plans on an account this quarter."""
+
+    account: AccountName
+    hours: int
+    note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class KeyAccountReply:
+    """The client sponsor's answer to a key-account relationship, in their words."""
+
+    answer: KeyAccountWish
+    words: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class StrategyWorkspace:
     scorecard_by: Person
     by: Person  # scores, writes the profile, maps the people, adds opportunities and reviews
@@ -513,3 +541,7 @@ class StrategyWorkspace:
     reviews: tuple[Meeting, ...]
     mentor_requests: tuple[MentorRequest, ...]
     other_reviews: tuple[Meeting, ...]
+    # Selection that acts: the objectives stated first, the team's hours, the client's answer.
+    objectives: tuple[Objective, ...] = ()
+    planned_hours: tuple[Hours, ...] = ()
+    key_account: KeyAccountReply | None = None
