@@ -16,6 +16,7 @@ asked of the client sponsor:
 from __future__ import annotations
 
 import html
+from datetime import timedelta
 
 from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
@@ -25,6 +26,7 @@ from app.models import (
     Account,
     AccountScore,
     AuditEvent,
+    Invitation,
     KeyAccountAnswer,
     Membership,
     PlannedHours,
@@ -417,14 +419,23 @@ def test_the_portfolio_shows_time_by_tier_and_flags_mismatches(
     assert "more than 25%" in time
     assert ">100<" in time, "the total of the quarter, not the old quarter's 999"
 
-    # A mentor and an invitation to the client clear two of the flags.
+    # A mentor and an open invitation to the client's sponsor clear two of the flags (an
+    # expired invitation did not).
     mentor = factories.make_user(session, workspace=world.workspace, name="Mentor two")
     factories.add_member(session, account=bare, user=mentor, role=Role.MENTOR, by=world.admin)
-    client_person = factories.make_user(session, name="Client two")
-    factories.add_member(
-        session, account=bare, user=client_person, role=Role.SPONSOR, by=world.admin
-    )
-    session.commit()
+    for days, token in ((-1, "e"), (None, "o")):
+        session.add(
+            Invitation(
+                account_id=bare.id,  # type: ignore[arg-type]
+                email=f"{token}@client.example",
+                role=Role.SPONSOR.value,
+                token_hash=token * 64,
+                expires_at=utcnow() + timedelta(days=days or 7),
+            )
+        )
+        session.commit()
+        time = text(client.get("/portfolio")).split('id="time"')[1]
+        assert ("no joint plan" in time) is (days is not None)
     time = text(client.get("/portfolio")).split('id="time"')[1]
     assert "no mentor" not in time
     assert "no joint plan" not in time
