@@ -38,6 +38,7 @@ from app.health.service import SchemaWatch, schema_ready
 from app.initiatives import routes as initiatives_routes
 from app.invitations import routes as invitations_routes
 from app.jointreviews import routes as jointreviews_routes
+from app.keyaccount import routes as keyaccount_routes
 from app.live import routes as live_routes
 from app.live.broker import Broker
 from app.mail import routes as mail_routes
@@ -104,6 +105,7 @@ PRIVATE_ROUTERS = (
     priorities_routes.router,
     strategy_routes.router,
     value_routes.router,
+    keyaccount_routes.router,
     initiatives_routes.router,
     pdf_routes.router,
     agreement_routes.router,

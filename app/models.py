@@ -1460,6 +1460,28 @@ DEFAULT_SCORECARD = (
 SCORE_MIN, SCORE_MAX = 1, 5
 
 
+class StrategicObjective(SQLModel, table=True):
+    """One of the workspace's own strategic objectives (internal): stated first, before any
+    account is selected; each scorecard attribute names the objective it serves."""
+
+    __tablename__ = "strategic_objective"
+    __table_args__ = (sa.Index("ix_strategic_objective_workspace", "workspace_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    title: str = Field(max_length=120)
+    description: str = Field(default="", max_length=1000)
+    position: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    removed_at: datetime | None = None
+    version: int = 1
+
+    @property
+    def visibility(self) -> str:
+        return Visibility.INTERNAL
+
+
 class ScorecardAttribute(SQLModel, table=True):
     """One attribute a workspace scores its accounts on (workspace-level, vendor only)."""
 
@@ -1481,6 +1503,8 @@ class ScorecardAttribute(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     removed_at: datetime | None = None
     version: int = 1
+    # The workspace's strategic objective this attribute serves (None: none named yet).
+    objective_id: int | None = Field(default=None, foreign_key="strategic_objective.id")
 
     @property
     def visibility(self) -> str:
@@ -1544,6 +1568,100 @@ class AccountScore(SQLModel, table=True):
     @property
     def visibility(self) -> str:
         return Visibility.INTERNAL
+
+
+class TierTreatment(SQLModel, table=True):
+    """How a workspace treats the accounts of one tier (internal): the review cadence its
+    plans default to and whether a mentor is required. One row per workspace and tier, set by
+    a workspace admin; a tier without a row has ``DEFAULT_TREATMENT``."""
+
+    __tablename__ = "tier_treatment"
+    __table_args__ = (
+        sa.CheckConstraint(_in("tier", Tier), name="tier"),
+        sa.CheckConstraint("review_months BETWEEN 1 AND 12", name="review_months"),
+        sa.UniqueConstraint("workspace_id", "tier"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    tier: str = Field(max_length=20)
+    review_months: int = 3
+    mentor_required: bool = False
+    updated_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def visibility(self) -> str:
+        return Visibility.INTERNAL
+
+
+# tier -> (months between reviews, mentor required) before an admin sets the tier's treatment.
+DEFAULT_TREATMENT: dict[Tier, tuple[int, bool]] = {
+    Tier.STRATEGIC: (3, True),
+    Tier.DEVELOP: (3, False),
+    Tier.MAINTAIN: (6, False),
+    Tier.OPPORTUNISTIC: (12, False),
+}
+
+
+class PlannedHours(SQLModel, table=True):
+    """The hours the account team plans to spend on an account in one quarter (internal).
+    ``quarter`` is written ``2026-Q4``; one row per account and quarter."""
+
+    __tablename__ = "planned_hours"
+    __table_args__ = (
+        sa.UniqueConstraint("account_id", "quarter"),
+        sa.CheckConstraint("hours BETWEEN 0 AND 100000", name="hours_range"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    quarter: str = Field(max_length=7)
+    hours: int = 0
+    note: str = Field(default="", max_length=500)
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    version: int = 1
+
+    @property
+    def visibility(self) -> str:
+        return Visibility.INTERNAL
+
+
+class KeyAccountWish(StrEnum):
+    """The client's answer to "Do you want a key-account relationship with us?"."""
+
+    YES = "yes"
+    NOT_NOW = "not_now"
+    NO = "no"
+
+    @property
+    def label(self) -> str:
+        return {"yes": "Yes", "not_now": "Not now", "no": "No"}[self.value]
+
+
+class KeyAccountAnswer(SQLModel, table=True):
+    """The client sponsor's answer to whether the client wants a key-account relationship,
+    in their own words (shared: asked in the plan, the client's own). One per account; a new
+    answer replaces it, each change audited."""
+
+    __tablename__ = "key_account_answer"
+    __table_args__ = (
+        sa.CheckConstraint(_in("answer", KeyAccountWish), name="answer"),
+        sa.UniqueConstraint("account_id"),
+    )
+
+    # A random id: the client reads it (its audit events, the plan's live events).
+    id: int | None = Field(default_factory=random_id, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    answer: str = Field(max_length=20)
+    words: str = Field(default="", max_length=2000)
+    answered_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    answered_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
+
+    @property
+    def visibility(self) -> str:
+        return Visibility.SHARED
 
 
 class ProfileKind(StrEnum):
@@ -1907,6 +2025,7 @@ RANDOM_ID_TABLES = frozenset(
         "initiative",
         "invitation",
         "joint_review",
+        "key_account_answer",
         "membership",
         "notification",
         "plan",

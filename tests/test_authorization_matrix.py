@@ -111,7 +111,10 @@ from app.priorities.schemas import PriorityValues
 from app.profile import service as profile
 from app.reviews import service as reviews
 from app.reviews.schemas import CheckedReview
+from app.scorecard import objectives as scorecard_objectives
 from app.scorecard import service as scorecard
+from app.scorecard.hours import quarter_of
+from app.scorecard.objectives import ObjectiveValues
 from app.scorecard.schemas import AttributeValues
 from app.stakeholders import service as stakeholders
 from app.stakeholders.schemas import CheckedStakeholder
@@ -230,6 +233,9 @@ MISSING_NOTIFICATION = "missing notification"
 WORKSPACE_ATTRIBUTE = "scorecard attribute of own workspace"
 FOREIGN_ATTRIBUTE = "scorecard attribute of other workspace"
 MISSING_ATTRIBUTE = "missing scorecard attribute"
+WORKSPACE_OBJECTIVE = "strategic objective of own workspace"
+FOREIGN_OBJECTIVE = "strategic objective of other workspace"
+MISSING_OBJECTIVE = "missing strategic objective"
 WORKSPACE_MAIL = "undelivered mail of own workspace"
 FOREIGN_MAIL = "undelivered mail of other workspace"
 MISSING_MAIL = "missing mail"
@@ -269,6 +275,10 @@ TARGETS: dict[str, tuple[str | None, str | None]] = {
     WORKSPACE_ATTRIBUTE: (None, "own"),
     FOREIGN_ATTRIBUTE: (None, "foreign"),
     MISSING_ATTRIBUTE: (None, None),
+    # Workspace-level items (world.items["objective_id"]), likewise.
+    WORKSPACE_OBJECTIVE: (None, "own"),
+    FOREIGN_OBJECTIVE: (None, "foreign"),
+    MISSING_OBJECTIVE: (None, None),
     # Workspace-level mail (world.items["message_id"]): the own and foreign accounts' failed
     # invitation e-mails, on the admins' mail page.
     WORKSPACE_MAIL: (None, "own"),
@@ -426,6 +436,12 @@ ATTRIBUTE_ROWS = {
     WORKSPACE_ATTRIBUTE: Row(allow="admin", not_found="other-workspace-admin", others=FORBIDDEN),
     FOREIGN_ATTRIBUTE: Row(allow="other-workspace-admin", not_found="admin", others=FORBIDDEN),
     MISSING_ATTRIBUTE: Row(not_found="admin other-workspace-admin", others=FORBIDDEN),
+}
+# A workspace's strategic objective: its own admins only, like its scorecard attributes.
+OBJECTIVE_ROWS = {
+    WORKSPACE_OBJECTIVE: Row(allow="admin", not_found="other-workspace-admin", others=FORBIDDEN),
+    FOREIGN_OBJECTIVE: Row(allow="other-workspace-admin", not_found="admin", others=FORBIDDEN),
+    MISSING_OBJECTIVE: Row(not_found="admin other-workspace-admin", others=FORBIDDEN),
 }
 
 # A workspace's undelivered mail: its own admins only, like its scorecard attributes.
@@ -944,6 +960,21 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ),
     ("POST", "/accounts/{account_id}/scorecard"): account_rows(
         own=Row(allow="admin lead", forbid=f"team mentor {CLIENT_ROLES}")
+    ),
+    # Selection that acts: the workspace's strategic objectives and each tier's treatment (its
+    # admins), the team's planned hours (vendor contributors), the client sponsor's answer to
+    # a key-account relationship (the sponsor alone; vendor standings are refused before any
+    # lookup, admins included).
+    ("POST", "/admin/scorecard/objectives"): {NO_TARGET: WORKSPACE_ADMINS},
+    ("POST", "/admin/scorecard/objectives/{objective_id}"): OBJECTIVE_ROWS,
+    ("POST", "/admin/scorecard/objectives/{objective_id}/remove"): OBJECTIVE_ROWS,
+    ("POST", "/admin/scorecard/objectives/{objective_id}/move"): OBJECTIVE_ROWS,
+    ("POST", "/admin/scorecard/treatment"): {NO_TARGET: WORKSPACE_ADMINS},
+    ("POST", "/accounts/{account_id}/scorecard/hours"): account_rows(
+        own=Row(allow="admin lead team", forbid=f"mentor {CLIENT_ROLES}")
+    ),
+    ("POST", "/accounts/{account_id}/plan/key-account"): client_account_rows(
+        allow="sponsor", forbid=f"admin {VENDOR_ROLES} member viewer"
     ),
     # Private: plan reviews and the mentor (vendor only; the client side is refused before any
     # lookup; only the account's mentor signs off and answers) and the mentor's queue
@@ -1642,6 +1673,22 @@ def _add_scorecard_items(session: Session, world: MatrixWorld, admins: dict[str,
             )
             assert attribute.id is not None
             kept[key] = (attribute.id, attribute.version)
+    # Two strategic objectives in each workspace: the second is the target of the objective
+    # routes (so an allowed move up really moves it).
+    world.items["objective_id"] = {}
+    for key, admin in admins.items():
+        assert admin.workspace_id is not None
+        made = [
+            scorecard_objectives.add_objective(
+                session,
+                actor=admin,
+                workspace_id=admin.workspace_id,
+                values=ObjectiveValues(title),
+            )
+            for title in ("First objective", "Second objective")
+        ]
+        assert made[1].id is not None
+        world.items["objective_id"][key] = (made[1].id, made[1].version)
 
 
 def _add_review_items(session: Session, world: MatrixWorld, roles: dict[str, User]) -> None:
@@ -2335,6 +2382,33 @@ BODIES: dict[tuple[str, str], Body] = {
         "direction": "down",
     },
     ("POST", "/accounts/{account_id}/scorecard"): lambda w, actor, target: _scoring_body(w, target),
+    ("POST", "/admin/scorecard/objectives"): lambda w, actor, target: {
+        "title": "Matrix objective",
+        "description": "Matrix description",
+    },
+    ("POST", "/admin/scorecard/objectives/{objective_id}"): lambda w, actor, target: {
+        "title": "Matrix objective, renamed",
+        "version": _version(w, "objective_id", target),
+    },
+    ("POST", "/admin/scorecard/objectives/{objective_id}/move"): lambda w, actor, target: {
+        "direction": "up",
+    },
+    ("POST", "/admin/scorecard/treatment"): lambda w, actor, target: {
+        "months_strategic": "2",
+        "mentor_strategic": "on",
+        "months_develop": "3",
+        "months_maintain": "6",
+        "months_opportunistic": "12",
+    },
+    ("POST", "/accounts/{account_id}/scorecard/hours"): lambda w, actor, target: {
+        "quarter": quarter_of(utcnow().date()),
+        "hours": "120",
+    },
+    ("POST", "/accounts/{account_id}/plan/key-account"): lambda w, actor, target: {
+        "answer": "yes",
+        "words": "Matrix words",
+        "based_on": "0",
+    },
     # Reviews and the mentor
     ("POST", "/accounts/{account_id}/reviews/cadence"): lambda w, actor, target: {
         "months": "6",
@@ -2795,6 +2869,8 @@ def _targets_needed(path: str) -> set[str]:
         return {WORKSPACE_USER, FOREIGN_USER, MISSING_USER}
     if "attribute_id" in params:
         return {WORKSPACE_ATTRIBUTE, FOREIGN_ATTRIBUTE, MISSING_ATTRIBUTE}
+    if "objective_id" in params:
+        return {WORKSPACE_OBJECTIVE, FOREIGN_OBJECTIVE, MISSING_OBJECTIVE}
     if "message_id" in params:
         return {WORKSPACE_MAIL, FOREIGN_MAIL, MISSING_MAIL}
     if "endpoint_id" in params:

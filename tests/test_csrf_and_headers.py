@@ -56,7 +56,9 @@ from app.priorities.schemas import PriorityValues
 from app.profile import service as profile
 from app.reviews import service as reviews
 from app.reviews.schemas import CheckedReview
+from app.scorecard import objectives as scorecard_objectives
 from app.scorecard import service as scorecard
+from app.scorecard.objectives import ObjectiveValues
 from app.scorecard.schemas import AttributeValues
 from app.stakeholders import service as stakeholders
 from app.stakeholders.schemas import CheckedStakeholder
@@ -220,6 +222,12 @@ def links(session: Session, world: World) -> dict[str, str]:
         workspace_id=world.workspace.id,  # type: ignore[arg-type]
         values=AttributeValues("Ours to score", ScorecardHalf.CURRENT, 2),
     )
+    objective = scorecard_objectives.add_objective(
+        session,
+        actor=world.admin,
+        workspace_id=world.workspace.id,  # type: ignore[arg-type]
+        values=ObjectiveValues("Ours to pursue"),
+    )
     review = reviews.record(
         session,
         actor=lead,
@@ -312,6 +320,7 @@ def links(session: Session, world: World) -> dict[str, str]:
         "attachment_id": str(attachment.id),
         "notification_id": str(note.id),
         "attribute_id": str(attribute.id),
+        "objective_id": str(objective.id),
         "stakeholder_id": str(stakeholder.id),
         "message_id": str(mail.id),
         "token_id": str(api_token.id),

@@ -32,6 +32,7 @@ from app.models import (
     Initiative,
     InitiativePriority,
     JointReview,
+    KeyAccountAnswer,
     MentorRequest,
     Notice,
     Notification,
@@ -41,13 +42,16 @@ from app.models import (
     PerceivedPriority,
     PerceivedRating,
     Plan,
+    PlannedHours,
     PlanStatus,
     Priority,
     PriorityStatus,
     ProfileKind,
     ProfileSection,
     Review,
+    ScorecardAttribute,
     Stakeholder,
+    StrategicObjective,
     StrategyEntry,
     StrategyKind,
     Tier,
@@ -60,6 +64,7 @@ from app.models import (
 from app.opportunities import scoring
 from app.plans import repository as plans_repo
 from app.reminders import jobs
+from app.scorecard.hours import quarter_of
 from tests import factories
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
@@ -317,6 +322,30 @@ def test_the_strategy_workspace_is_all_there(
     ).all()
     assert sorted(a for a, _ in answers) == ["committed", "concern"]
     assert next(c for a, c in answers if a == "concern").startswith("The Gothenburg pilot")
+
+
+def test_selection_acts_in_the_demo(session: Session, harbor: tuple[Account, Plan]) -> None:
+    """Two objectives stated, every recommended attribute serving one, the team's hours of
+    this quarter on five accounts, and Sam's yes to a key-account relationship."""
+    account, _ = harbor
+    stated = session.exec(
+        select(StrategicObjective).where(StrategicObjective.workspace_id == account.workspace_id)
+    ).all()
+    assert len(stated) == 2
+    attributes = session.exec(
+        select(ScorecardAttribute).where(ScorecardAttribute.workspace_id == account.workspace_id)
+    ).all()
+    assert {a.objective_id for a in attributes} == {o.id for o in stated}
+    planned = session.exec(select(PlannedHours)).all()
+    assert len(planned) == 5
+    assert {p.quarter for p in planned} == {quarter_of(utcnow().date())}
+    answer = session.exec(
+        select(KeyAccountAnswer).where(KeyAccountAnswer.account_id == account.id)
+    ).one()
+    assert answer.answer == "yes"
+    assert "plan it with you" in answer.words
+    sponsor = person(session, "sponsor@harbor.example")
+    assert answer.answered_by_id == sponsor.id
 
 
 def test_harbor_has_a_previous_period_to_look_at(

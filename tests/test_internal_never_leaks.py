@@ -103,6 +103,7 @@ from app.models import (
     OpportunityStatus,
     OutboxMessage,
     Plan,
+    PlannedHours,
     PlanVersion,
     Priority,
     ProfileKind,
@@ -112,6 +113,7 @@ from app.models import (
     Stakeholder,
     StrategyKind,
     Strength,
+    Tier,
     TokenScope,
     User,
     Validation,
@@ -134,7 +136,12 @@ from app.profile import service as profile
 from app.reminders import jobs
 from app.reviews import service as reviews
 from app.reviews.schemas import CheckedReview
+from app.scorecard import hours as planned_hours
+from app.scorecard import objectives as scorecard_objectives
 from app.scorecard import service as scorecard
+from app.scorecard import treatment as scorecard_treatment
+from app.scorecard.hours import quarters_from as planned_quarters
+from app.scorecard.objectives import ObjectiveValues
 from app.scorecard.schemas import AttributeForm, AttributeValues, CheckedEntry
 from app.stakeholders import service as stakeholders
 from app.stakeholders.schemas import CheckedStakeholder
@@ -164,6 +171,8 @@ ID_WORDS = {
     "perceived_rating": r"perceived_rating",
     # The strategy workspace: never shown to a client, whatever the word.
     "attribute": r"attributes?|s-score|s-note",
+    "objective": r"objectives?",
+    "planned_hours": r"planned_hours",
     "opportunity": r"opportunit(?:y|ies)",
     "review": r"reviews?|s-comment",
     "mentor_request": r"mentor-requests?|requests?|a-answer",
@@ -646,6 +655,9 @@ INTERNAL_ITEM_TYPES = {
     "commitment",
     "scorecard_attribute",
     "account_score",
+    "strategic_objective",
+    "tier_treatment",
+    "planned_hours",
 }
 # The assessments of a stakeholder, which the validation page never names (nor the partials
 # its answers return): roles, attitude, influence, motivations, relationship strength.
@@ -676,6 +688,20 @@ def plant_strategy_workspace(
     lead, team, mentor, sponsor = m["lead"], m["team"], m["mentor"], m["sponsor"]
     shared, internal, params = planted.shared, planted.internal, planted.internal_params
 
+    # The workspace's strategic objectives (issue 15), each served by an attribute.
+    stated = [
+        scorecard_objectives.add_objective(
+            session,
+            actor=world.admin,
+            workspace_id=_id(world.workspace),
+            values=ObjectiveValues(
+                f"{MARKER}-objective-title-{n}", f"{MARKER}-objective-description-{n}"
+            ),
+        )
+        for n in (1, 2)
+    ]
+    internal["objective"] = params["objective_id"] = [_id(o) for o in stated]
+
     # The scorecard: the workspace's attributes (one per half) and a scoring of the account.
     attributes = []
     for n, half in ((1, ScorecardHalf.CURRENT), (2, ScorecardHalf.FUTURE)):
@@ -684,6 +710,7 @@ def plant_strategy_workspace(
             half=half.value,
             weight="3",
             description=f"{MARKER}-attribute-description-{n}",
+            objective_id=str(_id(stated[n - 1])),
         )
         values = form.check()
         assert isinstance(values, AttributeValues), values
@@ -705,6 +732,25 @@ def plant_strategy_workspace(
         note=f"{MARKER}-score-overall-note",
     )
     internal["attribute"] = params["attribute_id"] = [_id(a) for a in attributes]
+
+    # Each tier's treatment, and the team's planned hours of this quarter and the next, noted.
+    scorecard_treatment.save(
+        session,
+        actor=world.admin,
+        workspace_id=_id(world.workspace),
+        wanted={t: scorecard_treatment.Treatment(t, 2, True) for t in Tier},
+    )
+    quarters = planned_quarters(utcnow().date())[:2]
+    for n, quarter in enumerate(quarters, 1):
+        planned_hours.record(
+            session,
+            actor=team,
+            account_id=account_id,
+            values=planned_hours.HoursValues(quarter, 7000 + n, f"{MARKER}-planned-hours-note-{n}"),
+        )
+    internal["planned_hours"] = list(
+        session.exec(select(PlannedHours.id).where(PlannedHours.account_id == account_id)).all()
+    )
 
     # The profile: sections never sent, one sent then edited, one sent, corrected by the client,
     # the correction adopted then edited, one sent, edited and withdrawn (internal again).
@@ -1528,6 +1574,20 @@ def post_as_client(
     post(f"{review_url}/{open_review}/decisions", {"text": ""}, 422)
     post(f"{review_url}/{closed_review}/decisions", {"text": "Too late"}, 409)
     post(f"{review_url}/{open_review}/decisions", {"text": "Another"}, 303, htmx=False)
+    # The key-account question: the sponsor's own answer, bad input, a stale form (the member
+    # and the viewer are refused); the section it answers with shows no planted objective or
+    # planned hours.
+    key_url = f"{account}/plan/key-account"
+    for data, wanted in (
+        ({"answer": "yes", "words": "We want it", "based_on": "0"}, 200),
+        ({"answer": "maybe", "based_on": "1"}, 422),
+        ({"answer": "no", "based_on": "0"}, 409),
+    ):
+        answered = client.post(key_url, data=data, headers=HTMX)
+        leaks.response(f"{role} POST {key_url}", answered)
+        expected = wanted if role == "sponsor" else 403
+        if answered.status_code != expected:
+            leaks.problems.append(f"{role} POST {key_url}: {answered.status_code}, not {expected}")
     # The internal items refuse a client exactly like missing ones.
     for url in (
         planted.thread("initiative", draft),
@@ -1796,6 +1856,11 @@ def test_no_internal_item_reaches_a_client(
     # vendor's to read, on the plan and the perception page: never a client's (``Leaks.text``).
     for url in (f"{account}/plan", f"{account}/perception"):
         assert VENDOR_ONLY_WORDS.search(lead.get(url).text), url
+    # The planned hours on the account's scorecard, the objectives on the workspace's.
+    assert f"{MARKER}-planned-hours-note-1" in lead.get(f"{account}/scorecard").text
+    admin = TestClient(app, follow_redirects=False)
+    sign_in(admin, session, world.admin)
+    assert f"{MARKER}-objective-title-2" in admin.get("/admin/scorecard").text
     # ... while its preview of the client's validation page shows only what was sent.
     preview = lead.get(f"{account}/validation")
     assert preview.status_code == 200

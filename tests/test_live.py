@@ -79,6 +79,7 @@ def test_every_recorded_item_type_has_its_section() -> None:
         "comments",
         "attachments",  # resolved, like comments, to the section of the item the file is on
         "agreement",
+        "key-account",
         events.WORKSPACE,
     }
 

@@ -75,6 +75,8 @@ TABLE = """
     validation.view     Y       Y       Y       Y       Y       Y       Y
     validation.answer   -       -       -       -       Y       Y       -
     mail.send_again     Y       Y       Y       Y       -       -       -
+    hours.plan          Y       Y       Y       -       -       -       -
+    key_account.answer  -       -       -       -       Y       -       -
 """
 # On a closed period (an earlier plan of the account, read-only) these verbs are "closed" for
 # whoever the table allows them (409: changes go to the current period); every other verb is

@@ -19,6 +19,7 @@ from app.models import (
     Horizon,
     Importance,
     InitiativeStatus,
+    KeyAccountWish,
     OpportunityStatus,
     ProfileKind,
     Role,
@@ -510,6 +511,33 @@ class TeamAnswer:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Objective:
+    """One of the workspace's strategic objectives and the recommended attributes serving it
+    (by name)."""
+
+    title: str
+    description: str = ""
+    attributes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Hours:
+    """The hours the account team plans on an account this quarter."""
+
+    account: AccountName
+    hours: int
+    note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class KeyAccountReply:
+    """The client sponsor's answer to a key-account relationship, in their words."""
+
+    answer: KeyAccountWish
+    words: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class StrategyWorkspace:
     scorecard_by: Person
     by: Person  # scores, writes the profile, maps the people, adds opportunities and reviews
@@ -529,3 +557,7 @@ class StrategyWorkspace:
     other_reviews: tuple[Meeting, ...]
     # The lead asks the team and the mentor to commit to the plan before submitting it again.
     commitment: tuple[TeamAnswer, ...] = ()
+    # Selection that acts: the objectives stated first, the team's hours, the client's answer.
+    objectives: tuple[Objective, ...] = ()
+    planned_hours: tuple[Hours, ...] = ()
+    key_account: KeyAccountReply | None = None

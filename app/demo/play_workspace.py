@@ -17,6 +17,8 @@ from app.agreement.commitment import CheckedAnswer
 from app.demo.entries import Meeting, Sharing, StrategyWorkspace
 from app.demo.play_plan import Made, believe
 from app.demo.stage import Stage, days_ago, dimensions, today
+from app.keyaccount import service as keyaccount
+from app.keyaccount.schemas import AnswerValues
 from app.models import (
     Account,
     CommitmentAnswer,
@@ -25,6 +27,7 @@ from app.models import (
     Plan,
     ProfileSection,
     ScorecardAttribute,
+    ScorecardHalf,
     Stakeholder,
     Workspace,
 )
@@ -34,8 +37,10 @@ from app.opportunities.schemas import OpportunityValues
 from app.profile import service as profile
 from app.reviews import service as reviews
 from app.reviews.schemas import CheckedReview
+from app.scorecard import hours, objectives
 from app.scorecard import service as scorecard
-from app.scorecard.schemas import CheckedEntry
+from app.scorecard.objectives import ObjectiveValues
+from app.scorecard.schemas import AttributeValues, CheckedEntry
 from app.stakeholders import service as stakeholders
 from app.stakeholders.schemas import CheckedStakeholder
 
@@ -70,7 +75,9 @@ def play(
     attributes = scorecard.create_defaults(
         stage.session, actor=stage[story.scorecard_by], workspace_id=workspace.id
     )
+    _objectives(scene, workspace.id, attributes)
     _score(scene, attributes)
+    _hours_and_answer(scene)
     sections = _profile(scene)
     _people(scene)
     # The client read those requests when answering them; one section and one person wait.
@@ -83,6 +90,58 @@ def play(
     for meeting in story.other_reviews:
         _record(scene, meeting)
     stage.session.flush()
+
+
+def _objectives(scene: Scene, workspace_id: int, attributes: Sequence[ScorecardAttribute]) -> None:
+    """The workspace's strategic objectives, each recommended attribute tied to the one it
+    serves (through the attribute's edit, as the admin page does)."""
+    session, admin = scene.stage.session, scene.stage[scene.story.scorecard_by]
+    by_name = {a.name: a for a in attributes}
+    for stated in scene.story.objectives:
+        made = objectives.add_objective(
+            session,
+            actor=admin,
+            workspace_id=workspace_id,
+            values=ObjectiveValues(stated.title, stated.description),
+        )
+        for name in stated.attributes:
+            attribute = by_name[name]
+            scorecard.update_attribute(
+                session,
+                actor=admin,
+                attribute=attribute,
+                values=AttributeValues(
+                    attribute.name,
+                    ScorecardHalf(attribute.half),
+                    attribute.weight,
+                    attribute.description,
+                    made.id,
+                ),
+                expected_version=attribute.version,
+            )
+
+
+def _hours_and_answer(scene: Scene) -> None:
+    """The team's hours of this quarter, and the sponsor's key-account answer in the plan."""
+    session, lead = scene.stage.session, scene.stage[scene.story.by]
+    quarter = hours.quarter_of(today())
+    for planned in scene.story.planned_hours:
+        account_id = scene.accounts[planned.account][0].id
+        assert account_id is not None
+        hours.record(
+            session,
+            actor=lead,
+            account_id=account_id,
+            values=hours.HoursValues(quarter, planned.hours, planned.note),
+        )
+    if (reply := scene.story.key_account) is not None:
+        keyaccount.answer(
+            session,
+            actor=scene.stage[scene.story.client],
+            account_id=scene.account_id,
+            values=AnswerValues(reply.answer, reply.words),
+            based_on=0,
+        )
 
 
 def _score(scene: Scene, attributes: Sequence[ScorecardAttribute]) -> None:

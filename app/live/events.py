@@ -49,6 +49,7 @@ SECTIONS: dict[str, str | None] = {
     "comment": "comments",  # resolved to the section its thread is in (``_comment_section``)
     "attachment": "attachments",  # resolved to its item's section (``_attachment_section``)
     "plan": "agreement",
+    "key_account_answer": "key-account",  # the client sponsor's answer (shared)
     # The joint review's meeting and minutes have pages of their own; the plan page only links
     # to them.
     "joint_review": None,
@@ -65,6 +66,10 @@ SECTIONS: dict[str, str | None] = {
     "review": WORKSPACE,
     "review_cadence": WORKSPACE,
     "mentor_request": WORKSPACE,
+    "planned_hours": WORKSPACE,
+    # The workspace's objectives and tiers' treatments are on the global chain: no account.
+    "strategic_objective": None,
+    "tier_treatment": None,
     "import": WORKSPACE,  # an import of stakeholders (an import of accounts is on no account)
     # Not shown on any plan page: no event.
     "account": None,

@@ -75,6 +75,10 @@ class Verb(StrEnum):
     REVIEW_WRITE = "review.write"  # record a review, set the cadence (lead; admins)
     MENTOR_ASK = "mentor.ask"  # ask the mentor to look at the plan or a proposal
     MENTOR_REVIEW = "mentor.review"  # the mentor's comments and sign-off
+    HOURS_PLAN = "hours.plan"  # the team's planned hours per quarter (lead, team; admins)
+    # Whether the client wants a key-account relationship: asked of the client sponsor in the
+    # plan, answered in their own words; the vendor side reads the answer.
+    KEY_ACCOUNT_ANSWER = "key_account.answer"
     # What the vendor sent to the client for validation: every role reads it (the vendor
     # side sees what the client sees); the client's contributors confirm or correct it.
     VALIDATION_VIEW = "validation.view"
@@ -242,6 +246,7 @@ _VENDOR_CONTRIBUTOR = (
         Verb.REVIEW_MINUTES,
         Verb.INSIGHT_WRITE,
         Verb.MENTOR_ASK,
+        Verb.HOURS_PLAN,
     }
 )
 # What the lead (and a workspace admin) does beyond the team: score the account, send profile
@@ -274,7 +279,7 @@ _GRANTS: dict[Role | str, frozenset[Verb]] = {
     | _DISCUSS
     | _SEND_AGAIN
     | {Verb.COMMENT_TEAM_ONLY, Verb.MENTOR_REVIEW, Verb.COMMITMENT_ANSWER},
-    Role.SPONSOR: _CLIENT_CONTRIBUTOR | {Verb.PLAN_APPROVE},
+    Role.SPONSOR: _CLIENT_CONTRIBUTOR | {Verb.PLAN_APPROVE, Verb.KEY_ACCOUNT_ANSWER},
     Role.MEMBER: _CLIENT_CONTRIBUTOR,
     # A viewer reads the shared plan and joins its discussions (DESIGN.md §1): comments, and
     # edits or deletes their own comments; nothing of the plan itself.

@@ -15,6 +15,8 @@ from app.actions import sections as actions_sections
 from app.agreement import sections as agreement_sections
 from app.attachments import sections as attachments_sections
 from app.initiatives import sections as initiatives_sections
+from app.keyaccount import repository as keyaccount_repo
+from app.keyaccount import sections as keyaccount_sections
 from app.kit.pages import Page
 from app.kit.window import Windows
 from app.live import events as live_events
@@ -71,10 +73,14 @@ def _periods(db: Any, actor: Actor, access: AccountAccess, period: int | None) -
     """The account's periods (one query: the page's plan is one of them, so it costs nothing
     more) and the one shown: ``period`` (a plan id of the account), else the current one."""
     # The summary's columns come along in the same statement: no query of their own.
-    extra = repository.review_columns() | waiting_repo.here_columns(
-        access.account_id,
-        user_id=actor.id,
-        check=may(actor, access, Verb.VALIDATION_ANSWER),
+    extra = (
+        repository.review_columns()
+        | keyaccount_repo.plan_columns()
+        | waiting_repo.here_columns(
+            access.account_id,
+            user_id=actor.id,
+            check=may(actor, access, Verb.VALIDATION_ANSWER),
+        )
     )
     periods, live, columns = repository.periods_and_live_event(
         db, account_id=access.account_id, vendor=access.is_vendor, extra=extra
@@ -130,6 +136,7 @@ def plan_context(
     }
     for loader in LOADERS:
         context.update(loader(db, actor, access, plan))
+    context.update(keyaccount_sections.load(shown["summary_columns"]))
     initiatives_sections.link_priorities(
         context["initiatives"], [row[0] for row in context["priorities"]]
     )

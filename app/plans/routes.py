@@ -27,6 +27,7 @@ SECTIONS = {
     "strategy": Fragment("strategy/_section.html"),
     "priorities": Fragment(TEMPLATE, "priorities"),
     "value": Fragment("value/_section.html"),
+    "key-account": Fragment("keyaccount/_section.html"),
     "initiatives": Fragment("initiatives/_section.html"),
     "actions": Fragment("actions/_section.html"),
 }

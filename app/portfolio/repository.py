@@ -20,6 +20,7 @@ from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from app.models import (
+    CLIENT_ROLES,
     VENDOR_ROLES,
     Account,
     AccountScore,
@@ -27,15 +28,32 @@ from app.models import (
     ClientOrganisation,
     Initiative,
     InitiativePriority,
+    Invitation,
+    KeyAccountAnswer,
     Membership,
     PerceivedPriority,
     PerceivedRating,
     Plan,
+    PlannedHours,
     Priority,
+    Role,
+    Tier,
+    TierTreatment,
     ValueRating,
 )
 from app.priorities import repository as priorities_repo
 from app.reviews import repository as reviews_repo
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the account's tier asks of it, as it stands (``app.portfolio.selection``)."""
+
+    hours: int | None  # planned for the quarter; None: none recorded
+    mentored: bool  # an active mentor on the team
+    joint: bool  # client people on the joint plan, or invited to it
+    answer: str | None  # the client's key-account answer; None: not answered
+    strategic_mentor: bool | None  # the workspace's Strategic treatment; None: the default
 
 
 @dataclass(frozen=True)
@@ -44,16 +62,70 @@ class VisibleAccount:
     name: str
     client_name: str
     plan: Plan | None  # the current plan; None: the account has none
+    selection: Selection | None = None
+
+
+def _selection_columns(quarter: str, now: datetime) -> list[Any]:
+    """Correlated subqueries of ``Selection``, read in the accounts' own query (so they cost
+    no query of their own)."""
+    client_roles = [role.value for role in CLIENT_ROLES]
+    client_member = (
+        select(Membership.id)
+        .where(col(Membership.account_id) == Account.id)
+        .where(col(Membership.role).in_(client_roles))
+        .where(col(Membership.removed_at).is_(None))
+        .exists()
+    )
+    client_invited = (
+        select(Invitation.id)
+        .where(col(Invitation.account_id) == Account.id)
+        .where(col(Invitation.role).in_(client_roles))
+        .where(col(Invitation.accepted_at).is_(None))
+        .where(col(Invitation.revoked_at).is_(None))
+        .where(col(Invitation.expires_at) > now)
+        .exists()
+    )
+    mentor = (
+        select(Membership.id)
+        .where(col(Membership.account_id) == Account.id)
+        .where(Membership.role == Role.MENTOR.value)
+        .where(col(Membership.removed_at).is_(None))
+        .exists()
+    )
+    return [
+        select(PlannedHours.hours)
+        .where(col(PlannedHours.account_id) == Account.id)
+        .where(PlannedHours.quarter == quarter)
+        .scalar_subquery()
+        .label("hours"),
+        mentor.label("mentored"),
+        sa.or_(client_member, client_invited).label("joint"),
+        select(KeyAccountAnswer.answer)
+        .where(col(KeyAccountAnswer.account_id) == Account.id)
+        .scalar_subquery()
+        .label("answer"),
+        select(TierTreatment.mentor_required)
+        .where(col(TierTreatment.workspace_id) == Account.workspace_id)
+        .where(TierTreatment.tier == Tier.STRATEGIC.value)
+        .scalar_subquery()
+        .label("strategic_mentor"),
+    ]
 
 
 def visible_accounts(
-    session: Session, *, workspace_id: int, user_id: int, every_account: bool
+    session: Session,
+    *,
+    workspace_id: int,
+    user_id: int,
+    every_account: bool,
+    quarter: str,
+    now: datetime,
 ) -> list[VisibleAccount]:
-    """The workspace's accounts with their current plan: all of them for a workspace admin
-    (``every_account``), else those where the person has an active vendor membership. Never
-    another workspace's. One query."""
+    """The workspace's accounts with their current plan and their ``Selection`` for
+    ``quarter``: all of them for a workspace admin (``every_account``), else those where the
+    person has an active vendor membership. Never another workspace's. One query."""
     statement = (
-        select(Account, ClientOrganisation.name, Plan)
+        select(Account, ClientOrganisation.name, Plan, *_selection_columns(quarter, now))
         .join(ClientOrganisation, col(ClientOrganisation.id) == Account.client_org_id)
         .outerjoin(Plan, sa.and_(col(Plan.account_id) == Account.id, col(Plan.is_current)))
         .where(Account.workspace_id == workspace_id)
@@ -69,11 +141,20 @@ def visible_accounts(
             .exists()
         )
         statement = statement.where(on_the_team)
-    rows = session.exec(statement).all()
+    rows: Sequence[Any] = session.exec(statement).all()
     found = []
-    for account, client_name, plan in rows:
+    for row in rows:
+        account, client_name, plan = row[0], row[1], row[2]
         assert account.id is not None
-        found.append(VisibleAccount(account.id, account.name, client_name, plan))
+        hours, mentored, joint, answer, strategic_mentor = row[3:]
+        selection = Selection(
+            hours,
+            bool(mentored),
+            bool(joint),
+            answer,
+            None if strategic_mentor is None else bool(strategic_mentor),
+        )
+        found.append(VisibleAccount(account.id, account.name, client_name, plan, selection))
     return found
 
 

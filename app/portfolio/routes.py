@@ -17,7 +17,7 @@ from app.kit.downloads import csv_download, file_name
 from app.kit.pages import Page
 from app.permissions.guards import PortfolioReader
 from app.permissions.policy import Actor
-from app.portfolio import chart, export, service
+from app.portfolio import chart, export, selection, service
 from app.portfolio.schemas import (
     COLUMNS,
     REVIEW_CHOICES,
@@ -97,4 +97,5 @@ def portfolio_context(db: DbSession, actor: Actor, query: PortfolioQuery) -> dic
         "small_high_potential": promising,
         "notable": chart.NOTABLE,
         "today": today,
+        "time": selection.report(every, today=today),
     }

@@ -32,6 +32,7 @@ from app.models import (
     PriorityStatus,
     Tier,
     ValueRating,
+    utcnow,
 )
 from app.perception import service as perception
 from app.permissions.policy import Actor
@@ -40,6 +41,7 @@ from app.plans.metrics import Figure, LinkedAction, LinkedInitiative
 from app.portfolio import chart, repository
 from app.portfolio.schemas import NO_PLAN, STATE_CHOICES, UNSCORED, PortfolioQuery
 from app.reviews.schedule import ReviewState, review_state
+from app.scorecard.hours import quarter_of
 
 PLAN_STATE_ORDER = (PlanStatus.DRAFT, PlanStatus.SUBMITTED, PlanStatus.AGREED)
 
@@ -123,6 +125,7 @@ class PortfolioRow:
     client_name: str
     score: Score | None  # None: never scored
     figures: PlanFigures | None  # None: no current plan
+    selection: repository.Selection | None = None  # the time and treatment facts
 
     @property
     def tier(self) -> Tier | None:
@@ -267,6 +270,8 @@ def portfolio_rows(db: Session, *, actor: Actor, today: date) -> list[PortfolioR
         workspace_id=actor.workspace_id,
         user_id=actor.id,
         every_account=actor.is_admin_of(actor.workspace_id),
+        quarter=quarter_of(today),
+        now=utcnow(),
     )
     if not accounts:
         return []
@@ -281,6 +286,7 @@ def portfolio_rows(db: Session, *, actor: Actor, today: date) -> list[PortfolioR
                 account_id=account.account_id,
                 name=account.name,
                 client_name=account.client_name,
+                selection=account.selection,
                 score=Score(
                     latest.current,
                     latest.future,

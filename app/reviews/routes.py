@@ -27,6 +27,7 @@ from app.models import (
     Plan,
     Review,
     Role,
+    Tier,
     User,
     ValueRating,
 )
@@ -53,6 +54,8 @@ from app.reviews.schemas import (
     SignOffForm,
     day,
 )
+from app.scorecard import repository as scorecard_repo
+from app.scorecard import treatment
 from app.value import repository as value_repo
 from app.web.confirm import asks_first
 from app.web.errors import ConflictError, or_404
@@ -177,7 +180,17 @@ def reviews_context(db: DbSession, actor: Actor, access: AccountAccess) -> dict[
         "InitiativeStatus": InitiativeStatus,
         "plan_subject": PLAN_SUBJECT,
         "mentors": mentors,
+        "tier_treatment": _tier_treatment(db, access),
     } | _blank_forms(plan, today)
+
+
+def _tier_treatment(db: DbSession, access: AccountAccess) -> treatment.Treatment | None:
+    """The treatment of the account's tier (its latest scoring's), whose cadence the page
+    offers as the default; None when the account is not scored. Two queries."""
+    latest = scorecard_repo.latest(db, account_id=access.account_id)
+    if latest is None:
+        return None
+    return treatment.of_workspace(db, workspace_id=access.account.workspace_id)[Tier(latest.tier)]
 
 
 def _blank_forms(plan: Plan, today: date) -> dict[str, Any]:

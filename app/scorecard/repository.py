@@ -9,11 +9,13 @@ from sqlmodel import Session, col, select
 
 from app.db import for_write
 from app.kit import queries
-from app.models import AccountScore, ScorecardAttribute, User
+from app.models import AccountScore, ScorecardAttribute, StrategicObjective, TierTreatment, User
 from app.workspaces import repository as workspaces_repo
 
 ATTRIBUTE = "scorecard_attribute"
 SCORE = "account_score"
+OBJECTIVE = "strategic_objective"
+TREATMENT = "tier_treatment"
 
 
 def lock_workspace(session: Session, *, workspace_id: int) -> None:
@@ -65,3 +67,35 @@ def latest(session: Session, *, account_id: int) -> AccountScore | None:
         .order_by(col(AccountScore.scored_at).desc(), col(AccountScore.id).desc())
         .limit(1)
     ).first()
+
+
+def active_objectives(session: Session, *, workspace_id: int) -> Sequence[StrategicObjective]:
+    """The workspace's live strategic objectives, in their order: one query."""
+    objectives = queries.live(StrategicObjective, StrategicObjective.workspace_id == workspace_id)
+    return session.exec(
+        objectives.order_by(col(StrategicObjective.position), col(StrategicObjective.id))
+    ).all()
+
+
+def get_objective(
+    session: Session, *, workspace_id: int, objective_id: int
+) -> StrategicObjective | None:
+    """A live objective of this workspace (another workspace's is not found, like a missing
+    one); locked when the request writes."""
+    statement = (
+        select(StrategicObjective)
+        .where(StrategicObjective.id == objective_id)
+        .where(StrategicObjective.workspace_id == workspace_id)
+        .where(col(StrategicObjective.removed_at).is_(None))
+        .execution_options(populate_existing=True)
+    )
+    return session.exec(for_write(session, statement)).first()
+
+
+def treatments(session: Session, *, workspace_id: int) -> Sequence[TierTreatment]:
+    """The tiers' treatments the workspace's admins set (a tier never set has no row)."""
+    return session.exec(
+        select(TierTreatment)
+        .where(TierTreatment.workspace_id == workspace_id)
+        .execution_options(populate_existing=True)
+    ).all()

@@ -18,8 +18,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
+from app.accounts import repository as accounts_repo
 from app.auth.deps import CurrentActor
 from app.db import DbSession
+from app.keyaccount import repository as keyaccount_repo
 from app.kit import numbers
 from app.kit.forms import FormOf
 from app.kit.items import moving_up
@@ -30,11 +32,17 @@ from app.models import (
     SCORE_MAX,
     SCORE_MIN,
     TIER_THRESHOLD,
+    KeyAccountWish,
+    Role,
     ScorecardAttribute,
+    Side,
+    StrategicObjective,
+    Tier,
 )
-from app.permissions.guards import AccountScorer, SettingsManager, account_page
+from app.permissions.guards import AccountScorer, HoursPlanner, SettingsManager, account_page
 from app.permissions.policy import AccountAccess, Actor, Verb, may
-from app.scorecard import chart, repository, scoring, service
+from app.scorecard import chart, hours, objectives, repository, scoring, service, treatment
+from app.scorecard.objectives import ObjectiveForm
 from app.scorecard.schemas import (
     HALF_CHOICES,
     MAX_DESCRIPTION,
@@ -45,6 +53,7 @@ from app.scorecard.schemas import (
     AttributeForm,
     ScoringForm,
 )
+from app.scorecard.treatment import TreatmentForm
 from app.web.confirm import asks_first
 from app.web.errors import or_404
 from app.web.forms import FormErrors, Text, as_int
@@ -76,9 +85,28 @@ def _workspace_id(actor: Actor) -> int:
 
 
 def admin_context(db: Session, workspace_id: int) -> dict[str, Any]:
-    """Everything the admin page shows: one query."""
+    """Everything the admin page shows: three queries (attributes, objectives, treatments)."""
     attributes = repository.active_attributes(db, workspace_id=workspace_id)
+    stated = repository.active_objectives(db, workspace_id=workspace_id)
+    served, orphans = objectives.serving(attributes, stated)
+    treatments = treatment.of_workspace(db, workspace_id=workspace_id)
     return LIMITS | {
+        "objectives": stated,
+        "served": served,
+        "serving_nothing": orphans,
+        "objective_form": ObjectiveForm(),
+        "objective_errors": FormErrors(),
+        "editing_objective": None,
+        "edit_objective_form": ObjectiveForm(),
+        "edit_objective_errors": FormErrors(),
+        "objective_stale": "",
+        "max_objectives": objectives.MAX_OBJECTIVES,
+        "max_title": objectives.MAX_TITLE,
+        "tiers": list(Tier),
+        "treatments": treatments,
+        "treatment_form": TreatmentForm.of(treatments),
+        "treatment_errors": FormErrors(),
+        "month_choices": range(treatment.MIN_MONTHS, treatment.MAX_MONTHS + 1),
         "attributes": attributes,
         "balance": scoring.balance(attributes),
         "defaults": DEFAULT_SCORECARD,
@@ -141,12 +169,20 @@ def add_attribute(
     )
 
 
-def _edit_page(request: Request, attribute: ScorecardAttribute) -> Page:
+def _edit_page(request: Request, db: Session, attribute: ScorecardAttribute) -> Page:
     """The page that edits one attribute; after saving, back to the admin page."""
     return Page(
         request,
         "scorecard/edit_attribute.html",
-        lambda: LIMITS | {"attribute": attribute, "errors": FormErrors(), "stale": None},
+        lambda: (
+            LIMITS
+            | {
+                "attribute": attribute,
+                "errors": FormErrors(),
+                "stale": None,
+                "objectives": repository.active_objectives(db, workspace_id=attribute.workspace_id),
+            }
+        ),
         url=ADMIN,
     )
 
@@ -156,7 +192,7 @@ def edit_attribute(
     request: Request, actor: SettingsManager, db: DbSession, attribute_id: int
 ) -> Response:
     attribute = _attribute(db, actor, attribute_id, write=False)
-    return _edit_page(request, attribute).render(
+    return _edit_page(request, db, attribute).render(
         form=AttributeForm.of(attribute), version=attribute.version
     )
 
@@ -171,7 +207,7 @@ def update_attribute(
     version: Text = "",
 ) -> Response:
     attribute = _attribute(db, actor, attribute_id, write=True)
-    page, based_on = _edit_page(request, attribute), as_int(version) or 0
+    page, based_on = _edit_page(request, db, attribute), as_int(version) or 0
     values = form.check()
     if isinstance(values, FormErrors):
         return page.refused(422, form=form, version=based_on, errors=values)
@@ -245,6 +281,139 @@ def create_defaults(request: Request, actor: SettingsManager, db: DbSession) -> 
     )
 
 
+# --- The workspace's strategic objectives and each tier's treatment --------------------------
+
+OBJECTIVES = f"{ADMIN}/objectives"
+
+
+def _objective(db: Session, actor: Actor, objective_id: int, *, write: bool) -> StrategicObjective:
+    """A live objective of the admin's own workspace, or 404 (another workspace's is not found,
+    exactly like a missing one). A writing request locks the workspace first."""
+    workspace_id = _workspace_id(actor)
+    if write:
+        repository.lock_workspace(db, workspace_id=workspace_id)
+    return or_404(
+        repository.get_objective(db, workspace_id=workspace_id, objective_id=objective_id)
+    )
+
+
+@router.post(OBJECTIVES)
+def add_objective(
+    request: Request,
+    actor: SettingsManager,
+    db: DbSession,
+    form: Annotated[ObjectiveForm, FormOf(ObjectiveForm)],
+) -> Response:
+    page = _admin_page(request, db, actor)
+    values = form.check()
+    if isinstance(values, FormErrors):
+        return page.refused(422, ADMIN_BLOCK, objective_form=form, objective_errors=values)
+    try:
+        objective = objectives.add_objective(
+            db, actor=actor.user, workspace_id=_workspace_id(actor), values=values
+        )
+    except objectives.Refused as refused:
+        return page.refused(
+            422, ADMIN_BLOCK, objective_form=form.tidied(values), objective_errors=refused.errors
+        )
+    return page.done(
+        f"Added the objective “{objective.title}”. Name it on the attributes that serve it.",
+        ADMIN_BLOCK,
+        anchor=f"objective-{objective.id}",
+    )
+
+
+@router.post(OBJECTIVES + "/{objective_id}")
+def update_objective(
+    request: Request,
+    actor: SettingsManager,
+    db: DbSession,
+    objective_id: int,
+    form: Annotated[ObjectiveForm, FormOf(ObjectiveForm)],
+    version: Text = "",
+) -> Response:
+    objective = _objective(db, actor, objective_id, write=True)
+    page, based_on = _admin_page(request, db, actor), as_int(version) or 0
+    editing = {"editing_objective": objective.id, "edit_objective_form": form}
+    values = form.check()
+    if isinstance(values, FormErrors):
+        return page.refused(422, ADMIN_BLOCK, **editing, edit_objective_errors=values)
+    try:
+        changed = objectives.update_objective(
+            db, actor=actor.user, objective=objective, values=values, expected_version=based_on
+        )
+    except service.StaleEdit as stale:
+        return page.refused(409, ADMIN_BLOCK, **editing, objective_stale=stale.who)
+    except objectives.Refused as refused:
+        return page.refused(422, ADMIN_BLOCK, **editing, edit_objective_errors=refused.errors)
+    return page.done(
+        f"Saved the objective “{objective.title}”."
+        if changed
+        else f"“{objective.title}” is unchanged.",
+        ADMIN_BLOCK,
+        anchor=f"objective-{objective.id}",
+    )
+
+
+@router.post(OBJECTIVES + "/{objective_id}/remove")
+@asks_first("Remove")
+def remove_objective(
+    request: Request, actor: SettingsManager, db: DbSession, objective_id: int
+) -> Response:
+    objective = _objective(db, actor, objective_id, write=True)
+    objectives.remove_objective(db, actor=actor.user, objective=objective)
+    return _admin_page(request, db, actor).done(
+        f"Removed the objective “{objective.title}”. The attributes that served it now serve "
+        "none: name another objective on them.",
+        ADMIN_BLOCK,
+        anchor="objectives",
+    )
+
+
+@router.post(OBJECTIVES + "/{objective_id}/move")
+def move_objective(
+    request: Request,
+    actor: SettingsManager,
+    db: DbSession,
+    objective_id: int,
+    direction: Text = "",
+) -> Response:
+    objective = _objective(db, actor, objective_id, write=True)
+    up = moving_up(direction, "an objective")
+    moved = objectives.move_objective(db, actor=actor.user, objective=objective, up=up)
+    place = "first" if direction == "up" else "last"
+    notice = (
+        f"Moved “{objective.title}” {direction}." if moved else f"“{objective.title}” is {place}."
+    )
+    return _admin_page(request, db, actor).done(
+        notice,
+        ADMIN_BLOCK,
+        anchor=f"objective-{objective.id}",
+        focus=f"move-{direction}-objective-{objective.id}",
+    )
+
+
+@router.post(ADMIN + "/treatment")
+def save_treatment(
+    request: Request,
+    actor: SettingsManager,
+    db: DbSession,
+    form: Annotated[TreatmentForm, FormOf(TreatmentForm)],
+) -> Response:
+    page = _admin_page(request, db, actor)
+    wanted = form.check()
+    if isinstance(wanted, FormErrors):
+        return page.refused(422, ADMIN_BLOCK, treatment_form=form, treatment_errors=wanted)
+    changed = treatment.save(db, actor=actor.user, workspace_id=_workspace_id(actor), wanted=wanted)
+    return page.done(
+        f"Saved the treatment of {changed} tier{'s' if changed != 1 else ''}."
+        if changed
+        else "The treatment of every tier is unchanged.",
+        ADMIN_BLOCK,
+        anchor="treatment",
+    )
+
+
 # --- An account's scorecard ------------------------------------------------------------------
 
 
@@ -257,40 +426,77 @@ def account_context(db: Session, actor: Actor, access: AccountAccess) -> dict[st
     latest, latest_by = rows[-1] if rows else (None, "")
     scored_ids = {e.get("attribute_id") for e in latest.entries} if latest else set()
     live_ids = {a.id for a in attributes}
-    return LIMITS | {
-        "access": access,
-        "account": account,
-        "attributes": attributes,
-        "balance": scoring.balance(attributes),
-        "missing": scoring.missing_halves(attributes),
-        "not_enough": service.not_enough_message(scoring.missing_halves(attributes)),
-        "latest": latest,
-        "latest_by": latest_by,
-        "latest_halves": [
-            (half, [e for e in latest.entries if e.get("half") == half.value])
-            for half in scoring.HALVES
-        ]
-        if latest
-        else [],
-        "added_since": [a for a in attributes if latest and a.id not in scored_ids],
-        "removed_since": [
-            e for e in (latest.entries if latest else []) if e.get("attribute_id") not in live_ids
-        ],
-        "history": list(reversed(rows)),
-        "chart": chart.build(
-            [chart.Scoring(local(s.scored_at, actor.zone), s.current, s.future) for s, _ in rows],
-            actor.locale,
-        )
-        if len(rows) >= 2
-        else None,
-        "tier_label": scoring.tier_label,
-        "tier_meaning": scoring.tier_meaning,
-        "day": chart.day,
-        "can_score": may(actor, access, Verb.ACCOUNT_SCORE),
-        "is_admin": actor.is_admin_of(account.workspace_id),
-        "form": ScoringForm.prefilled(latest.entries) if latest else ScoringForm(),
-        "errors": FormErrors(),
-        "notice": "",
+    return (
+        LIMITS
+        | {
+            "access": access,
+            "account": account,
+            "attributes": attributes,
+            "balance": scoring.balance(attributes),
+            "missing": scoring.missing_halves(attributes),
+            "not_enough": service.not_enough_message(scoring.missing_halves(attributes)),
+            "latest": latest,
+            "latest_by": latest_by,
+            "latest_halves": [
+                (half, [e for e in latest.entries if e.get("half") == half.value])
+                for half in scoring.HALVES
+            ]
+            if latest
+            else [],
+            "added_since": [a for a in attributes if latest and a.id not in scored_ids],
+            "removed_since": [
+                e
+                for e in (latest.entries if latest else [])
+                if e.get("attribute_id") not in live_ids
+            ],
+            "history": list(reversed(rows)),
+            "chart": chart.build(
+                [
+                    chart.Scoring(local(s.scored_at, actor.zone), s.current, s.future)
+                    for s, _ in rows
+                ],
+                actor.locale,
+            )
+            if len(rows) >= 2
+            else None,
+            "tier_label": scoring.tier_label,
+            "tier_meaning": scoring.tier_meaning,
+            "day": chart.day,
+            "can_score": may(actor, access, Verb.ACCOUNT_SCORE),
+            "is_admin": actor.is_admin_of(account.workspace_id),
+            "form": ScoringForm.prefilled(latest.entries) if latest else ScoringForm(),
+            "errors": FormErrors(),
+            "notice": "",
+        }
+        | _selection(db, actor, access, Tier(latest.tier) if latest else None)
+    )
+
+
+def _selection(
+    db: Session, actor: Actor, access: AccountAccess, tier: Tier | None
+) -> dict[str, Any]:
+    """What the account's tier asks (its treatment) against what the account has: a mentor,
+    client people on the plan, the client's answer; and the team's planned hours. Four
+    queries."""
+    account = access.account
+    members = accounts_repo.list_members(db, account_id=access.account_id)
+    answer = keyaccount_repo.of_account(db, account_id=access.account_id)
+    treatments = treatment.of_workspace(db, workspace_id=account.workspace_id)
+    quarters = hours.quarters_from(actor.today())
+    return {
+        "treatment": treatments[tier] if tier else None,
+        "has_mentor": any(m.role_enum is Role.MENTOR for m in members),
+        "has_client_people": any(m.role_enum.side is Side.CLIENT for m in members),
+        "client_answer": KeyAccountWish(answer[0].answer) if answer else None,
+        "client_words": answer[0].words if answer else "",
+        "is_strategic": tier is Tier.STRATEGIC,
+        "planned": hours.of_account(db, account_id=access.account_id),
+        "quarters": quarters,
+        "hours_form": hours.HoursForm(quarter=quarters[0]),
+        "hours_errors": FormErrors(),
+        "can_plan_hours": may(actor, access, Verb.HOURS_PLAN),
+        "can_manage_members": may(actor, access, Verb.MEMBERS_MANAGE),
+        "max_hours": hours.MAX_HOURS,
     }
 
 
@@ -356,4 +562,29 @@ def score_account(
         f"{numbers.decimal(made.future, actor.locale)}, tier {scoring.tier_label(made.tier)}.",
         ACCOUNT_BLOCK,
         anchor="latest",
+    )
+
+
+@router.post("/accounts/{account_id}/scorecard/hours")
+def plan_hours(
+    request: Request,
+    actor: CurrentActor,
+    access: HoursPlanner,
+    db: DbSession,
+    form: Annotated[hours.HoursForm, FormOf(hours.HoursForm)],
+) -> Response:
+    """The team's planned hours on the account for one quarter (made or replaced)."""
+    page = _account_page(request, db, actor, access)
+    values = form.check(hours.quarters_from(actor.today()))
+    if isinstance(values, FormErrors):
+        return page.refused(422, ACCOUNT_BLOCK, hours_form=form, hours_errors=values)
+    changed = hours.record(db, actor=actor.user, account_id=access.account_id, values=values)
+    quarter = values.quarter.replace("-", " ")
+    return page.done(
+        f"Planned {numbers.number(values.hours, actor.locale)} hours on "
+        f"{access.account.name} in {quarter}."
+        if changed
+        else f"The hours planned for {quarter} are unchanged.",
+        ACCOUNT_BLOCK,
+        anchor="hours",
     )

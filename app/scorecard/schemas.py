@@ -38,6 +38,7 @@ class AttributeValues:
     half: ScorecardHalf
     weight: int
     description: str = ""
+    objective_id: int | None = None  # the strategic objective it serves (None: none)
 
 
 @dataclass
@@ -48,10 +49,14 @@ class AttributeForm:
     half: str = ""
     weight: str = ""
     description: str = ""  # what a 5 means
+    objective_id: str = ""  # the objective it serves ('' for none)
 
     @classmethod
     def of(cls, attribute: ScorecardAttribute) -> AttributeForm:
-        return cls(attribute.name, attribute.half, str(attribute.weight), attribute.description)
+        objective = str(attribute.objective_id) if attribute.objective_id else ""
+        return cls(
+            attribute.name, attribute.half, str(attribute.weight), attribute.description, objective
+        )
 
     def tidied(self, values: AttributeValues) -> AttributeForm:
         """The form as checked, for showing it again when the service refused it."""
@@ -78,9 +83,12 @@ class AttributeForm:
         weight = as_int(self.weight, max_digits=2)
         if weight is None or not MIN_WEIGHT <= weight <= MAX_WEIGHT:
             errors.add("weight", f"Choose a weight from {MIN_WEIGHT} to {MAX_WEIGHT}.")
+        objective_id = as_int(self.objective_id) if self.objective_id.strip() else None
+        if self.objective_id.strip() and objective_id is None:
+            errors.add("objective_id", "Choose one of the workspace's objectives, or none.")
         if errors or half is None or weight is None:
             return errors
-        return AttributeValues(tidy(name), half, weight, description)
+        return AttributeValues(tidy(name), half, weight, description, objective_id)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from app.scorecard.schemas import AttributeValues, CheckedEntry, name_key
 from app.scorecard.scoring import MAX_ATTRIBUTES, compute
 from app.web.forms import FormErrors
 
-FIELDS = ("name", "half", "weight", "description")
+FIELDS = ("name", "half", "weight", "description", "objective_id")
 
 
 # Internal, on the global chain: the scorecard is the workspace's, of no single account.
@@ -72,6 +72,23 @@ def _taken_error(other: ScorecardAttribute) -> FormErrors:
     return errors
 
 
+def _check_objective(session: Session, workspace_id: int, objective_id: int | None) -> None:
+    """The objective an attribute names is a live one of its workspace (checked under the
+    workspace's lock, which removing an objective takes too)."""
+    if objective_id is None:
+        return
+    if (
+        repository.get_objective(session, workspace_id=workspace_id, objective_id=objective_id)
+        is None
+    ):
+        errors = FormErrors()
+        errors.add(
+            "objective_id",
+            "That objective is no longer one of the workspace's: choose another, or none.",
+        )
+        raise Refused(errors)
+
+
 def add_attribute(
     session: Session,
     *,
@@ -93,6 +110,7 @@ def add_attribute(
         raise Refused(errors)
     if (other := _name_taken(attributes, values.name)) is not None:
         raise Refused(_taken_error(other))
+    _check_objective(session, workspace_id, values.objective_id)
     attribute = ScorecardAttribute(
         workspace_id=workspace_id,
         name=values.name,
@@ -100,6 +118,7 @@ def add_attribute(
         half=values.half.value,
         weight=values.weight,
         position=max((a.position for a in attributes), default=0) + 1,
+        objective_id=values.objective_id,
     )
     session.add(attribute)
     session.flush()
@@ -127,9 +146,11 @@ def update_attribute(
     attributes = repository.active_attributes(session, workspace_id=attribute.workspace_id)
     if (other := _name_taken(attributes, values.name, editing=attribute.id)) is not None:
         raise Refused(_taken_error(other))
+    _check_objective(session, attribute.workspace_id, values.objective_id)
     before = _values(attribute)
     attribute.name, attribute.description = values.name, values.description
     attribute.half, attribute.weight = values.half.value, values.weight
+    attribute.objective_id = values.objective_id
     changes = audit.diff(before, _values(attribute))
     if not changes:
         return False

@@ -36,6 +36,11 @@ KINDS: tuple[Kind, ...] = (
     Kind("strategy.*", "The client's strategy entries", frozenset({"strategy_entry", "strategy"})),
     Kind("priority.*", "Priorities and the vendor's suggestions", frozenset({"priority"})),
     Kind("value.*", "Value ratings", frozenset({"value_rating"})),
+    Kind(
+        "key_account.*",
+        "The client's answer to a key-account relationship",
+        frozenset({"key_account_answer"}),
+    ),
     Kind("initiative.*", "Initiatives", frozenset({"initiative"})),
     Kind("action.*", "Actions", frozenset({"action"})),
     Kind("comment.*", "Comments", frozenset({"comment"})),
@@ -48,7 +53,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "workspace.*",
         "The vendor's strategy workspace: scorecard, profile, stakeholders, opportunities, "
-        "reviews, perception",
+        "reviews, perception, planned hours",
         frozenset(
             {
                 "account_score",
@@ -58,6 +63,7 @@ KINDS: tuple[Kind, ...] = (
                 "review",
                 "review_cadence",
                 "mentor_request",
+                "planned_hours",
                 "perceived_priority",
                 "perceived_rating",
             }
