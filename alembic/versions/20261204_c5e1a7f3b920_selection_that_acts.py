@@ -3,7 +3,7 @@ one it serves), each tier's treatment, the account team's planned hours per quar
 client sponsor's answer to whether the client wants a key-account relationship.
 
 Revision ID: c5e1a7f3b920
-Revises: a7d2c5e9f104
+Revises: b8e1d4f7a302
 Create Date: 2026-12-04 07:30:00
 """
 
@@ -15,7 +15,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "c5e1a7f3b920"
-down_revision: str | None = "a7d2c5e9f104"
+down_revision: str | None = "b8e1d4f7a302"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
