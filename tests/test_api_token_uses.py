@@ -145,6 +145,6 @@ def test_the_daily_purge_forgets_uses_older_than_the_retention(
             )
         )
     session.commit()
-    app.state.scheduler.run_due()
+    app.state.scheduler.run_daily()  # the purge (app.purge), once a UTC day
     kept = sorted((now - u.used_at).days for u in _uses(session, token.id or 0))
     assert kept == [1, 89]
