@@ -297,6 +297,7 @@ PlanApprover = Annotated[AccountAccess, Depends(AccountGuard(Verb.PLAN_APPROVE))
 PlanRollover = Annotated[AccountAccess, Depends(AccountGuard(Verb.PLAN_ROLLOVER))]
 InsightReader = Annotated[AccountAccess, Depends(AccountGuard(Verb.INSIGHT_VIEW))]
 InsightWriter = Annotated[AccountAccess, Depends(AccountGuard(Verb.INSIGHT_WRITE))]
+ResultsReader = Annotated[AccountAccess, Depends(AccountGuard(Verb.RESULTS_VIEW))]
 ResultsWriter = Annotated[AccountAccess, Depends(AccountGuard(Verb.RESULTS_WRITE))]
 AccountScorer = Annotated[AccountAccess, Depends(AccountGuard(Verb.ACCOUNT_SCORE))]
 ValidationRequester = Annotated[AccountAccess, Depends(AccountGuard(Verb.VALIDATION_REQUEST))]
