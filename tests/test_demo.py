@@ -24,6 +24,8 @@ from app.demo import entries, read
 from app.demo.stage import today as demo_today
 from app.models import (
     Account,
+    AccountActual,
+    AccountGoal,
     AccountScore,
     Action,
     ActionStatus,
@@ -305,6 +307,28 @@ def test_the_strategy_workspace_is_all_there(
         select(MentorRequest).where(MentorRequest.account_id == account.id)
     ).all()
     assert sorted(r.answered_at is None for r in requests) == [False, True]
+
+
+def test_harbor_has_goals_three_quarters_of_actuals_and_a_lost_bid_with_its_reason(
+    session: Session, harbor: tuple[Account, Plan]
+) -> None:
+    account, _ = harbor
+    now = demo_today()
+    goals = session.exec(select(AccountGoal).where(AccountGoal.account_id == account.id)).all()
+    assert now.year in {g.year for g in goals}
+    actuals = session.exec(
+        select(AccountActual).where(AccountActual.account_id == account.id)
+    ).all()
+    assert len(actuals) == 3
+    latest = max((a.year, a.quarter) for a in actuals)
+    assert latest == (now.year, (now.month - 1) // 3 + 1), "the current quarter is the last"
+    assert {a.year for a in actuals} <= {g.year for g in goals}, "a goal for every quarter"
+    found = session.exec(select(Opportunity).where(Opportunity.account_id == account.id)).all()
+    (lost,) = [o for o in found if o.status == OpportunityStatus.LOST]
+    assert (lost.bid_reason, lost.closed_on) == ("price", now)
+    assert "Parcelnet" in lost.bid_note
+    closed = [o for o in found if o.status != OpportunityStatus.OPEN]
+    assert all(o.bid_reason for o in closed if o.status != OpportunityStatus.WON)
 
 
 def test_harbor_has_a_previous_period_to_look_at(

@@ -34,6 +34,7 @@ from app.web.forms import FormErrors
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
 from tests.live import LiveServer
+from tests.test_api import API, bearer, token_of
 from tests.test_concurrent_edits import WRITERS, _client, _scene, race
 from tests.test_portfolio import grow, queries_for
 
@@ -569,3 +570,23 @@ def test_simultaneous_first_saves_one_wins(live_server: LiveServer, what: str) -
             .where(col(AuditEvent.item_type).startswith("account_"))
         ).all()
         assert len(verbs) == 1, verbs
+
+
+# --------------------------------------------------------------------------------------------
+# The API's vendor resources
+# --------------------------------------------------------------------------------------------
+
+
+def test_the_api_lists_each_opportunity_with_its_bid_outcome(
+    client: TestClient, session: Session, world: World
+) -> None:
+    bid(session, world, "Lost on price", OpportunityStatus.LOST, "price", "Undercut")
+    bid(session, world, "Open one", OpportunityStatus.OPEN)
+    token = token_of(session, world.members["mentor"])
+    answer = client.get(f"{API}/accounts/{world.account.id}/opportunities", headers=bearer(token))
+    assert answer.status_code == 200
+    items = {i["title"]: i for i in answer.json()["items"]}
+    lost = items["Lost on price"]
+    assert (lost["status"], lost["bid_reason"], lost["bid_note"]) == ("lost", "price", "Undercut")
+    assert lost["closed_on"] == "2026-08-14"
+    assert (items["Open one"]["bid_reason"], items["Open one"]["closed_on"]) == ("", None)
