@@ -643,6 +643,8 @@ SHARED_EVENT_FIELDS = {
 # Items of the workspace no event of which may ever be shared.
 INTERNAL_ITEM_TYPES = {
     "opportunity",
+    "account_goal",
+    "account_actual",
     "review",
     "mentor_request",
     "scorecard_attribute",
