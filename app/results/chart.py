@@ -16,7 +16,8 @@ from fractions import Fraction
 from app.kit import numbers, svg
 from app.results.figures import YearResults
 
-WIDTH, HEIGHT, TOP, BOTTOM, FONT = 480.0, 250.0, 14.0, 212.0, 13.0
+# On a 375px-wide phone the chart is about 320px wide: a 16-unit text is still 11px there.
+WIDTH, HEIGHT, TOP, BOTTOM, FONT = 480.0, 262.0, 14.0, 220.0, 16.0
 STEPS = 4  # about this many grid lines above zero
 BAR_GAP = 4.0
 
@@ -91,7 +92,7 @@ def goal_chart(results: YearResults, currency: str, locale: str) -> GoalChart | 
     top = step * max(1, math.ceil(max(values, default=0) / step))
     texts = [_money(v, currency, locale) for v in range(0, top + 1, step)]
     left = max(svg.text_width(t, FONT) for t in texts) + 12
-    frame = svg.Frame(WIDTH, HEIGHT, left, WIDTH - 8, TOP, BOTTOM, FONT, dates_y=BOTTOM + 20)
+    frame = svg.Frame(WIDTH, HEIGHT, left, WIDTH - 8, TOP, BOTTOM, FONT, dates_y=BOTTOM + 24)
     y_of = svg.Linear(0, top, frame.bottom, frame.top)
     ticks = tuple(Tick(y_of(v), t) for v, t in zip(range(0, top + 1, step), texts, strict=True))
     slot = (frame.right - frame.left) / len(results.quarters)
