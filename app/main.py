@@ -54,6 +54,7 @@ from app.priorities import routes as priorities_routes
 from app.profile import routes as profile_routes
 from app.purge import service as purge
 from app.reminders.scheduler import Scheduler
+from app.results import routes as results_routes
 from app.reviews import routes as reviews_routes
 from app.scorecard import routes as scorecard_routes
 from app.sso import routes as sso_routes
@@ -118,6 +119,7 @@ PRIVATE_ROUTERS = (
     periods_routes.router,
     perception_routes.router,
     opportunities_routes.router,
+    results_routes.router,
     notifications_routes.router,
     workspaces_routes.router,
     scorecard_routes.router,

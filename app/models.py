@@ -1840,12 +1840,29 @@ class OpportunityStatus(StrEnum):
     DROPPED = "dropped"
 
 
+class BidReason(StrEnum):
+    """Why a bid was won, lost or dropped (``app.results.schemas.BID_REASONS`` says it in words)."""
+
+    PRICE = "price"
+    OFFER = "offer"
+    RELATIONSHIP = "relationship"
+    COMPETITOR = "competitor"
+    TIMING = "timing"
+    NO_DECISION = "no_decision"
+    CAPACITY = "capacity"
+    OTHER = "other"
+
+
 class Opportunity(SQLModel, table=True):
     """A sales opportunity in the account (internal), rated for return on time invested.
-    Each rating is 1..5; ``size`` is in the workspace's currency, ``days`` the time to win it."""
+    Each rating is 1..5; ``size`` is in the workspace's currency, ``days`` the time to win it.
+    Closed (won, lost or dropped), it is the account's bid record: ``bid_reason`` (one of
+    ``BidReason``, required when lost or dropped), ``bid_note`` in the team's words and
+    ``closed_on``, the day it was closed."""
 
     __table_args__ = (
         sa.CheckConstraint(_in("status", OpportunityStatus), name="status"),
+        sa.CheckConstraint(f"bid_reason = '' OR {_in('bid_reason', BidReason)}", name="bid_reason"),
         sa.CheckConstraint("size >= 0", name="size_positive"),
         sa.CheckConstraint("days >= 1", name="days_positive"),
         *(
@@ -1875,6 +1892,9 @@ class Opportunity(SQLModel, table=True):
     history: int = 3
     relationship: int = 3
     status: str = Field(default=OpportunityStatus.OPEN, max_length=20)
+    bid_reason: str = Field(default="", max_length=20)
+    bid_note: str = Field(default="", max_length=1000)
+    closed_on: date | None = None
     owner_id: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: datetime = Field(default_factory=utcnow)
     created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
@@ -1898,6 +1918,65 @@ class OpportunityPriority(SQLModel, table=True):
     opportunity_id: int = Field(foreign_key="opportunity.id", primary_key=True)
     priority_id: int = Field(foreign_key="priority.id", primary_key=True, index=True)
     account_id: int = Field(foreign_key="account.id")
+
+
+class AccountGoal(SQLModel, table=True):
+    """The vendor's own goals for an account in one calendar year (internal): revenue and
+    margin in whole units of the workspace's currency (as ``Opportunity.size``), share of
+    wallet as a whole percentage of what the client spends on what we offer."""
+
+    __tablename__ = "account_goal"
+    __table_args__ = (
+        sa.UniqueConstraint("account_id", "year", name="uq_account_goal_year"),
+        sa.CheckConstraint("revenue >= 0", name="revenue_positive"),
+        sa.CheckConstraint("margin >= 0", name="margin_positive"),
+        sa.CheckConstraint("share_of_wallet BETWEEN 0 AND 100", name="share_range"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    year: int
+    revenue: int = Field(default=0, sa_type=sa.BigInteger)
+    margin: int = Field(default=0, sa_type=sa.BigInteger)
+    share_of_wallet: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    updated_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
+
+    @property
+    def visibility(self) -> str:
+        return Visibility.INTERNAL
+
+
+class AccountActual(SQLModel, table=True):
+    """What the account really brought in one quarter (internal): revenue and margin in whole
+    units of the workspace's currency, share of wallet as a whole percentage."""
+
+    __tablename__ = "account_actual"
+    __table_args__ = (
+        sa.UniqueConstraint("account_id", "year", "quarter", name="uq_account_actual_quarter"),
+        sa.CheckConstraint("quarter BETWEEN 1 AND 4", name="quarter_range"),
+        sa.CheckConstraint("revenue >= 0", name="revenue_positive"),
+        sa.CheckConstraint("margin >= 0", name="margin_positive"),
+        sa.CheckConstraint("share_of_wallet BETWEEN 0 AND 100", name="share_range"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    year: int
+    quarter: int
+    revenue: int = Field(default=0, sa_type=sa.BigInteger)
+    margin: int = Field(default=0, sa_type=sa.BigInteger)
+    share_of_wallet: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    updated_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
+
+    @property
+    def visibility(self) -> str:
+        return Visibility.INTERNAL
 
 
 class Review(SQLModel, table=True):

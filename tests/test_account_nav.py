@@ -22,7 +22,7 @@ from tests.test_joint_reviews import scheduled
 
 NAV = re.compile(r'<nav class="account-nav".*?</nav>', re.DOTALL)
 INTERNAL_PATHS = ("/scorecard", "/profile", "/relationships", "/opportunities", "/reviews")
-INTERNAL_PATHS += ("/perception",)
+INTERNAL_PATHS += ("/results", "/perception")
 CLIENT_ROLES = ("sponsor", "member", "viewer")
 VENDOR_ROLES = ("lead", "team", "mentor")
 # (path under /accounts/N, the tab marked current); "{review}" is a scheduled joint review

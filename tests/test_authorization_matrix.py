@@ -946,6 +946,17 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("POST", "/accounts/{account_id}/opportunities/{opportunity_id}/remove"): item_rows(
         allow="admin lead team", forbid=f"mentor {CLIENT_ROLES}"
     ),
+    # Private: the account's own goals and results (internal: the vendor side reads, lead, team
+    # and admins record them; the client side is refused before any lookup)
+    ("GET", "/accounts/{account_id}/results"): account_rows(
+        own=Row(allow=f"admin {VENDOR_ROLES}", forbid=CLIENT_ROLES)
+    ),
+    ("POST", "/accounts/{account_id}/results/goals"): account_rows(
+        own=Row(allow="admin lead team", forbid=f"mentor {CLIENT_ROLES}")
+    ),
+    ("POST", "/accounts/{account_id}/results/actuals"): account_rows(
+        own=Row(allow="admin lead team", forbid=f"mentor {CLIENT_ROLES}")
+    ),
     # Private: the strategic account scorecard (internal). The workspace's admins set up the
     # attributes; the vendor side reads an account's scores, the lead and admins score it.
     ("GET", "/admin/scorecard"): {NO_TARGET: WORKSPACE_ADMINS},
@@ -2363,6 +2374,22 @@ BODIES: dict[tuple[str, str], Body] = {
         "status": "won",
         "priority_ids": [str(w.priorities[key][0])] if (key := TARGETS[target][0]) else [],
         "version": _version(w, "opportunity_id", target),
+    },
+    # The account's goals and results: an allowed save really writes (a first save: version 0).
+    ("POST", "/accounts/{account_id}/results/goals"): lambda w, actor, target: {
+        "year": "2025",
+        "revenue": "1,200,000",
+        "margin": "300,000",
+        "share_of_wallet": "40",
+        "version": "0",
+    },
+    ("POST", "/accounts/{account_id}/results/actuals"): lambda w, actor, target: {
+        "year": "2025",
+        "quarter": "4",
+        "revenue": "310,000",
+        "margin": "70,000",
+        "share_of_wallet": "35",
+        "version": "0",
     },
     # The scorecard. Both workspaces have two attributes (so the defaults are refused with 409:
     # they are only for an empty scorecard; tests/test_scorecard.py covers them).

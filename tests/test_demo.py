@@ -24,6 +24,8 @@ from app.demo import entries, read
 from app.demo.stage import today as demo_today
 from app.models import (
     Account,
+    AccountActual,
+    AccountGoal,
     AccountScore,
     Action,
     ActionStatus,
@@ -346,6 +348,28 @@ def test_selection_acts_in_the_demo(session: Session, harbor: tuple[Account, Pla
     assert "plan it with you" in answer.words
     sponsor = person(session, "sponsor@harbor.example")
     assert answer.answered_by_id == sponsor.id
+
+
+def test_harbor_has_goals_three_quarters_of_actuals_and_a_lost_bid_with_its_reason(
+    session: Session, harbor: tuple[Account, Plan]
+) -> None:
+    account, _ = harbor
+    now = demo_today()
+    goals = session.exec(select(AccountGoal).where(AccountGoal.account_id == account.id)).all()
+    assert now.year in {g.year for g in goals}
+    actuals = session.exec(
+        select(AccountActual).where(AccountActual.account_id == account.id)
+    ).all()
+    assert len(actuals) == 3
+    latest = max((a.year, a.quarter) for a in actuals)
+    assert latest == (now.year, (now.month - 1) // 3 + 1), "the current quarter is the last"
+    assert {a.year for a in actuals} <= {g.year for g in goals}, "a goal for every quarter"
+    found = session.exec(select(Opportunity).where(Opportunity.account_id == account.id)).all()
+    (lost,) = [o for o in found if o.status == OpportunityStatus.LOST]
+    assert (lost.bid_reason, lost.closed_on) == ("price", now)
+    assert "Parcelnet" in lost.bid_note
+    closed = [o for o in found if o.status != OpportunityStatus.OPEN]
+    assert all(o.bid_reason for o in closed if o.status != OpportunityStatus.WON)
 
 
 def test_harbor_has_a_previous_period_to_look_at(

@@ -134,6 +134,8 @@ from app.priorities.schemas import PriorityValues
 from app.profile import repository as profile_repo
 from app.profile import service as profile
 from app.reminders import jobs
+from app.results import service as results
+from app.results.schemas import ActualValues, GoalValues
 from app.reviews import service as reviews
 from app.reviews.schemas import CheckedReview
 from app.scorecard import hours as planned_hours
@@ -160,6 +162,12 @@ from tests.test_authorization_matrix import APP_ROUTES, routes_of
 from tests.webhook_receiver import receiver
 
 MARKER = "zq-internal-7f3a"
+# The account's goals and actuals are figures, not texts: planted as amounts no other figure of
+# the test has, looked for as a client's locale (en-GB) writes them, and bare.
+MARKED_AMOUNTS = (7_346_193, 6_128_457, 5_917_203, 4_863_271)
+_AMOUNTS = re.compile(
+    "|".join(rf"(?<![\d,.]){n:,}(?![\d,])|(?<!\d){n}(?!\d)" for n in MARKED_AMOUNTS)
+)
 CLIENT_ROLES = ("sponsor", "member", "viewer")
 HTMX = {"HX-Request": "true", "X-CSRF-Token": CSRF}
 # How the pages name an internal item next to its id (ids, URLs, thread keys, audit rows).
@@ -650,6 +658,8 @@ SHARED_EVENT_FIELDS = {
 # Items of the workspace no event of which may ever be shared.
 INTERNAL_ITEM_TYPES = {
     "opportunity",
+    "account_goal",
+    "account_actual",
     "review",
     "mentor_request",
     "commitment",
@@ -908,7 +918,47 @@ def plant_strategy_workspace(
                 ),
             )
         )
+    # A lost bid with its reason and the team's note.
+    made.append(
+        opportunities.add(
+            session,
+            actor=team,
+            account_id=account_id,
+            values=OpportunityValues(
+                title=f"{MARKER}-lost-bid-title",
+                description="",
+                size=30_000,
+                days=5,
+                ratings=dict.fromkeys(RATINGS, 2),
+                owner_id=None,
+                status=OpportunityStatus.LOST.value,
+                priority_ids=[],
+                bid_reason="price",
+                bid_note=f"{MARKER}-bid-note",
+            ),
+        )
+    )
     internal["opportunity"] = params["opportunity_id"] = [_id(o) for o in made]
+
+    # The account's own goals for this year and a quarter's actuals (amounts as markers).
+    year = utcnow().year
+    goal_revenue, goal_margin, actual_revenue, actual_margin = MARKED_AMOUNTS
+    results.set_goals(
+        session,
+        actor=lead,
+        account_id=account_id,
+        values=GoalValues(revenue=goal_revenue, margin=goal_margin, share_of_wallet=37, year=year),
+        expected_version=0,
+    )
+    results.record_actuals(
+        session,
+        actor=team,
+        account_id=account_id,
+        values=ActualValues(
+            revenue=actual_revenue, margin=actual_margin, share_of_wallet=31, year=year, quarter=1
+        ),
+        expected_version=0,
+    )
 
     # Reviews (one signed off with the mentor's comment, one waiting) and requests to the
     # mentor (about the plan, answered; about the draft; about a proposed initiative).
@@ -1002,10 +1052,13 @@ class Leaks:
         self.internal_ids = re.compile(words)
 
     def text(self, where: str, text: str) -> None:
-        """No marker, no vendor-only wording, no internal item's id."""
+        """No marker (nor a marked amount), no vendor-only wording, no internal item's id."""
         if MARKER in text:
             at = text.index(MARKER)
             self.problems.append(f"{where}: marker in …{text[max(0, at - 120) : at + 60]!r}")
+        for found in _AMOUNTS.finditer(text):
+            at = found.start()
+            self.problems.append(f"{where}: marked amount in …{text[max(0, at - 120) : at + 60]!r}")
         for found in VENDOR_ONLY_WORDS.finditer(text):
             self.problems.append(f"{where}: vendor-only wording {found.group(0)!r}")
         for found in self.internal_ids.finditer(text):
@@ -1768,7 +1821,7 @@ def answer_validation(
 
 # The vendor's writes in the strategy workspace (the client's answers are under /validation/).
 WORKSPACE_WRITES = re.compile(
-    r"/(?:profile|stakeholders|opportunities|reviews|mentor-requests|scorecard)(?:/|$)"
+    r"/(?:profile|stakeholders|opportunities|results|reviews|mentor-requests|scorecard)(?:/|$)"
 )
 
 
@@ -1841,6 +1894,7 @@ def test_no_internal_item_reaches_a_client(
         "profile",
         "relationships",
         "opportunities",
+        "results",
         "reviews",
         "plan/commitment",
     )
@@ -1861,6 +1915,10 @@ def test_no_internal_item_reaches_a_client(
     admin = TestClient(app, follow_redirects=False)
     sign_in(admin, session, world.admin)
     assert f"{MARKER}-objective-title-2" in admin.get("/admin/scorecard").text
+    # ... the goals and actuals too, on the account's results and in the portfolio.
+    for url in (f"{account}/results", "/portfolio"):
+        seen = lead.get(url)
+        assert len(set(_AMOUNTS.findall(seen.text))) >= 2, url
     # ... while its preview of the client's validation page shows only what was sent.
     preview = lead.get(f"{account}/validation")
     assert preview.status_code == 200

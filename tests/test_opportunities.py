@@ -631,6 +631,8 @@ def test_editing_changes_fields_status_and_links_and_audits_the_diff(
             days="10",
             history="2",
             status="won",
+            bid_reason="offer",
+            bid_note="They liked the pilot",
             owner_id=str(world.members["lead"].id),
             priority_ids=[str(second.id)],
             version="1",
@@ -659,8 +661,12 @@ def test_editing_changes_fields_status_and_links_and_audits_the_diff(
         "history": [4, 2],
         "owner_id": [None, world.members["lead"].id],
         "status": ["open", "won"],
+        "bid_reason": ["", "offer"],
+        "bid_note": ["", "They liked the pilot"],
+        "closed_on": [None, saved.closed_on.isoformat() if saved.closed_on else "not closed"],
         "priority_ids": [[first.id], [second.id]],
     }
+    assert saved.closed_on is not None
     # Saving what is saved writes nothing.
     again = client.post(
         url(world, f"/{made.id}"),
@@ -670,6 +676,8 @@ def test_editing_changes_fields_status_and_links_and_audits_the_diff(
             days="10",
             history="2",
             status="won",
+            bid_reason="offer",
+            bid_note="They liked the pilot",
             owner_id=str(world.members["lead"].id),
             priority_ids=[str(second.id)],
             version="2",

@@ -66,6 +66,8 @@ TABLE = """
     plan.rollover       -       Y       -       -       -       -       -
     insight.view        Y       Y       Y       Y       -       -       -
     insight.write       Y       Y       Y       -       -       -       -
+    results.view        Y       Y       Y       Y       -       -       -
+    results.write       Y       Y       Y       -       -       -       -
     account.score       Y       Y       -       -       -       -       -
     validation.request  Y       Y       -       -       -       -       -
     stakeholders.import Y       Y       -       -       -       -       -

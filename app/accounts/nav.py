@@ -4,7 +4,7 @@ Which tabs a person gets is asked of the permission policy with the verb each pa
 checks, so the navigation can never offer a page the route would refuse: the shared pages (the
 joint plan, its reviews with the client, the account and its members) for everyone on the
 account; the vendor's internal pages as their own group, marked internal, which the client side
-never gets (``INSIGHT_VIEW`` and ``PERCEPTION_VIEW`` are vendor verbs). It asks no query.
+never gets (``INSIGHT_VIEW``, ``RESULTS_VIEW`` and ``PERCEPTION_VIEW`` are vendor verbs). It asks no query.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ INTERNAL = (
     ("profile", "Profile", "/profile", Verb.INSIGHT_VIEW),
     ("relationships", "Relationship map", "/relationships", Verb.INSIGHT_VIEW),
     ("opportunities", "Opportunities", "/opportunities", Verb.INSIGHT_VIEW),
+    ("results", "Results", "/results", Verb.RESULTS_VIEW),
     ("reviews", "Reviews", "/reviews", Verb.INSIGHT_VIEW),
     ("perception", "Perception gap", "/perception", Verb.PERCEPTION_VIEW),
 )

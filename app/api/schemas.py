@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.models import (
     ActionStatus,
+    BidReason,
     Horizon,
     Importance,
     InitiativeStatus,
@@ -312,6 +313,13 @@ class Opportunity(BaseModel):
     size: int
     days: int
     status: str
+    bid_reason: str = Field(
+        description="The bid's outcome: why it was won, lost or dropped (one of "
+        + ", ".join(f"'{r.value}'" for r in BidReason)
+        + "); empty while open, and for a win given no reason."
+    )
+    bid_note: str = Field(description="What happened, in the team's words.")
+    closed_on: date | None = Field(description="The day it was closed; none while open.")
     owner: Person | None
     version: int
 

@@ -15,6 +15,7 @@ from typing import NewType
 
 from app.models import (
     ActionStatus,
+    BidReason,
     Delivery,
     Horizon,
     Importance,
@@ -455,6 +456,30 @@ class Opportunity:
     ratings: dict[str, int]
     status: OpportunityStatus
     priority: PriorityKey | None = None  # the Harbor priority it answers
+    reason: BidReason | None = None  # why it was won, lost or dropped
+    note: str = ""  # what happened, in the team's words
+
+
+@dataclass(frozen=True, kw_only=True)
+class Goal:
+    """The vendor's own goals for the account told in full, for the year ``years_ago`` (0:
+    this one): revenue and margin in whole units, share of wallet in percent."""
+
+    years_ago: int
+    revenue: int
+    margin: int
+    share_of_wallet: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Actual:
+    """What one quarter really brought: ``quarters_ago`` counts back from the current quarter
+    (0: the current one, which has begun)."""
+
+    quarters_ago: int
+    revenue: int
+    margin: int
+    share_of_wallet: int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -547,6 +572,8 @@ class StrategyWorkspace:
     scorings: tuple[Scoring, ...]
     profile: tuple[Section, ...]
     opportunities: tuple[Opportunity, ...]
+    goals: tuple[Goal, ...]
+    actuals: tuple[Actual, ...]
     contacts: tuple[Contact, ...]
     sent_for_confirmation: tuple[ContactKey, ...]
     confirmations: tuple[Confirmation, ...]

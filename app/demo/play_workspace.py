@@ -35,6 +35,8 @@ from app.notifications import service as notifications
 from app.opportunities import service as opportunities
 from app.opportunities.schemas import OpportunityValues
 from app.profile import service as profile
+from app.results import service as results
+from app.results.schemas import ActualValues, GoalValues, quarter_of
 from app.reviews import service as reviews
 from app.reviews.schemas import CheckedReview
 from app.scorecard import hours, objectives
@@ -84,6 +86,7 @@ def play(
     notifications.mark_all_read(stage.session, user=stage[story.client])
     _share(scene, sections, Sharing.LATER)
     _opportunities(scene)
+    _results(scene)
     _reviews(scene)
     _mentor_requests(scene)
     _commitment(scene)
@@ -266,7 +269,47 @@ def _opportunities(scene: Scene) -> None:
                 owner_id=lead.id,
                 status=found.status.value,
                 priority_ids=[answers] if answers is not None else [],
+                bid_reason=found.reason.value if found.reason else "",
+                bid_note=found.note,
             ),
+            today=today(),
+        )
+
+
+def _results(scene: Scene) -> None:
+    """The account's own goals by year and its actuals by quarter, counted back from today."""
+    stage, story, lead = scene.stage, scene.story, scene.stage[scene.story.by]
+    now = today()
+    for goal in story.goals:
+        values = GoalValues(
+            revenue=goal.revenue,
+            margin=goal.margin,
+            share_of_wallet=goal.share_of_wallet,
+            year=now.year - goal.years_ago,
+        )
+        results.set_goals(
+            stage.session,
+            actor=lead,
+            account_id=scene.account_id,
+            values=values,
+            expected_version=0,
+        )
+    current = now.year * 4 + quarter_of(now) - 1
+    for actual in story.actuals:
+        year, quarter = divmod(current - actual.quarters_ago, 4)
+        figures = ActualValues(
+            revenue=actual.revenue,
+            margin=actual.margin,
+            share_of_wallet=actual.share_of_wallet,
+            year=year,
+            quarter=quarter + 1,
+        )
+        results.record_actuals(
+            stage.session,
+            actor=lead,
+            account_id=scene.account_id,
+            values=figures,
+            expected_version=0,
         )
 
 

@@ -22,7 +22,8 @@ from typing import Any, TypeVar, Union, get_type_hints
 
 from fastapi import Depends, Request
 
-from app.web.forms import FormErrors
+from app.kit import numbers
+from app.web.forms import FormErrors, as_int
 
 T = TypeVar("T")
 F = TypeVar("F")
@@ -30,8 +31,26 @@ F = TypeVar("F")
 # A checked form: the typed value, or what is wrong field by field.
 Checked = Union[T, FormErrors]  # noqa: UP007 (a generic alias needs the TypeVar form)
 
+# Thousands may be grouped with a comma, a space (also the no-break and thin spaces that
+# spreadsheets and phones insert) or an apostrophe: "120,000", "120 000", "120'000". A dot is
+# refused: "120.000" is 120 thousand in some countries and 120 in others.
+_SEPARATORS = ",'’ \u00a0\u202f\u2009"
+
 # What an HTML date input sends (the browser's own picker; typed by hand where it has none).
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def parse_amount(
+    value: str, locale: str = numbers.DEFAULT_LOCALE, *, max_digits: int = 12
+) -> int | None:
+    """A whole amount, thousands optionally grouped (with a comma, an apostrophe or a space,
+    or as the reader's locale groups them: '120.000' in de-DE); None if it is not one (or too
+    long)."""
+    value = value.strip()
+    separators = _SEPARATORS + re.escape(numbers.group_symbol(locale))
+    if re.fullmatch(rf"\d{{1,3}}(?:[{separators}]\d{{3}})+", value):
+        value = re.sub(f"[{separators}]", "", value)
+    return as_int(value, max_digits=max_digits)
 
 
 def parse_date(value: str, *, first_year: int = 1, last_year: int = 9999) -> date | None:

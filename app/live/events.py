@@ -63,6 +63,8 @@ SECTIONS: dict[str, str | None] = {
     "profile_section": WORKSPACE,
     "stakeholder": WORKSPACE,
     "opportunity": WORKSPACE,
+    "account_goal": WORKSPACE,
+    "account_actual": WORKSPACE,
     "review": WORKSPACE,
     "review_cadence": WORKSPACE,
     "mentor_request": WORKSPACE,

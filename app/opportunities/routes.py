@@ -28,6 +28,7 @@ from app.permissions.guards import (
     item_guard,
 )
 from app.permissions.policy import AccountAccess, Actor, Verb, may
+from app.results.schemas import BID_REASONS
 from app.web.forms import FormErrors, Version
 
 router = APIRouter()
@@ -35,7 +36,7 @@ ITEM = "/accounts/{account_id}/opportunities/{opportunity_id}"
 Form_ = Annotated[OpportunityForm, FormOf(OpportunityForm)]
 BLOCK = "opportunities"
 # What the list and the edit page both show of the ratings and statuses.
-LABELS = {"scales": RATING_SCALES, "status_labels": STATUS_LABELS}
+LABELS = {"scales": RATING_SCALES, "status_labels": STATUS_LABELS, "bid_reasons": BID_REASONS}
 
 # A live opportunity of the account (internal: never the client side's).
 WrittenOpportunity = Annotated[
@@ -157,7 +158,9 @@ def add_opportunity(
     page = _page(request, db, actor, access)
     if isinstance(values, FormErrors):
         return page.refused(422, BLOCK, form=form, errors=values)
-    opportunity = service.add(db, actor=actor.user, account_id=access.account_id, values=values)
+    opportunity = service.add(
+        db, actor=actor.user, account_id=access.account_id, values=values, today=actor.today()
+    )
     anchor = f"opportunity-{opportunity.id}"
     return page.done(f"Added “{opportunity.title}”.", BLOCK, anchor=anchor, focus=anchor)
 
@@ -195,7 +198,12 @@ def update_opportunity(
         version=version,
         item=opportunity,
         save=lambda values: service.update(
-            db, actor=actor.user, opportunity=opportunity, values=values, expected_version=version
+            db,
+            actor=actor.user,
+            opportunity=opportunity,
+            values=values,
+            expected_version=version,
+            today=actor.today(),
         ),
         after=lambda: page.leave(f"Saved “{opportunity.title}”.", f"opportunity-{opportunity.id}"),
         on_stale=lambda _: {"stale_score": scoring.score(opportunity)},

@@ -3,22 +3,18 @@ comes back."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from app.kit import numbers
-from app.kit.forms import Checked
+from app.kit.forms import Checked, parse_amount
 from app.models import Opportunity, OpportunityStatus
 from app.opportunities.scoring import RATINGS
+from app.results.schemas import BID_REASONS, REASON_REQUIRED
 from app.web.forms import FormErrors, as_int, check_line, check_text
 
 MAX_SIZE_DIGITS = 12
 MAX_DAYS = 3650
-# Thousands may be grouped with a comma, a space (also the no-break and thin spaces that
-# spreadsheets and phones insert) or an apostrophe: "120,000", "120 000", "120'000". A dot is
-# refused: "120.000" is 120 thousand in some countries and 120 in others.
-_SEPARATORS = ",'’ \u00a0\u202f\u2009"
 
 # name -> (label, what 1 means, what 5 means)
 RATING_SCALES: dict[str, tuple[str, str, str]] = {
@@ -52,14 +48,8 @@ STATUS_LABELS = {
 
 
 def parse_size(value: str, locale: str = numbers.DEFAULT_LOCALE) -> int | None:
-    """A whole amount, thousands optionally grouped (with a comma, an apostrophe or a space,
-    or as the reader's locale groups them: '120.000' in de-DE); None if it is not one (or too
-    long)."""
-    value = value.strip()
-    separators = _SEPARATORS + re.escape(numbers.group_symbol(locale))
-    if re.fullmatch(rf"\d{{1,3}}(?:[{separators}]\d{{3}})+", value):
-        value = re.sub(f"[{separators}]", "", value)
-    return as_int(value, max_digits=MAX_SIZE_DIGITS)
+    """A whole amount of up to 12 digits (``app.kit.forms.parse_amount``); None if not one."""
+    return parse_amount(value, locale, max_digits=MAX_SIZE_DIGITS)
 
 
 @dataclass(frozen=True)
@@ -74,6 +64,8 @@ class OpportunityValues:
     owner_id: int | None
     status: str
     priority_ids: list[int]
+    bid_reason: str = ""  # why it was won, lost or dropped ('' while open)
+    bid_note: str = ""
 
     def values(self) -> dict[str, Any]:
         """The opportunity's fields as the audit trail records them."""
@@ -85,6 +77,8 @@ class OpportunityValues:
             **self.ratings,
             "owner_id": self.owner_id,
             "status": self.status,
+            "bid_reason": self.bid_reason,
+            "bid_note": self.bid_note,
             "priority_ids": self.priority_ids,
         }
 
@@ -104,6 +98,8 @@ class OpportunityForm:
     owner_id: str = ""
     status: str = OpportunityStatus.OPEN.value
     priority_ids: tuple[str, ...] = ()
+    bid_reason: str = ""
+    bid_note: str = ""
 
     @property
     def ratings(self) -> dict[str, str]:
@@ -126,6 +122,8 @@ class OpportunityForm:
             owner_id=str(opportunity.owner_id or ""),
             status=opportunity.status,
             priority_ids=tuple(str(p) for p in priority_ids),
+            bid_reason=opportunity.bid_reason,
+            bid_note=opportunity.bid_note,
         )
 
     def check(
@@ -158,6 +156,7 @@ class OpportunityForm:
         if self.status not in STATUS_LABELS:
             errors.add("status", "Choose open, won, lost or dropped.")
         linked = self._links(errors, priority_ids)
+        bid_reason, bid_note = self._bid(errors)
         if errors or size is None or days is None:
             return errors
         return OpportunityValues(
@@ -169,7 +168,28 @@ class OpportunityForm:
             owner_id=owner,
             status=self.status,
             priority_ids=sorted(linked),
+            bid_reason=bid_reason,
+            bid_note=bid_note,
         )
+
+    def _bid(self, errors: FormErrors) -> tuple[str, str]:
+        """The bid record: why it was won, lost or dropped (required for lost and dropped),
+        and a note; an open opportunity keeps neither (what was typed stays in the form)."""
+        self.bid_note = check_text(
+            self.bid_note, errors, "bid_note", label="the note", required=False, max_length=1000
+        )
+        if self.status == OpportunityStatus.OPEN.value or self.status not in STATUS_LABELS:
+            return "", ""
+        if self.bid_reason and self.bid_reason not in BID_REASONS:
+            errors.add("bid_reason", "Choose a reason from the list.")
+        elif not self.bid_reason and self.status in REASON_REQUIRED:
+            label = STATUS_LABELS[self.status].lower()
+            errors.add(
+                "bid_reason",
+                f"Choose why it was {label}: the reason counts in the account's results. "
+                "“Other” with a note will do.",
+            )
+        return self.bid_reason, self.bid_note
 
     def _size(self, errors: FormErrors, locale: str) -> int | None:
         self.size = self.size.strip()

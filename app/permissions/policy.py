@@ -69,6 +69,11 @@ class Verb(StrEnum):
     # The vendor strategy workspace (DESIGN.md §4): internal, vendor side only.
     INSIGHT_VIEW = "insight.view"  # scorecard, profile, relationship map, opportunities, reviews
     INSIGHT_WRITE = "insight.write"  # profile, stakeholders, opportunities (lead, team; admins)
+    # The account's own goals and results (yearly goals, quarterly actuals, the bid record):
+    # the whole vendor side reads them; the lead, the team and admins record them, as they
+    # record the opportunities the results come from. The mentor coaches and only reads.
+    RESULTS_VIEW = "results.view"
+    RESULTS_WRITE = "results.write"
     ACCOUNT_SCORE = "account.score"  # score the account on the scorecard (lead; admins)
     VALIDATION_REQUEST = "validation.request"  # send profile sections / stakeholder facts
     STAKEHOLDERS_IMPORT = "stakeholders.import"  # the map's people from a file (lead; admins)
@@ -214,6 +219,7 @@ _VENDOR_READ = frozenset(
         Verb.PLAN_VIEW,
         Verb.PERCEPTION_VIEW,
         Verb.INSIGHT_VIEW,
+        Verb.RESULTS_VIEW,
         Verb.VALIDATION_VIEW,
         Verb.COMMITMENT_VIEW,
     }
@@ -245,6 +251,7 @@ _VENDOR_CONTRIBUTOR = (
         Verb.ACTIONS_WRITE,
         Verb.REVIEW_MINUTES,
         Verb.INSIGHT_WRITE,
+        Verb.RESULTS_WRITE,
         Verb.MENTOR_ASK,
         Verb.HOURS_PLAN,
     }

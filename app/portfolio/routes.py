@@ -25,6 +25,7 @@ from app.portfolio.schemas import (
     TIER_CHOICES,
     PortfolioQuery,
 )
+from app.results import portfolio as results
 
 router = APIRouter()
 Param = Annotated[str, Query()]
@@ -98,4 +99,12 @@ def portfolio_context(db: DbSession, actor: Actor, query: PortfolioQuery) -> dic
         "notable": chart.NOTABLE,
         "today": today,
         "time": selection.report(every, today=today),
+        # The accounts shown: their goals against actuals this year, their win rates, totals.
+        "results": results.for_portfolio(
+            db,
+            [(row.account_id, row.name) for row in shown],
+            year=today.year,
+            currency=actor.currency,
+            locale=actor.locale,
+        ),
     }

@@ -53,13 +53,15 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "workspace.*",
         "The vendor's strategy workspace: scorecard, profile, stakeholders, opportunities, "
-        "reviews, perception, planned hours",
+        "the account's goals and results, reviews, perception, planned hours",
         frozenset(
             {
                 "account_score",
                 "profile_section",
                 "stakeholder",
                 "opportunity",
+                "account_goal",
+                "account_actual",
                 "review",
                 "review_cadence",
                 "mentor_request",

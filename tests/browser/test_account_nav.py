@@ -14,7 +14,8 @@ from app.models import JointReview, Plan
 from tests.browser.support import DESKTOP, PHONE, NewContext, account_id, sign_in
 from tests.live import LiveServer
 
-INTERNAL = ("/scorecard", "/profile", "/relationships", "/opportunities", "/reviews", "/perception")
+INTERNAL = ("/scorecard", "/profile", "/relationships", "/opportunities", "/results", "/reviews")
+INTERNAL += ("/perception",)
 NAV_TOP = "() => document.getElementById('account-nav').getBoundingClientRect().top + scrollY"
 ROW = """(row) => ({scrolls: row.scrollWidth > row.clientWidth + 1,
   overflowX: getComputedStyle(row).overflowX,
