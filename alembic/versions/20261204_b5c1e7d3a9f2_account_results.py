@@ -2,7 +2,7 @@
 of closed opportunities (the reason, the team's note, the day it was closed).
 
 Revision ID: b5c1e7d3a9f2
-Revises: a7d2c5e9f104
+Revises: c5e1a7f3b920
 Create Date: 2026-12-04 07:20:00
 """
 
@@ -15,7 +15,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "b5c1e7d3a9f2"
-down_revision: str | None = "a7d2c5e9f104"
+down_revision: str | None = "c5e1a7f3b920"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
