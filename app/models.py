@@ -2114,6 +2114,7 @@ RANDOM_ID_TABLES = frozenset(
         "review_decision",
         "stakeholder",
         "strategy_entry",
+        "strategy_suggestion",
         "value_rating",
         "webhook_delivery",
         "webhook_endpoint",

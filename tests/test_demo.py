@@ -56,6 +56,7 @@ from app.models import (
     StrategicObjective,
     StrategyEntry,
     StrategyKind,
+    StrategySuggestion,
     Tier,
     User,
     Validation,
@@ -104,6 +105,8 @@ def test_the_story_is_all_there(session: Session, harbor: tuple[Account, Plan]) 
     assert [p.rank for p in ranked] == [1, 2, 3, 4]
     assert ranked[0].title == "Cut cost per delivery by 8%"
     assert any(p.suggested_by_id for p in ranked), "one priority began as a vendor suggestion"
+    [suggested] = session.exec(select(StrategySuggestion).filter_by(**where)).all()
+    assert (suggested.kind, suggested.status) == ("challenge", "suggested"), "waits for Sam"
     statuses = Counter(p.status for p in everything)
     assert statuses[PriorityStatus.SUGGESTED] == 1
     assert statuses[PriorityStatus.REJECTED] == 1

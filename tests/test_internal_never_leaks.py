@@ -1294,7 +1294,7 @@ def send_api_token(client: TestClient, session: Session, user: User) -> None:
 def write_through_api(client: TestClient, leaks: Leaks, planted: Planted, role: str) -> None:
     """The answers to what a client writes through the API: a change of a shared action (with
     its ETag), comments on it (a team-only one is refused), a value rating, and an answer to
-    the vendor's draft initiative (404); the viewer is refused all."""
+    the vendor's draft initiative (404); the viewer only comments (shared), refused the rest."""
     writes = role != "viewer"
     url = f"/api/v1/accounts/{planted.account_id}/actions/{planted.shared['action_id'][0]}"
     got = client.get(url)
@@ -1332,7 +1332,8 @@ def write_through_api(client: TestClient, leaks: Leaks, planted: Planted, role: 
     answers += threads_and_strategy_through_api(client, planted)
     for method, where, response, expected in answers:
         leaks.response(f"{role} API {method} {where}", response)
-        if response.status_code != (expected if writes else 403):
+        discusses = where.endswith("/comments")  # the viewer comments too (team-only: no)
+        if response.status_code != (expected if writes or discusses else 403):
             leaks.problems.append(f"{role} API {method} {where}: {response.status_code}")
         elif response.status_code == 201 and "/comments" in where:  # a shared comment
             key = thread_key(where.removeprefix("/api/v1").replace("/comments", "")) or (
@@ -1544,7 +1545,7 @@ def check_news(session: Session, leaks: Leaks, world: World) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# POSTs whose answers a client sees (sponsor and member write; the viewer is refused)
+# POSTs whose answers a client sees (sponsor and member write; the viewer comments, refused the rest)
 # --------------------------------------------------------------------------------------------
 
 
@@ -1558,14 +1559,17 @@ def post_as_client(
     draft = planted.internal["initiative"][0]
     writes = role != "viewer"
 
-    def post(url: str, data: Form, expect: int = 200, *, htmx: bool = True) -> Response:
-        """``expect``: the status for the sponsor and the member (the viewer gets 403). A
-        redirect is followed: the page it leads to shows the flash, which the cookie hides."""
+    def post(
+        url: str, data: Form, expect: int = 200, *, htmx: bool = True, discuss: bool = False
+    ) -> Response:
+        """``expect``: the status for the sponsor and the member (the viewer gets 403, except
+        when ``discuss``: the viewer comments too). A redirect is followed: the page it leads to
+        shows the flash, which the cookie hides."""
         response = client.post(url, data=data, headers=HTMX if htmx else {"X-CSRF-Token": CSRF})
         where = f"{role} POST {url}{' (htmx)' if htmx else ''}"
         check = leaks.validation if "/validation/" in url else leaks.response
         check(where, response)
-        wanted = expect if writes else 403
+        wanted = expect if writes or discuss else 403
         if response.status_code != wanted:
             leaks.problems.append(f"{where}: {response.status_code}, expected {wanted}")
         if response.status_code == 303:
@@ -1586,10 +1590,11 @@ def post_as_client(
         return str(row.version)
 
     def add_comment(thread: str, key: str, body: str, *, htmx: bool = True) -> None:
-        """Comment; a comment made is shared, so the answer must show and count it."""
+        """Comment (every client role, the viewer too); a comment made is shared, so the
+        answer must show and count it."""
         headers = HTMX if htmx else {"X-CSRF-Token": CSRF}
         response = client.post(thread, data={"body": body}, headers=headers)
-        if response.status_code != (403 if not writes else 200 if htmx else 303):
+        if response.status_code != (200 if htmx else 303):
             leaks.problems.append(f"{role} POST {thread}: {response.status_code}")
         if response.status_code in (200, 303):
             session.expire_all()
@@ -1610,16 +1615,13 @@ def post_as_client(
         add_comment(planted.thread("priority", item_id), f"priority-{item_id}", "A question")
     add_comment(planted.thread("strategy", planted.plan_id, "goal"), "strategy-goal", "Agreed")
     add_comment(planted.thread("initiative", later), f"initiative-{later}", "Good", htmx=False)
-    post(planted.thread("priority", p1), {"body": ""}, 422)
-    if writes:
-        mine = session.exec(
-            select(Comment).where(Comment.author_id == _user_id(session, role))
-        ).first()
-        assert mine is not None
-        edit = f"{account}/comments/{mine.id}/edit"
-        post(edit, {"body": "Edited", "version": str(mine.version + 5)}, 409)
-        post(edit, {"body": "", "version": str(mine.version)}, 422)
-        post(edit, {"body": "Edited", "version": str(mine.version)})
+    post(planted.thread("priority", p1), {"body": ""}, 422, discuss=True)
+    mine = session.exec(select(Comment).where(Comment.author_id == _user_id(session, role))).first()
+    assert mine is not None
+    edit = f"{account}/comments/{mine.id}/edit"
+    post(edit, {"body": "Edited", "version": str(mine.version + 5)}, 409, discuss=True)
+    post(edit, {"body": "", "version": str(mine.version)}, 422, discuss=True)
+    post(edit, {"body": "Edited", "version": str(mine.version)}, discuss=True)
     # The joint review's shared minutes: what a client adds, a mistake, a closed review.
     open_review, closed_review = s["joint_review_id"]
     review_url = f"{account}/joint-reviews"

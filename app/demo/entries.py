@@ -137,6 +137,14 @@ class Strategy:
 
 
 @dataclass(frozen=True, kw_only=True)
+class SuggestedEntry(Strategy):
+    """An entry a vendor person (``by``) suggests for the client's strategy; it waits for the
+    client's answer."""
+
+    by: Person
+
+
+@dataclass(frozen=True, kw_only=True)
 class Stating:
     """A priority as the client states it (added, accepted from a suggestion, or revised)."""
 
@@ -306,6 +314,7 @@ class PlanStory:
     notices: dict[Person, dict[str, Delivery]] = field(default_factory=dict)
     strategy_by: Person | None = None
     strategy: tuple[Strategy, ...] = ()
+    strategy_suggestions: tuple[SuggestedEntry, ...] = ()
     priorities_by: Person | None = None  # adds the priorities and answers the suggestions
     priorities: tuple[Stated, ...] = ()
     suggestions: tuple[Suggestion, ...] = ()

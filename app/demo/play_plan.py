@@ -18,7 +18,7 @@ from app.actions import service as actions
 from app.actions.schemas import CheckedAction, Link
 from app.comments import repository as comments_repo
 from app.comments import service as comments
-from app.demo.entries import Believed, Change, Part, PlanStory, Stating, Step
+from app.demo.entries import Believed, Change, Part, PlanStory, Stating, Step, Strategy
 from app.demo.stage import Stage, agree, days_ago, dimensions, today
 from app.initiatives import service as initiatives
 from app.initiatives.schemas import InitiativeValues
@@ -72,22 +72,25 @@ def _notices(scene: Scene) -> None:
         notifications.choose(scene.stage.session, user=scene.stage[who], wanted=dict(wanted))
 
 
+def _entry_values(entry: Strategy) -> StrategyValues:
+    return StrategyValues(
+        kind=entry.kind.value,
+        text=entry.text,
+        detail=entry.detail,
+        horizon=entry.horizon.value if entry.horizon else None,
+    )
+
+
 def _strategy(scene: Scene) -> None:
-    story = scene.story
+    """The client's entries, then the vendor's suggested ones, left for the client to answer."""
+    story, session = scene.story, scene.stage.session
     for entry in story.strategy:
-        values = StrategyValues(
-            kind=entry.kind.value,
-            text=entry.text,
-            detail=entry.detail,
-            horizon=entry.horizon.value if entry.horizon else None,
-        )
         assert story.strategy_by is not None
-        strategy.create(
-            scene.stage.session,
-            actor=scene.stage[story.strategy_by],
-            plan=scene.plan,
-            values=values,
-        )
+        by = scene.stage[story.strategy_by]
+        strategy.create(session, actor=by, plan=scene.plan, values=_entry_values(entry))
+    for suggested in story.strategy_suggestions:
+        by = scene.stage[suggested.by]
+        strategy.suggest(session, actor=by, plan=scene.plan, values=_entry_values(suggested))
 
 
 def _values(stage: Stage, stated: Stating) -> PriorityValues:
