@@ -299,6 +299,7 @@ InsightReader = Annotated[AccountAccess, Depends(AccountGuard(Verb.INSIGHT_VIEW)
 InsightWriter = Annotated[AccountAccess, Depends(AccountGuard(Verb.INSIGHT_WRITE))]
 AccountScorer = Annotated[AccountAccess, Depends(AccountGuard(Verb.ACCOUNT_SCORE))]
 ValidationRequester = Annotated[AccountAccess, Depends(AccountGuard(Verb.VALIDATION_REQUEST))]
+RelationshipWriter = Annotated[AccountAccess, Depends(AccountGuard(Verb.RELATIONSHIPS_WRITE))]
 StakeholderImporter = Annotated[AccountAccess, Depends(AccountGuard(Verb.STAKEHOLDERS_IMPORT))]
 ValidationReader = Annotated[AccountAccess, Depends(AccountGuard(Verb.VALIDATION_VIEW))]
 ValidationAnswerer = Annotated[AccountAccess, Depends(AccountGuard(Verb.VALIDATION_ANSWER))]
