@@ -406,20 +406,17 @@ def update_contact(
     person = _contact_person(db, contact)
     values = form.check(team=(), today=actor.today(), user_id=contact.user_id)
     page = _map_page(request, db, actor, access)
+    status = 422
     if not isinstance(values, FormErrors):
         try:
             service.update_contact(
                 db, actor=actor.user, contact=contact, checked=values, expected_version=version
             )
         except StaleEdit as stale:
-            values = FormErrors()
+            status, values = 409, FormErrors()
             values.add("strength", f"{stale.who} changed this contact meanwhile: look again.")
     if isinstance(values, FormErrors):
-        return page.refused(
-            422 if "last_contact_on" in values else 409,
-            BLOCK,
-            contact_errors={contact.id: values},
-        )
+        return page.refused(status, BLOCK, contact_errors={contact.id: values})
     return page.done(
         f"Saved the contact with {person.name}.", BLOCK, anchor=f"stakeholder-{person.id}"
     )

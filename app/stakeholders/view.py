@@ -199,9 +199,12 @@ def coverage(people: Sequence[Stakeholder], contacts: dict[int, list[Contact]]) 
     levels = [level.value for level in Level if level != Level.UNKNOWN]
     if any(p.level not in levels for p in people):
         levels.append(UNRECORDED)
-    named = {" ".join(p.location.split()).casefold(): p.location for p in people if p.location}
+    named: dict[str, str] = {}  # folded -> as first written
+    for p in people:
+        if p.location.strip():
+            named.setdefault(" ".join(p.location.split()).casefold(), p.location.strip())
     locations = [named[key] for key in sorted(named)]
-    if not people or any(not p.location for p in people):
+    if not people or any(not p.location.strip() for p in people):
         locations.append(UNRECORDED)
     column = {key: named[key] for key in named}
     grouped: dict[tuple[str, str], list[Stakeholder]] = {}
