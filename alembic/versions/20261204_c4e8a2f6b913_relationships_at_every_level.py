@@ -13,7 +13,7 @@ Create Date: 2026-12-04 07:40:00
 
 import secrets
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 import sqlmodel
@@ -125,14 +125,40 @@ def _economic_buyer_index() -> None:
 
 
 def upgrade() -> None:
-    _tables()
+    """The owners are read first; the stakeholder table is rebuilt on SQLite (batch) before
+    any row refers to it, then the new tables are made and the contacts written."""
     bind = op.get_bind()
+    old = sa.table(
+        "stakeholder",
+        *(sa.column(name) for name in ("id", "account_id", "owner_id", "strength")),
+        sa.column("last_contact_on", sa.Date()),  # read as a date on SQLite too
+    )
     owned = bind.execute(
-        sa.text(
-            "SELECT id, account_id, owner_id, strength, last_contact_on FROM stakeholder"
-            " WHERE owner_id IS NOT NULL ORDER BY id"
-        )
+        sa.select(old.c.id, old.c.account_id, old.c.owner_id, old.c.strength, old.c.last_contact_on)
+        .where(old.c.owner_id.is_not(None))
+        .order_by(old.c.id)
     ).all()
+    op.drop_index("uq_stakeholder_economic_buyer", table_name="stakeholder")
+    with op.batch_alter_table("stakeholder", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_stakeholder_strength"), type_="check")
+        batch_op.drop_constraint(op.f("fk_stakeholder_owner_id_app_user"), type_="foreignkey")
+        batch_op.drop_column("owner_id")
+        batch_op.drop_column("strength")
+        batch_op.drop_column("last_contact_on")
+        batch_op.add_column(
+            sa.Column("level", AutoString(length=20), nullable=False, server_default="")
+        )
+        batch_op.add_column(
+            sa.Column("location", AutoString(length=200), nullable=False, server_default="")
+        )
+        batch_op.create_check_constraint(
+            "level", "level IN ('executive', 'management', 'operational', '')"
+        )
+    with op.batch_alter_table("stakeholder", schema=None) as batch_op:
+        batch_op.alter_column("level", server_default=None)
+        batch_op.alter_column("location", server_default=None)
+    _economic_buyer_index()
+    _tables()
     now = datetime.now(UTC)
     contacts = sa.table(
         "stakeholder_contact",
@@ -159,45 +185,30 @@ def upgrade() -> None:
     ]
     if rows:
         op.bulk_insert(contacts, rows)
-    op.drop_index("uq_stakeholder_economic_buyer", table_name="stakeholder")
-    with op.batch_alter_table("stakeholder", schema=None) as batch_op:
-        batch_op.drop_constraint(op.f("ck_stakeholder_strength"), type_="check")
-        batch_op.drop_constraint(op.f("fk_stakeholder_owner_id_app_user"), type_="foreignkey")
-        batch_op.drop_column("owner_id")
-        batch_op.drop_column("strength")
-        batch_op.drop_column("last_contact_on")
-        batch_op.add_column(
-            sa.Column("level", AutoString(length=20), nullable=False, server_default="")
-        )
-        batch_op.add_column(
-            sa.Column("location", AutoString(length=200), nullable=False, server_default="")
-        )
-        batch_op.create_check_constraint(
-            "level", "level IN ('executive', 'management', 'operational', '')"
-        )
-    with op.batch_alter_table("stakeholder", schema=None) as batch_op:
-        batch_op.alter_column("level", server_default=None)
-        batch_op.alter_column("location", server_default=None)
-    _economic_buyer_index()
 
 
 def downgrade() -> None:
     bind = op.get_bind()
+    kept = sa.table(
+        "stakeholder_contact",
+        *(sa.column(name) for name in ("stakeholder_id", "user_id", "strength")),
+        sa.column("last_contact_on", sa.Date()),
+    )
     contacts = bind.execute(
-        sa.text(
-            "SELECT stakeholder_id, user_id, strength, last_contact_on FROM stakeholder_contact"
-        )
+        sa.select(kept.c.stakeholder_id, kept.c.user_id, kept.c.strength, kept.c.last_contact_on)
     ).all()
-    best: dict[int, tuple[int, str, object]] = {}
+    # Each person's strongest contact, the latest contacted among equals.
+    best: dict[int, tuple[tuple[int, int, int], int, str, date | None]] = {}
     for person_id, user_id, strength, last in contacts:
-        kept = best.get(person_id)
         key = (RANK.get(strength, 3), -(last.toordinal() if last else 0), user_id)
-        if kept is None or key < (
-            RANK.get(kept[1], 3),
-            -(kept[2].toordinal() if kept[2] else 0),  # type: ignore[attr-defined]
-            kept[0],
-        ):
-            best[person_id] = (user_id, strength, last)
+        if person_id not in best or key < best[person_id][0]:
+            best[person_id] = (key, user_id, strength, last)
+    # Nothing may refer to a stakeholder while SQLite rebuilds the table (batch).
+    op.drop_table("department_tension")
+    op.drop_index("ix_stakeholder_link_account", table_name="stakeholder_link")
+    op.drop_table("stakeholder_link")
+    op.drop_index("ix_stakeholder_contact_account", table_name="stakeholder_contact")
+    op.drop_table("stakeholder_contact")
     op.drop_index("uq_stakeholder_economic_buyer", table_name="stakeholder")
     with op.batch_alter_table("stakeholder", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_stakeholder_level"), type_="check")
@@ -215,16 +226,14 @@ def downgrade() -> None:
     with op.batch_alter_table("stakeholder", schema=None) as batch_op:
         batch_op.alter_column("strength", server_default=None)
     _economic_buyer_index()
-    for person_id, (user_id, strength, last) in best.items():
+    people = sa.table(
+        "stakeholder",
+        *(sa.column(name) for name in ("id", "owner_id", "strength")),
+        sa.column("last_contact_on", sa.Date()),
+    )
+    for person_id, (_, user_id, strength, last) in best.items():
         bind.execute(
-            sa.text(
-                "UPDATE stakeholder SET owner_id = :user, strength = :strength,"
-                " last_contact_on = :last WHERE id = :id"
-            ),
-            {"user": user_id, "strength": strength, "last": last, "id": person_id},
+            people.update()
+            .where(people.c.id == person_id)
+            .values(owner_id=user_id, strength=strength, last_contact_on=last)
         )
-    op.drop_table("department_tension")
-    op.drop_index("ix_stakeholder_link_account", table_name="stakeholder_link")
-    op.drop_table("stakeholder_link")
-    op.drop_index("ix_stakeholder_contact_account", table_name="stakeholder_contact")
-    op.drop_table("stakeholder_contact")
