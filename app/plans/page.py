@@ -71,7 +71,9 @@ def _periods(db: Any, actor: Actor, access: AccountAccess, period: int | None) -
     """The account's periods (one query: the page's plan is one of them, so it costs nothing
     more) and the one shown: ``period`` (a plan id of the account), else the current one."""
     # The summary's columns come along in the same statement: no query of their own.
-    extra = repository.review_columns() | waiting_repo.here_columns(
+    extra = (
+        repository.review_columns() | repository.confirmation_columns()
+    ) | waiting_repo.here_columns(
         access.account_id,
         user_id=actor.id,
         check=may(actor, access, Verb.VALIDATION_ANSWER),
@@ -133,7 +135,9 @@ def plan_context(
     initiatives_sections.link_priorities(
         context["initiatives"], [row[0] for row in context["priorities"]]
     )
-    # Computed from what the loaders brought, without a query (DESIGN.md §3.9).
+    # What the client confirmed of the vendor's profile and map (read with the periods), then
+    # the figures, computed from what the loaders brought, without a query (DESIGN.md §3.9).
+    context["confirmations"] = repository.confirmations(shown["summary_columns"])
     context["focus_metrics"] = metrics.for_plan(context)
     context["plan_summary"] = summary.build(context, actor, shown["summary_columns"])
     return context
