@@ -446,3 +446,27 @@ def test_simultaneous_adds_of_one_tension_make_one_row(live_server: LiveServer) 
 
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
+
+
+def test_the_plan_s_validation_figure_counts_the_people_the_client_confirmed(
+    client: TestClient, session: Session, world: World
+) -> None:
+    """Both sides read the same figure: the people sent count, confirmed ones for; people
+    never sent (internal) do not count at all."""
+    lead, sponsor = world.members["lead"], world.members["sponsor"]
+    sent = [person(session, world, name) for name in ("Ann Sent", "Bob Sent")]
+    person(session, world, "Never Sent")
+    service.send(session, actor=lead, account_id=_id(world.account), people=sent)
+    service.answer(
+        session,
+        actor=sponsor,
+        person=sent[0],
+        confirmed=True,
+        correction="",
+        expected=service.shared_version(sent[0]),
+    )
+    session.commit()
+    for who in (lead, sponsor):
+        sign_in(client, session, who)
+        page = client.get(url(world, "/plan")).text
+        assert "1 of 2 people of the map confirmed" in page, who.display_name
