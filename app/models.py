@@ -1762,7 +1762,7 @@ class Attitude(StrEnum):
 
 
 class Strength(StrEnum):
-    """How well the vendor-side owner knows the stakeholder."""
+    """How well someone of the vendor's team knows a stakeholder (``StakeholderContact``)."""
 
     STRONG = "strong"
     GOOD = "good"
@@ -1770,10 +1770,20 @@ class Strength(StrEnum):
     NONE = "none"  # nobody on the team knows them
 
 
+class Level(StrEnum):
+    """Where a stakeholder sits in the client's organisation ('' = not recorded)."""
+
+    EXECUTIVE = "executive"
+    MANAGEMENT = "management"
+    OPERATIONAL = "operational"
+    UNKNOWN = ""
+
+
 class Stakeholder(SQLModel, table=True):
     """A person of the client's decision-making group (internal). The lead may ask the client
     to confirm the *facts*: name, title and reporting line, as sent (``sent_*``). Every
-    assessment (roles, influence, attitude, motivations, strength) stays internal.
+    assessment (roles, influence, attitude, motivations, level, location, the team's contacts
+    with them and the links between people) stays internal.
 
     ``roles`` is a list of ``BuyingRole`` values in the purchase ``decision`` the person takes
     part in; ``is_economic_buyer`` mirrors it so that the database allows one economic buyer per
@@ -1782,7 +1792,7 @@ class Stakeholder(SQLModel, table=True):
     __table_args__ = (
         sa.CheckConstraint(_in("influence", Influence), name="influence"),
         sa.CheckConstraint(_in("attitude", Attitude), name="attitude"),
-        sa.CheckConstraint(_in("strength", Strength), name="strength"),
+        sa.CheckConstraint(_in("level", Level), name="level"),
         sa.CheckConstraint(_in("validation", Validation), name="validation"),
         sa.Index(
             "uq_stakeholder_economic_buyer",
@@ -1808,9 +1818,8 @@ class Stakeholder(SQLModel, table=True):
     influence: str = Field(default=Influence.MEDIUM, max_length=20)
     attitude: str = Field(default=Attitude.UNKNOWN, max_length=20)
     motivations: str = Field(default="", max_length=4000)
-    owner_id: int | None = Field(default=None, foreign_key="app_user.id")
-    strength: str = Field(default=Strength.NONE, max_length=20)
-    last_contact_on: date | None = None
+    level: str = Field(default=Level.UNKNOWN, max_length=20)
+    location: str = Field(default="", max_length=200)
     created_at: datetime = Field(default_factory=utcnow)
     created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     updated_at: datetime = Field(default_factory=utcnow)
@@ -1831,6 +1840,81 @@ class Stakeholder(SQLModel, table=True):
     def visibility(self) -> str:
         """Shared once sent for confirmation (and then only the ``sent_*`` facts are shown)."""
         return Visibility.INTERNAL if self.validation == Validation.NONE else Visibility.SHARED
+
+
+class StakeholderContact(SQLModel, table=True):
+    """Someone of the vendor's team in contact with a stakeholder (internal): how well they
+    know them and when they last spoke. One row per team member and person (the unique
+    constraint answers two simultaneous adds)."""
+
+    __tablename__ = "stakeholder_contact"
+    __table_args__ = (
+        sa.CheckConstraint(_in("strength", Strength), name="strength"),
+        sa.UniqueConstraint("stakeholder_id", "user_id", name="uq_stakeholder_contact_person_user"),
+        sa.Index("ix_stakeholder_contact_account", "account_id"),
+    )
+
+    id: int | None = Field(default_factory=random_id, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    stakeholder_id: int = Field(foreign_key="stakeholder.id")
+    user_id: int = Field(foreign_key="app_user.id")
+    strength: str = Field(default=Strength.GOOD, max_length=20)
+    last_contact_on: date | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    updated_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
+
+
+class LinkKind(StrEnum):
+    """How one stakeholder bears on another, beyond the reporting line."""
+
+    INFLUENCES = "influences"
+    BLOCKS = "blocks"
+    KEEPS_US_FROM = "keeps_us_from"  # does not want us to talk to them
+
+
+class StakeholderLink(SQLModel, table=True):
+    """A link from one stakeholder to another (internal): "influences", "blocks", "does not
+    want us to talk to". Once per pair and kind."""
+
+    __tablename__ = "stakeholder_link"
+    __table_args__ = (
+        sa.CheckConstraint(_in("kind", LinkKind), name="kind"),
+        sa.CheckConstraint("from_id <> to_id", name="not_self"),
+        sa.UniqueConstraint("from_id", "to_id", "kind", name="uq_stakeholder_link_pair_kind"),
+        sa.Index("ix_stakeholder_link_account", "account_id"),
+    )
+
+    id: int | None = Field(default_factory=random_id, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    from_id: int = Field(foreign_key="stakeholder.id")
+    to_id: int = Field(foreign_key="stakeholder.id")
+    kind: str = Field(max_length=20)
+    note: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+class DepartmentTension(SQLModel, table=True):
+    """A tension between two departments of the client (internal), either way round: the
+    pair is kept by its folded names in order (``key_a`` < ``key_b``), once per account."""
+
+    __tablename__ = "department_tension"
+    __table_args__ = (
+        sa.CheckConstraint("key_a < key_b", name="ordered"),
+        sa.UniqueConstraint("account_id", "key_a", "key_b", name="uq_department_tension_pair"),
+    )
+
+    id: int | None = Field(default_factory=random_id, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    department_a: str = Field(max_length=200)
+    department_b: str = Field(max_length=200)
+    key_a: str = Field(max_length=200)
+    key_b: str = Field(max_length=200)
+    note: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
 
 
 class OpportunityStatus(StrEnum):
@@ -2100,6 +2184,7 @@ RANDOM_ID_TABLES = frozenset(
         "app_user",
         "attachment",
         "comment",
+        "department_tension",
         "import_draft",
         "initiative",
         "invitation",
@@ -2113,6 +2198,8 @@ RANDOM_ID_TABLES = frozenset(
         "profile_section",
         "review_decision",
         "stakeholder",
+        "stakeholder_contact",
+        "stakeholder_link",
         "strategy_entry",
         "strategy_suggestion",
         "value_rating",

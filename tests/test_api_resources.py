@@ -27,6 +27,7 @@ from app.models import (
     ProfileSection,
     Review,
     Stakeholder,
+    StakeholderContact,
     StrategyEntry,
     ValueRating,
     Visibility,
@@ -65,7 +66,23 @@ def plant(session: Session, world: World, n: int = 1) -> dict[str, Any]:
             )
         )
         session.add(Initiative(**on_plan, title=f"Draft {k}", visibility=Visibility.INTERNAL))
-        session.add(Stakeholder(account_id=account_id, name=f"Stake {k}", owner_id=lead.id))
+        stake = Stakeholder(
+            account_id=account_id, name=f"Stake {k}", level="management", location="Oslo"
+        )
+        session.add(stake)
+        session.flush()
+        assert stake.id is not None
+        for user, strength in ((lead, "strong"), (world.members["team"], "weak")):
+            assert user.id is not None
+            session.add(
+                StakeholderContact(
+                    account_id=account_id,
+                    stakeholder_id=stake.id,
+                    user_id=user.id,
+                    strength=strength,
+                    last_contact_on=date(2026, 11, 2),
+                )
+            )
         session.add(Opportunity(account_id=account_id, title=f"Opp {k}", owner_id=lead.id))
         session.add(AccountScore(account_id=account_id, current=3.5, future=4, tier="strategic"))
         session.add(Review(**on_plan, held_on=date(2026, 11, 1 + k), what_changed="More"))
@@ -110,9 +127,15 @@ def test_vendor_internal_resources_are_a_404_for_a_client(
     sponsor = token_of(session, world.members["sponsor"])
     assert get(client, vendor, f"{account}/scorecard")["latest"]["tier"] == "strategic"
     assert get(client, vendor, f"{account}/profile")["sections"][0]["body"] == "Our view"
-    assert get(client, vendor, f"{account}/stakeholders")["items"][0]["owner"]["id"] == (
-        world.members["lead"].id
-    )
+    [stake] = get(client, vendor, f"{account}/stakeholders")["items"]
+    # The strongest contact is still the owner, as before contacts; every contact is listed.
+    assert stake["owner"]["id"] == world.members["lead"].id
+    assert (stake["strength"], stake["last_contact_on"]) == ("strong", "2026-11-02")
+    assert [(c["person"]["id"], c["strength"]) for c in stake["contacts"]] == [
+        (world.members["lead"].id, "strong"),
+        (world.members["team"].id, "weak"),
+    ]
+    assert (stake["level"], stake["location"]) == ("management", "Oslo")
     assert get(client, vendor, f"{account}/opportunities")["items"][0]["title"] == "Opp 0"
     assert get(client, vendor, f"{account}/reviews")["items"][0]["what_changed"] == "More"
     missing = client.get(f"{API}/accounts/999999/scorecard", headers=bearer(sponsor))
@@ -250,4 +273,7 @@ def test_each_list_costs_the_same_whatever_the_account_holds(
     few = queries()
     plant(session, world, n=4)
     assert queries() == few
-    assert max(few) <= 7, dict(zip(urls, few, strict=True))  # the use: one insert
+    counted = dict(zip(urls, few, strict=True))
+    # Each: the use, one insert. The stakeholders also read the team's contacts: one more.
+    assert counted.pop(f"{account}/stakeholders") <= 8, counted
+    assert max(counted.values()) <= 7, counted

@@ -91,6 +91,7 @@ from app.models import (
     ProfileKind,
     Role,
     ScorecardHalf,
+    Stakeholder,
     TokenScope,
     User,
     Validation,
@@ -117,7 +118,12 @@ from app.scorecard.hours import quarter_of
 from app.scorecard.objectives import ObjectiveValues
 from app.scorecard.schemas import AttributeValues
 from app.stakeholders import service as stakeholders
-from app.stakeholders.schemas import CheckedStakeholder
+from app.stakeholders.schemas import (
+    CheckedContact,
+    CheckedLink,
+    CheckedStakeholder,
+    CheckedTension,
+)
 from app.strategy import service as strategy
 from app.strategy.schemas import StrategyValues
 from app.tokens import new_token, token_hash
@@ -1112,6 +1118,29 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("POST", "/accounts/{account_id}/validation/stakeholders/{stakeholder_id}"): (
         client_answer_rows(allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS)
     ),
+    # Private: the team's contacts with people of the map, links between people, tensions
+    # between departments (vendor writers only; all internal)
+    ("POST", "/accounts/{account_id}/stakeholders/{stakeholder_id}/contacts"): vendor_item_rows(
+        allow=VENDOR_WRITERS, forbid=NOT_VENDOR_WRITERS
+    ),
+    ("POST", "/accounts/{account_id}/contacts/{contact_id}"): item_rows(
+        allow=VENDOR_WRITERS, forbid=NOT_VENDOR_WRITERS
+    ),
+    ("POST", "/accounts/{account_id}/contacts/{contact_id}/remove"): item_rows(
+        allow=VENDOR_WRITERS, forbid=NOT_VENDOR_WRITERS
+    ),
+    ("POST", "/accounts/{account_id}/relationships/links"): account_rows(
+        own=Row(allow=VENDOR_WRITERS, forbid=NOT_VENDOR_WRITERS)
+    ),
+    ("POST", "/accounts/{account_id}/relationships/links/{link_id}/remove"): item_rows(
+        allow=VENDOR_WRITERS, forbid=NOT_VENDOR_WRITERS
+    ),
+    ("POST", "/accounts/{account_id}/relationships/tensions"): account_rows(
+        own=Row(allow=VENDOR_WRITERS, forbid=NOT_VENDOR_WRITERS)
+    ),
+    ("POST", "/accounts/{account_id}/relationships/tensions/{tension_id}/remove"): item_rows(
+        allow=VENDOR_WRITERS, forbid=NOT_VENDOR_WRITERS
+    ),
     # Private: answered from the home's "Waiting for you": exactly as the pages' own routes
     ("POST", "/accounts/{account_id}/waiting/suggestions/{suggestion_id}/accept"): client_item_rows(
         allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS
@@ -1162,6 +1191,14 @@ ALLOWED_STATUS: dict[tuple[str, str], int | dict[str, int]] = {
     ("POST", "/accounts/{account_id}/relationships/import"): dict.fromkeys(
         (OWN_ACCOUNT, OTHER_ACCOUNT, FOREIGN_ACCOUNT), 422
     ),
+    # Nobody of the vendor is a member of the other and foreign accounts: their admin may add a
+    # contact there, but has nobody of the team to name (tests/test_relationships.py adds them).
+    ("POST", "/accounts/{account_id}/stakeholders/{stakeholder_id}/contacts"): {
+        OWN_ITEM: CHANGED,
+        OWN_INTERNAL_ITEM: CHANGED,
+        OTHER_ITEM: 422,
+        FOREIGN_ITEM: 422,
+    },
     ("POST", f"{API}/accounts/{{account_id}}/suggestions"): dict.fromkeys(
         (OWN_ACCOUNT, OTHER_ACCOUNT, FOREIGN_ACCOUNT), 201
     ),
@@ -1561,6 +1598,9 @@ def build_matrix_world(session: Session) -> MatrixWorld:
         session, world, roles, {"own": admin, "other": admin, "foreign": other_admin}
     )
     _add_stakeholder_items(session, world, {"own": admin, "other": admin, "foreign": other_admin})
+    _add_relationship_items(
+        session, world, roles, {"own": admin, "other": admin, "foreign": other_admin}
+    )
     _fail_invitation_mail(session, world)
     _add_import_drafts(session, world, roles)
     _add_webhooks(session, world, {"own": admin, "foreign": other_admin})
@@ -1952,6 +1992,50 @@ def _add_stakeholder_items(session: Session, world: MatrixWorld, admins: dict[st
     assert hidden.id is not None
     people["own-internal"] = (hidden.id, hidden.version)
     world.items["stakeholder_id"] = people
+
+
+def _add_relationship_items(
+    session: Session, world: MatrixWorld, roles: dict[str, User], admins: dict[str, User]
+) -> None:
+    """In each account: a second person of the map, a contact with the first person (of the
+    own account's team member; elsewhere, of its admin), a link from the first person to the
+    second ("influences"; ``world.tokens["link:<key>"]`` names both) and a tension."""
+    for key, by in admins.items():
+        first_id = world.items["stakeholder_id"][key][0]
+        first = session.get(Stakeholder, first_id)
+        assert first is not None
+        second = stakeholders.add(
+            session,
+            actor=by,
+            account_id=world.accounts[key],
+            checked=CheckedStakeholder(name=f"{key} second stakeholder"),
+        )
+        assert second.id is not None
+        world.tokens[f"link:{key}"] = f"{first_id} {second.id}"
+        member = roles["team"] if key == "own" else by
+        contact = stakeholders.add_contact(
+            session,
+            actor=by,
+            person=first,
+            user=member,
+            checked=CheckedContact(_id(member), "weak", None),
+        )
+        link = stakeholders.add_link(
+            session,
+            actor=by,
+            account_id=world.accounts[key],
+            checked=CheckedLink(first_id, second.id, "influences"),
+            names={first_id: first.name, second.id: second.name},
+        )
+        tension = stakeholders.add_tension(
+            session,
+            actor=by,
+            account_id=world.accounts[key],
+            checked=CheckedTension("Finance", "Operations"),
+        )
+        for param, row in (("contact_id", contact), ("link_id", link), ("tension_id", tension)):
+            assert row.id is not None
+            world.items.setdefault(param, {})[key] = (row.id, getattr(row, "version", 1))
 
 
 @dataclass
@@ -2554,6 +2638,27 @@ BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/accounts/{account_id}/stakeholders/send"): lambda w, actor, target: {
         "ids": [str(w.items["stakeholder_id"][key][0])] if (key := TARGETS[target][0]) else [],
         "versions": [f"{i}:{v}" for i, v in w.items["stakeholder_id"].values()],
+    },
+    ("POST", "/accounts/{account_id}/stakeholders/{stakeholder_id}/contacts"): lambda w, a, t: {
+        "user_id": str(w.actors["lead"]),
+        "strength": "strong",
+        "last_contact_on": "2026-01-05",
+    },
+    ("POST", "/accounts/{account_id}/contacts/{contact_id}"): lambda w, a, t: {
+        "strength": "strong",
+        "last_contact_on": "2026-01-05",
+        "version": _version(w, "contact_id", t),
+    },
+    ("POST", "/accounts/{account_id}/relationships/links"): lambda w, actor, target: {
+        "from_id": w.tokens.get(f"link:{TARGETS[target][0]}", "0 0").split()[0],
+        "to_id": w.tokens.get(f"link:{TARGETS[target][0]}", "0 0").split()[1],
+        "kind": "blocks",
+        "note": "Matrix link",
+    },
+    ("POST", "/accounts/{account_id}/relationships/tensions"): lambda w, actor, target: {
+        "department_a": "Sales",
+        "department_b": "Legal",
+        "note": "Matrix tension",
     },
     ("POST", "/accounts/{account_id}/validation/stakeholders/{stakeholder_id}"): lambda w, a, t: {
         "decision": "correct",

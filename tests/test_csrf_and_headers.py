@@ -61,7 +61,12 @@ from app.scorecard import service as scorecard
 from app.scorecard.objectives import ObjectiveValues
 from app.scorecard.schemas import AttributeValues
 from app.stakeholders import service as stakeholders
-from app.stakeholders.schemas import CheckedStakeholder
+from app.stakeholders.schemas import (
+    CheckedContact,
+    CheckedLink,
+    CheckedStakeholder,
+    CheckedTension,
+)
 from app.strategy import service as strategy
 from app.strategy.schemas import StrategyValues
 from app.tokens import new_token, token_hash
@@ -255,6 +260,33 @@ def links(session: Session, world: World) -> dict[str, str]:
         account_id=world.account.id,  # type: ignore[arg-type]
         checked=CheckedStakeholder(name="Ours"),
     )
+    other_person = stakeholders.add(
+        session,
+        actor=world.members["lead"],
+        account_id=world.account.id,  # type: ignore[arg-type]
+        checked=CheckedStakeholder(name="Theirs"),
+    )
+    team = world.members["team"]
+    contact = stakeholders.add_contact(
+        session,
+        actor=world.members["lead"],
+        person=stakeholder,
+        user=team,
+        checked=CheckedContact(team.id or 0, "good", None),
+    )
+    link = stakeholders.add_link(
+        session,
+        actor=world.members["lead"],
+        account_id=world.account.id or 0,
+        checked=CheckedLink(stakeholder.id or 0, other_person.id or 0, "blocks"),
+        names={stakeholder.id or 0: "Ours", other_person.id or 0: "Theirs"},
+    )
+    tension = stakeholders.add_tension(
+        session,
+        actor=world.members["lead"],
+        account_id=world.account.id or 0,
+        checked=CheckedTension("Finance", "Operations"),
+    )
     joint = joint_reviews.schedule(
         session,
         actor=lead,
@@ -322,6 +354,9 @@ def links(session: Session, world: World) -> dict[str, str]:
         "attribute_id": str(attribute.id),
         "objective_id": str(objective.id),
         "stakeholder_id": str(stakeholder.id),
+        "contact_id": str(contact.id),
+        "link_id": str(link.id),
+        "tension_id": str(tension.id),
         "message_id": str(mail.id),
         "token_id": str(api_token.id),
         "endpoint_id": str(endpoint.id),

@@ -31,6 +31,7 @@ from app.models import (
     ActionStatus,
     Comment,
     Commitment,
+    DepartmentTension,
     Initiative,
     InitiativePriority,
     JointReview,
@@ -54,6 +55,8 @@ from app.models import (
     ScorecardAttribute,
     Stakeholder,
     StrategicObjective,
+    StakeholderContact,
+    StakeholderLink,
     StrategyEntry,
     StrategyKind,
     StrategySuggestion,
@@ -312,8 +315,34 @@ def test_the_strategy_workspace_is_all_there(
         Validation.CORRECTED: 1,
         Validation.PENDING: 1,
     }
-    gaps = [p.name for p in people if p.influence == "high" and p.owner_id is None]
+    known = {
+        c.stakeholder_id
+        for c in session.exec(
+            select(StakeholderContact).where(StakeholderContact.account_id == account.id)
+        ).all()
+    }
+    gaps = [p.name for p in people if p.influence == "high" and p.id not in known]
     assert len(gaps) >= 2, "influential people nobody on the team knows"
+    # Relationships at every level: two contacts at different strengths on one person, a
+    # "blocks" link, a tension between departments, levels and locations.
+    strengths: dict[int, set[str]] = {}
+    for c in session.exec(
+        select(StakeholderContact).where(StakeholderContact.account_id == account.id)
+    ).all():
+        strengths.setdefault(c.stakeholder_id, set()).add(c.strength)
+    assert any(len(found) >= 2 for found in strengths.values())
+    kinds = {
+        link.kind
+        for link in session.exec(
+            select(StakeholderLink).where(StakeholderLink.account_id == account.id)
+        ).all()
+    }
+    assert "blocks" in kinds
+    assert session.exec(
+        select(DepartmentTension).where(DepartmentTension.account_id == account.id)
+    ).first()
+    assert {p.level for p in people} >= {"executive", "management", "operational"}
+    assert len({p.location for p in people if p.location}) >= 2
     assert {p.attitude for p in people} >= {"supporter", "neutral", "detractor"}
     requests = session.exec(
         select(MentorRequest).where(MentorRequest.account_id == account.id)

@@ -384,6 +384,47 @@ def existing_boss(session: Session, world: World) -> Stakeholder:
     return boss
 
 
+def test_people_bring_their_level_and_location(
+    client: TestClient, session: Session, world: World
+) -> None:
+    """The file's Level and Location columns fill the coverage grid; an unknown level is a
+    problem of its row, the level's words in any case."""
+    sign_in(client, session, world.members["lead"])
+    header = (*PEOPLE_HEADER, "Level", "Site")
+    rows = [
+        ["Ada Exec", "CEO", "", "", "", "EXECUTIVE", "Oslo"],
+        ["Bo Ops", "Planner", "Ada Exec", "", "", "operational", "Bergen"],
+        ["Cy None", "", "", "", "", "", ""],
+    ]
+    bad = [list(row) for row in rows]
+    bad[2][5] = "Middle"
+    refused = upload(client, people_url(world), as_file("csv", header, bad))
+    listed = problems(refused.text)  # type: ignore[attr-defined]
+    assert listed == [
+        "Row 4, Level: Unknown level “Middle”: use Executive, Management, Operational, or "
+        "leave it empty."
+    ], listed
+    response = upload(client, people_url(world), as_file("csv", header, rows))
+    assert response.status_code == 200, problems(response.text)  # type: ignore[attr-defined]
+    confirmed = client.post(
+        people_url(world, "/confirm"),
+        data={"draft": draft_id(response.text)},  # type: ignore[attr-defined]
+        headers=POST,
+    )
+    assert confirmed.status_code == 303
+    made = {
+        p.name: (p.level, p.location)
+        for p in session.exec(
+            select(Stakeholder).where(Stakeholder.account_id == world.account.id)
+        ).all()
+    }
+    assert made == {
+        "Ada Exec": ("executive", "Oslo"),
+        "Bo Ops": ("operational", "Bergen"),
+        "Cy None": ("", ""),
+    }
+
+
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
 def test_two_hundred_people_five_bad_rows_then_fixed(
     client: TestClient, session: Session, world: World, kind: str
@@ -487,7 +528,15 @@ def test_only_the_lead_and_admins_import_people_and_the_map_links_there(
     assert 'id="account-nav"' in form.text
     template = client.get(people_url(world, "/template.csv"))
     rows = list(csv.reader(io.StringIO(template.content.decode("utf-8-sig"))))
-    assert rows[0] == ["Name", "Title", "Reports to", "Buying role", "Attitude"]
+    assert rows[0] == [
+        "Name",
+        "Title",
+        "Reports to",
+        "Buying role",
+        "Attitude",
+        "Level",
+        "Location",
+    ]
     assert rows[2][2] == rows[1][0]  # the example's second person reports to the first
 
 

@@ -99,6 +99,8 @@ from app.models import (
     Influence,
     Initiative,
     InitiativeStatus,
+    Level,
+    LinkKind,
     Notification,
     OpportunityStatus,
     OutboxMessage,
@@ -111,6 +113,7 @@ from app.models import (
     Role,
     ScorecardHalf,
     Stakeholder,
+    StakeholderContact,
     StrategyKind,
     Strength,
     Tier,
@@ -146,7 +149,12 @@ from app.scorecard.hours import quarters_from as planned_quarters
 from app.scorecard.objectives import ObjectiveValues
 from app.scorecard.schemas import AttributeForm, AttributeValues, CheckedEntry
 from app.stakeholders import service as stakeholders
-from app.stakeholders.schemas import CheckedStakeholder
+from app.stakeholders.schemas import (
+    CheckedContact,
+    CheckedLink,
+    CheckedStakeholder,
+    CheckedTension,
+)
 from app.strategy import service as strategy
 from app.strategy.schemas import StrategyValues
 from app.value import service as value
@@ -194,6 +202,10 @@ ID_WORDS = {
     # Sent, then withdrawn: the trail keeps its shared events and the client's notification
     # still points at where it was, but no answer form names it (nor does RENDERED).
     "withdrawn_section": r"validation/profile",
+    # The team's contacts, the links between people, the tensions between departments.
+    "stakeholder_contact": r"contacts?",
+    "stakeholder_link": r"links?",
+    "department_tension": r"tensions?",
 }
 COUNT = re.compile(r'id="comment-count-([\w-]+)"[^>]*>\s*(\d+)\s*<')
 RENDERED = {
@@ -669,14 +681,16 @@ INTERNAL_ITEM_TYPES = {
     "tier_treatment",
     "planned_hours",
 }
-# The assessments of a stakeholder, which the validation page never names (nor the partials
-# its answers return): roles, attitude, influence, motivations, relationship strength.
 # What only the vendor's side is told, in words no stored field carries (so no marker can be
 # planted in it): the gap between the value the client expects and the value it sees today.
 VENDOR_ONLY_WORDS = re.compile(r"room the client believes", re.IGNORECASE)
+# The assessments of a stakeholder, which the validation page never names (nor the partials
+# its answers return): roles, attitude, influence, motivations, relationship strength, the
+# team's contacts, links between people and tensions between departments.
 ASSESSMENT_WORDS = re.compile(
     r"detractor|supporter|economic.buyer|influenc|attitude|motivation|gatekeeper|coach"
-    r"|technical buyer|relationship (?:owner|strength)|buying role",
+    r"|technical buyer|relationship (?:owner|strength)|buying role|does not want us to talk"
+    r"|tension between|last contact",
     re.IGNORECASE,
 )
 
@@ -838,11 +852,22 @@ def plant_strategy_workspace(
             influence=Influence.HIGH.value,
             attitude=attitude.value,
             motivations=f"{MARKER}-{tag}-motivations",
-            owner_id=_id(team),
-            strength=Strength.WEAK.value,
-            last_contact_on=utcnow().date(),
+            level=Level.EXECUTIVE.value,
+            location=f"{MARKER}-{tag}-location",
         )
-        return stakeholders.add(session, actor=lead, account_id=account_id, checked=checked)
+        made = stakeholders.add(session, actor=lead, account_id=account_id, checked=checked)
+        # Two of the team in contact, at different strengths.
+        for user, strength in ((team, Strength.WEAK), (lead, Strength.STRONG)):
+            contacts.append(
+                stakeholders.add_contact(
+                    session,
+                    actor=lead,
+                    person=made,
+                    user=user,
+                    checked=CheckedContact(_id(user), strength.value, utcnow().date()),
+                )
+            )
+        return made
 
     def edit(who: Stakeholder, **changes: str | int) -> None:
         values = {name: getattr(who, name) for name in stakeholders.FIELDS} | changes
@@ -854,6 +879,7 @@ def plant_strategy_workspace(
             expected_version=who.version,
         )
 
+    contacts: list[StakeholderContact] = []
     unknown = person("unsent")
     manager = person("unsent-manager", roles=[BuyingRole.USER])
     first = person(
@@ -881,8 +907,36 @@ def plant_strategy_workspace(
         reports_to_id=_id(unknown),
     )
     edit(manager, name=f"{MARKER}-unsent-manager-name-edited")
+    # Links between the people sent (their names are shared; the links never are), and a
+    # tension between two departments.
+    names = {_id(p): p.name for p in (first, second, unknown, manager)}
+    links = [
+        stakeholders.add_link(
+            session,
+            actor=lead,
+            account_id=account_id,
+            checked=CheckedLink(_id(a), _id(b), kind.value, f"{MARKER}-link-note-{kind.value}"),
+            names=names,
+        )
+        for a, b, kind in (
+            (first, second, LinkKind.BLOCKS),
+            (second, first, LinkKind.INFLUENCES),
+            (first, unknown, LinkKind.KEEPS_US_FROM),
+        )
+    ]
+    tension = stakeholders.add_tension(
+        session,
+        actor=lead,
+        account_id=account_id,
+        checked=CheckedTension(
+            f"{MARKER}-tension-a", f"{MARKER}-tension-b", f"{MARKER}-tension-note"
+        ),
+    )
     stakeholders.remove(session, actor=lead, person=gone)
     shared["stakeholder_id"] = [_id(first), _id(second)]
+    internal["stakeholder_contact"] = params["contact_id"] = [_id(c) for c in contacts]
+    internal["stakeholder_link"] = params["link_id"] = [_id(link) for link in links]
+    internal["department_tension"] = params["tension_id"] = [_id(tension)]
     planted.internal_editor = [team.display_name, team.email]
     planted.sent_texts = [
         GOALS_SENT,
@@ -1803,7 +1857,15 @@ def answer_validation(
         "kind": planted.kinds,
     }
     values["stakeholder_id"] = [*planted.shared["stakeholder_id"], *params["stakeholder_id"]]
-    for param in ("opportunity_id", "review_id", "request_id", "attribute_id"):
+    for param in (
+        "opportunity_id",
+        "review_id",
+        "request_id",
+        "attribute_id",
+        "contact_id",
+        "link_id",
+        "tension_id",
+    ):
         values[param] = params[param]
     values["joint_review_id"] = planted.shared["joint_review_id"]
     vendor_writes = [
@@ -1823,7 +1885,8 @@ def answer_validation(
 
 # The vendor's writes in the strategy workspace (the client's answers are under /validation/).
 WORKSPACE_WRITES = re.compile(
-    r"/(?:profile|stakeholders|opportunities|results|reviews|mentor-requests|scorecard)(?:/|$)"
+    r"/(?:profile|stakeholders|opportunities|results|reviews|mentor-requests|scorecard|contacts"
+    r"|relationships/(?:links|tensions))(?:/|$)"
 )
 
 

@@ -112,6 +112,20 @@ def test_validation_is_the_share_of_the_list_the_client_stated() -> None:
     assert metrics.validation(0, 0).value is None
 
 
+def test_validation_counts_the_profile_sections_and_people_the_client_confirmed() -> None:
+    """Sections and people sent for validation count: confirmed ones for, the others (waiting
+    or corrected) against; the figure says what it counts."""
+    figure = metrics.validation(3, 1, sections=(2, 3), people=(1, 4))
+    assert (figure.part, figure.whole) == (6, 11)
+    assert figure.value == 6 / 11
+    assert figure.basis == (
+        "3 of 4 priorities stated by the client (1 vendor suggestion waiting for an answer); "
+        "2 of 3 profile sections confirmed; 1 of 4 people of the map confirmed"
+    )
+    only_people = metrics.validation(0, 0, people=(1, 1))
+    assert (only_people.value, only_people.basis) == (1.0, "1 of 1 person of the map confirmed")
+
+
 def test_percent_rounds_to_whole_numbers() -> None:
     assert Figure(2 / 3, "").percent == "67%"
     assert Figure(0.0, "").percent == "0%"

@@ -1,18 +1,19 @@
 """The schema is made only by the migrations, and they match the models exactly."""
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 
 from app import migrations
 from app.comments import repository as comments_repo
 from app.comments import service as comments
 from app.db import Database
-from app.models import CommentTally, Role
+from app.models import CommentTally, Role, Stakeholder, StakeholderContact, utcnow
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
@@ -154,3 +155,88 @@ def _comments_of_every_kind(session: Session) -> int:
 def _tally(session: Session) -> dict[tuple[int, str, str], int]:
     rows = session.exec(select(CommentTally)).all()
     return {(row.plan_id, row.thread, row.visibility): row.count for row in rows if row.count}
+
+
+BEFORE_CONTACTS = "a7d2c5e9f104"
+
+
+def _old_stakeholder(
+    conn: sa.Connection, *, pid: int, account_id: int, owner: int | None, strength: str
+) -> None:
+    """A stakeholder as the schema before contacts kept it: one owner, strength, last contact."""
+    now = utcnow()
+    conn.execute(
+        sa.text(
+            "INSERT INTO stakeholder (id, account_id, name, title, department, roles, decision,"
+            " decision_key, is_economic_buyer, influence, attitude, motivations, owner_id,"
+            " strength, last_contact_on, created_at, updated_at, version, validation,"
+            " sent_name, sent_title, sent_reports_to, client_correction) VALUES (:id, :account,"
+            " :name, '', '', '[]', '', '', false, 'high', 'unknown', '', :owner, :strength,"
+            " :last, :now, :now, 1, 'none', '', '', '', '')"
+        ),
+        {
+            "id": pid,
+            "account": account_id,
+            "name": f"Person {pid}",
+            "owner": owner,
+            "strength": strength,
+            "last": date(2026, 3, 1) if owner else None,
+            "now": now,
+        },
+    )
+
+
+def test_each_owner_becomes_a_contact_and_the_downgrade_puts_the_strongest_back(
+    tmp_path: Path,
+) -> None:
+    """The one owner, strength and last contact of a stakeholder become a contact of that
+    owner (no owner: no contact; a strength without an owner said nobody knew them); the
+    downgrade puts back each person's strongest contact as the owner."""
+    engine = fresh_engine(tmp_path, name="contacts", revision=BEFORE_CONTACTS)
+    try:
+        with Database(engine).session() as session:
+            workspace = factories.make_workspace(session, "Vendor")
+            lead = factories.make_user(session, workspace=workspace, admin=True, password=None)
+            team = factories.make_user(session, workspace=workspace, password=None)
+            account = factories.make_account(session, admin=lead)
+            session.commit()
+            ids = (lead.id, team.id, account.id)
+        assert None not in ids
+        lead_id, team_id, account_id = (int(i or 0) for i in ids)
+        with engine.begin() as conn:
+            _old_stakeholder(conn, pid=11, account_id=account_id, owner=lead_id, strength="weak")
+            _old_stakeholder(conn, pid=12, account_id=account_id, owner=team_id, strength="strong")
+            _old_stakeholder(conn, pid=13, account_id=account_id, owner=None, strength="good")
+        migrations.upgrade(engine)
+        with Database(engine).session() as session:
+            contacts = session.exec(select(StakeholderContact)).all()
+            assert sorted(
+                (c.stakeholder_id, c.user_id, c.strength, c.last_contact_on) for c in contacts
+            ) == [
+                (11, lead_id, "weak", date(2026, 3, 1)),
+                (12, team_id, "strong", date(2026, 3, 1)),
+            ]
+            assert all(c.account_id == account_id and c.id and c.id > 2**32 for c in contacts)
+            people = session.exec(select(Stakeholder).order_by(col(Stakeholder.id))).all()
+            assert [(p.level, p.location) for p in people] == [("", "")] * 3
+            # A second, stronger contact of person 11: the downgrade keeps that one.
+            session.add(
+                StakeholderContact(
+                    account_id=account_id, stakeholder_id=11, user_id=team_id, strength="good"
+                )
+            )
+            session.commit()
+        migrations.downgrade(engine, BEFORE_CONTACTS)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text("SELECT id, owner_id, strength FROM stakeholder ORDER BY id")
+            ).all()
+            assert [tuple(r) for r in rows] == [
+                (11, team_id, "good"),
+                (12, team_id, "strong"),
+                (13, None, "none"),
+            ]
+        assert "stakeholder_contact" not in sa.inspect(engine).get_table_names()
+        migrations.upgrade(engine)  # and up again
+    finally:
+        drop_engine(engine)

@@ -126,9 +126,12 @@ def test_the_vendors_figures_agree_with_the_focus_section_and_name_the_same_top(
     assert "the client&#39;s top 3 priorities" in summary
     assert "top 5" not in summary
     assert "Of the client's top 3 priorities (its top 5, when it ranks that many)" in focus
-    # 3 ranked and 1 suggestion waiting: 3 of 4 are the client's own, 1 still waits.
-    assert "3 of the 4 priorities on the list are the client&#39;s own" in summary
-    assert "1 suggestion of yours still waits for its answer" in summary
+    # 3 ranked and 1 suggestion waiting: 3 of 4 are the client's own, 1 still waits; and the
+    # world's profile section sent for validation, not confirmed yet: 3 of 5 in all.
+    assert "3 of the 5 things the plan rests on are the client&#39;s own or" in summary
+    assert "(1 vendor suggestion waiting for an answer); 0 of 1 profile section confirmed" in (
+        summary
+    )
 
 
 def test_the_sponsor_sees_its_top_priorities_in_order_and_its_rating_trend(

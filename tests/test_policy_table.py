@@ -71,6 +71,7 @@ TABLE = """
     account.score       Y       Y       -       -       -       -       -
     validation.request  Y       Y       -       -       -       -       -
     stakeholders.import Y       Y       -       -       -       -       -
+    relationships.write Y       Y       Y       -       -       -       -
     review.write        Y       Y       -       -       -       -       -
     mentor.ask          Y       Y       Y       -       -       -       -
     mentor.review       -       -       -       Y       -       -       -

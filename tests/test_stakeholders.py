@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import pytest
@@ -16,15 +16,19 @@ from starlette.testclient import TestClient
 from app.accounts import service as accounts
 from app.models import (
     AuditEvent,
+    DepartmentTension,
     Notification,
     OutboxMessage,
     Stakeholder,
+    StakeholderContact,
+    StakeholderLink,
+    User,
     Validation,
     Visibility,
     utcnow,
 )
 from app.stakeholders import chart, schemas, service
-from app.stakeholders.schemas import CheckedStakeholder
+from app.stakeholders.schemas import CheckedContact, CheckedStakeholder
 from app.web.confirm import CONFIRMATION
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
@@ -67,10 +71,11 @@ def make(
         "influence": "medium",
         "attitude": "unknown",
         "motivations": "",
-        "owner_id": None,
-        "strength": "none",
-        "last_contact_on": None,
     } | values
+    # The team's contact with them (``owner_id``, its ``strength`` and ``last_contact_on``).
+    owner_id = fields.pop("owner_id", None)
+    strength = fields.pop("strength", "good")
+    last_contact_on = fields.pop("last_contact_on", None)
     actor = world.admin if by == "admin" else world.members[by]
     person = service.add(
         session,
@@ -78,6 +83,16 @@ def make(
         account_id=account_id or _id(world.account),
         checked=CheckedStakeholder(**fields),
     )
+    if owner_id is not None:
+        owner = session.get(User, owner_id)
+        assert owner is not None
+        service.add_contact(
+            session,
+            actor=actor,
+            person=person,
+            user=owner,
+            checked=CheckedContact(owner_id, strength, last_contact_on),
+        )
     if commit:
         session.commit()
     return person
@@ -96,9 +111,8 @@ def form_of(person: Stakeholder | None = None, **changes: Any) -> dict[str, Any]
         "influence": base.influence,
         "attitude": base.attitude,
         "motivations": base.motivations,
-        "owner_id": base.owner_id,
-        "strength": base.strength,
-        "last_contact_on": base.last_contact_on,
+        "level": base.level,
+        "location": base.location,
     }
     if person is not None:
         data["version"] = str(person.version)
@@ -201,7 +215,8 @@ def test_the_page_shows_gaps_decisions_and_every_field(
         roles=["influencer"],
         decision="Fleet  SOFTWARE",
         motivations="Wants a cheaper renewal",
-        last_contact_on=date(2026, 1, 5),
+        level="executive",
+        location="Oslo",
     )
     make(  # owned, but weakly: a gap too
         session,
@@ -211,6 +226,7 @@ def test_the_page_shows_gaps_decisions_and_every_field(
         influence="high",
         owner_id=_id(team),
         strength="weak",
+        last_contact_on=date(2026, 1, 5),
         roles=["user"],
     )
     make(session, world, "Lou Low", influence="low")  # low influence, unknown: no gap
@@ -219,8 +235,8 @@ def test_the_page_shows_gaps_decisions_and_every_field(
     gaps = page.split('id="gaps"')[1].split("</section>")[0]
     listed = re.findall(r"<strong>([^<]+)</strong>", gaps)
     assert listed == ["Gina Gap", "Walt Weak"]
-    assert "Nobody on the team owns this relationship." in gaps
-    assert "Team member owns the relationship, but it is weak." in gaps
+    assert "Nobody on the team is in contact with them." in gaps
+    assert "Team member is in contact with them, but it is weak." in gaps
     assert "Account lead knows Cara Chief (their manager) well" in gaps
     assert "Influence: High" in gaps
     decisions = page.split('id="decisions"')[1].split("</section>")[0]
@@ -243,6 +259,8 @@ def test_the_page_shows_gaps_decisions_and_every_field(
         "Influencer",
         "Team member",
         "Weak",
+        "Executive",
+        "Oslo",
         "Not sent",
         "! Coverage gap",
     ):
@@ -324,9 +342,8 @@ def test_bad_input_is_refused_with_a_message_per_field_and_the_text_kept(
         roles=["economic_buyer", "astrologer"],
         influence="enormous",
         attitude="smitten",
-        strength="telepathic",
-        owner_id=str(_id(world.members["sponsor"])),
-        last_contact_on=(utcnow().date() + timedelta(days=2)).isoformat(),
+        level="royal",
+        location="Oslo\nand Bergen",
         decision="x" * 201,
     )
     for headers in (POST, HTMX):
@@ -339,9 +356,8 @@ def test_bad_input_is_refused_with_a_message_per_field_and_the_text_kept(
             "Choose buying roles from the list.",
             "Choose high, medium or low.",
             "Choose an attitude from the list.",
-            "Choose a strength from the list.",
-            "Choose someone of your account team, or nobody.",
-            "The last contact cannot be in the future",
+            "Choose a level from the list, or not recorded.",
+            "the location",
             "Keep the decision&#39;s name under 200 characters.",
         ):
             assert message in text, message
@@ -350,11 +366,11 @@ def test_bad_input_is_refused_with_a_message_per_field_and_the_text_kept(
         assert 'value="economic_buyer" checked' in text
     garbled = client.post(
         url(world, "/stakeholders"),
-        data=form_of(name="Zed", reports_to_id="²", owner_id="1e3", last_contact_on="31/12/2025"),
+        data=form_of(name="Zed", reports_to_id="²"),
         headers=POST,
     )
     assert garbled.status_code == 422
-    assert "Enter a date like 2026-03-31" in garbled.text
+    assert "Choose someone on the map, or nobody." in garbled.text
     assert session.exec(select(Stakeholder).where(Stakeholder.name == "Zed")).first() is None
 
 
@@ -531,15 +547,16 @@ def test_an_owner_who_left_the_team_is_a_gap_and_the_form_says_so(
     session.commit()
     sign_in(client, session, world.members["lead"])
     page = client.get(url(world, "/relationships")).text
-    assert "Their owner, Team member, is no longer on the account team." in page
-    assert 'Team member <span class="muted">(no longer on the team)</span>' in page
-    edit = client.get(url(world, f"/stakeholders/{_id(person)}/edit")).text
-    assert "Their owner is no longer on the account team" in edit
+    assert "Their contacts (Team member) are no longer on the account team." in page
+    assert 'Team member</strong> <span class="muted">(no longer on the team)</span>' in page
+    # Nobody can be added as a contact who is not on the team any more.
     refused = client.post(
-        url(world, f"/stakeholders/{_id(person)}"), data=form_of(person), headers=POST
+        url(world, f"/stakeholders/{_id(person)}/contacts"),
+        data={"user_id": str(_id(team)), "strength": "good"},
+        headers=POST,
     )
     assert refused.status_code == 422
-    assert "Choose someone of your account team, or nobody." in refused.text
+    assert "Choose someone of your account team." in refused.text
 
 
 def test_editing_is_audited_internally_with_what_changed(
@@ -1326,8 +1343,10 @@ def test_the_nodes_say_attitude_influence_and_gaps_in_words() -> None:
 
 
 def populate(session: Session, world: World, count: int) -> None:
-    """``count`` people in reporting lines, with owners, decisions, gaps and sent ones."""
-    owners = [_id(world.members["lead"]), _id(world.members["team"]), None]
+    """``count`` people in reporting lines, with contacts (none, one or two), decisions,
+    levels and locations, gaps, sent ones, a link each to the person before and a tension
+    between departments each."""
+    owners = [_id(world.members["lead"]), _id(world.members["team"])]
     ids: list[int] = []
     for n in range(count):
         person = Stakeholder(
@@ -1340,13 +1359,39 @@ def populate(session: Session, world: World, count: int) -> None:
             decision_key=f"decision {n % 4}",
             influence=("high", "medium", "low")[n % 3],
             attitude=("supporter", "neutral", "detractor", "unknown")[n % 4],
-            owner_id=owners[n % 3],
-            strength=("strong", "weak", "none")[n % 3],
+            level=("executive", "management", "operational", "")[n % 4],
+            location=("Oslo", "Bergen", "")[n % 3],
             validation="pending" if n % 7 == 0 else "none",
             sent_name=f"Scale {n}",
         )
         session.add(person)
         session.flush()
+        for k, owner in enumerate(owners[: n % 3]):  # none, one or two contacts
+            session.add(
+                StakeholderContact(
+                    account_id=person.account_id,
+                    stakeholder_id=_id(person),
+                    user_id=owner,
+                    strength=("strong", "weak", "none")[(n + k) % 3],
+                )
+            )
+        if ids:  # a link to the person before, of every kind in turn
+            kind = ("influences", "blocks", "keeps_us_from")[n % 3]
+            session.add(
+                StakeholderLink(
+                    account_id=person.account_id, from_id=_id(person), to_id=ids[-1], kind=kind
+                )
+            )
+        tag = next(_names)
+        session.add(
+            DepartmentTension(
+                account_id=person.account_id,
+                department_a=f"Dept {tag}",
+                department_b=f"Dept {tag}b",
+                key_a=f"dept {tag}",
+                key_b=f"dept {tag}b",
+            )
+        )
         ids.append(_id(person))
     session.commit()
 
@@ -1367,8 +1412,10 @@ def test_the_map_page_runs_a_constant_number_of_queries(
     assert large.status_code == 200
     assert large.text.count('class="stakeholder-row') == 150
     assert large.text.count('class="org-node"') == 150
+    assert large.text.count('class="org-link ') == 148  # 2 + 146
+    assert large.text.count('class="tension"') == 150
     assert count_queries.count == few, count_queries.statements
-    assert few <= 6
+    assert few <= 9
     print(f"relationship map: {few} queries for 3 and for 150 people")
 
 
@@ -1504,8 +1551,8 @@ def test_choices_left_out_of_the_form_are_the_defaults(
 ) -> None:
     sign_in(client, session, world.members["lead"])
     data = form_of(name="Dora Default")
-    for choice in ("influence", "attitude", "strength"):
+    for choice in ("influence", "attitude", "level"):
         del data[choice]
     assert client.post(url(world, "/stakeholders"), data=data, headers=POST).status_code == 303
     person = session.exec(select(Stakeholder).where(Stakeholder.name == "Dora Default")).one()
-    assert (person.influence, person.attitude, person.strength) == ("medium", "unknown", "none")
+    assert (person.influence, person.attitude, person.level) == ("medium", "unknown", "")

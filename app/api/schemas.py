@@ -285,6 +285,15 @@ class Profile(BaseModel):
     sections: list[ProfileSection]
 
 
+class StakeholderContact(BaseModel):
+    id: int
+    person: Person = Field(description="Who on the vendor's team is in contact.")
+    strength: str = Field(description="strong, good, weak or none (has not met them yet).")
+    last_contact_on: date | None
+    on_team: bool = Field(description="Whether they are still on the account team.")
+    version: int
+
+
 class Stakeholder(BaseModel):
     id: int
     name: str
@@ -295,10 +304,15 @@ class Stakeholder(BaseModel):
     is_economic_buyer: bool
     influence: str
     attitude: str
-    strength: str
+    level: str = Field(description="executive, management, operational, or '' (not recorded).")
+    location: str
     motivations: str
-    owner: Person | None
-    last_contact_on: date | None
+    contacts: list[StakeholderContact] = Field(
+        description="The team's contacts with them, the strongest first."
+    )
+    owner: Person | None = Field(description="The first of ``contacts`` (their strongest).")
+    strength: str = Field(description="The first contact's strength; none without a contact.")
+    last_contact_on: date | None = Field(description="The first contact's last contact.")
     version: int
 
 

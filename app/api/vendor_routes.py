@@ -14,7 +14,7 @@ from app.api.auth import Authenticated
 from app.api.common import ACCOUNT, current_plan
 from app.api.problems import RESPONSES
 from app.db import DbSession
-from app.models import User
+from app.models import Strength, User
 from app.opportunities import repository as opportunities_repo
 from app.permissions.guards import AccountReader
 from app.permissions.policy import AccountAccess, Decision, Verb, decide
@@ -22,6 +22,7 @@ from app.profile import repository as profile_repo
 from app.reviews import repository as reviews_repo
 from app.scorecard import repository as scorecard_repo
 from app.stakeholders import repository as stakeholders_repo
+from app.stakeholders.view import read_map
 from app.web.errors import NotFoundError
 
 router = APIRouter(responses=RESPONSES)
@@ -72,16 +73,37 @@ def get_profile(db: DbSession, access: InsightReader) -> schemas.Profile:
 
 @router.get(f"{ACCOUNT}/stakeholders", response_model=schemas.StakeholderList)
 def list_stakeholders(db: DbSession, access: InsightReader) -> schemas.StakeholderList:
-    """The decision-making group: every live stakeholder, with who reports to whom."""
-    rows = stakeholders_repo.on_map(db, account_id=access.account_id)
-    return schemas.StakeholderList(
-        items=[
+    """The decision-making group: every live stakeholder, with who reports to whom, their
+    level and location, and the team's contacts with them (strongest first)."""
+    people = stakeholders_repo.on_map(db, account_id=access.account_id)
+    team = stakeholders_repo.vendor_people(db, account_id=access.account_id)
+    view = read_map(people, team, stakeholders_repo.contacts(db, account_id=access.account_id))
+    items = []
+    for stakeholder in people:
+        contacts = view.contacts.get(stakeholder.id or 0, [])
+        first = contacts[0] if contacts else None
+        items.append(
             schemas.Stakeholder.model_validate(
-                {**stakeholder.model_dump(), "owner": _person(owner)}
+                {
+                    **stakeholder.model_dump(),
+                    "contacts": [
+                        schemas.StakeholderContact(
+                            id=c.row.id or 0,
+                            person=_person(c.user),
+                            strength=c.row.strength,
+                            last_contact_on=c.row.last_contact_on,
+                            on_team=c.on_team,
+                            version=c.row.version,
+                        )
+                        for c in contacts
+                    ],
+                    "owner": _person(first.user) if first else None,
+                    "strength": first.row.strength if first else Strength.NONE.value,
+                    "last_contact_on": first.row.last_contact_on if first else None,
+                }
             )
-            for stakeholder, owner in rows
-        ]
-    )
+        )
+    return schemas.StakeholderList(items=items)
 
 
 @router.get(f"{ACCOUNT}/opportunities", response_model=schemas.OpportunityList)

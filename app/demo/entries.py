@@ -21,6 +21,8 @@ from app.models import (
     Importance,
     InitiativeStatus,
     KeyAccountWish,
+    Level,
+    LinkKind,
     OpportunityStatus,
     ProfileKind,
     Role,
@@ -492,8 +494,17 @@ class Actual:
 
 
 @dataclass(frozen=True, kw_only=True)
+class TeamContact:
+    """Someone of the vendor in contact with a person on the map."""
+
+    who: Person
+    strength: str
+    days_ago: int | None = None  # the last contact
+
+
+@dataclass(frozen=True, kw_only=True)
 class Contact:
-    """A person on the map; ``owner`` is who of the vendor keeps in touch."""
+    """A person on the map; ``known_by``: who of the vendor is in contact with them."""
 
     key: ContactKey
     name: str
@@ -505,9 +516,28 @@ class Contact:
     manager: ContactKey | None = None
     roles: tuple[str, ...] = ()
     decision: str = ""
-    owner: Person | None = None
-    strength: str = "none"
-    contact_days_ago: int | None = None  # the last contact
+    level: Level = Level.UNKNOWN
+    location: str = ""
+    known_by: tuple[TeamContact, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class PersonLink:
+    """One person of the map influences, blocks or keeps us from another."""
+
+    who: ContactKey
+    kind: LinkKind
+    whom: ContactKey
+    note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Tension:
+    """A tension between two departments of the client."""
+
+    first: str
+    second: str
+    note: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -586,6 +616,8 @@ class StrategyWorkspace:
     contacts: tuple[Contact, ...]
     sent_for_confirmation: tuple[ContactKey, ...]
     confirmations: tuple[Confirmation, ...]
+    links: tuple[PersonLink, ...] = ()
+    tensions: tuple[Tension, ...] = ()
     plan_started_days_ago: int
     believed_before: tuple[Believed, ...]
     reviews: tuple[Meeting, ...]

@@ -44,7 +44,8 @@ from app.scorecard import service as scorecard
 from app.scorecard.objectives import ObjectiveValues
 from app.scorecard.schemas import AttributeValues, CheckedEntry
 from app.stakeholders import service as stakeholders
-from app.stakeholders.schemas import CheckedStakeholder
+from app.stakeholders.schemas import CheckedContact, CheckedLink, CheckedStakeholder, TensionForm
+from app.web.forms import FormErrors
 
 
 @dataclass
@@ -216,7 +217,6 @@ def _people(scene: Scene) -> None:
     stage, story = scene.stage, scene.story
     made: dict[str, Stakeholder] = {}
     for contact in story.contacts:
-        days = contact.contact_days_ago
         made[contact.key] = stakeholders.add(
             stage.session,
             actor=stage[story.by],
@@ -231,11 +231,24 @@ def _people(scene: Scene) -> None:
                 influence=contact.influence,
                 attitude=contact.attitude,
                 motivations=contact.motivations,
-                owner_id=stage[contact.owner].id if contact.owner else None,
-                strength=contact.strength,
-                last_contact_on=today() - timedelta(days=days) if days else None,
+                level=contact.level.value,
+                location=contact.location,
             ),
         )
+        for known in contact.known_by:
+            days = known.days_ago
+            stakeholders.add_contact(
+                stage.session,
+                actor=stage[story.by],
+                person=made[contact.key],
+                user=stage[known.who],
+                checked=CheckedContact(
+                    user_id=stage[known.who].id or 0,
+                    strength=known.strength,
+                    last_contact_on=today() - timedelta(days=days) if days else None,
+                ),
+            )
+    _links(scene, made)
     sent = [made[key] for key in story.sent_for_confirmation]
     stakeholders.send(
         stage.session, actor=stage[story.by], account_id=scene.account_id, people=sent
@@ -249,6 +262,31 @@ def _people(scene: Scene) -> None:
             confirmed=not answer.correction,
             correction=answer.correction,
             expected=stakeholders.shared_version(person),
+        )
+
+
+def _links(scene: Scene, made: dict[str, Stakeholder]) -> None:
+    """The links between people beyond the reporting lines, and tensions between departments."""
+    stage, story = scene.stage, scene.story
+    names = {person.id or 0: person.name for person in made.values()}
+    for link in story.links:
+        stakeholders.add_link(
+            stage.session,
+            actor=stage[story.by],
+            account_id=scene.account_id,
+            checked=CheckedLink(
+                from_id=made[link.who].id or 0,
+                to_id=made[link.whom].id or 0,
+                kind=link.kind.value,
+                note=link.note,
+            ),
+            names=names,
+        )
+    for tension in story.tensions:
+        checked = TensionForm(tension.first, tension.second, tension.note).check()
+        assert not isinstance(checked, FormErrors), checked
+        stakeholders.add_tension(
+            stage.session, actor=stage[story.by], account_id=scene.account_id, checked=checked
         )
 
 

@@ -305,6 +305,7 @@ ResultsReader = Annotated[AccountAccess, Depends(AccountGuard(Verb.RESULTS_VIEW)
 ResultsWriter = Annotated[AccountAccess, Depends(AccountGuard(Verb.RESULTS_WRITE))]
 AccountScorer = Annotated[AccountAccess, Depends(AccountGuard(Verb.ACCOUNT_SCORE))]
 ValidationRequester = Annotated[AccountAccess, Depends(AccountGuard(Verb.VALIDATION_REQUEST))]
+RelationshipWriter = Annotated[AccountAccess, Depends(AccountGuard(Verb.RELATIONSHIPS_WRITE))]
 StakeholderImporter = Annotated[AccountAccess, Depends(AccountGuard(Verb.STAKEHOLDERS_IMPORT))]
 ValidationReader = Annotated[AccountAccess, Depends(AccountGuard(Verb.VALIDATION_VIEW))]
 ValidationAnswerer = Annotated[AccountAccess, Depends(AccountGuard(Verb.VALIDATION_ANSWER))]

@@ -77,6 +77,9 @@ class Verb(StrEnum):
     ACCOUNT_SCORE = "account.score"  # score the account on the scorecard (lead; admins)
     VALIDATION_REQUEST = "validation.request"  # send profile sections / stakeholder facts
     STAKEHOLDERS_IMPORT = "stakeholders.import"  # the map's people from a file (lead; admins)
+    # The team's contacts with people of the map, links between people, tensions between
+    # departments (lead, team; admins): internal like the whole map.
+    RELATIONSHIPS_WRITE = "relationships.write"
     REVIEW_WRITE = "review.write"  # record a review, set the cadence (lead; admins)
     MENTOR_ASK = "mentor.ask"  # ask the mentor to look at the plan or a proposal
     MENTOR_REVIEW = "mentor.review"  # the mentor's comments and sign-off
@@ -252,6 +255,7 @@ _VENDOR_CONTRIBUTOR = (
         Verb.REVIEW_MINUTES,
         Verb.INSIGHT_WRITE,
         Verb.RESULTS_WRITE,
+        Verb.RELATIONSHIPS_WRITE,
         Verb.MENTOR_ASK,
         Verb.HOURS_PLAN,
     }

@@ -8,8 +8,10 @@ say "3 of 5 top priorities" next to "60%"; a figure with nothing to measure has 
   1.0 for an initiative answering the top priority, 0 for one answering none (us-focused).
 - *coverage*: share of the client's top priorities (the top 5, or all if fewer) addressed by an
   accepted initiative or an open action (linked directly, or through an accepted initiative).
-- *validation*: share of the client's priority list the client stated or confirmed itself:
-  ranked priorities / (ranked priorities + vendor suggestions waiting for an answer).
+- *validation*: share of what the plan rests on that the client stated or confirmed itself:
+  (ranked priorities + profile sections confirmed + people of the map confirmed) /
+  (ranked priorities + vendor suggestions waiting for an answer + profile sections sent for
+  validation + people sent for confirmation). Only what was sent counts: nothing internal.
 
 Drafts never count (they are internal), so both sides see the same figures.
 """
@@ -130,21 +132,43 @@ def coverage(
     )
 
 
-def validation(ranked: int, pending_suggestions: int) -> Figure:
-    total = ranked + pending_suggestions
+def validation(
+    ranked: int,
+    pending_suggestions: int,
+    sections: tuple[int, int] = (0, 0),
+    people: tuple[int, int] = (0, 0),
+) -> Figure:
+    """``sections`` and ``people``: (confirmed by the client, sent to it for validation)."""
+    total = ranked + pending_suggestions + sections[1] + people[1]
     if total == 0:
-        return Figure(None, "no priority stated or suggested yet")
-    basis = f"{ranked} of {_plural(total, 'priority', 'priorities')} stated by the client"
-    if pending_suggestions:
-        waiting = _plural(pending_suggestions, "vendor suggestion")
-        basis += f" ({waiting} waiting for an answer)"
-    return Figure(ranked / total, basis, ranked, total)
+        return Figure(None, "no priority stated or suggested, nothing sent for validation yet")
+    parts = []
+    if ranked + pending_suggestions:
+        said = f"{ranked} of {_plural(ranked + pending_suggestions, 'priority', 'priorities')}"
+        said += " stated by the client"
+        if pending_suggestions:
+            waiting = _plural(pending_suggestions, "vendor suggestion")
+            said += f" ({waiting} waiting for an answer)"
+        parts.append(said)
+    for (confirmed, sent), one, many in (
+        (sections, "profile section", "profile sections"),
+        (people, "person of the map", "people of the map"),
+    ):
+        if sent:
+            parts.append(f"{confirmed} of {_plural(sent, one, many)} confirmed")
+    part = ranked + sections[0] + people[0]
+    return Figure(part / total, "; ".join(parts), part, total)
+
+
+def _confirmed(found: Mapping[str, tuple[int, int]]) -> tuple[tuple[int, int], tuple[int, int]]:
+    return found.get("sections", (0, 0)), found.get("people", (0, 0))
 
 
 def for_plan(context: Mapping[str, Any]) -> FocusMetrics:
     """The plan's focus metrics from the plan page's context (no query): ``priorities``
-    (ranked (Priority, owner) rows), ``suggestions``, ``initiatives`` (``InitiativeView``)
-    and, when the actions section provides them, ``actions`` (Action rows)."""
+    (ranked (Priority, owner) rows), ``suggestions``, ``initiatives`` (``InitiativeView``),
+    ``confirmations`` (``plans.repository.confirmations``) and, when the actions section
+    provides them, ``actions`` (Action rows)."""
     ranked = [row[0] for row in context.get("priorities", [])]
     ranks = {p.id: p.rank for p in ranked if p.id is not None and p.rank is not None}
     top = [p.id for p in sorted(ranked, key=lambda p: p.rank)[:TOP] if p.id is not None]
@@ -160,5 +184,9 @@ def for_plan(context: Mapping[str, Any]) -> FocusMetrics:
     return FocusMetrics(
         client_focus=client_focus_index(initiatives.values(), ranks),
         coverage=coverage(top, initiatives, actions),
-        validation=validation(len(ranks), len(context.get("suggestions", []))),
+        validation=validation(
+            len(ranks),
+            len(context.get("suggestions", [])),
+            *_confirmed(context.get("confirmations", {})),
+        ),
     )

@@ -75,6 +75,7 @@ def _periods(db: Any, actor: Actor, access: AccountAccess, period: int | None) -
     # The summary's columns come along in the same statement: no query of their own.
     extra = (
         repository.review_columns()
+        | repository.confirmation_columns()
         | keyaccount_repo.plan_columns()
         | waiting_repo.here_columns(
             access.account_id,
@@ -140,7 +141,9 @@ def plan_context(
     initiatives_sections.link_priorities(
         context["initiatives"], [row[0] for row in context["priorities"]]
     )
-    # Computed from what the loaders brought, without a query (DESIGN.md §3.9).
+    # What the client confirmed of the vendor's profile and map (read with the periods), then
+    # the figures, computed from what the loaders brought, without a query (DESIGN.md §3.9).
+    context["confirmations"] = repository.confirmations(shown["summary_columns"])
     context["focus_metrics"] = metrics.for_plan(context)
     context["plan_summary"] = summary.build(context, actor, shown["summary_columns"])
     return context

@@ -173,21 +173,14 @@ def explained(metrics: FocusMetrics) -> list[Explained]:
     if validation.value is None:
         validation_says = f"Nothing to measure yet: {validation.basis}."
     else:
-        pending = validation.whole - validation.part
         validation_says = (
-            f"{validation.part} of the {plural(validation.whole, 'priority', 'priorities')} "
-            "on the list are the client's own"
-            + (
-                f"; {plural(pending, 'suggestion')} of yours still "
-                f"{'waits' if pending == 1 else 'wait'} for its answer."
-                if pending
-                else "; no suggestion of yours waits for its answer."
-            )
+            f"{validation.part} of the {plural(validation.whole, 'thing', 'things')} the plan "
+            f"rests on are the client's own or confirmed by the client: {validation.basis}."
         )
     return [
         Explained("client-focus", "Client focus", focus.percent, focus_says),
         Explained("coverage", "Top priorities covered", coverage.percent, coverage_says),
-        Explained("validation", "Client's own list", validation.percent, validation_says),
+        Explained("validation", "Confirmed by the client", validation.percent, validation_says),
     ]
 
 

@@ -68,6 +68,40 @@ class Person:
 
 
 @dataclass(frozen=True)
+class Link:
+    """A link from one person to another beyond the reporting line (``LinkKind``)."""
+
+    id: int
+    from_id: int
+    to_id: int
+    kind: str
+
+
+# How each kind of link is drawn, never by colour alone: its line (solid, dashed, dotted), its
+# end (an arrow, a bar, a cross) and a letter in a circle halfway (static/app.css styles them).
+LINK_MARKS = {"influences": "I", "blocks": "B", "keeps_us_from": "X"}
+LINK_WORDS = {
+    "influences": "influences",
+    "blocks": "blocks",
+    "keeps_us_from": "does not want us to talk to",
+}
+LINK_BEND = 28.0  # how far a link's curve bows out, so it is not taken for a reporting line
+
+
+@dataclass(frozen=True)
+class DrawnLink:
+    link: Link
+    d: str  # SVG path data, from the edge of one box to the edge of the other
+    mark_x: float  # where its letter sits
+    mark_y: float
+    label: str  # in words: "Ann blocks Bob"
+
+    @property
+    def mark(self) -> str:
+        return LINK_MARKS.get(self.link.kind, "?")
+
+
+@dataclass(frozen=True)
 class Node:
     person: Person
     x: float  # top-left corner of the box
@@ -120,6 +154,7 @@ class Chart:
     description: str
     grid_label_y: float | None = None  # the top of the heading over the grid, if any
     counts: dict[str, int] = field(default_factory=dict)
+    links: tuple[DrawnLink, ...] = ()
 
 
 def shorten(text: str, most: int) -> str:
@@ -300,8 +335,62 @@ def describe(people: Sequence[Person], trees: int, singles: int) -> str:
     )
 
 
-def build(people: Sequence[Person]) -> Chart:
-    """The chart of ``people`` (siblings in the order given)."""
+def _edge(node: Node, towards: tuple[float, float]) -> tuple[float, float]:
+    """Where the line from the centre of ``node`` to ``towards`` leaves its box."""
+    cx, cy = node.x + node.width / 2, node.y + node.height / 2
+    dx, dy = towards[0] - cx, towards[1] - cy
+    if dx == 0 and dy == 0:
+        return cx, cy
+    scale = min(
+        (node.width / 2) / abs(dx) if dx else float("inf"),
+        (node.height / 2) / abs(dy) if dy else float("inf"),
+    )
+    return cx + dx * scale, cy + dy * scale
+
+
+def draw_links(
+    nodes: Sequence[Node], links: Sequence[Link], bounds: tuple[float, float]
+) -> tuple[DrawnLink, ...]:
+    """Each link as a gentle curve from the edge of one box to the edge of the other, bowed to
+    its left (so A→B and B→A do not overlap), with its letter at the middle of the curve."""
+    by_id = {node.person.id: node for node in nodes}
+    drawn = []
+    for link in links:
+        first, second = by_id.get(link.from_id), by_id.get(link.to_id)
+        if first is None or second is None or first is second:
+            continue
+        a = (first.x + first.width / 2, first.y + first.height / 2)
+        b = (second.x + second.width / 2, second.y + second.height / 2)
+        length = max(((b[0] - a[0]) ** 2 + (b[1] - a[1]) ** 2) ** 0.5, 1.0)
+        normal = ((a[1] - b[1]) / length, (b[0] - a[0]) / length)
+        control = (  # kept inside the drawing
+            min(max((a[0] + b[0]) / 2 + normal[0] * LINK_BEND * 2, 0.0), bounds[0]),
+            min(max((a[1] + b[1]) / 2 + normal[1] * LINK_BEND * 2, 0.0), bounds[1]),
+        )
+        start, end = _edge(first, control), _edge(second, control)
+        # The middle of the quadratic curve: a quarter each end, half the control point.
+        mid = (
+            (start[0] + 2 * control[0] + end[0]) / 4,
+            (start[1] + 2 * control[1] + end[1]) / 4,
+        )
+        words = LINK_WORDS.get(link.kind, link.kind)
+        drawn.append(
+            DrawnLink(
+                link=link,
+                d=(
+                    f"M{start[0]:.1f} {start[1]:.1f}Q{control[0]:.1f} {control[1]:.1f} "
+                    f"{end[0]:.1f} {end[1]:.1f}"
+                ),
+                mark_x=round(mid[0], 1),
+                mark_y=round(mid[1], 1),
+                label=f"{first.person.name} {words} {second.person.name}",
+            )
+        )
+    return tuple(drawn)
+
+
+def build(people: Sequence[Person], links: Sequence[Link] = ()) -> Chart:
+    """The chart of ``people`` (siblings in the order given) and the ``links`` between them."""
     layout = _Layout(people)
     trees = [r for r in layout.roots if layout.children[r]]
     singles = [r for r in layout.roots if not layout.children[r]]
@@ -339,12 +428,15 @@ def build(people: Sequence[Person]) -> Chart:
     )
     counts = {a: sum(1 for p in people if p.attitude == a) for a in ATTITUDE_WORDS}
     counts["gaps"] = sum(1 for p in people if p.gap)
+    width = round(right + MARGIN, 1) if people else 0
+    height = round(lowest + MARGIN, 1) if people else 0
     return Chart(
         nodes=nodes,
         edges=tuple(layout.edges),
-        width=round(right + MARGIN, 1) if people else 0,
-        height=round(lowest + MARGIN, 1) if people else 0,
+        width=width,
+        height=height,
         description=describe(people, len(trees), len(singles)),
         grid_label_y=grid_label_y,
         counts=counts,
+        links=draw_links(nodes, links, (width, height)),
     )

@@ -1,5 +1,6 @@
 """Importing stakeholders of an account from a file (its lead, or a workspace admin): name,
-title, reports to, buying role and attitude per row, with the choices of the stakeholder form.
+title, reports to, buying role, attitude, level and location per row, with the choices of the
+stakeholder form. (The team's contacts with them are recorded on the map afterwards.)
 
 Each row is checked by the stakeholder form itself (``StakeholderForm.check``: name, title,
 roles, attitude, one economic buyer), and beyond: a name appears once in the file and is not on
@@ -21,7 +22,12 @@ from app.imports.preview import Preview, RowCheck, mark_repeats
 from app.imports.reading import Column, Row, header_key
 from app.models import Attitude, BuyingRole, Stakeholder, User
 from app.stakeholders import repository, service
-from app.stakeholders.schemas import ATTITUDE_LABELS, BUYING_ROLE_LABELS, StakeholderForm
+from app.stakeholders.schemas import (
+    ATTITUDE_LABELS,
+    BUYING_ROLE_LABELS,
+    LEVEL_LABELS,
+    StakeholderForm,
+)
 from app.web.forms import FormErrors
 
 COLUMNS = (
@@ -30,10 +36,28 @@ COLUMNS = (
     Column("reports_to", "Reports to", ("manager", "reports to name"), required=False),
     Column("buying_role", "Buying role", ("buying roles", "roles", "role"), required=False),
     Column("attitude", "Attitude", (), required=False),
+    Column("level", "Level", ("seniority",), required=False),
+    Column("location", "Location", ("site", "office", "city"), required=False),
 )
 EXAMPLE = (
-    ("Dana Whitfield", "Chief Operating Officer", "", "Economic buyer", "Supporter"),
-    ("Lee Park", "Head of IT", "Dana Whitfield", "Technical; Influencer", "Neutral"),
+    (
+        "Dana Whitfield",
+        "Chief Operating Officer",
+        "",
+        "Economic buyer",
+        "Supporter",
+        "Executive",
+        "Rotterdam",
+    ),
+    (
+        "Lee Park",
+        "Head of IT",
+        "Dana Whitfield",
+        "Technical; Influencer",
+        "Neutral",
+        "Management",
+        "Hamburg",
+    ),
 )
 # The form's field a message is about -> the file's column.
 FIELD_COLUMNS = {"roles": "buying_role", "reports_to_id": "reports_to"}
@@ -42,6 +66,9 @@ ROLE_KEYS = {header_key(v): v for v in BUYING_ROLE_LABELS} | {
 }
 ATTITUDE_KEYS = {header_key(v): v for v in ATTITUDE_LABELS} | {
     header_key(label): v for v, label in ATTITUDE_LABELS.items()
+}
+LEVEL_KEYS = {header_key(v): v for v in LEVEL_LABELS if v} | {
+    header_key(label): v for v, label in LEVEL_LABELS.items() if v
 }
 
 
@@ -57,6 +84,18 @@ class Person:
     form: StakeholderForm
     manager_row: int | None = None
     manager_id: int | None = None
+
+
+def _level(check: RowCheck) -> str:
+    typed = check.row.values.get("level", "")
+    if not typed.strip():
+        return ""
+    found = LEVEL_KEYS.get(header_key(typed))
+    if found is None:
+        listed = ", ".join(label for value, label in LEVEL_LABELS.items() if value)
+        check.add("level", f"Unknown level “{typed.strip()}”: use {listed}, or leave it empty.")
+        return ""
+    return found
 
 
 def _choices(check: RowCheck) -> tuple[tuple[str, ...], str]:
@@ -89,9 +128,14 @@ def _form(check: RowCheck, people: Sequence[Stakeholder], today: date) -> Stakeh
     roles, attitude = _choices(check)
     values = check.row.values
     form = StakeholderForm(
-        name=values.get("name", ""), title=values.get("title", ""), roles=roles, attitude=attitude
+        name=values.get("name", ""),
+        title=values.get("title", ""),
+        roles=roles,
+        attitude=attitude,
+        level=_level(check),
+        location=values.get("location", ""),
     )
-    checked = form.check(people=people, owners=(), editing=None, today=today)
+    checked = form.check(people=people, editing=None)
     if isinstance(checked, FormErrors):
         for field, message in checked.items():
             check.add(FIELD_COLUMNS.get(field, field), message)
@@ -198,7 +242,7 @@ def make(
             person = people[i]
             manager = made[person.manager_row].id if person.manager_row is not None else None
             person.form.reports_to_id = str(manager or person.manager_id or "")
-            checked = person.form.check(people=live, owners=(), editing=None, today=today)
+            checked = person.form.check(people=live, editing=None)
             assert not isinstance(checked, FormErrors), checked
             made[i] = service.add(session, actor=actor, account_id=account_id, checked=checked)
             live.append(made[i])

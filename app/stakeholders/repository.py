@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -13,7 +14,10 @@ from app.models import (
     VENDOR_ROLES,
     Account,
     AuditEvent,
+    DepartmentTension,
     Stakeholder,
+    StakeholderContact,
+    StakeholderLink,
     User,
     Validation,
     Visibility,
@@ -40,17 +44,77 @@ def lock_map(session: Session, *, account_id: int) -> None:
         ).first()
 
 
-def on_map(session: Session, *, account_id: int) -> Sequence[tuple[Stakeholder, User | None]]:
-    """Every live stakeholder of the account by name, each with their relationship owner:
-    one query (managers are on the same list)."""
-    rows = session.exec(
-        select(Stakeholder, User)
-        .outerjoin(User, col(User.id) == Stakeholder.owner_id)
-        .where(Stakeholder.account_id == account_id)
-        .where(col(Stakeholder.removed_at).is_(None))
-        .order_by(col(Stakeholder.name), col(Stakeholder.id))
+def on_map(session: Session, *, account_id: int) -> Sequence[Stakeholder]:
+    """Every live stakeholder of the account by name: one query (managers are on the same
+    list)."""
+    return session.exec(
+        _live(account_id).order_by(col(Stakeholder.name), col(Stakeholder.id))
     ).all()
-    return [(stakeholder, owner) for stakeholder, owner in rows]
+
+
+def contacts(session: Session, *, account_id: int) -> Sequence[tuple[StakeholderContact, User]]:
+    """The team's contacts with the account's live stakeholders, each with its person of the
+    team, by that person's name: one query."""
+    rows = session.exec(
+        select(StakeholderContact, User)
+        .join(User, col(User.id) == StakeholderContact.user_id)
+        .join(Stakeholder, col(Stakeholder.id) == StakeholderContact.stakeholder_id)
+        .where(StakeholderContact.account_id == account_id)
+        .where(col(Stakeholder.removed_at).is_(None))
+        .order_by(col(User.display_name), col(StakeholderContact.id))
+    ).all()
+    return [(contact, user) for contact, user in rows]
+
+
+def links(session: Session, *, account_id: int) -> Sequence[StakeholderLink]:
+    """The links between the account's live stakeholders, oldest first: one query."""
+    source, target = aliased(Stakeholder), aliased(Stakeholder)
+    return session.exec(
+        select(StakeholderLink)
+        .join(source, col(source.id) == StakeholderLink.from_id)
+        .join(target, col(target.id) == StakeholderLink.to_id)
+        .where(StakeholderLink.account_id == account_id)
+        .where(col(source.removed_at).is_(None), col(target.removed_at).is_(None))
+        .order_by(col(StakeholderLink.created_at), col(StakeholderLink.id))
+    ).all()
+
+
+def tensions(session: Session, *, account_id: int) -> Sequence[DepartmentTension]:
+    """The tensions between the account's departments, by their names: one query."""
+    return session.exec(
+        select(DepartmentTension)
+        .where(DepartmentTension.account_id == account_id)
+        .order_by(col(DepartmentTension.key_a), col(DepartmentTension.key_b))
+    ).all()
+
+
+def contact_of(session: Session, *, stakeholder_id: int, user_id: int) -> StakeholderContact | None:
+    """The contact of one person of the team with one stakeholder, if any."""
+    return session.exec(
+        select(StakeholderContact)
+        .where(StakeholderContact.stakeholder_id == stakeholder_id)
+        .where(StakeholderContact.user_id == user_id)
+    ).first()
+
+
+def link_of(session: Session, *, from_id: int, to_id: int, kind: str) -> StakeholderLink | None:
+    return session.exec(
+        select(StakeholderLink)
+        .where(StakeholderLink.from_id == from_id)
+        .where(StakeholderLink.to_id == to_id)
+        .where(StakeholderLink.kind == kind)
+    ).first()
+
+
+def tension_of(
+    session: Session, *, account_id: int, key_a: str, key_b: str
+) -> DepartmentTension | None:
+    return session.exec(
+        select(DepartmentTension)
+        .where(DepartmentTension.account_id == account_id)
+        .where(DepartmentTension.key_a == key_a)
+        .where(DepartmentTension.key_b == key_b)
+    ).first()
 
 
 def live(session: Session, *, account_id: int) -> Sequence[Stakeholder]:

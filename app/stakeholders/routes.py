@@ -25,10 +25,17 @@ from app.kit.forms import FormOf
 from app.kit.pages import EditPage, account_page_of, edit_page, redirect
 from app.kit.versioned import StaleEdit
 from app.kit.words import plural, possessive
-from app.models import ImportKind, Stakeholder
+from app.models import (
+    DepartmentTension,
+    ImportKind,
+    Stakeholder,
+    StakeholderContact,
+    StakeholderLink,
+)
 from app.permissions.guards import (
     InsightWriter,
     ItemAccess,
+    RelationshipWriter,
     StakeholderImporter,
     ValidationAnswerer,
     ValidationRequester,
@@ -39,7 +46,14 @@ from app.permissions.guards import (
 )
 from app.permissions.policy import AccountAccess, Actor, Verb, may
 from app.stakeholders import chart, importing, repository, schemas, service
-from app.stakeholders.schemas import AnswerForm, SendForm, StakeholderForm
+from app.stakeholders.schemas import (
+    AnswerForm,
+    ContactForm,
+    LinkForm,
+    SendForm,
+    StakeholderForm,
+    TensionForm,
+)
 from app.stakeholders.view import read_map
 from app.validation.page import CONFIRM_SECTION, answered_item, validation_page
 from app.web.confirm import asks_first
@@ -55,7 +69,9 @@ ITEM = repository.ITEM
 LABELS = {
     "attitude_labels": schemas.ATTITUDE_LABELS,
     "influence_labels": schemas.INFLUENCE_LABELS,
-    "strength_labels": schemas.STRENGTH_LABELS,
+    "strength_labels": schemas.CONTACT_STRENGTH_LABELS,
+    "level_labels": schemas.LEVEL_LABELS,
+    "link_labels": schemas.LINK_LABELS,
     "buying_role_labels": schemas.BUYING_ROLE_LABELS,
     "buying_role_hints": schemas.BUYING_ROLE_HINTS,
     "decision_label": schemas.decision_label,
@@ -83,16 +99,29 @@ def _map_url(access: AccountAccess) -> str:
 
 def map_context(db: DbSession, actor: Actor, access: AccountAccess) -> dict[str, Any]:
     """Everything the page shows: a fixed number of queries whatever the size of the map."""
-    rows = repository.on_map(db, account_id=access.account_id)
-    team = list(repository.vendor_people(db, account_id=access.account_id))
-    view = read_map(rows, team)
+    account_id = access.account_id
+    team = list(repository.vendor_people(db, account_id=account_id))
+    view = read_map(
+        repository.on_map(db, account_id=account_id),
+        team,
+        repository.contacts(db, account_id=account_id),
+        repository.links(db, account_id=account_id),
+        repository.tensions(db, account_id=account_id),
+    )
     return {
         "access": access,
         "account": access.account,
         "view": view,
-        "chart": chart.build(view.chart_people()),
+        "chart": chart.build(view.chart_people(), view.chart_links()),
         "team": team,
         "can_write": may(actor, access, Verb.INSIGHT_WRITE),
+        "can_relate": may(actor, access, Verb.RELATIONSHIPS_WRITE),
+        "contact_form": ContactForm(),
+        "link_form": LinkForm(),
+        "tension_form": TensionForm(),
+        "contact_errors": {},
+        "link_errors": FormErrors(),
+        "tension_errors": FormErrors(),
         "can_send": may(actor, access, Verb.VALIDATION_REQUEST),
         "can_import": may(actor, access, Verb.STAKEHOLDERS_IMPORT),
         "form": StakeholderForm(),
@@ -119,9 +148,9 @@ def _edit_page(request: Request, db: DbSession, checked: ItemAccess[Stakeholder]
         ]
         return {
             "managers": managers,
-            "team": list(repository.vendor_people(db, account_id=access.account_id)),
             "decision_names": sorted({p.decision for p in people if p.decision}, key=str.casefold),
             "by_id": {p.id: p for p in people},
+            "location_names": sorted({p.location for p in people if p.location}, key=str.casefold),
         }
 
     return edit_page(
@@ -133,11 +162,6 @@ def _edit_page(request: Request, db: DbSession, checked: ItemAccess[Stakeholder]
         person=person,
         **LABELS,
     )
-
-
-def _team_ids(db: DbSession, access: AccountAccess) -> set[int]:
-    people = repository.vendor_people(db, account_id=access.account_id)
-    return {user.id for user in people if user.id is not None}
 
 
 def _check_sent(db: DbSession, person: Stakeholder, version: int) -> None:
@@ -198,12 +222,7 @@ def add_stakeholder(
     request: Request, actor: CurrentActor, access: InsightWriter, db: DbSession, form: Form_
 ) -> Response:
     repository.lock_map(db, account_id=access.account_id)
-    checked = form.check(
-        people=repository.live(db, account_id=access.account_id),
-        owners=_team_ids(db, access),
-        editing=None,
-        today=actor.today(),
-    )
+    checked = form.check(people=repository.live(db, account_id=access.account_id), editing=None)
     page = _map_page(request, db, actor, access)
     if isinstance(checked, FormErrors):
         return page.refused(422, BLOCK, form=form, errors=checked)
@@ -236,12 +255,7 @@ def update_stakeholder(
     version: Version = 0,
 ) -> Response:
     access, person, page = checked.access, checked.item, _edit_page(request, db, checked)
-    values = form.check(
-        people=repository.live(db, account_id=access.account_id),
-        owners=_team_ids(db, access),
-        editing=person.id,
-        today=actor.today(),
-    )
+    values = form.check(people=repository.live(db, account_id=access.account_id), editing=person.id)
     try:
         return page.save(
             form,
@@ -302,6 +316,206 @@ def send_stakeholder(
     )
     page = _map_page(request, db, actor, access)
     return page.done(notice, BLOCK, anchor=f"stakeholder-{person.id}")
+
+
+# --- The team's contacts, links between people, tensions between departments (internal) --------
+
+
+def _lock_items(db: Session, account_id: int) -> None:
+    repository.lock_map(db, account_id=account_id)
+
+
+# A person of the map whose contacts change; a contact, a link, a tension: each for the
+# vendor's writers, the map locked first (before any row), like every write to the map.
+RelatedPerson = Annotated[
+    ItemAccess[Stakeholder],
+    locked_item_guard(_lock_items, Verb.RELATIONSHIPS_WRITE, Stakeholder, "stakeholder_id"),
+]
+ContactOf = Annotated[
+    ItemAccess[StakeholderContact],
+    locked_item_guard(_lock_items, Verb.RELATIONSHIPS_WRITE, StakeholderContact, "contact_id"),
+]
+LinkOf = Annotated[
+    ItemAccess[StakeholderLink],
+    locked_item_guard(_lock_items, Verb.RELATIONSHIPS_WRITE, StakeholderLink, "link_id"),
+]
+TensionOf = Annotated[
+    ItemAccess[DepartmentTension],
+    locked_item_guard(_lock_items, Verb.RELATIONSHIPS_WRITE, DepartmentTension, "tension_id"),
+]
+RELATIONS = "relations"  # the block of contacts, links, tensions and the coverage grid
+
+
+def _contact_person(db: Session, contact: StakeholderContact) -> Stakeholder:
+    """The live person a contact is with (a contact of someone taken off the map is gone)."""
+    person = items.get_live(
+        db, Stakeholder, account_id=contact.account_id, item_id=contact.stakeholder_id
+    )
+    if person is None:
+        raise NotFoundError()
+    return person
+
+
+@router.post("/accounts/{account_id}/stakeholders/{stakeholder_id}/contacts")
+def add_contact(
+    request: Request,
+    actor: CurrentActor,
+    db: DbSession,
+    checked: RelatedPerson,
+    form: Annotated[ContactForm, FormOf(ContactForm)],
+) -> Response:
+    """Someone of the team is in contact with this person (once per person of the team)."""
+    access, person = checked.access, checked.item
+    team = {
+        user.id: user
+        for user in repository.vendor_people(db, account_id=access.account_id)
+        if user.id is not None
+    }
+    values = form.check(team=team.keys(), today=actor.today())
+    page = _map_page(request, db, actor, access)
+    if not isinstance(values, FormErrors):
+        try:
+            service.add_contact(
+                db, actor=actor.user, person=person, user=team[values.user_id], checked=values
+            )
+        except service.Taken as taken:
+            values = FormErrors()
+            values.add("user_id", str(taken))
+    if isinstance(values, FormErrors):
+        return page.refused(
+            422,
+            BLOCK,
+            contact_form=form,
+            contact_errors={person.id: values},
+        )
+    notice = f"Added {team[values.user_id].display_name} as a contact of {person.name}."
+    return page.done(notice, BLOCK, anchor=f"stakeholder-{person.id}")
+
+
+@router.post("/accounts/{account_id}/contacts/{contact_id}")
+def update_contact(
+    request: Request,
+    actor: CurrentActor,
+    db: DbSession,
+    checked: ContactOf,
+    form: Annotated[ContactForm, FormOf(ContactForm)],
+    version: Version = 0,
+) -> Response:
+    """A contact's new strength or last contact (refused when someone changed it meanwhile)."""
+    access, contact = checked.access, checked.item
+    person = _contact_person(db, contact)
+    values = form.check(team=(), today=actor.today(), user_id=contact.user_id)
+    page = _map_page(request, db, actor, access)
+    status = 422
+    if not isinstance(values, FormErrors):
+        try:
+            service.update_contact(
+                db, actor=actor.user, contact=contact, checked=values, expected_version=version
+            )
+        except StaleEdit as stale:
+            status, values = 409, FormErrors()
+            values.add("strength", f"{stale.who} changed this contact meanwhile: look again.")
+    if isinstance(values, FormErrors):
+        return page.refused(status, BLOCK, contact_errors={contact.id: values})
+    return page.done(
+        f"Saved the contact with {person.name}.", BLOCK, anchor=f"stakeholder-{person.id}"
+    )
+
+
+@router.post("/accounts/{account_id}/contacts/{contact_id}/remove")
+@asks_first("Remove")
+def remove_contact(
+    request: Request, actor: CurrentActor, db: DbSession, checked: ContactOf
+) -> Response:
+    access, contact = checked.access, checked.item
+    person = _contact_person(db, contact)
+    team = {user.id: user for user in repository.vendor_people(db, account_id=access.account_id)}
+    user = team.get(contact.user_id)
+    who = user.display_name if user else "someone no longer on the team"
+    service.remove_contact(db, actor=actor.user, contact=contact, person=person.name, user=who)
+    notice = f"Removed {who} as a contact of {person.name}."
+    return _map_page(request, db, actor, access).done(
+        notice, BLOCK, anchor=f"stakeholder-{person.id}"
+    )
+
+
+@router.post("/accounts/{account_id}/relationships/links")
+def add_link(
+    request: Request,
+    actor: CurrentActor,
+    access: RelationshipWriter,
+    db: DbSession,
+    form: Annotated[LinkForm, FormOf(LinkForm)],
+) -> Response:
+    """One person influences, blocks or does not want us to talk to another."""
+    repository.lock_map(db, account_id=access.account_id)
+    people = repository.live(db, account_id=access.account_id)
+    names = {p.id: p.name for p in people if p.id is not None}
+    values = form.check(people=people)
+    page = _map_page(request, db, actor, access)
+    if not isinstance(values, FormErrors):
+        try:
+            service.add_link(
+                db, actor=actor.user, account_id=access.account_id, checked=values, names=names
+            )
+        except service.Taken as taken:
+            values = FormErrors()
+            values.add("to_id", str(taken))
+    if isinstance(values, FormErrors):
+        return page.refused(422, BLOCK, link_form=form, link_errors=values)
+    said = schemas.LINK_LABELS[values.kind]
+    notice = f"Recorded that {names[values.from_id]} {said} {names[values.to_id]}."
+    return page.done(notice, BLOCK, anchor="links")
+
+
+@router.post("/accounts/{account_id}/relationships/links/{link_id}/remove")
+@asks_first("Remove")
+def remove_link(request: Request, actor: CurrentActor, db: DbSession, checked: LinkOf) -> Response:
+    access, link = checked.access, checked.item
+    people = {p.id: p.name for p in repository.live(db, account_id=access.account_id)}
+    said = (
+        f"{people.get(link.from_id, 'someone')} {schemas.LINK_LABELS[link.kind]} "
+        f"{people.get(link.to_id, 'someone')}"
+    )
+    service.remove_link(db, actor=actor.user, link=link, said=said)
+    return _map_page(request, db, actor, access).done(
+        f"Removed the link: {said}.", BLOCK, anchor="links"
+    )
+
+
+@router.post("/accounts/{account_id}/relationships/tensions")
+def add_tension(
+    request: Request,
+    actor: CurrentActor,
+    access: RelationshipWriter,
+    db: DbSession,
+    form: Annotated[TensionForm, FormOf(TensionForm)],
+) -> Response:
+    """A tension between two departments of the client."""
+    repository.lock_map(db, account_id=access.account_id)
+    values = form.check()
+    page = _map_page(request, db, actor, access)
+    if not isinstance(values, FormErrors):
+        try:
+            service.add_tension(db, actor=actor.user, account_id=access.account_id, checked=values)
+        except service.Taken as taken:
+            values = FormErrors()
+            values.add("department_b", str(taken))
+    if isinstance(values, FormErrors):
+        return page.refused(422, BLOCK, tension_form=form, tension_errors=values)
+    notice = f"Recorded a tension between {values.department_a} and {values.department_b}."
+    return page.done(notice, BLOCK, anchor="tensions")
+
+
+@router.post("/accounts/{account_id}/relationships/tensions/{tension_id}/remove")
+@asks_first("Remove")
+def remove_tension(
+    request: Request, actor: CurrentActor, db: DbSession, checked: TensionOf
+) -> Response:
+    access, tension = checked.access, checked.item
+    service.remove_tension(db, actor=actor.user, tension=tension)
+    notice = f"Removed the tension between {tension.department_a} and {tension.department_b}."
+    return _map_page(request, db, actor, access).done(notice, BLOCK, anchor="tensions")
 
 
 # --- The client's answer -----------------------------------------------------------------------

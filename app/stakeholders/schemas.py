@@ -9,7 +9,7 @@ from datetime import date
 
 from app.kit.forms import Checked, parse_date
 from app.kit.words import possessive
-from app.models import Attitude, BuyingRole, Influence, Stakeholder, Strength
+from app.models import Attitude, BuyingRole, Influence, Level, LinkKind, Stakeholder, Strength
 from app.web.forms import MAX_TEXT, FormErrors, as_int, check_line, check_text
 
 ATTITUDE_LABELS = {
@@ -23,12 +23,26 @@ INFLUENCE_LABELS = {
     Influence.MEDIUM.value: "Medium",
     Influence.LOW.value: "Low",
 }
-STRENGTH_LABELS = {
+# A contact's strength: how well that person of the team knows them.
+CONTACT_STRENGTH_LABELS = {
     Strength.STRONG.value: "Strong",
     Strength.GOOD.value: "Good",
     Strength.WEAK.value: "Weak",
-    Strength.NONE.value: "None: nobody knows them",
+    Strength.NONE.value: "Not yet: has not met them",
 }
+LEVEL_LABELS = {
+    Level.EXECUTIVE.value: "Executive",
+    Level.MANAGEMENT.value: "Management",
+    Level.OPERATIONAL.value: "Operational",
+    Level.UNKNOWN.value: "Not recorded",
+}
+# A link between two people: how the sentence reads, "A influences B".
+LINK_LABELS = {
+    LinkKind.INFLUENCES.value: "influences",
+    LinkKind.BLOCKS.value: "blocks",
+    LinkKind.KEEPS_US_FROM.value: "does not want us to talk to",
+}
+NOTE_MAX = 500
 BUYING_ROLE_LABELS = {role.value: role.label for role in BuyingRole}
 BUYING_ROLE_HINTS = {
     BuyingRole.ECONOMIC_BUYER.value: "signs off the budget; one per decision",
@@ -113,9 +127,8 @@ class CheckedStakeholder:
     influence: str = Influence.MEDIUM.value
     attitude: str = Attitude.UNKNOWN.value
     motivations: str = ""
-    owner_id: int | None = None
-    strength: str = Strength.NONE.value
-    last_contact_on: date | None = None
+    level: str = Level.UNKNOWN.value
+    location: str = ""
 
     @property
     def decision_key(self) -> str:
@@ -137,9 +150,8 @@ class StakeholderForm:
     influence: str = Influence.MEDIUM.value
     attitude: str = Attitude.UNKNOWN.value
     motivations: str = ""
-    owner_id: str = ""
-    strength: str = Strength.NONE.value
-    last_contact_on: str = ""
+    level: str = Level.UNKNOWN.value
+    location: str = ""
 
     @classmethod
     def of(cls, person: Stakeholder) -> StakeholderForm:
@@ -153,33 +165,23 @@ class StakeholderForm:
             influence=person.influence,
             attitude=person.attitude,
             motivations=person.motivations,
-            owner_id=str(person.owner_id or ""),
-            strength=person.strength,
-            last_contact_on=person.last_contact_on.isoformat() if person.last_contact_on else "",
+            level=person.level,
+            location=person.location,
         )
 
     def check(
         self,
         *,
         people: Sequence[Stakeholder],
-        owners: Collection[int],
         editing: int | None,
-        today: date,
     ) -> Checked[CheckedStakeholder]:
-        """``people``: the account's live stakeholders; ``owners``: who may own a relationship
-        (the account's active vendor members); ``editing``: the person being edited, if any."""
+        """``people``: the account's live stakeholders; ``editing``: the person being edited,
+        if any. (The team's contacts with the person have a form of their own.)"""
         errors = FormErrors()
         self._texts(errors)
         reports_to = self._reports_to(errors, people, editing)
         roles = self._roles(errors, people, editing)
         self._choices(errors)
-        owner: int | None = None
-        self.owner_id = self.owner_id.strip()
-        if self.owner_id:
-            owner = as_int(self.owner_id)
-            if owner is None or owner not in owners:
-                errors.add("owner_id", "Choose someone of your account team, or nobody.")
-        last_contact = self._last_contact(errors, today)
         if errors:
             return errors
         return CheckedStakeholder(
@@ -192,9 +194,8 @@ class StakeholderForm:
             influence=self.influence,
             attitude=self.attitude,
             motivations=self.motivations,
-            owner_id=owner,
-            strength=self.strength,
-            last_contact_on=last_contact,
+            level=self.level,
+            location=self.location,
         )
 
     def _texts(self, errors: FormErrors) -> None:
@@ -205,6 +206,9 @@ class StakeholderForm:
         )
         self.decision = check_line(
             self.decision, errors, "decision", label="the decision's name", required=False
+        )
+        self.location = check_line(
+            self.location, errors, "location", label="the location", required=False
         )
         if "decision" not in errors:
             self.decision = " ".join(self.decision.split())
@@ -224,11 +228,10 @@ class StakeholderForm:
         # A choice left out of the form (the page's lists always send one) is the default.
         self.influence = self.influence or Influence.MEDIUM.value
         self.attitude = self.attitude or Attitude.UNKNOWN.value
-        self.strength = self.strength or Strength.NONE.value
         for name, value, allowed, message in (
             ("influence", self.influence, INFLUENCE_LABELS, "Choose high, medium or low."),
             ("attitude", self.attitude, ATTITUDE_LABELS, "Choose an attitude from the list."),
-            ("strength", self.strength, STRENGTH_LABELS, "Choose a strength from the list."),
+            ("level", self.level, LEVEL_LABELS, "Choose a level from the list, or not recorded."),
         ):
             if value not in allowed:
                 errors.add(name, message)
@@ -267,20 +270,6 @@ class StakeholderForm:
             if holder is not None:
                 errors.add("roles", economic_buyer_taken(holder.name, holder.decision))
         return roles
-
-    def _last_contact(self, errors: FormErrors, today: date) -> date | None:
-        self.last_contact_on = self.last_contact_on.strip()
-        try:
-            day = parse_day(self.last_contact_on)
-        except ValueError:
-            errors.add("last_contact_on", "Enter a date like 2026-03-31, or leave it empty.")
-            return None
-        if day is not None and day > today:
-            errors.add(
-                "last_contact_on",
-                f"The last contact cannot be in the future (today is {today.isoformat()}).",
-            )
-        return day
 
 
 def parse_selected(ids: Sequence[str], versions: Sequence[str]) -> tuple[list[int], dict[int, int]]:
@@ -353,3 +342,157 @@ class SendForm:
             )
             return errors
         return Selection(selected, seen)
+
+
+# --- The team's contacts, the links between people, tensions between departments ---------------
+
+
+def check_contact_day(value: str, errors: FormErrors, today: date) -> date | None:
+    """The day of the last contact: empty, or a real day from ``FIRST_YEAR`` until today."""
+    try:
+        day = parse_day(value.strip())
+    except ValueError:
+        errors.add("last_contact_on", "Enter a date like 2026-03-31, or leave it empty.")
+        return None
+    if day is not None and day > today:
+        errors.add(
+            "last_contact_on",
+            f"The last contact cannot be in the future (today is {today.isoformat()}).",
+        )
+    return day
+
+
+@dataclass(frozen=True)
+class CheckedContact:
+    user_id: int
+    strength: str = Strength.GOOD.value
+    last_contact_on: date | None = None
+
+
+@dataclass
+class ContactForm:
+    """Someone of the team in contact with a person: who (fixed once added), how well they
+    know them, and when they last spoke."""
+
+    user_id: str = ""
+    strength: str = Strength.GOOD.value
+    last_contact_on: str = ""
+
+    def check(
+        self, *, team: Collection[int], today: date, user_id: int | None = None
+    ) -> Checked[CheckedContact]:
+        """``team``: the account's active vendor members; ``user_id``: the contact's person
+        when editing one (the form's own choice is then ignored)."""
+        errors = FormErrors()
+        who = user_id
+        if who is None:
+            who = as_int(self.user_id.strip())
+            if who is None or who not in team:
+                errors.add("user_id", "Choose someone of your account team.")
+        self.strength = self.strength or Strength.GOOD.value
+        if self.strength not in CONTACT_STRENGTH_LABELS:
+            errors.add("strength", "Choose a strength from the list.")
+        self.last_contact_on = self.last_contact_on.strip()
+        day = check_contact_day(self.last_contact_on, errors, today)
+        if errors or who is None:
+            return errors
+        return CheckedContact(who, self.strength, day)
+
+
+def contact_taken(user: str, person: str) -> str:
+    return f"{user} is already in contact with {person}: change that contact instead."
+
+
+@dataclass(frozen=True)
+class CheckedLink:
+    from_id: int
+    to_id: int
+    kind: str
+    note: str = ""
+
+
+@dataclass
+class LinkForm:
+    """A link between two people of the map beyond the reporting line."""
+
+    from_id: str = ""
+    kind: str = LinkKind.INFLUENCES.value
+    to_id: str = ""
+    note: str = ""
+
+    def check(self, *, people: Sequence[Stakeholder]) -> Checked[CheckedLink]:
+        errors = FormErrors()
+        ids = {p.id for p in people}
+        first, second = as_int(self.from_id.strip()), as_int(self.to_id.strip())
+        if first is None or first not in ids:
+            errors.add("from_id", "Choose someone on the map.")
+        if second is None or second not in ids:
+            errors.add("to_id", "Choose someone on the map.")
+        elif first == second:
+            errors.add("to_id", "A link is between two people: choose someone else.")
+        if self.kind not in LINK_LABELS:
+            errors.add("kind", "Choose how they are linked from the list.")
+        self.note = check_line(
+            self.note, errors, "note", label="the note", required=False, max_length=NOTE_MAX
+        )
+        if errors or first is None or second is None:
+            return errors
+        return CheckedLink(first, second, self.kind, self.note)
+
+
+def link_taken(first: str, kind: str, second: str) -> str:
+    return f"The map already says that {first} {LINK_LABELS[kind]} {second}."
+
+
+def department_key(name: str) -> str:
+    """A department's name for comparing: case- and space-folded."""
+    return " ".join(name.split()).casefold()
+
+
+@dataclass(frozen=True)
+class CheckedTension:
+    department_a: str  # the pair in the order of their keys
+    department_b: str
+    note: str = ""
+
+    @property
+    def key_a(self) -> str:
+        return department_key(self.department_a)
+
+    @property
+    def key_b(self) -> str:
+        return department_key(self.department_b)
+
+
+@dataclass
+class TensionForm:
+    """A tension between two departments of the client, either way round."""
+
+    department_a: str = ""
+    department_b: str = ""
+    note: str = ""
+
+    def check(self) -> Checked[CheckedTension]:
+        errors = FormErrors()
+        self.department_a = check_line(
+            self.department_a, errors, "department_a", label="the first department"
+        )
+        self.department_b = check_line(
+            self.department_b, errors, "department_b", label="the second department"
+        )
+        self.note = check_line(
+            self.note, errors, "note", label="the note", required=False, max_length=NOTE_MAX
+        )
+        first = " ".join(self.department_a.split())
+        second = " ".join(self.department_b.split())
+        if not errors and department_key(first) == department_key(second):
+            errors.add("department_b", "A tension is between two departments: name another one.")
+        if errors:
+            return errors
+        if department_key(second) < department_key(first):
+            first, second = second, first
+        return CheckedTension(first, second, self.note)
+
+
+def tension_taken(first: str, second: str) -> str:
+    return f"A tension between {first} and {second} is on the map already."

@@ -29,8 +29,11 @@ from app.audit import service as audit
 from app.kit import versioned
 from app.kit.versioned import StaleEdit
 from app.models import (
+    DepartmentTension,
     Role,
     Stakeholder,
+    StakeholderContact,
+    StakeholderLink,
     User,
     Validation,
     Visibility,
@@ -38,7 +41,17 @@ from app.models import (
 )
 from app.notifications.service import notify
 from app.stakeholders import repository, view
-from app.stakeholders.schemas import CheckedStakeholder, economic_buyer_taken
+from app.stakeholders.schemas import (
+    LINK_LABELS,
+    CheckedContact,
+    CheckedLink,
+    CheckedStakeholder,
+    CheckedTension,
+    contact_taken,
+    economic_buyer_taken,
+    link_taken,
+    tension_taken,
+)
 
 ITEM = repository.ITEM
 FIELDS = (
@@ -51,9 +64,8 @@ FIELDS = (
     "influence",
     "attitude",
     "motivations",
-    "owner_id",
-    "strength",
-    "last_contact_on",
+    "level",
+    "location",
 )
 # What the client is shown of a person: the facts as sent, and the state.
 SENT_FIELDS = ("sent_name", "sent_title", "sent_reports_to", "validation")
@@ -80,8 +92,7 @@ def _apply(person: Stakeholder, checked: CheckedStakeholder) -> None:
     person.is_economic_buyer = checked.is_economic_buyer
     person.influence, person.attitude = checked.influence, checked.attitude
     person.motivations = checked.motivations
-    person.owner_id, person.strength = checked.owner_id, checked.strength
-    person.last_contact_on = checked.last_contact_on
+    person.level, person.location = checked.level, checked.location
 
 
 def _save(session: Session, person: Stakeholder, checked: CheckedStakeholder) -> None:
@@ -340,3 +351,153 @@ def answer(
         actor=actor,
         visibility=Visibility.INTERNAL,  # it links to an internal page: the vendor side only
     )
+
+
+# --- The team's contacts, links between people, tensions between departments (internal) --------
+
+CONTACTS = versioned.Trail("stakeholder_contact", Visibility.INTERNAL)
+LINKS = versioned.Trail("stakeholder_link", Visibility.INTERNAL)
+TENSIONS = versioned.Trail("department_tension", Visibility.INTERNAL)
+
+
+class Taken(Exception):
+    """The row is there already (the unique constraint found it, maybe made by a simultaneous
+    request): the message says what to do instead."""
+
+
+def _insert(session: Session, row: Any, message: str) -> None:
+    """Add ``row`` in a savepoint: a duplicate refused by the database's unique constraint
+    rolls back the savepoint alone and raises ``Taken``."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        raise Taken(message) from None
+
+
+def add_contact(
+    session: Session,
+    *,
+    actor: User,
+    person: Stakeholder,
+    user: User,
+    checked: CheckedContact,
+) -> StakeholderContact:
+    """``user`` (of the team) is in contact with ``person``. Raises ``Taken`` when they are
+    already."""
+    assert person.id is not None
+    assert user.id is not None
+    contact = StakeholderContact(
+        account_id=person.account_id,
+        stakeholder_id=person.id,
+        user_id=user.id,
+        strength=checked.strength,
+        last_contact_on=checked.last_contact_on,
+        created_by_id=actor.id,
+    )
+    _insert(session, contact, contact_taken(user.display_name, person.name))
+    changes = {"person": [None, person.name], "team_member": [None, user.display_name]}
+    changes |= audit.diff({}, _contact_values(contact))
+    CONTACTS.event(session, actor, contact, "stakeholder_contact.added", changes)
+    return contact
+
+
+def _contact_values(contact: StakeholderContact) -> dict[str, Any]:
+    return {"strength": contact.strength, "last_contact_on": contact.last_contact_on}
+
+
+def update_contact(
+    session: Session,
+    *,
+    actor: User,
+    contact: StakeholderContact,
+    checked: CheckedContact,
+    expected_version: int,
+) -> None:
+    """A new strength or last contact. Raises ``StaleEdit`` when someone saved it meanwhile."""
+    versioned.check_version(session, contact, expected_version, item_type=CONTACTS.item_type)
+    after = {"strength": checked.strength, "last_contact_on": checked.last_contact_on}
+    changes = audit.diff(_contact_values(contact), after)
+    if not changes:
+        return
+    contact.strength, contact.last_contact_on = checked.strength, checked.last_contact_on
+    CONTACTS.change(session, actor, contact, "stakeholder_contact.updated", changes)
+
+
+def remove_contact(
+    session: Session, *, actor: User, contact: StakeholderContact, person: str, user: str
+) -> None:
+    """The contact is gone (its story stays on the audit trail)."""
+    changes = {"person": [person, None], "team_member": [user, None]}
+    changes |= {name: [value, None] for name, value in _contact_values(contact).items()}
+    CONTACTS.event(session, actor, contact, "stakeholder_contact.removed", changes)
+    session.delete(contact)
+    session.flush()
+
+
+def add_link(
+    session: Session,
+    *,
+    actor: User,
+    account_id: int,
+    checked: CheckedLink,
+    names: dict[int, str],
+) -> StakeholderLink:
+    """``names``: the live people's names by id. Raises ``Taken`` for a link already there."""
+    link = StakeholderLink(
+        account_id=account_id,
+        from_id=checked.from_id,
+        to_id=checked.to_id,
+        kind=checked.kind,
+        note=checked.note,
+        created_by_id=actor.id,
+    )
+    first, second = names[checked.from_id], names[checked.to_id]
+    _insert(session, link, link_taken(first, checked.kind, second))
+    changes = {"link": [None, f"{first} {LINK_LABELS[checked.kind]} {second}"]}
+    changes |= audit.diff({}, {"kind": checked.kind, "note": checked.note})
+    LINKS.event(session, actor, link, "stakeholder_link.added", changes)
+    return link
+
+
+def remove_link(session: Session, *, actor: User, link: StakeholderLink, said: str) -> None:
+    """``said``: the link in words ("A blocks B"), for the audit trail."""
+    changes = {"link": [said, None], "kind": [link.kind, None], "note": [link.note, None]}
+    LINKS.event(session, actor, link, "stakeholder_link.removed", changes)
+    session.delete(link)
+    session.flush()
+
+
+def add_tension(
+    session: Session, *, actor: User, account_id: int, checked: CheckedTension
+) -> DepartmentTension:
+    """Raises ``Taken`` for a tension between these departments already there."""
+    tension = DepartmentTension(
+        account_id=account_id,
+        department_a=checked.department_a,
+        department_b=checked.department_b,
+        key_a=checked.key_a,
+        key_b=checked.key_b,
+        note=checked.note,
+        created_by_id=actor.id,
+    )
+    _insert(session, tension, tension_taken(checked.department_a, checked.department_b))
+    changes = audit.diff({}, _tension_values(tension))
+    TENSIONS.event(session, actor, tension, "department_tension.added", changes)
+    return tension
+
+
+def _tension_values(tension: DepartmentTension) -> dict[str, Any]:
+    return {
+        "department_a": tension.department_a,
+        "department_b": tension.department_b,
+        "note": tension.note,
+    }
+
+
+def remove_tension(session: Session, *, actor: User, tension: DepartmentTension) -> None:
+    changes = {name: [value, None] for name, value in _tension_values(tension).items()}
+    TENSIONS.event(session, actor, tension, "department_tension.removed", changes)
+    session.delete(tension)
+    session.flush()

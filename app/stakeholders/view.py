@@ -1,6 +1,7 @@
 """What the relationship map shows, worked out from rows already loaded (no queries here):
-coverage gaps with who could help, who holds which buying role in each decision, and which facts
-changed since they were sent to the client."""
+coverage gaps with who could help, the grid of the client's levels and locations against the
+team's contacts, who holds which buying role in each decision, and which facts changed since
+they were sent to the client."""
 
 from __future__ import annotations
 
@@ -8,14 +9,45 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from app.models import BuyingRole, Influence, Stakeholder, Strength, User, Validation
-from app.stakeholders.chart import Person
+from app.models import (
+    BuyingRole,
+    DepartmentTension,
+    Influence,
+    Level,
+    Stakeholder,
+    StakeholderContact,
+    StakeholderLink,
+    Strength,
+    User,
+    Validation,
+)
+from app.stakeholders.chart import Link, Person
 from app.stakeholders.schemas import decision_key
 
-WEAK = frozenset({Strength.WEAK.value, Strength.NONE.value})
 # The reporting line sent to the client when the manager was not sent (their name is internal).
 NOT_SHARED = "someone not shared with you"
 KNOWN = frozenset({Strength.STRONG.value, Strength.GOOD.value})
+STRENGTH_ORDER = {
+    Strength.STRONG.value: 0,
+    Strength.GOOD.value: 1,
+    Strength.WEAK.value: 2,
+    Strength.NONE.value: 3,
+}
+UNRECORDED = ""  # a level or location not recorded: a row or column of its own in the grid
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Someone of the vendor's team in contact with a stakeholder."""
+
+    row: StakeholderContact
+    user: User
+    on_team: bool  # still an active vendor member of the account
+
+    @property
+    def known(self) -> bool:
+        """They know the person well (strong or good), and are still on the team."""
+        return self.on_team and self.row.strength in KNOWN
 
 
 @dataclass(frozen=True)
@@ -45,9 +77,35 @@ class DecisionGroup:
 
 
 @dataclass(frozen=True)
+class Cell:
+    """One level at one location: the people mapped there and who on the team is in contact
+    with them (each with how many of those people they know). No contact is a gap."""
+
+    people: list[Stakeholder]
+    team: list[tuple[User, int]]
+
+    @property
+    def is_gap(self) -> bool:
+        return not self.team
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The client's levels (rows) and locations (columns) against the account team."""
+
+    levels: list[str]
+    locations: list[str]
+    cells: dict[tuple[str, str], Cell]
+
+    @property
+    def gaps(self) -> int:
+        return sum(1 for cell in self.cells.values() if cell.is_gap)
+
+
+@dataclass(frozen=True)
 class MapView:
     people: list[Stakeholder]
-    owners: dict[int, User]  # stakeholder id -> owner (whoever it is, on the team or not)
+    contacts: dict[int, list[Contact]]  # stakeholder id -> the team's contacts, strongest first
     team_ids: frozenset[int]  # the account's active vendor members
     by_id: dict[int, Stakeholder]
     gaps: list[Gap]
@@ -56,6 +114,11 @@ class MapView:
     decision_names: list[str]  # for the form's suggestions
     changed: dict[int, list[str]]  # stakeholder id -> facts changed since sent
     reports: dict[int, list[Stakeholder]]  # stakeholder id -> their direct reports
+    links: list[StakeholderLink]
+    tensions: list[DepartmentTension]
+    coverage: Coverage
+    departments: list[str]  # for the tension form's suggestions
+    locations: list[str]  # for the person form's suggestions
 
     def manager_name(self, person: Stakeholder) -> str:
         manager = self.by_id.get(person.reports_to_id or 0)
@@ -75,51 +138,93 @@ class MapView:
             for p in self.people
         ]
 
+    def chart_links(self) -> list[Link]:
+        return [Link(link.id or 0, link.from_id, link.to_id, link.kind) for link in self.links]
+
+
+def _known_by(contacts: list[Contact]) -> Contact | None:
+    return next((contact for contact in contacts if contact.known), None)
+
 
 def _gap(
     person: Stakeholder,
-    owner: User | None,
-    team_ids: frozenset[int],
     by_id: dict[int, Stakeholder],
     reports: dict[int, list[Stakeholder]],
-    owners: dict[int, User],
+    contacts: dict[int, list[Contact]],
 ) -> Gap | None:
     if person.influence != Influence.HIGH:
         return None
-    on_team = owner is not None and owner.id in team_ids
-    if owner is not None and on_team and person.strength not in WEAK:
+    theirs = contacts.get(person.id or 0, [])
+    if _known_by(theirs) is not None:
         return None
-    if owner is None:
-        reason = "Nobody on the team owns this relationship."
+    on_team = [contact for contact in theirs if contact.on_team]
+    if not theirs:
+        reason = "Nobody on the team is in contact with them."
     elif not on_team:
-        reason = f"Their owner, {owner.display_name}, is no longer on the account team."
-    elif person.strength == Strength.WEAK:
-        reason = f"{owner.display_name} owns the relationship, but it is weak."
+        names = " and ".join(contact.user.display_name for contact in theirs)
+        reason = f"Their contacts ({names}) are no longer on the account team."
+    elif on_team[0].row.strength == Strength.WEAK:
+        reason = f"{on_team[0].user.display_name} is in contact with them, but it is weak."
     else:
-        reason = f"{owner.display_name} owns the relationship but does not know them yet."
+        reason = f"{on_team[0].user.display_name} is their contact but has not met them yet."
     # Someone the team knows well next to them in the reporting line can introduce them.
     neighbours = [(by_id.get(person.reports_to_id or 0), "their manager")] + [
         (report, "who reports to them") for report in reports.get(person.id or 0, [])
     ]
     for neighbour, relation in neighbours:
-        if neighbour is None or neighbour.id is None or neighbour.strength not in KNOWN:
-            continue
-        known_by = owners.get(neighbour.id)
-        if known_by is not None and known_by.id in team_ids:
+        known = _known_by(contacts.get(neighbour.id or 0, [])) if neighbour else None
+        if neighbour is not None and known is not None:
             return Gap(
                 person,
                 reason,
-                f"{known_by.display_name} knows {neighbour.name} ({relation}) well: "
+                f"{known.user.display_name} knows {neighbour.name} ({relation}) well: "
                 f"ask for an introduction to {person.name}.",
             )
-    if owner is not None and on_team:
-        return Gap(person, reason, f"Plan a meeting for {owner.display_name} with {person.name}.")
+    if on_team:
+        return Gap(
+            person, reason, f"Plan a meeting for {on_team[0].user.display_name} with {person.name}."
+        )
     return Gap(
         person,
         reason,
-        f"Who on the team could get to know {person.name}? Choose an owner and plan a first "
-        "meeting.",
+        f"Who on the team could get to know {person.name}? Add them as a contact and plan a "
+        "first meeting.",
     )
+
+
+def coverage(people: Sequence[Stakeholder], contacts: dict[int, list[Contact]]) -> Coverage:
+    """The grid of levels against locations: each cell's people and the team members in
+    contact with them (only those still on the team). Rows: the three levels, then "not
+    recorded" if anyone's level is; columns: the locations by name, then "not recorded"."""
+    levels = [level.value for level in Level if level != Level.UNKNOWN]
+    if any(p.level not in levels for p in people):
+        levels.append(UNRECORDED)
+    named: dict[str, str] = {}  # folded -> as first written
+    for p in people:
+        if p.location.strip():
+            named.setdefault(" ".join(p.location.split()).casefold(), p.location.strip())
+    locations = [named[key] for key in sorted(named)]
+    if not people or any(not p.location.strip() for p in people):
+        locations.append(UNRECORDED)
+    column = {key: named[key] for key in named}
+    grouped: dict[tuple[str, str], list[Stakeholder]] = {}
+    for p in people:
+        level = p.level if p.level in levels else UNRECORDED
+        place = column.get(" ".join(p.location.split()).casefold(), UNRECORDED)
+        grouped.setdefault((level, place), []).append(p)
+    cells = {}
+    for level in levels:
+        for place in locations:
+            there = grouped.get((level, place), [])
+            counts: dict[int, tuple[User, int]] = {}
+            for p in there:
+                for contact in contacts.get(p.id or 0, []):
+                    if contact.on_team and contact.user.id is not None:
+                        user, count = counts.get(contact.user.id, (contact.user, 0))
+                        counts[contact.user.id] = (user, count + 1)
+            team = sorted(counts.values(), key=lambda pair: pair[0].display_name.casefold())
+            cells[(level, place)] = Cell(there, team)
+    return Coverage(levels, locations, cells)
 
 
 def reporting_line(person: Stakeholder, on_map: Mapping[int, Stakeholder]) -> str:
@@ -160,21 +265,71 @@ def changed_since_sent(person: Stakeholder, line_now: str) -> list[str]:
     return changed
 
 
-def read_map(rows: Sequence[tuple[Stakeholder, User | None]], team: Sequence[User]) -> MapView:
-    """Gaps, decisions and changes since sent, from the map's rows and the account team."""
-    people = [person for person, _ in rows]
+def _contacts(
+    rows: Sequence[tuple[StakeholderContact, User]], team_ids: frozenset[int]
+) -> dict[int, list[Contact]]:
+    """Each person's contacts, the strongest first (then the latest contact, then by name)."""
+    found: dict[int, list[Contact]] = {}
+    for row, user in rows:
+        found.setdefault(row.stakeholder_id, []).append(Contact(row, user, user.id in team_ids))
+    for theirs in found.values():
+        theirs.sort(
+            key=lambda c: (
+                not c.on_team,
+                STRENGTH_ORDER.get(c.row.strength, 9),
+                -(c.row.last_contact_on.toordinal() if c.row.last_contact_on else 0),
+            )
+        )
+    return found
+
+
+def read_map(
+    people: Sequence[Stakeholder],
+    team: Sequence[User],
+    contact_rows: Sequence[tuple[StakeholderContact, User]] = (),
+    links: Sequence[StakeholderLink] = (),
+    tensions: Sequence[DepartmentTension] = (),
+) -> MapView:
+    """Gaps, decisions, coverage and changes since sent, from the map's rows and the team."""
+    people = list(people)
     by_id = {p.id: p for p in people if p.id is not None}
-    owners = {p.id: owner for p, owner in rows if p.id is not None and owner is not None}
     team_ids = frozenset(u.id for u in team if u.id is not None)
+    contacts = _contacts(contact_rows, team_ids)
     reports: dict[int, list[Stakeholder]] = {}
     for p in people:
         if p.reports_to_id in by_id:
             reports.setdefault(p.reports_to_id, []).append(p)
-    gaps = [
-        gap
-        for p, owner in rows
-        if (gap := _gap(p, owner, team_ids, by_id, reports, owners)) is not None
-    ]
+    gaps = [gap for p in people if (gap := _gap(p, by_id, reports, contacts)) is not None]
+    view = MapView(
+        people=people,
+        contacts=contacts,
+        team_ids=team_ids,
+        by_id=by_id,
+        gaps=gaps,
+        gap_ids=frozenset(g.person.id for g in gaps if g.person.id is not None),
+        decisions=(decisions := _decisions(people)),
+        decision_names=[g.name for g in decisions if g.name],
+        changed={},
+        reports=reports,
+        links=list(links),
+        tensions=list(tensions),
+        coverage=coverage(people, contacts),
+        departments=_distinct(p.department for p in people),
+        locations=_distinct(p.location for p in people),
+    )
+    for p in people:
+        if p.id is not None:
+            view.changed[p.id] = changed_since_sent(p, reporting_line(p, by_id))
+    return view
+
+
+def _distinct(names: Iterable[str]) -> list[str]:
+    """The names given, once each (case and spaces folded), by name."""
+    found = {" ".join(name.split()).casefold(): name for name in names if name}
+    return [found[key] for key in sorted(found)]
+
+
+def _decisions(people: Sequence[Stakeholder]) -> list[DecisionGroup]:
     groups: dict[str, DecisionGroup] = {}
     for p in people:
         key = decision_key(p.decision)
@@ -183,23 +338,7 @@ def read_map(rows: Sequence[tuple[Stakeholder, User | None]], team: Sequence[Use
             group.without_role.append(p)
         for role in p.roles:
             group.holders.setdefault(role, []).append(p)
-    decisions = sorted(groups.values(), key=lambda g: (g.name == "", g.name.casefold()))
-    view = MapView(
-        people=people,
-        owners=owners,
-        team_ids=team_ids,
-        by_id=by_id,
-        gaps=gaps,
-        gap_ids=frozenset(g.person.id for g in gaps if g.person.id is not None),
-        decisions=decisions,
-        decision_names=[g.name for g in decisions if g.name],
-        changed={},
-        reports=reports,
-    )
-    for p in people:
-        if p.id is not None:
-            view.changed[p.id] = changed_since_sent(p, reporting_line(p, by_id))
-    return view
+    return sorted(groups.values(), key=lambda g: (g.name == "", g.name.casefold()))
 
 
 @dataclass(frozen=True)

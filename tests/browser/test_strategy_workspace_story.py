@@ -305,15 +305,29 @@ def add_person(
         form.get_by_role("checkbox", name=re.compile(f"^{role} —")).check()
     form.get_by_label("Influence on the decision").select_option(label=influence)
     form.get_by_label("Attitude to us").select_option(label=attitude)
-    if owner:
-        form.get_by_label("Relationship owner on our team").select_option(label=owner)
-    form.get_by_label("Relationship strength").select_option(label=strength)
-    if owner:
-        last = demo_today() - timedelta(days=12)
-        form.get_by_label("Last contact").fill(last.isoformat())
     form.get_by_label("Personal motivations").fill(motivations)
     form.get_by_role("button", name="Add to the map").click()
-    return page.locator("#relationships")
+    done = page.locator("#relationships")
+    if owner:
+        expect(done.get_by_role("status")).to_have_text(f"Added {name} to the map.")
+        add_contact(page, name, owner, strength)
+    return done
+
+
+def add_contact(page: Page, name: str, who: str, strength: str) -> None:
+    """Someone of the team in contact with ``name``, from the person's row of the table."""
+    row = page.locator("#stakeholders tbody tr").filter(
+        has=page.locator("td.person-cell strong", has_text=name)
+    )
+    adding = row.locator("details.contact-add")
+    adding.locator("summary").click()
+    adding.get_by_label("Who on the team").select_option(label=who)
+    adding.get_by_label("Strength").select_option(label=strength)
+    adding.get_by_label("Last contact").fill((demo_today() - timedelta(days=12)).isoformat())
+    adding.get_by_role("button", name="Add the contact").click()
+    expect(page.locator("#relationships").get_by_role("status")).to_have_text(
+        f"Added {who} as a contact of {name}."
+    )
 
 
 def map_relationships(lead: Page, world: World) -> None:
@@ -334,7 +348,7 @@ def map_relationships(lead: Page, world: World) -> None:
         strength="Good",
         motivations=MOTIVATIONS,
     )
-    expect(done.get_by_role("status")).to_have_text(f"Added {ingrid} to the map.")
+    expect(done.get_by_role("status")).to_have_text(f"Added Lena Lead as a contact of {ingrid}.")
     done = add_person(
         lead,
         per,
@@ -344,7 +358,7 @@ def map_relationships(lead: Page, world: World) -> None:
         influence="High",
         attitude="Neutral",
         owner=None,
-        strength="None: nobody knows them",
+        strength="",
     )
     expect(done.get_by_role("status")).to_have_text(f"Added {per} to the map.")
 
@@ -357,8 +371,8 @@ def map_relationships(lead: Page, world: World) -> None:
         roles=("Technical", "Gatekeeper", "Economic buyer"),
         influence="Medium",
         attitude="Detractor",
-        owner="Lena Lead",
-        strength="Weak",
+        owner=None,
+        strength="",
     )
     form = lead.locator("#add-stakeholder form")
     expect(form.locator(".error")).to_have_text(
@@ -376,6 +390,7 @@ def map_relationships(lead: Page, world: World) -> None:
     form.get_by_role("button", name="Add to the map").click()
     expect(done.get_by_role("status")).to_have_text(f"Added {karin} to the map.")
     expect(done.get_by_role("status")).to_be_focused()
+    add_contact(lead, karin, "Lena Lead", "Weak")
 
     done = add_person(
         lead,
@@ -388,7 +403,13 @@ def map_relationships(lead: Page, world: World) -> None:
         owner="Maya Mentor",
         strength="Strong",
     )
-    expect(done.get_by_role("status")).to_have_text(f"Added {jonas} to the map.")
+    # Ingrid knows two of the team, at different strengths.
+    add_contact(lead, ingrid, "Maya Mentor", "Weak")
+    ingrid_row = lead.locator("#stakeholders tbody tr").filter(
+        has=lead.locator("td.person-cell strong", has_text=ingrid)
+    )
+    expect(ingrid_row.locator(".contact-list li")).to_have_count(2)
+    record_politics(lead, karin, per)
 
     # Per is influential and nobody on the team knows him: the map says so, twice.
     gaps = lead.locator("#gaps")
@@ -410,6 +431,27 @@ def map_relationships(lead: Page, world: World) -> None:
     expect(lead.locator("#stakeholders tbody tr")).to_have_count(4)
     world.keep_href(lead.get_by_role("link", name=f"Edit {per}"))
     no_alert(lead)
+
+
+def record_politics(lead: Page, karin: str, per: str) -> None:
+    """Karin blocks Per; IT and Operations pull against each other; the coverage grid."""
+    links = lead.locator("#links")
+    links.get_by_text("Record a link").click()
+    links.get_by_label("Who", exact=True).select_option(label=karin)
+    links.get_by_label("Does what").select_option(label="blocks")
+    links.get_by_label("To whom").select_option(label=per)
+    links.get_by_role("button", name="Record the link").click()
+    expect(lead.locator("#relationships").get_by_role("status")).to_have_text(
+        f"Recorded that {karin} blocks {per}."
+    )
+    expect(lead.locator(".org-chart a.org-link-blocks")).to_have_count(1)
+    tensions = lead.locator("#tensions")
+    tensions.get_by_text("Record a tension").click()
+    tensions.get_by_label("Department", exact=True).fill("IT")
+    tensions.get_by_label("and department").fill("Operations")
+    tensions.get_by_role("button", name="Record the tension").click()
+    expect(lead.locator("#tensions .tension")).to_contain_text("IT")
+    expect(lead.locator("#coverage table")).to_be_visible()
 
 
 # --- 4. The lead targets opportunities -------------------------------------------------------------
