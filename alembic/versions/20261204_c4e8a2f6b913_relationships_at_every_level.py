@@ -7,7 +7,7 @@ strength without an owner said only that nobody knew them: no contact). The down
 back each person's strongest contact (the latest contacted among equals) as the owner.
 
 Revision ID: c4e8a2f6b913
-Revises: a7d2c5e9f104
+Revises: b5c1e7d3a9f2
 Create Date: 2026-12-04 07:40:00
 """
 
@@ -21,7 +21,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "c4e8a2f6b913"
-down_revision: str | None = "a7d2c5e9f104"
+down_revision: str | None = "b5c1e7d3a9f2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
