@@ -602,9 +602,7 @@ MATRIX: dict[tuple[str, str], dict[str, Row]] = {
     ("GET", f"{API_ACTION}/comments"): api_rows(item_rows(allow=EVERY_ROLE, forbid="")),
     # Any item's thread, as the thread page: a draft initiative's is 404 for the client side.
     ("GET", API_THREAD): api_rows(thread_rows(allow=EVERY_ROLE, forbid="")),
-    ("POST", API_THREAD): api_rows(
-        thread_rows(allow=f"admin {VENDOR_ROLES} {CLIENT_WRITERS}", forbid="viewer")
-    ),
+    ("POST", API_THREAD): api_rows(thread_rows(allow=EVERY_ROLE, forbid="")),  # viewers too
     # The client's strategy: its contributors write it, as on the plan page.
     ("POST", f"{API}/accounts/{{account_id}}/strategy"): api_rows(
         client_account_rows(allow=CLIENT_WRITERS, forbid=NOT_CLIENT_WRITERS)
@@ -1531,8 +1529,9 @@ def build_matrix_world(session: Session) -> MatrixWorld:
     world.items["suggestion_id"] = suggestions
     world.items["strategy_suggestion_id"] = strategy_suggestions
     world.items["belief_id"] = beliefs
-    # An agreed version in each account; the own account then changed and is submitted again,
-    # so that submitting, approving and withdrawing there do the real thing.
+    # An agreed version in each account; the own account then changed and is submitted again
+    # (below, once its files are there), so that submitting, approving and withdrawing there do
+    # the real thing.
     world.items["version_id"] = {}
     world.items["plan_id"] = {}
     for key, by in (("own", roles["lead"]), ("other", admin), ("foreign", other_admin)):
@@ -1552,7 +1551,6 @@ def build_matrix_world(session: Session) -> MatrixWorld:
             )
             assert later.id is not None
             world.rankings[key] = [world.priorities[key][0], later.id]
-            agreement.submit(session, actor=by, plan=plan)
 
     _add_comment_items(
         session, world, roles, {"own": admin, "other": admin, "foreign": other_admin}
@@ -1585,6 +1583,11 @@ def build_matrix_world(session: Session) -> MatrixWorld:
 
     _add_scorecard_items(session, world, {"own": admin, "foreign": other_admin})
     _add_attachment_items(session, world, {"own": admin, "other": admin, "foreign": other_admin})
+    # The own account's plan, changed since its version (a priority, files), is submitted again
+    # once it holds all it will (a file on a shared item is part of what is agreed).
+    own_plan = plans_repo.current(session, account_id=world.accounts["own"])
+    assert own_plan is not None
+    agreement.submit(session, actor=roles["lead"], plan=own_plan)
 
     for actor, user in roles.items():
         world.actors[actor] = _id(user)

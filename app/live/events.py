@@ -43,6 +43,7 @@ SECTIONS: dict[str, str | None] = {
     "strategy_entry": "strategy",
     "strategy": "strategy",  # a strategy section's thread
     "priority": "priorities",
+    "strategy_suggestion": "strategy",  # the vendor's suggested entry, shown in its section
     "value_rating": "value",
     "initiative": "initiatives",
     "action": "actions",
@@ -71,6 +72,7 @@ SECTIONS: dict[str, str | None] = {
     "review": WORKSPACE,
     "review_cadence": WORKSPACE,
     "mentor_request": WORKSPACE,
+    "commitment": WORKSPACE,  # the team's commitment to the plan, before its submission
     "planned_hours": WORKSPACE,
     # The workspace's objectives and tiers' treatments are on the global chain: no account.
     "strategic_objective": None,
