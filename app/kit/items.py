@@ -94,6 +94,13 @@ def moving_up(direction: str, what: str) -> bool:
     return direction == "up"
 
 
+def moved_notice(name: str, direction: str, *, moved: bool) -> str:
+    """What a move says: "Moved “X” up." or, when it was already at that end, "“X” is first."."""
+    if moved:
+        return f"Moved “{name}” {direction}."
+    return f"“{name}” is {'first' if direction == 'up' else 'last'}."
+
+
 def swap(
     session: Session,
     item: T,

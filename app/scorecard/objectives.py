@@ -18,11 +18,12 @@ from typing import Any
 from sqlmodel import Session
 
 from app.audit import service as audit
-from app.kit import items, versioned
+from app.kit import versioned
 from app.kit.forms import Checked
 from app.models import ScorecardAttribute, StrategicObjective, User, Visibility
 from app.scorecard import repository
 from app.scorecard.schemas import name_key, tidy
+from app.scorecard.service import swap_in_workspace
 from app.web.forms import FormErrors, check_line, check_text
 
 MAX_OBJECTIVES = 10
@@ -164,30 +165,15 @@ def move_objective(
     session: Session, *, actor: User, objective: StrategicObjective, up: bool
 ) -> bool:
     """Swap with the neighbour above or below; False when already first or last."""
-    repository.lock_workspace(session, workspace_id=objective.workspace_id)
-    other = items.neighbour(
+    return swap_in_workspace(
         session,
-        objective,  # type: ignore[type-var]
+        actor=actor,
+        item=objective,
         order=StrategicObjective.position,
-        same=(StrategicObjective.workspace_id,),
+        trail=TRAIL,
+        verb="objective.moved",
         up=up,
     )
-    if other is None:
-        return False
-    old = objective.position
-    objective.position, other.position = other.position, old
-    session.add_all([objective, other])
-    TRAIL.event(
-        session,
-        actor,
-        objective,
-        "objective.moved",
-        {
-            "position": [old, objective.position],
-            "neighbour": [None, {"id": other.id, "position": [objective.position, old]}],
-        },
-    )
-    return True
 
 
 def serving(

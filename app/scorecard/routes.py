@@ -24,7 +24,7 @@ from app.db import DbSession
 from app.keyaccount import repository as keyaccount_repo
 from app.kit import numbers
 from app.kit.forms import FormOf
-from app.kit.items import moving_up
+from app.kit.items import moved_notice, moving_up
 from app.kit.moments import local
 from app.kit.pages import Page, account_page_of
 from app.models import (
@@ -254,12 +254,8 @@ def move_attribute(
     attribute = _attribute(db, actor, attribute_id, write=True)
     up = moving_up(direction, "an attribute")
     moved = service.move_attribute(db, actor=actor.user, attribute=attribute, up=up)
-    place = "first" if direction == "up" else "last"
-    notice = (
-        f"Moved “{attribute.name}” {direction}." if moved else f"“{attribute.name}” is {place}."
-    )
     return _admin_page(request, db, actor).done(
-        notice,
+        moved_notice(attribute.name, direction, moved=moved),
         ADMIN_BLOCK,
         anchor=f"attribute-{attribute.id}",
         focus=f"move-{direction}-attribute-{attribute.id}",
@@ -381,12 +377,8 @@ def move_objective(
     objective = _objective(db, actor, objective_id, write=True)
     up = moving_up(direction, "an objective")
     moved = objectives.move_objective(db, actor=actor.user, objective=objective, up=up)
-    place = "first" if direction == "up" else "last"
-    notice = (
-        f"Moved “{objective.title}” {direction}." if moved else f"“{objective.title}” is {place}."
-    )
     return _admin_page(request, db, actor).done(
-        notice,
+        moved_notice(objective.title, direction, moved=moved),
         ADMIN_BLOCK,
         anchor=f"objective-{objective.id}",
         focus=f"move-{direction}-objective-{objective.id}",

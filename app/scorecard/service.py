@@ -169,29 +169,46 @@ def move_attribute(
 ) -> bool:
     """Swap with the neighbour above or below; False when already first or last. The order is
     not part of the edit form, so a move leaves versions alone."""
-    repository.lock_workspace(session, workspace_id=attribute.workspace_id)
-    # A workspace's item: the kit's neighbour needs only the columns named here.
-    other = items.neighbour(
+    return swap_in_workspace(
         session,
-        attribute,  # type: ignore[type-var]
+        actor=actor,
+        item=attribute,
         order=ScorecardAttribute.position,
-        same=(ScorecardAttribute.workspace_id,),
+        trail=TRAIL,
+        verb="scorecard.attribute_moved",
         up=up,
     )
+
+
+def swap_in_workspace(
+    session: Session,
+    *,
+    actor: User,
+    item: Any,
+    order: Any,
+    trail: versioned.Trail,
+    verb: str,
+    up: bool,
+) -> bool:
+    """Swap a workspace's ordered item (an attribute, an objective) with its neighbour above or
+    below, under the workspace's lock; False when already first or last. Audited with both
+    rows of the swap: the moved item's own position, and its neighbour's."""
+    repository.lock_workspace(session, workspace_id=item.workspace_id)
+    # A workspace's item: the kit's neighbour needs only the columns named here.
+    other = items.neighbour(session, item, order=order, same=(type(item).workspace_id,), up=up)
     if other is None:
         return False
-    old = attribute.position
-    attribute.position, other.position = other.position, old
-    session.add_all([attribute, other])
-    # Both rows of the swap: the moved attribute's own position, and its neighbour's.
-    TRAIL.event(
+    old = item.position
+    item.position, other.position = other.position, old
+    session.add_all([item, other])
+    trail.event(
         session,
         actor,
-        attribute,
-        "scorecard.attribute_moved",
+        item,
+        verb,
         {
-            "position": [old, attribute.position],
-            "neighbour": [None, {"id": other.id, "position": [attribute.position, old]}],
+            "position": [old, item.position],
+            "neighbour": [None, {"id": other.id, "position": [item.position, old]}],
         },
     )
     return True
