@@ -273,15 +273,27 @@ def test_every_kind_of_notice_the_app_sends_can_be_chosen_and_unsubscribed_from(
     """A kind sent through ``notify`` but missing from the preferences would be sent with an
     unsubscribe link that answers 404, and nobody could choose how to get it."""
     root = Path(__file__).resolve().parents[1] / "app"
-    sent = {
-        keyword.value.value
+    calls = [
+        (ast.unparse(call.func).split(".")[-1], call)
         for path in root.rglob("*.py")
         for call in ast.walk(ast.parse(path.read_text()))
-        if isinstance(call, ast.Call) and ast.unparse(call.func).split(".")[-1] == "notify"
+        if isinstance(call, ast.Call)
+    ]
+    # ``notify(kind=...)``, and the kit's suggestions, which notify with the kind handed in:
+    # ``tell_the_client(kind=...)`` and ``answered(..., verb, ...)`` (its fifth argument).
+    sent = {
+        keyword.value.value
+        for name, call in calls
+        if name in ("notify", "tell_the_client")
         for keyword in call.keywords
         if keyword.arg == "kind" and isinstance(keyword.value, ast.Constant)
+    } | {
+        call.args[4].value
+        for name, call in calls
+        if name == "answered" and len(call.args) > 4 and isinstance(call.args[4], ast.Constant)
     }
     assert {"mention", "plan.period_started", "value.rated"} <= sent  # the scan finds them
+    assert "strategy.suggestion_accepted" in sent  # and the kit's callers' kinds
     assert sorted(sent - set(preferences.BY_NAME)) == []
 
 

@@ -55,9 +55,10 @@ def submit_plan(
     db: DbSession,
     concerns_seen: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    plan = current_plan(db, access)
-    _concerns_first(request, db, access, plan, concerns_seen)
     with answers.refusals():
+        # Locked first: a concern raised meanwhile waits, then shows on the confirmation.
+        plan = service.lock(db, current_plan(db, access))
+        _concerns_first(request, db, access, plan, concerns_seen)
         plan = service.submit(db, actor=actor.user, plan=plan)
     notice = (
         f"Submitted the plan {plan.period} for agreement: "

@@ -76,6 +76,12 @@ def _link(plan: Plan, anchor: str = "agreement") -> str:
     return f"/accounts/{plan.account_id}/plan#{anchor}"
 
 
+def lock(session: Session, plan: Plan) -> Plan:
+    """The plan, locked until commit: what is read next (the team's open concerns, before a
+    submission) cannot change under a change that follows (the answers lock the plan too)."""
+    return _locked(session, plan)
+
+
 def _locked(session: Session, plan: Plan) -> Plan:
     assert plan.id is not None
     locked = repository.lock_plan(session, account_id=plan.account_id, plan_id=plan.id)

@@ -33,7 +33,11 @@ KINDS: tuple[Kind, ...] = (
         "The plan's agreement: submitted, approved, agreed, withdrawn, a new period",
         frozenset({"plan"}),
     ),
-    Kind("strategy.*", "The client's strategy entries", frozenset({"strategy_entry", "strategy"})),
+    Kind(
+        "strategy.*",
+        "The client's strategy entries and the vendor's suggested ones",
+        frozenset({"strategy_entry", "strategy", "strategy_suggestion"}),
+    ),
     Kind("priority.*", "Priorities and the vendor's suggestions", frozenset({"priority"})),
     Kind("value.*", "Value ratings", frozenset({"value_rating"})),
     Kind(
@@ -53,7 +57,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "workspace.*",
         "The vendor's strategy workspace: scorecard, profile, stakeholders, opportunities, "
-        "the account's goals and results, reviews, perception, planned hours",
+        "the account's goals and results, reviews, the team's commitment, perception, planned hours",
         frozenset(
             {
                 "account_score",
@@ -68,6 +72,7 @@ KINDS: tuple[Kind, ...] = (
                 "review",
                 "review_cadence",
                 "mentor_request",
+                "commitment",
                 "planned_hours",
                 "perceived_priority",
                 "perceived_rating",
