@@ -72,7 +72,7 @@ SECTIONS: dict[str, str | None] = {
     "review": WORKSPACE,
     "review_cadence": WORKSPACE,
     "mentor_request": WORKSPACE,
-    "commitment": WORKSPACE,  # the team's commitment to the plan, before its submission
+    "commitment": "agreement",  # the team's commitment (internal: the vendor side's streams only)
     "planned_hours": WORKSPACE,
     # The workspace's objectives and tiers' treatments are on the global chain: no account.
     "strategic_objective": None,
