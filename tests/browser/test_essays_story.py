@@ -56,6 +56,7 @@ INTERNAL_TEXT = (
     OUR_ATTRIBUTE,
     CONCERN,
     "The team's commitment",
+    "Per Ek",  # mapped by the vendor, never sent to the client to confirm
     LINK_NOTE,
     TENSION_NOTE,
     BID_NOTE,
