@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Dialog, Page, expect
 from sqlmodel import select
 
 from app import demo
 from app.db import Database
+from app.demo.stage import today as demo_today
 from app.models import Account
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -64,3 +66,35 @@ class SameDocument:
 
     def check(self) -> None:
         assert self.page.evaluate("window.__jpSameDocument === true"), "the page was reloaded"
+
+
+def confirm_next(page: Page, expected: str | re.Pattern[str]) -> None:
+    """Accept the next confirmation dialog, checking that it asks ``expected`` (the text, or a
+    pattern it matches in full)."""
+
+    def handle(dialog: Dialog) -> None:
+        assert dialog.type == "confirm"
+        if isinstance(expected, str):
+            assert dialog.message == expected, dialog.message
+        else:
+            assert expected.fullmatch(dialog.message), dialog.message
+        dialog.accept()
+
+    page.once("dialog", handle)
+
+
+def add_contact(page: Page, name: str, who: str, strength: str) -> None:
+    """On the relationship map, someone of the team in contact with ``name``, added from the
+    person's row of the table (last contact twelve days ago)."""
+    row = page.locator("#stakeholders tbody tr").filter(
+        has=page.locator("td.person-cell strong", has_text=name)
+    )
+    adding = row.locator("details.contact-add")
+    adding.locator("summary").click()
+    adding.get_by_label("Who on the team").select_option(label=who)
+    adding.get_by_label("Strength").select_option(label=strength)
+    adding.get_by_label("Last contact").fill((demo_today() - timedelta(days=12)).isoformat())
+    adding.get_by_role("button", name="Add the contact").click()
+    expect(page.locator("#relationships").get_by_role("status")).to_have_text(
+        f"Added {who} as a contact of {name}."
+    )

@@ -20,9 +20,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
 
-from playwright.sync_api import Dialog, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 from sqlmodel import Session
 
 from app import demo
@@ -36,7 +35,7 @@ from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
 from app.users import service as users
-from tests.browser.support import NewContext, open_account, sign_in
+from tests.browser.support import NewContext, add_contact, confirm_next, open_account, sign_in
 from tests.live import LiveServer
 
 # A moment just made, as a page shows it: relative, the exact local time on hover.
@@ -140,17 +139,6 @@ def account(session: Session, server: LiveServer, admin: User, lead: User, name:
     )
     invitations.accept(session, invitation=sent.invitation, account=made, user=lead)
     return made
-
-
-def confirm_next(page: Page, expected: str) -> None:
-    """Accept the next confirmation dialog, checking that it asks ``expected``."""
-
-    def handle(dialog: Dialog) -> None:
-        assert dialog.type == "confirm"
-        assert dialog.message == expected, dialog.message
-        dialog.accept()
-
-    page.once("dialog", handle)
 
 
 def no_alert(page: Page) -> None:
@@ -312,22 +300,6 @@ def add_person(
         expect(done.get_by_role("status")).to_have_text(f"Added {name} to the map.")
         add_contact(page, name, owner, strength)
     return done
-
-
-def add_contact(page: Page, name: str, who: str, strength: str) -> None:
-    """Someone of the team in contact with ``name``, from the person's row of the table."""
-    row = page.locator("#stakeholders tbody tr").filter(
-        has=page.locator("td.person-cell strong", has_text=name)
-    )
-    adding = row.locator("details.contact-add")
-    adding.locator("summary").click()
-    adding.get_by_label("Who on the team").select_option(label=who)
-    adding.get_by_label("Strength").select_option(label=strength)
-    adding.get_by_label("Last contact").fill((demo_today() - timedelta(days=12)).isoformat())
-    adding.get_by_role("button", name="Add the contact").click()
-    expect(page.locator("#relationships").get_by_role("status")).to_have_text(
-        f"Added {who} as a contact of {name}."
-    )
 
 
 def map_relationships(lead: Page, world: World) -> None:
@@ -519,7 +491,7 @@ def write_and_send(lead: Page, label: str, text: str) -> None:
     section.get_by_role("textbox", name=label).fill(text)
     section.get_by_role("button", name="Save").click()
     expect(section.get_by_role("status")).to_have_text(f"Saved “{label}”.")
-    expect(section.locator(":scope > .profile-text")).to_have_text(text)
+    expect(section.locator(":scope > .profile-text p")).to_have_text(text)
     section.locator("summary", has_text="Send to the client for validation").click()
     section.get_by_role("button", name=f"Send “{label}” to the client").click()
     expect(section.locator(".validation-state")).to_contain_text(
