@@ -1588,6 +1588,7 @@ class TierTreatment(SQLModel, table=True):
     review_months: int = 3
     mentor_required: bool = False
     updated_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
 
     @property
     def visibility(self) -> str:

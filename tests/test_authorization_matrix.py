@@ -2513,10 +2513,15 @@ BODIES: dict[tuple[str, str], Body] = {
         "months_develop": "3",
         "months_maintain": "6",
         "months_opportunistic": "12",
+        "version_strategic": "0",
+        "version_develop": "0",
+        "version_maintain": "0",
+        "version_opportunistic": "0",
     },
     ("POST", "/accounts/{account_id}/scorecard/hours"): lambda w, actor, target: {
         "quarter": quarter_of(utcnow().date()),
         "hours": "120",
+        "versions": f"{quarter_of(utcnow().date())}:0",
     },
     ("POST", "/accounts/{account_id}/plan/key-account"): lambda w, actor, target: {
         "answer": "yes",

@@ -763,6 +763,7 @@ def plant_strategy_workspace(
         actor=world.admin,
         workspace_id=_id(world.workspace),
         wanted={t: scorecard_treatment.Treatment(t, 2, True) for t in Tier},
+        expected=dict.fromkeys(Tier, 0),
     )
     quarters = planned_quarters(utcnow().date())[:2]
     for n, quarter in enumerate(quarters, 1):
@@ -771,6 +772,7 @@ def plant_strategy_workspace(
             actor=team,
             account_id=account_id,
             values=planned_hours.HoursValues(quarter, 7000 + n, f"{MARKER}-planned-hours-note-{n}"),
+            expected_version=0,
         )
     internal["planned_hours"] = list(
         session.exec(select(PlannedHours.id).where(PlannedHours.account_id == account_id)).all()

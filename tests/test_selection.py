@@ -255,7 +255,14 @@ def test_the_admin_sets_each_tiers_treatment_and_a_strategic_account_shows_it(
     [event] = events(session, "scorecard.treatment_changed")
     assert event.changes["review_months"] == [3, 2]
     assert event.visibility == "internal"
-    same = client.post(f"{ADMIN}/treatment", data=treatment_form(months_develop="2"), headers=POST)
+    page = client.get(ADMIN).text
+    assert 'name="version_develop" value="1"' in page
+    assert 'name="version_maintain" value="0"' in page
+    same = client.post(
+        f"{ADMIN}/treatment",
+        data=treatment_form(months_develop="2", version_develop="1"),
+        headers=POST,
+    )
     assert same.status_code == 303
     assert len(events(session, "scorecard.treatment")) == 1
     bad = client.post(f"{ADMIN}/treatment", data=treatment_form(months_maintain="13"), headers=HTMX)
@@ -268,6 +275,34 @@ def test_the_admin_sets_each_tiers_treatment_and_a_strategic_account_shows_it(
     assert "A mentor is on the account." in page
     assert "The client's people are on the joint plan." in page
     assert "has not said yet whether it wants a key-account relationship" in page
+
+
+def test_a_stale_save_of_the_treatment_is_refused_with_what_is_saved_now(
+    client: TestClient, session: Session, world: World
+) -> None:
+    sign_in(client, session, world.admin)
+    first = client.post(f"{ADMIN}/treatment", data=treatment_form(months_develop="2"), headers=POST)
+    assert first.status_code == 303
+    # Another admin's form, shown before that save: it would put Develop back to 3 months.
+    stale = treatment_form(months_maintain="4")
+    refused = client.post(f"{ADMIN}/treatment", data=stale, headers=HTMX)
+    assert refused.status_code == 409
+    body = text(refused)
+    assert f"{world.admin.display_name} changed the tiers' treatment meanwhile" in body
+    assert "review every 2 months, no mentor required" in body, "what is saved now is shown"
+    assert 'name="version_develop" value="1"' in body, "now based on the saved version"
+    assert '<option value="4" selected' in body, "the choices made are kept"
+    session.expire_all()
+    rows = session.exec(select(TierTreatment)).all()
+    assert [(r.tier, r.review_months, r.version) for r in rows] == [("develop", 2, 1)]
+    assert len(events(session, "scorecard.treatment")) == 1
+
+    again = treatment_form(months_develop="5", version_develop="1")
+    assert client.post(f"{ADMIN}/treatment", data=again, headers=POST).status_code == 303
+    session.expire_all()
+    [row] = session.exec(select(TierTreatment)).all()
+    assert (row.review_months, row.version) == (5, 2)
+    assert events(session, "scorecard.treatment")[-1].changes["review_months"] == [2, 5]
 
 
 def test_a_strategic_account_without_client_people_suggests_inviting_them(
@@ -301,8 +336,13 @@ def test_the_team_plans_hours_per_quarter(
     sign_in(client, session, world.members["team"])
     made = client.post(url, data={"quarter": this_quarter, "hours": "1,200"}, headers=POST)
     assert made.status_code == 303
+    page = client.get(f"/accounts/{world.account.id}/scorecard").text
+    assert f'name="versions" value="{this_quarter}:1 ' in page
+    based_on = {"versions": f"{this_quarter}:1"}
     again = client.post(
-        url, data={"quarter": this_quarter, "hours": "80", "note": "workshops"}, headers=POST
+        url,
+        data={"quarter": this_quarter, "hours": "80", "note": "workshops"} | based_on,
+        headers=POST,
     )
     assert again.status_code == 303
     session.expire_all()
@@ -331,6 +371,45 @@ def test_the_team_plans_hours_per_quarter(
         client.post(url, data={"quarter": this_quarter, "hours": "1"}, headers=POST).status_code
         == 403
     )
+
+
+def test_a_stale_save_of_a_quarters_hours_is_refused_with_what_is_saved_now(
+    client: TestClient, session: Session, world: World
+) -> None:
+    this_quarter, next_quarter = quarters_from(utcnow().date())[:2]
+    url = f"/accounts/{world.account.id}/scorecard/hours"
+    sign_in(client, session, world.members["team"])
+    shown = f"{this_quarter}:0 {next_quarter}:0"
+    first = {"quarter": this_quarter, "hours": "300", "note": "kick-off", "versions": shown}
+    assert client.post(url, data=first, headers=POST).status_code == 303
+    sign_in(client, session, world.members["lead"])
+    late = {"quarter": this_quarter, "hours": "45", "note": "my plan", "versions": shown}
+    refused = client.post(url, data=late, headers=HTMX)
+    assert refused.status_code == 409
+    body = text(refused)
+    team = world.members["team"]
+    assert f"{team.email} changed the hours planned for {this_quarter}" in body or (
+        f"{team.display_name} changed the hours planned for {this_quarter}" in body
+    )
+    assert "<dd>300</dd>" in body, "what is saved now is shown"
+    assert "<dd>kick-off</dd>" in body
+    assert 'name="hours" type="text" value="45"' in body, "nothing typed is lost"
+    assert ">my plan</textarea>" in body
+    assert f"{this_quarter}:1" in body, "the form is now based on the saved version"
+    assert [e.changes["hours"] for e in events(session, "hours.")] == [[None, 300]]
+    session.expire_all()
+    [row] = session.exec(select(PlannedHours)).all()
+    assert (row.hours, row.version) == (300, 1)
+
+    other_quarter = {"quarter": next_quarter, "hours": "20", "versions": shown}
+    assert client.post(url, data=other_quarter, headers=POST).status_code == 303
+    on_purpose = late | {"versions": f"{this_quarter}:1"}
+    assert client.post(url, data=on_purpose, headers=POST).status_code == 303
+    stale_again = late | {"hours": "46", "versions": f"{this_quarter}:1"}
+    assert client.post(url, data=stale_again, headers=HTMX).status_code == 409
+    session.expire_all()
+    saved = {r.quarter: (r.hours, r.version) for r in session.exec(select(PlannedHours)).all()}
+    assert saved == {this_quarter: (45, 2), next_quarter: (20, 1)}
 
 
 def test_quarters() -> None:

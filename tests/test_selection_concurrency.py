@@ -2,17 +2,18 @@
 account's or the workspace's) on PostgreSQL, SQLite's writers queue, and a unique constraint
 stands behind each, so nothing is lost or doubled.
 
-- several team members plan the same quarter's hours at once: one row, every save audited in
-  turn, the row's figure the last audited one;
+- several team members plan the same quarter's hours at once, each on the form that showed no
+  hours for it: one saves, the others are shown the saved figure (409), one row, one event; then
+  all save again on the form showing that version: one saves, the others are refused;
 - several client sponsors answer the key-account question at once, each on the form that showed
   no answer: one saves, the others are shown the saved answer (409), one row;
 - two admins add the same objective at once: one is added, the other refused as taken;
-- two admins save the tiers' treatment at once: one row per tier.
+- several admins save the tiers' treatment at once on the same form: one saves, the others are
+  shown the saved treatment (409), one row per tier.
 """
 
 from __future__ import annotations
 
-import itertools
 from functools import partial
 
 from sqlmodel import Session, col, select
@@ -80,27 +81,47 @@ def _race(
     return sorted(r.status_code for r in responses)
 
 
-def test_simultaneous_hours_for_one_quarter_make_one_row(live_server: LiveServer) -> None:
-    _, account_id, people = _people(live_server, Role.TEAM)
-    quarter = quarter_of(utcnow().date())
-    forms = [{"quarter": quarter, "hours": str(100 + i)} for i in range(WRITERS)]
-    codes = _race(live_server, people, f"/accounts/{account_id}/scorecard/hours", forms)
-    assert codes == [303] * WRITERS, codes
-    with Session(live_server.db.engine) as session:
-        [row] = session.exec(
-            select(PlannedHours).where(PlannedHours.account_id == account_id)
-        ).all()
-        events = session.exec(
+def _hours_events(session: Session, account_id: int) -> list[AuditEvent]:
+    return list(
+        session.exec(
             select(AuditEvent)
             .where(AuditEvent.account_id == account_id)
             .where(AuditEvent.verb == "hours.planned")
             .order_by(col(AuditEvent.id))
         ).all()
-    assert len(events) == WRITERS
-    assert events[0].changes["hours"][0] is None
-    for before, after in itertools.pairwise(events):
-        assert after.changes["hours"][0] == before.changes["hours"][1], "no save is lost"
-    assert row.hours == events[-1].changes["hours"][1]
+    )
+
+
+def test_simultaneous_hours_for_one_quarter_one_wins(live_server: LiveServer) -> None:
+    _, account_id, people = _people(live_server, Role.TEAM)
+    quarter = quarter_of(utcnow().date())
+    url = f"/accounts/{account_id}/scorecard/hours"
+    forms = [
+        {"quarter": quarter, "hours": str(100 + i), "versions": f"{quarter}:0"}
+        for i in range(WRITERS)
+    ]
+    codes = _race(live_server, people, url, forms)
+    assert codes == [303] + [409] * (WRITERS - 1), codes
+    with Session(live_server.db.engine) as session:
+        [row] = session.exec(
+            select(PlannedHours).where(PlannedHours.account_id == account_id)
+        ).all()
+        [event] = _hours_events(session, account_id)
+    assert (row.version, event.changes["hours"]) == (1, [None, row.hours])
+
+    again = [
+        form | {"hours": str(200 + i), "versions": f"{quarter}:1"} for i, form in enumerate(forms)
+    ]
+    codes = _race(live_server, people, url, again)
+    assert codes == [303] + [409] * (WRITERS - 1), codes
+    with Session(live_server.db.engine) as session:
+        [row] = session.exec(
+            select(PlannedHours).where(PlannedHours.account_id == account_id)
+        ).all()
+        events = _hours_events(session, account_id)
+    assert len(events) == 2
+    assert events[1].changes["hours"][0] == events[0].changes["hours"][1], "no save is lost"
+    assert (row.version, row.hours) == (2, events[1].changes["hours"][1])
 
 
 def test_simultaneous_answers_of_the_sponsors_one_wins(live_server: LiveServer) -> None:
@@ -136,7 +157,7 @@ def test_simultaneous_objectives_of_one_title_add_one(live_server: LiveServer) -
     assert [(r.title, r.position) for r in rows] == [("Grow in logistics", 1)]
 
 
-def test_simultaneous_treatments_keep_one_row_per_tier(live_server: LiveServer) -> None:
+def test_simultaneous_treatments_one_wins(live_server: LiveServer) -> None:
     workspace_id, _, admins = _people(live_server, None)
     forms = [
         {
@@ -146,12 +167,18 @@ def test_simultaneous_treatments_keep_one_row_per_tier(live_server: LiveServer) 
             "months_maintain": "6",
             "months_opportunistic": "12",
         }
+        | {f"version_{tier}": "0" for tier in ("strategic", "develop", "maintain", "opportunistic")}
         for i in range(WRITERS)
     ]
     codes = _race(live_server, admins, "/admin/scorecard/treatment", forms)
-    assert codes == [303] * WRITERS, codes
+    assert codes == [303] + [409] * (WRITERS - 1), codes
     with Session(live_server.db.engine) as session:
         rows = session.exec(
             select(TierTreatment).where(TierTreatment.workspace_id == workspace_id)
         ).all()
-    assert [r.tier for r in rows] == ["strategic"]
+        events = session.exec(
+            select(AuditEvent).where(AuditEvent.verb == "scorecard.treatment_changed")
+        ).all()
+    assert [(r.tier, r.version) for r in rows] == [("strategic", 1)]
+    [event] = [e for e in events if e.item_id == str(rows[0].id)]
+    assert event.changes["review_months"] == [3, rows[0].review_months]

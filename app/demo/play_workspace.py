@@ -137,6 +137,7 @@ def _hours_and_answer(scene: Scene) -> None:
             actor=lead,
             account_id=account_id,
             values=hours.HoursValues(quarter, planned.hours, planned.note),
+            expected_version=0,
         )
     if (reply := scene.story.key_account) is not None:
         keyaccount.answer(

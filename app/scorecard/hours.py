@@ -3,15 +3,16 @@ team means to spend its time, which the portfolio sums by tier.
 
 Keyword-only; flushes, never commits. Recording a quarter's hours checks for the quarter's row
 and then writes it: the account row is locked first (``FOR NO KEY UPDATE`` on PostgreSQL;
-SQLite's writers queue), so two people saving the same quarter at once make one row, the later
-one replacing the earlier one's figure, both audited; the unique constraint on (account,
-quarter) stands behind it.
+SQLite's writers queue), and the form carries the version of each offered quarter it showed
+(0: none yet), so of two people saving the same quarter at once one saves and the other is
+refused with ``StaleEdit`` (nothing written, no figure silently replaced); the unique
+constraint on (account, quarter) stands behind it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlmodel import Session, col, select
@@ -21,7 +22,7 @@ from app.audit import service as audit
 from app.db import for_write
 from app.kit import versioned
 from app.kit.forms import Checked
-from app.models import PlannedHours, User, Visibility, utcnow
+from app.models import PlannedHours, User, Visibility
 from app.web.forms import FormErrors, as_int, check_text
 
 ITEM = "planned_hours"
@@ -52,11 +53,34 @@ class HoursValues:
     note: str
 
 
+def versions_of(planned: Sequence[PlannedHours], quarters: Sequence[str]) -> str:
+    """The form's ``versions``: each offered quarter's version as shown, 0 for none yet, as
+    ``2026-Q4:2 2027-Q1:0``."""
+    by_quarter = {row.quarter: row.version for row in planned}
+    return " ".join(f"{q}:{by_quarter.get(q, 0)}" for q in quarters)
+
+
 @dataclass
 class HoursForm:
+    """As typed; ``versions`` (hidden) is what ``versions_of`` wrote when the form was shown."""
+
     quarter: str = ""
     hours: str = ""
     note: str = ""
+    versions: str = ""
+
+    def expected_version(self, quarter: str) -> int:
+        """The version of ``quarter`` the form was based on; 0 (none yet) when it did not say."""
+        for pair in self.versions.split():
+            name, _, version = pair.partition(":")
+            if name == quarter:
+                return as_int(version, max_digits=9) or 0
+        return 0
+
+    def based_on(self, quarter: str, version: int) -> HoursForm:
+        """The same form, now based on ``version`` of ``quarter`` (after a stale save)."""
+        others = [p for p in self.versions.split() if p.partition(":")[0] != quarter]
+        return replace(self, versions=" ".join([*others, f"{quarter}:{version}"]))
 
     def check(self, quarters: Sequence[str]) -> Checked[HoursValues]:
         errors = FormErrors()
@@ -84,8 +108,17 @@ def of_account(session: Session, *, account_id: int) -> Sequence[PlannedHours]:
     ).all()
 
 
-def record(session: Session, *, actor: User, account_id: int, values: HoursValues) -> bool:
-    """The account's hours for ``values.quarter``, made or replaced; False when unchanged."""
+def record(
+    session: Session,
+    *,
+    actor: User,
+    account_id: int,
+    values: HoursValues,
+    expected_version: int,
+) -> bool:
+    """The account's hours for ``values.quarter``, made or replaced; False when unchanged.
+    Raises ``StaleEdit`` (nothing written) when the quarter's hours were saved after the version
+    the form showed: a newer version, or a first save (``expected_version`` 0) finding a row."""
     accounts_repo.lock_account(session, account_id=account_id)
     row = session.exec(
         for_write(
@@ -102,11 +135,11 @@ def record(session: Session, *, actor: User, account_id: int, values: HoursValue
         after = {"quarter": values.quarter, "hours": values.hours, "note": values.note}
         TRAIL.created(session, actor, row, after, verb="hours.planned")
         return True
+    versioned.check_version(session, row, expected_version, item_type=ITEM)
     before = {"hours": row.hours, "note": row.note}
     changes = audit.diff(before, {"hours": values.hours, "note": values.note})
     if not changes:
         return False
     row.hours, row.note, row.updated_by_id = values.hours, values.note, actor.id
-    row.updated_at = utcnow()
     TRAIL.change(session, actor, row, "hours.planned", {"quarter": [None, row.quarter]} | changes)
     return True

@@ -89,7 +89,8 @@ def admin_context(db: Session, workspace_id: int) -> dict[str, Any]:
     attributes = repository.active_attributes(db, workspace_id=workspace_id)
     stated = repository.active_objectives(db, workspace_id=workspace_id)
     served, orphans = objectives.serving(attributes, stated)
-    treatments = treatment.of_workspace(db, workspace_id=workspace_id)
+    treatment_rows = repository.treatments(db, workspace_id=workspace_id)
+    treatments = treatment.of_rows(treatment_rows)
     return LIMITS | {
         "objectives": stated,
         "served": served,
@@ -104,8 +105,9 @@ def admin_context(db: Session, workspace_id: int) -> dict[str, Any]:
         "max_title": objectives.MAX_TITLE,
         "tiers": list(Tier),
         "treatments": treatments,
-        "treatment_form": TreatmentForm.of(treatments),
+        "treatment_form": TreatmentForm.of(treatments, treatment.versions_of(treatment_rows)),
         "treatment_errors": FormErrors(),
+        "treatment_stale": None,
         "month_choices": range(treatment.MIN_MONTHS, treatment.MAX_MONTHS + 1),
         "attributes": attributes,
         "balance": scoring.balance(attributes),
@@ -396,7 +398,18 @@ def save_treatment(
     wanted = form.check()
     if isinstance(wanted, FormErrors):
         return page.refused(422, ADMIN_BLOCK, treatment_form=form, treatment_errors=wanted)
-    changed = treatment.save(db, actor=actor.user, workspace_id=_workspace_id(actor), wanted=wanted)
+    try:
+        changed = treatment.save(
+            db,
+            actor=actor.user,
+            workspace_id=_workspace_id(actor),
+            wanted=wanted,
+            expected=form.versions(),
+        )
+    except service.StaleEdit as stale:
+        # The form is now based on the saved versions: saving again replaces them on purpose.
+        kept = form.based_on(stale.current.versions)
+        return page.refused(409, ADMIN_BLOCK, treatment_form=kept, treatment_stale=stale)
     return page.done(
         f"Saved the treatment of {changed} tier{'s' if changed != 1 else ''}."
         if changed
@@ -475,6 +488,7 @@ def _selection(
     answer = keyaccount_repo.of_account(db, account_id=access.account_id)
     treatments = treatment.of_workspace(db, workspace_id=account.workspace_id)
     quarters = hours.quarters_from(actor.today())
+    planned = hours.of_account(db, account_id=access.account_id)
     return {
         "treatment": treatments[tier] if tier else None,
         "has_mentor": any(m.role_enum is Role.MENTOR for m in members),
@@ -482,10 +496,13 @@ def _selection(
         "client_answer": KeyAccountWish(answer[0].answer) if answer else None,
         "client_words": answer[0].words if answer else "",
         "is_strategic": tier is Tier.STRATEGIC,
-        "planned": hours.of_account(db, account_id=access.account_id),
+        "planned": planned,
         "quarters": quarters,
-        "hours_form": hours.HoursForm(quarter=quarters[0]),
+        "hours_form": hours.HoursForm(
+            quarter=quarters[0], versions=hours.versions_of(planned, quarters)
+        ),
         "hours_errors": FormErrors(),
+        "hours_stale": None,
         "can_plan_hours": may(actor, access, Verb.HOURS_PLAN),
         "can_manage_members": may(actor, access, Verb.MEMBERS_MANAGE),
         "max_hours": hours.MAX_HOURS,
@@ -565,12 +582,24 @@ def plan_hours(
     db: DbSession,
     form: Annotated[hours.HoursForm, FormOf(hours.HoursForm)],
 ) -> Response:
-    """The team's planned hours on the account for one quarter (made or replaced)."""
+    """The team's planned hours on the account for one quarter (made or replaced), based on
+    the version of that quarter the form showed: a stale save is refused (409) with what is
+    saved now, the typed figures kept and the form now based on the saved version."""
     page = _account_page(request, db, actor, access)
     values = form.check(hours.quarters_from(actor.today()))
     if isinstance(values, FormErrors):
         return page.refused(422, ACCOUNT_BLOCK, hours_form=form, hours_errors=values)
-    changed = hours.record(db, actor=actor.user, account_id=access.account_id, values=values)
+    try:
+        changed = hours.record(
+            db,
+            actor=actor.user,
+            account_id=access.account_id,
+            values=values,
+            expected_version=form.expected_version(values.quarter),
+        )
+    except service.StaleEdit as stale:
+        kept = form.based_on(values.quarter, stale.current.version)
+        return page.refused(409, ACCOUNT_BLOCK, hours_form=kept, hours_stale=stale)
     quarter = values.quarter.replace("-", " ")
     return page.done(
         f"Planned {numbers.number(values.hours, actor.locale)} hours on "
