@@ -578,7 +578,7 @@ API = "/api/v1"
 # always go to the current plan.
 API_CREATES = {
     ("POST", f"{API}/accounts/{{account_id}}/{kind}")
-    for kind in ("suggestions", "ratings", "initiatives")
+    for kind in ("suggestions", "ratings", "initiatives", "strategy")
 }
 
 
@@ -594,6 +594,8 @@ def _api_writes(story: Story) -> list[tuple[str, str, str, dict[str, str], Any]]
         ("sponsor", "POST", f"/initiatives/{proposed.id}/answer", {"decision": "accept"}, proposed),
         ("sponsor", "POST", f"/suggestions/{sug.id}/accept", {}, sug),
         ("sponsor", "POST", f"/suggestions/{sug.id}/reject", {"reason": "No"}, sug),
+        ("sponsor", "PATCH", f"/strategy/{story.entry.id}", {"text": "Changed"}, story.entry),
+        ("sponsor", "POST", f"/threads/priority/{story.top.id}/comments", {"body": "Late"}, None),
     ]
 
 
@@ -605,6 +607,8 @@ API_ITEM_ROUTES = {
     ("POST", f"{API}/accounts/{{account_id}}/initiatives/{{initiative_id}}/answer"),
     ("POST", f"{API}/accounts/{{account_id}}/suggestions/{{suggestion_id}}/accept"),
     ("POST", f"{API}/accounts/{{account_id}}/suggestions/{{suggestion_id}}/reject"),
+    ("PATCH", f"{API}/accounts/{{account_id}}/strategy/{{entry_id}}"),
+    ("POST", f"{API}/accounts/{{account_id}}/threads/{{target}}/{{item_id}}/comments"),
 }
 API_WRITES = API_ITEM_ROUTES | API_CREATES
 

@@ -109,7 +109,9 @@ def test_the_chart_is_coloured_only_by_token_classes_that_the_dark_theme_redefin
     # No colour written in the chart: shapes take currentColor, from a chart-* class.
     fills = set(re.findall(r'(?:fill|stroke)="([^"{]+)"', figure))
     assert fills <= {"currentColor", "none"}
-    written = set(re.findall(r'class="(chart-[\w-]+)', figure)) - {"chart-legend"}  # layout
+    # Layout, and the inside of a hollow marker (the panel's own colour, checked below).
+    written = set(re.findall(r'class="(chart-[\w-]+)', figure)) - {"chart-legend", "chart-paper"}
+    assert RULES[".chart-paper"]["fill"] == "var(--panel)"
     classes = {c for c in written if not c.endswith("-")}
     assert "chart-dim-{{" in figure  # a line per dimension, in one of six tones
     classes |= {"chart-grid", *(f"chart-dim-{i}" for i in range(1, 7))}

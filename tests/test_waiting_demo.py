@@ -19,7 +19,7 @@ from tests import factories
 pytestmark = pytest.mark.usefixtures("fast_hashing")
 
 KIND = re.compile(
-    r'<li class="waiting-kind[^"]*" data-kind="([a-z]+)" data-count="(\d+)">(.*?)</ul>\s*</li>',
+    r'<li class="waiting-kind[^"]*" data-kind="([a-z_]+)" data-count="(\d+)">(.*?)</ul>\s*</li>',
     re.S,
 )
 WAITS = re.compile(r"(\d+) items? (?:about your company )?waits? for")
@@ -51,16 +51,20 @@ def test_the_demo_sponsor_sees_every_item_waiting_for_him(
     account, home = sponsor_home
     found = waiting_kinds(home)
     # What the issue counted on his home (two profile items to check, one vendor suggestion,
-    # one proposal) and his action due in two days (README, "Reminders and digests").
+    # one proposal), the vendor's suggested challenge of his strategy, and his action due in
+    # two days (README, "Reminders and digests").
     assert {key: count for key, (count, _) in found.items()} == {
         "suggestions": 1,
+        "strategy_suggestions": 1,
         "proposals": 1,
         "check": 2,
         "actions": 1,
     }
     plan = client.get(f"/accounts/{account.id}/plan").text
     # The plan page's suggestions waiting for his answer, and the proposals he may answer.
-    assert found["suggestions"][0] == len(re.findall(r'<li class="suggestion" id=', plan))
+    assert found["suggestions"][0] == len(re.findall(r'<li class="suggestion" id="sugg', plan))
+    strategy = re.findall(r'<li class="suggestion" id="strategy-suggestion-', plan)
+    assert found["strategy_suggestions"][0] == len(strategy)
     assert found["proposals"][0] == len(set(re.findall(r'id="answer-reason-(\d+)"', plan)))
     # The validation page's own count of what waits for his check.
     validation = html.unescape(client.get(f"/accounts/{account.id}/validation").text)
