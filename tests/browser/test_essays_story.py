@@ -175,8 +175,14 @@ def lena_sees_the_room(lena: Page, harbor: int) -> None:
 # --- 3. The team's commitment, before the plan goes to the client ---------------------------------
 
 
+def reach_commitment(page: Page) -> None:
+    """The team's commitment is fetched when it comes into view, as the reader scrolls to it."""
+    page.locator("#commitment").scroll_into_view_if_needed()
+
+
 def answer_commitment(page: Page, harbor: int, answer: str, concern: str = "") -> None:
     page.goto(f"/accounts/{harbor}/plan")
+    reach_commitment(page)
     commitment = page.locator("#commitment")
     commitment.get_by_label(answer).check()
     if concern:
@@ -188,6 +194,7 @@ def answer_commitment(page: Page, harbor: int, answer: str, concern: str = "") -
 def team_commits_then_lead_submits(
     lena: Page, maya: Page, tom: Page, sam: Page, harbor: int
 ) -> None:
+    reach_commitment(lena)
     commitment = lena.locator("#commitment")
     expect(commitment.get_by_role("button", name="Ask again (the plan changed)")).to_be_visible()
     confirm_next(lena, re.compile("Ask the team again\\?.*"))
@@ -199,6 +206,7 @@ def team_commits_then_lead_submits(
     answer_commitment(tom, harbor, "I have a concern", CONCERN)
 
     lena.reload()
+    reach_commitment(lena)
     rows = lena.locator("#commitment .commitment-row")
     expect(rows.filter(has_text="Maya Mentor")).to_contain_text("Committed")
     expect(rows.filter(has_text="Tom Team")).to_contain_text("Raised a concern")

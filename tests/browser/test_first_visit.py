@@ -98,7 +98,8 @@ def test_a_new_client_states_priorities_and_value_within_a_minute_on_a_phone(
     expect(phone).to_have_url(f"{demo_data.url}/accounts/{harbor}/welcome/value")
     settled(phone)
     shoot(phone, "first-visit-step-2-phone")
-    click_slowly(phone, phone.get_by_role("radio", name="8", exact=True))
+    today = phone.get_by_role("group", name=re.compile("^Today, overall"))
+    click_slowly(phone, today.get_by_role("radio", name="8", exact=True))
     click_slowly(phone, phone.get_by_role("button", name="Save and open the plan"))
 
     # 3. The plan, with what was stated.
@@ -143,7 +144,8 @@ def test_a_new_client_who_skips_is_offered_to_finish_on_the_plan(
     resume = phone.get_by_role("link", name="Finish setting up your plan")
     expect(resume).to_have_attribute("href", f"/accounts/{harbor}/welcome/value")
     resume.click()
-    phone.get_by_role("radio", name="6", exact=True).check()
+    today = phone.get_by_role("group", name=re.compile("^Today, overall"))
+    today.get_by_role("radio", name="6", exact=True).check()
     phone.get_by_label(re.compile(r"^What must Brightwell .* do to succeed with you\?")).fill(
         "Call us first"
     )

@@ -7,6 +7,7 @@ the plan."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -88,7 +89,8 @@ def test_a_joint_review_from_scheduling_to_frozen_minutes(
     sign_in(sponsor, "sponsor@harbor.example")
     sponsor.goto(review_path)
     expect(sponsor.get_by_label("Decision", exact=False).first).to_be_visible()
-    sponsor.get_by_label("How do you rate working together, overall?").select_option("8")
+    today = sponsor.get_by_role("group", name=re.compile("^Today, overall"))
+    today.get_by_role("radio", name="8", exact=True).check()
     sponsor.get_by_role("button", name="Save my rating").click()
     expect(sponsor.locator("#minutes")).to_contain_text("8 out of 10")
     assert sponsor.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

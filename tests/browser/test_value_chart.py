@@ -39,7 +39,9 @@ def test_the_0_to_10_scale_stays_on_one_row_on_a_phone(
     page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
     sign_in(page, "sponsor@harbor.example")
     page.goto(f"/accounts/{harbor}/plan")
-    options = page.locator("#value .rating-form label.scale-option")
+    # Today's overall scale (the future's, below it, has "No view" too).
+    today = page.locator("#value .rating-form fieldset", has=page.locator("input[name=overall]"))
+    options = today.locator("label.scale-option")
     expect(options).to_have_count(11)
     options.first.scroll_into_view_if_needed()
 
