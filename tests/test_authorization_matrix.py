@@ -24,7 +24,7 @@ it deliberately does not consult ``app.permissions.policy``.
 - A refused request (401/403/404/410) writes no audit event.
 
 Speed: the world is built once per session (per worker under xdist) in a database of its own,
-every actor signed in once; every cell runs inside a savepoint that is rolled back after it, so
+every actor signed in once; every cell runs inside a transaction that is rolled back after it, so
 every cell starts from exactly the freshly built world (the same guarantee the ``world`` fixture
 gives) without rebuilding it or signing in again, and the 404 page a refused cell is compared
 with is asked once per actor and address. Only the lead
@@ -1313,7 +1313,8 @@ CELLS = [
 ]
 
 # --------------------------------------------------------------------------------------------
-# The world, built once per module; each cell runs in a savepoint rolled back after it
+# The world, built and committed once per worker; each cell runs in a transaction rolled back
+# after it
 # --------------------------------------------------------------------------------------------
 
 
@@ -2085,7 +2086,7 @@ def matrix_session(
     patch = cheap_hashing()
     engine = copy_engine(template_engine, tmp_path_factory.mktemp("matrix"), "matrix")
     connection = engine.connect()
-    outer = connection.begin()
+    built_world = connection.begin()
     try:
         db = RollbackDatabase(engine, connection)
         settings = Settings(
@@ -2101,6 +2102,7 @@ def matrix_session(
                 actor: _sign_in(session, id_, settings) for actor, id_ in world.actors.items()
             }
             session.commit()
+        built_world.commit()  # the matrix's own database: each cell's transaction rolls back to it
         app = create_app(settings, db, run_mailer=False)
         patch.undo()  # other modules' tests, on this worker too, hash at the real cost
         with TestClient(
@@ -2108,10 +2110,11 @@ def matrix_session(
         ) as client:
             send_session_csrf(client, settings)
             built = Matrix(connection, db, world, client, signed_in, audit_events(db))
+            end_transaction(connection)
             watch_audit_writes(engine, built.audit_writes)
             yield built
     finally:
-        outer.rollback()
+        end_transaction(connection)
         connection.close()
         drop_engine(engine)
         patch.undo()
@@ -2135,11 +2138,21 @@ def cheap_hashing() -> pytest.MonkeyPatch:
     return patch
 
 
+def end_transaction(connection: sa.Connection) -> None:
+    """Roll back what a read outside any cell began (SQLAlchemy begins on first use)."""
+    if connection.in_transaction():
+        connection.rollback()
+
+
 @contextmanager
 def one_cell(matrix: Matrix) -> Iterator[Matrix]:
-    """The world as built: a savepoint around the cell, cookies of nobody."""
+    """The world as built: a transaction around the cell, rolled back after it, cookies of
+    nobody. A real transaction, not a savepoint in one long one: on PostgreSQL a savepoint that
+    wrote keeps the lock on its subtransaction's id until the outer transaction ends, and
+    thousands of writing cells filled the shared lock table; a rollback releases them all."""
     patch = cheap_hashing()
-    savepoint = matrix.connection.begin_nested()
+    end_transaction(matrix.connection)
+    transaction = matrix.connection.begin()
     matrix.audit_writes.clear()
     matrix.client.cookies.clear()
     matrix.client.cookies.set("jp_csrf", CSRF)
@@ -2147,8 +2160,8 @@ def one_cell(matrix: Matrix) -> Iterator[Matrix]:
         yield matrix
     finally:
         patch.undo()
-        if savepoint.is_active:
-            savepoint.rollback()
+        if transaction.is_active:
+            transaction.rollback()
 
 
 @pytest.fixture
