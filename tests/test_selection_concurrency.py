@@ -161,7 +161,7 @@ def test_simultaneous_treatments_one_wins(live_server: LiveServer) -> None:
     workspace_id, _, admins = _people(live_server, None)
     forms = [
         {
-            "months_strategic": str(1 + i),
+            "months_strategic": str(5 + i),  # each a change (3, the default, would be none)
             "mentor_strategic": "on",
             "months_develop": "3",
             "months_maintain": "6",

@@ -176,8 +176,11 @@ def lena_sees_the_room(lena: Page, harbor: int) -> None:
 
 
 def reach_commitment(page: Page) -> None:
-    """The team's commitment is fetched when it comes into view, as the reader scrolls to it."""
-    page.locator("#commitment").scroll_into_view_if_needed()
+    """The team's commitment is fetched when it comes into view, as the reader scrolls to it.
+    Scrolled to by the page's own script (the placeholder may be swapped for the loaded area
+    while Playwright's scroll still holds it), then waited for until loaded."""
+    page.evaluate("document.getElementById('commitment').scrollIntoView()")
+    expect(page.locator("#commitment-title")).to_be_visible()
 
 
 def answer_commitment(page: Page, harbor: int, answer: str, concern: str = "") -> None:
