@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import timedelta
 from http.cookies import SimpleCookie
 from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlmodel import Session, select
@@ -26,7 +28,7 @@ from app.comments import repository as comments_repo
 from app.comments import service as comments
 from app.comments.routes import THREAD
 from app.config import Settings
-from app.db import DbSession, ReadOnlySessionError
+from app.db import Database, DbSession, ReadOnlySessionError
 from app.initiatives import service as initiatives
 from app.initiatives.schemas import InitiativeValues
 from app.invitations import service as invitations
@@ -78,7 +80,16 @@ from app.web.security import (
 )
 from app.webhooks import service as webhooks
 from app.webhooks.schemas import EndpointValues
-from tests.conftest import CSRF, RollbackDatabase, default_settings, rows_changed
+from tests import factories
+from tests.conftest import (
+    CSRF,
+    BuiltWorld,
+    RollbackDatabase,
+    copy_engine,
+    default_settings,
+    drop_engine,
+    rows_changed,
+)
 from tests.factories import PASSWORD, World, attach, sign_in
 
 ROUTES: list[APIRoute] = [
@@ -117,9 +128,40 @@ FORM = {
 pytestmark = pytest.mark.usefixtures("fast_hashing")
 
 
+@pytest.fixture(scope="session")
+def world_with_links(
+    template_engine: sa.Engine, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[BuiltWorld, dict[str, str]]]:
+    """The world and every row the routes with ids act on (``make_links``), built and committed
+    once per session (per worker) in a database of their own: each of the several hundred
+    tests that fill a route's ids starts from it as built (its transaction rolled back after
+    it), instead of making thirty rows again."""
+    engine = copy_engine(template_engine, tmp_path_factory.mktemp("links"), "links")
+    try:
+        with Database(engine).session() as session:
+            world = factories.build_world(session)
+            session.commit()
+            made = make_links(session, world)
+        yield BuiltWorld(engine, world), made
+    finally:
+        drop_engine(engine)
+
+
+@pytest.fixture(scope="session")
+def built_world(world_with_links: tuple[BuiltWorld, dict[str, str]]) -> BuiltWorld:
+    """This module's ``world`` (overriding tests/conftest.py's): the one with the links."""
+    return world_with_links[0]
+
+
 @pytest.fixture
-def links(session: Session, world: World) -> dict[str, str]:
-    """Working tokens for the routes that take one: an open invitation and a reset link."""
+def links(world_with_links: tuple[BuiltWorld, dict[str, str]], world: World) -> dict[str, str]:
+    """The ids of real rows the admin may act on, and working tokens for the routes that take
+    one (an open invitation and a reset link)."""
+    return world_with_links[1]
+
+
+def make_links(session: Session, world: World) -> dict[str, str]:
+    """Make what ``links`` names (committed)."""
     sent = invitations.invite(
         session,
         inviter=world.members["lead"],
