@@ -147,9 +147,10 @@ def world_with_links(
         drop_engine(engine)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def built_world(world_with_links: tuple[BuiltWorld, dict[str, str]]) -> BuiltWorld:
-    """This module's ``world`` (overriding tests/conftest.py's): the one with the links."""
+    """This module's ``world`` (overriding tests/conftest.py's for its tests only, not as a
+    second session fixture): the one with the links."""
     return world_with_links[0]
 
 
