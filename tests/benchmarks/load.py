@@ -52,7 +52,10 @@ def _wrk(url: str, token: str, seconds: float) -> Throughput:
     command = [WRK, "-t2", "-c10", f"-d{max(1, round(seconds))}s", "--timeout", "30s", url]
     if token:
         command[1:1] = ["-H", f"Cookie: {SESSION_COOKIE}={token}"]
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
+    run = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    if run.returncode != 0:
+        raise RuntimeError(f"wrk failed ({run.returncode}): {run.stderr or run.stdout}")
+    out = run.stdout
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     sockets = re.search(
