@@ -2942,6 +2942,36 @@ def test_the_audit_watch_sees_what_counting_the_events_would(fresh: Matrix) -> N
     assert len(fresh.audit_writes) == 1
 
 
+def test_a_cell_that_wrote_leaves_no_transaction_and_no_lock_behind(matrix: Matrix) -> None:
+    """Each cell's changes end with it, and so do its locks: in one long transaction, each
+    cell that wrote kept a lock until the end (on PostgreSQL, its subtransaction's id), and
+    thousands of cells filled the server's shared lock table."""
+    with one_cell(matrix) as built:
+        built.connection.execute(sa.text("UPDATE workspace SET name = name || ' (cell)'"))
+        held = locks_of(built.connection)
+        assert held is None or held > 0  # the write took its locks (PostgreSQL counts them)
+    assert not matrix.connection.in_transaction()
+    assert locks_of(matrix.connection) in (None, 0)
+    with one_cell(matrix) as built:  # and the next cell starts from the world as built
+        names = built.connection.execute(sa.text("SELECT name FROM workspace")).scalars()
+        assert not any(name.endswith(" (cell)") for name in names)
+
+
+def locks_of(connection: sa.Connection) -> int | None:
+    """The locks ``connection``'s server process holds, asked on a connection of its own (None:
+    SQLite, which has no lock table to ask)."""
+    if connection.dialect.name != "postgresql":
+        return None
+    pid = connection.connection.dbapi_connection.info.backend_pid  # type: ignore[union-attr]
+    watcher = sa.create_engine(connection.engine.url, poolclass=sa.NullPool)
+    try:
+        with watcher.connect() as watch:
+            query = sa.text("SELECT count(*) FROM pg_locks WHERE pid = :pid")
+            return int(watch.execute(query, {"pid": pid}).scalar_one())
+    finally:
+        watcher.dispose()
+
+
 def test_every_route_has_a_matrix_entry() -> None:
     missing = sorted(APP_ROUTES - MATRIX.keys(), key=lambda r: (r[1], r[0]))
     assert not missing, f"routes without an authorization matrix entry: {missing}"
