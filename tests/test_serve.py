@@ -20,6 +20,8 @@ import socket
 import subprocess
 import sys
 import threading
+import time
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +37,7 @@ from app import cli
 from app.config import ConfigError, Settings
 from app.db import Database, create_db_engine
 from app.main import create_app, freeze_after_start
+from app.web import collector
 from tests.conftest import drop_engine, fresh_engine
 from tests.live import free_port
 
@@ -367,5 +370,76 @@ def test_a_served_app_freezes_what_it_loaded_once_started() -> None:
     try:
         with TestClient(app):
             assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()
+
+
+@pytest.fixture
+def collector_settings() -> Iterator[None]:
+    """The process's collector as the test found it, afterwards."""
+    thresholds, enabled = gc.get_threshold(), gc.isenabled()
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        (gc.enable if enabled else gc.disable)()
+
+
+class Node:
+    """A container the collector tracks, for building reference cycles."""
+
+    other: Node | None = None
+
+
+def _cycle() -> weakref.ref[Node]:
+    """Two objects that hold each other and nothing else: only the collector frees them."""
+    first, second = Node(), Node()
+    first.other, second.other = second, first
+    return weakref.ref(first)
+
+
+def test_the_due_collection_is_the_one_the_interpreter_would_make(
+    collector_settings: None,
+) -> None:
+    gc.disable()
+    gc.set_threshold(5, 2, 2)
+    gc.collect()  # every count back to 0
+    assert collector.due_generation() is None
+    kept = [Node() for _ in range(10)]  # the young count passes its threshold
+    seen = []
+    for _ in range(7):
+        kept += [Node() for _ in range(10)]
+        seen.append(collector.collect_due())
+    # Young ones until the middle count passes 2 (three young collections), then the middle
+    # one; later, once the old count passes 2, the oldest.
+    assert seen == [0, 0, 0, 1, 0, 0, 0]
+    while collector.collect_due() != 2:
+        kept += [Node() for _ in range(10)]
+    assert gc.get_count()[1:] == (0, 0)
+    gc.set_threshold(0)  # the collector switched off by its threshold: nothing is ever due
+    kept += [Node() for _ in range(10)]
+    assert collector.due_generation() is None
+
+
+def test_a_served_app_collects_in_its_event_loop_and_nowhere_else(
+    collector_settings: None,
+) -> None:
+    """While the served app runs, no allocation starts a collection (automatic collection is
+    off, in every thread), and cycles are still freed: by the loop. Once it stops, automatic
+    collection is back."""
+    gc.set_threshold(10, 10, 10)
+    app = freeze_after_start(FastAPI())
+    try:
+        with TestClient(app):
+            assert not gc.isenabled()
+            cycle = _cycle()
+            kept = [Node() for _ in range(100)]  # past the young threshold, many times over
+            assert cycle() is not None  # this thread's allocations collected nothing
+            deadline = time.monotonic() + 10
+            while cycle() is not None and time.monotonic() < deadline:
+                time.sleep(collector.POLL_SECONDS)
+            assert cycle() is None, "the loop did not collect the cycle"
+            assert kept
+        assert gc.isenabled()
     finally:
         gc.unfreeze()
