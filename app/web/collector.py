@@ -11,8 +11,8 @@ the interpreter's or an extension's C code in a request's thread, and it runs Py
 ever starts one: automatic collection is off, and the loop makes the same collections the
 interpreter would (the oldest generation whose count passed its threshold), at a point where
 no C code is half done. Measured on the bench's large plan (tests/benchmarks/NOTES.md,
-2026-12-04): no crash where the same load crashed every run, the same resident memory, and a
-little more throughput.
+2026-12-04): no crash where the same load crashed every run, at the same resident memory and
+pages a second.
 """
 
 from __future__ import annotations
