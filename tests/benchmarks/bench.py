@@ -13,7 +13,8 @@ plan on Harbor Logistics (30 priorities, 60 initiatives, 300 actions, 2,000 comm
    with 10 connections (wrk, or a Python generator without it) and p50/p95 one at a time;
 2. SQLite: the plan page one at a time at 1x, 2x and 4x the large plan (each its own database);
 3. PostgreSQL: 50 signed-in users on two instances of one worker (``start_instances``), 0.5-1.5 s between requests, 80 % reads
-   and 20 % writes: p50/p95/p99 of each, errors;
+   and 20 % writes: p50/p95/p99 of each, errors (each kind of request is made once on each
+   instance first, not counted);
 4. audited writes: comments posted as fast as they are answered (wrk with a script, or Python
    clients without it), on one instance with 8 connections and on two with 16: writes a
    second, p50/p95/p99, errors, "database is locked"; then ``jointplan audit verify`` (must

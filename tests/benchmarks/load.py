@@ -364,18 +364,44 @@ def user_mix(bases: list[str], built: Built, users: int, seconds: float) -> Tall
     return asyncio.run(_user_mix(bases, built, users, seconds))
 
 
+def _mix_reads(built: Built, person: Person) -> list[str]:
+    account = built.account_id
+    reads = [f"/accounts/{account}/plan", "/my/actions"]
+    reads.append("/portfolio" if person.vendor else f"/accounts/{account}/plan")
+    return reads
+
+
+async def _warm_mix(base: str, built: Built) -> None:
+    """Each kind of request of the mix once on an instance, as the lead and as the sponsor,
+    not counted: the timed run measures a server in service, not its first requests (templates
+    compiled, statements cached), which took up to 1.4 s each when 50 users arrived at once
+    on instances just started."""
+    writer = Writer(built, Tally())
+    action = min(built.actions)
+    kind, item = writer.targets[0]
+    for person in (built.person("lead"), built.person("sponsor")):
+        async with _client(base, person) as client:
+            for path in _mix_reads(built, person):
+                await client.get(path)
+            await client.get(f"/accounts/{built.account_id}/threads/{kind}/{item}", headers=HTMX)
+            await writer.comment(client)
+            if person.vendor:
+                await writer.status(client, action)
+
+
 async def _user_mix(bases: list[str], built: Built, users: int, seconds: float) -> Tally:
     tally = Tally()
     writer = Writer(built, tally)
     account = built.account_id
     actions = sorted(built.actions)
+    for base in bases:
+        await _warm_mix(base, built)
     end = time.monotonic() + seconds
 
     async def one(n: int, person: Person) -> None:
         rng = random.Random(n)
         mine = actions[n::users] or actions
-        reads = [f"/accounts/{account}/plan", "/my/actions"]
-        reads.append("/portfolio" if person.vendor else f"/accounts/{account}/plan")
+        reads = _mix_reads(built, person)
         # Users are shared out over the instances in turn, as a load balancer would.
         async with _client(bases[n % len(bases)], person) as client:
             await asyncio.sleep(rng.uniform(0, 1.5))
