@@ -553,6 +553,34 @@ def test_the_quick_status_change_is_audited(
     assert event.visibility == "shared"
 
 
+def test_a_change_renders_the_closed_actions_only_when_it_closed_one(
+    client: TestClient, session: Session, world: World
+) -> None:
+    """The answer to a change is the section: the done and cancelled actions in it are rendered
+    (their list open at the action) only when the change closed that action; any other change
+    leaves them to be fetched when their list opens, as the page does (issue 13)."""
+    add(session, world, "Finished long ago", status=ActionStatus.DONE)
+    workshop = add(session, world, "Workshop")
+    sign_in(client, session, world.members["member"])
+    moved = client.post(
+        url(world, f"/actions/{workshop.id}/status"),
+        data={"status": "in_progress", "version": "1"},
+        headers=HTMX,
+    ).text
+    assert ACTION_TITLES.findall(moved) == ["Workshop"]
+    assert '<details class="actions-closed" id="actions-closed">' in moved
+    assert "Show the 1 done and cancelled action<" in moved
+    closed = client.post(
+        url(world, f"/actions/{workshop.id}/status"),
+        data={"status": "done", "version": "2"},
+        headers=HTMX,
+    ).text
+    assert ACTION_TITLES.findall(closed) == ["Finished long ago", "Workshop"]
+    assert '<details class="actions-closed" id="actions-closed" open>' in closed
+    assert f'id="action-status-{workshop.id}"' in closed
+    assert f'data-focus="action-status-{workshop.id}"' in closed
+
+
 def test_a_stale_status_change_is_refused(
     client: TestClient, session: Session, world: World
 ) -> None:

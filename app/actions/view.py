@@ -70,6 +70,11 @@ class Section:
     def closed_rows(self) -> list[ActionRow]:
         return [self.row(action) for action in self.closed]
 
+    def reveals_closed(self, reveal: int | None) -> bool:
+        """Whether the action ``reveal`` (the one a change was about) is a closed one: only
+        then does the change's answer render the closed list, open at it."""
+        return reveal is not None and any(action.id == reveal for action in self.closed)
+
 
 def _item(entry: Any) -> Any:
     """Context lists hold items, rows whose first element is the item ((Priority, owner)), or
