@@ -1901,6 +1901,11 @@ def _add_attachment_items(session: Session, world: MatrixWorld, admins: dict[str
         found[key] = (made.id, 1)
         if key != "own-internal":
             _list_in_version(session, world.items["version_id"][key][0], made)
+        else:
+            # No version may list a file on an internal item; one more reference to its bytes
+            # all the same, so that a cell deleting it leaves them for the cells that follow,
+            # in whatever order a worker runs them.
+            attachments_repo.reference_all(session, blobs=[(made.sha256, made.size)])
     world.items["attachment_id"] = found
 
 
