@@ -7,6 +7,7 @@ gone with it."""
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -184,7 +185,7 @@ def _file_key_sql() -> Any:
     return comments_repo.item_key_sql(Attachment, TYPE_OF)
 
 
-def _visible_files(columns: Sequence[Any], account_id: int, plan_id: int, vendor: bool) -> Any:
+def _visible_files(columns: Sequence[Any], account_id: Any, plan_id: Any, vendor: bool) -> Any:
     """``columns`` of every live file of the plan's live items the reader may see. A client
     reader (``vendor`` False) gets no file on an internal item: a draft initiative, a
     team-only comment, or a comment on a draft."""
@@ -206,7 +207,7 @@ def _visible_files(columns: Sequence[Any], account_id: int, plan_id: int, vendor
     return statement
 
 
-def _plan_files(account_id: int, plan_id: int, vendor: bool) -> Any:
+def _plan_files(account_id: Any, plan_id: Any, vendor: bool) -> Any:
     """The files ``threads_and_files`` lists, in the shape of ``_thread_counts``."""
     columns: tuple[Any, ...] = (
         sa.literal("file").label("kind"),
@@ -264,7 +265,7 @@ def shared_item_files(
 _ATTACHMENTS = Attachment.__table__  # type: ignore[attr-defined]
 
 
-def _thread_counts(account_id: int, plan_id: int, visibilities: Sequence[str]) -> Any:
+def _thread_counts(account_id: Any, plan_id: Any, visibilities: Any) -> Any:
     """The plan's comment tallies (``comments.repository.counts_for_plan``), in the shape of
     ``_plan_files`` so that both come in one statement."""
     return sa.select(
@@ -289,11 +290,8 @@ def threads_and_files(
     """For the plan page, in one query whatever the plan's size: the visible comments of each
     thread (``{"priority-12": 3, ...}``, from the tallies) and the files the reader may see
     under each item, oldest first (``{"action-7": [...], "comment-9": [...]}``)."""
-    union = sa.union_all(
-        _thread_counts(account_id, plan_id, visibilities),
-        _plan_files(account_id, plan_id, vendor),
-    ).subquery()
-    rows = session.execute(sa.select(union).order_by(union.c.created_at, union.c.id)).all()
+    values = {"account_id": account_id, "plan_id": plan_id, "visibilities": list(visibilities)}
+    rows = session.execute(_threads_and_files(vendor), values).all()
     counts: dict[str, int] = {}
     lists: dict[str, list[ListedFile]] = defaultdict(list)
     for kind, key, number, file_id, name, size, content_type, _at in rows:
@@ -302,6 +300,20 @@ def threads_and_files(
         else:
             lists[key].append(ListedFile(int(file_id), name, int(size), content_type))
     return counts, dict(lists)
+
+
+@functools.cache
+def _threads_and_files(vendor: bool) -> sa.Select[Any]:
+    """The statement of ``threads_and_files`` for a reader of one side, built once (account,
+    plan and visibilities are bind parameters): each request finds its compiled form without
+    building it again."""
+    account_id: sa.BindParameter[int] = sa.bindparam("account_id")
+    plan_id: sa.BindParameter[int] = sa.bindparam("plan_id")
+    union = sa.union_all(
+        _thread_counts(account_id, plan_id, sa.bindparam("visibilities", expanding=True)),
+        _plan_files(account_id, plan_id, vendor),
+    ).subquery()
+    return sa.select(union).order_by(union.c.created_at, union.c.id)
 
 
 def of_comments(

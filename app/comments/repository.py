@@ -55,8 +55,9 @@ def item_key_sql(model: Any, type_of: Mapping[Any, str]) -> Any:
     )
 
 
-def visible_tally(*, account_id: int, plan_id: int, visibilities: Sequence[str]) -> tuple[Any, ...]:
-    """The conditions "the plan's tally rows of comments the reader may see"."""
+def visible_tally(*, account_id: Any, plan_id: Any, visibilities: Any) -> tuple[Any, ...]:
+    """The conditions "the plan's tally rows of comments the reader may see": of values, or of
+    bind parameters (``visibilities`` then an expanding one) for a statement built once."""
     return (
         col(CommentTally.account_id) == account_id,
         col(CommentTally.plan_id) == plan_id,

@@ -44,10 +44,11 @@ def bounds(session: Session, *, account_id: int, vendor: bool) -> tuple[int, int
     return int(low or 0), int(high or 0)
 
 
-def latest_number(account_id: int, *, vendor: bool) -> Any:
+def latest_number(account_id: Any, *, vendor: bool) -> Any:
     """Where the audience's numbering stands, as a column another query reads in the same
     statement (the plan page: before any of its sections, so that an event committed after the
-    page read its sections is numbered above it, and the page's stream replays it)."""
+    page read its sections is numbered above it, and the page's stream replays it). The
+    account: a value, or a bind parameter."""
     return (
         select(func.coalesce(func.max(_number(vendor)), 0))
         .where(col(LiveEvent.account_id) == account_id)

@@ -6,8 +6,10 @@ the whole page, one section for htmx, back to the page with a notice after a cha
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi import Request
 
 from app.accounts import repository as accounts_repo
@@ -72,19 +74,11 @@ def period_plan(db: Any, access: AccountAccess, period: int | None) -> Plan:
 def _periods(db: Any, actor: Actor, access: AccountAccess, period: int | None) -> dict[str, Any]:
     """The account's periods (one query: the page's plan is one of them, so it costs nothing
     more) and the one shown: ``period`` (a plan id of the account), else the current one."""
-    # The summary's columns come along in the same statement: no query of their own.
-    extra = (
-        repository.review_columns()
-        | repository.confirmation_columns()
-        | keyaccount_repo.plan_columns()
-        | waiting_repo.here_columns(
-            access.account_id,
-            user_id=actor.id,
-            check=may(actor, access, Verb.VALIDATION_ANSWER),
-        )
+    statement, names = _periods_statement(
+        access.is_vendor, may(actor, access, Verb.VALIDATION_ANSWER)
     )
     periods, live, columns = repository.periods_and_live_event(
-        db, account_id=access.account_id, vendor=access.is_vendor, extra=extra
+        db, statement, names, {"account_id": access.account_id, "user_id": actor.id}
     )
     current = next((p for p in periods if p.is_current), None)
     plan = current if period is None else next((p for p in periods if p.id == period), None)
@@ -101,6 +95,23 @@ def _periods(db: Any, actor: Actor, access: AccountAccess, period: int | None) -
         "live_event": live_events.event_id(access.is_vendor, live),
         "summary_columns": columns.get(plan.id or 0, {}),
     }
+
+
+@functools.cache
+def _periods_statement(vendor: bool, check: bool) -> tuple[Any, tuple[str, ...]]:
+    """The page's first statement for a reader of one side who may (``check``) or may not
+    answer the client's checks, and the names of its extra columns: built once, over the bind
+    parameters ``account_id`` and ``user_id``. The summary's columns come along in it: no
+    query of their own."""
+    extra = (
+        repository.review_columns()
+        | repository.confirmation_columns()
+        | keyaccount_repo.plan_columns()
+        | waiting_repo.here_columns(
+            sa.bindparam("account_id"), user_id=sa.bindparam("user_id"), check=check
+        )
+    )
+    return repository.periods_statement(extra, vendor=vendor), tuple(extra)
 
 
 def plan_context(

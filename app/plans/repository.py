@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from app.db import for_write, memo
@@ -91,18 +92,25 @@ def review_columns() -> dict[str, Any]:
     return {"review_scheduled": scheduled, "review_held": held}
 
 
+def periods_statement(extra: Mapping[str, Any], *, vendor: bool) -> Any:
+    """The statement of ``periods_and_live_event`` for a reader of one side, over the bind
+    parameter ``account_id``: the account's plans, where its live events stand for that side,
+    and the ``extra`` columns (scalar subqueries, which may use bind parameters of their own),
+    in their order. Built once by its caller, it is compiled once."""
+    account_id: sa.BindParameter[int] = sa.bindparam("account_id")
+    live = live_repo.latest_number(account_id, vendor=vendor)
+    return select(Plan, live, *extra.values()).where(Plan.account_id == account_id)
+
+
 def periods_and_live_event(
-    session: Session, *, account_id: int, vendor: bool, extra: Mapping[str, Any] | None = None
+    session: Session, statement: Any, names: Sequence[str], params: Mapping[str, Any]
 ) -> tuple[list[Plan], int, dict[int, dict[str, Any]]]:
     """``periods``, and in the same statement where the account's live events stand for the
     reader's side (``app.live``): the plan page reads it before its sections, and its event
     stream starts from there, so a change committed after the page was read is replayed.
-    ``extra``: more columns (scalar subqueries, by name) read in the same statement, returned
-    by plan id."""
-    live = live_repo.latest_number(account_id, vendor=vendor)
-    names = list(extra or {})
-    columns = [(extra or {})[name] for name in names]
-    rows = session.exec(select(Plan, live, *columns).where(Plan.account_id == account_id)).all()
+    ``statement``: from ``periods_statement``, whose extra columns are ``names``; ``params``:
+    its bind parameters' values. The extra columns are returned by plan id."""
+    rows = session.exec(statement, params=params).all()
     number = int(rows[0][1]) if rows else 0
     values = {row[0].id or 0: dict(zip(names, row[2:], strict=True)) for row in rows}
     return sorted((row[0] for row in rows), key=_latest_first, reverse=True), number, values

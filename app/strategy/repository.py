@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -73,23 +74,39 @@ def entries_and_suggestions(
 ) -> tuple[list[StrategyEntry], list[StrategySuggestion]]:
     """Every live entry of the plan (all kinds, in order within each kind) and the vendor's
     suggested entries still waiting for the client's answer or rejected (oldest first; the
-    accepted ones are entries now): one query for both."""
+    accepted ones are entries now): one query for both. They are read, not loaded: built from
+    their rows without validation (``model_construct``: the database's values are valid) and
+    outside the session, for the page to show."""
+    rows = session.execute(_entries_and_suggestions(), {"plan_id": plan_id}).mappings().all()
+    found: tuple[list[StrategyEntry], list[StrategySuggestion]] = ([], [])
+    for row in rows:
+        values = dict(row)
+        if values.pop("source") == "entry":
+            found[0].append(
+                StrategyEntry.model_construct(**{name: values[name] for name in ENTRY_FIELDS})
+            )
+        else:
+            found[1].append(
+                StrategySuggestion.model_construct(
+                    **{name: values[name] for name in SUGGESTION_FIELDS}
+                )
+            )
+    found[1].sort(key=lambda s: (s.created_at, s.id or 0))
+    return found
+
+
+@functools.cache
+def _entries_and_suggestions() -> sa.Select[Any]:
+    """The statement of ``entries_and_suggestions``, built once (the plan is a bind
+    parameter): each request finds its compiled form without building it again."""
+    plan_id: sa.BindParameter[int] = sa.bindparam("plan_id")
     entries = sa.select(*_columns(1)).where(_ENTRY.plan_id == plan_id, _ENTRY.removed_at.is_(None))
     suggested = sa.select(*_columns(2)).where(
         _SUGGESTION.plan_id == plan_id, _SUGGESTION.status != SuggestionStatus.ACCEPTED.value
     )
     union = sa.union_all(entries, suggested).subquery()
     order = (union.c.source, union.c.kind, union.c.position, union.c.created_at, union.c.id)
-    rows = session.execute(sa.select(union).order_by(*order)).mappings().all()
-    found: tuple[list[StrategyEntry], list[StrategySuggestion]] = ([], [])
-    for row in rows:
-        values = dict(row)
-        if values.pop("source") == "entry":
-            found[0].append(StrategyEntry(**{name: values[name] for name in ENTRY_FIELDS}))
-        else:
-            found[1].append(StrategySuggestion(**{n: values[n] for n in SUGGESTION_FIELDS}))
-    found[1].sort(key=lambda s: (s.created_at, s.id or 0))
-    return found
+    return sa.select(union).order_by(*order)
 
 
 ENTRY_FIELDS = tuple(row[0] for row in _SHAPE if row[1] is not None)

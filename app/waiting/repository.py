@@ -281,12 +281,12 @@ def mentions(session: Session, *, user_id: int) -> list[Row]:
     return [Row(int(a or 0), int(i or 0), m, link=link) for a, i, m, link in rows]
 
 
-def here_columns(account_id: int, *, user_id: int, check: bool) -> dict[str, Any]:
+def here_columns(account_id: Any, *, user_id: Any, check: bool) -> dict[str, Any]:
     """What "Waiting for you" needs of one account beyond what its plan page loads, as columns
     (scalar subqueries) the plan page reads in a statement it runs anyway: the account's latest
     rating time, the person's unread mentions there and, when ``check`` (the person may answer
     them), how many items sent for the client's check still wait. Each counts what the query of
-    its kind above lists for that account."""
+    its kind above lists for that account. Account and person: values, or bind parameters."""
     last_rated = select(sa.func.max(ValueRating.rated_at)).where(
         col(ValueRating.account_id) == account_id
     )
