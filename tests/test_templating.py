@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+from datetime import date
 
-from app.web.templating import Templates, option
+import pytest
+from markupsafe import Markup, escape
+
+from app.models import Role
+from app.web.templating import Templates, escape_output, option
 
 
 @pytest.mark.parametrize(
@@ -56,3 +60,53 @@ def test_the_form_macro_and_form_open_write_the_same_form() -> None:
     direct = '{{ form_open("/u", id="f", novalidate=True, hx=False) }}\n  <b>x</b>\n</form>'
     assert render(call).strip() == render(direct)
     assert render(direct).startswith('<form id="f" method="post" action="/u" novalidate>')
+
+
+class _Html:
+    def __html__(self) -> str:
+        return "<b>kept</b>"
+
+
+class _Shown:
+    def __str__(self) -> str:
+        return "a \"<quoted>\" & 'single'"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "Plain words",
+        "<script>alert('x') & \"y\"</script>",
+        0,
+        -42,
+        12345678901234567,
+        True,
+        3.5,
+        None,
+        Markup("<em>safe</em>"),
+        _Html(),
+        _Shown(),
+        Role.LEAD,
+        date(2026, 12, 4),
+    ],
+)
+def test_what_a_page_writes_out_is_escaped_as_markupsafe_escapes_it(value: object) -> None:
+    """``escape_output`` (issue 13: no ``Markup`` built for each ``{{ ... }}``) writes the same
+    text as ``markupsafe.escape``, for text, numbers, markup and other objects."""
+    assert escape_output(value) == str(escape(value))
+    assert render("<p>{{ v }}</p>", v=value) == f"<p>{escape(value)}</p>"
+
+
+def test_the_pages_templates_write_out_through_escape_output() -> None:
+    templates = Templates(secret_key="k" * 64, base_globals={})
+    page = templates.env.get_template("plans/show.html")
+    assert page.root_render_func.__globals__["escape"] is escape_output
+    # A macro's result and a block set with {% set %} are still markup: not escaped again.
+    source = (
+        "{% macro b(x) %}<b>{{ x }}</b>{% endmacro %}{% set s %}<i>{{ v }}</i>{% endset %}"
+        "{{ b(v) }}|{{ s }}|{{ '<' ~ v }}"
+    )
+    assert render(source, v="<&>") == (
+        "<b>&lt;&amp;&gt;</b>|<i>&lt;&amp;&gt;</i>|&lt;&lt;&amp;&gt;"
+    )
