@@ -66,7 +66,7 @@ from app.value import routes as value_routes
 from app.waiting import routes as waiting_routes
 from app.web import handlers
 from app.web import routes as web_routes
-from app.web.admission import AdmissionMiddleware, pool_capacity, reserve_threads
+from app.web.admission import AdmissionMiddleware, admits, reserve_threads
 from app.web.assets import STATIC_DIR
 from app.web.collector import collected_by_the_loop
 from app.web.forms import form_is_text, ids_in_range
@@ -210,8 +210,9 @@ def create_app(
     run_scheduler = run_scheduler and settings.scheduler_seconds > 0
     schema = SchemaWatch(db)
     live = Broker(db, settings)
-    # As many requests inside the app at once as the pool has connections (app.web.admission).
-    admitted = pool_capacity(db.engine)
+    # As many requests inside the app at once as the pool has connections, fewer on SQLite
+    # (app.web.admission).
+    admitted = admits(db.engine)
 
     lifespan = _lifespan(
         db,

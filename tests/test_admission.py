@@ -29,8 +29,10 @@ from app.db import Database, create_db_engine
 from app.main import create_app
 from app.web.admission import (
     SPARE_THREADS,
+    SQLITE_ADMITS,
     UNBOUNDED_POOL_ADMITS,
     AdmissionMiddleware,
+    admits,
     pool_capacity,
 )
 from app.web.security import session_csrf_token
@@ -196,6 +198,25 @@ def test_the_admitted_requests_are_the_pool_s_connections() -> None:
     assert capacity("sqlite:///unused.sqlite3") == 5 + 10  # SQLAlchemy's pool for a file
     assert capacity("sqlite://") == UNBOUNDED_POOL_ADMITS  # in memory: one per thread
     assert capacity(POSTGRES_URL, pool_size=0) == UNBOUNDED_POOL_ADMITS
+
+
+def test_sqlite_lets_in_a_few_requests_at_once_and_postgresql_its_pool() -> None:
+    """On SQLite, which works inside the process, many requests at once slow each other
+    (issue 13): the app admits ``SQLITE_ADMITS``, or fewer when its pool is smaller."""
+
+    def admitted(url: str, **pool: int) -> int:
+        engine = create_db_engine(url, **pool)
+        try:
+            return admits(engine)
+        finally:
+            engine.dispose()
+
+    assert SQLITE_ADMITS == 3
+    assert admitted("sqlite:///unused.sqlite3") == SQLITE_ADMITS
+    assert admitted("sqlite://") == SQLITE_ADMITS
+    assert admitted("sqlite:///unused.sqlite3", pool_size=1, max_overflow=1) == 2
+    assert admitted(POSTGRES_URL) == 10 + 20
+    assert admitted(POSTGRES_URL, pool_size=2, max_overflow=0) == 2
 
 
 # --- The middleware on its own -------------------------------------------------------------

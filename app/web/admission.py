@@ -1,5 +1,5 @@
 """Admission control: at most as many requests inside the application as the database pool has
-connections.
+connections (on SQLite, fewer: ``SQLITE_ADMITS``).
 
 Why: a request's sync dependencies and its handler run one after the other on the worker threads
 (anyio's thread pool), each a separate hop, and the request keeps its pooled connection from its
@@ -48,6 +48,24 @@ def pool_capacity(engine: sa.Engine) -> int:
     if isinstance(pool, sa.QueuePool) and pool._max_overflow >= 0:
         return pool.size() + pool._max_overflow
     return UNBOUNDED_POOL_ADMITS
+
+
+# SQLite runs inside the process, and its module gives up the GIL around every row it steps
+# through, then waits to take it back behind the other threads' Python: with many requests inside
+# at once, every one of them is slower. The large plan's page under 10 connections, pages a
+# second by requests admitted (tests/benchmarks/NOTES.md, 2026-12-04): 2: 42, 3: 39, 6: 37,
+# 15: 32-33. Three keep most of the gain and leave room for one slow request (an upload being
+# received holds its slot).
+SQLITE_ADMITS = 3
+
+
+def admits(engine: sa.Engine) -> int:
+    """How many requests the app lets in at once: as many as the pool has connections
+    (``pool_capacity``), and on SQLite no more than ``SQLITE_ADMITS``."""
+    capacity = pool_capacity(engine)
+    if engine.dialect.name == "sqlite":
+        return min(capacity, SQLITE_ADMITS)
+    return capacity
 
 
 def reserve_threads(admitted: int) -> int:
