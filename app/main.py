@@ -210,8 +210,7 @@ def create_app(
     run_scheduler = run_scheduler and settings.scheduler_seconds > 0
     schema = SchemaWatch(db)
     live = Broker(db, settings)
-    # As many requests inside the app at once as the pool has connections, fewer on SQLite
-    # (app.web.admission).
+    # As many requests inside at once as the pool has connections, fewer on SQLite (admission).
     admitted = admits(db.engine)
 
     lifespan = _lifespan(
