@@ -185,13 +185,18 @@ def test_the_worker_threads_outnumber_the_requests_admitted(tiny: Tiny) -> None:
         assert client.portal.call(threads) == 2 + SPARE_THREADS
 
 
+def _of_engine(measure: Callable[[sa.Engine], int], url: str, **pool: int) -> int:
+    """``measure`` of an engine made as the app makes it, disposed of after."""
+    engine = create_db_engine(url, **pool)
+    try:
+        return measure(engine)
+    finally:
+        engine.dispose()
+
+
 def test_the_admitted_requests_are_the_pool_s_connections() -> None:
     def capacity(url: str, **pool: int) -> int:
-        engine = create_db_engine(url, **pool)
-        try:
-            return pool_capacity(engine)
-        finally:
-            engine.dispose()
+        return _of_engine(pool_capacity, url, **pool)
 
     assert capacity(POSTGRES_URL) == 10 + 20  # the app's own pool (app.db)
     assert capacity(POSTGRES_URL, pool_size=2, max_overflow=0) == 2
@@ -205,11 +210,7 @@ def test_sqlite_lets_in_a_few_requests_at_once_and_postgresql_its_pool() -> None
     (issue 13): the app admits ``SQLITE_ADMITS``, or fewer when its pool is smaller."""
 
     def admitted(url: str, **pool: int) -> int:
-        engine = create_db_engine(url, **pool)
-        try:
-            return admits(engine)
-        finally:
-            engine.dispose()
+        return _of_engine(admits, url, **pool)
 
     assert SQLITE_ADMITS == 3
     assert admitted("sqlite:///unused.sqlite3") == SQLITE_ADMITS
