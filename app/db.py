@@ -359,16 +359,16 @@ def one_line(exc: BaseException) -> str:
 _Select = TypeVar("_Select", bound=sa.Select[Any])
 
 
-def for_write(session: Session, statement: _Select) -> _Select:
+def for_write(session: Session, statement: _Select, *, shared: bool = False) -> _Select:
     """Lock the rows an item query selects until commit, when the request writes.
 
     This is what makes "no lost updates" hold on PostgreSQL: two edits of one item based on the
     same version queue on the row lock, and the second sees the first's new version and is
     refused. (SQLite's writers are already serialised by ``BEGIN IMMEDIATE``.) Reading requests
-    take no lock.
-    """
+    take no lock. ``shared``: in share mode (``FOR SHARE``), which holds off a change of the
+    rows but not other share-mode readers."""
     if session.info.get("writes"):
-        return statement.with_for_update()
+        return statement.with_for_update(read=shared)
     return statement
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from sqlmodel import Session, col, select
@@ -17,6 +18,7 @@ from starlette.testclient import TestClient
 
 from app.actions import service as actions
 from app.actions.schemas import CheckedAction, Link
+from app.agreement import repository as agreement_repo
 from app.agreement import service as agreement
 from app.agreement.service import Slot
 from app.apitokens import service as api_tokens
@@ -807,6 +809,126 @@ def test_a_change_racing_the_rollover_is_carried_over_or_made_in_the_new_period(
         in_old = session.exec(select(Priority).where(Priority.plan_id == plan_id)).all()
         carried = {p.carried_from_id for p in in_new if p.carried_from_id is not None}
         assert carried == {p.id for p in in_old}
+
+
+def test_actions_and_comments_racing_the_rollover_land_on_one_side_of_it(
+    live_server: LiveServer,
+) -> None:
+    """Actions and comments lock the current plan in share mode (they run side by side), which
+    still holds off the rollover's exclusive lock: an action is made before it (and carried
+    over) or after it (in the new period); a comment on the old period's priority is made
+    before it (its event comes first on the account's chain) or refused as the period closed."""
+    account_id, plan_id, people = _live_scene(live_server, [Role.LEAD] + [Role.MEMBER] * 4)
+    with live_server.db.session() as session:
+        plan = session.get(Plan, plan_id)
+        assert plan is not None
+        priority = priorities.create(
+            session, actor=people[1], plan=plan, values=PriorityValues(title="Discussed")
+        )
+        session.commit()
+    clients = [live_client(live_server, p) for p in people]
+    lead, *members = clients
+    base = f"/accounts/{account_id}"
+    writes = [
+        partial(m.post, f"{base}/actions", data={"csrf_token": CSRF, "title": f"Racer {i}"})
+        for i, m in enumerate(members[:2])
+    ] + [
+        partial(
+            m.post,
+            f"{base}/threads/priority/{priority.id}",
+            data={"csrf_token": CSRF, "body": f"Said {i}"},
+        )
+        for i, m in enumerate(members[2:])
+    ]
+    try:
+        answers = race(
+            [partial(lead.post, f"{base}/plan/next", data=_next(plan_id, "FY2028")), *writes]
+        )
+    finally:
+        for c in clients:
+            c.close()
+    assert [a.status_code for a in answers[:3]] == [303] * 3, [a.text[:300] for a in answers]
+    assert all(a.status_code in (303, 409) for a in answers[3:]), [a.text[:300] for a in answers]
+    with Session(live_server.db.engine) as session:
+        new = plans_repo.current(session, account_id=account_id)
+        assert new is not None
+        assert new.id != plan_id
+        in_new = session.exec(select(Action).where(Action.plan_id == new.id)).all()
+        assert sorted(a.title for a in in_new) == ["Racer 0", "Racer 1"]
+        in_old = session.exec(select(Action).where(Action.plan_id == plan_id)).all()
+        assert {a.carried_from_id for a in in_new} - {None} == {a.id for a in in_old}
+        events = session.exec(
+            select(AuditEvent.verb, AuditEvent.seq)
+            .where(AuditEvent.account_id == account_id)
+            .where(col(AuditEvent.verb).in_(["comment.added", "plan.period_started"]))
+        ).all()
+        started = next(seq for verb, seq in events if verb == "plan.period_started")
+        said = [seq for verb, seq in events if verb == "comment.added"]
+        assert all(seq < started for seq in said)
+        assert len(said) == sum(a.status_code == 303 for a in answers[3:])
+
+
+def test_a_comment_does_not_wait_for_another_writer_holding_the_plan_in_share_mode(
+    live_server: LiveServer,
+) -> None:
+    """While another transaction holds the current plan in share mode (an action or a comment
+    being written), a comment is made at once; the rollover, which needs the plan
+    exclusively, waits for it. (SQLite serialises every writer on its file lock instead.)"""
+    if live_server.db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks: SQLite's writers queue on BEGIN IMMEDIATE")
+    account_id, plan_id, people = _live_scene(live_server, [Role.LEAD, Role.MEMBER])
+    with live_server.db.session() as session:
+        plan = session.get(Plan, plan_id)
+        assert plan is not None
+        priority = priorities.create(
+            session, actor=people[1], plan=plan, values=PriorityValues(title="Discussed")
+        )
+        session.commit()
+    lead, member = (live_client(live_server, p) for p in people)
+    base = f"/accounts/{account_id}"
+    holder = live_server.db.session()
+    try:
+        assert plans_repo.current(holder, account_id=account_id, lock=True, shared=True)
+        said = member.post(
+            f"{base}/threads/priority/{priority.id}",
+            data={"csrf_token": CSRF, "body": "Not held up"},
+            timeout=10,
+        )
+        assert said.status_code == 303, said.text[:300]
+        with pytest.raises(httpx.ReadTimeout):
+            lead.post(f"{base}/plan/next", data=_next(plan_id, "FY2028"), timeout=2)
+    finally:
+        holder.rollback()
+        holder.close()
+        lead.close()
+        member.close()
+
+
+def test_a_share_locked_plan_is_never_locked_exclusively_or_changed(
+    session: Session, world: World
+) -> None:
+    """Two transactions that each hold the plan in share mode and then want it exclusively
+    would wait for each other: the repository refuses the second lock, and a change of the
+    plan's row, in a transaction that took the share lock (``SHARED_PERIOD_WRITES``)."""
+    session.info["writes"] = True
+    plan = plans_repo.current(session, account_id=world.account.id, lock=True, shared=True)
+    assert plan is not None
+    assert plan.id is not None
+    with pytest.raises(plans_repo.SharedPlanLockError):
+        plans_repo.lock_plan(session, plan_id=plan.id)
+    with pytest.raises(plans_repo.SharedPlanLockError):
+        agreement_repo.lock_plan(session, account_id=plan.account_id, plan_id=plan.id)
+    plan.review_cadence_months = 6
+    with pytest.raises(plans_repo.SharedPlanLockError):
+        session.flush()
+    session.rollback()
+    session.info["writes"] = True
+    plan = plans_repo.current(session, account_id=world.account.id, lock=True)
+    assert plan is not None
+    assert plan.id is not None
+    plans_repo.lock_plan(session, plan_id=plan.id)  # an exclusive lock may be taken again
+    plan.review_cadence_months = 6
+    session.flush()
 
 
 # --- The joint review still to be held, and what a copy takes -------------------------------------

@@ -29,6 +29,7 @@ from app.models import (
     User,
     ValueRating,
 )
+from app.plans import repository as plans_repo
 
 
 class _Owned(Protocol):
@@ -41,6 +42,7 @@ T = TypeVar("T", bound=_Owned)
 def lock_plan(session: Session, *, account_id: int, plan_id: int) -> Plan | None:
     """The plan row, locked for an agreement transition and read afresh (a row lock on
     PostgreSQL; SQLite writers already queue on ``BEGIN IMMEDIATE``)."""
+    plans_repo.refuse_upgrade(session, plan_id)
     return session.exec(
         select(Plan)
         .where(Plan.id == plan_id)

@@ -22,6 +22,7 @@ from app.kit.items import AccountItem, get_or_404, moving_up
 from app.kit.pages import Page
 from app.permissions.policy import (
     PERIOD_WRITES,
+    SHARED_PERIOD_WRITES,
     AccountAccess,
     Actor,
     Decision,
@@ -64,11 +65,13 @@ def load_access(db: Session, *, account_id: int, actor: Actor) -> AccountAccess 
 
 def current_plan_id(db: Session, access: AccountAccess, verb: Verb) -> int | None:
     """For a verb that changes a plan: the id of the account's current plan, its row locked
-    until commit (``plans.repository.current``), taken before any item of it is read so that
-    every writer locks in the same order. None for other verbs (nothing to check)."""
+    until commit (``plans.repository.current``; in share mode for ``SHARED_PERIOD_WRITES``),
+    taken before any item of it is read so that every writer locks in the same order. None for
+    other verbs (nothing to check)."""
     if verb not in PERIOD_WRITES:
         return None
-    plan = plans_repo.current(db, account_id=access.account_id, lock=True)
+    shared = verb in SHARED_PERIOD_WRITES
+    plan = plans_repo.current(db, account_id=access.account_id, lock=True, shared=shared)
     return plan.id if plan is not None else 0
 
 

@@ -327,6 +327,14 @@ PERIOD_WRITES = frozenset(
     }
 )
 
+# Of those, the verbs whose changes stay inside an item of the plan (a comment, an action)
+# and never change the plan's own row: they lock the current plan's row in share mode, so that
+# they run side by side with each other and still wait for (and hold off) a change of the plan
+# itself, the start of the next period above all. Every other verb locks it exclusively. A
+# transaction that took the share lock must not then lock the row exclusively (two such
+# transactions would deadlock): ``app.plans.repository`` refuses it.
+SHARED_PERIOD_WRITES = frozenset({Verb.ACTIONS_WRITE, Verb.COMMENT, Verb.COMMENT_EDIT})
+
 _WORKSPACE_GRANTS = {
     "admin": frozenset(WorkspaceVerb),
     # Every vendor person of the workspace; what they see there is limited to their accounts.

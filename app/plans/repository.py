@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, func, select
 
 from app.db import for_write, memo
@@ -21,17 +22,34 @@ from app.models import (
 )
 
 
+class SharedPlanLockError(RuntimeError):
+    """A transaction that locked a plan's row in share mode asked to lock it exclusively (or
+    to change it): two such transactions would wait for each other. A verb that may change
+    the plan's row must not be one of ``SHARED_PERIOD_WRITES``."""
+
+
+def refuse_upgrade(session: Session, plan_id: int | None) -> None:
+    """Before a plan's row is locked exclusively: raises ``SharedPlanLockError`` when this
+    transaction holds it in share mode."""
+    if plan_id in memo(session, "shared_plan_locks"):
+        raise SharedPlanLockError(f"plan {plan_id} is locked in share mode by this transaction")
+
+
 def lock_plan(session: Session, *, plan_id: int) -> None:
     """Serialise order changes within one plan: ranks and positions stay 1..n (a row lock on
     PostgreSQL; SQLite's writers queue anyway)."""
+    refuse_upgrade(session, plan_id)
     session.exec(select(Plan.id).where(Plan.id == plan_id).with_for_update()).first()
 
 
-def current(session: Session, *, account_id: int, lock: bool = False) -> Plan | None:
+def current(
+    session: Session, *, account_id: int, lock: bool = False, shared: bool = False
+) -> Plan | None:
     """The account's current plan. With ``lock``, a writing request locks its row until
     commit, so that a change and the start of the next period (``app.periods``) never
     interleave: a change made first is carried over with its item; a change after that finds
-    the period closed.
+    the period closed. ``shared``: in share mode, for a change that stays inside an item of
+    the plan (``SHARED_PERIOD_WRITES``): such changes do not wait for each other.
 
     The locked plan is kept for the rest of the transaction (``app.db.memo``): no other
     transaction can make another plan current while the lock is held, so the handler asking
@@ -44,14 +62,25 @@ def current(session: Session, *, account_id: int, lock: bool = False) -> Plan | 
     statement = select(Plan).where(Plan.account_id == account_id).where(col(Plan.is_current))
     if not lock:
         return session.exec(statement).first()
-    plan = session.exec(for_write(session, statement)).first()
+    plan = session.exec(for_write(session, statement, shared=shared)).first()
     if plan is None and session.info.get("writes"):
         # The next period started while this request waited for the lock (PostgreSQL skips
         # the row that stopped being current): the new current plan is visible now.
-        plan = session.exec(for_write(session, statement)).first()
+        plan = session.exec(for_write(session, statement, shared=shared)).first()
     if plan is not None and session.info.get("writes"):
         locked[account_id] = plan
+        if shared:
+            memo(session, "shared_plan_locks")[plan.id] = plan
     return plan
+
+
+@sa.event.listens_for(OrmSession, "before_flush")
+def _refuse_changes_under_share(session: OrmSession, *_args: Any) -> None:
+    """Before a flush: no plan locked in share mode by this transaction is among its changes."""
+    shared: dict[int, Plan] = memo(session, "shared_plan_locks")
+    for plan_id, plan in shared.items():
+        if plan in session.dirty or plan in session.deleted:
+            raise SharedPlanLockError(f"plan {plan_id} is locked in share mode and was changed")
 
 
 def of_account(session: Session, *, account_id: int, plan_id: int) -> Plan | None:
