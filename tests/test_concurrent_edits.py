@@ -19,6 +19,8 @@ from sqlmodel import Session, col, select
 
 from app.actions import service as actions
 from app.actions.schemas import CheckedAction, Link
+from app.audit import service as audit
+from app.audit.chain import chain_for
 from app.auth import sessions
 from app.comments import repository as comments_repo
 from app.comments import service as comments
@@ -31,6 +33,7 @@ from app.models import (
     AuditEvent,
     JointReview,
     JointReviewStatus,
+    LiveEvent,
     Plan,
     ReviewDecision,
     Role,
@@ -367,6 +370,19 @@ def test_simultaneous_comments_on_one_thread_are_all_counted(live_server: LiveSe
             session, account_id=scene.account_id, plan_id=plan.id, visibilities=["shared"]
         )
         assert counts == {f"priority-{priority.id}": WRITERS}
+        # Each change's audit event and live event were numbered under the chain head's lock
+        # (on PostgreSQL in one statement with the event): no gap, no number twice.
+        assert audit.verify_chain(session, chain_for(scene.account_id)).ok
+        said = session.exec(
+            select(LiveEvent.seq, LiveEvent.shared_seq)
+            .where(LiveEvent.account_id == scene.account_id)
+            .order_by(col(LiveEvent.seq))
+        ).all()
+        seqs = [seq for seq, _shared in said]
+        assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+        shared = [number for _seq, number in said if number is not None]
+        assert shared == list(range(shared[0], shared[0] + len(shared)))
+        assert len(said) >= WRITERS
 
 
 def _id(user: User) -> int:

@@ -17,14 +17,17 @@ from dataclasses import dataclass
 import pytest
 
 from app.models import Account, Membership, Role, User, Visibility
+from app.permissions import policy
 from app.permissions.policy import (
     AccountAccess,
     Actor,
+    Can,
     Decision,
     Verb,
     WorkspaceVerb,
     decide,
     decide_workspace,
+    may,
 )
 
 ALLOW, NOT_FOUND, FORBIDDEN = Decision.ALLOW, Decision.NOT_FOUND, Decision.FORBIDDEN
@@ -264,3 +267,32 @@ def test_decide_workspace(verb: WorkspaceVerb) -> None:
     for name, who in refused.items():
         assert decide_workspace(who, WORKSPACE, verb) is FORBIDDEN, name
     assert decide_workspace(actor(admin=True), None, verb) is FORBIDDEN
+
+
+@pytest.mark.parametrize("standing", STANDINGS)
+def test_can_answers_as_may_for_every_verb_and_only_when_asked(
+    standing: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``Can`` (what templates read as ``can.comment``) is ``may`` for every verb, on an open
+    and a closed period, asked once a verb and only when read; a name that is no verb is not
+    there."""
+    who, where = standing_of(standing)
+    asked: list[Verb] = []
+
+    def counted(actor: Actor, access: AccountAccess, verb: Verb, **kw: bool) -> bool:
+        asked.append(verb)
+        return may(actor, access, verb, **kw)
+
+    monkeypatch.setattr(policy, "may", counted)
+    for closed in (False, True):
+        asked.clear()
+        can = Can(who, where, closed=closed)
+        assert can["comment"] is may(who, where, Verb.COMMENT, closed=closed)
+        assert can["comment"] is can.get("comment")
+        assert asked == [Verb.COMMENT]
+        expected = {v.name.lower(): may(who, where, v, closed=closed) for v in Verb}
+        assert dict(can) == expected
+        assert can.get("comment") is expected["comment"]
+        assert can.get("no_such_verb") is None
+        with pytest.raises(KeyError):
+            can["no_such_verb"]

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from app.audit.chain import Appended, chain_for
+from app.live import events as live_events
+from app.live.events import LiveChange
 from app.models import Account, AuditChainHead, AuditEvent, User, WebhookEndpoint, WorkspaceRole
 
 # Built once, as plain SQL on the tables: an ``AuditChainHead`` in the identity map would not
@@ -74,21 +78,36 @@ def lock_head(session: Session, chain: str, *, account_id: int | None = None) ->
     return Head(int(row.seq), str(row.hash), bool(row.listened)) if row is not None else None
 
 
-def append(session: Session, event: Appended, *, new_chain: bool) -> int:
+@functools.cache
+def _move_insert_and_tell(shared: bool) -> Any:
+    """``_MOVE_AND_INSERT`` that also numbers and inserts the event's live event (and
+    announces it): one statement, whose snapshot is taken once the head is locked."""
+    change = live_events.LiveChange(shared, {})
+    live = live_events.numbered_insert(change, notify=True).cte("new_live_event")
+    return _MOVE_AND_INSERT.add_cte(live).returning(sa.select(live.c.seq).scalar_subquery())
+
+
+def append(
+    session: Session, event: Appended, *, new_chain: bool, live: LiveChange | None = None
+) -> tuple[int, bool]:
     """Move the chain's head on to ``event`` (``new_chain``: its first, the head row is made)
-    and insert ``event`` (kept out of the session: no flush to pay for it); its new id. The
-    caller holds the head's lock (``lock_head``)."""
+    and insert ``event`` (kept out of the session: no flush to pay for it): its new id, and
+    whether ``live`` (the event's live event) was inserted with it (on PostgreSQL, in the same
+    statement; else the caller inserts it). The caller holds the head's lock (``lock_head``)."""
     connection = session.connection()
     values = {name: getattr(event, name) for name in _EVENT_COLUMNS}
     head = {"head_chain": event.chain, "head_seq": event.seq, "head_hash": event.hash}
     if new_chain:
         connection.execute(_NEW_HEAD, head)
     elif connection.dialect.name == "postgresql":
-        named = {f"event_{name}": value for name, value in values.items()}
-        return int(connection.execute(_MOVE_AND_INSERT, named | head).scalar_one())
+        named = {f"event_{name}": value for name, value in values.items()} | head
+        if live is None:
+            return int(connection.execute(_MOVE_AND_INSERT, named).scalar_one()), False
+        row = connection.execute(_move_insert_and_tell(live.shared), named | live.values).one()
+        return int(row[0]), True
     else:
         connection.execute(_MOVE_HEAD, head)
-    return int(connection.execute(_INSERT_EVENT, values).scalar_one())
+    return int(connection.execute(_INSERT_EVENT, values).scalar_one()), False
 
 
 def get_head(session: Session, chain: str) -> AuditChainHead | None:

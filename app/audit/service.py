@@ -63,9 +63,11 @@ def record(
     """Append one event to its chain (the account's, or the global one).
 
     Sent as plain SQL under the head row's lock (no unit of work): read and lock the head,
-    move it on, insert the event (three statements; two on PostgreSQL, which moves the head in
-    the event's INSERT). Changes pending in the session go first, so
-    the event never refers to a row the database has not seen yet."""
+    move it on, insert the event and its live event (four statements; two on PostgreSQL,
+    which moves the head and inserts the live event in the event's INSERT: the head's lock is
+    held from the first to the commit, so the fewer round trips the sooner the account's next
+    change may go on). Changes pending in the session go first, so the event never refers to
+    a row the database has not seen yet."""
     require_writes(session)  # plain SQL passes no flush check
     session.flush()
     chain = chain_for(account_id)
@@ -87,20 +89,22 @@ def record(
         prev_hash=prev_hash,
     )
     event.hash = link_hash(prev_hash, event)
-    event.id = repository.append(session, event, new_chain=head is None)
-    if account_id is not None:
-        _tell_listeners(session, event, actor, webhooks=head is None or head.listened)
+    # An account's event has a live event (numbered under the chain head's lock, which
+    # serialises the account's live events too), inserted with the event where it can be.
+    live = _live_change(session, event, actor) if account_id is not None else None
+    event.id, live_inserted = repository.append(session, event, new_chain=head is None, live=live)
+    if live is not None and not live_inserted:
+        live_events.derive(session, live)
+    if account_id is not None and (head is None or head.listened):
+        _tell_webhooks(session, event)
     return event
 
 
-def _tell_listeners(
-    session: Session, event: Appended, actor: User | None, *, webhooks: bool
-) -> None:
-    """An account's event, in its transaction: its live event (under the chain head's lock,
-    which also numbers the account's live events) and, when an endpoint of its workspace
-    listens (``webhooks``), the webhook deliveries it makes."""
+def _live_change(
+    session: Session, event: Appended, actor: User | None
+) -> live_events.LiveChange | None:
     assert event.account_id is not None
-    live_events.derive(
+    return live_events.change_of(
         session,
         account_id=event.account_id,
         verb=event.verb,
@@ -110,8 +114,12 @@ def _tell_listeners(
         actor_name=actor.display_name if actor else "",
         actor_id=actor.id if actor else None,
     )
-    if not webhooks:
-        return
+
+
+def _tell_webhooks(session: Session, event: Appended) -> None:
+    """The webhook deliveries an account's event makes, in its transaction (called when an
+    endpoint of the account's workspace listens)."""
+    assert event.account_id is not None
     webhook_events.enqueue(
         session,
         account_id=event.account_id,

@@ -269,8 +269,18 @@ def _tally(target: ThreadTarget, visibilities: Sequence[str]) -> Any:
     )
 
 
+# ``thread_count``'s statement, built once (every comment posted asks it).
+_THREAD_COUNT = (
+    sa.select(sa.func.coalesce(sa.func.sum(CommentTally.count), 0))
+    .where(col(CommentTally.plan_id) == sa.bindparam("plan_id"))
+    .where(col(CommentTally.thread) == sa.bindparam("thread"))
+    .where(col(CommentTally.visibility).in_(sa.bindparam("visibilities", expanding=True)))
+)
+
+
 def thread_count(session: Session, *, target: ThreadTarget, visibilities: Sequence[str]) -> int:
-    return int(session.exec(_tally(target, visibilities)).one())
+    params = {"plan_id": target.plan_id, "thread": target.key, "visibilities": list(visibilities)}
+    return int(session.connection().execute(_THREAD_COUNT, params).scalar_one())
 
 
 def thread_page(

@@ -28,7 +28,7 @@ from app.permissions.guards import (
     enforce_item,
     item_guard,
 )
-from app.permissions.policy import AccountAccess, Actor, Verb, may
+from app.permissions.policy import AccountAccess, Actor, Can, Verb
 from app.plans import repository as plans_repo
 from app.web.confirm import asks_first
 from app.web.errors import NotFoundError
@@ -83,11 +83,17 @@ def _context(
     access: AccountAccess,
     target: ThreadTarget,
     rows: Sequence[tuple[Comment, User]],
+    *,
+    new: bool = False,
 ) -> dict[str, Any]:
-    """What the thread's template needs to show ``rows`` (a page of it, or one comment)."""
+    """What the thread's template needs to show ``rows`` (a page of it, or one comment;
+    ``new``: a comment just posted, which has no files yet: files are added to a comment
+    once it exists)."""
     people = targets.people(db, access, *(comment.body for comment, _author in rows))
     shown = [c.id for c, _author in rows if c.id is not None and c.deleted_at is None]
-    files = files_repo.of_comments(db, account_id=access.account_id, comment_ids=shown)
+    files = (
+        {} if new else files_repo.of_comments(db, account_id=access.account_id, comment_ids=shown)
+    )
     # A thread of a closed period is read-only: no form to add or edit a comment.
     current = plans_repo.current(db, account_id=access.account_id)
     closed = current is None or current.id != target.plan_id
@@ -101,7 +107,7 @@ def _context(
             for comment, author in rows
         ],
         "files": files,
-        "can": {verb.name.lower(): may(actor, access, verb, closed=closed) for verb in Verb},
+        "can": Can(actor, access, closed=closed),
         "closed": closed,
         "form": CommentForm(),
         "errors": FormErrors(),
@@ -147,7 +153,7 @@ def _comment_answer(
     count; a plain post goes back to (or, refused, gets) the thread's page that holds it."""
     if is_htmx(request):
         count = repository.thread_count(db, target=target, visibilities=access.visibilities)
-        context = _context(request, db, actor, access, target, [(comment, actor.user)])
+        context = _context(request, db, actor, access, target, [(comment, actor.user)], new=True)
         fragment = Fragment("comments/thread.html", "comment")
         return render(request, fragment, context | {"count": count} | extra, status_code=status)
     if status == 200:
@@ -224,7 +230,7 @@ def _posted(
     thread, the answer is the thread's latest page, as for any change.)"""
     commit_before_answer(request)
     count = repository.thread_count(db, target=target, visibilities=access.visibilities)
-    context = _context(request, db, actor, access, target, [(comment, actor.user)])
+    context = _context(request, db, actor, access, target, [(comment, actor.user)], new=True)
     headers = {"HX-Retarget": f"#comment-list-{target.key}", "HX-Reswap": "beforeend"}
     fragment = Fragment("comments/thread.html", "posted")
     return render(request, fragment, context | {"count": count, "notice": notice}, headers=headers)

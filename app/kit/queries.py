@@ -13,6 +13,7 @@ Columns are passed as the model's attributes (``Priority.rank``): their table is
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
@@ -132,12 +133,18 @@ def add_to_count(session: Session, model: Any, keys: dict[str, Any], delta: int)
     primary key, and the others a new row needs), made at ``delta`` if missing: one
     ``INSERT ... ON CONFLICT DO UPDATE``, so two writers at once both count (PostgreSQL locks
     the row for the second until the first commits) and nothing is read before the write."""
-    table = model.__table__
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).values(**keys, count=delta)
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=list(table.primary_key.columns),
-            set_={"count": table.c.count + statement.excluded.count},
-        )
+    connection = session.connection()  # a plain statement: the ORM's execute only costs
+    statement = _upsert_count(connection.dialect.name, model.__table__, tuple(keys))
+    connection.execute(statement, keys | {"count": delta})
+
+
+@functools.cache
+def _upsert_count(dialect_name: str, table: sa.Table, keys: tuple[str, ...]) -> Any:
+    """``add_to_count``'s statement, built once per table and set of key columns."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    given = {name: sa.bindparam(name, type_=table.c[name].type) for name in (*keys, "count")}
+    statement = dialect.insert(table).values(given)
+    return statement.on_conflict_do_update(
+        index_elements=list(table.primary_key.columns),
+        set_={"count": table.c.count + statement.excluded.count},
     )

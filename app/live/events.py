@@ -15,6 +15,7 @@ SQLite the database's ``on_live_event`` callback is called after commit.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -177,7 +178,16 @@ _INSERT = {
 }
 
 
-def derive(
+@dataclass(frozen=True)
+class LiveChange:
+    """The live event of one audited change, before it is numbered: whether both sides see it
+    (``shared``) and the values its insert (``numbered_insert``) is given."""
+
+    shared: bool
+    values: dict[str, Any]
+
+
+def change_of(
     session: Session,
     *,
     account_id: int,
@@ -187,9 +197,9 @@ def derive(
     visibility: str,
     actor_name: str,
     actor_id: int | None = None,
-) -> int | None:
-    """The live event of one audited change (None when no plan page shows it): its ``seq``.
-    The caller holds the account's audit chain head lock, which serialises the numbering."""
+) -> LiveChange | None:
+    """The live event of one audited change, to be numbered (None when no plan page shows
+    it)."""
     section = section_of(session, verb, item_type, item_id)
     if section is None:
         return None
@@ -205,11 +215,27 @@ def derive(
         "actor_id": actor_id,
         "occurred_at": utcnow(),
     }
+    return LiveChange(shared, values)
+
+
+def numbered_insert(change: LiveChange, *, notify: bool) -> ReturningInsert[Any]:
+    """The statement that numbers and inserts ``change`` (its parameters: ``change.values``),
+    built once; with ``notify`` (PostgreSQL) it also announces it. The caller holds the
+    account's audit chain head lock, which serialises the numbering: the statement must start
+    after the lock was taken (its ``max + 1`` is read from the statement's snapshot)."""
+    return _INSERT[change.shared, notify]
+
+
+def derive(session: Session, change: LiveChange) -> int:
+    """Number and insert ``change`` in a statement of its own: its ``seq``. The caller holds
+    the account's audit chain head lock."""
     connection = session.connection()  # a plain statement: the ORM's execute only costs
     notify = connection.dialect.name == "postgresql"
-    seq = int(connection.execute(_INSERT[shared, notify], values).scalar_one())
+    seq = int(
+        connection.execute(numbered_insert(change, notify=notify), change.values).scalar_one()
+    )
     if not notify:
-        _tell_after_commit(session, account_id)
+        told_after_commit(session, change.values["account_id"])
     return seq
 
 
@@ -224,7 +250,7 @@ def notice(account_id: int, seq: int) -> str:
     return f"e:{account_id}:{seq}"
 
 
-def _tell_after_commit(session: Session, account_id: int) -> None:
+def told_after_commit(session: Session, account_id: int) -> None:
     """SQLite: this instance's streams hear of the account's event once it committed."""
     db: Database | None = session.info.get("db")
     if db is not None:

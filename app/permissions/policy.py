@@ -10,6 +10,7 @@ content is ``CLOSED`` there (409, "changes go to the current period"), for every
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum, StrEnum
@@ -400,10 +401,36 @@ def may(
     return decide(actor, access, verb, item, closed=closed) is Decision.ALLOW
 
 
+class Can(Mapping[str, bool]):
+    """What the actor may do on the account, by verb name in lower case (``can.comment`` in a
+    template): ``may`` is asked only of the verbs a page reads, once each."""
+
+    def __init__(self, actor: Actor, access: AccountAccess, *, closed: bool = False) -> None:
+        self._actor, self._access, self._closed = actor, access, closed
+        self._known: dict[str, bool] = {}
+
+    def __getitem__(self, name: str) -> bool:
+        known = self._known.get(name)
+        if known is None:
+            verb = _VERB_NAMES[name]  # KeyError: not a verb (a template sees it undefined)
+            known = self._known[name] = may(self._actor, self._access, verb, closed=self._closed)
+        return known
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_VERB_NAMES)
+
+    def __len__(self) -> int:
+        return len(_VERB_NAMES)
+
+
+_VERB_NAMES = {verb.name.lower(): verb for verb in Verb}
+
+
 __all__ = [
     "PERIOD_WRITES",
     "AccountAccess",
     "Actor",
+    "Can",
     "Decision",
     "HasSender",
     "HasVisibility",

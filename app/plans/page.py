@@ -23,7 +23,7 @@ from app.kit.pages import Page
 from app.kit.window import Windows
 from app.live import events as live_events
 from app.models import Horizon, Importance, Plan, PriorityStatus, Side
-from app.permissions.policy import AccountAccess, Actor, Verb, may
+from app.permissions.policy import AccountAccess, Actor, Can, Verb, may
 from app.plans import metrics, repository, summary
 from app.plans.sections import SectionLoader
 from app.priorities import repository as priorities_repo
@@ -130,7 +130,7 @@ def plan_context(
         "account": access.account,
         "actor": actor,
         # What the actor may do here, for showing buttons (the routes check again).
-        "can": {verb.name.lower(): may(actor, access, verb, closed=closed) for verb in Verb},
+        "can": Can(actor, access, closed=closed),
         **shown,
         "members": members,
         "people": {m.user_id: m.user for m in members},
