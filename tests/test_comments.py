@@ -603,9 +603,10 @@ def test_a_comment_added_under_the_latest_page_is_answered_alone(
         return list(count_queries.statements), answer.text, dict(answer.headers)
 
     statements, text, headers = add("A fourth note")
-    # A comment just posted has no files yet (they are added to it once it exists): the
-    # answer does not look for them.
+    # A comment just posted has no files yet (they are added to it once it exists), and its
+    # thread is in the current period (its guard locked that plan): the answer reads neither.
     assert not any("FROM attachment" in s for s in statements), "\n".join(statements)
+    assert sum(bool(re.search(r'FROM "?plan"?\s', s)) for s in statements) == 1
     [added] = [c for c in comments(session) if c.body == "A fourth note"]
     assert shown(text) == [added.id]  # not the thread's page again
     assert headers["hx-retarget"] == f"#comment-list-priority-{priority.id}"

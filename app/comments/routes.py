@@ -87,16 +87,15 @@ def _context(
     new: bool = False,
 ) -> dict[str, Any]:
     """What the thread's template needs to show ``rows`` (a page of it, or one comment;
-    ``new``: a comment just posted, which has no files yet: files are added to a comment
-    once it exists)."""
+    ``new``: a comment just posted, which has no files yet, files being added to a comment
+    once it exists, in a thread its guard found in the current period)."""
     people = targets.people(db, access, *(comment.body for comment, _author in rows))
     shown = [c.id for c, _author in rows if c.id is not None and c.deleted_at is None]
     files = (
         {} if new else files_repo.of_comments(db, account_id=access.account_id, comment_ids=shown)
     )
     # A thread of a closed period is read-only: no form to add or edit a comment.
-    current = plans_repo.current(db, account_id=access.account_id)
-    closed = current is None or current.id != target.plan_id
+    closed = False if new else _closed(db, access, target)
     return {
         "is_htmx": is_htmx(request),
         "access": access,
@@ -114,6 +113,11 @@ def _context(
         "edit": None,
         "notice": "",
     }
+
+
+def _closed(db: DbSession, access: AccountAccess, target: ThreadTarget) -> bool:
+    current = plans_repo.current(db, account_id=access.account_id)
+    return current is None or current.id != target.plan_id
 
 
 def _thread_page(
