@@ -569,3 +569,22 @@ def test_a_file_s_change_reaches_open_plan_pages_in_its_item_s_section(
         ("actions", "shared"),
         ("initiatives", "internal"),
     ]
+
+
+def test_a_comment_edited_in_place_keeps_showing_its_files(
+    client: TestClient, session: Session, world: World, store: LocalStore
+) -> None:
+    """htmx's answer to an edit is the comment alone, with its files (only a comment just
+    posted is drawn without looking for them: it has none yet)."""
+    comment_id = add_comment(session, world, team_only=False)
+    sign_in(client, session, world.members["member"])
+    uploaded = post_file(client, files_path(world, "comment", comment_id), "deck.pdf", PDF)
+    assert uploaded.status_code == 303  # type: ignore[attr-defined]
+    answer = client.post(
+        f"/accounts/{world.account.id}/comments/{comment_id}/edit",
+        data={"csrf_token": CSRF, "body": "See the attached deck, updated", "version": "1"},
+        headers=HTMX,
+    )
+    assert answer.status_code == 200, answer.text
+    assert "See the attached deck, updated" in answer.text
+    assert "deck.pdf" in answer.text

@@ -82,8 +82,7 @@ def lock_head(session: Session, chain: str, *, account_id: int | None = None) ->
 def _move_insert_and_tell(shared: bool) -> Any:
     """``_MOVE_AND_INSERT`` that also numbers and inserts the event's live event (and
     announces it): one statement, whose snapshot is taken once the head is locked."""
-    change = live_events.LiveChange(shared, {})
-    live = live_events.numbered_insert(change, notify=True).cte("new_live_event")
+    live = live_events.numbered_insert(shared, notify=True).cte("new_live_event")
     return _MOVE_AND_INSERT.add_cte(live).returning(sa.select(live.c.seq).scalar_subquery())
 
 

@@ -157,7 +157,7 @@ def _comment_answer(
     count; a plain post goes back to (or, refused, gets) the thread's page that holds it."""
     if is_htmx(request):
         count = repository.thread_count(db, target=target, visibilities=access.visibilities)
-        context = _context(request, db, actor, access, target, [(comment, actor.user)], new=True)
+        context = _context(request, db, actor, access, target, [(comment, actor.user)])
         fragment = Fragment("comments/thread.html", "comment")
         return render(request, fragment, context | {"count": count} | extra, status_code=status)
     if status == 200:

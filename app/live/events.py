@@ -218,12 +218,13 @@ def change_of(
     return LiveChange(shared, values)
 
 
-def numbered_insert(change: LiveChange, *, notify: bool) -> ReturningInsert[Any]:
-    """The statement that numbers and inserts ``change`` (its parameters: ``change.values``),
-    built once; with ``notify`` (PostgreSQL) it also announces it. The caller holds the
-    account's audit chain head lock, which serialises the numbering: the statement must start
-    after the lock was taken (its ``max + 1`` is read from the statement's snapshot)."""
-    return _INSERT[change.shared, notify]
+def numbered_insert(shared: bool, *, notify: bool) -> ReturningInsert[Any]:
+    """The statement that numbers and inserts a change's live event (its parameters: the
+    ``LiveChange``'s values; ``shared``: its ``shared``), built once; with ``notify``
+    (PostgreSQL) it also announces it. The caller holds the account's audit chain head lock,
+    which serialises the numbering: the statement must start after the lock was taken (its
+    ``max + 1`` is read from the statement's snapshot)."""
+    return _INSERT[shared, notify]
 
 
 def derive(session: Session, change: LiveChange) -> int:
@@ -232,10 +233,12 @@ def derive(session: Session, change: LiveChange) -> int:
     connection = session.connection()  # a plain statement: the ORM's execute only costs
     notify = connection.dialect.name == "postgresql"
     seq = int(
-        connection.execute(numbered_insert(change, notify=notify), change.values).scalar_one()
+        connection.execute(
+            numbered_insert(change.shared, notify=notify), change.values
+        ).scalar_one()
     )
     if not notify:
-        told_after_commit(session, change.values["account_id"])
+        _tell_after_commit(session, change.values["account_id"])
     return seq
 
 
@@ -250,7 +253,7 @@ def notice(account_id: int, seq: int) -> str:
     return f"e:{account_id}:{seq}"
 
 
-def told_after_commit(session: Session, account_id: int) -> None:
+def _tell_after_commit(session: Session, account_id: int) -> None:
     """SQLite: this instance's streams hear of the account's event once it committed."""
     db: Database | None = session.info.get("db")
     if db is not None:
