@@ -6,6 +6,7 @@ item plus one for the rollover; the client is told without hearing of internal i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -768,6 +769,21 @@ def test_simultaneous_rollovers_start_one_period(live_server: LiveServer) -> Non
         assert len(started) == 1
 
 
+def _race_the_rollover(
+    clients: list[httpx.Client],
+    path: str,
+    plan_id: int,
+    writes: list[Callable[[], httpx.Response]],
+) -> list[httpx.Response]:
+    """The first client (a lead) starts the next period while ``writes`` are sent, all at once:
+    the answers in that order. Every client is closed after."""
+    try:
+        return race([partial(clients[0].post, path, data=_next(plan_id, "FY2028")), *writes])
+    finally:
+        for c in clients:
+            c.close()
+
+
 def test_a_change_racing_the_rollover_is_carried_over_or_made_in_the_new_period(
     live_server: LiveServer,
 ) -> None:
@@ -776,7 +792,7 @@ def test_a_change_racing_the_rollover_is_carried_over_or_made_in_the_new_period(
     closed period."""
     account_id, plan_id, people = _live_scene(live_server, [Role.LEAD] + [Role.MEMBER] * 4)
     clients = [live_client(live_server, p) for p in people]
-    lead, *members = clients
+    members = clients[1:]
     base = f"/accounts/{account_id}"
     adds = [
         partial(
@@ -791,13 +807,7 @@ def test_a_change_racing_the_rollover_is_carried_over_or_made_in_the_new_period(
         )
         for i, m in enumerate(members)
     ]
-    try:
-        answers = race(
-            [partial(lead.post, f"{base}/plan/next", data=_next(plan_id, "FY2028")), *adds]
-        )
-    finally:
-        for c in clients:
-            c.close()
+    answers = _race_the_rollover(clients, f"{base}/plan/next", plan_id, adds)
     assert [a.status_code for a in answers] == [303] * 5, [a.text[:300] for a in answers]
     with Session(live_server.db.engine) as session:
         new = plans_repo.current(session, account_id=account_id)
@@ -811,6 +821,19 @@ def test_a_change_racing_the_rollover_is_carried_over_or_made_in_the_new_period(
         assert carried == {p.id for p in in_old}
 
 
+def _discussed(server: LiveServer, plan_id: int, author: User) -> int:
+    """A priority of the plan ``plan_id`` to comment on: its id."""
+    with server.db.session() as session:
+        plan = session.get(Plan, plan_id)
+        assert plan is not None
+        priority = priorities.create(
+            session, actor=author, plan=plan, values=PriorityValues(title="Discussed")
+        )
+        session.commit()
+        assert priority.id is not None
+        return priority.id
+
+
 def test_actions_and_comments_racing_the_rollover_land_on_one_side_of_it(
     live_server: LiveServer,
 ) -> None:
@@ -819,15 +842,9 @@ def test_actions_and_comments_racing_the_rollover_land_on_one_side_of_it(
     over) or after it (in the new period); a comment on the old period's priority is made
     before it (its event comes first on the account's chain) or refused as the period closed."""
     account_id, plan_id, people = _live_scene(live_server, [Role.LEAD] + [Role.MEMBER] * 4)
-    with live_server.db.session() as session:
-        plan = session.get(Plan, plan_id)
-        assert plan is not None
-        priority = priorities.create(
-            session, actor=people[1], plan=plan, values=PriorityValues(title="Discussed")
-        )
-        session.commit()
+    priority_id = _discussed(live_server, plan_id, people[1])
     clients = [live_client(live_server, p) for p in people]
-    lead, *members = clients
+    members = clients[1:]
     base = f"/accounts/{account_id}"
     writes = [
         partial(m.post, f"{base}/actions", data={"csrf_token": CSRF, "title": f"Racer {i}"})
@@ -835,18 +852,12 @@ def test_actions_and_comments_racing_the_rollover_land_on_one_side_of_it(
     ] + [
         partial(
             m.post,
-            f"{base}/threads/priority/{priority.id}",
+            f"{base}/threads/priority/{priority_id}",
             data={"csrf_token": CSRF, "body": f"Said {i}"},
         )
         for i, m in enumerate(members[2:])
     ]
-    try:
-        answers = race(
-            [partial(lead.post, f"{base}/plan/next", data=_next(plan_id, "FY2028")), *writes]
-        )
-    finally:
-        for c in clients:
-            c.close()
+    answers = _race_the_rollover(clients, f"{base}/plan/next", plan_id, writes)
     assert [a.status_code for a in answers[:3]] == [303] * 3, [a.text[:300] for a in answers]
     assert all(a.status_code in (303, 409) for a in answers[3:]), [a.text[:300] for a in answers]
     with Session(live_server.db.engine) as session:
@@ -877,20 +888,14 @@ def test_a_comment_does_not_wait_for_another_writer_holding_the_plan_in_share_mo
     if live_server.db.engine.dialect.name != "postgresql":
         pytest.skip("row locks: SQLite's writers queue on BEGIN IMMEDIATE")
     account_id, plan_id, people = _live_scene(live_server, [Role.LEAD, Role.MEMBER])
-    with live_server.db.session() as session:
-        plan = session.get(Plan, plan_id)
-        assert plan is not None
-        priority = priorities.create(
-            session, actor=people[1], plan=plan, values=PriorityValues(title="Discussed")
-        )
-        session.commit()
+    priority_id = _discussed(live_server, plan_id, people[1])
     lead, member = (live_client(live_server, p) for p in people)
     base = f"/accounts/{account_id}"
     holder = live_server.db.session()
     try:
         assert plans_repo.current(holder, account_id=account_id, lock=True, shared=True)
         said = member.post(
-            f"{base}/threads/priority/{priority.id}",
+            f"{base}/threads/priority/{priority_id}",
             data={"csrf_token": CSRF, "body": "Not held up"},
             timeout=10,
         )
