@@ -428,6 +428,7 @@ _VERB_NAMES = {verb.name.lower(): verb for verb in Verb}
 
 __all__ = [
     "PERIOD_WRITES",
+    "SHARED_PERIOD_WRITES",
     "AccountAccess",
     "Actor",
     "Can",
