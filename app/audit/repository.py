@@ -12,7 +12,6 @@ from sqlmodel import Session, col, select
 
 from app.audit.chain import Appended, chain_for
 from app.live import events as live_events
-from app.live.events import LiveChange
 from app.models import Account, AuditChainHead, AuditEvent, User, WebhookEndpoint, WorkspaceRole
 
 # Built once, as plain SQL on the tables: an ``AuditChainHead`` in the identity map would not
@@ -87,7 +86,11 @@ def _move_insert_and_tell(shared: bool) -> Any:
 
 
 def append(
-    session: Session, event: Appended, *, new_chain: bool, live: LiveChange | None = None
+    session: Session,
+    event: Appended,
+    *,
+    new_chain: bool,
+    live: live_events.LiveChange | None = None,
 ) -> tuple[int, bool]:
     """Move the chain's head on to ``event`` (``new_chain``: its first, the head row is made)
     and insert ``event`` (kept out of the session: no flush to pay for it): its new id, and
