@@ -10,6 +10,7 @@ from types import CodeType
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import markupsafe
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -31,6 +32,7 @@ from app.kit.numbers import DEFAULT_LOCALE
 from app.kit.words import all_of, plural, possessive
 from app.models import ROLE_LABELS, Role
 from app.web.assets import static_versions
+from app.web.fields import field, option
 from app.web.security import mask_token
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -153,15 +155,6 @@ def menu_open(title: str, id: str, open: bool = False) -> Markup:
     )
 
 
-def option(value: object, label: object, chosen: object) -> Markup:
-    """An <option>, selected when its value is ``chosen`` (compared as text, as forms send
-    them). A function rather than a macro: a long choice list calls it once per choice, and a
-    macro call costs about ten times a function call."""
-    selected = " selected" if str(value) == str(chosen) else ""
-    # An f-string of escaped parts, not ``Markup.format`` (its formatter costs more than this).
-    return Markup(f'<option value="{escape(value)}"{selected}>{escape(label)}</option>')  # noqa: S704
-
-
 def linkify(text: str) -> Markup:
     """Escape ``text`` and turn the web addresses in it into links (used for mail bodies)."""
     parts, last = [], 0
@@ -269,15 +262,9 @@ def is_htmx(request: Request) -> bool:
     )
 
 
-def _escape_text(text: str) -> str:
-    """``markupsafe.escape``'s characters: ``& < > ' "``, as it writes them."""
-    return (
-        text.replace("&", "&amp;")
-        .replace(">", "&gt;")
-        .replace("<", "&lt;")
-        .replace("'", "&#39;")
-        .replace('"', "&#34;")
-    )
+# ``markupsafe.escape`` without its ``Markup``: its escaping of a ``str`` to a ``str`` (in C
+# where its extension is built), what ``escape`` calls before it wraps the result.
+_escape_text: Callable[[str], str] = markupsafe._escape_inner  # type: ignore[attr-defined]
 
 
 def escape_output(value: object) -> str:
@@ -349,6 +336,7 @@ class Templates:
         self.env.globals.update(
             static_url=static_url,
             option=option,
+            form_field=field,
             form_open=form_open,
             thread_toggle=thread_toggle,
             menu_open=menu_open,
