@@ -11,8 +11,9 @@ import pytest
 from sqlmodel import Session
 from starlette.testclient import TestClient
 
+from app.initiatives import service as initiatives_service
 from app.kit.window import PAGE, Window
-from app.models import Action
+from app.models import Action, Initiative, InitiativeStatus
 from app.periods import service as periods
 from app.periods.schemas import NextPeriod
 from app.plans import repository as plans_repo
@@ -253,3 +254,94 @@ def test_an_answer_to_an_initiative_beyond_the_first_page_shows_it(
     assert accepted.status_code == 200
     assert initiative_rows(accepted.text, "accepted")[-1] == last.id
     assert len(initiative_rows(accepted.text, "accepted")) == PAGE + 1
+
+
+# --- parked and declined initiatives, on demand --------------------------------------------------
+
+
+def answered(session: Session, world: World, title: str, status: InitiativeStatus) -> Initiative:
+    """A proposal the client answered with ``status``."""
+    made = proposed(session, world, title)
+    initiatives_service.answer(
+        session,
+        actor=world.members["sponsor"],
+        initiative=made,
+        status=status,
+        reason="Not this year",
+        expected_version=made.version,
+    )
+    session.commit()
+    return made
+
+
+def test_parked_and_declined_initiatives_come_folded_and_their_rows_on_demand(
+    client: TestClient, session: Session, world: World
+) -> None:
+    offer = proposed(session, world, "Open offer")
+    parked = [answered(session, world, f"Parked {i}", InitiativeStatus.PARKED) for i in range(2)]
+    declined = answered(session, world, "Declined one", InitiativeStatus.DECLINED)
+    sign_in(client, session, world.members["lead"])
+    page = client.get(url(world, "/plan")).text
+    assert initiative_rows(page, "proposed") == [offer.id]
+    for made in [*parked, declined]:
+        assert f'id="initiative-{made.id}"' not in page
+    group = page.split('id="initiatives-parked-group"')[1].split("</details>")[0]
+    assert group.startswith(">")  # closed: no ``open``
+    assert 'Parked <span class="muted">(2)</span>' in group
+    section = url(world, "/plan/sections/initiatives")
+    assert f'hx-get="{section}?initiatives_parked_upto=0"' in group
+    assert 'hx-trigger="toggle from:closest details once"' in group
+    # Without JavaScript the link loads the page with the whole list, the group open.
+    assert f'href="{url(world, "/plan")}?initiatives_parked=all#initiatives-parked-group"' in group
+    every = client.get(url(world, "/plan?initiatives_parked=all")).text
+    assert initiative_rows(every, "parked") == [made.id for made in parked]
+    assert 'id="initiatives-parked-group" open' in every
+    assert f'id="initiative-{declined.id}"' not in every
+    # Opening the group asks the section for its first page; a live update that keeps the
+    # rows the person opened (``_upto``) brings them again, and the other group stays folded.
+    for query in ("initiatives_parked_upto=0", "initiatives_parked_upto=2"):
+        fetched = client.get(f"{section}?{query}", headers=HTMX).text
+        assert initiative_rows(fetched, "parked") == [made.id for made in parked]
+        assert f'id="initiative-{declined.id}"' not in fetched
+    assert initiative_rows(
+        client.get(url(world, "/plan?initiatives_declined=all")).text, "declined"
+    ) == [declined.id]
+
+
+def test_an_answer_that_parks_an_initiative_shows_it_in_its_group_open(
+    client: TestClient, session: Session, world: World
+) -> None:
+    answered(session, world, "Parked before", InitiativeStatus.PARKED)
+    offer = proposed(session, world, "To park")
+    sign_in(client, session, world.members["sponsor"])
+    answer = client.post(
+        url(world, f"/initiatives/{offer.id}/answer"),
+        data={"decision": "park", "reason": "After the merger", "version": str(offer.version)},
+        headers=HTMX,
+    )
+    assert answer.status_code == 200
+    assert 'id="initiatives-parked-group" open' in answer.text
+    assert offer.id in initiative_rows(answer.text, "parked")
+    # The page as loaded afterwards folds the group again.
+    page = client.get(url(world, "/plan")).text
+    assert f'id="initiative-{offer.id}"' not in page
+
+
+def test_a_closed_period_shows_its_parked_initiatives_with_the_others(
+    client: TestClient, session: Session, world: World
+) -> None:
+    parked = answered(session, world, "Parked then", InitiativeStatus.PARKED)
+    old = plans_repo.current(session, account_id=world.account.id)
+    assert old is not None
+    assert old.id is not None
+    periods.start_next(
+        session,
+        actor=world.members["lead"],
+        current=old,
+        values=NextPeriod("FY2099", date(2099, 1, 1), date(2099, 12, 31), old.id, frozenset()),
+    )
+    session.commit()
+    sign_in(client, session, world.members["lead"])
+    page = client.get(url(world, f"/plans/{old.id}")).text
+    assert initiative_rows(page, "parked") == [parked.id]
+    assert 'id="initiatives-parked-group"' not in page  # a plain group, no disclosure

@@ -53,30 +53,57 @@ GROUPS = (
 )
 
 
+# Set aside by the client's answer: these groups come folded, their rows on demand (as done
+# and cancelled actions do), unless the query asks for them or a change was about one of them.
+ON_DEMAND = frozenset({InitiativeStatus.PARKED, InitiativeStatus.DECLINED})
+
+
 @dataclass(frozen=True)
 class Group:
+    """A group of the section. ``foldable``: shown as a disclosure (``open`` or not); a closed
+    one renders no row (``shown`` is empty but for its total)."""
+
     status: str
     label: str
     shown: Shown[repository.InitiativeView]
+    foldable: bool = False
+    open: bool = True
 
     @property
     def list_id(self) -> str:
         return f"initiatives-{self.status}"
 
+    @property
+    def list_name(self) -> str:
+        """The list's name in the query string (app/kit/window.py)."""
+        return f"initiatives_{self.status}"
+
 
 def groups(
-    views: Sequence[repository.InitiativeView], windows: Windows, reveal: int | None = None
+    views: Sequence[repository.InitiativeView],
+    windows: Windows,
+    reveal: int | None = None,
+    *,
+    closed: bool = False,
 ) -> list[Group]:
     """The initiatives by status, each group a page at a time (``initiatives_<status>`` in the
     query string: app/kit/window.py), down to the initiative ``reveal`` (the one a change was
-    about) at least; the groups with none are left out."""
+    about) at least; the groups with none are left out. Parked and declined come folded and
+    unrendered (``ON_DEMAND``) unless the query names their list or ``reveal`` is one of
+    theirs; a ``closed`` period shows every group as it is."""
     found = []
     for status, label in GROUPS:
         rows = [view for view in views if view.initiative.status == status]
-        if rows:
-            picked = (lambda view: view.initiative.id == reveal) if reveal else None
-            shown = windows(f"initiatives_{status.value}").slice(rows, picked)
-            found.append(Group(status.value, label, shown))
+        if not rows:
+            continue
+        name = f"initiatives_{status.value}"
+        foldable = status in ON_DEMAND and not closed
+        revealed = reveal is not None and any(view.initiative.id == reveal for view in rows)
+        if foldable and not (revealed or windows.asks(name)):
+            found.append(Group(status.value, label, Shown(name, [], 0, len(rows)), True, False))
+            continue
+        picked = (lambda view: view.initiative.id == reveal) if revealed else None
+        found.append(Group(status.value, label, windows(name).slice(rows, picked), foldable))
     return found
 
 

@@ -75,6 +75,11 @@ class Windows:
     def __call__(self, name: str) -> Window:
         return Window.of(name, self.params)
 
+    def asks(self, name: str) -> bool:
+        """Whether the query names the list ``name`` (all of it, a page of it, or the rows a
+        live update keeps): a list rendered only on demand is then rendered."""
+        return any(key in self.params for key in (name, f"{name}_from", f"{name}_upto"))
+
 
 @dataclass(frozen=True)
 class Shown(Generic[T]):

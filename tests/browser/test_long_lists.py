@@ -8,13 +8,23 @@ import re
 from datetime import timedelta
 
 from playwright.sync_api import expect
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from app.actions import service
 from app.actions.schemas import CheckedAction, Link
 from app.db import run_after_commit
+from app.initiatives import service as initiatives
+from app.initiatives.schemas import InitiativeValues
 from app.kit.window import PAGE
-from app.models import Action, ActionStatus, User, utcnow
+from app.models import (
+    Action,
+    ActionStatus,
+    Initiative,
+    InitiativeStatus,
+    Plan,
+    User,
+    utcnow,
+)
 from app.plans import repository as plans_repo
 from tests.browser.support import DESKTOP, NewContext, account_id, settled, sign_in
 from tests.live import LiveServer
@@ -76,6 +86,61 @@ def test_show_more_and_a_link_to_an_action_not_rendered(
     page.goto("/")
     page.goto(f"/accounts/{harbor}/plan#action-{last.id}")
     # (It cannot know which list holds it: every list that shows more on demand is opened.)
-    expect(page).to_have_url(re.compile(rf"/plan\?actions=all&closed=1#action-{last.id}$"))
+    every = "initiatives_parked=all&initiatives_declined=all&actions=all&closed=1"
+    expect(page).to_have_url(re.compile(rf"/plan\?{every}#action-{last.id}$"))
     expect(page.locator(f"#action-{last.id}")).to_be_in_viewport()
     expect(rows).to_have_count(total)
+
+
+def _parked(session: Session, lead: User, sponsor: User, plan: Plan, title: str) -> Initiative:
+    """A proposal of the lead's that the sponsor parked."""
+    made = initiatives.create(
+        session, actor=lead, plan=plan, values=InitiativeValues(title=title, owner_id=lead.id)
+    )
+    initiatives.propose(session, actor=lead, initiative=made, expected_version=made.version)
+    initiatives.answer(
+        session,
+        actor=sponsor,
+        initiative=made,
+        status=InitiativeStatus.PARKED,
+        reason="After the merger",
+        expected_version=made.version,
+    )
+    return made
+
+
+def test_parked_initiatives_open_on_demand_and_stay_open_through_a_live_update(
+    demo_data: LiveServer, new_context: NewContext
+) -> None:
+    harbor = account_id(demo_data.db, "Harbor Logistics")
+    with demo_data.db.session() as session:
+        lead = session.exec(select(User).where(User.email == "lead@brightwell.example")).one()
+        sponsor = session.exec(select(User).where(User.email == "sponsor@harbor.example")).one()
+        plan = plans_repo.current(session, account_id=harbor)
+        assert plan is not None
+        first = _parked(session, lead, sponsor, plan, "Parked pilot")
+        session.commit()
+
+    page = new_context(viewport=DESKTOP).new_page()
+    sign_in(page, "lead@brightwell.example")
+    page.goto(f"/accounts/{harbor}/plan")
+    group = page.locator("#initiatives-parked-group")
+    expect(group).not_to_have_attribute("open", "")
+    expect(page.locator(f"#initiative-{first.id}")).to_have_count(0)
+    group.locator("summary").focus()
+    page.keyboard.press("Enter")  # the keyboard opens it, as a click would
+    expect(page.locator(f"#initiative-{first.id}")).to_be_visible()
+    settled(page)
+
+    # The sponsor parks another: the section comes again live, the group still open with both.
+    with demo_data.db.session() as session:
+        lead = session.exec(select(User).where(User.email == "lead@brightwell.example")).one()
+        sponsor = session.exec(select(User).where(User.email == "sponsor@harbor.example")).one()
+        plan = plans_repo.current(session, account_id=harbor)
+        assert plan is not None
+        second = _parked(session, lead, sponsor, plan, "Parked follow-up")
+        session.commit()
+    run_after_commit(session)
+    expect(page.locator(f"#initiative-{second.id}")).to_be_visible()
+    expect(page.locator(f"#initiative-{first.id}")).to_be_visible()
+    expect(group).to_have_attribute("open", "")
