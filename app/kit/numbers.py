@@ -88,18 +88,23 @@ def _plain(value: Number) -> Decimal | int | float:
     return value
 
 
+# A page writes the same figures on every request (a portfolio's amounts, a plan's counts):
+# each is formatted once per locale, as days are below. ``typed``: 1 and 1.0 are not one key.
+@lru_cache(maxsize=4096, typed=True)
 def number(value: Number, locale: str = DEFAULT_LOCALE) -> str:
     """A whole number with the locale's grouping: '1,234' (en-GB), '1.234' (de-DE); a fraction
     is rounded half to even."""
     return format_decimal(_plain(value), format="#,##0", locale=_babel(locale))
 
 
+@lru_cache(maxsize=4096, typed=True)
 def decimal(value: Number, locale: str = DEFAULT_LOCALE, *, places: int = 1) -> str:
     """A number with exactly ``places`` decimals: '1,234.5' (en-GB), '1.234,5' (de-DE)."""
     pattern = "#,##0" + ("." + "0" * places if places > 0 else "")
     return format_decimal(_plain(value), format=pattern, locale=_babel(locale))
 
 
+@lru_cache(maxsize=4096, typed=True)
 def money(value: Number, currency: str, locale: str = DEFAULT_LOCALE, *, places: int = 0) -> str:
     """An amount in ``currency`` the way the locale writes it: '€10,000' (en-GB), '10.000 €'
     (de-DE), '$1,234' (en-US for USD). Amounts here are estimates: whole units unless
@@ -112,6 +117,7 @@ def money(value: Number, currency: str, locale: str = DEFAULT_LOCALE, *, places:
     return format_currency(_plain(value), code, format=pattern, locale=babel, currency_digits=False)
 
 
+@lru_cache(maxsize=4096, typed=True)
 def percent(value: Number, locale: str = DEFAULT_LOCALE) -> str:
     """A share (0.25) as the locale writes a percentage: '25%' (en-GB), '25 %' (de-DE)."""
     return format_percent(_plain(value), locale=_babel(locale))

@@ -5,7 +5,7 @@
         [--htmx] [--profile 30] [--as lead@brightwell.example] [--large 1]
 
 ROUTE is one or more of ``comment`` (post a comment on an action's thread), ``status`` (change
-an action's status), ``plan`` (the plan page), ``thread`` (a thread fragment), ``health``
+an action's status), ``plan`` (the plan page), ``thread`` (a thread fragment), ``mine`` ("My actions"), ``portfolio``, ``health``
 (``/healthz``, the floor of a request through the middleware); all of them by default.
 
 It makes a database of its own (SQLite: a temporary file; PostgreSQL: a database named after
@@ -56,7 +56,7 @@ from app.web.security import CSRF_HEADER, session_csrf_token
 from tests.benchmarks.benchdata import LARGE
 from tests.test_plan_scale import fill_plan
 
-ROUTES = ("health", "plan", "thread", "comment", "status")
+ROUTES = ("health", "plan", "thread", "comment", "status", "mine", "portfolio")
 SECRET = "p" * 64
 WARM_UP = 5
 
@@ -158,6 +158,8 @@ def requests(
     return {
         "health": lambda _i: client.get("/healthz"),
         "plan": lambda _i: client.get(f"/accounts/{account}/plan"),
+        "mine": lambda _i: client.get("/my/actions"),
+        "portfolio": lambda _i: client.get("/portfolio"),
         "thread": lambda _i: client.get(thread, headers={"HX-Request": "true"}),
         "comment": comment,
         "status": status,
