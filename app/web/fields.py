@@ -52,6 +52,25 @@ def attributes(attrs: Mapping[str, object]) -> str:
     return "".join(f' {escape(k)}="{escape(v)}"' for k, v in attrs.items() if v is not None)
 
 
+def _select(
+    opening: str,
+    value: object,
+    blank: object,
+    options: Iterable[tuple[object, object]] | None,
+    caller: Callable[[], object] | None,
+) -> str:
+    """A select (``opening``: its attributes) with a ``blank`` first option, the ``options``
+    pairs and a call block's options, ``value`` selected."""
+    parts = [f"<select {opening}>\n"]
+    if blank is not None:
+        parts.append(f'<option value="">{escape(blank)}</option>')
+    parts.extend(option(key, text, value) for key, text in options or ())
+    if caller is not None:
+        parts.append(escape(caller()))
+    parts.append("</select>")
+    return "".join(parts)
+
+
 def field(
     name: str,
     label: object,
@@ -83,33 +102,25 @@ def field(
     is_required = (control == "input" and not optional) if required is None else required
     hint_text = escape(hint)
     aria = described(fid, message, hint, with_error=hint_with_error or hint_below, below=hint_below)
-    common = f'id="{fid}" name="{escape(input_name or name)}"'
-    extra = attributes(attrs or {})
+    noted = f' <span class="muted">({escape(note_text)})</span>' if note_text else ""
     parts = [f'<div class="field{" has-error" if message else ""}">\n']
-    parts.append(f'  <label for="{fid}">{escape(label)}')
-    if note_text:
-        parts.append(f' <span class="muted">({escape(note_text)})</span>')
-    parts.append("</label>\n")
+    parts.append(f'  <label for="{fid}">{escape(label)}{noted}</label>\n')
     if hint and not hint_below:
         parts.append(f'<p class="hint" id="{fid}-hint">{hint_text}</p>')
     needed = " required" if is_required else ""
+    opening = f'id="{fid}" name="{escape(input_name or name)}"'
+    extra = attributes(attrs or {})
     if control == "textarea":
         parts.append(
-            f'<textarea {common} rows="{escape(rows)}"{extra}{needed}{aria}>'
+            f'<textarea {opening} rows="{escape(rows)}"{extra}{needed}{aria}>'
             f"{escape(value)}</textarea>"
         )
     elif control == "select":
-        parts.append(f"<select {common}{extra}{needed}{aria}>\n")
-        if blank is not None:
-            parts.append(f'<option value="">{escape(blank)}</option>')
-        parts.extend(option(key, text, value) for key, text in options or ())
-        if caller is not None:
-            parts.append(escape(caller()))
-        parts.append("</select>")
+        parts.append(_select(f"{opening}{extra}{needed}{aria}", value, blank, options, caller))
     else:
         shown = "" if type == "password" else f' value="{escape(value)}"'
         parts.append(
-            f'<input {common} type="{escape(type)}"{shown}{extra}'
+            f'<input {opening} type="{escape(type)}"{shown}{extra}'
             f' autocomplete="{escape(autocomplete)}"{needed}{aria}>'
         )
     if hint and hint_below:
