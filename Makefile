@@ -44,9 +44,11 @@ lint: install
 ## Lint, type-check, check the import contracts (pyproject.toml), then the whole suite on
 ## SQLite and, when reachable, on PostgreSQL.
 ## Each run prints its 15 slowest tests and its wall time, so a change can see the trend.
-## Tests run in parallel, one worker per core (TEST_WORKERS=0: in this process); the browser
-## tests all go to one worker (their xdist group), so Chromium starts once.
-TEST_WORKERS ?= auto
+## Tests run in parallel, one worker more than the cores (TEST_WORKERS=0: in this process): the
+## browser tests and the served-app tests spend much of their time waiting for Chromium and
+## for servers, so a third worker keeps two cores busy (SQLite run: 612 s with two, 527 with
+## three). The browser tests all go to one worker (their xdist group), so Chromium starts once.
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 # Bytecode is written even where the environment turns it off: each worker would otherwise
 # compile and rewrite every test module again (collection 18 s instead of 9).
 unexport PYTHONDONTWRITEBYTECODE
