@@ -29,6 +29,21 @@ def rows(html: str) -> list[int]:
     return [int(found) for found in ROW.findall(html)]
 
 
+def close_period(session: Session, world: World) -> int:
+    """Start the next period: the current plan becomes a closed one, whose id this returns."""
+    old = plans_repo.current(session, account_id=world.account.id)
+    assert old is not None
+    assert old.id is not None
+    periods.start_next(
+        session,
+        actor=world.members["lead"],
+        current=old,
+        values=NextPeriod("FY2099", date(2099, 1, 1), date(2099, 12, 31), old.id, frozenset()),
+    )
+    session.commit()
+    return old.id
+
+
 def many(session: Session, world: World, count: int) -> list[Action]:
     """``count`` open actions due one day apart: the list's order is theirs."""
     return [
@@ -173,18 +188,9 @@ def test_a_closed_period_links_its_whole_list_without_a_fragment(
 ) -> None:
     """The section route serves the current plan only: a closed period's page loads them all."""
     actions = many(session, world, PAGE + 2)
-    old = plans_repo.current(session, account_id=world.account.id)
-    assert old is not None
-    assert old.id is not None
-    periods.start_next(
-        session,
-        actor=world.members["lead"],
-        current=old,
-        values=NextPeriod("FY2099", date(2099, 1, 1), date(2099, 12, 31), old.id, frozenset()),
-    )
-    session.commit()
+    old = close_period(session, world)
     sign_in(client, session, world.members["lead"])
-    period = url(world, f"/plans/{old.id}")
+    period = url(world, f"/plans/{old}")
     page = client.get(period).text
     assert rows(page) == [a.id for a in actions[:PAGE]]
     more = page.split('id="actions-open-list-more"')[1].split("</li>")[0]
@@ -331,17 +337,8 @@ def test_a_closed_period_shows_its_parked_initiatives_with_the_others(
     client: TestClient, session: Session, world: World
 ) -> None:
     parked = answered(session, world, "Parked then", InitiativeStatus.PARKED)
-    old = plans_repo.current(session, account_id=world.account.id)
-    assert old is not None
-    assert old.id is not None
-    periods.start_next(
-        session,
-        actor=world.members["lead"],
-        current=old,
-        values=NextPeriod("FY2099", date(2099, 1, 1), date(2099, 12, 31), old.id, frozenset()),
-    )
-    session.commit()
+    old = close_period(session, world)
     sign_in(client, session, world.members["lead"])
-    page = client.get(url(world, f"/plans/{old.id}")).text
+    page = client.get(url(world, f"/plans/{old}")).text
     assert initiative_rows(page, "parked") == [parked.id]
     assert 'id="initiatives-parked-group"' not in page  # a plain group, no disclosure

@@ -8,11 +8,11 @@ import re
 from datetime import timedelta
 
 from playwright.sync_api import expect
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from app.actions import service
 from app.actions.schemas import CheckedAction, Link
-from app.db import run_after_commit
+from app.db import Database, run_after_commit
 from app.initiatives import service as initiatives
 from app.initiatives.schemas import InitiativeValues
 from app.kit.window import PAGE
@@ -21,7 +21,6 @@ from app.models import (
     ActionStatus,
     Initiative,
     InitiativeStatus,
-    Plan,
     User,
     utcnow,
 )
@@ -92,20 +91,27 @@ def test_show_more_and_a_link_to_an_action_not_rendered(
     expect(rows).to_have_count(total)
 
 
-def _parked(session: Session, lead: User, sponsor: User, plan: Plan, title: str) -> Initiative:
-    """A proposal of the lead's that the sponsor parked."""
-    made = initiatives.create(
-        session, actor=lead, plan=plan, values=InitiativeValues(title=title, owner_id=lead.id)
-    )
-    initiatives.propose(session, actor=lead, initiative=made, expected_version=made.version)
-    initiatives.answer(
-        session,
-        actor=sponsor,
-        initiative=made,
-        status=InitiativeStatus.PARKED,
-        reason="After the merger",
-        expected_version=made.version,
-    )
+def _parked(db: Database, account: int, title: str) -> Initiative:
+    """A proposal of the lead's on the account's plan, which the sponsor parked."""
+    with db.session() as session:
+        lead = session.exec(select(User).where(User.email == "lead@brightwell.example")).one()
+        sponsor = session.exec(select(User).where(User.email == "sponsor@harbor.example")).one()
+        plan = plans_repo.current(session, account_id=account)
+        assert plan is not None
+        made = initiatives.create(
+            session, actor=lead, plan=plan, values=InitiativeValues(title=title, owner_id=lead.id)
+        )
+        initiatives.propose(session, actor=lead, initiative=made, expected_version=made.version)
+        initiatives.answer(
+            session,
+            actor=sponsor,
+            initiative=made,
+            status=InitiativeStatus.PARKED,
+            reason="After the merger",
+            expected_version=made.version,
+        )
+        session.commit()
+    run_after_commit(session)
     return made
 
 
@@ -113,13 +119,7 @@ def test_parked_initiatives_open_on_demand_and_stay_open_through_a_live_update(
     demo_data: LiveServer, new_context: NewContext
 ) -> None:
     harbor = account_id(demo_data.db, "Harbor Logistics")
-    with demo_data.db.session() as session:
-        lead = session.exec(select(User).where(User.email == "lead@brightwell.example")).one()
-        sponsor = session.exec(select(User).where(User.email == "sponsor@harbor.example")).one()
-        plan = plans_repo.current(session, account_id=harbor)
-        assert plan is not None
-        first = _parked(session, lead, sponsor, plan, "Parked pilot")
-        session.commit()
+    first = _parked(demo_data.db, harbor, "Parked pilot")
 
     page = new_context(viewport=DESKTOP).new_page()
     sign_in(page, "lead@brightwell.example")
@@ -133,14 +133,7 @@ def test_parked_initiatives_open_on_demand_and_stay_open_through_a_live_update(
     settled(page)
 
     # The sponsor parks another: the section comes again live, the group still open with both.
-    with demo_data.db.session() as session:
-        lead = session.exec(select(User).where(User.email == "lead@brightwell.example")).one()
-        sponsor = session.exec(select(User).where(User.email == "sponsor@harbor.example")).one()
-        plan = plans_repo.current(session, account_id=harbor)
-        assert plan is not None
-        second = _parked(session, lead, sponsor, plan, "Parked follow-up")
-        session.commit()
-    run_after_commit(session)
+    second = _parked(demo_data.db, harbor, "Parked follow-up")
     expect(page.locator(f"#initiative-{second.id}")).to_be_visible()
     expect(page.locator(f"#initiative-{first.id}")).to_be_visible()
     expect(group).to_have_attribute("open", "")
