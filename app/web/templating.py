@@ -263,8 +263,11 @@ def is_htmx(request: Request) -> bool:
 
 
 # ``markupsafe.escape`` without its ``Markup``: its escaping of a ``str`` to a ``str`` (in C
-# where its extension is built), what ``escape`` calls before it wraps the result.
-_escape_text: Callable[[str], str] = markupsafe._escape_inner  # type: ignore[attr-defined]
+# where its extension is built), what ``escape`` calls before it wraps the result. A private
+# name: a markupsafe without it falls back to ``escape`` itself (the same text, slower).
+_escape_text: Callable[[str], str] = getattr(markupsafe, "_escape_inner", None) or (
+    lambda text: str(escape(text))
+)
 
 
 def escape_output(value: object) -> str:
