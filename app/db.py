@@ -136,9 +136,27 @@ def _configure_sqlite(engine: Engine) -> None:
             process.give_back(info)
         turn.give_back(info)
 
+    # SQLAlchemy signals a commit (or rollback) before it sends it. A writer handed the turn
+    # then would find SQLite's lock still held and sleep in SQLite's busy handler (1 ms, then
+    # 2, then 5): the lock would sit idle while its next holder slept. So the transaction ends
+    # here, and only then is the turn passed on; SQLAlchemy's own commit then finds nothing
+    # to do (the driver's commit outside a transaction is a no-op). Should it fail, the turn
+    # stays until SQLAlchemy's own attempt fails again or succeeds and the rollback or the
+    # connection's return to the pool (``_on_gone``) passes it on.
     @event.listens_for(engine, "commit")
+    def _on_commit(conn: sa.Connection) -> None:
+        _end_then_give_back(conn, "commit")
+
     @event.listens_for(engine, "rollback")
-    def _on_end(conn: sa.Connection) -> None:
+    def _on_rollback(conn: sa.Connection) -> None:
+        _end_then_give_back(conn, "rollback")
+
+    def _end_then_give_back(conn: sa.Connection, how: str) -> None:
+        if conn.info.get(WriterTurn._KEY):
+            try:
+                getattr(conn.connection.dbapi_connection, how)()
+            except sqlite3.Error:
+                return
         give_back(conn.info)
 
     # A connection that breaks or is closed mid-transaction may never see its rollback.

@@ -228,3 +228,23 @@ def test_writers_of_several_processes_on_one_file_all_get_their_turn(
     drop_engine(engine)
     assert errors == []
     assert {name.split("-")[0] for name in names} == {f"w{n}" for n in range(9)}
+
+
+@pytest.mark.skipif(BACKEND != "sqlite", reason="SQLite's writers")
+def test_a_writer_passes_its_turn_on_only_once_its_commit_is_done(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next writer must find SQLite's lock free: with no busy timeout at all, a writer
+    handed the turn while the last one's COMMIT is still running is refused at once
+    ("database is locked") where it would otherwise sleep in SQLite's busy handler. Writers
+    of one process (threads of one engine) and of two (two engines on one file)."""
+    engine = migrated_engine(tmp_path, name="handover")
+    url = engine.url.render_as_string(hide_password=False)
+    processes = [Database(create_db_engine(url)) for _ in range(2)]  # turns wait up to 30 s
+    monkeypatch.setattr(app_db, "SQLITE_BUSY_TIMEOUT_MS", 0)  # ... SQLite's lock not at all
+    errors, names = _write_for_a_while(processes, writers=6, hold=0)
+    for db in processes:
+        db.dispose()
+    drop_engine(engine)
+    assert errors == []
+    assert len(names) > 100

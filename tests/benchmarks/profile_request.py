@@ -12,8 +12,9 @@ It makes a database of its own (SQLite: a temporary file; PostgreSQL: a database
 the process on the server the URL names, dropped afterwards), migrates it, loads the demo and
 signs in as the demo's account lead; ``--large F`` adds the benchmark's standard large plan
 (times F) to Harbor Logistics. Each route is asked ``-n`` times after a few warm-up
-requests; it prints per request the CPU time of this process (median and mean, ms) and the
-statements sent to the database (min-max; every one, BEGIN and COMMIT too). With ``--htmx`` the writes answer as htmx does
+requests; it prints per request the CPU time of this process (median and mean, ms), the part
+of it inside writing transactions (from BEGIN to COMMIT: on SQLite, while the write lock is
+held) and the statements sent to the database (min-max; every one, BEGIN and COMMIT too). With ``--htmx`` the writes answer as htmx does
 (the changed fragment) instead of redirecting. ``--profile N`` prints the N functions with
 the most time of their own and the N with the most time in all, for each route (cProfile). ``--dump PATH`` also saves each
 profile to PATH.ROUTE for pstats. ``--sql WIDTH`` prints the statements of each route's last request (cut to WIDTH).
@@ -167,11 +168,25 @@ def requests(
 
 
 class Statements:
+    """The statements a request sends, and the CPU time of its writing transactions: from
+    their BEGIN to their COMMIT, which on SQLite is how long the write lock is held."""
+
     def __init__(self) -> None:
         self.sent: list[str] = []
+        self.writing = 0.0
+        self._began: float | None = None
 
     def __call__(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         self.sent.append(" ".join(statement.split()))
+
+    def begin(self, conn: Any) -> None:
+        if conn.get_execution_options().get("jp_writes", True):
+            self._began = time.process_time()
+
+    def end(self, _conn: Any) -> None:
+        if self._began is not None:
+            self.writing += time.process_time() - self._began
+            self._began = None
 
 
 async def measure(
@@ -187,13 +202,17 @@ async def measure(
             raise SystemExit(f"{name}: {response.status_code} {response.text[-3000:]}")
     counter = Statements()
     event.listen(engine, "before_cursor_execute", counter)
+    event.listen(engine, "begin", counter.begin)
+    event.listen(engine, "commit", counter.end)
+    event.listen(engine, "rollback", counter.end)
     cpu: list[float] = []
+    writing: list[float] = []
     counts: list[int] = []
     # CPU time, not wall time: a loaded machine would otherwise charge its waits to the profile.
     profiler = cProfile.Profile(time.process_time) if profile else None
     try:
         for i in range(WARM_UP, WARM_UP + n):
-            counter.sent = []
+            counter.sent, counter.writing = [], 0.0
             started = time.process_time()
             if profiler is not None:
                 profiler.enable()
@@ -202,13 +221,22 @@ async def measure(
                 profiler.disable()
             cpu.append((time.process_time() - started) * 1000)
             counts.append(len(counter.sent))
+            writing.append(counter.writing * 1000)
             assert response.status_code < 400, (name, response.status_code)
     finally:
         event.remove(engine, "before_cursor_execute", counter)
+        event.remove(engine, "begin", counter.begin)
+        event.remove(engine, "commit", counter.end)
+        event.remove(engine, "rollback", counter.end)
     print(
         f"{name:8} CPU ms: median {statistics.median(cpu):6.2f}, mean {statistics.mean(cpu):6.2f}"
         f"  statements: {min(counts)}-{max(counts)}  ({n} requests, {response.status_code})"
     )
+    if max(writing):
+        print(
+            f"{'':8} of it in writing transactions (BEGIN to COMMIT): median"
+            f" {statistics.median(writing):6.2f}"
+        )
     if args.sql:
         for statement in counter.sent:
             print("   ", statement[: args.sql])
