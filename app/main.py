@@ -247,6 +247,7 @@ def create_app(
         secret_key=settings.resolved_secret_key,
         base_globals={"dev_mailbox": mail_routes.may_read, "account_nav": account_nav},
         secure_cookies=settings.secure_cookies,
+        reload=settings.environment == "development",
     )
     _mount(app, settings, admitted=admitted)
     return app

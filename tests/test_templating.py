@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
+from pathlib import Path
 
 import pytest
 from markupsafe import Markup, escape
 
+from app.db import Database, create_db_engine
+from app.main import create_app
 from app.models import Role
+from app.web import templating
 from app.web.templating import Templates, escape_output, option
+from tests.conftest import default_settings
 
 
 @pytest.mark.parametrize(
@@ -109,4 +115,23 @@ def test_the_pages_templates_write_out_through_escape_output() -> None:
     )
     assert render(source, v="<&>") == (
         "<b>&lt;&amp;&gt;</b>|<i>&lt;&amp;&gt;</i>|&lt;&lt;&amp;&gt;"
+    )
+
+
+@pytest.mark.parametrize(("environment", "reloads"), [("development", True), ("test", False)])
+def test_templates_are_read_again_when_changed_only_in_development(
+    environment: str, reloads: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In development an edited template shows at the next render; elsewhere a render asks
+    nothing of the disk (templates change only with a deployment)."""
+    monkeypatch.setattr(templating, "TEMPLATE_DIR", tmp_path)
+    page = tmp_path / "page.html"
+    page.write_text("first")
+    settings = default_settings().model_copy(update={"environment": environment})
+    templates = create_app(settings, Database(create_db_engine("sqlite://"))).state.templates
+    assert templates.env.get_template("page.html").render() == "first"
+    page.write_text("second, and longer")
+    os.utime(page, (page.stat().st_mtime + 5,) * 2)  # a later time, however coarse the clock
+    assert templates.env.get_template("page.html").render() == (
+        "second, and longer" if reloads else "first"
     )

@@ -307,8 +307,16 @@ class PageTemplate(Template):
 
 class Templates:
     def __init__(
-        self, *, secret_key: str, base_globals: dict[str, Any], secure_cookies: bool = False
+        self,
+        *,
+        secret_key: str,
+        base_globals: dict[str, Any],
+        secure_cookies: bool = False,
+        reload: bool = True,
     ) -> None:
+        """``reload``: each render first asks whether its template files changed on disk (a
+        ``stat`` per file), so that an edited template shows without a restart. Off where
+        templates change only with a deployment."""
         self.secure_cookies = secure_cookies
         self.env = Environment(
             loader=FileSystemLoader(TEMPLATE_DIR),
@@ -316,6 +324,7 @@ class Templates:
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            auto_reload=reload,
         )
         self.env.template_class = PageTemplate
         versions = static_versions()
