@@ -112,64 +112,73 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    turn = WriterTurn(SQLITE_BUSY_TIMEOUT_MS / 1000)
     path = engine.url.database or ""
     shared = path not in ("", ":memory:") and not path.startswith("file:")
-    process = ProcessTurn(f"{path}-writer.lock", SQLITE_BUSY_TIMEOUT_MS / 1000) if shared else None
+    writers = _SqliteWriters(f"{path}-writer.lock" if shared else None)
+    event.listen(engine, "begin", writers.begin)
+    event.listen(engine, "commit", writers.commit)
+    event.listen(engine, "rollback", writers.rollback)
+    # A connection that breaks or is closed mid-transaction may never see its rollback.
+    event.listen(engine, "reset", writers.reset)
+    for gone in ("checkin", "invalidate", "close"):
+        event.listen(engine, gone, writers.gone)
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: sa.Connection) -> None:
+
+class _SqliteWriters:
+    """How a transaction on one SQLite engine begins and ends: one that may write first takes
+    this process's ``WriterTurn`` and (a database file: ``lock_path``) the processes'
+    ``ProcessTurn``, then ``BEGIN IMMEDIATE``; one that only reads begins ``DEFERRED``."""
+
+    def __init__(self, lock_path: str | None) -> None:
+        self.turn = WriterTurn(SQLITE_BUSY_TIMEOUT_MS / 1000)
+        self.process = ProcessTurn(lock_path, SQLITE_BUSY_TIMEOUT_MS / 1000) if lock_path else None
+
+    def begin(self, conn: sa.Connection) -> None:
         if not conn.get_execution_options().get("jp_writes", True):
             conn.exec_driver_sql("BEGIN DEFERRED")
             return
-        turn.take(conn.info)
+        self.turn.take(conn.info)
         try:
-            if process is not None:
-                process.take(conn.info)
+            if self.process is not None:
+                self.process.take(conn.info)
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
-            give_back(conn.info)
+            self.give_back(conn.info)
             raise
 
-    def give_back(info: dict[Any, Any]) -> None:
-        if process is not None:
-            process.give_back(info)
-        turn.give_back(info)
+    def commit(self, conn: sa.Connection) -> None:
+        self._end(conn, "commit")
 
-    # SQLAlchemy signals a commit (or rollback) before it sends it. A writer handed the turn
-    # then would find SQLite's lock still held and sleep in SQLite's busy handler (1 ms, then
-    # 2, then 5): the lock would sit idle while its next holder slept. So the transaction ends
-    # here, and only then is the turn passed on; SQLAlchemy's own commit then finds nothing
-    # to do (the driver's commit outside a transaction is a no-op). Should it fail, the turn
-    # stays until SQLAlchemy's own attempt fails again or succeeds and the rollback or the
-    # connection's return to the pool (``_on_gone``) passes it on.
-    @event.listens_for(engine, "commit")
-    def _on_commit(conn: sa.Connection) -> None:
-        _end_then_give_back(conn, "commit")
+    def rollback(self, conn: sa.Connection) -> None:
+        self._end(conn, "rollback")
 
-    @event.listens_for(engine, "rollback")
-    def _on_rollback(conn: sa.Connection) -> None:
-        _end_then_give_back(conn, "rollback")
-
-    def _end_then_give_back(conn: sa.Connection, how: str) -> None:
+    def _end(self, conn: sa.Connection, how: str) -> None:
+        """SQLAlchemy signals a commit (or rollback) before it sends it. A writer handed the
+        turn then would find SQLite's lock still held and sleep in SQLite's busy handler (1 ms,
+        then 2, then 5) while the lock sat idle. So the transaction ends here, and only then
+        is the turn passed on; SQLAlchemy's own commit finds nothing left to do (the driver's
+        commit outside a transaction is a no-op). Should it fail here, the turn stays until
+        SQLAlchemy's own attempt fails again or succeeds and the rollback or the connection's
+        return to the pool (``gone``) passes it on."""
         if conn.info.get(WriterTurn._KEY):
             try:
                 getattr(conn.connection.dbapi_connection, how)()
             except sqlite3.Error:
                 return
-        give_back(conn.info)
+        self.give_back(conn.info)
 
-    # A connection that breaks or is closed mid-transaction may never see its rollback.
-    def _on_gone(_dbapi_connection: Any, record: Any, *_more: Any) -> None:
+    def gone(self, _dbapi_connection: Any, record: Any, *_more: Any) -> None:
         if record is not None:
-            give_back(record.info)
+            self.give_back(record.info)
 
-    def _on_reset(dbapi_connection: Any, record: Any, _reset_state: Any) -> None:
-        _on_gone(dbapi_connection, record)
+    def reset(self, dbapi_connection: Any, record: Any, _reset_state: Any) -> None:
+        # Three parameters: with two SQLAlchemy would take it for the event's old signature.
+        self.gone(dbapi_connection, record)
 
-    event.listen(engine, "reset", _on_reset)
-    for gone in ("checkin", "invalidate", "close"):
-        event.listen(engine, gone, _on_gone)
+    def give_back(self, info: dict[Any, Any]) -> None:
+        if self.process is not None:
+            self.process.give_back(info)
+        self.turn.give_back(info)
 
 
 class WriterTurn:

@@ -243,14 +243,19 @@ def create_app(
     app.state.scheduler = scheduler
     app.state.schema = schema
     app.state.live = live
-    app.state.templates = Templates(
+    app.state.templates = _templates(settings)
+    _mount(app, settings, admitted=admitted)
+    return app
+
+
+def _templates(settings: Settings) -> Templates:
+    """The pages' templates; read from disk again when changed only in development."""
+    return Templates(
         secret_key=settings.resolved_secret_key,
         base_globals={"dev_mailbox": mail_routes.may_read, "account_nav": account_nav},
         secure_cookies=settings.secure_cookies,
         reload=settings.environment == "development",
     )
-    _mount(app, settings, admitted=admitted)
-    return app
 
 
 def _mount(app: FastAPI, settings: Settings, *, admitted: int) -> None:
