@@ -128,10 +128,12 @@ def test_templates_are_read_again_when_changed_only_in_development(
     page = tmp_path / "page.html"
     page.write_text("first")
     settings = default_settings().model_copy(update={"environment": environment})
-    templates = create_app(settings, Database(create_db_engine("sqlite://"))).state.templates
+    db = Database(create_db_engine("sqlite://"))
+    templates = create_app(settings, db).state.templates
     assert templates.env.get_template("page.html").render() == "first"
     page.write_text("second, and longer")
     os.utime(page, (page.stat().st_mtime + 5,) * 2)  # a later time, however coarse the clock
     assert templates.env.get_template("page.html").render() == (
         "second, and longer" if reloads else "first"
     )
+    db.dispose()
