@@ -30,7 +30,8 @@ import sqlite3
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any, TypeVar
 
 import anyio
@@ -337,6 +338,40 @@ def _forget_memos(session: OrmSession, transaction: Any) -> None:
     # Not at the end of the subtransaction every flush opens; at a savepoint's, to be safe.
     if transaction.parent is None or transaction.nested:
         session.info.pop(_MEMOS, None)
+
+
+@contextmanager
+def read_before_writing(session: Session) -> Iterator[None]:
+    """Run the block's reads in a transaction of their own, before a writing request's own.
+
+    On SQLite a writing transaction holds the write lock of the whole database from its first
+    statement (``BEGIN IMMEDIATE``) to its commit, and every other writer, of this process or
+    another, waits for it. A request's first statement is the lookup of its session, and the
+    request then goes back and forth between the event loop and worker threads (its guard,
+    its handler) before it commits. The lookup decides nothing the change relies on that a
+    write lock would protect (a session ended meanwhile is as if the request came a moment
+    earlier, as on PostgreSQL, where the lookup takes no lock either), so on SQLite it reads in
+    a ``DEFERRED`` transaction that ends here, and the write lock is taken from the guard's
+    first statement. The objects read stay in the session (its identity map).
+
+    Elsewhere (PostgreSQL, a reading request, a session already in a transaction) the block
+    runs as it is: PostgreSQL locks rows, not the database, and a commit more would be a round
+    trip more."""
+    db = session.info.get("db")
+    if not (
+        session.info.get("writes")
+        and isinstance(db, Database)
+        and db.is_sqlite
+        and not session.in_transaction()
+    ):
+        yield
+        return
+    session.bind = db.bind_for(writes=False)
+    try:
+        yield
+        session.commit()
+    finally:
+        session.bind = db.bind_for(writes=True)
 
 
 def require_writes(session: OrmSession) -> None:

@@ -119,3 +119,35 @@ def test_a_refused_change_lets_go_of_its_locks_before_its_answer_too(
     locked = next(i for i, s in enumerate(statements) if "FOR UPDATE" in s or "IMMEDIATE" in s)
     commit = statements.index("COMMIT", locked)
     assert any(s.startswith("SELECT action.id, action.title") for s in statements[commit:])
+
+
+def test_a_change_looks_its_session_up_before_it_takes_the_write_lock(
+    live_server: LiveServer, statements: list[str]
+) -> None:
+    """On SQLite the session's lookup reads in a transaction of its own, over before the write
+    lock is taken (``app.db.read_before_writing``): the lock is held from the guard's first
+    query, not also across the lookup and the way from the lookup to the guard. On PostgreSQL,
+    which locks rows and not the database, the lookup is the change's transaction's first
+    statement."""
+    account, action, version, lead = _scene(live_server)
+    with _client(live_server, lead) as client:  # type: ignore[arg-type]
+        statements.clear()
+        answer = client.post(
+            f"/accounts/{account}/actions/{action}/status",
+            data={"status": "blocked", "version": str(version)},
+            headers=HTMX,
+        )
+    assert answer.status_code == 200
+    lookup = next(i for i, s in enumerate(statements) if "FROM user_session" in s)
+    update = next(i for i, s in enumerate(statements) if s.startswith("UPDATE action"))
+    if BACKEND == "sqlite":
+        locked = statements.index("BEGIN IMMEDIATE")
+        assert statements[:lookup].count("BEGIN DEFERRED") == 1, statements
+        assert lookup < statements.index("COMMIT", lookup) < locked < update, statements
+        # The guard's queries (the account with the person's membership, the plan, the action)
+        # are under the lock.
+        guard = statements[locked:update]
+        assert any(s.startswith("SELECT account.id") for s in guard), statements
+    else:
+        assert "COMMIT" not in statements[lookup:update], statements
+    assert "COMMIT" not in statements[statements.index("BEGIN", lookup) : update]

@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 
 from app.auth import sessions
 from app.config import Settings
-from app.db import DbSession, after_commit
+from app.db import DbSession, after_commit, read_before_writing
 from app.permissions.policy import Actor
 from app.web.errors import SignInRequired
 
@@ -46,7 +46,9 @@ def optional_actor(request: Request, db: DbSession, settings: SettingsDep) -> Ac
     token = sessions.cookie(request, settings)
     if not token:
         return None
-    found = sessions.resolve(db, token=token, settings=settings)
+    # Outside the write lock on SQLite (``read_before_writing``): held from the guard's query.
+    with read_before_writing(db):
+        found = sessions.resolve(db, token=token, settings=settings)
     if found is None:
         return None
     if sessions.needs_touch(found) and not is_background(request):

@@ -22,8 +22,8 @@ plan on Harbor Logistics (30 priorities, 60 initiatives, 300 actions, 2,000 comm
    the same load, the most this stack can write a second on this machine;
 5. the app's resident memory throughout.
 
-The app is ``jointplan serve`` (uvicorn, ``--workers 1`` unless a step says two), in
-development mode with a fixed secret key; people are signed in by sessions made directly
+The app is ``jointplan serve`` (uvicorn, ``--workers 1`` unless a step says two), served as
+in production (``benchdata.server_env``) with a fixed secret key; people are signed in by sessions made directly
 (``app.auth.sessions``). ``--quick`` is the smoke run the test suite makes
 (tests/test_bench.py): the test world instead of the demo, a tenth of the plan, a second or two
 per step. Results go in tests/benchmarks/NOTES.md with the machine they ran on.
