@@ -575,10 +575,59 @@ def test_a_change_renders_the_closed_actions_only_when_it_closed_one(
         data={"status": "done", "version": "2"},
         headers=HTMX,
     ).text
-    assert ACTION_TITLES.findall(closed) == ["Finished long ago", "Workshop"]
+    # The latest changed first: the one just closed leads its list.
+    assert ACTION_TITLES.findall(closed) == ["Workshop", "Finished long ago"]
     assert '<details class="actions-closed" id="actions-closed" open>' in closed
     assert f'id="action-status-{workshop.id}"' in closed
     assert f'data-focus="action-status-{workshop.id}"' in closed
+
+
+def test_the_closed_actions_come_a_page_at_a_time_the_latest_changed_first(
+    client: TestClient, session: Session, world: World, count_queries: QueryCounter
+) -> None:
+    """A year's done and cancelled actions are many: their list is rendered a page at a time
+    (app/kit/window.py), the latest changed first, so that the answer to a change that closed
+    an action renders one page of them, the action first, whatever their number."""
+    finished = [
+        add(session, world, f"Closed {i}", status=ActionStatus.DONE) for i in range(PAGE + 3)
+    ]
+    workshop = add(session, world, "Workshop")
+    sign_in(client, session, world.members["member"])
+    section = url(world, "/plan/sections/actions")
+    newest_first = [f"Closed {i}" for i in reversed(range(PAGE + 3))]
+    asked = client.get(f"{section}?closed=1", headers=HTMX).text
+    assert ACTION_TITLES.findall(asked) == ["Workshop", *newest_first[:PAGE]]
+    # "Show 3 more" fetches the rest in place of itself; without JavaScript, the whole list.
+    assert f'hx-get="{section}?actions_closed_from={PAGE}"' in asked
+    assert 'Show 3 more <span class="muted">(3 done and cancelled actions not shown)' in asked
+    assert f'href="{url(world, "/plan")}?actions_closed=all#actions-closed"' in asked
+    more = client.get(f"{section}?actions_closed_from={PAGE}", headers=HTMX).text
+    closed_list = more[more.index('id="actions-closed-list"') :]
+    assert re.findall(r"<h3>([^<]+)</h3>", closed_list)[:3] == newest_first[PAGE:]
+    # The keyboard goes to the first row brought in.
+    assert f'data-focus="action-{finished[2].id}"' in closed_list
+    every = client.get(url(world, "/plan?actions_closed=all")).text
+    assert ACTION_TITLES.findall(every) == ["Workshop", *newest_first]
+    # A link to any action opens every list that may hold it (static/fold.js): all of these.
+    assert 'data-shows="actions_closed=all"' in client.get(url(world, "/plan")).text
+
+    count_queries.statements.clear()
+    closing = client.post(
+        url(world, f"/actions/{workshop.id}/status"),
+        data={"status": "cancelled", "version": str(workshop.version)},
+        headers=HTMX,
+    ).text
+    assert ACTION_TITLES.findall(closing) == ["Workshop", *newest_first[: PAGE - 1]]
+    assert f'data-focus="action-status-{workshop.id}"' in closing
+    # Reopening an older one shows the list down to it, wherever it is.
+    oldest = finished[0]
+    reopened = client.post(
+        url(world, f"/actions/{oldest.id}/status"),
+        data={"status": "in_progress", "version": str(oldest.version)},
+        headers=HTMX,
+    ).text
+    assert ACTION_TITLES.findall(reopened)[0] == "Closed 0"
+    assert '<details class="actions-closed" id="actions-closed">' in reopened
 
 
 def test_a_stale_status_change_is_refused(
@@ -667,7 +716,10 @@ def test_open_actions_come_first_overdue_leading_and_closed_ones_are_collapsed(
     assert "Show the 1 done and cancelled action<" in page
     asked = client.get(url(world, "/plan/sections/actions?closed=1"), headers=HTMX).text
     assert ACTION_TITLES.findall(asked) == ["Late", "Soon", "Later", "Undated", "Finished"]
-    assert '<ul class="actions-list" id="actions-closed-list" data-keep="closed=1">' in asked
+    assert (
+        '<ul class="actions-list" id="actions-closed-list" data-keep="closed=1"'
+        ' data-window="actions_closed">'
+    ) in asked
     page = client.get(url(world, "/plan?closed=1")).text
     assert ACTION_TITLES.findall(page) == ["Late", "Soon", "Later", "Undated", "Finished"]
     assert '<details class="actions-closed" id="actions-closed" open>' in page

@@ -54,6 +54,7 @@ class PlanAction:
     version: int
     carried_from_id: int | None
     created_at: datetime
+    updated_at: datetime
 
     @classmethod
     def of(cls, action: Action) -> PlanAction:

@@ -51,7 +51,8 @@ class ActionRow:
 
 @dataclass
 class Section:
-    """The section's actions, open (overdue first, then by due date) and closed; view rows are
+    """The section's actions, open (overdue first, then by due date) and closed (the latest
+    changed first); view rows are
     made by ``row`` only for the actions rendered (a page of them: app/kit/window.py)."""
 
     open: list[PlanAction]
@@ -67,8 +68,11 @@ class Section:
         picked = (lambda action: action.id == reveal) if reveal else None
         return window.slice(self.open, picked).map(self.row)
 
-    def closed_rows(self) -> list[ActionRow]:
-        return [self.row(action) for action in self.closed]
+    def closed_shown(self, window: Window, reveal: int | None = None) -> Shown[ActionRow]:
+        """The done and cancelled actions ``window`` renders (the latest changed first, so the
+        one a change just closed leads), down to the action ``reveal`` at least."""
+        picked = (lambda action: action.id == reveal) if reveal else None
+        return window.slice(self.closed, picked).map(self.row)
 
     def reveals_closed(self, reveal: int | None) -> bool:
         """Whether the action ``reveal`` (the one a change was about) is a closed one: only
@@ -187,7 +191,12 @@ def section(
     open_.sort(key=lambda a: 0 if a.id in overdue else 1)
     return Section(
         open=open_,
-        closed=[a for a in actions if not smart.is_open(a.status)],
+        # The latest changed first: a list that grows all year is read from its recent end.
+        closed=sorted(
+            (a for a in actions if not smart.is_open(a.status)),
+            key=lambda a: (a.updated_at, a.id),
+            reverse=True,
+        ),
         overdue_count=len(overdue),
         row=row,
         owner_groups=owner_groups(members, access),

@@ -85,7 +85,7 @@ def test_show_more_and_a_link_to_an_action_not_rendered(
     page.goto("/")
     page.goto(f"/accounts/{harbor}/plan#action-{last.id}")
     # (It cannot know which list holds it: every list that shows more on demand is opened.)
-    every = "initiatives_parked=all&initiatives_declined=all&actions=all&closed=1"
+    every = "initiatives_parked=all&initiatives_declined=all&actions=all&actions_closed=all"
     expect(page).to_have_url(re.compile(rf"/plan\?{every}#action-{last.id}$"))
     expect(page.locator(f"#action-{last.id}")).to_be_in_viewport()
     expect(rows).to_have_count(total)
