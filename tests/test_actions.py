@@ -556,30 +556,73 @@ def test_the_quick_status_change_is_audited(
 def test_a_change_renders_the_closed_actions_only_when_it_closed_one(
     client: TestClient, session: Session, world: World
 ) -> None:
-    """The answer to a change is the section: the done and cancelled actions in it are rendered
-    (their list open at the action) only when the change closed that action; any other change
-    leaves them to be fetched when their list opens, as the page does (issue 13)."""
+    """The done and cancelled actions are rendered in a change's answer (their list open at
+    the action) only when the change closed that action; any other change leaves them to be
+    fetched when their list opens, as the page does (issue 13)."""
     add(session, world, "Finished long ago", status=ActionStatus.DONE)
     workshop = add(session, world, "Workshop")
     sign_in(client, session, world.members["member"])
-    moved = client.post(
-        url(world, f"/actions/{workshop.id}/status"),
-        data={"status": "in_progress", "version": "1"},
-        headers=HTMX,
-    ).text
-    assert ACTION_TITLES.findall(moved) == ["Workshop"]
-    assert '<details class="actions-closed" id="actions-closed">' in moved
-    assert "Show the 1 done and cancelled action<" in moved
+    added = client.post(url(world, "/actions"), data={"title": "Other"}, headers=HTMX).text
+    assert ACTION_TITLES.findall(added) == ["Workshop", "Other"]
+    assert '<details class="actions-closed" id="actions-closed">' in added
+    assert "Show the 1 done and cancelled action<" in added
     closed = client.post(
         url(world, f"/actions/{workshop.id}/status"),
-        data={"status": "done", "version": "2"},
+        data={"status": "done", "version": "1"},
         headers=HTMX,
     ).text
     # The latest changed first: the one just closed leads its list.
-    assert ACTION_TITLES.findall(closed) == ["Workshop", "Finished long ago"]
+    assert ACTION_TITLES.findall(closed) == ["Other", "Workshop", "Finished long ago"]
     assert '<details class="actions-closed" id="actions-closed" open>' in closed
     assert f'id="action-status-{workshop.id}"' in closed
     assert f'data-focus="action-status-{workshop.id}"' in closed
+
+
+def test_a_status_change_that_leaves_an_action_open_answers_with_its_row_alone(
+    client: TestClient, session: Session, world: World
+) -> None:
+    """An open action whose status changes to another open one keeps its place, and the counts
+    above the list stay: htmx swaps its row alone (HX-Retarget), not the section, which would
+    render every row down to it. The notice, the keyboard's way back to the row's status and the
+    plan's summary come along out of band."""
+    for i in range(PAGE + 5):
+        add(session, world, f"Earlier {i}", due=TODAY + timedelta(days=1))
+    late = add(session, world, "Workshop", due=TODAY + timedelta(days=60))
+    add(session, world, "Finished long ago", status=ActionStatus.DONE)
+    sign_in(client, session, world.members["member"])
+    answer = client.post(
+        url(world, f"/actions/{late.id}/status"),
+        data={"status": "blocked", "version": "1"},
+        headers=HTMX,
+    )
+    assert answer.status_code == 200
+    assert answer.headers["HX-Retarget"] == f"#action-{late.id}"
+    assert answer.headers["HX-Reswap"] == "outerHTML"
+    text = answer.text
+    assert ACTION_TITLES.findall(text) == ["Workshop"]
+    assert '<option value="blocked" selected>' in text
+    assert '<input type="hidden" name="version" value="2">' in text
+    assert 'id="actions"' not in text
+    assert "actions-closed" not in text
+    assert '<div id="actions-notice" hx-swap-oob="true">' in text
+    assert "“Workshop” is now blocked." in text
+    assert f'data-focus="action-status-{late.id}"' in text
+    assert 'id="summary" aria-labelledby="summary-title" hx-swap-oob="true"' in text
+    # Closing it, or any answer to a form without htmx, is the section or the page as before.
+    closing = client.post(
+        url(world, f"/actions/{late.id}/status"),
+        data={"status": "done", "version": "2"},
+        headers=HTMX,
+    )
+    assert "HX-Retarget" not in closing.headers
+    assert '<section class="panel foldable" id="actions"' in closing.text
+    plain = client.post(
+        url(world, f"/actions/{late.id}/status"),
+        data={"status": "in_progress", "version": "3"},
+        headers={"X-CSRF-Token": CSRF},
+    )
+    assert plain.status_code == 303
+    assert "HX-Retarget" not in plain.headers
 
 
 def test_the_closed_actions_come_a_page_at_a_time_the_latest_changed_first(

@@ -23,6 +23,7 @@ from app.permissions.guards import ActionWriter, ItemAccess, PlanReader, item_ac
 from app.permissions.policy import AccountAccess, Actor, Verb
 from app.plans.page import current_plan, plan_page, plan_url
 from app.web.forms import FormErrors, Text, Version
+from app.web.templating import is_htmx
 
 router = APIRouter()
 ITEM = "/accounts/{account_id}/actions/{action_id}"
@@ -32,6 +33,8 @@ EditForm = Annotated[ActionForm, FormOf(ActionForm)]
 WrittenAction = Annotated[ItemAccess[Action], item_guard(Verb.ACTIONS_WRITE, Action, "action_id")]
 
 SECTION = Fragment("actions/_section.html", "actions")
+# The answer to a status change that leaves an open action open: its row alone.
+ROW = Fragment("actions/_row.html")
 NOTICE = "action_notice"
 LINK_ERROR = "Choose a priority or a shared initiative of this plan, or nothing."
 
@@ -176,6 +179,7 @@ def change_action_status(
     if status not in {s.value for s in ActionStatus}:
         return page.refused(422, SECTION, action_alert=f"Choose a status for “{action.title}”.")
     focus = f"action-status-{action.id}"
+    was_open = smart.is_open(action.status)
     try:
         service.change_status(
             db,
@@ -194,6 +198,13 @@ def change_action_status(
             409, SECTION, action_alert=alert, action_focus=focus, action_reveal=action.id
         )
     notice = f"“{action.title}” is now {ActionStatus(action.status).label.lower()}."
+    if is_htmx(request) and was_open and smart.is_open(action.status):
+        # Still open, so still where it was in its list, and the counts above the list are as
+        # they were: htmx swaps the action's row alone (not the section, which would render
+        # every row down to this one), with the notice and the summary out of band.
+        answer = page.done(notice, ROW, notice_as=NOTICE, action_focus=focus, action_row=action.id)
+        answer.headers.update({"HX-Retarget": f"#action-{action.id}", "HX-Reswap": "outerHTML"})
+        return answer
     # Without JavaScript, back to the action; a closed one is in the list of closed actions,
     # which the page renders only when asked.
     anchor = f"action-{action.id}" if smart.is_open(action.status) else "actions-closed"

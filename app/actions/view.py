@@ -68,6 +68,11 @@ class Section:
         picked = (lambda action: action.id == reveal) if reveal else None
         return window.slice(self.open, picked).map(self.row)
 
+    def open_row(self, action_id: int) -> ActionRow | None:
+        """The open action ``action_id``'s row (None: it is not open, or not there)."""
+        found = next((action for action in self.open if action.id == action_id), None)
+        return self.row(found) if found is not None else None
+
     def closed_shown(self, window: Window, reveal: int | None = None) -> Shown[ActionRow]:
         """The done and cancelled actions ``window`` renders (the latest changed first, so the
         one a change just closed leads), down to the action ``reveal`` at least."""

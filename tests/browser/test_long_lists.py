@@ -81,6 +81,19 @@ def test_show_more_and_a_link_to_an_action_not_rendered(
     expect(page.locator(f"#action-{changed.id} .badge")).to_have_text("Blocked")
     expect(rows).to_have_count(min(total, 2 * PAGE))
 
+    # A status change that leaves an action open swaps its row alone: the rows opened below it
+    # stay, its badge and the notice say what changed, the keyboard stays on its status.
+    row = rows.nth(PAGE + 1)
+    row_id = row.get_attribute("id")
+    assert row_id is not None
+    row.locator("select[name=status]").select_option(label="In progress")
+    row.get_by_role("button", name="Set the status").press("Enter")
+    settled(page)
+    expect(page.locator(f"#{row_id} .action-facts .badge")).to_have_text("In progress")
+    expect(page.locator("#actions-notice [role=status]")).to_contain_text("is now in progress.")
+    expect(rows).to_have_count(min(total, 2 * PAGE))
+    assert page.evaluate("document.activeElement.id") == row_id.replace("action-", "action-status-")
+
     # A link to an action past the first page (as a notification has) loads the whole list.
     page.goto("/")
     page.goto(f"/accounts/{harbor}/plan#action-{last.id}")
