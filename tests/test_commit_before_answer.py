@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from sqlmodel import select
@@ -76,17 +77,24 @@ def _scene(server: LiveServer) -> tuple[int, int, int, object]:
         return account.id, action.id, action.version, lead
 
 
-def test_a_change_commits_before_the_section_that_shows_it_is_read(
-    live_server: LiveServer, statements: list[str]
-) -> None:
-    account, action, version, lead = _scene(live_server)
-    with _client(live_server, lead) as client:  # type: ignore[arg-type]
+def _block(server: LiveServer, statements: list[str]) -> tuple[httpx.Response, int]:
+    """The lead sets the scene's action to "blocked", with that request's statements alone
+    recorded; the answer and the action's id."""
+    account, action, version, lead = _scene(server)
+    with _client(server, lead) as client:  # type: ignore[arg-type]
         statements.clear()
         answer = client.post(
             f"/accounts/{account}/actions/{action}/status",
             data={"status": "blocked", "version": str(version)},
             headers=HTMX,
         )
+    return answer, action
+
+
+def test_a_change_commits_before_the_section_that_shows_it_is_read(
+    live_server: LiveServer, statements: list[str]
+) -> None:
+    answer, action = _block(live_server, statements)
     assert answer.status_code == 200
     assert "“Workshop” is now blocked." in answer.text
     update = next(i for i, s in enumerate(statements) if s.startswith("UPDATE action"))
@@ -129,14 +137,7 @@ def test_a_change_looks_its_session_up_before_it_takes_the_write_lock(
     query, not also across the lookup and the way from the lookup to the guard. On PostgreSQL,
     which locks rows and not the database, the lookup is the change's transaction's first
     statement."""
-    account, action, version, lead = _scene(live_server)
-    with _client(live_server, lead) as client:  # type: ignore[arg-type]
-        statements.clear()
-        answer = client.post(
-            f"/accounts/{account}/actions/{action}/status",
-            data={"status": "blocked", "version": str(version)},
-            headers=HTMX,
-        )
+    answer, _action = _block(live_server, statements)
     assert answer.status_code == 200
     lookup = next(i for i, s in enumerate(statements) if "FROM user_session" in s)
     update = next(i for i, s in enumerate(statements) if s.startswith("UPDATE action"))
