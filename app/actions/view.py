@@ -52,8 +52,8 @@ class ActionRow:
 @dataclass
 class Section:
     """The section's actions, open (overdue first, then by due date) and closed (the latest
-    changed first); view rows are
-    made by ``row`` only for the actions rendered (a page of them: app/kit/window.py)."""
+    changed first); view rows are made by ``row`` only for the actions rendered (a page of
+    them: app/kit/window.py)."""
 
     open: list[PlanAction]
     closed: list[PlanAction]
