@@ -104,6 +104,7 @@
     }
     // Keep the keyboard where it was: a swapped block may name the control to focus. Markers
     // are used once and removed, so the one found is always the block just swapped in.
+    var xhr = event.detail.xhr;
     var marker = document.querySelector("[data-focus]");
     var id = marker ? marker.getAttribute("data-focus") : "";
     document.querySelectorAll("[data-focus]").forEach(function (m) { m.remove(); });
@@ -113,7 +114,15 @@
         return "move-" + (d === "up" ? "down" : "up");
       }));
     }
-    if (keep && !keep.disabled) { keep.focus(); return; }
+    if (keep && !keep.disabled) {
+      if (xhr) xhr.jpKeyboardPlaced = true;
+      keep.focus();
+      return;
+    }
+    // An answer swaps several parts (those out of band, then its own), each with this event:
+    // once one of them put the keyboard where the answer named, the others leave it there (not
+    // on a field left invalid elsewhere on the page).
+    if (xhr && xhr.jpKeyboardPlaced) return;
     var invalid = document.querySelector('[aria-invalid="true"]');
     if (invalid) { invalid.focus(); return; }
     // The control that was used went away with the old block: rather than drop the keyboard at

@@ -626,7 +626,7 @@ def test_a_status_change_that_leaves_an_action_open_answers_with_its_row_alone(
 
 
 def test_the_closed_actions_come_a_page_at_a_time_the_latest_changed_first(
-    client: TestClient, session: Session, world: World, count_queries: QueryCounter
+    client: TestClient, session: Session, world: World
 ) -> None:
     """A year's done and cancelled actions are many: their list is rendered a page at a time
     (app/kit/window.py), the latest changed first, so that the answer to a change that closed
@@ -654,7 +654,6 @@ def test_the_closed_actions_come_a_page_at_a_time_the_latest_changed_first(
     # A link to any action opens every list that may hold it (static/fold.js): all of these.
     assert 'data-shows="actions_closed=all"' in client.get(url(world, "/plan")).text
 
-    count_queries.statements.clear()
     closing = client.post(
         url(world, f"/actions/{workshop.id}/status"),
         data={"status": "cancelled", "version": str(workshop.version)},
@@ -671,6 +670,20 @@ def test_the_closed_actions_come_a_page_at_a_time_the_latest_changed_first(
     ).text
     assert ACTION_TITLES.findall(reopened)[0] == "Closed 0"
     assert '<details class="actions-closed" id="actions-closed">' in reopened
+
+
+def test_the_closed_actions_lead_with_the_latest_closed_not_the_latest_made(
+    client: TestClient, session: Session, world: World
+) -> None:
+    made_first = add(session, world, "Made first")
+    add(session, world, "Made second", status=ActionStatus.DONE)
+    sign_in(client, session, world.members["member"])
+    closing = client.post(
+        url(world, f"/actions/{made_first.id}/status"),
+        data={"status": "done", "version": "1"},
+        headers=HTMX,
+    ).text
+    assert ACTION_TITLES.findall(closing) == ["Made first", "Made second"]
 
 
 def test_a_stale_status_change_is_refused(

@@ -150,3 +150,28 @@ def test_parked_initiatives_open_on_demand_and_stay_open_through_a_live_update(
     expect(page.locator(f"#initiative-{second.id}")).to_be_visible()
     expect(page.locator(f"#initiative-{first.id}")).to_be_visible()
     expect(group).to_have_attribute("open", "")
+
+
+def test_a_status_change_keeps_the_keyboard_on_its_status_past_a_refused_form(
+    demo_data: LiveServer, new_context: NewContext
+) -> None:
+    """An answer swaps several parts (out of band, then its own) and static/app.js hears each:
+    once one put the keyboard where the answer named, a field left invalid elsewhere (the add
+    form just refused) does not take it."""
+    harbor = account_id(demo_data.db, "Harbor Logistics")
+    page = new_context(viewport=DESKTOP).new_page()
+    sign_in(page, "lead@brightwell.example")
+    page.goto(f"/accounts/{harbor}/plan")
+    section = page.locator("#actions")
+    section.locator(".action-form").get_by_role("button", name="Add action").click()
+    settled(page)
+    expect(section.locator('.action-form [aria-invalid="true"]').first).to_be_visible()
+    row = page.locator("#actions-open-list > li.action").first
+    row_id = row.get_attribute("id")
+    assert row_id is not None
+    status = row.locator("select[name=status]")
+    status.select_option("blocked" if status.input_value() != "blocked" else "in_progress")
+    row.get_by_role("button", name="Set the status").press("Enter")
+    settled(page)
+    expect(page.locator("#actions-notice [role=status]")).to_contain_text("is now")
+    assert page.evaluate("document.activeElement.id") == row_id.replace("action-", "action-status-")
