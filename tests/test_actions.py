@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import httpx
 import pytest
 from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
@@ -45,6 +46,17 @@ TODAY = local_today(zone_named(DEFAULT_ZONE))  # the world's workspaces are in U
 
 def url(world: World, tail: str = "", account: Account | None = None) -> str:
     return f"/accounts/{(account or world.account).id}{tail}"
+
+
+def set_status(
+    client: TestClient, world: World, action_id: int | None, status: str, version: int | str
+) -> httpx.Response:
+    """The status form of the action ``action_id`` posted as htmx posts it."""
+    return client.post(
+        url(world, f"/actions/{action_id}/status"),
+        data={"status": status, "version": str(version)},
+        headers=HTMX,
+    )
 
 
 def add(
@@ -566,11 +578,7 @@ def test_a_change_renders_the_closed_actions_only_when_it_closed_one(
     assert ACTION_TITLES.findall(added) == ["Workshop", "Other"]
     assert '<details class="actions-closed" id="actions-closed">' in added
     assert "Show the 1 done and cancelled action<" in added
-    closed = client.post(
-        url(world, f"/actions/{workshop.id}/status"),
-        data={"status": "done", "version": "1"},
-        headers=HTMX,
-    ).text
+    closed = set_status(client, world, workshop.id, "done", "1").text
     # The latest changed first: the one just closed leads its list.
     assert ACTION_TITLES.findall(closed) == ["Other", "Workshop", "Finished long ago"]
     assert '<details class="actions-closed" id="actions-closed" open>' in closed
@@ -590,11 +598,7 @@ def test_a_status_change_that_leaves_an_action_open_answers_with_its_row_alone(
     late = add(session, world, "Workshop", due=TODAY + timedelta(days=60))
     add(session, world, "Finished long ago", status=ActionStatus.DONE)
     sign_in(client, session, world.members["member"])
-    answer = client.post(
-        url(world, f"/actions/{late.id}/status"),
-        data={"status": "blocked", "version": "1"},
-        headers=HTMX,
-    )
+    answer = set_status(client, world, late.id, "blocked", "1")
     assert answer.status_code == 200
     assert answer.headers["HX-Retarget"] == f"#action-{late.id}"
     assert answer.headers["HX-Reswap"] == "outerHTML"
@@ -609,11 +613,7 @@ def test_a_status_change_that_leaves_an_action_open_answers_with_its_row_alone(
     assert f'data-focus="action-status-{late.id}"' in text
     assert 'id="summary" aria-labelledby="summary-title" hx-swap-oob="true"' in text
     # Closing it, or any answer to a form without htmx, is the section or the page as before.
-    closing = client.post(
-        url(world, f"/actions/{late.id}/status"),
-        data={"status": "done", "version": "2"},
-        headers=HTMX,
-    )
+    closing = set_status(client, world, late.id, "done", "2")
     assert "HX-Retarget" not in closing.headers
     assert '<section class="panel foldable" id="actions"' in closing.text
     plain = client.post(
@@ -654,20 +654,12 @@ def test_the_closed_actions_come_a_page_at_a_time_the_latest_changed_first(
     # A link to any action opens every list that may hold it (static/fold.js): all of these.
     assert 'data-shows="actions_closed=all"' in client.get(url(world, "/plan")).text
 
-    closing = client.post(
-        url(world, f"/actions/{workshop.id}/status"),
-        data={"status": "cancelled", "version": str(workshop.version)},
-        headers=HTMX,
-    ).text
+    closing = set_status(client, world, workshop.id, "cancelled", workshop.version).text
     assert ACTION_TITLES.findall(closing) == ["Workshop", *newest_first[: PAGE - 1]]
     assert f'data-focus="action-status-{workshop.id}"' in closing
     # Reopening an older one shows the list down to it, wherever it is.
     oldest = finished[0]
-    reopened = client.post(
-        url(world, f"/actions/{oldest.id}/status"),
-        data={"status": "in_progress", "version": str(oldest.version)},
-        headers=HTMX,
-    ).text
+    reopened = set_status(client, world, oldest.id, "in_progress", oldest.version).text
     assert ACTION_TITLES.findall(reopened)[0] == "Closed 0"
     assert '<details class="actions-closed" id="actions-closed">' in reopened
 
@@ -678,11 +670,7 @@ def test_the_closed_actions_lead_with_the_latest_closed_not_the_latest_made(
     made_first = add(session, world, "Made first")
     add(session, world, "Made second", status=ActionStatus.DONE)
     sign_in(client, session, world.members["member"])
-    closing = client.post(
-        url(world, f"/actions/{made_first.id}/status"),
-        data={"status": "done", "version": "1"},
-        headers=HTMX,
-    ).text
+    closing = set_status(client, world, made_first.id, "done", "1").text
     assert ACTION_TITLES.findall(closing) == ["Made first", "Made second"]
 
 
