@@ -201,9 +201,9 @@ def change_action_status(
     if is_htmx(request) and was_open and smart.is_open(action.status):
         # Still open, so still where it was in its list, and the counts above the list are as
         # they were: htmx swaps the action's row alone (not the section, which would render
-        # every row down to this one), with the notice and the summary out of band.
+        # every row down to this one), the notice and the summary, all out of band.
         answer = page.done(notice, ROW, notice_as=NOTICE, action_focus=focus, action_row=action.id)
-        answer.headers.update({"HX-Retarget": f"#action-{action.id}", "HX-Reswap": "outerHTML"})
+        answer.headers["HX-Reswap"] = "none"
         return answer
     # Without JavaScript, back to the action; a closed one is in the list of closed actions,
     # which the page renders only when asked.

@@ -30,6 +30,15 @@ from tests.live import LiveServer
 
 EXTRA = PAGE + 5
 
+# Once the next htmx request has gone: the actions section replaced by a copy of itself, as a
+# live redraw replaces it.
+REDRAW = """() => document.body.addEventListener("htmx:beforeSend", () => {
+  const section = document.getElementById("actions");
+  const redrawn = section.cloneNode(true);
+  section.replaceWith(redrawn);
+  htmx.process(redrawn);
+}, {once: true})"""
+
 
 def test_show_more_and_a_link_to_an_action_not_rendered(
     demo_data: LiveServer, new_context: NewContext
@@ -93,6 +102,23 @@ def test_show_more_and_a_link_to_an_action_not_rendered(
     expect(page.locator("#actions-notice [role=status]")).to_contain_text("is now in progress.")
     expect(rows).to_have_count(min(total, 2 * PAGE))
     assert page.evaluate("document.activeElement.id") == row_id.replace("action-", "action-status-")
+
+    # A live redraw of the section (someone else's change) can land while a change is on its
+    # way: the answer's row then goes in place of the row on the page, not of the one the
+    # redraw took away. Here the redraw is played in the page: the section replaced by a copy
+    # of itself once the request has gone.
+    other = rows.nth(PAGE + 2)
+    other_id = other.get_attribute("id")
+    assert other_id is not None
+    page.evaluate(REDRAW)
+    other.locator("select[name=status]").select_option(label="Blocked")
+    other.get_by_role("button", name="Set the status").press("Enter")
+    settled(page)
+    expect(page.locator("#actions-notice [role=status]")).to_contain_text("is now blocked.")
+    expect(page.locator(f"#{other_id} .action-facts .badge")).to_have_text("Blocked")
+    status = other_id.replace("action-", "action-status-")
+    assert page.evaluate("document.activeElement.id") == status
+    expect(rows).to_have_count(min(total, 2 * PAGE))
 
     # A link to an action past the first page (as a notification has) loads the whole list.
     page.goto("/")
