@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlmodel import Session, col, select
+from starlette.requests import Request
 from starlette.testclient import TestClient
 
 from app.actions import service as actions
@@ -23,6 +24,9 @@ from app.api.problems import PreconditionFailed, PreconditionRequired
 from app.apitokens import repository as tokens_repo
 from app.apitokens import service as tokens
 from app.apitokens.schemas import CheckedToken
+from app.auth.deps import TOKEN_ACTOR, optional_actor
+from app.auth.sessions import SESSION_COOKIE
+from app.config import Settings
 from app.initiatives.schemas import InitiativeForm
 from app.models import (
     Action,
@@ -40,6 +44,7 @@ from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
 from app.users import service as users
 from app.web.confirm import CONFIRMATION
+from app.web.security import cookie_name
 from tests import factories
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
@@ -125,6 +130,24 @@ def test_without_a_token_401_and_a_browser_session_is_ignored(
     assert response.headers["www-authenticate"].startswith("Bearer")
     is_problem(client.get(f"{API}/accounts", headers=bearer("jp_not-a-token")), 401)
     is_problem(client.get(f"{API}/accounts", headers={"Authorization": "Basic eDp5"}), 401)
+
+
+def test_in_the_api_no_session_cookie_names_anyone_even_before_a_token_is_checked(
+    client: TestClient, session: Session, world: World, settings: Settings
+):
+    """Every request of the API is marked as one whose person is its token's (``TokenOnly``):
+    who is asking (``optional_actor``) is then no one until the token is checked, whatever
+    session cookie came along; outside the API, the same cookie names its person."""
+    sign_in(client, session, world.members["lead"])
+    name = cookie_name(SESSION_COOKIE, secure=settings.secure_cookies)
+    header = (b"cookie", f"{name}={client.cookies[name]}".encode())
+
+    def asking(**marks: Any) -> Any:
+        request = Request({"type": "http", "headers": [header], **marks})
+        return optional_actor(request, session, settings)
+
+    assert asking().id == world.members["lead"].id
+    assert asking(**{TOKEN_ACTOR: None}) is None
 
 
 @pytest.mark.parametrize("how", ["revoked", "expired", "disabled"])

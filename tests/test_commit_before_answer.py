@@ -23,9 +23,11 @@ from app.plans import repository as plans_repo
 from tests import factories
 from tests.conftest import BACKEND, CSRF
 from tests.live import LiveServer
+from tests.test_api import bearer, token_of
 from tests.test_concurrent_edits import _client
 
 HTMX = {"HX-Request": "true", "X-CSRF-Token": CSRF}
+TOKEN_LOOKUP = "SELECT api_token.id, api_token.user_id"
 
 
 @pytest.fixture
@@ -152,3 +154,30 @@ def test_a_change_looks_its_session_up_before_it_takes_the_write_lock(
     else:
         assert "COMMIT" not in statements[lookup:update], statements
     assert "COMMIT" not in statements[statements.index("BEGIN", lookup) : update]
+
+
+def test_an_api_change_looks_its_token_up_before_it_takes_the_write_lock(
+    live_server: LiveServer, statements: list[str]
+) -> None:
+    """The same for a change through the API: its bearer token is looked up outside SQLite's
+    write lock, which its guard's first query takes."""
+    account, action, version, lead = _scene(live_server)
+    with live_server.db.session() as session:
+        secret = token_of(session, lead)  # type: ignore[arg-type]
+    statements.clear()
+    answer = httpx.patch(
+        f"{live_server.url}/api/v1/accounts/{account}/actions/{action}",
+        json={"status": "blocked"},
+        headers=bearer(secret) | {"If-Match": f'"v{version}"'},
+    )
+    assert answer.status_code == 200, answer.text
+    # (The rate limit's count, in a short transaction of its own, comes first.)
+    lookup = next(i for i, s in enumerate(statements) if s.startswith(TOKEN_LOOKUP))
+    update = next(i for i, s in enumerate(statements) if s.startswith("UPDATE action"))
+    if BACKEND == "sqlite":
+        locked = statements.index("BEGIN IMMEDIATE", lookup)
+        assert statements[lookup - 2] == "BEGIN DEFERRED", statements
+        assert lookup < statements.index("COMMIT", lookup) < locked < update, statements
+        assert any(s.startswith("SELECT account.id") for s in statements[locked:update])
+    else:
+        assert "COMMIT" not in statements[lookup:update], statements

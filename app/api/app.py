@@ -13,9 +13,8 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import State
 
 from app.api import problems
-from app.api.auth import authenticated, token_actor
+from app.api.auth import TokenOnly, authenticated
 from app.api.uselog import TokenUseLog
-from app.auth.deps import optional_actor
 from app.health.service import schema_ready
 from app.web.forms import ids_in_range
 
@@ -43,8 +42,6 @@ def create_api(state: State, routers: Sequence[APIRouter]) -> FastAPI:
         dependencies=[Depends(schema_ready)],
     )
     api.state = state
-    # Who is asking, for every guard: the token's person, never a session cookie's.
-    api.dependency_overrides[optional_actor] = token_actor
     for router in routers:
         # The token first: without one, every address answers 401 alike.
         api.include_router(router, dependencies=[Depends(authenticated), Depends(ids_in_range)])
@@ -57,4 +54,6 @@ def create_api(state: State, routers: Sequence[APIRouter]) -> FastAPI:
     api.add_api_route("/openapi.json", openapi_document, methods=["GET"], include_in_schema=False)
     problems.install(api)
     api.add_middleware(TokenUseLog, state=state)
+    # Who is asking, for every guard: the token's person, never a session cookie's.
+    api.add_middleware(TokenOnly)
     return api

@@ -4,9 +4,11 @@
 token's rate limit (429 beyond it, ``app.api.ratelimit``), resolves the token (401 when there is
 none that works now), notes the use (written down after the answer, with its status, by
 ``app.api.uselog``), refuses a read-only token anything but GET (403) and marks the audit events of the request's
-changes as made through the API. The sub-application then answers ``optional_actor`` (who is asking, for every guard)
-with this person (``token_actor``), so each route goes through the same guards and
-``policy.decide`` as the pages, as the token's person and no one more.
+changes as made through the API. ``optional_actor`` (who is asking, for every guard) then
+answers this person: ``TokenOnly`` puts ``TOKEN_ACTOR`` in every API request's scope, empty,
+so that no session cookie ever counts there, and ``authenticated`` puts the token's person in
+it. Each route goes through the same guards and ``policy.decide`` as the pages, as the token's
+person and no one more.
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api import ratelimit, uselog
 from app.api.problems import ReadOnlyToken, Unauthorized
 from app.apitokens import repository as tokens_repo
 from app.audit.service import acting_through
-from app.auth.deps import client_ip
-from app.db import SAFE_METHODS, DbSession
+from app.auth.deps import TOKEN_ACTOR, client_ip
+from app.db import SAFE_METHODS, DbSession, read_before_writing
 from app.models import ApiToken, TokenScope
 from app.permissions.policy import Actor
 from app.tokens import token_hash
@@ -48,7 +51,9 @@ def authenticated(
     # Counted before the request's transaction starts (its own, so it never waits on ours).
     limit = request.app.state.settings.api_requests_per_minute
     ratelimit.check(request.app.state.db, token_hash(credentials.credentials), limit)
-    found = tokens_repo.resolve(db, secret=credentials.credentials)
+    # Outside the write lock on SQLite (``read_before_writing``), as a session's lookup is.
+    with read_before_writing(db):
+        found = tokens_repo.resolve(db, secret=credentials.credentials)
     if found is None:
         raise Unauthorized()
     token = found.token
@@ -69,13 +74,22 @@ def authenticated(
     # or prefix, which are the person's own.
     acting_through(db, "through the API")
     actor = Actor.of(found.user, home_zone=found.home_zone, currency=found.currency)
-    request.state.actor = actor
+    request.state.actor = request.scope[TOKEN_ACTOR] = actor
     return TokenUse(token, actor)
 
 
 Authenticated = Annotated[TokenUse, Depends(authenticated)]
 
 
-def token_actor(use: Authenticated) -> Actor:
-    """``optional_actor`` in the API: the token's person (``authenticated`` ran already)."""
-    return use.actor
+class TokenOnly:
+    """Marks each request of the API as one whose person is its token's (``TOKEN_ACTOR``,
+    empty until ``authenticated`` resolves the token): ``optional_actor`` never reads a session
+    cookie there. (Not FastAPI's ``dependency_overrides``, which analyses every dependency of
+    a route again at each request.)"""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope[TOKEN_ACTOR] = None
+        await self.app(scope, receive, send)

@@ -41,7 +41,16 @@ def is_background(request: Request) -> bool:
     return bool(getattr(request.scope.get("endpoint"), BACKGROUND, False))
 
 
+# The API's requests (``app.api``) name who asks by a bearer token, never by a session cookie:
+# the API puts this key in the scope of each of its requests (None), and its check of the token
+# puts the token's person there, before any guard asks who is asking.
+TOKEN_ACTOR = "jointplan.token_actor"
+
+
 def optional_actor(request: Request, db: DbSession, settings: SettingsDep) -> Actor | None:
+    if TOKEN_ACTOR in request.scope:
+        token_actor: Actor | None = request.scope[TOKEN_ACTOR]
+        return token_actor
     request.state.actor = None
     token = sessions.cookie(request, settings)
     if not token:
