@@ -5,8 +5,10 @@
         [--htmx] [--profile 30] [--as lead@brightwell.example] [--large 1]
 
 ROUTE is one or more of ``comment`` (post a comment on an action's thread), ``status`` (change
-an action's status), ``plan`` (the plan page), ``thread`` (a thread fragment), ``mine`` ("My actions"), ``portfolio``, ``health``
-(``/healthz``, the floor of a request through the middleware); all of them by default.
+an action's status), ``plan`` (the plan page), ``thread`` (a thread fragment), ``mine`` ("My
+actions"), ``portfolio``, ``api`` (the API's page of the account's actions, with a token of the
+person's), ``health`` (``/healthz``, the floor of a request through the middleware); all of them
+by default.
 
 It makes a database of its own (SQLite: a temporary file; PostgreSQL: a database named after
 the process on the server the URL names, dropped afterwards), migrates it, loads the demo and
@@ -48,16 +50,18 @@ from sqlalchemy import event
 from sqlmodel import col, select
 
 from app import demo, migrations
+from app.apitokens import service as api_tokens
+from app.apitokens.schemas import CheckedToken
 from app.auth import sessions
 from app.config import Settings
 from app.db import Database, create_db_engine
 from app.main import create_app
-from app.models import Account, Action, ActionStatus, Comment, Plan, User
+from app.models import Account, Action, ActionStatus, Comment, Plan, TokenScope, User
 from app.web.security import CSRF_HEADER, session_csrf_token
 from tests.benchmarks.benchdata import LARGE
 from tests.test_plan_scale import fill_plan
 
-ROUTES = ("health", "plan", "thread", "comment", "status", "mine", "portfolio")
+ROUTES = ("health", "plan", "thread", "comment", "status", "mine", "portfolio", "api")
 SECRET = "p" * 64
 WARM_UP = 5
 
@@ -116,6 +120,9 @@ class Subject:
             self.token = sessions.start(
                 session, user=user, ip="profile", user_agent="profile", settings=settings
             )
+            _token, self.api_token = api_tokens.create(
+                session, actor=user, checked=CheckedToken("Profile", TokenScope.WRITE, 90)
+            )
             session.commit()
         self.db = db
         self.account_id, self.action_id = account.id, action.id
@@ -141,6 +148,7 @@ def requests(
     if now == statuses[0]:
         statuses = statuses[::-1]
     version = [started]
+    bearer = {"Authorization": f"Bearer {subject.api_token}"}
 
     async def comment(i: int) -> httpx.Response:
         # As the form under a thread's latest page posts it (htmx then gets the comment alone).
@@ -161,6 +169,7 @@ def requests(
         "plan": lambda _i: client.get(f"/accounts/{account}/plan"),
         "mine": lambda _i: client.get("/my/actions"),
         "portfolio": lambda _i: client.get("/portfolio"),
+        "api": lambda _i: client.get(f"/api/v1/accounts/{account}/actions", headers=bearer),
         "thread": lambda _i: client.get(thread, headers={"HX-Request": "true"}),
         "comment": comment,
         "status": status,
