@@ -119,7 +119,7 @@
       keep.focus();
       return;
     }
-    // An answer swaps several parts (those out of band, then its own), each with this event:
+    // An answer swaps several parts (its own and those out of band), each with this event:
     // once one of them put the keyboard where the answer named, the others leave it there (not
     // on a field left invalid elsewhere on the page).
     if (xhr && xhr.jpKeyboardPlaced) return;

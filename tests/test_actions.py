@@ -7,9 +7,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
@@ -601,6 +603,7 @@ def test_a_status_change_that_leaves_an_action_open_answers_with_its_row_alone(
     answer = set_status(client, world, late.id, "blocked", "1")
     assert answer.status_code == 200
     assert answer.headers["HX-Reswap"] == "none"
+    assert "HX-Retarget" not in answer.headers
     text = answer.text
     assert f'<li class="action" id="action-{late.id}" hx-swap-oob="true">' in text
     assert ACTION_TITLES.findall(text) == ["Workshop"]
@@ -623,6 +626,32 @@ def test_a_status_change_that_leaves_an_action_open_answers_with_its_row_alone(
     )
     assert plain.status_code == 303
     assert "HX-Reswap" not in plain.headers
+
+
+def test_an_action_closed_meanwhile_goes_off_the_page_with_the_answer(
+    client: TestClient, session: Session, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Should someone close the action between this change's commit and its answer's read,
+    the answer holds no row and takes the one on the page off (out of band): left there, it
+    would show the old status, and its changed status control would hold that other change's
+    live redraw back. The notice still says what this change did."""
+    workshop = add(session, world, "Workshop", due=TODAY + timedelta(days=3))
+    sign_in(client, session, world.members["member"])
+    change = service.change_status
+
+    def closed_meanwhile(db: Session, **kwargs: Any) -> None:
+        change(db, **kwargs)
+        closing = sa.update(Action).where(col(Action.id) == workshop.id).values(status="done")
+        db.execute(closing.execution_options(synchronize_session=False))
+
+    monkeypatch.setattr(service, "change_status", closed_meanwhile)
+    answer = set_status(client, world, workshop.id, "blocked", "1")
+    assert answer.status_code == 200
+    assert answer.headers["HX-Reswap"] == "none"
+    assert f'<li id="action-{workshop.id}" hx-swap-oob="delete"></li>' in answer.text
+    assert ACTION_TITLES.findall(answer.text) == []
+    assert "“Workshop” is now blocked." in answer.text
+    assert "data-focus" not in answer.text
 
 
 def test_the_closed_actions_come_a_page_at_a_time_the_latest_changed_first(

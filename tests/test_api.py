@@ -12,21 +12,20 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlmodel import Session, col, select
-from starlette.requests import Request
 from starlette.testclient import TestClient
 
 from app.actions import service as actions
 from app.actions.schemas import ActionForm, CheckedAction, Link
 from app.api import common, idempotency
 from app.api import schemas as api_schemas
+from app.api.app import create_api
 from app.api.problems import PreconditionFailed, PreconditionRequired
 from app.apitokens import repository as tokens_repo
 from app.apitokens import service as tokens
 from app.apitokens.schemas import CheckedToken
-from app.auth.deps import TOKEN_ACTOR, optional_actor
-from app.auth.sessions import SESSION_COOKIE
-from app.config import Settings
+from app.auth.deps import OptionalActor
 from app.initiatives.schemas import InitiativeForm
 from app.models import (
     Action,
@@ -44,7 +43,6 @@ from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
 from app.users import service as users
 from app.web.confirm import CONFIRMATION
-from app.web.security import cookie_name
 from tests import factories
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
@@ -132,22 +130,26 @@ def test_without_a_token_401_and_a_browser_session_is_ignored(
     is_problem(client.get(f"{API}/accounts", headers={"Authorization": "Basic eDp5"}), 401)
 
 
-def test_in_the_api_no_session_cookie_names_anyone_even_before_a_token_is_checked(
-    client: TestClient, session: Session, world: World, settings: Settings
+def test_in_the_api_no_session_cookie_names_anyone_even_where_no_token_is_checked(
+    app: FastAPI, client: TestClient, session: Session, world: World
 ):
-    """Every request of the API is marked as one whose person is its token's (``TokenOnly``):
-    who is asking (``optional_actor``) is then no one until the token is checked, whatever
-    session cookie came along; outside the API, the same cookie names its person."""
+    """Every request of the API is marked as one whose person is its token's (``TokenOnly``),
+    so who is asking (``optional_actor``) is no one until a token is checked, whatever session
+    cookie came along: here on a route of the API that checks none (every real one does,
+    first). The same route outside the API names the cookie's person."""
     sign_in(client, session, world.members["lead"])
-    name = cookie_name(SESSION_COOKIE, secure=settings.secure_cookies)
-    header = (b"cookie", f"{name}={client.cookies[name]}".encode())
 
-    def asking(**marks: Any) -> Any:
-        request = Request({"type": "http", "headers": [header], **marks})
-        return optional_actor(request, session, settings)
+    def probe(actor: OptionalActor) -> dict[str, int | None]:
+        return {"actor": actor.id if actor else None}
 
-    assert asking().id == world.members["lead"].id
-    assert asking(**{TOKEN_ACTOR: None}) is None
+    api = create_api(app.state, [])
+    api.add_api_route("/probe", probe)
+    outside = FastAPI()
+    outside.state = app.state
+    outside.add_api_route("/probe", probe)
+    for answering, expected in ((api, None), (outside, world.members["lead"].id)):
+        with TestClient(answering, base_url="http://testserver", cookies=client.cookies) as c:
+            assert c.get("/probe").json() == {"actor": expected}
 
 
 @pytest.mark.parametrize("how", ["revoked", "expired", "disabled"])

@@ -136,7 +136,7 @@ class Subject:
 
 
 def requests(
-    subject: Subject, client: httpx.AsyncClient, htmx: bool
+    subject: Subject, client: httpx.AsyncClient, bare: httpx.AsyncClient, htmx: bool
 ) -> dict[str, Callable[[int], Awaitable[httpx.Response]]]:
     account, action = subject.account_id, subject.action_id
     thread = f"/accounts/{account}/threads/action/{action}"
@@ -169,7 +169,8 @@ def requests(
         "plan": lambda _i: client.get(f"/accounts/{account}/plan"),
         "mine": lambda _i: client.get("/my/actions"),
         "portfolio": lambda _i: client.get("/portfolio"),
-        "api": lambda _i: client.get(f"/api/v1/accounts/{account}/actions", headers=bearer),
+        # With the token alone, as a program sends it (no session cookie, no CSRF header).
+        "api": lambda _i: bare.get(f"/api/v1/accounts/{account}/actions", headers=bearer),
         "thread": lambda _i: client.get(thread, headers={"HX-Request": "true"}),
         "comment": comment,
         "status": status,
@@ -259,7 +260,11 @@ async def measure(
 
 async def run(args: argparse.Namespace, url: str) -> None:
     settings = Settings(
-        environment="test", database_url=url, secret_key=SECRET, base_url="http://profile"
+        environment="test",
+        database_url=url,
+        secret_key=SECRET,
+        base_url="http://profile",
+        api_requests_per_minute=1_000_000,  # no rate limit in the way of -n requests
     )
     db = Database(create_db_engine(url))
     migrations.upgrade(db.engine, "head")
@@ -275,8 +280,9 @@ async def run(args: argparse.Namespace, url: str) -> None:
         httpx.AsyncClient(
             transport=transport, base_url="http://profile", cookies=cookies, headers=headers
         ) as client,
+        httpx.AsyncClient(transport=transport, base_url="http://profile") as bare,
     ):
-        sends = requests(subject, client, args.htmx)
+        sends = requests(subject, client, bare, args.htmx)
         print(f"{db.engine.dialect.name}, {'htmx' if args.htmx else 'plain'} requests:")
         for name in args.routes or ROUTES:
             await measure(name, sends[name], args, db.engine)

@@ -30,14 +30,20 @@ from tests.live import LiveServer
 
 EXTRA = PAGE + 5
 
-# Once the next htmx request has gone: the actions section replaced by a copy of itself, as a
-# live redraw replaces it.
-REDRAW = """() => document.body.addEventListener("htmx:beforeSend", () => {
-  const section = document.getElementById("actions");
-  const redrawn = section.cloneNode(true);
-  section.replaceWith(redrawn);
-  htmx.process(redrawn);
-}, {once: true})"""
+# Once the next status change has gone: the actions section replaced by a copy of itself, as a
+# live redraw replaces it (``jpRedrawn`` says it happened).
+REDRAW = """() => {
+  const redraw = (event) => {
+    if (!event.detail.requestConfig.path.endsWith("/status")) return;
+    document.body.removeEventListener("htmx:beforeSend", redraw);
+    const section = document.getElementById("actions");
+    const redrawn = section.cloneNode(true);
+    section.replaceWith(redrawn);
+    htmx.process(redrawn);
+    window.jpRedrawn = true;
+  };
+  document.body.addEventListener("htmx:beforeSend", redraw);
+}"""
 
 
 def test_show_more_and_a_link_to_an_action_not_rendered(
@@ -115,6 +121,7 @@ def test_show_more_and_a_link_to_an_action_not_rendered(
     other.get_by_role("button", name="Set the status").press("Enter")
     settled(page)
     expect(page.locator("#actions-notice [role=status]")).to_contain_text("is now blocked.")
+    assert page.evaluate("window.jpRedrawn") is True
     expect(page.locator(f"#{other_id} .action-facts .badge")).to_have_text("Blocked")
     status = other_id.replace("action-", "action-status-")
     assert page.evaluate("document.activeElement.id") == status
