@@ -609,8 +609,9 @@ def test_a_comment_added_under_the_latest_page_is_answered_alone(
     assert sum(bool(re.search(r'FROM "?plan"?\s', s)) for s in statements) == 1
     [added] = [c for c in comments(session) if c.body == "A fourth note"]
     assert shown(text) == [added.id]  # not the thread's page again
-    assert headers["hx-retarget"] == f"#comment-list-priority-{priority.id}"
-    assert headers["hx-reswap"] == "beforeend"
+    assert headers["hx-reswap"] == "none"
+    assert "hx-retarget" not in headers
+    assert f'<ol hx-swap-oob="beforeend:#comment-list-priority-{priority.id}">' in text
     assert f'<div id="thread-notice-priority-{priority.id}" hx-swap-oob="true">' in text
     assert "Comment added." in text
     assert f'<div id="comment-form-priority-{priority.id}" hx-swap-oob="true">' in text
@@ -628,7 +629,7 @@ def test_a_comment_added_under_the_latest_page_is_answered_alone(
     # Without "shown": the thread's latest page (twenty comments, the new one last).
     whole = post(client, path, "Back to the page", htmx=True)
     assert len(shown(whole.text)) == comments_repo.PAGE
-    assert "hx-retarget" not in whole.headers
+    assert "hx-reswap" not in whole.headers
 
 
 def test_a_strategy_threads_earlier_page_keeps_its_section(

@@ -31,6 +31,35 @@ def settled(page: Page) -> None:
     expect(page.locator(".htmx-settling")).to_have_count(0)
 
 
+# The redraw ``redraw_when_sent`` plays: the section replaced by a copy of itself (its ids, the
+# lists and threads opened in it), as live.js replaces a section someone else changed.
+_REDRAW = """([id, end]) => {
+  const redraw = (event) => {
+    const sent = event.detail.requestConfig;
+    if (sent.verb !== "post" || !sent.path.endsWith(end)) return;
+    document.body.removeEventListener("htmx:beforeSend", redraw);
+    const section = document.getElementById(id);
+    const redrawn = section.cloneNode(true);
+    section.replaceWith(redrawn);
+    htmx.process(redrawn);
+    window.jpRedrawn = true;
+  };
+  document.body.addEventListener("htmx:beforeSend", redraw);
+}"""
+
+
+def redraw_when_sent(page: Page, section: str, path_end: str) -> None:
+    """Once the next htmx post to an address ending in ``path_end`` has gone, the section
+    ``section`` (its id) is redrawn as a live update redraws it: a redraw landing while the
+    change is on its way, which leaves the form that sent it detached from the page. Then
+    ``redrawn(page)`` is true."""
+    page.evaluate(_REDRAW, [section, path_end])
+
+
+def redrawn(page: Page) -> bool:
+    return page.evaluate("window.jpRedrawn === true") is True
+
+
 def sign_in(page: Page, email: str, password: str = demo.PASSWORD) -> None:
     """Sign in through the form, like a person would, and wait for the home page."""
     page.goto("/login")

@@ -16,7 +16,16 @@ from app.models import User
 from app.plans import repository as plans_repo
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
-from tests.browser.support import DESKTOP, PHONE, NewContext, SameDocument, account_id, sign_in
+from tests.browser.support import (
+    DESKTOP,
+    PHONE,
+    NewContext,
+    SameDocument,
+    account_id,
+    redraw_when_sent,
+    redrawn,
+    sign_in,
+)
 from tests.live import LiveServer
 
 
@@ -62,8 +71,13 @@ def test_a_comment_with_a_mention_in_place(
     thread.get_by_role("button", name="Comment").click()
     expect(thread.locator("p.error")).to_be_visible()
     thread.get_by_label("Add a comment").fill("And which shifts?")
+    # Someone else's change redraws the section while this comment is on its way: the comment
+    # still goes to the end of the list on the page (not of the list the redraw took away).
+    section = thread.evaluate("t => t.closest('section.panel').id")
+    redraw_when_sent(page, section, f"/threads/priority/{priority}")
     thread.get_by_role("button", name="Comment").click()
     expect(thread.locator("li.comment")).to_have_count(2)
+    assert redrawn(page)
     expect(thread.locator("li.comment").last).to_contain_text("And which shifts?")
     expect(thread.get_by_role("status")).to_have_text("Comment added.")
     expect(thread.get_by_role("status")).to_be_focused()

@@ -25,25 +25,18 @@ from app.models import (
     utcnow,
 )
 from app.plans import repository as plans_repo
-from tests.browser.support import DESKTOP, NewContext, account_id, settled, sign_in
+from tests.browser.support import (
+    DESKTOP,
+    NewContext,
+    account_id,
+    redraw_when_sent,
+    redrawn,
+    settled,
+    sign_in,
+)
 from tests.live import LiveServer
 
 EXTRA = PAGE + 5
-
-# Once the next status change has gone: the actions section replaced by a copy of itself, as a
-# live redraw replaces it (``jpRedrawn`` says it happened).
-REDRAW = """() => {
-  const redraw = (event) => {
-    if (!event.detail.requestConfig.path.endsWith("/status")) return;
-    document.body.removeEventListener("htmx:beforeSend", redraw);
-    const section = document.getElementById("actions");
-    const redrawn = section.cloneNode(true);
-    section.replaceWith(redrawn);
-    htmx.process(redrawn);
-    window.jpRedrawn = true;
-  };
-  document.body.addEventListener("htmx:beforeSend", redraw);
-}"""
 
 
 def test_show_more_and_a_link_to_an_action_not_rendered(
@@ -116,12 +109,12 @@ def test_show_more_and_a_link_to_an_action_not_rendered(
     other = rows.nth(PAGE + 2)
     other_id = other.get_attribute("id")
     assert other_id is not None
-    page.evaluate(REDRAW)
+    redraw_when_sent(page, "actions", "/status")
     other.locator("select[name=status]").select_option(label="Blocked")
     other.get_by_role("button", name="Set the status").press("Enter")
     settled(page)
     expect(page.locator("#actions-notice [role=status]")).to_contain_text("is now blocked.")
-    assert page.evaluate("window.jpRedrawn") is True
+    assert redrawn(page)
     expect(page.locator(f"#{other_id} .action-facts .badge")).to_have_text("Blocked")
     status = other_id.replace("action-", "action-status-")
     assert page.evaluate("document.activeElement.id") == status
