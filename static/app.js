@@ -90,11 +90,13 @@
 
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
-    if (target && target.id === "toasts") {
+    // A toast came (out of band: the event is the toast's own, inside the box).
+    var box = target && target.closest ? target.closest("#toasts") : null;
+    if (box) {
       // One toast per message, whichever requests brought it (a form and the live updates
       // failing together while the database is away).
       var seen = {};
-      target.querySelectorAll(".toast").forEach(function (toast) {
+      box.querySelectorAll(".toast").forEach(function (toast) {
         var text = toast.textContent.trim();
         if (seen[text]) { toast.remove(); return; }
         seen[text] = true;

@@ -327,7 +327,8 @@ def test_approving_a_plan_that_is_not_submitted_is_refused(
     response = client.post(url(world, "/plan/approve"), headers=HTMX)
     assert response.status_code == 409
     assert "the account lead submits it first" in response.text
-    assert response.headers["HX-Retarget"] == "#toasts"
+    assert response.headers["HX-Reswap"] == "none"
+    assert '<div id="toasts" hx-swap-oob="beforeend">' in response.text
 
 
 @pytest.mark.parametrize("role", ["member", "viewer", "team", "mentor", "admin"])

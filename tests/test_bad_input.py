@@ -209,7 +209,8 @@ def test_posts_to_unknown_ids_are_404(admin: TestClient, world: World, path: str
 def test_a_404_for_htmx_is_a_toast(lead: TestClient) -> None:
     response = lead.get("/accounts/999999", headers=HTMX)
     assert response.status_code == 404
-    assert response.headers["HX-Retarget"] == "#toasts"
+    assert response.headers["HX-Reswap"] == "none"
+    assert '<div id="toasts" hx-swap-oob="beforeend">' in response.text
     assert is_fragment(response)
     assert "toast-error" in response.text
 
@@ -558,7 +559,8 @@ def test_the_500_answer_to_htmx_is_a_toast(failing_app: FastAPI) -> None:
     with TestClient(failing_app, raise_server_exceptions=False) as browser:
         response = browser.get("/test-only/boom", headers=HTMX)
     assert response.status_code == 500
-    assert response.headers["HX-Retarget"] == "#toasts"
+    assert response.headers["HX-Reswap"] == "none"
+    assert '<div id="toasts" hx-swap-oob="beforeend">' in response.text
     assert is_fragment(response)
     assert "unexpected problem" in response.text
 

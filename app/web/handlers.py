@@ -56,9 +56,9 @@ def error_response(
         return templates.render(
             request,
             "partials/toast.html",
-            {"kind": "error", "message": message},
+            {"kind": "error", "message": message, "oob": True},
             status_code=status_code,
-            headers={"HX-Retarget": "#toasts", "HX-Reswap": "beforeend"},
+            headers={"HX-Reswap": "none"},
         )
     return templates.render(
         request,

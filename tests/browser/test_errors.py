@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.support import NewContext, SameDocument, account_id, sign_in
+from tests.browser.support import (
+    NewContext,
+    SameDocument,
+    account_id,
+    redraw_when_sent,
+    redrawn,
+    sign_in,
+)
 from tests.live import LiveServer
 
 NOT_FOUND = (404, "Not found", "There is nothing here, or you do not have access to it.")
@@ -108,11 +115,16 @@ def test_an_action_on_something_gone_meanwhile_shows_a_toast(
 
     page.once("dialog", lambda dialog: dialog.accept())
     members = page.locator("#members")
+    # A live redraw of the section lands while the request is on its way (the form that sent
+    # it is then off the page): the toast still comes.
+    section = members.evaluate("m => m.closest('section.panel').id")
+    redraw_when_sent(page, section, "/remove")
     members.get_by_role("row").filter(has_text="Tom Team").get_by_role(
         "button", name="Remove"
     ).click()
     toast = page.locator("#toasts").get_by_role("alert")
     expect(toast).to_contain_text("There is nothing here, or you do not have access to it.")
+    assert redrawn(page)
     expect(toast).to_be_in_viewport()
     # The page itself is untouched and the toast can be dismissed.
     expect(members.get_by_role("heading", name="Members")).to_be_visible()

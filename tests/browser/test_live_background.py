@@ -50,8 +50,9 @@ def test_a_failing_section_fetch_shows_no_toast(
             return
         route.fulfill(  # the server answers with its error toast, as it does for htmx
             status=503,
-            headers={"HX-Retarget": "#toasts", "HX-Reswap": "beforeend"},
-            body='<div class="toast toast-error" role="alert"><span>Unavailable</span></div>',
+            headers={"HX-Reswap": "none"},
+            body='<div id="toasts" hx-swap-oob="beforeend"><div class="toast toast-error" '
+            'role="alert"><span>Unavailable</span></div></div>',
         )
 
     page.route("**/plan/sections/**", unavailable)
