@@ -821,7 +821,8 @@ def test_client_roles_are_refused_everywhere_and_see_no_trace(
         response = client.request(method, url(world, tail), data=form_data(), headers=HTMX)
         assert response.status_code == 403, (method, tail)
         assert MARKER not in response.text
-        assert response.headers.get("HX-Retarget") == "#toasts"
+        assert response.headers.get("HX-Reswap") == "none"
+        assert '<div id="toasts" hx-swap-oob="beforeend">' in response.text
     assert [o.title for o in live(session, world)] == [f"Secret {MARKER}"]
     assert len(events(session)) == 1
 

@@ -95,7 +95,8 @@ def test_the_server_starts_says_why_and_serves_once_migrated(
             headers={"HX-Request": "true", "X-CSRF-Token": CSRF},
         )
         _says_to_migrate(toast)
-        assert toast.headers["hx-retarget"] == "#toasts"
+        assert toast.headers["hx-reswap"] == "none"
+        assert '<div id="toasts" hx-swap-oob="beforeend">' in toast.text
         assert client.get("/no/such/page").status_code == 404
 
         assert client.get("/healthz").status_code == 200
