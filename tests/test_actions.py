@@ -29,6 +29,7 @@ from app.models import (
     InitiativeStatus,
     Notification,
     OutboxMessage,
+    Priority,
     Role,
     User,
     Visibility,
@@ -40,7 +41,7 @@ from app.priorities.schemas import PriorityValues
 from app.web.confirm import CONFIRMATION
 from app.web.forms import FormErrors
 from tests.conftest import CSRF, QueryCounter
-from tests.factories import World, add_member, sign_in
+from tests.factories import World, add_member, attach, sign_in
 
 HTMX = {"HX-Request": "true", "X-CSRF-Token": CSRF}
 TODAY = local_today(zone_named(DEFAULT_ZONE))  # the world's workspaces are in UTC
@@ -614,7 +615,8 @@ def test_a_status_change_that_leaves_an_action_open_answers_with_its_row_alone(
     assert '<div id="actions-notice" hx-swap-oob="true">' in text
     assert "“Workshop” is now blocked." in text
     assert f'data-focus="action-status-{late.id}"' in text
-    assert 'id="summary" aria-labelledby="summary-title" hx-swap-oob="true"' in text
+    # Nothing the summary shows changes when an action stays open: it is not sent.
+    assert 'id="summary"' not in text
     # Closing it, or any answer to a form without htmx, is the section or the page as before.
     closing = set_status(client, world, late.id, "done", "2")
     assert "HX-Reswap" not in closing.headers
@@ -626,6 +628,100 @@ def test_a_status_change_that_leaves_an_action_open_answers_with_its_row_alone(
     )
     assert plain.status_code == 303
     assert "HX-Reswap" not in plain.headers
+
+
+# An action's row in an answer: the csrf token is masked afresh in each form, and the row
+# answered out of band says so.
+ROW = re.compile(r'<li class="action[^"]*" id="action-(\d+)"[^>]*>.*?\n</li>', re.S)
+
+
+def rows_of(html: str) -> dict[int, str]:
+    plain = re.sub(r'name="csrf_token" value="[^"]+"', 'name="csrf_token" value=""', html)
+    plain = plain.replace(' hx-swap-oob="true"', "")
+    return {int(m.group(1)): m.group(0) for m in ROW.finditer(plain)}
+
+
+def test_the_row_answer_draws_the_row_the_section_draws(
+    client: TestClient, session: Session, world: World, count_queries: QueryCounter
+) -> None:
+    """The answer to a change between open statuses reads the action on its own
+    (``sections.load_row``), not the whole page: its row is, byte for byte, the one the
+    section draws, whatever the row shows (an owner of either side or one who left, a priority
+    or one removed since, an initiative, a due date passed, the comments' count, the files),
+    to either side; and it reads in the same few statements however large the plan."""
+    lead, sponsor, member = (world.members[r] for r in ("lead", "sponsor", "member"))
+    kept = add_priority(session, world, "Grow in the north")
+    dropped = add_priority(session, world, "Dropped later")
+    pilot = add_initiative(session, world, "Pilot", draft=False)
+    shown = [
+        add(
+            session,
+            world,
+            "For the client",
+            owner=sponsor,
+            outcome="Signed",
+            link=Link(kept),
+            due=TODAY - timedelta(days=3),
+        ),
+        add(session, world, "For the vendor", owner=lead, link=Link(initiative_id=pilot)),
+        add(session, world, "Of someone who left", owner=member, link=Link(dropped)),
+        add(session, world, "Of nobody yet"),
+    ]
+    ids = [action.id for action in shown]
+    base, thread = url(world), url(world, f"/threads/action/{ids[0]}")
+    attach(
+        session,
+        actor=lead,
+        account_id=world.account.id,  # type: ignore[arg-type]
+        item_type="action",
+        item_id=ids[0],  # type: ignore[arg-type]
+        name="brief.txt",
+        data=b"the brief",
+    )
+    priorities.remove(session, actor=world.admin, priority=session.get(Priority, dropped))  # type: ignore[arg-type]
+    accounts.remove(session, actor=world.admin, membership=world.memberships["member"])
+    session.commit()
+
+    def change(action_id: int | None) -> tuple[httpx.Response, int]:
+        """A change between open statuses, and the statements it took."""
+        session.expire_all()
+        version = session.exec(select(Action.version).where(Action.id == action_id)).one()
+        status = "blocked" if version % 2 else "in_progress"
+        count_queries.statements.clear()
+        answer = client.post(
+            f"{base}/actions/{action_id}/status",
+            data={"status": status, "version": str(version)},
+            headers=HTMX,
+        )
+        assert answer.status_code == 200, answer.text[:300]
+        return answer, count_queries.count
+
+    seen: set[int] = set()
+    for viewer in (lead, sponsor):
+        sign_in(client, session, viewer)
+        for text in ("Shared", "More"):
+            client.post(thread, data={"body": text}, headers=HTMX)
+        client.post(thread, data={"body": "Ours", "team_only": "1"}, headers=HTMX)
+        for action_id in ids:
+            answer, statements = change(action_id)
+            section = client.get(f"{base}/plan/sections/actions?actions=all", headers=HTMX).text
+            assert rows_of(answer.text) == {action_id: rows_of(section)[action_id]}
+            # the session, the guard (account, plan, action), the change with its audit (five
+            # statements on SQLite, four on PostgreSQL), the row with its owner and links, its
+            # comments' count and files: none of the page's loaders
+            assert statements <= 11, "\n".join(s[:100] for s in count_queries.statements)
+            seen.add(statements)
+        drawn = rows_of(section)
+        assert "brief.txt" in drawn[ids[0]]
+        assert "Initiative: Pilot" in drawn[ids[1]]
+        assert "Someone no longer on the account" in drawn[ids[2]]
+        assert "A priority that was removed" in drawn[ids[2]]
+    # The comments' count is the reader's own: the client does not see the team's comment.
+    assert f'id="comment-count-action-{ids[0]}">4<' in drawn[ids[0]]
+    # The same statements however large the plan.
+    for i in range(30):
+        add(session, world, f"More {i}", owner=lead, link=Link(kept))
+    assert {change(ids[3])[1]} == seen
 
 
 def test_an_action_closed_meanwhile_goes_off_the_page_with_the_answer(

@@ -101,11 +101,13 @@ def test_a_change_commits_before_the_section_that_shows_it_is_read(
     assert "“Workshop” is now blocked." in answer.text
     update = next(i for i, s in enumerate(statements) if s.startswith("UPDATE action"))
     commit = statements.index("COMMIT", update)
-    # The section's own queries (its actions, its initiatives) come after the commit, in a
-    # transaction of their own that takes no write lock and locks no row.
+    # The answer's own queries (the action's row, its comments' count and files) come after
+    # the commit, in a transaction of their own that takes no write lock and locks no row; the
+    # action stays open, so none of the page's loaders runs (its initiatives, for one).
     after = statements[commit + 1 :]
     assert any(s.startswith("SELECT action.id, action.title") for s in after), "\n".join(statements)
-    assert any(s.startswith("SELECT initiative.id") for s in after), statements
+    assert any(s.startswith("SELECT anon_1.kind") for s in after), statements
+    assert not any(s.startswith("SELECT initiative.id") for s in statements), statements
     assert not any("FOR UPDATE" in s or s.startswith(("INSERT", "UPDATE", "DELETE")) for s in after)
     if BACKEND == "sqlite":
         assert "BEGIN DEFERRED" in after, statements

@@ -68,6 +68,7 @@ from tests import factories
 from tests.conftest import CSRF
 from tests.factories import World, sign_in
 from tests.live import LiveServer
+from tests.test_actions import rows_of
 from tests.test_authorization_matrix import routes_of
 from tests.test_concurrent_edits import _client as live_client
 from tests.test_concurrent_edits import race
@@ -418,6 +419,28 @@ def test_the_old_period_stays_as_it_was_and_the_new_one_has_its_own_empty_agreem
     assert rows(session, PlanVersion, new) == []
     page = client.get(url(world, "/plan"))
     assert "Draft: not agreed yet." in page.text
+
+
+def test_a_carried_actions_row_answer_names_the_period_it_came_from(
+    client: TestClient, session: Session, world: World, story: Story
+) -> None:
+    """The answer to a status change that leaves a carried action open draws its row alone
+    (app/actions/sections.py ``load_row``), with the link to its earlier discussion naming the
+    period before, as the section draws it."""
+    new = roll_over(client, session, world, story)
+    [copy] = [a for a in rows(session, Action, new) if a.carried_from_id == story.started.id]
+    answer = client.post(
+        url(world, f"/actions/{copy.id}/status"),
+        data={"status": "blocked", "version": str(copy.version)},
+        headers={"HX-Request": "true", "X-CSRF-Token": CSRF},
+    )
+    assert answer.status_code == 200
+    assert answer.headers["HX-Reswap"] == "none"
+    assert "Carried over from FY2027: earlier discussion" in answer.text
+    section = client.get(
+        url(world, "/plan/sections/actions?actions=all"), headers={"HX-Request": "true"}
+    )
+    assert rows_of(answer.text) == {copy.id: rows_of(section.text)[copy.id]}
 
 
 def test_one_audit_event_per_carried_item_and_one_for_the_rollover(

@@ -21,6 +21,7 @@ from app.models import (
     Plan,
     Priority,
     PriorityStatus,
+    User,
     Visibility,
 )
 
@@ -74,6 +75,64 @@ def for_plan(session: Session, *, account_id: int, plan_id: int) -> list[PlanAct
         .order_by(*_DISPLAY_ORDER)
     )
     return [PlanAction(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class LinkedAction:
+    """One action as its row on the plan page shows it, with what the page's lists would
+    tell of it: its owner's name and role while an active member (None: nobody, or someone
+    who left), the title of the active priority of the plan or of the initiative of it the
+    reader may see that it serves (None otherwise)."""
+
+    action: PlanAction
+    owner_name: str | None
+    owner_role: str | None
+    priority_title: str | None
+    initiative_title: str | None
+
+
+def linked_in_plan(
+    session: Session, *, account_id: int, plan_id: int, action_id: int, visibilities: Sequence[str]
+) -> LinkedAction | None:
+    """The live action ``action_id`` of the plan with its owner and its links' titles
+    (``LinkedAction``): one query, for an answer that redraws the action's row alone."""
+    columns = [col(getattr(Action, name)) for name in PLAN_ACTION_FIELDS]
+    owner = sa.and_(
+        col(Membership.account_id) == Action.account_id,
+        col(Membership.user_id) == Action.owner_id,
+        col(Membership.removed_at).is_(None),
+    )
+    priority = sa.and_(
+        _linked(Priority, Action.priority_id),
+        queries.active_priority(account_id=account_id, plan_id=plan_id),
+    )
+    visible = col(Initiative.visibility).in_(list(visibilities))
+    initiative = sa.and_(
+        _linked(Initiative, Action.initiative_id),
+        queries.in_plan(Initiative, visible, account_id=account_id, plan_id=plan_id),
+    )
+    row = session.execute(
+        sa.select(
+            *columns,
+            col(User.display_name),
+            col(Membership.role),
+            col(Priority.title),
+            col(Initiative.title),
+        )
+        .select_from(Action)
+        .outerjoin(Membership, owner)
+        .outerjoin(User, col(User.id) == Membership.user_id)
+        .outerjoin(Priority, priority)
+        .outerjoin(Initiative, initiative)
+        .where(col(Action.id) == action_id)
+        .where(queries.in_plan(Action, account_id=account_id, plan_id=plan_id))
+    ).first()
+    if row is None:
+        return None
+    *fields, owner_name, owner_role, priority_title, initiative_title = row
+    return LinkedAction(
+        PlanAction(*fields), owner_name, owner_role, priority_title, initiative_title
+    )
 
 
 def page_for_plan(

@@ -14,10 +14,10 @@ from datetime import date
 from typing import Any
 
 from app.actions import smart
-from app.actions.repository import MyAction, PlanAction
+from app.actions.repository import LinkedAction, MyAction, PlanAction
 from app.kit.window import Shown, Window
 from app.kit.words import possessive
-from app.models import Action, ActionStatus, Membership, Side, Visibility
+from app.models import Action, ActionStatus, Membership, Role, Side, Visibility
 from app.permissions.policy import AccountAccess
 
 
@@ -67,11 +67,6 @@ class Section:
         added or changed) at least."""
         picked = (lambda action: action.id == reveal) if reveal else None
         return window.slice(self.open, picked).map(self.row)
-
-    def open_row(self, action_id: int) -> ActionRow | None:
-        """The open action ``action_id``'s row (None: it is not open, or not there)."""
-        found = next((action for action in self.open if action.id == action_id), None)
-        return self.row(found) if found is not None else None
 
     def closed_shown(self, window: Window, reveal: int | None = None) -> Shown[ActionRow]:
         """The done and cancelled actions ``window`` renders (the latest changed first, so the
@@ -153,6 +148,51 @@ def link_label(
     return ""
 
 
+Sides = dict[int, tuple[str, str]]
+
+
+def owner_sides(members: Sequence[Membership], access: AccountAccess) -> Sides:
+    """Each active member's name and organisation, by user id: who may be shown as an owner."""
+    names = _side_names(access)
+    return {m.user_id: (m.user.display_name, names[m.role_enum.side]) for m in members}
+
+
+def action_row(
+    action: PlanAction,
+    sides: Sides,
+    priority_title: str | None,
+    initiative_title: str | None,
+    *,
+    on: date,
+) -> ActionRow:
+    """One action's row: its owner by ``sides`` (someone not in it has left the account), what
+    it serves by the titles the viewer may see, its SMART gaps and due date seen ``on``."""
+    owner = sides.get(action.owner_id) if action.owner_id is not None else None
+    left = action.owner_id is not None and owner is None
+    return ActionRow(
+        action=action,
+        owner_name=owner[0] if owner else "",
+        owner_side=owner[1] if owner else "",
+        owner_left=left,
+        link_label=link_label(action, priority_title, initiative_title),
+        gaps=smart.gaps(action, owner_active=not left),
+        due_label=smart.due_label(action, today=on),
+        overdue_days=smart.overdue_days(action, today=on),
+    )
+
+
+def open_row(found: LinkedAction | None, access: AccountAccess, *, on: date) -> ActionRow | None:
+    """The row of one action loaded on its own (``repository.linked_in_plan``), as the section
+    draws it; None when it is gone or no longer open (its row leaves the open list)."""
+    if found is None or not smart.is_open(found.action.status):
+        return None
+    sides: Sides = {}
+    if found.action.owner_id is not None and found.owner_role is not None:
+        side = _side_names(access)[Role(found.owner_role).side]
+        sides[found.action.owner_id] = (found.owner_name or "", side)
+    return action_row(found.action, sides, found.priority_title, found.initiative_title, on=on)
+
+
 def section(
     actions: Sequence[PlanAction],
     members: Sequence[Membership],
@@ -164,31 +204,16 @@ def section(
 ) -> Section:
     """``on``: the viewer's today (``Actor.today()``: where they are, not in UTC)."""
     priorities, initiatives = list(priorities), list(initiatives)
-    names = _side_names(access)
-    sides = {m.user_id: (m.user.display_name, names[m.role_enum.side]) for m in members}
+    sides = owner_sides(members, access)
     priority_titles = {_item(p).id: _item(p).title for p in priorities}
     initiative_titles = {
         i.id: i.title for i in map(_item, initiatives) if i.visibility in access.visibilities
     }
 
     def row(action: PlanAction) -> ActionRow:
-        owner = sides.get(action.owner_id) if action.owner_id is not None else None
-        left = action.owner_id is not None and owner is None
-        link = link_label(
-            action,
-            priority_titles.get(action.priority_id or 0),
-            initiative_titles.get(action.initiative_id or 0),
-        )
-        return ActionRow(
-            action=action,
-            owner_name=owner[0] if owner else "",
-            owner_side=owner[1] if owner else "",
-            owner_left=left,
-            link_label=link,
-            gaps=smart.gaps(action, owner_active=not left),
-            due_label=smart.due_label(action, today=on),
-            overdue_days=smart.overdue_days(action, today=on),
-        )
+        priority = priority_titles.get(action.priority_id or 0)
+        initiative = initiative_titles.get(action.initiative_id or 0)
+        return action_row(action, sides, priority, initiative, on=on)
 
     open_ = [a for a in actions if smart.is_open(a.status)]
     overdue = {a.id for a in open_ if a.due_on is not None and a.due_on < on}

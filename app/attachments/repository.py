@@ -285,35 +285,45 @@ def _thread_counts(account_id: Any, plan_id: Any, visibilities: Any) -> Any:
 
 
 def threads_and_files(
-    session: Session, *, account_id: int, plan_id: int, vendor: bool, visibilities: Sequence[str]
+    session: Session,
+    *,
+    account_id: int,
+    plan_id: int,
+    vendor: bool,
+    visibilities: Sequence[str],
+    key: str | None = None,
 ) -> tuple[dict[str, int], dict[str, list[ListedFile]]]:
     """For the plan page, in one query whatever the plan's size: the visible comments of each
     thread (``{"priority-12": 3, ...}``, from the tallies) and the files the reader may see
-    under each item, oldest first (``{"action-7": [...], "comment-9": [...]}``)."""
+    under each item, oldest first (``{"action-7": [...], "comment-9": [...]}``). With ``key``
+    (an item's, e.g. ``"action-7"``), of that one item only: for an answer that redraws it."""
     values = {"account_id": account_id, "plan_id": plan_id, "visibilities": list(visibilities)}
-    rows = session.execute(_threads_and_files(vendor), values).all()
+    if key is not None:
+        values["key"] = key
+    rows = session.execute(_threads_and_files(vendor, one=key is not None), values).all()
     counts: dict[str, int] = {}
     lists: dict[str, list[ListedFile]] = defaultdict(list)
-    for kind, key, number, file_id, name, size, content_type, _at in rows:
+    for kind, item_key, number, file_id, name, size, content_type, _at in rows:
         if kind == "count":
-            counts[key] = counts.get(key, 0) + int(number)
+            counts[item_key] = counts.get(item_key, 0) + int(number)
         else:
-            lists[key].append(ListedFile(int(file_id), name, int(size), content_type))
+            lists[item_key].append(ListedFile(int(file_id), name, int(size), content_type))
     return counts, dict(lists)
 
 
 @functools.cache
-def _threads_and_files(vendor: bool) -> sa.Select[Any]:
-    """The statement of ``threads_and_files`` for a reader of one side, built once (account,
-    plan and visibilities are bind parameters): each request finds its compiled form without
-    building it again."""
+def _threads_and_files(vendor: bool, *, one: bool = False) -> sa.Select[Any]:
+    """The statement of ``threads_and_files`` for a reader of one side (``one``: of the item
+    the bind parameter ``key`` names), built once (account, plan and visibilities are bind
+    parameters): each request finds its compiled form without building it again."""
     account_id: sa.BindParameter[int] = sa.bindparam("account_id")
     plan_id: sa.BindParameter[int] = sa.bindparam("plan_id")
     union = sa.union_all(
         _thread_counts(account_id, plan_id, sa.bindparam("visibilities", expanding=True)),
         _plan_files(account_id, plan_id, vendor),
     ).subquery()
-    return sa.select(union).order_by(union.c.created_at, union.c.id)
+    statement = sa.select(union).order_by(union.c.created_at, union.c.id)
+    return statement.where(union.c.key == sa.bindparam("key")) if one else statement
 
 
 def of_comments(

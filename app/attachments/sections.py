@@ -23,3 +23,17 @@ def load(db: Session, actor: Actor, access: AccountAccess, plan: Plan) -> dict[s
         visibilities=access.visibilities,
     )
     return {"comment_counts": counts, "attachment_lists": lists}
+
+
+def load_item(db: Session, access: AccountAccess, plan_id: int, key: str) -> dict[str, Any]:
+    """``load`` for one item of the plan (``key``, e.g. ``"action-7"``): what an answer that
+    redraws that item alone shows under it."""
+    counts, lists = repository.threads_and_files(
+        db,
+        account_id=access.account_id,
+        plan_id=plan_id,
+        vendor=access.is_vendor,
+        visibilities=access.visibilities,
+        key=key,
+    )
+    return {"comment_counts": counts, "attachment_lists": lists}
