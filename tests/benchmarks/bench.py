@@ -410,7 +410,8 @@ def _other_tables(results: Results, opts: Options, kinds: list[str]) -> list[str
             "| requests | n | per s | p50 ms | p95 ms | p99 ms |",
             "|---|---|---|---|---|---|",
         ]
-        for name, times in (("reads", mix.reads), ("writes", mix.writes)):
+        named = sorted(mix.by_name.items(), key=lambda item: -pct(item[1], 95))
+        for name, times in [("reads", mix.reads), ("writes", mix.writes), *named]:
             out.append(
                 f"| {name} | {len(times)} | {len(times) / mix.seconds:.1f} | {pct(times, 50):.1f} | {pct(times, 95):.1f} | {pct(times, 99):.1f} |"
             )

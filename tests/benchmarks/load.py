@@ -126,6 +126,8 @@ class Tally:
     locked: int = 0
     ok_writes: int = 0
     seconds: float = 0.0
+    # The same times by what was asked ("plan page", "comment", ...), when the caller names it.
+    by_name: dict[str, list[float]] = field(default_factory=dict)
 
 
 def _client(base: str, person: Person, connections: int = 1) -> httpx.AsyncClient:
@@ -138,7 +140,9 @@ def _client(base: str, person: Person, connections: int = 1) -> httpx.AsyncClien
     )
 
 
-async def _timed(tally: Tally, kind: str, request: Callable[[], object]) -> httpx.Response | None:
+async def _timed(
+    tally: Tally, kind: str, request: Callable[[], object], name: str = ""
+) -> httpx.Response | None:
     started = time.perf_counter()
     try:
         response: httpx.Response = await request()  # type: ignore[misc]
@@ -147,6 +151,8 @@ async def _timed(tally: Tally, kind: str, request: Callable[[], object]) -> http
         return None
     took = time.perf_counter() - started
     (tally.writes if kind == "write" else tally.reads).append(took)
+    if name:
+        tally.by_name.setdefault(name, []).append(took)
     if kind == "write" and response.status_code < 400:
         tally.ok_writes += 1
     if response.status_code >= 400:
@@ -174,7 +180,8 @@ class Writer:
             "body": f"Benchmark comment {self.posted}: on track, next step agreed.",
             "shown": "latest",
         }
-        await _timed(self.tally, "write", lambda: client.post(path, data=body, headers=HTMX))
+        post = lambda: client.post(path, data=body, headers=HTMX)  # noqa: E731
+        await _timed(self.tally, "write", post, "comment")
 
     async def status(self, client: httpx.AsyncClient, action: int) -> None:
         version = self.built.actions[action]
@@ -183,7 +190,7 @@ class Writer:
         status = random.choice([s for s in STATUSES if s != self.built.statuses.get(action)])
         data = {"status": status, "version": str(version)}
         response = await _timed(
-            self.tally, "write", lambda: client.post(path, data=data, headers=HTMX)
+            self.tally, "write", lambda: client.post(path, data=data, headers=HTMX), "status"
         )
         if response is not None and response.status_code == 200:
             self.built.actions[action] = version + 1
@@ -371,6 +378,14 @@ def _mix_reads(built: Built, person: Person) -> list[str]:
     return reads
 
 
+def _read_name(path: str) -> str:
+    """What a read of the mix asks for, by its path."""
+    for part, name in (("/threads/", "thread"), ("/plan", "plan page"), ("/my/", "my actions")):
+        if part in path:
+            return name
+    return "portfolio"
+
+
 async def _warm_mix(base: str, built: Built) -> None:
     """Each kind of request of the mix once on an instance, as the lead and as the sponsor,
     not counted: the timed run measures a server in service, not its first requests (templates
@@ -412,7 +427,8 @@ async def _user_mix(bases: list[str], built: Built, users: int, seconds: float) 
                     kind, item = writer.targets[rng.randrange(len(writer.targets))]
                     path = rng.choice([*reads, f"/accounts/{account}/threads/{kind}/{item}"])
                     headers = HTMX if "/threads/" in path else {}
-                    await _timed(tally, "read", lambda p=path, h=headers: client.get(p, headers=h))
+                    get = lambda p=path, h=headers: client.get(p, headers=h)  # noqa: E731
+                    await _timed(tally, "read", get, _read_name(path))
                 elif person.vendor and roll < 0.9:
                     await writer.status(client, rng.choice(mine))
                 else:
