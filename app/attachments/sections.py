@@ -15,19 +15,12 @@ from app.permissions.policy import AccountAccess, Actor
 
 def load(db: Session, actor: Actor, access: AccountAccess, plan: Plan) -> dict[str, Any]:
     assert plan.id is not None
-    counts, lists = repository.threads_and_files(
-        db,
-        account_id=access.account_id,
-        plan_id=plan.id,
-        vendor=access.is_vendor,
-        visibilities=access.visibilities,
-    )
-    return {"comment_counts": counts, "attachment_lists": lists}
+    return load_item(db, access, plan.id, None)
 
 
-def load_item(db: Session, access: AccountAccess, plan_id: int, key: str) -> dict[str, Any]:
-    """``load`` for one item of the plan (``key``, e.g. ``"action-7"``): what an answer that
-    redraws that item alone shows under it."""
+def load_item(db: Session, access: AccountAccess, plan_id: int, key: str | None) -> dict[str, Any]:
+    """The comment counts and the files of the plan's items, or (``key``, e.g. ``"action-7"``)
+    of that one item only, for an answer that redraws it alone."""
     counts, lists = repository.threads_and_files(
         db,
         account_id=access.account_id,
