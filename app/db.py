@@ -348,11 +348,13 @@ def read_before_writing(session: Session) -> Iterator[None]:
     statement (``BEGIN IMMEDIATE``) to its commit, and every other writer, of this process or
     another, waits for it. A request's first statement is the lookup of its session (or of the
     API's token), and the request then goes back and forth between the event loop and worker
-    threads (its guard, its handler) before it commits. The lookup decides nothing the change
-    relies on that a write lock would protect (a session ended meanwhile is as if the request
-    came a moment earlier, as on PostgreSQL, where the lookup takes no lock either), so on
-    SQLite it reads in a ``DEFERRED`` transaction that ends here, and the write lock is taken
-    from the guard's first statement. The objects read stay in the session (its identity map).
+    threads (its guard, its handler) before it commits. The lookup, and the guard's reading
+    of the person's membership (``app.permissions.guards.load_access``), decide nothing the
+    change relies on that a write lock would protect (a session or a membership ended
+    meanwhile is as if the request came a moment earlier, as on PostgreSQL, where neither
+    takes a lock), so on SQLite each reads in a ``DEFERRED`` transaction that ends here, and
+    the write lock is taken from the change's own first statement (the plan's or the item's
+    locked read). The objects read stay in the session (its identity map).
 
     Elsewhere (PostgreSQL, a reading request, a session already in a transaction) the block
     runs as it is: PostgreSQL locks rows, not the database, and a commit more would be a round

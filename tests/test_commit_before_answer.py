@@ -133,29 +133,32 @@ def test_a_refused_change_lets_go_of_its_locks_before_its_answer_too(
     assert any(s.startswith("SELECT action.id, action.title") for s in statements[commit:])
 
 
-def test_a_change_looks_its_session_up_before_it_takes_the_write_lock(
+def test_a_change_reads_its_session_and_access_before_it_takes_the_write_lock(
     live_server: LiveServer, statements: list[str]
 ) -> None:
-    """On SQLite the session's lookup reads in a transaction of its own, over before the write
-    lock is taken (``app.db.read_before_writing``): the lock is held from the guard's first
-    query, not also across the lookup and the way from the lookup to the guard. On PostgreSQL,
-    which locks rows and not the database, the lookup is the change's transaction's first
-    statement."""
+    """On SQLite the session's lookup and the guard's reading of the person's membership each
+    read in a transaction of their own, over before the write lock is taken
+    (``app.db.read_before_writing``): the lock is held from the change's first query (the
+    plan's locked read), not also across the lookup, the guard and the ways between the worker
+    threads. On PostgreSQL, which locks rows and not the database, the lookup is the change's
+    transaction's first statement."""
     answer, _action = _block(live_server, statements)
     assert answer.status_code == 200
     lookup = next(i for i, s in enumerate(statements) if "FROM user_session" in s)
+    access = next(i for i, s in enumerate(statements) if s.startswith("SELECT account.id"))
     update = next(i for i, s in enumerate(statements) if s.startswith("UPDATE action"))
     if BACKEND == "sqlite":
         locked = statements.index("BEGIN IMMEDIATE")
         assert statements[:lookup].count("BEGIN DEFERRED") == 1, statements
-        assert lookup < statements.index("COMMIT", lookup) < locked < update, statements
-        # The guard's queries (the account with the person's membership, the plan, the action)
-        # are under the lock.
-        guard = statements[locked:update]
-        assert any(s.startswith("SELECT account.id") for s in guard), statements
+        assert statements[lookup:access].count("BEGIN DEFERRED") == 1, statements
+        assert lookup < statements.index("COMMIT", lookup) < access, statements
+        assert access < statements.index("COMMIT", access) < locked < update, statements
+        # Under the lock: the plan and the action, read and locked, then the change.
+        first = next(s for s in statements[locked:] if s.startswith("SELECT"))
+        assert first.startswith('SELECT "plan".id'), statements
+        assert "COMMIT" not in statements[locked:update], statements
     else:
         assert "COMMIT" not in statements[lookup:update], statements
-    assert "COMMIT" not in statements[statements.index("BEGIN", lookup) : update]
 
 
 def test_an_api_change_looks_its_token_up_before_it_takes_the_write_lock(
@@ -180,6 +183,7 @@ def test_an_api_change_looks_its_token_up_before_it_takes_the_write_lock(
         locked = statements.index("BEGIN IMMEDIATE", lookup)
         assert statements[lookup - 2] == "BEGIN DEFERRED", statements
         assert lookup < statements.index("COMMIT", lookup) < locked < update, statements
-        assert any(s.startswith("SELECT account.id") for s in statements[locked:update])
+        access = next(i for i, s in enumerate(statements) if s.startswith("SELECT account.id"))
+        assert lookup < access < locked, statements
     else:
         assert "COMMIT" not in statements[lookup:update], statements

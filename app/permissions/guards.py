@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from app.accounts import repository as accounts_repo
 from app.auth.deps import CurrentActor
-from app.db import DbSession, memo
+from app.db import DbSession, memo, read_before_writing
 from app.kit.items import AccountItem, get_or_404, moving_up
 from app.kit.pages import Page
 from app.permissions.policy import (
@@ -55,12 +55,26 @@ def enforce_item(actor: Actor, access: AccountAccess, verb: Verb, item: HasVisib
 
 def load_access(db: Session, *, account_id: int, actor: Actor) -> AccountAccess | None:
     """The account with the actor's membership and side (one query), read once per request:
-    a second guard of the same request (the session is the request's) gets the same answer."""
+    a second guard of the same request (the session is the request's) gets the same answer.
+
+    On SQLite a writing request reads it before it takes the write lock, as it looks its
+    session up (``app.db.read_before_writing``): the lock is then held from the first statement
+    of the change itself (the plan's or the item's locked read) to the commit, not also across
+    the way from the guard's worker thread back to the event loop and on to the handler's. It
+    decides what PostgreSQL's guard decides, which takes no lock either: a membership ended
+    meanwhile is as if the request came a moment earlier, and what a change checks against the
+    committed state it reads again under its lock (``for_write``, refreshed where the request
+    may hold the row already, e.g. ``accounts.repository.get_member``)."""
     known: dict[tuple[int, int], AccountAccess | None] = memo(db, "access")
     key = (account_id, actor.id)
-    if key not in known:
-        known[key] = accounts_repo.load_access(db, account_id=account_id, user_id=actor.id)
-    return known[key]
+    if key in known:
+        return known[key]
+    with read_before_writing(db):
+        found = accounts_repo.load_access(db, account_id=account_id, user_id=actor.id)
+    # Kept for the request's change: on SQLite the read's own transaction ended (its memos
+    # with it), and what it read is what the change's guard decided on.
+    memo(db, "access")[key] = found
+    return found
 
 
 def current_plan_id(db: Session, access: AccountAccess, verb: Verb) -> int | None:
