@@ -328,7 +328,10 @@ def memo(session: OrmSession, name: str) -> dict[Any, Any]:
     """A dictionary named ``name`` that lives as long as the session's transaction: what a
     request has read once (the account's access, the current plan), so that the guard and the
     handler of one request do not send the same query twice. Emptied when the transaction
-    ends (``_forget_memos``), so nothing read under one transaction is trusted in the next."""
+    ends (``_forget_memos``), so nothing read under one transaction is trusted in the next;
+    but for what a request reads on purpose before its writing transaction
+    (``read_before_writing``), which it keeps for that transaction (the guard's access:
+    ``app.permissions.guards.load_access``)."""
     memos: dict[str, dict[Any, Any]] = session.info.setdefault(_MEMOS, {})
     return memos.setdefault(name, {})
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -594,8 +594,9 @@ def test_a_status_change_that_leaves_an_action_open_answers_with_its_row_alone(
 ) -> None:
     """An open action whose status changes to another open one keeps its place, and the counts
     above the list stay: htmx swaps its row alone, not the section, which would render every row
-    down to it. The row, the notice, the keyboard's way back to the row's status and the plan's
-    summary all come out of band (the answer's own swap is none)."""
+    down to it. The row, the notice and the keyboard's way back to the row's status come out of
+    band (the answer's own swap is none); the plan's summary, which an action staying open
+    does not change, does not come."""
     for i in range(PAGE + 5):
         add(session, world, f"Earlier {i}", due=TODAY + timedelta(days=1))
     late = add(session, world, "Workshop", due=TODAY + timedelta(days=60))
@@ -653,6 +654,7 @@ def test_the_row_answer_draws_the_row_the_section_draws(
     kept = add_priority(session, world, "Grow in the north")
     dropped = add_priority(session, world, "Dropped later")
     pilot = add_initiative(session, world, "Pilot", draft=False)
+    gone = add_initiative(session, world, "Removed later", draft=False)
     shown = [
         add(
             session,
@@ -666,6 +668,7 @@ def test_the_row_answer_draws_the_row_the_section_draws(
         add(session, world, "For the vendor", owner=lead, link=Link(initiative_id=pilot)),
         add(session, world, "Of someone who left", owner=member, link=Link(dropped)),
         add(session, world, "Of nobody yet"),
+        add(session, world, "Of someone never on it", owner=world.outsider, link=Link(None, gone)),
     ]
     ids = [action.id for action in shown]
     base, thread = url(world), url(world, f"/threads/action/{ids[0]}")
@@ -680,6 +683,9 @@ def test_the_row_answer_draws_the_row_the_section_draws(
     )
     priorities.remove(session, actor=world.admin, priority=session.get(Priority, dropped))  # type: ignore[arg-type]
     accounts.remove(session, actor=world.admin, membership=world.memberships["member"])
+    removed = session.get(Initiative, gone)
+    assert removed is not None
+    removed.removed_at = datetime.now(UTC)
     session.commit()
 
     def change(action_id: int | None) -> tuple[httpx.Response, int]:
@@ -697,11 +703,14 @@ def test_the_row_answer_draws_the_row_the_section_draws(
         return answer, count_queries.count
 
     seen: set[int] = set()
-    for viewer in (lead, sponsor):
+    # The comments' count is the reader's own: the client does not see the team's comment.
+    for viewer, count in ((lead, 3), (sponsor, 4)):
         sign_in(client, session, viewer)
         for text in ("Shared", "More"):
-            client.post(thread, data={"body": text}, headers=HTMX)
-        client.post(thread, data={"body": "Ours", "team_only": "1"}, headers=HTMX)
+            assert client.post(thread, data={"body": text}, headers=HTMX).status_code == 200
+        if viewer is lead:
+            posted = client.post(thread, data={"body": "Ours", "team_only": "1"}, headers=HTMX)
+            assert posted.status_code == 200
         for action_id in ids:
             answer, statements = change(action_id)
             section = client.get(f"{base}/plan/sections/actions?actions=all", headers=HTMX).text
@@ -713,11 +722,12 @@ def test_the_row_answer_draws_the_row_the_section_draws(
             seen.add(statements)
         drawn = rows_of(section)
         assert "brief.txt" in drawn[ids[0]]
+        assert f'id="comment-count-action-{ids[0]}">{count}<' in drawn[ids[0]]
         assert "Initiative: Pilot" in drawn[ids[1]]
         assert "Someone no longer on the account" in drawn[ids[2]]
         assert "A priority that was removed" in drawn[ids[2]]
-    # The comments' count is the reader's own: the client does not see the team's comment.
-    assert f'id="comment-count-action-{ids[0]}">4<' in drawn[ids[0]]
+        assert "Someone no longer on the account" in drawn[ids[4]]
+        assert "Serves</dt>\n    <dd>An initiative<" in drawn[ids[4]]
     # The same statements however large the plan.
     for i in range(30):
         add(session, world, f"More {i}", owner=lead, link=Link(kept))

@@ -164,8 +164,8 @@ def test_a_change_reads_its_session_and_access_before_it_takes_the_write_lock(
 def test_an_api_change_looks_its_token_up_before_it_takes_the_write_lock(
     live_server: LiveServer, statements: list[str]
 ) -> None:
-    """The same for a change through the API: its bearer token is looked up outside SQLite's
-    write lock, which its guard's first query takes."""
+    """The same for a change through the API: its bearer token and the person's access are
+    read outside SQLite's write lock, which the change's own first query takes."""
     account, action, version, lead = _scene(live_server)
     with live_server.db.session() as session:
         secret = token_of(session, lead)  # type: ignore[arg-type]
@@ -184,6 +184,7 @@ def test_an_api_change_looks_its_token_up_before_it_takes_the_write_lock(
         assert statements[lookup - 2] == "BEGIN DEFERRED", statements
         assert lookup < statements.index("COMMIT", lookup) < locked < update, statements
         access = next(i for i, s in enumerate(statements) if s.startswith("SELECT account.id"))
-        assert lookup < access < locked, statements
+        assert statements[lookup:access].count("BEGIN DEFERRED") == 1, statements
+        assert access < statements.index("COMMIT", access) < locked, statements
     else:
         assert "COMMIT" not in statements[lookup:update], statements

@@ -78,7 +78,7 @@ def for_plan(session: Session, *, account_id: int, plan_id: int) -> list[PlanAct
 
 
 @dataclass(frozen=True)
-class LinkedAction:
+class ActionWithLinks:
     """One action as its row on the plan page shows it, with what the page's lists would
     tell of it: its owner's name and role while an active member (None: nobody, or someone
     who left), the title of the active priority of the plan or of the initiative of it the
@@ -93,9 +93,9 @@ class LinkedAction:
 
 def linked_in_plan(
     session: Session, *, account_id: int, plan_id: int, action_id: int, visibilities: Sequence[str]
-) -> LinkedAction | None:
+) -> ActionWithLinks | None:
     """The live action ``action_id`` of the plan with its owner and its links' titles
-    (``LinkedAction``): one query, for an answer that redraws the action's row alone."""
+    (``ActionWithLinks``): one query, for an answer that redraws the action's row alone."""
     columns = [col(getattr(Action, name)) for name in PLAN_ACTION_FIELDS]
     owner = sa.and_(
         col(Membership.account_id) == Action.account_id,
@@ -130,7 +130,7 @@ def linked_in_plan(
     if row is None:
         return None
     *fields, owner_name, owner_role, priority_title, initiative_title = row
-    return LinkedAction(
+    return ActionWithLinks(
         PlanAction(*fields), owner_name, owner_role, priority_title, initiative_title
     )
 

@@ -224,8 +224,8 @@ def _row_answer(
     """htmx's answer to a status change that left the action open. It stays where it was in
     its list, and the counts above the list and the plan's summary are as they were: the answer
     is the action's row alone (not the section, which would render every row down to this one)
-    with the notice, out of band, read in two queries whatever the plan's size
-    (``sections.load_row``: none of the page's loaders runs)."""
+    with the notice, out of band, read in two queries (three for an action carried over)
+    whatever the plan's size (``sections.load_row``: none of the page's loaders runs)."""
     plan = current_plan(db, access)  # the guard read and locked it: no query
     commit_before_answer(request)
     assert action.id is not None

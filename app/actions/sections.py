@@ -64,4 +64,4 @@ def load_row(
         context["previous_period"] = plans_repo.of_account(
             db, account_id=access.account_id, plan_id=plan.previous_id
         )
-    return context | attachments_sections.load_item(db, access, plan.id, f"action-{action_id}")
+    return context | attachments_sections.load_item(db, access, plan.id, ("action", action_id))

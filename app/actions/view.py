@@ -3,7 +3,8 @@
 The plan page's context already holds the members, the priorities and (from the initiatives
 package, when present) the initiatives the viewer may see; the section template calls
 ``section`` once with them. A linked initiative whose title the viewer may not see, or that is
-not in the list, is shown as "an initiative", never by its title.
+not in the list, is shown as "an initiative", never by its title. ``open_row`` makes the same row
+of one action read on its own (``repository.linked_in_plan``), for an answer that redraws it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from app.actions import smart
-from app.actions.repository import LinkedAction, MyAction, PlanAction
+from app.actions.repository import ActionWithLinks, MyAction, PlanAction
 from app.kit.window import Shown, Window
 from app.kit.words import possessive
 from app.models import Action, ActionStatus, Membership, Role, Side, Visibility
@@ -181,7 +182,7 @@ def action_row(
     )
 
 
-def open_row(found: LinkedAction | None, access: AccountAccess, *, on: date) -> ActionRow | None:
+def open_row(found: ActionWithLinks | None, access: AccountAccess, *, on: date) -> ActionRow | None:
     """The row of one action loaded on its own (``repository.linked_in_plan``), as the section
     draws it; None when it is gone or no longer open (its row leaves the open list)."""
     if found is None or not smart.is_open(found.action.status):

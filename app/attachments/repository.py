@@ -291,39 +291,52 @@ def threads_and_files(
     plan_id: int,
     vendor: bool,
     visibilities: Sequence[str],
-    key: str | None = None,
+    item: tuple[str, int] | None = None,
 ) -> tuple[dict[str, int], dict[str, list[ListedFile]]]:
     """For the plan page, in one query whatever the plan's size: the visible comments of each
     thread (``{"priority-12": 3, ...}``, from the tallies) and the files the reader may see
-    under each item, oldest first (``{"action-7": [...], "comment-9": [...]}``). With ``key``
-    (an item's, e.g. ``"action-7"``), of that one item only: for an answer that redraws it."""
-    values = {"account_id": account_id, "plan_id": plan_id, "visibilities": list(visibilities)}
-    if key is not None:
-        values["key"] = key
-    rows = session.execute(_threads_and_files(vendor, one=key is not None), values).all()
+    under each item, oldest first (``{"action-7": [...], "comment-9": [...]}``). With ``item``
+    (its type and id, e.g. ``("action", 7)``; not a strategy section), of that one item only:
+    for an answer that redraws it."""
+    values: dict[str, Any] = {
+        "account_id": account_id,
+        "plan_id": plan_id,
+        "visibilities": list(visibilities),
+    }
+    if item is not None:
+        values |= {"key": f"{item[0]}-{item[1]}", "item_id": item[1]}
+    statement = _threads_and_files(vendor, item[0] if item is not None else None)
     counts: dict[str, int] = {}
     lists: dict[str, list[ListedFile]] = defaultdict(list)
-    for kind, item_key, number, file_id, name, size, content_type, _at in rows:
+    for kind, key, number, file_id, name, size, content_type, _at in session.execute(
+        statement, values
+    ):
         if kind == "count":
-            counts[item_key] = counts.get(item_key, 0) + int(number)
+            counts[key] = counts.get(key, 0) + int(number)
         else:
-            lists[item_key].append(ListedFile(int(file_id), name, int(size), content_type))
+            lists[key].append(ListedFile(int(file_id), name, int(size), content_type))
     return counts, dict(lists)
 
 
 @functools.cache
-def _threads_and_files(vendor: bool, *, one: bool = False) -> sa.Select[Any]:
-    """The statement of ``threads_and_files`` for a reader of one side (``one``: of the item
-    the bind parameter ``key`` names), built once (account, plan and visibilities are bind
-    parameters): each request finds its compiled form without building it again."""
+def _threads_and_files(vendor: bool, item_type: str | None = None) -> sa.Select[Any]:
+    """The statement of ``threads_and_files`` for a reader of one side (``item_type``: of the
+    one item of that type the bind parameters ``item_id`` and ``key`` name), built once
+    (account, plan and visibilities are bind parameters): each request finds its compiled
+    form without building it again."""
     account_id: sa.BindParameter[int] = sa.bindparam("account_id")
     plan_id: sa.BindParameter[int] = sa.bindparam("plan_id")
-    union = sa.union_all(
-        _thread_counts(account_id, plan_id, sa.bindparam("visibilities", expanding=True)),
-        _plan_files(account_id, plan_id, vendor),
-    ).subquery()
-    statement = sa.select(union).order_by(union.c.created_at, union.c.id)
-    return statement.where(union.c.key == sa.bindparam("key")) if one else statement
+    counts = _thread_counts(account_id, plan_id, sa.bindparam("visibilities", expanding=True))
+    files = _plan_files(account_id, plan_id, vendor)
+    if item_type is not None:
+        # The item's own thread, and its own files: found by its column (an index), then
+        # those under its own key (its comments' files are under their comments' keys).
+        column = col(getattr(Attachment, ITEM_TYPES[item_type].value))
+        counts = counts.where(col(CommentTally.thread) == sa.bindparam("key"))
+        files = files.where(column == sa.bindparam("item_id"))
+        files = files.where(_file_key_sql() == sa.bindparam("key"))
+    union = sa.union_all(counts, files).subquery()
+    return sa.select(union).order_by(union.c.created_at, union.c.id)
 
 
 def of_comments(

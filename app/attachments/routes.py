@@ -173,7 +173,8 @@ async def upload_file(
 ) -> Response:
     """A file for the item, read as it streams in (``app.attachments.upload``). The item is
     checked first, and the transaction that checked it ends before the body is read: a slow
-    upload holds no lock and no writer's turn. Checked again, under its locks, to save it."""
+    upload holds no lock and no writer's turn. Checked again to save it: the item under its
+    locks, the person's access as any change reads it (``guards.load_access``)."""
     access, found = await run_in_threadpool(
         _writable, db, actor, account_id, target, item_id, section
     )
@@ -230,7 +231,8 @@ def _save(
     path: tuple[str, int, str],
     received: Received,
 ) -> Response:
-    """Check the item again (under its locks now) and the file's type, then keep it."""
+    """Check again the person's access and the item (under its locks now) and the file's
+    type, then keep it."""
     access, found = _writable(db, actor, account_id, *path)
     page = files_page(request, db, actor, access, found)
     name = clean_name(received.file_name)

@@ -18,15 +18,17 @@ def load(db: Session, actor: Actor, access: AccountAccess, plan: Plan) -> dict[s
     return load_item(db, access, plan.id, None)
 
 
-def load_item(db: Session, access: AccountAccess, plan_id: int, key: str | None) -> dict[str, Any]:
-    """The comment counts and the files of the plan's items, or (``key``, e.g. ``"action-7"``)
-    of that one item only, for an answer that redraws it alone."""
+def load_item(
+    db: Session, access: AccountAccess, plan_id: int, item: tuple[str, int] | None
+) -> dict[str, Any]:
+    """The comment counts and the files of the plan's items, or (``item``: its type and id,
+    e.g. ``("action", 7)``) of that one item only, for an answer that redraws it alone."""
     counts, lists = repository.threads_and_files(
         db,
         account_id=access.account_id,
         plan_id=plan_id,
         vendor=access.is_vendor,
         visibilities=access.visibilities,
-        key=key,
+        item=item,
     )
     return {"comment_counts": counts, "attachment_lists": lists}

@@ -55,7 +55,7 @@ def optional_actor(request: Request, db: DbSession, settings: SettingsDep) -> Ac
     token = sessions.cookie(request, settings)
     if not token:
         return None
-    # Outside the write lock on SQLite (``read_before_writing``): held from the change's first query.
+    # Outside SQLite's write lock (``read_before_writing``): held from the change's first query.
     with read_before_writing(db):
         found = sessions.resolve(db, token=token, settings=settings)
     if found is None:
