@@ -38,7 +38,7 @@ import enum
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
@@ -132,7 +132,14 @@ from app.web.confirm import CONFIRMATION
 from app.webhooks import service as webhooks
 from app.webhooks.schemas import EndpointValues
 from tests import factories
-from tests.conftest import CSRF, RollbackDatabase, copy_engine, drop_engine, send_session_csrf
+from tests.conftest import (
+    CSRF,
+    MATRIX_CELLS,
+    RollbackDatabase,
+    copy_engine,
+    drop_engine,
+    send_session_csrf,
+)
 from tests.masking import unmasked
 
 MISSING = 999_999
@@ -2861,8 +2868,64 @@ def audit_events(db: RollbackDatabase) -> int:
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("cell", CELLS, ids=[cell.id for cell in CELLS])
-def test_cell(cell: Cell, fresh: Matrix) -> None:
+# One test per route, every cell of it in turn (as tests/test_confirm.py groups its cells): a
+# test item per cell cost about 2.5 ms of pytest's own setup and reporting on top of the cell's
+# request, 30-45 s of CPU a run over the matrix's cells. Each cell still starts from the world as
+# built (``one_cell``), every cell is asked even when one fails, and the failure names each
+# failing cell with its own message; each test notes how many cells it asked and how many passed,
+# and the run's summary adds them up (``MATRIX_CELLS``, tests/conftest.py).
+CELLS_BY_ROUTE: dict[tuple[str, str], list[Cell]] = {}
+for _cell in CELLS:
+    CELLS_BY_ROUTE.setdefault((_cell.method, _cell.path), []).append(_cell)
+
+
+@pytest.mark.parametrize(
+    "cells", list(CELLS_BY_ROUTE.values()), ids=[f"{m} {p}" for m, p in CELLS_BY_ROUTE]
+)
+def test_route(cells: list[Cell], matrix: Matrix, request: pytest.FixtureRequest) -> None:
+    failures = ask(cells, matrix)
+    request.node.user_properties.append((MATRIX_CELLS, (len(cells), len(cells) - len(failures))))
+    assert not failures, f"{len(failures)} of {len(cells)} cells failed:\n" + "\n".join(failures)
+
+
+def ask(cells: list[Cell], matrix: Matrix) -> list[str]:
+    """Each cell in turn, from the world as built; what failed, one line per failing cell."""
+    failures: list[str] = []
+    for cell in cells:
+        with one_cell(matrix) as fresh:
+            try:
+                check_cell(cell, fresh)
+            except Exception as failure:  # an error of the app's too: the next cell still runs
+                failures.append(f"{cell.id}: {type(failure).__name__}: {failure}")
+    return failures
+
+
+def test_every_cell_is_in_one_route_test() -> None:
+    grouped = [cell for cells in CELLS_BY_ROUTE.values() for cell in cells]
+    assert sorted(grouped, key=lambda c: c.id) == sorted(CELLS, key=lambda c: c.id)
+    assert len({cell.id for cell in CELLS}) == len(CELLS)
+    assert set(CELLS_BY_ROUTE) == {(m, p) for m, p in APP_ROUTES if (m, p) in MATRIX}
+
+
+def test_a_route_test_names_every_failing_cell_and_asks_the_rest(matrix: Matrix) -> None:
+    """Two cells whose expected answer is wrong, between right ones: both are named, each with
+    its own message, and the cells after a failure are still asked (and still pass)."""
+    cells = CELLS_BY_ROUTE[("GET", "/accounts/{account_id}/plan")]
+    allowed = next(c for c in cells if c.expected is ALLOW)
+    refused = next(c for c in cells if c.expected is NOT_FOUND)
+    wrong = [replace(allowed, expected=FORBIDDEN), replace(refused, expected=ALLOW)]
+    failures = ask([allowed, wrong[0], refused, wrong[1], allowed], matrix)
+    assert len(failures) == 2, failures
+    assert failures[0].startswith(f"{wrong[0].id}: AssertionError: GET /accounts/"), failures
+    assert ": 200" in failures[0]
+    assert failures[1].startswith(f"{wrong[1].id}: AssertionError: GET /accounts/"), failures
+    assert ": 404" in failures[1]
+
+
+def check_cell(cell: Cell, fresh: Matrix) -> None:
+    """The cell's request, sent as its standing, answers as the matrix says: the allowed status,
+    or the refusal it names (a refused item exactly like a missing one), and a refused request
+    wrote nothing to the audit log."""
     client, world = fresh.client, fresh.world
     if cell.actor != ANONYMOUS:
         client.cookies.set(sessions.SESSION_COOKIE, fresh.sessions[cell.actor])
