@@ -305,6 +305,20 @@ def session(db: RollbackDatabase) -> Iterator[Session]:
 
 
 def default_settings() -> Settings:
+    """The tests' settings, a copy of its own for each caller (a test may change its copy).
+    Built once for each state of the environment's ``JP_`` variables: reading them and checking
+    every field took 1.5 ms, several times a test (tests/benchmarks/NOTES.md)."""
+    environment = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("JP_")))
+    built = _default_settings.get(environment)
+    if built is None:
+        built = _default_settings[environment] = _build_default_settings()
+    return built.model_copy(deep=True)
+
+
+_default_settings: dict[tuple[tuple[str, str], ...], Settings] = {}
+
+
+def _build_default_settings() -> Settings:
     return Settings(
         environment="test",
         base_url="http://testserver",
