@@ -29,6 +29,32 @@ from tests.live import LiveServer
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# What Playwright 1.65 turns off itself (its ``chromiumSwitches``): Chromium reads only the last
+# ``--disable-features`` it is given, so a list of our own repeats Playwright's
+# (tests/browser/test_chromium.py fails should Playwright's list change).
+PLAYWRIGHT_DISABLED_FEATURES = (
+    "AvoidUnnecessaryBeforeUnloadCheckSync",
+    "DestroyProfileOnBrowserClose",
+    "HttpsUpgrades",
+    "HttpsFirstBalancedModeAutoEnable",
+    "LensOverlay",
+    "MediaRouter",
+    "PaintHolding",
+    "ThirdPartyStoragePartitioning",
+    "AvoidCorsURLLoaderRestartOnRedirect",
+    "TcpPortRandomizationWin",
+    "OptimizationHints",
+    "NetworkTimeServiceQuerying",
+    "AimEnabled",
+    "PreconnectToSearch",
+    "msForceBrowserSignIn",
+    "msEdgeUpdateLaunchServicesPreferredVersion",
+)
+# Headless Chromium draws a whole browser window for each context, and each window starts the
+# address bar's two suggestion pop-ups (chrome://omnibox-popup.top-chrome/), each a WebUI page in
+# a renderer of its own, which no test ever opens: 0.55 s of CPU a context with them, 0.2 s
+# without (20 contexts, each one page; tests/benchmarks/NOTES.md).
+OMNIBOX_POPUPS = ("WebUIOmniboxPopup", "WebUIOmniboxAimPopup")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -36,6 +62,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    "--disable-features=" + ",".join((*PLAYWRIGHT_DISABLED_FEATURES, *OMNIBOX_POPUPS)),
 ]
 TIMEOUT_MS = 10_000
 expect.set_options(timeout=TIMEOUT_MS)
