@@ -15,6 +15,7 @@ from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
 from itsdangerous import BadSignature, URLSafeSerializer
 from jinja2 import (
+    BytecodeCache,
     Environment,
     FileSystemLoader,
     StrictUndefined,
@@ -22,6 +23,7 @@ from jinja2 import (
     pass_context,
     select_autoescape,
 )
+from jinja2.bccache import Bucket
 from jinja2.runtime import Context
 from jinja2_fragments import render_block
 from markupsafe import Markup, escape
@@ -305,6 +307,29 @@ class PageTemplate(Template):
         return template
 
 
+class CompiledTemplates(BytecodeCache):
+    """Each template's compiled code, kept for the life of the process and shared by every
+    ``Templates`` built in it: a process that builds more than one app (the tests build one for
+    each change of settings) compiles each template once, not once an app. Jinja checks the
+    source's checksum before it uses the code, so an edited template is compiled again. Only
+    for environments configured alike (``Templates`` builds them all one way): the code depends
+    on the syntax options."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED = CompiledTemplates()
+
+
 class Templates:
     def __init__(
         self,
@@ -325,6 +350,7 @@ class Templates:
             trim_blocks=True,
             lstrip_blocks=True,
             auto_reload=reload,
+            bytecode_cache=COMPILED,
         )
         self.env.template_class = PageTemplate
         versions = static_versions()
