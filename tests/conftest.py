@@ -281,11 +281,14 @@ def shared_db(engine: sa.Engine) -> RollbackDatabase:
 
 @pytest.fixture
 def db(shared_db: RollbackDatabase, request: pytest.FixtureRequest) -> Iterator[RollbackDatabase]:
-    """The test's database: the empty schema, or for a test that uses ``world`` the world's
-    database; either way inside a transaction rolled back after the test."""
+    """The test's database: the empty schema, for a test that uses ``world`` the world's
+    database, for one that uses ``loaded_demo`` the demo's (``demo_template``); whichever it is,
+    inside a transaction rolled back after the test."""
     engine: sa.Engine = request.getfixturevalue("engine")
     if "world" in request.fixturenames:
         engine = request.getfixturevalue("built_world").engine
+    elif "loaded_demo" in request.fixturenames:
+        engine = request.getfixturevalue("demo_template")()
     connection = engine.connect()
     transaction = connection.begin()
     shared_db.engine, shared_db.connection, shared_db.on_mail_queued = engine, connection, None
@@ -478,7 +481,9 @@ def demo_template(
                 template_engine, tmp_path_factory.mktemp("demo"), f"demo_{day:%Y%m%d}"
             )
             with Database(engine).session() as session:
+                assert not demo.already_loaded(session)
                 demo.load(session)
+                assert demo.already_loaded(session)
                 session.execute(
                     sa.update(OutboxMessage)
                     .where(col(OutboxMessage.status) == OutboxStatus.PENDING)
@@ -514,6 +519,12 @@ def live_server(
     port = int(live_settings.base_url.rsplit(":", 1)[1])
     with serve(app, port):
         yield LiveServer(url=live_settings.base_url, app=app, db=db, settings=live_settings)
+
+
+@pytest.fixture
+def loaded_demo() -> None:
+    """The test's ``db`` (and so its ``session`` and ``client``) is the demo as loaded today
+    (``demo_template``, loaded once per session), in a transaction rolled back after the test."""
 
 
 @pytest.fixture

@@ -77,10 +77,10 @@ pytestmark = pytest.mark.usefixtures("fast_hashing")
 
 
 @pytest.fixture
-def harbor(session: Session) -> tuple[Account, Plan]:
-    assert not demo.already_loaded(session)
-    demo.load(session)
-    session.commit()
+def harbor(loaded_demo: None, session: Session) -> tuple[Account, Plan]:
+    """The demo, loaded once per session (``demo_template``, whose loading from an empty
+    database is checked there), read in the test's transaction: loading it again for each of
+    the story's tests cost about a second each."""
     assert demo.already_loaded(session)
     account = session.exec(select(Account).where(Account.name == "Harbor Logistics")).one()
     assert account.id is not None
