@@ -177,7 +177,7 @@ def build_world(session: Session) -> World:
 def reload_world(session: Session, built: World) -> World:
     """``built`` (made by ``build_world`` in another session) as fresh objects of ``session``:
     the same ids, every attribute as stored, nothing a previous test changed. One query a kind
-    of row (four), not one a row (24): every test that uses the world pays for it."""
+    of row (four), not one a row (21): every test that uses the world pays for it."""
     places = ("workspace", "other_workspace", "admin", "other_admin", "account")
     places += ("other_account", "foreign_account")
     rows = [getattr(built, name) for name in places]
