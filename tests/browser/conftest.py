@@ -29,31 +29,11 @@ from tests.live import LiveServer
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# What Playwright 1.65 turns off itself (its ``chromiumSwitches``): Chromium reads only the last
-# ``--disable-features`` it is given, so a list of our own repeats Playwright's
-# (tests/browser/test_chromium.py fails should Playwright's list change).
-PLAYWRIGHT_DISABLED_FEATURES = (
-    "AvoidUnnecessaryBeforeUnloadCheckSync",
-    "DestroyProfileOnBrowserClose",
-    "HttpsUpgrades",
-    "HttpsFirstBalancedModeAutoEnable",
-    "LensOverlay",
-    "MediaRouter",
-    "PaintHolding",
-    "ThirdPartyStoragePartitioning",
-    "AvoidCorsURLLoaderRestartOnRedirect",
-    "TcpPortRandomizationWin",
-    "OptimizationHints",
-    "NetworkTimeServiceQuerying",
-    "AimEnabled",
-    "PreconnectToSearch",
-    "msForceBrowserSignIn",
-    "msEdgeUpdateLaunchServicesPreferredVersion",
-)
 # Headless Chromium draws a whole browser window for each context, and each window starts the
 # address bar's two suggestion pop-ups (chrome://omnibox-popup.top-chrome/), each a WebUI page in
 # a renderer of its own, which no test ever opens: 0.55 s of CPU a context with them, 0.2 s
-# without (20 contexts, each one page; tests/benchmarks/NOTES.md).
+# without (20 contexts, each one page; tests/benchmarks/NOTES.md). Turned off beside what
+# Playwright turns off itself (``browser``).
 OMNIBOX_POPUPS = ("WebUIOmniboxPopup", "WebUIOmniboxAimPopup")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -62,7 +42,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
-    "--disable-features=" + ",".join((*PLAYWRIGHT_DISABLED_FEATURES, *OMNIBOX_POPUPS)),
 ]
 TIMEOUT_MS = 10_000
 expect.set_options(timeout=TIMEOUT_MS)
@@ -95,11 +74,36 @@ def playwright() -> Iterator[Playwright]:
 def browser(playwright: Playwright) -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium is not installed at {CHROMIUM}: run `make chromium`")
+    # Chromium reads only the last ``--disable-features`` it is given, and Playwright gives one
+    # of its own (its list changes with its versions): ours is Playwright's, read from a
+    # browser it launched, and the pop-ups.
+    plain = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    try:
+        features = disabled_features(plain) | set(OMNIBOX_POPUPS)
+    finally:
+        plain.close()
+    switch = "--disable-features=" + ",".join(sorted(features))
     browser = playwright.chromium.launch(
-        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_ARGS, switch]
     )
     yield browser
     browser.close()
+
+
+def disabled_features(browser: Browser) -> set[str]:
+    """What ``browser`` runs with turned off, from its own command line (chrome://version)."""
+    page = browser.new_page()
+    try:
+        page.goto("chrome://version")
+        switches = page.locator("#command_line").inner_text().split()
+    finally:
+        page.close()
+    lists = [
+        s.removeprefix("--disable-features=")
+        for s in switches
+        if s.startswith("--disable-features=")
+    ]
+    return set(lists[-1].split(",")) if lists else set()  # Chromium reads the last one
 
 
 @pytest.fixture

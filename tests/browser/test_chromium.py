@@ -5,24 +5,8 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, Playwright
 
-from tests.browser.conftest import CHROMIUM, OMNIBOX_POPUPS
+from tests.browser.conftest import CHROMIUM, OMNIBOX_POPUPS, disabled_features
 from tests.browser.support import NewContext
-
-
-def disabled_features(browser: Browser) -> set[str]:
-    """What ``browser`` runs with turned off, from its own command line (chrome://version)."""
-    page = browser.new_page()
-    try:
-        page.goto("chrome://version")
-        switches = page.locator("#command_line").inner_text().split()
-    finally:
-        page.close()
-    lists = [
-        s.removeprefix("--disable-features=")
-        for s in switches
-        if s.startswith("--disable-features=")
-    ]
-    return set(lists[-1].split(",")) if lists else set()  # Chromium reads the last one
 
 
 def test_chromium_keeps_playwrights_switches_and_starts_no_omnibox_popup(
