@@ -18,8 +18,11 @@ plan on Harbor Logistics (30 priorities, 60 initiatives, 300 actions, 2,000 comm
 4. audited writes: comments posted as fast as they are answered (wrk with a script, or Python
    clients without it), on one instance with 8 connections and on two with 16: writes a
    second, p50/p95/p99, errors, "database is locked"; then ``jointplan audit verify`` (must
-   pass); then the bare floor of a write (one insert and a commit in a FastAPI handler) under
-   the same load, the most this stack can write a second on this machine;
+   pass); then, under the same loads (one instance and two), the bare floor of a write (one
+   insert and a commit in a FastAPI handler: the most this stack can write a second on this
+   machine) and the floor of an audited write (the session and the membership read, the chain's
+   head locked, the row and its hash-chained event written: the least any audited change by a
+   signed-in person costs), whose chain is checked after;
 5. the app's resident memory throughout.
 
 The app is ``jointplan serve`` (uvicorn, ``--workers 1`` unless a step says two), served as
@@ -38,6 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.benchmarks import benchdata, load
 from tests.benchmarks.benchdata import Backend, Built
+from tests.benchmarks.floor import FUSED, BrokenChain, verify_chain
 from tests.benchmarks.load import pct
 from tests.live import free_port
 
@@ -147,7 +152,7 @@ def start_app(built: Built, workdir: Path, workers: int = 1) -> Server:
 def start_floor(built: Built, workdir: Path) -> Server:
     port = free_port()
     command = [sys.executable, FLOOR, built.url, str(port)]
-    return start(command, built.url, workdir, f"floor-{built.backend}", port)
+    return start(command, built.url, workdir, f"floor-{built.backend}-{port}", port)
 
 
 @dataclass
@@ -251,8 +256,14 @@ def growth(
             app.stop()
 
 
-def start_instances(built: Built, workdir: Path, count: int) -> list[Server]:
-    """``count`` instances of one worker each on ports of their own, which the load generators
+def start_instances(
+    built: Built,
+    workdir: Path,
+    count: int,
+    starter: Callable[[Built, Path], Server] = start_app,
+) -> list[Server]:
+    """``count`` instances of one worker each (of the app, or of what ``starter`` starts) on
+    ports of their own, which the load generators
     share the load over in turn, as a load balancer would. (One ``jointplan serve --workers 2``
     leaves that to its processes racing for the shared socket's connections: the one that
     wakes first takes all waiting connections, and wrk's 16 kept one worker at 92 % CPU and
@@ -260,7 +271,7 @@ def start_instances(built: Built, workdir: Path, count: int) -> list[Server]:
     servers: list[Server] = []
     try:
         for _ in range(count):
-            servers.append(start_app(built, workdir))
+            servers.append(starter(built, workdir))
     except BaseException:
         for server in servers:
             server.stop()
@@ -285,8 +296,9 @@ def audited_writes(
     app: Server, built: Built, workdir: Path, opts: Options, results: Results
 ) -> None:
     """Step 4: on the running one-worker app with 8 connections, then on two instances with 16
-    (8 each); then ``jointplan audit verify``; then the bare floor of a write (floor.py: one
-    insert and a commit) with 8 connections, against the same database."""
+    (8 each); then ``jointplan audit verify``; then the same on the floors of a write (floor.py:
+    one insert and a commit; the least an audited write can be, its chain verified after),
+    against the same database."""
     runs: list[tuple[str, load.WriteRun]] = []
     try:
         run = load.audited_writes([app.base], built, 8, opts.write_seconds)
@@ -315,12 +327,29 @@ def audited_writes(
     if verify.returncode:
         results.failed.append(f"audit verify on {built.backend}: {verdict}")
     results.writes += [(built.backend, how, run, verdict) for how, run in runs]
-    floor = start_floor(built, workdir)
-    try:
-        run = load.floor_writes(floor.base, 8, opts.write_seconds)
-        results.writes.append((built.backend, "bare floor: one insert, 8 connections", run, "-"))
-    finally:
-        floor.stop()
+    one, two = "one instance, 8 connections", "two instances, 16 connections"
+    floors = [("one insert", "/floor/write", 1, one), ("one insert", "/floor/write", 2, two)]
+    floors += [("an audited write", "/floor/audited", 1, one)]
+    floors += [("an audited write", "/floor/audited", 2, two)]
+    if built.backend == "postgresql":  # the link computed in SQL (SQLite has no sha256)
+        floors += [("an audited write in two statements", "/floor/audited/fused", 2, two)]
+    for what, path, count, how in floors:
+        servers = start_instances(built, workdir, count, start_floor)
+        try:
+            bases = [server.base for server in servers]
+            run = load.floor_writes(bases, 8 * count, opts.write_seconds, path)
+        finally:
+            for server in servers:
+                server.stop()
+        verdict = "-"
+        if path.startswith("/floor/audited"):  # all its events so far, checked
+            try:
+                chain = FUSED if path.endswith("/fused") else 1
+                verdict = f"{verify_chain(built.url, chain):,} events chained"
+            except BrokenChain as broken:
+                verdict = f"FAILS: {broken}"
+                results.failed.append(f"the floor's audit chain on {built.backend}: {broken}")
+        results.writes.append((built.backend, f"bare floor, {what}: {how}", run, verdict))
 
 
 STARTED = time.monotonic()

@@ -20,6 +20,7 @@ import httpx
 
 from app.auth.sessions import SESSION_COOKIE
 from tests.benchmarks.benchdata import Built, Person, action_version
+from tests.benchmarks.floor import COOKIE as FLOOR_COOKIE
 
 WRK = shutil.which("wrk")
 GENERATOR = "wrk (2 threads, 10 connections)" if WRK else "Python generator (10 connections)"
@@ -222,13 +223,15 @@ def audited_writes(bases: list[str], built: Built, clients: int, seconds: float)
     return _run_of(asyncio.run(_audited_writes(bases, built, clients, seconds)))
 
 
-def floor_writes(base: str, clients: int, seconds: float) -> WriteRun:
-    """The bare floor of a write (floor.py's ``POST /floor/write``: one insert and a commit)
-    under the same load as the app's audited writes: ``clients`` connections, as fast as they
-    are answered."""
+def floor_writes(bases: list[str], clients: int, seconds: float, path: str) -> WriteRun:
+    """A floor of a write (floor.py's ``POST /floor/write``: one insert and a commit;
+    ``/floor/audited`` and ``/floor/audited/fused``: the least an audited write can be) under
+    the same load as the app's audited writes: ``clients`` connections shared out over the
+    floor's instances at ``bases``, as fast as they are answered."""
+    cookie = "=".join(FLOOR_COOKIE) if path.startswith("/floor/audited") else ""
     if WRK:
-        return _wrk_posts([base], ['"/floor/write"'], ("", ""), clients, seconds)
-    return _run_of(asyncio.run(_floor_posts(base, clients, seconds)))
+        return _wrk_posts(bases, [f'"{path}"'], (cookie, ""), clients, seconds)
+    return _run_of(asyncio.run(_floor_posts(bases, path, cookie, clients, seconds)))
 
 
 def _run_of(tally: Tally) -> WriteRun:
@@ -343,19 +346,21 @@ async def _audited_writes(bases: list[str], built: Built, clients: int, seconds:
     return tally
 
 
-async def _floor_posts(base: str, clients: int, seconds: float) -> Tally:
+async def _floor_posts(
+    bases: list[str], path: str, cookie: str, clients: int, seconds: float
+) -> Tally:
     tally = Tally()
     end = time.monotonic() + seconds
+    headers = {"Cookie": cookie} if cookie else {}
 
     async def one(n: int) -> None:
-        async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+        base = bases[n % len(bases)]
+        async with httpx.AsyncClient(base_url=base, timeout=60, headers=headers) as client:
             posted = 0
             while time.monotonic() < end:
                 posted += 1
                 body = {"body": f"Benchmark comment {n}.{posted}: on track, next step agreed."}
-                await _timed(
-                    tally, "write", lambda body=body: client.post("/floor/write", data=body)
-                )
+                await _timed(tally, "write", lambda body=body: client.post(path, data=body))
 
     started = time.monotonic()
     await asyncio.gather(*(one(n) for n in range(clients)))
