@@ -14,7 +14,8 @@ plan on Harbor Logistics (30 priorities, 60 initiatives, 300 actions, 2,000 comm
 2. SQLite: the plan page one at a time at 1x, 2x and 4x the large plan (each its own database);
 3. PostgreSQL: 50 signed-in users on two instances of one worker (``start_instances``), 0.5-1.5 s between requests, 80 % reads
    and 20 % writes: p50/p95/p99 of each, errors (each kind of request is made once on each
-   instance first, not counted);
+   instance first, not counted); then the same mix on two instances of the floor, each read a
+   floor page as large as the app's answer to it, each write the floor's audited write;
 4. audited writes: comments posted as fast as they are answered (wrk with a script, or Python
    clients without it), on one instance with 8 connections and on two with 16: writes a
    second, p50/p95/p99, errors, "database is locked"; then ``jointplan audit verify`` (must
@@ -172,6 +173,7 @@ class Results:
     pages: list[PageRow] = field(default_factory=list)
     growth: list[tuple[int, int, list[float]]] = field(default_factory=list)
     mix: load.Tally | None = None
+    floor_mix: load.Tally | None = None
     writes: list[tuple[str, str, load.WriteRun, str]] = field(default_factory=list)
     memory: list[tuple[str, str, float]] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
@@ -290,6 +292,15 @@ def user_mix(built: Built, workdir: Path, opts: Options, results: Results) -> No
     finally:
         for app in apps:
             app.stop()
+    # The same mix on two instances of the floor, its pages as large as the app's answers.
+    floors = start_instances(built, workdir, 2, start_floor)
+    try:
+        bases = [server.base for server in floors]
+        sizes = results.mix.sizes
+        results.floor_mix = load.floor_mix(bases, built, sizes, opts.users, opts.mix_seconds)
+    finally:
+        for server in floors:
+            server.stop()
 
 
 def audited_writes(
@@ -416,6 +427,18 @@ def _page_table(results: Results, opts: Options) -> list[str]:
     return out
 
 
+def _mix_rows(mix: load.Tally) -> list[str]:
+    """The mix's table: its reads and writes, then each kind of request, the slowest first."""
+    out = ["| requests | n | per s | p50 ms | p95 ms | p99 ms |", "|---|---|---|---|---|---|"]
+    named = sorted(mix.by_name.items(), key=lambda item: -pct(item[1], 95))
+    for name, times in [("reads", mix.reads), ("writes", mix.writes), *named]:
+        out.append(
+            f"| {name} | {len(times)} | {len(times) / mix.seconds:.1f} | {pct(times, 50):.1f}"
+            f" | {pct(times, 95):.1f} | {pct(times, 99):.1f} |"
+        )
+    return out
+
+
 def _other_tables(results: Results, opts: Options, kinds: list[str]) -> list[str]:
     out: list[str] = []
     if results.growth:
@@ -432,19 +455,26 @@ def _other_tables(results: Results, opts: Options, kinds: list[str]) -> list[str
                 f"| {factor}x | {size:,} | {p50:.1f} | {pct(times, 95):.1f} | {p50 / first if first else 0:.2f} |"
             )
     if results.mix is not None:
-        mix = results.mix
         out += [
             "",
             f"{opts.users}-user mix on PostgreSQL, two instances of one worker, {opts.mix_seconds:g} s",
-            "| requests | n | per s | p50 ms | p95 ms | p99 ms |",
-            "|---|---|---|---|---|---|",
+            *_mix_rows(results.mix),
+            f"errors: {errors(results.mix)}; database is locked: {results.mix.locked}",
         ]
-        named = sorted(mix.by_name.items(), key=lambda item: -pct(item[1], 95))
-        for name, times in [("reads", mix.reads), ("writes", mix.writes), *named]:
-            out.append(
-                f"| {name} | {len(times)} | {len(times) / mix.seconds:.1f} | {pct(times, 50):.1f} | {pct(times, 95):.1f} | {pct(times, 99):.1f} |"
-            )
-        out.append(f"errors: {errors(mix)}; database is locked: {mix.locked}")
+        sides = {True: "vendor", False: "client"}
+        sizes = "; ".join(
+            f"{sides[vendor]} {name} {size:,}"
+            for (vendor, name), size in sorted(results.mix.sizes.items())
+        )
+        out.append(f"the reads' sizes (bytes of HTML): {sizes}")
+    if results.floor_mix is not None:
+        out += [
+            "",
+            f"The same mix on two instances of the bare floor, {opts.mix_seconds:g} s: each read a"
+            " floor page as large as the app's answer to it, each write the floor's audited write",
+            *_mix_rows(results.floor_mix),
+            f"errors: {errors(results.floor_mix)}",
+        ]
     if results.writes:
         out += [
             "",

@@ -52,6 +52,9 @@ import uvicorn
 from fastapi import FastAPI, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment
+from starlette.middleware.gzip import GZipMiddleware
+
+from app.web.security import COMPRESS_ABOVE_BYTES, COMPRESSION_LEVEL
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Floor</title></head>
@@ -213,6 +216,10 @@ def create_floor(url: str) -> FastAPI:
     template = Environment(autoescape=True).from_string(PAGE)
     shapes: dict[int, tuple[int, int]] = {}  # bytes -> (rows, filler length)
     app = FastAPI()
+    # Compressed as the app's answers are, for a client that asks (the mix's httpx; wrk does not).
+    app.add_middleware(
+        GZipMiddleware, minimum_size=COMPRESS_ABOVE_BYTES, compresslevel=COMPRESSION_LEVEL
+    )
 
     def render(rows: list[Any], count: int, filler: int) -> bytes:
         return template.render(rows=islice(cycle(rows), count), filler="x" * filler).encode()

@@ -129,6 +129,9 @@ class Tally:
     seconds: float = 0.0
     # The same times by what was asked ("plan page", "comment", ...), when the caller names it.
     by_name: dict[str, list[float]] = field(default_factory=dict)
+    # The mix's reads' sizes (HTML bytes, uncompressed) by the reader's side (vendor?) and
+    # name, from its warm-up: the pages the floor's mix draws (``floor_mix``).
+    sizes: dict[tuple[bool, str], int] = field(default_factory=dict)
 
 
 def _client(base: str, person: Person, connections: int = 1) -> httpx.AsyncClient:
@@ -376,6 +379,16 @@ def user_mix(bases: list[str], built: Built, users: int, seconds: float) -> Tall
     return asyncio.run(_user_mix(bases, built, users, seconds))
 
 
+def floor_mix(
+    bases: list[str], built: Built, sizes: dict[tuple[bool, str], int], users: int, seconds: float
+) -> Tally:
+    """The same mix on the floor's instances at ``bases`` (floor.py): the same users, waits
+    and shares of reads and writes, each read a floor page of the byte count the app's answer
+    to it had (``sizes``, ``Tally.sizes`` of the app's mix), each write the floor's audited
+    write. What the stack itself takes under this load, at these page sizes."""
+    return asyncio.run(_user_mix(bases, built, users, seconds, floor_sizes=sizes))
+
+
 def _mix_reads(built: Built, person: Person) -> list[str]:
     account = built.account_id
     reads = [f"/accounts/{account}/plan", "/my/actions"]
@@ -391,31 +404,46 @@ def _read_name(path: str) -> str:
     return "portfolio"
 
 
-async def _warm_mix(base: str, built: Built) -> None:
+async def _warm_mix(base: str, built: Built, tally: Tally) -> None:
     """Each kind of request of the mix once on an instance, as the lead and as the sponsor,
-    not counted: the timed run measures a server in service, not its first requests (templates
-    compiled, statements cached), which took up to 1.4 s each when 50 users arrived at once
-    on instances just started."""
+    not counted (but their sizes kept in ``tally.sizes``): the timed run measures a server in
+    service, not its first requests (templates compiled, statements cached), which took up to
+    1.4 s each when 50 users arrived at once on instances just started."""
     writer = Writer(built, Tally())
     action = min(built.actions)
     kind, item = writer.targets[0]
+    thread = f"/accounts/{built.account_id}/threads/{kind}/{item}"
     for person in (built.person("lead"), built.person("sponsor")):
         async with _client(base, person) as client:
             for path in _mix_reads(built, person):
-                await client.get(path)
-            await client.get(f"/accounts/{built.account_id}/threads/{kind}/{item}", headers=HTMX)
+                page = await client.get(path)
+                tally.sizes[person.vendor, _read_name(path)] = len(page.content)
+            page = await client.get(thread, headers=HTMX)
+            tally.sizes[person.vendor, "thread"] = len(page.content)
             await writer.comment(client)
             if person.vendor:
                 await writer.status(client, action)
 
 
-async def _user_mix(bases: list[str], built: Built, users: int, seconds: float) -> Tally:
+async def _user_mix(
+    bases: list[str],
+    built: Built,
+    users: int,
+    seconds: float,
+    floor_sizes: dict[tuple[bool, str], int] | None = None,
+) -> Tally:
     tally = Tally()
     writer = Writer(built, tally)
     account = built.account_id
     actions = sorted(built.actions)
-    for base in bases:
-        await _warm_mix(base, built)
+    if floor_sizes is None:
+        for base in bases:
+            await _warm_mix(base, built, tally)
+    else:  # the floor's first pages work out their shapes: not counted either
+        for base in bases:
+            async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+                for size in set(floor_sizes.values()):
+                    await client.get(f"/floor?bytes={size}")
     end = time.monotonic() + seconds
 
     async def one(n: int, person: Person) -> None:
@@ -424,6 +452,7 @@ async def _user_mix(bases: list[str], built: Built, users: int, seconds: float) 
         reads = _mix_reads(built, person)
         # Users are shared out over the instances in turn, as a load balancer would.
         async with _client(bases[n % len(bases)], person) as client:
+            client.cookies.set(*FLOOR_COOKIE)  # for the floor's audited write
             await asyncio.sleep(rng.uniform(0, 1.5))
             while time.monotonic() < end:
                 roll = rng.random()
@@ -431,9 +460,16 @@ async def _user_mix(bases: list[str], built: Built, users: int, seconds: float) 
                     # pages as a browser opens them; a thread as the plan page loads it
                     kind, item = writer.targets[rng.randrange(len(writer.targets))]
                     path = rng.choice([*reads, f"/accounts/{account}/threads/{kind}/{item}"])
+                    name = _read_name(path)
                     headers = HTMX if "/threads/" in path else {}
+                    if floor_sizes is not None:
+                        path, headers = f"/floor?bytes={floor_sizes[person.vendor, name]}", {}
                     get = lambda p=path, h=headers: client.get(p, headers=h)  # noqa: E731
-                    await _timed(tally, "read", get, _read_name(path))
+                    await _timed(tally, "read", get, name)
+                elif floor_sizes is not None:
+                    body = {"body": f"Benchmark comment {n}: on track, next step agreed."}
+                    post = lambda b=body: client.post("/floor/audited", data=b)  # noqa: E731
+                    await _timed(tally, "write", post, "audited write")
                 elif person.vendor and roll < 0.9:
                     await writer.status(client, rng.choice(mine))
                 else:
