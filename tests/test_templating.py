@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
+from jinja2 import DictLoader, Environment, Template
 from markupsafe import Markup, escape
+from sqlmodel import Session, select
 
 from app.db import Database, create_db_engine
 from app.main import create_app
-from app.models import Role
+from app.models import Account, Role, User
 from app.web import templating
 from app.web.templating import Templates, escape_output, option
 from tests.conftest import default_settings
+from tests.factories import sign_in
 
 
 @pytest.mark.parametrize(
@@ -176,3 +181,127 @@ def test_a_second_environment_uses_the_compiled_code_unless_the_template_changed
     third, compiled = fresh()
     assert third.env.get_template("page.html").render(v="x") == "<b>x</b>"
     assert compiled == ["page.html"]
+
+
+# --------------------------------------------------------------------------------------------
+# Modules imported with context: made once a render for the same values of what they read
+# --------------------------------------------------------------------------------------------
+
+
+def page_env(sources: dict[str, str], *, reload: bool = False) -> tuple[Environment, list[str]]:
+    """An environment of the pages' kind over ``sources``, with ``tick(name)``, which records
+    each time a module's top level runs (``made``)."""
+    made: list[str] = []
+    env = Environment(loader=DictLoader(sources), auto_reload=reload, autoescape=True)
+    env.template_class = templating.PageTemplate
+
+    def tick(name: str) -> str:
+        made.append(name)
+        return ""
+
+    env.globals["tick"] = tick
+    return env, made
+
+
+MACROS = '{% set _ = tick("m") %}{% macro show() %}[{{ who }}]{% endmacro %}'
+
+
+def test_a_module_imported_by_several_templates_is_made_once_a_render() -> None:
+    env, made = page_env(
+        {
+            "m.html": MACROS,
+            "part.html": '{% import "m.html" as m with context %}{{ m.show() }}',
+            "page.html": '{% import "m.html" as m with context %}{{ m.show() }}'
+            '{% include "part.html" %}{% include "part.html" %}',
+        }
+    )
+    page = env.get_template("page.html")
+    assert page.render(who="a", **{templating.MODULES: {}}) == "[a][a][a]"
+    assert made == ["m"]
+    # Without the render's cache (a template drawn outside ``Templates.render``), as Jinja does.
+    made.clear()
+    assert page.render(who="a") == "[a][a][a]"
+    assert made == ["m", "m", "m"]
+
+
+def test_a_module_is_made_again_where_what_it_reads_differs() -> None:
+    """A name the module reads, by itself or through a template it imports, set otherwise
+    where it is imported: each import site sees its own."""
+    env, made = page_env(
+        {
+            "m.html": MACROS,
+            "outer.html": '{% import "m.html" as inner with context %}'
+            "{% macro show() %}{{ inner.show() }}{% endmacro %}",
+            "page.html": '{% for who in ["a", "b"] %}{% import "m.html" as m with context %}'
+            '{% import "outer.html" as o with context %}{{ m.show() }}{{ o.show() }}{% endfor %}'
+            '{% import "m.html" as m with context %}{{ m.show() }}',
+        }
+    )
+    page = env.get_template("page.html")
+    assert page.render(who="c", **{templating.MODULES: {}}) == "[a][a][b][b][c]"
+    assert made == ["m", "m", "m"]  # once for each of a, b and c
+
+
+def test_a_module_is_made_at_every_import_where_templates_are_read_again() -> None:
+    """In development a template it imports may change to read more: no render cache."""
+    env, made = page_env(
+        {"m.html": MACROS, "page.html": '{% import "m.html" as m with context %}' * 2},
+        reload=True,
+    )
+    assert env.get_template("page.html").render(**{templating.MODULES: {}}) == ""
+    assert made == ["m", "m"]
+
+
+def test_what_the_template_functions_read_of_the_context_counts_as_read() -> None:
+    """The functions given the template's context (``pass_context``) read names that no
+    template's text shows: every one of them is in ``AMBIENT``, so a module whose macros call
+    them is made again where those differ."""
+    source = Path(templating.__file__).read_text()
+    read = set(re.findall(r"context(?:\.get\(|\[)\"(\w+)\"", source))
+    assert read, "the pattern no longer finds the functions' reads"
+    assert read <= templating.AMBIENT, read - templating.AMBIENT
+
+
+def test_every_page_is_drawn_as_with_a_module_made_at_every_import(
+    loaded_demo: None, session: Session, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo's pages, as far as the lead and the sponsor reach from their home page (one
+    page a kind of address), byte for byte the same with the render's cache of modules as
+    without it."""
+    monkeypatch.setattr(templating, "mask_token", lambda token: token)  # the same in both
+    made: list[str] = []  # the modules Jinja made
+    make_module = Template.make_module
+
+    def counted(self: Template, *args: Any, **kwargs: Any) -> Any:
+        made.append(str(self.name))
+        return make_module(self, *args, **kwargs)
+
+    monkeypatch.setattr(Template, "make_module", counted)
+    modules = {"cached": 0, "each import": 0}
+    harbor = session.exec(select(Account).where(Account.name == "Harbor Logistics")).one()
+    compared = 0
+    for email in ("lead@brightwell.example", "sponsor@harbor.example"):
+        sign_in(client, session, session.exec(select(User).where(User.email == email)).one())
+        queue, seen = ["/", f"/accounts/{harbor.id}/plan"], set()
+        while queue and len(seen) < 60:
+            path = queue.pop(0)
+            kind = re.sub(r"/\d+(?=/|$)", "/{id}", path)
+            if kind in seen or re.search(r"^/(static|logout|dev)/|\.\w+$|/events$", path):
+                continue
+            seen.add(kind)
+            made.clear()
+            cached = client.get(path)
+            modules["cached"] += len(made)
+            made.clear()
+            with monkeypatch.context() as each_import:
+                each_import.setattr(templating.PageTemplate, "reads", lambda _self: None)
+                made_each_time = client.get(path)
+            modules["each import"] += len(made)
+            assert cached.status_code == made_each_time.status_code, path
+            if not cached.headers.get("content-type", "").startswith("text/html"):
+                continue
+            assert cached.text == made_each_time.text, path
+            compared += 1
+            queue += re.findall(r'href="(/[^"?#]*)', cached.text)
+    assert compared >= 30, compared
+    assert modules["cached"] < modules["each import"] / 2, modules

@@ -452,7 +452,8 @@ async def _user_mix(
         reads = _mix_reads(built, person)
         # Users are shared out over the instances in turn, as a load balancer would.
         async with _client(bases[n % len(bases)], person) as client:
-            client.cookies.set(*FLOOR_COOKIE)  # for the floor's audited write
+            if floor_sizes is not None:
+                client.cookies.set(*FLOOR_COOKIE)  # for the floor's audited write
             await asyncio.sleep(rng.uniform(0, 1.5))
             while time.monotonic() < end:
                 roll = rng.random()
