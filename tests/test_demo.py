@@ -428,6 +428,21 @@ def test_harbor_has_a_previous_period_to_look_at(
     assert "Carried over from FY2026" in current.text
 
 
+def test_the_previous_periods_figures_leave_out_todays_confirmations(
+    session: Session, client: TestClient, harbor: tuple[Account, Plan]
+) -> None:
+    """What the client confirmed of the profile and the map is the account's as it is today:
+    the current plan's validation figure counts it, the closed period's does not, and says so."""
+    account, plan = harbor
+    factories.sign_in(client, session, person(session, "sponsor@harbor.example"))
+    current = client.get(f"/accounts/{account.id}/plan").text
+    old = client.get(f"/accounts/{account.id}/plans/{plan.previous_id}").text
+    assert "profile sections confirmed" in current
+    assert "count in the current period only" not in current
+    assert "profile sections confirmed" not in old
+    assert "the profile and the map count in the current period only" in old
+
+
 def test_the_next_morning_sam_is_reminded_and_gets_the_news_in_a_digest(
     session: Session, harbor: tuple[Account, Plan]
 ) -> None:

@@ -126,6 +126,26 @@ def test_validation_counts_the_profile_sections_and_people_the_client_confirmed(
     assert (only_people.value, only_people.basis) == (1.0, "1 of 1 person of the map confirmed")
 
 
+def test_a_closed_periods_validation_counts_its_own_priorities_only() -> None:
+    """The profile and the map are the account's as they are today, not what a closed period
+    rested on: its figure leaves them out, and says so."""
+    figure = metrics.validation(3, 1, sections=(2, 3), people=(1, 4), closed=True)
+    assert (figure.part, figure.whole, figure.value) == (3, 4, 0.75)
+    assert figure.basis == (
+        "3 of 4 priorities stated by the client (1 vendor suggestion waiting for an answer); "
+        "the profile and the map count in the current period only"
+    )
+    nothing = metrics.validation(0, 0, people=(1, 1), closed=True)
+    assert nothing.value is None
+    assert nothing.basis == (
+        "no priority stated or suggested; the profile and the map count in the current period only"
+    )
+    confirmed = {"sections": (2, 3), "people": (1, 4)}
+    context: dict[str, Any] = {"priorities": [(_priority(1, 1), None)], "confirmations": confirmed}
+    assert metrics.for_plan(context).validation.whole == 8
+    assert metrics.for_plan(context | {"closed": True}).validation.whole == 1
+
+
 def test_percent_rounds_to_whole_numbers() -> None:
     assert Figure(2 / 3, "").percent == "67%"
     assert Figure(0.0, "").percent == "0%"

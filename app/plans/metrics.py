@@ -12,6 +12,8 @@ say "3 of 5 top priorities" next to "60%"; a figure with nothing to measure has 
   (ranked priorities + profile sections confirmed + people of the map confirmed) /
   (ranked priorities + vendor suggestions waiting for an answer + profile sections sent for
   validation + people sent for confirmation). Only what was sent counts: nothing internal.
+  The profile and the map are the account's, not a period's: a closed period counts its own
+  priorities only (today's confirmations would not be what that period rested on).
 
 Drafts never count (they are internal), so both sides see the same figures.
 """
@@ -132,13 +134,24 @@ def coverage(
     )
 
 
+CURRENT_ONLY = "the profile and the map count in the current period only"
+
+
 def validation(
     ranked: int,
     pending_suggestions: int,
     sections: tuple[int, int] = (0, 0),
     people: tuple[int, int] = (0, 0),
+    *,
+    closed: bool = False,
 ) -> Figure:
-    """``sections`` and ``people``: (confirmed by the client, sent to it for validation)."""
+    """``sections`` and ``people``: (confirmed by the client, sent to it for validation), the
+    account's as they are now, left out of a ``closed`` period's figure."""
+    if closed:
+        figure = validation(ranked, pending_suggestions)
+        if figure.value is None:
+            return Figure(None, f"no priority stated or suggested; {CURRENT_ONLY}")
+        return Figure(figure.value, f"{figure.basis}; {CURRENT_ONLY}", figure.part, figure.whole)
     total = ranked + pending_suggestions + sections[1] + people[1]
     if total == 0:
         return Figure(None, "no priority stated or suggested, nothing sent for validation yet")
@@ -168,7 +181,7 @@ def for_plan(context: Mapping[str, Any]) -> FocusMetrics:
     """The plan's focus metrics from the plan page's context (no query): ``priorities``
     (ranked (Priority, owner) rows), ``suggestions``, ``initiatives`` (``InitiativeView``),
     ``confirmations`` (``plans.repository.confirmations``) and, when the actions section
-    provides them, ``actions`` (Action rows)."""
+    provides them, ``actions`` (Action rows); ``closed``: the plan is a closed period."""
     ranked = [row[0] for row in context.get("priorities", [])]
     ranks = {p.id: p.rank for p in ranked if p.id is not None and p.rank is not None}
     top = [p.id for p in sorted(ranked, key=lambda p: p.rank)[:TOP] if p.id is not None]
@@ -188,5 +201,6 @@ def for_plan(context: Mapping[str, Any]) -> FocusMetrics:
             len(ranks),
             len(context.get("suggestions", [])),
             *_confirmed(context.get("confirmations", {})),
+            closed=bool(context.get("closed", False)),
         ),
     )
