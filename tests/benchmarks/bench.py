@@ -174,6 +174,7 @@ class Results:
     growth: list[tuple[int, int, list[float]]] = field(default_factory=list)
     mix: load.Tally | None = None
     floor_mix: load.Tally | None = None
+    floor_mix_chain: str = ""  # the floor's audit chain after its mix (``verify_chain``)
     writes: list[tuple[str, str, load.WriteRun, str]] = field(default_factory=list)
     memory: list[tuple[str, str, float]] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
@@ -301,6 +302,7 @@ def user_mix(built: Built, workdir: Path, opts: Options, results: Results) -> No
     finally:
         for server in floors:
             server.stop()
+    results.floor_mix_chain = chained(built, 1, results)
 
 
 def audited_writes(
@@ -354,13 +356,18 @@ def audited_writes(
                 server.stop()
         verdict = "-"
         if path.startswith("/floor/audited"):  # all its events so far, checked
-            try:
-                chain = FUSED if path.endswith("/fused") else 1
-                verdict = f"{verify_chain(built.url, chain):,} events chained"
-            except BrokenChain as broken:
-                verdict = f"FAILS: {broken}"
-                results.failed.append(f"the floor's audit chain on {built.backend}: {broken}")
+            verdict = chained(built, FUSED if path.endswith("/fused") else 1, results)
         results.writes.append((built.backend, f"bare floor, {what}: {how}", run, verdict))
+
+
+def chained(built: Built, chain: int, results: Results) -> str:
+    """The floor's audit chain ``chain`` checked (``verify_chain``): "N events chained", or
+    what is wrong with it (the run then fails)."""
+    try:
+        return f"{verify_chain(built.url, chain):,} events chained"
+    except BrokenChain as broken:
+        results.failed.append(f"the floor's audit chain on {built.backend}: {broken}")
+        return f"FAILS: {broken}"
 
 
 STARTED = time.monotonic()
@@ -473,7 +480,7 @@ def _other_tables(results: Results, opts: Options, kinds: list[str]) -> list[str
             f"The same mix on two instances of the bare floor, {opts.mix_seconds:g} s: each read a"
             " floor page as large as the app's answer to it, each write the floor's audited write",
             *_mix_rows(results.floor_mix),
-            f"errors: {errors(results.floor_mix)}",
+            f"errors: {errors(results.floor_mix)}; audit chain: {results.floor_mix_chain}",
         ]
     if results.writes:
         out += [
