@@ -151,6 +151,11 @@ def link(prev_hash: str, seq: int, actor: int, body: str) -> str:
     return hashlib.sha256(f"{prev_hash}|{seq}|{actor}|{body}".encode()).hexdigest()
 
 
+def _token_hash(request: Request) -> str:
+    """The SHA-256 of the floor's session cookie, as ``floor_session`` keeps it."""
+    return hashlib.sha256(request.cookies.get(COOKIE[0], "").encode()).hexdigest()
+
+
 def _engine_url(url: str) -> str:
     if url.startswith("postgresql://"):
         return "postgresql+psycopg://" + url.removeprefix("postgresql://")
@@ -253,7 +258,7 @@ def create_floor(url: str) -> FastAPI:
 
     @app.post("/floor/audited")
     def audited(request: Request, body: str = Form(max_length=10_000)) -> Response:
-        token = hashlib.sha256(request.cookies.get(COOKIE[0], "").encode()).hexdigest()
+        token = _token_hash(request)
         with engine.connect() as connection:  # before the writing transaction, as the app's
             user = connection.execute(SESSION, {"token": token}).scalar()
             role = user and connection.execute(MEMBER, {"user": user}).scalar()
@@ -273,7 +278,7 @@ def create_floor(url: str) -> FastAPI:
 
         @app.post("/floor/audited/fused")
         def audited_fused(request: Request, body: str = Form(max_length=10_000)) -> Response:
-            token = hashlib.sha256(request.cookies.get(COOKIE[0], "").encode()).hexdigest()
+            token = _token_hash(request)
             with engine.connect() as connection:
                 user = connection.execute(WHO, {"token": token}).scalar()
             if user is None:
