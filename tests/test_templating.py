@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 from datetime import date
@@ -11,9 +12,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from jinja2 import DictLoader, Environment, Template
+from jinja2.environment import TemplateModule
+from jinja2.runtime import Context, Macro
 from markupsafe import Markup, escape
 from sqlmodel import Session, select
 
+from app.actions.repository import PlanAction
 from app.db import Database, create_db_engine
 from app.main import create_app
 from app.models import Account, Role, User
@@ -305,3 +309,77 @@ def test_every_page_is_drawn_as_with_a_module_made_at_every_import(
             queue += re.findall(r'href="(/[^"?#]*)', cached.text)
     assert compared >= 30, compared
     assert modules["cached"] < modules["each import"] / 2, modules
+
+
+# --------------------------------------------------------------------------------------------
+# A render lets go of what it made: nothing of a page waits for the cycle collector
+# --------------------------------------------------------------------------------------------
+
+
+class Data:
+    """Something a page's context holds (a collector-tracked object, as a view row is)."""
+
+
+def unreachable_after(draw: Any) -> list[Any]:
+    """What only the collector of reference cycles would free after ``draw()``."""
+    was_enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        draw()
+        gc.collect()
+        return list(gc.garbage)
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        if was_enabled:
+            gc.enable()
+
+
+def test_a_render_lets_go_of_its_contexts_and_what_they_hold() -> None:
+    """Each context holding a macro is in a reference cycle (the macro's code refers to it):
+    once ``release`` empties them, the context's data is freed by its last reference."""
+    env, _made = page_env(
+        {
+            "m.html": MACROS,
+            "part.html": '{% import "m.html" as m with context %}{{ m.show() }}',
+            "page.html": '{% import "m.html" as m with context %}{% macro own() %}!{% endmacro %}'
+            '{{ m.show() }}{% include "part.html" %}{{ own() }}{{ rows | length }}',
+        }
+    )
+    env.context_class = templating.PageContext
+    page = env.get_template("page.html")
+
+    def draw(released: bool) -> None:
+        values = {"who": "a", "rows": [Data()], templating.MODULES: {}, templating.CONTEXTS: []}
+        assert page.render(values) == "[a][a]!1"
+        assert len(values[templating.CONTEXTS]) == 3  # the page's, the include's, the module's
+        if released:
+            templating.release(values)
+
+    kept = unreachable_after(lambda: draw(released=False))
+    assert any(isinstance(found, Data) for found in kept), "no cycle to break: the test is moot"
+    freed = unreachable_after(lambda: draw(released=True))
+    assert not [found for found in freed if isinstance(found, Data | Context | Macro)]
+
+
+def test_the_plan_page_leaves_nothing_of_its_render_to_the_cycle_collector(
+    loaded_demo: None, session: Session, client: TestClient
+) -> None:
+    """The demo's plan page: none of its contexts, macros or rows waits for a collection."""
+    lead = session.exec(select(User).where(User.email == "lead@brightwell.example")).one()
+    harbor = session.exec(select(Account).where(Account.name == "Harbor Logistics")).one()
+    sign_in(client, session, lead)
+    path = f"/accounts/{harbor.id}/plan"
+    assert client.get(path).status_code == 200  # the templates compiled
+
+    def draw() -> None:
+        assert client.get(path).status_code == 200
+
+    left = [
+        type(found).__name__
+        for found in unreachable_after(draw)
+        if isinstance(found, Context | Macro | TemplateModule | PlanAction)
+    ]
+    assert left == []

@@ -297,6 +297,44 @@ def escape_output(value: object) -> str:
 AMBIENT = frozenset({"account", "actor", "attachment_lists", "comment_counts", "csrf_token"})
 # The key of the render's cache of imported modules in its context (``PageTemplate.make_module``).
 MODULES = "_imported_modules"
+# The key of the list of every Jinja context a render made (``PageContext``).
+CONTEXTS = "_render_contexts"
+
+
+class PageContext(Context):
+    """A Jinja context that a render lets go of as it ends (``release``).
+
+    Every context that holds a macro is in a reference cycle: the macro's code refers to the
+    context it was defined in. Whatever the context reaches (the whole page's data: a large
+    plan's rows, views, ORM objects) would then wait for the cyclic garbage collector, which
+    stops every thread while it scans. Each context registers itself in the list the render put
+    under ``CONTEXTS`` (Jinja makes one for the page, each include, each import and each scoped
+    block, from the dict it is given, so they all find it), and ``release`` empties them once
+    the render is done: the page's data is then freed as soon as the answer is made."""
+
+    def __init__(
+        self,
+        environment: Environment,
+        parent: dict[str, Any],
+        name: str | None,
+        blocks: dict[str, Any],
+        globals: MutableMapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(environment, parent, name, blocks, globals)
+        made = parent.get(CONTEXTS)
+        if isinstance(made, list):
+            made.append(self)
+
+
+def release(values: dict[str, Any]) -> None:
+    """Let go of what the render of ``values`` made (``PageContext``): its contexts' names and
+    its imported modules. The render's output is already made; its data is freed as soon as
+    nothing else holds it, not at the next collection of reference cycles."""
+    for context in values.pop(CONTEXTS, ()):
+        context.vars.clear()
+        context.exported_vars.clear()
+        context.parent = {}
+    values.pop(MODULES, {}).clear()
 
 
 class PageTemplate(Template):
@@ -443,6 +481,7 @@ class Templates:
             bytecode_cache=COMPILED,
         )
         self.env.template_class = PageTemplate
+        self.env.context_class = PageContext
         versions = static_versions()
 
         def static_url(path: str) -> str:
@@ -495,12 +534,16 @@ class Templates:
             "csrf_token": mask_token(getattr(request.state, "csrf_token", "")),
             "flashes": [] if block else self._read_flashes(request),
             MODULES: {},  # this render's imported modules (``PageTemplate.make_module``)
+            CONTEXTS: [],  # the contexts it makes, let go of once it is done (``release``)
         }
         ctx.update(context or {})
-        if block:
-            content = render_block(self.env, name, block, ctx)
-        else:
-            content = self.env.get_template(name).render(ctx)
+        try:
+            if block:
+                content = render_block(self.env, name, block, ctx)
+            else:
+                content = self.env.get_template(name).render(ctx)
+        finally:
+            release(ctx)
         response = HTMLResponse(content, status_code=status_code, headers=headers)
         if ctx["flashes"]:
             response.delete_cookie(
