@@ -427,20 +427,23 @@ def test_a_served_app_collects_in_its_event_loop_and_nowhere_else(
     collector_settings: None,
 ) -> None:
     """While the served app runs, no allocation starts a collection (automatic collection is
-    off, in every thread), and cycles are still freed: by the loop. Once it stops, automatic
-    collection is back."""
+    off, in every thread), and cycles are still freed: by the loop, once the young generation
+    passes its threshold (``YOUNG_THRESHOLD``). Once it stops, automatic collection and the
+    thresholds are back."""
     gc.set_threshold(10, 10, 10)
     app = freeze_after_start(FastAPI())
     try:
         with TestClient(app):
             assert not gc.isenabled()
+            assert gc.get_threshold() == (collector.YOUNG_THRESHOLD, 10, 10)
             cycle = _cycle()
-            kept = [Node() for _ in range(100)]  # past the young threshold, many times over
+            kept = [Node() for _ in range(collector.YOUNG_THRESHOLD + 100)]  # past it
             deadline = time.monotonic() + 10
             while cycle() is not None and time.monotonic() < deadline:
                 time.sleep(collector.POLL_SECONDS)
             assert cycle() is None, "the loop did not collect the cycle"
             assert kept
         assert gc.isenabled()
+        assert gc.get_threshold() == (10, 10, 10)
     finally:
         gc.unfreeze()
