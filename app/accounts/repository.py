@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.db import for_write
 from app.models import (
@@ -93,13 +95,20 @@ _ROLE_ORDER = sa.case(
 
 
 def list_members(session: Session, *, account_id: int) -> Sequence[Membership]:
-    return session.exec(
+    """The account's active members with their people, by role, then oldest first."""
+    return session.exec(_members(), params={"account_id": account_id}).all()
+
+
+@functools.cache
+def _members() -> SelectOfScalar[Membership]:
+    """The statement of ``list_members``, built once (the account is a bind parameter)."""
+    return (
         select(Membership)
         .options(joinedload(Membership.user))  # type: ignore[arg-type]
-        .where(Membership.account_id == account_id)
+        .where(Membership.account_id == sa.bindparam("account_id"))
         .where(col(Membership.removed_at).is_(None))
         .order_by(_ROLE_ORDER, col(Membership.created_at), col(Membership.id))
-    ).all()
+    )
 
 
 def lock_account(session: Session, *, account_id: int) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from app.accounts import repository as accounts_repo
 from app.kit import queries
@@ -34,8 +36,27 @@ def for_plan(
 ) -> list[InitiativeView]:
     """The plan's live initiatives the reader may see, oldest first, each with its links:
     one query (an outer join, grouped here)."""
-    visible = col(Initiative.visibility).in_(list(visibilities))
-    rows = session.exec(
+    values = {"account_id": account_id, "plan_id": plan_id, "visibilities": list(visibilities)}
+    rows = session.exec(_for_plan(), params=values).all()
+    views: dict[int, InitiativeView] = {}
+    for initiative, priority_id in rows:
+        assert initiative.id is not None
+        view = views.setdefault(initiative.id, InitiativeView(initiative))
+        if priority_id is not None:
+            view.priority_ids.append(priority_id)
+    return list(views.values())
+
+
+@functools.cache
+def _for_plan() -> Select[Initiative, int]:
+    """The statement of ``for_plan``, built once (account, plan and the visibilities the
+    reader may see are bind parameters)."""
+    visible = col(Initiative.visibility).in_(sa.bindparam("visibilities", expanding=True))
+    plan: dict[str, sa.BindParameter[int]] = {
+        "account_id": sa.bindparam("account_id"),
+        "plan_id": sa.bindparam("plan_id"),
+    }
+    return (
         select(Initiative, InitiativePriority.priority_id)
         .outerjoin(
             InitiativePriority,
@@ -44,18 +65,11 @@ def for_plan(
                 col(InitiativePriority.account_id) == Initiative.account_id,
             ),
         )
-        .where(queries.in_plan(Initiative, visible, account_id=account_id, plan_id=plan_id))
+        .where(queries.in_plan(Initiative, visible, **plan))
         .order_by(
             col(Initiative.created_at), col(Initiative.id), col(InitiativePriority.priority_id)
         )
-    ).all()
-    views: dict[int, InitiativeView] = {}
-    for initiative, priority_id in rows:
-        assert initiative.id is not None
-        view = views.setdefault(initiative.id, InitiativeView(initiative))
-        if priority_id is not None:
-            view.priority_ids.append(priority_id)
-    return list(views.values())
+    )
 
 
 def linked_priority_ids(session: Session, *, account_id: int, initiative_id: int) -> list[int]:

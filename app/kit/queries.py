@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -25,6 +25,8 @@ from sqlmodel.sql.expression import SelectOfScalar
 from app.models import Initiative, Priority, PriorityStatus, Visibility
 
 T = TypeVar("T")
+# A value in a condition, or the bind parameter that stands for it in a statement built once.
+Bound: TypeAlias = T | sa.BindParameter[T]
 
 
 def is_live(model: Any) -> Any:
@@ -32,8 +34,9 @@ def is_live(model: Any) -> Any:
     return col(model.removed_at).is_(None)
 
 
-def in_plan(model: Any, *criteria: Any, account_id: int, plan_id: int) -> Any:
-    """The condition "a live row of this account's plan" (and ``criteria``)."""
+def in_plan(model: Any, *criteria: Any, account_id: Bound[int], plan_id: Bound[int]) -> Any:
+    """The condition "a live row of this account's plan" (and ``criteria``); the account and
+    the plan are values or bind parameters (a statement built once a process)."""
     return sa.and_(
         model.account_id == account_id, model.plan_id == plan_id, *criteria, is_live(model)
     )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from app.accounts import repository as accounts_repo
 from app.db import for_write
@@ -23,14 +26,20 @@ BY_RANK = (
 def for_plan(session: Session, *, plan_id: int) -> Sequence[tuple[Priority, User | None]]:
     """The plan's live priorities in rank order, then suggestions and rejected suggestions
     (oldest first), each with its owner: one query."""
-    rows = session.exec(
+    rows = session.exec(_for_plan(), params={"plan_id": plan_id}).all()
+    return [(priority, owner) for priority, owner in rows]
+
+
+@functools.cache
+def _for_plan() -> Select[Priority, User]:
+    """The statement of ``for_plan``, built once (the plan is a bind parameter)."""
+    return (
         select(Priority, User)
         .outerjoin(User, col(User.id) == Priority.owner_id)
-        .where(Priority.plan_id == plan_id)
+        .where(Priority.plan_id == sa.bindparam("plan_id"))
         .where(col(Priority.removed_at).is_(None))
         .order_by(*BY_RANK)
-    ).all()
-    return [(priority, owner) for priority, owner in rows]
+    )
 
 
 def ranked(session: Session, *, plan_id: int) -> Sequence[tuple[Priority, User | None]]:
