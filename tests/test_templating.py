@@ -383,3 +383,45 @@ def test_the_plan_page_leaves_nothing_of_its_render_to_the_cycle_collector(
         if isinstance(found, Context | Macro | TemplateModule | PlanAction)
     ]
     assert left == []
+
+
+class Named:
+    def __init__(self, id: int) -> None:
+        self.id = id
+
+
+def looped_env(source: str) -> Template:
+    env, _made = page_env({"page.html": source})
+    env.context_class = templating.PageContext
+    env.globals["thread_toggle"] = templating.thread_toggle
+    return env.get_template("page.html")
+
+
+def test_a_page_function_called_in_a_loop_is_given_the_context_not_a_copy_of_it() -> None:
+    """Jinja copies the context for it where the loop sets names (as the plan page's loops over
+    priorities and initiatives do): not for the page's functions, which read none of them."""
+    page = looped_env(
+        '{% for i in [1, 2, 3] %}{% set item = i %}{{ thread_toggle("action", item) }}{% endfor %}'
+    )
+    values = {"account": Named(7), "comment_counts": {"action-2": 5}, templating.CONTEXTS: []}
+    html = page.render(values)
+    assert '<span id="comment-count-action-2">5</span>' in html
+    assert html.count('hx-get="/accounts/7/threads/action/') == 3
+    assert len(values[templating.CONTEXTS]) == 1  # Jinja would have made one for each call
+
+
+def test_a_loop_that_binds_a_name_a_page_function_reads_still_gives_it_a_copy() -> None:
+    """A name ``set`` in a loop is what Jinja's copy carries (the loop's own variable is not)."""
+    page = looped_env(
+        '{% for each in accounts %}{% set account = each %}{{ thread_toggle("action", 1) }}'
+        "{% endfor %}"
+        '{% set account = accounts[0] %}{{ thread_toggle("action", 2) }}'
+    )
+    values = {
+        "account": Named(7),
+        "accounts": [Named(8), Named(9)],
+        "comment_counts": {},
+        templating.CONTEXTS: [],
+    }
+    html = page.render(values)
+    assert [int(n) for n in re.findall(r'hx-get="/accounts/(\d+)/', html)] == [8, 9, 8]

@@ -295,6 +295,9 @@ def escape_output(value: object) -> str:
 # What the functions above that take the template's context (``pass_context``) read from it:
 # an imported module's macros see these through those functions as well as by name.
 AMBIENT = frozenset({"account", "actor", "attachment_lists", "comment_counts", "csrf_token"})
+# The functions the pages call with their context (globals of ``Templates``): they read only
+# names of ``AMBIENT`` from it (``PageContext.call``).
+PAGE_FUNCTIONS = frozenset({form_open, thread_toggle, item_files})
 # The key of the render's cache of imported modules in its context (``PageTemplate.make_module``).
 MODULES = "_imported_modules"
 # The key of the list of every Jinja context a render made (``PageContext``).
@@ -324,6 +327,21 @@ class PageContext(Context):
         made = parent.get(CONTEXTS)
         if isinstance(made, list):
             made.append(self)
+
+    def call(self, obj: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        """Jinja gives a function that takes the context (``pass_context``), called in a loop
+        or after a ``set`` in a block, a copy of the whole context with the loop's names in it
+        (``derived``): 148 copies of the large plan's page context, a call to ``form_open``,
+        ``thread_toggle`` or ``item_files`` under each priority and initiative. Those three
+        read only names of ``AMBIENT`` (a test holds them to it), so they get the context
+        itself, unless the loop or the block binds one of those names: what they read is
+        then the same."""
+        if obj in PAGE_FUNCTIONS:
+            for scope in ("_loop_vars", "_block_vars"):
+                local = kwargs.get(scope)
+                if local and AMBIENT.isdisjoint(local):
+                    del kwargs[scope]
+        return super().call(obj, *args, **kwargs)
 
 
 def release(values: dict[str, Any]) -> None:
