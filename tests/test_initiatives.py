@@ -615,6 +615,33 @@ def test_the_section_groups_by_status_and_flags_us_focused_initiatives(
     assert world.members["team"].display_name in section  # the owner
 
 
+def test_the_plan_page_reads_every_priority_an_initiative_answers(
+    client: TestClient, session: Session, world: World
+) -> None:
+    """One row an initiative, its links joined in it: none is lost, and the page lists them
+    in the client's order."""
+    ranked = [priority(session, world, f"Goal {i}") for i in range(3)]
+    two = proposed(session, world, "Answers two", [ranked[2].id, ranked[0].id])  # type: ignore[list-item]
+    proposed(session, world, "Answers none")
+    plan = plan_of(session, world)
+    views = repository.for_plan(
+        session,
+        account_id=world.account.id,  # type: ignore[arg-type]
+        plan_id=plan.id,  # type: ignore[arg-type]
+        visibilities=["shared", "internal"],
+    )
+    assert {view.initiative.title: sorted(view.priority_ids) for view in views} == {
+        "Answers two": sorted([ranked[0].id, ranked[2].id]),  # type: ignore[type-var]
+        "Answers none": [],
+    }
+    sign_in(client, session, world.members["lead"])
+    text = client.get(url(world, "/plan")).text
+    item = text[text.index(f'id="initiative-{two.id}"') :]
+    item = item[: item.index("</ul>")]
+    assert item.index("Goal 0") < item.index("Goal 2")
+    assert "Goal 1" not in item
+
+
 def test_the_plan_page_loads_initiatives_in_one_query_whatever_their_number(
     client: TestClient, session: Session, world: World, count_queries: QueryCounter
 ) -> None:

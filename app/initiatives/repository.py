@@ -35,20 +35,18 @@ def for_plan(
     session: Session, *, account_id: int, plan_id: int, visibilities: Sequence[str]
 ) -> list[InitiativeView]:
     """The plan's live initiatives the reader may see, oldest first, each with its links:
-    one query (an outer join, grouped here)."""
+    one query: one row an initiative (an outer join grouped by the database; the large plan's
+    60 initiatives came as 124 rows when each link was a row)."""
     values = {"account_id": account_id, "plan_id": plan_id, "visibilities": list(visibilities)}
     rows = session.exec(_for_plan(), params=values).all()
-    views: dict[int, InitiativeView] = {}
-    for initiative, priority_id in rows:
-        assert initiative.id is not None
-        view = views.setdefault(initiative.id, InitiativeView(initiative))
-        if priority_id is not None:
-            view.priority_ids.append(priority_id)
-    return list(views.values())
+    return [
+        InitiativeView(initiative, [int(i) for i in links.split(",")] if links else [])
+        for initiative, links in rows
+    ]
 
 
 @functools.cache
-def _for_plan() -> Select[Initiative, int]:
+def _for_plan() -> Select[Initiative, str | None]:
     """The statement of ``for_plan``, built once (account, plan and the visibilities the
     reader may see are bind parameters)."""
     visible = col(Initiative.visibility).in_(sa.bindparam("visibilities", expanding=True))
@@ -56,8 +54,10 @@ def _for_plan() -> Select[Initiative, int]:
         "account_id": sa.bindparam("account_id"),
         "plan_id": sa.bindparam("plan_id"),
     }
+    # One row an initiative, the ids of the priorities it answers joined in it ("3,12").
+    links = sa.func.aggregate_strings(sa.cast(col(InitiativePriority.priority_id), sa.String), ",")
     return (
-        select(Initiative, InitiativePriority.priority_id)
+        select(Initiative, links)
         .outerjoin(
             InitiativePriority,
             sa.and_(
@@ -66,9 +66,8 @@ def _for_plan() -> Select[Initiative, int]:
             ),
         )
         .where(queries.in_plan(Initiative, visible, **plan))
-        .order_by(
-            col(Initiative.created_at), col(Initiative.id), col(InitiativePriority.priority_id)
-        )
+        .group_by(col(Initiative.id))
+        .order_by(col(Initiative.created_at), col(Initiative.id))
     )
 
 
