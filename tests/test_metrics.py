@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
@@ -15,7 +16,7 @@ from app.initiatives.schemas import InitiativeValues
 from app.models import Action, Initiative, InitiativeStatus, Plan, Priority, PriorityStatus
 from app.plans import metrics, page
 from app.plans import repository as plans_repo
-from app.plans.metrics import Figure, LinkedAction, LinkedInitiative
+from app.plans.metrics import Figure, LinkedInitiative
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
 from tests.factories import World, sign_in
@@ -28,8 +29,17 @@ def initiative(status: str, *links: int) -> LinkedInitiative:
     return LinkedInitiative(status, list(links))
 
 
+@dataclass
+class Linked:
+    """An action as ``metrics.LinkedAction`` reads it."""
+
+    status: str
+    priority_id: int | None = None
+    initiative_id: int | None = None
+
+
 def action(status: str, priority_id: int | None = None, initiative_id: int | None = None) -> Any:
-    return LinkedAction(status, priority_id, initiative_id)
+    return Linked(status, priority_id, initiative_id)
 
 
 # -- client-focus index ------------------------------------------------------------------------

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from app.models import ActionStatus, InitiativeStatus
+from app.actions import smart
+from app.models import InitiativeStatus
 
 TOP = 5
 SHARED_STATUSES = frozenset(
@@ -59,13 +60,18 @@ class LinkedInitiative:
     priority_ids: Sequence[int]
 
 
-@dataclass(frozen=True)
-class LinkedAction:
-    """What the metrics need of an action: its status and what it is linked to."""
+class LinkedAction(Protocol):
+    """What the metrics need of an action: its status and what it is linked to (the plan
+    page's ``PlanAction`` rows are read as they are: no copy of each)."""
 
-    status: str
-    priority_id: int | None
-    initiative_id: int | None
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def priority_id(self) -> int | None: ...
+
+    @property
+    def initiative_id(self) -> int | None: ...
 
 
 @dataclass(frozen=True)
@@ -119,7 +125,7 @@ def coverage(
     for initiative_id in accepted:
         addressed.update(initiatives[initiative_id].priority_ids)
     for action in actions:
-        if not ActionStatus(action.status).is_open:
+        if not smart.is_open(action.status):
             continue
         if action.priority_id is not None:
             addressed.add(action.priority_id)
@@ -189,11 +195,8 @@ def for_plan(context: Mapping[str, Any]) -> FocusMetrics:
         view.initiative.id: LinkedInitiative(view.initiative.status, view.priority_ids)
         for view in context.get("initiatives", [])
     }
-    actions = []
-    for row in context.get("actions", []):
-        action = row[0] if isinstance(row, tuple) else row
-        if getattr(action, "removed_at", None) is None:
-            actions.append(LinkedAction(action.status, action.priority_id, action.initiative_id))
+    rows = (row[0] if isinstance(row, tuple) else row for row in context.get("actions", []))
+    actions = [action for action in rows if getattr(action, "removed_at", None) is None]
     return FocusMetrics(
         client_focus=client_focus_index(initiatives.values(), ranks),
         coverage=coverage(top, initiatives, actions),

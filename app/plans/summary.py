@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from app.actions import smart
 from app.kit.clock import zone_named
 from app.kit.dates import next_review_on
 from app.kit.words import plural
-from app.models import ActionStatus, InitiativeStatus, Plan, PlanStatus, Priority, Visibility
+from app.models import InitiativeStatus, Plan, PlanStatus, Priority, Visibility
 from app.permissions.policy import AccountAccess, Actor
 from app.plans.metrics import TOP, FocusMetrics
 from app.waiting import view
@@ -81,7 +82,7 @@ def _open_actions_of(actions: Sequence[Any], user_id: int, account_id: int) -> l
     mine = [
         action
         for action in (row[0] if isinstance(row, tuple) else row for row in actions)
-        if action.owner_id == user_id and ActionStatus(action.status).is_open
+        if action.owner_id == user_id and smart.is_open(action.status)
     ]
     mine.sort(key=lambda a: (a.due_on is None, a.due_on or date.min, a.created_at, a.id or 0))
     return [Row(account_id, a.id or 0, a.title, due_on=a.due_on) for a in mine]

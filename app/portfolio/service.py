@@ -37,7 +37,7 @@ from app.models import (
 from app.perception import service as perception
 from app.permissions.policy import Actor
 from app.plans import metrics
-from app.plans.metrics import Figure, LinkedAction, LinkedInitiative
+from app.plans.metrics import Figure, LinkedInitiative
 from app.portfolio import chart, repository
 from app.portfolio.schemas import NO_PLAN, STATE_CHOICES, UNSCORED, PortfolioQuery
 from app.reviews.schedule import ReviewState, review_state
@@ -194,10 +194,9 @@ def _focus(
     top = [
         p.id for p in sorted(ranked, key=lambda p: p.rank or 0)[: metrics.TOP] if p.id is not None
     ]
-    linked = [LinkedAction(a.status, a.priority_id, a.initiative_id) for a in actions]
     return (
         metrics.client_focus_index(initiatives.values(), ranks),
-        metrics.coverage(top, initiatives, linked),
+        metrics.coverage(top, initiatives, actions),
     )
 
 
