@@ -425,3 +425,15 @@ def test_a_loop_that_binds_a_name_a_page_function_reads_still_gives_it_a_copy() 
     }
     html = page.render(values)
     assert [int(n) for n in re.findall(r'hx-get="/accounts/(\d+)/', html)] == [8, 9, 8]
+
+
+def test_a_callable_that_cannot_be_hashed_is_still_called_in_a_loop() -> None:
+    """``PageContext.call`` looks a callable up among the page functions only if it is a plain
+    function: any other may not hash (a dict that is also a callable, say)."""
+
+    class Calls(dict[str, str]):
+        def __call__(self) -> str:
+            return "called"
+
+    page = looped_env("{% for i in [1] %}{% set item = i %}{{ call_me() }}{% endfor %}")
+    assert page.render({"call_me": Calls(), templating.CONTEXTS: []}) == "called"

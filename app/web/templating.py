@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Mapping, MutableMapping
 from datetime import date, datetime
 from pathlib import Path
-from types import CodeType
+from types import CodeType, FunctionType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -297,7 +297,7 @@ def escape_output(value: object) -> str:
 AMBIENT = frozenset({"account", "actor", "attachment_lists", "comment_counts", "csrf_token"})
 # The functions the pages call with their context (globals of ``Templates``): they read only
 # names of ``AMBIENT`` from it (``PageContext.call``).
-PAGE_FUNCTIONS = frozenset({form_open, thread_toggle, item_files})
+PAGE_FUNCTIONS: frozenset[Callable[..., Any]] = frozenset({form_open, thread_toggle, item_files})
 # The key of the render's cache of imported modules in its context (``PageTemplate.make_module``).
 MODULES = "_imported_modules"
 # The key of the list of every Jinja context a render made (``PageContext``).
@@ -336,7 +336,7 @@ class PageContext(Context):
         read only names of ``AMBIENT`` (a test holds them to it), so they get the context
         itself, unless the loop or the block binds one of those names: what they read is
         then the same."""
-        if obj in PAGE_FUNCTIONS:
+        if type(obj) is FunctionType and obj in PAGE_FUNCTIONS:  # a callable may not hash
             for scope in ("_loop_vars", "_block_vars"):
                 local = kwargs.get(scope)
                 if local and AMBIENT.isdisjoint(local):
