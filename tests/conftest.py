@@ -131,10 +131,23 @@ def fresh_engine(
     tmp_dir: Path, name: str = "jointplan", revision: str | None = "head"
 ) -> sa.Engine:
     """An empty database of the configured backend, migrated to ``revision`` (None: not at all).
-    At head, once the session's template exists, it is a copy of the template (the same schema,
-    made by the same migrations, in a fraction of the time)."""
-    if revision == "head" and _templates:
-        return copy_engine(_templates[-1], tmp_dir, name)
+    Once the session's template exists, it is a copy of a template at that revision (the same
+    schema, made by the same migrations, in a fraction of the time): at head the session's own,
+    at an older revision one made the first time it is asked for (a migrated schema costs
+    seconds, several on PostgreSQL; a copy, a fraction of one)."""
+    if revision is not None and _templates:
+        if revision == "head":
+            return copy_engine(_templates[-1], tmp_dir, name)
+        if revision not in _older_templates:
+            directory = Path(_templates[-1].url.database or "").parent  # SQLite: beside it
+            older = _migrated(directory, f"template_{revision}", revision)
+            older.dispose()  # SQLite: the last connection closed writes the WAL into the file
+            _older_templates[revision] = older
+        return copy_engine(_older_templates[revision], tmp_dir, name)
+    return _migrated(tmp_dir, name, revision)
+
+
+def _migrated(tmp_dir: Path, name: str, revision: str | None) -> sa.Engine:
     if BACKEND == "postgresql":
         url = _create_postgres_database(f"jp_{name}_{os.getpid()}")
     else:
@@ -206,8 +219,10 @@ def drop_engine(engine: sa.Engine) -> None:
         admin.dispose()
 
 
-# The session's migrated template (``template_engine``), for ``fresh_engine`` to copy.
+# The session's migrated template (``template_engine``), for ``fresh_engine`` to copy, and the
+# templates at older revisions that ``fresh_engine`` made (dropped with the session's).
 _templates: list[sa.Engine] = []
+_older_templates: dict[str, sa.Engine] = {}
 
 
 @pytest.fixture(scope="session")
@@ -219,6 +234,9 @@ def template_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sa.Eng
     _templates.append(engine)
     yield engine
     _templates.remove(engine)
+    for older in _older_templates.values():
+        drop_engine(older)
+    _older_templates.clear()
     drop_engine(engine)
 
 

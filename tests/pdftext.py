@@ -3,6 +3,7 @@ that read every answer a client gets."""
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections.abc import Mapping
@@ -14,16 +15,25 @@ PDF = "application/pdf"
 
 def pages(content: bytes) -> list[str]:
     """The text of every page, its whitespace made single spaces."""
-    assert content.startswith(b"%PDF-"), content[:40]
-    reader = PdfReader(io.BytesIO(content))
-    return [re.sub(r"\s+", " ", page.extract_text() or "") for page in reader.pages]
+    return list(_read(content)[1])
 
 
 def text(content: bytes) -> str:
     """Every page's text and the document's metadata (title, author...)."""
+    metadata, texts = _read(content)
+    return "\n".join([*metadata, *texts])
+
+
+@functools.lru_cache(maxsize=32)
+def _read(content: bytes) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The metadata's values and the pages' texts of one document, read once: the sweeps get
+    the same bytes again (the same PDF asked with and without htmx), and reading a plan's PDF
+    back costs about 0.1 s."""
+    assert content.startswith(b"%PDF-"), content[:40]
     reader = PdfReader(io.BytesIO(content))
-    metadata = [str(value) for value in (reader.metadata or {}).values()]
-    return "\n".join([*metadata, *pages(content)])
+    metadata = tuple(str(value) for value in (reader.metadata or {}).values())
+    texts = tuple(re.sub(r"\s+", " ", page.extract_text() or "") for page in reader.pages)
+    return metadata, texts
 
 
 def answer_text(headers: Mapping[str, str], body: str, content: bytes) -> str:
