@@ -34,7 +34,6 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI
 from sqlalchemy import event
 from sqlmodel import Session, col
-from starlette.testclient import TestClient
 
 from app import demo, migrations
 from app.auth import passwords
@@ -45,6 +44,7 @@ from app.models import OutboxMessage, OutboxStatus, utcnow
 from app.web.security import CSRF_COOKIE, SESSION_COOKIE, cookie_name, session_csrf_token
 from tests import factories
 from tests.live import LiveServer, Mailbox, free_port, reset_database, serve, smtp_server
+from tests.testclient import TestClient
 
 # The scheduler of reminders and digests (``app.reminders``) stays off in every app a test makes
 # unless that test turns it on: a live server's reminders must not land in another test's mailbox.

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TypeVar
 
 from sqlmodel import Session, SQLModel, col, select
-from starlette.testclient import TestClient
 
 from app.accounts import service as accounts
 from app.attachments import repository as attachments_repo
@@ -36,6 +35,7 @@ from app.models import (
 )
 from app.users import service as users
 from app.users.repository import PASSWORD_ISSUER
+from tests.testclient import TestClient
 
 PASSWORD = "correct horse battery"
 _Row = TypeVar("_Row", Workspace, User, Account, Membership)

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from sqlmodel import Session
-from starlette.testclient import TestClient
 
 from app.accounts.nav import KEYS, AccountNav, account_nav
 from app.models import Role
@@ -19,6 +18,7 @@ from app.plans import repository as plans_repo
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
 from tests.test_joint_reviews import scheduled
+from tests.testclient import TestClient
 
 NAV = re.compile(r'<nav class="account-nav".*?</nav>', re.DOTALL)
 INTERNAL_PATHS = ("/scorecard", "/profile", "/relationships", "/opportunities", "/reviews")

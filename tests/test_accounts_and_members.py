@@ -5,7 +5,6 @@ from __future__ import annotations
 import httpx
 import pytest
 from sqlmodel import Session, col, func, select
-from starlette.testclient import TestClient
 
 from app.audit import service as audit
 from app.audit.chain import chain_for
@@ -25,6 +24,7 @@ from app.models import (
 from app.web.security import CSRF_COOKIE
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, add_member, make_user, sign_in
+from tests.testclient import TestClient
 
 NEW_ACCOUNT = {
     "client_name": "Globex Corporation",

@@ -13,7 +13,6 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
-from starlette.testclient import TestClient
 
 from app.accounts import service as accounts
 from app.actions import repository, sections, service, smart, view
@@ -42,6 +41,7 @@ from app.web.confirm import CONFIRMATION
 from app.web.forms import FormErrors
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, add_member, attach, sign_in
+from tests.testclient import TestClient
 
 HTMX = {"HX-Request": "true", "X-CSRF-Token": CSRF}
 TODAY = local_today(zone_named(DEFAULT_ZONE))  # the world's workspaces are in UTC

@@ -20,7 +20,6 @@ import pytest
 import sqlalchemy as sa
 from anyio import to_thread
 from fastapi import FastAPI
-from starlette.testclient import TestClient
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth import sessions
@@ -39,6 +38,7 @@ from app.web.security import session_csrf_token
 from tests import factories
 from tests.conftest import POSTGRES_URL
 from tests.live import free_port, reset_database, serve
+from tests.testclient import TestClient
 
 BURST = 60  # more than anyio's default 40 worker threads
 TINY_POOL = {"pool_size": 2, "max_overflow": 0, "pool_timeout": 3}

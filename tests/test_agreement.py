@@ -11,7 +11,6 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
-from starlette.testclient import TestClient
 
 from app.accounts import repository as accounts_repo
 from app.agreement import sections as agreement_sections
@@ -49,6 +48,7 @@ from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
 from tests.live import reset_database
 from tests.masking import unmasked
+from tests.testclient import TestClient
 
 HTMX = {"HX-Request": "true", "X-CSRF-Token": CSRF}
 SECRET = "ZZSECRETZZ"

@@ -14,7 +14,6 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlmodel import Session, col, select
-from starlette.testclient import TestClient
 
 from app.actions import service as actions
 from app.actions.schemas import ActionForm, CheckedAction, Link
@@ -48,6 +47,7 @@ from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
 from tests.live import LiveServer
 from tests.test_concurrent_edits import race
+from tests.testclient import TestClient
 
 API = "/api/v1"
 PROBLEM = "application/problem+json"

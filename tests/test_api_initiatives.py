@@ -5,11 +5,11 @@ service (audit events, the client told of the proposal)."""
 from __future__ import annotations
 
 from sqlmodel import Session, select
-from starlette.testclient import TestClient
 
 from app.models import AuditEvent, Initiative, Notification
 from tests.factories import World
 from tests.test_api import API, bearer, is_problem, token_of
+from tests.testclient import TestClient
 
 
 def test_draft_change_propose_and_answer(client: TestClient, session: Session, world: World):

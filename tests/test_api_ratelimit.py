@@ -13,7 +13,6 @@ import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
 from sqlmodel import Session, col, select
-from starlette.testclient import TestClient
 
 from app.api import ratelimit
 from app.config import Settings
@@ -25,6 +24,7 @@ from app.tokens import token_hash
 from tests.conftest import RollbackDatabase, default_settings
 from tests.factories import World
 from tests.test_api import API, bearer, is_problem, token_of
+from tests.testclient import TestClient
 
 LIMIT = 3
 

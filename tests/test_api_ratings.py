@@ -4,11 +4,11 @@ checks, audit event and the lead's notification), once per Idempotency-Key."""
 from __future__ import annotations
 
 from sqlmodel import Session, select
-from starlette.testclient import TestClient
 
 from app.models import DEFAULT_VALUE_DIMENSIONS, AuditEvent, Notification, ValueRating
 from tests.factories import World
 from tests.test_api import API, bearer, is_problem, token_of
+from tests.testclient import TestClient
 
 FIRST = DEFAULT_VALUE_DIMENSIONS[0]
 

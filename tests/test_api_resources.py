@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from sqlmodel import Session, select
-from starlette.testclient import TestClient
 
 from app.api import paging
 from app.api.problems import BadRequest
@@ -36,6 +35,7 @@ from app.plans import repository as plans_repo
 from tests.conftest import QueryCounter
 from tests.factories import World
 from tests.test_api import API, bearer, is_problem, make_action, token_of
+from tests.testclient import TestClient
 
 VENDOR_ONLY = ("scorecard", "profile", "stakeholders", "opportunities", "reviews")
 PLAN_LISTS = ("periods", "strategy", "suggestions", "ratings", "initiatives", "audit")

@@ -4,11 +4,11 @@ makes one), the client accepts or rejects with If-Match, through the plan page's
 from __future__ import annotations
 
 from sqlmodel import Session, select
-from starlette.testclient import TestClient
 
 from app.models import AuditEvent, Priority, PriorityStatus
 from tests.factories import World
 from tests.test_api import API, bearer, is_problem, token_of
+from tests.testclient import TestClient
 
 
 def suggest(client: TestClient, secret: str, world: World, title: str, key: str = "") -> dict:

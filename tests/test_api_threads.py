@@ -9,7 +9,6 @@ from collections.abc import Callable
 
 import httpx
 from sqlmodel import Session, col, select
-from starlette.testclient import TestClient
 
 from app.initiatives import service as initiatives
 from app.initiatives.schemas import InitiativeValues
@@ -22,6 +21,7 @@ from tests.factories import World
 from tests.live import LiveServer
 from tests.test_api import API, bearer, is_problem, make_action, token_of
 from tests.test_concurrent_edits import race
+from tests.testclient import TestClient
 
 
 def _last_event(session: Session, verb: str) -> AuditEvent:

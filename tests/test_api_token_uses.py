@@ -10,13 +10,13 @@ from datetime import timedelta
 import sqlalchemy as sa
 from fastapi import FastAPI
 from sqlmodel import Session, col, select
-from starlette.testclient import TestClient
 
 from app.apitokens import repository as tokens_repo
 from app.models import ApiToken, ApiTokenUse, AuditEvent, TokenScope, utcnow
 from tests.conftest import QueryCounter
 from tests.factories import World, sign_in
 from tests.test_api import API, bearer, make_action, token_of
+from tests.testclient import TestClient
 
 
 def _uses(session: Session, token_id: int) -> list[ApiTokenUse]:

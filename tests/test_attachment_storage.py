@@ -12,7 +12,6 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 from sqlmodel import Session, select
-from starlette.testclient import TestClient
 
 from app.attachments.storage import BlobStore, LocalStore, S3Store, store_for
 from app.config import Settings
@@ -21,6 +20,7 @@ from tests.conftest import CSRF, default_settings
 from tests.factories import World, sign_in
 from tests.live import free_port
 from tests.test_attachments import PDF, add_action, files_path
+from tests.testclient import TestClient
 
 BUCKET = "jointplan-files"
 KEYS = {"access_key": "testing-key", "secret_key": "testing-secret", "region": "us-east-1"}

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from sqlmodel import Session, col, select
-from starlette.testclient import TestClient
 
 from app.attachments import kinds, upload
 from app.attachments.storage import LocalStore
@@ -38,6 +37,7 @@ from app.web.security import session_csrf_token
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
 from tests.masking import unmasked
+from tests.testclient import TestClient
 
 HEADERS = {"X-CSRF-Token": CSRF}
 HTMX = {"HX-Request": "true", "X-CSRF-Token": CSRF}

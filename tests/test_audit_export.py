@@ -14,7 +14,6 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import Session, col, select
-from starlette.testclient import TestClient
 
 from app import cli
 from app.audit import export
@@ -31,6 +30,7 @@ from tests.conftest import (
     unreachable_url,
 )
 from tests.factories import World, sign_in
+from tests.testclient import TestClient
 
 SECRET = "zq-internal-export"
 

@@ -4,12 +4,12 @@ import re
 
 import sqlalchemy as sa
 from sqlmodel import Session, col
-from starlette.testclient import TestClient
 
 from app.audit import service as audit
 from app.audit.chain import chain_for
 from app.models import AuditChainHead, AuditEvent, Visibility
 from tests.factories import World, sign_in
+from tests.testclient import TestClient
 
 
 def _record_many(session: Session, world: World, n: int, visibility: Visibility) -> None:

@@ -50,7 +50,6 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlmodel import Session, select
 from starlette.routing import Mount
-from starlette.testclient import TestClient
 
 from app.accounts import service as accounts
 from app.actions import service as actions
@@ -141,6 +140,7 @@ from tests.conftest import (
     send_session_csrf,
 )
 from tests.masking import unmasked
+from tests.testclient import TestClient
 
 MISSING = 999_999
 NEW_PASSWORD = "a brand new passphrase"

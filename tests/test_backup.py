@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
-from starlette.testclient import TestClient
 
 from app import cli, migrations
 from app.actions import service as actions
@@ -25,6 +24,7 @@ from app.models import Account, Action, AuditChainHead, AuditEvent, User
 from app.plans import repository as plans_repo
 from tests import factories
 from tests.conftest import BACKEND, POSTGRES_URL, WHOLE_SCHEMA, drop_engine, fresh_engine
+from tests.testclient import TestClient
 
 pytestmark = WHOLE_SCHEMA
 

@@ -9,7 +9,6 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlmodel import Session, SQLModel, col, func, select
-from starlette.testclient import TestClient
 
 from app.config import Settings
 from app.mail.outbox import enqueue
@@ -32,6 +31,7 @@ from app.web.confirm import CONFIRMATION
 from app.web.forms import clean_line
 from tests.conftest import CSRF, RollbackDatabase
 from tests.factories import World, sign_in
+from tests.testclient import TestClient
 
 NEW_PASSWORD = "a brand new passphrase"
 

@@ -11,7 +11,6 @@ from functools import partial
 
 from icalendar import Calendar
 from sqlmodel import Session, col, select
-from starlette.testclient import TestClient
 
 from app.accounts import service as accounts
 from app.actions import service as actions
@@ -31,6 +30,7 @@ from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
 from tests.live import LiveServer
 from tests.test_concurrent_edits import _client, race
+from tests.testclient import TestClient
 
 TODAY = local_today(zone_named(DEFAULT_ZONE))
 FEED = re.compile(r'value="(http://[^"]*/calendar/([A-Za-z0-9_-]{43})\.ics)"')

@@ -8,7 +8,6 @@ import re
 
 import pytest
 from sqlmodel import Session, col, select
-from starlette.testclient import TestClient
 
 from app.comments import mentions, service
 from app.comments import repository as comments_repo
@@ -37,6 +36,7 @@ from app.web.confirm import CONFIRMATION
 from tests.conftest import BACKEND, CSRF, QueryCounter
 from tests.factories import World, add_member, attach, make_user, sign_in
 from tests.masking import unmasked
+from tests.testclient import TestClient
 
 HTMX = {"HX-Request": "true", "X-CSRF-Token": CSRF}
 FORM = {"X-CSRF-Token": CSRF}

@@ -12,7 +12,6 @@ from functools import partial
 
 import httpx
 from sqlmodel import Session, col, select
-from starlette.testclient import TestClient
 
 from app.agreement import commitment
 from app.agreement.commitment import CheckedAnswer
@@ -34,6 +33,7 @@ from tests.conftest import CSRF, QueryCounter, send_session_csrf
 from tests.factories import World, sign_in
 from tests.live import LiveServer
 from tests.test_concurrent_edits import race
+from tests.testclient import TestClient
 
 HTMX = {"HX-Request": "true", "X-CSRF-Token": CSRF}
 CONCERN = "The Q3 hiring plan does not leave anyone for the onboarding."

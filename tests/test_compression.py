@@ -8,12 +8,12 @@ import gzip
 
 import httpx
 from sqlmodel import Session
-from starlette.testclient import TestClient
 
 from app.auth import sessions
 from tests import factories
 from tests.factories import World, sign_in
 from tests.live import LiveServer
+from tests.testclient import TestClient
 
 GZIP = {"Accept-Encoding": "gzip"}
 IDENTITY = {"Accept-Encoding": "identity"}

@@ -21,7 +21,6 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 from sqlmodel import Session
-from starlette.testclient import TestClient
 
 from app.auth import sessions
 from app.models import Priority
@@ -50,6 +49,7 @@ from tests.test_authorization_matrix import (
     send,
 )
 from tests.test_priorities import add, titles_in_order, url
+from tests.testclient import TestClient
 
 HTMX = {"HX-Request": "true", "X-CSRF-Token": CSRF}
 REFUSED_STATUS = {SIGN_IN: 401, FORBIDDEN: 403, GONE: 410, NOT_FOUND: 404}

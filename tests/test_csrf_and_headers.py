@@ -15,7 +15,6 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlmodel import Session, select
 from starlette.datastructures import MutableHeaders
-from starlette.testclient import TestClient
 
 from app.actions import service as actions
 from app.actions.schemas import CheckedAction, Link
@@ -91,6 +90,7 @@ from tests.conftest import (
     rows_changed,
 )
 from tests.factories import PASSWORD, World, attach, sign_in
+from tests.testclient import TestClient
 
 ROUTES: list[APIRoute] = [
     route

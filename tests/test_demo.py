@@ -12,7 +12,6 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from app import demo
@@ -72,6 +71,7 @@ from app.plans import repository as plans_repo
 from app.reminders import jobs
 from app.scorecard.hours import quarter_of
 from tests import factories
+from tests.testclient import TestClient
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
 

@@ -12,7 +12,6 @@ import re
 import pytest
 from fastapi import FastAPI
 from sqlmodel import Session, select
-from starlette.testclient import TestClient
 
 from app.config import Settings
 from app.mail.dispatcher import MailDispatcher
@@ -21,6 +20,7 @@ from app.models import OutboxMessage, OutboxStatus, User
 from tests.conftest import CSRF, RollbackDatabase
 from tests.factories import World, sign_in
 from tests.masking import unmasked
+from tests.testclient import TestClient
 
 LOOPBACK = ("127.0.0.1", 50000)
 LOOPBACK_V6 = ("::1", 50000)

@@ -9,7 +9,6 @@ from datetime import timedelta
 
 import pytest
 from sqlmodel import Session
-from starlette.testclient import TestClient
 
 from app.actions import service
 from app.actions.schemas import CheckedAction, Link
@@ -19,6 +18,7 @@ from app.models import Action, ActionStatus, Initiative, InitiativeStatus, User,
 from app.plans import repository as plans_repo
 from tests.conftest import QueryCounter
 from tests.factories import World, sign_in
+from tests.testclient import TestClient
 
 TODAY = local_today(zone_named(DEFAULT_ZONE))
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi.testclient import TestClient
-
 from app.config import Settings
 from app.db import Database, create_db_engine
 from app.main import create_app
 from tests import factories
 from tests.conftest import QueryCounter, unreachable_url
+from tests.testclient import TestClient
 
 
 def _unreachable_app(tmp_path: Path) -> TestClient:

@@ -17,7 +17,6 @@ from functools import partial
 import pytest
 from openpyxl import Workbook
 from sqlmodel import Session, col, func, select
-from starlette.testclient import TestClient
 
 from app.imports import reading
 from app.imports.reading import Column, TableProblem
@@ -38,6 +37,7 @@ from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, make_user, sign_in
 from tests.live import LiveServer
 from tests.test_concurrent_edits import _client, race
+from tests.testclient import TestClient
 
 POST = {"X-CSRF-Token": CSRF}
 ACCOUNTS = "/admin/accounts/import"

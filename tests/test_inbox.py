@@ -8,7 +8,6 @@ import re
 from email.header import decode_header, make_header
 
 from sqlmodel import Session
-from starlette.testclient import TestClient
 
 from app.accounts import service as accounts
 from app.config import Settings
@@ -22,6 +21,7 @@ from tests.conftest import CSRF, QueryCounter, RollbackDatabase
 from tests.factories import World, sign_in
 from tests.live import Mailbox
 from tests.masking import unmasked
+from tests.testclient import TestClient
 
 FORM = {"X-CSRF-Token": CSRF}
 

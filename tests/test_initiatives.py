@@ -8,7 +8,6 @@ import re
 
 import pytest
 from sqlmodel import Session, col, select
-from starlette.testclient import TestClient
 
 from app.initiatives import repository, service
 from app.initiatives.schemas import InitiativeValues
@@ -28,6 +27,7 @@ from app.web.confirm import CONFIRMATION
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
 from tests.masking import unmasked
+from tests.testclient import TestClient
 
 HTMX = {"HX-Request": "true", "X-CSRF-Token": CSRF}
 

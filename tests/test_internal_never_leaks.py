@@ -69,7 +69,6 @@ import pytest
 from fastapi import FastAPI
 from icalendar import Calendar
 from sqlmodel import Session, col, select
-from starlette.testclient import TestClient
 
 from app.accounts import repository as accounts_repo
 from app.actions import service as actions
@@ -167,6 +166,7 @@ from tests import pdftext
 from tests.conftest import CSRF, RollbackDatabase, default_settings
 from tests.factories import World, add_member, attach, make_account, make_user, sign_in
 from tests.test_authorization_matrix import APP_ROUTES, routes_of
+from tests.testclient import TestClient
 from tests.webhook_receiver import receiver
 
 MARKER = "zq-internal-7f3a"

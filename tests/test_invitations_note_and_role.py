@@ -16,7 +16,6 @@ from email.message import Message
 
 import pytest
 from sqlmodel import Session, col
-from starlette.testclient import TestClient
 
 from app.invitations import service as invitations
 from app.invitations.mail import ASKS
@@ -26,6 +25,7 @@ from tests.conftest import QueryCounter
 from tests.factories import World, sign_in
 from tests.live import LiveServer, Mailbox
 from tests.test_invitations_e2e import ACCOUNT, NEW_PASSWORD, Browser, Scene, text_of
+from tests.testclient import TestClient
 
 NOTE = (
     'Dana, <script>alert("x")</script> & "welcome" aboard!\n'

@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 from sqlmodel import Session, col, select
-from starlette.testclient import TestClient
 
 from app.initiatives import service as initiatives
 from app.initiatives.schemas import InitiativeValues
@@ -42,6 +41,7 @@ from app.strategy.schemas import StrategyValues
 from app.web.confirm import CONFIRMATION
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
+from tests.testclient import TestClient
 
 POST = {"X-CSRF-Token": CSRF}
 HTMX = {"HX-Request": "true", "X-CSRF-Token": CSRF}

@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from sqlmodel import Session, col, select
-from starlette.testclient import TestClient
 
 from app.audit.chain import GLOBAL_CHAIN
 from app.kit import moments, numbers
@@ -26,6 +25,7 @@ from tests.factories import PASSWORD, World, sign_in
 from tests.live import LiveServer
 from tests.test_concurrent_admin import _codes, _events, _form, _scene, _send
 from tests.test_opportunities import form_data, live, make, row_of, url
+from tests.testclient import TestClient
 
 NNBSP, NBSP = "\u202f", "\u00a0"  # CLDR's narrow no-break space (French grouping), no-break
 

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from sqlmodel import Session
-from starlette.testclient import TestClient
 
 from app.initiatives import service as initiatives
 from app.initiatives.repository import InitiativeView
@@ -20,6 +19,7 @@ from app.plans.metrics import Figure, LinkedInitiative
 from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
 from tests.factories import World, sign_in
+from tests.testclient import TestClient
 
 P, A, D, X = "proposed", "accepted", "declined", "parked"
 RANKS = {10: 1, 20: 2, 30: 3, 40: 4}  # priority id -> rank, n = 4

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import httpx
 from sqlmodel import Session, select
-from starlette.testclient import TestClient
 
 from app.auth import sessions
 from app.config import Settings
@@ -25,6 +24,7 @@ from tests.conftest import CSRF, QueryCounter, RollbackDatabase, send_session_cs
 from tests.factories import World, sign_in
 from tests.live import LiveServer, Mailbox
 from tests.test_concurrent_edits import race
+from tests.testclient import TestClient
 
 FORM = {"X-CSRF-Token": CSRF}
 SECRET = "s" * 64  # the test settings' secret key

@@ -12,13 +12,13 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
-from starlette.testclient import TestClient
 
 from app.kit.clock import clock
 from app.models import Notification, Role, User
 from app.notifications import view
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, add_member, sign_in
+from tests.testclient import TestClient
 
 FORM = {"X-CSRF-Token": CSRF}
 TOKYO = ZoneInfo("Asia/Tokyo")

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from sqlmodel import Session
-from starlette.testclient import TestClient
 
 from app.agreement import service as agreement
 from app.models import DEFAULT_VALUE_DIMENSIONS
@@ -17,6 +16,7 @@ from app.plans import repository as plans_repo
 from app.web.forms import as_int
 from tests.conftest import CSRF
 from tests.factories import World, sign_in
+from tests.testclient import TestClient
 
 ODD = ["²", "١٢", "7²", "9" * 40, "-1", " ", "1e3"]
 

@@ -11,7 +11,6 @@ from fractions import Fraction
 
 import pytest
 from sqlmodel import Session, col, select
-from starlette.testclient import TestClient
 
 from app.accounts import service as accounts_service
 from app.models import (
@@ -32,6 +31,7 @@ from app.web.forms import FormErrors
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
 from tests.test_priorities import add
+from tests.testclient import TestClient
 
 HTMX = {"HX-Request": "true", "X-CSRF-Token": CSRF}
 POST = {"X-CSRF-Token": CSRF}

@@ -25,7 +25,6 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from app import db as app_db
@@ -45,6 +44,7 @@ from tests.conftest import (
     unreachable_url,
 )
 from tests.live import LiveServer, Mailbox, TcpProxy, free_port, serve
+from tests.testclient import TestClient
 
 NOT_SAVED = "Nothing you sent was saved"
 MAYBE_SAVED = "cannot tell whether your change was saved"

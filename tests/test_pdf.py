@@ -14,7 +14,6 @@ from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, select
-from starlette.testclient import TestClient
 
 from app.agreement import service as agreement
 from app.kit import clock
@@ -35,6 +34,7 @@ from tests.test_agreement import (
     shared_content,
     url,
 )
+from tests.testclient import TestClient
 
 ROLES = ("lead", "team", "mentor", "sponsor", "member", "viewer")
 Answer = object  # the TestClient's response (httpx)

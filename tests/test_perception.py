@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 from sqlmodel import Session, col, select
-from starlette.testclient import TestClient
 
 from app.models import AuditEvent, Notification, PerceivedPriority, PerceivedRating, ValueRating
 from app.perception import service
@@ -18,6 +17,7 @@ from app.web.confirm import CONFIRMATION
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
 from tests.test_priorities import add, url
+from tests.testclient import TestClient
 
 HTMX = {"HX-Request": "true", "X-CSRF-Token": CSRF}
 MARKER = "HYPOTHESIS-MARKER-7f3a"

@@ -15,7 +15,6 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlmodel import Session, col, select
-from starlette.testclient import TestClient
 
 from app.actions import service as actions
 from app.actions.schemas import CheckedAction, Link
@@ -72,6 +71,7 @@ from tests.test_actions import rows_of
 from tests.test_authorization_matrix import routes_of
 from tests.test_concurrent_edits import _client as live_client
 from tests.test_concurrent_edits import race
+from tests.testclient import TestClient
 
 DRAFT = "ZZDRAFT-internal-initiative"
 TEAM_NOTE = "ZZTEAM-only-note"

@@ -13,7 +13,6 @@ from datetime import date, timedelta
 
 import pytest
 from sqlmodel import Session
-from starlette.testclient import TestClient
 
 from app.comments import repository as comments_repo
 from app.models import (
@@ -38,6 +37,7 @@ from app.plans import repository as plans_repo
 from app.priorities import repository as priorities_repo
 from tests.conftest import QueryCounter
 from tests.factories import World, sign_in
+from tests.testclient import TestClient
 
 BUDGET = 10
 

@@ -12,7 +12,6 @@ from datetime import date, timedelta
 
 import pytest
 from sqlmodel import Session
-from starlette.testclient import TestClient
 
 from app.kit.clock import clock
 from app.periods import repository as periods_repo
@@ -27,6 +26,7 @@ from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
 from tests.test_plan_scale import BUDGET, fill_plan
 from tests.test_waiting import NOW, kinds, plan_of, plant
+from tests.testclient import TestClient
 
 FOLD = re.compile(r'<details class="fold" id="([a-z]+)-body" data-fold="[a-z]+"( open)?>')
 

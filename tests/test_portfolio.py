@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import Session
-from starlette.testclient import TestClient
 
 from app.kit import numbers
 from app.kit.dates import add_months, next_review_on
@@ -53,6 +52,7 @@ from app.reviews.schedule import ReviewState, review_state
 from tests import factories
 from tests.conftest import QueryCounter
 from tests.factories import World, sign_in
+from tests.testclient import TestClient
 
 TODAY = utcnow().date()
 NOW = utcnow()

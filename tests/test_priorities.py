@@ -7,7 +7,6 @@ import re
 
 import pytest
 from sqlmodel import Session, col, select
-from starlette.testclient import TestClient
 
 from app.models import AuditEvent, Priority
 from app.plans import repository as plans_repo
@@ -16,6 +15,7 @@ from app.priorities.schemas import PriorityValues
 from app.web.confirm import CONFIRMATION
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
+from tests.testclient import TestClient
 
 HTMX = {"HX-Request": "true", "X-CSRF-Token": CSRF}
 

@@ -13,7 +13,6 @@ import re
 
 import pytest
 from sqlmodel import Session, col, select
-from starlette.testclient import TestClient
 
 from app.models import (
     AuditEvent,
@@ -29,6 +28,7 @@ from app.web.confirm import CONFIRMATION
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, make_account, sign_in
 from tests.masking import unmasked
+from tests.testclient import TestClient
 
 HTMX = {"HX-Request": "true", "X-CSRF-Token": CSRF}
 FORM = {"X-CSRF-Token": CSRF}

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from sqlmodel import Session, col, select
-from starlette.testclient import TestClient
 
 from app.models import (
     AuditEvent,
@@ -32,6 +31,7 @@ from tests.conftest import CSRF
 from tests.factories import World, sign_in
 from tests.live import LiveServer
 from tests.test_concurrent_edits import _client, race
+from tests.testclient import TestClient
 
 POST = {"X-CSRF-Token": CSRF}
 HTMX = {"HX-Request": "true", "X-CSRF-Token": CSRF}

@@ -455,9 +455,8 @@ def test_the_scheduler_starts_on_its_own_switch_not_with_the_mail_dispatcher(
 ) -> None:
     """An instance that sends no mail (``run_mailer=False``) still runs the reminders' jobs;
     the scheduler queues their mail for whichever instance's dispatcher sends it."""
-    from starlette.testclient import TestClient
-
     from app.main import create_app
+    from tests.testclient import TestClient
 
     hourly = settings.model_copy(update={"scheduler_seconds": 3600})
     for run_scheduler, starts in ((True, 1), (False, 0)):

@@ -20,7 +20,6 @@ import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
 from sqlmodel import func, select
-from starlette.testclient import TestClient
 
 from app.config import Settings
 from app.db import Database, create_db_engine
@@ -31,6 +30,7 @@ from app.notifications.service import choose
 from app.reminders import jobs
 from tests.live import Mailbox, reset_database
 from tests.test_reminders import SUNDAY, add_action, make_scene
+from tests.testclient import TestClient
 
 NOTICE = "X-Jointplan-Notice"
 

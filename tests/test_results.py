@@ -13,7 +13,6 @@ from functools import partial
 
 import pytest
 from sqlmodel import Session, col, select
-from starlette.testclient import TestClient
 
 from app.kit.clock import clock
 from app.models import (
@@ -37,6 +36,7 @@ from tests.live import LiveServer
 from tests.test_api import API, bearer, token_of
 from tests.test_concurrent_edits import WRITERS, _client, _scene, race
 from tests.test_portfolio import grow, queries_for
+from tests.testclient import TestClient
 
 HTMX = {"HX-Request": "true", "X-CSRF-Token": CSRF}
 NOW = datetime(2026, 8, 14, 12, tzinfo=UTC)  # in Q3 2026

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import Session, col, select
-from starlette.testclient import TestClient
 
 from app.accounts import service as accounts
 from app.initiatives import service as initiatives
@@ -42,6 +41,7 @@ from app.web.confirm import CONFIRMATION
 from tests import factories
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
+from tests.testclient import TestClient
 
 HTMX = {"HX-Request": "true", "X-CSRF-Token": CSRF}
 POST = {"X-CSRF-Token": CSRF}

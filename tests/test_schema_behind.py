@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
-from fastapi.testclient import TestClient
 
 from app import cli, migrations
 from app.auth import sessions
@@ -26,6 +25,7 @@ from app.main import create_app
 from app.web.templating import ROOT
 from tests import factories
 from tests.conftest import CSRF, WHOLE_SCHEMA, QueryCounter, drop_engine, fresh_engine
+from tests.testclient import TestClient
 
 pytestmark = WHOLE_SCHEMA
 

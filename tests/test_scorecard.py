@@ -11,7 +11,6 @@ from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, col, select
-from starlette.testclient import TestClient
 
 from app.audit.chain import GLOBAL_CHAIN, chain_for
 from app.audit.service import verify_chain
@@ -32,6 +31,7 @@ from app.web.confirm import CONFIRMATION
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, make_user, sign_in
 from tests.masking import unmasked
+from tests.testclient import TestClient
 
 ADMIN = "/admin/scorecard"
 HTMX = {"HX-Request": "true", "X-CSRF-Token": CSRF}

@@ -19,7 +19,6 @@ import html
 from datetime import timedelta
 
 from sqlmodel import Session, col, select
-from starlette.testclient import TestClient
 
 from app.audit.chain import GLOBAL_CHAIN
 from app.models import (
@@ -45,6 +44,7 @@ from app.web.confirm import CONFIRMATION
 from tests import factories
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
+from tests.testclient import TestClient
 
 ADMIN = "/admin/scorecard"
 POST = {"X-CSRF-Token": CSRF}

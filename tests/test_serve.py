@@ -31,7 +31,6 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from starlette.testclient import TestClient
 
 from app import cli
 from app.config import ConfigError, Settings
@@ -40,6 +39,7 @@ from app.main import create_app, freeze_after_start
 from app.web import collector
 from tests.conftest import drop_engine, fresh_engine
 from tests.live import free_port
+from tests.testclient import TestClient
 
 ROOT = Path(__file__).resolve().parent.parent
 WAIT = 120.0  # a safety net against hanging, never a measure of speed

@@ -10,7 +10,6 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlmodel import Session, select
-from starlette.testclient import TestClient
 
 from app.auth import passwords
 from app.auth.sessions import SESSION_COOKIE
@@ -22,6 +21,7 @@ from app.web.confirm import CONFIRMATION
 from app.web.security import CSRF_COOKIE
 from tests.conftest import CSRF
 from tests.factories import PASSWORD, World, add_member, sign_in
+from tests.testclient import TestClient
 
 NEW_PASSWORD = "a brand new passphrase"
 

@@ -9,7 +9,6 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlmodel import Session, col, select
-from starlette.testclient import TestClient
 
 from app.audit.chain import GLOBAL_CHAIN
 from app.auth.service import BAD_CREDENTIALS
@@ -20,6 +19,7 @@ from app.tokens import token_hash
 from app.web.security import CSRF_COOKIE
 from tests.conftest import CSRF
 from tests.factories import PASSWORD, World
+from tests.testclient import TestClient
 
 LEAD = "lead@vendor.example"
 THROTTLED = re.compile(r"Try again in about (\d+) minutes?", re.IGNORECASE)

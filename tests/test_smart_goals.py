@@ -10,7 +10,6 @@ from datetime import date
 
 import pytest
 from sqlmodel import Session
-from starlette.testclient import TestClient
 
 from app.actions.smart import Gap
 from app.kit.smart import Letter, check_goal, has_date, has_measure
@@ -21,6 +20,7 @@ from app.strategy import service as strategy
 from app.strategy.schemas import StrategyValues
 from tests.conftest import QueryCounter
 from tests.factories import World, sign_in
+from tests.testclient import TestClient
 
 TODAY = date(2026, 12, 4)
 NO_DATE = "No date: by when?"

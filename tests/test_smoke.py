@@ -1,7 +1,7 @@
 from sqlmodel import Session
-from starlette.testclient import TestClient
 
 from tests.factories import World, sign_in
+from tests.testclient import TestClient
 
 
 def test_home_redirects_anonymous_to_sign_in(client: TestClient) -> None:

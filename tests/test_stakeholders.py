@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from sqlmodel import Session, col, select
-from starlette.testclient import TestClient
 
 from app.accounts import service as accounts
 from app.models import (
@@ -33,6 +32,7 @@ from app.web.confirm import CONFIRMATION
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
 from tests.masking import unmasked
+from tests.testclient import TestClient
 
 HTMX = {"HX-Request": "true", "X-CSRF-Token": CSRF}
 POST = {"X-CSRF-Token": CSRF}

@@ -9,7 +9,6 @@ import re
 
 import pytest
 from sqlmodel import Session, col, select
-from starlette.testclient import TestClient
 
 from app.models import AuditEvent, StrategyEntry, StrategyKind
 from app.plans import repository as plans_repo
@@ -18,6 +17,7 @@ from app.strategy.schemas import StrategyValues
 from app.web.confirm import CONFIRMATION
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
+from tests.testclient import TestClient
 
 HTMX = {"HX-Request": "true", "X-CSRF-Token": CSRF}
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 from functools import partial
 
 from sqlmodel import Session, col, select
-from starlette.testclient import TestClient
 
 from app.models import (
     Account,
@@ -27,6 +26,7 @@ from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
 from tests.live import LiveServer
 from tests.test_concurrent_edits import WRITERS, _client, _scene, race
+from tests.testclient import TestClient
 
 HTMX = {"HX-Request": "true", "X-CSRF-Token": CSRF}
 FORM = {"X-CSRF-Token": CSRF}

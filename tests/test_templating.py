@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from jinja2 import DictLoader, Environment, Template
 from jinja2.environment import TemplateModule
 from jinja2.runtime import Context, Macro
@@ -25,6 +24,7 @@ from app.web import templating
 from app.web.templating import Templates, escape_output, option
 from tests.conftest import default_settings
 from tests.factories import sign_in
+from tests.testclient import TestClient
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import Session, col, select
-from starlette.testclient import TestClient
 
 from app.actions import service as actions
 from app.actions.schemas import CheckedAction, Link
@@ -28,6 +27,7 @@ from app.reviews import service as reviews
 from app.web.templating import when
 from tests.conftest import CSRF
 from tests.factories import World, add_member, sign_in
+from tests.testclient import TestClient
 
 PARIS, NEW_YORK, TOKYO = (
     ZoneInfo("Europe/Paris"),

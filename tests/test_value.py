@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, col, select
-from starlette.testclient import TestClient
 
 from app.kit import svg
 from app.models import AuditEvent, Notification, OutboxMessage, ValueRating, Workspace
@@ -18,6 +17,7 @@ from app.value import chart, service
 from app.value.sections import summarise
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
+from tests.testclient import TestClient
 
 HTMX = {"HX-Request": "true", "X-CSRF-Token": CSRF}
 DIMENSIONS = [

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 
 from sqlmodel import Session, select
-from starlette.testclient import TestClient
 
 from app.agreement import snapshot
 from app.attachments import service as attachments
@@ -28,6 +27,7 @@ from tests.test_attachments import (
     files_path,
     post_file,
 )
+from tests.testclient import TestClient
 
 HEADERS = {"X-CSRF-Token": CSRF}
 AGREED = b"%PDF-1.4\n% the deck both sides agreed\n%%EOF\n"

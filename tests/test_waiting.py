@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import Session
-from starlette.testclient import TestClient
 
 from app.actions import service as actions
 from app.actions.schemas import CheckedAction
@@ -28,6 +27,7 @@ from app.profile import service as profile
 from app.value import service as value
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, add_member, make_account, sign_in
+from tests.testclient import TestClient
 
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 KIND = re.compile(r'data-kind="([a-z]+)" data-count="(\d+)"')

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from sqlmodel import Session, col, select
-from starlette.testclient import TestClient
 
 from app.models import (
     AuditEvent,
@@ -48,6 +47,7 @@ from tests.test_waiting import (
     plant,
     queries_of_home,
 )
+from tests.testclient import TestClient
 
 HTMX = {"HX-Request": "true", "X-CSRF-Token": CSRF}
 __all__ = ["_fixed_clock"]  # the clock of tests/test_waiting.py, fixed for these tests too

@@ -10,11 +10,11 @@ from collections import defaultdict
 
 import pytest
 from sqlmodel import Session, select
-from starlette.testclient import TestClient
 
 from app import demo
 from app.models import Account, User
 from tests import factories
+from tests.testclient import TestClient
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
 

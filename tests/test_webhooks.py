@@ -15,7 +15,6 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from app.auth import sessions
@@ -36,6 +35,7 @@ from tests.conftest import CSRF, QueryCounter, RollbackDatabase, default_setting
 from tests.factories import World, make_account, make_user, make_workspace, sign_in
 from tests.live import LiveServer, Mailbox, free_port
 from tests.test_concurrent_edits import race
+from tests.testclient import TestClient
 from tests.webhook_receiver import Receiver, receiver
 
 SHARED_KINDS = [kind.key for kind in KINDS if not kind.internal_only]

@@ -8,7 +8,6 @@ import re
 
 import pytest
 from sqlmodel import Session, col, select
-from starlette.testclient import TestClient
 
 from app.invitations import service as invitations
 from app.models import (
@@ -25,6 +24,7 @@ from app.priorities import service as priorities
 from app.priorities.schemas import PriorityValues
 from tests.conftest import CSRF, QueryCounter
 from tests.factories import World, sign_in
+from tests.testclient import TestClient
 
 HTMX = {"HX-Request": "true", "X-CSRF-Token": CSRF}
 

@@ -9,7 +9,6 @@ from datetime import date, timedelta
 
 import pytest
 from sqlmodel import Session
-from starlette.testclient import TestClient
 
 from app.initiatives import service as initiatives_service
 from app.kit.window import PAGE, Window
@@ -21,6 +20,7 @@ from tests.conftest import QueryCounter
 from tests.factories import World, sign_in
 from tests.test_actions import HTMX, TODAY, add, url
 from tests.test_initiatives import draft, proposed
+from tests.testclient import TestClient
 
 ROW = re.compile(r'<li class="action[ "][^>]*id="action-(\d+)"')
 

@@ -6,11 +6,11 @@ import html
 
 import pytest
 from sqlmodel import Session
-from starlette.testclient import TestClient
 
 from app.kit.words import all_of, plural, possessive
 from app.models import ClientOrganisation
 from tests.factories import World, sign_in
+from tests.testclient import TestClient
 
 
 @pytest.mark.parametrize(

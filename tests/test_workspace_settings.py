@@ -10,7 +10,6 @@ import html
 import pytest
 from markupsafe import escape
 from sqlmodel import Session, col, select
-from starlette.testclient import TestClient
 
 from app.audit.chain import GLOBAL_CHAIN
 from app.audit.service import verify_chain
@@ -20,6 +19,7 @@ from app.value import service as value
 from app.workspaces import service
 from tests.conftest import CSRF
 from tests.factories import World, make_user, sign_in
+from tests.testclient import TestClient
 
 PAGE = "/admin/value-dimensions"
 DEFAULTS = list(DEFAULT_VALUE_DIMENSIONS)
