@@ -70,7 +70,7 @@ class OneCall(httpx2.BaseTransport):
         return httpx2.Response(
             status,
             headers=[(key.decode(), value.decode()) for key, value in raw_headers],
-            content=body,
+            stream=httpx2.ByteStream(body),  # read as sent, raw bytes too (``iter_raw``)
             request=request,
         )
 
