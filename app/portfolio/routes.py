@@ -31,7 +31,7 @@ router = APIRouter()
 Param = Annotated[str, Query()]
 
 
-def portfolio_query(
+async def portfolio_query(  # only the query string: no hop to a worker thread (app.auth.deps)
     sort: Param = "",
     direction: Annotated[str, Query(alias="dir")] = "",
     tier: Param = "",
