@@ -136,3 +136,8 @@ def test_an_app_that_answers_nothing_is_a_failure() -> None:
     with pytest.raises(AssertionError, match="did not receive any response"):
         TestClient(silent).get("/")
     assert TestClient(silent, raise_server_exceptions=False).get("/").status_code == 500
+
+
+def test_a_web_socket_is_refused_plainly(client: TestClient) -> None:
+    with pytest.raises(NotImplementedError, match="not ws"):
+        client.websocket_connect("/echo/socket")

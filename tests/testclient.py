@@ -45,6 +45,8 @@ class OneCall(httpx2.BaseTransport):
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         url = request.url
+        if url.scheme not in DEFAULT_PORTS:
+            raise NotImplementedError(f"OneCall sends HTTP requests only, not {url.scheme}")
         headers = [
             (key.lower().encode(), value.encode()) for key, value in request.headers.multi_items()
         ]
