@@ -1,19 +1,32 @@
 """What a request reads once (``app.db.memo``): the current plan its guard locked is not read
 again by its handler, and is never trusted past its transaction or past the start of the next
-period."""
+period; the person's access to the account in the address is read with their session, and the
+account's guard takes it from there without a query or a worker thread of its own."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
+import anyio.to_thread
+import pytest
 from sqlmodel import Session
+from starlette.requests import Request
 
+from app.accounts import repository as accounts_repo
+from app.auth.deps import account_in_path
 from app.db import memo
 from app.periods import service as periods
 from app.periods.schemas import NextPeriod
+from app.permissions import guards
+from app.permissions.policy import Actor, Verb
 from app.plans import repository as plans_repo
+from app.web.errors import NotFoundError
 from tests.conftest import QueryCounter, RollbackDatabase
-from tests.factories import World
+from tests.factories import World, sign_in
+from tests.testclient import TestClient
 
 
 def _locked(session: Session, world: World) -> int | None:
@@ -102,6 +115,8 @@ def test_the_dependencies_every_request_passes_that_only_read_it_take_no_worker_
 
     for dependency in (csrf_protect, form_is_text, ids_in_range, get_settings, current_actor):
         assert inspect.iscoroutinefunction(dependency), dependency.__name__
+    # The account's guard decides on what the look-up read (its own read is a hop it makes).
+    assert inspect.iscoroutinefunction(guards.AccountGuard.__call__)
     assert not inspect.iscoroutinefunction(optional_actor)  # it reads the session: off the loop
     # The session is made on the loop (no I/O) and ended in a worker thread (commit, close).
     assert inspect.isasyncgenfunction(request_session)
@@ -140,3 +155,110 @@ def test_no_two_routers_answer_the_same_request() -> None:
         and any(theirs.path_regex.match(sample) for sample in _samples(mine.path))
     ]
     assert both == []
+
+
+def _hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of what each hop to a worker thread runs, from now on."""
+    ran: list[str] = []
+    run_sync = anyio.to_thread.run_sync
+
+    async def counted(func: Callable[..., Any], *args: Any, **options: Any) -> Any:
+        named = getattr(func, "func", func)  # FastAPI hands over a functools.partial
+        ran.append(getattr(named, "__name__", type(named).__name__))
+        return await run_sync(func, *args, **options)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    return ran
+
+
+def test_the_access_is_read_with_the_session_and_the_guard_takes_no_worker_thread(
+    client: TestClient,
+    session: Session,
+    world: World,
+    count_queries: QueryCounter,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The plan page, behind ``AccountGuard``: three hops (the person's look-up with their
+    access to the account, the page, the end of the request's transaction), not a fourth for
+    the guard; and the access is read once, right after the session."""
+    sign_in(client, session, world.members["lead"])
+    hops = _hops(monkeypatch)
+    count_queries.statements.clear()
+    assert client.get(f"/accounts/{world.account.id}/plan").status_code == 200
+    assert len(hops) == 3, hops
+    assert hops[0] == "optional_actor", hops
+    assert hops[2] == "_finish", hops
+    statements = [s for s in count_queries.statements if s.startswith("SELECT")]
+    lookup = next(i for i, s in enumerate(statements) if "FROM user_session" in s)
+    access = [i for i, s in enumerate(statements) if s.startswith("SELECT account.id")]
+    assert access == [lookup + 1], statements
+
+
+def test_someone_who_is_not_on_the_account_is_refused_on_what_was_read_with_the_session(
+    client: TestClient, session: Session, world: World
+) -> None:
+    sign_in(client, session, world.members["lead"])
+    foreign = client.get(f"/accounts/{world.foreign_account.id}/plan")
+    assert foreign.status_code == 404
+    assert client.get(f"/accounts/{world.account.id}/plan").status_code == 200
+
+
+def test_the_guard_reads_the_access_itself_when_the_look_up_did_not(
+    session: Session, world: World, count_queries: QueryCounter
+) -> None:
+    """Nothing was read with the person (an address whose account the look-up could not
+    tell): the guard reads the access in a worker thread, once for the transaction."""
+    lead = Actor.of(world.members["lead"])
+    guard = guards.AccountGuard(Verb.PLAN_VIEW)
+    account_id = world.account.id or 0
+    count_queries.statements.clear()
+    access = asyncio.run(guard(account_id, lead, session))
+    assert access.account_id == account_id
+    assert count_queries.count == 1
+    assert asyncio.run(guard(account_id, lead, session)) == access
+    assert count_queries.count == 1
+    with pytest.raises(NotFoundError):
+        asyncio.run(guard(world.foreign_account.id or 0, lead, session))
+    assert count_queries.count == 2
+
+
+def test_what_was_read_for_one_person_is_not_anothers(session: Session, world: World) -> None:
+    lead, outsider = world.members["lead"], world.outsider or world.other_admin
+    account_id = world.account.id or 0
+    found = accounts_repo.load_access(session, account_id=account_id, user_id=lead.id or 0)
+    accounts_repo.remember_access(
+        session, account_id=account_id, user_id=lead.id or 0, access=found
+    )
+    kept = accounts_repo.remembered_access(session, account_id=account_id, user_id=outsider.id or 0)
+    assert kept is accounts_repo.NOT_READ
+    theirs = guards.load_access(session, account_id=account_id, actor=Actor.of(outsider))
+    assert found is not None
+    assert found.membership is not None
+    assert theirs is not None
+    assert theirs.membership is None  # read for them: not a member of it
+
+
+@pytest.mark.parametrize(
+    ("value", "account_id"),
+    [
+        ("12", 12),
+        ("007", 7),
+        ("abc", None),
+        ("", None),
+        ("0", None),
+        ("-3", None),
+        ("1e3", None),
+        ("\u0661\u0662", None),
+        (str(2**63), None),
+        (str(2**63 - 1), 2**63 - 1),
+    ],
+)
+def test_the_account_in_the_address_is_a_number_a_row_can_have(
+    value: str, account_id: int | None
+) -> None:
+    request = Request({"type": "http", "path_params": {"account_id": value}})
+    assert account_in_path(request) == account_id
+
+
+def test_an_address_without_an_account_names_none() -> None:
+    assert account_in_path(Request({"type": "http", "path_params": {}})) is None

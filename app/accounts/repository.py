@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.db import for_write
+from app.db import for_write, memo
 from app.models import (
     Account,
     ClientOrganisation,
@@ -57,6 +58,29 @@ def load_access(session: Session, *, account_id: int, user_id: int) -> AccountAc
         membership=membership,
         is_workspace_admin=user.is_workspace_admin and user.workspace_id == account.workspace_id,
     )
+
+
+class NotRead(enum.Enum):
+    NOT_READ = "not read"
+
+
+NOT_READ = NotRead.NOT_READ
+
+
+def remember_access(
+    session: Session, *, account_id: int, user_id: int, access: AccountAccess | None
+) -> None:
+    """Keep what ``load_access`` answered for the rest of the request's transaction
+    (``app.db.memo``), so that the guard asks the database once at most."""
+    memo(session, "access")[account_id, user_id] = access
+
+
+def remembered_access(
+    session: Session, *, account_id: int, user_id: int
+) -> AccountAccess | NotRead | None:
+    """What ``remember_access`` kept for this account and person, or ``NOT_READ``."""
+    known: dict[tuple[int, int], AccountAccess | None] = memo(session, "access")
+    return known.get((account_id, user_id), NOT_READ)
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,8 @@ from app.api import ratelimit, uselog
 from app.api.problems import ReadOnlyToken, Unauthorized
 from app.apitokens import repository as tokens_repo
 from app.audit.service import acting_through
-from app.auth.deps import TOKEN_ACTOR, client_ip
-from app.db import SAFE_METHODS, DbSession, read_before_writing
+from app.auth.deps import TOKEN_ACTOR, client_ip, read_with_access
+from app.db import SAFE_METHODS, DbSession
 from app.models import ApiToken, TokenScope
 from app.permissions.policy import Actor
 from app.tokens import token_hash
@@ -51,9 +51,12 @@ def authenticated(
     # Counted before the request's transaction starts (its own, so it never waits on ours).
     limit = request.app.state.settings.api_requests_per_minute
     ratelimit.check(request.app.state.db, token_hash(credentials.credentials), limit)
-    # Outside the write lock on SQLite (``read_before_writing``), as a session's lookup is.
-    with read_before_writing(db):
-        found = tokens_repo.resolve(db, secret=credentials.credentials)
+    # Outside the write lock on SQLite, with the access to the account asked for, as a
+    # session's lookup is (``read_with_access``).
+    secret = credentials.credentials
+    found = read_with_access(
+        request, db, lambda: tokens_repo.resolve(db, secret=secret), lambda found: found.user.id
+    )
     if found is None:
         raise Unauthorized()
     token = found.token

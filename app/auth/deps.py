@@ -7,11 +7,13 @@ from functools import partial
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
+from sqlmodel import Session
 
+from app.accounts import repository as accounts_repo
 from app.auth import sessions
 from app.config import Settings
 from app.db import DbSession, after_commit, read_before_writing
-from app.permissions.policy import Actor
+from app.permissions.policy import AccountAccess, Actor
 from app.web.errors import SignInRequired
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
@@ -47,17 +49,61 @@ def is_background(request: Request) -> bool:
 TOKEN_ACTOR = "jointplan.token_actor"
 
 
-def optional_actor(request: Request, db: DbSession, settings: SettingsDep) -> Actor | None:
+def account_in_path(request: Request) -> int | None:
+    """The account the address names (``/accounts/{account_id}/...``), if it is a number a row
+    can have: the account whose access the request's guard will ask for."""
+    value = request.path_params.get("account_id")
+    if not isinstance(value, str) or not value.isascii() or not value.isdigit():
+        return None
+    number = int(value)
+    return number if 0 < number < 2**63 else None
+
+
+Found = TypeVar("Found")
+
+
+def read_with_access(
+    request: Request,
+    db: Session,
+    look_up: Callable[[], Found | None],
+    user_id: Callable[[Found], int | None],
+) -> Found | None:
+    """``look_up()`` (the person of the request's session or token), and with it, when the
+    address names an account, the person's access to it (``accounts.repository.load_access``),
+    kept for the guard (``remember_access``): one read before the request's writing transaction
+    (``read_before_writing``), in the worker thread the look-up is in anyway. The guard then
+    decides without a query and without a hop of its own (``guards.AccountGuard``)."""
+    account_id = account_in_path(request)
+    person: int | None = None
+    access: AccountAccess | None = None
+    # Outside SQLite's write lock (``read_before_writing``): held from the change's first query.
+    with read_before_writing(db):
+        found = look_up()
+        if found is not None and account_id is not None:
+            person = user_id(found)
+            if person is not None:
+                access = accounts_repo.load_access(db, account_id=account_id, user_id=person)
+    # After the read's own transaction (on SQLite) ended: what it read is kept for the change.
+    if person is not None and account_id is not None:
+        accounts_repo.remember_access(db, account_id=account_id, user_id=person, access=access)
+    return found
+
+
+def optional_actor(request: Request, db: DbSession) -> Actor | None:
     if TOKEN_ACTOR in request.scope:
         token_actor: Actor | None = request.scope[TOKEN_ACTOR]
         return token_actor
     request.state.actor = None
+    settings: Settings = request.app.state.settings
     token = sessions.cookie(request, settings)
     if not token:
         return None
-    # Outside SQLite's write lock (``read_before_writing``): held from the change's first query.
-    with read_before_writing(db):
-        found = sessions.resolve(db, token=token, settings=settings)
+    found = read_with_access(
+        request,
+        db,
+        lambda: sessions.resolve(db, token=token, settings=settings),
+        lambda found: found.user.id,
+    )
     if found is None:
         return None
     if sessions.needs_touch(found) and not is_background(request):

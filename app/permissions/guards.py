@@ -14,10 +14,11 @@ from typing import Annotated, Any, Generic, TypeVar
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.accounts import repository as accounts_repo
 from app.auth.deps import CurrentActor
-from app.db import DbSession, memo, read_before_writing
+from app.db import DbSession, read_before_writing
 from app.kit.items import AccountItem, get_or_404, moving_up
 from app.kit.pages import Page
 from app.permissions.policy import (
@@ -55,7 +56,8 @@ def enforce_item(actor: Actor, access: AccountAccess, verb: Verb, item: HasVisib
 
 def load_access(db: Session, *, account_id: int, actor: Actor) -> AccountAccess | None:
     """The account with the actor's membership and side (one query), read once per request:
-    a second guard of the same request (the session is the request's) gets the same answer.
+    mostly with the person's own look-up already (``app.auth.deps.read_with_access``), and a
+    second guard of the same request (the session is the request's) gets the same answer.
 
     On SQLite a writing request reads it before it takes the write lock, as it looks its
     session up (``app.db.read_before_writing``): the lock is then held from the first statement
@@ -65,15 +67,14 @@ def load_access(db: Session, *, account_id: int, actor: Actor) -> AccountAccess 
     meanwhile is as if the request came a moment earlier, and what a change checks against the
     committed state it reads again under its lock (``for_write``, refreshed where the request
     may hold the row already, e.g. ``accounts.repository.get_member``)."""
-    known: dict[tuple[int, int], AccountAccess | None] = memo(db, "access")
-    key = (account_id, actor.id)
-    if key in known:
-        return known[key]
+    known = accounts_repo.remembered_access(db, account_id=account_id, user_id=actor.id)
+    if known is not accounts_repo.NOT_READ:
+        return known
     with read_before_writing(db):
         found = accounts_repo.load_access(db, account_id=account_id, user_id=actor.id)
     # Kept for the request's change: on SQLite the read's own transaction ended (its memos
     # with it), and what it read is what the change's guard decided on.
-    memo(db, "access")[key] = found
+    accounts_repo.remember_access(db, account_id=account_id, user_id=actor.id, access=found)
     return found
 
 
@@ -105,13 +106,19 @@ def enforce_in_period(
 
 
 class AccountGuard:
-    """``Depends(AccountGuard(verb))``: the account in the path, if the actor may ``verb`` it."""
+    """``Depends(AccountGuard(verb))``: the account in the path, if the actor may ``verb`` it.
+
+    ``async``: the person's look-up has read their access to the account in the path already
+    (``app.auth.deps.read_with_access``), so the guard only decides, on the event loop, without
+    a hop to a worker thread; it reads the access itself, in one, only when nothing was read."""
 
     def __init__(self, verb: Verb) -> None:
         self.verb = verb
 
-    def __call__(self, account_id: int, actor: CurrentActor, db: DbSession) -> AccountAccess:
-        access = load_access(db, account_id=account_id, actor=actor)
+    async def __call__(self, account_id: int, actor: CurrentActor, db: DbSession) -> AccountAccess:
+        access = accounts_repo.remembered_access(db, account_id=account_id, user_id=actor.id)
+        if access is accounts_repo.NOT_READ:
+            access = await run_in_threadpool(load_access, db, account_id=account_id, actor=actor)
         enforce(decide(actor, access, self.verb))
         assert access is not None
         return access
