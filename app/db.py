@@ -394,12 +394,19 @@ def absolute_url(session: Session, path: str) -> str:
     return f"{base}{path}"
 
 
-def after_commit(session: Session, callback: Callable[[], None]) -> None:
-    """Run ``callback`` once the request's transaction has committed (never on rollback)."""
+def after_commit(
+    session: Session, callback: Callable[[], None], *, only_wakes: bool = False
+) -> None:
+    """Run ``callback`` once the request's transaction has committed (never on rollback).
+    ``only_wakes``: all it does is wake something up (set an event, hand a call to an event
+    loop), without waiting or I/O, so it may run on the event loop (``request_session``)."""
     session.info.setdefault("after_commit", []).append(callback)
+    if not only_wakes:
+        session.info["after_commit_waits"] = True
 
 
 def run_after_commit(session: Session) -> None:
+    session.info.pop("after_commit_waits", None)
     for callback in session.info.pop("after_commit", []):
         try:
             callback()
@@ -457,7 +464,8 @@ async def request_session(request: Request) -> AsyncIterator[Session]:
     cost a hop to a worker thread just for that. Committed (or rolled back) and closed in a
     worker thread, as FastAPI ends a plain generator: shielded from cancellation (a client
     that went away still gets its session closed) and with a limiter of its own, so that a
-    busy thread pool never keeps a transaction open."""
+    busy thread pool never keeps a transaction open; or on the event loop, where that waits
+    for nothing (``ends_without_waiting``)."""
     db: Database = request.app.state.db
     session = db.session(writes=_request_writes(request))
     request.state.db_session = session  # for ``commit_before_answer``
@@ -467,8 +475,28 @@ async def request_session(request: Request) -> AsyncIterator[Session]:
         with anyio.CancelScope(shield=True):
             await anyio.to_thread.run_sync(_abandon, session, limiter=anyio.CapacityLimiter(1))
         raise
+    if ends_without_waiting(session):
+        _finish(request, session)
+        return
     with anyio.CancelScope(shield=True):
         await anyio.to_thread.run_sync(_finish, request, session, limiter=anyio.CapacityLimiter(1))
+
+
+def ends_without_waiting(session: Session) -> bool:
+    """Whether the request's session can be ended on the event loop: on SQLite, once it only
+    reads (a reading request, or a change committed before its answer: ``commit_before_answer``)
+    and nothing waits for its commit but wake-ups (``after_commit(only_wakes=True)``). Ending
+    it then commits a transaction that wrote nothing, in the process's own database file, and
+    gives its connection back to the pool: no I/O, no lock to wait for (SQLite's write lock
+    is not taken by a reading transaction), less than the hop to a worker thread costs.
+    PostgreSQL's COMMIT is a round trip to the server: always in a worker thread."""
+    db = session.info.get("db")
+    return (
+        isinstance(db, Database)
+        and db.is_sqlite
+        and session.info.get("writes") is False
+        and not session.info.get("after_commit_waits")
+    )
 
 
 def commit_before_answer(request: Request) -> None:

@@ -257,7 +257,7 @@ def _tell_after_commit(session: Session, account_id: int) -> None:
     """SQLite: this instance's streams hear of the account's event once it committed."""
     db: Database | None = session.info.get("db")
     if db is not None:
-        after_commit(session, partial(_tell, db, account_id))
+        after_commit(session, partial(_tell, db, account_id), only_wakes=True)
 
 
 def _tell(db: Database, account_id: int) -> None:

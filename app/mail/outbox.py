@@ -59,4 +59,4 @@ def wake_after_commit(session: Session) -> None:
     """Wake the dispatcher once the transaction that queued mail has committed."""
     db: Database | None = session.info.get("db")
     if db is not None and db.on_mail_queued is not None:
-        after_commit(session, db.on_mail_queued)
+        after_commit(session, db.on_mail_queued, only_wakes=True)

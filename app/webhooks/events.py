@@ -169,4 +169,4 @@ def wake_after_commit(session: Session) -> None:
     """Wake the webhook dispatcher once the transaction that queued deliveries committed."""
     db: Database | None = session.info.get("db")
     if db is not None and db.on_webhook_queued is not None:
-        after_commit(session, db.on_webhook_queued)
+        after_commit(session, db.on_webhook_queued, only_wakes=True)
