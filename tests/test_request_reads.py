@@ -118,7 +118,8 @@ def test_the_dependencies_every_request_passes_that_only_read_it_take_no_worker_
     # The account's guard decides on what the look-up read (its own read is a hop it makes).
     assert inspect.iscoroutinefunction(guards.AccountGuard.__call__)
     assert not inspect.iscoroutinefunction(optional_actor)  # it reads the session: off the loop
-    # The session is made on the loop (no I/O) and ended in a worker thread (commit, close).
+    # The session is made on the loop (no I/O) and ended in a worker thread (commit, close),
+    # or on the loop where that waits for nothing (``ends_without_waiting``: SQLite, reads).
     assert inspect.isasyncgenfunction(request_session)
 
 
